@@ -1,0 +1,173 @@
+//! The business facts the log records, one per event, and their payload encoding.
+//!
+//! Each fact has a stable kind string and a JSON payload with stable field names: the payload is
+//! what the log hashes and keeps for the ten-year retention, so it must stay readable without
+//! Rempart. Adding a field is done with `#[serde(default)]`; renaming or removing one needs a new
+//! kind. Money is always an integer of minor units next to its currency.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::chart::{AccountKind, Country, VatCode};
+use crate::money::Currency;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompanyCreated {
+    pub name: String,
+    pub country: Country,
+    pub currency: Currency,
+    /// Month (1-12) in which the fiscal year starts.
+    pub fiscal_year_start_month: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountOpened {
+    pub number: String,
+    pub label: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_de: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_en: Option<String>,
+    pub kind: AccountKind,
+    pub currency: Currency,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountEdited {
+    pub number: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Posting {
+    pub account: String,
+    /// Debit positive, credit negative, in minor units of `currency`.
+    pub amount_minor: i64,
+    pub currency: Currency,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vat_code: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryPosted {
+    /// Chosen by whoever records the entry (an import's `entry_id`, or generated): it is the
+    /// idempotency key, so recording the same id twice records one entry.
+    pub id: String,
+    pub journal: String,
+    /// Gapless number within the journal, assigned when the entry is recorded.
+    pub number: u64,
+    /// Booking date.
+    pub date: NaiveDate,
+    /// Date the entry was validated (recorded), as the FEC's `ValidDate`.
+    pub validated_on: NaiveDate,
+    pub text: String,
+    pub postings: Vec<Posting>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reverses: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeriodClosed {
+    /// Last day of the closed span: no entry dated on or before it may be recorded.
+    pub until: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fact {
+    CompanyCreated(CompanyCreated),
+    AccountOpened(AccountOpened),
+    AccountEdited(AccountEdited),
+    VatCodeDefined(VatCode),
+    EntryPosted(EntryPosted),
+    PeriodClosed(PeriodClosed),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FactError {
+    #[error("unknown event kind \"{kind}\"")]
+    UnknownKind { kind: String },
+    #[error("the payload of a \"{kind}\" event is not valid: {source}")]
+    Payload { kind: String, source: serde_json::Error },
+}
+
+impl Fact {
+    pub const COMPANY_CREATED: &'static str = "company.created";
+    pub const ACCOUNT_OPENED: &'static str = "account.opened";
+    pub const ACCOUNT_EDITED: &'static str = "account.edited";
+    pub const VAT_DEFINED: &'static str = "vat.defined";
+    pub const ENTRY_POSTED: &'static str = "entry.posted";
+    pub const PERIOD_CLOSED: &'static str = "period.closed";
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Fact::CompanyCreated(_) => Self::COMPANY_CREATED,
+            Fact::AccountOpened(_) => Self::ACCOUNT_OPENED,
+            Fact::AccountEdited(_) => Self::ACCOUNT_EDITED,
+            Fact::VatCodeDefined(_) => Self::VAT_DEFINED,
+            Fact::EntryPosted(_) => Self::ENTRY_POSTED,
+            Fact::PeriodClosed(_) => Self::PERIOD_CLOSED,
+        }
+    }
+
+    /// The payload bytes the log stores and hashes.
+    pub fn to_payload(&self) -> Vec<u8> {
+        let encoded = match self {
+            Fact::CompanyCreated(fact) => serde_json::to_vec(fact),
+            Fact::AccountOpened(fact) => serde_json::to_vec(fact),
+            Fact::AccountEdited(fact) => serde_json::to_vec(fact),
+            Fact::VatCodeDefined(fact) => serde_json::to_vec(fact),
+            Fact::EntryPosted(fact) => serde_json::to_vec(fact),
+            Fact::PeriodClosed(fact) => serde_json::to_vec(fact),
+        };
+        // These types hold only strings, integers, dates and enums: serialising them cannot fail.
+        encoded.unwrap_or_default()
+    }
+
+    /// Decodes a payload read from the log. Returns `Ok(None)` for kinds owned by other layers
+    /// (the log's own `node.*` events), which carry no business fact.
+    pub fn from_payload(kind: &str, payload: &[u8]) -> Result<Option<Fact>, FactError> {
+        fn decode<T: serde::de::DeserializeOwned>(kind: &str, payload: &[u8]) -> Result<T, FactError> {
+            serde_json::from_slice(payload).map_err(|source| FactError::Payload { kind: kind.to_owned(), source })
+        }
+        let fact = match kind {
+            Self::COMPANY_CREATED => Fact::CompanyCreated(decode(kind, payload)?),
+            Self::ACCOUNT_OPENED => Fact::AccountOpened(decode(kind, payload)?),
+            Self::ACCOUNT_EDITED => Fact::AccountEdited(decode(kind, payload)?),
+            Self::VAT_DEFINED => Fact::VatCodeDefined(decode(kind, payload)?),
+            Self::ENTRY_POSTED => Fact::EntryPosted(decode(kind, payload)?),
+            Self::PERIOD_CLOSED => Fact::PeriodClosed(decode(kind, payload)?),
+            other if other.starts_with("node.") => return Ok(None),
+            other => return Err(FactError::UnknownKind { kind: other.to_owned() }),
+        };
+        Ok(Some(fact))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_round_trip_and_are_readable() {
+        let fact = Fact::EntryPosted(EntryPosted {
+            id: "E1".into(),
+            journal: "OD".into(),
+            number: 7,
+            date: NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+            validated_on: NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
+            text: "Loyer".into(),
+            postings: vec![Posting { account: "6000".into(), amount_minor: 150_000, currency: Currency::CHF, vat_code: None }],
+            reverses: None,
+        });
+        let payload = fact.to_payload();
+        let text = std::str::from_utf8(&payload).unwrap();
+        assert!(text.contains("\"amount_minor\":150000") && text.contains("\"currency\":\"CHF\""), "{text}");
+        assert_eq!(Fact::from_payload(fact.kind(), &payload).unwrap(), Some(fact));
+        assert!(matches!(Fact::from_payload("entry.posted", b"{}"), Err(FactError::Payload { .. })));
+        assert!(matches!(Fact::from_payload("what.ever", b"{}"), Err(FactError::UnknownKind { .. })));
+        assert!(matches!(Fact::from_payload("node.created", b"{}"), Ok(None)));
+    }
+}

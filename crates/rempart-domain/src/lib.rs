@@ -1,0 +1,19 @@
+//! The pure accounting domain of Rempart.
+//!
+//! This crate owns the vocabulary of the books: money in exact minor units, currencies, accounts
+//! and their kinds, the Swiss and French charts of accounts, dated VAT codes, journal entries and
+//! the rules an entry must satisfy before it may be recorded, and the facts (event payloads) that
+//! the log records. It performs no I/O, reads no clock and draws no random numbers: dates, ids and
+//! the state to check against are passed in, so every function here is deterministic.
+
+pub mod chart;
+pub mod facts;
+pub mod locale;
+pub mod money;
+pub mod rules;
+
+pub use chart::{AccountKind, ChartAccount, Country, VatCode, VatDirection};
+pub use facts::{AccountEdited, AccountOpened, CompanyCreated, EntryPosted, Fact, FactError, PeriodClosed, Posting};
+pub use locale::Locale;
+pub use money::{AmountError, Currency};
+pub use rules::{Account, EntryDraft, LedgerError, LedgerState, PostingDraft};

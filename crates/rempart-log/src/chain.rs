@@ -1,0 +1,227 @@
+//! Verification of one node's chain: every event re-hashed, every link and seal checked, and the
+//! head compared with the anchor the node keeps outside its database. The verifier is fed events
+//! in sequence order and stops at the first fault, which it locates by sequence number.
+
+use std::collections::BTreeMap;
+
+use ed25519_dalek::VerifyingKey;
+
+use crate::{Event, EventSeq, FORMAT_VERSION, Hash32, NodeId, Seal, TenantId};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChainFault {
+    #[error("event {seq} belongs to another company")]
+    WrongTenant { seq: EventSeq },
+    #[error("event {seq} is filed under the wrong node")]
+    WrongNode { seq: EventSeq },
+    #[error("event {seq} is of format version {version}, which this Rempart does not read")]
+    UnsupportedVersion { seq: EventSeq, version: u16 },
+    #[error("events {from} to {to} are missing: they were deleted")]
+    Missing { from: EventSeq, to: EventSeq },
+    #[error("the chain is broken between events {} and {seq}: one was altered, removed or moved", seq.0 - 1)]
+    BrokenLink { seq: EventSeq },
+    #[error("event {seq} was altered after it was sealed")]
+    AlteredAfterSeal { seq: EventSeq },
+    #[error("the seal over event {seq} was not made with this node's key")]
+    BadSeal { seq: EventSeq },
+    #[error("a seal covers event {seq} but the log ends at event {last}: the log was truncated")]
+    SealBeyondEnd { seq: EventSeq, last: EventSeq },
+    #[error("events from {from} on were added without this node's seal")]
+    Unsealed { from: EventSeq },
+    #[error("the log ends at event {last} but the node had sealed up to event {anchored}: the log was truncated")]
+    Truncated { last: EventSeq, anchored: EventSeq },
+    #[error("event {seq} differs from the one the node sealed and anchored: the chain was rewritten")]
+    AnchorMismatch { seq: EventSeq },
+    #[error("the node's head anchor was not signed with this node's key")]
+    BadAnchor,
+}
+
+impl ChainFault {
+    /// The event the fault points at, to describe it in business words.
+    pub fn seq(&self) -> Option<EventSeq> {
+        match self {
+            ChainFault::WrongTenant { seq }
+            | ChainFault::WrongNode { seq }
+            | ChainFault::UnsupportedVersion { seq, .. }
+            | ChainFault::AlteredAfterSeal { seq }
+            | ChainFault::BadSeal { seq }
+            | ChainFault::AnchorMismatch { seq } => Some(*seq),
+            ChainFault::BrokenLink { seq } => Some(EventSeq(seq.0 - 1)),
+            ChainFault::Missing { from, .. } => Some(*from),
+            ChainFault::Unsealed { from } => Some(*from),
+            ChainFault::SealBeyondEnd { .. } | ChainFault::Truncated { .. } | ChainFault::BadAnchor => None,
+        }
+    }
+}
+
+/// What a successful verification saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainSummary {
+    pub events: u64,
+    pub seals: u64,
+    pub head: Hash32,
+}
+
+pub struct ChainVerifier {
+    tenant: TenantId,
+    node: NodeId,
+    key: VerifyingKey,
+    seals: BTreeMap<EventSeq, Seal>,
+    anchor: Option<Seal>,
+    anchor_seen: bool,
+    last: EventSeq,
+    prev: Hash32,
+}
+
+impl ChainVerifier {
+    /// Checks every seal signature first, so that a forged seal is named as such.
+    pub fn new(
+        tenant: TenantId,
+        node: NodeId,
+        key: VerifyingKey,
+        seals: Vec<Seal>,
+        anchor: Option<Seal>,
+    ) -> Result<ChainVerifier, ChainFault> {
+        let mut by_seq = BTreeMap::new();
+        for seal in seals {
+            if seal.tenant != tenant || seal.node != node || !seal.is_valid(&key) {
+                return Err(ChainFault::BadSeal { seq: seal.seq });
+            }
+            by_seq.insert(seal.seq, seal);
+        }
+        if let Some(anchor) = &anchor
+            && (anchor.tenant != tenant || anchor.node != node || !anchor.is_valid(&key))
+        {
+            return Err(ChainFault::BadAnchor);
+        }
+        Ok(ChainVerifier { tenant, node, key, seals: by_seq, anchor, anchor_seen: false, last: EventSeq(0), prev: Hash32::ZERO })
+    }
+
+    pub fn key(&self) -> &VerifyingKey {
+        &self.key
+    }
+
+    /// Checks the next event of the chain and returns its hash.
+    pub fn push(&mut self, event: &Event) -> Result<Hash32, ChainFault> {
+        let expected = self.last.next();
+        if event.seq > expected {
+            return Err(ChainFault::Missing { from: expected, to: EventSeq(event.seq.0 - 1) });
+        }
+        if event.seq < expected {
+            return Err(ChainFault::BrokenLink { seq: expected });
+        }
+        if event.tenant != self.tenant {
+            return Err(ChainFault::WrongTenant { seq: event.seq });
+        }
+        if event.node != self.node {
+            return Err(ChainFault::WrongNode { seq: event.seq });
+        }
+        if event.version == 0 || event.version > FORMAT_VERSION {
+            return Err(ChainFault::UnsupportedVersion { seq: event.seq, version: event.version });
+        }
+        let hash = event.hash();
+        if let Some(seal) = self.seals.get(&event.seq)
+            && seal.head != hash
+        {
+            return Err(ChainFault::AlteredAfterSeal { seq: event.seq });
+        }
+        if event.prev != self.prev {
+            return Err(ChainFault::BrokenLink { seq: event.seq });
+        }
+        if let Some(anchor) = &self.anchor
+            && anchor.seq == event.seq
+        {
+            if anchor.head != hash {
+                return Err(ChainFault::AnchorMismatch { seq: event.seq });
+            }
+            self.anchor_seen = true;
+        }
+        self.last = event.seq;
+        self.prev = hash;
+        Ok(hash)
+    }
+
+    /// Checks the end of the chain: every event sealed, no seal or anchor beyond the end.
+    pub fn finish(self) -> Result<ChainSummary, ChainFault> {
+        if let Some((seq, _)) = self.seals.range(self.last.next()..).next() {
+            return Err(ChainFault::SealBeyondEnd { seq: *seq, last: self.last });
+        }
+        if let Some(anchor) = &self.anchor
+            && !self.anchor_seen
+        {
+            return Err(ChainFault::Truncated { last: self.last, anchored: anchor.seq });
+        }
+        let last_sealed = self.seals.keys().next_back().copied().unwrap_or_default();
+        if last_sealed < self.last {
+            return Err(ChainFault::Unsealed { from: last_sealed.next() });
+        }
+        Ok(ChainSummary { events: self.last.0, seals: self.seals.len() as u64, head: self.prev })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ed25519_dalek::SigningKey;
+
+    use super::*;
+    use crate::Hlc;
+
+    const TENANT: TenantId = TenantId::from_bytes([1; 16]);
+    const NODE: NodeId = NodeId::from_bytes([2; 16]);
+
+    fn chain(length: u64) -> Vec<Event> {
+        let mut prev = Hash32::ZERO;
+        (1..=length)
+            .map(|seq| {
+                let event = Event::new(TENANT, NODE, EventSeq(seq), Hlc { wall_ms: seq, logical: 0 }, prev, "t.x", vec![seq as u8])
+                    .unwrap();
+                prev = event.hash();
+                event
+            })
+            .collect()
+    }
+
+    fn verify(events: &[Event], sealed_at: &[u64], key: &SigningKey, anchor_at: Option<u64>) -> Result<ChainSummary, ChainFault> {
+        let honest = chain(events.len().max(8) as u64);
+        let seal_of = |seq: u64| Seal::sign(key, TENANT, NODE, EventSeq(seq), honest[seq as usize - 1].hash());
+        let seals = sealed_at.iter().map(|&seq| seal_of(seq)).collect();
+        let mut verifier = ChainVerifier::new(TENANT, NODE, key.verifying_key(), seals, anchor_at.map(seal_of))?;
+        for event in events {
+            verifier.push(event)?;
+        }
+        verifier.finish()
+    }
+
+    /// Each case tampers with an honest chain of five events sealed at 3 and 5, anchored at 5.
+    #[test]
+    fn faults_are_found_and_located() {
+        let key = SigningKey::from_bytes(&[9; 32]);
+        let honest = chain(5);
+        assert_eq!(verify(&honest, &[3, 5], &key, Some(5)).map(|s| s.events), Ok(5));
+
+        let mut altered = honest.clone();
+        altered[1].payload = vec![99];
+        assert_eq!(verify(&altered, &[3, 5], &key, Some(5)), Err(ChainFault::BrokenLink { seq: EventSeq(3) }));
+        assert_eq!(ChainFault::BrokenLink { seq: EventSeq(3) }.seq(), Some(EventSeq(2)));
+
+        let mut altered_sealed = honest.clone();
+        altered_sealed[2].payload = vec![99];
+        assert_eq!(verify(&altered_sealed, &[3, 5], &key, Some(5)), Err(ChainFault::AlteredAfterSeal { seq: EventSeq(3) }));
+
+        let mut deleted = honest.clone();
+        deleted.remove(1);
+        assert_eq!(verify(&deleted, &[3, 5], &key, Some(5)), Err(ChainFault::Missing { from: EventSeq(2), to: EventSeq(2) }));
+
+        let truncated = &honest[..3];
+        assert_eq!(verify(truncated, &[3], &key, Some(5)), Err(ChainFault::Truncated { last: EventSeq(3), anchored: EventSeq(5) }));
+        assert_eq!(verify(truncated, &[3, 5], &key, None), Err(ChainFault::SealBeyondEnd { seq: EventSeq(5), last: EventSeq(3) }));
+
+        let longer = chain(6);
+        assert_eq!(verify(&longer, &[3, 5], &key, Some(5)), Err(ChainFault::Unsealed { from: EventSeq(6) }));
+
+        let other = SigningKey::from_bytes(&[10; 32]);
+        let forged = Seal::sign(&other, TENANT, NODE, EventSeq(5), honest[4].hash());
+        let result = ChainVerifier::new(TENANT, NODE, key.verifying_key(), vec![forged], None).map(|_| ());
+        assert_eq!(result, Err(ChainFault::BadSeal { seq: EventSeq(5) }));
+    }
+}
