@@ -1,0 +1,803 @@
+//! The node's local store: one data directory holding the node's identity, its signing key, its
+//! SQLite database (the log and the projections) and the head anchor.
+//!
+//! Every change goes through `Store::commit`: inside one SQLite transaction the facts are checked
+//! against the rules, appended to the node's chain as events, projected into the tables, and the
+//! new head is sealed with the node's key. The commit is acknowledged only after SQLite has made
+//! it durable (WAL with `synchronous=FULL`); the head anchor file is written after that, so it is
+//! never ahead of the database.
+//!
+//! Data directory layout:
+//!
+//! ```text
+//! node.json   identity: format version, tenant id, node id, public key
+//! node.key    the node's Ed25519 secret key (hex), mode 0600, never logged
+//! ledger.db   SQLite: meta, events, seals, and the p_* projections
+//! head.seal   the last seal, outside the database, to detect a truncated log
+//! ```
+
+mod project;
+pub mod reports;
+mod schema;
+mod verify;
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use chrono::{DateTime, NaiveDate};
+use rempart_domain::chart::{chart_of, vat_codes_of};
+use rempart_domain::{
+    Account, AccountEdited, AccountKind, AccountOpened, CompanyCreated, Country, Currency,
+    EntryDraft, EntryPosted, Fact, FactError, LedgerError, LedgerState, PeriodClosed,
+};
+use rempart_log::{
+    Event, EventError, EventSeq, FORMAT_VERSION, Hash32, Hlc, NODE_CREATED, NodeCreated, NodeId,
+    Seal, SigningKey, TenantId, VerifyingKey,
+};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+pub use project::entry_digest;
+pub use verify::{Problem, VerifyReport};
+
+use project::{Origin, Projector};
+
+const IDENTITY_FILE: &str = "node.json";
+const KEY_FILE: &str = "node.key";
+const DATABASE_FILE: &str = "ledger.db";
+const ANCHOR_FILE: &str = "head.seal";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "{dir} holds no Rempart company: run `rempart init` first, or pass the right --data-dir"
+    )]
+    NotInitialised { dir: PathBuf },
+    #[error("{dir} already holds a Rempart company")]
+    AlreadyInitialised { dir: PathBuf },
+    #[error("the data directory is damaged: {what}")]
+    Corrupt { what: String },
+    #[error(
+        "the data directory was written by a newer Rempart (format {found}; this one reads up to {supported}): update Rempart"
+    )]
+    NewerFormat { found: u32, supported: u32 },
+    #[error(
+        "the database belongs to another company (tenant {database}) than this data directory (tenant {directory})"
+    )]
+    OtherTenant { database: String, directory: String },
+    #[error("the node key {path} is missing: restore it from your backup")]
+    KeyMissing { path: PathBuf },
+    #[error("the node key {path} cannot be read: {reason}")]
+    KeyUnreadable { path: PathBuf, reason: String },
+    #[error("the node key does not belong to this node")]
+    KeyMismatch,
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error("entry {position} (id {id}): {source}")]
+    Entry {
+        position: usize,
+        id: String,
+        source: LedgerError,
+    },
+    #[error("cannot write {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error(transparent)]
+    Event(#[from] EventError),
+    #[error("an event in the log cannot be read: {0}")]
+    Fact(#[from] FactError),
+    #[error("the system random number generator failed: {0}")]
+    Random(String),
+}
+
+impl StoreError {
+    fn io(path: &Path, source: std::io::Error) -> StoreError {
+        StoreError::Io {
+            path: path.to_owned(),
+            source,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Identity {
+    format_version: u32,
+    tenant: String,
+    node: String,
+    public_key: String,
+}
+
+/// The newest event of this node's chain, and the newest clock reading of any node.
+#[derive(Debug, Clone, Copy)]
+struct Head {
+    seq: EventSeq,
+    hash: Hash32,
+    hlc: Hlc,
+}
+
+/// Counts of what an import did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ImportOutcome {
+    pub recorded: u64,
+    /// Entries whose id was already recorded with the same content (a re-import).
+    pub already_present: u64,
+}
+
+pub struct Store {
+    dir: PathBuf,
+    conn: Connection,
+    tenant: TenantId,
+    node: NodeId,
+    key: SigningKey,
+    state: LedgerState,
+    head: Head,
+}
+
+fn random_bytes<const N: usize>() -> Result<[u8; N], StoreError> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|error| StoreError::Random(error.to_string()))?;
+    Ok(bytes)
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_millis() as u64)
+}
+
+fn date_of_ms(ms: u64) -> NaiveDate {
+    DateTime::from_timestamp_millis(ms as i64).map_or(NaiveDate::MIN, |time| time.date_naive())
+}
+
+/// A new random entry id, for entries typed without one.
+pub fn new_entry_id() -> Result<String, StoreError> {
+    Ok(format!("E-{}", hex::encode(random_bytes::<8>()?)))
+}
+
+fn open_connection(path: &Path, flags: OpenFlags) -> Result<Connection, StoreError> {
+    let conn = Connection::open_with_flags(path, flags)?;
+    // WAL with synchronous=FULL: a commit returns only after its WAL frames are fsynced, so an
+    // acknowledged commit survives a crash or a power cut.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    Ok(conn)
+}
+
+fn write_private_file(path: &Path, contents: &[u8]) -> Result<(), StoreError> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .map_err(|error| StoreError::io(path, error))?;
+    file.write_all(contents)
+        .and_then(|()| file.sync_all())
+        .map_err(|error| StoreError::io(path, error))
+}
+
+/// Writes a file by way of a temporary file, fsync and rename, so a reader sees either the old or
+/// the new contents in full.
+fn write_file_atomically(path: &Path, contents: &[u8]) -> Result<(), StoreError> {
+    let temporary = path.with_extension("tmp");
+    let mut file =
+        fs::File::create(&temporary).map_err(|error| StoreError::io(&temporary, error))?;
+    file.write_all(contents)
+        .and_then(|()| file.sync_all())
+        .map_err(|error| StoreError::io(&temporary, error))?;
+    fs::rename(&temporary, path).map_err(|error| StoreError::io(path, error))
+}
+
+impl Store {
+    /// Creates a company in `dir`: identity, key, database, and a first commit holding the node's
+    /// public key, the company, its chart of accounts and its VAT codes.
+    pub fn init(
+        dir: &Path,
+        name: &str,
+        country: Country,
+        fiscal_year_start_month: u32,
+    ) -> Result<Store, StoreError> {
+        if dir.join(IDENTITY_FILE).exists() || dir.join(DATABASE_FILE).exists() {
+            return Err(StoreError::AlreadyInitialised {
+                dir: dir.to_owned(),
+            });
+        }
+        let company = CompanyCreated {
+            name: name.trim().to_owned(),
+            country,
+            currency: country.currency(),
+            fiscal_year_start_month,
+        };
+        LedgerState::default().check_company(&company)?;
+        fs::create_dir_all(dir).map_err(|error| StoreError::io(dir, error))?;
+        let tenant = TenantId::from_bytes(random_bytes()?);
+        let node = NodeId::from_bytes(random_bytes()?);
+        let key = SigningKey::from_bytes(&random_bytes()?);
+        let identity = Identity {
+            format_version: u32::from(FORMAT_VERSION),
+            tenant: tenant.to_hex(),
+            node: node.to_hex(),
+            public_key: hex::encode(key.verifying_key().as_bytes()),
+        };
+        let identity_json =
+            serde_json::to_vec_pretty(&identity).map_err(|error| StoreError::Corrupt {
+                what: error.to_string(),
+            })?;
+        write_private_file(
+            &dir.join(KEY_FILE),
+            format!("{}\n", hex::encode(key.to_bytes())).as_bytes(),
+        )?;
+        let database = dir.join(DATABASE_FILE);
+        let conn = open_connection(
+            &database,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+        )?;
+        conn.execute_batch(schema::LOG_SCHEMA)?;
+        conn.execute_batch(schema::PROJECTION_SCHEMA)?;
+        let mut meta = conn.prepare("INSERT INTO meta (key, value) VALUES (?1, ?2)")?;
+        meta.execute(params![
+            "schema_version",
+            schema::SCHEMA_VERSION.to_string()
+        ])?;
+        meta.execute(params!["tenant", tenant.to_hex()])?;
+        meta.execute(params!["node", node.to_hex()])?;
+        drop(meta);
+        let mut store = Store {
+            dir: dir.to_owned(),
+            conn,
+            tenant,
+            node,
+            key,
+            state: LedgerState::default(),
+            head: Head {
+                seq: EventSeq(0),
+                hash: Hash32::ZERO,
+                hlc: Hlc::default(),
+            },
+        };
+        let public_key = identity.public_key.clone();
+        store.commit(|batch| {
+            batch.append_raw(
+                NODE_CREATED,
+                serde_json::to_vec(&NodeCreated { public_key }).unwrap_or_default(),
+            )?;
+            batch.record(Fact::CompanyCreated(company.clone()))?;
+            for account in chart_of(country) {
+                let label_of = |label: &str| (!label.is_empty()).then(|| label.to_owned());
+                batch.record(Fact::AccountOpened(AccountOpened {
+                    number: account.number.to_owned(),
+                    label: account.label_fr.to_owned(),
+                    label_de: label_of(account.label_de),
+                    label_en: label_of(account.label_en),
+                    kind: account.kind,
+                    currency: company.currency,
+                }))?;
+            }
+            for vat in vat_codes_of(country) {
+                batch.record(Fact::VatCodeDefined(vat))?;
+            }
+            Ok(())
+        })?;
+        // The identity file is written last: a directory without it is not a company yet.
+        write_file_atomically(&dir.join(IDENTITY_FILE), &identity_json)?;
+        Ok(store)
+    }
+
+    /// Opens an existing data directory, checking that its parts belong together.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        let identity_path = dir.join(IDENTITY_FILE);
+        let identity_bytes = match fs::read(&identity_path) {
+            Ok(bytes) => bytes,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StoreError::NotInitialised {
+                    dir: dir.to_owned(),
+                });
+            }
+            Err(error) => return Err(StoreError::io(&identity_path, error)),
+        };
+        let corrupt = |what: String| StoreError::Corrupt { what };
+        let identity: Identity = serde_json::from_slice(&identity_bytes)
+            .map_err(|error| corrupt(format!("{IDENTITY_FILE} cannot be read ({error})")))?;
+        if identity.format_version > u32::from(FORMAT_VERSION) {
+            return Err(StoreError::NewerFormat {
+                found: identity.format_version,
+                supported: u32::from(FORMAT_VERSION),
+            });
+        }
+        let tenant: TenantId = identity
+            .tenant
+            .parse()
+            .map_err(|error| corrupt(format!("{IDENTITY_FILE}: {error}")))?;
+        let node: NodeId = identity
+            .node
+            .parse()
+            .map_err(|error| corrupt(format!("{IDENTITY_FILE}: {error}")))?;
+        let key = read_key(&dir.join(KEY_FILE))?;
+        if hex::encode(key.verifying_key().as_bytes()) != identity.public_key {
+            return Err(StoreError::KeyMismatch);
+        }
+        let database = dir.join(DATABASE_FILE);
+        if !database.exists() {
+            return Err(corrupt(format!("{DATABASE_FILE} is missing")));
+        }
+        let conn =
+            open_connection(&database, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(|error| {
+                match error {
+                    StoreError::Sqlite(error) => {
+                        corrupt(format!("{DATABASE_FILE} cannot be opened ({error})"))
+                    }
+                    other => other,
+                }
+            })?;
+        let meta = |key: &str| -> Result<Option<String>, StoreError> {
+            conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| {
+                row.get(0)
+            })
+            .optional()
+            .map_err(|error| corrupt(format!("{DATABASE_FILE} cannot be read ({error})")))
+        };
+        let schema_version: u32 = meta("schema_version")?
+            .and_then(|text| text.parse().ok())
+            .unwrap_or(0);
+        if schema_version > schema::SCHEMA_VERSION {
+            return Err(StoreError::NewerFormat {
+                found: schema_version,
+                supported: schema::SCHEMA_VERSION,
+            });
+        }
+        if schema_version == 0 {
+            return Err(corrupt(format!("{DATABASE_FILE} has no schema version")));
+        }
+        let database_tenant = meta("tenant")?.unwrap_or_default();
+        if database_tenant != identity.tenant {
+            return Err(StoreError::OtherTenant {
+                database: database_tenant,
+                directory: identity.tenant,
+            });
+        }
+        if meta("node")?.unwrap_or_default() != identity.node {
+            return Err(corrupt(format!(
+                "{DATABASE_FILE} belongs to another node of the company"
+            )));
+        }
+        let state = load_state(&conn).map_err(|error| {
+            corrupt(format!(
+                "the projections cannot be read ({error}): run `rempart rebuild`"
+            ))
+        })?;
+        let head = load_head(&conn, node)?;
+        Ok(Store {
+            dir: dir.to_owned(),
+            conn,
+            tenant,
+            node,
+            key,
+            state,
+            head,
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn tenant(&self) -> TenantId {
+        self.tenant
+    }
+
+    pub fn node(&self) -> NodeId {
+        self.node
+    }
+
+    pub fn verifying_key(&self) -> VerifyingKey {
+        self.key.verifying_key()
+    }
+
+    pub fn state(&self) -> &LedgerState {
+        &self.state
+    }
+
+    pub fn company(&self) -> Result<&CompanyCreated, StoreError> {
+        Ok(self.state.company()?)
+    }
+
+    /// The connection, for report queries and tests. Writing through it bypasses the log.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Runs `build` inside one transaction and seals what it appended. Nothing is written if it
+    /// fails; success is returned only once the commit is durable.
+    pub fn commit<T>(
+        &mut self,
+        build: impl FnOnce(&mut Batch<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let transaction = self.conn.transaction()?;
+        let mut batch = Batch {
+            conn: &transaction,
+            tenant: self.tenant,
+            node: self.node,
+            state: self.state.clone(),
+            head: self.head,
+            now_ms: now_ms(),
+            projector: Projector::default(),
+            appended: 0,
+        };
+        let output = build(&mut batch)?;
+        batch.projector.flush(batch.conn)?;
+        let (state, head, appended) = (batch.state, batch.head, batch.appended);
+        let seal = (appended > 0)
+            .then(|| Seal::sign(&self.key, self.tenant, self.node, head.seq, head.hash));
+        if let Some(seal) = &seal {
+            transaction.execute(
+                "INSERT INTO seals (node, seq, head, signature) VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    &self.node.as_bytes()[..],
+                    seal.seq.0 as i64,
+                    &seal.head.as_bytes()[..],
+                    &seal.signature[..]
+                ],
+            )?;
+        }
+        transaction.commit()?;
+        self.state = state;
+        self.head = head;
+        if let Some(seal) = seal {
+            write_file_atomically(&self.dir.join(ANCHOR_FILE), &seal.encode())?;
+        }
+        Ok(output)
+    }
+
+    pub fn open_account(&mut self, account: AccountOpened) -> Result<(), StoreError> {
+        self.commit(|batch| {
+            batch.state.check_account_opened(&account)?;
+            batch.record(Fact::AccountOpened(account))
+        })
+    }
+
+    pub fn edit_account(&mut self, edit: AccountEdited) -> Result<(), StoreError> {
+        self.commit(|batch| {
+            batch.state.check_account_edited(&edit)?;
+            batch.record(Fact::AccountEdited(edit))
+        })
+    }
+
+    pub fn close_period(&mut self, until: NaiveDate) -> Result<(), StoreError> {
+        self.commit(|batch| {
+            batch.state.check_period_close(until)?;
+            batch.record(Fact::PeriodClosed(PeriodClosed { until }))
+        })
+    }
+
+    /// Records entries all-or-nothing. An entry whose id is already recorded with the same
+    /// content is skipped (ids are idempotency keys); with other content it is refused.
+    pub fn post_entries(
+        &mut self,
+        drafts: &[EntryDraft],
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<ImportOutcome, StoreError> {
+        self.commit(|batch| {
+            let mut outcome = ImportOutcome::default();
+            let validated_on = date_of_ms(batch.now_ms);
+            for (index, draft) in drafts.iter().enumerate() {
+                let position = index + 1;
+                let at = |source: LedgerError| StoreError::Entry {
+                    position,
+                    id: draft.id.clone(),
+                    source,
+                };
+                if let Some(digest) = batch.entry_digest(&draft.id)? {
+                    let entry = batch.state.read_entry(draft, validated_on).map_err(at)?;
+                    if entry_digest(&entry)[..] != digest[..] {
+                        return Err(at(LedgerError::EntryIdConflict {
+                            id: draft.id.clone(),
+                        }));
+                    }
+                    outcome.already_present += 1;
+                } else {
+                    let entry = batch.state.prepare_entry(draft, validated_on).map_err(at)?;
+                    batch.record(Fact::EntryPosted(entry))?;
+                    outcome.recorded += 1;
+                }
+                if position % 1000 == 0 {
+                    progress(position as u64);
+                }
+            }
+            progress(drafts.len() as u64);
+            Ok(outcome)
+        })
+    }
+
+    /// Records the reversal of entry `id`, dated `date` (by default the original's date).
+    pub fn reverse_entry(
+        &mut self,
+        id: &str,
+        date: Option<NaiveDate>,
+    ) -> Result<EntryPosted, StoreError> {
+        let reversal_id = new_entry_id()?;
+        self.commit(|batch| {
+            let row: Option<(Option<String>, Vec<u8>, i64)> = batch
+                .conn
+                .query_row(
+                    "SELECT reversed_by, node, seq FROM p_entries WHERE id = ?1",
+                    [id],
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+                )
+                .optional()?;
+            let (reversed_by, node, seq) =
+                row.ok_or_else(|| LedgerError::UnknownEntry { id: id.to_owned() })?;
+            if let Some(by) = reversed_by {
+                return Err(LedgerError::AlreadyReversed {
+                    id: id.to_owned(),
+                    by,
+                }
+                .into());
+            }
+            let (kind, payload): (String, Vec<u8>) = batch.conn.query_row(
+                "SELECT kind, payload FROM events WHERE node = ?1 AND seq = ?2",
+                params![node, seq],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )?;
+            let Some(Fact::EntryPosted(original)) = Fact::from_payload(&kind, &payload)? else {
+                return Err(StoreError::Corrupt {
+                    what: format!("entry {id} does not point at an entry event"),
+                });
+            };
+            let validated_on = date_of_ms(batch.now_ms);
+            let reversal = batch.state.prepare_reversal(
+                &original,
+                reversal_id,
+                date.unwrap_or(original.date),
+                validated_on,
+            )?;
+            batch.record(Fact::EntryPosted(reversal.clone()))?;
+            Ok(reversal)
+        })
+    }
+
+    /// Number of events in the log, all nodes together.
+    pub fn event_count(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM events", [], |row| {
+                row.get::<_, i64>(0)
+            })? as u64)
+    }
+
+    /// The chart of accounts in number order, with the German and English labels.
+    pub fn accounts(&self) -> Result<Vec<(Account, Option<String>, Option<String>)>, StoreError> {
+        let mut statement =
+            self.conn.prepare("SELECT number, label, kind, currency, closed, label_de, label_en FROM p_accounts ORDER BY number")?;
+        let rows = statement.query_map([], |row| {
+            let kind: String = row.get(2)?;
+            let currency: String = row.get(3)?;
+            Ok((
+                Account {
+                    number: row.get(0)?,
+                    label: row.get(1)?,
+                    kind: kind.parse().unwrap_or(AccountKind::Asset),
+                    currency: currency.parse().unwrap_or(Currency::CHF),
+                    closed: row.get(4)?,
+                },
+                row.get(5)?,
+                row.get(6)?,
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+fn read_key(path: &Path) -> Result<SigningKey, StoreError> {
+    let text = match fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            return Err(StoreError::KeyMissing {
+                path: path.to_owned(),
+            });
+        }
+        Err(error) => {
+            return Err(StoreError::KeyUnreadable {
+                path: path.to_owned(),
+                reason: error.to_string(),
+            });
+        }
+    };
+    let mut seed = [0u8; 32];
+    hex::decode_to_slice(text.trim(), &mut seed).map_err(|_| StoreError::KeyUnreadable {
+        path: path.to_owned(),
+        reason: "it is not 64 hexadecimal digits".to_owned(),
+    })?;
+    Ok(SigningKey::from_bytes(&seed))
+}
+
+fn load_head(conn: &Connection, node: NodeId) -> Result<Head, StoreError> {
+    let own: Option<(i64, Vec<u8>)> = conn
+        .query_row(
+            "SELECT seq, hash FROM events WHERE node = ?1 ORDER BY seq DESC LIMIT 1",
+            [&node.as_bytes()[..]],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    let latest: Option<(i64, i64)> = conn
+        .query_row("SELECT hlc_wall_ms, hlc_logical FROM events ORDER BY hlc_wall_ms DESC, hlc_logical DESC LIMIT 1", [], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .optional()?;
+    let (seq, hash) = match own {
+        Some((seq, hash)) => {
+            let hash: [u8; 32] = hash.try_into().map_err(|_| StoreError::Corrupt {
+                what: "an event hash is not 32 bytes".into(),
+            })?;
+            (EventSeq(seq as u64), Hash32(hash))
+        }
+        None => (EventSeq(0), Hash32::ZERO),
+    };
+    let hlc = latest.map_or(Hlc::default(), |(wall_ms, logical)| Hlc {
+        wall_ms: wall_ms as u64,
+        logical: logical as u32,
+    });
+    Ok(Head { seq, hash, hlc })
+}
+
+/// Reads the rules' state from the projections.
+fn load_state(conn: &Connection) -> Result<LedgerState, rusqlite::Error> {
+    let mut state = LedgerState::default();
+    let company_value = |key: &str| -> Result<Option<String>, rusqlite::Error> {
+        conn.query_row("SELECT value FROM p_company WHERE key = ?1", [key], |row| {
+            row.get(0)
+        })
+        .optional()
+    };
+    let bad = |what: &str| rusqlite::Error::InvalidColumnName(what.to_owned());
+    if let Some(name) = company_value("name")? {
+        let country: Country = company_value("country")?
+            .unwrap_or_default()
+            .parse()
+            .map_err(|_| bad("country"))?;
+        let currency: Currency = company_value("currency")?
+            .unwrap_or_default()
+            .parse()
+            .map_err(|_| bad("currency"))?;
+        let fiscal_year_start_month = company_value("fiscal_year_start_month")?
+            .and_then(|text| text.parse().ok())
+            .ok_or_else(|| bad("fiscal_year_start_month"))?;
+        state.company = Some(CompanyCreated {
+            name,
+            country,
+            currency,
+            fiscal_year_start_month,
+        });
+    }
+    if let Some(until) = company_value("closed_until")? {
+        state.closed_until =
+            Some(rempart_domain::rules::parse_date(&until).map_err(|_| bad("closed_until"))?);
+    }
+    let mut accounts =
+        conn.prepare("SELECT number, label, kind, currency, closed FROM p_accounts")?;
+    for row in accounts.query_map([], |row| {
+        let kind: String = row.get(2)?;
+        let currency: String = row.get(3)?;
+        Ok(Account {
+            number: row.get(0)?,
+            label: row.get(1)?,
+            kind: kind.parse().map_err(|_| bad("kind"))?,
+            currency: currency.parse().map_err(|_| bad("currency"))?,
+            closed: row.get(4)?,
+        })
+    })? {
+        let account = row?;
+        state.accounts.insert(account.number.clone(), account);
+    }
+    let mut vat = conn.prepare(
+        "SELECT code, label, rate_bp, direction, account, valid_from, valid_until FROM p_vat_codes",
+    )?;
+    for row in vat.query_map([], |row| {
+        let direction: String = row.get(3)?;
+        let valid_from: String = row.get(5)?;
+        let valid_until: Option<String> = row.get(6)?;
+        let date =
+            |text: &str| rempart_domain::rules::parse_date(text).map_err(|_| bad("valid_from"));
+        Ok(rempart_domain::VatCode {
+            code: row.get(0)?,
+            label: row.get(1)?,
+            rate_bp: row.get(2)?,
+            direction: if direction == "input" {
+                rempart_domain::VatDirection::Input
+            } else {
+                rempart_domain::VatDirection::Output
+            },
+            account: row.get(4)?,
+            valid_from: date(&valid_from)?,
+            valid_until: valid_until.as_deref().map(date).transpose()?,
+        })
+    })? {
+        let code = row?;
+        state.vat_codes.insert(code.code.clone(), code);
+    }
+    let mut journals = conn.prepare("SELECT code, last_number FROM p_journals")?;
+    for row in journals.query_map([], |row| {
+        Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+    })? {
+        let (code, last) = row?;
+        state.journal_last_number.insert(code, last as u64);
+    }
+    Ok(state)
+}
+
+/// One commit in progress: appends events to the node's chain and projects them.
+pub struct Batch<'a> {
+    conn: &'a Connection,
+    tenant: TenantId,
+    node: NodeId,
+    pub state: LedgerState,
+    head: Head,
+    now_ms: u64,
+    projector: Projector,
+    appended: u64,
+}
+
+impl Batch<'_> {
+    /// Appends a fact that the caller has checked against `state`, and projects it.
+    pub fn record(&mut self, fact: Fact) -> Result<(), StoreError> {
+        let origin = self.append_raw(fact.kind(), fact.to_payload())?;
+        self.projector
+            .apply(self.conn, &mut self.state, origin, &fact)
+    }
+
+    fn append_raw(&mut self, kind: &str, payload: Vec<u8>) -> Result<Origin, StoreError> {
+        let seq = self.head.seq.next();
+        let hlc = self.head.hlc.tick(self.now_ms);
+        let event = Event::new(
+            self.tenant,
+            self.node,
+            seq,
+            hlc,
+            self.head.hash,
+            kind,
+            payload,
+        )?;
+        let hash = event.hash();
+        self.conn
+            .prepare_cached(
+                "INSERT INTO events (node, seq, version, tenant, hlc_wall_ms, hlc_logical, prev, kind, payload, hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![
+                &self.node.as_bytes()[..],
+                seq.0 as i64,
+                event.version,
+                &self.tenant.as_bytes()[..],
+                hlc.wall_ms as i64,
+                hlc.logical,
+                &event.prev.as_bytes()[..],
+                event.kind,
+                event.payload,
+                &hash.as_bytes()[..]
+            ])?;
+        self.head = Head { seq, hash, hlc };
+        self.appended += 1;
+        Ok(Origin {
+            node: self.node,
+            seq,
+        })
+    }
+
+    fn entry_digest(&self, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT digest FROM p_entries WHERE id = ?1")?
+            .query_row([id], |row| row.get(0))
+            .optional()?)
+    }
+}

@@ -1,1 +1,583 @@
-fn main() {}
+//! `rempart`: the command line. It parses arguments, opens the store, calls the library crates and
+//! prints; the rules, the log and the storage live in the library crates.
+
+mod bench;
+mod demo;
+mod i18n;
+mod import;
+mod render;
+mod reports;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, anyhow};
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+use rempart_domain::rules::parse_date;
+use rempart_domain::{
+    AccountEdited, AccountKind, AccountOpened, Country, Currency, EntryDraft, Locale,
+};
+use rempart_store::{Store, StoreError};
+
+use i18n::Lang;
+use render::{Cell, Format, Report};
+
+#[derive(Parser)]
+#[command(
+    name = "rempart",
+    version,
+    about = "Business software that keeps working when it is attacked."
+)]
+struct Cli {
+    /// The company's data directory [default: ./rempart-data]
+    #[arg(long, global = true, env = "REMPART_DATA")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a company and this node in the data directory.
+    Init {
+        #[arg(long)]
+        company: String,
+        #[arg(long)]
+        country: Country,
+        /// Month (1-12) in which the fiscal year starts.
+        #[arg(long, default_value_t = 1)]
+        fiscal_year_start_month: u32,
+    },
+    /// Manage the chart of accounts.
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// List the VAT codes with their rates and dates in force.
+    Vat {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Record or reverse journal entries.
+    #[command(subcommand)]
+    Entry(EntryCommand),
+    /// Import entries from a file.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Print a report.
+    Report {
+        #[command(subcommand)]
+        report: ReportKind,
+        #[arg(long, global = true)]
+        from: Option<String>,
+        #[arg(long, global = true)]
+        to: Option<String>,
+        #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Close periods.
+    #[command(subcommand)]
+    Period(PeriodCommand),
+    /// Check every event, link, seal and projection; exit non-zero on any problem.
+    Verify,
+    /// Derive all projections again from the log.
+    Rebuild,
+    /// Create a sample Swiss garage with a year of activity and show its books.
+    Demo,
+    /// Measure import, commit, report, verify and rebuild speed on generated data.
+    Bench {
+        #[arg(long, default_value_t = 1_000_000)]
+        entries: usize,
+        /// Where to create the benchmark companies [default: a new temporary directory]
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AccountCommand {
+    /// Open a new account.
+    Add {
+        number: String,
+        #[arg(long)]
+        label: String,
+        #[arg(long = "type")]
+        kind: AccountKind,
+        /// Currency of the account [default: the company's]
+        #[arg(long)]
+        currency: Option<Currency>,
+    },
+    /// Rename, close or reopen an account (accounts are never deleted).
+    Edit {
+        number: String,
+        #[arg(long)]
+        label: Option<String>,
+        #[arg(long, conflicts_with = "reopen")]
+        close: bool,
+        #[arg(long)]
+        reopen: bool,
+    },
+    /// List the chart of accounts.
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+#[derive(Subcommand)]
+enum EntryCommand {
+    /// Record one entry: --post ACCOUNT=AMOUNT[:CURRENCY][:vat=CODE], debit positive, credit negative.
+    Add {
+        #[arg(long)]
+        date: String,
+        #[arg(long)]
+        text: String,
+        #[arg(long = "post", required = true, allow_hyphen_values = true)]
+        postings: Vec<String>,
+        #[arg(long)]
+        journal: Option<String>,
+        /// Idempotency key [default: a new random id]
+        #[arg(long)]
+        id: Option<String>,
+    },
+    /// Record the reversal of an entry (the only way to correct one).
+    Reverse {
+        id: String,
+        /// Date of the reversal [default: the original entry's date]
+        #[arg(long)]
+        date: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import entries from CSV (entry_id,date,journal,account,amount,currency,text) or JSON Lines.
+    Entries { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum ReportKind {
+    TrialBalance,
+    BalanceSheet,
+    IncomeStatement,
+    Ledger { account: String },
+    Journal,
+}
+
+#[derive(Subcommand)]
+enum PeriodCommand {
+    /// Close the books up to a month's end: nothing dated on or before it can be recorded after.
+    Close {
+        #[arg(long)]
+        until: String,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("REMPART_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {}", error_text(&error));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The whole chain of causes on one line, without repeating a cause already quoted.
+fn error_text(error: &anyhow::Error) -> String {
+    let mut text = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
+}
+
+fn data_dir(cli_dir: &Option<PathBuf>) -> PathBuf {
+    cli_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("rempart-data"))
+}
+
+fn date_arg(text: &Option<String>) -> Result<Option<NaiveDate>> {
+    text.as_deref()
+        .map(parse_date)
+        .transpose()
+        .map_err(Into::into)
+}
+
+fn today() -> NaiveDate {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs());
+    chrono::DateTime::from_timestamp(seconds as i64, 0)
+        .map_or(NaiveDate::MIN, |time| time.date_naive())
+}
+
+fn locale_of(store: &Store) -> Result<Locale> {
+    Ok(Locale::of_country(store.company()?.country))
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let lang = Lang::from_environment();
+    let dir = data_dir(&cli.data_dir);
+    match cli.command {
+        Command::Init {
+            company,
+            country,
+            fiscal_year_start_month,
+        } => {
+            let store = Store::init(&dir, &company, country, fiscal_year_start_month)?;
+            println!(
+                "{}",
+                lang.fill(
+                    "company.created",
+                    &[
+                        ("name", &company),
+                        ("dir", &dir.display()),
+                        ("node", &store.node().short())
+                    ]
+                )
+            );
+        }
+        Command::Account(command) => account(&dir, lang, command)?,
+        Command::Vat { format } => {
+            let store = Store::open(&dir)?;
+            let mut report = Report::new(
+                lang.text("vat_codes").to_owned(),
+                [
+                    "code",
+                    "label",
+                    "rate",
+                    "direction",
+                    "account",
+                    "valid_from",
+                    "valid_until",
+                ]
+                .iter()
+                .zip([
+                    "vat",
+                    "label",
+                    "rate",
+                    "kind",
+                    "account",
+                    "valid_from",
+                    "valid_until",
+                ])
+                .map(|(key, label)| (*key, lang.text(label).to_owned()))
+                .collect(),
+            );
+            let mut codes: Vec<_> = store.state().vat_codes.values().collect();
+            codes.sort_by(|a, b| {
+                (a.direction.as_str(), &a.valid_from, &a.code).cmp(&(
+                    b.direction.as_str(),
+                    &b.valid_from,
+                    &b.code,
+                ))
+            });
+            for code in codes.into_iter().rev() {
+                report.rows.push(vec![
+                    Cell::text(&code.code),
+                    Cell::text(&code.label),
+                    Cell::text(format!(
+                        "{}.{:02} %",
+                        code.rate_bp / 100,
+                        code.rate_bp % 100
+                    )),
+                    Cell::text(code.direction.as_str()),
+                    Cell::text(&code.account),
+                    Cell::Date(code.valid_from.to_string()),
+                    code.valid_until
+                        .map_or(Cell::Empty, |until| Cell::Date(until.to_string())),
+                ]);
+            }
+            print!("{}", report.render(format, locale_of(&store)?)?);
+        }
+        Command::Entry(EntryCommand::Add {
+            date,
+            text,
+            postings,
+            journal,
+            id,
+        }) => {
+            let mut store = Store::open(&dir)?;
+            let draft = EntryDraft {
+                id: match id {
+                    Some(id) => id,
+                    None => rempart_store::new_entry_id()?,
+                },
+                date: parse_date(&date)?,
+                journal,
+                text,
+                postings: postings
+                    .iter()
+                    .map(|post| import::parse_post(post))
+                    .collect::<Result<_>>()?,
+            };
+            store
+                .post_entries(std::slice::from_ref(&draft), &mut |_| {})
+                .map_err(|error| match error {
+                    StoreError::Entry { source, .. } => anyhow::Error::from(source),
+                    other => other.into(),
+                })?;
+            let (journal, number) = entry_number(&store, &draft.id)?;
+            println!(
+                "{}",
+                lang.fill(
+                    "entry.recorded",
+                    &[
+                        ("id", &draft.id),
+                        ("journal", &journal),
+                        ("number", &number)
+                    ]
+                )
+            );
+        }
+        Command::Entry(EntryCommand::Reverse { id, date }) => {
+            let mut store = Store::open(&dir)?;
+            let reversal = store.reverse_entry(&id, date_arg(&date)?)?;
+            println!(
+                "{}",
+                lang.fill(
+                    "entry.reversed",
+                    &[
+                        ("id", &id),
+                        ("reversal", &reversal.id),
+                        ("journal", &reversal.journal),
+                        ("number", &reversal.number)
+                    ]
+                )
+            );
+        }
+        Command::Import(ImportCommand::Entries { file }) => import_entries(&dir, lang, &file)?,
+        Command::Report {
+            report,
+            from,
+            to,
+            format,
+        } => {
+            let store = Store::open(&dir)?;
+            let locale = locale_of(&store)?;
+            let (from, to) = (date_arg(&from)?, date_arg(&to)?);
+            let report = match report {
+                ReportKind::TrialBalance => reports::trial_balance(&store, lang, from, to)?,
+                ReportKind::BalanceSheet => {
+                    reports::balance_sheet(&store, lang, locale, to.unwrap_or_else(today))?
+                }
+                ReportKind::IncomeStatement => {
+                    reports::income_statement(&store, lang, locale, from, to.unwrap_or_else(today))?
+                }
+                ReportKind::Ledger { account } => {
+                    reports::ledger(&store, lang, &account, from, to)?
+                }
+                ReportKind::Journal => reports::journal(&store, lang, from, to)?,
+            };
+            print!("{}", report.render(format, locale)?);
+        }
+        Command::Period(PeriodCommand::Close { until }) => {
+            let mut store = Store::open(&dir)?;
+            let until = parse_date(&until)?;
+            store.close_period(until)?;
+            println!(
+                "{}",
+                lang.fill(
+                    "period.closed",
+                    &[("date", &locale_of(&store)?.format_date(until))]
+                )
+            );
+        }
+        Command::Verify => return verify(&dir, lang),
+        Command::Rebuild => {
+            let mut store = Store::open(&dir)?;
+            let hash = store.rebuild()?;
+            println!(
+                "{}",
+                lang.fill(
+                    "rebuild.done",
+                    &[("events", &store.event_count()?), ("hash", &hash)]
+                )
+            );
+        }
+        Command::Demo => {
+            let target = match &cli.data_dir {
+                Some(dir) => dir.clone(),
+                None => std::env::temp_dir().join(format!("rempart-demo-{}", std::process::id())),
+            };
+            return demo::run(&target, lang);
+        }
+        Command::Bench { entries, dir } => bench::run(entries, dir, lang)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn entry_number(store: &Store, id: &str) -> Result<(String, i64)> {
+    Ok(store.connection().query_row(
+        "SELECT journal, number FROM p_entries WHERE id = ?1",
+        [id],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?)
+}
+
+fn account(dir: &Path, lang: Lang, command: AccountCommand) -> Result<()> {
+    let mut store = Store::open(dir)?;
+    match command {
+        AccountCommand::Add {
+            number,
+            label,
+            kind,
+            currency,
+        } => {
+            let currency = match currency {
+                Some(currency) => currency,
+                None => store.company()?.currency,
+            };
+            store.open_account(AccountOpened {
+                number: number.clone(),
+                label,
+                label_de: None,
+                label_en: None,
+                kind,
+                currency,
+            })?;
+            println!("{}", lang.fill("account.added", &[("number", &number)]));
+        }
+        AccountCommand::Edit {
+            number,
+            label,
+            close,
+            reopen,
+        } => {
+            let closed = if close {
+                Some(true)
+            } else if reopen {
+                Some(false)
+            } else {
+                None
+            };
+            if label.is_none() && closed.is_none() {
+                return Err(anyhow!(
+                    "nothing to change: give --label, --close or --reopen"
+                ));
+            }
+            store.edit_account(AccountEdited {
+                number: number.clone(),
+                label,
+                closed,
+            })?;
+            println!("{}", lang.fill("account.edited", &[("number", &number)]));
+        }
+        AccountCommand::List { format } => {
+            let mut report = Report::new(
+                lang.text("chart").to_owned(),
+                vec![
+                    ("number", lang.text("account").to_owned()),
+                    ("label", lang.text("label").to_owned()),
+                    ("kind", lang.text("kind").to_owned()),
+                    ("currency", lang.text("currency").to_owned()),
+                    ("closed", lang.text("closed").to_owned()),
+                    ("label_de", "Bezeichnung".to_owned()),
+                    ("label_en", "Label (en)".to_owned()),
+                ],
+            );
+            for (account, label_de, label_en) in store.accounts()? {
+                report.rows.push(vec![
+                    Cell::text(account.number),
+                    Cell::text(account.label),
+                    Cell::text(account.kind.as_str()),
+                    Cell::text(account.currency.as_str()),
+                    if account.closed {
+                        Cell::text("x")
+                    } else {
+                        Cell::Empty
+                    },
+                    label_de.map_or(Cell::Empty, Cell::Text),
+                    label_en.map_or(Cell::Empty, Cell::Text),
+                ]);
+            }
+            print!("{}", report.render(format, locale_of(&store)?)?);
+        }
+    }
+    Ok(())
+}
+
+fn import_entries(dir: &Path, lang: Lang, file: &Path) -> Result<()> {
+    let mut store = Store::open(dir)?;
+    let read = import::read_entries(file)?;
+    let bar = indicatif::ProgressBar::new(read.drafts.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {per_sec} {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let result = store.post_entries(&read.drafts, &mut |done| bar.set_position(done));
+    bar.finish_and_clear();
+    let outcome = result.map_err(|error| match error {
+        StoreError::Entry {
+            position,
+            id,
+            source,
+        } => {
+            let line = read.lines.get(position - 1).copied().unwrap_or(0);
+            anyhow!(
+                "{} line {line}: entry {id}: {source}; nothing was imported",
+                file.display()
+            )
+        }
+        other => {
+            anyhow::Error::from(other).context(format!("{}: nothing was imported", file.display()))
+        }
+    })?;
+    println!(
+        "{}",
+        lang.fill(
+            "import.done",
+            &[
+                ("recorded", &outcome.recorded),
+                ("present", &outcome.already_present)
+            ]
+        )
+    );
+    Ok(())
+}
+
+fn verify(dir: &Path, lang: Lang) -> Result<ExitCode> {
+    let store = Store::open(dir).context("cannot open the data directory")?;
+    Ok(print_verify(&store.verify()?, lang))
+}
+
+/// Prints a verification result in plain words; the exit code says whether all is sound.
+pub fn print_verify(report: &rempart_store::VerifyReport, lang: Lang) -> ExitCode {
+    match report.state_hash {
+        Some(hash) if report.is_ok() => {
+            println!(
+                "{}",
+                lang.fill(
+                    "verify.ok",
+                    &[
+                        ("events", &report.events),
+                        ("nodes", &report.nodes),
+                        ("seals", &report.seals),
+                        ("hash", &hash)
+                    ]
+                )
+            );
+            ExitCode::SUCCESS
+        }
+        _ => {
+            println!(
+                "{}",
+                lang.fill("verify.failed", &[("count", &report.problems.len())])
+            );
+            for problem in &report.problems {
+                println!("- {}", problem.message);
+            }
+            ExitCode::FAILURE
+        }
+    }
+}

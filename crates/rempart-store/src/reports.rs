@@ -1,0 +1,297 @@
+//! Report queries over the projections. Totals come from the monthly balances for whole months
+//! and from the postings (by account and date) for the partial months at the edges of a range, so
+//! a report over years of postings reads a few thousand rows.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, Days, Months, NaiveDate};
+use rempart_domain::rules::is_month_end;
+use rempart_domain::{AccountKind, Currency};
+use rusqlite::params;
+
+use crate::project::date_text;
+use crate::{Store, StoreError};
+
+/// Totals of one account in one currency over a range, with the balance before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountTotals {
+    pub account: String,
+    pub label: String,
+    pub kind: AccountKind,
+    pub currency: Currency,
+    pub opening_minor: i64,
+    pub debit_minor: i64,
+    pub credit_minor: i64,
+}
+
+impl AccountTotals {
+    pub fn closing_minor(&self) -> i64 {
+        self.opening_minor + self.debit_minor - self.credit_minor
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerLine {
+    pub date: String,
+    pub journal: String,
+    pub number: i64,
+    pub entry_id: String,
+    pub text: String,
+    pub amount_minor: i64,
+    pub currency: Currency,
+    pub vat_code: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalPosting {
+    pub account: String,
+    pub amount_minor: i64,
+    pub currency: Currency,
+    pub vat_code: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalEntry {
+    pub id: String,
+    pub journal: String,
+    pub number: i64,
+    pub date: String,
+    pub validated_on: String,
+    pub text: String,
+    pub reverses: Option<String>,
+    pub reversed_by: Option<String>,
+    pub postings: Vec<JournalPosting>,
+}
+
+type Sums = BTreeMap<(String, Currency), (i64, i64)>;
+
+fn month_text(date: NaiveDate) -> String {
+    date.format("%Y-%m").to_string()
+}
+
+fn month_start(date: NaiveDate) -> NaiveDate {
+    date.with_day(1).unwrap_or(date)
+}
+
+fn month_end(date: NaiveDate) -> NaiveDate {
+    month_start(date)
+        .checked_add_months(Months::new(1))
+        .and_then(|next| next.pred_opt())
+        .unwrap_or(date)
+}
+
+fn currency_of(text: &str) -> Result<Currency, StoreError> {
+    text.parse().map_err(|_| StoreError::Corrupt {
+        what: format!("\"{text}\" in the projections is not a currency"),
+    })
+}
+
+impl Store {
+    /// Debit and credit totals per account and currency over the dates in [from, to].
+    fn sums(&self, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Sums, StoreError> {
+        let mut sums = Sums::new();
+        let mut add =
+            |account: String, currency: &str, debit: i64, credit: i64| -> Result<(), StoreError> {
+                let totals = sums
+                    .entry((account, currency_of(currency)?))
+                    .or_insert((0, 0));
+                totals.0 += debit;
+                totals.1 += credit;
+                Ok(())
+            };
+        if let (Some(from), Some(to)) = (from, to)
+            && from > to
+        {
+            return Ok(sums);
+        }
+        // Whole months inside the range come from the monthly balances.
+        let first_month = match from {
+            None => "0000-00".to_owned(),
+            Some(from) if from.day() == 1 => month_text(from),
+            Some(from) => month_text(
+                month_end(from)
+                    .checked_add_days(Days::new(1))
+                    .unwrap_or(from),
+            ),
+        };
+        let last_month = match to {
+            None => "9999-99".to_owned(),
+            Some(to) if is_month_end(to) => month_text(to),
+            Some(to) => month_text(month_start(to).pred_opt().unwrap_or(to)),
+        };
+        if first_month <= last_month {
+            let mut statement = self.conn.prepare_cached(
+                "SELECT account, currency, sum(debit_minor), sum(credit_minor) FROM p_balances
+                 WHERE month BETWEEN ?1 AND ?2 GROUP BY account, currency",
+            )?;
+            let mut rows = statement.query(params![first_month, last_month])?;
+            while let Some(row) = rows.next()? {
+                add(
+                    row.get(0)?,
+                    row.get_ref(1)?.as_str().unwrap_or(""),
+                    row.get(2)?,
+                    row.get(3)?,
+                )?;
+            }
+        }
+        // Partial months at the edges come from the postings, account by account.
+        let mut pieces = Vec::new();
+        if let Some(from) = from
+            && from.day() != 1
+        {
+            let end = to.map_or(month_end(from), |to| to.min(month_end(from)));
+            pieces.push((from, end));
+        }
+        if let Some(to) = to
+            && !is_month_end(to)
+        {
+            let start = from.map_or(month_start(to), |from| from.max(month_start(to)));
+            if pieces
+                .first()
+                .is_none_or(|(head_start, _)| month_start(*head_start) != month_start(to))
+            {
+                pieces.push((start, to));
+            }
+        }
+        if !pieces.is_empty() {
+            let accounts: Vec<String> = self
+                .conn
+                .prepare_cached("SELECT number FROM p_accounts")?
+                .query_map([], |row| row.get(0))?
+                .collect::<Result<_, _>>()?;
+            let mut statement = self.conn.prepare_cached(
+                "SELECT currency, sum(max(amount_minor, 0)), sum(max(-amount_minor, 0)) FROM p_postings
+                 WHERE account = ?1 AND date BETWEEN ?2 AND ?3 GROUP BY currency",
+            )?;
+            for (start, end) in pieces {
+                let (start, end) = (date_text(start), date_text(end));
+                for account in &accounts {
+                    let mut rows = statement.query(params![account, start, end])?;
+                    while let Some(row) = rows.next()? {
+                        add(
+                            account.clone(),
+                            row.get_ref(0)?.as_str().unwrap_or(""),
+                            row.get(1)?,
+                            row.get(2)?,
+                        )?;
+                    }
+                }
+            }
+        }
+        Ok(sums)
+    }
+
+    /// Per account and currency: the balance before `from` and the debits and credits in
+    /// [from, to]. Accounts without any posting up to `to` are left out.
+    pub fn account_totals(
+        &self,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<Vec<AccountTotals>, StoreError> {
+        let movement = self.sums(from, to)?;
+        let opening = match from.and_then(|from| from.pred_opt()) {
+            Some(before) => self.sums(None, Some(before))?,
+            None => Sums::new(),
+        };
+        let mut keys: Vec<&(String, Currency)> = movement.keys().chain(opening.keys()).collect();
+        keys.sort();
+        keys.dedup();
+        let mut out = Vec::with_capacity(keys.len());
+        for key in keys {
+            let (account, currency) = key;
+            let Some(info) = self.state.accounts.get(account) else {
+                return Err(StoreError::Corrupt {
+                    what: format!("postings name account {account}, which does not exist"),
+                });
+            };
+            let (opening_debit, opening_credit) = opening.get(key).copied().unwrap_or((0, 0));
+            let (debit_minor, credit_minor) = movement.get(key).copied().unwrap_or((0, 0));
+            out.push(AccountTotals {
+                account: account.clone(),
+                label: info.label.clone(),
+                kind: info.kind,
+                currency: *currency,
+                opening_minor: opening_debit - opening_credit,
+                debit_minor,
+                credit_minor,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The postings of one account in [from, to], in date and entry order.
+    pub fn ledger_lines(
+        &self,
+        account: &str,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<Vec<LedgerLine>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT p.date, e.journal, e.number, e.id, e.text, p.amount_minor, p.currency, p.vat_code
+             FROM p_postings p JOIN p_entries e ON e.id = p.entry_id
+             WHERE p.account = ?1 AND p.date BETWEEN ?2 AND ?3
+             ORDER BY p.date, e.journal, e.number, p.line",
+        )?;
+        let from = from.map_or_else(|| "0000-00-00".to_owned(), date_text);
+        let to = to.map_or_else(|| "9999-99-99".to_owned(), date_text);
+        let mut rows = statement.query(params![account, from, to])?;
+        let mut lines = Vec::new();
+        while let Some(row) = rows.next()? {
+            lines.push(LedgerLine {
+                date: row.get(0)?,
+                journal: row.get(1)?,
+                number: row.get(2)?,
+                entry_id: row.get(3)?,
+                text: row.get(4)?,
+                amount_minor: row.get(5)?,
+                currency: currency_of(row.get_ref(6)?.as_str().unwrap_or(""))?,
+                vat_code: row.get(7)?,
+            });
+        }
+        Ok(lines)
+    }
+
+    /// The entries booked in [from, to], with their postings, in date and number order.
+    pub fn journal_entries(
+        &self,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<Vec<JournalEntry>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT id, journal, number, date, validated_on, text, reverses, reversed_by FROM p_entries
+             WHERE date BETWEEN ?1 AND ?2 ORDER BY date, journal, number",
+        )?;
+        let mut postings = self.conn.prepare_cached(
+            "SELECT account, amount_minor, currency, vat_code FROM p_postings WHERE entry_id = ?1 ORDER BY line",
+        )?;
+        let from = from.map_or_else(|| "0000-00-00".to_owned(), date_text);
+        let to = to.map_or_else(|| "9999-99-99".to_owned(), date_text);
+        let mut rows = statement.query(params![from, to])?;
+        let mut entries = Vec::new();
+        while let Some(row) = rows.next()? {
+            let id: String = row.get(0)?;
+            let mut lines = Vec::new();
+            let mut posting_rows = postings.query([&id])?;
+            while let Some(posting) = posting_rows.next()? {
+                lines.push(JournalPosting {
+                    account: posting.get(0)?,
+                    amount_minor: posting.get(1)?,
+                    currency: currency_of(posting.get_ref(2)?.as_str().unwrap_or(""))?,
+                    vat_code: posting.get(3)?,
+                });
+            }
+            entries.push(JournalEntry {
+                id,
+                journal: row.get(1)?,
+                number: row.get(2)?,
+                date: row.get(3)?,
+                validated_on: row.get(4)?,
+                text: row.get(5)?,
+                reverses: row.get(6)?,
+                reversed_by: row.get(7)?,
+                postings: lines,
+            });
+        }
+        Ok(entries)
+    }
+}

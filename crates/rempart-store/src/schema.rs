@@ -1,0 +1,131 @@
+//! The SQLite schema: the log tables (the truth) and the projection tables (derived from the log,
+//! dropped and rebuilt at will). Projection tables carry the `p_` prefix; the state hash covers
+//! exactly the tables listed in `PROJECTIONS`, in that order.
+
+/// Version of the database layout, recorded in `meta`. A database of a newer layout is refused.
+pub const SCHEMA_VERSION: u32 = 1;
+
+pub const LOG_SCHEMA: &str = "
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- One row per event, from every node of the tenant. `payload` holds the exact bytes that were
+-- hashed; `hash` is a copy of the event hash kept to locate tampering, never trusted by verify.
+CREATE TABLE events (
+    node BLOB NOT NULL,
+    seq INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    tenant BLOB NOT NULL,
+    hlc_wall_ms INTEGER NOT NULL,
+    hlc_logical INTEGER NOT NULL,
+    prev BLOB NOT NULL,
+    kind TEXT NOT NULL,
+    payload BLOB NOT NULL,
+    hash BLOB NOT NULL,
+    UNIQUE (node, seq)
+);
+-- The deterministic merge order of all nodes' events.
+CREATE INDEX events_merge_order ON events (hlc_wall_ms, hlc_logical, node);
+
+-- One seal per commit: the node's signature over its chain head.
+CREATE TABLE seals (
+    node BLOB NOT NULL,
+    seq INTEGER NOT NULL,
+    head BLOB NOT NULL,
+    signature BLOB NOT NULL,
+    PRIMARY KEY (node, seq)
+) WITHOUT ROWID;
+";
+
+pub const PROJECTION_SCHEMA: &str = "
+CREATE TABLE p_company (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE p_accounts (
+    number TEXT PRIMARY KEY,
+    label TEXT NOT NULL,
+    label_de TEXT,
+    label_en TEXT,
+    kind TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    closed INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE p_vat_codes (
+    code TEXT PRIMARY KEY,
+    label TEXT NOT NULL,
+    rate_bp INTEGER NOT NULL,
+    direction TEXT NOT NULL,
+    account TEXT NOT NULL,
+    valid_from TEXT NOT NULL,
+    valid_until TEXT
+) WITHOUT ROWID;
+
+CREATE TABLE p_entries (
+    id TEXT PRIMARY KEY,
+    journal TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    date TEXT NOT NULL,
+    validated_on TEXT NOT NULL,
+    text TEXT NOT NULL,
+    reverses TEXT,
+    reversed_by TEXT,
+    digest BLOB NOT NULL,
+    node BLOB NOT NULL,
+    seq INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX p_entries_journal_number ON p_entries (journal, number);
+CREATE INDEX p_entries_date ON p_entries (date);
+
+CREATE TABLE p_postings (
+    entry_id TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    account TEXT NOT NULL,
+    date TEXT NOT NULL,
+    amount_minor INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    vat_code TEXT,
+    PRIMARY KEY (entry_id, line)
+) WITHOUT ROWID;
+CREATE INDEX p_postings_account_date ON p_postings (account, date);
+
+-- Debit and credit totals per account, currency and month (YYYY-MM), so that reports over years
+-- of postings read a few thousand rows.
+CREATE TABLE p_balances (
+    account TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    month TEXT NOT NULL,
+    debit_minor INTEGER NOT NULL,
+    credit_minor INTEGER NOT NULL,
+    postings INTEGER NOT NULL,
+    PRIMARY KEY (account, currency, month)
+) WITHOUT ROWID;
+
+CREATE TABLE p_journals (
+    code TEXT PRIMARY KEY,
+    last_number INTEGER NOT NULL
+) WITHOUT ROWID;
+";
+
+/// Each projection table with the ORDER BY that makes its rows canonical.
+pub const PROJECTIONS: &[(&str, &str)] = &[
+    ("p_company", "key"),
+    ("p_accounts", "number"),
+    ("p_vat_codes", "code"),
+    ("p_entries", "id"),
+    ("p_postings", "entry_id, line"),
+    ("p_balances", "account, currency, month"),
+    ("p_journals", "code"),
+];
+
+pub fn drop_projections_sql() -> String {
+    let mut sql = String::new();
+    for (table, _) in PROJECTIONS {
+        sql.push_str(&format!("DROP TABLE IF EXISTS {table};\n"));
+    }
+    sql
+}

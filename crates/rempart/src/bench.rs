@@ -1,0 +1,240 @@
+//! `rempart bench`: measures, on generated data, what BENCHMARKS.md reports: bulk import (and the
+//! same rows into a bare SQLite table as a floor), durable single-entry commits, the trial balance,
+//! verify and rebuild. It prints a Markdown table.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use chrono::{Days, NaiveDate};
+use rempart_domain::chart::SWISS_SME_CHART;
+use rempart_domain::money::format_plain;
+use rempart_domain::{AccountKind, Country, Currency, EntryDraft, PostingDraft};
+use rempart_store::Store;
+
+use crate::demo::Lcg;
+use crate::i18n::Lang;
+
+/// `count` balanced entries of 2 to 4 postings over two years, ids prefixed by `prefix`.
+pub fn generate(count: usize, seed: u64, prefix: &str) -> Vec<EntryDraft> {
+    let accounts: Vec<&str> = SWISS_SME_CHART
+        .iter()
+        .filter(|a| a.kind != AccountKind::Closing)
+        .map(|a| a.number)
+        .collect();
+    let start = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or(NaiveDate::MIN);
+    let mut random = Lcg::new(seed);
+    (0..count)
+        .map(|index| {
+            let postings_count = random.between(2, 4) as usize;
+            let mut postings = Vec::with_capacity(postings_count);
+            let mut sum = 0;
+            for _ in 0..postings_count - 1 {
+                let amount =
+                    random.between(1, 500_000) * if random.next() % 2 == 0 { 1 } else { -1 };
+                sum += amount;
+                postings.push((
+                    accounts[random.between(0, accounts.len() as i64 - 1) as usize],
+                    amount,
+                ));
+            }
+            if sum == 0 {
+                postings[0].1 += 1;
+                sum += 1;
+            }
+            postings.push((
+                accounts[random.between(0, accounts.len() as i64 - 1) as usize],
+                -sum,
+            ));
+            EntryDraft {
+                id: format!("{prefix}{index}"),
+                date: start + Days::new(random.between(0, 729) as u64),
+                journal: Some("OD".to_owned()),
+                text: format!("Generated entry {index}"),
+                postings: postings
+                    .into_iter()
+                    .map(|(account, amount)| PostingDraft {
+                        account: account.to_owned(),
+                        amount: format_plain(amount, Currency::CHF),
+                        currency: None,
+                        vat_code: None,
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+fn seconds(elapsed: Duration) -> f64 {
+    elapsed.as_secs_f64()
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn percentile(sorted: &[Duration], fraction: f64) -> Duration {
+    let index = ((sorted.len() as f64 - 1.0) * fraction).round() as usize;
+    sorted[index.min(sorted.len() - 1)]
+}
+
+/// The same postings inserted into one bare table, with the same durability settings and no
+/// hashing, signing, checking or projection: the floor our import is compared with.
+fn bare_floor(path: &std::path::Path, drafts: &[EntryDraft]) -> Result<Duration> {
+    let mut conn = rusqlite::Connection::open(path)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.execute_batch("CREATE TABLE bare (entry_id TEXT, line INTEGER, date TEXT, journal TEXT, account TEXT, amount TEXT, text TEXT)")?;
+    let started = Instant::now();
+    let transaction = conn.transaction()?;
+    {
+        let mut statement = transaction
+            .prepare("INSERT INTO bare (entry_id, line, date, journal, account, amount, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?;
+        for draft in drafts {
+            let date = draft.date.to_string();
+            for (line, posting) in draft.postings.iter().enumerate() {
+                statement.execute((
+                    &draft.id,
+                    line as i64,
+                    &date,
+                    &draft.journal,
+                    &posting.account,
+                    &posting.amount,
+                    &draft.text,
+                ))?;
+            }
+        }
+    }
+    transaction.commit()?;
+    Ok(started.elapsed())
+}
+
+pub fn run(entries: usize, dir: Option<PathBuf>, lang: Lang) -> Result<()> {
+    let (root, created) = match dir {
+        Some(dir) => (dir, false),
+        None => (
+            std::env::temp_dir().join(format!("rempart-bench-{}", std::process::id())),
+            true,
+        ),
+    };
+    std::fs::create_dir_all(&root)?;
+    let mut rows: Vec<(String, String)> = Vec::new();
+    let drafts = generate(entries, 1, "B");
+    let postings: usize = drafts.iter().map(|draft| draft.postings.len()).sum();
+
+    let mut store = Store::init(&root.join("ledger"), "Bench SA", Country::Ch, 1)?;
+    let started = Instant::now();
+    store.post_entries(&drafts, &mut |_| {})?;
+    let import = started.elapsed();
+    let floor = bare_floor(&root.join("floor.db"), &drafts)?;
+    rows.push((
+        format!("import {entries} entries ({postings} postings), one commit"),
+        format!(
+            "{:.2} s, {:.0} entries/s",
+            seconds(import),
+            entries as f64 / seconds(import)
+        ),
+    ));
+    rows.push((
+        "same rows into a bare SQLite table (floor)".to_owned(),
+        format!(
+            "{:.2} s, {:.0} entries/s; import / floor = {:.1}x",
+            seconds(floor),
+            entries as f64 / seconds(floor),
+            seconds(import) / seconds(floor)
+        ),
+    ));
+
+    let singles = generate(300, 2, "S");
+    let mut latencies = Vec::with_capacity(singles.len());
+    for draft in &singles {
+        let started = Instant::now();
+        store.post_entries(std::slice::from_ref(draft), &mut |_| {})?;
+        latencies.push(started.elapsed());
+    }
+    latencies.sort();
+    rows.push((
+        format!("durable single-entry commit ({} commits)", latencies.len()),
+        format!(
+            "p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            percentile(&latencies, 0.5).as_secs_f64() * 1e3,
+            percentile(&latencies, 0.99).as_secs_f64() * 1e3,
+            latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3
+        ),
+    ));
+
+    let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+    for (label, from, to) in [
+        ("trial balance, all dates", None, None),
+        (
+            "trial balance, 2024-03-15 to 2025-08-20 (partial months)",
+            day(2024, 3, 15),
+            day(2025, 8, 20),
+        ),
+    ] {
+        let samples = (0..7)
+            .map(|_| {
+                let started = Instant::now();
+                store.account_totals(from, to).map(|_| started.elapsed())
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.push((
+            label.to_owned(),
+            format!("median {:.1} ms", median(samples).as_secs_f64() * 1e3),
+        ));
+    }
+
+    let events = store.event_count()?;
+    let started = Instant::now();
+    let report = store.verify()?;
+    let verify = started.elapsed();
+    anyhow::ensure!(
+        report.is_ok(),
+        "verify found problems in the benchmark data: {:?}",
+        report.problems
+    );
+    rows.push((
+        format!("verify {events} events, chains and seals"),
+        format!(
+            "{:.2} s, {:.0} events/s",
+            seconds(report.chains_elapsed),
+            events as f64 / seconds(report.chains_elapsed)
+        ),
+    ));
+    rows.push((
+        "verify, whole (chains + replay into scratch projections + compare)".to_owned(),
+        format!(
+            "{:.2} s, {:.0} events/s",
+            seconds(verify),
+            events as f64 / seconds(verify)
+        ),
+    ));
+
+    let started = Instant::now();
+    let hash = store.rebuild()?;
+    let rebuild = started.elapsed();
+    anyhow::ensure!(
+        Some(hash) == report.state_hash,
+        "rebuild changed the state hash"
+    );
+    rows.push((
+        format!("rebuild {events} events"),
+        format!(
+            "{:.2} s, {:.0} events/s",
+            seconds(rebuild),
+            events as f64 / seconds(rebuild)
+        ),
+    ));
+
+    println!("| measure | result |\n|---|---|");
+    for (label, value) in rows {
+        println!("| {label} | {value} |");
+    }
+    println!("\n{}", lang.text("bench.done"));
+    drop(store);
+    if created {
+        std::fs::remove_dir_all(&root)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,190 @@
+//! The words the command line shows, in French and English, kept in one catalogue so that a
+//! translator edits one table. Placeholders are written `{name}` and filled by `Lang::fill`.
+
+use std::sync::OnceLock;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Fr,
+}
+
+/// (key, English, French)
+const CATALOGUE: &[(&str, &str, &str)] = &[
+    ("account", "Account", "Compte"),
+    (
+        "account.added",
+        "Account {number} added.",
+        "Compte {number} ajouté.",
+    ),
+    (
+        "account.edited",
+        "Account {number} updated.",
+        "Compte {number} modifié.",
+    ),
+    ("amount", "Amount", "Montant"),
+    ("assets", "Assets", "Actifs"),
+    ("balance", "Balance", "Solde"),
+    (
+        "balance_sheet",
+        "Balance sheet at {date}",
+        "Bilan au {date}",
+    ),
+    ("bench.done", "Benchmark finished.", "Mesure terminée."),
+    ("closed", "Closed", "Clôturé"),
+    ("closing", "Closing", "Solde final"),
+    (
+        "company.created",
+        "Company \"{name}\" created in {dir} (node {node}).",
+        "Entreprise « {name} » créée dans {dir} (nœud {node}).",
+    ),
+    ("credit", "Credit", "Crédit"),
+    ("currency", "Currency", "Monnaie"),
+    ("date", "Date", "Date"),
+    ("debit", "Debit", "Débit"),
+    (
+        "demo.created",
+        "Demo company created in {dir}",
+        "Entreprise de démonstration créée dans {dir}",
+    ),
+    ("entry", "Entry", "Écriture"),
+    (
+        "entry.recorded",
+        "Entry {id} recorded as {journal} {number}.",
+        "Écriture {id} enregistrée sous {journal} {number}.",
+    ),
+    (
+        "entry.reversed",
+        "Entry {id} reversed by entry {reversal} ({journal} {number}).",
+        "Écriture {id} extournée par l'écriture {reversal} ({journal} {number}).",
+    ),
+    ("equity", "Equity", "Fonds propres"),
+    ("expenses", "Expenses", "Charges"),
+    (
+        "import.done",
+        "{recorded} entries recorded, {present} already present.",
+        "{recorded} écritures enregistrées, {present} déjà présentes.",
+    ),
+    (
+        "income_statement",
+        "Income statement from {from} to {to}",
+        "Compte de résultat du {from} au {to}",
+    ),
+    ("journal", "Journal", "Journal"),
+    ("journal_report", "General journal", "Journal général"),
+    ("kind", "Type", "Type"),
+    ("label", "Label", "Libellé"),
+    (
+        "ledger",
+        "Ledger of account {account} {label}",
+        "Grand livre du compte {account} {label}",
+    ),
+    ("liabilities", "Liabilities", "Fonds étrangers"),
+    ("net_result", "Net result", "Résultat net"),
+    ("number", "No.", "N°"),
+    ("opening", "Opening", "Solde initial"),
+    (
+        "period.closed",
+        "Books closed until {date}.",
+        "Comptes clôturés jusqu'au {date}.",
+    ),
+    ("rate", "Rate", "Taux"),
+    (
+        "rebuild.done",
+        "Projections rebuilt from {events} events. State hash: {hash}",
+        "Projections reconstruites à partir de {events} événements. Empreinte d'état : {hash}",
+    ),
+    (
+        "result_unallocated",
+        "Result not yet allocated",
+        "Résultat non encore réparti",
+    ),
+    ("revenue", "Revenue", "Produits"),
+    ("section", "Section", "Rubrique"),
+    ("text", "Text", "Libellé"),
+    ("total", "Total", "Total"),
+    ("trial_balance", "Trial balance", "Balance des comptes"),
+    ("valid_from", "Valid from", "Valable dès"),
+    ("valid_until", "Valid until", "Valable jusqu'au"),
+    ("vat", "VAT", "TVA"),
+    ("vat_codes", "VAT codes", "Codes TVA"),
+    (
+        "verify.failed",
+        "Verification FAILED: {count} problem(s) found.",
+        "Vérification ÉCHOUÉE : {count} problème(s) trouvé(s).",
+    ),
+    (
+        "verify.ok",
+        "Verified: {events} events from {nodes} node(s), {seals} seals, all intact. State hash: {hash}",
+        "Vérifié : {events} événements de {nodes} nœud(s), {seals} sceaux, tous intacts. Empreinte d'état : {hash}",
+    ),
+    ("chart", "Chart of accounts", "Plan comptable"),
+];
+
+impl Lang {
+    /// `REMPART_LANG`, else the usual locale variables: French when they say so, else English.
+    pub fn from_environment() -> Lang {
+        static LANG: OnceLock<Lang> = OnceLock::new();
+        *LANG.get_or_init(|| {
+            let chosen = ["REMPART_LANG", "LC_ALL", "LC_MESSAGES", "LANG"]
+                .iter()
+                .find_map(|name| std::env::var(name).ok().filter(|value| !value.is_empty()));
+            match chosen {
+                Some(value) if value.starts_with("fr") => Lang::Fr,
+                _ => Lang::En,
+            }
+        })
+    }
+
+    pub fn text(self, key: &str) -> &'static str {
+        match CATALOGUE.iter().find(|(name, _, _)| *name == key) {
+            Some((_, english, french)) => match self {
+                Lang::En => english,
+                Lang::Fr => french,
+            },
+            None => {
+                debug_assert!(false, "message {key} is missing from the catalogue");
+                "?"
+            }
+        }
+    }
+
+    pub fn fill(self, key: &str, values: &[(&str, &dyn std::fmt::Display)]) -> String {
+        let mut text = self.text(key).to_owned();
+        for (name, value) in values {
+            text = text.replace(&format!("{{{name}}}"), &value.to_string());
+        }
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalogue_keys_are_unique_and_placeholders_match() {
+        for (index, (key, english, french)) in CATALOGUE.iter().enumerate() {
+            assert!(
+                CATALOGUE[index + 1..]
+                    .iter()
+                    .all(|(other, _, _)| other != key),
+                "{key} twice"
+            );
+            let holes = |text: &str| {
+                let mut names: Vec<String> = text
+                    .split('{')
+                    .skip(1)
+                    .filter_map(|part| part.split_once('}').map(|(name, _)| name.to_owned()))
+                    .collect();
+                names.sort();
+                names
+            };
+            assert_eq!(holes(english), holes(french), "{key}");
+        }
+        assert_eq!(
+            Lang::Fr.fill("period.closed", &[("date", &"31.03.2026")]),
+            "Comptes clôturés jusqu'au 31.03.2026."
+        );
+    }
+}

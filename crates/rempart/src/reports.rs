@@ -1,0 +1,381 @@
+//! The accounting reports, built from the store's totals and rendered by `render`.
+
+use anyhow::Result;
+use chrono::NaiveDate;
+use rempart_domain::rules::fiscal_year_start;
+use rempart_domain::{AccountKind, Currency, Locale};
+use rempart_store::Store;
+use rempart_store::reports::AccountTotals;
+
+use crate::i18n::Lang;
+use crate::render::{Cell, Report};
+
+fn label_of(lang: Lang, key: &str) -> String {
+    lang.text(key).to_owned()
+}
+
+pub fn trial_balance(
+    store: &Store,
+    lang: Lang,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Result<Report> {
+    let totals = store.account_totals(from, to)?;
+    let mut report = Report::new(
+        lang.text("trial_balance").to_owned(),
+        vec![
+            ("account", label_of(lang, "account")),
+            ("label", label_of(lang, "label")),
+            ("currency", label_of(lang, "currency")),
+            ("opening", label_of(lang, "opening")),
+            ("debit", label_of(lang, "debit")),
+            ("credit", label_of(lang, "credit")),
+            ("closing", label_of(lang, "closing")),
+        ],
+    );
+    let mut sums: std::collections::BTreeMap<Currency, [i64; 4]> = Default::default();
+    for row in &totals {
+        report.rows.push(vec![
+            Cell::text(&row.account),
+            Cell::text(&row.label),
+            Cell::text(row.currency.as_str()),
+            Cell::Amount(row.opening_minor, row.currency),
+            Cell::Amount(row.debit_minor, row.currency),
+            Cell::Amount(row.credit_minor, row.currency),
+            Cell::Amount(row.closing_minor(), row.currency),
+        ]);
+        let sum = sums.entry(row.currency).or_default();
+        sum[0] += row.opening_minor;
+        sum[1] += row.debit_minor;
+        sum[2] += row.credit_minor;
+        sum[3] += row.closing_minor();
+    }
+    for (currency, [opening, debit, credit, closing]) in sums {
+        report.totals.push(vec![
+            Cell::text(lang.text("total")),
+            Cell::Empty,
+            Cell::text(currency.as_str()),
+            Cell::Amount(opening, currency),
+            Cell::Amount(debit, currency),
+            Cell::Amount(credit, currency),
+            Cell::Amount(closing, currency),
+        ]);
+    }
+    Ok(report)
+}
+
+/// Sign that shows an account's normal balance as a positive amount.
+fn presented(kind: AccountKind, balance_minor: i64) -> i64 {
+    match kind {
+        AccountKind::Asset | AccountKind::Expense | AccountKind::Closing => balance_minor,
+        AccountKind::Liability | AccountKind::Equity | AccountKind::Revenue => -balance_minor,
+    }
+}
+
+fn section_columns(lang: Lang) -> Vec<(&'static str, String)> {
+    vec![
+        ("section", label_of(lang, "section")),
+        ("account", label_of(lang, "account")),
+        ("label", label_of(lang, "label")),
+        ("currency", label_of(lang, "currency")),
+        ("amount", label_of(lang, "amount")),
+    ]
+}
+
+/// Adds the rows of the accounts of `kind` and a total per currency; returns the totals.
+fn add_section(
+    report: &mut Report,
+    lang: Lang,
+    rows: &[AccountTotals],
+    kind: AccountKind,
+    key: &str,
+    extra: &std::collections::BTreeMap<Currency, i64>,
+) -> std::collections::BTreeMap<Currency, i64> {
+    let mut totals: std::collections::BTreeMap<Currency, i64> = Default::default();
+    for row in rows
+        .iter()
+        .filter(|row| row.kind == kind && row.closing_minor() != 0)
+    {
+        let amount = presented(kind, row.closing_minor());
+        report.rows.push(vec![
+            Cell::text(lang.text(key)),
+            Cell::text(&row.account),
+            Cell::text(&row.label),
+            Cell::text(row.currency.as_str()),
+            Cell::Amount(amount, row.currency),
+        ]);
+        *totals.entry(row.currency).or_default() += amount;
+    }
+    for (currency, amount) in extra {
+        if *amount != 0 {
+            report.rows.push(vec![
+                Cell::text(lang.text(key)),
+                Cell::Empty,
+                Cell::text(lang.text("result_unallocated")),
+                Cell::text(currency.as_str()),
+                Cell::Amount(*amount, *currency),
+            ]);
+            *totals.entry(*currency).or_default() += amount;
+        }
+    }
+    for (currency, amount) in &totals {
+        report.totals.push(vec![
+            Cell::text(format!(
+                "{} {}",
+                lang.text("total"),
+                lang.text(key).to_lowercase()
+            )),
+            Cell::Empty,
+            Cell::Empty,
+            Cell::text(currency.as_str()),
+            Cell::Amount(*amount, *currency),
+        ]);
+    }
+    totals
+}
+
+fn result_by_currency(rows: &[AccountTotals]) -> std::collections::BTreeMap<Currency, i64> {
+    let mut result: std::collections::BTreeMap<Currency, i64> = Default::default();
+    for row in rows.iter().filter(|row| row.kind.is_income_statement()) {
+        // Profit is credit: the negated sum of revenue and expense balances.
+        *result.entry(row.currency).or_default() -= row.closing_minor();
+    }
+    result
+}
+
+pub fn balance_sheet(store: &Store, lang: Lang, locale: Locale, to: NaiveDate) -> Result<Report> {
+    let rows = store.account_totals(None, Some(to))?;
+    let mut report = Report::new(
+        lang.fill("balance_sheet", &[("date", &locale.format_date(to))]),
+        section_columns(lang),
+    );
+    let none = Default::default();
+    add_section(
+        &mut report,
+        lang,
+        &rows,
+        AccountKind::Asset,
+        "assets",
+        &none,
+    );
+    add_section(
+        &mut report,
+        lang,
+        &rows,
+        AccountKind::Liability,
+        "liabilities",
+        &none,
+    );
+    add_section(
+        &mut report,
+        lang,
+        &rows,
+        AccountKind::Equity,
+        "equity",
+        &result_by_currency(&rows),
+    );
+    Ok(report)
+}
+
+pub fn income_statement(
+    store: &Store,
+    lang: Lang,
+    locale: Locale,
+    from: Option<NaiveDate>,
+    to: NaiveDate,
+) -> Result<Report> {
+    let start_month = store.company()?.fiscal_year_start_month;
+    let from = from.unwrap_or_else(|| fiscal_year_start(to, start_month));
+    let rows = store.account_totals(Some(from), Some(to))?;
+    // The statement covers the movements of the range, not the balances carried in.
+    let movements: Vec<AccountTotals> = rows
+        .into_iter()
+        .map(|row| AccountTotals {
+            opening_minor: 0,
+            ..row
+        })
+        .collect();
+    let title = lang.fill(
+        "income_statement",
+        &[
+            ("from", &locale.format_date(from)),
+            ("to", &locale.format_date(to)),
+        ],
+    );
+    let mut report = Report::new(title, section_columns(lang));
+    let none = Default::default();
+    add_section(
+        &mut report,
+        lang,
+        &movements,
+        AccountKind::Revenue,
+        "revenue",
+        &none,
+    );
+    add_section(
+        &mut report,
+        lang,
+        &movements,
+        AccountKind::Expense,
+        "expenses",
+        &none,
+    );
+    for (currency, amount) in result_by_currency(&movements) {
+        report.totals.push(vec![
+            Cell::text(lang.text("net_result")),
+            Cell::Empty,
+            Cell::Empty,
+            Cell::text(currency.as_str()),
+            Cell::Amount(amount, currency),
+        ]);
+    }
+    Ok(report)
+}
+
+pub fn ledger(
+    store: &Store,
+    lang: Lang,
+    account: &str,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Result<Report> {
+    let info = store.state().accounts.get(account).ok_or_else(|| {
+        rempart_domain::LedgerError::UnknownAccount {
+            account: account.to_owned(),
+        }
+    })?;
+    let opening = store
+        .account_totals(from, to)?
+        .into_iter()
+        .filter(|row| row.account == account)
+        .map(|row| (row.currency, row.opening_minor))
+        .collect::<std::collections::BTreeMap<_, _>>();
+    let title = lang.fill("ledger", &[("account", &account), ("label", &info.label)]);
+    let mut report = Report::new(
+        title,
+        vec![
+            ("date", label_of(lang, "date")),
+            ("journal", label_of(lang, "journal")),
+            ("number", label_of(lang, "number")),
+            ("entry_id", label_of(lang, "entry")),
+            ("text", label_of(lang, "text")),
+            ("currency", label_of(lang, "currency")),
+            ("debit", label_of(lang, "debit")),
+            ("credit", label_of(lang, "credit")),
+            ("balance", label_of(lang, "balance")),
+        ],
+    );
+    let mut balances = opening.clone();
+    for (currency, amount) in &opening {
+        report.rows.push(vec![
+            from.map_or(Cell::Empty, |day| {
+                Cell::Date(day.format("%Y-%m-%d").to_string())
+            }),
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::text(lang.text("opening")),
+            Cell::text(currency.as_str()),
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Amount(*amount, *currency),
+        ]);
+    }
+    let mut movement: std::collections::BTreeMap<Currency, (i64, i64)> = Default::default();
+    for line in store.ledger_lines(account, from, to)? {
+        let balance = balances.entry(line.currency).or_default();
+        *balance += line.amount_minor;
+        let sums = movement.entry(line.currency).or_default();
+        if line.amount_minor > 0 {
+            sums.0 += line.amount_minor;
+        } else {
+            sums.1 -= line.amount_minor;
+        }
+        report.rows.push(vec![
+            Cell::Date(line.date),
+            Cell::text(line.journal),
+            Cell::Number(line.number),
+            Cell::text(line.entry_id),
+            Cell::text(line.text),
+            Cell::text(line.currency.as_str()),
+            Cell::nonzero(line.amount_minor.max(0), line.currency),
+            Cell::nonzero((-line.amount_minor).max(0), line.currency),
+            Cell::Amount(*balance, line.currency),
+        ]);
+    }
+    for (currency, (debit, credit)) in movement {
+        report.totals.push(vec![
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::text(lang.text("total")),
+            Cell::text(currency.as_str()),
+            Cell::Amount(debit, currency),
+            Cell::Amount(credit, currency),
+            Cell::Amount(balances.get(&currency).copied().unwrap_or(0), currency),
+        ]);
+    }
+    Ok(report)
+}
+
+pub fn journal(
+    store: &Store,
+    lang: Lang,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Result<Report> {
+    let mut report = Report::new(
+        lang.text("journal_report").to_owned(),
+        vec![
+            ("date", label_of(lang, "date")),
+            ("journal", label_of(lang, "journal")),
+            ("number", label_of(lang, "number")),
+            ("entry_id", label_of(lang, "entry")),
+            ("text", label_of(lang, "text")),
+            ("account", label_of(lang, "account")),
+            ("currency", label_of(lang, "currency")),
+            ("debit", label_of(lang, "debit")),
+            ("credit", label_of(lang, "credit")),
+            ("vat_code", label_of(lang, "vat")),
+        ],
+    );
+    let mut sums: std::collections::BTreeMap<Currency, (i64, i64)> = Default::default();
+    for entry in store.journal_entries(from, to)? {
+        for posting in &entry.postings {
+            let sum = sums.entry(posting.currency).or_default();
+            if posting.amount_minor > 0 {
+                sum.0 += posting.amount_minor;
+            } else {
+                sum.1 -= posting.amount_minor;
+            }
+            report.rows.push(vec![
+                Cell::Date(entry.date.clone()),
+                Cell::text(&entry.journal),
+                Cell::Number(entry.number),
+                Cell::text(&entry.id),
+                Cell::text(&entry.text),
+                Cell::text(&posting.account),
+                Cell::text(posting.currency.as_str()),
+                Cell::nonzero(posting.amount_minor.max(0), posting.currency),
+                Cell::nonzero((-posting.amount_minor).max(0), posting.currency),
+                posting.vat_code.as_ref().map_or(Cell::Empty, Cell::text),
+            ]);
+        }
+    }
+    for (currency, (debit, credit)) in sums {
+        report.totals.push(vec![
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::text(lang.text("total")),
+            Cell::Empty,
+            Cell::text(currency.as_str()),
+            Cell::Amount(debit, currency),
+            Cell::Amount(credit, currency),
+            Cell::Empty,
+        ]);
+    }
+    Ok(report)
+}
