@@ -40,9 +40,7 @@ impl FromStr for Country {
         match text {
             "CH" | "ch" => Ok(Country::Ch),
             "FR" | "fr" => Ok(Country::Fr),
-            other => Err(format!(
-                "unknown country \"{other}\": Rempart supports CH and FR"
-            )),
+            other => Err(format!("unknown country \"{other}\": Rempart supports CH and FR")),
         }
     }
 }
@@ -82,10 +80,7 @@ impl AccountKind {
     }
 
     pub fn is_balance_sheet(self) -> bool {
-        matches!(
-            self,
-            AccountKind::Asset | AccountKind::Liability | AccountKind::Equity
-        )
+        matches!(self, AccountKind::Asset | AccountKind::Liability | AccountKind::Equity)
     }
 
     pub fn is_income_statement(self) -> bool {
@@ -348,21 +343,18 @@ fn date(year: i32, month: u32, day: u32) -> NaiveDate {
 /// (input, account 1170). France: 20 / 10 / 5.5 / 2.1 % since 2014-01-01, collected (44571) and
 /// deductible (44566).
 pub fn vat_codes_of(country: Country) -> Vec<VatCode> {
-    let code = |code: &str,
-                label: &str,
-                rate_bp: u32,
-                direction: VatDirection,
-                account: &str,
+    let code =
+        |code: &str, label: &str, rate_bp: u32, direction: VatDirection, account: &str, valid_from, valid_until| {
+            VatCode {
+                code: code.to_owned(),
+                label: label.to_owned(),
+                rate_bp,
+                direction,
+                account: account.to_owned(),
                 valid_from,
-                valid_until| VatCode {
-        code: code.to_owned(),
-        label: label.to_owned(),
-        rate_bp,
-        direction,
-        account: account.to_owned(),
-        valid_from,
-        valid_until,
-    };
+                valid_until,
+            }
+        };
     use VatDirection::{Input, Output};
     match country {
         Country::Ch => {
@@ -370,191 +362,31 @@ pub fn vat_codes_of(country: Country) -> Vec<VatCode> {
             let old_until = Some(date(2023, 12, 31));
             let new_from = date(2024, 1, 1);
             vec![
-                code(
-                    "N81",
-                    "TVA due, taux normal 8,1 %",
-                    810,
-                    Output,
-                    "2200",
-                    new_from,
-                    None,
-                ),
-                code(
-                    "R26",
-                    "TVA due, taux réduit 2,6 %",
-                    260,
-                    Output,
-                    "2200",
-                    new_from,
-                    None,
-                ),
-                code(
-                    "H38",
-                    "TVA due, taux spécial hébergement 3,8 %",
-                    380,
-                    Output,
-                    "2200",
-                    new_from,
-                    None,
-                ),
-                code(
-                    "N77",
-                    "TVA due, taux normal 7,7 %",
-                    770,
-                    Output,
-                    "2200",
-                    old_from,
-                    old_until,
-                ),
-                code(
-                    "R25",
-                    "TVA due, taux réduit 2,5 %",
-                    250,
-                    Output,
-                    "2200",
-                    old_from,
-                    old_until,
-                ),
-                code(
-                    "H37",
-                    "TVA due, taux spécial hébergement 3,7 %",
-                    370,
-                    Output,
-                    "2200",
-                    old_from,
-                    old_until,
-                ),
-                code(
-                    "IN81",
-                    "Impôt préalable, taux normal 8,1 %",
-                    810,
-                    Input,
-                    "1170",
-                    new_from,
-                    None,
-                ),
-                code(
-                    "IR26",
-                    "Impôt préalable, taux réduit 2,6 %",
-                    260,
-                    Input,
-                    "1170",
-                    new_from,
-                    None,
-                ),
-                code(
-                    "IH38",
-                    "Impôt préalable, hébergement 3,8 %",
-                    380,
-                    Input,
-                    "1170",
-                    new_from,
-                    None,
-                ),
-                code(
-                    "IN77",
-                    "Impôt préalable, taux normal 7,7 %",
-                    770,
-                    Input,
-                    "1170",
-                    old_from,
-                    old_until,
-                ),
-                code(
-                    "IR25",
-                    "Impôt préalable, taux réduit 2,5 %",
-                    250,
-                    Input,
-                    "1170",
-                    old_from,
-                    old_until,
-                ),
-                code(
-                    "IH37",
-                    "Impôt préalable, hébergement 3,7 %",
-                    370,
-                    Input,
-                    "1170",
-                    old_from,
-                    old_until,
-                ),
+                code("N81", "TVA due, taux normal 8,1 %", 810, Output, "2200", new_from, None),
+                code("R26", "TVA due, taux réduit 2,6 %", 260, Output, "2200", new_from, None),
+                code("H38", "TVA due, taux spécial hébergement 3,8 %", 380, Output, "2200", new_from, None),
+                code("N77", "TVA due, taux normal 7,7 %", 770, Output, "2200", old_from, old_until),
+                code("R25", "TVA due, taux réduit 2,5 %", 250, Output, "2200", old_from, old_until),
+                code("H37", "TVA due, taux spécial hébergement 3,7 %", 370, Output, "2200", old_from, old_until),
+                code("IN81", "Impôt préalable, taux normal 8,1 %", 810, Input, "1170", new_from, None),
+                code("IR26", "Impôt préalable, taux réduit 2,6 %", 260, Input, "1170", new_from, None),
+                code("IH38", "Impôt préalable, hébergement 3,8 %", 380, Input, "1170", new_from, None),
+                code("IN77", "Impôt préalable, taux normal 7,7 %", 770, Input, "1170", old_from, old_until),
+                code("IR25", "Impôt préalable, taux réduit 2,5 %", 250, Input, "1170", old_from, old_until),
+                code("IH37", "Impôt préalable, hébergement 3,7 %", 370, Input, "1170", old_from, old_until),
             ]
         }
         Country::Fr => {
             let from = date(2014, 1, 1);
             vec![
-                code(
-                    "C20",
-                    "TVA collectée 20 %",
-                    2000,
-                    Output,
-                    "44571",
-                    from,
-                    None,
-                ),
-                code(
-                    "C10",
-                    "TVA collectée 10 %",
-                    1000,
-                    Output,
-                    "44571",
-                    from,
-                    None,
-                ),
-                code(
-                    "C55",
-                    "TVA collectée 5,5 %",
-                    550,
-                    Output,
-                    "44571",
-                    from,
-                    None,
-                ),
-                code(
-                    "C21",
-                    "TVA collectée 2,1 %",
-                    210,
-                    Output,
-                    "44571",
-                    from,
-                    None,
-                ),
-                code(
-                    "D20",
-                    "TVA déductible 20 %",
-                    2000,
-                    Input,
-                    "44566",
-                    from,
-                    None,
-                ),
-                code(
-                    "D10",
-                    "TVA déductible 10 %",
-                    1000,
-                    Input,
-                    "44566",
-                    from,
-                    None,
-                ),
-                code(
-                    "D55",
-                    "TVA déductible 5,5 %",
-                    550,
-                    Input,
-                    "44566",
-                    from,
-                    None,
-                ),
-                code(
-                    "D21",
-                    "TVA déductible 2,1 %",
-                    210,
-                    Input,
-                    "44566",
-                    from,
-                    None,
-                ),
+                code("C20", "TVA collectée 20 %", 2000, Output, "44571", from, None),
+                code("C10", "TVA collectée 10 %", 1000, Output, "44571", from, None),
+                code("C55", "TVA collectée 5,5 %", 550, Output, "44571", from, None),
+                code("C21", "TVA collectée 2,1 %", 210, Output, "44571", from, None),
+                code("D20", "TVA déductible 20 %", 2000, Input, "44566", from, None),
+                code("D10", "TVA déductible 10 %", 1000, Input, "44566", from, None),
+                code("D55", "TVA déductible 5,5 %", 550, Input, "44566", from, None),
+                code("D21", "TVA déductible 2,1 %", 210, Input, "44566", from, None),
             ]
         }
     }
@@ -571,24 +403,13 @@ mod tests {
         for (country, classes) in [(Country::Ch, 1..=9), (Country::Fr, 1..=7)] {
             let chart = chart_of(country);
             let numbers: HashSet<_> = chart.iter().map(|a| a.number).collect();
-            assert_eq!(
-                numbers.len(),
-                chart.len(),
-                "duplicate account in {country:?}"
-            );
+            assert_eq!(numbers.len(), chart.len(), "duplicate account in {country:?}");
             for class in classes {
                 let prefix = class.to_string();
-                assert!(
-                    chart.iter().any(|a| a.number.starts_with(&prefix)),
-                    "{country:?} lacks class {class}"
-                );
+                assert!(chart.iter().any(|a| a.number.starts_with(&prefix)), "{country:?} lacks class {class}");
             }
             for vat in vat_codes_of(country) {
-                assert!(
-                    numbers.contains(vat.account.as_str()),
-                    "{} books to a missing account",
-                    vat.code
-                );
+                assert!(numbers.contains(vat.account.as_str()), "{} books to a missing account", vat.code);
             }
         }
     }

@@ -90,10 +90,7 @@ pub enum FactError {
     #[error("unknown event kind \"{kind}\"")]
     UnknownKind { kind: String },
     #[error("the payload of a \"{kind}\" event is not valid: {source}")]
-    Payload {
-        kind: String,
-        source: serde_json::Error,
-    },
+    Payload { kind: String, source: serde_json::Error },
 }
 
 impl Fact {
@@ -132,14 +129,8 @@ impl Fact {
     /// Decodes a payload read from the log. Returns `Ok(None)` for kinds owned by other layers
     /// (the log's own `node.*` events), which carry no business fact.
     pub fn from_payload(kind: &str, payload: &[u8]) -> Result<Option<Fact>, FactError> {
-        fn decode<T: serde::de::DeserializeOwned>(
-            kind: &str,
-            payload: &[u8],
-        ) -> Result<T, FactError> {
-            serde_json::from_slice(payload).map_err(|source| FactError::Payload {
-                kind: kind.to_owned(),
-                source,
-            })
+        fn decode<T: serde::de::DeserializeOwned>(kind: &str, payload: &[u8]) -> Result<T, FactError> {
+            serde_json::from_slice(payload).map_err(|source| FactError::Payload { kind: kind.to_owned(), source })
         }
         let fact = match kind {
             Self::COMPANY_CREATED => Fact::CompanyCreated(decode(kind, payload)?),
@@ -150,9 +141,7 @@ impl Fact {
             Self::PERIOD_CLOSED => Fact::PeriodClosed(decode(kind, payload)?),
             other if other.starts_with("node.") => return Ok(None),
             other => {
-                return Err(FactError::UnknownKind {
-                    kind: other.to_owned(),
-                });
+                return Err(FactError::UnknownKind { kind: other.to_owned() });
             }
         };
         Ok(Some(fact))
@@ -182,25 +171,10 @@ mod tests {
         });
         let payload = fact.to_payload();
         let text = std::str::from_utf8(&payload).unwrap();
-        assert!(
-            text.contains("\"amount_minor\":150000") && text.contains("\"currency\":\"CHF\""),
-            "{text}"
-        );
-        assert_eq!(
-            Fact::from_payload(fact.kind(), &payload).unwrap(),
-            Some(fact)
-        );
-        assert!(matches!(
-            Fact::from_payload("entry.posted", b"{}"),
-            Err(FactError::Payload { .. })
-        ));
-        assert!(matches!(
-            Fact::from_payload("what.ever", b"{}"),
-            Err(FactError::UnknownKind { .. })
-        ));
-        assert!(matches!(
-            Fact::from_payload("node.created", b"{}"),
-            Ok(None)
-        ));
+        assert!(text.contains("\"amount_minor\":150000") && text.contains("\"currency\":\"CHF\""), "{text}");
+        assert_eq!(Fact::from_payload(fact.kind(), &payload).unwrap(), Some(fact));
+        assert!(matches!(Fact::from_payload("entry.posted", b"{}"), Err(FactError::Payload { .. })));
+        assert!(matches!(Fact::from_payload("what.ever", b"{}"), Err(FactError::UnknownKind { .. })));
+        assert!(matches!(Fact::from_payload("node.created", b"{}"), Ok(None)));
     }
 }

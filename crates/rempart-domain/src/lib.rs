@@ -13,10 +13,7 @@ pub mod money;
 pub mod rules;
 
 pub use chart::{AccountKind, ChartAccount, Country, VatCode, VatDirection};
-pub use facts::{
-    AccountEdited, AccountOpened, CompanyCreated, EntryPosted, Fact, FactError, PeriodClosed,
-    Posting,
-};
+pub use facts::{AccountEdited, AccountOpened, CompanyCreated, EntryPosted, Fact, FactError, PeriodClosed, Posting};
 pub use locale::Locale;
 pub use money::{AmountError, Currency};
 pub use rules::{Account, EntryDraft, LedgerError, LedgerState, PostingDraft};

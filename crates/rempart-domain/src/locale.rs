@@ -42,18 +42,14 @@ impl Locale {
             out.push('-');
         }
         for (index, digit) in whole.chars().enumerate() {
-            if index > 0 && (whole.len() - index) % 3 == 0 {
+            if index > 0 && (whole.len() - index).is_multiple_of(3) {
                 out.push(group);
             }
             out.push(digit);
         }
         if exponent > 0 {
             out.push(decimal);
-            out.push_str(&format!(
-                "{:0width$}",
-                magnitude % scale,
-                width = exponent as usize
-            ));
+            out.push_str(&format!("{:0width$}", magnitude % scale, width = exponent as usize));
         }
         out
     }
@@ -72,23 +68,11 @@ mod tests {
 
     #[test]
     fn formats_for_each_locale() {
-        assert_eq!(
-            Locale::Swiss.format_amount(123_450, Currency::CHF),
-            "1'234.50"
-        );
-        assert_eq!(
-            Locale::Swiss.format_amount(-123_456_789, Currency::CHF),
-            "-1'234'567.89"
-        );
+        assert_eq!(Locale::Swiss.format_amount(123_450, Currency::CHF), "1'234.50");
+        assert_eq!(Locale::Swiss.format_amount(-123_456_789, Currency::CHF), "-1'234'567.89");
         assert_eq!(Locale::Swiss.format_amount(5, Currency::CHF), "0.05");
-        assert_eq!(
-            Locale::French.format_amount(123_450, Currency::EUR),
-            "1\u{202f}234,50"
-        );
-        assert_eq!(
-            Locale::French.format_amount(99_999, Currency::EUR),
-            "999,99"
-        );
+        assert_eq!(Locale::French.format_amount(123_450, Currency::EUR), "1\u{202f}234,50");
+        assert_eq!(Locale::French.format_amount(99_999, Currency::EUR), "999,99");
         let date = NaiveDate::from_ymd_opt(2026, 3, 14).unwrap();
         assert_eq!(Locale::Swiss.format_date(date), "14.03.2026");
         assert_eq!(Locale::French.format_date(date), "14/03/2026");

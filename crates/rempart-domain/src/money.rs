@@ -43,9 +43,7 @@ impl FromStr for Currency {
         if bytes.len() == 3 && bytes.iter().all(u8::is_ascii_uppercase) {
             Ok(Currency([bytes[0], bytes[1], bytes[2]]))
         } else {
-            Err(AmountError::BadCurrency {
-                text: text.to_owned(),
-            })
+            Err(AmountError::BadCurrency { text: text.to_owned() })
         }
     }
 }
@@ -84,11 +82,7 @@ pub enum AmountError {
     )]
     Malformed { text: String },
     #[error("\"{text}\" has more decimals than {currency} allows ({exponent})")]
-    TooManyDecimals {
-        text: String,
-        currency: Currency,
-        exponent: u32,
-    },
+    TooManyDecimals { text: String, currency: Currency, exponent: u32 },
     #[error("\"{text}\" is too large: amounts are limited to 10^15 minor units")]
     TooLarge { text: String },
     #[error("\"{text}\" is not a currency code: use three capital letters such as CHF or EUR")]
@@ -105,9 +99,7 @@ pub fn parse_amount(text: &str, currency: Currency) -> Result<i64, AmountError> 
     if text.is_empty() {
         return Err(AmountError::Empty);
     }
-    let malformed = || AmountError::Malformed {
-        text: text.to_owned(),
-    };
+    let malformed = || AmountError::Malformed { text: text.to_owned() };
     let (negative, unsigned) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, text),
@@ -125,15 +117,9 @@ pub fn parse_amount(text: &str, currency: Currency) -> Result<i64, AmountError> 
     }
     let exponent = currency.exponent();
     if fraction.len() > exponent as usize {
-        return Err(AmountError::TooManyDecimals {
-            text: text.to_owned(),
-            currency,
-            exponent,
-        });
+        return Err(AmountError::TooManyDecimals { text: text.to_owned(), currency, exponent });
     }
-    let too_large = || AmountError::TooLarge {
-        text: text.to_owned(),
-    };
+    let too_large = || AmountError::TooLarge { text: text.to_owned() };
     // At most 16 significant whole digits can fit under the bound; reject longer strings early so
     // the arithmetic below cannot overflow.
     if whole.trim_start_matches('0').len() > 16 {
@@ -164,12 +150,7 @@ pub fn format_plain(amount_minor: i64, currency: Currency) -> String {
         return format!("{sign}{magnitude}");
     }
     let scale = 10u64.pow(exponent);
-    format!(
-        "{sign}{}.{:0width$}",
-        magnitude / scale,
-        magnitude % scale,
-        width = exponent as usize
-    )
+    format!("{sign}{}.{:0width$}", magnitude / scale, magnitude % scale, width = exponent as usize)
 }
 
 #[cfg(test)]
@@ -191,32 +172,14 @@ mod tests {
 
     #[test]
     fn refuses_ambiguous_or_malformed_amounts() {
-        for text in [
-            "12,50", "1'000", "1e3", "-", "+5", " 5", "5 ", "1.", ".5", "1.2.3", "--1", "1_000",
-        ] {
-            assert!(
-                matches!(chf(text), Err(AmountError::Malformed { .. })),
-                "{text} was accepted as {:?}",
-                chf(text)
-            );
+        for text in ["12,50", "1'000", "1e3", "-", "+5", " 5", "5 ", "1.", ".5", "1.2.3", "--1", "1_000"] {
+            assert!(matches!(chf(text), Err(AmountError::Malformed { .. })), "{text} was accepted as {:?}", chf(text));
         }
         assert_eq!(chf(""), Err(AmountError::Empty));
-        assert!(matches!(
-            chf("1.005"),
-            Err(AmountError::TooManyDecimals { .. })
-        ));
-        assert!(matches!(
-            parse_amount("1.5", "JPY".parse().unwrap()),
-            Err(AmountError::TooManyDecimals { .. })
-        ));
-        assert!(matches!(
-            chf("99999999999999999999"),
-            Err(AmountError::TooLarge { .. })
-        ));
-        assert!(matches!(
-            chf("10000000000000.01"),
-            Err(AmountError::TooLarge { .. })
-        ));
+        assert!(matches!(chf("1.005"), Err(AmountError::TooManyDecimals { .. })));
+        assert!(matches!(parse_amount("1.5", "JPY".parse().unwrap()), Err(AmountError::TooManyDecimals { .. })));
+        assert!(matches!(chf("99999999999999999999"), Err(AmountError::TooLarge { .. })));
+        assert!(matches!(chf("10000000000000.01"), Err(AmountError::TooLarge { .. })));
     }
 
     #[test]

@@ -66,17 +66,9 @@ pub enum LedgerError {
     #[error("\"{number}\" is not an account number: use 1 to 12 digits")]
     BadAccountNumber { number: String },
     #[error("account {account} is kept in {account_currency}, not {posting_currency}")]
-    CurrencyMismatch {
-        account: String,
-        account_currency: Currency,
-        posting_currency: Currency,
-    },
+    CurrencyMismatch { account: String, account_currency: Currency, posting_currency: Currency },
     #[error("posting {line} (account {account}): {source}")]
-    Amount {
-        line: usize,
-        account: String,
-        source: AmountError,
-    },
+    Amount { line: usize, account: String, source: AmountError },
     #[error("posting {line} (account {account}) is zero")]
     ZeroAmount { line: usize, account: String },
     #[error("an entry needs at least two postings")]
@@ -84,23 +76,15 @@ pub enum LedgerError {
     #[error("an entry has at most {ENTRY_POSTINGS_MAX} postings")]
     TooManyPostings,
     #[error("the entry does not balance in {currency}: debits exceed credits by {difference}")]
-    Unbalanced {
-        currency: Currency,
-        difference: String,
-    },
+    Unbalanced { currency: Currency, difference: String },
     #[error("the amounts are too large to add up")]
     Overflow,
     #[error("VAT code {code} does not exist")]
     UnknownVatCode { code: String },
     #[error("VAT code {code} is not in force on {date}")]
     VatCodeNotInForce { code: String, date: NaiveDate },
-    #[error(
-        "{date} is in a closed period (closed until {closed_until}): correct it with an entry in an open period"
-    )]
-    PeriodClosed {
-        date: NaiveDate,
-        closed_until: NaiveDate,
-    },
+    #[error("{date} is in a closed period (closed until {closed_until}): correct it with an entry in an open period")]
+    PeriodClosed { date: NaiveDate, closed_until: NaiveDate },
     #[error("the books are already closed until {closed_until}: a period cannot be reopened")]
     PeriodAlreadyClosed { closed_until: NaiveDate },
     #[error("{date} is not the last day of a month: periods close at a month's end")]
@@ -127,9 +111,7 @@ pub enum LedgerError {
 
 /// Strict ISO date parsing: `YYYY-MM-DD` and only that, so 2026-02-30 or 03/01/2026 are refused.
 pub fn parse_date(text: &str) -> Result<NaiveDate, LedgerError> {
-    let bad = || LedgerError::BadDate {
-        text: text.to_owned(),
-    };
+    let bad = || LedgerError::BadDate { text: text.to_owned() };
     if text.len() != 10 {
         return Err(bad());
     }
@@ -137,17 +119,12 @@ pub fn parse_date(text: &str) -> Result<NaiveDate, LedgerError> {
 }
 
 pub fn is_month_end(date: NaiveDate) -> bool {
-    date.succ_opt()
-        .is_none_or(|next| next.month() != date.month())
+    date.succ_opt().is_none_or(|next| next.month() != date.month())
 }
 
 /// First day of the fiscal year that contains `date`.
 pub fn fiscal_year_start(date: NaiveDate, start_month: u32) -> NaiveDate {
-    let year = if date.month() >= start_month {
-        date.year()
-    } else {
-        date.year() - 1
-    };
+    let year = if date.month() >= start_month { date.year() } else { date.year() - 1 };
     NaiveDate::from_ymd_opt(year, start_month, 1).unwrap_or(date)
 }
 
@@ -184,9 +161,7 @@ impl LedgerState {
             return Err(LedgerError::EmptyCompanyName);
         }
         if !(1..=12).contains(&company.fiscal_year_start_month) {
-            return Err(LedgerError::BadFiscalYearStart {
-                month: company.fiscal_year_start_month,
-            });
+            return Err(LedgerError::BadFiscalYearStart { month: company.fiscal_year_start_month });
         }
         Ok(())
     }
@@ -194,27 +169,18 @@ impl LedgerState {
     pub fn check_account_opened(&self, account: &AccountOpened) -> Result<(), LedgerError> {
         self.company()?;
         let number = &account.number;
-        if number.is_empty()
-            || number.len() > ACCOUNT_NUMBER_BYTES_MAX
-            || !number.bytes().all(|b| b.is_ascii_digit())
-        {
-            return Err(LedgerError::BadAccountNumber {
-                number: number.clone(),
-            });
+        if number.is_empty() || number.len() > ACCOUNT_NUMBER_BYTES_MAX || !number.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(LedgerError::BadAccountNumber { number: number.clone() });
         }
         if self.accounts.contains_key(number) {
-            return Err(LedgerError::AccountExists {
-                number: number.clone(),
-            });
+            return Err(LedgerError::AccountExists { number: number.clone() });
         }
         check_text(&account.label)
     }
 
     pub fn check_account_edited(&self, edit: &AccountEdited) -> Result<(), LedgerError> {
         if !self.accounts.contains_key(&edit.number) {
-            return Err(LedgerError::UnknownAccount {
-                account: edit.number.clone(),
-            });
+            return Err(LedgerError::UnknownAccount { account: edit.number.clone() });
         }
         match &edit.label {
             Some(label) => check_text(label),
@@ -228,49 +194,34 @@ impl LedgerState {
             return Err(LedgerError::NotMonthEnd { date: until });
         }
         match self.closed_until {
-            Some(closed_until) if until <= closed_until => {
-                Err(LedgerError::PeriodAlreadyClosed { closed_until })
-            }
+            Some(closed_until) if until <= closed_until => Err(LedgerError::PeriodAlreadyClosed { closed_until }),
             _ => Ok(()),
         }
     }
 
     pub fn check_date_open(&self, date: NaiveDate) -> Result<(), LedgerError> {
         match self.closed_until {
-            Some(closed_until) if date <= closed_until => {
-                Err(LedgerError::PeriodClosed { date, closed_until })
-            }
+            Some(closed_until) if date <= closed_until => Err(LedgerError::PeriodClosed { date, closed_until }),
             _ => Ok(()),
         }
     }
 
     fn check_identity(&self, id: &str, journal: &str, text: &str) -> Result<(), LedgerError> {
-        if id.is_empty()
-            || id.len() > ENTRY_ID_BYTES_MAX
-            || !id.chars().all(|c| c.is_ascii_graphic())
-        {
+        if id.is_empty() || id.len() > ENTRY_ID_BYTES_MAX || !id.chars().all(|c| c.is_ascii_graphic()) {
             return Err(LedgerError::BadEntryId { id: id.to_owned() });
         }
         if journal.is_empty()
             || journal.len() > JOURNAL_BYTES_MAX
-            || !journal
-                .bytes()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+            || !journal.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
         {
-            return Err(LedgerError::BadJournal {
-                journal: journal.to_owned(),
-            });
+            return Err(LedgerError::BadJournal { journal: journal.to_owned() });
         }
         check_text(text)
     }
 
     /// Reads a draft's amounts in their currencies and checks every rule; on success returns the
     /// fact to record, with the next number of its journal.
-    pub fn prepare_entry(
-        &self,
-        draft: &EntryDraft,
-        validated_on: NaiveDate,
-    ) -> Result<EntryPosted, LedgerError> {
+    pub fn prepare_entry(&self, draft: &EntryDraft, validated_on: NaiveDate) -> Result<EntryPosted, LedgerError> {
         let entry = self.read_entry(draft, validated_on)?;
         self.check_entry(&entry)?;
         Ok(entry)
@@ -278,35 +229,19 @@ impl LedgerState {
 
     /// Reads a draft's amounts in their accounts' currencies without checking the other rules, to
     /// compare a re-imported entry with the one already recorded under its id.
-    pub fn read_entry(
-        &self,
-        draft: &EntryDraft,
-        validated_on: NaiveDate,
-    ) -> Result<EntryPosted, LedgerError> {
+    pub fn read_entry(&self, draft: &EntryDraft, validated_on: NaiveDate) -> Result<EntryPosted, LedgerError> {
         self.company()?;
-        let journal = draft
-            .journal
-            .clone()
-            .unwrap_or_else(|| DEFAULT_JOURNAL.to_owned());
+        let journal = draft.journal.clone().unwrap_or_else(|| DEFAULT_JOURNAL.to_owned());
         self.check_identity(&draft.id, &journal, &draft.text)?;
         let mut postings = Vec::with_capacity(draft.postings.len());
         for (index, posting) in draft.postings.iter().enumerate() {
             let line = index + 1;
             let account = self.open_account(&posting.account)?;
             let currency = posting.currency.unwrap_or(account.currency);
-            let amount_minor =
-                money::parse_amount(&posting.amount, currency).map_err(|source| {
-                    LedgerError::Amount {
-                        line,
-                        account: posting.account.clone(),
-                        source,
-                    }
-                })?;
+            let amount_minor = money::parse_amount(&posting.amount, currency)
+                .map_err(|source| LedgerError::Amount { line, account: posting.account.clone(), source })?;
             if amount_minor == 0 {
-                return Err(LedgerError::ZeroAmount {
-                    line,
-                    account: posting.account.clone(),
-                });
+                return Err(LedgerError::ZeroAmount { line, account: posting.account.clone() });
             }
             postings.push(Posting {
                 account: posting.account.clone(),
@@ -349,10 +284,7 @@ impl LedgerState {
             postings: original
                 .postings
                 .iter()
-                .map(|posting| Posting {
-                    amount_minor: -posting.amount_minor,
-                    ..posting.clone()
-                })
+                .map(|posting| Posting { amount_minor: -posting.amount_minor, ..posting.clone() })
                 .collect(),
             reverses: Some(original.id.clone()),
         };
@@ -365,16 +297,10 @@ impl LedgerState {
     }
 
     fn open_account(&self, number: &str) -> Result<&Account, LedgerError> {
-        let account = self
-            .accounts
-            .get(number)
-            .ok_or_else(|| LedgerError::UnknownAccount {
-                account: number.to_owned(),
-            })?;
+        let account =
+            self.accounts.get(number).ok_or_else(|| LedgerError::UnknownAccount { account: number.to_owned() })?;
         if account.closed {
-            return Err(LedgerError::AccountClosed {
-                account: number.to_owned(),
-            });
+            return Err(LedgerError::AccountClosed { account: number.to_owned() });
         }
         Ok(account)
     }
@@ -402,37 +328,23 @@ impl LedgerState {
                 });
             }
             if posting.amount_minor == 0 {
-                return Err(LedgerError::ZeroAmount {
-                    line: index + 1,
-                    account: posting.account.clone(),
-                });
+                return Err(LedgerError::ZeroAmount { line: index + 1, account: posting.account.clone() });
             }
             if posting.amount_minor.abs() > money::AMOUNT_MINOR_ABS_MAX {
                 return Err(LedgerError::Overflow);
             }
             if let Some(code) = &posting.vat_code {
-                let vat = self
-                    .vat_codes
-                    .get(code)
-                    .ok_or_else(|| LedgerError::UnknownVatCode { code: code.clone() })?;
+                let vat = self.vat_codes.get(code).ok_or_else(|| LedgerError::UnknownVatCode { code: code.clone() })?;
                 if !vat.in_force_on(entry.date) {
-                    return Err(LedgerError::VatCodeNotInForce {
-                        code: code.clone(),
-                        date: entry.date,
-                    });
+                    return Err(LedgerError::VatCodeNotInForce { code: code.clone(), date: entry.date });
                 }
             }
             let sum = sums.entry(posting.currency).or_insert(0);
-            *sum = sum
-                .checked_add(posting.amount_minor)
-                .ok_or(LedgerError::Overflow)?;
+            *sum = sum.checked_add(posting.amount_minor).ok_or(LedgerError::Overflow)?;
         }
         for (currency, sum) in sums {
             if sum != 0 {
-                return Err(LedgerError::Unbalanced {
-                    currency,
-                    difference: money::format_plain(sum, currency),
-                });
+                return Err(LedgerError::Unbalanced { currency, difference: money::format_plain(sum, currency) });
             }
         }
         Ok(())
@@ -469,17 +381,11 @@ impl LedgerState {
                 self.vat_codes.insert(vat.code.clone(), vat.clone());
             }
             Fact::EntryPosted(entry) => {
-                let last = self
-                    .journal_last_number
-                    .entry(entry.journal.clone())
-                    .or_insert(0);
+                let last = self.journal_last_number.entry(entry.journal.clone()).or_insert(0);
                 *last = (*last).max(entry.number);
             }
             Fact::PeriodClosed(closed) => {
-                self.closed_until = Some(
-                    self.closed_until
-                        .map_or(closed.until, |current| current.max(closed.until)),
-                );
+                self.closed_until = Some(self.closed_until.map_or(closed.until, |current| current.max(closed.until)));
             }
         }
     }
@@ -518,7 +424,10 @@ mod tests {
         state
     }
 
-    fn draft(date: &str, postings: &[(&str, &str, Option<&str>)]) -> EntryDraft {
+    /// Account, amount as typed, VAT code.
+    type PostingCase<'a> = (&'a str, &'a str, Option<&'a str>);
+
+    fn draft(date: &str, postings: &[PostingCase]) -> EntryDraft {
         EntryDraft {
             id: "E1".into(),
             date: day(date),
@@ -540,67 +449,33 @@ mod tests {
     #[test]
     fn entry_rules() {
         let mut books = swiss_books();
-        books.apply(&Fact::PeriodClosed(crate::facts::PeriodClosed {
-            until: day("2025-12-31"),
-        }));
-        let cases: &[(&str, &[(&str, &str, Option<&str>)], &str)] = &[
-            (
-                "2026-03-01",
-                &[("6000", "1500.00", None), ("1020", "-1500.00", None)],
-                "ok OD 1",
-            ),
+        books.apply(&Fact::PeriodClosed(crate::facts::PeriodClosed { until: day("2025-12-31") }));
+        let cases: &[(&str, &[PostingCase], &str)] = &[
+            ("2026-03-01", &[("6000", "1500.00", None), ("1020", "-1500.00", None)], "ok OD 1"),
             (
                 "2026-03-01",
                 &[("6000", "1500.00", None), ("1020", "-1499.99", None)],
                 "does not balance in CHF: debits exceed credits by 0.01",
             ),
-            (
-                "2026-03-01",
-                &[("6000", "1500.00", None)],
-                "at least two postings",
-            ),
-            (
-                "2026-03-01",
-                &[("6001", "1.00", None), ("1020", "-1.00", None)],
-                "account 6001 does not exist",
-            ),
+            ("2026-03-01", &[("6000", "1500.00", None)], "at least two postings"),
+            ("2026-03-01", &[("6001", "1.00", None), ("1020", "-1.00", None)], "account 6001 does not exist"),
             (
                 "2026-03-01",
                 &[("6000", "12,50", None), ("1020", "-12.50", None)],
                 "posting 1 (account 6000): \"12,50\" is not an amount",
             ),
-            (
-                "2026-03-01",
-                &[("6000", "1.005", None), ("1020", "-1.005", None)],
-                "more decimals than CHF allows",
-            ),
-            (
-                "2026-03-01",
-                &[("6000", "0", None), ("1020", "0", None)],
-                "posting 1 (account 6000) is zero",
-            ),
-            (
-                "2025-12-31",
-                &[("6000", "1.00", None), ("1020", "-1.00", None)],
-                "2025-12-31 is in a closed period",
-            ),
+            ("2026-03-01", &[("6000", "1.005", None), ("1020", "-1.005", None)], "more decimals than CHF allows"),
+            ("2026-03-01", &[("6000", "0", None), ("1020", "0", None)], "posting 1 (account 6000) is zero"),
+            ("2025-12-31", &[("6000", "1.00", None), ("1020", "-1.00", None)], "2025-12-31 is in a closed period"),
             (
                 "2026-03-01",
                 &[("6000", "1.00", Some("N77")), ("1020", "-1.00", None)],
                 "VAT code N77 is not in force on 2026-03-01",
             ),
+            ("2026-03-01", &[("6000", "1.00", Some("X")), ("1020", "-1.00", None)], "VAT code X does not exist"),
             (
                 "2026-03-01",
-                &[("6000", "1.00", Some("X")), ("1020", "-1.00", None)],
-                "VAT code X does not exist",
-            ),
-            (
-                "2026-03-01",
-                &[
-                    ("1170", "8.10", Some("IN81")),
-                    ("6000", "100", None),
-                    ("1020", "-108.10", None),
-                ],
+                &[("1170", "8.10", Some("IN81")), ("6000", "100", None), ("1020", "-108.10", None)],
                 "ok OD 1",
             ),
         ];
@@ -609,10 +484,7 @@ mod tests {
                 Ok(entry) => format!("ok {} {}", entry.journal, entry.number),
                 Err(error) => error.to_string(),
             };
-            assert!(
-                outcome.contains(expected),
-                "{postings:?}: expected {expected:?}, got {outcome:?}"
-            );
+            assert!(outcome.contains(expected), "{postings:?}: expected {expected:?}, got {outcome:?}");
         }
     }
 
@@ -620,45 +492,25 @@ mod tests {
     fn numbers_follow_the_journal_and_periods_only_move_forward() {
         let mut books = swiss_books();
         let entry = books
-            .prepare_entry(
-                &draft("2026-01-05", &[("1000", "5", None), ("3400", "-5", None)]),
-                day("2026-01-05"),
-            )
+            .prepare_entry(&draft("2026-01-05", &[("1000", "5", None), ("3400", "-5", None)]), day("2026-01-05"))
             .unwrap();
         books.apply(&Fact::EntryPosted(entry));
         let next = books
-            .prepare_entry(
-                &draft("2026-01-05", &[("1000", "5", None), ("3400", "-5", None)]),
-                day("2026-01-05"),
-            )
+            .prepare_entry(&draft("2026-01-05", &[("1000", "5", None), ("3400", "-5", None)]), day("2026-01-05"))
             .unwrap();
         assert_eq!(next.number, 2);
         assert_eq!(
             books.check_period_close(day("2026-01-30")),
-            Err(LedgerError::NotMonthEnd {
-                date: day("2026-01-30")
-            })
+            Err(LedgerError::NotMonthEnd { date: day("2026-01-30") })
         );
-        books.apply(&Fact::PeriodClosed(crate::facts::PeriodClosed {
-            until: day("2026-01-31"),
-        }));
-        assert!(matches!(
-            books.check_period_close(day("2025-12-31")),
-            Err(LedgerError::PeriodAlreadyClosed { .. })
-        ));
+        books.apply(&Fact::PeriodClosed(crate::facts::PeriodClosed { until: day("2026-01-31") }));
+        assert!(matches!(books.check_period_close(day("2025-12-31")), Err(LedgerError::PeriodAlreadyClosed { .. })));
         assert!(books.check_period_close(day("2026-02-28")).is_ok());
     }
 
     #[test]
     fn dates_are_strict() {
-        for text in [
-            "2026-02-30",
-            "2026-13-01",
-            "01.03.2026",
-            "2026-3-1",
-            "",
-            "2026-03-01T00:00",
-        ] {
+        for text in ["2026-02-30", "2026-13-01", "01.03.2026", "2026-3-1", "", "2026-03-01T00:00"] {
             assert!(parse_date(text).is_err(), "{text}");
         }
         assert!(is_month_end(day("2024-02-29")));

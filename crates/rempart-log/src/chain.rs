@@ -28,13 +28,9 @@ pub enum ChainFault {
     SealBeyondEnd { seq: EventSeq, last: EventSeq },
     #[error("events from {from} on were added without this node's seal")]
     Unsealed { from: EventSeq },
-    #[error(
-        "the log ends at event {last} but the node had sealed up to event {anchored}: the log was truncated"
-    )]
+    #[error("the log ends at event {last} but the node had sealed up to event {anchored}: the log was truncated")]
     Truncated { last: EventSeq, anchored: EventSeq },
-    #[error(
-        "event {seq} differs from the one the node sealed and anchored: the chain was rewritten"
-    )]
+    #[error("event {seq} differs from the one the node sealed and anchored: the chain was rewritten")]
     AnchorMismatch { seq: EventSeq },
     #[error("the node's head anchor was not signed with this node's key")]
     BadAnchor,
@@ -53,9 +49,7 @@ impl ChainFault {
             ChainFault::BrokenLink { seq } => Some(EventSeq(seq.0 - 1)),
             ChainFault::Missing { from, .. } => Some(*from),
             ChainFault::Unsealed { from } => Some(*from),
-            ChainFault::SealBeyondEnd { .. }
-            | ChainFault::Truncated { .. }
-            | ChainFault::BadAnchor => None,
+            ChainFault::SealBeyondEnd { .. } | ChainFault::Truncated { .. } | ChainFault::BadAnchor => None,
         }
     }
 }
@@ -120,10 +114,7 @@ impl ChainVerifier {
     pub fn push(&mut self, event: &Event) -> Result<Hash32, ChainFault> {
         let expected = self.last.next();
         if event.seq > expected {
-            return Err(ChainFault::Missing {
-                from: expected,
-                to: EventSeq(event.seq.0 - 1),
-            });
+            return Err(ChainFault::Missing { from: expected, to: EventSeq(event.seq.0 - 1) });
         }
         if event.seq < expected {
             return Err(ChainFault::BrokenLink { seq: expected });
@@ -135,10 +126,7 @@ impl ChainVerifier {
             return Err(ChainFault::WrongNode { seq: event.seq });
         }
         if event.version == 0 || event.version > FORMAT_VERSION {
-            return Err(ChainFault::UnsupportedVersion {
-                seq: event.seq,
-                version: event.version,
-            });
+            return Err(ChainFault::UnsupportedVersion { seq: event.seq, version: event.version });
         }
         let hash = event.hash();
         if let Some(seal) = self.seals.get(&event.seq)
@@ -165,30 +153,18 @@ impl ChainVerifier {
     /// Checks the end of the chain: every event sealed, no seal or anchor beyond the end.
     pub fn finish(self) -> Result<ChainSummary, ChainFault> {
         if let Some((seq, _)) = self.seals.range(self.last.next()..).next() {
-            return Err(ChainFault::SealBeyondEnd {
-                seq: *seq,
-                last: self.last,
-            });
+            return Err(ChainFault::SealBeyondEnd { seq: *seq, last: self.last });
         }
         if let Some(anchor) = &self.anchor
             && !self.anchor_seen
         {
-            return Err(ChainFault::Truncated {
-                last: self.last,
-                anchored: anchor.seq,
-            });
+            return Err(ChainFault::Truncated { last: self.last, anchored: anchor.seq });
         }
         let last_sealed = self.seals.keys().next_back().copied().unwrap_or_default();
         if last_sealed < self.last {
-            return Err(ChainFault::Unsealed {
-                from: last_sealed.next(),
-            });
+            return Err(ChainFault::Unsealed { from: last_sealed.next() });
         }
-        Ok(ChainSummary {
-            events: self.last.0,
-            seals: self.seals.len() as u64,
-            head: self.prev,
-        })
+        Ok(ChainSummary { events: self.last.0, seals: self.seals.len() as u64, head: self.prev })
     }
 }
 
@@ -210,10 +186,7 @@ mod tests {
                     TENANT,
                     NODE,
                     EventSeq(seq),
-                    Hlc {
-                        wall_ms: seq,
-                        logical: 0,
-                    },
+                    Hlc { wall_ms: seq, logical: 0 },
                     prev,
                     "t.x",
                     vec![seq as u8],
@@ -232,23 +205,9 @@ mod tests {
         anchor_at: Option<u64>,
     ) -> Result<ChainSummary, ChainFault> {
         let honest = chain(events.len().max(8) as u64);
-        let seal_of = |seq: u64| {
-            Seal::sign(
-                key,
-                TENANT,
-                NODE,
-                EventSeq(seq),
-                honest[seq as usize - 1].hash(),
-            )
-        };
+        let seal_of = |seq: u64| Seal::sign(key, TENANT, NODE, EventSeq(seq), honest[seq as usize - 1].hash());
         let seals = sealed_at.iter().map(|&seq| seal_of(seq)).collect();
-        let mut verifier = ChainVerifier::new(
-            TENANT,
-            NODE,
-            key.verifying_key(),
-            seals,
-            anchor_at.map(seal_of),
-        )?;
+        let mut verifier = ChainVerifier::new(TENANT, NODE, key.verifying_key(), seals, anchor_at.map(seal_of))?;
         for event in events {
             verifier.push(event)?;
         }
@@ -260,21 +219,12 @@ mod tests {
     fn faults_are_found_and_located() {
         let key = SigningKey::from_bytes(&[9; 32]);
         let honest = chain(5);
-        assert_eq!(
-            verify(&honest, &[3, 5], &key, Some(5)).map(|s| s.events),
-            Ok(5)
-        );
+        assert_eq!(verify(&honest, &[3, 5], &key, Some(5)).map(|s| s.events), Ok(5));
 
         let mut altered = honest.clone();
         altered[1].payload = vec![99];
-        assert_eq!(
-            verify(&altered, &[3, 5], &key, Some(5)),
-            Err(ChainFault::BrokenLink { seq: EventSeq(3) })
-        );
-        assert_eq!(
-            ChainFault::BrokenLink { seq: EventSeq(3) }.seq(),
-            Some(EventSeq(2))
-        );
+        assert_eq!(verify(&altered, &[3, 5], &key, Some(5)), Err(ChainFault::BrokenLink { seq: EventSeq(3) }));
+        assert_eq!(ChainFault::BrokenLink { seq: EventSeq(3) }.seq(), Some(EventSeq(2)));
 
         let mut altered_sealed = honest.clone();
         altered_sealed[2].payload = vec![99];
@@ -287,38 +237,25 @@ mod tests {
         deleted.remove(1);
         assert_eq!(
             verify(&deleted, &[3, 5], &key, Some(5)),
-            Err(ChainFault::Missing {
-                from: EventSeq(2),
-                to: EventSeq(2)
-            })
+            Err(ChainFault::Missing { from: EventSeq(2), to: EventSeq(2) })
         );
 
         let truncated = &honest[..3];
         assert_eq!(
             verify(truncated, &[3], &key, Some(5)),
-            Err(ChainFault::Truncated {
-                last: EventSeq(3),
-                anchored: EventSeq(5)
-            })
+            Err(ChainFault::Truncated { last: EventSeq(3), anchored: EventSeq(5) })
         );
         assert_eq!(
             verify(truncated, &[3, 5], &key, None),
-            Err(ChainFault::SealBeyondEnd {
-                seq: EventSeq(5),
-                last: EventSeq(3)
-            })
+            Err(ChainFault::SealBeyondEnd { seq: EventSeq(5), last: EventSeq(3) })
         );
 
         let longer = chain(6);
-        assert_eq!(
-            verify(&longer, &[3, 5], &key, Some(5)),
-            Err(ChainFault::Unsealed { from: EventSeq(6) })
-        );
+        assert_eq!(verify(&longer, &[3, 5], &key, Some(5)), Err(ChainFault::Unsealed { from: EventSeq(6) }));
 
         let other = SigningKey::from_bytes(&[10; 32]);
         let forged = Seal::sign(&other, TENANT, NODE, EventSeq(5), honest[4].hash());
-        let result =
-            ChainVerifier::new(TENANT, NODE, key.verifying_key(), vec![forged], None).map(|_| ());
+        let result = ChainVerifier::new(TENANT, NODE, key.verifying_key(), vec![forged], None).map(|_| ());
         assert_eq!(result, Err(ChainFault::BadSeal { seq: EventSeq(5) }));
     }
 }

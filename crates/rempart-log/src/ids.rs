@@ -14,11 +14,7 @@ pub struct IdError {
 
 fn parse_hex<const N: usize>(text: &str, what: &'static str) -> Result<[u8; N], IdError> {
     let mut out = [0u8; N];
-    hex::decode_to_slice(text, &mut out).map_err(|_| IdError {
-        text: text.to_owned(),
-        what,
-        hex_len: N * 2,
-    })?;
+    hex::decode_to_slice(text, &mut out).map_err(|_| IdError { text: text.to_owned(), what, hex_len: N * 2 })?;
     Ok(out)
 }
 

@@ -48,9 +48,7 @@ pub struct NodeCreated {
 /// Hybrid logical clock timestamp: wall-clock milliseconds, and a counter that orders events
 /// created within the same millisecond or while the wall clock stands behind the last timestamp.
 /// Assigned once, when the event is created; the merge order of all nodes is (hlc, node).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 pub struct Hlc {
     pub wall_ms: u64,
     pub logical: u32,
@@ -60,15 +58,9 @@ impl Hlc {
     /// The timestamp for a new local event, given the last one this node issued or saw.
     pub fn tick(self, now_ms: u64) -> Hlc {
         if now_ms > self.wall_ms {
-            Hlc {
-                wall_ms: now_ms,
-                logical: 0,
-            }
+            Hlc { wall_ms: now_ms, logical: 0 }
         } else {
-            Hlc {
-                wall_ms: self.wall_ms,
-                logical: self.logical.saturating_add(1),
-            }
+            Hlc { wall_ms: self.wall_ms, logical: self.logical.saturating_add(1) }
         }
     }
 }
@@ -91,9 +83,7 @@ pub enum DecodeError {
     Truncated,
     #[error("the bytes are not a Rempart event")]
     BadMagic,
-    #[error(
-        "the event is of format version {found}, newer than this Rempart reads ({FORMAT_VERSION}): update Rempart"
-    )]
+    #[error("the event is of format version {found}, newer than this Rempart reads ({FORMAT_VERSION}): update Rempart")]
     NewerVersion { found: u16 },
     #[error("the event kind is not valid ASCII of at most {KIND_BYTES_MAX} bytes")]
     BadKind,
@@ -106,8 +96,7 @@ pub enum DecodeError {
 impl Event {
     /// The canonical bytes: both the hash input and the wire encoding.
     pub fn encode(&self) -> Vec<u8> {
-        let mut out =
-            Vec::with_capacity(HEADER_BYTES + 2 + self.kind.len() + 4 + self.payload.len());
+        let mut out = Vec::with_capacity(HEADER_BYTES + 2 + self.kind.len() + 4 + self.payload.len());
         self.encode_into(&mut out);
         out
     }
@@ -159,20 +148,9 @@ impl Event {
         }
         let payload = reader.take(payload_len)?.to_vec();
         if !reader.bytes.is_empty() {
-            return Err(DecodeError::TrailingBytes {
-                count: reader.bytes.len(),
-            });
+            return Err(DecodeError::TrailingBytes { count: reader.bytes.len() });
         }
-        Ok(Event {
-            version,
-            tenant,
-            node,
-            seq,
-            hlc: Hlc { wall_ms, logical },
-            prev,
-            kind,
-            payload,
-        })
+        Ok(Event { version, tenant, node, seq, hlc: Hlc { wall_ms, logical }, prev, kind, payload })
     }
 
     /// BLAKE3 of the canonical bytes, in a key derivation context of its own so that no other
@@ -231,31 +209,15 @@ impl Seal {
         message
     }
 
-    pub fn sign(
-        key: &SigningKey,
-        tenant: TenantId,
-        node: NodeId,
-        seq: EventSeq,
-        head: Hash32,
-    ) -> Seal {
+    pub fn sign(key: &SigningKey, tenant: TenantId, node: NodeId, seq: EventSeq, head: Hash32) -> Seal {
         use ed25519_dalek::Signer;
         let signature = key.sign(&Self::message(tenant, node, seq, head)).to_bytes();
-        Seal {
-            tenant,
-            node,
-            seq,
-            head,
-            signature,
-        }
+        Seal { tenant, node, seq, head, signature }
     }
 
     pub fn is_valid(&self, key: &VerifyingKey) -> bool {
         let signature = ed25519_dalek::Signature::from_bytes(&self.signature);
-        key.verify_strict(
-            &Self::message(self.tenant, self.node, self.seq, self.head),
-            &signature,
-        )
-        .is_ok()
+        key.verify_strict(&Self::message(self.tenant, self.node, self.seq, self.head), &signature).is_ok()
     }
 
     pub fn encode(&self) -> Vec<u8> {
@@ -273,9 +235,7 @@ impl Seal {
             return Err(if bytes.len() < SEAL_BYTES {
                 DecodeError::Truncated
             } else {
-                DecodeError::TrailingBytes {
-                    count: bytes.len() - SEAL_BYTES,
-                }
+                DecodeError::TrailingBytes { count: bytes.len() - SEAL_BYTES }
             });
         }
         let mut reader = Reader { bytes };
@@ -308,29 +268,13 @@ impl Event {
         kind: &str,
         payload: Vec<u8>,
     ) -> Result<Event, EventError> {
-        if kind.is_empty()
-            || kind.len() > KIND_BYTES_MAX
-            || !kind.bytes().all(|b| b.is_ascii_graphic())
-        {
-            return Err(EventError::BadKind {
-                kind: kind.to_owned(),
-            });
+        if kind.is_empty() || kind.len() > KIND_BYTES_MAX || !kind.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(EventError::BadKind { kind: kind.to_owned() });
         }
         if payload.len() > PAYLOAD_BYTES_MAX {
-            return Err(EventError::PayloadTooLarge {
-                bytes: payload.len(),
-            });
+            return Err(EventError::PayloadTooLarge { bytes: payload.len() });
         }
-        Ok(Event {
-            version: FORMAT_VERSION,
-            tenant,
-            node,
-            seq,
-            hlc,
-            prev,
-            kind: kind.to_owned(),
-            payload,
-        })
+        Ok(Event { version: FORMAT_VERSION, tenant, node, seq, hlc, prev, kind: kind.to_owned(), payload })
     }
 }
 
@@ -351,18 +295,16 @@ mod tests {
             "[a-z]{1,10}\\.[a-z]{1,10}",
             proptest::collection::vec(any::<u8>(), 0..300),
         )
-            .prop_map(
-                |(tenant, node, seq, wall_ms, logical, prev, kind, payload)| Event {
-                    version: FORMAT_VERSION,
-                    tenant: TenantId::from_bytes(tenant),
-                    node: NodeId::from_bytes(node),
-                    seq: EventSeq(seq),
-                    hlc: Hlc { wall_ms, logical },
-                    prev: Hash32(prev),
-                    kind,
-                    payload,
-                },
-            )
+            .prop_map(|(tenant, node, seq, wall_ms, logical, prev, kind, payload)| Event {
+                version: FORMAT_VERSION,
+                tenant: TenantId::from_bytes(tenant),
+                node: NodeId::from_bytes(node),
+                seq: EventSeq(seq),
+                hlc: Hlc { wall_ms, logical },
+                prev: Hash32(prev),
+                kind,
+                payload,
+            })
     }
 
     proptest! {
@@ -405,31 +347,18 @@ mod tests {
         )
         .unwrap();
         event.version = FORMAT_VERSION + 1;
-        assert_eq!(
-            Event::decode(&event.encode()),
-            Err(DecodeError::NewerVersion {
-                found: FORMAT_VERSION + 1
-            })
-        );
+        assert_eq!(Event::decode(&event.encode()), Err(DecodeError::NewerVersion { found: FORMAT_VERSION + 1 }));
     }
 
     #[test]
     fn seals_verify_only_with_their_key() {
         let key = SigningKey::from_bytes(&[7; 32]);
         let other = SigningKey::from_bytes(&[8; 32]);
-        let seal = Seal::sign(
-            &key,
-            TenantId::from_bytes([1; 16]),
-            NodeId::from_bytes([2; 16]),
-            EventSeq(5),
-            Hash32([3; 32]),
-        );
+        let seal =
+            Seal::sign(&key, TenantId::from_bytes([1; 16]), NodeId::from_bytes([2; 16]), EventSeq(5), Hash32([3; 32]));
         assert!(seal.is_valid(&key.verifying_key()));
         assert!(!seal.is_valid(&other.verifying_key()));
-        let moved = Seal {
-            seq: EventSeq(6),
-            ..seal.clone()
-        };
+        let moved = Seal { seq: EventSeq(6), ..seal.clone() };
         assert!(!moved.is_valid(&key.verifying_key()));
         assert_eq!(Seal::decode(&seal.encode()), Ok(seal));
     }
@@ -441,12 +370,6 @@ mod tests {
         let third = second.tick(1_000);
         let fourth = third.tick(1_001);
         assert!(first < second && second < third && third < fourth);
-        assert_eq!(
-            fourth,
-            Hlc {
-                wall_ms: 1_001,
-                logical: 0
-            }
-        );
+        assert_eq!(fourth, Hlc { wall_ms: 1_001, logical: 0 });
     }
 }

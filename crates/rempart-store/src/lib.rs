@@ -29,12 +29,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use chrono::{DateTime, NaiveDate};
 use rempart_domain::chart::{chart_of, vat_codes_of};
 use rempart_domain::{
-    Account, AccountEdited, AccountKind, AccountOpened, CompanyCreated, Country, Currency,
-    EntryDraft, EntryPosted, Fact, FactError, LedgerError, LedgerState, PeriodClosed,
+    Account, AccountEdited, AccountOpened, CompanyCreated, Country, Currency, EntryDraft, EntryPosted, Fact, FactError,
+    LedgerError, LedgerState, PeriodClosed,
 };
 use rempart_log::{
-    Event, EventError, EventSeq, FORMAT_VERSION, Hash32, Hlc, NODE_CREATED, NodeCreated, NodeId,
-    Seal, SigningKey, TenantId, VerifyingKey,
+    Event, EventError, EventSeq, FORMAT_VERSION, Hash32, Hlc, NODE_CREATED, NodeCreated, NodeId, Seal, SigningKey,
+    TenantId, VerifyingKey,
 };
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -51,9 +51,7 @@ const ANCHOR_FILE: &str = "head.seal";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error(
-        "{dir} holds no Rempart company: run `rempart init` first, or pass the right --data-dir"
-    )]
+    #[error("{dir} holds no Rempart company: run `rempart init` first, or pass the right --data-dir")]
     NotInitialised { dir: PathBuf },
     #[error("{dir} already holds a Rempart company")]
     AlreadyInitialised { dir: PathBuf },
@@ -76,16 +74,9 @@ pub enum StoreError {
     #[error(transparent)]
     Ledger(#[from] LedgerError),
     #[error("entry {position} (id {id}): {source}")]
-    Entry {
-        position: usize,
-        id: String,
-        source: LedgerError,
-    },
+    Entry { position: usize, id: String, source: LedgerError },
     #[error("cannot write {path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error(transparent)]
@@ -98,10 +89,7 @@ pub enum StoreError {
 
 impl StoreError {
     fn io(path: &Path, source: std::io::Error) -> StoreError {
-        StoreError::Io {
-            path: path.to_owned(),
-            source,
-        }
+        StoreError::Io { path: path.to_owned(), source }
     }
 }
 
@@ -119,6 +107,14 @@ struct Head {
     seq: EventSeq,
     hash: Hash32,
     hlc: Hlc,
+}
+
+/// An account as listed, with its German and English labels where the chart has them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountListing {
+    pub account: Account,
+    pub label_de: Option<String>,
+    pub label_en: Option<String>,
 }
 
 /// Counts of what an import did.
@@ -146,9 +142,7 @@ fn random_bytes<const N: usize>() -> Result<[u8; N], StoreError> {
 }
 
 fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_millis() as u64)
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_millis() as u64)
 }
 
 fn date_of_ms(ms: u64) -> NaiveDate {
@@ -179,39 +173,25 @@ fn write_private_file(path: &Path, contents: &[u8]) -> Result<(), StoreError> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options
-        .open(path)
-        .map_err(|error| StoreError::io(path, error))?;
-    file.write_all(contents)
-        .and_then(|()| file.sync_all())
-        .map_err(|error| StoreError::io(path, error))
+    let mut file = options.open(path).map_err(|error| StoreError::io(path, error))?;
+    file.write_all(contents).and_then(|()| file.sync_all()).map_err(|error| StoreError::io(path, error))
 }
 
 /// Writes a file by way of a temporary file, fsync and rename, so a reader sees either the old or
 /// the new contents in full.
 fn write_file_atomically(path: &Path, contents: &[u8]) -> Result<(), StoreError> {
     let temporary = path.with_extension("tmp");
-    let mut file =
-        fs::File::create(&temporary).map_err(|error| StoreError::io(&temporary, error))?;
-    file.write_all(contents)
-        .and_then(|()| file.sync_all())
-        .map_err(|error| StoreError::io(&temporary, error))?;
+    let mut file = fs::File::create(&temporary).map_err(|error| StoreError::io(&temporary, error))?;
+    file.write_all(contents).and_then(|()| file.sync_all()).map_err(|error| StoreError::io(&temporary, error))?;
     fs::rename(&temporary, path).map_err(|error| StoreError::io(path, error))
 }
 
 impl Store {
     /// Creates a company in `dir`: identity, key, database, and a first commit holding the node's
     /// public key, the company, its chart of accounts and its VAT codes.
-    pub fn init(
-        dir: &Path,
-        name: &str,
-        country: Country,
-        fiscal_year_start_month: u32,
-    ) -> Result<Store, StoreError> {
+    pub fn init(dir: &Path, name: &str, country: Country, fiscal_year_start_month: u32) -> Result<Store, StoreError> {
         if dir.join(IDENTITY_FILE).exists() || dir.join(DATABASE_FILE).exists() {
-            return Err(StoreError::AlreadyInitialised {
-                dir: dir.to_owned(),
-            });
+            return Err(StoreError::AlreadyInitialised { dir: dir.to_owned() });
         }
         let company = CompanyCreated {
             name: name.trim().to_owned(),
@@ -231,25 +211,14 @@ impl Store {
             public_key: hex::encode(key.verifying_key().as_bytes()),
         };
         let identity_json =
-            serde_json::to_vec_pretty(&identity).map_err(|error| StoreError::Corrupt {
-                what: error.to_string(),
-            })?;
-        write_private_file(
-            &dir.join(KEY_FILE),
-            format!("{}\n", hex::encode(key.to_bytes())).as_bytes(),
-        )?;
+            serde_json::to_vec_pretty(&identity).map_err(|error| StoreError::Corrupt { what: error.to_string() })?;
+        write_private_file(&dir.join(KEY_FILE), format!("{}\n", hex::encode(key.to_bytes())).as_bytes())?;
         let database = dir.join(DATABASE_FILE);
-        let conn = open_connection(
-            &database,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
-        )?;
+        let conn = open_connection(&database, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)?;
         conn.execute_batch(schema::LOG_SCHEMA)?;
         conn.execute_batch(schema::PROJECTION_SCHEMA)?;
         let mut meta = conn.prepare("INSERT INTO meta (key, value) VALUES (?1, ?2)")?;
-        meta.execute(params![
-            "schema_version",
-            schema::SCHEMA_VERSION.to_string()
-        ])?;
+        meta.execute(params!["schema_version", schema::SCHEMA_VERSION.to_string()])?;
         meta.execute(params!["tenant", tenant.to_hex()])?;
         meta.execute(params!["node", node.to_hex()])?;
         drop(meta);
@@ -260,18 +229,11 @@ impl Store {
             node,
             key,
             state: LedgerState::default(),
-            head: Head {
-                seq: EventSeq(0),
-                hash: Hash32::ZERO,
-                hlc: Hlc::default(),
-            },
+            head: Head { seq: EventSeq(0), hash: Hash32::ZERO, hlc: Hlc::default() },
         };
         let public_key = identity.public_key.clone();
         store.commit(|batch| {
-            batch.append_raw(
-                NODE_CREATED,
-                serde_json::to_vec(&NodeCreated { public_key }).unwrap_or_default(),
-            )?;
+            batch.append_raw(NODE_CREATED, serde_json::to_vec(&NodeCreated { public_key }).unwrap_or_default())?;
             batch.record(Fact::CompanyCreated(company.clone()))?;
             for account in chart_of(country) {
                 let label_of = |label: &str| (!label.is_empty()).then(|| label.to_owned());
@@ -300,9 +262,7 @@ impl Store {
         let identity_bytes = match fs::read(&identity_path) {
             Ok(bytes) => bytes,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                return Err(StoreError::NotInitialised {
-                    dir: dir.to_owned(),
-                });
+                return Err(StoreError::NotInitialised { dir: dir.to_owned() });
             }
             Err(error) => return Err(StoreError::io(&identity_path, error)),
         };
@@ -315,14 +275,8 @@ impl Store {
                 supported: u32::from(FORMAT_VERSION),
             });
         }
-        let tenant: TenantId = identity
-            .tenant
-            .parse()
-            .map_err(|error| corrupt(format!("{IDENTITY_FILE}: {error}")))?;
-        let node: NodeId = identity
-            .node
-            .parse()
-            .map_err(|error| corrupt(format!("{IDENTITY_FILE}: {error}")))?;
+        let tenant: TenantId = identity.tenant.parse().map_err(|error| corrupt(format!("{IDENTITY_FILE}: {error}")))?;
+        let node: NodeId = identity.node.parse().map_err(|error| corrupt(format!("{IDENTITY_FILE}: {error}")))?;
         let key = read_key(&dir.join(KEY_FILE))?;
         if hex::encode(key.verifying_key().as_bytes()) != identity.public_key {
             return Err(StoreError::KeyMismatch);
@@ -331,61 +285,33 @@ impl Store {
         if !database.exists() {
             return Err(corrupt(format!("{DATABASE_FILE} is missing")));
         }
-        let conn =
-            open_connection(&database, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(|error| {
-                match error {
-                    StoreError::Sqlite(error) => {
-                        corrupt(format!("{DATABASE_FILE} cannot be opened ({error})"))
-                    }
-                    other => other,
-                }
-            })?;
+        let conn = open_connection(&database, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(|error| match error {
+            StoreError::Sqlite(error) => corrupt(format!("{DATABASE_FILE} cannot be opened ({error})")),
+            other => other,
+        })?;
         let meta = |key: &str| -> Result<Option<String>, StoreError> {
-            conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| {
-                row.get(0)
-            })
-            .optional()
-            .map_err(|error| corrupt(format!("{DATABASE_FILE} cannot be read ({error})")))
+            conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| row.get(0))
+                .optional()
+                .map_err(|error| corrupt(format!("{DATABASE_FILE} cannot be read ({error})")))
         };
-        let schema_version: u32 = meta("schema_version")?
-            .and_then(|text| text.parse().ok())
-            .unwrap_or(0);
+        let schema_version: u32 = meta("schema_version")?.and_then(|text| text.parse().ok()).unwrap_or(0);
         if schema_version > schema::SCHEMA_VERSION {
-            return Err(StoreError::NewerFormat {
-                found: schema_version,
-                supported: schema::SCHEMA_VERSION,
-            });
+            return Err(StoreError::NewerFormat { found: schema_version, supported: schema::SCHEMA_VERSION });
         }
         if schema_version == 0 {
             return Err(corrupt(format!("{DATABASE_FILE} has no schema version")));
         }
         let database_tenant = meta("tenant")?.unwrap_or_default();
         if database_tenant != identity.tenant {
-            return Err(StoreError::OtherTenant {
-                database: database_tenant,
-                directory: identity.tenant,
-            });
+            return Err(StoreError::OtherTenant { database: database_tenant, directory: identity.tenant });
         }
         if meta("node")?.unwrap_or_default() != identity.node {
-            return Err(corrupt(format!(
-                "{DATABASE_FILE} belongs to another node of the company"
-            )));
+            return Err(corrupt(format!("{DATABASE_FILE} belongs to another node of the company")));
         }
-        let state = load_state(&conn).map_err(|error| {
-            corrupt(format!(
-                "the projections cannot be read ({error}): run `rempart rebuild`"
-            ))
-        })?;
+        let state = load_state(&conn)
+            .map_err(|error| corrupt(format!("the projections cannot be read ({error}): run `rempart rebuild`")))?;
         let head = load_head(&conn, node)?;
-        Ok(Store {
-            dir: dir.to_owned(),
-            conn,
-            tenant,
-            node,
-            key,
-            state,
-            head,
-        })
+        Ok(Store { dir: dir.to_owned(), conn, tenant, node, key, state, head })
     }
 
     pub fn dir(&self) -> &Path {
@@ -419,10 +345,7 @@ impl Store {
 
     /// Runs `build` inside one transaction and seals what it appended. Nothing is written if it
     /// fails; success is returned only once the commit is durable.
-    pub fn commit<T>(
-        &mut self,
-        build: impl FnOnce(&mut Batch<'_>) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
+    pub fn commit<T>(&mut self, build: impl FnOnce(&mut Batch<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let transaction = self.conn.transaction()?;
         let mut batch = Batch {
             conn: &transaction,
@@ -437,17 +360,11 @@ impl Store {
         let output = build(&mut batch)?;
         batch.projector.flush(batch.conn)?;
         let (state, head, appended) = (batch.state, batch.head, batch.appended);
-        let seal = (appended > 0)
-            .then(|| Seal::sign(&self.key, self.tenant, self.node, head.seq, head.hash));
+        let seal = (appended > 0).then(|| Seal::sign(&self.key, self.tenant, self.node, head.seq, head.hash));
         if let Some(seal) = &seal {
             transaction.execute(
                 "INSERT INTO seals (node, seq, head, signature) VALUES (?1, ?2, ?3, ?4)",
-                params![
-                    &self.node.as_bytes()[..],
-                    seal.seq.0 as i64,
-                    &seal.head.as_bytes()[..],
-                    &seal.signature[..]
-                ],
+                params![&self.node.as_bytes()[..], seal.seq.0 as i64, &seal.head.as_bytes()[..], &seal.signature[..]],
             )?;
         }
         transaction.commit()?;
@@ -492,17 +409,11 @@ impl Store {
             let validated_on = date_of_ms(batch.now_ms);
             for (index, draft) in drafts.iter().enumerate() {
                 let position = index + 1;
-                let at = |source: LedgerError| StoreError::Entry {
-                    position,
-                    id: draft.id.clone(),
-                    source,
-                };
+                let at = |source: LedgerError| StoreError::Entry { position, id: draft.id.clone(), source };
                 if let Some(digest) = batch.entry_digest(&draft.id)? {
                     let entry = batch.state.read_entry(draft, validated_on).map_err(at)?;
                     if entry_digest(&entry)[..] != digest[..] {
-                        return Err(at(LedgerError::EntryIdConflict {
-                            id: draft.id.clone(),
-                        }));
+                        return Err(at(LedgerError::EntryIdConflict { id: draft.id.clone() }));
                     }
                     outcome.already_present += 1;
                 } else {
@@ -520,29 +431,18 @@ impl Store {
     }
 
     /// Records the reversal of entry `id`, dated `date` (by default the original's date).
-    pub fn reverse_entry(
-        &mut self,
-        id: &str,
-        date: Option<NaiveDate>,
-    ) -> Result<EntryPosted, StoreError> {
+    pub fn reverse_entry(&mut self, id: &str, date: Option<NaiveDate>) -> Result<EntryPosted, StoreError> {
         let reversal_id = new_entry_id()?;
         self.commit(|batch| {
             let row: Option<(Option<String>, Vec<u8>, i64)> = batch
                 .conn
-                .query_row(
-                    "SELECT reversed_by, node, seq FROM p_entries WHERE id = ?1",
-                    [id],
-                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-                )
+                .query_row("SELECT reversed_by, node, seq FROM p_entries WHERE id = ?1", [id], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                })
                 .optional()?;
-            let (reversed_by, node, seq) =
-                row.ok_or_else(|| LedgerError::UnknownEntry { id: id.to_owned() })?;
+            let (reversed_by, node, seq) = row.ok_or_else(|| LedgerError::UnknownEntry { id: id.to_owned() })?;
             if let Some(by) = reversed_by {
-                return Err(LedgerError::AlreadyReversed {
-                    id: id.to_owned(),
-                    by,
-                }
-                .into());
+                return Err(LedgerError::AlreadyReversed { id: id.to_owned(), by }.into());
             }
             let (kind, payload): (String, Vec<u8>) = batch.conn.query_row(
                 "SELECT kind, payload FROM events WHERE node = ?1 AND seq = ?2",
@@ -550,17 +450,11 @@ impl Store {
                 |row| Ok((row.get(0)?, row.get(1)?)),
             )?;
             let Some(Fact::EntryPosted(original)) = Fact::from_payload(&kind, &payload)? else {
-                return Err(StoreError::Corrupt {
-                    what: format!("entry {id} does not point at an entry event"),
-                });
+                return Err(StoreError::Corrupt { what: format!("entry {id} does not point at an entry event") });
             };
             let validated_on = date_of_ms(batch.now_ms);
-            let reversal = batch.state.prepare_reversal(
-                &original,
-                reversal_id,
-                date.unwrap_or(original.date),
-                validated_on,
-            )?;
+            let reversal =
+                batch.state.prepare_reversal(&original, reversal_id, date.unwrap_or(original.date), validated_on)?;
             batch.record(Fact::EntryPosted(reversal.clone()))?;
             Ok(reversal)
         })
@@ -568,31 +462,16 @@ impl Store {
 
     /// Number of events in the log, all nodes together.
     pub fn event_count(&self) -> Result<u64, StoreError> {
-        Ok(self
-            .conn
-            .query_row("SELECT count(*) FROM events", [], |row| {
-                row.get::<_, i64>(0)
-            })? as u64)
+        Ok(self.conn.query_row("SELECT count(*) FROM events", [], |row| row.get::<_, i64>(0))? as u64)
     }
 
     /// The chart of accounts in number order, with the German and English labels.
-    pub fn accounts(&self) -> Result<Vec<(Account, Option<String>, Option<String>)>, StoreError> {
-        let mut statement =
-            self.conn.prepare("SELECT number, label, kind, currency, closed, label_de, label_en FROM p_accounts ORDER BY number")?;
+    pub fn accounts(&self) -> Result<Vec<AccountListing>, StoreError> {
+        let mut statement = self.conn.prepare(
+            "SELECT number, label, kind, currency, closed, label_de, label_en FROM p_accounts ORDER BY number",
+        )?;
         let rows = statement.query_map([], |row| {
-            let kind: String = row.get(2)?;
-            let currency: String = row.get(3)?;
-            Ok((
-                Account {
-                    number: row.get(0)?,
-                    label: row.get(1)?,
-                    kind: kind.parse().unwrap_or(AccountKind::Asset),
-                    currency: currency.parse().unwrap_or(Currency::CHF),
-                    closed: row.get(4)?,
-                },
-                row.get(5)?,
-                row.get(6)?,
-            ))
+            Ok(AccountListing { account: account_from_row(row)?, label_de: row.get(5)?, label_en: row.get(6)? })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -602,15 +481,10 @@ fn read_key(path: &Path) -> Result<SigningKey, StoreError> {
     let text = match fs::read_to_string(path) {
         Ok(text) => text,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            return Err(StoreError::KeyMissing {
-                path: path.to_owned(),
-            });
+            return Err(StoreError::KeyMissing { path: path.to_owned() });
         }
         Err(error) => {
-            return Err(StoreError::KeyUnreadable {
-                path: path.to_owned(),
-                reason: error.to_string(),
-            });
+            return Err(StoreError::KeyUnreadable { path: path.to_owned(), reason: error.to_string() });
         }
     };
     let mut seed = [0u8; 32];
@@ -630,84 +504,69 @@ fn load_head(conn: &Connection, node: NodeId) -> Result<Head, StoreError> {
         )
         .optional()?;
     let latest: Option<(i64, i64)> = conn
-        .query_row("SELECT hlc_wall_ms, hlc_logical FROM events ORDER BY hlc_wall_ms DESC, hlc_logical DESC LIMIT 1", [], |row| {
-            Ok((row.get(0)?, row.get(1)?))
-        })
+        .query_row(
+            "SELECT hlc_wall_ms, hlc_logical FROM events ORDER BY hlc_wall_ms DESC, hlc_logical DESC LIMIT 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
         .optional()?;
     let (seq, hash) = match own {
         Some((seq, hash)) => {
-            let hash: [u8; 32] = hash.try_into().map_err(|_| StoreError::Corrupt {
-                what: "an event hash is not 32 bytes".into(),
-            })?;
+            let hash: [u8; 32] =
+                hash.try_into().map_err(|_| StoreError::Corrupt { what: "an event hash is not 32 bytes".into() })?;
             (EventSeq(seq as u64), Hash32(hash))
         }
         None => (EventSeq(0), Hash32::ZERO),
     };
-    let hlc = latest.map_or(Hlc::default(), |(wall_ms, logical)| Hlc {
-        wall_ms: wall_ms as u64,
-        logical: logical as u32,
-    });
+    let hlc =
+        latest.map_or(Hlc::default(), |(wall_ms, logical)| Hlc { wall_ms: wall_ms as u64, logical: logical as u32 });
     Ok(Head { seq, hash, hlc })
+}
+
+/// Reads an account from the first five columns of a row: number, label, kind, currency, closed.
+fn account_from_row(row: &rusqlite::Row<'_>) -> Result<Account, rusqlite::Error> {
+    let bad = |what: &str| rusqlite::Error::InvalidColumnName(what.to_owned());
+    let kind: String = row.get(2)?;
+    let currency: String = row.get(3)?;
+    Ok(Account {
+        number: row.get(0)?,
+        label: row.get(1)?,
+        kind: kind.parse().map_err(|_| bad("kind"))?,
+        currency: currency.parse().map_err(|_| bad("currency"))?,
+        closed: row.get(4)?,
+    })
 }
 
 /// Reads the rules' state from the projections.
 fn load_state(conn: &Connection) -> Result<LedgerState, rusqlite::Error> {
     let mut state = LedgerState::default();
     let company_value = |key: &str| -> Result<Option<String>, rusqlite::Error> {
-        conn.query_row("SELECT value FROM p_company WHERE key = ?1", [key], |row| {
-            row.get(0)
-        })
-        .optional()
+        conn.query_row("SELECT value FROM p_company WHERE key = ?1", [key], |row| row.get(0)).optional()
     };
     let bad = |what: &str| rusqlite::Error::InvalidColumnName(what.to_owned());
     if let Some(name) = company_value("name")? {
-        let country: Country = company_value("country")?
-            .unwrap_or_default()
-            .parse()
-            .map_err(|_| bad("country"))?;
-        let currency: Currency = company_value("currency")?
-            .unwrap_or_default()
-            .parse()
-            .map_err(|_| bad("currency"))?;
+        let country: Country = company_value("country")?.unwrap_or_default().parse().map_err(|_| bad("country"))?;
+        let currency: Currency = company_value("currency")?.unwrap_or_default().parse().map_err(|_| bad("currency"))?;
         let fiscal_year_start_month = company_value("fiscal_year_start_month")?
             .and_then(|text| text.parse().ok())
             .ok_or_else(|| bad("fiscal_year_start_month"))?;
-        state.company = Some(CompanyCreated {
-            name,
-            country,
-            currency,
-            fiscal_year_start_month,
-        });
+        state.company = Some(CompanyCreated { name, country, currency, fiscal_year_start_month });
     }
     if let Some(until) = company_value("closed_until")? {
-        state.closed_until =
-            Some(rempart_domain::rules::parse_date(&until).map_err(|_| bad("closed_until"))?);
+        state.closed_until = Some(rempart_domain::rules::parse_date(&until).map_err(|_| bad("closed_until"))?);
     }
-    let mut accounts =
-        conn.prepare("SELECT number, label, kind, currency, closed FROM p_accounts")?;
-    for row in accounts.query_map([], |row| {
-        let kind: String = row.get(2)?;
-        let currency: String = row.get(3)?;
-        Ok(Account {
-            number: row.get(0)?,
-            label: row.get(1)?,
-            kind: kind.parse().map_err(|_| bad("kind"))?,
-            currency: currency.parse().map_err(|_| bad("currency"))?,
-            closed: row.get(4)?,
-        })
-    })? {
+    let mut accounts = conn.prepare("SELECT number, label, kind, currency, closed FROM p_accounts")?;
+    for row in accounts.query_map([], account_from_row)? {
         let account = row?;
         state.accounts.insert(account.number.clone(), account);
     }
-    let mut vat = conn.prepare(
-        "SELECT code, label, rate_bp, direction, account, valid_from, valid_until FROM p_vat_codes",
-    )?;
+    let mut vat =
+        conn.prepare("SELECT code, label, rate_bp, direction, account, valid_from, valid_until FROM p_vat_codes")?;
     for row in vat.query_map([], |row| {
         let direction: String = row.get(3)?;
         let valid_from: String = row.get(5)?;
         let valid_until: Option<String> = row.get(6)?;
-        let date =
-            |text: &str| rempart_domain::rules::parse_date(text).map_err(|_| bad("valid_from"));
+        let date = |text: &str| rempart_domain::rules::parse_date(text).map_err(|_| bad("valid_from"));
         Ok(rempart_domain::VatCode {
             code: row.get(0)?,
             label: row.get(1)?,
@@ -726,9 +585,7 @@ fn load_state(conn: &Connection) -> Result<LedgerState, rusqlite::Error> {
         state.vat_codes.insert(code.code.clone(), code);
     }
     let mut journals = conn.prepare("SELECT code, last_number FROM p_journals")?;
-    for row in journals.query_map([], |row| {
-        Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
-    })? {
+    for row in journals.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))? {
         let (code, last) = row?;
         state.journal_last_number.insert(code, last as u64);
     }
@@ -751,22 +608,13 @@ impl Batch<'_> {
     /// Appends a fact that the caller has checked against `state`, and projects it.
     pub fn record(&mut self, fact: Fact) -> Result<(), StoreError> {
         let origin = self.append_raw(fact.kind(), fact.to_payload())?;
-        self.projector
-            .apply(self.conn, &mut self.state, origin, &fact)
+        self.projector.apply(self.conn, &mut self.state, origin, &fact)
     }
 
     fn append_raw(&mut self, kind: &str, payload: Vec<u8>) -> Result<Origin, StoreError> {
         let seq = self.head.seq.next();
         let hlc = self.head.hlc.tick(self.now_ms);
-        let event = Event::new(
-            self.tenant,
-            self.node,
-            seq,
-            hlc,
-            self.head.hash,
-            kind,
-            payload,
-        )?;
+        let event = Event::new(self.tenant, self.node, seq, hlc, self.head.hash, kind, payload)?;
         let hash = event.hash();
         self.conn
             .prepare_cached(
@@ -787,10 +635,7 @@ impl Batch<'_> {
             ])?;
         self.head = Head { seq, hash, hlc };
         self.appended += 1;
-        Ok(Origin {
-            node: self.node,
-            seq,
-        })
+        Ok(Origin { node: self.node, seq })
     }
 
     fn entry_digest(&self, id: &str) -> Result<Option<Vec<u8>>, StoreError> {

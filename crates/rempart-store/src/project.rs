@@ -52,16 +52,12 @@ impl Projector {
     ) -> Result<(), StoreError> {
         match fact {
             Fact::CompanyCreated(company) => {
-                let mut insert = conn.prepare_cached(
-                    "INSERT OR REPLACE INTO p_company (key, value) VALUES (?1, ?2)",
-                )?;
+                let mut insert =
+                    conn.prepare_cached("INSERT OR REPLACE INTO p_company (key, value) VALUES (?1, ?2)")?;
                 insert.execute(params!["name", company.name])?;
                 insert.execute(params!["country", company.country.code()])?;
                 insert.execute(params!["currency", company.currency.as_str()])?;
-                insert.execute(params![
-                    "fiscal_year_start_month",
-                    company.fiscal_year_start_month.to_string()
-                ])?;
+                insert.execute(params!["fiscal_year_start_month", company.fiscal_year_start_month.to_string()])?;
             }
             Fact::AccountOpened(opened) => {
                 conn.prepare_cached(
@@ -103,25 +99,16 @@ impl Projector {
             }
             Fact::EntryPosted(entry) => self.apply_entry(conn, origin, entry)?,
             Fact::PeriodClosed(closed) => {
-                let until = state
-                    .closed_until
-                    .map_or(closed.until, |current| current.max(closed.until));
-                conn.prepare_cached(
-                    "INSERT OR REPLACE INTO p_company (key, value) VALUES ('closed_until', ?1)",
-                )?
-                .execute(params![date_text(until)])?;
+                let until = state.closed_until.map_or(closed.until, |current| current.max(closed.until));
+                conn.prepare_cached("INSERT OR REPLACE INTO p_company (key, value) VALUES ('closed_until', ?1)")?
+                    .execute(params![date_text(until)])?;
             }
         }
         state.apply(fact);
         Ok(())
     }
 
-    fn apply_entry(
-        &mut self,
-        conn: &Connection,
-        origin: Origin,
-        entry: &EntryPosted,
-    ) -> Result<(), StoreError> {
+    fn apply_entry(&mut self, conn: &Connection, origin: Origin, entry: &EntryPosted) -> Result<(), StoreError> {
         let date = date_text(entry.date);
         conn.prepare_cached(
             "INSERT INTO p_entries (id, journal, number, date, validated_on, text, reverses, reversed_by, digest, node, seq)
@@ -159,11 +146,7 @@ impl Projector {
             ])?;
             let totals = self
                 .balances
-                .entry((
-                    posting.account.clone(),
-                    posting.currency.as_str().to_owned(),
-                    month.to_owned(),
-                ))
+                .entry((posting.account.clone(), posting.currency.as_str().to_owned(), month.to_owned()))
                 .or_insert((0, 0, 0));
             if posting.amount_minor > 0 {
                 totals.0 += posting.amount_minor;

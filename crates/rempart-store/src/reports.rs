@@ -74,31 +74,23 @@ fn month_start(date: NaiveDate) -> NaiveDate {
 }
 
 fn month_end(date: NaiveDate) -> NaiveDate {
-    month_start(date)
-        .checked_add_months(Months::new(1))
-        .and_then(|next| next.pred_opt())
-        .unwrap_or(date)
+    month_start(date).checked_add_months(Months::new(1)).and_then(|next| next.pred_opt()).unwrap_or(date)
 }
 
 fn currency_of(text: &str) -> Result<Currency, StoreError> {
-    text.parse().map_err(|_| StoreError::Corrupt {
-        what: format!("\"{text}\" in the projections is not a currency"),
-    })
+    text.parse().map_err(|_| StoreError::Corrupt { what: format!("\"{text}\" in the projections is not a currency") })
 }
 
 impl Store {
     /// Debit and credit totals per account and currency over the dates in [from, to].
     fn sums(&self, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Sums, StoreError> {
         let mut sums = Sums::new();
-        let mut add =
-            |account: String, currency: &str, debit: i64, credit: i64| -> Result<(), StoreError> {
-                let totals = sums
-                    .entry((account, currency_of(currency)?))
-                    .or_insert((0, 0));
-                totals.0 += debit;
-                totals.1 += credit;
-                Ok(())
-            };
+        let mut add = |account: String, currency: &str, debit: i64, credit: i64| -> Result<(), StoreError> {
+            let totals = sums.entry((account, currency_of(currency)?)).or_insert((0, 0));
+            totals.0 += debit;
+            totals.1 += credit;
+            Ok(())
+        };
         if let (Some(from), Some(to)) = (from, to)
             && from > to
         {
@@ -108,11 +100,7 @@ impl Store {
         let first_month = match from {
             None => "0000-00".to_owned(),
             Some(from) if from.day() == 1 => month_text(from),
-            Some(from) => month_text(
-                month_end(from)
-                    .checked_add_days(Days::new(1))
-                    .unwrap_or(from),
-            ),
+            Some(from) => month_text(month_end(from).checked_add_days(Days::new(1)).unwrap_or(from)),
         };
         let last_month = match to {
             None => "9999-99".to_owned(),
@@ -126,12 +114,7 @@ impl Store {
             )?;
             let mut rows = statement.query(params![first_month, last_month])?;
             while let Some(row) = rows.next()? {
-                add(
-                    row.get(0)?,
-                    row.get_ref(1)?.as_str().unwrap_or(""),
-                    row.get(2)?,
-                    row.get(3)?,
-                )?;
+                add(row.get(0)?, row.get_ref(1)?.as_str().unwrap_or(""), row.get(2)?, row.get(3)?)?;
             }
         }
         // Partial months at the edges come from the postings, account by account.
@@ -146,10 +129,7 @@ impl Store {
             && !is_month_end(to)
         {
             let start = from.map_or(month_start(to), |from| from.max(month_start(to)));
-            if pieces
-                .first()
-                .is_none_or(|(head_start, _)| month_start(*head_start) != month_start(to))
-            {
+            if pieces.first().is_none_or(|(head_start, _)| month_start(*head_start) != month_start(to)) {
                 pieces.push((start, to));
             }
         }
@@ -168,12 +148,7 @@ impl Store {
                 for account in &accounts {
                     let mut rows = statement.query(params![account, start, end])?;
                     while let Some(row) = rows.next()? {
-                        add(
-                            account.clone(),
-                            row.get_ref(0)?.as_str().unwrap_or(""),
-                            row.get(1)?,
-                            row.get(2)?,
-                        )?;
+                        add(account.clone(), row.get_ref(0)?.as_str().unwrap_or(""), row.get(1)?, row.get(2)?)?;
                     }
                 }
             }

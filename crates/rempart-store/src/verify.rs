@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use rempart_domain::{Fact, LedgerState};
 use rempart_log::{
-    ChainFault, ChainVerifier, Event, EventSeq, Hash32, Hlc, NODE_CREATED, NodeCreated, NodeId,
-    Seal, TenantId, VerifyingKey,
+    ChainFault, ChainVerifier, Event, EventSeq, Hash32, Hlc, NODE_CREATED, NodeCreated, NodeId, Seal, TenantId,
+    VerifyingKey,
 };
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -49,9 +49,7 @@ impl VerifyReport {
 }
 
 fn blob<const N: usize>(bytes: Vec<u8>, what: &str) -> Result<[u8; N], String> {
-    bytes
-        .try_into()
-        .map_err(|_| format!("{what} has the wrong length"))
+    bytes.try_into().map_err(|_| format!("{what} has the wrong length"))
 }
 
 /// Reads the event stored at one row, without trusting any of it.
@@ -72,10 +70,7 @@ fn read_event(row: &rusqlite::Row<'_>) -> Result<(Event, Vec<u8>), String> {
         tenant: TenantId::from_bytes(blob(tenant, "the tenant id")?),
         node: NodeId::from_bytes(blob(node, "the node id")?),
         seq: EventSeq(seq as u64),
-        hlc: Hlc {
-            wall_ms: wall_ms as u64,
-            logical: logical as u32,
-        },
+        hlc: Hlc { wall_ms: wall_ms as u64, logical: logical as u32 },
         prev: Hash32(blob(prev, "the previous hash")?),
         kind,
         payload,
@@ -83,8 +78,7 @@ fn read_event(row: &rusqlite::Row<'_>) -> Result<(Event, Vec<u8>), String> {
     Ok((event, stored_hash))
 }
 
-const EVENT_COLUMNS: &str =
-    "node, seq, version, tenant, hlc_wall_ms, hlc_logical, prev, kind, payload, hash";
+const EVENT_COLUMNS: &str = "node, seq, version, tenant, hlc_wall_ms, hlc_logical, prev, kind, payload, hash";
 
 /// Appends one SQLite value to a digest in an unambiguous encoding (type tag, length, bytes).
 fn digest_value(hasher: &mut blake3::Hasher, value: rusqlite::types::ValueRef<'_>) {
@@ -102,11 +96,7 @@ fn digest_value(hasher: &mut blake3::Hasher, value: rusqlite::types::ValueRef<'_
             hasher.update(&number.to_bits().to_be_bytes());
         }
         ValueRef::Text(bytes) | ValueRef::Blob(bytes) => {
-            hasher.update(&[if matches!(value, ValueRef::Text(_)) {
-                3
-            } else {
-                4
-            }]);
+            hasher.update(&[if matches!(value, ValueRef::Text(_)) { 3 } else { 4 }]);
             hasher.update(&(bytes.len() as u64).to_be_bytes());
             hasher.update(bytes);
         }
@@ -127,10 +117,7 @@ fn table_digest(conn: &Connection, table: &str, order: &str) -> Result<Hash32, S
 }
 
 fn table_digests(conn: &Connection) -> Result<Vec<Hash32>, StoreError> {
-    PROJECTIONS
-        .iter()
-        .map(|(table, order)| table_digest(conn, table, order))
-        .collect()
+    PROJECTIONS.iter().map(|(table, order)| table_digest(conn, table, order)).collect()
 }
 
 fn combine(digests: &[Hash32]) -> Hash32 {
@@ -148,22 +135,17 @@ fn combine(digests: &[Hash32]) -> Hash32 {
 fn replay(source: &Connection, target: &Connection) -> Result<LedgerState, StoreError> {
     let mut state = LedgerState::default();
     let mut projector = Projector::default();
-    let mut statement = source.prepare(
-        "SELECT node, seq, kind, payload FROM events ORDER BY hlc_wall_ms, hlc_logical, node",
-    )?;
+    let mut statement =
+        source.prepare("SELECT node, seq, kind, payload FROM events ORDER BY hlc_wall_ms, hlc_logical, node")?;
     let mut rows = statement.query([])?;
     while let Some(row) = rows.next()? {
         let node: Vec<u8> = row.get(0)?;
-        let node = NodeId::from_bytes(node.try_into().map_err(|_| StoreError::Corrupt {
-            what: "a node id is not 16 bytes".into(),
-        })?);
+        let node = NodeId::from_bytes(
+            node.try_into().map_err(|_| StoreError::Corrupt { what: "a node id is not 16 bytes".into() })?,
+        );
         let seq = EventSeq(row.get::<_, i64>(1)? as u64);
         let kind: String = row.get(2)?;
-        let payload: Vec<u8> = row
-            .get_ref(3)?
-            .as_blob()
-            .map(<[u8]>::to_vec)
-            .unwrap_or_default();
+        let payload: Vec<u8> = row.get_ref(3)?.as_blob().map(<[u8]>::to_vec).unwrap_or_default();
         if let Some(fact) = Fact::from_payload(&kind, &payload)? {
             projector.apply(target, &mut state, Origin { node, seq }, &fact)?;
         }
@@ -197,20 +179,11 @@ fn key_order(left: &[Value], right: &[Value]) -> std::cmp::Ordering {
 }
 
 /// Finds the first row where a projection on disk differs from the replayed one.
-fn first_difference(
-    live: &Connection,
-    replayed: &Connection,
-    table: &str,
-    order: &str,
-) -> Result<String, StoreError> {
+fn first_difference(live: &Connection, replayed: &Connection, table: &str, order: &str) -> Result<String, StoreError> {
     let sql = format!("SELECT * FROM {table} ORDER BY {order}");
     let mut live_statement = live.prepare(&sql)?;
     let mut replayed_statement = replayed.prepare(&sql)?;
-    let names: Vec<String> = live_statement
-        .column_names()
-        .into_iter()
-        .map(str::to_owned)
-        .collect();
+    let names: Vec<String> = live_statement.column_names().map(str::to_owned).collect();
     let key_columns = order.split(',').count();
     let columns = names.len();
     let read = |row: &rusqlite::Row<'_>| -> Result<Vec<Value>, rusqlite::Error> {
@@ -233,37 +206,21 @@ fn first_difference(
         match (live_row, replayed_row) {
             (None, None) => return Ok(format!("the table {table} differs from the log")),
             (Some(row), None) => {
-                return Ok(format!(
-                    "the table {table} has a row the log does not have ({})",
-                    describe_key(&row)
-                ));
+                return Ok(format!("the table {table} has a row the log does not have ({})", describe_key(&row)));
             }
             (None, Some(row)) => {
-                return Ok(format!(
-                    "the table {table} lacks a row the log has ({})",
-                    describe_key(&row)
-                ));
+                return Ok(format!("the table {table} lacks a row the log has ({})", describe_key(&row)));
             }
             (Some(live_row), Some(replayed_row)) if live_row != replayed_row => {
                 if live_row[..key_columns] != replayed_row[..key_columns] {
-                    let (first, which) = if key_order(
-                        &live_row[..key_columns],
-                        &replayed_row[..key_columns],
-                    )
-                    .is_lt()
-                    {
+                    let (first, which) = if key_order(&live_row[..key_columns], &replayed_row[..key_columns]).is_lt() {
                         (&live_row, "has a row the log does not have")
                     } else {
                         (&replayed_row, "lacks a row the log has")
                     };
-                    return Ok(format!(
-                        "the table {table} {which} ({})",
-                        describe_key(first)
-                    ));
+                    return Ok(format!("the table {table} {which} ({})", describe_key(first)));
                 }
-                let index = (0..columns)
-                    .find(|&index| live_row[index] != replayed_row[index])
-                    .unwrap_or(0);
+                let index = (0..columns).find(|&index| live_row[index] != replayed_row[index]).unwrap_or(0);
                 return Ok(format!(
                     "the table {table} was edited at ({}): {} is {} but the log says {}",
                     describe_key(&live_row),
@@ -292,10 +249,7 @@ impl Store {
         transaction.commit()?;
         self.state = state;
         self.head = load_head(&self.conn, self.node)?;
-        debug_assert_eq!(
-            load_state(&self.conn).ok().map(|s| s.closed_until),
-            Some(self.state.closed_until)
-        );
+        debug_assert_eq!(load_state(&self.conn).ok().map(|s| s.closed_until), Some(self.state.closed_until));
         self.state_hash()
     }
 
@@ -313,18 +267,12 @@ impl Store {
         };
         let mut problems = Vec::new();
         let mut problem = |message: String| problems.push(Problem { message });
-        let integrity: Vec<String> =
-            match self
-                .conn
-                .prepare("PRAGMA quick_check")
-                .and_then(|mut statement| {
-                    statement
-                        .query_map([], |row| row.get::<_, String>(0))?
-                        .collect::<Result<Vec<_>, _>>()
-                }) {
-                Ok(lines) => lines,
-                Err(error) => vec![error.to_string()],
-            };
+        let integrity: Vec<String> = match self.conn.prepare("PRAGMA quick_check").and_then(|mut statement| {
+            statement.query_map([], |row| row.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()
+        }) {
+            Ok(lines) => lines,
+            Err(error) => vec![error.to_string()],
+        };
         if integrity != ["ok"] {
             problem(format!(
                 "the database file is damaged (SQLite reports: {}): restore it from a backup or another node",
@@ -334,11 +282,8 @@ impl Store {
         let nodes: Vec<Vec<u8>> = match self
             .conn
             .prepare("SELECT DISTINCT node FROM events ORDER BY node")
-            .and_then(|mut statement| {
-                statement
-                    .query_map([], |row| row.get(0))?
-                    .collect::<Result<Vec<_>, _>>()
-            }) {
+            .and_then(|mut statement| statement.query_map([], |row| row.get(0))?.collect::<Result<Vec<_>, _>>())
+        {
             Ok(nodes) => nodes,
             Err(error) => {
                 problem(format!("the log cannot be read: {error}"));
@@ -348,23 +293,17 @@ impl Store {
         };
         report.problems = problems;
         let mut chains_sound = true;
-        if !nodes
-            .iter()
-            .any(|node| node[..] == self.node.as_bytes()[..])
-        {
+        if !nodes.iter().any(|node| node[..] == self.node.as_bytes()[..]) {
             report.problems.push(Problem {
-                message: format!(
-                    "the log holds no event of this node ({}): it was emptied",
-                    self.node.short()
-                ),
+                message: format!("the log holds no event of this node ({}): it was emptied", self.node.short()),
             });
             chains_sound = false;
         }
         for node in nodes {
             let Ok(node) = <[u8; 16]>::try_from(node) else {
-                report.problems.push(Problem {
-                    message: "an event is filed under a node id of the wrong length".to_owned(),
-                });
+                report
+                    .problems
+                    .push(Problem { message: "an event is filed under a node id of the wrong length".to_owned() });
                 chains_sound = false;
                 continue;
             };
@@ -380,12 +319,9 @@ impl Store {
                     chains_sound = false;
                 }
                 Err(error) => {
-                    report.problems.push(Problem {
-                        message: format!(
-                            "the log of node {} cannot be read: {error}",
-                            node.short()
-                        ),
-                    });
+                    report
+                        .problems
+                        .push(Problem { message: format!("the log of node {} cannot be read: {error}", node.short()) });
                     chains_sound = false;
                 }
             }
@@ -401,20 +337,18 @@ impl Store {
         let scratch = Connection::open_in_memory()?;
         scratch.execute_batch(PROJECTION_SCHEMA)?;
         if let Err(error) = replay(&self.conn, &scratch) {
-            report.problems.push(Problem {
-                message: format!("the log cannot be replayed: {error}"),
-            });
+            report.problems.push(Problem { message: format!("the log cannot be replayed: {error}") });
             return Ok(report);
         }
         let live = table_digests(&self.conn)?;
         let replayed = table_digests(&scratch)?;
-        for (((table, order), live_digest), replayed_digest) in
-            PROJECTIONS.iter().zip(&live).zip(&replayed)
-        {
+        for (((table, order), live_digest), replayed_digest) in PROJECTIONS.iter().zip(&live).zip(&replayed) {
             if live_digest != replayed_digest {
                 let difference = first_difference(&self.conn, &scratch, table, order)?;
                 report.problems.push(Problem {
-                    message: format!("{difference}: the table no longer matches the log; `rempart rebuild` restores it from the log"),
+                    message: format!(
+                        "{difference}: the table no longer matches the log; `rempart rebuild` restores it from the log"
+                    ),
                 });
             }
         }
@@ -430,16 +364,12 @@ impl Store {
     fn node_key(&self, node: NodeId) -> Result<Result<VerifyingKey, String>, StoreError> {
         let first: Option<(String, Vec<u8>)> = self
             .conn
-            .query_row(
-                "SELECT kind, payload FROM events WHERE node = ?1 AND seq = 1",
-                [&node.as_bytes()[..]],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
+            .query_row("SELECT kind, payload FROM events WHERE node = ?1 AND seq = 1", [&node.as_bytes()[..]], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
             .optional()?;
         let announced = first.and_then(|(kind, payload)| {
-            (kind == NODE_CREATED)
-                .then(|| serde_json::from_slice::<NodeCreated>(&payload).ok())
-                .flatten()
+            (kind == NODE_CREATED).then(|| serde_json::from_slice::<NodeCreated>(&payload).ok()).flatten()
         });
         if node == self.node {
             let own = self.key.verifying_key();
@@ -455,12 +385,7 @@ impl Store {
         let key = announced
             .and_then(|created| <[u8; 32]>::try_from(hex::decode(created.public_key).ok()?).ok())
             .and_then(|bytes| VerifyingKey::from_bytes(&bytes).ok());
-        Ok(key.ok_or_else(|| {
-            format!(
-                "node {} has no readable key in its first event",
-                node.short()
-            )
-        }))
+        Ok(key.ok_or_else(|| format!("node {} has no readable key in its first event", node.short())))
     }
 
     fn read_anchor(&self) -> Result<Option<Seal>, String> {
@@ -473,10 +398,7 @@ impl Store {
                 "the head anchor {} is missing: a truncation of the log could not be detected",
                 path.display()
             )),
-            Err(error) => Err(format!(
-                "the head anchor {} cannot be read: {error}",
-                path.display()
-            )),
+            Err(error) => Err(format!("the head anchor {} cannot be read: {error}", path.display())),
         }
     }
 
@@ -487,16 +409,11 @@ impl Store {
             Err(message) => return Ok(Err(message)),
         };
         let node_bytes = &node.as_bytes()[..];
-        let mut seal_statement = self
-            .conn
-            .prepare("SELECT seq, head, signature FROM seals WHERE node = ?1 ORDER BY seq")?;
+        let mut seal_statement =
+            self.conn.prepare("SELECT seq, head, signature FROM seals WHERE node = ?1 ORDER BY seq")?;
         let seals = seal_statement
             .query_map([node_bytes], |row| {
-                Ok((
-                    row.get::<_, i64>(0)?,
-                    row.get::<_, Vec<u8>>(1)?,
-                    row.get::<_, Vec<u8>>(2)?,
-                ))
+                Ok((row.get::<_, i64>(0)?, row.get::<_, Vec<u8>>(1)?, row.get::<_, Vec<u8>>(2)?))
             })?
             .map(|row| {
                 let (seq, head, signature) = row?;
@@ -504,11 +421,8 @@ impl Store {
                     tenant: self.tenant,
                     node,
                     seq: EventSeq(seq as u64),
-                    head: Hash32(
-                        blob(head, "a seal head").map_err(|what| StoreError::Corrupt { what })?,
-                    ),
-                    signature: blob(signature, "a seal signature")
-                        .map_err(|what| StoreError::Corrupt { what })?,
+                    head: Hash32(blob(head, "a seal head").map_err(|what| StoreError::Corrupt { what })?),
+                    signature: blob(signature, "a seal signature").map_err(|what| StoreError::Corrupt { what })?,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
@@ -524,19 +438,15 @@ impl Store {
             Ok(verifier) => verifier,
             Err(fault) => return Ok(Err(self.explain(node, &fault)?)),
         };
-        let mut statement = self.conn.prepare(&format!(
-            "SELECT {EVENT_COLUMNS} FROM events WHERE node = ?1 ORDER BY seq"
-        ))?;
+        let mut statement =
+            self.conn.prepare(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE node = ?1 ORDER BY seq"))?;
         let mut rows = statement.query([node_bytes])?;
         while let Some(row) = rows.next()? {
             let (event, _) = match read_event(row) {
                 Ok(read) => read,
                 Err(what) => {
                     let seq: i64 = row.get(1).unwrap_or(0);
-                    return Ok(Err(format!(
-                        "event {seq} of node {} cannot be read: {what}",
-                        node.short()
-                    )));
+                    return Ok(Err(format!("event {seq} of node {} cannot be read: {what}", node.short())));
                 }
             };
             if let Err(fault) = verifier.push(&event) {
@@ -551,9 +461,8 @@ impl Store {
 
     /// Whether the event stored at (node, seq) no longer hashes to the hash recorded beside it.
     fn altered_in_place(&self, node: NodeId, seq: EventSeq) -> Result<bool, StoreError> {
-        let mut statement = self.conn.prepare(&format!(
-            "SELECT {EVENT_COLUMNS} FROM events WHERE node = ?1 AND seq = ?2"
-        ))?;
+        let mut statement =
+            self.conn.prepare(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE node = ?1 AND seq = ?2"))?;
         let mut rows = statement.query(params![&node.as_bytes()[..], seq.0 as i64])?;
         Ok(match rows.next()? {
             Some(row) => match read_event(row) {
@@ -575,28 +484,15 @@ impl Store {
                 |row| Ok((row.get(0)?, row.get(1)?)),
             )
             .optional()?;
-        let from_log =
-            stored.and_then(
-                |(kind, payload)| match Fact::from_payload(&kind, &payload) {
-                    Ok(Some(Fact::EntryPosted(entry))) => {
-                        Some(format!("entry {} of {}", entry.id, entry.date))
-                    }
-                    Ok(Some(Fact::AccountOpened(account))) => {
-                        Some(format!("the opening of account {}", account.number))
-                    }
-                    Ok(Some(Fact::AccountEdited(edit))) => {
-                        Some(format!("a change to account {}", edit.number))
-                    }
-                    Ok(Some(Fact::PeriodClosed(closed))) => {
-                        Some(format!("the closing of the period until {}", closed.until))
-                    }
-                    Ok(Some(Fact::CompanyCreated(_))) => {
-                        Some("the creation of the company".to_owned())
-                    }
-                    Ok(Some(Fact::VatCodeDefined(vat))) => Some(format!("VAT code {}", vat.code)),
-                    _ => Some(format!("event {seq} ({kind})")),
-                },
-            );
+        let from_log = stored.map(|(kind, payload)| match Fact::from_payload(&kind, &payload) {
+            Ok(Some(Fact::EntryPosted(entry))) => format!("entry {} of {}", entry.id, entry.date),
+            Ok(Some(Fact::AccountOpened(account))) => format!("the opening of account {}", account.number),
+            Ok(Some(Fact::AccountEdited(edit))) => format!("a change to account {}", edit.number),
+            Ok(Some(Fact::PeriodClosed(closed))) => format!("the closing of the period until {}", closed.until),
+            Ok(Some(Fact::CompanyCreated(_))) => "the creation of the company".to_owned(),
+            Ok(Some(Fact::VatCodeDefined(vat))) => format!("VAT code {}", vat.code),
+            _ => format!("event {seq} ({kind})"),
+        });
         let description = match from_log {
             Some(description) => description,
             None => self
@@ -604,44 +500,28 @@ impl Store {
                 .query_row(
                     "SELECT id, date FROM p_entries WHERE node = ?1 AND seq = ?2",
                     params![&node.as_bytes()[..], seq.0 as i64],
-                    |row| {
-                        Ok(format!(
-                            "entry {} of {}",
-                            row.get::<_, String>(0)?,
-                            row.get::<_, String>(1)?
-                        ))
-                    },
+                    |row| Ok(format!("entry {} of {}", row.get::<_, String>(0)?, row.get::<_, String>(1)?)),
                 )
                 .optional()
                 .ok()
                 .flatten()
                 .unwrap_or_else(|| format!("event {seq}")),
         };
-        Ok(format!(
-            "{description} (event {seq}), recorded on node {}",
-            node.short()
-        ))
+        Ok(format!("{description} (event {seq}), recorded on node {}", node.short()))
     }
 
     fn explain(&self, node: NodeId, fault: &ChainFault) -> Result<String, StoreError> {
         let short = node.short();
         Ok(match fault {
-            ChainFault::AlteredAfterSeal { seq } => format!(
-                "{} was altered after it was sealed",
-                self.describe(node, *seq)?
-            ),
+            ChainFault::AlteredAfterSeal { seq } => {
+                format!("{} was altered after it was sealed", self.describe(node, *seq)?)
+            }
             ChainFault::BrokenLink { seq } => {
                 let before = EventSeq(seq.0 - 1);
                 if self.altered_in_place(node, before)? {
-                    format!(
-                        "{} was altered after it was sealed",
-                        self.describe(node, before)?
-                    )
+                    format!("{} was altered after it was sealed", self.describe(node, before)?)
                 } else if self.altered_in_place(node, *seq)? {
-                    format!(
-                        "{} was altered after it was sealed",
-                        self.describe(node, *seq)?
-                    )
+                    format!("{} was altered after it was sealed", self.describe(node, *seq)?)
                 } else {
                     format!(
                         "the log of node {short} is broken between {} and {}: events were altered, removed or reordered",
@@ -655,9 +535,7 @@ impl Store {
                 if from == to {
                     format!("{first} was deleted from the log")
                 } else {
-                    format!(
-                        "events {from} to {to} of node {short} were deleted from the log, starting with {first}"
-                    )
+                    format!("events {from} to {to} of node {short} were deleted from the log, starting with {first}")
                 }
             }
             ChainFault::Truncated { last, anchored } => format!(
@@ -669,23 +547,15 @@ impl Store {
                 seq.0.saturating_sub(last.0)
             ),
             ChainFault::Unsealed { from } => {
-                format!(
-                    "{} was added to the log without the node's key",
-                    self.describe(node, *from)?
-                )
+                format!("{} was added to the log without the node's key", self.describe(node, *from)?)
             }
             ChainFault::BadSeal { seq } => format!(
                 "the seal over event {seq} of node {short} was not made with the node's key: someone re-signed the log with another key"
             ),
             ChainFault::AnchorMismatch { seq } => {
-                format!(
-                    "{} differs from the one the node sealed: the log was rewritten",
-                    self.describe(node, *seq)?
-                )
+                format!("{} differs from the one the node sealed: the log was rewritten", self.describe(node, *seq)?)
             }
-            ChainFault::BadAnchor => {
-                "the head anchor was not signed with this node's key: it was replaced".to_owned()
-            }
+            ChainFault::BadAnchor => "the head anchor was not signed with this node's key: it was replaced".to_owned(),
             other => format!("node {short}: {other}"),
         })
     }

@@ -17,11 +17,8 @@ use crate::i18n::Lang;
 
 /// `count` balanced entries of 2 to 4 postings over two years, ids prefixed by `prefix`.
 pub fn generate(count: usize, seed: u64, prefix: &str) -> Vec<EntryDraft> {
-    let accounts: Vec<&str> = SWISS_SME_CHART
-        .iter()
-        .filter(|a| a.kind != AccountKind::Closing)
-        .map(|a| a.number)
-        .collect();
+    let accounts: Vec<&str> =
+        SWISS_SME_CHART.iter().filter(|a| a.kind != AccountKind::Closing).map(|a| a.number).collect();
     let start = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or(NaiveDate::MIN);
     let mut random = Lcg::new(seed);
     (0..count)
@@ -30,22 +27,15 @@ pub fn generate(count: usize, seed: u64, prefix: &str) -> Vec<EntryDraft> {
             let mut postings = Vec::with_capacity(postings_count);
             let mut sum = 0;
             for _ in 0..postings_count - 1 {
-                let amount =
-                    random.between(1, 500_000) * if random.next() % 2 == 0 { 1 } else { -1 };
+                let amount = random.between(1, 500_000) * if random.next().is_multiple_of(2) { 1 } else { -1 };
                 sum += amount;
-                postings.push((
-                    accounts[random.between(0, accounts.len() as i64 - 1) as usize],
-                    amount,
-                ));
+                postings.push((accounts[random.between(0, accounts.len() as i64 - 1) as usize], amount));
             }
             if sum == 0 {
                 postings[0].1 += 1;
                 sum += 1;
             }
-            postings.push((
-                accounts[random.between(0, accounts.len() as i64 - 1) as usize],
-                -sum,
-            ));
+            postings.push((accounts[random.between(0, accounts.len() as i64 - 1) as usize], -sum));
             EntryDraft {
                 id: format!("{prefix}{index}"),
                 date: start + Days::new(random.between(0, 729) as u64),
@@ -113,10 +103,7 @@ fn bare_floor(path: &std::path::Path, drafts: &[EntryDraft]) -> Result<Duration>
 pub fn run(entries: usize, dir: Option<PathBuf>, lang: Lang) -> Result<()> {
     let (root, created) = match dir {
         Some(dir) => (dir, false),
-        None => (
-            std::env::temp_dir().join(format!("rempart-bench-{}", std::process::id())),
-            true,
-        ),
+        None => (std::env::temp_dir().join(format!("rempart-bench-{}", std::process::id())), true),
     };
     std::fs::create_dir_all(&root)?;
     let mut rows: Vec<(String, String)> = Vec::new();
@@ -130,11 +117,7 @@ pub fn run(entries: usize, dir: Option<PathBuf>, lang: Lang) -> Result<()> {
     let floor = bare_floor(&root.join("floor.db"), &drafts)?;
     rows.push((
         format!("import {entries} entries ({postings} postings), one commit"),
-        format!(
-            "{:.2} s, {:.0} entries/s",
-            seconds(import),
-            entries as f64 / seconds(import)
-        ),
+        format!("{:.2} s, {:.0} entries/s", seconds(import), entries as f64 / seconds(import)),
     ));
     rows.push((
         "same rows into a bare SQLite table (floor)".to_owned(),
@@ -167,11 +150,7 @@ pub fn run(entries: usize, dir: Option<PathBuf>, lang: Lang) -> Result<()> {
     let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
     for (label, from, to) in [
         ("trial balance, all dates", None, None),
-        (
-            "trial balance, 2024-03-15 to 2025-08-20 (partial months)",
-            day(2024, 3, 15),
-            day(2025, 8, 20),
-        ),
+        ("trial balance, 2024-03-15 to 2025-08-20 (partial months)", day(2024, 3, 15), day(2025, 8, 20)),
     ] {
         let samples = (0..7)
             .map(|_| {
@@ -179,21 +158,14 @@ pub fn run(entries: usize, dir: Option<PathBuf>, lang: Lang) -> Result<()> {
                 store.account_totals(from, to).map(|_| started.elapsed())
             })
             .collect::<Result<Vec<_>, _>>()?;
-        rows.push((
-            label.to_owned(),
-            format!("median {:.1} ms", median(samples).as_secs_f64() * 1e3),
-        ));
+        rows.push((label.to_owned(), format!("median {:.1} ms", median(samples).as_secs_f64() * 1e3)));
     }
 
     let events = store.event_count()?;
     let started = Instant::now();
     let report = store.verify()?;
     let verify = started.elapsed();
-    anyhow::ensure!(
-        report.is_ok(),
-        "verify found problems in the benchmark data: {:?}",
-        report.problems
-    );
+    anyhow::ensure!(report.is_ok(), "verify found problems in the benchmark data: {:?}", report.problems);
     rows.push((
         format!("verify {events} events, chains and seals"),
         format!(
@@ -204,27 +176,16 @@ pub fn run(entries: usize, dir: Option<PathBuf>, lang: Lang) -> Result<()> {
     ));
     rows.push((
         "verify, whole (chains + replay into scratch projections + compare)".to_owned(),
-        format!(
-            "{:.2} s, {:.0} events/s",
-            seconds(verify),
-            events as f64 / seconds(verify)
-        ),
+        format!("{:.2} s, {:.0} events/s", seconds(verify), events as f64 / seconds(verify)),
     ));
 
     let started = Instant::now();
     let hash = store.rebuild()?;
     let rebuild = started.elapsed();
-    anyhow::ensure!(
-        Some(hash) == report.state_hash,
-        "rebuild changed the state hash"
-    );
+    anyhow::ensure!(Some(hash) == report.state_hash, "rebuild changed the state hash");
     rows.push((
         format!("rebuild {events} events"),
-        format!(
-            "{:.2} s, {:.0} events/s",
-            seconds(rebuild),
-            events as f64 / seconds(rebuild)
-        ),
+        format!("{:.2} s, {:.0} events/s", seconds(rebuild), events as f64 / seconds(rebuild)),
     ));
 
     println!("| measure | result |\n|---|---|");

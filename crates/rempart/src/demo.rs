@@ -24,10 +24,7 @@ impl Lcg {
     }
 
     pub fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
         self.0 >> 33
     }
 
@@ -49,13 +46,7 @@ struct Books {
 }
 
 impl Books {
-    fn entry(
-        &mut self,
-        date: NaiveDate,
-        journal: &str,
-        text: &str,
-        postings: &[(&str, i64, Option<&str>)],
-    ) {
+    fn entry(&mut self, date: NaiveDate, journal: &str, text: &str, postings: &[(&str, i64, Option<&str>)]) {
         self.next_id += 1;
         self.drafts.push(EntryDraft {
             id: format!("DEMO-{:05}", self.next_id),
@@ -83,18 +74,13 @@ fn day(year: i32, month: u32, day: u32) -> NaiveDate {
 fn garage_year(year: i32) -> Vec<Vec<EntryDraft>> {
     let mut random = Lcg::new(2026);
     let mut months = Vec::new();
-    let customers = [
-        "Favre", "Rochat", "Meylan", "Pittet", "Bovet", "Chappuis", "Dubois", "Morel", "Jaquier",
-        "Perrin",
-    ];
+    let customers =
+        ["Favre", "Rochat", "Meylan", "Pittet", "Bovet", "Chappuis", "Dubois", "Morel", "Jaquier", "Perrin"];
     let mut output_vat_quarter = 0;
     let mut input_vat_quarter = 0;
     let mut next_invoice = 0;
     for month in 1..=12u32 {
-        let mut books = Books {
-            drafts: Vec::new(),
-            next_id: (month as u64) * 1000,
-        };
+        let mut books = Books { drafts: Vec::new(), next_id: (month as u64) * 1000 };
         if month == 1 {
             books.entry(
                 day(year, 1, 1),
@@ -119,11 +105,7 @@ fn garage_year(year: i32) -> Vec<Vec<EntryDraft>> {
             day(year, month, 25),
             "SAL",
             "Salaires du mois",
-            &[
-                ("5000", 1_850_000, None),
-                ("1020", -1_650_000, None),
-                ("2270", -200_000, None),
-            ],
+            &[("5000", 1_850_000, None), ("1020", -1_650_000, None), ("2270", -200_000, None)],
         );
         books.entry(
             day(year, month, 25),
@@ -148,11 +130,8 @@ fn garage_year(year: i32) -> Vec<Vec<EntryDraft>> {
             next_invoice += 1;
             let customer = customers[random.between(0, customers.len() as i64 - 1) as usize];
             let text = format!("Facture {year}-{next_invoice:04} {customer}, révision et pièces");
-            let mut postings = vec![
-                ("1100", labour + parts + vat, None),
-                ("3400", -labour, None),
-                ("2200", -vat, Some("N81")),
-            ];
+            let mut postings =
+                vec![("1100", labour + parts + vat, None), ("3400", -labour, None), ("2200", -vat, Some("N81"))];
             if parts > 0 {
                 postings.insert(2, ("3200", -parts, None));
             }
@@ -163,10 +142,7 @@ fn garage_year(year: i32) -> Vec<Vec<EntryDraft>> {
                     paid,
                     "BQ",
                     &format!("Encaissement {customer}"),
-                    &[
-                        ("1020", labour + parts + vat, None),
-                        ("1100", -(labour + parts + vat), None),
-                    ],
+                    &[("1020", labour + parts + vat, None), ("1100", -(labour + parts + vat), None)],
                 );
             }
         }
@@ -180,11 +156,7 @@ fn garage_year(year: i32) -> Vec<Vec<EntryDraft>> {
                 date,
                 "ACH",
                 "Pièces détachées, grossiste",
-                &[
-                    ("4000", net, None),
-                    ("1170", vat, Some("IN81")),
-                    ("2000", -(net + vat), None),
-                ],
+                &[("4000", net, None), ("1170", vat, Some("IN81")), ("2000", -(net + vat), None)],
             );
             if month < 12 || week < 2 {
                 let paid = date + chrono::Days::new(30);
@@ -205,12 +177,7 @@ fn garage_year(year: i32) -> Vec<Vec<EntryDraft>> {
             "Électricité et chauffage",
             &[("6400", energy, None), ("1020", -energy, None)],
         );
-        books.entry(
-            day(year, month, 20),
-            "BQ",
-            "Frais bancaires",
-            &[("6900", 2_500, None), ("1020", -2_500, None)],
-        );
+        books.entry(day(year, month, 20), "BQ", "Frais bancaires", &[("6900", 2_500, None), ("1020", -2_500, None)]);
         if month % 3 == 0 {
             let quarter_end = day(year, month, 28);
             books.entry(
@@ -264,10 +231,7 @@ fn garage_year(year: i32) -> Vec<Vec<EntryDraft>> {
 
 pub fn run(dir: &Path, lang: Lang) -> Result<ExitCode> {
     if dir.join("node.json").exists() {
-        bail!(
-            "{} already holds a company: choose another --data-dir for the demo",
-            dir.display()
-        );
+        bail!("{} already holds a company: choose another --data-dir for the demo", dir.display());
     }
     let mut store = Store::init(dir, "Garage du Lac Sàrl", Country::Ch, 1)?;
     let year = 2025;
@@ -276,22 +240,11 @@ pub fn run(dir: &Path, lang: Lang) -> Result<ExitCode> {
     }
     store.close_period(day(year, 6, 30))?;
     let locale = Locale::Swiss;
-    println!(
-        "{}\n",
-        lang.fill("demo.created", &[("dir", &dir.display())])
-    );
+    println!("{}\n", lang.fill("demo.created", &[("dir", &dir.display())]));
     let (from, to) = (day(year, 1, 1), day(year, 12, 31));
-    print!(
-        "{}",
-        reports::trial_balance(&store, lang, Some(from), Some(to))?
-            .render(Format::Table, locale)?
-    );
+    print!("{}", reports::trial_balance(&store, lang, Some(from), Some(to))?.render(Format::Table, locale)?);
     println!();
-    print!(
-        "{}",
-        reports::income_statement(&store, lang, locale, Some(from), to)?
-            .render(Format::Table, locale)?
-    );
+    print!("{}", reports::income_statement(&store, lang, locale, Some(from), to)?.render(Format::Table, locale)?);
     println!();
     Ok(crate::print_verify(&store.verify()?, lang))
 }

@@ -12,24 +12,12 @@ pub enum Lang {
 /// (key, English, French)
 const CATALOGUE: &[(&str, &str, &str)] = &[
     ("account", "Account", "Compte"),
-    (
-        "account.added",
-        "Account {number} added.",
-        "Compte {number} ajouté.",
-    ),
-    (
-        "account.edited",
-        "Account {number} updated.",
-        "Compte {number} modifié.",
-    ),
+    ("account.added", "Account {number} added.", "Compte {number} ajouté."),
+    ("account.edited", "Account {number} updated.", "Compte {number} modifié."),
     ("amount", "Amount", "Montant"),
     ("assets", "Assets", "Actifs"),
     ("balance", "Balance", "Solde"),
-    (
-        "balance_sheet",
-        "Balance sheet at {date}",
-        "Bilan au {date}",
-    ),
+    ("balance_sheet", "Balance sheet at {date}", "Bilan au {date}"),
     ("bench.done", "Benchmark finished.", "Mesure terminée."),
     ("closed", "Closed", "Clôturé"),
     ("closing", "Closing", "Solde final"),
@@ -42,11 +30,7 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("currency", "Currency", "Monnaie"),
     ("date", "Date", "Date"),
     ("debit", "Debit", "Débit"),
-    (
-        "demo.created",
-        "Demo company created in {dir}",
-        "Entreprise de démonstration créée dans {dir}",
-    ),
+    ("demo.created", "Demo company created in {dir}", "Entreprise de démonstration créée dans {dir}"),
     ("entry", "Entry", "Écriture"),
     (
         "entry.recorded",
@@ -65,40 +49,24 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "{recorded} entries recorded, {present} already present.",
         "{recorded} écritures enregistrées, {present} déjà présentes.",
     ),
-    (
-        "income_statement",
-        "Income statement from {from} to {to}",
-        "Compte de résultat du {from} au {to}",
-    ),
+    ("income_statement", "Income statement from {from} to {to}", "Compte de résultat du {from} au {to}"),
     ("journal", "Journal", "Journal"),
     ("journal_report", "General journal", "Journal général"),
     ("kind", "Type", "Type"),
     ("label", "Label", "Libellé"),
-    (
-        "ledger",
-        "Ledger of account {account} {label}",
-        "Grand livre du compte {account} {label}",
-    ),
+    ("ledger", "Ledger of account {account} {label}", "Grand livre du compte {account} {label}"),
     ("liabilities", "Liabilities", "Fonds étrangers"),
     ("net_result", "Net result", "Résultat net"),
     ("number", "No.", "N°"),
     ("opening", "Opening", "Solde initial"),
-    (
-        "period.closed",
-        "Books closed until {date}.",
-        "Comptes clôturés jusqu'au {date}.",
-    ),
+    ("period.closed", "Books closed until {date}.", "Comptes clôturés jusqu'au {date}."),
     ("rate", "Rate", "Taux"),
     (
         "rebuild.done",
         "Projections rebuilt from {events} events. State hash: {hash}",
         "Projections reconstruites à partir de {events} événements. Empreinte d'état : {hash}",
     ),
-    (
-        "result_unallocated",
-        "Result not yet allocated",
-        "Résultat non encore réparti",
-    ),
+    ("result_unallocated", "Result not yet allocated", "Résultat non encore réparti"),
     ("revenue", "Revenue", "Produits"),
     ("section", "Section", "Rubrique"),
     ("text", "Text", "Libellé"),
@@ -165,12 +133,7 @@ mod tests {
     #[test]
     fn catalogue_keys_are_unique_and_placeholders_match() {
         for (index, (key, english, french)) in CATALOGUE.iter().enumerate() {
-            assert!(
-                CATALOGUE[index + 1..]
-                    .iter()
-                    .all(|(other, _, _)| other != key),
-                "{key} twice"
-            );
+            assert!(CATALOGUE[index + 1..].iter().all(|(other, _, _)| other != key), "{key} twice");
             let holes = |text: &str| {
                 let mut names: Vec<String> = text
                     .split('{')
@@ -182,9 +145,6 @@ mod tests {
             };
             assert_eq!(holes(english), holes(french), "{key}");
         }
-        assert_eq!(
-            Lang::Fr.fill("period.closed", &[("date", &"31.03.2026")]),
-            "Comptes clôturés jusqu'au 31.03.2026."
-        );
+        assert_eq!(Lang::Fr.fill("period.closed", &[("date", &"31.03.2026")]), "Comptes clôturés jusqu'au 31.03.2026.");
     }
 }

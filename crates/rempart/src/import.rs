@@ -15,16 +15,10 @@ pub struct ReadEntries {
     pub lines: Vec<u64>,
 }
 
-pub const CSV_COLUMNS: [&str; 7] = [
-    "entry_id", "date", "journal", "account", "amount", "currency", "text",
-];
+pub const CSV_COLUMNS: [&str; 7] = ["entry_id", "date", "journal", "account", "amount", "currency", "text"];
 
 fn currency_of(text: &str) -> Result<Option<Currency>> {
-    if text.is_empty() {
-        Ok(None)
-    } else {
-        Ok(Some(text.parse()?))
-    }
+    if text.is_empty() { Ok(None) } else { Ok(Some(text.parse()?)) }
 }
 
 fn journal_of(text: &str) -> Option<String> {
@@ -33,17 +27,12 @@ fn journal_of(text: &str) -> Option<String> {
 
 /// Reads `--post ACCOUNT=AMOUNT[:CURRENCY][:vat=CODE]`.
 pub fn parse_post(text: &str) -> Result<PostingDraft> {
-    let (account, rest) = text.split_once('=').ok_or_else(|| {
-        anyhow!("--post {text}: write ACCOUNT=AMOUNT, for example 6000=1500.00 or 1020=-1500.00")
-    })?;
+    let (account, rest) = text
+        .split_once('=')
+        .ok_or_else(|| anyhow!("--post {text}: write ACCOUNT=AMOUNT, for example 6000=1500.00 or 1020=-1500.00"))?;
     let mut parts = rest.split(':');
     let amount = parts.next().unwrap_or("").to_owned();
-    let mut posting = PostingDraft {
-        account: account.trim().to_owned(),
-        amount,
-        currency: None,
-        vat_code: None,
-    };
+    let mut posting = PostingDraft { account: account.trim().to_owned(), amount, currency: None, vat_code: None };
     for part in parts {
         if let Some(code) = part.strip_prefix("vat=") {
             posting.vat_code = Some(code.to_owned());
@@ -55,18 +44,11 @@ pub fn parse_post(text: &str) -> Result<PostingDraft> {
 }
 
 pub fn read_entries(path: &Path) -> Result<ReadEntries> {
-    let extension = path
-        .extension()
-        .and_then(|extension| extension.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let extension = path.extension().and_then(|extension| extension.to_str()).unwrap_or("").to_ascii_lowercase();
     match extension.as_str() {
         "csv" => read_csv(path),
         "jsonl" | "ndjson" => read_jsonl(path),
-        other => bail!(
-            "{}: unknown file type \".{other}\": use .csv or .jsonl",
-            path.display()
-        ),
+        other => bail!("{}: unknown file type \".{other}\": use .csv or .jsonl", path.display()),
     }
 }
 
@@ -75,28 +57,15 @@ fn read_csv(path: &Path) -> Result<ReadEntries> {
         .trim(csv::Trim::All)
         .from_path(path)
         .with_context(|| format!("cannot read {}", path.display()))?;
-    let headers = reader
-        .headers()
-        .with_context(|| format!("{}: cannot read the header line", path.display()))?
-        .clone();
+    let headers = reader.headers().with_context(|| format!("{}: cannot read the header line", path.display()))?.clone();
     let mut index = HashMap::new();
     for column in CSV_COLUMNS {
-        let position = headers
-            .iter()
-            .position(|header| header == column)
-            .ok_or_else(|| {
-                anyhow!(
-                    "{}: the header has no \"{column}\" column (expected {})",
-                    path.display(),
-                    CSV_COLUMNS.join(",")
-                )
-            })?;
+        let position = headers.iter().position(|header| header == column).ok_or_else(|| {
+            anyhow!("{}: the header has no \"{column}\" column (expected {})", path.display(), CSV_COLUMNS.join(","))
+        })?;
         index.insert(column, position);
     }
-    let mut out = ReadEntries {
-        drafts: Vec::new(),
-        lines: Vec::new(),
-    };
+    let mut out = ReadEntries { drafts: Vec::new(), lines: Vec::new() };
     let mut by_id: HashMap<String, usize> = HashMap::new();
     for record in reader.records() {
         let record = record.map_err(|error| {
@@ -122,10 +91,7 @@ fn read_csv(path: &Path) -> Result<ReadEntries> {
             Some(&position) => {
                 let draft = &mut out.drafts[position];
                 if draft.date != date {
-                    return Err(at(format!(
-                        "entry {id} has rows with different dates ({} and {date})",
-                        draft.date
-                    )));
+                    return Err(at(format!("entry {id} has rows with different dates ({} and {date})", draft.date)));
                 }
                 draft.postings.push(posting);
             }
@@ -169,20 +135,15 @@ struct JsonPosting {
 }
 
 fn read_jsonl(path: &Path) -> Result<ReadEntries> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut out = ReadEntries {
-        drafts: Vec::new(),
-        lines: Vec::new(),
-    };
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut out = ReadEntries { drafts: Vec::new(), lines: Vec::new() };
     for (index, line_text) in text.lines().enumerate() {
         let line = index as u64 + 1;
         if line_text.trim().is_empty() {
             continue;
         }
         let at = |message: String| anyhow!("{} line {line}: {message}", path.display());
-        let entry: JsonEntry =
-            serde_json::from_str(line_text).map_err(|error| at(error.to_string()))?;
+        let entry: JsonEntry = serde_json::from_str(line_text).map_err(|error| at(error.to_string()))?;
         let date = parse_date(&entry.date).map_err(|error| at(error.to_string()))?;
         let mut postings = Vec::with_capacity(entry.postings.len());
         for posting in entry.postings {
@@ -214,17 +175,10 @@ mod tests {
     fn post_arguments() {
         let posting = parse_post("1170=8.10:vat=IN81").unwrap();
         assert_eq!(
-            (
-                posting.account.as_str(),
-                posting.amount.as_str(),
-                posting.vat_code.as_deref()
-            ),
+            (posting.account.as_str(), posting.amount.as_str(), posting.vat_code.as_deref()),
             ("1170", "8.10", Some("IN81"))
         );
-        assert_eq!(
-            parse_post("1020=-5:EUR").unwrap().currency,
-            Some(Currency::EUR)
-        );
+        assert_eq!(parse_post("1020=-5:EUR").unwrap().currency, Some(Currency::EUR));
         assert!(parse_post("1020").is_err());
         assert!(parse_post("1020=5:eur").is_err());
     }

@@ -15,20 +15,14 @@ use anyhow::{Context, Result, anyhow};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use rempart_domain::rules::parse_date;
-use rempart_domain::{
-    AccountEdited, AccountKind, AccountOpened, Country, Currency, EntryDraft, Locale,
-};
+use rempart_domain::{AccountEdited, AccountKind, AccountOpened, Country, Currency, EntryDraft, Locale};
 use rempart_store::{Store, StoreError};
 
 use i18n::Lang;
 use render::{Cell, Format, Report};
 
 #[derive(Parser)]
-#[command(
-    name = "rempart",
-    version,
-    about = "Business software that keeps working when it is attacked."
-)]
+#[command(name = "rempart", version, about = "Business software that keeps working when it is attacked.")]
 struct Cli {
     /// The company's data directory [default: ./rempart-data]
     #[arg(long, global = true, env = "REMPART_DATA")]
@@ -201,24 +195,17 @@ fn error_text(error: &anyhow::Error) -> String {
 }
 
 fn data_dir(cli_dir: &Option<PathBuf>) -> PathBuf {
-    cli_dir
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("rempart-data"))
+    cli_dir.clone().unwrap_or_else(|| PathBuf::from("rempart-data"))
 }
 
 fn date_arg(text: &Option<String>) -> Result<Option<NaiveDate>> {
-    text.as_deref()
-        .map(parse_date)
-        .transpose()
-        .map_err(Into::into)
+    text.as_deref().map(parse_date).transpose().map_err(Into::into)
 }
 
 fn today() -> NaiveDate {
-    let seconds = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs());
-    chrono::DateTime::from_timestamp(seconds as i64, 0)
-        .map_or(NaiveDate::MIN, |time| time.date_naive())
+    let seconds =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs());
+    chrono::DateTime::from_timestamp(seconds as i64, 0).map_or(NaiveDate::MIN, |time| time.date_naive())
 }
 
 fn locale_of(store: &Store) -> Result<Locale> {
@@ -229,21 +216,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let lang = Lang::from_environment();
     let dir = data_dir(&cli.data_dir);
     match cli.command {
-        Command::Init {
-            company,
-            country,
-            fiscal_year_start_month,
-        } => {
+        Command::Init { company, country, fiscal_year_start_month } => {
             let store = Store::init(&dir, &company, country, fiscal_year_start_month)?;
             println!(
                 "{}",
                 lang.fill(
                     "company.created",
-                    &[
-                        ("name", &company),
-                        ("dir", &dir.display()),
-                        ("node", &store.node().short())
-                    ]
+                    &[("name", &company), ("dir", &dir.display()), ("node", &store.node().short())]
                 )
             );
         }
@@ -252,61 +231,30 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let store = Store::open(&dir)?;
             let mut report = Report::new(
                 lang.text("vat_codes").to_owned(),
-                [
-                    "code",
-                    "label",
-                    "rate",
-                    "direction",
-                    "account",
-                    "valid_from",
-                    "valid_until",
-                ]
-                .iter()
-                .zip([
-                    "vat",
-                    "label",
-                    "rate",
-                    "kind",
-                    "account",
-                    "valid_from",
-                    "valid_until",
-                ])
-                .map(|(key, label)| (*key, lang.text(label).to_owned()))
-                .collect(),
+                ["code", "label", "rate", "direction", "account", "valid_from", "valid_until"]
+                    .iter()
+                    .zip(["vat", "label", "rate", "kind", "account", "valid_from", "valid_until"])
+                    .map(|(key, label)| (*key, lang.text(label).to_owned()))
+                    .collect(),
             );
             let mut codes: Vec<_> = store.state().vat_codes.values().collect();
             codes.sort_by(|a, b| {
-                (a.direction.as_str(), &a.valid_from, &a.code).cmp(&(
-                    b.direction.as_str(),
-                    &b.valid_from,
-                    &b.code,
-                ))
+                (a.direction.as_str(), &a.valid_from, &a.code).cmp(&(b.direction.as_str(), &b.valid_from, &b.code))
             });
             for code in codes.into_iter().rev() {
                 report.rows.push(vec![
                     Cell::text(&code.code),
                     Cell::text(&code.label),
-                    Cell::text(format!(
-                        "{}.{:02} %",
-                        code.rate_bp / 100,
-                        code.rate_bp % 100
-                    )),
+                    Cell::text(format!("{}.{:02} %", code.rate_bp / 100, code.rate_bp % 100)),
                     Cell::text(code.direction.as_str()),
                     Cell::text(&code.account),
                     Cell::Date(code.valid_from.to_string()),
-                    code.valid_until
-                        .map_or(Cell::Empty, |until| Cell::Date(until.to_string())),
+                    code.valid_until.map_or(Cell::Empty, |until| Cell::Date(until.to_string())),
                 ]);
             }
             print!("{}", report.render(format, locale_of(&store)?)?);
         }
-        Command::Entry(EntryCommand::Add {
-            date,
-            text,
-            postings,
-            journal,
-            id,
-        }) => {
+        Command::Entry(EntryCommand::Add { date, text, postings, journal, id }) => {
             let mut store = Store::open(&dir)?;
             let draft = EntryDraft {
                 id: match id {
@@ -316,28 +264,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 date: parse_date(&date)?,
                 journal,
                 text,
-                postings: postings
-                    .iter()
-                    .map(|post| import::parse_post(post))
-                    .collect::<Result<_>>()?,
+                postings: postings.iter().map(|post| import::parse_post(post)).collect::<Result<_>>()?,
             };
-            store
-                .post_entries(std::slice::from_ref(&draft), &mut |_| {})
-                .map_err(|error| match error {
-                    StoreError::Entry { source, .. } => anyhow::Error::from(source),
-                    other => other.into(),
-                })?;
+            store.post_entries(std::slice::from_ref(&draft), &mut |_| {}).map_err(|error| match error {
+                StoreError::Entry { source, .. } => anyhow::Error::from(source),
+                other => other.into(),
+            })?;
             let (journal, number) = entry_number(&store, &draft.id)?;
             println!(
                 "{}",
-                lang.fill(
-                    "entry.recorded",
-                    &[
-                        ("id", &draft.id),
-                        ("journal", &journal),
-                        ("number", &number)
-                    ]
-                )
+                lang.fill("entry.recorded", &[("id", &draft.id), ("journal", &journal), ("number", &number)])
             );
         }
         Command::Entry(EntryCommand::Reverse { id, date }) => {
@@ -357,26 +293,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
             );
         }
         Command::Import(ImportCommand::Entries { file }) => import_entries(&dir, lang, &file)?,
-        Command::Report {
-            report,
-            from,
-            to,
-            format,
-        } => {
+        Command::Report { report, from, to, format } => {
             let store = Store::open(&dir)?;
             let locale = locale_of(&store)?;
             let (from, to) = (date_arg(&from)?, date_arg(&to)?);
             let report = match report {
                 ReportKind::TrialBalance => reports::trial_balance(&store, lang, from, to)?,
-                ReportKind::BalanceSheet => {
-                    reports::balance_sheet(&store, lang, locale, to.unwrap_or_else(today))?
-                }
+                ReportKind::BalanceSheet => reports::balance_sheet(&store, lang, locale, to.unwrap_or_else(today))?,
                 ReportKind::IncomeStatement => {
                     reports::income_statement(&store, lang, locale, from, to.unwrap_or_else(today))?
                 }
-                ReportKind::Ledger { account } => {
-                    reports::ledger(&store, lang, &account, from, to)?
-                }
+                ReportKind::Ledger { account } => reports::ledger(&store, lang, &account, from, to)?,
                 ReportKind::Journal => reports::journal(&store, lang, from, to)?,
             };
             print!("{}", report.render(format, locale)?);
@@ -385,25 +312,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let mut store = Store::open(&dir)?;
             let until = parse_date(&until)?;
             store.close_period(until)?;
-            println!(
-                "{}",
-                lang.fill(
-                    "period.closed",
-                    &[("date", &locale_of(&store)?.format_date(until))]
-                )
-            );
+            println!("{}", lang.fill("period.closed", &[("date", &locale_of(&store)?.format_date(until))]));
         }
         Command::Verify => return verify(&dir, lang),
         Command::Rebuild => {
             let mut store = Store::open(&dir)?;
             let hash = store.rebuild()?;
-            println!(
-                "{}",
-                lang.fill(
-                    "rebuild.done",
-                    &[("events", &store.event_count()?), ("hash", &hash)]
-                )
-            );
+            println!("{}", lang.fill("rebuild.done", &[("events", &store.event_count()?), ("hash", &hash)]));
         }
         Command::Demo => {
             let target = match &cli.data_dir {
@@ -418,22 +333,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn entry_number(store: &Store, id: &str) -> Result<(String, i64)> {
-    Ok(store.connection().query_row(
-        "SELECT journal, number FROM p_entries WHERE id = ?1",
-        [id],
-        |row| Ok((row.get(0)?, row.get(1)?)),
-    )?)
+    Ok(store
+        .connection()
+        .query_row("SELECT journal, number FROM p_entries WHERE id = ?1", [id], |row| Ok((row.get(0)?, row.get(1)?)))?)
 }
 
 fn account(dir: &Path, lang: Lang, command: AccountCommand) -> Result<()> {
     let mut store = Store::open(dir)?;
     match command {
-        AccountCommand::Add {
-            number,
-            label,
-            kind,
-            currency,
-        } => {
+        AccountCommand::Add { number, label, kind, currency } => {
             let currency = match currency {
                 Some(currency) => currency,
                 None => store.company()?.currency,
@@ -448,12 +356,7 @@ fn account(dir: &Path, lang: Lang, command: AccountCommand) -> Result<()> {
             })?;
             println!("{}", lang.fill("account.added", &[("number", &number)]));
         }
-        AccountCommand::Edit {
-            number,
-            label,
-            close,
-            reopen,
-        } => {
+        AccountCommand::Edit { number, label, close, reopen } => {
             let closed = if close {
                 Some(true)
             } else if reopen {
@@ -462,15 +365,9 @@ fn account(dir: &Path, lang: Lang, command: AccountCommand) -> Result<()> {
                 None
             };
             if label.is_none() && closed.is_none() {
-                return Err(anyhow!(
-                    "nothing to change: give --label, --close or --reopen"
-                ));
+                return Err(anyhow!("nothing to change: give --label, --close or --reopen"));
             }
-            store.edit_account(AccountEdited {
-                number: number.clone(),
-                label,
-                closed,
-            })?;
+            store.edit_account(AccountEdited { number: number.clone(), label, closed })?;
             println!("{}", lang.fill("account.edited", &[("number", &number)]));
         }
         AccountCommand::List { format } => {
@@ -486,17 +383,13 @@ fn account(dir: &Path, lang: Lang, command: AccountCommand) -> Result<()> {
                     ("label_en", "Label (en)".to_owned()),
                 ],
             );
-            for (account, label_de, label_en) in store.accounts()? {
+            for rempart_store::AccountListing { account, label_de, label_en } in store.accounts()? {
                 report.rows.push(vec![
                     Cell::text(account.number),
                     Cell::text(account.label),
                     Cell::text(account.kind.as_str()),
                     Cell::text(account.currency.as_str()),
-                    if account.closed {
-                        Cell::text("x")
-                    } else {
-                        Cell::Empty
-                    },
+                    if account.closed { Cell::text("x") } else { Cell::Empty },
                     label_de.map_or(Cell::Empty, Cell::Text),
                     label_en.map_or(Cell::Empty, Cell::Text),
                 ]);
@@ -518,31 +411,13 @@ fn import_entries(dir: &Path, lang: Lang, file: &Path) -> Result<()> {
     let result = store.post_entries(&read.drafts, &mut |done| bar.set_position(done));
     bar.finish_and_clear();
     let outcome = result.map_err(|error| match error {
-        StoreError::Entry {
-            position,
-            id,
-            source,
-        } => {
+        StoreError::Entry { position, id, source } => {
             let line = read.lines.get(position - 1).copied().unwrap_or(0);
-            anyhow!(
-                "{} line {line}: entry {id}: {source}; nothing was imported",
-                file.display()
-            )
+            anyhow!("{} line {line}: entry {id}: {source}; nothing was imported", file.display())
         }
-        other => {
-            anyhow::Error::from(other).context(format!("{}: nothing was imported", file.display()))
-        }
+        other => anyhow::Error::from(other).context(format!("{}: nothing was imported", file.display())),
     })?;
-    println!(
-        "{}",
-        lang.fill(
-            "import.done",
-            &[
-                ("recorded", &outcome.recorded),
-                ("present", &outcome.already_present)
-            ]
-        )
-    );
+    println!("{}", lang.fill("import.done", &[("recorded", &outcome.recorded), ("present", &outcome.already_present)]));
     Ok(())
 }
 
@@ -559,21 +434,13 @@ pub fn print_verify(report: &rempart_store::VerifyReport, lang: Lang) -> ExitCod
                 "{}",
                 lang.fill(
                     "verify.ok",
-                    &[
-                        ("events", &report.events),
-                        ("nodes", &report.nodes),
-                        ("seals", &report.seals),
-                        ("hash", &hash)
-                    ]
+                    &[("events", &report.events), ("nodes", &report.nodes), ("seals", &report.seals), ("hash", &hash)]
                 )
             );
             ExitCode::SUCCESS
         }
         _ => {
-            println!(
-                "{}",
-                lang.fill("verify.failed", &[("count", &report.problems.len())])
-            );
+            println!("{}", lang.fill("verify.failed", &[("count", &report.problems.len())]));
             for problem in &report.problems {
                 println!("- {}", problem.message);
             }

@@ -32,19 +32,16 @@ impl Cell {
 
     /// An amount shown only when it is not zero, as in debit and credit columns.
     pub fn nonzero(amount_minor: i64, currency: Currency) -> Cell {
-        if amount_minor == 0 {
-            Cell::Empty
-        } else {
-            Cell::Amount(amount_minor, currency)
-        }
+        if amount_minor == 0 { Cell::Empty } else { Cell::Amount(amount_minor, currency) }
     }
 
     fn human(&self, locale: Locale) -> String {
         match self {
             Cell::Text(text) => text.clone(),
             Cell::Amount(minor, currency) => locale.format_amount(*minor, *currency),
-            Cell::Date(text) => rempart_domain::rules::parse_date(text)
-                .map_or_else(|_| text.clone(), |date| locale.format_date(date)),
+            Cell::Date(text) => {
+                rempart_domain::rules::parse_date(text).map_or_else(|_| text.clone(), |date| locale.format_date(date))
+            }
             Cell::Number(number) => number.to_string(),
             Cell::Empty => String::new(),
         }
@@ -92,10 +89,7 @@ impl Report {
     pub fn new(title: String, columns: Vec<(&'static str, String)>) -> Report {
         Report {
             title,
-            columns: columns
-                .into_iter()
-                .map(|(key, label)| Column { key, label })
-                .collect(),
+            columns: columns.into_iter().map(|(key, label)| Column { key, label }).collect(),
             rows: Vec::new(),
             totals: Vec::new(),
         }
@@ -111,21 +105,11 @@ impl Report {
 
     fn table(&self, locale: Locale) -> String {
         let rendered = |rows: &[Vec<Cell>]| -> Vec<Vec<(String, bool)>> {
-            rows.iter()
-                .map(|row| {
-                    row.iter()
-                        .map(|cell| (cell.human(locale), cell.right_aligned()))
-                        .collect()
-                })
-                .collect()
+            rows.iter().map(|row| row.iter().map(|cell| (cell.human(locale), cell.right_aligned())).collect()).collect()
         };
         let body = rendered(&self.rows);
         let totals = rendered(&self.totals);
-        let mut widths: Vec<usize> = self
-            .columns
-            .iter()
-            .map(|column| column.label.chars().count())
-            .collect();
+        let mut widths: Vec<usize> = self.columns.iter().map(|column| column.label.chars().count()).collect();
         for row in body.iter().chain(&totals) {
             for (index, (text, _)) in row.iter().enumerate() {
                 if let Some(width) = widths.get_mut(index) {
@@ -158,11 +142,8 @@ impl Report {
             .iter()
             .enumerate()
             .map(|(index, column)| {
-                let right = self
-                    .rows
-                    .iter()
-                    .chain(&self.totals)
-                    .any(|row| row.get(index).is_some_and(Cell::right_aligned));
+                let right =
+                    self.rows.iter().chain(&self.totals).any(|row| row.get(index).is_some_and(Cell::right_aligned));
                 (column.label.clone(), right)
             })
             .collect();
@@ -216,21 +197,10 @@ mod tests {
     use super::*;
 
     fn sample() -> Report {
-        let mut report = Report::new(
-            "T".into(),
-            vec![("account", "Compte".into()), ("balance", "Solde".into())],
-        );
-        report.rows.push(vec![
-            Cell::text("1020"),
-            Cell::Amount(123_450, Currency::CHF),
-        ]);
-        report
-            .rows
-            .push(vec![Cell::text("2000"), Cell::Amount(-5, Currency::CHF)]);
-        report.totals.push(vec![
-            Cell::text("Total"),
-            Cell::Amount(123_445, Currency::CHF),
-        ]);
+        let mut report = Report::new("T".into(), vec![("account", "Compte".into()), ("balance", "Solde".into())]);
+        report.rows.push(vec![Cell::text("1020"), Cell::Amount(123_450, Currency::CHF)]);
+        report.rows.push(vec![Cell::text("2000"), Cell::Amount(-5, Currency::CHF)]);
+        report.totals.push(vec![Cell::text("Total"), Cell::Amount(123_445, Currency::CHF)]);
         report
     }
 
@@ -247,8 +217,7 @@ mod tests {
             sample().render(Format::Csv, Locale::French).unwrap(),
             "account,balance\n1020,1234.50\n2000,-0.05\n"
         );
-        let json: Value =
-            serde_json::from_str(&sample().render(Format::Json, Locale::French).unwrap()).unwrap();
+        let json: Value = serde_json::from_str(&sample().render(Format::Json, Locale::French).unwrap()).unwrap();
         assert_eq!(json["rows"][0]["balance"], "1234.50");
         assert_eq!(json["totals"][0]["balance"], "1234.45");
     }

@@ -14,12 +14,7 @@ fn label_of(lang: Lang, key: &str) -> String {
     lang.text(key).to_owned()
 }
 
-pub fn trial_balance(
-    store: &Store,
-    lang: Lang,
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
-) -> Result<Report> {
+pub fn trial_balance(store: &Store, lang: Lang, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Report> {
     let totals = store.account_totals(from, to)?;
     let mut report = Report::new(
         lang.text("trial_balance").to_owned(),
@@ -92,10 +87,7 @@ fn add_section(
     extra: &std::collections::BTreeMap<Currency, i64>,
 ) -> std::collections::BTreeMap<Currency, i64> {
     let mut totals: std::collections::BTreeMap<Currency, i64> = Default::default();
-    for row in rows
-        .iter()
-        .filter(|row| row.kind == kind && row.closing_minor() != 0)
-    {
+    for row in rows.iter().filter(|row| row.kind == kind && row.closing_minor() != 0) {
         let amount = presented(kind, row.closing_minor());
         report.rows.push(vec![
             Cell::text(lang.text(key)),
@@ -120,11 +112,7 @@ fn add_section(
     }
     for (currency, amount) in &totals {
         report.totals.push(vec![
-            Cell::text(format!(
-                "{} {}",
-                lang.text("total"),
-                lang.text(key).to_lowercase()
-            )),
+            Cell::text(format!("{} {}", lang.text("total"), lang.text(key).to_lowercase())),
             Cell::Empty,
             Cell::Empty,
             Cell::text(currency.as_str()),
@@ -145,35 +133,12 @@ fn result_by_currency(rows: &[AccountTotals]) -> std::collections::BTreeMap<Curr
 
 pub fn balance_sheet(store: &Store, lang: Lang, locale: Locale, to: NaiveDate) -> Result<Report> {
     let rows = store.account_totals(None, Some(to))?;
-    let mut report = Report::new(
-        lang.fill("balance_sheet", &[("date", &locale.format_date(to))]),
-        section_columns(lang),
-    );
+    let mut report =
+        Report::new(lang.fill("balance_sheet", &[("date", &locale.format_date(to))]), section_columns(lang));
     let none = Default::default();
-    add_section(
-        &mut report,
-        lang,
-        &rows,
-        AccountKind::Asset,
-        "assets",
-        &none,
-    );
-    add_section(
-        &mut report,
-        lang,
-        &rows,
-        AccountKind::Liability,
-        "liabilities",
-        &none,
-    );
-    add_section(
-        &mut report,
-        lang,
-        &rows,
-        AccountKind::Equity,
-        "equity",
-        &result_by_currency(&rows),
-    );
+    add_section(&mut report, lang, &rows, AccountKind::Asset, "assets", &none);
+    add_section(&mut report, lang, &rows, AccountKind::Liability, "liabilities", &none);
+    add_section(&mut report, lang, &rows, AccountKind::Equity, "equity", &result_by_currency(&rows));
     Ok(report)
 }
 
@@ -188,38 +153,12 @@ pub fn income_statement(
     let from = from.unwrap_or_else(|| fiscal_year_start(to, start_month));
     let rows = store.account_totals(Some(from), Some(to))?;
     // The statement covers the movements of the range, not the balances carried in.
-    let movements: Vec<AccountTotals> = rows
-        .into_iter()
-        .map(|row| AccountTotals {
-            opening_minor: 0,
-            ..row
-        })
-        .collect();
-    let title = lang.fill(
-        "income_statement",
-        &[
-            ("from", &locale.format_date(from)),
-            ("to", &locale.format_date(to)),
-        ],
-    );
+    let movements: Vec<AccountTotals> = rows.into_iter().map(|row| AccountTotals { opening_minor: 0, ..row }).collect();
+    let title = lang.fill("income_statement", &[("from", &locale.format_date(from)), ("to", &locale.format_date(to))]);
     let mut report = Report::new(title, section_columns(lang));
     let none = Default::default();
-    add_section(
-        &mut report,
-        lang,
-        &movements,
-        AccountKind::Revenue,
-        "revenue",
-        &none,
-    );
-    add_section(
-        &mut report,
-        lang,
-        &movements,
-        AccountKind::Expense,
-        "expenses",
-        &none,
-    );
+    add_section(&mut report, lang, &movements, AccountKind::Revenue, "revenue", &none);
+    add_section(&mut report, lang, &movements, AccountKind::Expense, "expenses", &none);
     for (currency, amount) in result_by_currency(&movements) {
         report.totals.push(vec![
             Cell::text(lang.text("net_result")),
@@ -239,13 +178,14 @@ pub fn ledger(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
 ) -> Result<Report> {
-    let info = store.state().accounts.get(account).ok_or_else(|| {
-        rempart_domain::LedgerError::UnknownAccount {
-            account: account.to_owned(),
-        }
-    })?;
-    let opening = store
-        .account_totals(from, to)?
+    let info = store
+        .state()
+        .accounts
+        .get(account)
+        .ok_or_else(|| rempart_domain::LedgerError::UnknownAccount { account: account.to_owned() })?;
+    // An opening line only when the ledger starts at a date: before the first posting it is zero.
+    let opening = if from.is_none() { Vec::new() } else { store.account_totals(from, to)? };
+    let opening = opening
         .into_iter()
         .filter(|row| row.account == account)
         .map(|row| (row.currency, row.opening_minor))
@@ -268,9 +208,7 @@ pub fn ledger(
     let mut balances = opening.clone();
     for (currency, amount) in &opening {
         report.rows.push(vec![
-            from.map_or(Cell::Empty, |day| {
-                Cell::Date(day.format("%Y-%m-%d").to_string())
-            }),
+            from.map_or(Cell::Empty, |day| Cell::Date(day.format("%Y-%m-%d").to_string())),
             Cell::Empty,
             Cell::Empty,
             Cell::Empty,
@@ -319,12 +257,7 @@ pub fn ledger(
     Ok(report)
 }
 
-pub fn journal(
-    store: &Store,
-    lang: Lang,
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
-) -> Result<Report> {
+pub fn journal(store: &Store, lang: Lang, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Report> {
     let mut report = Report::new(
         lang.text("journal_report").to_owned(),
         vec![

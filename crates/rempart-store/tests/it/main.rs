@@ -1,0 +1,144 @@
+//! Property tests of the store: for any sequence of valid entries the books balance per currency,
+//! a rebuild reproduces the state hash, and a refused input leaves the state hash unchanged.
+
+use chrono::{Days, NaiveDate};
+use proptest::prelude::*;
+use rempart_domain::money::format_plain;
+use rempart_domain::{AccountKind, AccountOpened, Country, Currency, EntryDraft, PostingDraft};
+use rempart_store::Store;
+
+const ACCOUNTS: [&str; 8] = ["1000", "1020", "1100", "2000", "3400", "4000", "6000", "6900"];
+const EURO_ACCOUNTS: [&str; 2] = ["1021", "2001"];
+
+fn new_store() -> (tempfile::TempDir, Store) {
+    let temp = tempfile::tempdir().expect("temporary directory");
+    let mut store = Store::init(&temp.path().join("data"), "Prop SA", Country::Ch, 1).expect("init");
+    for (number, kind) in [("1021", AccountKind::Asset), ("2001", AccountKind::Liability)] {
+        store
+            .open_account(AccountOpened {
+                number: number.into(),
+                label: format!("Compte EUR {number}"),
+                label_de: None,
+                label_en: None,
+                kind,
+                currency: Currency::EUR,
+            })
+            .expect("open EUR account");
+    }
+    (temp, store)
+}
+
+/// A balanced entry: `amounts` go to chosen accounts and one more posting balances them.
+fn arb_entry() -> impl Strategy<Value = (bool, u64, Vec<(usize, i64)>, usize)> {
+    (
+        any::<bool>(),
+        0u64..700,
+        proptest::collection::vec((0usize..8, (-5_000_000i64..5_000_000).prop_filter("non-zero", |a| *a != 0)), 1..4),
+        0usize..8,
+    )
+}
+
+fn draft(index: usize, (euro, day, amounts, balancing): &(bool, u64, Vec<(usize, i64)>, usize)) -> EntryDraft {
+    let start = NaiveDate::from_ymd_opt(2025, 1, 1).expect("date");
+    let (accounts, currency): (&[&str], Currency) =
+        if *euro { (&EURO_ACCOUNTS, Currency::EUR) } else { (&ACCOUNTS, Currency::CHF) };
+    let mut postings: Vec<PostingDraft> = amounts
+        .iter()
+        .map(|(account, amount)| PostingDraft {
+            account: accounts[account % accounts.len()].into(),
+            amount: format_plain(*amount, currency),
+            currency: Some(currency),
+            vat_code: None,
+        })
+        .collect();
+    let posting = |account: &str, amount_minor: i64| PostingDraft {
+        account: account.into(),
+        amount: format_plain(amount_minor, currency),
+        currency: Some(currency),
+        vat_code: None,
+    };
+    let mut sum: i64 = amounts.iter().map(|(_, amount)| amount).sum();
+    if sum == 0 {
+        postings.push(posting(accounts[0], 1));
+        sum = 1;
+    }
+    postings.push(posting(accounts[balancing % accounts.len()], -sum));
+    EntryDraft {
+        id: format!("P-{index}"),
+        date: start + Days::new(*day),
+        journal: None,
+        text: format!("Entry {index}"),
+        postings,
+    }
+}
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn books_balance_and_rebuild_reproduces_the_state(entries in proptest::collection::vec(arb_entry(), 1..40), split in 0usize..40) {
+        let (_temp, mut store) = new_store();
+        let drafts: Vec<EntryDraft> = entries.iter().enumerate().map(|(index, entry)| draft(index, entry)).collect();
+        let split = split.min(drafts.len());
+        store.post_entries(&drafts[..split], &mut |_| {}).expect("first commit");
+        store.post_entries(&drafts[split..], &mut |_| {}).expect("second commit");
+        let mut per_currency = std::collections::BTreeMap::new();
+        for row in store.account_totals(None, None).expect("totals") {
+            *per_currency.entry(row.currency).or_insert(0i64) += row.closing_minor();
+        }
+        prop_assert!(per_currency.values().all(|sum| *sum == 0), "{per_currency:?}");
+        // The same holds over any sub-range, which mixes monthly balances and partial months.
+        let from = NaiveDate::from_ymd_opt(2025, 2, 14).expect("date");
+        let to = NaiveDate::from_ymd_opt(2025, 11, 3).expect("date");
+        let mut movement = std::collections::BTreeMap::new();
+        for row in store.account_totals(Some(from), Some(to)).expect("totals") {
+            *movement.entry(row.currency).or_insert(0i64) += row.debit_minor - row.credit_minor;
+        }
+        prop_assert!(movement.values().all(|sum| *sum == 0), "{movement:?}");
+        let report = store.verify().expect("verify");
+        prop_assert!(report.is_ok(), "{:?}", report.problems);
+        let before = store.state_hash().expect("state hash");
+        prop_assert_eq!(report.state_hash, Some(before));
+        prop_assert_eq!(store.rebuild().expect("rebuild"), before);
+    }
+
+    #[test]
+    fn a_refused_input_leaves_the_state_unchanged(entries in proptest::collection::vec(arb_entry(), 1..10), flaw in 0usize..5, delta in 1i64..1000) {
+        let (_temp, mut store) = new_store();
+        let drafts: Vec<EntryDraft> = entries.iter().enumerate().map(|(index, entry)| draft(index, entry)).collect();
+        store.post_entries(&drafts, &mut |_| {}).expect("commit");
+        store.close_period(NaiveDate::from_ymd_opt(2024, 12, 31).expect("date")).expect("close");
+        let before = store.state_hash().expect("state hash");
+        let events = store.event_count().expect("count");
+        let mut bad = draft(1000, &entries[0]);
+        match flaw {
+            0 => bad.postings[0].amount = format_plain(delta, Currency::CHF) + "1",
+            1 => bad.postings[0].account = "9999".into(),
+            2 => bad.date = NaiveDate::from_ymd_opt(2024, 6, 30).expect("date"),
+            3 => bad.postings.truncate(1),
+            _ => {
+                let last = bad.postings.len() - 1;
+                bad.postings[last].amount = bad.postings[last].amount.replace(".", ",");
+            }
+        }
+        // A good entry before the bad one in the same file: all or nothing.
+        let good = EntryDraft { id: "GOOD".into(), ..draft(1001, &entries[0]) };
+        let refused = store.post_entries(&[good, bad], &mut |_| {});
+        prop_assert!(refused.is_err());
+        prop_assert_eq!(store.state_hash().expect("state hash"), before);
+        prop_assert_eq!(store.event_count().expect("count"), events);
+        prop_assert!(store.verify().expect("verify").is_ok());
+    }
+}
+
+#[test]
+fn reimporting_is_idempotent_and_conflicting_ids_are_refused() {
+    let (_temp, mut store) = new_store();
+    let entry = draft(1, &(false, 10, vec![(0, 500)], 1));
+    let first = store.post_entries(std::slice::from_ref(&entry), &mut |_| {}).expect("first");
+    let again = store.post_entries(std::slice::from_ref(&entry), &mut |_| {}).expect("again");
+    assert_eq!((first.recorded, first.already_present, again.recorded, again.already_present), (1, 0, 0, 1));
+    let mut changed = entry.clone();
+    changed.text = "Other text".into();
+    let error = store.post_entries(&[changed], &mut |_| {}).expect_err("conflict");
+    assert!(error.to_string().contains("entry P-1 already exists with different content"), "{error}");
+}

@@ -1,0 +1,217 @@
+//! The command line end to end: init, add, import CSV and JSONL, reports in three formats,
+//! reverse, close a period, refuse an entry in it, verify, rebuild.
+
+use serde_json::Value;
+
+use crate::{Company, path_arg};
+
+const CSV: &str = "entry_id,date,journal,account,amount,currency,text
+C-1,2026-03-05,VTE,1100,1081.00,,Invoice 1 repair
+C-1,2026-03-05,VTE,3400,-1000.00,,Invoice 1 repair
+C-1,2026-03-05,VTE,2200,-81.00,,Invoice 1 repair
+C-2,2026-03-20,BQ,1020,1081.00,CHF,Payment invoice 1
+C-2,2026-03-20,BQ,1100,-1081.00,CHF,Payment invoice 1
+";
+
+const JSONL: &str = r#"{"id":"J-1","date":"2026-04-02","journal":"ACH","text":"Parts","postings":[{"account":"4000","amount":"200.00"},{"account":"1170","amount":"16.20","vat_code":"IN81"},{"account":"2000","amount":"-216.20"}]}
+{"id":"J-2","date":"2026-04-30","text":"Bank fees","postings":[{"account":"6900","amount":"12.50","currency":"CHF"},{"account":"1020","amount":"-12.50"}]}
+"#;
+
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    reader.records().map(|record| record.expect("csv row").iter().map(str::to_owned).collect()).collect()
+}
+
+/// Closing balance of `account` in trial-balance CSV output.
+fn closing(trial_balance_csv: &str, account: &str) -> Option<String> {
+    csv_rows(trial_balance_csv).into_iter().find(|row| row[0] == account).map(|row| row[6].clone())
+}
+
+#[test]
+fn the_whole_cycle_on_the_command_line() {
+    let company = Company::new("CH");
+    let added = company.ok(&[
+        "entry",
+        "add",
+        "--id",
+        "RENT-1",
+        "--date",
+        "2026-03-01",
+        "--text",
+        "Office rent",
+        "--post",
+        "6000=1500.00",
+        "--post",
+        "1020=-1500.00",
+    ]);
+    assert_eq!(added.trim(), "Entry RENT-1 recorded as OD 1.");
+
+    let csv_file = company.write("entries.csv", CSV);
+    assert_eq!(
+        company.ok(&["import", "entries", path_arg(&csv_file)]).trim(),
+        "2 entries recorded, 0 already present."
+    );
+    assert_eq!(
+        company.ok(&["import", "entries", path_arg(&csv_file)]).trim(),
+        "0 entries recorded, 2 already present."
+    );
+    let jsonl_file = company.write("entries.jsonl", JSONL);
+    assert_eq!(
+        company.ok(&["import", "entries", path_arg(&jsonl_file)]).trim(),
+        "2 entries recorded, 0 already present."
+    );
+
+    let trial = company.ok(&["report", "trial-balance", "--format", "csv"]);
+    assert_eq!(closing(&trial, "6000").as_deref(), Some("1500.00"));
+    assert_eq!(closing(&trial, "1020").as_deref(), Some("-431.50"));
+    assert_eq!(closing(&trial, "1100").as_deref(), Some("0.00"));
+    assert_eq!(closing(&trial, "2000").as_deref(), Some("-216.20"));
+    assert_eq!(closing(&trial, "1170").as_deref(), Some("16.20"));
+    let total_closing: i64 =
+        csv_rows(&trial).iter().map(|row| row[6].replace('.', "").parse::<i64>().expect("amount")).sum();
+    assert_eq!(total_closing, 0, "the trial balance balances");
+
+    let json: Value =
+        serde_json::from_str(&company.ok(&["report", "trial-balance", "--format", "json"])).expect("json");
+    assert_eq!(json["totals"][0]["debit"], json["totals"][0]["credit"]);
+    assert_eq!(json["rows"].as_array().map(Vec::len), Some(csv_rows(&trial).len()));
+    let table = company.ok(&["report", "trial-balance", "--from", "2026-03-01", "--to", "2026-03-31"]);
+    assert!(table.contains("1'500.00"), "{table}");
+
+    let income =
+        company.ok(&["report", "income-statement", "--from", "2026-01-01", "--to", "2026-12-31", "--format", "json"]);
+    let income: Value = serde_json::from_str(&income).expect("json");
+    let net = income["totals"]
+        .as_array()
+        .expect("totals")
+        .iter()
+        .find(|row| row["section"] == "Net result")
+        .expect("net result");
+    assert_eq!(net["amount"], "-712.50", "1000 revenue - 1500 rent - 200 parts - 12.50 fees");
+    let sheet: Value =
+        serde_json::from_str(&company.ok(&["report", "balance-sheet", "--to", "2026-12-31", "--format", "json"]))
+            .expect("json");
+    let total = |name: &str| {
+        sheet["totals"]
+            .as_array()
+            .expect("totals")
+            .iter()
+            .find(|row| row["section"] == name)
+            .map(|row| row["amount"].clone())
+    };
+    assert_eq!(total("Total assets"), Some(Value::from("-415.30")));
+    // Assets = liabilities + equity, equity holding the unallocated result.
+    assert_eq!(total("Total liabilities"), Some(Value::from("297.20")));
+    assert_eq!(total("Total equity"), Some(Value::from("-712.50")));
+
+    let ledger = company.ok(&["report", "ledger", "1020", "--format", "csv"]);
+    let rows = csv_rows(&ledger);
+    assert_eq!(rows.iter().map(|row| row[8].as_str()).collect::<Vec<_>>(), ["-1500.00", "-419.00", "-431.50"]);
+    let ledger_from = company.ok(&["report", "ledger", "1020", "--from", "2026-04-01", "--format", "csv"]);
+    assert_eq!(csv_rows(&ledger_from)[0][8], "-419.00", "opening balance line");
+    let journal = company.ok(&["report", "journal", "--format", "csv"]);
+    assert_eq!(csv_rows(&journal).len(), 2 + 3 + 2 + 3 + 2);
+
+    let reversed = company.ok(&["entry", "reverse", "RENT-1"]);
+    assert!(reversed.starts_with("Entry RENT-1 reversed by entry E-") && reversed.contains("(OD 3)"), "{reversed}");
+    assert!(company.fails(&["entry", "reverse", "RENT-1"]).contains("was already reversed"));
+    let trial = company.ok(&["report", "trial-balance", "--format", "csv"]);
+    assert_eq!(closing(&trial, "6000").as_deref(), Some("0.00"));
+
+    assert_eq!(company.ok(&["period", "close", "--until", "2026-03-31"]).trim(), "Books closed until 31.03.2026.");
+    let before = company.log_snapshot();
+    let refused = company.fails(&[
+        "entry",
+        "add",
+        "--date",
+        "2026-03-15",
+        "--text",
+        "Late",
+        "--post",
+        "6000=1",
+        "--post",
+        "1020=-1",
+    ]);
+    assert!(refused.contains("2026-03-15 is in a closed period"), "{refused}");
+    assert!(company.fails(&["entry", "reverse", "C-1"]).contains("closed period"));
+    assert_eq!(company.log_snapshot(), before);
+
+    let verified = company.ok(&["verify"]);
+    assert!(verified.starts_with("Verified: "), "{verified}");
+    let hash = company.state_hash();
+    let rebuilt = company.ok(&["rebuild"]);
+    assert!(rebuilt.trim().ends_with(&hash), "{rebuilt} vs {hash}");
+    assert_eq!(company.state_hash(), hash);
+}
+
+#[test]
+fn accounts_can_be_renamed_and_closed_but_not_deleted() {
+    let company = Company::new("FR");
+    company.ok(&["account", "add", "5121", "--label", "Banque Populaire", "--type", "asset"]);
+    company.ok(&[
+        "entry",
+        "add",
+        "--date",
+        "2026-01-10",
+        "--text",
+        "Apport",
+        "--post",
+        "5121=100.00",
+        "--post",
+        "101=-100.00",
+    ]);
+    company.ok(&["account", "edit", "5121", "--label", "BP compte courant"]);
+    company.ok(&["account", "edit", "5121", "--close"]);
+    let list = company.ok(&["account", "list", "--format", "csv"]);
+    let row = csv_rows(&list).into_iter().find(|row| row[0] == "5121").expect("account still listed");
+    assert_eq!((row[1].as_str(), row[4].as_str()), ("BP compte courant", "x"));
+    let refused =
+        company.fails(&["entry", "add", "--date", "2026-01-11", "--text", "X", "--post", "5121=1", "--post", "101=-1"]);
+    assert!(refused.contains("account 5121 is closed"), "{refused}");
+    assert!(
+        company.fails(&["account", "add", "5121", "--label", "Again", "--type", "asset"]).contains("already exists")
+    );
+    // French formatting: narrow no-break space for thousands and a decimal comma.
+    company.ok(&[
+        "entry",
+        "add",
+        "--date",
+        "2026-01-12",
+        "--text",
+        "Capital",
+        "--post",
+        "512=12345.60",
+        "--post",
+        "101=-12345.60",
+    ]);
+    let table = company.ok(&["report", "trial-balance"]);
+    assert!(table.contains("12\u{202f}345,60"), "{table}");
+    let vat = company.ok(&["vat", "--format", "csv"]);
+    assert!(vat.contains("C20,TVA collectée 20 %,20.00 %,output,44571,2014-01-01,"), "{vat}");
+}
+
+#[test]
+fn the_data_directory_comes_from_the_environment() {
+    let company = Company::new("CH");
+    let output = crate::binary()
+        .env("REMPART_DATA", &company.dir)
+        .args(["report", "trial-balance", "--format", "csv"])
+        .output()
+        .expect("run");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("account,label,currency,opening,debit,credit,closing"));
+}
+
+#[test]
+fn the_demo_runs_and_verifies() {
+    let temp = tempfile::tempdir().expect("temporary directory");
+    let dir = temp.path().join("demo");
+    let output = crate::binary().arg("--data-dir").arg(&dir).arg("demo").output().expect("run demo");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        stdout.contains("Trial balance") && stdout.contains("Net result") && stdout.contains("Verified: "),
+        "{stdout}"
+    );
+    assert!(crate::binary().arg("--data-dir").arg(&dir).arg("demo").output().expect("run").status.code() == Some(1));
+}

@@ -1,0 +1,94 @@
+//! End-to-end tests of the `rempart` binary on temporary data directories.
+
+mod bad_input;
+mod cli;
+mod crash;
+mod tamper;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A company in a temporary directory, driven through the real binary.
+pub struct Company {
+    _temp: tempfile::TempDir,
+    pub dir: PathBuf,
+}
+
+pub fn binary() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rempart"));
+    command.env("REMPART_LANG", "en").env_remove("REMPART_DATA");
+    command
+}
+
+impl Company {
+    pub fn new(country: &str) -> Company {
+        let temp = tempfile::tempdir().expect("temporary directory");
+        let dir = temp.path().join("data");
+        let company = Company { _temp: temp, dir };
+        company.ok(&["init", "--company", "Garage Test SA", "--country", country]);
+        company
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        binary().arg("--data-dir").arg(&self.dir).args(args).output().expect("run rempart")
+    }
+
+    /// Runs a command that must succeed and returns its standard output.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        assert!(
+            output.status.success(),
+            "rempart {args:?} failed:\n{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).expect("utf-8 output")
+    }
+
+    /// Runs a command that must fail and returns its standard error and output together.
+    pub fn fails(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        assert!(!output.status.success(), "rempart {args:?} succeeded:\n{}", String::from_utf8_lossy(&output.stdout));
+        format!("{}{}", String::from_utf8_lossy(&output.stderr), String::from_utf8_lossy(&output.stdout))
+    }
+
+    pub fn database(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.dir.join("ledger.db")).expect("open ledger.db")
+    }
+
+    pub fn write(&self, name: &str, contents: &str) -> PathBuf {
+        let path = self.dir.parent().expect("parent").join(name);
+        std::fs::write(&path, contents).expect("write file");
+        path
+    }
+
+    /// Every byte of the log (events and seals), to show a refused command changed nothing.
+    pub fn log_snapshot(&self) -> Vec<u8> {
+        let conn = self.database();
+        let mut out = Vec::new();
+        for sql in [
+            "SELECT node, seq, version, tenant, hlc_wall_ms, hlc_logical, prev, kind, payload, hash FROM events ORDER BY node, seq",
+            "SELECT node, seq, head, signature FROM seals ORDER BY node, seq",
+        ] {
+            let mut statement = conn.prepare(sql).expect("prepare");
+            let columns = statement.column_count();
+            let mut rows = statement.query([]).expect("query");
+            while let Some(row) = rows.next().expect("row") {
+                for index in 0..columns {
+                    out.extend(format!("{:?}|", row.get_ref(index).expect("value")).bytes());
+                }
+                out.push(b'\n');
+            }
+        }
+        out
+    }
+
+    pub fn state_hash(&self) -> String {
+        let output = self.ok(&["verify"]);
+        output.trim().rsplit(' ').next().expect("hash").to_owned()
+    }
+}
+
+pub fn path_arg(path: &Path) -> &str {
+    path.to_str().expect("utf-8 path")
+}
