@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use ed25519_dalek::VerifyingKey;
 
-use crate::{Event, EventSeq, FORMAT_VERSION, Hash32, NodeId, Seal, TenantId};
+use crate::{EventRef, EventSeq, FORMAT_VERSION, Hash32, NodeId, Seal, TenantId};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChainFault {
@@ -111,7 +111,7 @@ impl ChainVerifier {
     }
 
     /// Checks the next event of the chain and returns its hash.
-    pub fn push(&mut self, event: &Event) -> Result<Hash32, ChainFault> {
+    pub fn push(&mut self, event: EventRef<'_>) -> Result<Hash32, ChainFault> {
         let expected = self.last.next();
         if event.seq > expected {
             return Err(ChainFault::Missing { from: expected, to: EventSeq(event.seq.0 - 1) });
@@ -173,7 +173,7 @@ mod tests {
     use ed25519_dalek::SigningKey;
 
     use super::*;
-    use crate::Hlc;
+    use crate::{Event, Hlc};
 
     const TENANT: TenantId = TenantId::from_bytes([1; 16]);
     const NODE: NodeId = NodeId::from_bytes([2; 16]);
@@ -209,7 +209,7 @@ mod tests {
         let seals = sealed_at.iter().map(|&seq| seal_of(seq)).collect();
         let mut verifier = ChainVerifier::new(TENANT, NODE, key.verifying_key(), seals, anchor_at.map(seal_of))?;
         for event in events {
-            verifier.push(event)?;
+            verifier.push(event.as_ref())?;
         }
         verifier.finish()
     }

@@ -156,10 +156,54 @@ impl Event {
     /// BLAKE3 of the canonical bytes, in a key derivation context of its own so that no other
     /// Rempart hash can collide with an event hash.
     pub fn hash(&self) -> Hash32 {
-        let mut bytes = Vec::with_capacity(HEADER_BYTES + 6 + self.kind.len() + self.payload.len());
-        self.encode_into(&mut bytes);
+        self.as_ref().hash()
+    }
+
+    pub fn as_ref(&self) -> EventRef<'_> {
+        EventRef {
+            version: self.version,
+            tenant: self.tenant,
+            node: self.node,
+            seq: self.seq,
+            hlc: self.hlc,
+            prev: self.prev,
+            kind: &self.kind,
+            payload: &self.payload,
+        }
+    }
+}
+
+/// An event whose kind and payload are borrowed, for example from a database row, so that a
+/// verifier can hash millions of events without copying them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventRef<'a> {
+    pub version: u16,
+    pub tenant: TenantId,
+    pub node: NodeId,
+    pub seq: EventSeq,
+    pub hlc: Hlc,
+    pub prev: Hash32,
+    pub kind: &'a str,
+    pub payload: &'a [u8],
+}
+
+impl EventRef<'_> {
+    /// The same digest as `Event::hash`, fed to the hasher field by field: the input is exactly
+    /// the canonical bytes of `Event::encode`.
+    pub fn hash(&self) -> Hash32 {
         let mut hasher = blake3::Hasher::new_derive_key(EVENT_HASH_CONTEXT);
-        hasher.update(&bytes);
+        hasher.update(EVENT_MAGIC);
+        hasher.update(&self.version.to_be_bytes());
+        hasher.update(self.tenant.as_bytes());
+        hasher.update(self.node.as_bytes());
+        hasher.update(&self.seq.0.to_be_bytes());
+        hasher.update(&self.hlc.wall_ms.to_be_bytes());
+        hasher.update(&self.hlc.logical.to_be_bytes());
+        hasher.update(self.prev.as_bytes());
+        hasher.update(&(self.kind.len() as u16).to_be_bytes());
+        hasher.update(self.kind.as_bytes());
+        hasher.update(&(self.payload.len() as u32).to_be_bytes());
+        hasher.update(self.payload);
         Hash32(*hasher.finalize().as_bytes())
     }
 }
@@ -315,6 +359,13 @@ mod tests {
             // Any strict prefix is refused, never misread.
             let cut = bytes.len() / 2;
             prop_assert!(Event::decode(&bytes[..cut]).is_err());
+        }
+
+        #[test]
+        fn streamed_hash_equals_hash_of_the_encoding(event in arb_event()) {
+            let mut hasher = blake3::Hasher::new_derive_key(EVENT_HASH_CONTEXT);
+            hasher.update(&event.encode());
+            prop_assert_eq!(event.hash(), Hash32(*hasher.finalize().as_bytes()));
         }
 
         #[test]

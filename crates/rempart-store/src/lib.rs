@@ -161,6 +161,9 @@ fn open_connection(path: &Path, flags: OpenFlags) -> Result<Connection, StoreErr
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "OFF")?;
+    // Up to 256 MiB of page cache: an import or a rebuild of a million entries inserts into
+    // several indexes at random places; SQLite allocates the cache only as pages are used.
+    conn.pragma_update(None, "cache_size", -262_144)?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     Ok(conn)
 }
@@ -217,6 +220,7 @@ impl Store {
         let conn = open_connection(&database, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)?;
         conn.execute_batch(schema::LOG_SCHEMA)?;
         conn.execute_batch(schema::PROJECTION_SCHEMA)?;
+        conn.execute_batch(schema::PROJECTION_INDEXES)?;
         let mut meta = conn.prepare("INSERT INTO meta (key, value) VALUES (?1, ?2)")?;
         meta.execute(params!["schema_version", schema::SCHEMA_VERSION.to_string()])?;
         meta.execute(params!["tenant", tenant.to_hex()])?;

@@ -11,14 +11,14 @@ use std::time::{Duration, Instant};
 
 use rempart_domain::{Fact, LedgerState};
 use rempart_log::{
-    ChainFault, ChainVerifier, Event, EventSeq, Hash32, Hlc, NODE_CREATED, NodeCreated, NodeId, Seal, TenantId,
+    ChainFault, ChainVerifier, EventRef, EventSeq, Hash32, Hlc, NODE_CREATED, NodeCreated, NodeId, Seal, TenantId,
     VerifyingKey,
 };
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::project::{Origin, Projector};
-use crate::schema::{PROJECTION_SCHEMA, PROJECTIONS, drop_projections_sql};
+use crate::schema::{PROJECTION_INDEXES, PROJECTION_SCHEMA, PROJECTIONS, drop_projections_sql};
 use crate::{ANCHOR_FILE, Store, StoreError, load_head, load_state};
 
 const STATE_HASH_CONTEXT: &str = "rempart 2026-11 state hash v1";
@@ -48,34 +48,27 @@ impl VerifyReport {
     }
 }
 
-fn blob<const N: usize>(bytes: Vec<u8>, what: &str) -> Result<[u8; N], String> {
+fn blob<const N: usize>(bytes: &[u8], what: &str) -> Result<[u8; N], String> {
     bytes.try_into().map_err(|_| format!("{what} has the wrong length"))
 }
 
-/// Reads the event stored at one row, without trusting any of it.
-fn read_event(row: &rusqlite::Row<'_>) -> Result<(Event, Vec<u8>), String> {
-    let get_err = |error: rusqlite::Error| error.to_string();
-    let node: Vec<u8> = row.get(0).map_err(get_err)?;
-    let seq: i64 = row.get(1).map_err(get_err)?;
-    let version: i64 = row.get(2).map_err(get_err)?;
-    let tenant: Vec<u8> = row.get(3).map_err(get_err)?;
-    let wall_ms: i64 = row.get(4).map_err(get_err)?;
-    let logical: i64 = row.get(5).map_err(get_err)?;
-    let prev: Vec<u8> = row.get(6).map_err(get_err)?;
-    let kind: String = row.get(7).map_err(get_err)?;
-    let payload: Vec<u8> = row.get(8).map_err(get_err)?;
-    let stored_hash: Vec<u8> = row.get(9).map_err(get_err)?;
-    let event = Event {
-        version: u16::try_from(version).map_err(|_| "the version is out of range".to_owned())?,
-        tenant: TenantId::from_bytes(blob(tenant, "the tenant id")?),
-        node: NodeId::from_bytes(blob(node, "the node id")?),
-        seq: EventSeq(seq as u64),
-        hlc: Hlc { wall_ms: wall_ms as u64, logical: logical as u32 },
-        prev: Hash32(blob(prev, "the previous hash")?),
-        kind,
-        payload,
+/// Reads the event stored at one row, borrowing its kind and payload, without trusting any of it.
+/// Also returns the hash stored beside it.
+fn read_event<'row>(row: &'row rusqlite::Row<'_>) -> Result<(EventRef<'row>, &'row [u8]), String> {
+    let value = |index: usize| row.get_ref(index).map_err(|error| error.to_string());
+    let integer = |index: usize| value(index)?.as_i64().map_err(|error| error.to_string());
+    let bytes = |index: usize| value(index)?.as_blob().map_err(|error| error.to_string());
+    let event = EventRef {
+        version: u16::try_from(integer(2)?).map_err(|_| "the version is out of range".to_owned())?,
+        tenant: TenantId::from_bytes(blob(bytes(3)?, "the tenant id")?),
+        node: NodeId::from_bytes(blob(bytes(0)?, "the node id")?),
+        seq: EventSeq(integer(1)? as u64),
+        hlc: Hlc { wall_ms: integer(4)? as u64, logical: integer(5)? as u32 },
+        prev: Hash32(blob(bytes(6)?, "the previous hash")?),
+        kind: value(7)?.as_str().map_err(|error| error.to_string())?,
+        payload: bytes(8)?,
     };
-    Ok((event, stored_hash))
+    Ok((event, bytes(9)?))
 }
 
 const EVENT_COLUMNS: &str = "node, seq, version, tenant, hlc_wall_ms, hlc_logical, prev, kind, payload, hash";
@@ -246,6 +239,7 @@ impl Store {
         transaction.execute_batch(&drop_projections_sql())?;
         transaction.execute_batch(PROJECTION_SCHEMA)?;
         let state = replay(&transaction, &transaction)?;
+        transaction.execute_batch(PROJECTION_INDEXES)?;
         transaction.commit()?;
         self.state = state;
         self.head = load_head(&self.conn, self.node)?;
@@ -334,7 +328,10 @@ impl Store {
             });
             return Ok(report);
         }
-        let scratch = Connection::open_in_memory()?;
+        // A private temporary database on disk (the empty path): SQLite deletes it on close, and
+        // memory stays bounded by the page cache however long the log is.
+        let scratch = Connection::open("")?;
+        scratch.pragma_update(None, "cache_size", -262_144)?;
         scratch.execute_batch(PROJECTION_SCHEMA)?;
         if let Err(error) = replay(&self.conn, &scratch) {
             report.problems.push(Problem { message: format!("the log cannot be replayed: {error}") });
@@ -421,8 +418,8 @@ impl Store {
                     tenant: self.tenant,
                     node,
                     seq: EventSeq(seq as u64),
-                    head: Hash32(blob(head, "a seal head").map_err(|what| StoreError::Corrupt { what })?),
-                    signature: blob(signature, "a seal signature").map_err(|what| StoreError::Corrupt { what })?,
+                    head: Hash32(blob(&head, "a seal head").map_err(|what| StoreError::Corrupt { what })?),
+                    signature: blob(&signature, "a seal signature").map_err(|what| StoreError::Corrupt { what })?,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
@@ -449,7 +446,7 @@ impl Store {
                     return Ok(Err(format!("event {seq} of node {} cannot be read: {what}", node.short())));
                 }
             };
-            if let Err(fault) = verifier.push(&event) {
+            if let Err(fault) = verifier.push(event) {
                 return Ok(Err(self.explain(node, &fault)?));
             }
         }
@@ -466,7 +463,7 @@ impl Store {
         let mut rows = statement.query(params![&node.as_bytes()[..], seq.0 as i64])?;
         Ok(match rows.next()? {
             Some(row) => match read_event(row) {
-                Ok((event, stored_hash)) => event.hash().as_bytes()[..] != stored_hash[..],
+                Ok((event, stored_hash)) => event.hash().as_bytes()[..] != *stored_hash,
                 Err(_) => true,
             },
             None => false,
