@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use ed25519_dalek::VerifyingKey;
 
-use crate::{EventRef, EventSeq, FORMAT_VERSION, Hash32, NodeId, Seal, TenantId};
+use crate::{EventRef, EventSeq, FORMAT_VERSION, Hash32, Hlc, NodeId, Seal, TenantId};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChainFault {
@@ -16,6 +16,8 @@ pub enum ChainFault {
     WrongNode { seq: EventSeq },
     #[error("event {seq} is of format version {version}, which this Rempart does not read")]
     UnsupportedVersion { seq: EventSeq, version: u16 },
+    #[error("event {seq} is not later than the event before it on the node's clock")]
+    ClockWentBack { seq: EventSeq },
     #[error("events {from} to {to} are missing: they were deleted")]
     Missing { from: EventSeq, to: EventSeq },
     #[error("the chain is broken between events {} and {seq}: one was altered, removed or moved", seq.0 - 1)]
@@ -45,7 +47,8 @@ impl ChainFault {
             | ChainFault::UnsupportedVersion { seq, .. }
             | ChainFault::AlteredAfterSeal { seq }
             | ChainFault::BadSeal { seq }
-            | ChainFault::AnchorMismatch { seq } => Some(*seq),
+            | ChainFault::AnchorMismatch { seq }
+            | ChainFault::ClockWentBack { seq } => Some(*seq),
             ChainFault::BrokenLink { seq } => Some(EventSeq(seq.0 - 1)),
             ChainFault::Missing { from, .. } => Some(*from),
             ChainFault::Unsealed { from } => Some(*from),
@@ -71,6 +74,7 @@ pub struct ChainVerifier {
     anchor_seen: bool,
     last: EventSeq,
     prev: Hash32,
+    last_hlc: Option<Hlc>,
 }
 
 impl ChainVerifier {
@@ -103,6 +107,7 @@ impl ChainVerifier {
             anchor_seen: false,
             last: EventSeq(0),
             prev: Hash32::ZERO,
+            last_hlc: None,
         })
     }
 
@@ -137,6 +142,12 @@ impl ChainVerifier {
         if event.prev != self.prev {
             return Err(ChainFault::BrokenLink { seq: event.seq });
         }
+        // Each node stamps its events with a strictly increasing hybrid logical clock, which is
+        // what lets all chains be merged in (HLC, node) order by merging them stream by stream.
+        if self.last_hlc.is_some_and(|last| event.hlc <= last) {
+            return Err(ChainFault::ClockWentBack { seq: event.seq });
+        }
+        self.last_hlc = Some(event.hlc);
         if let Some(anchor) = &self.anchor
             && anchor.seq == event.seq
         {
@@ -173,7 +184,7 @@ mod tests {
     use ed25519_dalek::SigningKey;
 
     use super::*;
-    use crate::{Event, Hlc};
+    use crate::Event;
 
     const TENANT: TenantId = TenantId::from_bytes([1; 16]);
     const NODE: NodeId = NodeId::from_bytes([2; 16]);
@@ -252,6 +263,14 @@ mod tests {
 
         let longer = chain(6);
         assert_eq!(verify(&longer, &[3, 5], &key, Some(5)), Err(ChainFault::Unsealed { from: EventSeq(6) }));
+
+        let mut clock_back = honest.clone();
+        clock_back[3].hlc = clock_back[2].hlc;
+        clock_back[4].prev = clock_back[3].hash();
+        let resealed = Seal::sign(&key, TENANT, NODE, EventSeq(5), clock_back[4].hash());
+        let mut verifier = ChainVerifier::new(TENANT, NODE, key.verifying_key(), vec![resealed], None).unwrap();
+        let outcome = clock_back.iter().try_for_each(|event| verifier.push(event.as_ref()).map(|_| ()));
+        assert_eq!(outcome, Err(ChainFault::ClockWentBack { seq: EventSeq(4) }));
 
         let other = SigningKey::from_bytes(&[10; 32]);
         let forged = Seal::sign(&other, TENANT, NODE, EventSeq(5), honest[4].hash());

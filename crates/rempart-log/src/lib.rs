@@ -102,20 +102,7 @@ impl Event {
     }
 
     fn encode_into(&self, out: &mut Vec<u8>) {
-        // Enforced where events are built (`Event::new`) and decoded; a violation is a bug.
-        assert!(self.kind.len() <= KIND_BYTES_MAX && self.payload.len() <= PAYLOAD_BYTES_MAX);
-        out.extend_from_slice(EVENT_MAGIC);
-        out.extend_from_slice(&self.version.to_be_bytes());
-        out.extend_from_slice(self.tenant.as_bytes());
-        out.extend_from_slice(self.node.as_bytes());
-        out.extend_from_slice(&self.seq.0.to_be_bytes());
-        out.extend_from_slice(&self.hlc.wall_ms.to_be_bytes());
-        out.extend_from_slice(&self.hlc.logical.to_be_bytes());
-        out.extend_from_slice(self.prev.as_bytes());
-        out.extend_from_slice(&(self.kind.len() as u16).to_be_bytes());
-        out.extend_from_slice(self.kind.as_bytes());
-        out.extend_from_slice(&(self.payload.len() as u32).to_be_bytes());
-        out.extend_from_slice(&self.payload);
+        self.as_ref().write_canonical(&mut |bytes| out.extend_from_slice(bytes));
     }
 
     pub fn decode(bytes: &[u8]) -> Result<Event, DecodeError> {
@@ -188,22 +175,37 @@ pub struct EventRef<'a> {
 }
 
 impl EventRef<'_> {
-    /// The same digest as `Event::hash`, fed to the hasher field by field: the input is exactly
-    /// the canonical bytes of `Event::encode`.
+    /// Whether the kind and payload fit the format's limits (and so their length prefixes).
+    pub fn within_limits(&self) -> bool {
+        self.kind.len() <= KIND_BYTES_MAX && self.payload.len() <= PAYLOAD_BYTES_MAX
+    }
+
+    /// The canonical bytes, field by field, in the one order that defines format version 1.
+    fn write_canonical(&self, sink: &mut dyn FnMut(&[u8])) {
+        // Enforced by `Event::new`, `Event::decode` and whoever builds an `EventRef` from stored
+        // bytes (`EventRef::within_limits`): longer fields would not fit their length prefixes.
+        debug_assert!(self.within_limits());
+        sink(EVENT_MAGIC);
+        sink(&self.version.to_be_bytes());
+        sink(self.tenant.as_bytes());
+        sink(self.node.as_bytes());
+        sink(&self.seq.0.to_be_bytes());
+        sink(&self.hlc.wall_ms.to_be_bytes());
+        sink(&self.hlc.logical.to_be_bytes());
+        sink(self.prev.as_bytes());
+        sink(&(self.kind.len() as u16).to_be_bytes());
+        sink(self.kind.as_bytes());
+        sink(&(self.payload.len() as u32).to_be_bytes());
+        sink(self.payload);
+    }
+
+    /// The same digest as `Event::hash`, without copying the event: the canonical bytes are fed
+    /// to the hasher as they are written.
     pub fn hash(&self) -> Hash32 {
         let mut hasher = blake3::Hasher::new_derive_key(EVENT_HASH_CONTEXT);
-        hasher.update(EVENT_MAGIC);
-        hasher.update(&self.version.to_be_bytes());
-        hasher.update(self.tenant.as_bytes());
-        hasher.update(self.node.as_bytes());
-        hasher.update(&self.seq.0.to_be_bytes());
-        hasher.update(&self.hlc.wall_ms.to_be_bytes());
-        hasher.update(&self.hlc.logical.to_be_bytes());
-        hasher.update(self.prev.as_bytes());
-        hasher.update(&(self.kind.len() as u16).to_be_bytes());
-        hasher.update(self.kind.as_bytes());
-        hasher.update(&(self.payload.len() as u32).to_be_bytes());
-        hasher.update(self.payload);
+        self.write_canonical(&mut |bytes| {
+            hasher.update(bytes);
+        });
         Hash32(*hasher.finalize().as_bytes())
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{Datelike, Days, Months, NaiveDate};
 use rempart_domain::rules::is_month_end;
-use rempart_domain::{AccountKind, Currency};
+use rempart_domain::{AccountKind, Currency, Fact};
 use rusqlite::params;
 
 use crate::project::date_text;
@@ -233,28 +233,35 @@ impl Store {
         to: Option<NaiveDate>,
     ) -> Result<Vec<JournalEntry>, StoreError> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT id, journal, number, date, validated_on, text, reverses, reversed_by FROM p_entries
+            "SELECT id, journal, number, date, validated_on, text, reverses, reversed_by, node, seq FROM p_entries
              WHERE date BETWEEN ?1 AND ?2 ORDER BY date, journal, number",
         )?;
-        let mut postings = self.conn.prepare_cached(
-            "SELECT account, amount_minor, currency, vat_code FROM p_postings WHERE entry_id = ?1 ORDER BY line",
-        )?;
+        let mut postings = self.conn.prepare_cached("SELECT kind, payload FROM events WHERE node = ?1 AND seq = ?2")?;
         let from = from.map_or_else(|| "0000-00-00".to_owned(), date_text);
         let to = to.map_or_else(|| "9999-99-99".to_owned(), date_text);
         let mut rows = statement.query(params![from, to])?;
         let mut entries = Vec::new();
         while let Some(row) = rows.next()? {
             let id: String = row.get(0)?;
-            let mut lines = Vec::new();
-            let mut posting_rows = postings.query([&id])?;
-            while let Some(posting) = posting_rows.next()? {
-                lines.push(JournalPosting {
-                    account: posting.get(0)?,
-                    amount_minor: posting.get(1)?,
-                    currency: currency_of(posting.get_ref(2)?.as_str().unwrap_or(""))?,
-                    vat_code: posting.get(3)?,
-                });
-            }
+            let node: Vec<u8> = row.get(8)?;
+            let seq: i64 = row.get(9)?;
+            // The postings are read from the entry's own event: the log is the truth, and the
+            // postings table is clustered by account, not by entry.
+            let (kind, payload): (String, Vec<u8>) =
+                postings.query_row(params![node, seq], |row| Ok((row.get(0)?, row.get(1)?)))?;
+            let Some(Fact::EntryPosted(posted)) = Fact::from_payload(&kind, &payload)? else {
+                return Err(StoreError::Corrupt { what: format!("entry {id} does not point at an entry event") });
+            };
+            let lines: Vec<JournalPosting> = posted
+                .postings
+                .into_iter()
+                .map(|posting| JournalPosting {
+                    account: posting.account,
+                    amount_minor: posting.amount_minor,
+                    currency: posting.currency,
+                    vat_code: posting.vat_code,
+                })
+                .collect();
             entries.push(JournalEntry {
                 id,
                 journal: row.get(1)?,

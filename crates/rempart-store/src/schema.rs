@@ -79,15 +79,18 @@ CREATE TABLE p_entries (
     seq INTEGER NOT NULL
 ) WITHOUT ROWID;
 
+-- Clustered by account and date: a ledger or the totals of part of a month are one range read.
 CREATE TABLE p_postings (
-    entry_id TEXT NOT NULL,
-    line INTEGER NOT NULL,
     account TEXT NOT NULL,
     date TEXT NOT NULL,
+    node BLOB NOT NULL,
+    seq INTEGER NOT NULL,
+    line INTEGER NOT NULL,
+    entry_id TEXT NOT NULL,
     amount_minor INTEGER NOT NULL,
     currency TEXT NOT NULL,
     vat_code TEXT,
-    PRIMARY KEY (entry_id, line)
+    PRIMARY KEY (account, date, node, seq, line)
 ) WITHOUT ROWID;
 
 -- Debit and credit totals per account, currency and month (YYYY-MM), so that reports over years
@@ -108,14 +111,18 @@ CREATE TABLE p_journals (
 ) WITHOUT ROWID;
 ";
 
-/// Secondary indexes of the projections: created after the tables, and after the replay when
-/// the projections are rebuilt, since building an index from sorted data is much faster than
-/// growing it row by row. Verify's scratch copy needs none of them.
+/// Secondary indexes of the projections, created with the tables. The deferrable ones are
+/// dropped during a large import or a rebuild and created again at its end, inside the same
+/// transaction: building an index from all rows at once is much faster than growing it row by row
+/// at random places. Verify's scratch copy needs none of them.
 pub const PROJECTION_INDEXES: &str = "
-CREATE UNIQUE INDEX p_entries_journal_number ON p_entries (journal, number);
-CREATE INDEX p_entries_date ON p_entries (date);
--- Covering index: ledgers and partial-month totals read it without touching the table.
-CREATE INDEX p_postings_account_date ON p_postings (account, date, currency, amount_minor);
+CREATE UNIQUE INDEX IF NOT EXISTS p_entries_journal_number ON p_entries (journal, number);
+CREATE INDEX IF NOT EXISTS p_entries_date ON p_entries (date);
+";
+
+pub const DROP_DEFERRABLE_INDEXES: &str = "
+DROP INDEX IF EXISTS p_entries_journal_number;
+DROP INDEX IF EXISTS p_entries_date;
 ";
 
 /// Each projection table with the ORDER BY that makes its rows canonical.
@@ -124,7 +131,7 @@ pub const PROJECTIONS: &[(&str, &str)] = &[
     ("p_accounts", "number"),
     ("p_vat_codes", "code"),
     ("p_entries", "id"),
-    ("p_postings", "entry_id, line"),
+    ("p_postings", "account, date, node, seq, line"),
     ("p_balances", "account, currency, month"),
     ("p_journals", "code"),
 ];

@@ -68,6 +68,9 @@ fn read_event<'row>(row: &'row rusqlite::Row<'_>) -> Result<(EventRef<'row>, &'r
         kind: value(7)?.as_str().map_err(|error| error.to_string())?,
         payload: bytes(8)?,
     };
+    if !event.within_limits() {
+        return Err("its kind or payload is longer than the format allows".to_owned());
+    }
     Ok((event, bytes(9)?))
 }
 
@@ -184,12 +187,18 @@ fn first_difference(live: &Connection, replayed: &Connection, table: &str, order
     };
     let mut live_rows = live_statement.query([])?;
     let mut replayed_rows = replayed_statement.query([])?;
+    // The key columns, and the entry id where the table has one, so the owner can find the row.
+    let entry_column = names.iter().position(|name| name == "entry_id").filter(|index| *index >= key_columns);
     let describe_key = |row: &[Value]| -> String {
         names
             .iter()
             .zip(row)
-            .take(key_columns)
-            .map(|(name, value)| format!("{name} {}", format_value(value)))
+            .enumerate()
+            .filter(|(index, _)| *index < key_columns || Some(*index) == entry_column)
+            .map(|(_, (name, value))| match value {
+                Value::Blob(bytes) if name == "node" => format!("node {}", hex::encode(&bytes[..bytes.len().min(4)])),
+                other => format!("{name} {}", format_value(other)),
+            })
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -333,10 +342,13 @@ impl Store {
         let scratch = Connection::open("")?;
         scratch.pragma_update(None, "cache_size", -262_144)?;
         scratch.execute_batch(PROJECTION_SCHEMA)?;
+        // One transaction: in autocommit mode every statement would be a commit of its own.
+        scratch.execute_batch("BEGIN")?;
         if let Err(error) = replay(&self.conn, &scratch) {
             report.problems.push(Problem { message: format!("the log cannot be replayed: {error}") });
             return Ok(report);
         }
+        scratch.execute_batch("COMMIT")?;
         let live = table_digests(&self.conn)?;
         let replayed = table_digests(&scratch)?;
         for (((table, order), live_digest), replayed_digest) in PROJECTIONS.iter().zip(&live).zip(&replayed) {
@@ -353,6 +365,13 @@ impl Store {
             report.state_hash = Some(combine(&live));
         }
         report.projections_elapsed = started.elapsed();
+        tracing::info!(
+            tenant = %self.tenant,
+            node = %self.node.short(),
+            events = report.events,
+            problems = report.problems.len(),
+            "verify finished"
+        );
         Ok(report)
     }
 

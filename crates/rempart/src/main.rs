@@ -84,6 +84,9 @@ enum Command {
         /// Where to create the benchmark companies [default: a new temporary directory]
         #[arg(long)]
         dir: Option<PathBuf>,
+        /// Measure the import (and its floor) only.
+        #[arg(long)]
+        import_only: bool,
     },
 }
 
@@ -327,7 +330,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             return demo::run(&target, lang);
         }
-        Command::Bench { entries, dir } => bench::run(entries, dir, lang)?,
+        Command::Bench { entries, dir, import_only } => bench::run(entries, dir, import_only, lang)?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -10,23 +10,26 @@ use rempart_store::reports::AccountTotals;
 use crate::i18n::Lang;
 use crate::render::{Cell, Report};
 
-fn label_of(lang: Lang, key: &str) -> String {
-    lang.text(key).to_owned()
+/// Report columns: each machine key with its heading in the catalogue (the same key, but for the
+/// entry id and the VAT code).
+fn columns(lang: Lang, keys: &[&'static str]) -> Vec<(&'static str, String)> {
+    keys.iter()
+        .map(|key| {
+            let heading = match *key {
+                "entry_id" => "entry",
+                "vat_code" => "vat",
+                other => other,
+            };
+            (*key, lang.text(heading).to_owned())
+        })
+        .collect()
 }
 
 pub fn trial_balance(store: &Store, lang: Lang, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Report> {
     let totals = store.account_totals(from, to)?;
     let mut report = Report::new(
         lang.text("trial_balance").to_owned(),
-        vec![
-            ("account", label_of(lang, "account")),
-            ("label", label_of(lang, "label")),
-            ("currency", label_of(lang, "currency")),
-            ("opening", label_of(lang, "opening")),
-            ("debit", label_of(lang, "debit")),
-            ("credit", label_of(lang, "credit")),
-            ("closing", label_of(lang, "closing")),
-        ],
+        columns(lang, &["account", "label", "currency", "opening", "debit", "credit", "closing"]),
     );
     let mut sums: std::collections::BTreeMap<Currency, [i64; 4]> = Default::default();
     for row in &totals {
@@ -68,13 +71,7 @@ fn presented(kind: AccountKind, balance_minor: i64) -> i64 {
 }
 
 fn section_columns(lang: Lang) -> Vec<(&'static str, String)> {
-    vec![
-        ("section", label_of(lang, "section")),
-        ("account", label_of(lang, "account")),
-        ("label", label_of(lang, "label")),
-        ("currency", label_of(lang, "currency")),
-        ("amount", label_of(lang, "amount")),
-    ]
+    columns(lang, &["section", "account", "label", "currency", "amount"])
 }
 
 /// Adds the rows of the accounts of `kind` and a total per currency; returns the totals.
@@ -193,17 +190,7 @@ pub fn ledger(
     let title = lang.fill("ledger", &[("account", &account), ("label", &info.label)]);
     let mut report = Report::new(
         title,
-        vec![
-            ("date", label_of(lang, "date")),
-            ("journal", label_of(lang, "journal")),
-            ("number", label_of(lang, "number")),
-            ("entry_id", label_of(lang, "entry")),
-            ("text", label_of(lang, "text")),
-            ("currency", label_of(lang, "currency")),
-            ("debit", label_of(lang, "debit")),
-            ("credit", label_of(lang, "credit")),
-            ("balance", label_of(lang, "balance")),
-        ],
+        columns(lang, &["date", "journal", "number", "entry_id", "text", "currency", "debit", "credit", "balance"]),
     );
     let mut balances = opening.clone();
     for (currency, amount) in &opening {
@@ -260,18 +247,10 @@ pub fn ledger(
 pub fn journal(store: &Store, lang: Lang, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Report> {
     let mut report = Report::new(
         lang.text("journal_report").to_owned(),
-        vec![
-            ("date", label_of(lang, "date")),
-            ("journal", label_of(lang, "journal")),
-            ("number", label_of(lang, "number")),
-            ("entry_id", label_of(lang, "entry")),
-            ("text", label_of(lang, "text")),
-            ("account", label_of(lang, "account")),
-            ("currency", label_of(lang, "currency")),
-            ("debit", label_of(lang, "debit")),
-            ("credit", label_of(lang, "credit")),
-            ("vat_code", label_of(lang, "vat")),
-        ],
+        columns(
+            lang,
+            &["date", "journal", "number", "entry_id", "text", "account", "currency", "debit", "credit", "vat_code"],
+        ),
     );
     let mut sums: std::collections::BTreeMap<Currency, (i64, i64)> = Default::default();
     for entry in store.journal_entries(from, to)? {

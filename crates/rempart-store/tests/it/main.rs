@@ -142,3 +142,26 @@ fn reimporting_is_idempotent_and_conflicting_ids_are_refused() {
     let error = store.post_entries(&[changed], &mut |_| {}).expect_err("conflict");
     assert!(error.to_string().contains("entry P-1 already exists with different content"), "{error}");
 }
+
+#[test]
+fn a_bulk_import_builds_its_indexes_at_the_end_and_verifies() {
+    let (_temp, mut store) = new_store();
+    let drafts: Vec<EntryDraft> = (0..12_000)
+        .map(|index| {
+            draft(index, &(index % 7 == 0, (index % 700) as u64, vec![(index % 8, 1 + index as i64)], index % 5))
+        })
+        .collect();
+    let mut progress = Vec::new();
+    let outcome = store.post_entries(&drafts, &mut |done| progress.push(done)).expect("bulk import");
+    assert_eq!(outcome.recorded, 12_000);
+    assert_eq!(progress.last(), Some(&12_000));
+    let indexes: Vec<String> = store
+        .connection()
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'p_%' ORDER BY name")
+        .and_then(|mut statement| statement.query_map([], |row| row.get(0))?.collect())
+        .expect("indexes");
+    assert_eq!(indexes, ["p_entries_date", "p_entries_journal_number"]);
+    let report = store.verify().expect("verify");
+    assert!(report.is_ok(), "{:?}", report.problems);
+    assert_eq!(Some(store.rebuild().expect("rebuild")), report.state_hash);
+}

@@ -127,11 +127,14 @@ fn an_edited_projection_row_is_named() {
         .database()
         .execute("UPDATE p_postings SET amount_minor = 99 WHERE entry_id = 'SALE-5' AND line = 1", [])
         .expect("update");
+    let seq = seq_of(&company, "SALE-5");
     let report = verify_fails(&company);
     assert!(
-        report.contains("the table p_postings was edited at (entry_id \"SALE-5\", line 1): amount_minor is 99 but the log says 10000"),
+        report.contains("the table p_postings was edited at (account \"1000\", date \"2026-03-05\", node "),
         "{report}"
     );
+    assert!(report.contains(&format!(", seq {seq}, line 1")), "{report}");
+    assert!(report.contains("line 1, entry_id \"SALE-5\"): amount_minor is 99 but the log says 10000"), "{report}");
     company.ok(&["rebuild"]);
     company.ok(&["verify"]);
 }
