@@ -175,6 +175,20 @@ pub struct EventRef<'a> {
 }
 
 impl EventRef<'_> {
+    /// An owned copy, to hand the event to another thread.
+    pub fn to_event(&self) -> Event {
+        Event {
+            version: self.version,
+            tenant: self.tenant,
+            node: self.node,
+            seq: self.seq,
+            hlc: self.hlc,
+            prev: self.prev,
+            kind: self.kind.to_owned(),
+            payload: self.payload.to_vec(),
+        }
+    }
+
     /// Whether the kind and payload fit the format's limits (and so their length prefixes).
     pub fn within_limits(&self) -> bool {
         self.kind.len() <= KIND_BYTES_MAX && self.payload.len() <= PAYLOAD_BYTES_MAX

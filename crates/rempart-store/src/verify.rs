@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use rempart_domain::{Fact, LedgerState};
 use rempart_log::{
-    ChainFault, ChainVerifier, EventRef, EventSeq, Hash32, Hlc, NODE_CREATED, NodeCreated, NodeId, Seal, TenantId,
-    VerifyingKey,
+    ChainFault, ChainVerifier, Event, EventRef, EventSeq, Hash32, Hlc, NODE_CREATED, NodeCreated, NodeId, Seal,
+    TenantId, VerifyingKey,
 };
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -22,6 +22,9 @@ use crate::schema::{PROJECTION_INDEXES, PROJECTION_SCHEMA, PROJECTIONS, drop_pro
 use crate::{ANCHOR_FILE, Store, StoreError, load_head, load_state};
 
 const STATE_HASH_CONTEXT: &str = "rempart 2026-11 state hash v1";
+/// Events handed from the reading thread to the checking thread at a time, and batches in flight.
+const CHECK_BATCH_EVENTS: usize = 1024;
+const CHECK_QUEUE_BATCHES_MAX: usize = 8;
 
 /// One thing verify found wrong, in words an owner can act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -454,25 +457,64 @@ impl Store {
             Ok(verifier) => verifier,
             Err(fault) => return Ok(Err(self.explain(node, &fault)?)),
         };
-        let mut statement =
-            self.conn.prepare(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE node = ?1 ORDER BY seq"))?;
-        let mut rows = statement.query([node_bytes])?;
-        while let Some(row) = rows.next()? {
-            let (event, _) = match read_event(row) {
-                Ok(read) => read,
-                Err(what) => {
-                    let seq: i64 = row.get(1).unwrap_or(0);
-                    return Ok(Err(format!("event {seq} of node {} cannot be read: {what}", node.short())));
+        // Two threads: this one reads the rows, the other hashes and checks them, in batches.
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Event>>(CHECK_QUEUE_BATCHES_MAX);
+        let (read, checked) = std::thread::scope(|scope| {
+            let checker = scope.spawn(move || -> Result<ChainVerifier, ChainFault> {
+                for batch in receiver {
+                    for event in &batch {
+                        verifier.push(event.as_ref())?;
+                    }
                 }
-            };
-            if let Err(fault) = verifier.push(event) {
-                return Ok(Err(self.explain(node, &fault)?));
-            }
+                Ok(verifier)
+            });
+            let read = self.read_chain(node, &sender);
+            drop(sender);
+            (read, checker.join())
+        });
+        let verifier = match checked {
+            Ok(Ok(verifier)) => verifier,
+            Ok(Err(fault)) => return Ok(Err(self.explain(node, &fault)?)),
+            Err(_) => return Err(StoreError::Corrupt { what: "the chain checker stopped unexpectedly".to_owned() }),
+        };
+        if let Some(unreadable) = read? {
+            return Ok(Err(unreadable));
         }
         match verifier.finish() {
             Ok(summary) => Ok(Ok((summary.events, summary.seals))),
             Err(fault) => Ok(Err(self.explain(node, &fault)?)),
         }
+    }
+
+    /// Sends the events of one node, in sequence order, to the checker in batches; stops at the
+    /// first unreadable row (returned as a problem) or when the checker has stopped.
+    fn read_chain(
+        &self,
+        node: NodeId,
+        sender: &std::sync::mpsc::SyncSender<Vec<Event>>,
+    ) -> Result<Option<String>, StoreError> {
+        let mut statement =
+            self.conn.prepare(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE node = ?1 ORDER BY seq"))?;
+        let mut rows = statement.query([&node.as_bytes()[..]])?;
+        let mut batch = Vec::with_capacity(CHECK_BATCH_EVENTS);
+        while let Some(row) = rows.next()? {
+            match read_event(row) {
+                Ok((event, _)) => batch.push(event.to_event()),
+                Err(what) => {
+                    let seq: i64 = row.get(1).unwrap_or(0);
+                    return Ok(Some(format!("event {seq} of node {} cannot be read: {what}", node.short())));
+                }
+            }
+            if batch.len() == CHECK_BATCH_EVENTS
+                && sender.send(std::mem::replace(&mut batch, Vec::with_capacity(CHECK_BATCH_EVENTS))).is_err()
+            {
+                return Ok(None);
+            }
+        }
+        if !batch.is_empty() {
+            let _ = sender.send(batch);
+        }
+        Ok(None)
     }
 
     /// Whether the event stored at (node, seq) no longer hashes to the hash recorded beside it.
