@@ -275,8 +275,9 @@ impl Store {
         Ok(store)
     }
 
-    /// Opens an existing data directory, checking that its parts belong together.
-    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+    /// Opens a data directory whose projections may be damaged, for `verify` and `rebuild`: the
+    /// identity, key and log are checked as by `open`, the state of the books is not loaded.
+    pub fn open_for_repair(dir: &Path) -> Result<Store, StoreError> {
         let identity_path = dir.join(IDENTITY_FILE);
         let identity_bytes = match fs::read(&identity_path) {
             Ok(bytes) => bytes,
@@ -327,10 +328,18 @@ impl Store {
         if meta("node")?.unwrap_or_default() != identity.node {
             return Err(corrupt(format!("{DATABASE_FILE} belongs to another node of the company")));
         }
-        let state = load_state(&conn)
-            .map_err(|error| corrupt(format!("the projections cannot be read ({error}): run `rempart rebuild`")))?;
         let head = load_head(&conn, node)?;
-        Ok(Store { dir: dir.to_owned(), conn, tenant, node, key, state, head })
+        Ok(Store { dir: dir.to_owned(), conn, tenant, node, key, state: LedgerState::default(), head })
+    }
+
+    /// Opens an existing data directory, checking that its parts belong together, and loads the
+    /// state of the books from the projections.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        let mut store = Store::open_for_repair(dir)?;
+        store.state = load_state(&store.conn).map_err(|error| StoreError::Corrupt {
+            what: format!("the projections cannot be read ({error}): run `rempart rebuild`"),
+        })?;
+        Ok(store)
     }
 
     pub fn dir(&self) -> &Path {

@@ -352,10 +352,22 @@ impl Store {
             return Ok(report);
         }
         scratch.execute_batch("COMMIT")?;
-        let live = table_digests(&self.conn)?;
         let replayed = table_digests(&scratch)?;
-        for (((table, order), live_digest), replayed_digest) in PROJECTIONS.iter().zip(&live).zip(&replayed) {
-            if live_digest != replayed_digest {
+        let mut live = Vec::with_capacity(PROJECTIONS.len());
+        for ((table, order), replayed_digest) in PROJECTIONS.iter().zip(&replayed) {
+            let live_digest = match table_digest(&self.conn, table, order) {
+                Ok(digest) => digest,
+                Err(error) => {
+                    report.problems.push(Problem {
+                        message: format!(
+                            "the table {table} cannot be read ({error}); `rempart rebuild` restores it from the log"
+                        ),
+                    });
+                    continue;
+                }
+            };
+            live.push(live_digest);
+            if live_digest != *replayed_digest {
                 let difference = first_difference(&self.conn, &scratch, table, order)?;
                 report.problems.push(Problem {
                     message: format!(

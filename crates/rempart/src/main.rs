@@ -319,7 +319,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Verify => return verify(&dir, lang),
         Command::Rebuild => {
-            let mut store = Store::open(&dir)?;
+            let mut store = Store::open_for_repair(&dir)?;
             let hash = store.rebuild()?;
             println!("{}", lang.fill("rebuild.done", &[("events", &store.event_count()?), ("hash", &hash)]));
         }
@@ -425,7 +425,7 @@ fn import_entries(dir: &Path, lang: Lang, file: &Path) -> Result<()> {
 }
 
 fn verify(dir: &Path, lang: Lang) -> Result<ExitCode> {
-    let store = Store::open(dir).context("cannot open the data directory")?;
+    let store = Store::open_for_repair(dir).context("cannot open the data directory")?;
     Ok(print_verify(&store.verify()?, lang))
 }
 

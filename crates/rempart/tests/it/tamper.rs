@@ -201,3 +201,15 @@ fn events_appended_without_the_key_are_found() {
     let report = verify_fails(&company);
     assert!(report.contains("was added to the log without the node's key"), "{report}");
 }
+
+#[test]
+fn a_dropped_projection_is_named_and_rebuilt() {
+    let company = books();
+    let hash = company.state_hash();
+    company.database().execute_batch("DROP TABLE p_accounts;").expect("drop");
+    assert!(company.fails(&["report", "trial-balance"]).contains("run `rempart rebuild`"));
+    let report = verify_fails(&company);
+    assert!(report.contains("the table p_accounts cannot be read"), "{report}");
+    company.ok(&["rebuild"]);
+    assert_eq!(company.state_hash(), hash);
+}
