@@ -11,7 +11,8 @@ CREATE TABLE meta (
     value TEXT NOT NULL
 ) WITHOUT ROWID;
 
--- One row per event, from every node of the tenant. `payload` holds the exact bytes that were
+-- One row per event, from every node of the tenant, stored in chain order (rows of about 500 bytes
+-- suit a WITHOUT ROWID table with 16 KiB pages). `payload` holds the exact bytes that were
 -- hashed; `hash` is a copy of the event hash kept to locate tampering, never trusted by verify.
 CREATE TABLE events (
     node BLOB NOT NULL,
@@ -24,8 +25,8 @@ CREATE TABLE events (
     kind TEXT NOT NULL,
     payload BLOB NOT NULL,
     hash BLOB NOT NULL,
-    UNIQUE (node, seq)
-);
+    PRIMARY KEY (node, seq)
+) WITHOUT ROWID;
 -- The deterministic merge order of all nodes' events.
 CREATE INDEX events_merge_order ON events (hlc_wall_ms, hlc_logical, node);
 

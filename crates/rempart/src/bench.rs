@@ -209,6 +209,10 @@ pub fn run(entries: usize, dir: Option<PathBuf>, import_only: bool, lang: Lang) 
     let verify = started.elapsed();
     anyhow::ensure!(report.is_ok(), "verify found problems in the benchmark data: {:?}", report.problems);
     rows.push((
+        "verify, database file check (SQLite quick_check)".to_owned(),
+        format!("{:.2} s", seconds(report.integrity_elapsed)),
+    ));
+    rows.push((
         format!("verify {events} events, chains and seals"),
         format!(
             "{:.2} s, {:.0} events/s",
