@@ -61,6 +61,10 @@ pub enum StoreError {
     NotInitialised { dir: PathBuf },
     #[error("{dir} already holds a Rempart company")]
     AlreadyInitialised { dir: PathBuf },
+    #[error(
+        "{dir} holds an unfinished company: an earlier `rempart init` was interrupted; remove the directory and run it again"
+    )]
+    InitInterrupted { dir: PathBuf },
     #[error("the data directory is damaged: {what}")]
     Corrupt { what: String },
     #[error(
@@ -208,8 +212,11 @@ impl Store {
     /// Creates a company in `dir`: identity, key, database, and a first commit holding the node's
     /// public key, the company, its chart of accounts and its VAT codes.
     pub fn init(dir: &Path, name: &str, country: Country, fiscal_year_start_month: u32) -> Result<Store, StoreError> {
-        if dir.join(IDENTITY_FILE).exists() || dir.join(DATABASE_FILE).exists() {
+        if dir.join(IDENTITY_FILE).exists() {
             return Err(StoreError::AlreadyInitialised { dir: dir.to_owned() });
+        }
+        if dir.join(DATABASE_FILE).exists() || dir.join(KEY_FILE).exists() {
+            return Err(StoreError::InitInterrupted { dir: dir.to_owned() });
         }
         let company = CompanyCreated {
             name: name.trim().to_owned(),
@@ -282,7 +289,11 @@ impl Store {
         let identity_bytes = match fs::read(&identity_path) {
             Ok(bytes) => bytes,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                return Err(StoreError::NotInitialised { dir: dir.to_owned() });
+                return Err(if dir.join(DATABASE_FILE).exists() {
+                    StoreError::InitInterrupted { dir: dir.to_owned() }
+                } else {
+                    StoreError::NotInitialised { dir: dir.to_owned() }
+                });
             }
             Err(error) => return Err(StoreError::io(&identity_path, error)),
         };

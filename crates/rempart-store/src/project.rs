@@ -19,8 +19,53 @@ pub struct Origin {
     pub seq: EventSeq,
 }
 
-/// Debit, credit and count of postings of one account, currency and month.
+/// Debit, credit and count of postings of one account, currency and month or day.
 type Totals = (i64, i64, i64);
+/// account -> (currency, period as a number, yyyymm or yyyymmdd) -> totals.
+type TotalsMap = HashMap<String, HashMap<(Currency, u32), Totals>>;
+
+fn add_to_totals(map: &mut TotalsMap, account: &str, currency: Currency, period: u32, amount_minor: i64) {
+    let by_period = match map.get_mut(account) {
+        Some(by_period) => by_period,
+        None => map.entry(account.to_owned()).or_default(),
+    };
+    let totals = by_period.entry((currency, period)).or_insert((0, 0, 0));
+    if amount_minor > 0 {
+        totals.0 += amount_minor;
+    } else {
+        totals.1 -= amount_minor;
+    }
+    totals.2 += 1;
+}
+
+/// Adds gathered totals to a totals table, in key order; `period_text` renders the period.
+fn write_totals(
+    conn: &Connection,
+    table: &str,
+    period_column: &str,
+    map: &mut TotalsMap,
+    period_text: impl Fn(u32) -> String,
+) -> Result<(), StoreError> {
+    let mut upsert = conn.prepare_cached(&format!(
+        "INSERT INTO {table} (account, {period_column}, currency, debit_minor, credit_minor, postings)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (account, {period_column}, currency) DO UPDATE SET
+             debit_minor = debit_minor + excluded.debit_minor,
+             credit_minor = credit_minor + excluded.credit_minor,
+             postings = postings + excluded.postings"
+    ))?;
+    let mut rows: Vec<(String, u32, Currency, Totals)> = map
+        .drain()
+        .flat_map(|(account, by_period)| {
+            by_period.into_iter().map(move |((currency, period), totals)| (account.clone(), period, currency, totals))
+        })
+        .collect();
+    rows.sort();
+    for (account, period, currency, (debit, credit, count)) in rows {
+        upsert.execute(params![account, period_text(period), currency.as_str(), debit, credit, count])?;
+    }
+    Ok(())
+}
 
 /// A row of `p_entries` waiting to be written.
 struct EntryRow {
@@ -66,8 +111,10 @@ pub struct Projector {
     /// Interned account numbers and VAT codes.
     names: HashSet<Rc<str>>,
     postings: Vec<PostingRow>,
-    /// account -> (currency, year * 100 + month) -> totals.
-    balances: HashMap<String, HashMap<(Currency, u32), Totals>>,
+    /// account -> (currency, yyyymm) -> totals.
+    monthly: TotalsMap,
+    /// account -> (currency, yyyymmdd) -> totals.
+    daily: TotalsMap,
     journals: HashMap<String, u64>,
 }
 
@@ -191,17 +238,8 @@ impl Projector {
                 currency: posting.currency,
                 vat_code,
             });
-            let by_month = match self.balances.get_mut(&posting.account) {
-                Some(by_month) => by_month,
-                None => self.balances.entry(posting.account.clone()).or_default(),
-            };
-            let totals = by_month.entry((posting.currency, month)).or_insert((0, 0, 0));
-            if posting.amount_minor > 0 {
-                totals.0 += posting.amount_minor;
-            } else {
-                totals.1 -= posting.amount_minor;
-            }
-            totals.2 += 1;
+            add_to_totals(&mut self.monthly, &posting.account, posting.currency, month, posting.amount_minor);
+            add_to_totals(&mut self.daily, &posting.account, posting.currency, day, posting.amount_minor);
         }
         match self.journals.get_mut(&entry.journal) {
             Some(last) => *last = (*last).max(entry.number),
@@ -293,25 +331,12 @@ impl Projector {
     /// Writes everything gathered. Called once at the end of each commit, rebuild or replay.
     pub fn flush(&mut self, conn: &Connection) -> Result<(), StoreError> {
         self.write_rows(conn)?;
-        let mut upsert = conn.prepare_cached(
-            "INSERT INTO p_balances (account, currency, month, debit_minor, credit_minor, postings) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (account, currency, month) DO UPDATE SET
-                 debit_minor = debit_minor + excluded.debit_minor,
-                 credit_minor = credit_minor + excluded.credit_minor,
-                 postings = postings + excluded.postings",
-        )?;
-        let mut balances: Vec<(String, Currency, u32, Totals)> = self
-            .balances
-            .drain()
-            .flat_map(|(account, by_month)| {
-                by_month.into_iter().map(move |((currency, month), totals)| (account.clone(), currency, month, totals))
-            })
-            .collect();
-        balances.sort();
-        for (account, currency, month, (debit, credit, count)) in balances {
-            let month = format!("{:04}-{:02}", month / 100, month % 100);
-            upsert.execute(params![account, currency.as_str(), month, debit, credit, count])?;
-        }
+        write_totals(conn, "p_balances", "month", &mut self.monthly, |month| {
+            format!("{:04}-{:02}", month / 100, month % 100)
+        })?;
+        write_totals(conn, "p_balances_daily", "day", &mut self.daily, |day| {
+            format!("{:04}-{:02}-{:02}", day / 10_000, day / 100 % 100, day % 100)
+        })?;
         let mut journal = conn.prepare_cached(
             "INSERT INTO p_journals (code, last_number) VALUES (?1, ?2)
              ON CONFLICT (code) DO UPDATE SET last_number = max(last_number, excluded.last_number)",

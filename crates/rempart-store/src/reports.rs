@@ -1,6 +1,6 @@
-//! Report queries over the projections. Totals come from the monthly balances for whole months
-//! and from the postings (by account and date) for the partial months at the edges of a range, so
-//! a report over years of postings reads a few thousand rows.
+//! Report queries over the projections. Totals come from the monthly totals for whole months
+//! and from the daily totals for the partial months at the edges of a range, so a report over
+//! years of postings reads a few thousand rows.
 
 use std::collections::BTreeMap;
 
@@ -117,7 +117,7 @@ impl Store {
                 add(row.get(0)?, row.get_ref(1)?.as_str().unwrap_or(""), row.get(2)?, row.get(3)?)?;
             }
         }
-        // Partial months at the edges come from the postings, account by account.
+        // Partial months at the edges come from the daily totals, account by account.
         let mut pieces = Vec::new();
         if let Some(from) = from
             && from.day() != 1
@@ -140,8 +140,8 @@ impl Store {
                 .query_map([], |row| row.get(0))?
                 .collect::<Result<_, _>>()?;
             let mut statement = self.conn.prepare_cached(
-                "SELECT currency, sum(max(amount_minor, 0)), sum(max(-amount_minor, 0)) FROM p_postings
-                 WHERE account = ?1 AND date BETWEEN ?2 AND ?3 GROUP BY currency",
+                "SELECT currency, sum(debit_minor), sum(credit_minor) FROM p_balances_daily
+                 WHERE account = ?1 AND day BETWEEN ?2 AND ?3 GROUP BY currency",
             )?;
             for (start, end) in pieces {
                 let (start, end) = (date_text(start), date_text(end));

@@ -94,16 +94,27 @@ CREATE TABLE p_postings (
     PRIMARY KEY (account, date, node, seq, line)
 ) WITHOUT ROWID;
 
--- Debit and credit totals per account, currency and month (YYYY-MM), so that reports over years
--- of postings read a few thousand rows.
+-- Debit and credit totals per account, month (YYYY-MM) and currency, so that reports over years
+-- of postings read a few thousand rows; and per day, for the partial months at the edges of a
+-- range.
 CREATE TABLE p_balances (
     account TEXT NOT NULL,
-    currency TEXT NOT NULL,
     month TEXT NOT NULL,
+    currency TEXT NOT NULL,
     debit_minor INTEGER NOT NULL,
     credit_minor INTEGER NOT NULL,
     postings INTEGER NOT NULL,
-    PRIMARY KEY (account, currency, month)
+    PRIMARY KEY (account, month, currency)
+) WITHOUT ROWID;
+
+CREATE TABLE p_balances_daily (
+    account TEXT NOT NULL,
+    day TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    debit_minor INTEGER NOT NULL,
+    credit_minor INTEGER NOT NULL,
+    postings INTEGER NOT NULL,
+    PRIMARY KEY (account, day, currency)
 ) WITHOUT ROWID;
 
 CREATE TABLE p_journals (
@@ -133,7 +144,8 @@ pub const PROJECTIONS: &[(&str, &str)] = &[
     ("p_vat_codes", "code"),
     ("p_entries", "id"),
     ("p_postings", "account, date, node, seq, line"),
-    ("p_balances", "account, currency, month"),
+    ("p_balances", "account, month, currency"),
+    ("p_balances_daily", "account, day, currency"),
     ("p_journals", "code"),
 ];
 

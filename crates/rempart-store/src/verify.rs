@@ -19,7 +19,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::project::{Origin, Projector};
 use crate::schema::{PROJECTION_INDEXES, PROJECTION_SCHEMA, PROJECTIONS, drop_projections_sql};
-use crate::{ANCHOR_FILE, Store, StoreError, load_head, load_state};
+use crate::{ANCHOR_FILE, Store, StoreError, load_head};
 
 const STATE_HASH_CONTEXT: &str = "rempart 2026-11 state hash v1";
 /// Events handed from the reading thread to the checking thread at a time, and batches in flight.
@@ -265,7 +265,6 @@ impl Store {
         transaction.commit()?;
         self.state = state;
         self.head = load_head(&self.conn, self.node)?;
-        debug_assert_eq!(load_state(&self.conn).ok().map(|s| s.closed_until), Some(self.state.closed_until));
         self.state_hash()
     }
 

@@ -94,6 +94,19 @@ proptest! {
             *movement.entry(row.currency).or_insert(0i64) += row.debit_minor - row.credit_minor;
         }
         prop_assert!(movement.values().all(|sum| *sum == 0), "{movement:?}");
+        // And each account's totals over that range equal the sum of its postings in it.
+        for row in store.account_totals(Some(from), Some(to)).expect("totals") {
+            let (debit, credit): (i64, i64) = store
+                .connection()
+                .query_row(
+                    "SELECT coalesce(sum(max(amount_minor, 0)), 0), coalesce(sum(max(-amount_minor, 0)), 0) FROM p_postings
+                     WHERE account = ?1 AND currency = ?2 AND date BETWEEN '2025-02-14' AND '2025-11-03'",
+                    [&row.account, row.currency.as_str()],
+                    |sums| Ok((sums.get(0)?, sums.get(1)?)),
+                )
+                .expect("sum");
+            prop_assert_eq!((row.debit_minor, row.credit_minor), (debit, credit), "account {}", row.account);
+        }
         let report = store.verify().expect("verify");
         prop_assert!(report.is_ok(), "{:?}", report.problems);
         let before = store.state_hash().expect("state hash");

@@ -127,6 +127,15 @@ fn damaged_or_foreign_data_directories_are_refused() {
     assert!(
         company.fails(&["init", "--company", "Again", "--country", "CH"]).contains("already holds a Rempart company")
     );
+    let half = tempfile::tempdir().expect("temporary directory");
+    std::fs::write(half.path().join("ledger.db"), b"").expect("write");
+    let output = crate::binary()
+        .arg("--data-dir")
+        .arg(half.path())
+        .args(["init", "--company", "X", "--country", "CH"])
+        .output()
+        .expect("run");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("an earlier `rempart init` was interrupted"));
 
     let identity = company.dir.join("node.json");
     let original = std::fs::read_to_string(&identity).expect("identity");
