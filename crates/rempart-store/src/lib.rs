@@ -93,6 +93,10 @@ pub enum StoreError {
     Event(#[from] EventError),
     #[error("an event in the log cannot be read: {0}")]
     Fact(#[from] FactError),
+    #[error(
+        "the change was recorded (up to event {seq}) but the head anchor could not be written ({reason}): free space or fix permissions, then run `rempart verify`"
+    )]
+    AnchorNotWritten { seq: u64, reason: String },
     #[error("the system random number generator failed: {0}")]
     Random(String),
 }
@@ -412,7 +416,8 @@ impl Store {
         self.state = state;
         self.head = head;
         if let Some(seal) = seal {
-            write_file_atomically(&self.dir.join(ANCHOR_FILE), &seal.encode())?;
+            write_file_atomically(&self.dir.join(ANCHOR_FILE), &seal.encode())
+                .map_err(|error| StoreError::AnchorNotWritten { seq: seal.seq.0, reason: error.to_string() })?;
             tracing::debug!(events = appended, head = seal.seq.0, "commit sealed and durable");
         }
         Ok(output)

@@ -281,8 +281,6 @@ impl Store {
             chains_elapsed: Duration::ZERO,
             projections_elapsed: Duration::ZERO,
         };
-        let mut problems = Vec::new();
-        let mut problem = |message: String| problems.push(Problem { message });
         let integrity: Vec<String> = match self.conn.prepare("PRAGMA quick_check").and_then(|mut statement| {
             statement.query_map([], |row| row.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()
         }) {
@@ -292,10 +290,12 @@ impl Store {
         let integrity_elapsed = started.elapsed();
         let started = Instant::now();
         if integrity != ["ok"] {
-            problem(format!(
-                "the database file is damaged (SQLite reports: {}): restore it from a backup or another node",
-                integrity.join("; ")
-            ));
+            report.problems.push(Problem {
+                message: format!(
+                    "the database file is damaged (SQLite reports: {}): restore it from a backup or another node",
+                    integrity.join("; ")
+                ),
+            });
         }
         let nodes: Vec<Vec<u8>> = match self
             .conn
@@ -304,12 +304,10 @@ impl Store {
         {
             Ok(nodes) => nodes,
             Err(error) => {
-                problem(format!("the log cannot be read: {error}"));
-                report.problems = problems;
+                report.problems.push(Problem { message: format!("the log cannot be read: {error}") });
                 return Ok(report);
             }
         };
-        report.problems = problems;
         let mut chains_sound = true;
         if !nodes.iter().any(|node| node[..] == self.node.as_bytes()[..]) {
             report.problems.push(Problem {
