@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::chart::{AccountKind, Country, VatCode};
+use crate::contacts::{ContactCreated, ContactEdited, ContactFieldDefined};
 use crate::money::Currency;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,6 +84,9 @@ pub enum Fact {
     VatCodeDefined(VatCode),
     EntryPosted(EntryPosted),
     PeriodClosed(PeriodClosed),
+    ContactFieldDefined(ContactFieldDefined),
+    ContactCreated(ContactCreated),
+    ContactEdited(ContactEdited),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -100,6 +104,9 @@ impl Fact {
     pub const VAT_DEFINED: &'static str = "vat.defined";
     pub const ENTRY_POSTED: &'static str = "entry.posted";
     pub const PERIOD_CLOSED: &'static str = "period.closed";
+    pub const CONTACT_FIELD_DEFINED: &'static str = "contact.field_defined";
+    pub const CONTACT_CREATED: &'static str = "contact.created";
+    pub const CONTACT_EDITED: &'static str = "contact.edited";
 
     pub fn kind(&self) -> &'static str {
         match self {
@@ -109,6 +116,9 @@ impl Fact {
             Fact::VatCodeDefined(_) => Self::VAT_DEFINED,
             Fact::EntryPosted(_) => Self::ENTRY_POSTED,
             Fact::PeriodClosed(_) => Self::PERIOD_CLOSED,
+            Fact::ContactFieldDefined(_) => Self::CONTACT_FIELD_DEFINED,
+            Fact::ContactCreated(_) => Self::CONTACT_CREATED,
+            Fact::ContactEdited(_) => Self::CONTACT_EDITED,
         }
     }
 
@@ -121,6 +131,9 @@ impl Fact {
             Fact::VatCodeDefined(fact) => serde_json::to_vec(fact),
             Fact::EntryPosted(fact) => serde_json::to_vec(fact),
             Fact::PeriodClosed(fact) => serde_json::to_vec(fact),
+            Fact::ContactFieldDefined(fact) => serde_json::to_vec(fact),
+            Fact::ContactCreated(fact) => serde_json::to_vec(fact),
+            Fact::ContactEdited(fact) => serde_json::to_vec(fact),
         };
         // These types hold only strings, integers, dates and enums: serialising them cannot fail.
         encoded.unwrap_or_default()
@@ -139,6 +152,9 @@ impl Fact {
             Self::VAT_DEFINED => Fact::VatCodeDefined(decode(kind, payload)?),
             Self::ENTRY_POSTED => Fact::EntryPosted(decode(kind, payload)?),
             Self::PERIOD_CLOSED => Fact::PeriodClosed(decode(kind, payload)?),
+            Self::CONTACT_FIELD_DEFINED => Fact::ContactFieldDefined(decode(kind, payload)?),
+            Self::CONTACT_CREATED => Fact::ContactCreated(decode(kind, payload)?),
+            Self::CONTACT_EDITED => Fact::ContactEdited(decode(kind, payload)?),
             other if other.starts_with("node.") => return Ok(None),
             other => {
                 return Err(FactError::UnknownKind { kind: other.to_owned() });

@@ -7,6 +7,7 @@
 //! the state to check against are passed in, so every function here is deterministic.
 
 pub mod chart;
+pub mod contacts;
 pub mod facts;
 pub mod locale;
 pub mod money;

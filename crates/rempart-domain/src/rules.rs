@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{Datelike, NaiveDate};
 
 use crate::chart::{AccountKind, VatCode};
+use crate::contacts::ContactFieldDefined;
 use crate::facts::{AccountEdited, AccountOpened, CompanyCreated, EntryPosted, Fact, Posting};
 use crate::money::{self, AmountError, Currency};
 
@@ -136,6 +137,8 @@ pub struct LedgerState {
     pub vat_codes: HashMap<String, VatCode>,
     pub closed_until: Option<NaiveDate>,
     pub journal_last_number: HashMap<String, u64>,
+    /// The company's own contact fields, by definition key.
+    pub contact_fields: HashMap<String, ContactFieldDefined>,
 }
 
 fn check_text(text: &str) -> Result<(), LedgerError> {
@@ -387,6 +390,10 @@ impl LedgerState {
             Fact::PeriodClosed(closed) => {
                 self.closed_until = Some(self.closed_until.map_or(closed.until, |current| current.max(closed.until)));
             }
+            Fact::ContactFieldDefined(field) => {
+                self.contact_fields.insert(field.name.clone(), field.clone());
+            }
+            Fact::ContactCreated(_) | Fact::ContactEdited(_) => {}
         }
     }
 }

@@ -16,6 +16,7 @@
 //! head.seal   the last seal, outside the database, to detect a truncated log
 //! ```
 
+pub mod contacts;
 mod project;
 pub mod reports;
 mod schema;
@@ -83,6 +84,8 @@ pub enum StoreError {
     KeyMismatch,
     #[error(transparent)]
     Ledger(#[from] LedgerError),
+    #[error(transparent)]
+    Contact(rempart_domain::contacts::ContactError),
     #[error("entry {position} (id {id}): {source}")]
     Entry { position: usize, id: String, source: LedgerError },
     #[error("cannot write {path}: {source}")]
@@ -651,6 +654,18 @@ fn load_state(conn: &Connection) -> Result<LedgerState, rusqlite::Error> {
         let code = row?;
         state.vat_codes.insert(code.code.clone(), code);
     }
+    let mut fields = conn.prepare("SELECT name, label, kind FROM p_contact_field_defs")?;
+    for row in fields.query_map([], |row| {
+        let kind: String = row.get(2)?;
+        Ok(rempart_domain::contacts::ContactFieldDefined {
+            name: row.get(0)?,
+            label: row.get(1)?,
+            kind: kind.parse().map_err(|_| bad("kind"))?,
+        })
+    })? {
+        let field = row?;
+        state.contact_fields.insert(field.name.clone(), field);
+    }
     let mut journals = conn.prepare("SELECT code, last_number FROM p_journals")?;
     for row in journals.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))? {
         let (code, last) = row?;
@@ -702,7 +717,7 @@ impl Batch<'_> {
             ])?;
         self.head = Head { seq, hash, hlc };
         self.appended += 1;
-        Ok(Origin { node: self.node, seq })
+        Ok(Origin { node: self.node, seq, hlc })
     }
 
     /// The content digest of the entry recorded under `id`, in this commit or before.

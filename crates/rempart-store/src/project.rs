@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use chrono::{Datelike, NaiveDate};
 use rempart_domain::{Currency, EntryPosted, Fact, LedgerState};
-use rempart_log::{EventSeq, NodeId};
+use rempart_log::{EventSeq, Hlc, NodeId};
 use rusqlite::{Connection, params};
 
 use crate::StoreError;
@@ -17,6 +17,7 @@ use crate::StoreError;
 pub struct Origin {
     pub node: NodeId,
     pub seq: EventSeq,
+    pub hlc: Hlc,
 }
 
 /// Debit, credit and count of postings of one account, currency and month or day.
@@ -200,6 +201,39 @@ impl Projector {
                 ])?;
             }
             Fact::EntryPosted(entry) => self.apply_entry(conn, origin, entry)?,
+            Fact::ContactFieldDefined(field) => {
+                conn.prepare_cached(
+                    "INSERT OR REPLACE INTO p_contact_field_defs (name, label, kind) VALUES (?1, ?2, ?3)",
+                )?
+                .execute(params![field.name, field.label, field.kind.as_str()])?;
+            }
+            Fact::ContactCreated(contact) => {
+                conn.prepare_cached("INSERT OR IGNORE INTO p_contacts (id, node, seq) VALUES (?1, ?2, ?3)")?
+                    .execute(params![contact.id, &origin.node.as_bytes()[..], origin.seq.0 as i64])?;
+            }
+            Fact::ContactEdited(edit) => {
+                let node = &origin.node.as_bytes()[..];
+                let (wall_ms, logical) = (origin.hlc.wall_ms as i64, origin.hlc.logical);
+                // The stamp decides, not the order of arrival: a write older than the field's
+                // current one is kept in the history only.
+                let mut write = conn.prepare_cached(
+                    "INSERT INTO p_contact_fields (contact, field, value, hlc_wall_ms, hlc_logical, node)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT (contact, field) DO UPDATE SET
+                         value = excluded.value, hlc_wall_ms = excluded.hlc_wall_ms,
+                         hlc_logical = excluded.hlc_logical, node = excluded.node
+                     WHERE (excluded.hlc_wall_ms, excluded.hlc_logical, excluded.node)
+                         > (p_contact_fields.hlc_wall_ms, p_contact_fields.hlc_logical, p_contact_fields.node)",
+                )?;
+                let mut history = conn.prepare_cached(
+                    "INSERT OR IGNORE INTO p_contact_history (contact, hlc_wall_ms, hlc_logical, node, field, value, seq)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )?;
+                for (field, value) in &edit.fields {
+                    write.execute(params![edit.id, field, value, wall_ms, logical, node])?;
+                    history.execute(params![edit.id, wall_ms, logical, node, field, value, origin.seq.0 as i64])?;
+                }
+            }
             Fact::PeriodClosed(closed) => {
                 let until = state.closed_until.map_or(closed.until, |current| current.max(closed.until));
                 conn.prepare_cached("INSERT OR REPLACE INTO p_company (key, value) VALUES ('closed_until', ?1)")?
@@ -345,5 +379,57 @@ impl Projector {
             journal.execute(params![code, last as i64])?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use rempart_domain::contacts::ContactEdited;
+
+    use super::*;
+    use crate::schema::PROJECTION_SCHEMA;
+
+    /// Writes from two nodes applied newest first: the field keeps the newest value and the
+    /// history keeps both, as when a late batch arrives from another node.
+    #[test]
+    fn a_late_older_write_loses_but_is_kept_in_the_history() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(PROJECTION_SCHEMA).unwrap();
+        let mut projector = Projector::default();
+        let mut state = LedgerState::default();
+        let edit = |value: &str| {
+            Fact::ContactEdited(ContactEdited {
+                id: "C-1".into(),
+                fields: BTreeMap::from([("town".to_owned(), Some(value.to_owned()))]),
+            })
+        };
+        let newer =
+            Origin { node: NodeId::from_bytes([1; 16]), seq: EventSeq(9), hlc: Hlc { wall_ms: 2_000, logical: 0 } };
+        let older =
+            Origin { node: NodeId::from_bytes([2; 16]), seq: EventSeq(4), hlc: Hlc { wall_ms: 1_000, logical: 5 } };
+        projector.apply(&conn, &mut state, newer, &edit("Lausanne")).unwrap();
+        projector.apply(&conn, &mut state, older, &edit("Genève")).unwrap();
+        let town: String = conn
+            .query_row("SELECT value FROM p_contact_fields WHERE contact = 'C-1' AND field = 'town'", [], |row| {
+                row.get(0)
+            })
+            .unwrap();
+        assert_eq!(town, "Lausanne");
+        let history: i64 = conn
+            .query_row("SELECT count(*) FROM p_contact_history WHERE contact = 'C-1'", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(history, 2);
+        // Same HLC, the greater node id wins.
+        let tie =
+            Origin { node: NodeId::from_bytes([3; 16]), seq: EventSeq(1), hlc: Hlc { wall_ms: 2_000, logical: 0 } };
+        projector.apply(&conn, &mut state, tie, &edit("Sion")).unwrap();
+        let town: String = conn
+            .query_row("SELECT value FROM p_contact_fields WHERE contact = 'C-1' AND field = 'town'", [], |row| {
+                row.get(0)
+            })
+            .unwrap();
+        assert_eq!(town, "Sion");
     }
 }

@@ -117,6 +117,43 @@ CREATE TABLE p_balances_daily (
     PRIMARY KEY (account, day, currency)
 ) WITHOUT ROWID;
 
+-- Contact fields defined by the company (x.NAME, RECORD.NAME).
+CREATE TABLE p_contact_field_defs (
+    name TEXT PRIMARY KEY,
+    label TEXT NOT NULL,
+    kind TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE p_contacts (
+    id TEXT PRIMARY KEY,
+    node BLOB NOT NULL,
+    seq INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Each field of each contact: the value written under the greatest (HLC, node) stamp; a cleared
+-- field keeps its stamp with an empty value, so that an older write cannot bring it back.
+CREATE TABLE p_contact_fields (
+    contact TEXT NOT NULL,
+    field TEXT NOT NULL,
+    value TEXT,
+    hlc_wall_ms INTEGER NOT NULL,
+    hlc_logical INTEGER NOT NULL,
+    node BLOB NOT NULL,
+    PRIMARY KEY (contact, field)
+) WITHOUT ROWID;
+
+-- Every write to every field, winning or not: the contact's history.
+CREATE TABLE p_contact_history (
+    contact TEXT NOT NULL,
+    hlc_wall_ms INTEGER NOT NULL,
+    hlc_logical INTEGER NOT NULL,
+    node BLOB NOT NULL,
+    field TEXT NOT NULL,
+    value TEXT,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (contact, hlc_wall_ms, hlc_logical, node, field)
+) WITHOUT ROWID;
+
 CREATE TABLE p_journals (
     code TEXT PRIMARY KEY,
     last_number INTEGER NOT NULL
@@ -147,6 +184,10 @@ pub const PROJECTIONS: &[(&str, &str)] = &[
     ("p_balances", "account, month, currency"),
     ("p_balances_daily", "account, day, currency"),
     ("p_journals", "code"),
+    ("p_contact_field_defs", "name"),
+    ("p_contacts", "id"),
+    ("p_contact_fields", "contact, field"),
+    ("p_contact_history", "contact, hlc_wall_ms, hlc_logical, node, field"),
 ];
 
 pub fn drop_projections_sql() -> String {

@@ -144,8 +144,9 @@ fn combine(digests: &[Hash32]) -> Hash32 {
 fn replay(source: &Connection, target: &Connection) -> Result<LedgerState, StoreError> {
     let mut state = LedgerState::default();
     let mut projector = Projector::default();
-    let mut statement =
-        source.prepare("SELECT node, seq, kind, payload FROM events ORDER BY hlc_wall_ms, hlc_logical, node")?;
+    let mut statement = source.prepare(
+        "SELECT node, seq, kind, payload, hlc_wall_ms, hlc_logical FROM events ORDER BY hlc_wall_ms, hlc_logical, node",
+    )?;
     let mut rows = statement.query([])?;
     while let Some(row) = rows.next()? {
         let node: Vec<u8> = row.get(0)?;
@@ -156,7 +157,8 @@ fn replay(source: &Connection, target: &Connection) -> Result<LedgerState, Store
         let kind: String = row.get(2)?;
         let payload: Vec<u8> = row.get_ref(3)?.as_blob().map(<[u8]>::to_vec).unwrap_or_default();
         if let Some(fact) = Fact::from_payload(&kind, &payload)? {
-            projector.apply(target, &mut state, Origin { node, seq }, &fact)?;
+            let hlc = Hlc { wall_ms: row.get::<_, i64>(4)? as u64, logical: row.get::<_, i64>(5)? as u32 };
+            projector.apply(target, &mut state, Origin { node, seq, hlc }, &fact)?;
         }
     }
     projector.flush(target)?;

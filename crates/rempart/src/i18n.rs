@@ -87,6 +87,22 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Vérifié : {events} événements de {nodes} nœud(s), {seals} sceaux, tous intacts. Empreinte d'état : {hash}",
     ),
     ("chart", "Chart of accounts", "Plan comptable"),
+    ("contact", "Contact", "Contact"),
+    ("contact.added", "Contact {id} added.", "Contact {id} ajouté."),
+    ("contact.edited", "Contact {id} updated.", "Contact {id} modifié."),
+    ("contact.field_defined", "Contact field {name} defined.", "Champ de contact {name} défini."),
+    ("contact.history", "History of contact {id}", "Historique du contact {id}"),
+    ("contacts", "Contacts", "Contacts"),
+    ("contact_fields", "Contact fields", "Champs de contact"),
+    ("current", "Current", "Actuel"),
+    ("email", "E-mail", "E-mail"),
+    ("field", "Field", "Champ"),
+    ("name", "Name", "Nom"),
+    ("node", "Node", "Nœud"),
+    ("phone", "Phone", "Téléphone"),
+    ("time", "Time (UTC)", "Heure (UTC)"),
+    ("town", "Town", "Localité"),
+    ("value", "Value", "Valeur"),
 ];
 
 impl Lang {

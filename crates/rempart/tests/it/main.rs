@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod cli;
+mod contacts;
 mod crash;
 mod tamper;
 

@@ -1,0 +1,384 @@
+//! Contacts (customers and suppliers) as field-level registers.
+//!
+//! A contact is an id and a set of fields. Every edit sets or clears fields; each field is a
+//! last-writer-wins register ordered by the stamp of the event that wrote it (HLC, then node id),
+//! so two nodes editing different fields offline both win, and the same field resolves the same
+//! way on every node whatever order the edits arrive in. Overwritten values stay in the log and
+//! in the contact's history.
+//!
+//! Field names: the standard fields below; company-defined fields `x.NAME`; and fields of
+//! repeated records such as a customer's vehicles, `RECORD.INDEX.NAME` (`vehicle.1.plate`), whose
+//! `RECORD.NAME` must have been defined.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Longest field value, in bytes.
+pub const FIELD_VALUE_BYTES_MAX: usize = 1000;
+/// Longest contact id, in bytes.
+pub const CONTACT_ID_BYTES_MAX: usize = 64;
+
+/// The fields every contact has, with what a value must look like.
+pub const STANDARD_FIELDS: &[&str] = &[
+    "name",
+    "role",
+    "street",
+    "building_number",
+    "postcode",
+    "town",
+    "country",
+    "email",
+    "phone",
+    "vat_number",
+    "siren",
+    "siret",
+    "payment_terms_days",
+    "language",
+];
+
+/// The order of two writes to the same field: HLC time, then node id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Stamp {
+    pub wall_ms: u64,
+    pub logical: u32,
+    pub node: [u8; 16],
+}
+
+/// A last-writer-wins register: the value written under the greatest stamp.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Register {
+    pub value: Option<String>,
+    pub stamp: Stamp,
+}
+
+impl Register {
+    /// Applies a write; returns whether it won. A write under an older or equal stamp loses, so
+    /// applying the same writes in any order gives the same register.
+    pub fn write(&mut self, value: Option<String>, stamp: Stamp) -> bool {
+        if stamp > self.stamp {
+            self.value = value;
+            self.stamp = stamp;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// The fields of one contact, each a register.
+pub type ContactFields = BTreeMap<String, Register>;
+
+/// Applies the writes of one edit to a contact's fields.
+pub fn merge_edit(fields: &mut ContactFields, edit: &BTreeMap<String, Option<String>>, stamp: Stamp) {
+    for (name, value) in edit {
+        match fields.get_mut(name) {
+            Some(register) => {
+                register.write(value.clone(), stamp);
+            }
+            None => {
+                fields.insert(name.clone(), Register { value: value.clone(), stamp });
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldKind {
+    Text,
+    Number,
+    Date,
+}
+
+impl FieldKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldKind::Text => "text",
+            FieldKind::Number => "number",
+            FieldKind::Date => "date",
+        }
+    }
+}
+
+impl std::str::FromStr for FieldKind {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "text" => Ok(FieldKind::Text),
+            "number" => Ok(FieldKind::Number),
+            "date" => Ok(FieldKind::Date),
+            other => Err(format!("unknown field type \"{other}\": use text, number or date")),
+        }
+    }
+}
+
+/// A field a company adds to its contacts: `x.NAME`, or `RECORD.NAME` for repeated records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactFieldDefined {
+    pub name: String,
+    pub label: String,
+    pub kind: FieldKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactCreated {
+    pub id: String,
+}
+
+/// Sets (`Some`) or clears (`None`) fields of a contact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactEdited {
+    pub id: String,
+    pub fields: BTreeMap<String, Option<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ContactError {
+    #[error("\"{id}\" is not a contact id: use 1 to 64 visible characters without spaces")]
+    BadId { id: String },
+    #[error("contact {id} does not exist")]
+    UnknownContact { id: String },
+    #[error("contact {id} already exists")]
+    ContactExists { id: String },
+    #[error("a contact needs a name")]
+    NameMissing,
+    #[error("\"{name}\" is not a contact field: use a standard field ({}), x.NAME or RECORD.NUMBER.NAME defined with `rempart contact field add`", STANDARD_FIELDS.join(", "))]
+    UnknownField { name: String },
+    #[error(
+        "\"{name}\" is not a valid name for a new field: use x.NAME or RECORD.NAME in lower case letters, digits and _"
+    )]
+    BadFieldName { name: String },
+    #[error("field {name} is already defined")]
+    FieldExists { name: String },
+    #[error("{field}: \"{value}\" is not valid: {reason}")]
+    BadValue { field: String, value: String, reason: &'static str },
+    #[error("nothing to change")]
+    NothingToChange,
+}
+
+fn is_identifier(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= 32
+        && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && text.as_bytes()[0].is_ascii_lowercase()
+}
+
+/// Checks the name of a field to define: `x.NAME` or `RECORD.NAME`.
+pub fn check_new_field_name(name: &str) -> Result<(), ContactError> {
+    let bad = || ContactError::BadFieldName { name: name.to_owned() };
+    let (record, field) = name.split_once('.').ok_or_else(bad)?;
+    if !is_identifier(record) || !is_identifier(field) || STANDARD_FIELDS.contains(&record) {
+        return Err(bad());
+    }
+    Ok(())
+}
+
+/// The definition key of a field name: `name` itself for standard and `x.` fields, `RECORD.NAME`
+/// for `RECORD.INDEX.NAME`. `None` when the name has no valid shape.
+pub fn definition_key(name: &str) -> Option<String> {
+    let parts: Vec<&str> = name.split('.').collect();
+    match parts.as_slice() {
+        [field] if STANDARD_FIELDS.contains(field) => Some((*field).to_owned()),
+        [record, field] if *record == "x" && is_identifier(field) => Some(name.to_owned()),
+        [record, index, field]
+            if is_identifier(record)
+                && is_identifier(field)
+                && !index.is_empty()
+                && index.len() <= 4
+                && index.bytes().all(|b| b.is_ascii_digit())
+                && !index.starts_with('0') =>
+        {
+            Some(format!("{record}.{field}"))
+        }
+        _ => None,
+    }
+}
+
+pub fn check_contact_id(id: &str) -> Result<(), ContactError> {
+    if id.is_empty() || id.len() > CONTACT_ID_BYTES_MAX || !id.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(ContactError::BadId { id: id.to_owned() });
+    }
+    Ok(())
+}
+
+/// Luhn check, as used by SIREN and SIRET numbers.
+fn luhn_valid(digits: &str) -> bool {
+    let mut sum = 0;
+    for (index, digit) in digits.bytes().rev().enumerate() {
+        let mut value = u32::from(digit - b'0');
+        if index % 2 == 1 {
+            value *= 2;
+            if value > 9 {
+                value -= 9;
+            }
+        }
+        sum += value;
+    }
+    sum.is_multiple_of(10)
+}
+
+/// Swiss enterprise number (UID) `CHE-123.456.789`, with its modulo-11 check digit, optionally
+/// followed by ` MWST`, ` TVA`, ` IVA`.
+fn swiss_uid_valid(value: &str) -> bool {
+    let core = ["MWST", "TVA", "IVA"].iter().find_map(|suffix| value.strip_suffix(suffix)).map_or(value, str::trim_end);
+    let Some(number) = core.strip_prefix("CHE-") else { return false };
+    let digits: Vec<u32> = number.chars().filter(|c| *c != '.').map(|c| c.to_digit(10).unwrap_or(99)).collect();
+    let shape = number.len() == 11 && number.as_bytes()[3] == b'.' && number.as_bytes()[7] == b'.';
+    if !shape || digits.len() != 9 || digits.iter().any(|d| *d > 9) {
+        return false;
+    }
+    const WEIGHTS: [u32; 8] = [5, 4, 3, 2, 7, 6, 5, 4];
+    let sum: u32 = digits[..8].iter().zip(WEIGHTS).map(|(digit, weight)| digit * weight).sum();
+    let check = (11 - sum % 11) % 11;
+    check != 10 && check == digits[8]
+}
+
+/// French VAT number `FR` + 2-digit key + SIREN, where key = (12 + 3 × (SIREN mod 97)) mod 97.
+fn french_vat_valid(value: &str) -> bool {
+    let Some(rest) = value.strip_prefix("FR") else { return false };
+    if rest.len() != 11 || !rest.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    let (key, siren) = rest.split_at(2);
+    let (Ok(key), Ok(siren_number)) = (key.parse::<u64>(), siren.parse::<u64>()) else { return false };
+    luhn_valid(siren) && key == (12 + 3 * (siren_number % 97)) % 97
+}
+
+/// Checks the value of a field, by its definition key and, for company fields, its kind.
+pub fn check_value(field: &str, key: &str, kind: Option<FieldKind>, value: &str) -> Result<(), ContactError> {
+    let bad =
+        |reason: &'static str| ContactError::BadValue { field: field.to_owned(), value: value.to_owned(), reason };
+    if value.len() > FIELD_VALUE_BYTES_MAX {
+        return Err(bad("longer than 1000 bytes"));
+    }
+    if value.trim() != value || value.is_empty() {
+        return Err(bad("empty or with spaces at either end; clear a field with --clear"));
+    }
+    let digits = |count: usize| value.len() == count && value.bytes().all(|b| b.is_ascii_digit());
+    match key {
+        "role" if !matches!(value, "customer" | "supplier" | "both") => Err(bad("use customer, supplier or both")),
+        "country" if !(value.len() == 2 && value.bytes().all(|b| b.is_ascii_uppercase())) => {
+            Err(bad("use the two-letter ISO code, such as CH or FR"))
+        }
+        "email" if !value.split_once('@').is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.')) => {
+            Err(bad("not an e-mail address"))
+        }
+        "phone" if !value.bytes().all(|b| b.is_ascii_digit() || b" +()-./".contains(&b)) => {
+            Err(bad("not a phone number"))
+        }
+        "vat_number" if !(swiss_uid_valid(value) || french_vat_valid(value)) => Err(bad(
+            "not a Swiss UID (CHE-123.456.789 with a valid check digit) or a French VAT number (FR + key + SIREN)",
+        )),
+        "siren" if !(digits(9) && luhn_valid(value)) => Err(bad("a SIREN is 9 digits with a valid check digit")),
+        "siret" if !(digits(14) && luhn_valid(value)) => Err(bad("a SIRET is 14 digits with a valid check digit")),
+        "payment_terms_days" if !value.parse::<u16>().is_ok_and(|days| days <= 365) => {
+            Err(bad("a number of days, 0 to 365"))
+        }
+        "language" if !matches!(value, "fr" | "de" | "en" | "it") => Err(bad("use fr, de, en or it")),
+        _ => match kind {
+            Some(FieldKind::Number) if value.parse::<i64>().is_err() => Err(bad("a whole number")),
+            Some(FieldKind::Date) if crate::rules::parse_date(value).is_err() => Err(bad("a date written YYYY-MM-DD")),
+            _ => Ok(()),
+        },
+    }
+}
+
+/// Checks the writes of a contact edit against the standard fields and the company's own.
+pub fn check_edit(
+    definitions: &std::collections::HashMap<String, ContactFieldDefined>,
+    fields: &BTreeMap<String, Option<String>>,
+) -> Result<(), ContactError> {
+    if fields.is_empty() {
+        return Err(ContactError::NothingToChange);
+    }
+    for (name, value) in fields {
+        let key = definition_key(name).ok_or_else(|| ContactError::UnknownField { name: name.clone() })?;
+        let kind = if STANDARD_FIELDS.contains(&key.as_str()) {
+            None
+        } else {
+            Some(definitions.get(&key).ok_or_else(|| ContactError::UnknownField { name: name.clone() })?.kind)
+        };
+        match value {
+            Some(value) => check_value(name, &key, kind, value)?,
+            None if name == "name" => return Err(ContactError::NameMissing),
+            None => {}
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[test]
+    fn identifiers_with_check_digits() {
+        // Published examples: the UID of the Swiss Federal Statistical Office and a SIREN.
+        assert!(swiss_uid_valid("CHE-116.281.710"));
+        assert!(swiss_uid_valid("CHE-116.281.710 MWST"));
+        assert!(!swiss_uid_valid("CHE-116.281.711"));
+        assert!(!swiss_uid_valid("CHE116281710"));
+        assert!(luhn_valid("732829320"));
+        assert!(!luhn_valid("732829321"));
+        assert!(french_vat_valid("FR44732829320"));
+        assert!(!french_vat_valid("FR45732829320"));
+        assert!(check_value("siret", "siret", None, "73282932000074").is_ok());
+        assert!(check_value("siret", "siret", None, "73282932000075").is_err());
+    }
+
+    #[test]
+    fn field_names() {
+        assert_eq!(definition_key("town").as_deref(), Some("town"));
+        assert_eq!(definition_key("x.loyalty_code").as_deref(), Some("x.loyalty_code"));
+        assert_eq!(definition_key("vehicle.2.plate").as_deref(), Some("vehicle.plate"));
+        for bad in ["vehicle.0.plate", "vehicle.02.plate", "Vehicle.1.plate", "vehicle.plate", "towns", "a.b.c.d"] {
+            assert_eq!(definition_key(bad), None, "{bad}");
+        }
+        assert!(check_new_field_name("vehicle.plate").is_ok());
+        assert!(check_new_field_name("town.x").is_err());
+        assert!(check_new_field_name("vehicle").is_err());
+    }
+
+    fn stamp(wall_ms: u64, node: u8) -> Stamp {
+        Stamp { wall_ms, logical: 0, node: [node; 16] }
+    }
+
+    proptest! {
+        /// Any order of applying the same edits gives the same fields: the write with the
+        /// greatest (HLC, node) wins each field, and edits to different fields all survive.
+        #[test]
+        fn merge_is_independent_of_order(
+            edits in proptest::collection::vec((0u64..20, 0u8..3, proptest::collection::btree_map("[a-c]", proptest::option::of("[a-z]{1,3}"), 1..3)), 1..12),
+            seed in any::<u64>(),
+        ) {
+            // Distinct stamps, as (HLC, node) always are for distinct events.
+            let mut seen = std::collections::BTreeSet::new();
+            let edits: Vec<_> = edits.into_iter().filter(|(wall, node, _)| seen.insert((*wall, *node))).collect();
+            let mut in_order = ContactFields::new();
+            for (wall, node, fields) in &edits {
+                merge_edit(&mut in_order, fields, stamp(*wall, *node));
+            }
+            let mut shuffled = edits.clone();
+            let mut state = seed | 1;
+            for index in (1..shuffled.len()).rev() {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                shuffled.swap(index, (state % (index as u64 + 1)) as usize);
+            }
+            let mut out_of_order = ContactFields::new();
+            for (wall, node, fields) in &shuffled {
+                merge_edit(&mut out_of_order, fields, stamp(*wall, *node));
+            }
+            prop_assert_eq!(&in_order, &out_of_order);
+            for (name, register) in &in_order {
+                let winner = edits.iter().filter(|(_, _, fields)| fields.contains_key(name)).max_by_key(|(wall, node, _)| (*wall, *node));
+                let (_, _, fields) = winner.expect("a writer");
+                prop_assert_eq!(&register.value, &fields[name]);
+            }
+        }
+    }
+}

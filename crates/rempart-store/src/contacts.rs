@@ -1,0 +1,175 @@
+//! Contacts: recording edits (checked by the domain) and reading the current fields, the list,
+//! a search and the history of a contact from the projections.
+
+use std::collections::BTreeMap;
+
+use rempart_domain::Fact;
+use rempart_domain::contacts::{
+    ContactCreated, ContactEdited, ContactError, ContactFieldDefined, check_contact_id, check_edit,
+    check_new_field_name,
+};
+use rusqlite::{OptionalExtension, params};
+
+use crate::{Store, StoreError, random_bytes};
+
+/// One write to one field of a contact, as the history shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldWrite {
+    pub wall_ms: u64,
+    pub node_short: String,
+    pub field: String,
+    pub value: Option<String>,
+    /// Whether this write is the field's current value.
+    pub current: bool,
+}
+
+/// A contact's current fields; cleared fields are left out.
+pub type Fields = BTreeMap<String, String>;
+
+impl From<ContactError> for StoreError {
+    fn from(error: ContactError) -> StoreError {
+        StoreError::Contact(error)
+    }
+}
+
+impl Store {
+    /// Adds a field to the company's contacts, such as `vehicle.plate` or `x.loyalty_code`.
+    pub fn define_contact_field(&mut self, field: ContactFieldDefined) -> Result<(), StoreError> {
+        check_new_field_name(&field.name)?;
+        if field.label.trim().is_empty() {
+            return Err(ContactError::BadValue {
+                field: field.name,
+                value: String::new(),
+                reason: "the label is empty",
+            }
+            .into());
+        }
+        if self.state.contact_fields.contains_key(&field.name) {
+            return Err(ContactError::FieldExists { name: field.name }.into());
+        }
+        self.commit(|batch| batch.record(Fact::ContactFieldDefined(field)))
+    }
+
+    fn contact_exists(&self, id: &str) -> Result<bool, StoreError> {
+        Ok(self.conn.query_row("SELECT 1 FROM p_contacts WHERE id = ?1", [id], |_| Ok(())).optional()?.is_some())
+    }
+
+    /// Creates a contact with its first fields (a name at least); returns its id.
+    pub fn create_contact(
+        &mut self,
+        id: Option<String>,
+        fields: BTreeMap<String, Option<String>>,
+    ) -> Result<String, StoreError> {
+        let id = match id {
+            Some(id) => id,
+            None => format!("C-{}", hex::encode(random_bytes::<5>()?)),
+        };
+        check_contact_id(&id)?;
+        if !fields.get("name").is_some_and(Option::is_some) {
+            return Err(ContactError::NameMissing.into());
+        }
+        check_edit(&self.state.contact_fields, &fields)?;
+        if self.contact_exists(&id)? {
+            return Err(ContactError::ContactExists { id }.into());
+        }
+        self.commit(|batch| {
+            batch.record(Fact::ContactCreated(ContactCreated { id: id.clone() }))?;
+            batch.record(Fact::ContactEdited(ContactEdited { id: id.clone(), fields }))
+        })?;
+        Ok(id)
+    }
+
+    /// Sets and clears fields of a contact; each field is its own last-writer-wins register.
+    pub fn edit_contact(&mut self, id: &str, fields: BTreeMap<String, Option<String>>) -> Result<(), StoreError> {
+        check_edit(&self.state.contact_fields, &fields)?;
+        if !self.contact_exists(id)? {
+            return Err(ContactError::UnknownContact { id: id.to_owned() }.into());
+        }
+        self.commit(|batch| batch.record(Fact::ContactEdited(ContactEdited { id: id.to_owned(), fields })))
+    }
+
+    /// The current fields of a contact.
+    pub fn contact(&self, id: &str) -> Result<Fields, StoreError> {
+        if !self.contact_exists(id)? {
+            return Err(ContactError::UnknownContact { id: id.to_owned() }.into());
+        }
+        let mut statement = self.conn.prepare_cached(
+            "SELECT field, value FROM p_contact_fields WHERE contact = ?1 AND value IS NOT NULL ORDER BY field",
+        )?;
+        let rows = statement.query_map([id], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every contact with its current fields, by id; with `search`, only those with a field that
+    /// contains it (ignoring the case of ASCII letters).
+    pub fn contacts(&self, search: Option<&str>) -> Result<Vec<(String, Fields)>, StoreError> {
+        let pattern =
+            search.map(|text| format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+        let mut statement = self.conn.prepare_cached(
+            "SELECT f.contact, f.field, f.value FROM p_contact_fields f
+             WHERE f.value IS NOT NULL AND (?1 IS NULL OR f.contact IN
+                 (SELECT contact FROM p_contact_fields WHERE value LIKE ?1 ESCAPE '\\'))
+             ORDER BY f.contact, f.field",
+        )?;
+        let mut rows = statement.query(params![pattern])?;
+        let mut out: Vec<(String, Fields)> = Vec::new();
+        while let Some(row) = rows.next()? {
+            let contact: String = row.get(0)?;
+            if out.last().is_none_or(|(last, _)| *last != contact) {
+                out.push((contact, Fields::new()));
+            }
+            if let Some((_, fields)) = out.last_mut() {
+                fields.insert(row.get(1)?, row.get(2)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every write to the contact's fields in (HLC, node) order, overwritten ones included.
+    pub fn contact_history(&self, id: &str) -> Result<Vec<FieldWrite>, StoreError> {
+        if !self.contact_exists(id)? {
+            return Err(ContactError::UnknownContact { id: id.to_owned() }.into());
+        }
+        let mut statement = self.conn.prepare_cached(
+            "SELECT h.hlc_wall_ms, h.node, h.field, h.value,
+                    (f.hlc_wall_ms = h.hlc_wall_ms AND f.hlc_logical = h.hlc_logical AND f.node = h.node)
+             FROM p_contact_history h JOIN p_contact_fields f ON f.contact = h.contact AND f.field = h.field
+             WHERE h.contact = ?1 ORDER BY h.hlc_wall_ms, h.hlc_logical, h.node, h.field",
+        )?;
+        let rows = statement.query_map([id], |row| {
+            let node: Vec<u8> = row.get(1)?;
+            Ok(FieldWrite {
+                wall_ms: row.get::<_, i64>(0)? as u64,
+                node_short: hex::encode(&node[..node.len().min(4)]),
+                field: row.get(2)?,
+                value: row.get(3)?,
+                current: row.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The company's own contact fields.
+    pub fn contact_field_definitions(&self) -> Vec<ContactFieldDefined> {
+        let mut fields: Vec<ContactFieldDefined> = self.state.contact_fields.values().cloned().collect();
+        fields.sort_by(|a, b| a.name.cmp(&b.name));
+        fields
+    }
+}
+
+/// Reads `FIELD=VALUE` arguments into writes.
+pub fn parse_assignments(sets: &[String], clears: &[String]) -> Result<BTreeMap<String, Option<String>>, StoreError> {
+    let mut fields = BTreeMap::new();
+    for set in sets {
+        let (name, value) = set.split_once('=').ok_or_else(|| ContactError::BadValue {
+            field: set.clone(),
+            value: String::new(),
+            reason: "write FIELD=VALUE",
+        })?;
+        fields.insert(name.trim().to_owned(), Some(value.to_owned()));
+    }
+    for name in clears {
+        fields.insert(name.trim().to_owned(), None);
+    }
+    Ok(fields)
+}
