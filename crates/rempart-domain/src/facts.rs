@@ -8,6 +8,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::catalogue::{ItemDefined, ItemEdited};
 use crate::chart::{AccountKind, Country, VatCode};
 use crate::contacts::{ContactCreated, ContactEdited, ContactFieldDefined};
 use crate::money::Currency;
@@ -87,6 +88,8 @@ pub enum Fact {
     ContactFieldDefined(ContactFieldDefined),
     ContactCreated(ContactCreated),
     ContactEdited(ContactEdited),
+    ItemDefined(ItemDefined),
+    ItemEdited(ItemEdited),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -107,6 +110,8 @@ impl Fact {
     pub const CONTACT_FIELD_DEFINED: &'static str = "contact.field_defined";
     pub const CONTACT_CREATED: &'static str = "contact.created";
     pub const CONTACT_EDITED: &'static str = "contact.edited";
+    pub const ITEM_DEFINED: &'static str = "item.defined";
+    pub const ITEM_EDITED: &'static str = "item.edited";
 
     pub fn kind(&self) -> &'static str {
         match self {
@@ -119,6 +124,8 @@ impl Fact {
             Fact::ContactFieldDefined(_) => Self::CONTACT_FIELD_DEFINED,
             Fact::ContactCreated(_) => Self::CONTACT_CREATED,
             Fact::ContactEdited(_) => Self::CONTACT_EDITED,
+            Fact::ItemDefined(_) => Self::ITEM_DEFINED,
+            Fact::ItemEdited(_) => Self::ITEM_EDITED,
         }
     }
 
@@ -134,6 +141,8 @@ impl Fact {
             Fact::ContactFieldDefined(fact) => serde_json::to_vec(fact),
             Fact::ContactCreated(fact) => serde_json::to_vec(fact),
             Fact::ContactEdited(fact) => serde_json::to_vec(fact),
+            Fact::ItemDefined(fact) => serde_json::to_vec(fact),
+            Fact::ItemEdited(fact) => serde_json::to_vec(fact),
         };
         // These types hold only strings, integers, dates and enums: serialising them cannot fail.
         encoded.unwrap_or_default()
@@ -155,6 +164,8 @@ impl Fact {
             Self::CONTACT_FIELD_DEFINED => Fact::ContactFieldDefined(decode(kind, payload)?),
             Self::CONTACT_CREATED => Fact::ContactCreated(decode(kind, payload)?),
             Self::CONTACT_EDITED => Fact::ContactEdited(decode(kind, payload)?),
+            Self::ITEM_DEFINED => Fact::ItemDefined(decode(kind, payload)?),
+            Self::ITEM_EDITED => Fact::ItemEdited(decode(kind, payload)?),
             other if other.starts_with("node.") => return Ok(None),
             other => {
                 return Err(FactError::UnknownKind { kind: other.to_owned() });

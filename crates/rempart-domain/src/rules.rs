@@ -393,7 +393,7 @@ impl LedgerState {
             Fact::ContactFieldDefined(field) => {
                 self.contact_fields.insert(field.name.clone(), field.clone());
             }
-            Fact::ContactCreated(_) | Fact::ContactEdited(_) => {}
+            Fact::ContactCreated(_) | Fact::ContactEdited(_) | Fact::ItemDefined(_) | Fact::ItemEdited(_) => {}
         }
     }
 }

@@ -16,6 +16,7 @@
 //! head.seal   the last seal, outside the database, to detect a truncated log
 //! ```
 
+pub mod catalogue;
 pub mod contacts;
 mod project;
 pub mod reports;
@@ -86,6 +87,8 @@ pub enum StoreError {
     Ledger(#[from] LedgerError),
     #[error(transparent)]
     Contact(rempart_domain::contacts::ContactError),
+    #[error(transparent)]
+    Item(rempart_domain::catalogue::ItemError),
     #[error("entry {position} (id {id}): {source}")]
     Entry { position: usize, id: String, source: LedgerError },
     #[error("cannot write {path}: {source}")]

@@ -201,6 +201,38 @@ impl Projector {
                 ])?;
             }
             Fact::EntryPosted(entry) => self.apply_entry(conn, origin, entry)?,
+            Fact::ItemDefined(item) => {
+                conn.prepare_cached(
+                    "INSERT INTO p_items (code, label, unit, price_minor, currency, vat_code, account, active)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1)",
+                )?
+                .execute(params![
+                    item.code,
+                    item.label,
+                    item.unit,
+                    item.price_minor,
+                    item.currency.as_str(),
+                    item.vat_code,
+                    item.account
+                ])?;
+            }
+            Fact::ItemEdited(edit) => {
+                conn.prepare_cached(
+                    "UPDATE p_items SET label = coalesce(?2, label), unit = coalesce(?3, unit),
+                         price_minor = coalesce(?4, price_minor), vat_code = coalesce(?5, vat_code),
+                         account = coalesce(?6, account), active = coalesce(?7, active)
+                     WHERE code = ?1",
+                )?
+                .execute(params![
+                    edit.code,
+                    edit.label,
+                    edit.unit,
+                    edit.price_minor,
+                    edit.vat_code,
+                    edit.account,
+                    edit.active
+                ])?;
+            }
             Fact::ContactFieldDefined(field) => {
                 conn.prepare_cached(
                     "INSERT OR REPLACE INTO p_contact_field_defs (name, label, kind) VALUES (?1, ?2, ?3)",

@@ -117,6 +117,18 @@ CREATE TABLE p_balances_daily (
     PRIMARY KEY (account, day, currency)
 ) WITHOUT ROWID;
 
+-- The catalogue: net prices in minor units of `currency`.
+CREATE TABLE p_items (
+    code TEXT PRIMARY KEY,
+    label TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    price_minor INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    vat_code TEXT NOT NULL,
+    account TEXT NOT NULL,
+    active INTEGER NOT NULL
+) WITHOUT ROWID;
+
 -- Contact fields defined by the company (x.NAME, RECORD.NAME).
 CREATE TABLE p_contact_field_defs (
     name TEXT PRIMARY KEY,
@@ -184,6 +196,7 @@ pub const PROJECTIONS: &[(&str, &str)] = &[
     ("p_balances", "account, month, currency"),
     ("p_balances_daily", "account, day, currency"),
     ("p_journals", "code"),
+    ("p_items", "code"),
     ("p_contact_field_defs", "name"),
     ("p_contacts", "id"),
     ("p_contact_fields", "contact, field"),

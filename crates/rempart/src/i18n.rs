@@ -103,6 +103,13 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("time", "Time (UTC)", "Heure (UTC)"),
     ("town", "Town", "Localité"),
     ("value", "Value", "Valeur"),
+    ("active", "Active", "Actif"),
+    ("code", "Code", "Code"),
+    ("item.added", "Item {code} added.", "Article {code} ajouté."),
+    ("item.edited", "Item {code} updated.", "Article {code} modifié."),
+    ("items", "Catalogue", "Catalogue"),
+    ("price", "Net price", "Prix net"),
+    ("unit", "Unit", "Unité"),
 ];
 
 impl Lang {

@@ -54,6 +54,9 @@ enum Command {
     /// Customers and suppliers, with the company's own fields (such as vehicles).
     #[command(subcommand)]
     Contact(ContactCommand),
+    /// The catalogue of items and services.
+    #[command(subcommand)]
+    Item(ItemCommand),
     /// Record or reverse journal entries.
     #[command(subcommand)]
     Entry(EntryCommand),
@@ -192,6 +195,48 @@ enum ContactFieldCommand {
 }
 
 #[derive(Subcommand)]
+enum ItemCommand {
+    /// Add an item or service: net price in the company currency, an output VAT code and a
+    /// revenue account.
+    Add {
+        code: String,
+        #[arg(long)]
+        label: String,
+        #[arg(long, default_value = "pce")]
+        unit: String,
+        #[arg(long, allow_hyphen_values = true)]
+        price: String,
+        #[arg(long)]
+        vat: String,
+        #[arg(long)]
+        account: String,
+    },
+    /// Change an item; items are never deleted, only made inactive.
+    Edit {
+        code: String,
+        #[arg(long)]
+        label: Option<String>,
+        #[arg(long)]
+        unit: Option<String>,
+        #[arg(long, allow_hyphen_values = true)]
+        price: Option<String>,
+        #[arg(long)]
+        vat: Option<String>,
+        #[arg(long)]
+        account: Option<String>,
+        #[arg(long, conflicts_with = "activate")]
+        deactivate: bool,
+        #[arg(long)]
+        activate: bool,
+    },
+    /// List the catalogue.
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+#[derive(Subcommand)]
 enum EntryCommand {
     /// Record one entry: --post ACCOUNT=AMOUNT[:CURRENCY][:vat=CODE], debit positive, credit negative.
     Add {
@@ -302,6 +347,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Account(command) => account(&dir, lang, command)?,
         Command::Contact(command) => contact(&dir, lang, command)?,
+        Command::Item(command) => item(&dir, lang, command)?,
         Command::Vat { format } => {
             let store = Store::open(&dir)?;
             let mut report = Report::new(
@@ -467,6 +513,70 @@ fn account(dir: &Path, lang: Lang, command: AccountCommand) -> Result<()> {
                     if account.closed { Cell::text("x") } else { Cell::Empty },
                     label_de.map_or(Cell::Empty, Cell::Text),
                     label_en.map_or(Cell::Empty, Cell::Text),
+                ]);
+            }
+            print!("{}", report.render(format, locale_of(&store)?)?);
+        }
+    }
+    Ok(())
+}
+
+fn item(dir: &Path, lang: Lang, command: ItemCommand) -> Result<()> {
+    use rempart_domain::catalogue::{ItemDefined, ItemEdited, parse_price};
+    let mut store = Store::open(dir)?;
+    let currency = store.company()?.currency;
+    match command {
+        ItemCommand::Add { code, label, unit, price, vat, account } => {
+            let price_minor = parse_price(&price, currency).map_err(StoreError::from)?;
+            store.define_item(ItemDefined {
+                code: code.clone(),
+                label,
+                unit,
+                price_minor,
+                currency,
+                vat_code: vat,
+                account,
+            })?;
+            println!("{}", lang.fill("item.added", &[("code", &code)]));
+        }
+        ItemCommand::Edit { code, label, unit, price, vat, account, deactivate, activate } => {
+            let price_minor = price.map(|price| parse_price(&price, currency)).transpose().map_err(StoreError::from)?;
+            let active = if deactivate {
+                Some(false)
+            } else if activate {
+                Some(true)
+            } else {
+                None
+            };
+            store.edit_item(ItemEdited {
+                code: code.clone(),
+                label,
+                unit,
+                price_minor,
+                vat_code: vat,
+                account,
+                active,
+            })?;
+            println!("{}", lang.fill("item.edited", &[("code", &code)]));
+        }
+        ItemCommand::List { format } => {
+            let mut report = Report::new(
+                lang.text("items").to_owned(),
+                ["code", "label", "unit", "price", "currency", "vat", "account", "active"]
+                    .into_iter()
+                    .map(|key| (if key == "vat" { "vat_code" } else { key }, lang.text(key).to_owned()))
+                    .collect(),
+            );
+            for item in store.items()? {
+                report.rows.push(vec![
+                    Cell::Text(item.code),
+                    Cell::Text(item.label),
+                    Cell::Text(item.unit),
+                    Cell::Amount(item.price_minor, item.currency),
+                    Cell::text(item.currency.as_str()),
+                    Cell::Text(item.vat_code),
+                    Cell::Text(item.account),
+                    if item.active { Cell::text("x") } else { Cell::Empty },
                 ]);
             }
             print!("{}", report.render(format, locale_of(&store)?)?);
