@@ -229,11 +229,99 @@ fn garage_year(year: i32) -> Vec<Vec<EntryDraft>> {
     months
 }
 
+/// The garage's vehicle fields, its customers with their vehicles, its wholesaler, and its
+/// catalogue of labour and parts.
+fn garage_contacts_and_catalogue(store: &mut Store) -> Result<()> {
+    use rempart_domain::catalogue::ItemDefined;
+    use rempart_domain::contacts::{ContactFieldDefined, FieldKind};
+    for (name, label, kind) in [
+        ("vehicle.plate", "Plaque", FieldKind::Text),
+        ("vehicle.vin", "N° de châssis (VIN)", FieldKind::Text),
+        ("vehicle.make_model", "Marque et modèle", FieldKind::Text),
+        ("vehicle.first_registration", "1re mise en circulation", FieldKind::Date),
+        ("vehicle.mileage", "Kilométrage", FieldKind::Number),
+    ] {
+        store.define_contact_field(ContactFieldDefined { name: name.to_owned(), label: label.to_owned(), kind })?;
+    }
+    let towns = [("1110", "Morges"), ("1007", "Lausanne"), ("1260", "Nyon"), ("1170", "Aubonne"), ("1143", "Apples")];
+    let models = ["VW Golf", "Renault Clio", "Toyota Yaris", "Skoda Octavia", "Peugeot 208", "Subaru Forester"];
+    let customers =
+        ["Favre", "Rochat", "Meylan", "Pittet", "Bovet", "Chappuis", "Dubois", "Morel", "Jaquier", "Perrin"];
+    let mut random = Lcg::new(7);
+    for (index, name) in customers.iter().enumerate() {
+        let (postcode, town) = towns[index % towns.len()];
+        let mut fields: std::collections::BTreeMap<String, Option<String>> = [
+            ("name", format!("{} {name}", ["Jean", "Marie", "Luc", "Anne", "Pierre"][index % 5])),
+            ("role", "customer".to_owned()),
+            ("street", "Route de la Gare".to_owned()),
+            ("building_number", format!("{}", 1 + index * 3)),
+            ("postcode", postcode.to_owned()),
+            ("town", town.to_owned()),
+            ("country", "CH".to_owned()),
+            ("language", "fr".to_owned()),
+            ("phone", format!("+41 21 555 {:02} {:02}", 10 + index, 20 + index)),
+        ]
+        .into_iter()
+        .map(|(field, value)| (field.to_owned(), Some(value)))
+        .collect();
+        for vehicle in 1..=(1 + index % 2) {
+            let set = |fields: &mut std::collections::BTreeMap<String, Option<String>>, field: &str, value: String| {
+                fields.insert(format!("vehicle.{vehicle}.{field}"), Some(value));
+            };
+            set(&mut fields, "plate", format!("VD {}", 100_000 + random.between(0, 899_999)));
+            set(&mut fields, "make_model", models[random.between(0, models.len() as i64 - 1) as usize].to_owned());
+            set(
+                &mut fields,
+                "first_registration",
+                format!("{}-{:02}-15", random.between(2008, 2023), random.between(1, 12)),
+            );
+            set(&mut fields, "mileage", (random.between(5, 250) * 1000).to_string());
+        }
+        store.create_contact(Some(format!("CLI-{:03}", index + 1)), fields)?;
+    }
+    let supplier = [
+        ("name", "Pièces Auto Léman SA"),
+        ("role", "supplier"),
+        ("street", "Chemin des Ateliers"),
+        ("building_number", "4"),
+        ("postcode", "1020"),
+        ("town", "Renens"),
+        ("country", "CH"),
+        ("vat_number", "CHE-116.281.710 MWST"),
+        ("payment_terms_days", "30"),
+    ];
+    store.create_contact(
+        Some("FOU-001".to_owned()),
+        supplier.into_iter().map(|(field, value)| (field.to_owned(), Some(value.to_owned()))).collect(),
+    )?;
+    for (code, label, unit, price_minor, account) in [
+        ("MO", "Main-d'œuvre atelier", "h", 12_000, "3400"),
+        ("MO-DIAG", "Diagnostic électronique", "pce", 9_500, "3400"),
+        ("SERVICE", "Service selon plan constructeur", "pce", 29_000, "3400"),
+        ("HUILE-5W30", "Huile moteur 5W-30", "l", 2_450, "3200"),
+        ("FILTRE-HUILE", "Filtre à huile", "pce", 1_850, "3200"),
+        ("PLAQUETTES-AV", "Plaquettes de frein avant", "jeu", 8_900, "3200"),
+        ("PNEU-205-55R16", "Pneu 205/55 R16", "pce", 14_500, "3200"),
+    ] {
+        store.define_item(ItemDefined {
+            code: code.to_owned(),
+            label: label.to_owned(),
+            unit: unit.to_owned(),
+            price_minor,
+            currency: Currency::CHF,
+            vat_code: "N81".to_owned(),
+            account: account.to_owned(),
+        })?;
+    }
+    Ok(())
+}
+
 pub fn run(dir: &Path, lang: Lang) -> Result<ExitCode> {
     if dir.join("node.json").exists() {
         bail!("{} already holds a company: choose another --data-dir for the demo", dir.display());
     }
     let mut store = Store::init(dir, "Garage du Lac Sàrl", Country::Ch, 1)?;
+    garage_contacts_and_catalogue(&mut store)?;
     let year = 2025;
     for month in garage_year(year) {
         store.post_entries(&month, &mut |_| {})?;
