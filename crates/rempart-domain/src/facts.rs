@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::catalogue::{ItemDefined, ItemEdited};
 use crate::chart::{AccountKind, Country, VatCode};
 use crate::contacts::{ContactCreated, ContactEdited, ContactFieldDefined};
+use crate::invoices::{InvoiceDrafted, InvoiceIssued, InvoiceLineAdded};
 use crate::money::Currency;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,6 +91,9 @@ pub enum Fact {
     ContactEdited(ContactEdited),
     ItemDefined(ItemDefined),
     ItemEdited(ItemEdited),
+    InvoiceDrafted(InvoiceDrafted),
+    InvoiceLineAdded(InvoiceLineAdded),
+    InvoiceIssued(InvoiceIssued),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -112,6 +116,9 @@ impl Fact {
     pub const CONTACT_EDITED: &'static str = "contact.edited";
     pub const ITEM_DEFINED: &'static str = "item.defined";
     pub const ITEM_EDITED: &'static str = "item.edited";
+    pub const INVOICE_DRAFTED: &'static str = "invoice.drafted";
+    pub const INVOICE_LINE_ADDED: &'static str = "invoice.line_added";
+    pub const INVOICE_ISSUED: &'static str = "invoice.issued";
 
     pub fn kind(&self) -> &'static str {
         match self {
@@ -126,6 +133,9 @@ impl Fact {
             Fact::ContactEdited(_) => Self::CONTACT_EDITED,
             Fact::ItemDefined(_) => Self::ITEM_DEFINED,
             Fact::ItemEdited(_) => Self::ITEM_EDITED,
+            Fact::InvoiceDrafted(_) => Self::INVOICE_DRAFTED,
+            Fact::InvoiceLineAdded(_) => Self::INVOICE_LINE_ADDED,
+            Fact::InvoiceIssued(_) => Self::INVOICE_ISSUED,
         }
     }
 
@@ -143,6 +153,9 @@ impl Fact {
             Fact::ContactEdited(fact) => serde_json::to_vec(fact),
             Fact::ItemDefined(fact) => serde_json::to_vec(fact),
             Fact::ItemEdited(fact) => serde_json::to_vec(fact),
+            Fact::InvoiceDrafted(fact) => serde_json::to_vec(fact),
+            Fact::InvoiceLineAdded(fact) => serde_json::to_vec(fact),
+            Fact::InvoiceIssued(fact) => serde_json::to_vec(fact),
         };
         // These types hold only strings, integers, dates and enums: serialising them cannot fail.
         encoded.unwrap_or_default()
@@ -166,6 +179,9 @@ impl Fact {
             Self::CONTACT_EDITED => Fact::ContactEdited(decode(kind, payload)?),
             Self::ITEM_DEFINED => Fact::ItemDefined(decode(kind, payload)?),
             Self::ITEM_EDITED => Fact::ItemEdited(decode(kind, payload)?),
+            Self::INVOICE_DRAFTED => Fact::InvoiceDrafted(decode(kind, payload)?),
+            Self::INVOICE_LINE_ADDED => Fact::InvoiceLineAdded(decode(kind, payload)?),
+            Self::INVOICE_ISSUED => Fact::InvoiceIssued(decode(kind, payload)?),
             other if other.starts_with("node.") => return Ok(None),
             other => {
                 return Err(FactError::UnknownKind { kind: other.to_owned() });

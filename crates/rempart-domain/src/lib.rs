@@ -10,6 +10,7 @@ pub mod catalogue;
 pub mod chart;
 pub mod contacts;
 pub mod facts;
+pub mod invoices;
 pub mod locale;
 pub mod money;
 pub mod rules;

@@ -139,6 +139,8 @@ pub struct LedgerState {
     pub journal_last_number: HashMap<String, u64>,
     /// The company's own contact fields, by definition key.
     pub contact_fields: HashMap<String, ContactFieldDefined>,
+    /// Last sequence number issued in each invoice series.
+    pub invoice_series_last: HashMap<String, u64>,
 }
 
 fn check_text(text: &str) -> Result<(), LedgerError> {
@@ -295,6 +297,36 @@ impl LedgerState {
         Ok(entry)
     }
 
+    /// An entry built by the application (an invoice, a payment), numbered in its journal and
+    /// checked like any other.
+    pub fn build_entry(
+        &self,
+        id: String,
+        journal: &str,
+        date: NaiveDate,
+        validated_on: NaiveDate,
+        text: String,
+        postings: Vec<Posting>,
+    ) -> Result<EntryPosted, LedgerError> {
+        let entry = EntryPosted {
+            id,
+            number: self.next_number(journal),
+            journal: journal.to_owned(),
+            date,
+            validated_on,
+            text,
+            postings,
+            reverses: None,
+        };
+        self.check_entry(&entry)?;
+        Ok(entry)
+    }
+
+    /// The next sequence number of an invoice series.
+    pub fn next_invoice_sequence(&self, series: &str) -> u64 {
+        self.invoice_series_last.get(series).copied().unwrap_or(0) + 1
+    }
+
     fn next_number(&self, journal: &str) -> u64 {
         self.journal_last_number.get(journal).copied().unwrap_or(0) + 1
     }
@@ -393,7 +425,16 @@ impl LedgerState {
             Fact::ContactFieldDefined(field) => {
                 self.contact_fields.insert(field.name.clone(), field.clone());
             }
-            Fact::ContactCreated(_) | Fact::ContactEdited(_) | Fact::ItemDefined(_) | Fact::ItemEdited(_) => {}
+            Fact::InvoiceIssued(issued) => {
+                let last = self.invoice_series_last.entry(issued.series.clone()).or_insert(0);
+                *last = (*last).max(issued.sequence);
+            }
+            Fact::ContactCreated(_)
+            | Fact::ContactEdited(_)
+            | Fact::ItemDefined(_)
+            | Fact::ItemEdited(_)
+            | Fact::InvoiceDrafted(_)
+            | Fact::InvoiceLineAdded(_) => {}
         }
     }
 }

@@ -18,6 +18,7 @@
 
 pub mod catalogue;
 pub mod contacts;
+pub mod invoices;
 mod project;
 pub mod reports;
 mod schema;
@@ -89,6 +90,8 @@ pub enum StoreError {
     Contact(rempart_domain::contacts::ContactError),
     #[error(transparent)]
     Item(rempart_domain::catalogue::ItemError),
+    #[error(transparent)]
+    Invoice(rempart_domain::invoices::InvoiceError),
     #[error("entry {position} (id {id}): {source}")]
     Entry { position: usize, id: String, source: LedgerError },
     #[error("cannot write {path}: {source}")]
@@ -668,6 +671,11 @@ fn load_state(conn: &Connection) -> Result<LedgerState, rusqlite::Error> {
     })? {
         let field = row?;
         state.contact_fields.insert(field.name.clone(), field);
+    }
+    let mut series = conn.prepare("SELECT series, last FROM p_invoice_series")?;
+    for row in series.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))? {
+        let (name, last) = row?;
+        state.invoice_series_last.insert(name, last as u64);
     }
     let mut journals = conn.prepare("SELECT code, last_number FROM p_journals")?;
     for row in journals.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))? {

@@ -233,6 +233,55 @@ impl Projector {
                     edit.active
                 ])?;
             }
+            Fact::InvoiceDrafted(draft) => {
+                conn.prepare_cached(
+                    "INSERT INTO p_invoices (id, contact, date, currency, cash_rounding) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![
+                    draft.id,
+                    draft.contact,
+                    date_text(draft.date),
+                    draft.currency.as_str(),
+                    draft.cash_rounding
+                ])?;
+            }
+            Fact::InvoiceLineAdded(added) => {
+                let line = &added.line;
+                conn.prepare_cached(
+                    "INSERT INTO p_invoice_lines (invoice, line, item, text, quantity_milli, unit_price_minor, discount_bp, vat_code, account)
+                     VALUES (?1, (SELECT coalesce(max(line), 0) + 1 FROM p_invoice_lines WHERE invoice = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )?
+                .execute(params![
+                    added.id,
+                    line.item,
+                    line.text,
+                    line.quantity_milli,
+                    line.unit_price_minor,
+                    line.discount_bp,
+                    line.vat_code,
+                    line.account
+                ])?;
+            }
+            Fact::InvoiceIssued(issued) => {
+                conn.prepare_cached(
+                    "UPDATE p_invoices SET number = ?2, series = ?3, sequence = ?4, due_date = ?5, gross_minor = ?6, entry_id = ?7
+                     WHERE id = ?1",
+                )?
+                .execute(params![
+                    issued.id,
+                    issued.number,
+                    issued.series,
+                    issued.sequence as i64,
+                    date_text(issued.due_date),
+                    issued.gross_minor,
+                    issued.entry_id
+                ])?;
+                conn.prepare_cached(
+                    "INSERT INTO p_invoice_series (series, last) VALUES (?1, ?2)
+                     ON CONFLICT (series) DO UPDATE SET last = max(last, excluded.last)",
+                )?
+                .execute(params![issued.series, issued.sequence as i64])?;
+            }
             Fact::ContactFieldDefined(field) => {
                 conn.prepare_cached(
                     "INSERT OR REPLACE INTO p_contact_field_defs (name, label, kind) VALUES (?1, ?2, ?3)",

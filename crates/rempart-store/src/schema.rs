@@ -129,6 +129,40 @@ CREATE TABLE p_items (
     active INTEGER NOT NULL
 ) WITHOUT ROWID;
 
+-- Invoices: a draft has no number; issuing sets number, series, sequence, due date and total.
+CREATE TABLE p_invoices (
+    id TEXT PRIMARY KEY,
+    contact TEXT NOT NULL,
+    date TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    cash_rounding INTEGER NOT NULL,
+    number TEXT UNIQUE,
+    series TEXT,
+    sequence INTEGER,
+    due_date TEXT,
+    gross_minor INTEGER,
+    entry_id TEXT
+) WITHOUT ROWID;
+
+CREATE TABLE p_invoice_lines (
+    invoice TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    item TEXT,
+    text TEXT NOT NULL,
+    quantity_milli INTEGER NOT NULL,
+    unit_price_minor INTEGER NOT NULL,
+    discount_bp INTEGER NOT NULL,
+    vat_code TEXT NOT NULL,
+    account TEXT NOT NULL,
+    PRIMARY KEY (invoice, line)
+) WITHOUT ROWID;
+
+-- Last number issued in each series (one series per node and year).
+CREATE TABLE p_invoice_series (
+    series TEXT PRIMARY KEY,
+    last INTEGER NOT NULL
+) WITHOUT ROWID;
+
 -- Contact fields defined by the company (x.NAME, RECORD.NAME).
 CREATE TABLE p_contact_field_defs (
     name TEXT PRIMARY KEY,
@@ -197,6 +231,9 @@ pub const PROJECTIONS: &[(&str, &str)] = &[
     ("p_balances_daily", "account, day, currency"),
     ("p_journals", "code"),
     ("p_items", "code"),
+    ("p_invoices", "id"),
+    ("p_invoice_lines", "invoice, line"),
+    ("p_invoice_series", "series"),
     ("p_contact_field_defs", "name"),
     ("p_contacts", "id"),
     ("p_contact_fields", "contact, field"),

@@ -110,6 +110,24 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("items", "Catalogue", "Catalogue"),
     ("price", "Net price", "Prix net"),
     ("unit", "Unit", "Unité"),
+    ("discount", "Discount %", "Rabais %"),
+    ("due_date", "Due", "Échéance"),
+    ("invoice", "Invoice", "Facture"),
+    ("item", "Item", "Article"),
+    ("invoice.drafted", "Draft invoice {id} created.", "Brouillon de facture {id} créé."),
+    (
+        "invoice.issued",
+        "Invoice {id} issued as {number}, total {total}.",
+        "Facture {id} émise sous le numéro {number}, total {total}.",
+    ),
+    ("invoice.line_added", "Line added to {id}: {text}, net {net}.", "Ligne ajoutée à {id} : {text}, net {net}."),
+    ("invoices", "Invoices", "Factures"),
+    ("line", "Line", "Ligne"),
+    ("net", "Net", "Net"),
+    ("quantity", "Quantity", "Quantité"),
+    ("rounding", "Rounding", "Arrondi"),
+    ("status", "Status", "État"),
+    ("draft", "draft", "brouillon"),
 ];
 
 impl Lang {

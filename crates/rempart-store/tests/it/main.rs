@@ -178,3 +178,83 @@ fn a_bulk_import_builds_its_indexes_at_the_end_and_verifies() {
     assert!(report.is_ok(), "{:?}", report.problems);
     assert_eq!(Some(store.rebuild().expect("rebuild")), report.state_hash);
 }
+
+#[derive(Debug, Clone)]
+enum InvoiceOp {
+    /// A draft dated in the open year, or in the closed one (its issue must fail).
+    Draft {
+        closed_year: bool,
+    },
+    Line {
+        draft: usize,
+    },
+    Issue {
+        draft: usize,
+    },
+}
+
+fn arb_invoice_op() -> impl Strategy<Value = InvoiceOp> {
+    prop_oneof![
+        any::<bool>().prop_map(|closed_year| InvoiceOp::Draft { closed_year }),
+        (0usize..8).prop_map(|draft| InvoiceOp::Line { draft }),
+        (0usize..8).prop_map(|draft| InvoiceOp::Issue { draft }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    /// Whatever the interleaving of drafts, lines, issues and failed issues (empty invoices,
+    /// invoices in a closed period, invoices issued twice), the numbers of a series are gapless,
+    /// strictly increasing in the order of issue, and never appear twice.
+    #[test]
+    fn invoice_numbers_are_gapless_and_unique(ops in proptest::collection::vec(arb_invoice_op(), 1..40)) {
+        use rempart_domain::catalogue::ItemDefined;
+        use rempart_store::invoices::LineSpec;
+        let (_temp, mut store) = new_store();
+        store.create_contact(Some("K".into()), [("name".to_owned(), Some("Client".to_owned()))].into()).expect("contact");
+        store.define_item(ItemDefined {
+            code: "MO".into(), label: "Main-d'œuvre".into(), unit: "h".into(), price_minor: 12_000,
+            currency: Currency::CHF, vat_code: "N81".into(), account: "3400".into(),
+        }).expect("item");
+        store.close_period(NaiveDate::from_ymd_opt(2025, 12, 31).expect("date")).expect("close");
+        let mut drafts: Vec<String> = Vec::new();
+        let mut issued: Vec<String> = Vec::new();
+        for op in ops {
+            match op {
+                InvoiceOp::Draft { closed_year } => {
+                    let date = if closed_year { NaiveDate::from_ymd_opt(2025, 6, 15) } else { NaiveDate::from_ymd_opt(2026, 3, 10) };
+                    drafts.push(store.draft_invoice("K", date.expect("date"), false).expect("draft"));
+                }
+                InvoiceOp::Line { draft } => {
+                    if let Some(id) = drafts.get(draft) {
+                        let spec = LineSpec { item: Some("MO".into()), quantity_milli: 1_500, ..LineSpec::default() };
+                        // Refused once the invoice is issued; that refusal changes nothing.
+                        let _ = store.add_invoice_line(id, spec);
+                    }
+                }
+                InvoiceOp::Issue { draft } => {
+                    if let Some(id) = drafts.get(draft) {
+                        let before = store.state_hash().expect("hash");
+                        match store.issue_invoice(id) {
+                            Ok(number) => issued.push(number),
+                            Err(_) => prop_assert_eq!(store.state_hash().expect("hash"), before),
+                        }
+                    }
+                }
+            }
+        }
+        let series_prefix = format!("F-{}-2026-", store.node().short());
+        for (index, number) in issued.iter().enumerate() {
+            prop_assert_eq!(number, &format!("{series_prefix}{:06}", index + 1));
+        }
+        let stored: Vec<String> = store
+            .connection()
+            .prepare("SELECT number FROM p_invoices WHERE number IS NOT NULL ORDER BY number")
+            .and_then(|mut statement| statement.query_map([], |row| row.get(0))?.collect())
+            .expect("numbers");
+        prop_assert_eq!(stored, issued.clone());
+        let report = store.verify().expect("verify");
+        prop_assert!(report.is_ok(), "{:?}", report.problems);
+    }
+}

@@ -5,6 +5,7 @@ mod catalogue;
 mod cli;
 mod contacts;
 mod crash;
+mod invoices;
 mod tamper;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,230 @@
+//! Invoices: drafts, lines, and issuing, which numbers the invoice from this node's series and
+//! posts its entry in the same commit.
+
+use chrono::{Datelike, Days, NaiveDate};
+use rempart_domain::invoices::{
+    InvoiceDrafted, InvoiceError, InvoiceIssued, InvoiceLine, InvoiceLineAdded, InvoiceTotals, check_line,
+    invoice_postings, totals,
+};
+use rempart_domain::{Currency, Fact};
+use rusqlite::OptionalExtension;
+
+use crate::{Store, StoreError, date_of_ms, random_bytes};
+
+/// Payment terms when the contact has none.
+pub const PAYMENT_TERMS_DAYS_DEFAULT: u64 = 30;
+
+impl From<InvoiceError> for StoreError {
+    fn from(error: InvoiceError) -> StoreError {
+        StoreError::Invoice(error)
+    }
+}
+
+/// What a line is made of before the catalogue fills in what it was not told.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineSpec {
+    pub item: Option<String>,
+    pub text: Option<String>,
+    pub quantity_milli: i64,
+    pub unit_price_minor: Option<i64>,
+    pub discount_bp: u32,
+    pub vat_code: Option<String>,
+    pub account: Option<String>,
+}
+
+/// An invoice as stored: its header, lines and, once issued, its number and totals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invoice {
+    pub id: String,
+    pub contact: String,
+    pub date: NaiveDate,
+    pub currency: Currency,
+    pub cash_rounding: bool,
+    pub number: Option<String>,
+    pub due_date: Option<NaiveDate>,
+    pub lines: Vec<InvoiceLine>,
+    /// Totals as they are now (for a draft) or as issued.
+    pub totals: Option<InvoiceTotals>,
+}
+
+/// An invoice header as stored, before its dates and currency are read.
+struct HeaderRow {
+    id: String,
+    contact: String,
+    date: String,
+    currency: String,
+    cash_rounding: bool,
+    number: Option<String>,
+    due_date: Option<String>,
+}
+
+fn parse_stored_date(text: &str) -> Result<NaiveDate, StoreError> {
+    rempart_domain::rules::parse_date(text)
+        .map_err(|_| StoreError::Corrupt { what: format!("\"{text}\" is not a date") })
+}
+
+impl Store {
+    /// Starts a draft invoice for a contact; returns its draft id.
+    pub fn draft_invoice(&mut self, contact: &str, date: NaiveDate, cash_rounding: bool) -> Result<String, StoreError> {
+        let currency = self.company()?.currency;
+        self.contact(contact)?;
+        let id = format!("D-{}", hex::encode(random_bytes::<5>()?));
+        let draft = InvoiceDrafted { id: id.clone(), contact: contact.to_owned(), date, currency, cash_rounding };
+        self.commit(|batch| batch.record(Fact::InvoiceDrafted(draft)))?;
+        Ok(id)
+    }
+
+    /// Adds a line to a draft; an item supplies text, price, VAT code and account not given.
+    pub fn add_invoice_line(&mut self, id: &str, spec: LineSpec) -> Result<InvoiceLine, StoreError> {
+        let invoice = self.invoice(id)?;
+        if let Some(number) = invoice.number {
+            return Err(InvoiceError::AlreadyIssued { id: id.to_owned(), number }.into());
+        }
+        let item = match &spec.item {
+            Some(code) => {
+                let item = self
+                    .items()?
+                    .into_iter()
+                    .find(|item| item.code == *code)
+                    .ok_or_else(|| InvoiceError::UnknownItem { code: code.clone() })?;
+                if !item.active {
+                    return Err(InvoiceError::InactiveItem { code: code.clone() }.into());
+                }
+                Some(item)
+            }
+            None => None,
+        };
+        let incomplete = || StoreError::from(InvoiceError::LineIncomplete);
+        let line = InvoiceLine {
+            item: spec.item.clone(),
+            text: spec.text.or_else(|| item.as_ref().map(|item| item.label.clone())).ok_or_else(incomplete)?,
+            quantity_milli: spec.quantity_milli,
+            unit_price_minor: spec
+                .unit_price_minor
+                .or(item.as_ref().map(|item| item.price_minor))
+                .ok_or_else(incomplete)?,
+            discount_bp: spec.discount_bp,
+            vat_code: spec
+                .vat_code
+                .or_else(|| item.as_ref().map(|item| item.vat_code.clone()))
+                .ok_or_else(incomplete)?,
+            account: spec.account.or_else(|| item.as_ref().map(|item| item.account.clone())).ok_or_else(incomplete)?,
+        };
+        check_line(&self.state, &line, invoice.date)?;
+        self.commit(|batch| {
+            batch.record(Fact::InvoiceLineAdded(InvoiceLineAdded { id: id.to_owned(), line: line.clone() }))
+        })?;
+        Ok(line)
+    }
+
+    /// Issues a draft: numbers it from this node's series for its year, and posts its entry
+    /// (receivable, revenue, VAT) in the same commit. Returns the number.
+    pub fn issue_invoice(&mut self, id: &str) -> Result<String, StoreError> {
+        let invoice = self.invoice(id)?;
+        if let Some(number) = invoice.number {
+            return Err(InvoiceError::AlreadyIssued { id: id.to_owned(), number }.into());
+        }
+        let country = self.company()?.country;
+        let terms_days = self
+            .contact(&invoice.contact)?
+            .get("payment_terms_days")
+            .and_then(|days| days.parse().ok())
+            .unwrap_or(PAYMENT_TERMS_DAYS_DEFAULT);
+        let due_date = invoice.date.checked_add_days(Days::new(terms_days)).unwrap_or(invoice.date);
+        let contact_name = self.contact(&invoice.contact)?.get("name").cloned().unwrap_or_default();
+        let series = format!("F-{}-{}", self.node.short(), invoice.date.year());
+        self.commit(|batch| {
+            let totals = totals(&batch.state, &invoice.lines, invoice.date, invoice.cash_rounding)?;
+            let sequence = batch.state.next_invoice_sequence(&series);
+            let number = format!("{series}-{sequence:06}");
+            let postings = invoice_postings(&batch.state, country, invoice.currency, &invoice.lines, &totals);
+            let entry = batch.state.build_entry(
+                format!("INV-{number}"),
+                "VTE",
+                invoice.date,
+                date_of_ms(batch.now_ms),
+                format!("Facture {number} {contact_name}").chars().take(200).collect(),
+                postings,
+            )?;
+            let issued = InvoiceIssued {
+                id: id.to_owned(),
+                series: series.clone(),
+                sequence,
+                number: number.clone(),
+                due_date,
+                gross_minor: totals.gross_minor,
+                entry_id: entry.id.clone(),
+            };
+            batch.record(Fact::InvoiceIssued(issued))?;
+            batch.record(Fact::EntryPosted(entry))?;
+            Ok(number)
+        })
+    }
+
+    /// An invoice by draft id or number.
+    pub fn invoice(&self, id_or_number: &str) -> Result<Invoice, StoreError> {
+        let header = self
+            .conn
+            .query_row(
+                "SELECT id, contact, date, currency, cash_rounding, number, due_date FROM p_invoices
+                 WHERE id = ?1 OR number = ?1",
+                [id_or_number],
+                |row| {
+                    Ok(HeaderRow {
+                        id: row.get(0)?,
+                        contact: row.get(1)?,
+                        date: row.get(2)?,
+                        currency: row.get(3)?,
+                        cash_rounding: row.get(4)?,
+                        number: row.get(5)?,
+                        due_date: row.get(6)?,
+                    })
+                },
+            )
+            .optional()?;
+        let HeaderRow { id, contact, date, currency, cash_rounding, number, due_date } =
+            header.ok_or_else(|| InvoiceError::UnknownInvoice { id: id_or_number.to_owned() })?;
+        let mut statement = self.conn.prepare_cached(
+            "SELECT item, text, quantity_milli, unit_price_minor, discount_bp, vat_code, account
+             FROM p_invoice_lines WHERE invoice = ?1 ORDER BY line",
+        )?;
+        let lines = statement
+            .query_map([&id], |row| {
+                Ok(InvoiceLine {
+                    item: row.get(0)?,
+                    text: row.get(1)?,
+                    quantity_milli: row.get(2)?,
+                    unit_price_minor: row.get(3)?,
+                    discount_bp: row.get(4)?,
+                    vat_code: row.get(5)?,
+                    account: row.get(6)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let date = parse_stored_date(&date)?;
+        let totals = totals(&self.state, &lines, date, cash_rounding).ok();
+        Ok(Invoice {
+            id,
+            contact,
+            date,
+            currency: currency
+                .parse()
+                .map_err(|_| StoreError::Corrupt { what: format!("invoice currency {currency}") })?,
+            cash_rounding,
+            number,
+            due_date: due_date.as_deref().map(parse_stored_date).transpose()?,
+            lines,
+            totals,
+        })
+    }
+
+    /// Every invoice, issued ones by number, then drafts.
+    pub fn invoices(&self) -> Result<Vec<Invoice>, StoreError> {
+        let ids: Vec<String> = self
+            .conn
+            .prepare_cached("SELECT id FROM p_invoices ORDER BY number IS NULL, number, id")?
+            .query_map([], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        ids.iter().map(|id| self.invoice(id)).collect()
+    }
+}

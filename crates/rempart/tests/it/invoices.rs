@@ -1,0 +1,132 @@
+//! Invoices on the command line: a garage invoice with labour, parts with a discount and a line
+//! at the reduced rate, cash rounding, issuing with a gapless number, the entry it posts, and the
+//! refusals.
+
+use crate::Company;
+
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    reader.records().map(|record| record.expect("csv row").iter().map(str::to_owned).collect()).collect()
+}
+
+fn draft_id(output: &str) -> String {
+    output.split_whitespace().find(|word| word.starts_with("D-")).expect("a draft id").to_owned()
+}
+
+fn garage() -> Company {
+    let company = Company::new("CH");
+    company.ok(&["contact", "add", "--id", "FAVRE", "--name", "Jean Favre", "--set", "payment_terms_days=20"]);
+    company.ok(&[
+        "item",
+        "add",
+        "MO",
+        "--label",
+        "Main-d'œuvre",
+        "--unit",
+        "h",
+        "--price",
+        "120.00",
+        "--vat",
+        "N81",
+        "--account",
+        "3400",
+    ]);
+    company.ok(&[
+        "item",
+        "add",
+        "FILTRE",
+        "--label",
+        "Filtre à huile",
+        "--price",
+        "18.35",
+        "--vat",
+        "N81",
+        "--account",
+        "3200",
+    ]);
+    company
+}
+
+#[test]
+fn an_invoice_is_issued_numbered_and_posted() {
+    let company = garage();
+    let id =
+        draft_id(&company.ok(&["invoice", "new", "--contact", "FAVRE", "--date", "2026-03-10", "--cash-rounding"]));
+    assert!(company.ok(&["invoice", "line", &id, "--item", "MO", "--qty", "1.5"]).contains("net 180.00"));
+    assert!(
+        company
+            .ok(&["invoice", "line", &id, "--item", "FILTRE", "--qty", "3", "--discount", "10"])
+            .contains("net 49.55")
+    );
+    company.ok(&[
+        "invoice",
+        "line",
+        &id,
+        "--text",
+        "Sandwich",
+        "--price",
+        "12.40",
+        "--vat",
+        "R26",
+        "--account",
+        "3200",
+    ]);
+    let issued = company.ok(&["invoice", "issue", &id]);
+    assert!(issued.contains("-2026-000001, total CHF 260.85."), "{issued}");
+    let number =
+        issued.split_whitespace().find(|word| word.starts_with("F-")).expect("number").trim_end_matches(',').to_owned();
+
+    let shown = csv_rows(&company.ok(&["invoice", "show", &number, "--format", "csv"]));
+    assert_eq!(shown.iter().map(|row| row[7].as_str()).collect::<Vec<_>>(), ["180.00", "49.55", "12.40"]);
+    let listed = csv_rows(&company.ok(&["invoice", "list", "--format", "csv"]));
+    assert_eq!(listed[0], [number.as_str(), id.as_str(), "FAVRE", "2026-03-10", "2026-03-30", "CHF", "260.85"]);
+
+    let trial = csv_rows(&company.ok(&["report", "trial-balance", "--format", "csv"]));
+    let closing = |account: &str| trial.iter().find(|row| row[0] == account).map(|row| row[6].clone());
+    assert_eq!(closing("1100").as_deref(), Some("260.85"));
+    assert_eq!(closing("3400").as_deref(), Some("-180.00"));
+    assert_eq!(closing("3200").as_deref(), Some("-61.95"));
+    assert_eq!(closing("2200").as_deref(), Some("-18.91"), "18.59 at 8.1 % and 0.32 at 2.6 %");
+    assert_eq!(closing("3800").as_deref(), Some("0.01"), "the cash rounding");
+
+    let refused = company.fails(&["invoice", "line", &id, "--item", "MO"]);
+    assert!(refused.contains(&format!("was issued as {number} and can no longer change")), "{refused}");
+    assert!(company.fails(&["invoice", "issue", &id]).contains("can no longer change"));
+
+    let second = draft_id(&company.ok(&["invoice", "new", "--contact", "FAVRE", "--date", "2026-04-01"]));
+    company.ok(&["invoice", "line", &second, "--item", "MO"]);
+    assert!(company.ok(&["invoice", "issue", &second]).contains("-2026-000002, total CHF 129.72."));
+    let hash = company.state_hash();
+    company.ok(&["rebuild"]);
+    assert_eq!(company.state_hash(), hash);
+}
+
+#[test]
+fn bad_invoice_input_is_refused_and_changes_nothing() {
+    let company = garage();
+    let id = draft_id(&company.ok(&["invoice", "new", "--contact", "FAVRE", "--date", "2026-03-10"]));
+    let before = company.log_snapshot();
+    let cases: &[(&[&str], &str)] = &[
+        (&["invoice", "issue", &id], "the invoice has no line"),
+        (&["invoice", "new", "--contact", "NOBODY"], "contact NOBODY does not exist"),
+        (&["invoice", "line", &id, "--item", "NOPE"], "item NOPE does not exist"),
+        (
+            &["invoice", "line", &id, "--text", "X", "--price", "10", "--vat", "N77", "--account", "3400"],
+            "VAT code N77 is not in force on 2026-03-10",
+        ),
+        (
+            &["invoice", "line", &id, "--text", "X", "--price", "10", "--vat", "X1", "--account", "3400"],
+            "VAT code X1 does not exist",
+        ),
+        (&["invoice", "line", &id, "--text", "X", "--price", "10"], "needs --text, --price, --vat and --account"),
+        (&["invoice", "line", &id, "--item", "MO", "--qty", "1,5"], "\"1,5\" is not a quantity"),
+        (&["invoice", "line", &id, "--item", "MO", "--discount", "120"], "\"120\" is not a discount"),
+        (&["invoice", "line", &id, "--item", "MO", "--price", "-5"], "cannot be negative"),
+        (&["invoice", "show", "F-0000"], "invoice F-0000 does not exist"),
+    ];
+    for (args, expected) in cases {
+        let message = company.fails(args);
+        assert!(message.contains(expected), "{args:?}: expected {expected:?} in {message:?}");
+    }
+    assert_eq!(company.log_snapshot(), before);
+}
