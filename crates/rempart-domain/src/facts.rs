@@ -13,6 +13,7 @@ use crate::chart::{AccountKind, Country, VatCode};
 use crate::contacts::{ContactCreated, ContactEdited, ContactFieldDefined};
 use crate::invoices::{InvoiceDrafted, InvoiceIssued, InvoiceLineAdded};
 use crate::money::Currency;
+use crate::payments::PaymentReceived;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CompanyCreated {
@@ -94,6 +95,7 @@ pub enum Fact {
     InvoiceDrafted(InvoiceDrafted),
     InvoiceLineAdded(InvoiceLineAdded),
     InvoiceIssued(InvoiceIssued),
+    PaymentReceived(PaymentReceived),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -119,6 +121,7 @@ impl Fact {
     pub const INVOICE_DRAFTED: &'static str = "invoice.drafted";
     pub const INVOICE_LINE_ADDED: &'static str = "invoice.line_added";
     pub const INVOICE_ISSUED: &'static str = "invoice.issued";
+    pub const PAYMENT_RECEIVED: &'static str = "payment.received";
 
     pub fn kind(&self) -> &'static str {
         match self {
@@ -136,6 +139,7 @@ impl Fact {
             Fact::InvoiceDrafted(_) => Self::INVOICE_DRAFTED,
             Fact::InvoiceLineAdded(_) => Self::INVOICE_LINE_ADDED,
             Fact::InvoiceIssued(_) => Self::INVOICE_ISSUED,
+            Fact::PaymentReceived(_) => Self::PAYMENT_RECEIVED,
         }
     }
 
@@ -156,6 +160,7 @@ impl Fact {
             Fact::InvoiceDrafted(fact) => serde_json::to_vec(fact),
             Fact::InvoiceLineAdded(fact) => serde_json::to_vec(fact),
             Fact::InvoiceIssued(fact) => serde_json::to_vec(fact),
+            Fact::PaymentReceived(fact) => serde_json::to_vec(fact),
         };
         // These types hold only strings, integers, dates and enums: serialising them cannot fail.
         encoded.unwrap_or_default()
@@ -182,6 +187,7 @@ impl Fact {
             Self::INVOICE_DRAFTED => Fact::InvoiceDrafted(decode(kind, payload)?),
             Self::INVOICE_LINE_ADDED => Fact::InvoiceLineAdded(decode(kind, payload)?),
             Self::INVOICE_ISSUED => Fact::InvoiceIssued(decode(kind, payload)?),
+            Self::PAYMENT_RECEIVED => Fact::PaymentReceived(decode(kind, payload)?),
             other if other.starts_with("node.") => return Ok(None),
             other => {
                 return Err(FactError::UnknownKind { kind: other.to_owned() });

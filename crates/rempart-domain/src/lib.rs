@@ -13,6 +13,7 @@ pub mod facts;
 pub mod invoices;
 pub mod locale;
 pub mod money;
+pub mod payments;
 pub mod rules;
 
 pub use chart::{AccountKind, ChartAccount, Country, VatCode, VatDirection};

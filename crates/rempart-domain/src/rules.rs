@@ -434,7 +434,8 @@ impl LedgerState {
             | Fact::ItemDefined(_)
             | Fact::ItemEdited(_)
             | Fact::InvoiceDrafted(_)
-            | Fact::InvoiceLineAdded(_) => {}
+            | Fact::InvoiceLineAdded(_)
+            | Fact::PaymentReceived(_) => {}
         }
     }
 }

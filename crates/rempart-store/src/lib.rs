@@ -19,6 +19,7 @@
 pub mod catalogue;
 pub mod contacts;
 pub mod invoices;
+pub mod payments;
 mod project;
 pub mod reports;
 mod schema;
@@ -92,6 +93,8 @@ pub enum StoreError {
     Item(rempart_domain::catalogue::ItemError),
     #[error(transparent)]
     Invoice(rempart_domain::invoices::InvoiceError),
+    #[error(transparent)]
+    Payment(rempart_domain::payments::PaymentError),
     #[error("entry {position} (id {id}): {source}")]
     Entry { position: usize, id: String, source: LedgerError },
     #[error("cannot write {path}: {source}")]

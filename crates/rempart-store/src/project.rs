@@ -282,6 +282,28 @@ impl Projector {
                 )?
                 .execute(params![issued.series, issued.sequence as i64])?;
             }
+            Fact::PaymentReceived(payment) => {
+                conn.prepare_cached(
+                    "INSERT INTO p_payments (id, contact, date, amount_minor, currency, account, unallocated_minor, entry_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )?
+                .execute(params![
+                    payment.id,
+                    payment.contact,
+                    date_text(payment.date),
+                    payment.amount_minor,
+                    payment.currency.as_str(),
+                    payment.account,
+                    payment.unallocated_minor,
+                    payment.entry_id
+                ])?;
+                let mut allocate = conn.prepare_cached(
+                    "INSERT INTO p_payment_allocations (invoice, payment, amount_minor) VALUES (?1, ?2, ?3)",
+                )?;
+                for allocation in &payment.allocations {
+                    allocate.execute(params![allocation.invoice, payment.id, allocation.amount_minor])?;
+                }
+            }
             Fact::ContactFieldDefined(field) => {
                 conn.prepare_cached(
                     "INSERT OR REPLACE INTO p_contact_field_defs (name, label, kind) VALUES (?1, ?2, ?3)",

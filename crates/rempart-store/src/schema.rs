@@ -163,6 +163,26 @@ CREATE TABLE p_invoice_series (
     last INTEGER NOT NULL
 ) WITHOUT ROWID;
 
+-- Customer payments and how they were allocated to invoices; `unallocated_minor` is a credit
+-- in the customer's favour.
+CREATE TABLE p_payments (
+    id TEXT PRIMARY KEY,
+    contact TEXT NOT NULL,
+    date TEXT NOT NULL,
+    amount_minor INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    account TEXT NOT NULL,
+    unallocated_minor INTEGER NOT NULL,
+    entry_id TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE p_payment_allocations (
+    invoice TEXT NOT NULL,
+    payment TEXT NOT NULL,
+    amount_minor INTEGER NOT NULL,
+    PRIMARY KEY (invoice, payment)
+) WITHOUT ROWID;
+
 -- Contact fields defined by the company (x.NAME, RECORD.NAME).
 CREATE TABLE p_contact_field_defs (
     name TEXT PRIMARY KEY,
@@ -234,6 +254,8 @@ pub const PROJECTIONS: &[(&str, &str)] = &[
     ("p_invoices", "id"),
     ("p_invoice_lines", "invoice, line"),
     ("p_invoice_series", "series"),
+    ("p_payments", "id"),
+    ("p_payment_allocations", "invoice, payment"),
     ("p_contact_field_defs", "name"),
     ("p_contacts", "id"),
     ("p_contact_fields", "contact, field"),

@@ -128,6 +128,18 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("rounding", "Rounding", "Arrondi"),
     ("status", "Status", "État"),
     ("draft", "draft", "brouillon"),
+    ("ageing", "Ageing", "Ancienneté"),
+    ("credit_note", "Credit in the customer's favour", "Avoir en faveur du client"),
+    ("days_late", "Days late", "Jours de retard"),
+    ("gross", "Total", "Total"),
+    ("open", "Open", "Ouvert"),
+    ("paid", "Paid", "Payé"),
+    (
+        "payment.received",
+        "Payment {id} recorded: {allocated} allocated, {credit} credited to the customer.",
+        "Paiement {id} enregistré : {allocated} imputé, {credit} porté au crédit du client.",
+    ),
+    ("receivables", "Open receivables on {date}", "Débiteurs ouverts au {date}"),
 ];
 
 impl Lang {

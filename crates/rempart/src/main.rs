@@ -60,6 +60,9 @@ enum Command {
     /// Invoices: drafts, lines, issuing with a gapless number and its entry.
     #[command(subcommand)]
     Invoice(InvoiceCommand),
+    /// Customer payments.
+    #[command(subcommand)]
+    Payment(PaymentCommand),
     /// Record or reverse journal entries.
     #[command(subcommand)]
     Entry(EntryCommand),
@@ -287,6 +290,26 @@ enum InvoiceCommand {
 }
 
 #[derive(Subcommand)]
+enum PaymentCommand {
+    /// Record a customer's payment: allocated to the --invoice NUMBER[=AMOUNT] given, or to the
+    /// open invoices oldest first; an overpayment is a credit for the customer.
+    Add {
+        #[arg(long)]
+        contact: String,
+        #[arg(long, allow_hyphen_values = true)]
+        amount: String,
+        /// Payment date [default: today]
+        #[arg(long)]
+        date: Option<String>,
+        /// Bank or cash account [default: 1020 (CH) or 512 (FR)]
+        #[arg(long)]
+        account: Option<String>,
+        #[arg(long = "invoice")]
+        invoices: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
 enum EntryCommand {
     /// Record one entry: --post ACCOUNT=AMOUNT[:CURRENCY][:vat=CODE], debit positive, credit negative.
     Add {
@@ -322,8 +345,13 @@ enum ReportKind {
     TrialBalance,
     BalanceSheet,
     IncomeStatement,
-    Ledger { account: String },
+    Ledger {
+        account: String,
+    },
     Journal,
+    /// Open invoices with their ageing (0-30, 31-60, 61-90, over 90 days late) on --to, and
+    /// customers' credits.
+    Receivables,
 }
 
 #[derive(Subcommand)]
@@ -399,6 +427,48 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Contact(command) => contact(&dir, lang, command)?,
         Command::Item(command) => item(&dir, lang, command)?,
         Command::Invoice(command) => invoice(&dir, lang, command)?,
+        Command::Payment(PaymentCommand::Add { contact, amount, date, account, invoices }) => {
+            let mut store = Store::open(&dir)?;
+            let company = store.company()?.clone();
+            let locale = Locale::of_country(company.country);
+            let amount_minor = rempart_domain::money::parse_amount(&amount, company.currency)?;
+            let mut named = Vec::new();
+            for invoice in invoices {
+                let (number, amount) = match invoice.split_once('=') {
+                    Some((number, amount)) => {
+                        (number.to_owned(), Some(rempart_domain::money::parse_amount(amount, company.currency)?))
+                    }
+                    None => (invoice, None),
+                };
+                named.push((number, amount));
+            }
+            let account = account.unwrap_or_else(|| {
+                match company.country {
+                    Country::Ch => "1020",
+                    Country::Fr => "512",
+                }
+                .to_owned()
+            });
+            let payment = store.receive_payment(
+                &contact,
+                date_arg(&date)?.unwrap_or_else(today),
+                amount_minor,
+                &account,
+                &named,
+            )?;
+            let allocated: i64 = payment.allocations.iter().map(|allocation| allocation.amount_minor).sum();
+            println!(
+                "{}",
+                lang.fill(
+                    "payment.received",
+                    &[
+                        ("id", &payment.id),
+                        ("allocated", &locale.format_amount(allocated, company.currency)),
+                        ("credit", &locale.format_amount(payment.unallocated_minor, company.currency))
+                    ]
+                )
+            );
+        }
         Command::Vat { format } => {
             let store = Store::open(&dir)?;
             let mut report = Report::new(
@@ -477,6 +547,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 ReportKind::Ledger { account } => reports::ledger(&store, lang, &account, from, to)?,
                 ReportKind::Journal => reports::journal(&store, lang, from, to)?,
+                ReportKind::Receivables => reports::receivables(&store, lang, locale, to.unwrap_or_else(today))?,
             };
             print!("{}", report.render(format, locale)?);
         }

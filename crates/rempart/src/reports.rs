@@ -291,3 +291,59 @@ pub fn journal(store: &Store, lang: Lang, from: Option<NaiveDate>, to: Option<Na
     }
     Ok(report)
 }
+
+pub fn receivables(store: &Store, lang: Lang, locale: Locale, on: NaiveDate) -> Result<Report> {
+    let mut report = Report::new(
+        lang.fill("receivables", &[("date", &locale.format_date(on))]),
+        columns(
+            lang,
+            &["contact", "number", "date", "due_date", "currency", "gross", "paid", "open", "days_late", "ageing"],
+        ),
+    );
+    const BUCKETS: [&str; 4] = ["0-30", "31-60", "61-90", "> 90"];
+    let mut by_bucket: std::collections::BTreeMap<(Currency, usize), i64> = Default::default();
+    for receivable in store.receivables(None, on)? {
+        *by_bucket.entry((receivable.currency, receivable.bucket)).or_default() += receivable.open_minor();
+        report.rows.push(vec![
+            Cell::text(&receivable.contact),
+            Cell::text(&receivable.number),
+            Cell::Date(receivable.date.to_string()),
+            Cell::Date(receivable.due_date.to_string()),
+            Cell::text(receivable.currency.as_str()),
+            Cell::Amount(receivable.gross_minor, receivable.currency),
+            Cell::Amount(receivable.paid_minor, receivable.currency),
+            Cell::Amount(receivable.open_minor(), receivable.currency),
+            Cell::Number(receivable.days_late),
+            Cell::text(BUCKETS[receivable.bucket]),
+        ]);
+    }
+    for (contact, currency, credit) in store.customer_credits(on)? {
+        report.rows.push(vec![
+            Cell::text(contact),
+            Cell::text(lang.text("credit_note")),
+            Cell::Empty,
+            Cell::Empty,
+            Cell::text(currency.as_str()),
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Amount(-credit, currency),
+            Cell::Empty,
+            Cell::Empty,
+        ]);
+    }
+    for ((currency, bucket), open) in by_bucket {
+        report.totals.push(vec![
+            Cell::text(lang.text("total")),
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::text(currency.as_str()),
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Amount(open, currency),
+            Cell::Empty,
+            Cell::text(BUCKETS[bucket]),
+        ]);
+    }
+    Ok(report)
+}

@@ -130,3 +130,78 @@ fn bad_invoice_input_is_refused_and_changes_nothing() {
     }
     assert_eq!(company.log_snapshot(), before);
 }
+
+#[test]
+fn payments_close_receivables_and_overpayments_become_credits() {
+    let company = garage();
+    let mut numbers = Vec::new();
+    for (date, quantity) in [("2026-01-05", "2"), ("2026-02-10", "1")] {
+        let id = draft_id(&company.ok(&["invoice", "new", "--contact", "FAVRE", "--date", date]));
+        company.ok(&["invoice", "line", &id, "--item", "MO", "--qty", quantity]);
+        let issued = company.ok(&["invoice", "issue", &id]);
+        numbers.push(
+            issued
+                .split_whitespace()
+                .find(|word| word.starts_with("F-"))
+                .expect("number")
+                .trim_end_matches(',')
+                .to_owned(),
+        );
+    }
+    // 2 h = 240.00 + 19.44 VAT = 259.44 due 2026-01-25; 1 h = 129.72 due 2026-03-02.
+    let open = |on: &str| csv_rows(&company.ok(&["report", "receivables", "--to", on, "--format", "csv"]));
+    let rows = open("2026-04-30");
+    assert_eq!(rows.len(), 2);
+    assert_eq!((rows[0][7].as_str(), rows[0][8].as_str(), rows[0][9].as_str()), ("259.44", "95", "> 90"));
+    assert_eq!((rows[1][7].as_str(), rows[1][8].as_str(), rows[1][9].as_str()), ("129.72", "59", "31-60"));
+
+    let paid = company.ok(&[
+        "payment",
+        "add",
+        "--contact",
+        "FAVRE",
+        "--amount",
+        "100.00",
+        "--date",
+        "2026-03-01",
+        "--invoice",
+        &numbers[1],
+    ]);
+    assert!(paid.contains("100.00 allocated, 0.00 credited"), "{paid}");
+    let rows = open("2026-04-30");
+    assert_eq!(rows[1][6..8], ["100.00".to_owned(), "29.72".to_owned()]);
+    assert_eq!(open("2026-02-28")[1][6], "0.00", "a payment dated later is not counted");
+
+    let paid = company.ok(&["payment", "add", "--contact", "FAVRE", "--amount", "300.00", "--date", "2026-05-02"]);
+    assert!(paid.contains("289.16 allocated, 10.84 credited"), "{paid}");
+    let rows = open("2026-05-31");
+    assert_eq!(rows.len(), 1, "only the credit is left: {rows:?}");
+    assert_eq!((rows[0][1].as_str(), rows[0][7].as_str()), ("Credit in the customer's favour", "-10.84"));
+
+    let trial = csv_rows(&company.ok(&["report", "trial-balance", "--format", "csv"]));
+    let closing = |account: &str| trial.iter().find(|row| row[0] == account).map(|row| row[6].clone());
+    assert_eq!(closing("1100").as_deref(), Some("-10.84"), "the receivable account shows the customer's credit");
+    assert_eq!(closing("1020").as_deref(), Some("400.00"));
+
+    let before = company.log_snapshot();
+    for (args, expected) in [
+        (vec!["payment", "add", "--contact", "FAVRE", "--amount", "0"], "a payment must be positive"),
+        (
+            vec!["payment", "add", "--contact", "FAVRE", "--amount", "10", "--invoice", &numbers[0]],
+            "is not an open invoice",
+        ),
+        (
+            vec!["payment", "add", "--contact", "FAVRE", "--amount", "10", "--account", "3400"],
+            "account 3400 is not an asset account",
+        ),
+        (vec!["payment", "add", "--contact", "NOBODY", "--amount", "10"], "contact NOBODY does not exist"),
+        (vec!["payment", "add", "--contact", "FAVRE", "--amount", "12,50"], "\"12,50\" is not an amount"),
+    ] {
+        let message = company.fails(&args);
+        assert!(message.contains(expected), "{args:?}: expected {expected:?} in {message:?}");
+    }
+    assert_eq!(company.log_snapshot(), before);
+    let hash = company.state_hash();
+    company.ok(&["rebuild"]);
+    assert_eq!(company.state_hash(), hash);
+}

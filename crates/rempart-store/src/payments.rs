@@ -1,0 +1,162 @@
+//! Customer payments and the receivables they leave open.
+
+use chrono::NaiveDate;
+use rempart_domain::invoices::receivable_account;
+use rempart_domain::payments::{OpenInvoice, PaymentError, PaymentReceived, ageing_bucket, allocate};
+use rempart_domain::{AccountKind, Currency, Fact, Posting};
+use rusqlite::params;
+
+use crate::{Store, StoreError, date_of_ms, random_bytes};
+
+impl From<PaymentError> for StoreError {
+    fn from(error: PaymentError) -> StoreError {
+        StoreError::Payment(error)
+    }
+}
+
+/// An issued invoice with what is still open on it, seen on a date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receivable {
+    pub contact: String,
+    pub number: String,
+    pub date: NaiveDate,
+    pub due_date: NaiveDate,
+    pub gross_minor: i64,
+    pub paid_minor: i64,
+    pub currency: Currency,
+    pub days_late: i64,
+    /// 0: up to 30 days late, 1: 31-60, 2: 61-90, 3: over 90.
+    pub bucket: usize,
+}
+
+impl Receivable {
+    pub fn open_minor(&self) -> i64 {
+        self.gross_minor - self.paid_minor
+    }
+}
+
+fn stored_date(text: &str) -> Result<NaiveDate, StoreError> {
+    rempart_domain::rules::parse_date(text)
+        .map_err(|_| StoreError::Corrupt { what: format!("\"{text}\" is not a date") })
+}
+
+impl Store {
+    /// Issued invoices of one contact (or all) with an amount still open, as of the end of `on`
+    /// (payments dated later are not counted).
+    pub fn receivables(&self, contact: Option<&str>, on: NaiveDate) -> Result<Vec<Receivable>, StoreError> {
+        let on_text = on.format("%Y-%m-%d").to_string();
+        let mut statement = self.conn.prepare_cached(
+            "SELECT i.contact, i.number, i.date, i.due_date, i.gross_minor, i.currency,
+                    coalesce((SELECT sum(a.amount_minor) FROM p_payment_allocations a JOIN p_payments p ON p.id = a.payment
+                              WHERE a.invoice = i.number AND p.date <= ?2), 0)
+             FROM p_invoices i
+             WHERE i.number IS NOT NULL AND i.date <= ?2 AND (?1 IS NULL OR i.contact = ?1)
+             ORDER BY i.contact, i.date, i.number",
+        )?;
+        let mut rows = statement.query(params![contact, on_text])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let due_date = stored_date(&row.get::<_, String>(3)?)?;
+            let receivable = Receivable {
+                contact: row.get(0)?,
+                number: row.get(1)?,
+                date: stored_date(&row.get::<_, String>(2)?)?,
+                due_date,
+                gross_minor: row.get(4)?,
+                paid_minor: row.get(6)?,
+                currency: row
+                    .get::<_, String>(5)?
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt { what: "an invoice currency is not valid".to_owned() })?,
+                days_late: (on - due_date).num_days().max(0),
+                bucket: ageing_bucket(due_date, on),
+            };
+            if receivable.open_minor() != 0 {
+                out.push(receivable);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Credits in customers' favour: what their payments left unallocated, as of `on`.
+    pub fn customer_credits(&self, on: NaiveDate) -> Result<Vec<(String, Currency, i64)>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT contact, currency, sum(unallocated_minor) FROM p_payments WHERE date <= ?1
+             GROUP BY contact, currency HAVING sum(unallocated_minor) <> 0 ORDER BY contact",
+        )?;
+        let rows = statement.query_map([on.format("%Y-%m-%d").to_string()], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, i64>(2)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (contact, currency, amount) = row?;
+            let currency = currency
+                .parse()
+                .map_err(|_| StoreError::Corrupt { what: "a payment currency is not valid".to_owned() })?;
+            out.push((contact, currency, amount));
+        }
+        Ok(out)
+    }
+
+    /// Records a customer's payment into `account` (bank or cash): allocated to the invoices named
+    /// (`None` for all that is open on one) or else oldest first; what is left is a credit for
+    /// the customer. Posts bank to receivable in the same commit.
+    pub fn receive_payment(
+        &mut self,
+        contact: &str,
+        date: NaiveDate,
+        amount_minor: i64,
+        account: &str,
+        named: &[(String, Option<i64>)],
+    ) -> Result<PaymentReceived, StoreError> {
+        let company = self.company()?.clone();
+        let name = self.contact(contact)?.get("name").cloned().unwrap_or_default();
+        let receivable = receivable_account(company.country);
+        let money_account = self.state.accounts.get(account).is_some_and(|found| found.kind == AccountKind::Asset)
+            && account != receivable;
+        if !money_account {
+            return Err(PaymentError::NotMoneyAccount { account: account.to_owned() }.into());
+        }
+        let open: Vec<OpenInvoice> = self
+            .receivables(Some(contact), NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(date))?
+            .into_iter()
+            .map(|receivable| OpenInvoice {
+                number: receivable.number.clone(),
+                date: receivable.date,
+                open_minor: receivable.open_minor(),
+            })
+            .collect();
+        let (allocations, unallocated_minor) = allocate(amount_minor, company.currency, &open, named)?;
+        let id = format!("P-{}", hex::encode(random_bytes::<5>()?));
+        self.commit(|batch| {
+            let posting = |account: &str, amount_minor: i64| Posting {
+                account: account.to_owned(),
+                amount_minor,
+                currency: company.currency,
+                vat_code: None,
+            };
+            let entry = batch.state.build_entry(
+                format!("PAY-{id}"),
+                "BQ",
+                date,
+                date_of_ms(batch.now_ms),
+                format!("Paiement {name}").chars().take(200).collect(),
+                vec![posting(account, amount_minor), posting(receivable, -amount_minor)],
+            )?;
+            let payment = PaymentReceived {
+                id: id.clone(),
+                contact: contact.to_owned(),
+                date,
+                amount_minor,
+                currency: company.currency,
+                account: account.to_owned(),
+                allocations,
+                unallocated_minor,
+                entry_id: entry.id.clone(),
+            };
+            batch.record(Fact::PaymentReceived(payment.clone()))?;
+            batch.record(Fact::EntryPosted(entry))?;
+            Ok(payment)
+        })
+    }
+}
