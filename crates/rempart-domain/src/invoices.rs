@@ -281,12 +281,18 @@ pub fn invoice_postings(
         vat_code,
     };
     let mut postings = vec![posting(receivable_account(country), totals.gross_minor, None)];
-    let mut by_account: BTreeMap<&str, i64> = BTreeMap::new();
+    // Revenue per account and VAT code, each tagged with its code: the VAT return reads the
+    // taxable base from these postings and the tax from the VAT account's.
+    let mut by_account: BTreeMap<(&str, &str), i64> = BTreeMap::new();
     for (line, net) in lines.iter().zip(&totals.line_nets_minor) {
-        *by_account.entry(&line.account).or_default() += net;
+        *by_account.entry((&line.account, &line.vat_code)).or_default() += net;
     }
-    postings
-        .extend(by_account.into_iter().filter(|(_, net)| *net != 0).map(|(account, net)| posting(account, -net, None)));
+    postings.extend(
+        by_account
+            .into_iter()
+            .filter(|(_, net)| *net != 0)
+            .map(|((account, code), net)| posting(account, -net, Some(code.to_owned()))),
+    );
     for (code, total) in &totals.by_vat_code {
         if total.vat_minor != 0 {
             let account = state.vat_codes.get(code).map_or("", |vat| vat.account.as_str());
@@ -366,7 +372,15 @@ mod tests {
         assert_eq!(postings.iter().map(|p| p.amount_minor).sum::<i64>(), 0);
         assert_eq!(
             postings.iter().map(|p| (p.account.as_str(), p.amount_minor)).collect::<Vec<_>>(),
-            [("1100", 26_085), ("3200", -6_195), ("3400", -18_000), ("2200", -1_859), ("2200", -32), ("3800", 1)]
+            [
+                ("1100", 26_085),
+                ("3200", -4_955),
+                ("3200", -1_240),
+                ("3400", -18_000),
+                ("2200", -1_859),
+                ("2200", -32),
+                ("3800", 1)
+            ]
         );
         let without_rounding = super::totals(&state, &lines, date, false).unwrap();
         assert_eq!((without_rounding.rounding_minor, without_rounding.gross_minor), (0, 26_086));

@@ -15,6 +15,7 @@ pub mod locale;
 pub mod money;
 pub mod payments;
 pub mod rules;
+pub mod vat;
 
 pub use chart::{AccountKind, ChartAccount, Country, VatCode, VatDirection};
 pub use facts::{AccountEdited, AccountOpened, CompanyCreated, EntryPosted, Fact, FactError, PeriodClosed, Posting};

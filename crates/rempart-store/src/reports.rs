@@ -277,3 +277,27 @@ impl Store {
         Ok(entries)
     }
 }
+
+impl Store {
+    /// The postings tagged with a VAT code and booked in [from, to], in date order.
+    pub fn vat_postings(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<rempart_domain::vat::VatPosting>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT entry_id, date, account, amount_minor, vat_code FROM p_postings
+             WHERE vat_code IS NOT NULL AND date BETWEEN ?1 AND ?2 ORDER BY date, entry_id, line",
+        )?;
+        let rows = statement.query_map(params![date_text(from), date_text(to)], |row| {
+            Ok(rempart_domain::vat::VatPosting {
+                entry_id: row.get(0)?,
+                date: row.get(1)?,
+                account: row.get(2)?,
+                amount_minor: row.get(3)?,
+                vat_code: row.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

@@ -352,6 +352,15 @@ enum ReportKind {
     /// Open invoices with their ageing (0-30, 31-60, 61-90, over 90 days late) on --to, and
     /// customers' credits.
     Receivables,
+    /// The VAT return of a period (2026-Q3, 2026-03, 2026, or --from/--to): Swiss federal form
+    /// (effective method) or French CA3 main lines.
+    Vat {
+        #[arg(long)]
+        period: Option<String>,
+        /// List the entries behind each figure.
+        #[arg(long)]
+        detail: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -548,6 +557,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 ReportKind::Ledger { account } => reports::ledger(&store, lang, &account, from, to)?,
                 ReportKind::Journal => reports::journal(&store, lang, from, to)?,
                 ReportKind::Receivables => reports::receivables(&store, lang, locale, to.unwrap_or_else(today))?,
+                ReportKind::Vat { period, detail } => {
+                    let (from, to) = match (period, from, to) {
+                        (Some(period), _, _) => {
+                            rempart_domain::vat::parse_period(&period).map_err(|message| anyhow!(message))?
+                        }
+                        (None, Some(from), Some(to)) => (from, to),
+                        _ => return Err(anyhow!("give --period (2026-Q3, 2026-03, 2026) or both --from and --to")),
+                    };
+                    reports::vat_return(&store, lang, locale, from, to, detail)?
+                }
             };
             print!("{}", report.render(format, locale)?);
         }

@@ -347,3 +347,56 @@ pub fn receivables(store: &Store, lang: Lang, locale: Locale, on: NaiveDate) -> 
     }
     Ok(report)
 }
+
+pub fn vat_return(
+    store: &Store,
+    lang: Lang,
+    locale: Locale,
+    from: NaiveDate,
+    to: NaiveDate,
+    detail: bool,
+) -> Result<Report> {
+    use rempart_domain::vat::{figures_by_code, return_lines};
+    let company = store.company()?;
+    let currency = company.currency;
+    let postings = store.vat_postings(from, to)?;
+    let codes = &store.state().vat_codes;
+    let (figures, unknown) = figures_by_code(codes, &postings);
+    if let Some(posting) = unknown.first() {
+        return Err(anyhow::anyhow!(
+            "entry {} uses VAT code {}, which the books do not define",
+            posting.entry_id,
+            posting.vat_code
+        ));
+    }
+    let title = lang.fill("vat_return", &[("from", &locale.format_date(from)), ("to", &locale.format_date(to))]);
+    let mut report = Report::new(title, columns(lang, &["form_line", "label", "base", "tax"]));
+    let amount = |value: Option<i64>| value.map_or(Cell::Empty, |minor| Cell::Amount(minor, currency));
+    for line in return_lines(company.country, codes, &figures) {
+        report.rows.push(vec![
+            Cell::text(line.form_line),
+            Cell::text(line.label),
+            amount(line.base_minor),
+            amount(line.tax_minor),
+        ]);
+        if detail && (line.base_minor.is_some() && line.tax_minor.is_some()) {
+            for posting in postings.iter().filter(|posting| line.codes.contains(&posting.vat_code)) {
+                let is_tax = codes.get(&posting.vat_code).is_some_and(|code| code.account == posting.account);
+                let signed = match codes.get(&posting.vat_code).map(|code| code.direction) {
+                    Some(rempart_domain::VatDirection::Input) => posting.amount_minor,
+                    _ => -posting.amount_minor,
+                };
+                report.rows.push(vec![
+                    Cell::Empty,
+                    Cell::text(format!(
+                        "  {} {} {} {}",
+                        posting.date, posting.entry_id, posting.account, posting.vat_code
+                    )),
+                    if is_tax { Cell::Empty } else { Cell::Amount(signed, currency) },
+                    if is_tax { Cell::Amount(signed, currency) } else { Cell::Empty },
+                ]);
+            }
+        }
+    }
+    Ok(report)
+}

@@ -205,3 +205,86 @@ fn payments_close_receivables_and_overpayments_become_credits() {
     company.ok(&["rebuild"]);
     assert_eq!(company.state_hash(), hash);
 }
+
+#[test]
+fn the_vat_return_agrees_with_the_documents() {
+    let company = garage();
+    let id =
+        draft_id(&company.ok(&["invoice", "new", "--contact", "FAVRE", "--date", "2026-03-10", "--cash-rounding"]));
+    company.ok(&["invoice", "line", &id, "--item", "MO", "--qty", "1.5"]);
+    company.ok(&["invoice", "line", &id, "--item", "FILTRE", "--qty", "3", "--discount", "10"]);
+    company.ok(&[
+        "invoice",
+        "line",
+        &id,
+        "--text",
+        "Sandwich",
+        "--price",
+        "12.40",
+        "--vat",
+        "R26",
+        "--account",
+        "3200",
+    ]);
+    company.ok(&["invoice", "issue", &id]);
+    // A supplier's bill booked by hand, with its input tax; and one in the next quarter.
+    company.ok(&[
+        "entry",
+        "add",
+        "--date",
+        "2026-03-20",
+        "--text",
+        "Pièces grossiste",
+        "--post",
+        "4000=100.00:vat=IN81",
+        "--post",
+        "1170=8.10:vat=IN81",
+        "--post",
+        "2000=-108.10",
+    ]);
+    company.ok(&[
+        "entry",
+        "add",
+        "--date",
+        "2026-04-02",
+        "--text",
+        "Pièces avril",
+        "--post",
+        "4000=50.00:vat=IN81",
+        "--post",
+        "1170=4.05:vat=IN81",
+        "--post",
+        "2000=-54.05",
+    ]);
+
+    let rows = csv_rows(&company.ok(&["report", "vat", "--period", "2026-Q1", "--format", "csv"]));
+    let line =
+        |form_line: &str| rows.iter().find(|row| row[0] == form_line).map(|row| (row[2].clone(), row[3].clone()));
+    assert_eq!(line("200"), Some(("241.95".to_owned(), String::new())));
+    assert_eq!(line("302"), Some(("229.55".to_owned(), "18.59".to_owned())));
+    assert_eq!(line("312"), Some(("12.40".to_owned(), "0.32".to_owned())));
+    assert_eq!(line("399"), Some((String::new(), "18.91".to_owned())));
+    assert_eq!(line("400"), Some((String::new(), "8.10".to_owned())));
+    assert_eq!(line("500"), Some((String::new(), "10.81".to_owned())));
+    // The return agrees with the ledger: VAT payable minus input tax on the quarter's postings.
+    let trial = csv_rows(&company.ok(&[
+        "report",
+        "trial-balance",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-03-31",
+        "--format",
+        "csv",
+    ]));
+    let closing = |account: &str| trial.iter().find(|row| row[0] == account).map(|row| row[6].clone());
+    assert_eq!((closing("2200").as_deref(), closing("1170").as_deref()), (Some("-18.91"), Some("8.10")));
+
+    let detail = company.ok(&["report", "vat", "--period", "2026-Q1", "--detail"]);
+    assert!(detail.contains("INV-F-") && detail.contains("2026-03-10"), "{detail}");
+    let second =
+        csv_rows(&company.ok(&["report", "vat", "--from", "2026-04-01", "--to", "2026-06-30", "--format", "csv"]));
+    assert!(second.iter().any(|row| row[0] == "510" && row[3] == "4.05"), "{second:?}");
+    assert!(company.fails(&["report", "vat", "--period", "2026-Q5"]).contains("is not a period"));
+    assert!(company.fails(&["report", "vat"]).contains("give --period"));
+}

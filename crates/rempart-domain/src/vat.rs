@@ -1,0 +1,309 @@
+//! The VAT return: taxable bases and tax per VAT code, read from the postings of a period, and
+//! their place in the Swiss federal form (effective method) and the French CA3.
+//!
+//! A posting tagged with a VAT code is either the tax itself (on the code's VAT account) or the
+//! base the tax was computed on (any other account). Signs are turned so that output VAT and
+//! sales are positive, and input VAT and the purchases it was paid on are positive too.
+
+use std::collections::BTreeMap;
+
+use crate::chart::{Country, VatCode, VatDirection};
+
+/// A posting that carries a VAT code, with the entry it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VatPosting {
+    pub entry_id: String,
+    pub date: String,
+    pub account: String,
+    pub amount_minor: i64,
+    pub vat_code: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CodeFigures {
+    pub base_minor: i64,
+    pub tax_minor: i64,
+}
+
+/// Base and tax per VAT code. Postings with a code the books do not know are returned apart.
+pub fn figures_by_code(
+    codes: &std::collections::HashMap<String, VatCode>,
+    postings: &[VatPosting],
+) -> (BTreeMap<String, CodeFigures>, Vec<VatPosting>) {
+    let mut figures: BTreeMap<String, CodeFigures> = BTreeMap::new();
+    let mut unknown = Vec::new();
+    for posting in postings {
+        let Some(code) = codes.get(&posting.vat_code) else {
+            unknown.push(posting.clone());
+            continue;
+        };
+        let signed = match code.direction {
+            VatDirection::Output => -posting.amount_minor,
+            VatDirection::Input => posting.amount_minor,
+        };
+        let entry = figures.entry(posting.vat_code.clone()).or_default();
+        if posting.account == code.account {
+            entry.tax_minor += signed;
+        } else {
+            entry.base_minor += signed;
+        }
+    }
+    (figures, unknown)
+}
+
+/// One line of the return: its number on the official form, its label, and the amounts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReturnLine {
+    pub form_line: &'static str,
+    pub label: &'static str,
+    pub base_minor: Option<i64>,
+    pub tax_minor: Option<i64>,
+    /// The VAT codes whose figures make up this line, for `--detail`.
+    pub codes: Vec<String>,
+}
+
+fn line(
+    form_line: &'static str,
+    label: &'static str,
+    base: Option<i64>,
+    tax: Option<i64>,
+    codes: Vec<String>,
+) -> ReturnLine {
+    ReturnLine { form_line, label, base_minor: base, tax_minor: tax, codes }
+}
+
+/// The main figures of the return for the company's country.
+pub fn return_lines(
+    country: Country,
+    codes: &std::collections::HashMap<String, VatCode>,
+    figures: &BTreeMap<String, CodeFigures>,
+) -> Vec<ReturnLine> {
+    let rate_of = |code: &str| codes.get(code).map(|vat| (vat.direction, vat.rate_bp, vat.account.as_str()));
+    let pick = |filter: &dyn Fn(VatDirection, u32, &str) -> bool| -> (i64, i64, Vec<String>) {
+        let mut base = 0;
+        let mut tax = 0;
+        let mut used = Vec::new();
+        for (code, figure) in figures {
+            if let Some((direction, rate_bp, account)) = rate_of(code)
+                && filter(direction, rate_bp, account)
+            {
+                base += figure.base_minor;
+                tax += figure.tax_minor;
+                used.push(code.clone());
+            }
+        }
+        (base, tax, used)
+    };
+    let output = |rate: u32| {
+        move |direction: VatDirection, rate_bp: u32, _: &str| direction == VatDirection::Output && rate_bp == rate
+    };
+    match country {
+        Country::Ch => {
+            let (turnover, due, all_output) = pick(&|direction, _, _| direction == VatDirection::Output);
+            let (_, input_materials, input_materials_codes) =
+                pick(&|direction, _, account| direction == VatDirection::Input && account != "1171");
+            let (_, input_other, input_other_codes) =
+                pick(&|direction, _, account| direction == VatDirection::Input && account == "1171");
+            let mut lines = vec![
+                line("200", "Total des contre-prestations convenues", Some(turnover), None, all_output.clone()),
+                line("299", "Chiffre d'affaires imposable", Some(turnover), None, all_output.clone()),
+            ];
+            for (form_line, label, rate) in [
+                ("302", "Prestations au taux normal 8,1 %", 810),
+                ("312", "Prestations au taux réduit 2,6 %", 260),
+                ("342", "Prestations d'hébergement 3,8 %", 380),
+                ("303", "Prestations au taux normal 7,7 % (jusqu'au 31.12.2023)", 770),
+                ("313", "Prestations au taux réduit 2,5 % (jusqu'au 31.12.2023)", 250),
+                ("343", "Prestations d'hébergement 3,7 % (jusqu'au 31.12.2023)", 370),
+            ] {
+                let (base, tax, used) = pick(&output(rate));
+                if !used.is_empty() {
+                    lines.push(line(form_line, label, Some(base), Some(tax), used));
+                }
+            }
+            lines.push(line("399", "Total de l'impôt dû", None, Some(due), all_output));
+            lines.push(line(
+                "400",
+                "Impôt préalable sur coûts en matériel et prestations de services",
+                None,
+                Some(input_materials),
+                input_materials_codes.clone(),
+            ));
+            lines.push(line(
+                "405",
+                "Impôt préalable sur investissements et autres charges d'exploitation",
+                None,
+                Some(input_other),
+                input_other_codes.clone(),
+            ));
+            let input = input_materials + input_other;
+            lines.push(line(
+                "479",
+                "Total impôt préalable",
+                None,
+                Some(input),
+                [input_materials_codes, input_other_codes].concat(),
+            ));
+            let balance = due - input;
+            if balance >= 0 {
+                lines.push(line("500", "Montant à payer", None, Some(balance), Vec::new()));
+            } else {
+                lines.push(line("510", "Solde en faveur de l'assujetti", None, Some(-balance), Vec::new()));
+            }
+            lines
+        }
+        Country::Fr => {
+            let (sales, due, all_output) = pick(&|direction, _, _| direction == VatDirection::Output);
+            let mut lines = vec![line("01", "Ventes, prestations de services", Some(sales), None, all_output.clone())];
+            for (form_line, label, rate) in [
+                ("08", "Taux normal 20 %", 2000),
+                ("9B", "Taux réduit 10 %", 1000),
+                ("09", "Taux réduit 5,5 %", 550),
+                ("11", "Taux particulier 2,1 %", 210),
+            ] {
+                let (base, tax, used) = pick(&output(rate));
+                if !used.is_empty() {
+                    lines.push(line(form_line, label, Some(base), Some(tax), used));
+                }
+            }
+            lines.push(line("16", "Total de la TVA brute due", None, Some(due), all_output));
+            let (_, fixed_assets, fixed_codes) =
+                pick(&|direction, _, account| direction == VatDirection::Input && account == "44562");
+            let (_, other, other_codes) =
+                pick(&|direction, _, account| direction == VatDirection::Input && account != "44562");
+            lines.push(line("19", "TVA déductible sur immobilisations", None, Some(fixed_assets), fixed_codes.clone()));
+            lines.push(line(
+                "20",
+                "TVA déductible sur autres biens et services",
+                None,
+                Some(other),
+                other_codes.clone(),
+            ));
+            let deductible = fixed_assets + other;
+            lines.push(line("23", "Total TVA déductible", None, Some(deductible), [fixed_codes, other_codes].concat()));
+            let balance = due - deductible;
+            if balance >= 0 {
+                lines.push(line("28", "TVA nette due", None, Some(balance), Vec::new()));
+            } else {
+                lines.push(line("25", "Crédit de TVA", None, Some(-balance), Vec::new()));
+            }
+            lines
+        }
+    }
+}
+
+/// Reads a period: `2026-Q3`, `2026-03` or `2026`, into its first and last day.
+pub fn parse_period(text: &str) -> Result<(chrono::NaiveDate, chrono::NaiveDate), String> {
+    use chrono::NaiveDate;
+    let bad = || format!("\"{text}\" is not a period: write 2026-Q3, 2026-03 or 2026");
+    let year = |part: &str| -> Result<i32, String> {
+        if part.len() == 4 && part.bytes().all(|b| b.is_ascii_digit()) {
+            part.parse().map_err(|_| bad())
+        } else {
+            Err(bad())
+        }
+    };
+    let (first_month, months) = match text.split_once('-') {
+        None => (1, 12),
+        Some((_, quarter)) if quarter.len() == 2 && quarter.starts_with('Q') => match quarter.as_bytes()[1] {
+            digit @ b'1'..=b'4' => (u32::from(digit - b'0') * 3 - 2, 3),
+            _ => return Err(bad()),
+        },
+        Some((_, month)) if month.len() == 2 => match month.parse::<u32>() {
+            Ok(month @ 1..=12) => (month, 1),
+            _ => return Err(bad()),
+        },
+        Some(_) => return Err(bad()),
+    };
+    let year = year(text.split('-').next().unwrap_or(""))?;
+    let start = NaiveDate::from_ymd_opt(year, first_month, 1).ok_or_else(bad)?;
+    let end = start.checked_add_months(chrono::Months::new(months)).and_then(|next| next.pred_opt()).ok_or_else(bad)?;
+    Ok((start, end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chart::vat_codes_of;
+
+    fn codes(country: Country) -> std::collections::HashMap<String, VatCode> {
+        vat_codes_of(country).into_iter().map(|code| (code.code.clone(), code)).collect()
+    }
+
+    fn posting(account: &str, amount_minor: i64, code: &str) -> VatPosting {
+        VatPosting {
+            entry_id: "E".into(),
+            date: "2024-01-15".into(),
+            account: account.into(),
+            amount_minor,
+            vat_code: code.into(),
+        }
+    }
+
+    /// A quarter across the rate change: 1,000.00 at 7.7 % booked in December 2023 and 2,000.00
+    /// at 8.1 % in January 2024, 500.00 at 2.6 %, a credit note of 100.00 at 8.1 %, and a
+    /// supplier bill of 400.00 with 32.40 of input tax. Figures computed by hand.
+    #[test]
+    fn swiss_return_across_the_rate_change() {
+        let codes = codes(Country::Ch);
+        let postings = [
+            posting("3400", -100_000, "N77"),
+            posting("2200", -7_700, "N77"),
+            posting("3400", -200_000, "N81"),
+            posting("2200", -16_200, "N81"),
+            posting("3200", -50_000, "R26"),
+            posting("2200", -1_300, "R26"),
+            posting("3400", 10_000, "N81"),
+            posting("2200", 810, "N81"),
+            posting("4000", 40_000, "IN81"),
+            posting("1170", 3_240, "IN81"),
+        ];
+        let (figures, unknown) = figures_by_code(&codes, &postings);
+        assert!(unknown.is_empty());
+        assert_eq!(figures["N81"], CodeFigures { base_minor: 190_000, tax_minor: 15_390 });
+        let lines = return_lines(Country::Ch, &codes, &figures);
+        let get = |form_line: &str| {
+            lines.iter().find(|line| line.form_line == form_line).map(|line| (line.base_minor, line.tax_minor))
+        };
+        assert_eq!(get("200"), Some((Some(340_000), None)));
+        assert_eq!(get("302"), Some((Some(190_000), Some(15_390))));
+        assert_eq!(get("303"), Some((Some(100_000), Some(7_700))));
+        assert_eq!(get("312"), Some((Some(50_000), Some(1_300))));
+        assert_eq!(get("399"), Some((None, Some(24_390))));
+        assert_eq!(get("400"), Some((None, Some(3_240))));
+        assert_eq!(get("479"), Some((None, Some(3_240))));
+        assert_eq!(get("500"), Some((None, Some(21_150))));
+    }
+
+    #[test]
+    fn periods() {
+        let day = |text: &str| crate::rules::parse_date(text).unwrap();
+        assert_eq!(parse_period("2026-Q3"), Ok((day("2026-07-01"), day("2026-09-30"))));
+        assert_eq!(parse_period("2024-02"), Ok((day("2024-02-01"), day("2024-02-29"))));
+        assert_eq!(parse_period("2025"), Ok((day("2025-01-01"), day("2025-12-31"))));
+        for bad in ["2026-Q5", "2026-13", "26-Q1", "2026-Q", "Q3", "2026-1"] {
+            assert!(parse_period(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn french_return_with_a_vat_credit() {
+        let codes = codes(Country::Fr);
+        let postings = [
+            posting("706", -100_000, "C20"),
+            posting("44571", -20_000, "C20"),
+            posting("607", 150_000, "D20"),
+            posting("44566", 30_000, "D20"),
+        ];
+        let (figures, _) = figures_by_code(&codes, &postings);
+        let lines = return_lines(Country::Fr, &codes, &figures);
+        let get = |form_line: &str| {
+            lines.iter().find(|line| line.form_line == form_line).map(|line| (line.base_minor, line.tax_minor))
+        };
+        assert_eq!(get("08"), Some((Some(100_000), Some(20_000))));
+        assert_eq!(get("16"), Some((None, Some(20_000))));
+        assert_eq!(get("20"), Some((None, Some(30_000))));
+        assert_eq!(get("25"), Some((None, Some(10_000))));
+        assert_eq!(get("28"), None);
+    }
+}
