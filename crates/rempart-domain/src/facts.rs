@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::catalogue::{ItemDefined, ItemEdited};
 use crate::chart::{AccountKind, Country, VatCode};
 use crate::contacts::{ContactCreated, ContactEdited, ContactFieldDefined};
-use crate::invoices::{InvoiceDrafted, InvoiceIssued, InvoiceLineAdded};
+use crate::invoices::{CreditNoteIssued, InvoiceDrafted, InvoiceIssued, InvoiceLineAdded};
 use crate::money::Currency;
 use crate::payments::PaymentReceived;
 
@@ -96,6 +96,7 @@ pub enum Fact {
     InvoiceLineAdded(InvoiceLineAdded),
     InvoiceIssued(InvoiceIssued),
     PaymentReceived(PaymentReceived),
+    CreditNoteIssued(CreditNoteIssued),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -122,6 +123,7 @@ impl Fact {
     pub const INVOICE_LINE_ADDED: &'static str = "invoice.line_added";
     pub const INVOICE_ISSUED: &'static str = "invoice.issued";
     pub const PAYMENT_RECEIVED: &'static str = "payment.received";
+    pub const CREDIT_NOTE_ISSUED: &'static str = "credit_note.issued";
 
     pub fn kind(&self) -> &'static str {
         match self {
@@ -140,6 +142,7 @@ impl Fact {
             Fact::InvoiceLineAdded(_) => Self::INVOICE_LINE_ADDED,
             Fact::InvoiceIssued(_) => Self::INVOICE_ISSUED,
             Fact::PaymentReceived(_) => Self::PAYMENT_RECEIVED,
+            Fact::CreditNoteIssued(_) => Self::CREDIT_NOTE_ISSUED,
         }
     }
 
@@ -161,6 +164,7 @@ impl Fact {
             Fact::InvoiceLineAdded(fact) => serde_json::to_vec(fact),
             Fact::InvoiceIssued(fact) => serde_json::to_vec(fact),
             Fact::PaymentReceived(fact) => serde_json::to_vec(fact),
+            Fact::CreditNoteIssued(fact) => serde_json::to_vec(fact),
         };
         // These types hold only strings, integers, dates and enums: serialising them cannot fail.
         encoded.unwrap_or_default()
@@ -188,6 +192,7 @@ impl Fact {
             Self::INVOICE_LINE_ADDED => Fact::InvoiceLineAdded(decode(kind, payload)?),
             Self::INVOICE_ISSUED => Fact::InvoiceIssued(decode(kind, payload)?),
             Self::PAYMENT_RECEIVED => Fact::PaymentReceived(decode(kind, payload)?),
+            Self::CREDIT_NOTE_ISSUED => Fact::CreditNoteIssued(decode(kind, payload)?),
             other if other.starts_with("node.") => return Ok(None),
             other => {
                 return Err(FactError::UnknownKind { kind: other.to_owned() });

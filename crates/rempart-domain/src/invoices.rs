@@ -81,8 +81,55 @@ pub struct InvoiceIssued {
     pub entry_id: String,
 }
 
+/// A credit note: lines of an issued invoice credited back, in full or in part, numbered in the
+/// issuing node's credit-note series, with its entry (the invoice's postings reversed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreditNoteIssued {
+    pub id: String,
+    pub invoice: String,
+    pub series: String,
+    pub sequence: u64,
+    pub number: String,
+    pub date: NaiveDate,
+    pub lines: Vec<InvoiceLine>,
+    pub gross_minor: i64,
+    pub entry_id: String,
+}
+
+/// The lines credited: every line of the invoice, or the lines named with, optionally, a smaller
+/// quantity.
+pub fn credited_lines(
+    invoice_lines: &[InvoiceLine],
+    named: &[(usize, Option<i64>)],
+) -> Result<Vec<InvoiceLine>, InvoiceError> {
+    if named.is_empty() {
+        return Ok(invoice_lines.to_vec());
+    }
+    let mut out = Vec::with_capacity(named.len());
+    for (number, quantity) in named {
+        let line = number
+            .checked_sub(1)
+            .and_then(|index| invoice_lines.get(index))
+            .ok_or(InvoiceError::NoSuchLine { line: *number })?;
+        let quantity_milli = quantity.unwrap_or(line.quantity_milli);
+        if quantity_milli <= 0 || quantity_milli > line.quantity_milli {
+            return Err(InvoiceError::CreditQuantity { line: *number });
+        }
+        out.push(InvoiceLine { quantity_milli, ..line.clone() });
+    }
+    Ok(out)
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InvoiceError {
+    #[error("invoice {id} is a draft: only an issued invoice can be credited")]
+    NotIssued { id: String },
+    #[error("the invoice has no line {line}")]
+    NoSuchLine { line: usize },
+    #[error("line {line}: a credited quantity must be positive and at most the invoiced one")]
+    CreditQuantity { line: usize },
+    #[error("the credit note ({credit}) is larger than what remains of the invoice ({remaining})")]
+    CreditTooLarge { credit: String, remaining: String },
     #[error("invoice {id} does not exist")]
     UnknownInvoice { id: String },
     #[error("invoice {id} was issued as {number} and can no longer change: correct it with a credit note")]

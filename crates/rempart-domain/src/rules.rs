@@ -308,6 +308,21 @@ impl LedgerState {
         text: String,
         postings: Vec<Posting>,
     ) -> Result<EntryPosted, LedgerError> {
+        self.build_entry_vat_on(id, journal, date, validated_on, text, postings, date)
+    }
+
+    /// As `build_entry`, with VAT codes checked against `vat_date` (see `check_entry_vat_on`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn build_entry_vat_on(
+        &self,
+        id: String,
+        journal: &str,
+        date: NaiveDate,
+        validated_on: NaiveDate,
+        text: String,
+        postings: Vec<Posting>,
+        vat_date: NaiveDate,
+    ) -> Result<EntryPosted, LedgerError> {
         let entry = EntryPosted {
             id,
             number: self.next_number(journal),
@@ -318,7 +333,7 @@ impl LedgerState {
             postings,
             reverses: None,
         };
-        self.check_entry(&entry)?;
+        self.check_entry_vat_on(&entry, vat_date)?;
         Ok(entry)
     }
 
@@ -343,6 +358,12 @@ impl LedgerState {
     /// Checks a complete entry: identity, open period, open accounts in their currencies, VAT
     /// codes in force on the booking date, non-zero postings, and a zero sum per currency.
     pub fn check_entry(&self, entry: &EntryPosted) -> Result<(), LedgerError> {
+        self.check_entry_vat_on(entry, entry.date)
+    }
+
+    /// As `check_entry`, with the VAT codes checked against `vat_date`: a credit note corrects an
+    /// invoice at the rates in force on the invoice's date.
+    pub fn check_entry_vat_on(&self, entry: &EntryPosted, vat_date: NaiveDate) -> Result<(), LedgerError> {
         self.company()?;
         self.check_identity(&entry.id, &entry.journal, &entry.text)?;
         self.check_date_open(entry.date)?;
@@ -370,8 +391,8 @@ impl LedgerState {
             }
             if let Some(code) = &posting.vat_code {
                 let vat = self.vat_codes.get(code).ok_or_else(|| LedgerError::UnknownVatCode { code: code.clone() })?;
-                if !vat.in_force_on(entry.date) {
-                    return Err(LedgerError::VatCodeNotInForce { code: code.clone(), date: entry.date });
+                if !vat.in_force_on(vat_date) {
+                    return Err(LedgerError::VatCodeNotInForce { code: code.clone(), date: vat_date });
                 }
             }
             let sum = sums.entry(posting.currency).or_insert(0);
@@ -428,6 +449,10 @@ impl LedgerState {
             Fact::InvoiceIssued(issued) => {
                 let last = self.invoice_series_last.entry(issued.series.clone()).or_insert(0);
                 *last = (*last).max(issued.sequence);
+            }
+            Fact::CreditNoteIssued(credit) => {
+                let last = self.invoice_series_last.entry(credit.series.clone()).or_insert(0);
+                *last = (*last).max(credit.sequence);
             }
             Fact::ContactCreated(_)
             | Fact::ContactEdited(_)

@@ -3,8 +3,8 @@
 
 use chrono::{Datelike, Days, NaiveDate};
 use rempart_domain::invoices::{
-    InvoiceDrafted, InvoiceError, InvoiceIssued, InvoiceLine, InvoiceLineAdded, InvoiceTotals, check_line,
-    invoice_postings, totals,
+    CreditNoteIssued, InvoiceDrafted, InvoiceError, InvoiceIssued, InvoiceLine, InvoiceLineAdded, InvoiceTotals,
+    check_line, credited_lines, invoice_postings, totals,
 };
 use rempart_domain::{Currency, Fact};
 use rusqlite::OptionalExtension;
@@ -158,6 +158,70 @@ impl Store {
             batch.record(Fact::InvoiceIssued(issued))?;
             batch.record(Fact::EntryPosted(entry))?;
             Ok(number)
+        })
+    }
+
+    /// Credits back an issued invoice, in full (no lines named) or the lines named, each with an
+    /// optional smaller quantity; at the invoice's VAT rates, up to what remains of it.
+    pub fn credit_invoice(
+        &mut self,
+        number: &str,
+        date: NaiveDate,
+        named: &[(usize, Option<i64>)],
+    ) -> Result<CreditNoteIssued, StoreError> {
+        let invoice = self.invoice(number)?;
+        let Some(invoice_number) = invoice.number.clone() else {
+            return Err(InvoiceError::NotIssued { id: invoice.id }.into());
+        };
+        let country = self.company()?.country;
+        let lines = credited_lines(&invoice.lines, named)?;
+        let credit_totals = totals(&self.state, &lines, invoice.date, invoice.cash_rounding)?;
+        let invoiced = invoice.totals.as_ref().map_or(0, |totals| totals.gross_minor);
+        let credited: i64 = self.conn.query_row(
+            "SELECT coalesce(sum(gross_minor), 0) FROM p_credit_notes WHERE invoice = ?1",
+            [&invoice_number],
+            |row| row.get(0),
+        )?;
+        let remaining = invoiced - credited;
+        if credit_totals.gross_minor > remaining {
+            return Err(InvoiceError::CreditTooLarge {
+                credit: rempart_domain::money::format_plain(credit_totals.gross_minor, invoice.currency),
+                remaining: rempart_domain::money::format_plain(remaining, invoice.currency),
+            }
+            .into());
+        }
+        let id = format!("K-{}", hex::encode(random_bytes::<5>()?));
+        let series = format!("A-{}-{}", self.node.short(), date.year());
+        self.commit(|batch| {
+            let sequence = batch.state.next_invoice_sequence(&series);
+            let credit_number = format!("{series}-{sequence:06}");
+            let postings = invoice_postings(&batch.state, country, invoice.currency, &lines, &credit_totals)
+                .into_iter()
+                .map(|posting| rempart_domain::Posting { amount_minor: -posting.amount_minor, ..posting })
+                .collect();
+            let entry = batch.state.build_entry_vat_on(
+                format!("CRN-{credit_number}"),
+                "VTE",
+                date,
+                date_of_ms(batch.now_ms),
+                format!("Avoir {credit_number} sur facture {invoice_number}"),
+                postings,
+                invoice.date,
+            )?;
+            let credit = CreditNoteIssued {
+                id: id.clone(),
+                invoice: invoice_number.clone(),
+                series: series.clone(),
+                sequence,
+                number: credit_number,
+                date,
+                lines: lines.clone(),
+                gross_minor: credit_totals.gross_minor,
+                entry_id: entry.id.clone(),
+            };
+            batch.record(Fact::CreditNoteIssued(credit.clone()))?;
+            batch.record(Fact::EntryPosted(entry))?;
+            Ok(credit)
         })
     }
 

@@ -23,6 +23,7 @@ pub struct Receivable {
     pub due_date: NaiveDate,
     pub gross_minor: i64,
     pub paid_minor: i64,
+    pub credited_minor: i64,
     pub currency: Currency,
     pub days_late: i64,
     /// 0: up to 30 days late, 1: 31-60, 2: 61-90, 3: over 90.
@@ -31,7 +32,7 @@ pub struct Receivable {
 
 impl Receivable {
     pub fn open_minor(&self) -> i64 {
-        self.gross_minor - self.paid_minor
+        self.gross_minor - self.paid_minor - self.credited_minor
     }
 }
 
@@ -48,7 +49,8 @@ impl Store {
         let mut statement = self.conn.prepare_cached(
             "SELECT i.contact, i.number, i.date, i.due_date, i.gross_minor, i.currency,
                     coalesce((SELECT sum(a.amount_minor) FROM p_payment_allocations a JOIN p_payments p ON p.id = a.payment
-                              WHERE a.invoice = i.number AND p.date <= ?2), 0)
+                              WHERE a.invoice = i.number AND p.date <= ?2), 0),
+                    coalesce((SELECT sum(c.gross_minor) FROM p_credit_notes c WHERE c.invoice = i.number AND c.date <= ?2), 0)
              FROM p_invoices i
              WHERE i.number IS NOT NULL AND i.date <= ?2 AND (?1 IS NULL OR i.contact = ?1)
              ORDER BY i.contact, i.date, i.number",
@@ -64,6 +66,7 @@ impl Store {
                 due_date,
                 gross_minor: row.get(4)?,
                 paid_minor: row.get(6)?,
+                credited_minor: row.get(7)?,
                 currency: row
                     .get::<_, String>(5)?
                     .parse()

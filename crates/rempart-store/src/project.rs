@@ -282,6 +282,27 @@ impl Projector {
                 )?
                 .execute(params![issued.series, issued.sequence as i64])?;
             }
+            Fact::CreditNoteIssued(credit) => {
+                conn.prepare_cached(
+                    "INSERT INTO p_credit_notes (number, id, invoice, date, series, sequence, gross_minor, entry_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )?
+                .execute(params![
+                    credit.number,
+                    credit.id,
+                    credit.invoice,
+                    date_text(credit.date),
+                    credit.series,
+                    credit.sequence as i64,
+                    credit.gross_minor,
+                    credit.entry_id
+                ])?;
+                conn.prepare_cached(
+                    "INSERT INTO p_invoice_series (series, last) VALUES (?1, ?2)
+                     ON CONFLICT (series) DO UPDATE SET last = max(last, excluded.last)",
+                )?
+                .execute(params![credit.series, credit.sequence as i64])?;
+            }
             Fact::PaymentReceived(payment) => {
                 conn.prepare_cached(
                     "INSERT INTO p_payments (id, contact, date, amount_minor, currency, account, unallocated_minor, entry_id)

@@ -163,6 +163,18 @@ CREATE TABLE p_invoice_series (
     last INTEGER NOT NULL
 ) WITHOUT ROWID;
 
+-- Credit notes, each against one issued invoice; their lines are in their events.
+CREATE TABLE p_credit_notes (
+    number TEXT PRIMARY KEY,
+    id TEXT NOT NULL,
+    invoice TEXT NOT NULL,
+    date TEXT NOT NULL,
+    series TEXT NOT NULL,
+    sequence INTEGER NOT NULL,
+    gross_minor INTEGER NOT NULL,
+    entry_id TEXT NOT NULL
+) WITHOUT ROWID;
+
 -- Customer payments and how they were allocated to invoices; `unallocated_minor` is a credit
 -- in the customer's favour.
 CREATE TABLE p_payments (
@@ -254,6 +266,7 @@ pub const PROJECTIONS: &[(&str, &str)] = &[
     ("p_invoices", "id"),
     ("p_invoice_lines", "invoice, line"),
     ("p_invoice_series", "series"),
+    ("p_credit_notes", "number"),
     ("p_payments", "id"),
     ("p_payment_allocations", "invoice, payment"),
     ("p_contact_field_defs", "name"),

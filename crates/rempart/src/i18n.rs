@@ -114,6 +114,12 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("due_date", "Due", "Échéance"),
     ("invoice", "Invoice", "Facture"),
     ("item", "Item", "Article"),
+    ("credited", "Credited", "Crédité"),
+    (
+        "invoice.credited",
+        "Credit note {credit} on invoice {number}, total {total}.",
+        "Avoir {credit} sur la facture {number}, total {total}.",
+    ),
     ("invoice.drafted", "Draft invoice {id} created.", "Brouillon de facture {id} créé."),
     (
         "invoice.issued",

@@ -276,6 +276,15 @@ enum InvoiceCommand {
     },
     /// Issue a draft: give it its number and post its entry.
     Issue { id: String },
+    /// Credit back an issued invoice: in full, or the --line N[=QUANTITY] named.
+    Credit {
+        number: String,
+        /// Credit note date [default: today]
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long = "line")]
+        lines: Vec<String>,
+    },
     /// Show an invoice by draft id or number.
     Show {
         id: String,
@@ -700,6 +709,27 @@ fn invoice(dir: &Path, lang: Lang, command: InvoiceCommand) -> Result<()> {
             let total = store.invoice(&number)?.totals.map_or(0, |totals| totals.gross_minor);
             let total = format!("{} {}", currency, locale.format_amount(total, currency));
             println!("{}", lang.fill("invoice.issued", &[("id", &id), ("number", &number), ("total", &total)]));
+        }
+        InvoiceCommand::Credit { number, date, lines } => {
+            let mut named = Vec::new();
+            for line in lines {
+                let (index, quantity) = match line.split_once('=') {
+                    Some((index, quantity)) => {
+                        (index.to_owned(), Some(parse_quantity(quantity).map_err(StoreError::from)?))
+                    }
+                    None => (line, None),
+                };
+                let index: usize = index
+                    .parse()
+                    .map_err(|_| anyhow!("--line {index}: write the line number, like --line 2 or --line 2=0.5"))?;
+                named.push((index, quantity));
+            }
+            let credit = store.credit_invoice(&number, date_arg(&date)?.unwrap_or_else(today), &named)?;
+            let total = format!("{} {}", currency, locale.format_amount(credit.gross_minor, currency));
+            println!(
+                "{}",
+                lang.fill("invoice.credited", &[("credit", &credit.number), ("number", &number), ("total", &total)])
+            );
         }
         InvoiceCommand::Show { id, format } => {
             let invoice = store.invoice(&id)?;

@@ -96,6 +96,12 @@ impl Report {
     }
 
     pub fn render(&self, format: Format, locale: Locale) -> Result<String> {
+        // Every row has a cell per column: a mismatch is a bug in the report that built it.
+        debug_assert!(
+            self.rows.iter().chain(&self.totals).all(|row| row.len() == self.columns.len()),
+            "report {} has rows of the wrong width",
+            self.title
+        );
         match format {
             Format::Table => Ok(self.table(locale)),
             Format::Csv => self.csv(),

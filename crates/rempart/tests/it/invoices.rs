@@ -152,8 +152,8 @@ fn payments_close_receivables_and_overpayments_become_credits() {
     let open = |on: &str| csv_rows(&company.ok(&["report", "receivables", "--to", on, "--format", "csv"]));
     let rows = open("2026-04-30");
     assert_eq!(rows.len(), 2);
-    assert_eq!((rows[0][7].as_str(), rows[0][8].as_str(), rows[0][9].as_str()), ("259.44", "95", "> 90"));
-    assert_eq!((rows[1][7].as_str(), rows[1][8].as_str(), rows[1][9].as_str()), ("129.72", "59", "31-60"));
+    assert_eq!((rows[0][8].as_str(), rows[0][9].as_str(), rows[0][10].as_str()), ("259.44", "95", "> 90"));
+    assert_eq!((rows[1][8].as_str(), rows[1][9].as_str(), rows[1][10].as_str()), ("129.72", "59", "31-60"));
 
     let paid = company.ok(&[
         "payment",
@@ -169,14 +169,14 @@ fn payments_close_receivables_and_overpayments_become_credits() {
     ]);
     assert!(paid.contains("100.00 allocated, 0.00 credited"), "{paid}");
     let rows = open("2026-04-30");
-    assert_eq!(rows[1][6..8], ["100.00".to_owned(), "29.72".to_owned()]);
+    assert_eq!(rows[1][6..9], ["100.00".to_owned(), "0.00".to_owned(), "29.72".to_owned()]);
     assert_eq!(open("2026-02-28")[1][6], "0.00", "a payment dated later is not counted");
 
     let paid = company.ok(&["payment", "add", "--contact", "FAVRE", "--amount", "300.00", "--date", "2026-05-02"]);
     assert!(paid.contains("289.16 allocated, 10.84 credited"), "{paid}");
     let rows = open("2026-05-31");
     assert_eq!(rows.len(), 1, "only the credit is left: {rows:?}");
-    assert_eq!((rows[0][1].as_str(), rows[0][7].as_str()), ("Credit in the customer's favour", "-10.84"));
+    assert_eq!((rows[0][1].as_str(), rows[0][8].as_str()), ("Credit in the customer's favour", "-10.84"));
 
     let trial = csv_rows(&company.ok(&["report", "trial-balance", "--format", "csv"]));
     let closing = |account: &str| trial.iter().find(|row| row[0] == account).map(|row| row[6].clone());
@@ -287,4 +287,43 @@ fn the_vat_return_agrees_with_the_documents() {
     assert!(second.iter().any(|row| row[0] == "510" && row[3] == "4.05"), "{second:?}");
     assert!(company.fails(&["report", "vat", "--period", "2026-Q5"]).contains("is not a period"));
     assert!(company.fails(&["report", "vat"]).contains("give --period"));
+}
+
+#[test]
+fn credit_notes_correct_issued_invoices() {
+    let company = garage();
+    let id = draft_id(&company.ok(&["invoice", "new", "--contact", "FAVRE", "--date", "2026-03-10"]));
+    company.ok(&["invoice", "line", &id, "--item", "MO", "--qty", "2"]);
+    company.ok(&["invoice", "line", &id, "--item", "FILTRE", "--qty", "3"]);
+    let issued = company.ok(&["invoice", "issue", &id]);
+    let number =
+        issued.split_whitespace().find(|word| word.starts_with("F-")).expect("number").trim_end_matches(',').to_owned();
+    // 240.00 + 55.05 = 295.05 net, VAT 23.90, total 318.95.
+    assert!(issued.contains("total CHF 318.95"), "{issued}");
+    let partial = company.ok(&["invoice", "credit", &number, "--date", "2026-03-20", "--line", "1=0.5"]);
+    assert!(partial.contains("-2026-000001 on invoice") && partial.contains("total CHF 64.86"), "{partial}");
+    let refused = company.fails(&["invoice", "credit", &number, "--date", "2026-03-21"]);
+    assert!(
+        refused.contains("the credit note (318.95) is larger than what remains of the invoice (254.09)"),
+        "{refused}"
+    );
+    assert!(company.fails(&["invoice", "credit", &number, "--line", "3"]).contains("the invoice has no line 3"));
+    assert!(company.fails(&["invoice", "credit", &number, "--line", "1=3"]).contains("at most the invoiced one"));
+    assert!(company.fails(&["invoice", "credit", &id.replace("D-", "X-")]).contains("does not exist"));
+
+    let rows = csv_rows(&company.ok(&["report", "receivables", "--to", "2026-03-31", "--format", "csv"]));
+    assert_eq!(rows[0][5..9], ["318.95".to_owned(), "0.00".to_owned(), "64.86".to_owned(), "254.09".to_owned()]);
+    let trial = csv_rows(&company.ok(&["report", "trial-balance", "--format", "csv"]));
+    let closing = |account: &str| trial.iter().find(|row| row[0] == account).map(|row| row[6].clone());
+    assert_eq!(closing("1100").as_deref(), Some("254.09"));
+    assert_eq!(closing("3400").as_deref(), Some("-180.00"));
+    assert_eq!(closing("2200").as_deref(), Some("-19.04"), "23.90 less 4.86");
+    let vat = csv_rows(&company.ok(&["report", "vat", "--period", "2026-Q1", "--format", "csv"]));
+    let line = |form_line: &str| vat.iter().find(|row| row[0] == form_line).map(|row| (row[2].clone(), row[3].clone()));
+    assert_eq!(line("302"), Some(("235.05".to_owned(), "19.04".to_owned())));
+    company.ok(&["invoice", "credit", &number, "--date", "2026-03-22", "--line", "1=1.5", "--line", "2"]);
+    assert!(csv_rows(&company.ok(&["report", "receivables", "--to", "2026-03-31", "--format", "csv"])).is_empty());
+    let hash = company.state_hash();
+    company.ok(&["rebuild"]);
+    assert_eq!(company.state_hash(), hash);
 }
