@@ -327,3 +327,62 @@ fn credit_notes_correct_issued_invoices() {
     company.ok(&["rebuild"]);
     assert_eq!(company.state_hash(), hash);
 }
+
+/// A period across the rate change of 2024-01-01: an invoice at 7.7 % in December 2023, one at
+/// 8.1 % in January 2024, a credit note in January 2024 on the December invoice (at its 7.7 %),
+/// and a supplier's bill with input tax. Figures computed by hand.
+#[test]
+fn a_vat_return_across_the_rate_change() {
+    let company = Company::new("CH");
+    company.ok(&["contact", "add", "--id", "K", "--name", "Client"]);
+    let issue = |date: &str, vat: &str, price: &str| -> String {
+        let id = draft_id(&company.ok(&["invoice", "new", "--contact", "K", "--date", date]));
+        company.ok(&[
+            "invoice",
+            "line",
+            &id,
+            "--text",
+            "Révision",
+            "--price",
+            price,
+            "--vat",
+            vat,
+            "--account",
+            "3400",
+        ]);
+        let issued = company.ok(&["invoice", "issue", &id]);
+        issued.split_whitespace().find(|word| word.starts_with("F-")).expect("number").trim_end_matches(',').to_owned()
+    };
+    let december = issue("2023-12-15", "N77", "1000.00"); // VAT 77.00
+    issue("2024-01-15", "N81", "2000.00"); // VAT 162.00
+    let refused = {
+        let id = draft_id(&company.ok(&["invoice", "new", "--contact", "K", "--date", "2024-01-20"]));
+        company.fails(&["invoice", "line", &id, "--text", "X", "--price", "10", "--vat", "N77", "--account", "3400"])
+    };
+    assert!(refused.contains("VAT code N77 is not in force on 2024-01-20"), "{refused}");
+    company.ok(&["invoice", "credit", &december, "--date", "2024-01-25", "--line", "1=0.1"]); // 100.00 + 7.70
+    company.ok(&[
+        "entry",
+        "add",
+        "--date",
+        "2024-02-05",
+        "--text",
+        "Facture fournisseur",
+        "--post",
+        "4000=400.00:vat=IN81",
+        "--post",
+        "1170=32.40:vat=IN81",
+        "--post",
+        "2000=-432.40",
+    ]);
+    let rows =
+        csv_rows(&company.ok(&["report", "vat", "--from", "2023-12-01", "--to", "2024-02-29", "--format", "csv"]));
+    let line =
+        |form_line: &str| rows.iter().find(|row| row[0] == form_line).map(|row| (row[2].clone(), row[3].clone()));
+    assert_eq!(line("200"), Some(("2900.00".to_owned(), String::new())));
+    assert_eq!(line("302"), Some(("2000.00".to_owned(), "162.00".to_owned())));
+    assert_eq!(line("303"), Some(("900.00".to_owned(), "69.30".to_owned())));
+    assert_eq!(line("399"), Some((String::new(), "231.30".to_owned())));
+    assert_eq!(line("400"), Some((String::new(), "32.40".to_owned())));
+    assert_eq!(line("500"), Some((String::new(), "198.90".to_owned())));
+}
