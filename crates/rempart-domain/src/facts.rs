@@ -8,6 +8,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::bills::{BillPaid, BillRecorded};
 use crate::catalogue::{ItemDefined, ItemEdited};
 use crate::chart::{AccountKind, Country, VatCode};
 use crate::contacts::{ContactCreated, ContactEdited, ContactFieldDefined};
@@ -97,6 +98,8 @@ pub enum Fact {
     InvoiceIssued(InvoiceIssued),
     PaymentReceived(PaymentReceived),
     CreditNoteIssued(CreditNoteIssued),
+    BillRecorded(BillRecorded),
+    BillPaid(BillPaid),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -124,6 +127,8 @@ impl Fact {
     pub const INVOICE_ISSUED: &'static str = "invoice.issued";
     pub const PAYMENT_RECEIVED: &'static str = "payment.received";
     pub const CREDIT_NOTE_ISSUED: &'static str = "credit_note.issued";
+    pub const BILL_RECORDED: &'static str = "bill.recorded";
+    pub const BILL_PAID: &'static str = "bill.paid";
 
     pub fn kind(&self) -> &'static str {
         match self {
@@ -143,6 +148,8 @@ impl Fact {
             Fact::InvoiceIssued(_) => Self::INVOICE_ISSUED,
             Fact::PaymentReceived(_) => Self::PAYMENT_RECEIVED,
             Fact::CreditNoteIssued(_) => Self::CREDIT_NOTE_ISSUED,
+            Fact::BillRecorded(_) => Self::BILL_RECORDED,
+            Fact::BillPaid(_) => Self::BILL_PAID,
         }
     }
 
@@ -165,6 +172,8 @@ impl Fact {
             Fact::InvoiceIssued(fact) => serde_json::to_vec(fact),
             Fact::PaymentReceived(fact) => serde_json::to_vec(fact),
             Fact::CreditNoteIssued(fact) => serde_json::to_vec(fact),
+            Fact::BillRecorded(fact) => serde_json::to_vec(fact),
+            Fact::BillPaid(fact) => serde_json::to_vec(fact),
         };
         // These types hold only strings, integers, dates and enums: serialising them cannot fail.
         encoded.unwrap_or_default()
@@ -193,6 +202,8 @@ impl Fact {
             Self::INVOICE_ISSUED => Fact::InvoiceIssued(decode(kind, payload)?),
             Self::PAYMENT_RECEIVED => Fact::PaymentReceived(decode(kind, payload)?),
             Self::CREDIT_NOTE_ISSUED => Fact::CreditNoteIssued(decode(kind, payload)?),
+            Self::BILL_RECORDED => Fact::BillRecorded(decode(kind, payload)?),
+            Self::BILL_PAID => Fact::BillPaid(decode(kind, payload)?),
             other if other.starts_with("node.") => return Ok(None),
             other => {
                 return Err(FactError::UnknownKind { kind: other.to_owned() });

@@ -6,6 +6,7 @@
 //! the log records. It performs no I/O, reads no clock and draws no random numbers: dates, ids and
 //! the state to check against are passed in, so every function here is deterministic.
 
+pub mod bills;
 pub mod catalogue;
 pub mod chart;
 pub mod contacts;

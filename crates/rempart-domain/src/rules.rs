@@ -460,7 +460,9 @@ impl LedgerState {
             | Fact::ItemEdited(_)
             | Fact::InvoiceDrafted(_)
             | Fact::InvoiceLineAdded(_)
-            | Fact::PaymentReceived(_) => {}
+            | Fact::PaymentReceived(_)
+            | Fact::BillRecorded(_)
+            | Fact::BillPaid(_) => {}
         }
     }
 }

@@ -16,6 +16,7 @@
 //! head.seal   the last seal, outside the database, to detect a truncated log
 //! ```
 
+pub mod bills;
 pub mod catalogue;
 pub mod contacts;
 pub mod invoices;
@@ -95,6 +96,8 @@ pub enum StoreError {
     Invoice(rempart_domain::invoices::InvoiceError),
     #[error(transparent)]
     Payment(rempart_domain::payments::PaymentError),
+    #[error(transparent)]
+    Bill(rempart_domain::bills::BillError),
     #[error("entry {position} (id {id}): {source}")]
     Entry { position: usize, id: String, source: LedgerError },
     #[error("cannot write {path}: {source}")]

@@ -303,6 +303,28 @@ impl Projector {
                 )?
                 .execute(params![credit.series, credit.sequence as i64])?;
             }
+            Fact::BillRecorded(bill) => {
+                conn.prepare_cached(
+                    "INSERT INTO p_bills (id, supplier, reference, date, due_date, currency, gross_minor, entry_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )?
+                .execute(params![
+                    bill.id,
+                    bill.supplier,
+                    bill.reference,
+                    date_text(bill.date),
+                    date_text(bill.due_date),
+                    bill.currency.as_str(),
+                    bill.gross_minor,
+                    bill.entry_id
+                ])?;
+            }
+            Fact::BillPaid(paid) => {
+                conn.prepare_cached(
+                    "INSERT INTO p_bill_payments (id, bill, date, amount_minor, account, entry_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?
+                .execute(params![paid.id, paid.bill, date_text(paid.date), paid.amount_minor, paid.account, paid.entry_id])?;
+            }
             Fact::PaymentReceived(payment) => {
                 conn.prepare_cached(
                     "INSERT INTO p_payments (id, contact, date, amount_minor, currency, account, unallocated_minor, entry_id)

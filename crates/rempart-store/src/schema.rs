@@ -175,6 +175,28 @@ CREATE TABLE p_credit_notes (
     entry_id TEXT NOT NULL
 ) WITHOUT ROWID;
 
+-- Supplier bills and their payments.
+CREATE TABLE p_bills (
+    id TEXT PRIMARY KEY,
+    supplier TEXT NOT NULL,
+    reference TEXT NOT NULL,
+    date TEXT NOT NULL,
+    due_date TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    gross_minor INTEGER NOT NULL,
+    entry_id TEXT NOT NULL,
+    UNIQUE (supplier, reference)
+) WITHOUT ROWID;
+
+CREATE TABLE p_bill_payments (
+    id TEXT PRIMARY KEY,
+    bill TEXT NOT NULL,
+    date TEXT NOT NULL,
+    amount_minor INTEGER NOT NULL,
+    account TEXT NOT NULL,
+    entry_id TEXT NOT NULL
+) WITHOUT ROWID;
+
 -- Customer payments and how they were allocated to invoices; `unallocated_minor` is a credit
 -- in the customer's favour.
 CREATE TABLE p_payments (
@@ -267,6 +289,8 @@ pub const PROJECTIONS: &[(&str, &str)] = &[
     ("p_invoice_lines", "invoice, line"),
     ("p_invoice_series", "series"),
     ("p_credit_notes", "number"),
+    ("p_bills", "id"),
+    ("p_bill_payments", "id"),
     ("p_payments", "id"),
     ("p_payment_allocations", "invoice, payment"),
     ("p_contact_field_defs", "name"),

@@ -63,6 +63,9 @@ enum Command {
     /// Customer payments.
     #[command(subcommand)]
     Payment(PaymentCommand),
+    /// Supplier bills: recorded with their input VAT, paid, listed.
+    #[command(subcommand)]
+    Bill(BillCommand),
     /// Record or reverse journal entries.
     #[command(subcommand)]
     Entry(EntryCommand),
@@ -319,6 +322,37 @@ enum PaymentCommand {
 }
 
 #[derive(Subcommand)]
+enum BillCommand {
+    /// Record a supplier's bill: --line ACCOUNT=NET:VATCODE[:TEXT], such as 4000=100.00:IN81.
+    Add {
+        #[arg(long)]
+        supplier: String,
+        /// The supplier's number for the bill.
+        #[arg(long = "ref")]
+        reference: String,
+        /// Bill date [default: today]
+        #[arg(long)]
+        date: Option<String>,
+        /// Due date [default: the supplier's payment terms, else 30 days]
+        #[arg(long)]
+        due: Option<String>,
+        #[arg(long = "line", required = true, allow_hyphen_values = true)]
+        lines: Vec<String>,
+    },
+    /// Pay a bill, in full or --amount.
+    Pay {
+        id: String,
+        #[arg(long, allow_hyphen_values = true)]
+        amount: Option<String>,
+        #[arg(long)]
+        date: Option<String>,
+        /// Bank or cash account [default: 1020 (CH) or 512 (FR)]
+        #[arg(long)]
+        account: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
 enum EntryCommand {
     /// Record one entry: --post ACCOUNT=AMOUNT[:CURRENCY][:vat=CODE], debit positive, credit negative.
     Add {
@@ -361,6 +395,8 @@ enum ReportKind {
     /// Open invoices with their ageing (0-30, 31-60, 61-90, over 90 days late) on --to, and
     /// customers' credits.
     Receivables,
+    /// Supplier bills still to pay, with their ageing on --to.
+    Payables,
     /// The VAT return of a period (2026-Q3, 2026-03, 2026, or --from/--to): Swiss federal form
     /// (effective method) or French CA3 main lines.
     Vat {
@@ -445,6 +481,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Contact(command) => contact(&dir, lang, command)?,
         Command::Item(command) => item(&dir, lang, command)?,
         Command::Invoice(command) => invoice(&dir, lang, command)?,
+        Command::Bill(command) => bill(&dir, lang, command)?,
         Command::Payment(PaymentCommand::Add { contact, amount, date, account, invoices }) => {
             let mut store = Store::open(&dir)?;
             let company = store.company()?.clone();
@@ -460,13 +497,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 };
                 named.push((number, amount));
             }
-            let account = account.unwrap_or_else(|| {
-                match company.country {
-                    Country::Ch => "1020",
-                    Country::Fr => "512",
-                }
-                .to_owned()
-            });
+            let account = account.unwrap_or_else(|| money_account_default(company.country));
             let payment = store.receive_payment(
                 &contact,
                 date_arg(&date)?.unwrap_or_else(today),
@@ -566,6 +597,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 ReportKind::Ledger { account } => reports::ledger(&store, lang, &account, from, to)?,
                 ReportKind::Journal => reports::journal(&store, lang, from, to)?,
                 ReportKind::Receivables => reports::receivables(&store, lang, locale, to.unwrap_or_else(today))?,
+                ReportKind::Payables => reports::payables(&store, lang, locale, to.unwrap_or_else(today))?,
                 ReportKind::Vat { period, detail } => {
                     let (from, to) = match (period, from, to) {
                         (Some(period), _, _) => {
@@ -666,6 +698,64 @@ fn account(dir: &Path, lang: Lang, command: AccountCommand) -> Result<()> {
                 ]);
             }
             print!("{}", report.render(format, locale_of(&store)?)?);
+        }
+    }
+    Ok(())
+}
+
+fn money_account_default(country: Country) -> String {
+    match country {
+        Country::Ch => "1020",
+        Country::Fr => "512",
+    }
+    .to_owned()
+}
+
+fn bill(dir: &Path, lang: Lang, command: BillCommand) -> Result<()> {
+    use rempart_domain::bills::{BillError, BillLine};
+    let mut store = Store::open(dir)?;
+    let company = store.company()?.clone();
+    let locale = Locale::of_country(company.country);
+    match command {
+        BillCommand::Add { supplier, reference, date, due, lines } => {
+            let mut parsed = Vec::new();
+            for text in lines {
+                let bad = || StoreError::from(BillError::BadLine { text: text.clone() });
+                let (account, rest) = text.split_once('=').ok_or_else(bad)?;
+                let mut parts = rest.splitn(3, ':');
+                let net = parts.next().ok_or_else(bad)?;
+                let vat_code = parts.next().ok_or_else(bad)?;
+                let net_minor = rempart_domain::money::parse_amount(net, company.currency)?;
+                parsed.push(BillLine {
+                    account: account.to_owned(),
+                    net_minor,
+                    vat_code: vat_code.to_owned(),
+                    text: parts.next().unwrap_or("").to_owned(),
+                });
+            }
+            let bill = store.record_bill(
+                &supplier,
+                &reference,
+                date_arg(&date)?.unwrap_or_else(today),
+                date_arg(&due)?,
+                parsed,
+            )?;
+            let total = format!("{} {}", company.currency, locale.format_amount(bill.gross_minor, company.currency));
+            println!(
+                "{}",
+                lang.fill(
+                    "bill.recorded",
+                    &[("id", &bill.id), ("total", &total), ("due", &locale.format_date(bill.due_date))]
+                )
+            );
+        }
+        BillCommand::Pay { id, amount, date, account } => {
+            let amount =
+                amount.map(|amount| rempart_domain::money::parse_amount(&amount, company.currency)).transpose()?;
+            let account = account.unwrap_or_else(|| money_account_default(company.country));
+            let paid = store.pay_bill(&id, date_arg(&date)?.unwrap_or_else(today), amount, &account)?;
+            let amount = format!("{} {}", company.currency, locale.format_amount(paid.amount_minor, company.currency));
+            println!("{}", lang.fill("bill.paid", &[("id", &id), ("amount", &amount)]));
         }
     }
     Ok(())

@@ -415,3 +415,57 @@ pub fn vat_return(
     }
     Ok(report)
 }
+
+pub fn payables(store: &Store, lang: Lang, locale: Locale, on: NaiveDate) -> Result<Report> {
+    let mut report = Report::new(
+        lang.fill("payables", &[("date", &locale.format_date(on))]),
+        columns(
+            lang,
+            &[
+                "id",
+                "supplier",
+                "reference",
+                "date",
+                "due_date",
+                "currency",
+                "gross",
+                "paid",
+                "open",
+                "days_late",
+                "ageing",
+            ],
+        ),
+    );
+    const BUCKETS: [&str; 4] = ["0-30", "31-60", "61-90", "> 90"];
+    let mut by_bucket: std::collections::BTreeMap<(Currency, usize), i64> = Default::default();
+    for payable in store.payables(None, on)? {
+        *by_bucket.entry((payable.currency, payable.bucket)).or_default() += payable.open_minor();
+        report.rows.push(vec![
+            Cell::text(&payable.id),
+            Cell::text(&payable.supplier),
+            Cell::text(&payable.reference),
+            Cell::Date(payable.date.to_string()),
+            Cell::Date(payable.due_date.to_string()),
+            Cell::text(payable.currency.as_str()),
+            Cell::Amount(payable.gross_minor, payable.currency),
+            Cell::Amount(payable.paid_minor, payable.currency),
+            Cell::Amount(payable.open_minor(), payable.currency),
+            Cell::Number(payable.days_late),
+            Cell::text(BUCKETS[payable.bucket]),
+        ]);
+    }
+    for ((currency, bucket), open) in by_bucket {
+        let mut total = vec![Cell::text(lang.text("total"))];
+        total.extend([Cell::Empty, Cell::Empty, Cell::Empty, Cell::Empty]);
+        total.extend([
+            Cell::text(currency.as_str()),
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Amount(open, currency),
+            Cell::Empty,
+        ]);
+        total.push(Cell::text(BUCKETS[bucket]));
+        report.totals.push(total);
+    }
+    Ok(report)
+}

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `rempart` binary on temporary data directories.
 
 mod bad_input;
+mod bills;
 mod catalogue;
 mod cli;
 mod contacts;

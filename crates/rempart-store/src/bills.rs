@@ -1,0 +1,196 @@
+//! Supplier bills: recording them with their input VAT, paying them, and what is left to pay.
+
+use chrono::{Days, NaiveDate};
+use rempart_domain::bills::{BillError, BillLine, BillPaid, BillRecorded, bill_postings, payable_account};
+use rempart_domain::payments::ageing_bucket;
+use rempart_domain::{AccountKind, Currency, Fact, Posting};
+use rusqlite::{OptionalExtension, params};
+
+use crate::invoices::PAYMENT_TERMS_DAYS_DEFAULT;
+use crate::{Store, StoreError, date_of_ms, random_bytes};
+
+impl From<BillError> for StoreError {
+    fn from(error: BillError) -> StoreError {
+        StoreError::Bill(error)
+    }
+}
+
+/// A bill with what is still to pay on it, seen on a date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payable {
+    pub id: String,
+    pub supplier: String,
+    pub reference: String,
+    pub date: NaiveDate,
+    pub due_date: NaiveDate,
+    pub currency: Currency,
+    pub gross_minor: i64,
+    pub paid_minor: i64,
+    pub days_late: i64,
+    pub bucket: usize,
+}
+
+impl Payable {
+    pub fn open_minor(&self) -> i64 {
+        self.gross_minor - self.paid_minor
+    }
+}
+
+fn stored_date(text: &str) -> Result<NaiveDate, StoreError> {
+    rempart_domain::rules::parse_date(text)
+        .map_err(|_| StoreError::Corrupt { what: format!("\"{text}\" is not a date") })
+}
+
+impl Store {
+    /// Records a supplier's bill; the due date defaults to the supplier's payment terms.
+    pub fn record_bill(
+        &mut self,
+        supplier: &str,
+        reference: &str,
+        date: NaiveDate,
+        due_date: Option<NaiveDate>,
+        lines: Vec<BillLine>,
+    ) -> Result<BillRecorded, StoreError> {
+        let company = self.company()?.clone();
+        let fields = self.contact(supplier)?;
+        if reference.trim().is_empty() {
+            return Err(BillError::NoReference.into());
+        }
+        let duplicate = self
+            .conn
+            .query_row(
+                "SELECT 1 FROM p_bills WHERE supplier = ?1 AND reference = ?2",
+                params![supplier, reference],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some();
+        if duplicate {
+            return Err(BillError::Duplicate { supplier: supplier.to_owned(), reference: reference.to_owned() }.into());
+        }
+        let terms =
+            fields.get("payment_terms_days").and_then(|days| days.parse().ok()).unwrap_or(PAYMENT_TERMS_DAYS_DEFAULT);
+        let due_date = due_date.unwrap_or_else(|| date.checked_add_days(Days::new(terms)).unwrap_or(date));
+        let name = fields.get("name").cloned().unwrap_or_default();
+        let id = format!("B-{}", hex::encode(random_bytes::<5>()?));
+        self.commit(|batch| {
+            let (gross_minor, postings) = bill_postings(&batch.state, company.country, company.currency, date, &lines)?;
+            let entry = batch.state.build_entry(
+                format!("BILL-{id}"),
+                "ACH",
+                date,
+                date_of_ms(batch.now_ms),
+                format!("Facture {name} {reference}").chars().take(200).collect(),
+                postings,
+            )?;
+            let bill = BillRecorded {
+                id: id.clone(),
+                supplier: supplier.to_owned(),
+                reference: reference.to_owned(),
+                date,
+                due_date,
+                currency: company.currency,
+                lines,
+                gross_minor,
+                entry_id: entry.id.clone(),
+            };
+            batch.record(Fact::BillRecorded(bill.clone()))?;
+            batch.record(Fact::EntryPosted(entry))?;
+            Ok(bill)
+        })
+    }
+
+    /// Pays (part of) a bill from a bank or cash account.
+    pub fn pay_bill(
+        &mut self,
+        bill: &str,
+        date: NaiveDate,
+        amount_minor: Option<i64>,
+        account: &str,
+    ) -> Result<BillPaid, StoreError> {
+        let company = self.company()?.clone();
+        let payable = self
+            .payables(None, NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(date))?
+            .into_iter()
+            .find(|payable| payable.id == bill)
+            .ok_or_else(|| BillError::UnknownBill { id: bill.to_owned() })?;
+        let amount_minor = amount_minor.unwrap_or(payable.open_minor());
+        if amount_minor <= 0 {
+            return Err(BillError::NotPositive.into());
+        }
+        if amount_minor > payable.open_minor() {
+            return Err(BillError::MoreThanOpen {
+                amount: rempart_domain::money::format_plain(amount_minor, company.currency),
+                open: rempart_domain::money::format_plain(payable.open_minor(), company.currency),
+            }
+            .into());
+        }
+        let money_account = self.state.accounts.get(account).is_some_and(|found| found.kind == AccountKind::Asset);
+        if !money_account {
+            return Err(rempart_domain::payments::PaymentError::NotMoneyAccount { account: account.to_owned() }.into());
+        }
+        let id = format!("Q-{}", hex::encode(random_bytes::<5>()?));
+        self.commit(|batch| {
+            let posting = |account: &str, amount_minor: i64| Posting {
+                account: account.to_owned(),
+                amount_minor,
+                currency: company.currency,
+                vat_code: None,
+            };
+            let entry = batch.state.build_entry(
+                format!("BILLPAY-{id}"),
+                "BQ",
+                date,
+                date_of_ms(batch.now_ms),
+                format!("Paiement facture {} {}", payable.supplier, payable.reference).chars().take(200).collect(),
+                vec![posting(payable_account(company.country), amount_minor), posting(account, -amount_minor)],
+            )?;
+            let paid = BillPaid {
+                id: id.clone(),
+                bill: bill.to_owned(),
+                date,
+                amount_minor,
+                account: account.to_owned(),
+                entry_id: entry.id.clone(),
+            };
+            batch.record(Fact::BillPaid(paid.clone()))?;
+            batch.record(Fact::EntryPosted(entry))?;
+            Ok(paid)
+        })
+    }
+
+    /// Bills of one supplier (or all) still open at the end of `on`.
+    pub fn payables(&self, supplier: Option<&str>, on: NaiveDate) -> Result<Vec<Payable>, StoreError> {
+        let on_text = on.format("%Y-%m-%d").to_string();
+        let mut statement = self.conn.prepare_cached(
+            "SELECT b.id, b.supplier, b.reference, b.date, b.due_date, b.currency, b.gross_minor,
+                    coalesce((SELECT sum(p.amount_minor) FROM p_bill_payments p WHERE p.bill = b.id AND p.date <= ?2), 0)
+             FROM p_bills b WHERE b.date <= ?2 AND (?1 IS NULL OR b.supplier = ?1)
+             ORDER BY b.due_date, b.supplier, b.reference",
+        )?;
+        let mut rows = statement.query(params![supplier, on_text])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let due_date = stored_date(&row.get::<_, String>(4)?)?;
+            let payable = Payable {
+                id: row.get(0)?,
+                supplier: row.get(1)?,
+                reference: row.get(2)?,
+                date: stored_date(&row.get::<_, String>(3)?)?,
+                due_date,
+                currency: row
+                    .get::<_, String>(5)?
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt { what: "a bill currency is not valid".to_owned() })?,
+                gross_minor: row.get(6)?,
+                paid_minor: row.get(7)?,
+                days_late: (on - due_date).num_days().max(0),
+                bucket: ageing_bucket(due_date, on),
+            };
+            if payable.open_minor() != 0 {
+                out.push(payable);
+            }
+        }
+        Ok(out)
+    }
+}
