@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::bills::{BillPaid, BillRecorded};
 use crate::catalogue::{ItemDefined, ItemEdited};
 use crate::chart::{AccountKind, Country, VatCode};
+use crate::company::CompanyDetailsSet;
 use crate::contacts::{ContactCreated, ContactEdited, ContactFieldDefined};
 use crate::invoices::{CreditNoteIssued, InvoiceDrafted, InvoiceIssued, InvoiceLineAdded};
 use crate::money::Currency;
@@ -100,6 +101,7 @@ pub enum Fact {
     CreditNoteIssued(CreditNoteIssued),
     BillRecorded(BillRecorded),
     BillPaid(BillPaid),
+    CompanyDetailsSet(CompanyDetailsSet),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -129,6 +131,7 @@ impl Fact {
     pub const CREDIT_NOTE_ISSUED: &'static str = "credit_note.issued";
     pub const BILL_RECORDED: &'static str = "bill.recorded";
     pub const BILL_PAID: &'static str = "bill.paid";
+    pub const COMPANY_DETAILS_SET: &'static str = "company.details_set";
 
     pub fn kind(&self) -> &'static str {
         match self {
@@ -150,6 +153,7 @@ impl Fact {
             Fact::CreditNoteIssued(_) => Self::CREDIT_NOTE_ISSUED,
             Fact::BillRecorded(_) => Self::BILL_RECORDED,
             Fact::BillPaid(_) => Self::BILL_PAID,
+            Fact::CompanyDetailsSet(_) => Self::COMPANY_DETAILS_SET,
         }
     }
 
@@ -174,6 +178,7 @@ impl Fact {
             Fact::CreditNoteIssued(fact) => serde_json::to_vec(fact),
             Fact::BillRecorded(fact) => serde_json::to_vec(fact),
             Fact::BillPaid(fact) => serde_json::to_vec(fact),
+            Fact::CompanyDetailsSet(fact) => serde_json::to_vec(fact),
         };
         // These types hold only strings, integers, dates and enums: serialising them cannot fail.
         encoded.unwrap_or_default()
@@ -204,6 +209,7 @@ impl Fact {
             Self::CREDIT_NOTE_ISSUED => Fact::CreditNoteIssued(decode(kind, payload)?),
             Self::BILL_RECORDED => Fact::BillRecorded(decode(kind, payload)?),
             Self::BILL_PAID => Fact::BillPaid(decode(kind, payload)?),
+            Self::COMPANY_DETAILS_SET => Fact::CompanyDetailsSet(decode(kind, payload)?),
             other if other.starts_with("node.") => return Ok(None),
             other => {
                 return Err(FactError::UnknownKind { kind: other.to_owned() });

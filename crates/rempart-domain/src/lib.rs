@@ -9,6 +9,7 @@
 pub mod bills;
 pub mod catalogue;
 pub mod chart;
+pub mod company;
 pub mod contacts;
 pub mod facts;
 pub mod invoices;

@@ -462,7 +462,8 @@ impl LedgerState {
             | Fact::InvoiceLineAdded(_)
             | Fact::PaymentReceived(_)
             | Fact::BillRecorded(_)
-            | Fact::BillPaid(_) => {}
+            | Fact::BillPaid(_)
+            | Fact::CompanyDetailsSet(_) => {}
         }
     }
 }

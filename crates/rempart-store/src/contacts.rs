@@ -173,3 +173,22 @@ pub fn parse_assignments(sets: &[String], clears: &[String]) -> Result<BTreeMap<
     }
     Ok(fields)
 }
+
+impl Store {
+    /// Sets and clears the company's details (address, bank account, identifiers, dunning).
+    pub fn set_company_details(&mut self, fields: BTreeMap<String, Option<String>>) -> Result<(), StoreError> {
+        rempart_domain::company::check_details(&fields)?;
+        self.commit(|batch| {
+            batch.record(Fact::CompanyDetailsSet(rempart_domain::company::CompanyDetailsSet { fields }))
+        })
+    }
+
+    /// The company's details that are set.
+    pub fn company_details(&self) -> Result<Fields, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare_cached("SELECT field, value FROM p_company_details WHERE value IS NOT NULL ORDER BY field")?;
+        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

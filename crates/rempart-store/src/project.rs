@@ -303,6 +303,25 @@ impl Projector {
                 )?
                 .execute(params![credit.series, credit.sequence as i64])?;
             }
+            Fact::CompanyDetailsSet(details) => {
+                let mut write = conn.prepare_cached(
+                    "INSERT INTO p_company_details (field, value, hlc_wall_ms, hlc_logical, node) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (field) DO UPDATE SET
+                         value = excluded.value, hlc_wall_ms = excluded.hlc_wall_ms,
+                         hlc_logical = excluded.hlc_logical, node = excluded.node
+                     WHERE (excluded.hlc_wall_ms, excluded.hlc_logical, excluded.node)
+                         > (p_company_details.hlc_wall_ms, p_company_details.hlc_logical, p_company_details.node)",
+                )?;
+                for (field, value) in &details.fields {
+                    write.execute(params![
+                        field,
+                        value,
+                        origin.hlc.wall_ms as i64,
+                        origin.hlc.logical,
+                        &origin.node.as_bytes()[..]
+                    ])?;
+                }
+            }
             Fact::BillRecorded(bill) => {
                 conn.prepare_cached(
                     "INSERT INTO p_bills (id, supplier, reference, date, due_date, currency, gross_minor, entry_id)

@@ -217,6 +217,15 @@ CREATE TABLE p_payment_allocations (
     PRIMARY KEY (invoice, payment)
 ) WITHOUT ROWID;
 
+-- The company's details: one last-writer-wins field each, as for contacts.
+CREATE TABLE p_company_details (
+    field TEXT PRIMARY KEY,
+    value TEXT,
+    hlc_wall_ms INTEGER NOT NULL,
+    hlc_logical INTEGER NOT NULL,
+    node BLOB NOT NULL
+) WITHOUT ROWID;
+
 -- Contact fields defined by the company (x.NAME, RECORD.NAME).
 CREATE TABLE p_contact_field_defs (
     name TEXT PRIMARY KEY,
@@ -277,6 +286,7 @@ DROP INDEX IF EXISTS p_entries_date;
 /// Each projection table with the ORDER BY that makes its rows canonical.
 pub const PROJECTIONS: &[(&str, &str)] = &[
     ("p_company", "key"),
+    ("p_company_details", "field"),
     ("p_accounts", "number"),
     ("p_vat_codes", "code"),
     ("p_entries", "id"),

@@ -134,6 +134,10 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("rounding", "Rounding", "Arrondi"),
     ("status", "Status", "État"),
     ("draft", "draft", "brouillon"),
+    ("company.updated", "Company details updated.", "Coordonnées de l'entreprise modifiées."),
+    ("dunning", "Reminders due on {date}", "Rappels à envoyer au {date}"),
+    ("fee", "Fee", "Frais"),
+    ("level", "Level", "Niveau"),
     ("bill.paid", "Bill {id} paid: {amount}.", "Facture fournisseur {id} payée : {amount}."),
     (
         "bill.recorded",

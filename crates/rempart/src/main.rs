@@ -43,6 +43,9 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         fiscal_year_start_month: u32,
     },
+    /// The company's details: address, bank account, identifiers, dunning fees and delays.
+    #[command(subcommand)]
+    Company(CompanyCommand),
     /// Manage the chart of accounts.
     #[command(subcommand)]
     Account(AccountCommand),
@@ -353,6 +356,24 @@ enum BillCommand {
 }
 
 #[derive(Subcommand)]
+enum CompanyCommand {
+    /// Show the company and its details.
+    Show {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Set (--set FIELD=VALUE) or clear (--clear FIELD) details: street, building_number,
+    /// postcode, town, country, email, phone, vat_number, siren, siret, iban, qr_iban,
+    /// dunning_N_days, dunning_N_fee (N = 1 to 3).
+    Set {
+        #[arg(long = "set")]
+        sets: Vec<String>,
+        #[arg(long = "clear")]
+        clears: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
 enum EntryCommand {
     /// Record one entry: --post ACCOUNT=AMOUNT[:CURRENCY][:vat=CODE], debit positive, credit negative.
     Add {
@@ -397,6 +418,8 @@ enum ReportKind {
     Receivables,
     /// Supplier bills still to pay, with their ageing on --to.
     Payables,
+    /// Overdue invoices on --to with the reminder level each has reached and its fee.
+    Dunning,
     /// The VAT return of a period (2026-Q3, 2026-03, 2026, or --from/--to): Swiss federal form
     /// (effective method) or French CA3 main lines.
     Vat {
@@ -478,6 +501,33 @@ fn run(cli: Cli) -> Result<ExitCode> {
             );
         }
         Command::Account(command) => account(&dir, lang, command)?,
+        Command::Company(CompanyCommand::Show { format }) => {
+            let store = Store::open(&dir)?;
+            let company = store.company()?.clone();
+            let mut report = Report::new(
+                company.name.clone(),
+                vec![("field", lang.text("field").to_owned()), ("value", lang.text("value").to_owned())],
+            );
+            let mut row = |field: &str, value: String| report.rows.push(vec![Cell::text(field), Cell::Text(value)]);
+            row("name", company.name.clone());
+            row("country", company.country.code().to_owned());
+            row("currency", company.currency.as_str().to_owned());
+            row("fiscal_year_start_month", company.fiscal_year_start_month.to_string());
+            if let Some(until) = store.state().closed_until {
+                row("closed_until", until.to_string());
+            }
+            row("tenant", store.tenant().to_string());
+            row("node", store.node().to_string());
+            for (field, value) in store.company_details()? {
+                row(&field, value);
+            }
+            print!("{}", report.render(format, Locale::of_country(company.country))?);
+        }
+        Command::Company(CompanyCommand::Set { sets, clears }) => {
+            let mut store = Store::open(&dir)?;
+            store.set_company_details(rempart_store::contacts::parse_assignments(&sets, &clears)?)?;
+            println!("{}", lang.text("company.updated"));
+        }
         Command::Contact(command) => contact(&dir, lang, command)?,
         Command::Item(command) => item(&dir, lang, command)?,
         Command::Invoice(command) => invoice(&dir, lang, command)?,
@@ -598,6 +648,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 ReportKind::Journal => reports::journal(&store, lang, from, to)?,
                 ReportKind::Receivables => reports::receivables(&store, lang, locale, to.unwrap_or_else(today))?,
                 ReportKind::Payables => reports::payables(&store, lang, locale, to.unwrap_or_else(today))?,
+                ReportKind::Dunning => reports::dunning(&store, lang, locale, to.unwrap_or_else(today))?,
                 ReportKind::Vat { period, detail } => {
                     let (from, to) = match (period, from, to) {
                         (Some(period), _, _) => {

@@ -469,3 +469,44 @@ pub fn payables(store: &Store, lang: Lang, locale: Locale, on: NaiveDate) -> Res
     }
     Ok(report)
 }
+
+/// Reminder levels: an invoice reaches level N once it is late by the sum of the delays of
+/// levels 1 to N (company settings `dunning_N_days`, else the defaults), and level N costs
+/// `dunning_N_fee`.
+pub fn dunning(store: &Store, lang: Lang, locale: Locale, on: NaiveDate) -> Result<Report> {
+    use rempart_domain::company::DUNNING_DEFAULTS;
+    let currency = store.company()?.currency;
+    let details = store.company_details()?;
+    let mut thresholds = Vec::new();
+    let mut cumulated = 0i64;
+    for (index, (default_days, default_fee)) in DUNNING_DEFAULTS.iter().enumerate() {
+        let level = index + 1;
+        let days: i64 = details
+            .get(&format!("dunning_{level}_days"))
+            .and_then(|days| days.parse().ok())
+            .unwrap_or(i64::from(*default_days));
+        let fee_text = details.get(&format!("dunning_{level}_fee")).map_or(*default_fee, String::as_str);
+        let fee = rempart_domain::money::parse_amount(fee_text, currency)?;
+        cumulated += days;
+        thresholds.push((cumulated, fee));
+    }
+    let mut report = Report::new(
+        lang.fill("dunning", &[("date", &locale.format_date(on))]),
+        columns(lang, &["contact", "number", "due_date", "days_late", "currency", "open", "level", "fee"]),
+    );
+    for receivable in store.receivables(None, on)? {
+        let reached = thresholds.iter().rposition(|(days, _)| receivable.days_late >= *days);
+        let (Some(level), true) = (reached, receivable.open_minor() > 0) else { continue };
+        report.rows.push(vec![
+            Cell::text(&receivable.contact),
+            Cell::text(&receivable.number),
+            Cell::Date(receivable.due_date.to_string()),
+            Cell::Number(receivable.days_late),
+            Cell::text(receivable.currency.as_str()),
+            Cell::Amount(receivable.open_minor(), receivable.currency),
+            Cell::Number(level as i64 + 1),
+            Cell::Amount(thresholds[level].1, receivable.currency),
+        ]);
+    }
+    Ok(report)
+}

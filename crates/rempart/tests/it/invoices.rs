@@ -386,3 +386,80 @@ fn a_vat_return_across_the_rate_change() {
     assert_eq!(line("400"), Some((String::new(), "32.40".to_owned())));
     assert_eq!(line("500"), Some((String::new(), "198.90".to_owned())));
 }
+
+#[test]
+fn company_details_and_the_dunning_list() {
+    let company = garage();
+    company.ok(&[
+        "company",
+        "set",
+        "--set",
+        "street=Rue du Lac",
+        "--set",
+        "building_number=3",
+        "--set",
+        "postcode=1110",
+        "--set",
+        "town=Morges",
+        "--set",
+        "country=CH",
+        "--set",
+        "qr_iban=CH44 3199 9123 0008 8901 2",
+        "--set",
+        "iban=CH58 0079 1123 0008 8901 2",
+        "--set",
+        "vat_number=CHE-116.281.710 MWST",
+        "--set",
+        "dunning_1_days=10",
+        "--set",
+        "dunning_2_days=15",
+        "--set",
+        "dunning_2_fee=20.00",
+        "--set",
+        "dunning_3_days=15",
+        "--set",
+        "dunning_3_fee=30.00",
+    ]);
+    let shown = csv_rows(&company.ok(&["company", "show", "--format", "csv"]));
+    let field = |name: &str| shown.iter().find(|row| row[0] == name).map(|row| row[1].clone());
+    assert_eq!(field("qr_iban").as_deref(), Some("CH44 3199 9123 0008 8901 2"));
+    assert_eq!(field("name").as_deref(), Some("Garage Test SA"));
+    let before = company.log_snapshot();
+    for (args, expected) in [
+        (vec!["company", "set", "--set", "iban=CH58 0079 1123 0008 8901 3"], "not an IBAN with a valid check digit"),
+        (vec!["company", "set", "--set", "qr_iban=CH58 0079 1123 0008 8901 2"], "not a QR-IBAN"),
+        (vec!["company", "set", "--set", "dunning_2_fee=-5"], "an amount such as 20.00"),
+        (vec!["company", "set", "--set", "colour=red"], "\"colour\" is not a contact field"),
+    ] {
+        let message = company.fails(&args);
+        assert!(message.contains(expected), "{args:?}: expected {expected:?} in {message:?}");
+    }
+    assert_eq!(company.log_snapshot(), before);
+
+    // FAVRE pays at 20 days. Levels at 10, 25 and 40 days late.
+    let mut numbers = Vec::new();
+    for date in ["2026-01-01", "2026-01-25", "2026-02-01", "2026-03-20"] {
+        let id = draft_id(&company.ok(&["invoice", "new", "--contact", "FAVRE", "--date", date]));
+        company.ok(&["invoice", "line", &id, "--item", "MO"]);
+        let issued = company.ok(&["invoice", "issue", &id]);
+        numbers.push(
+            issued
+                .split_whitespace()
+                .find(|word| word.starts_with("F-"))
+                .expect("number")
+                .trim_end_matches(',')
+                .to_owned(),
+        );
+    }
+    let rows = csv_rows(&company.ok(&["report", "dunning", "--to", "2026-03-15", "--format", "csv"]));
+    let levels: Vec<(&str, &str, &str, &str)> =
+        rows.iter().map(|row| (row[1].as_str(), row[3].as_str(), row[6].as_str(), row[7].as_str())).collect();
+    assert_eq!(
+        levels,
+        [
+            (numbers[0].as_str(), "53", "3", "30.00"),
+            (numbers[1].as_str(), "29", "2", "20.00"),
+            (numbers[2].as_str(), "22", "1", "0.00"),
+        ]
+    );
+}

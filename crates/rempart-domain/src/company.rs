@@ -1,0 +1,135 @@
+//! The company's own details (structured address, bank account, identifiers) and its dunning
+//! settings, each a last-writer-wins field like a contact's. Invoice documents and reminders read
+//! them.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::contacts::{ContactError, check_value};
+
+/// The fields `rempart company set` accepts.
+pub const COMPANY_FIELDS: &[&str] = &[
+    "street",
+    "building_number",
+    "postcode",
+    "town",
+    "country",
+    "email",
+    "phone",
+    "vat_number",
+    "siren",
+    "siret",
+    "iban",
+    "qr_iban",
+    "dunning_1_days",
+    "dunning_1_fee",
+    "dunning_2_days",
+    "dunning_2_fee",
+    "dunning_3_days",
+    "dunning_3_fee",
+];
+
+/// Days after the due date (or the previous reminder) and fee of each reminder level, when the
+/// company has not set its own.
+pub const DUNNING_DEFAULTS: [(u32, &str); 3] = [(10, "0.00"), (20, "20.00"), (20, "30.00")];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompanyDetailsSet {
+    pub fields: BTreeMap<String, Option<String>>,
+}
+
+/// An IBAN with a valid check (ISO 13616, modulo 97), written without spaces or with the usual
+/// groups of four.
+pub fn iban_valid(text: &str) -> bool {
+    let compact: String = text.chars().filter(|c| *c != ' ').collect();
+    if compact.len() < 15
+        || compact.len() > 34
+        || !compact.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    {
+        return false;
+    }
+    let (head, tail) = compact.split_at(4);
+    if !head[..2].chars().all(|c| c.is_ascii_uppercase()) || !head[2..].chars().all(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    if (head.starts_with("CH") || head.starts_with("LI")) && compact.len() != 21 {
+        return false;
+    }
+    let mut remainder: u32 = 0;
+    for c in tail.chars().chain(head.chars()) {
+        let value = c.to_digit(36).unwrap_or(0);
+        remainder = if value >= 10 { (remainder * 100 + value) % 97 } else { (remainder * 10 + value) % 97 };
+    }
+    remainder == 1
+}
+
+/// A QR-IBAN: a Swiss or Liechtenstein IBAN whose institution id (digits 5 to 9) is 30000-31999.
+pub fn qr_iban_valid(text: &str) -> bool {
+    let compact: String = text.chars().filter(|c| *c != ' ').collect();
+    iban_valid(&compact)
+        && (compact.starts_with("CH") || compact.starts_with("LI"))
+        && compact[4..9].parse::<u32>().is_ok_and(|iid| (30_000..=31_999).contains(&iid))
+}
+
+/// Checks the writes of `rempart company set`.
+pub fn check_details(fields: &BTreeMap<String, Option<String>>) -> Result<(), ContactError> {
+    if fields.is_empty() {
+        return Err(ContactError::NothingToChange);
+    }
+    for (name, value) in fields {
+        if !COMPANY_FIELDS.contains(&name.as_str()) {
+            return Err(ContactError::UnknownField { name: name.clone() });
+        }
+        let Some(value) = value else { continue };
+        let bad = |reason: &'static str| ContactError::BadValue { field: name.clone(), value: value.clone(), reason };
+        match name.as_str() {
+            "iban" if !iban_valid(value) || qr_iban_valid(value) => {
+                Err(bad("not an IBAN with a valid check digit (a QR-IBAN goes in qr_iban)"))
+            }
+            "qr_iban" if !qr_iban_valid(value) => {
+                Err(bad("not a QR-IBAN: a Swiss IBAN with institution id 30000-31999"))
+            }
+            days if days.ends_with("_days") && !value.parse::<u32>().is_ok_and(|days| (1..=365).contains(&days)) => {
+                Err(bad("a number of days, 1 to 365"))
+            }
+            fee if fee.ends_with("_fee")
+                && !crate::money::parse_amount(value, crate::money::Currency::CHF).is_ok_and(|fee| fee >= 0) =>
+            {
+                Err(bad("an amount such as 20.00"))
+            }
+            other => check_value(other, other, None, value),
+        }?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ibans() {
+        // Examples from the Swiss Payment Standards (QR-bill implementation guidelines).
+        assert!(iban_valid("CH44 3199 9123 0008 8901 2"));
+        assert!(qr_iban_valid("CH44 3199 9123 0008 8901 2"));
+        assert!(iban_valid("CH58 0079 1123 0008 8901 2"));
+        assert!(!qr_iban_valid("CH58 0079 1123 0008 8901 2"));
+        assert!(!iban_valid("CH58 0079 1123 0008 8901 3"));
+        assert!(iban_valid("FR76 3000 6000 0112 3456 7890 189"));
+        assert!(!iban_valid("CH58 0079 1123 0008 8901"));
+    }
+
+    #[test]
+    fn details() {
+        let set = |name: &str, value: &str| check_details(&BTreeMap::from([(name.to_owned(), Some(value.to_owned()))]));
+        assert!(set("qr_iban", "CH44 3199 9123 0008 8901 2").is_ok());
+        assert!(set("iban", "CH44 3199 9123 0008 8901 2").is_err(), "a QR-IBAN is not an account IBAN");
+        assert!(set("iban", "CH58 0079 1123 0008 8901 2").is_ok());
+        assert!(set("dunning_2_fee", "20.00").is_ok());
+        assert!(set("dunning_2_fee", "-1").is_err());
+        assert!(set("dunning_1_days", "0").is_err());
+        assert!(set("town", "Morges").is_ok());
+        assert!(matches!(set("logo_colour", "red"), Err(ContactError::UnknownField { .. })));
+    }
+}
