@@ -16,6 +16,7 @@ pub mod invoices;
 pub mod locale;
 pub mod money;
 pub mod payments;
+pub mod qrbill;
 pub mod rules;
 pub mod vat;
 

@@ -1,0 +1,313 @@
+//! The Swiss QR-bill payment part: references (QR reference with its recursive modulo-10 check
+//! digit, ISO 11649 creditor reference) and the QR code payload ("SPC", version 0200) with the
+//! rules of the Swiss Implementation Guidelines: structured addresses only, a QR-IBAN with a QR
+//! reference and only then, amounts from 0.01 to 999,999,999.99 in CHF or EUR.
+
+use crate::company::{iban_valid, qr_iban_valid};
+use crate::money::{self, Currency};
+
+/// Largest amount of a QR-bill, in minor units: 999,999,999.99.
+pub const QR_AMOUNT_MINOR_MAX: i64 = 99_999_999_999;
+
+/// The recursive modulo-10 check digit of a QR reference (the table of the Swiss Payment
+/// Standards, from the ISR scheme).
+pub fn mod10_recursive(digits: &str) -> Option<u32> {
+    const TABLE: [usize; 10] = [0, 9, 4, 6, 8, 2, 7, 1, 3, 5];
+    let mut carry = 0usize;
+    for c in digits.chars() {
+        let digit = c.to_digit(10)? as usize;
+        carry = TABLE[(carry + digit) % 10];
+    }
+    Some(((10 - carry) % 10) as u32)
+}
+
+/// A QR reference for up to 26 digits of the creditor's own (such as an invoice number's
+/// digits), padded with leading zeros and completed by its check digit.
+pub fn qr_reference(digits: &str) -> Option<String> {
+    if digits.is_empty() || digits.len() > 26 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let padded = format!("{digits:0>26}");
+    let check = mod10_recursive(&padded)?;
+    Some(format!("{padded}{check}"))
+}
+
+pub fn qr_reference_valid(text: &str) -> bool {
+    let compact: String = text.chars().filter(|c| *c != ' ').collect();
+    compact.len() == 27
+        && compact.bytes().all(|b| b.is_ascii_digit())
+        && mod10_recursive(&compact[..26]).is_some_and(|check| compact[26..].parse::<u32>() == Ok(check))
+}
+
+/// An ISO 11649 creditor reference: "RF", two check digits, and 1 to 21 letters or digits.
+pub fn creditor_reference_valid(text: &str) -> bool {
+    let compact: String = text.chars().filter(|c| *c != ' ').collect();
+    if !(5..=25).contains(&compact.len())
+        || !compact.starts_with("RF")
+        || !compact.chars().all(|c| c.is_ascii_alphanumeric())
+    {
+        return false;
+    }
+    let compact = compact.to_ascii_uppercase();
+    let (head, tail) = compact.split_at(4);
+    if !head[2..].chars().all(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    let mut remainder: u32 = 0;
+    for c in tail.chars().chain(head.chars()) {
+        let value = c.to_digit(36).unwrap_or(0);
+        remainder = if value >= 10 { (remainder * 100 + value) % 97 } else { (remainder * 10 + value) % 97 };
+    }
+    remainder == 1
+}
+
+/// A structured address, the only kind the QR-bill accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Address {
+    pub name: String,
+    pub street: String,
+    pub building_number: String,
+    pub postcode: String,
+    pub town: String,
+    pub country: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reference {
+    Qr(String),
+    Creditor(String),
+    None,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QrBill {
+    pub account: String,
+    pub creditor: Address,
+    pub amount_minor: Option<i64>,
+    pub currency: Currency,
+    pub debtor: Option<Address>,
+    pub reference: Reference,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QrBillError {
+    #[error("{account} is not an IBAN with a valid check digit")]
+    BadIban { account: String },
+    #[error("the account must be a Swiss or Liechtenstein IBAN")]
+    NotSwissAccount,
+    #[error("a QR-IBAN needs a QR reference")]
+    QrIbanNeedsQrReference,
+    #[error("a QR reference needs a QR-IBAN; with an ordinary IBAN use a creditor reference (RF) or none")]
+    QrReferenceNeedsQrIban,
+    #[error("{reference} is not a valid QR reference (27 digits with a check digit)")]
+    BadQrReference { reference: String },
+    #[error("{reference} is not a valid creditor reference (RF and two check digits)")]
+    BadCreditorReference { reference: String },
+    #[error("the amount must be between 0.01 and 999,999,999.99")]
+    AmountOutOfRange,
+    #[error("a QR-bill is paid in CHF or EUR, not {currency}")]
+    Currency { currency: Currency },
+    #[error("the {who}'s address is not structured: {field} is missing or too long")]
+    UnstructuredAddress { who: &'static str, field: &'static str },
+    #[error("the message is longer than 140 characters")]
+    MessageTooLong,
+}
+
+fn check_address(address: &Address, who: &'static str) -> Result<(), QrBillError> {
+    let field = |value: &str, name: &'static str, max: usize, required: bool| {
+        let length = value.chars().count();
+        if (required && value.trim().is_empty()) || length > max {
+            Err(QrBillError::UnstructuredAddress { who, field: name })
+        } else {
+            Ok(())
+        }
+    };
+    field(&address.name, "name", 70, true)?;
+    field(&address.street, "street", 70, false)?;
+    field(&address.building_number, "building number", 16, false)?;
+    field(&address.postcode, "postcode", 16, true)?;
+    field(&address.town, "town", 35, true)?;
+    if address.country.len() != 2 || !address.country.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(QrBillError::UnstructuredAddress { who, field: "country" });
+    }
+    Ok(())
+}
+
+impl QrBill {
+    pub fn validate(&self) -> Result<(), QrBillError> {
+        let account: String = self.account.chars().filter(|c| *c != ' ').collect();
+        if !iban_valid(&account) {
+            return Err(QrBillError::BadIban { account: self.account.clone() });
+        }
+        if !(account.starts_with("CH") || account.starts_with("LI")) {
+            return Err(QrBillError::NotSwissAccount);
+        }
+        let qr_iban = qr_iban_valid(&account);
+        match &self.reference {
+            Reference::Qr(reference) => {
+                if !qr_iban {
+                    return Err(QrBillError::QrReferenceNeedsQrIban);
+                }
+                if !qr_reference_valid(reference) {
+                    return Err(QrBillError::BadQrReference { reference: reference.clone() });
+                }
+            }
+            Reference::Creditor(reference) => {
+                if qr_iban {
+                    return Err(QrBillError::QrIbanNeedsQrReference);
+                }
+                if !creditor_reference_valid(reference) {
+                    return Err(QrBillError::BadCreditorReference { reference: reference.clone() });
+                }
+            }
+            Reference::None if qr_iban => return Err(QrBillError::QrIbanNeedsQrReference),
+            Reference::None => {}
+        }
+        if self.amount_minor.is_some_and(|amount| !(1..=QR_AMOUNT_MINOR_MAX).contains(&amount)) {
+            return Err(QrBillError::AmountOutOfRange);
+        }
+        if self.currency != Currency::CHF && self.currency != Currency::EUR {
+            return Err(QrBillError::Currency { currency: self.currency });
+        }
+        check_address(&self.creditor, "creditor")?;
+        if let Some(debtor) = &self.debtor {
+            check_address(debtor, "debtor")?;
+        }
+        if self.message.chars().count() > 140 {
+            return Err(QrBillError::MessageTooLong);
+        }
+        Ok(())
+    }
+
+    /// The text encoded in the QR code, after `validate`.
+    pub fn payload(&self) -> Result<String, QrBillError> {
+        self.validate()?;
+        let mut lines: Vec<String> = vec!["SPC".into(), "0200".into(), "1".into()];
+        lines.push(self.account.chars().filter(|c| *c != ' ').collect());
+        let address = |lines: &mut Vec<String>, address: Option<&Address>| match address {
+            Some(address) => lines.extend([
+                "S".to_owned(),
+                address.name.clone(),
+                address.street.clone(),
+                address.building_number.clone(),
+                address.postcode.clone(),
+                address.town.clone(),
+                address.country.clone(),
+            ]),
+            None => lines.extend(std::iter::repeat_n(String::new(), 7)),
+        };
+        address(&mut lines, Some(&self.creditor));
+        address(&mut lines, None); // Ultimate creditor: reserved for future use, always empty.
+        lines.push(self.amount_minor.map_or_else(String::new, |amount| money::format_plain(amount, self.currency)));
+        lines.push(self.currency.as_str().to_owned());
+        address(&mut lines, self.debtor.as_ref());
+        let (kind, reference) = match &self.reference {
+            Reference::Qr(reference) => ("QRR", reference.chars().filter(|c| *c != ' ').collect()),
+            Reference::Creditor(reference) => ("SCOR", reference.chars().filter(|c| *c != ' ').collect()),
+            Reference::None => ("NON", String::new()),
+        };
+        lines.push(kind.to_owned());
+        lines.push(reference);
+        lines.push(self.message.clone());
+        lines.push("EPD".to_owned());
+        Ok(lines.join("\r\n"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn address(name: &str) -> Address {
+        Address {
+            name: name.into(),
+            street: "Rue du Lac".into(),
+            building_number: "1268".into(),
+            postcode: "2501".into(),
+            town: "Biel".into(),
+            country: "CH".into(),
+        }
+    }
+
+    #[test]
+    fn references_from_the_payment_standards() {
+        // The QR reference and creditor reference of the examples in the Swiss Implementation
+        // Guidelines for the QR-bill.
+        assert!(qr_reference_valid("21 00000 00003 13947 14300 09017"));
+        assert!(!qr_reference_valid("21 00000 00003 13947 14300 09018"));
+        assert_eq!(qr_reference("2100000000031394714300090").map(|r| qr_reference_valid(&r)), Some(true));
+        assert_eq!(qr_reference("21000000000313947143000901").as_deref(), Some("210000000003139471430009017"));
+        let padded = qr_reference("4711").unwrap();
+        assert!(padded.starts_with("00000000000000000000004711") && qr_reference_valid(&padded), "{padded}");
+        assert_eq!(qr_reference("12a"), None);
+        assert_eq!(mod10_recursive("21000000000313947143000901"), Some(7));
+        assert!(creditor_reference_valid("RF18 5390 0754 7034"));
+        assert!(!creditor_reference_valid("RF18 5390 0754 7035"));
+        assert!(!creditor_reference_valid("RF185390"));
+    }
+
+    #[test]
+    fn payload_and_refusals() {
+        let bill = QrBill {
+            account: "CH44 3199 9123 0008 8901 2".into(),
+            creditor: address("Robert Schneider AG"),
+            amount_minor: Some(194_975),
+            currency: Currency::CHF,
+            debtor: Some(address("Pia-Maria Rutschmann-Schnyder")),
+            reference: Reference::Qr("210000000003139471430009017".into()),
+            message: "Facture F-1".into(),
+        };
+        let payload = bill.payload().unwrap();
+        let lines: Vec<&str> = payload.split("\r\n").collect();
+        assert_eq!(lines.len(), 31);
+        assert_eq!(&lines[..4], ["SPC", "0200", "1", "CH4431999123000889012"]);
+        assert_eq!(&lines[4..11], ["S", "Robert Schneider AG", "Rue du Lac", "1268", "2501", "Biel", "CH"]);
+        assert!(lines[11..18].iter().all(|line| line.is_empty()));
+        assert_eq!(&lines[18..20], ["1949.75", "CHF"]);
+        assert_eq!(lines[20], "S");
+        assert_eq!(&lines[27..31], ["QRR", "210000000003139471430009017", "Facture F-1", "EPD"]);
+
+        let with = |change: &dyn Fn(&mut QrBill)| {
+            let mut changed = bill.clone();
+            change(&mut changed);
+            changed.validate()
+        };
+        assert_eq!(
+            with(&|b| b.account = "CH44 3199 9123 0008 8901 3".into()),
+            Err(QrBillError::BadIban { account: "CH44 3199 9123 0008 8901 3".into() })
+        );
+        assert_eq!(
+            with(&|b| b.reference = Reference::Creditor("RF18539007547034".into())),
+            Err(QrBillError::QrIbanNeedsQrReference)
+        );
+        assert_eq!(with(&|b| b.reference = Reference::None), Err(QrBillError::QrIbanNeedsQrReference));
+        assert!(matches!(
+            with(&|b| b.reference = Reference::Qr("210000000003139471430009018".into())),
+            Err(QrBillError::BadQrReference { .. })
+        ));
+        assert_eq!(
+            with(&|b| {
+                b.account = "CH58 0079 1123 0008 8901 2".into();
+            }),
+            Err(QrBillError::QrReferenceNeedsQrIban)
+        );
+        assert_eq!(
+            with(&|b| {
+                b.account = "CH58 0079 1123 0008 8901 2".into();
+                b.reference = Reference::Creditor("RF18539007547034".into());
+            }),
+            Ok(())
+        );
+        assert_eq!(with(&|b| b.amount_minor = Some(100_000_000_000)), Err(QrBillError::AmountOutOfRange));
+        assert_eq!(with(&|b| b.amount_minor = Some(-5)), Err(QrBillError::AmountOutOfRange));
+        assert!(matches!(
+            with(&|b| b.creditor.postcode = String::new()),
+            Err(QrBillError::UnstructuredAddress { who: "creditor", .. })
+        ));
+        assert!(matches!(
+            with(&|b| b.debtor = Some(Address { town: String::new(), ..address("X") })),
+            Err(QrBillError::UnstructuredAddress { who: "debtor", .. })
+        ));
+    }
+}
