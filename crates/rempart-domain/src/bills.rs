@@ -148,31 +148,10 @@ pub fn bill_postings(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chart::{chart_of, vat_codes_of};
-    use crate::facts::{AccountOpened, CompanyCreated, Fact};
 
     #[test]
     fn a_bill_posts_its_input_tax() {
-        let mut state = LedgerState::default();
-        state.apply(&Fact::CompanyCreated(CompanyCreated {
-            name: "Garage".into(),
-            country: Country::Ch,
-            currency: Currency::CHF,
-            fiscal_year_start_month: 1,
-        }));
-        for account in chart_of(Country::Ch) {
-            state.apply(&Fact::AccountOpened(AccountOpened {
-                number: account.number.into(),
-                label: account.label_fr.into(),
-                label_de: None,
-                label_en: None,
-                kind: account.kind,
-                currency: Currency::CHF,
-            }));
-        }
-        for vat in vat_codes_of(Country::Ch) {
-            state.apply(&Fact::VatCodeDefined(vat));
-        }
+        let state = crate::rules::test_books::swiss();
         let date = crate::rules::parse_date("2026-03-05").unwrap();
         let line = |account: &str, net_minor, code: &str| BillLine {
             account: account.into(),

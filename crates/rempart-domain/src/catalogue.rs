@@ -155,31 +155,9 @@ pub fn check_item_edit(state: &LedgerState, edit: &ItemEdited) -> Result<(), Ite
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chart::{Country, chart_of, vat_codes_of};
-    use crate::facts::{AccountOpened, CompanyCreated, Fact};
 
     fn books() -> LedgerState {
-        let mut state = LedgerState::default();
-        state.apply(&Fact::CompanyCreated(CompanyCreated {
-            name: "Garage".into(),
-            country: Country::Ch,
-            currency: Currency::CHF,
-            fiscal_year_start_month: 1,
-        }));
-        for account in chart_of(Country::Ch) {
-            state.apply(&Fact::AccountOpened(AccountOpened {
-                number: account.number.into(),
-                label: account.label_fr.into(),
-                label_de: None,
-                label_en: None,
-                kind: account.kind,
-                currency: Currency::CHF,
-            }));
-        }
-        for vat in vat_codes_of(Country::Ch) {
-            state.apply(&Fact::VatCodeDefined(vat));
-        }
-        state
+        crate::rules::test_books::swiss()
     }
 
     #[test]

@@ -56,12 +56,18 @@ pub fn iban_valid(text: &str) -> bool {
     if (head.starts_with("CH") || head.starts_with("LI")) && compact.len() != 21 {
         return false;
     }
+    mod97_rotated(head, tail) == 1
+}
+
+/// ISO 7064 MOD 97-10 over `tail` then `head`, letters counted as 10 to 35: the check of IBANs
+/// and of ISO 11649 creditor references, whose first four characters move to the end.
+pub(crate) fn mod97_rotated(head: &str, tail: &str) -> u32 {
     let mut remainder: u32 = 0;
     for c in tail.chars().chain(head.chars()) {
         let value = c.to_digit(36).unwrap_or(0);
         remainder = if value >= 10 { (remainder * 100 + value) % 97 } else { (remainder * 10 + value) % 97 };
     }
-    remainder == 1
+    remainder
 }
 
 /// A QR-IBAN: a Swiss or Liechtenstein IBAN whose institution id (digits 5 to 9) is 30000-31999.

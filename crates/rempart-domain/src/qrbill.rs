@@ -53,12 +53,7 @@ pub fn creditor_reference_valid(text: &str) -> bool {
     if !head[2..].chars().all(|c| c.is_ascii_digit()) {
         return false;
     }
-    let mut remainder: u32 = 0;
-    for c in tail.chars().chain(head.chars()) {
-        let value = c.to_digit(36).unwrap_or(0);
-        remainder = if value >= 10 { (remainder * 100 + value) % 97 } else { (remainder * 10 + value) % 97 };
-    }
-    remainder == 1
+    crate::company::mod97_rotated(head, tail) == 1
 }
 
 /// A structured address, the only kind the QR-bill accepts.

@@ -468,16 +468,15 @@ impl LedgerState {
     }
 }
 
+/// Books of a Swiss company with the full chart and VAT codes, for the domain's tests.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod test_books {
+    use super::LedgerState;
     use crate::chart::{Country, chart_of, vat_codes_of};
+    use crate::facts::{AccountOpened, CompanyCreated, Fact};
+    use crate::money::Currency;
 
-    fn day(text: &str) -> NaiveDate {
-        parse_date(text).unwrap()
-    }
-
-    fn swiss_books() -> LedgerState {
+    pub(crate) fn swiss() -> LedgerState {
         let mut state = LedgerState::default();
         state.apply(&Fact::CompanyCreated(CompanyCreated {
             name: "Garage".into(),
@@ -499,6 +498,15 @@ mod tests {
             state.apply(&Fact::VatCodeDefined(vat));
         }
         state
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(text: &str) -> NaiveDate {
+        parse_date(text).unwrap()
     }
 
     /// Account, amount as typed, VAT code.
@@ -525,7 +533,7 @@ mod tests {
     /// Data-driven: each case is a draft and the outcome expected, as a short string.
     #[test]
     fn entry_rules() {
-        let mut books = swiss_books();
+        let mut books = test_books::swiss();
         books.apply(&Fact::PeriodClosed(crate::facts::PeriodClosed { until: day("2025-12-31") }));
         let cases: &[(&str, &[PostingCase], &str)] = &[
             ("2026-03-01", &[("6000", "1500.00", None), ("1020", "-1500.00", None)], "ok OD 1"),
@@ -567,7 +575,7 @@ mod tests {
 
     #[test]
     fn numbers_follow_the_journal_and_periods_only_move_forward() {
-        let mut books = swiss_books();
+        let mut books = test_books::swiss();
         let entry = books
             .prepare_entry(&draft("2026-01-05", &[("1000", "5", None), ("3400", "-5", None)]), day("2026-01-05"))
             .unwrap();
