@@ -129,6 +129,15 @@ pub fn fiscal_year_start(date: NaiveDate, start_month: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, start_month, 1).unwrap_or(date)
 }
 
+/// The accounts and amount of a two-posting entry: `debit` receives, `credit` gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transfer<'a> {
+    pub debit: &'a str,
+    pub credit: &'a str,
+    pub amount_minor: i64,
+    pub currency: Currency,
+}
+
 /// What the rules need to know about the books.
 #[derive(Debug, Clone, Default)]
 pub struct LedgerState {
@@ -335,6 +344,28 @@ impl LedgerState {
         };
         self.check_entry_vat_on(&entry, vat_date)?;
         Ok(entry)
+    }
+
+    /// A two-posting entry moving `amount_minor` from one account to another (a payment in or
+    /// out), numbered in its journal and checked like any other.
+    pub fn build_transfer(
+        &self,
+        id: String,
+        journal: &str,
+        date: NaiveDate,
+        validated_on: NaiveDate,
+        text: String,
+        transfer: Transfer<'_>,
+    ) -> Result<EntryPosted, LedgerError> {
+        let posting = |account: &str, amount_minor: i64| Posting {
+            account: account.to_owned(),
+            amount_minor,
+            currency: transfer.currency,
+            vat_code: None,
+        };
+        let postings =
+            vec![posting(transfer.debit, transfer.amount_minor), posting(transfer.credit, -transfer.amount_minor)];
+        self.build_entry(id, journal, date, validated_on, text.chars().take(TEXT_BYTES_MAX / 4).collect(), postings)
     }
 
     /// The next sequence number of an invoice series.

@@ -3,7 +3,8 @@
 use chrono::{Days, NaiveDate};
 use rempart_domain::bills::{BillError, BillLine, BillPaid, BillRecorded, bill_postings, payable_account};
 use rempart_domain::payments::ageing_bucket;
-use rempart_domain::{AccountKind, Currency, Fact, Posting};
+use rempart_domain::rules::Transfer;
+use rempart_domain::{AccountKind, Currency, Fact};
 use rusqlite::{OptionalExtension, params};
 
 use crate::invoices::PAYMENT_TERMS_DAYS_DEFAULT;
@@ -80,7 +81,7 @@ impl Store {
                 "ACH",
                 date,
                 date_of_ms(batch.now_ms),
-                format!("Facture {name} {reference}").chars().take(200).collect(),
+                format!("Facture {name} {reference}").chars().take(rempart_domain::rules::TEXT_BYTES_MAX / 4).collect(),
                 postings,
             )?;
             let bill = BillRecorded {
@@ -131,19 +132,18 @@ impl Store {
         }
         let id = format!("Q-{}", hex::encode(random_bytes::<5>()?));
         self.commit(|batch| {
-            let posting = |account: &str, amount_minor: i64| Posting {
-                account: account.to_owned(),
-                amount_minor,
-                currency: company.currency,
-                vat_code: None,
-            };
-            let entry = batch.state.build_entry(
+            let entry = batch.state.build_transfer(
                 format!("BILLPAY-{id}"),
                 "BQ",
                 date,
                 date_of_ms(batch.now_ms),
-                format!("Paiement facture {} {}", payable.supplier, payable.reference).chars().take(200).collect(),
-                vec![posting(payable_account(company.country), amount_minor), posting(account, -amount_minor)],
+                format!("Paiement facture {} {}", payable.supplier, payable.reference),
+                Transfer {
+                    debit: payable_account(company.country),
+                    credit: account,
+                    amount_minor,
+                    currency: company.currency,
+                },
             )?;
             let paid = BillPaid {
                 id: id.clone(),

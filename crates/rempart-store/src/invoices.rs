@@ -143,7 +143,10 @@ impl Store {
                 "VTE",
                 invoice.date,
                 date_of_ms(batch.now_ms),
-                format!("Facture {number} {contact_name}").chars().take(200).collect(),
+                format!("Facture {number} {contact_name}")
+                    .chars()
+                    .take(rempart_domain::rules::TEXT_BYTES_MAX / 4)
+                    .collect(),
                 postings,
             )?;
             let issued = InvoiceIssued {

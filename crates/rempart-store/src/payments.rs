@@ -3,7 +3,8 @@
 use chrono::NaiveDate;
 use rempart_domain::invoices::receivable_account;
 use rempart_domain::payments::{OpenInvoice, PaymentError, PaymentReceived, ageing_bucket, allocate};
-use rempart_domain::{AccountKind, Currency, Fact, Posting};
+use rempart_domain::rules::Transfer;
+use rempart_domain::{AccountKind, Currency, Fact};
 use rusqlite::params;
 
 use crate::{Store, StoreError, date_of_ms, random_bytes};
@@ -132,19 +133,13 @@ impl Store {
         let (allocations, unallocated_minor) = allocate(amount_minor, company.currency, &open, named)?;
         let id = format!("P-{}", hex::encode(random_bytes::<5>()?));
         self.commit(|batch| {
-            let posting = |account: &str, amount_minor: i64| Posting {
-                account: account.to_owned(),
-                amount_minor,
-                currency: company.currency,
-                vat_code: None,
-            };
-            let entry = batch.state.build_entry(
+            let entry = batch.state.build_transfer(
                 format!("PAY-{id}"),
                 "BQ",
                 date,
                 date_of_ms(batch.now_ms),
-                format!("Paiement {name}").chars().take(200).collect(),
-                vec![posting(account, amount_minor), posting(receivable, -amount_minor)],
+                format!("Paiement {name}"),
+                Transfer { debit: account, credit: receivable, amount_minor, currency: company.currency },
             )?;
             let payment = PaymentReceived {
                 id: id.clone(),
