@@ -292,6 +292,31 @@ pub fn journal(store: &Store, lang: Lang, from: Option<NaiveDate>, to: Option<Na
     Ok(report)
 }
 
+/// Labels of the ageing buckets of `receivables` and `payables`, by days late.
+const AGEING_BUCKETS: [&str; 4] = ["0-30", "31-60", "61-90", "> 90"];
+
+/// Total lines per currency and ageing bucket of a report `width` columns wide: "Total" first,
+/// then the currency and the open amount in their columns, and the bucket last.
+fn ageing_totals(
+    lang: Lang,
+    by_bucket: std::collections::BTreeMap<(Currency, usize), i64>,
+    width: usize,
+    currency_column: usize,
+    open_column: usize,
+) -> Vec<Vec<Cell>> {
+    by_bucket
+        .into_iter()
+        .map(|((currency, bucket), open)| {
+            let mut row = vec![Cell::Empty; width];
+            row[0] = Cell::text(lang.text("total"));
+            row[currency_column] = Cell::text(currency.as_str());
+            row[open_column] = Cell::Amount(open, currency);
+            row[width - 1] = Cell::text(AGEING_BUCKETS[bucket]);
+            row
+        })
+        .collect()
+}
+
 pub fn receivables(store: &Store, lang: Lang, locale: Locale, on: NaiveDate) -> Result<Report> {
     let mut report = Report::new(
         lang.fill("receivables", &[("date", &locale.format_date(on))]),
@@ -312,7 +337,6 @@ pub fn receivables(store: &Store, lang: Lang, locale: Locale, on: NaiveDate) -> 
             ],
         ),
     );
-    const BUCKETS: [&str; 4] = ["0-30", "31-60", "61-90", "> 90"];
     let mut by_bucket: std::collections::BTreeMap<(Currency, usize), i64> = Default::default();
     for receivable in store.receivables(None, on)? {
         *by_bucket.entry((receivable.currency, receivable.bucket)).or_default() += receivable.open_minor();
@@ -327,7 +351,7 @@ pub fn receivables(store: &Store, lang: Lang, locale: Locale, on: NaiveDate) -> 
             Cell::Amount(receivable.credited_minor, receivable.currency),
             Cell::Amount(receivable.open_minor(), receivable.currency),
             Cell::Number(receivable.days_late),
-            Cell::text(BUCKETS[receivable.bucket]),
+            Cell::text(AGEING_BUCKETS[receivable.bucket]),
         ]);
     }
     for (contact, currency, credit) in store.customer_credits(on)? {
@@ -345,21 +369,7 @@ pub fn receivables(store: &Store, lang: Lang, locale: Locale, on: NaiveDate) -> 
             Cell::Empty,
         ]);
     }
-    for ((currency, bucket), open) in by_bucket {
-        report.totals.push(vec![
-            Cell::text(lang.text("total")),
-            Cell::Empty,
-            Cell::Empty,
-            Cell::Empty,
-            Cell::text(currency.as_str()),
-            Cell::Empty,
-            Cell::Empty,
-            Cell::Empty,
-            Cell::Amount(open, currency),
-            Cell::Empty,
-            Cell::text(BUCKETS[bucket]),
-        ]);
-    }
+    report.totals = ageing_totals(lang, by_bucket, report.columns.len(), 4, 8);
     Ok(report)
 }
 
@@ -436,7 +446,6 @@ pub fn payables(store: &Store, lang: Lang, locale: Locale, on: NaiveDate) -> Res
             ],
         ),
     );
-    const BUCKETS: [&str; 4] = ["0-30", "31-60", "61-90", "> 90"];
     let mut by_bucket: std::collections::BTreeMap<(Currency, usize), i64> = Default::default();
     for payable in store.payables(None, on)? {
         *by_bucket.entry((payable.currency, payable.bucket)).or_default() += payable.open_minor();
@@ -451,22 +460,10 @@ pub fn payables(store: &Store, lang: Lang, locale: Locale, on: NaiveDate) -> Res
             Cell::Amount(payable.paid_minor, payable.currency),
             Cell::Amount(payable.open_minor(), payable.currency),
             Cell::Number(payable.days_late),
-            Cell::text(BUCKETS[payable.bucket]),
+            Cell::text(AGEING_BUCKETS[payable.bucket]),
         ]);
     }
-    for ((currency, bucket), open) in by_bucket {
-        let mut total = vec![Cell::text(lang.text("total"))];
-        total.extend([Cell::Empty, Cell::Empty, Cell::Empty, Cell::Empty]);
-        total.extend([
-            Cell::text(currency.as_str()),
-            Cell::Empty,
-            Cell::Empty,
-            Cell::Amount(open, currency),
-            Cell::Empty,
-        ]);
-        total.push(Cell::text(BUCKETS[bucket]));
-        report.totals.push(total);
-    }
+    report.totals = ageing_totals(lang, by_bucket, report.columns.len(), 5, 8);
     Ok(report)
 }
 
