@@ -22,6 +22,7 @@ pub const COMPANY_FIELDS: &[&str] = &[
     "siret",
     "iban",
     "qr_iban",
+    "late_penalty",
     "dunning_1_days",
     "dunning_1_fee",
     "dunning_2_days",

@@ -56,6 +56,34 @@ pub fn creditor_reference_valid(text: &str) -> bool {
     crate::company::mod97_rotated(head, tail) == 1
 }
 
+/// An ISO 11649 creditor reference for up to 21 letters or digits of the creditor's own:
+/// "RF", the two check digits that make the whole valid modulo 97, then the body.
+pub fn creditor_reference(body: &str) -> Option<String> {
+    if body.is_empty() || body.len() > 21 || !body.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let body = body.to_ascii_uppercase();
+    let check = 98 - crate::company::mod97_rotated("RF00", &body);
+    Some(format!("RF{check:02}{body}"))
+}
+
+/// The 20 digits a payment reference is made of for an invoice numbered
+/// `F-<node>-<year>-<sequence>`: the node's eight hex digits as ten decimal digits, the year, and
+/// the six-digit sequence, so references are unique across the company's nodes and lead back to
+/// the invoice.
+pub fn invoice_reference_digits(number: &str) -> Option<String> {
+    let mut parts = number.split('-');
+    let (Some(_), Some(node), Some(year), Some(sequence), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    let node = u32::from_str_radix(node, 16).ok().filter(|_| node.len() == 8)?;
+    let year: u16 = year.parse().ok().filter(|_| year.len() == 4)?;
+    let sequence: u32 = sequence.parse().ok().filter(|sequence| *sequence <= 999_999)?;
+    Some(format!("{node:010}{year:04}{sequence:06}"))
+}
+
 /// A structured address, the only kind the QR-bill accepts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Address {
@@ -240,6 +268,17 @@ mod tests {
         assert!(creditor_reference_valid("RF18 5390 0754 7034"));
         assert!(!creditor_reference_valid("RF18 5390 0754 7035"));
         assert!(!creditor_reference_valid("RF185390"));
+        // The guidelines' creditor reference body 539007547034 takes check digits 18.
+        assert_eq!(creditor_reference("539007547034").as_deref(), Some("RF18539007547034"));
+        assert!(creditor_reference("x").is_some_and(|r| r.ends_with('X') && creditor_reference_valid(&r)));
+        assert_eq!(creditor_reference(""), None);
+        let digits = invoice_reference_digits("F-3fa2c1d0-2026-000123").unwrap();
+        assert_eq!(digits, format!("{:010}2026000123", 0x3fa2_c1d0u32));
+        assert!(qr_reference_valid(&qr_reference(&digits).unwrap()));
+        assert!(creditor_reference_valid(&creditor_reference(&digits).unwrap()));
+        assert_eq!(invoice_reference_digits("F-3fa2c1d0-26-000123"), None);
+        assert_eq!(invoice_reference_digits("F-nothex00-2026-000123"), None);
+        assert_eq!(invoice_reference_digits("F-3fa2c1d0-2026-000123-1"), None);
     }
 
     #[test]

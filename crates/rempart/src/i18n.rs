@@ -30,6 +30,17 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("currency", "Currency", "Monnaie"),
     ("date", "Date", "Date"),
     ("debit", "Debit", "Débit"),
+    (
+        "document.draft",
+        "Draft {id} has no document yet: issue it first with `rempart invoice issue {id}`.",
+        "Le brouillon {id} n'a pas encore de document : émettez-le d'abord avec `rempart invoice issue {id}`.",
+    ),
+    (
+        "document.no_account",
+        "A Swiss invoice carries a QR-bill: set the company's account first with `rempart company set iban=...` (or qr_iban=...).",
+        "Une facture suisse porte une QR-facture : indiquez d'abord le compte de l'entreprise avec `rempart company set iban=...` (ou qr_iban=...).",
+    ),
+    ("document.written", "Invoice document written to {path}", "Document de la facture écrit dans {path}"),
     ("demo.created", "Demo company created in {dir}", "Entreprise de démonstration créée dans {dir}"),
     ("entry", "Entry", "Écriture"),
     (

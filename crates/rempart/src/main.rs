@@ -3,6 +3,7 @@
 
 mod bench;
 mod demo;
+mod documents;
 mod i18n;
 mod import;
 mod render;
@@ -290,6 +291,14 @@ enum InvoiceCommand {
         date: Option<String>,
         #[arg(long = "line")]
         lines: Vec<String>,
+    },
+    /// Write an issued invoice as an A4 PDF (with its QR-bill for a Swiss company), in the
+    /// customer's language.
+    Pdf {
+        number: String,
+        /// Where to write it [default: DATA_DIR/documents/NUMBER.pdf]
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Show an invoice by draft id or number.
     Show {
@@ -871,6 +880,10 @@ fn invoice(dir: &Path, lang: Lang, command: InvoiceCommand) -> Result<()> {
                 "{}",
                 lang.fill("invoice.credited", &[("credit", &credit.number), ("number", &number), ("total", &total)])
             );
+        }
+        InvoiceCommand::Pdf { number, out } => {
+            let path = documents::write_invoice_pdf(&store, &number, out.as_deref(), lang)?;
+            println!("{}", lang.fill("document.written", &[("path", &path.display().to_string())]));
         }
         InvoiceCommand::Show { id, format } => {
             let invoice = store.invoice(&id)?;

@@ -2,15 +2,11 @@
 //! at the reduced rate, cash rounding, issuing with a gapless number, the entry it posts, and the
 //! refusals.
 
-use crate::Company;
+use crate::{Company, draft_of};
 
 fn csv_rows(text: &str) -> Vec<Vec<String>> {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     reader.records().map(|record| record.expect("csv row").iter().map(str::to_owned).collect()).collect()
-}
-
-fn draft_id(output: &str) -> String {
-    output.split_whitespace().find(|word| word.starts_with("D-")).expect("a draft id").to_owned()
 }
 
 fn garage() -> Company {
@@ -51,7 +47,7 @@ fn garage() -> Company {
 fn an_invoice_is_issued_numbered_and_posted() {
     let company = garage();
     let id =
-        draft_id(&company.ok(&["invoice", "new", "--contact", "FAVRE", "--date", "2026-03-10", "--cash-rounding"]));
+        draft_of(&company.ok(&["invoice", "new", "--contact", "FAVRE", "--date", "2026-03-10", "--cash-rounding"]));
     assert!(company.ok(&["invoice", "line", &id, "--item", "MO", "--qty", "1.5"]).contains("net 180.00"));
     assert!(
         company
@@ -93,7 +89,7 @@ fn an_invoice_is_issued_numbered_and_posted() {
     assert!(refused.contains(&format!("was issued as {number} and can no longer change")), "{refused}");
     assert!(company.fails(&["invoice", "issue", &id]).contains("can no longer change"));
 
-    let second = draft_id(&company.ok(&["invoice", "new", "--contact", "FAVRE", "--date", "2026-04-01"]));
+    let second = draft_of(&company.ok(&["invoice", "new", "--contact", "FAVRE", "--date", "2026-04-01"]));
     company.ok(&["invoice", "line", &second, "--item", "MO"]);
     assert!(company.ok(&["invoice", "issue", &second]).contains("-2026-000002, total CHF 129.72."));
     let hash = company.state_hash();
@@ -104,7 +100,7 @@ fn an_invoice_is_issued_numbered_and_posted() {
 #[test]
 fn bad_invoice_input_is_refused_and_changes_nothing() {
     let company = garage();
-    let id = draft_id(&company.ok(&["invoice", "new", "--contact", "FAVRE", "--date", "2026-03-10"]));
+    let id = draft_of(&company.ok(&["invoice", "new", "--contact", "FAVRE", "--date", "2026-03-10"]));
     let before = company.log_snapshot();
     let cases: &[(&[&str], &str)] = &[
         (&["invoice", "issue", &id], "the invoice has no line"),
@@ -136,7 +132,7 @@ fn payments_close_receivables_and_overpayments_become_credits() {
     let company = garage();
     let mut numbers = Vec::new();
     for (date, quantity) in [("2026-01-05", "2"), ("2026-02-10", "1")] {
-        let id = draft_id(&company.ok(&["invoice", "new", "--contact", "FAVRE", "--date", date]));
+        let id = draft_of(&company.ok(&["invoice", "new", "--contact", "FAVRE", "--date", date]));
         company.ok(&["invoice", "line", &id, "--item", "MO", "--qty", quantity]);
         let issued = company.ok(&["invoice", "issue", &id]);
         numbers.push(
@@ -210,7 +206,7 @@ fn payments_close_receivables_and_overpayments_become_credits() {
 fn the_vat_return_agrees_with_the_documents() {
     let company = garage();
     let id =
-        draft_id(&company.ok(&["invoice", "new", "--contact", "FAVRE", "--date", "2026-03-10", "--cash-rounding"]));
+        draft_of(&company.ok(&["invoice", "new", "--contact", "FAVRE", "--date", "2026-03-10", "--cash-rounding"]));
     company.ok(&["invoice", "line", &id, "--item", "MO", "--qty", "1.5"]);
     company.ok(&["invoice", "line", &id, "--item", "FILTRE", "--qty", "3", "--discount", "10"]);
     company.ok(&[
@@ -292,7 +288,7 @@ fn the_vat_return_agrees_with_the_documents() {
 #[test]
 fn credit_notes_correct_issued_invoices() {
     let company = garage();
-    let id = draft_id(&company.ok(&["invoice", "new", "--contact", "FAVRE", "--date", "2026-03-10"]));
+    let id = draft_of(&company.ok(&["invoice", "new", "--contact", "FAVRE", "--date", "2026-03-10"]));
     company.ok(&["invoice", "line", &id, "--item", "MO", "--qty", "2"]);
     company.ok(&["invoice", "line", &id, "--item", "FILTRE", "--qty", "3"]);
     let issued = company.ok(&["invoice", "issue", &id]);
@@ -336,7 +332,7 @@ fn a_vat_return_across_the_rate_change() {
     let company = Company::new("CH");
     company.ok(&["contact", "add", "--id", "K", "--name", "Client"]);
     let issue = |date: &str, vat: &str, price: &str| -> String {
-        let id = draft_id(&company.ok(&["invoice", "new", "--contact", "K", "--date", date]));
+        let id = draft_of(&company.ok(&["invoice", "new", "--contact", "K", "--date", date]));
         company.ok(&[
             "invoice",
             "line",
@@ -356,7 +352,7 @@ fn a_vat_return_across_the_rate_change() {
     let december = issue("2023-12-15", "N77", "1000.00"); // VAT 77.00
     issue("2024-01-15", "N81", "2000.00"); // VAT 162.00
     let refused = {
-        let id = draft_id(&company.ok(&["invoice", "new", "--contact", "K", "--date", "2024-01-20"]));
+        let id = draft_of(&company.ok(&["invoice", "new", "--contact", "K", "--date", "2024-01-20"]));
         company.fails(&["invoice", "line", &id, "--text", "X", "--price", "10", "--vat", "N77", "--account", "3400"])
     };
     assert!(refused.contains("VAT code N77 is not in force on 2024-01-20"), "{refused}");
@@ -439,7 +435,7 @@ fn company_details_and_the_dunning_list() {
     // FAVRE pays at 20 days. Levels at 10, 25 and 40 days late.
     let mut numbers = Vec::new();
     for date in ["2026-01-01", "2026-01-25", "2026-02-01", "2026-03-20"] {
-        let id = draft_id(&company.ok(&["invoice", "new", "--contact", "FAVRE", "--date", date]));
+        let id = draft_of(&company.ok(&["invoice", "new", "--contact", "FAVRE", "--date", date]));
         company.ok(&["invoice", "line", &id, "--item", "MO"]);
         let issued = company.ok(&["invoice", "issue", &id]);
         numbers.push(

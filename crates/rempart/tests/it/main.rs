@@ -6,6 +6,7 @@ mod catalogue;
 mod cli;
 mod contacts;
 mod crash;
+mod documents;
 mod invoices;
 mod tamper;
 
@@ -95,4 +96,19 @@ impl Company {
 
 pub fn path_arg(path: &Path) -> &str {
     path.to_str().expect("utf-8 path")
+}
+
+/// The invoice number in the output of `invoice issue`.
+pub fn number_of(output: &str) -> String {
+    output
+        .split_whitespace()
+        .find(|word| word.starts_with("F-"))
+        .expect("an invoice number")
+        .trim_end_matches(',')
+        .to_owned()
+}
+
+/// The draft id in the output of `invoice new`.
+pub fn draft_of(output: &str) -> String {
+    output.split_whitespace().find(|word| word.starts_with("D-")).expect("a draft id").trim_end_matches('.').to_owned()
 }

@@ -1,0 +1,554 @@
+//! Printed documents. `invoice_pdf` lays out an A4 invoice: the company's header, the customer's
+//! address where a window envelope shows it, the lines, the VAT summary per rate, the terms, and
+//! at the foot of the last page either the Swiss QR-bill payment part (receipt and payment part
+//! in their prescribed sizes, the QR code with its Swiss cross) or the mentions French law
+//! requires on an invoice. The caller gathers the facts; nothing here reads the store.
+
+pub mod font;
+pub mod labels;
+
+use chrono::NaiveDate;
+use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+use qrcode::{Color, EcLevel, QrCode};
+use rempart_domain::Currency;
+use rempart_domain::locale::Locale;
+use rempart_domain::qrbill::{Address, QrBill, QrBillError, Reference};
+
+use font::Face;
+pub use labels::{DocLang, Label};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DocError {
+    #[error(transparent)]
+    QrBill(#[from] QrBillError),
+    #[error("the QR code cannot hold this payment part: {0}")]
+    QrCode(#[from] qrcode::types::QrError),
+}
+
+/// One invoice line as printed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocLine {
+    pub text: String,
+    pub quantity_milli: i64,
+    pub unit_price_minor: i64,
+    pub discount_bp: u32,
+    pub vat_rate_bp: u32,
+    pub net_minor: i64,
+}
+
+/// The VAT of one rate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VatRow {
+    pub rate_bp: u32,
+    pub net_minor: i64,
+    pub vat_minor: i64,
+}
+
+/// What the foot of an invoice carries besides its terms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Foot {
+    /// A Swiss company's invoice: the QR-bill payment part.
+    QrBill(Box<QrBill>),
+    /// A French company's invoice: late-payment penalties (the company's own rate, or three times
+    /// the legal interest rate) and the 40 EUR recovery indemnity.
+    FrenchMentions {
+        penalty: Option<String>,
+    },
+    Nothing,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceDocument {
+    pub lang: DocLang,
+    pub locale: Locale,
+    pub currency: Currency,
+    pub number: String,
+    pub date: NaiveDate,
+    pub due_date: NaiveDate,
+    pub seller: Address,
+    /// Identifiers and contact lines under the seller's name (VAT or UID number, SIREN, IBAN,
+    /// e-mail, phone), already labelled.
+    pub seller_lines: Vec<String>,
+    pub customer: Address,
+    pub customer_number: String,
+    pub customer_vat: Option<String>,
+    pub lines: Vec<DocLine>,
+    pub vat: Vec<VatRow>,
+    pub net_minor: i64,
+    pub rounding_minor: i64,
+    pub gross_minor: i64,
+    pub foot: Foot,
+}
+
+const PT_PER_MM: f32 = 72.0 / 25.4;
+const PAGE_WIDTH: f32 = 210.0;
+const PAGE_HEIGHT: f32 = 297.0;
+const LEFT: f32 = 20.0;
+const RIGHT: f32 = 195.0;
+/// The lowest a line may be set on a page without a payment part.
+const BOTTOM: f32 = 22.0;
+/// Height of the QR-bill payment part (an A6 landscape strip at the foot of the page).
+const PAYMENT_PART_HEIGHT: f32 = 105.0;
+const RECEIPT_WIDTH: f32 = 62.0;
+const QR_SIZE: f32 = 46.0;
+const CROSS_SIZE: f32 = 7.0;
+
+/// Right edges of the numeric columns and the width left for descriptions.
+const COL_QUANTITY: f32 = 117.0;
+const COL_PRICE: f32 = 140.0;
+const COL_DISCOUNT: f32 = 157.0;
+const COL_VAT: f32 = 172.0;
+const DESCRIPTION_WIDTH: f32 = 74.0;
+const ROW: f32 = 4.2;
+
+/// One page being drawn, in millimetres from the bottom-left corner.
+struct Page {
+    content: Content,
+}
+
+impl Page {
+    fn new() -> Page {
+        Page { content: Content::new() }
+    }
+
+    fn text(&mut self, face: Face, size: f32, x: f32, y: f32, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        let content = &mut self.content;
+        content.begin_text();
+        content.set_font(Name(face.resource()), size);
+        content.next_line(x * PT_PER_MM, y * PT_PER_MM);
+        content.show(Str(&font::encode(text)));
+        content.end_text();
+    }
+
+    fn text_right(&mut self, face: Face, size: f32, right: f32, y: f32, text: &str) {
+        let width = font::width(face, size, text) / PT_PER_MM;
+        self.text(face, size, right - width, y, text);
+    }
+
+    fn text_centred(&mut self, face: Face, size: f32, centre: f32, y: f32, text: &str) {
+        let width = font::width(face, size, text) / PT_PER_MM;
+        self.text(face, size, centre - width / 2.0, y, text);
+    }
+
+    fn line(&mut self, from: (f32, f32), to: (f32, f32), width_pt: f32, dashed: bool) {
+        let content = &mut self.content;
+        content.set_line_width(width_pt);
+        if dashed {
+            content.set_dash_pattern([3.0, 2.0], 0.0);
+        }
+        content.move_to(from.0 * PT_PER_MM, from.1 * PT_PER_MM);
+        content.line_to(to.0 * PT_PER_MM, to.1 * PT_PER_MM);
+        content.stroke();
+        if dashed {
+            content.set_dash_pattern([], 0.0);
+        }
+    }
+
+    fn fill(&mut self, x: f32, y: f32, width: f32, height: f32, gray: f32) {
+        let content = &mut self.content;
+        content.set_fill_gray(gray);
+        content.rect(x * PT_PER_MM, y * PT_PER_MM, width * PT_PER_MM, height * PT_PER_MM);
+        content.fill_nonzero();
+        content.set_fill_gray(0.0);
+    }
+}
+
+/// The lines of an address as printed: name, street and number, postcode and town (with the
+/// country code in front for an address abroad).
+fn address_lines(address: &Address, home_country: &str) -> Vec<String> {
+    let mut lines = vec![address.name.clone()];
+    let street = format!("{} {}", address.street, address.building_number).trim().to_owned();
+    if !street.is_empty() {
+        lines.push(street);
+    }
+    if address.country == home_country {
+        lines.push(format!("{} {}", address.postcode, address.town));
+    } else {
+        lines.push(format!("{}-{} {}", address.country, address.postcode, address.town));
+    }
+    lines
+}
+
+fn quantity_text(quantity_milli: i64, locale: Locale) -> String {
+    let decimal = match locale {
+        Locale::Swiss => '.',
+        Locale::French => ',',
+    };
+    let whole = quantity_milli / 1000;
+    let fraction = (quantity_milli % 1000).abs();
+    if fraction == 0 {
+        return whole.to_string();
+    }
+    let sign = if quantity_milli < 0 && whole == 0 { "-" } else { "" };
+    let digits = format!("{fraction:03}");
+    format!("{sign}{whole}{decimal}{}", digits.trim_end_matches('0'))
+}
+
+fn percent_text(basis_points: u32, locale: Locale) -> String {
+    let decimal = match locale {
+        Locale::Swiss => '.',
+        Locale::French => ',',
+    };
+    format!("{}{decimal}{:02}", basis_points / 100, basis_points % 100)
+}
+
+/// An amount as the QR-bill writes it: a space between thousands, a point before the cents.
+fn qr_amount(amount_minor: i64) -> String {
+    let whole = (amount_minor / 100).to_string();
+    let mut out = String::new();
+    for (index, digit) in whole.chars().enumerate() {
+        if index > 0 && (whole.len() - index).is_multiple_of(3) {
+            out.push(' ');
+        }
+        out.push(digit);
+    }
+    format!("{out}.{:02}", amount_minor % 100)
+}
+
+/// An IBAN in groups of four.
+fn iban_text(iban: &str) -> String {
+    let compact: Vec<char> = iban.chars().filter(|c| *c != ' ').collect();
+    compact.chunks(4).map(|chunk| chunk.iter().collect::<String>()).collect::<Vec<_>>().join(" ")
+}
+
+/// A reference as printed: a QR reference in groups of five from the right, a creditor
+/// reference in groups of four from the left.
+fn reference_text(reference: &Reference) -> Option<String> {
+    match reference {
+        Reference::Qr(digits) => {
+            let compact: Vec<char> = digits.chars().filter(|c| *c != ' ').collect();
+            let head = compact.len() % 5;
+            let mut groups = Vec::new();
+            if head > 0 {
+                groups.push(compact[..head].iter().collect::<String>());
+            }
+            groups.extend(compact[head..].chunks(5).map(|chunk| chunk.iter().collect::<String>()));
+            Some(groups.join(" "))
+        }
+        Reference::Creditor(text) => Some(iban_text(text)),
+        Reference::None => None,
+    }
+}
+
+/// Lays out and writes the invoice as a PDF.
+pub fn invoice_pdf(doc: &InvoiceDocument) -> Result<Vec<u8>, DocError> {
+    let qr = match &doc.foot {
+        Foot::QrBill(bill) => Some((bill, QrCode::with_error_correction_level(bill.payload()?, EcLevel::M)?)),
+        _ => None,
+    };
+    let mut pages = vec![Page::new()];
+    let mut y = first_page_top(&mut pages[0], doc);
+
+    // The lines, as many pages as they need.
+    let amount = |minor: i64| doc.locale.format_amount(minor, doc.currency);
+    for line in &doc.lines {
+        let texts = font::wrap(Face::Regular, 9.0, &line.text, DESCRIPTION_WIDTH * PT_PER_MM);
+        let height = ROW * texts.len() as f32;
+        if y - height < BOTTOM {
+            pages.push(Page::new());
+            y = continued_page_top(pages.last_mut().expect("a page was just added"), doc, true);
+        }
+        let page = pages.last_mut().expect("there is always a page");
+        page.text_right(Face::Regular, 9.0, COL_QUANTITY, y, &quantity_text(line.quantity_milli, doc.locale));
+        page.text_right(Face::Regular, 9.0, COL_PRICE, y, &amount(line.unit_price_minor));
+        if line.discount_bp > 0 {
+            page.text_right(Face::Regular, 9.0, COL_DISCOUNT, y, &percent_text(line.discount_bp, doc.locale));
+        }
+        page.text_right(Face::Regular, 9.0, COL_VAT, y, &percent_text(line.vat_rate_bp, doc.locale));
+        page.text_right(Face::Regular, 9.0, RIGHT, y, &amount(line.net_minor));
+        for text in &texts {
+            page.text(Face::Regular, 9.0, LEFT, y, text);
+            y -= ROW;
+        }
+    }
+
+    // Totals, terms and mentions stay together, above the payment part if there is one.
+    let terms = Label::Terms.fill(
+        doc.lang,
+        &[("days", &(doc.due_date - doc.date).num_days().to_string()), ("date", &doc.locale.format_date(doc.due_date))],
+    );
+    let terms_lines = font::wrap(Face::Regular, 9.0, &terms, (RIGHT - LEFT) * PT_PER_MM);
+    let mention_lines = match &doc.foot {
+        Foot::FrenchMentions { penalty } => {
+            let penalty = penalty.clone().unwrap_or_else(|| Label::PenaltyDefault.text(doc.lang).to_owned());
+            let text = Label::Penalties.fill(doc.lang, &[("penalty", &penalty)]);
+            font::wrap(Face::Regular, 8.0, &text, (RIGHT - LEFT) * PT_PER_MM)
+        }
+        _ => Vec::new(),
+    };
+    let total_rows = 2 + doc.vat.len() + usize::from(doc.rounding_minor != 0);
+    let block = 3.0 + total_rows as f32 * 4.6 + 4.0 + ROW * terms_lines.len() as f32 + 3.6 * mention_lines.len() as f32;
+    let floor = if qr.is_some() { PAYMENT_PART_HEIGHT + 6.0 } else { BOTTOM };
+    if y - block < floor {
+        pages.push(Page::new());
+        y = continued_page_top(pages.last_mut().expect("a page was just added"), doc, false);
+    }
+    let page = pages.last_mut().expect("there is always a page");
+    page.line((COL_DISCOUNT - 12.0, y + 1.0), (RIGHT, y + 1.0), 0.5, false);
+    y -= 3.0;
+    page.text_right(Face::Regular, 9.0, COL_VAT, y, Label::Subtotal.text(doc.lang));
+    page.text_right(Face::Regular, 9.0, RIGHT, y, &amount(doc.net_minor));
+    for row in &doc.vat {
+        y -= 4.6;
+        let label = Label::VatOn
+            .fill(doc.lang, &[("rate", &percent_text(row.rate_bp, doc.locale)), ("base", &amount(row.net_minor))]);
+        page.text_right(Face::Regular, 9.0, COL_VAT, y, &label);
+        page.text_right(Face::Regular, 9.0, RIGHT, y, &amount(row.vat_minor));
+    }
+    if doc.rounding_minor != 0 {
+        y -= 4.6;
+        page.text_right(Face::Regular, 9.0, COL_VAT, y, Label::Rounding.text(doc.lang));
+        page.text_right(Face::Regular, 9.0, RIGHT, y, &amount(doc.rounding_minor));
+    }
+    y -= 4.6;
+    page.line((COL_DISCOUNT - 12.0, y + 3.4), (RIGHT, y + 3.4), 0.5, false);
+    page.text_right(
+        Face::Bold,
+        10.0,
+        COL_VAT,
+        y - 0.6,
+        &format!("{} {}", Label::Total.text(doc.lang), doc.currency.as_str()),
+    );
+    page.text_right(Face::Bold, 10.0, RIGHT, y - 0.6, &amount(doc.gross_minor));
+    y -= 8.6;
+    for line in &terms_lines {
+        page.text(Face::Regular, 9.0, LEFT, y, line);
+        y -= ROW;
+    }
+    for line in &mention_lines {
+        page.text(Face::Regular, 8.0, LEFT, y, line);
+        y -= 3.6;
+    }
+    if let Some((bill, code)) = &qr {
+        payment_part(page, doc.lang, bill, code);
+    }
+
+    // Page numbers, now that their count is known.
+    let count = pages.len();
+    for (index, page) in pages.iter_mut().enumerate() {
+        let text = Label::Page.fill(doc.lang, &[("page", &(index + 1).to_string()), ("pages", &count.to_string())]);
+        page.text_right(Face::Regular, 7.0, RIGHT, 289.0, &format!("{}  {}", doc.number, text));
+    }
+    Ok(write_pdf(pages, &format!("{} {}", Label::Invoice.text(doc.lang), doc.number)))
+}
+
+/// The seller's header, on every page.
+fn header(page: &mut Page, doc: &InvoiceDocument) {
+    let mut y = 280.0;
+    page.text(Face::Bold, 12.0, LEFT, y, &doc.seller.name);
+    for line in address_lines(&doc.seller, &doc.seller.country).iter().skip(1) {
+        y -= 4.2;
+        page.text(Face::Regular, 9.0, LEFT, y, line);
+    }
+    let mut y = 280.0;
+    for line in &doc.seller_lines {
+        page.text_right(Face::Regular, 8.0, RIGHT, y, line);
+        y -= 3.6;
+    }
+}
+
+fn table_header(page: &mut Page, lang: DocLang, y: f32) -> f32 {
+    page.text(Face::Bold, 8.0, LEFT, y, Label::Description.text(lang));
+    for (right, label) in [
+        (COL_QUANTITY, Label::Quantity),
+        (COL_PRICE, Label::UnitPrice),
+        (COL_DISCOUNT, Label::Discount),
+        (COL_VAT, Label::Vat),
+        (RIGHT, Label::Amount),
+    ] {
+        page.text_right(Face::Bold, 8.0, right, y, label.text(lang));
+    }
+    page.line((LEFT, y - 1.5), (RIGHT, y - 1.5), 0.5, false);
+    y - 6.0
+}
+
+/// Header, customer address, title and dates; returns where the first line goes.
+fn first_page_top(page: &mut Page, doc: &InvoiceDocument) -> f32 {
+    header(page, doc);
+    let mut y = 245.0;
+    for line in address_lines(&doc.customer, &doc.seller.country) {
+        page.text(Face::Regular, 10.0, 120.0, y, &line);
+        y -= 4.6;
+    }
+    page.text(Face::Bold, 16.0, LEFT, 212.0, &format!("{} {}", Label::Invoice.text(doc.lang), doc.number));
+    let mut y = 203.0;
+    let mut facts = vec![
+        (Label::Date, doc.locale.format_date(doc.date)),
+        (Label::DueDate, doc.locale.format_date(doc.due_date)),
+        (Label::CustomerNumber, doc.customer_number.clone()),
+    ];
+    if let Some(vat) = &doc.customer_vat {
+        facts.push((Label::YourVatNumber, vat.clone()));
+    }
+    for (label, value) in facts {
+        page.text(Face::Regular, 9.0, LEFT, y, label.text(doc.lang));
+        page.text(Face::Regular, 9.0, LEFT + 32.0, y, &value);
+        y -= 4.6;
+    }
+    table_header(page, doc.lang, y - 6.0)
+}
+
+/// The top of a following page: the header and, when lines continue there, the table's head.
+fn continued_page_top(page: &mut Page, doc: &InvoiceDocument, lines_follow: bool) -> f32 {
+    header(page, doc);
+    page.text(Face::Bold, 12.0, LEFT, 255.0, &Label::InvoiceContinued.fill(doc.lang, &[("number", &doc.number)]));
+    if lines_follow { table_header(page, doc.lang, 245.0) } else { 243.0 }
+}
+
+/// Writes a block of heading and value lines from `y` down; returns the next free height.
+fn section(page: &mut Page, x: f32, mut y: f32, sizes: (f32, f32), heading: &str, values: &[String]) -> f32 {
+    let (heading_size, value_size) = sizes;
+    page.text(Face::Bold, heading_size, x, y, heading);
+    y -= heading_size * 0.4 + 0.6;
+    for value in values {
+        page.text(Face::Regular, value_size, x, y, value);
+        y -= value_size * 0.4 + 0.3;
+    }
+    y - value_size * 0.35
+}
+
+/// The QR-bill at the foot of the page: receipt on the left (62 mm), payment part on the right
+/// (148 mm), 105 mm high, with the separation lines and the Swiss QR code of 46 mm.
+fn payment_part(page: &mut Page, lang: DocLang, bill: &QrBill, code: &QrCode) {
+    let top = PAYMENT_PART_HEIGHT;
+    page.line((0.0, top), (PAGE_WIDTH, top), 0.5, true);
+    page.line((RECEIPT_WIDTH, 0.0), (RECEIPT_WIDTH, top), 0.5, true);
+    page.text_centred(Face::Regular, 7.0, PAGE_WIDTH / 2.0, top + 1.5, Label::SeparateBeforePaying.text(lang));
+
+    let account: Vec<String> = std::iter::once(iban_text(&bill.account))
+        .chain(address_lines(&bill.creditor, "CH").into_iter().map(|line| line.replace("LI-", "")))
+        .collect();
+    let reference = reference_text(&bill.reference);
+    let debtor = bill.debtor.as_ref().map(|debtor| address_lines(debtor, "CH"));
+    let amount = bill.amount_minor.map(qr_amount).unwrap_or_default();
+
+    // Receipt.
+    let x = 5.0;
+    page.text(Face::Bold, 11.0, x, top - 9.0, Label::Receipt.text(lang));
+    let mut y = top - 16.0;
+    y = section(page, x, y, (6.0, 8.0), Label::AccountPayableTo.text(lang), &account);
+    if let Some(reference) = &reference {
+        y = section(page, x, y, (6.0, 8.0), Label::Reference.text(lang), std::slice::from_ref(reference));
+    }
+    if let Some(debtor) = &debtor {
+        section(page, x, y, (6.0, 8.0), Label::PayableBy.text(lang), debtor);
+    }
+    page.text(Face::Bold, 6.0, x, 33.0, Label::Currency.text(lang));
+    page.text(Face::Bold, 6.0, x + 13.0, 33.0, Label::Amount.text(lang));
+    page.text(Face::Regular, 8.0, x, 29.0, bill.currency.as_str());
+    page.text(Face::Regular, 8.0, x + 13.0, 29.0, &amount);
+    page.text_right(Face::Bold, 6.0, RECEIPT_WIDTH - 5.0, 18.0, Label::AcceptancePoint.text(lang));
+
+    // Payment part.
+    let x = RECEIPT_WIDTH + 5.0;
+    page.text(Face::Bold, 11.0, x, top - 9.0, Label::PaymentPart.text(lang));
+    qr_code(page, code, x, top - 17.0 - QR_SIZE);
+    page.text(Face::Bold, 8.0, x, 33.0, Label::Currency.text(lang));
+    page.text(Face::Bold, 8.0, x + 14.0, 33.0, Label::Amount.text(lang));
+    page.text(Face::Regular, 10.0, x, 28.5, bill.currency.as_str());
+    page.text(Face::Regular, 10.0, x + 14.0, 28.5, &amount);
+    let x = RECEIPT_WIDTH + 56.0;
+    let mut y = top - 9.0;
+    y = section(page, x, y, (8.0, 10.0), Label::AccountPayableTo.text(lang), &account);
+    if let Some(reference) = &reference {
+        y = section(page, x, y, (8.0, 10.0), Label::Reference.text(lang), std::slice::from_ref(reference));
+    }
+    if !bill.message.is_empty() {
+        let message = font::wrap(Face::Regular, 10.0, &bill.message, 82.0 * PT_PER_MM);
+        y = section(page, x, y, (8.0, 10.0), Label::AdditionalInformation.text(lang), &message);
+    }
+    if let Some(debtor) = &debtor {
+        section(page, x, y, (8.0, 10.0), Label::PayableBy.text(lang), debtor);
+    }
+}
+
+/// The QR code, 46 mm square with its bottom-left corner at (x, y), and the Swiss cross of
+/// 7 mm in its centre.
+fn qr_code(page: &mut Page, code: &QrCode, x: f32, y: f32) {
+    let width = code.width();
+    let module = QR_SIZE / width as f32;
+    let colors = code.to_colors();
+    for row in 0..width {
+        let mut column = 0;
+        while column < width {
+            if colors[row * width + column] != Color::Dark {
+                column += 1;
+                continue;
+            }
+            let start = column;
+            while column < width && colors[row * width + column] == Color::Dark {
+                column += 1;
+            }
+            let top = y + QR_SIZE - row as f32 * module;
+            page.fill(x + start as f32 * module, top - module, (column - start) as f32 * module, module, 0.0);
+        }
+    }
+    let centre = (x + QR_SIZE / 2.0, y + QR_SIZE / 2.0);
+    page.fill(centre.0 - CROSS_SIZE / 2.0, centre.1 - CROSS_SIZE / 2.0, CROSS_SIZE, CROSS_SIZE, 1.0);
+    let black = CROSS_SIZE - 1.0;
+    page.fill(centre.0 - black / 2.0, centre.1 - black / 2.0, black, black, 0.0);
+    // The cross of the Swiss flag: arms 6/32 of the square wide, 20/32 long end to end.
+    let (arm, length) = (black * 6.0 / 32.0, black * 20.0 / 32.0);
+    page.fill(centre.0 - arm / 2.0, centre.1 - length / 2.0, arm, length, 1.0);
+    page.fill(centre.0 - length / 2.0, centre.1 - arm / 2.0, length, arm, 1.0);
+}
+
+fn write_pdf(pages: Vec<Page>, title: &str) -> Vec<u8> {
+    let catalog = Ref::new(1);
+    let tree = Ref::new(2);
+    let regular = Ref::new(3);
+    let bold = Ref::new(4);
+    let info = Ref::new(5);
+    let first = 6;
+    let mut pdf = Pdf::new();
+    pdf.catalog(catalog).pages(tree);
+    let page_ids: Vec<Ref> = (0..pages.len()).map(|index| Ref::new(first + 2 * index as i32)).collect();
+    pdf.pages(tree).kids(page_ids.iter().copied()).count(pages.len() as i32);
+    for (face, id) in [(Face::Regular, regular), (Face::Bold, bold)] {
+        pdf.type1_font(id).base_font(Name(face.base_font())).encoding_predefined(Name(b"WinAnsiEncoding"));
+    }
+    pdf.document_info(info).title(TextStr(title)).producer(TextStr("Rempart"));
+    for (page, id) in pages.into_iter().zip(page_ids) {
+        let content_id = Ref::new(id.get() + 1);
+        let mut writer = pdf.page(id);
+        writer.parent(tree).media_box(Rect::new(0.0, 0.0, PAGE_WIDTH * PT_PER_MM, PAGE_HEIGHT * PT_PER_MM));
+        writer.contents(content_id);
+        let mut resources = writer.resources();
+        let mut fonts = resources.fonts();
+        fonts.pair(Name(Face::Regular.resource()), regular);
+        fonts.pair(Name(Face::Bold.resource()), bold);
+        fonts.finish();
+        resources.finish();
+        writer.finish();
+        pdf.stream(content_id, &page.content.finish());
+    }
+    pdf.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printed_forms() {
+        assert_eq!(qr_amount(194_975), "1 949.75");
+        assert_eq!(qr_amount(99_999_999_999), "999 999 999.99");
+        assert_eq!(qr_amount(5), "0.05");
+        assert_eq!(iban_text("CH4431999123000889012"), "CH44 3199 9123 0008 8901 2");
+        assert_eq!(
+            reference_text(&Reference::Qr("210000000003139471430009017".into())).as_deref(),
+            Some("21 00000 00003 13947 14300 09017")
+        );
+        assert_eq!(
+            reference_text(&Reference::Creditor("RF18539007547034".into())).as_deref(),
+            Some("RF18 5390 0754 7034")
+        );
+        assert_eq!(quantity_text(1500, Locale::French), "1,5");
+        assert_eq!(quantity_text(2000, Locale::Swiss), "2");
+        assert_eq!(quantity_text(-250, Locale::Swiss), "-0.25");
+        assert_eq!(percent_text(810, Locale::Swiss), "8.10");
+    }
+}

@@ -1,0 +1,155 @@
+//! Gathers what an invoice document shows from the store (the invoice, the customer, the
+//! company's details) and hands it to `rempart-docs` for layout.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow};
+use rempart_docs::{DocLang, DocLine, Foot, InvoiceDocument, Label, VatRow};
+use rempart_domain::qrbill::{Address, QrBill, Reference, creditor_reference, invoice_reference_digits, qr_reference};
+use rempart_domain::{Country, Locale};
+use rempart_store::Store;
+use rempart_store::contacts::Fields;
+
+use crate::i18n::Lang;
+
+fn address(fields: &Fields, name: &str, default_country: &str) -> Address {
+    let field = |key: &str| fields.get(key).cloned().unwrap_or_default();
+    Address {
+        name: name.to_owned(),
+        street: field("street"),
+        building_number: field("building_number"),
+        postcode: field("postcode"),
+        town: field("town"),
+        country: fields.get("country").cloned().unwrap_or_else(|| default_country.to_owned()),
+    }
+}
+
+/// The document of an issued invoice, in the customer's language.
+pub fn invoice_document(store: &Store, number: &str, lang: Lang) -> Result<InvoiceDocument> {
+    let invoice = store.invoice(number)?;
+    let (Some(number), Some(due_date), Some(totals)) = (&invoice.number, invoice.due_date, &invoice.totals) else {
+        return Err(anyhow!(lang.fill("document.draft", &[("id", &invoice.id)])));
+    };
+    let company = store.company()?;
+    let details = store.company_details()?;
+    let home = match company.country {
+        Country::Ch => "CH",
+        Country::Fr => "FR",
+    };
+    let customer_fields = store.contact(&invoice.contact)?;
+    let customer_name = customer_fields.get("name").cloned().unwrap_or_else(|| invoice.contact.clone());
+    // The customer's language; without one, French, the language of the company's users.
+    let doc_lang = DocLang::from_code(customer_fields.get("language").map(String::as_str), DocLang::Fr);
+    let seller = address(&details, &company.name, home);
+    let customer = address(&customer_fields, &customer_name, home);
+
+    let mut seller_lines = Vec::new();
+    if let Some(vat) = details.get("vat_number") {
+        seller_lines.push(format!("{} {vat}", Label::VatNumber.text(doc_lang)));
+    }
+    if let Some(siren) = details.get("siren") {
+        seller_lines.push(format!("SIREN {siren}"));
+    }
+    if let Some(siret) = details.get("siret") {
+        seller_lines.push(format!("SIRET {siret}"));
+    }
+    for key in ["email", "phone"] {
+        if let Some(value) = details.get(key) {
+            seller_lines.push(value.clone());
+        }
+    }
+    let foot = match company.country {
+        Country::Ch => {
+            Foot::QrBill(Box::new(qr_bill(&details, seller.clone(), customer.clone(), number, &invoice, totals, lang)?))
+        }
+        Country::Fr => {
+            if let Some(iban) = details.get("iban") {
+                seller_lines.push(format!("IBAN {iban}"));
+            }
+            Foot::FrenchMentions { penalty: details.get("late_penalty").cloned() }
+        }
+    };
+    let lines = invoice
+        .lines
+        .iter()
+        .zip(&totals.line_nets_minor)
+        .map(|(line, net)| DocLine {
+            text: line.text.clone(),
+            quantity_milli: line.quantity_milli,
+            unit_price_minor: line.unit_price_minor,
+            discount_bp: line.discount_bp,
+            vat_rate_bp: totals.by_vat_code.get(&line.vat_code).map_or(0, |vat| vat.rate_bp),
+            net_minor: *net,
+        })
+        .collect();
+    Ok(InvoiceDocument {
+        lang: doc_lang,
+        locale: Locale::of_country(company.country),
+        currency: invoice.currency,
+        number: number.clone(),
+        date: invoice.date,
+        due_date,
+        seller,
+        seller_lines,
+        customer,
+        customer_number: invoice.contact.clone(),
+        customer_vat: customer_fields.get("vat_number").cloned(),
+        lines,
+        vat: totals
+            .by_vat_code
+            .values()
+            .map(|vat| VatRow { rate_bp: vat.rate_bp, net_minor: vat.net_minor, vat_minor: vat.vat_minor })
+            .collect(),
+        net_minor: totals.net_minor,
+        rounding_minor: totals.rounding_minor,
+        gross_minor: totals.gross_minor,
+        foot,
+    })
+}
+
+/// The QR-bill of a Swiss invoice: with a QR-IBAN, a QR reference made from the invoice number;
+/// with an ordinary IBAN, a creditor reference made from the same digits.
+fn qr_bill(
+    details: &Fields,
+    creditor: Address,
+    debtor: Address,
+    number: &str,
+    invoice: &rempart_store::invoices::Invoice,
+    totals: &rempart_domain::invoices::InvoiceTotals,
+    lang: Lang,
+) -> Result<QrBill> {
+    let digits = invoice_reference_digits(number).ok_or_else(|| anyhow!("invoice number {number} has no digits"))?;
+    let (account, reference) = match (details.get("qr_iban"), details.get("iban")) {
+        (Some(qr_iban), _) => (qr_iban.clone(), Reference::Qr(qr_reference(&digits).unwrap_or_default())),
+        (None, Some(iban)) => (iban.clone(), Reference::Creditor(creditor_reference(&digits).unwrap_or_default())),
+        (None, None) => return Err(anyhow!(lang.text("document.no_account"))),
+    };
+    let bill = QrBill {
+        account,
+        creditor,
+        amount_minor: Some(totals.gross_minor),
+        currency: invoice.currency,
+        debtor: Some(debtor),
+        reference,
+        message: number.to_owned(),
+    };
+    bill.validate()?;
+    Ok(bill)
+}
+
+/// Renders an issued invoice to `out` (or `<data dir>/documents/<number>.pdf`), written whole
+/// or not at all; returns the path.
+pub fn write_invoice_pdf(store: &Store, number: &str, out: Option<&Path>, lang: Lang) -> Result<PathBuf> {
+    let doc = invoice_document(store, number, lang)?;
+    let bytes = rempart_docs::invoice_pdf(&doc)?;
+    let path = match out {
+        Some(path) => path.to_owned(),
+        None => store.dir().join("documents").join(format!("{}.pdf", doc.number)),
+    };
+    let parent = path.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).with_context(|| parent.display().to_string())?;
+    let temporary = parent.join(format!(".{}.partial", doc.number));
+    std::fs::write(&temporary, &bytes).with_context(|| temporary.display().to_string())?;
+    std::fs::rename(&temporary, &path).with_context(|| path.display().to_string())?;
+    Ok(path)
+}

@@ -1,0 +1,346 @@
+//! Invoice documents: the PDF is rendered by the binary, rasterised by poppler's `pdftoppm`
+//! (installed by .ci/run), and its QR code decoded with `rqrr`; every field of the QR-bill payload
+//! is checked against the invoice, the company and the customer. The printed text is read back
+//! with `pdftotext`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::{Company, draft_of, number_of, path_arg};
+
+/// Renders page `page` of `pdf` at 200 dpi without anti-aliasing; returns width, height
+/// and one byte per pixel.
+fn rasterise(pdf: &Path, page: usize) -> (usize, usize, Vec<u8>) {
+    let prefix = pdf.with_extension("");
+    let status = Command::new("pdftoppm")
+        .args(["-r", "200", "-png", "-singlefile", "-aa", "no", "-aaVector", "no"])
+        .args(["-f", &page.to_string(), "-l", &page.to_string()])
+        .arg(pdf)
+        .arg(&prefix)
+        .status()
+        .expect("pdftoppm runs (poppler-utils, installed by .ci/run)");
+    assert!(status.success(), "pdftoppm failed on {}", pdf.display());
+    let file = std::fs::File::open(prefix.with_extension("png")).expect("rendered page");
+    let mut reader = png::Decoder::new(std::io::BufReader::new(file)).read_info().expect("png header");
+    let mut pixels = vec![0; reader.output_buffer_size().expect("png size")];
+    let info = reader.next_frame(&mut pixels).expect("png pixels");
+    assert_eq!(info.bit_depth, png::BitDepth::Eight);
+    pixels.truncate(info.buffer_size());
+    // Some poppler versions write grey pages as RGB: keep one byte per pixel.
+    let channels = match info.color_type {
+        png::ColorType::Grayscale => 1,
+        png::ColorType::Rgb => 3,
+        other => panic!("unexpected PNG colour type {other:?}"),
+    };
+    let grey = pixels.chunks(channels).map(|pixel| pixel[0]).collect();
+    (info.width as usize, info.height as usize, grey)
+}
+
+/// The text of every QR code found on the page.
+fn decode_qr(pdf: &Path, page: usize) -> Vec<String> {
+    let (width, height, pixels) = rasterise(pdf, page);
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| pixels[y * width + x]);
+    image.detect_grids().iter().map(|grid| grid.decode().expect("QR code decodes").1).collect()
+}
+
+fn pdf_text(pdf: &Path) -> String {
+    let output = Command::new("pdftotext").args(["-layout"]).arg(pdf).arg("-").output().expect("pdftotext runs");
+    assert!(output.status.success());
+    String::from_utf8(output.stdout).expect("utf-8 text")
+}
+
+fn page_count(pdf: &Path) -> usize {
+    let output = Command::new("pdfinfo").arg(pdf).output().expect("pdfinfo runs");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    text.lines()
+        .find_map(|line| line.strip_prefix("Pages:"))
+        .and_then(|count| count.trim().parse().ok())
+        .expect("a page count")
+}
+
+/// A Swiss garage with its details, a German-speaking customer and one issued invoice.
+fn swiss_invoice(account: (&str, &str)) -> (Company, String) {
+    let company = Company::new("CH");
+    company.ok(&[
+        "company",
+        "set",
+        "--set",
+        "street=Route de Genève",
+        "--set",
+        "building_number=12",
+        "--set",
+        "postcode=1110",
+        "--set",
+        "town=Morges",
+        "--set",
+        "vat_number=CHE-116.281.710 TVA",
+    ]);
+    company.ok(&["company", "set", "--set", &format!("{}={}", account.0, account.1)]);
+    company.ok(&[
+        "contact",
+        "add",
+        "--id",
+        "MUELLER",
+        "--name",
+        "Anna Müller-Schnyder",
+        "--set",
+        "street=Bahnhofstrasse",
+        "--set",
+        "building_number=7a",
+        "--set",
+        "postcode=8001",
+        "--set",
+        "town=Zürich",
+        "--set",
+        "language=de",
+    ]);
+    let draft = draft_of(&company.ok(&["invoice", "new", "--contact", "MUELLER", "--date", "2026-05-04"]));
+    company.ok(&[
+        "invoice",
+        "line",
+        &draft,
+        "--text",
+        "Service 30 000 km",
+        "--qty",
+        "2.5",
+        "--price",
+        "120.00",
+        "--vat",
+        "N81",
+        "--account",
+        "3400",
+    ]);
+    company.ok(&[
+        "invoice",
+        "line",
+        &draft,
+        "--text",
+        "Huile moteur 5W30",
+        "--qty",
+        "4.5",
+        "--price",
+        "17.90",
+        "--discount",
+        "5",
+        "--vat",
+        "N81",
+        "--account",
+        "3200",
+    ]);
+    let number = number_of(&company.ok(&["invoice", "issue", &draft]));
+    (company, number)
+}
+
+/// The invoice's total as `invoice list` gives it, in the plain form of the payload.
+fn total_of(company: &Company, number: &str) -> String {
+    let listed = company.ok(&["invoice", "list", "--format", "csv"]);
+    let row = listed.lines().find(|line| line.starts_with(number)).expect("the invoice is listed").to_owned();
+    row.rsplit(',').next().expect("an amount").to_owned()
+}
+
+#[test]
+fn the_qr_bill_of_a_swiss_invoice_decodes_to_every_field_of_the_invoice() {
+    let (company, number) = swiss_invoice(("qr_iban", "CH44 3199 9123 0008 8901 2"));
+    let written = company.ok(&["invoice", "pdf", &number]);
+    let pdf = company.dir.join("documents").join(format!("{number}.pdf"));
+    assert!(written.contains(path_arg(&pdf)), "{written}");
+    assert_eq!(page_count(&pdf), 1);
+
+    let codes = decode_qr(&pdf, 1);
+    assert_eq!(codes.len(), 1, "one QR code on the page");
+    let fields: Vec<&str> = codes[0].split("\r\n").collect();
+    assert_eq!(fields.len(), 31, "{fields:?}");
+    assert_eq!(&fields[..3], ["SPC", "0200", "1"], "header, version, UTF-8 coding");
+    assert_eq!(fields[3], "CH4431999123000889012", "the company's QR-IBAN");
+    assert_eq!(&fields[4..11], ["S", "Garage Test SA", "Route de Genève", "12", "1110", "Morges", "CH"], "creditor");
+    assert!(fields[11..18].iter().all(|field| field.is_empty()), "ultimate creditor stays empty");
+    // 2.5 h x 120.00 + 4.5 x 17.90 - 5 % = 300.00 + 76.52 = 376.52, VAT 8.1 % 30.50.
+    assert_eq!(fields[18], "407.02");
+    assert_eq!(fields[18], total_of(&company, &number));
+    assert_eq!(fields[19], "CHF");
+    assert_eq!(
+        &fields[20..27],
+        ["S", "Anna Müller-Schnyder", "Bahnhofstrasse", "7a", "8001", "Zürich", "CH"],
+        "debtor, the customer"
+    );
+    assert_eq!(fields[27], "QRR");
+    let reference = fields[28];
+    let node = number.split('-').nth(1).expect("node part");
+    let expected_digits = format!("{:010}2026000001", u32::from_str_radix(node, 16).expect("hex node"));
+    assert_eq!(&reference[..26], format!("{expected_digits:0>26}"), "the reference carries the invoice number");
+    assert!(rempart_domain::qrbill::qr_reference_valid(reference), "check digit of {reference}");
+    assert_eq!(fields[29], number, "unstructured message");
+    assert_eq!(fields[30], "EPD");
+
+    // The printed part speaks the customer's language and shows what the code holds.
+    let text = pdf_text(&pdf);
+    for expected in [
+        "Rechnung",
+        "Zahlteil",
+        "Empfangsschein",
+        "Konto / Zahlbar an",
+        "CH44 3199 9123 0008 8901 2",
+        "Anna Müller-Schnyder",
+        "8001 Zürich",
+        "MWST 8.10 % auf 376.52",
+        "407.02",
+        "04.05.2026",
+        "03.06.2026",
+        "MWST-Nr. CHE-116.281.710 TVA",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing from:\n{text}");
+    }
+}
+
+#[test]
+fn an_ordinary_iban_carries_a_creditor_reference_and_long_invoices_run_onto_more_pages() {
+    let (company, number) = swiss_invoice(("iban", "CH58 0079 1123 0008 8901 2"));
+    let pdf = company.dir.parent().expect("parent").join("out").join("facture.pdf");
+    company.ok(&["invoice", "pdf", &number, "--out", path_arg(&pdf)]);
+    let fields: Vec<String> = decode_qr(&pdf, 1)[0].split("\r\n").map(str::to_owned).collect();
+    assert_eq!(fields[3], "CH5800791123000889012");
+    assert_eq!(fields[27], "SCOR");
+    assert!(rempart_domain::qrbill::creditor_reference_valid(&fields[28]), "{}", fields[28]);
+
+    // Sixty lines: the lines flow over pages, the payment part is on the last page only.
+    let draft = draft_of(&company.ok(&["invoice", "new", "--contact", "MUELLER", "--date", "2026-05-05"]));
+    for index in 0..60 {
+        company.ok(&[
+            "invoice",
+            "line",
+            &draft,
+            "--text",
+            &format!("Pièce détachée numéro {index}"),
+            "--price",
+            "1.00",
+            "--vat",
+            "N81",
+            "--account",
+            "3200",
+        ]);
+    }
+    let long = number_of(&company.ok(&["invoice", "issue", &draft]));
+    let pdf: PathBuf = company.dir.join("documents").join(format!("{long}.pdf"));
+    company.ok(&["invoice", "pdf", &long]);
+    let pages = page_count(&pdf);
+    assert!(pages >= 2, "{pages} pages");
+    assert!(decode_qr(&pdf, 1).is_empty(), "no payment part before the last page");
+    let fields: Vec<String> = decode_qr(&pdf, pages)[0].split("\r\n").map(str::to_owned).collect();
+    assert_eq!(fields[18], "64.86", "60.00 and 8.1 % VAT");
+    let text = pdf_text(&pdf);
+    assert!(text.contains("Pièce détachée numéro 0") && text.contains("Pièce détachée numéro 59"));
+    assert!(text.contains(&format!("Seite {pages} / {pages}")));
+}
+
+#[test]
+fn a_french_invoice_carries_the_mandatory_mentions() {
+    let company = Company::new("FR");
+    company.ok(&[
+        "company",
+        "set",
+        "--set",
+        "street=Rue de la République",
+        "--set",
+        "building_number=3",
+        "--set",
+        "postcode=69002",
+        "--set",
+        "town=Lyon",
+        "--set",
+        "siren=732829320",
+        "--set",
+        "vat_number=FR44732829320",
+        "--set",
+        "iban=FR76 3000 6000 0112 3456 7890 189",
+    ]);
+    company.ok(&[
+        "contact",
+        "add",
+        "--id",
+        "DUPONT",
+        "--name",
+        "Dupont SARL",
+        "--set",
+        "street=Avenue Foch",
+        "--set",
+        "building_number=10",
+        "--set",
+        "postcode=75116",
+        "--set",
+        "town=Paris",
+        "--set",
+        "vat_number=FR40303265045",
+    ]);
+    let draft = draft_of(&company.ok(&["invoice", "new", "--contact", "DUPONT", "--date", "2026-06-15"]));
+    company.ok(&[
+        "invoice",
+        "line",
+        &draft,
+        "--text",
+        "Révision complète",
+        "--price",
+        "1250.00",
+        "--vat",
+        "C20",
+        "--account",
+        "706",
+    ]);
+    let number = number_of(&company.ok(&["invoice", "issue", &draft]));
+    company.ok(&["invoice", "pdf", &number]);
+    let pdf = company.dir.join("documents").join(format!("{number}.pdf"));
+    let text = pdf_text(&pdf);
+    for expected in [
+        "SIREN 732829320",
+        "N° TVA FR44732829320",
+        "Facture",
+        "Votre n° TVA",
+        "FR40303265045",
+        "15/06/2026",
+        "15/07/2026",
+        "trois fois le taux d'intérêt légal",
+        "40 €",
+        "1 250,00",
+        "1 500,00",
+        "IBAN FR76",
+    ] {
+        let normalised = text.replace('\u{a0}', " ");
+        assert!(normalised.contains(expected), "{expected:?} missing from:\n{text}");
+    }
+    assert!(decode_qr(&pdf, 1).is_empty(), "no QR-bill on a French invoice");
+
+    company.ok(&["company", "set", "--set", "late_penalty=10 % l'an"]);
+    company.ok(&["invoice", "pdf", &number]);
+    assert!(pdf_text(&pdf).contains("10 % l'an"));
+}
+
+#[test]
+fn documents_are_refused_for_drafts_missing_accounts_and_unstructured_addresses() {
+    let company = Company::new("CH");
+    company.ok(&["contact", "add", "--id", "VAGUE", "--name", "Client sans adresse"]);
+    let draft = draft_of(&company.ok(&["invoice", "new", "--contact", "VAGUE", "--date", "2026-05-04"]));
+    company.ok(&[
+        "invoice",
+        "line",
+        &draft,
+        "--text",
+        "Travail",
+        "--price",
+        "100.00",
+        "--vat",
+        "N81",
+        "--account",
+        "3400",
+    ]);
+    assert!(company.fails(&["invoice", "pdf", &draft]).contains("issue it first"));
+    let number = number_of(&company.ok(&["invoice", "issue", &draft]));
+    assert!(company.fails(&["invoice", "pdf", &number]).contains("set the company's account"));
+    company.ok(&["company", "set", "--set", "iban=CH58 0079 1123 0008 8901 2"]);
+    assert!(company.fails(&["invoice", "pdf", &number]).contains("creditor's address is not structured"));
+    company.ok(&["company", "set", "--set", "postcode=1110", "--set", "town=Morges"]);
+    let refused = company.fails(&["invoice", "pdf", &number]);
+    assert!(refused.contains("debtor's address is not structured"), "{refused}");
+    assert!(!company.dir.join("documents").join(format!("{number}.pdf")).exists(), "nothing written");
+    company.ok(&["contact", "edit", "VAGUE", "--set", "postcode=1200", "--set", "town=Genève"]);
+    company.ok(&["invoice", "pdf", &number]);
+    assert!(company.dir.join("documents").join(format!("{number}.pdf")).exists());
+}
