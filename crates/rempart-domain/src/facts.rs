@@ -13,6 +13,7 @@ use crate::catalogue::{ItemDefined, ItemEdited};
 use crate::chart::{AccountKind, Country, VatCode};
 use crate::company::CompanyDetailsSet;
 use crate::contacts::{ContactCreated, ContactEdited, ContactFieldDefined};
+use crate::dunning::ReminderSent;
 use crate::invoices::{CreditNoteIssued, InvoiceDrafted, InvoiceIssued, InvoiceLineAdded};
 use crate::money::Currency;
 use crate::payments::PaymentReceived;
@@ -102,6 +103,7 @@ pub enum Fact {
     BillRecorded(BillRecorded),
     BillPaid(BillPaid),
     CompanyDetailsSet(CompanyDetailsSet),
+    ReminderSent(ReminderSent),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -132,6 +134,7 @@ impl Fact {
     pub const BILL_RECORDED: &'static str = "bill.recorded";
     pub const BILL_PAID: &'static str = "bill.paid";
     pub const COMPANY_DETAILS_SET: &'static str = "company.details_set";
+    pub const REMINDER_SENT: &'static str = "reminder.sent";
 
     pub fn kind(&self) -> &'static str {
         match self {
@@ -154,6 +157,7 @@ impl Fact {
             Fact::BillRecorded(_) => Self::BILL_RECORDED,
             Fact::BillPaid(_) => Self::BILL_PAID,
             Fact::CompanyDetailsSet(_) => Self::COMPANY_DETAILS_SET,
+            Fact::ReminderSent(_) => Self::REMINDER_SENT,
         }
     }
 
@@ -179,6 +183,7 @@ impl Fact {
             Fact::BillRecorded(fact) => serde_json::to_vec(fact),
             Fact::BillPaid(fact) => serde_json::to_vec(fact),
             Fact::CompanyDetailsSet(fact) => serde_json::to_vec(fact),
+            Fact::ReminderSent(fact) => serde_json::to_vec(fact),
         };
         // These types hold only strings, integers, dates and enums: serialising them cannot fail.
         encoded.unwrap_or_default()
@@ -210,6 +215,7 @@ impl Fact {
             Self::BILL_RECORDED => Fact::BillRecorded(decode(kind, payload)?),
             Self::BILL_PAID => Fact::BillPaid(decode(kind, payload)?),
             Self::COMPANY_DETAILS_SET => Fact::CompanyDetailsSet(decode(kind, payload)?),
+            Self::REMINDER_SENT => Fact::ReminderSent(decode(kind, payload)?),
             other if other.starts_with("node.") => return Ok(None),
             other => {
                 return Err(FactError::UnknownKind { kind: other.to_owned() });

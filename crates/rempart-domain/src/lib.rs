@@ -11,6 +11,7 @@ pub mod catalogue;
 pub mod chart;
 pub mod company;
 pub mod contacts;
+pub mod dunning;
 pub mod facts;
 pub mod invoices;
 pub mod locale;

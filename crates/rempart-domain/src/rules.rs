@@ -494,7 +494,8 @@ impl LedgerState {
             | Fact::PaymentReceived(_)
             | Fact::BillRecorded(_)
             | Fact::BillPaid(_)
-            | Fact::CompanyDetailsSet(_) => {}
+            | Fact::CompanyDetailsSet(_)
+            | Fact::ReminderSent(_) => {}
         }
     }
 }

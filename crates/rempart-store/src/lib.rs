@@ -19,6 +19,7 @@
 pub mod bills;
 pub mod catalogue;
 pub mod contacts;
+pub mod dunning;
 pub mod invoices;
 pub mod payments;
 mod project;
@@ -98,6 +99,8 @@ pub enum StoreError {
     Payment(rempart_domain::payments::PaymentError),
     #[error(transparent)]
     Bill(rempart_domain::bills::BillError),
+    #[error(transparent)]
+    Dunning(#[from] rempart_domain::dunning::DunningError),
     #[error("entry {position} (id {id}): {source}")]
     Entry { position: usize, id: String, source: LedgerError },
     #[error("cannot write {path}: {source}")]

@@ -25,6 +25,10 @@ pub struct Receivable {
     pub gross_minor: i64,
     pub paid_minor: i64,
     pub credited_minor: i64,
+    /// Reminder fees added to what is owed.
+    pub fees_minor: i64,
+    /// The last reminder sent: level and date.
+    pub reminded: Option<(u8, NaiveDate)>,
     pub currency: Currency,
     pub days_late: i64,
     /// 0: up to 30 days late, 1: 31-60, 2: 61-90, 3: over 90.
@@ -33,7 +37,7 @@ pub struct Receivable {
 
 impl Receivable {
     pub fn open_minor(&self) -> i64 {
-        self.gross_minor - self.paid_minor - self.credited_minor
+        self.gross_minor + self.fees_minor - self.paid_minor - self.credited_minor
     }
 }
 
@@ -51,7 +55,10 @@ impl Store {
             "SELECT i.contact, i.number, i.date, i.due_date, i.gross_minor, i.currency,
                     coalesce((SELECT sum(a.amount_minor) FROM p_payment_allocations a JOIN p_payments p ON p.id = a.payment
                               WHERE a.invoice = i.number AND p.date <= ?2), 0),
-                    coalesce((SELECT sum(c.gross_minor) FROM p_credit_notes c WHERE c.invoice = i.number AND c.date <= ?2), 0)
+                    coalesce((SELECT sum(c.gross_minor) FROM p_credit_notes c WHERE c.invoice = i.number AND c.date <= ?2), 0),
+                    coalesce((SELECT sum(r.fee_minor) FROM p_reminders r WHERE r.invoice = i.number AND r.date <= ?2), 0),
+                    (SELECT max(r.level) FROM p_reminders r WHERE r.invoice = i.number AND r.date <= ?2),
+                    (SELECT max(r.date) FROM p_reminders r WHERE r.invoice = i.number AND r.date <= ?2)
              FROM p_invoices i
              WHERE i.number IS NOT NULL AND i.date <= ?2 AND (?1 IS NULL OR i.contact = ?1)
              ORDER BY i.contact, i.date, i.number",
@@ -68,6 +75,11 @@ impl Store {
                 gross_minor: row.get(4)?,
                 paid_minor: row.get(6)?,
                 credited_minor: row.get(7)?,
+                fees_minor: row.get(8)?,
+                reminded: match (row.get::<_, Option<u8>>(9)?, row.get::<_, Option<String>>(10)?) {
+                    (Some(level), Some(date)) => Some((level, stored_date(&date)?)),
+                    _ => None,
+                },
                 currency: row
                     .get::<_, String>(5)?
                     .parse()

@@ -344,6 +344,19 @@ impl Projector {
                 )?
                 .execute(params![paid.id, paid.bill, date_text(paid.date), paid.amount_minor, paid.account, paid.entry_id])?;
             }
+            Fact::ReminderSent(reminder) => {
+                conn.prepare_cached(
+                    "INSERT INTO p_reminders (id, invoice, level, date, fee_minor, entry_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?
+                .execute(params![
+                    reminder.id,
+                    reminder.invoice,
+                    reminder.level,
+                    date_text(reminder.date),
+                    reminder.fee_minor,
+                    reminder.entry_id
+                ])?;
+            }
             Fact::PaymentReceived(payment) => {
                 conn.prepare_cached(
                     "INSERT INTO p_payments (id, contact, date, amount_minor, currency, account, unallocated_minor, entry_id)

@@ -197,6 +197,17 @@ CREATE TABLE p_bill_payments (
     entry_id TEXT NOT NULL
 ) WITHOUT ROWID;
 
+-- Reminders sent for invoices, with the fee each adds to what the customer owes.
+CREATE TABLE p_reminders (
+    id TEXT PRIMARY KEY,
+    invoice TEXT NOT NULL,
+    level INTEGER NOT NULL,
+    date TEXT NOT NULL,
+    fee_minor INTEGER NOT NULL,
+    entry_id TEXT
+) WITHOUT ROWID;
+CREATE INDEX p_reminders_invoice ON p_reminders (invoice, level);
+
 -- Customer payments and how they were allocated to invoices; `unallocated_minor` is a credit
 -- in the customer's favour.
 CREATE TABLE p_payments (
@@ -301,6 +312,7 @@ pub const PROJECTIONS: &[(&str, &str)] = &[
     ("p_credit_notes", "number"),
     ("p_bills", "id"),
     ("p_bill_payments", "id"),
+    ("p_reminders", "id"),
     ("p_payments", "id"),
     ("p_payment_allocations", "invoice, payment"),
     ("p_contact_field_defs", "name"),

@@ -147,8 +147,16 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("draft", "draft", "brouillon"),
     ("company.updated", "Company details updated.", "Coordonnées de l'entreprise modifiées."),
     ("dunning", "Reminders due on {date}", "Rappels à envoyer au {date}"),
+    ("due_from", "Due from", "À envoyer dès"),
     ("fee", "Fee", "Frais"),
+    ("fees", "Fees", "Frais"),
     ("level", "Level", "Niveau"),
+    ("reminded", "Reminded", "Rappelé"),
+    (
+        "reminder.sent",
+        "Reminder {level} for {number} recorded, fee {fee}; {open} now open.",
+        "Rappel {level} de {number} enregistré, frais {fee} ; {open} reste ouvert.",
+    ),
     ("bill.paid", "Bill {id} paid: {amount}.", "Facture fournisseur {id} payée : {amount}."),
     (
         "bill.recorded",

@@ -292,6 +292,14 @@ enum InvoiceCommand {
         #[arg(long = "line")]
         lines: Vec<String>,
     },
+    /// Record the next reminder of an overdue invoice (levels 1 to 3, each due after the delay
+    /// the company set) and post its fee.
+    Remind {
+        number: String,
+        /// Reminder date [default: today]
+        #[arg(long)]
+        date: Option<String>,
+    },
     /// Write an issued invoice as an A4 PDF (with its QR-bill for a Swiss company), in the
     /// customer's language.
     Pdf {
@@ -879,6 +887,28 @@ fn invoice(dir: &Path, lang: Lang, command: InvoiceCommand) -> Result<()> {
             println!(
                 "{}",
                 lang.fill("invoice.credited", &[("credit", &credit.number), ("number", &number), ("total", &total)])
+            );
+        }
+        InvoiceCommand::Remind { number, date } => {
+            let date = date_arg(&date)?.unwrap_or_else(today);
+            let reminder = store.send_reminder(&number, date)?;
+            let open = store
+                .receivables(None, date)?
+                .into_iter()
+                .find(|receivable| receivable.number == reminder.invoice)
+                .map_or(0, |receivable| receivable.open_minor());
+            let amount = |minor: i64| format!("{} {}", currency.as_str(), locale.format_amount(minor, currency));
+            println!(
+                "{}",
+                lang.fill(
+                    "reminder.sent",
+                    &[
+                        ("level", &reminder.level.to_string()),
+                        ("number", &reminder.invoice),
+                        ("fee", &amount(reminder.fee_minor)),
+                        ("open", &amount(open)),
+                    ]
+                )
             );
         }
         InvoiceCommand::Pdf { number, out } => {

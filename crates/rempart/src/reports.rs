@@ -331,6 +331,7 @@ pub fn receivables(store: &Store, lang: Lang, locale: Locale, on: NaiveDate) -> 
                 "gross",
                 "paid",
                 "credited",
+                "fees",
                 "open",
                 "days_late",
                 "ageing",
@@ -349,6 +350,7 @@ pub fn receivables(store: &Store, lang: Lang, locale: Locale, on: NaiveDate) -> 
             Cell::Amount(receivable.gross_minor, receivable.currency),
             Cell::Amount(receivable.paid_minor, receivable.currency),
             Cell::Amount(receivable.credited_minor, receivable.currency),
+            Cell::Amount(receivable.fees_minor, receivable.currency),
             Cell::Amount(receivable.open_minor(), receivable.currency),
             Cell::Number(receivable.days_late),
             Cell::text(AGEING_BUCKETS[receivable.bucket]),
@@ -361,6 +363,7 @@ pub fn receivables(store: &Store, lang: Lang, locale: Locale, on: NaiveDate) -> 
             Cell::Empty,
             Cell::Empty,
             Cell::text(currency.as_str()),
+            Cell::Empty,
             Cell::Empty,
             Cell::Empty,
             Cell::Empty,
@@ -471,29 +474,20 @@ pub fn payables(store: &Store, lang: Lang, locale: Locale, on: NaiveDate) -> Res
 /// levels 1 to N (company settings `dunning_N_days`, else the defaults), and level N costs
 /// `dunning_N_fee`.
 pub fn dunning(store: &Store, lang: Lang, locale: Locale, on: NaiveDate) -> Result<Report> {
-    use rempart_domain::company::DUNNING_DEFAULTS;
-    let currency = store.company()?.currency;
-    let details = store.company_details()?;
-    let mut thresholds = Vec::new();
-    let mut cumulated = 0i64;
-    for (index, (default_days, default_fee)) in DUNNING_DEFAULTS.iter().enumerate() {
-        let level = index + 1;
-        let days: i64 = details
-            .get(&format!("dunning_{level}_days"))
-            .and_then(|days| days.parse().ok())
-            .unwrap_or(i64::from(*default_days));
-        let fee_text = details.get(&format!("dunning_{level}_fee")).map_or(*default_fee, String::as_str);
-        let fee = rempart_domain::money::parse_amount(fee_text, currency)?;
-        cumulated += days;
-        thresholds.push((cumulated, fee));
-    }
+    let levels = store.dunning_levels()?;
     let mut report = Report::new(
         lang.fill("dunning", &[("date", &locale.format_date(on))]),
-        columns(lang, &["contact", "number", "due_date", "days_late", "currency", "open", "level", "fee"]),
+        columns(
+            lang,
+            &["contact", "number", "due_date", "days_late", "currency", "open", "reminded", "level", "due_from", "fee"],
+        ),
     );
     for receivable in store.receivables(None, on)? {
-        let reached = thresholds.iter().rposition(|(days, _)| receivable.days_late >= *days);
-        let (Some(level), true) = (reached, receivable.open_minor() > 0) else { continue };
+        let next = rempart_domain::dunning::next_reminder(receivable.due_date, receivable.reminded, &levels);
+        let (Some((level, from)), true) = (next, receivable.open_minor() > 0) else { continue };
+        if from > on {
+            continue;
+        }
         report.rows.push(vec![
             Cell::text(&receivable.contact),
             Cell::text(&receivable.number),
@@ -501,8 +495,10 @@ pub fn dunning(store: &Store, lang: Lang, locale: Locale, on: NaiveDate) -> Resu
             Cell::Number(receivable.days_late),
             Cell::text(receivable.currency.as_str()),
             Cell::Amount(receivable.open_minor(), receivable.currency),
-            Cell::Number(level as i64 + 1),
-            Cell::Amount(thresholds[level].1, receivable.currency),
+            receivable.reminded.map_or(Cell::Empty, |(level, _)| Cell::Number(i64::from(level))),
+            Cell::Number(i64::from(level)),
+            Cell::Date(from.to_string()),
+            Cell::Amount(levels[usize::from(level - 1)].fee_minor, receivable.currency),
         ]);
     }
     Ok(report)

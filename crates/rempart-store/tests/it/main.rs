@@ -173,7 +173,7 @@ fn a_bulk_import_builds_its_indexes_at_the_end_and_verifies() {
         .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'p_%' ORDER BY name")
         .and_then(|mut statement| statement.query_map([], |row| row.get(0))?.collect())
         .expect("indexes");
-    assert_eq!(indexes, ["p_entries_date", "p_entries_journal_number"]);
+    assert_eq!(indexes, ["p_entries_date", "p_entries_journal_number", "p_reminders_invoice"]);
     let report = store.verify().expect("verify");
     assert!(report.is_ok(), "{:?}", report.problems);
     assert_eq!(Some(store.rebuild().expect("rebuild")), report.state_hash);

@@ -148,8 +148,8 @@ fn payments_close_receivables_and_overpayments_become_credits() {
     let open = |on: &str| csv_rows(&company.ok(&["report", "receivables", "--to", on, "--format", "csv"]));
     let rows = open("2026-04-30");
     assert_eq!(rows.len(), 2);
-    assert_eq!((rows[0][8].as_str(), rows[0][9].as_str(), rows[0][10].as_str()), ("259.44", "95", "> 90"));
-    assert_eq!((rows[1][8].as_str(), rows[1][9].as_str(), rows[1][10].as_str()), ("129.72", "59", "31-60"));
+    assert_eq!((rows[0][9].as_str(), rows[0][10].as_str(), rows[0][11].as_str()), ("259.44", "95", "> 90"));
+    assert_eq!((rows[1][9].as_str(), rows[1][10].as_str(), rows[1][11].as_str()), ("129.72", "59", "31-60"));
 
     let paid = company.ok(&[
         "payment",
@@ -165,14 +165,14 @@ fn payments_close_receivables_and_overpayments_become_credits() {
     ]);
     assert!(paid.contains("100.00 allocated, 0.00 credited"), "{paid}");
     let rows = open("2026-04-30");
-    assert_eq!(rows[1][6..9], ["100.00".to_owned(), "0.00".to_owned(), "29.72".to_owned()]);
+    assert_eq!(rows[1][6..10], ["100.00".to_owned(), "0.00".to_owned(), "0.00".to_owned(), "29.72".to_owned()]);
     assert_eq!(open("2026-02-28")[1][6], "0.00", "a payment dated later is not counted");
 
     let paid = company.ok(&["payment", "add", "--contact", "FAVRE", "--amount", "300.00", "--date", "2026-05-02"]);
     assert!(paid.contains("289.16 allocated, 10.84 credited"), "{paid}");
     let rows = open("2026-05-31");
     assert_eq!(rows.len(), 1, "only the credit is left: {rows:?}");
-    assert_eq!((rows[0][1].as_str(), rows[0][8].as_str()), ("Credit in the customer's favour", "-10.84"));
+    assert_eq!((rows[0][1].as_str(), rows[0][9].as_str()), ("Credit in the customer's favour", "-10.84"));
 
     let trial = csv_rows(&company.ok(&["report", "trial-balance", "--format", "csv"]));
     let closing = |account: &str| trial.iter().find(|row| row[0] == account).map(|row| row[6].clone());
@@ -308,7 +308,10 @@ fn credit_notes_correct_issued_invoices() {
     assert!(company.fails(&["invoice", "credit", &id.replace("D-", "X-")]).contains("does not exist"));
 
     let rows = csv_rows(&company.ok(&["report", "receivables", "--to", "2026-03-31", "--format", "csv"]));
-    assert_eq!(rows[0][5..9], ["318.95".to_owned(), "0.00".to_owned(), "64.86".to_owned(), "254.09".to_owned()]);
+    assert_eq!(
+        rows[0][5..10],
+        ["318.95".to_owned(), "0.00".to_owned(), "64.86".to_owned(), "0.00".to_owned(), "254.09".to_owned()]
+    );
     let trial = csv_rows(&company.ok(&["report", "trial-balance", "--format", "csv"]));
     let closing = |account: &str| trial.iter().find(|row| row[0] == account).map(|row| row[6].clone());
     assert_eq!(closing("1100").as_deref(), Some("254.09"));
@@ -447,15 +450,61 @@ fn company_details_and_the_dunning_list() {
                 .to_owned(),
         );
     }
-    let rows = csv_rows(&company.ok(&["report", "dunning", "--to", "2026-03-15", "--format", "csv"]));
-    let levels: Vec<(&str, &str, &str, &str)> =
-        rows.iter().map(|row| (row[1].as_str(), row[3].as_str(), row[6].as_str(), row[7].as_str())).collect();
+    let dunning = |on: &str| -> Vec<(String, String, String, String, String)> {
+        csv_rows(&company.ok(&["report", "dunning", "--to", on, "--format", "csv"]))
+            .into_iter()
+            .map(|row| (row[1].clone(), row[3].clone(), row[6].clone(), row[7].clone(), row[9].clone()))
+            .collect()
+    };
+    let row = |number: &String, late: &str, reminded: &str, level: &str, fee: &str| {
+        (number.clone(), late.to_owned(), reminded.to_owned(), level.to_owned(), fee.to_owned())
+    };
+    // Due 2026-01-21, 02-14 and 02-21: each first needs reminder 1, whatever its delay.
     assert_eq!(
-        levels,
+        dunning("2026-03-15"),
         [
-            (numbers[0].as_str(), "53", "3", "30.00"),
-            (numbers[1].as_str(), "29", "2", "20.00"),
-            (numbers[2].as_str(), "22", "1", "0.00"),
+            row(&numbers[0], "53", "", "1", "0.00"),
+            row(&numbers[1], "29", "", "1", "0.00"),
+            row(&numbers[2], "22", "", "1", "0.00"),
         ]
     );
+    let reminded = company.ok(&["invoice", "remind", &numbers[0], "--date", "2026-02-01"]);
+    assert!(reminded.contains("Reminder 1") && reminded.contains("fee CHF 0.00"), "{reminded}");
+    assert!(
+        company.fails(&["invoice", "remind", &numbers[0], "--date", "2026-02-10"]).contains("due from 2026-02-16"),
+        "level 2 comes 15 days after level 1"
+    );
+    let reminded = company.ok(&["invoice", "remind", &numbers[0], "--date", "2026-03-01"]);
+    assert!(reminded.contains("Reminder 2") && reminded.contains("fee CHF 20.00"), "{reminded}");
+    assert_eq!(
+        dunning("2026-03-15"),
+        [row(&numbers[1], "29", "", "1", "0.00"), row(&numbers[2], "22", "", "1", "0.00")],
+        "level 3 of the first is due from 03-16"
+    );
+    assert_eq!(dunning("2026-03-16")[0], row(&numbers[0], "54", "2", "3", "30.00"));
+    company.ok(&["invoice", "remind", &numbers[0], "--date", "2026-03-16"]);
+    assert!(company.fails(&["invoice", "remind", &numbers[0], "--date", "2026-04-30"]).contains("last reminder"));
+    assert!(company.fails(&["invoice", "remind", &numbers[3], "--date", "2026-03-20"]).contains("due from"));
+
+    // The fees are owed on the invoice and earned as financial income.
+    let rows = csv_rows(&company.ok(&["report", "receivables", "--to", "2026-03-31", "--format", "csv"]));
+    let first = rows.iter().find(|row| row[1] == numbers[0]).expect("still open");
+    assert_eq!((first[8].as_str(), first[9].as_str()), ("50.00", "179.72"), "129.72 and 20.00 + 30.00 of fees");
+    let trial = csv_rows(&company.ok(&["report", "trial-balance", "--format", "csv"]));
+    assert_eq!(trial.iter().find(|row| row[0] == "6950").map(|row| row[6].as_str()), Some("-50.00"));
+    company.ok(&[
+        "payment",
+        "add",
+        "--contact",
+        "FAVRE",
+        "--amount",
+        "179.72",
+        "--date",
+        "2026-04-02",
+        "--invoice",
+        &numbers[0],
+    ]);
+    let rows = csv_rows(&company.ok(&["report", "receivables", "--to", "2026-04-30", "--format", "csv"]));
+    assert!(rows.iter().all(|row| row[1] != numbers[0]), "paid with its fees: {rows:?}");
+    assert!(company.fails(&["invoice", "remind", &numbers[0], "--date", "2026-05-30"]).contains("nothing open"));
 }

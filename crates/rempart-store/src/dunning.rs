@@ -1,0 +1,72 @@
+//! Reminders: the next level of an overdue invoice, recorded with the entry of its fee.
+
+use chrono::NaiveDate;
+use rempart_domain::Fact;
+use rempart_domain::dunning::{DunningError, DunningLevel, ReminderSent, dunning_levels, fee_account, next_reminder};
+use rempart_domain::invoices::receivable_account;
+use rempart_domain::rules::Transfer;
+
+use crate::{Store, StoreError, date_of_ms, random_bytes};
+
+impl Store {
+    /// The company's three dunning levels (its own delays and fees, or the defaults).
+    pub fn dunning_levels(&self) -> Result<[DunningLevel; 3], StoreError> {
+        let details = self.company_details()?;
+        Ok(dunning_levels(&details, self.company()?.currency)?)
+    }
+
+    /// Records the next reminder of an invoice on `date`, if it is due by then, and posts its fee
+    /// (receivable to fee income) in the same commit.
+    pub fn send_reminder(&mut self, number: &str, date: NaiveDate) -> Result<ReminderSent, StoreError> {
+        let company = self.company()?.clone();
+        let invoice = self.invoice(number)?;
+        let number = invoice.number.ok_or(DunningError::Draft { id: invoice.id })?;
+        let receivable = self
+            .receivables(Some(&invoice.contact), date)?
+            .into_iter()
+            .find(|receivable| receivable.number == number)
+            .filter(|receivable| receivable.open_minor() > 0)
+            .ok_or_else(|| DunningError::NothingOpen { invoice: number.clone() })?;
+        let levels = self.dunning_levels()?;
+        let (level, from) = next_reminder(receivable.due_date, receivable.reminded, &levels)
+            .ok_or_else(|| DunningError::AllSent { invoice: number.clone() })?;
+        if from > date {
+            return Err(DunningError::NotDue { invoice: number, level, from }.into());
+        }
+        let fee_minor = levels[usize::from(level - 1)].fee_minor;
+        let id = format!("R-{}", hex::encode(random_bytes::<5>()?));
+        self.commit(|batch| {
+            let entry = if fee_minor > 0 {
+                Some(batch.state.build_transfer(
+                    format!("REMINDER-{id}"),
+                    "VTE",
+                    date,
+                    date_of_ms(batch.now_ms),
+                    format!("Frais de rappel {level} {number}"),
+                    Transfer {
+                        debit: receivable_account(company.country),
+                        credit: fee_account(company.country),
+                        amount_minor: fee_minor,
+                        currency: invoice.currency,
+                    },
+                )?)
+            } else {
+                None
+            };
+            let reminder = ReminderSent {
+                id: id.clone(),
+                invoice: number.clone(),
+                level,
+                date,
+                fee_minor,
+                currency: invoice.currency,
+                entry_id: entry.as_ref().map(|entry| entry.id.clone()),
+            };
+            batch.record(Fact::ReminderSent(reminder.clone()))?;
+            if let Some(entry) = entry {
+                batch.record(Fact::EntryPosted(entry))?;
+            }
+            Ok(reminder)
+        })
+    }
+}
