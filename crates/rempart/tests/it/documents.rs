@@ -37,7 +37,7 @@ fn rasterise(pdf: &Path, page: usize) -> (usize, usize, Vec<u8>) {
 }
 
 /// The text of every QR code found on the page.
-fn decode_qr(pdf: &Path, page: usize) -> Vec<String> {
+pub fn decode_qr(pdf: &Path, page: usize) -> Vec<String> {
     let (width, height, pixels) = rasterise(pdf, page);
     let mut image = rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| pixels[y * width + x]);
     image.detect_grids().iter().map(|grid| grid.decode().expect("QR code decodes").1).collect()

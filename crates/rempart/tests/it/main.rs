@@ -7,6 +7,7 @@ mod cli;
 mod contacts;
 mod crash;
 mod documents;
+mod garage;
 mod invoices;
 mod tamper;
 
