@@ -161,18 +161,28 @@ impl Store {
 
     /// Bills of one supplier (or all) still open at the end of `on`.
     pub fn payables(&self, supplier: Option<&str>, on: NaiveDate) -> Result<Vec<Payable>, StoreError> {
-        let on_text = on.format("%Y-%m-%d").to_string();
+        let mut bills = self.bills(supplier, Some(on))?;
+        bills.retain(|payable| payable.open_minor() != 0);
+        Ok(bills)
+    }
+
+    /// Every bill of one supplier (or all) dated up to `on` (or ever), with what was paid on it
+    /// by then, by due date.
+    pub fn bills(&self, supplier: Option<&str>, on: Option<NaiveDate>) -> Result<Vec<Payable>, StoreError> {
+        let on_text = on.map(|on| on.format("%Y-%m-%d").to_string());
         let mut statement = self.conn.prepare_cached(
             "SELECT b.id, b.supplier, b.reference, b.date, b.due_date, b.currency, b.gross_minor,
-                    coalesce((SELECT sum(p.amount_minor) FROM p_bill_payments p WHERE p.bill = b.id AND p.date <= ?2), 0)
-             FROM p_bills b WHERE b.date <= ?2 AND (?1 IS NULL OR b.supplier = ?1)
+                    coalesce((SELECT sum(p.amount_minor) FROM p_bill_payments p
+                              WHERE p.bill = b.id AND (?2 IS NULL OR p.date <= ?2)), 0)
+             FROM p_bills b WHERE (?2 IS NULL OR b.date <= ?2) AND (?1 IS NULL OR b.supplier = ?1)
              ORDER BY b.due_date, b.supplier, b.reference",
         )?;
         let mut rows = statement.query(params![supplier, on_text])?;
         let mut out = Vec::new();
         while let Some(row) = rows.next()? {
             let due_date = stored_date(&row.get::<_, String>(4)?)?;
-            let payable = Payable {
+            let on = on.unwrap_or(due_date);
+            out.push(Payable {
                 id: row.get(0)?,
                 supplier: row.get(1)?,
                 reference: row.get(2)?,
@@ -186,10 +196,7 @@ impl Store {
                 paid_minor: row.get(7)?,
                 days_late: (on - due_date).num_days().max(0),
                 bucket: ageing_bucket(due_date, on),
-            };
-            if payable.open_minor() != 0 {
-                out.push(payable);
-            }
+            });
         }
         Ok(out)
     }

@@ -1,12 +1,14 @@
-//! `rempart demo`: a Swiss garage with a year of realistic activity (repairs invoiced with VAT,
-//! parts bought, rent, wages, social charges, VAT settlements, depreciation), recorded through the
-//! same store API as every other command, then its trial balance, income statement and verify.
+//! `rempart demo`: a Swiss garage with a year of realistic activity (customers with their
+//! vehicles, repairs invoiced from the catalogue and paid, parts bought on supplier bills, rent,
+//! wages, social charges, quarterly VAT settlements, year-end reminders, depreciation), recorded
+//! through the same store API as every other command; then its trial balance, income statement,
+//! last quarter's VAT return, open receivables, one invoice PDF with its QR-bill, and verify.
 
 use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use rempart_domain::money::format_plain;
 use rempart_domain::{Country, Currency, EntryDraft, Locale, PostingDraft};
 use rempart_store::Store;
@@ -32,12 +34,6 @@ impl Lcg {
     pub fn between(&mut self, low: i64, high: i64) -> i64 {
         low + (self.next() % (high - low + 1) as u64) as i64
     }
-}
-
-/// VAT in centimes on a net amount at a rate in hundredths of a percent, rounded half up to the
-/// centime (Swiss practice rounds the tax to 0.01, or to 0.05 on cash receipts).
-fn vat_of(net_minor: i64, rate_bp: i64) -> i64 {
-    (net_minor * rate_bp + 5_000) / 10_000
 }
 
 struct Books {
@@ -70,15 +66,11 @@ fn day(year: i32, month: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, month, day).unwrap_or(NaiveDate::MIN)
 }
 
-/// The garage's year, month by month.
+/// The garage's year of plain entries (capital, equipment, rent, wages, energy, insurance,
+/// depreciation), month by month; invoices, payments and bills are documents (`garage_documents`).
 fn garage_year(year: i32) -> Vec<Vec<EntryDraft>> {
     let mut random = Lcg::new(2026);
     let mut months = Vec::new();
-    let customers =
-        ["Favre", "Rochat", "Meylan", "Pittet", "Bovet", "Chappuis", "Dubois", "Morel", "Jaquier", "Perrin"];
-    let mut output_vat_quarter = 0;
-    let mut input_vat_quarter = 0;
-    let mut next_invoice = 0;
     for month in 1..=12u32 {
         let mut books = Books { drafts: Vec::new(), next_id: (month as u64) * 1000 };
         if month == 1 {
@@ -119,57 +111,6 @@ fn garage_year(year: i32) -> Vec<Vec<EntryDraft>> {
             "Paiement assurances sociales",
             &[("2270", 460_000, None), ("1020", -460_000, None)],
         );
-        // Repairs: labour and parts, invoiced with VAT at the normal rate, paid about 20 days later.
-        let jobs = random.between(30, 45);
-        for job in 0..jobs {
-            let date = day(year, month, 1 + (job as u32 * 27 / jobs as u32));
-            let labour = random.between(15, 120) * 1_000;
-            let parts = random.between(0, 90) * 1_000;
-            let vat = vat_of(labour + parts, 810);
-            output_vat_quarter += vat;
-            next_invoice += 1;
-            let customer = customers[random.between(0, customers.len() as i64 - 1) as usize];
-            let text = format!("Facture {year}-{next_invoice:04} {customer}, révision et pièces");
-            let mut postings =
-                vec![("1100", labour + parts + vat, None), ("3400", -labour, None), ("2200", -vat, Some("N81"))];
-            if parts > 0 {
-                postings.insert(2, ("3200", -parts, None));
-            }
-            books.entry(date, "VTE", &text, &postings);
-            let paid = date + chrono::Days::new(random.between(10, 30) as u64);
-            if paid.year() == year {
-                books.entry(
-                    paid,
-                    "BQ",
-                    &format!("Encaissement {customer}"),
-                    &[("1020", labour + parts + vat, None), ("1100", -(labour + parts + vat), None)],
-                );
-            }
-        }
-        // Parts bought from the wholesaler, with input VAT, paid at 30 days.
-        for week in 0..4u32 {
-            let net = random.between(800, 4_000) * 100;
-            let vat = vat_of(net, 810);
-            input_vat_quarter += vat;
-            let date = day(year, month, 2 + week * 7);
-            books.entry(
-                date,
-                "ACH",
-                "Pièces détachées, grossiste",
-                &[("4000", net, None), ("1170", vat, Some("IN81")), ("2000", -(net + vat), None)],
-            );
-            if month < 12 || week < 2 {
-                let paid = date + chrono::Days::new(30);
-                if paid.year() == year {
-                    books.entry(
-                        paid,
-                        "BQ",
-                        "Paiement grossiste",
-                        &[("2000", net + vat, None), ("1020", -(net + vat), None)],
-                    );
-                }
-            }
-        }
         let energy = random.between(300, 700) * 100;
         books.entry(
             day(year, month, 15),
@@ -178,30 +119,6 @@ fn garage_year(year: i32) -> Vec<Vec<EntryDraft>> {
             &[("6400", energy, None), ("1020", -energy, None)],
         );
         books.entry(day(year, month, 20), "BQ", "Frais bancaires", &[("6900", 2_500, None), ("1020", -2_500, None)]);
-        if month % 3 == 0 {
-            let quarter_end = day(year, month, 28);
-            books.entry(
-                quarter_end,
-                "OD",
-                &format!("Décompte TVA T{}", month / 3),
-                &[
-                    ("2200", output_vat_quarter, None),
-                    ("1170", -input_vat_quarter, None),
-                    ("2201", input_vat_quarter - output_vat_quarter, None),
-                ],
-            );
-            books.entry(
-                quarter_end,
-                "BQ",
-                &format!("Paiement TVA T{}", month / 3),
-                &[
-                    ("2201", output_vat_quarter - input_vat_quarter, None),
-                    ("1020", input_vat_quarter - output_vat_quarter, None),
-                ],
-            );
-            output_vat_quarter = 0;
-            input_vat_quarter = 0;
-        }
         if month == 6 {
             books.entry(
                 day(year, 6, 10),
@@ -316,15 +233,147 @@ fn garage_contacts_and_catalogue(store: &mut Store) -> Result<()> {
     Ok(())
 }
 
+/// One month of documents: repairs invoiced with labour and parts from the catalogue and paid
+/// 10 to 40 days later (one in thirty left unpaid), parts bought from the wholesaler each week
+/// and paid at 30 days, and at each quarter's end the VAT settlement from the VAT accounts.
+fn garage_documents(store: &mut Store, random: &mut Lcg, year: i32, month: u32) -> Result<()> {
+    use rempart_domain::bills::BillLine;
+    use rempart_store::invoices::LineSpec;
+    let end_of_year = day(year, 12, 31);
+    let jobs = random.between(50, 70);
+    for job in 0..jobs {
+        let date = day(year, month, 1 + (job as u32 * 27 / jobs as u32));
+        let customer = format!("CLI-{:03}", random.between(1, 10));
+        let id = store.draft_invoice(&customer, date, random.between(0, 3) == 0)?;
+        let line = |item: &str, quantity_milli: i64| LineSpec {
+            item: Some(item.to_owned()),
+            quantity_milli,
+            ..LineSpec::default()
+        };
+        let labour = if random.between(0, 4) == 0 { "SERVICE" } else { "MO" };
+        store.add_invoice_line(&id, line(labour, random.between(4, 24) * 250))?;
+        for _ in 0..random.between(0, 3) {
+            let (item, quantity) = match random.between(0, 4) {
+                0 => ("HUILE-5W30", random.between(3, 6) * 1000),
+                1 => ("FILTRE-HUILE", 1000),
+                2 => ("PLAQUETTES-AV", 1000),
+                3 => ("PNEU-205-55R16", 4000),
+                _ => ("MO-DIAG", 1000),
+            };
+            store.add_invoice_line(&id, line(item, quantity))?;
+        }
+        let number = store.issue_invoice(&id)?;
+        let paid = date + chrono::Days::new(random.between(10, 40) as u64);
+        if random.between(0, 29) != 0 && paid <= end_of_year {
+            let gross = store.invoice(&number)?.totals.map_or(0, |totals| totals.gross_minor);
+            store.receive_payment(&customer, paid, gross, "1020", &[(number, None)])?;
+        }
+    }
+    for week in 0..4u32 {
+        let date = day(year, month, 2 + week * 7);
+        let net_minor = random.between(500, 1_800) * 100;
+        let lines = vec![BillLine {
+            account: "4000".to_owned(),
+            net_minor,
+            vat_code: "IN81".to_owned(),
+            text: "Pièces détachées".to_owned(),
+        }];
+        let bill = store.record_bill("FOU-001", &format!("LEM-{year}-{month:02}{week}"), date, None, lines)?;
+        let paid = date + chrono::Days::new(30);
+        if paid <= end_of_year {
+            store.pay_bill(&bill.id, paid, None, "1020")?;
+        }
+    }
+    if month.is_multiple_of(3) {
+        // The quarter's VAT: what the VAT accounts hold at its end goes to the federal tax
+        // administration's account, and is paid.
+        let quarter_end = day(year, month + 1, 1).pred_opt().unwrap_or(end_of_year);
+        let quarter_end = if month == 12 { end_of_year } else { quarter_end };
+        let totals = store.account_totals(None, Some(quarter_end))?;
+        let closing = |account: &str| {
+            totals.iter().find(|total| total.account == account).map_or(0, |total| total.closing_minor())
+        };
+        let (output, input) = (-closing("2200"), closing("1170"));
+        let postings = |list: &[(&str, i64)]| -> Vec<PostingDraft> {
+            list.iter()
+                .map(|(account, amount)| PostingDraft {
+                    account: (*account).to_owned(),
+                    amount: format_plain(*amount, Currency::CHF),
+                    currency: None,
+                    vat_code: None,
+                })
+                .collect()
+        };
+        let settlement = |id: String, journal: &str, text: String, list: &[(&str, i64)]| EntryDraft {
+            id,
+            date: quarter_end,
+            journal: Some(journal.to_owned()),
+            text,
+            postings: postings(list),
+        };
+        store.post_entries(
+            &[
+                settlement(
+                    format!("DEMO-VAT-{month}"),
+                    "OD",
+                    format!("Décompte TVA T{}", month / 3),
+                    &[("2200", output), ("1170", -input), ("2201", input - output)],
+                ),
+                settlement(
+                    format!("DEMO-VATPAY-{month}"),
+                    "BQ",
+                    format!("Paiement TVA T{}", month / 3),
+                    &[("2201", output - input), ("1020", input - output)],
+                ),
+            ],
+            &mut |_| {},
+        )?;
+    }
+    Ok(())
+}
+
+/// The garage's own details: address, bank account for its QR-bills, VAT number, reminders.
+fn garage_details(store: &mut Store) -> Result<()> {
+    let details = [
+        ("street", "Route de Genève"),
+        ("building_number", "12"),
+        ("postcode", "1110"),
+        ("town", "Morges"),
+        ("country", "CH"),
+        ("email", "atelier@garage-du-lac.ch"),
+        ("phone", "+41 21 801 12 34"),
+        ("vat_number", "CHE-116.281.710 TVA"),
+        ("qr_iban", "CH44 3199 9123 0008 8901 2"),
+        ("dunning_2_fee", "20.00"),
+        ("dunning_3_fee", "30.00"),
+    ];
+    store.set_company_details(
+        details.into_iter().map(|(field, value)| (field.to_owned(), Some(value.to_owned()))).collect(),
+    )?;
+    Ok(())
+}
+
 pub fn run(dir: &Path, lang: Lang) -> Result<ExitCode> {
     if dir.join("node.json").exists() {
         bail!("{} already holds a company: choose another --data-dir for the demo", dir.display());
     }
     let mut store = Store::init(dir, "Garage du Lac Sàrl", Country::Ch, 1)?;
+    garage_details(&mut store)?;
     garage_contacts_and_catalogue(&mut store)?;
     let year = 2025;
-    for month in garage_year(year) {
-        store.post_entries(&month, &mut |_| {})?;
+    let mut random = Lcg::new(2025);
+    for (month, entries) in (1..=12).zip(garage_year(year)) {
+        store.post_entries(&entries, &mut |_| {})?;
+        garage_documents(&mut store, &mut random, year, month)?;
+    }
+    // Year end: the first reminder of every invoice overdue long enough.
+    let end = day(year, 12, 31);
+    let levels = store.dunning_levels()?;
+    for receivable in store.receivables(None, end)? {
+        let due = rempart_domain::dunning::next_reminder(receivable.due_date, receivable.reminded, &levels);
+        if receivable.open_minor() > 0 && due.is_some_and(|(_, from)| from <= end) {
+            store.send_reminder(&receivable.number, end)?;
+        }
     }
     store.close_period(day(year, 6, 30))?;
     let locale = Locale::Swiss;
@@ -334,5 +383,17 @@ pub fn run(dir: &Path, lang: Lang) -> Result<ExitCode> {
     println!();
     print!("{}", reports::income_statement(&store, lang, locale, Some(from), to)?.render(Format::Table, locale)?);
     println!();
+    print!(
+        "{}",
+        reports::vat_return(&store, lang, locale, day(year, 10, 1), end, false)?.render(Format::Table, locale)?
+    );
+    println!();
+    print!("{}", reports::receivables(&store, lang, locale, end)?.render(Format::Table, locale)?);
+    println!();
+    let last = store.invoices()?.into_iter().rev().find_map(|invoice| invoice.number);
+    if let Some(number) = last {
+        let path = crate::documents::write_invoice_pdf(&store, &number, None, lang)?;
+        println!("{}\n", lang.fill("document.written", &[("path", &path.display().to_string())]));
+    }
     Ok(crate::print_verify(&store.verify()?, lang))
 }

@@ -139,6 +139,7 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     ("invoice.line_added", "Line added to {id}: {text}, net {net}.", "Ligne ajoutée à {id} : {text}, net {net}."),
     ("invoices", "Invoices", "Factures"),
+    ("bills", "Supplier bills", "Factures fournisseurs"),
     ("line", "Line", "Ligne"),
     ("net", "Net", "Net"),
     ("quantity", "Quantity", "Quantité"),

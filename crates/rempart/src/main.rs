@@ -359,6 +359,14 @@ enum BillCommand {
         #[arg(long = "line", required = true, allow_hyphen_values = true)]
         lines: Vec<String>,
     },
+    /// List the bills, paid or not, by due date.
+    List {
+        /// Only this supplier's bills.
+        #[arg(long)]
+        supplier: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Pay a bill, in full or --amount.
     Pay {
         id: String,
@@ -824,6 +832,9 @@ fn bill(dir: &Path, lang: Lang, command: BillCommand) -> Result<()> {
             let paid = store.pay_bill(&id, date_arg(&date)?.unwrap_or_else(today), amount, &account)?;
             let amount = format!("{} {}", company.currency, locale.format_amount(paid.amount_minor, company.currency));
             println!("{}", lang.fill("bill.paid", &[("id", &id), ("amount", &amount)]));
+        }
+        BillCommand::List { supplier, format } => {
+            print!("{}", reports::bills(&store, lang, supplier.as_deref())?.render(format, locale)?);
         }
     }
     Ok(())

@@ -432,41 +432,40 @@ pub fn vat_return(
 pub fn payables(store: &Store, lang: Lang, locale: Locale, on: NaiveDate) -> Result<Report> {
     let mut report = Report::new(
         lang.fill("payables", &[("date", &locale.format_date(on))]),
-        columns(
-            lang,
-            &[
-                "id",
-                "supplier",
-                "reference",
-                "date",
-                "due_date",
-                "currency",
-                "gross",
-                "paid",
-                "open",
-                "days_late",
-                "ageing",
-            ],
-        ),
+        columns(lang, &[BILL_COLUMNS.as_slice(), &["days_late", "ageing"]].concat()),
     );
     let mut by_bucket: std::collections::BTreeMap<(Currency, usize), i64> = Default::default();
     for payable in store.payables(None, on)? {
         *by_bucket.entry((payable.currency, payable.bucket)).or_default() += payable.open_minor();
-        report.rows.push(vec![
-            Cell::text(&payable.id),
-            Cell::text(&payable.supplier),
-            Cell::text(&payable.reference),
-            Cell::Date(payable.date.to_string()),
-            Cell::Date(payable.due_date.to_string()),
-            Cell::text(payable.currency.as_str()),
-            Cell::Amount(payable.gross_minor, payable.currency),
-            Cell::Amount(payable.paid_minor, payable.currency),
-            Cell::Amount(payable.open_minor(), payable.currency),
-            Cell::Number(payable.days_late),
-            Cell::text(AGEING_BUCKETS[payable.bucket]),
-        ]);
+        let mut row = bill_cells(&payable);
+        row.extend([Cell::Number(payable.days_late), Cell::text(AGEING_BUCKETS[payable.bucket])]);
+        report.rows.push(row);
     }
     report.totals = ageing_totals(lang, by_bucket, report.columns.len(), 5, 8);
+    Ok(report)
+}
+
+const BILL_COLUMNS: [&str; 9] =
+    ["id", "supplier", "reference", "date", "due_date", "currency", "gross", "paid", "open"];
+
+fn bill_cells(bill: &rempart_store::bills::Payable) -> Vec<Cell> {
+    vec![
+        Cell::text(&bill.id),
+        Cell::text(&bill.supplier),
+        Cell::text(&bill.reference),
+        Cell::Date(bill.date.to_string()),
+        Cell::Date(bill.due_date.to_string()),
+        Cell::text(bill.currency.as_str()),
+        Cell::Amount(bill.gross_minor, bill.currency),
+        Cell::Amount(bill.paid_minor, bill.currency),
+        Cell::Amount(bill.open_minor(), bill.currency),
+    ]
+}
+
+/// Every supplier bill (of one supplier, or all) by due date, paid or not.
+pub fn bills(store: &Store, lang: Lang, supplier: Option<&str>) -> Result<Report> {
+    let mut report = Report::new(lang.text("bills").to_owned(), columns(lang, &BILL_COLUMNS));
+    report.rows = store.bills(supplier, None)?.iter().map(bill_cells).collect();
     Ok(report)
 }
 

@@ -1,5 +1,5 @@
 //! Supplier bills on the command line: input VAT, due dates from the supplier's terms, partial
-//! and final payments, the bills still to pay, and refusals.
+//! and final payments, the bills still to pay, the list of all bills, and refusals.
 
 use crate::Company;
 
@@ -79,6 +79,11 @@ fn bills_are_recorded_paid_and_listed() {
     assert_eq!(company.log_snapshot(), before);
     company.ok(&["bill", "pay", &id, "--date", "2026-04-03"]);
     assert!(open("2026-04-30").is_empty());
+    // The list keeps the paid bill, with what was paid on it.
+    let listed = csv_rows(&company.ok(&["bill", "list", "--supplier", "GROS", "--format", "csv"]));
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0][1..], ["GROS", "2026-4711", "2026-03-05", "2026-04-04", "CHF", "144.26", "144.26", "0.00"]);
+    assert!(csv_rows(&company.ok(&["bill", "list", "--supplier", "OTHER", "--format", "csv"])).is_empty());
 
     let trial = csv_rows(&company.ok(&["report", "trial-balance", "--format", "csv"]));
     let closing = |account: &str| trial.iter().find(|row| row[0] == account).map(|row| row[6].clone());

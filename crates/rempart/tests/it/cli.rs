@@ -214,4 +214,25 @@ fn the_demo_runs_and_verifies() {
         "{stdout}"
     );
     assert!(crate::binary().arg("--data-dir").arg(&dir).arg("demo").output().expect("run").status.code() == Some(1));
+    // The invoice document it names exists and is a PDF.
+    let written = stdout.lines().find_map(|line| line.strip_prefix("Invoice document written to ")).expect("pdf line");
+    let pdf = std::fs::read(written.trim()).expect("the written PDF");
+    assert!(pdf.starts_with(b"%PDF-"));
+    // A year of documents: hundreds of invoices, and the receivables agree with account 1100.
+    let run = |args: &[&str]| {
+        let output = crate::binary().arg("--data-dir").arg(&dir).args(args).output().expect("run");
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).expect("utf-8")
+    };
+    let invoices = run(&["invoice", "list", "--format", "csv"]);
+    assert!(invoices.lines().count() > 300, "{invoices}");
+    let cents = |amount: &str| -> i64 { amount.replace('.', "").parse().expect("an amount") };
+    let receivables = run(&["report", "receivables", "--to", "2025-12-31", "--format", "csv"]);
+    let open: i64 = receivables.lines().skip(1).map(|line| cents(line.split(',').nth(9).expect("open"))).sum();
+    let balance = run(&["report", "trial-balance", "--to", "2025-12-31", "--format", "csv"]);
+    let debtors = balance.lines().find(|line| line.starts_with("1100,")).expect("account 1100");
+    assert!(open > 0);
+    assert_eq!(open, cents(debtors.rsplit(',').next().expect("closing")));
+    let bills = run(&["bill", "list", "--format", "csv"]);
+    assert!(bills.lines().count() > 40, "{bills}");
 }
