@@ -6,10 +6,11 @@ use rempart_domain::invoices::{
     CreditNoteIssued, InvoiceDrafted, InvoiceError, InvoiceIssued, InvoiceLine, InvoiceLineAdded, InvoiceTotals,
     check_line, credited_lines, invoice_postings, totals,
 };
-use rempart_domain::{Currency, Fact};
+use rempart_domain::{Country, Currency, Fact, LedgerState};
 use rusqlite::OptionalExtension;
 
-use crate::{Store, StoreError, date_of_ms, random_bytes};
+use crate::catalogue::Item;
+use crate::{Batch, Store, StoreError, date_of_ms, random_bytes};
 
 /// Payment terms when the contact has none.
 pub const PAYMENT_TERMS_DAYS_DEFAULT: u64 = 30;
@@ -63,12 +64,101 @@ fn parse_stored_date(text: &str) -> Result<NaiveDate, StoreError> {
         .map_err(|_| StoreError::Corrupt { what: format!("\"{text}\" is not a date") })
 }
 
+/// A whole invoice to import: header and lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceImport {
+    pub contact: String,
+    pub date: NaiveDate,
+    pub cash_rounding: bool,
+    pub lines: Vec<LineSpec>,
+}
+
+fn new_draft_id() -> Result<String, StoreError> {
+    Ok(format!("D-{}", hex::encode(random_bytes::<5>()?)))
+}
+
+/// A line as it will be recorded: what the spec leaves out comes from its catalogue item, and
+/// the result is checked for the invoice's date.
+fn resolve_line(
+    state: &LedgerState,
+    items: &[Item],
+    spec: LineSpec,
+    date: NaiveDate,
+) -> Result<InvoiceLine, StoreError> {
+    let item = match &spec.item {
+        Some(code) => {
+            let item = items
+                .iter()
+                .find(|item| item.code == *code)
+                .ok_or_else(|| InvoiceError::UnknownItem { code: code.clone() })?;
+            if !item.active {
+                return Err(InvoiceError::InactiveItem { code: code.clone() }.into());
+            }
+            Some(item)
+        }
+        None => None,
+    };
+    let incomplete = || StoreError::from(InvoiceError::LineIncomplete);
+    let line = InvoiceLine {
+        item: spec.item.clone(),
+        text: spec.text.or_else(|| item.map(|item| item.label.clone())).ok_or_else(incomplete)?,
+        quantity_milli: spec.quantity_milli,
+        unit_price_minor: spec.unit_price_minor.or(item.map(|item| item.price_minor)).ok_or_else(incomplete)?,
+        discount_bp: spec.discount_bp,
+        vat_code: spec.vat_code.or_else(|| item.map(|item| item.vat_code.clone())).ok_or_else(incomplete)?,
+        account: spec.account.or_else(|| item.map(|item| item.account.clone())).ok_or_else(incomplete)?,
+    };
+    check_line(state, &line, date)?;
+    Ok(line)
+}
+
+/// Issuing one invoice, once what it needs from outside the commit is known.
+struct Issue {
+    country: Country,
+    due_date: NaiveDate,
+    contact_name: String,
+    series: String,
+}
+
+impl Issue {
+    /// Numbers the invoice from its series and records it issued with its entry.
+    fn record(&self, batch: &mut Batch<'_>, invoice: &Invoice) -> Result<InvoiceIssued, StoreError> {
+        let totals = totals(&batch.state, &invoice.lines, invoice.date, invoice.cash_rounding)?;
+        let sequence = batch.state.next_invoice_sequence(&self.series);
+        let number = format!("{}-{sequence:06}", self.series);
+        let postings = invoice_postings(&batch.state, self.country, invoice.currency, &invoice.lines, &totals);
+        let entry = batch.state.build_entry(
+            format!("INV-{number}"),
+            "VTE",
+            invoice.date,
+            date_of_ms(batch.now_ms),
+            format!("Facture {number} {}", self.contact_name)
+                .chars()
+                .take(rempart_domain::rules::TEXT_BYTES_MAX / 4)
+                .collect(),
+            postings,
+        )?;
+        let issued = InvoiceIssued {
+            id: invoice.id.clone(),
+            series: self.series.clone(),
+            sequence,
+            number,
+            due_date: self.due_date,
+            gross_minor: totals.gross_minor,
+            entry_id: entry.id.clone(),
+        };
+        batch.record(Fact::InvoiceIssued(issued.clone()))?;
+        batch.record(Fact::EntryPosted(entry))?;
+        Ok(issued)
+    }
+}
+
 impl Store {
     /// Starts a draft invoice for a contact; returns its draft id.
     pub fn draft_invoice(&mut self, contact: &str, date: NaiveDate, cash_rounding: bool) -> Result<String, StoreError> {
         let currency = self.company()?.currency;
         self.contact(contact)?;
-        let id = format!("D-{}", hex::encode(random_bytes::<5>()?));
+        let id = new_draft_id()?;
         let draft = InvoiceDrafted { id: id.clone(), contact: contact.to_owned(), date, currency, cash_rounding };
         self.commit(|batch| batch.record(Fact::InvoiceDrafted(draft)))?;
         Ok(id)
@@ -80,37 +170,7 @@ impl Store {
         if let Some(number) = invoice.number {
             return Err(InvoiceError::AlreadyIssued { id: id.to_owned(), number }.into());
         }
-        let item = match &spec.item {
-            Some(code) => {
-                let item = self
-                    .items()?
-                    .into_iter()
-                    .find(|item| item.code == *code)
-                    .ok_or_else(|| InvoiceError::UnknownItem { code: code.clone() })?;
-                if !item.active {
-                    return Err(InvoiceError::InactiveItem { code: code.clone() }.into());
-                }
-                Some(item)
-            }
-            None => None,
-        };
-        let incomplete = || StoreError::from(InvoiceError::LineIncomplete);
-        let line = InvoiceLine {
-            item: spec.item.clone(),
-            text: spec.text.or_else(|| item.as_ref().map(|item| item.label.clone())).ok_or_else(incomplete)?,
-            quantity_milli: spec.quantity_milli,
-            unit_price_minor: spec
-                .unit_price_minor
-                .or(item.as_ref().map(|item| item.price_minor))
-                .ok_or_else(incomplete)?,
-            discount_bp: spec.discount_bp,
-            vat_code: spec
-                .vat_code
-                .or_else(|| item.as_ref().map(|item| item.vat_code.clone()))
-                .ok_or_else(incomplete)?,
-            account: spec.account.or_else(|| item.as_ref().map(|item| item.account.clone())).ok_or_else(incomplete)?,
-        };
-        check_line(&self.state, &line, invoice.date)?;
+        let line = resolve_line(&self.state, &self.items()?, spec, invoice.date)?;
         self.commit(|batch| {
             batch.record(Fact::InvoiceLineAdded(InvoiceLineAdded { id: id.to_owned(), line: line.clone() }))
         })?;
@@ -124,43 +184,69 @@ impl Store {
         if let Some(number) = invoice.number {
             return Err(InvoiceError::AlreadyIssued { id: id.to_owned(), number }.into());
         }
-        let country = self.company()?.country;
-        let terms_days = self
-            .contact(&invoice.contact)?
-            .get("payment_terms_days")
-            .and_then(|days| days.parse().ok())
-            .unwrap_or(PAYMENT_TERMS_DAYS_DEFAULT);
-        let due_date = invoice.date.checked_add_days(Days::new(terms_days)).unwrap_or(invoice.date);
-        let contact_name = self.contact(&invoice.contact)?.get("name").cloned().unwrap_or_default();
-        let series = format!("F-{}-{}", self.node.short(), invoice.date.year());
-        self.commit(|batch| {
-            let totals = totals(&batch.state, &invoice.lines, invoice.date, invoice.cash_rounding)?;
-            let sequence = batch.state.next_invoice_sequence(&series);
-            let number = format!("{series}-{sequence:06}");
-            let postings = invoice_postings(&batch.state, country, invoice.currency, &invoice.lines, &totals);
-            let entry = batch.state.build_entry(
-                format!("INV-{number}"),
-                "VTE",
-                invoice.date,
-                date_of_ms(batch.now_ms),
-                format!("Facture {number} {contact_name}")
-                    .chars()
-                    .take(rempart_domain::rules::TEXT_BYTES_MAX / 4)
-                    .collect(),
-                postings,
-            )?;
-            let issued = InvoiceIssued {
-                id: id.to_owned(),
-                series: series.clone(),
-                sequence,
-                number: number.clone(),
-                due_date,
-                gross_minor: totals.gross_minor,
-                entry_id: entry.id.clone(),
+        let issue = self.issue_of(&invoice)?;
+        self.commit(|batch| issue.record(batch, &invoice).map(|issued| issued.number))
+    }
+
+    /// Records whole invoices made elsewhere (a year of them from a former program, or a
+    /// benchmark's), each drafted, lined and issued as if one by one, in one commit: all are
+    /// recorded or, at the first one refused, none. Returns them as issued, in order.
+    pub fn import_invoices(&mut self, imports: Vec<InvoiceImport>) -> Result<Vec<InvoiceIssued>, StoreError> {
+        let currency = self.company()?.currency;
+        let items = self.items()?;
+        let mut invoices = Vec::with_capacity(imports.len());
+        for import in imports {
+            let lines = import
+                .lines
+                .into_iter()
+                .map(|spec| resolve_line(&self.state, &items, spec, import.date))
+                .collect::<Result<Vec<_>, _>>()?;
+            let invoice = Invoice {
+                id: new_draft_id()?,
+                contact: import.contact,
+                date: import.date,
+                currency,
+                cash_rounding: import.cash_rounding,
+                number: None,
+                due_date: None,
+                lines,
+                totals: None,
             };
-            batch.record(Fact::InvoiceIssued(issued))?;
-            batch.record(Fact::EntryPosted(entry))?;
-            Ok(number)
+            let issue = self.issue_of(&invoice)?;
+            invoices.push((invoice, issue));
+        }
+        self.commit(|batch| {
+            let mut issued = Vec::with_capacity(invoices.len());
+            for (invoice, issue) in &invoices {
+                batch.record(Fact::InvoiceDrafted(InvoiceDrafted {
+                    id: invoice.id.clone(),
+                    contact: invoice.contact.clone(),
+                    date: invoice.date,
+                    currency: invoice.currency,
+                    cash_rounding: invoice.cash_rounding,
+                }))?;
+                for line in &invoice.lines {
+                    batch.record(Fact::InvoiceLineAdded(InvoiceLineAdded {
+                        id: invoice.id.clone(),
+                        line: line.clone(),
+                    }))?;
+                }
+                issued.push(issue.record(batch, invoice)?);
+            }
+            Ok(issued)
+        })
+    }
+
+    /// What issuing `invoice` needs from outside the commit: due date and series.
+    fn issue_of(&self, invoice: &Invoice) -> Result<Issue, StoreError> {
+        let contact = self.contact(&invoice.contact)?;
+        let terms_days =
+            contact.get("payment_terms_days").and_then(|days| days.parse().ok()).unwrap_or(PAYMENT_TERMS_DAYS_DEFAULT);
+        Ok(Issue {
+            country: self.company()?.country,
+            due_date: invoice.date.checked_add_days(Days::new(terms_days)).unwrap_or(invoice.date),
+            contact_name: contact.get("name").cloned().unwrap_or_default(),
+            series: format!("F-{}-{}", self.node.short(), invoice.date.year()),
         })
     }
 

@@ -18,6 +18,7 @@
 
 pub mod bills;
 pub mod catalogue;
+mod checkpoint;
 pub mod contacts;
 pub mod dunning;
 pub mod invoices;
@@ -25,6 +26,7 @@ pub mod payments;
 mod project;
 pub mod reports;
 mod schema;
+pub use schema::SCHEMA_VERSION;
 mod verify;
 
 use std::fs;
@@ -57,9 +59,6 @@ const ANCHOR_FILE: &str = "head.seal";
 /// Imports of at least this many entries (and at least half the size of the log) build the
 /// deferrable indexes at the end rather than row by row.
 const BULK_ENTRIES_MIN: usize = 10_000;
-/// SQLite's default: the WAL is copied into the database after a commit that brings it past
-/// 1000 pages.
-const WAL_AUTOCHECKPOINT_PAGES: i64 = 1000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -77,6 +76,10 @@ pub enum StoreError {
         "the data directory was written by a newer Rempart (format {found}; this one reads up to {supported}): update Rempart"
     )]
     NewerFormat { found: u32, supported: u32 },
+    #[error(
+        "the projections were built by an older Rempart (layout {found}, now {current}): run `rempart rebuild`, which derives them again from the log"
+    )]
+    OlderProjections { found: u32, current: u32 },
     #[error(
         "the database belongs to another company (tenant {database}) than this data directory (tenant {directory})"
     )]
@@ -160,6 +163,7 @@ pub struct ImportOutcome {
 pub struct Store {
     dir: PathBuf,
     conn: Connection,
+    checkpointer: checkpoint::Checkpointer,
     tenant: TenantId,
     node: NodeId,
     key: SigningKey,
@@ -261,7 +265,8 @@ impl Store {
             serde_json::to_vec_pretty(&identity).map_err(|error| StoreError::Corrupt { what: error.to_string() })?;
         write_private_file(&dir.join(KEY_FILE), format!("{}\n", hex::encode(key.to_bytes())).as_bytes())?;
         let database = dir.join(DATABASE_FILE);
-        let conn = open_connection(&database, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)?;
+        let mut conn = open_connection(&database, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)?;
+        let checkpointer = checkpoint::Checkpointer::attach(&mut conn, &database)?;
         conn.execute_batch(schema::LOG_SCHEMA)?;
         conn.execute_batch(schema::PROJECTION_SCHEMA)?;
         conn.execute_batch(schema::PROJECTION_INDEXES)?;
@@ -273,6 +278,7 @@ impl Store {
         let mut store = Store {
             dir: dir.to_owned(),
             conn,
+            checkpointer,
             tenant,
             node,
             key,
@@ -338,7 +344,7 @@ impl Store {
         if !database.exists() {
             return Err(corrupt(format!("{DATABASE_FILE} is missing")));
         }
-        let conn = open_connection(&database, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(|error| match error {
+        let mut conn = open_connection(&database, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(|error| match error {
             StoreError::Sqlite(error) => corrupt(format!("{DATABASE_FILE} cannot be opened ({error})")),
             other => other,
         })?;
@@ -362,13 +368,18 @@ impl Store {
             return Err(corrupt(format!("{DATABASE_FILE} belongs to another node of the company")));
         }
         let head = load_head(&conn, node)?;
-        Ok(Store { dir: dir.to_owned(), conn, tenant, node, key, state: LedgerState::default(), head })
+        let checkpointer = checkpoint::Checkpointer::attach(&mut conn, &database)?;
+        Ok(Store { dir: dir.to_owned(), conn, checkpointer, tenant, node, key, state: LedgerState::default(), head })
     }
 
     /// Opens an existing data directory, checking that its parts belong together, and loads the
     /// state of the books from the projections.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
         let mut store = Store::open_for_repair(dir)?;
+        let found = store.schema_version()?;
+        if found < schema::SCHEMA_VERSION {
+            return Err(StoreError::OlderProjections { found, current: schema::SCHEMA_VERSION });
+        }
         store.state = load_state(&store.conn).map_err(|error| StoreError::Corrupt {
             what: format!("the projections cannot be read ({error}): run `rempart rebuild`"),
         })?;
@@ -397,6 +408,21 @@ impl Store {
 
     pub fn company(&self) -> Result<&CompanyCreated, StoreError> {
         Ok(self.state.company()?)
+    }
+
+    /// The layout of the projections, as recorded in `meta`.
+    pub fn schema_version(&self) -> Result<u32, StoreError> {
+        let text: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |row| row.get(0))
+            .optional()?;
+        Ok(text.and_then(|text| text.parse().ok()).unwrap_or(0))
+    }
+
+    /// Waits until the WAL checkpoints asked for so far are done (they run on a thread of their
+    /// own, after the commits that asked); returns how many this store has done.
+    pub fn settle_checkpoints(&self) -> u64 {
+        self.checkpointer.settle()
     }
 
     /// The connection, for report queries and tests. Writing through it bypasses the log.
@@ -472,14 +498,9 @@ impl Store {
         // A large import into smaller books grows the secondary indexes faster by building them
         // once at the end.
         let bulk = drafts.len() >= BULK_ENTRIES_MIN && drafts.len() as u64 >= self.head.seq.0 / 2;
-        // A large commit is acknowledged once its WAL frames are durable; copying them into the
-        // database file (the checkpoint) is left to the connection's close or the next automatic
-        // checkpoint instead of delaying the acknowledgement.
-        let large = drafts.len() >= BULK_ENTRIES_MIN;
-        if large {
-            self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-        }
-        let outcome = self.commit(|batch| {
+        // As every commit, a large one is acknowledged once its WAL frames are durable; the
+        // checkpointer copies them into the database file afterwards.
+        self.commit(|batch| {
             if bulk {
                 batch.conn.execute_batch(schema::DROP_DEFERRABLE_INDEXES)?;
             }
@@ -508,11 +529,7 @@ impl Store {
                 batch.conn.execute_batch(schema::PROJECTION_INDEXES)?;
             }
             Ok(outcome)
-        });
-        if large {
-            self.conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)?;
-        }
-        outcome
+        })
     }
 
     /// Records the reversal of entry `id`, dated `date` (by default the original's date).

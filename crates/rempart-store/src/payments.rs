@@ -51,18 +51,26 @@ impl Store {
     /// (payments dated later are not counted).
     pub fn receivables(&self, contact: Option<&str>, on: NaiveDate) -> Result<Vec<Receivable>, StoreError> {
         let on_text = on.format("%Y-%m-%d").to_string();
-        let mut statement = self.conn.prepare_cached(
-            "SELECT i.contact, i.number, i.date, i.due_date, i.gross_minor, i.currency,
+        // An invoice settled on or before `on` cannot be open then: only the others are summed.
+        // They are sorted here rather than by SQLite, which would walk an index of all the
+        // invoices for the order and look each one up.
+        let select = |filter: &str| {
+            format!(
+                "SELECT i.contact, i.number, i.date, i.due_date, i.gross_minor, i.currency,
                     coalesce((SELECT sum(a.amount_minor) FROM p_payment_allocations a JOIN p_payments p ON p.id = a.payment
                               WHERE a.invoice = i.number AND p.date <= ?2), 0),
                     coalesce((SELECT sum(c.gross_minor) FROM p_credit_notes c WHERE c.invoice = i.number AND c.date <= ?2), 0),
                     coalesce((SELECT sum(r.fee_minor) FROM p_reminders r WHERE r.invoice = i.number AND r.date <= ?2), 0),
                     (SELECT max(r.level) FROM p_reminders r WHERE r.invoice = i.number AND r.date <= ?2),
                     (SELECT max(r.date) FROM p_reminders r WHERE r.invoice = i.number AND r.date <= ?2)
-             FROM p_invoices i
-             WHERE i.number IS NOT NULL AND i.date <= ?2 AND (?1 IS NULL OR i.contact = ?1)
-             ORDER BY i.contact, i.date, i.number",
-        )?;
+                 FROM p_invoices i
+                 WHERE {filter} i.number IS NOT NULL AND i.date <= ?2 AND (i.settled_on IS NULL OR i.settled_on > ?2)"
+            )
+        };
+        let mut statement = match contact {
+            Some(_) => self.conn.prepare_cached(&select("i.contact = ?1 AND"))?,
+            None => self.conn.prepare_cached(&select("?1 IS NULL AND"))?,
+        };
         let mut rows = statement.query(params![contact, on_text])?;
         let mut out = Vec::new();
         while let Some(row) = rows.next()? {
@@ -91,6 +99,7 @@ impl Store {
                 out.push(receivable);
             }
         }
+        out.sort_unstable_by(|a, b| (&a.contact, a.date, &a.number).cmp(&(&b.contact, b.date, &b.number)));
         Ok(out)
     }
 

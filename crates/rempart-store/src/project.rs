@@ -116,7 +116,32 @@ pub struct Projector {
     monthly: TotalsMap,
     /// account -> (currency, yyyymmdd) -> totals.
     daily: TotalsMap,
+    /// (VAT code, yyyymmdd, account, currency) -> (sum of the amounts, postings).
+    vat_daily: HashMap<VatDay, (i64, i64)>,
     journals: HashMap<String, u64>,
+}
+
+/// The key of `p_vat_daily`: VAT code, day as yyyymmdd, account, currency.
+type VatDay = (Rc<str>, u32, Rc<str>, Currency);
+
+/// Sets when invoice `number` was settled, from everything paid, credited and charged on it:
+/// the last day anything moved if its open amount is now zero, else NULL. It depends only on
+/// those rows, so replaying the same facts in any order gives the same value.
+fn settle(conn: &Connection, number: &str) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "UPDATE p_invoices SET settled_on = (
+             SELECT CASE WHEN p_invoices.gross_minor + r.fees - a.paid - c.credited = 0
+                         THEN max(r.last, a.last, c.last) END
+             FROM (SELECT coalesce(sum(fee_minor), 0) AS fees, coalesce(max(date), '') AS last
+                   FROM p_reminders WHERE invoice = ?1) r,
+                  (SELECT coalesce(sum(x.amount_minor), 0) AS paid, coalesce(max(p.date), '') AS last
+                   FROM p_payment_allocations x JOIN p_payments p ON p.id = x.payment WHERE x.invoice = ?1) a,
+                  (SELECT coalesce(sum(gross_minor), 0) AS credited, coalesce(max(date), '') AS last
+                   FROM p_credit_notes WHERE invoice = ?1) c)
+         WHERE number = ?1",
+    )?
+    .execute([number])?;
+    Ok(())
 }
 
 pub fn date_text(date: NaiveDate) -> String {
@@ -302,6 +327,7 @@ impl Projector {
                      ON CONFLICT (series) DO UPDATE SET last = max(last, excluded.last)",
                 )?
                 .execute(params![credit.series, credit.sequence as i64])?;
+                settle(conn, &credit.invoice)?;
             }
             Fact::CompanyDetailsSet(details) => {
                 let mut write = conn.prepare_cached(
@@ -356,6 +382,7 @@ impl Projector {
                     reminder.fee_minor,
                     reminder.entry_id
                 ])?;
+                settle(conn, &reminder.invoice)?;
             }
             Fact::PaymentReceived(payment) => {
                 conn.prepare_cached(
@@ -377,6 +404,7 @@ impl Projector {
                 )?;
                 for allocation in &payment.allocations {
                     allocate.execute(params![allocation.invoice, payment.id, allocation.amount_minor])?;
+                    settle(conn, &allocation.invoice)?;
                 }
             }
             Fact::ContactFieldDefined(field) => {
@@ -439,6 +467,12 @@ impl Projector {
         for (index, posting) in entry.postings.iter().enumerate() {
             let account = self.intern(&posting.account);
             let vat_code = posting.vat_code.as_deref().map(|code| self.intern(code));
+            if let Some(code) = &vat_code {
+                let sum =
+                    self.vat_daily.entry((Rc::clone(code), day, Rc::clone(&account), posting.currency)).or_default();
+                sum.0 += posting.amount_minor;
+                sum.1 += 1;
+            }
             self.postings.push(PostingRow {
                 account,
                 date: day,
@@ -549,6 +583,19 @@ impl Projector {
         write_totals(conn, "p_balances_daily", "day", &mut self.daily, |day| {
             format!("{:04}-{:02}-{:02}", day / 10_000, day / 100 % 100, day % 100)
         })?;
+        let mut vat = conn.prepare_cached(
+            "INSERT INTO p_vat_daily (vat_code, day, account, currency, amount_minor, postings)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (vat_code, day, account, currency) DO UPDATE SET
+                 amount_minor = amount_minor + excluded.amount_minor,
+                 postings = postings + excluded.postings",
+        )?;
+        let mut vat_rows: Vec<(VatDay, (i64, i64))> = self.vat_daily.drain().collect();
+        vat_rows.sort_unstable();
+        for ((code, day, account, currency), (amount, count)) in vat_rows {
+            let day = format!("{:04}-{:02}-{:02}", day / 10_000, day / 100 % 100, day % 100);
+            vat.execute(params![&*code, day, &*account, currency.as_str(), amount, count])?;
+        }
         let mut journal = conn.prepare_cached(
             "INSERT INTO p_journals (code, last_number) VALUES (?1, ?2)
              ON CONFLICT (code) DO UPDATE SET last_number = max(last_number, excluded.last_number)",

@@ -300,4 +300,23 @@ impl Store {
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+
+    /// The same postings summed per VAT code and account, from the daily VAT totals: what the
+    /// return needs without reading the postings. Each sum is a `VatPosting` without entry or date.
+    pub fn vat_sums(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<rempart_domain::vat::VatPosting>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT vat_code, account, sum(amount_minor) FROM p_vat_daily
+             WHERE day BETWEEN ?1 AND ?2 GROUP BY vat_code, account ORDER BY vat_code, account",
+        )?;
+        let rows = statement.query_map(params![date_text(from), date_text(to)], |row| {
+            Ok(rempart_domain::vat::VatPosting {
+                entry_id: String::new(),
+                date: String::new(),
+                vat_code: row.get(0)?,
+                account: row.get(1)?,
+                amount_minor: row.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
 }

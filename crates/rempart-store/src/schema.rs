@@ -3,7 +3,7 @@
 //! exactly the tables listed in `PROJECTIONS`, in that order.
 
 /// Version of the database layout, recorded in `meta`. A database of a newer layout is refused.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 pub const LOG_SCHEMA: &str = "
 CREATE TABLE meta (
@@ -117,6 +117,18 @@ CREATE TABLE p_balances_daily (
     PRIMARY KEY (account, day, currency)
 ) WITHOUT ROWID;
 
+-- Postings with a VAT code, summed per code, day, account and currency: the VAT return reads
+-- these instead of the postings.
+CREATE TABLE p_vat_daily (
+    vat_code TEXT NOT NULL,
+    day TEXT NOT NULL,
+    account TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    amount_minor INTEGER NOT NULL,
+    postings INTEGER NOT NULL,
+    PRIMARY KEY (vat_code, day, account, currency)
+) WITHOUT ROWID;
+
 -- The catalogue: net prices in minor units of `currency`.
 CREATE TABLE p_items (
     code TEXT PRIMARY KEY,
@@ -141,8 +153,13 @@ CREATE TABLE p_invoices (
     sequence INTEGER,
     due_date TEXT,
     gross_minor INTEGER,
-    entry_id TEXT
+    entry_id TEXT,
+    -- The last day anything was paid, credited or charged on an invoice whose open amount is
+    -- now zero; NULL while something is open. Receivables on a day skip the invoices settled by then.
+    settled_on TEXT
 ) WITHOUT ROWID;
+-- A customer's invoices by date, for payments and the receivables of one contact.
+CREATE INDEX p_invoices_contact ON p_invoices (contact, date);
 
 CREATE TABLE p_invoice_lines (
     invoice TEXT NOT NULL,
@@ -174,6 +191,7 @@ CREATE TABLE p_credit_notes (
     gross_minor INTEGER NOT NULL,
     entry_id TEXT NOT NULL
 ) WITHOUT ROWID;
+CREATE INDEX p_credit_notes_invoice ON p_credit_notes (invoice);
 
 -- Supplier bills and their payments.
 CREATE TABLE p_bills (
@@ -304,6 +322,7 @@ pub const PROJECTIONS: &[(&str, &str)] = &[
     ("p_postings", "account, date, node, seq, line"),
     ("p_balances", "account, month, currency"),
     ("p_balances_daily", "account, day, currency"),
+    ("p_vat_daily", "vat_code, day, account, currency"),
     ("p_journals", "code"),
     ("p_items", "code"),
     ("p_invoices", "id"),

@@ -18,7 +18,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::project::{Origin, Projector};
-use crate::schema::{PROJECTION_INDEXES, PROJECTION_SCHEMA, PROJECTIONS, drop_projections_sql};
+use crate::schema::{PROJECTION_INDEXES, PROJECTION_SCHEMA, PROJECTIONS, SCHEMA_VERSION, drop_projections_sql};
 use crate::{ANCHOR_FILE, Store, StoreError, load_head};
 
 const STATE_HASH_CONTEXT: &str = "rempart 2026-11 state hash v1";
@@ -264,6 +264,7 @@ impl Store {
         transaction.execute_batch(PROJECTION_SCHEMA)?;
         let state = replay(&transaction, &transaction)?;
         transaction.execute_batch(PROJECTION_INDEXES)?;
+        transaction.execute("UPDATE meta SET value = ?1 WHERE key = 'schema_version'", [SCHEMA_VERSION.to_string()])?;
         transaction.commit()?;
         self.state = state;
         self.head = load_head(&self.conn, self.node)?;

@@ -1,6 +1,9 @@
 //! `rempart bench`: measures, on generated data, what BENCHMARKS.md reports: bulk import (and the
 //! same rows into a bare SQLite table as a floor), durable single-entry commits, the trial balance,
-//! verify and rebuild. It prints a Markdown table.
+//! verify and rebuild; with `--invoicing`, the invoicing measures (`invoicing`). It prints a
+//! Markdown table.
+
+pub mod invoicing;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -106,12 +109,18 @@ fn bare_floor(path: &std::path::Path, drafts: &[EntryDraft]) -> Result<Duration>
     Ok(started.elapsed())
 }
 
-pub fn run(entries: usize, dir: Option<PathBuf>, import_only: bool, lang: Lang) -> Result<()> {
+/// The directory the benchmark works in, and whether it made it (and so removes it at the end).
+fn work_dir(dir: Option<PathBuf>) -> Result<(PathBuf, bool)> {
     let (root, created) = match dir {
         Some(dir) => (dir, false),
         None => (std::env::temp_dir().join(format!("rempart-bench-{}", std::process::id())), true),
     };
     std::fs::create_dir_all(&root)?;
+    Ok((root, created))
+}
+
+pub fn run(entries: usize, dir: Option<PathBuf>, import_only: bool, lang: Lang) -> Result<()> {
+    let (root, created) = work_dir(dir)?;
     let mut rows: Vec<(String, String)> = Vec::new();
     let drafts = generate(entries, 1, "B");
     let postings: usize = drafts.iter().map(|draft| draft.postings.len()).sum();
@@ -129,7 +138,7 @@ pub fn run(entries: usize, dir: Option<PathBuf>, import_only: bool, lang: Lang) 
         store.post_entries(&drafts, &mut |_| {})?;
         imports.push(started.elapsed());
         let started = Instant::now();
-        store.connection().execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        store.settle_checkpoints();
         checkpoints.push(started.elapsed());
         let floor_path = root.join(format!("floor-{run}.db"));
         floors.push(bare_floor(&floor_path, &drafts)?);
@@ -158,7 +167,8 @@ pub fn run(entries: usize, dir: Option<PathBuf>, import_only: bool, lang: Lang) 
         spread(&imports),
     ));
     rows.push((
-        "checkpoint of that commit into the database file (after the acknowledgement)".to_owned(),
+        "checkpoint of that commit into the database file (on the checkpointer thread, after the acknowledgement)"
+            .to_owned(),
         format!("median {:.2} s", seconds(median(checkpoints))),
     ));
     let ratio = seconds(median(imports.clone())) / seconds(median(floors.clone()));

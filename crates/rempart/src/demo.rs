@@ -149,7 +149,6 @@ fn garage_year(year: i32) -> Vec<Vec<EntryDraft>> {
 /// The garage's vehicle fields, its customers with their vehicles, its wholesaler, and its
 /// catalogue of labour and parts.
 fn garage_contacts_and_catalogue(store: &mut Store) -> Result<()> {
-    use rempart_domain::catalogue::ItemDefined;
     use rempart_domain::contacts::{ContactFieldDefined, FieldKind};
     for (name, label, kind) in [
         ("vehicle.plate", "Plaque", FieldKind::Text),
@@ -211,6 +210,12 @@ fn garage_contacts_and_catalogue(store: &mut Store) -> Result<()> {
         Some("FOU-001".to_owned()),
         supplier.into_iter().map(|(field, value)| (field.to_owned(), Some(value.to_owned()))).collect(),
     )?;
+    garage_catalogue(store)
+}
+
+/// The garage's labour and parts, at 8.1 %.
+pub fn garage_catalogue(store: &mut Store) -> Result<()> {
+    use rempart_domain::catalogue::ItemDefined;
     for (code, label, unit, price_minor, account) in [
         ("MO", "Main-d'œuvre atelier", "h", 12_000, "3400"),
         ("MO-DIAG", "Diagnostic électronique", "pce", 9_500, "3400"),
@@ -333,7 +338,7 @@ fn garage_documents(store: &mut Store, random: &mut Lcg, year: i32, month: u32) 
 }
 
 /// The garage's own details: address, bank account for its QR-bills, VAT number, reminders.
-fn garage_details(store: &mut Store) -> Result<()> {
+pub fn garage_details(store: &mut Store) -> Result<()> {
     let details = [
         ("street", "Route de Genève"),
         ("building_number", "12"),

@@ -106,6 +106,12 @@ enum Command {
         /// Measure the import (and its floor) only.
         #[arg(long)]
         import_only: bool,
+        /// Measure invoicing instead: a year of --invoices invoices, issuing, PDF, VAT return,
+        /// receivables.
+        #[arg(long)]
+        invoicing: bool,
+        #[arg(long, default_value_t = 100_000)]
+        invoices: usize,
     },
 }
 
@@ -706,7 +712,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             return demo::run(&target, lang);
         }
-        Command::Bench { entries, dir, import_only } => bench::run(entries, dir, import_only, lang)?,
+        Command::Bench { invoicing: true, invoices, dir, .. } => bench::invoicing::run(invoices, dir, lang)?,
+        Command::Bench { entries, dir, import_only, .. } => bench::run(entries, dir, import_only, lang)?,
     }
     Ok(ExitCode::SUCCESS)
 }

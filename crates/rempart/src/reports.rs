@@ -387,10 +387,13 @@ pub fn vat_return(
     use rempart_domain::vat::{figures_by_code, return_lines};
     let company = store.company()?;
     let currency = company.currency;
-    let postings = store.vat_postings(from, to)?;
     let codes = &store.state().vat_codes;
-    let (figures, unknown) = figures_by_code(codes, &postings);
-    if let Some(posting) = unknown.first() {
+    // The figures come from the daily VAT totals; the postings themselves are read for the
+    // detail, and to name the entry behind a code the books do not define.
+    let sums = store.vat_sums(from, to)?;
+    let (figures, unknown) = figures_by_code(codes, &sums);
+    let postings = if detail || !unknown.is_empty() { store.vat_postings(from, to)? } else { Vec::new() };
+    if let Some(posting) = figures_by_code(codes, &postings).1.first() {
         return Err(anyhow::anyhow!(
             "entry {} uses VAT code {}, which the books do not define",
             posting.entry_id,

@@ -173,7 +173,16 @@ fn a_bulk_import_builds_its_indexes_at_the_end_and_verifies() {
         .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'p_%' ORDER BY name")
         .and_then(|mut statement| statement.query_map([], |row| row.get(0))?.collect())
         .expect("indexes");
-    assert_eq!(indexes, ["p_entries_date", "p_entries_journal_number", "p_reminders_invoice"]);
+    assert_eq!(
+        indexes,
+        [
+            "p_credit_notes_invoice",
+            "p_entries_date",
+            "p_entries_journal_number",
+            "p_invoices_contact",
+            "p_reminders_invoice"
+        ]
+    );
     let report = store.verify().expect("verify");
     assert!(report.is_ok(), "{:?}", report.problems);
     assert_eq!(Some(store.rebuild().expect("rebuild")), report.state_hash);
@@ -191,6 +200,11 @@ enum InvoiceOp {
     Issue {
         draft: usize,
     },
+    /// Whole invoices imported in one commit; with an empty one among them, all are refused.
+    Import {
+        count: usize,
+        with_empty: bool,
+    },
 }
 
 fn arb_invoice_op() -> impl Strategy<Value = InvoiceOp> {
@@ -198,14 +212,15 @@ fn arb_invoice_op() -> impl Strategy<Value = InvoiceOp> {
         any::<bool>().prop_map(|closed_year| InvoiceOp::Draft { closed_year }),
         (0usize..8).prop_map(|draft| InvoiceOp::Line { draft }),
         (0usize..8).prop_map(|draft| InvoiceOp::Issue { draft }),
+        (1usize..4, any::<bool>()).prop_map(|(count, with_empty)| InvoiceOp::Import { count, with_empty }),
     ]
 }
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
 
-    /// Whatever the interleaving of drafts, lines, issues and failed issues (empty invoices,
-    /// invoices in a closed period, invoices issued twice), the numbers of a series are gapless,
+    /// Whatever the interleaving of drafts, lines, issues, imports and failed issues (empty
+    /// invoices, invoices in a closed period, invoices issued twice), the numbers of a series are gapless,
     /// strictly increasing in the order of issue, and never appear twice.
     #[test]
     fn invoice_numbers_are_gapless_and_unique(ops in proptest::collection::vec(arb_invoice_op(), 1..40)) {
@@ -242,6 +257,33 @@ proptest! {
                         }
                     }
                 }
+                InvoiceOp::Import { count, with_empty } => {
+                    use rempart_store::invoices::InvoiceImport;
+                    let imports: Vec<InvoiceImport> = (0..count)
+                        .map(|index| InvoiceImport {
+                            contact: "K".into(),
+                            date: NaiveDate::from_ymd_opt(2026, 4, 1).expect("date"),
+                            cash_rounding: false,
+                            lines: if with_empty && index + 1 == count {
+                                Vec::new()
+                            } else {
+                                vec![LineSpec { item: Some("MO".into()), quantity_milli: 1_000, ..LineSpec::default() }]
+                            },
+                        })
+                        .collect();
+                    let before = store.state_hash().expect("hash");
+                    match store.import_invoices(imports) {
+                        Ok(imported) => {
+                            prop_assert!(!with_empty);
+                            prop_assert_eq!(imported.len(), count);
+                            issued.extend(imported.into_iter().map(|invoice| invoice.number));
+                        }
+                        Err(_) => {
+                            prop_assert!(with_empty);
+                            prop_assert_eq!(store.state_hash().expect("hash"), before);
+                        }
+                    }
+                }
             }
         }
         let series_prefix = format!("F-{}-2026-", store.node().short());
@@ -257,4 +299,39 @@ proptest! {
         let report = store.verify().expect("verify");
         prop_assert!(report.is_ok(), "{:?}", report.problems);
     }
+}
+
+/// Projections of an older layout are refused with the way out, and `rebuild` takes it.
+#[test]
+fn projections_of_an_older_layout_are_rebuilt_before_use() {
+    let (temp, store) = new_store();
+    let hash = store.state_hash().expect("hash");
+    store.connection().execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'", []).expect("downgrade");
+    drop(store);
+    let dir = temp.path().join("data");
+    let error = Store::open(&dir).err().expect("an older layout is refused");
+    assert!(error.to_string().contains("run `rempart rebuild`"), "{error}");
+    let mut repair = Store::open_for_repair(&dir).expect("open for repair");
+    assert_eq!(repair.rebuild().expect("rebuild"), hash);
+    drop(repair);
+    let store = Store::open(&dir).expect("open after the rebuild");
+    assert_eq!(store.schema_version().expect("version"), rempart_store::SCHEMA_VERSION);
+}
+
+/// A commit past the WAL threshold is copied into the database file by the checkpointer thread,
+/// after the commit returned.
+#[test]
+fn the_checkpointer_copies_a_large_commit_into_the_database_file() {
+    let (temp, mut store) = new_store();
+    let database = temp.path().join("data").join("ledger.db");
+    let size = || std::fs::metadata(&database).expect("database file").len();
+    let before = size();
+    let drafts: Vec<EntryDraft> = (0..60_000)
+        .map(|index| draft(index, &(false, (index % 700) as u64, vec![(index % 8, 1 + index as i64)], 0)))
+        .collect();
+    store.post_entries(&drafts, &mut |_| {}).expect("import");
+    assert!(store.settle_checkpoints() >= 1, "no checkpoint was done");
+    assert!(size() > before + 1_000_000, "the database file did not receive the commit: {before} -> {}", size());
+    let report = store.verify().expect("verify");
+    assert!(report.is_ok(), "{:?}", report.problems);
 }

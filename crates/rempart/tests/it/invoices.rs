@@ -173,6 +173,15 @@ fn payments_close_receivables_and_overpayments_become_credits() {
     let rows = open("2026-05-31");
     assert_eq!(rows.len(), 1, "only the credit is left: {rows:?}");
     assert_eq!((rows[0][1].as_str(), rows[0][9].as_str()), ("Credit in the customer's favour", "-10.84"));
+    // Both were settled by that payment: the day before, both are still open as they were.
+    let rows = open("2026-05-01");
+    assert_eq!(rows.iter().map(|row| row[9].as_str()).collect::<Vec<_>>(), ["259.44", "29.72"]);
+    let settled: Vec<Option<String>> = company
+        .database()
+        .prepare("SELECT settled_on FROM p_invoices ORDER BY number")
+        .and_then(|mut statement| statement.query_map([], |row| row.get(0))?.collect())
+        .expect("settled_on");
+    assert_eq!(settled, [Some("2026-05-02".to_owned()), Some("2026-05-02".to_owned())]);
 
     let trial = csv_rows(&company.ok(&["report", "trial-balance", "--format", "csv"]));
     let closing = |account: &str| trial.iter().find(|row| row[0] == account).map(|row| row[6].clone());
