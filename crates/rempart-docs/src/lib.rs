@@ -2,13 +2,15 @@
 //! address where a window envelope shows it, the lines, the VAT summary per rate, the terms, and
 //! at the foot of the last page either the Swiss QR-bill payment part (receipt and payment part
 //! in their prescribed sizes, the QR code with its Swiss cross) or the mentions French law
-//! requires on an invoice. The caller gathers the facts; nothing here reads the store.
+//! requires on an invoice. The seller's logo, if any, heads every page at the top right. The
+//! caller gathers the facts; nothing here reads the store.
 
 pub mod font;
 pub mod labels;
+pub mod logo;
 
 use chrono::NaiveDate;
-use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 use qrcode::{Color, EcLevel, QrCode};
 use rempart_domain::Currency;
 use rempart_domain::locale::Locale;
@@ -16,6 +18,7 @@ use rempart_domain::qrbill::{Address, QrBill, QrBillError, Reference};
 
 use font::Face;
 pub use labels::{DocLang, Label};
+pub use logo::{Logo, LogoError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DocError {
@@ -66,6 +69,7 @@ pub struct InvoiceDocument {
     pub date: NaiveDate,
     pub due_date: NaiveDate,
     pub seller: Address,
+    pub logo: Option<Logo>,
     /// Identifiers and contact lines under the seller's name (VAT or UID number, SIREN, IBAN,
     /// e-mail, phone), already labelled.
     pub seller_lines: Vec<String>,
@@ -91,6 +95,13 @@ const BOTTOM: f32 = 22.0;
 const PAYMENT_PART_HEIGHT: f32 = 105.0;
 const RECEIPT_WIDTH: f32 = 62.0;
 const QR_SIZE: f32 = 46.0;
+/// The box the logo fits in, at the top right of every page, and the top of that box.
+const LOGO_WIDTH_MAX: f32 = 60.0;
+const LOGO_HEIGHT_MAX: f32 = 12.0;
+/// Under the number and page line (set at 289 mm).
+const LOGO_TOP: f32 = 286.0;
+/// The logo's name in each page's resources.
+const LOGO_RESOURCE: &[u8] = b"Logo";
 const CROSS_SIZE: f32 = 7.0;
 
 /// Right edges of the numeric columns and the width left for descriptions.
@@ -145,6 +156,15 @@ impl Page {
         if dashed {
             content.set_dash_pattern([], 0.0);
         }
+    }
+
+    /// Draws the document's logo image in the rectangle at (x, y), `width` by `height`.
+    fn logo(&mut self, x: f32, y: f32, width: f32, height: f32) {
+        let content = &mut self.content;
+        content.save_state();
+        content.transform([width * PT_PER_MM, 0.0, 0.0, height * PT_PER_MM, x * PT_PER_MM, y * PT_PER_MM]);
+        content.x_object(Name(LOGO_RESOURCE));
+        content.restore_state();
     }
 
     fn fill(&mut self, x: f32, y: f32, width: f32, height: f32, gray: f32) {
@@ -332,7 +352,7 @@ pub fn invoice_pdf(doc: &InvoiceDocument) -> Result<Vec<u8>, DocError> {
         let text = Label::Page.fill(doc.lang, &[("page", &(index + 1).to_string()), ("pages", &count.to_string())]);
         page.text_right(Face::Regular, 7.0, RIGHT, 289.0, &format!("{}  {}", doc.number, text));
     }
-    Ok(write_pdf(pages, &format!("{} {}", Label::Invoice.text(doc.lang), doc.number)))
+    Ok(write_pdf(pages, &format!("{} {}", Label::Invoice.text(doc.lang), doc.number), doc.logo.as_ref()))
 }
 
 /// The seller's header, on every page.
@@ -343,7 +363,12 @@ fn header(page: &mut Page, doc: &InvoiceDocument) {
         y -= 4.2;
         page.text(Face::Regular, 9.0, LEFT, y, line);
     }
-    let mut y = 280.0;
+    let mut y: f32 = 280.0;
+    if let Some(logo) = &doc.logo {
+        let (width, height) = logo.fit(LOGO_WIDTH_MAX, LOGO_HEIGHT_MAX);
+        page.logo(RIGHT - width, LOGO_TOP - height, width, height);
+        y = y.min(LOGO_TOP - height - 4.0);
+    }
     for line in &doc.seller_lines {
         page.text_right(Face::Regular, 8.0, RIGHT, y, line);
         y -= 3.6;
@@ -496,7 +521,7 @@ fn qr_code(page: &mut Page, code: &QrCode, x: f32, y: f32) {
     page.fill(centre.0 - length / 2.0, centre.1 - arm / 2.0, length, arm, 1.0);
 }
 
-fn write_pdf(pages: Vec<Page>, title: &str) -> Vec<u8> {
+fn write_pdf(pages: Vec<Page>, title: &str, logo: Option<&Logo>) -> Vec<u8> {
     let catalog = Ref::new(1);
     let tree = Ref::new(2);
     let regular = Ref::new(3);
@@ -506,6 +531,29 @@ fn write_pdf(pages: Vec<Page>, title: &str) -> Vec<u8> {
     let mut pdf = Pdf::new();
     pdf.catalog(catalog).pages(tree);
     let page_ids: Vec<Ref> = (0..pages.len()).map(|index| Ref::new(first + 2 * index as i32)).collect();
+    let image = Ref::new(first + 2 * pages.len() as i32);
+    let mask = Ref::new(image.get() + 1);
+    if let Some(logo) = logo {
+        let mut writer = pdf.image_xobject(image, &logo.samples);
+        writer.filter(Filter::FlateDecode);
+        writer.width(logo.width as i32).height(logo.height as i32).bits_per_component(8);
+        if logo.rgb {
+            writer.color_space().device_rgb();
+        } else {
+            writer.color_space().device_gray();
+        }
+        if logo.alpha.is_some() {
+            writer.s_mask(mask);
+        }
+        writer.finish();
+        if let Some(alpha) = &logo.alpha {
+            let mut writer = pdf.image_xobject(mask, alpha);
+            writer.filter(Filter::FlateDecode);
+            writer.width(logo.width as i32).height(logo.height as i32).bits_per_component(8);
+            writer.color_space().device_gray();
+            writer.finish();
+        }
+    }
     pdf.pages(tree).kids(page_ids.iter().copied()).count(pages.len() as i32);
     for (face, id) in [(Face::Regular, regular), (Face::Bold, bold)] {
         pdf.type1_font(id).base_font(Name(face.base_font())).encoding_predefined(Name(b"WinAnsiEncoding"));
@@ -521,6 +569,9 @@ fn write_pdf(pages: Vec<Page>, title: &str) -> Vec<u8> {
         fonts.pair(Name(Face::Regular.resource()), regular);
         fonts.pair(Name(Face::Bold.resource()), bold);
         fonts.finish();
+        if logo.is_some() {
+            resources.x_objects().pair(Name(LOGO_RESOURCE), image);
+        }
         resources.finish();
         writer.finish();
         pdf.stream(content_id, &page.content.finish());

@@ -23,6 +23,7 @@ pub const COMPANY_FIELDS: &[&str] = &[
     "iban",
     "qr_iban",
     "late_penalty",
+    "logo",
     "dunning_1_days",
     "dunning_1_fee",
     "dunning_2_days",
@@ -30,6 +31,26 @@ pub const COMPANY_FIELDS: &[&str] = &[
     "dunning_3_days",
     "dunning_3_fee",
 ];
+
+/// The largest logo file, before its base64 encoding.
+pub const LOGO_BYTES_MAX: usize = 512 * 1024;
+
+/// The PNG file a `logo` value holds (the file's bytes in standard base64), if it holds one
+/// within the size limit; whether the image itself can be read is for the document crate.
+pub fn logo_png(value: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    if value.len() > LOGO_BYTES_MAX.div_ceil(3) * 4 {
+        return None;
+    }
+    let bytes = base64::engine::general_purpose::STANDARD.decode(value).ok()?;
+    bytes.starts_with(b"\x89PNG\r\n\x1a\n").then_some(bytes)
+}
+
+/// A logo value for `bytes`: standard base64.
+pub fn logo_value(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
 
 /// Days after the due date (or the previous reminder) and fee of each reminder level, when the
 /// company has not set its own.
@@ -94,6 +115,10 @@ pub fn check_details(fields: &BTreeMap<String, Option<String>>) -> Result<(), Co
             "iban" if !iban_valid(value) || qr_iban_valid(value) => {
                 Err(bad("not an IBAN with a valid check digit (a QR-IBAN goes in qr_iban)"))
             }
+            "logo" => match logo_png(value) {
+                Some(_) => Ok(()),
+                None => Err(bad("a PNG file of at most 512 KiB, in base64: set it with `rempart company logo FILE`")),
+            },
             "qr_iban" if !qr_iban_valid(value) => {
                 Err(bad("not a QR-IBAN: a Swiss IBAN with institution id 30000-31999"))
             }
@@ -137,6 +162,13 @@ mod tests {
         assert!(set("dunning_2_fee", "-1").is_err());
         assert!(set("dunning_1_days", "0").is_err());
         assert!(set("town", "Morges").is_ok());
+        assert!(set("logo", &logo_value(b"\x89PNG\r\n\x1a\n and the rest")).is_ok());
+        let mut large = b"\x89PNG\r\n\x1a\n".to_vec();
+        large.resize(300 * 1024, 7);
+        assert!(set("logo", &logo_value(&large)).is_ok(), "a logo is longer than other fields");
+        assert!(set("logo", &logo_value(b"GIF89a")).is_err());
+        assert!(set("logo", "not base64!").is_err());
+        assert!(set("logo", &logo_value(&[0x89; LOGO_BYTES_MAX + 1])).is_err());
         assert!(matches!(set("logo_colour", "red"), Err(ContactError::UnknownField { .. })));
     }
 }

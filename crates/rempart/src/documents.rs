@@ -90,6 +90,11 @@ pub fn invoice_document(store: &Store, number: &str, lang: Lang) -> Result<Invoi
         date: invoice.date,
         due_date,
         seller,
+        logo: details
+            .get("logo")
+            .and_then(|value| rempart_domain::company::logo_png(value))
+            .map(|png| rempart_docs::Logo::from_png(&png))
+            .transpose()?,
         seller_lines,
         customer,
         customer_number: invoice.contact.clone(),

@@ -147,6 +147,13 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("status", "Status", "État"),
     ("draft", "draft", "brouillon"),
     ("company.updated", "Company details updated.", "Coordonnées de l'entreprise modifiées."),
+    (
+        "company.logo_set",
+        "Logo set: {width} x {height} pixels, {size} KiB.",
+        "Logo enregistré : {width} x {height} pixels, {size} Kio.",
+    ),
+    ("company.logo_removed", "Logo removed.", "Logo supprimé."),
+    ("company.logo_shown", "PNG, {size} KiB", "PNG, {size} Kio"),
     ("dunning", "Reminders due on {date}", "Rappels à envoyer au {date}"),
     ("due_from", "Due from", "À envoyer dès"),
     ("fee", "Fee", "Frais"),

@@ -402,6 +402,14 @@ enum CompanyCommand {
         #[arg(long = "clear")]
         clears: Vec<String>,
     },
+    /// Set the logo printed at the top of the company's documents (a PNG file of at most
+    /// 512 KiB), or --remove it.
+    Logo {
+        #[arg(required_unless_present = "remove", conflicts_with = "remove")]
+        file: Option<PathBuf>,
+        #[arg(long)]
+        remove: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -550,7 +558,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             row("tenant", store.tenant().to_string());
             row("node", store.node().to_string());
             for (field, value) in store.company_details()? {
-                row(&field, value);
+                match field.as_str() {
+                    "logo" => {
+                        let size = rempart_domain::company::logo_png(&value).map_or(0, |png| png.len().div_ceil(1024));
+                        row(&field, lang.fill("company.logo_shown", &[("size", &size)]));
+                    }
+                    _ => row(&field, value),
+                }
             }
             print!("{}", report.render(format, Locale::of_country(company.country))?);
         }
@@ -558,6 +572,29 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let mut store = Store::open(&dir)?;
             store.set_company_details(rempart_store::contacts::parse_assignments(&sets, &clears)?)?;
             println!("{}", lang.text("company.updated"));
+        }
+        Command::Company(CompanyCommand::Logo { file, remove }) => {
+            let mut store = Store::open(&dir)?;
+            match file.filter(|_| !remove) {
+                Some(file) => {
+                    let bytes = std::fs::read(&file).with_context(|| file.display().to_string())?;
+                    let logo = rempart_docs::Logo::from_png(&bytes)?;
+                    let value = rempart_domain::company::logo_value(&bytes);
+                    store.set_company_details([("logo".to_owned(), Some(value))].into())?;
+                    let size = bytes.len().div_ceil(1024);
+                    println!(
+                        "{}",
+                        lang.fill(
+                            "company.logo_set",
+                            &[("width", &logo.width), ("height", &logo.height), ("size", &size)]
+                        )
+                    );
+                }
+                None => {
+                    store.set_company_details([("logo".to_owned(), None)].into())?;
+                    println!("{}", lang.text("company.logo_removed"));
+                }
+            }
         }
         Command::Contact(command) => contact(&dir, lang, command)?,
         Command::Item(command) => item(&dir, lang, command)?,

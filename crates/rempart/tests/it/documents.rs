@@ -344,3 +344,73 @@ fn documents_are_refused_for_drafts_missing_accounts_and_unstructured_addresses(
     company.ok(&["invoice", "pdf", &number]);
     assert!(company.dir.join("documents").join(format!("{number}.pdf")).exists());
 }
+
+/// The company's logo heads the invoice at the top right, its transparency kept as a soft mask;
+/// a file that is not a PNG is refused and changes nothing; `--remove` takes it off.
+#[test]
+fn the_logo_heads_the_invoice() {
+    let (company, number) = swiss_invoice(("qr_iban", "CH44 3199 9123 0008 8901 2"));
+    // 300 by 100 pixels: the left half dark and noisy (so the file is tens of KiB, as a real
+    // logo), the right half transparent.
+    let mut pixels = Vec::new();
+    let mut noise: u32 = 2_463_534_242;
+    for _ in 0..100 {
+        for x in 0..300 {
+            noise ^= noise << 13;
+            noise ^= noise >> 17;
+            noise ^= noise << 5;
+            let shade = (noise % 64) as u8;
+            pixels.extend([shade, shade / 2, shade / 3, if x < 150 { 255 } else { 0 }]);
+        }
+    }
+    let logo = company.dir.parent().expect("parent").join("logo.png");
+    let mut file = Vec::new();
+    let mut encoder = png::Encoder::new(&mut file, 300, 100);
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.write_header().and_then(|mut writer| writer.write_image_data(&pixels)).expect("png written");
+    std::fs::write(&logo, &file).expect("logo file");
+
+    let before = company.log_snapshot();
+    let not_png = company.write("logo.gif", "GIF89a");
+    let message = company.fails(&["company", "logo", path_arg(&not_png)]);
+    assert!(message.contains("the logo is not a PNG image"), "{message}");
+    let message = company.fails(&["company", "logo", "/nonexistent/logo.png"]);
+    assert!(message.contains("/nonexistent/logo.png"), "{message}");
+    let message = company.fails(&["company", "set", "--set", "logo=abc"]);
+    assert!(message.contains("rempart company logo FILE"), "{message}");
+    assert_eq!(company.log_snapshot(), before);
+
+    let kib = file.len().div_ceil(1024);
+    assert!(kib > 4, "{kib} KiB");
+    let set = company.ok(&["company", "logo", path_arg(&logo)]);
+    assert!(set.contains(&format!("300 x 100 pixels, {kib} KiB")), "{set}");
+    assert!(company.ok(&["company", "show"]).contains(&format!("PNG, {kib} KiB")));
+    let pdf = company.dir.parent().expect("parent").join("out").join("logo.pdf");
+    company.ok(&["invoice", "pdf", &number, "--out", path_arg(&pdf)]);
+    let images = |pdf: &Path| -> Vec<Vec<String>> {
+        let output = Command::new("pdfimages").arg("-list").arg(pdf).output().expect("pdfimages runs");
+        assert!(output.status.success());
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .skip(2)
+            .map(|line| line.split_whitespace().map(str::to_owned).collect())
+            .collect()
+    };
+    let listed = images(&pdf);
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert_eq!(listed[0][2..6], ["image", "300", "100", "rgb"].map(str::to_owned));
+    assert_eq!(listed[1][2..6], ["smask", "300", "100", "gray"].map(str::to_owned));
+    // 36 by 12 mm (the 60 by 12 mm box at the aspect 3:1), right edge at 195 mm, top at 11 mm
+    // from the page's top: dark where the logo is opaque, white where it is transparent.
+    let (width, _, pixels) = rasterise(&pdf, 1);
+    let at = |x_mm: f32, y_mm: f32| pixels[(y_mm * 200.0 / 25.4) as usize * width + (x_mm * 200.0 / 25.4) as usize];
+    assert!(at(168.0, 17.0) < 64, "the opaque half is drawn");
+    assert!(at(186.0, 17.0) > 192, "the transparent half lets the page through");
+    assert!(at(155.0, 17.0) > 192, "nothing left of the logo's box");
+
+    assert!(company.ok(&["company", "logo", "--remove"]).contains("Logo removed"));
+    company.ok(&["invoice", "pdf", &number, "--out", path_arg(&pdf)]);
+    assert!(images(&pdf).is_empty());
+    assert!(!company.ok(&["company", "show"]).contains("PNG"));
+}
