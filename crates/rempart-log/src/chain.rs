@@ -111,6 +111,20 @@ impl ChainVerifier {
         })
     }
 
+    /// Continues a chain already checked up to `last`, whose hash is `prev`: for verifying a run
+    /// of events that starts in the middle of a chain (a batch).
+    pub fn resume(mut self, last: EventSeq, prev: Hash32, last_hlc: Option<Hlc>) -> ChainVerifier {
+        self.last = last;
+        self.prev = prev;
+        self.last_hlc = last_hlc;
+        self
+    }
+
+    /// The last event checked, and its hash.
+    pub fn head(&self) -> (EventSeq, Hash32) {
+        (self.last, self.prev)
+    }
+
     pub fn key(&self) -> &VerifyingKey {
         &self.key
     }

@@ -51,6 +51,19 @@ macro_rules! hex_id {
             }
         }
 
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&self.to_hex())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+                text.parse().map_err(serde::de::Error::custom)
+            }
+        }
+
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 write!(f, "{}({})", stringify!($name), self.to_hex())
@@ -85,7 +98,8 @@ impl NodeId {
 }
 
 /// Position of an event in its node's chain, contiguous from 1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
 pub struct EventSeq(pub u64);
 
 impl EventSeq {
@@ -111,5 +125,9 @@ mod tests {
         assert_eq!(node.short(), "abababab");
         assert!("xyz".parse::<TenantId>().is_err());
         assert!("ab".parse::<TenantId>().is_err());
+        let json = serde_json::to_string(&node).unwrap();
+        assert_eq!(json, format!("\"{node}\""));
+        assert_eq!(serde_json::from_str::<NodeId>(&json).unwrap(), node);
+        assert!(serde_json::from_str::<NodeId>("\"abab\"").is_err());
     }
 }

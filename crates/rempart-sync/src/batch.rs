@@ -1,0 +1,475 @@
+//! Batches: how a node's events leave it.
+//!
+//! A batch carries a contiguous run of one node's events, with the seals that fall in that run,
+//! encrypted under the tenant's data key, behind a clear header the hub can check without the key.
+//! All integers big-endian:
+//!
+//! ```text
+//! "RMPB" | version u16 | tenant [16] | node [16] | first_seq u64 | last_seq u64
+//!        | prev_hash [32] | head_hash [32] | hlc_min (wall u64, logical u32) | hlc_max (same)
+//!        | key_epoch u32 | nonce [24] | ciphertext_len u32 | ciphertext_hash [32]
+//!        | signature [64] | ciphertext
+//! ```
+//!
+//! `prev_hash` is the hash of the event before `first_seq` (zero for a chain's first batch),
+//! `head_hash` that of `last_seq`. The node signs everything before the signature (after a context
+//! string); the AEAD's associated data is everything before `ciphertext_hash`, so the ciphertext is
+//! bound to its header. The plaintext is
+//!
+//! ```text
+//! content_len u32 | event_count u32 | (event_len u32 | event canonical bytes)* | seal_count u32
+//!        | seal* | zero padding
+//! ```
+//!
+//! padded to the Padmé length of the content, so a batch's size tells little more than the order
+//! of magnitude of what it holds.
+
+use chacha20poly1305::XNonce;
+use chacha20poly1305::aead::{Aead, Payload};
+use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
+use rempart_log::{ChainVerifier, Event, EventSeq, Hash32, Hlc, NodeId, SEAL_BYTES, Seal, TenantId};
+
+use crate::SyncError;
+use crate::keys::DataKey;
+
+const MAGIC: &[u8; 4] = b"RMPB";
+/// The batch format this build writes and reads.
+pub const BATCH_VERSION: u16 = 1;
+const SIGN_CONTEXT: &[u8] = b"rempart batch v1\0";
+/// Bytes of the clear header, signature included.
+pub const HEADER_BYTES: usize = 4 + 2 + 16 + 16 + 8 + 8 + 32 + 32 + 12 + 12 + 4 + 24 + 4 + 32 + 64;
+const AAD_BYTES: usize = HEADER_BYTES - 32 - 64;
+const SIGNED_BYTES: usize = HEADER_BYTES - 64;
+const TAG_BYTES: usize = 16;
+/// Largest ciphertext of one batch. Nodes cut their batches well below it.
+pub const CIPHERTEXT_BYTES_MAX: usize = 8 << 20;
+/// The plaintext size a node aims for when it cuts batches.
+pub const BATCH_TARGET_BYTES: usize = 1 << 20;
+
+/// The clear part of a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    pub version: u16,
+    pub tenant: TenantId,
+    pub node: NodeId,
+    pub first: EventSeq,
+    pub last: EventSeq,
+    pub prev: Hash32,
+    pub head: Hash32,
+    pub hlc_min: Hlc,
+    pub hlc_max: Hlc,
+    pub epoch: u32,
+    pub nonce: [u8; 24],
+    pub ciphertext_len: u32,
+    pub ciphertext_hash: Hash32,
+}
+
+impl Header {
+    fn encode_into(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&self.version.to_be_bytes());
+        out.extend_from_slice(self.tenant.as_bytes());
+        out.extend_from_slice(self.node.as_bytes());
+        out.extend_from_slice(&self.first.0.to_be_bytes());
+        out.extend_from_slice(&self.last.0.to_be_bytes());
+        out.extend_from_slice(self.prev.as_bytes());
+        out.extend_from_slice(self.head.as_bytes());
+        for hlc in [self.hlc_min, self.hlc_max] {
+            out.extend_from_slice(&hlc.wall_ms.to_be_bytes());
+            out.extend_from_slice(&hlc.logical.to_be_bytes());
+        }
+        out.extend_from_slice(&self.epoch.to_be_bytes());
+        out.extend_from_slice(&self.nonce);
+        out.extend_from_slice(&self.ciphertext_len.to_be_bytes());
+        out.extend_from_slice(self.ciphertext_hash.as_bytes());
+    }
+
+    /// Number of events the header claims.
+    pub fn count(&self) -> u64 {
+        self.last.0.saturating_sub(self.first.0) + 1
+    }
+}
+
+/// A batch as stored and shipped: header, signature, ciphertext.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Batch {
+    pub header: Header,
+    pub signature: [u8; 64],
+    pub ciphertext: Vec<u8>,
+}
+
+/// What a batch holds once opened and checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contents {
+    pub events: Vec<Event>,
+    pub seals: Vec<Seal>,
+}
+
+fn ciphertext_hash(ciphertext: &[u8]) -> Hash32 {
+    Hash32(*blake3::hash(ciphertext).as_bytes())
+}
+
+/// The Padmé length for `len` bytes: at most 12 % larger, and leaking O(log log len) bits.
+pub fn padme(len: usize) -> usize {
+    if len < 2 {
+        return len;
+    }
+    let e = usize::BITS - 1 - len.leading_zeros();
+    let s = u32::BITS - e.leading_zeros();
+    let mask = (1usize << (e - s)) - 1;
+    (len + mask) & !mask
+}
+
+impl Batch {
+    /// Encrypts and signs a run of `node`'s events. `seals` are the node's seals whose sequence
+    /// falls in the run; `prev` is the hash of the event before the first.
+    pub fn seal(
+        key: &DataKey,
+        signing: &SigningKey,
+        events: &[Event],
+        seals: &[Seal],
+        prev: Hash32,
+        nonce: [u8; 24],
+    ) -> Result<Batch, SyncError> {
+        let (first, last) = match (events.first(), events.last()) {
+            (Some(first), Some(last)) => (first, last),
+            _ => return Err(SyncError::Batch("a batch needs at least one event".to_owned())),
+        };
+        let mut content = Vec::with_capacity(events.iter().map(|e| e.payload.len() + 128).sum::<usize>() + 64);
+        content.extend_from_slice(&[0; 4]);
+        content.extend_from_slice(&(events.len() as u32).to_be_bytes());
+        for event in events {
+            let bytes = event.encode();
+            content.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+            content.extend_from_slice(&bytes);
+        }
+        content.extend_from_slice(&(seals.len() as u32).to_be_bytes());
+        for seal in seals {
+            content.extend_from_slice(&seal.encode());
+        }
+        let content_len = content.len() - 4;
+        content[..4].copy_from_slice(&(content_len as u32).to_be_bytes());
+        content.resize(padme(content.len()), 0);
+        let ciphertext_len = content.len() + TAG_BYTES;
+        if ciphertext_len > CIPHERTEXT_BYTES_MAX {
+            return Err(SyncError::Batch(format!(
+                "a batch of {ciphertext_len} bytes exceeds the limit of {CIPHERTEXT_BYTES_MAX}"
+            )));
+        }
+        let mut header = Header {
+            version: BATCH_VERSION,
+            tenant: first.tenant,
+            node: first.node,
+            first: first.seq,
+            last: last.seq,
+            prev,
+            head: last.hash(),
+            hlc_min: first.hlc,
+            hlc_max: last.hlc,
+            epoch: key.epoch(),
+            nonce,
+            ciphertext_len: ciphertext_len as u32,
+            ciphertext_hash: Hash32::ZERO,
+        };
+        let mut aad = Vec::with_capacity(HEADER_BYTES);
+        header.encode_into(&mut aad);
+        aad.truncate(AAD_BYTES);
+        let ciphertext = key
+            .cipher()
+            .encrypt(&XNonce::from(nonce), Payload { msg: &content, aad: &aad })
+            .map_err(|_| SyncError::Batch("the batch could not be encrypted".to_owned()))?;
+        header.ciphertext_hash = ciphertext_hash(&ciphertext);
+        let mut signed = SIGN_CONTEXT.to_vec();
+        header.encode_into(&mut signed);
+        let signature = signing.sign(&signed).to_bytes();
+        Ok(Batch { header, signature, ciphertext })
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(HEADER_BYTES + self.ciphertext.len());
+        self.header.encode_into(&mut out);
+        out.extend_from_slice(&self.signature);
+        out.extend_from_slice(&self.ciphertext);
+        out
+    }
+
+    /// Reads a batch's structure: magic, version, lengths, and that the ciphertext is the one the
+    /// header names. Does not check the signature (that needs the roster).
+    pub fn decode(bytes: &[u8]) -> Result<Batch, SyncError> {
+        let bad = |why: &str| SyncError::Batch(why.to_owned());
+        if bytes.len() < HEADER_BYTES {
+            return Err(bad("the batch is truncated: shorter than its header"));
+        }
+        let mut reader = Reader { bytes };
+        if reader.array::<4>() != *MAGIC {
+            return Err(bad("this is not a Rempart batch"));
+        }
+        let version = u16::from_be_bytes(reader.array());
+        if version != BATCH_VERSION {
+            return Err(SyncError::Batch(format!(
+                "the batch is of format version {version}; this build reads version {BATCH_VERSION}"
+            )));
+        }
+        let hlc = |reader: &mut Reader| Hlc {
+            wall_ms: u64::from_be_bytes(reader.array()),
+            logical: u32::from_be_bytes(reader.array()),
+        };
+        let tenant = TenantId::from_bytes(reader.array());
+        let node = NodeId::from_bytes(reader.array());
+        let first = EventSeq(u64::from_be_bytes(reader.array()));
+        let last = EventSeq(u64::from_be_bytes(reader.array()));
+        let prev = Hash32(reader.array());
+        let head = Hash32(reader.array());
+        let hlc_min = hlc(&mut reader);
+        let hlc_max = hlc(&mut reader);
+        let header = Header {
+            version,
+            tenant,
+            node,
+            first,
+            last,
+            prev,
+            head,
+            hlc_min,
+            hlc_max,
+            epoch: u32::from_be_bytes(reader.array()),
+            nonce: reader.array(),
+            ciphertext_len: u32::from_be_bytes(reader.array()),
+            ciphertext_hash: Hash32(reader.array()),
+        };
+        let signature = reader.array();
+        let ciphertext = reader.bytes.to_vec();
+        if header.first.0 == 0 || header.last < header.first {
+            return Err(bad("the batch's sequence range is empty or starts at zero"));
+        }
+        if header.hlc_max < header.hlc_min {
+            return Err(bad("the batch's clock range is reversed"));
+        }
+        if ciphertext.len() > CIPHERTEXT_BYTES_MAX {
+            return Err(bad("the batch is larger than the limit"));
+        }
+        if ciphertext.len() != header.ciphertext_len as usize {
+            return Err(SyncError::Batch(format!(
+                "the batch is truncated or padded: its header announces {} bytes of ciphertext, it has {}",
+                header.ciphertext_len,
+                ciphertext.len()
+            )));
+        }
+        if ciphertext_hash(&ciphertext) != header.ciphertext_hash {
+            return Err(bad("the batch's ciphertext is not the one its header names"));
+        }
+        Ok(Batch { header, signature, ciphertext })
+    }
+
+    /// Whether the header is signed by `key`.
+    pub fn is_signed_by(&self, key: &VerifyingKey) -> bool {
+        let mut signed = SIGN_CONTEXT.to_vec();
+        self.header.encode_into(&mut signed);
+        debug_assert_eq!(signed.len(), SIGN_CONTEXT.len() + SIGNED_BYTES);
+        key.verify_strict(&signed, &ed25519_dalek::Signature::from_bytes(&self.signature)).is_ok()
+    }
+
+    /// An identifier of this exact batch (two different batches for one range differ here).
+    pub fn id(&self) -> Hash32 {
+        let mut signed = SIGN_CONTEXT.to_vec();
+        self.header.encode_into(&mut signed);
+        signed.extend_from_slice(&self.signature);
+        Hash32(*blake3::hash(&signed).as_bytes())
+    }
+
+    /// Decrypts and checks everything inside against the header: the events are the node's,
+    /// contiguous from `first` to `last`, linked from `prev` to `head`, their clocks strictly
+    /// increasing within the header's range, and every seal is the node's and signs the hash of
+    /// the event it names. `node_key` is the node's Ed25519 key from the roster.
+    pub fn open(&self, key: &DataKey, node_key: &VerifyingKey) -> Result<Contents, SyncError> {
+        let header = &self.header;
+        if key.epoch() != header.epoch {
+            return Err(SyncError::Batch(format!(
+                "the batch is encrypted under key epoch {}, not {}",
+                header.epoch,
+                key.epoch()
+            )));
+        }
+        if !self.is_signed_by(node_key) {
+            return Err(SyncError::Batch(format!("the batch is not signed by node {}", header.node)));
+        }
+        let mut aad = Vec::with_capacity(HEADER_BYTES);
+        header.encode_into(&mut aad);
+        aad.truncate(AAD_BYTES);
+        let plain =
+            key.cipher().decrypt(&XNonce::from(header.nonce), Payload { msg: &self.ciphertext, aad: &aad }).map_err(
+                |_| SyncError::Batch("the batch does not decrypt: it was altered or not made with this key".to_owned()),
+            )?;
+        let inner = |why: String| SyncError::Batch(format!("the batch decrypts but {why}"));
+        let mut reader = Reader { bytes: &plain };
+        let content_len = reader.u32_checked().ok_or_else(|| inner("is empty".to_owned()))? as usize;
+        let content = reader.bytes.get(..content_len).ok_or_else(|| inner("is shorter than it says".to_owned()))?;
+        let mut reader = Reader { bytes: content };
+        let count = reader.u32_checked().ok_or_else(|| inner("has no event count".to_owned()))? as u64;
+        if count != header.count() {
+            return Err(inner(format!("holds {count} events where its header announces {}", header.count())));
+        }
+        let mut events = Vec::with_capacity(count as usize);
+        for _ in 0..count {
+            let len = reader.u32_checked().ok_or_else(|| inner("is truncated".to_owned()))? as usize;
+            let bytes = reader.take(len).ok_or_else(|| inner("is truncated".to_owned()))?;
+            let event = Event::decode(bytes).map_err(|error| inner(format!("holds an unreadable event: {error}")))?;
+            if event.hlc < header.hlc_min || event.hlc > header.hlc_max {
+                return Err(inner(format!("event {} is outside the batch's clock range", event.seq)));
+            }
+            events.push(event);
+        }
+        let seal_count = reader.u32_checked().ok_or_else(|| inner("has no seal count".to_owned()))? as usize;
+        let mut seals = Vec::with_capacity(seal_count.min(events.len()));
+        for _ in 0..seal_count {
+            let bytes = reader.take(SEAL_BYTES).ok_or_else(|| inner("is truncated in its seals".to_owned()))?;
+            let seal = Seal::decode(bytes).map_err(|error| inner(format!("holds an unreadable seal: {error}")))?;
+            if !(header.first..=header.last).contains(&seal.seq) {
+                return Err(inner(format!("holds a seal at {}, outside its events", seal.seq)));
+            }
+            seals.push(seal);
+        }
+        if !reader.bytes.is_empty() {
+            return Err(inner("has bytes after its seals".to_owned()));
+        }
+        let chain = ChainVerifier::new(header.tenant, header.node, *node_key, seals.clone(), None)
+            .map_err(|fault| inner(format!("holds a bad seal: {fault}")))?;
+        let mut chain = chain.resume(EventSeq(header.first.0 - 1), header.prev, None);
+        for event in &events {
+            chain.push(event.as_ref()).map_err(|fault| inner(format!("breaks the chain: {fault}")))?;
+        }
+        if chain.head() != (header.last, header.head) {
+            return Err(inner("does not end at the head its header names".to_owned()));
+        }
+        Ok(Contents { events, seals })
+    }
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    /// Only called after the total length has been checked.
+    fn array<const N: usize>(&mut self) -> [u8; N] {
+        let mut out = [0u8; N];
+        out.copy_from_slice(&self.bytes[..N]);
+        self.bytes = &self.bytes[N..];
+        out
+    }
+
+    fn take(&mut self, len: usize) -> Option<&'a [u8]> {
+        let taken = self.bytes.get(..len)?;
+        self.bytes = &self.bytes[len..];
+        Some(taken)
+    }
+
+    fn u32_checked(&mut self) -> Option<u32> {
+        self.take(4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TENANT: TenantId = TenantId::from_bytes([1; 16]);
+    const NODE: NodeId = NodeId::from_bytes([2; 16]);
+
+    fn chain(len: u64) -> (SigningKey, Vec<Event>, Vec<Seal>) {
+        chain_named(len, "Garage Muller")
+    }
+
+    fn chain_named(len: u64, customer: &str) -> (SigningKey, Vec<Event>, Vec<Seal>) {
+        let key = SigningKey::from_bytes(&[3; 32]);
+        let mut events = Vec::new();
+        let mut prev = Hash32::ZERO;
+        for seq in 1..=len {
+            let payload = format!("{{\"customer\":\"{customer} {seq}\"}}").into_bytes();
+            let hlc = Hlc { wall_ms: 1_700_000_000_000 + seq, logical: 0 };
+            let event = Event::new(TENANT, NODE, EventSeq(seq), hlc, prev, "test.fact", payload).unwrap();
+            prev = event.hash();
+            events.push(event);
+        }
+        let seals = events
+            .iter()
+            .filter(|e| e.seq.0 % 3 == 0 || e.seq.0 == len)
+            .map(|e| Seal::sign(&key, TENANT, NODE, e.seq, e.hash()))
+            .collect();
+        (key, events, seals)
+    }
+
+    #[test]
+    fn a_batch_round_trips_and_hides_its_payload() {
+        let (signing, events, seals) = chain(10);
+        let data = DataKey::new(1, [7; 32]);
+        let batch = Batch::seal(&data, &signing, &events[3..], &seals[1..], events[2].hash(), [9; 24]).unwrap();
+        let bytes = batch.encode();
+        assert!(!bytes.windows(12).any(|w| w == b"Garage Mulle"), "no plaintext in the batch");
+        let back = Batch::decode(&bytes).unwrap();
+        assert_eq!(back, batch);
+        assert_eq!((back.header.first, back.header.last, back.header.count()), (EventSeq(4), EventSeq(10), 7));
+        let contents = back.open(&data, &signing.verifying_key()).unwrap();
+        assert_eq!(contents.events, events[3..]);
+        assert_eq!(contents.seals, seals[1..]);
+    }
+
+    #[test]
+    fn altered_batches_are_refused_with_a_reason() {
+        let (signing, events, seals) = chain(6);
+        let data = DataKey::new(1, [7; 32]);
+        let batch = Batch::seal(&data, &signing, &events, &seals, Hash32::ZERO, [9; 24]).unwrap();
+        let bytes = batch.encode();
+        let refused = |bytes: &[u8]| Batch::decode(bytes).and_then(|b| b.open(&data, &signing.verifying_key()));
+
+        // Each byte of the header and of the ciphertext matters.
+        for at in [0, 5, 20, 40, 60, 100, 150, 200, HEADER_BYTES - 70, HEADER_BYTES - 1, HEADER_BYTES + 3] {
+            let mut flipped = bytes.clone();
+            flipped[at] ^= 0x10;
+            assert!(refused(&flipped).is_err(), "flip at {at}");
+        }
+        let error = refused(&bytes[..bytes.len() - 1]).unwrap_err().to_string();
+        assert!(error.contains("truncated"), "{error}");
+        assert!(refused(&bytes[..50]).unwrap_err().to_string().contains("shorter than its header"));
+        let mut garbage = bytes.clone();
+        for byte in &mut garbage[HEADER_BYTES..] {
+            *byte = 0x5a;
+        }
+        assert!(refused(&garbage).unwrap_err().to_string().contains("not the one its header names"));
+
+        // Wrong key, wrong epoch, wrong signer.
+        let other = DataKey::new(1, [8; 32]);
+        assert!(batch.open(&other, &signing.verifying_key()).unwrap_err().to_string().contains("does not decrypt"));
+        assert!(batch.open(&DataKey::new(2, [7; 32]), &signing.verifying_key()).is_err());
+        let stranger = SigningKey::from_bytes(&[4; 32]).verifying_key();
+        assert!(batch.open(&data, &stranger).unwrap_err().to_string().contains("not signed by node"));
+
+        // A validly signed batch whose inside does not continue from its claimed previous hash.
+        let lying = Batch::seal(&data, &signing, &events[1..], &[], Hash32([1; 32]), [9; 24]).unwrap();
+        let error = lying.open(&data, &signing.verifying_key()).unwrap_err().to_string();
+        assert!(error.contains("breaks the chain"), "{error}");
+        // Events out of order inside one batch.
+        let mut shuffled = events.clone();
+        shuffled.swap(1, 2);
+        let lying = Batch::seal(&data, &signing, &shuffled, &[], Hash32::ZERO, [9; 24]).unwrap();
+        assert!(lying.open(&data, &signing.verifying_key()).is_err());
+        assert!(Batch::seal(&data, &signing, &[], &[], Hash32::ZERO, [9; 24]).is_err());
+    }
+
+    #[test]
+    fn padding_hides_small_differences_in_size() {
+        assert_eq!(padme(0), 0);
+        assert_eq!(padme(1000), 1024);
+        assert_eq!(padme(9), 10);
+        for len in [2usize, 7, 100, 1000, 12_345, 1_000_000, 7_654_321] {
+            let padded = padme(len);
+            assert!(padded >= len && padded * 100 <= len * 112 + 100, "{len} -> {padded}");
+        }
+        let data = DataKey::new(1, [7; 32]);
+        let sizes = ["Garage Muller", "Garage Mullers"].map(|name| {
+            let (signing, events, seals) = chain_named(6, name);
+            Batch::seal(&data, &signing, &events, &seals, Hash32::ZERO, [9; 24]).unwrap().ciphertext.len()
+        });
+        assert_eq!(sizes[0], sizes[1], "six bytes more of customer names, same size class");
+    }
+}

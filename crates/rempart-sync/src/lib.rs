@@ -1,0 +1,33 @@
+//! The sync protocol of Rempart, pure: no I/O, no clock, no randomness (keys, nonces and times come
+//! in as arguments), so the hub, the node and the deterministic simulation share one definition.
+//!
+//! - `keys`: the tenant's data keys per epoch and how they are wrapped for devices (X25519), for
+//!   the recovery kit (24 words) and for the admin passphrase (Argon2id); one-time invitations.
+//! - `roster`: the signed chain of the tenant's devices, their keys and roles.
+//! - `batch`: a run of one node's events, encrypted (XChaCha20-Poly1305, padded) behind a clear,
+//!   signed header that the hub checks without the key.
+//! - `vv`: version vectors, to tell what each side lacks and to catch forks and lying hubs.
+
+pub mod batch;
+pub mod keys;
+pub mod roster;
+pub mod vv;
+
+pub use batch::{Batch, Contents, Header};
+pub use keys::{
+    DataKey, InviteSecret, PassphraseWrap, Recipient, RecoverySecret, Wrap, WrapEntropy, WrapSecret, Wrapped,
+};
+pub use roster::{Action, Body, DeviceKeys, Entry, Member, Role, Roster, Signer};
+pub use vv::{Head, Standing, VersionVector};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SyncError {
+    #[error("{0}")]
+    Key(String),
+    #[error("recovery kit: {0}")]
+    Kit(String),
+    #[error("roster: {0}")]
+    Roster(String),
+    #[error("batch: {0}")]
+    Batch(String),
+}
