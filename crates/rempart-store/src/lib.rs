@@ -26,6 +26,7 @@ pub mod payments;
 mod project;
 pub mod reports;
 mod schema;
+pub mod sync;
 pub use schema::SCHEMA_VERSION;
 mod verify;
 
@@ -118,6 +119,12 @@ pub enum StoreError {
         "the change was recorded (up to event {seq}) but the head anchor could not be written ({reason}): free space or fix permissions, then run `rempart verify`"
     )]
     AnchorNotWritten { seq: u64, reason: String },
+    #[error("events of node {node} were refused: {why}")]
+    SyncRefused { node: String, why: String },
+    #[error(
+        "node {node} has two different events at position {seq}: a hub, a peer or a backup was tampered with, or the device was cloned; its chain is frozen here and both versions are kept as evidence"
+    )]
+    Forked { node: String, seq: u64 },
     #[error("the system random number generator failed: {0}")]
     Random(String),
 }
@@ -251,10 +258,48 @@ impl Store {
             fiscal_year_start_month,
         };
         LedgerState::default().check_company(&company)?;
-        fs::create_dir_all(dir).map_err(|error| StoreError::io(dir, error))?;
         let tenant = TenantId::from_bytes(random_bytes()?);
-        let node = NodeId::from_bytes(random_bytes()?);
         let key = SigningKey::from_bytes(&random_bytes()?);
+        Store::create(dir, tenant, key, |batch| {
+            batch.record(Fact::CompanyCreated(company.clone()))?;
+            for account in chart_of(country) {
+                let label_of = |label: &str| (!label.is_empty()).then(|| label.to_owned());
+                batch.record(Fact::AccountOpened(AccountOpened {
+                    number: account.number.to_owned(),
+                    label: account.label_fr.to_owned(),
+                    label_de: label_of(account.label_de),
+                    label_en: label_of(account.label_en),
+                    kind: account.kind,
+                    currency: company.currency,
+                }))?;
+            }
+            for vat in vat_codes_of(country) {
+                batch.record(Fact::VatCodeDefined(vat))?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Creates a new node of an existing company in `dir`, signing with `key`: its chain starts
+    /// with its public key alone, and the books arrive from the other nodes by sync.
+    pub fn join(dir: &Path, tenant: TenantId, key: SigningKey) -> Result<Store, StoreError> {
+        if dir.join(IDENTITY_FILE).exists() {
+            return Err(StoreError::AlreadyInitialised { dir: dir.to_owned() });
+        }
+        if dir.join(DATABASE_FILE).exists() || dir.join(KEY_FILE).exists() {
+            return Err(StoreError::InitInterrupted { dir: dir.to_owned() });
+        }
+        Store::create(dir, tenant, key, |_| Ok(()))
+    }
+
+    fn create(
+        dir: &Path,
+        tenant: TenantId,
+        key: SigningKey,
+        first: impl FnOnce(&mut Batch<'_>) -> Result<(), StoreError>,
+    ) -> Result<Store, StoreError> {
+        fs::create_dir_all(dir).map_err(|error| StoreError::io(dir, error))?;
+        let node = NodeId::from_bytes(random_bytes()?);
         let identity = Identity {
             format_version: u32::from(FORMAT_VERSION),
             tenant: tenant.to_hex(),
@@ -268,6 +313,7 @@ impl Store {
         let mut conn = open_connection(&database, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)?;
         let checkpointer = checkpoint::Checkpointer::attach(&mut conn, &database)?;
         conn.execute_batch(schema::LOG_SCHEMA)?;
+        conn.execute_batch(schema::SYNC_SCHEMA)?;
         conn.execute_batch(schema::PROJECTION_SCHEMA)?;
         conn.execute_batch(schema::PROJECTION_INDEXES)?;
         let mut meta = conn.prepare("INSERT INTO meta (key, value) VALUES (?1, ?2)")?;
@@ -288,22 +334,7 @@ impl Store {
         let public_key = identity.public_key.clone();
         store.commit(|batch| {
             batch.append_raw(NODE_CREATED, serde_json::to_vec(&NodeCreated { public_key }).unwrap_or_default())?;
-            batch.record(Fact::CompanyCreated(company.clone()))?;
-            for account in chart_of(country) {
-                let label_of = |label: &str| (!label.is_empty()).then(|| label.to_owned());
-                batch.record(Fact::AccountOpened(AccountOpened {
-                    number: account.number.to_owned(),
-                    label: account.label_fr.to_owned(),
-                    label_de: label_of(account.label_de),
-                    label_en: label_of(account.label_en),
-                    kind: account.kind,
-                    currency: company.currency,
-                }))?;
-            }
-            for vat in vat_codes_of(country) {
-                batch.record(Fact::VatCodeDefined(vat))?;
-            }
-            Ok(())
+            first(batch)
         })?;
         // The identity file is written last: a directory without it is not a company yet.
         write_file_atomically(&dir.join(IDENTITY_FILE), &identity_json)?;
@@ -367,6 +398,7 @@ impl Store {
         if meta("node")?.unwrap_or_default() != identity.node {
             return Err(corrupt(format!("{DATABASE_FILE} belongs to another node of the company")));
         }
+        conn.execute_batch(schema::SYNC_SCHEMA)?;
         let head = load_head(&conn, node)?;
         let checkpointer = checkpoint::Checkpointer::attach(&mut conn, &database)?;
         Ok(Store { dir: dir.to_owned(), conn, checkpointer, tenant, node, key, state: LedgerState::default(), head })
@@ -640,7 +672,7 @@ fn account_from_row(row: &rusqlite::Row<'_>) -> Result<Account, rusqlite::Error>
 }
 
 /// Reads the rules' state from the projections.
-fn load_state(conn: &Connection) -> Result<LedgerState, rusqlite::Error> {
+pub(crate) fn load_state(conn: &Connection) -> Result<LedgerState, rusqlite::Error> {
     let mut state = LedgerState::default();
     let company_value = |key: &str| -> Result<Option<String>, rusqlite::Error> {
         conn.query_row("SELECT value FROM p_company WHERE key = ?1", [key], |row| row.get(0)).optional()

@@ -68,6 +68,10 @@ fn write_totals(
     Ok(())
 }
 
+pub fn entry_exists(conn: &Connection, id: &str) -> Result<bool, StoreError> {
+    Ok(conn.prepare_cached("SELECT 1 FROM p_entries WHERE id = ?1")?.exists([id])?)
+}
+
 /// A row of `p_entries` waiting to be written.
 struct EntryRow {
     journal: String,
@@ -306,6 +310,9 @@ impl Projector {
                      ON CONFLICT (series) DO UPDATE SET last = max(last, excluded.last)",
                 )?
                 .execute(params![issued.series, issued.sequence as i64])?;
+                // Payments, credit notes or reminders of this invoice may have been taken in
+                // before its issue (from another node, by sync).
+                settle(conn, &issued.number)?;
             }
             Fact::CreditNoteIssued(credit) => {
                 conn.prepare_cached(
@@ -451,6 +458,12 @@ impl Projector {
     }
 
     fn apply_entry(&mut self, conn: &Connection, origin: Origin, entry: &EntryPosted) -> Result<(), StoreError> {
+        // The same id recorded by two nodes (each importing the same file offline): the first in
+        // the merge order stands, the other is a conflict for people to look at, and is not
+        // counted twice. A local commit never gets here with a known id.
+        if self.entries.contains_key(entry.id.as_str()) || entry_exists(conn, &entry.id)? {
+            return Ok(());
+        }
         let date = date_text(entry.date);
         if let Some(original) = &entry.reverses {
             match self.entries.get_mut(original.as_str()) {

@@ -3,7 +3,7 @@
 //! exactly the tables listed in `PROJECTIONS`, in that order.
 
 /// Version of the database layout, recorded in `meta`. A database of a newer layout is refused.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 pub const LOG_SCHEMA: &str = "
 CREATE TABLE meta (
@@ -37,6 +37,22 @@ CREATE TABLE seals (
     head BLOB NOT NULL,
     signature BLOB NOT NULL,
     PRIMARY KEY (node, seq)
+) WITHOUT ROWID;
+";
+
+/// Tables of the sync, created on open where missing (they arrived after layout 2 and hold no
+/// projection). `forks` keeps the evidence of two different events for one place of a chain: the
+/// one held, and the other as it came.
+pub const SYNC_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS forks (
+    node BLOB NOT NULL,
+    seq INTEGER NOT NULL,
+    held_hash BLOB NOT NULL,
+    other_hash BLOB NOT NULL,
+    other_event BLOB NOT NULL,
+    source TEXT NOT NULL,
+    seen_ms INTEGER NOT NULL,
+    PRIMARY KEY (node, seq, other_hash)
 ) WITHOUT ROWID;
 ";
 
@@ -302,14 +318,18 @@ CREATE TABLE p_journals (
 /// dropped during a large import or a rebuild and created again at its end, inside the same
 /// transaction: building an index from all rows at once is much faster than growing it row by row
 /// at random places. Verify's scratch copy needs none of them.
+/// Journal numbers are not unique across nodes: two nodes offline may each number an entry of
+/// the same journal alike, which sync brings together and `conflicts` lists.
 pub const PROJECTION_INDEXES: &str = "
-CREATE UNIQUE INDEX IF NOT EXISTS p_entries_journal_number ON p_entries (journal, number);
+CREATE INDEX IF NOT EXISTS p_entries_journal_number ON p_entries (journal, number);
 CREATE INDEX IF NOT EXISTS p_entries_date ON p_entries (date);
+CREATE INDEX IF NOT EXISTS p_entries_reverses ON p_entries (reverses) WHERE reverses IS NOT NULL;
 ";
 
 pub const DROP_DEFERRABLE_INDEXES: &str = "
 DROP INDEX IF EXISTS p_entries_journal_number;
 DROP INDEX IF EXISTS p_entries_date;
+DROP INDEX IF EXISTS p_entries_reverses;
 ";
 
 /// Each projection table with the ORDER BY that makes its rows canonical.

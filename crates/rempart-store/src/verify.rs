@@ -79,7 +79,13 @@ fn read_event<'row>(row: &'row rusqlite::Row<'_>) -> Result<(EventRef<'row>, &'r
     Ok((event, bytes(9)?))
 }
 
-const EVENT_COLUMNS: &str = "node, seq, version, tenant, hlc_wall_ms, hlc_logical, prev, kind, payload, hash";
+/// Reads the event stored at one row (columns as `EVENT_COLUMNS`), owned.
+pub(crate) fn event_from_row(row: &rusqlite::Row<'_>) -> Result<Event, StoreError> {
+    read_event(row).map(|(event, _)| event.to_event()).map_err(|what| StoreError::Corrupt { what })
+}
+
+pub(crate) const EVENT_COLUMNS: &str =
+    "node, seq, version, tenant, hlc_wall_ms, hlc_logical, prev, kind, payload, hash";
 
 /// Appends one SQLite value to a digest's input in an unambiguous encoding (type tag, length,
 /// bytes).
@@ -137,6 +143,17 @@ fn combine(digests: &[Hash32]) -> Hash32 {
         hasher.update(digest.as_bytes());
     }
     Hash32(*hasher.finalize().as_bytes())
+}
+
+/// Drops the projections and derives them again from the log, in the merge order of all nodes,
+/// inside the caller's transaction.
+pub(crate) fn rebuild_projections(conn: &Connection) -> Result<LedgerState, StoreError> {
+    conn.execute_batch(&drop_projections_sql())?;
+    conn.execute_batch(PROJECTION_SCHEMA)?;
+    let state = replay(conn, conn)?;
+    conn.execute_batch(PROJECTION_INDEXES)?;
+    conn.execute("UPDATE meta SET value = ?1 WHERE key = 'schema_version'", [SCHEMA_VERSION.to_string()])?;
+    Ok(state)
 }
 
 /// Applies every event of `source`, in the merge order of all nodes, to the projections of
@@ -260,11 +277,7 @@ impl Store {
     /// Drops the projections and derives them again from the log alone.
     pub fn rebuild(&mut self) -> Result<Hash32, StoreError> {
         let transaction = self.conn.transaction()?;
-        transaction.execute_batch(&drop_projections_sql())?;
-        transaction.execute_batch(PROJECTION_SCHEMA)?;
-        let state = replay(&transaction, &transaction)?;
-        transaction.execute_batch(PROJECTION_INDEXES)?;
-        transaction.execute("UPDATE meta SET value = ?1 WHERE key = 'schema_version'", [SCHEMA_VERSION.to_string()])?;
+        let state = rebuild_projections(&transaction)?;
         transaction.commit()?;
         self.state = state;
         self.head = load_head(&self.conn, self.node)?;

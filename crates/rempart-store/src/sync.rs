@@ -1,0 +1,385 @@
+//! The store's side of sync: what this node holds of every chain (its version vector), runs of a
+//! chain to ship, and taking in another holder's events.
+//!
+//! Events taken in are checked against the chain held so far: they must continue it (next
+//! sequence, previous hash, later clock), the chain's first event must announce the key the roster
+//! gives for the node, and every seal must be that key's signature over the event it names. An
+//! event already held is skipped; a different event at a place already held is a fork: the
+//! evidence is kept in `forks`, the chain is frozen (nothing more is taken in for that node) and
+//! the refusal names it. Events taken in are projected in the same transaction, through the same
+//! projector as local commits, so the projections never lag the log.
+
+use rempart_domain::Fact;
+use rempart_log::{ChainVerifier, Event, EventSeq, Hash32, Hlc, NODE_CREATED, NodeCreated, NodeId, Seal, VerifyingKey};
+use rempart_sync::{Head as VvHead, VersionVector};
+use rusqlite::{OptionalExtension, params};
+
+use crate::project::{Origin, Projector, entry_exists};
+use crate::verify::{EVENT_COLUMNS, event_from_row, rebuild_projections};
+use crate::{ANCHOR_FILE, Store, StoreError, load_state, now_ms, write_file_atomically};
+
+/// A run of one node's chain, ready to be put into a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainRun {
+    /// Hash of the event before the first one (zero at the start of the chain).
+    pub prev: Hash32,
+    pub events: Vec<Event>,
+    /// The node's seals over events of the run.
+    pub seals: Vec<Seal>,
+}
+
+/// What taking in a run did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Taken {
+    pub new_events: u64,
+    pub already_held: u64,
+}
+
+/// Evidence of a fork: two different events for one place of a node's chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fork {
+    pub node: NodeId,
+    pub seq: EventSeq,
+    pub held: Hash32,
+    pub other: Hash32,
+    pub source: String,
+}
+
+fn hash_of(bytes: Vec<u8>) -> Result<Hash32, StoreError> {
+    bytes.try_into().map(Hash32).map_err(|_| StoreError::Corrupt { what: "an event hash is not 32 bytes".to_owned() })
+}
+
+fn node_of(bytes: Vec<u8>) -> Result<NodeId, StoreError> {
+    bytes
+        .try_into()
+        .map(NodeId::from_bytes)
+        .map_err(|_| StoreError::Corrupt { what: "a node id is not 16 bytes".to_owned() })
+}
+
+impl Store {
+    /// How far this node holds each chain.
+    pub fn version_vector(&self) -> Result<VersionVector, StoreError> {
+        let mut statement = self.conn.prepare(
+            "SELECT e.node, e.seq, e.hash FROM events e
+             JOIN (SELECT node, max(seq) AS seq FROM events GROUP BY node) m ON e.node = m.node AND e.seq = m.seq",
+        )?;
+        let mut vector = VersionVector::default();
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            let node = node_of(row.get(0)?)?;
+            let seq = EventSeq(row.get::<_, i64>(1)? as u64);
+            vector.set(node, VvHead { seq, hash: hash_of(row.get(2)?)? });
+        }
+        Ok(vector)
+    }
+
+    /// Events of `node` after `after`, up to about `max_bytes` of event bytes (at least one event),
+    /// preferably ending on a seal, with the seals over them.
+    pub fn chain_run(&self, node: NodeId, after: EventSeq, max_bytes: usize) -> Result<ChainRun, StoreError> {
+        let node_bytes = &node.as_bytes()[..];
+        let prev = if after.0 == 0 {
+            Hash32::ZERO
+        } else {
+            let hash: Option<Vec<u8>> = self
+                .conn
+                .query_row(
+                    "SELECT hash FROM events WHERE node = ?1 AND seq = ?2",
+                    params![node_bytes, after.0 as i64],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            hash_of(hash.ok_or_else(|| StoreError::Corrupt {
+                what: format!("event {after} of node {} is not held", node.short()),
+            })?)?
+        };
+        let mut events = Vec::new();
+        let mut bytes = 0usize;
+        {
+            let mut statement = self.conn.prepare_cached(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE node = ?1 AND seq > ?2 ORDER BY seq"
+            ))?;
+            let mut rows = statement.query(params![node_bytes, after.0 as i64])?;
+            while bytes < max_bytes
+                && let Some(row) = rows.next()?
+            {
+                let event = event_from_row(row)?;
+                bytes += event.payload.len() + 128;
+                events.push(event);
+            }
+        }
+        let Some(last) = events.last().map(|event| event.seq) else {
+            return Ok(ChainRun { prev, events, seals: Vec::new() });
+        };
+        // End on a seal, so that the receiver's copy of the chain is sealed after each run: on
+        // the last seal within the run or, when a single commit is larger than the run, on the
+        // seal that ends that commit.
+        let seal_at = |sql: &str| -> Result<Option<i64>, StoreError> {
+            Ok(self.conn.query_row(sql, params![node_bytes, after.0 as i64, last.0 as i64], |row| row.get(0))?)
+        };
+        if let Some(sealed) = seal_at("SELECT max(seq) FROM seals WHERE node = ?1 AND seq > ?2 AND seq <= ?3")? {
+            events.truncate((sealed as u64 - after.0) as usize);
+        } else if let Some(sealed) = seal_at("SELECT min(seq) FROM seals WHERE node = ?1 AND seq > max(?2, ?3)")? {
+            let mut statement = self.conn.prepare_cached(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE node = ?1 AND seq > ?2 AND seq <= ?3 ORDER BY seq"
+            ))?;
+            let mut rows = statement.query(params![node_bytes, last.0 as i64, sealed])?;
+            while let Some(row) = rows.next()? {
+                events.push(event_from_row(row)?);
+            }
+        }
+        let last = events.last().map_or(after, |event| event.seq);
+        let seals = self.seals_between(node, after.next(), last)?;
+        Ok(ChainRun { prev, events, seals })
+    }
+
+    fn seals_between(&self, node: NodeId, first: EventSeq, last: EventSeq) -> Result<Vec<Seal>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT seq, head, signature FROM seals WHERE node = ?1 AND seq >= ?2 AND seq <= ?3 ORDER BY seq",
+        )?;
+        let mut rows = statement.query(params![&node.as_bytes()[..], first.0 as i64, last.0 as i64])?;
+        let mut seals = Vec::new();
+        while let Some(row) = rows.next()? {
+            let signature: Vec<u8> = row.get(2)?;
+            seals.push(Seal {
+                tenant: self.tenant,
+                node,
+                seq: EventSeq(row.get::<_, i64>(0)? as u64),
+                head: hash_of(row.get(1)?)?,
+                signature: signature
+                    .try_into()
+                    .map_err(|_| StoreError::Corrupt { what: "a seal signature is not 64 bytes".to_owned() })?,
+            });
+        }
+        Ok(seals)
+    }
+
+    /// The forks seen so far, oldest first.
+    pub fn forks(&self) -> Result<Vec<Fork>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare("SELECT node, seq, held_hash, other_hash, source FROM forks ORDER BY seen_ms, node, seq")?;
+        let mut rows = statement.query([])?;
+        let mut forks = Vec::new();
+        while let Some(row) = rows.next()? {
+            forks.push(Fork {
+                node: node_of(row.get(0)?)?,
+                seq: EventSeq(row.get::<_, i64>(1)? as u64),
+                held: hash_of(row.get(2)?)?,
+                other: hash_of(row.get(3)?)?,
+                source: row.get(4)?,
+            });
+        }
+        Ok(forks)
+    }
+
+    /// Takes in a run of `key`'s node's chain, received from `source` (a hub, a peer, a backup).
+    /// All or nothing, except the evidence of a fork, which is kept even though the run is refused.
+    pub fn take_in(&mut self, key: &VerifyingKey, run: &ChainRun, source: &str) -> Result<Taken, StoreError> {
+        let Some(first) = run.events.first() else {
+            return Ok(Taken::default());
+        };
+        let node = first.node;
+        let refuse = |why: String| StoreError::SyncRefused { node: node.short(), why };
+        if first.tenant != self.tenant {
+            return Err(refuse("the events belong to another company".to_owned()));
+        }
+        if let Some(fork) = self.forks()?.into_iter().find(|fork| fork.node == node) {
+            return Err(StoreError::Forked { node: node.short(), seq: fork.seq.0 });
+        }
+        let held = self.version_vector()?.get(node);
+        let (held_seq, held_hash) = held.map_or((EventSeq(0), Hash32::ZERO), |head| (head.seq, head.hash));
+        let held_hlc: Option<Hlc> = self
+            .conn
+            .query_row(
+                "SELECT hlc_wall_ms, hlc_logical FROM events WHERE node = ?1 AND seq = ?2",
+                params![&node.as_bytes()[..], held_seq.0 as i64],
+                |row| Ok(Hlc { wall_ms: row.get::<_, i64>(0)? as u64, logical: row.get::<_, i64>(1)? as u32 }),
+            )
+            .optional()?;
+        // Events already held must be the very same; the first one that differs is a fork.
+        let mut taken = Taken::default();
+        let mut fresh = Vec::new();
+        for event in &run.events {
+            if event.node != node || event.tenant != self.tenant {
+                return Err(refuse("a run mixes the events of several nodes".to_owned()));
+            }
+            if event.seq > held_seq {
+                fresh.push(event);
+                continue;
+            }
+            let stored: Option<Vec<u8>> = self
+                .conn
+                .query_row(
+                    "SELECT hash FROM events WHERE node = ?1 AND seq = ?2",
+                    params![&node.as_bytes()[..], event.seq.0 as i64],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            let stored = hash_of(stored.ok_or_else(|| StoreError::Corrupt {
+                what: format!("event {} of node {} is missing from the log", event.seq, node.short()),
+            })?)?;
+            let hash = event.hash();
+            if hash != stored {
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO forks (node, seq, held_hash, other_hash, other_event, source, seen_ms)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![
+                        &node.as_bytes()[..],
+                        event.seq.0 as i64,
+                        &stored.as_bytes()[..],
+                        &hash.as_bytes()[..],
+                        event.encode(),
+                        source,
+                        now_ms() as i64
+                    ],
+                )?;
+                tracing::warn!(node = %node.short(), seq = event.seq.0, source, "fork: two different events for one place");
+                return Err(StoreError::Forked { node: node.short(), seq: event.seq.0 });
+            }
+            taken.already_held += 1;
+        }
+        let Some(next) = fresh.first() else {
+            return Ok(taken);
+        };
+        if next.seq != held_seq.next() {
+            return Err(refuse(format!(
+                "events {} to {} are missing before this run",
+                held_seq.next(),
+                next.seq.0 - 1
+            )));
+        }
+        if held_seq.0 == 0 {
+            let announced = (next.kind == NODE_CREATED)
+                .then(|| serde_json::from_slice::<NodeCreated>(&next.payload).ok())
+                .flatten()
+                .map(|created| created.public_key);
+            if announced.as_deref() != Some(hex::encode(key.as_bytes()).as_str()) {
+                return Err(refuse("the chain does not start with the key the roster gives for the node".to_owned()));
+            }
+        }
+        let fresh_seals: Vec<Seal> = run.seals.iter().filter(|seal| seal.seq > held_seq).cloned().collect();
+        let mut verifier = ChainVerifier::new(self.tenant, node, *key, fresh_seals.clone(), None)
+            .map_err(|fault| refuse(fault.to_string()))?
+            .resume(held_seq, held_hash, held_hlc);
+        for event in &fresh {
+            verifier.push(event.as_ref()).map_err(|fault| refuse(fault.to_string()))?;
+        }
+        let last = verifier.head().0;
+        if let Some(seal) = fresh_seals.iter().find(|seal| seal.seq > last) {
+            return Err(refuse(format!("a seal names event {}, which the run does not hold", seal.seq)));
+        }
+
+        let mut facts = Vec::with_capacity(fresh.len());
+        for event in &fresh {
+            facts.push(Fact::from_payload(&event.kind, &event.payload)?);
+        }
+        let frontier = self.head.hlc;
+        let transaction = self.conn.transaction()?;
+        let replay = needs_replay(&transaction, frontier, &fresh, &facts)?;
+        let mut newest = frontier;
+        {
+            let mut insert = transaction.prepare_cached(
+                "INSERT INTO events (node, seq, version, tenant, hlc_wall_ms, hlc_logical, prev, kind, payload, hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?;
+            for event in &fresh {
+                insert.execute(params![
+                    &node.as_bytes()[..],
+                    event.seq.0 as i64,
+                    event.version,
+                    &event.tenant.as_bytes()[..],
+                    event.hlc.wall_ms as i64,
+                    event.hlc.logical,
+                    &event.prev.as_bytes()[..],
+                    event.kind,
+                    event.payload,
+                    &event.hash().as_bytes()[..]
+                ])?;
+                newest = newest.max(event.hlc);
+            }
+            let mut seal_insert = transaction
+                .prepare_cached("INSERT OR IGNORE INTO seals (node, seq, head, signature) VALUES (?1, ?2, ?3, ?4)")?;
+            for seal in &fresh_seals {
+                seal_insert.execute(params![
+                    &node.as_bytes()[..],
+                    seal.seq.0 as i64,
+                    &seal.head.as_bytes()[..],
+                    &seal.signature[..]
+                ])?;
+            }
+        }
+        if replay {
+            tracing::info!(node = %node.short(), events = fresh.len(), "events earlier than those applied: projections replayed");
+            rebuild_projections(&transaction)?;
+        } else {
+            let mut state = self.state.clone();
+            let mut projector = Projector::default();
+            for (event, fact) in fresh.iter().zip(&facts) {
+                if let Some(fact) = fact {
+                    projector.apply(&transaction, &mut state, Origin { node, seq: event.seq, hlc: event.hlc }, fact)?;
+                }
+            }
+            projector.flush(&transaction)?;
+        }
+        let state = load_state(&transaction)?;
+        transaction.commit()?;
+        self.state = state;
+        // The clock of this node moves past everything it has seen, so its next events come after.
+        self.head.hlc = newest;
+        if node == self.node {
+            // This node's own events, back from another holder after a restore from an old copy.
+            let (seq, hash) = verifier.head();
+            self.head.seq = seq;
+            self.head.hash = hash;
+            if let Some(seal) = fresh_seals.last() {
+                write_file_atomically(&self.dir.join(ANCHOR_FILE), &seal.encode())
+                    .map_err(|error| StoreError::AnchorNotWritten { seq: seal.seq.0, reason: error.to_string() })?;
+            }
+        }
+        taken.new_events = fresh.len() as u64;
+        Ok(taken)
+    }
+}
+
+/// Whether events taken in must be merged by replaying the projections, rather than applied as
+/// they come. Applying them as they come gives the projections of the merge order (HLC, node) when
+/// every event is later than all those applied so far (`frontier`), or when the earlier ones are
+/// facts whose projection does not depend on order: amounts that add up, rows keyed by their own
+/// id, registers decided by their stamp. An entry is among them unless it reverses another or its
+/// id is already taken (the merge order decides which of two stands), or an entry already held
+/// reverses it.
+fn needs_replay(
+    conn: &rusqlite::Connection,
+    frontier: Hlc,
+    events: &[&Event],
+    facts: &[Option<Fact>],
+) -> Result<bool, StoreError> {
+    for (event, fact) in events.iter().zip(facts) {
+        if event.hlc > frontier {
+            continue;
+        }
+        let commutes = match fact {
+            None => true,
+            Some(Fact::EntryPosted(entry)) => {
+                entry.reverses.is_none()
+                    && !entry_exists(conn, &entry.id)?
+                    && !conn.prepare_cached("SELECT 1 FROM p_entries WHERE reverses = ?1")?.exists([&entry.id])?
+            }
+            Some(
+                Fact::PaymentReceived(_)
+                | Fact::BillRecorded(_)
+                | Fact::BillPaid(_)
+                | Fact::ReminderSent(_)
+                | Fact::CreditNoteIssued(_)
+                | Fact::ContactEdited(_)
+                | Fact::CompanyDetailsSet(_)
+                | Fact::PeriodClosed(_),
+            ) => true,
+            Some(_) => false,
+        };
+        if !commutes {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}

@@ -1,0 +1,277 @@
+//! Several nodes of one company exchanging runs of their chains in any order, cut anywhere, with
+//! duplicates: once everything has reached everyone, every node holds the same events and computes
+//! the same state hash, which is also the hash of a replay in merge order (verify checks that).
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+
+use proptest::prelude::*;
+use rempart_domain::catalogue::{ItemDefined, ItemEdited};
+use rempart_domain::{AccountEdited, Country, Currency, EntryDraft, PostingDraft};
+use rempart_log::{EventSeq, NodeId, SigningKey, VerifyingKey};
+use rempart_store::invoices::LineSpec;
+use rempart_store::{Store, StoreError};
+
+struct Node {
+    _temp: tempfile::TempDir,
+    store: Store,
+}
+
+fn company(nodes: usize) -> Vec<Node> {
+    let temp = tempfile::tempdir().expect("temporary directory");
+    let first = Store::init(&temp.path().join("data"), "Garage du Lac SA", Country::Ch, 1).expect("init");
+    let tenant = first.tenant();
+    let mut out = vec![Node { _temp: temp, store: first }];
+    for index in 1..nodes {
+        let temp = tempfile::tempdir().expect("temporary directory");
+        let key = SigningKey::from_bytes(&[index as u8 + 40; 32]);
+        let store = Store::join(&temp.path().join("data"), tenant, key).expect("join");
+        out.push(Node { _temp: temp, store });
+    }
+    out
+}
+
+fn keys(nodes: &[Node]) -> BTreeMap<NodeId, VerifyingKey> {
+    nodes.iter().map(|node| (node.store.node(), node.store.verifying_key())).collect()
+}
+
+/// Sends what `from` holds and `to` lacks, in runs of about `cut` bytes; returns the events moved.
+fn send(nodes: &mut [Node], from: usize, to: usize, cut: usize, keys: &BTreeMap<NodeId, VerifyingKey>) -> u64 {
+    let theirs = nodes[to].store.version_vector().expect("vector");
+    let mine = nodes[from].store.version_vector().expect("vector");
+    let mut moved = 0;
+    for (node, head) in &mine.0 {
+        let mut after = theirs.seq(*node);
+        while after < head.seq {
+            let run = nodes[from].store.chain_run(*node, after, cut).expect("run");
+            let last = run.events.last().expect("a run holds events").seq;
+            let taken = nodes[to].store.take_in(&keys[node], &run, "peer").expect("take in");
+            moved += taken.new_events;
+            after = last;
+        }
+    }
+    moved
+}
+
+fn entry(id: String, day: u32, amount: i64) -> EntryDraft {
+    let posting = |account: &str, amount_minor: i64| PostingDraft {
+        account: account.into(),
+        amount: rempart_domain::money::format_plain(amount_minor, Currency::CHF),
+        currency: Some(Currency::CHF),
+        vat_code: None,
+    };
+    EntryDraft {
+        id,
+        date: NaiveDate::from_ymd_opt(2026, 3, day).expect("date"),
+        journal: None,
+        text: "Vente comptoir".into(),
+        postings: vec![posting("1000", amount), posting("3200", -amount)],
+    }
+}
+
+/// One step of work on one node; steps that the node's state refuses (an invoice it has not
+/// heard of yet) are simply skipped, as a user would be told no.
+fn work(store: &mut Store, step: u8, node: usize, counter: usize) {
+    let tag = format!("{node}-{counter}");
+    let _: Result<(), StoreError> = match step % 8 {
+        0 => store
+            .post_entries(&[entry(format!("E-{tag}"), 1 + (counter % 28) as u32, 1000 + counter as i64)], &mut |_| {})
+            .map(|_| ()),
+        1 => store
+            .create_contact(Some(format!("C-{tag}")), [("name".to_owned(), Some(format!("Client {tag}")))].into())
+            .map(|_| ()),
+        // The same contact edited on several nodes: last writer wins, field by field.
+        2 => store
+            .create_contact(Some("C-SHARED".into()), [("name".to_owned(), Some("Partagé".into()))].into())
+            .map(|_| ())
+            .or_else(|_| store.edit_contact("C-SHARED", [("city".to_owned(), Some(format!("Ville {tag}")))].into())),
+        3 => store.edit_account(AccountEdited {
+            number: "6000".into(),
+            label: Some(format!("Loyer {tag}")),
+            closed: None,
+        }),
+        4 => store
+            .define_item(ItemDefined {
+                code: "VIDANGE".into(),
+                label: "Vidange".into(),
+                unit: "pce".into(),
+                price_minor: 8900,
+                currency: Currency::CHF,
+                vat_code: "V81".into(),
+                account: "3400".into(),
+            })
+            .or_else(|_| {
+                store.edit_item(ItemEdited {
+                    code: "VIDANGE".into(),
+                    price_minor: Some(9000 + counter as i64),
+                    ..ItemEdited::default()
+                })
+            }),
+        5 | 6 => (|| {
+            let contact = store.create_contact(
+                Some(format!("K-{tag}")),
+                [("name".to_owned(), Some(format!("Client {tag}")))].into(),
+            )?;
+            let id = store.draft_invoice(&contact, NaiveDate::from_ymd_opt(2026, 3, 10).expect("date"), false)?;
+            store.add_invoice_line(
+                &id,
+                LineSpec {
+                    item: None,
+                    text: Some("Main d'oeuvre".into()),
+                    quantity_milli: 1500,
+                    unit_price_minor: Some(12_000),
+                    discount_bp: 0,
+                    vat_code: Some("V81".into()),
+                    account: Some("3400".into()),
+                },
+            )?;
+            store.issue_invoice(&id).map(|_| ())
+        })(),
+        _ => store
+            .set_company_details([("phone".to_owned(), Some(format!("+41 21 000 00 {:02}", counter % 100)))].into()),
+    };
+}
+
+#[derive(Debug, Clone)]
+enum Move {
+    Work { node: usize, step: u8 },
+    Send { from: usize, to: usize, cut: usize },
+}
+
+fn arb_move() -> impl Strategy<Value = Move> {
+    prop_oneof![
+        (0usize..3, any::<u8>()).prop_map(|(node, step)| Move::Work { node, step }),
+        (0usize..3, 0usize..3, 1usize..4000).prop_map(|(from, to, cut)| Move::Send { from, to, cut }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn nodes_converge_whatever_order_events_arrive_in(moves in proptest::collection::vec(arb_move(), 1..40)) {
+        let mut nodes = company(3);
+        let keys = keys(&nodes);
+        // The two new nodes first hear of the company from the first one.
+        send(&mut nodes, 0, 1, 100_000, &keys);
+        send(&mut nodes, 0, 2, 100_000, &keys);
+        for (counter, mv) in moves.iter().enumerate() {
+            match *mv {
+                Move::Work { node, step } => work(&mut nodes[node].store, step, node, counter),
+                Move::Send { from, to, cut } if from != to => {
+                    send(&mut nodes, from, to, cut, &keys);
+                }
+                Move::Send { .. } => {}
+            }
+        }
+        // Healing: everyone sends everything to everyone until nothing moves.
+        loop {
+            let mut moved = 0;
+            for from in 0..3 {
+                for to in 0..3 {
+                    if from != to {
+                        moved += send(&mut nodes, from, to, 2000, &keys);
+                    }
+                }
+            }
+            if moved == 0 {
+                break;
+            }
+        }
+        let vector = nodes[0].store.version_vector().unwrap();
+        let hash = nodes[0].store.state_hash().unwrap();
+        for node in &nodes {
+            prop_assert_eq!(node.store.version_vector().unwrap(), vector.clone());
+            prop_assert_eq!(node.store.state_hash().unwrap(), hash);
+            let report = node.store.verify().unwrap();
+            prop_assert!(report.problems.is_empty(), "{:?}", report.problems);
+            prop_assert_eq!(report.state_hash, Some(hash));
+        }
+    }
+}
+
+#[test]
+fn a_different_event_at_a_held_place_is_a_fork_kept_as_evidence() {
+    let mut nodes = company(2);
+    let keys = keys(&nodes);
+    send(&mut nodes, 0, 1, 100_000, &keys);
+    let held = nodes[1].store.version_vector().unwrap();
+
+    // A clone of the first node's data directory goes its own way from the same head.
+    let clone_dir = tempfile::tempdir().unwrap();
+    copy_dir(nodes[0].store.dir(), clone_dir.path());
+    let mut clone = Store::open(clone_dir.path()).unwrap();
+    nodes[0].store.post_entries(&[entry("E-original".into(), 2, 500)], &mut |_| {}).unwrap();
+    clone.post_entries(&[entry("E-clone".into(), 2, 700)], &mut |_| {}).unwrap();
+    let node = nodes[0].store.node();
+    let after = held.seq(node);
+
+    let genuine = nodes[0].store.chain_run(node, after, 10_000).unwrap();
+    let forged = clone.chain_run(node, after, 10_000).unwrap();
+    assert_eq!(nodes[1].store.take_in(&keys[&node], &genuine, "hub").unwrap().new_events, 1);
+    let before = nodes[1].store.state_hash().unwrap();
+    let error = nodes[1].store.take_in(&keys[&node], &forged, "peer 10.0.0.9").unwrap_err().to_string();
+    assert!(error.contains("two different events at position"), "{error}");
+    assert_eq!(nodes[1].store.state_hash().unwrap(), before, "nothing of the fork was applied");
+    let forks = nodes[1].store.forks().unwrap();
+    assert_eq!(forks.len(), 1);
+    assert_eq!((forks[0].node, forks[0].seq, forks[0].source.as_str()), (node, EventSeq(after.0 + 1), "peer 10.0.0.9"));
+    // The chain is frozen: even its genuine continuation is refused until someone looks.
+    nodes[0].store.post_entries(&[entry("E-next".into(), 3, 900)], &mut |_| {}).unwrap();
+    let next = nodes[0].store.chain_run(node, EventSeq(after.0 + 1), 10_000).unwrap();
+    assert!(nodes[1].store.take_in(&keys[&node], &next, "hub").is_err());
+}
+
+#[test]
+fn runs_that_do_not_continue_the_chain_or_are_not_the_nodes_are_refused() {
+    let mut nodes = company(2);
+    let keys = keys(&nodes);
+    let node = nodes[0].store.node();
+    for day in 1..=5 {
+        nodes[0].store.post_entries(&[entry(format!("E-{day}"), day, 100 * day as i64)], &mut |_| {}).unwrap();
+    }
+    let whole = nodes[0].store.chain_run(node, EventSeq(0), 1_000_000).unwrap();
+    let before = nodes[1].store.state_hash().unwrap();
+
+    // A gap: the run starts after events the receiver lacks.
+    let tail = nodes[0].store.chain_run(node, EventSeq(3), 1_000_000).unwrap();
+    let error = nodes[1].store.take_in(&keys[&node], &tail, "hub").unwrap_err().to_string();
+    assert!(error.contains("are missing before this run"), "{error}");
+    // Another node's key.
+    let stranger = nodes[1].store.verifying_key();
+    let error = nodes[1].store.take_in(&stranger, &whole, "hub").unwrap_err().to_string();
+    assert!(error.contains("does not start with the key"), "{error}");
+    // An event altered in transit breaks the chain or a seal.
+    let mut altered = whole.clone();
+    let last = altered.events.len() - 1;
+    altered.events[last].payload =
+        altered.events[last].payload.clone().into_iter().map(|b| if b == b'5' { b'6' } else { b }).collect();
+    assert!(nodes[1].store.take_in(&keys[&node], &altered, "hub").is_err());
+    // A seal dropped from the end: accepted events stay unsealed only if the run says so; a seal
+    // that does not match is refused.
+    let mut bad_seal = whole.clone();
+    if let Some(seal) = bad_seal.seals.last_mut() {
+        seal.signature[0] ^= 1;
+    }
+    assert!(nodes[1].store.take_in(&keys[&node], &bad_seal, "hub").is_err());
+    assert_eq!(nodes[1].store.state_hash().unwrap(), before, "nothing was taken in");
+
+    // The genuine run is taken in, and taking it in again changes nothing.
+    let taken = nodes[1].store.take_in(&keys[&node], &whole, "hub").unwrap();
+    assert_eq!(taken.new_events, whole.events.len() as u64);
+    let after = nodes[1].store.state_hash().unwrap();
+    assert_ne!(after, before);
+    let again = nodes[1].store.take_in(&keys[&node], &whole, "hub").unwrap();
+    assert_eq!((again.new_events, again.already_held), (0, whole.events.len() as u64));
+    assert_eq!(nodes[1].store.state_hash().unwrap(), after);
+    assert_eq!(nodes[1].store.state_hash().unwrap(), nodes[0].store.state_hash().unwrap());
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}
