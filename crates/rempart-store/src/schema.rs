@@ -54,6 +54,22 @@ CREATE TABLE IF NOT EXISTS forks (
     seen_ms INTEGER NOT NULL,
     PRIMARY KEY (node, seq, other_hash)
 ) WITHOUT ROWID;
+
+-- Batches as they travelled (encrypted, signed by their node), this node's own and those taken
+-- in, so that a wiped or new hub can be refilled with the very same bytes.
+CREATE TABLE IF NOT EXISTS sync_batches (
+    node BLOB NOT NULL,
+    first INTEGER NOT NULL,
+    last INTEGER NOT NULL,
+    bytes BLOB NOT NULL,
+    PRIMARY KEY (node, first)
+) WITHOUT ROWID;
+
+-- Small settings of the sync (hub address, roster length, last successful sync), as text.
+CREATE TABLE IF NOT EXISTS sync_state (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
 ";
 
 pub const PROJECTION_SCHEMA: &str = "

@@ -28,6 +28,20 @@ pub struct ChainRun {
     pub seals: Vec<Seal>,
 }
 
+/// A batch as it travelled, kept beside the events it carried.
+#[derive(Debug, Clone, Copy)]
+pub struct KeptBatch<'a> {
+    pub first: EventSeq,
+    pub last: EventSeq,
+    pub bytes: &'a [u8],
+}
+
+fn keep_batch(conn: &rusqlite::Connection, node: NodeId, batch: KeptBatch<'_>) -> Result<(), StoreError> {
+    conn.prepare_cached("INSERT OR IGNORE INTO sync_batches (node, first, last, bytes) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![&node.as_bytes()[..], batch.first.0 as i64, batch.last.0 as i64, batch.bytes])?;
+    Ok(())
+}
+
 /// What taking in a run did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Taken {
@@ -153,6 +167,54 @@ impl Store {
         Ok(seals)
     }
 
+    /// Keeps a batch this node made of its own events.
+    pub fn keep_own_batch(&self, batch: KeptBatch<'_>) -> Result<(), StoreError> {
+        keep_batch(&self.conn, self.node, batch)
+    }
+
+    /// The last sequence of `node` covered by a kept batch (0 if none).
+    pub fn kept_up_to(&self, node: NodeId) -> Result<EventSeq, StoreError> {
+        let last: Option<i64> = self.conn.query_row(
+            "SELECT max(last) FROM sync_batches WHERE node = ?1",
+            [&node.as_bytes()[..]],
+            |row| row.get(0),
+        )?;
+        Ok(EventSeq(last.unwrap_or(0) as u64))
+    }
+
+    /// Kept batches of `node` that hold events after `after`, in order, up to about `max_bytes`
+    /// (at least one).
+    pub fn kept_batches(&self, node: NodeId, after: EventSeq, max_bytes: usize) -> Result<Vec<Vec<u8>>, StoreError> {
+        let mut statement =
+            self.conn.prepare_cached("SELECT bytes FROM sync_batches WHERE node = ?1 AND last > ?2 ORDER BY first")?;
+        let mut rows = statement.query(params![&node.as_bytes()[..], after.0 as i64])?;
+        let mut out = Vec::new();
+        let mut total = 0;
+        while total < max_bytes
+            && let Some(row) = rows.next()?
+        {
+            let bytes: Vec<u8> = row.get(0)?;
+            total += bytes.len();
+            out.push(bytes);
+        }
+        Ok(out)
+    }
+
+    /// A setting of the sync.
+    pub fn sync_setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.conn.query_row("SELECT value FROM sync_state WHERE key = ?1", [key], |row| row.get(0)).optional()?)
+    }
+
+    pub fn set_sync_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn.execute("INSERT OR REPLACE INTO sync_state (key, value) VALUES (?1, ?2)", params![key, value])?;
+        Ok(())
+    }
+
+    /// The node's signing key, to sign its batches and requests.
+    pub fn signing_key(&self) -> &rempart_log::SigningKey {
+        &self.key
+    }
+
     /// The forks seen so far, oldest first.
     pub fn forks(&self) -> Result<Vec<Fork>, StoreError> {
         let mut statement = self
@@ -175,6 +237,18 @@ impl Store {
     /// Takes in a run of `key`'s node's chain, received from `source` (a hub, a peer, a backup).
     /// All or nothing, except the evidence of a fork, which is kept even though the run is refused.
     pub fn take_in(&mut self, key: &VerifyingKey, run: &ChainRun, source: &str) -> Result<Taken, StoreError> {
+        self.take_in_kept(key, run, source, None)
+    }
+
+    /// As `take_in`, also keeping the batch the run came in (its first and last sequence and its
+    /// bytes) in the same transaction.
+    pub fn take_in_kept(
+        &mut self,
+        key: &VerifyingKey,
+        run: &ChainRun,
+        source: &str,
+        batch: Option<KeptBatch<'_>>,
+    ) -> Result<Taken, StoreError> {
         let Some(first) = run.events.first() else {
             return Ok(Taken::default());
         };
@@ -239,6 +313,9 @@ impl Store {
             taken.already_held += 1;
         }
         let Some(next) = fresh.first() else {
+            if let Some(batch) = batch {
+                keep_batch(&self.conn, node, batch)?;
+            }
             return Ok(taken);
         };
         if next.seq != held_seq.next() {
@@ -320,6 +397,9 @@ impl Store {
                 }
             }
             projector.flush(&transaction)?;
+        }
+        if let Some(batch) = batch {
+            keep_batch(&transaction, node, batch)?;
         }
         let state = load_state(&transaction)?;
         transaction.commit()?;

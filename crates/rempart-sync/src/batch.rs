@@ -120,6 +120,59 @@ pub fn padme(len: usize) -> usize {
     (len + mask) & !mask
 }
 
+/// Reads the clear header at the start of a batch (the signature and ciphertext that follow are
+/// not read), checking its magic, version and ranges.
+pub fn decode_header(bytes: &[u8]) -> Result<Header, SyncError> {
+    let bad = |why: &str| SyncError::Batch(why.to_owned());
+    if bytes.len() < SIGNED_BYTES {
+        return Err(bad("the batch is truncated: shorter than its header"));
+    }
+    let mut reader = Reader { bytes };
+    if reader.array::<4>() != *MAGIC {
+        return Err(bad("this is not a Rempart batch"));
+    }
+    let version = u16::from_be_bytes(reader.array());
+    if version != BATCH_VERSION {
+        return Err(SyncError::Batch(format!(
+            "the batch is of format version {version}; this build reads version {BATCH_VERSION}"
+        )));
+    }
+    let hlc = |reader: &mut Reader| Hlc {
+        wall_ms: u64::from_be_bytes(reader.array()),
+        logical: u32::from_be_bytes(reader.array()),
+    };
+    let tenant = TenantId::from_bytes(reader.array());
+    let node = NodeId::from_bytes(reader.array());
+    let first = EventSeq(u64::from_be_bytes(reader.array()));
+    let last = EventSeq(u64::from_be_bytes(reader.array()));
+    let prev = Hash32(reader.array());
+    let head = Hash32(reader.array());
+    let hlc_min = hlc(&mut reader);
+    let hlc_max = hlc(&mut reader);
+    let header = Header {
+        version,
+        tenant,
+        node,
+        first,
+        last,
+        prev,
+        head,
+        hlc_min,
+        hlc_max,
+        epoch: u32::from_be_bytes(reader.array()),
+        nonce: reader.array(),
+        ciphertext_len: u32::from_be_bytes(reader.array()),
+        ciphertext_hash: Hash32(reader.array()),
+    };
+    if header.first.0 == 0 || header.last < header.first {
+        return Err(bad("the batch's sequence range is empty or starts at zero"));
+    }
+    if header.hlc_max < header.hlc_min {
+        return Err(bad("the batch's clock range is reversed"));
+    }
+    Ok(header)
+}
+
 impl Batch {
     /// Encrypts and signs a run of `node`'s events. `seals` are the node's seals whose sequence
     /// falls in the run; `prev` is the hash of the event before the first.
@@ -196,55 +249,14 @@ impl Batch {
     /// Reads a batch's structure: magic, version, lengths, and that the ciphertext is the one the
     /// header names. Does not check the signature (that needs the roster).
     pub fn decode(bytes: &[u8]) -> Result<Batch, SyncError> {
-        let bad = |why: &str| SyncError::Batch(why.to_owned());
         if bytes.len() < HEADER_BYTES {
-            return Err(bad("the batch is truncated: shorter than its header"));
+            return Err(SyncError::Batch("the batch is truncated: shorter than its header".to_owned()));
         }
-        let mut reader = Reader { bytes };
-        if reader.array::<4>() != *MAGIC {
-            return Err(bad("this is not a Rempart batch"));
-        }
-        let version = u16::from_be_bytes(reader.array());
-        if version != BATCH_VERSION {
-            return Err(SyncError::Batch(format!(
-                "the batch is of format version {version}; this build reads version {BATCH_VERSION}"
-            )));
-        }
-        let hlc = |reader: &mut Reader| Hlc {
-            wall_ms: u64::from_be_bytes(reader.array()),
-            logical: u32::from_be_bytes(reader.array()),
-        };
-        let tenant = TenantId::from_bytes(reader.array());
-        let node = NodeId::from_bytes(reader.array());
-        let first = EventSeq(u64::from_be_bytes(reader.array()));
-        let last = EventSeq(u64::from_be_bytes(reader.array()));
-        let prev = Hash32(reader.array());
-        let head = Hash32(reader.array());
-        let hlc_min = hlc(&mut reader);
-        let hlc_max = hlc(&mut reader);
-        let header = Header {
-            version,
-            tenant,
-            node,
-            first,
-            last,
-            prev,
-            head,
-            hlc_min,
-            hlc_max,
-            epoch: u32::from_be_bytes(reader.array()),
-            nonce: reader.array(),
-            ciphertext_len: u32::from_be_bytes(reader.array()),
-            ciphertext_hash: Hash32(reader.array()),
-        };
+        let header = decode_header(bytes)?;
+        let mut reader = Reader { bytes: &bytes[SIGNED_BYTES..] };
+        let bad = |why: &str| SyncError::Batch(why.to_owned());
         let signature = reader.array();
         let ciphertext = reader.bytes.to_vec();
-        if header.first.0 == 0 || header.last < header.first {
-            return Err(bad("the batch's sequence range is empty or starts at zero"));
-        }
-        if header.hlc_max < header.hlc_min {
-            return Err(bad("the batch's clock range is reversed"));
-        }
         if ciphertext.len() > CIPHERTEXT_BYTES_MAX {
             return Err(bad("the batch is larger than the limit"));
         }

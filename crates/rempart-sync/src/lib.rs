@@ -7,15 +7,19 @@
 //! - `batch`: a run of one node's events, encrypted (XChaCha20-Poly1305, padded) behind a clear,
 //!   signed header that the hub checks without the key.
 //! - `vv`: version vectors, to tell what each side lacks and to catch forks and lying hubs.
+//! - `auth`: signed requests (time, nonce, body hash), so no bearer secret travels or is stored.
 
+pub mod auth;
 pub mod batch;
 pub mod keys;
 pub mod roster;
 pub mod vv;
 
+pub use auth::{RequestAuth, RequestSigner};
 pub use batch::{Batch, Contents, Header};
 pub use keys::{
-    DataKey, InviteSecret, PassphraseWrap, Recipient, RecoverySecret, Wrap, WrapEntropy, WrapSecret, Wrapped,
+    DataKey, InviteSecret, PassphraseWrap, Recipient, RecoverySecret, SealedInvite, Wrap, WrapEntropy, WrapSecret,
+    Wrapped,
 };
 pub use roster::{Action, Body, DeviceKeys, Entry, Member, Role, Roster, Signer};
 pub use vv::{Head, Standing, VersionVector};
@@ -30,4 +34,6 @@ pub enum SyncError {
     Roster(String),
     #[error("batch: {0}")]
     Batch(String),
+    #[error("{0}")]
+    Auth(String),
 }

@@ -1,0 +1,192 @@
+//! The hub over HTTP/1.1 (hyper on tokio). Each connection has a time limit for its headers and
+//! each request one for its body, so a client that sends slowly is cut off; the number of open
+//! connections is capped, so a client that opens many cannot starve the others; bodies larger
+//! than the hub's limit are refused before they are read in full. The request itself is handled
+//! by `Hub::handle` on the blocking pool: storage writes are synchronous and durable.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use rempart_sync::auth::{HEADER_NONCE, HEADER_SIGNATURE, HEADER_SIGNER, HEADER_TIME};
+use tokio::sync::{Semaphore, oneshot};
+
+use crate::{Hub, Method, Request, Response};
+
+/// Limits of the HTTP layer.
+#[derive(Debug, Clone, Copy)]
+pub struct ServerLimits {
+    pub connections_max: usize,
+    pub header_timeout: Duration,
+    pub body_timeout: Duration,
+}
+
+impl Default for ServerLimits {
+    fn default() -> ServerLimits {
+        ServerLimits {
+            connections_max: 2048,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_millis() as u64)
+}
+
+fn plain(status: u16, message: &str, request_id: &str) -> Response {
+    Response {
+        status,
+        content_type: "application/json",
+        body: serde_json::to_vec(&serde_json::json!({ "error": message, "request_id": request_id }))
+            .unwrap_or_default(),
+    }
+}
+
+async fn answer(
+    hub: Arc<Hub>,
+    limits: ServerLimits,
+    request_id: String,
+    request: hyper::Request<Incoming>,
+) -> hyper::Response<Full<Bytes>> {
+    let response = read_and_handle(hub, limits, &request_id, request).await;
+    hyper::Response::builder()
+        .status(response.status)
+        .header("content-type", response.content_type)
+        .header("x-request-id", &request_id)
+        .body(Full::new(Bytes::from(response.body)))
+        .unwrap_or_else(|_| hyper::Response::new(Full::new(Bytes::new())))
+}
+
+async fn read_and_handle(
+    hub: Arc<Hub>,
+    limits: ServerLimits,
+    request_id: &str,
+    request: hyper::Request<Incoming>,
+) -> Response {
+    let method = match *request.method() {
+        hyper::Method::GET => Method::Get,
+        hyper::Method::PUT => Method::Put,
+        hyper::Method::POST => Method::Post,
+        _ => Method::Other,
+    };
+    let target = request.uri().path_and_query().map_or_else(|| request.uri().path().to_owned(), |pq| pq.to_string());
+    let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let (signer, time, nonce, signature) =
+        (header(HEADER_SIGNER), header(HEADER_TIME), header(HEADER_NONCE), header(HEADER_SIGNATURE));
+    let body_max = hub.limits().body_bytes_max;
+    let announced = request
+        .headers()
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|len| len > body_max as u64) {
+        return plain(413, &format!("the body exceeds {body_max} bytes"), request_id);
+    }
+    let body =
+        match tokio::time::timeout(limits.body_timeout, Limited::new(request.into_body(), body_max).collect()).await {
+            Ok(Ok(collected)) => collected.to_bytes().to_vec(),
+            Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => {
+                return plain(413, &format!("the body exceeds {body_max} bytes"), request_id);
+            }
+            Ok(Err(_)) => return plain(400, "the body could not be read", request_id),
+            Err(_) => return plain(408, "the body was sent too slowly", request_id),
+        };
+    let request = Request { method, target, signer, time, nonce, signature, body, request_id: request_id.to_owned() };
+    let handled = tokio::task::spawn_blocking(move || hub.handle(&request, now_ms())).await;
+    handled.unwrap_or_else(|_| plain(500, "the hub failed on this request", request_id))
+}
+
+/// A running server; dropping it leaves it running, `stop` ends it.
+pub struct Server {
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Server {
+    /// Stops accepting, and waits for the server's thread to end.
+    pub fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Serves `hub` on `listener` until `stop` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    hub: Arc<Hub>,
+    limits: ServerLimits,
+    stop: impl std::future::Future<Output = ()>,
+) {
+    let connections = Arc::new(Semaphore::new(limits.connections_max));
+    let counter = Arc::new(AtomicU64::new(0));
+    let mut prefix = [0u8; 4];
+    let _ = getrandom::fill(&mut prefix);
+    let prefix = hex::encode(prefix);
+    tokio::pin!(stop);
+    loop {
+        let permit = tokio::select! {
+            () = &mut stop => break,
+            permit = Arc::clone(&connections).acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+        };
+        let (stream, peer) = tokio::select! {
+            () = &mut stop => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    tracing::warn!(%error, "accept failed");
+                    continue;
+                }
+            },
+        };
+        let hub = Arc::clone(&hub);
+        let counter = Arc::clone(&counter);
+        let prefix = prefix.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |request| {
+                let request_id = format!("{prefix}-{}", counter.fetch_add(1, Ordering::Relaxed));
+                let hub = Arc::clone(&hub);
+                async move { Ok::<_, Infallible>(answer(hub, limits, request_id, request).await) }
+            });
+            let connection = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(limits.header_timeout)
+                .serve_connection(TokioIo::new(stream), service);
+            if let Err(error) = connection.await {
+                tracing::debug!(%peer, %error, "connection ended");
+            }
+            drop(permit);
+        });
+    }
+}
+
+/// Starts a server on its own thread and runtime, bound to `addr` (port 0 picks a free port).
+pub fn spawn(addr: SocketAddr, hub: Arc<Hub>, limits: ServerLimits) -> std::io::Result<Server> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let listener = runtime.block_on(tokio::net::TcpListener::bind(addr))?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let thread = std::thread::Builder::new().name("rempart-hub".to_owned()).spawn(move || {
+        runtime.block_on(serve(listener, hub, limits, async {
+            let _ = stopped.await;
+        }));
+        runtime.shutdown_timeout(Duration::from_secs(5));
+    })?;
+    Ok(Server { addr, stop: Some(stop), thread: Some(thread) })
+}

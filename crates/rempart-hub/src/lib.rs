@@ -1,0 +1,821 @@
+//! The hub: a blind, stateless, multi-tenant relay of encrypted batches.
+//!
+//! It stores what nodes send (roster entries, batches, key wraps, invitations) under each
+//! tenant's namespace of an object store, checks everything it can without a key (signatures
+//! against the roster, chain continuity, one batch per sequence, clocks, quotas), and never
+//! decrypts. It keeps no state of its own that matters: rosters and heads are read back from
+//! storage (a process caches rosters and refreshes them when a signer is unknown), so any number of
+//! hub processes can serve one bucket, and a wiped hub is refilled by the nodes.
+//!
+//! `Hub::handle` takes a request as plain values and returns a response, so the HTTP server
+//! (`http`) and the deterministic simulation drive the same code.
+//!
+//! Storage layout, per tenant `t/<tenant>/`:
+//!
+//! ```text
+//! roster/<seq:020>            one roster entry (JSON), create-only
+//! b/<node>/<first_seq:020>    one batch, create-only; batches of a node chain without gap or overlap
+//! wraps/<name>                a key wrap (JSON), create-only; `wraps/passphrase` may be replaced
+//! invites/<id>                a sealed invitation; `invites/<id>.used` marks it used, create-only
+//! ```
+
+pub mod http;
+pub mod objects;
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use rempart_log::{Hash32, NodeId, TenantId};
+use rempart_sync::auth::REQUEST_SKEW_MS;
+use rempart_sync::batch::HEADER_BYTES;
+use rempart_sync::{Action, Batch, Entry, Head, RequestAuth, RequestSigner, Role, Roster, VersionVector};
+
+pub use objects::{DirStore, MemStore, ObjectError, ObjectStore, Put};
+
+/// Limits of one hub, per tenant.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Bytes a tenant may store.
+    pub quota_bytes: u64,
+    /// Sustained requests per second per tenant, and the burst allowed above it.
+    pub requests_per_second: u32,
+    pub burst: u32,
+    /// How far ahead of the hub's clock a batch's events may be stamped.
+    pub clock_ahead_ms: u64,
+    /// Largest request body.
+    pub body_bytes_max: usize,
+    /// Most bytes of batches served by one download request.
+    pub download_bytes_max: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            quota_bytes: 20 << 30,
+            requests_per_second: 200,
+            burst: 400,
+            clock_ahead_ms: 10 * 60 * 1000,
+            body_bytes_max: rempart_sync::batch::CIPHERTEXT_BYTES_MAX + HEADER_BYTES,
+            download_bytes_max: 16 << 20,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Put,
+    Post,
+    Other,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Put => "PUT",
+            Method::Post => "POST",
+            Method::Other => "OTHER",
+        }
+    }
+}
+
+/// A request as the hub sees it.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: Method,
+    /// Path and query, as signed.
+    pub target: String,
+    pub signer: Option<String>,
+    pub time: Option<String>,
+    pub nonce: Option<String>,
+    pub signature: Option<String>,
+    pub body: Vec<u8>,
+    pub request_id: String,
+}
+
+impl Request {
+    /// A request signed with `auth` (from a node, or the simulation).
+    pub fn signed(method: Method, target: &str, auth: &RequestAuth, body: Vec<u8>) -> Request {
+        let [signer, time, nonce, signature] = auth.headers().map(|(_, value)| Some(value));
+        Request { method, target: target.to_owned(), signer, time, nonce, signature, body, request_id: String::new() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    fn json(status: u16, value: &impl serde::Serialize) -> Response {
+        Response { status, content_type: "application/json", body: serde_json::to_vec(value).unwrap_or_default() }
+    }
+
+    fn bytes(body: Vec<u8>) -> Response {
+        Response { status: 200, content_type: "application/octet-stream", body }
+    }
+
+    fn text(status: u16, body: String) -> Response {
+        Response { status, content_type: "text/plain; version=0.0.4", body: body.into_bytes() }
+    }
+
+    /// The message of an error response.
+    pub fn message(&self) -> String {
+        serde_json::from_slice::<serde_json::Value>(&self.body)
+            .ok()
+            .and_then(|value| value.get("error").and_then(|e| e.as_str()).map(str::to_owned))
+            .unwrap_or_else(|| String::from_utf8_lossy(&self.body).into_owned())
+    }
+}
+
+/// A refusal: an HTTP status and a message for the node to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub status: u16,
+    pub message: String,
+    /// A short reason for the metrics.
+    pub reason: &'static str,
+}
+
+fn refuse(status: u16, reason: &'static str, message: impl Into<String>) -> Refusal {
+    Refusal { status, message: message.into(), reason }
+}
+
+impl From<ObjectError> for Refusal {
+    fn from(error: ObjectError) -> Refusal {
+        tracing::error!(%error, "storage failed");
+        refuse(503, "storage", "the hub's storage is failing; nothing was stored, try again later")
+    }
+}
+
+/// Nonces seen within twice the allowed clock skew: by (signer, nonce), and in arrival order to
+/// forget them.
+#[derive(Default)]
+struct Nonces {
+    seen: HashMap<(String, [u8; 16]), u64>,
+    order: VecDeque<(u64, String, [u8; 16])>,
+}
+
+struct Bucket {
+    tokens: f64,
+    at_ms: u64,
+}
+
+#[derive(Default)]
+struct Metrics {
+    requests: AtomicU64,
+    refused: Mutex<HashMap<&'static str, u64>>,
+    batches_stored: AtomicU64,
+    batch_bytes_stored: AtomicU64,
+    events_stored: AtomicU64,
+}
+
+pub struct Hub {
+    objects: Arc<dyn ObjectStore>,
+    limits: Limits,
+    rosters: Mutex<HashMap<TenantId, Arc<Roster>>>,
+    nonces: Mutex<Nonces>,
+    buckets: Mutex<HashMap<TenantId, Bucket>>,
+    usage: Mutex<HashMap<TenantId, u64>>,
+    metrics: Metrics,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn tenant_prefix(tenant: TenantId) -> String {
+    format!("t/{tenant}/")
+}
+
+fn roster_key(tenant: TenantId, seq: u64) -> String {
+    format!("t/{tenant}/roster/{seq:020}")
+}
+
+fn batch_prefix(tenant: TenantId, node: NodeId) -> String {
+    format!("t/{tenant}/b/{node}/")
+}
+
+fn first_seq_of_key(key: &str) -> Option<u64> {
+    key.rsplit('/').next()?.parse().ok()
+}
+
+/// What a node's batches at the hub look like, from the listing and the headers.
+struct StoredBatch {
+    key: String,
+    first: u64,
+    size: u64,
+}
+
+fn query_value<'a>(query: &'a str, name: &str) -> Option<&'a str> {
+    query.split('&').find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+}
+
+impl Hub {
+    pub fn new(objects: Arc<dyn ObjectStore>, limits: Limits) -> Hub {
+        Hub {
+            objects,
+            limits,
+            rosters: Mutex::default(),
+            nonces: Mutex::default(),
+            buckets: Mutex::default(),
+            usage: Mutex::default(),
+            metrics: Metrics::default(),
+        }
+    }
+
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Handles one request at time `now_ms`.
+    pub fn handle(&self, request: &Request, now_ms: u64) -> Response {
+        self.metrics.requests.fetch_add(1, Ordering::Relaxed);
+        let (path, query) = request.target.split_once('?').unwrap_or((&request.target, ""));
+        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        let outcome = match (request.method, segments.as_slice()) {
+            (Method::Get, ["healthz"]) => Ok(Response::text(200, "ok\n".to_owned())),
+            (Method::Get, ["metrics"]) => Ok(self.metrics_text()),
+            (_, ["v1", "t", tenant, rest @ ..]) => match tenant.parse::<TenantId>() {
+                Ok(tenant) => self.tenant_request(request, tenant, rest, query, now_ms),
+                Err(_) => Err(refuse(400, "bad_request", format!("\"{tenant}\" is not a tenant id"))),
+            },
+            _ => Err(refuse(404, "not_found", format!("no such endpoint: {} {path}", request.method.as_str()))),
+        };
+        match outcome {
+            Ok(response) => response,
+            Err(refusal) => {
+                *lock(&self.metrics.refused).entry(refusal.reason).or_default() += 1;
+                tracing::info!(request_id = %request.request_id, status = refusal.status, reason = refusal.reason, "refused: {}", refusal.message);
+                Response::json(
+                    refusal.status,
+                    &serde_json::json!({ "error": refusal.message, "request_id": request.request_id }),
+                )
+            }
+        }
+    }
+
+    fn tenant_request(
+        &self,
+        request: &Request,
+        tenant: TenantId,
+        rest: &[&str],
+        query: &str,
+        now_ms: u64,
+    ) -> Result<Response, Refusal> {
+        if request.body.len() > self.limits.body_bytes_max {
+            return Err(refuse(413, "too_large", format!("the body exceeds {} bytes", self.limits.body_bytes_max)));
+        }
+        let auth = RequestAuth::from_headers(
+            request.signer.as_deref(),
+            request.time.as_deref(),
+            request.nonce.as_deref(),
+            request.signature.as_deref(),
+        )
+        .map_err(|error| refuse(401, "unauthenticated", error.to_string()))?;
+        self.rate_limit(tenant, now_ms)?;
+        let span = tracing::info_span!("tenant", tenant = %tenant, request_id = %request.request_id);
+        let _entered = span.enter();
+        match (request.method, rest) {
+            (Method::Post, ["roster"]) => self.post_roster(request, &auth, tenant, now_ms),
+            (Method::Get, ["roster"]) => {
+                self.authorize(request, &auth, tenant, now_ms, Access::Read)?;
+                // Read from storage, not the cache: a node must see a wiped or rolled-back store.
+                let roster = self
+                    .roster(tenant, true)?
+                    .ok_or_else(|| refuse(404, "unknown_tenant", format!("the hub holds no company {tenant}")))?;
+                let after: u64 = query_value(query, "after").and_then(|v| v.parse().ok()).unwrap_or(0);
+                let entries: Vec<&Entry> = roster.entries().iter().skip(after as usize).collect();
+                Ok(Response::json(200, &serde_json::json!({ "len": roster.len(), "entries": entries })))
+            }
+            (Method::Put, ["batches"]) => {
+                self.authorize(request, &auth, tenant, now_ms, Access::Write)?;
+                self.put_batch(tenant, &request.body, now_ms)
+            }
+            (Method::Get, ["heads"]) => {
+                self.authorize(request, &auth, tenant, now_ms, Access::Write)?;
+                Ok(Response::json(200, &self.heads(tenant)?))
+            }
+            (Method::Get, ["batches", node]) => {
+                self.authorize(request, &auth, tenant, now_ms, Access::Write)?;
+                let node: NodeId =
+                    node.parse().map_err(|_| refuse(400, "bad_request", format!("\"{node}\" is not a node id")))?;
+                let after: u64 = query_value(query, "after").and_then(|v| v.parse().ok()).unwrap_or(0);
+                self.get_batches(tenant, node, after)
+            }
+            (Method::Put, ["wraps", name]) => {
+                let roster = self.authorize(request, &auth, tenant, now_ms, Access::Write)?;
+                self.put_wrap(&roster, &auth, tenant, name, &request.body)
+            }
+            (Method::Get, ["wraps", name]) => {
+                self.authorize(request, &auth, tenant, now_ms, Access::Read)?;
+                let key = format!("t/{tenant}/wraps/{name}");
+                objects::check_key(&key).map_err(|_| refuse(400, "bad_request", "bad wrap name"))?;
+                let bytes =
+                    self.objects.get(&key)?.ok_or_else(|| refuse(404, "not_found", format!("no wrap {name}")))?;
+                Ok(Response { status: 200, content_type: "application/json", body: bytes })
+            }
+            (Method::Put, ["invites", id]) => {
+                let roster = self.authorize(request, &auth, tenant, now_ms, Access::Admin)?;
+                let id: Hash32 = id.parse().map_err(|_| refuse(400, "bad_request", "bad invitation id"))?;
+                if roster.open_invitation(id, now_ms).is_none() {
+                    return Err(refuse(409, "conflict", "the roster has no open invitation with this id"));
+                }
+                self.store_new(&format!("t/{tenant}/invites/{id}"), &request.body, tenant)?;
+                Ok(Response::json(201, &serde_json::json!({ "stored": true })))
+            }
+            (Method::Get, ["invites", id]) => {
+                let id: Hash32 = id.parse().map_err(|_| refuse(400, "bad_request", "bad invitation id"))?;
+                if auth.signer != RequestSigner::Invite(id) {
+                    return Err(refuse(403, "forbidden", "an invitation is fetched with its own code"));
+                }
+                self.authorize(request, &auth, tenant, now_ms, Access::Read)?;
+                let bytes = self
+                    .objects
+                    .get(&format!("t/{tenant}/invites/{id}"))?
+                    .ok_or_else(|| refuse(404, "not_found", "no such invitation"))?;
+                Ok(Response { status: 200, content_type: "application/json", body: bytes })
+            }
+            _ => Err(refuse(
+                404,
+                "not_found",
+                format!("no such endpoint: {} {}", request.method.as_str(), request.target),
+            )),
+        }
+    }
+
+    fn rate_limit(&self, tenant: TenantId, now_ms: u64) -> Result<(), Refusal> {
+        let mut buckets = lock(&self.buckets);
+        let burst = f64::from(self.limits.burst);
+        let bucket = buckets.entry(tenant).or_insert(Bucket { tokens: burst, at_ms: now_ms });
+        let elapsed = now_ms.saturating_sub(bucket.at_ms) as f64 / 1000.0;
+        bucket.tokens = (bucket.tokens + elapsed * f64::from(self.limits.requests_per_second)).min(burst);
+        bucket.at_ms = bucket.at_ms.max(now_ms);
+        if bucket.tokens < 1.0 {
+            return Err(refuse(429, "rate_limited", "too many requests for this company: slow down and retry"));
+        }
+        bucket.tokens -= 1.0;
+        Ok(())
+    }
+
+    /// The tenant's roster, from the cache or storage (`fresh` reads storage).
+    fn roster(&self, tenant: TenantId, fresh: bool) -> Result<Option<Arc<Roster>>, Refusal> {
+        if !fresh && let Some(roster) = lock(&self.rosters).get(&tenant) {
+            return Ok(Some(Arc::clone(roster)));
+        }
+        let listed = self.objects.list(&format!("t/{tenant}/roster/"))?;
+        if listed.is_empty() {
+            lock(&self.rosters).remove(&tenant);
+            return Ok(None);
+        }
+        let mut entries = Vec::with_capacity(listed.len());
+        for (key, _) in listed {
+            let bytes = self.objects.get(&key)?.unwrap_or_default();
+            let entry: Entry = serde_json::from_slice(&bytes).map_err(|_| {
+                tracing::error!(key, "a stored roster entry cannot be read");
+                refuse(500, "storage", "the hub's copy of the roster is damaged; re-upload it from a node")
+            })?;
+            entries.push(entry);
+        }
+        let roster = Roster::from_entries(tenant, &entries).map_err(|error| {
+            tracing::error!(%error, "the stored roster does not verify");
+            refuse(
+                500,
+                "storage",
+                format!("the hub's copy of the roster does not verify ({error}); re-upload it from a node"),
+            )
+        })?;
+        let roster = Arc::new(roster);
+        lock(&self.rosters).insert(tenant, Arc::clone(&roster));
+        Ok(Some(roster))
+    }
+
+    /// Checks the request's signature and the signer's right to `access` the tenant; returns the
+    /// roster it was checked against.
+    fn authorize(
+        &self,
+        request: &Request,
+        auth: &RequestAuth,
+        tenant: TenantId,
+        now_ms: u64,
+        access: Access,
+    ) -> Result<Arc<Roster>, Refusal> {
+        let mut roster = self.roster(tenant, false)?;
+        let key_of = |roster: &Roster| -> Option<([u8; 32], bool)> {
+            match auth.signer {
+                RequestSigner::Device(device) => roster.member(device).filter(|_| roster.is_active(device)).map(|m| {
+                    let allowed = match access {
+                        Access::Admin => m.role == Role::Admin,
+                        Access::Read | Access::Write => true,
+                    };
+                    (m.keys.sign, allowed)
+                }),
+                RequestSigner::Invite(id) => {
+                    roster.open_invitation(id, now_ms).map(|key| (key, access == Access::Read))
+                }
+            }
+        };
+        let mut found = roster.as_deref().and_then(key_of);
+        if found.is_none() {
+            // Another hub process may have enrolled the signer since this one last read the roster.
+            roster = self.roster(tenant, true)?;
+            found = roster.as_deref().and_then(key_of);
+        }
+        if roster.is_none() {
+            return Err(refuse(404, "unknown_tenant", format!("the hub holds no company {tenant}")));
+        }
+        let (Some(roster), Some((key, allowed))) = (roster, found) else {
+            return Err(refuse(
+                403,
+                "forbidden",
+                format!("{} is not an enrolled device of company {tenant}", auth.signer.to_header()),
+            ));
+        };
+        let key = ed25519_dalek::VerifyingKey::from_bytes(&key)
+            .map_err(|_| refuse(403, "forbidden", "the signer's key in the roster is not usable"))?;
+        auth.verify(&key, request.method.as_str(), &request.target, &request.body, now_ms)
+            .map_err(|error| refuse(401, "unauthenticated", error.to_string()))?;
+        self.check_nonce(auth, now_ms)?;
+        if !allowed {
+            return Err(refuse(403, "forbidden", "this device may not do that: it needs the admin role"));
+        }
+        Ok(roster)
+    }
+
+    fn check_nonce(&self, auth: &RequestAuth, now_ms: u64) -> Result<(), Refusal> {
+        let mut guard = lock(&self.nonces);
+        let Nonces { seen, order } = &mut *guard;
+        while let Some((at, signer, nonce)) = order.front() {
+            if at + 2 * REQUEST_SKEW_MS >= now_ms {
+                break;
+            }
+            seen.remove(&(signer.clone(), *nonce));
+            order.pop_front();
+        }
+        let signer = auth.signer.to_header();
+        if seen.contains_key(&(signer.clone(), auth.nonce)) {
+            return Err(refuse(401, "replayed", "this request was already received: a nonce is used once"));
+        }
+        seen.insert((signer.clone(), auth.nonce), now_ms);
+        order.push_back((now_ms, signer, auth.nonce));
+        Ok(())
+    }
+
+    fn post_roster(
+        &self,
+        request: &Request,
+        auth: &RequestAuth,
+        tenant: TenantId,
+        now_ms: u64,
+    ) -> Result<Response, Refusal> {
+        let outcome = self.extend_roster(request, auth, tenant, now_ms);
+        // A signer the hub does not know for this company learns nothing from the details.
+        if let Err(refusal) = &outcome
+            && refusal.status != 401
+            && let Some(held) = self.roster(tenant, false)?
+        {
+            let known = match auth.signer {
+                RequestSigner::Device(device) => held.member(device).is_some(),
+                RequestSigner::Invite(id) => held.open_invitation(id, now_ms).is_some(),
+            };
+            if !known {
+                return Err(refuse(
+                    403,
+                    "forbidden",
+                    format!("{} is not an enrolled device of company {tenant}", auth.signer.to_header()),
+                ));
+            }
+        }
+        outcome
+    }
+
+    fn extend_roster(
+        &self,
+        request: &Request,
+        auth: &RequestAuth,
+        tenant: TenantId,
+        now_ms: u64,
+    ) -> Result<Response, Refusal> {
+        let entries: Vec<Entry> = serde_json::from_slice(&request.body).map_err(|error| {
+            refuse(400, "bad_request", format!("the body is not a list of roster entries: {error}"))
+        })?;
+        if entries.is_empty() {
+            return Err(refuse(400, "bad_request", "no roster entry"));
+        }
+        let held = self.roster(tenant, true)?;
+        let held_len = held.as_ref().map_or(0, |r| r.len());
+        // Entries the hub holds must be the same; the new ones must extend the chain.
+        let mut roster = match held {
+            Some(roster) => (*roster).clone(),
+            None => Roster::from_entries(tenant, &entries[..1])
+                .map_err(|error| refuse(400, "bad_roster", format!("the roster does not verify: {error}")))?,
+        };
+        let start = if held_len == 0 { 1 } else { 0 };
+        for entry in &entries[start..] {
+            let seq = entry.parse_body().map_err(|error| refuse(400, "bad_roster", error.to_string()))?.seq;
+            if seq <= roster.len() {
+                if roster.entries().get(seq as usize - 1) != Some(entry) {
+                    return Err(refuse(409, "conflict", format!("the hub holds another roster entry {seq}")));
+                }
+                continue;
+            }
+            roster.append(entry.clone()).map_err(|error| refuse(400, "bad_roster", error.to_string()))?;
+        }
+        // The signer must belong to the roster as it stands with the new entries: the device that
+        // signs them, or the invitation a join uses.
+        let key = match auth.signer {
+            RequestSigner::Device(device) => {
+                roster.member(device).filter(|_| roster.is_active(device)).map(|m| m.keys.sign)
+            }
+            RequestSigner::Invite(id) => {
+                let joins = roster.entries()[held_len as usize..].iter().any(|entry| {
+                    matches!(entry.parse_body().map(|b| b.action), Ok(Action::Join { invite, .. }) if invite == id)
+                });
+                let held_roster = self.roster(tenant, false)?;
+                joins.then(|| held_roster.and_then(|r| r.open_invitation(id, now_ms))).flatten()
+            }
+        }
+        .ok_or_else(|| {
+            refuse(403, "forbidden", format!("{} may not write the roster of {tenant}", auth.signer.to_header()))
+        })?;
+        let key =
+            ed25519_dalek::VerifyingKey::from_bytes(&key).map_err(|_| refuse(403, "forbidden", "unusable key"))?;
+        auth.verify(&key, "POST", &request.target, &request.body, now_ms)
+            .map_err(|error| refuse(401, "unauthenticated", error.to_string()))?;
+        self.check_nonce(auth, now_ms)?;
+        for (index, entry) in roster.entries().iter().enumerate().skip(held_len as usize) {
+            let seq = index as u64 + 1;
+            let bytes = serde_json::to_vec(entry).unwrap_or_default();
+            if self.store_new(&roster_key(tenant, seq), &bytes, tenant)? == Put::Exists {
+                lock(&self.rosters).remove(&tenant);
+                return Err(refuse(
+                    409,
+                    "conflict",
+                    format!("roster entry {seq} was written meanwhile; read the roster again"),
+                ));
+            }
+        }
+        lock(&self.rosters).insert(tenant, Arc::new(roster.clone()));
+        tracing::info!(entries = roster.len() - held_len, "roster extended");
+        Ok(Response::json(201, &serde_json::json!({ "roster_len": roster.len() })))
+    }
+
+    fn usage(&self, tenant: TenantId) -> Result<u64, Refusal> {
+        if let Some(bytes) = lock(&self.usage).get(&tenant) {
+            return Ok(*bytes);
+        }
+        let total = self.objects.list(&tenant_prefix(tenant))?.iter().map(|(_, size)| size).sum();
+        lock(&self.usage).insert(tenant, total);
+        Ok(total)
+    }
+
+    /// A create-only write counted against the tenant's quota.
+    fn store_new(&self, key: &str, bytes: &[u8], tenant: TenantId) -> Result<Put, Refusal> {
+        let used = self.usage(tenant)?;
+        if used + bytes.len() as u64 > self.limits.quota_bytes {
+            return Err(refuse(
+                507,
+                "quota",
+                format!("the company's storage quota of {} bytes at the hub is used up", self.limits.quota_bytes),
+            ));
+        }
+        let put = self.objects.put_new(key, bytes)?;
+        if put == Put::Created {
+            *lock(&self.usage).entry(tenant).or_default() += bytes.len() as u64;
+        }
+        Ok(put)
+    }
+
+    fn stored_batches(&self, tenant: TenantId, node: NodeId) -> Result<Vec<StoredBatch>, Refusal> {
+        Ok(self
+            .objects
+            .list(&batch_prefix(tenant, node))?
+            .into_iter()
+            .filter_map(|(key, size)| first_seq_of_key(&key).map(|first| StoredBatch { key, first, size }))
+            .collect())
+    }
+
+    /// The header of a stored batch, if it reads.
+    fn stored_header(&self, key: &str) -> Result<Option<rempart_sync::Header>, Refusal> {
+        let Some(bytes) = self.objects.get_prefix(key, HEADER_BYTES)? else {
+            return Ok(None);
+        };
+        Ok(header_of(&bytes))
+    }
+
+    fn put_batch(&self, tenant: TenantId, body: &[u8], now_ms: u64) -> Result<Response, Refusal> {
+        let batch = Batch::decode(body).map_err(|error| refuse(400, "bad_batch", error.to_string()))?;
+        let header = &batch.header;
+        if header.tenant != tenant {
+            return Err(refuse(403, "forbidden", "the batch belongs to another company"));
+        }
+        let mut roster = self.roster(tenant, false)?.ok_or_else(|| refuse(404, "not_found", "no such company"))?;
+        if roster.member(header.node).is_none() {
+            roster = self.roster(tenant, true)?.ok_or_else(|| refuse(404, "not_found", "no such company"))?;
+        }
+        let member = roster
+            .member(header.node)
+            .ok_or_else(|| refuse(403, "forbidden", format!("node {} is not in the company's roster", header.node)))?;
+        let key = ed25519_dalek::VerifyingKey::from_bytes(&member.keys.sign)
+            .map_err(|_| refuse(403, "forbidden", "the node's key in the roster is not usable"))?;
+        if !batch.is_signed_by(&key) {
+            return Err(refuse(403, "bad_signature", format!("the batch is not signed by node {}", header.node)));
+        }
+        if !roster.may_write(header.node, header.last) {
+            return Err(refuse(
+                403,
+                "revoked",
+                format!("node {} was revoked: events after its revocation are refused", header.node),
+            ));
+        }
+        if header.hlc_max.wall_ms > now_ms + self.limits.clock_ahead_ms {
+            return Err(refuse(
+                400,
+                "clock_ahead",
+                format!(
+                    "the batch's events are stamped {} s ahead of the hub's clock: the node's clock is wrong",
+                    (header.hlc_max.wall_ms - now_ms) / 1000
+                ),
+            ));
+        }
+        let object_key = format!("{}{:020}", batch_prefix(tenant, header.node), header.first.0);
+        let stored = self.stored_batches(tenant, header.node)?;
+        // Where the batch goes: right after the batch that ends at first-1 (or at the start), and
+        // right before the next one, if any; anything else overlaps or leaves a gap.
+        let position = stored.partition_point(|b| b.first < header.first.0);
+        if let Some(same) = stored.get(position).filter(|b| b.first == header.first.0) {
+            let held = self.objects.get(&same.key)?.unwrap_or_default();
+            if held == body {
+                return Ok(Response::json(200, &serde_json::json!({ "stored": "already" })));
+            }
+            if Batch::decode(&held).ok().is_none_or(|b| !b.is_signed_by(&key)) {
+                // The stored copy is damaged: the hub heals it with this valid one.
+                tracing::warn!(key = same.key, "a damaged stored batch is replaced by a valid copy");
+                self.objects.put(&same.key, body)?;
+                return Ok(Response::json(201, &serde_json::json!({ "stored": "healed" })));
+            }
+            return Err(refuse(
+                409,
+                "fork",
+                format!(
+                    "the hub already holds a different batch of node {} from event {}: one of them is forged or the device was cloned",
+                    header.node, header.first
+                ),
+            ));
+        }
+        let before = match position.checked_sub(1).map(|i| &stored[i]) {
+            Some(previous) => Some(self.stored_header(&previous.key)?),
+            None => None,
+        };
+        let continues = match before {
+            None => header.first.0 == 1 && header.prev == Hash32::ZERO,
+            Some(Some(previous)) => previous.last.0 + 1 == header.first.0 && previous.head == header.prev,
+            Some(None) => false,
+        };
+        if !continues {
+            let held_to = stored.last().and_then(|b| self.stored_header(&b.key).ok().flatten()).map_or(0, |h| h.last.0);
+            return Err(refuse(
+                409,
+                "discontinuous",
+                format!(
+                    "the batch of node {} from event {} does not continue what the hub holds (up to event {held_to})",
+                    header.node, header.first
+                ),
+            ));
+        }
+        if let Some(next) = stored.get(position) {
+            let next_header = self.stored_header(&next.key)?;
+            if next_header.is_none_or(|n| n.first.0 != header.last.0 + 1 || n.prev != header.head) {
+                return Err(refuse(409, "overlap", "the batch overlaps batches the hub holds"));
+            }
+        }
+        match self.store_new(&object_key, body, tenant)? {
+            Put::Created => {
+                self.metrics.batches_stored.fetch_add(1, Ordering::Relaxed);
+                self.metrics.batch_bytes_stored.fetch_add(body.len() as u64, Ordering::Relaxed);
+                self.metrics.events_stored.fetch_add(header.count(), Ordering::Relaxed);
+                tracing::info!(node = %header.node.short(), first = header.first.0, last = header.last.0, bytes = body.len(), "batch stored");
+                Ok(Response::json(201, &serde_json::json!({ "stored": true })))
+            }
+            Put::Exists => Err(refuse(409, "conflict", "another batch for the same events was stored meanwhile")),
+        }
+    }
+
+    /// The last event the hub holds of each node.
+    pub fn heads(&self, tenant: TenantId) -> Result<VersionVector, Refusal> {
+        let mut vector = VersionVector::default();
+        let prefix = format!("t/{tenant}/b/");
+        let mut last_of: HashMap<String, String> = HashMap::new();
+        for (key, _) in self.objects.list(&prefix)? {
+            if let Some((node, _)) = key[prefix.len()..].split_once('/') {
+                last_of.insert(node.to_owned(), key);
+            }
+        }
+        for (node, key) in last_of {
+            let Ok(node) = node.parse::<NodeId>() else { continue };
+            if let Some(header) = self.stored_header(&key)? {
+                vector.set(node, Head { seq: header.last, hash: header.head });
+            }
+        }
+        Ok(vector)
+    }
+
+    /// Batches of `node` holding events after `after`, framed as `len u32 | batch`.
+    fn get_batches(&self, tenant: TenantId, node: NodeId, after: u64) -> Result<Response, Refusal> {
+        let stored = self.stored_batches(tenant, node)?;
+        // The batch that holds event after+1 starts at or before it.
+        let start = stored.partition_point(|b| b.first <= after + 1).saturating_sub(1);
+        let mut body = Vec::new();
+        for batch in &stored[start..] {
+            if !body.is_empty() && body.len() as u64 + batch.size > self.limits.download_bytes_max as u64 {
+                break;
+            }
+            let Some(bytes) = self.objects.get(&batch.key)? else { continue };
+            if batch.first <= after && header_of(&bytes).is_some_and(|h| h.last.0 <= after) {
+                continue;
+            }
+            body.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+            body.extend_from_slice(&bytes);
+        }
+        Ok(Response::bytes(body))
+    }
+
+    fn put_wrap(
+        &self,
+        roster: &Roster,
+        auth: &RequestAuth,
+        tenant: TenantId,
+        name: &str,
+        body: &[u8],
+    ) -> Result<Response, Refusal> {
+        let key = format!("t/{tenant}/wraps/{name}");
+        objects::check_key(&key).map_err(|_| refuse(400, "bad_request", "bad wrap name"))?;
+        serde_json::from_slice::<serde_json::Value>(body)
+            .map_err(|_| refuse(400, "bad_request", "a key wrap is a JSON document"))?;
+        let admin =
+            matches!(auth.signer, RequestSigner::Device(d) if roster.member(d).is_some_and(|m| m.role == Role::Admin));
+        let own = matches!(auth.signer, RequestSigner::Device(d) if name.ends_with(&format!("device-{d}")));
+        if !admin && !own {
+            return Err(refuse(403, "forbidden", "only an admin device writes key wraps for others"));
+        }
+        if name == "passphrase" {
+            if !admin {
+                return Err(refuse(403, "forbidden", "only an admin device sets the passphrase wrap"));
+            }
+            self.objects.put(&key, body)?;
+            return Ok(Response::json(201, &serde_json::json!({ "stored": true })));
+        }
+        match self.store_new(&key, body, tenant)? {
+            Put::Created => Ok(Response::json(201, &serde_json::json!({ "stored": true }))),
+            Put::Exists if self.objects.get(&key)?.as_deref() == Some(body) => {
+                Ok(Response::json(200, &serde_json::json!({ "stored": "already" })))
+            }
+            Put::Exists => Err(refuse(409, "conflict", format!("the hub holds another wrap named {name}"))),
+        }
+    }
+
+    fn metrics_text(&self) -> Response {
+        let mut out = String::new();
+        let counters = [
+            ("rempart_hub_requests_total", "Requests handled.", &self.metrics.requests),
+            ("rempart_hub_batches_stored_total", "Batches stored.", &self.metrics.batches_stored),
+            ("rempart_hub_batch_bytes_stored_total", "Bytes of batches stored.", &self.metrics.batch_bytes_stored),
+            ("rempart_hub_events_stored_total", "Events in the batches stored.", &self.metrics.events_stored),
+        ];
+        for (name, help, value) in counters {
+            let value = value.load(Ordering::Relaxed);
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}");
+        }
+        let _ = writeln!(
+            out,
+            "# HELP rempart_hub_refused_total Requests refused, by reason.\n# TYPE rempart_hub_refused_total counter"
+        );
+        let mut refused: Vec<(&str, u64)> = lock(&self.metrics.refused).iter().map(|(k, v)| (*k, *v)).collect();
+        refused.sort();
+        for (reason, count) in refused {
+            let _ = writeln!(out, "rempart_hub_refused_total{{reason=\"{reason}\"}} {count}");
+        }
+        Response::text(200, out)
+    }
+}
+
+fn header_of(bytes: &[u8]) -> Option<rempart_sync::Header> {
+    // A stored header is read back by decoding a batch whose ciphertext is left out: the decoder
+    // checks lengths, so the header is parsed from its own fixed layout.
+    rempart_sync::batch::decode_header(bytes).ok()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// Roster, wraps, invitations: enrolled devices, and the invitation being used.
+    Read,
+    /// Batches and heads: enrolled devices.
+    Write,
+    /// Invitations: admin devices.
+    Admin,
+}

@@ -1,0 +1,267 @@
+//! Object storage for the hub: keys to immutable blobs, written create-only, so that two hub
+//! processes racing on the same key cannot both win. A local directory is the default; an
+//! S3-compatible bucket serves many hub processes at once.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ObjectError {
+    #[error("storage key \"{0}\" is not valid")]
+    BadKey(String),
+    #[error("storage error on {key}: {source}")]
+    Io { key: String, source: std::io::Error },
+    #[error("storage error: {0}")]
+    Backend(String),
+}
+
+/// What a create-only write found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Put {
+    Created,
+    /// The key already held an object: nothing was written.
+    Exists,
+}
+
+pub trait ObjectStore: Send + Sync {
+    /// Writes `bytes` under `key` durably unless the key exists.
+    fn put_new(&self, key: &str, bytes: &[u8]) -> Result<Put, ObjectError>;
+    /// Writes `bytes` under `key` durably, replacing what was there.
+    fn put(&self, key: &str, bytes: &[u8]) -> Result<(), ObjectError>;
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, ObjectError>;
+    /// The first `len` bytes of an object (fewer if it is shorter).
+    fn get_prefix(&self, key: &str, len: usize) -> Result<Option<Vec<u8>>, ObjectError>;
+    /// Every key under `prefix` (which ends with `/`), in byte order, with its size.
+    fn list(&self, prefix: &str) -> Result<Vec<(String, u64)>, ObjectError>;
+}
+
+/// Keys are `/`-separated segments of ASCII letters, digits, `.`, `_` and `-`, none empty or
+/// starting with a dot, so a key can never leave its namespace or the store's directory.
+pub fn check_key(key: &str) -> Result<(), ObjectError> {
+    let valid = !key.is_empty()
+        && key.len() <= 512
+        && key.split('/').all(|segment| {
+            !segment.is_empty()
+                && !segment.starts_with('.')
+                && segment.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        });
+    if valid { Ok(()) } else { Err(ObjectError::BadKey(key.to_owned())) }
+}
+
+/// A local directory: one file per object, written to a temporary file, fsynced, then linked
+/// into place (a hard link fails if the name exists, which makes the write create-only even
+/// between processes), and the directory fsynced.
+pub struct DirStore {
+    root: PathBuf,
+}
+
+impl DirStore {
+    pub fn open(root: &Path) -> Result<DirStore, ObjectError> {
+        let io = |source| ObjectError::Io { key: root.display().to_string(), source };
+        fs::create_dir_all(root.join(".tmp")).map_err(io)?;
+        Ok(DirStore { root: root.to_owned() })
+    }
+
+    fn path(&self, key: &str) -> Result<PathBuf, ObjectError> {
+        check_key(key)?;
+        Ok(self.root.join(key))
+    }
+
+    fn temporary(&self, key: &str, bytes: &[u8]) -> Result<PathBuf, ObjectError> {
+        let io = |source| ObjectError::Io { key: key.to_owned(), source };
+        let mut name = [0u8; 12];
+        getrandom::fill(&mut name).map_err(|error| ObjectError::Backend(error.to_string()))?;
+        let temporary = self.root.join(".tmp").join(hex::encode(name));
+        let mut file = fs::File::create_new(&temporary).map_err(io)?;
+        file.write_all(bytes).and_then(|()| file.sync_all()).map_err(io)?;
+        Ok(temporary)
+    }
+}
+
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    fs::File::open(dir)?.sync_all()
+}
+
+impl ObjectStore for DirStore {
+    fn put_new(&self, key: &str, bytes: &[u8]) -> Result<Put, ObjectError> {
+        let path = self.path(key)?;
+        let io = |source| ObjectError::Io { key: key.to_owned(), source };
+        let parent = path.parent().unwrap_or(&self.root).to_owned();
+        fs::create_dir_all(&parent).map_err(io)?;
+        let temporary = self.temporary(key, bytes)?;
+        let linked = fs::hard_link(&temporary, &path);
+        let _ = fs::remove_file(&temporary);
+        match linked {
+            Ok(()) => {
+                sync_dir(&parent).map_err(io)?;
+                Ok(Put::Created)
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(Put::Exists),
+            Err(error) => Err(io(error)),
+        }
+    }
+
+    fn put(&self, key: &str, bytes: &[u8]) -> Result<(), ObjectError> {
+        let path = self.path(key)?;
+        let io = |source| ObjectError::Io { key: key.to_owned(), source };
+        let parent = path.parent().unwrap_or(&self.root).to_owned();
+        fs::create_dir_all(&parent).map_err(io)?;
+        let temporary = self.temporary(key, bytes)?;
+        fs::rename(&temporary, &path).map_err(io)?;
+        sync_dir(&parent).map_err(io)
+    }
+
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, ObjectError> {
+        match fs::read(self.path(key)?) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(ObjectError::Io { key: key.to_owned(), source }),
+        }
+    }
+
+    fn get_prefix(&self, key: &str, len: usize) -> Result<Option<Vec<u8>>, ObjectError> {
+        let file = match fs::File::open(self.path(key)?) {
+            Ok(file) => file,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(ObjectError::Io { key: key.to_owned(), source }),
+        };
+        let mut bytes = Vec::with_capacity(len);
+        file.take(len as u64)
+            .read_to_end(&mut bytes)
+            .map_err(|source| ObjectError::Io { key: key.to_owned(), source })?;
+        Ok(Some(bytes))
+    }
+
+    fn list(&self, prefix: &str) -> Result<Vec<(String, u64)>, ObjectError> {
+        let dir_key = prefix.trim_end_matches('/');
+        let dir = self.path(dir_key)?;
+        let mut out = Vec::new();
+        let mut pending = vec![(dir, dir_key.to_owned())];
+        while let Some((dir, key)) = pending.pop() {
+            let entries = match fs::read_dir(&dir) {
+                Ok(entries) => entries,
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(source) => return Err(ObjectError::Io { key, source }),
+            };
+            for entry in entries {
+                let entry = entry.map_err(|source| ObjectError::Io { key: key.clone(), source })?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.starts_with('.') {
+                    continue;
+                }
+                let child = format!("{key}/{name}");
+                let meta = entry.metadata().map_err(|source| ObjectError::Io { key: child.clone(), source })?;
+                if meta.is_dir() {
+                    pending.push((entry.path(), child));
+                } else {
+                    out.push((child, meta.len()));
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+}
+
+/// Objects in memory, for the deterministic simulation (where storage faults are injected
+/// around it) and for tests.
+#[derive(Default)]
+pub struct MemStore {
+    objects: Mutex<BTreeMap<String, Vec<u8>>>,
+}
+
+impl MemStore {
+    fn objects(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Vec<u8>>> {
+        self.objects.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Every object, for snapshots (a hub restored from an old copy) and for tampering tests.
+    pub fn snapshot(&self) -> BTreeMap<String, Vec<u8>> {
+        self.objects().clone()
+    }
+
+    pub fn restore(&self, objects: BTreeMap<String, Vec<u8>>) {
+        *self.objects() = objects;
+    }
+}
+
+impl ObjectStore for MemStore {
+    fn put_new(&self, key: &str, bytes: &[u8]) -> Result<Put, ObjectError> {
+        check_key(key)?;
+        let mut objects = self.objects();
+        if objects.contains_key(key) {
+            return Ok(Put::Exists);
+        }
+        objects.insert(key.to_owned(), bytes.to_vec());
+        Ok(Put::Created)
+    }
+
+    fn put(&self, key: &str, bytes: &[u8]) -> Result<(), ObjectError> {
+        check_key(key)?;
+        self.objects().insert(key.to_owned(), bytes.to_vec());
+        Ok(())
+    }
+
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, ObjectError> {
+        check_key(key)?;
+        Ok(self.objects().get(key).cloned())
+    }
+
+    fn get_prefix(&self, key: &str, len: usize) -> Result<Option<Vec<u8>>, ObjectError> {
+        Ok(self.get(key)?.map(|mut bytes| {
+            bytes.truncate(len);
+            bytes
+        }))
+    }
+
+    fn list(&self, prefix: &str) -> Result<Vec<(String, u64)>, ObjectError> {
+        Ok(self
+            .objects()
+            .range(prefix.to_owned()..)
+            .take_while(|(key, _)| key.starts_with(prefix))
+            .map(|(key, bytes)| (key.clone(), bytes.len() as u64))
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exercise(store: &dyn ObjectStore) {
+        assert_eq!(store.put_new("t/ab/b/n1/001", b"one").unwrap(), Put::Created);
+        assert_eq!(store.put_new("t/ab/b/n1/001", b"two").unwrap(), Put::Exists);
+        assert_eq!(store.get("t/ab/b/n1/001").unwrap().as_deref(), Some(&b"one"[..]));
+        assert_eq!(store.get_prefix("t/ab/b/n1/001", 2).unwrap().as_deref(), Some(&b"on"[..]));
+        store.put_new("t/ab/b/n2/001", b"x").unwrap();
+        store.put_new("t/ab/roster/1", b"r").unwrap();
+        store.put_new("t/cd/roster/1", b"other tenant").unwrap();
+        store.put("t/ab/recovery", b"v1").unwrap();
+        store.put("t/ab/recovery", b"v2").unwrap();
+        assert_eq!(store.get("t/ab/recovery").unwrap().as_deref(), Some(&b"v2"[..]));
+        let keys: Vec<String> = store.list("t/ab/").unwrap().into_iter().map(|(key, _)| key).collect();
+        assert_eq!(keys, ["t/ab/b/n1/001", "t/ab/b/n2/001", "t/ab/recovery", "t/ab/roster/1"]);
+        assert_eq!(store.list("t/ab/b/n1/").unwrap(), [("t/ab/b/n1/001".to_owned(), 3)]);
+        assert!(store.list("t/zz/").unwrap().is_empty());
+        assert!(store.get("t/ab/missing").unwrap().is_none());
+        for bad in ["../etc/passwd", "t/ab/../cd", "t//x", "t/.tmp/x", "t/a b", ""] {
+            assert!(store.put_new(bad, b"x").is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_directory_store_writes_create_only_and_lists_by_prefix() {
+        let temp = tempfile::tempdir().unwrap();
+        let store = DirStore::open(temp.path()).unwrap();
+        exercise(&store);
+        assert!(fs::read_dir(temp.path().join(".tmp")).unwrap().next().is_none(), "no temporary file left");
+    }
+
+    #[test]
+    fn the_memory_store_behaves_alike() {
+        exercise(&MemStore::default());
+    }
+}

@@ -1,0 +1,672 @@
+//! The node's side of sync: attaching a company to a hub, enrolling devices, and moving batches
+//! both ways.
+//!
+//! Everything here goes through a `Transport` (HTTP in the product, an injected network in the
+//! simulation) and an `Env` (clock and randomness), so the same code runs in both. A sync pulls
+//! first, then pushes:
+//!
+//! 1. the roster is brought up to date from the hub and checked entry by entry against the copy
+//!    the node holds (a hub serving another roster is refused); a hub that holds no roster for the
+//!    company (wiped, or new) gets the node's copy back;
+//! 2. data keys of new epochs are fetched as wraps for this device and checked against their
+//!    commitment in the roster;
+//! 3. the hub's heads are compared with the node's version vector; batches the node lacks are
+//!    downloaded, checked (signature against the roster, decryption, chain) and taken in with the
+//!    batch kept beside them;
+//! 4. the node's new events are sealed into batches, and every kept batch the hub lacks (the
+//!    node's own and other nodes', still signed by their authors) is uploaded.
+
+pub mod secrets;
+pub mod transport;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use base64::Engine as _;
+use rempart_log::{EventSeq, Hash32, NodeId, SigningKey, TenantId, VerifyingKey};
+use rempart_store::sync::{ChainRun, KeptBatch};
+use rempart_store::{Store, StoreError};
+use rempart_sync::batch::BATCH_TARGET_BYTES;
+use rempart_sync::{
+    Action, Batch, DataKey, DeviceKeys, Entry, InviteSecret, PassphraseWrap, Recipient, RecoverySecret, RequestAuth,
+    RequestSigner, Role, Roster, SealedInvite, Signer, SyncError, VersionVector, Wrap, WrapEntropy, WrapSecret,
+    Wrapped,
+};
+use serde::{Deserialize, Serialize};
+
+pub use secrets::Secrets;
+pub use transport::{Answer, Http, Transport, Unreachable, Verb};
+
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    #[error(transparent)]
+    Unreachable(#[from] Unreachable),
+    #[error("the hub refused ({status}): {message}")]
+    Refused { status: u16, message: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+    #[error("this company is not connected to a hub: run `rempart connect URL` first")]
+    NotConnected,
+    #[error("this company is already connected to the hub at {hub}")]
+    AlreadyConnected { hub: String },
+    #[error("{0}")]
+    Local(String),
+    #[error("{0}")]
+    Hostile(String),
+}
+
+/// Clock and randomness, from the system in the product and from a seed in the simulation.
+pub struct Env<'a> {
+    pub now_ms: &'a dyn Fn() -> u64,
+    pub random: &'a mut dyn FnMut(&mut [u8]),
+}
+
+impl Env<'_> {
+    fn bytes<const N: usize>(&mut self) -> [u8; N] {
+        let mut out = [0u8; N];
+        (self.random)(&mut out);
+        out
+    }
+
+    fn now(&self) -> u64 {
+        (self.now_ms)()
+    }
+}
+
+/// The system clock and random generator.
+pub fn system_now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_millis() as u64)
+}
+
+pub fn system_random(buffer: &mut [u8]) {
+    // The operating system's generator failing is not something to carry on from.
+    if let Err(error) = getrandom::fill(buffer) {
+        panic!("the system random number generator failed: {error}");
+    }
+}
+
+/// The hub's answer to a roster request: its length there, and the entries asked for.
+#[derive(Deserialize)]
+struct ServedRoster {
+    len: u64,
+    entries: Vec<Entry>,
+}
+
+/// Payload of an invitation, encrypted under its code.
+#[derive(Serialize, Deserialize)]
+struct InvitePayload {
+    genesis: Hash32,
+    keys: BTreeMap<u32, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    recovery: Option<String>,
+}
+
+const CODE_PREFIX: &str = "RMP1-";
+
+/// The one-time code of an invitation: the tenant and the invitation's secret.
+pub fn invite_code(tenant: TenantId, secret: &InviteSecret) -> String {
+    let mut bytes = tenant.as_bytes().to_vec();
+    bytes.extend_from_slice(secret.bytes());
+    format!("{CODE_PREFIX}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
+pub fn parse_invite_code(code: &str) -> Result<(TenantId, InviteSecret), NodeError> {
+    let bad = || NodeError::Local("this is not an invitation code of Rempart (it starts with RMP1-)".to_owned());
+    let body = code.trim().strip_prefix(CODE_PREFIX).ok_or_else(bad)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(body).map_err(|_| bad())?;
+    if bytes.len() != 48 {
+        return Err(bad());
+    }
+    let tenant = TenantId::from_bytes(bytes[..16].try_into().map_err(|_| bad())?);
+    let secret = InviteSecret::from_bytes(bytes[16..].try_into().map_err(|_| bad())?);
+    Ok((tenant, secret))
+}
+
+fn wrap_name(what: Wrapped, to: Recipient) -> String {
+    match what {
+        Wrapped::DataKey(epoch) => format!("e{epoch}-{}", to.label()),
+        Wrapped::Recovery => format!("recovery-{}", to.label()),
+    }
+}
+
+/// A signed call to the hub, turning refusals into errors.
+fn call(
+    transport: &mut dyn Transport,
+    env: &mut Env<'_>,
+    key: &SigningKey,
+    signer: RequestSigner,
+    verb: Verb,
+    target: &str,
+    body: Vec<u8>,
+) -> Result<Answer, NodeError> {
+    let auth = RequestAuth::sign(key, signer, verb.as_str(), target, env.now(), env.bytes(), &body);
+    let answer = transport.call(verb, target, &auth, body)?;
+    if answer.is_success() {
+        Ok(answer)
+    } else {
+        Err(NodeError::Refused { status: answer.status, message: answer.message() })
+    }
+}
+
+fn json<T: Serialize>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).unwrap_or_default()
+}
+
+fn parse<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, NodeError> {
+    serde_json::from_slice(bytes)
+        .map_err(|error| NodeError::Hostile(format!("the hub sent {what} that cannot be read: {error}")))
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    pub roster_entries: u64,
+    pub pulled_events: u64,
+    pub pushed_batches: u64,
+    pub pushed_events: u64,
+    /// Batches the hub already held (an upload repeated after a lost answer, or a refill).
+    pub already_held: u64,
+    /// Batches the hub refused, with its reason.
+    pub refused: Vec<String>,
+    /// Whether the roster had to be given back to the hub (a wiped or new hub).
+    pub roster_restored: bool,
+}
+
+/// A connected node: its secrets and roster, loaded from its data directory.
+pub struct Session {
+    pub secrets: Secrets,
+    pub roster: Roster,
+}
+
+impl Session {
+    /// Loads the sync secrets and roster of a connected data directory.
+    pub fn open(store: &Store) -> Result<Session, NodeError> {
+        let dir = store.dir();
+        let secrets = Secrets::load(dir)?.ok_or(NodeError::NotConnected)?;
+        let entries = secrets::load_roster(dir)?.ok_or(NodeError::NotConnected)?;
+        let roster = Roster::from_entries(secrets.tenant, &entries)?;
+        Ok(Session { secrets, roster })
+    }
+
+    fn save(&self, store: &Store) -> Result<(), NodeError> {
+        secrets::save_roster(store.dir(), self.roster.entries())?;
+        self.secrets.save(store.dir())
+    }
+
+    fn device(store: &Store) -> RequestSigner {
+        RequestSigner::Device(store.node())
+    }
+
+    /// A call to the hub signed by this device.
+    fn ask(
+        &self,
+        store: &Store,
+        transport: &mut dyn Transport,
+        env: &mut Env<'_>,
+        verb: Verb,
+        target: &str,
+        body: Vec<u8>,
+    ) -> Result<Answer, NodeError> {
+        call(transport, env, store.signing_key(), Self::device(store), verb, target, body)
+    }
+
+    /// Attaches a company to a hub: this node becomes the first admin device; a data key, a
+    /// recovery secret and this device's wrap key are drawn; the roster's genesis and the wraps
+    /// go to the hub. Returns the recovery secret, to be shown once as the kit.
+    pub fn connect(
+        store: &mut Store,
+        hub: &str,
+        transport: &mut dyn Transport,
+        env: &mut Env<'_>,
+        passphrase: &str,
+    ) -> Result<RecoverySecret, NodeError> {
+        if let Some(secrets) = Secrets::load(store.dir())? {
+            return Err(NodeError::AlreadyConnected { hub: secrets.hub });
+        }
+        let tenant = store.tenant();
+        let me = store.node();
+        let wrap = WrapSecret::from_bytes(env.bytes());
+        let recovery = RecoverySecret::from_bytes(env.bytes());
+        let data = DataKey::new(1, env.bytes());
+        let recovery_keys = DeviceKeys {
+            sign: recovery.signing_key().verifying_key().to_bytes(),
+            wrap: recovery.wrap_secret().public(),
+        };
+        // Checked before anything is sent, so a short passphrase leaves nothing behind.
+        let passphrase_wrap = PassphraseWrap::seal(tenant, passphrase, &recovery, env.bytes(), env.bytes())?;
+        let body = rempart_sync::Body {
+            tenant,
+            seq: 1,
+            prev: Hash32::ZERO,
+            at_ms: env.now(),
+            action: Action::Genesis {
+                device: me,
+                keys: DeviceKeys { sign: store.verifying_key().to_bytes(), wrap: wrap.public() },
+                recovery: recovery_keys,
+                key_commitment: data.commitment(),
+            },
+        };
+        let genesis = Entry::genesis(&body, me, store.signing_key(), &recovery.signing_key());
+        let roster = Roster::from_entries(tenant, std::slice::from_ref(&genesis))?;
+        let key = store.signing_key().clone();
+        let target = format!("/v1/t/{tenant}/roster");
+        call(transport, env, &key, Self::device(store), Verb::Post, &target, json(&vec![genesis]))?;
+        let session = Session {
+            secrets: Secrets {
+                tenant,
+                hub: hub.to_owned(),
+                genesis: roster.genesis(),
+                wrap: *wrap.to_bytes(),
+                keys: BTreeMap::from([(1, data.clone())]),
+                recovery: Some(recovery.clone()),
+            },
+            roster,
+        };
+        session.save(store)?;
+        let wraps = [
+            (Wrapped::DataKey(1), Recipient::Device(me), wrap.public(), *data.bytes()),
+            (Wrapped::DataKey(1), Recipient::Recovery, recovery.wrap_secret().public(), *data.bytes()),
+            (Wrapped::Recovery, Recipient::Device(me), wrap.public(), *recovery.bytes()),
+        ];
+        for (what, to, public, secret) in wraps {
+            session.put_wrap(store, transport, env, what, to, &public, &secret)?;
+        }
+        let target = format!("/v1/t/{tenant}/wraps/passphrase");
+        call(transport, env, &key, Self::device(store), Verb::Put, &target, json(&passphrase_wrap))?;
+        store.set_sync_setting("hub", hub)?;
+        tracing::info!(tenant = %tenant, hub, "company connected to a hub");
+        Ok(recovery)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn put_wrap(
+        &self,
+        store: &Store,
+        transport: &mut dyn Transport,
+        env: &mut Env<'_>,
+        what: Wrapped,
+        to: Recipient,
+        public: &[u8; 32],
+        secret: &[u8; 32],
+    ) -> Result<(), NodeError> {
+        let entropy = WrapEntropy { ephemeral: env.bytes(), nonce: env.bytes() };
+        let wrap = Wrap::seal(self.secrets.tenant, what, to, public, secret, entropy)?;
+        let target = format!("/v1/t/{}/wraps/{}", self.secrets.tenant, wrap_name(what, to));
+        self.ask(store, transport, env, Verb::Put, &target, json(&wrap))?;
+        Ok(())
+    }
+
+    /// Publishes a one-time invitation for a new device; returns its code.
+    pub fn invite(
+        &mut self,
+        store: &Store,
+        transport: &mut dyn Transport,
+        env: &mut Env<'_>,
+        role: Role,
+        valid_ms: u64,
+    ) -> Result<String, NodeError> {
+        self.refresh_roster(store, transport, env)?;
+        let me = store.node();
+        if self.roster.member(me).map(|m| m.role) != Some(Role::Admin) {
+            return Err(NodeError::Local("only an admin device can invite a new device".to_owned()));
+        }
+        let secret = InviteSecret::from_bytes(env.bytes());
+        let now = env.now();
+        let action = Action::Invite {
+            invite: secret.id(),
+            invite_key: secret.signing_key().verifying_key().to_bytes(),
+            role,
+            expires_ms: now + valid_ms,
+        };
+        let entry = Entry::sign(&self.roster.next_body(now, action), Signer::Device(me), store.signing_key());
+        let tenant = self.secrets.tenant;
+        self.ask(store, transport, env, Verb::Post, &format!("/v1/t/{tenant}/roster"), json(&vec![entry.clone()]))?;
+        self.roster.append(entry)?;
+        self.save(store)?;
+        let payload = InvitePayload {
+            genesis: self.roster.genesis(),
+            keys: self.secrets.keys.iter().map(|(epoch, key)| (*epoch, hex::encode(key.bytes()))).collect(),
+            recovery: (role == Role::Admin)
+                .then(|| self.secrets.recovery.as_ref().map(|r| hex::encode(r.bytes())))
+                .flatten(),
+        };
+        let sealed = secret.seal(tenant, &zeroizing_json(&payload), env.bytes());
+        let target = format!("/v1/t/{tenant}/invites/{}", secret.id());
+        self.ask(store, transport, env, Verb::Put, &target, json(&sealed))?;
+        Ok(invite_code(tenant, &secret))
+    }
+
+    /// Enrols a new device in `dir` with an invitation code: fetches and opens the invitation,
+    /// checks the roster against it, creates the data directory and signs the join.
+    pub fn join(
+        code: &str,
+        hub: &str,
+        dir: &Path,
+        transport: &mut dyn Transport,
+        env: &mut Env<'_>,
+    ) -> Result<(Store, Session), NodeError> {
+        let (tenant, secret) = parse_invite_code(code)?;
+        let id = secret.id();
+        let invite_key = secret.signing_key();
+        let signer = RequestSigner::Invite(id);
+        let answer =
+            call(transport, env, &invite_key, signer, Verb::Get, &format!("/v1/t/{tenant}/invites/{id}"), Vec::new())
+                .map_err(|error| match error {
+                NodeError::Refused { status: 403 | 404, .. } => NodeError::Local(
+                    "the invitation is unknown, used or expired: ask an admin device for a new code".to_owned(),
+                ),
+                other => other,
+            })?;
+        let sealed: SealedInvite = parse(&answer.body, "an invitation")?;
+        let payload: InvitePayload = serde_json::from_slice(&secret.open(&sealed)?)
+            .map_err(|_| NodeError::Hostile("the invitation's payload cannot be read".to_owned()))?;
+        let answer =
+            call(transport, env, &invite_key, signer, Verb::Get, &format!("/v1/t/{tenant}/roster"), Vec::new())?;
+        let served: ServedRoster = parse(&answer.body, "a roster")?;
+        let mut roster = Roster::from_entries(tenant, &served.entries)?;
+        if roster.genesis() != payload.genesis {
+            return Err(NodeError::Hostile(
+                "the hub serves a roster that is not the one the invitation names: it was not sent by your company"
+                    .to_owned(),
+            ));
+        }
+        let mut keys = BTreeMap::new();
+        for (epoch, text) in &payload.keys {
+            let mut bytes = [0u8; 32];
+            hex::decode_to_slice(text, &mut bytes)
+                .map_err(|_| NodeError::Hostile("a key of the invitation is damaged".to_owned()))?;
+            let key = DataKey::new(*epoch, bytes);
+            if roster.commitment(*epoch) != Some(key.commitment()) {
+                return Err(NodeError::Hostile(format!("the key of epoch {epoch} does not match the roster")));
+            }
+            keys.insert(*epoch, key);
+        }
+        let recovery = match &payload.recovery {
+            Some(text) => {
+                let mut bytes = [0u8; 32];
+                hex::decode_to_slice(text, &mut bytes)
+                    .map_err(|_| NodeError::Hostile("the invitation is damaged".to_owned()))?;
+                Some(RecoverySecret::from_bytes(bytes))
+            }
+            None => None,
+        };
+        let signing = SigningKey::from_bytes(&env.bytes());
+        let wrap = WrapSecret::from_bytes(env.bytes());
+        let store = Store::join(dir, tenant, signing)?;
+        let me = store.node();
+        let action = Action::Join {
+            invite: id,
+            device: me,
+            keys: DeviceKeys { sign: store.verifying_key().to_bytes(), wrap: wrap.public() },
+        };
+        let entry = Entry::sign(&roster.next_body(env.now(), action), Signer::Invite(id), &invite_key);
+        roster.append(entry.clone())?;
+        call(transport, env, &invite_key, signer, Verb::Post, &format!("/v1/t/{tenant}/roster"), json(&vec![entry]))?;
+        let session = Session {
+            secrets: Secrets {
+                tenant,
+                hub: hub.to_owned(),
+                genesis: roster.genesis(),
+                wrap: *wrap.to_bytes(),
+                keys,
+                recovery,
+            },
+            roster,
+        };
+        session.save(&store)?;
+        for (epoch, key) in &session.secrets.keys {
+            session.put_wrap(
+                &store,
+                transport,
+                env,
+                Wrapped::DataKey(*epoch),
+                Recipient::Device(me),
+                &wrap.public(),
+                key.bytes(),
+            )?;
+        }
+        store.set_sync_setting("hub", hub)?;
+        Ok((store, session))
+    }
+
+    /// Brings the roster up to date from the hub; gives the hub the node's copy when it has none.
+    fn refresh_roster(
+        &mut self,
+        store: &Store,
+        transport: &mut dyn Transport,
+        env: &mut Env<'_>,
+    ) -> Result<(u64, bool), NodeError> {
+        let tenant = self.secrets.tenant;
+        let target = format!("/v1/t/{tenant}/roster?after={}", self.roster.len());
+        let served: Option<ServedRoster> = match self.ask(store, transport, env, Verb::Get, &target, Vec::new()) {
+            Ok(answer) => Some(parse(&answer.body, "roster entries")?),
+            Err(NodeError::Refused { status: 404, .. }) => None,
+            Err(error) => return Err(error),
+        };
+        let Some(served) = served.filter(|served| served.len >= self.roster.len()) else {
+            // The hub holds no roster for the company (wiped, or new) or less of it than this
+            // node (restored from an old copy): it gets this node's copy back.
+            let entries = json(&self.roster.entries().to_vec());
+            self.ask(store, transport, env, Verb::Post, &format!("/v1/t/{tenant}/roster"), entries)?;
+            return Ok((0, true));
+        };
+        let entries = served.entries;
+        let mut added = 0;
+        for entry in entries {
+            self.roster.append(entry).map_err(|error| {
+                NodeError::Hostile(format!("the hub serves a roster that does not continue this node's copy: {error}"))
+            })?;
+            added += 1;
+        }
+        if added > 0 {
+            self.fetch_keys(store, transport, env)?;
+            self.save(store)?;
+        }
+        if !self.roster.is_active(store.node()) {
+            return Err(NodeError::Local(
+                "this device was revoked from the company's roster: it cannot sync any more".to_owned(),
+            ));
+        }
+        Ok((added, false))
+    }
+
+    /// Fetches the data keys of epochs this node lacks, wrapped for it, and checks them.
+    fn fetch_keys(&mut self, store: &Store, transport: &mut dyn Transport, env: &mut Env<'_>) -> Result<(), NodeError> {
+        let me = store.node();
+        for epoch in 1..=self.roster.epoch() {
+            if self.secrets.keys.contains_key(&epoch) {
+                continue;
+            }
+            let name = wrap_name(Wrapped::DataKey(epoch), Recipient::Device(me));
+            let target = format!("/v1/t/{}/wraps/{name}", self.secrets.tenant);
+            let answer = self.ask(store, transport, env, Verb::Get, &target, Vec::new())?;
+            let wrap: Wrap = parse(&answer.body, "a key wrap")?;
+            let key = DataKey::new(epoch, *wrap.open(&self.secrets.wrap_secret())?);
+            if self.roster.commitment(epoch) != Some(key.commitment()) {
+                return Err(NodeError::Hostile(format!(
+                    "the key of epoch {epoch} served by the hub does not match the roster"
+                )));
+            }
+            self.secrets.keys.insert(epoch, key);
+        }
+        Ok(())
+    }
+
+    /// One sync: roster, keys, pull, push.
+    pub fn sync(
+        &mut self,
+        store: &mut Store,
+        transport: &mut dyn Transport,
+        env: &mut Env<'_>,
+    ) -> Result<SyncReport, NodeError> {
+        let mut report = SyncReport::default();
+        let (added, restored) = self.refresh_roster(store, transport, env)?;
+        report.roster_entries = added;
+        report.roster_restored = restored;
+        self.fetch_keys(store, transport, env)?;
+        let tenant = self.secrets.tenant;
+        let answer = self.ask(store, transport, env, Verb::Get, &format!("/v1/t/{tenant}/heads"), Vec::new())?;
+        let hub: VersionVector = parse(&answer.body, "heads")?;
+        self.pull(store, transport, env, &hub, &mut report)?;
+        self.push(store, transport, env, &hub, &mut report)?;
+        store.set_sync_setting("last_sync_ms", &env.now().to_string())?;
+        store.set_sync_setting("hub_heads", &String::from_utf8_lossy(&json(&hub)))?;
+        Ok(report)
+    }
+
+    fn pull(
+        &mut self,
+        store: &mut Store,
+        transport: &mut dyn Transport,
+        env: &mut Env<'_>,
+        hub: &VersionVector,
+        report: &mut SyncReport,
+    ) -> Result<(), NodeError> {
+        let tenant = self.secrets.tenant;
+        for (node, head) in &hub.0 {
+            loop {
+                let held = store.version_vector()?.seq(*node);
+                if held >= head.seq {
+                    break;
+                }
+                let target = format!("/v1/t/{tenant}/batches/{node}?after={}", held.0);
+                let answer = self.ask(store, transport, env, Verb::Get, &target, Vec::new())?;
+                let batches = unframe(&answer.body)?;
+                if batches.is_empty() {
+                    break;
+                }
+                for bytes in batches {
+                    report.pulled_events += self.take_batch(store, *node, bytes)?;
+                }
+                if store.version_vector()?.seq(*node) == held {
+                    return Err(NodeError::Hostile(format!(
+                        "the hub announces events of node {} up to {} but serves none after {held}",
+                        node.short(),
+                        head.seq
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks and takes in one downloaded batch; returns the new events.
+    fn take_batch(&self, store: &mut Store, node: NodeId, bytes: &[u8]) -> Result<u64, NodeError> {
+        let batch = Batch::decode(bytes)
+            .map_err(|error| NodeError::Hostile(format!("the hub served a damaged batch: {error}")))?;
+        let header = &batch.header;
+        if header.tenant != self.secrets.tenant || header.node != node {
+            return Err(NodeError::Hostile("the hub served a batch of another company or node".to_owned()));
+        }
+        let member = self.roster.member(node).ok_or_else(|| {
+            NodeError::Hostile(format!("the hub served a batch of node {}, which is not in the roster", node.short()))
+        })?;
+        if !self.roster.may_write(node, header.last) {
+            return Err(NodeError::Hostile(format!(
+                "the hub served events of node {} after its revocation",
+                node.short()
+            )));
+        }
+        let key = VerifyingKey::from_bytes(&member.keys.sign)
+            .map_err(|_| NodeError::Hostile("unusable key in the roster".to_owned()))?;
+        let data = self.secrets.keys.get(&header.epoch).ok_or_else(|| {
+            NodeError::Hostile(format!("a batch is encrypted under key epoch {}, which this node lacks", header.epoch))
+        })?;
+        let contents = batch
+            .open(data, &key)
+            .map_err(|error| NodeError::Hostile(format!("the hub served a batch that fails its checks: {error}")))?;
+        let run = ChainRun { prev: header.prev, events: contents.events, seals: contents.seals };
+        let kept = KeptBatch { first: header.first, last: header.last, bytes };
+        let taken = store.take_in_kept(&key, &run, "hub", Some(kept))?;
+        Ok(taken.new_events)
+    }
+
+    fn push(
+        &mut self,
+        store: &mut Store,
+        transport: &mut dyn Transport,
+        env: &mut Env<'_>,
+        hub: &VersionVector,
+        report: &mut SyncReport,
+    ) -> Result<(), NodeError> {
+        self.seal_own_batches(store, env)?;
+        let tenant = self.secrets.tenant;
+        let local = store.version_vector()?;
+        for (node, head) in &local.0 {
+            let mut after = hub.seq(*node);
+            while after < head.seq {
+                let batches = store.kept_batches(*node, after, BATCH_TARGET_BYTES * 4)?;
+                if batches.is_empty() {
+                    break;
+                }
+                for bytes in batches {
+                    let header = rempart_sync::batch::decode_header(&bytes)?;
+                    let auth_target = format!("/v1/t/{tenant}/batches");
+                    match self.ask(store, transport, env, Verb::Put, &auth_target, bytes) {
+                        Ok(answer) if answer.status == 200 => report.already_held += 1,
+                        Ok(_) => {
+                            report.pushed_batches += 1;
+                            report.pushed_events += header.count();
+                        }
+                        Err(NodeError::Refused { status, message })
+                            if status == 409 || status == 403 || status == 400 =>
+                        {
+                            tracing::warn!(node = %node.short(), first = header.first.0, status, "batch refused: {message}");
+                            report.refused.push(format!(
+                                "events {}-{} of node {}: {message}",
+                                header.first,
+                                header.last,
+                                node.short()
+                            ));
+                            after = head.seq;
+                            break;
+                        }
+                        Err(error) => return Err(error),
+                    }
+                    after = header.last;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Seals this node's events not yet in a batch into batches under the current key epoch.
+    fn seal_own_batches(&self, store: &Store, env: &mut Env<'_>) -> Result<(), NodeError> {
+        let me = store.node();
+        let epoch = self.roster.epoch();
+        let key = self
+            .secrets
+            .keys
+            .get(&epoch)
+            .ok_or_else(|| NodeError::Local(format!("this node lacks the data key of epoch {epoch}")))?;
+        loop {
+            let after = store.kept_up_to(me)?;
+            let run = store.chain_run(me, after, BATCH_TARGET_BYTES)?;
+            let Some(last) = run.events.last().map(|e| e.seq) else { break };
+            let batch = Batch::seal(key, store.signing_key(), &run.events, &run.seals, run.prev, env.bytes())?;
+            let bytes = batch.encode();
+            store.keep_own_batch(KeptBatch { first: EventSeq(after.0 + 1), last, bytes: &bytes })?;
+        }
+        Ok(())
+    }
+}
+
+/// Splits a download into batches: `len u32 | bytes`, repeated.
+fn unframe(mut body: &[u8]) -> Result<Vec<&[u8]>, NodeError> {
+    let mut out = Vec::new();
+    while !body.is_empty() {
+        let bad = || NodeError::Hostile("the hub's answer is cut short".to_owned());
+        let len = body.get(..4).ok_or_else(bad)?;
+        let len = u32::from_be_bytes([len[0], len[1], len[2], len[3]]) as usize;
+        let bytes = body.get(4..4 + len).ok_or_else(bad)?;
+        out.push(bytes);
+        body = &body[4 + len..];
+    }
+    Ok(out)
+}
+
+fn zeroizing_json<T: Serialize>(value: &T) -> zeroize::Zeroizing<Vec<u8>> {
+    zeroize::Zeroizing::new(json(value))
+}

@@ -1,0 +1,124 @@
+//! What a connected node keeps beside its data: the sync secrets (`sync.key`, mode 0600: the
+//! device's X25519 secret, the tenant's data keys by epoch, the recovery secret on admin devices)
+//! and its copy of the roster (`roster.json`, public).
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+use rempart_log::{Hash32, TenantId};
+use rempart_sync::{DataKey, Entry, RecoverySecret, WrapSecret};
+use serde::{Deserialize, Serialize};
+
+use crate::NodeError;
+
+pub const SECRETS_FILE: &str = "sync.key";
+pub const ROSTER_FILE: &str = "roster.json";
+
+#[derive(Clone, Serialize, Deserialize)]
+struct SecretsFile {
+    tenant: TenantId,
+    hub: String,
+    genesis: Hash32,
+    #[serde(with = "hex")]
+    wrap_secret: [u8; 32],
+    keys: BTreeMap<u32, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    recovery: Option<String>,
+}
+
+/// The node's sync secrets, in memory.
+#[derive(Clone)]
+pub struct Secrets {
+    pub tenant: TenantId,
+    pub hub: String,
+    /// Hash of the roster's first entry: the tenant this node belongs to.
+    pub genesis: Hash32,
+    pub wrap: [u8; 32],
+    pub keys: BTreeMap<u32, DataKey>,
+    pub recovery: Option<RecoverySecret>,
+}
+
+impl Secrets {
+    pub fn wrap_secret(&self) -> WrapSecret {
+        WrapSecret::from_bytes(self.wrap)
+    }
+
+    pub fn load(dir: &Path) -> Result<Option<Secrets>, NodeError> {
+        let path = dir.join(SECRETS_FILE);
+        let bytes = match fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(error) => return Err(NodeError::Local(format!("{} cannot be read: {error}", path.display()))),
+        };
+        let file: SecretsFile = serde_json::from_slice(&bytes)
+            .map_err(|error| NodeError::Local(format!("{} is damaged: {error}", path.display())))?;
+        let key_bytes = |text: &str| -> Result<[u8; 32], NodeError> {
+            let mut out = [0u8; 32];
+            hex::decode_to_slice(text, &mut out)
+                .map_err(|_| NodeError::Local(format!("{} holds a damaged key", path.display())))?;
+            Ok(out)
+        };
+        let mut keys = BTreeMap::new();
+        for (epoch, text) in &file.keys {
+            keys.insert(*epoch, DataKey::new(*epoch, key_bytes(text)?));
+        }
+        let recovery = file.recovery.as_deref().map(key_bytes).transpose()?.map(RecoverySecret::from_bytes);
+        Ok(Some(Secrets {
+            tenant: file.tenant,
+            hub: file.hub,
+            genesis: file.genesis,
+            wrap: file.wrap_secret,
+            keys,
+            recovery,
+        }))
+    }
+
+    pub fn save(&self, dir: &Path) -> Result<(), NodeError> {
+        let file = SecretsFile {
+            tenant: self.tenant,
+            hub: self.hub.clone(),
+            genesis: self.genesis,
+            wrap_secret: self.wrap,
+            keys: self.keys.iter().map(|(epoch, key)| (*epoch, hex::encode(key.bytes()))).collect(),
+            recovery: self.recovery.as_ref().map(|r| hex::encode(r.bytes())),
+        };
+        let bytes = serde_json::to_vec_pretty(&file).map_err(|error| NodeError::Local(error.to_string()))?;
+        write_atomically(&dir.join(SECRETS_FILE), &bytes, true)
+    }
+}
+
+pub fn load_roster(dir: &Path) -> Result<Option<Vec<Entry>>, NodeError> {
+    let path = dir.join(ROSTER_FILE);
+    match fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|error| NodeError::Local(format!("{} is damaged: {error}", path.display()))),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(NodeError::Local(format!("{} cannot be read: {error}", path.display()))),
+    }
+}
+
+pub fn save_roster(dir: &Path, entries: &[Entry]) -> Result<(), NodeError> {
+    let bytes = serde_json::to_vec_pretty(entries).map_err(|error| NodeError::Local(error.to_string()))?;
+    write_atomically(&dir.join(ROSTER_FILE), &bytes, false)
+}
+
+/// Temporary file (mode 0600 when `private`), fsync, rename.
+pub fn write_atomically(path: &Path, bytes: &[u8], private: bool) -> Result<(), NodeError> {
+    let temporary = path.with_extension("tmp");
+    let failed = |error: std::io::Error| NodeError::Local(format!("{} cannot be written: {error}", path.display()));
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    let mut file = options.open(&temporary).map_err(failed)?;
+    file.write_all(bytes).and_then(|()| file.sync_all()).map_err(failed)?;
+    fs::rename(&temporary, path).map_err(failed)
+}

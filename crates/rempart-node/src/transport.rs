@@ -1,0 +1,118 @@
+//! How a node reaches a hub: one signed request, one answer. Over HTTP in the product; the
+//! deterministic simulation puts an injected network here instead.
+
+use std::time::Duration;
+
+use rempart_sync::RequestAuth;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    Get,
+    Put,
+    Post,
+}
+
+impl Verb {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verb::Get => "GET",
+            Verb::Put => "PUT",
+            Verb::Post => "POST",
+        }
+    }
+}
+
+/// The hub's answer: status and body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// The hub's message, from its JSON error body.
+    pub fn message(&self) -> String {
+        serde_json::from_slice::<serde_json::Value>(&self.body)
+            .ok()
+            .and_then(|value| value.get("error").and_then(|e| e.as_str()).map(str::to_owned))
+            .unwrap_or_else(|| String::from_utf8_lossy(&self.body).chars().take(200).collect())
+    }
+}
+
+/// The hub could not be reached at all (as opposed to an answer that refuses).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the hub at {hub} cannot be reached: {reason}")]
+pub struct Unreachable {
+    pub hub: String,
+    pub reason: String,
+}
+
+pub trait Transport {
+    /// Where the hub is, for messages.
+    fn hub(&self) -> String;
+    fn call(&mut self, verb: Verb, target: &str, auth: &RequestAuth, body: Vec<u8>) -> Result<Answer, Unreachable>;
+}
+
+/// HTTP to a hub at a base URL such as `http://127.0.0.1:7431`.
+pub struct Http {
+    base: String,
+    agent: ureq::Agent,
+}
+
+/// Largest answer read from a hub.
+const ANSWER_BYTES_MAX: u64 = 64 << 20;
+
+impl Http {
+    pub fn new(base: &str) -> Result<Http, Unreachable> {
+        let base = base.trim_end_matches('/').to_owned();
+        if !base.starts_with("http://") {
+            return Err(Unreachable {
+                hub: base,
+                reason: "the hub's address must start with http:// (TLS is not built yet)".to_owned(),
+            });
+        }
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_connect(Some(Duration::from_secs(10)))
+            .timeout_global(Some(Duration::from_secs(120)))
+            .build()
+            .into();
+        Ok(Http { base, agent })
+    }
+}
+
+impl Transport for Http {
+    fn hub(&self) -> String {
+        self.base.clone()
+    }
+
+    fn call(&mut self, verb: Verb, target: &str, auth: &RequestAuth, body: Vec<u8>) -> Result<Answer, Unreachable> {
+        let url = format!("{}{target}", self.base);
+        let unreachable = |error: ureq::Error| Unreachable { hub: self.base.clone(), reason: error.to_string() };
+        let headers = auth.headers();
+        let response = match verb {
+            Verb::Get => {
+                let mut request = self.agent.get(&url);
+                for (name, value) in &headers {
+                    request = request.header(*name, value);
+                }
+                request.call()
+            }
+            Verb::Put | Verb::Post => {
+                let mut request = if verb == Verb::Put { self.agent.put(&url) } else { self.agent.post(&url) };
+                for (name, value) in &headers {
+                    request = request.header(*name, value);
+                }
+                request.content_type("application/octet-stream").send(&body[..])
+            }
+        };
+        let mut response = response.map_err(unreachable)?;
+        let status = response.status().as_u16();
+        let body = response.body_mut().with_config().limit(ANSWER_BYTES_MAX).read_to_vec().map_err(unreachable)?;
+        Ok(Answer { status, body })
+    }
+}

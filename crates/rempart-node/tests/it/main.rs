@@ -1,0 +1,221 @@
+//! Nodes and a hub in one process: connecting, inviting, joining, syncing both ways, a wiped hub
+//! refilled by the nodes, tenants kept apart, and the hub never holding plaintext.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use rempart_domain::{Country, Currency, EntryDraft, PostingDraft};
+use rempart_hub::{Hub, Limits, MemStore, Method, Request};
+use rempart_node::{Answer, Env, NodeError, Session, Transport, Unreachable, Verb};
+use rempart_store::Store;
+use rempart_sync::{RequestAuth, Role};
+
+/// Calls the hub's handler directly, at a clock the test moves.
+struct Direct {
+    hub: Arc<Hub>,
+    now: Rc<Cell<u64>>,
+}
+
+impl Transport for Direct {
+    fn hub(&self) -> String {
+        "in-process hub".to_owned()
+    }
+
+    fn call(&mut self, verb: Verb, target: &str, auth: &RequestAuth, body: Vec<u8>) -> Result<Answer, Unreachable> {
+        let method = match verb {
+            Verb::Get => Method::Get,
+            Verb::Put => Method::Put,
+            Verb::Post => Method::Post,
+        };
+        let response = self.hub.handle(&Request::signed(method, target, auth, body), self.now.get());
+        Ok(Answer { status: response.status, body: response.body })
+    }
+}
+
+struct World {
+    hub: Arc<Hub>,
+    objects: Arc<MemStore>,
+    now: Rc<Cell<u64>>,
+    seed: u64,
+    temp: tempfile::TempDir,
+}
+
+impl World {
+    fn new() -> World {
+        let objects = Arc::new(MemStore::default());
+        World {
+            hub: Arc::new(Hub::new(objects.clone(), Limits::default())),
+            objects,
+            now: Rc::new(Cell::new(rempart_node::system_now_ms())),
+            seed: 1,
+            temp: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn transport(&self) -> Direct {
+        Direct { hub: Arc::clone(&self.hub), now: Rc::clone(&self.now) }
+    }
+
+    /// Runs `f` with an environment whose clock is the world's and whose randomness is seeded.
+    fn with_env<T>(&mut self, f: impl FnOnce(&mut Env<'_>, &mut Direct) -> T) -> T {
+        self.now.set(self.now.get() + 1_000);
+        let mut transport = self.transport();
+        let now = Rc::clone(&self.now);
+        let clock = move || now.get();
+        let mut state = self.seed;
+        let mut random = move |buffer: &mut [u8]| {
+            for byte in buffer.iter_mut() {
+                // splitmix64: deterministic bytes for the test, never used in the product.
+                state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+                let mut z = state;
+                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+                *byte = (z ^ (z >> 31)) as u8;
+            }
+        };
+        self.seed = self.seed.wrapping_add(7919);
+        let mut env = Env { now_ms: &clock, random: &mut random };
+        f(&mut env, &mut transport)
+    }
+
+    fn dir(&self, name: &str) -> std::path::PathBuf {
+        self.temp.path().join(name)
+    }
+}
+
+fn entry(id: &str, day: u32, amount: i64) -> EntryDraft {
+    let posting = |account: &str, amount_minor: i64| PostingDraft {
+        account: account.into(),
+        amount: rempart_domain::money::format_plain(amount_minor, Currency::CHF),
+        currency: Some(Currency::CHF),
+        vat_code: None,
+    };
+    EntryDraft {
+        id: id.into(),
+        date: NaiveDate::from_ymd_opt(2026, 5, day).unwrap(),
+        journal: None,
+        text: "Réparation carrosserie Dupont".into(),
+        postings: vec![posting("1020", amount), posting("3400", -amount)],
+    }
+}
+
+const PASSPHRASE: &str = "un cheval de Troie ne passe pas";
+
+fn sync(world: &mut World, store: &mut Store) -> rempart_node::SyncReport {
+    let mut session = Session::open(store).unwrap();
+    world.with_env(|env, transport| session.sync(store, transport, env)).unwrap()
+}
+
+#[test]
+fn two_devices_of_a_company_converge_through_the_hub_and_a_wiped_hub_is_refilled() {
+    let mut world = World::new();
+    let mut office = Store::init(&world.dir("office"), "Garage du Lac SA", Country::Ch, 1).unwrap();
+    let kit =
+        world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env, PASSPHRASE)).unwrap();
+    assert_eq!(kit.words().len(), 24);
+    office.post_entries(&[entry("E-1", 4, 123_450)], &mut |_| {}).unwrap();
+    let report = sync(&mut world, &mut office);
+    assert!(report.pushed_events > 10, "{report:?}");
+
+    // The laptop joins with a one-time code and receives the books.
+    let code = world.with_env(|env, transport| {
+        let mut session = Session::open(&office).unwrap();
+        session.invite(&office, transport, env, Role::Member, 3_600_000)
+    });
+    let code = code.unwrap();
+    let (laptop_dir, thief_dir) = (world.dir("laptop"), world.dir("thief"));
+    let (mut laptop, _) =
+        world.with_env(|env, transport| Session::join(&code, "mem", &laptop_dir, transport, env)).unwrap();
+    let report = sync(&mut world, &mut laptop);
+    assert!(report.pulled_events > 10, "{report:?}");
+    // The code works once.
+    let again = world.with_env(|env, transport| Session::join(&code, "mem", &thief_dir, transport, env));
+    assert!(
+        matches!(again, Err(NodeError::Local(ref m)) if m.contains("unknown, used or expired")),
+        "{:?}",
+        again.err()
+    );
+
+    // Both write, both sync; both hold the same events and compute the same state.
+    laptop.post_entries(&[entry("E-2", 5, 99_900)], &mut |_| {}).unwrap();
+    office.post_entries(&[entry("E-3", 6, 50_000)], &mut |_| {}).unwrap();
+    sync(&mut world, &mut laptop);
+    sync(&mut world, &mut office);
+    sync(&mut world, &mut laptop);
+    assert_eq!(office.version_vector().unwrap(), laptop.version_vector().unwrap());
+    assert_eq!(office.state_hash().unwrap(), laptop.state_hash().unwrap());
+    assert!(laptop.verify().unwrap().problems.is_empty());
+
+    // The hub holds no plaintext: no customer text, company name or amount.
+    for (key, bytes) in world.objects.snapshot() {
+        for needle in [&b"Dupont"[..], b"Garage du Lac", b"1234.50", b"E-1"] {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle),
+                "{key} holds {:?}",
+                String::from_utf8_lossy(needle)
+            );
+        }
+    }
+
+    // The hub's storage is wiped: the next sync gives it the roster and every batch back,
+    // the laptop's included, and a third device can join from the refilled hub.
+    world.objects.restore(Default::default());
+    let report = sync(&mut world, &mut office);
+    assert!(report.roster_restored, "{report:?}");
+    assert!(report.pushed_events >= office.version_vector().unwrap().total() - 1, "{report:?}");
+    let heads = world.hub.heads(office.tenant()).unwrap();
+    assert_eq!(heads, office.version_vector().unwrap());
+    let report = sync(&mut world, &mut laptop);
+    assert_eq!((report.pulled_events, report.pushed_batches), (0, 0), "{report:?}");
+    let code = world
+        .with_env(|env, transport| {
+            let mut session = Session::open(&office).unwrap();
+            session.invite(&office, transport, env, Role::Admin, 3_600_000)
+        })
+        .unwrap();
+    let till_dir = world.dir("till");
+    let (mut till, session) =
+        world.with_env(|env, transport| Session::join(&code, "mem", &till_dir, transport, env)).unwrap();
+    assert!(session.secrets.recovery.is_some(), "an admin device holds the recovery secret");
+    sync(&mut world, &mut till);
+    assert_eq!(till.state_hash().unwrap(), office.state_hash().unwrap());
+}
+
+#[test]
+fn a_device_of_one_company_gets_nothing_of_another() {
+    let mut world = World::new();
+    let mut alpha = Store::init(&world.dir("alpha"), "Alpha Sàrl", Country::Ch, 1).unwrap();
+    let mut beta = Store::init(&world.dir("beta"), "Beta SAS", Country::Fr, 1).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut alpha, "mem", transport, env, PASSPHRASE)).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut beta, "mem", transport, env, PASSPHRASE)).unwrap();
+    sync(&mut world, &mut alpha);
+    sync(&mut world, &mut beta);
+    let beta_tenant = beta.tenant();
+    let beta_node = beta.node();
+    // Alpha's device, with valid signatures, asks for each of Beta's endpoints.
+    let key = alpha.signing_key().clone();
+    let signer = rempart_sync::RequestSigner::Device(alpha.node());
+    let targets = [
+        (Verb::Get, format!("/v1/t/{beta_tenant}/roster")),
+        (Verb::Post, format!("/v1/t/{beta_tenant}/roster")),
+        (Verb::Get, format!("/v1/t/{beta_tenant}/heads")),
+        (Verb::Get, format!("/v1/t/{beta_tenant}/batches/{beta_node}?after=0")),
+        (Verb::Put, format!("/v1/t/{beta_tenant}/batches")),
+        (Verb::Get, format!("/v1/t/{beta_tenant}/wraps/e1-recovery")),
+        (Verb::Put, format!("/v1/t/{beta_tenant}/wraps/e1-device-{}", alpha.node())),
+        (Verb::Put, format!("/v1/t/{beta_tenant}/invites/{}", rempart_log::Hash32([1; 32]))),
+    ];
+    let before = world.objects.snapshot();
+    for (verb, target) in targets {
+        let answer = world.with_env(|env, transport| {
+            let body = b"[]".to_vec();
+            let auth = RequestAuth::sign(&key, signer, verb.as_str(), &target, (env.now_ms)(), [7; 16], &body);
+            transport.call(verb, &target, &auth, body).unwrap()
+        });
+        assert_eq!(answer.status, 403, "{} {target}: {}", verb.as_str(), answer.message());
+        assert!(answer.message().contains("not an enrolled device"), "{}", answer.message());
+    }
+    assert_eq!(world.objects.snapshot(), before, "nothing was stored");
+}
