@@ -113,6 +113,13 @@ pub struct Server {
 }
 
 impl Server {
+    /// Serves until the process ends.
+    pub fn wait(mut self) {
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+
     /// Stops accepting, and waits for the server's thread to end.
     pub fn stop(mut self) {
         if let Some(stop) = self.stop.take() {

@@ -190,6 +190,13 @@ impl Session {
         Ok(Session { secrets, roster })
     }
 
+    /// Points this node at another hub (a hub moved, or replaced by a new one).
+    pub fn set_hub(&mut self, store: &Store, hub: &str) -> Result<(), NodeError> {
+        self.secrets.hub = hub.to_owned();
+        store.set_sync_setting("hub", hub)?;
+        self.save(store)
+    }
+
     fn save(&self, store: &Store) -> Result<(), NodeError> {
         secrets::save_roster(store.dir(), self.roster.entries())?;
         self.secrets.save(store.dir())

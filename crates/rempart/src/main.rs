@@ -8,6 +8,7 @@ mod i18n;
 mod import;
 mod render;
 mod reports;
+mod sync;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -94,6 +95,47 @@ enum Command {
     Verify,
     /// Derive all projections again from the log.
     Rebuild,
+    /// Serve a hub: the blind relay between the nodes of many companies.
+    Hub {
+        #[arg(long, default_value = "127.0.0.1:7431")]
+        listen: std::net::SocketAddr,
+        /// Directory of the hub's object store.
+        #[arg(long)]
+        store: PathBuf,
+        /// Storage quota per company, in GiB [default: 20]
+        #[arg(long)]
+        quota_gib: Option<u64>,
+    },
+    /// Attach this company to a hub: this node becomes its first admin device, and the recovery
+    /// kit is shown once (or written with --kit-out). The admin passphrase comes from
+    /// --passphrase-file or REMPART_PASSPHRASE.
+    Connect {
+        url: String,
+        #[arg(long)]
+        kit_out: Option<PathBuf>,
+        #[arg(long)]
+        passphrase_file: Option<PathBuf>,
+    },
+    /// Pull from and push to the hub once, or keep doing it with --watch.
+    Sync {
+        /// Use this hub from now on (a hub moved, or replaced by a new one).
+        #[arg(long)]
+        hub: Option<String>,
+        #[arg(long)]
+        watch: bool,
+        /// Seconds between two syncs with --watch.
+        #[arg(long, default_value_t = 10)]
+        interval: u64,
+    },
+    /// The company's devices.
+    #[command(subcommand)]
+    Device(DeviceCommand),
+    /// Enrol this machine as a new device of a company, with a code from `rempart device invite`.
+    Join {
+        code: String,
+        #[arg(long)]
+        hub: String,
+    },
     /// Create a sample Swiss garage with a year of activity and show its books.
     Demo,
     /// Measure import, commit, report, verify and rebuild speed on generated data.
@@ -471,6 +513,19 @@ enum ReportKind {
 }
 
 #[derive(Subcommand)]
+enum DeviceCommand {
+    /// Publish a one-time invitation for a new device; the code is printed alone on the last line.
+    Invite {
+        /// admin or member
+        #[arg(long, default_value = "member", value_parser = sync::role)]
+        role: rempart_sync::Role,
+        /// Hours the code stays valid.
+        #[arg(long, default_value_t = 24)]
+        hours: u64,
+    },
+}
+
+#[derive(Subcommand)]
 enum PeriodCommand {
     /// Close the books up to a month's end: nothing dated on or before it can be recorded after.
     Close {
@@ -480,11 +535,12 @@ enum PeriodCommand {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_env("REMPART_LOG"))
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    // The hub logs its requests (with tenant and request ids, never payloads) unless told otherwise.
+    let default_level = if matches!(cli.command, Command::Hub { .. }) { "info" } else { "error" };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("REMPART_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
@@ -495,7 +551,7 @@ fn main() -> ExitCode {
 }
 
 /// The whole chain of causes on one line, without repeating a cause already quoted.
-fn error_text(error: &anyhow::Error) -> String {
+pub fn error_text(error: &anyhow::Error) -> String {
     let mut text = error.to_string();
     for cause in error.chain().skip(1) {
         let cause = cause.to_string();
@@ -742,6 +798,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let hash = store.rebuild()?;
             println!("{}", lang.fill("rebuild.done", &[("events", &store.event_count()?), ("hash", &hash)]));
         }
+        Command::Hub { listen, store, quota_gib } => return sync::hub(listen, &store, quota_gib, lang),
+        Command::Connect { url, kit_out, passphrase_file } => {
+            return sync::connect(&dir, &url, kit_out.as_deref(), passphrase_file.as_deref(), lang);
+        }
+        Command::Sync { hub, watch, interval } => return sync::sync(&dir, hub.as_deref(), watch, interval, lang),
+        Command::Device(DeviceCommand::Invite { role, hours }) => return sync::invite(&dir, role, hours, lang),
+        Command::Join { code, hub } => return sync::join(&dir, &code, &hub, lang),
         Command::Demo => {
             let target = match &cli.data_dir {
                 Some(dir) => dir.clone(),

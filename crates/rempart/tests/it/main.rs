@@ -9,6 +9,7 @@ mod crash;
 mod documents;
 mod garage;
 mod invoices;
+mod sync;
 mod tamper;
 
 use std::path::{Path, PathBuf};
@@ -16,13 +17,16 @@ use std::process::{Command, Output};
 
 /// A company in a temporary directory, driven through the real binary.
 pub struct Company {
-    _temp: tempfile::TempDir,
+    _temp: Option<tempfile::TempDir>,
     pub dir: PathBuf,
 }
 
 pub fn binary() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_rempart"));
-    command.env("REMPART_LANG", "en").env_remove("REMPART_DATA");
+    command
+        .env("REMPART_LANG", "en")
+        .env("REMPART_PASSPHRASE", "remparts et douves profondes")
+        .env_remove("REMPART_DATA");
     command
 }
 
@@ -30,9 +34,14 @@ impl Company {
     pub fn new(country: &str) -> Company {
         let temp = tempfile::tempdir().expect("temporary directory");
         let dir = temp.path().join("data");
-        let company = Company { _temp: temp, dir };
+        let company = Company { _temp: Some(temp), dir };
         company.ok(&["init", "--company", "Garage Test SA", "--country", country]);
         company
+    }
+
+    /// A data directory that commands will create or use, with no company made in it yet.
+    pub fn at(dir: PathBuf) -> Company {
+        Company { _temp: None, dir }
     }
 
     pub fn run(&self, args: &[&str]) -> Output {

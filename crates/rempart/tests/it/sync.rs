@@ -1,0 +1,160 @@
+//! Real processes: the `rempart hub` binary on loopback and three nodes (three data directories)
+//! working while the hub is stopped, restarted, wiped and replaced; their state hashes converge.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Stdio};
+
+use crate::{Company, binary};
+
+/// A hub process on a port it chose; killed when dropped.
+struct HubProcess {
+    child: Child,
+    url: String,
+}
+
+impl HubProcess {
+    fn start(store: &Path) -> HubProcess {
+        let mut child = binary()
+            .args(["hub", "--listen", "127.0.0.1:0", "--store"])
+            .arg(store)
+            .env("REMPART_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the hub");
+        let stdout = child.stdout.take().expect("hub stdout");
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).expect("hub's first line");
+        let url = line
+            .split_whitespace()
+            .find(|word| word.starts_with("http://"))
+            .map(|word| word.trim_end_matches(',').to_owned())
+            .unwrap_or_else(|| panic!("the hub did not say where it listens: {line}"));
+        HubProcess { child, url }
+    }
+
+    fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for HubProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A node is a company's data directory driven through the binary.
+type Node = Company;
+
+trait Work {
+    fn entry(&self, day: u32, amount: &str);
+}
+
+impl Work for Node {
+    fn entry(&self, day: u32, amount: &str) {
+        self.ok(&[
+            "entry",
+            "add",
+            "--date",
+            &format!("2026-06-{day:02}"),
+            "--text",
+            "Vente atelier",
+            "--post",
+            &format!("1020={amount}"),
+            "--post",
+            &format!("3400=-{amount}"),
+        ]);
+    }
+}
+
+fn invite(node: &Node) -> String {
+    let out = node.ok(&["device", "invite"]);
+    out.lines().last().expect("a code on the last line").trim().to_owned()
+}
+
+#[test]
+fn three_nodes_converge_through_a_hub_stopped_restarted_wiped_and_replaced() {
+    let temp = tempfile::tempdir().unwrap();
+    let hub_store = temp.path().join("hub");
+    let hub = HubProcess::start(&hub_store);
+    let office = Company::at(temp.path().join("office"));
+    let laptop = Company::at(temp.path().join("laptop"));
+    let till = Company::at(temp.path().join("till"));
+    office.ok(&["init", "--company", "Garage du Lac SA", "--country", "CH"]);
+    office.entry(1, "100.00");
+
+    // No terminal and no --kit-out: refused before anything is sent.
+    let refused = office.fails(&["connect", &hub.url]);
+    assert!(refused.contains("--kit-out"), "{refused}");
+    let kit = temp.path().join("kit.txt");
+    let out = office.ok(&["connect", &hub.url, "--kit-out", kit.to_str().unwrap()]);
+    assert!(out.contains("cannot be recovered by anyone"), "{out}");
+    let kit_text = std::fs::read_to_string(&kit).unwrap();
+    assert_eq!(
+        kit_text.lines().filter(|line| line.trim_start().chars().next().is_some_and(|c| c.is_ascii_digit())).count(),
+        24
+    );
+
+    for node in [&laptop, &till] {
+        let code = invite(&office);
+        assert!(code.starts_with("RMP1-"), "{code}");
+        let out = node.ok(&["join", &code, "--hub", &hub.url]);
+        assert!(out.contains("events received"), "{out}");
+        // The code works once.
+        let again = Company::at(temp.path().join("again"));
+        let refused = again.fails(&["join", &code, "--hub", &hub.url]);
+        assert!(refused.contains("unknown, used or expired"), "{refused}");
+        assert!(!again.dir.exists(), "nothing is left of a refused join");
+    }
+
+    // Everyone works; the hub stops; everyone keeps working offline; sync says it plainly.
+    laptop.entry(2, "200.00");
+    till.entry(3, "300.00");
+    for node in [&office, &laptop, &till] {
+        node.ok(&["sync"]);
+    }
+    hub.stop();
+    office.entry(4, "400.00");
+    laptop.entry(5, "500.00");
+    let offline = till.fails(&["sync"]);
+    assert!(offline.contains("cannot be reached"), "{offline}");
+    till.entry(6, "600.00");
+
+    // Restarted on the same store (on a new port).
+    let hub = HubProcess::start(&hub_store);
+    for node in [&office, &laptop, &till, &office, &laptop] {
+        node.ok(&["sync", "--hub", &hub.url]);
+    }
+    let hash = office.state_hash();
+    assert_eq!(laptop.state_hash(), hash);
+    assert_eq!(till.state_hash(), hash);
+
+    // Wiped: the store is emptied under a new process; the nodes refill it.
+    hub.stop();
+    std::fs::remove_dir_all(&hub_store).unwrap();
+    let hub = HubProcess::start(&hub_store);
+    till.entry(7, "700.00");
+    let out = till.ok(&["sync", "--hub", &hub.url]);
+    assert!(out.contains("lost the list of devices"), "{out}");
+    for node in [&office, &laptop, &till] {
+        node.ok(&["sync", "--hub", &hub.url]);
+    }
+
+    // Replaced by a brand-new hub elsewhere: the same.
+    hub.stop();
+    let hub = HubProcess::start(&temp.path().join("new-hub"));
+    office.entry(8, "800.00");
+    for node in [&laptop, &office, &till, &laptop] {
+        node.ok(&["sync", "--hub", &hub.url]);
+    }
+    let hash = office.state_hash();
+    assert_eq!(laptop.state_hash(), hash);
+    assert_eq!(till.state_hash(), hash);
+    let balance = office.ok(&["report", "trial-balance", "--format", "csv"]);
+    assert!(balance.contains("3600.00") || balance.contains("-3600.00"), "{balance}");
+    hub.stop();
+}
