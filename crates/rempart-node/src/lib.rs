@@ -438,6 +438,59 @@ impl Session {
         Ok((store, session))
     }
 
+    /// Revokes a device: its events up to what the hub holds of it stay valid, later ones are
+    /// refused, and a new key epoch starts, wrapped for every remaining device and the recovery
+    /// key, so data written from now on is closed to it. Returns the new epoch.
+    pub fn revoke(
+        &mut self,
+        store: &Store,
+        transport: &mut dyn Transport,
+        env: &mut Env<'_>,
+        device: NodeId,
+    ) -> Result<u32, NodeError> {
+        self.refresh_roster(store, transport, env)?;
+        let me = store.node();
+        if self.roster.member(me).map(|m| m.role) != Some(Role::Admin) {
+            return Err(NodeError::Local("only an admin device can revoke a device".to_owned()));
+        }
+        if device == me {
+            return Err(NodeError::Local(
+                "a device cannot revoke itself: revoke it from another admin device".to_owned(),
+            ));
+        }
+        if !self.roster.is_active(device) {
+            return Err(NodeError::Local(format!("{device} is not an enrolled device of this company")));
+        }
+        let tenant = self.secrets.tenant;
+        let answer = self.ask(store, transport, env, Verb::Get, &format!("/v1/t/{tenant}/heads"), Vec::new())?;
+        let hub: VersionVector = parse(&answer.body, "heads")?;
+        let upto_seq = hub.seq(device).0.max(store.version_vector()?.seq(device).0);
+        let epoch = self.roster.epoch() + 1;
+        let key = DataKey::new(epoch, env.bytes());
+        let action = Action::Revoke { device, upto_seq, epoch, key_commitment: key.commitment() };
+        let entry = Entry::sign(&self.roster.next_body(env.now(), action), Signer::Device(me), store.signing_key());
+        let mut next = self.roster.clone();
+        next.append(entry.clone())?;
+        self.ask(store, transport, env, Verb::Post, &format!("/v1/t/{tenant}/roster"), json(&vec![entry]))?;
+        self.roster = next;
+        self.secrets.keys.insert(epoch, key.clone());
+        self.save(store)?;
+        let recipients: Vec<(NodeId, [u8; 32])> = self
+            .roster
+            .members()
+            .iter()
+            .filter(|(id, _)| self.roster.is_active(**id))
+            .map(|(id, member)| (*id, member.keys.wrap))
+            .collect();
+        for (id, public) in recipients {
+            self.put_wrap(store, transport, env, Wrapped::DataKey(epoch), Recipient::Device(id), &public, key.bytes())?;
+        }
+        let recovery = self.roster.recovery().wrap;
+        self.put_wrap(store, transport, env, Wrapped::DataKey(epoch), Recipient::Recovery, &recovery, key.bytes())?;
+        tracing::info!(device = %device.short(), epoch, upto_seq, "device revoked");
+        Ok(epoch)
+    }
+
     /// Brings the roster up to date from the hub; gives the hub the node's copy when it has none.
     fn refresh_roster(
         &mut self,

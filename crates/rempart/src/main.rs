@@ -523,6 +523,14 @@ enum DeviceCommand {
         #[arg(long, default_value_t = 24)]
         hours: u64,
     },
+    /// Remove a device: what it wrote so far stays, nothing more is accepted from it, and data
+    /// written from now on uses a new key it does not have.
+    Revoke { id: String },
+    /// The devices of the company, from the roster.
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
 }
 
 #[derive(Subcommand)]
@@ -804,6 +812,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Sync { hub, watch, interval } => return sync::sync(&dir, hub.as_deref(), watch, interval, lang),
         Command::Device(DeviceCommand::Invite { role, hours }) => return sync::invite(&dir, role, hours, lang),
+        Command::Device(DeviceCommand::Revoke { id }) => return sync::revoke(&dir, &id, lang),
+        Command::Device(DeviceCommand::List { format }) => return sync::devices(&dir, format, lang),
         Command::Join { code, hub } => return sync::join(&dir, &code, &hub, lang),
         Command::Demo => {
             let target = match &cli.data_dir {

@@ -15,6 +15,8 @@ use rempart_store::Store;
 use rempart_sync::{RecoverySecret, Role};
 
 use crate::i18n::Lang;
+use crate::render::{Cell, Format, Report};
+use rempart_domain::Locale;
 
 /// The admin passphrase: from the file named by `--passphrase-file`, else from the environment
 /// variable `REMPART_PASSPHRASE`; never from a prompt, so that scripts and services work alike.
@@ -240,4 +242,55 @@ pub fn role(text: &str) -> Result<Role, String> {
         "member" => Ok(Role::Member),
         other => Err(format!("\"{other}\" is not a role: admin or member")),
     }
+}
+
+pub fn revoke(dir: &Path, id: &str, lang: Lang) -> Result<ExitCode> {
+    let store = Store::open(dir).context("cannot open the data directory")?;
+    let mut session = Session::open(&store)?;
+    let device = find_device(&session, id)?;
+    let mut transport = Http::new(&session.secrets.hub.clone())?;
+    let epoch = with_env(|env| session.revoke(&store, &mut transport, env, device))?;
+    println!("{}", lang.fill("revoke.done", &[("node", &device.short()), ("epoch", &epoch)]));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A device named by its id or the start of it (at least 8 digits, as `device list` shows them).
+fn find_device(session: &Session, id: &str) -> Result<rempart_log::NodeId> {
+    let id = id.trim().to_ascii_lowercase();
+    let matching: Vec<_> =
+        session.roster.members().keys().filter(|node| id.len() >= 8 && node.to_hex().starts_with(&id)).collect();
+    match matching.as_slice() {
+        [one] => Ok(**one),
+        [] => bail!("no device of this company has the id {id}: `rempart device list` shows them"),
+        _ => bail!("several devices start with {id}: give more of the id"),
+    }
+}
+
+pub fn devices(dir: &Path, format: Format, lang: Lang) -> Result<ExitCode> {
+    let store = Store::open(dir).context("cannot open the data directory")?;
+    let session = Session::open(&store)?;
+    let mut report = Report::new(
+        lang.text("devices.title").to_owned(),
+        vec![
+            ("device", lang.text("device").to_owned()),
+            ("role", lang.text("role").to_owned()),
+            ("state", lang.text("state").to_owned()),
+        ],
+    );
+    for (node, member) in session.roster.members() {
+        let role = match member.role {
+            Role::Admin => lang.text("role.admin"),
+            Role::Member => lang.text("role.member"),
+        };
+        let mut state = match member.revoked_after {
+            Some(last) => lang.fill("device.revoked", &[("seq", &last)]),
+            None => lang.text("device.active").to_owned(),
+        };
+        if *node == store.node() {
+            state.push_str(lang.text("device.this"));
+        }
+        report.rows.push(vec![Cell::Text(node.to_hex()), Cell::Text(role.to_owned()), Cell::Text(state)]);
+    }
+    print!("{}", report.render(format, Locale::of_country(store.company()?.country))?);
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,8 @@
 //! Nodes and a hub in one process: connecting, inviting, joining, syncing both ways, a wiped hub
 //! refilled by the nodes, tenants kept apart, and the hub never holding plaintext.
 
+mod hostile;
+
 use std::cell::Cell;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -44,9 +46,13 @@ struct World {
 
 impl World {
     fn new() -> World {
+        World::with_limits(Limits::default())
+    }
+
+    fn with_limits(limits: Limits) -> World {
         let objects = Arc::new(MemStore::default());
         World {
-            hub: Arc::new(Hub::new(objects.clone(), Limits::default())),
+            hub: Arc::new(Hub::new(objects.clone(), limits)),
             objects,
             now: Rc::new(Cell::new(rempart_node::system_now_ms())),
             seed: 1,

@@ -1,0 +1,234 @@
+//! Hostile requests and batches: each is refused with the right status and a clear message, and
+//! nothing is stored; the hub goes on serving the genuine ones.
+
+use rempart_hub::Limits;
+use rempart_log::{EventSeq, Hash32, SigningKey};
+use rempart_node::{Answer, NodeError, Session, Transport, Verb};
+use rempart_store::Store;
+use rempart_sync::{Batch, RequestAuth, RequestSigner, Role};
+
+use crate::{PASSPHRASE, World, entry, sync};
+
+/// Sends a request signed by `key` as `signer`, at the world's clock shifted by `skew_ms`.
+fn send(
+    world: &mut World,
+    key: &SigningKey,
+    signer: RequestSigner,
+    verb: Verb,
+    target: &str,
+    body: Vec<u8>,
+    skew_ms: i64,
+) -> Answer {
+    world.with_env(|env, transport| {
+        let mut nonce = [0u8; 16];
+        (env.random)(&mut nonce);
+        let time = ((env.now_ms)() as i64 + skew_ms) as u64;
+        let auth = RequestAuth::sign(key, signer, verb.as_str(), target, time, nonce, &body);
+        transport.call(verb, target, &auth, body).unwrap()
+    })
+}
+
+fn device(store: &Store) -> RequestSigner {
+    RequestSigner::Device(store.node())
+}
+
+/// A sealed batch of `store`'s own events after `after`, with a chosen previous hash and key.
+fn batch(store: &Store, session: &Session, after: u64, prev: Option<Hash32>, signing: &SigningKey) -> Vec<u8> {
+    let run = store.chain_run(store.node(), EventSeq(after), 1 << 20).unwrap();
+    let key = session.secrets.keys.get(&session.roster.epoch()).unwrap();
+    Batch::seal(key, signing, &run.events, &run.seals, prev.unwrap_or(run.prev), [3; 24]).unwrap().encode()
+}
+
+fn assert_refused(answer: &Answer, status: u16, words: &str) {
+    assert_eq!(answer.status, status, "{}", answer.message());
+    assert!(answer.message().contains(words), "expected \"{words}\" in: {}", answer.message());
+}
+
+#[test]
+fn hostile_batches_and_requests_are_refused_and_nothing_is_stored() {
+    let mut world = World::new();
+    let mut office = Store::init(&world.dir("office"), "Garage du Lac SA", rempart_domain::Country::Ch, 1).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env, PASSPHRASE)).unwrap();
+    sync(&mut world, &mut office);
+    let mut other = Store::init(&world.dir("other"), "Autre SA", rempart_domain::Country::Ch, 1).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut other, "mem", transport, env, PASSPHRASE)).unwrap();
+    let held = office.version_vector().unwrap().seq(office.node()).0;
+    office.post_entries(&[entry("E-H1", 1, 100)], &mut |_| {}).unwrap();
+    office.post_entries(&[entry("E-H2", 2, 200)], &mut |_| {}).unwrap();
+    let session = Session::open(&office).unwrap();
+    let tenant = office.tenant();
+    let batches = format!("/v1/t/{tenant}/batches");
+    let key = office.signing_key().clone();
+    let genuine = batch(&office, &session, held, None, &key);
+    let before = world.objects.snapshot();
+
+    // Signed by another key than the node's.
+    let forged = batch(&office, &session, held, None, other.signing_key());
+    assert_refused(&send(&mut world, &key, device(&office), Verb::Put, &batches, forged, 0), 403, "not signed by node");
+    // A gap: starts one event after what the hub holds.
+    let run = office.chain_run(office.node(), EventSeq(held + 1), 1 << 20).unwrap();
+    let data = session.secrets.keys.get(&1).unwrap();
+    let gap = Batch::seal(data, &key, &run.events, &run.seals, run.prev, [4; 24]).unwrap().encode();
+    assert_refused(&send(&mut world, &key, device(&office), Verb::Put, &batches, gap, 0), 409, "does not continue");
+    // The right place but a wrong previous hash.
+    let wrong_prev = batch(&office, &session, held, Some(Hash32([9; 32])), &key);
+    assert_refused(
+        &send(&mut world, &key, device(&office), Verb::Put, &batches, wrong_prev, 0),
+        409,
+        "does not continue",
+    );
+    // Truncated, and garbage in the ciphertext.
+    let truncated = genuine[..genuine.len() - 1].to_vec();
+    assert_refused(&send(&mut world, &key, device(&office), Verb::Put, &batches, truncated, 0), 400, "truncated");
+    let mut garbage = genuine.clone();
+    let last = garbage.len() - 5;
+    garbage[last] ^= 0xff;
+    assert_refused(
+        &send(&mut world, &key, device(&office), Verb::Put, &batches, garbage, 0),
+        400,
+        "not the one its header names",
+    );
+    // Not a batch at all, and oversized.
+    assert_refused(
+        &send(&mut world, &key, device(&office), Verb::Put, &batches, b"{\"json\":1}".to_vec(), 0),
+        400,
+        "truncated",
+    );
+    let huge = vec![0u8; world.hub.limits().body_bytes_max + 1];
+    assert_refused(&send(&mut world, &key, device(&office), Verb::Put, &batches, huge, 0), 413, "exceeds");
+    // Office's batch sent by the other company's device into its own namespace.
+    let theirs = format!("/v1/t/{}/batches", other.tenant());
+    let other_key = other.signing_key().clone();
+    assert_refused(
+        &send(&mut world, &other_key, device(&other), Verb::Put, &theirs, genuine.clone(), 0),
+        403,
+        "another company",
+    );
+    // Requests: unsigned, expired, replayed, malformed.
+    let heads = format!("/v1/t/{tenant}/heads");
+    let unsigned = world.hub.handle(
+        &rempart_hub::Request {
+            method: rempart_hub::Method::Get,
+            target: heads.clone(),
+            signer: None,
+            time: None,
+            nonce: None,
+            signature: None,
+            body: Vec::new(),
+            request_id: "test".into(),
+        },
+        rempart_node::system_now_ms(),
+    );
+    assert_eq!(unsigned.status, 401, "{}", unsigned.message());
+    assert_refused(
+        &send(&mut world, &key, device(&office), Verb::Get, &heads, Vec::new(), -600_000),
+        401,
+        "away from the hub's clock",
+    );
+    let auth = RequestAuth::sign(&key, device(&office), "GET", &heads, world.now.get() + 1000, [8; 16], b"");
+    let mut transport = world.transport();
+    assert_eq!(transport.call(Verb::Get, &heads, &auth, Vec::new()).unwrap().status, 200);
+    assert_refused(&transport.call(Verb::Get, &heads, &auth, Vec::new()).unwrap(), 401, "already received");
+    let roster = format!("/v1/t/{tenant}/roster");
+    assert_refused(
+        &send(&mut world, &key, device(&office), Verb::Post, &roster, b"{not json".to_vec(), 0),
+        400,
+        "not a list of roster entries",
+    );
+    let wrap = format!("/v1/t/{tenant}/wraps/e9-device-{}", office.node());
+    assert_refused(&send(&mut world, &key, device(&office), Verb::Put, &wrap, b"\x00\x01".to_vec(), 0), 400, "JSON");
+    assert_eq!(world.objects.snapshot(), before, "nothing of the refused requests was stored");
+
+    // The genuine batch goes through, once; sent again it is recognised.
+    assert_eq!(send(&mut world, &key, device(&office), Verb::Put, &batches, genuine.clone(), 0).status, 201);
+    assert_eq!(send(&mut world, &key, device(&office), Verb::Put, &batches, genuine, 0).status, 200);
+    // A different batch for the same events (a cloned device, or a forgery) is a fork.
+    let mut clone_events = office.chain_run(office.node(), EventSeq(held), 1 << 20).unwrap();
+    clone_events.events.truncate(1);
+    clone_events.seals.clear();
+    let fork = Batch::seal(data, &key, &clone_events.events, &clone_events.seals, clone_events.prev, [5; 24])
+        .unwrap()
+        .encode();
+    assert_refused(&send(&mut world, &key, device(&office), Verb::Put, &batches, fork, 0), 409, "different batch");
+}
+
+#[test]
+fn a_revoked_device_is_refused_and_told_so_and_new_data_is_closed_to_it() {
+    let mut world = World::new();
+    let mut office = Store::init(&world.dir("office"), "Garage du Lac SA", rempart_domain::Country::Ch, 1).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env, PASSPHRASE)).unwrap();
+    sync(&mut world, &mut office);
+    let code = world
+        .with_env(|env, transport| {
+            Session::open(&office).unwrap().invite(&office, transport, env, Role::Member, 60_000)
+        })
+        .unwrap();
+    let laptop_dir = world.dir("laptop");
+    let (mut laptop, _) =
+        world.with_env(|env, transport| Session::join(&code, "mem", &laptop_dir, transport, env)).unwrap();
+    sync(&mut world, &mut laptop);
+    laptop.post_entries(&[entry("E-L1", 3, 300)], &mut |_| {}).unwrap();
+    sync(&mut world, &mut laptop);
+    let laptop_node = laptop.node();
+    let written_before = laptop.version_vector().unwrap().seq(laptop_node);
+
+    let epoch = world
+        .with_env(|env, transport| Session::open(&office).unwrap().revoke(&office, transport, env, laptop_node))
+        .unwrap();
+    assert_eq!(epoch, 2);
+    // What the laptop wrote before stays; what it writes after is refused, and it is told why.
+    laptop.post_entries(&[entry("E-L2", 4, 400)], &mut |_| {}).unwrap();
+    let refused = world.with_env(|env, transport| Session::open(&laptop).unwrap().sync(&mut laptop, transport, env));
+    match refused {
+        Err(NodeError::Refused { status: 403, message }) => {
+            assert!(message.contains("not an enrolled device"), "{message}")
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    // The office's new events use epoch 2, which the laptop never received.
+    office.post_entries(&[entry("E-O1", 5, 500)], &mut |_| {}).unwrap();
+    sync(&mut world, &mut office);
+    let key_2 = Session::open(&office).unwrap().secrets.keys.get(&2).cloned();
+    assert!(key_2.is_some());
+    assert!(!Session::open(&laptop).unwrap().secrets.keys.contains_key(&2));
+    assert_eq!(world.hub.heads(office.tenant()).unwrap().seq(laptop_node), written_before);
+    assert_eq!(office.version_vector().unwrap().seq(laptop_node), written_before);
+}
+
+#[test]
+fn quota_rate_and_clocks_are_enforced() {
+    let mut world = World::with_limits(Limits { requests_per_second: 1, burst: 8, ..Limits::default() });
+    let mut office = Store::init(&world.dir("office"), "Garage du Lac SA", rempart_domain::Country::Ch, 1).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env, PASSPHRASE)).unwrap();
+    let heads = format!("/v1/t/{}/heads", office.tenant());
+    let key = office.signing_key().clone();
+    // Ten requests at one instant against a burst of eight: the last ones wait their turn.
+    let now = world.now.get();
+    let mut transport = world.transport();
+    let answers: Vec<Answer> = (0..10u8)
+        .map(|index| {
+            let auth = RequestAuth::sign(&key, device(&office), "GET", &heads, now, [index; 16], b"");
+            transport.call(Verb::Get, &heads, &auth, Vec::new()).unwrap()
+        })
+        .collect();
+    assert_eq!(answers[0].status, 200);
+    assert_refused(&answers[9], 429, "too many requests");
+
+    // A tiny quota: the first sync's batches do not fit.
+    let mut world = World::with_limits(Limits { quota_bytes: 6_000, ..Limits::default() });
+    let mut small = Store::init(&world.dir("small"), "Petit SA", rempart_domain::Country::Ch, 1).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut small, "mem", transport, env, PASSPHRASE)).unwrap();
+    let refused = world.with_env(|env, transport| Session::open(&small).unwrap().sync(&mut small, transport, env));
+    match refused {
+        Err(NodeError::Refused { status: 507, message }) => assert!(message.contains("quota"), "{message}"),
+        other => panic!("expected the quota, got {other:?}"),
+    }
+
+    // A hub whose clock is an hour behind the node's: the node's events are stamped too far ahead.
+    let mut world = World::new();
+    let mut ahead = Store::init(&world.dir("ahead"), "Futur SA", rempart_domain::Country::Ch, 1).unwrap();
+    world.now.set(world.now.get() - 3_600_000);
+    world.with_env(|env, transport| Session::connect(&mut ahead, "mem", transport, env, PASSPHRASE)).unwrap();
+    let report = sync(&mut world, &mut ahead);
+    assert!(report.refused.iter().any(|r| r.contains("ahead of the hub's clock")), "{report:?}");
+}
