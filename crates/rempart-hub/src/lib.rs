@@ -22,7 +22,7 @@
 pub mod http;
 pub mod objects;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -708,41 +708,86 @@ impl Hub {
 
     /// The last event the hub holds of each node.
     pub fn heads(&self, tenant: TenantId) -> Result<VersionVector, Refusal> {
+        // The end of each node's contiguous run from its first event: a batch lost or set apart in
+        // the middle shows as a shorter head, so the nodes that hold it upload it again; a batch
+        // replaced by another shows as a head whose hash the nodes holding the genuine one do not
+        // know. Headers are read from storage each time, never cached, so that a change made to
+        // the storage behind the hub's back shows at once.
         let mut vector = VersionVector::default();
         let prefix = format!("t/{tenant}/b/");
-        let mut last_of: HashMap<String, String> = HashMap::new();
+        let mut by_node: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for (key, _) in self.objects.list(&prefix)? {
             if let Some((node, _)) = key[prefix.len()..].split_once('/') {
-                last_of.insert(node.to_owned(), key);
+                by_node.entry(node.to_owned()).or_default().push(key);
             }
         }
-        for (node, key) in last_of {
+        for (node, keys) in by_node {
             let Ok(node) = node.parse::<NodeId>() else { continue };
-            if let Some(header) = self.stored_header(&key)? {
-                vector.set(node, Head { seq: header.last, hash: header.head });
+            let mut head: Option<Head> = None;
+            for key in keys {
+                let Some(header) = self.stored_header(&key)? else { break };
+                let continues = match head {
+                    None => header.first.0 == 1,
+                    Some(previous) => previous.seq.0 + 1 == header.first.0 && previous.hash == header.prev,
+                };
+                if !continues {
+                    break;
+                }
+                head = Some(Head { seq: header.last, hash: header.head });
+            }
+            if let Some(head) = head {
+                vector.set(node, head);
             }
         }
         Ok(vector)
     }
 
-    /// Batches of `node` holding events after `after`, framed as `len u32 | batch`.
+    /// Batches of `node` holding events after `after`, framed as `len u32 | batch`. Each is
+    /// checked before it is served; a damaged one is set apart, so that the nodes holding a good
+    /// copy upload it again, and nothing after it is served.
     fn get_batches(&self, tenant: TenantId, node: NodeId, after: u64) -> Result<Response, Refusal> {
+        let roster = self.roster(tenant, false)?.ok_or_else(|| refuse(404, "unknown_tenant", "no such company"))?;
+        let key = roster
+            .member(node)
+            .and_then(|member| ed25519_dalek::VerifyingKey::from_bytes(&member.keys.sign).ok())
+            .ok_or_else(|| refuse(404, "not_found", format!("node {node} is not in the company's roster")))?;
         let stored = self.stored_batches(tenant, node)?;
         // The batch that holds event after+1 starts at or before it.
         let start = stored.partition_point(|b| b.first <= after + 1).saturating_sub(1);
         let mut body = Vec::new();
+        let mut next = after + 1;
         for batch in &stored[start..] {
             if !body.is_empty() && body.len() as u64 + batch.size > self.limits.download_bytes_max as u64 {
                 break;
             }
-            let Some(bytes) = self.objects.get(&batch.key)? else { continue };
-            if batch.first <= after && header_of(&bytes).is_some_and(|h| h.last.0 <= after) {
+            if batch.first > next {
+                // A hole (a batch lost or set apart): nothing after it is served until it is filled.
+                break;
+            }
+            let Some(bytes) = self.objects.get(&batch.key)? else { break };
+            let sound = Batch::decode(&bytes).ok().filter(|b| b.is_signed_by(&key) && b.header.first.0 == batch.first);
+            let Some(decoded) = sound else {
+                self.set_apart(tenant, &batch.key, &bytes)?;
+                break;
+            };
+            if decoded.header.last.0 < next {
                 continue;
             }
+            next = decoded.header.last.0 + 1;
             body.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
             body.extend_from_slice(&bytes);
         }
         Ok(Response::bytes(body))
+    }
+
+    /// Moves a damaged object out of the tenant's batches, keeping it as evidence.
+    fn set_apart(&self, tenant: TenantId, key: &str, bytes: &[u8]) -> Result<(), Refusal> {
+        let evidence = format!("t/{tenant}/damaged/{}", blake3_hex(bytes));
+        tracing::error!(key, evidence, "a stored batch is damaged: set apart, to be uploaded again by the nodes");
+        self.objects.put_new(&evidence, bytes)?;
+        self.objects.remove(key)?;
+        *lock(&self.metrics.refused).entry("damaged_in_storage").or_default() += 1;
+        Ok(())
     }
 
     fn put_wrap(
@@ -802,6 +847,10 @@ impl Hub {
         }
         Response::text(200, out)
     }
+}
+
+fn blake3_hex(bytes: &[u8]) -> String {
+    rempart_log::Hash32(*blake3::hash(bytes).as_bytes()).to_hex()
 }
 
 fn header_of(bytes: &[u8]) -> Option<rempart_sync::Header> {

@@ -36,6 +36,8 @@ pub trait ObjectStore: Send + Sync {
     fn get_prefix(&self, key: &str, len: usize) -> Result<Option<Vec<u8>>, ObjectError>;
     /// Every key under `prefix` (which ends with `/`), in byte order, with its size.
     fn list(&self, prefix: &str) -> Result<Vec<(String, u64)>, ObjectError>;
+    /// Removes an object (a damaged one, once set apart); absent is not an error.
+    fn remove(&self, key: &str) -> Result<(), ObjectError>;
 }
 
 /// Keys are `/`-separated segments of ASCII letters, digits, `.`, `_` and `-`, none empty or
@@ -164,6 +166,14 @@ impl ObjectStore for DirStore {
         out.sort();
         Ok(out)
     }
+
+    fn remove(&self, key: &str) -> Result<(), ObjectError> {
+        match fs::remove_file(self.path(key)?) {
+            Ok(()) => Ok(()),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(ObjectError::Io { key: key.to_owned(), source }),
+        }
+    }
 }
 
 /// Objects in memory, for the deterministic simulation (where storage faults are injected
@@ -224,6 +234,12 @@ impl ObjectStore for MemStore {
             .take_while(|(key, _)| key.starts_with(prefix))
             .map(|(key, bytes)| (key.clone(), bytes.len() as u64))
             .collect())
+    }
+
+    fn remove(&self, key: &str) -> Result<(), ObjectError> {
+        check_key(key)?;
+        self.objects().remove(key);
+        Ok(())
     }
 }
 

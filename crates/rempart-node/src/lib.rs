@@ -172,6 +172,8 @@ pub struct SyncReport {
     pub refused: Vec<String>,
     /// Whether the roster had to be given back to the hub (a wiped or new hub).
     pub roster_restored: bool,
+    /// Chains found with two different versions of the same events, in plain words.
+    pub forks: Vec<String>,
 }
 
 /// A connected node: its secrets and roster, loaded from its data directory.
@@ -586,6 +588,17 @@ impl Session {
     ) -> Result<(), NodeError> {
         let tenant = self.secrets.tenant;
         for (node, head) in &hub.0 {
+            let held = store.version_vector()?.seq(*node);
+            if held >= head.seq {
+                // Both hold that place of the chain: they must hold the same event there.
+                if store.event_hash(*node, head.seq)? != Some(head.hash) {
+                    self.fetch_fork(store, transport, env, *node, head.seq, report)?;
+                }
+                continue;
+            }
+            if store.forks()?.iter().any(|fork| fork.node == *node) {
+                continue;
+            }
             loop {
                 let held = store.version_vector()?.seq(*node);
                 if held >= head.seq {
@@ -598,15 +611,43 @@ impl Session {
                     break;
                 }
                 for bytes in batches {
-                    report.pulled_events += self.take_batch(store, *node, bytes)?;
+                    match self.take_batch(store, *node, bytes) {
+                        Ok(events) => report.pulled_events += events,
+                        Err(NodeError::Store(StoreError::Forked { node: short, seq })) => {
+                            report.forks.push(fork_words(&short, seq));
+                            break;
+                        }
+                        Err(error) => return Err(error),
+                    }
                 }
                 if store.version_vector()?.seq(*node) == held {
-                    return Err(NodeError::Hostile(format!(
-                        "the hub announces events of node {} up to {} but serves none after {held}",
-                        node.short(),
-                        head.seq
-                    )));
+                    break;
                 }
+            }
+        }
+        Ok(())
+    }
+
+    /// Downloads the hub's version of event `seq` of `node`, which differs from the one held
+    /// here, so that the fork is recorded with both versions as evidence.
+    fn fetch_fork(
+        &mut self,
+        store: &mut Store,
+        transport: &mut dyn Transport,
+        env: &mut Env<'_>,
+        node: NodeId,
+        seq: EventSeq,
+        report: &mut SyncReport,
+    ) -> Result<(), NodeError> {
+        let target = format!("/v1/t/{}/batches/{node}?after={}", self.secrets.tenant, seq.0 - 1);
+        let answer = self.ask(store, transport, env, Verb::Get, &target, Vec::new())?;
+        if let Some(bytes) = unframe(&answer.body)?.first() {
+            match self.take_batch(store, node, bytes) {
+                Err(NodeError::Store(StoreError::Forked { node: short, seq })) => {
+                    report.forks.push(fork_words(&short, seq))
+                }
+                Err(NodeError::Hostile(why)) => report.forks.push(format!("node {}: {why}", node.short())),
+                _ => report.forks.push(fork_words(&node.short(), seq.0)),
             }
         }
         Ok(())
@@ -665,7 +706,18 @@ impl Session {
                     let header = rempart_sync::batch::decode_header(&bytes)?;
                     let auth_target = format!("/v1/t/{tenant}/batches");
                     match self.ask(store, transport, env, Verb::Put, &auth_target, bytes) {
-                        Ok(answer) if answer.status == 200 => report.already_held += 1,
+                        Ok(answer) if answer.status == 200 => {
+                            // The hub had it: a hole it had was filled, or the rest is there too.
+                            report.already_held += 1;
+                            let target = format!("/v1/t/{tenant}/heads");
+                            let answer = self.ask(store, transport, env, Verb::Get, &target, Vec::new())?;
+                            let now: VersionVector = parse(&answer.body, "heads")?;
+                            after = now.seq(*node).max(header.last);
+                            if after > header.last {
+                                break;
+                            }
+                            continue;
+                        }
                         Ok(_) => {
                             report.pushed_batches += 1;
                             report.pushed_events += header.count();
@@ -711,6 +763,12 @@ impl Session {
         }
         Ok(())
     }
+}
+
+fn fork_words(node: &str, seq: u64) -> String {
+    format!(
+        "node {node} has two different versions of its event {seq} (the hub's and this node's): a device was cloned or someone tampered with the hub; that chain is frozen here and both versions are kept as evidence"
+    )
 }
 
 /// Splits a download into batches: `len u32 | bytes`, repeated.

@@ -167,6 +167,19 @@ impl Store {
         Ok(seals)
     }
 
+    /// The hash of event `seq` of `node`, if held.
+    pub fn event_hash(&self, node: NodeId, seq: EventSeq) -> Result<Option<Hash32>, StoreError> {
+        let hash: Option<Vec<u8>> = self
+            .conn
+            .query_row(
+                "SELECT hash FROM events WHERE node = ?1 AND seq = ?2",
+                params![&node.as_bytes()[..], seq.0 as i64],
+                |row| row.get(0),
+            )
+            .optional()?;
+        hash.map(hash_of).transpose()
+    }
+
     /// Keeps a batch this node made of its own events.
     pub fn keep_own_batch(&self, batch: KeptBatch<'_>) -> Result<(), StoreError> {
         keep_batch(&self.conn, self.node, batch)

@@ -358,6 +358,19 @@ impl Store {
                 }
             }
         }
+        // Forks seen by sync: the log holds one version, the other is kept as evidence.
+        if let Ok(forks) = self.forks() {
+            for fork in forks {
+                report.problems.push(Problem {
+                    message: format!(
+                        "node {} has two different versions of its event {} (one came from {}): a device was cloned or a copy was tampered with; that chain is frozen and both versions are kept",
+                        fork.node.short(),
+                        fork.seq,
+                        fork.source
+                    ),
+                });
+            }
+        }
         report.integrity_elapsed = integrity_elapsed;
         report.chains_elapsed = started.elapsed();
         let started = Instant::now();
