@@ -510,8 +510,14 @@ impl Session {
             // which it accepts only if it extends its own and enrols this device.
             Err(NodeError::Refused { status: 403, .. }) if self.roster.is_active(store.node()) => {
                 let entries = json(&self.roster.entries().to_vec());
-                self.ask(store, transport, env, Verb::Post, &format!("/v1/t/{tenant}/roster"), entries)?;
-                return Ok((0, true));
+                return match self.ask(store, transport, env, Verb::Post, &format!("/v1/t/{tenant}/roster"), entries) {
+                    Ok(_) => Ok((0, true)),
+                    Err(NodeError::Refused { status: 403, .. }) => Err(NodeError::Local(
+                        "the hub does not count this device among the company's devices: it was revoked from an admin device"
+                            .to_owned(),
+                    )),
+                    Err(error) => Err(error),
+                };
             }
             Err(error) => return Err(error),
         };
@@ -564,8 +570,28 @@ impl Session {
         Ok(())
     }
 
-    /// One sync: roster, keys, pull, push.
+    /// One sync: roster, keys, pull, push. Records when the hub was last reached, and since when
+    /// it has been out of reach, for `rempart status`.
     pub fn sync(
+        &mut self,
+        store: &mut Store,
+        transport: &mut dyn Transport,
+        env: &mut Env<'_>,
+    ) -> Result<SyncReport, NodeError> {
+        let outcome = self.sync_inner(store, transport, env);
+        match &outcome {
+            Ok(_) => store.clear_sync_setting("offline_since_ms")?,
+            Err(NodeError::Unreachable(_)) => {
+                if store.sync_setting("offline_since_ms")?.is_none() {
+                    store.set_sync_setting("offline_since_ms", &env.now().to_string())?;
+                }
+            }
+            Err(_) => {}
+        }
+        outcome
+    }
+
+    fn sync_inner(
         &mut self,
         store: &mut Store,
         transport: &mut dyn Transport,
@@ -581,6 +607,13 @@ impl Session {
         let hub: VersionVector = parse(&answer.body, "heads")?;
         self.pull(store, transport, env, &hub, &mut report)?;
         self.push(store, transport, env, &hub, &mut report)?;
+        // What the hub holds now, as `rempart status` shows it.
+        let hub: VersionVector = if report.pushed_batches > 0 || report.already_held > 0 {
+            let answer = self.ask(store, transport, env, Verb::Get, &format!("/v1/t/{tenant}/heads"), Vec::new())?;
+            parse(&answer.body, "heads")?
+        } else {
+            hub
+        };
         store.set_sync_setting("last_sync_ms", &env.now().to_string())?;
         store.set_sync_setting("hub_heads", &String::from_utf8_lossy(&json(&hub)))?;
         Ok(report)

@@ -85,6 +85,24 @@ impl Http {
     }
 }
 
+impl Http {
+    /// Whether the hub answers at all (`GET /healthz`, no signature), within a few seconds.
+    pub fn reachable(&self) -> Result<(), Unreachable> {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(3)))
+            .build()
+            .into();
+        let unreachable = |reason: String| Unreachable { hub: self.base.clone(), reason };
+        let response = agent.get(&format!("{}/healthz", self.base)).call().map_err(|e| unreachable(e.to_string()))?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(unreachable(format!("it answers {}", response.status())))
+        }
+    }
+}
+
 impl Transport for Http {
     fn hub(&self) -> String {
         self.base.clone()

@@ -42,6 +42,19 @@ fn keep_batch(conn: &rusqlite::Connection, node: NodeId, batch: KeptBatch<'_>) -
     Ok(())
 }
 
+/// An invariant that one node alone could not enforce, broken once the nodes' events met.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Conflict {
+    /// Two entries of one journal carry the same number (numbered on two nodes offline).
+    JournalNumber { journal: String, number: i64, entries: Vec<String> },
+    /// Several contacts share an identifier that names one company (VAT number, SIREN, SIRET).
+    SharedIdentifier { field: String, value: String, contacts: Vec<String> },
+    /// The same entry id was recorded on several nodes; the first in merge order counts.
+    EntryRecordedTwice { id: String, nodes: Vec<String> },
+    /// The same contact id was created on several nodes.
+    ContactCreatedTwice { id: String, nodes: Vec<String> },
+}
+
 /// What taking in a run did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Taken {
@@ -167,6 +180,19 @@ impl Store {
         Ok(seals)
     }
 
+    /// The clock reading of event `seq` of `node`, if held.
+    pub fn event_time_ms(&self, node: NodeId, seq: EventSeq) -> Result<Option<u64>, StoreError> {
+        let wall: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT hlc_wall_ms FROM events WHERE node = ?1 AND seq = ?2",
+                params![&node.as_bytes()[..], seq.0 as i64],
+                |row| row.get(0),
+            )
+            .optional()?;
+        Ok(wall.map(|wall| wall as u64))
+    }
+
     /// The hash of event `seq` of `node`, if held.
     pub fn event_hash(&self, node: NodeId, seq: EventSeq) -> Result<Option<Hash32>, StoreError> {
         let hash: Option<Vec<u8>> = self
@@ -223,9 +249,66 @@ impl Store {
         Ok(())
     }
 
+    pub fn clear_sync_setting(&self, key: &str) -> Result<(), StoreError> {
+        self.conn.execute("DELETE FROM sync_state WHERE key = ?1", [key])?;
+        Ok(())
+    }
+
     /// The node's signing key, to sign its batches and requests.
     pub fn signing_key(&self) -> &rempart_log::SigningKey {
         &self.key
+    }
+
+    /// The conflicts in the merged books, for people to resolve.
+    pub fn conflicts(&self) -> Result<Vec<Conflict>, StoreError> {
+        let mut out = Vec::new();
+        let mut statement = self.conn.prepare(
+            "SELECT journal, number, group_concat(id, ' ') FROM
+                 (SELECT journal, number, id FROM p_entries ORDER BY journal, number, id)
+             GROUP BY journal, number HAVING count(*) > 1 ORDER BY journal, number",
+        )?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            let entries: String = row.get(2)?;
+            out.push(Conflict::JournalNumber {
+                journal: row.get(0)?,
+                number: row.get(1)?,
+                entries: entries.split(' ').map(str::to_owned).collect(),
+            });
+        }
+        let mut statement = self.conn.prepare(
+            "SELECT field, value, group_concat(contact, ' ') FROM
+                 (SELECT field, value, contact FROM p_contact_fields
+                  WHERE field IN ('vat_number', 'siren', 'siret') AND value IS NOT NULL ORDER BY contact)
+             GROUP BY field, value HAVING count(*) > 1 ORDER BY field, value",
+        )?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            let contacts: String = row.get(2)?;
+            out.push(Conflict::SharedIdentifier {
+                field: row.get(0)?,
+                value: row.get(1)?,
+                contacts: contacts.split(' ').map(str::to_owned).collect(),
+            });
+        }
+        for (kind, entry) in [(Fact::ENTRY_POSTED, true), (Fact::CONTACT_CREATED, false)] {
+            let mut statement = self.conn.prepare(
+                "SELECT json_extract(payload, '$.id') AS id, group_concat(DISTINCT lower(hex(substr(node, 1, 4))))
+                 FROM events WHERE kind = ?1 GROUP BY id HAVING count(*) > 1 ORDER BY id",
+            )?;
+            let mut rows = statement.query([kind])?;
+            while let Some(row) = rows.next()? {
+                let id: String = row.get(0)?;
+                let nodes: String = row.get(1)?;
+                let nodes = nodes.split(',').map(str::to_owned).collect();
+                out.push(if entry {
+                    Conflict::EntryRecordedTwice { id, nodes }
+                } else {
+                    Conflict::ContactCreatedTwice { id, nodes }
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// The forks seen so far, oldest first.

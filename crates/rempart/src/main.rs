@@ -130,6 +130,15 @@ enum Command {
     /// The company's devices.
     #[command(subcommand)]
     Device(DeviceCommand),
+    /// This node, its hub, what is not uploaded yet, the other nodes as last seen, forks and
+    /// conflicts.
+    Status,
+    /// Invariants broken when the nodes' events met (journal numbers, shared identifiers,
+    /// records made twice), for people to resolve.
+    Conflicts {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Enrol this machine as a new device of a company, with a code from `rempart device invite`.
     Join {
         code: String,
@@ -815,6 +824,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Device(DeviceCommand::Revoke { id }) => return sync::revoke(&dir, &id, lang),
         Command::Device(DeviceCommand::List { format }) => return sync::devices(&dir, format, lang),
         Command::Join { code, hub } => return sync::join(&dir, &code, &hub, lang),
+        Command::Status => return sync::status(&dir, lang),
+        Command::Conflicts { format } => return sync::conflicts(&dir, format, lang),
         Command::Demo => {
             let target = match &cli.data_dir {
                 Some(dir) => dir.clone(),

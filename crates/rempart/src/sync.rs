@@ -294,3 +294,164 @@ pub fn devices(dir: &Path, format: Format, lang: Lang) -> Result<ExitCode> {
     print!("{}", report.render(format, Locale::of_country(store.company()?.country))?);
     Ok(ExitCode::SUCCESS)
 }
+
+/// A moment as people read it: the locale's date and the time in UTC.
+fn moment(locale: Locale, ms: u64) -> String {
+    match chrono::DateTime::from_timestamp_millis(ms as i64) {
+        Some(time) => format!("{} {} UTC", locale.format_date(time.date_naive()), time.format("%H:%M")),
+        None => ms.to_string(),
+    }
+}
+
+/// A duration as people read it, in the largest unit that fits.
+fn duration(lang: Lang, ms: u64) -> String {
+    let minutes = ms / 60_000;
+    let (count, unit) = match minutes {
+        0 => (ms / 1000, "unit.seconds"),
+        1..120 => (minutes, "unit.minutes"),
+        120..2880 => (minutes / 60, "unit.hours"),
+        _ => (minutes / 1440, "unit.days"),
+    };
+    lang.fill(unit, &[("n", &count)])
+}
+
+pub fn status(dir: &Path, lang: Lang) -> Result<ExitCode> {
+    let store = Store::open(dir).context("cannot open the data directory")?;
+    let locale = Locale::of_country(store.company()?.country);
+    let now = rempart_node::system_now_ms();
+    println!(
+        "{}",
+        lang.fill(
+            "status.node",
+            &[("company", &store.company()?.name), ("node", &store.node().short()), ("tenant", &store.tenant())]
+        )
+    );
+    let vector = store.version_vector()?;
+    let session = match Session::open(&store) {
+        Ok(session) => Some(session),
+        Err(NodeError::NotConnected) => None,
+        Err(error) => return Err(error.into()),
+    };
+    let hub_heads: rempart_sync::VersionVector =
+        store.sync_setting("hub_heads")?.and_then(|text| serde_json::from_str(&text).ok()).unwrap_or_default();
+    match &session {
+        None => println!("{}", lang.text("status.not_connected")),
+        Some(session) => {
+            let hub = &session.secrets.hub;
+            match Http::new(hub).and_then(|http| http.reachable()) {
+                Ok(()) => println!("{}", lang.fill("status.hub_up", &[("hub", hub)])),
+                Err(error) => {
+                    let since = store.sync_setting("offline_since_ms")?.and_then(|t| t.parse().ok()).unwrap_or(now);
+                    println!(
+                        "{}",
+                        lang.fill(
+                            "status.hub_down",
+                            &[("hub", hub), ("since", &moment(locale, since)), ("reason", &error.reason)]
+                        )
+                    );
+                }
+            }
+            match store.sync_setting("last_sync_ms")?.and_then(|t| t.parse::<u64>().ok()) {
+                Some(last) => println!(
+                    "{}",
+                    lang.fill(
+                        "status.last_sync",
+                        &[("when", &moment(locale, last)), ("ago", &duration(lang, now.saturating_sub(last)))]
+                    )
+                ),
+                None => println!("{}", lang.text("status.never_synced")),
+            }
+            let me = store.node();
+            let pending = vector.seq(me).0.saturating_sub(hub_heads.seq(me).0);
+            if pending == 0 {
+                println!("{}", lang.text("status.all_uploaded"));
+            } else {
+                let oldest = store.event_time_ms(me, rempart_log::EventSeq(hub_heads.seq(me).0 + 1))?.unwrap_or(now);
+                println!(
+                    "{}",
+                    lang.fill(
+                        "status.pending",
+                        &[("count", &pending), ("age", &duration(lang, now.saturating_sub(oldest)))]
+                    )
+                );
+            }
+            println!("{}", lang.text("status.peers"));
+            let mut nodes: Vec<rempart_log::NodeId> = vector.0.keys().chain(hub_heads.0.keys()).copied().collect();
+            nodes.sort();
+            nodes.dedup();
+            for node in nodes {
+                let role = match session.roster.member(node) {
+                    Some(member) if member.revoked_after.is_some() => lang.text("status.revoked"),
+                    Some(member) if member.role == Role::Admin => lang.text("role.admin"),
+                    Some(_) => lang.text("role.member"),
+                    None => "?",
+                };
+                let this = if node == me { lang.text("device.this") } else { "" };
+                println!(
+                    "{}",
+                    lang.fill(
+                        "status.peer",
+                        &[
+                            ("node", &format!("{}{this}", node.short())),
+                            ("role", &role),
+                            ("here", &vector.seq(node)),
+                            ("hub", &hub_heads.seq(node))
+                        ]
+                    )
+                );
+            }
+        }
+    }
+    let forks = store.forks()?;
+    for fork in &forks {
+        println!(
+            "{}",
+            lang.fill("status.fork", &[("node", &fork.node.short()), ("seq", &fork.seq), ("source", &fork.source)])
+        );
+    }
+    let conflicts = store.conflicts()?;
+    if conflicts.is_empty() && forks.is_empty() {
+        println!("{}", lang.text("status.no_conflict"));
+    } else if !conflicts.is_empty() {
+        println!("{}", lang.fill("status.conflicts", &[("count", &conflicts.len())]));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn conflicts(dir: &Path, format: Format, lang: Lang) -> Result<ExitCode> {
+    use rempart_store::sync::Conflict;
+    let store = Store::open(dir).context("cannot open the data directory")?;
+    let mut report = Report::new(
+        lang.text("conflicts.title").to_owned(),
+        vec![("kind", lang.text("conflicts.kind").to_owned()), ("detail", lang.text("conflicts.detail").to_owned())],
+    );
+    for conflict in store.conflicts()? {
+        let (kind, detail) = match conflict {
+            Conflict::JournalNumber { journal, number, entries } => (
+                "conflict.journal_number",
+                lang.fill(
+                    "conflict.journal_number.detail",
+                    &[("journal", &journal), ("number", &number), ("entries", &entries.join(", "))],
+                ),
+            ),
+            Conflict::SharedIdentifier { field, value, contacts } => (
+                "conflict.shared_identifier",
+                lang.fill(
+                    "conflict.shared_identifier.detail",
+                    &[("field", &field), ("value", &value), ("contacts", &contacts.join(", "))],
+                ),
+            ),
+            Conflict::EntryRecordedTwice { id, nodes } => (
+                "conflict.entry_twice",
+                lang.fill("conflict.entry_twice.detail", &[("id", &id), ("nodes", &nodes.join(", "))]),
+            ),
+            Conflict::ContactCreatedTwice { id, nodes } => (
+                "conflict.contact_twice",
+                lang.fill("conflict.contact_twice.detail", &[("id", &id), ("nodes", &nodes.join(", "))]),
+            ),
+        };
+        report.rows.push(vec![Cell::Text(lang.text(kind).to_owned()), Cell::Text(detail)]);
+    }
+    print!("{}", report.render(format, Locale::of_country(store.company()?.country))?);
+    Ok(ExitCode::SUCCESS)
+}

@@ -123,6 +123,9 @@ fn three_nodes_converge_through_a_hub_stopped_restarted_wiped_and_replaced() {
     let offline = till.fails(&["sync"]);
     assert!(offline.contains("cannot be reached"), "{offline}");
     till.entry(6, "600.00");
+    let status = till.ok(&["status"]);
+    assert!(status.contains("offline since"), "{status}");
+    assert!(status.contains("events of this node are not at the hub yet"), "{status}");
 
     // Restarted on the same store (on a new port).
     let hub = HubProcess::start(&hub_store);
@@ -132,6 +135,14 @@ fn three_nodes_converge_through_a_hub_stopped_restarted_wiped_and_replaced() {
     let hash = office.state_hash();
     assert_eq!(laptop.state_hash(), hash);
     assert_eq!(till.state_hash(), hash);
+    let status = office.ok(&["status"]);
+    assert!(status.contains(": reachable."), "{status}");
+    assert!(status.contains("Every event of this node is at the hub"), "{status}");
+    assert_eq!(status.lines().filter(|line| line.starts_with("  ")).count(), 3, "{status}");
+    // The office and the laptop numbered an entry of the same journal alike while offline.
+    let conflicts = office.ok(&["conflicts", "--format", "csv"]);
+    assert!(conflicts.contains("Journal number used twice"), "{conflicts}");
+    assert!(status.contains("conflicts to look at"), "{status}");
 
     // Wiped: the store is emptied under a new process; the nodes refill it.
     hub.stop();
