@@ -97,9 +97,12 @@ pub struct Request {
 }
 
 impl Request {
-    /// A request signed with `auth` (from a node, or the simulation).
-    pub fn signed(method: Method, target: &str, auth: &RequestAuth, body: Vec<u8>) -> Request {
-        let [signer, time, nonce, signature] = auth.headers().map(|(_, value)| Some(value));
+    /// A request signed with `auth`, or unsigned (from a node, or the simulation).
+    pub fn signed(method: Method, target: &str, auth: Option<&RequestAuth>, body: Vec<u8>) -> Request {
+        let [signer, time, nonce, signature] = match auth {
+            Some(auth) => auth.headers().map(|(_, value)| Some(value)),
+            None => [None, None, None, None],
+        };
         Request { method, target: target.to_owned(), signer, time, nonce, signature, body, request_id: String::new() }
     }
 }
@@ -271,6 +274,12 @@ impl Hub {
         if request.body.len() > self.limits.body_bytes_max {
             return Err(refuse(413, "too_large", format!("the body exceeds {} bytes", self.limits.body_bytes_max)));
         }
+        if request.method == Method::Get && rest == ["wraps", "passphrase"] && request.signer.is_none() {
+            // The passphrase wrap is what lets a person with no device left get back in: it is
+            // read without a signature (Argon2id stands between it and the recovery key).
+            self.rate_limit(tenant, now_ms)?;
+            return self.read_wrap(tenant, "passphrase");
+        }
         let auth = RequestAuth::from_headers(
             request.signer.as_deref(),
             request.time.as_deref(),
@@ -314,11 +323,7 @@ impl Hub {
             }
             (Method::Get, ["wraps", name]) => {
                 self.authorize(request, &auth, tenant, now_ms, Access::Read)?;
-                let key = format!("t/{tenant}/wraps/{name}");
-                objects::check_key(&key).map_err(|_| refuse(400, "bad_request", "bad wrap name"))?;
-                let bytes =
-                    self.objects.get(&key)?.ok_or_else(|| refuse(404, "not_found", format!("no wrap {name}")))?;
-                Ok(Response { status: 200, content_type: "application/json", body: bytes })
+                self.read_wrap(tenant, name)
             }
             (Method::Put, ["invites", id]) => {
                 let roster = self.authorize(request, &auth, tenant, now_ms, Access::Admin)?;
@@ -347,6 +352,13 @@ impl Hub {
                 format!("no such endpoint: {} {}", request.method.as_str(), request.target),
             )),
         }
+    }
+
+    fn read_wrap(&self, tenant: TenantId, name: &str) -> Result<Response, Refusal> {
+        let key = format!("t/{tenant}/wraps/{name}");
+        objects::check_key(&key).map_err(|_| refuse(400, "bad_request", "bad wrap name"))?;
+        let bytes = self.objects.get(&key)?.ok_or_else(|| refuse(404, "not_found", format!("no wrap {name}")))?;
+        Ok(Response { status: 200, content_type: "application/json", body: bytes })
     }
 
     fn rate_limit(&self, tenant: TenantId, now_ms: u64) -> Result<(), Refusal> {
@@ -418,6 +430,7 @@ impl Hub {
                 RequestSigner::Invite(id) => {
                     roster.open_invitation(id, now_ms).map(|key| (key, access == Access::Read))
                 }
+                RequestSigner::Recovery => Some((roster.recovery().sign, true)),
             }
         };
         let mut found = roster.as_deref().and_then(key_of);
@@ -482,6 +495,7 @@ impl Hub {
             let known = match auth.signer {
                 RequestSigner::Device(device) => held.member(device).is_some(),
                 RequestSigner::Invite(id) => held.open_invitation(id, now_ms).is_some(),
+                RequestSigner::Recovery => true,
             };
             if !known {
                 return Err(refuse(
@@ -539,6 +553,7 @@ impl Hub {
                 let held_roster = self.roster(tenant, false)?;
                 joins.then(|| held_roster.and_then(|r| r.open_invitation(id, now_ms))).flatten()
             }
+            RequestSigner::Recovery => Some(roster.recovery().sign),
         }
         .ok_or_else(|| {
             refuse(403, "forbidden", format!("{} may not write the roster of {tenant}", auth.signer.to_header()))
@@ -802,8 +817,8 @@ impl Hub {
         objects::check_key(&key).map_err(|_| refuse(400, "bad_request", "bad wrap name"))?;
         serde_json::from_slice::<serde_json::Value>(body)
             .map_err(|_| refuse(400, "bad_request", "a key wrap is a JSON document"))?;
-        let admin =
-            matches!(auth.signer, RequestSigner::Device(d) if roster.member(d).is_some_and(|m| m.role == Role::Admin));
+        let admin = auth.signer == RequestSigner::Recovery
+            || matches!(auth.signer, RequestSigner::Device(d) if roster.member(d).is_some_and(|m| m.role == Role::Admin));
         let own = matches!(auth.signer, RequestSigner::Device(d) if name.ends_with(&format!("device-{d}")));
         if !admin && !own {
             return Err(refuse(403, "forbidden", "only an admin device writes key wraps for others"));

@@ -19,8 +19,10 @@
 pub mod secrets;
 pub mod transport;
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use rempart_log::{EventSeq, Hash32, NodeId, SigningKey, TenantId, VerifyingKey};
@@ -142,7 +144,7 @@ fn call(
     body: Vec<u8>,
 ) -> Result<Answer, NodeError> {
     let auth = RequestAuth::sign(key, signer, verb.as_str(), target, env.now(), env.bytes(), &body);
-    let answer = transport.call(verb, target, &auth, body)?;
+    let answer = transport.call(verb, target, Some(&auth), body)?;
     if answer.is_success() {
         Ok(answer)
     } else {
@@ -180,6 +182,35 @@ pub struct SyncReport {
 pub struct Session {
     pub secrets: Secrets,
     pub roster: Roster,
+    /// Where the time of taking batches in went, summed over the session.
+    pub timings: Timings,
+    /// Called as events come in: (received so far, expected in all).
+    progress: Option<Box<dyn FnMut(u64, u64)>>,
+}
+
+/// Time spent taking batches in, by stage.
+#[derive(Debug, Default)]
+pub struct Timings {
+    /// Waiting for the hub's answers to downloads.
+    pub download: Cell<Duration>,
+    /// Reading batches and checking their hash and signature.
+    pub verify: Cell<Duration>,
+    /// Decrypting and checking what is inside against the header.
+    pub decrypt: Cell<Duration>,
+    /// Checking the events against the chain held and projecting them (`take_in`).
+    pub apply: Cell<Duration>,
+}
+
+fn add(cell: &Cell<Duration>, since: Instant) {
+    cell.set(cell.get() + since.elapsed());
+}
+
+/// How a lost device's replacement proves it belongs to the company.
+pub enum Recovery<'a> {
+    /// The 24 words of the recovery kit.
+    Kit(RecoverySecret),
+    /// The admin passphrase, which opens the recovery secret kept (wrapped) at the hub.
+    Passphrase(&'a str),
 }
 
 impl Session {
@@ -189,7 +220,7 @@ impl Session {
         let secrets = Secrets::load(dir)?.ok_or(NodeError::NotConnected)?;
         let entries = secrets::load_roster(dir)?.ok_or(NodeError::NotConnected)?;
         let roster = Roster::from_entries(secrets.tenant, &entries)?;
-        Ok(Session { secrets, roster })
+        Ok(Session { secrets, roster, timings: Timings::default(), progress: None })
     }
 
     /// Points this node at another hub (a hub moved, or replaced by a new one).
@@ -272,6 +303,8 @@ impl Session {
                 recovery: Some(recovery.clone()),
             },
             roster,
+            timings: Timings::default(),
+            progress: None,
         };
         session.save(store)?;
         let wraps = [
@@ -284,6 +317,8 @@ impl Session {
         }
         let target = format!("/v1/t/{tenant}/wraps/passphrase");
         call(transport, env, &key, Self::device(store), Verb::Put, &target, json(&passphrase_wrap))?;
+        // Kept here too, to give it back to a hub that loses it.
+        store.set_sync_setting("passphrase_wrap", &String::from_utf8_lossy(&json(&passphrase_wrap)))?;
         store.set_sync_setting("hub", hub)?;
         tracing::info!(tenant = %tenant, hub, "company connected to a hub");
         Ok(recovery)
@@ -423,6 +458,8 @@ impl Session {
                 recovery,
             },
             roster,
+            timings: Timings::default(),
+            progress: None,
         };
         session.save(&store)?;
         for (epoch, key) in &session.secrets.keys {
@@ -491,6 +528,184 @@ impl Session {
         self.put_wrap(store, transport, env, Wrapped::DataKey(epoch), Recipient::Recovery, &recovery, key.bytes())?;
         tracing::info!(device = %device.short(), epoch, upto_seq, "device revoked");
         Ok(epoch)
+    }
+
+    /// Gives a hub that lost its storage the key wraps back: an admin device wraps every epoch's
+    /// key again for every enrolled device and the recovery key, and puts back the passphrase
+    /// wrap it keeps; any device wraps the keys for itself. Wraps the hub still holds stay.
+    fn refill_wraps(&self, store: &Store, transport: &mut dyn Transport, env: &mut Env<'_>) -> Result<(), NodeError> {
+        let me = store.node();
+        let admin = self.roster.member(me).is_some_and(|m| m.role == Role::Admin);
+        let mut recipients: Vec<(Recipient, [u8; 32])> = self
+            .roster
+            .members()
+            .iter()
+            .filter(|(id, _)| self.roster.is_active(**id) && (admin || **id == me))
+            .map(|(id, member)| (Recipient::Device(*id), member.keys.wrap))
+            .collect();
+        if admin {
+            recipients.push((Recipient::Recovery, self.roster.recovery().wrap));
+        }
+        let put = |outcome: Result<(), NodeError>| match outcome {
+            Err(NodeError::Refused { status: 409, .. }) => Ok(()),
+            other => other,
+        };
+        for (epoch, key) in &self.secrets.keys {
+            for (to, public) in &recipients {
+                put(self.put_wrap(store, transport, env, Wrapped::DataKey(*epoch), *to, public, key.bytes()))?;
+            }
+        }
+        if let (true, Some(recovery)) = (admin, &self.secrets.recovery) {
+            let public = WrapSecret::from_bytes(self.secrets.wrap).public();
+            put(self.put_wrap(
+                store,
+                transport,
+                env,
+                Wrapped::Recovery,
+                Recipient::Device(me),
+                &public,
+                recovery.bytes(),
+            ))?;
+            if let Some(wrap) = store.sync_setting("passphrase_wrap")? {
+                let target = format!("/v1/t/{}/wraps/passphrase", self.secrets.tenant);
+                put(self.ask(store, transport, env, Verb::Put, &target, wrap.into_bytes()).map(|_| ()))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Shows progress as events come in: `(received so far, expected in all)`.
+    pub fn set_progress(&mut self, progress: Box<dyn FnMut(u64, u64)>) {
+        self.progress = Some(progress);
+    }
+
+    /// Rebuilds a lost device from the hub alone, in `dir`: proves itself with the recovery kit
+    /// or the admin passphrase, checks the roster is the company's own (its genesis names this
+    /// recovery key), enrols itself as a new admin device signed by the recovery key, and pulls
+    /// and checks everything. Call `sync` on the returned session to download.
+    pub fn restore(
+        tenant: TenantId,
+        means: Recovery<'_>,
+        hub: &str,
+        dir: &Path,
+        transport: &mut dyn Transport,
+        env: &mut Env<'_>,
+    ) -> Result<(Store, Session), NodeError> {
+        let mut kept_wrap = None;
+        let recovery = match means {
+            Recovery::Kit(secret) => secret,
+            Recovery::Passphrase(passphrase) => {
+                let answer =
+                    transport.call(Verb::Get, &format!("/v1/t/{tenant}/wraps/passphrase"), None, Vec::new())?;
+                if !answer.is_success() {
+                    return Err(NodeError::Refused { status: answer.status, message: answer.message() });
+                }
+                let wrap: PassphraseWrap = parse(&answer.body, "the passphrase wrap")?;
+                if wrap.tenant != tenant {
+                    return Err(NodeError::Hostile("the hub served the passphrase wrap of another company".to_owned()));
+                }
+                kept_wrap = Some(answer.body);
+                wrap.open(passphrase)?
+            }
+        };
+        let recovery_key = recovery.signing_key();
+        let signer = RequestSigner::Recovery;
+        let answer =
+            call(transport, env, &recovery_key, signer, Verb::Get, &format!("/v1/t/{tenant}/roster"), Vec::new())
+                .map_err(|error| {
+                    match error {
+            NodeError::Refused { status: 401 | 403, .. } => NodeError::Local(
+                "the hub does not accept this recovery kit for this company: check the words and the company id"
+                    .to_owned(),
+            ),
+            other => other,
+        }
+                })?;
+        let served: ServedRoster = parse(&answer.body, "a roster")?;
+        let mut roster = Roster::from_entries(tenant, &served.entries)?;
+        let ours = DeviceKeys { sign: recovery_key.verifying_key().to_bytes(), wrap: recovery.wrap_secret().public() };
+        if roster.recovery() != ours {
+            return Err(NodeError::Hostile(
+                "the hub serves a roster whose recovery key is not this kit's: it is not your company's".to_owned(),
+            ));
+        }
+        let mut keys = BTreeMap::new();
+        for epoch in 1..=roster.epoch() {
+            let name = wrap_name(Wrapped::DataKey(epoch), Recipient::Recovery);
+            let answer = call(
+                transport,
+                env,
+                &recovery_key,
+                signer,
+                Verb::Get,
+                &format!("/v1/t/{tenant}/wraps/{name}"),
+                Vec::new(),
+            )?;
+            let wrap: Wrap = parse(&answer.body, "a key wrap")?;
+            let key = DataKey::new(epoch, *wrap.open(&recovery.wrap_secret())?);
+            if roster.commitment(epoch) != Some(key.commitment()) {
+                return Err(NodeError::Hostile(format!(
+                    "the key of epoch {epoch} served by the hub does not match the roster"
+                )));
+            }
+            keys.insert(epoch, key);
+        }
+        let signing = SigningKey::from_bytes(&env.bytes());
+        let wrap = WrapSecret::from_bytes(env.bytes());
+        let store = Store::join(dir, tenant, signing)?;
+        let me = store.node();
+        let action = Action::Add {
+            device: me,
+            keys: DeviceKeys { sign: store.verifying_key().to_bytes(), wrap: wrap.public() },
+            role: Role::Admin,
+        };
+        let entry = Entry::sign(&roster.next_body(env.now(), action), Signer::Recovery, &recovery_key);
+        roster.append(entry.clone())?;
+        call(transport, env, &recovery_key, signer, Verb::Post, &format!("/v1/t/{tenant}/roster"), json(&vec![entry]))?;
+        let session = Session {
+            secrets: Secrets {
+                tenant,
+                hub: hub.to_owned(),
+                genesis: roster.genesis(),
+                wrap: *wrap.to_bytes(),
+                keys,
+                recovery: Some(recovery.clone()),
+            },
+            roster,
+            timings: Timings::default(),
+            progress: None,
+        };
+        session.save(&store)?;
+        for (epoch, key) in &session.secrets.keys {
+            session.put_wrap(
+                &store,
+                transport,
+                env,
+                Wrapped::DataKey(*epoch),
+                Recipient::Device(me),
+                &wrap.public(),
+                key.bytes(),
+            )?;
+        }
+        session.put_wrap(
+            &store,
+            transport,
+            env,
+            Wrapped::Recovery,
+            Recipient::Device(me),
+            &wrap.public(),
+            recovery.bytes(),
+        )?;
+        if kept_wrap.is_none() {
+            let target = format!("/v1/t/{tenant}/wraps/passphrase");
+            kept_wrap =
+                session.ask(&store, transport, env, Verb::Get, &target, Vec::new()).ok().map(|answer| answer.body);
+        }
+        if let Some(wrap) = kept_wrap {
+            store.set_sync_setting("passphrase_wrap", &String::from_utf8_lossy(&wrap))?;
+        }
+        store.set_sync_setting("hub", hub)?;
+        Ok((store, session))
     }
 
     /// Brings the roster up to date from the hub; gives the hub the node's copy when it has none.
@@ -601,6 +816,21 @@ impl Session {
         let (added, restored) = self.refresh_roster(store, transport, env)?;
         report.roster_entries = added;
         report.roster_restored = restored;
+        // A hub that lost its storage (wiped, replaced, put back to an old copy) lacks the wraps
+        // of the current key: one look tells, and they are given back.
+        let me = store.node();
+        let probe = if self.roster.member(me).is_some_and(|m| m.role == Role::Admin) {
+            Recipient::Recovery
+        } else {
+            Recipient::Device(me)
+        };
+        let name = wrap_name(Wrapped::DataKey(self.roster.epoch()), probe);
+        let target = format!("/v1/t/{}/wraps/{name}", self.secrets.tenant);
+        match self.ask(store, transport, env, Verb::Get, &target, Vec::new()) {
+            Err(NodeError::Refused { status: 404, .. }) => self.refill_wraps(store, transport, env)?,
+            Err(error) => return Err(error),
+            Ok(_) => {}
+        }
         self.fetch_keys(store, transport, env)?;
         let tenant = self.secrets.tenant;
         let answer = self.ask(store, transport, env, Verb::Get, &format!("/v1/t/{tenant}/heads"), Vec::new())?;
@@ -628,6 +858,8 @@ impl Session {
         report: &mut SyncReport,
     ) -> Result<(), NodeError> {
         let tenant = self.secrets.tenant;
+        let local = store.version_vector()?;
+        let expected: u64 = hub.0.iter().map(|(node, head)| head.seq.0.saturating_sub(local.seq(*node).0)).sum();
         for (node, head) in &hub.0 {
             let held = store.version_vector()?.seq(*node);
             if held >= head.seq {
@@ -646,14 +878,21 @@ impl Session {
                     break;
                 }
                 let target = format!("/v1/t/{tenant}/batches/{node}?after={}", held.0);
+                let started = Instant::now();
                 let answer = self.ask(store, transport, env, Verb::Get, &target, Vec::new())?;
+                add(&self.timings.download, started);
                 let batches = unframe(&answer.body)?;
                 if batches.is_empty() {
                     break;
                 }
                 for bytes in batches {
                     match self.take_batch(store, *node, bytes) {
-                        Ok(events) => report.pulled_events += events,
+                        Ok(events) => {
+                            report.pulled_events += events;
+                            if let Some(progress) = &mut self.progress {
+                                progress(report.pulled_events, expected);
+                            }
+                        }
                         Err(NodeError::Store(StoreError::Forked { node: short, seq })) => {
                             report.forks.push(fork_words(&short, seq));
                             break;
@@ -696,6 +935,7 @@ impl Session {
 
     /// Checks and takes in one downloaded batch; returns the new events.
     fn take_batch(&self, store: &mut Store, node: NodeId, bytes: &[u8]) -> Result<u64, NodeError> {
+        let started = Instant::now();
         let batch = Batch::decode(bytes)
             .map_err(|error| NodeError::Hostile(format!("the hub served a damaged batch: {error}")))?;
         let header = &batch.header;
@@ -716,12 +956,20 @@ impl Session {
         let data = self.secrets.keys.get(&header.epoch).ok_or_else(|| {
             NodeError::Hostile(format!("a batch is encrypted under key epoch {}, which this node lacks", header.epoch))
         })?;
+        if !batch.is_signed_by(&key) {
+            return Err(NodeError::Hostile(format!("the hub served a batch not signed by node {}", node.short())));
+        }
+        add(&self.timings.verify, started);
+        let started = Instant::now();
         let contents = batch
             .open(data, &key)
             .map_err(|error| NodeError::Hostile(format!("the hub served a batch that fails its checks: {error}")))?;
+        add(&self.timings.decrypt, started);
+        let started = Instant::now();
         let run = ChainRun { prev: header.prev, events: contents.events, seals: contents.seals };
         let kept = KeptBatch { first: header.first, last: header.last, bytes };
         let taken = store.take_in_kept(&key, &run, "hub", Some(kept))?;
+        add(&self.timings.apply, started);
         Ok(taken.new_events)
     }
 

@@ -54,7 +54,13 @@ pub struct Unreachable {
 pub trait Transport {
     /// Where the hub is, for messages.
     fn hub(&self) -> String;
-    fn call(&mut self, verb: Verb, target: &str, auth: &RequestAuth, body: Vec<u8>) -> Result<Answer, Unreachable>;
+    fn call(
+        &mut self,
+        verb: Verb,
+        target: &str,
+        auth: Option<&RequestAuth>,
+        body: Vec<u8>,
+    ) -> Result<Answer, Unreachable>;
 }
 
 /// HTTP to a hub at a base URL such as `http://127.0.0.1:7431`.
@@ -108,10 +114,16 @@ impl Transport for Http {
         self.base.clone()
     }
 
-    fn call(&mut self, verb: Verb, target: &str, auth: &RequestAuth, body: Vec<u8>) -> Result<Answer, Unreachable> {
+    fn call(
+        &mut self,
+        verb: Verb,
+        target: &str,
+        auth: Option<&RequestAuth>,
+        body: Vec<u8>,
+    ) -> Result<Answer, Unreachable> {
         let url = format!("{}{target}", self.base);
         let unreachable = |error: ureq::Error| Unreachable { hub: self.base.clone(), reason: error.to_string() };
-        let headers = auth.headers();
+        let headers: Vec<(&'static str, String)> = auth.map(|auth| auth.headers().to_vec()).unwrap_or_default();
         let response = match verb {
             Verb::Get => {
                 let mut request = self.agent.get(&url);

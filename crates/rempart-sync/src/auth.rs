@@ -25,6 +25,8 @@ pub const HEADER_SIGNATURE: &str = "x-rempart-signature";
 pub enum RequestSigner {
     Device(NodeId),
     Invite(Hash32),
+    /// The tenant's recovery key, when a lost device is replaced.
+    Recovery,
 }
 
 impl RequestSigner {
@@ -32,6 +34,7 @@ impl RequestSigner {
         match self {
             RequestSigner::Device(node) => format!("device:{node}"),
             RequestSigner::Invite(id) => format!("invite:{id}"),
+            RequestSigner::Recovery => "recovery:kit".to_owned(),
         }
     }
 
@@ -40,6 +43,7 @@ impl RequestSigner {
         match text.split_once(':') {
             Some(("device", id)) => id.parse().map(RequestSigner::Device).map_err(|_| bad()),
             Some(("invite", id)) => id.parse().map(RequestSigner::Invite).map_err(|_| bad()),
+            Some(("recovery", "kit")) => Ok(RequestSigner::Recovery),
             _ => Err(bad()),
         }
     }

@@ -94,6 +94,9 @@ pub struct Body {
 pub enum Signer {
     Device(NodeId),
     Invite(Hash32),
+    /// The recovery key (whoever holds the kit or the passphrase): it may do what an admin does,
+    /// for instance enrol the device that replaces a lost one.
+    Recovery,
 }
 
 /// One signed entry, as stored and shipped.
@@ -288,6 +291,10 @@ impl Roster {
                     SyncError::Roster(format!("roster entry {position} is signed by {signer}, not an active admin"))
                 })?;
                 check_signature(&admin.keys.sign, &entry.body, &entry.signature, "a roster entry")?;
+                self.apply_admin_action(position, action)?;
+            }
+            (action, Signer::Recovery) => {
+                check_signature(&self.recovery.sign, &entry.body, &entry.signature, "a roster entry")?;
                 self.apply_admin_action(position, action)?;
             }
             (_, Signer::Invite(_)) => {
@@ -531,6 +538,17 @@ mod tests {
         entry.body = entry.body.replace("\"admin\"", "\"member\"");
         assert!(copy.append(entry).is_err());
         assert_eq!(copy, roster);
+    }
+
+    #[test]
+    fn the_recovery_key_enrols_a_replacement_device() {
+        let (mut roster, _, recovery) = started();
+        let replacement = device(5);
+        let add = Action::Add { device: replacement.id, keys: replacement.keys, role: Role::Admin };
+        let forged = Entry::sign(&roster.next_body(2000, add.clone()), Signer::Recovery, &replacement.sign);
+        assert!(roster.clone().append(forged).is_err());
+        roster.append(Entry::sign(&roster.next_body(2000, add), Signer::Recovery, &recovery.signing_key())).unwrap();
+        assert_eq!(roster.member(replacement.id).map(|m| m.role), Some(Role::Admin));
     }
 
     #[test]

@@ -168,6 +168,16 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Appareil {node} révoqué ; les données écrites désormais utilisent l'époque de clé {epoch}.",
     ),
     ("devices.title", "Devices of the company", "Appareils de l'entreprise"),
+    (
+        "restore.no_tenant",
+        "Which company? Give --tenant ID (the id printed on the recovery kit)",
+        "Quelle entreprise ? Indiquez --tenant ID (l'identifiant imprimé sur le kit de récupération)",
+    ),
+    (
+        "restore.done",
+        "Restored {events} events in {seconds} s (download {download} s, verify {verify} s, decrypt {decrypt} s, apply {apply} s).",
+        "{events} événements restaurés en {seconds} s (téléchargement {download} s, vérification {verify} s, déchiffrement {decrypt} s, application {apply} s).",
+    ),
     ("status.node", "{company}: node {node} of company {tenant}", "{company} : nœud {node} de l'entreprise {tenant}"),
     (
         "status.not_connected",

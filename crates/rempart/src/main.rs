@@ -130,6 +130,19 @@ enum Command {
     /// The company's devices.
     #[command(subcommand)]
     Device(DeviceCommand),
+    /// Rebuild a lost device from the hub alone, with the recovery kit (--kit FILE) or the admin
+    /// passphrase (--tenant ID, and --passphrase-file or REMPART_PASSPHRASE), into a new data
+    /// directory; ends by verifying it.
+    Restore {
+        #[arg(long)]
+        hub: String,
+        #[arg(long)]
+        kit: Option<PathBuf>,
+        #[arg(long)]
+        tenant: Option<String>,
+        #[arg(long)]
+        passphrase_file: Option<PathBuf>,
+    },
     /// This node, its hub, what is not uploaded yet, the other nodes as last seen, forks and
     /// conflicts.
     Status,
@@ -825,6 +838,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Device(DeviceCommand::List { format }) => return sync::devices(&dir, format, lang),
         Command::Join { code, hub } => return sync::join(&dir, &code, &hub, lang),
         Command::Status => return sync::status(&dir, lang),
+        Command::Restore { hub, kit, tenant, passphrase_file } => {
+            return sync::restore(&dir, &hub, kit.as_deref(), tenant.as_deref(), passphrase_file.as_deref(), lang);
+        }
         Command::Conflicts { format } => return sync::conflicts(&dir, format, lang),
         Command::Demo => {
             let target = match &cli.data_dir {

@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow, bail};
 use rempart_hub::http::ServerLimits;
 use rempart_hub::{DirStore, Hub, Limits};
-use rempart_node::{Env, Http, NodeError, Session, SyncReport};
+use rempart_node::{Env, Http, NodeError, Recovery, Session, SyncReport};
 use rempart_store::Store;
 use rempart_sync::{RecoverySecret, Role};
 
@@ -454,4 +454,98 @@ pub fn conflicts(dir: &Path, format: Format, lang: Lang) -> Result<ExitCode> {
     }
     print!("{}", report.render(format, Locale::of_country(store.company()?.country))?);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Reads a recovery kit file: its 24 words (lines `N. word`, or the words alone) and the company
+/// id it names, if any.
+fn read_kit(path: &Path) -> Result<(Option<rempart_log::TenantId>, RecoverySecret)> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let tenant =
+        text.split(|c: char| !c.is_ascii_hexdigit()).find(|word| word.len() == 32).and_then(|hex| hex.parse().ok());
+    let numbered: Vec<&str> = text
+        .lines()
+        .filter_map(|line| line.trim().split_once(". "))
+        .filter(|(number, _)| number.trim().parse::<u32>().is_ok())
+        .map(|(_, word)| word.trim())
+        .collect();
+    let words =
+        if numbered.is_empty() { text.split_whitespace().collect::<Vec<_>>().join(" ") } else { numbered.join(" ") };
+    Ok((tenant, RecoverySecret::from_words(&words)?))
+}
+
+pub fn restore(
+    dir: &Path,
+    hub: &str,
+    kit: Option<&Path>,
+    tenant: Option<&str>,
+    passphrase_file: Option<&Path>,
+    lang: Lang,
+) -> Result<ExitCode> {
+    if dir.join("node.json").exists() {
+        bail!("{}", lang.fill("join.exists", &[("dir", &dir.display())]));
+    }
+    let given: Option<rempart_log::TenantId> =
+        tenant.map(|text| text.trim().parse()).transpose().map_err(|error| anyhow!("{error}"))?;
+    let (tenant, means) = match kit {
+        Some(path) => {
+            let (named, secret) = read_kit(path)?;
+            let tenant = given.or(named).ok_or_else(|| anyhow!("{}", lang.text("restore.no_tenant")))?;
+            (tenant, Recovery::Kit(secret))
+        }
+        None => {
+            let tenant = given.ok_or_else(|| anyhow!("{}", lang.text("restore.no_tenant")))?;
+            (tenant, Recovery::Passphrase(""))
+        }
+    };
+    let passphrase = match means {
+        Recovery::Passphrase(_) => Some(passphrase(passphrase_file)?),
+        Recovery::Kit(_) => None,
+    };
+    let means = match (means, &passphrase) {
+        (Recovery::Passphrase(_), Some(text)) => Recovery::Passphrase(text),
+        (means, _) => means,
+    };
+    let created = !dir.exists();
+    let mut transport = Http::new(hub)?;
+    let restored = with_env(|env| Session::restore(tenant, means, hub, dir, &mut transport, env));
+    let (mut store, mut session) = match restored {
+        Ok(restored) => restored,
+        Err(error) => {
+            if created {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            return Err(error.into());
+        }
+    };
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let progress = bar.clone();
+    session.set_progress(Box::new(move |done, total| {
+        progress.set_length(total);
+        progress.set_position(done);
+    }));
+    let started = std::time::Instant::now();
+    let report = with_env(|env| session.sync(&mut store, &mut transport, env))?;
+    bar.finish_and_clear();
+    let elapsed = started.elapsed();
+    let timings = &session.timings;
+    println!(
+        "{}",
+        lang.fill(
+            "restore.done",
+            &[
+                ("events", &report.pulled_events),
+                ("seconds", &format!("{:.1}", elapsed.as_secs_f64())),
+                ("download", &format!("{:.1}", timings.download.get().as_secs_f64())),
+                ("verify", &format!("{:.1}", timings.verify.get().as_secs_f64())),
+                ("decrypt", &format!("{:.1}", timings.decrypt.get().as_secs_f64())),
+                ("apply", &format!("{:.1}", timings.apply.get().as_secs_f64())),
+            ]
+        )
+    );
+    println!("{}", lang.fill("join.done", &[("node", &store.node().short()), ("tenant", &store.tenant())]));
+    Ok(crate::print_verify(&store.verify()?, lang))
 }

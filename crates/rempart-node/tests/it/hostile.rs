@@ -24,7 +24,7 @@ fn send(
         (env.random)(&mut nonce);
         let time = ((env.now_ms)() as i64 + skew_ms) as u64;
         let auth = RequestAuth::sign(key, signer, verb.as_str(), target, time, nonce, &body);
-        transport.call(verb, target, &auth, body).unwrap()
+        transport.call(verb, target, Some(&auth), body).unwrap()
     })
 }
 
@@ -127,8 +127,8 @@ fn hostile_batches_and_requests_are_refused_and_nothing_is_stored() {
     );
     let auth = RequestAuth::sign(&key, device(&office), "GET", &heads, world.now.get() + 1000, [8; 16], b"");
     let mut transport = world.transport();
-    assert_eq!(transport.call(Verb::Get, &heads, &auth, Vec::new()).unwrap().status, 200);
-    assert_refused(&transport.call(Verb::Get, &heads, &auth, Vec::new()).unwrap(), 401, "already received");
+    assert_eq!(transport.call(Verb::Get, &heads, Some(&auth), Vec::new()).unwrap().status, 200);
+    assert_refused(&transport.call(Verb::Get, &heads, Some(&auth), Vec::new()).unwrap(), 401, "already received");
     let roster = format!("/v1/t/{tenant}/roster");
     assert_refused(
         &send(&mut world, &key, device(&office), Verb::Post, &roster, b"{not json".to_vec(), 0),
@@ -208,7 +208,7 @@ fn quota_rate_and_clocks_are_enforced() {
     let answers: Vec<Answer> = (0..10u8)
         .map(|index| {
             let auth = RequestAuth::sign(&key, device(&office), "GET", &heads, now, [index; 16], b"");
-            transport.call(Verb::Get, &heads, &auth, Vec::new()).unwrap()
+            transport.call(Verb::Get, &heads, Some(&auth), Vec::new()).unwrap()
         })
         .collect();
     assert_eq!(answers[0].status, 200);

@@ -101,7 +101,13 @@ impl Transport for Network<'_> {
         "simulated hub".to_owned()
     }
 
-    fn call(&mut self, verb: Verb, target: &str, auth: &RequestAuth, body: Vec<u8>) -> Result<Answer, Unreachable> {
+    fn call(
+        &mut self,
+        verb: Verb,
+        target: &str,
+        auth: Option<&RequestAuth>,
+        body: Vec<u8>,
+    ) -> Result<Answer, Unreachable> {
         let lost = || Unreachable { hub: "simulated hub".to_owned(), reason: "injected network fault".to_owned() };
         if self.cut_off || (self.faults && self.rng.chance(8)) {
             return Err(lost());

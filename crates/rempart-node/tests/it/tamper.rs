@@ -139,7 +139,8 @@ fn a_batch_replaced_by_another_validly_signed_one_is_a_fork_named_by_the_nodes()
             [2; 16],
             &genuine,
         );
-        rempart_node::Transport::call(transport, rempart_node::Verb::Put, &target, &auth, genuine.clone()).unwrap()
+        rempart_node::Transport::call(transport, rempart_node::Verb::Put, &target, Some(&auth), genuine.clone())
+            .unwrap()
     });
     assert_eq!(answer.status, 409, "{}", answer.message());
     assert!(answer.message().contains("different batch"), "{}", answer.message());

@@ -167,5 +167,26 @@ fn three_nodes_converge_through_a_hub_stopped_restarted_wiped_and_replaced() {
     assert_eq!(till.state_hash(), hash);
     let balance = office.ok(&["report", "trial-balance", "--format", "csv"]);
     assert!(balance.contains("3600.00") || balance.contains("-3600.00"), "{balance}");
+
+    // Every device is lost: the books come back from the hub alone, with the kit or the passphrase.
+    let restored = Company::at(temp.path().join("restored"));
+    let out = restored.ok(&["restore", "--hub", &hub.url, "--kit", kit.to_str().unwrap()]);
+    assert!(out.contains("Restored") && out.contains("download") && out.contains("apply"), "{out}");
+    assert_eq!(restored.state_hash(), hash);
+    let tenant = office.ok(&["status"]).lines().next().unwrap().rsplit(' ').next().unwrap().to_owned();
+    let again = Company::at(temp.path().join("again-restored"));
+    again.ok(&["restore", "--hub", &hub.url, "--tenant", &tenant]);
+    assert_eq!(again.state_hash(), hash);
+    // A kit with a word changed is refused plainly, and leaves nothing behind.
+    let words: Vec<String> =
+        kit_text.lines().filter_map(|l| l.trim().split_once(". ").map(|(_, w)| w.to_owned())).collect();
+    let wrong = temp.path().join("wrong-kit.txt");
+    let mut changed = words.clone();
+    changed[3] = if changed[3] == "abandon" { "ability".into() } else { "abandon".into() };
+    std::fs::write(&wrong, format!("company {tenant}\n{}", changed.join(" "))).unwrap();
+    let failed = Company::at(temp.path().join("failed"));
+    let refused = failed.fails(&["restore", "--hub", &hub.url, "--kit", wrong.to_str().unwrap()]);
+    assert!(refused.contains("recovery kit"), "{refused}");
+    assert!(!failed.dir.exists());
     hub.stop();
 }
