@@ -4,6 +4,7 @@
 mod hostile;
 mod sim;
 mod tamper;
+mod two_hubs;
 
 use std::cell::Cell;
 use std::rc::Rc;

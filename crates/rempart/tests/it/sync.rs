@@ -190,3 +190,51 @@ fn three_nodes_converge_through_a_hub_stopped_restarted_wiped_and_replaced() {
     assert!(!failed.dir.exists());
     hub.stop();
 }
+
+#[test]
+fn two_hub_processes_on_one_store_serve_one_company_concurrently_and_lose_nothing() {
+    let temp = tempfile::tempdir().unwrap();
+    let store = temp.path().join("shared");
+    let first = HubProcess::start(&store);
+    let second = HubProcess::start(&store);
+    let office = Company::at(temp.path().join("office"));
+    office.ok(&["init", "--company", "Garage du Lac SA", "--country", "CH"]);
+    let kit = temp.path().join("kit.txt");
+    office.ok(&["connect", &first.url, "--kit-out", kit.to_str().unwrap()]);
+    let nodes: Vec<Node> = ["laptop", "till"]
+        .iter()
+        .enumerate()
+        .map(|(index, name)| {
+            let node = Company::at(temp.path().join(name));
+            let code = invite(&office);
+            let url = if index == 0 { &second.url } else { &first.url };
+            node.ok(&["join", &code, "--hub", url]);
+            node
+        })
+        .collect();
+    let all: Vec<&Node> = std::iter::once(&office).chain(nodes.iter()).collect();
+    // Three rounds: everyone records, then everyone syncs at once, each with one of the hubs.
+    for round in 0..3u32 {
+        for (index, node) in all.iter().enumerate() {
+            node.entry(1 + round * 3 + index as u32, &format!("{}.00", 10 * (index + 1)));
+        }
+        std::thread::scope(|scope| {
+            for (index, node) in all.iter().enumerate() {
+                let url =
+                    if (index + round as usize).is_multiple_of(2) { first.url.clone() } else { second.url.clone() };
+                scope.spawn(move || node.ok(&["sync", "--hub", &url]));
+            }
+        });
+    }
+    for node in all.iter().chain(all.iter()) {
+        node.ok(&["sync"]);
+    }
+    let hash = office.state_hash();
+    for node in &nodes {
+        assert_eq!(node.state_hash(), hash);
+    }
+    let balance = office.ok(&["report", "trial-balance", "--format", "csv"]);
+    assert!(balance.contains("180.00"), "{balance}");
+    first.stop();
+    second.stop();
+}
