@@ -21,6 +21,7 @@
 
 pub mod http;
 pub mod objects;
+pub mod s3;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt::Write as _;

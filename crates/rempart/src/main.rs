@@ -99,9 +99,10 @@ enum Command {
     Hub {
         #[arg(long, default_value = "127.0.0.1:7431")]
         listen: std::net::SocketAddr,
-        /// Directory of the hub's object store.
+        /// The hub's object store: a directory, or s3://BUCKET (endpoint, region and credentials
+        /// from AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY).
         #[arg(long)]
-        store: PathBuf,
+        store: String,
         /// Storage quota per company, in GiB [default: 20]
         #[arg(long)]
         quota_gib: Option<u64>,

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
 use rempart_hub::http::ServerLimits;
-use rempart_hub::{DirStore, Hub, Limits};
+use rempart_hub::s3::S3Store;
+use rempart_hub::{DirStore, Hub, Limits, ObjectStore};
 use rempart_node::{Env, Http, NodeError, Recovery, Session, SyncReport};
 use rempart_store::Store;
 use rempart_sync::{RecoverySecret, Role};
@@ -36,17 +37,27 @@ fn with_env<T>(f: impl FnOnce(&mut Env<'_>) -> T) -> T {
     f(&mut env)
 }
 
-pub fn hub(listen: SocketAddr, store: &Path, quota_gib: Option<u64>, lang: Lang) -> Result<ExitCode> {
-    let objects =
-        DirStore::open(store).with_context(|| format!("cannot use {} as the hub's store", store.display()))?;
+/// The hub's storage: `s3://BUCKET` (endpoint and credentials from the AWS_* variables) or a
+/// local directory.
+fn object_store(store: &str) -> Result<Arc<dyn ObjectStore>> {
+    let cannot = || format!("cannot use {store} as the hub's store");
+    if store.starts_with("s3://") {
+        Ok(Arc::new(S3Store::from_url(store).with_context(cannot)?))
+    } else {
+        Ok(Arc::new(DirStore::open(Path::new(store)).with_context(cannot)?))
+    }
+}
+
+pub fn hub(listen: SocketAddr, store: &str, quota_gib: Option<u64>, lang: Lang) -> Result<ExitCode> {
+    let objects = object_store(store)?;
     let mut limits = Limits::default();
     if let Some(gib) = quota_gib {
         limits.quota_bytes = gib << 30;
     }
-    let hub = Arc::new(Hub::new(Arc::new(objects), limits));
+    let hub = Arc::new(Hub::new(objects, limits));
     let server = rempart_hub::http::spawn(listen, hub, ServerLimits::default())
         .with_context(|| format!("cannot listen on {listen}"))?;
-    println!("{}", lang.fill("hub.listening", &[("addr", &server.addr), ("store", &store.display())]));
+    println!("{}", lang.fill("hub.listening", &[("addr", &server.addr), ("store", &store)]));
     let _ = std::io::stdout().flush();
     server.wait();
     Ok(ExitCode::SUCCESS)

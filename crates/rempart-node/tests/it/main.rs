@@ -2,6 +2,7 @@
 //! refilled by the nodes, tenants kept apart, and the hub never holding plaintext.
 
 mod hostile;
+mod s3;
 mod sim;
 mod tamper;
 mod two_hubs;
