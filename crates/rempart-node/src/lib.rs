@@ -861,7 +861,7 @@ impl Session {
         let local = store.version_vector()?;
         let expected: u64 = hub.0.iter().map(|(node, head)| head.seq.0.saturating_sub(local.seq(*node).0)).sum();
         for (node, head) in &hub.0 {
-            let held = store.version_vector()?.seq(*node);
+            let held = store.held(*node)?.map_or(EventSeq(0), |head| head.seq);
             if held >= head.seq {
                 // Both hold that place of the chain: they must hold the same event there.
                 if store.event_hash(*node, head.seq)? != Some(head.hash) {
@@ -873,7 +873,7 @@ impl Session {
                 continue;
             }
             loop {
-                let held = store.version_vector()?.seq(*node);
+                let held = store.held(*node)?.map_or(EventSeq(0), |head| head.seq);
                 if held >= head.seq {
                     break;
                 }
@@ -885,22 +885,20 @@ impl Session {
                 if batches.is_empty() {
                     break;
                 }
-                for bytes in batches {
-                    match self.take_batch(store, *node, bytes) {
-                        Ok(events) => {
-                            report.pulled_events += events;
-                            if let Some(progress) = &mut self.progress {
-                                progress(report.pulled_events, expected);
-                            }
+                match self.take_batches(store, *node, &batches) {
+                    Ok(events) => {
+                        report.pulled_events += events;
+                        if let Some(progress) = &mut self.progress {
+                            progress(report.pulled_events, expected);
                         }
-                        Err(NodeError::Store(StoreError::Forked { node: short, seq })) => {
-                            report.forks.push(fork_words(&short, seq));
-                            break;
-                        }
-                        Err(error) => return Err(error),
                     }
+                    Err(NodeError::Store(StoreError::Forked { node: short, seq })) => {
+                        report.forks.push(fork_words(&short, seq));
+                        break;
+                    }
+                    Err(error) => return Err(error),
                 }
-                if store.version_vector()?.seq(*node) == held {
+                if store.held(*node)?.map_or(EventSeq(0), |head| head.seq) == held {
                     break;
                 }
             }
@@ -933,11 +931,9 @@ impl Session {
         Ok(())
     }
 
-    /// Checks and takes in one downloaded batch; returns the new events.
-    fn take_batch(&self, store: &mut Store, node: NodeId, bytes: &[u8]) -> Result<u64, NodeError> {
+    /// Checks one downloaded batch and opens it: the events and seals it carries.
+    fn open_batch(&self, node: NodeId, batch: &Batch) -> Result<(VerifyingKey, ChainRun), NodeError> {
         let started = Instant::now();
-        let batch = Batch::decode(bytes)
-            .map_err(|error| NodeError::Hostile(format!("the hub served a damaged batch: {error}")))?;
         let header = &batch.header;
         if header.tenant != self.secrets.tenant || header.node != node {
             return Err(NodeError::Hostile("the hub served a batch of another company or node".to_owned()));
@@ -965,12 +961,58 @@ impl Session {
             .open(data, &key)
             .map_err(|error| NodeError::Hostile(format!("the hub served a batch that fails its checks: {error}")))?;
         add(&self.timings.decrypt, started);
-        let started = Instant::now();
-        let run = ChainRun { prev: header.prev, events: contents.events, seals: contents.seals };
-        let kept = KeptBatch { first: header.first, last: header.last, bytes };
-        let taken = store.take_in_kept(&key, &run, "hub", Some(kept))?;
-        add(&self.timings.apply, started);
-        Ok(taken.new_events)
+        Ok((key, ChainRun { prev: header.prev, events: contents.events, seals: contents.seals }))
+    }
+
+    /// Checks and takes in downloaded batches of one node, in one transaction; returns the new
+    /// events. Batches that fail their checks stop the run: those before them are taken in.
+    fn take_batches(&self, store: &mut Store, node: NodeId, batches: &[&[u8]]) -> Result<u64, NodeError> {
+        let mut run: Option<ChainRun> = None;
+        let mut kept = Vec::with_capacity(batches.len());
+        let mut key = None;
+        let mut failure = None;
+        for bytes in batches {
+            let started = Instant::now();
+            let decoded = match Batch::decode(bytes) {
+                Ok(batch) => batch,
+                Err(error) => {
+                    failure = Some(NodeError::Hostile(format!("the hub served a damaged batch: {error}")));
+                    break;
+                }
+            };
+            add(&self.timings.verify, started);
+            let (node_key, opened) = match self.open_batch(node, &decoded) {
+                Ok(opened) => opened,
+                Err(error) => {
+                    failure = Some(error);
+                    break;
+                }
+            };
+            key = Some(node_key);
+            kept.push(KeptBatch { first: decoded.header.first, last: decoded.header.last, bytes });
+            match &mut run {
+                None => run = Some(opened),
+                Some(run) => {
+                    run.events.extend(opened.events);
+                    run.seals.extend(opened.seals);
+                }
+            }
+        }
+        let mut taken = 0;
+        if let (Some(run), Some(key)) = (run, key) {
+            let started = Instant::now();
+            taken = store.take_in_kept(&key, &run, "hub", &kept)?.new_events;
+            add(&self.timings.apply, started);
+        }
+        match failure {
+            Some(error) => Err(error),
+            None => Ok(taken),
+        }
+    }
+
+    /// Checks and takes in one downloaded batch; returns the new events.
+    fn take_batch(&self, store: &mut Store, node: NodeId, bytes: &[u8]) -> Result<u64, NodeError> {
+        self.take_batches(store, node, &[bytes])
     }
 
     fn push(

@@ -37,8 +37,11 @@ const WAL_BYTES_KEPT: u64 = 64 * 1024 * 1024;
 /// Copies the WAL into the database file without waiting on anyone; then, if the WAL file is
 /// large, truncates it, which waits only for what the writer appended meanwhile.
 fn checkpoint(conn: &Connection, wal: &Path) -> Result<(), StoreError> {
-    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
-    if std::fs::metadata(wal).map(|metadata| metadata.len()).unwrap_or(0) > WAL_BYTES_KEPT {
+    let (log, copied): (i64, i64) =
+        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| Ok((row.get(1)?, row.get(2)?)))?;
+    // Truncating makes the writer wait while it runs, so it is done only once the passive
+    // checkpoint has copied every frame: then it only has to cut the file, which is quick.
+    if log == copied && std::fs::metadata(wal).map(|metadata| metadata.len()).unwrap_or(0) > WAL_BYTES_KEPT {
         conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
     }
     Ok(())

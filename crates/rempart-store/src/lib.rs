@@ -216,7 +216,8 @@ fn open_connection(path: &Path, flags: OpenFlags) -> Result<Connection, StoreErr
     // After a checkpoint, shrink the WAL back to 64 MiB: a large import must not leave a file of
     // its own size behind.
     conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    // A commit waits, rather than fails, while the checkpointer cuts a large WAL.
+    conn.busy_timeout(std::time::Duration::from_secs(60))?;
     Ok(conn)
 }
 
@@ -467,7 +468,10 @@ impl Store {
     pub fn commit<T>(&mut self, build: impl FnOnce(&mut Batch<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let span = tracing::debug_span!("commit", tenant = %self.tenant, node = %self.node.short());
         let _entered = span.enter();
-        let transaction = self.conn.transaction()?;
+        // Immediate: the write lock is taken before anything is read, so that a checkpoint that
+        // resets the WAL meanwhile cannot leave this transaction reading a snapshot it may not
+        // write on (SQLITE_BUSY_SNAPSHOT); a writer waits on the lock instead.
+        let transaction = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut batch = Batch {
             conn: &transaction,
             tenant: self.tenant,

@@ -84,20 +84,37 @@ fn node_of(bytes: Vec<u8>) -> Result<NodeId, StoreError> {
 }
 
 impl Store {
-    /// How far this node holds each chain.
+    /// How far this node holds each chain. Each node's last event is one lookup of the primary
+    /// key, and the nodes are found by skipping from one to the next, so this costs a few reads
+    /// however long the log is.
     pub fn version_vector(&self) -> Result<VersionVector, StoreError> {
-        let mut statement = self.conn.prepare(
-            "SELECT e.node, e.seq, e.hash FROM events e
-             JOIN (SELECT node, max(seq) AS seq FROM events GROUP BY node) m ON e.node = m.node AND e.seq = m.seq",
+        let mut statement = self.conn.prepare_cached(
+            "WITH RECURSIVE nodes(node) AS (
+                 SELECT min(node) FROM events
+                 UNION ALL
+                 SELECT (SELECT min(node) FROM events WHERE node > nodes.node) FROM nodes WHERE nodes.node IS NOT NULL
+             )
+             SELECT node FROM nodes WHERE node IS NOT NULL",
         )?;
+        let nodes = statement.query_map([], |row| row.get::<_, Vec<u8>>(0))?.collect::<Result<Vec<_>, _>>()?;
         let mut vector = VersionVector::default();
-        let mut rows = statement.query([])?;
-        while let Some(row) = rows.next()? {
-            let node = node_of(row.get(0)?)?;
-            let seq = EventSeq(row.get::<_, i64>(1)? as u64);
-            vector.set(node, VvHead { seq, hash: hash_of(row.get(2)?)? });
+        for node in nodes {
+            let node = node_of(node)?;
+            if let Some(head) = self.held(node)? {
+                vector.set(node, head);
+            }
         }
         Ok(vector)
+    }
+
+    /// The last event held of `node`'s chain.
+    pub fn held(&self, node: NodeId) -> Result<Option<VvHead>, StoreError> {
+        let row: Option<(i64, Vec<u8>)> = self
+            .conn
+            .prepare_cached("SELECT seq, hash FROM events WHERE node = ?1 ORDER BY seq DESC LIMIT 1")?
+            .query_row([&node.as_bytes()[..]], |row| Ok((row.get(0)?, row.get(1)?)))
+            .optional()?;
+        row.map(|(seq, hash)| Ok(VvHead { seq: EventSeq(seq as u64), hash: hash_of(hash)? })).transpose()
     }
 
     /// Events of `node` after `after`, up to about `max_bytes` of event bytes (at least one event),
@@ -137,22 +154,15 @@ impl Store {
         let Some(last) = events.last().map(|event| event.seq) else {
             return Ok(ChainRun { prev, events, seals: Vec::new() });
         };
-        // End on a seal, so that the receiver's copy of the chain is sealed after each run: on
-        // the last seal within the run or, when a single commit is larger than the run, on the
-        // seal that ends that commit.
-        let seal_at = |sql: &str| -> Result<Option<i64>, StoreError> {
-            Ok(self.conn.query_row(sql, params![node_bytes, after.0 as i64, last.0 as i64], |row| row.get(0))?)
-        };
-        if let Some(sealed) = seal_at("SELECT max(seq) FROM seals WHERE node = ?1 AND seq > ?2 AND seq <= ?3")? {
+        // End on the last seal within the run, so that the receiver's copy of the chain is sealed
+        // after each run; a commit larger than a run is cut, and its seal comes with its last run.
+        let sealed: Option<i64> = self.conn.query_row(
+            "SELECT max(seq) FROM seals WHERE node = ?1 AND seq > ?2 AND seq <= ?3",
+            params![node_bytes, after.0 as i64, last.0 as i64],
+            |row| row.get(0),
+        )?;
+        if let Some(sealed) = sealed {
             events.truncate((sealed as u64 - after.0) as usize);
-        } else if let Some(sealed) = seal_at("SELECT min(seq) FROM seals WHERE node = ?1 AND seq > max(?2, ?3)")? {
-            let mut statement = self.conn.prepare_cached(&format!(
-                "SELECT {EVENT_COLUMNS} FROM events WHERE node = ?1 AND seq > ?2 AND seq <= ?3 ORDER BY seq"
-            ))?;
-            let mut rows = statement.query(params![node_bytes, last.0 as i64, sealed])?;
-            while let Some(row) = rows.next()? {
-                events.push(event_from_row(row)?);
-            }
         }
         let last = events.last().map_or(after, |event| event.seq);
         let seals = self.seals_between(node, after.next(), last)?;
@@ -333,17 +343,18 @@ impl Store {
     /// Takes in a run of `key`'s node's chain, received from `source` (a hub, a peer, a backup).
     /// All or nothing, except the evidence of a fork, which is kept even though the run is refused.
     pub fn take_in(&mut self, key: &VerifyingKey, run: &ChainRun, source: &str) -> Result<Taken, StoreError> {
-        self.take_in_kept(key, run, source, None)
+        self.take_in_kept(key, run, source, &[])
     }
 
-    /// As `take_in`, also keeping the batch the run came in (its first and last sequence and its
-    /// bytes) in the same transaction.
+    /// As `take_in`, also keeping the batches the run came in (their first and last sequence and
+    /// their bytes) in the same transaction. Several batches taken in at once share one
+    /// transaction, which writes each projection page once rather than once per batch.
     pub fn take_in_kept(
         &mut self,
         key: &VerifyingKey,
         run: &ChainRun,
         source: &str,
-        batch: Option<KeptBatch<'_>>,
+        batches: &[KeptBatch<'_>],
     ) -> Result<Taken, StoreError> {
         let Some(first) = run.events.first() else {
             return Ok(Taken::default());
@@ -356,7 +367,7 @@ impl Store {
         if let Some(fork) = self.forks()?.into_iter().find(|fork| fork.node == node) {
             return Err(StoreError::Forked { node: node.short(), seq: fork.seq.0 });
         }
-        let held = self.version_vector()?.get(node);
+        let held = self.held(node)?;
         let (held_seq, held_hash) = held.map_or((EventSeq(0), Hash32::ZERO), |head| (head.seq, head.hash));
         let held_hlc: Option<Hlc> = self
             .conn
@@ -409,8 +420,8 @@ impl Store {
             taken.already_held += 1;
         }
         let Some(next) = fresh.first() else {
-            if let Some(batch) = batch {
-                keep_batch(&self.conn, node, batch)?;
+            for batch in batches {
+                keep_batch(&self.conn, node, *batch)?;
             }
             return Ok(taken);
         };
@@ -447,7 +458,10 @@ impl Store {
             facts.push(Fact::from_payload(&event.kind, &event.payload)?);
         }
         let frontier = self.head.hlc;
-        let transaction = self.conn.transaction()?;
+        // Immediate: the write lock is taken before anything is read, so that a checkpoint that
+        // resets the WAL meanwhile cannot leave this transaction reading a snapshot it may not
+        // write on (SQLITE_BUSY_SNAPSHOT); a writer waits on the lock instead.
+        let transaction = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let replay = needs_replay(&transaction, frontier, &fresh, &facts)?;
         let mut newest = frontier;
         {
@@ -494,8 +508,8 @@ impl Store {
             }
             projector.flush(&transaction)?;
         }
-        if let Some(batch) = batch {
-            keep_batch(&transaction, node, batch)?;
+        for batch in batches {
+            keep_batch(&transaction, node, *batch)?;
         }
         let state = load_state(&transaction)?;
         transaction.commit()?;

@@ -276,7 +276,10 @@ impl Store {
 
     /// Drops the projections and derives them again from the log alone.
     pub fn rebuild(&mut self) -> Result<Hash32, StoreError> {
-        let transaction = self.conn.transaction()?;
+        // Immediate: the write lock is taken before anything is read, so that a checkpoint that
+        // resets the WAL meanwhile cannot leave this transaction reading a snapshot it may not
+        // write on (SQLITE_BUSY_SNAPSHOT); a writer waits on the lock instead.
+        let transaction = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let state = rebuild_projections(&transaction)?;
         transaction.commit()?;
         self.state = state;

@@ -4,6 +4,7 @@
 //! Markdown table.
 
 pub mod invoicing;
+pub mod sync;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

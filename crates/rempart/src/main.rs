@@ -177,6 +177,14 @@ enum Command {
         invoicing: bool,
         #[arg(long, default_value_t = 100_000)]
         invoices: usize,
+        /// Measure sync instead: push and pull of --events events through a hub on loopback,
+        /// a restore, the hub's bytes per event, and the hub under load from --tenants companies.
+        #[arg(long)]
+        sync: bool,
+        #[arg(long, default_value_t = 200_000)]
+        events: usize,
+        #[arg(long, default_value_t = 1_000)]
+        tenants: usize,
     },
 }
 
@@ -850,6 +858,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             return demo::run(&target, lang);
         }
+        Command::Bench { sync: true, events, tenants, dir, .. } => bench::sync::run(events, tenants, dir, lang)?,
         Command::Bench { invoicing: true, invoices, dir, .. } => bench::invoicing::run(invoices, dir, lang)?,
         Command::Bench { entries, dir, import_only, .. } => bench::run(entries, dir, import_only, lang)?,
     }
