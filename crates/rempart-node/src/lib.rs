@@ -126,10 +126,13 @@ pub fn parse_invite_code(code: &str) -> Result<(TenantId, InviteSecret), NodeErr
     Ok((tenant, secret))
 }
 
-fn wrap_name(what: Wrapped, to: Recipient) -> String {
-    match what {
-        Wrapped::DataKey(epoch) => format!("e{epoch}-{}", to.label()),
-        Wrapped::Recovery => format!("recovery-{}", to.label()),
+/// The name of a wrap at the hub. Wraps for the recovery key, and of the recovery secret, carry
+/// the recovery key's generation: a new kit (after an admin device is revoked) has wraps of its own.
+fn wrap_name(what: Wrapped, to: Recipient, generation: u32) -> String {
+    match (what, to) {
+        (Wrapped::DataKey(epoch), Recipient::Recovery) => format!("e{epoch}-recovery-g{generation}"),
+        (Wrapped::DataKey(epoch), to) => format!("e{epoch}-{}", to.label()),
+        (Wrapped::Recovery, to) => format!("recovery-g{generation}-{}", to.label()),
     }
 }
 
@@ -337,7 +340,8 @@ impl Session {
     ) -> Result<(), NodeError> {
         let entropy = WrapEntropy { ephemeral: env.bytes(), nonce: env.bytes() };
         let wrap = Wrap::seal(self.secrets.tenant, what, to, public, secret, entropy)?;
-        let target = format!("/v1/t/{}/wraps/{}", self.secrets.tenant, wrap_name(what, to));
+        let target =
+            format!("/v1/t/{}/wraps/{}", self.secrets.tenant, wrap_name(what, to, self.roster.recovery_generation()));
         self.ask(store, transport, env, Verb::Put, &target, json(&wrap))?;
         Ok(())
     }
@@ -479,14 +483,18 @@ impl Session {
 
     /// Revokes a device: its events up to what the hub holds of it stay valid, later ones are
     /// refused, and a new key epoch starts, wrapped for every remaining device and the recovery
-    /// key, so data written from now on is closed to it. Returns the new epoch.
+    /// key, so data written from now on is closed to it. An admin device held the recovery
+    /// secret: revoking one also draws a new recovery secret (a new kit, returned to be shown),
+    /// wraps every epoch's key for it, wraps it for the remaining admin devices and under the
+    /// admin passphrase, which is then needed. Returns the new epoch and the new kit, if any.
     pub fn revoke(
         &mut self,
         store: &Store,
         transport: &mut dyn Transport,
         env: &mut Env<'_>,
         device: NodeId,
-    ) -> Result<u32, NodeError> {
+        passphrase: Option<&str>,
+    ) -> Result<(u32, Option<RecoverySecret>), NodeError> {
         self.refresh_roster(store, transport, env)?;
         let me = store.node();
         if self.roster.member(me).map(|m| m.role) != Some(Role::Admin) {
@@ -501,33 +509,80 @@ impl Session {
             return Err(NodeError::Local(format!("{device} is not an enrolled device of this company")));
         }
         let tenant = self.secrets.tenant;
+        let renew = self.roster.member(device).is_some_and(|m| m.role == Role::Admin);
+        let renewal = match (renew, passphrase) {
+            (false, _) => None,
+            (true, None) => {
+                return Err(NodeError::Local(
+                    "this device is an admin and holds the recovery secret: revoking it renews the recovery kit, which needs the admin passphrase".to_owned(),
+                ));
+            }
+            (true, Some(passphrase)) => {
+                let secret = RecoverySecret::from_bytes(env.bytes());
+                let wrap = PassphraseWrap::seal(tenant, passphrase, &secret, env.bytes(), env.bytes())?;
+                Some((secret, wrap))
+            }
+        };
         let answer = self.ask(store, transport, env, Verb::Get, &format!("/v1/t/{tenant}/heads"), Vec::new())?;
         let hub: VersionVector = parse(&answer.body, "heads")?;
         let upto_seq = hub.seq(device).0.max(store.version_vector()?.seq(device).0);
         let epoch = self.roster.epoch() + 1;
         let key = DataKey::new(epoch, env.bytes());
-        let action = Action::Revoke { device, upto_seq, epoch, key_commitment: key.commitment() };
+        let recovery = renewal.as_ref().map(|(secret, _)| DeviceKeys {
+            sign: secret.signing_key().verifying_key().to_bytes(),
+            wrap: secret.wrap_secret().public(),
+        });
+        let action = Action::Revoke { device, upto_seq, epoch, key_commitment: key.commitment(), recovery };
         let entry = Entry::sign(&self.roster.next_body(env.now(), action), Signer::Device(me), store.signing_key());
         let mut next = self.roster.clone();
         next.append(entry.clone())?;
         self.ask(store, transport, env, Verb::Post, &format!("/v1/t/{tenant}/roster"), json(&vec![entry]))?;
         self.roster = next;
         self.secrets.keys.insert(epoch, key.clone());
+        if let Some((secret, _)) = &renewal {
+            self.secrets.recovery = Some(secret.clone());
+        }
         self.save(store)?;
-        let recipients: Vec<(NodeId, [u8; 32])> = self
+        let active: Vec<(NodeId, [u8; 32], Role)> = self
             .roster
             .members()
             .iter()
             .filter(|(id, _)| self.roster.is_active(**id))
-            .map(|(id, member)| (*id, member.keys.wrap))
+            .map(|(id, member)| (*id, member.keys.wrap, member.role))
             .collect();
-        for (id, public) in recipients {
-            self.put_wrap(store, transport, env, Wrapped::DataKey(epoch), Recipient::Device(id), &public, key.bytes())?;
+        for (id, public, _) in &active {
+            self.put_wrap(store, transport, env, Wrapped::DataKey(epoch), Recipient::Device(*id), public, key.bytes())?;
         }
         let recovery = self.roster.recovery().wrap;
-        self.put_wrap(store, transport, env, Wrapped::DataKey(epoch), Recipient::Recovery, &recovery, key.bytes())?;
-        tracing::info!(device = %device.short(), epoch, upto_seq, "device revoked");
-        Ok(epoch)
+        // With a new recovery key, every epoch's key is wrapped for it; else only the new one.
+        let epochs: Vec<(u32, DataKey)> = if renewal.is_some() {
+            self.secrets.keys.iter().map(|(epoch, key)| (*epoch, key.clone())).collect()
+        } else {
+            vec![(epoch, key.clone())]
+        };
+        for (epoch, key) in epochs {
+            self.put_wrap(store, transport, env, Wrapped::DataKey(epoch), Recipient::Recovery, &recovery, key.bytes())?;
+        }
+        if let Some((secret, wrap)) = &renewal {
+            for (id, public, role) in &active {
+                if *role == Role::Admin {
+                    self.put_wrap(
+                        store,
+                        transport,
+                        env,
+                        Wrapped::Recovery,
+                        Recipient::Device(*id),
+                        public,
+                        secret.bytes(),
+                    )?;
+                }
+            }
+            let target = format!("/v1/t/{tenant}/wraps/passphrase");
+            self.ask(store, transport, env, Verb::Put, &target, json(wrap))?;
+            store.set_sync_setting("passphrase_wrap", &String::from_utf8_lossy(&json(wrap)))?;
+        }
+        tracing::info!(device = %device.short(), epoch, upto_seq, renewed = renewal.is_some(), "device revoked");
+        Ok((epoch, renewal.map(|(secret, _)| secret)))
     }
 
     /// Gives a hub that lost its storage the key wraps back: an admin device wraps every epoch's
@@ -615,7 +670,7 @@ impl Session {
                 .map_err(|error| {
                     match error {
             NodeError::Refused { status: 401 | 403, .. } => NodeError::Local(
-                "the hub does not accept this recovery kit for this company: check the words and the company id"
+                "the hub does not accept this recovery kit for this company: check the words and the company id (a kit replaced when an admin device was revoked no longer opens anything)"
                     .to_owned(),
             ),
             other => other,
@@ -631,7 +686,7 @@ impl Session {
         }
         let mut keys = BTreeMap::new();
         for epoch in 1..=roster.epoch() {
-            let name = wrap_name(Wrapped::DataKey(epoch), Recipient::Recovery);
+            let name = wrap_name(Wrapped::DataKey(epoch), Recipient::Recovery, roster.recovery_generation());
             let answer = call(
                 transport,
                 env,
@@ -753,6 +808,7 @@ impl Session {
         }
         if added > 0 {
             self.fetch_keys(store, transport, env)?;
+            self.fetch_recovery(store, transport, env)?;
             self.save(store)?;
         }
         if !self.roster.is_active(store.node()) {
@@ -763,6 +819,37 @@ impl Session {
         Ok((added, false))
     }
 
+    /// On an admin device, fetches the recovery secret when the roster names a new one.
+    fn fetch_recovery(
+        &mut self,
+        store: &Store,
+        transport: &mut dyn Transport,
+        env: &mut Env<'_>,
+    ) -> Result<(), NodeError> {
+        let me = store.node();
+        if self.roster.member(me).map(|m| m.role) != Some(Role::Admin) {
+            return Ok(());
+        }
+        let current = self.roster.recovery().wrap;
+        if self.secrets.recovery.as_ref().is_some_and(|r| r.wrap_secret().public() == current) {
+            return Ok(());
+        }
+        let name = wrap_name(Wrapped::Recovery, Recipient::Device(me), self.roster.recovery_generation());
+        let target = format!("/v1/t/{}/wraps/{name}", self.secrets.tenant);
+        let answer = match self.ask(store, transport, env, Verb::Get, &target, Vec::new()) {
+            Ok(answer) => answer,
+            Err(NodeError::Refused { status: 404, .. }) => return Ok(()),
+            Err(error) => return Err(error),
+        };
+        let wrap: Wrap = parse(&answer.body, "the recovery wrap")?;
+        let secret = RecoverySecret::from_bytes(*wrap.open(&self.secrets.wrap_secret())?);
+        if secret.wrap_secret().public() != current {
+            return Err(NodeError::Hostile("the recovery secret served by the hub is not the roster's".to_owned()));
+        }
+        self.secrets.recovery = Some(secret);
+        self.save(store)
+    }
+
     /// Fetches the data keys of epochs this node lacks, wrapped for it, and checks them.
     fn fetch_keys(&mut self, store: &Store, transport: &mut dyn Transport, env: &mut Env<'_>) -> Result<(), NodeError> {
         let me = store.node();
@@ -770,7 +857,7 @@ impl Session {
             if self.secrets.keys.contains_key(&epoch) {
                 continue;
             }
-            let name = wrap_name(Wrapped::DataKey(epoch), Recipient::Device(me));
+            let name = wrap_name(Wrapped::DataKey(epoch), Recipient::Device(me), 0);
             let target = format!("/v1/t/{}/wraps/{name}", self.secrets.tenant);
             let answer = self.ask(store, transport, env, Verb::Get, &target, Vec::new())?;
             let wrap: Wrap = parse(&answer.body, "a key wrap")?;
@@ -824,7 +911,7 @@ impl Session {
         } else {
             Recipient::Device(me)
         };
-        let name = wrap_name(Wrapped::DataKey(self.roster.epoch()), probe);
+        let name = wrap_name(Wrapped::DataKey(self.roster.epoch()), probe, self.roster.recovery_generation());
         let target = format!("/v1/t/{}/wraps/{name}", self.secrets.tenant);
         match self.ask(store, transport, env, Verb::Get, &target, Vec::new()) {
             Err(NodeError::Refused { status: 404, .. }) => self.refill_wraps(store, transport, env)?,

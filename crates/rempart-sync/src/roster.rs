@@ -75,6 +75,10 @@ pub enum Action {
         upto_seq: u64,
         epoch: u32,
         key_commitment: Hash32,
+        /// A new recovery key, when the revoked device held the old one (an admin device): the
+        /// old kit and passphrase stop opening anything written from now on.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        recovery: Option<DeviceKeys>,
     },
 }
 
@@ -193,6 +197,7 @@ pub struct Roster {
     head: Hash32,
     len: u64,
     recovery: DeviceKeys,
+    recovery_generation: u32,
     members: BTreeMap<NodeId, Member>,
     invitations: BTreeMap<Hash32, Invitation>,
     commitments: BTreeMap<u32, Hash32>,
@@ -244,6 +249,7 @@ impl Roster {
             head: hash,
             len: 1,
             recovery,
+            recovery_generation: 1,
             members: BTreeMap::from([(device, Member { keys, role: Role::Admin, revoked_after: None })]),
             invitations: BTreeMap::new(),
             commitments: BTreeMap::from([(1, key_commitment)]),
@@ -326,7 +332,7 @@ impl Roster {
                 }
                 self.members.insert(*device, Member { keys: *keys, role: *role, revoked_after: None });
             }
-            Action::Revoke { device, upto_seq, epoch, key_commitment } => {
+            Action::Revoke { device, upto_seq, epoch, key_commitment, recovery } => {
                 if *epoch != self.epoch() + 1 {
                     return Err(SyncError::Roster(format!("roster entry {position} skips a key epoch")));
                 }
@@ -336,6 +342,11 @@ impl Roster {
                     })?;
                 member.revoked_after = Some(*upto_seq);
                 self.commitments.insert(*epoch, *key_commitment);
+                if let Some(recovery) = recovery {
+                    verifying_key(&recovery.sign, "the new recovery key")?;
+                    self.recovery = *recovery;
+                    self.recovery_generation += 1;
+                }
             }
             Action::Genesis { .. } | Action::Join { .. } => {
                 return Err(SyncError::Roster(format!("roster entry {position} has the wrong signer")));
@@ -369,8 +380,14 @@ impl Roster {
         &self.entries
     }
 
+    /// The current recovery key (the latest kit's).
     pub fn recovery(&self) -> DeviceKeys {
         self.recovery
+    }
+
+    /// How many recovery keys the tenant has had: 1 until an admin device is revoked.
+    pub fn recovery_generation(&self) -> u32 {
+        self.recovery_generation
     }
 
     /// The current key epoch: data is written under it.
@@ -493,6 +510,7 @@ mod tests {
             upto_seq: 40,
             epoch: 2,
             key_commitment: DataKey::new(2, [6; 32]).commitment(),
+            recovery: None,
         };
         let error = roster
             .append(Entry::sign(&roster.next_body(4000, revoke.clone()), Signer::Device(laptop.id), &laptop.sign))

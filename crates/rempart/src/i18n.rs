@@ -169,6 +169,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     ("devices.title", "Devices of the company", "Appareils de l'entreprise"),
     (
+        "revoke.new_kit",
+        "The revoked device was an admin and knew the recovery secret: here is the NEW recovery kit. The old kit no longer opens what is written from now on.",
+        "L'appareil révoqué était administrateur et connaissait le secret de récupération : voici le NOUVEAU kit de récupération. L'ancien kit n'ouvre plus ce qui sera écrit désormais.",
+    ),
+    (
         "restore.no_tenant",
         "Which company? Give --tenant ID (the id printed on the recovery kit)",
         "Quelle entreprise ? Indiquez --tenant ID (l'identifiant imprimé sur le kit de récupération)",

@@ -556,7 +556,14 @@ enum DeviceCommand {
     },
     /// Remove a device: what it wrote so far stays, nothing more is accepted from it, and data
     /// written from now on uses a new key it does not have.
-    Revoke { id: String },
+    Revoke {
+        id: String,
+        /// Where to write the new recovery kit, when the revoked device is an admin.
+        #[arg(long)]
+        kit_out: Option<PathBuf>,
+        #[arg(long)]
+        passphrase_file: Option<PathBuf>,
+    },
     /// The devices of the company, from the roster.
     List {
         #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -843,7 +850,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Sync { hub, watch, interval } => return sync::sync(&dir, hub.as_deref(), watch, interval, lang),
         Command::Device(DeviceCommand::Invite { role, hours }) => return sync::invite(&dir, role, hours, lang),
-        Command::Device(DeviceCommand::Revoke { id }) => return sync::revoke(&dir, &id, lang),
+        Command::Device(DeviceCommand::Revoke { id, kit_out, passphrase_file }) => {
+            return sync::revoke(&dir, &id, kit_out.as_deref(), passphrase_file.as_deref(), lang);
+        }
         Command::Device(DeviceCommand::List { format }) => return sync::devices(&dir, format, lang),
         Command::Join { code, hub } => return sync::join(&dir, &code, &hub, lang),
         Command::Status => return sync::status(&dir, lang),

@@ -125,27 +125,12 @@ pub fn connect(
     passphrase_file: Option<&Path>,
     lang: Lang,
 ) -> Result<ExitCode> {
-    let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
-    if kit_out.is_none() && !interactive {
-        bail!("{}", lang.text("kit.no_terminal"));
-    }
-    if let Some(path) = kit_out
-        && path.exists()
-    {
-        bail!("{}", lang.fill("kit.exists", &[("path", &path.display())]));
-    }
+    check_kit_destination(kit_out, lang)?;
     let passphrase = passphrase(passphrase_file)?;
     let mut store = Store::open(dir).context("cannot open the data directory")?;
     let mut transport = Http::new(url)?;
     let kit = with_env(|env| Session::connect(&mut store, url, &mut transport, env, &passphrase))?;
-    let text = kit_text(&store, &kit, lang)?;
-    match kit_out {
-        Some(path) => {
-            write_kit(path, &text)?;
-            println!("{}", lang.fill("kit.written", &[("path", &path.display())]));
-        }
-        None => show_and_check_kit(&text, &kit, lang)?,
-    }
+    deliver_kit(&store, &kit, kit_out, lang)?;
     println!("{}", lang.fill("connect.done", &[("hub", &url), ("tenant", &store.tenant())]));
     println!("{}", lang.text("kit.warning"));
     let report = with_env(|env| Session::open(&store)?.sync(&mut store, &mut transport, env))?;
@@ -255,14 +240,60 @@ pub fn role(text: &str) -> Result<Role, String> {
     }
 }
 
-pub fn revoke(dir: &Path, id: &str, lang: Lang) -> Result<ExitCode> {
+pub fn revoke(
+    dir: &Path,
+    id: &str,
+    kit_out: Option<&Path>,
+    passphrase_file: Option<&Path>,
+    lang: Lang,
+) -> Result<ExitCode> {
     let store = Store::open(dir).context("cannot open the data directory")?;
     let mut session = Session::open(&store)?;
     let device = find_device(&session, id)?;
+    // An admin device holds the recovery secret: revoking one renews the kit, shown or written
+    // like at `connect`, and needs the passphrase to wrap the new secret.
+    let renews = session.roster.member(device).is_some_and(|m| m.role == Role::Admin);
+    let passphrase = if renews {
+        check_kit_destination(kit_out, lang)?;
+        Some(passphrase(passphrase_file)?)
+    } else {
+        None
+    };
     let mut transport = Http::new(&session.secrets.hub.clone())?;
-    let epoch = with_env(|env| session.revoke(&store, &mut transport, env, device))?;
+    let (epoch, kit) = with_env(|env| session.revoke(&store, &mut transport, env, device, passphrase.as_deref()))?;
     println!("{}", lang.fill("revoke.done", &[("node", &device.short()), ("epoch", &epoch)]));
+    if let Some(kit) = kit {
+        println!("{}", lang.text("revoke.new_kit"));
+        deliver_kit(&store, &kit, kit_out, lang)?;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Refuses early when there is neither a terminal nor a file to give a kit to.
+fn check_kit_destination(kit_out: Option<&Path>, lang: Lang) -> Result<()> {
+    let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    if kit_out.is_none() && !interactive {
+        bail!("{}", lang.text("kit.no_terminal"));
+    }
+    if let Some(path) = kit_out
+        && path.exists()
+    {
+        bail!("{}", lang.fill("kit.exists", &[("path", &path.display())]));
+    }
+    Ok(())
+}
+
+/// Writes the kit to `kit_out`, or shows it and asks for three of its words back.
+fn deliver_kit(store: &Store, kit: &RecoverySecret, kit_out: Option<&Path>, lang: Lang) -> Result<()> {
+    let text = kit_text(store, kit, lang)?;
+    match kit_out {
+        Some(path) => {
+            write_kit(path, &text)?;
+            println!("{}", lang.fill("kit.written", &[("path", &path.display())]));
+        }
+        None => show_and_check_kit(&text, kit, lang)?,
+    }
+    Ok(())
 }
 
 /// A device named by its id or the start of it (at least 8 digits, as `device list` shows them).

@@ -172,10 +172,11 @@ fn a_revoked_device_is_refused_and_told_so_and_new_data_is_closed_to_it() {
     let laptop_node = laptop.node();
     let written_before = laptop.version_vector().unwrap().seq(laptop_node);
 
-    let epoch = world
-        .with_env(|env, transport| Session::open(&office).unwrap().revoke(&office, transport, env, laptop_node))
+    let (epoch, kit) = world
+        .with_env(|env, transport| Session::open(&office).unwrap().revoke(&office, transport, env, laptop_node, None))
         .unwrap();
     assert_eq!(epoch, 2);
+    assert!(kit.is_none(), "a member device never held the recovery secret");
     // What the laptop wrote before stays; what it writes after is refused, and it is told why.
     laptop.post_entries(&[entry("E-L2", 4, 400)], &mut |_| {}).unwrap();
     let refused = world.with_env(|env, transport| Session::open(&laptop).unwrap().sync(&mut laptop, transport, env));
@@ -231,4 +232,137 @@ fn quota_rate_and_clocks_are_enforced() {
     world.with_env(|env, transport| Session::connect(&mut ahead, "mem", transport, env, PASSPHRASE)).unwrap();
     let report = sync(&mut world, &mut ahead);
     assert!(report.refused.iter().any(|r| r.contains("ahead of the hub's clock")), "{report:?}");
+}
+
+/// A hub that answers every download with a batch of another company.
+struct Swapping {
+    inner: crate::Direct,
+    foreign: Vec<u8>,
+}
+
+impl Transport for Swapping {
+    fn hub(&self) -> String {
+        "a swapping hub".to_owned()
+    }
+
+    fn call(
+        &mut self,
+        verb: Verb,
+        target: &str,
+        auth: Option<&RequestAuth>,
+        body: Vec<u8>,
+    ) -> Result<Answer, rempart_node::Unreachable> {
+        if verb == Verb::Get && target.contains("/batches/") {
+            let mut framed = (self.foreign.len() as u32).to_be_bytes().to_vec();
+            framed.extend_from_slice(&self.foreign);
+            return Ok(Answer { status: 200, body: framed });
+        }
+        self.inner.call(verb, target, auth, body)
+    }
+}
+
+#[test]
+fn a_batch_of_another_company_served_to_a_node_is_rejected_by_it() {
+    let mut world = World::new();
+    let mut alpha = Store::init(&world.dir("alpha"), "Alpha Sàrl", rempart_domain::Country::Ch, 1).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut alpha, "mem", transport, env, PASSPHRASE)).unwrap();
+    sync(&mut world, &mut alpha);
+    let foreign = alpha.kept_batches(alpha.node(), EventSeq(0), 1).unwrap().remove(0);
+    let mut beta = Store::init(&world.dir("beta"), "Beta SAS", rempart_domain::Country::Fr, 1).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut beta, "mem", transport, env, PASSPHRASE)).unwrap();
+    sync(&mut world, &mut beta);
+    let code = world
+        .with_env(|env, transport| Session::open(&beta).unwrap().invite(&beta, transport, env, Role::Member, 60_000))
+        .unwrap();
+    let dir = world.dir("beta-laptop");
+    let (mut laptop, _) = world.with_env(|env, transport| Session::join(&code, "mem", &dir, transport, env)).unwrap();
+    let refused = world.with_env(|env, transport| {
+        let mut swapping = Swapping {
+            inner: crate::Direct { hub: transport.hub.clone(), now: transport.now.clone() },
+            foreign: foreign.clone(),
+        };
+        Session::open(&laptop).unwrap().sync(&mut laptop, &mut swapping, env)
+    });
+    match refused {
+        Err(NodeError::Hostile(message)) => assert!(message.contains("another company"), "{message}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert!(laptop.version_vector().unwrap().get(alpha.node()).is_none(), "nothing of the other company was taken");
+    assert_eq!(laptop.version_vector().unwrap().0.len(), 1, "only the laptop's own chain");
+}
+
+#[test]
+fn revoking_an_admin_device_renews_the_recovery_kit() {
+    let mut world = World::new();
+    let mut office = Store::init(&world.dir("office"), "Garage du Lac SA", rempart_domain::Country::Ch, 1).unwrap();
+    let old_kit =
+        world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env, PASSPHRASE)).unwrap();
+    sync(&mut world, &mut office);
+    let invite = |world: &mut World, office: &Store| {
+        world
+            .with_env(|env, transport| {
+                Session::open(office).unwrap().invite(office, transport, env, Role::Admin, 60_000)
+            })
+            .unwrap()
+    };
+    let code = invite(&mut world, &office);
+    let dir = world.dir("boss-laptop");
+    let (mut boss, session) =
+        world.with_env(|env, transport| Session::join(&code, "mem", &dir, transport, env)).unwrap();
+    assert_eq!(
+        session.secrets.recovery.as_ref().map(|r| *r.bytes()),
+        Some(*old_kit.bytes()),
+        "an admin holds the kit's secret"
+    );
+    sync(&mut world, &mut boss);
+    let code = invite(&mut world, &office);
+    let dir = world.dir("deputy");
+    let (mut deputy, _) = world.with_env(|env, transport| Session::join(&code, "mem", &dir, transport, env)).unwrap();
+    sync(&mut world, &mut deputy);
+
+    // Revoking an admin without the passphrase is refused before anything is sent.
+    let boss_node = boss.node();
+    let refused = world
+        .with_env(|env, transport| Session::open(&office).unwrap().revoke(&office, transport, env, boss_node, None));
+    assert!(
+        matches!(refused, Err(NodeError::Local(ref m)) if m.contains("renews the recovery kit")),
+        "{:?}",
+        refused.err()
+    );
+    let (epoch, new_kit) = world
+        .with_env(|env, transport| {
+            Session::open(&office).unwrap().revoke(&office, transport, env, boss_node, Some(PASSPHRASE))
+        })
+        .unwrap();
+    let new_kit = new_kit.expect("a new kit");
+    assert_eq!(epoch, 2);
+    assert_ne!(new_kit.bytes(), old_kit.bytes());
+    office.post_entries(&[entry("E-after", 9, 900)], &mut |_| {}).unwrap();
+    sync(&mut world, &mut office);
+
+    // The other admin device picks the new secret up; the old kit opens nothing any more.
+    sync(&mut world, &mut deputy);
+    assert_eq!(Session::open(&deputy).unwrap().secrets.recovery.map(|r| *r.bytes()), Some(*new_kit.bytes()));
+    let tenant = office.tenant();
+    let (old_dir, new_dir) = (world.dir("old-kit"), world.dir("new-kit"));
+    let refused = world.with_env(|env, transport| {
+        Session::restore(tenant, rempart_node::Recovery::Kit(old_kit), "mem", &old_dir, transport, env)
+    });
+    assert!(matches!(refused, Err(NodeError::Local(ref m)) if m.contains("no longer opens")), "{:?}", refused.err());
+    // The new kit restores everything, both epochs; so does the passphrase, now wrapping it.
+    let (mut restored, mut session) = world
+        .with_env(|env, transport| {
+            Session::restore(tenant, rempart_node::Recovery::Kit(new_kit), "mem", &new_dir, transport, env)
+        })
+        .unwrap();
+    assert_eq!(session.secrets.keys.len(), 2);
+    world.with_env(|env, transport| session.sync(&mut restored, transport, env)).unwrap();
+    assert_eq!(restored.state_hash().unwrap(), office.state_hash().unwrap());
+    let pass_dir = world.dir("by-passphrase");
+    let (_, session) = world
+        .with_env(|env, transport| {
+            Session::restore(tenant, rempart_node::Recovery::Passphrase(PASSPHRASE), "mem", &pass_dir, transport, env)
+        })
+        .unwrap();
+    assert_eq!(session.secrets.keys.len(), 2);
 }

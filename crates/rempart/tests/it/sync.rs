@@ -188,6 +188,15 @@ fn three_nodes_converge_through_a_hub_stopped_restarted_wiped_and_replaced() {
     let refused = failed.fails(&["restore", "--hub", &hub.url, "--kit", wrong.to_str().unwrap()]);
     assert!(refused.contains("recovery kit"), "{refused}");
     assert!(!failed.dir.exists());
+
+    // The till is lost: revoked from the office; it is told so when it tries to sync.
+    let devices = office.ok(&["device", "list", "--format", "csv"]);
+    let till_id = till.ok(&["status"]).lines().next().unwrap().split("node ").nth(1).unwrap()[..8].to_owned();
+    assert!(devices.contains(&till_id), "{devices}");
+    let out = office.ok(&["device", "revoke", &till_id]);
+    assert!(out.contains("revoked"), "{out}");
+    let refused = till.fails(&["sync", "--hub", &hub.url]);
+    assert!(refused.contains("revoked"), "{refused}");
     hub.stop();
 }
 
