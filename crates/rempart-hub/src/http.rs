@@ -131,13 +131,61 @@ impl Server {
     }
 }
 
-/// Serves `hub` on `listener` until `stop` resolves.
+/// Serves one connection, plain or TLS, until it ends.
+async fn connection<S>(
+    stream: S,
+    peer: SocketAddr,
+    hub: Arc<Hub>,
+    limits: ServerLimits,
+    counter: Arc<AtomicU64>,
+    prefix: String,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = service_fn(move |request| {
+        let request_id = format!("{prefix}-{}", counter.fetch_add(1, Ordering::Relaxed));
+        let hub = Arc::clone(&hub);
+        async move { Ok::<_, Infallible>(answer(hub, limits, request_id, request).await) }
+    });
+    let connection = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .serve_connection(TokioIo::new(stream), service);
+    if let Err(error) = connection.await {
+        tracing::debug!(%peer, %error, "connection ended");
+    }
+}
+
+/// The TLS configuration of a hub from its certificate chain and private key (PEM).
+pub fn tls_config(certificates_pem: &[u8], key_pem: &[u8]) -> Result<Arc<rustls::ServerConfig>, String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let chain = CertificateDer::pem_slice_iter(certificates_pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| format!("the certificate cannot be read: {error}"))?;
+    if chain.is_empty() {
+        return Err("the certificate file holds no certificate".to_owned());
+    }
+    let key =
+        PrivateKeyDer::from_pem_slice(key_pem).map_err(|error| format!("the private key cannot be read: {error}"))?;
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .map_err(|error| error.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(|error| format!("the certificate and key do not go together: {error}"))?;
+    Ok(Arc::new(config))
+}
+
+/// Serves `hub` on `listener` until `stop` resolves; over TLS when `tls` is given.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     hub: Arc<Hub>,
     limits: ServerLimits,
+    tls: Option<Arc<rustls::ServerConfig>>,
     stop: impl std::future::Future<Output = ()>,
 ) {
+    let tls = tls.map(tokio_rustls::TlsAcceptor::from);
     let connections = Arc::new(Semaphore::new(limits.connections_max));
     let counter = Arc::new(AtomicU64::new(0));
     let mut prefix = [0u8; 4];
@@ -165,18 +213,18 @@ pub async fn serve(
         let hub = Arc::clone(&hub);
         let counter = Arc::clone(&counter);
         let prefix = prefix.clone();
+        let tls = tls.clone();
         tokio::spawn(async move {
-            let service = service_fn(move |request| {
-                let request_id = format!("{prefix}-{}", counter.fetch_add(1, Ordering::Relaxed));
-                let hub = Arc::clone(&hub);
-                async move { Ok::<_, Infallible>(answer(hub, limits, request_id, request).await) }
-            });
-            let connection = http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(limits.header_timeout)
-                .serve_connection(TokioIo::new(stream), service);
-            if let Err(error) = connection.await {
-                tracing::debug!(%peer, %error, "connection ended");
+            match tls {
+                None => connection(stream, peer, hub, limits, counter, prefix).await,
+                Some(acceptor) => {
+                    // The handshake has the same time limit as the headers.
+                    match tokio::time::timeout(limits.header_timeout, acceptor.accept(stream)).await {
+                        Ok(Ok(stream)) => connection(stream, peer, hub, limits, counter, prefix).await,
+                        Ok(Err(error)) => tracing::debug!(%peer, %error, "TLS handshake failed"),
+                        Err(_) => tracing::debug!(%peer, "TLS handshake too slow"),
+                    }
+                }
             }
             drop(permit);
         });
@@ -185,12 +233,22 @@ pub async fn serve(
 
 /// Starts a server on its own thread and runtime, bound to `addr` (port 0 picks a free port).
 pub fn spawn(addr: SocketAddr, hub: Arc<Hub>, limits: ServerLimits) -> std::io::Result<Server> {
+    spawn_with_tls(addr, hub, limits, None)
+}
+
+/// As `spawn`, over TLS when `tls` is given.
+pub fn spawn_with_tls(
+    addr: SocketAddr,
+    hub: Arc<Hub>,
+    limits: ServerLimits,
+    tls: Option<Arc<rustls::ServerConfig>>,
+) -> std::io::Result<Server> {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let listener = runtime.block_on(tokio::net::TcpListener::bind(addr))?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();
     let thread = std::thread::Builder::new().name("rempart-hub".to_owned()).spawn(move || {
-        runtime.block_on(serve(listener, hub, limits, async {
+        runtime.block_on(serve(listener, hub, limits, tls, async {
             let _ = stopped.await;
         }));
         runtime.shutdown_timeout(Duration::from_secs(5));

@@ -46,9 +46,6 @@ impl S3Store {
 
     pub fn new(endpoint: &str, bucket: &str, region: &str, credentials: Credentials) -> Result<S3Store, ObjectError> {
         let endpoint: url::Url = endpoint.parse().map_err(|error| backend(format!("endpoint {endpoint}: {error}")))?;
-        if endpoint.scheme() != "http" {
-            return Err(backend("only http:// endpoints are supported by this build (TLS is not built yet)"));
-        }
         let bucket = Bucket::new(endpoint, UrlStyle::Path, bucket.to_owned(), region.to_owned())
             .map_err(|error| backend(format!("bucket {bucket}: {error}")))?;
         let agent = ureq::Agent::config_builder()

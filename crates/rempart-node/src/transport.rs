@@ -73,34 +73,42 @@ pub struct Http {
 const ANSWER_BYTES_MAX: u64 = 64 << 20;
 
 impl Http {
+    /// A hub at `base` (`https://...`, or `http://...` on a trusted network). Its certificate
+    /// is checked against the public authorities, or against the certificate authority in the
+    /// PEM file named by `REMPART_HUB_CA` for a hub with a private one.
     pub fn new(base: &str) -> Result<Http, Unreachable> {
         let base = base.trim_end_matches('/').to_owned();
-        if !base.starts_with("http://") {
-            return Err(Unreachable {
-                hub: base,
-                reason: "the hub's address must start with http:// (TLS is not built yet)".to_owned(),
-            });
+        let refused = |reason: String| Unreachable { hub: base.clone(), reason };
+        if !base.starts_with("http://") && !base.starts_with("https://") {
+            return Err(refused("the hub's address must start with https:// or http://".to_owned()));
         }
-        let agent = ureq::Agent::config_builder()
+        let mut config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_connect(Some(Duration::from_secs(10)))
-            .timeout_global(Some(Duration::from_secs(120)))
-            .build()
-            .into();
-        Ok(Http { base, agent })
+            .timeout_global(Some(Duration::from_secs(120)));
+        if let Ok(path) = std::env::var("REMPART_HUB_CA") {
+            let pem = std::fs::read(&path).map_err(|error| refused(format!("REMPART_HUB_CA ({path}): {error}")))?;
+            let certificate = ureq::tls::Certificate::from_pem(&pem)
+                .map_err(|error| refused(format!("REMPART_HUB_CA ({path}) holds no certificate: {error}")))?;
+            let roots = ureq::tls::RootCerts::new_with_certs(&[certificate]);
+            config = config.tls_config(ureq::tls::TlsConfig::builder().root_certs(roots).build());
+        }
+        Ok(Http { base, agent: config.build().into() })
     }
 }
 
 impl Http {
     /// Whether the hub answers at all (`GET /healthz`, no signature), within a few seconds.
     pub fn reachable(&self) -> Result<(), Unreachable> {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
+        let unreachable = |reason: String| Unreachable { hub: self.base.clone(), reason };
+        let response = self
+            .agent
+            .get(&format!("{}/healthz", self.base))
+            .config()
             .timeout_global(Some(Duration::from_secs(3)))
             .build()
-            .into();
-        let unreachable = |reason: String| Unreachable { hub: self.base.clone(), reason };
-        let response = agent.get(&format!("{}/healthz", self.base)).call().map_err(|e| unreachable(e.to_string()))?;
+            .call()
+            .map_err(|e| unreachable(e.to_string()))?;
         if response.status().is_success() {
             Ok(())
         } else {

@@ -98,11 +98,7 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Vérifié : {events} événements de {nodes} nœud(s), {seals} sceaux, tous intacts. Empreinte d'état : {hash}",
     ),
     ("chart", "Chart of accounts", "Plan comptable"),
-    (
-        "hub.listening",
-        "Hub listening on http://{addr}, storing in {store}",
-        "Hub à l'écoute sur http://{addr}, stockage dans {store}",
-    ),
+    ("hub.listening", "Hub listening on {url}, storing in {store}", "Hub à l'écoute sur {url}, stockage dans {store}"),
     (
         "kit.header",
         "RECOVERY KIT of {company} (company {tenant})\nWith these 24 words the books can be restored on a new machine. Keep them on paper, away from the computers.",

@@ -106,6 +106,12 @@ enum Command {
         /// Storage quota per company, in GiB [default: 20]
         #[arg(long)]
         quota_gib: Option<u64>,
+        /// Serve over TLS with this certificate chain (PEM) ...
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// ... and this private key (PEM).
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
     },
     /// Attach this company to a hub: this node becomes its first admin device, and the recovery
     /// kit is shown once (or written with --kit-out). The admin passphrase comes from
@@ -844,7 +850,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let hash = store.rebuild()?;
             println!("{}", lang.fill("rebuild.done", &[("events", &store.event_count()?), ("hash", &hash)]));
         }
-        Command::Hub { listen, store, quota_gib } => return sync::hub(listen, &store, quota_gib, lang),
+        Command::Hub { listen, store, quota_gib, tls_cert, tls_key } => {
+            let tls = tls_cert.as_deref().zip(tls_key.as_deref());
+            return sync::hub(listen, &store, quota_gib, tls, lang);
+        }
         Command::Connect { url, kit_out, passphrase_file } => {
             return sync::connect(&dir, &url, kit_out.as_deref(), passphrase_file.as_deref(), lang);
         }

@@ -48,16 +48,31 @@ fn object_store(store: &str) -> Result<Arc<dyn ObjectStore>> {
     }
 }
 
-pub fn hub(listen: SocketAddr, store: &str, quota_gib: Option<u64>, lang: Lang) -> Result<ExitCode> {
+pub fn hub(
+    listen: SocketAddr,
+    store: &str,
+    quota_gib: Option<u64>,
+    tls: Option<(&Path, &Path)>,
+    lang: Lang,
+) -> Result<ExitCode> {
+    let tls = match tls {
+        Some((certificate, key)) => {
+            let read = |path: &Path| std::fs::read(path).with_context(|| format!("cannot read {}", path.display()));
+            Some(rempart_hub::http::tls_config(&read(certificate)?, &read(key)?).map_err(|error| anyhow!("{error}"))?)
+        }
+        None => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let objects = object_store(store)?;
     let mut limits = Limits::default();
     if let Some(gib) = quota_gib {
         limits.quota_bytes = gib << 30;
     }
     let hub = Arc::new(Hub::new(objects, limits));
-    let server = rempart_hub::http::spawn(listen, hub, ServerLimits::default())
+    let server = rempart_hub::http::spawn_with_tls(listen, hub, ServerLimits::default(), tls)
         .with_context(|| format!("cannot listen on {listen}"))?;
-    println!("{}", lang.fill("hub.listening", &[("addr", &server.addr), ("store", &store)]));
+    let url = format!("{scheme}://{}", server.addr);
+    println!("{}", lang.fill("hub.listening", &[("url", &url), ("store", &store)]));
     let _ = std::io::stdout().flush();
     server.wait();
     Ok(ExitCode::SUCCESS)

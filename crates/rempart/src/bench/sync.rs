@@ -185,7 +185,7 @@ impl HubProcess {
         std::io::BufReader::new(stdout).read_line(&mut line)?;
         let url = line
             .split_whitespace()
-            .find(|word| word.starts_with("http://"))
+            .find(|word| word.starts_with("http://") || word.starts_with("https://"))
             .map(|word| word.trim_end_matches(',').to_owned())
             .with_context(|| format!("the hub did not say where it listens: {line}"))?;
         Ok(HubProcess { child, url })

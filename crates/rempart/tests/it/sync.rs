@@ -15,9 +15,14 @@ struct HubProcess {
 
 impl HubProcess {
     fn start(store: &Path) -> HubProcess {
+        HubProcess::start_with(store, &[])
+    }
+
+    fn start_with(store: &Path, extra: &[&str]) -> HubProcess {
         let mut child = binary()
             .args(["hub", "--listen", "127.0.0.1:0", "--store"])
             .arg(store)
+            .args(extra)
             .env("REMPART_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -28,7 +33,7 @@ impl HubProcess {
         BufReader::new(stdout).read_line(&mut line).expect("hub's first line");
         let url = line
             .split_whitespace()
-            .find(|word| word.starts_with("http://"))
+            .find(|word| word.starts_with("http://") || word.starts_with("https://"))
             .map(|word| word.trim_end_matches(',').to_owned())
             .unwrap_or_else(|| panic!("the hub did not say where it listens: {line}"));
         HubProcess { child, url }
@@ -246,4 +251,34 @@ fn two_hub_processes_on_one_store_serve_one_company_concurrently_and_lose_nothin
     assert!(balance.contains("180.00"), "{balance}");
     first.stop();
     second.stop();
+}
+
+#[test]
+fn a_hub_over_tls_is_reached_only_by_nodes_that_trust_its_certificate() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls");
+    let (cert, key, ca) = (fixtures.join("hub.pem"), fixtures.join("hub.key"), fixtures.join("ca.pem"));
+    let temp = tempfile::tempdir().unwrap();
+    let hub = HubProcess::start_with(
+        &temp.path().join("hub"),
+        &["--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()],
+    );
+    assert!(hub.url.starts_with("https://127.0.0.1:"), "{}", hub.url);
+    let office = Company::at(temp.path().join("office"));
+    office.ok(&["init", "--company", "Garage du Lac SA", "--country", "CH"]);
+    let kit = temp.path().join("kit.txt");
+    // Without the company's certificate authority the hub's certificate is not trusted.
+    let refused = office.fails(&["connect", &hub.url, "--kit-out", kit.to_str().unwrap()]);
+    assert!(refused.contains("cannot be reached"), "{refused}");
+    assert!(!kit.exists());
+    let trusted = |args: &[&str]| {
+        let output =
+            binary().arg("--data-dir").arg(&office.dir).args(args).env("REMPART_HUB_CA", &ca).output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let out = trusted(&["connect", &hub.url, "--kit-out", kit.to_str().unwrap()]);
+    assert!(out.contains("events received"), "{out}");
+    let status = trusted(&["status"]);
+    assert!(status.contains(": reachable."), "{status}");
+    hub.stop();
 }
