@@ -19,7 +19,7 @@
 pub mod secrets;
 pub mod transport;
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -179,6 +179,8 @@ pub struct SyncReport {
     pub roster_restored: bool,
     /// Chains found with two different versions of the same events, in plain words.
     pub forks: Vec<String>,
+    /// Events other nodes have seen that the hub does not serve, in plain words.
+    pub withheld: Vec<String>,
 }
 
 /// A connected node: its secrets and roster, loaded from its data directory.
@@ -189,6 +191,9 @@ pub struct Session {
     pub timings: Timings,
     /// Called as events come in: (received so far, expected in all).
     progress: Option<Box<dyn FnMut(u64, u64)>>,
+    /// The furthest each chain is known to reach, from the version vectors other nodes put in
+    /// their batches: chain -> (head, the node that had seen it).
+    claims: RefCell<BTreeMap<NodeId, (rempart_sync::Head, NodeId)>>,
 }
 
 /// Time spent taking batches in, by stage.
@@ -223,7 +228,9 @@ impl Session {
         let secrets = Secrets::load(dir)?.ok_or(NodeError::NotConnected)?;
         let entries = secrets::load_roster(dir)?.ok_or(NodeError::NotConnected)?;
         let roster = Roster::from_entries(secrets.tenant, &entries)?;
-        Ok(Session { secrets, roster, timings: Timings::default(), progress: None })
+        let claims: BTreeMap<NodeId, (rempart_sync::Head, NodeId)> =
+            store.sync_setting("claims")?.and_then(|text| serde_json::from_str(&text).ok()).unwrap_or_default();
+        Ok(Session { secrets, roster, timings: Timings::default(), progress: None, claims: RefCell::new(claims) })
     }
 
     /// Points this node at another hub (a hub moved, or replaced by a new one).
@@ -308,6 +315,7 @@ impl Session {
             roster,
             timings: Timings::default(),
             progress: None,
+            claims: RefCell::default(),
         };
         session.save(store)?;
         let wraps = [
@@ -464,6 +472,7 @@ impl Session {
             roster,
             timings: Timings::default(),
             progress: None,
+            claims: RefCell::default(),
         };
         session.save(&store)?;
         for (epoch, key) in &session.secrets.keys {
@@ -729,6 +738,7 @@ impl Session {
             roster,
             timings: Timings::default(),
             progress: None,
+            claims: RefCell::default(),
         };
         session.save(&store)?;
         for (epoch, key) in &session.secrets.keys {
@@ -923,6 +933,9 @@ impl Session {
         let answer = self.ask(store, transport, env, Verb::Get, &format!("/v1/t/{tenant}/heads"), Vec::new())?;
         let hub: VersionVector = parse(&answer.body, "heads")?;
         self.pull(store, transport, env, &hub, &mut report)?;
+        report.withheld = self.withheld(store, &hub)?;
+        store.set_sync_setting("claims", &String::from_utf8_lossy(&json(&*self.claims.borrow())))?;
+        store.set_sync_setting("withheld", &report.withheld.join("\n"))?;
         self.push(store, transport, env, &hub, &mut report)?;
         // What the hub holds now, as `rempart status` shows it.
         let hub: VersionVector = if report.pushed_batches > 0 || report.already_held > 0 {
@@ -1048,7 +1061,36 @@ impl Session {
             .open(data, &key)
             .map_err(|error| NodeError::Hostile(format!("the hub served a batch that fails its checks: {error}")))?;
         add(&self.timings.decrypt, started);
+        self.note_claims(node, &contents.seen);
         Ok((key, ChainRun { prev: header.prev, events: contents.events, seals: contents.seals }))
+    }
+
+    fn note_claims(&self, by: NodeId, seen: &VersionVector) {
+        let mut claims = self.claims.borrow_mut();
+        for (node, head) in &seen.0 {
+            if claims.get(node).is_none_or(|(known, _)| known.seq < head.seq) {
+                claims.insert(*node, (*head, by));
+            }
+        }
+    }
+
+    /// Chains that other nodes have seen further than both this node and the hub hold: events
+    /// that exist, that the hub does not serve (withheld, or lost and not yet given back).
+    fn withheld(&self, store: &Store, hub: &VersionVector) -> Result<Vec<String>, NodeError> {
+        let mut out = Vec::new();
+        for (node, (head, by)) in self.claims.borrow().iter() {
+            let held = store.held(*node)?.map_or(EventSeq(0), |h| h.seq);
+            if head.seq > held && head.seq > hub.seq(*node) {
+                out.push(format!(
+                    "node {} had seen events of node {} up to {}, but the hub serves them only up to {}: the hub withholds them, or lost them and no node holding them has given them back yet",
+                    by.short(),
+                    node.short(),
+                    head.seq,
+                    hub.seq(*node)
+                ));
+            }
+        }
+        Ok(out)
     }
 
     /// Checks and takes in downloaded batches of one node, in one transaction; returns the new
@@ -1165,6 +1207,9 @@ impl Session {
     /// Seals this node's events not yet in a batch into batches under the current key epoch.
     fn seal_own_batches(&self, store: &Store, env: &mut Env<'_>) -> Result<(), NodeError> {
         let me = store.node();
+        // What this node holds of the other chains goes into its batches.
+        let mut seen = store.version_vector()?;
+        seen.0.remove(&me);
         let epoch = self.roster.epoch();
         let key = self
             .secrets
@@ -1175,7 +1220,8 @@ impl Session {
             let after = store.kept_up_to(me)?;
             let run = store.chain_run(me, after, BATCH_TARGET_BYTES)?;
             let Some(last) = run.events.last().map(|e| e.seq) else { break };
-            let batch = Batch::seal(key, store.signing_key(), &run.events, &run.seals, run.prev, env.bytes())?;
+            let batch =
+                Batch::seal_with_seen(key, store.signing_key(), &run.events, &run.seals, run.prev, env.bytes(), &seen)?;
             let bytes = batch.encode();
             store.keep_own_batch(KeptBatch { first: EventSeq(after.0 + 1), last, bytes: &bytes })?;
         }

@@ -18,11 +18,13 @@
 //!
 //! ```text
 //! content_len u32 | event_count u32 | (event_len u32 | event canonical bytes)* | seal_count u32
-//!        | seal* | zero padding
+//!        | seal* | seen_count u32 | (node [16] | seq u64 | hash [32])* | zero padding
 //! ```
 //!
 //! padded to the Padmé length of the content, so a batch's size tells little more than the order
-//! of magnitude of what it holds.
+//! of magnitude of what it holds. `seen` is the node's version vector when it sealed the batch:
+//! what it held of every chain. Whoever opens the batch learns what exists, and can tell a hub
+//! that withholds some of it.
 
 use chacha20poly1305::XNonce;
 use chacha20poly1305::aead::{Aead, Payload};
@@ -31,6 +33,7 @@ use rempart_log::{ChainVerifier, Event, EventSeq, Hash32, Hlc, NodeId, SEAL_BYTE
 
 use crate::SyncError;
 use crate::keys::DataKey;
+use crate::vv::{Head, VersionVector};
 
 const MAGIC: &[u8; 4] = b"RMPB";
 /// The batch format this build writes and reads.
@@ -103,6 +106,8 @@ pub struct Batch {
 pub struct Contents {
     pub events: Vec<Event>,
     pub seals: Vec<Seal>,
+    /// What the node held of every chain when it sealed the batch.
+    pub seen: VersionVector,
 }
 
 fn ciphertext_hash(ciphertext: &[u8]) -> Hash32 {
@@ -184,6 +189,19 @@ impl Batch {
         prev: Hash32,
         nonce: [u8; 24],
     ) -> Result<Batch, SyncError> {
+        Batch::seal_with_seen(key, signing, events, seals, prev, nonce, &VersionVector::default())
+    }
+
+    /// As `seal`, carrying what the node held of every chain (`seen`).
+    pub fn seal_with_seen(
+        key: &DataKey,
+        signing: &SigningKey,
+        events: &[Event],
+        seals: &[Seal],
+        prev: Hash32,
+        nonce: [u8; 24],
+        seen: &VersionVector,
+    ) -> Result<Batch, SyncError> {
         let (first, last) = match (events.first(), events.last()) {
             (Some(first), Some(last)) => (first, last),
             _ => return Err(SyncError::Batch("a batch needs at least one event".to_owned())),
@@ -199,6 +217,12 @@ impl Batch {
         content.extend_from_slice(&(seals.len() as u32).to_be_bytes());
         for seal in seals {
             content.extend_from_slice(&seal.encode());
+        }
+        content.extend_from_slice(&(seen.0.len() as u32).to_be_bytes());
+        for (node, head) in &seen.0 {
+            content.extend_from_slice(node.as_bytes());
+            content.extend_from_slice(&head.seq.0.to_be_bytes());
+            content.extend_from_slice(head.hash.as_bytes());
         }
         let content_len = content.len() - 4;
         content[..4].copy_from_slice(&(content_len as u32).to_be_bytes());
@@ -341,8 +365,21 @@ impl Batch {
             }
             seals.push(seal);
         }
+        let seen_count = reader.u32_checked().ok_or_else(|| inner("has no version vector".to_owned()))? as usize;
+        let mut seen = VersionVector::default();
+        for _ in 0..seen_count {
+            let bytes =
+                reader.take(16 + 8 + 32).ok_or_else(|| inner("is truncated in its version vector".to_owned()))?;
+            let mut node = [0u8; 16];
+            node.copy_from_slice(&bytes[..16]);
+            let mut seq = [0u8; 8];
+            seq.copy_from_slice(&bytes[16..24]);
+            let mut hash = [0u8; 32];
+            hash.copy_from_slice(&bytes[24..]);
+            seen.set(NodeId::from_bytes(node), Head { seq: EventSeq(u64::from_be_bytes(seq)), hash: Hash32(hash) });
+        }
         if !reader.bytes.is_empty() {
-            return Err(inner("has bytes after its seals".to_owned()));
+            return Err(inner("has bytes after its version vector".to_owned()));
         }
         let chain = ChainVerifier::new(header.tenant, header.node, *node_key, seals.clone(), None)
             .map_err(|fault| inner(format!("holds a bad seal: {fault}")))?;
@@ -353,7 +390,7 @@ impl Batch {
         if chain.head() != (header.last, header.head) {
             return Err(inner("does not end at the head its header names".to_owned()));
         }
-        Ok(Contents { events, seals })
+        Ok(Contents { events, seals, seen })
     }
 }
 
@@ -424,6 +461,13 @@ mod tests {
         let contents = back.open(&data, &signing.verifying_key()).unwrap();
         assert_eq!(contents.events, events[3..]);
         assert_eq!(contents.seals, seals[1..]);
+        assert!(contents.seen.0.is_empty());
+        let mut seen = VersionVector::default();
+        seen.set(NodeId::from_bytes([5; 16]), Head { seq: EventSeq(42), hash: Hash32([6; 32]) });
+        let with_seen =
+            Batch::seal_with_seen(&data, &signing, &events[3..], &seals[1..], events[2].hash(), [9; 24], &seen)
+                .unwrap();
+        assert_eq!(with_seen.open(&data, &signing.verifying_key()).unwrap().seen, seen);
     }
 
     #[test]

@@ -143,6 +143,7 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Synchronisé avec {hub} : {pulled} événements reçus, {pushed} envoyés en {batches} lots.",
     ),
     ("sync.refused", "The hub refused {what}", "Le hub a refusé {what}"),
+    ("sync.warning", "WARNING: {what}", "ATTENTION : {what}"),
     (
         "sync.roster_restored",
         "The hub had lost the list of devices (wiped or restored from an old copy): this node gave it back.",

@@ -172,6 +172,12 @@ fn print_report(report: &SyncReport, hub: &str, lang: Lang) {
     for refusal in &report.refused {
         println!("{}", lang.fill("sync.refused", &[("what", refusal)]));
     }
+    for fork in &report.forks {
+        println!("{}", lang.fill("sync.warning", &[("what", fork)]));
+    }
+    for withheld in &report.withheld {
+        println!("{}", lang.fill("sync.warning", &[("what", withheld)]));
+    }
 }
 
 fn sync_once(dir: &Path, hub: Option<&str>, lang: Lang) -> Result<SyncReport> {
@@ -458,6 +464,9 @@ pub fn status(dir: &Path, lang: Lang) -> Result<ExitCode> {
                 );
             }
         }
+    }
+    for withheld in store.sync_setting("withheld")?.unwrap_or_default().lines().filter(|line| !line.is_empty()) {
+        println!("{}", lang.fill("sync.warning", &[("what", &withheld)]));
     }
     let forks = store.forks()?;
     for fork in &forks {

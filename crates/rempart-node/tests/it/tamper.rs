@@ -148,3 +148,43 @@ fn a_batch_replaced_by_another_validly_signed_one_is_a_fork_named_by_the_nodes()
     let report = sync(&mut world, &mut laptop);
     assert_eq!(report.forks.len(), 1, "{report:?}");
 }
+
+#[test]
+fn a_hub_withholding_a_nodes_batches_is_named_by_a_node_that_meets_what_others_saw() {
+    let mut world = World::new();
+    let (mut office, mut laptop) = company(&mut world);
+    let mut till = join(&mut world, &office, "till");
+    sync(&mut world, &mut till);
+    laptop.post_entries(&[entry("E-L1", 4, 4_000)], &mut |_| {}).unwrap();
+    sync(&mut world, &mut laptop);
+    sync(&mut world, &mut office);
+    let laptop_head = laptop.version_vector().unwrap().seq(laptop.node());
+    assert_eq!(office.version_vector().unwrap().seq(laptop.node()), laptop_head);
+    // The office's next batch says what it holds of the laptop's chain.
+    office.post_entries(&[entry("E-O1", 5, 5_000)], &mut |_| {}).unwrap();
+    sync(&mut world, &mut office);
+
+    // The hub hides the laptop's last batch from everyone.
+    let prefix = format!("t/{}/b/{}/", office.tenant(), laptop.node());
+    let mut objects = world.objects.snapshot();
+    let last = objects.keys().rfind(|key| key.starts_with(&prefix)).cloned().unwrap();
+    let hidden = objects.remove(&last).unwrap();
+    world.objects.restore(objects);
+
+    let report = sync(&mut world, &mut till);
+    assert_eq!(report.withheld.len(), 1, "{report:?}");
+    let words = &report.withheld[0];
+    assert!(
+        words.contains(&format!("node {} had seen events of node {}", office.node().short(), laptop.node().short())),
+        "{words}"
+    );
+    assert!(words.contains(&format!("up to {laptop_head}")), "{words}");
+
+    // Once the batch is back (a node holding it gives it again), nothing is withheld any more.
+    let mut objects = world.objects.snapshot();
+    objects.insert(last, hidden);
+    world.objects.restore(objects);
+    let report = sync(&mut world, &mut till);
+    assert!(report.withheld.is_empty(), "{report:?}");
+    assert_eq!(till.state_hash().unwrap(), office.state_hash().unwrap());
+}
