@@ -282,3 +282,70 @@ fn a_hub_over_tls_is_reached_only_by_nodes_that_trust_its_certificate() {
     assert!(status.contains(": reachable."), "{status}");
     hub.stop();
 }
+
+#[test]
+fn on_a_terminal_the_kit_is_shown_and_three_of_its_words_are_asked_back() {
+    use std::io::{Read, Write};
+    let temp = tempfile::tempdir().unwrap();
+    let hub = HubProcess::start(&temp.path().join("hub"));
+    let office = Company::at(temp.path().join("office"));
+    office.ok(&["init", "--company", "Garage du Lac SA", "--country", "CH"]);
+    // `script` (util-linux) runs the command on a pseudo-terminal, as a person would.
+    let command = format!("{} --data-dir {} connect {}", env!("CARGO_BIN_EXE_rempart"), office.dir.display(), hub.url);
+    let mut child = std::process::Command::new("script")
+        .args(["-qfec", &command, "/dev/null"])
+        .env("REMPART_LANG", "en")
+        .env("REMPART_PASSPHRASE", "remparts et douves profondes")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("script from util-linux");
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let (sender, received) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        let mut buffer = [0u8; 4096];
+        while let Ok(read) = stdout.read(&mut buffer) {
+            if read == 0 || sender.send(String::from_utf8_lossy(&buffer[..read]).into_owned()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut screen = String::new();
+    let mut answered = 0;
+    let mut wrong_given = false;
+    // A bound on the test itself: the program answers long before.
+    while let Ok(chunk) = received.recv_timeout(std::time::Duration::from_secs(60)) {
+        screen.push_str(&chunk);
+        let words: Vec<String> = screen
+            .lines()
+            .filter_map(|line| {
+                line.trim().split_once(". ").filter(|(n, _)| n.parse::<u32>().is_ok()).map(|(_, w)| w.trim().to_owned())
+            })
+            .collect();
+        let asked = screen.rsplit("Type word ").next().and_then(|rest| rest.split(' ').next()?.parse::<usize>().ok());
+        let prompts = screen.matches("of the kit:").count();
+        if let Some(number) = asked
+            && prompts > answered
+            && words.len() >= 24
+        {
+            if !wrong_given {
+                stdin.write_all(b"rempart\n").unwrap();
+                wrong_given = true;
+            } else {
+                stdin.write_all(format!("{}\n", words[number - 1]).as_bytes()).unwrap();
+            }
+            answered = prompts;
+        }
+        if screen.contains("events received") {
+            break;
+        }
+    }
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{screen}");
+    assert!(screen.contains("That is not the word"), "{screen}");
+    assert!(screen.contains("The kit is checked."), "{screen}");
+    assert_eq!(screen.matches("of the kit:").count(), 4, "three words asked, one asked again: {screen}");
+    hub.stop();
+}
