@@ -184,10 +184,16 @@ pub struct Hub {
     limits: Limits,
     rosters: Mutex<HashMap<TenantId, Arc<Roster>>>,
     nonces: Mutex<Nonces>,
-    buckets: Mutex<HashMap<TenantId, Bucket>>,
+    buckets: Mutex<HashMap<(TenantId, bool), Bucket>>,
     usage: Mutex<HashMap<TenantId, u64>>,
     metrics: Metrics,
 }
+
+/// Requests per second, and burst, of a company's anonymous budget (the passphrase wrap).
+const ANONYMOUS_PER_SECOND: f64 = 1.0;
+const ANONYMOUS_BURST: f64 = 10.0;
+/// Rate buckets kept before idle ones are forgotten.
+const BUCKETS_MAX: usize = 100_000;
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
@@ -277,8 +283,9 @@ impl Hub {
         }
         if request.method == Method::Get && rest == ["wraps", "passphrase"] && request.signer.is_none() {
             // The passphrase wrap is what lets a person with no device left get back in: it is
-            // read without a signature (Argon2id stands between it and the recovery key).
-            self.rate_limit(tenant, now_ms)?;
+            // read without a signature (Argon2id stands between it and the recovery key), within a
+            // small budget of its own, so that strangers cannot spend the devices' one.
+            self.rate_limit(tenant, true, now_ms)?;
             return self.read_wrap(tenant, "passphrase");
         }
         let auth = RequestAuth::from_headers(
@@ -288,7 +295,6 @@ impl Hub {
             request.signature.as_deref(),
         )
         .map_err(|error| refuse(401, "unauthenticated", error.to_string()))?;
-        self.rate_limit(tenant, now_ms)?;
         let span = tracing::info_span!("tenant", tenant = %tenant, request_id = %request.request_id);
         let _entered = span.enter();
         match (request.method, rest) {
@@ -362,12 +368,21 @@ impl Hub {
         Ok(Response { status: 200, content_type: "application/json", body: bytes })
     }
 
-    fn rate_limit(&self, tenant: TenantId, now_ms: u64) -> Result<(), Refusal> {
+    /// A company's budget of requests: its devices' (counted once a request is authenticated, so
+    /// that strangers cannot spend it) or the anonymous one of the passphrase wrap.
+    fn rate_limit(&self, tenant: TenantId, anonymous: bool, now_ms: u64) -> Result<(), Refusal> {
         let mut buckets = lock(&self.buckets);
-        let burst = f64::from(self.limits.burst);
-        let bucket = buckets.entry(tenant).or_insert(Bucket { tokens: burst, at_ms: now_ms });
+        if buckets.len() > BUCKETS_MAX {
+            buckets.retain(|_, bucket| bucket.at_ms + 60_000 > now_ms);
+        }
+        let (rate, burst) = if anonymous {
+            (ANONYMOUS_PER_SECOND, ANONYMOUS_BURST)
+        } else {
+            (f64::from(self.limits.requests_per_second), f64::from(self.limits.burst))
+        };
+        let bucket = buckets.entry((tenant, anonymous)).or_insert(Bucket { tokens: burst, at_ms: now_ms });
         let elapsed = now_ms.saturating_sub(bucket.at_ms) as f64 / 1000.0;
-        bucket.tokens = (bucket.tokens + elapsed * f64::from(self.limits.requests_per_second)).min(burst);
+        bucket.tokens = (bucket.tokens + elapsed * rate).min(burst);
         bucket.at_ms = bucket.at_ms.max(now_ms);
         if bucket.tokens < 1.0 {
             return Err(refuse(429, "rate_limited", "too many requests for this company: slow down and retry"));
@@ -418,7 +433,8 @@ impl Hub {
         now_ms: u64,
         access: Access,
     ) -> Result<Arc<Roster>, Refusal> {
-        let mut roster = self.roster(tenant, false)?;
+        // Writes read the roster from storage: another hub process may have revoked the signer.
+        let mut roster = self.roster(tenant, request.method != Method::Get)?;
         let key_of = |roster: &Roster| -> Option<([u8; 32], bool)> {
             match auth.signer {
                 RequestSigner::Device(device) => roster.member(device).filter(|_| roster.is_active(device)).map(|m| {
@@ -455,6 +471,7 @@ impl Hub {
         auth.verify(&key, request.method.as_str(), &request.target, &request.body, now_ms)
             .map_err(|error| refuse(401, "unauthenticated", error.to_string()))?;
         self.check_nonce(auth, now_ms)?;
+        self.rate_limit(tenant, false, now_ms)?;
         if !allowed {
             return Err(refuse(403, "forbidden", "this device may not do that: it needs the admin role"));
         }
@@ -534,7 +551,7 @@ impl Hub {
         for entry in &entries[start..] {
             let seq = entry.parse_body().map_err(|error| refuse(400, "bad_roster", error.to_string()))?.seq;
             if seq <= roster.len() {
-                if roster.entries().get(seq as usize - 1) != Some(entry) {
+                if seq == 0 || roster.entries().get(seq as usize - 1) != Some(entry) {
                     return Err(refuse(409, "conflict", format!("the hub holds another roster entry {seq}")));
                 }
                 continue;
@@ -564,6 +581,7 @@ impl Hub {
         auth.verify(&key, "POST", &request.target, &request.body, now_ms)
             .map_err(|error| refuse(401, "unauthenticated", error.to_string()))?;
         self.check_nonce(auth, now_ms)?;
+        self.rate_limit(tenant, false, now_ms)?;
         for (index, entry) in roster.entries().iter().enumerate().skip(held_len as usize) {
             let seq = index as u64 + 1;
             let bytes = serde_json::to_vec(entry).unwrap_or_default();
@@ -630,7 +648,7 @@ impl Hub {
         if header.tenant != tenant {
             return Err(refuse(403, "forbidden", "the batch belongs to another company"));
         }
-        let mut roster = self.roster(tenant, false)?.ok_or_else(|| refuse(404, "not_found", "no such company"))?;
+        let mut roster = self.roster(tenant, true)?.ok_or_else(|| refuse(404, "not_found", "no such company"))?;
         if roster.member(header.node).is_none() {
             roster = self.roster(tenant, true)?.ok_or_else(|| refuse(404, "not_found", "no such company"))?;
         }
@@ -737,11 +755,17 @@ impl Hub {
                 by_node.entry(node.to_owned()).or_default().push(key);
             }
         }
+        let roster = self.roster(tenant, false)?;
         for (node, keys) in by_node {
             let Ok(node) = node.parse::<NodeId>() else { continue };
+            // Nothing of a revoked node past its revocation counts.
+            let valid_until = roster.as_ref().and_then(|r| r.member(node)?.revoked_after).unwrap_or(u64::MAX);
             let mut head: Option<Head> = None;
             for key in keys {
                 let Some(header) = self.stored_header(&key)? else { break };
+                if header.first.0 > valid_until {
+                    break;
+                }
                 let continues = match head {
                     None => header.first.0 == 1,
                     Some(previous) => previous.seq.0 + 1 == header.first.0 && previous.hash == header.prev,
@@ -769,9 +793,9 @@ impl Hub {
             .ok_or_else(|| refuse(404, "not_found", format!("node {node} is not in the company's roster")))?;
         let stored = self.stored_batches(tenant, node)?;
         // The batch that holds event after+1 starts at or before it.
-        let start = stored.partition_point(|b| b.first <= after + 1).saturating_sub(1);
+        let start = stored.partition_point(|b| b.first <= after.saturating_add(1)).saturating_sub(1);
         let mut body = Vec::new();
-        let mut next = after + 1;
+        let mut next = after.saturating_add(1);
         for batch in &stored[start..] {
             if !body.is_empty() && body.len() as u64 + batch.size > self.limits.download_bytes_max as u64 {
                 break;
@@ -820,7 +844,19 @@ impl Hub {
             .map_err(|_| refuse(400, "bad_request", "a key wrap is a JSON document"))?;
         let admin = auth.signer == RequestSigner::Recovery
             || matches!(auth.signer, RequestSigner::Device(d) if roster.member(d).is_some_and(|m| m.role == Role::Admin));
-        let own = matches!(auth.signer, RequestSigner::Device(d) if name.ends_with(&format!("device-{d}")));
+        // A device may write only the wraps of the current and past key epochs addressed to
+        // itself, under their exact names (so it cannot take the name of a future one).
+        let own = match auth.signer {
+            RequestSigner::Device(d) => serde_json::from_slice::<rempart_sync::Wrap>(body).is_ok_and(|wrap| {
+                let rempart_sync::Wrapped::DataKey(epoch) = wrap.what else { return false };
+                wrap.tenant == tenant
+                    && wrap.to == rempart_sync::Recipient::Device(d)
+                    && epoch >= 1
+                    && epoch <= roster.epoch()
+                    && name == format!("e{epoch}-device-{d}")
+            }),
+            _ => false,
+        };
         if !admin && !own {
             return Err(refuse(403, "forbidden", "only an admin device writes key wraps for others"));
         }

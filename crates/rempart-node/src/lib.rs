@@ -181,6 +181,9 @@ pub struct SyncReport {
     pub forks: Vec<String>,
     /// Events other nodes have seen that the hub does not serve, in plain words.
     pub withheld: Vec<String>,
+    /// Batches the hub served that this node rejected (damaged, forged, past a revocation), by
+    /// chain: that chain stops there, the others go on.
+    pub rejected: Vec<String>,
 }
 
 /// A connected node: its secrets and roster, loaded from its data directory.
@@ -532,9 +535,9 @@ impl Session {
                 Some((secret, wrap))
             }
         };
-        let answer = self.ask(store, transport, env, Verb::Get, &format!("/v1/t/{tenant}/heads"), Vec::new())?;
-        let hub: VersionVector = parse(&answer.body, "heads")?;
-        let upto_seq = hub.seq(device).0.max(store.version_vector()?.seq(device).0);
+        // What this node holds and has checked of the device's chain stays valid: not what the
+        // hub claims, which a hostile hub could stretch. (`rempart device revoke` syncs first.)
+        let upto_seq = store.held(device)?.map_or(0, |head| head.seq.0);
         let epoch = self.roster.epoch() + 1;
         let key = DataKey::new(epoch, env.bytes());
         let recovery = renewal.as_ref().map(|(secret, _)| DeviceKeys {
@@ -996,6 +999,16 @@ impl Session {
                         report.forks.push(fork_words(&short, seq));
                         break;
                     }
+                    // A batch of one chain that fails its checks stops that chain only: the other
+                    // chains are still pulled and this node's events still pushed.
+                    Err(NodeError::Hostile(why)) => {
+                        report.rejected.push(format!("node {}: {why}", node.short()));
+                        break;
+                    }
+                    Err(NodeError::Store(StoreError::SyncRefused { node: short, why })) => {
+                        report.rejected.push(format!("node {short}: {why}"));
+                        break;
+                    }
                     Err(error) => return Err(error),
                 }
                 if store.held(*node)?.map_or(EventSeq(0), |head| head.seq) == held {
@@ -1017,7 +1030,7 @@ impl Session {
         seq: EventSeq,
         report: &mut SyncReport,
     ) -> Result<(), NodeError> {
-        let target = format!("/v1/t/{}/batches/{node}?after={}", self.secrets.tenant, seq.0 - 1);
+        let target = format!("/v1/t/{}/batches/{node}?after={}", self.secrets.tenant, seq.0.saturating_sub(1));
         let answer = self.ask(store, transport, env, Verb::Get, &target, Vec::new())?;
         if let Some(bytes) = unframe(&answer.body)?.first() {
             match self.take_batch(store, node, bytes) {
@@ -1041,7 +1054,10 @@ impl Session {
         let member = self.roster.member(node).ok_or_else(|| {
             NodeError::Hostile(format!("the hub served a batch of node {}, which is not in the roster", node.short()))
         })?;
-        if !self.roster.may_write(node, header.last) {
+        // A revoked node's events up to its revocation stay valid; a batch reaching past it is
+        // cut there (the events after it are refused), one wholly after it refused.
+        let valid_until = member.revoked_after.unwrap_or(u64::MAX);
+        if header.first.0 > valid_until {
             return Err(NodeError::Hostile(format!(
                 "the hub served events of node {} after its revocation",
                 node.short()
@@ -1062,7 +1078,11 @@ impl Session {
             .map_err(|error| NodeError::Hostile(format!("the hub served a batch that fails its checks: {error}")))?;
         add(&self.timings.decrypt, started);
         self.note_claims(node, &contents.seen);
-        Ok((key, ChainRun { prev: header.prev, events: contents.events, seals: contents.seals }))
+        let mut events = contents.events;
+        let mut seals = contents.seals;
+        events.retain(|event| event.seq.0 <= valid_until);
+        seals.retain(|seal| seal.seq.0 <= valid_until);
+        Ok((key, ChainRun { prev: header.prev, events, seals }))
     }
 
     fn note_claims(&self, by: NodeId, seen: &VersionVector) {

@@ -345,7 +345,8 @@ impl Batch {
         if count != header.count() {
             return Err(inner(format!("holds {count} events where its header announces {}", header.count())));
         }
-        let mut events = Vec::with_capacity(count as usize);
+        // The count comes from the batch: the memory reserved is bounded by what is really there.
+        let mut events = Vec::with_capacity((count as usize).min(reader.bytes.len() / 64));
         for _ in 0..count {
             let len = reader.u32_checked().ok_or_else(|| inner("is truncated".to_owned()))? as usize;
             let bytes = reader.take(len).ok_or_else(|| inner("is truncated".to_owned()))?;

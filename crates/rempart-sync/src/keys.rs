@@ -353,8 +353,10 @@ impl PassphraseWrap {
     }
 
     pub fn open(&self, passphrase: &str) -> Result<RecoverySecret, SyncError> {
-        if self.memory_kib < ARGON2_MEMORY_KIB || self.passes < ARGON2_PASSES {
-            return Err(SyncError::Key("the passphrase wrap has weaker Argon2id costs than Rempart uses".to_owned()));
+        // Exactly Rempart's costs: weaker ones would be cheaper to guess, larger ones (from a
+        // hostile hub) could exhaust the memory or the patience of the machine opening it.
+        if (self.memory_kib, self.passes, self.lanes) != (ARGON2_MEMORY_KIB, ARGON2_PASSES, ARGON2_LANES) {
+            return Err(SyncError::Key("the passphrase wrap does not have the Argon2id costs Rempart uses".to_owned()));
         }
         let kek = passphrase_kek(passphrase, &self.salt, self.memory_kib, self.passes, self.lanes)?;
         let plain = open(&kek, &self.nonce, &self.aad(), &self.sealed)
@@ -499,6 +501,8 @@ mod tests {
         assert!(error.contains("not the right one"), "{error}");
         let weakened = PassphraseWrap { memory_kib: 8, ..wrap.clone() };
         assert!(weakened.open("correct horse battery").is_err());
+        let hostile = PassphraseWrap { memory_kib: u32::MAX, lanes: u32::MAX, ..wrap.clone() };
+        assert!(hostile.open("correct horse battery").is_err());
         let error = PassphraseWrap::seal(TENANT, "short", &secret, [1; 16], [2; 24]).unwrap_err().to_string();
         assert!(error.contains("5 characters"), "{error}");
     }

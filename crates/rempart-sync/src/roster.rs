@@ -187,7 +187,12 @@ struct Invitation {
     role: Role,
     expires_ms: u64,
     used: bool,
+    /// The admin device that published it (none for the recovery key): revoking it closes it.
+    issuer: Option<NodeId>,
 }
+
+/// The longest an invitation may stay open.
+pub const INVITATION_MS_MAX: u64 = 31 * 24 * 3600 * 1000;
 
 /// The state a verified roster describes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -297,11 +302,11 @@ impl Roster {
                     SyncError::Roster(format!("roster entry {position} is signed by {signer}, not an active admin"))
                 })?;
                 check_signature(&admin.keys.sign, &entry.body, &entry.signature, "a roster entry")?;
-                self.apply_admin_action(position, action)?;
+                self.apply_admin_action(position, action, Some(signer), body.at_ms)?;
             }
             (action, Signer::Recovery) => {
                 check_signature(&self.recovery.sign, &entry.body, &entry.signature, "a roster entry")?;
-                self.apply_admin_action(position, action)?;
+                self.apply_admin_action(position, action, None, body.at_ms)?;
             }
             (_, Signer::Invite(_)) => {
                 return Err(SyncError::Roster(format!("roster entry {position} is signed by an invitation")));
@@ -313,16 +318,25 @@ impl Roster {
         Ok(())
     }
 
-    fn apply_admin_action(&mut self, position: u64, action: &Action) -> Result<(), SyncError> {
+    fn apply_admin_action(
+        &mut self,
+        position: u64,
+        action: &Action,
+        signer: Option<NodeId>,
+        at_ms: u64,
+    ) -> Result<(), SyncError> {
         match action {
             Action::Invite { invite, invite_key, role, expires_ms } => {
                 verifying_key(invite_key, "the invitation key")?;
                 if self.invitations.contains_key(invite) {
                     return Err(SyncError::Roster(format!("roster entry {position} repeats an invitation")));
                 }
+                if *expires_ms > at_ms.saturating_add(INVITATION_MS_MAX) {
+                    return Err(SyncError::Roster(format!("roster entry {position} opens an invitation for too long")));
+                }
                 self.invitations.insert(
                     *invite,
-                    Invitation { key: *invite_key, role: *role, expires_ms: *expires_ms, used: false },
+                    Invitation { key: *invite_key, role: *role, expires_ms: *expires_ms, used: false, issuer: signer },
                 );
             }
             Action::Add { device, keys, role } => {
@@ -342,6 +356,12 @@ impl Roster {
                     })?;
                 member.revoked_after = Some(*upto_seq);
                 self.commitments.insert(*epoch, *key_commitment);
+                // A revoked device cannot come back through an invitation it published.
+                for invitation in self.invitations.values_mut() {
+                    if invitation.issuer == Some(*device) {
+                        invitation.used = true;
+                    }
+                }
                 if let Some(recovery) = recovery {
                     verifying_key(&recovery.sign, "the new recovery key")?;
                     self.recovery = *recovery;
@@ -556,6 +576,43 @@ mod tests {
         entry.body = entry.body.replace("\"admin\"", "\"member\"");
         assert!(copy.append(entry).is_err());
         assert_eq!(copy, roster);
+    }
+
+    #[test]
+    fn a_revoked_admin_cannot_come_back_through_its_own_invitation() {
+        let (mut roster, admin, _) = started();
+        let deputy = device(2);
+        let add = Action::Add { device: deputy.id, keys: deputy.keys, role: Role::Admin };
+        roster.append(Entry::sign(&roster.next_body(1500, add), Signer::Device(admin.id), &admin.sign)).unwrap();
+        let code = InviteSecret::from_bytes([6; 32]);
+        let invite = |expires_ms| Action::Invite {
+            invite: code.id(),
+            invite_key: code.signing_key().verifying_key().to_bytes(),
+            role: Role::Admin,
+            expires_ms,
+        };
+        let too_long = Entry::sign(
+            &roster.next_body(2000, invite(2000 + INVITATION_MS_MAX + 1)),
+            Signer::Device(deputy.id),
+            &deputy.sign,
+        );
+        assert!(roster.clone().append(too_long).unwrap_err().to_string().contains("too long"));
+        roster
+            .append(Entry::sign(&roster.next_body(2000, invite(90_000)), Signer::Device(deputy.id), &deputy.sign))
+            .unwrap();
+        let revoke = Action::Revoke {
+            device: deputy.id,
+            upto_seq: 0,
+            epoch: 2,
+            key_commitment: DataKey::new(2, [6; 32]).commitment(),
+            recovery: None,
+        };
+        roster.append(Entry::sign(&roster.next_body(3000, revoke), Signer::Device(admin.id), &admin.sign)).unwrap();
+        assert!(roster.open_invitation(code.id(), 4000).is_none());
+        let comeback = device(8);
+        let join = Action::Join { invite: code.id(), device: comeback.id, keys: comeback.keys };
+        let entry = Entry::sign(&roster.next_body(4000, join), Signer::Invite(code.id()), &code.signing_key());
+        assert!(roster.append(entry).is_err());
     }
 
     #[test]

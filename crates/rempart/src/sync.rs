@@ -175,7 +175,7 @@ fn print_report(report: &SyncReport, hub: &str, lang: Lang) {
     for fork in &report.forks {
         println!("{}", lang.fill("sync.warning", &[("what", fork)]));
     }
-    for withheld in &report.withheld {
+    for withheld in report.withheld.iter().chain(&report.rejected) {
         println!("{}", lang.fill("sync.warning", &[("what", withheld)]));
     }
 }
@@ -197,7 +197,8 @@ fn sync_once(dir: &Path, hub: Option<&str>, lang: Lang) -> Result<SyncReport> {
 pub fn sync(dir: &Path, hub: Option<&str>, watch: bool, interval: u64, lang: Lang) -> Result<ExitCode> {
     if !watch {
         let report = sync_once(dir, hub, lang)?;
-        return Ok(if report.refused.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+        let clean = report.refused.is_empty() && report.rejected.is_empty() && report.forks.is_empty();
+        return Ok(if clean { ExitCode::SUCCESS } else { ExitCode::FAILURE });
     }
     // Keep going: after a failure wait 1, 2, 4 ... up to 60 seconds, then the interval again.
     let mut backoff = 1u64;
@@ -281,6 +282,9 @@ pub fn revoke(
         None
     };
     let mut transport = Http::new(&session.secrets.hub.clone())?;
+    // What the device wrote up to now, as this node holds it, stays valid: fetch it first.
+    let mut store = store;
+    with_env(|env| session.sync(&mut store, &mut transport, env))?;
     let (epoch, kit) = with_env(|env| session.revoke(&store, &mut transport, env, device, passphrase.as_deref()))?;
     println!("{}", lang.fill("revoke.done", &[("node", &device.short()), ("epoch", &epoch)]));
     if let Some(kit) = kit {

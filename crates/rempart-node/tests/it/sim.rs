@@ -151,7 +151,7 @@ fn template() -> &'static Template {
         for index in 1..3 {
             let code = world
                 .with_env(|env, transport| {
-                    Session::open(&office).unwrap().invite(&office, transport, env, Role::Member, 1 << 40)
+                    Session::open(&office).unwrap().invite(&office, transport, env, Role::Member, 3_600_000)
                 })
                 .unwrap();
             let dir = world.dir(&format!("n{index}"));
