@@ -401,6 +401,15 @@ impl Hub {
             lock(&self.rosters).remove(&tenant);
             return Ok(None);
         }
+        // Entries are only ever added: a cached roster of the same length whose last entry has
+        // the stored size is the stored one, and one listing stands for reading every entry.
+        if let Some(cached) = lock(&self.rosters).get(&tenant)
+            && cached.len() == listed.len() as u64
+            && cached.entries().last().map(|entry| serde_json::to_vec(entry).map_or(0, |b| b.len() as u64))
+                == listed.last().map(|(_, size)| *size)
+        {
+            return Ok(Some(Arc::clone(cached)));
+        }
         let mut entries = Vec::with_capacity(listed.len());
         for (key, _) in listed {
             let bytes = self.objects.get(&key)?.unwrap_or_default();
