@@ -233,7 +233,9 @@ impl Session {
         let roster = Roster::from_entries(secrets.tenant, &entries)?;
         let claims: BTreeMap<NodeId, (rempart_sync::Head, NodeId)> =
             store.sync_setting("claims")?.and_then(|text| serde_json::from_str(&text).ok()).unwrap_or_default();
-        Ok(Session { secrets, roster, timings: Timings::default(), progress: None, claims: RefCell::new(claims) })
+        let session = Session::new(secrets, roster);
+        *session.claims.borrow_mut() = claims;
+        Ok(session)
     }
 
     /// Points this node at another hub (a hub moved, or replaced by a new one).
@@ -241,6 +243,32 @@ impl Session {
         self.secrets.hub = hub.to_owned();
         store.set_sync_setting("hub", hub)?;
         self.save(store)
+    }
+
+    fn new(secrets: Secrets, roster: Roster) -> Session {
+        Session { secrets, roster, timings: Timings::default(), progress: None, claims: RefCell::default() }
+    }
+
+    /// Wraps every data key this node holds for its own device key, at the hub.
+    fn wrap_keys_for_self(
+        &self,
+        store: &Store,
+        transport: &mut dyn Transport,
+        env: &mut Env<'_>,
+    ) -> Result<(), NodeError> {
+        let public = WrapSecret::from_bytes(self.secrets.wrap).public();
+        for (epoch, key) in &self.secrets.keys {
+            self.put_wrap(
+                store,
+                transport,
+                env,
+                Wrapped::DataKey(*epoch),
+                Recipient::Device(store.node()),
+                &public,
+                key.bytes(),
+            )?;
+        }
+        Ok(())
     }
 
     fn save(&self, store: &Store) -> Result<(), NodeError> {
@@ -306,8 +334,8 @@ impl Session {
         let key = store.signing_key().clone();
         let target = format!("/v1/t/{tenant}/roster");
         call(transport, env, &key, Self::device(store), Verb::Post, &target, json(&vec![genesis]))?;
-        let session = Session {
-            secrets: Secrets {
+        let session = Session::new(
+            Secrets {
                 tenant,
                 hub: hub.to_owned(),
                 genesis: roster.genesis(),
@@ -316,10 +344,7 @@ impl Session {
                 recovery: Some(recovery.clone()),
             },
             roster,
-            timings: Timings::default(),
-            progress: None,
-            claims: RefCell::default(),
-        };
+        );
         session.save(store)?;
         let wraps = [
             (Wrapped::DataKey(1), Recipient::Device(me), wrap.public(), *data.bytes()),
@@ -463,32 +488,12 @@ impl Session {
         let entry = Entry::sign(&roster.next_body(env.now(), action), Signer::Invite(id), &invite_key);
         roster.append(entry.clone())?;
         call(transport, env, &invite_key, signer, Verb::Post, &format!("/v1/t/{tenant}/roster"), json(&vec![entry]))?;
-        let session = Session {
-            secrets: Secrets {
-                tenant,
-                hub: hub.to_owned(),
-                genesis: roster.genesis(),
-                wrap: *wrap.to_bytes(),
-                keys,
-                recovery,
-            },
+        let session = Session::new(
+            Secrets { tenant, hub: hub.to_owned(), genesis: roster.genesis(), wrap: *wrap.to_bytes(), keys, recovery },
             roster,
-            timings: Timings::default(),
-            progress: None,
-            claims: RefCell::default(),
-        };
+        );
         session.save(&store)?;
-        for (epoch, key) in &session.secrets.keys {
-            session.put_wrap(
-                &store,
-                transport,
-                env,
-                Wrapped::DataKey(*epoch),
-                Recipient::Device(me),
-                &wrap.public(),
-                key.bytes(),
-            )?;
-        }
+        session.wrap_keys_for_self(&store, transport, env)?;
         store.set_sync_setting("hub", hub)?;
         Ok((store, session))
     }
@@ -729,8 +734,8 @@ impl Session {
         let entry = Entry::sign(&roster.next_body(env.now(), action), Signer::Recovery, &recovery_key);
         roster.append(entry.clone())?;
         call(transport, env, &recovery_key, signer, Verb::Post, &format!("/v1/t/{tenant}/roster"), json(&vec![entry]))?;
-        let session = Session {
-            secrets: Secrets {
+        let session = Session::new(
+            Secrets {
                 tenant,
                 hub: hub.to_owned(),
                 genesis: roster.genesis(),
@@ -739,22 +744,9 @@ impl Session {
                 recovery: Some(recovery.clone()),
             },
             roster,
-            timings: Timings::default(),
-            progress: None,
-            claims: RefCell::default(),
-        };
+        );
         session.save(&store)?;
-        for (epoch, key) in &session.secrets.keys {
-            session.put_wrap(
-                &store,
-                transport,
-                env,
-                Wrapped::DataKey(*epoch),
-                Recipient::Device(me),
-                &wrap.public(),
-                key.bytes(),
-            )?;
-        }
+        session.wrap_keys_for_self(&store, transport, env)?;
         session.put_wrap(
             &store,
             transport,
