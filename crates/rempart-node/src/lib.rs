@@ -184,6 +184,12 @@ pub struct SyncReport {
     /// Batches the hub served that this node rejected (damaged, forged, past a revocation), by
     /// chain: that chain stops there, the others go on.
     pub rejected: Vec<String>,
+    /// The data directory is a copy (or was put back from a backup) and this sync confirmed this
+    /// node's own head: recording may go on.
+    pub own_head_confirmed: bool,
+    /// The data directory is a copy whose own head this sync could not confirm, in plain words:
+    /// recording stays refused.
+    pub own_head_unconfirmed: Option<String>,
 }
 
 /// A connected node: its secrets and roster, loaded from its data directory.
@@ -929,6 +935,15 @@ impl Session {
         let hub: VersionVector = parse(&answer.body, "heads")?;
         self.pull(store, transport, env, &hub, &mut report)?;
         report.withheld = self.withheld(store, &hub)?;
+        if store.copy_found_ms()?.is_some() {
+            match self.own_head_doubt(store, &hub)? {
+                None => {
+                    store.confirm_own_head()?;
+                    report.own_head_confirmed = true;
+                }
+                Some(doubt) => report.own_head_unconfirmed = Some(doubt),
+            }
+        }
         store.set_sync_setting("claims", &String::from_utf8_lossy(&json(&*self.claims.borrow())))?;
         store.set_sync_setting("withheld", &report.withheld.join("\n"))?;
         self.push(store, transport, env, &hub, &mut report)?;
@@ -1088,6 +1103,35 @@ impl Session {
 
     /// Chains that other nodes have seen further than both this node and the hub hold: events
     /// that exist, that the hub does not serve (withheld, or lost and not yet given back).
+    /// Why this node's own head cannot be taken as its latest, after a pull, if it cannot: the hub
+    /// holds more of its chain than could be taken in, another node has seen it reach further, or
+    /// it is forked.
+    fn own_head_doubt(&self, store: &Store, hub: &VersionVector) -> Result<Option<String>, NodeError> {
+        let me = store.node();
+        let held = store.held(me)?.map_or(EventSeq(0), |head| head.seq);
+        if hub.seq(me) > held {
+            return Ok(Some(format!(
+                "the hub holds this node's events up to {}, but only {} could be taken in",
+                hub.seq(me),
+                held
+            )));
+        }
+        if let Some((head, by)) = self.claims.borrow().get(&me)
+            && head.seq > held
+        {
+            return Ok(Some(format!(
+                "node {} has seen this node's events up to {}, beyond the {} held here and at the hub",
+                by.short(),
+                head.seq,
+                held
+            )));
+        }
+        if let Some(fork) = store.forks()?.into_iter().find(|fork| fork.node == me) {
+            return Ok(Some(format!("this node's own chain is forked at event {}", fork.seq)));
+        }
+        Ok(None)
+    }
+
     fn withheld(&self, store: &Store, hub: &VersionVector) -> Result<Vec<String>, NodeError> {
         let mut out = Vec::new();
         for (node, (head, by)) in self.claims.borrow().iter() {

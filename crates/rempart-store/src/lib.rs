@@ -125,6 +125,10 @@ pub enum StoreError {
         "node {node} has two different events at position {seq}: a hub, a peer or a backup was tampered with, or the device was cloned; its chain is frozen here and both versions are kept as evidence"
     )]
     Forked { node: String, seq: u64 },
+    #[error(
+        "this data directory is a copy, or was put back from a backup: this node's chain may already go on elsewhere, and recording now could fork it. Run `rempart sync` first, which fetches this node's own head from the hub; recording is allowed again once it is confirmed"
+    )]
+    CopyNotConfirmed,
     #[error("the system random number generator failed: {0}")]
     Random(String),
 }
@@ -176,6 +180,27 @@ pub struct Store {
     key: SigningKey,
     state: LedgerState,
     head: Head,
+    /// Set when the database file is not the one this node last wrote (a copy, or one put back
+    /// from a backup) and the company syncs with a hub: nothing is recorded until a sync has
+    /// confirmed this node's own head.
+    copy_unconfirmed: bool,
+}
+
+/// The sync setting that records when the database file was found to be a copy.
+const COPY_FOUND_SETTING: &str = "copy_found_ms";
+
+/// What tells this database file from a copy of it: its inode and its birth time, which a copy,
+/// or a file put back from a backup, does not keep (where the file system records the birth
+/// time; elsewhere the inode alone).
+fn file_instance(path: &Path) -> Result<String, StoreError> {
+    let metadata = fs::metadata(path).map_err(|error| StoreError::io(path, error))?;
+    let born =
+        metadata.created().ok().and_then(|time| time.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(&metadata);
+    #[cfg(not(unix))]
+    let inode = 0u64;
+    Ok(format!("{inode}:{born}"))
 }
 
 fn random_bytes<const N: usize>() -> Result<[u8; N], StoreError> {
@@ -231,6 +256,34 @@ fn write_private_file(path: &Path, contents: &[u8]) -> Result<(), StoreError> {
     }
     let mut file = options.open(path).map_err(|error| StoreError::io(path, error))?;
     file.write_all(contents).and_then(|()| file.sync_all()).map_err(|error| StoreError::io(path, error))
+}
+
+/// Compares the database file with the one this node last wrote, and records when it is found to
+/// be a copy. Returns whether recording must wait for a sync: a copy of a company that syncs with
+/// a hub, until a sync confirms this node's own head. A company that syncs with no hub has no
+/// other holder of its chain, so a copy of it may go on at once.
+fn note_copy(conn: &Connection, database: &Path) -> Result<bool, StoreError> {
+    let instance = file_instance(database)?;
+    let recorded: Option<String> =
+        conn.query_row("SELECT value FROM meta WHERE key = 'instance'", [], |row| row.get(0)).optional()?;
+    let setting = |key: &str| -> Result<Option<String>, StoreError> {
+        Ok(conn.query_row("SELECT value FROM sync_state WHERE key = ?1", [key], |row| row.get(0)).optional()?)
+    };
+    let syncs = setting("hub")?.is_some();
+    if recorded.as_deref() != Some(instance.as_str()) {
+        let transaction = conn.unchecked_transaction()?;
+        transaction.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('instance', ?1)", [&instance])?;
+        // A database from before the instance was recorded is taken as the one last written.
+        if recorded.is_some() && syncs {
+            transaction.execute(
+                "INSERT OR IGNORE INTO sync_state (key, value) VALUES (?1, ?2)",
+                params![COPY_FOUND_SETTING, now_ms().to_string()],
+            )?;
+            tracing::warn!("the database file is a copy: recording waits for a sync to confirm this node's head");
+        }
+        transaction.commit()?;
+    }
+    Ok(syncs && setting(COPY_FOUND_SETTING)?.is_some())
 }
 
 /// Writes a file by way of a temporary file, fsync and rename, so a reader sees either the old or
@@ -321,6 +374,7 @@ impl Store {
         meta.execute(params!["schema_version", schema::SCHEMA_VERSION.to_string()])?;
         meta.execute(params!["tenant", tenant.to_hex()])?;
         meta.execute(params!["node", node.to_hex()])?;
+        meta.execute(params!["instance", file_instance(&database)?])?;
         drop(meta);
         let mut store = Store {
             dir: dir.to_owned(),
@@ -331,6 +385,7 @@ impl Store {
             key,
             state: LedgerState::default(),
             head: Head { seq: EventSeq(0), hash: Hash32::ZERO, hlc: Hlc::default() },
+            copy_unconfirmed: false,
         };
         let public_key = identity.public_key.clone();
         store.commit(|batch| {
@@ -400,9 +455,20 @@ impl Store {
             return Err(corrupt(format!("{DATABASE_FILE} belongs to another node of the company")));
         }
         conn.execute_batch(schema::SYNC_SCHEMA)?;
+        let copy_unconfirmed = note_copy(&conn, &database)?;
         let head = load_head(&conn, node)?;
         let checkpointer = checkpoint::Checkpointer::attach(&mut conn, &database)?;
-        Ok(Store { dir: dir.to_owned(), conn, checkpointer, tenant, node, key, state: LedgerState::default(), head })
+        Ok(Store {
+            dir: dir.to_owned(),
+            conn,
+            checkpointer,
+            tenant,
+            node,
+            key,
+            state: LedgerState::default(),
+            head,
+            copy_unconfirmed,
+        })
     }
 
     /// Opens an existing data directory, checking that its parts belong together, and loads the
@@ -468,6 +534,9 @@ impl Store {
     pub fn commit<T>(&mut self, build: impl FnOnce(&mut Batch<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let span = tracing::debug_span!("commit", tenant = %self.tenant, node = %self.node.short());
         let _entered = span.enter();
+        if self.copy_unconfirmed {
+            return Err(StoreError::CopyNotConfirmed);
+        }
         // Immediate: the write lock is taken before anything is read, so that a checkpoint that
         // resets the WAL meanwhile cannot leave this transaction reading a snapshot it may not
         // write on (SQLITE_BUSY_SNAPSHOT); a writer waits on the lock instead.

@@ -264,6 +264,23 @@ impl Store {
         Ok(())
     }
 
+    /// When this database file was found to be a copy (or put back from a backup) whose own head
+    /// a sync has not confirmed yet; recording waits until then.
+    pub fn copy_found_ms(&self) -> Result<Option<u64>, StoreError> {
+        if !self.copy_unconfirmed {
+            return Ok(None);
+        }
+        Ok(Some(self.sync_setting(crate::COPY_FOUND_SETTING)?.and_then(|text| text.parse().ok()).unwrap_or(0)))
+    }
+
+    /// Called by a sync that has fetched this node's own head from the hub and found nothing of
+    /// its chain held elsewhere beyond it: recording may go on.
+    pub fn confirm_own_head(&mut self) -> Result<(), StoreError> {
+        self.clear_sync_setting(crate::COPY_FOUND_SETTING)?;
+        self.copy_unconfirmed = false;
+        Ok(())
+    }
+
     /// The node's signing key, to sign its batches and requests.
     pub fn signing_key(&self) -> &rempart_log::SigningKey {
         &self.key

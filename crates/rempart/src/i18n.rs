@@ -150,6 +150,21 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Le hub avait perdu la liste des appareils (effacé ou restauré d'une ancienne copie) : ce nœud la lui a rendue.",
     ),
     (
+        "sync.copy_confirmed",
+        "This data directory is a copy or was put back from a backup: the hub confirmed this node's own head, and recording may go on.",
+        "Ce répertoire de données est une copie ou a été remis depuis une sauvegarde : le hub a confirmé la tête de la chaîne de ce nœud, l'enregistrement peut reprendre.",
+    ),
+    (
+        "sync.copy_unconfirmed",
+        "WARNING: this data directory is a copy or was put back from a backup, and this node's own head is not confirmed ({why}): recording stays refused.",
+        "ATTENTION : ce répertoire de données est une copie ou a été remis depuis une sauvegarde, et la tête de la chaîne de ce nœud n'est pas confirmée ({why}) : l'enregistrement reste refusé.",
+    ),
+    (
+        "status.copy",
+        "This data directory is a copy or was put back from a backup (found {when}): nothing is recorded until `rempart sync` confirms this node's own head at the hub.",
+        "Ce répertoire de données est une copie ou a été remis depuis une sauvegarde (constaté {when}) : rien n'est enregistré tant que `rempart sync` n'a pas confirmé la tête de la chaîne de ce nœud au hub.",
+    ),
+    (
         "sync.retry",
         "Sync failed ({error}); next try in {seconds} s.",
         "Échec de la synchronisation ({error}) ; nouvel essai dans {seconds} s.",

@@ -178,6 +178,12 @@ fn print_report(report: &SyncReport, hub: &str, lang: Lang) {
     for withheld in report.withheld.iter().chain(&report.rejected) {
         println!("{}", lang.fill("sync.warning", &[("what", withheld)]));
     }
+    if report.own_head_confirmed {
+        println!("{}", lang.text("sync.copy_confirmed"));
+    }
+    if let Some(doubt) = &report.own_head_unconfirmed {
+        println!("{}", lang.fill("sync.copy_unconfirmed", &[("why", doubt)]));
+    }
 }
 
 fn sync_once(dir: &Path, hub: Option<&str>, lang: Lang) -> Result<SyncReport> {
@@ -197,7 +203,10 @@ fn sync_once(dir: &Path, hub: Option<&str>, lang: Lang) -> Result<SyncReport> {
 pub fn sync(dir: &Path, hub: Option<&str>, watch: bool, interval: u64, lang: Lang) -> Result<ExitCode> {
     if !watch {
         let report = sync_once(dir, hub, lang)?;
-        let clean = report.refused.is_empty() && report.rejected.is_empty() && report.forks.is_empty();
+        let clean = report.refused.is_empty()
+            && report.rejected.is_empty()
+            && report.forks.is_empty()
+            && report.own_head_unconfirmed.is_none();
         return Ok(if clean { ExitCode::SUCCESS } else { ExitCode::FAILURE });
     }
     // Keep going: after a failure wait 1, 2, 4 ... up to 60 seconds, then the interval again.
@@ -471,6 +480,9 @@ pub fn status(dir: &Path, lang: Lang) -> Result<ExitCode> {
     }
     for withheld in store.sync_setting("withheld")?.unwrap_or_default().lines().filter(|line| !line.is_empty()) {
         println!("{}", lang.fill("sync.warning", &[("what", &withheld)]));
+    }
+    if let Some(found) = store.copy_found_ms()? {
+        println!("{}", lang.fill("status.copy", &[("when", &moment(locale, found))]));
     }
     let forks = store.forks()?;
     for fork in &forks {

@@ -158,14 +158,7 @@ fn a_revoked_device_is_refused_and_told_so_and_new_data_is_closed_to_it() {
     let mut office = Store::init(&world.dir("office"), "Garage du Lac SA", rempart_domain::Country::Ch, 1).unwrap();
     world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env, PASSPHRASE)).unwrap();
     sync(&mut world, &mut office);
-    let code = world
-        .with_env(|env, transport| {
-            Session::open(&office).unwrap().invite(&office, transport, env, Role::Member, 60_000)
-        })
-        .unwrap();
-    let laptop_dir = world.dir("laptop");
-    let (mut laptop, _) =
-        world.with_env(|env, transport| Session::join(&code, "mem", &laptop_dir, transport, env)).unwrap();
+    let mut laptop = crate::enrol_member(&mut world, &office, "laptop", "mem");
     sync(&mut world, &mut laptop);
     laptop.post_entries(&[entry("E-L1", 3, 300)], &mut |_| {}).unwrap();
     sync(&mut world, &mut laptop);
@@ -401,13 +394,7 @@ fn strangers_cannot_spend_a_companys_budget_nor_members_take_the_name_of_a_futur
     let mut world = World::new();
     let mut office = Store::init(&world.dir("office2"), "Garage du Lac SA", rempart_domain::Country::Ch, 1).unwrap();
     world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env, PASSPHRASE)).unwrap();
-    let code = world
-        .with_env(|env, transport| {
-            Session::open(&office).unwrap().invite(&office, transport, env, Role::Member, 60_000)
-        })
-        .unwrap();
-    let dir = world.dir("member");
-    let (member, _) = world.with_env(|env, transport| Session::join(&code, "mem", &dir, transport, env)).unwrap();
+    let member = crate::enrol_member(&mut world, &office, "member", "mem");
     let wrap = rempart_sync::Wrap::seal(
         office.tenant(),
         rempart_sync::Wrapped::DataKey(2),

@@ -117,6 +117,15 @@ fn entry(id: &str, day: u32, amount: i64) -> EntryDraft {
     }
 }
 
+/// A member device invited by `admin` and enrolled with the one-time code, in a directory `name`.
+fn enrol_member(world: &mut World, admin: &Store, name: &str, hub: &str) -> Store {
+    let code = world
+        .with_env(|env, transport| Session::open(admin).unwrap().invite(admin, transport, env, Role::Member, 60_000))
+        .unwrap();
+    let dir = world.dir(name);
+    world.with_env(|env, transport| Session::join(&code, hub, &dir, transport, env)).unwrap().0
+}
+
 const PASSPHRASE: &str = "un cheval de Troie ne passe pas";
 
 fn sync(world: &mut World, store: &mut Store) -> rempart_node::SyncReport {
@@ -234,4 +243,106 @@ fn a_device_of_one_company_gets_nothing_of_another() {
         assert!(answer.message().contains("not an enrolled device"), "{}", answer.message());
     }
     assert_eq!(world.objects.snapshot(), before, "nothing was stored");
+}
+
+/// Copies a data directory file by file, as a file backup or its restore does.
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for file in std::fs::read_dir(from).unwrap() {
+        let file = file.unwrap();
+        std::fs::copy(file.path(), to.join(file.file_name())).unwrap();
+    }
+}
+
+#[test]
+fn a_device_put_back_from_an_old_copy_fetches_its_own_head_before_recording() {
+    let mut world = World::new();
+    let (office_dir, backup_dir) = (world.dir("office"), world.dir("backup"));
+    let mut office = Store::init(&office_dir, "Garage du Lac SA", Country::Ch, 1).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env, PASSPHRASE)).unwrap();
+    office.post_entries(&[entry("E-1", 4, 123_450)], &mut |_| {}).unwrap();
+    sync(&mut world, &mut office);
+    let mut laptop = crate::enrol_member(&mut world, &office, "laptop", "mem");
+    sync(&mut world, &mut laptop);
+
+    // A file backup of the office's directory, taken with the program closed. Opening the
+    // directory again where it was is no copy: recording goes on.
+    drop(office);
+    copy_dir(&office_dir, &backup_dir);
+    let hub_at_backup: std::collections::BTreeSet<String> = world.objects.snapshot().into_keys().collect();
+    let mut office = Store::open(&office_dir).unwrap();
+    assert_eq!(office.copy_found_ms().unwrap(), None);
+    office.post_entries(&[entry("E-2", 5, 99_900)], &mut |_| {}).unwrap();
+    sync(&mut world, &mut office);
+    let newest = office.version_vector().unwrap();
+
+    // The office machine is wiped and its directory put back from the backup: the copy's chain
+    // ends before E-2, which the hub holds. Recording is refused, and still after reopening.
+    drop(office);
+    std::fs::remove_dir_all(&office_dir).unwrap();
+    copy_dir(&backup_dir, &office_dir);
+    for _ in 0..2 {
+        let mut office = Store::open(&office_dir).unwrap();
+        assert!(office.copy_found_ms().unwrap().is_some());
+        let before = office.version_vector().unwrap();
+        assert!(before.seq(office.node()) < newest.seq(office.node()));
+        let refused = office.post_entries(&[entry("E-3", 6, 50_000)], &mut |_| {});
+        assert!(matches!(refused, Err(rempart_store::StoreError::CopyNotConfirmed)), "{refused:?}");
+        assert_eq!(office.version_vector().unwrap(), before, "a refused recording changes nothing");
+    }
+
+    // One sync fetches the node's own head back from the hub; recording goes on after it,
+    // without a fork, and the laptop agrees.
+    let mut office = Store::open(&office_dir).unwrap();
+    let report = sync(&mut world, &mut office);
+    assert!(report.own_head_confirmed && report.own_head_unconfirmed.is_none(), "{report:?}");
+    assert_eq!(office.version_vector().unwrap(), newest);
+    assert_eq!(office.copy_found_ms().unwrap(), None);
+    office.post_entries(&[entry("E-3", 6, 50_000)], &mut |_| {}).unwrap();
+    let report = sync(&mut world, &mut office);
+    assert!(report.forks.is_empty() && report.rejected.is_empty(), "{report:?}");
+    sync(&mut world, &mut laptop);
+    assert_eq!(laptop.version_vector().unwrap(), office.version_vector().unwrap());
+    assert_eq!(laptop.state_hash().unwrap(), office.state_hash().unwrap());
+    assert!(laptop.forks().unwrap().is_empty() && office.forks().unwrap().is_empty());
+    assert!(office.verify().unwrap().problems.is_empty());
+
+    // A copy whose own chain another node has seen further than the hub serves stays refused:
+    // the hub is put back to a state without the office's newest batch, and the laptop, which
+    // has seen it, has said so in a batch of its own.
+    laptop.post_entries(&[entry("E-4", 7, 10_000)], &mut |_| {}).unwrap();
+    sync(&mut world, &mut laptop);
+    drop(office);
+    std::fs::remove_dir_all(&office_dir).unwrap();
+    copy_dir(&backup_dir, &office_dir);
+    let mut office = Store::open(&office_dir).unwrap();
+    let office_batches = format!("/b/{}/", office.node());
+    let kept: std::collections::BTreeMap<String, Vec<u8>> = world
+        .objects
+        .snapshot()
+        .into_iter()
+        .filter(|(key, _)| !key.contains(&office_batches) || hub_at_backup.contains(key))
+        .collect();
+    world.objects.restore(kept);
+    let report = sync(&mut world, &mut office);
+    let doubt = report.own_head_unconfirmed.expect("the copy is not confirmed");
+    assert!(doubt.contains("has seen this node's events up to"), "{doubt}");
+    assert!(office.copy_found_ms().unwrap().is_some());
+    assert!(matches!(
+        office.post_entries(&[entry("E-5", 8, 1_000)], &mut |_| {}),
+        Err(rempart_store::StoreError::CopyNotConfirmed)
+    ));
+}
+
+#[test]
+fn a_copy_of_a_company_that_syncs_with_no_hub_records_at_once() {
+    let temp = tempfile::tempdir().unwrap();
+    let (original, copy) = (temp.path().join("original"), temp.path().join("copy"));
+    let mut store = Store::init(&original, "Boulangerie Favre", Country::Ch, 1).unwrap();
+    store.post_entries(&[entry("E-1", 4, 1_000)], &mut |_| {}).unwrap();
+    drop(store);
+    copy_dir(&original, &copy);
+    let mut copied = Store::open(&copy).unwrap();
+    assert_eq!(copied.copy_found_ms().unwrap(), None);
+    copied.post_entries(&[entry("E-2", 5, 2_000)], &mut |_| {}).unwrap();
 }

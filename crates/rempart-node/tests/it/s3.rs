@@ -11,7 +11,6 @@ use rempart_hub::s3::S3Store;
 use rempart_hub::{Hub, Limits, MemStore, ObjectStore, Put};
 use rempart_node::Session;
 use rempart_store::Store;
-use rempart_sync::Role;
 
 use crate::{PASSPHRASE, World, entry};
 
@@ -114,13 +113,7 @@ fn a_company_syncs_through_a_hub_stored_in_s3() {
     world.with_env(|env, transport| Session::connect(&mut office, "s3", transport, env, PASSPHRASE)).unwrap();
     office.post_entries(&[entry("E-S3", 7, 424_242)], &mut |_| {}).unwrap();
     crate::sync(&mut world, &mut office);
-    let code = world
-        .with_env(|env, transport| {
-            Session::open(&office).unwrap().invite(&office, transport, env, Role::Member, 60_000)
-        })
-        .unwrap();
-    let dir = world.dir("laptop");
-    let (mut laptop, _) = world.with_env(|env, transport| Session::join(&code, "s3", &dir, transport, env)).unwrap();
+    let mut laptop = crate::enrol_member(&mut world, &office, "laptop", "s3");
     crate::sync(&mut world, &mut laptop);
     assert_eq!(laptop.state_hash().unwrap(), office.state_hash().unwrap());
     // The bucket holds the company's objects, none of them in clear.

@@ -18,13 +18,7 @@ fn company(world: &mut World) -> (Store, Store) {
         office.post_entries(&[entry(&format!("E-{day}"), day, 1000 * day as i64)], &mut |_| {}).unwrap();
         sync(world, &mut office);
     }
-    let code = world
-        .with_env(|env, transport| {
-            Session::open(&office).unwrap().invite(&office, transport, env, Role::Member, 60_000)
-        })
-        .unwrap();
-    let dir = world.dir("laptop");
-    let (mut laptop, _) = world.with_env(|env, transport| Session::join(&code, "mem", &dir, transport, env)).unwrap();
+    let mut laptop = crate::enrol_member(world, &office, "laptop", "mem");
     sync(world, &mut laptop);
     (office, laptop)
 }
@@ -97,6 +91,9 @@ fn a_batch_replaced_by_another_validly_signed_one_is_a_fork_named_by_the_nodes()
         std::fs::copy(file.path(), clone_dir.join(file.file_name())).unwrap();
     }
     let mut clone = Store::open(&clone_dir).unwrap();
+    // Rempart on a copy waits for a sync before recording; a thief's copy skips that check.
+    assert!(clone.copy_found_ms().unwrap().is_some());
+    clone.confirm_own_head().unwrap();
     let after = office.version_vector().unwrap().seq(office.node());
     office.post_entries(&[entry("E-genuine", 9, 777)], &mut |_| {}).unwrap();
     clone.post_entries(&[entry("E-forged", 9, 666)], &mut |_| {}).unwrap();

@@ -254,6 +254,54 @@ fn two_hub_processes_on_one_store_serve_one_company_concurrently_and_lose_nothin
 }
 
 #[test]
+fn a_directory_put_back_from_a_backup_records_again_only_after_a_sync() {
+    let temp = tempfile::tempdir().unwrap();
+    let hub = HubProcess::start(&temp.path().join("hub"));
+    let office = Company::at(temp.path().join("office"));
+    office.ok(&["init", "--company", "Garage du Lac SA", "--country", "CH"]);
+    let kit = temp.path().join("kit.txt");
+    office.ok(&["connect", &hub.url, "--kit-out", kit.to_str().unwrap()]);
+    office.entry(1, "100.00");
+    office.ok(&["sync"]);
+    let backup = temp.path().join("backup");
+    std::fs::create_dir_all(&backup).unwrap();
+    for file in std::fs::read_dir(&office.dir).unwrap() {
+        let file = file.unwrap();
+        std::fs::copy(file.path(), backup.join(file.file_name())).unwrap();
+    }
+    office.entry(2, "200.00");
+    office.ok(&["sync"]);
+    let hash = office.state_hash();
+
+    // The directory is put back from the backup: recording is refused, status says why.
+    std::fs::remove_dir_all(&office.dir).unwrap();
+    std::fs::rename(&backup, &office.dir).unwrap();
+    let refused = office.fails(&[
+        "entry",
+        "add",
+        "--date",
+        "2026-06-09",
+        "--text",
+        "Vente",
+        "--post",
+        "1020=5.00",
+        "--post",
+        "3400=-5.00",
+    ]);
+    assert!(refused.contains("Run `rempart sync` first"), "{refused}");
+    assert!(refused.lines().count() <= 2, "one clear message: {refused}");
+    let status = office.ok(&["status"]);
+    assert!(status.contains("put back from a backup"), "{status}");
+    let out = office.ok(&["sync"]);
+    assert!(out.contains("confirmed this node's own head"), "{out}");
+    assert_eq!(office.state_hash(), hash);
+    office.entry(3, "300.00");
+    office.ok(&["sync"]);
+    let status = office.ok(&["status"]);
+    assert!(status.contains("No fork, no conflict") && !status.contains("put back"), "{status}");
+}
+
+#[test]
 fn a_hub_over_tls_is_reached_only_by_nodes_that_trust_its_certificate() {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls");
     let (cert, key, ca) = (fixtures.join("hub.pem"), fixtures.join("hub.key"), fixtures.join("ca.pem"));
