@@ -634,6 +634,23 @@ impl Hub {
         Ok(put)
     }
 
+    /// An overwrite of an object of `old_len` bytes, counted against the tenant's quota by the
+    /// difference in size.
+    fn store_replace(&self, key: &str, bytes: &[u8], old_len: u64, tenant: TenantId) -> Result<(), Refusal> {
+        let used = self.usage(tenant)?;
+        let after = used.saturating_sub(old_len) + bytes.len() as u64;
+        if after > used && after > self.limits.quota_bytes {
+            return Err(refuse(
+                507,
+                "quota",
+                format!("the company's storage quota of {} bytes at the hub is used up", self.limits.quota_bytes),
+            ));
+        }
+        self.objects.put(key, bytes)?;
+        lock(&self.usage).insert(tenant, after);
+        Ok(())
+    }
+
     fn stored_batches(&self, tenant: TenantId, node: NodeId) -> Result<Vec<StoredBatch>, Refusal> {
         Ok(self
             .objects
@@ -699,7 +716,7 @@ impl Hub {
             if Batch::decode(&held).ok().is_none_or(|b| !b.is_signed_by(&key)) {
                 // The stored copy is damaged: the hub heals it with this valid one.
                 tracing::warn!(key = same.key, "a damaged stored batch is replaced by a valid copy");
-                self.objects.put(&same.key, body)?;
+                self.store_replace(&same.key, body, held.len() as u64, tenant)?;
                 return Ok(Response::json(201, &serde_json::json!({ "stored": "healed" })));
             }
             return Err(refuse(
@@ -833,7 +850,13 @@ impl Hub {
     fn set_apart(&self, tenant: TenantId, key: &str, bytes: &[u8]) -> Result<(), Refusal> {
         let evidence = format!("t/{tenant}/damaged/{}", blake3_hex(bytes));
         tracing::error!(key, evidence, "a stored batch is damaged: set apart, to be uploaded again by the nodes");
-        self.objects.put_new(&evidence, bytes)?;
+        // The bytes move within the tenant's namespace, so its usage stays the same, unless the
+        // same damaged copy was set apart before.
+        if self.objects.put_new(&evidence, bytes)? == Put::Exists
+            && let Some(used) = lock(&self.usage).get_mut(&tenant)
+        {
+            *used = used.saturating_sub(bytes.len() as u64);
+        }
         self.objects.remove(key)?;
         *lock(&self.metrics.refused).entry("damaged_in_storage").or_default() += 1;
         Ok(())
@@ -873,7 +896,8 @@ impl Hub {
             if !admin {
                 return Err(refuse(403, "forbidden", "only an admin device sets the passphrase wrap"));
             }
-            self.objects.put(&key, body)?;
+            let old_len = self.objects.get(&key)?.map_or(0, |old| old.len() as u64);
+            self.store_replace(&key, body, old_len, tenant)?;
             return Ok(Response::json(201, &serde_json::json!({ "stored": true })));
         }
         match self.store_new(&key, body, tenant)? {

@@ -221,6 +221,26 @@ fn quota_rate_and_clocks_are_enforced() {
         other => panic!("expected the quota, got {other:?}"),
     }
 
+    // Overwriting the passphrase wrap counts too: a larger one past the quota is refused, and
+    // the one stored stays.
+    let mut world = World::with_limits(Limits { quota_bytes: 60_000, ..Limits::default() });
+    let mut small = Store::init(&world.dir("small2"), "Petit SA", rempart_domain::Country::Ch, 1).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut small, "mem", transport, env, PASSPHRASE)).unwrap();
+    sync(&mut world, &mut small);
+    let target = format!("/v1/t/{}/wraps/passphrase", small.tenant());
+    let stored = world.objects.snapshot()[&format!("t/{}/wraps/passphrase", small.tenant())].clone();
+    let key = small.signing_key().clone();
+    for (index, size, status) in [(1u8, 70_000usize, 507u16), (2, 100, 201), (3, 70_000, 507)] {
+        let body = serde_json::to_vec(&serde_json::json!({ "padding": "x".repeat(size) })).unwrap();
+        let auth = RequestAuth::sign(&key, device(&small), "PUT", &target, world.now.get(), [index; 16], &body);
+        let answer = world.transport().call(Verb::Put, &target, Some(&auth), body).unwrap();
+        assert_eq!(answer.status, status, "{}", String::from_utf8_lossy(&answer.body));
+        if status == 507 {
+            assert_refused(&answer, 507, "quota");
+        }
+    }
+    assert_ne!(world.objects.snapshot()[&format!("t/{}/wraps/passphrase", small.tenant())], stored);
+
     // A hub whose clock is an hour behind the node's: the node's events are stamped too far ahead.
     let mut world = World::new();
     let mut ahead = Store::init(&world.dir("ahead"), "Futur SA", rempart_domain::Country::Ch, 1).unwrap();
