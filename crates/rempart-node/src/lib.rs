@@ -782,7 +782,9 @@ impl Session {
         env: &mut Env<'_>,
     ) -> Result<(u64, bool), NodeError> {
         let tenant = self.secrets.tenant;
-        let target = format!("/v1/t/{tenant}/roster?after={}", self.roster.len());
+        // From this node's last entry on: the hub's copy of that entry must be the same (entries
+        // are chained, so all before it are too), or the two lists have parted.
+        let target = format!("/v1/t/{tenant}/roster?after={}", self.roster.len().saturating_sub(1));
         let served: Option<ServedRoster> = match self.ask(store, transport, env, Verb::Get, &target, Vec::new()) {
             Ok(answer) => Some(parse(&answer.body, "roster entries")?),
             Err(NodeError::Refused { status: 404, .. }) => None,
@@ -806,15 +808,21 @@ impl Session {
             // The hub holds no roster for the company (wiped, or new) or less of it than this
             // node (restored from an old copy): it gets this node's copy back.
             let entries = json(&self.roster.entries().to_vec());
-            self.ask(store, transport, env, Verb::Post, &format!("/v1/t/{tenant}/roster"), entries)?;
-            return Ok((0, true));
+            return match self.ask(store, transport, env, Verb::Post, &format!("/v1/t/{tenant}/roster"), entries) {
+                Ok(_) => Ok((0, true)),
+                Err(NodeError::Refused { status: 409, .. }) => Err(self.roster_divergence(store, transport, env)?),
+                Err(error) => Err(error),
+            };
         };
-        let entries = served.entries;
+        let mut entries = served.entries.into_iter();
+        if self.roster.entries().last() != entries.next().as_ref() {
+            return Err(self.roster_divergence(store, transport, env)?);
+        }
         let mut added = 0;
         for entry in entries {
-            self.roster.append(entry).map_err(|error| {
-                NodeError::Hostile(format!("the hub serves a roster that does not continue this node's copy: {error}"))
-            })?;
+            if self.roster.append(entry).is_err() {
+                return Err(self.roster_divergence(store, transport, env)?);
+            }
             added += 1;
         }
         if added > 0 {
@@ -828,6 +836,56 @@ impl Session {
             ));
         }
         Ok((added, false))
+    }
+
+    /// Why the hub's roster does not continue this node's, in plain words: where the two part, and
+    /// whether the hub's side was written by a device (or with a recovery kit) that this node's
+    /// side revoked, which is what a revoked admin filling a wiped hub again looks like. The hub
+    /// alone cannot tell the two sides apart; this node keeps its own.
+    fn roster_divergence(
+        &self,
+        store: &Store,
+        transport: &mut dyn Transport,
+        env: &mut Env<'_>,
+    ) -> Result<NodeError, NodeError> {
+        let target = format!("/v1/t/{}/roster?after=0", self.secrets.tenant);
+        let answer = self.ask(store, transport, env, Verb::Get, &target, Vec::new())?;
+        let served: ServedRoster = parse(&answer.body, "roster entries")?;
+        let ours = self.roster.entries();
+        let at = ours.iter().zip(&served.entries).take_while(|(a, b)| a == b).count();
+        let actions = |entries: &[Entry]| -> Vec<Action> {
+            entries.iter().filter_map(|entry| entry.parse_body().ok()).map(|body| body.action).collect()
+        };
+        let (our_side, their_side) = (actions(&ours[at..]), &served.entries[at.min(served.entries.len())..]);
+        let revoked: Vec<(NodeId, bool)> = our_side
+            .iter()
+            .filter_map(|action| match action {
+                Action::Revoke { device, recovery, .. } => Some((*device, recovery.is_some())),
+                _ => None,
+            })
+            .collect();
+        // Who wrote the hub's side: devices, the issuers of the invitations used, the recovery key.
+        let issuer = |invite: Hash32| {
+            served.entries.iter().find_map(|entry| match (entry.parse_body().ok()?.action, entry.signer) {
+                (Action::Invite { invite: id, .. }, Signer::Device(device)) if id == invite => Some(device),
+                _ => None,
+            })
+        };
+        let culprit = their_side.iter().find_map(|entry| match entry.signer {
+            Signer::Device(device) => revoked.iter().find(|(d, _)| *d == device).map(|(d, _)| *d),
+            Signer::Invite(invite) => issuer(invite).filter(|device| revoked.iter().any(|(d, _)| d == device)),
+            Signer::Recovery => revoked.iter().find(|(_, renewed)| *renewed).map(|(d, _)| *d),
+        });
+        let place = at + 1;
+        Ok(NodeError::Hostile(match culprit {
+            Some(device) => format!(
+                "the hub's list of the company's devices parts from this node's at entry {place}, and the hub's side was written by device {}, which this node's list revoked: a revoked device filled the hub again after the hub lost its storage. This node keeps its own list and does not sync with this hub; move the company to a new hub with `rempart sync --hub URL` (this node fills it), and have the old hub's operator remove the company there",
+                device.short()
+            ),
+            None => format!(
+                "the hub's list of the company's devices parts from this node's at entry {place}: the hub or a device rewrote it. This node keeps its own list and does not sync with this hub"
+            ),
+        }))
     }
 
     /// On an admin device, fetches the recovery secret when the roster names a new one.

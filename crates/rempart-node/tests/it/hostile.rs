@@ -432,3 +432,57 @@ fn strangers_cannot_spend_a_companys_budget_nor_members_take_the_name_of_a_futur
         assert_eq!(answer.status, 403, "{name}: {}", answer.message());
     }
 }
+
+#[test]
+fn a_revoked_admin_filling_a_wiped_hub_again_is_named_and_the_company_moves_to_a_new_hub() {
+    let mut world = World::new();
+    let mut office = Store::init(&world.dir("office"), "Garage du Lac SA", rempart_domain::Country::Ch, 1).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env, PASSPHRASE)).unwrap();
+    office.post_entries(&[entry("E-1", 3, 300)], &mut |_| {}).unwrap();
+    sync(&mut world, &mut office);
+    let code = world
+        .with_env(|env, transport| Session::open(&office).unwrap().invite(&office, transport, env, Role::Admin, 60_000))
+        .unwrap();
+    let dir = world.dir("boss");
+    let (mut boss, _) = world.with_env(|env, transport| Session::join(&code, "mem", &dir, transport, env)).unwrap();
+    sync(&mut world, &mut boss);
+    let boss_node = boss.node();
+    world
+        .with_env(|env, transport| {
+            Session::open(&office).unwrap().revoke(&office, transport, env, boss_node, Some(PASSPHRASE))
+        })
+        .unwrap();
+    sync(&mut world, &mut office);
+
+    // The hub loses its storage; the revoked boss, whose list predates its revocation, fills it
+    // first and writes on it: an invitation of its own.
+    world.objects.restore(Default::default());
+    sync(&mut world, &mut boss);
+    world
+        .with_env(|env, transport| Session::open(&boss).unwrap().invite(&boss, transport, env, Role::Admin, 60_000))
+        .unwrap();
+
+    // The office finds the hub's list parted from its own, says who wrote it, and keeps its own.
+    let roster_before = Session::open(&office).unwrap().roster.entries().to_vec();
+    let refused = world.with_env(|env, transport| Session::open(&office).unwrap().sync(&mut office, transport, env));
+    match refused {
+        Err(NodeError::Hostile(message)) => {
+            assert!(message.contains(&format!("written by device {}", boss_node.short())), "{message}");
+            assert!(message.contains("new hub"), "{message}");
+        }
+        other => panic!("expected the roster's divergence named, got {other:?}"),
+    }
+    assert_eq!(Session::open(&office).unwrap().roster.entries(), &roster_before[..]);
+
+    // The company moves to a new hub: the office fills it; the boss is refused there.
+    let objects = std::sync::Arc::new(rempart_hub::MemStore::default());
+    world.hub = std::sync::Arc::new(rempart_hub::Hub::new(objects.clone(), Limits::default()));
+    world.objects = objects;
+    let report = sync(&mut world, &mut office);
+    assert!(report.roster_restored, "{report:?}");
+    let revoked = world.with_env(|env, transport| Session::open(&boss).unwrap().sync(&mut boss, transport, env));
+    assert!(revoked.is_err(), "{revoked:?}");
+    let hub_roster = world.objects.snapshot().keys().filter(|key| key.contains("/roster/")).count();
+    assert_eq!(hub_roster, roster_before.len());
+    assert_eq!(world.hub.heads(office.tenant()).unwrap(), office.version_vector().unwrap());
+}
