@@ -1045,11 +1045,31 @@ impl Session {
                 if held >= head.seq {
                     break;
                 }
-                let target = format!("/v1/t/{tenant}/batches/{node}?after={}", held.0);
-                let started = Instant::now();
-                let answer = self.ask(store, transport, env, Verb::Get, &target, Vec::new())?;
-                add(&self.timings.download, started);
-                let batches = unframe(&answer.body)?;
+                // Several answers are taken in together, in one transaction: each transaction
+                // rewrites every projection page it touches, and a run of postings touches pages
+                // all over the table.
+                let mut answers = Vec::new();
+                let (mut after, mut bytes) = (held, 0);
+                while after < head.seq && bytes < APPLY_BYTES {
+                    let target = format!("/v1/t/{tenant}/batches/{node}?after={}", after.0);
+                    let started = Instant::now();
+                    let answer = self.ask(store, transport, env, Verb::Get, &target, Vec::new())?;
+                    add(&self.timings.download, started);
+                    let last = unframe(&answer.body)?
+                        .last()
+                        .and_then(|batch| rempart_sync::batch::decode_header(batch).ok())
+                        .map(|header| header.last);
+                    bytes += answer.body.len();
+                    answers.push(answer.body);
+                    match last {
+                        Some(last) if last > after => after = last,
+                        _ => break,
+                    }
+                }
+                let mut batches = Vec::new();
+                for answer in &answers {
+                    batches.extend(unframe(answer)?);
+                }
                 if batches.is_empty() {
                     break;
                 }
@@ -1350,6 +1370,10 @@ fn fork_words(node: &str, seq: u64) -> String {
 }
 
 /// Splits a download into batches: `len u32 | bytes`, repeated.
+/// How much of the hub's answers a pull takes in at once (one transaction). Larger means fewer
+/// rewrites of the projection pages and more memory: about three times this while taking in.
+const APPLY_BYTES: usize = 64 << 20;
+
 fn unframe(mut body: &[u8]) -> Result<Vec<&[u8]>, NodeError> {
     let mut out = Vec::new();
     while !body.is_empty() {

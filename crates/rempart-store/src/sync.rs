@@ -223,19 +223,25 @@ impl Store {
 
     /// The last sequence of `node` covered by a kept batch (0 if none).
     pub fn kept_up_to(&self, node: NodeId) -> Result<EventSeq, StoreError> {
-        let last: Option<i64> = self.conn.query_row(
-            "SELECT max(last) FROM sync_batches WHERE node = ?1",
-            [&node.as_bytes()[..]],
-            |row| row.get(0),
-        )?;
+        // Kept batches of a node follow each other: the one that starts last ends last. One
+        // lookup of the key, rather than a scan of rows that hold a batch each.
+        let last: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT last FROM sync_batches WHERE node = ?1 ORDER BY first DESC LIMIT 1")?
+            .query_row([&node.as_bytes()[..]], |row| row.get(0))
+            .optional()?;
         Ok(EventSeq(last.unwrap_or(0) as u64))
     }
 
     /// Kept batches of `node` that hold events after `after`, in order, up to about `max_bytes`
     /// (at least one).
     pub fn kept_batches(&self, node: NodeId, after: EventSeq, max_bytes: usize) -> Result<Vec<Vec<u8>>, StoreError> {
-        let mut statement =
-            self.conn.prepare_cached("SELECT bytes FROM sync_batches WHERE node = ?1 AND last > ?2 ORDER BY first")?;
+        // From the batch holding event `after + 1` on: a seek, then a range read.
+        let mut statement = self.conn.prepare_cached(
+            "SELECT bytes FROM sync_batches WHERE node = ?1 AND last > ?2 AND first >= coalesce(
+                 (SELECT first FROM sync_batches WHERE node = ?1 AND first <= ?2 + 1 ORDER BY first DESC LIMIT 1), 0)
+             ORDER BY first",
+        )?;
         let mut rows = statement.query(params![&node.as_bytes()[..], after.0 as i64])?;
         let mut out = Vec::new();
         let mut total = 0;
@@ -474,7 +480,7 @@ impl Store {
         for event in &fresh {
             facts.push(Fact::from_payload(&event.kind, &event.payload)?);
         }
-        let frontier = self.head.hlc;
+        let frontier = projected_frontier(&self.conn)?;
         // Immediate: the write lock is taken before anything is read, so that a checkpoint that
         // resets the WAL meanwhile cannot leave this transaction reading a snapshot it may not
         // write on (SQLITE_BUSY_SNAPSHOT); a writer waits on the lock instead.
@@ -546,6 +552,21 @@ impl Store {
         taken.new_events = fresh.len() as u64;
         Ok(taken)
     }
+}
+
+/// The clock of the latest event held that the projections show (events of the `node.` kinds,
+/// such as a node's first event, project nothing): events later than it can be applied as they
+/// come. A device that has just joined holds only its own first event, so everything it takes
+/// in is later.
+fn projected_frontier(conn: &rusqlite::Connection) -> Result<Hlc, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT hlc_wall_ms, hlc_logical FROM events WHERE kind NOT LIKE 'node.%'
+             ORDER BY hlc_wall_ms DESC, hlc_logical DESC LIMIT 1",
+        )?
+        .query_row([], |row| Ok(Hlc { wall_ms: row.get::<_, i64>(0)? as u64, logical: row.get::<_, i64>(1)? as u32 }))
+        .optional()?
+        .unwrap_or_default())
 }
 
 /// Whether events taken in must be merged by replaying the projections, rather than applied as
