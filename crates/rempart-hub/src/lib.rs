@@ -647,7 +647,10 @@ impl Hub {
             ));
         }
         self.objects.put(key, bytes)?;
-        lock(&self.usage).insert(tenant, after);
+        // By the difference, so that writes counted meanwhile by other requests stay counted.
+        let mut usage = lock(&self.usage);
+        let used = usage.entry(tenant).or_default();
+        *used = used.saturating_sub(old_len) + bytes.len() as u64;
         Ok(())
     }
 

@@ -235,13 +235,119 @@ impl Session {
     pub fn open(store: &Store) -> Result<Session, NodeError> {
         let dir = store.dir();
         let secrets = Secrets::load(dir)?.ok_or(NodeError::NotConnected)?;
-        let entries = secrets::load_roster(dir)?.ok_or(NodeError::NotConnected)?;
+        let mut entries = secrets::load_roster(dir)?.ok_or(NodeError::NotConnected)?;
+        // A succession a crash cut short before the store switched: undone, the old identity
+        // goes on (`rechain` can be run again).
+        let undo = secrets.succession.as_ref().filter(|succession| succession.from == store.node()).map(|succession| {
+            entries.retain(|entry| {
+                !matches!(entry.parse_body().map(|b| b.action), Ok(Action::Succeed { device, .. }) if device == succession.to)
+            });
+            succession.from_wrap
+        });
         let roster = Roster::from_entries(secrets.tenant, &entries)?;
         let claims: BTreeMap<NodeId, (rempart_sync::Head, NodeId)> =
             store.sync_setting("claims")?.and_then(|text| serde_json::from_str(&text).ok()).unwrap_or_default();
-        let session = Session::new(secrets, roster);
+        let mut session = Session::new(secrets, roster);
         *session.claims.borrow_mut() = claims;
+        if let Some(wrap) = undo {
+            session.secrets.wrap = wrap;
+            session.secrets.succession = None;
+            session.save(store)?;
+        } else if let Some(succession) = &session.secrets.succession
+            && succession.to == store.node()
+            && session.secrets.wrap != succession.to_wrap
+        {
+            session.secrets.wrap = succession.to_wrap;
+            session.save(store)?;
+        }
         Ok(session)
+    }
+
+    /// Goes on under a new identity: a copy of this device's data (put back from a backup) that
+    /// must record before it can confirm its own head at the hub starts a new chain under a new
+    /// node id, rather than risk forking the old chain, which may go further elsewhere. Works
+    /// offline: the roster entry that names the successor is signed by this device and given to
+    /// the hub at the next sync (signed again on top of the hub's roster if that moved on). The
+    /// old identity stays enrolled, with what it wrote, until an admin revokes it.
+    pub fn rechain(&mut self, store: &mut Store, env: &mut Env<'_>) -> Result<NodeId, NodeError> {
+        let from = store.node();
+        if store.copy_found_ms()?.is_none() {
+            return Err(NodeError::Local(
+                "this data directory records as it is: a new identity is for a copy that cannot confirm its own head"
+                    .to_owned(),
+            ));
+        }
+        if self.secrets.succession.is_some() {
+            return Err(NodeError::Local(
+                "this device already goes on under a new identity that the hub has not registered yet: sync first"
+                    .to_owned(),
+            ));
+        }
+        if !self.roster.is_active(from) {
+            return Err(NodeError::Local(
+                "this device is not an active device of the company: it cannot name a successor".to_owned(),
+            ));
+        }
+        let to = NodeId::from_bytes(env.bytes());
+        let key = SigningKey::from_bytes(&env.bytes());
+        let wrap = WrapSecret::from_bytes(env.bytes());
+        let keys = DeviceKeys { sign: key.verifying_key().to_bytes(), wrap: wrap.public() };
+        let from_key = store.signing_key().clone();
+        let body = self.roster.next_body(env.now(), Action::Succeed { from, device: to, keys });
+        self.roster.append(Entry::sign(&body, Signer::Device(from), &from_key))?;
+        // The intent first (undone by `open` if the switch does not happen), then the switch.
+        self.secrets.succession = Some(secrets::Succession {
+            from,
+            from_key: from_key.to_bytes(),
+            from_wrap: self.secrets.wrap,
+            to,
+            to_wrap: *wrap.to_bytes(),
+        });
+        self.save(store)?;
+        store.rechain(to, key)?;
+        self.secrets.wrap = *wrap.to_bytes();
+        self.save(store)?;
+        Ok(to)
+    }
+
+    /// After a succession, while the hub lacks the entry naming the successor and its roster
+    /// moved on: that entry is signed again, by the old identity, on top of the hub's roster,
+    /// which this node then takes as its own.
+    fn rebase_succession(
+        &mut self,
+        store: &Store,
+        transport: &mut dyn Transport,
+        env: &mut Env<'_>,
+    ) -> Result<Option<(u64, bool)>, NodeError> {
+        let Some(succession) = self.secrets.succession.clone() else { return Ok(None) };
+        let tenant = self.secrets.tenant;
+        let from_key = SigningKey::from_bytes(&succession.from_key);
+        let from = RequestSigner::Device(succession.from);
+        let answer =
+            call(transport, env, &from_key, from, Verb::Get, &format!("/v1/t/{tenant}/roster?after=0"), Vec::new())?;
+        let served: ServedRoster = parse(&answer.body, "roster entries")?;
+        let Ok(mut roster) = Roster::from_entries(tenant, &served.entries) else { return Ok(None) };
+        let ours = self.roster.entries();
+        let at = ours.iter().zip(roster.entries()).take_while(|(a, b)| a == b).count();
+        // Only the succession may be this node's own since the two parted.
+        let succession_entry = match &ours[at..] {
+            [entry] => entry.parse_body().ok().map(|body| body.action),
+            _ => None,
+        };
+        let Some(action @ Action::Succeed { .. }) = succession_entry else { return Ok(None) };
+        if roster.genesis() != self.secrets.genesis {
+            return Ok(None);
+        }
+        let added = roster.len() - at as u64;
+        let entry = Entry::sign(&roster.next_body(env.now(), action), Signer::Device(succession.from), &from_key);
+        roster.append(entry.clone())?;
+        self.ask(store, transport, env, Verb::Post, &format!("/v1/t/{tenant}/roster"), json(&vec![entry]))?;
+        self.roster = roster;
+        self.secrets.succession = None;
+        self.save(store)?;
+        self.fetch_keys(store, transport, env)?;
+        self.fetch_recovery(store, transport, env)?;
+        Ok(Some((added, false)))
     }
 
     /// Points this node at another hub (a hub moved, or replaced by a new one).
@@ -341,14 +447,14 @@ impl Session {
         let target = format!("/v1/t/{tenant}/roster");
         call(transport, env, &key, Self::device(store), Verb::Post, &target, json(&vec![genesis]))?;
         let session = Session::new(
-            Secrets {
+            Secrets::enrolled(
                 tenant,
-                hub: hub.to_owned(),
-                genesis: roster.genesis(),
-                wrap: *wrap.to_bytes(),
-                keys: BTreeMap::from([(1, data.clone())]),
-                recovery: Some(recovery.clone()),
-            },
+                hub,
+                roster.genesis(),
+                &wrap,
+                BTreeMap::from([(1, data.clone())]),
+                Some(recovery.clone()),
+            ),
             roster,
         );
         session.save(store)?;
@@ -494,10 +600,7 @@ impl Session {
         let entry = Entry::sign(&roster.next_body(env.now(), action), Signer::Invite(id), &invite_key);
         roster.append(entry.clone())?;
         call(transport, env, &invite_key, signer, Verb::Post, &format!("/v1/t/{tenant}/roster"), json(&vec![entry]))?;
-        let session = Session::new(
-            Secrets { tenant, hub: hub.to_owned(), genesis: roster.genesis(), wrap: *wrap.to_bytes(), keys, recovery },
-            roster,
-        );
+        let session = Session::new(Secrets::enrolled(tenant, hub, roster.genesis(), &wrap, keys, recovery), roster);
         session.save(&store)?;
         session.wrap_keys_for_self(&store, transport, env)?;
         store.set_sync_setting("hub", hub)?;
@@ -740,17 +843,8 @@ impl Session {
         let entry = Entry::sign(&roster.next_body(env.now(), action), Signer::Recovery, &recovery_key);
         roster.append(entry.clone())?;
         call(transport, env, &recovery_key, signer, Verb::Post, &format!("/v1/t/{tenant}/roster"), json(&vec![entry]))?;
-        let session = Session::new(
-            Secrets {
-                tenant,
-                hub: hub.to_owned(),
-                genesis: roster.genesis(),
-                wrap: *wrap.to_bytes(),
-                keys,
-                recovery: Some(recovery.clone()),
-            },
-            roster,
-        );
+        let session =
+            Session::new(Secrets::enrolled(tenant, hub, roster.genesis(), &wrap, keys, Some(recovery.clone())), roster);
         session.save(&store)?;
         session.wrap_keys_for_self(&store, transport, env)?;
         session.put_wrap(
@@ -794,7 +888,18 @@ impl Session {
             Err(NodeError::Refused { status: 403, .. }) if self.roster.is_active(store.node()) => {
                 let entries = json(&self.roster.entries().to_vec());
                 return match self.ask(store, transport, env, Verb::Post, &format!("/v1/t/{tenant}/roster"), entries) {
-                    Ok(_) => Ok((0, true)),
+                    Ok(_) => {
+                        self.succession_registered(store)?;
+                        Ok((0, true))
+                    }
+                    // The hub's roster moved on since this device named its successor (the
+                    // hub tells a device it does not know no more than 403).
+                    Err(NodeError::Refused { status: 403 | 409, .. }) if self.secrets.succession.is_some() => {
+                        match self.rebase_succession(store, transport, env)? {
+                            Some(outcome) => Ok(outcome),
+                            None => Err(self.roster_divergence(store, transport, env, None)?),
+                        }
+                    }
                     Err(NodeError::Refused { status: 403, .. }) => Err(NodeError::Local(
                         "the hub does not count this device among the company's devices: it was revoked from an admin device"
                             .to_owned(),
@@ -809,19 +914,25 @@ impl Session {
             // node (restored from an old copy): it gets this node's copy back.
             let entries = json(&self.roster.entries().to_vec());
             return match self.ask(store, transport, env, Verb::Post, &format!("/v1/t/{tenant}/roster"), entries) {
-                Ok(_) => Ok((0, true)),
-                Err(NodeError::Refused { status: 409, .. }) => Err(self.roster_divergence(store, transport, env)?),
+                Ok(_) => {
+                    self.succession_registered(store)?;
+                    Ok((0, true))
+                }
+                Err(NodeError::Refused { status: 409, .. }) => match self.rebase_succession(store, transport, env)? {
+                    Some(outcome) => Ok(outcome),
+                    None => Err(self.roster_divergence(store, transport, env, None)?),
+                },
                 Err(error) => Err(error),
             };
         };
         let mut entries = served.entries.into_iter();
         if self.roster.entries().last() != entries.next().as_ref() {
-            return Err(self.roster_divergence(store, transport, env)?);
+            return Err(self.roster_divergence(store, transport, env, None)?);
         }
         let mut added = 0;
         for entry in entries {
-            if self.roster.append(entry).is_err() {
-                return Err(self.roster_divergence(store, transport, env)?);
+            if let Err(error) = self.roster.append(entry) {
+                return Err(self.roster_divergence(store, transport, env, Some(error))?);
             }
             added += 1;
         }
@@ -830,12 +941,22 @@ impl Session {
             self.fetch_recovery(store, transport, env)?;
             self.save(store)?;
         }
+        // The hub holds every entry this node has, a succession's included.
+        self.succession_registered(store)?;
         if !self.roster.is_active(store.node()) {
             return Err(NodeError::Local(
                 "this device was revoked from the company's roster: it cannot sync any more".to_owned(),
             ));
         }
         Ok((added, false))
+    }
+
+    /// Forgets the old identity's keys once the hub holds the entry that names the successor.
+    fn succession_registered(&mut self, store: &Store) -> Result<(), NodeError> {
+        if self.secrets.succession.take().is_some() {
+            self.save(store)?;
+        }
+        Ok(())
     }
 
     /// Why the hub's roster does not continue this node's, in plain words: where the two part, and
@@ -847,40 +968,67 @@ impl Session {
         store: &Store,
         transport: &mut dyn Transport,
         env: &mut Env<'_>,
+        cause: Option<SyncError>,
     ) -> Result<NodeError, NodeError> {
-        let target = format!("/v1/t/{}/roster?after=0", self.secrets.tenant);
+        let tenant = self.secrets.tenant;
+        let target = format!("/v1/t/{tenant}/roster?after=0");
         let answer = self.ask(store, transport, env, Verb::Get, &target, Vec::new())?;
         let served: ServedRoster = parse(&answer.body, "roster entries")?;
         let ours = self.roster.entries();
         let at = ours.iter().zip(&served.entries).take_while(|(a, b)| a == b).count();
-        let actions = |entries: &[Entry]| -> Vec<Action> {
-            entries.iter().filter_map(|entry| entry.parse_body().ok()).map(|body| body.action).collect()
+        if at == ours.len().min(served.entries.len()) {
+            // One list extends the other: they have not parted.
+            return Ok(match cause {
+                Some(error) => NodeError::Hostile(format!(
+                    "the hub's list of the company's devices goes on with an entry this node refuses: {error}"
+                )),
+                None => NodeError::Refused {
+                    status: 409,
+                    message: "the company's list of devices changed at the hub meanwhile: sync again".to_owned(),
+                },
+            });
+        }
+        let place = at + 1;
+        // The hub's side is named only once it verifies: its signers are then who they say.
+        let theirs = match Roster::from_entries(tenant, &served.entries) {
+            Ok(roster) if roster.genesis() == self.secrets.genesis => roster,
+            Ok(_) => return Ok(NodeError::Hostile("the hub serves the list of devices of another company".to_owned())),
+            Err(error) => {
+                return Ok(NodeError::Hostile(format!(
+                    "the hub's list of the company's devices parts from this node's at entry {place} and does not verify ({error}): the hub rewrote it. This node keeps its own list and does not sync with this hub"
+                )));
+            }
         };
-        let (our_side, their_side) = (actions(&ours[at..]), &served.entries[at.min(served.entries.len())..]);
-        let revoked: Vec<(NodeId, bool)> = our_side
+        let revoked: Vec<(NodeId, bool)> = ours[at..]
             .iter()
-            .filter_map(|action| match action {
-                Action::Revoke { device, recovery, .. } => Some((*device, recovery.is_some())),
+            .filter_map(|entry| match entry.parse_body().ok()?.action {
+                Action::Revoke { device, recovery, .. } => Some((device, recovery.is_some())),
                 _ => None,
             })
             .collect();
         // Who wrote the hub's side: devices, the issuers of the invitations used, the recovery key.
         let issuer = |invite: Hash32| {
-            served.entries.iter().find_map(|entry| match (entry.parse_body().ok()?.action, entry.signer) {
+            theirs.entries().iter().find_map(|entry| match (entry.parse_body().ok()?.action, entry.signer) {
                 (Action::Invite { invite: id, .. }, Signer::Device(device)) if id == invite => Some(device),
                 _ => None,
             })
         };
-        let culprit = their_side.iter().find_map(|entry| match entry.signer {
-            Signer::Device(device) => revoked.iter().find(|(d, _)| *d == device).map(|(d, _)| *d),
+        let writer = theirs.entries()[at..].iter().find_map(|entry| match entry.signer {
+            Signer::Device(device) => revoked.iter().any(|(d, _)| *d == device).then_some(device),
             Signer::Invite(invite) => issuer(invite).filter(|device| revoked.iter().any(|(d, _)| d == device)),
-            Signer::Recovery => revoked.iter().find(|(_, renewed)| *renewed).map(|(d, _)| *d),
+            Signer::Recovery => None,
         });
-        let place = at + 1;
-        Ok(NodeError::Hostile(match culprit {
-            Some(device) => format!(
-                "the hub's list of the company's devices parts from this node's at entry {place}, and the hub's side was written by device {}, which this node's list revoked: a revoked device filled the hub again after the hub lost its storage. This node keeps its own list and does not sync with this hub; move the company to a new hub with `rempart sync --hub URL` (this node fills it), and have the old hub's operator remove the company there",
-                device.short()
+        let writer =
+            writer.map(|device| format!("device {}, which this node's list revoked", device.short())).or_else(|| {
+                let old_kit = theirs.entries()[at..].iter().any(|entry| entry.signer == Signer::Recovery)
+                    && revoked.iter().any(|(_, renewed)| *renewed);
+                old_kit.then(|| {
+                    "the recovery kit that this node's list replaced when it revoked an admin device".to_owned()
+                })
+            });
+        Ok(NodeError::Hostile(match writer {
+            Some(writer) => format!(
+                "the hub's list of the company's devices parts from this node's at entry {place}, and the hub's side was written by {writer}: a revoked device filled the hub again after the hub lost its storage. This node keeps its own list and does not sync with this hub; move the company to a new hub with `rempart sync --hub URL` (this node fills it), and have the old hub's operator remove the company there"
             ),
             None => format!(
                 "the hub's list of the company's devices parts from this node's at entry {place}: the hub or a device rewrote it. This node keeps its own list and does not sync with this hub"
@@ -1179,8 +1327,6 @@ impl Session {
         }
     }
 
-    /// Chains that other nodes have seen further than both this node and the hub hold: events
-    /// that exist, that the hub does not serve (withheld, or lost and not yet given back).
     /// Why this node's own head cannot be taken as its latest, after a pull, if it cannot: the hub
     /// holds more of its chain than could be taken in, another node has seen it reach further, or
     /// it is forked.
@@ -1210,6 +1356,8 @@ impl Session {
         Ok(None)
     }
 
+    /// Chains that other nodes have seen further than both this node and the hub hold: events
+    /// that exist, that the hub does not serve (withheld, or lost and not yet given back).
     fn withheld(&self, store: &Store, hub: &VersionVector) -> Result<Vec<String>, NodeError> {
         let mut out = Vec::new();
         for (node, (head, by)) in self.claims.borrow().iter() {

@@ -7,7 +7,7 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
-use rempart_log::{Hash32, TenantId};
+use rempart_log::{Hash32, NodeId, TenantId};
 use rempart_sync::{DataKey, Entry, RecoverySecret, WrapSecret};
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +26,23 @@ struct SecretsFile {
     keys: BTreeMap<u32, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     recovery: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    succession: Option<Succession>,
+}
+
+/// A device going on under a new identity (`Session::rechain`), until the hub holds the roster
+/// entry that names the successor: the old identity's keys stay here, to sign that entry again
+/// should the roster have moved on meanwhile, and to undo a switch a crash cut short.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Succession {
+    pub from: NodeId,
+    #[serde(with = "hex")]
+    pub from_key: [u8; 32],
+    #[serde(with = "hex")]
+    pub from_wrap: [u8; 32],
+    pub to: NodeId,
+    #[serde(with = "hex")]
+    pub to_wrap: [u8; 32],
 }
 
 /// The node's sync secrets, in memory.
@@ -38,9 +55,22 @@ pub struct Secrets {
     pub wrap: [u8; 32],
     pub keys: BTreeMap<u32, DataKey>,
     pub recovery: Option<RecoverySecret>,
+    pub succession: Option<Succession>,
 }
 
 impl Secrets {
+    /// The secrets of a device just enrolled: no succession under way.
+    pub fn enrolled(
+        tenant: TenantId,
+        hub: &str,
+        genesis: Hash32,
+        wrap: &WrapSecret,
+        keys: BTreeMap<u32, DataKey>,
+        recovery: Option<RecoverySecret>,
+    ) -> Secrets {
+        Secrets { tenant, hub: hub.to_owned(), genesis, wrap: *wrap.to_bytes(), keys, recovery, succession: None }
+    }
+
     pub fn wrap_secret(&self) -> WrapSecret {
         WrapSecret::from_bytes(self.wrap)
     }
@@ -72,6 +102,7 @@ impl Secrets {
             wrap: file.wrap_secret,
             keys,
             recovery,
+            succession: file.succession,
         }))
     }
 
@@ -83,6 +114,7 @@ impl Secrets {
             wrap_secret: self.wrap,
             keys: self.keys.iter().map(|(epoch, key)| (*epoch, hex::encode(key.bytes()))).collect(),
             recovery: self.recovery.as_ref().map(|r| hex::encode(r.bytes())),
+            succession: self.succession.clone(),
         };
         let bytes = serde_json::to_vec_pretty(&file).map_err(|error| NodeError::Local(error.to_string()))?;
         write_atomically(&dir.join(SECRETS_FILE), &bytes, true)

@@ -57,6 +57,8 @@ const IDENTITY_FILE: &str = "node.json";
 const KEY_FILE: &str = "node.key";
 const DATABASE_FILE: &str = "ledger.db";
 const ANCHOR_FILE: &str = "head.seal";
+/// The key of a new chain while `Store::rechain` switches to it.
+const NEXT_KEY_FILE: &str = "node.key.next";
 /// Imports of at least this many entries (and at least half the size of the log) build the
 /// deferrable indexes at the end rather than row by row.
 const BULK_ENTRIES_MIN: usize = 10_000;
@@ -126,7 +128,7 @@ pub enum StoreError {
     )]
     Forked { node: String, seq: u64 },
     #[error(
-        "this data directory is a copy, or was put back from a backup: this node's chain may already go on elsewhere, and recording now could fork it. Run `rempart sync` first, which fetches this node's own head from the hub; recording is allowed again once it is confirmed"
+        "this data directory is a copy, or was put back from a backup: this node's chain may already go on elsewhere, and recording now could fork it. Run `rempart sync` first, which fetches this node's own head from the hub; recording is allowed again once it is confirmed. Without the hub, `rempart device rechain` goes on at once under a new node identity"
     )]
     CopyNotConfirmed,
     #[error("the system random number generator failed: {0}")]
@@ -189,9 +191,10 @@ pub struct Store {
 /// The sync setting that records when the database file was found to be a copy.
 const COPY_FOUND_SETTING: &str = "copy_found_ms";
 
-/// What tells this database file from a copy of it: its inode and its birth time, which a copy,
-/// or a file put back from a backup, does not keep (where the file system records the birth
-/// time; elsewhere the inode alone).
+/// What tells this database file from a copy of it: its birth time, which a copy, or a file put
+/// back from a backup, does not keep; where the file system does not record it, the inode. Some
+/// file systems renumber inodes when mounted again (FAT, some network and FUSE mounts): the birth
+/// time, where there is one, is compared alone (`same_instance`).
 fn file_instance(path: &Path) -> Result<String, StoreError> {
     let metadata = fs::metadata(path).map_err(|error| StoreError::io(path, error))?;
     let born =
@@ -258,11 +261,78 @@ fn write_private_file(path: &Path, contents: &[u8]) -> Result<(), StoreError> {
     file.write_all(contents).and_then(|()| file.sync_all()).map_err(|error| StoreError::io(path, error))
 }
 
+fn read_identity(dir: &Path) -> Result<Identity, StoreError> {
+    let path = dir.join(IDENTITY_FILE);
+    let bytes = fs::read(&path).map_err(|error| StoreError::io(&path, error))?;
+    serde_json::from_slice(&bytes)
+        .map_err(|error| StoreError::Corrupt { what: format!("{IDENTITY_FILE} cannot be read ({error})") })
+}
+
+/// Finishes a `Store::rechain` whose database commit was made: the database names the new node,
+/// whose first event announces its key; that key moves from `node.key.next` to `node.key` and
+/// the identity file is written for it. A switch whose commit was not made is dropped. Returns
+/// the identity as it stands.
+fn finish_rechain(dir: &Path, identity: Identity) -> Result<Identity, StoreError> {
+    let next_key = dir.join(NEXT_KEY_FILE);
+    let database = dir.join(DATABASE_FILE);
+    let key_matches = read_key(&dir.join(KEY_FILE))
+        .is_ok_and(|key| hex::encode(key.verifying_key().as_bytes()) == identity.public_key);
+    if key_matches && !next_key.exists() || !database.exists() {
+        return Ok(identity);
+    }
+    let conn = open_connection(&database, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+    let node: Option<String> =
+        conn.query_row("SELECT value FROM meta WHERE key = 'node'", [], |row| row.get(0)).optional()?;
+    let Some(node) = node.filter(|node| *node != identity.node) else {
+        // The switch did not reach its commit: the old chain goes on.
+        if next_key.exists() {
+            fs::remove_file(&next_key).map_err(|error| StoreError::io(&next_key, error))?;
+        }
+        return Ok(identity);
+    };
+    let node_id: NodeId = node.parse().map_err(|_| StoreError::Corrupt { what: "meta names no node".to_owned() })?;
+    let announced: Option<Vec<u8>> = conn
+        .query_row(
+            "SELECT payload FROM events WHERE node = ?1 AND seq = 1 AND kind = ?2",
+            params![&node_id.as_bytes()[..], NODE_CREATED],
+            |row| row.get(0),
+        )
+        .optional()?;
+    drop(conn);
+    let announced = announced
+        .and_then(|payload| serde_json::from_slice::<NodeCreated>(&payload).ok())
+        .map(|created| created.public_key)
+        .ok_or_else(|| StoreError::Corrupt { what: format!("the chain of node {node} has no first event") })?;
+    let public_of = |path: &Path| read_key(path).ok().map(|key| hex::encode(key.verifying_key().as_bytes()));
+    if public_of(&next_key).as_deref() == Some(announced.as_str()) {
+        fs::rename(&next_key, dir.join(KEY_FILE)).map_err(|error| StoreError::io(&next_key, error))?;
+    } else if public_of(&dir.join(KEY_FILE)).as_deref() != Some(announced.as_str()) {
+        return Err(StoreError::KeyMismatch);
+    }
+    let identity = Identity { node, public_key: announced, ..identity };
+    let json = serde_json::to_vec_pretty(&identity).map_err(|error| StoreError::Corrupt { what: error.to_string() })?;
+    write_file_atomically(&dir.join(IDENTITY_FILE), &json)?;
+    Ok(identity)
+}
+
+/// Whether two readings of `file_instance` are of the same file: by birth time when both have
+/// one, else by inode.
+fn same_instance(recorded: &str, current: &str) -> bool {
+    let parts = |text: &str| -> (String, String) {
+        let (inode, born) = text.split_once(':').unwrap_or((text, "0"));
+        (inode.to_owned(), born.to_owned())
+    };
+    let ((inode_a, born_a), (inode_b, born_b)) = (parts(recorded), parts(current));
+    if born_a != "0" && born_b != "0" { born_a == born_b } else { inode_a == inode_b }
+}
+
 /// Compares the database file with the one this node last wrote, and records when it is found to
-/// be a copy. Returns whether recording must wait for a sync: a copy of a company that syncs with
-/// a hub, until a sync confirms this node's own head. A company that syncs with no hub has no
-/// other holder of its chain, so a copy of it may go on at once.
-fn note_copy(conn: &Connection, database: &Path) -> Result<bool, StoreError> {
+/// be a copy: another file, or this node's own chain shorter than the head anchor says (the
+/// database alone put back from a backup, over the file). Returns whether recording must wait
+/// for a sync: a copy of a company that syncs with a hub, until a sync confirms this node's own
+/// head. A company that syncs with no hub has no other holder of its chain, so a copy of it may
+/// go on at once.
+fn note_copy(conn: &Connection, database: &Path, rolled_back: bool) -> Result<bool, StoreError> {
     let instance = file_instance(database)?;
     let recorded: Option<String> =
         conn.query_row("SELECT value FROM meta WHERE key = 'instance'", [], |row| row.get(0)).optional()?;
@@ -270,11 +340,12 @@ fn note_copy(conn: &Connection, database: &Path) -> Result<bool, StoreError> {
         Ok(conn.query_row("SELECT value FROM sync_state WHERE key = ?1", [key], |row| row.get(0)).optional()?)
     };
     let syncs = setting("hub")?.is_some();
-    if recorded.as_deref() != Some(instance.as_str()) {
+    let other_file = recorded.as_deref().is_some_and(|recorded| !same_instance(recorded, &instance));
+    if recorded.as_deref() != Some(instance.as_str()) || rolled_back {
         let transaction = conn.unchecked_transaction()?;
         transaction.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('instance', ?1)", [&instance])?;
         // A database from before the instance was recorded is taken as the one last written.
-        if recorded.is_some() && syncs {
+        if (other_file || rolled_back) && syncs {
             transaction.execute(
                 "INSERT OR IGNORE INTO sync_state (key, value) VALUES (?1, ?2)",
                 params![COPY_FOUND_SETTING, now_ms().to_string()],
@@ -421,13 +492,14 @@ impl Store {
                 supported: u32::from(FORMAT_VERSION),
             });
         }
+        let database = dir.join(DATABASE_FILE);
+        let identity = finish_rechain(dir, identity)?;
         let tenant: TenantId = identity.tenant.parse().map_err(|error| corrupt(format!("{IDENTITY_FILE}: {error}")))?;
         let node: NodeId = identity.node.parse().map_err(|error| corrupt(format!("{IDENTITY_FILE}: {error}")))?;
         let key = read_key(&dir.join(KEY_FILE))?;
         if hex::encode(key.verifying_key().as_bytes()) != identity.public_key {
             return Err(StoreError::KeyMismatch);
         }
-        let database = dir.join(DATABASE_FILE);
         if !database.exists() {
             return Err(corrupt(format!("{DATABASE_FILE} is missing")));
         }
@@ -455,8 +527,10 @@ impl Store {
             return Err(corrupt(format!("{DATABASE_FILE} belongs to another node of the company")));
         }
         conn.execute_batch(schema::SYNC_SCHEMA)?;
-        let copy_unconfirmed = note_copy(&conn, &database)?;
         let head = load_head(&conn, node)?;
+        let anchored = fs::read(dir.join(ANCHOR_FILE)).ok().and_then(|bytes| Seal::decode(&bytes).ok());
+        let rolled_back = anchored.is_some_and(|seal| seal.node == node && seal.seq > head.seq);
+        let copy_unconfirmed = note_copy(&conn, &database, rolled_back)?;
         let checkpointer = checkpoint::Checkpointer::attach(&mut conn, &database)?;
         Ok(Store {
             dir: dir.to_owned(),
@@ -487,6 +561,42 @@ impl Store {
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// Goes on under a new node id and key: a new chain, starting with its own first event, and
+    /// the old chain kept as another node's (what it holds of it stays, and more of it may come
+    /// in by sync). For a copy of a data directory that must record before it can confirm its
+    /// own head: the old chain may go further elsewhere, the new one is this copy's alone. The
+    /// caller registers the new node in the roster. Safe against a crash at any point: the key
+    /// of the new chain is written first beside the old one, the database commit is the switch,
+    /// and `open` finishes the files of a switch the commit made.
+    pub fn rechain(&mut self, node: NodeId, key: SigningKey) -> Result<(), StoreError> {
+        let next_key = self.dir.join(NEXT_KEY_FILE);
+        match fs::remove_file(&next_key) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => return Err(StoreError::io(&next_key, error)),
+            _ => {}
+        }
+        write_private_file(&next_key, format!("{}\n", hex::encode(key.to_bytes())).as_bytes())?;
+        let (old_node, old_key, old_head) = (self.node, self.key.clone(), self.head);
+        self.node = node;
+        self.key = key;
+        self.head = Head { seq: EventSeq(0), hash: Hash32::ZERO, hlc: old_head.hlc };
+        self.copy_unconfirmed = false;
+        let public_key = hex::encode(self.key.verifying_key().as_bytes());
+        let switched = self.commit(|batch| {
+            batch.conn.execute("UPDATE meta SET value = ?1 WHERE key = 'node'", [node.to_hex()])?;
+            batch.conn.execute("DELETE FROM sync_state WHERE key = ?1", [COPY_FOUND_SETTING])?;
+            batch.append_raw(NODE_CREATED, serde_json::to_vec(&NodeCreated { public_key }).unwrap_or_default())?;
+            Ok(())
+        });
+        if let Err(error) = switched {
+            (self.node, self.key, self.head) = (old_node, old_key, old_head);
+            self.copy_unconfirmed = self.sync_setting(COPY_FOUND_SETTING)?.is_some();
+            return Err(error);
+        }
+        tracing::info!(old = %old_node.short(), new = %node.short(), "the node goes on under a new chain");
+        let identity = read_identity(&self.dir)?;
+        finish_rechain(&self.dir, identity).map(|_| ())
     }
 
     pub fn tenant(&self) -> TenantId {
@@ -873,5 +983,22 @@ impl Batch<'_> {
             .query_row([id], |row| row.get(0))
             .optional()?;
         Ok(stored.map(|bytes| bytes.try_into().unwrap_or([0; 32])))
+    }
+}
+
+#[cfg(test)]
+mod copy_tests {
+    use super::same_instance;
+
+    #[test]
+    fn a_file_is_known_by_its_birth_time_where_there_is_one_else_by_its_inode() {
+        assert!(same_instance("12:1700000000000000000", "12:1700000000000000000"));
+        // Renumbered inode (a FAT or network mount mounted again), same birth time: the same file.
+        assert!(same_instance("12:1700000000000000000", "99:1700000000000000000"));
+        // A copy: another birth time, whatever the inode.
+        assert!(!same_instance("12:1700000000000000000", "12:1700000000000000001"));
+        // No birth time on one side (not recorded, or not readable here): the inode decides.
+        assert!(same_instance("12:0", "12:1700000000000000000"));
+        assert!(!same_instance("12:0", "13:0"));
     }
 }

@@ -284,6 +284,15 @@ impl Store {
     pub fn confirm_own_head(&mut self) -> Result<(), StoreError> {
         self.clear_sync_setting(crate::COPY_FOUND_SETTING)?;
         self.copy_unconfirmed = false;
+        // The head anchor may name events that were lost with the database put back (nobody
+        // else holds them): the chain goes on from the head now confirmed, which the anchor names.
+        let head = self.head.seq;
+        if let Some(seal) = self.seals_between(self.node, EventSeq(1), head)?.pop()
+            && seal.seq == head
+        {
+            crate::write_file_atomically(&self.dir.join(crate::ANCHOR_FILE), &seal.encode())
+                .map_err(|error| StoreError::AnchorNotWritten { seq: seal.seq.0, reason: error.to_string() })?;
+        }
         Ok(())
     }
 
@@ -480,13 +489,15 @@ impl Store {
         for event in &fresh {
             facts.push(Fact::from_payload(&event.kind, &event.payload)?);
         }
-        let frontier = projected_frontier(&self.conn)?;
         // Immediate: the write lock is taken before anything is read, so that a checkpoint that
         // resets the WAL meanwhile cannot leave this transaction reading a snapshot it may not
         // write on (SQLITE_BUSY_SNAPSHOT); a writer waits on the lock instead.
         let transaction = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // Read under the write lock, so that no commit of another process comes in between.
+        let frontier = projected_frontier(&transaction)?;
         let replay = needs_replay(&transaction, frontier, &fresh, &facts)?;
-        let mut newest = frontier;
+        // The node's clock never goes back: it moves past everything it has seen.
+        let mut newest = self.head.hlc.max(frontier);
         {
             let mut insert = transaction.prepare_cached(
                 "INSERT INTO events (node, seq, version, tenant, hlc_wall_ms, hlc_logical, prev, kind, payload, hash)

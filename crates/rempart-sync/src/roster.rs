@@ -68,6 +68,15 @@ pub enum Action {
         keys: DeviceKeys,
         role: Role,
     },
+    /// A device goes on under a new identity, signed by the device itself: a copy of its data
+    /// put back from a backup starts a new chain rather than risk forking the old one, which
+    /// may go further elsewhere. The successor has the same role; the old identity stays
+    /// enrolled (what it wrote stays valid) until an admin revokes it.
+    Succeed {
+        from: NodeId,
+        device: NodeId,
+        keys: DeviceKeys,
+    },
     /// Removes a device: its batches up to `upto_seq` stay valid, later ones are refused, and data
     /// written from now on uses the new key epoch.
     Revoke {
@@ -296,6 +305,18 @@ impl Roster {
                 }
                 self.members.insert(*device, Member { keys: *keys, role, revoked_after: None });
             }
+            (Action::Succeed { from, device, keys }, Signer::Device(signer)) if signer == *from => {
+                let member = self.members.get(from).filter(|m| m.revoked_after.is_none()).ok_or_else(|| {
+                    SyncError::Roster(format!("roster entry {position} is signed by {signer}, not an active device"))
+                })?;
+                check_signature(&member.keys.sign, &entry.body, &entry.signature, "a succession")?;
+                verifying_key(&keys.sign, "the successor's key")?;
+                if self.members.contains_key(device) {
+                    return Err(SyncError::Roster(format!("roster entry {position} enrols device {device} twice")));
+                }
+                let role = member.role;
+                self.members.insert(*device, Member { keys: *keys, role, revoked_after: None });
+            }
             (action, Signer::Device(signer)) => {
                 let admin = self.members.get(&signer).filter(|m| m.role == Role::Admin && m.revoked_after.is_none());
                 let admin = admin.ok_or_else(|| {
@@ -368,7 +389,7 @@ impl Roster {
                     self.recovery_generation += 1;
                 }
             }
-            Action::Genesis { .. } | Action::Join { .. } => {
+            Action::Genesis { .. } | Action::Join { .. } | Action::Succeed { .. } => {
                 return Err(SyncError::Roster(format!("roster entry {position} has the wrong signer")));
             }
         }
@@ -613,6 +634,43 @@ mod tests {
         let join = Action::Join { invite: code.id(), device: comeback.id, keys: comeback.keys };
         let entry = Entry::sign(&roster.next_body(4000, join), Signer::Invite(code.id()), &code.signing_key());
         assert!(roster.append(entry).is_err());
+    }
+
+    #[test]
+    fn a_device_names_its_own_successor_with_its_role_and_no_one_elses() {
+        let (mut roster, admin, _) = started();
+        let till = device(2);
+        let add = Action::Add { device: till.id, keys: till.keys, role: Role::Member };
+        roster.append(Entry::sign(&roster.next_body(1500, add), Signer::Device(admin.id), &admin.sign)).unwrap();
+        let next = device(3);
+        let succeed = Action::Succeed { from: till.id, device: next.id, keys: next.keys };
+        // Only the device itself names its successor: not the successor, not another device.
+        for (signer, key) in [(next.id, &next.sign), (admin.id, &admin.sign)] {
+            let entry = Entry::sign(&roster.next_body(2000, succeed.clone()), Signer::Device(signer), key);
+            assert!(roster.clone().append(entry).is_err());
+        }
+        let forged = Entry::sign(&roster.next_body(2000, succeed.clone()), Signer::Device(till.id), &next.sign);
+        assert!(roster.clone().append(forged).unwrap_err().to_string().contains("does not verify"));
+        roster
+            .append(Entry::sign(&roster.next_body(2000, succeed.clone()), Signer::Device(till.id), &till.sign))
+            .unwrap();
+        assert_eq!(roster.member(next.id).map(|m| m.role), Some(Role::Member));
+        assert!(roster.is_active(till.id) && roster.is_active(next.id));
+        // Once, and never by a revoked device.
+        let again = Entry::sign(&roster.next_body(2100, succeed), Signer::Device(till.id), &till.sign);
+        assert!(roster.clone().append(again).unwrap_err().to_string().contains("twice"));
+        let revoke = Action::Revoke {
+            device: next.id,
+            upto_seq: 0,
+            epoch: 2,
+            key_commitment: DataKey::new(2, [6; 32]).commitment(),
+            recovery: None,
+        };
+        roster.append(Entry::sign(&roster.next_body(3000, revoke), Signer::Device(admin.id), &admin.sign)).unwrap();
+        let other = device(4);
+        let late = Action::Succeed { from: next.id, device: other.id, keys: other.keys };
+        let entry = Entry::sign(&roster.next_body(4000, late), Signer::Device(next.id), &next.sign);
+        assert!(roster.append(entry).unwrap_err().to_string().contains("not an active device"));
     }
 
     #[test]

@@ -150,6 +150,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Le hub avait perdu la liste des appareils (effacé ou restauré d'une ancienne copie) : ce nœud la lui a rendue.",
     ),
     (
+        "rechain.done",
+        "This device goes on as node {new}, on a new chain, and records at once. Its old identity {old} stays enrolled with what it wrote; the next sync registers the new one at the hub. An admin may revoke {old} once the original machine is known to be gone.",
+        "Cet appareil continue comme nœud {new}, sur une nouvelle chaîne, et enregistre dès maintenant. Son ancienne identité {old} reste inscrite avec ce qu'elle a écrit ; la prochaine synchronisation inscrit la nouvelle au hub. Un administrateur peut révoquer {old} une fois la machine d'origine hors d'usage.",
+    ),
+    (
         "sync.copy_confirmed",
         "This data directory is a copy or was put back from a backup: the hub confirmed this node's own head, and recording may go on.",
         "Ce répertoire de données est une copie ou a été remis depuis une sauvegarde : le hub a confirmé la tête de la chaîne de ce nœud, l'enregistrement peut reprendre.",
@@ -161,8 +166,8 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     (
         "status.copy",
-        "This data directory is a copy or was put back from a backup (found {when}): nothing is recorded until `rempart sync` confirms this node's own head at the hub.",
-        "Ce répertoire de données est une copie ou a été remis depuis une sauvegarde (constaté {when}) : rien n'est enregistré tant que `rempart sync` n'a pas confirmé la tête de la chaîne de ce nœud au hub.",
+        "This data directory is a copy or was put back from a backup (found {when}): nothing is recorded until `rempart sync` confirms this node's own head at the hub, or `rempart device rechain` starts a new chain.",
+        "Ce répertoire de données est une copie ou a été remis depuis une sauvegarde (constaté {when}) : rien n'est enregistré tant que `rempart sync` n'a pas confirmé la tête de la chaîne de ce nœud au hub, ou que `rempart device rechain` n'a pas ouvert une nouvelle chaîne.",
     ),
     (
         "sync.retry",

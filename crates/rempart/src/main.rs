@@ -570,6 +570,9 @@ enum DeviceCommand {
         #[arg(long)]
         passphrase_file: Option<PathBuf>,
     },
+    /// Go on under a new identity: a copy of this device's data (put back from a backup) that
+    /// cannot reach the hub to confirm its own head starts a new chain and records at once.
+    Rechain,
     /// The devices of the company, from the roster.
     List {
         #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -863,6 +866,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             return sync::revoke(&dir, &id, kit_out.as_deref(), passphrase_file.as_deref(), lang);
         }
         Command::Device(DeviceCommand::List { format }) => return sync::devices(&dir, format, lang),
+        Command::Device(DeviceCommand::Rechain) => return sync::rechain(&dir, lang),
         Command::Join { code, hub } => return sync::join(&dir, &code, &hub, lang),
         Command::Status => return sync::status(&dir, lang),
         Command::Restore { hub, kit, tenant, passphrase_file } => {

@@ -271,6 +271,15 @@ pub fn role(text: &str) -> Result<Role, String> {
     }
 }
 
+pub fn rechain(dir: &Path, lang: Lang) -> Result<ExitCode> {
+    let mut store = Store::open(dir).context("cannot open the data directory")?;
+    let mut session = Session::open(&store)?;
+    let old = store.node();
+    let new = with_env(|env| session.rechain(&mut store, env))?;
+    println!("{}", lang.fill("rechain.done", &[("old", &old.short()), ("new", &new.short())]));
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn revoke(
     dir: &Path,
     id: &str,

@@ -346,3 +346,114 @@ fn a_copy_of_a_company_that_syncs_with_no_hub_records_at_once() {
     assert_eq!(copied.copy_found_ms().unwrap(), None);
     copied.post_entries(&[entry("E-2", 5, 2_000)], &mut |_| {}).unwrap();
 }
+
+#[test]
+fn a_copy_that_must_record_offline_goes_on_under_a_new_chain() {
+    let mut world = World::new();
+    let mut office = Store::init(&world.dir("office"), "Garage du Lac SA", Country::Ch, 1).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env, PASSPHRASE)).unwrap();
+    office.post_entries(&[entry("E-1", 4, 123_450)], &mut |_| {}).unwrap();
+    sync(&mut world, &mut office);
+    let mut till = enrol_member(&mut world, &office, "till", "mem");
+    sync(&mut world, &mut till);
+    till.post_entries(&[entry("T-1", 5, 1_000)], &mut |_| {}).unwrap();
+    sync(&mut world, &mut till);
+    let till_dir = till.dir().to_owned();
+    let backup = world.dir("till-backup");
+    drop(till);
+    copy_dir(&till_dir, &backup);
+    let mut till = Store::open(&till_dir).unwrap();
+    till.post_entries(&[entry("T-2", 6, 2_000)], &mut |_| {}).unwrap();
+    sync(&mut world, &mut till);
+    let old_node = till.node();
+    let old_chain = till.version_vector().unwrap().seq(old_node);
+
+    // The till is put back from the backup while the hub cannot be reached: it goes on under a
+    // new chain, at once, offline, and records.
+    drop(till);
+    std::fs::remove_dir_all(&till_dir).unwrap();
+    copy_dir(&backup, &till_dir);
+    let mut till = Store::open(&till_dir).unwrap();
+    assert!(till.copy_found_ms().unwrap().is_some());
+    let new_node = world.with_env(|env, _| Session::open(&till).unwrap().rechain(&mut till, env)).unwrap();
+    assert_ne!(new_node, old_node);
+    assert_eq!(till.node(), new_node);
+    assert_eq!(till.copy_found_ms().unwrap(), None);
+    till.post_entries(&[entry("T-3", 7, 3_000)], &mut |_| {}).unwrap();
+    let reopened = Store::open(&till_dir).unwrap();
+    assert_eq!(reopened.node(), new_node, "the new identity is the directory's");
+    drop(reopened);
+
+    // Meanwhile the company's roster moved on: the office invited another device. The till's
+    // entry naming its successor is signed again on top of it; the old chain comes back whole
+    // from the hub (E-2 included, which the backup lacked), the new one goes up, and nothing forks.
+    world
+        .with_env(|env, transport| {
+            Session::open(&office).unwrap().invite(&office, transport, env, Role::Member, 60_000)
+        })
+        .unwrap();
+    let report = sync(&mut world, &mut till);
+    assert!(report.forks.is_empty() && report.rejected.is_empty() && report.refused.is_empty(), "{report:?}");
+    assert_eq!(till.version_vector().unwrap().seq(old_node), old_chain);
+    assert!(Session::open(&till).unwrap().secrets.succession.is_none(), "the hub holds the succession");
+    sync(&mut world, &mut office);
+    sync(&mut world, &mut till);
+    assert_eq!(office.version_vector().unwrap(), till.version_vector().unwrap());
+    assert_eq!(office.state_hash().unwrap(), till.state_hash().unwrap());
+    let roster = Session::open(&office).unwrap().roster;
+    assert_eq!(roster.member(new_node).map(|m| m.role), Some(Role::Member));
+    assert!(roster.is_active(old_node), "the old identity stays until an admin revokes it");
+    let last = roster.entries().last().unwrap().parse_body().unwrap().action;
+    assert!(
+        matches!(last, rempart_sync::Action::Succeed { device, .. } if device == new_node),
+        "the succession was signed again after the invitation: {last:?}"
+    );
+    for store in [&office, &till] {
+        assert!(store.forks().unwrap().is_empty());
+        assert!(store.verify().unwrap().problems.is_empty(), "{:?}", store.verify().unwrap().problems);
+    }
+    let balance: i64 = office
+        .connection()
+        .query_row("SELECT sum(debit_minor) FROM p_balances WHERE account = '1020'", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(balance, 123_450 + 1_000 + 2_000 + 3_000);
+}
+
+#[test]
+fn a_database_put_back_over_its_own_file_is_seen_by_the_head_anchor() {
+    let mut world = World::new();
+    let dir = world.dir("office");
+    let mut office = Store::init(&dir, "Garage du Lac SA", Country::Ch, 1).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env, PASSPHRASE)).unwrap();
+    office.post_entries(&[entry("E-1", 4, 123_450)], &mut |_| {}).unwrap();
+    sync(&mut world, &mut office);
+    drop(office);
+    let wal = dir.join("ledger.db-wal");
+    assert!(std::fs::metadata(&wal).map_or(true, |m| m.len() == 0), "a closed database is whole in its file");
+    let saved = std::fs::read(dir.join("ledger.db")).unwrap();
+    let mut office = Store::open(&dir).unwrap();
+    office.post_entries(&[entry("E-2", 5, 99_900)], &mut |_| {}).unwrap();
+    sync(&mut world, &mut office);
+    let newest = office.version_vector().unwrap();
+    drop(office);
+
+    // The database alone is written back over its own file: same inode, same birth time; only
+    // the head anchor, which names a later event, tells.
+    std::fs::write(dir.join("ledger.db"), &saved).unwrap();
+    let _ = std::fs::remove_file(&wal);
+    let _ = std::fs::remove_file(dir.join("ledger.db-shm"));
+    let mut office = Store::open(&dir).unwrap();
+    assert!(office.copy_found_ms().unwrap().is_some());
+    assert!(matches!(
+        office.post_entries(&[entry("E-3", 6, 1_000)], &mut |_| {}),
+        Err(rempart_store::StoreError::CopyNotConfirmed)
+    ));
+    let report = sync(&mut world, &mut office);
+    assert!(report.own_head_confirmed, "{report:?}");
+    assert_eq!(office.version_vector().unwrap(), newest);
+    office.post_entries(&[entry("E-3", 6, 1_000)], &mut |_| {}).unwrap();
+    drop(office);
+    let office = Store::open(&dir).unwrap();
+    assert_eq!(office.copy_found_ms().unwrap(), None, "confirmed once, not again at each start");
+    assert!(office.verify().unwrap().problems.is_empty());
+}

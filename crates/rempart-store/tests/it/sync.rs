@@ -275,3 +275,41 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
     }
 }
+
+#[test]
+fn a_new_chain_cut_short_by_a_crash_is_dropped_before_its_commit_and_finished_after() {
+    let mut nodes = company(1);
+    let store = &mut nodes[0].store;
+    let dir = store.dir().to_owned();
+    store.post_entries(&[entry("E-1".into(), 3, 1_000)], &mut |_| {}).unwrap();
+    let old_node = store.node();
+    let (old_key, old_identity) =
+        (std::fs::read(dir.join("node.key")).unwrap(), std::fs::read(dir.join("node.json")).unwrap());
+
+    // Cut before the commit: the new key lies beside the old one, nothing else changed.
+    std::fs::write(dir.join("node.key.next"), hex::encode([7u8; 32])).unwrap();
+    let store = Store::open(&dir).unwrap();
+    assert_eq!(store.node(), old_node);
+    assert!(!dir.join("node.key.next").exists());
+    drop(store);
+
+    // Cut after the commit, before the key and identity files: opening finishes the switch.
+    let mut store = Store::open(&dir).unwrap();
+    let (new_node, new_key) = (NodeId::from_bytes([9; 16]), SigningKey::from_bytes(&[7; 32]));
+    store.rechain(new_node, new_key.clone()).unwrap();
+    assert_eq!(store.node(), new_node);
+    drop(store);
+    std::fs::rename(dir.join("node.key"), dir.join("node.key.next")).unwrap();
+    std::fs::write(dir.join("node.key"), &old_key).unwrap();
+    std::fs::write(dir.join("node.json"), &old_identity).unwrap();
+    let mut store = Store::open(&dir).unwrap();
+    assert_eq!(store.node(), new_node);
+    assert_eq!(store.verifying_key(), new_key.verifying_key());
+    assert!(!dir.join("node.key.next").exists());
+    store.post_entries(&[entry("E-2".into(), 4, 2_000)], &mut |_| {}).unwrap();
+    let vector = store.version_vector().unwrap();
+    assert_eq!(vector.seq(new_node), EventSeq(2), "the new chain: its first event, then the entry");
+    assert!(vector.seq(old_node) > EventSeq(1), "the old chain is kept");
+    let report = store.verify().unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+}

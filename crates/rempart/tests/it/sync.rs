@@ -253,6 +253,15 @@ fn two_hub_processes_on_one_store_serve_one_company_concurrently_and_lose_nothin
     second.stop();
 }
 
+/// Copies a data directory file by file, as a file backup does.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for file in std::fs::read_dir(from).unwrap() {
+        let file = file.unwrap();
+        std::fs::copy(file.path(), to.join(file.file_name())).unwrap();
+    }
+}
+
 #[test]
 fn a_directory_put_back_from_a_backup_records_again_only_after_a_sync() {
     let temp = tempfile::tempdir().unwrap();
@@ -264,11 +273,7 @@ fn a_directory_put_back_from_a_backup_records_again_only_after_a_sync() {
     office.entry(1, "100.00");
     office.ok(&["sync"]);
     let backup = temp.path().join("backup");
-    std::fs::create_dir_all(&backup).unwrap();
-    for file in std::fs::read_dir(&office.dir).unwrap() {
-        let file = file.unwrap();
-        std::fs::copy(file.path(), backup.join(file.file_name())).unwrap();
-    }
+    copy_dir(&office.dir, &backup);
     office.entry(2, "200.00");
     office.ok(&["sync"]);
     let hash = office.state_hash();
@@ -299,6 +304,34 @@ fn a_directory_put_back_from_a_backup_records_again_only_after_a_sync() {
     office.ok(&["sync"]);
     let status = office.ok(&["status"]);
     assert!(status.contains("No fork, no conflict") && !status.contains("put back"), "{status}");
+
+    // Put back again, with the hub out of reach: a new chain, and recording goes on at once.
+    let backup = temp.path().join("backup2");
+    copy_dir(&office.dir, &backup);
+    office.entry(4, "400.00");
+    office.ok(&["sync"]);
+    hub.stop();
+    std::fs::remove_dir_all(&office.dir).unwrap();
+    std::fs::rename(&backup, &office.dir).unwrap();
+    let offline = office.fails(&["sync"]);
+    assert!(offline.contains("cannot be reached"), "{offline}");
+    let out = office.ok(&["device", "rechain"]);
+    assert!(out.contains("goes on as node"), "{out}");
+    office.entry(5, "500.00");
+    let again = office.fails(&["device", "rechain"]);
+    assert!(again.contains("records as it is"), "{again}");
+    let hub = HubProcess::start(&temp.path().join("hub"));
+    office.ok(&["sync", "--hub", &hub.url]);
+    let status = office.ok(&["status"]);
+    assert!(!status.contains("fork") && !status.contains("put back"), "{status}");
+    // The copy numbered its entry from what it held: the number the old chain gave its last
+    // entry is given twice, and listed for people to look at.
+    let conflicts = office.ok(&["conflicts", "--format", "csv"]);
+    assert_eq!(conflicts.lines().count(), 2, "{conflicts}");
+    let devices = office.ok(&["device", "list", "--format", "csv"]);
+    assert_eq!(devices.lines().count(), 3, "header, the old identity and the new one: {devices}");
+    let balance = office.ok(&["report", "trial-balance", "--format", "csv"]);
+    assert!(balance.contains("1500.00"), "100 + 200 + 300 + 400 + 500: {balance}");
 }
 
 #[test]
