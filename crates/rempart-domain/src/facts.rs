@@ -64,8 +64,13 @@ pub struct EntryPosted {
     /// idempotency key, so recording the same id twice records one entry.
     pub id: String,
     pub journal: String,
-    /// Gapless number within the journal, assigned when the entry is recorded.
+    /// Gapless number within the journal's series, assigned when the entry is recorded.
     pub number: u64,
+    /// The series of the journal the number belongs to: none for the node that created the
+    /// company, the recording node's short id for every other node (see
+    /// `LedgerState::journal_series`), so that nodes numbering offline never give one number twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<String>,
     /// Booking date.
     pub date: NaiveDate,
     /// Date the entry was validated (recorded), as the FEC's `ValidDate`.
@@ -235,6 +240,7 @@ mod tests {
             id: "E1".into(),
             journal: "OD".into(),
             number: 7,
+            series: None,
             date: NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
             validated_on: NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
             text: "Loyer".into(),
@@ -249,7 +255,13 @@ mod tests {
         let payload = fact.to_payload();
         let text = std::str::from_utf8(&payload).unwrap();
         assert!(text.contains("\"amount_minor\":150000") && text.contains("\"currency\":\"CHF\""), "{text}");
-        assert_eq!(Fact::from_payload(fact.kind(), &payload).unwrap(), Some(fact));
+        // An entry of the unnamed series is written as before the series existed.
+        assert!(!text.contains("series"), "{text}");
+        assert_eq!(Fact::from_payload(fact.kind(), &payload).unwrap(), Some(fact.clone()));
+        let Fact::EntryPosted(mut entry) = fact else { unreachable!() };
+        entry.series = Some("5e66e5df".into());
+        let fact = Fact::EntryPosted(entry);
+        assert_eq!(Fact::from_payload(fact.kind(), &fact.to_payload()).unwrap(), Some(fact));
         assert!(matches!(Fact::from_payload("entry.posted", b"{}"), Err(FactError::Payload { .. })));
         assert!(matches!(Fact::from_payload("what.ever", b"{}"), Err(FactError::UnknownKind { .. })));
         assert!(matches!(Fact::from_payload("node.created", b"{}"), Ok(None)));

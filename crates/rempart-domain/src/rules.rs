@@ -138,6 +138,23 @@ pub struct Transfer<'a> {
     pub currency: Currency,
 }
 
+/// How a journal series is named where one name is needed (the last numbers, the conflicts):
+/// the journal code, then the series if there is one.
+pub fn journal_key(journal: &str, series: Option<&str>) -> String {
+    match series {
+        Some(series) => format!("{journal} {series}"),
+        None => journal.to_owned(),
+    }
+}
+
+/// An entry's number as people read it: the series first, if there is one.
+pub fn entry_number_text(series: Option<&str>, number: u64) -> String {
+    match series {
+        Some(series) => format!("{series}-{number}"),
+        None => number.to_string(),
+    }
+}
+
 /// What the rules need to know about the books.
 #[derive(Debug, Clone, Default)]
 pub struct LedgerState {
@@ -145,7 +162,11 @@ pub struct LedgerState {
     pub accounts: HashMap<String, Account>,
     pub vat_codes: HashMap<String, VatCode>,
     pub closed_until: Option<NaiveDate>,
+    /// Last number given in each journal series, by `journal_key`.
     pub journal_last_number: HashMap<String, u64>,
+    /// The series this node numbers its entries in: none on the node that created the company,
+    /// its short id on the others (set by the store, not derived from facts).
+    pub journal_series: Option<String>,
     /// The company's own contact fields, by definition key.
     pub contact_fields: HashMap<String, ContactFieldDefined>,
     /// Last sequence number issued in each invoice series.
@@ -267,6 +288,7 @@ impl LedgerState {
         let entry = EntryPosted {
             id: draft.id.clone(),
             number: self.next_number(&journal),
+            series: self.journal_series.clone(),
             journal,
             date: draft.date,
             validated_on,
@@ -288,6 +310,7 @@ impl LedgerState {
         let entry = EntryPosted {
             id,
             number: self.next_number(&original.journal),
+            series: self.journal_series.clone(),
             journal: original.journal.clone(),
             date,
             validated_on,
@@ -335,6 +358,7 @@ impl LedgerState {
         let entry = EntryPosted {
             id,
             number: self.next_number(journal),
+            series: self.journal_series.clone(),
             journal: journal.to_owned(),
             date,
             validated_on,
@@ -374,7 +398,7 @@ impl LedgerState {
     }
 
     fn next_number(&self, journal: &str) -> u64 {
-        self.journal_last_number.get(journal).copied().unwrap_or(0) + 1
+        self.journal_last_number.get(&journal_key(journal, self.journal_series.as_deref())).copied().unwrap_or(0) + 1
     }
 
     fn open_account(&self, number: &str) -> Result<&Account, LedgerError> {
@@ -468,7 +492,8 @@ impl LedgerState {
                 self.vat_codes.insert(vat.code.clone(), vat.clone());
             }
             Fact::EntryPosted(entry) => {
-                let last = self.journal_last_number.entry(entry.journal.clone()).or_insert(0);
+                let key = journal_key(&entry.journal, entry.series.as_deref());
+                let last = self.journal_last_number.entry(key).or_insert(0);
                 *last = (*last).max(entry.number);
             }
             Fact::PeriodClosed(closed) => {

@@ -263,6 +263,39 @@ impl Session {
         Ok(session)
     }
 
+    /// Sets a new admin passphrase, without the old one: the recovery secret this admin device
+    /// holds is wrapped under it and replaces the passphrase wrap at the hub. A lost passphrase is
+    /// replaced so from any admin device, or from the recovery kit (`restore` with the kit
+    /// enrols a new admin device, which then sets it).
+    pub fn set_passphrase(
+        &self,
+        store: &Store,
+        transport: &mut dyn Transport,
+        env: &mut Env<'_>,
+        passphrase: &str,
+    ) -> Result<(), NodeError> {
+        let me = store.node();
+        let recovery = match (&self.secrets.recovery, self.roster.member(me).map(|m| m.role)) {
+            (Some(recovery), Some(Role::Admin)) if self.roster.is_active(me) => recovery,
+            _ => {
+                return Err(NodeError::Local(
+                    "only an admin device holds the recovery secret that the passphrase opens: set it from an admin device, or from the recovery kit with `rempart restore`".to_owned(),
+                ));
+            }
+        };
+        if recovery.wrap_secret().public() != self.roster.recovery().wrap {
+            return Err(NodeError::Local(
+                "this device's recovery secret is not the current one: sync first".to_owned(),
+            ));
+        }
+        let tenant = self.secrets.tenant;
+        let wrap = PassphraseWrap::seal(tenant, passphrase, recovery, env.bytes(), env.bytes())?;
+        let body = json(&wrap);
+        self.ask(store, transport, env, Verb::Put, &format!("/v1/t/{tenant}/wraps/passphrase"), body.clone())?;
+        store.set_sync_setting("passphrase_wrap", &String::from_utf8_lossy(&body))?;
+        Ok(())
+    }
+
     /// Goes on under a new identity: a copy of this device's data (put back from a backup) that
     /// must record before it can confirm its own head at the hub starts a new chain under a new
     /// node id, rather than risk forking the old chain, which may go further elsewhere. Works

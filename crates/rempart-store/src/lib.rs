@@ -182,6 +182,8 @@ pub struct Store {
     key: SigningKey,
     state: LedgerState,
     head: Head,
+    /// The journal series this node numbers its entries in (`LedgerState::journal_series`).
+    journal_series: Option<String>,
     /// Set when the database file is not the one this node last wrote (a copy, or one put back
     /// from a backup) and the company syncs with a hub: nothing is recorded until a sync has
     /// confirmed this node's own head.
@@ -385,7 +387,7 @@ impl Store {
         LedgerState::default().check_company(&company)?;
         let tenant = TenantId::from_bytes(random_bytes()?);
         let key = SigningKey::from_bytes(&random_bytes()?);
-        Store::create(dir, tenant, key, |batch| {
+        Store::create(dir, tenant, key, false, |batch| {
             batch.record(Fact::CompanyCreated(company.clone()))?;
             for account in chart_of(country) {
                 let label_of = |label: &str| (!label.is_empty()).then(|| label.to_owned());
@@ -414,13 +416,16 @@ impl Store {
         if dir.join(DATABASE_FILE).exists() || dir.join(KEY_FILE).exists() {
             return Err(StoreError::InitInterrupted { dir: dir.to_owned() });
         }
-        Store::create(dir, tenant, key, |_| Ok(()))
+        Store::create(dir, tenant, key, true, |_| Ok(()))
     }
 
+    /// `own_series`: whether this node numbers its entries in a journal series of its own (every
+    /// node but the one that creates the company).
     fn create(
         dir: &Path,
         tenant: TenantId,
         key: SigningKey,
+        own_series: bool,
         first: impl FnOnce(&mut Batch<'_>) -> Result<(), StoreError>,
     ) -> Result<Store, StoreError> {
         fs::create_dir_all(dir).map_err(|error| StoreError::io(dir, error))?;
@@ -446,6 +451,10 @@ impl Store {
         meta.execute(params!["tenant", tenant.to_hex()])?;
         meta.execute(params!["node", node.to_hex()])?;
         meta.execute(params!["instance", file_instance(&database)?])?;
+        let journal_series = own_series.then(|| node.short());
+        if let Some(series) = &journal_series {
+            meta.execute(params!["journal_series", series])?;
+        }
         drop(meta);
         let mut store = Store {
             dir: dir.to_owned(),
@@ -456,6 +465,7 @@ impl Store {
             key,
             state: LedgerState::default(),
             head: Head { seq: EventSeq(0), hash: Hash32::ZERO, hlc: Hlc::default() },
+            journal_series,
             copy_unconfirmed: false,
         };
         let public_key = identity.public_key.clone();
@@ -531,6 +541,7 @@ impl Store {
         let anchored = fs::read(dir.join(ANCHOR_FILE)).ok().and_then(|bytes| Seal::decode(&bytes).ok());
         let rolled_back = anchored.is_some_and(|seal| seal.node == node && seal.seq > head.seq);
         let copy_unconfirmed = note_copy(&conn, &database, rolled_back)?;
+        let journal_series = meta("journal_series")?;
         let checkpointer = checkpoint::Checkpointer::attach(&mut conn, &database)?;
         Ok(Store {
             dir: dir.to_owned(),
@@ -541,6 +552,7 @@ impl Store {
             key,
             state: LedgerState::default(),
             head,
+            journal_series,
             copy_unconfirmed,
         })
     }
@@ -583,14 +595,20 @@ impl Store {
         self.head = Head { seq: EventSeq(0), hash: Hash32::ZERO, hlc: old_head.hlc };
         self.copy_unconfirmed = false;
         let public_key = hex::encode(self.key.verifying_key().as_bytes());
+        let old_series = self.journal_series.replace(node.short());
         let switched = self.commit(|batch| {
             batch.conn.execute("UPDATE meta SET value = ?1 WHERE key = 'node'", [node.to_hex()])?;
+            // The new chain numbers its entries in a series of its own: the old identity's may
+            // have gone on elsewhere.
+            batch
+                .conn
+                .execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('journal_series', ?1)", [node.short()])?;
             batch.conn.execute("DELETE FROM sync_state WHERE key = ?1", [COPY_FOUND_SETTING])?;
             batch.append_raw(NODE_CREATED, serde_json::to_vec(&NodeCreated { public_key }).unwrap_or_default())?;
             Ok(())
         });
         if let Err(error) = switched {
-            (self.node, self.key, self.head) = (old_node, old_key, old_head);
+            (self.node, self.key, self.head, self.journal_series) = (old_node, old_key, old_head, old_series);
             self.copy_unconfirmed = self.sync_setting(COPY_FOUND_SETTING)?.is_some();
             return Err(error);
         }
@@ -651,11 +669,13 @@ impl Store {
         // resets the WAL meanwhile cannot leave this transaction reading a snapshot it may not
         // write on (SQLITE_BUSY_SNAPSHOT); a writer waits on the lock instead.
         let transaction = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut state = self.state.clone();
+        state.journal_series.clone_from(&self.journal_series);
         let mut batch = Batch {
             conn: &transaction,
             tenant: self.tenant,
             node: self.node,
-            state: self.state.clone(),
+            state,
             head: self.head,
             now_ms: now_ms(),
             projector: Projector::default(),

@@ -75,6 +75,7 @@ pub fn entry_exists(conn: &Connection, id: &str) -> Result<bool, StoreError> {
 /// A row of `p_entries` waiting to be written.
 struct EntryRow {
     journal: String,
+    series: Option<String>,
     number: u64,
     date: String,
     validated_on: String,
@@ -500,16 +501,14 @@ impl Projector {
             add_to_totals(&mut self.monthly, &posting.account, posting.currency, month, posting.amount_minor);
             add_to_totals(&mut self.daily, &posting.account, posting.currency, day, posting.amount_minor);
         }
-        match self.journals.get_mut(&entry.journal) {
-            Some(last) => *last = (*last).max(entry.number),
-            None => {
-                self.journals.insert(entry.journal.clone(), entry.number);
-            }
-        }
+        let key = rempart_domain::journal_key(&entry.journal, entry.series.as_deref());
+        let last = self.journals.entry(key).or_insert(0);
+        *last = (*last).max(entry.number);
         self.entries.insert(
             entry_id,
             EntryRow {
                 journal: entry.journal.clone(),
+                series: entry.series.clone(),
                 number: entry.number,
                 date,
                 validated_on: date_text(entry.validated_on),
@@ -546,13 +545,15 @@ impl Projector {
     /// Writes the buffered entries and postings, each in key order.
     fn write_rows(&mut self, conn: &Connection) -> Result<(), StoreError> {
         let mut insert_entry = conn.prepare_cached(
-            "INSERT INTO p_entries (id, journal, number, date, validated_on, text, reverses, reversed_by, digest, node, seq)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            "INSERT INTO p_entries (id, journal, series, number, date, validated_on, text, reverses, reversed_by, digest,
+                                    node, seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         )?;
         for (id, row) in std::mem::take(&mut self.entries) {
             insert_entry.execute(params![
                 &*id,
                 row.journal,
+                row.series,
                 row.number as i64,
                 row.date,
                 row.validated_on,

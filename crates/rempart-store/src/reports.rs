@@ -33,6 +33,7 @@ impl AccountTotals {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LedgerLine {
     pub date: String,
+    /// The journal code, then the numbering series if there is one (`journal_key`).
     pub journal: String,
     pub number: i64,
     pub entry_id: String,
@@ -53,6 +54,7 @@ pub struct JournalPosting {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JournalEntry {
     pub id: String,
+    /// The journal code, then the numbering series if there is one (`journal_key`).
     pub journal: String,
     pub number: i64,
     pub date: String,
@@ -202,10 +204,11 @@ impl Store {
         to: Option<NaiveDate>,
     ) -> Result<Vec<LedgerLine>, StoreError> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT p.date, e.journal, e.number, e.id, e.text, p.amount_minor, p.currency, p.vat_code
+            "SELECT p.date, e.journal || coalesce(' ' || e.series, ''), e.number, e.id, e.text, p.amount_minor,
+                    p.currency, p.vat_code
              FROM p_postings p JOIN p_entries e ON e.id = p.entry_id
              WHERE p.account = ?1 AND p.date BETWEEN ?2 AND ?3
-             ORDER BY p.date, e.journal, e.number, p.line",
+             ORDER BY p.date, e.journal, e.series, e.number, p.line",
         )?;
         let from = from.map_or_else(|| "0000-00-00".to_owned(), date_text);
         let to = to.map_or_else(|| "9999-99-99".to_owned(), date_text);
@@ -233,8 +236,9 @@ impl Store {
         to: Option<NaiveDate>,
     ) -> Result<Vec<JournalEntry>, StoreError> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT id, journal, number, date, validated_on, text, reverses, reversed_by, node, seq FROM p_entries
-             WHERE date BETWEEN ?1 AND ?2 ORDER BY date, journal, number",
+            "SELECT id, journal || coalesce(' ' || series, ''), number, date, validated_on, text, reverses,
+                    reversed_by, node, seq
+             FROM p_entries WHERE date BETWEEN ?1 AND ?2 ORDER BY date, journal, series, number",
         )?;
         let mut postings = self.conn.prepare_cached("SELECT kind, payload FROM events WHERE node = ?1 AND seq = ?2")?;
         let from = from.map_or_else(|| "0000-00-00".to_owned(), date_text);

@@ -3,7 +3,7 @@
 //! exactly the tables listed in `PROJECTIONS`, in that order.
 
 /// Version of the database layout, recorded in `meta`. A database of a newer layout is refused.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 pub const LOG_SCHEMA: &str = "
 CREATE TABLE meta (
@@ -101,6 +101,9 @@ CREATE TABLE p_vat_codes (
 CREATE TABLE p_entries (
     id TEXT PRIMARY KEY,
     journal TEXT NOT NULL,
+    -- The numbering series within the journal: NULL on the node that created the company,
+    -- the recording node's short id on the others.
+    series TEXT,
     number INTEGER NOT NULL,
     date TEXT NOT NULL,
     validated_on TEXT NOT NULL,
@@ -337,7 +340,7 @@ CREATE TABLE p_journals (
 /// Journal numbers are not unique across nodes: two nodes offline may each number an entry of
 /// the same journal alike, which sync brings together and `conflicts` lists.
 pub const PROJECTION_INDEXES: &str = "
-CREATE INDEX IF NOT EXISTS p_entries_journal_number ON p_entries (journal, number);
+CREATE INDEX IF NOT EXISTS p_entries_journal_number ON p_entries (journal, series, number);
 CREATE INDEX IF NOT EXISTS p_entries_date ON p_entries (date);
 CREATE INDEX IF NOT EXISTS p_entries_reverses ON p_entries (reverses) WHERE reverses IS NOT NULL;
 ";

@@ -45,7 +45,9 @@ fn keep_batch(conn: &rusqlite::Connection, node: NodeId, batch: KeptBatch<'_>) -
 /// An invariant that one node alone could not enforce, broken once the nodes' events met.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Conflict {
-    /// Two entries of one journal carry the same number (numbered on two nodes offline).
+    /// Two entries of one journal series carry the same number (from before journals were
+    /// numbered in a series per node, or a node's data put back from a copy that recorded before
+    /// its own head was confirmed).
     JournalNumber { journal: String, number: i64, entries: Vec<String> },
     /// Several contacts share an identifier that names one company (VAT number, SIREN, SIRET).
     SharedIdentifier { field: String, value: String, contacts: Vec<String> },
@@ -305,9 +307,9 @@ impl Store {
     pub fn conflicts(&self) -> Result<Vec<Conflict>, StoreError> {
         let mut out = Vec::new();
         let mut statement = self.conn.prepare(
-            "SELECT journal, number, group_concat(id, ' ') FROM
-                 (SELECT journal, number, id FROM p_entries ORDER BY journal, number, id)
-             GROUP BY journal, number HAVING count(*) > 1 ORDER BY journal, number",
+            "SELECT journal || coalesce(' ' || series, ''), number, group_concat(id, ' ') FROM
+                 (SELECT journal, series, number, id FROM p_entries ORDER BY journal, series, number, id)
+             GROUP BY journal, series, number HAVING count(*) > 1 ORDER BY journal, series, number",
         )?;
         let mut rows = statement.query([])?;
         while let Some(row) = rows.next()? {

@@ -150,6 +150,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Le hub avait perdu la liste des appareils (effacé ou restauré d'une ancienne copie) : ce nœud la lui a rendue.",
     ),
     (
+        "passphrase.done",
+        "New admin passphrase set: the old one opens nothing any more. Keep it apart from the recovery kit.",
+        "Nouvelle phrase de passe d'administration enregistrée : l'ancienne n'ouvre plus rien. Conservez-la à part du kit de récupération.",
+    ),
+    (
         "rechain.done",
         "This device goes on as node {new}, on a new chain, and records at once. Its old identity {old} stays enrolled with what it wrote; the next sync registers the new one at the hub. An admin may revoke {old} once the original machine is known to be gone.",
         "Cet appareil continue comme nœud {new}, sur une nouvelle chaîne, et enregistre dès maintenant. Son ancienne identité {old} reste inscrite avec ce qu'elle a écrit ; la prochaine synchronisation inscrit la nouvelle au hub. Un administrateur peut révoquer {old} une fois la machine d'origine hors d'usage.",

@@ -137,6 +137,13 @@ enum Command {
     /// The company's devices.
     #[command(subcommand)]
     Device(DeviceCommand),
+    /// Set a new admin passphrase, without the old one, from an admin device (a lost passphrase
+    /// is replaced so; with the recovery kit alone, `restore --kit` first). The passphrase comes
+    /// from --passphrase-file or REMPART_PASSPHRASE.
+    Passphrase {
+        #[arg(long)]
+        passphrase_file: Option<PathBuf>,
+    },
     /// Rebuild a lost device from the hub alone, with the recovery kit (--kit FILE) or the admin
     /// passphrase (--tenant ID, and --passphrase-file or REMPART_PASSPHRASE), into a new data
     /// directory; ends by verifying it.
@@ -807,7 +814,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         ("id", &id),
                         ("reversal", &reversal.id),
                         ("journal", &reversal.journal),
-                        ("number", &reversal.number)
+                        ("number", &rempart_domain::entry_number_text(reversal.series.as_deref(), reversal.number))
                     ]
                 )
             );
@@ -869,6 +876,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Device(DeviceCommand::Rechain) => return sync::rechain(&dir, lang),
         Command::Join { code, hub } => return sync::join(&dir, &code, &hub, lang),
         Command::Status => return sync::status(&dir, lang),
+        Command::Passphrase { passphrase_file } => return sync::set_passphrase(&dir, passphrase_file.as_deref(), lang),
         Command::Restore { hub, kit, tenant, passphrase_file } => {
             return sync::restore(&dir, &hub, kit.as_deref(), tenant.as_deref(), passphrase_file.as_deref(), lang);
         }
@@ -887,10 +895,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn entry_number(store: &Store, id: &str) -> Result<(String, i64)> {
-    Ok(store
-        .connection()
-        .query_row("SELECT journal, number FROM p_entries WHERE id = ?1", [id], |row| Ok((row.get(0)?, row.get(1)?)))?)
+/// An entry's journal and number as people read them: the number after its series, if any.
+fn entry_number(store: &Store, id: &str) -> Result<(String, String)> {
+    let (journal, series, number): (String, Option<String>, i64) =
+        store.connection().query_row("SELECT journal, series, number FROM p_entries WHERE id = ?1", [id], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })?;
+    Ok((journal, rempart_domain::entry_number_text(series.as_deref(), number as u64)))
 }
 
 fn account(dir: &Path, lang: Lang, command: AccountCommand) -> Result<()> {

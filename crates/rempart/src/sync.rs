@@ -271,6 +271,16 @@ pub fn role(text: &str) -> Result<Role, String> {
     }
 }
 
+pub fn set_passphrase(dir: &Path, passphrase_file: Option<&Path>, lang: Lang) -> Result<ExitCode> {
+    let passphrase = passphrase(passphrase_file)?;
+    let store = Store::open(dir).context("cannot open the data directory")?;
+    let session = Session::open(&store)?;
+    let mut transport = Http::new(&session.secrets.hub.clone())?;
+    with_env(|env| session.set_passphrase(&store, &mut transport, env, &passphrase))?;
+    println!("{}", lang.text("passphrase.done"));
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn rechain(dir: &Path, lang: Lang) -> Result<ExitCode> {
     let mut store = Store::open(dir).context("cannot open the data directory")?;
     let mut session = Session::open(&store)?;

@@ -457,3 +457,45 @@ fn a_database_put_back_over_its_own_file_is_seen_by_the_head_anchor() {
     assert_eq!(office.copy_found_ms().unwrap(), None, "confirmed once, not again at each start");
     assert!(office.verify().unwrap().problems.is_empty());
 }
+
+#[test]
+fn a_lost_passphrase_is_replaced_from_an_admin_device_and_not_from_a_member() {
+    const NEW: &str = "une toute nouvelle phrase de passe";
+    let mut world = World::new();
+    let mut office = Store::init(&world.dir("office"), "Garage du Lac SA", Country::Ch, 1).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env, PASSPHRASE)).unwrap();
+    office.post_entries(&[entry("E-1", 4, 123_450)], &mut |_| {}).unwrap();
+    sync(&mut world, &mut office);
+    let mut laptop = enrol_member(&mut world, &office, "laptop", "mem");
+    sync(&mut world, &mut laptop);
+    let key = format!("t/{}/wraps/passphrase", office.tenant());
+    let before = world.objects.snapshot()[&key].clone();
+
+    // A member holds no recovery secret; a passphrase too short is refused; nothing changes.
+    let refused =
+        world.with_env(|env, transport| Session::open(&laptop).unwrap().set_passphrase(&laptop, transport, env, NEW));
+    assert!(matches!(refused, Err(NodeError::Local(ref m)) if m.contains("only an admin device")), "{refused:?}");
+    let short = world
+        .with_env(|env, transport| Session::open(&office).unwrap().set_passphrase(&office, transport, env, "court"));
+    assert!(short.is_err());
+    assert_eq!(world.objects.snapshot()[&key], before);
+
+    // The admin device sets a new one without the old: the old opens nothing, the new restores.
+    world
+        .with_env(|env, transport| Session::open(&office).unwrap().set_passphrase(&office, transport, env, NEW))
+        .unwrap();
+    let tenant = office.tenant();
+    let (old_dir, new_dir) = (world.dir("with-old"), world.dir("with-new"));
+    let old = world.with_env(|env, transport| {
+        Session::restore(tenant, rempart_node::Recovery::Passphrase(PASSPHRASE), "mem", &old_dir, transport, env)
+    });
+    assert!(old.is_err());
+    assert!(!old_dir.exists(), "a refused restore leaves nothing behind");
+    let (mut restored, mut session) = world
+        .with_env(|env, transport| {
+            Session::restore(tenant, rempart_node::Recovery::Passphrase(NEW), "mem", &new_dir, transport, env)
+        })
+        .unwrap();
+    world.with_env(|env, transport| session.sync(&mut restored, transport, env)).unwrap();
+    assert_eq!(restored.state_hash().unwrap(), office.state_hash().unwrap());
+}

@@ -313,3 +313,44 @@ fn a_new_chain_cut_short_by_a_crash_is_dropped_before_its_commit_and_finished_af
     let report = store.verify().unwrap();
     assert!(report.problems.is_empty(), "{:?}", report.problems);
 }
+
+#[test]
+fn nodes_numbering_one_journal_offline_never_give_a_number_twice() {
+    let mut nodes = company(3);
+    let keys = keys(&nodes);
+    for to in 1..3 {
+        send(&mut nodes, 0, to, 1 << 20, &keys);
+    }
+    // Each records two entries in the general journal, offline.
+    for (index, node) in nodes.iter_mut().enumerate() {
+        for day in 1..=2 {
+            node.store.post_entries(&[entry(format!("E-{index}-{day}"), day, 100)], &mut |_| {}).unwrap();
+        }
+    }
+    for from in 0..3 {
+        for to in 0..3 {
+            if from != to {
+                send(&mut nodes, from, to, 1 << 20, &keys);
+            }
+        }
+    }
+    let numbers = |store: &Store| -> Vec<(Option<String>, i64)> {
+        let mut statement =
+            store.connection().prepare("SELECT series, number FROM p_entries ORDER BY series, number").unwrap();
+        statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?))).unwrap().map(Result::unwrap).collect()
+    };
+    let expected: Vec<(Option<String>, i64)> = {
+        let mut all = vec![(None, 1), (None, 2)];
+        let mut others: Vec<String> = nodes[1..].iter().map(|node| node.store.node().short()).collect();
+        others.sort();
+        for series in others {
+            all.extend([(Some(series.clone()), 1), (Some(series), 2)]);
+        }
+        all
+    };
+    for node in &nodes {
+        assert_eq!(numbers(&node.store), expected);
+        assert!(node.store.conflicts().unwrap().is_empty(), "{:?}", node.store.conflicts().unwrap());
+        assert_eq!(node.store.state_hash().unwrap(), nodes[0].store.state_hash().unwrap());
+    }
+}

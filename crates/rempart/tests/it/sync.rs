@@ -144,10 +144,15 @@ fn three_nodes_converge_through_a_hub_stopped_restarted_wiped_and_replaced() {
     assert!(status.contains(": reachable."), "{status}");
     assert!(status.contains("Every event of this node is at the hub"), "{status}");
     assert_eq!(status.lines().filter(|line| line.starts_with("  ")).count(), 3, "{status}");
-    // The office and the laptop numbered an entry of the same journal alike while offline.
+    // The office and the laptop numbered entries of the same journal while offline, each in its
+    // own series: no number is given twice, and the journal shows both series.
     let conflicts = office.ok(&["conflicts", "--format", "csv"]);
-    assert!(conflicts.contains("Journal number used twice"), "{conflicts}");
-    assert!(status.contains("conflicts to look at"), "{status}");
+    assert_eq!(conflicts.lines().count(), 1, "only the header: {conflicts}");
+    assert!(status.contains("No fork, no conflict"), "{status}");
+    let journal = office.ok(&["report", "journal", "--format", "csv"]);
+    let laptop_series =
+        format!("OD {}", laptop.ok(&["status"]).split("node ").nth(1).unwrap().split(' ').next().unwrap());
+    assert!(journal.contains(&format!("{laptop_series},")), "{laptop_series} in {journal}");
 
     // Wiped: the store is emptied under a new process; the nodes refill it.
     hub.stop();
@@ -323,13 +328,32 @@ fn a_directory_put_back_from_a_backup_records_again_only_after_a_sync() {
     let hub = HubProcess::start(&temp.path().join("hub"));
     office.ok(&["sync", "--hub", &hub.url]);
     let status = office.ok(&["status"]);
-    assert!(!status.contains("fork") && !status.contains("put back"), "{status}");
-    // The copy numbered its entry from what it held: the number the old chain gave its last
-    // entry is given twice, and listed for people to look at.
+    assert!(!status.contains("put back"), "{status}");
+    // The new chain numbers in a series of its own: the number the old identity gave its last
+    // entry is not given twice.
     let conflicts = office.ok(&["conflicts", "--format", "csv"]);
-    assert_eq!(conflicts.lines().count(), 2, "{conflicts}");
+    assert_eq!(conflicts.lines().count(), 1, "only the header: {conflicts}");
+    assert!(status.contains("No fork, no conflict"), "{status}");
+    // The passphrase is replaced from the admin device, without the old one.
+    let new_passphrase = temp.path().join("new-passphrase");
+    std::fs::write(&new_passphrase, "une toute nouvelle phrase de passe\n").unwrap();
+    let out = office.ok(&["passphrase", "--passphrase-file", new_passphrase.to_str().unwrap()]);
+    assert!(out.contains("New admin passphrase set"), "{out}");
+    let tenant = office.ok(&["status"]).lines().next().unwrap().rsplit(' ').next().unwrap().to_owned();
+    let restored = Company::at(temp.path().join("restored"));
+    restored.ok(&[
+        "restore",
+        "--hub",
+        &hub.url,
+        "--tenant",
+        &tenant,
+        "--passphrase-file",
+        new_passphrase.to_str().unwrap(),
+    ]);
+    office.ok(&["sync"]);
+    assert_eq!(restored.state_hash(), office.state_hash());
     let devices = office.ok(&["device", "list", "--format", "csv"]);
-    assert_eq!(devices.lines().count(), 3, "header, the old identity and the new one: {devices}");
+    assert_eq!(devices.lines().count(), 4, "header, the old identity, the new one, the restored: {devices}");
     let balance = office.ok(&["report", "trial-balance", "--format", "csv"]);
     assert!(balance.contains("1500.00"), "100 + 200 + 300 + 400 + 500: {balance}");
 }
