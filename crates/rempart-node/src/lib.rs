@@ -238,7 +238,9 @@ impl Session {
         let mut entries = secrets::load_roster(dir)?.ok_or(NodeError::NotConnected)?;
         // A succession a crash cut short before the store switched: undone, the old identity
         // goes on (`rechain` can be run again).
-        let undo = secrets.succession.as_ref().filter(|succession| succession.from == store.node()).map(|succession| {
+        // Not while a rechain holds the lock: it is under way, not cut short.
+        let idle = lock_rechain(dir)?.try_lock().is_ok();
+        let undo = secrets.succession.as_ref().filter(|succession| idle && succession.from == store.node()).map(|succession| {
             entries.retain(|entry| {
                 !matches!(entry.parse_body().map(|b| b.action), Ok(Action::Succeed { device, .. }) if device == succession.to)
             });
@@ -325,6 +327,12 @@ impl Session {
         let key = SigningKey::from_bytes(&env.bytes());
         let wrap = WrapSecret::from_bytes(env.bytes());
         let keys = DeviceKeys { sign: key.verifying_key().to_bytes(), wrap: wrap.public() };
+        // One rechain at a time, and no `Session::open` undoing it halfway (see there).
+        let lock = lock_rechain(store.dir())?;
+        lock.lock().map_err(|error| NodeError::Local(format!("the directory cannot be locked: {error}")))?;
+        // The old chain's events not yet in a batch go into batches signed by the old identity
+        // now, while it can sign: they then reach the hub like any kept batch.
+        self.seal_own_batches(store, env)?;
         let from_key = store.signing_key().clone();
         let body = self.roster.next_body(env.now(), Action::Succeed { from, device: to, keys });
         self.roster.append(Entry::sign(&body, Signer::Device(from), &from_key))?;
@@ -340,6 +348,7 @@ impl Session {
         store.rechain(to, key)?;
         self.secrets.wrap = *wrap.to_bytes();
         self.save(store)?;
+        drop(lock);
         Ok(to)
     }
 
@@ -360,6 +369,16 @@ impl Session {
             call(transport, env, &from_key, from, Verb::Get, &format!("/v1/t/{tenant}/roster?after=0"), Vec::new())?;
         let served: ServedRoster = parse(&answer.body, "roster entries")?;
         let Ok(mut roster) = Roster::from_entries(tenant, &served.entries) else { return Ok(None) };
+        if roster.genesis() != self.secrets.genesis {
+            return Ok(None);
+        }
+        let successor = self.roster.member(succession.to).map(|member| member.keys);
+        if successor.is_some() && roster.member(succession.to).map(|member| member.keys) == successor {
+            // The hub holds the succession already (an earlier answer was lost).
+            self.roster = roster;
+            self.succession_registered(store, transport, env)?;
+            return Ok(Some((0, false)));
+        }
         let ours = self.roster.entries();
         let at = ours.iter().zip(roster.entries()).take_while(|(a, b)| a == b).count();
         // Only the succession may be this node's own since the two parted.
@@ -368,16 +387,12 @@ impl Session {
             _ => None,
         };
         let Some(action @ Action::Succeed { .. }) = succession_entry else { return Ok(None) };
-        if roster.genesis() != self.secrets.genesis {
-            return Ok(None);
-        }
         let added = roster.len() - at as u64;
         let entry = Entry::sign(&roster.next_body(env.now(), action), Signer::Device(succession.from), &from_key);
         roster.append(entry.clone())?;
         self.ask(store, transport, env, Verb::Post, &format!("/v1/t/{tenant}/roster"), json(&vec![entry]))?;
         self.roster = roster;
-        self.secrets.succession = None;
-        self.save(store)?;
+        self.succession_registered(store, transport, env)?;
         self.fetch_keys(store, transport, env)?;
         self.fetch_recovery(store, transport, env)?;
         Ok(Some((added, false)))
@@ -403,22 +418,21 @@ impl Session {
     ) -> Result<(), NodeError> {
         let public = WrapSecret::from_bytes(self.secrets.wrap).public();
         for (epoch, key) in &self.secrets.keys {
-            self.put_wrap(
-                store,
-                transport,
-                env,
-                Wrapped::DataKey(*epoch),
-                Recipient::Device(store.node()),
-                &public,
-                key.bytes(),
-            )?;
+            let to = Recipient::Device(store.node());
+            match self.put_wrap(store, transport, env, Wrapped::DataKey(*epoch), to, &public, key.bytes()) {
+                // Put there by an earlier attempt whose answer was lost.
+                Ok(()) | Err(NodeError::Refused { status: 409, .. }) => {}
+                Err(error) => return Err(error),
+            }
         }
         Ok(())
     }
 
+    /// The secrets first: a succession they record is then never missing while its roster entry
+    /// is there.
     fn save(&self, store: &Store) -> Result<(), NodeError> {
-        secrets::save_roster(store.dir(), self.roster.entries())?;
-        self.secrets.save(store.dir())
+        self.secrets.save(store.dir())?;
+        secrets::save_roster(store.dir(), self.roster.entries())
     }
 
     fn device(store: &Store) -> RequestSigner {
@@ -780,8 +794,14 @@ impl Session {
                 &public,
                 recovery.bytes(),
             ))?;
-            if let Some(wrap) = store.sync_setting("passphrase_wrap")? {
-                let target = format!("/v1/t/{}/wraps/passphrase", self.secrets.tenant);
+            // Only to a hub that has none: another admin may have set a newer passphrase.
+            let target = format!("/v1/t/{}/wraps/passphrase", self.secrets.tenant);
+            if let Some(wrap) = store.sync_setting("passphrase_wrap")?
+                && matches!(
+                    self.ask(store, transport, env, Verb::Get, &target, Vec::new()),
+                    Err(NodeError::Refused { status: 404, .. })
+                )
+            {
                 put(self.ask(store, transport, env, Verb::Put, &target, wrap.into_bytes()).map(|_| ()))?;
             }
         }
@@ -922,7 +942,7 @@ impl Session {
                 let entries = json(&self.roster.entries().to_vec());
                 return match self.ask(store, transport, env, Verb::Post, &format!("/v1/t/{tenant}/roster"), entries) {
                     Ok(_) => {
-                        self.succession_registered(store)?;
+                        self.succession_registered(store, transport, env)?;
                         Ok((0, true))
                     }
                     // The hub's roster moved on since this device named its successor (the
@@ -948,7 +968,7 @@ impl Session {
             let entries = json(&self.roster.entries().to_vec());
             return match self.ask(store, transport, env, Verb::Post, &format!("/v1/t/{tenant}/roster"), entries) {
                 Ok(_) => {
-                    self.succession_registered(store)?;
+                    self.succession_registered(store, transport, env)?;
                     Ok((0, true))
                 }
                 Err(NodeError::Refused { status: 409, .. }) => match self.rebase_succession(store, transport, env)? {
@@ -960,6 +980,13 @@ impl Session {
         };
         let mut entries = served.entries.into_iter();
         if self.roster.entries().last() != entries.next().as_ref() {
+            // A succession the hub registered, signed again on top of its roster, while the
+            // answer was lost: this node takes the hub's roster.
+            if self.secrets.succession.is_some()
+                && let Some(outcome) = self.rebase_succession(store, transport, env)?
+            {
+                return Ok(outcome);
+            }
             return Err(self.roster_divergence(store, transport, env, None)?);
         }
         let mut added = 0;
@@ -975,7 +1002,7 @@ impl Session {
             self.save(store)?;
         }
         // The hub holds every entry this node has, a succession's included.
-        self.succession_registered(store)?;
+        self.succession_registered(store, transport, env)?;
         if !self.roster.is_active(store.node()) {
             return Err(NodeError::Local(
                 "this device was revoked from the company's roster: it cannot sync any more".to_owned(),
@@ -984,12 +1011,39 @@ impl Session {
         Ok((added, false))
     }
 
-    /// Forgets the old identity's keys once the hub holds the entry that names the successor.
-    fn succession_registered(&mut self, store: &Store) -> Result<(), NodeError> {
-        if self.secrets.succession.take().is_some() {
-            self.save(store)?;
+    /// Once the hub holds the entry that names the successor: the data keys of epochs begun
+    /// meanwhile (wrapped for the old identity only) are fetched as the old identity, every key is
+    /// wrapped for the new one, and only then are the old identity's keys forgotten.
+    fn succession_registered(
+        &mut self,
+        store: &Store,
+        transport: &mut dyn Transport,
+        env: &mut Env<'_>,
+    ) -> Result<(), NodeError> {
+        let Some(succession) = self.secrets.succession.clone() else { return Ok(()) };
+        let tenant = self.secrets.tenant;
+        let from_key = SigningKey::from_bytes(&succession.from_key);
+        let from_wrap = WrapSecret::from_bytes(succession.from_wrap);
+        for epoch in 1..=self.roster.epoch() {
+            if self.secrets.keys.contains_key(&epoch) {
+                continue;
+            }
+            let name = wrap_name(Wrapped::DataKey(epoch), Recipient::Device(succession.from), 0);
+            let target = format!("/v1/t/{tenant}/wraps/{name}");
+            let signer = RequestSigner::Device(succession.from);
+            let answer = call(transport, env, &from_key, signer, Verb::Get, &target, Vec::new())?;
+            let wrap: Wrap = parse(&answer.body, "a key wrap")?;
+            let key = DataKey::new(epoch, *wrap.open(&from_wrap)?);
+            if self.roster.commitment(epoch) != Some(key.commitment()) {
+                return Err(NodeError::Hostile(format!(
+                    "the key of epoch {epoch} served by the hub does not match the roster"
+                )));
+            }
+            self.secrets.keys.insert(epoch, key);
         }
-        Ok(())
+        self.wrap_keys_for_self(store, transport, env)?;
+        self.secrets.succession = None;
+        self.save(store)
     }
 
     /// Why the hub's roster does not continue this node's, in plain words: where the two part, and
@@ -1386,6 +1440,13 @@ impl Session {
         if let Some(fork) = store.forks()?.into_iter().find(|fork| fork.node == me) {
             return Ok(Some(format!("this node's own chain is forked at event {}", fork.seq)));
         }
+        if let Some(anchored) = store.anchored_seq()?
+            && anchored > held
+        {
+            return Ok(Some(format!(
+                "this node's chain reached event {anchored} (its head anchor says so), which neither this copy nor the hub holds: recording now could fork it; `rempart device rechain` goes on under a new chain"
+            )));
+        }
         Ok(None)
     }
 
@@ -1551,6 +1612,17 @@ fn fork_words(node: &str, seq: u64) -> String {
 }
 
 /// Splits a download into batches: `len u32 | bytes`, repeated.
+/// The lock file a rechain holds (an advisory lock, released by the system if the process dies).
+fn lock_rechain(dir: &Path) -> Result<std::fs::File, NodeError> {
+    let path = dir.join("rechain.lock");
+    std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|error| NodeError::Local(format!("{} cannot be opened: {error}", path.display())))
+}
+
 /// How much of the hub's answers a pull takes in at once (one transaction). Larger means fewer
 /// rewrites of the projection pages and more memory: about three times this while taking in.
 const APPLY_BYTES: usize = 64 << 20;

@@ -286,10 +286,8 @@ fn finish_rechain(dir: &Path, identity: Identity) -> Result<Identity, StoreError
     let node: Option<String> =
         conn.query_row("SELECT value FROM meta WHERE key = 'node'", [], |row| row.get(0)).optional()?;
     let Some(node) = node.filter(|node| *node != identity.node) else {
-        // The switch did not reach its commit: the old chain goes on.
-        if next_key.exists() {
-            fs::remove_file(&next_key).map_err(|error| StoreError::io(&next_key, error))?;
-        }
+        // The switch did not reach its commit (or is under way in another process): the old
+        // chain goes on, and `node.key.next` is left to the switch, which replaces it.
         return Ok(identity);
     };
     let node_id: NodeId = node.parse().map_err(|_| StoreError::Corrupt { what: "meta names no node".to_owned() })?;
@@ -452,9 +450,7 @@ impl Store {
         meta.execute(params!["node", node.to_hex()])?;
         meta.execute(params!["instance", file_instance(&database)?])?;
         let journal_series = own_series.then(|| node.short());
-        if let Some(series) = &journal_series {
-            meta.execute(params!["journal_series", series])?;
-        }
+        meta.execute(params!["journal_series", journal_series.clone().unwrap_or_default()])?;
         drop(meta);
         let mut store = Store {
             dir: dir.to_owned(),
@@ -541,7 +537,22 @@ impl Store {
         let anchored = fs::read(dir.join(ANCHOR_FILE)).ok().and_then(|bytes| Seal::decode(&bytes).ok());
         let rolled_back = anchored.is_some_and(|seal| seal.node == node && seal.seq > head.seq);
         let copy_unconfirmed = note_copy(&conn, &database, rolled_back)?;
-        let journal_series = meta("journal_series")?;
+        let journal_series = match meta("journal_series")? {
+            Some(series) => (!series.is_empty()).then_some(series),
+            None => {
+                // Books from before the series: the node that created the company (its chain
+                // holds the company's creation, in its first commit) numbers without one.
+                let created: bool = conn
+                    .prepare("SELECT 1 FROM events WHERE node = ?1 AND seq = 2 AND kind = ?2")?
+                    .exists(params![&node.as_bytes()[..], rempart_domain::Fact::COMPANY_CREATED])?;
+                let series = (!created).then(|| node.short());
+                conn.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('journal_series', ?1)",
+                    [series.clone().unwrap_or_default()],
+                )?;
+                series
+            }
+        };
         let checkpointer = checkpoint::Checkpointer::attach(&mut conn, &database)?;
         Ok(Store {
             dir: dir.to_owned(),
@@ -607,7 +618,12 @@ impl Store {
             batch.append_raw(NODE_CREATED, serde_json::to_vec(&NodeCreated { public_key }).unwrap_or_default())?;
             Ok(())
         });
+        // The commit is the switch: once it is made (an anchor not written after it included),
+        // the new identity stands.
         if let Err(error) = switched {
+            if matches!(error, StoreError::AnchorNotWritten { .. }) {
+                return Err(error);
+            }
             (self.node, self.key, self.head, self.journal_series) = (old_node, old_key, old_head, old_series);
             self.copy_unconfirmed = self.sync_setting(COPY_FOUND_SETTING)?.is_some();
             return Err(error);

@@ -286,16 +286,14 @@ impl Store {
     pub fn confirm_own_head(&mut self) -> Result<(), StoreError> {
         self.clear_sync_setting(crate::COPY_FOUND_SETTING)?;
         self.copy_unconfirmed = false;
-        // The head anchor may name events that were lost with the database put back (nobody
-        // else holds them): the chain goes on from the head now confirmed, which the anchor names.
-        let head = self.head.seq;
-        if let Some(seal) = self.seals_between(self.node, EventSeq(1), head)?.pop()
-            && seal.seq == head
-        {
-            crate::write_file_atomically(&self.dir.join(crate::ANCHOR_FILE), &seal.encode())
-                .map_err(|error| StoreError::AnchorNotWritten { seq: seal.seq.0, reason: error.to_string() })?;
-        }
         Ok(())
+    }
+
+    /// The last event of this node's chain that the head anchor names, if it reads: after a
+    /// database put back from an old copy, more than the database holds.
+    pub fn anchored_seq(&self) -> Result<Option<EventSeq>, StoreError> {
+        let Ok(bytes) = std::fs::read(self.dir.join(crate::ANCHOR_FILE)) else { return Ok(None) };
+        Ok(Seal::decode(&bytes).ok().filter(|seal| seal.node == self.node).map(|seal| seal.seq))
     }
 
     /// The node's signing key, to sign its batches and requests.

@@ -215,6 +215,8 @@ pub struct Roster {
     members: BTreeMap<NodeId, Member>,
     invitations: BTreeMap<Hash32, Invitation>,
     commitments: BTreeMap<u32, Hash32>,
+    /// Devices that named a successor: device -> successor (once each).
+    successors: BTreeMap<NodeId, NodeId>,
     entries: Vec<Entry>,
 }
 
@@ -267,6 +269,7 @@ impl Roster {
             members: BTreeMap::from([(device, Member { keys, role: Role::Admin, revoked_after: None })]),
             invitations: BTreeMap::new(),
             commitments: BTreeMap::from([(1, key_commitment)]),
+            successors: BTreeMap::new(),
             entries: vec![entry.clone()],
         })
     }
@@ -314,8 +317,16 @@ impl Roster {
                 if self.members.contains_key(device) {
                     return Err(SyncError::Roster(format!("roster entry {position} enrols device {device} twice")));
                 }
+                // Once: a stolen key could otherwise spread into successors faster than admins
+                // revoke them.
+                if self.successors.contains_key(from) {
+                    return Err(SyncError::Roster(format!(
+                        "roster entry {position}: device {from} has a successor already"
+                    )));
+                }
                 let role = member.role;
                 self.members.insert(*device, Member { keys: *keys, role, revoked_after: None });
+                self.successors.insert(*from, *device);
             }
             (action, Signer::Device(signer)) => {
                 let admin = self.members.get(&signer).filter(|m| m.role == Role::Admin && m.revoked_after.is_none());
@@ -442,6 +453,16 @@ impl Roster {
 
     pub fn members(&self) -> &BTreeMap<NodeId, Member> {
         &self.members
+    }
+
+    /// The device that `device` named as its successor, if any.
+    pub fn successor(&self, device: NodeId) -> Option<NodeId> {
+        self.successors.get(&device).copied()
+    }
+
+    /// The device that named `device` as its successor, if any.
+    pub fn predecessor(&self, device: NodeId) -> Option<NodeId> {
+        self.successors.iter().find(|(_, to)| **to == device).map(|(from, _)| *from)
     }
 
     pub fn member(&self, device: NodeId) -> Option<&Member> {
@@ -656,9 +677,14 @@ mod tests {
             .unwrap();
         assert_eq!(roster.member(next.id).map(|m| m.role), Some(Role::Member));
         assert!(roster.is_active(till.id) && roster.is_active(next.id));
+        assert_eq!((roster.successor(till.id), roster.predecessor(next.id)), (Some(next.id), Some(till.id)));
         // Once, and never by a revoked device.
         let again = Entry::sign(&roster.next_body(2100, succeed), Signer::Device(till.id), &till.sign);
         assert!(roster.clone().append(again).unwrap_err().to_string().contains("twice"));
+        let third = device(5);
+        let another = Action::Succeed { from: till.id, device: third.id, keys: third.keys };
+        let another = Entry::sign(&roster.next_body(2100, another), Signer::Device(till.id), &till.sign);
+        assert!(roster.clone().append(another).unwrap_err().to_string().contains("has a successor already"));
         let revoke = Action::Revoke {
             device: next.id,
             upto_seq: 0,

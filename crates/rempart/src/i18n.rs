@@ -282,6 +282,12 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("device.active", "enrolled", "inscrit"),
     ("device.revoked", "revoked after its event {seq}", "révoqué après son événement {seq}"),
     ("device.this", " (this device)", " (cet appareil)"),
+    ("device.successor_of", " (successor of {node})", " (successeur de {node})"),
+    (
+        "revoke.successor",
+        "Device {node} had named {successor} as its successor, which stays enrolled: if that is not one of yours (a stolen key can name one), revoke it too.",
+        "L'appareil {node} avait désigné {successor} comme successeur, qui reste inscrit : s'il n'est pas à vous (une clé volée peut en désigner un), révoquez-le aussi.",
+    ),
     (
         "join.done",
         "This machine is now node {node} of company {tenant}.",

@@ -273,9 +273,11 @@ pub fn role(text: &str) -> Result<Role, String> {
 
 pub fn set_passphrase(dir: &Path, passphrase_file: Option<&Path>, lang: Lang) -> Result<ExitCode> {
     let passphrase = passphrase(passphrase_file)?;
-    let store = Store::open(dir).context("cannot open the data directory")?;
-    let session = Session::open(&store)?;
+    let mut store = Store::open(dir).context("cannot open the data directory")?;
+    let mut session = Session::open(&store)?;
     let mut transport = Http::new(&session.secrets.hub.clone())?;
+    // The roster and recovery secret as they stand at the hub first: the current secret is wrapped.
+    with_env(|env| session.sync(&mut store, &mut transport, env))?;
     with_env(|env| session.set_passphrase(&store, &mut transport, env, &passphrase))?;
     println!("{}", lang.text("passphrase.done"));
     Ok(ExitCode::SUCCESS)
@@ -315,6 +317,9 @@ pub fn revoke(
     with_env(|env| session.sync(&mut store, &mut transport, env))?;
     let (epoch, kit) = with_env(|env| session.revoke(&store, &mut transport, env, device, passphrase.as_deref()))?;
     println!("{}", lang.fill("revoke.done", &[("node", &device.short()), ("epoch", &epoch)]));
+    if let Some(successor) = session.roster.successor(device).filter(|s| session.roster.is_active(*s)) {
+        println!("{}", lang.fill("revoke.successor", &[("node", &device.short()), ("successor", &successor.short())]));
+    }
     if let Some(kit) = kit {
         println!("{}", lang.text("revoke.new_kit"));
         deliver_kit(&store, &kit, kit_out, lang)?;
@@ -383,6 +388,9 @@ pub fn devices(dir: &Path, format: Format, lang: Lang) -> Result<ExitCode> {
         };
         if *node == store.node() {
             state.push_str(lang.text("device.this"));
+        }
+        if let Some(from) = session.roster.predecessor(*node) {
+            state.push_str(&lang.fill("device.successor_of", &[("node", &from.short())]));
         }
         report.rows.push(vec![Cell::Text(node.to_hex()), Cell::Text(role.to_owned()), Cell::Text(state)]);
     }

@@ -245,6 +245,15 @@ fn a_device_of_one_company_gets_nothing_of_another() {
     assert_eq!(world.objects.snapshot(), before, "nothing was stored");
 }
 
+/// A company connected to the world's hub, with one entry, synced.
+fn connected_office(world: &mut World, dir: &std::path::Path) -> Store {
+    let mut office = Store::init(dir, "Garage du Lac SA", Country::Ch, 1).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env, PASSPHRASE)).unwrap();
+    office.post_entries(&[entry("E-1", 4, 123_450)], &mut |_| {}).unwrap();
+    sync(world, &mut office);
+    office
+}
+
 /// Copies a data directory file by file, as a file backup or its restore does.
 fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
     std::fs::create_dir_all(to).unwrap();
@@ -358,19 +367,18 @@ fn a_copy_that_must_record_offline_goes_on_under_a_new_chain() {
     sync(&mut world, &mut till);
     till.post_entries(&[entry("T-1", 5, 1_000)], &mut |_| {}).unwrap();
     sync(&mut world, &mut till);
+    // T-2 is recorded, backed up, and never synced: the till's machine dies.
+    till.post_entries(&[entry("T-2", 6, 2_000)], &mut |_| {}).unwrap();
     let till_dir = till.dir().to_owned();
     let backup = world.dir("till-backup");
-    drop(till);
-    copy_dir(&till_dir, &backup);
-    let mut till = Store::open(&till_dir).unwrap();
-    till.post_entries(&[entry("T-2", 6, 2_000)], &mut |_| {}).unwrap();
-    sync(&mut world, &mut till);
     let old_node = till.node();
     let old_chain = till.version_vector().unwrap().seq(old_node);
+    drop(till);
+    copy_dir(&till_dir, &backup);
+    assert!(world.hub.heads(office.tenant()).unwrap().seq(old_node) < old_chain);
 
     // The till is put back from the backup while the hub cannot be reached: it goes on under a
     // new chain, at once, offline, and records.
-    drop(till);
     std::fs::remove_dir_all(&till_dir).unwrap();
     copy_dir(&backup, &till_dir);
     let mut till = Store::open(&till_dir).unwrap();
@@ -384,18 +392,24 @@ fn a_copy_that_must_record_offline_goes_on_under_a_new_chain() {
     assert_eq!(reopened.node(), new_node, "the new identity is the directory's");
     drop(reopened);
 
-    // Meanwhile the company's roster moved on: the office invited another device. The till's
-    // entry naming its successor is signed again on top of it; the old chain comes back whole
-    // from the hub (E-2 included, which the backup lacked), the new one goes up, and nothing forks.
+    // Meanwhile the company's roster moved on: a device joined and was revoked, which began key
+    // epoch 2, wrapped for the till's old identity only. The till's entry naming its successor is
+    // signed again on top of it, the key of epoch 2 is carried over to the new identity, the old
+    // chain's last event (T-2, which only the copy holds) goes up under the old identity, the new
+    // chain goes up, and nothing forks.
+    let visitor = enrol_member(&mut world, &office, "visitor", "mem");
+    let visitor_node = visitor.node();
     world
-        .with_env(|env, transport| {
-            Session::open(&office).unwrap().invite(&office, transport, env, Role::Member, 60_000)
-        })
+        .with_env(|env, transport| Session::open(&office).unwrap().revoke(&office, transport, env, visitor_node, None))
         .unwrap();
+    assert_eq!(Session::open(&office).unwrap().roster.epoch(), 2);
     let report = sync(&mut world, &mut till);
     assert!(report.forks.is_empty() && report.rejected.is_empty() && report.refused.is_empty(), "{report:?}");
     assert_eq!(till.version_vector().unwrap().seq(old_node), old_chain);
-    assert!(Session::open(&till).unwrap().secrets.succession.is_none(), "the hub holds the succession");
+    let session = Session::open(&till).unwrap();
+    assert!(session.secrets.succession.is_none(), "the hub holds the succession");
+    assert!(session.secrets.keys.contains_key(&2), "the key of epoch 2 was carried over");
+    assert_eq!(world.hub.heads(office.tenant()).unwrap().seq(old_node), old_chain);
     sync(&mut world, &mut office);
     sync(&mut world, &mut till);
     assert_eq!(office.version_vector().unwrap(), till.version_vector().unwrap());
@@ -406,7 +420,7 @@ fn a_copy_that_must_record_offline_goes_on_under_a_new_chain() {
     let last = roster.entries().last().unwrap().parse_body().unwrap().action;
     assert!(
         matches!(last, rempart_sync::Action::Succeed { device, .. } if device == new_node),
-        "the succession was signed again after the invitation: {last:?}"
+        "the succession was signed again after the revocation: {last:?}"
     );
     for store in [&office, &till] {
         assert!(store.forks().unwrap().is_empty());
@@ -423,11 +437,7 @@ fn a_copy_that_must_record_offline_goes_on_under_a_new_chain() {
 fn a_database_put_back_over_its_own_file_is_seen_by_the_head_anchor() {
     let mut world = World::new();
     let dir = world.dir("office");
-    let mut office = Store::init(&dir, "Garage du Lac SA", Country::Ch, 1).unwrap();
-    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env, PASSPHRASE)).unwrap();
-    office.post_entries(&[entry("E-1", 4, 123_450)], &mut |_| {}).unwrap();
-    sync(&mut world, &mut office);
-    drop(office);
+    drop(connected_office(&mut world, &dir));
     let wal = dir.join("ledger.db-wal");
     assert!(std::fs::metadata(&wal).map_or(true, |m| m.len() == 0), "a closed database is whole in its file");
     let saved = std::fs::read(dir.join("ledger.db")).unwrap();
@@ -498,4 +508,33 @@ fn a_lost_passphrase_is_replaced_from_an_admin_device_and_not_from_a_member() {
         .unwrap();
     world.with_env(|env, transport| session.sync(&mut restored, transport, env)).unwrap();
     assert_eq!(restored.state_hash().unwrap(), office.state_hash().unwrap());
+}
+
+#[test]
+fn events_lost_with_a_database_put_back_keep_recording_refused_until_a_new_chain() {
+    let mut world = World::new();
+    let dir = world.dir("office");
+    drop(connected_office(&mut world, &dir));
+    let saved = std::fs::read(dir.join("ledger.db")).unwrap();
+    // E-2 is recorded and never reaches the hub; then the database alone is put back.
+    let mut office = Store::open(&dir).unwrap();
+    office.post_entries(&[entry("E-2", 5, 99_900)], &mut |_| {}).unwrap();
+    drop(office);
+    std::fs::write(dir.join("ledger.db"), &saved).unwrap();
+    let _ = std::fs::remove_file(dir.join("ledger.db-wal"));
+    let _ = std::fs::remove_file(dir.join("ledger.db-shm"));
+    let mut office = Store::open(&dir).unwrap();
+    let report = sync(&mut world, &mut office);
+    let doubt = report.own_head_unconfirmed.expect("not confirmed");
+    assert!(doubt.contains("head anchor") && doubt.contains("rechain"), "{doubt}");
+    assert!(matches!(
+        office.post_entries(&[entry("E-3", 6, 1_000)], &mut |_| {}),
+        Err(rempart_store::StoreError::CopyNotConfirmed)
+    ));
+    // A new chain goes on.
+    world.with_env(|env, _| Session::open(&office).unwrap().rechain(&mut office, env)).unwrap();
+    office.post_entries(&[entry("E-3", 6, 1_000)], &mut |_| {}).unwrap();
+    let report = sync(&mut world, &mut office);
+    assert!(report.forks.is_empty() && report.refused.is_empty() && report.rejected.is_empty(), "{report:?}");
+    assert!(office.verify().unwrap().problems.is_empty());
 }

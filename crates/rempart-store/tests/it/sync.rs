@@ -290,7 +290,6 @@ fn a_new_chain_cut_short_by_a_crash_is_dropped_before_its_commit_and_finished_af
     std::fs::write(dir.join("node.key.next"), hex::encode([7u8; 32])).unwrap();
     let store = Store::open(&dir).unwrap();
     assert_eq!(store.node(), old_node);
-    assert!(!dir.join("node.key.next").exists());
     drop(store);
 
     // Cut after the commit, before the key and identity files: opening finishes the switch.
@@ -353,4 +352,36 @@ fn nodes_numbering_one_journal_offline_never_give_a_number_twice() {
         assert!(node.store.conflicts().unwrap().is_empty(), "{:?}", node.store.conflicts().unwrap());
         assert_eq!(node.store.state_hash().unwrap(), nodes[0].store.state_hash().unwrap());
     }
+}
+
+#[test]
+fn books_from_before_the_series_find_each_nodes_series_again() {
+    let mut nodes = company(2);
+    let keys = keys(&nodes);
+    send(&mut nodes, 0, 1, 1 << 20, &keys);
+    let dirs: Vec<std::path::PathBuf> = nodes.iter().map(|node| node.store.dir().to_owned()).collect();
+    let ids: Vec<NodeId> = nodes.iter().map(|node| node.store.node()).collect();
+    for node in &nodes {
+        // As written by a version without the series.
+        node.store.connection().execute("DELETE FROM meta WHERE key = 'journal_series'", []).unwrap();
+    }
+    let keep = nodes.into_iter().map(|node| node._temp).collect::<Vec<_>>();
+    let keys_of = |store: &Store| -> Option<String> {
+        store
+            .connection()
+            .query_row("SELECT value FROM meta WHERE key = 'journal_series'", [], |row| row.get(0))
+            .unwrap()
+    };
+    let mut creator = Store::open(&dirs[0]).unwrap();
+    let mut joined = Store::open(&dirs[1]).unwrap();
+    assert_eq!(keys_of(&creator).as_deref(), Some(""), "the creator numbers without a series");
+    assert_eq!(keys_of(&joined), Some(ids[1].short()));
+    creator.post_entries(&[entry("E-c".into(), 1, 100)], &mut |_| {}).unwrap();
+    joined.post_entries(&[entry("E-j".into(), 1, 100)], &mut |_| {}).unwrap();
+    let series = |store: &Store, id: &str| -> Option<String> {
+        store.connection().query_row("SELECT series FROM p_entries WHERE id = ?1", [id], |row| row.get(0)).unwrap()
+    };
+    assert_eq!(series(&creator, "E-c"), None);
+    assert_eq!(series(&joined, "E-j"), Some(ids[1].short()));
+    drop(keep);
 }
