@@ -198,6 +198,10 @@ enum Command {
         events: usize,
         #[arg(long, default_value_t = 1_000)]
         tenants: usize,
+        /// Entries recorded per commit when the first device's books are made (each commit
+        /// carries one seal): 1 makes books recorded entry by entry.
+        #[arg(long, default_value_t = 50_000, value_parser = clap::value_parser!(u64).range(1..))]
+        entries_per_commit: u64,
     },
 }
 
@@ -888,7 +892,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             return demo::run(&target, lang);
         }
-        Command::Bench { sync: true, events, tenants, dir, .. } => bench::sync::run(events, tenants, dir, lang)?,
+        Command::Bench { sync: true, events, tenants, entries_per_commit, dir, .. } => {
+            bench::sync::run(events, tenants, entries_per_commit as usize, dir, lang)?
+        }
         Command::Bench { invoicing: true, invoices, dir, .. } => bench::invoicing::run(invoices, dir, lang)?,
         Command::Bench { entries, dir, import_only, .. } => bench::run(entries, dir, import_only, lang)?,
     }

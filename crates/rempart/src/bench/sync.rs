@@ -29,8 +29,6 @@ use super::{percentile, seconds, work_dir};
 use crate::i18n::Lang;
 
 const PASSPHRASE: &str = "banc d'essai de la synchronisation";
-/// Entries per import commit when the company is made.
-const IMPORT_CHUNK: usize = 50_000;
 
 fn with_env<T>(f: impl FnOnce(&mut Env<'_>) -> T) -> T {
     let mut random = rempart_node::system_random;
@@ -42,10 +40,11 @@ fn rate(count: u64, elapsed: Duration) -> String {
     format!("{:.0}/s", count as f64 / elapsed.as_secs_f64().max(1e-9))
 }
 
-pub fn run(events: usize, tenants: usize, dir: Option<PathBuf>, lang: Lang) -> Result<()> {
+/// `per_commit`: entries per commit when the first device's books are made.
+pub fn run(events: usize, tenants: usize, per_commit: usize, dir: Option<PathBuf>, lang: Lang) -> Result<()> {
     let (root, created) = work_dir(dir)?;
     let mut rows: Vec<(String, String)> = Vec::new();
-    throughput(&root, events, &mut rows)?;
+    throughput(&root, events, per_commit, &mut rows)?;
     if tenants > 0 {
         load(&root, tenants, &mut rows)?;
     }
@@ -60,7 +59,7 @@ pub fn run(events: usize, tenants: usize, dir: Option<PathBuf>, lang: Lang) -> R
     Ok(())
 }
 
-fn throughput(root: &Path, events: usize, rows: &mut Vec<(String, String)>) -> Result<()> {
+fn throughput(root: &Path, events: usize, per_commit: usize, rows: &mut Vec<(String, String)>) -> Result<()> {
     let hub_dir = root.join("hub");
     let objects = Arc::new(DirStore::open(&hub_dir)?);
     let hub = Arc::new(Hub::new(objects.clone(), Limits::default()));
@@ -71,12 +70,12 @@ fn throughput(root: &Path, events: usize, rows: &mut Vec<(String, String)>) -> R
     let mut office = Store::init(&root.join("office"), "Banc d'essai SA", Country::Ch, 1)?;
     let drafts = super::generate(events, 7, "S");
     let started = Instant::now();
-    for chunk in drafts.chunks(IMPORT_CHUNK) {
+    for chunk in drafts.chunks(per_commit) {
         office.post_entries(chunk, &mut |_| {})?;
     }
     rows.push((
         "company made (entries imported locally, not sync)".into(),
-        format!("{} entries in {:.1} s", events, seconds(started.elapsed())),
+        format!("{} entries in {:.1} s, {} per commit", events, seconds(started.elapsed()), per_commit),
     ));
     let kit = with_env(|env| Session::connect(&mut office, &url, &mut transport, env, PASSPHRASE))?;
     let total = office.version_vector()?.total();
