@@ -705,7 +705,12 @@ impl Session {
             sign: secret.signing_key().verifying_key().to_bytes(),
             wrap: secret.wrap_secret().public(),
         });
-        let action = Action::Revoke { device, upto_seq, epoch, key_commitment: key.commitment(), recovery };
+        // Its successors go with it, each valid up to what this node holds of it.
+        let mut successors = Vec::new();
+        for successor in self.roster.active_successors(device) {
+            successors.push((successor, store.held(successor)?.map_or(0, |head| head.seq.0)));
+        }
+        let action = Action::Revoke { device, upto_seq, epoch, key_commitment: key.commitment(), recovery, successors };
         let entry = Entry::sign(&self.roster.next_body(env.now(), action), Signer::Device(me), store.signing_key());
         let mut next = self.roster.clone();
         next.append(entry.clone())?;

@@ -88,6 +88,11 @@ pub enum Action {
         /// old kit and passphrase stop opening anything written from now on.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         recovery: Option<DeviceKeys>,
+        /// The devices it named as successors, one after the other, still active, each with the
+        /// last of its events that stays valid: they go with it, or a stolen key's successor
+        /// would outlive the revocation.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        successors: Vec<(NodeId, u64)>,
     },
 }
 
@@ -378,7 +383,12 @@ impl Roster {
                 }
                 self.members.insert(*device, Member { keys: *keys, role: *role, revoked_after: None });
             }
-            Action::Revoke { device, upto_seq, epoch, key_commitment, recovery } => {
+            Action::Revoke { device, upto_seq, epoch, key_commitment, recovery, successors } => {
+                if successors.iter().map(|(d, _)| *d).collect::<Vec<_>>() != self.active_successors(*device) {
+                    return Err(SyncError::Roster(format!(
+                        "roster entry {position} does not revoke with device {device} the successors it named"
+                    )));
+                }
                 if *epoch != self.epoch() + 1 {
                     return Err(SyncError::Roster(format!("roster entry {position} skips a key epoch")));
                 }
@@ -387,10 +397,16 @@ impl Roster {
                         SyncError::Roster(format!("roster entry {position} revokes no active device"))
                     })?;
                 member.revoked_after = Some(*upto_seq);
+                for (successor, upto) in successors {
+                    if let Some(member) = self.members.get_mut(successor) {
+                        member.revoked_after = Some(*upto);
+                    }
+                }
                 self.commitments.insert(*epoch, *key_commitment);
                 // A revoked device cannot come back through an invitation it published.
+                let gone: Vec<NodeId> = std::iter::once(*device).chain(successors.iter().map(|(d, _)| *d)).collect();
                 for invitation in self.invitations.values_mut() {
-                    if invitation.issuer == Some(*device) {
+                    if invitation.issuer.is_some_and(|issuer| gone.contains(&issuer)) {
                         invitation.used = true;
                     }
                 }
@@ -458,6 +474,20 @@ impl Roster {
     /// The device that `device` named as its successor, if any.
     pub fn successor(&self, device: NodeId) -> Option<NodeId> {
         self.successors.get(&device).copied()
+    }
+
+    /// The successors `device` named, one after the other, that are still active: revoking it
+    /// revokes them with it.
+    pub fn active_successors(&self, device: NodeId) -> Vec<NodeId> {
+        let mut out = Vec::new();
+        let mut at = device;
+        while let Some(next) = self.successors.get(&at).copied() {
+            if self.is_active(next) {
+                out.push(next);
+            }
+            at = next;
+        }
+        out
     }
 
     /// The device that named `device` as its successor, if any.
@@ -573,6 +603,7 @@ mod tests {
             epoch: 2,
             key_commitment: DataKey::new(2, [6; 32]).commitment(),
             recovery: None,
+            successors: Vec::new(),
         };
         let error = roster
             .append(Entry::sign(&roster.next_body(4000, revoke.clone()), Signer::Device(laptop.id), &laptop.sign))
@@ -648,6 +679,7 @@ mod tests {
             epoch: 2,
             key_commitment: DataKey::new(2, [6; 32]).commitment(),
             recovery: None,
+            successors: Vec::new(),
         };
         roster.append(Entry::sign(&roster.next_body(3000, revoke), Signer::Device(admin.id), &admin.sign)).unwrap();
         assert!(roster.open_invitation(code.id(), 4000).is_none());
@@ -685,12 +717,30 @@ mod tests {
         let another = Action::Succeed { from: till.id, device: third.id, keys: third.keys };
         let another = Entry::sign(&roster.next_body(2100, another), Signer::Device(till.id), &till.sign);
         assert!(roster.clone().append(another).unwrap_err().to_string().contains("has a successor already"));
+        // Revoking the device revokes its successor with it, or is refused.
+        let revoke_till = |successors: Vec<(NodeId, u64)>| Action::Revoke {
+            device: till.id,
+            upto_seq: 9,
+            epoch: 2,
+            key_commitment: DataKey::new(2, [6; 32]).commitment(),
+            recovery: None,
+            successors,
+        };
+        let bare = Entry::sign(&roster.next_body(2500, revoke_till(Vec::new())), Signer::Device(admin.id), &admin.sign);
+        assert!(roster.clone().append(bare).unwrap_err().to_string().contains("successors it named"));
+        let mut both = roster.clone();
+        let with =
+            Entry::sign(&both.next_body(2500, revoke_till(vec![(next.id, 3)])), Signer::Device(admin.id), &admin.sign);
+        both.append(with).unwrap();
+        assert!(!both.is_active(till.id) && !both.is_active(next.id));
+        assert!(both.may_write(next.id, EventSeq(3)) && !both.may_write(next.id, EventSeq(4)));
         let revoke = Action::Revoke {
             device: next.id,
             upto_seq: 0,
             epoch: 2,
             key_commitment: DataKey::new(2, [6; 32]).commitment(),
             recovery: None,
+            successors: Vec::new(),
         };
         roster.append(Entry::sign(&roster.next_body(3000, revoke), Signer::Device(admin.id), &admin.sign)).unwrap();
         let other = device(4);

@@ -285,8 +285,8 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("device.successor_of", " (successor of {node})", " (successeur de {node})"),
     (
         "revoke.successor",
-        "Device {node} had named {successor} as its successor, which stays enrolled: if that is not one of yours (a stolen key can name one), revoke it too.",
-        "L'appareil {node} avait désigné {successor} comme successeur, qui reste inscrit : s'il n'est pas à vous (une clé volée peut en désigner un), révoquez-le aussi.",
+        "Device {node} had named {successor} as its successor, revoked with it (a stolen key can name one): if {successor} was a genuine device of yours, invite it again.",
+        "L'appareil {node} avait désigné {successor} comme successeur, révoqué avec lui (une clé volée peut en désigner un) : si {successor} était bien l'un de vos appareils, invitez-le à nouveau.",
     ),
     (
         "join.done",

@@ -315,9 +315,10 @@ pub fn revoke(
     // What the device wrote up to now, as this node holds it, stays valid: fetch it first.
     let mut store = store;
     with_env(|env| session.sync(&mut store, &mut transport, env))?;
+    let successors = session.roster.active_successors(device);
     let (epoch, kit) = with_env(|env| session.revoke(&store, &mut transport, env, device, passphrase.as_deref()))?;
     println!("{}", lang.fill("revoke.done", &[("node", &device.short()), ("epoch", &epoch)]));
-    if let Some(successor) = session.roster.successor(device).filter(|s| session.roster.is_active(*s)) {
+    for successor in successors {
         println!("{}", lang.fill("revoke.successor", &[("node", &device.short()), ("successor", &successor.short())]));
     }
     if let Some(kit) = kit {

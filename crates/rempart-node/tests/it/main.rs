@@ -431,6 +431,16 @@ fn a_copy_that_must_record_offline_goes_on_under_a_new_chain() {
         .query_row("SELECT sum(debit_minor) FROM p_balances WHERE account = '1020'", [], |row| row.get(0))
         .unwrap();
     assert_eq!(balance, 123_450 + 1_000 + 2_000 + 3_000);
+
+    // Revoking the old identity revokes its successor with it (a stolen key's successor does not
+    // outlive the revocation); the till is told so.
+    world
+        .with_env(|env, transport| Session::open(&office).unwrap().revoke(&office, transport, env, old_node, None))
+        .unwrap();
+    let roster = Session::open(&office).unwrap().roster;
+    assert!(!roster.is_active(old_node) && !roster.is_active(new_node));
+    let refused = world.with_env(|env, transport| Session::open(&till).unwrap().sync(&mut till, transport, env));
+    assert!(matches!(refused, Err(NodeError::Local(ref m)) if m.contains("revoked")), "{refused:?}");
 }
 
 #[test]
