@@ -542,6 +542,18 @@ mod tests {
         Device { id: NodeId::from_bytes([seed; 16]), sign, keys }
     }
 
+    /// A revocation of `device` that starts key epoch 2, no new recovery key.
+    fn revoke_in_epoch_2(device: NodeId, upto_seq: u64, successors: Vec<(NodeId, u64)>) -> Action {
+        Action::Revoke {
+            device,
+            upto_seq,
+            epoch: 2,
+            key_commitment: DataKey::new(2, [6; 32]).commitment(),
+            recovery: None,
+            successors,
+        }
+    }
+
     fn started() -> (Roster, Device, RecoverySecret) {
         let first = device(1);
         let recovery = RecoverySecret::from_bytes([9; 32]);
@@ -597,14 +609,7 @@ mod tests {
         assert_eq!(roster, before);
 
         // A member cannot revoke; an admin can, and the epoch moves on.
-        let revoke = Action::Revoke {
-            device: laptop.id,
-            upto_seq: 40,
-            epoch: 2,
-            key_commitment: DataKey::new(2, [6; 32]).commitment(),
-            recovery: None,
-            successors: Vec::new(),
-        };
+        let revoke = revoke_in_epoch_2(laptop.id, 40, Vec::new());
         let error = roster
             .append(Entry::sign(&roster.next_body(4000, revoke.clone()), Signer::Device(laptop.id), &laptop.sign))
             .unwrap_err();
@@ -673,14 +678,7 @@ mod tests {
         roster
             .append(Entry::sign(&roster.next_body(2000, invite(90_000)), Signer::Device(deputy.id), &deputy.sign))
             .unwrap();
-        let revoke = Action::Revoke {
-            device: deputy.id,
-            upto_seq: 0,
-            epoch: 2,
-            key_commitment: DataKey::new(2, [6; 32]).commitment(),
-            recovery: None,
-            successors: Vec::new(),
-        };
+        let revoke = revoke_in_epoch_2(deputy.id, 0, Vec::new());
         roster.append(Entry::sign(&roster.next_body(3000, revoke), Signer::Device(admin.id), &admin.sign)).unwrap();
         assert!(roster.open_invitation(code.id(), 4000).is_none());
         let comeback = device(8);
@@ -718,14 +716,7 @@ mod tests {
         let another = Entry::sign(&roster.next_body(2100, another), Signer::Device(till.id), &till.sign);
         assert!(roster.clone().append(another).unwrap_err().to_string().contains("has a successor already"));
         // Revoking the device revokes its successor with it, or is refused.
-        let revoke_till = |successors: Vec<(NodeId, u64)>| Action::Revoke {
-            device: till.id,
-            upto_seq: 9,
-            epoch: 2,
-            key_commitment: DataKey::new(2, [6; 32]).commitment(),
-            recovery: None,
-            successors,
-        };
+        let revoke_till = |successors| revoke_in_epoch_2(till.id, 9, successors);
         let bare = Entry::sign(&roster.next_body(2500, revoke_till(Vec::new())), Signer::Device(admin.id), &admin.sign);
         assert!(roster.clone().append(bare).unwrap_err().to_string().contains("successors it named"));
         let mut both = roster.clone();
@@ -734,14 +725,7 @@ mod tests {
         both.append(with).unwrap();
         assert!(!both.is_active(till.id) && !both.is_active(next.id));
         assert!(both.may_write(next.id, EventSeq(3)) && !both.may_write(next.id, EventSeq(4)));
-        let revoke = Action::Revoke {
-            device: next.id,
-            upto_seq: 0,
-            epoch: 2,
-            key_commitment: DataKey::new(2, [6; 32]).commitment(),
-            recovery: None,
-            successors: Vec::new(),
-        };
+        let revoke = revoke_in_epoch_2(next.id, 0, Vec::new());
         roster.append(Entry::sign(&roster.next_body(3000, revoke), Signer::Device(admin.id), &admin.sign)).unwrap();
         let other = device(4);
         let late = Action::Succeed { from: next.id, device: other.id, keys: other.keys };

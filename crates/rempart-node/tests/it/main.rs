@@ -36,13 +36,45 @@ impl Transport for Direct {
         auth: Option<&RequestAuth>,
         body: Vec<u8>,
     ) -> Result<Answer, Unreachable> {
-        let method = match verb {
-            Verb::Get => Method::Get,
-            Verb::Put => Method::Put,
-            Verb::Post => Method::Post,
-        };
-        let response = self.hub.handle(&Request::signed(method, target, auth, body), self.now.get());
+        let response = self.hub.handle(&request(verb, target, auth, body), self.now.get());
         Ok(Answer { status: response.status, body: response.body })
+    }
+}
+
+/// The request a node's call makes, handed to the hub's handler directly as the HTTP server would.
+fn request(verb: Verb, target: &str, auth: Option<&RequestAuth>, body: Vec<u8>) -> Request {
+    let method = match verb {
+        Verb::Get => Method::Get,
+        Verb::Put => Method::Put,
+        Verb::Post => Method::Post,
+    };
+    Request::signed(method, target, auth, body)
+}
+
+/// A small deterministic generator (splitmix64): the whole run follows from the seed.
+pub(crate) struct Rng(pub(crate) u64);
+
+impl Rng {
+    pub(crate) fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    pub(crate) fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+
+    pub(crate) fn fill(&mut self, buffer: &mut [u8]) {
+        for byte in buffer {
+            *byte = self.next() as u8;
+        }
     }
 }
 
@@ -80,17 +112,9 @@ impl World {
         let mut transport = self.transport();
         let now = Rc::clone(&self.now);
         let clock = move || now.get();
-        let mut state = self.seed;
-        let mut random = move |buffer: &mut [u8]| {
-            for byte in buffer.iter_mut() {
-                // splitmix64: deterministic bytes for the test, never used in the product.
-                state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-                let mut z = state;
-                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-                *byte = (z ^ (z >> 31)) as u8;
-            }
-        };
+        // Deterministic bytes for the test, never used in the product.
+        let mut rng = Rng(self.seed);
+        let mut random = move |buffer: &mut [u8]| rng.fill(buffer);
         self.seed = self.seed.wrapping_add(7919);
         let mut env = Env { now_ms: &clock, random: &mut random };
         f(&mut env, &mut transport)

@@ -13,39 +13,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use rempart_domain::Country;
-use rempart_hub::{Hub, Limits, MemStore, Method, ObjectError, ObjectStore, Put, Request};
+use rempart_hub::{Hub, Limits, MemStore, ObjectError, ObjectStore, Put};
 use rempart_node::{Answer, Env, Session, Transport, Unreachable, Verb};
 use rempart_store::Store;
 use rempart_sync::{RequestAuth, Role};
 
-use crate::{PASSPHRASE, World, entry};
-
-/// A small deterministic generator (splitmix64): the whole run follows from the seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-
-    fn fill(&mut self, buffer: &mut [u8]) {
-        for byte in buffer {
-            *byte = self.next() as u8;
-        }
-    }
-}
+use crate::{PASSPHRASE, Rng, World, entry};
 
 /// The hub's storage, whose writes fail while `failing` is set.
 struct FaultyStore {
@@ -112,12 +85,7 @@ impl Transport for Network<'_> {
         if self.cut_off || (self.faults && self.rng.chance(8)) {
             return Err(lost());
         }
-        let method = match verb {
-            Verb::Get => Method::Get,
-            Verb::Put => Method::Put,
-            Verb::Post => Method::Post,
-        };
-        let request = Request::signed(method, target, auth, body);
+        let request = crate::request(verb, target, auth, body);
         let response = self.hub.handle(&request, self.now);
         if self.faults && self.rng.chance(5) {
             // Delivered twice: the copy is refused as a replay, and changes nothing.
