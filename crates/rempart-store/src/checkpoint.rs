@@ -35,14 +35,19 @@ pub(crate) struct Checkpointer {
 const WAL_BYTES_KEPT: u64 = 64 * 1024 * 1024;
 
 /// Copies the WAL into the database file without waiting on anyone; then, if the WAL file is
-/// large, truncates it, which waits only for what the writer appended meanwhile.
+/// large and no one is writing, truncates it.
 fn checkpoint(conn: &Connection, wal: &Path) -> Result<(), StoreError> {
     let (log, copied): (i64, i64) =
         conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| Ok((row.get(1)?, row.get(2)?)))?;
     // Truncating makes the writer wait while it runs, so it is done only once the passive
-    // checkpoint has copied every frame: then it only has to cut the file, which is quick.
+    // checkpoint has copied every frame, when it only has to cut the file, and never while a
+    // write is in progress (the connection does not wait for locks): waiting for a write to end
+    // would leave the truncation to copy all of it first, with the next write waiting on that.
     if log == copied && std::fs::metadata(wal).map(|metadata| metadata.len()).unwrap_or(0) > WAL_BYTES_KEPT {
-        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        match conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
+            Err(rusqlite::Error::SqliteFailure(error, _)) if error.code == rusqlite::ErrorCode::DatabaseBusy => {}
+            other => other?,
+        }
     }
     Ok(())
 }
@@ -53,8 +58,9 @@ impl Checkpointer {
     pub(crate) fn attach(conn: &mut Connection, database: &Path) -> Result<Checkpointer, StoreError> {
         let own =
             Connection::open_with_flags(database, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
-        // The truncating checkpoint waits for the writer's commit in progress, if any.
-        own.busy_timeout(std::time::Duration::from_secs(10))?;
+        // The truncating checkpoint gives up at once while a write is in progress: the next
+        // wake-up tries again.
+        own.busy_timeout(std::time::Duration::ZERO)?;
         let wal = database.with_extension("db-wal");
         let (signals, received) = sync_channel::<Signal>(1);
         let done = Arc::new(AtomicU64::new(0));

@@ -7,7 +7,9 @@
 //! event already held is skipped; a different event at a place already held is a fork: the
 //! evidence is kept in `forks`, the chain is frozen (nothing more is taken in for that node) and
 //! the refusal names it. Events taken in are projected in the same transaction, through the same
-//! projector as local commits, so the projections never lag the log.
+//! projector as local commits, so the projections never lag the log. A large run is checked on a
+//! second thread while the first writes what has been checked; nothing is committed before all of
+//! it has passed.
 
 use rempart_domain::Fact;
 use rempart_log::{ChainVerifier, Event, EventSeq, Hash32, Hlc, NODE_CREATED, NodeCreated, NodeId, Seal, VerifyingKey};
@@ -474,77 +476,40 @@ impl Store {
             }
         }
         let fresh_seals: Vec<Seal> = run.seals.iter().filter(|seal| seal.seq > held_seq).cloned().collect();
-        let mut verifier = ChainVerifier::new(self.tenant, node, *key, fresh_seals.clone(), None)
-            .map_err(|fault| refuse(fault.to_string()))?
-            .resume(held_seq, held_hash, held_hlc);
-        for event in &fresh {
-            verifier.push(event.as_ref()).map_err(|fault| refuse(fault.to_string()))?;
-        }
-        let last = verifier.head().0;
-        if let Some(seal) = fresh_seals.iter().find(|seal| seal.seq > last) {
-            return Err(refuse(format!("a seal names event {}, which the run does not hold", seal.seq)));
-        }
-
-        let mut facts = Vec::with_capacity(fresh.len());
-        for event in &fresh {
-            facts.push(Fact::from_payload(&event.kind, &event.payload)?);
-        }
-        // Immediate: the write lock is taken before anything is read, so that a checkpoint that
-        // resets the WAL meanwhile cannot leave this transaction reading a snapshot it may not
-        // write on (SQLITE_BUSY_SNAPSHOT); a writer waits on the lock instead.
-        let transaction = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        // Read under the write lock, so that no commit of another process comes in between.
-        let frontier = projected_frontier(&transaction)?;
-        let replay = needs_replay(&transaction, frontier, &fresh, &facts)?;
-        // The node's clock never goes back: it moves past everything it has seen.
-        let mut newest = self.head.hlc.max(frontier);
-        {
-            let mut insert = transaction.prepare_cached(
-                "INSERT INTO events (node, seq, version, tenant, hlc_wall_ms, hlc_logical, prev, kind, payload, hash)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?;
-            for event in &fresh {
-                insert.execute(params![
-                    &node.as_bytes()[..],
-                    event.seq.0 as i64,
-                    event.version,
-                    &event.tenant.as_bytes()[..],
-                    event.hlc.wall_ms as i64,
-                    event.hlc.logical,
-                    &event.prev.as_bytes()[..],
-                    event.kind,
-                    event.payload,
-                    &event.hash().as_bytes()[..]
-                ])?;
-                newest = newest.max(event.hlc);
-            }
-            let mut seal_insert = transaction
-                .prepare_cached("INSERT OR IGNORE INTO seals (node, seq, head, signature) VALUES (?1, ?2, ?3, ?4)")?;
-            for seal in &fresh_seals {
-                seal_insert.execute(params![
-                    &node.as_bytes()[..],
-                    seal.seq.0 as i64,
-                    &seal.head.as_bytes()[..],
-                    &seal.signature[..]
-                ])?;
-            }
-        }
-        if replay {
-            tracing::info!(node = %node.short(), events = fresh.len(), "events earlier than those applied: projections replayed");
-            rebuild_projections(&transaction)?;
+        let tenant = self.tenant;
+        let check = |give: &mut dyn FnMut(Checked) -> bool| {
+            check_run(tenant, node, *key, &fresh_seals, (held_seq, held_hash, held_hlc), &fresh, give)
+        };
+        let clock = self.head.hlc;
+        let (transaction, newest, head) = if fresh.len() >= CHECK_ASIDE_FROM {
+            // A large run is checked on a thread of its own, chunk by chunk, while this one writes
+            // the chunks already checked; nothing is committed before the whole run has passed.
+            std::thread::scope(|scope| {
+                let (give, take) = std::sync::mpsc::sync_channel::<Checked>(CHUNKS_AHEAD);
+                let checker = scope.spawn(move || check(&mut |chunk| give.send(chunk).is_ok()));
+                let written = write_run(&mut self.conn, &self.state, clock, node, &fresh, &fresh_seals, take, batches);
+                let checked = checker.join().map_err(|_| StoreError::Corrupt {
+                    what: "the check of the events taken in stopped short".to_owned(),
+                })?;
+                // A failed check ends the writing short: its own fault is the one to tell.
+                let head = checked?;
+                let (transaction, newest) = written?;
+                let head = head.ok_or_else(|| StoreError::Corrupt {
+                    what: "the events taken in were written before they were all checked".to_owned(),
+                })?;
+                Ok::<_, StoreError>((transaction, newest, head))
+            })?
         } else {
-            let mut state = self.state.clone();
-            let mut projector = Projector::default();
-            for (event, fact) in fresh.iter().zip(&facts) {
-                if let Some(fact) = fact {
-                    projector.apply(&transaction, &mut state, Origin { node, seq: event.seq, hlc: event.hlc }, fact)?;
-                }
-            }
-            projector.flush(&transaction)?;
-        }
-        for batch in batches {
-            keep_batch(&transaction, node, *batch)?;
-        }
+            let mut chunks = Vec::new();
+            let head = check(&mut |chunk| {
+                chunks.push(chunk);
+                true
+            })?
+            .ok_or_else(|| StoreError::Corrupt { what: "the events checked were not all kept".to_owned() })?;
+            let (transaction, newest) =
+                write_run(&mut self.conn, &self.state, clock, node, &fresh, &fresh_seals, chunks, batches)?;
+            (transaction, newest, head)
+        };
         let state = load_state(&transaction)?;
         transaction.commit()?;
         self.state = state;
@@ -552,7 +517,7 @@ impl Store {
         self.head.hlc = newest;
         if node == self.node {
             // This node's own events, back from another holder after a restore from an old copy.
-            let (seq, hash) = verifier.head();
+            let (seq, hash) = head;
             self.head.seq = seq;
             self.head.hash = hash;
             if let Some(seal) = fresh_seals.last() {
@@ -563,6 +528,152 @@ impl Store {
         taken.new_events = fresh.len() as u64;
         Ok(taken)
     }
+}
+
+/// Runs of at least this many new events are checked on a second thread while the first writes.
+pub const CHECK_ASIDE_FROM: usize = 4_096;
+/// Events per chunk handed from the checking thread to the writing one, and chunks checked ahead.
+const CHECKED_CHUNK: usize = 2_048;
+const CHUNKS_AHEAD: usize = 8;
+
+/// A chunk of a run's new events, checked: the hash and the fact of each, in chain order.
+struct Checked {
+    hashes: Vec<Hash32>,
+    facts: Vec<Option<Fact>>,
+}
+
+/// Checks new events against the chain held (`held`: last sequence, its hash and clock): seal
+/// signatures, hashes, links, clocks; and decodes their facts. A chunk at a time, each with the
+/// seals over its events, so that the writing can start after the first chunk; each chunk checked
+/// goes to `give`, which answers false once nobody takes them (the writing failed). Answers the
+/// head reached, or nothing if the writing stopped first.
+fn check_run(
+    tenant: rempart_log::TenantId,
+    node: NodeId,
+    key: VerifyingKey,
+    seals: &[Seal],
+    held: (EventSeq, Hash32, Option<Hlc>),
+    events: &[&Event],
+    give: &mut dyn FnMut(Checked) -> bool,
+) -> Result<Option<(EventSeq, Hash32)>, StoreError> {
+    let refuse = |why: String| StoreError::SyncRefused { node: node.short(), why };
+    let (mut last, mut prev, mut last_hlc) = held;
+    for chunk in events.chunks(CHECKED_CHUNK) {
+        let end = chunk.last().map_or(last, |event| event.seq);
+        let over_chunk = seals.iter().filter(|seal| seal.seq > last && seal.seq <= end).cloned().collect();
+        let mut verifier = ChainVerifier::new(tenant, node, key, over_chunk, None)
+            .map_err(|fault| refuse(fault.to_string()))?
+            .resume(last, prev, last_hlc);
+        let mut checked = Checked { hashes: Vec::with_capacity(chunk.len()), facts: Vec::with_capacity(chunk.len()) };
+        for event in chunk {
+            checked.hashes.push(verifier.push(event.as_ref()).map_err(|fault| refuse(fault.to_string()))?);
+            last_hlc = Some(event.hlc);
+        }
+        (last, prev) = verifier.head();
+        for event in chunk {
+            checked.facts.push(Fact::from_payload(&event.kind, &event.payload)?);
+        }
+        if !give(checked) {
+            return Ok(None);
+        }
+    }
+    if let Some(seal) = seals.iter().find(|seal| seal.seq > last) {
+        return Err(refuse(format!("a seal names event {}, which the run does not hold", seal.seq)));
+    }
+    Ok(Some((last, prev)))
+}
+
+/// Writes a run's new events, their seals, their projection and the batches they came in, as
+/// their chunks come checked, in one transaction left open for the caller to commit once the whole
+/// run has passed. `clock` is this node's clock; answers the transaction and the clock moved past
+/// everything seen.
+#[allow(clippy::too_many_arguments)]
+fn write_run<'c>(
+    conn: &'c mut rusqlite::Connection,
+    state: &rempart_domain::LedgerState,
+    clock: Hlc,
+    node: NodeId,
+    fresh: &[&Event],
+    seals: &[Seal],
+    chunks: impl IntoIterator<Item = Checked>,
+    batches: &[KeptBatch<'_>],
+) -> Result<(rusqlite::Transaction<'c>, Hlc), StoreError> {
+    // Immediate: the write lock is taken before anything is read, so that a checkpoint that
+    // resets the WAL meanwhile cannot leave this transaction reading a snapshot it may not
+    // write on (SQLITE_BUSY_SNAPSHOT); a writer waits on the lock instead.
+    let transaction = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    // Read under the write lock, so that no commit of another process comes in between.
+    let frontier = projected_frontier(&transaction)?;
+    // The node's clock never goes back: it moves past everything it has seen.
+    let mut newest = clock.max(frontier);
+    let mut replay = false;
+    let mut state = state.clone();
+    let mut projector = Projector::default();
+    let mut position = 0;
+    {
+        let mut insert = transaction.prepare_cached(
+            "INSERT INTO events (node, seq, version, tenant, hlc_wall_ms, hlc_logical, prev, kind, payload, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?;
+        for chunk in chunks {
+            let events = fresh
+                .get(position..position + chunk.hashes.len())
+                .ok_or_else(|| StoreError::Corrupt { what: "more events checked than taken in".to_owned() })?;
+            position += events.len();
+            for (event, hash) in events.iter().zip(&chunk.hashes) {
+                insert.execute(params![
+                    &node.as_bytes()[..],
+                    event.seq.0 as i64,
+                    event.version,
+                    &event.tenant.as_bytes()[..],
+                    event.hlc.wall_ms as i64,
+                    event.hlc.logical,
+                    &event.prev.as_bytes()[..],
+                    event.kind,
+                    event.payload,
+                    &hash.as_bytes()[..]
+                ])?;
+                newest = newest.max(event.hlc);
+            }
+            // Once one event must be merged by a replay, the projection waits for the end.
+            replay = replay || needs_replay(&transaction, frontier, events, &chunk.facts)?;
+            if !replay {
+                for (event, fact) in events.iter().zip(&chunk.facts) {
+                    if let Some(fact) = fact {
+                        projector.apply(
+                            &transaction,
+                            &mut state,
+                            Origin { node, seq: event.seq, hlc: event.hlc },
+                            fact,
+                        )?;
+                    }
+                }
+            }
+        }
+        if position != fresh.len() {
+            return Err(StoreError::Corrupt { what: "fewer events checked than taken in".to_owned() });
+        }
+        let mut seal_insert = transaction
+            .prepare_cached("INSERT OR IGNORE INTO seals (node, seq, head, signature) VALUES (?1, ?2, ?3, ?4)")?;
+        for seal in seals {
+            seal_insert.execute(params![
+                &node.as_bytes()[..],
+                seal.seq.0 as i64,
+                &seal.head.as_bytes()[..],
+                &seal.signature[..]
+            ])?;
+        }
+    }
+    if replay {
+        tracing::info!(node = %node.short(), events = fresh.len(), "events earlier than those applied: projections replayed");
+        rebuild_projections(&transaction)?;
+    } else {
+        projector.flush(&transaction)?;
+    }
+    for batch in batches {
+        keep_batch(&transaction, node, *batch)?;
+    }
+    Ok((transaction, newest))
 }
 
 /// The clock of the latest event held that the projections show (events of the `node.` kinds,

@@ -385,3 +385,47 @@ fn books_from_before_the_series_find_each_nodes_series_again() {
     assert_eq!(series(&joined, "E-j"), Some(ids[1].short()));
     drop(keep);
 }
+
+#[test]
+fn a_large_run_is_checked_beside_its_writing_and_taken_in_whole_or_not_at_all() {
+    let mut nodes = company(2);
+    let keys = keys(&nodes);
+    let node = nodes[0].store.node();
+    // Enough events for the run to be checked on a thread of its own while it is written.
+    let count = rempart_store::sync::CHECK_ASIDE_FROM + 1_500;
+    let drafts: Vec<EntryDraft> =
+        (0..count).map(|index| entry(format!("E-{index}"), 1 + (index % 28) as u32, 100 + index as i64)).collect();
+    for chunk in drafts.chunks(2_000) {
+        nodes[0].store.post_entries(chunk, &mut |_| {}).unwrap();
+    }
+    let whole = nodes[0].store.chain_run(node, EventSeq(0), 1 << 30).unwrap();
+    assert!(whole.events.len() > count, "the run holds every event");
+    let before = nodes[1].store.state_hash().unwrap();
+
+    // An event altered far into the run, after the first chunks were written: nothing stays.
+    let mut altered = whole.clone();
+    let far = whole.events.len() - 300;
+    altered.events[far].payload =
+        altered.events[far].payload.iter().map(|b| if *b == b'7' { b'8' } else { *b }).collect();
+    assert_ne!(altered.events[far].payload, whole.events[far].payload);
+    let error = nodes[1].store.take_in(&keys[&node], &altered, "hub").unwrap_err().to_string();
+    let seq = whole.events[far].seq.0;
+    assert!(
+        error.contains(&format!("between events {seq} and {}", seq + 1))
+            || error.contains(&format!("event {seq} was altered after it was sealed")),
+        "{error}"
+    );
+    // A seal beyond the events of the run, found only once every event has been checked.
+    let mut short = whole.clone();
+    short.events.truncate(whole.events.len() - 1);
+    let error = nodes[1].store.take_in(&keys[&node], &short, "hub").unwrap_err().to_string();
+    assert!(error.contains("which the run does not hold"), "{error}");
+    assert_eq!(nodes[1].store.held(node).unwrap(), None, "no event of the refused runs was kept");
+    assert_eq!(nodes[1].store.state_hash().unwrap(), before, "nothing of the refused runs was projected");
+
+    let taken = nodes[1].store.take_in(&keys[&node], &whole, "hub").unwrap();
+    assert_eq!(taken.new_events, whole.events.len() as u64);
+    assert_eq!(nodes[1].store.state_hash().unwrap(), nodes[0].store.state_hash().unwrap());
+    let report = nodes[1].store.verify().unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+}
