@@ -570,8 +570,12 @@ fn check_run(
             last_hlc = Some(event.hlc);
         }
         (last, prev) = verifier.head();
+        // An event whose fact this node cannot read refuses that node's run only, as a broken
+        // chain does; the other chains are still taken in.
         for event in chunk {
-            checked.facts.push(Fact::from_payload(&event.kind, &event.payload)?);
+            let fact = Fact::from_payload(&event.kind, &event.payload)
+                .map_err(|error| refuse(format!("event {}: {error}", event.seq)))?;
+            checked.facts.push(fact);
         }
         if !give(checked) {
             return Ok(None);

@@ -429,3 +429,30 @@ fn a_large_run_is_checked_beside_its_writing_and_taken_in_whole_or_not_at_all() 
     let report = nodes[1].store.verify().unwrap();
     assert!(report.problems.is_empty(), "{:?}", report.problems);
 }
+
+#[test]
+fn an_event_whose_fact_cannot_be_read_refuses_the_run_as_a_broken_chain_does() {
+    let mut nodes = company(2);
+    let keys = keys(&nodes);
+    let writer = nodes[1].store.node();
+    send(&mut nodes, 0, 1, 100_000, &keys);
+    nodes[1].store.post_entries(&[entry("E-1".into(), 1, 100)], &mut |_| {}).unwrap();
+    let mut run = nodes[1].store.chain_run(writer, EventSeq(0), 1 << 20).unwrap();
+    // Its last event rewritten as a kind no Rempart of this version knows, hashed and sealed again
+    // with the node's own key (the second node of `company`), as a newer Rempart would write it.
+    let last = run.events.len() - 1;
+    run.events[last].kind = "stock.counted".into();
+    let (seq, head) = (run.events[last].seq, run.events[last].hash());
+    let key = SigningKey::from_bytes(&[41; 32]);
+    assert_eq!(key.verifying_key(), keys[&writer]);
+    run.seals.retain(|seal| seal.seq != seq);
+    run.seals.push(rempart_log::Seal::sign(&key, nodes[1].store.tenant(), writer, seq, head));
+    let before = nodes[0].store.state_hash().unwrap();
+
+    let error = nodes[0].store.take_in(&keys[&writer], &run, "hub").unwrap_err();
+    assert!(matches!(error, StoreError::SyncRefused { .. }), "{error:?}");
+    let text = error.to_string();
+    assert!(text.contains(&format!("event {seq}: unknown event kind \"stock.counted\"")), "{text}");
+    assert_eq!(nodes[0].store.held(writer).unwrap(), None);
+    assert_eq!(nodes[0].store.state_hash().unwrap(), before);
+}
