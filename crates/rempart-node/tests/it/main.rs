@@ -291,10 +291,7 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
 fn a_device_put_back_from_an_old_copy_fetches_its_own_head_before_recording() {
     let mut world = World::new();
     let (office_dir, backup_dir) = (world.dir("office"), world.dir("backup"));
-    let mut office = Store::init(&office_dir, "Garage du Lac SA", Country::Ch, 1).unwrap();
-    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env, PASSPHRASE)).unwrap();
-    office.post_entries(&[entry("E-1", 4, 123_450)], &mut |_| {}).unwrap();
-    sync(&mut world, &mut office);
+    let office = connected_office(&mut world, &office_dir);
     let mut laptop = crate::enrol_member(&mut world, &office, "laptop", "mem");
     sync(&mut world, &mut laptop);
 
@@ -383,10 +380,8 @@ fn a_copy_of_a_company_that_syncs_with_no_hub_records_at_once() {
 #[test]
 fn a_copy_that_must_record_offline_goes_on_under_a_new_chain() {
     let mut world = World::new();
-    let mut office = Store::init(&world.dir("office"), "Garage du Lac SA", Country::Ch, 1).unwrap();
-    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env, PASSPHRASE)).unwrap();
-    office.post_entries(&[entry("E-1", 4, 123_450)], &mut |_| {}).unwrap();
-    sync(&mut world, &mut office);
+    let office_dir = world.dir("office");
+    let mut office = connected_office(&mut world, &office_dir);
     let mut till = enrol_member(&mut world, &office, "till", "mem");
     sync(&mut world, &mut till);
     till.post_entries(&[entry("T-1", 5, 1_000)], &mut |_| {}).unwrap();
@@ -506,10 +501,8 @@ fn a_database_put_back_over_its_own_file_is_seen_by_the_head_anchor() {
 fn a_lost_passphrase_is_replaced_from_an_admin_device_and_not_from_a_member() {
     const NEW: &str = "une toute nouvelle phrase de passe";
     let mut world = World::new();
-    let mut office = Store::init(&world.dir("office"), "Garage du Lac SA", Country::Ch, 1).unwrap();
-    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env, PASSPHRASE)).unwrap();
-    office.post_entries(&[entry("E-1", 4, 123_450)], &mut |_| {}).unwrap();
-    sync(&mut world, &mut office);
+    let office_dir = world.dir("office");
+    let office = connected_office(&mut world, &office_dir);
     let mut laptop = enrol_member(&mut world, &office, "laptop", "mem");
     sync(&mut world, &mut laptop);
     let key = format!("t/{}/wraps/passphrase", office.tenant());
