@@ -1369,8 +1369,9 @@ impl Session {
         Ok(())
     }
 
-    /// Checks one downloaded batch and opens it: the events and seals it carries.
-    fn open_batch(&self, node: NodeId, batch: &Batch) -> Result<(VerifyingKey, ChainRun), NodeError> {
+    /// Checks one downloaded batch and opens it: the events and seals it carries, and the batch's
+    /// compact form when it can be kept so (`Batch::compact`).
+    fn open_batch(&self, node: NodeId, batch: &Batch) -> Result<(VerifyingKey, ChainRun, Option<Vec<u8>>), NodeError> {
         let started = Instant::now();
         let header = &batch.header;
         if header.tenant != self.secrets.tenant || header.node != node {
@@ -1403,11 +1404,14 @@ impl Session {
             .map_err(|error| NodeError::Hostile(format!("the hub served a batch that fails its checks: {error}")))?;
         add(&self.timings.decrypt, started);
         self.note_claims(node, &contents.seen);
+        // Kept without its ciphertext only if all its events are taken in and the same bytes can
+        // be made again from them; otherwise kept whole.
+        let compact = (contents.reproducible && header.last.0 <= valid_until).then(|| batch.compact(&contents.seen));
         let mut events = contents.events;
         let mut seals = contents.seals;
         events.retain(|event| event.seq.0 <= valid_until);
         seals.retain(|seal| seal.seq.0 <= valid_until);
-        Ok((key, ChainRun { prev: header.prev, events, seals }))
+        Ok((key, ChainRun { prev: header.prev, events, seals }, compact))
     }
 
     fn note_claims(&self, by: NodeId, seen: &VersionVector) {
@@ -1478,7 +1482,7 @@ impl Session {
     /// events. Batches that fail their checks stop the run: those before them are taken in.
     fn take_batches(&self, store: &mut Store, node: NodeId, batches: &[&[u8]]) -> Result<u64, NodeError> {
         let mut run: Option<ChainRun> = None;
-        let mut kept = Vec::with_capacity(batches.len());
+        let mut opened_batches = Vec::with_capacity(batches.len());
         let mut key = None;
         let mut failure = None;
         for bytes in batches {
@@ -1491,7 +1495,7 @@ impl Session {
                 }
             };
             add(&self.timings.verify, started);
-            let (node_key, opened) = match self.open_batch(node, &decoded) {
+            let (node_key, opened, compact) = match self.open_batch(node, &decoded) {
                 Ok(opened) => opened,
                 Err(error) => {
                     failure = Some(error);
@@ -1499,7 +1503,7 @@ impl Session {
                 }
             };
             key = Some(node_key);
-            kept.push(KeptBatch { first: decoded.header.first, last: decoded.header.last, bytes });
+            opened_batches.push((decoded.header.first, decoded.header.last, compact, *bytes));
             match &mut run {
                 None => run = Some(opened),
                 Some(run) => {
@@ -1508,6 +1512,14 @@ impl Session {
                 }
             }
         }
+        let kept: Vec<KeptBatch<'_>> = opened_batches
+            .iter()
+            .map(|(first, last, compact, bytes)| KeptBatch {
+                first: *first,
+                last: *last,
+                bytes: compact.as_deref().unwrap_or(bytes),
+            })
+            .collect();
         let mut taken = 0;
         if let (Some(run), Some(key)) = (run, key) {
             let started = Instant::now();
@@ -1539,7 +1551,7 @@ impl Session {
         for (node, head) in &local.0 {
             let mut after = hub.seq(*node);
             while after < head.seq {
-                let batches = store.kept_batches(*node, after, BATCH_TARGET_BYTES * 4)?;
+                let batches = self.kept_batches(store, *node, after, KEPT_EVENTS_PER_ROUND)?;
                 if batches.is_empty() {
                     break;
                 }
@@ -1603,10 +1615,45 @@ impl Session {
             let Some(last) = run.events.last().map(|e| e.seq) else { break };
             let batch =
                 Batch::seal_with_seen(key, store.signing_key(), &run.events, &run.seals, run.prev, env.bytes(), &seen)?;
-            let bytes = batch.encode();
+            // Made from the log, so kept compactly: the log gives the same batch back.
+            let bytes = batch.compact(&seen);
             store.keep_own_batch(KeptBatch { first: EventSeq(after.0 + 1), last, bytes: &bytes })?;
         }
         Ok(())
+    }
+
+    /// The batches of `node` this node keeps that hold events after `after` (about `max_events`
+    /// of them, at least one batch), as they travelled: those kept compactly are made again from
+    /// the events held, under the data key of their epoch.
+    pub fn kept_batches(
+        &self,
+        store: &Store,
+        node: NodeId,
+        after: EventSeq,
+        max_events: u64,
+    ) -> Result<Vec<Vec<u8>>, NodeError> {
+        let mut out = Vec::new();
+        for bytes in store.kept_batches(node, after, max_events)? {
+            if !rempart_sync::batch::is_compact(&bytes) {
+                out.push(bytes);
+                continue;
+            }
+            let header = rempart_sync::batch::kept_header(&bytes)?;
+            let key =
+                self.secrets.keys.get(&header.epoch).ok_or_else(|| {
+                    NodeError::Local(format!("this node lacks the data key of epoch {}", header.epoch))
+                })?;
+            let run = store.chain_range(node, header.first, header.last)?;
+            let batch = Batch::from_compact(&bytes, key, &run.events, &run.seals).map_err(|error| {
+                NodeError::Local(format!(
+                    "the batch of node {} from event {} cannot be made again from this node's log: {error}",
+                    node.short(),
+                    header.first
+                ))
+            })?;
+            out.push(batch.encode());
+        }
+        Ok(out)
     }
 }
 
@@ -1627,6 +1674,9 @@ fn lock_rechain(dir: &Path) -> Result<std::fs::File, NodeError> {
         .open(&path)
         .map_err(|error| NodeError::Local(format!("{} cannot be opened: {error}", path.display())))
 }
+
+/// About how many events of kept batches a push reads and uploads at a time.
+const KEPT_EVENTS_PER_ROUND: u64 = 8_192;
 
 /// How much of the hub's answers a pull takes in at once (one transaction). Larger means fewer
 /// rewrites of the projection pages and more memory: about three times this while taking in.

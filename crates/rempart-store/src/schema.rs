@@ -56,7 +56,9 @@ CREATE TABLE IF NOT EXISTS forks (
 ) WITHOUT ROWID;
 
 -- Batches as they travelled (encrypted, signed by their node), this node's own and those taken
--- in, so that a wiped or new hub can be refilled with the very same bytes.
+-- in, so that a wiped or new hub can be refilled with the very same bytes: whole, or compactly
+-- (header, signature and version vector; `rempart_sync::batch`) when the events held give the
+-- same ciphertext back.
 CREATE TABLE IF NOT EXISTS sync_batches (
     node BLOB NOT NULL,
     first INTEGER NOT NULL,

@@ -237,26 +237,42 @@ impl Store {
         Ok(EventSeq(last.unwrap_or(0) as u64))
     }
 
-    /// Kept batches of `node` that hold events after `after`, in order, up to about `max_bytes`
-    /// (at least one).
-    pub fn kept_batches(&self, node: NodeId, after: EventSeq, max_bytes: usize) -> Result<Vec<Vec<u8>>, StoreError> {
+    /// Kept batches of `node` that hold events after `after`, in order, up to about `max_events`
+    /// events (at least one batch). Each is kept whole or compactly, as `rempart_sync::batch`
+    /// says; a compact one is made whole again from the events held.
+    pub fn kept_batches(&self, node: NodeId, after: EventSeq, max_events: u64) -> Result<Vec<Vec<u8>>, StoreError> {
         // From the batch holding event `after + 1` on: a seek, then a range read.
         let mut statement = self.conn.prepare_cached(
-            "SELECT bytes FROM sync_batches WHERE node = ?1 AND last > ?2 AND first >= coalesce(
+            "SELECT first, last, bytes FROM sync_batches WHERE node = ?1 AND last > ?2 AND first >= coalesce(
                  (SELECT first FROM sync_batches WHERE node = ?1 AND first <= ?2 + 1 ORDER BY first DESC LIMIT 1), 0)
              ORDER BY first",
         )?;
         let mut rows = statement.query(params![&node.as_bytes()[..], after.0 as i64])?;
         let mut out = Vec::new();
-        let mut total = 0;
-        while total < max_bytes
+        let mut events = 0u64;
+        while events < max_events
             && let Some(row) = rows.next()?
         {
-            let bytes: Vec<u8> = row.get(0)?;
-            total += bytes.len();
-            out.push(bytes);
+            let (first, last): (i64, i64) = (row.get(0)?, row.get(1)?);
+            events += last.saturating_sub(first).unsigned_abs() + 1;
+            out.push(row.get(2)?);
         }
         Ok(out)
+    }
+
+    /// Events `first` to `last` of `node` and the seals among them, as a batch carried them.
+    pub fn chain_range(&self, node: NodeId, first: EventSeq, last: EventSeq) -> Result<ChainRun, StoreError> {
+        let mut events = Vec::new();
+        let mut statement = self.conn.prepare_cached(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE node = ?1 AND seq >= ?2 AND seq <= ?3 ORDER BY seq"
+        ))?;
+        let mut rows = statement.query(params![&node.as_bytes()[..], first.0 as i64, last.0 as i64])?;
+        while let Some(row) = rows.next()? {
+            events.push(event_from_row(row)?);
+        }
+        let prev = events.first().map_or(Hash32::ZERO, |event| event.prev);
+        let seals = self.seals_between(node, first, last)?;
+        Ok(ChainRun { prev, events, seals })
     }
 
     /// A setting of the sync.

@@ -36,6 +36,8 @@ use crate::keys::DataKey;
 use crate::vv::{Head, VersionVector};
 
 const MAGIC: &[u8; 4] = b"RMPB";
+/// The start of a batch kept without its ciphertext (`Batch::compact`).
+const COMPACT_MAGIC: &[u8; 4] = b"RMPK";
 /// The batch format this build writes and reads.
 pub const BATCH_VERSION: u16 = 1;
 const SIGN_CONTEXT: &[u8] = b"rempart batch v1\0";
@@ -108,6 +110,9 @@ pub struct Contents {
     pub seals: Vec<Seal>,
     /// What the node held of every chain when it sealed the batch.
     pub seen: VersionVector,
+    /// The plaintext is exactly the one this build makes of these contents (canonical events,
+    /// seals and version vector, zero padding): the batch can be kept compactly.
+    pub reproducible: bool,
 }
 
 fn ciphertext_hash(ciphertext: &[u8]) -> Hash32 {
@@ -178,6 +183,61 @@ pub fn decode_header(bytes: &[u8]) -> Result<Header, SyncError> {
     Ok(header)
 }
 
+/// The plaintext of a batch: its content, then zeros up to the Padmé length. The same events,
+/// seals and `seen` always give the same bytes, so that a batch kept without its ciphertext can be
+/// encrypted again into the very same one.
+fn plaintext(events: &[Event], seals: &[Seal], seen: &VersionVector) -> Vec<u8> {
+    let mut content = Vec::with_capacity(events.iter().map(|e| e.payload.len() + 128).sum::<usize>() + 64);
+    content.extend_from_slice(&[0; 4]);
+    content.extend_from_slice(&(events.len() as u32).to_be_bytes());
+    for event in events {
+        let bytes = event.encode();
+        content.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+        content.extend_from_slice(&bytes);
+    }
+    content.extend_from_slice(&(seals.len() as u32).to_be_bytes());
+    for seal in seals {
+        content.extend_from_slice(&seal.encode());
+    }
+    encode_seen(seen, &mut content);
+    let content_len = content.len() - 4;
+    content[..4].copy_from_slice(&(content_len as u32).to_be_bytes());
+    content.resize(padme(content.len()), 0);
+    content
+}
+
+fn encode_seen(seen: &VersionVector, out: &mut Vec<u8>) {
+    out.extend_from_slice(&(seen.0.len() as u32).to_be_bytes());
+    for (node, head) in &seen.0 {
+        out.extend_from_slice(node.as_bytes());
+        out.extend_from_slice(&head.seq.0.to_be_bytes());
+        out.extend_from_slice(head.hash.as_bytes());
+    }
+}
+
+/// Reads a version vector as `encode_seen` writes it; `None` if it is truncated.
+fn read_seen(reader: &mut Reader<'_>) -> Option<VersionVector> {
+    let count = reader.u32_checked()? as usize;
+    let mut seen = VersionVector::default();
+    for _ in 0..count {
+        let node = NodeId::from_bytes(reader.take(16)?.try_into().ok()?);
+        let seq = EventSeq(u64::from_be_bytes(reader.take(8)?.try_into().ok()?));
+        let hash = Hash32(reader.take(32)?.try_into().ok()?);
+        seen.set(node, Head { seq, hash });
+    }
+    Some(seen)
+}
+
+/// Whether `bytes` are a batch kept compactly (`Batch::compact`) rather than a whole batch.
+pub fn is_compact(bytes: &[u8]) -> bool {
+    bytes.starts_with(COMPACT_MAGIC)
+}
+
+/// The clear header of a kept batch, whole or compact.
+pub fn kept_header(bytes: &[u8]) -> Result<Header, SyncError> {
+    decode_header(bytes.strip_prefix(COMPACT_MAGIC).unwrap_or(bytes))
+}
+
 impl Batch {
     /// Encrypts and signs a run of `node`'s events. `seals` are the node's seals whose sequence
     /// falls in the run; `prev` is the hash of the event before the first.
@@ -202,31 +262,22 @@ impl Batch {
         nonce: [u8; 24],
         seen: &VersionVector,
     ) -> Result<Batch, SyncError> {
+        Batch::seal_plaintext(key, signing, events, prev, nonce, plaintext(events, seals, seen))
+    }
+
+    /// Encrypts and signs `content`, the plaintext of a batch of `events`.
+    fn seal_plaintext(
+        key: &DataKey,
+        signing: &SigningKey,
+        events: &[Event],
+        prev: Hash32,
+        nonce: [u8; 24],
+        content: Vec<u8>,
+    ) -> Result<Batch, SyncError> {
         let (first, last) = match (events.first(), events.last()) {
             (Some(first), Some(last)) => (first, last),
             _ => return Err(SyncError::Batch("a batch needs at least one event".to_owned())),
         };
-        let mut content = Vec::with_capacity(events.iter().map(|e| e.payload.len() + 128).sum::<usize>() + 64);
-        content.extend_from_slice(&[0; 4]);
-        content.extend_from_slice(&(events.len() as u32).to_be_bytes());
-        for event in events {
-            let bytes = event.encode();
-            content.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
-            content.extend_from_slice(&bytes);
-        }
-        content.extend_from_slice(&(seals.len() as u32).to_be_bytes());
-        for seal in seals {
-            content.extend_from_slice(&seal.encode());
-        }
-        content.extend_from_slice(&(seen.0.len() as u32).to_be_bytes());
-        for (node, head) in &seen.0 {
-            content.extend_from_slice(node.as_bytes());
-            content.extend_from_slice(&head.seq.0.to_be_bytes());
-            content.extend_from_slice(head.hash.as_bytes());
-        }
-        let content_len = content.len() - 4;
-        content[..4].copy_from_slice(&(content_len as u32).to_be_bytes());
-        content.resize(padme(content.len()), 0);
         let ciphertext_len = content.len() + TAG_BYTES;
         if ciphertext_len > CIPHERTEXT_BYTES_MAX {
             return Err(SyncError::Batch(format!(
@@ -259,6 +310,65 @@ impl Batch {
         let mut signed = SIGN_CONTEXT.to_vec();
         header.encode_into(&mut signed);
         let signature = signing.sign(&signed).to_bytes();
+        Ok(Batch { header, signature, ciphertext })
+    }
+
+    /// The batch without its ciphertext: `"RMPK" | header | signature | seen`, about 300 bytes
+    /// whatever the batch's size. Only for a batch whose contents are `reproducible` and whose
+    /// events are kept: `from_compact` gives the very same batch back from them.
+    pub fn compact(&self, seen: &VersionVector) -> Vec<u8> {
+        let mut out = COMPACT_MAGIC.to_vec();
+        self.header.encode_into(&mut out);
+        out.extend_from_slice(&self.signature);
+        encode_seen(seen, &mut out);
+        out
+    }
+
+    /// Makes a batch kept compactly again from the events and seals it carried: the same plaintext
+    /// encrypted under the same key and nonce is the same ciphertext, and it must be the one the
+    /// signed header names, or the events held are not those that were sent.
+    pub fn from_compact(bytes: &[u8], key: &DataKey, events: &[Event], seals: &[Seal]) -> Result<Batch, SyncError> {
+        let bad = |why: &str| SyncError::Batch(why.to_owned());
+        let body = bytes.strip_prefix(COMPACT_MAGIC).ok_or_else(|| bad("this is not a batch kept compactly"))?;
+        if body.len() < HEADER_BYTES {
+            return Err(bad("the kept batch is truncated: shorter than its header"));
+        }
+        let header = decode_header(body)?;
+        let mut reader = Reader { bytes: &body[SIGNED_BYTES..] };
+        let signature = reader.array();
+        let seen = read_seen(&mut reader).ok_or_else(|| bad("the kept batch is truncated in its version vector"))?;
+        if !reader.bytes.is_empty() {
+            return Err(bad("the kept batch has bytes after its version vector"));
+        }
+        if key.epoch() != header.epoch {
+            return Err(SyncError::Batch(format!(
+                "the kept batch is encrypted under key epoch {}, not {}",
+                header.epoch,
+                key.epoch()
+            )));
+        }
+        let held = (events.first().map(|e| e.seq), events.last().map(|e| e.seq));
+        if held != (Some(header.first), Some(header.last)) || events.len() as u64 != header.count() {
+            return Err(SyncError::Batch(format!(
+                "the kept batch holds events {} to {}, which are not all held",
+                header.first, header.last
+            )));
+        }
+        let mut aad = Vec::with_capacity(HEADER_BYTES);
+        header.encode_into(&mut aad);
+        aad.truncate(AAD_BYTES);
+        let content = plaintext(events, seals, &seen);
+        let ciphertext = key
+            .cipher()
+            .encrypt(&XNonce::from(header.nonce), Payload { msg: &content, aad: &aad })
+            .map_err(|_| bad("the kept batch could not be encrypted again"))?;
+        if ciphertext.len() != header.ciphertext_len as usize || ciphertext_hash(&ciphertext) != header.ciphertext_hash
+        {
+            return Err(SyncError::Batch(format!(
+                "events {} to {} held here are not those the batch carried: they were altered since",
+                header.first, header.last
+            )));
+        }
         Ok(Batch { header, signature, ciphertext })
     }
 
@@ -370,19 +480,7 @@ impl Batch {
             }
             seals.push(seal);
         }
-        let seen_count = reader.u32_checked().ok_or_else(|| inner("has no version vector".to_owned()))? as usize;
-        let mut seen = VersionVector::default();
-        for _ in 0..seen_count {
-            let bytes =
-                reader.take(16 + 8 + 32).ok_or_else(|| inner("is truncated in its version vector".to_owned()))?;
-            let mut node = [0u8; 16];
-            node.copy_from_slice(&bytes[..16]);
-            let mut seq = [0u8; 8];
-            seq.copy_from_slice(&bytes[16..24]);
-            let mut hash = [0u8; 32];
-            hash.copy_from_slice(&bytes[24..]);
-            seen.set(NodeId::from_bytes(node), Head { seq: EventSeq(u64::from_be_bytes(seq)), hash: Hash32(hash) });
-        }
+        let seen = read_seen(&mut reader).ok_or_else(|| inner("is truncated in its version vector".to_owned()))?;
         if !reader.bytes.is_empty() {
             return Err(inner("has bytes after its version vector".to_owned()));
         }
@@ -402,7 +500,10 @@ impl Batch {
                 return Err(inner(format!("holds a seal at {} that does not name that event of the node", seal.seq)));
             }
         }
-        Ok(Contents { events, seals, seen })
+        // Whether the batch is exactly what this build would make of its contents: then it can be
+        // kept without its ciphertext (`compact`) and made again from the events (`from_compact`).
+        let reproducible = plaintext(&events, &seals, &seen) == plain;
+        Ok(Contents { events, seals, seen, reproducible })
     }
 }
 
@@ -528,6 +629,55 @@ mod tests {
         let lying = Batch::seal(&data, &signing, &events, &wrong, Hash32::ZERO, [9; 24]).unwrap();
         let error = lying.open(&data, &signing.verifying_key()).unwrap_err().to_string();
         assert!(error.contains("does not name that event"), "{error}");
+    }
+
+    #[test]
+    fn a_batch_kept_compactly_is_made_again_from_its_events() {
+        let (signing, events, seals) = chain(10);
+        let data = DataKey::new(1, [7; 32]);
+        let mut seen = VersionVector::default();
+        seen.set(NodeId::from_bytes([5; 16]), Head { seq: EventSeq(42), hash: Hash32([6; 32]) });
+        let batch = Batch::seal_with_seen(&data, &signing, &events[3..], &seals[1..], events[2].hash(), [9; 24], &seen)
+            .unwrap();
+        let contents = batch.open(&data, &signing.verifying_key()).unwrap();
+        assert!(contents.reproducible);
+        let compact = batch.compact(&contents.seen);
+        assert!(is_compact(&compact) && !is_compact(&batch.encode()));
+        assert_eq!(compact.len(), 4 + HEADER_BYTES + 4 + 56, "header, signature and one node's head");
+        assert_eq!(kept_header(&compact).unwrap(), batch.header);
+        assert_eq!(kept_header(&batch.encode()).unwrap(), batch.header);
+        let again = Batch::from_compact(&compact, &data, &contents.events, &contents.seals).unwrap();
+        assert_eq!(again, batch, "the very same bytes, so the hub takes it as the one it had");
+
+        // Events altered since, or missing, or another key: refused, never a different batch.
+        let mut altered = contents.events.clone();
+        altered[2] =
+            Event::new(TENANT, NODE, altered[2].seq, altered[2].hlc, altered[2].prev, "test.fact", b"{}".to_vec())
+                .unwrap();
+        let error = Batch::from_compact(&compact, &data, &altered, &contents.seals).unwrap_err().to_string();
+        assert!(error.contains("altered"), "{error}");
+        let error =
+            Batch::from_compact(&compact, &data, &contents.events[1..], &contents.seals).unwrap_err().to_string();
+        assert!(error.contains("not all held"), "{error}");
+        let error = Batch::from_compact(&compact, &data, &contents.events, &[]).unwrap_err().to_string();
+        assert!(error.contains("altered"), "{error}");
+        assert!(Batch::from_compact(&compact, &DataKey::new(2, [7; 32]), &contents.events, &contents.seals).is_err());
+        assert!(Batch::from_compact(&compact[..100], &data, &contents.events, &contents.seals).is_err());
+        assert!(Batch::from_compact(&batch.encode(), &data, &contents.events, &contents.seals).is_err());
+    }
+
+    #[test]
+    fn a_batch_this_build_would_not_make_alike_is_not_reproducible() {
+        let (signing, events, seals) = chain(6);
+        let data = DataKey::new(1, [7; 32]);
+        // The same contents, with padding that is not zeros: it opens, but cannot be made again.
+        let mut content = plaintext(&events, &seals, &VersionVector::default());
+        let last = content.len() - 1;
+        content[last] = 1;
+        let odd = Batch::seal_plaintext(&data, &signing, &events, Hash32::ZERO, [9; 24], content).unwrap();
+        let contents = odd.open(&data, &signing.verifying_key()).unwrap();
+        assert_eq!(contents.events, events);
+        assert!(!contents.reproducible);
     }
 
     #[test]

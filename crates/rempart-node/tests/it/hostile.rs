@@ -283,7 +283,7 @@ fn a_batch_of_another_company_served_to_a_node_is_rejected_by_it() {
     let mut alpha = Store::init(&world.dir("alpha"), "Alpha Sàrl", rempart_domain::Country::Ch, 1).unwrap();
     world.with_env(|env, transport| Session::connect(&mut alpha, "mem", transport, env, PASSPHRASE)).unwrap();
     sync(&mut world, &mut alpha);
-    let foreign = alpha.kept_batches(alpha.node(), EventSeq(0), 1).unwrap().remove(0);
+    let foreign = Session::open(&alpha).unwrap().kept_batches(&alpha, alpha.node(), EventSeq(0), 1).unwrap().remove(0);
     let mut beta = Store::init(&world.dir("beta"), "Beta SAS", rempart_domain::Country::Fr, 1).unwrap();
     world.with_env(|env, transport| Session::connect(&mut beta, "mem", transport, env, PASSPHRASE)).unwrap();
     sync(&mut world, &mut beta);

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use rempart_domain::{Country, Currency, EntryDraft, PostingDraft};
 use rempart_hub::{Hub, Limits, MemStore, Method, Request};
+use rempart_log::EventSeq;
 use rempart_node::{Answer, Env, NodeError, Session, Transport, Unreachable, Verb};
 use rempart_store::Store;
 use rempart_sync::{RequestAuth, Role};
@@ -208,6 +209,18 @@ fn two_devices_of_a_company_converge_through_the_hub_and_a_wiped_hub_is_refilled
         }
     }
 
+    // Each device keeps the batches, its own and the other's, without their ciphertext (the
+    // events are in its log): a header, a signature and a version vector.
+    for (store, node) in [(&office, laptop.node()), (&office, office.node()), (&laptop, office.node())] {
+        let kept = store.kept_batches(node, EventSeq(0), u64::MAX).unwrap();
+        assert!(!kept.is_empty());
+        assert!(kept.iter().all(|bytes| rempart_sync::batch::is_compact(bytes) && bytes.len() < 512));
+    }
+    let batches = |world: &World| -> Vec<(String, Vec<u8>)> {
+        world.objects.snapshot().into_iter().filter(|(key, _)| key.contains("/b/")).collect()
+    };
+    let before = batches(&world);
+
     // The hub's storage is wiped: the next sync gives it the roster and every batch back,
     // the laptop's included, and a third device can join from the refilled hub.
     world.objects.restore(Default::default());
@@ -216,6 +229,7 @@ fn two_devices_of_a_company_converge_through_the_hub_and_a_wiped_hub_is_refilled
     assert!(report.pushed_events >= office.version_vector().unwrap().total() - 1, "{report:?}");
     let heads = world.hub.heads(office.tenant()).unwrap();
     assert_eq!(heads, office.version_vector().unwrap());
+    assert_eq!(batches(&world), before, "the batches made again from the office's log are the very same bytes");
     let report = sync(&mut world, &mut laptop);
     assert_eq!((report.pulled_events, report.pushed_batches), (0, 0), "{report:?}");
     let code = world

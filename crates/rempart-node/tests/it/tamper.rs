@@ -124,7 +124,7 @@ fn a_batch_replaced_by_another_validly_signed_one_is_a_fork_named_by_the_nodes()
         assert!(verify.problems.iter().any(|p| p.message.contains("two different versions")), "{:?}", verify.problems);
     }
     // The hub does not take the genuine copy over a validly signed one: it says it is a fork.
-    let genuine = laptop.kept_batches(office.node(), after, 1).unwrap().remove(0);
+    let genuine = Session::open(&laptop).unwrap().kept_batches(&laptop, office.node(), after, 1).unwrap().remove(0);
     let target = format!("/v1/t/{}/batches", office.tenant());
     let answer = world.with_env(|env, transport| {
         let auth = rempart_sync::RequestAuth::sign(
