@@ -332,7 +332,7 @@ impl Session {
         lock.lock().map_err(|error| NodeError::Local(format!("the directory cannot be locked: {error}")))?;
         // The old chain's events not yet in a batch go into batches signed by the old identity
         // now, while it can sign: they then reach the hub like any kept batch.
-        self.seal_own_batches(store, env)?;
+        self.seal_own_batches(store, env, None)?;
         let from_key = store.signing_key().clone();
         let body = self.roster.next_body(env.now(), Action::Succeed { from, device: to, keys });
         self.roster.append(Entry::sign(&body, Signer::Device(from), &from_key))?;
@@ -1545,10 +1545,14 @@ impl Session {
         hub: &VersionVector,
         report: &mut SyncReport,
     ) -> Result<(), NodeError> {
-        self.seal_own_batches(store, env)?;
-        let tenant = self.secrets.tenant;
+        let mut hub = hub.clone();
+        // A batch of this node refused just now is reported once; the rest of its chain waits.
+        let refused = self.seal_own_batches(store, env, Some((transport, &mut hub, report)))?;
         let local = store.version_vector()?;
         for (node, head) in &local.0 {
+            if refused && *node == store.node() {
+                continue;
+            }
             let mut after = hub.seq(*node);
             while after < head.seq {
                 let batches = self.kept_batches(store, *node, after, KEPT_EVENTS_PER_ROUND)?;
@@ -1556,49 +1560,74 @@ impl Session {
                     break;
                 }
                 for bytes in batches {
-                    let header = rempart_sync::batch::decode_header(&bytes)?;
-                    let auth_target = format!("/v1/t/{tenant}/batches");
-                    match self.ask(store, transport, env, Verb::Put, &auth_target, bytes) {
-                        Ok(answer) if answer.status == 200 => {
+                    match self.upload(store, transport, env, bytes, report)? {
+                        Uploaded::Stored(last) => after = last,
+                        Uploaded::Held(now) => {
                             // The hub had it: a hole it had was filled, or the rest is there too.
-                            report.already_held += 1;
-                            let target = format!("/v1/t/{tenant}/heads");
-                            let answer = self.ask(store, transport, env, Verb::Get, &target, Vec::new())?;
-                            let now: VersionVector = parse(&answer.body, "heads")?;
-                            after = now.seq(*node).max(header.last);
-                            if after > header.last {
-                                break;
-                            }
-                            continue;
+                            after = now;
+                            break;
                         }
-                        Ok(_) => {
-                            report.pushed_batches += 1;
-                            report.pushed_events += header.count();
-                        }
-                        Err(NodeError::Refused { status, message })
-                            if status == 409 || status == 403 || status == 400 =>
-                        {
-                            tracing::warn!(node = %node.short(), first = header.first.0, status, "batch refused: {message}");
-                            report.refused.push(format!(
-                                "events {}-{} of node {}: {message}",
-                                header.first,
-                                header.last,
-                                node.short()
-                            ));
+                        Uploaded::Refused => {
                             after = head.seq;
                             break;
                         }
-                        Err(error) => return Err(error),
                     }
-                    after = header.last;
                 }
             }
         }
         Ok(())
     }
 
-    /// Seals this node's events not yet in a batch into batches under the current key epoch.
-    fn seal_own_batches(&self, store: &Store, env: &mut Env<'_>) -> Result<(), NodeError> {
+    /// Uploads one batch (whole bytes) and says how the hub took it.
+    fn upload(
+        &mut self,
+        store: &mut Store,
+        transport: &mut dyn Transport,
+        env: &mut Env<'_>,
+        bytes: Vec<u8>,
+        report: &mut SyncReport,
+    ) -> Result<Uploaded, NodeError> {
+        let tenant = self.secrets.tenant;
+        let header = rempart_sync::batch::decode_header(&bytes)?;
+        let node = header.node;
+        match self.ask(store, transport, env, Verb::Put, &format!("/v1/t/{tenant}/batches"), bytes) {
+            Ok(answer) if answer.status == 200 => {
+                report.already_held += 1;
+                let target = format!("/v1/t/{tenant}/heads");
+                let answer = self.ask(store, transport, env, Verb::Get, &target, Vec::new())?;
+                let now: VersionVector = parse(&answer.body, "heads")?;
+                Ok(Uploaded::Held(now.seq(node).max(header.last)))
+            }
+            Ok(_) => {
+                report.pushed_batches += 1;
+                report.pushed_events += header.count();
+                Ok(Uploaded::Stored(header.last))
+            }
+            Err(NodeError::Refused { status, message }) if status == 409 || status == 403 || status == 400 => {
+                tracing::warn!(node = %node.short(), first = header.first.0, status, "batch refused: {message}");
+                report.refused.push(format!(
+                    "events {}-{} of node {}: {message}",
+                    header.first,
+                    header.last,
+                    node.short()
+                ));
+                Ok(Uploaded::Refused)
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Seals this node's events not yet in a batch into batches under the current key epoch, and
+    /// keeps them. Given a hub (`upload`: transport, its heads, the report) that holds every batch
+    /// kept before, each new one is uploaded as soon as it is kept, from the bytes just made, and
+    /// the heads move on; otherwise they wait for the upload of kept batches, which makes them
+    /// again from the log. True if the hub refused one (it is reported).
+    fn seal_own_batches(
+        &mut self,
+        store: &mut Store,
+        env: &mut Env<'_>,
+        mut upload: Option<(&mut dyn Transport, &mut VersionVector, &mut SyncReport)>,
+    ) -> Result<bool, NodeError> {
         let me = store.node();
         // What this node holds of the other chains goes into its batches.
         let mut seen = store.version_vector()?;
@@ -1608,18 +1637,41 @@ impl Session {
             .secrets
             .keys
             .get(&epoch)
+            .cloned()
             .ok_or_else(|| NodeError::Local(format!("this node lacks the data key of epoch {epoch}")))?;
+        let kept = store.kept_up_to(me)?;
+        if upload.as_ref().is_some_and(|(_, hub, _)| hub.seq(me) < kept) {
+            upload = None;
+        }
+        let mut refused = false;
         loop {
             let after = store.kept_up_to(me)?;
             let run = store.chain_run(me, after, BATCH_TARGET_BYTES)?;
             let Some(last) = run.events.last().map(|e| e.seq) else { break };
-            let batch =
-                Batch::seal_with_seen(key, store.signing_key(), &run.events, &run.seals, run.prev, env.bytes(), &seen)?;
+            let batch = Batch::seal_with_seen(
+                &key,
+                store.signing_key(),
+                &run.events,
+                &run.seals,
+                run.prev,
+                env.bytes(),
+                &seen,
+            )?;
             // Made from the log, so kept compactly: the log gives the same batch back.
-            let bytes = batch.compact(&seen);
-            store.keep_own_batch(KeptBatch { first: EventSeq(after.0 + 1), last, bytes: &bytes })?;
+            let compact = batch.compact(&seen);
+            store.keep_own_batch(KeptBatch { first: EventSeq(after.0 + 1), last, bytes: &compact })?;
+            if let Some((transport, hub, report)) = upload.as_mut() {
+                match self.upload(store, &mut **transport, env, batch.encode(), report)? {
+                    Uploaded::Stored(last) => hub.set(me, rempart_sync::Head { seq: last, hash: batch.header.head }),
+                    Uploaded::Held(_) => upload = None,
+                    Uploaded::Refused => {
+                        refused = true;
+                        upload = None;
+                    }
+                }
+            }
         }
-        Ok(())
+        Ok(refused)
     }
 
     /// The batches of `node` this node keeps that hold events after `after` (about `max_events`
@@ -1673,6 +1725,16 @@ fn lock_rechain(dir: &Path) -> Result<std::fs::File, NodeError> {
         .write(true)
         .open(&path)
         .map_err(|error| NodeError::Local(format!("{} cannot be opened: {error}", path.display())))
+}
+
+/// How the hub took an uploaded batch.
+enum Uploaded {
+    /// Stored: the hub now holds the node's events up to this one.
+    Stored(EventSeq),
+    /// It held this batch already; it holds the node's events up to this one.
+    Held(EventSeq),
+    /// Refused (a fork, a revoked node, a bad batch): reported, and nothing more of that node is sent.
+    Refused,
 }
 
 /// About how many events of kept batches a push reads and uploads at a time.
