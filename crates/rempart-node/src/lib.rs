@@ -203,6 +203,8 @@ pub struct Session {
     /// The furthest each chain is known to reach, from the version vectors other nodes put in
     /// their batches: chain -> (head, the node that had seen it).
     claims: RefCell<BTreeMap<NodeId, (rempart_sync::Head, NodeId)>>,
+    /// How much of the hub's answers a pull takes in at once (`GROUP_BYTES` unless set).
+    group_bytes: usize,
 }
 
 /// Time spent taking batches in, by stage.
@@ -406,7 +408,14 @@ impl Session {
     }
 
     fn new(secrets: Secrets, roster: Roster) -> Session {
-        Session { secrets, roster, timings: Timings::default(), progress: None, claims: RefCell::default() }
+        Session {
+            secrets,
+            roster,
+            timings: Timings::default(),
+            progress: None,
+            claims: RefCell::default(),
+            group_bytes: GROUP_BYTES,
+        }
     }
 
     /// Wraps every data key this node holds for its own device key, at the hub.
@@ -811,6 +820,13 @@ impl Session {
             }
         }
         Ok(())
+    }
+
+    /// How much of the hub's answers a pull takes in at once, in one transaction (at least one
+    /// answer): more means fewer rewrites of the projection pages and more memory, about three
+    /// times this while the group is taken in.
+    pub fn set_pull_group_bytes(&mut self, bytes: usize) {
+        self.group_bytes = bytes;
     }
 
     /// Shows progress as events come in: `(received so far, expected in all)`.
@@ -1290,7 +1306,7 @@ impl Session {
                 // all over the table.
                 let mut answers = Vec::new();
                 let (mut after, mut bytes) = (held, 0);
-                while after < head.seq && bytes < APPLY_BYTES {
+                while after < head.seq && bytes < self.group_bytes {
                     let target = format!("/v1/t/{tenant}/batches/{node}?after={}", after.0);
                     let started = Instant::now();
                     let answer = self.ask(store, transport, env, Verb::Get, &target, Vec::new())?;
@@ -1740,9 +1756,11 @@ enum Uploaded {
 /// About how many events of kept batches a push reads and uploads at a time.
 const KEPT_EVENTS_PER_ROUND: u64 = 8_192;
 
-/// How much of the hub's answers a pull takes in at once (one transaction). Larger means fewer
-/// rewrites of the projection pages and more memory: about three times this while taking in.
-const APPLY_BYTES: usize = 64 << 20;
+/// How much of the hub's answers a pull takes in at once unless set otherwise
+/// (`Session::set_pull_group_bytes`). (Opening the next group on a second thread while one is
+/// taken in was tried: both cores are busy then, with the check of the run beside its writing and
+/// the checkpointer, and the pull was slower.)
+const GROUP_BYTES: usize = 64 << 20;
 
 fn unframe(mut body: &[u8]) -> Result<Vec<&[u8]>, NodeError> {
     let mut out = Vec::new();

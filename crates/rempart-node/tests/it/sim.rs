@@ -164,6 +164,9 @@ fn work(store: &mut Store, rng: &mut Rng, tag: &str) {
 
 fn sync_node(store: &mut Store, network: &mut Network<'_>, rng: &mut Rng) -> Result<(), String> {
     let mut session = Session::open(store).map_err(|error| error.to_string())?;
+    if rng.below(2) == 0 {
+        session.set_pull_group_bytes(1);
+    }
     let mut seed = Rng(rng.next());
     let now = network.now;
     let clock = move || now;
@@ -193,8 +196,11 @@ fn run(seed: u64) {
         .collect();
     let objects = Arc::new(FaultyStore { inner: MemStore::default(), failing: AtomicBool::new(false) });
     objects.inner.restore(template.objects.clone());
-    let hub = Hub::new(objects.clone(), Limits::default());
     let mut rng = Rng(seed);
+    // Half the seeds' hub answers one batch per download, so that a pull takes many groups in
+    // (each opened while the one before it is written) and faults fall between them.
+    let download_bytes_max = if rng.below(2) == 0 { 1 } else { Limits::default().download_bytes_max };
+    let hub = Hub::new(objects.clone(), Limits { download_bytes_max, ..Limits::default() });
     let mut now = template.now;
     let mut stores: Vec<Store> = dirs.iter().map(|dir| Store::open(dir).unwrap()).collect();
     let mut cut_off = [false; 3];
