@@ -33,7 +33,7 @@ use rempart_sync::auth::REQUEST_SKEW_MS;
 use rempart_sync::batch::HEADER_BYTES;
 use rempart_sync::{Action, Batch, Entry, Head, RequestAuth, RequestSigner, Role, Roster, VersionVector};
 
-pub use objects::{DirStore, MemStore, ObjectError, ObjectStore, Put};
+pub use objects::{DirStore, Listed, MemStore, ObjectError, ObjectStore, Put};
 
 /// Limits of one hub, per tenant.
 #[derive(Debug, Clone, Copy)]
@@ -186,8 +186,14 @@ pub struct Hub {
     nonces: Mutex<Nonces>,
     buckets: Mutex<HashMap<(TenantId, bool), Bucket>>,
     usage: Mutex<HashMap<TenantId, u64>>,
+    /// Headers of stored batches already read, by key, with the version of the object they were
+    /// read from: a listing then stands for reading them again until the object changes.
+    headers: Mutex<HashMap<String, (String, rempart_sync::Header)>>,
     metrics: Metrics,
 }
+
+/// Batch headers kept in memory (about 400 bytes each) before the whole cache is dropped.
+const HEADERS_MAX: usize = 250_000;
 
 /// Requests per second, and burst, of a company's anonymous budget (the passphrase wrap).
 const ANONYMOUS_PER_SECOND: f64 = 1.0;
@@ -217,9 +223,8 @@ fn first_seq_of_key(key: &str) -> Option<u64> {
 
 /// What a node's batches at the hub look like, from the listing and the headers.
 struct StoredBatch {
-    key: String,
     first: u64,
-    size: u64,
+    object: Listed,
 }
 
 fn query_value<'a>(query: &'a str, name: &str) -> Option<&'a str> {
@@ -235,6 +240,7 @@ impl Hub {
             nonces: Mutex::default(),
             buckets: Mutex::default(),
             usage: Mutex::default(),
+            headers: Mutex::default(),
             metrics: Metrics::default(),
         }
     }
@@ -406,12 +412,12 @@ impl Hub {
         if let Some(cached) = lock(&self.rosters).get(&tenant)
             && cached.len() == listed.len() as u64
             && cached.entries().last().map(|entry| serde_json::to_vec(entry).map_or(0, |b| b.len() as u64))
-                == listed.last().map(|(_, size)| *size)
+                == listed.last().map(|object| object.size)
         {
             return Ok(Some(Arc::clone(cached)));
         }
         let mut entries = Vec::with_capacity(listed.len());
-        for (key, _) in listed {
+        for Listed { key, .. } in listed {
             let bytes = self.objects.get(&key)?.unwrap_or_default();
             let entry: Entry = serde_json::from_slice(&bytes).map_err(|_| {
                 tracing::error!(key, "a stored roster entry cannot be read");
@@ -612,7 +618,7 @@ impl Hub {
         if let Some(bytes) = lock(&self.usage).get(&tenant) {
             return Ok(*bytes);
         }
-        let total = self.objects.list(&tenant_prefix(tenant))?.iter().map(|(_, size)| size).sum();
+        let total = self.objects.list(&tenant_prefix(tenant))?.iter().map(|object| object.size).sum();
         lock(&self.usage).insert(tenant, total);
         Ok(total)
     }
@@ -659,16 +665,30 @@ impl Hub {
             .objects
             .list(&batch_prefix(tenant, node))?
             .into_iter()
-            .filter_map(|(key, size)| first_seq_of_key(&key).map(|first| StoredBatch { key, first, size }))
+            .filter_map(|object| first_seq_of_key(&object.key).map(|first| StoredBatch { first, object }))
             .collect())
     }
 
-    /// The header of a stored batch, if it reads.
-    fn stored_header(&self, key: &str) -> Result<Option<rempart_sync::Header>, Refusal> {
-        let Some(bytes) = self.objects.get_prefix(key, HEADER_BYTES)? else {
+    /// The header of a stored batch, if it reads: from memory if it was read from this very
+    /// version of the object, else from storage.
+    fn stored_header(&self, object: &Listed) -> Result<Option<rempart_sync::Header>, Refusal> {
+        if let Some((version, header)) = lock(&self.headers).get(&object.key)
+            && *version == object.version
+        {
+            return Ok(Some(header.clone()));
+        }
+        let Some(bytes) = self.objects.get_prefix(&object.key, HEADER_BYTES)? else {
             return Ok(None);
         };
-        Ok(header_of(&bytes))
+        let header = header_of(&bytes);
+        if let Some(header) = &header {
+            let mut headers = lock(&self.headers);
+            if headers.len() >= HEADERS_MAX {
+                headers.clear();
+            }
+            headers.insert(object.key.clone(), (object.version.clone(), header.clone()));
+        }
+        Ok(header)
     }
 
     fn put_batch(&self, tenant: TenantId, body: &[u8], now_ms: u64) -> Result<Response, Refusal> {
@@ -712,14 +732,14 @@ impl Hub {
         // right before the next one, if any; anything else overlaps or leaves a gap.
         let position = stored.partition_point(|b| b.first < header.first.0);
         if let Some(same) = stored.get(position).filter(|b| b.first == header.first.0) {
-            let held = self.objects.get(&same.key)?.unwrap_or_default();
+            let held = self.objects.get(&same.object.key)?.unwrap_or_default();
             if held == body {
                 return Ok(Response::json(200, &serde_json::json!({ "stored": "already" })));
             }
             if Batch::decode(&held).ok().is_none_or(|b| !b.is_signed_by(&key)) {
                 // The stored copy is damaged: the hub heals it with this valid one.
-                tracing::warn!(key = same.key, "a damaged stored batch is replaced by a valid copy");
-                self.store_replace(&same.key, body, held.len() as u64, tenant)?;
+                tracing::warn!(key = same.object.key, "a damaged stored batch is replaced by a valid copy");
+                self.store_replace(&same.object.key, body, held.len() as u64, tenant)?;
                 return Ok(Response::json(201, &serde_json::json!({ "stored": "healed" })));
             }
             return Err(refuse(
@@ -732,7 +752,7 @@ impl Hub {
             ));
         }
         let before = match position.checked_sub(1).map(|i| &stored[i]) {
-            Some(previous) => Some(self.stored_header(&previous.key)?),
+            Some(previous) => Some(self.stored_header(&previous.object)?),
             None => None,
         };
         let continues = match before {
@@ -741,7 +761,8 @@ impl Hub {
             Some(None) => false,
         };
         if !continues {
-            let held_to = stored.last().and_then(|b| self.stored_header(&b.key).ok().flatten()).map_or(0, |h| h.last.0);
+            let held_to =
+                stored.last().and_then(|b| self.stored_header(&b.object).ok().flatten()).map_or(0, |h| h.last.0);
             return Err(refuse(
                 409,
                 "discontinuous",
@@ -752,7 +773,7 @@ impl Hub {
             ));
         }
         if let Some(next) = stored.get(position) {
-            let next_header = self.stored_header(&next.key)?;
+            let next_header = self.stored_header(&next.object)?;
             if next_header.is_none_or(|n| n.first.0 != header.last.0 + 1 || n.prev != header.head) {
                 return Err(refuse(409, "overlap", "the batch overlaps batches the hub holds"));
             }
@@ -774,24 +795,24 @@ impl Hub {
         // The end of each node's contiguous run from its first event: a batch lost or set apart in
         // the middle shows as a shorter head, so the nodes that hold it upload it again; a batch
         // replaced by another shows as a head whose hash the nodes holding the genuine one do not
-        // know. Headers are read from storage each time, never cached, so that a change made to
-        // the storage behind the hub's back shows at once.
+        // know. Storage is listed each time, so that a change made behind the hub's back shows at
+        // once; a header is read again only when its object's version changed.
         let mut vector = VersionVector::default();
         let prefix = format!("t/{tenant}/b/");
-        let mut by_node: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for (key, _) in self.objects.list(&prefix)? {
-            if let Some((node, _)) = key[prefix.len()..].split_once('/') {
-                by_node.entry(node.to_owned()).or_default().push(key);
+        let mut by_node: BTreeMap<String, Vec<Listed>> = BTreeMap::new();
+        for object in self.objects.list(&prefix)? {
+            if let Some((node, _)) = object.key[prefix.len()..].split_once('/') {
+                by_node.entry(node.to_owned()).or_default().push(object);
             }
         }
         let roster = self.roster(tenant, false)?;
-        for (node, keys) in by_node {
+        for (node, objects) in by_node {
             let Ok(node) = node.parse::<NodeId>() else { continue };
             // Nothing of a revoked node past its revocation counts.
             let valid_until = roster.as_ref().and_then(|r| r.member(node)?.revoked_after).unwrap_or(u64::MAX);
             let mut head: Option<Head> = None;
-            for key in keys {
-                let Some(header) = self.stored_header(&key)? else { break };
+            for object in objects {
+                let Some(header) = self.stored_header(&object)? else { break };
                 if header.first.0 > valid_until {
                     break;
                 }
@@ -826,17 +847,17 @@ impl Hub {
         let mut body = Vec::new();
         let mut next = after.saturating_add(1);
         for batch in &stored[start..] {
-            if !body.is_empty() && body.len() as u64 + batch.size > self.limits.download_bytes_max as u64 {
+            if !body.is_empty() && body.len() as u64 + batch.object.size > self.limits.download_bytes_max as u64 {
                 break;
             }
             if batch.first > next {
                 // A hole (a batch lost or set apart): nothing after it is served until it is filled.
                 break;
             }
-            let Some(bytes) = self.objects.get(&batch.key)? else { break };
+            let Some(bytes) = self.objects.get(&batch.object.key)? else { break };
             let sound = Batch::decode(&bytes).ok().filter(|b| b.is_signed_by(&key) && b.header.first.0 == batch.first);
             let Some(decoded) = sound else {
-                self.set_apart(tenant, &batch.key, &bytes)?;
+                self.set_apart(tenant, &batch.object.key, &bytes)?;
                 break;
             };
             if decoded.header.last.0 < next {

@@ -26,6 +26,16 @@ pub enum Put {
     Exists,
 }
 
+/// An object as listed: its key, its size, and a version that changes whenever the object is
+/// written or replaced (an S3 ETag; a file's inode and change time; a counter in memory), so
+/// that what was read of it can be kept until it changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub key: String,
+    pub size: u64,
+    pub version: String,
+}
+
 pub trait ObjectStore: Send + Sync {
     /// Writes `bytes` under `key` durably unless the key exists.
     fn put_new(&self, key: &str, bytes: &[u8]) -> Result<Put, ObjectError>;
@@ -34,8 +44,8 @@ pub trait ObjectStore: Send + Sync {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, ObjectError>;
     /// The first `len` bytes of an object (fewer if it is shorter).
     fn get_prefix(&self, key: &str, len: usize) -> Result<Option<Vec<u8>>, ObjectError>;
-    /// Every key under `prefix` (which ends with `/`), in byte order, with its size.
-    fn list(&self, prefix: &str) -> Result<Vec<(String, u64)>, ObjectError>;
+    /// Every object under `prefix` (which ends with `/`), in byte order of the keys.
+    fn list(&self, prefix: &str) -> Result<Vec<Listed>, ObjectError>;
     /// Removes an object (a damaged one, once set apart); absent is not an error.
     fn remove(&self, key: &str) -> Result<(), ObjectError>;
 }
@@ -137,7 +147,8 @@ impl ObjectStore for DirStore {
         Ok(Some(bytes))
     }
 
-    fn list(&self, prefix: &str) -> Result<Vec<(String, u64)>, ObjectError> {
+    fn list(&self, prefix: &str) -> Result<Vec<Listed>, ObjectError> {
+        use std::os::unix::fs::MetadataExt;
         let dir_key = prefix.trim_end_matches('/');
         let dir = self.path(dir_key)?;
         let mut out = Vec::new();
@@ -159,11 +170,14 @@ impl ObjectStore for DirStore {
                 if meta.is_dir() {
                     pending.push((entry.path(), child));
                 } else {
-                    out.push((child, meta.len()));
+                    // The change time moves with any write to the file, and no tool sets it
+                    // back; a file replaced is a new inode.
+                    let version = format!("{}-{}.{}", meta.ino(), meta.ctime(), meta.ctime_nsec());
+                    out.push(Listed { key: child, size: meta.len(), version });
                 }
             }
         }
-        out.sort();
+        out.sort_by(|a, b| a.key.cmp(&b.key));
         Ok(out)
     }
 
@@ -180,21 +194,40 @@ impl ObjectStore for DirStore {
 /// around it) and for tests.
 #[derive(Default)]
 pub struct MemStore {
-    objects: Mutex<BTreeMap<String, Vec<u8>>>,
+    objects: Mutex<MemObjects>,
+}
+
+/// Each object with the number of the write that made it.
+#[derive(Default)]
+struct MemObjects {
+    objects: BTreeMap<String, (Vec<u8>, u64)>,
+    writes: u64,
+}
+
+impl MemObjects {
+    fn insert(&mut self, key: String, bytes: Vec<u8>) {
+        self.writes += 1;
+        self.objects.insert(key, (bytes, self.writes));
+    }
 }
 
 impl MemStore {
-    fn objects(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Vec<u8>>> {
+    fn objects(&self) -> std::sync::MutexGuard<'_, MemObjects> {
         self.objects.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Every object, for snapshots (a hub restored from an old copy) and for tampering tests.
     pub fn snapshot(&self) -> BTreeMap<String, Vec<u8>> {
-        self.objects().clone()
+        self.objects().objects.iter().map(|(key, (bytes, _))| (key.clone(), bytes.clone())).collect()
     }
 
+    /// Puts every object back as given, each as a new write.
     pub fn restore(&self, objects: BTreeMap<String, Vec<u8>>) {
-        *self.objects() = objects;
+        let mut held = self.objects();
+        held.objects.clear();
+        for (key, bytes) in objects {
+            held.insert(key, bytes);
+        }
     }
 }
 
@@ -202,7 +235,7 @@ impl ObjectStore for MemStore {
     fn put_new(&self, key: &str, bytes: &[u8]) -> Result<Put, ObjectError> {
         check_key(key)?;
         let mut objects = self.objects();
-        if objects.contains_key(key) {
+        if objects.objects.contains_key(key) {
             return Ok(Put::Exists);
         }
         objects.insert(key.to_owned(), bytes.to_vec());
@@ -217,7 +250,7 @@ impl ObjectStore for MemStore {
 
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, ObjectError> {
         check_key(key)?;
-        Ok(self.objects().get(key).cloned())
+        Ok(self.objects().objects.get(key).map(|(bytes, _)| bytes.clone()))
     }
 
     fn get_prefix(&self, key: &str, len: usize) -> Result<Option<Vec<u8>>, ObjectError> {
@@ -227,18 +260,23 @@ impl ObjectStore for MemStore {
         }))
     }
 
-    fn list(&self, prefix: &str) -> Result<Vec<(String, u64)>, ObjectError> {
+    fn list(&self, prefix: &str) -> Result<Vec<Listed>, ObjectError> {
         Ok(self
             .objects()
+            .objects
             .range(prefix.to_owned()..)
             .take_while(|(key, _)| key.starts_with(prefix))
-            .map(|(key, bytes)| (key.clone(), bytes.len() as u64))
+            .map(|(key, (bytes, write))| Listed {
+                key: key.clone(),
+                size: bytes.len() as u64,
+                version: write.to_string(),
+            })
             .collect())
     }
 
     fn remove(&self, key: &str) -> Result<(), ObjectError> {
         check_key(key)?;
-        self.objects().remove(key);
+        self.objects().objects.remove(key);
         Ok(())
     }
 }
@@ -255,12 +293,19 @@ mod tests {
         store.put_new("t/ab/b/n2/001", b"x").unwrap();
         store.put_new("t/ab/roster/1", b"r").unwrap();
         store.put_new("t/cd/roster/1", b"other tenant").unwrap();
+        let version = |key: &str| store.list("t/ab/").unwrap().into_iter().find(|o| o.key == key).unwrap().version;
         store.put("t/ab/recovery", b"v1").unwrap();
+        let first = version("t/ab/recovery");
         store.put("t/ab/recovery", b"v2").unwrap();
         assert_eq!(store.get("t/ab/recovery").unwrap().as_deref(), Some(&b"v2"[..]));
-        let keys: Vec<String> = store.list("t/ab/").unwrap().into_iter().map(|(key, _)| key).collect();
+        assert_ne!(version("t/ab/recovery"), first, "a write gives the object a new version");
+        let held = version("t/ab/b/n1/001");
+        assert_eq!(store.put_new("t/ab/b/n1/001", b"three").unwrap(), Put::Exists);
+        assert_eq!(version("t/ab/b/n1/001"), held, "a refused write changes nothing");
+        let keys: Vec<String> = store.list("t/ab/").unwrap().into_iter().map(|o| o.key).collect();
         assert_eq!(keys, ["t/ab/b/n1/001", "t/ab/b/n2/001", "t/ab/recovery", "t/ab/roster/1"]);
-        assert_eq!(store.list("t/ab/b/n1/").unwrap(), [("t/ab/b/n1/001".to_owned(), 3)]);
+        let listed = store.list("t/ab/b/n1/").unwrap();
+        assert_eq!((listed.len(), listed[0].key.as_str(), listed[0].size), (1, "t/ab/b/n1/001", 3));
         assert!(store.list("t/zz/").unwrap().is_empty());
         assert!(store.get("t/ab/missing").unwrap().is_none());
         for bad in ["../etc/passwd", "t/ab/../cd", "t//x", "t/.tmp/x", "t/a b", ""] {

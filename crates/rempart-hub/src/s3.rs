@@ -14,7 +14,7 @@ use std::time::Duration;
 use rusty_s3::actions::ListObjectsV2;
 use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
 
-use crate::objects::{ObjectError, ObjectStore, Put, check_key};
+use crate::objects::{Listed, ObjectError, ObjectStore, Put, check_key};
 
 const SIGNED_FOR: Duration = Duration::from_secs(300);
 
@@ -117,7 +117,7 @@ impl ObjectStore for S3Store {
         self.read(key, Some(len))
     }
 
-    fn list(&self, prefix: &str) -> Result<Vec<(String, u64)>, ObjectError> {
+    fn list(&self, prefix: &str) -> Result<Vec<Listed>, ObjectError> {
         let mut out = Vec::new();
         let mut token: Option<String> = None;
         loop {
@@ -134,13 +134,22 @@ impl ObjectStore for S3Store {
             let text = response.body_mut().with_config().limit(64 << 20).read_to_string().map_err(backend)?;
             let page =
                 ListObjectsV2::parse_response(&text).map_err(|error| backend(format!("listing {prefix}: {error}")))?;
-            out.extend(page.contents.into_iter().map(|object| (object.key, object.size.unwrap_or(0))));
+            // The ETag changes with the content, the modification time with any write.
+            out.extend(page.contents.into_iter().map(|object| Listed {
+                version: format!(
+                    "{}|{}",
+                    object.etag.as_deref().unwrap_or_default(),
+                    object.last_modified.as_deref().unwrap_or_default()
+                ),
+                size: object.size.unwrap_or(0),
+                key: object.key,
+            }));
             match page.next_continuation_token {
                 Some(next) => token = Some(next),
                 None => break,
             }
         }
-        out.sort();
+        out.sort_by(|a, b| a.key.cmp(&b.key));
         Ok(out)
     }
 

@@ -579,3 +579,65 @@ fn events_lost_with_a_database_put_back_keep_recording_refused_until_a_new_chain
     assert!(report.forks.is_empty() && report.refused.is_empty() && report.rejected.is_empty(), "{report:?}");
     assert!(office.verify().unwrap().problems.is_empty());
 }
+
+/// The world's storage, counting the reads of batch headers.
+struct CountingHeaders {
+    inner: Arc<MemStore>,
+    header_reads: std::sync::atomic::AtomicUsize,
+}
+
+impl rempart_hub::ObjectStore for CountingHeaders {
+    fn put_new(&self, key: &str, bytes: &[u8]) -> Result<rempart_hub::Put, rempart_hub::ObjectError> {
+        self.inner.put_new(key, bytes)
+    }
+    fn put(&self, key: &str, bytes: &[u8]) -> Result<(), rempart_hub::ObjectError> {
+        self.inner.put(key, bytes)
+    }
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, rempart_hub::ObjectError> {
+        self.inner.get(key)
+    }
+    fn get_prefix(&self, key: &str, len: usize) -> Result<Option<Vec<u8>>, rempart_hub::ObjectError> {
+        self.header_reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.inner.get_prefix(key, len)
+    }
+    fn list(&self, prefix: &str) -> Result<Vec<rempart_hub::Listed>, rempart_hub::ObjectError> {
+        self.inner.list(prefix)
+    }
+    fn remove(&self, key: &str) -> Result<(), rempart_hub::ObjectError> {
+        self.inner.remove(key)
+    }
+}
+
+#[test]
+fn the_hub_reads_a_batch_header_again_only_when_its_object_changed() {
+    let mut world = World::new();
+    let mut office = Store::init(&world.dir("office"), "Garage du Lac SA", Country::Ch, 1).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env, PASSPHRASE)).unwrap();
+    for day in 1..=3 {
+        office.post_entries(&[entry(&format!("E-{day}"), day, 10_000)], &mut |_| {}).unwrap();
+        sync(&mut world, &mut office);
+    }
+    let batches: Vec<String> = world.objects.snapshot().into_keys().filter(|key| key.contains("/b/")).collect();
+    assert!(batches.len() >= 3, "{batches:?}");
+
+    // A second hub process on the same storage.
+    let counting = Arc::new(CountingHeaders { inner: world.objects.clone(), header_reads: Default::default() });
+    let hub = Hub::new(counting.clone(), Limits::default());
+    let reads = || counting.header_reads.load(std::sync::atomic::Ordering::Relaxed);
+    let heads = hub.heads(office.tenant()).unwrap();
+    assert_eq!(heads, world.hub.heads(office.tenant()).unwrap());
+    assert_eq!(heads, office.version_vector().unwrap());
+    assert_eq!(reads(), batches.len(), "each header read once");
+    assert_eq!(hub.heads(office.tenant()).unwrap(), heads);
+    assert_eq!(reads(), batches.len(), "then known by the listing alone");
+
+    // The last batch changed behind the hub's back (its head hash altered, same size): read again
+    // at once, alone, and the heads show it.
+    let last = batches.last().unwrap();
+    let mut altered = rempart_hub::ObjectStore::get(&*world.objects, last).unwrap().unwrap();
+    altered[90] ^= 0x01;
+    rempart_hub::ObjectStore::put(&*world.objects, last, &altered).unwrap();
+    let changed = hub.heads(office.tenant()).unwrap();
+    assert_eq!(reads(), batches.len() + 1);
+    assert_ne!(changed, heads, "the altered head shows");
+}

@@ -69,16 +69,19 @@ fn the_s3_store_keeps_the_object_store_contract() {
     assert_eq!(store.get("t/ab/b/n1/001").unwrap().as_deref(), Some(&b"one"[..]));
     assert_eq!(store.get_prefix("t/ab/b/n1/001", 2).unwrap().as_deref(), Some(&b"on"[..]));
     assert!(store.get("t/ab/missing").unwrap().is_none());
+    let version = |key: &str| store.list("t/ab/").unwrap().into_iter().find(|o| o.key == key).unwrap().version;
     store.put("t/ab/recovery", b"v1").unwrap();
+    let first = version("t/ab/recovery");
     store.put("t/ab/recovery", b"v2").unwrap();
     assert_eq!(store.get("t/ab/recovery").unwrap().as_deref(), Some(&b"v2"[..]));
+    assert_ne!(version("t/ab/recovery"), first, "a write gives the object a new version");
     // More keys than one listing page holds.
     for index in 0..1_005 {
         store.put_new(&format!("t/cd/b/n/{index:020}"), b"x").unwrap();
     }
     let listed = store.list("t/cd/").unwrap();
     assert_eq!(listed.len(), 1_005);
-    assert!(listed.windows(2).all(|pair| pair[0].0 < pair[1].0));
+    assert!(listed.windows(2).all(|pair| pair[0].key < pair[1].key));
     assert_eq!(store.list("t/ab/").unwrap().len(), 2);
     store.remove("t/ab/recovery").unwrap();
     assert!(store.get("t/ab/recovery").unwrap().is_none());
@@ -118,8 +121,8 @@ fn a_company_syncs_through_a_hub_stored_in_s3() {
     assert_eq!(laptop.state_hash().unwrap(), office.state_hash().unwrap());
     // The bucket holds the company's objects, none of them in clear.
     let objects = bucket.list(&format!("t/{}/", office.tenant())).unwrap();
-    assert!(objects.iter().any(|(key, _)| key.contains("/b/")), "{objects:?}");
-    for (key, _) in objects {
+    assert!(objects.iter().any(|object| object.key.contains("/b/")), "{objects:?}");
+    for rempart_hub::Listed { key, .. } in objects {
         let bytes = bucket.get(&key).unwrap().unwrap();
         for needle in [&b"Garage du Lac"[..], b"4242.42", b"E-S3", b"Dupont"] {
             assert!(!bytes.windows(needle.len()).any(|w| w == needle), "{key} holds plaintext");

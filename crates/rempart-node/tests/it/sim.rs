@@ -51,7 +51,7 @@ impl ObjectStore for FaultyStore {
     fn get_prefix(&self, key: &str, len: usize) -> Result<Option<Vec<u8>>, ObjectError> {
         self.inner.get_prefix(key, len)
     }
-    fn list(&self, prefix: &str) -> Result<Vec<(String, u64)>, ObjectError> {
+    fn list(&self, prefix: &str) -> Result<Vec<rempart_hub::Listed>, ObjectError> {
         self.inner.list(prefix)
     }
     fn remove(&self, key: &str) -> Result<(), ObjectError> {

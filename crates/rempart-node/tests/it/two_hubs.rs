@@ -80,7 +80,8 @@ fn two_hubs_racing_on_one_store_accept_one_batch_per_sequence() {
     assert!(statuses.iter().all(|status| *status == 201 || *status == 409), "{statuses:?}");
     let prefix = format!("t/{}/b/{}/", office.tenant(), office.node());
     let stored = rempart_hub::ObjectStore::list(&*shared, &prefix).unwrap();
-    let winners: Vec<_> = stored.iter().filter(|(key, _)| key.ends_with(&format!("{:020}", after.0 + 1))).collect();
+    let winners: Vec<_> =
+        stored.iter().filter(|object| object.key.ends_with(&format!("{:020}", after.0 + 1))).collect();
     assert_eq!(winners.len(), 1, "{stored:?}");
     // Both hubs serve the same heads from the shared store.
     assert_eq!(hubs[0].heads(office.tenant()).unwrap(), hubs[1].heads(office.tenant()).unwrap());

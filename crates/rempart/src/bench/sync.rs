@@ -123,7 +123,7 @@ fn throughput(root: &Path, events: usize, per_commit: usize, rows: &mut Vec<(Str
         format!("{} events in {:.1} s; {}", report.pulled_events, seconds(restore), split(&session)),
     ));
 
-    let stored: u64 = objects.list(&format!("t/{}/", office.tenant()))?.iter().map(|(_, size)| size).sum();
+    let stored: u64 = objects.list(&format!("t/{}/", office.tenant()))?.iter().map(|object| object.size).sum();
     let plain = plaintext_bytes(&office)?;
     rows.push((
         "hub storage per event".into(),
