@@ -1596,8 +1596,8 @@ impl Session {
 
     /// Uploads one batch (whole bytes) and says how the hub took it.
     fn upload(
-        &mut self,
-        store: &mut Store,
+        &self,
+        store: &Store,
         transport: &mut dyn Transport,
         env: &mut Env<'_>,
         bytes: Vec<u8>,
@@ -1639,8 +1639,8 @@ impl Session {
     /// the heads move on; otherwise they wait for the upload of kept batches, which makes them
     /// again from the log. True if the hub refused one (it is reported).
     fn seal_own_batches(
-        &mut self,
-        store: &mut Store,
+        &self,
+        store: &Store,
         env: &mut Env<'_>,
         mut upload: Option<(&mut dyn Transport, &mut VersionVector, &mut SyncReport)>,
     ) -> Result<bool, NodeError> {
@@ -1653,7 +1653,6 @@ impl Session {
             .secrets
             .keys
             .get(&epoch)
-            .cloned()
             .ok_or_else(|| NodeError::Local(format!("this node lacks the data key of epoch {epoch}")))?;
         let kept = store.kept_up_to(me)?;
         if upload.as_ref().is_some_and(|(_, hub, _)| hub.seq(me) < kept) {
@@ -1664,15 +1663,8 @@ impl Session {
             let after = store.kept_up_to(me)?;
             let run = store.chain_run(me, after, BATCH_TARGET_BYTES)?;
             let Some(last) = run.events.last().map(|e| e.seq) else { break };
-            let batch = Batch::seal_with_seen(
-                &key,
-                store.signing_key(),
-                &run.events,
-                &run.seals,
-                run.prev,
-                env.bytes(),
-                &seen,
-            )?;
+            let batch =
+                Batch::seal_with_seen(key, store.signing_key(), &run.events, &run.seals, run.prev, env.bytes(), &seen)?;
             // Made from the log, so kept compactly: the log gives the same batch back.
             let compact = batch.compact(&seen);
             store.keep_own_batch(KeptBatch { first: EventSeq(after.0 + 1), last, bytes: &compact })?;
@@ -1758,8 +1750,7 @@ const KEPT_EVENTS_PER_ROUND: u64 = 8_192;
 
 /// How much of the hub's answers a pull takes in at once unless set otherwise
 /// (`Session::set_pull_group_bytes`). (Opening the next group on a second thread while one is
-/// taken in was tried: both cores are busy then, with the check of the run beside its writing and
-/// the checkpointer, and the pull was slower.)
+/// taken in was tried and measured slower, for a reason not found: BENCHMARKS.md.)
 const GROUP_BYTES: usize = 64 << 20;
 
 fn unframe(mut body: &[u8]) -> Result<Vec<&[u8]>, NodeError> {

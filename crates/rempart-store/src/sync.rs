@@ -239,7 +239,7 @@ impl Store {
 
     /// Kept batches of `node` that hold events after `after`, in order, up to about `max_events`
     /// events (at least one batch). Each is kept whole or compactly, as `rempart_sync::batch`
-    /// says; a compact one is made whole again from the events held.
+    /// says; the caller makes a compact one whole again from the events held (`chain_range`).
     pub fn kept_batches(&self, node: NodeId, after: EventSeq, max_events: u64) -> Result<Vec<Vec<u8>>, StoreError> {
         // From the batch holding event `after + 1` on: a seek, then a range read.
         let mut statement = self.conn.prepare_cached(
