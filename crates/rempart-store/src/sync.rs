@@ -399,7 +399,32 @@ impl Store {
     /// As `take_in`, also keeping the batches the run came in (their first and last sequence and
     /// their bytes) in the same transaction. Several batches taken in at once share one
     /// transaction, which writes each projection page once rather than once per batch.
+    ///
+    /// Another node's events are committed without waiting for the disk (`synchronous=NORMAL`,
+    /// for this transaction only): a power cut can lose the last of them, never corrupt the
+    /// database, and they are held by their node and the hub, which give them again at the next
+    /// sync; the next commit of this node's own work, fully synchronous, makes them durable first
+    /// (the WAL is written in order). This node's own events, back after a restore, wait for the
+    /// disk as everything else does.
     pub fn take_in_kept(
+        &mut self,
+        key: &VerifyingKey,
+        run: &ChainRun,
+        source: &str,
+        batches: &[KeptBatch<'_>],
+    ) -> Result<Taken, StoreError> {
+        let relaxed = run.events.first().is_some_and(|event| event.node != self.node);
+        if relaxed {
+            self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        }
+        let taken = self.take_in_run(key, run, source, batches);
+        if relaxed {
+            self.conn.pragma_update(None, "synchronous", "FULL")?;
+        }
+        taken
+    }
+
+    fn take_in_run(
         &mut self,
         key: &VerifyingKey,
         run: &ChainRun,
@@ -752,4 +777,35 @@ fn needs_replay(
         }
     }
     Ok(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use rempart_domain::Country;
+    use rempart_log::SigningKey;
+
+    use super::*;
+
+    fn synchronous(store: &Store) -> i64 {
+        store.conn.query_row("PRAGMA synchronous", [], |row| row.get(0)).unwrap_or(-1)
+    }
+
+    #[test]
+    fn another_nodes_events_leave_every_later_commit_fully_synchronous() {
+        let temp = tempfile::tempdir().unwrap();
+        let office = Store::init(&temp.path().join("office"), "Garage du Lac SA", Country::Ch, 1).unwrap();
+        let mut laptop =
+            Store::join(&temp.path().join("laptop"), office.tenant(), SigningKey::from_bytes(&[7; 32])).unwrap();
+        let full = synchronous(&laptop);
+        assert_eq!(full, 2, "FULL");
+        let run = office.chain_run(office.node(), EventSeq(0), usize::MAX).unwrap();
+        assert!(laptop.take_in(&office.verifying_key(), &run, "test").unwrap().new_events > 0);
+        assert_eq!(synchronous(&laptop), full);
+        // Refused (signed by another key): the setting is back too.
+        let stranger = SigningKey::from_bytes(&[9; 32]).verifying_key();
+        let mut other =
+            Store::join(&temp.path().join("other"), office.tenant(), SigningKey::from_bytes(&[8; 32])).unwrap();
+        assert!(other.take_in(&stranger, &run, "test").is_err());
+        assert_eq!(synchronous(&other), full);
+    }
 }
