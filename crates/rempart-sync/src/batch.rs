@@ -25,6 +25,12 @@
 //! of magnitude of what it holds. `seen` is the node's version vector when it sealed the batch:
 //! what it held of every chain. Whoever opens the batch learns what exists, and can tell a hub
 //! that withholds some of it.
+//!
+//! A node keeps the batches it made or took in, to refill a hub that lost them. One whose
+//! plaintext is exactly what `plaintext` makes of its contents is kept compactly, as
+//! `"RMPK" | header | signature | seen_count u32 | (node | seq | hash)*`, and made whole again from
+//! the events held (`Batch::from_compact`: same key, nonce and plaintext, so the same ciphertext,
+//! checked against the signed hash).
 
 use chacha20poly1305::XNonce;
 use chacha20poly1305::aead::{Aead, Payload};
