@@ -140,21 +140,7 @@ impl Store {
                 what: format!("event {after} of node {} is not held", node.short()),
             })?)?
         };
-        let mut events = Vec::new();
-        let mut bytes = 0usize;
-        {
-            let mut statement = self.conn.prepare_cached(&format!(
-                "SELECT {EVENT_COLUMNS} FROM events WHERE node = ?1 AND seq > ?2 ORDER BY seq"
-            ))?;
-            let mut rows = statement.query(params![node_bytes, after.0 as i64])?;
-            while bytes < max_bytes
-                && let Some(row) = rows.next()?
-            {
-                let event = event_from_row(row)?;
-                bytes += event.payload.len() + 128;
-                events.push(event);
-            }
-        }
+        let mut events = self.events_between(node, after, EventSeq(i64::MAX as u64), max_bytes)?;
         let Some(last) = events.last().map(|event| event.seq) else {
             return Ok(ChainRun { prev, events, seals: Vec::new() });
         };
@@ -171,6 +157,31 @@ impl Store {
         let last = events.last().map_or(after, |event| event.seq);
         let seals = self.seals_between(node, after.next(), last)?;
         Ok(ChainRun { prev, events, seals })
+    }
+
+    /// Events of `node` after `after` up to `until`, in order, stopping once about `max_bytes` of
+    /// event bytes are read (at least one event).
+    fn events_between(
+        &self,
+        node: NodeId,
+        after: EventSeq,
+        until: EventSeq,
+        max_bytes: usize,
+    ) -> Result<Vec<Event>, StoreError> {
+        let mut statement = self.conn.prepare_cached(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE node = ?1 AND seq > ?2 AND seq <= ?3 ORDER BY seq"
+        ))?;
+        let mut rows = statement.query(params![&node.as_bytes()[..], after.0 as i64, until.0 as i64])?;
+        let mut events = Vec::new();
+        let mut bytes = 0usize;
+        while bytes < max_bytes
+            && let Some(row) = rows.next()?
+        {
+            let event = event_from_row(row)?;
+            bytes += event.payload.len() + 128;
+            events.push(event);
+        }
+        Ok(events)
     }
 
     fn seals_between(&self, node: NodeId, first: EventSeq, last: EventSeq) -> Result<Vec<Seal>, StoreError> {
@@ -254,7 +265,7 @@ impl Store {
             && let Some(row) = rows.next()?
         {
             let (first, last): (i64, i64) = (row.get(0)?, row.get(1)?);
-            events += last.saturating_sub(first).unsigned_abs() + 1;
+            events += last.saturating_sub(first).max(0) as u64 + 1;
             out.push(row.get(2)?);
         }
         Ok(out)
@@ -262,14 +273,7 @@ impl Store {
 
     /// Events `first` to `last` of `node` and the seals among them, as a batch carried them.
     pub fn chain_range(&self, node: NodeId, first: EventSeq, last: EventSeq) -> Result<ChainRun, StoreError> {
-        let mut events = Vec::new();
-        let mut statement = self.conn.prepare_cached(&format!(
-            "SELECT {EVENT_COLUMNS} FROM events WHERE node = ?1 AND seq >= ?2 AND seq <= ?3 ORDER BY seq"
-        ))?;
-        let mut rows = statement.query(params![&node.as_bytes()[..], first.0 as i64, last.0 as i64])?;
-        while let Some(row) = rows.next()? {
-            events.push(event_from_row(row)?);
-        }
+        let events = self.events_between(node, EventSeq(first.0.saturating_sub(1)), last, usize::MAX)?;
         let prev = events.first().map_or(Hash32::ZERO, |event| event.prev);
         let seals = self.seals_between(node, first, last)?;
         Ok(ChainRun { prev, events, seals })
