@@ -1281,9 +1281,24 @@ impl Session {
         hub: &VersionVector,
         report: &mut SyncReport,
     ) -> Result<(), NodeError> {
-        let tenant = self.secrets.tenant;
         let local = store.version_vector()?;
         let expected: u64 = hub.0.iter().map(|(node, head)| head.seq.0.saturating_sub(local.seq(*node).0)).sum();
+        let pulled = self.pull_chains(store, transport, env, hub, expected, report);
+        store.release_buffers();
+        pulled
+    }
+
+    /// The body of `pull`: each chain the hub holds further than this node, in groups of answers.
+    fn pull_chains(
+        &mut self,
+        store: &mut Store,
+        transport: &mut dyn Transport,
+        env: &mut Env<'_>,
+        hub: &VersionVector,
+        expected: u64,
+        report: &mut SyncReport,
+    ) -> Result<(), NodeError> {
+        let tenant = self.secrets.tenant;
         for (node, head) in &hub.0 {
             let held = store.held(*node)?.map_or(EventSeq(0), |head| head.seq);
             if held >= head.seq {
@@ -1498,6 +1513,7 @@ impl Session {
     /// events. Batches that fail their checks stop the run: those before them are taken in.
     fn take_batches(&self, store: &mut Store, node: NodeId, batches: &[&[u8]]) -> Result<u64, NodeError> {
         let mut run: Option<ChainRun> = None;
+        let mut runs = Vec::with_capacity(batches.len());
         let mut opened_batches = Vec::with_capacity(batches.len());
         let mut key = None;
         let mut failure = None;
@@ -1520,13 +1536,20 @@ impl Session {
             };
             key = Some(node_key);
             opened_batches.push((decoded.header.first, decoded.header.last, compact, *bytes));
-            match &mut run {
-                None => run = Some(opened),
-                Some(run) => {
-                    run.events.extend(opened.events);
-                    run.seals.extend(opened.seals);
-                }
+            runs.push(opened);
+        }
+        // One run of all the batches' events, made at its full size at once.
+        if let Some(first) = runs.first() {
+            let mut whole = ChainRun {
+                prev: first.prev,
+                events: Vec::with_capacity(runs.iter().map(|run| run.events.len()).sum()),
+                seals: Vec::with_capacity(runs.iter().map(|run| run.seals.len()).sum()),
+            };
+            for opened in runs {
+                whole.events.extend(opened.events);
+                whole.seals.extend(opened.seals);
             }
+            run = Some(whole);
         }
         let kept: Vec<KeptBatch<'_>> = opened_batches
             .iter()

@@ -188,6 +188,9 @@ pub struct Store {
     /// from a backup) and the company syncs with a hub: nothing is recorded until a sync has
     /// confirmed this node's own head.
     copy_unconfirmed: bool,
+    /// The projector of events taken in from other nodes, kept from one run to the next so that a
+    /// long pull does not allocate its buffers anew for each group (`release_buffers`).
+    take_in: Projector,
 }
 
 /// The sync setting that records when the database file was found to be a copy.
@@ -463,6 +466,7 @@ impl Store {
             head: Head { seq: EventSeq(0), hash: Hash32::ZERO, hlc: Hlc::default() },
             journal_series,
             copy_unconfirmed: false,
+            take_in: Projector::default(),
         };
         let public_key = identity.public_key.clone();
         store.commit(|batch| {
@@ -565,6 +569,7 @@ impl Store {
             head,
             journal_series,
             copy_unconfirmed,
+            take_in: Projector::default(),
         })
     }
 

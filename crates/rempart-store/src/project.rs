@@ -2,8 +2,8 @@
 //! recorded, when the projections are rebuilt, and when `verify` replays the log into a scratch
 //! database, so the three cannot disagree.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::rc::Rc;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
 use rempart_domain::{Currency, EntryPosted, Fact, LedgerState};
@@ -22,15 +22,10 @@ pub struct Origin {
 
 /// Debit, credit and count of postings of one account, currency and month or day.
 type Totals = (i64, i64, i64);
-/// account -> (currency, period as a number, yyyymm or yyyymmdd) -> totals.
-type TotalsMap = HashMap<String, HashMap<(Currency, u32), Totals>>;
+/// A row of a totals table: account, period (yyyymm or yyyymmdd), currency, totals.
+type TotalsRow = (Arc<str>, u32, Currency, Totals);
 
-fn add_to_totals(map: &mut TotalsMap, account: &str, currency: Currency, period: u32, amount_minor: i64) {
-    let by_period = match map.get_mut(account) {
-        Some(by_period) => by_period,
-        None => map.entry(account.to_owned()).or_default(),
-    };
-    let totals = by_period.entry((currency, period)).or_insert((0, 0, 0));
+fn add_to(totals: &mut Totals, amount_minor: i64) {
     if amount_minor > 0 {
         totals.0 += amount_minor;
     } else {
@@ -39,13 +34,40 @@ fn add_to_totals(map: &mut TotalsMap, account: &str, currency: Currency, period:
     totals.2 += 1;
 }
 
-/// Adds gathered totals to a totals table, in key order; `period_text` renders the period.
+/// Sums postings sorted by account and date into totals rows per account, period and currency,
+/// in key order; `period` maps a date (yyyymmdd) to its period. The periods of one account
+/// follow each other, so each (account, period) is one run of the postings and no map is needed.
+fn totals_of(postings: &[PostingRow], period: impl Fn(u32) -> u32) -> Vec<TotalsRow> {
+    let mut rows: Vec<TotalsRow> = Vec::new();
+    // Where the rows of the current (account, period) start: a few, one per currency.
+    let mut run_start = 0;
+    for posting in postings {
+        let at = period(posting.date);
+        let same_run = rows.last().is_some_and(|(account, last, _, _)| *last == at && *account == posting.account);
+        if !same_run {
+            rows[run_start..].sort_unstable_by_key(|row| row.2);
+            run_start = rows.len();
+        }
+        match rows[run_start..].iter_mut().find(|row| row.2 == posting.currency) {
+            Some(row) => add_to(&mut row.3, posting.amount_minor),
+            None => {
+                let mut totals = (0, 0, 0);
+                add_to(&mut totals, posting.amount_minor);
+                rows.push((Arc::clone(&posting.account), at, posting.currency, totals));
+            }
+        }
+    }
+    rows[run_start..].sort_unstable_by_key(|row| row.2);
+    rows
+}
+
+/// Adds totals rows, in key order, to a totals table; `period_text` renders the period.
 fn write_totals(
     conn: &Connection,
     table: &str,
     period_column: &str,
-    map: &mut TotalsMap,
-    period_text: impl Fn(u32) -> String,
+    rows: Vec<TotalsRow>,
+    period_text: impl Fn(u32) -> DayText,
 ) -> Result<(), StoreError> {
     let mut upsert = conn.prepare_cached(&format!(
         "INSERT INTO {table} (account, {period_column}, currency, debit_minor, credit_minor, postings)
@@ -55,17 +77,75 @@ fn write_totals(
              credit_minor = credit_minor + excluded.credit_minor,
              postings = postings + excluded.postings"
     ))?;
-    let mut rows: Vec<(String, u32, Currency, Totals)> = map
-        .drain()
-        .flat_map(|(account, by_period)| {
-            by_period.into_iter().map(move |((currency, period), totals)| (account.clone(), period, currency, totals))
-        })
-        .collect();
-    rows.sort();
     for (account, period, currency, (debit, credit, count)) in rows {
-        upsert.execute(params![account, period_text(period), currency.as_str(), debit, credit, count])?;
+        upsert.execute(params![&*account, period_text(period).as_str(), currency.as_str(), debit, credit, count])?;
     }
     Ok(())
+}
+
+/// A date (yyyy-mm-dd) or a month (yyyy-mm) as text, made without allocating: the projections
+/// write several million of them in a large import or pull. The text is that of
+/// `format!("{:04}-{:02}-{:02}")`, for any year.
+pub(crate) struct DayText {
+    bytes: [u8; 24],
+    len: usize,
+}
+
+impl DayText {
+    /// `yyyymmdd` as yyyy-mm-dd.
+    pub(crate) fn day(yyyymmdd: u32) -> DayText {
+        DayText::new(i64::from(yyyymmdd / 10_000), yyyymmdd / 100 % 100, Some(yyyymmdd % 100))
+    }
+
+    /// `yyyymm` as yyyy-mm.
+    pub(crate) fn month(yyyymm: u32) -> DayText {
+        DayText::new(i64::from(yyyymm / 100), yyyymm % 100, None)
+    }
+
+    pub(crate) fn date(date: NaiveDate) -> DayText {
+        DayText::new(i64::from(date.year()), date.month(), Some(date.day()))
+    }
+
+    fn new(year: i64, month: u32, day: Option<u32>) -> DayText {
+        let mut text = DayText { bytes: [0; 24], len: 0 };
+        if (0..10_000).contains(&year) {
+            let year = year as u32;
+            text.push(&two_digits(year / 100));
+            text.push(&two_digits(year % 100));
+        } else {
+            // Years of five digits or before year 0 come only from hand-made events; the
+            // formatting machinery writes them as it always did.
+            let mut cursor = std::io::Cursor::new(&mut text.bytes[..]);
+            // 24 bytes hold any i64 with its sign.
+            let _ = std::io::Write::write_fmt(&mut cursor, format_args!("{year:04}"));
+            text.len = cursor.position() as usize;
+        }
+        text.push(b"-");
+        text.push(&two_digits(month));
+        if let Some(day) = day {
+            text.push(b"-");
+            text.push(&two_digits(day));
+        }
+        text
+    }
+
+    fn push(&mut self, bytes: &[u8]) {
+        if let Some(slot) = self.bytes.get_mut(self.len..self.len + bytes.len()) {
+            slot.copy_from_slice(bytes);
+            self.len += bytes.len();
+        }
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        // Only ASCII digits, signs and dashes are ever written.
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
+    }
+}
+
+/// A month or a day of the month, below 100, as two digits.
+fn two_digits(value: u32) -> [u8; 2] {
+    let value = value % 100;
+    [b'0' + (value / 10) as u8, b'0' + (value % 10) as u8]
 }
 
 pub fn entry_exists(conn: &Connection, id: &str) -> Result<bool, StoreError> {
@@ -77,8 +157,8 @@ struct EntryRow {
     journal: String,
     series: Option<String>,
     number: u64,
-    date: String,
-    validated_on: String,
+    date: DayText,
+    validated_on: DayText,
     text: String,
     reverses: Option<String>,
     reversed_by: Option<String>,
@@ -92,16 +172,16 @@ struct EntryRow {
 /// holds its postings in a few hundred megabytes.
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
 struct PostingRow {
-    account: Rc<str>,
+    account: Arc<str>,
     /// The booking date as the number yyyymmdd, which sorts like the ISO text.
     date: u32,
     node: NodeId,
     seq: EventSeq,
     line: u32,
-    entry_id: Rc<str>,
+    entry_id: Arc<str>,
     amount_minor: i64,
     currency: Currency,
-    vat_code: Option<Rc<str>>,
+    vat_code: Option<Arc<str>>,
 }
 
 /// Rows a projector holds before writing them in key order: past this many postings it writes
@@ -109,25 +189,25 @@ struct PostingRow {
 const BUFFERED_POSTINGS_MAX: usize = 4_000_000;
 
 /// Gathers the rows of a commit (or of a replay) and writes them in key order at its end: entries
-/// by id, postings by account and date, totals by account and month. Inserting in key order turns
+/// by id, postings by account and date, totals by account and month (summed from the sorted
+/// postings). Inserting in key order turns
 /// random b-tree inserts into appends, which is most of the speed of a large import or rebuild.
 #[derive(Default)]
 pub struct Projector {
-    entries: BTreeMap<Rc<str>, EntryRow>,
+    /// Entries in the order they came, sorted by id when written.
+    entries: Vec<(Arc<str>, EntryRow)>,
+    /// Where each entry of `entries` is, by id.
+    entry_at: HashMap<Arc<str>, usize>,
     /// Interned account numbers and VAT codes.
-    names: HashSet<Rc<str>>,
+    names: HashSet<Arc<str>>,
     postings: Vec<PostingRow>,
-    /// account -> (currency, yyyymm) -> totals.
-    monthly: TotalsMap,
-    /// account -> (currency, yyyymmdd) -> totals.
-    daily: TotalsMap,
     /// (VAT code, yyyymmdd, account, currency) -> (sum of the amounts, postings).
     vat_daily: HashMap<VatDay, (i64, i64)>,
     journals: HashMap<String, u64>,
 }
 
 /// The key of `p_vat_daily`: VAT code, day as yyyymmdd, account, currency.
-type VatDay = (Rc<str>, u32, Rc<str>, Currency);
+type VatDay = (Arc<str>, u32, Arc<str>, Currency);
 
 /// Sets when invoice `number` was settled, from everything paid, credited and charged on it:
 /// the last day anything moved if its open amount is now zero, else NULL. It depends only on
@@ -150,7 +230,7 @@ fn settle(conn: &Connection, number: &str) -> Result<(), StoreError> {
 }
 
 pub fn date_text(date: NaiveDate) -> String {
-    format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day())
+    DayText::date(date).as_str().to_owned()
 }
 
 /// What two entries with the same id must share to be the same entry: everything but the number
@@ -182,6 +262,19 @@ impl Projector {
         state: &mut LedgerState,
         origin: Origin,
         fact: &Fact,
+    ) -> Result<(), StoreError> {
+        self.apply_checked(conn, state, origin, fact, None)
+    }
+
+    /// As `apply`, with the content digest of an entry (`entry_digest`) when it was computed
+    /// already, on the thread that checked the events.
+    pub fn apply_checked(
+        &mut self,
+        conn: &Connection,
+        state: &mut LedgerState,
+        origin: Origin,
+        fact: &Fact,
+        digest: Option<[u8; 32]>,
     ) -> Result<(), StoreError> {
         match fact {
             Fact::CompanyCreated(company) => {
@@ -230,7 +323,7 @@ impl Projector {
                     vat.valid_until.map(date_text)
                 ])?;
             }
-            Fact::EntryPosted(entry) => self.apply_entry(conn, origin, entry)?,
+            Fact::EntryPosted(entry) => self.apply_entry(conn, origin, entry, digest)?,
             Fact::ItemDefined(item) => {
                 conn.prepare_cached(
                     "INSERT INTO p_items (code, label, unit, price_minor, currency, vat_code, account, active)
@@ -458,32 +551,39 @@ impl Projector {
         Ok(())
     }
 
-    fn apply_entry(&mut self, conn: &Connection, origin: Origin, entry: &EntryPosted) -> Result<(), StoreError> {
+    fn apply_entry(
+        &mut self,
+        conn: &Connection,
+        origin: Origin,
+        entry: &EntryPosted,
+        digest: Option<[u8; 32]>,
+    ) -> Result<(), StoreError> {
         // The same id recorded by two nodes (each importing the same file offline): the first in
         // the merge order stands, the other is a conflict for people to look at, and is not
         // counted twice. A local commit never gets here with a known id.
-        if self.entries.contains_key(entry.id.as_str()) || entry_exists(conn, &entry.id)? {
+        if self.entry_at.contains_key(entry.id.as_str()) || entry_exists(conn, &entry.id)? {
             return Ok(());
         }
-        let date = date_text(entry.date);
         if let Some(original) = &entry.reverses {
-            match self.entries.get_mut(original.as_str()) {
-                Some(row) => row.reversed_by = Some(entry.id.clone()),
+            match self.entry_at.get(original.as_str()).and_then(|at| self.entries.get_mut(*at)) {
+                Some((_, row)) => row.reversed_by = Some(entry.id.clone()),
                 None => {
                     conn.prepare_cached("UPDATE p_entries SET reversed_by = ?2 WHERE id = ?1")?
                         .execute(params![original, entry.id])?;
                 }
             }
         }
-        let month = entry.date.year() as u32 * 100 + entry.date.month();
-        let day = month * 100 + entry.date.day();
-        let entry_id: Rc<str> = Rc::from(entry.id.as_str());
+        // As the number yyyymmdd, which sorts like the ISO text (as it always was, a year before
+        // 0 wraps around).
+        let day =
+            (entry.date.year() as u32).wrapping_mul(10_000).wrapping_add(entry.date.month() * 100 + entry.date.day());
+        let entry_id: Arc<str> = Arc::from(entry.id.as_str());
         for (index, posting) in entry.postings.iter().enumerate() {
             let account = self.intern(&posting.account);
             let vat_code = posting.vat_code.as_deref().map(|code| self.intern(code));
             if let Some(code) = &vat_code {
                 let sum =
-                    self.vat_daily.entry((Rc::clone(code), day, Rc::clone(&account), posting.currency)).or_default();
+                    self.vat_daily.entry((Arc::clone(code), day, Arc::clone(&account), posting.currency)).or_default();
                 sum.0 += posting.amount_minor;
                 sum.1 += 1;
             }
@@ -493,70 +593,87 @@ impl Projector {
                 node: origin.node,
                 seq: origin.seq,
                 line: index as u32 + 1,
-                entry_id: Rc::clone(&entry_id),
+                entry_id: Arc::clone(&entry_id),
                 amount_minor: posting.amount_minor,
                 currency: posting.currency,
                 vat_code,
             });
-            add_to_totals(&mut self.monthly, &posting.account, posting.currency, month, posting.amount_minor);
-            add_to_totals(&mut self.daily, &posting.account, posting.currency, day, posting.amount_minor);
         }
         let key = rempart_domain::journal_key(&entry.journal, entry.series.as_deref());
         let last = self.journals.entry(key).or_insert(0);
         *last = (*last).max(entry.number);
-        self.entries.insert(
+        self.entry_at.insert(Arc::clone(&entry_id), self.entries.len());
+        self.entries.push((
             entry_id,
             EntryRow {
                 journal: entry.journal.clone(),
                 series: entry.series.clone(),
                 number: entry.number,
-                date,
-                validated_on: date_text(entry.validated_on),
+                date: DayText::date(entry.date),
+                validated_on: DayText::date(entry.validated_on),
                 text: entry.text.clone(),
                 reverses: entry.reverses.clone(),
                 reversed_by: None,
-                digest: entry_digest(entry),
+                digest: digest.unwrap_or_else(|| entry_digest(entry)),
                 node: origin.node,
                 seq: origin.seq,
             },
-        );
+        ));
         if self.postings.len() >= BUFFERED_POSTINGS_MAX {
             self.write_rows(conn)?;
         }
         Ok(())
     }
 
-    fn intern(&mut self, name: &str) -> Rc<str> {
+    fn intern(&mut self, name: &str) -> Arc<str> {
         match self.names.get(name) {
-            Some(interned) => Rc::clone(interned),
+            Some(interned) => Arc::clone(interned),
             None => {
-                let interned: Rc<str> = Rc::from(name);
-                self.names.insert(Rc::clone(&interned));
+                let interned: Arc<str> = Arc::from(name);
+                self.names.insert(Arc::clone(&interned));
                 interned
             }
         }
     }
 
-    /// The content digest of an entry recorded under `id` earlier in this commit, if any.
-    pub fn pending_digest(&self, id: &str) -> Option<[u8; 32]> {
-        self.entries.get(id).map(|row| row.digest)
+    /// Forgets everything gathered and not written (after a failed commit), keeping the memory
+    /// for the next one.
+    pub fn clear(&mut self) {
+        self.entries.clear();
+        self.entry_at.clear();
+        self.postings.clear();
+        self.vat_daily.clear();
+        self.journals.clear();
     }
 
-    /// Writes the buffered entries and postings, each in key order.
+    /// Makes room for `entries` more entries at once, rather than growing step by step.
+    pub fn reserve(&mut self, entries: usize) {
+        self.entries.reserve(entries);
+        self.entry_at.reserve(entries);
+        self.postings.reserve(entries.saturating_mul(3).min(BUFFERED_POSTINGS_MAX));
+    }
+
+    /// The content digest of an entry recorded under `id` earlier in this commit, if any.
+    pub fn pending_digest(&self, id: &str) -> Option<[u8; 32]> {
+        self.entry_at.get(id).and_then(|at| self.entries.get(*at)).map(|(_, row)| row.digest)
+    }
+
+    /// Writes the buffered entries and postings, each in key order, and the totals of the postings.
     fn write_rows(&mut self, conn: &Connection) -> Result<(), StoreError> {
         let mut insert_entry = conn.prepare_cached(
             "INSERT INTO p_entries (id, journal, series, number, date, validated_on, text, reverses, reversed_by, digest,
                                     node, seq)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         )?;
-        for (id, row) in std::mem::take(&mut self.entries) {
+        self.entries.sort_unstable_by(|left, right| left.0.cmp(&right.0));
+        for (id, row) in &self.entries {
             insert_entry.execute(params![
-                &*id,
+                &**id,
                 row.journal,
                 row.series,
                 row.number as i64,
-                row.date,
-                row.validated_on,
+                row.date.as_str(),
+                row.validated_on.as_str(),
                 row.text,
                 row.reverses,
                 row.reversed_by,
@@ -565,17 +682,17 @@ impl Projector {
                 row.seq.0 as i64
             ])?;
         }
-        let mut postings = std::mem::take(&mut self.postings);
-        postings.sort_unstable();
+        self.entries.clear();
+        self.entry_at.clear();
+        self.postings.sort_unstable();
         let mut insert_posting = conn.prepare_cached(
             "INSERT INTO p_postings (account, date, node, seq, line, entry_id, amount_minor, currency, vat_code)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )?;
-        for row in postings {
-            let date = format!("{:04}-{:02}-{:02}", row.date / 10_000, row.date / 100 % 100, row.date % 100);
+        for row in &self.postings {
             insert_posting.execute(params![
                 &*row.account,
-                date,
+                DayText::day(row.date).as_str(),
                 &row.node.as_bytes()[..],
                 row.seq.0 as i64,
                 row.line,
@@ -585,18 +702,15 @@ impl Projector {
                 row.vat_code.as_deref()
             ])?;
         }
+        write_totals(conn, "p_balances", "month", totals_of(&self.postings, |day| day / 100), DayText::month)?;
+        write_totals(conn, "p_balances_daily", "day", totals_of(&self.postings, |day| day), DayText::day)?;
+        self.postings.clear();
         Ok(())
     }
 
     /// Writes everything gathered. Called once at the end of each commit, rebuild or replay.
     pub fn flush(&mut self, conn: &Connection) -> Result<(), StoreError> {
         self.write_rows(conn)?;
-        write_totals(conn, "p_balances", "month", &mut self.monthly, |month| {
-            format!("{:04}-{:02}", month / 100, month % 100)
-        })?;
-        write_totals(conn, "p_balances_daily", "day", &mut self.daily, |day| {
-            format!("{:04}-{:02}-{:02}", day / 10_000, day / 100 % 100, day % 100)
-        })?;
         let mut vat = conn.prepare_cached(
             "INSERT INTO p_vat_daily (vat_code, day, account, currency, amount_minor, postings)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -607,8 +721,7 @@ impl Projector {
         let mut vat_rows: Vec<(VatDay, (i64, i64))> = self.vat_daily.drain().collect();
         vat_rows.sort_unstable();
         for ((code, day, account, currency), (amount, count)) in vat_rows {
-            let day = format!("{:04}-{:02}-{:02}", day / 10_000, day / 100 % 100, day % 100);
-            vat.execute(params![&*code, day, &*account, currency.as_str(), amount, count])?;
+            vat.execute(params![&*code, DayText::day(day).as_str(), &*account, currency.as_str(), amount, count])?;
         }
         let mut journal = conn.prepare_cached(
             "INSERT INTO p_journals (code, last_number) VALUES (?1, ?2)
@@ -629,6 +742,74 @@ mod tests {
 
     use super::*;
     use crate::schema::PROJECTION_SCHEMA;
+
+    /// The text written without allocating is the text `format!` gives, for any year the
+    /// projections can meet, including those of hand-made events.
+    #[test]
+    fn dates_are_written_as_format_writes_them() {
+        for yyyymmdd in [20_261_202, 1_231, 99_991_231, 100_000_101, u32::MAX] {
+            let (year, month, day) = (yyyymmdd / 10_000, yyyymmdd / 100 % 100, yyyymmdd % 100);
+            assert_eq!(DayText::day(yyyymmdd).as_str(), format!("{year:04}-{month:02}-{day:02}"));
+            assert_eq!(DayText::month(yyyymmdd / 100).as_str(), format!("{year:04}-{month:02}"));
+        }
+        for (year, month, day) in [(2026, 2, 28), (0, 1, 1), (-1, 12, 31), (-262_000, 6, 15), (262_000, 6, 15)] {
+            let date = NaiveDate::from_ymd_opt(year, month, day).unwrap();
+            assert_eq!(DayText::date(date).as_str(), format!("{year:04}-{month:02}-{day:02}"));
+            assert_eq!(date_text(date), format!("{year:04}-{month:02}-{day:02}"));
+        }
+    }
+
+    /// Totals summed from postings sorted by account and date: one row per account, period and
+    /// currency, in key order, debits and credits apart.
+    #[test]
+    fn totals_are_summed_per_account_period_and_currency_in_key_order() {
+        let posting = |account: &str, date: u32, currency: Currency, amount_minor: i64| PostingRow {
+            account: Arc::from(account),
+            date,
+            node: NodeId::from_bytes([1; 16]),
+            seq: EventSeq(1),
+            line: 1,
+            entry_id: Arc::from("E"),
+            amount_minor,
+            currency,
+            vat_code: None,
+        };
+        let mut postings = vec![
+            posting("1020", 20_260_131, Currency::CHF, 500),
+            posting("1000", 20_260_105, Currency::EUR, -70),
+            posting("1000", 20_260_105, Currency::CHF, 100),
+            posting("1000", 20_260_105, Currency::CHF, -30),
+            posting("1000", 20_260_220, Currency::CHF, 5),
+            posting("1000", 20_260_107, Currency::EUR, 9),
+        ];
+        postings.sort_unstable();
+        let monthly: Vec<(String, u32, Currency, Totals)> = totals_of(&postings, |day| day / 100)
+            .into_iter()
+            .map(|(account, period, currency, totals)| (account.to_string(), period, currency, totals))
+            .collect();
+        assert_eq!(
+            monthly,
+            vec![
+                ("1000".to_owned(), 202_601, Currency::CHF, (100, 30, 2)),
+                ("1000".to_owned(), 202_601, Currency::EUR, (9, 70, 2)),
+                ("1000".to_owned(), 202_602, Currency::CHF, (5, 0, 1)),
+                ("1020".to_owned(), 202_601, Currency::CHF, (500, 0, 1)),
+            ]
+        );
+        let daily = totals_of(&postings, |day| day);
+        let keys: Vec<(u32, Currency)> = daily.iter().map(|row| (row.1, row.2)).collect();
+        assert_eq!(
+            keys,
+            vec![
+                (20_260_105, Currency::CHF),
+                (20_260_105, Currency::EUR),
+                (20_260_107, Currency::EUR),
+                (20_260_220, Currency::CHF),
+                (20_260_131, Currency::CHF),
+            ]
+        );
+        assert_eq!(daily[1].3, (0, 70, 1));
+    }
 
     /// Writes from two nodes applied newest first: the field keeps the newest value and the
     /// history keeps both, as when a late batch arrives from another node.

@@ -16,7 +16,7 @@ use rempart_log::{ChainVerifier, Event, EventSeq, Hash32, Hlc, NODE_CREATED, Nod
 use rempart_sync::{Head as VvHead, VersionVector};
 use rusqlite::{OptionalExtension, params};
 
-use crate::project::{Origin, Projector, entry_exists};
+use crate::project::{Origin, Projector, entry_digest, entry_exists};
 use crate::verify::{EVENT_COLUMNS, event_from_row, rebuild_projections};
 use crate::{ANCHOR_FILE, Store, StoreError, load_state, now_ms, write_file_atomically};
 
@@ -394,6 +394,12 @@ impl Store {
         Ok(forks)
     }
 
+    /// Frees the memory kept between runs taken in (tens of megabytes after a large pull), for a
+    /// process that stays up once its pull is over.
+    pub fn release_buffers(&mut self) {
+        self.take_in = Projector::default();
+    }
+
     /// Takes in a run of `key`'s node's chain, received from `source` (a hub, a peer, a backup).
     /// All or nothing, except the evidence of a fork, which is kept even though the run is refused.
     pub fn take_in(&mut self, key: &VerifyingKey, run: &ChainRun, source: &str) -> Result<Taken, StoreError> {
@@ -525,14 +531,15 @@ impl Store {
         let check = |give: &mut dyn FnMut(Checked) -> bool| {
             check_run(tenant, node, *key, &fresh_seals, (held_seq, held_hash, held_hlc), &fresh, give)
         };
-        let clock = self.head.hlc;
+        let run =
+            RunToWrite { state: &self.state, clock: self.head.hlc, node, fresh: &fresh, seals: &fresh_seals, batches };
         let (transaction, newest, head) = if fresh.len() >= CHECK_ASIDE_FROM {
             // A large run is checked on a thread of its own, chunk by chunk, while this one writes
             // the chunks already checked; nothing is committed before the whole run has passed.
             std::thread::scope(|scope| {
                 let (give, take) = std::sync::mpsc::sync_channel::<Checked>(CHUNKS_AHEAD);
                 let checker = scope.spawn(move || check(&mut |chunk| give.send(chunk).is_ok()));
-                let written = write_run(&mut self.conn, &self.state, clock, node, &fresh, &fresh_seals, take, batches);
+                let written = write_run(&mut self.conn, &mut self.take_in, &run, take);
                 let checked = checker.join().map_err(|_| StoreError::Corrupt {
                     what: "the check of the events taken in stopped short".to_owned(),
                 })?;
@@ -551,8 +558,7 @@ impl Store {
                 true
             })?
             .ok_or_else(|| StoreError::Corrupt { what: "the events checked were not all kept".to_owned() })?;
-            let (transaction, newest) =
-                write_run(&mut self.conn, &self.state, clock, node, &fresh, &fresh_seals, chunks, batches)?;
+            let (transaction, newest) = write_run(&mut self.conn, &mut self.take_in, &run, chunks)?;
             (transaction, newest, head)
         };
         let state = load_state(&transaction)?;
@@ -581,10 +587,13 @@ pub const CHECK_ASIDE_FROM: usize = 4_096;
 const CHECKED_CHUNK: usize = 2_048;
 const CHUNKS_AHEAD: usize = 8;
 
-/// A chunk of a run's new events, checked: the hash and the fact of each, in chain order.
+/// A chunk of a run's new events, checked: the hash and the fact of each, in chain order, and
+/// the content digest of each entry (`entry_digest`), computed here rather than on the writing
+/// thread.
 struct Checked {
     hashes: Vec<Hash32>,
     facts: Vec<Option<Fact>>,
+    digests: Vec<Option<[u8; 32]>>,
 }
 
 /// Checks new events against the chain held (`held`: last sequence, its hash and clock): seal
@@ -609,7 +618,11 @@ fn check_run(
         let mut verifier = ChainVerifier::new(tenant, node, key, over_chunk, None)
             .map_err(|fault| refuse(fault.to_string()))?
             .resume(last, prev, last_hlc);
-        let mut checked = Checked { hashes: Vec::with_capacity(chunk.len()), facts: Vec::with_capacity(chunk.len()) };
+        let mut checked = Checked {
+            hashes: Vec::with_capacity(chunk.len()),
+            facts: Vec::with_capacity(chunk.len()),
+            digests: Vec::with_capacity(chunk.len()),
+        };
         for event in chunk {
             checked.hashes.push(verifier.push(event.as_ref()).map_err(|fault| refuse(fault.to_string()))?);
             last_hlc = Some(event.hlc);
@@ -620,6 +633,10 @@ fn check_run(
         for event in chunk {
             let fact = Fact::from_payload(&event.kind, &event.payload)
                 .map_err(|error| refuse(format!("event {}: {error}", event.seq)))?;
+            checked.digests.push(match &fact {
+                Some(Fact::EntryPosted(entry)) => Some(entry_digest(entry)),
+                _ => None,
+            });
             checked.facts.push(fact);
         }
         if !give(checked) {
@@ -632,21 +649,29 @@ fn check_run(
     Ok(Some((last, prev)))
 }
 
-/// Writes a run's new events, their seals, their projection and the batches they came in, as
-/// their chunks come checked, in one transaction left open for the caller to commit once the whole
-/// run has passed. `clock` is this node's clock; answers the transaction and the clock moved past
-/// everything seen.
-#[allow(clippy::too_many_arguments)]
-fn write_run<'c>(
-    conn: &'c mut rusqlite::Connection,
-    state: &rempart_domain::LedgerState,
+/// A run of new events to write, as `take_in_run` found it.
+struct RunToWrite<'r> {
+    /// The ledger state before the run.
+    state: &'r rempart_domain::LedgerState,
+    /// This node's clock.
     clock: Hlc,
     node: NodeId,
-    fresh: &[&Event],
-    seals: &[Seal],
+    fresh: &'r [&'r Event],
+    seals: &'r [Seal],
+    batches: &'r [KeptBatch<'r>],
+}
+
+/// Writes a run's new events, their seals, their projection (through `projector`) and the batches
+/// they came in, as their chunks come checked, in one transaction left open for the caller to
+/// commit once the whole run has passed. Answers the transaction and this node's clock moved past
+/// everything seen.
+fn write_run<'c>(
+    conn: &'c mut rusqlite::Connection,
+    projector: &mut Projector,
+    run: &RunToWrite<'_>,
     chunks: impl IntoIterator<Item = Checked>,
-    batches: &[KeptBatch<'_>],
 ) -> Result<(rusqlite::Transaction<'c>, Hlc), StoreError> {
+    let RunToWrite { state, clock, node, fresh, seals, batches } = *run;
     // Immediate: the write lock is taken before anything is read, so that a checkpoint that
     // resets the WAL meanwhile cannot leave this transaction reading a snapshot it may not
     // write on (SQLITE_BUSY_SNAPSHOT); a writer waits on the lock instead.
@@ -657,7 +682,9 @@ fn write_run<'c>(
     let mut newest = clock.max(frontier);
     let mut replay = false;
     let mut state = state.clone();
-    let mut projector = Projector::default();
+    // Anything left by a run that failed is dropped; the memory is kept.
+    projector.clear();
+    projector.reserve(fresh.len());
     let mut position = 0;
     {
         let mut insert = transaction.prepare_cached(
@@ -687,13 +714,14 @@ fn write_run<'c>(
             // Once one event must be merged by a replay, the projection waits for the end.
             replay = replay || needs_replay(&transaction, frontier, events, &chunk.facts)?;
             if !replay {
-                for (event, fact) in events.iter().zip(&chunk.facts) {
+                for ((event, fact), digest) in events.iter().zip(&chunk.facts).zip(&chunk.digests) {
                     if let Some(fact) = fact {
-                        projector.apply(
+                        projector.apply_checked(
                             &transaction,
                             &mut state,
                             Origin { node, seq: event.seq, hlc: event.hlc },
                             fact,
+                            *digest,
                         )?;
                     }
                 }
