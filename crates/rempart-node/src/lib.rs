@@ -1283,9 +1283,11 @@ impl Session {
     ) -> Result<(), NodeError> {
         let local = store.version_vector()?;
         let expected: u64 = hub.0.iter().map(|(node, head)| head.seq.0.saturating_sub(local.seq(*node).0)).sum();
+        store.begin_take_in(expected)?;
         let pulled = self.pull_chains(store, transport, env, hub, expected, report);
-        store.release_buffers();
-        pulled
+        let ended = store.end_take_in();
+        pulled?;
+        Ok(ended?)
     }
 
     /// The body of `pull`: each chain the hub holds further than this node, in groups of answers.

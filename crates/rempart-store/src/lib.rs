@@ -59,8 +59,9 @@ const DATABASE_FILE: &str = "ledger.db";
 const ANCHOR_FILE: &str = "head.seal";
 /// The key of a new chain while `Store::rechain` switches to it.
 const NEXT_KEY_FILE: &str = "node.key.next";
-/// Imports of at least this many entries (and at least half the size of the log) build the
-/// deferrable indexes at the end rather than row by row.
+/// Imports of at least this many entries (and at least half the size of the log), and take-ins
+/// of at least this many events (and at least half as many as held), build the deferrable
+/// indexes at the end rather than row by row.
 const BULK_ENTRIES_MIN: usize = 10_000;
 
 #[derive(Debug, thiserror::Error)]
@@ -584,6 +585,8 @@ impl Store {
         store.state = load_state(&store.conn).map_err(|error| StoreError::Corrupt {
             what: format!("the projections cannot be read ({error}): run `rempart rebuild`"),
         })?;
+        // Indexes that a large take-in dropped, should it have stopped before building them.
+        store.conn.execute_batch(schema::PROJECTION_INDEXES)?;
         Ok(store)
     }
 

@@ -353,6 +353,14 @@ DROP INDEX IF EXISTS p_entries_date;
 DROP INDEX IF EXISTS p_entries_reverses;
 ";
 
+/// The indexes a large take-in of other nodes' events builds at its end (`Store::begin_take_in`):
+/// those of the entries that nothing reads while events are taken in. The index of reversals
+/// stays: the merge of earlier events looks entries up by it.
+pub const DROP_INDEXES_FOR_TAKE_IN: &str = "
+DROP INDEX IF EXISTS p_entries_journal_number;
+DROP INDEX IF EXISTS p_entries_date;
+";
+
 /// Each projection table with the ORDER BY that makes its rows canonical.
 pub const PROJECTIONS: &[(&str, &str)] = &[
     ("p_company", "key"),

@@ -18,7 +18,7 @@ use rusqlite::{OptionalExtension, params};
 
 use crate::project::{Origin, Projector, entry_digest, entry_exists};
 use crate::verify::{EVENT_COLUMNS, event_from_row, rebuild_projections};
-use crate::{ANCHOR_FILE, Store, StoreError, load_state, now_ms, write_file_atomically};
+use crate::{ANCHOR_FILE, BULK_ENTRIES_MIN, Store, StoreError, load_state, now_ms, write_file_atomically};
 
 /// A run of one node's chain, ready to be put into a batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -394,10 +394,26 @@ impl Store {
         Ok(forks)
     }
 
-    /// Frees the memory kept between runs taken in (tens of megabytes after a large pull), for a
-    /// process that stays up once its pull is over.
-    pub fn release_buffers(&mut self) {
+    /// Before taking in about `expected` events of other nodes, in several runs: when they are
+    /// many, and at least half as many as this node holds (a device that has just joined, or is
+    /// being restored), the entries' secondary indexes are dropped and built once at the end
+    /// (`end_take_in`), from all rows at once, rather than grown row by row. Should a crash come
+    /// in between, `open` builds them.
+    pub fn begin_take_in(&mut self, expected: u64) -> Result<(), StoreError> {
+        let held = self.version_vector()?.total();
+        if expected >= BULK_ENTRIES_MIN as u64 && expected >= held / 2 {
+            self.conn.execute_batch(crate::schema::DROP_INDEXES_FOR_TAKE_IN)?;
+        }
+        Ok(())
+    }
+
+    /// After the runs announced by `begin_take_in`, whatever their outcome: builds the indexes
+    /// that were dropped, and frees the memory kept between runs (tens of megabytes after a large
+    /// pull).
+    pub fn end_take_in(&mut self) -> Result<(), StoreError> {
         self.take_in = Projector::default();
+        self.conn.execute_batch(crate::schema::PROJECTION_INDEXES)?;
+        Ok(())
     }
 
     /// Takes in a run of `key`'s node's chain, received from `source` (a hub, a peer, a backup).

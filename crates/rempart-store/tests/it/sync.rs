@@ -11,6 +11,7 @@ use rempart_domain::catalogue::{ItemDefined, ItemEdited};
 use rempart_domain::{AccountEdited, Country, Currency, EntryDraft, PostingDraft};
 use rempart_log::{EventSeq, NodeId, SigningKey, VerifyingKey};
 use rempart_store::invoices::LineSpec;
+use rempart_store::sync::ChainRun;
 use rempart_store::{Store, StoreError};
 
 struct Node {
@@ -455,4 +456,58 @@ fn an_event_whose_fact_cannot_be_read_refuses_the_run_as_a_broken_chain_does() {
     assert!(text.contains(&format!("event {seq}: unknown event kind \"stock.counted\"")), "{text}");
     assert_eq!(nodes[0].store.held(writer).unwrap(), None);
     assert_eq!(nodes[0].store.state_hash().unwrap(), before);
+}
+
+fn entry_indexes(store: &Store) -> Vec<String> {
+    store
+        .connection()
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'p_entries_%' ORDER BY name")
+        .and_then(|mut statement| statement.query_map([], |row| row.get(0))?.collect())
+        .expect("indexes")
+}
+
+/// A device that takes in many more events than it holds builds the entries' indexes once, at
+/// the end; a crash before that end leaves them to the next open. A small take-in keeps them.
+#[test]
+fn a_large_take_in_builds_the_entries_indexes_at_its_end_or_at_the_next_open() {
+    let mut nodes = company(2);
+    let keys = keys(&nodes);
+    let node = nodes[0].store.node();
+    let all = ["p_entries_date", "p_entries_journal_number", "p_entries_reverses"];
+    let drafts: Vec<EntryDraft> =
+        (0..10_500).map(|index| entry(format!("E-{index}"), 1 + (index % 28) as u32, 100 + index as i64)).collect();
+    // Two commits: the first is taken in alone, as a pull does one group at a time.
+    let (early, late) = drafts.split_at(5_250);
+    nodes[0].store.post_entries(early, &mut |_| {}).unwrap();
+    let mid = nodes[0].store.held(node).unwrap().unwrap().seq;
+    nodes[0].store.post_entries(late, &mut |_| {}).unwrap();
+    let whole = nodes[0].store.chain_run(node, EventSeq(0), 1 << 30).unwrap();
+    let expected = whole.events.len() as u64;
+    let part = |first: bool| {
+        let keep = |seq: EventSeq| (seq <= mid) == first;
+        ChainRun {
+            prev: if first { whole.prev } else { whole.events.iter().find(|event| event.seq == mid).unwrap().hash() },
+            events: whole.events.iter().filter(|event| keep(event.seq)).cloned().collect(),
+            seals: whole.seals.iter().filter(|seal| keep(seal.seq)).cloned().collect(),
+        }
+    };
+
+    nodes[1].store.begin_take_in(expected).unwrap();
+    assert_eq!(entry_indexes(&nodes[1].store), ["p_entries_reverses"], "built at the end instead");
+    nodes[1].store.take_in(&keys[&node], &part(true), "hub").unwrap();
+    // Stopped here, as by a crash: the next open builds what is missing.
+    let dir = nodes[1].store.dir().to_owned();
+    nodes[1].store = Store::open(&dir).unwrap();
+    assert_eq!(entry_indexes(&nodes[1].store), all);
+
+    let second = part(false);
+    // Half of the chain is held: the rest is about as many events, yet fewer than 10,000.
+    nodes[1].store.begin_take_in(second.events.len() as u64).unwrap();
+    assert_eq!(entry_indexes(&nodes[1].store), all, "a small take-in keeps them");
+    nodes[1].store.take_in(&keys[&node], &second, "hub").unwrap();
+    nodes[1].store.end_take_in().unwrap();
+    assert_eq!(entry_indexes(&nodes[1].store), all);
+    assert_eq!(nodes[1].store.state_hash().unwrap(), nodes[0].store.state_hash().unwrap());
+    let report = nodes[1].store.verify().unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
 }
