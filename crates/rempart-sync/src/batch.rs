@@ -55,7 +55,8 @@ const TAG_BYTES: usize = 16;
 /// Largest ciphertext of one batch. Nodes cut their batches well below it.
 pub const CIPHERTEXT_BYTES_MAX: usize = 8 << 20;
 /// The plaintext size a node aims for when it cuts batches: a half of the largest ciphertext, so
-/// that a run cut a little past it still fits; each batch costs the hub a request, a signature
+/// that a run cut one event past it (`rempart_log::PAYLOAD_BYTES_MAX`, 1 MiB at most), with its
+/// seals and padding, still fits; each batch costs the hub a request, a signature
 /// check and two fsyncs, which 4 MiB batches pay for a quarter as often as 1 MiB ones did.
 pub const BATCH_TARGET_BYTES: usize = 4 << 20;
 
