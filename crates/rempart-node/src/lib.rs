@@ -1514,8 +1514,7 @@ impl Session {
     /// Checks and takes in downloaded batches of one node, in one transaction; returns the new
     /// events. Batches that fail their checks stop the run: those before them are taken in.
     fn take_batches(&self, store: &mut Store, node: NodeId, batches: &[&[u8]]) -> Result<u64, NodeError> {
-        let mut run: Option<ChainRun> = None;
-        let mut runs = Vec::with_capacity(batches.len());
+        let mut runs: Vec<ChainRun> = Vec::with_capacity(batches.len());
         let mut opened_batches = Vec::with_capacity(batches.len());
         let mut key = None;
         let mut failure = None;
@@ -1541,18 +1540,18 @@ impl Session {
             runs.push(opened);
         }
         // One run of all the batches' events, made at its full size at once.
-        if let Some(first) = runs.first() {
-            let mut whole = ChainRun {
-                prev: first.prev,
-                events: Vec::with_capacity(runs.iter().map(|run| run.events.len()).sum()),
-                seals: Vec::with_capacity(runs.iter().map(|run| run.seals.len()).sum()),
-            };
+        let run = runs.first().map(|first| ChainRun {
+            prev: first.prev,
+            events: Vec::with_capacity(runs.iter().map(|run| run.events.len()).sum()),
+            seals: Vec::with_capacity(runs.iter().map(|run| run.seals.len()).sum()),
+        });
+        let run = run.map(|mut whole| {
             for opened in runs {
                 whole.events.extend(opened.events);
                 whole.seals.extend(opened.seals);
             }
-            run = Some(whole);
-        }
+            whole
+        });
         let kept: Vec<KeptBatch<'_>> = opened_batches
             .iter()
             .map(|(first, last, compact, bytes)| KeptBatch {

@@ -190,7 +190,7 @@ pub struct Store {
     /// confirmed this node's own head.
     copy_unconfirmed: bool,
     /// The projector of events taken in from other nodes, kept from one run to the next so that a
-    /// long pull does not allocate its buffers anew for each group (`release_buffers`).
+    /// long pull does not allocate its buffers anew for each group; `end_take_in` frees it.
     take_in: Projector,
 }
 

@@ -190,8 +190,8 @@ const BUFFERED_POSTINGS_MAX: usize = 4_000_000;
 
 /// Gathers the rows of a commit (or of a replay) and writes them in key order at its end: entries
 /// by id, postings by account and date, totals by account and month (summed from the sorted
-/// postings). Inserting in key order turns
-/// random b-tree inserts into appends, which is most of the speed of a large import or rebuild.
+/// postings). Inserting in key order turns random b-tree inserts into appends, which is most of
+/// the speed of a large import or rebuild.
 #[derive(Default)]
 pub struct Projector {
     /// Entries in the order they came, sorted by id when written.
