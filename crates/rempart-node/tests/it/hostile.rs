@@ -192,6 +192,89 @@ fn a_revoked_device_is_refused_and_told_so_and_new_data_is_closed_to_it() {
     assert_eq!(office.version_vector().unwrap().seq(laptop_node), written_before);
 }
 
+/// A hub that claims `node`'s chain up to the end of `late`, a batch it never accepted, and serves
+/// it right after the genuine ones; everything else goes to the real hub.
+struct Lying<'a> {
+    inner: &'a mut dyn Transport,
+    node: rempart_log::NodeId,
+    late: &'a [u8],
+    header: &'a rempart_sync::batch::Header,
+}
+
+impl Transport for Lying<'_> {
+    fn hub(&self) -> String {
+        self.inner.hub()
+    }
+
+    fn call(
+        &mut self,
+        verb: Verb,
+        target: &str,
+        auth: Option<&RequestAuth>,
+        body: Vec<u8>,
+    ) -> Result<Answer, rempart_node::Unreachable> {
+        let after_genuine = format!("/batches/{}?after={}", self.node, self.header.first.0 - 1);
+        if verb == Verb::Get && target.ends_with(&after_genuine) {
+            let mut framed = (self.late.len() as u32).to_be_bytes().to_vec();
+            framed.extend_from_slice(self.late);
+            return Ok(Answer { status: 200, body: framed });
+        }
+        let mut answer = self.inner.call(verb, target, auth, body)?;
+        if verb == Verb::Get && target.ends_with("/heads") {
+            let mut heads: rempart_sync::VersionVector = serde_json::from_slice(&answer.body).unwrap();
+            heads.set(self.node, rempart_sync::Head { seq: self.header.last, hash: self.header.head });
+            answer.body = serde_json::to_vec(&heads).unwrap();
+        }
+        Ok(answer)
+    }
+}
+
+/// A hostile hub keeps serving a revoked device's events written after its revocation, in
+/// answers of one batch each, so that the pull takes them in over several groups: the events
+/// before the revocation are taken in, the pull stops at the first batch past it and says so, and
+/// the books are the admin's.
+#[test]
+fn a_hub_serving_a_revoked_devices_later_events_across_groups_is_refused_at_the_revocation() {
+    // Answers of one batch each: each is a group of its own.
+    let mut world = World::with_limits(Limits { download_bytes_max: 1, ..Limits::default() });
+    let mut office = Store::init(&world.dir("office"), "Garage du Lac SA", rempart_domain::Country::Ch, 1).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env, PASSPHRASE)).unwrap();
+    sync(&mut world, &mut office);
+    let mut laptop = crate::enrol_member(&mut world, &office, "laptop", "mem");
+    sync(&mut world, &mut laptop);
+    for (index, id) in ["E-L1", "E-L2"].into_iter().enumerate() {
+        laptop.post_entries(&[entry(id, 3 + index as u32, 300)], &mut |_| {}).unwrap();
+        sync(&mut world, &mut laptop);
+    }
+    let laptop_node = laptop.node();
+    let revoked_after = laptop.version_vector().unwrap().seq(laptop_node);
+    sync(&mut world, &mut office);
+    world
+        .with_env(|env, transport| Session::open(&office).unwrap().revoke(&office, transport, env, laptop_node, None))
+        .unwrap();
+
+    // Written after the revocation and sealed by the laptop under the old key: the hub (which
+    // itself would neither count nor serve it) claims and serves it after the genuine batches.
+    laptop.post_entries(&[entry("E-L3", 6, 600)], &mut |_| {}).unwrap();
+    let late = batch(&laptop, &Session::open(&laptop).unwrap(), revoked_after.0, None, laptop.signing_key());
+    let header = Batch::decode(&late).unwrap().header;
+
+    let mut till = crate::enrol_member(&mut world, &office, "till", "mem");
+    for _ in 0..2 {
+        let mut session = Session::open(&till).unwrap();
+        session.set_pull_group_bytes(1);
+        let report = world
+            .with_env(|env, transport| {
+                let mut lying = Lying { inner: transport, node: laptop_node, late: &late, header: &header };
+                session.sync(&mut till, &mut lying, env)
+            })
+            .unwrap();
+        assert_eq!(till.version_vector().unwrap().seq(laptop_node), revoked_after);
+        assert!(report.rejected.iter().any(|why| why.contains("after its revocation")), "{:?}", report.rejected);
+    }
+    assert_eq!(till.state_hash().unwrap(), office.state_hash().unwrap());
+}
+
 #[test]
 fn quota_rate_and_clocks_are_enforced() {
     let mut world = World::with_limits(Limits { requests_per_second: 1, burst: 8, ..Limits::default() });
