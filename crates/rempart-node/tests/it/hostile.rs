@@ -192,6 +192,13 @@ fn a_revoked_device_is_refused_and_told_so_and_new_data_is_closed_to_it() {
     assert_eq!(office.version_vector().unwrap().seq(laptop_node), written_before);
 }
 
+/// A hub's answer to a download holding one batch, framed by its length.
+fn download_of(batch: &[u8]) -> Answer {
+    let mut framed = (batch.len() as u32).to_be_bytes().to_vec();
+    framed.extend_from_slice(batch);
+    Answer { status: 200, body: framed }
+}
+
 /// A hub that claims `node`'s chain up to the end of `late`, a batch it never accepted, and serves
 /// it right after the genuine ones; everything else goes to the real hub.
 struct Lying<'a> {
@@ -215,9 +222,7 @@ impl Transport for Lying<'_> {
     ) -> Result<Answer, rempart_node::Unreachable> {
         let after_genuine = format!("/batches/{}?after={}", self.node, self.header.first.0 - 1);
         if verb == Verb::Get && target.ends_with(&after_genuine) {
-            let mut framed = (self.late.len() as u32).to_be_bytes().to_vec();
-            framed.extend_from_slice(self.late);
-            return Ok(Answer { status: 200, body: framed });
+            return Ok(download_of(self.late));
         }
         let mut answer = self.inner.call(verb, target, auth, body)?;
         if verb == Verb::Get && target.ends_with("/heads") {
@@ -352,9 +357,7 @@ impl Transport for Swapping {
         body: Vec<u8>,
     ) -> Result<Answer, rempart_node::Unreachable> {
         if verb == Verb::Get && target.contains("/batches/") {
-            let mut framed = (self.foreign.len() as u32).to_be_bytes().to_vec();
-            framed.extend_from_slice(&self.foreign);
-            return Ok(Answer { status: 200, body: framed });
+            return Ok(download_of(&self.foreign));
         }
         self.inner.call(verb, target, auth, body)
     }
