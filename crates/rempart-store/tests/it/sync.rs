@@ -511,3 +511,70 @@ fn a_large_take_in_builds_the_entries_indexes_at_its_end_or_at_the_next_open() {
     let report = nodes[1].store.verify().unwrap();
     assert!(report.problems.is_empty(), "{:?}", report.problems);
 }
+
+/// The rows an entry brought: its own, its postings, and the VAT totals.
+fn entry_rows(store: &Store, id: &str) -> (Option<(i64, Option<String>)>, i64, i64, i64) {
+    let conn = store.connection();
+    let entry = conn
+        .query_row("SELECT number, reversed_by FROM p_entries WHERE id = ?1", [id], |row| Ok((row.get(0)?, row.get(1)?)))
+        .ok();
+    let postings = conn
+        .query_row("SELECT count(*) FROM p_postings WHERE entry_id = ?1", [id], |row| row.get(0))
+        .expect("postings");
+    let (vat, vat_postings) = conn
+        .query_row("SELECT coalesce(sum(amount_minor), 0), coalesce(sum(postings), 0) FROM p_vat_daily", [], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .expect("vat");
+    (entry, postings, vat, vat_postings)
+}
+
+#[test]
+fn an_entry_id_recorded_on_two_nodes_counts_once_with_its_reversal_wherever_it_arrives() {
+    let mut nodes = company(2);
+    let keys = keys(&nodes);
+    send(&mut nodes, 0, 1, 100_000, &keys);
+    // The same id imported on both nodes offline, with different amounts and a VAT code: node 1
+    // first, then node 0, which also reverses it and records more entries in the same run.
+    let with_vat = |amount: i64| {
+        let mut draft = entry("FACT-1".into(), 3, amount);
+        draft.postings[1].vat_code = Some("N81".into());
+        draft
+    };
+    nodes[1].store.post_entries(&[with_vat(5_000)], &mut |_| {}).expect("node 1 posts");
+    nodes[0].store.post_entries(&[with_vat(7_000)], &mut |_| {}).expect("node 0 posts");
+    let reversal = nodes[0].store.reverse_entry("FACT-1", None).expect("node 0 reverses").id;
+    let others: Vec<EntryDraft> = (0..5).map(|index| entry(format!("AUTRE-{index}"), 4, 100)).collect();
+    nodes[0].store.post_entries(&others, &mut |_| {}).expect("node 0 posts more");
+    // Node 1 holds its own FACT-1 and takes node 0's in one run: later in the merge order, so
+    // applied as it comes, and found already written only when the entries are written.
+    send(&mut nodes, 0, 1, 100_000, &keys);
+    // Node 0 takes node 1's earlier one: a replay in merge order.
+    send(&mut nodes, 1, 0, 100_000, &keys);
+    let hash = nodes[0].store.state_hash().expect("hash");
+    for node in &nodes {
+        assert_eq!(node.store.state_hash().expect("hash"), hash);
+        let report = node.store.verify().expect("verify");
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+        assert_eq!(report.state_hash, Some(hash));
+        // Node 1's FACT-1 stands, once, with its two postings, reversed by node 0's reversal;
+        // node 0's copy brought nothing, its VAT neither.
+        let (entry, postings, vat, vat_postings) = entry_rows(&node.store, "FACT-1");
+        let (_, reversed_by) = entry.expect("FACT-1 is held");
+        assert_eq!(reversed_by.as_deref(), Some(reversal.as_str()));
+        assert_eq!(postings, 2);
+        let reversal_vat: i64 = node
+            .store
+            .connection()
+            .query_row(
+                "SELECT coalesce(sum(amount_minor), 0) FROM p_postings WHERE entry_id = ?1 AND vat_code IS NOT NULL",
+                [&reversal],
+                |row| row.get(0),
+            )
+            .expect("reversal");
+        assert_eq!((vat, vat_postings), (-5_000 + reversal_vat, 2));
+        for index in 0..5 {
+            assert_eq!(entry_rows(&node.store, &format!("AUTRE-{index}")).1, 2);
+        }
+    }
+}
