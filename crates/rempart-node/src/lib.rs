@@ -216,7 +216,8 @@ pub struct Timings {
     pub verify: Cell<Duration>,
     /// Decrypting and checking what is inside against the header.
     pub decrypt: Cell<Duration>,
-    /// Checking the events against the chain held and projecting them (`take_in`).
+    /// Checking the events against the chain held and projecting them (`take_in`), and building
+    /// the indexes a large pull dropped (`Store::end_take_in`).
     pub apply: Cell<Duration>,
 }
 
@@ -1285,7 +1286,10 @@ impl Session {
         let expected: u64 = hub.0.iter().map(|(node, head)| head.seq.0.saturating_sub(local.seq(*node).0)).sum();
         store.begin_take_in(expected)?;
         let pulled = self.pull_chains(store, transport, env, hub, expected, report);
+        // Building the indexes a large take-in dropped is part of applying what it brought.
+        let started = Instant::now();
         let ended = store.end_take_in();
+        add(&self.timings.apply, started);
         pulled?;
         Ok(ended?)
     }

@@ -565,8 +565,7 @@ impl Projector {
         // written (`write_rows`), which then drops what the entry brought: one lookup per
         // entry less, a million of them in a large pull. A reversal is looked up at once, for
         // its effect on the entry it reverses is made now.
-        if self.entry_at.contains_key(entry.id.as_str())
-            || (entry.reverses.is_some() && entry_exists(conn, &entry.id)?)
+        if self.entry_at.contains_key(entry.id.as_str()) || (entry.reverses.is_some() && entry_exists(conn, &entry.id)?)
         {
             return Ok(());
         }

@@ -516,7 +516,9 @@ fn a_large_take_in_builds_the_entries_indexes_at_its_end_or_at_the_next_open() {
 fn entry_rows(store: &Store, id: &str) -> (Option<(i64, Option<String>)>, i64, i64, i64) {
     let conn = store.connection();
     let entry = conn
-        .query_row("SELECT number, reversed_by FROM p_entries WHERE id = ?1", [id], |row| Ok((row.get(0)?, row.get(1)?)))
+        .query_row("SELECT number, reversed_by FROM p_entries WHERE id = ?1", [id], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
         .ok();
     let postings = conn
         .query_row("SELECT count(*) FROM p_postings WHERE entry_id = ?1", [id], |row| row.get(0))
