@@ -152,6 +152,12 @@ pub fn entry_exists(conn: &Connection, id: &str) -> Result<bool, StoreError> {
     Ok(conn.prepare_cached("SELECT 1 FROM p_entries WHERE id = ?1")?.exists([id])?)
 }
 
+/// Marks the written entry `original` as reversed by entry `by`.
+fn set_reversed_by(conn: &Connection, original: &str, by: &str) -> Result<(), StoreError> {
+    conn.prepare_cached("UPDATE p_entries SET reversed_by = ?2 WHERE id = ?1")?.execute(params![original, by])?;
+    Ok(())
+}
+
 /// A row of `p_entries` waiting to be written.
 struct EntryRow {
     journal: String,
@@ -572,10 +578,7 @@ impl Projector {
         if let Some(original) = &entry.reverses {
             match self.entry_at.get(original.as_str()).and_then(|at| self.entries.get_mut(*at)) {
                 Some((_, row)) => row.reversed_by = Some(entry.id.clone()),
-                None => {
-                    conn.prepare_cached("UPDATE p_entries SET reversed_by = ?2 WHERE id = ?1")?
-                        .execute(params![original, entry.id])?;
-                }
+                None => set_reversed_by(conn, original, &entry.id)?,
             }
         }
         // As the number yyyymmdd, which sorts like the ISO text (as it always was, a year before
@@ -692,8 +695,7 @@ impl Projector {
                 // A later entry of this projector reversed it: that reversal stands, on the
                 // entry written before, as it would had the id been found when it came.
                 if let Some(by) = &row.reversed_by {
-                    conn.prepare_cached("UPDATE p_entries SET reversed_by = ?2 WHERE id = ?1")?
-                        .execute(params![&**id, by])?;
+                    set_reversed_by(conn, id, by)?;
                 }
                 continue;
             }
