@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use rempart_log::{EventSeq, Hash32, NodeId, SigningKey, TenantId, VerifyingKey};
-use rempart_store::sync::{ChainRun, KeptBatch};
+use rempart_store::sync::{ChainReader, ChainRun, KeptBatch};
 use rempart_store::{Store, StoreError};
 use rempart_sync::batch::BATCH_TARGET_BYTES;
 use rempart_sync::{
@@ -1686,27 +1686,46 @@ impl Session {
         if upload.as_ref().is_some_and(|(_, hub, _)| hub.seq(me) < kept) {
             upload = None;
         }
+        // The batches are made (read, encrypted, signed) on a thread of their own, each while the
+        // one before is kept and uploaded here: an upload waits for the hub to store its batch
+        // durably. The channel holds one made batch, so the maker is at most one ahead.
+        let reader = store.chain_reader()?;
+        let signing = store.signing_key();
+        let seed: [u8; 32] = env.bytes();
+        let (made, batches) = std::sync::mpsc::sync_channel::<Result<MadeBatch, NodeError>>(1);
         let mut refused = false;
-        loop {
-            let after = store.kept_up_to(me)?;
-            let run = store.chain_run(me, after, BATCH_TARGET_BYTES)?;
-            let Some(last) = run.events.last().map(|e| e.seq) else { break };
-            let batch =
-                Batch::seal_with_seen(key, store.signing_key(), &run.events, &run.seals, run.prev, env.bytes(), &seen)?;
-            // Made from the log, so kept compactly: the log gives the same batch back.
-            let compact = batch.compact(&seen);
-            store.keep_own_batch(KeptBatch { first: EventSeq(after.0 + 1), last, bytes: &compact })?;
-            if let Some((transport, hub, report)) = upload.as_mut() {
-                match self.upload(store, &mut **transport, env, batch.encode(), report)? {
-                    Uploaded::Stored(last) => hub.set(me, rempart_sync::Head { seq: last, hash: batch.header.head }),
-                    Uploaded::Held(_) => upload = None,
-                    Uploaded::Refused => {
-                        refused = true;
-                        upload = None;
+        std::thread::scope(|scope| {
+            let seen = &seen;
+            scope.spawn(move || {
+                let mut after = kept;
+                while let Some(next) = make_batch(&reader, key, signing, seen, me, after, &seed).transpose() {
+                    let failed = next.is_err();
+                    if let Ok(batch) = &next {
+                        after = batch.last;
+                    }
+                    // A closed channel: the keeper stopped on an error, nothing more is wanted.
+                    if made.send(next).is_err() || failed {
+                        break;
+                    }
+                }
+            });
+            for batch in batches {
+                let batch = batch?;
+                // Made from the log, so kept compactly: the log gives the same batch back.
+                store.keep_own_batch(KeptBatch { first: batch.first, last: batch.last, bytes: &batch.compact })?;
+                if let Some((transport, hub, report)) = upload.as_mut() {
+                    match self.upload(store, &mut **transport, env, batch.bytes, report)? {
+                        Uploaded::Stored(last) => hub.set(me, rempart_sync::Head { seq: last, hash: batch.head }),
+                        Uploaded::Held(_) => upload = None,
+                        Uploaded::Refused => {
+                            refused = true;
+                            upload = None;
+                        }
                     }
                 }
             }
-        }
+            Ok::<(), NodeError>(())
+        })?;
         Ok(refused)
     }
 
@@ -1761,6 +1780,36 @@ fn lock_rechain(dir: &Path) -> Result<std::fs::File, NodeError> {
         .write(true)
         .open(&path)
         .map_err(|error| NodeError::Local(format!("{} cannot be opened: {error}", path.display())))
+}
+
+/// A batch of this node's own events, made and ready to be kept and uploaded.
+struct MadeBatch {
+    first: EventSeq,
+    last: EventSeq,
+    /// The hash of its last event.
+    head: Hash32,
+    /// As kept: the header and signature (the events are in the log).
+    compact: Vec<u8>,
+    /// As uploaded.
+    bytes: Vec<u8>,
+}
+
+/// Makes the batch of `me`'s events after `after` (about `BATCH_TARGET_BYTES` of them), if any.
+fn make_batch(
+    reader: &ChainReader,
+    key: &DataKey,
+    signing: &SigningKey,
+    seen: &VersionVector,
+    me: NodeId,
+    after: EventSeq,
+    seed: &[u8; 32],
+) -> Result<Option<MadeBatch>, NodeError> {
+    let run = reader.chain_run(me, after, BATCH_TARGET_BYTES)?;
+    let Some(last) = run.events.last().map(|event| event.seq) else { return Ok(None) };
+    let first = after.next();
+    let nonce = rempart_sync::batch::batch_nonce(seed, first);
+    let batch = Batch::seal_with_seen(key, signing, &run.events, &run.seals, run.prev, nonce, seen)?;
+    Ok(Some(MadeBatch { first, last, head: batch.header.head, compact: batch.compact(seen), bytes: batch.encode() }))
 }
 
 /// How the hub took an uploaded batch.

@@ -12,13 +12,17 @@
 //! it has passed.
 
 use rempart_domain::Fact;
-use rempart_log::{ChainVerifier, Event, EventSeq, Hash32, Hlc, NODE_CREATED, NodeCreated, NodeId, Seal, VerifyingKey};
+use rempart_log::{
+    ChainVerifier, Event, EventSeq, Hash32, Hlc, NODE_CREATED, NodeCreated, NodeId, Seal, TenantId, VerifyingKey,
+};
 use rempart_sync::{Head as VvHead, VersionVector};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use crate::project::{Origin, Projector, entry_digest, entry_exists};
 use crate::verify::{EVENT_COLUMNS, event_from_row, rebuild_projections};
-use crate::{ANCHOR_FILE, BULK_ENTRIES_MIN, Store, StoreError, load_state, now_ms, write_file_atomically};
+use crate::{
+    ANCHOR_FILE, BULK_ENTRIES_MIN, DATABASE_FILE, Store, StoreError, load_state, now_ms, write_file_atomically,
+};
 
 /// A run of one node's chain, ready to be put into a batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,43 +91,29 @@ fn node_of(bytes: Vec<u8>) -> Result<NodeId, StoreError> {
         .map_err(|_| StoreError::Corrupt { what: "a node id is not 16 bytes".to_owned() })
 }
 
-impl Store {
-    /// How far this node holds each chain. Each node's last event is one lookup of the primary
-    /// key, and the nodes are found by skipping from one to the next, so this costs a few reads
-    /// however long the log is.
-    pub fn version_vector(&self) -> Result<VersionVector, StoreError> {
-        let mut statement = self.conn.prepare_cached(
-            "WITH RECURSIVE nodes(node) AS (
-                 SELECT min(node) FROM events
-                 UNION ALL
-                 SELECT (SELECT min(node) FROM events WHERE node > nodes.node) FROM nodes WHERE nodes.node IS NOT NULL
-             )
-             SELECT node FROM nodes WHERE node IS NOT NULL",
-        )?;
-        let nodes = statement.query_map([], |row| row.get::<_, Vec<u8>>(0))?.collect::<Result<Vec<_>, _>>()?;
-        let mut vector = VersionVector::default();
-        for node in nodes {
-            let node = node_of(node)?;
-            if let Some(head) = self.held(node)? {
-                vector.set(node, head);
-            }
-        }
-        Ok(vector)
-    }
+/// Reads runs of chains on a connection of its own (see `Store::chain_reader`).
+pub struct ChainReader {
+    conn: Connection,
+    tenant: TenantId,
+}
 
-    /// The last event held of `node`'s chain.
-    pub fn held(&self, node: NodeId) -> Result<Option<VvHead>, StoreError> {
-        let row: Option<(i64, Vec<u8>)> = self
-            .conn
-            .prepare_cached("SELECT seq, hash FROM events WHERE node = ?1 ORDER BY seq DESC LIMIT 1")?
-            .query_row([&node.as_bytes()[..]], |row| Ok((row.get(0)?, row.get(1)?)))
-            .optional()?;
-        row.map(|(seq, hash)| Ok(VvHead { seq: EventSeq(seq as u64), hash: hash_of(hash)? })).transpose()
+impl ChainReader {
+    /// As `Store::chain_run`.
+    pub fn chain_run(&self, node: NodeId, after: EventSeq, max_bytes: usize) -> Result<ChainRun, StoreError> {
+        Chains { conn: &self.conn, tenant: self.tenant }.run(node, after, max_bytes)
     }
+}
 
+/// Reading of chain runs, on the store's connection or a reader's.
+struct Chains<'a> {
+    conn: &'a Connection,
+    tenant: TenantId,
+}
+
+impl Chains<'_> {
     /// Events of `node` after `after`, up to about `max_bytes` of event bytes (at least one event),
     /// preferably ending on a seal, with the seals over them.
-    pub fn chain_run(&self, node: NodeId, after: EventSeq, max_bytes: usize) -> Result<ChainRun, StoreError> {
+    fn run(&self, node: NodeId, after: EventSeq, max_bytes: usize) -> Result<ChainRun, StoreError> {
         let node_bytes = &node.as_bytes()[..];
         let prev = if after.0 == 0 {
             Hash32::ZERO
@@ -204,6 +194,64 @@ impl Store {
         }
         Ok(seals)
     }
+}
+
+impl Store {
+    /// How far this node holds each chain. Each node's last event is one lookup of the primary
+    /// key, and the nodes are found by skipping from one to the next, so this costs a few reads
+    /// however long the log is.
+    pub fn version_vector(&self) -> Result<VersionVector, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "WITH RECURSIVE nodes(node) AS (
+                 SELECT min(node) FROM events
+                 UNION ALL
+                 SELECT (SELECT min(node) FROM events WHERE node > nodes.node) FROM nodes WHERE nodes.node IS NOT NULL
+             )
+             SELECT node FROM nodes WHERE node IS NOT NULL",
+        )?;
+        let nodes = statement.query_map([], |row| row.get::<_, Vec<u8>>(0))?.collect::<Result<Vec<_>, _>>()?;
+        let mut vector = VersionVector::default();
+        for node in nodes {
+            let node = node_of(node)?;
+            if let Some(head) = self.held(node)? {
+                vector.set(node, head);
+            }
+        }
+        Ok(vector)
+    }
+
+    /// The last event held of `node`'s chain.
+    pub fn held(&self, node: NodeId) -> Result<Option<VvHead>, StoreError> {
+        let row: Option<(i64, Vec<u8>)> = self
+            .conn
+            .prepare_cached("SELECT seq, hash FROM events WHERE node = ?1 ORDER BY seq DESC LIMIT 1")?
+            .query_row([&node.as_bytes()[..]], |row| Ok((row.get(0)?, row.get(1)?)))
+            .optional()?;
+        row.map(|(seq, hash)| Ok(VvHead { seq: EventSeq(seq as u64), hash: hash_of(hash)? })).transpose()
+    }
+
+    /// Events of `node` after `after`, up to about `max_bytes` of event bytes (at least one event),
+    /// preferably ending on a seal, with the seals over them.
+    pub fn chain_run(&self, node: NodeId, after: EventSeq, max_bytes: usize) -> Result<ChainRun, StoreError> {
+        self.chains().run(node, after, max_bytes)
+    }
+
+    fn chains(&self) -> Chains<'_> {
+        Chains { conn: &self.conn, tenant: self.tenant }
+    }
+
+    /// A reader of chain runs on a connection of its own, for another thread: a push makes its
+    /// next batch with it while this connection keeps and uploads the one made before. Each run
+    /// is read as committed when it is read; the log is append-only, so runs read one after the
+    /// other continue each other.
+    pub fn chain_reader(&self) -> Result<ChainReader, StoreError> {
+        let conn = Connection::open_with_flags(
+            self.dir.join(DATABASE_FILE),
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(60))?;
+        Ok(ChainReader { conn, tenant: self.tenant })
+    }
 
     /// The clock reading of event `seq` of `node`, if held.
     pub fn event_time_ms(&self, node: NodeId, seq: EventSeq) -> Result<Option<u64>, StoreError> {
@@ -273,9 +321,10 @@ impl Store {
 
     /// Events `first` to `last` of `node` and the seals among them, as a batch carried them.
     pub fn chain_range(&self, node: NodeId, first: EventSeq, last: EventSeq) -> Result<ChainRun, StoreError> {
-        let events = self.events_between(node, EventSeq(first.0.saturating_sub(1)), last, usize::MAX)?;
+        let chains = self.chains();
+        let events = chains.events_between(node, EventSeq(first.0.saturating_sub(1)), last, usize::MAX)?;
         let prev = events.first().map_or(Hash32::ZERO, |event| event.prev);
-        let seals = self.seals_between(node, first, last)?;
+        let seals = chains.seals_between(node, first, last)?;
         Ok(ChainRun { prev, events, seals })
     }
 
@@ -618,7 +667,7 @@ struct Checked {
 /// goes to `give`, which answers false once nobody takes them (the writing failed). Answers the
 /// head reached, or nothing if the writing stopped first.
 fn check_run(
-    tenant: rempart_log::TenantId,
+    tenant: TenantId,
     node: NodeId,
     key: VerifyingKey,
     seals: &[Seal],

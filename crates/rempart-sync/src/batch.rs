@@ -128,6 +128,17 @@ fn ciphertext_hash(ciphertext: &[u8]) -> Hash32 {
     Hash32(*blake3::hash(ciphertext).as_bytes())
 }
 
+/// The nonce of the batch whose first event is `first`, drawn from `seed` (random, drawn once for
+/// all the batches a push makes): a keyed hash, so batches made on a thread of their own need no
+/// random draw each, and two batches of one seed never share a nonce (they start at different
+/// events). For the key, such nonces are as good as random ones.
+pub fn batch_nonce(seed: &[u8; 32], first: EventSeq) -> [u8; 24] {
+    let hash = blake3::keyed_hash(seed, &first.0.to_le_bytes());
+    let mut nonce = [0u8; 24];
+    nonce.copy_from_slice(&hash.as_bytes()[..24]);
+    nonce
+}
+
 /// The Padmé length for `len` bytes: at most 12 % larger, and leaking O(log log len) bits.
 pub fn padme(len: usize) -> usize {
     if len < 2 {
@@ -546,6 +557,16 @@ mod tests {
 
     const TENANT: TenantId = TenantId::from_bytes([1; 16]);
     const NODE: NodeId = NodeId::from_bytes([2; 16]);
+
+    #[test]
+    fn batch_nonces_differ_by_first_event_and_by_seed_and_are_the_same_drawn_again() {
+        let (seed, other) = ([7u8; 32], [8u8; 32]);
+        let nonces: std::collections::BTreeSet<[u8; 24]> =
+            (1..=1_000).map(|first| batch_nonce(&seed, EventSeq(first))).collect();
+        assert_eq!(nonces.len(), 1_000);
+        assert_eq!(batch_nonce(&seed, EventSeq(5)), batch_nonce(&seed, EventSeq(5)));
+        assert_ne!(batch_nonce(&seed, EventSeq(5)), batch_nonce(&other, EventSeq(5)));
+    }
 
     fn chain(len: u64) -> (SigningKey, Vec<Event>, Vec<Seal>) {
         chain_named(len, "Garage Muller")

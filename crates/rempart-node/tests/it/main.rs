@@ -641,3 +641,85 @@ fn the_hub_reads_a_batch_header_again_only_when_its_object_changed() {
     assert_eq!(reads(), batches.len() + 1);
     assert_ne!(changed, heads, "the altered head shows");
 }
+
+/// The hub's transport, cut (as a network dropping) from the `cut_at`-th batch upload on.
+struct CutAfter<'a> {
+    inner: &'a mut Direct,
+    uploads: usize,
+    cut_at: usize,
+}
+
+impl Transport for CutAfter<'_> {
+    fn hub(&self) -> String {
+        self.inner.hub()
+    }
+
+    fn call(
+        &mut self,
+        verb: Verb,
+        target: &str,
+        auth: Option<&RequestAuth>,
+        body: Vec<u8>,
+    ) -> Result<Answer, Unreachable> {
+        if verb == Verb::Put && target.ends_with("/batches") {
+            self.uploads += 1;
+            if self.uploads >= self.cut_at {
+                return Err(Unreachable { hub: self.hub(), reason: "the network dropped".to_owned() });
+            }
+        }
+        self.inner.call(verb, target, auth, body)
+    }
+}
+
+#[test]
+fn a_push_of_many_batches_cut_midway_keeps_their_order_and_the_next_sync_sends_the_rest() {
+    let mut world = World::new();
+    let mut office = Store::init(&world.dir("office"), "Garage du Lac SA", Country::Ch, 1).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env, PASSPHRASE)).unwrap();
+    // Large entries (long texts, many lines), enough for several batches of about 4 MiB.
+    let text = "Révision complète, pneus, freins et climatisation du véhicule de la flotte ".repeat(6);
+    let drafts: Vec<EntryDraft> = (0..14_000)
+        .map(|n| {
+            let mut draft = entry(&format!("E-{n}"), 1 + n % 28, 1_000 + i64::from(n));
+            draft.text = text.clone();
+            let lines = draft.postings.clone();
+            for _ in 0..4 {
+                draft.postings.extend(lines.iter().cloned());
+            }
+            draft
+        })
+        .collect();
+    for chunk in drafts.chunks(3_500) {
+        office.post_entries(chunk, &mut |_| {}).unwrap();
+    }
+    let me = office.node();
+    let total = office.version_vector().unwrap().seq(me);
+
+    // The network drops at the third upload: the sync fails and says so.
+    let mut session = Session::open(&office).unwrap();
+    let cut = world.with_env(|env, direct| {
+        let mut transport = CutAfter { inner: direct, uploads: 0, cut_at: 3 };
+        session.sync(&mut office, &mut transport, env)
+    });
+    assert!(matches!(cut, Err(NodeError::Unreachable(_))), "{cut:?}");
+    // The hub holds the first two batches, a contiguous start of the chain; the node kept the
+    // third before it was sent, and nothing after it (the push stopped there).
+    let held = world.hub.heads(office.tenant()).unwrap().seq(me);
+    let kept = office.kept_up_to(me).unwrap();
+    assert!(held > EventSeq(0) && held < kept && kept < total, "hub {held}, kept {kept}, log {total}");
+    let stored = world.objects.snapshot().into_keys().filter(|key| key.contains("/b/")).count();
+    assert_eq!(stored, 2);
+
+    // The next sync sends the rest: the kept batch made again from the log, then new ones.
+    let report = sync(&mut world, &mut office);
+    assert_eq!(report.pushed_events, total.0 - held.0, "{report:?}");
+    assert!(report.pushed_batches >= 3, "{report:?}");
+    assert_eq!(world.hub.heads(office.tenant()).unwrap(), office.version_vector().unwrap());
+    assert_eq!(office.kept_up_to(me).unwrap(), total);
+
+    // A new device gets the same books from the hub.
+    let mut laptop = enrol_member(&mut world, &office, "laptop", "mem");
+    sync(&mut world, &mut laptop);
+    assert_eq!(laptop.state_hash().unwrap(), office.state_hash().unwrap());
+    assert!(laptop.verify().unwrap().problems.is_empty());
+}
