@@ -85,6 +85,12 @@ pub struct EntryPosted {
 pub struct PeriodClosed {
     /// Last day of the closed span: no entry dated on or before it may be recorded.
     pub until: NaiveDate,
+    /// What the closing node held of each chain when it closed (node id in hex -> last
+    /// sequence), so that an entry of the closed span recorded on another node that the closer
+    /// had not seen is told apart from one it closed over (`rempart conflicts`). Empty in closes
+    /// recorded before it existed: those are compared by clock instead.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub seen: std::collections::BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

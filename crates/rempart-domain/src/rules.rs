@@ -466,17 +466,16 @@ impl LedgerState {
     pub fn apply(&mut self, fact: &Fact) {
         match fact {
             Fact::CompanyCreated(company) => self.company = Some(company.clone()),
+            // A key created on two nodes apart: the first creation in merge order stands, the
+            // later one changes nothing here (`rempart conflicts` lists it).
             Fact::AccountOpened(opened) => {
-                self.accounts.insert(
-                    opened.number.clone(),
-                    Account {
-                        number: opened.number.clone(),
-                        label: opened.label.clone(),
-                        kind: opened.kind,
-                        currency: opened.currency,
-                        closed: false,
-                    },
-                );
+                self.accounts.entry(opened.number.clone()).or_insert_with(|| Account {
+                    number: opened.number.clone(),
+                    label: opened.label.clone(),
+                    kind: opened.kind,
+                    currency: opened.currency,
+                    closed: false,
+                });
             }
             Fact::AccountEdited(edit) => {
                 if let Some(account) = self.accounts.get_mut(&edit.number) {
@@ -489,7 +488,7 @@ impl LedgerState {
                 }
             }
             Fact::VatCodeDefined(vat) => {
-                self.vat_codes.insert(vat.code.clone(), vat.clone());
+                self.vat_codes.entry(vat.code.clone()).or_insert_with(|| vat.clone());
             }
             Fact::EntryPosted(entry) => {
                 let key = journal_key(&entry.journal, entry.series.as_deref());
@@ -500,7 +499,7 @@ impl LedgerState {
                 self.closed_until = Some(self.closed_until.map_or(closed.until, |current| current.max(closed.until)));
             }
             Fact::ContactFieldDefined(field) => {
-                self.contact_fields.insert(field.name.clone(), field.clone());
+                self.contact_fields.entry(field.name.clone()).or_insert_with(|| field.clone());
             }
             Fact::InvoiceIssued(issued) => {
                 let last = self.invoice_series_last.entry(issued.series.clone()).or_insert(0);
@@ -591,7 +590,10 @@ mod tests {
     #[test]
     fn entry_rules() {
         let mut books = test_books::swiss();
-        books.apply(&Fact::PeriodClosed(crate::facts::PeriodClosed { until: day("2025-12-31") }));
+        books.apply(&Fact::PeriodClosed(crate::facts::PeriodClosed {
+            until: day("2025-12-31"),
+            seen: Default::default(),
+        }));
         let cases: &[(&str, &[PostingCase], &str)] = &[
             ("2026-03-01", &[("6000", "1500.00", None), ("1020", "-1500.00", None)], "ok OD 1"),
             (
@@ -645,7 +647,10 @@ mod tests {
             books.check_period_close(day("2026-01-30")),
             Err(LedgerError::NotMonthEnd { date: day("2026-01-30") })
         );
-        books.apply(&Fact::PeriodClosed(crate::facts::PeriodClosed { until: day("2026-01-31") }));
+        books.apply(&Fact::PeriodClosed(crate::facts::PeriodClosed {
+            until: day("2026-01-31"),
+            seen: Default::default(),
+        }));
         assert!(matches!(books.check_period_close(day("2025-12-31")), Err(LedgerError::PeriodAlreadyClosed { .. })));
         assert!(books.check_period_close(day("2026-02-28")).is_ok());
     }

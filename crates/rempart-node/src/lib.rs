@@ -1371,7 +1371,14 @@ impl Session {
                         report.rejected.push(format!("node {short}: {why}"));
                         break;
                     }
-                    Err(error) => return Err(error),
+                    // Whatever else this node could not take in of one chain (its disk, a fact
+                    // it cannot project) stops that chain only, named in the report: sync
+                    // degrades, it does not stop, and this node's own events still go up.
+                    Err(error) => {
+                        tracing::warn!(node = %node.short(), %error, "a chain could not be taken in");
+                        report.rejected.push(format!("node {}: {error}", node.short()));
+                        break;
+                    }
                 }
                 if store.held(*node)?.map_or(EventSeq(0), |head| head.seq) == held {
                     break;

@@ -72,9 +72,11 @@ impl Store {
         if self.contact_exists(&id)? {
             return Err(ContactError::ContactExists { id }.into());
         }
+        // A new contact's fields replace nothing.
+        let base = fields.keys().map(|field| (field.clone(), String::new())).collect();
         self.commit(|batch| {
             batch.record(Fact::ContactCreated(ContactCreated { id: id.clone() }))?;
-            batch.record(Fact::ContactEdited(ContactEdited { id: id.clone(), fields }))
+            batch.record(Fact::ContactEdited(ContactEdited { id: id.clone(), fields, base }))
         })?;
         Ok(id)
     }
@@ -85,7 +87,27 @@ impl Store {
         if !self.contact_exists(id)? {
             return Err(ContactError::UnknownContact { id: id.to_owned() }.into());
         }
-        self.commit(|batch| batch.record(Fact::ContactEdited(ContactEdited { id: id.to_owned(), fields })))
+        let base = self.field_stamps(id, &fields)?;
+        self.commit(|batch| batch.record(Fact::ContactEdited(ContactEdited { id: id.to_owned(), fields, base })))
+    }
+
+    /// The stamp of each field's current value as this node holds it (`ContactEdited::base`):
+    /// the clock and node of the write that set it, or empty text for a field never written.
+    fn field_stamps(
+        &self,
+        id: &str,
+        fields: &BTreeMap<String, Option<String>>,
+    ) -> Result<BTreeMap<String, String>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT hlc_wall_ms || '.' || hlc_logical || '.' || lower(hex(node)) FROM p_contact_fields
+             WHERE contact = ?1 AND field = ?2",
+        )?;
+        let mut stamps = BTreeMap::new();
+        for field in fields.keys() {
+            let stamp: Option<String> = statement.query_row(params![id, field], |row| row.get(0)).optional()?;
+            stamps.insert(field.clone(), stamp.unwrap_or_default());
+        }
+        Ok(stamps)
     }
 
     /// The current fields of a contact.

@@ -741,9 +741,17 @@ impl Store {
     }
 
     pub fn close_period(&mut self, until: NaiveDate) -> Result<(), StoreError> {
+        // What this node held when it closed: entries of the span recorded elsewhere and not
+        // among them are listed as conflicts once they arrive.
+        let seen = self
+            .version_vector()?
+            .0
+            .into_iter()
+            .map(|(node, head)| (hex::encode(node.as_bytes()), head.seq.0))
+            .collect();
         self.commit(|batch| {
             batch.state.check_period_close(until)?;
-            batch.record(Fact::PeriodClosed(PeriodClosed { until }))
+            batch.record(Fact::PeriodClosed(PeriodClosed { until, seen }))
         })
     }
 

@@ -95,7 +95,9 @@ impl Store {
                 days_late: (on - due_date).num_days().max(0),
                 bucket: ageing_bucket(due_date, on),
             };
-            if receivable.open_minor() != 0 {
+            // Paid or credited beyond its total on devices apart: nothing is open, and the
+            // excess is the customer's credit (`customer_credits`).
+            if receivable.open_minor() > 0 {
                 out.push(receivable);
             }
         }
@@ -103,11 +105,24 @@ impl Store {
         Ok(out)
     }
 
-    /// Credits in customers' favour: what their payments left unallocated, as of `on`.
+    /// Credits in customers' favour, as of `on`: what their payments left unallocated, and what
+    /// was paid or credited on an invoice beyond its total (by devices that each saw it open;
+    /// one device alone never allocates beyond what is open). Only a settled invoice can be
+    /// settled beyond its total, so only those are summed.
     pub fn customer_credits(&self, on: NaiveDate) -> Result<Vec<(String, Currency, i64)>, StoreError> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT contact, currency, sum(unallocated_minor) FROM p_payments WHERE date <= ?1
-             GROUP BY contact, currency HAVING sum(unallocated_minor) <> 0 ORDER BY contact",
+            "SELECT contact, currency, sum(amount) FROM (
+                 SELECT contact, currency, unallocated_minor AS amount FROM p_payments WHERE date <= ?1
+                 UNION ALL
+                 SELECT i.contact, i.currency,
+                     max(0, coalesce((SELECT sum(a.amount_minor) FROM p_payment_allocations a
+                                      JOIN p_payments p ON p.id = a.payment WHERE a.invoice = i.number AND p.date <= ?1), 0)
+                          + coalesce((SELECT sum(c.gross_minor) FROM p_credit_notes c WHERE c.invoice = i.number AND c.date <= ?1), 0)
+                          - i.gross_minor
+                          - coalesce((SELECT sum(r.fee_minor) FROM p_reminders r WHERE r.invoice = i.number AND r.date <= ?1), 0))
+                 FROM p_invoices i WHERE i.settled_on IS NOT NULL AND i.date <= ?1
+             )
+             GROUP BY contact, currency HAVING sum(amount) <> 0 ORDER BY contact",
         )?;
         let rows = statement.query_map([on.format("%Y-%m-%d").to_string()], |row| {
             Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, i64>(2)?))

@@ -216,12 +216,14 @@ pub struct Projector {
 type VatDay = (Arc<str>, u32, Arc<str>, Currency);
 
 /// Sets when invoice `number` was settled, from everything paid, credited and charged on it:
-/// the last day anything moved if its open amount is now zero, else NULL. It depends only on
+/// the last day anything moved if nothing is left open, else NULL. More than its total comes
+/// only from devices that paid or credited it apart: the excess is the customer's credit
+/// (`Store::customer_credits`) and `rempart conflicts` lists the invoice. It depends only on
 /// those rows, so replaying the same facts in any order gives the same value.
 fn settle(conn: &Connection, number: &str) -> Result<(), StoreError> {
     conn.prepare_cached(
         "UPDATE p_invoices SET settled_on = (
-             SELECT CASE WHEN p_invoices.gross_minor + r.fees - a.paid - c.credited = 0
+             SELECT CASE WHEN p_invoices.gross_minor + r.fees - a.paid - c.credited <= 0
                          THEN max(r.last, a.last, c.last) END
              FROM (SELECT coalesce(sum(fee_minor), 0) AS fees, coalesce(max(date), '') AS last
                    FROM p_reminders WHERE invoice = ?1) r,
@@ -293,7 +295,9 @@ impl Projector {
             }
             Fact::AccountOpened(opened) => {
                 conn.prepare_cached(
-                    "INSERT INTO p_accounts (number, label, label_de, label_en, kind, currency, closed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)",
+                    // A number opened on two nodes apart: the first in merge order stands.
+                    "INSERT INTO p_accounts (number, label, label_de, label_en, kind, currency, closed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)
+                     ON CONFLICT (number) DO NOTHING",
                 )?
                 .execute(params![
                     opened.number,
@@ -316,8 +320,8 @@ impl Projector {
             }
             Fact::VatCodeDefined(vat) => {
                 conn.prepare_cached(
-                    "INSERT OR REPLACE INTO p_vat_codes (code, label, rate_bp, direction, account, valid_from, valid_until)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    "INSERT INTO p_vat_codes (code, label, rate_bp, direction, account, valid_from, valid_until)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (code) DO NOTHING",
                 )?
                 .execute(params![
                     vat.code,
@@ -333,7 +337,7 @@ impl Projector {
             Fact::ItemDefined(item) => {
                 conn.prepare_cached(
                     "INSERT INTO p_items (code, label, unit, price_minor, currency, vat_code, account, active)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1)",
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1) ON CONFLICT (code) DO NOTHING",
                 )?
                 .execute(params![
                     item.code,
@@ -516,7 +520,7 @@ impl Projector {
             }
             Fact::ContactFieldDefined(field) => {
                 conn.prepare_cached(
-                    "INSERT OR REPLACE INTO p_contact_field_defs (name, label, kind) VALUES (?1, ?2, ?3)",
+                    "INSERT INTO p_contact_field_defs (name, label, kind) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO NOTHING",
                 )?
                 .execute(params![field.name, field.label, field.kind.as_str()])?;
             }
@@ -539,12 +543,22 @@ impl Projector {
                          > (p_contact_fields.hlc_wall_ms, p_contact_fields.hlc_logical, p_contact_fields.node)",
                 )?;
                 let mut history = conn.prepare_cached(
-                    "INSERT OR IGNORE INTO p_contact_history (contact, hlc_wall_ms, hlc_logical, node, field, value, seq)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    "INSERT OR IGNORE INTO p_contact_history (contact, hlc_wall_ms, hlc_logical, node, field, value, seq, base)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 )?;
                 for (field, value) in &edit.fields {
                     write.execute(params![edit.id, field, value, wall_ms, logical, node])?;
-                    history.execute(params![edit.id, wall_ms, logical, node, field, value, origin.seq.0 as i64])?;
+                    let base = edit.base.get(field);
+                    history.execute(params![
+                        edit.id,
+                        wall_ms,
+                        logical,
+                        node,
+                        field,
+                        value,
+                        origin.seq.0 as i64,
+                        base
+                    ])?;
                 }
             }
             Fact::PeriodClosed(closed) => {
@@ -863,6 +877,7 @@ mod tests {
             Fact::ContactEdited(ContactEdited {
                 id: "C-1".into(),
                 fields: BTreeMap::from([("town".to_owned(), Some(value.to_owned()))]),
+                base: BTreeMap::new(),
             })
         };
         let newer =

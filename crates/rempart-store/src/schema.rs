@@ -3,7 +3,7 @@
 //! exactly the tables listed in `PROJECTIONS`, in that order.
 
 /// Version of the database layout, recorded in `meta`. A database of a newer layout is refused.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 pub const LOG_SCHEMA: &str = "
 CREATE TABLE meta (
@@ -239,9 +239,11 @@ CREATE TABLE p_bills (
     due_date TEXT NOT NULL,
     currency TEXT NOT NULL,
     gross_minor INTEGER NOT NULL,
-    entry_id TEXT NOT NULL,
-    UNIQUE (supplier, reference)
+    entry_id TEXT NOT NULL
 ) WITHOUT ROWID;
+-- Not unique: one device refuses a supplier's reference twice, but two devices apart may each
+-- record the same bill; both stand (each posted its entry) and `rempart conflicts` lists them.
+CREATE INDEX p_bills_supplier_reference ON p_bills (supplier, reference);
 
 CREATE TABLE p_bill_payments (
     id TEXT PRIMARY KEY,
@@ -326,6 +328,9 @@ CREATE TABLE p_contact_history (
     field TEXT NOT NULL,
     value TEXT,
     seq INTEGER NOT NULL,
+    -- The stamp of the value this write replaced where it was recorded (`ContactEdited::base`),
+    -- empty text for none, NULL when the event does not say.
+    base TEXT,
     PRIMARY KEY (contact, hlc_wall_ms, hlc_logical, node, field)
 ) WITHOUT ROWID;
 

@@ -11,7 +11,7 @@
 //! second thread while the first writes what has been checked; nothing is committed before all of
 //! it has passed.
 
-use rempart_domain::Fact;
+use rempart_domain::{Currency, Fact};
 use rempart_log::{
     ChainVerifier, Event, EventSeq, Hash32, Hlc, NODE_CREATED, NodeCreated, NodeId, Seal, TenantId, VerifyingKey,
 };
@@ -61,6 +61,50 @@ pub enum Conflict {
     EntryRecordedTwice { id: String, nodes: Vec<String> },
     /// The same contact id was created on several nodes.
     ContactCreatedTwice { id: String, nodes: Vec<String> },
+    /// A record under a key people choose (an account number, an item code...) was created on
+    /// several nodes apart, with different content: the first creation in merge order stands
+    /// everywhere. Resolved by an edit of the record made after both (items, accounts), which
+    /// says what it must be.
+    KeyCreatedTwice { record: KeyedRecord, key: String, nodes: Vec<String> },
+    /// The same supplier bill (supplier and reference) was recorded on several nodes apart: each
+    /// stands and posted its entry, so one is probably a duplicate to be reversed.
+    BillRecordedTwice { supplier: String, reference: String, bills: Vec<String> },
+    /// An entry dated in a period that another node had closed without having seen it (it was
+    /// recorded apart, before or after the close): the closed period's figures changed, for the
+    /// accountant to look at.
+    EntryInClosedPeriod { entry: String, date: String, closed_until: String, node: String },
+    /// An invoice paid or credited beyond its total by devices that each saw it open: nothing is
+    /// open on it and the excess is the customer's credit, as one device would have made it.
+    InvoiceSettledBeyondTotal { invoice: String, contact: String, excess_minor: i64, currency: Currency },
+    /// One field of a contact written on two nodes apart, each over the same earlier value: the
+    /// later in merge order shows, the other is in the history. Resolved by a later edit of the
+    /// field made on a node that held both.
+    ContactFieldEditedApart { contact: String, field: String, values: Vec<String>, nodes: Vec<String> },
+}
+
+/// The records whose key a person chooses, each created by one kind of fact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyedRecord {
+    Account,
+    VatCode,
+    Item,
+    ContactField,
+}
+
+impl KeyedRecord {
+    pub const ALL: [KeyedRecord; 4] =
+        [KeyedRecord::Account, KeyedRecord::VatCode, KeyedRecord::Item, KeyedRecord::ContactField];
+
+    /// The fact that creates the record, where its key is in that fact's payload, and the fact
+    /// that edits it, if any.
+    fn facts(self) -> (&'static str, &'static str, Option<&'static str>) {
+        match self {
+            KeyedRecord::Account => (Fact::ACCOUNT_OPENED, "$.number", Some(Fact::ACCOUNT_EDITED)),
+            KeyedRecord::VatCode => (Fact::VAT_DEFINED, "$.code", None),
+            KeyedRecord::Item => (Fact::ITEM_DEFINED, "$.code", Some(Fact::ITEM_EDITED)),
+            KeyedRecord::ContactField => (Fact::CONTACT_FIELD_DEFINED, "$.name", None),
+        }
+    }
 }
 
 /// What taking in a run did.
@@ -404,6 +448,11 @@ impl Store {
                 contacts: contacts.split(' ').map(str::to_owned).collect(),
             });
         }
+        self.keys_created_twice(&mut out)?;
+        self.bills_recorded_twice(&mut out)?;
+        self.entries_in_closed_periods(&mut out)?;
+        self.invoices_settled_beyond_total(&mut out)?;
+        self.contact_fields_edited_apart(&mut out)?;
         for (kind, entry) in [(Fact::ENTRY_POSTED, true), (Fact::CONTACT_CREATED, false)] {
             let mut statement = self.conn.prepare(
                 "SELECT json_extract(payload, '$.id') AS id, group_concat(DISTINCT lower(hex(substr(node, 1, 4))))
@@ -422,6 +471,183 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// Keys created on several nodes with different content, unless an edit of the record
+    /// recorded after every creation (in merge order) settled it.
+    fn keys_created_twice(&self, out: &mut Vec<Conflict>) -> Result<(), StoreError> {
+        for record in KeyedRecord::ALL {
+            let (created, key_path, edited) = record.facts();
+            let mut statement = self.conn.prepare(
+                "SELECT json_extract(payload, ?2) AS key, group_concat(DISTINCT lower(hex(substr(node, 1, 4))))
+                 FROM events WHERE kind = ?1 GROUP BY key HAVING count(DISTINCT payload) > 1 ORDER BY key",
+            )?;
+            let mut rows = statement.query(params![created, key_path])?;
+            while let Some(row) = rows.next()? {
+                let key: String = row.get(0)?;
+                let nodes: String = row.get(1)?;
+                let settled = match edited {
+                    Some(edited) => self
+                        .conn
+                        .prepare_cached(
+                            "SELECT 1 FROM events WHERE kind = ?1 AND json_extract(payload, ?2) = ?3
+                             AND (hlc_wall_ms, hlc_logical) > (
+                                 SELECT hlc_wall_ms, hlc_logical FROM events
+                                 WHERE kind = ?4 AND json_extract(payload, ?2) = ?3
+                                 ORDER BY hlc_wall_ms DESC, hlc_logical DESC LIMIT 1)",
+                        )?
+                        .exists(params![edited, key_path, key, created])?,
+                    None => false,
+                };
+                if !settled {
+                    let nodes = nodes.split(',').map(str::to_owned).collect();
+                    out.push(Conflict::KeyCreatedTwice { record, key, nodes });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn bills_recorded_twice(&self, out: &mut Vec<Conflict>) -> Result<(), StoreError> {
+        let mut statement = self.conn.prepare(
+            "SELECT supplier, reference, group_concat(id, ' ') FROM
+                 (SELECT supplier, reference, id FROM p_bills ORDER BY supplier, reference, id)
+             GROUP BY supplier, reference HAVING count(*) > 1 ORDER BY supplier, reference",
+        )?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            let bills: String = row.get(2)?;
+            out.push(Conflict::BillRecordedTwice {
+                supplier: row.get(0)?,
+                reference: row.get(1)?,
+                bills: bills.split(' ').map(str::to_owned).collect(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Entries dated in a closed period that the closing node had not seen when it closed: those
+    /// of a node past what the close says it held of that node's chain (or, for a close recorded
+    /// before closes said what they held, those recorded later than the close by the clock).
+    fn entries_in_closed_periods(&self, out: &mut Vec<Conflict>) -> Result<(), StoreError> {
+        let mut closes = Vec::new();
+        let mut statement = self.conn.prepare(
+            "SELECT hlc_wall_ms, hlc_logical, payload FROM events WHERE kind = ?1 ORDER BY hlc_wall_ms, hlc_logical",
+        )?;
+        let mut rows = statement.query([Fact::PERIOD_CLOSED])?;
+        while let Some(row) = rows.next()? {
+            let payload: Vec<u8> = row.get(2)?;
+            let Some(Fact::PeriodClosed(close)) = Fact::from_payload(Fact::PERIOD_CLOSED, &payload)? else {
+                return Err(StoreError::Corrupt { what: "a period close cannot be read".to_owned() });
+            };
+            let hlc = Hlc { wall_ms: row.get::<_, i64>(0)? as u64, logical: row.get::<_, i64>(1)? as u32 };
+            closes.push((hlc, close));
+        }
+        let Some(latest) = closes.iter().map(|(_, close)| close.until).max() else {
+            return Ok(());
+        };
+        // Per chain, only the entries past what the close that saw least of it held: a range of
+        // the primary key, the entries recorded since the earliest close rather than the log.
+        let mut statement = self.conn.prepare(
+            "SELECT seq, hlc_wall_ms, hlc_logical, json_extract(payload, '$.id'), json_extract(payload, '$.date')
+             FROM events WHERE node = ?1 AND seq > ?2 AND kind = ?3 AND json_extract(payload, '$.date') <= ?4
+             ORDER BY seq",
+        )?;
+        let latest = crate::project::date_text(latest);
+        let mut found = Vec::new();
+        for node in self.version_vector()?.0.into_keys() {
+            let node_hex = hex::encode(node.as_bytes());
+            let from = closes
+                .iter()
+                .map(
+                    |(_, close)| {
+                        if close.seen.is_empty() { 0 } else { close.seen.get(&node_hex).copied().unwrap_or(0) }
+                    },
+                )
+                .min()
+                .unwrap_or(0);
+            let mut rows = statement.query(params![&node.as_bytes()[..], from as i64, Fact::ENTRY_POSTED, latest])?;
+            while let Some(row) = rows.next()? {
+                let seq = row.get::<_, i64>(0)? as u64;
+                let hlc = Hlc { wall_ms: row.get::<_, i64>(1)? as u64, logical: row.get::<_, i64>(2)? as u32 };
+                let (entry, date): (String, String) = (row.get(3)?, row.get(4)?);
+                let unseen_by = closes.iter().find(|(closed_at, close)| {
+                    crate::project::date_text(close.until) >= date
+                        && if close.seen.is_empty() {
+                            hlc > *closed_at
+                        } else {
+                            close.seen.get(&node_hex).is_none_or(|held| seq > *held)
+                        }
+                });
+                if let Some((_, close)) = unseen_by {
+                    found.push((date, entry, crate::project::date_text(close.until), node.short()));
+                }
+            }
+        }
+        found.sort_unstable();
+        out.extend(found.into_iter().map(|(date, entry, closed_until, node)| Conflict::EntryInClosedPeriod {
+            entry,
+            date,
+            closed_until,
+            node,
+        }));
+        Ok(())
+    }
+
+    fn invoices_settled_beyond_total(&self, out: &mut Vec<Conflict>) -> Result<(), StoreError> {
+        let mut statement = self.conn.prepare(
+            "SELECT number, contact, currency, excess FROM (
+                 SELECT i.number, i.contact, i.currency,
+                     coalesce((SELECT sum(amount_minor) FROM p_payment_allocations WHERE invoice = i.number), 0)
+                     + coalesce((SELECT sum(gross_minor) FROM p_credit_notes WHERE invoice = i.number), 0)
+                     - i.gross_minor
+                     - coalesce((SELECT sum(fee_minor) FROM p_reminders WHERE invoice = i.number), 0) AS excess
+                 FROM p_invoices i WHERE i.settled_on IS NOT NULL)
+             WHERE excess > 0 ORDER BY number",
+        )?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            let currency: String = row.get(2)?;
+            out.push(Conflict::InvoiceSettledBeyondTotal {
+                invoice: row.get(0)?,
+                contact: row.get(1)?,
+                excess_minor: row.get(3)?,
+                currency: currency
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt { what: "an invoice currency is not valid".to_owned() })?,
+            });
+        }
+        Ok(())
+    }
+
+    /// Writes of one field made on two nodes over the same earlier value, while the field still
+    /// shows one of them (a later edit made over the merged value settles it).
+    fn contact_fields_edited_apart(&self, out: &mut Vec<Conflict>) -> Result<(), StoreError> {
+        let mut statement = self.conn.prepare(
+            "SELECT h.contact, h.field, group_concat(coalesce(h.value, ''), char(31)),
+                    group_concat(lower(hex(substr(h.node, 1, 4))), ' ')
+             FROM (SELECT * FROM p_contact_history ORDER BY hlc_wall_ms, hlc_logical, node) h
+             JOIN p_contact_fields f ON f.contact = h.contact AND f.field = h.field
+             WHERE h.base IS NOT NULL
+             GROUP BY h.contact, h.field, h.base
+             HAVING count(DISTINCT h.node) > 1 AND count(DISTINCT coalesce(h.value, '')) > 1
+                 AND sum(h.hlc_wall_ms = f.hlc_wall_ms AND h.hlc_logical = f.hlc_logical AND h.node = f.node) > 0
+             ORDER BY h.contact, h.field",
+        )?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            let values: String = row.get(2)?;
+            let nodes: String = row.get(3)?;
+            let mut nodes: Vec<String> = nodes.split(' ').map(str::to_owned).collect();
+            nodes.dedup();
+            out.push(Conflict::ContactFieldEditedApart {
+                contact: row.get(0)?,
+                field: row.get(1)?,
+                values: values.split('\u{1f}').map(str::to_owned).collect(),
+                nodes,
+            });
+        }
+        Ok(())
     }
 
     /// The forks seen so far, oldest first.

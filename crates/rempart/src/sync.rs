@@ -529,8 +529,9 @@ pub fn status(dir: &Path, lang: Lang) -> Result<ExitCode> {
 }
 
 pub fn conflicts(dir: &Path, format: Format, lang: Lang) -> Result<ExitCode> {
-    use rempart_store::sync::Conflict;
+    use rempart_store::sync::{Conflict, KeyedRecord};
     let store = Store::open(dir).context("cannot open the data directory")?;
+    let locale = Locale::of_country(store.company()?.country);
     let mut report = Report::new(
         lang.text("conflicts.title").to_owned(),
         vec![("kind", lang.text("conflicts.kind").to_owned()), ("detail", lang.text("conflicts.detail").to_owned())],
@@ -559,10 +560,68 @@ pub fn conflicts(dir: &Path, format: Format, lang: Lang) -> Result<ExitCode> {
                 "conflict.contact_twice",
                 lang.fill("conflict.contact_twice.detail", &[("id", &id), ("nodes", &nodes.join(", "))]),
             ),
+            Conflict::KeyCreatedTwice { record, key, nodes } => {
+                let record = match record {
+                    KeyedRecord::Account => "record.account",
+                    KeyedRecord::VatCode => "record.vat_code",
+                    KeyedRecord::Item => "record.item",
+                    KeyedRecord::ContactField => "record.contact_field",
+                };
+                (
+                    "conflict.key_twice",
+                    lang.fill(
+                        "conflict.key_twice.detail",
+                        &[("record", &lang.text(record)), ("key", &key), ("nodes", &nodes.join(", "))],
+                    ),
+                )
+            }
+            Conflict::BillRecordedTwice { supplier, reference, bills } => (
+                "conflict.bill_twice",
+                lang.fill(
+                    "conflict.bill_twice.detail",
+                    &[("supplier", &supplier), ("reference", &reference), ("bills", &bills.join(", "))],
+                ),
+            ),
+            Conflict::EntryInClosedPeriod { entry, date, closed_until, node } => {
+                let show = |text: &str| {
+                    rempart_domain::rules::parse_date(text)
+                        .map_or_else(|_| text.to_owned(), |day| locale.format_date(day))
+                };
+                (
+                    "conflict.closed_period",
+                    lang.fill(
+                        "conflict.closed_period.detail",
+                        &[("entry", &entry), ("date", &show(&date)), ("until", &show(&closed_until)), ("node", &node)],
+                    ),
+                )
+            }
+            Conflict::InvoiceSettledBeyondTotal { invoice, contact, excess_minor, currency } => (
+                "conflict.settled_beyond",
+                lang.fill(
+                    "conflict.settled_beyond.detail",
+                    &[
+                        ("invoice", &invoice),
+                        ("excess", &locale.format_amount(excess_minor, currency)),
+                        ("contact", &contact),
+                    ],
+                ),
+            ),
+            Conflict::ContactFieldEditedApart { contact, field, values, nodes } => (
+                "conflict.field_apart",
+                lang.fill(
+                    "conflict.field_apart.detail",
+                    &[
+                        ("contact", &contact),
+                        ("field", &field),
+                        ("values", &values.join(" / ")),
+                        ("nodes", &nodes.join(", ")),
+                    ],
+                ),
+            ),
         };
         report.rows.push(vec![Cell::Text(lang.text(kind).to_owned()), Cell::Text(detail)]);
     }
-    print!("{}", report.render(format, Locale::of_country(store.company()?.country))?);
+    print!("{}", report.render(format, locale)?);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -567,7 +567,7 @@ fn a_revoked_admin_filling_a_wiped_hub_again_is_named_and_the_company_moves_to_a
     let report = sync(&mut world, &mut office);
     assert!(report.roster_restored, "{report:?}");
     let revoked = world.with_env(|env, transport| Session::open(&boss).unwrap().sync(&mut boss, transport, env));
-    assert!(revoked.is_err(), "{revoked:?}");
+    assert!(matches!(revoked, Err(NodeError::Refused { status: 409, .. })), "{revoked:?}");
     let hub_roster = world.objects.snapshot().keys().filter(|key| key.contains("/roster/")).count();
     assert_eq!(hub_roster, roster_before.len());
     assert_eq!(world.hub.heads(office.tenant()).unwrap(), office.version_vector().unwrap());

@@ -143,23 +143,84 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// One step of work on a node; what its state refuses is skipped, as a user would be told no.
-fn work(store: &mut Store, rng: &mut Rng, tag: &str) {
-    let _ = match rng.below(4) {
-        0 | 1 => store
+/// The kinds of work a seed does; some create, on nodes apart, a record under a key a person
+/// chooses (an item, an account, a contact and one of its fields).
+const WORK_KINDS: [&str; 5] = ["entry", "contact", "shared contact field", "item", "account"];
+
+/// One step of work of kind `kind` (an index of `WORK_KINDS`) on a node. After each node's
+/// first sync nothing it does may be refused: the caller counts and fails on any error.
+fn work(
+    store: &mut Store,
+    rng: &mut Rng,
+    kind: usize,
+    node: usize,
+    tag: &str,
+) -> Result<(), rempart_store::StoreError> {
+    match kind {
+        0 => store
             .post_entries(
                 &[entry(&format!("E-{tag}"), 1 + rng.below(28) as u32, 100 + rng.below(100_000) as i64)],
                 &mut |_| {},
             )
             .map(|_| ()),
-        2 => store
+        1 => store
             .create_contact(Some(format!("C-{tag}")), [("name".to_owned(), Some(format!("Client {tag}")))].into())
             .map(|_| ()),
-        _ => store
-            .create_contact(Some("C-SHARED".into()), [("name".to_owned(), Some("Partagé".into()))].into())
-            .map(|_| ())
-            .or_else(|_| store.edit_contact("C-SHARED", [("city".to_owned(), Some(format!("Ville {tag}")))].into())),
-    };
+        2 => {
+            if !store.contacts(None)?.iter().any(|(id, _)| id == "C-SHARED") {
+                store.create_contact(Some("C-SHARED".into()), [("name".to_owned(), Some("Partagé".into()))].into())?;
+            }
+            store.edit_contact("C-SHARED", [("town".to_owned(), Some(format!("Ville {tag}")))].into())
+        }
+        3 => {
+            if store.items()?.iter().any(|item| item.code == "VIDANGE") {
+                store.edit_item(rempart_domain::catalogue::ItemEdited {
+                    code: "VIDANGE".into(),
+                    price_minor: Some(9_000 + rng.below(1_000) as i64),
+                    ..Default::default()
+                })
+            } else {
+                store.define_item(rempart_domain::catalogue::ItemDefined {
+                    code: "VIDANGE".into(),
+                    label: format!("Vidange {node}"),
+                    unit: "pce".into(),
+                    price_minor: 8_900 + 100 * node as i64,
+                    currency: rempart_domain::Currency::CHF,
+                    vat_code: "N81".into(),
+                    account: "3400".into(),
+                })
+            }
+        }
+        _ => {
+            if store.state().accounts.contains_key("1021") {
+                store.edit_account(rempart_domain::AccountEdited {
+                    number: "1021".into(),
+                    label: Some(format!("Banque {tag}")),
+                    closed: None,
+                })
+            } else {
+                store.open_account(rempart_domain::AccountOpened {
+                    number: "1021".into(),
+                    label: format!("Banque {node}"),
+                    label_de: None,
+                    label_en: None,
+                    kind: rempart_domain::AccountKind::Asset,
+                    currency: if node == 1 { rempart_domain::Currency::EUR } else { rempart_domain::Currency::CHF },
+                })
+            }
+        }
+    }
+}
+
+/// What the seeds exercised, summed over a range.
+#[derive(Debug, Default, Clone)]
+struct Exercised {
+    seeds: u64,
+    work_succeeded: [u64; 5],
+    syncs: u64,
+    syncs_succeeded: u64,
+    events_recorded: u64,
+    seeds_without_new_event: u64,
 }
 
 fn sync_node(store: &mut Store, network: &mut Network<'_>, rng: &mut Rng) -> Result<(), String> {
@@ -181,7 +242,7 @@ fn sync_node(store: &mut Store, network: &mut Network<'_>, rng: &mut Rng) -> Res
     }
 }
 
-fn run(seed: u64) {
+fn run(seed: u64) -> Exercised {
     let template = template();
     let temp = tempfile::tempdir().unwrap();
     let dirs: Vec<PathBuf> = template
@@ -197,25 +258,50 @@ fn run(seed: u64) {
     let objects = Arc::new(FaultyStore { inner: MemStore::default(), failing: AtomicBool::new(false) });
     objects.inner.restore(template.objects.clone());
     let mut rng = Rng(seed);
+    let mut exercised = Exercised { seeds: 1, ..Exercised::default() };
     // Half the seeds' hub answers one batch per download, so that a pull takes many groups in
     // (each opened while the one before it is written) and faults fall between them.
     let download_bytes_max = if rng.below(2) == 0 { 1 } else { Limits::default().download_bytes_max };
     let hub = Hub::new(objects.clone(), Limits { download_bytes_max, ..Limits::default() });
     let mut now = template.now;
     let mut stores: Vec<Store> = dirs.iter().map(|dir| Store::open(dir).unwrap()).collect();
+    // Each directory is a copy of the template: one sync without faults confirms its own head,
+    // so that the work that follows is recorded rather than refused.
+    for store in &mut stores {
+        now += 1_000;
+        let mut network = Network { hub: &hub, now, rng: &mut Rng(rng.next()), cut_off: false, faults: false };
+        let mut inner = Rng(rng.next());
+        if let Err(error) = sync_node(store, &mut network, &mut inner) {
+            panic!("seed {seed}: the first sync failed without faults: {error}");
+        }
+    }
+    let events_at_start: u64 = stores[0].version_vector().unwrap().total();
     let mut cut_off = [false; 3];
     let mut old_copy: Option<BTreeMap<String, Vec<u8>>> = None;
     let steps = 20 + rng.below(20);
+    // The first steps do each kind of work once, on nodes drawn at random; the rest are drawn.
+    let mut work_done = 0;
     for step in 0..steps {
         now += 1 + rng.below(5_000);
         let node = rng.below(3) as usize;
-        match rng.below(100) {
-            0..40 => work(&mut stores[node], &mut rng, &format!("{seed}-{step}")),
+        let draw = if (step as usize) < WORK_KINDS.len() { 0 } else { rng.below(100) };
+        match draw {
+            0..40 => {
+                let kind = work_done % WORK_KINDS.len();
+                work_done += 1;
+                match work(&mut stores[node], &mut rng, kind, node, &format!("{seed}-{step}")) {
+                    Ok(()) => exercised.work_succeeded[kind] += 1,
+                    Err(error) => panic!("seed {seed}: {} on node {node} failed: {error:?}", WORK_KINDS[kind]),
+                }
+            }
             40..75 => {
                 let mut network =
                     Network { hub: &hub, now, rng: &mut Rng(rng.next()), cut_off: cut_off[node], faults: true };
                 let mut inner = Rng(rng.next());
-                let _ = sync_node(&mut stores[node], &mut network, &mut inner);
+                exercised.syncs += 1;
+                if sync_node(&mut stores[node], &mut network, &mut inner).is_ok() {
+                    exercised.syncs_succeeded += 1;
+                }
             }
             75..82 => cut_off[node] = !cut_off[node],
             82..87 => {
@@ -267,22 +353,51 @@ fn run(seed: u64) {
         let report = store.verify().unwrap();
         assert!(report.problems.is_empty(), "seed {seed}: {:?}", report.problems);
     }
+    exercised.events_recorded = vector.total() - events_at_start;
+    assert!(exercised.events_recorded > 0, "seed {seed}: no new event was recorded");
+    for (kind, succeeded) in WORK_KINDS.iter().zip(exercised.work_succeeded) {
+        assert!(succeeded > 0, "seed {seed}: {kind} never succeeded");
+    }
+    exercised
 }
 
 fn seeds(range: std::ops::Range<u64>) {
     let only = std::env::var("REMPART_SIM_SEED").ok().and_then(|text| text.parse::<u64>().ok());
-    for seed in range {
+    let mut total = Exercised::default();
+    for seed in range.clone() {
         if only.is_some_and(|only| only != seed) {
             continue;
         }
-        let outcome = std::panic::catch_unwind(|| run(seed));
-        if let Err(panic) = outcome {
-            eprintln!(
-                "simulation seed {seed} failed; replay it alone with: REMPART_SIM_SEED={seed} cargo test -p rempart-node --test it sim::"
-            );
-            std::panic::resume_unwind(panic);
+        match std::panic::catch_unwind(|| run(seed)) {
+            Ok(exercised) => {
+                total.seeds += 1;
+                for (sum, count) in total.work_succeeded.iter_mut().zip(exercised.work_succeeded) {
+                    *sum += count;
+                }
+                total.syncs += exercised.syncs;
+                total.syncs_succeeded += exercised.syncs_succeeded;
+                total.events_recorded += exercised.events_recorded;
+                total.seeds_without_new_event += u64::from(exercised.events_recorded == 0);
+            }
+            Err(panic) => {
+                eprintln!(
+                    "simulation seed {seed} failed; replay it alone with: REMPART_SIM_SEED={seed} cargo test -p rempart-node --test it sim::"
+                );
+                std::panic::resume_unwind(panic);
+            }
         }
     }
+    eprintln!("simulation seeds {range:?}: {total:?}");
+}
+
+/// `REMPART_SIM_SEEDS=START..END` runs a long range of seeds (the CI runs 0..200 in four tests).
+#[test]
+fn seeds_from_the_environment() {
+    let Some(range) = std::env::var("REMPART_SIM_SEEDS").ok() else {
+        return;
+    };
+    let (start, end) = range.split_once("..").expect("REMPART_SIM_SEEDS is START..END");
+    seeds(start.parse().expect("a start seed")..end.parse().expect("an end seed"));
 }
 
 #[test]

@@ -178,6 +178,7 @@ fn a_bulk_import_builds_its_indexes_at_the_end_and_verifies() {
     assert_eq!(
         indexes,
         [
+            "p_bills_supplier_reference",
             "p_credit_notes_invoice",
             "p_entries_date",
             "p_entries_journal_number",
@@ -341,4 +342,13 @@ fn the_checkpointer_copies_a_large_commit_into_the_database_file() {
     assert!(wal <= 64 << 20, "the WAL was left at {wal} bytes");
     let report = store.verify().expect("verify");
     assert!(report.is_ok(), "{:?}", report.problems);
+}
+
+/// ARCHITECTURE.md's table of formats names the layout the store writes.
+#[test]
+fn the_architecture_names_the_schema_version() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ARCHITECTURE.md");
+    let text = std::fs::read_to_string(&path).expect("ARCHITECTURE.md");
+    let named = format!("`SCHEMA_VERSION = {}`", rempart_store::SCHEMA_VERSION);
+    assert!(text.contains(&named), "ARCHITECTURE.md does not say {named}");
 }

@@ -454,3 +454,126 @@ fn on_a_terminal_the_kit_is_shown_and_three_of_its_words_are_asked_back() {
     assert_eq!(screen.matches("of the kit:").count(), 4, "three words asked, one asked again: {screen}");
     hub.stop();
 }
+
+/// Two devices of one garage, apart, each do what one device alone would refuse twice: define
+/// the same item and open the same account (each their own way), record an entry in January
+/// while the other closes it, and both take the full payment of one invoice while one also
+/// credits it. Every sync goes on (each device's own events reach the hub), both end with the
+/// same books, and `conflicts` and `status` name each case, in French too.
+#[test]
+fn two_devices_apart_creating_the_same_keys_keep_syncing_and_list_what_one_device_would_refuse() {
+    let temp = tempfile::tempdir().unwrap();
+    let hub = HubProcess::start(&temp.path().join("hub"));
+    let office = Company::at(temp.path().join("office"));
+    let laptop = Company::at(temp.path().join("laptop"));
+    office.ok(&["init", "--company", "Garage du Lac SA", "--country", "CH"]);
+    office.ok(&["contact", "add", "--id", "FAVRE", "--name", "Jean Favre"]);
+    let draft = crate::draft_of(&office.ok(&["invoice", "new", "--contact", "FAVRE", "--date", "2026-03-10"]));
+    office.ok(&[
+        "invoice",
+        "line",
+        &draft,
+        "--text",
+        "Service",
+        "--price",
+        "100.00",
+        "--vat",
+        "N81",
+        "--account",
+        "3400",
+    ]);
+    let number = crate::number_of(&office.ok(&["invoice", "issue", &draft]));
+    let kit = temp.path().join("kit.txt");
+    office.ok(&["connect", &hub.url, "--kit-out", kit.to_str().unwrap()]);
+    laptop.ok(&["join", &invite(&office), "--hub", &hub.url]);
+
+    // Apart.
+    let item = |node: &Node, price: &str| {
+        node.ok(&[
+            "item",
+            "add",
+            "MO",
+            "--label",
+            "Main-d'œuvre",
+            "--price",
+            price,
+            "--vat",
+            "N81",
+            "--account",
+            "3400",
+        ])
+    };
+    item(&office, "120.00");
+    item(&laptop, "125.00");
+    office.ok(&["account", "add", "1021", "--label", "Banque EUR", "--type", "asset", "--currency", "EUR"]);
+    laptop.ok(&["account", "add", "1021", "--label", "Caisse atelier", "--type", "asset", "--currency", "CHF"]);
+    office.ok(&["period", "close", "--until", "2026-01-31"]);
+    laptop.ok(&[
+        "entry",
+        "add",
+        "--date",
+        "2026-01-15",
+        "--text",
+        "Oubli janvier",
+        "--post",
+        "6000=50.00",
+        "--post",
+        "1020=-50.00",
+    ]);
+    for node in [&office, &laptop] {
+        node.ok(&["payment", "add", "--contact", "FAVRE", "--amount", "108.10", "--invoice", &number]);
+    }
+    laptop.ok(&["invoice", "credit", &number]);
+
+    // Each device's sync goes on (a chain it could not take in would be a warning and a
+    // failure), and the second round leaves nothing behind.
+    for node in [&office, &laptop, &office, &laptop] {
+        let out = node.ok(&["sync"]);
+        assert!(!out.contains("WARNING"), "{out}");
+    }
+    for node in [&office, &laptop] {
+        let status = node.ok(&["status"]);
+        assert!(!status.contains("not at the hub yet"), "{status}");
+        assert!(status.contains("conflicts to look at"), "{status}");
+    }
+    assert_eq!(office.state_hash(), laptop.state_hash());
+
+    let conflicts = office.ok(&["conflicts", "--format", "csv"]);
+    assert_eq!(conflicts, laptop.ok(&["conflicts", "--format", "csv"]));
+    let kinds: Vec<&str> = conflicts.lines().skip(1).map(|line| line.split(',').next().unwrap_or("")).collect();
+    assert_eq!(
+        kinds,
+        [
+            "Created on several nodes",
+            "Created on several nodes",
+            "Entry in a closed period",
+            "Invoice paid or credited beyond its total"
+        ],
+        "{conflicts}"
+    );
+    assert!(conflicts.contains("item MO") && conflicts.contains("account 1021"), "{conflicts}");
+    assert!(conflicts.contains("216.20 more than its total, kept as a credit of FAVRE"), "{conflicts}");
+
+    // Nothing is shown open on the invoice; the excess is the customer's credit.
+    let receivables = office.ok(&["report", "receivables", "--to", "2026-12-31", "--format", "csv"]);
+    assert!(!receivables.contains(&number), "{receivables}");
+    assert!(receivables.contains("216.20"), "{receivables}");
+
+    let french = binary()
+        .arg("--data-dir")
+        .arg(&office.dir)
+        .args(["conflicts"])
+        .env("REMPART_LANG", "fr")
+        .output()
+        .expect("run rempart");
+    let french = String::from_utf8(french.stdout).unwrap();
+    assert!(french.contains("Créé sur plusieurs nœuds") && french.contains("216.20"), "{french}");
+
+    // Editing the item on one device, after both definitions, settles that conflict.
+    office.ok(&["item", "edit", "MO", "--price", "122.00"]);
+    office.ok(&["sync"]);
+    laptop.ok(&["sync"]);
+    let conflicts = laptop.ok(&["conflicts", "--format", "csv"]);
+    assert!(!conflicts.contains("item MO") && conflicts.contains("account 1021"), "{conflicts}");
+    assert_eq!(office.state_hash(), laptop.state_hash());
+}
