@@ -97,6 +97,8 @@ fn two_swapped_events_are_found() {
     ))
     .expect("swap");
     let report = verify_fails(&company);
+    // The first place is named. Verify stops at the first altered event of a chain, so the second
+    // place (which holds the first's event) is not named yet: a known gap (issue 17's note).
     assert!(
         report.contains(&format!("(event {first})")) && report.contains("was altered after it was sealed"),
         "{report}"
@@ -192,6 +194,7 @@ fn a_seal_made_with_another_key_is_found() {
 #[test]
 fn events_appended_without_the_key_are_found() {
     let company = books();
+    let last = last_seq(&company);
     let conn = company.database();
     conn.execute_batch(
         "INSERT INTO events (node, seq, version, tenant, hlc_wall_ms, hlc_logical, prev, kind, payload, hash)
@@ -199,7 +202,11 @@ fn events_appended_without_the_key_are_found() {
     )
     .expect("append");
     let report = verify_fails(&company);
-    assert!(report.contains("was added to the log without the node's key"), "{report}");
+    assert!(
+        report.contains(&format!("(event {})", last + 1))
+            && report.contains("was added to the log without the node's key"),
+        "{report}"
+    );
 }
 
 #[test]
