@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use rempart_log::{EventSeq, Hash32, NodeId, SigningKey, TenantId, VerifyingKey};
 use rempart_store::sync::{ChainReader, ChainRun, KeptBatch};
-use rempart_store::{Store, StoreError};
+use rempart_store::{Clock, Environment, Store, StoreError};
 use rempart_sync::batch::BATCH_TARGET_BYTES;
 use rempart_sync::{
     Action, Batch, DataKey, DeviceKeys, Entry, InviteSecret, PassphraseWrap, Recipient, RecoverySecret, RequestAuth,
@@ -59,9 +59,11 @@ pub enum NodeError {
     Hostile(String),
 }
 
-/// Clock and randomness, from the system in the product and from a seed in the simulation.
+/// Clock and randomness, from the system in the product and from a seed in the simulation. A
+/// data directory the node makes (join, restore) takes its clock and a stream seeded from
+/// `random`, so that a simulation's devices have the same ids in every run of a seed.
 pub struct Env<'a> {
-    pub now_ms: &'a dyn Fn() -> u64,
+    pub clock: Clock,
     pub random: &'a mut dyn FnMut(&mut [u8]),
 }
 
@@ -73,7 +75,12 @@ impl Env<'_> {
     }
 
     fn now(&self) -> u64 {
-        (self.now_ms)()
+        self.clock.now_ms()
+    }
+
+    /// The environment of a data directory this node makes.
+    fn store_environment(&mut self) -> Environment {
+        Environment::seeded(self.clock.clone(), self.bytes())
     }
 }
 
@@ -205,6 +212,8 @@ pub struct Session {
     claims: RefCell<BTreeMap<NodeId, (rempart_sync::Head, NodeId)>>,
     /// How much of the hub's answers a pull takes in at once (`GROUP_BYTES` unless set).
     group_bytes: usize,
+    /// About how many bytes of events a batch this node pushes carries (`BATCH_TARGET_BYTES`).
+    batch_bytes: usize,
 }
 
 /// Time spent taking batches in, by stage.
@@ -416,6 +425,7 @@ impl Session {
             progress: None,
             claims: RefCell::default(),
             group_bytes: GROUP_BYTES,
+            batch_bytes: BATCH_TARGET_BYTES,
         }
     }
 
@@ -647,7 +657,7 @@ impl Session {
         };
         let signing = SigningKey::from_bytes(&env.bytes());
         let wrap = WrapSecret::from_bytes(env.bytes());
-        let store = Store::join(dir, tenant, signing)?;
+        let store = Store::join(env.store_environment(), dir, tenant, signing)?;
         let me = store.node();
         let action = Action::Join {
             invite: id,
@@ -830,6 +840,13 @@ impl Session {
         self.group_bytes = bytes;
     }
 
+    /// About how many bytes of events each batch this node pushes carries (at least one event,
+    /// at most `BATCH_TARGET_BYTES`): smaller batches mean more requests, and a simulation's hub
+    /// answers with many of them at once.
+    pub fn set_push_batch_bytes(&mut self, bytes: usize) {
+        self.batch_bytes = bytes.min(BATCH_TARGET_BYTES);
+    }
+
     /// Shows progress as events come in: `(received so far, expected in all)`.
     pub fn set_progress(&mut self, progress: Box<dyn FnMut(u64, u64)>) {
         self.progress = Some(progress);
@@ -908,7 +925,7 @@ impl Session {
         }
         let signing = SigningKey::from_bytes(&env.bytes());
         let wrap = WrapSecret::from_bytes(env.bytes());
-        let store = Store::join(dir, tenant, signing)?;
+        let store = Store::join(env.store_environment(), dir, tenant, signing)?;
         let me = store.node();
         let action = Action::Add {
             device: me,
@@ -1699,13 +1716,16 @@ impl Session {
         let reader = store.chain_reader()?;
         let signing = store.signing_key();
         let seed: [u8; 32] = env.bytes();
+        let batch_bytes = self.batch_bytes;
         let (made, batches) = std::sync::mpsc::sync_channel::<Result<MadeBatch, NodeError>>(1);
         let mut refused = false;
         std::thread::scope(|scope| {
             let seen = &seen;
             scope.spawn(move || {
                 let mut after = kept;
-                while let Some(next) = make_batch(&reader, key, signing, seen, me, after, &seed).transpose() {
+                while let Some(next) =
+                    make_batch(&reader, key, signing, seen, (me, after, batch_bytes), &seed).transpose()
+                {
                     let failed = next.is_err();
                     if let Ok(batch) = &next {
                         after = batch.last;
@@ -1801,17 +1821,16 @@ struct MadeBatch {
     bytes: Vec<u8>,
 }
 
-/// Makes the batch of `me`'s events after `after` (about `BATCH_TARGET_BYTES` of them), if any.
+/// Makes the batch of `me`'s events after `after` (about `batch_bytes` of them), if any.
 fn make_batch(
     reader: &ChainReader,
     key: &DataKey,
     signing: &SigningKey,
     seen: &VersionVector,
-    me: NodeId,
-    after: EventSeq,
+    (me, after, batch_bytes): (NodeId, EventSeq, usize),
     seed: &[u8; 32],
 ) -> Result<Option<MadeBatch>, NodeError> {
-    let run = reader.chain_run(me, after, BATCH_TARGET_BYTES)?;
+    let run = reader.chain_run(me, after, batch_bytes)?;
     let Some(last) = run.events.last().map(|event| event.seq) else { return Ok(None) };
     let first = after.next();
     let nonce = rempart_sync::batch::batch_nonce(seed, first);

@@ -8,7 +8,7 @@ use rempart_domain::{AccountKind, Currency, Fact};
 use rusqlite::{OptionalExtension, params};
 
 use crate::invoices::PAYMENT_TERMS_DAYS_DEFAULT;
-use crate::{Store, StoreError, date_of_ms, random_bytes};
+use crate::{Store, StoreError, date_of_ms};
 
 impl From<BillError> for StoreError {
     fn from(error: BillError) -> StoreError {
@@ -73,7 +73,7 @@ impl Store {
             fields.get("payment_terms_days").and_then(|days| days.parse().ok()).unwrap_or(PAYMENT_TERMS_DAYS_DEFAULT);
         let due_date = due_date.unwrap_or_else(|| date.checked_add_days(Days::new(terms)).unwrap_or(date));
         let name = fields.get("name").cloned().unwrap_or_default();
-        let id = format!("B-{}", hex::encode(random_bytes::<5>()?));
+        let id = format!("B-{}", hex::encode(self.random_bytes::<5>()));
         self.commit(|batch| {
             let (gross_minor, postings) = bill_postings(&batch.state, company.country, company.currency, date, &lines)?;
             let entry = batch.state.build_entry(
@@ -130,7 +130,7 @@ impl Store {
         if !money_account {
             return Err(rempart_domain::payments::PaymentError::NotMoneyAccount { account: account.to_owned() }.into());
         }
-        let id = format!("Q-{}", hex::encode(random_bytes::<5>()?));
+        let id = format!("Q-{}", hex::encode(self.random_bytes::<5>()));
         self.commit(|batch| {
             let entry = batch.state.build_transfer(
                 format!("BILLPAY-{id}"),

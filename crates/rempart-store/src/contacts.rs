@@ -10,7 +10,7 @@ use rempart_domain::contacts::{
 };
 use rusqlite::{OptionalExtension, params};
 
-use crate::{Store, StoreError, random_bytes};
+use crate::{Store, StoreError};
 
 /// One write to one field of a contact, as the history shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +62,7 @@ impl Store {
     ) -> Result<String, StoreError> {
         let id = match id {
             Some(id) => id,
-            None => format!("C-{}", hex::encode(random_bytes::<5>()?)),
+            None => format!("C-{}", hex::encode(self.random_bytes::<5>())),
         };
         check_contact_id(&id)?;
         if !fields.get("name").is_some_and(Option::is_some) {

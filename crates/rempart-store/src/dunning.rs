@@ -6,7 +6,7 @@ use rempart_domain::dunning::{DunningError, DunningLevel, ReminderSent, dunning_
 use rempart_domain::invoices::receivable_account;
 use rempart_domain::rules::Transfer;
 
-use crate::{Store, StoreError, date_of_ms, random_bytes};
+use crate::{Store, StoreError, date_of_ms};
 
 impl Store {
     /// The company's three dunning levels (its own delays and fees, or the defaults).
@@ -34,7 +34,7 @@ impl Store {
             return Err(DunningError::NotDue { invoice: number, level, from }.into());
         }
         let fee_minor = levels[usize::from(level - 1)].fee_minor;
-        let id = format!("R-{}", hex::encode(random_bytes::<5>()?));
+        let id = format!("R-{}", hex::encode(self.random_bytes::<5>()));
         self.commit(|batch| {
             let entry = if fee_minor > 0 {
                 Some(batch.state.build_transfer(

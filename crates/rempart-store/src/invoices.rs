@@ -10,7 +10,7 @@ use rempart_domain::{Country, Currency, Fact, LedgerState};
 use rusqlite::OptionalExtension;
 
 use crate::catalogue::Item;
-use crate::{Batch, Store, StoreError, date_of_ms, random_bytes};
+use crate::{Batch, Store, StoreError, date_of_ms};
 
 /// Payment terms when the contact has none.
 pub const PAYMENT_TERMS_DAYS_DEFAULT: u64 = 30;
@@ -71,10 +71,6 @@ pub struct InvoiceImport {
     pub date: NaiveDate,
     pub cash_rounding: bool,
     pub lines: Vec<LineSpec>,
-}
-
-fn new_draft_id() -> Result<String, StoreError> {
-    Ok(format!("D-{}", hex::encode(random_bytes::<5>()?)))
 }
 
 /// A line as it will be recorded: what the spec leaves out comes from its catalogue item, and
@@ -154,11 +150,15 @@ impl Issue {
 }
 
 impl Store {
+    fn new_draft_id(&self) -> String {
+        format!("D-{}", hex::encode(self.random_bytes::<5>()))
+    }
+
     /// Starts a draft invoice for a contact; returns its draft id.
     pub fn draft_invoice(&mut self, contact: &str, date: NaiveDate, cash_rounding: bool) -> Result<String, StoreError> {
         let currency = self.company()?.currency;
         self.contact(contact)?;
-        let id = new_draft_id()?;
+        let id = self.new_draft_id();
         let draft = InvoiceDrafted { id: id.clone(), contact: contact.to_owned(), date, currency, cash_rounding };
         self.commit(|batch| batch.record(Fact::InvoiceDrafted(draft)))?;
         Ok(id)
@@ -202,7 +202,7 @@ impl Store {
                 .map(|spec| resolve_line(&self.state, &items, spec, import.date))
                 .collect::<Result<Vec<_>, _>>()?;
             let invoice = Invoice {
-                id: new_draft_id()?,
+                id: self.new_draft_id(),
                 contact: import.contact,
                 date: import.date,
                 currency,
@@ -279,7 +279,7 @@ impl Store {
             }
             .into());
         }
-        let id = format!("K-{}", hex::encode(random_bytes::<5>()?));
+        let id = format!("K-{}", hex::encode(self.random_bytes::<5>()));
         let series = format!("A-{}-{}", self.node.short(), date.year());
         self.commit(|batch| {
             let sequence = batch.state.next_invoice_sequence(&series);

@@ -21,19 +21,21 @@ pub mod catalogue;
 mod checkpoint;
 pub mod contacts;
 pub mod dunning;
+mod environment;
 pub mod invoices;
 pub mod payments;
 mod project;
 pub mod reports;
 mod schema;
 pub mod sync;
+pub use environment::{Clock, Environment};
 pub use schema::SCHEMA_VERSION;
 mod verify;
 
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::UNIX_EPOCH;
 
 use chrono::{DateTime, NaiveDate};
 use rempart_domain::chart::{chart_of, vat_codes_of};
@@ -192,6 +194,8 @@ pub struct Store {
     /// The projector of events taken in from other nodes, kept from one run to the next so that a
     /// long pull does not allocate its buffers anew for each group; `end_take_in` frees it.
     take_in: Projector,
+    /// The clock that stamps this node's events and the stream of its new ids.
+    env: Environment,
 }
 
 /// The sync setting that records when the database file was found to be a copy.
@@ -212,23 +216,8 @@ fn file_instance(path: &Path) -> Result<String, StoreError> {
     Ok(format!("{inode}:{born}"))
 }
 
-fn random_bytes<const N: usize>() -> Result<[u8; N], StoreError> {
-    let mut bytes = [0u8; N];
-    getrandom::fill(&mut bytes).map_err(|error| StoreError::Random(error.to_string()))?;
-    Ok(bytes)
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_millis() as u64)
-}
-
 fn date_of_ms(ms: u64) -> NaiveDate {
     DateTime::from_timestamp_millis(ms as i64).map_or(NaiveDate::MIN, |time| time.date_naive())
-}
-
-/// A new random entry id, for entries typed without one.
-pub fn new_entry_id() -> Result<String, StoreError> {
-    Ok(format!("E-{}", hex::encode(random_bytes::<8>()?)))
 }
 
 fn open_connection(path: &Path, flags: OpenFlags) -> Result<Connection, StoreError> {
@@ -336,7 +325,7 @@ fn same_instance(recorded: &str, current: &str) -> bool {
 /// for a sync: a copy of a company that syncs with a hub, until a sync confirms this node's own
 /// head. A company that syncs with no hub has no other holder of its chain, so a copy of it may
 /// go on at once.
-fn note_copy(conn: &Connection, database: &Path, rolled_back: bool) -> Result<bool, StoreError> {
+fn note_copy(conn: &Connection, database: &Path, rolled_back: bool, now_ms: u64) -> Result<bool, StoreError> {
     let instance = file_instance(database)?;
     let recorded: Option<String> =
         conn.query_row("SELECT value FROM meta WHERE key = 'instance'", [], |row| row.get(0)).optional()?;
@@ -352,7 +341,7 @@ fn note_copy(conn: &Connection, database: &Path, rolled_back: bool) -> Result<bo
         if (other_file || rolled_back) && syncs {
             transaction.execute(
                 "INSERT OR IGNORE INTO sync_state (key, value) VALUES (?1, ?2)",
-                params![COPY_FOUND_SETTING, now_ms().to_string()],
+                params![COPY_FOUND_SETTING, now_ms.to_string()],
             )?;
             tracing::warn!("the database file is a copy: recording waits for a sync to confirm this node's head");
         }
@@ -374,6 +363,17 @@ impl Store {
     /// Creates a company in `dir`: identity, key, database, and a first commit holding the node's
     /// public key, the company, its chart of accounts and its VAT codes.
     pub fn init(dir: &Path, name: &str, country: Country, fiscal_year_start_month: u32) -> Result<Store, StoreError> {
+        Store::init_with(Environment::system()?, dir, name, country, fiscal_year_start_month)
+    }
+
+    /// As `init`, with the clock and randomness of `env` (a simulation's).
+    pub fn init_with(
+        env: Environment,
+        dir: &Path,
+        name: &str,
+        country: Country,
+        fiscal_year_start_month: u32,
+    ) -> Result<Store, StoreError> {
         if dir.join(IDENTITY_FILE).exists() {
             return Err(StoreError::AlreadyInitialised { dir: dir.to_owned() });
         }
@@ -387,9 +387,9 @@ impl Store {
             fiscal_year_start_month,
         };
         LedgerState::default().check_company(&company)?;
-        let tenant = TenantId::from_bytes(random_bytes()?);
-        let key = SigningKey::from_bytes(&random_bytes()?);
-        Store::create(dir, tenant, key, false, |batch| {
+        let tenant = TenantId::from_bytes(env.bytes());
+        let key = SigningKey::from_bytes(&env.bytes());
+        Store::create(env, dir, tenant, key, false, |batch| {
             batch.record(Fact::CompanyCreated(company.clone()))?;
             for account in chart_of(country) {
                 let label_of = |label: &str| (!label.is_empty()).then(|| label.to_owned());
@@ -410,20 +410,22 @@ impl Store {
     }
 
     /// Creates a new node of an existing company in `dir`, signing with `key`: its chain starts
-    /// with its public key alone, and the books arrive from the other nodes by sync.
-    pub fn join(dir: &Path, tenant: TenantId, key: SigningKey) -> Result<Store, StoreError> {
+    /// with its public key alone, and the books arrive from the other nodes by sync. `env` gives
+    /// the node id and the clock of its first event.
+    pub fn join(env: Environment, dir: &Path, tenant: TenantId, key: SigningKey) -> Result<Store, StoreError> {
         if dir.join(IDENTITY_FILE).exists() {
             return Err(StoreError::AlreadyInitialised { dir: dir.to_owned() });
         }
         if dir.join(DATABASE_FILE).exists() || dir.join(KEY_FILE).exists() {
             return Err(StoreError::InitInterrupted { dir: dir.to_owned() });
         }
-        Store::create(dir, tenant, key, true, |_| Ok(()))
+        Store::create(env, dir, tenant, key, true, |_| Ok(()))
     }
 
     /// `own_series`: whether this node numbers its entries in a journal series of its own (every
     /// node but the one that creates the company).
     fn create(
+        env: Environment,
         dir: &Path,
         tenant: TenantId,
         key: SigningKey,
@@ -431,7 +433,7 @@ impl Store {
         first: impl FnOnce(&mut Batch<'_>) -> Result<(), StoreError>,
     ) -> Result<Store, StoreError> {
         fs::create_dir_all(dir).map_err(|error| StoreError::io(dir, error))?;
-        let node = NodeId::from_bytes(random_bytes()?);
+        let node = NodeId::from_bytes(env.bytes());
         let identity = Identity {
             format_version: u32::from(FORMAT_VERSION),
             tenant: tenant.to_hex(),
@@ -468,6 +470,7 @@ impl Store {
             journal_series,
             copy_unconfirmed: false,
             take_in: Projector::default(),
+            env,
         };
         let public_key = identity.public_key.clone();
         store.commit(|batch| {
@@ -541,7 +544,8 @@ impl Store {
         let head = load_head(&conn, node)?;
         let anchored = fs::read(dir.join(ANCHOR_FILE)).ok().and_then(|bytes| Seal::decode(&bytes).ok());
         let rolled_back = anchored.is_some_and(|seal| seal.node == node && seal.seq > head.seq);
-        let copy_unconfirmed = note_copy(&conn, &database, rolled_back)?;
+        let env = Environment::system()?;
+        let copy_unconfirmed = note_copy(&conn, &database, rolled_back, env.now_ms())?;
         let journal_series = match meta("journal_series")? {
             Some(series) => (!series.is_empty()).then_some(series),
             None => {
@@ -571,7 +575,28 @@ impl Store {
             journal_series,
             copy_unconfirmed,
             take_in: Projector::default(),
+            env,
         })
+    }
+
+    /// Stamps this node's events with `env`'s clock and draws its new ids from `env`'s stream
+    /// from now on (a simulation's, after opening a data directory).
+    pub fn set_environment(&mut self, env: Environment) {
+        self.env = env;
+    }
+
+    /// A new random entry id, for entries typed without one.
+    pub fn new_entry_id(&self) -> String {
+        format!("E-{}", hex::encode(self.env.bytes::<8>()))
+    }
+
+    /// `N` new random bytes, for the id of a record.
+    pub(crate) fn random_bytes<const N: usize>(&self) -> [u8; N] {
+        self.env.bytes()
+    }
+
+    pub(crate) fn now_ms(&self) -> u64 {
+        self.env.now_ms()
     }
 
     /// Opens an existing data directory, checking that its parts belong together, and loads the
@@ -701,7 +726,7 @@ impl Store {
             node: self.node,
             state,
             head: self.head,
-            now_ms: now_ms(),
+            now_ms: self.env.now_ms(),
             projector: Projector::default(),
             appended: 0,
         };
@@ -801,7 +826,7 @@ impl Store {
 
     /// Records the reversal of entry `id`, dated `date` (by default the original's date).
     pub fn reverse_entry(&mut self, id: &str, date: Option<NaiveDate>) -> Result<EntryPosted, StoreError> {
-        let reversal_id = new_entry_id()?;
+        let reversal_id = self.new_entry_id();
         self.commit(|batch| {
             let row: Option<(Option<String>, Vec<u8>, i64)> = batch
                 .conn

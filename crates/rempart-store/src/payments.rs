@@ -7,7 +7,7 @@ use rempart_domain::rules::Transfer;
 use rempart_domain::{AccountKind, Currency, Fact};
 use rusqlite::params;
 
-use crate::{Store, StoreError, date_of_ms, random_bytes};
+use crate::{Store, StoreError, date_of_ms};
 
 impl From<PaymentError> for StoreError {
     fn from(error: PaymentError) -> StoreError {
@@ -167,7 +167,7 @@ impl Store {
             })
             .collect();
         let (allocations, unallocated_minor) = allocate(amount_minor, company.currency, &open, named)?;
-        let id = format!("P-{}", hex::encode(random_bytes::<5>()?));
+        let id = format!("P-{}", hex::encode(self.random_bytes::<5>()));
         self.commit(|batch| {
             let entry = batch.state.build_transfer(
                 format!("PAY-{id}"),

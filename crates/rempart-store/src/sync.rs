@@ -20,9 +20,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use crate::project::{Origin, Projector, entry_digest, entry_exists};
 use crate::verify::{EVENT_COLUMNS, event_from_row, rebuild_projections};
-use crate::{
-    ANCHOR_FILE, BULK_ENTRIES_MIN, DATABASE_FILE, Store, StoreError, load_state, now_ms, write_file_atomically,
-};
+use crate::{ANCHOR_FILE, BULK_ENTRIES_MIN, DATABASE_FILE, Store, StoreError, load_state, write_file_atomically};
 
 /// A run of one node's chain, ready to be put into a batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -787,7 +785,7 @@ impl Store {
                         &hash.as_bytes()[..],
                         event.encode(),
                         source,
-                        now_ms() as i64
+                        self.now_ms() as i64
                     ],
                 )?;
                 tracing::warn!(node = %node.short(), seq = event.seq.0, source, "fork: two different events for one place");
@@ -1104,6 +1102,7 @@ fn needs_replay(
 
 #[cfg(test)]
 mod tests {
+    use crate::Environment;
     use rempart_domain::Country;
     use rempart_log::SigningKey;
 
@@ -1117,8 +1116,13 @@ mod tests {
     fn another_nodes_events_leave_every_later_commit_fully_synchronous() {
         let temp = tempfile::tempdir().unwrap();
         let office = Store::init(&temp.path().join("office"), "Garage du Lac SA", Country::Ch, 1).unwrap();
-        let mut laptop =
-            Store::join(&temp.path().join("laptop"), office.tenant(), SigningKey::from_bytes(&[7; 32])).unwrap();
+        let mut laptop = Store::join(
+            Environment::system().unwrap(),
+            &temp.path().join("laptop"),
+            office.tenant(),
+            SigningKey::from_bytes(&[7; 32]),
+        )
+        .unwrap();
         let full = synchronous(&laptop);
         assert_eq!(full, 2, "FULL");
         let run = office.chain_run(office.node(), EventSeq(0), usize::MAX).unwrap();
@@ -1126,8 +1130,13 @@ mod tests {
         assert_eq!(synchronous(&laptop), full);
         // Refused (signed by another key): the setting is back too.
         let stranger = SigningKey::from_bytes(&[9; 32]).verifying_key();
-        let mut other =
-            Store::join(&temp.path().join("other"), office.tenant(), SigningKey::from_bytes(&[8; 32])).unwrap();
+        let mut other = Store::join(
+            Environment::system().unwrap(),
+            &temp.path().join("other"),
+            office.tenant(),
+            SigningKey::from_bytes(&[8; 32]),
+        )
+        .unwrap();
         assert!(other.take_in(&stranger, &run, "test").is_err());
         assert_eq!(synchronous(&other), full);
     }

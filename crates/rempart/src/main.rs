@@ -790,7 +790,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let draft = EntryDraft {
                 id: match id {
                     Some(id) => id,
-                    None => rempart_store::new_entry_id()?,
+                    None => store.new_entry_id(),
                 },
                 date: parse_date(&date)?,
                 journal,

@@ -22,7 +22,7 @@ fn send(
     world.with_env(|env, transport| {
         let mut nonce = [0u8; 16];
         (env.random)(&mut nonce);
-        let time = ((env.now_ms)() as i64 + skew_ms) as u64;
+        let time = (env.clock.now_ms() as i64 + skew_ms) as u64;
         let auth = RequestAuth::sign(key, signer, verb.as_str(), target, time, nonce, &body);
         transport.call(verb, target, Some(&auth), body).unwrap()
     })

@@ -7,22 +7,43 @@ mod sim;
 mod tamper;
 mod two_hubs;
 
-use std::cell::Cell;
-use std::rc::Rc;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::NaiveDate;
 use rempart_domain::{Country, Currency, EntryDraft, PostingDraft};
 use rempart_hub::{Hub, Limits, MemStore, Method, Request};
 use rempart_log::EventSeq;
 use rempart_node::{Answer, Env, NodeError, Session, Transport, Unreachable, Verb};
-use rempart_store::Store;
+use rempart_store::{Clock, Store};
 use rempart_sync::{RequestAuth, Role};
+
+/// A clock the test moves by hand, shared by the hub's handler and the nodes' stores.
+#[derive(Clone)]
+pub(crate) struct TestClock(Arc<AtomicU64>);
+
+impl TestClock {
+    pub(crate) fn at(now_ms: u64) -> TestClock {
+        TestClock(Arc::new(AtomicU64::new(now_ms)))
+    }
+
+    pub(crate) fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set(&self, now_ms: u64) {
+        self.0.store(now_ms, Ordering::Relaxed);
+    }
+
+    pub(crate) fn clock(&self) -> Clock {
+        Clock::Simulated(Arc::clone(&self.0))
+    }
+}
 
 /// Calls the hub's handler directly, at a clock the test moves.
 struct Direct {
     hub: Arc<Hub>,
-    now: Rc<Cell<u64>>,
+    now: TestClock,
 }
 
 impl Transport for Direct {
@@ -82,7 +103,7 @@ impl Rng {
 struct World {
     hub: Arc<Hub>,
     objects: Arc<MemStore>,
-    now: Rc<Cell<u64>>,
+    now: TestClock,
     seed: u64,
     temp: tempfile::TempDir,
 }
@@ -93,31 +114,35 @@ impl World {
     }
 
     fn with_limits(limits: Limits) -> World {
+        World::at(limits, rempart_node::system_now_ms())
+    }
+
+    /// A world whose clock starts at `now_ms`: the simulation's starts at the same moment in
+    /// every run, so that a seed gives the same bytes.
+    fn at(limits: Limits, now_ms: u64) -> World {
         let objects = Arc::new(MemStore::default());
         World {
             hub: Arc::new(Hub::new(objects.clone(), limits)),
             objects,
-            now: Rc::new(Cell::new(rempart_node::system_now_ms())),
+            now: TestClock::at(now_ms),
             seed: 1,
             temp: tempfile::tempdir().unwrap(),
         }
     }
 
     fn transport(&self) -> Direct {
-        Direct { hub: Arc::clone(&self.hub), now: Rc::clone(&self.now) }
+        Direct { hub: Arc::clone(&self.hub), now: self.now.clone() }
     }
 
     /// Runs `f` with an environment whose clock is the world's and whose randomness is seeded.
     fn with_env<T>(&mut self, f: impl FnOnce(&mut Env<'_>, &mut Direct) -> T) -> T {
         self.now.set(self.now.get() + 1_000);
         let mut transport = self.transport();
-        let now = Rc::clone(&self.now);
-        let clock = move || now.get();
         // Deterministic bytes for the test, never used in the product.
         let mut rng = Rng(self.seed);
         let mut random = move |buffer: &mut [u8]| rng.fill(buffer);
         self.seed = self.seed.wrapping_add(7919);
-        let mut env = Env { now_ms: &clock, random: &mut random };
+        let mut env = Env { clock: self.now.clock(), random: &mut random };
         f(&mut env, &mut transport)
     }
 
@@ -274,7 +299,7 @@ fn a_device_of_one_company_gets_nothing_of_another() {
     for (verb, target) in targets {
         let answer = world.with_env(|env, transport| {
             let body = b"[]".to_vec();
-            let auth = RequestAuth::sign(&key, signer, verb.as_str(), &target, (env.now_ms)(), [7; 16], &body);
+            let auth = RequestAuth::sign(&key, signer, verb.as_str(), &target, env.clock.now_ms(), [7; 16], &body);
             transport.call(verb, &target, Some(&auth), body).unwrap()
         });
         assert_eq!(answer.status, 403, "{} {target}: {}", verb.as_str(), answer.message());

@@ -132,7 +132,7 @@ fn a_batch_replaced_by_another_validly_signed_one_is_a_fork_named_by_the_nodes()
             rempart_sync::RequestSigner::Device(laptop.node()),
             "PUT",
             &target,
-            (env.now_ms)(),
+            env.clock.now_ms(),
             [2; 16],
             &genuine,
         );

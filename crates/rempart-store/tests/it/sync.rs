@@ -29,7 +29,8 @@ fn company(nodes: usize) -> Vec<Node> {
     for index in 1..nodes {
         let temp = tempfile::tempdir().expect("temporary directory");
         let key = SigningKey::from_bytes(&[index as u8 + 40; 32]);
-        let store = Store::join(&temp.path().join("data"), tenant, key).expect("join");
+        let env = rempart_store::Environment::system().expect("randomness");
+        let store = Store::join(env, &temp.path().join("data"), tenant, key).expect("join");
         out.push(Node { _temp: temp, store });
     }
     out

@@ -32,7 +32,7 @@ const PASSPHRASE: &str = "banc d'essai de la synchronisation";
 
 fn with_env<T>(f: impl FnOnce(&mut Env<'_>) -> T) -> T {
     let mut random = rempart_node::system_random;
-    let mut env = Env { now_ms: &rempart_node::system_now_ms, random: &mut random };
+    let mut env = Env { clock: rempart_store::Clock::System, random: &mut random };
     f(&mut env)
 }
 
