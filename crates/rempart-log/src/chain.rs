@@ -1,6 +1,8 @@
 //! Verification of one node's chain: every event re-hashed, every link and seal checked, and the
 //! head compared with the anchor the node keeps outside its database. The verifier is fed events
-//! in sequence order and stops at the first fault, which it locates by sequence number.
+//! in sequence order and stops at the first fault, which it locates by sequence number; past an
+//! event altered after its seal, the caller may go on from what the seal names
+//! (`go_on_past_altered`), so that every altered sealed event is named.
 
 use std::collections::BTreeMap;
 
@@ -109,6 +111,21 @@ impl ChainVerifier {
             prev: Hash32::ZERO,
             last_hlc: None,
         })
+    }
+
+    /// After `AlteredAfterSeal` at `seq`: goes on as if event `seq` were the one its seal names,
+    /// so that the rest of the chain is checked and every other altered event is named too (two
+    /// swapped events: both places). The altered event's clock is not trusted; the next event's
+    /// is checked against the ones after it. False when no seal names `seq`.
+    pub fn go_on_past_altered(&mut self, seq: EventSeq) -> bool {
+        let Some(seal) = self.seals.get(&seq) else { return false };
+        if seq != self.last.next() {
+            return false;
+        }
+        self.last = seq;
+        self.prev = seal.head;
+        self.last_hlc = None;
+        true
     }
 
     /// Continues a chain already checked up to `last`, whose hash is `prev`: for verifying a run
@@ -290,5 +307,41 @@ mod tests {
         let forged = Seal::sign(&other, TENANT, NODE, EventSeq(5), honest[4].hash());
         let result = ChainVerifier::new(TENANT, NODE, key.verifying_key(), vec![forged], None).map(|_| ());
         assert_eq!(result, Err(ChainFault::BadSeal { seq: EventSeq(5) }));
+    }
+
+    /// Past an event altered after its seal the check goes on from what the seal names, so that
+    /// two altered sealed events are both found and the chain between and after them is sound;
+    /// an unsealed altered event cannot be gone past.
+    #[test]
+    fn the_check_goes_on_past_an_altered_sealed_event() {
+        let key = SigningKey::from_bytes(&[9; 32]);
+        let honest = chain(6);
+        let seals: Vec<Seal> = [2u64, 4, 6]
+            .iter()
+            .map(|&seq| Seal::sign(&key, TENANT, NODE, EventSeq(seq), honest[seq as usize - 1].hash()))
+            .collect();
+        let mut altered = honest.clone();
+        altered[1].payload = vec![98];
+        altered[3].payload = vec![99];
+        let mut verifier = ChainVerifier::new(TENANT, NODE, key.verifying_key(), seals.clone(), None).unwrap();
+        let mut found = Vec::new();
+        for event in &altered {
+            if let Err(fault) = verifier.push(event.as_ref()) {
+                let ChainFault::AlteredAfterSeal { seq } = fault else { panic!("{fault:?}") };
+                assert!(verifier.go_on_past_altered(seq));
+                found.push(seq.0);
+            }
+        }
+        assert_eq!(found, [2, 4]);
+        assert_eq!(verifier.finish().map(|summary| summary.events), Ok(6));
+
+        let mut unsealed = honest.clone();
+        unsealed[2].payload = vec![97];
+        let mut verifier = ChainVerifier::new(TENANT, NODE, key.verifying_key(), seals, None).unwrap();
+        for event in &unsealed[..3] {
+            verifier.push(event.as_ref()).unwrap();
+        }
+        assert_eq!(verifier.push(unsealed[3].as_ref()), Err(ChainFault::BrokenLink { seq: EventSeq(4) }));
+        assert!(!verifier.go_on_past_altered(EventSeq(3)), "no seal names event 3");
     }
 }

@@ -25,6 +25,8 @@ const STATE_HASH_CONTEXT: &str = "rempart 2026-11 state hash v1";
 /// Events handed from the reading thread to the checking thread at a time, and batches in flight.
 const CHECK_BATCH_EVENTS: usize = 1024;
 const CHECK_QUEUE_BATCHES_MAX: usize = 8;
+/// Events altered after their seal that verify names in one chain before it stops there.
+const ALTERED_EVENTS_MAX: usize = 100;
 
 /// One thing verify found wrong, in words an owner can act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -349,7 +351,11 @@ impl Store {
                     report.events += events;
                     report.seals += seals;
                 }
-                Ok(Err(message)) | Err(StoreError::Corrupt { what: message }) => {
+                Ok(Err(messages)) => {
+                    report.problems.extend(messages.into_iter().map(|message| Problem { message }));
+                    chains_sound = false;
+                }
+                Err(StoreError::Corrupt { what: message }) => {
                     report.problems.push(Problem { message });
                     chains_sound = false;
                 }
@@ -481,10 +487,10 @@ impl Store {
     }
 
     /// Verifies one node's chain. The outer error is a failure to read; the inner one a fault.
-    fn verify_chain(&self, node: NodeId) -> Result<Result<(u64, u64), String>, StoreError> {
+    fn verify_chain(&self, node: NodeId) -> Result<Result<(u64, u64), Vec<String>>, StoreError> {
         let key = match self.node_key(node)? {
             Ok(key) => key,
-            Err(message) => return Ok(Err(message)),
+            Err(message) => return Ok(Err(vec![message])),
         };
         let node_bytes = &node.as_bytes()[..];
         let mut seal_statement =
@@ -507,41 +513,65 @@ impl Store {
         let anchor = if node == self.node {
             match self.read_anchor() {
                 Ok(anchor) => anchor,
-                Err(message) => return Ok(Err(message)),
+                Err(message) => return Ok(Err(vec![message])),
             }
         } else {
             None
         };
         let mut verifier = match ChainVerifier::new(self.tenant, node, key, seals, anchor) {
             Ok(verifier) => verifier,
-            Err(fault) => return Ok(Err(self.explain(node, &fault)?)),
+            Err(fault) => return Ok(Err(vec![self.explain(node, &fault)?])),
         };
-        // Two threads: this one reads the rows, the other hashes and checks them, in batches.
+        // Two threads: this one reads the rows, the other hashes and checks them, in batches. An
+        // event altered after its seal is named and the check goes on from what the seal says
+        // it was, up to `ALTERED_EVENTS_MAX` of them; any other fault stops the chain there.
         let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Event>>(CHECK_QUEUE_BATCHES_MAX);
         let (read, checked) = std::thread::scope(|scope| {
-            let checker = scope.spawn(move || -> Result<ChainVerifier, ChainFault> {
+            let checker = scope.spawn(move || -> (Result<ChainVerifier, ChainFault>, Vec<ChainFault>) {
+                let mut altered = Vec::new();
                 for batch in receiver {
                     for event in &batch {
-                        verifier.push(event.as_ref())?;
+                        match verifier.push(event.as_ref()) {
+                            Ok(_) => {}
+                            Err(ChainFault::AlteredAfterSeal { seq })
+                                if altered.len() < ALTERED_EVENTS_MAX && verifier.go_on_past_altered(seq) =>
+                            {
+                                altered.push(ChainFault::AlteredAfterSeal { seq });
+                            }
+                            Err(fault) => return (Err(fault), altered),
+                        }
                     }
                 }
-                Ok(verifier)
+                (Ok(verifier), altered)
             });
             let read = self.read_chain(node, &sender);
             drop(sender);
             (read, checker.join())
         });
-        let verifier = match checked {
-            Ok(Ok(verifier)) => verifier,
-            Ok(Err(fault)) => return Ok(Err(self.explain(node, &fault)?)),
-            Err(_) => return Err(StoreError::Corrupt { what: "the chain checker stopped unexpectedly".to_owned() }),
+        let Ok((checked, altered)) = checked else {
+            return Err(StoreError::Corrupt { what: "the chain checker stopped unexpectedly".to_owned() });
         };
-        if let Some(unreadable) = read? {
-            return Ok(Err(unreadable));
+        let mut problems = Vec::new();
+        for fault in &altered {
+            problems.push(self.explain(node, fault)?);
         }
-        match verifier.finish() {
-            Ok(summary) => Ok(Ok((summary.events, summary.seals))),
-            Err(fault) => Ok(Err(self.explain(node, &fault)?)),
+        let outcome = match checked {
+            Ok(verifier) => match read? {
+                Some(unreadable) => Err(unreadable),
+                None => match verifier.finish() {
+                    Ok(summary) => Ok(summary),
+                    Err(fault) => Err(self.explain(node, &fault)?),
+                },
+            },
+            Err(fault) => Err(self.explain(node, &fault)?),
+        };
+        match outcome {
+            Ok(summary) if problems.is_empty() => Ok(Ok((summary.events, summary.seals))),
+            Ok(_) => Ok(Err(problems)),
+            Err(problem) => {
+                problems.push(problem);
+                Ok(Err(problems))
+            }
         }
     }
 

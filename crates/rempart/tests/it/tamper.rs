@@ -97,10 +97,11 @@ fn two_swapped_events_are_found() {
     ))
     .expect("swap");
     let report = verify_fails(&company);
-    // The first place is named. Verify stops at the first altered event of a chain, so the second
-    // place (which holds the first's event) is not named yet: a known gap (issue 17's note).
+    // Both places are named: each now holds the other's event.
     assert!(
-        report.contains(&format!("(event {first})")) && report.contains("was altered after it was sealed"),
+        report.contains(&format!("(event {first})"))
+            && report.contains(&format!("(event {second})"))
+            && report.matches("was altered after it was sealed").count() == 2,
         "{report}"
     );
 }
