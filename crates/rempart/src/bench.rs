@@ -136,8 +136,13 @@ pub fn run(entries: usize, dir: Option<PathBuf>, import_only: bool, lang: Lang) 
         let ledger = root.join(format!("ledger-{run}"));
         let mut store = Store::init(&ledger, "Bench SA", Country::Ch, 1)?;
         let started = Instant::now();
-        store.post_entries(&drafts, &mut |_| {})?;
+        let outcome = store.post_entries(&drafts, &mut |_| {})?;
         imports.push(started.elapsed());
+        anyhow::ensure!(
+            outcome.recorded == entries as u64 && outcome.already_present == 0,
+            "the import recorded {} of {entries} entries",
+            outcome.recorded
+        );
         let started = Instant::now();
         store.settle_checkpoints();
         checkpoints.push(started.elapsed());
@@ -205,12 +210,28 @@ pub fn run(entries: usize, dir: Option<PathBuf>, import_only: bool, lang: Lang) 
         ("trial balance, all dates", None, None),
         ("trial balance, 2024-03-15 to 2025-08-20 (partial months)", day(2024, 3, 15), day(2025, 8, 20)),
     ] {
+        let mut totals = Vec::new();
         let samples = (0..7)
             .map(|_| {
                 let started = Instant::now();
-                store.account_totals(from, to).map(|_| started.elapsed())
+                store.account_totals(from, to).map(|read| {
+                    totals = read;
+                    started.elapsed()
+                })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        // What was measured is a trial balance: per currency, debits equal credits, and every
+        // imported posting is in it.
+        let mut balance: std::collections::BTreeMap<Currency, (i64, i64)> = std::collections::BTreeMap::new();
+        for account in &totals {
+            let sums = balance.entry(account.currency).or_default();
+            sums.0 += account.debit_minor;
+            sums.1 += account.credit_minor;
+        }
+        for (currency, (debit, credit)) in &balance {
+            anyhow::ensure!(debit == credit, "{label}: debits {debit} and credits {credit} in {currency} differ");
+        }
+        anyhow::ensure!(balance.values().all(|(debit, _)| *debit > 0), "{label}: nothing was summed");
         rows.push((label.to_owned(), format!("median {:.1} ms", median(samples).as_secs_f64() * 1e3)));
     }
 

@@ -208,6 +208,7 @@ pub fn run(invoices: usize, dir: Option<PathBuf>, lang: Lang) -> Result<()> {
     for (label, from, to) in [("the year", day(1, 1), day(12, 31)), ("Q4", day(10, 1), day(12, 31))] {
         let (text, report) = timed(|| reports::vat_return(&store, lang, locale, from, to, false))?;
         ensure!(!report.rows.is_empty(), "the VAT return is empty");
+        vat_return_agrees_with_the_ledger(&store, from, to)?;
         rows.push((format!("VAT return, {label}"), text));
     }
     let (text, report) = timed(|| reports::receivables(&store, lang, locale, day(12, 31)))?;
@@ -216,4 +217,47 @@ pub fn run(invoices: usize, dir: Option<PathBuf>, lang: Lang) -> Result<()> {
     rows.push((format!("dunning list on {YEAR}-12-31 ({} invoices)", report.rows.len()), text));
 
     finish(rows, store, &root, created, lang)
+}
+
+/// The VAT return's tax due equals what the period's postings credited to the output VAT
+/// accounts, and its input tax what they debited to the input VAT accounts (the bench records no
+/// VAT settlement, so every movement of those accounts is VAT of an invoice, credit note or bill).
+fn vat_return_agrees_with_the_ledger(store: &Store, from: NaiveDate, to: NaiveDate) -> Result<()> {
+    use rempart_domain::chart::VatDirection;
+    use rempart_domain::vat::{figures_by_code, return_lines};
+    let codes = &store.state().vat_codes;
+    let (figures, unknown) = figures_by_code(codes, &store.vat_sums(from, to)?);
+    ensure!(unknown.is_empty(), "postings carry VAT codes the books do not define");
+    let country = store.company()?.country;
+    let lines = return_lines(country, codes, &figures);
+    let (due_line, input_line) = match country {
+        Country::Ch => ("399", "479"),
+        Country::Fr => ("16", "23"),
+    };
+    let tax_of =
+        |form_line: &str| lines.iter().find(|line| line.form_line == form_line).and_then(|line| line.tax_minor);
+    let accounts = |direction: VatDirection| -> std::collections::BTreeSet<&str> {
+        codes.values().filter(|code| code.direction == direction).map(|code| code.account.as_str()).collect()
+    };
+    let totals = store.account_totals(Some(from), Some(to))?;
+    let debited = |accounts: &std::collections::BTreeSet<&str>| -> i64 {
+        totals
+            .iter()
+            .filter(|account| accounts.contains(account.account.as_str()))
+            .map(|account| account.debit_minor - account.credit_minor)
+            .sum()
+    };
+    let (due, input) = (tax_of(due_line), tax_of(input_line));
+    let (credited_output, debited_input) =
+        (-debited(&accounts(VatDirection::Output)), debited(&accounts(VatDirection::Input)));
+    ensure!(
+        due == Some(credited_output),
+        "VAT due {due:?} but the output VAT accounts were credited {credited_output}"
+    );
+    ensure!(
+        input == Some(debited_input),
+        "input VAT {input:?} but the input VAT accounts were debited {debited_input}"
+    );
+    ensure!(credited_output > 0 && debited_input > 0, "the period holds no VAT to compare");
+    Ok(())
 }

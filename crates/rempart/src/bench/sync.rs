@@ -314,7 +314,7 @@ fn load(root: &Path, tenants: usize, rows: &mut Vec<(String, String)>) -> Result
     let companies: Vec<LoadTenant> = (0..tenants).map(load_tenant).collect();
     let next = AtomicUsize::new(0);
     let started = Instant::now();
-    let results: Vec<Vec<(u16, Duration)>> = std::thread::scope(|scope| {
+    let results: Result<Vec<Vec<(u16, Duration)>>, _> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..LOAD_WORKERS)
             .map(|_| {
                 let (next, companies, url) = (&next, &companies, hub.url.clone());
@@ -353,6 +353,8 @@ fn load(root: &Path, tenants: usize, rows: &mut Vec<(String, String)>) -> Result
                                     let Ok(event) =
                                         Event::new(company.tenant, *id, seq, hlc, link, "bench.sale", payload)
                                     else {
+                                        // Counted as a failed request: the load must not hide it.
+                                        samples.push((0, Duration::ZERO));
                                         continue;
                                     };
                                     link = event.hash();
@@ -363,6 +365,7 @@ fn load(root: &Path, tenants: usize, rows: &mut Vec<(String, String)>) -> Result
                                 let Ok(batch) =
                                     Batch::seal(&company.data, key, &events, &[seal], prev, [round as u8; 24])
                                 else {
+                                    samples.push((0, Duration::ZERO));
                                     continue;
                                 };
                                 heads[device] = (last.seq, last.hash());
@@ -393,14 +396,19 @@ fn load(root: &Path, tenants: usize, rows: &mut Vec<(String, String)>) -> Result
                 })
             })
             .collect();
-        workers.into_iter().map(|worker| worker.join().unwrap_or_default()).collect()
+        workers.into_iter().map(|worker| worker.join()).collect::<Result<Vec<_>, _>>()
     });
+    let Ok(results) = results else { bail!("a load worker stopped unexpectedly") };
     let elapsed = started.elapsed();
     let mut latencies: Vec<Duration> = results.iter().flatten().map(|(_, latency)| *latency).collect();
     let errors = results.iter().flatten().filter(|(status, _)| !(200..300).contains(status)).count();
     let requests = latencies.len();
     if requests == 0 {
         bail!("the load sent no request");
+    }
+    // A load that met errors measured something else than the hub at work: it fails.
+    if errors > 0 {
+        bail!("{errors} of {requests} requests of the load failed");
     }
     latencies.sort();
     rows.push((
