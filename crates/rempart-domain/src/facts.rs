@@ -147,6 +147,30 @@ impl Fact {
     pub const COMPANY_DETAILS_SET: &'static str = "company.details_set";
     pub const REMINDER_SENT: &'static str = "reminder.sent";
 
+    /// Every kind of fact, for the tests that must exercise each (`from_payload` reads each).
+    pub const KINDS: [&'static str; 20] = [
+        Self::COMPANY_CREATED,
+        Self::ACCOUNT_OPENED,
+        Self::ACCOUNT_EDITED,
+        Self::VAT_DEFINED,
+        Self::ENTRY_POSTED,
+        Self::PERIOD_CLOSED,
+        Self::CONTACT_FIELD_DEFINED,
+        Self::CONTACT_CREATED,
+        Self::CONTACT_EDITED,
+        Self::ITEM_DEFINED,
+        Self::ITEM_EDITED,
+        Self::INVOICE_DRAFTED,
+        Self::INVOICE_LINE_ADDED,
+        Self::INVOICE_ISSUED,
+        Self::PAYMENT_RECEIVED,
+        Self::CREDIT_NOTE_ISSUED,
+        Self::BILL_RECORDED,
+        Self::BILL_PAID,
+        Self::COMPANY_DETAILS_SET,
+        Self::REMINDER_SENT,
+    ];
+
     pub fn kind(&self) -> &'static str {
         match self {
             Fact::CompanyCreated(_) => Self::COMPANY_CREATED,
@@ -271,5 +295,15 @@ mod tests {
         assert!(matches!(Fact::from_payload("entry.posted", b"{}"), Err(FactError::Payload { .. })));
         assert!(matches!(Fact::from_payload("what.ever", b"{}"), Err(FactError::UnknownKind { .. })));
         assert!(matches!(Fact::from_payload("node.created", b"{}"), Ok(None)));
+    }
+
+    /// Every kind listed is read by `from_payload`, once each.
+    #[test]
+    fn every_kind_is_listed_once_and_read() {
+        let distinct: std::collections::BTreeSet<&str> = Fact::KINDS.into_iter().collect();
+        assert_eq!(distinct.len(), Fact::KINDS.len());
+        for kind in Fact::KINDS {
+            assert!(!matches!(Fact::from_payload(kind, b"{}"), Err(FactError::UnknownKind { .. })), "{kind}");
+        }
     }
 }

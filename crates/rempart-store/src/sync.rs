@@ -74,6 +74,12 @@ pub enum Conflict {
     /// An invoice paid or credited beyond its total by devices that each saw it open: nothing is
     /// open on it and the excess is the customer's credit, as one device would have made it.
     InvoiceSettledBeyondTotal { invoice: String, contact: String, excess_minor: i64, currency: Currency },
+    /// A supplier bill paid beyond its total by devices that each saw it open: the excess was
+    /// paid out twice, to be claimed back from the supplier.
+    BillPaidBeyondTotal { bill: String, supplier: String, excess_minor: i64, currency: Currency },
+    /// The same reminder level sent for one invoice on several devices apart: its fee was
+    /// charged more than once.
+    ReminderSentTwice { invoice: String, level: u8, reminders: Vec<String> },
     /// One field of a contact written on two nodes apart, each over the same earlier value: the
     /// later in merge order shows, the other is in the history. Resolved by a later edit of the
     /// field made on a node that held both.
@@ -450,6 +456,8 @@ impl Store {
         self.bills_recorded_twice(&mut out)?;
         self.entries_in_closed_periods(&mut out)?;
         self.invoices_settled_beyond_total(&mut out)?;
+        self.bills_paid_beyond_total(&mut out)?;
+        self.reminders_sent_twice(&mut out)?;
         self.contact_fields_edited_apart(&mut out)?;
         for (kind, entry) in [(Fact::ENTRY_POSTED, true), (Fact::CONTACT_CREATED, false)] {
             let mut statement = self.conn.prepare(
@@ -613,6 +621,48 @@ impl Store {
                 currency: currency
                     .parse()
                     .map_err(|_| StoreError::Corrupt { what: "an invoice currency is not valid".to_owned() })?,
+            });
+        }
+        Ok(())
+    }
+
+    fn bills_paid_beyond_total(&self, out: &mut Vec<Conflict>) -> Result<(), StoreError> {
+        let mut statement = self.conn.prepare(
+            "SELECT id, supplier, currency, excess FROM (
+                 SELECT b.id, b.supplier, b.currency,
+                     coalesce((SELECT sum(amount_minor) FROM p_bill_payments WHERE bill = b.id), 0) - b.gross_minor
+                         AS excess
+                 FROM p_bills b)
+             WHERE excess > 0 ORDER BY id",
+        )?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            let currency: String = row.get(2)?;
+            out.push(Conflict::BillPaidBeyondTotal {
+                bill: row.get(0)?,
+                supplier: row.get(1)?,
+                excess_minor: row.get(3)?,
+                currency: currency
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt { what: "a bill currency is not valid".to_owned() })?,
+            });
+        }
+        Ok(())
+    }
+
+    fn reminders_sent_twice(&self, out: &mut Vec<Conflict>) -> Result<(), StoreError> {
+        let mut statement = self.conn.prepare(
+            "SELECT invoice, level, group_concat(id, ' ') FROM
+                 (SELECT invoice, level, id FROM p_reminders ORDER BY invoice, level, id)
+             GROUP BY invoice, level HAVING count(*) > 1 ORDER BY invoice, level",
+        )?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            let reminders: String = row.get(2)?;
+            out.push(Conflict::ReminderSentTwice {
+                invoice: row.get(0)?,
+                level: row.get(1)?,
+                reminders: reminders.split(' ').map(str::to_owned).collect(),
             });
         }
         Ok(())

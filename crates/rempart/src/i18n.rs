@@ -306,6 +306,22 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "invoice {invoice}: {excess} more than its total, kept as a credit of {contact}",
         "facture {invoice} : {excess} de plus que son total, gardés en avoir de {contact}",
     ),
+    (
+        "conflict.bill_paid_beyond",
+        "Supplier bill paid beyond its total",
+        "Facture fournisseur payée au-delà de son total",
+    ),
+    (
+        "conflict.bill_paid_beyond.detail",
+        "bill {bill} of {supplier}: {excess} paid more than its total, to claim back",
+        "facture {bill} de {supplier} : {excess} payés de plus que son total, à réclamer",
+    ),
+    ("conflict.reminder_twice", "Reminder sent twice", "Rappel envoyé deux fois"),
+    (
+        "conflict.reminder_twice.detail",
+        "invoice {invoice}, level {level}: reminders {reminders}, each with its fee",
+        "facture {invoice}, niveau {level} : rappels {reminders}, chacun avec ses frais",
+    ),
     ("conflict.field_apart", "Contact field changed on two devices", "Champ de contact modifié sur deux appareils"),
     (
         "conflict.field_apart.detail",

@@ -606,6 +606,24 @@ pub fn conflicts(dir: &Path, format: Format, lang: Lang) -> Result<ExitCode> {
                     ],
                 ),
             ),
+            Conflict::BillPaidBeyondTotal { bill, supplier, excess_minor, currency } => (
+                "conflict.bill_paid_beyond",
+                lang.fill(
+                    "conflict.bill_paid_beyond.detail",
+                    &[
+                        ("bill", &bill),
+                        ("supplier", &supplier),
+                        ("excess", &locale.format_amount(excess_minor, currency)),
+                    ],
+                ),
+            ),
+            Conflict::ReminderSentTwice { invoice, level, reminders } => (
+                "conflict.reminder_twice",
+                lang.fill(
+                    "conflict.reminder_twice.detail",
+                    &[("invoice", &invoice), ("level", &level), ("reminders", &reminders.join(", "))],
+                ),
+            ),
             Conflict::ContactFieldEditedApart { contact, field, values, nodes } => (
                 "conflict.field_apart",
                 lang.fill(
