@@ -151,6 +151,9 @@ struct Template {
     dirs: Vec<PathBuf>,
     objects: BTreeMap<String, Vec<u8>>,
     now: u64,
+    /// The office's chain and the last event of the company's creation on it: a device restored
+    /// from a hub that lacks part of it could not work yet.
+    founding: (rempart_log::NodeId, u64),
 }
 
 fn template() -> &'static Template {
@@ -162,6 +165,7 @@ fn template() -> &'static Template {
         let env = Environment::seeded(world.now.clock(), [17; 32]);
         let mut office = Store::init_with(env, &world.dir("n0"), "Garage du Lac SA", Country::Ch, 1).unwrap();
         world.with_env(|env, transport| Session::connect(&mut office, "sim", transport, env, PASSPHRASE)).unwrap();
+        let founding = (office.node(), office.held(office.node()).unwrap().map_or(0, |head| head.seq.0));
         crate::sync(&mut world, &mut office);
         let mut dirs = vec![office.dir().to_owned()];
         for index in 1..3 {
@@ -179,7 +183,13 @@ fn template() -> &'static Template {
         drop(office);
         let objects = world.objects.snapshot();
         let now = world.now.get();
-        Template { _temp: std::mem::replace(&mut world.temp, tempfile::tempdir().unwrap()), dirs, objects, now }
+        Template {
+            _temp: std::mem::replace(&mut world.temp, tempfile::tempdir().unwrap()),
+            dirs,
+            objects,
+            now,
+            founding,
+        }
     })
 }
 
@@ -287,6 +297,8 @@ struct Exercised {
     batches_reordered: u64,
     /// Devices that lost their disk and were restored from the hub with the passphrase.
     disks_lost: u64,
+    /// Restores tried while the hub lacked part of the company, and left for later.
+    restores_waiting: u64,
     /// Commits acknowledged to a person, and those of them that were only on a lost disk.
     acknowledged: u64,
     lost_with_a_disk: u64,
@@ -307,6 +319,7 @@ impl Exercised {
         self.batches_duplicated += seed.batches_duplicated;
         self.batches_reordered += seed.batches_reordered;
         self.disks_lost += seed.disks_lost;
+        self.restores_waiting += seed.restores_waiting;
         self.acknowledged += seed.acknowledged;
         self.lost_with_a_disk += seed.lost_with_a_disk;
     }
@@ -477,7 +490,6 @@ fn run(seed: u64) -> (Exercised, [u8; 32]) {
                     .map(|(_, store)| store.held(lost).unwrap().map_or(0, |head| head.seq.0))
                     .max()
                     .unwrap_or(0);
-                held_elsewhere.insert(lost, elsewhere);
                 let tenant = stores[node].tenant();
                 let old_dir = stores[node].dir().to_owned();
                 let new_dir = old_dir.with_file_name(format!("n{node}-restored-{step}"));
@@ -500,6 +512,17 @@ fn run(seed: u64) -> (Exercised, [u8; 32]) {
                 if let Err(error) = session.sync(&mut store, &mut network, &mut env) {
                     panic!("seed {seed}: the restored node's first sync failed on a sound network: {error}");
                 }
+                // A hub that lost part of the company (wiped, or put back to an old copy, and not
+                // yet filled again by a device that holds it) restores a device that could not
+                // work: the owner waits for the other devices to fill it, and the disk is kept.
+                let (founder, founded) = template.founding;
+                if store.held(founder).unwrap().is_none_or(|head| head.seq.0 < founded) {
+                    drop(store);
+                    std::fs::remove_dir_all(&new_dir).unwrap();
+                    exercised.restores_waiting += 1;
+                    continue;
+                }
+                held_elsewhere.insert(lost, elsewhere);
                 drop(std::mem::replace(&mut stores[node], store));
                 std::fs::remove_dir_all(&old_dir).unwrap();
                 let mut seed_bytes = [0u8; 32];
