@@ -131,10 +131,12 @@ pub struct ContactCreated {
 pub struct ContactEdited {
     pub id: String,
     pub fields: BTreeMap<String, Option<String>>,
-    /// For each field written, the stamp of the value it replaced as the recording node saw it
-    /// (empty text when the field had no value there): two edits of one field on two nodes that
-    /// replaced the same value were made apart, and the later one in merge order hides the other
-    /// (`rempart conflicts` lists them). Empty in edits recorded before it existed.
+    /// For each field written, the stamps of the values it replaced as the recording node held
+    /// them (every write of the field no other write there had replaced, comma-separated; empty
+    /// text when the field had none): writes of one field that no write replaced are several
+    /// when devices wrote it apart, and the later in merge order hides the others (`rempart
+    /// conflicts` lists them until a write replaces them all). Empty in edits recorded before it
+    /// existed.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub base: BTreeMap<String, String>,
 }

@@ -93,6 +93,14 @@ pub struct PeriodClosed {
     pub seen: std::collections::BTreeMap<String, u64>,
 }
 
+/// A person looked at a conflict between devices (`rempart conflicts`) and settled it: it is no
+/// longer listed. The id names the conflict with its evidence, so a new case of the same kind
+/// on the same record (a third device creating the key) is listed again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConflictSettled {
+    pub id: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fact {
     CompanyCreated(CompanyCreated),
@@ -115,6 +123,7 @@ pub enum Fact {
     BillPaid(BillPaid),
     CompanyDetailsSet(CompanyDetailsSet),
     ReminderSent(ReminderSent),
+    ConflictSettled(ConflictSettled),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -146,9 +155,10 @@ impl Fact {
     pub const BILL_PAID: &'static str = "bill.paid";
     pub const COMPANY_DETAILS_SET: &'static str = "company.details_set";
     pub const REMINDER_SENT: &'static str = "reminder.sent";
+    pub const CONFLICT_SETTLED: &'static str = "conflict.settled";
 
     /// Every kind of fact, for the tests that must exercise each (`from_payload` reads each).
-    pub const KINDS: [&'static str; 20] = [
+    pub const KINDS: [&'static str; 21] = [
         Self::COMPANY_CREATED,
         Self::ACCOUNT_OPENED,
         Self::ACCOUNT_EDITED,
@@ -169,6 +179,7 @@ impl Fact {
         Self::BILL_PAID,
         Self::COMPANY_DETAILS_SET,
         Self::REMINDER_SENT,
+        Self::CONFLICT_SETTLED,
     ];
 
     pub fn kind(&self) -> &'static str {
@@ -193,6 +204,7 @@ impl Fact {
             Fact::BillPaid(_) => Self::BILL_PAID,
             Fact::CompanyDetailsSet(_) => Self::COMPANY_DETAILS_SET,
             Fact::ReminderSent(_) => Self::REMINDER_SENT,
+            Fact::ConflictSettled(_) => Self::CONFLICT_SETTLED,
         }
     }
 
@@ -219,6 +231,7 @@ impl Fact {
             Fact::BillPaid(fact) => serde_json::to_vec(fact),
             Fact::CompanyDetailsSet(fact) => serde_json::to_vec(fact),
             Fact::ReminderSent(fact) => serde_json::to_vec(fact),
+            Fact::ConflictSettled(fact) => serde_json::to_vec(fact),
         };
         // These types hold only strings, integers, dates and enums: serialising them cannot fail.
         encoded.unwrap_or_default()
@@ -251,6 +264,7 @@ impl Fact {
             Self::BILL_PAID => Fact::BillPaid(decode(kind, payload)?),
             Self::COMPANY_DETAILS_SET => Fact::CompanyDetailsSet(decode(kind, payload)?),
             Self::REMINDER_SENT => Fact::ReminderSent(decode(kind, payload)?),
+            Self::CONFLICT_SETTLED => Fact::ConflictSettled(decode(kind, payload)?),
             other if other.starts_with("node.") => return Ok(None),
             other => {
                 return Err(FactError::UnknownKind { kind: other.to_owned() });

@@ -22,7 +22,9 @@ pub mod rules;
 pub mod vat;
 
 pub use chart::{AccountKind, ChartAccount, Country, VatCode, VatDirection};
-pub use facts::{AccountEdited, AccountOpened, CompanyCreated, EntryPosted, Fact, FactError, PeriodClosed, Posting};
+pub use facts::{
+    AccountEdited, AccountOpened, CompanyCreated, ConflictSettled, EntryPosted, Fact, FactError, PeriodClosed, Posting,
+};
 pub use locale::Locale;
 pub use money::{AmountError, Currency};
 pub use rules::{Account, EntryDraft, LedgerError, LedgerState, PostingDraft, entry_number_text, journal_key};

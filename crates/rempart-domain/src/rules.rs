@@ -519,7 +519,8 @@ impl LedgerState {
             | Fact::BillRecorded(_)
             | Fact::BillPaid(_)
             | Fact::CompanyDetailsSet(_)
-            | Fact::ReminderSent(_) => {}
+            | Fact::ReminderSent(_)
+            | Fact::ConflictSettled(_) => {}
         }
     }
 }

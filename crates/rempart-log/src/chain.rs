@@ -122,6 +122,10 @@ impl ChainVerifier {
         if seq != self.last.next() {
             return false;
         }
+        // The anchor names what the node sealed: an altered event there is not a truncation.
+        if self.anchor.as_ref().is_some_and(|anchor| anchor.seq == seq && anchor.head == seal.head) {
+            self.anchor_seen = true;
+        }
         self.last = seq;
         self.prev = seal.head;
         self.last_hlc = None;
@@ -333,6 +337,19 @@ mod tests {
             }
         }
         assert_eq!(found, [2, 4]);
+        assert_eq!(verifier.finish().map(|summary| summary.events), Ok(6));
+
+        // The last sealed event altered, where the anchor points: named, and not taken for a
+        // truncation.
+        let anchor = Seal::sign(&key, TENANT, NODE, EventSeq(6), honest[5].hash());
+        let mut last_altered = honest.clone();
+        last_altered[5].payload = vec![96];
+        let mut verifier = ChainVerifier::new(TENANT, NODE, key.verifying_key(), seals.clone(), Some(anchor)).unwrap();
+        for event in &last_altered[..5] {
+            verifier.push(event.as_ref()).unwrap();
+        }
+        assert_eq!(verifier.push(last_altered[5].as_ref()), Err(ChainFault::AlteredAfterSeal { seq: EventSeq(6) }));
+        assert!(verifier.go_on_past_altered(EventSeq(6)));
         assert_eq!(verifier.finish().map(|summary| summary.events), Ok(6));
 
         let mut unsealed = honest.clone();

@@ -91,21 +91,25 @@ impl Store {
         self.commit(|batch| batch.record(Fact::ContactEdited(ContactEdited { id: id.to_owned(), fields, base })))
     }
 
-    /// The stamp of each field's current value as this node holds it (`ContactEdited::base`):
-    /// the clock and node of the write that set it, or empty text for a field never written.
+    /// What each field's new value replaces as this node holds it (`ContactEdited::base`): the
+    /// stamps (clock and node) of the field's writes that no other write it holds replaced,
+    /// comma-separated in order; several after two devices wrote the field apart, and the new
+    /// value settles them all. Empty text for a field never written.
     fn field_stamps(
         &self,
         id: &str,
         fields: &BTreeMap<String, Option<String>>,
     ) -> Result<BTreeMap<String, String>, StoreError> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT hlc_wall_ms || '.' || hlc_logical || '.' || lower(hex(node)) FROM p_contact_fields
-             WHERE contact = ?1 AND field = ?2",
+            "SELECT hlc_wall_ms || '.' || hlc_logical || '.' || lower(hex(node)), base FROM p_contact_history
+             WHERE contact = ?1 AND field = ?2 ORDER BY hlc_wall_ms, hlc_logical, node",
         )?;
         let mut stamps = BTreeMap::new();
         for field in fields.keys() {
-            let stamp: Option<String> = statement.query_row(params![id, field], |row| row.get(0)).optional()?;
-            stamps.insert(field.clone(), stamp.unwrap_or_default());
+            let writes: Vec<(String, Option<String>)> = statement
+                .query_map(params![id, field], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            stamps.insert(field.clone(), crate::sync::unreplaced(&writes).join(","));
         }
         Ok(stamps)
     }

@@ -136,6 +136,8 @@ pub enum StoreError {
     CopyNotConfirmed,
     #[error("the system random number generator failed: {0}")]
     Random(String),
+    #[error("no open conflict has the id {id}: `rempart conflicts` lists them with their ids")]
+    UnknownConflict { id: String },
 }
 
 impl StoreError {

@@ -263,6 +263,24 @@ pub fn entry_digest(entry: &EntryPosted) -> [u8; 32] {
     *hasher.finalize().as_bytes()
 }
 
+/// Notes the creation of a record under a chosen key (`p_creations`), with the digest of what it
+/// said, whatever the merge rule made of it.
+fn note_creation(conn: &Connection, record: &str, key: &str, origin: Origin, fact: &Fact) -> Result<(), StoreError> {
+    let digest = blake3::hash(&fact.to_payload());
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO p_creations (record, key, node, seq, digest) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![record, key, &origin.node.as_bytes()[..], origin.seq.0 as i64, &digest.as_bytes()[..]])?;
+    Ok(())
+}
+
+/// Notes an entry not counted because another node recorded its id first.
+fn note_duplicate_entry(conn: &Connection, id: &str, node: NodeId, seq: EventSeq) -> Result<(), StoreError> {
+    conn.prepare_cached("INSERT OR IGNORE INTO p_entry_duplicates (id, node, seq) VALUES (?1, ?2, ?3)")?
+        .execute(params![id, &node.as_bytes()[..], seq.0 as i64])?;
+    Ok(())
+}
+
 impl Projector {
     pub fn apply(
         &mut self,
@@ -294,6 +312,7 @@ impl Projector {
                 insert.execute(params!["fiscal_year_start_month", company.fiscal_year_start_month.to_string()])?;
             }
             Fact::AccountOpened(opened) => {
+                note_creation(conn, "account", &opened.number, origin, fact)?;
                 conn.prepare_cached(
                     // A number opened on two nodes apart: the first in merge order stands.
                     "INSERT INTO p_accounts (number, label, label_de, label_en, kind, currency, closed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)
@@ -319,6 +338,7 @@ impl Projector {
                 }
             }
             Fact::VatCodeDefined(vat) => {
+                note_creation(conn, "vat_code", &vat.code, origin, fact)?;
                 conn.prepare_cached(
                     "INSERT INTO p_vat_codes (code, label, rate_bp, direction, account, valid_from, valid_until)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (code) DO NOTHING",
@@ -335,6 +355,7 @@ impl Projector {
             }
             Fact::EntryPosted(entry) => self.apply_entry(conn, origin, entry, digest)?,
             Fact::ItemDefined(item) => {
+                note_creation(conn, "item", &item.code, origin, fact)?;
                 conn.prepare_cached(
                     "INSERT INTO p_items (code, label, unit, price_minor, currency, vat_code, account, active)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1) ON CONFLICT (code) DO NOTHING",
@@ -519,12 +540,14 @@ impl Projector {
                 }
             }
             Fact::ContactFieldDefined(field) => {
+                note_creation(conn, "contact_field", &field.name, origin, fact)?;
                 conn.prepare_cached(
                     "INSERT INTO p_contact_field_defs (name, label, kind) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO NOTHING",
                 )?
                 .execute(params![field.name, field.label, field.kind.as_str()])?;
             }
             Fact::ContactCreated(contact) => {
+                note_creation(conn, "contact", &contact.id, origin, fact)?;
                 conn.prepare_cached("INSERT OR IGNORE INTO p_contacts (id, node, seq) VALUES (?1, ?2, ?3)")?
                     .execute(params![contact.id, &origin.node.as_bytes()[..], origin.seq.0 as i64])?;
             }
@@ -561,7 +584,25 @@ impl Projector {
                     ])?;
                 }
             }
+            Fact::ConflictSettled(settled) => {
+                conn.prepare_cached("INSERT OR IGNORE INTO p_settled_conflicts (id) VALUES (?1)")?
+                    .execute([&settled.id])?;
+            }
             Fact::PeriodClosed(closed) => {
+                let seen = serde_json::to_string(&closed.seen)
+                    .map_err(|error| StoreError::Corrupt { what: format!("a period close's vector: {error}") })?;
+                conn.prepare_cached(
+                    "INSERT OR IGNORE INTO p_period_closes (node, seq, hlc_wall_ms, hlc_logical, until, seen)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?
+                .execute(params![
+                    &origin.node.as_bytes()[..],
+                    origin.seq.0 as i64,
+                    origin.hlc.wall_ms as i64,
+                    origin.hlc.logical,
+                    date_text(closed.until),
+                    seen
+                ])?;
                 let until = state.closed_until.map_or(closed.until, |current| current.max(closed.until));
                 conn.prepare_cached("INSERT OR REPLACE INTO p_company (key, value) VALUES ('closed_until', ?1)")?
                     .execute(params![date_text(until)])?;
@@ -587,7 +628,7 @@ impl Projector {
         // its effect on the entry it reverses is made now.
         if self.entry_at.contains_key(entry.id.as_str()) || (entry.reverses.is_some() && entry_exists(conn, &entry.id)?)
         {
-            return Ok(());
+            return note_duplicate_entry(conn, &entry.id, origin.node, origin.seq);
         }
         if let Some(original) = &entry.reverses {
             match self.entry_at.get(original.as_str()).and_then(|at| self.entries.get_mut(*at)) {
@@ -705,6 +746,7 @@ impl Projector {
                 row.seq.0 as i64
             ])?;
             if written == 0 {
+                note_duplicate_entry(conn, id, row.node, row.seq)?;
                 known.insert(Arc::clone(id));
                 // A later entry of this projector reversed it: that reversal stands, on the
                 // entry written before, as it would had the id been found when it came.

@@ -253,6 +253,7 @@ CREATE TABLE p_bill_payments (
     account TEXT NOT NULL,
     entry_id TEXT NOT NULL
 ) WITHOUT ROWID;
+CREATE INDEX p_bill_payments_bill ON p_bill_payments (bill);
 
 -- Reminders sent for invoices, with the fee each adds to what the customer owes.
 CREATE TABLE p_reminders (
@@ -328,10 +329,46 @@ CREATE TABLE p_contact_history (
     field TEXT NOT NULL,
     value TEXT,
     seq INTEGER NOT NULL,
-    -- The stamp of the value this write replaced where it was recorded (`ContactEdited::base`),
-    -- empty text for none, NULL when the event does not say.
+    -- The stamps of the values this write replaced where it was recorded (`ContactEdited::base`),
+    -- comma-separated, empty text for none, NULL when the event does not say.
     base TEXT,
     PRIMARY KEY (contact, hlc_wall_ms, hlc_logical, node, field)
+) WITHOUT ROWID;
+
+-- Every creation of a record under a key people choose, from every node, with the BLAKE3 of
+-- what it said: the same key created with other content on another node is a conflict
+-- (`record` is account, vat_code, item, contact_field or contact).
+CREATE TABLE p_creations (
+    record TEXT NOT NULL,
+    key TEXT NOT NULL,
+    node BLOB NOT NULL,
+    seq INTEGER NOT NULL,
+    digest BLOB NOT NULL,
+    PRIMARY KEY (record, key, node, seq)
+) WITHOUT ROWID;
+
+-- Entries whose id another node had recorded first (in merge order): not counted, listed.
+CREATE TABLE p_entry_duplicates (
+    id TEXT NOT NULL,
+    node BLOB NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (id, node, seq)
+) WITHOUT ROWID;
+
+-- Every period close with what its node held of each chain then (`PeriodClosed::seen`, JSON).
+CREATE TABLE p_period_closes (
+    node BLOB NOT NULL,
+    seq INTEGER NOT NULL,
+    hlc_wall_ms INTEGER NOT NULL,
+    hlc_logical INTEGER NOT NULL,
+    until TEXT NOT NULL,
+    seen TEXT NOT NULL,
+    PRIMARY KEY (node, seq)
+) WITHOUT ROWID;
+
+-- Conflicts between devices a person settled (`rempart conflicts --settle`), by id.
+CREATE TABLE p_settled_conflicts (
+    id TEXT PRIMARY KEY
 ) WITHOUT ROWID;
 
 CREATE TABLE p_journals (
@@ -392,6 +429,10 @@ pub const PROJECTIONS: &[(&str, &str)] = &[
     ("p_contacts", "id"),
     ("p_contact_fields", "contact, field"),
     ("p_contact_history", "contact, hlc_wall_ms, hlc_logical, node, field"),
+    ("p_settled_conflicts", "id"),
+    ("p_creations", "record, key, node, seq"),
+    ("p_entry_duplicates", "id, node, seq"),
+    ("p_period_closes", "node, seq"),
 ];
 
 pub fn drop_projections_sql() -> String {

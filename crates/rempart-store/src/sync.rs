@@ -61,8 +61,7 @@ pub enum Conflict {
     ContactCreatedTwice { id: String, nodes: Vec<String> },
     /// A record under a key people choose (an account number, an item code...) was created on
     /// several nodes apart, with different content: the first creation in merge order stands
-    /// everywhere. Resolved by an edit of the record made after both (items, accounts), which
-    /// says what it must be.
+    /// everywhere; a person edits it to what it must be, then settles the conflict.
     KeyCreatedTwice { record: KeyedRecord, key: String, nodes: Vec<String> },
     /// The same supplier bill (supplier and reference) was recorded on several nodes apart: each
     /// stands and posted its entry, so one is probably a duplicate to be reversed.
@@ -71,19 +70,80 @@ pub enum Conflict {
     /// recorded apart, before or after the close): the closed period's figures changed, for the
     /// accountant to look at.
     EntryInClosedPeriod { entry: String, date: String, closed_until: String, node: String },
-    /// An invoice paid or credited beyond its total by devices that each saw it open: nothing is
-    /// open on it and the excess is the customer's credit, as one device would have made it.
-    InvoiceSettledBeyondTotal { invoice: String, contact: String, excess_minor: i64, currency: Currency },
+    /// An invoice paid beyond its total by devices that each saw it open (one device allocates
+    /// a payment only to what is open): the excess is the customer's credit, as one device makes
+    /// an unallocated payment, to refund or to use. A credit note after a payment is no conflict:
+    /// one device does the same, and the credit is the customer's too.
+    InvoicePaidBeyondTotal { invoice: String, contact: String, excess_minor: i64, currency: Currency },
     /// A supplier bill paid beyond its total by devices that each saw it open: the excess was
     /// paid out twice, to be claimed back from the supplier.
     BillPaidBeyondTotal { bill: String, supplier: String, excess_minor: i64, currency: Currency },
     /// The same reminder level sent for one invoice on several devices apart: its fee was
     /// charged more than once.
     ReminderSentTwice { invoice: String, level: u8, reminders: Vec<String> },
-    /// One field of a contact written on two nodes apart, each over the same earlier value: the
-    /// later in merge order shows, the other is in the history. Resolved by a later edit of the
-    /// field made on a node that held both.
+    /// One field of a contact written on two nodes apart, neither knowing the other's write: the
+    /// later in merge order shows, the other is in the history. Settled by an edit of the field
+    /// on a node that holds both, which replaces them all.
     ContactFieldEditedApart { contact: String, field: String, values: Vec<String>, nodes: Vec<String> },
+}
+
+impl Conflict {
+    /// What the conflict is about, as text in a fixed order: its kind, its record and the
+    /// evidence (ids, nodes, amounts). A settlement names the BLAKE3 of it (`id`), so a new
+    /// piece of evidence (a third device creating the key) makes a new conflict.
+    fn evidence(&self) -> Vec<String> {
+        let join = |items: &[String]| items.join(",");
+        match self {
+            Conflict::JournalNumber { journal, number, entries } => {
+                vec!["journal number".into(), journal.clone(), number.to_string(), join(entries)]
+            }
+            Conflict::SharedIdentifier { field, value, contacts } => {
+                vec!["shared identifier".into(), field.clone(), value.clone(), join(contacts)]
+            }
+            Conflict::EntryRecordedTwice { id, nodes } => vec!["entry twice".into(), id.clone(), join(nodes)],
+            Conflict::ContactCreatedTwice { id, nodes } => vec!["contact twice".into(), id.clone(), join(nodes)],
+            Conflict::KeyCreatedTwice { record, key, nodes } => {
+                vec!["key twice".into(), record.name().into(), key.clone(), join(nodes)]
+            }
+            Conflict::BillRecordedTwice { supplier, reference, bills } => {
+                vec!["bill twice".into(), supplier.clone(), reference.clone(), join(bills)]
+            }
+            Conflict::EntryInClosedPeriod { entry, date, closed_until, node } => {
+                vec!["closed period".into(), entry.clone(), date.clone(), closed_until.clone(), node.clone()]
+            }
+            Conflict::InvoicePaidBeyondTotal { invoice, contact, excess_minor, currency } => vec![
+                "invoice paid beyond".into(),
+                invoice.clone(),
+                contact.clone(),
+                excess_minor.to_string(),
+                currency.as_str().into(),
+            ],
+            Conflict::BillPaidBeyondTotal { bill, supplier, excess_minor, currency } => vec![
+                "bill paid beyond".into(),
+                bill.clone(),
+                supplier.clone(),
+                excess_minor.to_string(),
+                currency.as_str().into(),
+            ],
+            Conflict::ReminderSentTwice { invoice, level, reminders } => {
+                vec!["reminder twice".into(), invoice.clone(), level.to_string(), join(reminders)]
+            }
+            Conflict::ContactFieldEditedApart { contact, field, values, nodes } => {
+                vec!["field apart".into(), contact.clone(), field.clone(), join(values), join(nodes)]
+            }
+        }
+    }
+
+    /// The conflict's id, as `rempart conflicts` shows it and `--settle` takes it: ten hex
+    /// digits of the BLAKE3 of its evidence, each piece length-prefixed.
+    pub fn id(&self) -> String {
+        let mut hasher = blake3::Hasher::new_derive_key("rempart 2026-12 conflict id v1");
+        for piece in self.evidence() {
+            hasher.update(&(piece.len() as u64).to_be_bytes());
+            hasher.update(piece.as_bytes());
+        }
+        hex::encode(&hasher.finalize().as_bytes()[..5])
+    }
 }
 
 /// The records whose key a person chooses, each created by one kind of fact.
@@ -99,14 +159,13 @@ impl KeyedRecord {
     pub const ALL: [KeyedRecord; 4] =
         [KeyedRecord::Account, KeyedRecord::VatCode, KeyedRecord::Item, KeyedRecord::ContactField];
 
-    /// The fact that creates the record, where its key is in that fact's payload, and the fact
-    /// that edits it, if any.
-    fn facts(self) -> (&'static str, &'static str, Option<&'static str>) {
+    /// The record's name in `p_creations` (where the projector notes each creation).
+    fn name(self) -> &'static str {
         match self {
-            KeyedRecord::Account => (Fact::ACCOUNT_OPENED, "$.number", Some(Fact::ACCOUNT_EDITED)),
-            KeyedRecord::VatCode => (Fact::VAT_DEFINED, "$.code", None),
-            KeyedRecord::Item => (Fact::ITEM_DEFINED, "$.code", Some(Fact::ITEM_EDITED)),
-            KeyedRecord::ContactField => (Fact::CONTACT_FIELD_DEFINED, "$.name", None),
+            KeyedRecord::Account => "account",
+            KeyedRecord::VatCode => "vat_code",
+            KeyedRecord::Item => "item",
+            KeyedRecord::ContactField => "contact_field",
         }
     }
 }
@@ -137,6 +196,21 @@ fn node_of(bytes: Vec<u8>) -> Result<NodeId, StoreError> {
         .try_into()
         .map(NodeId::from_bytes)
         .map_err(|_| StoreError::Corrupt { what: "a node id is not 16 bytes".to_owned() })
+}
+
+/// Of the writes of one contact field (stamp and what it replaced, in merge order), the stamps
+/// no other write replaced. A write that says what it replaced (`ContactEdited::base`, stamps
+/// comma-separated, empty for nothing) replaces those; one recorded before writes said so
+/// replaces every write before it, as they were then taken to follow each other.
+pub(crate) fn unreplaced(writes: &[(String, Option<String>)]) -> Vec<&str> {
+    let mut replaced: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for (index, (_, base)) in writes.iter().enumerate() {
+        match base {
+            Some(base) => replaced.extend(base.split(',').filter(|stamp| !stamp.is_empty())),
+            None => replaced.extend(writes[..index].iter().map(|(stamp, _)| stamp.as_str())),
+        }
+    }
+    writes.iter().map(|(stamp, _)| stamp.as_str()).filter(|stamp| !replaced.contains(stamp)).collect()
 }
 
 /// Reads runs of chains on a connection of its own (see `Store::chain_reader`).
@@ -420,8 +494,28 @@ impl Store {
         &self.key
     }
 
-    /// The conflicts in the merged books, for people to resolve.
+    /// The conflicts in the merged books that nobody settled yet, for people to resolve.
     pub fn conflicts(&self) -> Result<Vec<Conflict>, StoreError> {
+        let mut out = self.all_conflicts()?;
+        let mut settled = self.conn.prepare_cached("SELECT 1 FROM p_settled_conflicts WHERE id = ?1")?;
+        let mut open = Vec::with_capacity(out.len());
+        for conflict in out.drain(..) {
+            if !settled.exists([conflict.id()])? {
+                open.push(conflict);
+            }
+        }
+        Ok(open)
+    }
+
+    /// Records that a person looked at conflict `id` (one `conflicts` lists) and settled it.
+    pub fn settle_conflict(&mut self, id: &str) -> Result<(), StoreError> {
+        if !self.conflicts()?.iter().any(|conflict| conflict.id() == id) {
+            return Err(StoreError::UnknownConflict { id: id.to_owned() });
+        }
+        self.commit(|batch| batch.record(Fact::ConflictSettled(rempart_domain::ConflictSettled { id: id.to_owned() })))
+    }
+
+    fn all_conflicts(&self) -> Result<Vec<Conflict>, StoreError> {
         let mut out = Vec::new();
         let mut statement = self.conn.prepare(
             "SELECT journal || coalesce(' ' || series, ''), number, group_concat(id, ' ') FROM
@@ -455,60 +549,58 @@ impl Store {
         self.keys_created_twice(&mut out)?;
         self.bills_recorded_twice(&mut out)?;
         self.entries_in_closed_periods(&mut out)?;
-        self.invoices_settled_beyond_total(&mut out)?;
+        self.invoices_paid_beyond_total(&mut out)?;
         self.bills_paid_beyond_total(&mut out)?;
         self.reminders_sent_twice(&mut out)?;
         self.contact_fields_edited_apart(&mut out)?;
-        for (kind, entry) in [(Fact::ENTRY_POSTED, true), (Fact::CONTACT_CREATED, false)] {
-            let mut statement = self.conn.prepare(
-                "SELECT json_extract(payload, '$.id') AS id, group_concat(DISTINCT lower(hex(substr(node, 1, 4))))
-                 FROM events WHERE kind = ?1 GROUP BY id HAVING count(*) > 1 ORDER BY id",
-            )?;
-            let mut rows = statement.query([kind])?;
-            while let Some(row) = rows.next()? {
-                let id: String = row.get(0)?;
-                let nodes: String = row.get(1)?;
-                let nodes = nodes.split(',').map(str::to_owned).collect();
-                out.push(if entry {
-                    Conflict::EntryRecordedTwice { id, nodes }
-                } else {
-                    Conflict::ContactCreatedTwice { id, nodes }
-                });
-            }
+        // Read from the projections the projector keeps of them (`p_entry_duplicates`,
+        // `p_creations`), never from the log itself: `rempart status` asks on every run.
+        let mut statement = self.conn.prepare(
+            "SELECT id, group_concat(DISTINCT lower(hex(substr(node, 1, 4)))) FROM (
+                 SELECT id, node FROM p_entry_duplicates
+                 UNION SELECT e.id, e.node FROM p_entries e WHERE e.id IN (SELECT id FROM p_entry_duplicates)
+                 ORDER BY id, node)
+             GROUP BY id ORDER BY id",
+        )?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            let nodes: String = row.get(1)?;
+            out.push(Conflict::EntryRecordedTwice {
+                id: row.get(0)?,
+                nodes: nodes.split(',').map(str::to_owned).collect(),
+            });
+        }
+        let mut statement = self.conn.prepare(
+            "SELECT key, group_concat(DISTINCT lower(hex(substr(node, 1, 4)))) FROM
+                 (SELECT key, node FROM p_creations WHERE record = 'contact' ORDER BY key, node)
+             GROUP BY key HAVING count(*) > 1 ORDER BY key",
+        )?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            let nodes: String = row.get(1)?;
+            out.push(Conflict::ContactCreatedTwice {
+                id: row.get(0)?,
+                nodes: nodes.split(',').map(str::to_owned).collect(),
+            });
         }
         Ok(out)
     }
 
-    /// Keys created on several nodes with different content, unless an edit of the record
-    /// recorded after every creation (in merge order) settled it.
+    /// Keys created on several nodes with different content. An edit made afterwards cannot say
+    /// whether whoever made it knew every creation: a person settles it (`settle_conflict`).
     fn keys_created_twice(&self, out: &mut Vec<Conflict>) -> Result<(), StoreError> {
+        let mut statement = self.conn.prepare(
+            "SELECT key, group_concat(DISTINCT lower(hex(substr(node, 1, 4)))) FROM
+                 (SELECT key, node, digest FROM p_creations WHERE record = ?1 ORDER BY key, node)
+             GROUP BY key HAVING count(DISTINCT digest) > 1 ORDER BY key",
+        )?;
         for record in KeyedRecord::ALL {
-            let (created, key_path, edited) = record.facts();
-            let mut statement = self.conn.prepare(
-                "SELECT json_extract(payload, ?2) AS key, group_concat(DISTINCT lower(hex(substr(node, 1, 4))))
-                 FROM events WHERE kind = ?1 GROUP BY key HAVING count(DISTINCT payload) > 1 ORDER BY key",
-            )?;
-            let mut rows = statement.query(params![created, key_path])?;
+            let mut rows = statement.query([record.name()])?;
             while let Some(row) = rows.next()? {
                 let key: String = row.get(0)?;
                 let nodes: String = row.get(1)?;
-                let settled = match edited {
-                    Some(edited) => self
-                        .conn
-                        .prepare_cached(
-                            "SELECT 1 FROM events WHERE kind = ?1 AND json_extract(payload, ?2) = ?3
-                             AND (hlc_wall_ms, hlc_logical) > (
-                                 SELECT hlc_wall_ms, hlc_logical FROM events
-                                 WHERE kind = ?4 AND json_extract(payload, ?2) = ?3
-                                 ORDER BY hlc_wall_ms DESC, hlc_logical DESC LIMIT 1)",
-                        )?
-                        .exists(params![edited, key_path, key, created])?,
-                    None => false,
-                };
-                if !settled {
-                    let nodes = nodes.split(',').map(str::to_owned).collect();
-                    out.push(Conflict::KeyCreatedTwice { record, key, nodes });
-                }
+                let nodes = nodes.split(',').map(str::to_owned).collect();
+                out.push(Conflict::KeyCreatedTwice { record, key, nodes });
             }
         }
         Ok(())
@@ -532,61 +624,66 @@ impl Store {
         Ok(())
     }
 
-    /// Entries dated in a closed period that the closing node had not seen when it closed: those
-    /// of a node past what the close says it held of that node's chain (or, for a close recorded
-    /// before closes said what they held, those recorded later than the close by the clock).
+    /// Entries dated in a closed period that a closing node had not seen when it closed, unless
+    /// a close that saw them covers their date (whoever made it closed over them knowingly). A
+    /// close says what it saw as what its node held of each chain (`PeriodClosed::seen`); one
+    /// recorded before closes said so saw what came before it by the clock. Only the entries the
+    /// closes of the latest period did not see can be late: per chain, a range of the log past
+    /// what those closes held, read from the projected closes (`p_period_closes`).
     fn entries_in_closed_periods(&self, out: &mut Vec<Conflict>) -> Result<(), StoreError> {
-        let mut closes = Vec::new();
-        let mut statement = self.conn.prepare(
-            "SELECT hlc_wall_ms, hlc_logical, payload FROM events WHERE kind = ?1 ORDER BY hlc_wall_ms, hlc_logical",
-        )?;
-        let mut rows = statement.query([Fact::PERIOD_CLOSED])?;
-        while let Some(row) = rows.next()? {
-            let payload: Vec<u8> = row.get(2)?;
-            let Some(Fact::PeriodClosed(close)) = Fact::from_payload(Fact::PERIOD_CLOSED, &payload)? else {
-                return Err(StoreError::Corrupt { what: "a period close cannot be read".to_owned() });
-            };
-            let hlc = Hlc { wall_ms: row.get::<_, i64>(0)? as u64, logical: row.get::<_, i64>(1)? as u32 };
-            closes.push((hlc, close));
+        struct Close {
+            hlc: Hlc,
+            until: String,
+            seen: std::collections::BTreeMap<String, u64>,
         }
-        let Some(latest) = closes.iter().map(|(_, close)| close.until).max() else {
+        let mut statement =
+            self.conn.prepare("SELECT hlc_wall_ms, hlc_logical, until, seen FROM p_period_closes ORDER BY until")?;
+        let closes = statement
+            .query_map([], |row| {
+                Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?, row.get::<_, String>(2)?, row.get::<_, String>(3)?))
+            })?
+            .map(|row| {
+                let (wall_ms, logical, until, seen) = row?;
+                let seen = serde_json::from_str(&seen)
+                    .map_err(|error| StoreError::Corrupt { what: format!("a period close's vector: {error}") })?;
+                Ok(Close { hlc: Hlc { wall_ms: wall_ms as u64, logical: logical as u32 }, until, seen })
+            })
+            .collect::<Result<Vec<Close>, StoreError>>()?;
+        let Some(latest) = closes.last().map(|close| close.until.clone()) else {
             return Ok(());
         };
-        // Per chain, only the entries past what the close that saw least of it held: a range of
-        // the primary key, the entries recorded since the earliest close rather than the log.
+        let sees = |close: &Close, node_hex: &str, seq: u64, hlc: Hlc| {
+            if close.seen.is_empty() {
+                hlc < close.hlc
+            } else {
+                close.seen.get(node_hex).is_some_and(|held| seq <= *held)
+            }
+        };
         let mut statement = self.conn.prepare(
-            "SELECT seq, hlc_wall_ms, hlc_logical, json_extract(payload, '$.id'), json_extract(payload, '$.date')
-             FROM events WHERE node = ?1 AND seq > ?2 AND kind = ?3 AND json_extract(payload, '$.date') <= ?4
-             ORDER BY seq",
+            "SELECT v.seq, v.hlc_wall_ms, v.hlc_logical, json_extract(v.payload, '$.id'), json_extract(v.payload, '$.date')
+             FROM events v WHERE v.node = ?1 AND v.seq > ?2 AND v.kind = ?3 AND json_extract(v.payload, '$.date') <= ?4
+                 AND NOT EXISTS (SELECT 1 FROM p_entry_duplicates d WHERE d.node = v.node AND d.seq = v.seq)
+             ORDER BY v.seq",
         )?;
-        let latest = crate::project::date_text(latest);
         let mut found = Vec::new();
         for node in self.version_vector()?.0.into_keys() {
             let node_hex = hex::encode(node.as_bytes());
             let from = closes
                 .iter()
-                .map(
-                    |(_, close)| {
-                        if close.seen.is_empty() { 0 } else { close.seen.get(&node_hex).copied().unwrap_or(0) }
-                    },
-                )
-                .min()
+                .filter(|close| close.until == latest && !close.seen.is_empty())
+                .map(|close| close.seen.get(&node_hex).copied().unwrap_or(0))
+                .max()
                 .unwrap_or(0);
             let mut rows = statement.query(params![&node.as_bytes()[..], from as i64, Fact::ENTRY_POSTED, latest])?;
             while let Some(row) = rows.next()? {
                 let seq = row.get::<_, i64>(0)? as u64;
                 let hlc = Hlc { wall_ms: row.get::<_, i64>(1)? as u64, logical: row.get::<_, i64>(2)? as u32 };
                 let (entry, date): (String, String) = (row.get(3)?, row.get(4)?);
-                let unseen_by = closes.iter().find(|(closed_at, close)| {
-                    crate::project::date_text(close.until) >= date
-                        && if close.seen.is_empty() {
-                            hlc > *closed_at
-                        } else {
-                            close.seen.get(&node_hex).is_none_or(|held| seq > *held)
-                        }
-                });
-                if let Some((_, close)) = unseen_by {
-                    found.push((date, entry, crate::project::date_text(close.until), node.short()));
+                let covers = |close: &&Close| close.until >= date;
+                let accepted = closes.iter().filter(covers).any(|close| sees(close, &node_hex, seq, hlc));
+                let unseen_by = closes.iter().filter(covers).find(|close| !sees(close, &node_hex, seq, hlc));
+                if let (false, Some(close)) = (accepted, unseen_by) {
+                    found.push((date, entry, close.until.clone(), node.short()));
                 }
             }
         }
@@ -600,12 +697,11 @@ impl Store {
         Ok(())
     }
 
-    fn invoices_settled_beyond_total(&self, out: &mut Vec<Conflict>) -> Result<(), StoreError> {
+    fn invoices_paid_beyond_total(&self, out: &mut Vec<Conflict>) -> Result<(), StoreError> {
         let mut statement = self.conn.prepare(
             "SELECT number, contact, currency, excess FROM (
                  SELECT i.number, i.contact, i.currency,
                      coalesce((SELECT sum(amount_minor) FROM p_payment_allocations WHERE invoice = i.number), 0)
-                     + coalesce((SELECT sum(gross_minor) FROM p_credit_notes WHERE invoice = i.number), 0)
                      - i.gross_minor
                      - coalesce((SELECT sum(fee_minor) FROM p_reminders WHERE invoice = i.number), 0) AS excess
                  FROM p_invoices i WHERE i.settled_on IS NOT NULL)
@@ -614,7 +710,7 @@ impl Store {
         let mut rows = statement.query([])?;
         while let Some(row) = rows.next()? {
             let currency: String = row.get(2)?;
-            out.push(Conflict::InvoiceSettledBeyondTotal {
+            out.push(Conflict::InvoicePaidBeyondTotal {
                 invoice: row.get(0)?,
                 contact: row.get(1)?,
                 excess_minor: row.get(3)?,
@@ -668,32 +764,42 @@ impl Store {
         Ok(())
     }
 
-    /// Writes of one field made on two nodes over the same earlier value, while the field still
-    /// shows one of them (a later edit made over the merged value settles it).
+    /// Fields whose writes no other write replaced are several, with different values: they
+    /// were written on devices apart, and none of the writes made since knew them all. A write
+    /// made where all were held replaces them all and settles it.
     fn contact_fields_edited_apart(&self, out: &mut Vec<Conflict>) -> Result<(), StoreError> {
-        let mut statement = self.conn.prepare(
-            "SELECT h.contact, h.field, group_concat(coalesce(h.value, ''), char(31)),
-                    group_concat(lower(hex(substr(h.node, 1, 4))), ' ')
-             FROM (SELECT * FROM p_contact_history ORDER BY hlc_wall_ms, hlc_logical, node) h
-             JOIN p_contact_fields f ON f.contact = h.contact AND f.field = h.field
-             WHERE h.base IS NOT NULL
-             GROUP BY h.contact, h.field, h.base
-             HAVING count(DISTINCT h.node) > 1 AND count(DISTINCT coalesce(h.value, '')) > 1
-                 AND sum(h.hlc_wall_ms = f.hlc_wall_ms AND h.hlc_logical = f.hlc_logical AND h.node = f.node) > 0
-             ORDER BY h.contact, h.field",
+        let mut candidates = self.conn.prepare(
+            "SELECT contact, field FROM p_contact_history GROUP BY contact, field
+             HAVING count(DISTINCT node) > 1 ORDER BY contact, field",
         )?;
-        let mut rows = statement.query([])?;
-        while let Some(row) = rows.next()? {
-            let values: String = row.get(2)?;
-            let nodes: String = row.get(3)?;
-            let mut nodes: Vec<String> = nodes.split(' ').map(str::to_owned).collect();
-            nodes.dedup();
-            out.push(Conflict::ContactFieldEditedApart {
-                contact: row.get(0)?,
-                field: row.get(1)?,
-                values: values.split('\u{1f}').map(str::to_owned).collect(),
-                nodes,
-            });
+        let candidates: Vec<(String, String)> =
+            candidates.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<Result<_, _>>()?;
+        let mut writes = self.conn.prepare_cached(
+            "SELECT hlc_wall_ms || '.' || hlc_logical || '.' || lower(hex(node)), base, coalesce(value, ''),
+                    lower(hex(substr(node, 1, 4)))
+             FROM p_contact_history WHERE contact = ?1 AND field = ?2 ORDER BY hlc_wall_ms, hlc_logical, node",
+        )?;
+        for (contact, field) in candidates {
+            let history: Vec<(String, Option<String>, String, String)> = writes
+                .query_map(params![contact, field], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?
+                .collect::<Result<_, _>>()?;
+            let stamps: Vec<(String, Option<String>)> =
+                history.iter().map(|(stamp, base, _, _)| (stamp.clone(), base.clone())).collect();
+            let heads = unreplaced(&stamps);
+            let heads: Vec<&(String, Option<String>, String, String)> =
+                history.iter().filter(|write| heads.contains(&write.0.as_str())).collect();
+            let mut values: Vec<&str> = heads.iter().map(|write| write.2.as_str()).collect();
+            values.dedup();
+            if heads.len() > 1 && values.len() > 1 {
+                let mut nodes: Vec<String> = heads.iter().map(|write| write.3.clone()).collect();
+                nodes.dedup();
+                out.push(Conflict::ContactFieldEditedApart {
+                    contact,
+                    field,
+                    values: heads.iter().map(|write| write.2.clone()).collect(),
+                    nodes,
+                });
+            }
         }
         Ok(())
     }
@@ -1136,6 +1242,7 @@ fn needs_replay(
                 | Fact::BillRecorded(_)
                 | Fact::BillPaid(_)
                 | Fact::ReminderSent(_)
+                | Fact::ConflictSettled(_)
                 | Fact::CreditNoteIssued(_)
                 | Fact::ContactEdited(_)
                 | Fact::CompanyDetailsSet(_)

@@ -254,6 +254,12 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("conflicts.title", "Conflicts between nodes", "Conflits entre nœuds"),
     ("conflicts.kind", "Kind", "Nature"),
     ("conflicts.detail", "Detail", "Détail"),
+    ("conflicts.id", "Id", "Réf."),
+    (
+        "conflicts.settled",
+        "Conflict {id} settled: no device lists it any more once it has synced.",
+        "Conflit {id} réglé : plus aucun appareil ne le liste une fois synchronisé.",
+    ),
     ("conflict.journal_number", "Journal number used twice", "Numéro de journal utilisé deux fois"),
     (
         "conflict.journal_number.detail",
@@ -296,15 +302,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "entry {entry} of {date} (node {node}) reached a period closed until {until} without the closer having seen it; for the accountant to check",
         "écriture {entry} du {date} (nœud {node}) arrivée dans une période clôturée au {until} sans que la clôture l'ait vue ; à contrôler par la fiduciaire",
     ),
+    ("conflict.paid_beyond", "Invoice paid beyond its total", "Facture payée au-delà de son total"),
     (
-        "conflict.settled_beyond",
-        "Invoice paid or credited beyond its total",
-        "Facture payée ou créditée au-delà de son total",
-    ),
-    (
-        "conflict.settled_beyond.detail",
-        "invoice {invoice}: {excess} more than its total, kept as a credit of {contact}",
-        "facture {invoice} : {excess} de plus que son total, gardés en avoir de {contact}",
+        "conflict.paid_beyond.detail",
+        "invoice {invoice}: {excess} paid more than its total, kept as a credit of {contact} to refund or use",
+        "facture {invoice} : {excess} payés de plus que son total, gardés en avoir de {contact}, à rembourser ou imputer",
     ),
     (
         "conflict.bill_paid_beyond",

@@ -165,6 +165,10 @@ enum Command {
     Conflicts {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// Settle the conflict of this id (the last column) once it was looked at: no device
+        /// lists it any more.
+        #[arg(long, value_name = "ID")]
+        settle: Option<String>,
     },
     /// Enrol this machine as a new device of a company, with a code from `rempart device invite`.
     Join {
@@ -884,7 +888,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Restore { hub, kit, tenant, passphrase_file } => {
             return sync::restore(&dir, &hub, kit.as_deref(), tenant.as_deref(), passphrase_file.as_deref(), lang);
         }
-        Command::Conflicts { format } => return sync::conflicts(&dir, format, lang),
+        Command::Conflicts { format, settle } => return sync::conflicts(&dir, format, settle.as_deref(), lang),
         Command::Demo => {
             let target = match &cli.data_dir {
                 Some(dir) => dir.clone(),

@@ -528,15 +528,27 @@ pub fn status(dir: &Path, lang: Lang) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn conflicts(dir: &Path, format: Format, lang: Lang) -> Result<ExitCode> {
+/// Lists the open conflicts with their ids, or settles one (`--settle ID`), which every device
+/// then stops listing.
+pub fn conflicts(dir: &Path, format: Format, settle: Option<&str>, lang: Lang) -> Result<ExitCode> {
     use rempart_store::sync::{Conflict, KeyedRecord};
-    let store = Store::open(dir).context("cannot open the data directory")?;
+    let mut store = Store::open(dir).context("cannot open the data directory")?;
+    if let Some(id) = settle {
+        store.settle_conflict(id)?;
+        println!("{}", lang.fill("conflicts.settled", &[("id", &id)]));
+        return Ok(ExitCode::SUCCESS);
+    }
     let locale = Locale::of_country(store.company()?.country);
     let mut report = Report::new(
         lang.text("conflicts.title").to_owned(),
-        vec![("kind", lang.text("conflicts.kind").to_owned()), ("detail", lang.text("conflicts.detail").to_owned())],
+        vec![
+            ("kind", lang.text("conflicts.kind").to_owned()),
+            ("detail", lang.text("conflicts.detail").to_owned()),
+            ("id", lang.text("conflicts.id").to_owned()),
+        ],
     );
     for conflict in store.conflicts()? {
+        let id = conflict.id();
         let (kind, detail) = match conflict {
             Conflict::JournalNumber { journal, number, entries } => (
                 "conflict.journal_number",
@@ -595,10 +607,10 @@ pub fn conflicts(dir: &Path, format: Format, lang: Lang) -> Result<ExitCode> {
                     ),
                 )
             }
-            Conflict::InvoiceSettledBeyondTotal { invoice, contact, excess_minor, currency } => (
-                "conflict.settled_beyond",
+            Conflict::InvoicePaidBeyondTotal { invoice, contact, excess_minor, currency } => (
+                "conflict.paid_beyond",
                 lang.fill(
-                    "conflict.settled_beyond.detail",
+                    "conflict.paid_beyond.detail",
                     &[
                         ("invoice", &invoice),
                         ("excess", &locale.format_amount(excess_minor, currency)),
@@ -637,7 +649,7 @@ pub fn conflicts(dir: &Path, format: Format, lang: Lang) -> Result<ExitCode> {
                 ),
             ),
         };
-        report.rows.push(vec![Cell::Text(lang.text(kind).to_owned()), Cell::Text(detail)]);
+        report.rows.push(vec![Cell::Text(lang.text(kind).to_owned()), Cell::Text(detail), Cell::Text(id)]);
     }
     print!("{}", report.render(format, locale)?);
     Ok(ExitCode::SUCCESS)

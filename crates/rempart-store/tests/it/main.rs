@@ -178,6 +178,7 @@ fn a_bulk_import_builds_its_indexes_at_the_end_and_verifies() {
     assert_eq!(
         indexes,
         [
+            "p_bill_payments_bill",
             "p_bills_supplier_reference",
             "p_credit_notes_invoice",
             "p_entries_date",

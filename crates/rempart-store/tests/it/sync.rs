@@ -283,7 +283,7 @@ fn work(store: &mut Store, kind: WorkKind, node: usize, counter: usize) -> Resul
             store.receive_payment(&contact, day(3, 20), amount, "1020", &[(number, None)]).map(|_| ())
         }
         // The oldest invoice credited in full, where it is not credited yet: with a payment
-        // elsewhere, it is settled beyond its total.
+        // elsewhere, it is settled beyond its total (a credit of the customer, no conflict).
         WorkKind::CreditNote => {
             for invoice in store.invoices()? {
                 let Some(number) = invoice.number else { continue };
@@ -447,7 +447,7 @@ fn conflict_kind(conflict: &Conflict) -> &'static str {
         Conflict::KeyCreatedTwice { record: KeyedRecord::VatCode, .. } => "VAT code twice",
         Conflict::BillRecordedTwice { .. } => "bill twice",
         Conflict::EntryInClosedPeriod { .. } => "entry in closed period",
-        Conflict::InvoiceSettledBeyondTotal { .. } => "invoice settled beyond total",
+        Conflict::InvoicePaidBeyondTotal { .. } => "invoice paid beyond total",
         Conflict::ContactFieldEditedApart { .. } => "contact field edited apart",
         Conflict::BillPaidBeyondTotal { .. } => "bill paid beyond total",
         Conflict::ReminderSentTwice { .. } => "reminder twice",
@@ -459,7 +459,8 @@ fn conflict_kind(conflict: &Conflict) -> &'static str {
 /// and contact field, record the same supplier bill, create the same contact and write one of
 /// its fields, send the same reminder, take the full payment of the invoice and pay the bill in
 /// full; the first closes January while the second records in it and credits the invoice. Once
-/// they have met, both list the same conflicts, one at least of each kind.
+/// they have met, both list the same conflicts, one at least of each kind; one settled on the
+/// first device is listed by neither once the second heard of it.
 fn apart_then_met(nodes: &mut [Node], keys: &BTreeMap<NodeId, VerifyingKey>) -> Result<(), TestCaseError> {
     let fail = |what: &str, error: StoreError| TestCaseError::fail(format!("{what}: {error:?}"));
     let store = &mut nodes[0].store;
@@ -499,12 +500,23 @@ fn apart_then_met(nodes: &mut [Node], keys: &BTreeMap<NodeId, VerifyingKey>) -> 
         "contact twice",
         "bill twice",
         "entry in closed period",
-        "invoice settled beyond total",
+        "invoice paid beyond total",
         "contact field edited apart",
         "bill paid beyond total",
         "reminder twice",
     ] {
         prop_assert!(kinds.contains(kind), "no conflict of kind {} among {:?}", kind, conflicts);
+    }
+    // A person settles one on the first device: once the second hears of it, neither lists it.
+    let settled = conflicts[0].id();
+    nodes[0].store.settle_conflict(&settled).map_err(|error| fail("settle", error))?;
+    let again = nodes[0].store.settle_conflict(&settled);
+    prop_assert!(matches!(again, Err(StoreError::UnknownConflict { .. })), "settled twice: {:?}", again);
+    send(nodes, 0, 1, 3_000, keys);
+    for node in nodes.iter().take(2) {
+        let left = node.store.conflicts().map_err(|error| fail("conflicts", error))?;
+        prop_assert_eq!(left.len(), conflicts.len() - 1);
+        prop_assert!(left.iter().all(|conflict| conflict.id() != settled));
     }
     Ok(())
 }
@@ -614,6 +626,50 @@ fn nodes_converge_whatever_order_events_arrive_in() {
     for kind in rempart_domain::Fact::KINDS {
         assert!(exercised.facts.get(kind).is_some_and(|count| *count > 0), "no run recorded a {kind} event");
     }
+}
+
+/// One field written on two devices apart stays a conflict while the writes made since knew
+/// only one side (a second write on the first device, before it heard of the other), and is
+/// settled by a write made where both were held; writes that follow each other, on one device
+/// or on two that met in between, are none.
+#[test]
+fn a_field_written_apart_is_listed_until_a_write_that_knew_every_value() {
+    let mut nodes = company(2);
+    let keys = keys(&nodes);
+    send(&mut nodes, 0, 1, 100_000, &keys);
+    let town =
+        |value: &str| -> BTreeMap<String, Option<String>> { [("town".to_owned(), Some(value.to_owned()))].into() };
+    nodes[0].store.create_contact(Some("C-1".into()), [("name".to_owned(), Some("Favre".into()))].into()).unwrap();
+    nodes[0].store.edit_contact("C-1", town("Morges")).unwrap();
+    nodes[0].store.edit_contact("C-1", town("Nyon")).unwrap();
+    send(&mut nodes, 0, 1, 100_000, &keys);
+    nodes[1].store.edit_contact("C-1", town("Rolle")).unwrap();
+    send(&mut nodes, 1, 0, 100_000, &keys);
+    assert_eq!(nodes[0].store.conflicts().unwrap(), [], "writes that followed each other");
+
+    // Apart: the laptop writes once, the office twice.
+    nodes[0].store.edit_contact("C-1", town("Aubonne")).unwrap();
+    nodes[1].store.edit_contact("C-1", town("Gland")).unwrap();
+    nodes[0].store.edit_contact("C-1", town("Allaman")).unwrap();
+    send(&mut nodes, 0, 1, 100_000, &keys);
+    send(&mut nodes, 1, 0, 100_000, &keys);
+    let listed = nodes[0].store.conflicts().unwrap();
+    assert_eq!(listed, nodes[1].store.conflicts().unwrap());
+    let [Conflict::ContactFieldEditedApart { contact, field, values, nodes: writers }] = &listed[..] else {
+        panic!("{listed:?}")
+    };
+    assert_eq!((contact.as_str(), field.as_str()), ("C-1", "town"));
+    let mut values = values.clone();
+    values.sort();
+    assert_eq!(values, ["Allaman", "Gland"], "the office's first write was replaced by its second");
+    assert_eq!(writers.len(), 2);
+
+    // The laptop, holding both, writes the town: settled everywhere.
+    nodes[1].store.edit_contact("C-1", town("Gland")).unwrap();
+    send(&mut nodes, 1, 0, 100_000, &keys);
+    assert_eq!(nodes[0].store.conflicts().unwrap(), []);
+    assert_eq!(nodes[1].store.conflicts().unwrap(), []);
+    assert_eq!(nodes[0].store.state_hash().unwrap(), nodes[1].store.state_hash().unwrap());
 }
 
 #[test]

@@ -547,12 +547,12 @@ fn two_devices_apart_creating_the_same_keys_keep_syncing_and_list_what_one_devic
             "Created on several nodes",
             "Created on several nodes",
             "Entry in a closed period",
-            "Invoice paid or credited beyond its total"
+            "Invoice paid beyond its total"
         ],
         "{conflicts}"
     );
     assert!(conflicts.contains("item MO") && conflicts.contains("account 1021"), "{conflicts}");
-    assert!(conflicts.contains("216.20 more than its total, kept as a credit of FAVRE"), "{conflicts}");
+    assert!(conflicts.contains("108.10 paid more than its total, kept as a credit of FAVRE"), "{conflicts}");
 
     // Nothing is shown open on the invoice; the excess is the customer's credit.
     let receivables = office.ok(&["report", "receivables", "--to", "2026-12-31", "--format", "csv"]);
@@ -567,10 +567,23 @@ fn two_devices_apart_creating_the_same_keys_keep_syncing_and_list_what_one_devic
         .output()
         .expect("run rempart");
     let french = String::from_utf8(french.stdout).unwrap();
-    assert!(french.contains("Créé sur plusieurs nœuds") && french.contains("216.20"), "{french}");
+    assert!(french.contains("Créé sur plusieurs nœuds") && french.contains("108.10"), "{french}");
 
-    // Editing the item on one device, after both definitions, settles that conflict.
+    // The owner sets the item's price and settles that conflict on one device: once synced, no
+    // device lists it. An id that names no open conflict is refused and changes nothing.
     office.ok(&["item", "edit", "MO", "--price", "122.00"]);
+    let item_conflict = conflicts
+        .lines()
+        .find(|line| line.contains("item MO"))
+        .and_then(|line| line.rsplit(',').next())
+        .expect("the item's conflict and its id")
+        .to_owned();
+    let before = office.log_snapshot();
+    let refused = office.fails(&["conflicts", "--settle", "0123456789"]);
+    assert!(refused.contains("no open conflict has the id 0123456789"), "{refused}");
+    assert_eq!(office.log_snapshot(), before);
+    let settled = office.ok(&["conflicts", "--settle", &item_conflict]);
+    assert!(settled.contains(&item_conflict), "{settled}");
     office.ok(&["sync"]);
     laptop.ok(&["sync"]);
     let conflicts = laptop.ok(&["conflicts", "--format", "csv"]);
