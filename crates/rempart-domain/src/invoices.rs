@@ -437,4 +437,64 @@ mod tests {
         assert_eq!(parse_discount("2.5"), Ok(250));
         assert_eq!(parse_unit_price("-1", Currency::CHF), Err(InvoiceError::NegativePrice));
     }
+
+    /// Rounding is half away from zero, on both sides of zero.
+    #[test]
+    fn rounding_is_half_away_from_zero() {
+        assert_eq!([15, 14, 16, -15, -14, -16, 0].map(|n| divide_rounded(n, 10)), [2, 1, 2, -2, -1, -2, 0]);
+        assert_eq!(divide_rounded(2_500, 1_000), 3);
+        assert_eq!(divide_rounded(-2_500, 1_000), -3);
+        assert_eq!(divide_rounded(2_499, 1_000), 2);
+        // 0.5 cents of VAT round up: 0.125 h at 0.50 = 0.0625 -> 0.06; 8.1 % of 6.17 = 0.49977.
+        assert_eq!(line_net(&line("0.125", "0.50", "0", "N81", "3400")), 6);
+        assert_eq!(line_net(&line("1", "0.05", "50", "N81", "3400")), 3, "2.5 cents -> 3");
+    }
+
+    /// A credit note takes every line, or the lines named with at most their quantity.
+    #[test]
+    fn credited_lines_are_the_invoices_or_fewer() {
+        let lines = [line("2", "10.00", "0", "N81", "3400"), line("3", "5.00", "0", "N81", "3400")];
+        assert_eq!(credited_lines(&lines, &[]), Ok(lines.to_vec()));
+        let partial = credited_lines(&lines, &[(2, Some(1_000))]).unwrap();
+        assert_eq!(partial.len(), 1);
+        assert_eq!((partial[0].quantity_milli, partial[0].unit_price_minor), (1_000, 500));
+        let whole = credited_lines(&lines, &[(1, None)]).unwrap();
+        assert_eq!(whole[0].quantity_milli, 2_000);
+        assert_eq!(credited_lines(&lines, &[(2, Some(3_000))]).map(|l| l[0].quantity_milli), Ok(3_000));
+        for quantity in [0, -1, 3_001] {
+            assert_eq!(credited_lines(&lines, &[(2, Some(quantity))]), Err(InvoiceError::CreditQuantity { line: 2 }));
+        }
+        assert_eq!(credited_lines(&lines, &[(3, None)]), Err(InvoiceError::NoSuchLine { line: 3 }));
+        assert_eq!(credited_lines(&lines, &[(0, None)]), Err(InvoiceError::NoSuchLine { line: 0 }));
+    }
+
+    /// Quantities, prices, line counts and totals are refused exactly past their bounds.
+    #[test]
+    fn bounds_of_lines_and_totals() {
+        let state = books();
+        let date = parse_date("2026-03-10").unwrap();
+        assert_eq!(parse_quantity("1000000"), Ok(QUANTITY_MILLI_MAX));
+        assert_eq!(parse_quantity("1000000.001"), Err(InvoiceError::QuantityOutOfRange));
+        assert_eq!(parse_quantity("9999999.999"), Err(InvoiceError::QuantityOutOfRange));
+        assert!(matches!(parse_quantity("12345678"), Err(InvoiceError::BadQuantity { .. })), "eight whole digits");
+        assert!(matches!(parse_quantity("1.0001"), Err(InvoiceError::BadQuantity { .. })));
+        let mut biggest = line("1", "1.00", "0", "N81", "3400");
+        biggest.quantity_milli = QUANTITY_MILLI_MAX;
+        assert!(totals(&state, std::slice::from_ref(&biggest), date, false).is_ok());
+        biggest.quantity_milli = QUANTITY_MILLI_MAX + 1;
+        assert_eq!(totals(&state, &[biggest], date, false), Err(InvoiceError::QuantityOutOfRange));
+        let mut dearest = line("1", "1.00", "0", "N81", "3400");
+        dearest.unit_price_minor = money::AMOUNT_MINOR_ABS_MAX / 1_000_000;
+        assert!(totals(&state, std::slice::from_ref(&dearest), date, false).is_ok());
+        dearest.unit_price_minor += 1;
+        assert_eq!(totals(&state, &[dearest.clone()], date, false), Err(InvoiceError::Overflow));
+        let many = vec![line("1", "1.00", "0", "N81", "3400"); INVOICE_LINES_MAX];
+        assert!(totals(&state, &many, date, false).is_ok());
+        let too_many = vec![line("1", "1.00", "0", "N81", "3400"); INVOICE_LINES_MAX + 1];
+        assert_eq!(totals(&state, &too_many, date, false), Err(InvoiceError::TooManyLines));
+        // A gross past the largest amount: the largest line price at the largest quantity.
+        dearest.unit_price_minor -= 1;
+        dearest.quantity_milli = QUANTITY_MILLI_MAX;
+        assert_eq!(totals(&state, &[dearest], date, false), Err(InvoiceError::Overflow));
+    }
 }

@@ -197,4 +197,26 @@ mod tests {
         assert!("CHFX".parse::<Currency>().is_err());
         assert_eq!("EUR".parse::<Currency>(), Ok(Currency::EUR));
     }
+
+    /// Currencies of three decimals, the debug form, the largest amount and zero, at their edges.
+    #[test]
+    fn edges_of_currencies_and_amounts() {
+        for code in ["BHD", "KWD", "OMR", "TND", "JOD", "IQD", "LYD"] {
+            let currency: Currency = code.parse().unwrap();
+            assert_eq!(currency.exponent(), 3, "{code}");
+            assert_eq!(parse_amount("1.234", currency), Ok(1_234));
+            assert_eq!(format_plain(1_234, currency), "1.234");
+        }
+        assert_eq!(format!("{:?}", Currency::CHF), "CHF");
+        assert_eq!(format_plain(0, Currency::CHF), "0.00");
+        assert_eq!(format_plain(-1, Currency::CHF), "-0.01");
+        let largest = format_plain(AMOUNT_MINOR_ABS_MAX, Currency::CHF);
+        assert_eq!(parse_amount(&largest, Currency::CHF), Ok(AMOUNT_MINOR_ABS_MAX));
+        assert!(matches!(
+            parse_amount(&format_plain(AMOUNT_MINOR_ABS_MAX + 1, Currency::CHF), Currency::CHF),
+            Err(AmountError::TooLarge { .. })
+        ));
+        let largest_yen = format_plain(AMOUNT_MINOR_ABS_MAX, "JPY".parse().unwrap());
+        assert_eq!(parse_amount(&largest_yen, "JPY".parse().unwrap()), Ok(AMOUNT_MINOR_ABS_MAX));
+    }
 }

@@ -173,4 +173,23 @@ mod tests {
             [0, 0, 1, 1, 2, 3]
         );
     }
+
+    /// At the edges: an invoice with nothing open gets no allocation and cannot be named, and
+    /// a payment allocated exactly is allocated whole.
+    #[test]
+    fn allocations_at_their_edges() {
+        let mut open = open();
+        open.push(OpenInvoice { number: "F-0".into(), date: day("2026-01-01"), open_minor: 0 });
+        let (allocations, left) = allocate(15_000, Currency::CHF, &open, &[]).unwrap();
+        assert_eq!(allocations.iter().map(|a| a.invoice.as_str()).collect::<Vec<_>>(), ["F-1", "F-2"]);
+        assert_eq!(left, 0);
+        assert_eq!(
+            allocate(1_000, Currency::CHF, &open, &[("F-0".into(), None)]),
+            Err(PaymentError::NotOpen { invoice: "F-0".into() })
+        );
+        let (allocations, left) = allocate(5_000, Currency::CHF, &open, &[("F-2".into(), Some(5_000))]).unwrap();
+        assert_eq!((allocations[0].amount_minor, left), (5_000, 0));
+        let (allocations, left) = allocate(3_000, Currency::CHF, &open, &[("F-1".into(), Some(3_000))]).unwrap();
+        assert_eq!((allocations[0].amount_minor, left), (3_000, 0));
+    }
 }

@@ -344,4 +344,77 @@ mod tests {
             Err(QrBillError::UnstructuredAddress { who: "debtor", .. })
         ));
     }
+
+    /// Every bound and every check of the references, addresses and bill, at its edge: a
+    /// change to a length, a check digit or a refusal fails here (mutation testing found them
+    /// untested).
+    #[test]
+    fn references_and_bills_are_refused_exactly_at_their_bounds() {
+        // QR reference: 1 to 26 digits of the creditor's own.
+        assert_eq!(qr_reference(""), None);
+        assert!(qr_reference(&"1".repeat(26)).is_some_and(|reference| qr_reference_valid(&reference)));
+        assert_eq!(qr_reference(&"1".repeat(27)), None);
+        // Creditor reference: "RF", check digits, 1 to 21 letters or digits, 5 to 25 in all.
+        let with_check = |prefix: &str, body: &str| {
+            let check = 98 - crate::company::mod97_rotated(&format!("{prefix}00"), body);
+            format!("{prefix}{check:02}{body}")
+        };
+        let longest = with_check("RF", &"7".repeat(21));
+        assert!(creditor_reference_valid(&longest), "{longest}");
+        assert_eq!(creditor_reference(&"7".repeat(21)), Some(longest));
+        assert!(!creditor_reference_valid(&with_check("RF", &"7".repeat(22))), "26 characters");
+        assert_eq!(creditor_reference(&"7".repeat(22)), None);
+        assert!(!creditor_reference_valid(&with_check("AB", "539007547034")), "not RF, though its digits check");
+        assert!(creditor_reference_valid(&with_check("RF", "539007547034")));
+        assert!(!creditor_reference_valid("RF18-5390-0754-7034"), "not letters or digits");
+
+        // The bill: a regular IBAN takes a creditor reference or none, in CHF or EUR, with a
+        // message of up to 140 characters and addresses within their lengths.
+        let bill = QrBill {
+            account: "CH58 0079 1123 0008 8901 2".into(),
+            creditor: address("Robert Schneider AG"),
+            amount_minor: Some(1),
+            currency: Currency::EUR,
+            debtor: None,
+            reference: Reference::Creditor("RF18 5390 0754 7034".into()),
+            message: "x".repeat(140),
+        };
+        assert_eq!(bill.validate(), Ok(()));
+        let payload = bill.payload().unwrap();
+        assert_eq!(payload.split("\r\n").nth(28), Some("RF18539007547034"), "the reference without its spaces");
+        let with = |change: &dyn Fn(&mut QrBill)| {
+            let mut changed = bill.clone();
+            change(&mut changed);
+            changed.validate()
+        };
+        assert_eq!(with(&|b| b.reference = Reference::None), Ok(()));
+        assert_eq!(with(&|b| b.currency = Currency::CHF), Ok(()));
+        assert_eq!(
+            with(&|b| b.currency = "USD".parse().unwrap()),
+            Err(QrBillError::Currency { currency: "USD".parse().unwrap() })
+        );
+        assert_eq!(with(&|b| b.message = "x".repeat(141)), Err(QrBillError::MessageTooLong));
+        assert_eq!(with(&|b| b.amount_minor = Some(0)), Err(QrBillError::AmountOutOfRange));
+        assert_eq!(with(&|b| b.amount_minor = Some(QR_AMOUNT_MINOR_MAX)), Ok(()));
+        assert_eq!(with(&|b| b.amount_minor = Some(QR_AMOUNT_MINOR_MAX + 1)), Err(QrBillError::AmountOutOfRange));
+        let creditor = |change: &dyn Fn(&mut Address)| with(&|b| change(&mut b.creditor));
+        assert_eq!(creditor(&|a| a.name = "n".repeat(70)), Ok(()));
+        assert_eq!(
+            creditor(&|a| a.name = "n".repeat(71)),
+            Err(QrBillError::UnstructuredAddress { who: "creditor", field: "name" })
+        );
+        assert_eq!(creditor(&|a| a.town = "t".repeat(35)), Ok(()));
+        assert_eq!(
+            creditor(&|a| a.town = "t".repeat(36)),
+            Err(QrBillError::UnstructuredAddress { who: "creditor", field: "town" })
+        );
+        assert_eq!(creditor(&|a| a.street = String::new()), Ok(()), "a street is not required");
+        for country in ["Ch", "CHE", "C"] {
+            assert_eq!(
+                creditor(&|a| a.country = country.into()),
+                Err(QrBillError::UnstructuredAddress { who: "creditor", field: "country" }),
+                "{country}"
+            );
+        }
+    }
 }

@@ -306,4 +306,53 @@ mod tests {
         assert_eq!(get("25"), Some((None, Some(10_000))));
         assert_eq!(get("28"), None);
     }
+
+    /// Input tax on investments (account 1171 in Switzerland, 44562 in France) has a line of
+    /// its own, the total of input tax adds both, and a return with more input tax than tax due
+    /// shows the balance in the company's favour as a positive amount.
+    #[test]
+    fn input_tax_on_investments_and_a_balance_in_the_companys_favour() {
+        let mut swiss = codes(Country::Ch);
+        let investment = VatCode { code: "INV81".into(), account: "1171".into(), ..swiss["IN81"].clone() };
+        swiss.insert(investment.code.clone(), investment);
+        let postings = [
+            posting("3400", -10_000, "N81"),
+            posting("2200", -810, "N81"),
+            posting("4000", 20_000, "IN81"),
+            posting("1170", 1_620, "IN81"),
+            posting("1500", 50_000, "INV81"),
+            posting("1171", 4_050, "INV81"),
+        ];
+        let (figures, unknown) = figures_by_code(&swiss, &postings);
+        assert!(unknown.is_empty());
+        let lines = return_lines(Country::Ch, &swiss, &figures);
+        let tax =
+            |form_line: &str| lines.iter().find(|line| line.form_line == form_line).and_then(|line| line.tax_minor);
+        assert_eq!(tax("399"), Some(810));
+        assert_eq!(tax("400"), Some(1_620));
+        assert_eq!(tax("405"), Some(4_050));
+        assert_eq!(tax("479"), Some(5_670));
+        assert_eq!(tax("500"), None);
+        assert_eq!(tax("510"), Some(4_860));
+
+        let mut french = codes(Country::Fr);
+        let fixed = VatCode { code: "DI20".into(), account: "44562".into(), ..french["D20"].clone() };
+        french.insert(fixed.code.clone(), fixed);
+        let postings = [
+            posting("706", -100_000, "C20"),
+            posting("44571", -20_000, "C20"),
+            posting("607", 10_000, "D20"),
+            posting("44566", 2_000, "D20"),
+            posting("2154", 30_000, "DI20"),
+            posting("44562", 6_000, "DI20"),
+        ];
+        let (figures, _) = figures_by_code(&french, &postings);
+        let lines = return_lines(Country::Fr, &french, &figures);
+        let tax =
+            |form_line: &str| lines.iter().find(|line| line.form_line == form_line).and_then(|line| line.tax_minor);
+        assert_eq!(tax("19"), Some(6_000));
+        assert_eq!(tax("20"), Some(2_000));
+        assert_eq!(tax("23"), Some(8_000));
+        assert_eq!(tax("28"), Some(12_000));
+    }
 }

@@ -361,4 +361,55 @@ mod tests {
         assert_eq!(verifier.push(unsealed[3].as_ref()), Err(ChainFault::BrokenLink { seq: EventSeq(4) }));
         assert!(!verifier.go_on_past_altered(EventSeq(3)), "no seal names event 3");
     }
+
+    /// The checks mutation testing found untested: an event again at a place already checked,
+    /// the format versions read, the head and key the verifier reports, and an anchor that names
+    /// another event than the seal at an altered place.
+    #[test]
+    fn places_versions_head_and_anchor_at_their_edges() {
+        let key = SigningKey::from_bytes(&[9; 32]);
+        let honest = chain(4);
+        let seals: Vec<Seal> = [2u64, 4]
+            .iter()
+            .map(|&seq| Seal::sign(&key, TENANT, NODE, EventSeq(seq), honest[seq as usize - 1].hash()))
+            .collect();
+        let new = || ChainVerifier::new(TENANT, NODE, key.verifying_key(), seals.clone(), None).unwrap();
+
+        let mut verifier = new();
+        verifier.push(honest[0].as_ref()).unwrap();
+        verifier.push(honest[1].as_ref()).unwrap();
+        assert_eq!(verifier.head(), (EventSeq(2), honest[1].hash()));
+        assert_eq!(verifier.key(), &key.verifying_key());
+        assert_eq!(
+            verifier.push(honest[1].as_ref()),
+            Err(ChainFault::BrokenLink { seq: EventSeq(3) }),
+            "event 2 again"
+        );
+        assert_eq!(verifier.push(honest[0].as_ref()), Err(ChainFault::BrokenLink { seq: EventSeq(3) }));
+
+        for version in [0, FORMAT_VERSION + 1] {
+            let mut event = honest[0].clone();
+            event.version = version;
+            assert_eq!(
+                new().push(event.as_ref()),
+                Err(ChainFault::UnsupportedVersion { seq: EventSeq(1), version }),
+                "version {version}"
+            );
+        }
+        assert!(new().push(honest[0].as_ref()).is_ok(), "the current version is read");
+
+        // An anchor at the altered place naming another event than its seal: the chain was
+        // rewritten and signed again, which going on past the altered event must not hide.
+        let other = Seal::sign(&key, TENANT, NODE, EventSeq(2), Hash32([5; 32]));
+        let mut verifier = ChainVerifier::new(TENANT, NODE, key.verifying_key(), seals.clone(), Some(other)).unwrap();
+        let mut altered = honest.clone();
+        altered[1].payload = vec![90];
+        verifier.push(altered[0].as_ref()).unwrap();
+        assert_eq!(verifier.push(altered[1].as_ref()), Err(ChainFault::AlteredAfterSeal { seq: EventSeq(2) }));
+        assert!(verifier.go_on_past_altered(EventSeq(2)));
+        for event in &altered[2..] {
+            verifier.push(event.as_ref()).unwrap();
+        }
+        assert_eq!(verifier.finish(), Err(ChainFault::Truncated { last: EventSeq(4), anchored: EventSeq(2) }));
+    }
 }
