@@ -492,6 +492,9 @@ mod tests {
         assert!(totals(&state, &many, date, false).is_ok());
         let too_many = vec![line("1", "1.00", "0", "N81", "3400"); INVOICE_LINES_MAX + 1];
         assert_eq!(totals(&state, &too_many, date, false), Err(InvoiceError::TooManyLines));
+        // A gross of exactly the largest amount: 925,069,380,203.515 net and 8.1 % of it.
+        let exact = [line("1000000", "9250693.80", "0", "N81", "3400"), line("1", "2035.15", "0", "N81", "3400")];
+        assert_eq!(totals(&state, &exact, date, false).map(|t| t.gross_minor), Ok(money::AMOUNT_MINOR_ABS_MAX));
         // A gross past the largest amount: the largest line price at the largest quantity.
         dearest.unit_price_minor -= 1;
         dearest.quantity_milli = QUANTITY_MILLI_MAX;

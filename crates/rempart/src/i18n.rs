@@ -283,8 +283,8 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("conflict.key_twice", "Created on several nodes", "Créé sur plusieurs nœuds"),
     (
         "conflict.key_twice.detail",
-        "{record} {key} on nodes {nodes}: the first creation stands; edit it to say what it must be",
-        "{record} {key} sur les nœuds {nodes} : la première création est retenue ; modifiez-la pour dire ce qu'elle doit être",
+        "{record} {key} on nodes {nodes}: the first creation stands; edit it to what it must be, then settle this conflict",
+        "{record} {key} sur les nœuds {nodes} : la première création est retenue ; modifiez-la au besoin, puis réglez ce conflit",
     ),
     ("record.account", "account", "compte"),
     ("record.vat_code", "VAT code", "code TVA"),
