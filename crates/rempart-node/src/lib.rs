@@ -25,7 +25,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use rempart_log::{EventSeq, Hash32, NodeId, SigningKey, TenantId, VerifyingKey};
+use rempart_log::{EventSeq, Hash32, NodeId, Seal, SigningKey, TenantId, VerifyingKey};
 use rempart_store::sync::{ChainReader, ChainRun, KeptBatch};
 use rempart_store::{Clock, Environment, Store, StoreError};
 use rempart_sync::batch::BATCH_TARGET_BYTES;
@@ -1738,7 +1738,11 @@ impl Session {
             });
             for batch in batches {
                 let batch = batch?;
-                // Made from the log, so kept compactly: the log gives the same batch back.
+                // Made from the log, so kept compactly: the log gives the same batch back (with
+                // the seal of a cut inside a commit, kept first).
+                if let Some(seal) = &batch.cut_seal {
+                    store.keep_own_seal(seal)?;
+                }
                 store.keep_own_batch(KeptBatch { first: batch.first, last: batch.last, bytes: &batch.compact })?;
                 if let Some((transport, hub, report)) = upload.as_mut() {
                     match self.upload(store, &mut **transport, env, batch.bytes, report)? {
@@ -1819,6 +1823,11 @@ struct MadeBatch {
     compact: Vec<u8>,
     /// As uploaded.
     bytes: Vec<u8>,
+    /// The seal over its last event when the batch ends inside a commit (whose own seal comes
+    /// with the next batch): kept in this node's log before the batch, so that the batch is made
+    /// again the same from the log, and so that a node holding only this batch holds a sealed
+    /// chain even if the rest never comes (this device lost before its next upload).
+    cut_seal: Option<Seal>,
 }
 
 /// Makes the batch of `me`'s events after `after` (about `batch_bytes` of them), if any.
@@ -1830,12 +1839,24 @@ fn make_batch(
     (me, after, batch_bytes): (NodeId, EventSeq, usize),
     seed: &[u8; 32],
 ) -> Result<Option<MadeBatch>, NodeError> {
-    let run = reader.chain_run(me, after, batch_bytes)?;
-    let Some(last) = run.events.last().map(|event| event.seq) else { return Ok(None) };
+    let mut run = reader.chain_run(me, after, batch_bytes)?;
+    let Some(last_event) = run.events.last() else { return Ok(None) };
+    let last = last_event.seq;
+    // A seal is deterministic (Ed25519): the same cut gives the same seal, and the same batch.
+    let cut_seal = (run.seals.last().map(|seal| seal.seq) != Some(last))
+        .then(|| Seal::sign(signing, last_event.tenant, me, last, last_event.hash()));
+    run.seals.extend(cut_seal.clone());
     let first = after.next();
     let nonce = rempart_sync::batch::batch_nonce(seed, first);
     let batch = Batch::seal_with_seen(key, signing, &run.events, &run.seals, run.prev, nonce, seen)?;
-    Ok(Some(MadeBatch { first, last, head: batch.header.head, compact: batch.compact(seen), bytes: batch.encode() }))
+    Ok(Some(MadeBatch {
+        first,
+        last,
+        head: batch.header.head,
+        compact: batch.compact(seen),
+        bytes: batch.encode(),
+        cut_seal,
+    }))
 }
 
 /// How the hub took an uploaded batch.

@@ -406,6 +406,24 @@ impl Store {
         keep_batch(&self.conn, self.node, batch)
     }
 
+    /// Keeps a seal this node made over its own chain outside a commit: where a batch ends inside
+    /// a commit (`rempart-node`'s push). It must name an event of this node's chain as held.
+    pub fn keep_own_seal(&self, seal: &Seal) -> Result<(), StoreError> {
+        let held = self.event_hash(self.node, seal.seq)?;
+        if seal.node != self.node || held != Some(seal.head) || !seal.is_valid(&self.key.verifying_key()) {
+            return Err(StoreError::Corrupt { what: format!("a seal over event {} does not match the log", seal.seq) });
+        }
+        self.conn
+            .prepare_cached("INSERT OR IGNORE INTO seals (node, seq, head, signature) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![
+            &self.node.as_bytes()[..],
+            seal.seq.0 as i64,
+            &seal.head.as_bytes()[..],
+            &seal.signature[..]
+        ])?;
+        Ok(())
+    }
+
     /// The last sequence of `node` covered by a kept batch (0 if none).
     pub fn kept_up_to(&self, node: NodeId) -> Result<EventSeq, StoreError> {
         // Kept batches of a node follow each other: the one that starts last ends last. One

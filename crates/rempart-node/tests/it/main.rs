@@ -811,3 +811,48 @@ fn a_chain_that_cannot_be_taken_in_stops_only_itself_and_own_events_still_go_up(
     assert_eq!(till.state_hash().unwrap(), office.state_hash().unwrap());
     assert_eq!(laptop.items().unwrap().len(), 1);
 }
+
+/// A batch that ends inside a commit carries a seal over its last event: a device that only
+/// ever receives it (the author lost before its next upload) holds a sealed chain and verifies
+/// clean; the author's log keeps the same seal, so the batch is made again the same from it;
+/// the rest of the commit comes with the next sync.
+#[test]
+fn a_batch_cut_inside_a_commit_is_sealed_where_it_ends() {
+    let mut world = World::new();
+    let dir = world.dir("office");
+    let mut office = connected_office(&mut world, &dir);
+    let mut laptop = enrol_member(&mut world, &office, "laptop", "mem");
+    sync(&mut world, &mut laptop);
+    let me = office.node();
+    let before = office.held(me).unwrap().unwrap().seq;
+    // One commit of two events: the contact and its first fields.
+    office.create_contact(Some("C-1".into()), [("name".to_owned(), Some("Favre".into()))].into()).unwrap();
+    let mut session = Session::open(&office).unwrap();
+    session.set_push_batch_bytes(1);
+    let cut = world.with_env(|env, direct| {
+        let mut transport = CutAfter { inner: direct, uploads: 0, cut_at: 2 };
+        session.sync(&mut office, &mut transport, env)
+    });
+    assert!(matches!(cut, Err(NodeError::Unreachable(_))), "{cut:?}");
+    assert_eq!(world.hub.heads(office.tenant()).unwrap().seq(me), EventSeq(before.0 + 1), "the first event alone");
+    sync(&mut world, &mut laptop);
+    assert_eq!(laptop.held(me).unwrap().map(|head| head.seq), Some(EventSeq(before.0 + 1)));
+    let report = laptop.verify().unwrap();
+    assert!(report.problems.is_empty(), "a batch cut inside a commit verifies: {:?}", report.problems);
+    let report = office.verify().unwrap();
+    assert!(report.problems.is_empty(), "the author's extra seal verifies: {:?}", report.problems);
+
+    // The rest of the commit arrives; a wiped hub is filled again with the very same batches.
+    let mut session = Session::open(&office).unwrap();
+    session.set_push_batch_bytes(1);
+    world.with_env(|env, direct| session.sync(&mut office, direct, env)).unwrap();
+    sync(&mut world, &mut laptop);
+    assert_eq!(laptop.state_hash().unwrap(), office.state_hash().unwrap());
+    let stored = world.objects.snapshot();
+    world.objects.restore(Default::default());
+    sync(&mut world, &mut office);
+    let refilled = world.objects.snapshot();
+    for (key, bytes) in stored.iter().filter(|(key, _)| key.contains(&format!("/b/{me}/"))) {
+        assert_eq!(refilled.get(key), Some(bytes), "batch {key} made again the same");
+    }
+}
