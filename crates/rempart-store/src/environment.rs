@@ -32,14 +32,27 @@ impl Clock {
 
 /// A clock and a stream of bytes: BLAKE3 in keyed mode over a counter, which is a
 /// cryptographically secure generator for a secret key, and a reproducible one for a known key.
-#[derive(Debug)]
+/// Its key never shows in a debug print.
 pub struct Environment {
     clock: Clock,
     key: [u8; 32],
     drawn: Cell<u64>,
 }
 
+impl std::fmt::Debug for Environment {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("Environment").field("clock", &self.clock).field("drawn", &self.drawn).finish()
+    }
+}
+
 impl Environment {
+    /// Goes on from a key drawn from the stream itself: what was drawn before (a signing key)
+    /// cannot be found again from the environment the store keeps.
+    pub fn rekey(&mut self) {
+        self.key = self.bytes();
+        self.drawn.set(0);
+    }
+
     /// The system's clock, and a stream keyed by the operating system's generator.
     pub fn system() -> Result<Environment, StoreError> {
         let mut key = [0u8; 32];
@@ -85,5 +98,10 @@ mod tests {
         assert_ne!(first, one.bytes::<16>(), "the second draw differs from the first");
         assert_ne!(Environment::seeded(Clock::System, [4; 32]).bytes::<16>(), first, "another seed, other bytes");
         assert_eq!(one.now_ms(), 1_700_000_000_000);
+        assert!(!format!("{one:?}").contains("[3, 3"), "the key is not printed");
+        let mut rekeyed = Environment::seeded(Clock::System, [3; 32]);
+        let before: [u8; 16] = Environment::seeded(Clock::System, [3; 32]).bytes();
+        rekeyed.rekey();
+        assert_ne!(rekeyed.bytes::<16>(), before, "another stream after a new key");
     }
 }

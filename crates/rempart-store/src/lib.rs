@@ -391,6 +391,9 @@ impl Store {
         LedgerState::default().check_company(&company)?;
         let tenant = TenantId::from_bytes(env.bytes());
         let key = SigningKey::from_bytes(&env.bytes());
+        // The store keeps its environment: nothing it holds leads back to the key just drawn.
+        let mut env = env;
+        env.rekey();
         Store::create(env, dir, tenant, key, false, |batch| {
             batch.record(Fact::CompanyCreated(company.clone()))?;
             for account in chart_of(country) {

@@ -56,13 +56,13 @@ pub enum Conflict {
     /// Several contacts share an identifier that names one company (VAT number, SIREN, SIRET).
     SharedIdentifier { field: String, value: String, contacts: Vec<String> },
     /// The same entry id was recorded on several nodes; the first in merge order counts.
-    EntryRecordedTwice { id: String, nodes: Vec<String> },
+    EntryRecordedTwice { id: String, nodes: Vec<String>, events: Vec<String> },
     /// The same contact id was created on several nodes.
-    ContactCreatedTwice { id: String, nodes: Vec<String> },
+    ContactCreatedTwice { id: String, nodes: Vec<String>, events: Vec<String> },
     /// A record under a key people choose (an account number, an item code...) was created on
     /// several nodes apart, with different content: the first creation in merge order stands
     /// everywhere; a person edits it to what it must be, then settles the conflict.
-    KeyCreatedTwice { record: KeyedRecord, key: String, nodes: Vec<String> },
+    KeyCreatedTwice { record: KeyedRecord, key: String, nodes: Vec<String>, events: Vec<String> },
     /// The same supplier bill (supplier and reference) was recorded on several nodes apart: each
     /// stands and posted its entry, so one is probably a duplicate to be reversed.
     BillRecordedTwice { supplier: String, reference: String, bills: Vec<String> },
@@ -100,10 +100,12 @@ impl Conflict {
             Conflict::SharedIdentifier { field, value, contacts } => {
                 vec!["shared identifier".into(), field.clone(), value.clone(), join(contacts)]
             }
-            Conflict::EntryRecordedTwice { id, nodes } => vec!["entry twice".into(), id.clone(), join(nodes)],
-            Conflict::ContactCreatedTwice { id, nodes } => vec!["contact twice".into(), id.clone(), join(nodes)],
-            Conflict::KeyCreatedTwice { record, key, nodes } => {
-                vec!["key twice".into(), record.name().into(), key.clone(), join(nodes)]
+            Conflict::EntryRecordedTwice { id, events, .. } => vec!["entry twice".into(), id.clone(), join(events)],
+            Conflict::ContactCreatedTwice { id, events, .. } => {
+                vec!["contact twice".into(), id.clone(), join(events)]
+            }
+            Conflict::KeyCreatedTwice { record, key, events, .. } => {
+                vec!["key twice".into(), record.name().into(), key.clone(), join(events)]
             }
             Conflict::BillRecordedTwice { supplier, reference, bills } => {
                 vec!["bill twice".into(), supplier.clone(), reference.clone(), join(bills)]
@@ -134,17 +136,26 @@ impl Conflict {
         }
     }
 
-    /// The conflict's id, as `rempart conflicts` shows it and `--settle` takes it: ten hex
-    /// digits of the BLAKE3 of its evidence, each piece length-prefixed.
+    /// The conflict's id: the BLAKE3 of its evidence (each piece length-prefixed), whole, as a
+    /// settlement records it, so that no other evidence can be made to match it.
     pub fn id(&self) -> String {
         let mut hasher = blake3::Hasher::new_derive_key("rempart 2026-12 conflict id v1");
         for piece in self.evidence() {
             hasher.update(&(piece.len() as u64).to_be_bytes());
             hasher.update(piece.as_bytes());
         }
-        hex::encode(&hasher.finalize().as_bytes()[..5])
+        hasher.finalize().to_hex().to_string()
+    }
+
+    /// The first ten hex digits of the id, as `rempart conflicts` shows it and `--settle`
+    /// takes it (any prefix of the id naming one open conflict).
+    pub fn short_id(&self) -> String {
+        self.id()[..CONFLICT_ID_SHOWN_CHARS].to_owned()
     }
 }
+
+/// Hex digits of a conflict's id shown to people and asked of them.
+const CONFLICT_ID_SHOWN_CHARS: usize = 10;
 
 /// The records whose key a person chooses, each created by one kind of fact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,14 +211,31 @@ fn node_of(bytes: Vec<u8>) -> Result<NodeId, StoreError> {
 
 /// Of the writes of one contact field (stamp and what it replaced, in merge order), the stamps
 /// no other write replaced. A write that says what it replaced (`ContactEdited::base`, stamps
-/// comma-separated, empty for nothing) replaces those; one recorded before writes said so
-/// replaces every write before it, as they were then taken to follow each other.
+/// comma-separated, empty for nothing) replaces those that came before it; one recorded before
+/// writes said so replaces its own node's earlier writes.
 pub(crate) fn unreplaced(writes: &[(String, Option<String>)]) -> Vec<&str> {
+    // A stamp is `wall.logical.node`: compared as numbers, then node.
+    fn order(stamp: &str) -> Option<(u64, u32, &str)> {
+        let mut parts = stamp.splitn(3, '.');
+        Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?, parts.next()?))
+    }
     let mut replaced: std::collections::HashSet<&str> = std::collections::HashSet::new();
-    for (index, (_, base)) in writes.iter().enumerate() {
+    for (index, (stamp, base)) in writes.iter().enumerate() {
+        let Some(own) = order(stamp) else { continue };
         match base {
-            Some(base) => replaced.extend(base.split(',').filter(|stamp| !stamp.is_empty())),
-            None => replaced.extend(writes[..index].iter().map(|(stamp, _)| stamp.as_str())),
+            // A write can only replace what came before it: a stamp at or after its own, which
+            // a device with a forged clock or base could name, replaces nothing.
+            Some(base) => {
+                replaced.extend(base.split(',').filter(|named| order(named).is_some_and(|named| named < own)))
+            }
+            // A write that does not say (recorded before writes said so) replaces its own
+            // node's earlier writes, which that node had seen; another node's stay open.
+            None => replaced.extend(
+                writes[..index]
+                    .iter()
+                    .map(|(earlier, _)| earlier.as_str())
+                    .filter(|earlier| order(earlier).is_some_and(|earlier| earlier.2 == own.2)),
+            ),
         }
     }
     writes.iter().map(|(stamp, _)| stamp.as_str()).filter(|stamp| !replaced.contains(stamp)).collect()
@@ -409,9 +437,36 @@ impl Store {
     /// Keeps a seal this node made over its own chain outside a commit: where a batch ends inside
     /// a commit (`rempart-node`'s push). It must name an event of this node's chain as held.
     pub fn keep_own_seal(&self, seal: &Seal) -> Result<(), StoreError> {
+        let mismatch =
+            || StoreError::Corrupt { what: format!("a seal over event {} does not match the log", seal.seq) };
         let held = self.event_hash(self.node, seal.seq)?;
         if seal.node != self.node || held != Some(seal.head) || !seal.is_valid(&self.key.verifying_key()) {
-            return Err(StoreError::Corrupt { what: format!("a seal over event {} does not match the log", seal.seq) });
+            return Err(mismatch());
+        }
+        // The cut lies inside a commit, whose own seal comes later: the events from the cut to it
+        // must hash and link as that seal says, so that a row edited in the database since its
+        // commit is not sealed again.
+        let next: Option<(i64, Vec<u8>)> = self
+            .conn
+            .query_row(
+                "SELECT seq, head FROM seals WHERE node = ?1 AND seq > ?2 ORDER BY seq LIMIT 1",
+                params![&self.node.as_bytes()[..], seal.seq.0 as i64],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?;
+        let Some((sealed_seq, sealed_head)) = next else { return Err(mismatch()) };
+        let run = self.chain_range(self.node, seal.seq, EventSeq(sealed_seq as u64))?;
+        let mut prev = None;
+        for event in &run.events {
+            if prev.is_some_and(|prev| event.prev != prev) {
+                return Err(mismatch());
+            }
+            prev = Some(event.hash());
+        }
+        if run.events.first().map(|event| event.hash()) != Some(seal.head)
+            || prev.map(|head| head.as_bytes().to_vec()) != Some(sealed_head)
+        {
+            return Err(mismatch());
         }
         self.conn
             .prepare_cached("INSERT OR IGNORE INTO seals (node, seq, head, signature) VALUES (?1, ?2, ?3, ?4)")?
@@ -525,12 +580,22 @@ impl Store {
         Ok(open)
     }
 
-    /// Records that a person looked at conflict `id` (one `conflicts` lists) and settled it.
+    /// Records that a person looked at the open conflict whose id starts with `id` (at least
+    /// the ten digits `conflicts` shows) and settled it.
     pub fn settle_conflict(&mut self, id: &str) -> Result<(), StoreError> {
-        if !self.conflicts()?.iter().any(|conflict| conflict.id() == id) {
-            return Err(StoreError::UnknownConflict { id: id.to_owned() });
+        let unknown = || StoreError::UnknownConflict { id: id.to_owned() };
+        if id.len() < CONFLICT_ID_SHOWN_CHARS {
+            return Err(unknown());
         }
-        self.commit(|batch| batch.record(Fact::ConflictSettled(rempart_domain::ConflictSettled { id: id.to_owned() })))
+        let matching: Vec<String> = self
+            .conflicts()?
+            .iter()
+            .map(Conflict::id)
+            .filter(|full| full.starts_with(&id.to_ascii_lowercase()))
+            .collect();
+        let [full] = &matching[..] else { return Err(unknown()) };
+        let settled = rempart_domain::ConflictSettled { id: full.clone() };
+        self.commit(|batch| batch.record(Fact::ConflictSettled(settled)))
     }
 
     fn all_conflicts(&self) -> Result<Vec<Conflict>, StoreError> {
@@ -574,31 +639,34 @@ impl Store {
         // Read from the projections the projector keeps of them (`p_entry_duplicates`,
         // `p_creations`), never from the log itself: `rempart status` asks on every run.
         let mut statement = self.conn.prepare(
-            "SELECT id, group_concat(DISTINCT lower(hex(substr(node, 1, 4)))) FROM (
-                 SELECT id, node FROM p_entry_duplicates
-                 UNION SELECT e.id, e.node FROM p_entries e WHERE e.id IN (SELECT id FROM p_entry_duplicates)
-                 ORDER BY id, node)
+            "SELECT id, group_concat(DISTINCT lower(hex(substr(node, 1, 4)))), group_concat(lower(hex(node)) || ':' || seq)
+             FROM (
+                 SELECT id, node, seq FROM p_entry_duplicates
+                 UNION SELECT e.id, e.node, e.seq FROM p_entries e WHERE e.id IN (SELECT id FROM p_entry_duplicates)
+                 ORDER BY id, node, seq)
              GROUP BY id ORDER BY id",
         )?;
         let mut rows = statement.query([])?;
         while let Some(row) = rows.next()? {
-            let nodes: String = row.get(1)?;
+            let (nodes, events): (String, String) = (row.get(1)?, row.get(2)?);
             out.push(Conflict::EntryRecordedTwice {
                 id: row.get(0)?,
                 nodes: nodes.split(',').map(str::to_owned).collect(),
+                events: events.split(',').map(str::to_owned).collect(),
             });
         }
         let mut statement = self.conn.prepare(
-            "SELECT key, group_concat(DISTINCT lower(hex(substr(node, 1, 4)))) FROM
-                 (SELECT key, node FROM p_creations WHERE record = 'contact' ORDER BY key, node)
+            "SELECT key, group_concat(DISTINCT lower(hex(substr(node, 1, 4)))), group_concat(lower(hex(node)) || ':' || seq)
+             FROM (SELECT key, node, seq FROM p_creations WHERE record = 'contact' ORDER BY key, node, seq)
              GROUP BY key HAVING count(*) > 1 ORDER BY key",
         )?;
         let mut rows = statement.query([])?;
         while let Some(row) = rows.next()? {
-            let nodes: String = row.get(1)?;
+            let (nodes, events): (String, String) = (row.get(1)?, row.get(2)?);
             out.push(Conflict::ContactCreatedTwice {
                 id: row.get(0)?,
                 nodes: nodes.split(',').map(str::to_owned).collect(),
+                events: events.split(',').map(str::to_owned).collect(),
             });
         }
         Ok(out)
@@ -608,17 +676,18 @@ impl Store {
     /// whether whoever made it knew every creation: a person settles it (`settle_conflict`).
     fn keys_created_twice(&self, out: &mut Vec<Conflict>) -> Result<(), StoreError> {
         let mut statement = self.conn.prepare(
-            "SELECT key, group_concat(DISTINCT lower(hex(substr(node, 1, 4)))) FROM
-                 (SELECT key, node, digest FROM p_creations WHERE record = ?1 ORDER BY key, node)
+            "SELECT key, group_concat(DISTINCT lower(hex(substr(node, 1, 4)))), group_concat(lower(hex(node)) || ':' || seq)
+             FROM (SELECT key, node, seq, digest FROM p_creations WHERE record = ?1 ORDER BY key, node, seq)
              GROUP BY key HAVING count(DISTINCT digest) > 1 ORDER BY key",
         )?;
         for record in KeyedRecord::ALL {
             let mut rows = statement.query([record.name()])?;
             while let Some(row) = rows.next()? {
                 let key: String = row.get(0)?;
-                let nodes: String = row.get(1)?;
+                let (nodes, events): (String, String) = (row.get(1)?, row.get(2)?);
                 let nodes = nodes.split(',').map(str::to_owned).collect();
-                out.push(Conflict::KeyCreatedTwice { record, key, nodes });
+                let events = events.split(',').map(str::to_owned).collect();
+                out.push(Conflict::KeyCreatedTwice { record, key, nodes, events });
             }
         }
         Ok(())
@@ -650,29 +719,49 @@ impl Store {
     /// what those closes held, read from the projected closes (`p_period_closes`).
     fn entries_in_closed_periods(&self, out: &mut Vec<Conflict>) -> Result<(), StoreError> {
         struct Close {
-            hlc: Hlc,
+            node: String,
+            seq: u64,
             until: String,
+            /// What the close saw of each chain: what it says, but never past the last event of
+            /// that chain older than the close by the clock (a node has seen nothing it had not
+            /// received, and stamps its events after all it received), so that a close that says
+            /// it saw everything hides nothing recorded after it.
             seen: std::collections::BTreeMap<String, u64>,
         }
-        let mut statement =
-            self.conn.prepare("SELECT hlc_wall_ms, hlc_logical, until, seen FROM p_period_closes ORDER BY until")?;
-        let closes = statement
+        let mut statement = self.conn.prepare(
+            "SELECT lower(hex(node)), seq, hlc_wall_ms, hlc_logical, until, seen FROM p_period_closes ORDER BY until",
+        )?;
+        let rows = statement
             .query_map([], |row| {
-                Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?, row.get::<_, String>(2)?, row.get::<_, String>(3)?))
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, i64>(1)?,
+                    Hlc { wall_ms: row.get::<_, i64>(2)? as u64, logical: row.get::<_, i64>(3)? as u32 },
+                    row.get::<_, String>(4)?,
+                    row.get::<_, String>(5)?,
+                ))
             })?
-            .map(|row| {
-                let (wall_ms, logical, until, seen) = row?;
-                let seen = serde_json::from_str(&seen)
-                    .map_err(|error| StoreError::Corrupt { what: format!("a period close's vector: {error}") })?;
-                Ok(Close { hlc: Hlc { wall_ms: wall_ms as u64, logical: logical as u32 }, until, seen })
-            })
-            .collect::<Result<Vec<Close>, StoreError>>()?;
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut closes = Vec::with_capacity(rows.len());
+        for (node, seq, hlc, until, seen) in rows {
+            let said: std::collections::BTreeMap<String, u64> = serde_json::from_str(&seen)
+                .map_err(|error| StoreError::Corrupt { what: format!("a period close's vector: {error}") })?;
+            let mut seen = std::collections::BTreeMap::new();
+            for (chain, held) in said {
+                let Ok(bytes) = hex::decode(&chain) else { continue };
+                let before = self.last_seq_before(&bytes, hlc)?;
+                seen.insert(chain, held.min(before));
+            }
+            closes.push(Close { node, seq: seq as u64, until, seen });
+        }
         let Some(latest) = closes.last().map(|close| close.until.clone()) else {
             return Ok(());
         };
-        let sees = |close: &Close, node_hex: &str, seq: u64, hlc: Hlc| {
-            if close.seen.is_empty() {
-                hlc < close.hlc
+        // A close saw its own node's earlier events, and of the others what it says (a close
+        // from before closes said so: nothing of the others).
+        let sees = |close: &Close, node_hex: &str, seq: u64| {
+            if close.node == node_hex {
+                seq < close.seq
             } else {
                 close.seen.get(node_hex).is_some_and(|held| seq <= *held)
             }
@@ -686,20 +775,22 @@ impl Store {
         let mut found = Vec::new();
         for node in self.version_vector()?.0.into_keys() {
             let node_hex = hex::encode(node.as_bytes());
+            // What the latest period's closes of other nodes saw of this chain cannot be late;
+            // a chain's own closes accept nothing of it (a device closing over its own entries).
             let from = closes
                 .iter()
-                .filter(|close| close.until == latest && !close.seen.is_empty())
+                .filter(|close| close.until == latest && close.node != node_hex)
                 .map(|close| close.seen.get(&node_hex).copied().unwrap_or(0))
                 .max()
                 .unwrap_or(0);
             let mut rows = statement.query(params![&node.as_bytes()[..], from as i64, Fact::ENTRY_POSTED, latest])?;
             while let Some(row) = rows.next()? {
                 let seq = row.get::<_, i64>(0)? as u64;
-                let hlc = Hlc { wall_ms: row.get::<_, i64>(1)? as u64, logical: row.get::<_, i64>(2)? as u32 };
                 let (entry, date): (String, String) = (row.get(3)?, row.get(4)?);
                 let covers = |close: &&Close| close.until >= date;
-                let accepted = closes.iter().filter(covers).any(|close| sees(close, &node_hex, seq, hlc));
-                let unseen_by = closes.iter().filter(covers).find(|close| !sees(close, &node_hex, seq, hlc));
+                let accepted =
+                    closes.iter().filter(covers).any(|close| close.node != node_hex && sees(close, &node_hex, seq));
+                let unseen_by = closes.iter().filter(covers).find(|close| !sees(close, &node_hex, seq));
                 if let (false, Some(close)) = (accepted, unseen_by) {
                     found.push((date, entry, close.until.clone(), node.short()));
                 }
@@ -713,6 +804,31 @@ impl Store {
             node,
         }));
         Ok(())
+    }
+
+    /// The last event of chain `node` stamped before `hlc` (0 if none): a chain's clock only
+    /// goes up, so a few lookups of the primary key find it.
+    fn last_seq_before(&self, node: &[u8], hlc: Hlc) -> Result<u64, StoreError> {
+        let mut stamp =
+            self.conn.prepare_cached("SELECT hlc_wall_ms, hlc_logical FROM events WHERE node = ?1 AND seq = ?2")?;
+        let mut before = |seq: u64| -> Result<bool, StoreError> {
+            let found: Option<(i64, i64)> =
+                stamp.query_row(params![node, seq as i64], |row| Ok((row.get(0)?, row.get(1)?))).optional()?;
+            Ok(found.is_some_and(|(wall, logical)| Hlc { wall_ms: wall as u64, logical: logical as u32 } < hlc))
+        };
+        let last: Option<i64> =
+            self.conn.query_row("SELECT max(seq) FROM events WHERE node = ?1", [node], |row| row.get(0))?;
+        let (mut low, mut high) = (0u64, last.unwrap_or(0) as u64);
+        // Invariant: events up to `low` are before `hlc`, those after `high` are not.
+        while low < high {
+            let middle = low + (high - low).div_ceil(2);
+            if before(middle)? {
+                low = middle;
+            } else {
+                high = middle - 1;
+            }
+        }
+        Ok(low)
     }
 
     fn invoices_paid_beyond_total(&self, out: &mut Vec<Conflict>) -> Result<(), StoreError> {

@@ -548,7 +548,7 @@ pub fn conflicts(dir: &Path, format: Format, settle: Option<&str>, lang: Lang) -
         ],
     );
     for conflict in store.conflicts()? {
-        let id = conflict.id();
+        let id = conflict.short_id();
         let (kind, detail) = match conflict {
             Conflict::JournalNumber { journal, number, entries } => (
                 "conflict.journal_number",
@@ -564,15 +564,15 @@ pub fn conflicts(dir: &Path, format: Format, settle: Option<&str>, lang: Lang) -
                     &[("field", &field), ("value", &value), ("contacts", &contacts.join(", "))],
                 ),
             ),
-            Conflict::EntryRecordedTwice { id, nodes } => (
+            Conflict::EntryRecordedTwice { id, nodes, .. } => (
                 "conflict.entry_twice",
                 lang.fill("conflict.entry_twice.detail", &[("id", &id), ("nodes", &nodes.join(", "))]),
             ),
-            Conflict::ContactCreatedTwice { id, nodes } => (
+            Conflict::ContactCreatedTwice { id, nodes, .. } => (
                 "conflict.contact_twice",
                 lang.fill("conflict.contact_twice.detail", &[("id", &id), ("nodes", &nodes.join(", "))]),
             ),
-            Conflict::KeyCreatedTwice { record, key, nodes } => {
+            Conflict::KeyCreatedTwice { record, key, nodes, .. } => {
                 let record = match record {
                     KeyedRecord::Account => "record.account",
                     KeyedRecord::VatCode => "record.vat_code",

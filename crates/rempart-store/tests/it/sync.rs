@@ -672,6 +672,61 @@ fn a_field_written_apart_is_listed_until_a_write_that_knew_every_value() {
     assert_eq!(nodes[0].store.state_hash().unwrap(), nodes[1].store.state_hash().unwrap());
 }
 
+/// A close whose vector claims to have seen every event of every chain (a device forging it)
+/// hides nothing recorded after it by the clock: an entry another device records later in the
+/// closed month is listed all the same. Nor does a device's own close accept its own entry.
+#[test]
+fn a_close_claiming_to_have_seen_everything_hides_no_later_entry() {
+    let mut nodes = company(2);
+    let keys = keys(&nodes);
+    send(&mut nodes, 0, 1, 100_000, &keys);
+    let everything: BTreeMap<String, u64> =
+        nodes.iter().map(|node| (hex::encode(node.store.node().as_bytes()), u64::MAX)).collect();
+    let january = NaiveDate::from_ymd_opt(2026, 1, 31).expect("date");
+    nodes[0]
+        .store
+        .commit(|batch| {
+            batch.record(rempart_domain::Fact::PeriodClosed(rempart_domain::PeriodClosed {
+                until: january,
+                seen: everything.clone(),
+            }))
+        })
+        .unwrap();
+    let mut late = entry("E-LATE".into(), 1, 700);
+    late.date = NaiveDate::from_ymd_opt(2026, 1, 15).expect("date");
+    nodes[1].store.post_entries(&[late], &mut |_| {}).unwrap();
+    send(&mut nodes, 0, 1, 100_000, &keys);
+    send(&mut nodes, 1, 0, 100_000, &keys);
+    for node in &nodes {
+        let conflicts = node.store.conflicts().unwrap();
+        assert!(
+            conflicts
+                .iter()
+                .any(|conflict| matches!(conflict, Conflict::EntryInClosedPeriod { entry, .. } if entry == "E-LATE")),
+            "{conflicts:?}"
+        );
+    }
+    // The device that recorded the late entry closes February over it: its own close does not
+    // accept its own entry.
+    let february = NaiveDate::from_ymd_opt(2026, 2, 28).expect("date");
+    nodes[1].store.close_period(february).unwrap();
+    send(&mut nodes, 1, 0, 100_000, &keys);
+    for node in &nodes {
+        let conflicts = node.store.conflicts().unwrap();
+        assert!(
+            conflicts
+                .iter()
+                .any(|conflict| matches!(conflict, Conflict::EntryInClosedPeriod { entry, .. } if entry == "E-LATE")),
+            "{conflicts:?}"
+        );
+    }
+    // The other device, which saw it, closes March: whoever made that close knew it.
+    nodes[0].store.close_period(NaiveDate::from_ymd_opt(2026, 3, 31).expect("date")).unwrap();
+    send(&mut nodes, 0, 1, 100_000, &keys);
+    assert_eq!(nodes[0].store.conflicts().unwrap(), []);
+    assert_eq!(nodes[1].store.conflicts().unwrap(), []);
+}
+
 #[test]
 fn a_different_event_at_a_held_place_is_a_fork_kept_as_evidence() {
     let mut nodes = company(2);
