@@ -672,6 +672,19 @@ fn a_field_written_apart_is_listed_until_a_write_that_knew_every_value() {
     assert_eq!(nodes[0].store.state_hash().unwrap(), nodes[1].store.state_hash().unwrap());
 }
 
+/// Every node lists entry E-LATE as recorded in a closed period.
+fn late_entry_listed_everywhere(nodes: &[Node]) {
+    for node in nodes {
+        let conflicts = node.store.conflicts().unwrap();
+        assert!(
+            conflicts
+                .iter()
+                .any(|conflict| matches!(conflict, Conflict::EntryInClosedPeriod { entry, .. } if entry == "E-LATE")),
+            "{conflicts:?}"
+        );
+    }
+}
+
 /// A close whose vector claims to have seen every event of every chain (a device forging it)
 /// hides nothing recorded after it by the clock: an entry another device records later in the
 /// closed month is listed all the same. Nor does a device's own close accept its own entry.
@@ -697,29 +710,13 @@ fn a_close_claiming_to_have_seen_everything_hides_no_later_entry() {
     nodes[1].store.post_entries(&[late], &mut |_| {}).unwrap();
     send(&mut nodes, 0, 1, 100_000, &keys);
     send(&mut nodes, 1, 0, 100_000, &keys);
-    for node in &nodes {
-        let conflicts = node.store.conflicts().unwrap();
-        assert!(
-            conflicts
-                .iter()
-                .any(|conflict| matches!(conflict, Conflict::EntryInClosedPeriod { entry, .. } if entry == "E-LATE")),
-            "{conflicts:?}"
-        );
-    }
+    late_entry_listed_everywhere(&nodes);
     // The device that recorded the late entry closes February over it: its own close does not
     // accept its own entry.
     let february = NaiveDate::from_ymd_opt(2026, 2, 28).expect("date");
     nodes[1].store.close_period(february).unwrap();
     send(&mut nodes, 1, 0, 100_000, &keys);
-    for node in &nodes {
-        let conflicts = node.store.conflicts().unwrap();
-        assert!(
-            conflicts
-                .iter()
-                .any(|conflict| matches!(conflict, Conflict::EntryInClosedPeriod { entry, .. } if entry == "E-LATE")),
-            "{conflicts:?}"
-        );
-    }
+    late_entry_listed_everywhere(&nodes);
     // The other device, which saw it, closes March: whoever made that close knew it.
     nodes[0].store.close_period(NaiveDate::from_ymd_opt(2026, 3, 31).expect("date")).unwrap();
     send(&mut nodes, 0, 1, 100_000, &keys);
