@@ -15,7 +15,7 @@
 //! ```text
 //! roster/<seq:020>            one roster entry (JSON), create-only
 //! b/<node>/<first_seq:020>    one batch, create-only; batches of a node chain without gap or overlap
-//! wraps/<name>                a key wrap (JSON), create-only; `wraps/passphrase` may be replaced
+//! wraps/<name>                a key wrap (JSON), create-only
 //! invites/<id>                a sealed invitation; `invites/<id>.used` marks it used, create-only
 //! ```
 
@@ -184,7 +184,7 @@ pub struct Hub {
     limits: Limits,
     rosters: Mutex<HashMap<TenantId, Arc<Roster>>>,
     nonces: Mutex<Nonces>,
-    buckets: Mutex<HashMap<(TenantId, bool), Bucket>>,
+    buckets: Mutex<HashMap<TenantId, Bucket>>,
     usage: Mutex<HashMap<TenantId, u64>>,
     /// Headers of stored batches already read, by key, with the version of the object they were
     /// read from: a listing then stands for reading them again until the object changes.
@@ -195,9 +195,6 @@ pub struct Hub {
 /// Batch headers kept in memory (about 400 bytes each) before the whole cache is dropped.
 const HEADERS_MAX: usize = 250_000;
 
-/// Requests per second, and burst, of a company's anonymous budget (the passphrase wrap).
-const ANONYMOUS_PER_SECOND: f64 = 1.0;
-const ANONYMOUS_BURST: f64 = 10.0;
 /// Rate buckets kept before idle ones are forgotten.
 const BUCKETS_MAX: usize = 100_000;
 
@@ -287,13 +284,6 @@ impl Hub {
         if request.body.len() > self.limits.body_bytes_max {
             return Err(refuse(413, "too_large", format!("the body exceeds {} bytes", self.limits.body_bytes_max)));
         }
-        if request.method == Method::Get && rest == ["wraps", "passphrase"] && request.signer.is_none() {
-            // The passphrase wrap is what lets a person with no device left get back in: it is
-            // read without a signature (Argon2id stands between it and the recovery key), within a
-            // small budget of its own, so that strangers cannot spend the devices' one.
-            self.rate_limit(tenant, true, now_ms)?;
-            return self.read_wrap(tenant, "passphrase");
-        }
         let auth = RequestAuth::from_headers(
             request.signer.as_deref(),
             request.time.as_deref(),
@@ -374,19 +364,15 @@ impl Hub {
         Ok(Response { status: 200, content_type: "application/json", body: bytes })
     }
 
-    /// A company's budget of requests: its devices' (counted once a request is authenticated, so
-    /// that strangers cannot spend it) or the anonymous one of the passphrase wrap.
-    fn rate_limit(&self, tenant: TenantId, anonymous: bool, now_ms: u64) -> Result<(), Refusal> {
+    /// A company's budget of requests, counted once a request is authenticated, so that strangers
+    /// cannot spend it. Nothing is served to a request that is not signed.
+    fn rate_limit(&self, tenant: TenantId, now_ms: u64) -> Result<(), Refusal> {
         let mut buckets = lock(&self.buckets);
         if buckets.len() > BUCKETS_MAX {
             buckets.retain(|_, bucket| bucket.at_ms + 60_000 > now_ms);
         }
-        let (rate, burst) = if anonymous {
-            (ANONYMOUS_PER_SECOND, ANONYMOUS_BURST)
-        } else {
-            (f64::from(self.limits.requests_per_second), f64::from(self.limits.burst))
-        };
-        let bucket = buckets.entry((tenant, anonymous)).or_insert(Bucket { tokens: burst, at_ms: now_ms });
+        let (rate, burst) = (f64::from(self.limits.requests_per_second), f64::from(self.limits.burst));
+        let bucket = buckets.entry(tenant).or_insert(Bucket { tokens: burst, at_ms: now_ms });
         let elapsed = now_ms.saturating_sub(bucket.at_ms) as f64 / 1000.0;
         bucket.tokens = (bucket.tokens + elapsed * rate).min(burst);
         bucket.at_ms = bucket.at_ms.max(now_ms);
@@ -486,7 +472,7 @@ impl Hub {
         auth.verify(&key, request.method.as_str(), &request.target, &request.body, now_ms)
             .map_err(|error| refuse(401, "unauthenticated", error.to_string()))?;
         self.check_nonce(auth, now_ms)?;
-        self.rate_limit(tenant, false, now_ms)?;
+        self.rate_limit(tenant, now_ms)?;
         if !allowed {
             return Err(refuse(403, "forbidden", "this device may not do that: it needs the admin role"));
         }
@@ -596,7 +582,7 @@ impl Hub {
         auth.verify(&key, "POST", &request.target, &request.body, now_ms)
             .map_err(|error| refuse(401, "unauthenticated", error.to_string()))?;
         self.check_nonce(auth, now_ms)?;
-        self.rate_limit(tenant, false, now_ms)?;
+        self.rate_limit(tenant, now_ms)?;
         for (index, entry) in roster.entries().iter().enumerate().skip(held_len as usize) {
             let seq = index as u64 + 1;
             let bytes = serde_json::to_vec(entry).unwrap_or_default();
@@ -915,14 +901,6 @@ impl Hub {
         };
         if !admin && !own {
             return Err(refuse(403, "forbidden", "only an admin device writes key wraps for others"));
-        }
-        if name == "passphrase" {
-            if !admin {
-                return Err(refuse(403, "forbidden", "only an admin device sets the passphrase wrap"));
-            }
-            let old_len = self.objects.get(&key)?.map_or(0, |old| old.len() as u64);
-            self.store_replace(&key, body, old_len, tenant)?;
-            return Ok(Response::json(201, &serde_json::json!({ "stored": true })));
         }
         match self.store_new(&key, body, tenant)? {
             Put::Created => Ok(Response::json(201, &serde_json::json!({ "stored": true }))),

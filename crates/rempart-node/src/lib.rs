@@ -30,9 +30,8 @@ use rempart_store::sync::{ChainReader, ChainRun, KeptBatch};
 use rempart_store::{Clock, Environment, Store, StoreError};
 use rempart_sync::batch::BATCH_TARGET_BYTES;
 use rempart_sync::{
-    Action, Batch, DataKey, DeviceKeys, Entry, InviteSecret, PassphraseWrap, Recipient, RecoverySecret, RequestAuth,
-    RequestSigner, Role, Roster, SealedInvite, Signer, SyncError, VersionVector, Wrap, WrapEntropy, WrapSecret,
-    Wrapped,
+    Action, Batch, DataKey, DeviceKeys, Entry, InviteSecret, Recipient, RecoverySecret, RequestAuth, RequestSigner,
+    Role, Roster, SealedInvite, Signer, SyncError, VersionVector, Wrap, WrapEntropy, WrapSecret, Wrapped,
 };
 use serde::{Deserialize, Serialize};
 
@@ -53,10 +52,33 @@ pub enum NodeError {
     NotConnected,
     #[error("this company is already connected to the hub at {hub}")]
     AlreadyConnected { hub: String },
+    #[error("only an admin device of the company can do that")]
+    NotAdmin,
+    #[error(
+        "the hub does not accept this recovery kit for this company: check the words and the company id (a kit replaced when an admin device was revoked no longer opens anything)"
+    )]
+    KitRefused,
+    /// The hub no longer counts this device among the company's: an admin revoked it. Retrying
+    /// cannot help.
+    #[error("the hub does not count this device among the company's devices: it was revoked from an admin device")]
+    Revoked,
+    #[error("the hub serves a roster that is not your company's: {0}")]
+    ForgedRoster(Forgery),
     #[error("{0}")]
     Local(String),
     #[error("{0}")]
     Hostile(String),
+}
+
+/// How a roster served as the company's shows it is not.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Forgery {
+    #[error("{0}")]
+    Refused(rempart_sync::RosterError),
+    #[error("its genesis is not the one the recovery kit or the invitation names")]
+    OtherGenesis,
+    #[error("its recovery key is not this kit's (a kit replaced when an admin device was revoked opens nothing)")]
+    OtherRecoveryKey,
 }
 
 /// Clock and randomness, from the system in the product and from a seed in the simulation. A
@@ -234,12 +256,20 @@ fn add(cell: &Cell<Duration>, since: Instant) {
     cell.set(cell.get() + since.elapsed());
 }
 
-/// How a lost device's replacement proves it belongs to the company.
-pub enum Recovery<'a> {
-    /// The 24 words of the recovery kit.
-    Kit(RecoverySecret),
-    /// The admin passphrase, which opens the recovery secret kept (wrapped) at the hub.
-    Passphrase(&'a str),
+/// The recovery kit: the recovery secret (its 24 words) and the company it opens, named by its
+/// id and by the hash of its roster's genesis, so that the kit accepts only its own company's
+/// roster, whatever a hub serves.
+#[derive(Clone)]
+pub struct Kit {
+    pub tenant: TenantId,
+    pub genesis: Hash32,
+    pub secret: RecoverySecret,
+}
+
+impl std::fmt::Debug for Kit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Kit(tenant {}, genesis {})", self.tenant, self.genesis)
+    }
 }
 
 impl Session {
@@ -275,39 +305,6 @@ impl Session {
             session.save(store)?;
         }
         Ok(session)
-    }
-
-    /// Sets a new admin passphrase, without the old one: the recovery secret this admin device
-    /// holds is wrapped under it and replaces the passphrase wrap at the hub. A lost passphrase is
-    /// replaced so from any admin device, or from the recovery kit (`restore` with the kit
-    /// enrols a new admin device, which then sets it).
-    pub fn set_passphrase(
-        &self,
-        store: &Store,
-        transport: &mut dyn Transport,
-        env: &mut Env<'_>,
-        passphrase: &str,
-    ) -> Result<(), NodeError> {
-        let me = store.node();
-        let recovery = match (&self.secrets.recovery, self.roster.member(me).map(|m| m.role)) {
-            (Some(recovery), Some(Role::Admin)) if self.roster.is_active(me) => recovery,
-            _ => {
-                return Err(NodeError::Local(
-                    "only an admin device holds the recovery secret that the passphrase opens: set it from an admin device, or from the recovery kit with `rempart restore`".to_owned(),
-                ));
-            }
-        };
-        if recovery.wrap_secret().public() != self.roster.recovery().wrap {
-            return Err(NodeError::Local(
-                "this device's recovery secret is not the current one: sync first".to_owned(),
-            ));
-        }
-        let tenant = self.secrets.tenant;
-        let wrap = PassphraseWrap::seal(tenant, passphrase, recovery, env.bytes(), env.bytes())?;
-        let body = json(&wrap);
-        self.ask(store, transport, env, Verb::Put, &format!("/v1/t/{tenant}/wraps/passphrase"), body.clone())?;
-        store.set_sync_setting("passphrase_wrap", &String::from_utf8_lossy(&body))?;
-        Ok(())
     }
 
     /// Goes on under a new identity: a copy of this device's data (put back from a backup) that
@@ -347,7 +344,7 @@ impl Session {
         self.seal_own_batches(store, env, None)?;
         let from_key = store.signing_key().clone();
         let body = self.roster.next_body(env.now(), Action::Succeed { from, device: to, keys });
-        self.roster.append(Entry::sign(&body, Signer::Device(from), &from_key))?;
+        self.roster.append(Entry::sign(&body, Signer::Device(from), &from_key).proven_by_device(&key))?;
         // The intent first (undone by `open` if the switch does not happen), then the switch.
         self.secrets.succession = Some(secrets::Succession {
             from,
@@ -399,8 +396,14 @@ impl Session {
             _ => None,
         };
         let Some(action @ Action::Succeed { .. }) = succession_entry else { return Ok(None) };
+        // The successor proves its key: this store has switched to it (`open` undoes a switch
+        // that did not happen).
+        if store.node() != succession.to {
+            return Ok(None);
+        }
         let added = roster.len() - at as u64;
-        let entry = Entry::sign(&roster.next_body(env.now(), action), Signer::Device(succession.from), &from_key);
+        let entry = Entry::sign(&roster.next_body(env.now(), action), Signer::Device(succession.from), &from_key)
+            .proven_by_device(store.signing_key());
         roster.append(entry.clone())?;
         self.ask(store, transport, env, Verb::Post, &format!("/v1/t/{tenant}/roster"), json(&vec![entry]))?;
         self.roster = roster;
@@ -474,14 +477,13 @@ impl Session {
 
     /// Attaches a company to a hub: this node becomes the first admin device; a data key, a
     /// recovery secret and this device's wrap key are drawn; the roster's genesis and the wraps
-    /// go to the hub. Returns the recovery secret, to be shown once as the kit.
+    /// go to the hub. Returns the recovery kit, to be shown once.
     pub fn connect(
         store: &mut Store,
         hub: &str,
         transport: &mut dyn Transport,
         env: &mut Env<'_>,
-        passphrase: &str,
-    ) -> Result<RecoverySecret, NodeError> {
+    ) -> Result<Kit, NodeError> {
         if let Some(secrets) = Secrets::load(store.dir())? {
             return Err(NodeError::AlreadyConnected { hub: secrets.hub });
         }
@@ -494,8 +496,6 @@ impl Session {
             sign: recovery.signing_key().verifying_key().to_bytes(),
             wrap: recovery.wrap_secret().public(),
         };
-        // Checked before anything is sent, so a short passphrase leaves nothing behind.
-        let passphrase_wrap = PassphraseWrap::seal(tenant, passphrase, &recovery, env.bytes(), env.bytes())?;
         let body = rempart_sync::Body {
             tenant,
             seq: 1,
@@ -533,13 +533,9 @@ impl Session {
         for (what, to, public, secret) in wraps {
             session.put_wrap(store, transport, env, what, to, &public, &secret)?;
         }
-        let target = format!("/v1/t/{tenant}/wraps/passphrase");
-        call(transport, env, &key, Self::device(store), Verb::Put, &target, json(&passphrase_wrap))?;
-        // Kept here too, to give it back to a hub that loses it.
-        store.set_sync_setting("passphrase_wrap", &String::from_utf8_lossy(&json(&passphrase_wrap)))?;
         store.set_sync_setting("hub", hub)?;
         tracing::info!(tenant = %tenant, hub, "company connected to a hub");
-        Ok(recovery)
+        Ok(Kit { tenant, genesis: session.roster.genesis(), secret: recovery })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -573,7 +569,7 @@ impl Session {
         self.refresh_roster(store, transport, env)?;
         let me = store.node();
         if self.roster.member(me).map(|m| m.role) != Some(Role::Admin) {
-            return Err(NodeError::Local("only an admin device can invite a new device".to_owned()));
+            return Err(NodeError::NotAdmin);
         }
         let secret = InviteSecret::from_bytes(env.bytes());
         let now = env.now();
@@ -628,12 +624,12 @@ impl Session {
         let answer =
             call(transport, env, &invite_key, signer, Verb::Get, &format!("/v1/t/{tenant}/roster"), Vec::new())?;
         let served: ServedRoster = parse(&answer.body, "a roster")?;
-        let mut roster = Roster::from_entries(tenant, &served.entries)?;
+        let mut roster = Roster::from_entries(tenant, &served.entries).map_err(|error| match error {
+            SyncError::Roster(error) => NodeError::ForgedRoster(Forgery::Refused(error)),
+            other => NodeError::Sync(other),
+        })?;
         if roster.genesis() != payload.genesis {
-            return Err(NodeError::Hostile(
-                "the hub serves a roster that is not the one the invitation names: it was not sent by your company"
-                    .to_owned(),
-            ));
+            return Err(NodeError::ForgedRoster(Forgery::OtherGenesis));
         }
         let mut keys = BTreeMap::new();
         for (epoch, text) in &payload.keys {
@@ -664,7 +660,8 @@ impl Session {
             device: me,
             keys: DeviceKeys { sign: store.verifying_key().to_bytes(), wrap: wrap.public() },
         };
-        let entry = Entry::sign(&roster.next_body(env.now(), action), Signer::Invite(id), &invite_key);
+        let entry = Entry::sign(&roster.next_body(env.now(), action), Signer::Invite(id), &invite_key)
+            .proven_by_device(store.signing_key());
         roster.append(entry.clone())?;
         call(transport, env, &invite_key, signer, Verb::Post, &format!("/v1/t/{tenant}/roster"), json(&vec![entry]))?;
         let session = Session::new(Secrets::enrolled(tenant, hub, roster.genesis(), &wrap, keys, recovery), roster);
@@ -677,21 +674,21 @@ impl Session {
     /// Revokes a device: its events up to what the hub holds of it stay valid, later ones are
     /// refused, and a new key epoch starts, wrapped for every remaining device and the recovery
     /// key, so data written from now on is closed to it. An admin device held the recovery
-    /// secret: revoking one also draws a new recovery secret (a new kit, returned to be shown),
-    /// wraps every epoch's key for it, wraps it for the remaining admin devices and under the
-    /// admin passphrase, which is then needed. Returns the new epoch and the new kit, if any.
+    /// secret: revoking one (or a device whose successors include one) also draws a new recovery
+    /// secret, which signs its own roster entry, gets every epoch's key wrapped for it and is
+    /// wrapped for the remaining admin devices: the old kit, which the revoked person may have
+    /// seen, opens nothing written from now on. Returns the new epoch and the new kit, if any.
     pub fn revoke(
         &mut self,
         store: &Store,
         transport: &mut dyn Transport,
         env: &mut Env<'_>,
         device: NodeId,
-        passphrase: Option<&str>,
-    ) -> Result<(u32, Option<RecoverySecret>), NodeError> {
+    ) -> Result<(u32, Option<Kit>), NodeError> {
         self.refresh_roster(store, transport, env)?;
         let me = store.node();
         if self.roster.member(me).map(|m| m.role) != Some(Role::Admin) {
-            return Err(NodeError::Local("only an admin device can revoke a device".to_owned()));
+            return Err(NodeError::NotAdmin);
         }
         if device == me {
             return Err(NodeError::Local(
@@ -702,26 +699,16 @@ impl Session {
             return Err(NodeError::Local(format!("{device} is not an enrolled device of this company")));
         }
         let tenant = self.secrets.tenant;
-        let renew = self.roster.member(device).is_some_and(|m| m.role == Role::Admin);
-        let renewal = match (renew, passphrase) {
-            (false, _) => None,
-            (true, None) => {
-                return Err(NodeError::Local(
-                    "this device is an admin and holds the recovery secret: revoking it renews the recovery kit, which needs the admin passphrase".to_owned(),
-                ));
-            }
-            (true, Some(passphrase)) => {
-                let secret = RecoverySecret::from_bytes(env.bytes());
-                let wrap = PassphraseWrap::seal(tenant, passphrase, &secret, env.bytes(), env.bytes())?;
-                Some((secret, wrap))
-            }
-        };
+        let renew = std::iter::once(device)
+            .chain(self.roster.active_successors(device))
+            .any(|gone| self.roster.member(gone).is_some_and(|m| m.role == Role::Admin));
+        let renewal = renew.then(|| RecoverySecret::from_bytes(env.bytes()));
         // What this node holds and has checked of the device's chain stays valid: not what the
         // hub claims, which a hostile hub could stretch. (`rempart device revoke` syncs first.)
         let upto_seq = store.held(device)?.map_or(0, |head| head.seq.0);
         let epoch = self.roster.epoch() + 1;
         let key = DataKey::new(epoch, env.bytes());
-        let recovery = renewal.as_ref().map(|(secret, _)| DeviceKeys {
+        let recovery = renewal.as_ref().map(|secret| DeviceKeys {
             sign: secret.signing_key().verifying_key().to_bytes(),
             wrap: secret.wrap_secret().public(),
         });
@@ -731,13 +718,16 @@ impl Session {
             successors.push((successor, store.held(successor)?.map_or(0, |head| head.seq.0)));
         }
         let action = Action::Revoke { device, upto_seq, epoch, key_commitment: key.commitment(), recovery, successors };
-        let entry = Entry::sign(&self.roster.next_body(env.now(), action), Signer::Device(me), store.signing_key());
+        let mut entry = Entry::sign(&self.roster.next_body(env.now(), action), Signer::Device(me), store.signing_key());
+        if let Some(secret) = &renewal {
+            entry = entry.proven_by_recovery(&secret.signing_key());
+        }
         let mut next = self.roster.clone();
         next.append(entry.clone())?;
         self.ask(store, transport, env, Verb::Post, &format!("/v1/t/{tenant}/roster"), json(&vec![entry]))?;
         self.roster = next;
         self.secrets.keys.insert(epoch, key.clone());
-        if let Some((secret, _)) = &renewal {
+        if let Some(secret) = &renewal {
             self.secrets.recovery = Some(secret.clone());
         }
         self.save(store)?;
@@ -761,7 +751,7 @@ impl Session {
         for (epoch, key) in epochs {
             self.put_wrap(store, transport, env, Wrapped::DataKey(epoch), Recipient::Recovery, &recovery, key.bytes())?;
         }
-        if let Some((secret, wrap)) = &renewal {
+        if let Some(secret) = &renewal {
             for (id, public, role) in &active {
                 if *role == Role::Admin {
                     self.put_wrap(
@@ -775,17 +765,15 @@ impl Session {
                     )?;
                 }
             }
-            let target = format!("/v1/t/{tenant}/wraps/passphrase");
-            self.ask(store, transport, env, Verb::Put, &target, json(wrap))?;
-            store.set_sync_setting("passphrase_wrap", &String::from_utf8_lossy(&json(wrap)))?;
         }
         tracing::info!(device = %device.short(), epoch, upto_seq, renewed = renewal.is_some(), "device revoked");
-        Ok((epoch, renewal.map(|(secret, _)| secret)))
+        let genesis = self.roster.genesis();
+        Ok((epoch, renewal.map(|secret| Kit { tenant, genesis, secret })))
     }
 
     /// Gives a hub that lost its storage the key wraps back: an admin device wraps every epoch's
-    /// key again for every enrolled device and the recovery key, and puts back the passphrase
-    /// wrap it keeps; any device wraps the keys for itself. Wraps the hub still holds stay.
+    /// key again for every enrolled device and the recovery key; any device wraps the keys for
+    /// itself. Wraps the hub still holds stay.
     fn refill_wraps(&self, store: &Store, transport: &mut dyn Transport, env: &mut Env<'_>) -> Result<(), NodeError> {
         let me = store.node();
         let admin = self.roster.member(me).is_some_and(|m| m.role == Role::Admin);
@@ -819,16 +807,6 @@ impl Session {
                 &public,
                 recovery.bytes(),
             ))?;
-            // Only to a hub that has none: another admin may have set a newer passphrase.
-            let target = format!("/v1/t/{}/wraps/passphrase", self.secrets.tenant);
-            if let Some(wrap) = store.sync_setting("passphrase_wrap")?
-                && matches!(
-                    self.ask(store, transport, env, Verb::Get, &target, Vec::new()),
-                    Err(NodeError::Refused { status: 404, .. })
-                )
-            {
-                put(self.ask(store, transport, env, Verb::Put, &target, wrap.into_bytes()).map(|_| ()))?;
-            }
         }
         Ok(())
     }
@@ -852,55 +830,39 @@ impl Session {
         self.progress = Some(progress);
     }
 
-    /// Rebuilds a lost device from the hub alone, in `dir`: proves itself with the recovery kit
-    /// or the admin passphrase, checks the roster is the company's own (its genesis names this
-    /// recovery key), enrols itself as a new admin device signed by the recovery key, and pulls
-    /// and checks everything. Call `sync` on the returned session to download.
+    /// Rebuilds a lost device from the hub alone, in `dir`: proves itself with the recovery
+    /// kit, checks the roster the hub serves from its genesis (the one the kit names) to its
+    /// end, and that its current recovery key is the kit's, enrols itself as a new admin device
+    /// signed by the recovery key, and pulls and checks everything. Call `sync` on the returned
+    /// session to download.
     pub fn restore(
-        tenant: TenantId,
-        means: Recovery<'_>,
+        kit: &Kit,
         hub: &str,
         dir: &Path,
         transport: &mut dyn Transport,
         env: &mut Env<'_>,
     ) -> Result<(Store, Session), NodeError> {
-        let mut kept_wrap = None;
-        let recovery = match means {
-            Recovery::Kit(secret) => secret,
-            Recovery::Passphrase(passphrase) => {
-                let answer =
-                    transport.call(Verb::Get, &format!("/v1/t/{tenant}/wraps/passphrase"), None, Vec::new())?;
-                if !answer.is_success() {
-                    return Err(NodeError::Refused { status: answer.status, message: answer.message() });
-                }
-                let wrap: PassphraseWrap = parse(&answer.body, "the passphrase wrap")?;
-                if wrap.tenant != tenant {
-                    return Err(NodeError::Hostile("the hub served the passphrase wrap of another company".to_owned()));
-                }
-                kept_wrap = Some(answer.body);
-                wrap.open(passphrase)?
-            }
-        };
+        let tenant = kit.tenant;
+        let recovery = kit.secret.clone();
         let recovery_key = recovery.signing_key();
         let signer = RequestSigner::Recovery;
         let answer =
             call(transport, env, &recovery_key, signer, Verb::Get, &format!("/v1/t/{tenant}/roster"), Vec::new())
-                .map_err(|error| {
-                    match error {
-            NodeError::Refused { status: 401 | 403, .. } => NodeError::Local(
-                "the hub does not accept this recovery kit for this company: check the words and the company id (a kit replaced when an admin device was revoked no longer opens anything)"
-                    .to_owned(),
-            ),
-            other => other,
-        }
+                .map_err(|error| match error {
+                    NodeError::Refused { status: 401 | 403, .. } => NodeError::KitRefused,
+                    other => other,
                 })?;
         let served: ServedRoster = parse(&answer.body, "a roster")?;
-        let mut roster = Roster::from_entries(tenant, &served.entries)?;
+        let mut roster = Roster::from_entries(tenant, &served.entries).map_err(|error| match error {
+            SyncError::Roster(error) => NodeError::ForgedRoster(Forgery::Refused(error)),
+            other => NodeError::Sync(other),
+        })?;
+        if roster.genesis() != kit.genesis {
+            return Err(NodeError::ForgedRoster(Forgery::OtherGenesis));
+        }
         let ours = DeviceKeys { sign: recovery_key.verifying_key().to_bytes(), wrap: recovery.wrap_secret().public() };
         if roster.recovery() != ours {
-            return Err(NodeError::Hostile(
-                "the hub serves a roster whose recovery key is not this kit's: it is not your company's".to_owned(),
-            ));
+            return Err(NodeError::ForgedRoster(Forgery::OtherRecoveryKey));
         }
         let mut keys = BTreeMap::new();
         for epoch in 1..=roster.epoch() {
@@ -932,7 +894,8 @@ impl Session {
             keys: DeviceKeys { sign: store.verifying_key().to_bytes(), wrap: wrap.public() },
             role: Role::Admin,
         };
-        let entry = Entry::sign(&roster.next_body(env.now(), action), Signer::Recovery, &recovery_key);
+        let entry = Entry::sign(&roster.next_body(env.now(), action), Signer::Recovery, &recovery_key)
+            .proven_by_device(store.signing_key());
         roster.append(entry.clone())?;
         call(transport, env, &recovery_key, signer, Verb::Post, &format!("/v1/t/{tenant}/roster"), json(&vec![entry]))?;
         let session =
@@ -948,14 +911,6 @@ impl Session {
             &wrap.public(),
             recovery.bytes(),
         )?;
-        if kept_wrap.is_none() {
-            let target = format!("/v1/t/{tenant}/wraps/passphrase");
-            kept_wrap =
-                session.ask(&store, transport, env, Verb::Get, &target, Vec::new()).ok().map(|answer| answer.body);
-        }
-        if let Some(wrap) = kept_wrap {
-            store.set_sync_setting("passphrase_wrap", &String::from_utf8_lossy(&wrap))?;
-        }
         store.set_sync_setting("hub", hub)?;
         Ok((store, session))
     }
@@ -992,10 +947,7 @@ impl Session {
                             None => Err(self.roster_divergence(store, transport, env, None)?),
                         }
                     }
-                    Err(NodeError::Refused { status: 403, .. }) => Err(NodeError::Local(
-                        "the hub does not count this device among the company's devices: it was revoked from an admin device"
-                            .to_owned(),
-                    )),
+                    Err(NodeError::Refused { status: 403, .. }) => Err(NodeError::Revoked),
                     Err(error) => Err(error),
                 };
             }

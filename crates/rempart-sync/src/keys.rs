@@ -8,7 +8,8 @@
 //!   It derives an X25519 key pair (every data key is also wrapped for its public half) and an
 //!   Ed25519 key that co-signs the roster's first entry, so whoever holds the kit can check that a
 //!   roster is the tenant's own and not one made up by a hub. Admin devices hold it wrapped for
-//!   themselves; the admin passphrase wraps it too, through Argon2id.
+//!   themselves. No passphrase wraps it: a human-memorable secret that a hub serves can be
+//!   guessed offline, and the kit and the devices are already the ways back (SECURITY.md).
 //! - Each data key has a public **commitment** in the roster: an unwrapped key that does not match
 //!   it is refused, so a hub cannot slip a key of its own to a device by wrapping it for the
 //!   device's public key.
@@ -31,15 +32,6 @@ const INVITE_ID_CONTEXT: &str = "rempart 2026-11 invite id v1";
 const RECOVERY_X25519_CONTEXT: &str = "rempart 2026-11 recovery x25519 v1";
 const RECOVERY_ED25519_CONTEXT: &str = "rempart 2026-11 recovery ed25519 v1";
 const WRAP_AAD: &[u8] = b"rempart wrap v1\0";
-const PASSPHRASE_AAD: &[u8] = b"rempart passphrase wrap v1\0";
-
-/// Argon2id cost of a passphrase wrap: 64 MiB, three passes, one lane (the second recommended
-/// option of RFC 9106, for machines with less memory than its first).
-pub const ARGON2_MEMORY_KIB: u32 = 64 * 1024;
-pub const ARGON2_PASSES: u32 = 3;
-pub const ARGON2_LANES: u32 = 1;
-/// Shortest admin passphrase accepted, in characters.
-pub const PASSPHRASE_CHARS_MIN: usize = 12;
 
 /// A tenant's data key of one epoch.
 #[derive(Clone)]
@@ -281,92 +273,6 @@ impl Wrap {
     }
 }
 
-/// The recovery secret encrypted under the admin passphrase (Argon2id, then XChaCha20-Poly1305).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PassphraseWrap {
-    pub tenant: TenantId,
-    #[serde(with = "hex")]
-    pub salt: [u8; 16],
-    pub memory_kib: u32,
-    pub passes: u32,
-    pub lanes: u32,
-    #[serde(with = "hex")]
-    pub nonce: [u8; 24],
-    #[serde(with = "hex")]
-    pub sealed: Vec<u8>,
-}
-
-fn passphrase_kek(
-    passphrase: &str,
-    salt: &[u8; 16],
-    memory_kib: u32,
-    passes: u32,
-    lanes: u32,
-) -> Result<Zeroizing<[u8; 32]>, SyncError> {
-    let params = argon2::Params::new(memory_kib, passes, lanes, Some(32))
-        .map_err(|error| SyncError::Key(format!("Argon2id parameters: {error}")))?;
-    let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
-    let mut kek = Zeroizing::new([0u8; 32]);
-    argon
-        .hash_password_into(passphrase.as_bytes(), salt, &mut kek[..])
-        .map_err(|error| SyncError::Key(format!("Argon2id: {error}")))?;
-    Ok(kek)
-}
-
-impl PassphraseWrap {
-    /// Wraps the recovery secret under `passphrase`, which must have at least
-    /// `PASSPHRASE_CHARS_MIN` characters.
-    pub fn seal(
-        tenant: TenantId,
-        passphrase: &str,
-        secret: &RecoverySecret,
-        salt: [u8; 16],
-        nonce: [u8; 24],
-    ) -> Result<PassphraseWrap, SyncError> {
-        let chars = passphrase.chars().count();
-        if chars < PASSPHRASE_CHARS_MIN {
-            return Err(SyncError::Key(format!(
-                "the admin passphrase has {chars} characters; it needs at least {PASSPHRASE_CHARS_MIN}"
-            )));
-        }
-        let kek = passphrase_kek(passphrase, &salt, ARGON2_MEMORY_KIB, ARGON2_PASSES, ARGON2_LANES)?;
-        let mut wrap = PassphraseWrap {
-            tenant,
-            salt,
-            memory_kib: ARGON2_MEMORY_KIB,
-            passes: ARGON2_PASSES,
-            lanes: ARGON2_LANES,
-            nonce,
-            sealed: Vec::new(),
-        };
-        wrap.sealed = seal(&kek, &nonce, &wrap.aad(), secret.bytes());
-        Ok(wrap)
-    }
-
-    fn aad(&self) -> Vec<u8> {
-        let mut aad = PASSPHRASE_AAD.to_vec();
-        aad.extend_from_slice(self.tenant.as_bytes());
-        for value in [self.memory_kib, self.passes, self.lanes] {
-            aad.extend_from_slice(&value.to_be_bytes());
-        }
-        aad
-    }
-
-    pub fn open(&self, passphrase: &str) -> Result<RecoverySecret, SyncError> {
-        // Exactly Rempart's costs: weaker ones would be cheaper to guess, larger ones (from a
-        // hostile hub) could exhaust the memory or the patience of the machine opening it.
-        if (self.memory_kib, self.passes, self.lanes) != (ARGON2_MEMORY_KIB, ARGON2_PASSES, ARGON2_LANES) {
-            return Err(SyncError::Key("the passphrase wrap does not have the Argon2id costs Rempart uses".to_owned()));
-        }
-        let kek = passphrase_kek(passphrase, &self.salt, self.memory_kib, self.passes, self.lanes)?;
-        let plain = open(&kek, &self.nonce, &self.aad(), &self.sealed)
-            .ok_or_else(|| SyncError::Key("the admin passphrase is not the right one".to_owned()))?;
-        let bytes: [u8; 32] =
-            plain[..].try_into().map_err(|_| SyncError::Key("the passphrase wrap is damaged".to_owned()))?;
-        Ok(RecoverySecret::from_bytes(bytes))
-    }
-}
-
 /// The secret of a one-time invitation: the code printed by `rempart device invite` carries it.
 /// It derives the invitation's id, the Ed25519 key the new device signs its join with, and the
 /// key that encrypts the invitation's payload (the tenant's data keys) at the hub.
@@ -489,22 +395,6 @@ mod tests {
         assert!(error.contains("word 6 (\"rempart\")"), "{error}");
         let error = RecoverySecret::from_words(&words[..23].join(" ")).map(|_| ()).unwrap_err().to_string();
         assert!(error.contains("24 words, not 23"), "{error}");
-    }
-
-    #[test]
-    fn the_passphrase_wrap_opens_only_with_the_passphrase() {
-        let secret = RecoverySecret::from_bytes([3; 32]);
-        let wrap = PassphraseWrap::seal(TENANT, "correct horse battery", &secret, [1; 16], [2; 24]).unwrap();
-        assert_eq!((wrap.memory_kib, wrap.passes, wrap.lanes), (65536, 3, 1));
-        assert_eq!(wrap.open("correct horse battery").unwrap().bytes(), secret.bytes());
-        let error = wrap.open("correct horse batterY").map(|_| ()).unwrap_err().to_string();
-        assert!(error.contains("not the right one"), "{error}");
-        let weakened = PassphraseWrap { memory_kib: 8, ..wrap.clone() };
-        assert!(weakened.open("correct horse battery").is_err());
-        let hostile = PassphraseWrap { memory_kib: u32::MAX, lanes: u32::MAX, ..wrap.clone() };
-        assert!(hostile.open("correct horse battery").is_err());
-        let error = PassphraseWrap::seal(TENANT, "short", &secret, [1; 16], [2; 24]).unwrap_err().to_string();
-        assert!(error.contains("5 characters"), "{error}");
     }
 
     #[test]

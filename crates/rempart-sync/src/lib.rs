@@ -2,7 +2,7 @@
 //! in as arguments), so the hub, the node and the deterministic simulation share one definition.
 //!
 //! - `keys`: the tenant's data keys per epoch and how they are wrapped for devices (X25519), for
-//!   the recovery kit (24 words) and for the admin passphrase (Argon2id); one-time invitations.
+//!   the recovery kit (24 words); one-time invitations.
 //! - `roster`: the signed chain of the tenant's devices, their keys and roles.
 //! - `batch`: a run of one node's events, encrypted (XChaCha20-Poly1305, padded) behind a clear,
 //!   signed header that the hub checks without the key.
@@ -18,10 +18,9 @@ pub mod vv;
 pub use auth::{RequestAuth, RequestSigner};
 pub use batch::{Batch, Contents, Header};
 pub use keys::{
-    DataKey, InviteSecret, PassphraseWrap, Recipient, RecoverySecret, SealedInvite, Wrap, WrapEntropy, WrapSecret,
-    Wrapped,
+    DataKey, InviteSecret, Recipient, RecoverySecret, SealedInvite, Wrap, WrapEntropy, WrapSecret, Wrapped,
 };
-pub use roster::{Action, Body, DeviceKeys, Entry, Member, Role, Roster, Signer};
+pub use roster::{Action, Body, DeviceKeys, Entry, Member, Proven, ROSTER_FORMAT, Role, Roster, RosterError, Signer};
 pub use vv::{Head, Standing, VersionVector};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -31,7 +30,7 @@ pub enum SyncError {
     #[error("recovery kit: {0}")]
     Kit(String),
     #[error("roster: {0}")]
-    Roster(String),
+    Roster(RosterError),
     #[error("batch: {0}")]
     Batch(String),
     #[error("{0}")]

@@ -1,13 +1,21 @@
 //! The roster: the signed chain of who belongs to a tenant.
 //!
 //! Each entry is a JSON body (tenant, position, hash of the previous entry, time, action), kept as
-//! the exact bytes that were signed. The first entry (genesis) enrols the first device as admin and
-//! publishes the recovery key and the commitment of the first data key; it is signed by that device
-//! and co-signed by the recovery key, so whoever holds the recovery kit can tell the tenant's own
-//! roster from one a hub made up. Every later entry is signed by an admin device that is enrolled
-//! and not revoked at that point, except a join, which is signed by the key of the one-time
-//! invitation an admin published before it. The hub checks batches against the roster without
-//! decrypting anything; nodes check it again.
+//! the exact bytes that were signed. Power only passes from a key that holds it to a key that
+//! proves it takes it:
+//! - every entry is signed by a key that holds the power to write it at that point: an admin
+//!   device that is enrolled and not revoked, the current recovery key, the device itself for its
+//!   successor, or, for a join, the key of the one-time invitation an admin published before it;
+//! - every entry that gives power to a key carries that key's own signature of the same body (a
+//!   proof of possession, under a context of its own): the genesis for its device and its
+//!   recovery key, an added, joining or succeeding device for its key, a revocation for the new
+//!   recovery key it names. A hub cannot name a key it does not hold, such as a company's public
+//!   recovery key, as one of its own roster's keys;
+//! - revoking an admin device (which held the recovery secret) names a new recovery key, or the
+//!   entry is refused: the roster rules, not only the program that writes entries, require it.
+//!
+//! The hub checks batches against the roster without decrypting anything; nodes check it again
+//! from the genesis, whose hash the recovery kit names.
 
 use std::collections::BTreeMap;
 
@@ -18,7 +26,11 @@ use serde::{Deserialize, Serialize};
 use crate::SyncError;
 
 const ENTRY_SIGN_CONTEXT: &[u8] = b"rempart roster entry v1\0";
-const ENTRY_HASH_CONTEXT: &str = "rempart 2026-11 roster entry hash v1";
+const PROOF_SIGN_CONTEXT: &[u8] = b"rempart roster proof of possession v2\0";
+const ENTRY_HASH_CONTEXT: &str = "rempart 2026-12 roster entry hash v2";
+/// The layout of roster entries: 2 since every entry that gives power carries proofs of
+/// possession. Entries of layout 1 have none and are refused (`RosterError::WithoutProof`).
+pub const ROSTER_FORMAT: u32 = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -84,8 +96,9 @@ pub enum Action {
         upto_seq: u64,
         epoch: u32,
         key_commitment: Hash32,
-        /// A new recovery key, when the revoked device held the old one (an admin device): the
-        /// old kit and passphrase stop opening anything written from now on.
+        /// A new recovery key, required when the revoked device (or a successor going with it)
+        /// is an admin, which held the recovery secret: the old kit opens nothing written from
+        /// now on.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         recovery: Option<DeviceKeys>,
         /// The devices it named as successors, one after the other, still active, each with the
@@ -112,9 +125,88 @@ pub struct Body {
 pub enum Signer {
     Device(NodeId),
     Invite(Hash32),
-    /// The recovery key (whoever holds the kit or the passphrase): it may do what an admin does,
-    /// for instance enrol the device that replaces a lost one.
+    /// The recovery key (whoever holds the kit): it may do what an admin does, for instance
+    /// enrol the device that replaces a lost one.
     Recovery,
+}
+
+/// A key an entry gives power to, which must sign the entry too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proven {
+    Device(NodeId),
+    Recovery,
+}
+
+impl std::fmt::Display for Proven {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Proven::Device(device) => write!(f, "device {device}"),
+            Proven::Recovery => f.write_str("the recovery key"),
+        }
+    }
+}
+
+/// Why a roster entry is refused. `position` is the entry's place in the roster, from 1.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RosterError {
+    #[error("the roster is empty")]
+    Empty,
+    #[error("roster entry {position} cannot be read")]
+    Unreadable { position: u64 },
+    #[error("the roster's first entry is not its genesis")]
+    FirstNotGenesis,
+    #[error("roster entry {position} belongs to another company")]
+    OtherTenant { position: u64 },
+    #[error("roster entry {position} does not follow the entry before it")]
+    OutOfPlace { position: u64 },
+    #[error("roster entry {position} is a second genesis")]
+    SecondGenesis { position: u64 },
+    #[error("roster entry {position} has the wrong signer for what it does")]
+    WrongSigner { position: u64 },
+    #[error("roster entry {position} is signed by {signer}, not an active admin")]
+    NotActiveAdmin { position: u64, signer: NodeId },
+    #[error("roster entry {position} is signed by {signer}, not an active device")]
+    NotActiveDevice { position: u64, signer: NodeId },
+    #[error("the signature of roster entry {position} does not verify")]
+    BadSignature { position: u64 },
+    #[error(
+        "roster entry {position} gives power to {of} without its proof of possession: it was forged, or written before roster format 2 (see SECURITY.md, \"Companies connected before roster format 2\")"
+    )]
+    WithoutProof { position: u64, of: Proven },
+    #[error("the proof of possession of {of} on roster entry {position} does not verify")]
+    BadProof { position: u64, of: Proven },
+    #[error("roster entry {position} names a key that is not a valid Ed25519 key")]
+    InvalidKey { position: u64 },
+    #[error("roster entry {position} joins with an unknown invitation")]
+    UnknownInvitation { position: u64 },
+    #[error("roster entry {position} reuses an invitation")]
+    InvitationReused { position: u64 },
+    #[error("roster entry {position} joins with an expired invitation")]
+    InvitationExpired { position: u64 },
+    #[error("roster entry {position} repeats an invitation")]
+    InvitationRepeated { position: u64 },
+    #[error("roster entry {position} opens an invitation for too long")]
+    InvitationTooLong { position: u64 },
+    #[error("roster entry {position} enrols device {device} twice")]
+    EnrolledTwice { position: u64, device: NodeId },
+    #[error("roster entry {position}: device {device} has a successor already")]
+    SuccessorAlready { position: u64, device: NodeId },
+    #[error("roster entry {position} does not revoke with device {device} the successors it named")]
+    SuccessorsLeftOut { position: u64, device: NodeId },
+    #[error("roster entry {position} skips a key epoch")]
+    EpochSkipped { position: u64 },
+    #[error("roster entry {position} revokes no active device")]
+    RevokesNoActiveDevice { position: u64 },
+    #[error(
+        "roster entry {position} revokes admin device {device} without a new recovery key: the recovery secret it held would stay valid"
+    )]
+    AdminRevokedWithoutNewRecovery { position: u64, device: NodeId },
+}
+
+impl From<RosterError> for SyncError {
+    fn from(error: RosterError) -> SyncError {
+        SyncError::Roster(error)
+    }
 }
 
 /// One signed entry, as stored and shipped.
@@ -125,9 +217,13 @@ pub struct Entry {
     pub signer: Signer,
     #[serde(with = "hex")]
     pub signature: [u8; 64],
-    /// Genesis only: the recovery key's signature over the same body.
+    /// The proof of possession of the device key the entry enrols (add, join, succeed).
     #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_sig")]
-    pub recovery_signature: Option<[u8; 64]>,
+    pub device_proof: Option<[u8; 64]>,
+    /// The proof of possession of the recovery key the entry names (genesis, revocation of an
+    /// admin).
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_sig")]
+    pub recovery_proof: Option<[u8; 64]>,
 }
 
 mod opt_sig {
@@ -151,8 +247,8 @@ mod opt_sig {
     }
 }
 
-fn sign_message(body: &str) -> Vec<u8> {
-    let mut message = ENTRY_SIGN_CONTEXT.to_vec();
+fn message(context: &[u8], body: &str) -> Vec<u8> {
+    let mut message = context.to_vec();
     message.extend_from_slice(body.as_bytes());
     message
 }
@@ -162,27 +258,77 @@ impl Entry {
     pub fn sign(body: &Body, signer: Signer, key: &SigningKey) -> Entry {
         // Serializing a plain struct of strings and integers to a string cannot fail.
         let body = serde_json::to_string(body).unwrap_or_default();
-        let signature = key.sign(&sign_message(&body)).to_bytes();
-        Entry { body, signer, signature, recovery_signature: None }
+        let signature = key.sign(&message(ENTRY_SIGN_CONTEXT, &body)).to_bytes();
+        Entry { body, signer, signature, device_proof: None, recovery_proof: None }
     }
 
-    /// The genesis entry, signed by the first device and co-signed by the recovery key.
+    /// Adds the proof that the holder of the device key the entry enrols takes it.
+    pub fn proven_by_device(mut self, key: &SigningKey) -> Entry {
+        self.device_proof = Some(key.sign(&message(PROOF_SIGN_CONTEXT, &self.body)).to_bytes());
+        self
+    }
+
+    /// Adds the proof that the holder of the recovery key the entry names takes it.
+    pub fn proven_by_recovery(mut self, key: &SigningKey) -> Entry {
+        self.recovery_proof = Some(key.sign(&message(PROOF_SIGN_CONTEXT, &self.body)).to_bytes());
+        self
+    }
+
+    /// The genesis entry, signed by the first device, with the proofs of its key and of the
+    /// recovery key.
     pub fn genesis(body: &Body, device: NodeId, key: &SigningKey, recovery: &SigningKey) -> Entry {
-        let mut entry = Entry::sign(body, Signer::Device(device), key);
-        entry.recovery_signature = Some(recovery.sign(&sign_message(&entry.body)).to_bytes());
-        entry
+        Entry::sign(body, Signer::Device(device), key).proven_by_device(key).proven_by_recovery(recovery)
     }
 
+    /// Covers everything shipped: the body, the signer, the signature and the proofs.
     pub fn hash(&self) -> Hash32 {
         let mut hasher = blake3::Hasher::new_derive_key(ENTRY_HASH_CONTEXT);
         hasher.update(&(self.body.len() as u64).to_be_bytes());
         hasher.update(self.body.as_bytes());
+        match self.signer {
+            Signer::Device(node) => hasher.update(&[1]).update(node.as_bytes()),
+            Signer::Invite(id) => hasher.update(&[2]).update(&id.0),
+            Signer::Recovery => hasher.update(&[3]),
+        };
         hasher.update(&self.signature);
+        for proof in [&self.device_proof, &self.recovery_proof] {
+            match proof {
+                Some(bytes) => hasher.update(&[1]).update(bytes),
+                None => hasher.update(&[0]),
+            };
+        }
         Hash32(*hasher.finalize().as_bytes())
     }
 
+    /// The body, read back; `position` names the entry in the error.
+    pub fn parse_body_at(&self, position: u64) -> Result<Body, RosterError> {
+        serde_json::from_str(&self.body).map_err(|_| RosterError::Unreadable { position })
+    }
+
     pub fn parse_body(&self) -> Result<Body, SyncError> {
-        serde_json::from_str(&self.body).map_err(|error| SyncError::Roster(format!("an entry cannot be read: {error}")))
+        self.parse_body_at(0).map_err(SyncError::from)
+    }
+
+    fn check_proof(&self, position: u64, of: Proven, key: &[u8; 32]) -> Result<(), RosterError> {
+        let proof = match of {
+            Proven::Device(_) => self.device_proof,
+            Proven::Recovery => self.recovery_proof,
+        };
+        let proof = proof.ok_or(RosterError::WithoutProof { position, of })?;
+        verify(key, &message(PROOF_SIGN_CONTEXT, &self.body), &proof, position)
+            .map_err(|_| RosterError::BadProof { position, of })
+    }
+
+    fn check_signature(&self, position: u64, key: &[u8; 32]) -> Result<(), RosterError> {
+        verify(key, &message(ENTRY_SIGN_CONTEXT, &self.body), &self.signature, position)
+    }
+
+    /// Refuses a proof the entry has no key for: what is shipped is exactly what is checked.
+    fn no_proof_beyond(&self, position: u64, device: bool, recovery: bool) -> Result<(), RosterError> {
+        if (self.device_proof.is_some() && !device) || (self.recovery_proof.is_some() && !recovery) {
+            return Err(RosterError::WrongSigner { position });
+        }
+        Ok(())
     }
 }
 
@@ -225,44 +371,43 @@ pub struct Roster {
     entries: Vec<Entry>,
 }
 
-fn verifying_key(bytes: &[u8; 32], what: &str) -> Result<VerifyingKey, SyncError> {
-    VerifyingKey::from_bytes(bytes).map_err(|_| SyncError::Roster(format!("{what} is not a valid Ed25519 key")))
+fn verifying_key(bytes: &[u8; 32], position: u64) -> Result<VerifyingKey, RosterError> {
+    VerifyingKey::from_bytes(bytes).map_err(|_| RosterError::InvalidKey { position })
 }
 
-fn check_signature(key: &[u8; 32], body: &str, signature: &[u8; 64], what: &str) -> Result<(), SyncError> {
+fn verify(key: &[u8; 32], message: &[u8], signature: &[u8; 64], position: u64) -> Result<(), RosterError> {
     let signature = ed25519_dalek::Signature::from_bytes(signature);
-    verifying_key(key, what)?
-        .verify_strict(&sign_message(body), &signature)
-        .map_err(|_| SyncError::Roster(format!("the signature of {what} does not verify")))
+    verifying_key(key, position)?.verify_strict(message, &signature).map_err(|_| RosterError::BadSignature { position })
 }
 
 impl Roster {
     /// Verifies a whole roster from its first entry.
     pub fn from_entries(tenant: TenantId, entries: &[Entry]) -> Result<Roster, SyncError> {
-        let (first, rest) = entries.split_first().ok_or_else(|| SyncError::Roster("the roster is empty".to_owned()))?;
+        let (first, rest) = entries.split_first().ok_or(RosterError::Empty)?;
         let mut roster = Roster::start(tenant, first)?;
         for entry in rest {
-            roster.append(entry.clone())?;
+            roster.apply(entry.clone())?;
         }
         Ok(roster)
     }
 
-    fn start(tenant: TenantId, entry: &Entry) -> Result<Roster, SyncError> {
-        let body = entry.parse_body()?;
+    fn start(tenant: TenantId, entry: &Entry) -> Result<Roster, RosterError> {
+        let body = entry.parse_body_at(1)?;
         let Action::Genesis { device, keys, recovery, key_commitment } = body.action else {
-            return Err(SyncError::Roster("the roster's first entry is not its genesis".to_owned()));
+            return Err(RosterError::FirstNotGenesis);
         };
-        if body.tenant != tenant || body.seq != 1 || body.prev != Hash32::ZERO {
-            return Err(SyncError::Roster(format!("the roster's genesis is not that of tenant {tenant}")));
+        if body.tenant != tenant {
+            return Err(RosterError::OtherTenant { position: 1 });
+        }
+        if body.seq != 1 || body.prev != Hash32::ZERO {
+            return Err(RosterError::OutOfPlace { position: 1 });
         }
         if entry.signer != Signer::Device(device) {
-            return Err(SyncError::Roster("the genesis is not signed by the device it enrols".to_owned()));
+            return Err(RosterError::WrongSigner { position: 1 });
         }
-        check_signature(&keys.sign, &entry.body, &entry.signature, "the genesis")?;
-        let recovery_signature = entry
-            .recovery_signature
-            .ok_or_else(|| SyncError::Roster("the genesis is not co-signed by the recovery key".to_owned()))?;
-        check_signature(&recovery.sign, &entry.body, &recovery_signature, "the recovery key on the genesis")?;
+        entry.check_signature(1, &keys.sign)?;
+        entry.check_proof(1, Proven::Device(device), &keys.sign)?;
+        entry.check_proof(1, Proven::Recovery, &recovery.sign)?;
         let hash = entry.hash();
         Ok(Roster {
             tenant,
@@ -279,33 +424,39 @@ impl Roster {
         })
     }
 
-    /// Verifies and appends the next entry.
+    /// Verifies and appends the next entry; a refused entry leaves the roster as it was.
     pub fn append(&mut self, entry: Entry) -> Result<(), SyncError> {
-        let body = entry.parse_body()?;
+        let mut next = self.clone();
+        next.apply(entry)?;
+        *self = next;
+        Ok(())
+    }
+
+    /// Verifies and applies the next entry; on error, the roster is to be dropped.
+    fn apply(&mut self, entry: Entry) -> Result<(), RosterError> {
         let position = self.len + 1;
+        let body = entry.parse_body_at(position)?;
         if body.tenant != self.tenant {
-            return Err(SyncError::Roster(format!("roster entry {position} belongs to another tenant")));
+            return Err(RosterError::OtherTenant { position });
         }
         if body.seq != position || body.prev != self.head {
-            return Err(SyncError::Roster(format!("roster entry {position} does not follow entry {}", self.len)));
+            return Err(RosterError::OutOfPlace { position });
         }
         match (&body.action, entry.signer) {
-            (Action::Genesis { .. }, _) => {
-                return Err(SyncError::Roster(format!("roster entry {position} is a second genesis")));
-            }
+            (Action::Genesis { .. }, _) => return Err(RosterError::SecondGenesis { position }),
             (Action::Join { invite, device, keys }, Signer::Invite(signer)) if signer == *invite => {
-                let invitation = self.invitations.get(invite).ok_or_else(|| {
-                    SyncError::Roster(format!("roster entry {position} joins with an unknown invitation"))
-                })?;
+                let invitation = self.invitations.get(invite).ok_or(RosterError::UnknownInvitation { position })?;
                 if invitation.used {
-                    return Err(SyncError::Roster(format!("roster entry {position} reuses an invitation")));
+                    return Err(RosterError::InvitationReused { position });
                 }
                 if body.at_ms > invitation.expires_ms {
-                    return Err(SyncError::Roster(format!("roster entry {position} joins with an expired invitation")));
+                    return Err(RosterError::InvitationExpired { position });
                 }
-                check_signature(&invitation.key, &entry.body, &entry.signature, "a join")?;
+                entry.check_signature(position, &invitation.key)?;
+                entry.check_proof(position, Proven::Device(*device), &keys.sign)?;
+                entry.no_proof_beyond(position, true, false)?;
                 if self.members.contains_key(device) {
-                    return Err(SyncError::Roster(format!("roster entry {position} enrols device {device} twice")));
+                    return Err(RosterError::EnrolledTwice { position, device: *device });
                 }
                 let role = invitation.role;
                 if let Some(invitation) = self.invitations.get_mut(invite) {
@@ -314,20 +465,21 @@ impl Roster {
                 self.members.insert(*device, Member { keys: *keys, role, revoked_after: None });
             }
             (Action::Succeed { from, device, keys }, Signer::Device(signer)) if signer == *from => {
-                let member = self.members.get(from).filter(|m| m.revoked_after.is_none()).ok_or_else(|| {
-                    SyncError::Roster(format!("roster entry {position} is signed by {signer}, not an active device"))
-                })?;
-                check_signature(&member.keys.sign, &entry.body, &entry.signature, "a succession")?;
-                verifying_key(&keys.sign, "the successor's key")?;
+                let member = self
+                    .members
+                    .get(from)
+                    .filter(|m| m.revoked_after.is_none())
+                    .ok_or(RosterError::NotActiveDevice { position, signer })?;
+                entry.check_signature(position, &member.keys.sign)?;
+                entry.check_proof(position, Proven::Device(*device), &keys.sign)?;
+                entry.no_proof_beyond(position, true, false)?;
                 if self.members.contains_key(device) {
-                    return Err(SyncError::Roster(format!("roster entry {position} enrols device {device} twice")));
+                    return Err(RosterError::EnrolledTwice { position, device: *device });
                 }
                 // Once: a stolen key could otherwise spread into successors faster than admins
                 // revoke them.
                 if self.successors.contains_key(from) {
-                    return Err(SyncError::Roster(format!(
-                        "roster entry {position}: device {from} has a successor already"
-                    )));
+                    return Err(RosterError::SuccessorAlready { position, device: *from });
                 }
                 let role = member.role;
                 self.members.insert(*device, Member { keys: *keys, role, revoked_after: None });
@@ -335,19 +487,15 @@ impl Roster {
             }
             (action, Signer::Device(signer)) => {
                 let admin = self.members.get(&signer).filter(|m| m.role == Role::Admin && m.revoked_after.is_none());
-                let admin = admin.ok_or_else(|| {
-                    SyncError::Roster(format!("roster entry {position} is signed by {signer}, not an active admin"))
-                })?;
-                check_signature(&admin.keys.sign, &entry.body, &entry.signature, "a roster entry")?;
-                self.apply_admin_action(position, action, Some(signer), body.at_ms)?;
+                let admin = admin.ok_or(RosterError::NotActiveAdmin { position, signer })?;
+                entry.check_signature(position, &admin.keys.sign)?;
+                self.apply_admin_action(position, &entry, action, Some(signer), body.at_ms)?;
             }
             (action, Signer::Recovery) => {
-                check_signature(&self.recovery.sign, &entry.body, &entry.signature, "a roster entry")?;
-                self.apply_admin_action(position, action, None, body.at_ms)?;
+                entry.check_signature(position, &self.recovery.sign)?;
+                self.apply_admin_action(position, &entry, action, None, body.at_ms)?;
             }
-            (_, Signer::Invite(_)) => {
-                return Err(SyncError::Roster(format!("roster entry {position} is signed by an invitation")));
-            }
+            (_, Signer::Invite(_)) => return Err(RosterError::WrongSigner { position }),
         }
         self.head = entry.hash();
         self.len = position;
@@ -358,18 +506,20 @@ impl Roster {
     fn apply_admin_action(
         &mut self,
         position: u64,
+        entry: &Entry,
         action: &Action,
         signer: Option<NodeId>,
         at_ms: u64,
-    ) -> Result<(), SyncError> {
+    ) -> Result<(), RosterError> {
         match action {
             Action::Invite { invite, invite_key, role, expires_ms } => {
-                verifying_key(invite_key, "the invitation key")?;
+                entry.no_proof_beyond(position, false, false)?;
+                verifying_key(invite_key, position)?;
                 if self.invitations.contains_key(invite) {
-                    return Err(SyncError::Roster(format!("roster entry {position} repeats an invitation")));
+                    return Err(RosterError::InvitationRepeated { position });
                 }
                 if *expires_ms > at_ms.saturating_add(INVITATION_MS_MAX) {
-                    return Err(SyncError::Roster(format!("roster entry {position} opens an invitation for too long")));
+                    return Err(RosterError::InvitationTooLong { position });
                 }
                 self.invitations.insert(
                     *invite,
@@ -377,47 +527,52 @@ impl Roster {
                 );
             }
             Action::Add { device, keys, role } => {
-                verifying_key(&keys.sign, "the device's key")?;
+                entry.check_proof(position, Proven::Device(*device), &keys.sign)?;
+                entry.no_proof_beyond(position, true, false)?;
                 if self.members.contains_key(device) {
-                    return Err(SyncError::Roster(format!("roster entry {position} enrols device {device} twice")));
+                    return Err(RosterError::EnrolledTwice { position, device: *device });
                 }
                 self.members.insert(*device, Member { keys: *keys, role: *role, revoked_after: None });
             }
             Action::Revoke { device, upto_seq, epoch, key_commitment, recovery, successors } => {
                 if successors.iter().map(|(d, _)| *d).collect::<Vec<_>>() != self.active_successors(*device) {
-                    return Err(SyncError::Roster(format!(
-                        "roster entry {position} does not revoke with device {device} the successors it named"
-                    )));
+                    return Err(RosterError::SuccessorsLeftOut { position, device: *device });
                 }
-                if *epoch != self.epoch() + 1 {
-                    return Err(SyncError::Roster(format!("roster entry {position} skips a key epoch")));
+                if *epoch != self.epoch().saturating_add(1) {
+                    return Err(RosterError::EpochSkipped { position });
                 }
-                let member =
-                    self.members.get_mut(device).filter(|m| m.revoked_after.is_none()).ok_or_else(|| {
-                        SyncError::Roster(format!("roster entry {position} revokes no active device"))
-                    })?;
-                member.revoked_after = Some(*upto_seq);
-                for (successor, upto) in successors {
-                    if let Some(member) = self.members.get_mut(successor) {
-                        member.revoked_after = Some(*upto);
+                if !self.is_active(*device) {
+                    return Err(RosterError::RevokesNoActiveDevice { position });
+                }
+                let gone: Vec<NodeId> = std::iter::once(*device).chain(successors.iter().map(|(d, _)| *d)).collect();
+                let admin_gone = gone.iter().any(|d| self.members.get(d).is_some_and(|m| m.role == Role::Admin));
+                match recovery {
+                    Some(recovery) => entry.check_proof(position, Proven::Recovery, &recovery.sign)?,
+                    None if admin_gone => {
+                        return Err(RosterError::AdminRevokedWithoutNewRecovery { position, device: *device });
+                    }
+                    None => {}
+                }
+                entry.no_proof_beyond(position, false, recovery.is_some())?;
+                for (gone_device, upto) in std::iter::once((*device, *upto_seq)).chain(successors.iter().copied()) {
+                    if let Some(member) = self.members.get_mut(&gone_device) {
+                        member.revoked_after = Some(upto);
                     }
                 }
                 self.commitments.insert(*epoch, *key_commitment);
                 // A revoked device cannot come back through an invitation it published.
-                let gone: Vec<NodeId> = std::iter::once(*device).chain(successors.iter().map(|(d, _)| *d)).collect();
                 for invitation in self.invitations.values_mut() {
                     if invitation.issuer.is_some_and(|issuer| gone.contains(&issuer)) {
                         invitation.used = true;
                     }
                 }
                 if let Some(recovery) = recovery {
-                    verifying_key(&recovery.sign, "the new recovery key")?;
                     self.recovery = *recovery;
-                    self.recovery_generation += 1;
+                    self.recovery_generation = self.recovery_generation.saturating_add(1);
                 }
             }
             Action::Genesis { .. } | Action::Join { .. } | Action::Succeed { .. } => {
-                return Err(SyncError::Roster(format!("roster entry {position} has the wrong signer")));
+                return Err(RosterError::WrongSigner { position });
             }
         }
         Ok(())
@@ -537,9 +692,21 @@ mod tests {
         let sign = SigningKey::from_bytes(&[seed; 32]);
         let keys = DeviceKeys {
             sign: sign.verifying_key().to_bytes(),
-            wrap: WrapSecret::from_bytes([seed + 100; 32]).public(),
+            wrap: WrapSecret::from_bytes([seed.wrapping_add(100); 32]).public(),
         };
         Device { id: NodeId::from_bytes([seed; 16]), sign, keys }
+    }
+
+    fn recovery_keys(secret: &RecoverySecret) -> DeviceKeys {
+        DeviceKeys { sign: secret.signing_key().verifying_key().to_bytes(), wrap: secret.wrap_secret().public() }
+    }
+
+    /// The kind of a refusal.
+    fn refused(result: Result<(), SyncError>) -> RosterError {
+        match result {
+            Err(SyncError::Roster(error)) => error,
+            other => panic!("expected a roster refusal, got {other:?}"),
+        }
     }
 
     /// A revocation of `device` that starts key epoch 2, no new recovery key.
@@ -554,27 +721,35 @@ mod tests {
         }
     }
 
-    fn started() -> (Roster, Device, RecoverySecret) {
-        let first = device(1);
-        let recovery = RecoverySecret::from_bytes([9; 32]);
-        let recovery_keys = DeviceKeys {
-            sign: recovery.signing_key().verifying_key().to_bytes(),
-            wrap: recovery.wrap_secret().public(),
-        };
-        let body = Body {
-            tenant: TENANT,
+    fn genesis_body(tenant: TenantId, first: &Device, recovery: &RecoverySecret) -> Body {
+        Body {
+            tenant,
             seq: 1,
             prev: Hash32::ZERO,
             at_ms: 1000,
             action: Action::Genesis {
                 device: first.id,
                 keys: first.keys,
-                recovery: recovery_keys,
+                recovery: recovery_keys(recovery),
                 key_commitment: DataKey::new(1, [5; 32]).commitment(),
             },
-        };
-        let entry = Entry::genesis(&body, first.id, &first.sign, &recovery.signing_key());
+        }
+    }
+
+    fn started() -> (Roster, Device, RecoverySecret) {
+        let first = device(1);
+        let recovery = RecoverySecret::from_bytes([9; 32]);
+        let entry =
+            Entry::genesis(&genesis_body(TENANT, &first, &recovery), first.id, &first.sign, &recovery.signing_key());
         (Roster::from_entries(TENANT, &[entry]).unwrap(), first, recovery)
+    }
+
+    /// `admin` adds `device` with `role`, the device proving its key.
+    fn add(roster: &mut Roster, admin: &Device, device: &Device, role: Role) {
+        let action = Action::Add { device: device.id, keys: device.keys, role };
+        let entry = Entry::sign(&roster.next_body(1500, action), Signer::Device(admin.id), &admin.sign)
+            .proven_by_device(&device.sign);
+        roster.append(entry).unwrap();
     }
 
     #[test]
@@ -594,7 +769,11 @@ mod tests {
         let laptop = device(2);
         let join = Action::Join { invite: code.id(), device: laptop.id, keys: laptop.keys };
         let entry = Entry::sign(&roster.next_body(3000, join.clone()), Signer::Invite(code.id()), &code.signing_key());
-        roster.append(entry).unwrap();
+        // The joining device proves its key, or it is not enrolled.
+        assert!(
+            matches!(refused(roster.clone().append(entry.clone())), RosterError::WithoutProof { position: 3, of: Proven::Device(d) } if d == laptop.id)
+        );
+        roster.append(entry.proven_by_device(&laptop.sign)).unwrap();
         assert_eq!(roster.member(laptop.id).map(|m| m.role), Some(Role::Member));
         assert!(roster.open_invitation(code.id(), 4000).is_none(), "used");
 
@@ -602,18 +781,15 @@ mod tests {
         let before = roster.clone();
         let other = device(3);
         let again = Action::Join { invite: code.id(), device: other.id, keys: other.keys };
-        let error = roster
-            .append(Entry::sign(&roster.next_body(3500, again), Signer::Invite(code.id()), &code.signing_key()))
-            .unwrap_err();
-        assert!(error.to_string().contains("reuses an invitation"), "{error}");
+        let entry = Entry::sign(&roster.next_body(3500, again), Signer::Invite(code.id()), &code.signing_key())
+            .proven_by_device(&other.sign);
+        assert_eq!(refused(roster.append(entry)), RosterError::InvitationReused { position: 4 });
         assert_eq!(roster, before);
 
         // A member cannot revoke; an admin can, and the epoch moves on.
         let revoke = revoke_in_epoch_2(laptop.id, 40, Vec::new());
-        let error = roster
-            .append(Entry::sign(&roster.next_body(4000, revoke.clone()), Signer::Device(laptop.id), &laptop.sign))
-            .unwrap_err();
-        assert!(error.to_string().contains("not an active admin"), "{error}");
+        let entry = Entry::sign(&roster.next_body(4000, revoke.clone()), Signer::Device(laptop.id), &laptop.sign);
+        assert_eq!(refused(roster.append(entry)), RosterError::NotActiveAdmin { position: 4, signer: laptop.id });
         roster.append(Entry::sign(&roster.next_body(4000, revoke), Signer::Device(admin.id), &admin.sign)).unwrap();
         assert_eq!(roster.epoch(), 2);
         assert!(roster.may_write(laptop.id, EventSeq(40)));
@@ -632,36 +808,178 @@ mod tests {
         let (roster, admin, _) = started();
         let stranger = device(7);
         let add = Action::Add { device: stranger.id, keys: stranger.keys, role: Role::Admin };
+        let sign = |body: &Body, signer: NodeId, key: &SigningKey| {
+            Entry::sign(body, Signer::Device(signer), key).proven_by_device(&stranger.sign)
+        };
 
         // Signed by a device that is not in the roster.
         let mut copy = roster.clone();
-        let entry = Entry::sign(&copy.next_body(2000, add.clone()), Signer::Device(stranger.id), &stranger.sign);
-        assert!(copy.append(entry).unwrap_err().to_string().contains("not an active admin"));
+        let entry = sign(&copy.next_body(2000, add.clone()), stranger.id, &stranger.sign);
+        assert_eq!(refused(copy.append(entry)), RosterError::NotActiveAdmin { position: 2, signer: stranger.id });
         // Claiming to be the admin with another key.
-        let entry = Entry::sign(&copy.next_body(2000, add.clone()), Signer::Device(admin.id), &stranger.sign);
-        assert!(copy.append(entry).unwrap_err().to_string().contains("does not verify"));
+        let entry = sign(&copy.next_body(2000, add.clone()), admin.id, &stranger.sign);
+        assert_eq!(refused(copy.append(entry)), RosterError::BadSignature { position: 2 });
         // Out of place.
         let mut body = copy.next_body(2000, add.clone());
         body.seq = 3;
-        assert!(copy.append(Entry::sign(&body, Signer::Device(admin.id), &admin.sign)).is_err());
+        assert_eq!(refused(copy.append(sign(&body, admin.id, &admin.sign))), RosterError::OutOfPlace { position: 2 });
         let mut body = copy.next_body(2000, add.clone());
         body.prev = Hash32([1; 32]);
-        assert!(copy.append(Entry::sign(&body, Signer::Device(admin.id), &admin.sign)).is_err());
+        assert_eq!(refused(copy.append(sign(&body, admin.id, &admin.sign))), RosterError::OutOfPlace { position: 2 });
         // Another tenant's roster is not this one's.
-        assert!(Roster::from_entries(TenantId::from_bytes([2; 16]), roster.entries()).is_err());
+        let other = Roster::from_entries(TenantId::from_bytes([2; 16]), roster.entries()).map(|_| ());
+        assert_eq!(refused(other), RosterError::OtherTenant { position: 1 });
         // A body altered after signing.
-        let mut entry = Entry::sign(&copy.next_body(2000, add), Signer::Device(admin.id), &admin.sign);
+        let mut entry = sign(&copy.next_body(2000, add), admin.id, &admin.sign);
         entry.body = entry.body.replace("\"admin\"", "\"member\"");
-        assert!(copy.append(entry).is_err());
+        assert_eq!(refused(copy.append(entry)), RosterError::BadSignature { position: 2 });
+        // An entry that is not JSON.
+        let mut entry = roster.entries()[0].clone();
+        entry.body.push('}');
+        assert_eq!(refused(copy.append(entry)), RosterError::Unreadable { position: 2 });
         assert_eq!(copy, roster);
+    }
+
+    #[test]
+    fn every_key_given_power_proves_it_takes_it() {
+        let (roster, admin, recovery) = started();
+        let till = device(4);
+        let add = Action::Add { device: till.id, keys: till.keys, role: Role::Member };
+        let bare = Entry::sign(&roster.next_body(2000, add.clone()), Signer::Device(admin.id), &admin.sign);
+        let of = Proven::Device(till.id);
+        assert_eq!(refused(roster.clone().append(bare.clone())), RosterError::WithoutProof { position: 2, of });
+        // Proven by another key than the one enrolled.
+        let wrong = bare.clone().proven_by_device(&admin.sign);
+        assert_eq!(refused(roster.clone().append(wrong)), RosterError::BadProof { position: 2, of });
+        // The entry's own signature is not a proof: the contexts differ.
+        let mut reused = bare.clone();
+        reused.device_proof = Some(bare.signature);
+        let by_till = Entry::sign(&roster.next_body(2000, add.clone()), Signer::Device(admin.id), &till.sign);
+        reused.device_proof = Some(by_till.signature);
+        assert_eq!(refused(roster.clone().append(reused)), RosterError::BadProof { position: 2, of });
+        // A proof the entry has no key for is refused too.
+        let extra = bare.clone().proven_by_device(&till.sign).proven_by_recovery(&recovery.signing_key());
+        assert_eq!(refused(roster.clone().append(extra)), RosterError::WrongSigner { position: 2 });
+        roster.clone().append(bare.proven_by_device(&till.sign)).unwrap();
+
+        // The recovery key enrols a replacement device: the device proves its key too.
+        let replacement = device(5);
+        let add = Action::Add { device: replacement.id, keys: replacement.keys, role: Role::Admin };
+        let entry = Entry::sign(&roster.next_body(2000, add.clone()), Signer::Recovery, &replacement.sign)
+            .proven_by_device(&replacement.sign);
+        assert_eq!(refused(roster.clone().append(entry)), RosterError::BadSignature { position: 2 });
+        let entry = Entry::sign(&roster.next_body(2000, add), Signer::Recovery, &recovery.signing_key())
+            .proven_by_device(&replacement.sign);
+        let mut restored = roster.clone();
+        restored.append(entry).unwrap();
+        assert_eq!(restored.member(replacement.id).map(|m| m.role), Some(Role::Admin));
+
+        // A genesis of roster format 1 (no proofs) is refused, and says what it is.
+        let (_, first, _) = started();
+        let mut old = Entry::sign(&genesis_body(TENANT, &first, &recovery), Signer::Device(first.id), &first.sign);
+        old.recovery_proof = None;
+        let error = Roster::from_entries(TENANT, &[old.clone()]).map(|_| ());
+        assert_eq!(refused(error), RosterError::WithoutProof { position: 1, of: Proven::Device(first.id) });
+        let old = old.proven_by_device(&first.sign);
+        let error = Roster::from_entries(TENANT, &[old]).map(|_| ());
+        assert_eq!(refused(error.clone()), RosterError::WithoutProof { position: 1, of: Proven::Recovery });
+        assert!(error.unwrap_err().to_string().contains("roster format 2"));
+    }
+
+    #[test]
+    fn revoking_an_admin_names_a_new_recovery_key_that_signs() {
+        let (mut roster, admin, recovery) = started();
+        let deputy = device(2);
+        add(&mut roster, &admin, &deputy, Role::Admin);
+        let new_recovery = RecoverySecret::from_bytes([10; 32]);
+        let revoke = |recovery: Option<DeviceKeys>| Action::Revoke {
+            device: deputy.id,
+            upto_seq: 0,
+            epoch: 2,
+            key_commitment: DataKey::new(2, [6; 32]).commitment(),
+            recovery,
+            successors: Vec::new(),
+        };
+        let third = roster.next_body(3000, revoke(None));
+        let sign = |action| Entry::sign(&Body { action, ..third.clone() }, Signer::Device(admin.id), &admin.sign);
+        let before = roster.clone();
+        assert_eq!(
+            refused(roster.append(sign(revoke(None)))),
+            RosterError::AdminRevokedWithoutNewRecovery { position: 3, device: deputy.id }
+        );
+        let named = sign(revoke(Some(recovery_keys(&new_recovery))));
+        assert_eq!(
+            refused(roster.append(named.clone())),
+            RosterError::WithoutProof { position: 3, of: Proven::Recovery }
+        );
+        // Proven by the old recovery key, not the one named.
+        let wrong = named.clone().proven_by_recovery(&recovery.signing_key());
+        assert_eq!(refused(roster.append(wrong)), RosterError::BadProof { position: 3, of: Proven::Recovery });
+        // A new recovery key that is no Ed25519 key: refused, and nothing half-applied.
+        let bad = DeviceKeys { sign: [0xff; 32], ..recovery_keys(&new_recovery) };
+        let bad = sign(revoke(Some(bad))).proven_by_recovery(&new_recovery.signing_key());
+        assert!(matches!(refused(roster.append(bad)), RosterError::InvalidKey { .. } | RosterError::BadProof { .. }));
+        assert_eq!(roster, before);
+        roster.append(named.proven_by_recovery(&new_recovery.signing_key())).unwrap();
+        assert_eq!((roster.recovery(), roster.recovery_generation()), (recovery_keys(&new_recovery), 2));
+        assert!(!roster.is_active(deputy.id));
+        // The old recovery key signs nothing any more.
+        let late = device(6);
+        let add = Action::Add { device: late.id, keys: late.keys, role: Role::Admin };
+        let entry = Entry::sign(&roster.next_body(4000, add), Signer::Recovery, &recovery.signing_key())
+            .proven_by_device(&late.sign);
+        assert_eq!(refused(roster.append(entry)), RosterError::BadSignature { position: 4 });
+    }
+
+    /// Flaw 2 of issue 18, built exactly: a hub makes its own genesis, adds its own device, then
+    /// "revokes" it naming the company's public recovery keys as the new recovery key. Before
+    /// proofs of possession, a restoring owner whose kit matched the current recovery key
+    /// adopted that roster.
+    #[test]
+    fn a_hub_cannot_hand_a_company_its_own_roster() {
+        let company_recovery = RecoverySecret::from_bytes([9; 32]);
+        let hub_device = device(20);
+        let hub_recovery = RecoverySecret::from_bytes([21; 32]);
+        let genesis = Entry::genesis(
+            &genesis_body(TENANT, &hub_device, &hub_recovery),
+            hub_device.id,
+            &hub_device.sign,
+            &hub_recovery.signing_key(),
+        );
+        let mut forged = Roster::from_entries(TENANT, &[genesis]).unwrap();
+        let hub_admin = device(22);
+        add(&mut forged, &hub_device, &hub_admin, Role::Admin);
+        let action = Action::Revoke {
+            device: hub_admin.id,
+            upto_seq: 0,
+            epoch: 2,
+            key_commitment: DataKey::new(2, [7; 32]).commitment(),
+            recovery: Some(recovery_keys(&company_recovery)),
+            successors: Vec::new(),
+        };
+        let entry = Entry::sign(&forged.next_body(3000, action), Signer::Device(hub_device.id), &hub_device.sign);
+        assert_eq!(
+            refused(forged.clone().append(entry.clone())),
+            RosterError::WithoutProof { position: 3, of: Proven::Recovery }
+        );
+        // Whatever key the hub proves with, it is not the company's.
+        for key in [hub_recovery.signing_key(), hub_device.sign.clone()] {
+            let proven = entry.clone().proven_by_recovery(&key);
+            assert_eq!(
+                refused(forged.clone().append(proven)),
+                RosterError::BadProof { position: 3, of: Proven::Recovery }
+            );
+        }
+        // And its genesis is not the company's: the kit names that one (checked at restore).
+        let (company, _, _) = started();
+        assert_ne!(forged.genesis(), company.genesis());
     }
 
     #[test]
     fn a_revoked_admin_cannot_come_back_through_its_own_invitation() {
         let (mut roster, admin, _) = started();
         let deputy = device(2);
-        let add = Action::Add { device: deputy.id, keys: deputy.keys, role: Role::Admin };
-        roster.append(Entry::sign(&roster.next_body(1500, add), Signer::Device(admin.id), &admin.sign)).unwrap();
+        add(&mut roster, &admin, &deputy, Role::Admin);
         let code = InviteSecret::from_bytes([6; 32]);
         let invite = |expires_ms| Action::Invite {
             invite: code.id(),
@@ -674,51 +992,77 @@ mod tests {
             Signer::Device(deputy.id),
             &deputy.sign,
         );
-        assert!(roster.clone().append(too_long).unwrap_err().to_string().contains("too long"));
+        assert_eq!(refused(roster.clone().append(too_long)), RosterError::InvitationTooLong { position: 3 });
         roster
             .append(Entry::sign(&roster.next_body(2000, invite(90_000)), Signer::Device(deputy.id), &deputy.sign))
             .unwrap();
-        let revoke = revoke_in_epoch_2(deputy.id, 0, Vec::new());
-        roster.append(Entry::sign(&roster.next_body(3000, revoke), Signer::Device(admin.id), &admin.sign)).unwrap();
+        let new_recovery = RecoverySecret::from_bytes([11; 32]);
+        let revoke = Action::Revoke {
+            device: deputy.id,
+            upto_seq: 0,
+            epoch: 2,
+            key_commitment: DataKey::new(2, [6; 32]).commitment(),
+            recovery: Some(recovery_keys(&new_recovery)),
+            successors: Vec::new(),
+        };
+        let entry = Entry::sign(&roster.next_body(3000, revoke), Signer::Device(admin.id), &admin.sign)
+            .proven_by_recovery(&new_recovery.signing_key());
+        roster.append(entry).unwrap();
         assert!(roster.open_invitation(code.id(), 4000).is_none());
         let comeback = device(8);
         let join = Action::Join { invite: code.id(), device: comeback.id, keys: comeback.keys };
-        let entry = Entry::sign(&roster.next_body(4000, join), Signer::Invite(code.id()), &code.signing_key());
-        assert!(roster.append(entry).is_err());
+        let entry = Entry::sign(&roster.next_body(4000, join), Signer::Invite(code.id()), &code.signing_key())
+            .proven_by_device(&comeback.sign);
+        assert_eq!(refused(roster.append(entry)), RosterError::InvitationReused { position: 5 });
     }
 
     #[test]
     fn a_device_names_its_own_successor_with_its_role_and_no_one_elses() {
         let (mut roster, admin, _) = started();
         let till = device(2);
-        let add = Action::Add { device: till.id, keys: till.keys, role: Role::Member };
-        roster.append(Entry::sign(&roster.next_body(1500, add), Signer::Device(admin.id), &admin.sign)).unwrap();
+        add(&mut roster, &admin, &till, Role::Member);
         let next = device(3);
         let succeed = Action::Succeed { from: till.id, device: next.id, keys: next.keys };
+        let sign = |roster: &Roster, action: Action, signer: NodeId, key: &SigningKey| {
+            Entry::sign(&roster.next_body(2000, action), Signer::Device(signer), key).proven_by_device(&next.sign)
+        };
         // Only the device itself names its successor: not the successor, not another device.
         for (signer, key) in [(next.id, &next.sign), (admin.id, &admin.sign)] {
-            let entry = Entry::sign(&roster.next_body(2000, succeed.clone()), Signer::Device(signer), key);
-            assert!(roster.clone().append(entry).is_err());
+            let entry = sign(&roster, succeed.clone(), signer, key);
+            assert!(matches!(
+                refused(roster.clone().append(entry)),
+                RosterError::NotActiveAdmin { .. } | RosterError::WrongSigner { .. }
+            ));
         }
-        let forged = Entry::sign(&roster.next_body(2000, succeed.clone()), Signer::Device(till.id), &next.sign);
-        assert!(roster.clone().append(forged).unwrap_err().to_string().contains("does not verify"));
-        roster
-            .append(Entry::sign(&roster.next_body(2000, succeed.clone()), Signer::Device(till.id), &till.sign))
-            .unwrap();
+        let forged = sign(&roster, succeed.clone(), till.id, &next.sign);
+        assert_eq!(refused(roster.clone().append(forged)), RosterError::BadSignature { position: 3 });
+        let unproven = Entry::sign(&roster.next_body(2000, succeed.clone()), Signer::Device(till.id), &till.sign);
+        assert_eq!(
+            refused(roster.clone().append(unproven)),
+            RosterError::WithoutProof { position: 3, of: Proven::Device(next.id) }
+        );
+        roster.append(sign(&roster, succeed.clone(), till.id, &till.sign)).unwrap();
         assert_eq!(roster.member(next.id).map(|m| m.role), Some(Role::Member));
         assert!(roster.is_active(till.id) && roster.is_active(next.id));
         assert_eq!((roster.successor(till.id), roster.predecessor(next.id)), (Some(next.id), Some(till.id)));
         // Once, and never by a revoked device.
-        let again = Entry::sign(&roster.next_body(2100, succeed), Signer::Device(till.id), &till.sign);
-        assert!(roster.clone().append(again).unwrap_err().to_string().contains("twice"));
+        let again = sign(&roster, succeed, till.id, &till.sign);
+        assert_eq!(refused(roster.clone().append(again)), RosterError::EnrolledTwice { position: 4, device: next.id });
         let third = device(5);
         let another = Action::Succeed { from: till.id, device: third.id, keys: third.keys };
-        let another = Entry::sign(&roster.next_body(2100, another), Signer::Device(till.id), &till.sign);
-        assert!(roster.clone().append(another).unwrap_err().to_string().contains("has a successor already"));
+        let another = Entry::sign(&roster.next_body(2100, another), Signer::Device(till.id), &till.sign)
+            .proven_by_device(&third.sign);
+        assert_eq!(
+            refused(roster.clone().append(another)),
+            RosterError::SuccessorAlready { position: 4, device: till.id }
+        );
         // Revoking the device revokes its successor with it, or is refused.
         let revoke_till = |successors| revoke_in_epoch_2(till.id, 9, successors);
         let bare = Entry::sign(&roster.next_body(2500, revoke_till(Vec::new())), Signer::Device(admin.id), &admin.sign);
-        assert!(roster.clone().append(bare).unwrap_err().to_string().contains("successors it named"));
+        assert_eq!(
+            refused(roster.clone().append(bare)),
+            RosterError::SuccessorsLeftOut { position: 4, device: till.id }
+        );
         let mut both = roster.clone();
         let with =
             Entry::sign(&both.next_body(2500, revoke_till(vec![(next.id, 3)])), Signer::Device(admin.id), &admin.sign);
@@ -729,32 +1073,38 @@ mod tests {
         roster.append(Entry::sign(&roster.next_body(3000, revoke), Signer::Device(admin.id), &admin.sign)).unwrap();
         let other = device(4);
         let late = Action::Succeed { from: next.id, device: other.id, keys: other.keys };
-        let entry = Entry::sign(&roster.next_body(4000, late), Signer::Device(next.id), &next.sign);
-        assert!(roster.append(entry).unwrap_err().to_string().contains("not an active device"));
+        let entry = Entry::sign(&roster.next_body(4000, late), Signer::Device(next.id), &next.sign)
+            .proven_by_device(&other.sign);
+        assert_eq!(refused(roster.append(entry)), RosterError::NotActiveDevice { position: 5, signer: next.id });
     }
 
     #[test]
-    fn the_recovery_key_enrols_a_replacement_device() {
-        let (mut roster, _, recovery) = started();
-        let replacement = device(5);
-        let add = Action::Add { device: replacement.id, keys: replacement.keys, role: Role::Admin };
-        let forged = Entry::sign(&roster.next_body(2000, add.clone()), Signer::Recovery, &replacement.sign);
-        assert!(roster.clone().append(forged).is_err());
-        roster.append(Entry::sign(&roster.next_body(2000, add), Signer::Recovery, &recovery.signing_key())).unwrap();
-        assert_eq!(roster.member(replacement.id).map(|m| m.role), Some(Role::Admin));
-    }
-
-    #[test]
-    fn a_genesis_without_the_recovery_key_is_not_the_tenants() {
+    fn a_genesis_is_the_tenants_only_with_its_recovery_key() {
         let (roster, admin, _) = started();
         let mut forged = roster.entries()[0].clone();
-        forged.recovery_signature = None;
-        assert!(Roster::from_entries(TENANT, &[forged]).unwrap_err().to_string().contains("co-signed"));
+        forged.recovery_proof = None;
+        let error = Roster::from_entries(TENANT, &[forged]).map(|_| ());
+        assert_eq!(refused(error), RosterError::WithoutProof { position: 1, of: Proven::Recovery });
         // A hub making up a genesis with its own recovery key cannot reuse the tenant's recovery key.
         let mut body = roster.entries()[0].parse_body().unwrap();
         body.at_ms = 1;
         let fake_recovery = RecoverySecret::from_bytes([8; 32]);
         let entry = Entry::genesis(&body, admin.id, &admin.sign, &fake_recovery.signing_key());
-        assert!(Roster::from_entries(TENANT, &[entry]).is_err());
+        let error = Roster::from_entries(TENANT, &[entry]).map(|_| ());
+        assert_eq!(refused(error), RosterError::BadProof { position: 1, of: Proven::Recovery });
+    }
+
+    /// ARCHITECTURE.md's table of formats names the roster and batch layouts written here.
+    #[test]
+    fn the_architecture_names_the_roster_and_batch_formats() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ARCHITECTURE.md");
+        let text = std::fs::read_to_string(&path).expect("ARCHITECTURE.md");
+        for named in [
+            format!("`ROSTER_FORMAT = {ROSTER_FORMAT}`"),
+            format!("`BATCH_VERSION = {}`", crate::batch::BATCH_VERSION),
+            format!("`{}`", String::from_utf8_lossy(PROOF_SIGN_CONTEXT).trim_end_matches('\0')),
+        ] {
+            assert!(text.contains(&named), "ARCHITECTURE.md does not say {named}");
+        }
     }
 }

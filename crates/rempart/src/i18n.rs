@@ -104,10 +104,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "RECOVERY KIT of {company} (company {tenant})\nWith these 24 words the books can be restored on a new machine. Keep them on paper, away from the computers.",
         "KIT DE RÉCUPÉRATION de {company} (entreprise {tenant})\nCes 24 mots permettent de restaurer les livres sur une nouvelle machine. Gardez-les sur papier, loin des ordinateurs.",
     ),
+    ("kit.genesis", "Roster fingerprint: {genesis}", "Empreinte de la liste des appareils : {genesis}"),
     (
         "kit.warning",
-        "The books can be recovered with any enrolled device, the admin passphrase or this kit. If all of them are lost, the books cannot be recovered by anyone: not by Rempart, not by the hub.",
-        "Les livres se récupèrent avec un appareil inscrit, la phrase secrète d'administration ou ce kit. Si tous sont perdus, personne ne peut plus les récupérer : ni Rempart, ni le hub.",
+        "The books can be recovered with any enrolled device or with this kit, which alone gives full power over the company: keep it like the key of a safe. If the kit and every device are lost, the books cannot be recovered by anyone: not by Rempart, not by the hub.",
+        "Les livres se récupèrent avec un appareil inscrit ou avec ce kit, qui donne à lui seul tout pouvoir sur l'entreprise : gardez-le comme la clé d'un coffre. Si le kit et tous les appareils sont perdus, personne ne peut plus récupérer les livres : ni Rempart, ni le hub.",
     ),
     ("kit.ask", "Type word {n} of the kit:", "Tapez le mot {n} du kit :"),
     ("kit.wrong", "That is not the word. Look at the kit again.", "Ce n'est pas le mot. Regardez à nouveau le kit."),
@@ -148,11 +149,6 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "sync.roster_restored",
         "The hub had lost the list of devices (wiped or restored from an old copy): this node gave it back.",
         "Le hub avait perdu la liste des appareils (effacé ou restauré d'une ancienne copie) : ce nœud la lui a rendue.",
-    ),
-    (
-        "passphrase.done",
-        "New admin passphrase set: the old one opens nothing any more. Keep it apart from the recovery kit.",
-        "Nouvelle phrase de passe d'administration enregistrée : l'ancienne n'ouvre plus rien. Conservez-la à part du kit de récupération.",
     ),
     (
         "rechain.done",
@@ -196,9 +192,9 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "L'appareil révoqué était administrateur et connaissait le secret de récupération : voici le NOUVEAU kit de récupération. L'ancien kit n'ouvre plus ce qui sera écrit désormais.",
     ),
     (
-        "restore.no_tenant",
-        "Which company? Give --tenant ID (the id printed on the recovery kit)",
-        "Quelle entreprise ? Indiquez --tenant ID (l'identifiant imprimé sur le kit de récupération)",
+        "restore.kit_incomplete",
+        "{path} does not name the company and the roster fingerprint printed on the recovery kit: copy both lines of the kit into the file with its 24 words",
+        "{path} ne contient pas l'identifiant de l'entreprise et l'empreinte de la liste des appareils imprimés sur le kit de récupération : recopiez ces deux lignes du kit dans le fichier avec ses 24 mots",
     ),
     (
         "restore.done",

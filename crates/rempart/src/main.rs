@@ -114,14 +114,11 @@ enum Command {
         tls_key: Option<PathBuf>,
     },
     /// Attach this company to a hub: this node becomes its first admin device, and the recovery
-    /// kit is shown once (or written with --kit-out). The admin passphrase comes from
-    /// --passphrase-file or REMPART_PASSPHRASE.
+    /// kit is shown once (or written with --kit-out).
     Connect {
         url: String,
         #[arg(long)]
         kit_out: Option<PathBuf>,
-        #[arg(long)]
-        passphrase_file: Option<PathBuf>,
     },
     /// Pull from and push to the hub once, or keep doing it with --watch.
     Sync {
@@ -137,25 +134,14 @@ enum Command {
     /// The company's devices.
     #[command(subcommand)]
     Device(DeviceCommand),
-    /// Set a new admin passphrase, without the old one, from an admin device (a lost passphrase
-    /// is replaced so; with the recovery kit alone, `restore --kit` first). The passphrase comes
-    /// from --passphrase-file or REMPART_PASSPHRASE.
-    Passphrase {
-        #[arg(long)]
-        passphrase_file: Option<PathBuf>,
-    },
-    /// Rebuild a lost device from the hub alone, with the recovery kit (--kit FILE) or the admin
-    /// passphrase (--tenant ID, and --passphrase-file or REMPART_PASSPHRASE), into a new data
+    /// Rebuild a lost device from the hub alone, with the recovery kit (--kit FILE: its 24
+    /// words, the company id and the roster fingerprint printed on it), into a new data
     /// directory; ends by verifying it.
     Restore {
         #[arg(long)]
         hub: String,
         #[arg(long)]
-        kit: Option<PathBuf>,
-        #[arg(long)]
-        tenant: Option<String>,
-        #[arg(long)]
-        passphrase_file: Option<PathBuf>,
+        kit: PathBuf,
     },
     /// This node, its hub, what is not uploaded yet, the other nodes as last seen, forks and
     /// conflicts.
@@ -582,8 +568,6 @@ enum DeviceCommand {
         /// Where to write the new recovery kit, when the revoked device is an admin.
         #[arg(long)]
         kit_out: Option<PathBuf>,
-        #[arg(long)]
-        passphrase_file: Option<PathBuf>,
     },
     /// Go on under a new identity: a copy of this device's data (put back from a backup) that
     /// cannot reach the hub to confirm its own head starts a new chain and records at once.
@@ -872,21 +856,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let tls = tls_cert.as_deref().zip(tls_key.as_deref());
             return sync::hub(listen, &store, quota_gib, tls, lang);
         }
-        Command::Connect { url, kit_out, passphrase_file } => {
-            return sync::connect(&dir, &url, kit_out.as_deref(), passphrase_file.as_deref(), lang);
+        Command::Connect { url, kit_out } => {
+            return sync::connect(&dir, &url, kit_out.as_deref(), lang);
         }
         Command::Sync { hub, watch, interval } => return sync::sync(&dir, hub.as_deref(), watch, interval, lang),
         Command::Device(DeviceCommand::Invite { role, hours }) => return sync::invite(&dir, role, hours, lang),
-        Command::Device(DeviceCommand::Revoke { id, kit_out, passphrase_file }) => {
-            return sync::revoke(&dir, &id, kit_out.as_deref(), passphrase_file.as_deref(), lang);
+        Command::Device(DeviceCommand::Revoke { id, kit_out }) => {
+            return sync::revoke(&dir, &id, kit_out.as_deref(), lang);
         }
         Command::Device(DeviceCommand::List { format }) => return sync::devices(&dir, format, lang),
         Command::Device(DeviceCommand::Rechain) => return sync::rechain(&dir, lang),
         Command::Join { code, hub } => return sync::join(&dir, &code, &hub, lang),
         Command::Status => return sync::status(&dir, lang),
-        Command::Passphrase { passphrase_file } => return sync::set_passphrase(&dir, passphrase_file.as_deref(), lang),
-        Command::Restore { hub, kit, tenant, passphrase_file } => {
-            return sync::restore(&dir, &hub, kit.as_deref(), tenant.as_deref(), passphrase_file.as_deref(), lang);
+        Command::Restore { hub, kit } => {
+            return sync::restore(&dir, &hub, &kit, lang);
         }
         Command::Conflicts { format, settle } => return sync::conflicts(&dir, format, settle.as_deref(), lang),
         Command::Demo => {

@@ -11,25 +11,13 @@ use anyhow::{Context, Result, anyhow, bail};
 use rempart_hub::http::ServerLimits;
 use rempart_hub::s3::S3Store;
 use rempart_hub::{DirStore, Hub, Limits, ObjectStore};
-use rempart_node::{Env, Http, NodeError, Recovery, Session, SyncReport};
+use rempart_node::{Env, Http, Kit, NodeError, Session, SyncReport};
 use rempart_store::Store;
 use rempart_sync::{RecoverySecret, Role};
 
 use crate::i18n::Lang;
 use crate::render::{Cell, Format, Report};
 use rempart_domain::Locale;
-
-/// The admin passphrase: from the file named by `--passphrase-file`, else from the environment
-/// variable `REMPART_PASSPHRASE`; never from a prompt, so that scripts and services work alike.
-fn passphrase(file: Option<&Path>) -> Result<String> {
-    if let Some(file) = file {
-        let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-        return Ok(text.trim_end_matches(['\n', '\r']).to_owned());
-    }
-    std::env::var("REMPART_PASSPHRASE").map_err(|_| {
-        anyhow!("the admin passphrase is needed: put it in a file named by --passphrase-file, or in REMPART_PASSPHRASE")
-    })
-}
 
 fn with_env<T>(f: impl FnOnce(&mut Env<'_>) -> T) -> T {
     let mut random = rempart_node::system_random;
@@ -78,9 +66,11 @@ pub fn hub(
     Ok(ExitCode::SUCCESS)
 }
 
-fn kit_text(store: &Store, kit: &RecoverySecret, lang: Lang) -> Result<String> {
-    let words = kit.words();
-    let mut text = lang.fill("kit.header", &[("company", &store.company()?.name), ("tenant", &store.tenant())]);
+fn kit_text(store: &Store, kit: &Kit, lang: Lang) -> Result<String> {
+    let words = kit.secret.words();
+    let mut text = lang.fill("kit.header", &[("company", &store.company()?.name), ("tenant", &kit.tenant)]);
+    text.push('\n');
+    text.push_str(&lang.fill("kit.genesis", &[("genesis", &kit.genesis)]));
     text.push('\n');
     for (index, word) in words.iter().enumerate() {
         text.push_str(&format!("{:>2}. {word}\n", index + 1));
@@ -133,18 +123,11 @@ fn show_and_check_kit(text: &str, kit: &RecoverySecret, lang: Lang) -> Result<()
     Ok(())
 }
 
-pub fn connect(
-    dir: &Path,
-    url: &str,
-    kit_out: Option<&Path>,
-    passphrase_file: Option<&Path>,
-    lang: Lang,
-) -> Result<ExitCode> {
+pub fn connect(dir: &Path, url: &str, kit_out: Option<&Path>, lang: Lang) -> Result<ExitCode> {
     check_kit_destination(kit_out, lang)?;
-    let passphrase = passphrase(passphrase_file)?;
     let mut store = Store::open(dir).context("cannot open the data directory")?;
     let mut transport = Http::new(url)?;
-    let kit = with_env(|env| Session::connect(&mut store, url, &mut transport, env, &passphrase))?;
+    let kit = with_env(|env| Session::connect(&mut store, url, &mut transport, env))?;
     deliver_kit(&store, &kit, kit_out, lang)?;
     println!("{}", lang.fill("connect.done", &[("hub", &url), ("tenant", &store.tenant())]));
     println!("{}", lang.text("kit.warning"));
@@ -271,18 +254,6 @@ pub fn role(text: &str) -> Result<Role, String> {
     }
 }
 
-pub fn set_passphrase(dir: &Path, passphrase_file: Option<&Path>, lang: Lang) -> Result<ExitCode> {
-    let passphrase = passphrase(passphrase_file)?;
-    let mut store = Store::open(dir).context("cannot open the data directory")?;
-    let mut session = Session::open(&store)?;
-    let mut transport = Http::new(&session.secrets.hub.clone())?;
-    // The roster and recovery secret as they stand at the hub first: the current secret is wrapped.
-    with_env(|env| session.sync(&mut store, &mut transport, env))?;
-    with_env(|env| session.set_passphrase(&store, &mut transport, env, &passphrase))?;
-    println!("{}", lang.text("passphrase.done"));
-    Ok(ExitCode::SUCCESS)
-}
-
 pub fn rechain(dir: &Path, lang: Lang) -> Result<ExitCode> {
     let mut store = Store::open(dir).context("cannot open the data directory")?;
     let mut session = Session::open(&store)?;
@@ -292,31 +263,24 @@ pub fn rechain(dir: &Path, lang: Lang) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn revoke(
-    dir: &Path,
-    id: &str,
-    kit_out: Option<&Path>,
-    passphrase_file: Option<&Path>,
-    lang: Lang,
-) -> Result<ExitCode> {
+pub fn revoke(dir: &Path, id: &str, kit_out: Option<&Path>, lang: Lang) -> Result<ExitCode> {
     let store = Store::open(dir).context("cannot open the data directory")?;
     let mut session = Session::open(&store)?;
     let device = find_device(&session, id)?;
-    // An admin device holds the recovery secret: revoking one renews the kit, shown or written
-    // like at `connect`, and needs the passphrase to wrap the new secret.
-    let renews = session.roster.member(device).is_some_and(|m| m.role == Role::Admin);
-    let passphrase = if renews {
+    // An admin device holds the recovery secret: revoking one (or a device one of whose
+    // successors is an admin) renews the kit, shown or written like at `connect`.
+    let renews = std::iter::once(device)
+        .chain(session.roster.active_successors(device))
+        .any(|gone| session.roster.member(gone).is_some_and(|m| m.role == Role::Admin));
+    if renews {
         check_kit_destination(kit_out, lang)?;
-        Some(passphrase(passphrase_file)?)
-    } else {
-        None
-    };
+    }
     let mut transport = Http::new(&session.secrets.hub.clone())?;
     // What the device wrote up to now, as this node holds it, stays valid: fetch it first.
     let mut store = store;
     with_env(|env| session.sync(&mut store, &mut transport, env))?;
     let successors = session.roster.active_successors(device);
-    let (epoch, kit) = with_env(|env| session.revoke(&store, &mut transport, env, device, passphrase.as_deref()))?;
+    let (epoch, kit) = with_env(|env| session.revoke(&store, &mut transport, env, device))?;
     println!("{}", lang.fill("revoke.done", &[("node", &device.short()), ("epoch", &epoch)]));
     for successor in successors {
         println!("{}", lang.fill("revoke.successor", &[("node", &device.short()), ("successor", &successor.short())]));
@@ -343,14 +307,14 @@ fn check_kit_destination(kit_out: Option<&Path>, lang: Lang) -> Result<()> {
 }
 
 /// Writes the kit to `kit_out`, or shows it and asks for three of its words back.
-fn deliver_kit(store: &Store, kit: &RecoverySecret, kit_out: Option<&Path>, lang: Lang) -> Result<()> {
+fn deliver_kit(store: &Store, kit: &Kit, kit_out: Option<&Path>, lang: Lang) -> Result<()> {
     let text = kit_text(store, kit, lang)?;
     match kit_out {
         Some(path) => {
             write_kit(path, &text)?;
             println!("{}", lang.fill("kit.written", &[("path", &path.display())]));
         }
-        None => show_and_check_kit(&text, kit, lang)?,
+        None => show_and_check_kit(&text, &kit.secret, lang)?,
     }
     Ok(())
 }
@@ -655,58 +619,44 @@ pub fn conflicts(dir: &Path, format: Format, settle: Option<&str>, lang: Lang) -
     Ok(ExitCode::SUCCESS)
 }
 
-/// Reads a recovery kit file: its 24 words (lines `N. word`, or the words alone) and the company
-/// id it names, if any.
-fn read_kit(path: &Path) -> Result<(Option<rempart_log::TenantId>, RecoverySecret)> {
+/// Reads a recovery kit file: its 24 words (lines `N. word`, or the words alone), the company
+/// id (32 hexadecimal digits) and the roster fingerprint (64) it names.
+fn read_kit(path: &Path, lang: Lang) -> Result<Kit> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let tenant =
-        text.split(|c: char| !c.is_ascii_hexdigit()).find(|word| word.len() == 32).and_then(|hex| hex.parse().ok());
+    let hex_word = |len: usize| text.split(|c: char| !c.is_ascii_hexdigit()).find(|word| word.len() == len);
+    let tenant = hex_word(32).and_then(|hex| hex.parse().ok());
+    let genesis = hex_word(64).and_then(|hex| hex.parse().ok());
+    let (Some(tenant), Some(genesis)) = (tenant, genesis) else {
+        bail!("{}", lang.fill("restore.kit_incomplete", &[("path", &path.display())]));
+    };
     let numbered: Vec<&str> = text
         .lines()
         .filter_map(|line| line.trim().split_once(". "))
         .filter(|(number, _)| number.trim().parse::<u32>().is_ok())
         .map(|(_, word)| word.trim())
         .collect();
-    let words =
-        if numbered.is_empty() { text.split_whitespace().collect::<Vec<_>>().join(" ") } else { numbered.join(" ") };
-    Ok((tenant, RecoverySecret::from_words(&words)?))
+    // Retyped without numbers: the words are on the lines that name nothing else (no label with
+    // a colon, no company id or fingerprint).
+    let words = if numbered.is_empty() {
+        let names_nothing_else = |line: &&str| {
+            !line.contains(':')
+                && !line.split(|c: char| !c.is_ascii_hexdigit()).any(|word| word.len() == 32 || word.len() == 64)
+        };
+        text.lines().filter(names_nothing_else).flat_map(str::split_whitespace).collect::<Vec<_>>().join(" ")
+    } else {
+        numbered.join(" ")
+    };
+    Ok(Kit { tenant, genesis, secret: RecoverySecret::from_words(&words)? })
 }
 
-pub fn restore(
-    dir: &Path,
-    hub: &str,
-    kit: Option<&Path>,
-    tenant: Option<&str>,
-    passphrase_file: Option<&Path>,
-    lang: Lang,
-) -> Result<ExitCode> {
+pub fn restore(dir: &Path, hub: &str, kit: &Path, lang: Lang) -> Result<ExitCode> {
     if dir.join("node.json").exists() {
         bail!("{}", lang.fill("join.exists", &[("dir", &dir.display())]));
     }
-    let given: Option<rempart_log::TenantId> =
-        tenant.map(|text| text.trim().parse()).transpose().map_err(|error| anyhow!("{error}"))?;
-    let (tenant, means) = match kit {
-        Some(path) => {
-            let (named, secret) = read_kit(path)?;
-            let tenant = given.or(named).ok_or_else(|| anyhow!("{}", lang.text("restore.no_tenant")))?;
-            (tenant, Recovery::Kit(secret))
-        }
-        None => {
-            let tenant = given.ok_or_else(|| anyhow!("{}", lang.text("restore.no_tenant")))?;
-            (tenant, Recovery::Passphrase(""))
-        }
-    };
-    let passphrase = match means {
-        Recovery::Passphrase(_) => Some(passphrase(passphrase_file)?),
-        Recovery::Kit(_) => None,
-    };
-    let means = match (means, &passphrase) {
-        (Recovery::Passphrase(_), Some(text)) => Recovery::Passphrase(text),
-        (means, _) => means,
-    };
+    let kit = read_kit(kit, lang)?;
     let created = !dir.exists();
     let mut transport = Http::new(hub)?;
-    let restored = with_env(|env| Session::restore(tenant, means, hub, dir, &mut transport, env));
+    let restored = with_env(|env| Session::restore(&kit, hub, dir, &mut transport, env));
     let (mut store, mut session) = match restored {
         Ok(restored) => restored,
         Err(error) => {

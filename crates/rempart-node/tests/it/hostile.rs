@@ -7,7 +7,7 @@ use rempart_node::{Answer, NodeError, Session, Transport, Verb};
 use rempart_store::Store;
 use rempart_sync::{Batch, RequestAuth, RequestSigner, Role};
 
-use crate::{PASSPHRASE, World, entry, sync};
+use crate::{World, entry, sync};
 
 /// Sends a request signed by `key` as `signer`, at the world's clock shifted by `skew_ms`.
 fn send(
@@ -48,10 +48,10 @@ fn assert_refused(answer: &Answer, status: u16, words: &str) {
 fn hostile_batches_and_requests_are_refused_and_nothing_is_stored() {
     let mut world = World::new();
     let mut office = Store::init(&world.dir("office"), "Garage du Lac SA", rempart_domain::Country::Ch, 1).unwrap();
-    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env, PASSPHRASE)).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env)).unwrap();
     sync(&mut world, &mut office);
     let mut other = Store::init(&world.dir("other"), "Autre SA", rempart_domain::Country::Ch, 1).unwrap();
-    world.with_env(|env, transport| Session::connect(&mut other, "mem", transport, env, PASSPHRASE)).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut other, "mem", transport, env)).unwrap();
     let held = office.version_vector().unwrap().seq(office.node()).0;
     office.post_entries(&[entry("E-H1", 1, 100)], &mut |_| {}).unwrap();
     office.post_entries(&[entry("E-H2", 2, 200)], &mut |_| {}).unwrap();
@@ -156,7 +156,7 @@ fn hostile_batches_and_requests_are_refused_and_nothing_is_stored() {
 fn a_revoked_device_is_refused_and_told_so_and_new_data_is_closed_to_it() {
     let mut world = World::new();
     let mut office = Store::init(&world.dir("office"), "Garage du Lac SA", rempart_domain::Country::Ch, 1).unwrap();
-    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env, PASSPHRASE)).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env)).unwrap();
     sync(&mut world, &mut office);
     let mut laptop = crate::enrol_member(&mut world, &office, "laptop", "mem");
     sync(&mut world, &mut laptop);
@@ -169,19 +169,14 @@ fn a_revoked_device_is_refused_and_told_so_and_new_data_is_closed_to_it() {
     // stays valid, anything later does not.
     sync(&mut world, &mut office);
     let (epoch, kit) = world
-        .with_env(|env, transport| Session::open(&office).unwrap().revoke(&office, transport, env, laptop_node, None))
+        .with_env(|env, transport| Session::open(&office).unwrap().revoke(&office, transport, env, laptop_node))
         .unwrap();
     assert_eq!(epoch, 2);
     assert!(kit.is_none(), "a member device never held the recovery secret");
     // What the laptop wrote before stays; what it writes after is refused, and it is told why.
     laptop.post_entries(&[entry("E-L2", 4, 400)], &mut |_| {}).unwrap();
     let refused = world.with_env(|env, transport| Session::open(&laptop).unwrap().sync(&mut laptop, transport, env));
-    match refused {
-        Err(NodeError::Local(message)) => {
-            assert!(message.contains("it was revoked"), "{message}")
-        }
-        other => panic!("expected a refusal, got {other:?}"),
-    }
+    assert!(matches!(refused, Err(NodeError::Revoked)), "{refused:?}");
     // The office's new events use epoch 2, which the laptop never received.
     office.post_entries(&[entry("E-O1", 5, 500)], &mut |_| {}).unwrap();
     sync(&mut world, &mut office);
@@ -243,7 +238,7 @@ fn a_hub_serving_a_revoked_devices_later_events_across_groups_is_refused_at_the_
     // Answers of one batch each: each is a group of its own.
     let mut world = World::with_limits(Limits { download_bytes_max: 1, ..Limits::default() });
     let mut office = Store::init(&world.dir("office"), "Garage du Lac SA", rempart_domain::Country::Ch, 1).unwrap();
-    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env, PASSPHRASE)).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env)).unwrap();
     sync(&mut world, &mut office);
     let mut laptop = crate::enrol_member(&mut world, &office, "laptop", "mem");
     sync(&mut world, &mut laptop);
@@ -255,7 +250,7 @@ fn a_hub_serving_a_revoked_devices_later_events_across_groups_is_refused_at_the_
     let revoked_after = laptop.version_vector().unwrap().seq(laptop_node);
     sync(&mut world, &mut office);
     world
-        .with_env(|env, transport| Session::open(&office).unwrap().revoke(&office, transport, env, laptop_node, None))
+        .with_env(|env, transport| Session::open(&office).unwrap().revoke(&office, transport, env, laptop_node))
         .unwrap();
 
     // Written after the revocation and sealed by the laptop under the old key: the hub (which
@@ -284,7 +279,7 @@ fn a_hub_serving_a_revoked_devices_later_events_across_groups_is_refused_at_the_
 fn quota_rate_and_clocks_are_enforced() {
     let mut world = World::with_limits(Limits { requests_per_second: 1, burst: 8, ..Limits::default() });
     let mut office = Store::init(&world.dir("office"), "Garage du Lac SA", rempart_domain::Country::Ch, 1).unwrap();
-    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env, PASSPHRASE)).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env)).unwrap();
     let heads = format!("/v1/t/{}/heads", office.tenant());
     let key = office.signing_key().clone();
     // Ten requests at one instant against a burst of eight: the last ones wait their turn.
@@ -302,23 +297,21 @@ fn quota_rate_and_clocks_are_enforced() {
     // A tiny quota: the first sync's batches do not fit.
     let mut world = World::with_limits(Limits { quota_bytes: 6_000, ..Limits::default() });
     let mut small = Store::init(&world.dir("small"), "Petit SA", rempart_domain::Country::Ch, 1).unwrap();
-    world.with_env(|env, transport| Session::connect(&mut small, "mem", transport, env, PASSPHRASE)).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut small, "mem", transport, env)).unwrap();
     let refused = world.with_env(|env, transport| Session::open(&small).unwrap().sync(&mut small, transport, env));
     match refused {
         Err(NodeError::Refused { status: 507, message }) => assert!(message.contains("quota"), "{message}"),
         other => panic!("expected the quota, got {other:?}"),
     }
 
-    // Overwriting the passphrase wrap counts too: a larger one past the quota is refused, and
-    // the one stored stays.
+    // Key wraps count too: one past the quota is refused and nothing is stored.
     let mut world = World::with_limits(Limits { quota_bytes: 60_000, ..Limits::default() });
     let mut small = Store::init(&world.dir("small2"), "Petit SA", rempart_domain::Country::Ch, 1).unwrap();
-    world.with_env(|env, transport| Session::connect(&mut small, "mem", transport, env, PASSPHRASE)).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut small, "mem", transport, env)).unwrap();
     sync(&mut world, &mut small);
-    let target = format!("/v1/t/{}/wraps/passphrase", small.tenant());
-    let stored = world.objects.snapshot()[&format!("t/{}/wraps/passphrase", small.tenant())].clone();
     let key = small.signing_key().clone();
     for (index, size, status) in [(1u8, 70_000usize, 507u16), (2, 100, 201), (3, 70_000, 507)] {
+        let target = format!("/v1/t/{}/wraps/extra-{index}", small.tenant());
         let body = serde_json::to_vec(&serde_json::json!({ "padding": "x".repeat(size) })).unwrap();
         let auth = RequestAuth::sign(&key, device(&small), "PUT", &target, world.now.get(), [index; 16], &body);
         let answer = world.transport().call(Verb::Put, &target, Some(&auth), body).unwrap();
@@ -326,14 +319,15 @@ fn quota_rate_and_clocks_are_enforced() {
         if status == 507 {
             assert_refused(&answer, 507, "quota");
         }
+        let stored = world.objects.snapshot().contains_key(&format!("t/{}/wraps/extra-{index}", small.tenant()));
+        assert_eq!(stored, status == 201);
     }
-    assert_ne!(world.objects.snapshot()[&format!("t/{}/wraps/passphrase", small.tenant())], stored);
 
     // A hub whose clock is an hour behind the node's: the node's events are stamped too far ahead.
     let mut world = World::new();
     let mut ahead = Store::init(&world.dir("ahead"), "Futur SA", rempart_domain::Country::Ch, 1).unwrap();
     world.now.set(world.now.get() - 3_600_000);
-    world.with_env(|env, transport| Session::connect(&mut ahead, "mem", transport, env, PASSPHRASE)).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut ahead, "mem", transport, env)).unwrap();
     let report = sync(&mut world, &mut ahead);
     assert!(report.refused.iter().any(|r| r.contains("ahead of the hub's clock")), "{report:?}");
 }
@@ -367,11 +361,11 @@ impl Transport for Swapping {
 fn a_batch_of_another_company_served_to_a_node_is_rejected_by_it() {
     let mut world = World::new();
     let mut alpha = Store::init(&world.dir("alpha"), "Alpha Sàrl", rempart_domain::Country::Ch, 1).unwrap();
-    world.with_env(|env, transport| Session::connect(&mut alpha, "mem", transport, env, PASSPHRASE)).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut alpha, "mem", transport, env)).unwrap();
     sync(&mut world, &mut alpha);
     let foreign = Session::open(&alpha).unwrap().kept_batches(&alpha, alpha.node(), EventSeq(0), 1).unwrap().remove(0);
     let mut beta = Store::init(&world.dir("beta"), "Beta SAS", rempart_domain::Country::Fr, 1).unwrap();
-    world.with_env(|env, transport| Session::connect(&mut beta, "mem", transport, env, PASSPHRASE)).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut beta, "mem", transport, env)).unwrap();
     sync(&mut world, &mut beta);
     let code = world
         .with_env(|env, transport| Session::open(&beta).unwrap().invite(&beta, transport, env, Role::Member, 60_000))
@@ -397,8 +391,7 @@ fn a_batch_of_another_company_served_to_a_node_is_rejected_by_it() {
 fn revoking_an_admin_device_renews_the_recovery_kit() {
     let mut world = World::new();
     let mut office = Store::init(&world.dir("office"), "Garage du Lac SA", rempart_domain::Country::Ch, 1).unwrap();
-    let old_kit =
-        world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env, PASSPHRASE)).unwrap();
+    let old_kit = world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env)).unwrap();
     sync(&mut world, &mut office);
     let invite = |world: &mut World, office: &Store| {
         world
@@ -413,7 +406,7 @@ fn revoking_an_admin_device_renews_the_recovery_kit() {
         world.with_env(|env, transport| Session::join(&code, "mem", &dir, transport, env)).unwrap();
     assert_eq!(
         session.secrets.recovery.as_ref().map(|r| *r.bytes()),
-        Some(*old_kit.bytes()),
+        Some(*old_kit.secret.bytes()),
         "an admin holds the kit's secret"
     );
     sync(&mut world, &mut boss);
@@ -422,74 +415,56 @@ fn revoking_an_admin_device_renews_the_recovery_kit() {
     let (mut deputy, _) = world.with_env(|env, transport| Session::join(&code, "mem", &dir, transport, env)).unwrap();
     sync(&mut world, &mut deputy);
 
-    // Revoking an admin without the passphrase is refused before anything is sent.
+    // Revoking an admin renews the kit: nothing else (no passphrase) is needed.
     let boss_node = boss.node();
-    let refused = world
-        .with_env(|env, transport| Session::open(&office).unwrap().revoke(&office, transport, env, boss_node, None));
-    assert!(
-        matches!(refused, Err(NodeError::Local(ref m)) if m.contains("renews the recovery kit")),
-        "{:?}",
-        refused.err()
-    );
     let (epoch, new_kit) = world
-        .with_env(|env, transport| {
-            Session::open(&office).unwrap().revoke(&office, transport, env, boss_node, Some(PASSPHRASE))
-        })
+        .with_env(|env, transport| Session::open(&office).unwrap().revoke(&office, transport, env, boss_node))
         .unwrap();
     let new_kit = new_kit.expect("a new kit");
     assert_eq!(epoch, 2);
-    assert_ne!(new_kit.bytes(), old_kit.bytes());
+    assert_ne!(new_kit.secret.bytes(), old_kit.secret.bytes());
+    assert_eq!((new_kit.tenant, new_kit.genesis), (old_kit.tenant, old_kit.genesis));
     office.post_entries(&[entry("E-after", 9, 900)], &mut |_| {}).unwrap();
     sync(&mut world, &mut office);
 
     // The other admin device picks the new secret up; the old kit opens nothing any more.
     sync(&mut world, &mut deputy);
-    assert_eq!(Session::open(&deputy).unwrap().secrets.recovery.map(|r| *r.bytes()), Some(*new_kit.bytes()));
-    let tenant = office.tenant();
+    assert_eq!(Session::open(&deputy).unwrap().secrets.recovery.map(|r| *r.bytes()), Some(*new_kit.secret.bytes()));
     let (old_dir, new_dir) = (world.dir("old-kit"), world.dir("new-kit"));
-    let refused = world.with_env(|env, transport| {
-        Session::restore(tenant, rempart_node::Recovery::Kit(old_kit), "mem", &old_dir, transport, env)
-    });
-    assert!(matches!(refused, Err(NodeError::Local(ref m)) if m.contains("no longer opens")), "{:?}", refused.err());
-    // The new kit restores everything, both epochs; so does the passphrase, now wrapping it.
-    let (mut restored, mut session) = world
-        .with_env(|env, transport| {
-            Session::restore(tenant, rempart_node::Recovery::Kit(new_kit), "mem", &new_dir, transport, env)
-        })
-        .unwrap();
+    let refused =
+        world.with_env(|env, transport| Session::restore(&old_kit, "mem", &old_dir, transport, env).map(|_| ()));
+    assert!(matches!(refused, Err(NodeError::KitRefused)), "{refused:?}");
+    assert!(!old_dir.exists(), "a refused restore leaves nothing behind");
+    // The new kit restores everything, both epochs.
+    let (mut restored, mut session) =
+        world.with_env(|env, transport| Session::restore(&new_kit, "mem", &new_dir, transport, env)).unwrap();
     assert_eq!(session.secrets.keys.len(), 2);
     world.with_env(|env, transport| session.sync(&mut restored, transport, env)).unwrap();
     assert_eq!(restored.state_hash().unwrap(), office.state_hash().unwrap());
-    let pass_dir = world.dir("by-passphrase");
-    let (_, session) = world
-        .with_env(|env, transport| {
-            Session::restore(tenant, rempart_node::Recovery::Passphrase(PASSPHRASE), "mem", &pass_dir, transport, env)
-        })
-        .unwrap();
-    assert_eq!(session.secrets.keys.len(), 2);
 }
 
 #[test]
 fn strangers_cannot_spend_a_companys_budget_nor_members_take_the_name_of_a_future_key() {
     let mut world = World::with_limits(Limits { requests_per_second: 1, burst: 20, ..Limits::default() });
     let mut office = Store::init(&world.dir("office"), "Garage du Lac SA", rempart_domain::Country::Ch, 1).unwrap();
-    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env, PASSPHRASE)).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env)).unwrap();
     let tenant = office.tenant();
-    // Anonymous reads of the passphrase wrap have a small budget of their own.
+    // Nothing is served to a request that is not signed, the recovery wraps least of all (there
+    // is no passphrase wrap to guess against), however often it is asked.
     let now = world.now.get();
-    let statuses: Vec<u16> = (0..15)
-        .map(|_| {
-            let request = rempart_hub::Request::signed(
-                rempart_hub::Method::Get,
-                &format!("/v1/t/{tenant}/wraps/passphrase"),
-                None,
-                Vec::new(),
-            );
-            world.hub.handle(&request, now).status
-        })
+    let wraps: Vec<String> = world
+        .objects
+        .snapshot()
+        .keys()
+        .filter_map(|key| key.split_once("/wraps/").map(|(_, name)| name.to_owned()))
         .collect();
-    assert_eq!(statuses[0], 200);
-    assert_eq!(statuses[14], 429, "{statuses:?}");
+    assert!(wraps.iter().any(|name| name.contains("recovery")), "{wraps:?}");
+    for name in wraps.iter().map(String::as_str).chain(["passphrase"]).cycle().take(40) {
+        let target = format!("/v1/t/{tenant}/wraps/{name}");
+        let request = rempart_hub::Request::signed(rempart_hub::Method::Get, &target, None, Vec::new());
+        let answer = world.hub.handle(&request, now);
+        assert_eq!(answer.status, 401, "{name}: {}", String::from_utf8_lossy(&answer.body));
+    }
     // The devices' budget is untouched by them.
     let key = office.signing_key().clone();
     let heads = format!("/v1/t/{tenant}/heads");
@@ -499,7 +474,7 @@ fn strangers_cannot_spend_a_companys_budget_nor_members_take_the_name_of_a_futur
     // A member may write its own wraps of known epochs only, under their exact names.
     let mut world = World::new();
     let mut office = Store::init(&world.dir("office2"), "Garage du Lac SA", rempart_domain::Country::Ch, 1).unwrap();
-    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env, PASSPHRASE)).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env)).unwrap();
     let member = crate::enrol_member(&mut world, &office, "member", "mem");
     let wrap = rempart_sync::Wrap::seal(
         office.tenant(),
@@ -523,7 +498,7 @@ fn strangers_cannot_spend_a_companys_budget_nor_members_take_the_name_of_a_futur
 fn a_revoked_admin_filling_a_wiped_hub_again_is_named_and_the_company_moves_to_a_new_hub() {
     let mut world = World::new();
     let mut office = Store::init(&world.dir("office"), "Garage du Lac SA", rempart_domain::Country::Ch, 1).unwrap();
-    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env, PASSPHRASE)).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env)).unwrap();
     office.post_entries(&[entry("E-1", 3, 300)], &mut |_| {}).unwrap();
     sync(&mut world, &mut office);
     let code = world
@@ -534,9 +509,7 @@ fn a_revoked_admin_filling_a_wiped_hub_again_is_named_and_the_company_moves_to_a
     sync(&mut world, &mut boss);
     let boss_node = boss.node();
     world
-        .with_env(|env, transport| {
-            Session::open(&office).unwrap().revoke(&office, transport, env, boss_node, Some(PASSPHRASE))
-        })
+        .with_env(|env, transport| Session::open(&office).unwrap().revoke(&office, transport, env, boss_node))
         .unwrap();
     sync(&mut world, &mut office);
 

@@ -12,7 +12,7 @@ use rempart_hub::{Hub, Limits, MemStore, ObjectStore, Put};
 use rempart_node::Session;
 use rempart_store::Store;
 
-use crate::{PASSPHRASE, World, entry};
+use crate::{World, entry};
 
 /// A moto S3 server on a free loopback port, stopped when dropped.
 struct Moto {
@@ -113,7 +113,7 @@ fn a_company_syncs_through_a_hub_stored_in_s3() {
     world.hub = Arc::new(Hub::new(bucket.clone(), Limits::default()));
     world.objects = Arc::new(MemStore::default());
     let mut office = Store::init(&world.dir("office"), "Garage du Lac SA", Country::Ch, 1).unwrap();
-    world.with_env(|env, transport| Session::connect(&mut office, "s3", transport, env, PASSPHRASE)).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut office, "s3", transport, env)).unwrap();
     office.post_entries(&[entry("E-S3", 7, 424_242)], &mut |_| {}).unwrap();
     crate::sync(&mut world, &mut office);
     let mut laptop = crate::enrol_member(&mut world, &office, "laptop", "s3");

@@ -22,7 +22,7 @@ use rempart_node::{Answer, Env, Session, Transport, Unreachable, Verb};
 use rempart_store::{Clock, Environment, Store};
 use rempart_sync::{RequestAuth, Role};
 
-use crate::{PASSPHRASE, Rng, TestClock, World, entry};
+use crate::{Rng, TestClock, World, entry};
 
 /// The hub's storage, whose writes fail while `failing` is set.
 struct FaultyStore {
@@ -154,6 +154,8 @@ struct Template {
     /// The office's chain and the last event of the company's creation on it: a device restored
     /// from a hub that lacks part of it could not work yet.
     founding: (rempart_log::NodeId, u64),
+    /// The company's recovery kit, which restores a device that lost its disk.
+    kit: rempart_node::Kit,
 }
 
 fn template() -> &'static Template {
@@ -164,7 +166,7 @@ fn template() -> &'static Template {
         let mut world = World::at(Limits::default(), 1_772_438_400_000);
         let env = Environment::seeded(world.now.clock(), [17; 32]);
         let mut office = Store::init_with(env, &world.dir("n0"), "Garage du Lac SA", Country::Ch, 1).unwrap();
-        world.with_env(|env, transport| Session::connect(&mut office, "sim", transport, env, PASSPHRASE)).unwrap();
+        let kit = world.with_env(|env, transport| Session::connect(&mut office, "sim", transport, env)).unwrap();
         let founding = (office.node(), office.held(office.node()).unwrap().map_or(0, |head| head.seq.0));
         crate::sync(&mut world, &mut office);
         let mut dirs = vec![office.dir().to_owned()];
@@ -189,6 +191,7 @@ fn template() -> &'static Template {
             objects,
             now,
             founding,
+            kit,
         }
     })
 }
@@ -295,7 +298,7 @@ struct Exercised {
     power_cuts_in_take_in: u64,
     batches_duplicated: u64,
     batches_reordered: u64,
-    /// Devices that lost their disk and were restored from the hub with the passphrase.
+    /// Devices that lost their disk and were restored from the hub with the recovery kit.
     disks_lost: u64,
     /// Restores tried while the hub lacked part of the company, and left for later.
     restores_waiting: u64,
@@ -479,7 +482,7 @@ fn run(seed: u64) -> (Exercised, [u8; 32]) {
                 armed[node] = true;
                 continue;
             }
-            // The device loses its disk, and is restored from the hub with the admin passphrase,
+            // The device loses its disk, and is restored from the hub with the recovery kit,
             // over a sound network (when the hub holds the company and can store).
             // One device a seed: a second enrolment while the hub has lost the first forks the
             // roster and locks the first device out (seed 1371 of the 10,000, a known limit
@@ -488,7 +491,7 @@ fn run(seed: u64) -> (Exercised, [u8; 32]) {
                 if exercised.disks_lost == 0
                     && !objects.failing.load(Ordering::Relaxed)
                     && objects.inner.snapshot().keys().any(|key| key.contains("/roster/"))
-                    && objects.inner.snapshot().keys().any(|key| key.ends_with("/wraps/passphrase")) =>
+                    && objects.inner.snapshot().keys().any(|key| key.ends_with("/wraps/e1-recovery-g1")) =>
             {
                 let lost = stores[node].node();
                 let elsewhere = stores
@@ -498,21 +501,13 @@ fn run(seed: u64) -> (Exercised, [u8; 32]) {
                     .map(|(_, store)| store.held(lost).unwrap().map_or(0, |head| head.seq.0))
                     .max()
                     .unwrap_or(0);
-                let tenant = stores[node].tenant();
                 let old_dir = stores[node].dir().to_owned();
                 let new_dir = old_dir.with_file_name(format!("n{node}-restored-{step}"));
                 let mut network = Network::new(&hub, now, Rng(rng.next()), false, false);
                 let mut random_rng = Rng(rng.next());
                 let mut random = |buffer: &mut [u8]| random_rng.fill(buffer);
                 let mut env = Env { clock: clock.clock(), random: &mut random };
-                let restored = Session::restore(
-                    tenant,
-                    rempart_node::Recovery::Passphrase(PASSPHRASE),
-                    "sim",
-                    &new_dir,
-                    &mut network,
-                    &mut env,
-                );
+                let restored = Session::restore(&template.kit, "sim", &new_dir, &mut network, &mut env);
                 let (mut store, mut session) = match restored {
                     Ok(restored) => restored,
                     Err(error) => panic!("seed {seed}: restoring node {node} failed on a sound network: {error}"),

@@ -8,12 +8,12 @@ use rempart_node::Session;
 use rempart_store::Store;
 use rempart_sync::{Batch, Role};
 
-use crate::{PASSPHRASE, World, entry, sync};
+use crate::{World, entry, sync};
 
 /// The office with three batches at the hub, and a laptop holding them all.
 fn company(world: &mut World) -> (Store, Store) {
     let mut office = Store::init(&world.dir("office"), "Garage du Lac SA", Country::Ch, 1).unwrap();
-    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env, PASSPHRASE)).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env)).unwrap();
     for day in 1..=3 {
         office.post_entries(&[entry(&format!("E-{day}"), day, 1000 * day as i64)], &mut |_| {}).unwrap();
         sync(world, &mut office);

@@ -10,13 +10,13 @@ use rempart_node::Session;
 use rempart_store::Store;
 use rempart_sync::{Batch, RequestAuth, RequestSigner};
 
-use crate::{PASSPHRASE, World, entry};
+use crate::{World, entry};
 
 #[test]
 fn two_hubs_racing_on_one_store_accept_one_batch_per_sequence() {
     let mut world = World::new();
     let mut office = Store::init(&world.dir("office"), "Garage du Lac SA", Country::Ch, 1).unwrap();
-    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env, PASSPHRASE)).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env)).unwrap();
     crate::sync(&mut world, &mut office);
     let session = Session::open(&office).unwrap();
     let after = office.version_vector().unwrap().seq(office.node());

@@ -19,7 +19,7 @@ use rempart_domain::Country;
 use rempart_hub::http::ServerLimits;
 use rempart_hub::{DirStore, Hub, Limits, ObjectStore};
 use rempart_log::{Event, EventSeq, Hash32, Hlc, NodeId, Seal, SigningKey, TenantId};
-use rempart_node::{Env, Http, Recovery, Session};
+use rempart_node::{Env, Http, Session};
 use rempart_store::Store;
 use rempart_sync::{
     Action, Batch, Body, DataKey, DeviceKeys, Entry, RecoverySecret, RequestAuth, RequestSigner, Role, Signer,
@@ -27,8 +27,6 @@ use rempart_sync::{
 
 use super::{percentile, seconds, work_dir};
 use crate::i18n::Lang;
-
-const PASSPHRASE: &str = "banc d'essai de la synchronisation";
 
 fn with_env<T>(f: impl FnOnce(&mut Env<'_>) -> T) -> T {
     let mut random = rempart_node::system_random;
@@ -77,7 +75,7 @@ fn throughput(root: &Path, events: usize, per_commit: usize, rows: &mut Vec<(Str
         "company made (entries imported locally, not sync)".into(),
         format!("{} entries in {:.1} s, {} per commit", events, seconds(started.elapsed()), per_commit),
     ));
-    let kit = with_env(|env| Session::connect(&mut office, &url, &mut transport, env, PASSPHRASE))?;
+    let kit = with_env(|env| Session::connect(&mut office, &url, &mut transport, env))?;
     let total = office.version_vector()?.total();
 
     let started = Instant::now();
@@ -112,9 +110,8 @@ fn throughput(root: &Path, events: usize, per_commit: usize, rows: &mut Vec<(Str
     ));
 
     let started = Instant::now();
-    let (mut restored, mut session) = with_env(|env| {
-        Session::restore(office.tenant(), Recovery::Kit(kit), &url, &root.join("restored"), &mut transport, env)
-    })?;
+    let (mut restored, mut session) =
+        with_env(|env| Session::restore(&kit, &url, &root.join("restored"), &mut transport, env))?;
     let report = with_env(|env| session.sync(&mut restored, &mut transport, env))?;
     let restore = started.elapsed();
     ensure!(restored.state_hash()? == office.state_hash()?, "the restored device computes another state");
@@ -259,7 +256,7 @@ fn load_tenant(index: usize) -> LoadTenant {
             at_ms: 2,
             action: Action::Add { device: *id, keys: keys(key), role: Role::Member },
         };
-        let entry = Entry::sign(&body, Signer::Device(devices[0].0), &devices[0].1);
+        let entry = Entry::sign(&body, Signer::Device(devices[0].0), &devices[0].1).proven_by_device(key);
         prev = entry.hash();
         roster.push(entry);
     }

@@ -23,10 +23,7 @@ pub struct Company {
 
 pub fn binary() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_rempart"));
-    command
-        .env("REMPART_LANG", "en")
-        .env("REMPART_PASSPHRASE", "remparts et douves profondes")
-        .env_remove("REMPART_DATA");
+    command.env("REMPART_LANG", "en").env_remove("REMPART_DATA");
     command
 }
 

@@ -81,6 +81,69 @@ fn invite(node: &Node) -> String {
     out.lines().last().expect("a code on the last line").trim().to_owned()
 }
 
+/// Issue 18, flaw 1, as a new user would try it: an admin device is revoked; its former user,
+/// who knew the company's recovery kit (an admin device holds its secret) and the old admin
+/// passphrase of earlier versions, tries to get back in through the hub with all of it. Nothing
+/// written after the revocation opens to them; the new kit restores everything.
+#[test]
+fn a_revoked_admin_gets_nothing_back_with_what_it_knew() {
+    let temp = tempfile::tempdir().unwrap();
+    let hub = HubProcess::start(&temp.path().join("hub"));
+    let office = Company::at(temp.path().join("office"));
+    office.ok(&["init", "--company", "Garage du Lac SA", "--country", "CH"]);
+    let old_kit = temp.path().join("old-kit.txt");
+    office.ok(&["connect", &hub.url, "--kit-out", old_kit.to_str().unwrap()]);
+    let code = office.ok(&["device", "invite", "--role", "admin"]).lines().last().unwrap().trim().to_owned();
+    let boss = Company::at(temp.path().join("boss"));
+    boss.ok(&["join", &code, "--hub", &hub.url]);
+    office.entry(1, "100.00");
+    office.ok(&["sync"]);
+    boss.ok(&["sync"]);
+
+    let boss_id = boss.ok(&["status"]).lines().next().unwrap().split("node ").nth(1).unwrap()[..8].to_owned();
+    let new_kit = temp.path().join("new-kit.txt");
+    let out = office.ok(&["device", "revoke", &boss_id, "--kit-out", new_kit.to_str().unwrap()]);
+    assert!(out.contains("NEW recovery kit"), "{out}");
+    // Written after the revocation.
+    office.entry(2, "2345.60");
+    office.ok(&["sync"]);
+
+    // The old kit (and, from earlier versions, the old passphrase in the environment) open
+    // nothing: refused by the hub, nothing left behind.
+    let tenant = office.ok(&["status"]).lines().next().unwrap().rsplit(' ').next().unwrap().to_owned();
+    let thief = Company::at(temp.path().join("thief"));
+    let output = binary()
+        .arg("--data-dir")
+        .arg(&thief.dir)
+        .args(["restore", "--hub", &hub.url, "--kit", old_kit.to_str().unwrap()])
+        .env("REMPART_PASSPHRASE", "remparts et douves profondes")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let refused = String::from_utf8_lossy(&output.stderr);
+    assert!(refused.contains("does not accept this recovery kit"), "{refused}");
+    assert!(!thief.dir.exists());
+    // The passphrase wrap of earlier versions is served to no one, signed or not.
+    for path in [format!("/v1/t/{tenant}/wraps/passphrase"), format!("/v1/t/{tenant}/roster")] {
+        let answer = ureq::get(&format!("{}{path}", hub.url)).config().http_status_as_error(false).build().call();
+        let status = answer.map(|answer| answer.status().as_u16()).unwrap();
+        assert_eq!(status, 401, "{path}");
+    }
+    // The revoked device itself is told so.
+    let refused = boss.fails(&["sync"]);
+    assert!(refused.contains("revoked"), "{refused}");
+    let journal = boss.ok(&["report", "journal", "--format", "csv"]);
+    assert!(!journal.contains("2345.60"), "{journal}");
+
+    // The new kit restores everything, the entry written after the revocation with it.
+    let restored = Company::at(temp.path().join("restored"));
+    restored.ok(&["restore", "--hub", &hub.url, "--kit", new_kit.to_str().unwrap()]);
+    let journal = restored.ok(&["report", "journal", "--format", "csv"]);
+    assert!(journal.contains("2345.60"), "{journal}");
+    assert_eq!(restored.state_hash(), office.state_hash());
+    hub.stop();
+}
+
 #[test]
 fn three_nodes_converge_through_a_hub_stopped_restarted_wiped_and_replaced() {
     let temp = tempfile::tempdir().unwrap();
@@ -178,22 +241,36 @@ fn three_nodes_converge_through_a_hub_stopped_restarted_wiped_and_replaced() {
     let balance = office.ok(&["report", "trial-balance", "--format", "csv"]);
     assert!(balance.contains("3600.00") || balance.contains("-3600.00"), "{balance}");
 
-    // Every device is lost: the books come back from the hub alone, with the kit or the passphrase.
+    // Every device is lost: the books come back from the hub alone, with the kit.
     let restored = Company::at(temp.path().join("restored"));
     let out = restored.ok(&["restore", "--hub", &hub.url, "--kit", kit.to_str().unwrap()]);
     assert!(out.contains("Restored") && out.contains("download") && out.contains("apply"), "{out}");
     assert_eq!(restored.state_hash(), hash);
     let tenant = office.ok(&["status"]).lines().next().unwrap().rsplit(' ').next().unwrap().to_owned();
+    let fingerprint = kit_text.lines().find(|line| line.starts_with("Roster fingerprint")).unwrap();
+    let words: Vec<String> = kit_text
+        .lines()
+        .filter_map(|line| line.trim().split_once(". "))
+        .filter(|(number, _)| number.parse::<u32>().is_ok())
+        .map(|(_, word)| word.to_owned())
+        .collect();
+    assert_eq!(words.len(), 24);
+    // Retyped by hand, as the words alone: refused, the company and the roster fingerprint are
+    // needed too; then with them, restored.
+    let typed = temp.path().join("typed-kit.txt");
+    std::fs::write(&typed, words.join(" ")).unwrap();
     let again = Company::at(temp.path().join("again-restored"));
-    again.ok(&["restore", "--hub", &hub.url, "--tenant", &tenant]);
+    let refused = again.fails(&["restore", "--hub", &hub.url, "--kit", typed.to_str().unwrap()]);
+    assert!(refused.contains("roster fingerprint"), "{refused}");
+    assert!(!again.dir.exists());
+    std::fs::write(&typed, format!("{tenant}\n{fingerprint}\n{}", words.join(" "))).unwrap();
+    again.ok(&["restore", "--hub", &hub.url, "--kit", typed.to_str().unwrap()]);
     assert_eq!(again.state_hash(), hash);
     // A kit with a word changed is refused plainly, and leaves nothing behind.
-    let words: Vec<String> =
-        kit_text.lines().filter_map(|l| l.trim().split_once(". ").map(|(_, w)| w.to_owned())).collect();
     let wrong = temp.path().join("wrong-kit.txt");
     let mut changed = words.clone();
     changed[3] = if changed[3] == "abandon" { "ability".into() } else { "abandon".into() };
-    std::fs::write(&wrong, format!("company {tenant}\n{}", changed.join(" "))).unwrap();
+    std::fs::write(&wrong, format!("company {tenant}\n{fingerprint}\n{}", changed.join(" "))).unwrap();
     let failed = Company::at(temp.path().join("failed"));
     let refused = failed.fails(&["restore", "--hub", &hub.url, "--kit", wrong.to_str().unwrap()]);
     assert!(refused.contains("recovery kit"), "{refused}");
@@ -334,22 +411,9 @@ fn a_directory_put_back_from_a_backup_records_again_only_after_a_sync() {
     let conflicts = office.ok(&["conflicts", "--format", "csv"]);
     assert_eq!(conflicts.lines().count(), 1, "only the header: {conflicts}");
     assert!(status.contains("No fork, no conflict"), "{status}");
-    // The passphrase is replaced from the admin device, without the old one.
-    let new_passphrase = temp.path().join("new-passphrase");
-    std::fs::write(&new_passphrase, "une toute nouvelle phrase de passe\n").unwrap();
-    let out = office.ok(&["passphrase", "--passphrase-file", new_passphrase.to_str().unwrap()]);
-    assert!(out.contains("New admin passphrase set"), "{out}");
-    let tenant = office.ok(&["status"]).lines().next().unwrap().rsplit(' ').next().unwrap().to_owned();
+    // The kit restores the company with both chains of the device.
     let restored = Company::at(temp.path().join("restored"));
-    restored.ok(&[
-        "restore",
-        "--hub",
-        &hub.url,
-        "--tenant",
-        &tenant,
-        "--passphrase-file",
-        new_passphrase.to_str().unwrap(),
-    ]);
+    restored.ok(&["restore", "--hub", &hub.url, "--kit", kit.to_str().unwrap()]);
     office.ok(&["sync"]);
     assert_eq!(restored.state_hash(), office.state_hash());
     let devices = office.ok(&["device", "list", "--format", "csv"]);
@@ -400,7 +464,6 @@ fn on_a_terminal_the_kit_is_shown_and_three_of_its_words_are_asked_back() {
     let mut child = std::process::Command::new("script")
         .args(["-qfec", &command, "/dev/null"])
         .env("REMPART_LANG", "en")
-        .env("REMPART_PASSPHRASE", "remparts et douves profondes")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

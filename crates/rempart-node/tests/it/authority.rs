@@ -1,0 +1,208 @@
+//! Issue 18: who holds power, and how it changes hands. A hub that forges a roster, a revoked
+//! admin who keeps everything its device held: each is refused, and says so in a typed error.
+
+use rempart_log::{Hash32, NodeId, SigningKey};
+use rempart_node::{Answer, Forgery, NodeError, Session, Transport, Unreachable, Verb};
+use rempart_store::Store;
+use rempart_sync::{
+    Action, Batch, Body, DataKey, DeviceKeys, Entry, Proven, RecoverySecret, RequestAuth, Role, Roster, RosterError,
+    Signer, Wrap, WrapSecret,
+};
+
+use crate::{World, entry, sync};
+
+/// A hub that answers every roster request with `entries` and passes everything else on.
+struct Forging<'a> {
+    inner: &'a mut dyn Transport,
+    entries: Vec<Entry>,
+}
+
+impl Transport for Forging<'_> {
+    fn hub(&self) -> String {
+        self.inner.hub()
+    }
+
+    fn call(
+        &mut self,
+        verb: Verb,
+        target: &str,
+        auth: Option<&RequestAuth>,
+        body: Vec<u8>,
+    ) -> Result<Answer, Unreachable> {
+        if verb == Verb::Get && target.contains("/roster") {
+            let len = self.entries.len();
+            let body = serde_json::to_vec(&serde_json::json!({ "len": len, "entries": self.entries })).unwrap();
+            return Ok(Answer { status: 200, body });
+        }
+        self.inner.call(verb, target, auth, body)
+    }
+}
+
+fn keys_of(sign: &SigningKey, wrap: &WrapSecret) -> DeviceKeys {
+    DeviceKeys { sign: sign.verifying_key().to_bytes(), wrap: wrap.public() }
+}
+
+/// Flaw 2, built exactly as described: the hub makes its own genesis for the company's id, adds
+/// its own device, then "revokes" it naming the company's public recovery keys as the new
+/// recovery key (which it can read from the company's genuine roster), proving it with a key of
+/// its own. A restoring owner whose kit matched the roster's current recovery key adopted that
+/// company before; now the roster is refused, and the kit's genesis would refuse it anyway.
+#[test]
+fn a_restoring_owner_refuses_a_roster_the_hub_made_up() {
+    let mut world = World::new();
+    let mut office = Store::init(&world.dir("office"), "Garage du Lac SA", rempart_domain::Country::Ch, 1).unwrap();
+    let kit = world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env)).unwrap();
+    office.post_entries(&[entry("E-1", 3, 300)], &mut |_| {}).unwrap();
+    sync(&mut world, &mut office);
+    let tenant = office.tenant();
+    let company = Session::open(&office).unwrap().roster.recovery();
+
+    let hub_device =
+        (NodeId::from_bytes([40; 16]), SigningKey::from_bytes(&[41; 32]), WrapSecret::from_bytes([42; 32]));
+    let hub_recovery = RecoverySecret::from_bytes([43; 32]);
+    let hub_admin = (NodeId::from_bytes([44; 16]), SigningKey::from_bytes(&[45; 32]), WrapSecret::from_bytes([46; 32]));
+    let genesis = Body {
+        tenant,
+        seq: 1,
+        prev: Hash32::ZERO,
+        at_ms: 1,
+        action: Action::Genesis {
+            device: hub_device.0,
+            keys: keys_of(&hub_device.1, &hub_device.2),
+            recovery: DeviceKeys {
+                sign: hub_recovery.signing_key().verifying_key().to_bytes(),
+                wrap: hub_recovery.wrap_secret().public(),
+            },
+            key_commitment: DataKey::new(1, [47; 32]).commitment(),
+        },
+    };
+    let mut forged = Roster::from_entries(
+        tenant,
+        &[Entry::genesis(&genesis, hub_device.0, &hub_device.1, &hub_recovery.signing_key())],
+    )
+    .unwrap();
+    let add = Action::Add { device: hub_admin.0, keys: keys_of(&hub_admin.1, &hub_admin.2), role: Role::Admin };
+    forged
+        .append(
+            Entry::sign(&forged.next_body(2, add), Signer::Device(hub_device.0), &hub_device.1)
+                .proven_by_device(&hub_admin.1),
+        )
+        .unwrap();
+    let revoke = Action::Revoke {
+        device: hub_admin.0,
+        upto_seq: 0,
+        epoch: 2,
+        key_commitment: DataKey::new(2, [48; 32]).commitment(),
+        recovery: Some(company),
+        successors: Vec::new(),
+    };
+    let unproven = Entry::sign(&forged.next_body(3, revoke), Signer::Device(hub_device.0), &hub_device.1);
+    let proven_by_hub = unproven.clone().proven_by_recovery(&hub_recovery.signing_key());
+
+    let mut attempts = Vec::new();
+    for (name, last) in [("unproven", unproven), ("proven by the hub", proven_by_hub)] {
+        let mut entries = forged.entries().to_vec();
+        entries.push(last);
+        let dir = world.dir(name);
+        let outcome = world.with_env(|env, transport| {
+            let mut hub = Forging { inner: transport, entries };
+            Session::restore(&kit, "mem", &dir, &mut hub, env).map(|_| ())
+        });
+        assert!(!dir.exists(), "{name}: a refused restore leaves nothing behind");
+        attempts.push(outcome);
+    }
+    assert!(
+        matches!(
+            &attempts[0],
+            Err(NodeError::ForgedRoster(Forgery::Refused(RosterError::WithoutProof {
+                position: 3,
+                of: Proven::Recovery
+            })))
+        ),
+        "{:?}",
+        attempts[0]
+    );
+    assert!(
+        matches!(
+            &attempts[1],
+            Err(NodeError::ForgedRoster(Forgery::Refused(RosterError::BadProof { position: 3, of: Proven::Recovery })))
+        ),
+        "{:?}",
+        attempts[1]
+    );
+    // A roster the hub made up whole and that verifies (no renaming of keys): refused by the
+    // genesis the kit names.
+    let dir = world.dir("own genesis");
+    let outcome = world.with_env(|env, transport| {
+        let mut hub = Forging { inner: transport, entries: forged.entries().to_vec() };
+        Session::restore(&kit, "mem", &dir, &mut hub, env).map(|_| ())
+    });
+    assert!(matches!(outcome, Err(NodeError::ForgedRoster(Forgery::OtherGenesis))), "{outcome:?}");
+    // The genuine roster restores.
+    let dir = world.dir("genuine");
+    let (mut restored, mut session) =
+        world.with_env(|env, transport| Session::restore(&kit, "mem", &dir, transport, env)).unwrap();
+    world.with_env(|env, transport| session.sync(&mut restored, transport, env)).unwrap();
+    assert_eq!(restored.state_hash().unwrap(), office.state_hash().unwrap());
+}
+
+/// Flaw 1 at the level of the keys: a revoked admin keeps everything its device held (its keys,
+/// the data keys, the recovery secret it knew) and gets the hub's whole storage, as a hub
+/// operator in league with it would give. Nothing in there opens to it that was written after
+/// its revocation: every wrap it can open holds a key of the epochs before, and every batch
+/// written since is closed to those keys.
+#[test]
+fn what_a_revoked_admin_held_opens_nothing_written_after() {
+    let mut world = World::new();
+    let mut office = Store::init(&world.dir("office"), "Garage du Lac SA", rempart_domain::Country::Ch, 1).unwrap();
+    let old_kit = world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env)).unwrap();
+    sync(&mut world, &mut office);
+    let code = world
+        .with_env(|env, transport| Session::open(&office).unwrap().invite(&office, transport, env, Role::Admin, 60_000))
+        .unwrap();
+    let dir = world.dir("boss");
+    let (mut boss, _) = world.with_env(|env, transport| Session::join(&code, "mem", &dir, transport, env)).unwrap();
+    sync(&mut world, &mut boss);
+    let held = Session::open(&boss).unwrap().secrets;
+    assert_eq!(held.recovery.as_ref().map(|r| *r.bytes()), Some(*old_kit.secret.bytes()));
+    let before: std::collections::BTreeSet<String> = world.objects.snapshot().into_keys().collect();
+
+    let boss_node = boss.node();
+    let (epoch, new_kit) = world
+        .with_env(|env, transport| Session::open(&office).unwrap().revoke(&office, transport, env, boss_node))
+        .unwrap();
+    assert!(new_kit.is_some());
+    office.post_entries(&[entry("E-after", 9, 900)], &mut |_| {}).unwrap();
+    sync(&mut world, &mut office);
+
+    let storage = world.objects.snapshot();
+    let mut wraps_tried = 0;
+    let mut batches_tried = 0;
+    let secrets = [held.wrap_secret(), old_kit.secret.wrap_secret()];
+    for (key, bytes) in &storage {
+        if key.contains("/wraps/") {
+            let wrap: Wrap = serde_json::from_slice(bytes).unwrap();
+            for secret in &secrets {
+                wraps_tried += 1;
+                if let Ok(opened) = wrap.open(secret) {
+                    let epoch_of = match wrap.what {
+                        rempart_sync::Wrapped::DataKey(epoch) => epoch,
+                        rempart_sync::Wrapped::Recovery => {
+                            assert_eq!(*opened, *old_kit.secret.bytes(), "{key}: only the old recovery secret");
+                            continue;
+                        }
+                    };
+                    assert!(epoch_of < epoch, "{key} opens a key of epoch {epoch_of} to the revoked admin");
+                }
+            }
+        } else if key.contains("/b/") && !before.contains(key) {
+            batches_tried += 1;
+            let batch = Batch::decode(bytes).unwrap();
+            let author = office.verifying_key();
+            for data in held.keys.values() {
+                assert!(batch.open(data, &author).is_err(), "{key} opens with a key the revoked admin held");
+            }
+        }
+    }
+    assert!(wraps_tried >= 10 && batches_tried >= 1, "{wraps_tried} wraps, {batches_tried} batches");
+}
