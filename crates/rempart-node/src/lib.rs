@@ -485,7 +485,7 @@ impl Session {
         env: &mut Env<'_>,
     ) -> Result<Kit, NodeError> {
         if let Some(secrets) = Secrets::load(store.dir())? {
-            return Err(NodeError::AlreadyConnected { hub: secrets.hub });
+            return Err(NodeError::AlreadyConnected { hub: secrets.hub.clone() });
         }
         let tenant = store.tenant();
         let me = store.node();

@@ -1,6 +1,6 @@
 //! What a connected node keeps beside its data: the sync secrets (`sync.key`, mode 0600: the
 //! device's X25519 secret, the tenant's data keys by epoch, the recovery secret on admin devices)
-//! and its copy of the roster (`roster.json`, public).
+//! and its copy of the roster (`roster.json`, public). Every file is created exclusively with mode 0600.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -10,6 +10,7 @@ use std::path::Path;
 use rempart_log::{Hash32, NodeId, TenantId};
 use rempart_sync::{DataKey, Entry, RecoverySecret, WrapSecret};
 use serde::{Deserialize, Serialize};
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::NodeError;
 
@@ -30,6 +31,16 @@ struct SecretsFile {
     succession: Option<Succession>,
 }
 
+impl Drop for SecretsFile {
+    fn drop(&mut self) {
+        self.wrap_secret.zeroize();
+        for key in self.keys.values_mut() {
+            key.zeroize();
+        }
+        self.recovery.zeroize();
+    }
+}
+
 /// A device going on under a new identity (`Session::rechain`), until the hub holds the roster
 /// entry that names the successor: the old identity's keys stay here, to sign that entry again
 /// should the roster have moved on meanwhile, and to undo a switch a crash cut short.
@@ -45,7 +56,16 @@ pub struct Succession {
     pub to_wrap: [u8; 32],
 }
 
-/// The node's sync secrets, in memory.
+impl Drop for Succession {
+    fn drop(&mut self) {
+        self.from_key.zeroize();
+        self.from_wrap.zeroize();
+        self.to_wrap.zeroize();
+    }
+}
+
+/// The node's sync secrets, in memory (zeroized when dropped, as their copies on the way to and
+/// from `sync.key` are).
 #[derive(Clone)]
 pub struct Secrets {
     pub tenant: TenantId,
@@ -56,6 +76,12 @@ pub struct Secrets {
     pub keys: BTreeMap<u32, DataKey>,
     pub recovery: Option<RecoverySecret>,
     pub succession: Option<Succession>,
+}
+
+impl Drop for Secrets {
+    fn drop(&mut self) {
+        self.wrap.zeroize();
+    }
 }
 
 impl Secrets {
@@ -78,7 +104,7 @@ impl Secrets {
     pub fn load(dir: &Path) -> Result<Option<Secrets>, NodeError> {
         let path = dir.join(SECRETS_FILE);
         let bytes = match fs::read(&path) {
-            Ok(bytes) => bytes,
+            Ok(bytes) => Zeroizing::new(bytes),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(error) => return Err(NodeError::Local(format!("{} cannot be read: {error}", path.display()))),
         };
@@ -97,12 +123,12 @@ impl Secrets {
         let recovery = file.recovery.as_deref().map(key_bytes).transpose()?.map(RecoverySecret::from_bytes);
         Ok(Some(Secrets {
             tenant: file.tenant,
-            hub: file.hub,
+            hub: file.hub.clone(),
             genesis: file.genesis,
             wrap: file.wrap_secret,
             keys,
             recovery,
-            succession: file.succession,
+            succession: file.succession.clone(),
         }))
     }
 
@@ -116,8 +142,9 @@ impl Secrets {
             recovery: self.recovery.as_ref().map(|r| hex::encode(r.bytes())),
             succession: self.succession.clone(),
         };
-        let bytes = serde_json::to_vec_pretty(&file).map_err(|error| NodeError::Local(error.to_string()))?;
-        write_atomically(&dir.join(SECRETS_FILE), &bytes, true)
+        let bytes =
+            Zeroizing::new(serde_json::to_vec_pretty(&file).map_err(|error| NodeError::Local(error.to_string()))?);
+        write_atomically(&dir.join(SECRETS_FILE), &bytes)
     }
 }
 
@@ -134,22 +161,26 @@ pub fn load_roster(dir: &Path) -> Result<Option<Vec<Entry>>, NodeError> {
 
 pub fn save_roster(dir: &Path, entries: &[Entry]) -> Result<(), NodeError> {
     let bytes = serde_json::to_vec_pretty(entries).map_err(|error| NodeError::Local(error.to_string()))?;
-    write_atomically(&dir.join(ROSTER_FILE), &bytes, false)
+    write_atomically(&dir.join(ROSTER_FILE), &bytes)
 }
 
-/// Temporary file (mode 0600 when `private`), fsync, rename.
-pub fn write_atomically(path: &Path, bytes: &[u8], private: bool) -> Result<(), NodeError> {
+/// Temporary file created exclusively with mode 0600 (after removing one a crash left, so it is
+/// never written through a link someone put there), fsync, rename. The roster is public, but
+/// the data directory is its owner's alone, and so is every file in it.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), NodeError> {
     let temporary = path.with_extension("tmp");
     let failed = |error: std::io::Error| NodeError::Local(format!("{} cannot be written: {error}", path.display()));
+    match fs::remove_file(&temporary) {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => return Err(failed(error)),
+        _ => {}
+    }
     let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
-    if private {
+    {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    #[cfg(not(unix))]
-    let _ = private;
     let mut file = options.open(&temporary).map_err(failed)?;
     file.write_all(bytes).and_then(|()| file.sync_all()).map_err(failed)?;
     fs::rename(&temporary, path).map_err(failed)

@@ -246,6 +246,44 @@ fn open_connection(path: &Path, flags: OpenFlags) -> Result<Connection, StoreErr
     Ok(conn)
 }
 
+/// The modes of a data directory and of the files in it: readable by their owner alone.
+#[cfg(unix)]
+const PRIVATE_DIR_MODE: u32 = 0o700;
+#[cfg(unix)]
+const PRIVATE_FILE_MODE: u32 = 0o600;
+
+/// Makes `dir` (and its parents) and leaves it readable by its owner alone.
+fn make_private_dir(dir: &Path) -> Result<(), StoreError> {
+    fs::create_dir_all(dir).map_err(|error| StoreError::io(dir, error))?;
+    tighten(dir, true)
+}
+
+/// Takes group and other permissions away from a data directory or one of its files (one made by
+/// an earlier version, or copied with a loose umask). Leaves a path it does not find alone.
+fn tighten(path: &Path, is_dir: bool) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let metadata = match fs::symlink_metadata(path) {
+            Ok(metadata) => metadata,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(error) => return Err(StoreError::io(path, error)),
+        };
+        let wanted = if is_dir { PRIVATE_DIR_MODE } else { PRIVATE_FILE_MODE };
+        if metadata.file_type().is_file() || metadata.file_type().is_dir() {
+            let mode = metadata.permissions().mode() & 0o777;
+            if mode & !wanted != 0 {
+                fs::set_permissions(path, fs::Permissions::from_mode(mode & wanted))
+                    .map_err(|error| StoreError::io(path, error))?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, is_dir);
+    Ok(())
+}
+
+/// A file created exclusively (never through a link or over another file) with mode 0600.
 fn write_private_file(path: &Path, contents: &[u8]) -> Result<(), StoreError> {
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -354,10 +392,14 @@ fn note_copy(conn: &Connection, database: &Path, rolled_back: bool, now_ms: u64)
 
 /// Writes a file by way of a temporary file, fsync and rename, so a reader sees either the old or
 /// the new contents in full.
+/// The temporary file is created exclusively with mode 0600, after removing one a crash left.
 fn write_file_atomically(path: &Path, contents: &[u8]) -> Result<(), StoreError> {
     let temporary = path.with_extension("tmp");
-    let mut file = fs::File::create(&temporary).map_err(|error| StoreError::io(&temporary, error))?;
-    file.write_all(contents).and_then(|()| file.sync_all()).map_err(|error| StoreError::io(&temporary, error))?;
+    match fs::remove_file(&temporary) {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => return Err(StoreError::io(&temporary, error)),
+        _ => {}
+    }
+    write_private_file(&temporary, contents)?;
     fs::rename(&temporary, path).map_err(|error| StoreError::io(path, error))
 }
 
@@ -437,7 +479,7 @@ impl Store {
         own_series: bool,
         first: impl FnOnce(&mut Batch<'_>) -> Result<(), StoreError>,
     ) -> Result<Store, StoreError> {
-        fs::create_dir_all(dir).map_err(|error| StoreError::io(dir, error))?;
+        make_private_dir(dir)?;
         let node = NodeId::from_bytes(env.bytes());
         let identity = Identity {
             format_version: u32::from(FORMAT_VERSION),
@@ -449,6 +491,9 @@ impl Store {
             serde_json::to_vec_pretty(&identity).map_err(|error| StoreError::Corrupt { what: error.to_string() })?;
         write_private_file(&dir.join(KEY_FILE), format!("{}\n", hex::encode(key.to_bytes())).as_bytes())?;
         let database = dir.join(DATABASE_FILE);
+        // Created empty and private first: SQLite opens it as a new database, and gives its WAL
+        // and shared-memory files the same mode.
+        write_private_file(&database, b"")?;
         let mut conn = open_connection(&database, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)?;
         let checkpointer = checkpoint::Checkpointer::attach(&mut conn, &database)?;
         conn.execute_batch(schema::LOG_SCHEMA)?;
@@ -491,6 +536,12 @@ impl Store {
     /// identity, key and log are checked as by `open`, the state of the books is not loaded.
     pub fn open_for_repair(dir: &Path) -> Result<Store, StoreError> {
         let identity_path = dir.join(IDENTITY_FILE);
+        if identity_path.exists() {
+            tighten(dir, true)?;
+            for file in [DATABASE_FILE, "ledger.db-wal", "ledger.db-shm", KEY_FILE, NEXT_KEY_FILE] {
+                tighten(&dir.join(file), false)?;
+            }
+        }
         let identity_bytes = match fs::read(&identity_path) {
             Ok(bytes) => bytes,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {

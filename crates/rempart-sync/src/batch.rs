@@ -197,6 +197,10 @@ pub fn decode_header(bytes: &[u8]) -> Result<Header, SyncError> {
     if header.first.0 == 0 || header.last < header.first {
         return Err(bad("the batch's sequence range is empty or starts at zero"));
     }
+    // The sequence after a batch is computed from its last one: it must exist.
+    if header.last.0 == u64::MAX {
+        return Err(bad("the batch's sequence range reaches past what a chain can hold"));
+    }
     if header.hlc_max < header.hlc_min {
         return Err(bad("the batch's clock range is reversed"));
     }
@@ -515,7 +519,7 @@ impl Batch {
             return Err(inner("does not end at the head its header names".to_owned()));
         }
         for seal in &seals {
-            let named = hashes.get((seal.seq.0 - header.first.0) as usize);
+            let named = seal.seq.0.checked_sub(header.first.0).and_then(|at| hashes.get(usize::try_from(at).ok()?));
             if seal.tenant != header.tenant || seal.node != header.node || named != Some(&seal.head) {
                 return Err(inner(format!("holds a seal at {} that does not name that event of the node", seal.seq)));
             }

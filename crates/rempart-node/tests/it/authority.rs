@@ -206,3 +206,33 @@ fn what_a_revoked_admin_held_opens_nothing_written_after() {
     }
     assert!(wraps_tried >= 10 && batches_tried >= 1, "{wraps_tried} wraps, {batches_tried} batches");
 }
+
+/// Flaw 8: the sync secrets and the roster copy are their owner's alone, and are never written
+/// through a link planted where their temporary file goes.
+#[cfg(unix)]
+#[test]
+fn the_sync_secrets_are_written_privately_and_through_no_planted_link() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    let mut world = World::new();
+    let mut office = Store::init(&world.dir("office"), "Garage du Lac SA", rempart_domain::Country::Ch, 1).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env)).unwrap();
+    let dir = office.dir().to_owned();
+    assert_eq!(mode(&dir), 0o700);
+    for file in ["sync.key", "roster.json"] {
+        assert_eq!(mode(&dir.join(file)), 0o600, "{file}");
+    }
+    let target = world.dir("stolen");
+    std::fs::write(&target, b"").unwrap();
+    for planted in ["sync.tmp", "roster.tmp"] {
+        std::os::unix::fs::symlink(&target, dir.join(planted)).unwrap();
+    }
+    // An invitation saves the roster and the secrets again.
+    world
+        .with_env(|env, transport| {
+            Session::open(&office).unwrap().invite(&office, transport, env, Role::Member, 60_000)
+        })
+        .unwrap();
+    assert_eq!(std::fs::read(&target).unwrap(), b"", "nothing went through the links");
+    assert!(Session::open(&office).unwrap().roster.len() >= 2);
+}

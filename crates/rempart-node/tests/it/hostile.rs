@@ -429,7 +429,10 @@ fn revoking_an_admin_device_renews_the_recovery_kit() {
 
     // The other admin device picks the new secret up; the old kit opens nothing any more.
     sync(&mut world, &mut deputy);
-    assert_eq!(Session::open(&deputy).unwrap().secrets.recovery.map(|r| *r.bytes()), Some(*new_kit.secret.bytes()));
+    assert_eq!(
+        Session::open(&deputy).unwrap().secrets.recovery.as_ref().map(|r| *r.bytes()),
+        Some(*new_kit.secret.bytes())
+    );
     let (old_dir, new_dir) = (world.dir("old-kit"), world.dir("new-kit"));
     let refused =
         world.with_env(|env, transport| Session::restore(&old_kit, "mem", &old_dir, transport, env).map(|_| ()));

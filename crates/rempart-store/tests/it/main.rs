@@ -353,3 +353,41 @@ fn the_architecture_names_the_schema_version() {
     let named = format!("`SCHEMA_VERSION = {}`", rempart_store::SCHEMA_VERSION);
     assert!(text.contains(&named), "ARCHITECTURE.md does not say {named}");
 }
+
+/// Issue 18, flaw 8: a data directory is its owner's alone, files made by this version and
+/// files left loose by an earlier one or a copy, and a file written by way of a temporary one is
+/// never written through a link someone put in its place.
+#[cfg(unix)]
+#[test]
+fn a_data_directory_and_its_files_are_readable_by_their_owner_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    let (temp, mut store) = new_store();
+    store.post_entries(&[draft(1, &(false, 3, vec![(0, 1_000)], 1))], &mut |_| {}).unwrap();
+    let dir = store.dir().to_owned();
+    assert_eq!(mode(&dir), 0o700);
+    let files = ["ledger.db", "ledger.db-wal", "ledger.db-shm", "node.key", "node.json", "head.seal"];
+    for file in files {
+        assert_eq!(mode(&dir.join(file)), 0o600, "{file}");
+    }
+    drop(store);
+
+    // Loosened (an earlier version, a copy with a loose umask): tightened when opened.
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    for file in ["ledger.db", "node.key"] {
+        std::fs::set_permissions(dir.join(file), std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    // A link planted where the anchor's temporary file goes: the write does not follow it.
+    let target = temp.path().join("elsewhere");
+    std::fs::write(&target, b"untouched").unwrap();
+    std::os::unix::fs::symlink(&target, dir.join("head.tmp")).unwrap();
+    let mut store = Store::open(&dir).unwrap();
+    assert_eq!(mode(&dir), 0o700);
+    for file in ["ledger.db", "node.key"] {
+        assert_eq!(mode(&dir.join(file)), 0o600, "{file}");
+    }
+    store.post_entries(&[draft(2, &(false, 4, vec![(0, 2_000)], 1))], &mut |_| {}).unwrap();
+    assert_eq!(std::fs::read(&target).unwrap(), b"untouched");
+    assert!(!dir.join("head.tmp").exists());
+    assert_eq!(mode(&dir.join("head.seal")), 0o600);
+}
