@@ -18,6 +18,18 @@
 //! wraps/<name>                a key wrap (JSON), create-only
 //! invites/<id>                a sealed invitation; `invites/<id>.used` marks it used, create-only
 //! ```
+//!
+//! And hub-wide:
+//!
+//! ```text
+//! admission/<hash>            a one-time admission token the operator issued (`rempart hub token`),
+//!                             named by a keyed hash of it; `admission/<hash>.used` marks it used
+//! seen/<tenant>               the genesis hash of each company the hub admitted: the id cannot be
+//!                             taken by another roster, and the count caps the companies
+//! ```
+//!
+//! A new company is admitted only with an admission token, unless the hub was started with open
+//! signup (`Hub::with_open_signup`, `rempart hub --open-signup`) for a hub of one's own.
 
 pub mod http;
 pub mod objects;
@@ -49,6 +61,9 @@ pub struct Limits {
     pub body_bytes_max: usize,
     /// Most bytes of batches served by one download request.
     pub download_bytes_max: usize,
+    /// Most companies the hub admits, and most bytes it stores for all of them.
+    pub companies_max: u64,
+    pub hub_bytes_max: u64,
 }
 
 impl Default for Limits {
@@ -60,6 +75,8 @@ impl Default for Limits {
             clock_ahead_ms: 10 * 60 * 1000,
             body_bytes_max: rempart_sync::batch::CIPHERTEXT_BYTES_MAX + HEADER_BYTES,
             download_bytes_max: 16 << 20,
+            companies_max: 10_000,
+            hub_bytes_max: 4 << 40,
         }
     }
 }
@@ -150,6 +167,20 @@ fn refuse(status: u16, reason: &'static str, message: impl Into<String>) -> Refu
     Refusal { status, message: message.into(), reason }
 }
 
+fn admission_refused() -> Refusal {
+    refuse(
+        403,
+        "admission",
+        "this hub admits a new company only with a one-time admission token from its operator: connect with --token",
+    )
+}
+
+/// A new company's admission, to be spent once its request is authenticated.
+struct Admission {
+    /// The storage key of its token (none on a hub with open signup).
+    token: Option<String>,
+}
+
 impl From<ObjectError> for Refusal {
     fn from(error: ObjectError) -> Refusal {
         tracing::error!(%error, "storage failed");
@@ -190,6 +221,31 @@ pub struct Hub {
     /// read from: a listing then stands for reading them again until the object changes.
     headers: Mutex<HashMap<String, (String, rempart_sync::Header)>>,
     metrics: Metrics,
+    /// Whether any signed genesis is admitted, without a token.
+    open_signup: bool,
+    /// Bytes stored for all companies: listed once, then counted as this process stores.
+    hub_usage: Mutex<Option<u64>>,
+}
+
+const ADMISSION_CONTEXT: &str = "rempart 2026-12 hub admission token v1";
+const ADMISSION_PREFIX: &str = "RMPA-";
+
+/// The storage key of an admission token, from its text (`RMPA-` and 64 hexadecimal digits).
+fn admission_key(token: &str) -> Option<String> {
+    let hex = token.trim().strip_prefix(ADMISSION_PREFIX)?;
+    let mut secret = [0u8; 32];
+    hex::decode_to_slice(hex, &mut secret).ok()?;
+    Some(format!("admission/{}", hex::encode(blake3::derive_key(ADMISSION_CONTEXT, &secret))))
+}
+
+/// Registers a one-time admission token made of `secret` in `objects`, as the hub's operator
+/// does to let one new company in; returns the token to give to that company.
+pub fn issue_admission(objects: &dyn ObjectStore, secret: [u8; 32]) -> Result<String, ObjectError> {
+    let token = format!("{ADMISSION_PREFIX}{}", hex::encode(secret));
+    let key =
+        admission_key(&token).ok_or_else(|| ObjectError::Backend("the admission token cannot be named".to_owned()))?;
+    objects.put_new(&key, b"open")?;
+    Ok(token)
 }
 
 /// Batch headers kept in memory (about 400 bytes each) before the whole cache is dropped.
@@ -239,7 +295,16 @@ impl Hub {
             usage: Mutex::default(),
             headers: Mutex::default(),
             metrics: Metrics::default(),
+            open_signup: false,
+            hub_usage: Mutex::default(),
         }
+    }
+
+    /// Admits any company whose genesis verifies, without an admission token: for a hub of
+    /// one's own, or a test.
+    pub fn with_open_signup(mut self) -> Hub {
+        self.open_signup = true;
+        self
     }
 
     pub fn limits(&self) -> Limits {
@@ -267,7 +332,11 @@ impl Hub {
                 tracing::info!(request_id = %request.request_id, status = refusal.status, reason = refusal.reason, "refused: {}", refusal.message);
                 Response::json(
                     refusal.status,
-                    &serde_json::json!({ "error": refusal.message, "request_id": request.request_id }),
+                    &serde_json::json!({
+                        "error": refusal.message,
+                        "reason": refusal.reason,
+                        "request_id": request.request_id,
+                    }),
                 )
             }
         }
@@ -548,6 +617,8 @@ impl Hub {
             None => Roster::from_entries(tenant, &entries[..1])
                 .map_err(|error| refuse(400, "bad_roster", format!("the roster does not verify: {error}")))?,
         };
+        // A company new to this hub's storage needs admission.
+        let admission = if held_len == 0 { self.admission(tenant, roster.genesis(), request)? } else { None };
         let start = if held_len == 0 { 1 } else { 0 };
         for entry in &entries[start..] {
             let seq = entry.parse_body().map_err(|error| refuse(400, "bad_roster", error.to_string()))?.seq;
@@ -583,6 +654,9 @@ impl Hub {
             .map_err(|error| refuse(401, "unauthenticated", error.to_string()))?;
         self.check_nonce(auth, now_ms)?;
         self.rate_limit(tenant, now_ms)?;
+        if let Some(admission) = admission {
+            self.admit(tenant, roster.genesis(), admission)?;
+        }
         for (index, entry) in roster.entries().iter().enumerate().skip(held_len as usize) {
             let seq = index as u64 + 1;
             let bytes = serde_json::to_vec(entry).unwrap_or_default();
@@ -600,6 +674,56 @@ impl Hub {
         Ok(Response::json(201, &serde_json::json!({ "roster_len": roster.len() })))
     }
 
+    /// What admitting a company new to this hub's storage takes: nothing if the hub saw this
+    /// very company before (its roster lost and given back) or signs up anyone; else a one-time
+    /// token, and room for one more company. Returns the token's key, to be spent by `admit`
+    /// once the request is authenticated.
+    fn admission(&self, tenant: TenantId, genesis: Hash32, request: &Request) -> Result<Option<Admission>, Refusal> {
+        match self.objects.get(&format!("seen/{tenant}"))? {
+            Some(seen) if seen == genesis.to_hex().as_bytes() => return Ok(None),
+            Some(_) => {
+                return Err(refuse(
+                    409,
+                    "company_taken",
+                    format!("company id {tenant} belongs to another roster at this hub: it cannot be taken"),
+                ));
+            }
+            None => {}
+        }
+        let query = request.target.split_once('?').map_or("", |(_, query)| query);
+        let token = match (self.open_signup, query_value(query, "admission")) {
+            (true, _) => None,
+            (false, Some(token)) => Some(admission_key(token).ok_or_else(admission_refused)?),
+            (false, None) => return Err(admission_refused()),
+        };
+        if let Some(key) = &token
+            && (self.objects.get(key)?.is_none() || self.objects.get(&format!("{key}.used"))?.is_some())
+        {
+            return Err(admission_refused());
+        }
+        if self.objects.list("seen/")?.len() as u64 >= self.limits.companies_max {
+            return Err(refuse(507, "hub_full", "this hub admits no more companies"));
+        }
+        Ok(Some(Admission { token }))
+    }
+
+    /// Spends the admission token and records the company as seen, both create-only: of two
+    /// requests racing for one token or one id, one wins.
+    fn admit(&self, tenant: TenantId, genesis: Hash32, admission: Admission) -> Result<(), Refusal> {
+        if let Some(key) = admission.token
+            && self.objects.put_new(&format!("{key}.used"), tenant.to_hex().as_bytes())? == Put::Exists
+        {
+            return Err(admission_refused());
+        }
+        if self.objects.put_new(&format!("seen/{tenant}"), genesis.to_hex().as_bytes())? == Put::Exists
+            && self.objects.get(&format!("seen/{tenant}"))?.as_deref() != Some(genesis.to_hex().as_bytes())
+        {
+            return Err(refuse(409, "company_taken", format!("company id {tenant} was taken meanwhile")));
+        }
+        tracing::info!(tenant = %tenant, "company admitted");
+        Ok(())
+    }
+
     fn usage(&self, tenant: TenantId) -> Result<u64, Refusal> {
         if let Some(bytes) = lock(&self.usage).get(&tenant) {
             return Ok(*bytes);
@@ -609,8 +733,22 @@ impl Hub {
         Ok(total)
     }
 
-    /// A create-only write counted against the tenant's quota.
+    /// Bytes stored for every company, listed once and then counted as this process stores (other
+    /// processes sharing the storage count their own: the cap holds to within what they add).
+    fn hub_usage(&self) -> Result<u64, Refusal> {
+        if let Some(bytes) = *lock(&self.hub_usage) {
+            return Ok(bytes);
+        }
+        let total = self.objects.list("t/")?.iter().map(|object| object.size).sum();
+        *lock(&self.hub_usage) = Some(total);
+        Ok(total)
+    }
+
+    /// A create-only write counted against the tenant's quota and the hub's.
     fn store_new(&self, key: &str, bytes: &[u8], tenant: TenantId) -> Result<Put, Refusal> {
+        if self.hub_usage()?.saturating_add(bytes.len() as u64) > self.limits.hub_bytes_max {
+            return Err(refuse(507, "hub_full", "the hub's storage is full: nothing was stored"));
+        }
         let used = self.usage(tenant)?;
         if used + bytes.len() as u64 > self.limits.quota_bytes {
             return Err(refuse(
@@ -622,6 +760,9 @@ impl Hub {
         let put = self.objects.put_new(key, bytes)?;
         if put == Put::Created {
             *lock(&self.usage).entry(tenant).or_default() += bytes.len() as u64;
+            if let Some(total) = lock(&self.hub_usage).as_mut() {
+                *total = total.saturating_add(bytes.len() as u64);
+            }
         }
         Ok(put)
     }

@@ -11,7 +11,7 @@ use rempart_hub::http::{ServerLimits, spawn};
 use rempart_hub::{Hub, Limits, MemStore};
 
 fn server(limits: ServerLimits, hub_limits: Limits) -> rempart_hub::http::Server {
-    let hub = Arc::new(Hub::new(Arc::new(MemStore::default()), hub_limits));
+    let hub = Arc::new(Hub::new(Arc::new(MemStore::default()), hub_limits).with_open_signup());
     spawn("127.0.0.1:0".parse().unwrap(), hub, limits).expect("start the hub")
 }
 

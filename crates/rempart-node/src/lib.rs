@@ -43,7 +43,7 @@ pub enum NodeError {
     #[error(transparent)]
     Unreachable(#[from] Unreachable),
     #[error("the hub refused ({status}): {message}")]
-    Refused { status: u16, message: String },
+    Refused { status: u16, reason: String, message: String },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -54,6 +54,12 @@ pub enum NodeError {
     AlreadyConnected { hub: String },
     #[error("only an admin device of the company can do that")]
     NotAdmin,
+    #[error(
+        "this hub admits a new company (or one it lost) only with a one-time admission token from its operator: give it with --token"
+    )]
+    AdmissionRequired,
+    #[error("this company's id belongs to another roster at this hub: it is not your company's hub, or it was taken")]
+    CompanyIdTaken,
     #[error(
         "the hub does not accept this recovery kit for this company: check the words and the company id (a kit replaced when an admin device was revoked no longer opens anything)"
     )]
@@ -68,6 +74,15 @@ pub enum NodeError {
     Local(String),
     #[error("{0}")]
     Hostile(String),
+}
+
+/// A hub's refusal to admit a company without a token, as its own kind.
+fn admission_error(error: NodeError) -> NodeError {
+    match error {
+        NodeError::Refused { reason, .. } if reason == "admission" => NodeError::AdmissionRequired,
+        NodeError::Refused { reason, .. } if reason == "company_taken" => NodeError::CompanyIdTaken,
+        other => other,
+    }
 }
 
 /// How a roster served as the company's shows it is not.
@@ -180,7 +195,7 @@ fn call(
     if answer.is_success() {
         Ok(answer)
     } else {
-        Err(NodeError::Refused { status: answer.status, message: answer.message() })
+        Err(NodeError::Refused { status: answer.status, reason: answer.reason(), message: answer.message() })
     }
 }
 
@@ -236,6 +251,9 @@ pub struct Session {
     group_bytes: usize,
     /// About how many bytes of events a batch this node pushes carries (`BATCH_TARGET_BYTES`).
     batch_bytes: usize,
+    /// The hub operator's one-time admission token, for a hub that does not hold the company
+    /// yet (new, or wiped) and admits new companies only with one.
+    admission: Option<String>,
 }
 
 /// Time spent taking batches in, by stage.
@@ -429,6 +447,22 @@ impl Session {
             claims: RefCell::default(),
             group_bytes: GROUP_BYTES,
             batch_bytes: BATCH_TARGET_BYTES,
+            admission: None,
+        }
+    }
+
+    /// Gives the hub's admission token, used if the hub does not hold the company (`sync` to a
+    /// new or wiped hub that admits new companies only with one).
+    pub fn set_admission(&mut self, token: Option<String>) {
+        self.admission = token;
+    }
+
+    /// Where the whole roster goes to a hub that does not hold it: with the admission token, in
+    /// the signed path, if there is one.
+    fn roster_target(tenant: TenantId, admission: Option<&str>) -> String {
+        match admission {
+            Some(token) => format!("/v1/t/{tenant}/roster?admission={}", token.trim()),
+            None => format!("/v1/t/{tenant}/roster"),
         }
     }
 
@@ -484,6 +518,17 @@ impl Session {
         transport: &mut dyn Transport,
         env: &mut Env<'_>,
     ) -> Result<Kit, NodeError> {
+        Session::connect_with(store, hub, transport, env, None)
+    }
+
+    /// As `connect`, with the hub operator's one-time admission token.
+    pub fn connect_with(
+        store: &mut Store,
+        hub: &str,
+        transport: &mut dyn Transport,
+        env: &mut Env<'_>,
+        admission: Option<&str>,
+    ) -> Result<Kit, NodeError> {
         if let Some(secrets) = Secrets::load(store.dir())? {
             return Err(NodeError::AlreadyConnected { hub: secrets.hub.clone() });
         }
@@ -511,8 +556,9 @@ impl Session {
         let genesis = Entry::genesis(&body, me, store.signing_key(), &recovery.signing_key());
         let roster = Roster::from_entries(tenant, std::slice::from_ref(&genesis))?;
         let key = store.signing_key().clone();
-        let target = format!("/v1/t/{tenant}/roster");
-        call(transport, env, &key, Self::device(store), Verb::Post, &target, json(&vec![genesis]))?;
+        let target = Session::roster_target(tenant, admission);
+        call(transport, env, &key, Self::device(store), Verb::Post, &target, json(&vec![genesis]))
+            .map_err(admission_error)?;
         let session = Session::new(
             Secrets::enrolled(
                 tenant,
@@ -934,7 +980,8 @@ impl Session {
             // which it accepts only if it extends its own and enrols this device.
             Err(NodeError::Refused { status: 403, .. }) if self.roster.is_active(store.node()) => {
                 let entries = json(&self.roster.entries().to_vec());
-                return match self.ask(store, transport, env, Verb::Post, &format!("/v1/t/{tenant}/roster"), entries) {
+                let target = Session::roster_target(tenant, self.admission.as_deref());
+                return match self.ask(store, transport, env, Verb::Post, &target, entries).map_err(admission_error) {
                     Ok(_) => {
                         self.succession_registered(store, transport, env)?;
                         Ok((0, true))
@@ -957,7 +1004,8 @@ impl Session {
             // The hub holds no roster for the company (wiped, or new) or less of it than this
             // node (restored from an old copy): it gets this node's copy back.
             let entries = json(&self.roster.entries().to_vec());
-            return match self.ask(store, transport, env, Verb::Post, &format!("/v1/t/{tenant}/roster"), entries) {
+            let target = Session::roster_target(tenant, self.admission.as_deref());
+            return match self.ask(store, transport, env, Verb::Post, &target, entries).map_err(admission_error) {
                 Ok(_) => {
                     self.succession_registered(store, transport, env)?;
                     Ok((0, true))
@@ -1062,6 +1110,7 @@ impl Session {
                 )),
                 None => NodeError::Refused {
                     status: 409,
+                    reason: "conflict".to_owned(),
                     message: "the company's list of devices changed at the hub meanwhile: sync again".to_owned(),
                 },
             });
@@ -1623,7 +1672,7 @@ impl Session {
                 report.pushed_events += header.count();
                 Ok(Uploaded::Stored(header.last))
             }
-            Err(NodeError::Refused { status, message }) if status == 409 || status == 403 || status == 400 => {
+            Err(NodeError::Refused { status, message, .. }) if status == 409 || status == 403 || status == 400 => {
                 tracing::warn!(node = %node.short(), first = header.first.0, status, "batch refused: {message}");
                 report.refused.push(format!(
                     "events {}-{} of node {}: {message}",

@@ -35,6 +35,14 @@ impl Answer {
     }
 
     /// The hub's message, from its JSON error body.
+    /// The hub's short reason for a refusal (`quota`, `admission`, ...), empty if it gave none.
+    pub fn reason(&self) -> String {
+        serde_json::from_slice::<serde_json::Value>(&self.body)
+            .ok()
+            .and_then(|value| value.get("reason").and_then(|e| e.as_str()).map(str::to_owned))
+            .unwrap_or_default()
+    }
+
     pub fn message(&self) -> String {
         serde_json::from_slice::<serde_json::Value>(&self.body)
             .ok()

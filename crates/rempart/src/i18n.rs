@@ -100,6 +100,16 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("chart", "Chart of accounts", "Plan comptable"),
     ("hub.listening", "Hub listening on {url}, storing in {store}", "Hub à l'écoute sur {url}, stockage dans {store}"),
     (
+        "hub.no_store",
+        "Where does the hub store? Give --store DIR or --store s3://BUCKET",
+        "Où le hub stocke-t-il ? Indiquez --store RÉPERTOIRE ou --store s3://BUCKET",
+    ),
+    (
+        "hub.token",
+        "One-time admission token for one new company (give it to its owner: rempart connect URL --token TOKEN):",
+        "Jeton d'admission à usage unique pour une nouvelle entreprise (à remettre à son responsable : rempart connect URL --token JETON) :",
+    ),
+    (
         "kit.header",
         "RECOVERY KIT of {company} (company {tenant})\nWith these 24 words the books can be restored on a new machine. Keep them on paper, away from the computers.",
         "KIT DE RÉCUPÉRATION de {company} (entreprise {tenant})\nCes 24 mots permettent de restaurer les livres sur une nouvelle machine. Gardez-les sur papier, loin des ordinateurs.",

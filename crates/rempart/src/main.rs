@@ -96,13 +96,22 @@ enum Command {
     /// Derive all projections again from the log.
     Rebuild,
     /// Serve a hub: the blind relay between the nodes of many companies.
+    #[command(args_conflicts_with_subcommands = true)]
     Hub {
+        #[command(subcommand)]
+        action: Option<HubAction>,
         #[arg(long, default_value = "127.0.0.1:7431")]
         listen: std::net::SocketAddr,
         /// The hub's object store: a directory, or s3://BUCKET (endpoint, region and credentials
         /// from AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY).
         #[arg(long)]
-        store: String,
+        store: Option<String>,
+        /// Admit any company without an admission token (a hub of one's own).
+        #[arg(long)]
+        open_signup: bool,
+        /// Most companies the hub admits [default: 10000]
+        #[arg(long)]
+        companies_max: Option<u64>,
         /// Storage quota per company, in GiB [default: 20]
         #[arg(long)]
         quota_gib: Option<u64>,
@@ -119,6 +128,9 @@ enum Command {
         url: String,
         #[arg(long)]
         kit_out: Option<PathBuf>,
+        /// The one-time admission token from the hub's operator (`rempart hub token`).
+        #[arg(long)]
+        token: Option<String>,
     },
     /// Pull from and push to the hub once, or keep doing it with --watch.
     Sync {
@@ -130,6 +142,9 @@ enum Command {
         /// Seconds between two syncs with --watch.
         #[arg(long, default_value_t = 10)]
         interval: u64,
+        /// An admission token, for a new or wiped hub that does not hold the company yet.
+        #[arg(long)]
+        token: Option<String>,
     },
     /// The company's devices.
     #[command(subcommand)]
@@ -551,6 +566,16 @@ enum ReportKind {
 }
 
 #[derive(Subcommand)]
+enum HubAction {
+    /// Issue a one-time admission token that lets one new company in (printed on the last line).
+    Token {
+        /// The hub's object store, as given to `rempart hub --store`.
+        #[arg(long)]
+        store: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum DeviceCommand {
     /// Publish a one-time invitation for a new device; the code is printed alone on the last line.
     Invite {
@@ -852,14 +877,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let hash = store.rebuild()?;
             println!("{}", lang.fill("rebuild.done", &[("events", &store.event_count()?), ("hash", &hash)]));
         }
-        Command::Hub { listen, store, quota_gib, tls_cert, tls_key } => {
+        Command::Hub { action: Some(HubAction::Token { store }), .. } => return sync::hub_token(&store, lang),
+        Command::Hub { action: None, listen, store, open_signup, companies_max, quota_gib, tls_cert, tls_key } => {
+            let store = store.ok_or_else(|| anyhow::anyhow!("{}", lang.text("hub.no_store")))?;
             let tls = tls_cert.as_deref().zip(tls_key.as_deref());
-            return sync::hub(listen, &store, quota_gib, tls, lang);
+            let admission = sync::HubAdmission { open_signup, companies_max };
+            return sync::hub(listen, &store, quota_gib, admission, tls, lang);
         }
-        Command::Connect { url, kit_out } => {
-            return sync::connect(&dir, &url, kit_out.as_deref(), lang);
+        Command::Connect { url, kit_out, token } => {
+            return sync::connect(&dir, &url, kit_out.as_deref(), token.as_deref(), lang);
         }
-        Command::Sync { hub, watch, interval } => return sync::sync(&dir, hub.as_deref(), watch, interval, lang),
+        Command::Sync { hub, watch, interval, token } => {
+            return sync::sync(&dir, hub.as_deref(), token.as_deref(), watch, interval, lang);
+        }
         Command::Device(DeviceCommand::Invite { role, hours }) => return sync::invite(&dir, role, hours, lang),
         Command::Device(DeviceCommand::Revoke { id, kit_out }) => {
             return sync::revoke(&dir, &id, kit_out.as_deref(), lang);

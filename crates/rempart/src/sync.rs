@@ -36,10 +36,29 @@ fn object_store(store: &str) -> Result<Arc<dyn ObjectStore>> {
     }
 }
 
+/// Who a hub admits.
+pub struct HubAdmission {
+    pub open_signup: bool,
+    pub companies_max: Option<u64>,
+}
+
+/// Issues a one-time admission token in the hub's store and prints it on the last line.
+pub fn hub_token(store: &str, lang: Lang) -> Result<ExitCode> {
+    let objects = object_store(store)?;
+    let mut secret = [0u8; 32];
+    rempart_node::system_random(&mut secret);
+    let token = rempart_hub::issue_admission(objects.as_ref(), secret)
+        .with_context(|| format!("cannot write to the hub's store {store}"))?;
+    println!("{}", lang.text("hub.token"));
+    println!("{token}");
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn hub(
     listen: SocketAddr,
     store: &str,
     quota_gib: Option<u64>,
+    admission: HubAdmission,
     tls: Option<(&Path, &Path)>,
     lang: Lang,
 ) -> Result<ExitCode> {
@@ -56,7 +75,14 @@ pub fn hub(
     if let Some(gib) = quota_gib {
         limits.quota_bytes = gib << 30;
     }
-    let hub = Arc::new(Hub::new(objects, limits));
+    if let Some(companies) = admission.companies_max {
+        limits.companies_max = companies;
+    }
+    let mut hub = Hub::new(objects, limits);
+    if admission.open_signup {
+        hub = hub.with_open_signup();
+    }
+    let hub = Arc::new(hub);
     let server = rempart_hub::http::spawn_with_tls(listen, hub, ServerLimits::default(), tls)
         .with_context(|| format!("cannot listen on {listen}"))?;
     let url = format!("{scheme}://{}", server.addr);
@@ -123,11 +149,11 @@ fn show_and_check_kit(text: &str, kit: &RecoverySecret, lang: Lang) -> Result<()
     Ok(())
 }
 
-pub fn connect(dir: &Path, url: &str, kit_out: Option<&Path>, lang: Lang) -> Result<ExitCode> {
+pub fn connect(dir: &Path, url: &str, kit_out: Option<&Path>, token: Option<&str>, lang: Lang) -> Result<ExitCode> {
     check_kit_destination(kit_out, lang)?;
     let mut store = Store::open(dir).context("cannot open the data directory")?;
     let mut transport = Http::new(url)?;
-    let kit = with_env(|env| Session::connect(&mut store, url, &mut transport, env))?;
+    let kit = with_env(|env| Session::connect_with(&mut store, url, &mut transport, env, token))?;
     deliver_kit(&store, &kit, kit_out, lang)?;
     println!("{}", lang.fill("connect.done", &[("hub", &url), ("tenant", &store.tenant())]));
     println!("{}", lang.text("kit.warning"));
@@ -169,9 +195,10 @@ fn print_report(report: &SyncReport, hub: &str, lang: Lang) {
     }
 }
 
-fn sync_once(dir: &Path, hub: Option<&str>, lang: Lang) -> Result<SyncReport> {
+fn sync_once(dir: &Path, hub: Option<&str>, token: Option<&str>, lang: Lang) -> Result<SyncReport> {
     let mut store = Store::open(dir).context("cannot open the data directory")?;
     let mut session = Session::open(&store)?;
+    session.set_admission(token.map(str::to_owned));
     if let Some(hub) = hub {
         Http::new(hub)?;
         session.set_hub(&store, hub)?;
@@ -183,9 +210,31 @@ fn sync_once(dir: &Path, hub: Option<&str>, lang: Lang) -> Result<SyncReport> {
     Ok(report)
 }
 
-pub fn sync(dir: &Path, hub: Option<&str>, watch: bool, interval: u64, lang: Lang) -> Result<ExitCode> {
+/// Whether retrying a failed sync cannot help: this device was revoked, the hub serves a roster
+/// that is not the company's, or the hub wants what only a person can give.
+fn is_final(error: &anyhow::Error) -> bool {
+    matches!(
+        error.downcast_ref::<NodeError>(),
+        Some(
+            NodeError::Revoked
+                | NodeError::ForgedRoster(_)
+                | NodeError::AdmissionRequired
+                | NodeError::CompanyIdTaken
+                | NodeError::NotConnected
+        )
+    )
+}
+
+pub fn sync(
+    dir: &Path,
+    hub: Option<&str>,
+    token: Option<&str>,
+    watch: bool,
+    interval: u64,
+    lang: Lang,
+) -> Result<ExitCode> {
     if !watch {
-        let report = sync_once(dir, hub, lang)?;
+        let report = sync_once(dir, hub, token, lang)?;
         let clean = report.refused.is_empty()
             && report.rejected.is_empty()
             && report.forks.is_empty()
@@ -195,11 +244,12 @@ pub fn sync(dir: &Path, hub: Option<&str>, watch: bool, interval: u64, lang: Lan
     // Keep going: after a failure wait 1, 2, 4 ... up to 60 seconds, then the interval again.
     let mut backoff = 1u64;
     loop {
-        match sync_once(dir, hub, lang) {
+        match sync_once(dir, hub, token, lang) {
             Ok(_) => {
                 backoff = 1;
                 std::thread::sleep(Duration::from_secs(interval));
             }
+            Err(error) if is_final(&error) => return Err(error),
             Err(error) => {
                 eprintln!(
                     "{}",

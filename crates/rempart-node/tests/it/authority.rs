@@ -236,3 +236,84 @@ fn the_sync_secrets_are_written_privately_and_through_no_planted_link() {
     assert_eq!(std::fs::read(&target).unwrap(), b"", "nothing went through the links");
     assert!(Session::open(&office).unwrap().roster.len() >= 2);
 }
+
+/// Flaw 5: a hub admits a new company only with a one-time admission token from its operator; a
+/// company id it saw cannot be taken by another roster; the number of companies is capped.
+#[test]
+fn a_hub_admits_a_company_only_with_a_one_time_token_and_keeps_its_id() {
+    let mut world = World::new();
+    let objects = world.objects.clone();
+    let closed = |limits: rempart_hub::Limits| std::sync::Arc::new(rempart_hub::Hub::new(objects.clone(), limits));
+    world.hub = closed(rempart_hub::Limits { companies_max: 2, ..rempart_hub::Limits::default() });
+    let mut office = Store::init(&world.dir("office"), "Garage du Lac SA", rempart_domain::Country::Ch, 1).unwrap();
+
+    // Without a token, or with one the operator never issued: refused, nothing stored anywhere.
+    for token in [None, Some("RMPA-00"), Some(&*format!("RMPA-{}", "ab".repeat(32)))] {
+        let refused = world.with_env(|env, transport| Session::connect_with(&mut office, "mem", transport, env, token));
+        assert!(matches!(refused, Err(NodeError::AdmissionRequired)), "{token:?}: {refused:?}");
+        assert!(world.objects.snapshot().is_empty(), "{:?}", world.objects.snapshot().keys());
+        assert!(!office.dir().join("sync.key").exists());
+    }
+    let token = rempart_hub::issue_admission(world.objects.as_ref(), [7; 32]).unwrap();
+    world.with_env(|env, transport| Session::connect_with(&mut office, "mem", transport, env, Some(&token))).unwrap();
+    office.post_entries(&[entry("E-1", 3, 300)], &mut |_| {}).unwrap();
+    sync(&mut world, &mut office);
+
+    // The token is spent: another company cannot use it.
+    let mut other = Store::init(&world.dir("other"), "Autre SA", rempart_domain::Country::Ch, 1).unwrap();
+    let refused =
+        world.with_env(|env, transport| Session::connect_with(&mut other, "mem", transport, env, Some(&token)));
+    assert!(matches!(refused, Err(NodeError::AdmissionRequired)), "{refused:?}");
+
+    // While the hub holds the company, another roster for its id is a stranger's.
+    let tenant = office.tenant();
+    let stranger = Store::join(
+        rempart_store::Environment::seeded(world.now.clock(), [3; 32]),
+        &world.dir("stranger"),
+        tenant,
+        SigningKey::from_bytes(&[50; 32]),
+    )
+    .unwrap();
+    let fresh = rempart_hub::issue_admission(world.objects.as_ref(), [8; 32]).unwrap();
+    let mut stranger = stranger;
+    let taken =
+        world.with_env(|env, transport| Session::connect_with(&mut stranger, "mem", transport, env, Some(&fresh)));
+    assert!(matches!(taken, Err(NodeError::Refused { status: 403, .. })), "{taken:?}");
+    // The hub loses the company's objects (not what it saw): another roster for the id, even
+    // with a fresh token, is refused; the id is the company's.
+    let kept: std::collections::BTreeMap<String, Vec<u8>> =
+        world.objects.snapshot().into_iter().filter(|(key, _)| !key.starts_with("t/")).collect();
+    world.objects.restore(kept);
+    world.hub = closed(rempart_hub::Limits { companies_max: 2, ..rempart_hub::Limits::default() });
+    let taken =
+        world.with_env(|env, transport| Session::connect_with(&mut stranger, "mem", transport, env, Some(&fresh)));
+    assert!(matches!(taken, Err(NodeError::CompanyIdTaken)), "{taken:?}");
+    assert!(!world.objects.snapshot().keys().any(|key| key.starts_with("t/")));
+
+    // The company's own roster, lost by the hub and given back, needs no token: the hub saw it.
+    let report = sync(&mut world, &mut office);
+    assert!(report.roster_restored, "{report:?}");
+
+    // A wiped hub saw nothing: the company comes back with a token only.
+    world.objects.restore(Default::default());
+    world.hub = closed(rempart_hub::Limits { companies_max: 2, ..rempart_hub::Limits::default() });
+    let refused = world.with_env(|env, transport| Session::open(&office).unwrap().sync(&mut office, transport, env));
+    assert!(matches!(refused, Err(NodeError::AdmissionRequired)), "{refused:?}");
+    let token = rempart_hub::issue_admission(world.objects.as_ref(), [9; 32]).unwrap();
+    let mut session = Session::open(&office).unwrap();
+    session.set_admission(Some(token));
+    let report = world.with_env(|env, transport| session.sync(&mut office, transport, env)).unwrap();
+    assert!(report.roster_restored, "{report:?}");
+
+    // The cap on companies: the second fits, the third does not, token or not.
+    let mut second = Store::init(&world.dir("second"), "Deux SA", rempart_domain::Country::Ch, 1).unwrap();
+    let token = rempart_hub::issue_admission(world.objects.as_ref(), [10; 32]).unwrap();
+    world.with_env(|env, transport| Session::connect_with(&mut second, "mem", transport, env, Some(&token))).unwrap();
+    let mut third = Store::init(&world.dir("third"), "Trois SA", rempart_domain::Country::Ch, 1).unwrap();
+    let token = rempart_hub::issue_admission(world.objects.as_ref(), [11; 32]).unwrap();
+    let full = world.with_env(|env, transport| Session::connect_with(&mut third, "mem", transport, env, Some(&token)));
+    assert!(
+        matches!(full, Err(NodeError::Refused { status: 507, ref reason, .. }) if reason == "hub_full"),
+        "{full:?}"
+    );
+}

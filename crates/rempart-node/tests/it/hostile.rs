@@ -300,7 +300,7 @@ fn quota_rate_and_clocks_are_enforced() {
     world.with_env(|env, transport| Session::connect(&mut small, "mem", transport, env)).unwrap();
     let refused = world.with_env(|env, transport| Session::open(&small).unwrap().sync(&mut small, transport, env));
     match refused {
-        Err(NodeError::Refused { status: 507, message }) => assert!(message.contains("quota"), "{message}"),
+        Err(NodeError::Refused { status: 507, reason, message }) => assert_eq!(reason, "quota", "{message}"),
         other => panic!("expected the quota, got {other:?}"),
     }
 
@@ -538,7 +538,7 @@ fn a_revoked_admin_filling_a_wiped_hub_again_is_named_and_the_company_moves_to_a
 
     // The company moves to a new hub: the office fills it; the boss is refused there.
     let objects = std::sync::Arc::new(rempart_hub::MemStore::default());
-    world.hub = std::sync::Arc::new(rempart_hub::Hub::new(objects.clone(), Limits::default()));
+    world.hub = std::sync::Arc::new(rempart_hub::Hub::new(objects.clone(), Limits::default()).with_open_signup());
     world.objects = objects;
     let report = sync(&mut world, &mut office);
     assert!(report.roster_restored, "{report:?}");

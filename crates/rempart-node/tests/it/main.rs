@@ -123,7 +123,7 @@ impl World {
     fn at(limits: Limits, now_ms: u64) -> World {
         let objects = Arc::new(MemStore::default());
         World {
-            hub: Arc::new(Hub::new(objects.clone(), limits)),
+            hub: Arc::new(Hub::new(objects.clone(), limits).with_open_signup()),
             objects,
             now: TestClock::at(now_ms),
             seed: 1,
@@ -603,7 +603,7 @@ fn the_hub_reads_a_batch_header_again_only_when_its_object_changed() {
 
     // A second hub process on the same storage.
     let counting = Arc::new(CountingHeaders { inner: world.objects.clone(), header_reads: Default::default() });
-    let hub = Hub::new(counting.clone(), Limits::default());
+    let hub = Hub::new(counting.clone(), Limits::default()).with_open_signup();
     let reads = || counting.header_reads.load(std::sync::atomic::Ordering::Relaxed);
     let heads = hub.heads(office.tenant()).unwrap();
     assert_eq!(heads, world.hub.heads(office.tenant()).unwrap());

@@ -110,7 +110,7 @@ fn a_company_syncs_through_a_hub_stored_in_s3() {
     let moto = Moto::start();
     let bucket = Arc::new(moto.store("hub"));
     let mut world = World::new();
-    world.hub = Arc::new(Hub::new(bucket.clone(), Limits::default()));
+    world.hub = Arc::new(Hub::new(bucket.clone(), Limits::default()).with_open_signup());
     world.objects = Arc::new(MemStore::default());
     let mut office = Store::init(&world.dir("office"), "Garage du Lac SA", Country::Ch, 1).unwrap();
     world.with_env(|env, transport| Session::connect(&mut office, "s3", transport, env)).unwrap();

@@ -393,7 +393,7 @@ fn run(seed: u64) -> (Exercised, [u8; 32]) {
     // Half the seeds' hub answers one batch per download, so that a pull takes many groups in
     // (each opened while the one before it is written) and faults fall between them.
     let download_bytes_max = if rng.below(2) == 0 { 1 } else { Limits::default().download_bytes_max };
-    let hub = Hub::new(objects.clone(), Limits { download_bytes_max, ..Limits::default() });
+    let hub = Hub::new(objects.clone(), Limits { download_bytes_max, ..Limits::default() }).with_open_signup();
     let mut now = template.now;
     // The stores' clock, moved with `now`; each store draws its ids from a stream of the seed.
     let clock = TestClock::at(now);

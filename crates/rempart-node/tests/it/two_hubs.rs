@@ -51,8 +51,10 @@ fn two_hubs_racing_on_one_store_accept_one_batch_per_sequence() {
     for (key, bytes) in world.objects.snapshot() {
         rempart_hub::ObjectStore::put_new(&*shared, &key, &bytes).unwrap();
     }
-    let hubs =
-        [Arc::new(Hub::new(shared.clone(), Limits::default())), Arc::new(Hub::new(shared.clone(), Limits::default()))];
+    let hubs = [
+        Arc::new(Hub::new(shared.clone(), Limits::default()).with_open_signup()),
+        Arc::new(Hub::new(shared.clone(), Limits::default()).with_open_signup()),
+    ];
     let now = world.now.get();
     let target = format!("/v1/t/{}/batches", office.tenant());
     let signing: SigningKey = office.signing_key().clone();

@@ -60,7 +60,7 @@ pub fn run(events: usize, tenants: usize, per_commit: usize, dir: Option<PathBuf
 fn throughput(root: &Path, events: usize, per_commit: usize, rows: &mut Vec<(String, String)>) -> Result<()> {
     let hub_dir = root.join("hub");
     let objects = Arc::new(DirStore::open(&hub_dir)?);
-    let hub = Arc::new(Hub::new(objects.clone(), Limits::default()));
+    let hub = Arc::new(Hub::new(objects.clone(), Limits::default()).with_open_signup());
     let server = rempart_hub::http::spawn("127.0.0.1:0".parse()?, hub, ServerLimits::default())?;
     let url = format!("http://{}", server.addr);
     let mut transport = Http::new(&url)?;

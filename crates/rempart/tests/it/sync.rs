@@ -14,8 +14,9 @@ struct HubProcess {
 }
 
 impl HubProcess {
+    /// A hub of one's own: any company may connect.
     fn start(store: &Path) -> HubProcess {
-        HubProcess::start_with(store, &[])
+        HubProcess::start_with(store, &["--open-signup"])
     }
 
     fn start_with(store: &Path, extra: &[&str]) -> HubProcess {
@@ -76,6 +77,50 @@ impl Work for Node {
     }
 }
 
+/// Issue 18, flaw 5, through the real binary: a hub started without `--open-signup` admits a new
+/// company only with a one-time token its operator printed with `rempart hub token`, and a hub
+/// that lost everything takes the company back only with a new one.
+#[test]
+fn a_closed_hub_admits_a_company_with_a_one_time_token_from_its_operator() {
+    let temp = tempfile::tempdir().unwrap();
+    let store = temp.path().join("hub");
+    std::fs::create_dir_all(&store).unwrap();
+    let hub = HubProcess::start_with(&store, &[]);
+    let office = Company::at(temp.path().join("office"));
+    office.ok(&["init", "--company", "Garage du Lac SA", "--country", "CH"]);
+    let kit = temp.path().join("kit.txt");
+    let refused = office.fails(&["connect", &hub.url, "--kit-out", kit.to_str().unwrap()]);
+    assert!(refused.contains("admission token"), "{refused}");
+    assert!(!kit.exists() && !office.dir.join("sync.key").exists());
+    let token = |store: &Path| {
+        let output = binary().args(["hub", "token", "--store"]).arg(store).output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap().lines().last().unwrap().trim().to_owned()
+    };
+    let first = token(&store);
+    assert!(first.starts_with("RMPA-"), "{first}");
+    office.ok(&["connect", &hub.url, "--kit-out", kit.to_str().unwrap(), "--token", &first]);
+    // Spent.
+    let other = Company::at(temp.path().join("other"));
+    other.ok(&["init", "--company", "Autre SA", "--country", "CH"]);
+    let kit2 = temp.path().join("kit2.txt");
+    let refused = other.fails(&["connect", &hub.url, "--kit-out", kit2.to_str().unwrap(), "--token", &first]);
+    assert!(refused.contains("admission token"), "{refused}");
+
+    // The hub loses everything: the company comes back with a new token only.
+    hub.stop();
+    std::fs::remove_dir_all(&store).unwrap();
+    std::fs::create_dir_all(&store).unwrap();
+    let hub = HubProcess::start_with(&store, &[]);
+    office.entry(1, "100.00");
+    let refused = office.fails(&["sync", "--hub", &hub.url]);
+    assert!(refused.contains("admission token"), "{refused}");
+    let again = token(&store);
+    let out = office.ok(&["sync", "--token", &again]);
+    assert!(out.contains("lost the list of devices"), "{out}");
+    hub.stop();
+}
+
 fn invite(node: &Node) -> String {
     let out = node.ok(&["device", "invite"]);
     out.lines().last().expect("a code on the last line").trim().to_owned()
@@ -129,9 +174,24 @@ fn a_revoked_admin_gets_nothing_back_with_what_it_knew() {
         let status = answer.map(|answer| answer.status().as_u16()).unwrap();
         assert_eq!(status, 401, "{path}");
     }
-    // The revoked device itself is told so.
+    // The revoked device itself is told so, and `sync --watch` stops at once: retrying cannot
+    // help (a deadline, not a sleep, bounds the wait).
     let refused = boss.fails(&["sync"]);
     assert!(refused.contains("revoked"), "{refused}");
+    let watch = binary()
+        .arg("--data-dir")
+        .arg(&boss.dir)
+        .args(["sync", "--watch", "--interval", "1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (sender, ended) = std::sync::mpsc::channel();
+    std::thread::spawn(move || sender.send(watch.wait_with_output()));
+    let output =
+        ended.recv_timeout(std::time::Duration::from_secs(60)).expect("sync --watch went on retrying").unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("revoked"));
     let journal = boss.ok(&["report", "journal", "--format", "csv"]);
     assert!(!journal.contains("2345.60"), "{journal}");
 
@@ -429,7 +489,7 @@ fn a_hub_over_tls_is_reached_only_by_nodes_that_trust_its_certificate() {
     let temp = tempfile::tempdir().unwrap();
     let hub = HubProcess::start_with(
         &temp.path().join("hub"),
-        &["--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()],
+        &["--open-signup", "--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()],
     );
     assert!(hub.url.starts_with("https://127.0.0.1:"), "{}", hub.url);
     let office = Company::at(temp.path().join("office"));
