@@ -1,16 +1,19 @@
 //! The hub over HTTP/1.1 (hyper on tokio). Each connection has a time limit for its headers and
 //! each request one for its body, so a client that sends slowly is cut off; the number of open
-//! connections is capped, so a client that opens many cannot starve the others; bodies larger
-//! than the hub's limit are refused before they are read in full. The request itself is handled
-//! by `Hub::handle` on the blocking pool: storage writes are synchronous and durable.
+//! connections is capped in all and per address, so a client that opens many cannot starve the
+//! others; a request's signed headers are checked (`Hub::precheck`: well formed, on time, new
+//! nonce, a signer the company knows) before its body is read, and the body is read once, into
+//! one buffer, within the limit the check allows. The request itself is handled by `Hub::handle`
+//! on the blocking pool: storage writes are synchronous and durable.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -24,6 +27,8 @@ use crate::{Hub, Method, Request, Response};
 #[derive(Debug, Clone, Copy)]
 pub struct ServerLimits {
     pub connections_max: usize,
+    /// Open connections from one address: beyond, a new one is closed at once.
+    pub connections_per_address: usize,
     pub header_timeout: Duration,
     pub body_timeout: Duration,
 }
@@ -32,11 +37,15 @@ impl Default for ServerLimits {
     fn default() -> ServerLimits {
         ServerLimits {
             connections_max: 2048,
+            connections_per_address: 64,
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(60),
         }
     }
 }
+
+/// Open connections by address.
+type PerAddress = Arc<Mutex<HashMap<IpAddr, usize>>>;
 
 fn now_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_millis() as u64)
@@ -54,10 +63,11 @@ fn plain(status: u16, message: &str, request_id: &str) -> Response {
 async fn answer(
     hub: Arc<Hub>,
     limits: ServerLimits,
+    peer: SocketAddr,
     request_id: String,
     request: hyper::Request<Incoming>,
 ) -> hyper::Response<Full<Bytes>> {
-    let response = read_and_handle(hub, limits, &request_id, request).await;
+    let response = read_and_handle(hub, limits, peer, &request_id, request).await;
     hyper::Response::builder()
         .status(response.status)
         .header("content-type", response.content_type)
@@ -69,6 +79,7 @@ async fn answer(
 async fn read_and_handle(
     hub: Arc<Hub>,
     limits: ServerLimits,
+    peer: SocketAddr,
     request_id: &str,
     request: hyper::Request<Incoming>,
 ) -> Response {
@@ -82,26 +93,60 @@ async fn read_and_handle(
     let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let (signer, time, nonce, signature) =
         (header(HEADER_SIGNER), header(HEADER_TIME), header(HEADER_NONCE), header(HEADER_SIGNATURE));
-    let body_max = hub.limits().body_bytes_max;
+    let authorization = header(hyper::header::AUTHORIZATION.as_str());
     let announced = request
         .headers()
         .get(hyper::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
+    let mut head = Request {
+        method,
+        target,
+        signer,
+        time,
+        nonce,
+        signature,
+        body: Vec::new(),
+        request_id: request_id.to_owned(),
+        from_loopback: peer.ip().is_loopback(),
+        authorization,
+    };
+    // The signed headers first, on the blocking pool (the roster may be read from storage):
+    // a request that cannot be the company's is answered before its body is read.
+    let checked = {
+        let hub = Arc::clone(&hub);
+        let head = head.clone();
+        tokio::task::spawn_blocking(move || hub.precheck(&head, now_ms())).await
+    };
+    let body_max = match checked {
+        Ok(Ok(body_max)) => body_max,
+        Ok(Err(refusal)) => return refusal,
+        Err(_) => return plain(500, "the hub failed on this request", request_id),
+    };
     if announced.is_some_and(|len| len > body_max as u64) {
         return plain(413, &format!("the body exceeds {body_max} bytes"), request_id);
     }
-    let body =
-        match tokio::time::timeout(limits.body_timeout, Limited::new(request.into_body(), body_max).collect()).await {
-            Ok(Ok(collected)) => collected.to_bytes().to_vec(),
-            Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => {
-                return plain(413, &format!("the body exceeds {body_max} bytes"), request_id);
+    // Read once, into one buffer sized by the announced length, within the limit.
+    let mut body = Vec::with_capacity(announced.map_or(0, |len| len.min(body_max as u64) as usize));
+    let mut incoming = request.into_body();
+    let read = async {
+        while let Some(frame) = incoming.frame().await {
+            let Ok(data) = frame.map_err(|_| 400u16)?.into_data() else { continue };
+            if body.len() + data.len() > body_max {
+                return Err(413u16);
             }
-            Ok(Err(_)) => return plain(400, "the body could not be read", request_id),
-            Err(_) => return plain(408, "the body was sent too slowly", request_id),
-        };
-    let request = Request { method, target, signer, time, nonce, signature, body, request_id: request_id.to_owned() };
-    let handled = tokio::task::spawn_blocking(move || hub.handle(&request, now_ms())).await;
+            body.extend_from_slice(&data);
+        }
+        Ok(())
+    };
+    match tokio::time::timeout(limits.body_timeout, read).await {
+        Ok(Ok(())) => {}
+        Ok(Err(413)) => return plain(413, &format!("the body exceeds {body_max} bytes"), request_id),
+        Ok(Err(_)) => return plain(400, "the body could not be read", request_id),
+        Err(_) => return plain(408, "the body was sent too slowly", request_id),
+    }
+    head.body = body;
+    let handled = tokio::task::spawn_blocking(move || hub.handle(&head, now_ms())).await;
     handled.unwrap_or_else(|_| plain(500, "the hub failed on this request", request_id))
 }
 
@@ -145,7 +190,7 @@ async fn connection<S>(
     let service = service_fn(move |request| {
         let request_id = format!("{prefix}-{}", counter.fetch_add(1, Ordering::Relaxed));
         let hub = Arc::clone(&hub);
-        async move { Ok::<_, Infallible>(answer(hub, limits, request_id, request).await) }
+        async move { Ok::<_, Infallible>(answer(hub, limits, peer, request_id, request).await) }
     });
     let connection = http1::Builder::new()
         .timer(TokioTimer::new())
@@ -187,6 +232,7 @@ pub async fn serve(
 ) {
     let tls = tls.map(tokio_rustls::TlsAcceptor::from);
     let connections = Arc::new(Semaphore::new(limits.connections_max));
+    let per_address: PerAddress = Arc::default();
     let counter = Arc::new(AtomicU64::new(0));
     let mut prefix = [0u8; 4];
     let _ = getrandom::fill(&mut prefix);
@@ -210,10 +256,23 @@ pub async fn serve(
                 }
             },
         };
+        // One address holds at most its share of the connections: the next is closed at once,
+        // and its permit goes back.
+        {
+            let mut open = per_address.lock().unwrap_or_else(PoisonError::into_inner);
+            let count = open.entry(peer.ip()).or_default();
+            if *count >= limits.connections_per_address {
+                tracing::debug!(%peer, "too many connections from this address");
+                drop(stream);
+                continue;
+            }
+            *count += 1;
+        }
         let hub = Arc::clone(&hub);
         let counter = Arc::clone(&counter);
         let prefix = prefix.clone();
         let tls = tls.clone();
+        let per_address = Arc::clone(&per_address);
         tokio::spawn(async move {
             match tls {
                 None => connection(stream, peer, hub, limits, counter, prefix).await,
@@ -226,6 +285,14 @@ pub async fn serve(
                     }
                 }
             }
+            let mut open = per_address.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(count) = open.get_mut(&peer.ip()) {
+                *count = count.saturating_sub(1);
+                if *count == 0 {
+                    open.remove(&peer.ip());
+                }
+            }
+            drop(open);
             drop(permit);
         });
     }

@@ -112,6 +112,10 @@ pub struct Request {
     pub signature: Option<String>,
     pub body: Vec<u8>,
     pub request_id: String,
+    /// Whether it came from this machine (loopback), where `/metrics` is served to anyone.
+    pub from_loopback: bool,
+    /// The `Authorization` header, for `/metrics` from elsewhere (`Bearer TOKEN`).
+    pub authorization: Option<String>,
 }
 
 impl Request {
@@ -121,7 +125,18 @@ impl Request {
             Some(auth) => auth.headers().map(|(_, value)| Some(value)),
             None => [None, None, None, None],
         };
-        Request { method, target: target.to_owned(), signer, time, nonce, signature, body, request_id: String::new() }
+        Request {
+            method,
+            target: target.to_owned(),
+            signer,
+            time,
+            nonce,
+            signature,
+            body,
+            request_id: String::new(),
+            from_loopback: true,
+            authorization: None,
+        }
     }
 }
 
@@ -223,6 +238,11 @@ pub struct Hub {
     metrics: Metrics,
     /// Whether any signed genesis is admitted, without a token.
     open_signup: bool,
+    /// The token that opens `/metrics` to requests from elsewhere than this machine.
+    metrics_token: Option<String>,
+    /// Signers a fresh read of storage did not find, per company, until when: their requests
+    /// are refused without reading storage again.
+    unknown_signers: Mutex<HashMap<(TenantId, String), u64>>,
     /// Bytes stored for all companies: listed once, then counted as this process stores.
     hub_usage: Mutex<Option<u64>>,
 }
@@ -253,6 +273,14 @@ const HEADERS_MAX: usize = 250_000;
 
 /// Rate buckets kept before idle ones are forgotten.
 const BUCKETS_MAX: usize = 100_000;
+
+/// How long a signer that storage did not know is refused without reading storage again, and
+/// how many such signers are remembered.
+const UNKNOWN_SIGNER_MS: u64 = 5_000;
+const UNKNOWN_SIGNERS_MAX: usize = 100_000;
+
+/// The largest body of a roster upload (a few thousand entries).
+const ROSTER_BODY_MAX: usize = 4 << 20;
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
@@ -296,8 +324,106 @@ impl Hub {
             headers: Mutex::default(),
             metrics: Metrics::default(),
             open_signup: false,
+            metrics_token: None,
+            unknown_signers: Mutex::default(),
             hub_usage: Mutex::default(),
         }
+    }
+
+    /// Serves `/metrics` to requests from elsewhere than this machine that carry
+    /// `Authorization: Bearer TOKEN` (from this machine, to anyone).
+    pub fn with_metrics_token(mut self, token: Option<String>) -> Hub {
+        self.metrics_token = token.filter(|token| !token.trim().is_empty());
+        self
+    }
+
+    /// What can be checked of a request before its body is read: the signed headers are well
+    /// formed, its time is near the hub's clock, its nonce is new, and its signer is known to the
+    /// company's roster (an active device, an open invitation, the recovery key). Returns the
+    /// largest body the request may then send, or the answer that refuses it, so a stranger
+    /// cannot make the hub read (or buffer) a body. The signature itself covers the body's hash
+    /// and is checked once the body is in, by `handle`.
+    pub fn precheck(&self, request: &Request, now_ms: u64) -> Result<usize, Response> {
+        let refused = |refusal: Refusal| {
+            *lock(&self.metrics.refused).entry(refusal.reason).or_default() += 1;
+            Response::json(
+                refusal.status,
+                &serde_json::json!({
+                    "error": refusal.message,
+                    "reason": refusal.reason,
+                    "request_id": request.request_id,
+                }),
+            )
+        };
+        let (path, _) = request.target.split_once('?').unwrap_or((&request.target, ""));
+        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        let (tenant, rest) = match segments.as_slice() {
+            ["v1", "t", tenant, rest @ ..] => match tenant.parse::<TenantId>() {
+                Ok(tenant) => (tenant, rest),
+                Err(_) => return Err(refused(refuse(400, "bad_request", format!("\"{tenant}\" is not a tenant id")))),
+            },
+            // Health, metrics, unknown paths: no body is wanted.
+            _ => return Ok(0),
+        };
+        let auth = RequestAuth::from_headers(
+            request.signer.as_deref(),
+            request.time.as_deref(),
+            request.nonce.as_deref(),
+            request.signature.as_deref(),
+        )
+        .map_err(|error| refused(refuse(401, "unauthenticated", error.to_string())))?;
+        if auth.time_ms.abs_diff(now_ms) > REQUEST_SKEW_MS {
+            return Err(refused(refuse(401, "unauthenticated", "the request's time is too far from the hub's clock")));
+        }
+        if lock(&self.nonces).seen.contains_key(&(auth.signer.to_header(), auth.nonce)) {
+            return Err(refused(refuse(401, "replayed", "this request was already received: a nonce is used once")));
+        }
+        // The whole roster goes to a hub that lacks it (new company, wiped hub, a hub behind
+        // the device) signed by a device it may not know yet: a small body, checked whole.
+        if request.method == Method::Post && rest == ["roster"] {
+            return Ok(self.limits.body_bytes_max.min(ROSTER_BODY_MAX));
+        }
+        if !self.signer_known(tenant, &auth, now_ms).map_err(refused)? {
+            return Err(refused(refuse(
+                403,
+                "forbidden",
+                format!("{} is not an enrolled device of company {tenant}", auth.signer.to_header()),
+            )));
+        }
+        Ok(self.limits.body_bytes_max)
+    }
+
+    /// Whether `auth`'s signer is in the company's roster: from the cached roster, else from
+    /// storage once, after which an unknown signer is remembered for `UNKNOWN_SIGNER_MS` and
+    /// costs no more storage reads (the roster growing in this process forgets it at once).
+    fn signer_known(&self, tenant: TenantId, auth: &RequestAuth, now_ms: u64) -> Result<bool, Refusal> {
+        let known = |roster: &Roster| match auth.signer {
+            RequestSigner::Device(device) => roster.is_active(device),
+            RequestSigner::Invite(id) => roster.open_invitation(id, now_ms).is_some(),
+            RequestSigner::Recovery => true,
+        };
+        if self.roster(tenant, false)?.as_deref().is_some_and(known) {
+            return Ok(true);
+        }
+        let remembered = (tenant, auth.signer.to_header());
+        {
+            let mut unknown = lock(&self.unknown_signers);
+            if unknown.get(&remembered).is_some_and(|until| *until > now_ms) {
+                return Ok(false);
+            }
+            if unknown.len() >= UNKNOWN_SIGNERS_MAX {
+                unknown.retain(|_, until| *until > now_ms);
+                if unknown.len() >= UNKNOWN_SIGNERS_MAX {
+                    unknown.clear();
+                }
+            }
+        }
+        let fresh = self.roster(tenant, true)?;
+        if fresh.as_deref().is_some_and(known) {
+            return Ok(true);
+        }
+        lock(&self.unknown_signers).insert(remembered, now_ms + UNKNOWN_SIGNER_MS);
+        Ok(false)
     }
 
     /// Admits any company whose genesis verifies, without an admission token: for a hub of
@@ -318,7 +444,20 @@ impl Hub {
         let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
         let outcome = match (request.method, segments.as_slice()) {
             (Method::Get, ["healthz"]) => Ok(Response::text(200, "ok\n".to_owned())),
-            (Method::Get, ["metrics"]) => Ok(self.metrics_text()),
+            (Method::Get, ["metrics"]) => {
+                let token = request.authorization.as_deref().and_then(|value| value.strip_prefix("Bearer "));
+                let opened = match (&self.metrics_token, token) {
+                    (Some(expected), Some(given)) => {
+                        blake3::hash(expected.as_bytes()) == blake3::hash(given.trim().as_bytes())
+                    }
+                    _ => false,
+                };
+                if request.from_loopback || opened {
+                    Ok(self.metrics_text())
+                } else {
+                    Err(refuse(403, "forbidden", "the metrics are served on this machine, or with the metrics token"))
+                }
+            }
             (_, ["v1", "t", tenant, rest @ ..]) => match tenant.parse::<TenantId>() {
                 Ok(tenant) => self.tenant_request(request, tenant, rest, query, now_ms),
                 Err(_) => Err(refuse(400, "bad_request", format!("\"{tenant}\" is not a tenant id"))),
@@ -670,6 +809,7 @@ impl Hub {
             }
         }
         lock(&self.rosters).insert(tenant, Arc::new(roster.clone()));
+        lock(&self.unknown_signers).retain(|(known_tenant, _), _| *known_tenant != tenant);
         tracing::info!(entries = roster.len() - held_len, "roster extended");
         Ok(Response::json(201, &serde_json::json!({ "roster_len": roster.len() })))
     }

@@ -106,7 +106,8 @@ enum Command {
         /// from AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY).
         #[arg(long)]
         store: Option<String>,
-        /// Admit any company without an admission token (a hub of one's own).
+        /// Admit any company without an admission token (a hub of one's own). `/metrics` is
+        /// served to this machine, or elsewhere with `Authorization: Bearer $REMPART_METRICS_TOKEN`.
         #[arg(long)]
         open_signup: bool,
         /// Most companies the hub admits [default: 10000]

@@ -82,6 +82,8 @@ pub fn hub(
     if admission.open_signup {
         hub = hub.with_open_signup();
     }
+    // `/metrics` from elsewhere than this machine: with `Authorization: Bearer TOKEN` only.
+    hub = hub.with_metrics_token(std::env::var("REMPART_METRICS_TOKEN").ok());
     let hub = Arc::new(hub);
     let server = rempart_hub::http::spawn_with_tls(listen, hub, ServerLimits::default(), tls)
         .with_context(|| format!("cannot listen on {listen}"))?;

@@ -116,6 +116,8 @@ fn hostile_batches_and_requests_are_refused_and_nothing_is_stored() {
             signature: None,
             body: Vec::new(),
             request_id: "test".into(),
+            from_loopback: true,
+            authorization: None,
         },
         rempart_node::system_now_ms(),
     );
