@@ -344,17 +344,7 @@ impl Hub {
     /// cannot make the hub read (or buffer) a body. The signature itself covers the body's hash
     /// and is checked once the body is in, by `handle`.
     pub fn precheck(&self, request: &Request, now_ms: u64) -> Result<usize, Response> {
-        let refused = |refusal: Refusal| {
-            *lock(&self.metrics.refused).entry(refusal.reason).or_default() += 1;
-            Response::json(
-                refusal.status,
-                &serde_json::json!({
-                    "error": refusal.message,
-                    "reason": refusal.reason,
-                    "request_id": request.request_id,
-                }),
-            )
-        };
+        let refused = |refusal: Refusal| self.answer_refusal(request, refusal);
         let (path, _) = request.target.split_once('?').unwrap_or((&request.target, ""));
         let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
         let (tenant, rest) = match segments.as_slice() {
@@ -466,19 +456,22 @@ impl Hub {
         };
         match outcome {
             Ok(response) => response,
-            Err(refusal) => {
-                *lock(&self.metrics.refused).entry(refusal.reason).or_default() += 1;
-                tracing::info!(request_id = %request.request_id, status = refusal.status, reason = refusal.reason, "refused: {}", refusal.message);
-                Response::json(
-                    refusal.status,
-                    &serde_json::json!({
-                        "error": refusal.message,
-                        "reason": refusal.reason,
-                        "request_id": request.request_id,
-                    }),
-                )
-            }
+            Err(refusal) => self.answer_refusal(request, refusal),
         }
+    }
+
+    /// The answer to a refused request: its status, message and short reason, counted.
+    fn answer_refusal(&self, request: &Request, refusal: Refusal) -> Response {
+        *lock(&self.metrics.refused).entry(refusal.reason).or_default() += 1;
+        tracing::info!(request_id = %request.request_id, status = refusal.status, reason = refusal.reason, "refused: {}", refusal.message);
+        Response::json(
+            refusal.status,
+            &serde_json::json!({
+                "error": refusal.message,
+                "reason": refusal.reason,
+                "request_id": request.request_id,
+            }),
+        )
     }
 
     fn tenant_request(
