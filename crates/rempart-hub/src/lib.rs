@@ -16,7 +16,7 @@
 //! roster/<seq:020>            one roster entry (JSON), create-only
 //! b/<node>/<first_seq:020>    one batch, create-only; batches of a node chain without gap or overlap
 //! wraps/<name>                a key wrap (JSON), create-only
-//! invites/<id>                a sealed invitation; `invites/<id>.used` marks it used, create-only
+//! invites/<id>                a sealed invitation, create-only; removed once used, expired or closed
 //! ```
 //!
 //! And hub-wide:
@@ -540,6 +540,12 @@ impl Hub {
             }
             (Method::Get, ["invites", id]) => {
                 let id: Hash32 = id.parse().map_err(|_| refuse(400, "bad_request", "bad invitation id"))?;
+                // Expired since the roster last grew: destroyed now.
+                if let Some(roster) = self.roster(tenant, false)?
+                    && roster.invitation_expiry(id).is_some_and(|expires| now_ms > expires)
+                {
+                    self.objects.remove(&format!("t/{tenant}/invites/{id}"))?;
+                }
                 if auth.signer != RequestSigner::Invite(id) {
                     return Err(refuse(403, "forbidden", "an invitation is fetched with its own code"));
                 }
@@ -752,13 +758,28 @@ impl Hub {
         // A company new to this hub's storage needs admission.
         let admission = if held_len == 0 { self.admission(tenant, roster.genesis(), request)? } else { None };
         let start = if held_len == 0 { 1 } else { 0 };
+        let held_roster = roster.clone();
         for entry in &entries[start..] {
-            let seq = entry.parse_body().map_err(|error| refuse(400, "bad_roster", error.to_string()))?.seq;
+            let body = entry.parse_body().map_err(|error| refuse(400, "bad_roster", error.to_string()))?;
+            let seq = body.seq;
             if seq <= roster.len() {
                 if seq == 0 || roster.entries().get(seq as usize - 1) != Some(entry) {
                     return Err(refuse(409, "conflict", format!("the hub holds another roster entry {seq}")));
                 }
                 continue;
+            }
+            // Dated ahead of the hub's clock: an invitation could otherwise outlive every
+            // revocation.
+            if body.at_ms > now_ms.saturating_add(REQUEST_SKEW_MS) {
+                return Err(refuse(400, "bad_roster", format!("roster entry {seq} is dated ahead of the hub's clock")));
+            }
+            // A join new to a hub that holds the company uses an invitation open now, by the
+            // hub's clock, whoever signs the request (the joiner chose the entry's date).
+            if held_len > 0
+                && let Action::Join { invite, .. } = body.action
+                && held_roster.open_invitation(invite, now_ms).is_none()
+            {
+                return Err(refuse(403, "forbidden", "the invitation is unknown, used or expired"));
             }
             roster.append(entry.clone()).map_err(|error| refuse(400, "bad_roster", error.to_string()))?;
         }
@@ -803,6 +824,11 @@ impl Hub {
         }
         lock(&self.rosters).insert(tenant, Arc::new(roster.clone()));
         lock(&self.unknown_signers).retain(|(known_tenant, _), _| *known_tenant != tenant);
+        // A used, expired or closed invitation's sealed payload (the company's keys, under the
+        // code) is destroyed: whoever reads the hub's storage later, code in hand, finds nothing.
+        for invite in roster.closed_invitations(now_ms) {
+            self.objects.remove(&format!("t/{tenant}/invites/{invite}"))?;
+        }
         tracing::info!(entries = roster.len() - held_len, "roster extended");
         Ok(Response::json(201, &serde_json::json!({ "roster_len": roster.len() })))
     }

@@ -54,6 +54,13 @@ pub enum NodeError {
     AlreadyConnected { hub: String },
     #[error("only an admin device of the company can do that")]
     NotAdmin,
+    #[error("the invitation is unknown, used or expired: ask an admin device for a new code")]
+    InvitationClosed,
+    #[error(
+        "the device enrolled devices that are still active ({}): they would receive the new keys. Revoke them first, or confirm that they stay with --keep-enrolled",
+        devices.iter().map(|d| d.short()).collect::<Vec<_>>().join(", ")
+    )]
+    EnrolledDevicesRemain { devices: Vec<NodeId> },
     #[error(
         "this hub admits a new company (or one it lost) only with a one-time admission token from its operator: give it with --token"
     )]
@@ -659,9 +666,7 @@ impl Session {
         let answer =
             call(transport, env, &invite_key, signer, Verb::Get, &format!("/v1/t/{tenant}/invites/{id}"), Vec::new())
                 .map_err(|error| match error {
-                NodeError::Refused { status: 403 | 404, .. } => NodeError::Local(
-                    "the invitation is unknown, used or expired: ask an admin device for a new code".to_owned(),
-                ),
+                NodeError::Refused { status: 403 | 404, .. } => NodeError::InvitationClosed,
                 other => other,
             })?;
         let sealed: SealedInvite = parse(&answer.body, "an invitation")?;
@@ -676,6 +681,10 @@ impl Session {
         })?;
         if roster.genesis() != payload.genesis {
             return Err(NodeError::ForgedRoster(Forgery::OtherGenesis));
+        }
+        // Expired by this machine's clock too, whatever the hub's says.
+        if roster.invitation_expiry(id).is_none_or(|expires| env.now() > expires) {
+            return Err(NodeError::InvitationClosed);
         }
         let mut keys = BTreeMap::new();
         for (epoch, text) in &payload.keys {
@@ -731,6 +740,20 @@ impl Session {
         env: &mut Env<'_>,
         device: NodeId,
     ) -> Result<(u32, Option<Kit>), NodeError> {
+        self.revoke_with(store, transport, env, device, false)
+    }
+
+    /// As `revoke`; the devices the revoked one enrolled (a thief could have enrolled its own)
+    /// would get the new keys: refused with their list unless `keep_enrolled`, the person's
+    /// word that they stay.
+    pub fn revoke_with(
+        &mut self,
+        store: &Store,
+        transport: &mut dyn Transport,
+        env: &mut Env<'_>,
+        device: NodeId,
+        keep_enrolled: bool,
+    ) -> Result<(u32, Option<Kit>), NodeError> {
         self.refresh_roster(store, transport, env)?;
         let me = store.node();
         if self.roster.member(me).map(|m| m.role) != Some(Role::Admin) {
@@ -743,6 +766,12 @@ impl Session {
         }
         if !self.roster.is_active(device) {
             return Err(NodeError::Local(format!("{device} is not an enrolled device of this company")));
+        }
+        let going = self.roster.active_successors(device);
+        let enrolled: Vec<NodeId> =
+            self.roster.enrolled_through(device).into_iter().filter(|id| !going.contains(id) && *id != me).collect();
+        if !enrolled.is_empty() && !keep_enrolled {
+            return Err(NodeError::EnrolledDevicesRemain { devices: enrolled });
         }
         let tenant = self.secrets.tenant;
         let renew = std::iter::once(device)

@@ -201,6 +201,12 @@ pub enum RosterError {
         "roster entry {position} revokes admin device {device} without a new recovery key: the recovery secret it held would stay valid"
     )]
     AdminRevokedWithoutNewRecovery { position: u64, device: NodeId },
+    #[error("roster entry {position} is dated before the entry it follows, or a join before its invitation")]
+    BackInTime { position: u64 },
+    #[error(
+        "roster entry {position} gives power to a key the roster already gave (a device's, an invitation's, a recovery key's)"
+    )]
+    KeyReused { position: u64 },
 }
 
 impl From<RosterError> for SyncError {
@@ -339,11 +345,16 @@ pub struct Member {
     pub role: Role,
     /// Set once revoked: the last sequence number of its chain that stays valid.
     pub revoked_after: Option<u64>,
+    /// The device that enrolled it (the admin that added it, published its invitation, or that
+    /// it succeeds); none for the genesis and for what the recovery key enrolled.
+    pub enrolled_by: Option<NodeId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Invitation {
     key: [u8; 32],
+    /// When the entry that opened it was written.
+    published_ms: u64,
     role: Role,
     expires_ms: u64,
     used: bool,
@@ -368,6 +379,10 @@ pub struct Roster {
     commitments: BTreeMap<u32, Hash32>,
     /// Devices that named a successor: device -> successor (once each).
     successors: BTreeMap<NodeId, NodeId>,
+    /// Recovery keys the company had before the current one.
+    recoveries_held: Vec<[u8; 32]>,
+    /// When the last entry was written: entries never go back in time.
+    last_at_ms: u64,
     entries: Vec<Entry>,
 }
 
@@ -416,10 +431,15 @@ impl Roster {
             len: 1,
             recovery,
             recovery_generation: 1,
-            members: BTreeMap::from([(device, Member { keys, role: Role::Admin, revoked_after: None })]),
+            members: BTreeMap::from([(
+                device,
+                Member { keys, role: Role::Admin, revoked_after: None, enrolled_by: None },
+            )]),
             invitations: BTreeMap::new(),
             commitments: BTreeMap::from([(1, key_commitment)]),
             successors: BTreeMap::new(),
+            recoveries_held: Vec::new(),
+            last_at_ms: body.at_ms,
             entries: vec![entry.clone()],
         })
     }
@@ -442,6 +462,9 @@ impl Roster {
         if body.seq != position || body.prev != self.head {
             return Err(RosterError::OutOfPlace { position });
         }
+        if body.at_ms < self.last_at_ms {
+            return Err(RosterError::BackInTime { position });
+        }
         match (&body.action, entry.signer) {
             (Action::Genesis { .. }, _) => return Err(RosterError::SecondGenesis { position }),
             (Action::Join { invite, device, keys }, Signer::Invite(signer)) if signer == *invite => {
@@ -458,11 +481,16 @@ impl Roster {
                 if self.members.contains_key(device) {
                     return Err(RosterError::EnrolledTwice { position, device: *device });
                 }
-                let role = invitation.role;
+                // Joined no earlier than the invitation was published.
+                if body.at_ms < invitation.published_ms {
+                    return Err(RosterError::BackInTime { position });
+                }
+                self.check_new_keys(position, keys)?;
+                let (role, enrolled_by) = (invitation.role, invitation.issuer);
                 if let Some(invitation) = self.invitations.get_mut(invite) {
                     invitation.used = true;
                 }
-                self.members.insert(*device, Member { keys: *keys, role, revoked_after: None });
+                self.members.insert(*device, Member { keys: *keys, role, revoked_after: None, enrolled_by });
             }
             (Action::Succeed { from, device, keys }, Signer::Device(signer)) if signer == *from => {
                 let member = self
@@ -482,7 +510,9 @@ impl Roster {
                     return Err(RosterError::SuccessorAlready { position, device: *from });
                 }
                 let role = member.role;
-                self.members.insert(*device, Member { keys: *keys, role, revoked_after: None });
+                self.check_new_keys(position, keys)?;
+                self.members
+                    .insert(*device, Member { keys: *keys, role, revoked_after: None, enrolled_by: Some(*from) });
                 self.successors.insert(*from, *device);
             }
             (action, Signer::Device(signer)) => {
@@ -499,8 +529,53 @@ impl Roster {
         }
         self.head = entry.hash();
         self.len = position;
+        self.last_at_ms = body.at_ms;
         self.entries.push(entry);
         Ok(())
+    }
+
+    /// Whether a signing key is already given power here: a member's, the recovery key's, an
+    /// invitation's. Two identities sharing a key could stand for each other.
+    fn uses_key(&self, key: &[u8; 32]) -> bool {
+        self.members.values().any(|m| &m.keys.sign == key)
+            || &self.recovery.sign == key
+            || self.invitations.values().any(|i| &i.key == key)
+    }
+
+    /// A new device's keys: a signing key no one holds here yet, and an X25519 key that can
+    /// receive a wrap (a low-order key would make every wrap for it fail).
+    fn check_new_keys(&self, position: u64, keys: &DeviceKeys) -> Result<(), RosterError> {
+        if self.uses_key(&keys.sign) {
+            return Err(RosterError::KeyReused { position });
+        }
+        let probe = x25519_dalek::StaticSecret::from([0x5a; 32]);
+        if !probe.diffie_hellman(&x25519_dalek::PublicKey::from(keys.wrap)).was_contributory() {
+            return Err(RosterError::InvalidKey { position });
+        }
+        Ok(())
+    }
+
+    /// When the last entry was written, by the clock of the device that wrote it.
+    pub fn last_at_ms(&self) -> u64 {
+        self.last_at_ms
+    }
+
+    /// The active devices that `device` enrolled, directly or through the devices it enrolled:
+    /// revoking a stolen device leaves them standing unless they are revoked too.
+    pub fn enrolled_through(&self, device: NodeId) -> Vec<NodeId> {
+        let mut found = Vec::new();
+        let mut frontier = vec![device];
+        while let Some(at) = frontier.pop() {
+            for (id, member) in &self.members {
+                if member.enrolled_by == Some(at) && !found.contains(id) && *id != device {
+                    frontier.push(*id);
+                    if member.revoked_after.is_none() {
+                        found.push(*id);
+                    }
+                }
+            }
+        }
+        found
     }
 
     fn apply_admin_action(
@@ -521,9 +596,19 @@ impl Roster {
                 if *expires_ms > at_ms.saturating_add(INVITATION_MS_MAX) {
                     return Err(RosterError::InvitationTooLong { position });
                 }
+                if self.uses_key(invite_key) {
+                    return Err(RosterError::KeyReused { position });
+                }
                 self.invitations.insert(
                     *invite,
-                    Invitation { key: *invite_key, role: *role, expires_ms: *expires_ms, used: false, issuer: signer },
+                    Invitation {
+                        key: *invite_key,
+                        published_ms: at_ms,
+                        role: *role,
+                        expires_ms: *expires_ms,
+                        used: false,
+                        issuer: signer,
+                    },
                 );
             }
             Action::Add { device, keys, role } => {
@@ -532,7 +617,9 @@ impl Roster {
                 if self.members.contains_key(device) {
                     return Err(RosterError::EnrolledTwice { position, device: *device });
                 }
-                self.members.insert(*device, Member { keys: *keys, role: *role, revoked_after: None });
+                self.check_new_keys(position, keys)?;
+                let enrolled_by = signer;
+                self.members.insert(*device, Member { keys: *keys, role: *role, revoked_after: None, enrolled_by });
             }
             Action::Revoke { device, upto_seq, epoch, key_commitment, recovery, successors } => {
                 if successors.iter().map(|(d, _)| *d).collect::<Vec<_>>() != self.active_successors(*device) {
@@ -547,7 +634,12 @@ impl Roster {
                 let gone: Vec<NodeId> = std::iter::once(*device).chain(successors.iter().map(|(d, _)| *d)).collect();
                 let admin_gone = gone.iter().any(|d| self.members.get(d).is_some_and(|m| m.role == Role::Admin));
                 match recovery {
-                    Some(recovery) => entry.check_proof(position, Proven::Recovery, &recovery.sign)?,
+                    Some(recovery) => {
+                        entry.check_proof(position, Proven::Recovery, &recovery.sign)?;
+                        if self.recoveries_held.contains(&recovery.sign) || self.uses_key(&recovery.sign) {
+                            return Err(RosterError::KeyReused { position });
+                        }
+                    }
                     None if admin_gone => {
                         return Err(RosterError::AdminRevokedWithoutNewRecovery { position, device: *device });
                     }
@@ -560,13 +652,16 @@ impl Roster {
                     }
                 }
                 self.commitments.insert(*epoch, *key_commitment);
-                // A revoked device cannot come back through an invitation it published.
+                // A revoked device cannot come back through an invitation it published; a new
+                // recovery key closes every open invitation (one the old recovery key published,
+                // which the revoked admin held, included).
                 for invitation in self.invitations.values_mut() {
-                    if invitation.issuer.is_some_and(|issuer| gone.contains(&issuer)) {
+                    if recovery.is_some() || invitation.issuer.is_some_and(|issuer| gone.contains(&issuer)) {
                         invitation.used = true;
                     }
                 }
                 if let Some(recovery) = recovery {
+                    self.recoveries_held.push(self.recovery.sign);
                     self.recovery = *recovery;
                     self.recovery_generation = self.recovery_generation.saturating_add(1);
                 }
@@ -662,6 +757,17 @@ impl Roster {
     /// Whether `device` may make requests now (enrolled, not revoked).
     pub fn is_active(&self, device: NodeId) -> bool {
         self.members.get(&device).is_some_and(|m| m.revoked_after.is_none())
+    }
+
+    /// The invitations that can no longer be used at `now_ms`: used, expired, or closed with the
+    /// revocation of the device that published them.
+    pub fn closed_invitations(&self, now_ms: u64) -> Vec<Hash32> {
+        self.invitations.iter().filter(|(_, i)| i.used || now_ms > i.expires_ms).map(|(id, _)| *id).collect()
+    }
+
+    /// When an invitation expires, if the roster has it.
+    pub fn invitation_expiry(&self, invite: Hash32) -> Option<u64> {
+        self.invitations.get(&invite).map(|i| i.expires_ms)
     }
 
     /// The key of an open invitation, if it may still be used at `now_ms`.
@@ -1092,6 +1198,85 @@ mod tests {
         let entry = Entry::genesis(&body, admin.id, &admin.sign, &fake_recovery.signing_key());
         let error = Roster::from_entries(TENANT, &[entry]).map(|_| ());
         assert_eq!(refused(error), RosterError::BadProof { position: 1, of: Proven::Recovery });
+    }
+
+    /// The adversarial review of issue 18: an invitation the recovery key published closes with a
+    /// new recovery key; entries never go back in time, nor a join before its invitation; a key
+    /// given power once is not given again; a wrap key that cannot receive a wrap is refused; a
+    /// "new" recovery key must be new.
+    #[test]
+    fn invitations_keys_and_dates_cannot_outlive_a_revocation() {
+        let (mut roster, admin, recovery) = started();
+        let deputy = device(2);
+        add(&mut roster, &admin, &deputy, Role::Admin);
+        let code = InviteSecret::from_bytes([12; 32]);
+        let invite = Action::Invite {
+            invite: code.id(),
+            invite_key: code.signing_key().verifying_key().to_bytes(),
+            role: Role::Admin,
+            expires_ms: 2000 + INVITATION_MS_MAX,
+        };
+        roster.append(Entry::sign(&roster.next_body(2000, invite), Signer::Recovery, &recovery.signing_key())).unwrap();
+        assert!(roster.open_invitation(code.id(), 2500).is_some());
+        // Back in time.
+        let late = device(13);
+        let add_late = Action::Add { device: late.id, keys: late.keys, role: Role::Member };
+        let early = Entry::sign(&roster.next_body(1999, add_late.clone()), Signer::Device(admin.id), &admin.sign)
+            .proven_by_device(&late.sign);
+        assert_eq!(refused(roster.clone().append(early)), RosterError::BackInTime { position: 4 });
+        // A key given power already: the deputy's, the recovery key's, the invitation's.
+        for key in [deputy.keys.sign, roster.recovery().sign, code.signing_key().verifying_key().to_bytes()] {
+            let twin = Action::Add {
+                device: NodeId::from_bytes([14; 16]),
+                keys: DeviceKeys { sign: key, ..late.keys },
+                role: Role::Admin,
+            };
+            let entry = Entry::sign(&roster.next_body(2100, twin), Signer::Device(admin.id), &admin.sign);
+            assert!(matches!(
+                refused(roster.clone().append(entry)),
+                RosterError::KeyReused { .. } | RosterError::WithoutProof { .. } | RosterError::BadProof { .. }
+            ));
+        }
+        let twin = Action::Add {
+            device: NodeId::from_bytes([14; 16]),
+            keys: DeviceKeys { sign: deputy.keys.sign, ..late.keys },
+            role: Role::Admin,
+        };
+        let entry = Entry::sign(&roster.next_body(2100, twin), Signer::Device(admin.id), &admin.sign)
+            .proven_by_device(&deputy.sign);
+        assert_eq!(refused(roster.clone().append(entry)), RosterError::KeyReused { position: 4 });
+        // A wrap key of low order (all zeros): every wrap for it would fail.
+        let zero = Action::Add { device: late.id, keys: DeviceKeys { wrap: [0; 32], ..late.keys }, role: Role::Member };
+        let entry = Entry::sign(&roster.next_body(2100, zero), Signer::Device(admin.id), &admin.sign)
+            .proven_by_device(&late.sign);
+        assert_eq!(refused(roster.clone().append(entry)), RosterError::InvalidKey { position: 4 });
+
+        // Revoking the deputy with a new recovery key closes the recovery key's invitation.
+        let renewed = RecoverySecret::from_bytes([15; 32]);
+        let revoke = |recovery: &RecoverySecret| Action::Revoke {
+            device: deputy.id,
+            upto_seq: 0,
+            epoch: 2,
+            key_commitment: DataKey::new(2, [6; 32]).commitment(),
+            recovery: Some(DeviceKeys {
+                sign: recovery.signing_key().verifying_key().to_bytes(),
+                wrap: recovery.wrap_secret().public(),
+            }),
+            successors: Vec::new(),
+        };
+        // The "new" recovery key may not be the current one.
+        let same = Entry::sign(&roster.next_body(3000, revoke(&recovery)), Signer::Device(admin.id), &admin.sign)
+            .proven_by_recovery(&recovery.signing_key());
+        assert_eq!(refused(roster.clone().append(same)), RosterError::KeyReused { position: 4 });
+        let entry = Entry::sign(&roster.next_body(3000, revoke(&renewed)), Signer::Device(admin.id), &admin.sign)
+            .proven_by_recovery(&renewed.signing_key());
+        roster.append(entry).unwrap();
+        assert!(roster.open_invitation(code.id(), 3500).is_none());
+        let thief = device(16);
+        let join = Action::Join { invite: code.id(), device: thief.id, keys: thief.keys };
+        let entry = Entry::sign(&roster.next_body(3500, join), Signer::Invite(code.id()), &code.signing_key())
+            .proven_by_device(&thief.sign);
+        assert_eq!(refused(roster.append(entry)), RosterError::InvitationReused { position: 5 });
     }
 
     /// ARCHITECTURE.md's table of formats names the roster and batch layouts written here.

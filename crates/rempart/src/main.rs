@@ -174,7 +174,13 @@ enum Command {
     },
     /// Enrol this machine as a new device of a company, with a code from `rempart device invite`.
     Join {
-        code: String,
+        /// The code, or `-` to read it from standard input (so it stays out of the shell's
+        /// history and the list of processes).
+        #[arg(required_unless_present = "code_file", conflicts_with = "code_file")]
+        code: Option<String>,
+        /// Read the code from this file.
+        #[arg(long)]
+        code_file: Option<PathBuf>,
         #[arg(long)]
         hub: String,
     },
@@ -594,6 +600,10 @@ enum DeviceCommand {
         /// Where to write the new recovery kit, when the revoked device is an admin.
         #[arg(long)]
         kit_out: Option<PathBuf>,
+        /// Keep the devices the revoked one enrolled (they get the new keys): the person's word
+        /// that they are trusted.
+        #[arg(long)]
+        keep_enrolled: bool,
     },
     /// Go on under a new identity: a copy of this device's data (put back from a backup) that
     /// cannot reach the hub to confirm its own head starts a new chain and records at once.
@@ -892,12 +902,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             return sync::sync(&dir, hub.as_deref(), token.as_deref(), watch, interval, lang);
         }
         Command::Device(DeviceCommand::Invite { role, hours }) => return sync::invite(&dir, role, hours, lang),
-        Command::Device(DeviceCommand::Revoke { id, kit_out }) => {
-            return sync::revoke(&dir, &id, kit_out.as_deref(), lang);
+        Command::Device(DeviceCommand::Revoke { id, kit_out, keep_enrolled }) => {
+            return sync::revoke(&dir, &id, kit_out.as_deref(), keep_enrolled, lang);
         }
         Command::Device(DeviceCommand::List { format }) => return sync::devices(&dir, format, lang),
         Command::Device(DeviceCommand::Rechain) => return sync::rechain(&dir, lang),
-        Command::Join { code, hub } => return sync::join(&dir, &code, &hub, lang),
+        Command::Join { code, code_file, hub } => {
+            let code = sync::invitation_code(code.as_deref(), code_file.as_deref())?;
+            return sync::join(&dir, &code, &hub, lang);
+        }
         Command::Status => return sync::status(&dir, lang),
         Command::Restore { hub, kit } => {
             return sync::restore(&dir, &hub, &kit, lang);

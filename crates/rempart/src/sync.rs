@@ -275,6 +275,23 @@ pub fn invite(dir: &Path, role: Role, hours: u64, lang: Lang) -> Result<ExitCode
     Ok(ExitCode::SUCCESS)
 }
 
+/// The invitation code: given, `-` for standard input, or from a file.
+pub fn invitation_code(code: Option<&str>, file: Option<&Path>) -> Result<zeroize::Zeroizing<String>> {
+    let text = match (code, file) {
+        (Some("-"), _) => {
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line)?;
+            line
+        }
+        (Some(code), _) => code.to_owned(),
+        (None, Some(path)) => {
+            std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?
+        }
+        (None, None) => bail!("an invitation code is needed"),
+    };
+    Ok(zeroize::Zeroizing::new(text.trim().to_owned()))
+}
+
 pub fn join(dir: &Path, code: &str, hub: &str, lang: Lang) -> Result<ExitCode> {
     if dir.join("node.json").exists() {
         bail!("{}", lang.fill("join.exists", &[("dir", &dir.display())]));
@@ -315,7 +332,7 @@ pub fn rechain(dir: &Path, lang: Lang) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn revoke(dir: &Path, id: &str, kit_out: Option<&Path>, lang: Lang) -> Result<ExitCode> {
+pub fn revoke(dir: &Path, id: &str, kit_out: Option<&Path>, keep_enrolled: bool, lang: Lang) -> Result<ExitCode> {
     let store = Store::open(dir).context("cannot open the data directory")?;
     let mut session = Session::open(&store)?;
     let device = find_device(&session, id)?;
@@ -332,7 +349,7 @@ pub fn revoke(dir: &Path, id: &str, kit_out: Option<&Path>, lang: Lang) -> Resul
     let mut store = store;
     with_env(|env| session.sync(&mut store, &mut transport, env))?;
     let successors = session.roster.active_successors(device);
-    let (epoch, kit) = with_env(|env| session.revoke(&store, &mut transport, env, device))?;
+    let (epoch, kit) = with_env(|env| session.revoke_with(&store, &mut transport, env, device, keep_enrolled))?;
     println!("{}", lang.fill("revoke.done", &[("node", &device.short()), ("epoch", &epoch)]));
     for successor in successors {
         println!("{}", lang.fill("revoke.successor", &[("node", &device.short()), ("successor", &successor.short())]));

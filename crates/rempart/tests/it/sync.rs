@@ -140,7 +140,10 @@ fn a_revoked_admin_gets_nothing_back_with_what_it_knew() {
     office.ok(&["connect", &hub.url, "--kit-out", old_kit.to_str().unwrap()]);
     let code = office.ok(&["device", "invite", "--role", "admin"]).lines().last().unwrap().trim().to_owned();
     let boss = Company::at(temp.path().join("boss"));
-    boss.ok(&["join", &code, "--hub", &hub.url]);
+    // The code from a file, not the command line.
+    let code_file = temp.path().join("code.txt");
+    std::fs::write(&code_file, format!("{code}\n")).unwrap();
+    boss.ok(&["join", "--code-file", code_file.to_str().unwrap(), "--hub", &hub.url]);
     office.entry(1, "100.00");
     office.ok(&["sync"]);
     boss.ok(&["sync"]);
