@@ -99,6 +99,47 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     ("chart", "Chart of accounts", "Plan comptable"),
     ("hub.listening", "Hub listening on {url}, storing in {store}", "Hub à l'écoute sur {url}, stockage dans {store}"),
+    ("error.prefix", "error:", "erreur :"),
+    (
+        "error.admission_required",
+        "This hub admits a new company (or one it lost) only with a one-time admission token from its operator: give it with --token.",
+        "Ce hub n'admet une nouvelle entreprise (ou une qu'il a perdue) qu'avec un jeton d'admission à usage unique de son exploitant : indiquez-le avec --token.",
+    ),
+    (
+        "error.company_id_taken",
+        "This company's id belongs to another list of devices at this hub: it is not your company's hub, or the id was taken.",
+        "L'identifiant de cette entreprise appartient à une autre liste d'appareils sur ce hub : ce n'est pas le hub de votre entreprise, ou l'identifiant a été pris.",
+    ),
+    (
+        "error.revoked",
+        "The hub no longer counts this device among the company's devices: it was revoked from an admin device.",
+        "Le hub ne compte plus cet appareil parmi ceux de l'entreprise : il a été révoqué depuis un appareil administrateur.",
+    ),
+    (
+        "error.not_admin",
+        "Only an admin device of the company can do that.",
+        "Seul un appareil administrateur de l'entreprise peut faire cela.",
+    ),
+    (
+        "error.kit_refused",
+        "The hub does not accept this recovery kit for this company: check the words and the company id (a kit replaced when an admin device was revoked no longer opens anything).",
+        "Le hub n'accepte pas ce kit de récupération pour cette entreprise : vérifiez les mots et l'identifiant (un kit remplacé lors de la révocation d'un appareil administrateur n'ouvre plus rien).",
+    ),
+    (
+        "error.invitation_closed",
+        "The invitation is unknown, used or expired: ask an admin device for a new code.",
+        "L'invitation est inconnue, déjà utilisée ou expirée : demandez un nouveau code à un appareil administrateur.",
+    ),
+    (
+        "error.forged_roster",
+        "The hub serves a list of devices that is not your company's ({why}): nothing was changed here.",
+        "Le hub présente une liste d'appareils qui n'est pas celle de votre entreprise ({why}) : rien n'a été modifié ici.",
+    ),
+    (
+        "error.enrolled_remain",
+        "The device enrolled devices that are still active ({devices}): they would receive the new keys. Revoke them first, or confirm that they stay with --keep-enrolled.",
+        "L'appareil a inscrit des appareils encore actifs ({devices}) : ils recevraient les nouvelles clés. Révoquez-les d'abord, ou confirmez qu'ils restent avec --keep-enrolled.",
+    ),
     (
         "hub.no_store",
         "Where does the hub store? Give --store DIR or --store s3://BUCKET",

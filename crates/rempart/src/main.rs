@@ -634,7 +634,12 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {}", error_text(&error));
+            let lang = Lang::from_environment();
+            eprintln!(
+                "{} {}",
+                lang.text("error.prefix"),
+                sync::translated(&error, lang).unwrap_or_else(|| error_text(&error))
+            );
             ExitCode::FAILURE
         }
     }

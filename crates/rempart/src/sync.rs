@@ -212,6 +212,27 @@ fn sync_once(dir: &Path, hub: Option<&str>, token: Option<&str>, lang: Lang) -> 
     Ok(report)
 }
 
+/// The kinds of sync error a person meets at the door of the company (authority, admission,
+/// invitations), in the person's language; other errors keep their text until the whole library
+/// speaks through the catalogue (issue 19).
+pub fn translated(error: &anyhow::Error, lang: Lang) -> Option<String> {
+    let text = match error.downcast_ref::<NodeError>()? {
+        NodeError::AdmissionRequired => lang.text("error.admission_required").to_owned(),
+        NodeError::CompanyIdTaken => lang.text("error.company_id_taken").to_owned(),
+        NodeError::Revoked => lang.text("error.revoked").to_owned(),
+        NodeError::NotAdmin => lang.text("error.not_admin").to_owned(),
+        NodeError::KitRefused => lang.text("error.kit_refused").to_owned(),
+        NodeError::InvitationClosed => lang.text("error.invitation_closed").to_owned(),
+        NodeError::ForgedRoster(forgery) => lang.fill("error.forged_roster", &[("why", &forgery)]),
+        NodeError::EnrolledDevicesRemain { devices } => {
+            let devices = devices.iter().map(|d| d.short()).collect::<Vec<_>>().join(", ");
+            lang.fill("error.enrolled_remain", &[("devices", &devices)])
+        }
+        _ => return None,
+    };
+    Some(text)
+}
+
 /// Whether retrying a failed sync cannot help: this device was revoked, the hub serves a roster
 /// that is not the company's, or the hub wants what only a person can give.
 fn is_final(error: &anyhow::Error) -> bool {
@@ -333,8 +354,12 @@ pub fn rechain(dir: &Path, lang: Lang) -> Result<ExitCode> {
 }
 
 pub fn revoke(dir: &Path, id: &str, kit_out: Option<&Path>, keep_enrolled: bool, lang: Lang) -> Result<ExitCode> {
-    let store = Store::open(dir).context("cannot open the data directory")?;
+    let mut store = Store::open(dir).context("cannot open the data directory")?;
     let mut session = Session::open(&store)?;
+    let mut transport = Http::new(&session.secrets.hub.clone())?;
+    // The roster as it stands (a device enrolled elsewhere since this one last synced) and what
+    // the device wrote up to now, as this node holds it, which stays valid: fetched first.
+    with_env(|env| session.sync(&mut store, &mut transport, env))?;
     let device = find_device(&session, id)?;
     // An admin device holds the recovery secret: revoking one (or a device one of whose
     // successors is an admin) renews the kit, shown or written like at `connect`.
@@ -344,10 +369,6 @@ pub fn revoke(dir: &Path, id: &str, kit_out: Option<&Path>, keep_enrolled: bool,
     if renews {
         check_kit_destination(kit_out, lang)?;
     }
-    let mut transport = Http::new(&session.secrets.hub.clone())?;
-    // What the device wrote up to now, as this node holds it, stays valid: fetch it first.
-    let mut store = store;
-    with_env(|env| session.sync(&mut store, &mut transport, env))?;
     let successors = session.roster.active_successors(device);
     let (epoch, kit) = with_env(|env| session.revoke_with(&store, &mut transport, env, device, keep_enrolled))?;
     println!("{}", lang.fill("revoke.done", &[("node", &device.short()), ("epoch", &epoch)]));
