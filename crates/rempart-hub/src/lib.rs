@@ -1182,23 +1182,38 @@ impl Hub {
     ) -> Result<Response, Refusal> {
         let key = format!("t/{tenant}/wraps/{name}");
         objects::check_key(&key).map_err(|_| refuse(400, "bad_request", "bad wrap name"))?;
-        serde_json::from_slice::<serde_json::Value>(body)
-            .map_err(|_| refuse(400, "bad_request", "a key wrap is a JSON document"))?;
+        let wrap: rempart_sync::Wrap =
+            serde_json::from_slice(body).map_err(|_| refuse(400, "bad_request", "the body is not a key wrap"))?;
+        // A wrap is taken only under the name its own fields give, of this company, for a key
+        // epoch the roster has, to an active device or the current recovery key: no name can be
+        // squatted for a wrap to come.
+        let generation = roster.recovery_generation();
+        let epoch_known = match wrap.what {
+            rempart_sync::Wrapped::DataKey(epoch) => epoch >= 1 && epoch <= roster.epoch(),
+            rempart_sync::Wrapped::Recovery => true,
+        };
+        let recipient_known = match wrap.to {
+            rempart_sync::Recipient::Device(device) => roster.is_active(device),
+            rempart_sync::Recipient::Recovery => true,
+        };
+        if wrap.tenant != tenant
+            || !epoch_known
+            || !recipient_known
+            || name != rempart_sync::Wrap::name(wrap.what, wrap.to, generation)
+        {
+            return Err(refuse(
+                400,
+                "bad_wrap",
+                "the wrap's name, company, key epoch or recipient is not one it may have",
+            ));
+        }
         let admin = auth.signer == RequestSigner::Recovery
             || matches!(auth.signer, RequestSigner::Device(d) if roster.member(d).is_some_and(|m| m.role == Role::Admin));
-        // A device may write only the wraps of the current and past key epochs addressed to
-        // itself, under their exact names (so it cannot take the name of a future one).
-        let own = match auth.signer {
-            RequestSigner::Device(d) => serde_json::from_slice::<rempart_sync::Wrap>(body).is_ok_and(|wrap| {
-                let rempart_sync::Wrapped::DataKey(epoch) = wrap.what else { return false };
-                wrap.tenant == tenant
-                    && wrap.to == rempart_sync::Recipient::Device(d)
-                    && epoch >= 1
-                    && epoch <= roster.epoch()
-                    && name == format!("e{epoch}-device-{d}")
-            }),
-            _ => false,
-        };
+        // A device may write only the wraps of the data keys addressed to itself.
+        let own = matches!(
+            (auth.signer, wrap.to, wrap.what),
+            (RequestSigner::Device(d), rempart_sync::Recipient::Device(to), rempart_sync::Wrapped::DataKey(_)) if d == to
+        );
         if !admin && !own {
             return Err(refuse(403, "forbidden", "only an admin device writes key wraps for others"));
         }

@@ -177,16 +177,6 @@ pub fn parse_invite_code(code: &str) -> Result<(TenantId, InviteSecret), NodeErr
     Ok((tenant, secret))
 }
 
-/// The name of a wrap at the hub. Wraps for the recovery key, and of the recovery secret, carry
-/// the recovery key's generation: a new kit (after an admin device is revoked) has wraps of its own.
-fn wrap_name(what: Wrapped, to: Recipient, generation: u32) -> String {
-    match (what, to) {
-        (Wrapped::DataKey(epoch), Recipient::Recovery) => format!("e{epoch}-recovery-g{generation}"),
-        (Wrapped::DataKey(epoch), to) => format!("e{epoch}-{}", to.label()),
-        (Wrapped::Recovery, to) => format!("recovery-g{generation}-{}", to.label()),
-    }
-}
-
 /// A signed call to the hub, turning refusals into errors.
 fn call(
     transport: &mut dyn Transport,
@@ -605,7 +595,7 @@ impl Session {
         let entropy = WrapEntropy { ephemeral: env.bytes(), nonce: env.bytes() };
         let wrap = Wrap::seal(self.secrets.tenant, what, to, public, secret, entropy)?;
         let target =
-            format!("/v1/t/{}/wraps/{}", self.secrets.tenant, wrap_name(what, to, self.roster.recovery_generation()));
+            format!("/v1/t/{}/wraps/{}", self.secrets.tenant, Wrap::name(what, to, self.roster.recovery_generation()));
         self.ask(store, transport, env, Verb::Put, &target, json(&wrap))?;
         Ok(())
     }
@@ -941,7 +931,7 @@ impl Session {
         }
         let mut keys = BTreeMap::new();
         for epoch in 1..=roster.epoch() {
-            let name = wrap_name(Wrapped::DataKey(epoch), Recipient::Recovery, roster.recovery_generation());
+            let name = Wrap::name(Wrapped::DataKey(epoch), Recipient::Recovery, roster.recovery_generation());
             let answer = call(
                 transport,
                 env,
@@ -1096,7 +1086,7 @@ impl Session {
             if self.secrets.keys.contains_key(&epoch) {
                 continue;
             }
-            let name = wrap_name(Wrapped::DataKey(epoch), Recipient::Device(succession.from), 0);
+            let name = Wrap::name(Wrapped::DataKey(epoch), Recipient::Device(succession.from), 0);
             let target = format!("/v1/t/{tenant}/wraps/{name}");
             let signer = RequestSigner::Device(succession.from);
             let answer = call(transport, env, &from_key, signer, Verb::Get, &target, Vec::new())?;
@@ -1207,7 +1197,7 @@ impl Session {
         if self.secrets.recovery.as_ref().is_some_and(|r| r.wrap_secret().public() == current) {
             return Ok(());
         }
-        let name = wrap_name(Wrapped::Recovery, Recipient::Device(me), self.roster.recovery_generation());
+        let name = Wrap::name(Wrapped::Recovery, Recipient::Device(me), self.roster.recovery_generation());
         let target = format!("/v1/t/{}/wraps/{name}", self.secrets.tenant);
         let answer = match self.ask(store, transport, env, Verb::Get, &target, Vec::new()) {
             Ok(answer) => answer,
@@ -1230,7 +1220,7 @@ impl Session {
             if self.secrets.keys.contains_key(&epoch) {
                 continue;
             }
-            let name = wrap_name(Wrapped::DataKey(epoch), Recipient::Device(me), 0);
+            let name = Wrap::name(Wrapped::DataKey(epoch), Recipient::Device(me), 0);
             let target = format!("/v1/t/{}/wraps/{name}", self.secrets.tenant);
             let answer = self.ask(store, transport, env, Verb::Get, &target, Vec::new())?;
             let wrap: Wrap = parse(&answer.body, "a key wrap")?;
@@ -1284,7 +1274,7 @@ impl Session {
         } else {
             Recipient::Device(me)
         };
-        let name = wrap_name(Wrapped::DataKey(self.roster.epoch()), probe, self.roster.recovery_generation());
+        let name = Wrap::name(Wrapped::DataKey(self.roster.epoch()), probe, self.roster.recovery_generation());
         let target = format!("/v1/t/{}/wraps/{name}", self.secrets.tenant);
         match self.ask(store, transport, env, Verb::Get, &target, Vec::new()) {
             Err(NodeError::Refused { status: 404, .. }) => self.refill_wraps(store, transport, env)?,

@@ -239,6 +239,17 @@ pub struct WrapEntropy {
 }
 
 impl Wrap {
+    /// The name of a wrap at the hub, from what it holds and for whom: a wrap is stored (create-
+    /// only) and accepted only under this name. Wraps for the recovery key, and of the recovery
+    /// secret, carry the recovery key's generation: a new kit has wraps of its own.
+    pub fn name(what: Wrapped, to: Recipient, generation: u32) -> String {
+        match (what, to) {
+            (Wrapped::DataKey(epoch), Recipient::Recovery) => format!("e{epoch}-recovery-g{generation}"),
+            (Wrapped::DataKey(epoch), to) => format!("e{epoch}-{}", to.label()),
+            (Wrapped::Recovery, to) => format!("recovery-g{generation}-{}", to.label()),
+        }
+    }
+
     /// Encrypts `secret` for the holder of `recipient_public`.
     pub fn seal(
         tenant: TenantId,

@@ -138,7 +138,11 @@ fn hostile_batches_and_requests_are_refused_and_nothing_is_stored() {
         "not a list of roster entries",
     );
     let wrap = format!("/v1/t/{tenant}/wraps/e9-device-{}", office.node());
-    assert_refused(&send(&mut world, &key, device(&office), Verb::Put, &wrap, b"\x00\x01".to_vec(), 0), 400, "JSON");
+    assert_refused(
+        &send(&mut world, &key, device(&office), Verb::Put, &wrap, b"\x00\x01".to_vec(), 0),
+        400,
+        "not a key wrap",
+    );
     assert_eq!(world.objects.snapshot(), before, "nothing of the refused requests was stored");
 
     // The genuine batch goes through, once; sent again it is recognised.
@@ -312,18 +316,16 @@ fn quota_rate_and_clocks_are_enforced() {
     world.with_env(|env, transport| Session::connect(&mut small, "mem", transport, env)).unwrap();
     sync(&mut world, &mut small);
     let key = small.signing_key().clone();
-    for (index, size, status) in [(1u8, 70_000usize, 507u16), (2, 100, 201), (3, 70_000, 507)] {
-        let target = format!("/v1/t/{}/wraps/extra-{index}", small.tenant());
-        let body = serde_json::to_vec(&serde_json::json!({ "padding": "x".repeat(size) })).unwrap();
-        let auth = RequestAuth::sign(&key, device(&small), "PUT", &target, world.now.get(), [index; 16], &body);
-        let answer = world.transport().call(Verb::Put, &target, Some(&auth), body).unwrap();
-        assert_eq!(answer.status, status, "{}", String::from_utf8_lossy(&answer.body));
-        if status == 507 {
-            assert_refused(&answer, 507, "quota");
-        }
-        let stored = world.objects.snapshot().contains_key(&format!("t/{}/wraps/extra-{index}", small.tenant()));
-        assert_eq!(stored, status == 201);
-    }
+    let name = format!("e1-device-{}", small.node());
+    let target = format!("/v1/t/{}/wraps/{name}", small.tenant());
+    let stored = world.objects.snapshot()[&format!("t/{}/wraps/{name}", small.tenant())].clone();
+    let mut wrap: rempart_sync::Wrap = serde_json::from_slice(&stored).unwrap();
+    wrap.sealed = vec![7; 70_000];
+    let body = serde_json::to_vec(&wrap).unwrap();
+    let auth = RequestAuth::sign(&key, device(&small), "PUT", &target, world.now.get(), [1; 16], &body);
+    let answer = world.transport().call(Verb::Put, &target, Some(&auth), body).unwrap();
+    assert_refused(&answer, 507, "quota");
+    assert_eq!(world.objects.snapshot()[&format!("t/{}/wraps/{name}", small.tenant())], stored);
 
     // A hub whose clock is an hour behind the node's: the node's events are stamped too far ahead.
     let mut world = World::new();
@@ -495,7 +497,43 @@ fn strangers_cannot_spend_a_companys_budget_nor_members_take_the_name_of_a_futur
         let target = format!("/v1/t/{}/wraps/{name}", office.tenant());
         let answer =
             send(&mut world, &member_key, device(&member), Verb::Put, &target, serde_json::to_vec(&wrap).unwrap(), 0);
-        assert_eq!(answer.status, 403, "{name}: {}", answer.message());
+        assert_eq!(answer.status, 400, "{name}: {}", answer.message());
+    }
+    // Nor can an admin (a device about to be revoked) squat the name of a wrap to come: a wrap is
+    // taken only under the name its fields give, for an epoch the roster has, to an active
+    // recipient; anything else is refused and nothing is stored.
+    let office_key = office.signing_key().clone();
+    let stranger = rempart_log::NodeId::from_bytes([77; 16]);
+    let attempts = [
+        (
+            format!("e2-device-{}", member.node()),
+            rempart_sync::Wrapped::DataKey(2),
+            rempart_sync::Recipient::Device(member.node()),
+        ),
+        (format!("e1-device-{stranger}"), rempart_sync::Wrapped::DataKey(1), rempart_sync::Recipient::Device(stranger)),
+        ("e1-recovery-g2".to_owned(), rempart_sync::Wrapped::DataKey(1), rempart_sync::Recipient::Recovery),
+        (
+            format!("e1-device-{}", office.node()),
+            rempart_sync::Wrapped::DataKey(1),
+            rempart_sync::Recipient::Device(member.node()),
+        ),
+    ];
+    for (name, what, to) in attempts {
+        let wrap = rempart_sync::Wrap::seal(
+            office.tenant(),
+            what,
+            to,
+            &rempart_sync::WrapSecret::from_bytes([3; 32]).public(),
+            &[4; 32],
+            rempart_sync::WrapEntropy { ephemeral: [5; 32], nonce: [6; 24] },
+        )
+        .unwrap();
+        let target = format!("/v1/t/{}/wraps/{name}", office.tenant());
+        let before = world.objects.snapshot();
+        let answer =
+            send(&mut world, &office_key, device(&office), Verb::Put, &target, serde_json::to_vec(&wrap).unwrap(), 0);
+        assert_refused(&answer, 400, "not one it may have");
+        assert_eq!(world.objects.snapshot(), before, "{name}");
     }
 }
 
