@@ -322,6 +322,19 @@ impl Session {
         Ok(session)
     }
 
+    /// The company's current recovery kit, from an admin device that holds its secret: to print
+    /// it again (a revocation whose kit was not shown, a kit worn out). Refused elsewhere.
+    pub fn kit(&self, store: &Store) -> Result<Kit, NodeError> {
+        let me = store.node();
+        let admin = self.roster.member(me).is_some_and(|m| m.role == Role::Admin) && self.roster.is_active(me);
+        match &self.secrets.recovery {
+            Some(secret) if admin && secret.wrap_secret().public() == self.roster.recovery().wrap => {
+                Ok(Kit { tenant: self.secrets.tenant, genesis: self.roster.genesis(), secret: secret.clone() })
+            }
+            _ => Err(NodeError::NotAdmin),
+        }
+    }
+
     /// Goes on under a new identity: a copy of this device's data (put back from a backup) that
     /// must record before it can confirm its own head at the hub starts a new chain under a new
     /// node id, rather than risk forking the old chain, which may go further elsewhere. Works

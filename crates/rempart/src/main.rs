@@ -133,6 +133,12 @@ enum Command {
         #[arg(long)]
         token: Option<String>,
     },
+    /// Show the company's current recovery kit again (from an admin device), or write it with
+    /// --kit-out: after a revocation whose new kit was not shown, or to replace a worn copy.
+    Kit {
+        #[arg(long)]
+        kit_out: Option<PathBuf>,
+    },
     /// Pull from and push to the hub once, or keep doing it with --watch.
     Sync {
         /// Use this hub from now on (a hub moved, or replaced by a new one).
@@ -900,6 +906,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let admission = sync::HubAdmission { open_signup, companies_max };
             return sync::hub(listen, &store, quota_gib, admission, tls, lang);
         }
+        Command::Kit { kit_out } => return sync::show_kit(&dir, kit_out.as_deref(), lang),
         Command::Connect { url, kit_out, token } => {
             return sync::connect(&dir, &url, kit_out.as_deref(), token.as_deref(), lang);
         }

@@ -382,6 +382,19 @@ pub fn revoke(dir: &Path, id: &str, kit_out: Option<&Path>, keep_enrolled: bool,
     Ok(ExitCode::SUCCESS)
 }
 
+/// Shows (or writes) the current recovery kit of an admin device, after a sync so that it is the
+/// company's current one.
+pub fn show_kit(dir: &Path, kit_out: Option<&Path>, lang: Lang) -> Result<ExitCode> {
+    check_kit_destination(kit_out, lang)?;
+    let mut store = Store::open(dir).context("cannot open the data directory")?;
+    let mut session = Session::open(&store)?;
+    let mut transport = Http::new(&session.secrets.hub.clone())?;
+    with_env(|env| session.sync(&mut store, &mut transport, env))?;
+    let kit = session.kit(&store)?;
+    deliver_kit(&store, &kit, kit_out, lang)?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Refuses early when there is neither a terminal nor a file to give a kit to.
 fn check_kit_destination(kit_out: Option<&Path>, lang: Lang) -> Result<()> {
     let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();

@@ -198,6 +198,25 @@ fn a_revoked_admin_gets_nothing_back_with_what_it_knew() {
     let journal = boss.ok(&["report", "journal", "--format", "csv"]);
     assert!(!journal.contains("2345.60"), "{journal}");
 
+    // The current kit is shown again from the admin device (the same words as the new kit); the
+    // revoked device has none to show.
+    let again = temp.path().join("again-kit.txt");
+    office.ok(&["kit", "--kit-out", again.to_str().unwrap()]);
+    let words = |path: &std::path::Path| {
+        std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .filter_map(|line| line.trim().split_once(". "))
+            .filter(|(number, _)| number.parse::<u32>().is_ok())
+            .map(|(_, word)| word.to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(words(&again).len(), 24);
+    assert_eq!(words(&again), words(&new_kit));
+    assert_ne!(words(&again), words(&old_kit));
+    let refused = boss.fails(&["kit", "--kit-out", temp.path().join("boss-kit.txt").to_str().unwrap()]);
+    assert!(refused.contains("revoked") || refused.contains("admin"), "{refused}");
+
     // The new kit restores everything, the entry written after the revocation with it.
     let restored = Company::at(temp.path().join("restored"));
     restored.ok(&["restore", "--hub", &hub.url, "--kit", new_kit.to_str().unwrap()]);
