@@ -1773,10 +1773,8 @@ impl Session {
                 let batch = batch?;
                 // Made from the log, so kept compactly: the log gives the same batch back (with
                 // the seal of a cut inside a commit, kept first).
-                if let Some(seal) = &batch.cut_seal {
-                    store.keep_own_seal(seal)?;
-                }
-                store.keep_own_batch(KeptBatch { first: batch.first, last: batch.last, bytes: &batch.compact })?;
+                let kept = KeptBatch { first: batch.first, last: batch.last, bytes: &batch.compact };
+                store.keep_own_batch(kept, batch.cut_seal.as_ref())?;
                 if let Some((transport, hub, report)) = upload.as_mut() {
                     match self.upload(store, &mut **transport, env, batch.bytes, report)? {
                         Uploaded::Stored(last) => hub.set(me, rempart_sync::Head { seq: last, hash: batch.head }),

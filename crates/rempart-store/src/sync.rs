@@ -429,14 +429,23 @@ impl Store {
         hash.map(hash_of).transpose()
     }
 
-    /// Keeps a batch this node made of its own events.
-    pub fn keep_own_batch(&self, batch: KeptBatch<'_>) -> Result<(), StoreError> {
-        keep_batch(&self.conn, self.node, batch)
+    /// Keeps a batch this node made of its own events, with the seal made where it ends inside a
+    /// commit, if it does (`rempart-node`'s push): one transaction, one durable write.
+    pub fn keep_own_batch(&self, batch: KeptBatch<'_>, cut_seal: Option<&Seal>) -> Result<(), StoreError> {
+        // Immediate: the write lock is taken first (waiting out the checkpointer), not upgraded
+        // from a read, which SQLite may refuse at once.
+        let transaction = rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate)?;
+        if let Some(seal) = cut_seal {
+            self.keep_own_seal(seal)?;
+        }
+        keep_batch(&transaction, self.node, batch)?;
+        transaction.commit()?;
+        Ok(())
     }
 
     /// Keeps a seal this node made over its own chain outside a commit: where a batch ends inside
-    /// a commit (`rempart-node`'s push). It must name an event of this node's chain as held.
-    pub fn keep_own_seal(&self, seal: &Seal) -> Result<(), StoreError> {
+    /// a commit. It must name an event of this node's chain as held.
+    fn keep_own_seal(&self, seal: &Seal) -> Result<(), StoreError> {
         let mismatch =
             || StoreError::Corrupt { what: format!("a seal over event {} does not match the log", seal.seq) };
         let held = self.event_hash(self.node, seal.seq)?;

@@ -170,7 +170,8 @@ struct HubProcess {
 impl HubProcess {
     fn start(store: &Path) -> Result<HubProcess> {
         let mut child = std::process::Command::new(std::env::current_exe()?)
-            .args(["hub", "--listen", "127.0.0.1:0", "--store"])
+            // The load's companies connect without admission tokens: a hub of one's own.
+            .args(["hub", "--open-signup", "--listen", "127.0.0.1:0", "--store"])
             .arg(store)
             .env("REMPART_LOG", "error")
             .stdout(std::process::Stdio::piped())
