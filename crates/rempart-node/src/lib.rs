@@ -101,6 +101,8 @@ pub enum Forgery {
     OtherGenesis,
     #[error("its recovery key is not this kit's (a kit replaced when an admin device was revoked opens nothing)")]
     OtherRecoveryKey,
+    #[error("it does not hold, as its entry {named}, the one the invitation names: entries were withheld or replaced")]
+    ShorterThanNamed { named: u64 },
 }
 
 /// Clock and randomness, from the system in the product and from a seed in the simulation. A
@@ -151,6 +153,12 @@ struct ServedRoster {
 #[derive(Serialize, Deserialize)]
 struct InvitePayload {
     genesis: Hash32,
+    /// The roster as the inviting device held it, with the invitation: the joining device
+    /// refuses a roster the hub cut short of it (a revocation hidden), or that parted from it.
+    #[serde(default)]
+    roster_len: u64,
+    #[serde(default)]
+    roster_head: Hash32,
     keys: BTreeMap<u32, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     recovery: Option<String>,
@@ -642,6 +650,8 @@ impl Session {
         self.save(store)?;
         let payload = InvitePayload {
             genesis: self.roster.genesis(),
+            roster_len: self.roster.len(),
+            roster_head: self.roster.head(),
             keys: self.secrets.keys.iter().map(|(epoch, key)| (*epoch, hex::encode(key.bytes()))).collect(),
             recovery: (role == Role::Admin)
                 .then(|| self.secrets.recovery.as_ref().map(|r| hex::encode(r.bytes())))
@@ -685,6 +695,12 @@ impl Session {
         if roster.genesis() != payload.genesis {
             return Err(NodeError::ForgedRoster(Forgery::OtherGenesis));
         }
+        let named = usize::try_from(payload.roster_len).ok().and_then(|len| len.checked_sub(1));
+        if let Some(at) = named
+            && roster.entries().get(at).map(Entry::hash) != Some(payload.roster_head)
+        {
+            return Err(NodeError::ForgedRoster(Forgery::ShorterThanNamed { named: payload.roster_len }));
+        }
         // Expired by this machine's clock too, whatever the hub's says.
         if roster.invitation_expiry(id).is_none_or(|expires| env.now() > expires) {
             return Err(NodeError::InvitationClosed);
@@ -705,7 +721,10 @@ impl Session {
                 let mut bytes = [0u8; 32];
                 hex::decode_to_slice(text, &mut bytes)
                     .map_err(|_| NodeError::Hostile("the invitation is damaged".to_owned()))?;
+                // Only the company's current recovery secret is held: an older one (the inviting
+                // device had not synced a renewal yet) is left, and the current one is fetched.
                 Some(RecoverySecret::from_bytes(bytes))
+                    .filter(|secret| secret.wrap_secret().public() == roster.recovery().wrap)
             }
             None => None,
         };

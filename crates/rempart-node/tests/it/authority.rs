@@ -363,3 +363,38 @@ fn revoking_a_device_names_the_devices_it_enrolled() {
     let roster = Session::open(&office).unwrap().roster;
     assert!(!roster.is_active(stolen_node) && !roster.is_active(thiefs_node));
 }
+
+/// Flaw 6, at join: the invitation names the roster as the inviting device held it; a hub that
+/// serves the joining device a roster cut short of it (a revocation withheld) is refused.
+#[test]
+fn a_joining_device_refuses_a_roster_cut_short_of_its_invitation() {
+    let mut world = World::new();
+    let mut office = Store::init(&world.dir("office"), "Garage du Lac SA", rempart_domain::Country::Ch, 1).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env)).unwrap();
+    sync(&mut world, &mut office);
+    let till = crate::enrol_member(&mut world, &office, "till", "mem");
+    let till_node = till.node();
+    world
+        .with_env(|env, transport| Session::open(&office).unwrap().revoke(&office, transport, env, till_node))
+        .unwrap();
+    let code = world
+        .with_env(|env, transport| {
+            Session::open(&office).unwrap().invite(&office, transport, env, Role::Member, 60_000)
+        })
+        .unwrap();
+    let genuine = Session::open(&office).unwrap().roster.entries().to_vec();
+    // The hub hides the revocation (and what follows it).
+    let hidden = genuine[..genuine.len() - 2].to_vec();
+    let dir = world.dir("laptop");
+    let refused = world.with_env(|env, transport| {
+        let mut hub = Forging { inner: transport, entries: hidden };
+        Session::join(&code, "mem", &dir, &mut hub, env).map(|_| ())
+    });
+    assert!(
+        matches!(refused, Err(NodeError::ForgedRoster(Forgery::ShorterThanNamed { named })) if named == genuine.len() as u64),
+        "{refused:?}"
+    );
+    // The genuine roster: the device joins, and the till is revoked there.
+    let (_, session) = world.with_env(|env, transport| Session::join(&code, "mem", &dir, transport, env)).unwrap();
+    assert!(!session.roster.is_active(till_node));
+}
