@@ -182,6 +182,18 @@ fn refuse(status: u16, reason: &'static str, message: impl Into<String>) -> Refu
     Refusal { status, message: message.into(), reason }
 }
 
+/// The key a request's signer signs with, if the roster gives it power now: an active device's,
+/// an open invitation's, the current recovery key.
+fn signer_key(roster: &Roster, signer: RequestSigner, now_ms: u64) -> Option<[u8; 32]> {
+    match signer {
+        RequestSigner::Device(device) => {
+            roster.member(device).filter(|_| roster.is_active(device)).map(|m| m.keys.sign)
+        }
+        RequestSigner::Invite(id) => roster.open_invitation(id, now_ms),
+        RequestSigner::Recovery => Some(roster.recovery().sign),
+    }
+}
+
 fn admission_refused() -> Refusal {
     refuse(
         403,
@@ -387,11 +399,7 @@ impl Hub {
     /// storage once, after which an unknown signer is remembered for `UNKNOWN_SIGNER_MS` and
     /// costs no more storage reads (the roster growing in this process forgets it at once).
     fn signer_known(&self, tenant: TenantId, auth: &RequestAuth, now_ms: u64) -> Result<bool, Refusal> {
-        let known = |roster: &Roster| match auth.signer {
-            RequestSigner::Device(device) => roster.is_active(device),
-            RequestSigner::Invite(id) => roster.open_invitation(id, now_ms).is_some(),
-            RequestSigner::Recovery => true,
-        };
+        let known = |roster: &Roster| signer_key(roster, auth.signer, now_ms).is_some();
         if self.roster(tenant, false)?.as_deref().is_some_and(known) {
             return Ok(true);
         }
@@ -644,19 +652,15 @@ impl Hub {
         // Writes read the roster from storage: another hub process may have revoked the signer.
         let mut roster = self.roster(tenant, request.method != Method::Get)?;
         let key_of = |roster: &Roster| -> Option<([u8; 32], bool)> {
-            match auth.signer {
-                RequestSigner::Device(device) => roster.member(device).filter(|_| roster.is_active(device)).map(|m| {
-                    let allowed = match access {
-                        Access::Admin => m.role == Role::Admin,
-                        Access::Read | Access::Write => true,
-                    };
-                    (m.keys.sign, allowed)
-                }),
-                RequestSigner::Invite(id) => {
-                    roster.open_invitation(id, now_ms).map(|key| (key, access == Access::Read))
+            let key = signer_key(roster, auth.signer, now_ms)?;
+            let allowed = match (auth.signer, access) {
+                (RequestSigner::Device(device), Access::Admin) => {
+                    roster.member(device).is_some_and(|m| m.role == Role::Admin)
                 }
-                RequestSigner::Recovery => Some((roster.recovery().sign, true)),
-            }
+                (RequestSigner::Invite(_), access) => access == Access::Read,
+                _ => true,
+            };
+            Some((key, allowed))
         };
         let mut found = roster.as_deref().and_then(key_of);
         if found.is_none() {
@@ -750,15 +754,14 @@ impl Hub {
         let held = self.roster(tenant, true)?;
         let held_len = held.as_ref().map_or(0, |r| r.len());
         // Entries the hub holds must be the same; the new ones must extend the chain.
-        let mut roster = match held {
-            Some(roster) => (*roster).clone(),
+        let mut roster = match &held {
+            Some(roster) => (**roster).clone(),
             None => Roster::from_entries(tenant, &entries[..1])
                 .map_err(|error| refuse(400, "bad_roster", format!("the roster does not verify: {error}")))?,
         };
         // A company new to this hub's storage needs admission.
         let admission = if held_len == 0 { self.admission(tenant, roster.genesis(), request)? } else { None };
         let start = if held_len == 0 { 1 } else { 0 };
-        let held_roster = roster.clone();
         for entry in &entries[start..] {
             let body = entry.parse_body().map_err(|error| refuse(400, "bad_roster", error.to_string()))?;
             let seq = body.seq;
@@ -775,9 +778,8 @@ impl Hub {
             }
             // A join new to a hub that holds the company uses an invitation open now, by the
             // hub's clock, whoever signs the request (the joiner chose the entry's date).
-            if held_len > 0
-                && let Action::Join { invite, .. } = body.action
-                && held_roster.open_invitation(invite, now_ms).is_none()
+            if let (Some(held), Action::Join { invite, .. }) = (&held, &body.action)
+                && held.open_invitation(*invite, now_ms).is_none()
             {
                 return Err(refuse(403, "forbidden", "the invitation is unknown, used or expired"));
             }
@@ -793,8 +795,7 @@ impl Hub {
                 let joins = roster.entries()[held_len as usize..].iter().any(|entry| {
                     matches!(entry.parse_body().map(|b| b.action), Ok(Action::Join { invite, .. }) if invite == id)
                 });
-                let held_roster = self.roster(tenant, false)?;
-                joins.then(|| held_roster.and_then(|r| r.open_invitation(id, now_ms))).flatten()
+                joins.then(|| held.as_deref().and_then(|r| r.open_invitation(id, now_ms))).flatten()
             }
             RequestSigner::Recovery => Some(roster.recovery().sign),
         }

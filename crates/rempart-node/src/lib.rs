@@ -796,10 +796,7 @@ impl Session {
             return Err(NodeError::EnrolledDevicesRemain { devices: enrolled });
         }
         let tenant = self.secrets.tenant;
-        let renew = std::iter::once(device)
-            .chain(self.roster.active_successors(device))
-            .any(|gone| self.roster.member(gone).is_some_and(|m| m.role == Role::Admin));
-        let renewal = renew.then(|| RecoverySecret::from_bytes(env.bytes()));
+        let renewal = self.roster.revoking_renews_recovery(device).then(|| RecoverySecret::from_bytes(env.bytes()));
         // What this node holds and has checked of the device's chain stays valid: not what the
         // hub claims, which a hostile hub could stretch. (`rempart device revoke` syncs first.)
         let upto_seq = store.held(device)?.map_or(0, |head| head.seq.0);

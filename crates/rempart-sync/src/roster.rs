@@ -631,8 +631,9 @@ impl Roster {
                 if !self.is_active(*device) {
                     return Err(RosterError::RevokesNoActiveDevice { position });
                 }
+                // The successors named are the active ones (checked above).
                 let gone: Vec<NodeId> = std::iter::once(*device).chain(successors.iter().map(|(d, _)| *d)).collect();
-                let admin_gone = gone.iter().any(|d| self.members.get(d).is_some_and(|m| m.role == Role::Admin));
+                let admin_gone = self.revoking_renews_recovery(*device);
                 match recovery {
                     Some(recovery) => {
                         entry.check_proof(position, Proven::Recovery, &recovery.sign)?;
@@ -738,6 +739,14 @@ impl Roster {
             at = next;
         }
         out
+    }
+
+    /// Whether revoking `device` must name a new recovery key: it, or a successor that goes with
+    /// it, is an admin, which held the recovery secret.
+    pub fn revoking_renews_recovery(&self, device: NodeId) -> bool {
+        std::iter::once(device)
+            .chain(self.active_successors(device))
+            .any(|gone| self.members.get(&gone).is_some_and(|m| m.role == Role::Admin))
     }
 
     /// The device that named `device` as its successor, if any.

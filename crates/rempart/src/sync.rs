@@ -363,10 +363,7 @@ pub fn revoke(dir: &Path, id: &str, kit_out: Option<&Path>, keep_enrolled: bool,
     let device = find_device(&session, id)?;
     // An admin device holds the recovery secret: revoking one (or a device one of whose
     // successors is an admin) renews the kit, shown or written like at `connect`.
-    let renews = std::iter::once(device)
-        .chain(session.roster.active_successors(device))
-        .any(|gone| session.roster.member(gone).is_some_and(|m| m.role == Role::Admin));
-    if renews {
+    if session.roster.revoking_renews_recovery(device) {
         check_kit_destination(kit_out, lang)?;
     }
     let successors = session.roster.active_successors(device);
