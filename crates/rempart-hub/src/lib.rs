@@ -43,7 +43,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use rempart_log::{Hash32, NodeId, TenantId};
 use rempart_sync::auth::REQUEST_SKEW_MS;
 use rempart_sync::batch::HEADER_BYTES;
-use rempart_sync::{Action, Batch, Entry, Head, RequestAuth, RequestSigner, Role, Roster, VersionVector};
+use rempart_sync::{Action, Batch, Entry, Head, RequestAuth, RequestSigner, Role, Roster, Signer, VersionVector};
 
 pub use objects::{DirStore, Listed, MemStore, ObjectError, ObjectStore, Put};
 
@@ -762,7 +762,10 @@ impl Hub {
         // A company new to this hub's storage needs admission.
         let admission = if held_len == 0 { self.admission(tenant, roster.genesis(), request)? } else { None };
         let start = if held_len == 0 { 1 } else { 0 };
-        for entry in &entries[start..] {
+        // Joins of invitations no longer open by the hub's clock, taken only as history an admin
+        // built on (see below): their positions in `entries`.
+        let mut joins_to_vouch = Vec::new();
+        for (at, entry) in entries.iter().enumerate().skip(start) {
             let body = entry.parse_body().map_err(|error| refuse(400, "bad_roster", error.to_string()))?;
             let seq = body.seq;
             if seq <= roster.len() {
@@ -777,13 +780,28 @@ impl Hub {
                 return Err(refuse(400, "bad_roster", format!("roster entry {seq} is dated ahead of the hub's clock")));
             }
             // A join new to a hub that holds the company uses an invitation open now, by the
-            // hub's clock, whoever signs the request (the joiner chose the entry's date).
-            if let (Some(held), Action::Join { invite, .. }) = (&held, &body.action)
-                && held.open_invitation(*invite, now_ms).is_none()
+            // hub's clock, whoever signs the request (the joiner chose the entry's date) - or is
+            // history: a hub put back to an old copy is given entries back that the company built
+            // on since, which an admin or the recovery key signed after the join.
+            if let (Some(_), Action::Join { invite, .. }) = (&held, &body.action)
+                && roster.open_invitation(*invite, now_ms).is_none()
             {
-                return Err(refuse(403, "forbidden", "the invitation is unknown, used or expired"));
+                joins_to_vouch.push(at);
             }
             roster.append(entry.clone()).map_err(|error| refuse(400, "bad_roster", error.to_string()))?;
+        }
+        // Who may vouch: the recovery key (whose holder has every power already), or an admin the
+        // hub's copy held before this upload (not one the upload itself enrols: an expired admin
+        // invitation could otherwise vouch for its own join).
+        let vouches = |entry: &Entry| match entry.signer {
+            Signer::Recovery => true,
+            Signer::Device(device) => held.as_ref().is_some_and(|held| {
+                held.is_active(device) && held.member(device).is_some_and(|member| member.role == Role::Admin)
+            }),
+            Signer::Invite(_) => false,
+        };
+        if joins_to_vouch.iter().any(|at| !entries[at + 1..].iter().any(vouches)) {
+            return Err(refuse(403, "forbidden", "the invitation is unknown, used or expired"));
         }
         // The signer must belong to the roster as it stands with the new entries: the device that
         // signs them, or the invitation a join uses.
@@ -1200,7 +1218,8 @@ impl Hub {
         if wrap.tenant != tenant
             || !epoch_known
             || !recipient_known
-            || name != rempart_sync::Wrap::name(wrap.what, wrap.to, generation)
+            || wrap.generation != generation
+            || name != wrap.own_name()
         {
             return Err(refuse(
                 400,

@@ -18,6 +18,7 @@
 
 pub mod secrets;
 pub mod transport;
+pub mod watch;
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -28,15 +29,17 @@ use base64::Engine as _;
 use rempart_log::{EventSeq, Hash32, NodeId, Seal, SigningKey, TenantId, VerifyingKey};
 use rempart_store::sync::{ChainReader, ChainRun, KeptBatch};
 use rempart_store::{Clock, Environment, Store, StoreError};
-use rempart_sync::batch::BATCH_TARGET_BYTES;
+use rempart_sync::batch::{Author, BATCH_TARGET_BYTES};
 use rempart_sync::{
-    Action, Batch, DataKey, DeviceKeys, Entry, InviteSecret, Recipient, RecoverySecret, RequestAuth, RequestSigner,
-    Role, Roster, SealedInvite, Signer, SyncError, VersionVector, Wrap, WrapEntropy, WrapSecret, Wrapped,
+    Action, Batch, DataKey, DeviceKeys, Entry, InviteSecret, Named, Recipient, RecoverySecret, RequestAuth,
+    RequestSigner, Role, Roster, RosterMark, SealedInvite, Signer, SyncError, VersionVector, Wrap, WrapEntropy,
+    WrapSecret, Wrapped,
 };
 use serde::{Deserialize, Serialize};
 
 pub use secrets::Secrets;
 pub use transport::{Answer, Http, Transport, Unreachable, Verb};
+pub use watch::{HeldBack, NamedRoster, RosterWatch};
 
 #[derive(Debug, thiserror::Error)]
 pub enum NodeError {
@@ -77,6 +80,13 @@ pub enum NodeError {
     Revoked,
     #[error("the hub serves a roster that is not your company's: {0}")]
     ForgedRoster(Forgery),
+    /// The hub served another key wrap than the one asked for (an older one replayed, or one
+    /// of another company): refused.
+    #[error("the hub served the key wrap {served} when {asked} was asked for: refused")]
+    WrongWrap { asked: String, served: String },
+    /// New data waits: another device named a roster this device was not served.
+    #[error("{0}")]
+    HeldBack(HeldBack),
     #[error("{0}")]
     Local(String),
     #[error("{0}")]
@@ -101,7 +111,9 @@ pub enum Forgery {
     OtherGenesis,
     #[error("its recovery key is not this kit's (a kit replaced when an admin device was revoked opens nothing)")]
     OtherRecoveryKey,
-    #[error("it does not hold, as its entry {named}, the one the invitation names: entries were withheld or replaced")]
+    #[error(
+        "it does not hold, as its entry {named}, the one the invitation or the recovery kit names: entries were withheld or replaced"
+    )]
     ShorterThanNamed { named: u64 },
 }
 
@@ -208,6 +220,16 @@ fn json<T: Serialize>(value: &T) -> Vec<u8> {
     serde_json::to_vec(value).unwrap_or_default()
 }
 
+/// A key wrap the hub served for `name`, taken only if it is that one: its own fields (company,
+/// what, recipient, recovery generation, all bound to its ciphertext) give that name.
+fn served_wrap(body: &[u8], tenant: TenantId, name: &str) -> Result<Wrap, NodeError> {
+    let wrap: Wrap = parse(body, "a key wrap")?;
+    if wrap.tenant != tenant || wrap.own_name() != name {
+        return Err(NodeError::WrongWrap { asked: name.to_owned(), served: wrap.own_name() });
+    }
+    Ok(wrap)
+}
+
 fn parse<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, NodeError> {
     serde_json::from_slice(bytes)
         .map_err(|error| NodeError::Hostile(format!("the hub sent {what} that cannot be read: {error}")))
@@ -239,6 +261,10 @@ pub struct SyncReport {
     /// The data directory is a copy whose own head this sync could not confirm, in plain words:
     /// recording stays refused.
     pub own_head_unconfirmed: Option<String>,
+    /// What other devices named of the roster that this device was not served.
+    pub roster_watch: RosterWatch,
+    /// Why nothing new was sent, if nothing was: a roster withheld or parted.
+    pub held_back: Option<HeldBack>,
 }
 
 /// A connected node: its secrets and roster, loaded from its data directory.
@@ -252,6 +278,8 @@ pub struct Session {
     /// The furthest each chain is known to reach, from the version vectors other nodes put in
     /// their batches: chain -> (head, the node that had seen it).
     claims: RefCell<BTreeMap<NodeId, (rempart_sync::Head, NodeId)>>,
+    /// The rosters other devices named in their batches that this copy does not hold.
+    watch: RefCell<RosterWatch>,
     /// How much of the hub's answers a pull takes in at once (`GROUP_BYTES` unless set).
     group_bytes: usize,
     /// About how many bytes of events a batch this node pushes carries (`BATCH_TARGET_BYTES`).
@@ -281,17 +309,19 @@ fn add(cell: &Cell<Duration>, since: Instant) {
 
 /// The recovery kit: the recovery secret (its 24 words) and the company it opens, named by its
 /// id and by the hash of its roster's genesis, so that the kit accepts only its own company's
-/// roster, whatever a hub serves.
+/// roster, whatever a hub serves; and the roster as it was when the kit was made, so that a hub
+/// serving less of it (a revocation hidden) is refused.
 #[derive(Clone)]
 pub struct Kit {
     pub tenant: TenantId,
     pub genesis: Hash32,
+    pub roster: RosterMark,
     pub secret: RecoverySecret,
 }
 
 impl std::fmt::Debug for Kit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Kit(tenant {}, genesis {})", self.tenant, self.genesis)
+        write!(f, "Kit(tenant {}, genesis {}, roster {})", self.tenant, self.genesis, self.roster.len)
     }
 }
 
@@ -314,8 +344,15 @@ impl Session {
         let roster = Roster::from_entries(secrets.tenant, &entries)?;
         let claims: BTreeMap<NodeId, (rempart_sync::Head, NodeId)> =
             store.sync_setting("claims")?.and_then(|text| serde_json::from_str(&text).ok()).unwrap_or_default();
+        let watch = match store.sync_setting("roster_watch")? {
+            Some(text) => serde_json::from_str(&text).map_err(|error| {
+                NodeError::Local(format!("the roster names kept in this data directory cannot be read: {error}"))
+            })?,
+            None => RosterWatch::default(),
+        };
         let mut session = Session::new(secrets, roster);
         *session.claims.borrow_mut() = claims;
+        *session.watch.borrow_mut() = watch;
         if let Some(wrap) = undo {
             session.secrets.wrap = wrap;
             session.secrets.succession = None;
@@ -336,9 +373,12 @@ impl Session {
         let me = store.node();
         let admin = self.roster.member(me).is_some_and(|m| m.role == Role::Admin) && self.roster.is_active(me);
         match &self.secrets.recovery {
-            Some(secret) if admin && secret.wrap_secret().public() == self.roster.recovery().wrap => {
-                Ok(Kit { tenant: self.secrets.tenant, genesis: self.roster.genesis(), secret: secret.clone() })
-            }
+            Some(secret) if admin && secret.wrap_secret().public() == self.roster.recovery().wrap => Ok(Kit {
+                tenant: self.secrets.tenant,
+                genesis: self.roster.genesis(),
+                roster: self.roster.mark(),
+                secret: secret.clone(),
+            }),
             _ => Err(NodeError::NotAdmin),
         }
     }
@@ -463,10 +503,28 @@ impl Session {
             timings: Timings::default(),
             progress: None,
             claims: RefCell::default(),
+            watch: RefCell::default(),
             group_bytes: GROUP_BYTES,
             batch_bytes: BATCH_TARGET_BYTES,
             admission: None,
         }
+    }
+
+    /// Who seals this node's batches now: the data key of the roster's epoch, `signing`, and the
+    /// roster as this copy holds it.
+    pub fn author<'a>(&'a self, signing: &'a SigningKey) -> Result<Author<'a>, NodeError> {
+        let epoch = self.roster.epoch();
+        let key = self
+            .secrets
+            .keys
+            .get(&epoch)
+            .ok_or_else(|| NodeError::Local(format!("this node lacks the data key of epoch {epoch}")))?;
+        Ok(Author { key, signing, roster: self.roster.mark() })
+    }
+
+    /// What other devices named of the roster that this copy does not hold, as of the last sync.
+    pub fn roster_watch(&self) -> RosterWatch {
+        self.watch.borrow().clone()
     }
 
     /// Gives the hub's admission token, used if the hub does not hold the company (`sync` to a
@@ -599,7 +657,7 @@ impl Session {
         }
         store.set_sync_setting("hub", hub)?;
         tracing::info!(tenant = %tenant, hub, "company connected to a hub");
-        Ok(Kit { tenant, genesis: session.roster.genesis(), secret: recovery })
+        Ok(Kit { tenant, genesis: session.roster.genesis(), roster: session.roster.mark(), secret: recovery })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -614,9 +672,9 @@ impl Session {
         secret: &[u8; 32],
     ) -> Result<(), NodeError> {
         let entropy = WrapEntropy { ephemeral: env.bytes(), nonce: env.bytes() };
-        let wrap = Wrap::seal(self.secrets.tenant, what, to, public, secret, entropy)?;
-        let target =
-            format!("/v1/t/{}/wraps/{}", self.secrets.tenant, Wrap::name(what, to, self.roster.recovery_generation()));
+        let wrap =
+            Wrap::seal(self.secrets.tenant, what, to, self.roster.recovery_generation(), public, secret, entropy)?;
+        let target = format!("/v1/t/{}/wraps/{}", self.secrets.tenant, wrap.own_name());
         self.ask(store, transport, env, Verb::Put, &target, json(&wrap))?;
         Ok(())
     }
@@ -861,8 +919,8 @@ impl Session {
             }
         }
         tracing::info!(device = %device.short(), epoch, upto_seq, renewed = renewal.is_some(), "device revoked");
-        let genesis = self.roster.genesis();
-        Ok((epoch, renewal.map(|secret| Kit { tenant, genesis, secret })))
+        let (genesis, roster) = (self.roster.genesis(), self.roster.mark());
+        Ok((epoch, renewal.map(|secret| Kit { tenant, genesis, roster, secret })))
     }
 
     /// Gives a hub that lost its storage the key wraps back: an admin device wraps every epoch's
@@ -954,6 +1012,9 @@ impl Session {
         if roster.genesis() != kit.genesis {
             return Err(NodeError::ForgedRoster(Forgery::OtherGenesis));
         }
+        if roster.compare(&kit.roster) != Named::Held {
+            return Err(NodeError::ForgedRoster(Forgery::ShorterThanNamed { named: kit.roster.len }));
+        }
         let ours = DeviceKeys { sign: recovery_key.verifying_key().to_bytes(), wrap: recovery.wrap_secret().public() };
         if roster.recovery() != ours {
             return Err(NodeError::ForgedRoster(Forgery::OtherRecoveryKey));
@@ -970,7 +1031,7 @@ impl Session {
                 &format!("/v1/t/{tenant}/wraps/{name}"),
                 Vec::new(),
             )?;
-            let wrap: Wrap = parse(&answer.body, "a key wrap")?;
+            let wrap = served_wrap(&answer.body, tenant, &name)?;
             let key = DataKey::new(epoch, *wrap.open(&recovery.wrap_secret())?);
             if roster.commitment(epoch) != Some(key.commitment()) {
                 return Err(NodeError::Hostile(format!(
@@ -1119,7 +1180,7 @@ impl Session {
             let target = format!("/v1/t/{tenant}/wraps/{name}");
             let signer = RequestSigner::Device(succession.from);
             let answer = call(transport, env, &from_key, signer, Verb::Get, &target, Vec::new())?;
-            let wrap: Wrap = parse(&answer.body, "a key wrap")?;
+            let wrap = served_wrap(&answer.body, tenant, &name)?;
             let key = DataKey::new(epoch, *wrap.open(&from_wrap)?);
             if self.roster.commitment(epoch) != Some(key.commitment()) {
                 return Err(NodeError::Hostile(format!(
@@ -1153,6 +1214,8 @@ impl Session {
         if at == ours.len().min(served.entries.len()) {
             // One list extends the other: they have not parted.
             return Ok(match cause {
+                // An entry no key of the company signed as the rules want: made up.
+                Some(SyncError::Roster(error)) => NodeError::ForgedRoster(Forgery::Refused(error)),
                 Some(error) => NodeError::Hostile(format!(
                     "the hub's list of the company's devices goes on with an entry this node refuses: {error}"
                 )),
@@ -1233,7 +1296,7 @@ impl Session {
             Err(NodeError::Refused { status: 404, .. }) => return Ok(()),
             Err(error) => return Err(error),
         };
-        let wrap: Wrap = parse(&answer.body, "the recovery wrap")?;
+        let wrap = served_wrap(&answer.body, self.secrets.tenant, &name)?;
         let secret = RecoverySecret::from_bytes(*wrap.open(&self.secrets.wrap_secret())?);
         if secret.wrap_secret().public() != current {
             return Err(NodeError::Hostile("the recovery secret served by the hub is not the roster's".to_owned()));
@@ -1252,7 +1315,7 @@ impl Session {
             let name = Wrap::name(Wrapped::DataKey(epoch), Recipient::Device(me), 0);
             let target = format!("/v1/t/{}/wraps/{name}", self.secrets.tenant);
             let answer = self.ask(store, transport, env, Verb::Get, &target, Vec::new())?;
-            let wrap: Wrap = parse(&answer.body, "a key wrap")?;
+            let wrap = served_wrap(&answer.body, self.secrets.tenant, &name)?;
             let key = DataKey::new(epoch, *wrap.open(&self.secrets.wrap_secret())?);
             if self.roster.commitment(epoch) != Some(key.commitment()) {
                 return Err(NodeError::Hostile(format!(
@@ -1295,6 +1358,7 @@ impl Session {
         let (added, restored) = self.refresh_roster(store, transport, env)?;
         report.roster_entries = added;
         report.roster_restored = restored;
+        self.watch.borrow_mut().settle(&self.roster);
         // A hub that lost its storage (wiped, replaced, put back to an old copy) lacks the wraps
         // of the current key: one look tells, and they are given back.
         let me = store.node();
@@ -1327,7 +1391,20 @@ impl Session {
         }
         store.set_sync_setting("claims", &String::from_utf8_lossy(&json(&*self.claims.borrow())))?;
         store.set_sync_setting("withheld", &report.withheld.join("\n"))?;
-        self.push(store, transport, env, &hub, &mut report)?;
+        // A batch named a roster further than this copy: an author that moved on after this
+        // sync's roster refresh, or a hub that withholds entries. Asked once more, it tells.
+        if self.watch.borrow().ahead.is_some() {
+            let (added, _) = self.refresh_roster(store, transport, env)?;
+            report.roster_entries += added;
+        }
+        self.watch.borrow_mut().settle(&self.roster);
+        let watch = self.watch.borrow().clone();
+        store.set_sync_setting("roster_watch", &String::from_utf8_lossy(&json(&watch)))?;
+        report.held_back = watch.held_back(&self.roster);
+        report.roster_watch = watch;
+        if report.held_back.is_none() {
+            self.push(store, transport, env, &hub, &mut report)?;
+        }
         // What the hub holds now, as `rempart status` shows it.
         let hub: VersionVector = if report.pushed_batches > 0 || report.already_held > 0 {
             let answer = self.ask(store, transport, env, Verb::Get, &format!("/v1/t/{tenant}/heads"), Vec::new())?;
@@ -1501,12 +1578,15 @@ impl Session {
         }
         let key = VerifyingKey::from_bytes(&member.keys.sign)
             .map_err(|_| NodeError::Hostile("unusable key in the roster".to_owned()))?;
-        let data = self.secrets.keys.get(&header.epoch).ok_or_else(|| {
-            NodeError::Hostile(format!("a batch is encrypted under key epoch {}, which this node lacks", header.epoch))
-        })?;
         if !batch.is_signed_by(&key) {
             return Err(NodeError::Hostile(format!("the hub served a batch not signed by node {}", node.short())));
         }
+        // What the author held of the roster, signed: noted before the key is looked for, since a
+        // batch under an epoch this node lacks is what a hidden revocation looks like.
+        self.watch.borrow_mut().note(&self.roster, NamedRoster { by: node, mark: header.roster, epoch: header.epoch });
+        let data = self.secrets.keys.get(&header.epoch).ok_or_else(|| {
+            NodeError::Hostile(format!("a batch is encrypted under key epoch {}, which this node lacks", header.epoch))
+        })?;
         add(&self.timings.verify, started);
         let started = Instant::now();
         let contents = batch
@@ -1746,15 +1826,12 @@ impl Session {
         mut upload: Option<(&mut dyn Transport, &mut VersionVector, &mut SyncReport)>,
     ) -> Result<bool, NodeError> {
         let me = store.node();
+        if let Some(held_back) = self.watch.borrow().held_back(&self.roster) {
+            return Err(NodeError::HeldBack(held_back));
+        }
         // What this node holds of the other chains goes into its batches.
         let mut seen = store.version_vector()?;
         seen.0.remove(&me);
-        let epoch = self.roster.epoch();
-        let key = self
-            .secrets
-            .keys
-            .get(&epoch)
-            .ok_or_else(|| NodeError::Local(format!("this node lacks the data key of epoch {epoch}")))?;
         let kept = store.kept_up_to(me)?;
         if upload.as_ref().is_some_and(|(_, hub, _)| hub.seq(me) < kept) {
             upload = None;
@@ -1763,7 +1840,7 @@ impl Session {
         // one before is kept and uploaded here: an upload waits for the hub to store its batch
         // durably. The channel holds one made batch, so the maker is at most one ahead.
         let reader = store.chain_reader()?;
-        let signing = store.signing_key();
+        let author = self.author(store.signing_key())?;
         let seed: [u8; 32] = env.bytes();
         let batch_bytes = self.batch_bytes;
         let (made, batches) = std::sync::mpsc::sync_channel::<Result<MadeBatch, NodeError>>(1);
@@ -1772,9 +1849,7 @@ impl Session {
             let seen = &seen;
             scope.spawn(move || {
                 let mut after = kept;
-                while let Some(next) =
-                    make_batch(&reader, key, signing, seen, (me, after, batch_bytes), &seed).transpose()
-                {
+                while let Some(next) = make_batch(&reader, &author, seen, (me, after, batch_bytes), &seed).transpose() {
                     let failed = next.is_err();
                     if let Ok(batch) = &next {
                         after = batch.last;
@@ -1880,8 +1955,7 @@ struct MadeBatch {
 /// Makes the batch of `me`'s events after `after` (about `batch_bytes` of them), if any.
 fn make_batch(
     reader: &ChainReader,
-    key: &DataKey,
-    signing: &SigningKey,
+    author: &Author<'_>,
     seen: &VersionVector,
     (me, after, batch_bytes): (NodeId, EventSeq, usize),
     seed: &[u8; 32],
@@ -1891,11 +1965,11 @@ fn make_batch(
     let last = last_event.seq;
     // A seal is deterministic (Ed25519): the same cut gives the same seal, and the same batch.
     let cut_seal = (run.seals.last().map(|seal| seal.seq) != Some(last))
-        .then(|| Seal::sign(signing, last_event.tenant, me, last, last_event.hash()));
+        .then(|| Seal::sign(author.signing, last_event.tenant, me, last, last_event.hash()));
     run.seals.extend(cut_seal.clone());
     let first = after.next();
     let nonce = rempart_sync::batch::batch_nonce(seed, first);
-    let batch = Batch::seal_with_seen(key, signing, &run.events, &run.seals, run.prev, nonce, seen)?;
+    let batch = Batch::seal_with_seen(author, &run.events, &run.seals, run.prev, nonce, seen)?;
     Ok(Some(MadeBatch {
         first,
         last,

@@ -2,7 +2,8 @@
 //!
 //! Each request carries the signer (a device, or a one-time invitation for the join that uses it),
 //! the time in milliseconds, a random nonce, and an Ed25519 signature over a context string, the
-//! method, the path with its query, the time, the nonce and the BLAKE3 hash of the body. The hub
+//! signer as its header names it, the method, the path with its query, the time, the nonce and
+//! the BLAKE3 hash of the body. The hub
 //! refuses a time too far from its own clock and a nonce it has already seen within that window,
 //! so a captured request cannot be replayed, and a body cannot be swapped under a signature.
 
@@ -11,7 +12,7 @@ use rempart_log::{Hash32, NodeId};
 
 use crate::SyncError;
 
-const CONTEXT: &[u8] = b"rempart request v1\0";
+const CONTEXT: &[u8] = b"rempart request v2\0";
 /// How far a request's time may be from the hub's clock.
 pub const REQUEST_SKEW_MS: u64 = 5 * 60 * 1000;
 
@@ -58,9 +59,16 @@ pub struct RequestAuth {
     pub signature: [u8; 64],
 }
 
-fn message(method: &str, path_and_query: &str, time_ms: u64, nonce: &[u8; 16], body: &[u8]) -> Vec<u8> {
+fn message(
+    signer: RequestSigner,
+    method: &str,
+    path_and_query: &str,
+    time_ms: u64,
+    nonce: &[u8; 16],
+    body: &[u8],
+) -> Vec<u8> {
     let mut message = CONTEXT.to_vec();
-    for part in [method.as_bytes(), path_and_query.as_bytes()] {
+    for part in [signer.to_header().as_bytes(), method.as_bytes(), path_and_query.as_bytes()] {
         message.extend_from_slice(&(part.len() as u32).to_be_bytes());
         message.extend_from_slice(part);
     }
@@ -80,7 +88,7 @@ impl RequestAuth {
         nonce: [u8; 16],
         body: &[u8],
     ) -> RequestAuth {
-        let signature = key.sign(&message(method, path_and_query, time_ms, &nonce, body)).to_bytes();
+        let signature = key.sign(&message(signer, method, path_and_query, time_ms, &nonce, body)).to_bytes();
         RequestAuth { signer, time_ms, nonce, signature }
     }
 
@@ -134,7 +142,7 @@ impl RequestAuth {
             )));
         }
         let signature = ed25519_dalek::Signature::from_bytes(&self.signature);
-        key.verify_strict(&message(method, path_and_query, self.time_ms, &self.nonce, body), &signature)
+        key.verify_strict(&message(self.signer, method, path_and_query, self.time_ms, &self.nonce, body), &signature)
             .map_err(|_| SyncError::Auth("the request's signature does not verify".to_owned()))
     }
 }
@@ -158,6 +166,9 @@ mod tests {
         assert!(back.verify(&public, "PUT", "/v1/t/cd/batches", b"body", 1_000_000).is_err());
         let stale = back.verify(&public, "PUT", "/v1/t/ab/batches", b"body", 1_000_000 + 400_000).unwrap_err();
         assert!(stale.to_string().contains("400 s away"), "{stale}");
+        // The signer is signed: the same signature under another signer's name fails.
+        let renamed = RequestAuth { signer: RequestSigner::Recovery, ..back.clone() };
+        assert!(renamed.verify(&public, "PUT", "/v1/t/ab/batches", b"body", 1_000_000).is_err());
         let other = SigningKey::from_bytes(&[4; 32]).verifying_key();
         assert!(back.verify(&other, "PUT", "/v1/t/ab/batches", b"body", 1_000_000).is_err());
         assert!(RequestAuth::from_headers(None, Some(&t), Some(&n), Some(&g)).is_err());

@@ -7,12 +7,14 @@
 //! ```text
 //! "RMPB" | version u16 | tenant [16] | node [16] | first_seq u64 | last_seq u64
 //!        | prev_hash [32] | head_hash [32] | hlc_min (wall u64, logical u32) | hlc_max (same)
-//!        | key_epoch u32 | nonce [24] | ciphertext_len u32 | ciphertext_hash [32]
-//!        | signature [64] | ciphertext
+//!        | key_epoch u32 | roster_len u64 | roster_head [32] | nonce [24] | ciphertext_len u32
+//!        | ciphertext_hash [32] | signature [64] | ciphertext
 //! ```
 //!
 //! `prev_hash` is the hash of the event before `first_seq` (zero for a chain's first batch),
-//! `head_hash` that of `last_seq`. The node signs everything before the signature (after a context
+//! `head_hash` that of `last_seq`. `roster_len` and `roster_head` name the company's roster as
+//! the node held it when it sealed the batch (`RosterMark`): a node served less of the roster
+//! than another one held, or another roster, can tell (a revocation the hub hides). The node signs everything before the signature (after a context
 //! string); the AEAD's associated data is everything before `ciphertext_hash`, so the ciphertext is
 //! bound to its header. The plaintext is
 //!
@@ -39,16 +41,17 @@ use rempart_log::{ChainVerifier, Event, EventSeq, Hash32, Hlc, NodeId, SEAL_BYTE
 
 use crate::SyncError;
 use crate::keys::DataKey;
+use crate::roster::RosterMark;
 use crate::vv::{Head, VersionVector};
 
 const MAGIC: &[u8; 4] = b"RMPB";
 /// The start of a batch kept without its ciphertext (`Batch::compact`).
 const COMPACT_MAGIC: &[u8; 4] = b"RMPK";
 /// The batch format this build writes and reads.
-pub const BATCH_VERSION: u16 = 1;
-const SIGN_CONTEXT: &[u8] = b"rempart batch v1\0";
+pub const BATCH_VERSION: u16 = 2;
+const SIGN_CONTEXT: &[u8] = b"rempart batch v2\0";
 /// Bytes of the clear header, signature included.
-pub const HEADER_BYTES: usize = 4 + 2 + 16 + 16 + 8 + 8 + 32 + 32 + 12 + 12 + 4 + 24 + 4 + 32 + 64;
+pub const HEADER_BYTES: usize = 4 + 2 + 16 + 16 + 8 + 8 + 32 + 32 + 12 + 12 + 4 + 8 + 32 + 24 + 4 + 32 + 64;
 const AAD_BYTES: usize = HEADER_BYTES - 32 - 64;
 const SIGNED_BYTES: usize = HEADER_BYTES - 64;
 const TAG_BYTES: usize = 16;
@@ -73,6 +76,8 @@ pub struct Header {
     pub hlc_min: Hlc,
     pub hlc_max: Hlc,
     pub epoch: u32,
+    /// The roster as the node held it when it sealed the batch.
+    pub roster: RosterMark,
     pub nonce: [u8; 24],
     pub ciphertext_len: u32,
     pub ciphertext_hash: Hash32,
@@ -93,6 +98,8 @@ impl Header {
             out.extend_from_slice(&hlc.logical.to_be_bytes());
         }
         out.extend_from_slice(&self.epoch.to_be_bytes());
+        out.extend_from_slice(&self.roster.len.to_be_bytes());
+        out.extend_from_slice(self.roster.head.as_bytes());
         out.extend_from_slice(&self.nonce);
         out.extend_from_slice(&self.ciphertext_len.to_be_bytes());
         out.extend_from_slice(self.ciphertext_hash.as_bytes());
@@ -190,6 +197,7 @@ pub fn decode_header(bytes: &[u8]) -> Result<Header, SyncError> {
         hlc_min,
         hlc_max,
         epoch: u32::from_be_bytes(reader.array()),
+        roster: RosterMark { len: u64::from_be_bytes(reader.array()), head: Hash32(reader.array()) },
         nonce: reader.array(),
         ciphertext_len: u32::from_be_bytes(reader.array()),
         ciphertext_hash: Hash32(reader.array()),
@@ -200,6 +208,9 @@ pub fn decode_header(bytes: &[u8]) -> Result<Header, SyncError> {
     // The sequence after a batch is computed from its last one: it must exist.
     if header.last.0 == u64::MAX {
         return Err(bad("the batch's sequence range reaches past what a chain can hold"));
+    }
+    if header.roster.len == 0 {
+        return Err(bad("the batch names an empty roster: every company's has its genesis"));
     }
     if header.hlc_max < header.hlc_min {
         return Err(bad("the batch's clock range is reversed"));
@@ -262,42 +273,49 @@ pub fn kept_header(bytes: &[u8]) -> Result<Header, SyncError> {
     decode_header(bytes.strip_prefix(COMPACT_MAGIC).unwrap_or(bytes))
 }
 
+/// Who seals a batch, and under what: the tenant's data key of the current epoch, the node's
+/// signing key, and the roster as the node holds it.
+#[derive(Clone, Copy)]
+pub struct Author<'a> {
+    pub key: &'a DataKey,
+    pub signing: &'a SigningKey,
+    pub roster: RosterMark,
+}
+
 impl Batch {
     /// Encrypts and signs a run of `node`'s events. `seals` are the node's seals whose sequence
     /// falls in the run; `prev` is the hash of the event before the first.
     pub fn seal(
-        key: &DataKey,
-        signing: &SigningKey,
+        author: &Author<'_>,
         events: &[Event],
         seals: &[Seal],
         prev: Hash32,
         nonce: [u8; 24],
     ) -> Result<Batch, SyncError> {
-        Batch::seal_with_seen(key, signing, events, seals, prev, nonce, &VersionVector::default())
+        Batch::seal_with_seen(author, events, seals, prev, nonce, &VersionVector::default())
     }
 
     /// As `seal`, carrying what the node held of every chain (`seen`).
     pub fn seal_with_seen(
-        key: &DataKey,
-        signing: &SigningKey,
+        author: &Author<'_>,
         events: &[Event],
         seals: &[Seal],
         prev: Hash32,
         nonce: [u8; 24],
         seen: &VersionVector,
     ) -> Result<Batch, SyncError> {
-        Batch::seal_plaintext(key, signing, events, prev, nonce, plaintext(events, seals, seen))
+        Batch::seal_plaintext(author, events, prev, nonce, plaintext(events, seals, seen))
     }
 
     /// Encrypts and signs `content`, the plaintext of a batch of `events`.
     fn seal_plaintext(
-        key: &DataKey,
-        signing: &SigningKey,
+        author: &Author<'_>,
         events: &[Event],
         prev: Hash32,
         nonce: [u8; 24],
         content: Vec<u8>,
     ) -> Result<Batch, SyncError> {
+        let Author { key, signing, roster } = *author;
         let (first, last) = match (events.first(), events.last()) {
             (Some(first), Some(last)) => (first, last),
             _ => return Err(SyncError::Batch("a batch needs at least one event".to_owned())),
@@ -319,6 +337,7 @@ impl Batch {
             hlc_min: first.hlc,
             hlc_max: last.hlc,
             epoch: key.epoch(),
+            roster,
             nonce,
             ciphertext_len: ciphertext_len as u32,
             ciphertext_hash: Hash32::ZERO,
@@ -559,6 +578,11 @@ impl<'a> Reader<'a> {
 mod tests {
     use super::*;
 
+    /// The author of the batches of these tests, holding a roster of three entries.
+    fn author<'a>(key: &'a DataKey, signing: &'a SigningKey) -> Author<'a> {
+        Author { key, signing, roster: RosterMark { len: 3, head: Hash32([6; 32]) } }
+    }
+
     const TENANT: TenantId = TenantId::from_bytes([1; 16]);
     const NODE: NodeId = NodeId::from_bytes([2; 16]);
 
@@ -599,21 +623,29 @@ mod tests {
     fn a_batch_round_trips_and_hides_its_payload() {
         let (signing, events, seals) = chain(10);
         let data = DataKey::new(1, [7; 32]);
-        let batch = Batch::seal(&data, &signing, &events[3..], &seals[1..], events[2].hash(), [9; 24]).unwrap();
+        let batch =
+            Batch::seal(&author(&data, &signing), &events[3..], &seals[1..], events[2].hash(), [9; 24]).unwrap();
         let bytes = batch.encode();
         assert!(!bytes.windows(12).any(|w| w == b"Garage Mulle"), "no plaintext in the batch");
         let back = Batch::decode(&bytes).unwrap();
         assert_eq!(back, batch);
         assert_eq!((back.header.first, back.header.last, back.header.count()), (EventSeq(4), EventSeq(10), 7));
+        assert_eq!(back.header.roster, RosterMark { len: 3, head: Hash32([6; 32]) }, "the author's roster, named");
         let contents = back.open(&data, &signing.verifying_key()).unwrap();
         assert_eq!(contents.events, events[3..]);
         assert_eq!(contents.seals, seals[1..]);
         assert!(contents.seen.0.is_empty());
         let mut seen = VersionVector::default();
         seen.set(NodeId::from_bytes([5; 16]), Head { seq: EventSeq(42), hash: Hash32([6; 32]) });
-        let with_seen =
-            Batch::seal_with_seen(&data, &signing, &events[3..], &seals[1..], events[2].hash(), [9; 24], &seen)
-                .unwrap();
+        let with_seen = Batch::seal_with_seen(
+            &author(&data, &signing),
+            &events[3..],
+            &seals[1..],
+            events[2].hash(),
+            [9; 24],
+            &seen,
+        )
+        .unwrap();
         assert_eq!(with_seen.open(&data, &signing.verifying_key()).unwrap().seen, seen);
     }
 
@@ -621,12 +653,12 @@ mod tests {
     fn altered_batches_are_refused_with_a_reason() {
         let (signing, events, seals) = chain(6);
         let data = DataKey::new(1, [7; 32]);
-        let batch = Batch::seal(&data, &signing, &events, &seals, Hash32::ZERO, [9; 24]).unwrap();
+        let batch = Batch::seal(&author(&data, &signing), &events, &seals, Hash32::ZERO, [9; 24]).unwrap();
         let bytes = batch.encode();
         let refused = |bytes: &[u8]| Batch::decode(bytes).and_then(|b| b.open(&data, &signing.verifying_key()));
 
         // Each byte of the header and of the ciphertext matters.
-        for at in [0, 5, 20, 40, 60, 100, 150, 200, HEADER_BYTES - 70, HEADER_BYTES - 1, HEADER_BYTES + 3] {
+        for at in [0, 5, 20, 40, 60, 100, 150, 160, 180, 200, HEADER_BYTES - 70, HEADER_BYTES - 1, HEADER_BYTES + 3] {
             let mut flipped = bytes.clone();
             flipped[at] ^= 0x10;
             assert!(refused(&flipped).is_err(), "flip at {at}");
@@ -648,19 +680,19 @@ mod tests {
         assert!(batch.open(&data, &stranger).unwrap_err().to_string().contains("not signed by node"));
 
         // A validly signed batch whose inside does not continue from its claimed previous hash.
-        let lying = Batch::seal(&data, &signing, &events[1..], &[], Hash32([1; 32]), [9; 24]).unwrap();
+        let lying = Batch::seal(&author(&data, &signing), &events[1..], &[], Hash32([1; 32]), [9; 24]).unwrap();
         let error = lying.open(&data, &signing.verifying_key()).unwrap_err().to_string();
         assert!(error.contains("breaks the chain"), "{error}");
         // Events out of order inside one batch.
         let mut shuffled = events.clone();
         shuffled.swap(1, 2);
-        let lying = Batch::seal(&data, &signing, &shuffled, &[], Hash32::ZERO, [9; 24]).unwrap();
+        let lying = Batch::seal(&author(&data, &signing), &shuffled, &[], Hash32::ZERO, [9; 24]).unwrap();
         assert!(lying.open(&data, &signing.verifying_key()).is_err());
-        assert!(Batch::seal(&data, &signing, &[], &[], Hash32::ZERO, [9; 24]).is_err());
+        assert!(Batch::seal(&author(&data, &signing), &[], &[], Hash32::ZERO, [9; 24]).is_err());
         // A seal that names another hash than its event's.
         let mut wrong = seals.clone();
         wrong[0].head = Hash32([3; 32]);
-        let lying = Batch::seal(&data, &signing, &events, &wrong, Hash32::ZERO, [9; 24]).unwrap();
+        let lying = Batch::seal(&author(&data, &signing), &events, &wrong, Hash32::ZERO, [9; 24]).unwrap();
         let error = lying.open(&data, &signing.verifying_key()).unwrap_err().to_string();
         assert!(error.contains("does not name that event"), "{error}");
     }
@@ -671,8 +703,15 @@ mod tests {
         let data = DataKey::new(1, [7; 32]);
         let mut seen = VersionVector::default();
         seen.set(NodeId::from_bytes([5; 16]), Head { seq: EventSeq(42), hash: Hash32([6; 32]) });
-        let batch = Batch::seal_with_seen(&data, &signing, &events[3..], &seals[1..], events[2].hash(), [9; 24], &seen)
-            .unwrap();
+        let batch = Batch::seal_with_seen(
+            &author(&data, &signing),
+            &events[3..],
+            &seals[1..],
+            events[2].hash(),
+            [9; 24],
+            &seen,
+        )
+        .unwrap();
         let contents = batch.open(&data, &signing.verifying_key()).unwrap();
         assert!(contents.reproducible);
         let compact = batch.compact(&contents.seen);
@@ -708,7 +747,7 @@ mod tests {
         let mut content = plaintext(&events, &seals, &VersionVector::default());
         let last = content.len() - 1;
         content[last] = 1;
-        let odd = Batch::seal_plaintext(&data, &signing, &events, Hash32::ZERO, [9; 24], content).unwrap();
+        let odd = Batch::seal_plaintext(&author(&data, &signing), &events, Hash32::ZERO, [9; 24], content).unwrap();
         let contents = odd.open(&data, &signing.verifying_key()).unwrap();
         assert_eq!(contents.events, events);
         assert!(!contents.reproducible);
@@ -726,7 +765,7 @@ mod tests {
         let data = DataKey::new(1, [7; 32]);
         let sizes = ["Garage Muller", "Garage Mullers"].map(|name| {
             let (signing, events, seals) = chain_named(6, name);
-            Batch::seal(&data, &signing, &events, &seals, Hash32::ZERO, [9; 24]).unwrap().ciphertext.len()
+            Batch::seal(&author(&data, &signing), &events, &seals, Hash32::ZERO, [9; 24]).unwrap().ciphertext.len()
         });
         assert_eq!(sizes[0], sizes[1], "six bytes more of customer names, same size class");
     }

@@ -31,7 +31,7 @@ const INVITE_SIGN_CONTEXT: &str = "rempart 2026-11 invite signing key v1";
 const INVITE_ID_CONTEXT: &str = "rempart 2026-11 invite id v1";
 const RECOVERY_X25519_CONTEXT: &str = "rempart 2026-11 recovery x25519 v1";
 const RECOVERY_ED25519_CONTEXT: &str = "rempart 2026-11 recovery ed25519 v1";
-const WRAP_AAD: &[u8] = b"rempart wrap v1\0";
+const WRAP_AAD: &[u8] = b"rempart wrap v2\0";
 
 /// A tenant's data key of one epoch.
 #[derive(Clone)]
@@ -195,6 +195,9 @@ pub struct Wrap {
     pub tenant: TenantId,
     pub what: Wrapped,
     pub to: Recipient,
+    /// The generation of the company's recovery key when the wrap was made: bound to the wrap,
+    /// so that a wrap of an older generation cannot be served as a newer one's.
+    pub generation: u32,
     #[serde(with = "hex")]
     pub ephemeral: [u8; 32],
     #[serde(with = "hex")]
@@ -203,9 +206,10 @@ pub struct Wrap {
     pub sealed: Vec<u8>,
 }
 
-fn wrap_aad(tenant: TenantId, what: Wrapped, to: Recipient, ephemeral: &[u8; 32]) -> Vec<u8> {
+fn wrap_aad(tenant: TenantId, what: Wrapped, to: Recipient, generation: u32, ephemeral: &[u8; 32]) -> Vec<u8> {
     let mut aad = WRAP_AAD.to_vec();
     aad.extend_from_slice(tenant.as_bytes());
+    aad.extend_from_slice(&generation.to_be_bytes());
     match what {
         Wrapped::DataKey(epoch) => {
             aad.push(1);
@@ -250,11 +254,19 @@ impl Wrap {
         }
     }
 
-    /// Encrypts `secret` for the holder of `recipient_public`.
+    /// The name this wrap is stored and served under (`Wrap::name` of its own fields): a node
+    /// takes a wrap only if it is the one it asked for.
+    pub fn own_name(&self) -> String {
+        Wrap::name(self.what, self.to, self.generation)
+    }
+
+    /// Encrypts `secret` for the holder of `recipient_public`, as of the recovery key's
+    /// `generation`.
     pub fn seal(
         tenant: TenantId,
         what: Wrapped,
         to: Recipient,
+        generation: u32,
         recipient_public: &[u8; 32],
         secret: &[u8; 32],
         entropy: WrapEntropy,
@@ -266,8 +278,8 @@ impl Wrap {
             return Err(SyncError::Key("the recipient's public key is not a usable X25519 key".to_owned()));
         }
         let kek = wrap_kek(shared.as_bytes(), &ephemeral, recipient_public);
-        let sealed = seal(&kek, &entropy.nonce, &wrap_aad(tenant, what, to, &ephemeral), secret);
-        Ok(Wrap { tenant, what, to, ephemeral, nonce: entropy.nonce, sealed })
+        let sealed = seal(&kek, &entropy.nonce, &wrap_aad(tenant, what, to, generation, &ephemeral), secret);
+        Ok(Wrap { tenant, what, to, generation, ephemeral, nonce: entropy.nonce, sealed })
     }
 
     /// Decrypts the wrapped secret with the recipient's secret key.
@@ -278,8 +290,13 @@ impl Wrap {
             return Err(refused());
         }
         let kek = wrap_kek(shared.as_bytes(), &self.ephemeral, &recipient.public());
-        let plain = open(&kek, &self.nonce, &wrap_aad(self.tenant, self.what, self.to, &self.ephemeral), &self.sealed)
-            .ok_or_else(refused)?;
+        let plain = open(
+            &kek,
+            &self.nonce,
+            &wrap_aad(self.tenant, self.what, self.to, self.generation, &self.ephemeral),
+            &self.sealed,
+        )
+        .ok_or_else(refused)?;
         plain[..].try_into().map(Zeroizing::new).map_err(|_| refused())
     }
 }
@@ -355,9 +372,16 @@ mod tests {
         let other = WrapSecret::from_bytes([2; 32]);
         let key = DataKey::new(3, [9; 32]);
         let node = NodeId::from_bytes([4; 16]);
-        let wrap =
-            Wrap::seal(TENANT, Wrapped::DataKey(3), Recipient::Device(node), &device.public(), key.bytes(), entropy(5))
-                .unwrap();
+        let wrap = Wrap::seal(
+            TENANT,
+            Wrapped::DataKey(3),
+            Recipient::Device(node),
+            1,
+            &device.public(),
+            key.bytes(),
+            entropy(5),
+        )
+        .unwrap();
         assert_eq!(*wrap.open(&device).unwrap(), *key.bytes());
         assert!(wrap.open(&other).is_err());
         assert!(!wrap.sealed.windows(32).any(|w| w == key.bytes()), "the key is not in clear");
@@ -367,6 +391,7 @@ mod tests {
             Wrap { what: Wrapped::DataKey(4), ..wrap.clone() },
             Wrap { to: Recipient::Recovery, ..wrap.clone() },
             Wrap { tenant: TenantId::from_bytes([8; 16]), ..wrap.clone() },
+            Wrap { generation: 2, ..wrap.clone() },
         ] {
             assert!(altered.open(&device).is_err());
         }
@@ -375,7 +400,7 @@ mod tests {
         assert!(flipped.open(&device).is_err());
 
         // A low-order point as recipient is refused rather than producing a guessable key.
-        assert!(Wrap::seal(TENANT, Wrapped::Recovery, Recipient::Recovery, &[0; 32], &[1; 32], entropy(6)).is_err());
+        assert!(Wrap::seal(TENANT, Wrapped::Recovery, Recipient::Recovery, 1, &[0; 32], &[1; 32], entropy(6)).is_err());
     }
 
     #[test]

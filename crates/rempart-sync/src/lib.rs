@@ -20,7 +20,10 @@ pub use batch::{Batch, Contents, Header};
 pub use keys::{
     DataKey, InviteSecret, Recipient, RecoverySecret, SealedInvite, Wrap, WrapEntropy, WrapSecret, Wrapped,
 };
-pub use roster::{Action, Body, DeviceKeys, Entry, Member, Proven, ROSTER_FORMAT, Role, Roster, RosterError, Signer};
+pub use roster::{
+    Action, Body, DeviceKeys, Entry, Member, Named, Proven, ROSTER_FORMAT, Role, Roster, RosterError, RosterMark,
+    Signer,
+};
 pub use vv::{Head, Standing, VersionVector};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

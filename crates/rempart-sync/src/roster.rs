@@ -362,6 +362,26 @@ struct Invitation {
     issuer: Option<NodeId>,
 }
 
+/// A roster as some device held it: its length and the hash of its last entry. Batch headers
+/// and recovery kits carry one, so that a hub serving less of the roster than a device held
+/// (a revocation hidden) is named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RosterMark {
+    pub len: u64,
+    pub head: Hash32,
+}
+
+/// How a named roster stands against a copy of it (`Roster::compare`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Named {
+    /// The copy holds it: the same entry at that length.
+    Held,
+    /// It is longer than the copy: entries the copy was not served.
+    Ahead,
+    /// The copy holds another entry at that length (or it names none): the two have parted.
+    Parted,
+}
+
 /// The longest an invitation may stay open.
 pub const INVITATION_MS_MAX: u64 = 31 * 24 * 3600 * 1000;
 
@@ -685,6 +705,25 @@ impl Roster {
 
     pub fn head(&self) -> Hash32 {
         self.head
+    }
+
+    /// The roster as this copy holds it, as a batch header or a kit names it.
+    pub fn mark(&self) -> RosterMark {
+        RosterMark { len: self.len, head: self.head }
+    }
+
+    /// How a roster some device names (`mark`) stands against this copy: held, further than
+    /// this copy (entries it was not served), or parted from it (one of the two is not the
+    /// company's).
+    pub fn compare(&self, mark: &RosterMark) -> Named {
+        if mark.len > self.len {
+            return Named::Ahead;
+        }
+        let at = usize::try_from(mark.len).ok().and_then(|len| len.checked_sub(1));
+        match at.and_then(|at| self.entries.get(at)) {
+            Some(entry) if entry.hash() == mark.head => Named::Held,
+            _ => Named::Parted,
+        }
     }
 
     pub fn len(&self) -> u64 {

@@ -7,10 +7,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use proptest::prelude::*;
 use rempart_log::{Event, EventSeq, Hash32, Hlc, NodeId, Seal, SigningKey, TenantId};
-use rempart_sync::batch::decode_header;
+use rempart_sync::batch::{Author, decode_header};
 use rempart_sync::{
     Action, Batch, Body, DataKey, DeviceKeys, Entry, InviteSecret, Recipient, RecoverySecret, RequestAuth,
-    RequestSigner, Roster, SealedInvite, Signer, Wrap, WrapEntropy, WrapSecret, Wrapped,
+    RequestSigner, Roster, RosterMark, SealedInvite, Signer, Wrap, WrapEntropy, WrapSecret, Wrapped,
 };
 
 const TENANT: TenantId = TenantId::from_bytes([1; 16]);
@@ -30,7 +30,14 @@ fn valid_batch(len: u64, salt: u8) -> (Vec<u8>, DataKey, SigningKey) {
     let last = events.last().unwrap();
     let seals = vec![Seal::sign(&key, TENANT, NODE, last.seq, last.hash())];
     let data = DataKey::new(1, [7; 32]);
-    let batch = Batch::seal(&data, &key, &events, &seals, Hash32::ZERO, [salt; 24]).unwrap();
+    let batch = Batch::seal(
+        &Author { key: &data, signing: &key, roster: RosterMark { len: 1, head: Hash32([salt; 32]) } },
+        &events,
+        &seals,
+        Hash32::ZERO,
+        [salt; 24],
+    )
+    .unwrap();
     (batch.encode(), data, key)
 }
 
@@ -159,7 +166,7 @@ proptest! {
         }
         let entropy = WrapEntropy { ephemeral: [secret[0] | 1; 32], nonce: [2; 24] };
         let to = Recipient::Device(NODE);
-        let wrap = Wrap::seal(TENANT, Wrapped::DataKey(3), to, &recipient.public(), &[4; 32], entropy).unwrap();
+        let wrap = Wrap::seal(TENANT, Wrapped::DataKey(3), to, 1, &recipient.public(), &[4; 32], entropy).unwrap();
         let bytes = serde_json::to_vec(&wrap).unwrap();
         let back: Wrap = serde_json::from_slice(&bytes).unwrap();
         prop_assert_eq!(serde_json::to_vec(&back).unwrap(), bytes.clone());

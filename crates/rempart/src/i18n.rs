@@ -157,6 +157,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     ("kit.genesis", "Roster fingerprint: {genesis}", "Empreinte de la liste des appareils : {genesis}"),
     (
+        "kit.roster",
+        "List of devices when this kit was made: {mark}",
+        "Liste des appareils à la création de ce kit : {mark}",
+    ),
+    (
         "kit.warning",
         "The books can be recovered with any enrolled device or with this kit, which alone gives full power over the company: keep it like the key of a safe. If the kit and every device are lost, the books cannot be recovered by anyone: not by Rempart, not by the hub.",
         "Les livres se récupèrent avec un appareil inscrit ou avec ce kit, qui donne à lui seul tout pouvoir sur l'entreprise : gardez-le comme la clé d'un coffre. Si le kit et tous les appareils sont perdus, personne ne peut plus récupérer les livres : ni Rempart, ni le hub.",
@@ -196,6 +201,16 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     ("sync.refused", "The hub refused {what}", "Le hub a refusé {what}"),
     ("sync.warning", "WARNING: {what}", "ATTENTION : {what}"),
+    (
+        "roster.held_back",
+        "WARNING: device {by} holds {len} entries of the list of devices (key epoch {epoch}); the hub serves this device only {held} (epoch {held_epoch}). It withholds the rest, a revocation perhaps: nothing new is sent from here until it serves them.",
+        "ATTENTION : l'appareil {by} détient {len} entrées de la liste des appareils (clé d'époque {epoch}) ; le hub n'en présente que {held} à cet appareil (époque {held_epoch}). Il retient les autres, peut-être une révocation : rien de nouveau ne part d'ici tant qu'il ne les présente pas.",
+    ),
+    (
+        "roster.parted",
+        "WARNING: device {by} holds another list of devices than this device from its entry {len} on: the hub serves different lists, and one is not your company's. Nothing new is sent from here.",
+        "ATTENTION : l'appareil {by} détient une autre liste d'appareils que celui-ci à partir de son entrée {len} : le hub présente des listes différentes, et l'une n'est pas celle de votre entreprise. Rien de nouveau ne part d'ici.",
+    ),
     (
         "sync.roster_restored",
         "The hub had lost the list of devices (wiped or restored from an old copy): this node gave it back.",
@@ -244,8 +259,8 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     (
         "restore.kit_incomplete",
-        "{path} does not name the company and the roster fingerprint printed on the recovery kit: copy both lines of the kit into the file with its 24 words",
-        "{path} ne contient pas l'identifiant de l'entreprise et l'empreinte de la liste des appareils imprimés sur le kit de récupération : recopiez ces deux lignes du kit dans le fichier avec ses 24 mots",
+        "{path} does not name the company and the roster fingerprint printed on the recovery kit: copy these lines of the kit (and the list of devices below them) into the file with its 24 words",
+        "{path} ne contient pas l'identifiant de l'entreprise et l'empreinte de la liste des appareils imprimés sur le kit de récupération : recopiez ces lignes du kit (et la liste des appareils en dessous) dans le fichier avec ses 24 mots",
     ),
     (
         "restore.done",

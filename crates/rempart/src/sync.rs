@@ -11,9 +11,9 @@ use anyhow::{Context, Result, anyhow, bail};
 use rempart_hub::http::ServerLimits;
 use rempart_hub::s3::S3Store;
 use rempart_hub::{DirStore, Hub, Limits, ObjectStore};
-use rempart_node::{Env, Http, Kit, NodeError, Session, SyncReport};
+use rempart_node::{Env, HeldBack, Http, Kit, NodeError, RosterWatch, Session, SyncReport};
 use rempart_store::Store;
-use rempart_sync::{RecoverySecret, Role};
+use rempart_sync::{RecoverySecret, Role, Roster, RosterMark};
 
 use crate::i18n::Lang;
 use crate::render::{Cell, Format, Report};
@@ -100,6 +100,9 @@ fn kit_text(store: &Store, kit: &Kit, lang: Lang) -> Result<String> {
     text.push('\n');
     text.push_str(&lang.fill("kit.genesis", &[("genesis", &kit.genesis)]));
     text.push('\n');
+    let mark = format!("{}/{}", kit.roster.len, kit.roster.head);
+    text.push_str(&lang.fill("kit.roster", &[("mark", &mark)]));
+    text.push('\n');
     for (index, word) in words.iter().enumerate() {
         text.push_str(&format!("{:>2}. {word}\n", index + 1));
     }
@@ -159,12 +162,13 @@ pub fn connect(dir: &Path, url: &str, kit_out: Option<&Path>, token: Option<&str
     deliver_kit(&store, &kit, kit_out, lang)?;
     println!("{}", lang.fill("connect.done", &[("hub", &url), ("tenant", &store.tenant())]));
     println!("{}", lang.text("kit.warning"));
-    let report = with_env(|env| Session::open(&store)?.sync(&mut store, &mut transport, env))?;
-    print_report(&report, url, lang);
+    let mut session = Session::open(&store)?;
+    let report = with_env(|env| session.sync(&mut store, &mut transport, env))?;
+    print_report(&report, &session.roster, url, lang);
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_report(report: &SyncReport, hub: &str, lang: Lang) {
+fn print_report(report: &SyncReport, roster: &Roster, hub: &str, lang: Lang) {
     if report.roster_restored {
         println!("{}", lang.text("sync.roster_restored"));
     }
@@ -195,6 +199,33 @@ fn print_report(report: &SyncReport, hub: &str, lang: Lang) {
     if let Some(doubt) = &report.own_head_unconfirmed {
         println!("{}", lang.fill("sync.copy_unconfirmed", &[("why", doubt)]));
     }
+    for line in roster_watch_lines(&report.roster_watch, roster, lang) {
+        println!("{line}");
+    }
+}
+
+/// What other devices named of the list of devices that this device was not served, in words:
+/// why nothing new is sent.
+fn roster_watch_lines(watch: &RosterWatch, roster: &Roster, lang: Lang) -> Vec<String> {
+    watch.held_back(roster).iter().map(|held_back| held_back_text(held_back, lang)).collect()
+}
+
+fn held_back_text(held_back: &HeldBack, lang: Lang) -> String {
+    match held_back {
+        HeldBack::Withheld { named, held_len, held_epoch } => lang.fill(
+            "roster.held_back",
+            &[
+                ("by", &named.by.short()),
+                ("epoch", &named.epoch),
+                ("len", &named.mark.len),
+                ("held", held_len),
+                ("held_epoch", held_epoch),
+            ],
+        ),
+        HeldBack::Parted { named } => {
+            lang.fill("roster.parted", &[("by", &named.by.short()), ("len", &named.mark.len)])
+        }
+    }
 }
 
 fn sync_once(dir: &Path, hub: Option<&str>, token: Option<&str>, lang: Lang) -> Result<SyncReport> {
@@ -208,7 +239,7 @@ fn sync_once(dir: &Path, hub: Option<&str>, token: Option<&str>, lang: Lang) -> 
     let hub = session.secrets.hub.clone();
     let mut transport = Http::new(&hub)?;
     let report = with_env(|env| session.sync(&mut store, &mut transport, env))?;
-    print_report(&report, &hub, lang);
+    print_report(&report, &session.roster, &hub, lang);
     Ok(report)
 }
 
@@ -224,6 +255,7 @@ pub fn translated(error: &anyhow::Error, lang: Lang) -> Option<String> {
         NodeError::KitRefused => lang.text("error.kit_refused").to_owned(),
         NodeError::InvitationClosed => lang.text("error.invitation_closed").to_owned(),
         NodeError::ForgedRoster(forgery) => lang.fill("error.forged_roster", &[("why", &forgery)]),
+        NodeError::HeldBack(held_back) => held_back_text(held_back, lang),
         NodeError::EnrolledDevicesRemain { devices } => {
             let devices = devices.iter().map(|d| d.short()).collect::<Vec<_>>().join(", ");
             lang.fill("error.enrolled_remain", &[("devices", &devices)])
@@ -261,7 +293,8 @@ pub fn sync(
         let clean = report.refused.is_empty()
             && report.rejected.is_empty()
             && report.forks.is_empty()
-            && report.own_head_unconfirmed.is_none();
+            && report.own_head_unconfirmed.is_none()
+            && report.held_back.is_none();
         return Ok(if clean { ExitCode::SUCCESS } else { ExitCode::FAILURE });
     }
     // Keep going: after a failure wait 1, 2, 4 ... up to 60 seconds, then the interval again.
@@ -332,7 +365,7 @@ pub fn join(dir: &Path, code: &str, hub: &str, lang: Lang) -> Result<ExitCode> {
     };
     println!("{}", lang.fill("join.done", &[("node", &store.node().short()), ("tenant", &store.tenant())]));
     let report = with_env(|env| session.sync(&mut store, &mut transport, env))?;
-    print_report(&report, hub, lang);
+    print_report(&report, &session.roster, hub, lang);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -573,6 +606,11 @@ pub fn status(dir: &Path, lang: Lang) -> Result<ExitCode> {
     for withheld in store.sync_setting("withheld")?.unwrap_or_default().lines().filter(|line| !line.is_empty()) {
         println!("{}", lang.fill("sync.warning", &[("what", &withheld)]));
     }
+    if let Some(session) = &session {
+        for line in roster_watch_lines(&session.roster_watch(), &session.roster, lang) {
+            println!("{line}");
+        }
+    }
     if let Some(found) = store.copy_found_ms()? {
         println!("{}", lang.fill("status.copy", &[("when", &moment(locale, found))]));
     }
@@ -720,13 +758,27 @@ pub fn conflicts(dir: &Path, format: Format, settle: Option<&str>, lang: Lang) -
 }
 
 /// Reads a recovery kit file: its 24 words (lines `N. word`, or the words alone), the company
-/// id (32 hexadecimal digits) and the roster fingerprint (64) it names.
+/// id (32 hexadecimal digits), the roster fingerprint (64) and the roster as it was when the kit
+/// was made (`N/` and 64 hexadecimal digits) it names.
 fn read_kit(path: &Path, lang: Lang) -> Result<Kit> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let hex_word = |len: usize| text.split(|c: char| !c.is_ascii_hexdigit()).find(|word| word.len() == len);
     let tenant = hex_word(32).and_then(|hex| hex.parse().ok());
-    let genesis = hex_word(64).and_then(|hex| hex.parse().ok());
-    let (Some(tenant), Some(genesis)) = (tenant, genesis) else {
+    // The fingerprint: the 64 hexadecimal digits that are not the roster's head (after a `/`).
+    let genesis = text
+        .split_whitespace()
+        .filter(|word| !word.contains('/'))
+        .flat_map(|word| word.split(|c: char| !c.is_ascii_hexdigit()))
+        .find(|word| word.len() == 64)
+        .and_then(|hex| hex.parse().ok());
+    // Kits made before they named the roster (December 2026) name its genesis only: as much as
+    // they knew.
+    let roster = text.split_whitespace().find_map(|word| {
+        let (len, head) = word.split_once('/')?;
+        Some(RosterMark { len: len.parse().ok().filter(|len| *len > 0)?, head: head.parse().ok()? })
+    });
+    let roster = roster.or_else(|| genesis.map(|head| RosterMark { len: 1, head }));
+    let (Some(tenant), Some(genesis), Some(roster)) = (tenant, genesis, roster) else {
         bail!("{}", lang.fill("restore.kit_incomplete", &[("path", &path.display())]));
     };
     let numbered: Vec<&str> = text
@@ -746,7 +798,7 @@ fn read_kit(path: &Path, lang: Lang) -> Result<Kit> {
     } else {
         numbered.join(" ")
     };
-    Ok(Kit { tenant, genesis, secret: RecoverySecret::from_words(&words)? })
+    Ok(Kit { tenant, genesis, roster, secret: RecoverySecret::from_words(&words)? })
 }
 
 pub fn restore(dir: &Path, hub: &str, kit: &Path, lang: Lang) -> Result<ExitCode> {

@@ -2,7 +2,7 @@
 //! admin who keeps everything its device held: each is refused, and says so in a typed error.
 
 use rempart_log::{Hash32, NodeId, SigningKey};
-use rempart_node::{Answer, Forgery, NodeError, Session, Transport, Unreachable, Verb};
+use rempart_node::{Answer, Forgery, HeldBack, NodeError, Session, Transport, Unreachable, Verb};
 use rempart_store::Store;
 use rempart_sync::{
     Action, Batch, Body, DataKey, DeviceKeys, Entry, Proven, RecoverySecret, RequestAuth, Role, Roster, RosterError,
@@ -11,13 +11,14 @@ use rempart_sync::{
 
 use crate::{World, entry, sync};
 
-/// A hub that answers every roster request with `entries` and passes everything else on.
-struct Forging<'a> {
+/// A hub that serves the roster as `entries` (from the position a node asks for on), and
+/// everything else as it is: cut short, it hides the last entries; another list, it forges.
+struct Serving<'a> {
     inner: &'a mut dyn Transport,
     entries: Vec<Entry>,
 }
 
-impl Transport for Forging<'_> {
+impl Transport for Serving<'_> {
     fn hub(&self) -> String {
         self.inner.hub()
     }
@@ -30,9 +31,10 @@ impl Transport for Forging<'_> {
         body: Vec<u8>,
     ) -> Result<Answer, Unreachable> {
         if verb == Verb::Get && target.contains("/roster") {
-            let len = self.entries.len();
-            let body = serde_json::to_vec(&serde_json::json!({ "len": len, "entries": self.entries })).unwrap();
-            return Ok(Answer { status: 200, body });
+            let after: usize = target.split("after=").nth(1).map_or(0, |after| after.parse().unwrap());
+            let entries = &self.entries[after.min(self.entries.len())..];
+            let served = serde_json::json!({ "len": self.entries.len(), "entries": entries });
+            return Ok(Answer { status: 200, body: serde_json::to_vec(&served).unwrap() });
         }
         self.inner.call(verb, target, auth, body)
     }
@@ -105,7 +107,7 @@ fn a_restoring_owner_refuses_a_roster_the_hub_made_up() {
         entries.push(last);
         let dir = world.dir(name);
         let outcome = world.with_env(|env, transport| {
-            let mut hub = Forging { inner: transport, entries };
+            let mut hub = Serving { inner: transport, entries };
             Session::restore(&kit, "mem", &dir, &mut hub, env).map(|_| ())
         });
         assert!(!dir.exists(), "{name}: a refused restore leaves nothing behind");
@@ -134,7 +136,7 @@ fn a_restoring_owner_refuses_a_roster_the_hub_made_up() {
     // genesis the kit names.
     let dir = world.dir("own genesis");
     let outcome = world.with_env(|env, transport| {
-        let mut hub = Forging { inner: transport, entries: forged.entries().to_vec() };
+        let mut hub = Serving { inner: transport, entries: forged.entries().to_vec() };
         Session::restore(&kit, "mem", &dir, &mut hub, env).map(|_| ())
     });
     assert!(matches!(outcome, Err(NodeError::ForgedRoster(Forgery::OtherGenesis))), "{outcome:?}");
@@ -387,7 +389,7 @@ fn a_joining_device_refuses_a_roster_cut_short_of_its_invitation() {
     let hidden = genuine[..genuine.len() - 2].to_vec();
     let dir = world.dir("laptop");
     let refused = world.with_env(|env, transport| {
-        let mut hub = Forging { inner: transport, entries: hidden };
+        let mut hub = Serving { inner: transport, entries: hidden };
         Session::join(&code, "mem", &dir, &mut hub, env).map(|_| ())
     });
     assert!(
@@ -397,4 +399,220 @@ fn a_joining_device_refuses_a_roster_cut_short_of_its_invitation() {
     // The genuine roster: the device joins, and the till is revoked there.
     let (_, session) = world.with_env(|env, transport| Session::join(&code, "mem", &dir, transport, env)).unwrap();
     assert!(!session.roster.is_active(till_node));
+}
+
+/// Flaw 6: the hub hides the revocation of a till from the laptop. The office's batches written
+/// since name its roster and the new key epoch: the laptop names what it was not served and sends
+/// nothing under the old key (which the revoked till holds), kept so across sessions; once the
+/// hub serves the roster, it goes on under the new key.
+#[test]
+fn a_revocation_the_hub_hides_is_named_and_nothing_new_goes_out_under_the_old_key() {
+    let mut world = World::new();
+    let mut office = Store::init(&world.dir("office"), "Garage du Lac SA", rempart_domain::Country::Ch, 1).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env)).unwrap();
+    sync(&mut world, &mut office);
+    let mut laptop = crate::enrol_member(&mut world, &office, "laptop", "mem");
+    let till = crate::enrol_member(&mut world, &office, "till", "mem");
+    sync(&mut world, &mut laptop);
+    let before = Session::open(&laptop).unwrap().roster.entries().to_vec();
+    world
+        .with_env(|env, transport| Session::open(&office).unwrap().revoke(&office, transport, env, till.node()))
+        .unwrap();
+    office.post_entries(&[entry("E-after", 3, 300)], &mut |_| {}).unwrap();
+    sync(&mut world, &mut office);
+    let genuine = Session::open(&office).unwrap().roster.entries().to_vec();
+    assert!(genuine.len() > before.len());
+
+    laptop.post_entries(&[entry("E-laptop", 4, 400)], &mut |_| {}).unwrap();
+    let laptop_head = laptop.version_vector().unwrap().seq(laptop.node());
+    let mut session = Session::open(&laptop).unwrap();
+    let report = world
+        .with_env(|env, transport| {
+            let mut hub = Serving { inner: transport, entries: before.clone() };
+            session.sync(&mut laptop, &mut hub, env)
+        })
+        .unwrap();
+    assert_eq!((report.pushed_events, report.pushed_batches), (0, 0), "nothing goes out under the old key");
+    let Some(HeldBack::Withheld { named, held_len, held_epoch }) = report.held_back else {
+        panic!("the hidden revocation is named: {report:?}")
+    };
+    assert_eq!((named.by, named.epoch, named.mark.len), (office.node(), 2, genuine.len() as u64));
+    assert_eq!((held_len, held_epoch), (before.len() as u64, 1));
+    assert_eq!(report.rejected.len(), 1, "the office's batch under the key this node lacks: {report:?}");
+    // Kept in the data directory: the next session (and `rempart status`) knows it, and sealing
+    // refuses too.
+    let reopened = Session::open(&laptop).unwrap();
+    assert!(reopened.roster_watch().held_back(&reopened.roster).is_some());
+    assert_eq!(laptop.version_vector().unwrap().seq(laptop.node()), laptop_head);
+    let office_report = sync(&mut world, &mut office);
+    assert_eq!(office_report.pulled_events, 0, "the laptop's event did not reach the hub");
+
+    // The hub serves the roster again: the laptop catches up and sends under the new key.
+    let report = sync(&mut world, &mut laptop);
+    assert_eq!(report.held_back, None);
+    assert!(report.roster_watch.is_empty(), "{report:?}");
+    assert!(report.pushed_events >= 1);
+    let session = Session::open(&laptop).unwrap();
+    assert_eq!(session.roster.epoch(), 2);
+    let mut epochs = Vec::new();
+    for bytes in session.kept_batches(&laptop, laptop.node(), rempart_log::EventSeq(laptop_head.0 - 1), 100).unwrap() {
+        epochs.push(rempart_sync::batch::decode_header(&bytes).unwrap().epoch);
+    }
+    assert_eq!(epochs, [2], "the laptop's new event went out under the new key only");
+    assert!(sync(&mut world, &mut office).pulled_events >= 1);
+}
+
+/// Flaw 6, a forged roster: the hub, with a revoked admin's key, serves the laptop a branch in
+/// which that admin enrolled a device of its own instead of being revoked. The office's batches
+/// name the genuine roster: the laptop names the parting, and sends nothing.
+#[test]
+fn a_roster_parted_from_the_one_other_devices_name_holds_everything_back() {
+    let mut world = World::new();
+    let mut office = Store::init(&world.dir("office"), "Garage du Lac SA", rempart_domain::Country::Ch, 1).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env)).unwrap();
+    sync(&mut world, &mut office);
+    let code = world
+        .with_env(|env, transport| Session::open(&office).unwrap().invite(&office, transport, env, Role::Admin, 60_000))
+        .unwrap();
+    let dir = world.dir("admin-till");
+    let (till, _) = world.with_env(|env, transport| Session::join(&code, "mem", &dir, transport, env)).unwrap();
+    let mut laptop = crate::enrol_member(&mut world, &office, "laptop", "mem");
+    sync(&mut world, &mut laptop);
+    let before = Session::open(&laptop).unwrap().roster;
+    world
+        .with_env(|env, transport| Session::open(&office).unwrap().revoke(&office, transport, env, till.node()))
+        .unwrap();
+    office.post_entries(&[entry("E-after", 3, 300)], &mut |_| {}).unwrap();
+    sync(&mut world, &mut office);
+
+    // The branch: the revoked admin enrols a device of its own, after the same entries.
+    let evil = (NodeId::from_bytes([50; 16]), SigningKey::from_bytes(&[51; 32]), WrapSecret::from_bytes([52; 32]));
+    let body = before.next_body(
+        before.last_at_ms() + 1,
+        Action::Add { device: evil.0, keys: keys_of(&evil.1, &evil.2), role: Role::Admin },
+    );
+    let mut forged = before.entries().to_vec();
+    forged.push(Entry::sign(&body, Signer::Device(till.node()), till.signing_key()).proven_by_device(&evil.1));
+    let mut session = Session::open(&laptop).unwrap();
+    laptop.post_entries(&[entry("E-laptop", 4, 400)], &mut |_| {}).unwrap();
+    let report = world
+        .with_env(|env, transport| {
+            let mut hub = Serving { inner: transport, entries: forged.clone() };
+            session.sync(&mut laptop, &mut hub, env)
+        })
+        .unwrap();
+    assert_eq!(session.roster.len(), forged.len() as u64, "the branch checks out on its own");
+    let Some(HeldBack::Parted { named }) = report.held_back else { panic!("the parting is named: {report:?}") };
+    assert_eq!((named.by, named.mark.len), (office.node(), forged.len() as u64));
+    assert_eq!((report.pushed_events, report.pushed_batches), (0, 0));
+    // Sealing refuses too, whatever the hub serves next.
+    let reopened = Session::open(&laptop).unwrap();
+    assert!(matches!(reopened.roster_watch().held_back(&reopened.roster), Some(HeldBack::Parted { .. })));
+}
+
+/// Flaw 6 at restore: the kit names the roster as it was when it was made; a hub serving less of
+/// it (here, hiding a member's revocation, which renews no kit) is refused.
+#[test]
+fn a_restore_refuses_a_roster_shorter_than_its_kit_names() {
+    let mut world = World::new();
+    let mut office = Store::init(&world.dir("office"), "Garage du Lac SA", rempart_domain::Country::Ch, 1).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env)).unwrap();
+    sync(&mut world, &mut office);
+    let till = crate::enrol_member(&mut world, &office, "till", "mem");
+    world
+        .with_env(|env, transport| Session::open(&office).unwrap().revoke(&office, transport, env, till.node()))
+        .unwrap();
+    let session = Session::open(&office).unwrap();
+    let kit = session.kit(&office).unwrap();
+    let genuine = session.roster.entries().to_vec();
+    assert_eq!(kit.roster, session.roster.mark());
+    let dir = world.dir("restored");
+    let refused = world.with_env(|env, transport| {
+        let mut hub = Serving { inner: transport, entries: genuine[..genuine.len() - 1].to_vec() };
+        Session::restore(&kit, "mem", &dir, &mut hub, env).map(|_| ())
+    });
+    assert!(
+        matches!(refused, Err(NodeError::ForgedRoster(Forgery::ShorterThanNamed { named })) if named == genuine.len() as u64),
+        "{refused:?}"
+    );
+    let (_, restored) = world.with_env(|env, transport| Session::restore(&kit, "mem", &dir, transport, env)).unwrap();
+    assert!(!restored.roster.is_active(till.node()));
+}
+
+/// A hub that answers a request for the wrap `name` with `bytes`: an older wrap replayed.
+struct Replaying<'a> {
+    inner: &'a mut dyn Transport,
+    name: String,
+    bytes: Vec<u8>,
+}
+
+impl Transport for Replaying<'_> {
+    fn hub(&self) -> String {
+        self.inner.hub()
+    }
+
+    fn call(
+        &mut self,
+        verb: Verb,
+        target: &str,
+        auth: Option<&RequestAuth>,
+        body: Vec<u8>,
+    ) -> Result<Answer, Unreachable> {
+        if verb == Verb::Get && target.ends_with(&format!("/wraps/{}", self.name)) {
+            return Ok(Answer { status: 200, body: self.bytes.clone() });
+        }
+        self.inner.call(verb, target, auth, body)
+    }
+}
+
+/// Flaw 7: key wraps carry the recovery key's generation, bound to their ciphertext. Each
+/// revocation of an admin renews the kit; a hub serving another admin device the recovery wrap of
+/// the generation before in place of the current one is refused, and the device asks again.
+#[test]
+fn an_older_wrap_served_in_place_of_a_newer_one_is_refused() {
+    let mut world = World::new();
+    let mut office = Store::init(&world.dir("office"), "Garage du Lac SA", rempart_domain::Country::Ch, 1).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env)).unwrap();
+    sync(&mut world, &mut office);
+    let mut admins = Vec::new();
+    for name in ["laptop", "till", "spare"] {
+        let code = world
+            .with_env(|env, transport| {
+                Session::open(&office).unwrap().invite(&office, transport, env, Role::Admin, 60_000)
+            })
+            .unwrap();
+        let dir = world.dir(name);
+        admins.push(world.with_env(|env, transport| Session::join(&code, "mem", &dir, transport, env)).unwrap().0);
+    }
+    let (mut laptop, till, spare) = (admins.remove(0), admins.remove(0), admins.remove(0));
+    sync(&mut world, &mut office);
+    world
+        .with_env(|env, transport| Session::open(&office).unwrap().revoke(&office, transport, env, till.node()))
+        .unwrap();
+    sync(&mut world, &mut laptop);
+    let (_, kit) = world
+        .with_env(|env, transport| Session::open(&office).unwrap().revoke(&office, transport, env, spare.node()))
+        .unwrap();
+    let kit = kit.expect("revoking an admin renews the kit");
+    let new = format!("recovery-g3-device-{}", laptop.node());
+    let old = format!("recovery-g2-device-{}", laptop.node());
+    let objects = world.objects.snapshot();
+    let older = objects.iter().find(|(key, _)| key.ends_with(&old)).expect("the older wrap is at the hub").1.clone();
+    let mut session = Session::open(&laptop).unwrap();
+    let replayed = world.with_env(|env, transport| {
+        let mut hub = Replaying { inner: transport, name: new.clone(), bytes: older };
+        session.sync(&mut laptop, &mut hub, env)
+    });
+    assert!(
+        matches!(&replayed, Err(NodeError::WrongWrap { asked, served }) if *asked == new && *served == old),
+        "{replayed:?}"
+    );
+    // Nothing of that sync was kept: the laptop stays where it was, with the kit it held.
+    let reopened = Session::open(&laptop).unwrap();
+    assert_eq!(reopened.roster.recovery_generation(), 2);
+    assert_ne!(reopened.kit(&laptop).unwrap().secret.bytes(), kit.secret.bytes());
+    // Served the wrap asked for, the laptop holds the new kit.
+    sync(&mut world, &mut laptop);
+    let held = Session::open(&laptop).unwrap().kit(&laptop).unwrap();
+    assert_eq!(held.secret.bytes(), kit.secret.bytes());
 }

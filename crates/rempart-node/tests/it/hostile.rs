@@ -35,8 +35,9 @@ fn device(store: &Store) -> RequestSigner {
 /// A sealed batch of `store`'s own events after `after`, with a chosen previous hash and key.
 fn batch(store: &Store, session: &Session, after: u64, prev: Option<Hash32>, signing: &SigningKey) -> Vec<u8> {
     let run = store.chain_run(store.node(), EventSeq(after), 1 << 20).unwrap();
-    let key = session.secrets.keys.get(&session.roster.epoch()).unwrap();
-    Batch::seal(key, signing, &run.events, &run.seals, prev.unwrap_or(run.prev), [3; 24]).unwrap().encode()
+    Batch::seal(&session.author(signing).unwrap(), &run.events, &run.seals, prev.unwrap_or(run.prev), [3; 24])
+        .unwrap()
+        .encode()
 }
 
 fn assert_refused(answer: &Answer, status: u16, words: &str) {
@@ -67,8 +68,7 @@ fn hostile_batches_and_requests_are_refused_and_nothing_is_stored() {
     assert_refused(&send(&mut world, &key, device(&office), Verb::Put, &batches, forged, 0), 403, "not signed by node");
     // A gap: starts one event after what the hub holds.
     let run = office.chain_run(office.node(), EventSeq(held + 1), 1 << 20).unwrap();
-    let data = session.secrets.keys.get(&1).unwrap();
-    let gap = Batch::seal(data, &key, &run.events, &run.seals, run.prev, [4; 24]).unwrap().encode();
+    let gap = Batch::seal(&session.author(&key).unwrap(), &run.events, &run.seals, run.prev, [4; 24]).unwrap().encode();
     assert_refused(&send(&mut world, &key, device(&office), Verb::Put, &batches, gap, 0), 409, "does not continue");
     // The right place but a wrong previous hash.
     let wrong_prev = batch(&office, &session, held, Some(Hash32([9; 32])), &key);
@@ -152,9 +152,15 @@ fn hostile_batches_and_requests_are_refused_and_nothing_is_stored() {
     let mut clone_events = office.chain_run(office.node(), EventSeq(held), 1 << 20).unwrap();
     clone_events.events.truncate(1);
     clone_events.seals.clear();
-    let fork = Batch::seal(data, &key, &clone_events.events, &clone_events.seals, clone_events.prev, [5; 24])
-        .unwrap()
-        .encode();
+    let fork = Batch::seal(
+        &session.author(&key).unwrap(),
+        &clone_events.events,
+        &clone_events.seals,
+        clone_events.prev,
+        [5; 24],
+    )
+    .unwrap()
+    .encode();
     assert_refused(&send(&mut world, &key, device(&office), Verb::Put, &batches, fork, 0), 409, "different batch");
 }
 
@@ -487,6 +493,7 @@ fn strangers_cannot_spend_a_companys_budget_nor_members_take_the_name_of_a_futur
         office.tenant(),
         rempart_sync::Wrapped::DataKey(2),
         rempart_sync::Recipient::Device(member.node()),
+        1,
         &rempart_sync::WrapSecret::from_bytes([3; 32]).public(),
         &[4; 32],
         rempart_sync::WrapEntropy { ephemeral: [5; 32], nonce: [6; 24] },
@@ -523,6 +530,7 @@ fn strangers_cannot_spend_a_companys_budget_nor_members_take_the_name_of_a_futur
             office.tenant(),
             what,
             to,
+            1,
             &rempart_sync::WrapSecret::from_bytes([3; 32]).public(),
             &[4; 32],
             rempart_sync::WrapEntropy { ephemeral: [5; 32], nonce: [6; 24] },

@@ -4,9 +4,13 @@
 //! duplicated, batches served twice or out of order, nodes are cut off from the hub for a while,
 //! crash and restart, lose power in the middle of a commit or a take-in, lose their disk and are
 //! restored from the hub; the hub's storage fails writes, is wiped, or is put back to an old copy.
+//! The admin enrols a device for a while and revokes it (the roster grows, a new key epoch
+//! begins). A hostile hub withholds roster entries from a sync, serves a roster with an entry of
+//! its own making, or replays an older key wrap in place of the one asked for: each is named or
+//! refused by the node, and nothing it served is kept.
 //! After healing, every node holds every event any node recorded and every commit acknowledged
-//! (but those only a lost disk held), all compute the same state hash, verify finds nothing, and
-//! no fork was invented.
+//! (but those only a lost disk held), all compute the same state hash, hold the same roster and
+//! name nothing withheld, verify finds nothing, and no fork was invented.
 //!
 //! `REMPART_SIM_SEEDS=n..n+1 cargo test -p rempart-node --test it sim::seeds_from_the_environment`
 //! replays one seed alone (`REMPART_SIM_SEED=n` within the four ranges CI runs).
@@ -18,9 +22,9 @@ use std::sync::{Arc, OnceLock};
 
 use rempart_domain::Country;
 use rempart_hub::{Hub, Limits, MemStore, ObjectError, ObjectStore, Put};
-use rempart_node::{Answer, Env, Session, Transport, Unreachable, Verb};
+use rempart_node::{Answer, Env, Forgery, NodeError, Session, Transport, Unreachable, Verb};
 use rempart_store::{Clock, Environment, Store};
-use rempart_sync::{RequestAuth, Role};
+use rempart_sync::{Action, Body, DeviceKeys, Entry, RequestAuth, Role};
 
 use crate::{Rng, TestClock, World, entry};
 
@@ -64,6 +68,19 @@ impl ObjectStore for FaultyStore {
     }
 }
 
+/// What a hostile hub does in one sync, beside the network's faults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Adversary {
+    /// Serves the roster without the entries after the node's last one.
+    WithholdsRoster,
+    /// Serves the roster with an entry of its own making at its end (signed by a key of its own:
+    /// the hub holds no key of the company).
+    ForgesRoster,
+    /// Serves, for the wrap of a data key of an epoch after the first, the wrap of the epoch
+    /// before (which it holds, for the same device).
+    ReplaysWraps,
+}
+
 /// The network between one node and the hub, with faults drawn from the run's generator.
 struct Network<'a> {
     hub: &'a Hub,
@@ -74,11 +91,69 @@ struct Network<'a> {
     /// Batches this network served twice in one answer, and answers whose batches it swapped.
     duplicated: u64,
     reordered: u64,
+    /// The hub's hostility in this sync, with its storage (to replay from), and whether it
+    /// served anything it changed.
+    adversary: Option<(Adversary, &'a FaultyStore)>,
+    played: bool,
 }
 
 impl<'a> Network<'a> {
     fn new(hub: &'a Hub, now: u64, rng: Rng, cut_off: bool, faults: bool) -> Network<'a> {
-        Network { hub, now, rng, cut_off, faults, duplicated: 0, reordered: 0 }
+        Network { hub, now, rng, cut_off, faults, duplicated: 0, reordered: 0, adversary: None, played: false }
+    }
+
+    /// What the hostile hub serves instead of the genuine `response` to a GET of `target`.
+    fn play(&mut self, adversary: Adversary, objects: &FaultyStore, target: &str, response: Vec<u8>) -> Vec<u8> {
+        match adversary {
+            Adversary::WithholdsRoster | Adversary::ForgesRoster if target.contains("/roster?after=") => {
+                let after: u64 = target.rsplit("after=").next().and_then(|after| after.parse().ok()).unwrap_or(0);
+                let mut served: serde_json::Value = serde_json::from_slice(&response).unwrap();
+                let mut entries: Vec<Entry> = serde_json::from_value(served["entries"].take()).unwrap();
+                if adversary == Adversary::WithholdsRoster {
+                    if entries.len() > 1 {
+                        entries.truncate(1);
+                        self.played = true;
+                    }
+                } else if let Some(last) = entries.last() {
+                    let body = last.parse_body().unwrap();
+                    let mut bytes = [0u8; 32];
+                    self.rng.fill(&mut bytes);
+                    let key = rempart_log::SigningKey::from_bytes(&bytes);
+                    let keys = DeviceKeys { sign: key.verifying_key().to_bytes(), wrap: [9; 32] };
+                    let forged = Body {
+                        tenant: body.tenant,
+                        seq: body.seq + 1,
+                        prev: last.hash(),
+                        at_ms: body.at_ms + 1,
+                        action: Action::Add {
+                            device: rempart_log::NodeId::from_bytes([99; 16]),
+                            keys,
+                            role: Role::Admin,
+                        },
+                    };
+                    entries.push(Entry::sign(&forged, last.signer, &key).proven_by_device(&key));
+                    self.played = true;
+                }
+                let len = after + entries.len() as u64;
+                serde_json::to_vec(&serde_json::json!({ "len": len, "entries": entries })).unwrap()
+            }
+            Adversary::ReplaysWraps => {
+                let Some((prefix, name)) = target.split_once("/wraps/e") else { return response };
+                let Some((epoch, rest)) = name.split_once('-') else { return response };
+                let Some(older) = epoch.parse::<u32>().ok().filter(|epoch| *epoch >= 2).map(|epoch| epoch - 1) else {
+                    return response;
+                };
+                let key = format!("{}/wraps/e{older}-{rest}", prefix.trim_start_matches("/v1/"));
+                match objects.inner.get(&key).unwrap() {
+                    Some(bytes) => {
+                        self.played = true;
+                        bytes
+                    }
+                    None => response,
+                }
+            }
+            _ => response,
+        }
     }
 
     /// An answer of batches (`len u32 | batch`, repeated) with one batch given twice or two
@@ -140,6 +215,12 @@ impl Transport for Network<'_> {
             self.disorder(response.body)
         } else {
             response.body
+        };
+        let body = match self.adversary {
+            Some((adversary, objects)) if verb == Verb::Get && response.status == 200 => {
+                self.play(adversary, objects, target, body)
+            }
+            _ => body,
         };
         Ok(Answer { status: response.status, body })
     }
@@ -282,6 +363,11 @@ fn work(
     }
 }
 
+/// How many roster entries the hub holds.
+fn roster_at_hub(objects: &FaultyStore) -> u64 {
+    objects.inner.snapshot().keys().filter(|key| key.contains("/roster/")).count() as u64
+}
+
 /// What the seeds exercised, summed over a range.
 #[derive(Debug, Default, Clone)]
 struct Exercised {
@@ -308,6 +394,16 @@ struct Exercised {
     /// Commits acknowledged to a person, and those of them that were only on a lost disk.
     acknowledged: u64,
     lost_with_a_disk: u64,
+    /// Devices enrolled for a while and revoked by the admin (a new key epoch each), and those
+    /// left for later because the admin's sync before it failed.
+    revocations: u64,
+    revocations_waiting: u64,
+    /// Syncs in which the hub withheld roster entries and the node named a longer roster
+    /// (another device's batch), served a made-up entry and was refused, replayed an older wrap
+    /// and was refused.
+    withheld_named: u64,
+    forgeries_refused: u64,
+    replayed_wraps_refused: u64,
 }
 
 impl Exercised {
@@ -329,6 +425,11 @@ impl Exercised {
         self.enrolments_given_back += seed.enrolments_given_back;
         self.acknowledged += seed.acknowledged;
         self.lost_with_a_disk += seed.lost_with_a_disk;
+        self.revocations += seed.revocations;
+        self.revocations_waiting += seed.revocations_waiting;
+        self.withheld_named += seed.withheld_named;
+        self.forgeries_refused += seed.forgeries_refused;
+        self.replayed_wraps_refused += seed.replayed_wraps_refused;
     }
 }
 
@@ -351,8 +452,12 @@ fn arm_power_cut(store: &Store, after: u64) {
 
 const POWER_CUT: &str = "injected power cut";
 
-fn sync_node(store: &mut Store, network: &mut Network<'_>, rng: &mut Rng) -> Result<rempart_node::SyncReport, String> {
-    let mut session = Session::open(store).map_err(|error| error.to_string())?;
+fn sync_node(
+    store: &mut Store,
+    network: &mut Network<'_>,
+    rng: &mut Rng,
+) -> Result<rempart_node::SyncReport, NodeError> {
+    let mut session = Session::open(store)?;
     if rng.below(2) == 0 {
         session.set_pull_group_bytes(1);
     }
@@ -367,7 +472,7 @@ fn sync_node(store: &mut Store, network: &mut Network<'_>, rng: &mut Rng) -> Res
             assert!(report.forks.is_empty(), "a fork was invented: {report:?}");
             Ok(report)
         }
-        Err(error) => Err(error.to_string()),
+        Err(error) => Err(error),
     }
 }
 
@@ -418,6 +523,7 @@ fn run(seed: u64) -> (Exercised, [u8; 32]) {
     }
     let events_at_start: u64 = stores[0].version_vector().unwrap().total();
     let mut cut_off = [false; 3];
+    let mut hostile: [Option<Adversary>; 3] = [None; 3];
     let mut armed = [false; 3];
     let mut old_copy: Option<BTreeMap<String, Vec<u8>>> = None;
     // Commits acknowledged to a person, as (node, sequence); and for each device that lost its
@@ -455,13 +561,44 @@ fn run(seed: u64) -> (Exercised, [u8; 32]) {
                     armed[node] = true;
                 }
                 let mut network = Network::new(&hub, now, Rng(rng.next()), cut_off[node], draw < 68);
+                // The hub turns hostile to this node for a while (every sync until it turns
+                // back), one way or another.
+                if rng.below(4) == 0 {
+                    hostile[node] = match hostile[node] {
+                        Some(_) => None,
+                        None => Some(
+                            [Adversary::WithholdsRoster, Adversary::ForgesRoster, Adversary::ReplaysWraps]
+                                [rng.below(3) as usize],
+                        ),
+                    };
+                }
+                network.adversary = hostile[node].map(|adversary| (adversary, &*objects));
                 let mut inner = Rng(rng.next());
                 exercised.syncs += 1;
                 let outcome = sync_node(&mut stores[node], &mut network, &mut inner);
                 let cut = match &outcome {
                     Ok(report) => report.rejected.iter().any(|why| why.contains(POWER_CUT)),
-                    Err(error) => error.contains(POWER_CUT),
+                    Err(error) => error.to_string().contains(POWER_CUT),
                 };
+                if network.played {
+                    match (network.adversary.map(|(adversary, _)| adversary), &outcome) {
+                        (Some(Adversary::WithholdsRoster), Ok(report)) => {
+                            exercised.withheld_named += u64::from(report.roster_watch.ahead.is_some())
+                        }
+                        (Some(Adversary::ForgesRoster), Ok(report)) => {
+                            panic!("seed {seed}: node {node} took a made-up roster entry: {report:?}")
+                        }
+                        (Some(Adversary::ForgesRoster), Err(NodeError::ForgedRoster(Forgery::Refused(_)))) => {
+                            exercised.forgeries_refused += 1
+                        }
+                        // A wrap replayed where the node only looks whether one is there.
+                        (Some(Adversary::ReplaysWraps), Ok(_)) => {}
+                        (Some(Adversary::ReplaysWraps), Err(NodeError::WrongWrap { .. })) => {
+                            exercised.replayed_wraps_refused += 1
+                        }
+                        _ => {}
+                    }
+                }
                 if outcome.is_ok() && !cut {
                     exercised.syncs_succeeded += 1;
                 }
@@ -538,10 +675,57 @@ fn run(seed: u64) -> (Exercised, [u8; 32]) {
             85..89 => objects.failing.store(!objects.failing.load(Ordering::Relaxed), Ordering::Relaxed),
             89..93 => old_copy = Some(objects.inner.snapshot()),
             93..95 => objects.inner.restore(BTreeMap::new()),
-            95..100 => {
+            95..98 => {
                 if let Some(copy) = &old_copy {
                     objects.inner.restore(copy.clone());
                 }
+            }
+            // The admin (node 0) enrols a device for a while and revokes it, over a sound
+            // network: the roster grows and a new key epoch begins, which the other nodes learn.
+            // Not while the hub lacks roster entries a node holds (a restored device's enrolment,
+            // lost with the hub's storage): a second enrolment then forks the roster, the known
+            // limit that allows one restore a seed.
+            98..100
+                if !objects.failing.load(Ordering::Relaxed)
+                    && !armed[0]
+                    && stores
+                        .iter()
+                        .all(|store| Session::open(store).unwrap().roster.len() <= roster_at_hub(&objects)) =>
+            {
+                let mut network = Network::new(&hub, now, Rng(rng.next()), false, false);
+                let mut random_rng = Rng(rng.next());
+                let mut random = |buffer: &mut [u8]| random_rng.fill(buffer);
+                let mut env = Env { clock: clock.clock(), random: &mut random };
+                let office = &mut stores[0];
+                let mut session = Session::open(office).unwrap();
+                if session.sync(office, &mut network, &mut env).is_err() {
+                    exercised.revocations_waiting += 1;
+                    continue;
+                }
+                let code = match session.invite(office, &mut network, &mut env, Role::Member, 3_600_000) {
+                    Ok(code) => code,
+                    Err(error) => panic!("seed {seed}: an invitation failed on a sound network: {error}"),
+                };
+                let dir = temp.path().join(format!("visitor-{step}"));
+                let visitor = match Session::join(&code, "sim", &dir, &mut network, &mut env) {
+                    Ok((visitor, _)) => visitor.node(),
+                    Err(error) => panic!("seed {seed}: a join failed on a sound network: {error}"),
+                };
+                let mut session = Session::open(office).unwrap();
+                if let Err(error) = session.revoke(office, &mut network, &mut env, visitor) {
+                    panic!("seed {seed}: a revocation failed on a sound network: {error}");
+                }
+                std::fs::remove_dir_all(&dir).unwrap();
+                exercised.revocations += 1;
+                // The hub may hide the revocation from another node, or serve it the older wraps.
+                for other in &mut hostile[1..] {
+                    match rng.below(3) {
+                        0 => *other = Some(Adversary::WithholdsRoster),
+                        1 => *other = Some(Adversary::ReplaysWraps),
+                        _ => {}
+                    }
+                }
+                continue;
             }
             _ => {}
         }
@@ -576,7 +760,7 @@ fn run(seed: u64) -> (Exercised, [u8; 32]) {
             let mut inner = Rng(rng.next());
             match sync_node(store, &mut network, &mut inner) {
                 Ok(_) => {}
-                Err(error) if error.contains("does not count this device") => refused += 1,
+                Err(NodeError::Revoked) => refused += 1,
                 Err(error) => panic!("seed {seed}: a sync failed without faults: {error}"),
             }
         }
@@ -588,6 +772,7 @@ fn run(seed: u64) -> (Exercised, [u8; 32]) {
     }
     let vector = stores[0].version_vector().unwrap();
     let hash = stores[0].state_hash().unwrap();
+    let roster = Session::open(&stores[0]).unwrap().roster.mark();
     for (index, store) in stores.iter().enumerate() {
         // Nothing any node had recorded is lost.
         for mine in &held {
@@ -600,6 +785,13 @@ fn run(seed: u64) -> (Exercised, [u8; 32]) {
         assert!(store.forks().unwrap().is_empty(), "seed {seed}: a fork was invented");
         let report = store.verify().unwrap();
         assert!(report.problems.is_empty(), "seed {seed}: {:?}", report.problems);
+        // The same roster everywhere, and nothing named that a node was not served.
+        let session = Session::open(store).unwrap();
+        for (epoch, key) in &session.secrets.keys {
+            assert_eq!(session.roster.commitment(*epoch), Some(key.commitment()), "seed {seed}: node {index}'s key");
+        }
+        assert!(session.roster_watch().is_empty(), "seed {seed}: node {index} names {:?}", session.roster_watch());
+        assert_eq!(session.roster.mark(), roster, "seed {seed}: node {index} holds another roster");
     }
     // Every commit acknowledged to a person is held everywhere, but those only a lost disk held.
     for (node, seq) in &acknowledged {
@@ -673,6 +865,10 @@ fn seeds(range: std::ops::Range<u64>) {
             ("batches served out of order", total.batches_reordered),
             ("disk lost and restored", total.disks_lost),
             ("sync under faults that succeeded", total.syncs_succeeded),
+            ("device enrolled and revoked", total.revocations),
+            ("withheld roster named", total.withheld_named),
+            ("made-up roster entry refused", total.forgeries_refused),
+            ("replayed key wrap refused", total.replayed_wraps_refused),
         ] {
             assert!(count > 0, "seeds {range:?}: no {what}");
         }

@@ -103,10 +103,9 @@ fn a_batch_replaced_by_another_validly_signed_one_is_a_fork_named_by_the_nodes()
     // Someone with access to the hub's storage puts the clone's batch in place of the office's.
     let session = Session::open(&clone).unwrap();
     let run = clone.chain_run(clone.node(), after, 1 << 20).unwrap();
-    let forged =
-        Batch::seal(&session.secrets.keys[&1], clone.signing_key(), &run.events, &run.seals, run.prev, [1; 24])
-            .unwrap()
-            .encode();
+    let forged = Batch::seal(&session.author(clone.signing_key()).unwrap(), &run.events, &run.seals, run.prev, [1; 24])
+        .unwrap()
+        .encode();
     let key = format!("t/{}/b/{}/{:020}", office.tenant(), office.node(), after.0 + 1);
     let mut objects = world.objects.snapshot();
     assert!(objects.contains_key(&key), "the office's batch is at {key}");

@@ -36,11 +36,16 @@ fn two_hubs_racing_on_one_store_accept_one_batch_per_sequence() {
         clone.confirm_own_head().unwrap();
         clone.post_entries(&[entry(&format!("E-race-{index}"), 2, 100 + index)], &mut |_| {}).unwrap();
         let run = clone.chain_run(clone.node(), after, 1 << 20).unwrap();
-        let key = &session.secrets.keys[&1];
         forks.push(
-            Batch::seal(key, clone.signing_key(), &run.events, &run.seals, run.prev, [index as u8; 24])
-                .unwrap()
-                .encode(),
+            Batch::seal(
+                &session.author(clone.signing_key()).unwrap(),
+                &run.events,
+                &run.seals,
+                run.prev,
+                [index as u8; 24],
+            )
+            .unwrap()
+            .encode(),
         );
     }
 

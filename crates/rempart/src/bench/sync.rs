@@ -22,7 +22,8 @@ use rempart_log::{Event, EventSeq, Hash32, Hlc, NodeId, Seal, SigningKey, Tenant
 use rempart_node::{Env, Http, Session};
 use rempart_store::Store;
 use rempart_sync::{
-    Action, Batch, Body, DataKey, DeviceKeys, Entry, RecoverySecret, RequestAuth, RequestSigner, Role, Signer,
+    Action, Batch, Body, DataKey, DeviceKeys, Entry, RecoverySecret, RequestAuth, RequestSigner, Role, RosterMark,
+    Signer, batch::Author,
 };
 
 use super::{percentile, seconds, work_dir};
@@ -212,6 +213,8 @@ struct LoadTenant {
     devices: Vec<(NodeId, SigningKey)>,
     data: DataKey,
     roster: Vec<Entry>,
+    /// The roster its batches name: all of it.
+    mark: RosterMark,
 }
 
 fn load_tenant(index: usize) -> LoadTenant {
@@ -261,7 +264,8 @@ fn load_tenant(index: usize) -> LoadTenant {
         prev = entry.hash();
         roster.push(entry);
     }
-    LoadTenant { tenant, devices, data, roster }
+    let mark = RosterMark { len: roster.len() as u64, head: prev };
+    LoadTenant { tenant, devices, data, roster, mark }
 }
 
 /// Sends one signed request; returns its status and latency.
@@ -360,9 +364,8 @@ fn load(root: &Path, tenants: usize, rows: &mut Vec<(String, String)>) -> Result
                                 }
                                 let Some(last) = events.last() else { continue };
                                 let seal = Seal::sign(key, company.tenant, *id, last.seq, last.hash());
-                                let Ok(batch) =
-                                    Batch::seal(&company.data, key, &events, &[seal], prev, [round as u8; 24])
-                                else {
+                                let author = Author { key: &company.data, signing: key, roster: company.mark };
+                                let Ok(batch) = Batch::seal(&author, &events, &[seal], prev, [round as u8; 24]) else {
                                     samples.push((0, Duration::ZERO));
                                     continue;
                                 };

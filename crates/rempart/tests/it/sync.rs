@@ -330,6 +330,7 @@ fn three_nodes_converge_through_a_hub_stopped_restarted_wiped_and_replaced() {
     assert_eq!(restored.state_hash(), hash);
     let tenant = office.ok(&["status"]).lines().next().unwrap().rsplit(' ').next().unwrap().to_owned();
     let fingerprint = kit_text.lines().find(|line| line.starts_with("Roster fingerprint")).unwrap();
+    let roster = kit_text.lines().find(|line| line.starts_with("List of devices when")).unwrap();
     let words: Vec<String> = kit_text
         .lines()
         .filter_map(|line| line.trim().split_once(". "))
@@ -338,14 +339,15 @@ fn three_nodes_converge_through_a_hub_stopped_restarted_wiped_and_replaced() {
         .collect();
     assert_eq!(words.len(), 24);
     // Retyped by hand, as the words alone: refused, the company and the roster fingerprint are
-    // needed too; then with them, restored.
+    // needed too (and the roster when the kit was made, which kits made before it was printed
+    // lack: as much as they knew); then with them, restored.
     let typed = temp.path().join("typed-kit.txt");
     std::fs::write(&typed, words.join(" ")).unwrap();
     let again = Company::at(temp.path().join("again-restored"));
     let refused = again.fails(&["restore", "--hub", &hub.url, "--kit", typed.to_str().unwrap()]);
     assert!(refused.contains("roster fingerprint"), "{refused}");
     assert!(!again.dir.exists());
-    std::fs::write(&typed, format!("{tenant}\n{fingerprint}\n{}", words.join(" "))).unwrap();
+    std::fs::write(&typed, format!("{tenant}\n{fingerprint}\n{roster}\n{}", words.join(" "))).unwrap();
     again.ok(&["restore", "--hub", &hub.url, "--kit", typed.to_str().unwrap()]);
     assert_eq!(again.state_hash(), hash);
     // A kit with a word changed is refused plainly, and leaves nothing behind.
