@@ -43,7 +43,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use rempart_log::{Hash32, NodeId, TenantId};
 use rempart_sync::auth::REQUEST_SKEW_MS;
 use rempart_sync::batch::HEADER_BYTES;
-use rempart_sync::{Action, Batch, Entry, Head, RequestAuth, RequestSigner, Role, Roster, Signer, VersionVector};
+use rempart_sync::{
+    Action, Batch, Entry, Head, Named, RequestAuth, RequestSigner, Role, Roster, Signer, VersionVector,
+};
 
 pub use objects::{DirStore, Listed, MemStore, ObjectError, ObjectStore, Put};
 
@@ -1019,6 +1021,19 @@ impl Hub {
                 403,
                 "revoked",
                 format!("node {} was revoked: events after its revocation are refused", header.node),
+            ));
+        }
+        // The roster the batch names must be the company's as the hub holds it (read again if it
+        // names more), under a key epoch that roster has: a member naming a roster or an epoch
+        // that does not exist would make the other devices hold back what they send.
+        if roster.compare(&header.roster) == Named::Ahead {
+            roster = self.roster(tenant, true)?.ok_or_else(|| refuse(404, "not_found", "no such company"))?;
+        }
+        if roster.compare(&header.roster) != Named::Held || header.epoch == 0 || header.epoch > roster.epoch() {
+            return Err(refuse(
+                400,
+                "bad_batch",
+                "the batch names a roster or a key epoch that the company's roster does not hold",
             ));
         }
         if header.hlc_max.wall_ms > now_ms + self.limits.clock_ahead_ms {

@@ -1581,18 +1581,24 @@ impl Session {
         if !batch.is_signed_by(&key) {
             return Err(NodeError::Hostile(format!("the hub served a batch not signed by node {}", node.short())));
         }
-        // What the author held of the roster, signed: noted before the key is looked for, since a
-        // batch under an epoch this node lacks is what a hidden revocation looks like.
-        self.watch.borrow_mut().note(&self.roster, NamedRoster { by: node, mark: header.roster, epoch: header.epoch });
-        let data = self.secrets.keys.get(&header.epoch).ok_or_else(|| {
-            NodeError::Hostile(format!("a batch is encrypted under key epoch {}, which this node lacks", header.epoch))
-        })?;
+        // What the author held of the roster, signed: noted even when this node lacks the batch's
+        // key (a batch under an epoch this node lacks is what a hidden revocation looks like), and
+        // otherwise once the batch has opened.
+        let named = NamedRoster { by: node, mark: header.roster, epoch: header.epoch };
+        let Some(data) = self.secrets.keys.get(&header.epoch) else {
+            self.watch.borrow_mut().note(&self.roster, named);
+            return Err(NodeError::Hostile(format!(
+                "a batch is encrypted under key epoch {}, which this node lacks",
+                header.epoch
+            )));
+        };
         add(&self.timings.verify, started);
         let started = Instant::now();
         let contents = batch
             .open(data, &key)
             .map_err(|error| NodeError::Hostile(format!("the hub served a batch that fails its checks: {error}")))?;
         add(&self.timings.decrypt, started);
+        self.watch.borrow_mut().note(&self.roster, named);
         self.note_claims(node, &contents.seen);
         // Kept without its ciphertext only if all its events are taken in and the same bytes can
         // be made again from them; otherwise kept whole.

@@ -616,3 +616,40 @@ fn an_older_wrap_served_in_place_of_a_newer_one_is_refused() {
     let held = Session::open(&laptop).unwrap().kit(&laptop).unwrap();
     assert_eq!(held.secret.bytes(), kit.secret.bytes());
 }
+
+/// From the adversarial review of flaw 6: only an active device's word counts. A device this copy
+/// knows revoked names a roster of any length and epoch, and is not heard; it cannot clear what an
+/// active device named either; what an active device named goes once it is revoked (an admin ends
+/// a member's naming of a roster that does not exist by revoking it).
+#[test]
+fn only_active_devices_name_the_roster_and_a_revoked_one_clears_nothing() {
+    use rempart_node::{NamedRoster, RosterWatch};
+    let mut world = World::new();
+    let mut office = Store::init(&world.dir("office"), "Garage du Lac SA", rempart_domain::Country::Ch, 1).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env)).unwrap();
+    sync(&mut world, &mut office);
+    let till = crate::enrol_member(&mut world, &office, "till", "mem");
+    let laptop = crate::enrol_member(&mut world, &office, "laptop", "mem");
+    sync(&mut world, &mut office);
+    let before = Session::open(&office).unwrap().roster;
+    world
+        .with_env(|env, transport| Session::open(&office).unwrap().revoke(&office, transport, env, till.node()))
+        .unwrap();
+    let roster = Session::open(&office).unwrap().roster;
+    let far = rempart_sync::RosterMark { len: u64::MAX, head: Hash32([3; 32]) };
+    let mut watch = RosterWatch::default();
+    watch.note(&roster, NamedRoster { by: till.node(), mark: far, epoch: u32::MAX });
+    assert!(watch.is_empty(), "a revoked device is not heard");
+    let ahead = NamedRoster { by: laptop.node(), mark: far, epoch: 2 };
+    watch.note(&roster, ahead);
+    watch.note(&roster, NamedRoster { by: till.node(), mark: far, epoch: 3 });
+    watch.settle(&roster);
+    assert_eq!(watch.ahead, Some(ahead), "a revoked device clears nothing");
+    assert!(matches!(watch.held_back(&roster), Some(HeldBack::Withheld { .. })));
+    // Before the revocation, the till was active: its word counted, and the revocation ends it.
+    let mut earlier = RosterWatch::default();
+    earlier.note(&before, NamedRoster { by: till.node(), mark: far, epoch: 9 });
+    assert!(earlier.held_back(&before).is_some());
+    earlier.settle(&roster);
+    assert!(earlier.is_empty());
+}

@@ -70,6 +70,21 @@ fn hostile_batches_and_requests_are_refused_and_nothing_is_stored() {
     let run = office.chain_run(office.node(), EventSeq(held + 1), 1 << 20).unwrap();
     let gap = Batch::seal(&session.author(&key).unwrap(), &run.events, &run.seals, run.prev, [4; 24]).unwrap().encode();
     assert_refused(&send(&mut world, &key, device(&office), Verb::Put, &batches, gap, 0), 409, "does not continue");
+    // Naming a roster the company does not have (longer, or parted), or a key epoch it has not
+    // begun: a member could otherwise make every other device hold back what it sends.
+    let run = office.chain_run(office.node(), EventSeq(held), 1 << 20).unwrap();
+    let data = &session.secrets.keys[&1];
+    let mark = session.roster.mark();
+    let epoch_two = rempart_sync::DataKey::new(2, [7; 32]);
+    for (data, roster) in [
+        (data, rempart_sync::RosterMark { len: mark.len + 1, ..mark }),
+        (data, rempart_sync::RosterMark { head: Hash32([1; 32]), ..mark }),
+        (&epoch_two, mark),
+    ] {
+        let author = rempart_sync::batch::Author { key: data, signing: &key, roster };
+        let lying = Batch::seal(&author, &run.events, &run.seals, run.prev, [6; 24]).unwrap().encode();
+        assert_refused(&send(&mut world, &key, device(&office), Verb::Put, &batches, lying, 0), 400, "does not hold");
+    }
     // The right place but a wrong previous hash.
     let wrong_prev = batch(&office, &session, held, Some(Hash32([9; 32])), &key);
     assert_refused(
