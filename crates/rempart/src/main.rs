@@ -184,7 +184,7 @@ enum Command {
         /// history and the list of processes).
         #[arg(required_unless_present = "code_file", conflicts_with = "code_file")]
         code: Option<String>,
-        /// Read the code from this file.
+        /// Read the code from this file (`-`: standard input).
         #[arg(long)]
         code_file: Option<PathBuf>,
         #[arg(long)]

@@ -332,7 +332,7 @@ pub fn invite(dir: &Path, role: Role, hours: u64, lang: Lang) -> Result<ExitCode
 /// The invitation code: given, `-` for standard input, or from a file.
 pub fn invitation_code(code: Option<&str>, file: Option<&Path>) -> Result<zeroize::Zeroizing<String>> {
     let text = match (code, file) {
-        (Some("-"), _) => {
+        (Some("-"), _) | (None, Some(_)) if code == Some("-") || file == Some(Path::new("-")) => {
             let mut line = String::new();
             std::io::stdin().lock().read_line(&mut line)?;
             line

@@ -57,6 +57,24 @@ impl Company {
         String::from_utf8(output.stdout).expect("utf-8 output")
     }
 
+    /// Runs a command that must succeed, with `input` on its standard input.
+    pub fn ok_with_input(&self, args: &[&str], input: &str) -> String {
+        use std::io::Write as _;
+        let mut child = binary()
+            .arg("--data-dir")
+            .arg(&self.dir)
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run rempart");
+        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+        let output = child.wait_with_output().expect("wait for rempart");
+        assert!(output.status.success(), "rempart {args:?} failed:\n{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).expect("utf-8 output")
+    }
+
     /// Runs a command that must fail and returns its standard error and output together.
     pub fn fails(&self, args: &[&str]) -> String {
         let output = self.run(args);

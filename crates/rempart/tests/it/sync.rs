@@ -632,7 +632,8 @@ fn two_devices_apart_creating_the_same_keys_keep_syncing_and_list_what_one_devic
     let number = crate::number_of(&office.ok(&["invoice", "issue", &draft]));
     let kit = temp.path().join("kit.txt");
     office.ok(&["connect", &hub.url, "--kit-out", kit.to_str().unwrap()]);
-    laptop.ok(&["join", &invite(&office), "--hub", &hub.url]);
+    // The code from standard input, out of the shell's history and the list of processes.
+    laptop.ok_with_input(&["join", "--code-file", "-", "--hub", &hub.url], &format!("{}\n", invite(&office)));
 
     // Apart.
     let item = |node: &Node, price: &str| {
