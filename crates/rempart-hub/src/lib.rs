@@ -44,7 +44,7 @@ use rempart_log::{Hash32, NodeId, TenantId};
 use rempart_sync::auth::REQUEST_SKEW_MS;
 use rempart_sync::batch::HEADER_BYTES;
 use rempart_sync::{
-    Action, Batch, Entry, Head, Named, RequestAuth, RequestSigner, Role, Roster, Signer, VersionVector,
+    Action, Batch, Call, Entry, Head, HubId, Named, RequestAuth, RequestSigner, Role, Roster, Signer, VersionVector,
 };
 
 pub use objects::{DirStore, Listed, MemStore, ObjectError, ObjectStore, Put};
@@ -259,6 +259,9 @@ pub struct Hub {
     unknown_signers: Mutex<HashMap<(TenantId, String), u64>>,
     /// Bytes stored for all companies: listed once, then counted as this process stores.
     hub_usage: Mutex<Option<u64>>,
+    /// This hub's identity, read from (or first drawn into) its storage: request signatures
+    /// cover it, so a request made for another hub does not verify here.
+    identity: Mutex<Option<HubId>>,
 }
 
 const ADMISSION_CONTEXT: &str = "rempart 2026-12 hub admission token v1";
@@ -304,6 +307,9 @@ fn tenant_prefix(tenant: TenantId) -> String {
     format!("t/{tenant}/")
 }
 
+/// Where a hub keeps its identity in its storage.
+const IDENTITY_KEY: &str = "hub/identity";
+
 fn roster_key(tenant: TenantId, seq: u64) -> String {
     format!("t/{tenant}/roster/{seq:020}")
 }
@@ -341,7 +347,36 @@ impl Hub {
             metrics_token: None,
             unknown_signers: Mutex::default(),
             hub_usage: Mutex::default(),
+            identity: Mutex::default(),
         }
+    }
+
+    /// This hub's identity: kept in its storage (`hub/identity`, created once), so that every
+    /// process serving the same storage has the same, and a hub whose storage is replaced has a
+    /// new one (its devices ask again, `GET /v1/hub`).
+    pub fn identity(&self) -> Result<HubId, Refusal> {
+        let mut held = lock(&self.identity);
+        if let Some(identity) = *held {
+            return Ok(identity);
+        }
+        let read = |bytes: Vec<u8>| -> Result<HubId, Refusal> {
+            bytes.try_into().map_err(|_| refuse(503, "storage", "the hub's identity in its storage is damaged"))
+        };
+        let identity = match self.objects.get(IDENTITY_KEY)? {
+            Some(bytes) => read(bytes)?,
+            None => {
+                let mut drawn = [0u8; 16];
+                getrandom::fill(&mut drawn)
+                    .map_err(|error| refuse(503, "storage", format!("the hub cannot draw its identity: {error}")))?;
+                match self.objects.put_new(IDENTITY_KEY, &drawn)? {
+                    Put::Created => drawn,
+                    // Another process drew it first.
+                    Put::Exists => read(self.objects.get(IDENTITY_KEY)?.unwrap_or_default())?,
+                }
+            }
+        };
+        *held = Some(identity);
+        Ok(identity)
     }
 
     /// Serves `/metrics` to requests from elsewhere than this machine that carry
@@ -444,6 +479,10 @@ impl Hub {
         let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
         let outcome = match (request.method, segments.as_slice()) {
             (Method::Get, ["healthz"]) => Ok(Response::text(200, "ok\n".to_owned())),
+            // Who this hub is, for the signatures of the requests made to it.
+            (Method::Get, ["v1", "hub"]) => self
+                .identity()
+                .map(|identity| Response::json(200, &serde_json::json!({ "hub": hex::encode(identity) }))),
             (Method::Get, ["metrics"]) => {
                 let token = request.authorization.as_deref().and_then(|value| value.strip_prefix("Bearer "));
                 let opened = match (&self.metrics_token, token) {
@@ -682,8 +721,13 @@ impl Hub {
         };
         let key = ed25519_dalek::VerifyingKey::from_bytes(&key)
             .map_err(|_| refuse(403, "forbidden", "the signer's key in the roster is not usable"))?;
-        auth.verify(&key, request.method.as_str(), &request.target, &request.body, now_ms)
-            .map_err(|error| refuse(401, "unauthenticated", error.to_string()))?;
+        let call = Call {
+            hub: &self.identity()?,
+            method: request.method.as_str(),
+            target: &request.target,
+            body: &request.body,
+        };
+        auth.verify(&key, &call, now_ms).map_err(|error| refuse(401, "unauthenticated", error.to_string()))?;
         self.check_nonce(auth, now_ms)?;
         self.rate_limit(tenant, now_ms)?;
         if !allowed {
@@ -824,8 +868,8 @@ impl Hub {
         })?;
         let key =
             ed25519_dalek::VerifyingKey::from_bytes(&key).map_err(|_| refuse(403, "forbidden", "unusable key"))?;
-        auth.verify(&key, "POST", &request.target, &request.body, now_ms)
-            .map_err(|error| refuse(401, "unauthenticated", error.to_string()))?;
+        let call = Call { hub: &self.identity()?, method: "POST", target: &request.target, body: &request.body };
+        auth.verify(&key, &call, now_ms).map_err(|error| refuse(401, "unauthenticated", error.to_string()))?;
         self.check_nonce(auth, now_ms)?;
         self.rate_limit(tenant, now_ms)?;
         if let Some(admission) = admission {

@@ -88,6 +88,16 @@ fn company(seed: u8) -> (TenantId, SigningKey, Entry) {
     (tenant, key, genesis)
 }
 
+/// The identity of the hub at `addr`, as a node learns it (`GET /v1/hub`).
+fn identity(addr: SocketAddr) -> rempart_sync::HubId {
+    let answer = exchange(addr, b"GET /v1/hub HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
+    let body = answer.split_once("\r\n\r\n").expect("an answer with a body").1;
+    let value: serde_json::Value = serde_json::from_str(body).expect("the identity as JSON");
+    let mut hub = [0u8; 16];
+    hex::decode_to_slice(value["hub"].as_str().expect("a hub id"), &mut hub).expect("32 hex digits");
+    hub
+}
+
 /// A request of `company`'s device over HTTP from this address; returns the status, or 0 when
 /// no answer came within `exchange`'s bound.
 fn call(
@@ -101,7 +111,8 @@ fn call(
 ) -> u16 {
     let device = RequestSigner::Device(NodeId::from_bytes(*tenant.as_bytes()));
     let target = format!("/v1/t/{tenant}/{path}");
-    let auth = RequestAuth::sign(key, device, method, &target, now_ms(), [nonce; 16], &body);
+    let call = rempart_sync::Call { hub: &identity(addr), method, target: &target, body: &body };
+    let auth = RequestAuth::sign(key, device, &call, now_ms(), [nonce; 16]);
     let mut request = format!("{method} {target} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n");
     for (name, value) in auth.headers() {
         request.push_str(&format!("{name}: {value}\r\n"));
@@ -306,21 +317,22 @@ fn unknown_signers_cost_one_storage_read_and_metrics_need_loopback_or_the_token(
     let target = format!("/v1/t/{tenant}/roster");
     let body = serde_json::to_vec(&vec![genesis]).unwrap();
     let device = RequestSigner::Device(NodeId::from_bytes([7; 16]));
-    let auth = RequestAuth::sign(&key, device, "POST", &target, now_ms(), [1; 16], &body);
+    let hub_id = hub.identity().unwrap();
+    let call = rempart_sync::Call { hub: &hub_id, method: "POST", target: &target, body: &body };
+    let auth = RequestAuth::sign(&key, device, &call, now_ms(), [1; 16]);
     assert_eq!(hub.handle(&Request::signed(Method::Post, &target, Some(&auth), body), now_ms()).status, 201);
     let lists = || store.lists.load(std::sync::atomic::Ordering::Relaxed);
     let stranger = SigningKey::from_bytes(&[99; 32]);
     let heads = format!("/v1/t/{tenant}/heads");
     let before = lists();
     for nonce in 0..100u8 {
+        let call = rempart_sync::Call { hub: &hub_id, method: "GET", target: &heads, body: b"" };
         let auth = RequestAuth::sign(
             &stranger,
             RequestSigner::Device(NodeId::from_bytes([99; 16])),
-            "GET",
-            &heads,
+            &call,
             now_ms(),
             [nonce; 16],
-            b"",
         );
         let refused = hub.precheck(&Request::signed(Method::Get, &heads, Some(&auth), Vec::new()), now_ms());
         assert_eq!(refused.map_err(|response| response.status), Err(403));

@@ -31,9 +31,9 @@ use rempart_store::sync::{ChainReader, ChainRun, KeptBatch};
 use rempart_store::{Clock, Environment, Store, StoreError};
 use rempart_sync::batch::{Author, BATCH_TARGET_BYTES};
 use rempart_sync::{
-    Action, Batch, DataKey, DeviceKeys, Entry, InviteSecret, Named, Recipient, RecoverySecret, RequestAuth,
-    RequestSigner, Role, Roster, RosterMark, SealedInvite, Signer, SyncError, VersionVector, Wrap, WrapEntropy,
-    WrapSecret, Wrapped,
+    Action, Batch, Call, DataKey, DeviceKeys, Entry, HubId, InviteSecret, Named, Recipient, RecoverySecret,
+    RequestAuth, RequestSigner, Role, Roster, RosterMark, SealedInvite, Signer, SyncError, VersionVector, Wrap,
+    WrapEntropy, WrapSecret, Wrapped,
 };
 use serde::{Deserialize, Serialize};
 
@@ -197,18 +197,57 @@ pub fn parse_invite_code(code: &str) -> Result<(TenantId, InviteSecret), NodeErr
     Ok((tenant, secret))
 }
 
-/// A signed call to the hub, turning refusals into errors.
+/// The identity of the hub behind `transport`, asked of it (`GET /v1/hub`) and kept with the
+/// transport.
+pub fn hub_identity(transport: &mut dyn Transport) -> Result<HubId, NodeError> {
+    let answer = transport.call(Verb::Get, "/v1/hub", None, Vec::new())?;
+    if !answer.is_success() {
+        return Err(NodeError::Refused { status: answer.status, reason: answer.reason(), message: answer.message() });
+    }
+    #[derive(Deserialize)]
+    struct Identity {
+        hub: String,
+    }
+    let identity: Identity = parse(&answer.body, "its identity")?;
+    let mut hub = [0u8; 16];
+    hex::decode_to_slice(&identity.hub, &mut hub)
+        .map_err(|_| NodeError::Hostile("the hub's identity is not 32 hexadecimal digits".to_owned()))?;
+    *transport.identity() = Some(hub);
+    Ok(hub)
+}
+
+/// Bodies small enough to keep a copy of, to send again if the hub turned out to be another one.
+const RESENT_BODY_BYTES_MAX: usize = 64 << 10;
+
+/// A signed call to the hub, turning refusals into errors. The signature covers the hub's
+/// identity: a call refused as unauthenticated after the hub changed (its storage replaced, or
+/// another hub behind the same address) asks the identity again, and a small one is sent again.
 fn call(
     transport: &mut dyn Transport,
     env: &mut Env<'_>,
-    key: &SigningKey,
-    signer: RequestSigner,
+    (key, signer): (&SigningKey, RequestSigner),
     verb: Verb,
     target: &str,
     body: Vec<u8>,
 ) -> Result<Answer, NodeError> {
-    let auth = RequestAuth::sign(key, signer, verb.as_str(), target, env.now(), env.bytes(), &body);
-    let answer = transport.call(verb, target, Some(&auth), body)?;
+    let hub = match *transport.identity() {
+        Some(hub) => hub,
+        None => hub_identity(transport)?,
+    };
+    let sign = |env: &mut Env<'_>, hub: &HubId, body: &[u8]| {
+        let call = Call { hub, method: verb.as_str(), target, body };
+        RequestAuth::sign(key, signer, &call, env.now(), env.bytes())
+    };
+    let auth = sign(env, &hub, &body);
+    let copy = (body.len() <= RESENT_BODY_BYTES_MAX).then(|| body.clone());
+    let mut answer = transport.call(verb, target, Some(&auth), body)?;
+    if answer.status == 401 && answer.reason() == "unauthenticated" {
+        let fresh = hub_identity(transport)?;
+        if let Some(body) = copy.filter(|_| fresh != hub) {
+            let auth = sign(env, &fresh, &body);
+            answer = transport.call(verb, target, Some(&auth), body)?;
+        }
+    }
     if answer.is_success() {
         Ok(answer)
     } else {
@@ -451,7 +490,7 @@ impl Session {
         let from_key = SigningKey::from_bytes(&succession.from_key);
         let from = RequestSigner::Device(succession.from);
         let answer =
-            call(transport, env, &from_key, from, Verb::Get, &format!("/v1/t/{tenant}/roster?after=0"), Vec::new())?;
+            call(transport, env, (&from_key, from), Verb::Get, &format!("/v1/t/{tenant}/roster?after=0"), Vec::new())?;
         let served: ServedRoster = parse(&answer.body, "roster entries")?;
         let Ok(mut roster) = Roster::from_entries(tenant, &served.entries) else { return Ok(None) };
         if roster.genesis() != self.secrets.genesis {
@@ -582,7 +621,7 @@ impl Session {
         target: &str,
         body: Vec<u8>,
     ) -> Result<Answer, NodeError> {
-        call(transport, env, store.signing_key(), Self::device(store), verb, target, body)
+        call(transport, env, (store.signing_key(), Self::device(store)), verb, target, body)
     }
 
     /// Attaches a company to a hub: this node becomes the first admin device; a data key, a
@@ -633,7 +672,7 @@ impl Session {
         let roster = Roster::from_entries(tenant, std::slice::from_ref(&genesis))?;
         let key = store.signing_key().clone();
         let target = Session::roster_target(tenant, admission);
-        call(transport, env, &key, Self::device(store), Verb::Post, &target, json(&vec![genesis]))
+        call(transport, env, (&key, Self::device(store)), Verb::Post, &target, json(&vec![genesis]))
             .map_err(admission_error)?;
         let session = Session::new(
             Secrets::enrolled(
@@ -735,16 +774,16 @@ impl Session {
         let invite_key = secret.signing_key();
         let signer = RequestSigner::Invite(id);
         let answer =
-            call(transport, env, &invite_key, signer, Verb::Get, &format!("/v1/t/{tenant}/invites/{id}"), Vec::new())
+            call(transport, env, (&invite_key, signer), Verb::Get, &format!("/v1/t/{tenant}/invites/{id}"), Vec::new())
                 .map_err(|error| match error {
-                NodeError::Refused { status: 403 | 404, .. } => NodeError::InvitationClosed,
-                other => other,
-            })?;
+                    NodeError::Refused { status: 403 | 404, .. } => NodeError::InvitationClosed,
+                    other => other,
+                })?;
         let sealed: SealedInvite = parse(&answer.body, "an invitation")?;
         let payload: InvitePayload = serde_json::from_slice(&secret.open(&sealed)?)
             .map_err(|_| NodeError::Hostile("the invitation's payload cannot be read".to_owned()))?;
         let answer =
-            call(transport, env, &invite_key, signer, Verb::Get, &format!("/v1/t/{tenant}/roster"), Vec::new())?;
+            call(transport, env, (&invite_key, signer), Verb::Get, &format!("/v1/t/{tenant}/roster"), Vec::new())?;
         let served: ServedRoster = parse(&answer.body, "a roster")?;
         let mut roster = Roster::from_entries(tenant, &served.entries).map_err(|error| match error {
             SyncError::Roster(error) => NodeError::ForgedRoster(Forgery::Refused(error)),
@@ -798,7 +837,7 @@ impl Session {
         let entry = Entry::sign(&roster.next_body(env.now(), action), Signer::Invite(id), &invite_key)
             .proven_by_device(store.signing_key());
         roster.append(entry.clone())?;
-        call(transport, env, &invite_key, signer, Verb::Post, &format!("/v1/t/{tenant}/roster"), json(&vec![entry]))?;
+        call(transport, env, (&invite_key, signer), Verb::Post, &format!("/v1/t/{tenant}/roster"), json(&vec![entry]))?;
         let session = Session::new(Secrets::enrolled(tenant, hub, roster.genesis(), &wrap, keys, recovery), roster);
         session.save(&store)?;
         session.wrap_keys_for_self(&store, transport, env)?;
@@ -999,7 +1038,7 @@ impl Session {
         let recovery_key = recovery.signing_key();
         let signer = RequestSigner::Recovery;
         let answer =
-            call(transport, env, &recovery_key, signer, Verb::Get, &format!("/v1/t/{tenant}/roster"), Vec::new())
+            call(transport, env, (&recovery_key, signer), Verb::Get, &format!("/v1/t/{tenant}/roster"), Vec::new())
                 .map_err(|error| match error {
                     NodeError::Refused { status: 401 | 403, .. } => NodeError::KitRefused,
                     other => other,
@@ -1025,8 +1064,7 @@ impl Session {
             let answer = call(
                 transport,
                 env,
-                &recovery_key,
-                signer,
+                (&recovery_key, signer),
                 Verb::Get,
                 &format!("/v1/t/{tenant}/wraps/{name}"),
                 Vec::new(),
@@ -1052,7 +1090,14 @@ impl Session {
         let entry = Entry::sign(&roster.next_body(env.now(), action), Signer::Recovery, &recovery_key)
             .proven_by_device(store.signing_key());
         roster.append(entry.clone())?;
-        call(transport, env, &recovery_key, signer, Verb::Post, &format!("/v1/t/{tenant}/roster"), json(&vec![entry]))?;
+        call(
+            transport,
+            env,
+            (&recovery_key, signer),
+            Verb::Post,
+            &format!("/v1/t/{tenant}/roster"),
+            json(&vec![entry]),
+        )?;
         let session =
             Session::new(Secrets::enrolled(tenant, hub, roster.genesis(), &wrap, keys, Some(recovery.clone())), roster);
         session.save(&store)?;
@@ -1179,7 +1224,7 @@ impl Session {
             let name = Wrap::name(Wrapped::DataKey(epoch), Recipient::Device(succession.from), 0);
             let target = format!("/v1/t/{tenant}/wraps/{name}");
             let signer = RequestSigner::Device(succession.from);
-            let answer = call(transport, env, &from_key, signer, Verb::Get, &target, Vec::new())?;
+            let answer = call(transport, env, (&from_key, signer), Verb::Get, &target, Vec::new())?;
             let wrap = served_wrap(&answer.body, tenant, &name)?;
             let key = DataKey::new(epoch, *wrap.open(&from_wrap)?);
             if self.roster.commitment(epoch) != Some(key.commitment()) {

@@ -62,6 +62,9 @@ pub struct Unreachable {
 pub trait Transport {
     /// Where the hub is, for messages.
     fn hub(&self) -> String;
+    /// The hub's identity as last learnt (`GET /v1/hub`), which request signatures cover: a
+    /// slot kept with the transport, `None` until asked.
+    fn identity(&mut self) -> &mut Option<rempart_sync::HubId>;
     fn call(
         &mut self,
         verb: Verb,
@@ -75,6 +78,7 @@ pub trait Transport {
 pub struct Http {
     base: String,
     agent: ureq::Agent,
+    identity: Option<rempart_sync::HubId>,
 }
 
 /// Largest answer read from a hub.
@@ -101,7 +105,7 @@ impl Http {
             let roots = ureq::tls::RootCerts::new_with_certs(&[certificate]);
             config = config.tls_config(ureq::tls::TlsConfig::builder().root_certs(roots).build());
         }
-        Ok(Http { base, agent: config.build().into() })
+        Ok(Http { base, agent: config.build().into(), identity: None })
     }
 }
 
@@ -128,6 +132,10 @@ impl Http {
 impl Transport for Http {
     fn hub(&self) -> String {
         self.base.clone()
+    }
+
+    fn identity(&mut self) -> &mut Option<rempart_sync::HubId> {
+        &mut self.identity
     }
 
     fn call(

@@ -2,8 +2,10 @@
 //!
 //! Each request carries the signer (a device, or a one-time invitation for the join that uses it),
 //! the time in milliseconds, a random nonce, and an Ed25519 signature over a context string, the
-//! signer as its header names it, the method, the path with its query, the time, the nonce and
-//! the BLAKE3 hash of the body. The hub
+//! identity of the hub it is meant for, the signer as its header names it, the method, the path
+//! with its query, the time, the nonce and the BLAKE3 hash of the body. The hub's identity is not
+//! sent: a hub checks the signature with its own, so a request made for one hub does not verify
+//! at another (`GET /v1/hub` tells a node the identity of the hub it reaches). The hub
 //! refuses a time too far from its own clock and a nonce it has already seen within that window,
 //! so a captured request cannot be replayed, and a body cannot be swapped under a signature.
 
@@ -50,6 +52,19 @@ impl RequestSigner {
     }
 }
 
+/// A hub's identity: 16 random bytes it draws once and keeps in its storage.
+pub type HubId = [u8; 16];
+
+/// What a request signature covers besides its own fields: the hub it is meant for, and the
+/// request itself.
+#[derive(Debug, Clone, Copy)]
+pub struct Call<'a> {
+    pub hub: &'a HubId,
+    pub method: &'a str,
+    pub target: &'a str,
+    pub body: &'a [u8],
+}
+
 /// The authentication fields of one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestAuth {
@@ -59,15 +74,10 @@ pub struct RequestAuth {
     pub signature: [u8; 64],
 }
 
-fn message(
-    signer: RequestSigner,
-    method: &str,
-    path_and_query: &str,
-    time_ms: u64,
-    nonce: &[u8; 16],
-    body: &[u8],
-) -> Vec<u8> {
+fn message(signer: RequestSigner, call: &Call<'_>, time_ms: u64, nonce: &[u8; 16]) -> Vec<u8> {
+    let Call { hub, method, target: path_and_query, body } = *call;
     let mut message = CONTEXT.to_vec();
+    message.extend_from_slice(hub);
     for part in [signer.to_header().as_bytes(), method.as_bytes(), path_and_query.as_bytes()] {
         message.extend_from_slice(&(part.len() as u32).to_be_bytes());
         message.extend_from_slice(part);
@@ -82,13 +92,11 @@ impl RequestAuth {
     pub fn sign(
         key: &SigningKey,
         signer: RequestSigner,
-        method: &str,
-        path_and_query: &str,
+        call: &Call<'_>,
         time_ms: u64,
         nonce: [u8; 16],
-        body: &[u8],
     ) -> RequestAuth {
-        let signature = key.sign(&message(signer, method, path_and_query, time_ms, &nonce, body)).to_bytes();
+        let signature = key.sign(&message(signer, call, time_ms, &nonce)).to_bytes();
         RequestAuth { signer, time_ms, nonce, signature }
     }
 
@@ -126,14 +134,7 @@ impl RequestAuth {
 
     /// Checks the signature with the signer's key and the time against `now_ms`. The nonce is the
     /// caller's to check against those already seen.
-    pub fn verify(
-        &self,
-        key: &VerifyingKey,
-        method: &str,
-        path_and_query: &str,
-        body: &[u8],
-        now_ms: u64,
-    ) -> Result<(), SyncError> {
+    pub fn verify(&self, key: &VerifyingKey, call: &Call<'_>, now_ms: u64) -> Result<(), SyncError> {
         if self.time_ms.abs_diff(now_ms) > REQUEST_SKEW_MS {
             return Err(SyncError::Auth(format!(
                 "the request's time is {} s away from the hub's clock (at most {} s): check the device's clock",
@@ -142,7 +143,7 @@ impl RequestAuth {
             )));
         }
         let signature = ed25519_dalek::Signature::from_bytes(&self.signature);
-        key.verify_strict(&message(self.signer, method, path_and_query, self.time_ms, &self.nonce, body), &signature)
+        key.verify_strict(&message(self.signer, call, self.time_ms, &self.nonce), &signature)
             .map_err(|_| SyncError::Auth("the request's signature does not verify".to_owned()))
     }
 }
@@ -155,22 +156,28 @@ mod tests {
     fn a_signed_request_verifies_only_as_sent() {
         let key = SigningKey::from_bytes(&[1; 32]);
         let signer = RequestSigner::Device(NodeId::from_bytes([2; 16]));
-        let auth = RequestAuth::sign(&key, signer, "PUT", "/v1/t/ab/batches", 1_000_000, [3; 16], b"body");
+        let hub = [7; 16];
+        let call = |method, target, body| Call { hub: &hub, method, target, body };
+        let put = call("PUT", "/v1/t/ab/batches", b"body");
+        let auth = RequestAuth::sign(&key, signer, &put, 1_000_000, [3; 16]);
         let [s, t, n, g] = auth.headers().map(|(_, value)| value);
         let back = RequestAuth::from_headers(Some(&s), Some(&t), Some(&n), Some(&g)).unwrap();
         assert_eq!(back, auth);
         let public = key.verifying_key();
-        back.verify(&public, "PUT", "/v1/t/ab/batches", b"body", 1_000_000 + 60_000).unwrap();
-        assert!(back.verify(&public, "PUT", "/v1/t/ab/batches", b"other", 1_000_000).is_err());
-        assert!(back.verify(&public, "GET", "/v1/t/ab/batches", b"body", 1_000_000).is_err());
-        assert!(back.verify(&public, "PUT", "/v1/t/cd/batches", b"body", 1_000_000).is_err());
-        let stale = back.verify(&public, "PUT", "/v1/t/ab/batches", b"body", 1_000_000 + 400_000).unwrap_err();
+        back.verify(&public, &call("PUT", "/v1/t/ab/batches", b"body"), 1_000_000 + 60_000).unwrap();
+        assert!(back.verify(&public, &call("PUT", "/v1/t/ab/batches", b"other"), 1_000_000).is_err());
+        assert!(back.verify(&public, &call("GET", "/v1/t/ab/batches", b"body"), 1_000_000).is_err());
+        assert!(back.verify(&public, &call("PUT", "/v1/t/cd/batches", b"body"), 1_000_000).is_err());
+        let stale = back.verify(&public, &call("PUT", "/v1/t/ab/batches", b"body"), 1_000_000 + 400_000).unwrap_err();
         assert!(stale.to_string().contains("400 s away"), "{stale}");
         // The signer is signed: the same signature under another signer's name fails.
         let renamed = RequestAuth { signer: RequestSigner::Recovery, ..back.clone() };
-        assert!(renamed.verify(&public, "PUT", "/v1/t/ab/batches", b"body", 1_000_000).is_err());
+        assert!(renamed.verify(&public, &call("PUT", "/v1/t/ab/batches", b"body"), 1_000_000).is_err());
+        // Made for another hub, it does not verify at this one.
+        let elsewhere = Call { hub: &[8; 16], ..put };
+        assert!(back.verify(&public, &elsewhere, 1_000_000).is_err());
         let other = SigningKey::from_bytes(&[4; 32]).verifying_key();
-        assert!(back.verify(&other, "PUT", "/v1/t/ab/batches", b"body", 1_000_000).is_err());
+        assert!(back.verify(&other, &call("PUT", "/v1/t/ab/batches", b"body"), 1_000_000).is_err());
         assert!(RequestAuth::from_headers(None, Some(&t), Some(&n), Some(&g)).is_err());
         assert!(RequestSigner::from_header("admin:00").is_err());
         let invite = RequestSigner::Invite(Hash32([5; 32]));

@@ -15,7 +15,7 @@ pub mod keys;
 pub mod roster;
 pub mod vv;
 
-pub use auth::{RequestAuth, RequestSigner};
+pub use auth::{Call, HubId, RequestAuth, RequestSigner};
 pub use batch::{Batch, Contents, Header};
 pub use keys::{
     DataKey, InviteSecret, Recipient, RecoverySecret, SealedInvite, Wrap, WrapEntropy, WrapSecret, Wrapped,

@@ -194,7 +194,8 @@ proptest! {
         let _ = RequestAuth::from_headers(Some(&text[0]), Some(&text[1]), Some(&text[2]), Some(&text[3]));
         let _ = RequestSigner::from_header(&text[0]);
         let key = SigningKey::from_bytes(&secret);
-        let auth = RequestAuth::sign(&key, RequestSigner::Device(NODE), "PUT", &text[0], 7, [secret[1]; 16], &noise);
+        let call = rempart_sync::Call { hub: &[secret[2]; 16], method: "PUT", target: &text[0], body: &noise };
+        let auth = RequestAuth::sign(&key, RequestSigner::Device(NODE), &call, 7, [secret[1]; 16]);
         let [s, t, n, g] = auth.headers().map(|(_, value)| value);
         prop_assert_eq!(RequestAuth::from_headers(Some(&s), Some(&t), Some(&n), Some(&g)).unwrap(), auth);
     }

@@ -23,6 +23,10 @@ impl Transport for Serving<'_> {
         self.inner.hub()
     }
 
+    fn identity(&mut self) -> &mut Option<rempart_sync::HubId> {
+        self.inner.identity()
+    }
+
     fn call(
         &mut self,
         verb: Verb,
@@ -253,7 +257,9 @@ fn a_hub_admits_a_company_only_with_a_one_time_token_and_keeps_its_id() {
     for token in [None, Some("RMPA-00"), Some(&*format!("RMPA-{}", "ab".repeat(32)))] {
         let refused = world.with_env(|env, transport| Session::connect_with(&mut office, "mem", transport, env, token));
         assert!(matches!(refused, Err(NodeError::AdmissionRequired)), "{token:?}: {refused:?}");
-        assert!(world.objects.snapshot().is_empty(), "{:?}", world.objects.snapshot().keys());
+        // Nothing of any company: the hub's own identity (drawn at its first request) aside.
+        let stored = world.objects.snapshot();
+        assert!(stored.keys().all(|key| key == "hub/identity"), "{:?}", stored.keys());
         assert!(!office.dir().join("sync.key").exists());
     }
     let token = rempart_hub::issue_admission(world.objects.as_ref(), [7; 32]).unwrap();
@@ -551,6 +557,10 @@ impl Transport for Replaying<'_> {
         self.inner.hub()
     }
 
+    fn identity(&mut self) -> &mut Option<rempart_sync::HubId> {
+        self.inner.identity()
+    }
+
     fn call(
         &mut self,
         verb: Verb,
@@ -652,4 +662,42 @@ fn only_active_devices_name_the_roster_and_a_revoked_one_clears_nothing() {
     assert!(earlier.held_back(&before).is_some());
     earlier.settle(&roster);
     assert!(earlier.is_empty());
+}
+
+/// Flaw 7: a request signature covers the identity of the hub it is made for. Captured on its way
+/// to one hub and sent to another holding the same company (a copy of its storage), within its
+/// five minutes and with a new nonce there, it does not verify; made for that hub, it does.
+#[test]
+fn a_request_made_for_one_hub_does_not_verify_at_another() {
+    let mut world = World::new();
+    let mut office = Store::init(&world.dir("office"), "Garage du Lac SA", rempart_domain::Country::Ch, 1).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env)).unwrap();
+    sync(&mut world, &mut office);
+    let copy = rempart_hub::MemStore::default();
+    copy.restore(world.objects.snapshot().into_iter().filter(|(key, _)| key != "hub/identity").collect());
+    let other = rempart_hub::Hub::new(std::sync::Arc::new(copy), rempart_hub::Limits::default());
+    assert_ne!(other.identity().unwrap(), world.hub.identity().unwrap());
+    let heads = format!("/v1/t/{}/heads", office.tenant());
+    let device = (office.signing_key(), rempart_sync::RequestSigner::Device(office.node()));
+    let now = world.now.get();
+    let captured = crate::auth(&world.hub, device, ("GET", &heads, b""), now, [1; 16]);
+    let request =
+        |auth: &RequestAuth| rempart_hub::Request::signed(rempart_hub::Method::Get, &heads, Some(auth), Vec::new());
+    assert_eq!(world.hub.handle(&request(&captured), now).status, 200);
+    let answer = other.handle(&request(&captured), now);
+    assert_eq!(answer.status, 401, "{}", String::from_utf8_lossy(&answer.body));
+    let made_for_it = crate::auth(&other, device, ("GET", &heads, b""), now, [2; 16]);
+    assert_eq!(other.handle(&request(&made_for_it), now).status, 200);
+    // A node that knew another identity for the hub (its storage replaced since) is refused
+    // once, asks again who the hub is, and goes on.
+    office.post_entries(&[entry("E-2", 4, 400)], &mut |_| {}).unwrap();
+    let mut session = Session::open(&office).unwrap();
+    let report = world.with_env(|env, transport| {
+        *transport.identity() = Some([9; 16]);
+        let report = session.sync(&mut office, transport, env);
+        let learnt = *transport.identity();
+        (report, learnt)
+    });
+    assert!(report.0.unwrap().pushed_events >= 1);
+    assert_eq!(report.1, Some(world.hub.identity().unwrap()));
 }

@@ -23,7 +23,7 @@ fn send(
         let mut nonce = [0u8; 16];
         (env.random)(&mut nonce);
         let time = (env.clock.now_ms() as i64 + skew_ms) as u64;
-        let auth = RequestAuth::sign(key, signer, verb.as_str(), target, time, nonce, &body);
+        let auth = crate::auth(&transport.hub, (key, signer), (verb.as_str(), target, &body), time, nonce);
         transport.call(verb, target, Some(&auth), body).unwrap()
     })
 }
@@ -142,7 +142,7 @@ fn hostile_batches_and_requests_are_refused_and_nothing_is_stored() {
         401,
         "away from the hub's clock",
     );
-    let auth = RequestAuth::sign(&key, device(&office), "GET", &heads, world.now.get() + 1000, [8; 16], b"");
+    let auth = crate::auth(&world.hub, (&key, device(&office)), ("GET", &heads, b""), world.now.get() + 1000, [8; 16]);
     let mut transport = world.transport();
     assert_eq!(transport.call(Verb::Get, &heads, Some(&auth), Vec::new()).unwrap().status, 200);
     assert_refused(&transport.call(Verb::Get, &heads, Some(&auth), Vec::new()).unwrap(), 401, "already received");
@@ -235,6 +235,10 @@ impl Transport for Lying<'_> {
         self.inner.hub()
     }
 
+    fn identity(&mut self) -> &mut Option<rempart_sync::HubId> {
+        self.inner.identity()
+    }
+
     fn call(
         &mut self,
         verb: Verb,
@@ -314,7 +318,7 @@ fn quota_rate_and_clocks_are_enforced() {
     let mut transport = world.transport();
     let answers: Vec<Answer> = (0..10u8)
         .map(|index| {
-            let auth = RequestAuth::sign(&key, device(&office), "GET", &heads, now, [index; 16], b"");
+            let auth = crate::auth(&world.hub, (&key, device(&office)), ("GET", &heads, b""), now, [index; 16]);
             transport.call(Verb::Get, &heads, Some(&auth), Vec::new()).unwrap()
         })
         .collect();
@@ -343,7 +347,7 @@ fn quota_rate_and_clocks_are_enforced() {
     let mut wrap: rempart_sync::Wrap = serde_json::from_slice(&stored).unwrap();
     wrap.sealed = vec![7; 70_000];
     let body = serde_json::to_vec(&wrap).unwrap();
-    let auth = RequestAuth::sign(&key, device(&small), "PUT", &target, world.now.get(), [1; 16], &body);
+    let auth = crate::auth(&world.hub, (&key, device(&small)), ("PUT", &target, &body), world.now.get(), [1; 16]);
     let answer = world.transport().call(Verb::Put, &target, Some(&auth), body).unwrap();
     assert_refused(&answer, 507, "quota");
     assert_eq!(world.objects.snapshot()[&format!("t/{}/wraps/{name}", small.tenant())], stored);
@@ -366,6 +370,10 @@ struct Swapping {
 impl Transport for Swapping {
     fn hub(&self) -> String {
         "a swapping hub".to_owned()
+    }
+
+    fn identity(&mut self) -> &mut Option<rempart_sync::HubId> {
+        self.inner.identity()
     }
 
     fn call(
@@ -399,7 +407,7 @@ fn a_batch_of_another_company_served_to_a_node_is_rejected_by_it() {
     let (mut laptop, _) = world.with_env(|env, transport| Session::join(&code, "mem", &dir, transport, env)).unwrap();
     let refused = world.with_env(|env, transport| {
         let mut swapping = Swapping {
-            inner: crate::Direct { hub: transport.hub.clone(), now: transport.now.clone() },
+            inner: crate::Direct { hub: transport.hub.clone(), now: transport.now.clone(), identity: None },
             foreign: foreign.clone(),
         };
         Session::open(&laptop).unwrap().sync(&mut laptop, &mut swapping, env)
@@ -496,7 +504,7 @@ fn strangers_cannot_spend_a_companys_budget_nor_members_take_the_name_of_a_futur
     // The devices' budget is untouched by them.
     let key = office.signing_key().clone();
     let heads = format!("/v1/t/{tenant}/heads");
-    let auth = RequestAuth::sign(&key, device(&office), "GET", &heads, now, [1; 16], b"");
+    let auth = crate::auth(&world.hub, (&key, device(&office)), ("GET", &heads, b""), now, [1; 16]);
     assert_eq!(world.transport().call(Verb::Get, &heads, Some(&auth), Vec::new()).unwrap().status, 200);
 
     // A member may write its own wraps of known epochs only, under their exact names.

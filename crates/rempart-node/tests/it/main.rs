@@ -41,15 +41,32 @@ impl TestClock {
     }
 }
 
+/// A request signature made for `hub` (its identity), as a device or another signer makes it.
+pub(crate) fn auth(
+    hub: &Hub,
+    (key, signer): (&rempart_log::SigningKey, rempart_sync::RequestSigner),
+    (method, target, body): (&str, &str, &[u8]),
+    time_ms: u64,
+    nonce: [u8; 16],
+) -> RequestAuth {
+    let call = rempart_sync::Call { hub: &hub.identity().unwrap(), method, target, body };
+    RequestAuth::sign(key, signer, &call, time_ms, nonce)
+}
+
 /// Calls the hub's handler directly, at a clock the test moves.
 struct Direct {
     hub: Arc<Hub>,
     now: TestClock,
+    identity: Option<rempart_sync::HubId>,
 }
 
 impl Transport for Direct {
     fn hub(&self) -> String {
         "in-process hub".to_owned()
+    }
+
+    fn identity(&mut self) -> &mut Option<rempart_sync::HubId> {
+        &mut self.identity
     }
 
     fn call(
@@ -132,7 +149,7 @@ impl World {
     }
 
     fn transport(&self) -> Direct {
-        Direct { hub: Arc::clone(&self.hub), now: self.now.clone() }
+        Direct { hub: Arc::clone(&self.hub), now: self.now.clone(), identity: None }
     }
 
     /// Runs `f` with an environment whose clock is the world's and whose randomness is seeded.
@@ -293,7 +310,13 @@ fn a_device_of_one_company_gets_nothing_of_another() {
     for (verb, target) in targets {
         let answer = world.with_env(|env, transport| {
             let body = b"[]".to_vec();
-            let auth = RequestAuth::sign(&key, signer, verb.as_str(), &target, env.clock.now_ms(), [7; 16], &body);
+            let auth = crate::auth(
+                &transport.hub,
+                (&key, signer),
+                (verb.as_str(), &target, &body),
+                env.clock.now_ms(),
+                [7; 16],
+            );
             transport.call(verb, &target, Some(&auth), body).unwrap()
         });
         assert_eq!(answer.status, 403, "{} {target}: {}", verb.as_str(), answer.message());
@@ -629,6 +652,10 @@ struct CutAfter<'a> {
 impl Transport for CutAfter<'_> {
     fn hub(&self) -> String {
         self.inner.hub()
+    }
+
+    fn identity(&mut self) -> &mut Option<rempart_sync::HubId> {
+        self.inner.identity()
     }
 
     fn call(

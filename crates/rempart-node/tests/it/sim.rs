@@ -95,11 +95,23 @@ struct Network<'a> {
     /// served anything it changed.
     adversary: Option<(Adversary, &'a FaultyStore)>,
     played: bool,
+    identity: Option<rempart_sync::HubId>,
 }
 
 impl<'a> Network<'a> {
     fn new(hub: &'a Hub, now: u64, rng: Rng, cut_off: bool, faults: bool) -> Network<'a> {
-        Network { hub, now, rng, cut_off, faults, duplicated: 0, reordered: 0, adversary: None, played: false }
+        Network {
+            hub,
+            now,
+            rng,
+            cut_off,
+            faults,
+            duplicated: 0,
+            reordered: 0,
+            adversary: None,
+            played: false,
+            identity: None,
+        }
     }
 
     /// What the hostile hub serves instead of the genuine `response` to a GET of `target`.
@@ -187,6 +199,10 @@ impl<'a> Network<'a> {
 impl Transport for Network<'_> {
     fn hub(&self) -> String {
         "simulated hub".to_owned()
+    }
+
+    fn identity(&mut self) -> &mut Option<rempart_sync::HubId> {
+        &mut self.identity
     }
 
     fn call(
@@ -806,7 +822,8 @@ fn run(seed: u64) -> (Exercised, [u8; 32]) {
     // What a replay of the seed must give again, byte for byte: every object the hub holds, and
     // every node's log (events and seals; the projections follow from it, the state hash above).
     let mut fingerprint = blake3::Hasher::new();
-    for (key, bytes) in objects.inner.snapshot() {
+    // The hub's identity is drawn from the system (a hub's own, not the seed's).
+    for (key, bytes) in objects.inner.snapshot().into_iter().filter(|(key, _)| !key.starts_with("hub/")) {
         fingerprint.update(&(key.len() as u64).to_le_bytes()).update(key.as_bytes());
         fingerprint.update(&(bytes.len() as u64).to_le_bytes()).update(&bytes);
     }

@@ -126,14 +126,12 @@ fn a_batch_replaced_by_another_validly_signed_one_is_a_fork_named_by_the_nodes()
     let genuine = Session::open(&laptop).unwrap().kept_batches(&laptop, office.node(), after, 1).unwrap().remove(0);
     let target = format!("/v1/t/{}/batches", office.tenant());
     let answer = world.with_env(|env, transport| {
-        let auth = rempart_sync::RequestAuth::sign(
-            laptop.signing_key(),
-            rempart_sync::RequestSigner::Device(laptop.node()),
-            "PUT",
-            &target,
+        let auth = crate::auth(
+            &transport.hub,
+            (laptop.signing_key(), rempart_sync::RequestSigner::Device(laptop.node())),
+            ("PUT", &target, &genuine),
             env.clock.now_ms(),
             [2; 16],
-            &genuine,
         );
         rempart_node::Transport::call(transport, rempart_node::Verb::Put, &target, Some(&auth), genuine.clone())
             .unwrap()

@@ -8,7 +8,7 @@ use rempart_hub::{DirStore, Hub, Limits, Method, Request};
 use rempart_log::SigningKey;
 use rempart_node::Session;
 use rempart_store::Store;
-use rempart_sync::{Batch, RequestAuth, RequestSigner};
+use rempart_sync::{Batch, RequestSigner};
 
 use crate::{World, entry};
 
@@ -74,7 +74,8 @@ fn two_hubs_racing_on_one_store_accept_one_batch_per_sequence() {
                 let barrier = Arc::clone(&barrier);
                 let (target, signing) = (target.clone(), signing.clone());
                 scope.spawn(move || {
-                    let auth = RequestAuth::sign(&signing, signer, "PUT", &target, now, [index as u8 + 1; 16], batch);
+                    let auth =
+                        crate::auth(&hub, (&signing, signer), ("PUT", &target, batch), now, [index as u8 + 1; 16]);
                     let request = Request::signed(Method::Put, &target, Some(&auth), batch.clone());
                     barrier.wait();
                     hub.handle(&request, now).status

@@ -25,6 +25,7 @@ use rempart_sync::{
     Action, Batch, Body, DataKey, DeviceKeys, Entry, RecoverySecret, RequestAuth, RequestSigner, Role, RosterMark,
     Signer, batch::Author,
 };
+use rempart_sync::{Call, HubId};
 
 use super::{percentile, seconds, work_dir};
 use crate::i18n::Lang;
@@ -275,7 +276,7 @@ fn load_tenant(index: usize) -> LoadTenant {
 /// Sends one signed request; returns its status and latency.
 fn send(
     agent: &ureq::Agent,
-    url: &str,
+    (url, hub): (&str, &HubId),
     key: &SigningKey,
     signer: RequestSigner,
     verb: &str,
@@ -284,7 +285,8 @@ fn send(
 ) -> (u16, Duration) {
     let mut nonce = [0u8; 16];
     rempart_node::system_random(&mut nonce);
-    let auth = RequestAuth::sign(key, signer, verb, target, rempart_node::system_now_ms(), nonce, &body);
+    let call = Call { hub, method: verb, target, body: &body };
+    let auth = RequestAuth::sign(key, signer, &call, rempart_node::system_now_ms(), nonce);
     let full = format!("{url}{target}");
     let started = Instant::now();
     let outcome = if verb == "GET" {
@@ -317,13 +319,14 @@ const LOAD_WORKERS: usize = 64;
 
 fn load(root: &Path, tenants: usize, rows: &mut Vec<(String, String)>) -> Result<()> {
     let hub = HubProcess::start(&root.join("load-hub"))?;
+    let hub_id = rempart_node::hub_identity(&mut Http::new(&hub.url)?)?;
     let companies: Vec<LoadTenant> = (0..tenants).map(load_tenant).collect();
     let next = AtomicUsize::new(0);
     let started = Instant::now();
     let results: Result<Vec<Vec<(u16, Duration)>>, _> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..LOAD_WORKERS)
             .map(|_| {
-                let (next, companies, url) = (&next, &companies, hub.url.clone());
+                let (next, companies, url, hub_id) = (&next, &companies, hub.url.clone(), hub_id);
                 scope.spawn(move || {
                     let agent: ureq::Agent = ureq::Agent::config_builder()
                         .http_status_as_error(false)
@@ -339,7 +342,7 @@ fn load(root: &Path, tenants: usize, rows: &mut Vec<(String, String)>) -> Result
                         let body = serde_json::to_vec(&company.roster).unwrap_or_default();
                         samples.push(send(
                             &agent,
-                            &url,
+                            (&url, &hub_id),
                             owner_key,
                             RequestSigner::Device(*owner),
                             "POST",
@@ -377,7 +380,7 @@ fn load(root: &Path, tenants: usize, rows: &mut Vec<(String, String)>) -> Result
                                 let target = format!("/v1/t/{}/batches", company.tenant);
                                 samples.push(send(
                                     &agent,
-                                    &url,
+                                    (&url, &hub_id),
                                     key,
                                     RequestSigner::Device(*id),
                                     "PUT",
@@ -387,7 +390,7 @@ fn load(root: &Path, tenants: usize, rows: &mut Vec<(String, String)>) -> Result
                                 let target = format!("/v1/t/{}/heads", company.tenant);
                                 samples.push(send(
                                     &agent,
-                                    &url,
+                                    (&url, &hub_id),
                                     key,
                                     RequestSigner::Device(*id),
                                     "GET",
