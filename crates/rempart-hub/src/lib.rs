@@ -3,7 +3,8 @@
 //! It stores what nodes send (roster entries, batches, key wraps, invitations) under each
 //! tenant's namespace of an object store, checks everything it can without a key (signatures
 //! against the roster, chain continuity, one batch per sequence, clocks, quotas), and never
-//! decrypts. It keeps no state of its own that matters: rosters and heads are read back from
+//! decrypts. It keeps no state of its own that matters but its identity (drawn once into its
+//! storage, covered by request signatures, served at `GET /v1/hub`): rosters and heads are read back from
 //! storage (a process caches rosters and refreshes them when a signer is unknown), so any number of
 //! hub processes can serve one bucket, and a wiped hub is refilled by the nodes.
 //!
@@ -22,6 +23,8 @@
 //! And hub-wide:
 //!
 //! ```text
+//! hub/identity                16 random bytes, created once: the hub's identity, which request
+//!                             signatures cover (a copy of the storage meant as another hub drops it)
 //! admission/<hash>            a one-time admission token the operator issued (`rempart hub token`),
 //!                             named by a keyed hash of it; `admission/<hash>.used` marks it used
 //! seen/<tenant>               the genesis hash of each company the hub admitted: the id cannot be
@@ -355,8 +358,8 @@ impl Hub {
     /// process serving the same storage has the same, and a hub whose storage is replaced has a
     /// new one (its devices ask again, `GET /v1/hub`).
     pub fn identity(&self) -> Result<HubId, Refusal> {
-        let mut held = lock(&self.identity);
-        if let Some(identity) = *held {
+        // Read without holding the lock (storage may be slow); the first read kept wins.
+        if let Some(identity) = *lock(&self.identity) {
             return Ok(identity);
         }
         let read = |bytes: Vec<u8>| -> Result<HubId, Refusal> {
@@ -375,8 +378,8 @@ impl Hub {
                 }
             }
         };
-        *held = Some(identity);
-        Ok(identity)
+        let mut held = lock(&self.identity);
+        Ok(*held.get_or_insert(identity))
     }
 
     /// Serves `/metrics` to requests from elsewhere than this machine that carry

@@ -14,7 +14,7 @@ use rempart_log::{Hash32, NodeId};
 
 use crate::SyncError;
 
-const CONTEXT: &[u8] = b"rempart request v2\0";
+const CONTEXT: &[u8] = b"rempart request v3\0";
 /// How far a request's time may be from the hub's clock.
 pub const REQUEST_SKEW_MS: u64 = 5 * 60 * 1000;
 
