@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 
 use crate::chart::Country;
-use crate::money::Currency;
+use crate::money::{AmountError, Currency, parse_amount};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Locale {
@@ -62,6 +62,121 @@ impl Locale {
     }
 }
 
+/// The spaces a French writer puts between groups of thousands: a space, a no-break space, or
+/// the narrow no-break space French typography (and this program) prints.
+const FRENCH_GROUPS: [char; 3] = [' ', '\u{a0}', FRENCH_GROUP];
+/// The apostrophes a Swiss writer puts between groups: the typewriter one and the typographic
+/// one.
+const SWISS_GROUPS: [char; 2] = ['\'', '\u{2019}'];
+
+/// A date a person wrote that is not one in the forms the company's locale reads.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("\"{text}\" is not a date: write it {}, or 2026-03-31", locale.date_forms())]
+pub struct DateUnreadable {
+    pub text: String,
+    pub locale: Locale,
+}
+
+impl Locale {
+    /// How this locale writes amounts, for messages: the forms `read_amount` accepts.
+    pub fn amount_forms(self) -> &'static str {
+        match self {
+            Locale::Swiss => "1'234.50, 1\u{2019}234.50 or 1234.50",
+            Locale::French => "1 234,50, 12,50 or 1234.50",
+        }
+    }
+
+    /// How this locale writes dates, for messages (ISO is read everywhere too).
+    pub fn date_forms(self) -> &'static str {
+        match self {
+            Locale::Swiss => "31.03.2026",
+            Locale::French => "31/03/2026",
+        }
+    }
+
+    /// Reads an amount as a person of this locale writes it, or as this program prints it:
+    /// Swiss `1'234.50` (or with a typographic apostrophe), French `1 234,50` (a space, no-break
+    /// space or narrow no-break space between thousands) and `12,50`; and the plain `1234.50`
+    /// everywhere. What could be read two ways is refused, naming the accepted forms: a comma in
+    /// Switzerland, a dot and a comma together in France (`1,234.50`, `1.234,50`), groups not of
+    /// three digits, two decimal marks, an exponent.
+    pub fn read_amount(self, text: &str, currency: Currency) -> Result<i64, AmountError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(AmountError::Empty);
+        }
+        let unreadable = || AmountError::NotInLocale { text: text.to_owned(), locale: self };
+        let (sign, unsigned) = match text.strip_prefix('-') {
+            Some(rest) => ("-", rest),
+            None => ("", text),
+        };
+        let (groups, decimal): (&[char], char) = match self {
+            Locale::Swiss => (&SWISS_GROUPS, '.'),
+            Locale::French if unsigned.contains('.') => (&[], '.'),
+            Locale::French => (&FRENCH_GROUPS, ','),
+        };
+        let (whole, fraction) = match unsigned.split_once(decimal) {
+            Some((whole, fraction)) => (whole, Some(fraction)),
+            None => (unsigned, None),
+        };
+        // Thousands: a first group of one to three digits, then groups of exactly three.
+        let mut parts = whole.split(|c: char| groups.contains(&c));
+        let first = parts.next().unwrap_or_default();
+        let rest: Vec<&str> = parts.collect();
+        let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+        if !digits(first)
+            || (!rest.is_empty() && first.len() > 3)
+            || rest.iter().any(|part| part.len() != 3 || !digits(part))
+        {
+            return Err(unreadable());
+        }
+        let plain = match fraction {
+            Some(fraction) if !digits(fraction) => return Err(unreadable()),
+            Some(fraction) => format!("{sign}{}.{fraction}", whole.replace(groups, "")),
+            None => format!("{sign}{}", whole.replace(groups, "")),
+        };
+        parse_amount(&plain, currency).map_err(|error| match error {
+            // The digits are read; what is wrong is said of what the person wrote.
+            AmountError::TooManyDecimals { currency, exponent, .. } => {
+                AmountError::TooManyDecimals { text: text.to_owned(), currency, exponent }
+            }
+            AmountError::TooLarge { .. } => AmountError::TooLarge { text: text.to_owned() },
+            _ => unreadable(),
+        })
+    }
+
+    /// Reads a date as a person of this locale writes it (Swiss `31.03.2026`, French
+    /// `31/03/2026`, the day and month with one digit or two), or ISO `2026-03-31` everywhere.
+    /// A two-digit year, the other locale's form or a day that does not exist is refused.
+    pub fn read_date(self, text: &str) -> Result<NaiveDate, DateUnreadable> {
+        let text = text.trim();
+        let unreadable = || DateUnreadable { text: text.to_owned(), locale: self };
+        let number = |part: &str, len: std::ops::RangeInclusive<usize>| {
+            (len.contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| part.parse::<u32>().ok())
+                .flatten()
+        };
+        let (separator, day_first) = match self {
+            _ if text.contains('-') => ('-', false),
+            Locale::Swiss => ('.', true),
+            Locale::French => ('/', true),
+        };
+        let parts: Vec<&str> = text.split(separator).collect();
+        let [a, b, c] = parts.as_slice() else { return Err(unreadable()) };
+        let (year, month, day) = if day_first {
+            (number(c, 4..=4), number(b, 1..=2), number(a, 1..=2))
+        } else {
+            (number(a, 4..=4), number(b, 2..=2), number(c, 2..=2))
+        };
+        match (year, month, day) {
+            (Some(year), Some(month), Some(day)) => {
+                NaiveDate::from_ymd_opt(year as i32, month, day).ok_or_else(unreadable)
+            }
+            _ => Err(unreadable()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,5 +191,100 @@ mod tests {
         let date = NaiveDate::from_ymd_opt(2026, 3, 14).unwrap();
         assert_eq!(Locale::Swiss.format_date(date), "14.03.2026");
         assert_eq!(Locale::French.format_date(date), "14/03/2026");
+    }
+
+    /// Issue 19: what each locale accepts and refuses, as people write amounts.
+    #[test]
+    fn amounts_are_read_as_each_locale_writes_them() {
+        let chf = |locale: Locale, text: &str| locale.read_amount(text, Currency::CHF);
+        for (text, minor) in [
+            ("1'234.50", 123_450),
+            ("1\u{2019}234.50", 123_450),
+            ("1234.50", 123_450),
+            ("-1'234'567.89", -123_456_789),
+            ("12", 1_200),
+            (" 0.05 ", 5),
+            ("999'999", 99_999_900),
+        ] {
+            assert_eq!(chf(Locale::Swiss, text), Ok(minor), "Swiss {text:?}");
+        }
+        for (text, minor) in [
+            ("1 234,50", 123_450),
+            ("1\u{a0}234,50", 123_450),
+            ("1\u{202f}234,50", 123_450),
+            ("12,50", 1_250),
+            ("12,5", 1_250),
+            ("1234.50", 123_450),
+            ("-1 234 567,89", -123_456_789),
+            ("7", 700),
+        ] {
+            assert_eq!(chf(Locale::French, text), Ok(minor), "French {text:?}");
+        }
+        for text in ["1.234,50", "1,234.50", "12,50", "1e3", "1'23.00", "12'3456.00", "'123.00", "1''234.00", "+5"] {
+            assert!(
+                matches!(chf(Locale::Swiss, text), Err(AmountError::NotInLocale { locale: Locale::Swiss, .. })),
+                "Swiss {text:?}: {:?}",
+                chf(Locale::Swiss, text)
+            );
+        }
+        for text in ["1,234.50", "1.234,50", "12,5,0", "1e3", "1 23,00", "1 234.50", "1'234,50", ",5", "12,"] {
+            assert!(
+                matches!(chf(Locale::French, text), Err(AmountError::NotInLocale { locale: Locale::French, .. })),
+                "French {text:?}: {:?}",
+                chf(Locale::French, text)
+            );
+        }
+        assert!(matches!(chf(Locale::French, "1,234"), Err(AmountError::TooManyDecimals { .. })));
+        assert!(matches!(chf(Locale::Swiss, "   "), Err(AmountError::Empty)));
+        let message = chf(Locale::French, "1,234.50").unwrap_err().to_string();
+        assert!(message.contains("1 234,50"), "the accepted forms are named: {message}");
+    }
+
+    #[test]
+    fn dates_are_read_as_each_locale_writes_them_and_iso_everywhere() {
+        let day = NaiveDate::from_ymd_opt(2026, 3, 31).unwrap();
+        assert_eq!(Locale::Swiss.read_date("31.03.2026"), Ok(day));
+        assert_eq!(Locale::French.read_date("31/03/2026"), Ok(day));
+        for locale in [Locale::Swiss, Locale::French] {
+            assert_eq!(locale.read_date("2026-03-31"), Ok(day));
+            assert_eq!(locale.read_date(&locale.format_date(day)), Ok(day));
+        }
+        assert_eq!(Locale::Swiss.read_date("1.3.2026").ok(), NaiveDate::from_ymd_opt(2026, 3, 1));
+        for (locale, text) in [
+            (Locale::Swiss, "31/03/2026"),
+            (Locale::French, "31.03.2026"),
+            (Locale::Swiss, "31.03.26"),
+            (Locale::Swiss, "30.02.2026"),
+            (Locale::French, "2026-3-31"),
+            (Locale::French, "31/03/2026/1"),
+            (Locale::Swiss, ""),
+            (Locale::French, "03/31/2026"),
+        ] {
+            assert!(locale.read_date(text).is_err(), "{locale:?} {text:?}");
+        }
+        let message = Locale::French.read_date("31.03.2026").unwrap_err().to_string();
+        assert!(message.contains("31/03/2026") && message.contains("2026-03-31"), "{message}");
+    }
+
+    proptest::proptest! {
+        /// Every amount a table prints reads back to the same value, in its locale.
+        #[test]
+        fn every_amount_printed_reads_back(minor in -999_999_999_999_999i64..=999_999_999_999_999, euro in proptest::bool::ANY) {
+            let currency = if euro { Currency::EUR } else { Currency::CHF };
+            for locale in [Locale::Swiss, Locale::French] {
+                let printed = locale.format_amount(minor, currency);
+                proptest::prop_assert_eq!(locale.read_amount(&printed, currency), Ok(minor), "{}", printed);
+            }
+        }
+
+        /// Every date printed reads back, and ISO reads everywhere.
+        #[test]
+        fn every_date_printed_reads_back(days in 0i64..200_000) {
+            let date = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap() + chrono::Duration::days(days);
+            for locale in [Locale::Swiss, Locale::French] {
+                proptest::prop_assert_eq!(locale.read_date(&locale.format_date(date)), Ok(date));
+                proptest::prop_assert_eq!(locale.read_date(&date.format("%Y-%m-%d").to_string()), Ok(date));
+            }
+        }
     }
 }

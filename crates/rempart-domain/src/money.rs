@@ -87,6 +87,8 @@ pub enum AmountError {
     TooLarge { text: String },
     #[error("\"{text}\" is not a currency code: use three capital letters such as CHF or EUR")]
     BadCurrency { text: String },
+    #[error("\"{text}\" is not an amount: write it {}", locale.amount_forms())]
+    NotInLocale { text: String, locale: crate::locale::Locale },
 }
 
 /// Parses a decimal amount as typed by a person or found in a file: an optional leading `-`,
