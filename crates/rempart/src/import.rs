@@ -1,12 +1,17 @@
 //! Reading entries from files (CSV and JSON Lines) and from `--post` arguments into drafts. Every
-//! refusal names the line it comes from; nothing is recorded unless the whole file reads.
+//! refusal names the line it comes from; nothing is recorded unless the whole file reads. What
+//! people type or their spreadsheets write (`--post`, CSV) is read as the company's locale writes
+//! amounts and dates, or plainly (`Locale::read_amount`, `read_date`); a CSV file's separator is
+//! `,` or `;` (as French and Swiss spreadsheets write), told from its header. JSON Lines, written
+//! by programs, stay plain (`1234.50`, ISO dates).
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
+use rempart_domain::money::format_plain;
 use rempart_domain::rules::parse_date;
-use rempart_domain::{Currency, EntryDraft, PostingDraft};
+use rempart_domain::{Currency, EntryDraft, Locale, PostingDraft};
 use serde::Deserialize;
 
 /// Drafts read from a file, with the line on which each entry starts.
@@ -25,14 +30,16 @@ fn journal_of(text: &str) -> Option<String> {
     (!text.is_empty()).then(|| text.to_owned())
 }
 
-/// Reads `--post ACCOUNT=AMOUNT[:CURRENCY][:vat=CODE]`.
-pub fn parse_post(text: &str) -> Result<PostingDraft> {
+/// Reads `--post ACCOUNT=AMOUNT[:CURRENCY][:vat=CODE]`, the amount as `locale` writes it (in the
+/// posting's currency, else `currency`).
+pub fn parse_post(text: &str, locale: Locale, currency: Currency) -> Result<PostingDraft> {
     let (account, rest) = text
         .split_once('=')
         .ok_or_else(|| anyhow!("--post {text}: write ACCOUNT=AMOUNT, for example 6000=1500.00 or 1020=-1500.00"))?;
     let mut parts = rest.split(':');
-    let amount = parts.next().unwrap_or("").to_owned();
-    let mut posting = PostingDraft { account: account.trim().to_owned(), amount, currency: None, vat_code: None };
+    let amount = parts.next().unwrap_or("");
+    let mut posting =
+        PostingDraft { account: account.trim().to_owned(), amount: String::new(), currency: None, vat_code: None };
     for part in parts {
         if let Some(code) = part.strip_prefix("vat=") {
             posting.vat_code = Some(code.to_owned());
@@ -40,20 +47,40 @@ pub fn parse_post(text: &str) -> Result<PostingDraft> {
             posting.currency = Some(part.parse().with_context(|| format!("--post {text}"))?);
         }
     }
+    posting.amount =
+        plain_amount(amount, locale, posting.currency.unwrap_or(currency)).with_context(|| format!("--post {text}"))?;
     Ok(posting)
 }
 
-pub fn read_entries(path: &Path) -> Result<ReadEntries> {
+/// An amount as `locale` writes it, in the plain form drafts carry (`1234.50`).
+fn plain_amount(text: &str, locale: Locale, currency: Currency) -> Result<String> {
+    Ok(format_plain(locale.read_amount(text, currency)?, currency))
+}
+
+pub fn read_entries(path: &Path, locale: Locale, currency: Currency) -> Result<ReadEntries> {
     let extension = path.extension().and_then(|extension| extension.to_str()).unwrap_or("").to_ascii_lowercase();
     match extension.as_str() {
-        "csv" => read_csv(path),
+        "csv" => read_csv(path, locale, currency),
         "jsonl" | "ndjson" => read_jsonl(path),
         other => bail!("{}: unknown file type \".{other}\": use .csv or .jsonl", path.display()),
     }
 }
 
-fn read_csv(path: &Path) -> Result<ReadEntries> {
+/// The separator a CSV file's header line uses: `;` if it has more of them than of `,`.
+fn csv_separator(path: &Path) -> Result<u8> {
+    use std::io::BufRead as _;
+    let file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut header = String::new();
+    std::io::BufReader::new(file)
+        .read_line(&mut header)
+        .with_context(|| format!("{}: cannot read the header line", path.display()))?;
+    let count = |separator: char| header.matches(separator).count();
+    Ok(if count(';') > count(',') { b';' } else { b',' })
+}
+
+fn read_csv(path: &Path, locale: Locale, company_currency: Currency) -> Result<ReadEntries> {
     let mut reader = csv::ReaderBuilder::new()
+        .delimiter(csv_separator(path)?)
         .trim(csv::Trim::All)
         .from_path(path)
         .with_context(|| format!("cannot read {}", path.display()))?;
@@ -79,14 +106,11 @@ fn read_csv(path: &Path) -> Result<ReadEntries> {
         if id.is_empty() {
             return Err(at("entry_id is empty".to_owned()));
         }
-        let date = parse_date(field("date")).map_err(|error| at(error.to_string()))?;
+        let date = locale.read_date(field("date")).map_err(|error| at(error.to_string()))?;
         let currency = currency_of(field("currency")).map_err(|error| at(error.to_string()))?;
-        let posting = PostingDraft {
-            account: field("account").to_owned(),
-            amount: field("amount").to_owned(),
-            currency,
-            vat_code: None,
-        };
+        let amount = plain_amount(field("amount"), locale, currency.unwrap_or(company_currency))
+            .map_err(|error| at(error.to_string()))?;
+        let posting = PostingDraft { account: field("account").to_owned(), amount, currency, vat_code: None };
         match by_id.get(id) {
             Some(&position) => {
                 let draft = &mut out.drafts[position];
@@ -173,13 +197,13 @@ mod tests {
 
     #[test]
     fn post_arguments() {
-        let posting = parse_post("1170=8.10:vat=IN81").unwrap();
+        let posting = parse_post("1170=8.10:vat=IN81", Locale::Swiss, Currency::CHF).unwrap();
         assert_eq!(
             (posting.account.as_str(), posting.amount.as_str(), posting.vat_code.as_deref()),
             ("1170", "8.10", Some("IN81"))
         );
-        assert_eq!(parse_post("1020=-5:EUR").unwrap().currency, Some(Currency::EUR));
-        assert!(parse_post("1020").is_err());
-        assert!(parse_post("1020=5:eur").is_err());
+        assert_eq!(parse_post("1020=-5:EUR", Locale::Swiss, Currency::CHF).unwrap().currency, Some(Currency::EUR));
+        assert!(parse_post("1020", Locale::Swiss, Currency::CHF).is_err());
+        assert!(parse_post("1020=5:eur", Locale::Swiss, Currency::CHF).is_err());
     }
 }

@@ -16,7 +16,6 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, anyhow};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
-use rempart_domain::rules::parse_date;
 use rempart_domain::{AccountEdited, AccountKind, AccountOpened, Country, Currency, EntryDraft, Locale};
 use rempart_store::{Store, StoreError};
 
@@ -668,8 +667,9 @@ fn data_dir(cli_dir: &Option<PathBuf>) -> PathBuf {
     cli_dir.clone().unwrap_or_else(|| PathBuf::from("rempart-data"))
 }
 
-fn date_arg(text: &Option<String>) -> Result<Option<NaiveDate>> {
-    text.as_deref().map(parse_date).transpose().map_err(Into::into)
+/// A date as the company's locale writes it, or ISO (`Locale::read_date`).
+fn date_arg(locale: Locale, text: &Option<String>) -> Result<Option<NaiveDate>> {
+    text.as_deref().map(|text| locale.read_date(text)).transpose().map_err(Into::into)
 }
 
 fn today() -> NaiveDate {
@@ -761,13 +761,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let mut store = Store::open(&dir)?;
             let company = store.company()?.clone();
             let locale = Locale::of_country(company.country);
-            let amount_minor = rempart_domain::money::parse_amount(&amount, company.currency)?;
+            let amount_minor = locale.read_amount(&amount, company.currency)?;
             let mut named = Vec::new();
             for invoice in invoices {
                 let (number, amount) = match invoice.split_once('=') {
-                    Some((number, amount)) => {
-                        (number.to_owned(), Some(rempart_domain::money::parse_amount(amount, company.currency)?))
-                    }
+                    Some((number, amount)) => (number.to_owned(), Some(locale.read_amount(amount, company.currency)?)),
                     None => (invoice, None),
                 };
                 named.push((number, amount));
@@ -775,7 +773,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let account = account.unwrap_or_else(|| money_account_default(company.country));
             let payment = store.receive_payment(
                 &contact,
-                date_arg(&date)?.unwrap_or_else(today),
+                date_arg(locale, &date)?.unwrap_or_else(today),
                 amount_minor,
                 &account,
                 &named,
@@ -822,15 +820,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Entry(EntryCommand::Add { date, text, postings, journal, id }) => {
             let mut store = Store::open(&dir)?;
+            let (locale, currency) = (locale_of(&store)?, store.company()?.currency);
             let draft = EntryDraft {
                 id: match id {
                     Some(id) => id,
                     None => store.new_entry_id(),
                 },
-                date: parse_date(&date)?,
+                date: locale.read_date(&date)?,
                 journal,
                 text,
-                postings: postings.iter().map(|post| import::parse_post(post)).collect::<Result<_>>()?,
+                postings: postings
+                    .iter()
+                    .map(|post| import::parse_post(post, locale, currency))
+                    .collect::<Result<_>>()?,
             };
             store.post_entries(std::slice::from_ref(&draft), &mut |_| {}).map_err(|error| match error {
                 StoreError::Entry { source, .. } => anyhow::Error::from(source),
@@ -844,7 +846,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Entry(EntryCommand::Reverse { id, date }) => {
             let mut store = Store::open(&dir)?;
-            let reversal = store.reverse_entry(&id, date_arg(&date)?)?;
+            let reversal = store.reverse_entry(&id, date_arg(locale_of(&store)?, &date)?)?;
             println!(
                 "{}",
                 lang.fill(
@@ -862,7 +864,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Report { report, from, to, format } => {
             let store = Store::open(&dir)?;
             let locale = locale_of(&store)?;
-            let (from, to) = (date_arg(&from)?, date_arg(&to)?);
+            let (from, to) = (date_arg(locale, &from)?, date_arg(locale, &to)?);
             let report = match report {
                 ReportKind::TrialBalance => reports::trial_balance(&store, lang, from, to)?,
                 ReportKind::BalanceSheet => reports::balance_sheet(&store, lang, locale, to.unwrap_or_else(today))?,
@@ -889,7 +891,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Period(PeriodCommand::Close { until }) => {
             let mut store = Store::open(&dir)?;
-            let until = parse_date(&until)?;
+            let until = locale_of(&store)?.read_date(&until)?;
             store.close_period(until)?;
             println!("{}", lang.fill("period.closed", &[("date", &locale_of(&store)?.format_date(until))]));
         }
@@ -1037,7 +1039,7 @@ fn bill(dir: &Path, lang: Lang, command: BillCommand) -> Result<()> {
                 let mut parts = rest.splitn(3, ':');
                 let net = parts.next().ok_or_else(bad)?;
                 let vat_code = parts.next().ok_or_else(bad)?;
-                let net_minor = rempart_domain::money::parse_amount(net, company.currency)?;
+                let net_minor = locale.read_amount(net, company.currency)?;
                 parsed.push(BillLine {
                     account: account.to_owned(),
                     net_minor,
@@ -1048,8 +1050,8 @@ fn bill(dir: &Path, lang: Lang, command: BillCommand) -> Result<()> {
             let bill = store.record_bill(
                 &supplier,
                 &reference,
-                date_arg(&date)?.unwrap_or_else(today),
-                date_arg(&due)?,
+                date_arg(locale, &date)?.unwrap_or_else(today),
+                date_arg(locale, &due)?,
                 parsed,
             )?;
             let total = format!("{} {}", company.currency, locale.format_amount(bill.gross_minor, company.currency));
@@ -1062,10 +1064,9 @@ fn bill(dir: &Path, lang: Lang, command: BillCommand) -> Result<()> {
             );
         }
         BillCommand::Pay { id, amount, date, account } => {
-            let amount =
-                amount.map(|amount| rempart_domain::money::parse_amount(&amount, company.currency)).transpose()?;
+            let amount = amount.map(|amount| locale.read_amount(&amount, company.currency)).transpose()?;
             let account = account.unwrap_or_else(|| money_account_default(company.country));
-            let paid = store.pay_bill(&id, date_arg(&date)?.unwrap_or_else(today), amount, &account)?;
+            let paid = store.pay_bill(&id, date_arg(locale, &date)?.unwrap_or_else(today), amount, &account)?;
             let amount = format!("{} {}", company.currency, locale.format_amount(paid.amount_minor, company.currency));
             println!("{}", lang.fill("bill.paid", &[("id", &id), ("amount", &amount)]));
         }
@@ -1088,7 +1089,7 @@ fn invoice(dir: &Path, lang: Lang, command: InvoiceCommand) -> Result<()> {
     let currency = store.company()?.currency;
     match command {
         InvoiceCommand::New { contact, date, cash_rounding } => {
-            let date = date_arg(&date)?.unwrap_or_else(today);
+            let date = date_arg(locale, &date)?.unwrap_or_else(today);
             let id = store.draft_invoice(&contact, date, cash_rounding)?;
             println!("{}", lang.fill("invoice.drafted", &[("id", &id)]));
         }
@@ -1129,7 +1130,7 @@ fn invoice(dir: &Path, lang: Lang, command: InvoiceCommand) -> Result<()> {
                     .map_err(|_| anyhow!("--line {index}: write the line number, like --line 2 or --line 2=0.5"))?;
                 named.push((index, quantity));
             }
-            let credit = store.credit_invoice(&number, date_arg(&date)?.unwrap_or_else(today), &named)?;
+            let credit = store.credit_invoice(&number, date_arg(locale, &date)?.unwrap_or_else(today), &named)?;
             let total = format!("{} {}", currency, locale.format_amount(credit.gross_minor, currency));
             println!(
                 "{}",
@@ -1137,7 +1138,7 @@ fn invoice(dir: &Path, lang: Lang, command: InvoiceCommand) -> Result<()> {
             );
         }
         InvoiceCommand::Remind { number, date } => {
-            let date = date_arg(&date)?.unwrap_or_else(today);
+            let date = date_arg(locale, &date)?.unwrap_or_else(today);
             let reminder = store.send_reminder(&number, date)?;
             let open = store
                 .receivables(None, date)?
@@ -1441,7 +1442,7 @@ fn contact(dir: &Path, lang: Lang, command: ContactCommand) -> Result<()> {
 
 fn import_entries(dir: &Path, lang: Lang, file: &Path) -> Result<()> {
     let mut store = Store::open(dir)?;
-    let read = import::read_entries(file)?;
+    let read = import::read_entries(file, locale_of(&store)?, store.company()?.currency)?;
     let bar = indicatif::ProgressBar::new(read.drafts.len() as u64);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {per_sec} {eta}")

@@ -39,7 +39,9 @@ fn refused_entries_change_nothing() {
         (add("2026-03-01", &["6999=1.00", "1020=-1.00"]), "account 6999 does not exist"),
         (add("2026-03-01", &["6000=1.005", "1020=-1.005"]), "has more decimals than CHF allows"),
         (add("2026-03-01", &["6000=12,50", "1020=-12,50"]), "\"12,50\" is not an amount"),
-        (add("2026-03-01", &["6000=1'000", "1020=-1'000"]), "\"1'000\" is not an amount"),
+        // Issue 19: Switzerland writes 1'000 (accepted, `it::cli::amounts_and_dates_as_people_write_them`);
+        // a decimal comma after a dot is the other convention, and refused.
+        (add("2026-03-01", &["6000=1.000,00", "1020=-1.000,00"]), "\"1.000,00\" is not an amount"),
         (add("2026-03-01", &["6000=1e3", "1020=-1e3"]), "\"1e3\" is not an amount"),
         (add("2026-03-01", &["6000=", "1020=-1"]), "the amount is empty"),
         (add("2026-03-01", &["6000=-", "1020=-1"]), "\"-\" is not an amount"),
@@ -95,7 +97,7 @@ fn bad_files_name_the_line_and_import_nothing() {
     let cases = [
         ("missing.csv", "entry_id,date,journal,account,amount,text\nX,2026-03-01,,6000,1,T\n".to_owned(), "has no \"currency\" column"),
         ("bad_date.csv", format!("{header}{good}B,2026-13-01,,6000,1.00,,Bad\n"), "line 4: \"2026-13-01\" is not a date"),
-        ("bad_amount.csv", format!("{header}{good}B,2026-03-02,,6000,1.00,,Bad\nB,2026-03-02,,1020,-1;00,,Bad\n"), "line 4: entry B: posting 2 (account 1020): \"-1;00\" is not an amount"),
+        ("bad_amount.csv", format!("{header}{good}B,2026-03-02,,6000,1.00,,Bad\nB,2026-03-02,,1020,-1;00,,Bad\n"), "line 5: \"-1;00\" is not an amount"),
         ("unbalanced.csv", format!("{header}{good}B,2026-03-02,,6000,1.00,,Bad\nB,2026-03-02,,1020,-2.00,,Bad\n"), "line 4: entry B: the entry does not balance"),
         ("short_row.csv", format!("{header}{good}B,2026-03-02,,6000\n"), "line 4"),
         ("bad.jsonl", "{\"id\":\"J\",\"date\":\"2026-03-01\",\"text\":\"T\",\"postings\":[{\"account\":\"6000\",\"amount\":1.5},{\"account\":\"1020\",\"amount\":\"-1.50\"}]}\n".to_owned(), "line 1: invalid type: floating point `1.5`, expected a string"),

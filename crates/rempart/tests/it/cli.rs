@@ -236,3 +236,59 @@ fn the_demo_runs_and_verifies() {
     let bills = run(&["bill", "list", "--format", "csv"]);
     assert!(bills.lines().count() > 40, "{bills}");
 }
+
+/// Issue 19: amounts and dates typed as the company's locale prints them, in arguments and in
+/// CSV files (with `;` as separator, as French and Swiss spreadsheets write); ambiguous forms
+/// refused naming the accepted ones, and nothing recorded.
+#[test]
+fn amounts_and_dates_as_people_write_them() {
+    let swiss = Company::new("CH");
+    let add = |company: &Company, date: &str, debit: &str, credit: &str| {
+        company.run(&["entry", "add", "--date", date, "--text", "Achat", "--post", debit, "--post", credit])
+    };
+    for (date, debit, credit) in [
+        ("31.03.2026", "6000=1'234.50", "1020=-1\u{2019}234.50"),
+        ("2026-03-31", "6000=1234.50", "1020=-1'234.50"),
+        ("1.4.2026", "6000=12", "1020=-12.00"),
+    ] {
+        let output = add(&swiss, date, debit, credit);
+        assert!(output.status.success(), "{date} {debit}: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    let journal = swiss.ok(&["report", "journal", "--format", "csv"]);
+    assert_eq!(journal.matches("1234.50").count(), 4, "{journal}");
+    assert_eq!(journal.matches("12.00").count(), 2, "{journal}");
+    let before = swiss.state_hash();
+    for (date, debit, credit, words) in [
+        ("31.03.2026", "6000=1.234,50", "1020=-1.234,50", "1'234.50, 1\u{2019}234.50 or 1234.50"),
+        ("31.03.2026", "6000=1,234.50", "1020=-1,234.50", "is not an amount"),
+        ("31/03/2026", "6000=1.00", "1020=-1.00", "write it 31.03.2026, or 2026-03-31"),
+        ("31.03.26", "6000=1.00", "1020=-1.00", "is not a date"),
+    ] {
+        let output = add(&swiss, date, debit, credit);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success() && stderr.contains(words), "{date} {debit}: {stderr}");
+    }
+    assert_eq!(swiss.state_hash(), before, "nothing recorded");
+
+    let french = Company::new("FR");
+    for (date, debit, credit) in
+        [("31/03/2026", "607=1 234,50", "512=-1\u{202f}234,50"), ("2026-03-31", "607=12,5", "512=-12.50")]
+    {
+        let output = add(&french, date, debit, credit);
+        assert!(output.status.success(), "{date} {debit}: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    for (debit, credit) in [("607=1,234.50", "512=-1,234.50"), ("607=12,5,0", "512=-12,5,0"), ("607=1e3", "512=-1e3")] {
+        let output = add(&french, "31/03/2026", debit, credit);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success() && stderr.contains("1 234,50, 12,50 or 1234.50"), "{debit}: {stderr}");
+    }
+    // A French spreadsheet's CSV: semicolons, decimal commas, spaces between thousands.
+    let csv = french.write(
+        "achats.csv",
+        "entry_id;date;journal;account;amount;currency;text\nA1;15/04/2026;;607;1 000,00;;Fournitures\nA1;15/04/2026;;512;-1\u{a0}000,00;;Fournitures\n",
+    );
+    french.ok(&["import", "entries", csv.to_str().unwrap()]);
+    let journal = french.ok(&["report", "journal", "--format", "csv"]);
+    assert_eq!(journal.matches("1000.00").count(), 2, "{journal}");
+    assert_eq!(journal.matches("1234.50").count(), 2, "{journal}");
+}
