@@ -630,6 +630,7 @@ enum PeriodCommand {
 }
 
 fn main() -> ExitCode {
+    quiet_on_closed_output();
     let cli = Cli::parse();
     // The hub logs its requests (with tenant and request ids, never payloads) unless told otherwise.
     let default_level = if matches!(cli.command, Command::Hub { .. }) { "info" } else { "error" };
@@ -648,6 +649,25 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// A closed standard output (`rempart status | head -1`: the reader has seen enough) ends the
+/// command quietly with status 0. Printing panics when a write fails; a broken pipe (EPIPE, os
+/// error 32) is told from any other failure (a full disk under a redirection still fails loudly).
+fn quiet_on_closed_output() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("os error 32") {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
 }
 
 /// The whole chain of causes on one line, without repeating a cause already quoted.

@@ -214,6 +214,23 @@ fn the_demo_runs_and_verifies() {
         "{stdout}"
     );
     assert!(crate::binary().arg("--data-dir").arg(&dir).arg("demo").output().expect("run").status.code() == Some(1));
+    // A reader that has seen enough (`rempart report journal | head -1`): the journal of a year
+    // is far more than a pipe holds, so the command meets a closed pipe, and ends quietly.
+    let mut child = crate::binary()
+        .arg("--data-dir")
+        .arg(&dir)
+        .args(["report", "journal", "--format", "csv"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run the journal");
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().expect("stdout")), &mut first)
+        .expect("the first line");
+    assert!(first.starts_with("date,"), "{first}");
+    let output = child.wait_with_output().expect("wait");
+    assert!(output.status.success(), "{:?}: {}", output.status, String::from_utf8_lossy(&output.stderr));
+    assert!(output.stderr.is_empty(), "{}", String::from_utf8_lossy(&output.stderr));
     // The invoice document it names exists and is a PDF.
     let written = stdout.lines().find_map(|line| line.strip_prefix("Invoice document written to ")).expect("pdf line");
     let pdf = std::fs::read(written.trim()).expect("the written PDF");
