@@ -4,6 +4,9 @@
 //! sent, oversized bodies are refused before they are read, and `/healthz` and `/metrics` answer
 //! (`/metrics` on this machine, or with its token).
 
+// Integration tests: a failed unwrap is a failed test (the product itself denies unwrap).
+#![allow(clippy::unwrap_used)]
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;

@@ -1,5 +1,8 @@
 //! End-to-end tests of the `rempart` binary on temporary data directories.
 
+// Integration tests: a failed unwrap is a failed test (the product itself denies unwrap).
+#![allow(clippy::unwrap_used)]
+
 mod bad_input;
 mod bills;
 mod catalogue;
