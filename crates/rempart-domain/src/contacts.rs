@@ -253,6 +253,62 @@ fn french_vat_valid(value: &str) -> bool {
     luhn_valid(siren) && key == (12 + 3 * (siren_number % 97)) % 97
 }
 
+/// The spaces people put inside numbers: a space, a no-break space, a narrow no-break space.
+fn is_spacing(c: char) -> bool {
+    matches!(c, ' ' | '\u{a0}' | '\u{202f}')
+}
+
+/// A field's value as it is kept, from the way a person wrote it: identifiers written with or
+/// without their separators take their one printed form before they are checked. A Swiss UID
+/// `CHE123456788`, `che 123 456 788` or `CHE-123.456.788 mwst` becomes `CHE-123.456.788` (with
+/// ` MWST`, ` TVA` or ` IVA` kept); a French VAT number `FR 40 303 265 045` becomes
+/// `FR40303265045`; a SIREN `732 829 320` or SIRET `732 829 320 00074` loses its spaces. Other
+/// values, and what does not have an identifier's shape, are kept as written (and checked so).
+pub fn normalise_value(key: &str, value: &str) -> String {
+    match key {
+        "siren" | "siret" => {
+            let digits: String = value.trim().chars().filter(|c| !is_spacing(*c)).collect();
+            if digits.bytes().all(|b| b.is_ascii_digit()) { digits } else { value.to_owned() }
+        }
+        "vat_number" => {
+            let upper = value.trim().to_uppercase();
+            let (core, suffix) = ["MWST", "TVA", "IVA"]
+                .iter()
+                .find_map(|suffix| upper.strip_suffix(suffix).map(|core| (core.to_owned(), Some(*suffix))))
+                .unwrap_or((upper.clone(), None));
+            let compact: String = core.chars().filter(|c| !is_spacing(*c) && !matches!(c, '-' | '.')).collect();
+            let digits_after = |prefix: &str, count: usize| {
+                compact
+                    .strip_prefix(prefix)
+                    .filter(|rest| rest.len() == count && rest.bytes().all(|b| b.is_ascii_digit()))
+                    .map(str::to_owned)
+            };
+            if let Some(digits) = digits_after("CHE", 9) {
+                let uid = format!("CHE-{}.{}.{}", &digits[..3], &digits[3..6], &digits[6..]);
+                return match suffix {
+                    Some(suffix) => format!("{uid} {suffix}"),
+                    None => uid,
+                };
+            }
+            match (digits_after("FR", 11), suffix) {
+                (Some(digits), None) => format!("FR{digits}"),
+                _ => value.to_owned(),
+            }
+        }
+        _ => value.to_owned(),
+    }
+}
+
+/// Puts every identifier of an edit in its printed form (`normalise_value`), before it is
+/// checked and recorded.
+pub fn normalise_edit(fields: &mut BTreeMap<String, Option<String>>) {
+    for (name, value) in fields.iter_mut() {
+        if let (Some(key), Some(text)) = (definition_key(name), value.as_mut()) {
+            *text = normalise_value(&key, text);
+        }
+    }
+}
+
 /// Checks the value of a field, by its definition key and, for company fields, its kind.
 pub fn check_value(field: &str, key: &str, kind: Option<FieldKind>, value: &str) -> Result<(), ContactError> {
     let bad =
@@ -276,10 +332,14 @@ pub fn check_value(field: &str, key: &str, kind: Option<FieldKind>, value: &str)
             Err(bad("not a phone number"))
         }
         "vat_number" if !(swiss_uid_valid(value) || french_vat_valid(value)) => Err(bad(
-            "not a Swiss UID (CHE-123.456.789 with a valid check digit) or a French VAT number (FR + key + SIREN)",
+            "not a Swiss UID with a valid check digit (such as CHE-116.281.710, or CHE-116.281.710 MWST) or a French VAT number (FR + key + SIREN, such as FR40303265045)",
         )),
-        "siren" if !(digits(9) && luhn_valid(value)) => Err(bad("a SIREN is 9 digits with a valid check digit")),
-        "siret" if !(digits(14) && luhn_valid(value)) => Err(bad("a SIRET is 14 digits with a valid check digit")),
+        "siren" if !(digits(9) && luhn_valid(value)) => {
+            Err(bad("a SIREN is 9 digits with a valid check digit, such as 732 829 320"))
+        }
+        "siret" if !(digits(14) && luhn_valid(value)) => {
+            Err(bad("a SIRET is 14 digits with a valid check digit, such as 732 829 320 00074"))
+        }
         "payment_terms_days" if !value.parse::<u16>().is_ok_and(|days| days <= 365) => {
             Err(bad("a number of days, 0 to 365"))
         }
@@ -321,6 +381,35 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    #[test]
+    fn identifiers_are_put_in_their_printed_form_before_they_are_checked() {
+        for (key, written, kept) in [
+            ("vat_number", "CHE116281710", "CHE-116.281.710"),
+            ("vat_number", "che 116 281 710 mwst", "CHE-116.281.710 MWST"),
+            ("vat_number", "CHE-116.281.710 TVA", "CHE-116.281.710 TVA"),
+            ("vat_number", " CHE-116281710", "CHE-116.281.710"),
+            ("vat_number", "FR 40 303 265 045", "FR40303265045"),
+            ("siren", "732 829 320", "732829320"),
+            ("siren", "732\u{202f}829\u{a0}320", "732829320"),
+            ("siret", "732 829 320 00074", "73282932000074"),
+            ("vat_number", "DE123456789", "DE123456789"),
+            ("siren", "73282932O", "73282932O"),
+            ("phone", "+41 21 000 00 00", "+41 21 000 00 00"),
+        ] {
+            assert_eq!(normalise_value(key, written), kept, "{key} {written:?}");
+        }
+        // What it gives is checked as before: valid numbers pass, others are still refused.
+        for (key, written) in
+            [("vat_number", "CHE116281710"), ("siren", "732 829 320"), ("vat_number", "FR 40 303 265 045")]
+        {
+            assert!(check_value(key, key, None, &normalise_value(key, written)).is_ok(), "{written}");
+        }
+        assert!(check_value("vat_number", "vat_number", None, &normalise_value("vat_number", "CHE116281711")).is_err());
+        // The examples the messages give are valid numbers.
+        assert!(swiss_uid_valid("CHE-116.281.710 MWST") && french_vat_valid("FR40303265045"));
+        assert!(luhn_valid("732829320") && luhn_valid("73282932000074"));
+    }
 
     #[test]
     fn identifiers_with_check_digits() {

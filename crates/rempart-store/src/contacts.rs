@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use rempart_domain::Fact;
 use rempart_domain::contacts::{
     ContactCreated, ContactEdited, ContactError, ContactFieldDefined, check_contact_id, check_edit,
-    check_new_field_name,
+    check_new_field_name, normalise_edit,
 };
 use rusqlite::{OptionalExtension, params};
 
@@ -58,8 +58,9 @@ impl Store {
     pub fn create_contact(
         &mut self,
         id: Option<String>,
-        fields: BTreeMap<String, Option<String>>,
+        mut fields: BTreeMap<String, Option<String>>,
     ) -> Result<String, StoreError> {
+        normalise_edit(&mut fields);
         let id = match id {
             Some(id) => id,
             None => format!("C-{}", hex::encode(self.random_bytes::<5>())),
@@ -82,7 +83,8 @@ impl Store {
     }
 
     /// Sets and clears fields of a contact; each field is its own last-writer-wins register.
-    pub fn edit_contact(&mut self, id: &str, fields: BTreeMap<String, Option<String>>) -> Result<(), StoreError> {
+    pub fn edit_contact(&mut self, id: &str, mut fields: BTreeMap<String, Option<String>>) -> Result<(), StoreError> {
+        normalise_edit(&mut fields);
         check_edit(&self.state.contact_fields, &fields)?;
         if !self.contact_exists(id)? {
             return Err(ContactError::UnknownContact { id: id.to_owned() }.into());
@@ -202,7 +204,12 @@ pub fn parse_assignments(sets: &[String], clears: &[String]) -> Result<BTreeMap<
 
 impl Store {
     /// Sets and clears the company's details (address, bank account, identifiers, dunning).
-    pub fn set_company_details(&mut self, fields: BTreeMap<String, Option<String>>) -> Result<(), StoreError> {
+    pub fn set_company_details(&mut self, mut fields: BTreeMap<String, Option<String>>) -> Result<(), StoreError> {
+        for (name, value) in fields.iter_mut() {
+            if let Some(text) = value.as_mut() {
+                *text = rempart_domain::contacts::normalise_value(name, text);
+            }
+        }
         rempart_domain::company::check_details(&fields)?;
         self.commit(|batch| {
             batch.record(Fact::CompanyDetailsSet(rempart_domain::company::CompanyDetailsSet { fields }))

@@ -309,3 +309,17 @@ fn amounts_and_dates_as_people_write_them() {
     assert_eq!(journal.matches("1000.00").count(), 2, "{journal}");
     assert_eq!(journal.matches("1234.50").count(), 2, "{journal}");
 }
+
+/// Issue 19: identifiers as people write them take their printed form before they are checked.
+#[test]
+fn identifiers_written_without_their_separators_are_kept_in_their_printed_form() {
+    let company = Company::new("CH");
+    company.ok(&["contact", "add", "--id", "OFS", "--name", "OFS", "--set", "vat_number=che 116 281 710 mwst"]);
+    company.ok(&["contact", "add", "--id", "SNCF", "--name", "SNCF", "--set", "siren=732 829 320"]);
+    let shown = company.ok(&["contact", "show", "OFS", "--format", "csv"]);
+    assert!(shown.contains("CHE-116.281.710 MWST"), "{shown}");
+    let shown = company.ok(&["contact", "show", "SNCF", "--format", "csv"]);
+    assert!(shown.contains("732829320"), "{shown}");
+    let refused = company.fails(&["contact", "add", "--name", "X", "--set", "vat_number=CHE116281711"]);
+    assert!(refused.contains("such as CHE-116.281.710"), "{refused}");
+}
