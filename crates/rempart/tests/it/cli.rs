@@ -323,3 +323,36 @@ fn identifiers_written_without_their_separators_are_kept_in_their_printed_form()
     let refused = company.fails(&["contact", "add", "--name", "X", "--set", "vat_number=CHE116281711"]);
     assert!(refused.contains("such as CHE-116.281.710"), "{refused}");
 }
+
+/// Issue 19: the program speaks English, French and German, chosen by `REMPART_LANG` (else
+/// `LANG`/`LC_ALL`): the same command says the same thing in each, from the catalogues.
+#[test]
+fn the_program_speaks_english_french_and_german() {
+    let company = Company::new("CH");
+    let status = |lang: &str| {
+        let output = crate::binary()
+            .env("REMPART_LANG", lang)
+            .arg("--data-dir")
+            .arg(&company.dir)
+            .arg("status")
+            .output()
+            .expect("run status");
+        assert!(output.status.success());
+        String::from_utf8(output.stdout).expect("utf-8")
+    };
+    let (english, french, german) = (status("en"), status("fr"), status("de"));
+    assert!(english.contains("No fork, no conflict."), "{english}");
+    assert!(french.contains("Aucune fourche, aucun conflit."), "{french}");
+    assert!(german.contains("Keine Gabelung, kein Konflikt."), "{german}");
+    let from_lang = crate::binary()
+        .env_remove("REMPART_LANG")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "de_CH.UTF-8")
+        .arg("--data-dir")
+        .arg(&company.dir)
+        .arg("status")
+        .output()
+        .expect("run status");
+    assert_eq!(String::from_utf8(from_lang.stdout).expect("utf-8"), german);
+}
