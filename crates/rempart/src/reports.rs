@@ -25,8 +25,42 @@ fn columns(lang: Lang, keys: &[&'static str]) -> Vec<(&'static str, String)> {
         .collect()
 }
 
+/// Account labels in the reader's language where the chart has one (German and English labels
+/// beside the country's own): number -> label.
+fn labels(store: &Store, lang: Lang) -> Result<std::collections::HashMap<String, String>> {
+    let mut out = std::collections::HashMap::new();
+    for listing in store.accounts()? {
+        let label = match lang {
+            Lang::De => listing.label_de,
+            Lang::En => listing.label_en,
+            Lang::Fr => None,
+        };
+        if let Some(label) = label.filter(|label| !label.is_empty()) {
+            out.insert(listing.account.number, label);
+        }
+    }
+    Ok(out)
+}
+
+/// The store's account totals, labelled in the reader's language.
+fn account_totals(
+    store: &Store,
+    lang: Lang,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Result<Vec<AccountTotals>> {
+    let labels = labels(store, lang)?;
+    let mut totals = store.account_totals(from, to)?;
+    for row in &mut totals {
+        if let Some(label) = labels.get(&row.account) {
+            row.label.clone_from(label);
+        }
+    }
+    Ok(totals)
+}
+
 pub fn trial_balance(store: &Store, lang: Lang, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Report> {
-    let totals = store.account_totals(from, to)?;
+    let totals = account_totals(store, lang, from, to)?;
     let mut report = Report::new(
         lang.text("trial_balance").to_owned(),
         columns(lang, &["account", "label", "currency", "opening", "debit", "credit", "closing"]),
@@ -129,7 +163,7 @@ fn result_by_currency(rows: &[AccountTotals]) -> std::collections::BTreeMap<Curr
 }
 
 pub fn balance_sheet(store: &Store, lang: Lang, locale: Locale, to: NaiveDate) -> Result<Report> {
-    let rows = store.account_totals(None, Some(to))?;
+    let rows = account_totals(store, lang, None, Some(to))?;
     let mut report =
         Report::new(lang.fill("balance_sheet", &[("date", &locale.format_date(to))]), section_columns(lang));
     let none = Default::default();
@@ -148,7 +182,7 @@ pub fn income_statement(
 ) -> Result<Report> {
     let start_month = store.company()?.fiscal_year_start_month;
     let from = from.unwrap_or_else(|| fiscal_year_start(to, start_month));
-    let rows = store.account_totals(Some(from), Some(to))?;
+    let rows = account_totals(store, lang, Some(from), Some(to))?;
     // The statement covers the movements of the range, not the balances carried in.
     let movements: Vec<AccountTotals> = rows.into_iter().map(|row| AccountTotals { opening_minor: 0, ..row }).collect();
     let title = lang.fill("income_statement", &[("from", &locale.format_date(from)), ("to", &locale.format_date(to))]);
@@ -187,7 +221,8 @@ pub fn ledger(
         .filter(|row| row.account == account)
         .map(|row| (row.currency, row.opening_minor))
         .collect::<std::collections::BTreeMap<_, _>>();
-    let title = lang.fill("ledger", &[("account", &account), ("label", &info.label)]);
+    let label = labels(store, lang)?.remove(account).unwrap_or_else(|| info.label.clone());
+    let title = lang.fill("ledger", &[("account", &account), ("label", &label)]);
     let mut report = Report::new(
         title,
         columns(lang, &["date", "journal", "number", "entry_id", "text", "currency", "debit", "credit", "balance"]),

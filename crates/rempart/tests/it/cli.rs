@@ -355,4 +355,33 @@ fn the_program_speaks_english_french_and_german() {
         .output()
         .expect("run status");
     assert_eq!(String::from_utf8(from_lang.stdout).expect("utf-8"), german);
+    // Account labels too, where the chart has them in the reader's language.
+    company.ok(&[
+        "entry",
+        "add",
+        "--date",
+        "2026-03-02",
+        "--text",
+        "Loyer",
+        "--post",
+        "6000=100",
+        "--post",
+        "1020=-100",
+    ]);
+    let labels: Vec<String> = ["en", "fr", "de"]
+        .iter()
+        .map(|lang| {
+            let output = crate::binary()
+                .env("REMPART_LANG", lang)
+                .arg("--data-dir")
+                .arg(&company.dir)
+                .args(["report", "trial-balance", "--format", "csv"])
+                .output()
+                .expect("run the trial balance");
+            let text = String::from_utf8(output.stdout).expect("utf-8");
+            let row = text.lines().find(|line| line.starts_with("6000,")).expect("account 6000").to_owned();
+            row.split(',').nth(1).expect("a label").to_owned()
+        })
+        .collect();
+    assert_eq!(labels, ["Premises", "Charges de locaux", "Raumaufwand"]);
 }
