@@ -355,6 +355,24 @@ fn the_architecture_names_the_schema_version() {
     let text = std::fs::read_to_string(&path).expect("ARCHITECTURE.md");
     let named = format!("`SCHEMA_VERSION = {}`", rempart_store::SCHEMA_VERSION);
     assert!(text.contains(&named), "ARCHITECTURE.md does not say {named}");
+    let named = format!("`FORMAT_VERSION = {}`", rempart_log::FORMAT_VERSION);
+    assert!(text.contains(&named), "ARCHITECTURE.md does not say {named} (the event format)");
+}
+
+/// Issue 19: README's layout names every crate of the workspace, and ARCHITECTURE.md too.
+#[test]
+fn the_readme_and_the_architecture_name_every_crate() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let architecture = std::fs::read_to_string(root.join("ARCHITECTURE.md")).expect("ARCHITECTURE.md");
+    let mut crates = 0;
+    for entry in std::fs::read_dir(root.join("crates")).expect("crates").flatten() {
+        let named = format!("`crates/{}`", entry.file_name().to_string_lossy());
+        assert!(readme.contains(&named), "README.md does not name {named}");
+        assert!(architecture.contains(&named), "ARCHITECTURE.md does not name {named}");
+        crates += 1;
+    }
+    assert!(crates >= 8, "{crates}");
 }
 
 /// Issue 18, flaw 8: a data directory is its owner's alone, files made by this version and
