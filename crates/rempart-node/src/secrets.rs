@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write;
 use std::path::Path;
 
 use rempart_log::{Hash32, NodeId, TenantId};
@@ -164,24 +163,10 @@ pub fn save_roster(dir: &Path, entries: &[Entry]) -> Result<(), NodeError> {
     write_atomically(&dir.join(ROSTER_FILE), &bytes)
 }
 
-/// Temporary file created exclusively with mode 0600 (after removing one a crash left, so it is
-/// never written through a link someone put there), fsync, rename. The roster is public, but
-/// the data directory is its owner's alone, and so is every file in it.
+/// The one durable atomic write (`rempart_store::durable`): temporary file created exclusively
+/// with mode 0600, fsync, rename, folder fsync. The roster is public, but the data directory is
+/// its owner's alone, and so is every file in it.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), NodeError> {
-    let temporary = path.with_extension("tmp");
-    let failed = |error: std::io::Error| NodeError::Local(format!("{} cannot be written: {error}", path.display()));
-    match fs::remove_file(&temporary) {
-        Err(error) if error.kind() != std::io::ErrorKind::NotFound => return Err(failed(error)),
-        _ => {}
-    }
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(&temporary).map_err(failed)?;
-    file.write_all(bytes).and_then(|()| file.sync_all()).map_err(failed)?;
-    fs::rename(&temporary, path).map_err(failed)
+    rempart_store::durable::write_atomically(path, bytes)
+        .map_err(|error| NodeError::Local(format!("{} cannot be written: {error}", path.display())))
 }

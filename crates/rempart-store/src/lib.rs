@@ -21,6 +21,7 @@ pub mod catalogue;
 mod checkpoint;
 pub mod contacts;
 pub mod dunning;
+pub mod durable;
 mod environment;
 pub mod invoices;
 pub mod payments;
@@ -33,7 +34,6 @@ pub use schema::SCHEMA_VERSION;
 mod verify;
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
@@ -285,15 +285,7 @@ fn tighten(path: &Path, is_dir: bool) -> Result<(), StoreError> {
 
 /// A file created exclusively (never through a link or over another file) with mode 0600.
 fn write_private_file(path: &Path, contents: &[u8]) -> Result<(), StoreError> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path).map_err(|error| StoreError::io(path, error))?;
-    file.write_all(contents).and_then(|()| file.sync_all()).map_err(|error| StoreError::io(path, error))
+    durable::create_private(path, contents).map_err(|error| StoreError::io(path, error))
 }
 
 fn read_identity(dir: &Path) -> Result<Identity, StoreError> {
@@ -338,7 +330,7 @@ fn finish_rechain(dir: &Path, identity: Identity) -> Result<Identity, StoreError
         .ok_or_else(|| StoreError::Corrupt { what: format!("the chain of node {node} has no first event") })?;
     let public_of = |path: &Path| read_key(path).ok().map(|key| hex::encode(key.verifying_key().as_bytes()));
     if public_of(&next_key).as_deref() == Some(announced.as_str()) {
-        fs::rename(&next_key, dir.join(KEY_FILE)).map_err(|error| StoreError::io(&next_key, error))?;
+        durable::rename_durably(&next_key, &dir.join(KEY_FILE)).map_err(|error| StoreError::io(&next_key, error))?;
     } else if public_of(&dir.join(KEY_FILE)).as_deref() != Some(announced.as_str()) {
         return Err(StoreError::KeyMismatch);
     }
@@ -394,13 +386,7 @@ fn note_copy(conn: &Connection, database: &Path, rolled_back: bool, now_ms: u64)
 /// the new contents in full.
 /// The temporary file is created exclusively with mode 0600, after removing one a crash left.
 fn write_file_atomically(path: &Path, contents: &[u8]) -> Result<(), StoreError> {
-    let temporary = path.with_extension("tmp");
-    match fs::remove_file(&temporary) {
-        Err(error) if error.kind() != std::io::ErrorKind::NotFound => return Err(StoreError::io(&temporary, error)),
-        _ => {}
-    }
-    write_private_file(&temporary, contents)?;
-    fs::rename(&temporary, path).map_err(|error| StoreError::io(path, error))
+    durable::write_atomically(path, contents).map_err(|error| StoreError::io(path, error))
 }
 
 impl Store {

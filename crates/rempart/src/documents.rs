@@ -153,8 +153,6 @@ pub fn write_invoice_pdf(store: &Store, number: &str, out: Option<&Path>, lang: 
     };
     let parent = path.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).with_context(|| parent.display().to_string())?;
-    let temporary = parent.join(format!(".{}.partial", doc.number));
-    std::fs::write(&temporary, &bytes).with_context(|| temporary.display().to_string())?;
-    std::fs::rename(&temporary, &path).with_context(|| path.display().to_string())?;
+    rempart_store::durable::write_atomically(&path, &bytes).with_context(|| path.display().to_string())?;
     Ok(path)
 }

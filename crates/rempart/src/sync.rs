@@ -111,19 +111,12 @@ fn kit_text(store: &Store, kit: &Kit, lang: Lang) -> Result<String> {
     Ok(text)
 }
 
-/// Writes the kit to a new file readable by its owner only.
+/// Writes the kit to a new file readable by its owner only, durably (`rempart_store::durable`).
 fn write_kit(path: &Path, text: &str) -> Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path).with_context(|| format!("cannot create {}", path.display()))?;
-    file.write_all(text.as_bytes())
-        .and_then(|()| file.sync_all())
-        .with_context(|| format!("cannot write {}", path.display()))
+    let folder = path.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    rempart_store::durable::create_private(path, text.as_bytes())
+        .and_then(|()| rempart_store::durable::sync_folder(folder))
+        .with_context(|| format!("cannot create {}", path.display()))
 }
 
 /// Shows the kit on the terminal and asks for three of its words back.
