@@ -233,8 +233,9 @@ impl Fact {
             Fact::ReminderSent(fact) => serde_json::to_vec(fact),
             Fact::ConflictSettled(fact) => serde_json::to_vec(fact),
         };
-        // These types hold only strings, integers, dates and enums: serialising them cannot fail.
-        encoded.unwrap_or_default()
+        // These types hold only strings, integers, dates and enums: serialising them cannot fail,
+        // and an empty payload must never reach the chain, so a failure stops here.
+        encoded.expect("a fact of strings, integers, dates and enums serialises")
     }
 
     /// Decodes a payload read from the log. Returns `Ok(None)` for kinds owned by other layers

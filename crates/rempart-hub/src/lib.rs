@@ -154,7 +154,9 @@ pub struct Response {
 
 impl Response {
     fn json(status: u16, value: &impl serde::Serialize) -> Response {
-        Response { status, content_type: "application/json", body: serde_json::to_vec(value).unwrap_or_default() }
+        // The hub's answers are plain structures: they serialise.
+        let body = serde_json::to_vec(value).expect("a hub answer serialises");
+        Response { status, content_type: "application/json", body }
     }
 
     fn bytes(body: Vec<u8>) -> Response {
@@ -880,7 +882,7 @@ impl Hub {
         }
         for (index, entry) in roster.entries().iter().enumerate().skip(held_len as usize) {
             let seq = index as u64 + 1;
-            let bytes = serde_json::to_vec(entry).unwrap_or_default();
+            let bytes = serde_json::to_vec(entry).expect("a roster entry serialises");
             if self.store_new(&roster_key(tenant, seq), &bytes, tenant)? == Put::Exists {
                 lock(&self.rosters).remove(&tenant);
                 return Err(refuse(

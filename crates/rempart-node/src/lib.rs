@@ -256,7 +256,9 @@ fn call(
 }
 
 fn json<T: Serialize>(value: &T) -> Vec<u8> {
-    serde_json::to_vec(value).unwrap_or_default()
+    // The node's messages (roster entries, wraps, invitations, heads) serialise; an empty body
+    // must never be sent for one, so a failure stops here.
+    serde_json::to_vec(value).expect("a message of the sync protocol serialises")
 }
 
 /// A key wrap the hub served for `name`, taken only if it is that one: its own fields (company,

@@ -510,7 +510,10 @@ impl Store {
         };
         let public_key = identity.public_key.clone();
         store.commit(|batch| {
-            batch.append_raw(NODE_CREATED, serde_json::to_vec(&NodeCreated { public_key }).unwrap_or_default())?;
+            batch.append_raw(
+                NODE_CREATED,
+                serde_json::to_vec(&NodeCreated { public_key }).expect("a key in hex serialises"),
+            )?;
             first(batch)
         })?;
         // The identity file is written last: a directory without it is not a company yet.
@@ -690,7 +693,10 @@ impl Store {
                 .conn
                 .execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('journal_series', ?1)", [node.short()])?;
             batch.conn.execute("DELETE FROM sync_state WHERE key = ?1", [COPY_FOUND_SETTING])?;
-            batch.append_raw(NODE_CREATED, serde_json::to_vec(&NodeCreated { public_key }).unwrap_or_default())?;
+            batch.append_raw(
+                NODE_CREATED,
+                serde_json::to_vec(&NodeCreated { public_key }).expect("a key in hex serialises"),
+            )?;
             Ok(())
         });
         // The commit is the switch: once it is made (an anchor not written after it included),

@@ -78,8 +78,9 @@ fn aead(key: &[u8; 32]) -> XChaCha20Poly1305 {
 
 fn seal(key: &[u8; 32], nonce: &[u8; 24], aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
     let nonce = XNonce::from(*nonce);
-    // Encryption fails only for inputs longer than 2^38 bytes, far beyond any secret wrapped here.
-    aead(key).encrypt(&nonce, Payload { msg: plaintext, aad }).unwrap_or_default()
+    // Encryption fails only for inputs longer than 2^38 bytes, far beyond any secret wrapped here;
+    // an empty ciphertext must never stand for a wrap, so a failure stops here.
+    aead(key).encrypt(&nonce, Payload { msg: plaintext, aad }).expect("a secret of 32 bytes encrypts")
 }
 
 fn open(key: &[u8; 32], nonce: &[u8; 24], aad: &[u8], ciphertext: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
@@ -128,8 +129,9 @@ impl RecoverySecret {
     /// The 24 words of the recovery kit (BIP-39 English word list, the last word carrying a
     /// checksum, so a mistyped word is caught).
     pub fn words(&self) -> Vec<&'static str> {
-        // 32 bytes are a valid BIP-39 entropy length, so this cannot fail.
-        bip39::Mnemonic::from_entropy(&self.0[..]).map(|m| m.words().collect()).unwrap_or_default()
+        // 32 bytes are a valid BIP-39 entropy length, so this cannot fail; a kit without words
+        // must never be shown, so a failure stops here.
+        bip39::Mnemonic::from_entropy(&self.0[..]).map(|m| m.words().collect()).expect("32 bytes are BIP-39 entropy")
     }
 
     /// Reads the 24 words back, in any case and spacing.

@@ -262,8 +262,9 @@ fn message(context: &[u8], body: &str) -> Vec<u8> {
 impl Entry {
     /// Signs `body` with `key` on behalf of `signer`.
     pub fn sign(body: &Body, signer: Signer, key: &SigningKey) -> Entry {
-        // Serializing a plain struct of strings and integers to a string cannot fail.
-        let body = serde_json::to_string(body).unwrap_or_default();
+        // Serializing a plain struct of strings and integers to a string cannot fail; an empty
+        // body must never be signed, so a failure stops here.
+        let body = serde_json::to_string(body).expect("a roster entry's body serialises");
         let signature = key.sign(&message(ENTRY_SIGN_CONTEXT, &body)).to_bytes();
         Entry { body, signer, signature, device_proof: None, recovery_proof: None }
     }
