@@ -687,6 +687,22 @@ fn data_dir(cli_dir: &Option<PathBuf>) -> PathBuf {
     cli_dir.clone().unwrap_or_else(|| PathBuf::from("rempart-data"))
 }
 
+/// A price as the company's locale writes it (`Locale::read_amount`), in the plain form the
+/// domain reads (`1234.50`).
+fn plain_price(locale: Locale, text: &str, currency: rempart_domain::Currency) -> Result<String> {
+    Ok(rempart_domain::money::format_plain(locale.read_amount(text, currency)?, currency))
+}
+
+/// A quantity or a percentage as the company's locale writes it, in the plain form the domain
+/// reads: in France the decimal comma (`1,5`) becomes a dot; the domain then refuses what is not
+/// a number.
+fn plain_decimal(locale: Locale, text: &str) -> String {
+    match locale {
+        Locale::French if !text.contains('.') && text.matches(',').count() == 1 => text.replacen(',', ".", 1),
+        _ => text.to_owned(),
+    }
+}
+
 /// A date as the company's locale writes it, or ISO (`Locale::read_date`).
 fn date_arg(locale: Locale, text: &Option<String>) -> Result<Option<NaiveDate>> {
     text.as_deref().map(|text| locale.read_date(text)).transpose().map_err(Into::into)
@@ -1117,12 +1133,14 @@ fn invoice(dir: &Path, lang: Lang, command: InvoiceCommand) -> Result<()> {
             let spec = rempart_store::invoices::LineSpec {
                 item,
                 text,
-                quantity_milli: parse_quantity(&quantity).map_err(StoreError::from)?,
+                quantity_milli: parse_quantity(&plain_decimal(locale, &quantity)).map_err(StoreError::from)?,
                 unit_price_minor: price
+                    .map(|price| plain_price(locale, &price, currency))
+                    .transpose()?
                     .map(|price| parse_unit_price(&price, currency))
                     .transpose()
                     .map_err(StoreError::from)?,
-                discount_bp: parse_discount(&discount).map_err(StoreError::from)?,
+                discount_bp: parse_discount(&plain_decimal(locale, &discount)).map_err(StoreError::from)?,
                 vat_code: vat,
                 account,
             };
@@ -1140,9 +1158,10 @@ fn invoice(dir: &Path, lang: Lang, command: InvoiceCommand) -> Result<()> {
             let mut named = Vec::new();
             for line in lines {
                 let (index, quantity) = match line.split_once('=') {
-                    Some((index, quantity)) => {
-                        (index.to_owned(), Some(parse_quantity(quantity).map_err(StoreError::from)?))
-                    }
+                    Some((index, quantity)) => (
+                        index.to_owned(),
+                        Some(parse_quantity(&plain_decimal(locale, quantity)).map_err(StoreError::from)?),
+                    ),
                     None => (line, None),
                 };
                 let index: usize = index
@@ -1302,10 +1321,11 @@ fn invoice(dir: &Path, lang: Lang, command: InvoiceCommand) -> Result<()> {
 fn item(dir: &Path, lang: Lang, command: ItemCommand) -> Result<()> {
     use rempart_domain::catalogue::{ItemDefined, ItemEdited, parse_price};
     let mut store = Store::open(dir)?;
-    let currency = store.company()?.currency;
+    let (locale, currency) = (locale_of(&store)?, store.company()?.currency);
     match command {
         ItemCommand::Add { code, label, unit, price, vat, account } => {
-            let price_minor = parse_price(&price, currency).map_err(StoreError::from)?;
+            let price_minor =
+                parse_price(&plain_price(locale, &price, currency)?, currency).map_err(StoreError::from)?;
             store.define_item(ItemDefined {
                 code: code.clone(),
                 label,
@@ -1318,6 +1338,7 @@ fn item(dir: &Path, lang: Lang, command: ItemCommand) -> Result<()> {
             println!("{}", lang.fill("item.added", &[("code", &code)]));
         }
         ItemCommand::Edit { code, label, unit, price, vat, account, deactivate, activate } => {
+            let price = price.map(|price| plain_price(locale, &price, currency)).transpose()?;
             let price_minor = price.map(|price| parse_price(&price, currency)).transpose().map_err(StoreError::from)?;
             let active = if deactivate {
                 Some(false)

@@ -305,6 +305,14 @@ fn amounts_and_dates_as_people_write_them() {
         "entry_id;date;journal;account;amount;currency;text\nA1;15/04/2026;;607;1 000,00;;Fournitures\nA1;15/04/2026;;512;-1\u{a0}000,00;;Fournitures\n",
     );
     french.ok(&["import", "entries", csv.to_str().unwrap()]);
+    // Prices, quantities and discounts too.
+    french.ok(&["item", "add", "P", "--label", "Pneu", "--price", "1 234,50", "--vat", "C20", "--account", "707"]);
+    french.ok(&["contact", "add", "--id", "C1", "--name", "Client"]);
+    let drafted = french.ok(&["invoice", "new", "--contact", "C1", "--date", "15/04/2026"]);
+    let draft = drafted.split_whitespace().find(|word| word.starts_with("D-")).expect("a draft id");
+    let line = french.ok(&["invoice", "line", draft, "--item", "P", "--qty", "1,5", "--discount", "12,5"]);
+    assert!(line.contains("1\u{202f}620,28"), "1.5 x 1234.50 less 12.5 %: {line}");
+    assert!(french.fails(&["invoice", "line", draft, "--item", "P", "--qty", "1,5,0"]).contains("\"1,5,0\""));
     let journal = french.ok(&["report", "journal", "--format", "csv"]);
     assert_eq!(journal.matches("1000.00").count(), 2, "{journal}");
     assert_eq!(journal.matches("1234.50").count(), 2, "{journal}");
