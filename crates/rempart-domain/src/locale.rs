@@ -86,6 +86,14 @@ impl Locale {
         }
     }
 
+    /// The three examples of `amount_forms`, for a message in another language to join.
+    pub fn amount_examples(self) -> [&'static str; 3] {
+        match self {
+            Locale::Swiss => ["1'234.50", "1\u{2019}234.50", "1234.50"],
+            Locale::French => ["1 234,50", "12,50", "1234.50"],
+        }
+    }
+
     /// How this locale writes dates, for messages (ISO is read everywhere too).
     pub fn date_forms(self) -> &'static str {
         match self {

@@ -240,6 +240,25 @@ fn sync_once(dir: &Path, hub: Option<&str>, token: Option<&str>, lang: Lang) -> 
 /// invitations), in the person's language; other errors keep their text until the whole library
 /// speaks through the catalogue (issue 19).
 pub fn translated(error: &anyhow::Error, lang: Lang) -> Option<String> {
+    use rempart_domain::money::AmountError;
+    // What a person typed wrong, in the person's language.
+    if let Some(error) = error.downcast_ref::<AmountError>() {
+        return match error {
+            AmountError::Empty => Some(lang.text("error.amount_empty").to_owned()),
+            AmountError::NotInLocale { text, locale } => {
+                let [a, b, c] = locale.amount_examples();
+                Some(lang.fill("error.not_an_amount", &[("text", text), ("a", &a), ("b", &b), ("c", &c)]))
+            }
+            AmountError::TooManyDecimals { text, currency, exponent } => Some(
+                lang.fill("error.too_many_decimals", &[("text", text), ("currency", currency), ("exponent", exponent)]),
+            ),
+            AmountError::TooLarge { text } => Some(lang.fill("error.amount_too_large", &[("text", text)])),
+            _ => None,
+        };
+    }
+    if let Some(error) = error.downcast_ref::<rempart_domain::locale::DateUnreadable>() {
+        return Some(lang.fill("error.not_a_date", &[("text", &error.text), ("forms", &error.locale.date_forms())]));
+    }
     let text = match error.downcast_ref::<NodeError>()? {
         NodeError::AdmissionRequired => lang.text("error.admission_required").to_owned(),
         NodeError::CompanyIdTaken => lang.text("error.company_id_taken").to_owned(),

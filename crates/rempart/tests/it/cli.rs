@@ -392,4 +392,28 @@ fn the_program_speaks_english_french_and_german() {
         })
         .collect();
     assert_eq!(labels, ["Premises", "Charges de locaux", "Raumaufwand"]);
+    // The refusals of what a person types, in the person's language, and nothing recorded.
+    let before = company.state_hash();
+    for (lang, amount, date) in [
+        ("en", "is not an amount: write it 1'234.50, 1\u{2019}234.50 or 1234.50", "is not a date: write it 31.03.2026"),
+        ("fr", "n'est pas un montant : écrivez-le 1'234.50, 1\u{2019}234.50 ou 1234.50", "n'est pas une date"),
+        ("de", "ist kein Betrag: Schreiben Sie ihn 1'234.50, 1\u{2019}234.50 oder 1234.50", "ist kein Datum"),
+    ] {
+        let refuse = |date: &str, post: &str| {
+            let output = crate::binary()
+                .env("REMPART_LANG", lang)
+                .arg("--data-dir")
+                .arg(&company.dir)
+                .args(["entry", "add", "--date", date, "--text", "X", "--post", post, "--post", "1020=-1"])
+                .output()
+                .expect("run entry add");
+            assert!(!output.status.success());
+            String::from_utf8(output.stderr).expect("utf-8")
+        };
+        let refused = refuse("2026-03-03", "6000=1,5");
+        assert!(refused.contains(amount), "{lang}: {refused}");
+        let refused = refuse("03/03/2026", "6000=1");
+        assert!(refused.contains(date), "{lang}: {refused}");
+    }
+    assert_eq!(company.state_hash(), before);
 }
