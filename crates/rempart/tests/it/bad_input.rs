@@ -43,7 +43,7 @@ fn refused_entries_change_nothing() {
         // a decimal comma after a dot is the other convention, and refused.
         (add("2026-03-01", &["6000=1.000,00", "1020=-1.000,00"]), "\"1.000,00\" is not an amount"),
         (add("2026-03-01", &["6000=1e3", "1020=-1e3"]), "\"1e3\" is not an amount"),
-        (add("2026-03-01", &["6000=", "1020=-1"]), "the amount is empty"),
+        (add("2026-03-01", &["6000=", "1020=-1"]), "The amount is empty"),
         (add("2026-03-01", &["6000=-", "1020=-1"]), "\"-\" is not an amount"),
         (add("2026-02-30", &["6000=1", "1020=-1"]), "\"2026-02-30\" is not a date"),
         (add("2026-01-15", &["6000=1", "1020=-1"]), "2026-01-15 is in a closed period"),
