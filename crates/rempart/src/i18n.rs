@@ -109,6 +109,12 @@ impl Lang {
         }
     }
 
+    /// A message without placeables, if the catalogue has it (for texts that have a default
+    /// elsewhere, such as the descriptions of the command line's commands).
+    pub fn try_text(self, key: &str) -> Option<&'static str> {
+        catalogue(self).plain.get(&fluent_id(key)).map(String::as_str)
+    }
+
     pub fn fill(self, key: &str, values: &[(&str, &dyn std::fmt::Display)]) -> String {
         let catalogue = catalogue(self);
         let Some(pattern) = catalogue.bundle.get_message(&fluent_id(key)).and_then(|message| message.value()) else {

@@ -15,7 +15,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow};
 use chrono::NaiveDate;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use rempart_domain::{AccountEdited, AccountKind, AccountOpened, Country, Currency, EntryDraft, Locale};
 use rempart_store::{Store, StoreError};
 
@@ -631,7 +631,14 @@ enum PeriodCommand {
 
 fn main() -> ExitCode {
     quiet_on_closed_output();
-    let cli = Cli::parse();
+    let lang = Lang::from_environment();
+    let cli = match localized(Cli::command(), lang, "help").try_get_matches() {
+        Ok(matches) => match Cli::from_arg_matches(&matches) {
+            Ok(cli) => cli,
+            Err(error) => error.exit(),
+        },
+        Err(error) => error.exit(),
+    };
     // The hub logs its requests (with tenant and request ids, never payloads) unless told otherwise.
     let default_level = if matches!(cli.command, Command::Hub { .. }) { "info" } else { "error" };
     let filter = tracing_subscriber::EnvFilter::try_from_env("REMPART_LOG")
@@ -648,6 +655,50 @@ fn main() -> ExitCode {
             );
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The command tree with its descriptions (of commands and of their arguments) in `lang`, where
+/// the catalogue has them: `help-<command path>` and `help-<command path>-<argument>`, the path
+/// joined by `-` (`help-entry-add`, `help-entry-add-date`). English comes from the catalogue too,
+/// so that every language says the same.
+fn localized(command: clap::Command, lang: Lang, path: &str) -> clap::Command {
+    let mut command = command;
+    if let Some(about) = lang.try_text(path) {
+        command = command.about(about);
+    }
+    let arguments: Vec<String> = command
+        .get_arguments()
+        .filter(|argument| argument.get_help().is_some())
+        .map(|argument| argument.get_id().to_string())
+        .collect();
+    for id in arguments {
+        if let Some(help) = lang.try_text(&format!("{path}-{}", id.replace('_', "-"))) {
+            command = command.mut_arg(&id, |argument| argument.help(help));
+        }
+    }
+    let subcommands: Vec<String> = command.get_subcommands().map(|sub| sub.get_name().to_owned()).collect();
+    for name in subcommands {
+        let sub_path = format!("{path}-{name}");
+        command = command.mut_subcommand(&name, |sub| localized(sub, lang, &sub_path));
+    }
+    command
+}
+
+/// Every description of the command tree, as `help-...` catalogue ids with their English text
+/// (from the doc comments): what `localized` looks for.
+#[cfg(test)]
+fn descriptions(command: &clap::Command, path: &str, out: &mut Vec<(String, String)>) {
+    if let Some(about) = command.get_about() {
+        out.push((path.to_owned(), about.to_string()));
+    }
+    for argument in command.get_arguments() {
+        if let Some(help) = argument.get_help() {
+            out.push((format!("{path}-{}", argument.get_id().as_str().replace('_', "-")), help.to_string()));
+        }
+    }
+    for sub in command.get_subcommands() {
+        descriptions(sub, &format!("{path}-{}", sub.get_name()), out);
     }
 }
 
@@ -1527,5 +1578,45 @@ pub fn print_verify(report: &rempart_store::VerifyReport, lang: Lang) -> ExitCod
             }
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod help_tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    /// Every description of a command or argument is in the catalogue, the English one being the
+    /// doc comment's very text (so the catalogue cannot drift from the code), and so in French
+    /// and German too (the catalogue's own test).
+    #[test]
+    fn every_description_of_the_command_line_is_in_the_catalogue() {
+        let mut found = Vec::new();
+        descriptions(&Cli::command(), "help", &mut found);
+        assert!(found.len() > 100, "{}", found.len());
+        for (id, english) in &found {
+            assert_eq!(Lang::En.try_text(id), Some(english.as_str()), "{id}");
+            for lang in [Lang::Fr, Lang::De] {
+                let translated = lang.try_text(id).unwrap_or_else(|| panic!("{id} in {lang:?}"));
+                assert!(!translated.is_empty(), "{id} in {lang:?}");
+            }
+        }
+    }
+
+    /// `--help` speaks the reader's language: the descriptions of commands and arguments come
+    /// from the catalogue.
+    #[test]
+    fn the_help_is_translated() {
+        for lang in [Lang::En, Lang::Fr, Lang::De] {
+            let mut command = localized(Cli::command(), lang, "help");
+            let top = command.render_help().to_string();
+            assert!(top.contains(lang.text("help")), "{lang:?}: {top}");
+            let entry = command.find_subcommand_mut("entry").expect("entry");
+            let add = entry.find_subcommand_mut("add").expect("entry add");
+            assert_eq!(add.get_about().map(|about| about.to_string()).as_deref(), lang.try_text("help-entry-add"));
+        }
+        assert_ne!(Lang::Fr.text("help-entry-add"), Lang::En.text("help-entry-add"));
+        assert_ne!(Lang::De.text("help-entry-add"), Lang::En.text("help-entry-add"));
     }
 }

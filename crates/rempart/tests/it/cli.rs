@@ -416,4 +416,17 @@ fn the_program_speaks_english_french_and_german() {
         assert!(refused.contains(date), "{lang}: {refused}");
     }
     assert_eq!(company.state_hash(), before);
+    // `--help` too: the descriptions of the commands and their arguments.
+    let help: Vec<String> = ["en", "fr", "de"]
+        .iter()
+        .map(|lang| {
+            let output =
+                crate::binary().env("REMPART_LANG", lang).args(["entry", "add", "--help"]).output().expect("help");
+            assert!(output.status.success());
+            String::from_utf8(output.stdout).expect("utf-8")
+        })
+        .collect();
+    assert!(help[0].contains("Record one entry"), "{}", help[0]);
+    assert!(!help[1].contains("Record one entry") && !help[2].contains("Record one entry"), "{help:?}");
+    assert!(help[1] != help[2]);
 }
