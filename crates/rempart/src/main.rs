@@ -667,15 +667,43 @@ fn localized(command: clap::Command, lang: Lang, path: &str) -> clap::Command {
     if let Some(about) = lang.try_text(path) {
         command = command.about(about);
     }
-    let arguments: Vec<String> = command
-        .get_arguments()
-        .filter(|argument| argument.get_help().is_some())
-        .map(|argument| argument.get_id().to_string())
-        .collect();
-    for id in arguments {
-        if let Some(help) = lang.try_text(&format!("{path}-{}", id.replace('_', "-"))) {
-            command = command.mut_arg(&id, |argument| argument.help(help));
-        }
+    let arguments: Vec<(String, bool)> =
+        command.get_arguments().map(|argument| (argument.get_id().to_string(), argument.is_positional())).collect();
+    for (id, positional) in arguments {
+        let help = lang.try_text(&format!("{path}-{}", id.replace('_', "-")));
+        // clap's own words too: the headings, and the help and version flags below.
+        let heading = lang.text(if positional { "clap.arguments" } else { "clap.options" });
+        command = command.mut_arg(&id, |argument| {
+            let argument = argument.help_heading(heading);
+            match help {
+                Some(help) => argument.help(help),
+                None => argument,
+            }
+        });
+    }
+    let usage = lang.text("clap.usage");
+    command = command
+        .help_template(format!("{{about-with-newline}}\n{usage} {{usage}}\n\n{{all-args}}{{after-help}}"))
+        .subcommand_help_heading(lang.text("clap.commands"))
+        .disable_help_subcommand(true)
+        .disable_help_flag(true)
+        .arg(
+            clap::Arg::new("help")
+                .short('h')
+                .long("help")
+                .action(clap::ArgAction::Help)
+                .help(lang.text("clap.help"))
+                .help_heading(lang.text("clap.options")),
+        );
+    if path == "help" {
+        command = command.disable_version_flag(true).arg(
+            clap::Arg::new("version")
+                .short('V')
+                .long("version")
+                .action(clap::ArgAction::Version)
+                .help(lang.text("clap.version"))
+                .help_heading(lang.text("clap.options")),
+        );
     }
     let subcommands: Vec<String> = command.get_subcommands().map(|sub| sub.get_name().to_owned()).collect();
     for name in subcommands {
@@ -1617,6 +1645,16 @@ mod help_tests {
             assert_eq!(add.get_about().map(|about| about.to_string()).as_deref(), lang.try_text("help-entry-add"));
         }
         assert_ne!(Lang::Fr.text("help-entry-add"), Lang::En.text("help-entry-add"));
+        // clap's own words: the headings and the help flag.
+        for lang in [Lang::En, Lang::Fr, Lang::De] {
+            let mut command = localized(Cli::command(), lang, "help");
+            let help = command.find_subcommand_mut("entry").expect("entry").render_help().to_string();
+            for key in ["clap.usage", "clap.options", "clap.commands", "clap.help"] {
+                assert!(help.contains(lang.text(key)), "{lang:?} {key}: {help}");
+            }
+        }
+        let german = localized(Cli::command(), Lang::De, "help").render_help().to_string();
+        assert!(!german.contains("Usage:") && !german.contains("Print help"), "{german}");
         assert_ne!(Lang::De.text("help-entry-add"), Lang::En.text("help-entry-add"));
     }
 }
