@@ -37,40 +37,36 @@ fn fluent_id(key: &str) -> String {
 }
 
 fn catalogue(lang: Lang) -> &'static Catalogue {
-    static CATALOGUES: OnceLock<Vec<Catalogue>> = OnceLock::new();
-    let catalogues = CATALOGUES.get_or_init(|| {
-        SOURCES
-            .iter()
-            .map(|(_, code, source)| {
-                // The catalogues are part of the program: a broken one is a bug caught by the
-                // tests, and its messages that do parse are still shown.
-                let resource = FluentResource::try_new((*source).to_owned()).unwrap_or_else(|(resource, errors)| {
-                    debug_assert!(errors.is_empty(), "the {code} catalogue does not parse: {errors:?}");
-                    resource
-                });
-                let language: unic_langid::LanguageIdentifier = code.parse().unwrap_or_default();
-                let mut bundle = FluentBundle::new_concurrent(vec![language]);
-                // The terminal shows text as is: no Unicode isolation marks around placeables.
-                bundle.set_use_isolating(false);
-                if let Err(errors) = bundle.add_resource(resource) {
-                    debug_assert!(false, "the {code} catalogue names a message twice: {errors:?}");
-                }
-                let mut plain = HashMap::new();
-                for entry in fluent_syntax_ids(source) {
-                    if let Some(pattern) = bundle.get_message(&entry).and_then(|message| message.value()) {
-                        let mut errors = Vec::new();
-                        let text = bundle.format_pattern(pattern, None, &mut errors);
-                        if errors.is_empty() {
-                            plain.insert(entry, text.into_owned());
-                        }
-                    }
-                }
-                Catalogue { bundle, plain }
-            })
-            .collect()
-    });
+    // Each language is read when first needed: a command reads one catalogue, not three.
+    static CATALOGUES: [OnceLock<Catalogue>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
     let index = SOURCES.iter().position(|(each, _, _)| *each == lang).unwrap_or_default();
-    &catalogues[index]
+    CATALOGUES[index].get_or_init(|| {
+        let (_, code, source) = SOURCES[index];
+        // The catalogues are part of the program: a broken one is a bug caught by the tests, and
+        // its messages that do parse are still shown.
+        let resource = FluentResource::try_new(source.to_owned()).unwrap_or_else(|(resource, errors)| {
+            debug_assert!(errors.is_empty(), "the {code} catalogue does not parse: {errors:?}");
+            resource
+        });
+        let language: unic_langid::LanguageIdentifier = code.parse().unwrap_or_default();
+        let mut bundle = FluentBundle::new_concurrent(vec![language]);
+        // The terminal shows text as is: no Unicode isolation marks around placeables.
+        bundle.set_use_isolating(false);
+        if let Err(errors) = bundle.add_resource(resource) {
+            debug_assert!(false, "the {code} catalogue names a message twice: {errors:?}");
+        }
+        let mut plain = HashMap::new();
+        for entry in fluent_syntax_ids(source) {
+            if let Some(pattern) = bundle.get_message(&entry).and_then(|message| message.value()) {
+                let mut errors = Vec::new();
+                let text = bundle.format_pattern(pattern, None, &mut errors);
+                if errors.is_empty() {
+                    plain.insert(entry, text.into_owned());
+                }
+            }
+        }
+        Catalogue { bundle, plain }
+    })
 }
 
 /// The message ids a catalogue defines, in order (`id = ...` at the start of a line).
