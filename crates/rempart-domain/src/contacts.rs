@@ -255,7 +255,7 @@ fn french_vat_valid(value: &str) -> bool {
 
 /// The spaces people put inside numbers: a space, a no-break space, a narrow no-break space.
 fn is_spacing(c: char) -> bool {
-    matches!(c, ' ' | '\u{a0}' | '\u{202f}')
+    crate::locale::FRENCH_GROUPS.contains(&c)
 }
 
 /// A field's value as it is kept, from the way a person wrote it: identifiers written with or

@@ -64,7 +64,7 @@ impl Locale {
 
 /// The spaces a French writer puts between groups of thousands: a space, a no-break space, or
 /// the narrow no-break space French typography (and this program) prints.
-const FRENCH_GROUPS: [char; 3] = [' ', '\u{a0}', FRENCH_GROUP];
+pub(crate) const FRENCH_GROUPS: [char; 3] = [' ', '\u{a0}', FRENCH_GROUP];
 /// The apostrophes a Swiss writer puts between groups: the typewriter one and the typographic
 /// one.
 const SWISS_GROUPS: [char; 2] = ['\'', '\u{2019}'];

@@ -53,7 +53,7 @@ pub fn parse_post(text: &str, locale: Locale, currency: Currency) -> Result<Post
 }
 
 /// An amount as `locale` writes it, in the plain form drafts carry (`1234.50`).
-fn plain_amount(text: &str, locale: Locale, currency: Currency) -> Result<String> {
+pub fn plain_amount(text: &str, locale: Locale, currency: Currency) -> Result<String> {
     Ok(format_plain(locale.read_amount(text, currency)?, currency))
 }
 

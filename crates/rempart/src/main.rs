@@ -687,23 +687,9 @@ fn localized(command: clap::Command, lang: Lang, path: &str) -> clap::Command {
         .subcommand_help_heading(lang.text("clap.commands"))
         .disable_help_subcommand(true)
         .disable_help_flag(true)
-        .arg(
-            clap::Arg::new("help")
-                .short('h')
-                .long("help")
-                .action(clap::ArgAction::Help)
-                .help(lang.text("clap.help"))
-                .help_heading(lang.text("clap.options")),
-        );
+        .arg(flag("help", 'h', clap::ArgAction::Help, lang));
     if path == "help" {
-        command = command.disable_version_flag(true).arg(
-            clap::Arg::new("version")
-                .short('V')
-                .long("version")
-                .action(clap::ArgAction::Version)
-                .help(lang.text("clap.version"))
-                .help_heading(lang.text("clap.options")),
-        );
+        command = command.disable_version_flag(true).arg(flag("version", 'V', clap::ArgAction::Version, lang));
     }
     let subcommands: Vec<String> = command.get_subcommands().map(|sub| sub.get_name().to_owned()).collect();
     for name in subcommands {
@@ -711,6 +697,17 @@ fn localized(command: clap::Command, lang: Lang, path: &str) -> clap::Command {
         command = command.mut_subcommand(&name, |sub| localized(sub, lang, &sub_path));
     }
     command
+}
+
+/// clap's help or version flag (`--help`, `--version`), described in `lang` (`clap-help`,
+/// `clap-version`).
+fn flag(id: &'static str, short: char, action: clap::ArgAction, lang: Lang) -> clap::Arg {
+    clap::Arg::new(id)
+        .short(short)
+        .long(id)
+        .action(action)
+        .help(lang.text(&format!("clap.{id}")))
+        .help_heading(lang.text("clap.options"))
 }
 
 /// Every description of the command tree, as `help-...` catalogue ids with their English text
@@ -764,12 +761,6 @@ pub fn error_text(error: &anyhow::Error) -> String {
 
 fn data_dir(cli_dir: &Option<PathBuf>) -> PathBuf {
     cli_dir.clone().unwrap_or_else(|| PathBuf::from("rempart-data"))
-}
-
-/// A price as the company's locale writes it (`Locale::read_amount`), in the plain form the
-/// domain reads (`1234.50`).
-fn plain_price(locale: Locale, text: &str, currency: rempart_domain::Currency) -> Result<String> {
-    Ok(rempart_domain::money::format_plain(locale.read_amount(text, currency)?, currency))
 }
 
 /// A quantity or a percentage as the company's locale writes it, in the plain form the domain
@@ -1214,7 +1205,7 @@ fn invoice(dir: &Path, lang: Lang, command: InvoiceCommand) -> Result<()> {
                 text,
                 quantity_milli: parse_quantity(&plain_decimal(locale, &quantity)).map_err(StoreError::from)?,
                 unit_price_minor: price
-                    .map(|price| plain_price(locale, &price, currency))
+                    .map(|price| import::plain_amount(&price, locale, currency))
                     .transpose()?
                     .map(|price| parse_unit_price(&price, currency))
                     .transpose()
@@ -1404,7 +1395,7 @@ fn item(dir: &Path, lang: Lang, command: ItemCommand) -> Result<()> {
     match command {
         ItemCommand::Add { code, label, unit, price, vat, account } => {
             let price_minor =
-                parse_price(&plain_price(locale, &price, currency)?, currency).map_err(StoreError::from)?;
+                parse_price(&import::plain_amount(&price, locale, currency)?, currency).map_err(StoreError::from)?;
             store.define_item(ItemDefined {
                 code: code.clone(),
                 label,
@@ -1417,7 +1408,7 @@ fn item(dir: &Path, lang: Lang, command: ItemCommand) -> Result<()> {
             println!("{}", lang.fill("item.added", &[("code", &code)]));
         }
         ItemCommand::Edit { code, label, unit, price, vat, account, deactivate, activate } => {
-            let price = price.map(|price| plain_price(locale, &price, currency)).transpose()?;
+            let price = price.map(|price| import::plain_amount(&price, locale, currency)).transpose()?;
             let price_minor = price.map(|price| parse_price(&price, currency)).transpose().map_err(StoreError::from)?;
             let active = if deactivate {
                 Some(false)
