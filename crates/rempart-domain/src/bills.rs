@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::chart::{AccountKind, Country, VatDirection};
 use crate::facts::Posting;
+use crate::facts::{Described, FactKind, Merge};
 use crate::money::Currency;
 use crate::rules::LedgerState;
 
@@ -143,6 +144,33 @@ pub fn bill_postings(
         vat_code: None,
     });
     Ok((gross, postings))
+}
+
+impl FactKind for BillRecorded {
+    const KIND: &'static str = "bill.recorded";
+    const VERSION: u32 = 1;
+    /// A row keyed by its own id.
+    fn merge(&self) -> Merge<'_> {
+        Merge::Commutes
+    }
+    fn describe(&self) -> Described {
+        Described::new("fact.bill_recorded")
+            .text("reference", &self.reference)
+            .text("supplier", &self.supplier)
+            .date("date", self.date)
+    }
+}
+
+impl FactKind for BillPaid {
+    const KIND: &'static str = "bill.paid";
+    const VERSION: u32 = 1;
+    /// A row keyed by its own id; payments add up.
+    fn merge(&self) -> Merge<'_> {
+        Merge::Commutes
+    }
+    fn describe(&self) -> Described {
+        Described::new("fact.bill_paid").text("bill", &self.bill).date("date", self.date)
+    }
 }
 
 #[cfg(test)]

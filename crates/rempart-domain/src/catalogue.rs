@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::chart::{AccountKind, VatDirection};
+use crate::facts::{Described, FactKind, Merge};
 use crate::money::{self, AmountError, Currency};
 use crate::rules::LedgerState;
 
@@ -150,6 +151,28 @@ pub fn check_item_edit(state: &LedgerState, edit: &ItemEdited) -> Result<(), Ite
         check_account(state, account)?;
     }
     Ok(())
+}
+
+impl FactKind for ItemDefined {
+    const KIND: &'static str = "item.defined";
+    const VERSION: u32 = 1;
+    fn merge(&self) -> Merge<'_> {
+        Merge::Ordered
+    }
+    fn describe(&self) -> Described {
+        Described::new("fact.item_defined").text("code", &self.code)
+    }
+}
+
+impl FactKind for ItemEdited {
+    const KIND: &'static str = "item.edited";
+    const VERSION: u32 = 1;
+    fn merge(&self) -> Merge<'_> {
+        Merge::Ordered
+    }
+    fn describe(&self) -> Described {
+        Described::new("fact.item_edited").text("code", &self.code)
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::chart::Country;
 use crate::contacts::{ContactError, check_value};
+use crate::facts::{Described, FactKind, Merge};
+use crate::money::Currency;
 
 /// The fields `rempart company set` accepts.
 pub const COMPANY_FIELDS: &[&str] = &[
@@ -134,6 +137,39 @@ pub fn check_details(fields: &BTreeMap<String, Option<String>>) -> Result<(), Co
         }?;
     }
     Ok(())
+}
+
+/// The company is created: its name, country, currency and fiscal year, the first fact of its log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompanyCreated {
+    pub name: String,
+    pub country: Country,
+    pub currency: Currency,
+    /// Month (1-12) in which the fiscal year starts.
+    pub fiscal_year_start_month: u32,
+}
+
+impl FactKind for CompanyCreated {
+    const KIND: &'static str = "company.created";
+    const VERSION: u32 = 1;
+    fn merge(&self) -> Merge<'_> {
+        Merge::Ordered
+    }
+    fn describe(&self) -> Described {
+        Described::new("fact.company_created")
+    }
+}
+
+impl FactKind for CompanyDetailsSet {
+    const KIND: &'static str = "company.details_set";
+    const VERSION: u32 = 1;
+    /// Each field is a register decided by its stamp.
+    fn merge(&self) -> Merge<'_> {
+        Merge::Commutes
+    }
+    fn describe(&self) -> Described {
+        Described::new("fact.company_details_set")
+    }
 }
 
 #[cfg(test)]

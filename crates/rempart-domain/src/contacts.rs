@@ -12,6 +12,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::facts::{Described, FactKind, Merge};
 use serde::{Deserialize, Serialize};
 
 /// Longest field value, in bytes.
@@ -374,6 +375,40 @@ pub fn check_edit(
         }
     }
     Ok(())
+}
+
+impl FactKind for ContactFieldDefined {
+    const KIND: &'static str = "contact.field_defined";
+    const VERSION: u32 = 1;
+    fn merge(&self) -> Merge<'_> {
+        Merge::Ordered
+    }
+    fn describe(&self) -> Described {
+        Described::new("fact.contact_field_defined").text("name", &self.name)
+    }
+}
+
+impl FactKind for ContactCreated {
+    const KIND: &'static str = "contact.created";
+    const VERSION: u32 = 1;
+    fn merge(&self) -> Merge<'_> {
+        Merge::Ordered
+    }
+    fn describe(&self) -> Described {
+        Described::new("fact.contact_created").text("id", &self.id)
+    }
+}
+
+impl FactKind for ContactEdited {
+    const KIND: &'static str = "contact.edited";
+    const VERSION: u32 = 1;
+    /// Each field is a register decided by its stamp; the history is keyed by the stamp.
+    fn merge(&self) -> Merge<'_> {
+        Merge::Commutes
+    }
+    fn describe(&self) -> Described {
+        Described::new("fact.contact_edited").text("id", &self.id)
+    }
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::chart::Country;
 use crate::company::DUNNING_DEFAULTS;
+use crate::facts::{Described, FactKind, Merge};
 use crate::money::{AmountError, Currency, parse_amount};
 
 /// The last level there is.
@@ -88,6 +89,21 @@ pub fn fee_account(country: Country) -> &'static str {
     match country {
         Country::Ch => "6950",
         Country::Fr => "758",
+    }
+}
+
+impl FactKind for ReminderSent {
+    const KIND: &'static str = "reminder.sent";
+    const VERSION: u32 = 1;
+    /// A row keyed by its own id.
+    fn merge(&self) -> Merge<'_> {
+        Merge::Commutes
+    }
+    fn describe(&self) -> Described {
+        Described::new("fact.reminder_sent")
+            .number("level", u64::from(self.level))
+            .text("invoice", &self.invoice)
+            .date("date", self.date)
     }
 }
 

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::chart::{Country, VatDirection};
 use crate::facts::Posting;
+use crate::facts::{Described, FactKind, Merge};
 use crate::money::{self, AmountError, Currency};
 use crate::rules::LedgerState;
 
@@ -350,6 +351,51 @@ pub fn invoice_postings(
         postings.push(posting(rounding_account(country), -totals.rounding_minor, None));
     }
     postings
+}
+
+impl FactKind for InvoiceDrafted {
+    const KIND: &'static str = "invoice.drafted";
+    const VERSION: u32 = 1;
+    fn merge(&self) -> Merge<'_> {
+        Merge::Ordered
+    }
+    fn describe(&self) -> Described {
+        Described::new("fact.invoice_drafted").text("id", &self.id).date("date", self.date)
+    }
+}
+
+impl FactKind for InvoiceLineAdded {
+    const KIND: &'static str = "invoice.line_added";
+    const VERSION: u32 = 1;
+    fn merge(&self) -> Merge<'_> {
+        Merge::Ordered
+    }
+    fn describe(&self) -> Described {
+        Described::new("fact.invoice_line_added").text("id", &self.id)
+    }
+}
+
+impl FactKind for InvoiceIssued {
+    const KIND: &'static str = "invoice.issued";
+    const VERSION: u32 = 1;
+    fn merge(&self) -> Merge<'_> {
+        Merge::Ordered
+    }
+    fn describe(&self) -> Described {
+        Described::new("fact.invoice_issued").text("number", &self.number)
+    }
+}
+
+impl FactKind for CreditNoteIssued {
+    const KIND: &'static str = "credit_note.issued";
+    const VERSION: u32 = 1;
+    /// A row keyed by its own number; the series keeps the highest sequence.
+    fn merge(&self) -> Merge<'_> {
+        Merge::Commutes
+    }
+    fn describe(&self) -> Described {
+        Described::new("fact.credit_note_issued").text("number", &self.number).date("date", self.date)
+    }
 }
 
 #[cfg(test)]

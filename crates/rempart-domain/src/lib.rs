@@ -14,6 +14,7 @@ pub mod contacts;
 pub mod dunning;
 pub mod facts;
 pub mod invoices;
+pub mod ledger;
 pub mod locale;
 pub mod money;
 pub mod payments;
@@ -23,7 +24,8 @@ pub mod vat;
 
 pub use chart::{AccountKind, ChartAccount, Country, VatCode, VatDirection};
 pub use facts::{
-    AccountEdited, AccountOpened, CompanyCreated, ConflictSettled, EntryPosted, Fact, FactError, PeriodClosed, Posting,
+    AccountEdited, AccountOpened, CompanyCreated, ConflictSettled, Described, EntryPosted, Fact, FactError, FactKind,
+    Merge, PeriodClosed, Posting, Word,
 };
 pub use locale::Locale;
 pub use money::{AmountError, Currency};

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::facts::{Described, FactKind, Merge};
 use crate::money::Currency;
 
 /// One invoice still (partly) unpaid.
@@ -112,6 +113,18 @@ pub fn ageing_bucket(due_date: NaiveDate, on: NaiveDate) -> usize {
         31..=60 => 1,
         61..=90 => 2,
         _ => 3,
+    }
+}
+
+impl FactKind for PaymentReceived {
+    const KIND: &'static str = "payment.received";
+    const VERSION: u32 = 1;
+    /// A row keyed by its own id; allocations add up.
+    fn merge(&self) -> Merge<'_> {
+        Merge::Commutes
+    }
+    fn describe(&self) -> Described {
+        Described::new("fact.payment_received").text("id", &self.id).date("date", self.date)
     }
 }
 

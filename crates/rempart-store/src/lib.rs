@@ -51,7 +51,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 pub use project::entry_digest;
-pub use verify::{Problem, VerifyReport};
+pub use verify::{Difference, EventName, Problem, VerifyReport};
 
 use project::{Origin, Projector};
 
@@ -596,9 +596,11 @@ impl Store {
             None => {
                 // Books from before the series: the node that created the company (its chain
                 // holds the company's creation, in its first commit) numbers without one.
-                let created: bool = conn
-                    .prepare("SELECT 1 FROM events WHERE node = ?1 AND seq = 2 AND kind = ?2")?
-                    .exists(params![&node.as_bytes()[..], rempart_domain::Fact::COMPANY_CREATED])?;
+                let created: bool =
+                    conn.prepare("SELECT 1 FROM events WHERE node = ?1 AND seq = 2 AND kind = ?2")?.exists(params![
+                        &node.as_bytes()[..],
+                        <rempart_domain::CompanyCreated as rempart_domain::FactKind>::KIND
+                    ])?;
                 let series = (!created).then(|| node.short());
                 conn.execute(
                     "INSERT OR REPLACE INTO meta (key, value) VALUES ('journal_series', ?1)",

@@ -11,7 +11,7 @@
 //! second thread while the first writes what has been checked; nothing is committed before all of
 //! it has passed.
 
-use rempart_domain::{Currency, Fact};
+use rempart_domain::{Currency, EntryPosted, Fact, FactKind, Merge};
 use rempart_log::{
     ChainVerifier, Event, EventSeq, Hash32, Hlc, NODE_CREATED, NodeCreated, NodeId, Seal, TenantId, VerifyingKey,
 };
@@ -776,7 +776,7 @@ impl Store {
                 .map(|close| close.seen.get(&node_hex).copied().unwrap_or(0))
                 .max()
                 .unwrap_or(0);
-            let mut rows = statement.query(params![&node.as_bytes()[..], from as i64, Fact::ENTRY_POSTED, latest])?;
+            let mut rows = statement.query(params![&node.as_bytes()[..], from as i64, EntryPosted::KIND, latest])?;
             while let Some(row) = rows.next()? {
                 let seq = row.get::<_, i64>(0)? as u64;
                 let (entry, date): (String, String) = (row.get(3)?, row.get(4)?);
@@ -1343,10 +1343,7 @@ fn projected_frontier(conn: &rusqlite::Connection) -> Result<Hlc, StoreError> {
 /// Whether events taken in must be merged by replaying the projections, rather than applied as
 /// they come. Applying them as they come gives the projections of the merge order (HLC, node) when
 /// every event is later than all those applied so far (`frontier`), or when the earlier ones are
-/// facts whose projection does not depend on order: amounts that add up, rows keyed by their own
-/// id, registers decided by their stamp. An entry is among them unless it reverses another or its
-/// id is already taken (the merge order decides which of two stands), or an entry already held
-/// reverses it.
+/// facts whose projection does not depend on order (each kind says which, `FactKind::merge`).
 fn needs_replay(
     conn: &rusqlite::Connection,
     frontier: Hlc,
@@ -1357,25 +1354,13 @@ fn needs_replay(
         if event.hlc > frontier {
             continue;
         }
-        let commutes = match fact {
-            None => true,
-            Some(Fact::EntryPosted(entry)) => {
-                entry.reverses.is_none()
-                    && !entry_exists(conn, &entry.id)?
-                    && !conn.prepare_cached("SELECT 1 FROM p_entries WHERE reverses = ?1")?.exists([&entry.id])?
+        let commutes = match fact.as_ref().map(Fact::merge) {
+            None | Some(Merge::Commutes) => true,
+            Some(Merge::Ordered) => false,
+            Some(Merge::EntryUnlessTaken { id }) => {
+                !entry_exists(conn, id)?
+                    && !conn.prepare_cached("SELECT 1 FROM p_entries WHERE reverses = ?1")?.exists([id])?
             }
-            Some(
-                Fact::PaymentReceived(_)
-                | Fact::BillRecorded(_)
-                | Fact::BillPaid(_)
-                | Fact::ReminderSent(_)
-                | Fact::ConflictSettled(_)
-                | Fact::CreditNoteIssued(_)
-                | Fact::ContactEdited(_)
-                | Fact::CompanyDetailsSet(_)
-                | Fact::PeriodClosed(_),
-            ) => true,
-            Some(_) => false,
         };
         if !commutes {
             return Ok(true);

@@ -9,7 +9,7 @@
 use std::fs;
 use std::time::{Duration, Instant};
 
-use rempart_domain::{Fact, LedgerState};
+use rempart_domain::{Described, Fact, LedgerState};
 use rempart_log::{
     ChainFault, ChainVerifier, Event, EventRef, EventSeq, Hash32, Hlc, NODE_CREATED, NodeCreated, NodeId, Seal,
     TenantId, VerifyingKey,
@@ -28,10 +28,171 @@ const CHECK_QUEUE_BATCHES_MAX: usize = 8;
 /// Events altered after their seal that verify names in one chain before it stops there.
 const ALTERED_EVENTS_MAX: usize = 100;
 
-/// One thing verify found wrong, in words an owner can act on.
+/// An event as verify names it: in business words when its fact can be read (from the log, or
+/// from the projections for an entry gone from the log), else by its kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub message: String,
+pub struct EventName {
+    pub node: NodeId,
+    pub seq: EventSeq,
+    pub fact: Option<Described>,
+    /// The kind recorded in the log, when the fact cannot be read (a node's own event, or one
+    /// whose payload no longer decodes).
+    pub kind: Option<String>,
+}
+
+/// One thing verify found wrong, with what a message an owner can act on needs. Texts that
+/// come from elsewhere (SQLite's report, an error's own words, a table's key) are data, not the
+/// message: the program says what they mean in the reader's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// SQLite's integrity check failed; `report` is what it said.
+    FileDamaged {
+        report: String,
+    },
+    /// The log's table cannot be read at all.
+    LogUnreadable {
+        detail: String,
+    },
+    /// The log holds no event of this node: it was emptied.
+    OwnEventsGone {
+        node: NodeId,
+    },
+    /// An event is filed under a node id of the wrong length.
+    NodeIdMalformed,
+    /// The first event of this node announces another key than this node's.
+    OwnKeyReplaced {
+        node: NodeId,
+    },
+    /// Another node's first event announces no readable key.
+    NodeKeyUnreadable {
+        node: NodeId,
+    },
+    /// The head anchor file is damaged, missing or unreadable (`detail`: why).
+    AnchorDamaged {
+        path: String,
+        detail: String,
+    },
+    AnchorMissing {
+        path: String,
+    },
+    /// An event was altered after it was sealed.
+    Altered {
+        event: EventName,
+    },
+    /// The chain is broken between two events: events were altered, removed or reordered.
+    BrokenBetween {
+        node: NodeId,
+        before: Box<EventName>,
+        after: Box<EventName>,
+    },
+    /// One event was deleted from the log.
+    Deleted {
+        event: EventName,
+    },
+    /// Several events were deleted from the log, starting with `first`.
+    DeletedRange {
+        node: NodeId,
+        from: EventSeq,
+        to: EventSeq,
+        first: EventName,
+    },
+    /// The log ends before what the node had sealed and anchored.
+    Truncated {
+        node: NodeId,
+        last: EventSeq,
+        anchored: EventSeq,
+    },
+    /// A seal covers an event beyond the end of the log.
+    SealBeyondEnd {
+        node: NodeId,
+        seq: EventSeq,
+        last: EventSeq,
+    },
+    /// An event was added to the log without the node's key.
+    AddedWithoutKey {
+        event: EventName,
+    },
+    /// A seal was made with another key than the node's.
+    SealedWithAnotherKey {
+        node: NodeId,
+        seq: EventSeq,
+    },
+    /// An event differs from the one the node sealed and anchored: the log was rewritten.
+    Rewritten {
+        event: EventName,
+    },
+    /// The head anchor was not signed with this node's key.
+    AnchorReplaced {
+        node: NodeId,
+    },
+    /// An event of the chain belongs to another company.
+    WrongTenant {
+        node: NodeId,
+        seq: EventSeq,
+    },
+    /// An event is filed under another node than the one that made it.
+    WrongNode {
+        node: NodeId,
+        seq: EventSeq,
+    },
+    /// An event is of a format version this program does not read.
+    UnsupportedVersion {
+        node: NodeId,
+        seq: EventSeq,
+        version: u16,
+    },
+    /// An event is not later than the one before it on its node's clock.
+    ClockWentBack {
+        node: NodeId,
+        seq: EventSeq,
+    },
+    /// An event's row cannot be read.
+    EventUnreadable {
+        node: NodeId,
+        seq: i64,
+        detail: String,
+    },
+    /// A node's log cannot be read.
+    ChainUnreadable {
+        node: NodeId,
+        detail: String,
+    },
+    /// A chain holds two different events for one place (kept as evidence by sync).
+    Forked {
+        node: NodeId,
+        seq: EventSeq,
+        source: String,
+    },
+    /// The projections were not compared, since the log itself is not sound.
+    NotCompared,
+    /// The log cannot be replayed.
+    ReplayFailed {
+        detail: String,
+    },
+    /// A projection table cannot be read.
+    TableUnreadable {
+        table: &'static str,
+        detail: String,
+    },
+    /// A projection table no longer matches the log.
+    TableDiffers {
+        table: &'static str,
+        difference: Difference,
+    },
+}
+
+/// The first difference between a projection table on disk and the one replayed from the log.
+/// `key` names the row by its key columns (and entry id) as `column value, ...`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Difference {
+    /// The digests differ, but no row does (a difference of types).
+    Whole,
+    /// The table has a row the log does not have.
+    ExtraRow { key: String },
+    /// The table lacks a row the log has.
+    MissingRow { key: String },
+    /// A row was edited: `column` holds `held` where the log says `logged`.
+    Edited { key: String, column: String, held: String, logged: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,7 +370,12 @@ fn key_order(left: &[Value], right: &[Value]) -> std::cmp::Ordering {
 }
 
 /// Finds the first row where a projection on disk differs from the replayed one.
-fn first_difference(live: &Connection, replayed: &Connection, table: &str, order: &str) -> Result<String, StoreError> {
+fn first_difference(
+    live: &Connection,
+    replayed: &Connection,
+    table: &str,
+    order: &str,
+) -> Result<Difference, StoreError> {
     let sql = format!("SELECT * FROM {table} ORDER BY {order}");
     let mut live_statement = live.prepare(&sql)?;
     let mut replayed_statement = replayed.prepare(&sql)?;
@@ -240,30 +406,27 @@ fn first_difference(live: &Connection, replayed: &Connection, table: &str, order
         let live_row = live_rows.next()?.map(read).transpose()?;
         let replayed_row = replayed_rows.next()?.map(read).transpose()?;
         match (live_row, replayed_row) {
-            (None, None) => return Ok(format!("the table {table} differs from the log")),
-            (Some(row), None) => {
-                return Ok(format!("the table {table} has a row the log does not have ({})", describe_key(&row)));
-            }
-            (None, Some(row)) => {
-                return Ok(format!("the table {table} lacks a row the log has ({})", describe_key(&row)));
-            }
+            (None, None) => return Ok(Difference::Whole),
+            (Some(row), None) => return Ok(Difference::ExtraRow { key: describe_key(&row) }),
+            (None, Some(row)) => return Ok(Difference::MissingRow { key: describe_key(&row) }),
             (Some(live_row), Some(replayed_row)) if live_row != replayed_row => {
                 if live_row[..key_columns] != replayed_row[..key_columns] {
-                    let (first, which) = if key_order(&live_row[..key_columns], &replayed_row[..key_columns]).is_lt() {
-                        (&live_row, "has a row the log does not have")
+                    return Ok(if key_order(&live_row[..key_columns], &replayed_row[..key_columns]).is_lt() {
+                        Difference::ExtraRow { key: describe_key(&live_row) }
                     } else {
-                        (&replayed_row, "lacks a row the log has")
-                    };
-                    return Ok(format!("the table {table} {which} ({})", describe_key(first)));
+                        Difference::MissingRow { key: describe_key(&replayed_row) }
+                    });
                 }
-                let index = (0..columns).find(|&index| live_row[index] != replayed_row[index]).unwrap_or(0);
-                return Ok(format!(
-                    "the table {table} was edited at ({}): {} is {} but the log says {}",
-                    describe_key(&live_row),
-                    names[index],
-                    format_value(&live_row[index]),
-                    format_value(&replayed_row[index])
-                ));
+                // The rows differ, so some column does.
+                let index = (0..columns)
+                    .find(|&index| live_row[index] != replayed_row[index])
+                    .expect("two rows that differ differ in a column");
+                return Ok(Difference::Edited {
+                    key: describe_key(&live_row),
+                    column: names[index].clone(),
+                    held: format_value(&live_row[index]),
+                    logged: format_value(&replayed_row[index]),
+                });
             }
             _ => {}
         }
@@ -271,6 +434,14 @@ fn first_difference(live: &Connection, replayed: &Connection, table: &str, order
 }
 
 impl Store {
+    /// The company's country as the projections record it, for writing dates in a report on a
+    /// store opened for repair (whose books are not loaded): none when it cannot be read.
+    pub fn recorded_country(&self) -> Option<rempart_domain::Country> {
+        let code: String =
+            self.conn.query_row("SELECT value FROM p_company WHERE key = 'country'", [], |row| row.get(0)).ok()?;
+        code.parse().ok()
+    }
+
     /// The digest of all projections in canonical order.
     pub fn state_hash(&self) -> Result<Hash32, StoreError> {
         Ok(combine(&table_digests(&self.conn)?))
@@ -311,12 +482,7 @@ impl Store {
         let integrity_elapsed = started.elapsed();
         let started = Instant::now();
         if integrity != ["ok"] {
-            report.problems.push(Problem {
-                message: format!(
-                    "the database file is damaged (SQLite reports: {}): restore it from a backup or another node",
-                    integrity.join("; ")
-                ),
-            });
+            report.problems.push(Problem::FileDamaged { report: integrity.join("; ") });
         }
         let nodes: Vec<Vec<u8>> = match self
             .conn
@@ -325,22 +491,18 @@ impl Store {
         {
             Ok(nodes) => nodes,
             Err(error) => {
-                report.problems.push(Problem { message: format!("the log cannot be read: {error}") });
+                report.problems.push(Problem::LogUnreadable { detail: error.to_string() });
                 return Ok(report);
             }
         };
         let mut chains_sound = true;
         if !nodes.iter().any(|node| node[..] == self.node.as_bytes()[..]) {
-            report.problems.push(Problem {
-                message: format!("the log holds no event of this node ({}): it was emptied", self.node.short()),
-            });
+            report.problems.push(Problem::OwnEventsGone { node: self.node });
             chains_sound = false;
         }
         for node in nodes {
             let Ok(node) = <[u8; 16]>::try_from(node) else {
-                report
-                    .problems
-                    .push(Problem { message: "an event is filed under a node id of the wrong length".to_owned() });
+                report.problems.push(Problem::NodeIdMalformed);
                 chains_sound = false;
                 continue;
             };
@@ -351,18 +513,12 @@ impl Store {
                     report.events += events;
                     report.seals += seals;
                 }
-                Ok(Err(messages)) => {
-                    report.problems.extend(messages.into_iter().map(|message| Problem { message }));
-                    chains_sound = false;
-                }
-                Err(StoreError::Corrupt { what: message }) => {
-                    report.problems.push(Problem { message });
+                Ok(Err(problems)) => {
+                    report.problems.extend(problems);
                     chains_sound = false;
                 }
                 Err(error) => {
-                    report
-                        .problems
-                        .push(Problem { message: format!("the log of node {} cannot be read: {error}", node.short()) });
+                    report.problems.push(Problem::ChainUnreadable { node, detail: error.to_string() });
                     chains_sound = false;
                 }
             }
@@ -370,23 +526,14 @@ impl Store {
         // Forks seen by sync: the log holds one version, the other is kept as evidence.
         if let Ok(forks) = self.forks() {
             for fork in forks {
-                report.problems.push(Problem {
-                    message: format!(
-                        "node {} has two different versions of its event {} (one came from {}): a device was cloned or a copy was tampered with; that chain is frozen and both versions are kept",
-                        fork.node.short(),
-                        fork.seq,
-                        fork.source
-                    ),
-                });
+                report.problems.push(Problem::Forked { node: fork.node, seq: fork.seq, source: fork.source });
             }
         }
         report.integrity_elapsed = integrity_elapsed;
         report.chains_elapsed = started.elapsed();
         let started = Instant::now();
         if !chains_sound {
-            report.problems.push(Problem {
-                message: "the projections were not compared with the log, since the log itself is not sound".to_owned(),
-            });
+            report.problems.push(Problem::NotCompared);
             return Ok(report);
         }
         // A private temporary database on disk (the empty path): SQLite deletes it on close, and
@@ -401,7 +548,7 @@ impl Store {
         // One transaction: in autocommit mode every statement would be a commit of its own.
         scratch.execute_batch("BEGIN")?;
         if let Err(error) = replay(&self.conn, &scratch) {
-            report.problems.push(Problem { message: format!("the log cannot be replayed: {error}") });
+            report.problems.push(Problem::ReplayFailed { detail: error.to_string() });
             return Ok(report);
         }
         scratch.execute_batch("COMMIT")?;
@@ -411,22 +558,14 @@ impl Store {
             let live_digest = match table_digest(&self.conn, table, order) {
                 Ok(digest) => digest,
                 Err(error) => {
-                    report.problems.push(Problem {
-                        message: format!(
-                            "the table {table} cannot be read ({error}); `rempart rebuild` restores it from the log"
-                        ),
-                    });
+                    report.problems.push(Problem::TableUnreadable { table, detail: error.to_string() });
                     continue;
                 }
             };
             live.push(live_digest);
             if live_digest != *replayed_digest {
                 let difference = first_difference(&self.conn, &scratch, table, order)?;
-                report.problems.push(Problem {
-                    message: format!(
-                        "{difference}: the table no longer matches the log; `rempart rebuild` restores it from the log"
-                    ),
-                });
+                report.problems.push(Problem::TableDiffers { table, difference });
             }
         }
         if report.problems.is_empty() {
@@ -445,7 +584,7 @@ impl Store {
 
     /// The key a node's chain must be sealed with. This node's is known from its own files; for
     /// other nodes it is the key their first event announces.
-    fn node_key(&self, node: NodeId) -> Result<Result<VerifyingKey, String>, StoreError> {
+    fn node_key(&self, node: NodeId) -> Result<Result<VerifyingKey, Problem>, StoreError> {
         let first: Option<(String, Vec<u8>)> = self
             .conn
             .query_row("SELECT kind, payload FROM events WHERE node = ?1 AND seq = 1", [&node.as_bytes()[..]], |row| {
@@ -459,38 +598,33 @@ impl Store {
             let own = self.key.verifying_key();
             return Ok(match announced {
                 Some(created) if created.public_key == hex::encode(own.as_bytes()) => Ok(own),
-                Some(_) => Err(format!(
-                    "the first event of node {} announces another key than this node's: the log was rewritten",
-                    node.short()
-                )),
+                Some(_) => Err(Problem::OwnKeyReplaced { node }),
                 None => Ok(own),
             });
         }
         let key = announced
             .and_then(|created| <[u8; 32]>::try_from(hex::decode(created.public_key).ok()?).ok())
             .and_then(|bytes| VerifyingKey::from_bytes(&bytes).ok());
-        Ok(key.ok_or_else(|| format!("node {} has no readable key in its first event", node.short())))
+        Ok(key.ok_or(Problem::NodeKeyUnreadable { node }))
     }
 
-    fn read_anchor(&self) -> Result<Option<Seal>, String> {
+    fn read_anchor(&self) -> Result<Option<Seal>, Problem> {
         let path = self.dir.join(ANCHOR_FILE);
+        let shown = path.display().to_string();
         match fs::read(&path) {
             Ok(bytes) => Seal::decode(&bytes)
                 .map(Some)
-                .map_err(|error| format!("the head anchor {} is damaged: {error}", path.display())),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Err(format!(
-                "the head anchor {} is missing: a truncation of the log could not be detected",
-                path.display()
-            )),
-            Err(error) => Err(format!("the head anchor {} cannot be read: {error}", path.display())),
+                .map_err(|error| Problem::AnchorDamaged { path: shown, detail: error.to_string() }),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Err(Problem::AnchorMissing { path: shown }),
+            Err(error) => Err(Problem::AnchorDamaged { path: shown, detail: error.to_string() }),
         }
     }
 
     /// Verifies one node's chain. The outer error is a failure to read; the inner one a fault.
-    fn verify_chain(&self, node: NodeId) -> Result<Result<(u64, u64), Vec<String>>, StoreError> {
+    fn verify_chain(&self, node: NodeId) -> Result<Result<(u64, u64), Vec<Problem>>, StoreError> {
         let key = match self.node_key(node)? {
             Ok(key) => key,
-            Err(message) => return Ok(Err(vec![message])),
+            Err(problem) => return Ok(Err(vec![problem])),
         };
         let node_bytes = &node.as_bytes()[..];
         let mut seal_statement =
@@ -513,7 +647,7 @@ impl Store {
         let anchor = if node == self.node {
             match self.read_anchor() {
                 Ok(anchor) => anchor,
-                Err(message) => return Ok(Err(vec![message])),
+                Err(problem) => return Ok(Err(vec![problem])),
             }
         } else {
             None
@@ -581,7 +715,7 @@ impl Store {
         &self,
         node: NodeId,
         sender: &std::sync::mpsc::SyncSender<Vec<Event>>,
-    ) -> Result<Option<String>, StoreError> {
+    ) -> Result<Option<Problem>, StoreError> {
         let mut statement =
             self.conn.prepare(&format!("SELECT {EVENT_COLUMNS} FROM events WHERE node = ?1 ORDER BY seq"))?;
         let mut rows = statement.query([&node.as_bytes()[..]])?;
@@ -590,8 +724,8 @@ impl Store {
             match read_event(row) {
                 Ok((event, _)) => batch.push(event.to_event()),
                 Err(what) => {
-                    let seq: i64 = row.get(1).unwrap_or(0);
-                    return Ok(Some(format!("event {seq} of node {} cannot be read: {what}", node.short())));
+                    let seq: i64 = row.get(1)?;
+                    return Ok(Some(Problem::EventUnreadable { node, seq, detail: what.to_string() }));
                 }
             }
             if batch.len() == CHECK_BATCH_EVENTS
@@ -620,9 +754,9 @@ impl Store {
         })
     }
 
-    /// Names an event in business words: "entry 4512 of 2026-03-14", using the log itself, or
-    /// the projections for an event that is gone from the log.
-    fn describe(&self, node: NodeId, seq: EventSeq) -> Result<String, StoreError> {
+    /// Names an event in business words (`FactKind::describe`), using the log itself, or the
+    /// projections for an entry that is gone from the log.
+    fn describe(&self, node: NodeId, seq: EventSeq) -> Result<EventName, StoreError> {
         let stored: Option<(String, Vec<u8>)> = self
             .conn
             .query_row(
@@ -631,79 +765,65 @@ impl Store {
                 |row| Ok((row.get(0)?, row.get(1)?)),
             )
             .optional()?;
-        let from_log = stored.map(|(kind, payload)| match Fact::from_payload(&kind, &payload) {
-            Ok(Some(Fact::EntryPosted(entry))) => format!("entry {} of {}", entry.id, entry.date),
-            Ok(Some(Fact::AccountOpened(account))) => format!("the opening of account {}", account.number),
-            Ok(Some(Fact::AccountEdited(edit))) => format!("a change to account {}", edit.number),
-            Ok(Some(Fact::PeriodClosed(closed))) => format!("the closing of the period until {}", closed.until),
-            Ok(Some(Fact::CompanyCreated(_))) => "the creation of the company".to_owned(),
-            Ok(Some(Fact::VatCodeDefined(vat))) => format!("VAT code {}", vat.code),
-            _ => format!("event {seq} ({kind})"),
-        });
-        let description = match from_log {
-            Some(description) => description,
-            None => self
-                .conn
-                .query_row(
-                    "SELECT id, date FROM p_entries WHERE node = ?1 AND seq = ?2",
-                    params![&node.as_bytes()[..], seq.0 as i64],
-                    |row| Ok(format!("entry {} of {}", row.get::<_, String>(0)?, row.get::<_, String>(1)?)),
-                )
-                .optional()
-                .ok()
-                .flatten()
-                .unwrap_or_else(|| format!("event {seq}")),
-        };
-        Ok(format!("{description} (event {seq}), recorded on node {}", node.short()))
+        let mut name = EventName { node, seq, fact: None, kind: None };
+        match stored {
+            Some((kind, payload)) => match Fact::from_payload(&kind, &payload) {
+                Ok(Some(fact)) => name.fact = Some(fact.describe()),
+                Ok(None) | Err(_) => name.kind = Some(kind),
+            },
+            None => {
+                let entry: Option<(String, String)> = self
+                    .conn
+                    .query_row(
+                        "SELECT id, date FROM p_entries WHERE node = ?1 AND seq = ?2",
+                        params![&node.as_bytes()[..], seq.0 as i64],
+                        |row| Ok((row.get(0)?, row.get(1)?)),
+                    )
+                    .optional()?;
+                name.fact = entry.and_then(|(id, date)| {
+                    let date = chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d").ok()?;
+                    Some(Described::new("fact.entry_posted").text("id", &id).date("date", date))
+                });
+            }
+        }
+        Ok(name)
     }
 
-    fn explain(&self, node: NodeId, fault: &ChainFault) -> Result<String, StoreError> {
-        let short = node.short();
-        Ok(match fault {
-            ChainFault::AlteredAfterSeal { seq } => {
-                format!("{} was altered after it was sealed", self.describe(node, *seq)?)
-            }
+    fn explain(&self, node: NodeId, fault: &ChainFault) -> Result<Problem, StoreError> {
+        Ok(match *fault {
+            ChainFault::AlteredAfterSeal { seq } => Problem::Altered { event: self.describe(node, seq)? },
             ChainFault::BrokenLink { seq } => {
                 let before = EventSeq(seq.0 - 1);
                 if self.altered_in_place(node, before)? {
-                    format!("{} was altered after it was sealed", self.describe(node, before)?)
-                } else if self.altered_in_place(node, *seq)? {
-                    format!("{} was altered after it was sealed", self.describe(node, *seq)?)
+                    Problem::Altered { event: self.describe(node, before)? }
+                } else if self.altered_in_place(node, seq)? {
+                    Problem::Altered { event: self.describe(node, seq)? }
                 } else {
-                    format!(
-                        "the log of node {short} is broken between {} and {}: events were altered, removed or reordered",
-                        self.describe(node, before)?,
-                        self.describe(node, *seq)?
-                    )
+                    Problem::BrokenBetween {
+                        node,
+                        before: Box::new(self.describe(node, before)?),
+                        after: Box::new(self.describe(node, seq)?),
+                    }
                 }
             }
             ChainFault::Missing { from, to } => {
-                let first = self.describe(node, *from)?;
+                let first = self.describe(node, from)?;
                 if from == to {
-                    format!("{first} was deleted from the log")
+                    Problem::Deleted { event: first }
                 } else {
-                    format!("events {from} to {to} of node {short} were deleted from the log, starting with {first}")
+                    Problem::DeletedRange { node, from, to, first }
                 }
             }
-            ChainFault::Truncated { last, anchored } => format!(
-                "the log of node {short} ends at event {last} but the node had sealed up to event {anchored}: the last {} events were removed",
-                anchored.0.saturating_sub(last.0)
-            ),
-            ChainFault::SealBeyondEnd { seq, last } => format!(
-                "the log of node {short} ends at event {last} but a seal covers event {seq}: the last {} events were removed",
-                seq.0.saturating_sub(last.0)
-            ),
-            ChainFault::Unsealed { from } => {
-                format!("{} was added to the log without the node's key", self.describe(node, *from)?)
-            }
-            ChainFault::BadSeal { seq } => format!(
-                "the seal over event {seq} of node {short} was not made with the node's key: someone re-signed the log with another key"
-            ),
-            ChainFault::AnchorMismatch { seq } => {
-                format!("{} differs from the one the node sealed: the log was rewritten", self.describe(node, *seq)?)
-            }
-            ChainFault::BadAnchor => "the head anchor was not signed with this node's key: it was replaced".to_owned(),
-            other => format!("node {short}: {other}"),
+            ChainFault::Truncated { last, anchored } => Problem::Truncated { node, last, anchored },
+            ChainFault::SealBeyondEnd { seq, last } => Problem::SealBeyondEnd { node, seq, last },
+            ChainFault::Unsealed { from } => Problem::AddedWithoutKey { event: self.describe(node, from)? },
+            ChainFault::BadSeal { seq } => Problem::SealedWithAnotherKey { node, seq },
+            ChainFault::AnchorMismatch { seq } => Problem::Rewritten { event: self.describe(node, seq)? },
+            ChainFault::BadAnchor => Problem::AnchorReplaced { node },
+            ChainFault::WrongTenant { seq } => Problem::WrongTenant { node, seq },
+            ChainFault::WrongNode { seq } => Problem::WrongNode { node, seq },
+            ChainFault::UnsupportedVersion { seq, version } => Problem::UnsupportedVersion { node, seq, version },
+            ChainFault::ClockWentBack { seq } => Problem::ClockWentBack { node, seq },
         })
     }
 }

@@ -400,5 +400,5 @@ pub fn run(dir: &Path, lang: Lang) -> Result<ExitCode> {
         let path = crate::documents::write_invoice_pdf(&store, &number, None, lang)?;
         println!("{}\n", lang.fill("document.written", &[("path", &path.display().to_string())]));
     }
-    Ok(crate::print_verify(&store.verify()?, lang))
+    Ok(crate::verify::print(&store.verify()?, lang, Some(locale)))
 }

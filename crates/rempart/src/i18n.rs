@@ -111,6 +111,12 @@ impl Lang {
         catalogue(self).plain.get(&fluent_id(key)).map(String::as_str)
     }
 
+    /// Whether the catalogue has the message, with or without placeables.
+    #[cfg(test)]
+    pub fn has(self, key: &str) -> bool {
+        catalogue(self).bundle.has_message(&fluent_id(key))
+    }
+
     pub fn fill(self, key: &str, values: &[(&str, &dyn std::fmt::Display)]) -> String {
         let catalogue = catalogue(self);
         let Some(pattern) = catalogue.bundle.get_message(&fluent_id(key)).and_then(|message| message.value()) else {

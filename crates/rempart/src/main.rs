@@ -9,6 +9,7 @@ mod import;
 mod render;
 mod reports;
 mod sync;
+mod verify;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -1001,7 +1002,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             store.close_period(until)?;
             println!("{}", lang.fill("period.closed", &[("date", &locale_of(&store)?.format_date(until))]));
         }
-        Command::Verify => return verify(&dir, lang),
+        Command::Verify => return verify::run(&dir, lang),
         Command::Rebuild => {
             let mut store = Store::open_for_repair(&dir)?;
             let hash = store.rebuild()?;
@@ -1570,34 +1571,6 @@ fn import_entries(dir: &Path, lang: Lang, file: &Path) -> Result<()> {
     })?;
     println!("{}", lang.fill("import.done", &[("recorded", &outcome.recorded), ("present", &outcome.already_present)]));
     Ok(())
-}
-
-fn verify(dir: &Path, lang: Lang) -> Result<ExitCode> {
-    let store = Store::open_for_repair(dir).context("cannot open the data directory")?;
-    Ok(print_verify(&store.verify()?, lang))
-}
-
-/// Prints a verification result in plain words; the exit code says whether all is sound.
-pub fn print_verify(report: &rempart_store::VerifyReport, lang: Lang) -> ExitCode {
-    match report.state_hash {
-        Some(hash) if report.is_ok() => {
-            println!(
-                "{}",
-                lang.fill(
-                    "verify.ok",
-                    &[("events", &report.events), ("nodes", &report.nodes), ("seals", &report.seals), ("hash", &hash)]
-                )
-            );
-            ExitCode::SUCCESS
-        }
-        _ => {
-            println!("{}", lang.fill("verify.failed", &[("count", &report.problems.len())]));
-            for problem in &report.problems {
-                println!("- {}", problem.message);
-            }
-            ExitCode::FAILURE
-        }
-    }
 }
 
 #[cfg(test)]

@@ -860,5 +860,9 @@ pub fn restore(dir: &Path, hub: &str, kit: &Path, lang: Lang) -> Result<ExitCode
         )
     );
     println!("{}", lang.fill("join.done", &[("node", &store.node().short()), ("tenant", &store.tenant())]));
-    Ok(crate::print_verify(&store.verify()?, lang))
+    Ok(crate::verify::print(
+        &store.verify()?,
+        lang,
+        store.company().ok().map(|company| rempart_domain::Locale::of_country(company.country)),
+    ))
 }

@@ -68,7 +68,7 @@ fn an_amount_changed_with_sql_is_named() {
     assert_eq!(changed, 1);
     let report = verify_fails(&company);
     let seq = seq_of(&company, "RENT-1");
-    assert!(report.contains(&format!("entry RENT-1 of 2026-03-01 (event {seq}), recorded on node")), "{report}");
+    assert!(report.contains(&format!("entry RENT-1 of 01.03.2026 (event {seq}), recorded on node")), "{report}");
     assert!(report.contains("was altered after it was sealed"), "{report}");
 }
 
@@ -79,7 +79,7 @@ fn a_deleted_event_is_named() {
     company.database().execute("DELETE FROM events WHERE seq = ?1", [seq]).expect("delete");
     let report = verify_fails(&company);
     assert!(
-        report.contains(&format!("entry SALE-3 of 2026-03-03 (event {seq})"))
+        report.contains(&format!("entry SALE-3 of 03.03.2026 (event {seq})"))
             && report.contains("was deleted from the log"),
         "{report}"
     );
