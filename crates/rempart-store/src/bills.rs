@@ -8,7 +8,9 @@ use rempart_domain::{AccountKind, Currency, Fact};
 use rusqlite::{OptionalExtension, params};
 
 use crate::invoices::PAYMENT_TERMS_DAYS_DEFAULT;
+use crate::project::date_text;
 use crate::{Store, StoreError, date_of_ms};
+use rusqlite::Connection;
 
 impl From<BillError> for StoreError {
     fn from(error: BillError) -> StoreError {
@@ -203,3 +205,62 @@ impl Store {
         Ok(out)
     }
 }
+
+/// Projects a `BillRecorded` fact.
+pub(crate) fn project_bill_recorded(conn: &Connection, bill: &BillRecorded) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO p_bills (id, supplier, reference, date, due_date, currency, gross_minor, entry_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        bill.id,
+        bill.supplier,
+        bill.reference,
+        date_text(bill.date),
+        date_text(bill.due_date),
+        bill.currency.as_str(),
+        bill.gross_minor,
+        bill.entry_id
+    ])?;
+
+    Ok(())
+}
+
+/// Projects a `BillPaid` fact.
+pub(crate) fn project_bill_paid(conn: &Connection, paid: &BillPaid) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO p_bill_payments (id, bill, date, amount_minor, account, entry_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![paid.id, paid.bill, date_text(paid.date), paid.amount_minor, paid.account, paid.entry_id])?;
+
+    Ok(())
+}
+
+/// The projection tables of this module (`schema::PROJECTIONS` gives their order in the state
+/// hash).
+pub(crate) const SCHEMA: &str = "
+-- Supplier bills and their payments.
+CREATE TABLE p_bills (
+    id TEXT PRIMARY KEY,
+    supplier TEXT NOT NULL,
+    reference TEXT NOT NULL,
+    date TEXT NOT NULL,
+    due_date TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    gross_minor INTEGER NOT NULL,
+    entry_id TEXT NOT NULL
+) WITHOUT ROWID;
+-- Not unique: one device refuses a supplier's reference twice, but two devices apart may each
+-- record the same bill; both stand (each posted its entry) and `rempart conflicts` lists them.
+CREATE INDEX p_bills_supplier_reference ON p_bills (supplier, reference);
+
+CREATE TABLE p_bill_payments (
+    id TEXT PRIMARY KEY,
+    bill TEXT NOT NULL,
+    date TEXT NOT NULL,
+    amount_minor INTEGER NOT NULL,
+    account TEXT NOT NULL,
+    entry_id TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX p_bill_payments_bill ON p_bill_payments (bill);
+";

@@ -4,7 +4,9 @@ use rempart_domain::catalogue::{ItemDefined, ItemEdited, ItemError, check_item, 
 use rempart_domain::{Currency, Fact};
 use rusqlite::OptionalExtension;
 
+use crate::project::{Origin, note_creation};
 use crate::{Store, StoreError};
+use rusqlite::{Connection, params};
 
 /// An item as the catalogue lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,3 +80,65 @@ impl Store {
         Ok(items)
     }
 }
+
+/// Projects a `ItemDefined` fact.
+pub(crate) fn project_item_defined(
+    conn: &Connection,
+    origin: Origin,
+    fact: &Fact,
+    item: &ItemDefined,
+) -> Result<(), StoreError> {
+    note_creation(conn, "item", &item.code, origin, fact)?;
+    conn.prepare_cached(
+        "INSERT INTO p_items (code, label, unit, price_minor, currency, vat_code, account, active)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1) ON CONFLICT (code) DO NOTHING",
+    )?
+    .execute(params![
+        item.code,
+        item.label,
+        item.unit,
+        item.price_minor,
+        item.currency.as_str(),
+        item.vat_code,
+        item.account
+    ])?;
+
+    Ok(())
+}
+
+/// Projects a `ItemEdited` fact.
+pub(crate) fn project_item_edited(conn: &Connection, edit: &ItemEdited) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "UPDATE p_items SET label = coalesce(?2, label), unit = coalesce(?3, unit),
+             price_minor = coalesce(?4, price_minor), vat_code = coalesce(?5, vat_code),
+             account = coalesce(?6, account), active = coalesce(?7, active)
+         WHERE code = ?1",
+    )?
+    .execute(params![
+        edit.code,
+        edit.label,
+        edit.unit,
+        edit.price_minor,
+        edit.vat_code,
+        edit.account,
+        edit.active
+    ])?;
+
+    Ok(())
+}
+
+/// The projection tables of this module (`schema::PROJECTIONS` gives their order in the state
+/// hash).
+pub(crate) const SCHEMA: &str = "
+-- The catalogue: net prices in minor units of `currency`.
+CREATE TABLE p_items (
+    code TEXT PRIMARY KEY,
+    label TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    price_minor INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    vat_code TEXT NOT NULL,
+    account TEXT NOT NULL,
+    active INTEGER NOT NULL
+) WITHOUT ROWID;
+";

@@ -10,7 +10,9 @@ use rempart_domain::contacts::{
 };
 use rusqlite::{OptionalExtension, params};
 
+use crate::project::{Origin, note_creation};
 use crate::{Store, StoreError};
+use rusqlite::Connection;
 
 /// One write to one field of a contact, as the history shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -202,26 +204,111 @@ pub fn parse_assignments(sets: &[String], clears: &[String]) -> Result<BTreeMap<
     Ok(fields)
 }
 
-impl Store {
-    /// Sets and clears the company's details (address, bank account, identifiers, dunning).
-    pub fn set_company_details(&mut self, mut fields: BTreeMap<String, Option<String>>) -> Result<(), StoreError> {
-        for (name, value) in fields.iter_mut() {
-            if let Some(text) = value.as_mut() {
-                *text = rempart_domain::contacts::normalise_value(name, text);
-            }
-        }
-        rempart_domain::company::check_details(&fields)?;
-        self.commit(|batch| {
-            batch.record(Fact::CompanyDetailsSet(rempart_domain::company::CompanyDetailsSet { fields }))
-        })
+/// Projects a `ContactFieldDefined` fact.
+pub(crate) fn project_contact_field_defined(
+    conn: &Connection,
+    origin: Origin,
+    fact: &Fact,
+    field: &ContactFieldDefined,
+) -> Result<(), StoreError> {
+    note_creation(conn, "contact_field", &field.name, origin, fact)?;
+    conn.prepare_cached(
+        "INSERT INTO p_contact_field_defs (name, label, kind) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO NOTHING",
+    )?
+    .execute(params![field.name, field.label, field.kind.as_str()])?;
+
+    Ok(())
+}
+
+/// Projects a `ContactCreated` fact.
+pub(crate) fn project_contact_created(
+    conn: &Connection,
+    origin: Origin,
+    fact: &Fact,
+    contact: &ContactCreated,
+) -> Result<(), StoreError> {
+    note_creation(conn, "contact", &contact.id, origin, fact)?;
+    conn.prepare_cached("INSERT OR IGNORE INTO p_contacts (id, node, seq) VALUES (?1, ?2, ?3)")?.execute(params![
+        contact.id,
+        &origin.node.as_bytes()[..],
+        origin.seq.0 as i64
+    ])?;
+
+    Ok(())
+}
+
+/// Projects a `ContactEdited` fact.
+pub(crate) fn project_contact_edited(
+    conn: &Connection,
+    origin: Origin,
+    edit: &ContactEdited,
+) -> Result<(), StoreError> {
+    let node = &origin.node.as_bytes()[..];
+    let (wall_ms, logical) = (origin.hlc.wall_ms as i64, origin.hlc.logical);
+    // The stamp decides, not the order of arrival: a write older than the field's
+    // current one is kept in the history only.
+    let mut write = conn.prepare_cached(
+        "INSERT INTO p_contact_fields (contact, field, value, hlc_wall_ms, hlc_logical, node)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (contact, field) DO UPDATE SET
+             value = excluded.value, hlc_wall_ms = excluded.hlc_wall_ms,
+             hlc_logical = excluded.hlc_logical, node = excluded.node
+         WHERE (excluded.hlc_wall_ms, excluded.hlc_logical, excluded.node)
+             > (p_contact_fields.hlc_wall_ms, p_contact_fields.hlc_logical, p_contact_fields.node)",
+    )?;
+    let mut history = conn.prepare_cached(
+        "INSERT OR IGNORE INTO p_contact_history (contact, hlc_wall_ms, hlc_logical, node, field, value, seq, base)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    for (field, value) in &edit.fields {
+        write.execute(params![edit.id, field, value, wall_ms, logical, node])?;
+        let base = edit.base.get(field);
+        history.execute(params![edit.id, wall_ms, logical, node, field, value, origin.seq.0 as i64, base])?;
     }
 
-    /// The company's details that are set.
-    pub fn company_details(&self) -> Result<Fields, StoreError> {
-        let mut statement = self
-            .conn
-            .prepare_cached("SELECT field, value FROM p_company_details WHERE value IS NOT NULL ORDER BY field")?;
-        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
+    Ok(())
 }
+
+/// The projection tables of this module (`schema::PROJECTIONS` gives their order in the state
+/// hash).
+pub(crate) const SCHEMA: &str = "
+-- Contact fields defined by the company (x.NAME, RECORD.NAME).
+CREATE TABLE p_contact_field_defs (
+    name TEXT PRIMARY KEY,
+    label TEXT NOT NULL,
+    kind TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE p_contacts (
+    id TEXT PRIMARY KEY,
+    node BLOB NOT NULL,
+    seq INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Each field of each contact: the value written under the greatest (HLC, node) stamp; a cleared
+-- field keeps its stamp with an empty value, so that an older write cannot bring it back.
+CREATE TABLE p_contact_fields (
+    contact TEXT NOT NULL,
+    field TEXT NOT NULL,
+    value TEXT,
+    hlc_wall_ms INTEGER NOT NULL,
+    hlc_logical INTEGER NOT NULL,
+    node BLOB NOT NULL,
+    PRIMARY KEY (contact, field)
+) WITHOUT ROWID;
+
+-- Every write to every field, winning or not: the contact's history.
+CREATE TABLE p_contact_history (
+    contact TEXT NOT NULL,
+    hlc_wall_ms INTEGER NOT NULL,
+    hlc_logical INTEGER NOT NULL,
+    node BLOB NOT NULL,
+    field TEXT NOT NULL,
+    value TEXT,
+    seq INTEGER NOT NULL,
+    -- The stamps of the values this write replaced where it was recorded (`ContactEdited::base`),
+    -- comma-separated, empty text for none, NULL when the event does not say.
+    base TEXT,
+    PRIMARY KEY (contact, hlc_wall_ms, hlc_logical, node, field)
+) WITHOUT ROWID;
+";

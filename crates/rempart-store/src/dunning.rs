@@ -6,7 +6,10 @@ use rempart_domain::dunning::{DunningError, DunningLevel, ReminderSent, dunning_
 use rempart_domain::invoices::receivable_account;
 use rempart_domain::rules::Transfer;
 
+use crate::invoices::settle;
+use crate::project::date_text;
 use crate::{Store, StoreError, date_of_ms};
+use rusqlite::{Connection, params};
 
 impl Store {
     /// The company's three dunning levels (its own delays and fees, or the defaults).
@@ -70,3 +73,36 @@ impl Store {
         })
     }
 }
+
+/// Projects a `ReminderSent` fact.
+pub(crate) fn project_reminder_sent(conn: &Connection, reminder: &ReminderSent) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO p_reminders (id, invoice, level, date, fee_minor, entry_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        reminder.id,
+        reminder.invoice,
+        reminder.level,
+        date_text(reminder.date),
+        reminder.fee_minor,
+        reminder.entry_id
+    ])?;
+    settle(conn, &reminder.invoice)?;
+
+    Ok(())
+}
+
+/// The projection tables of this module (`schema::PROJECTIONS` gives their order in the state
+/// hash).
+pub(crate) const SCHEMA: &str = "
+-- Reminders sent for invoices, with the fee each adds to what the customer owes.
+CREATE TABLE p_reminders (
+    id TEXT PRIMARY KEY,
+    invoice TEXT NOT NULL,
+    level INTEGER NOT NULL,
+    date TEXT NOT NULL,
+    fee_minor INTEGER NOT NULL,
+    entry_id TEXT
+) WITHOUT ROWID;
+CREATE INDEX p_reminders_invoice ON p_reminders (invoice, level);
+";

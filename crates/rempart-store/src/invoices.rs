@@ -11,6 +11,9 @@ use rusqlite::OptionalExtension;
 
 use crate::catalogue::Item;
 use crate::{Batch, Store, StoreError, date_of_ms};
+use rusqlite::{Connection, params};
+
+use crate::project::date_text;
 
 /// Payment terms when the contact has none.
 pub const PAYMENT_TERMS_DAYS_DEFAULT: u64 = 30;
@@ -381,3 +384,171 @@ impl Store {
         ids.iter().map(|id| self.invoice(id)).collect()
     }
 }
+
+/// Projects a `InvoiceDrafted` fact.
+pub(crate) fn project_invoice_drafted(conn: &Connection, draft: &InvoiceDrafted) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO p_invoices (id, contact, date, currency, cash_rounding) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        draft.id,
+        draft.contact,
+        date_text(draft.date),
+        draft.currency.as_str(),
+        draft.cash_rounding
+    ])?;
+
+    Ok(())
+}
+
+/// Projects a `InvoiceLineAdded` fact.
+pub(crate) fn project_invoice_line_added(conn: &Connection, added: &InvoiceLineAdded) -> Result<(), StoreError> {
+    let line = &added.line;
+    conn.prepare_cached(
+        "INSERT INTO p_invoice_lines (invoice, line, item, text, quantity_milli, unit_price_minor, discount_bp, vat_code, account)
+         VALUES (?1, (SELECT coalesce(max(line), 0) + 1 FROM p_invoice_lines WHERE invoice = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        added.id,
+        line.item,
+        line.text,
+        line.quantity_milli,
+        line.unit_price_minor,
+        line.discount_bp,
+        line.vat_code,
+        line.account
+    ])?;
+
+    Ok(())
+}
+
+/// Projects a `InvoiceIssued` fact.
+pub(crate) fn project_invoice_issued(conn: &Connection, issued: &InvoiceIssued) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "UPDATE p_invoices SET number = ?2, series = ?3, sequence = ?4, due_date = ?5, gross_minor = ?6, entry_id = ?7
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        issued.id,
+        issued.number,
+        issued.series,
+        issued.sequence as i64,
+        date_text(issued.due_date),
+        issued.gross_minor,
+        issued.entry_id
+    ])?;
+    conn.prepare_cached(
+        "INSERT INTO p_invoice_series (series, last) VALUES (?1, ?2)
+         ON CONFLICT (series) DO UPDATE SET last = max(last, excluded.last)",
+    )?
+    .execute(params![issued.series, issued.sequence as i64])?;
+    // Payments, credit notes or reminders of this invoice may have been taken in
+    // before its issue (from another node, by sync).
+    settle(conn, &issued.number)?;
+
+    Ok(())
+}
+
+/// Projects a `CreditNoteIssued` fact.
+pub(crate) fn project_credit_note_issued(conn: &Connection, credit: &CreditNoteIssued) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO p_credit_notes (number, id, invoice, date, series, sequence, gross_minor, entry_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        credit.number,
+        credit.id,
+        credit.invoice,
+        date_text(credit.date),
+        credit.series,
+        credit.sequence as i64,
+        credit.gross_minor,
+        credit.entry_id
+    ])?;
+    conn.prepare_cached(
+        "INSERT INTO p_invoice_series (series, last) VALUES (?1, ?2)
+         ON CONFLICT (series) DO UPDATE SET last = max(last, excluded.last)",
+    )?
+    .execute(params![credit.series, credit.sequence as i64])?;
+    settle(conn, &credit.invoice)?;
+
+    Ok(())
+}
+
+/// Sets when invoice `number` was settled, from everything paid, credited and charged on it:
+/// the last day anything moved if nothing is left open, else NULL. More than its total comes
+/// only from devices that paid or credited it apart: the excess is the customer's credit
+/// (`Store::customer_credits`) and `rempart conflicts` lists the invoice. It depends only on
+/// those rows, so replaying the same facts in any order gives the same value.
+pub(crate) fn settle(conn: &Connection, number: &str) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "UPDATE p_invoices SET settled_on = (
+             SELECT CASE WHEN p_invoices.gross_minor + r.fees - a.paid - c.credited <= 0
+                         THEN max(r.last, a.last, c.last) END
+             FROM (SELECT coalesce(sum(fee_minor), 0) AS fees, coalesce(max(date), '') AS last
+                   FROM p_reminders WHERE invoice = ?1) r,
+                  (SELECT coalesce(sum(x.amount_minor), 0) AS paid, coalesce(max(p.date), '') AS last
+                   FROM p_payment_allocations x JOIN p_payments p ON p.id = x.payment WHERE x.invoice = ?1) a,
+                  (SELECT coalesce(sum(gross_minor), 0) AS credited, coalesce(max(date), '') AS last
+                   FROM p_credit_notes WHERE invoice = ?1) c)
+         WHERE number = ?1",
+    )?
+    .execute([number])?;
+    Ok(())
+}
+
+/// The projection tables of this module (`schema::PROJECTIONS` gives their order in the state
+/// hash).
+pub(crate) const SCHEMA: &str = "
+-- Invoices: a draft has no number; issuing sets number, series, sequence, due date and total.
+CREATE TABLE p_invoices (
+    id TEXT PRIMARY KEY,
+    contact TEXT NOT NULL,
+    date TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    cash_rounding INTEGER NOT NULL,
+    number TEXT UNIQUE,
+    series TEXT,
+    sequence INTEGER,
+    due_date TEXT,
+    gross_minor INTEGER,
+    entry_id TEXT,
+    -- The last day anything was paid, credited or charged on an invoice whose open amount is
+    -- now zero; NULL while something is open. Receivables on a day skip the invoices settled by then.
+    settled_on TEXT
+) WITHOUT ROWID;
+-- A customer's invoices by date, for payments and the receivables of one contact.
+CREATE INDEX p_invoices_contact ON p_invoices (contact, date);
+
+CREATE TABLE p_invoice_lines (
+    invoice TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    item TEXT,
+    text TEXT NOT NULL,
+    quantity_milli INTEGER NOT NULL,
+    unit_price_minor INTEGER NOT NULL,
+    discount_bp INTEGER NOT NULL,
+    vat_code TEXT NOT NULL,
+    account TEXT NOT NULL,
+    PRIMARY KEY (invoice, line)
+) WITHOUT ROWID;
+
+-- Last number issued in each series (one series per node and year).
+CREATE TABLE p_invoice_series (
+    series TEXT PRIMARY KEY,
+    last INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Credit notes, each against one issued invoice; their lines are in their events.
+CREATE TABLE p_credit_notes (
+    number TEXT PRIMARY KEY,
+    id TEXT NOT NULL,
+    invoice TEXT NOT NULL,
+    date TEXT NOT NULL,
+    series TEXT NOT NULL,
+    sequence INTEGER NOT NULL,
+    gross_minor INTEGER NOT NULL,
+    entry_id TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX p_credit_notes_invoice ON p_credit_notes (invoice);
+";

@@ -7,7 +7,10 @@ use rempart_domain::rules::Transfer;
 use rempart_domain::{AccountKind, Currency, Fact};
 use rusqlite::params;
 
+use crate::invoices::settle;
+use crate::project::date_text;
 use crate::{Store, StoreError, date_of_ms};
+use rusqlite::Connection;
 
 impl From<PaymentError> for StoreError {
     fn from(error: PaymentError) -> StoreError {
@@ -194,3 +197,53 @@ impl Store {
         })
     }
 }
+
+/// Projects a `PaymentReceived` fact.
+pub(crate) fn project_payment_received(conn: &Connection, payment: &PaymentReceived) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO p_payments (id, contact, date, amount_minor, currency, account, unallocated_minor, entry_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        payment.id,
+        payment.contact,
+        date_text(payment.date),
+        payment.amount_minor,
+        payment.currency.as_str(),
+        payment.account,
+        payment.unallocated_minor,
+        payment.entry_id
+    ])?;
+    let mut allocate =
+        conn.prepare_cached("INSERT INTO p_payment_allocations (invoice, payment, amount_minor) VALUES (?1, ?2, ?3)")?;
+    for allocation in &payment.allocations {
+        allocate.execute(params![allocation.invoice, payment.id, allocation.amount_minor])?;
+        settle(conn, &allocation.invoice)?;
+    }
+
+    Ok(())
+}
+
+/// The projection tables of this module (`schema::PROJECTIONS` gives their order in the state
+/// hash).
+pub(crate) const SCHEMA: &str = "
+-- Customer payments and how they were allocated to invoices; `unallocated_minor` is a credit
+-- in the customer's favour.
+CREATE TABLE p_payments (
+    id TEXT PRIMARY KEY,
+    contact TEXT NOT NULL,
+    date TEXT NOT NULL,
+    amount_minor INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    account TEXT NOT NULL,
+    unallocated_minor INTEGER NOT NULL,
+    entry_id TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE p_payment_allocations (
+    invoice TEXT NOT NULL,
+    payment TEXT NOT NULL,
+    amount_minor INTEGER NOT NULL,
+    PRIMARY KEY (invoice, payment)
+) WITHOUT ROWID;
+";

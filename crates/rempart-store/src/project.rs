@@ -215,28 +215,6 @@ pub struct Projector {
 /// The key of `p_vat_daily`: VAT code, day as yyyymmdd, account, currency.
 type VatDay = (Arc<str>, u32, Arc<str>, Currency);
 
-/// Sets when invoice `number` was settled, from everything paid, credited and charged on it:
-/// the last day anything moved if nothing is left open, else NULL. More than its total comes
-/// only from devices that paid or credited it apart: the excess is the customer's credit
-/// (`Store::customer_credits`) and `rempart conflicts` lists the invoice. It depends only on
-/// those rows, so replaying the same facts in any order gives the same value.
-fn settle(conn: &Connection, number: &str) -> Result<(), StoreError> {
-    conn.prepare_cached(
-        "UPDATE p_invoices SET settled_on = (
-             SELECT CASE WHEN p_invoices.gross_minor + r.fees - a.paid - c.credited <= 0
-                         THEN max(r.last, a.last, c.last) END
-             FROM (SELECT coalesce(sum(fee_minor), 0) AS fees, coalesce(max(date), '') AS last
-                   FROM p_reminders WHERE invoice = ?1) r,
-                  (SELECT coalesce(sum(x.amount_minor), 0) AS paid, coalesce(max(p.date), '') AS last
-                   FROM p_payment_allocations x JOIN p_payments p ON p.id = x.payment WHERE x.invoice = ?1) a,
-                  (SELECT coalesce(sum(gross_minor), 0) AS credited, coalesce(max(date), '') AS last
-                   FROM p_credit_notes WHERE invoice = ?1) c)
-         WHERE number = ?1",
-    )?
-    .execute([number])?;
-    Ok(())
-}
-
 pub fn date_text(date: NaiveDate) -> String {
     DayText::date(date).as_str().to_owned()
 }
@@ -265,7 +243,13 @@ pub fn entry_digest(entry: &EntryPosted) -> [u8; 32] {
 
 /// Notes the creation of a record under a chosen key (`p_creations`), with the digest of what it
 /// said, whatever the merge rule made of it.
-fn note_creation(conn: &Connection, record: &str, key: &str, origin: Origin, fact: &Fact) -> Result<(), StoreError> {
+pub(crate) fn note_creation(
+    conn: &Connection,
+    record: &str,
+    key: &str,
+    origin: Origin,
+    fact: &Fact,
+) -> Result<(), StoreError> {
     let digest = blake3::hash(&fact.to_payload());
     conn.prepare_cached(
         "INSERT OR IGNORE INTO p_creations (record, key, node, seq, digest) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -303,310 +287,29 @@ impl Projector {
         digest: Option<[u8; 32]>,
     ) -> Result<(), StoreError> {
         match fact {
-            Fact::CompanyCreated(company) => {
-                let mut insert =
-                    conn.prepare_cached("INSERT OR REPLACE INTO p_company (key, value) VALUES (?1, ?2)")?;
-                insert.execute(params!["name", company.name])?;
-                insert.execute(params!["country", company.country.code()])?;
-                insert.execute(params!["currency", company.currency.as_str()])?;
-                insert.execute(params!["fiscal_year_start_month", company.fiscal_year_start_month.to_string()])?;
-            }
-            Fact::AccountOpened(opened) => {
-                note_creation(conn, "account", &opened.number, origin, fact)?;
-                conn.prepare_cached(
-                    // A number opened on two nodes apart: the first in merge order stands.
-                    "INSERT INTO p_accounts (number, label, label_de, label_en, kind, currency, closed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)
-                     ON CONFLICT (number) DO NOTHING",
-                )?
-                .execute(params![
-                    opened.number,
-                    opened.label,
-                    opened.label_de,
-                    opened.label_en,
-                    opened.kind.as_str(),
-                    opened.currency.as_str()
-                ])?;
-            }
-            Fact::AccountEdited(edit) => {
-                if let Some(label) = &edit.label {
-                    conn.prepare_cached("UPDATE p_accounts SET label = ?2 WHERE number = ?1")?
-                        .execute(params![edit.number, label])?;
-                }
-                if let Some(closed) = edit.closed {
-                    conn.prepare_cached("UPDATE p_accounts SET closed = ?2 WHERE number = ?1")?
-                        .execute(params![edit.number, closed])?;
-                }
-            }
-            Fact::VatCodeDefined(vat) => {
-                note_creation(conn, "vat_code", &vat.code, origin, fact)?;
-                conn.prepare_cached(
-                    "INSERT INTO p_vat_codes (code, label, rate_bp, direction, account, valid_from, valid_until)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (code) DO NOTHING",
-                )?
-                .execute(params![
-                    vat.code,
-                    vat.label,
-                    vat.rate_bp,
-                    vat.direction.as_str(),
-                    vat.account,
-                    date_text(vat.valid_from),
-                    vat.valid_until.map(date_text)
-                ])?;
-            }
+            Fact::CompanyCreated(company) => crate::company::project_company_created(conn, company)?,
+            Fact::AccountOpened(opened) => crate::ledger::project_account_opened(conn, origin, fact, opened)?,
+            Fact::AccountEdited(edit) => crate::ledger::project_account_edited(conn, edit)?,
+            Fact::VatCodeDefined(vat) => crate::ledger::project_vat_code_defined(conn, origin, fact, vat)?,
             Fact::EntryPosted(entry) => self.apply_entry(conn, origin, entry, digest)?,
-            Fact::ItemDefined(item) => {
-                note_creation(conn, "item", &item.code, origin, fact)?;
-                conn.prepare_cached(
-                    "INSERT INTO p_items (code, label, unit, price_minor, currency, vat_code, account, active)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1) ON CONFLICT (code) DO NOTHING",
-                )?
-                .execute(params![
-                    item.code,
-                    item.label,
-                    item.unit,
-                    item.price_minor,
-                    item.currency.as_str(),
-                    item.vat_code,
-                    item.account
-                ])?;
-            }
-            Fact::ItemEdited(edit) => {
-                conn.prepare_cached(
-                    "UPDATE p_items SET label = coalesce(?2, label), unit = coalesce(?3, unit),
-                         price_minor = coalesce(?4, price_minor), vat_code = coalesce(?5, vat_code),
-                         account = coalesce(?6, account), active = coalesce(?7, active)
-                     WHERE code = ?1",
-                )?
-                .execute(params![
-                    edit.code,
-                    edit.label,
-                    edit.unit,
-                    edit.price_minor,
-                    edit.vat_code,
-                    edit.account,
-                    edit.active
-                ])?;
-            }
-            Fact::InvoiceDrafted(draft) => {
-                conn.prepare_cached(
-                    "INSERT INTO p_invoices (id, contact, date, currency, cash_rounding) VALUES (?1, ?2, ?3, ?4, ?5)",
-                )?
-                .execute(params![
-                    draft.id,
-                    draft.contact,
-                    date_text(draft.date),
-                    draft.currency.as_str(),
-                    draft.cash_rounding
-                ])?;
-            }
-            Fact::InvoiceLineAdded(added) => {
-                let line = &added.line;
-                conn.prepare_cached(
-                    "INSERT INTO p_invoice_lines (invoice, line, item, text, quantity_milli, unit_price_minor, discount_bp, vat_code, account)
-                     VALUES (?1, (SELECT coalesce(max(line), 0) + 1 FROM p_invoice_lines WHERE invoice = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                )?
-                .execute(params![
-                    added.id,
-                    line.item,
-                    line.text,
-                    line.quantity_milli,
-                    line.unit_price_minor,
-                    line.discount_bp,
-                    line.vat_code,
-                    line.account
-                ])?;
-            }
-            Fact::InvoiceIssued(issued) => {
-                conn.prepare_cached(
-                    "UPDATE p_invoices SET number = ?2, series = ?3, sequence = ?4, due_date = ?5, gross_minor = ?6, entry_id = ?7
-                     WHERE id = ?1",
-                )?
-                .execute(params![
-                    issued.id,
-                    issued.number,
-                    issued.series,
-                    issued.sequence as i64,
-                    date_text(issued.due_date),
-                    issued.gross_minor,
-                    issued.entry_id
-                ])?;
-                conn.prepare_cached(
-                    "INSERT INTO p_invoice_series (series, last) VALUES (?1, ?2)
-                     ON CONFLICT (series) DO UPDATE SET last = max(last, excluded.last)",
-                )?
-                .execute(params![issued.series, issued.sequence as i64])?;
-                // Payments, credit notes or reminders of this invoice may have been taken in
-                // before its issue (from another node, by sync).
-                settle(conn, &issued.number)?;
-            }
-            Fact::CreditNoteIssued(credit) => {
-                conn.prepare_cached(
-                    "INSERT INTO p_credit_notes (number, id, invoice, date, series, sequence, gross_minor, entry_id)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                )?
-                .execute(params![
-                    credit.number,
-                    credit.id,
-                    credit.invoice,
-                    date_text(credit.date),
-                    credit.series,
-                    credit.sequence as i64,
-                    credit.gross_minor,
-                    credit.entry_id
-                ])?;
-                conn.prepare_cached(
-                    "INSERT INTO p_invoice_series (series, last) VALUES (?1, ?2)
-                     ON CONFLICT (series) DO UPDATE SET last = max(last, excluded.last)",
-                )?
-                .execute(params![credit.series, credit.sequence as i64])?;
-                settle(conn, &credit.invoice)?;
-            }
-            Fact::CompanyDetailsSet(details) => {
-                let mut write = conn.prepare_cached(
-                    "INSERT INTO p_company_details (field, value, hlc_wall_ms, hlc_logical, node) VALUES (?1, ?2, ?3, ?4, ?5)
-                     ON CONFLICT (field) DO UPDATE SET
-                         value = excluded.value, hlc_wall_ms = excluded.hlc_wall_ms,
-                         hlc_logical = excluded.hlc_logical, node = excluded.node
-                     WHERE (excluded.hlc_wall_ms, excluded.hlc_logical, excluded.node)
-                         > (p_company_details.hlc_wall_ms, p_company_details.hlc_logical, p_company_details.node)",
-                )?;
-                for (field, value) in &details.fields {
-                    write.execute(params![
-                        field,
-                        value,
-                        origin.hlc.wall_ms as i64,
-                        origin.hlc.logical,
-                        &origin.node.as_bytes()[..]
-                    ])?;
-                }
-            }
-            Fact::BillRecorded(bill) => {
-                conn.prepare_cached(
-                    "INSERT INTO p_bills (id, supplier, reference, date, due_date, currency, gross_minor, entry_id)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                )?
-                .execute(params![
-                    bill.id,
-                    bill.supplier,
-                    bill.reference,
-                    date_text(bill.date),
-                    date_text(bill.due_date),
-                    bill.currency.as_str(),
-                    bill.gross_minor,
-                    bill.entry_id
-                ])?;
-            }
-            Fact::BillPaid(paid) => {
-                conn.prepare_cached(
-                    "INSERT INTO p_bill_payments (id, bill, date, amount_minor, account, entry_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )?
-                .execute(params![paid.id, paid.bill, date_text(paid.date), paid.amount_minor, paid.account, paid.entry_id])?;
-            }
-            Fact::ReminderSent(reminder) => {
-                conn.prepare_cached(
-                    "INSERT INTO p_reminders (id, invoice, level, date, fee_minor, entry_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )?
-                .execute(params![
-                    reminder.id,
-                    reminder.invoice,
-                    reminder.level,
-                    date_text(reminder.date),
-                    reminder.fee_minor,
-                    reminder.entry_id
-                ])?;
-                settle(conn, &reminder.invoice)?;
-            }
-            Fact::PaymentReceived(payment) => {
-                conn.prepare_cached(
-                    "INSERT INTO p_payments (id, contact, date, amount_minor, currency, account, unallocated_minor, entry_id)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                )?
-                .execute(params![
-                    payment.id,
-                    payment.contact,
-                    date_text(payment.date),
-                    payment.amount_minor,
-                    payment.currency.as_str(),
-                    payment.account,
-                    payment.unallocated_minor,
-                    payment.entry_id
-                ])?;
-                let mut allocate = conn.prepare_cached(
-                    "INSERT INTO p_payment_allocations (invoice, payment, amount_minor) VALUES (?1, ?2, ?3)",
-                )?;
-                for allocation in &payment.allocations {
-                    allocate.execute(params![allocation.invoice, payment.id, allocation.amount_minor])?;
-                    settle(conn, &allocation.invoice)?;
-                }
-            }
+            Fact::ItemDefined(item) => crate::catalogue::project_item_defined(conn, origin, fact, item)?,
+            Fact::ItemEdited(edit) => crate::catalogue::project_item_edited(conn, edit)?,
+            Fact::InvoiceDrafted(draft) => crate::invoices::project_invoice_drafted(conn, draft)?,
+            Fact::InvoiceLineAdded(added) => crate::invoices::project_invoice_line_added(conn, added)?,
+            Fact::InvoiceIssued(issued) => crate::invoices::project_invoice_issued(conn, issued)?,
+            Fact::CreditNoteIssued(credit) => crate::invoices::project_credit_note_issued(conn, credit)?,
+            Fact::CompanyDetailsSet(details) => crate::company::project_company_details_set(conn, origin, details)?,
+            Fact::BillRecorded(bill) => crate::bills::project_bill_recorded(conn, bill)?,
+            Fact::BillPaid(paid) => crate::bills::project_bill_paid(conn, paid)?,
+            Fact::ReminderSent(reminder) => crate::dunning::project_reminder_sent(conn, reminder)?,
+            Fact::PaymentReceived(payment) => crate::payments::project_payment_received(conn, payment)?,
             Fact::ContactFieldDefined(field) => {
-                note_creation(conn, "contact_field", &field.name, origin, fact)?;
-                conn.prepare_cached(
-                    "INSERT INTO p_contact_field_defs (name, label, kind) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO NOTHING",
-                )?
-                .execute(params![field.name, field.label, field.kind.as_str()])?;
+                crate::contacts::project_contact_field_defined(conn, origin, fact, field)?
             }
-            Fact::ContactCreated(contact) => {
-                note_creation(conn, "contact", &contact.id, origin, fact)?;
-                conn.prepare_cached("INSERT OR IGNORE INTO p_contacts (id, node, seq) VALUES (?1, ?2, ?3)")?
-                    .execute(params![contact.id, &origin.node.as_bytes()[..], origin.seq.0 as i64])?;
-            }
-            Fact::ContactEdited(edit) => {
-                let node = &origin.node.as_bytes()[..];
-                let (wall_ms, logical) = (origin.hlc.wall_ms as i64, origin.hlc.logical);
-                // The stamp decides, not the order of arrival: a write older than the field's
-                // current one is kept in the history only.
-                let mut write = conn.prepare_cached(
-                    "INSERT INTO p_contact_fields (contact, field, value, hlc_wall_ms, hlc_logical, node)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                     ON CONFLICT (contact, field) DO UPDATE SET
-                         value = excluded.value, hlc_wall_ms = excluded.hlc_wall_ms,
-                         hlc_logical = excluded.hlc_logical, node = excluded.node
-                     WHERE (excluded.hlc_wall_ms, excluded.hlc_logical, excluded.node)
-                         > (p_contact_fields.hlc_wall_ms, p_contact_fields.hlc_logical, p_contact_fields.node)",
-                )?;
-                let mut history = conn.prepare_cached(
-                    "INSERT OR IGNORE INTO p_contact_history (contact, hlc_wall_ms, hlc_logical, node, field, value, seq, base)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                )?;
-                for (field, value) in &edit.fields {
-                    write.execute(params![edit.id, field, value, wall_ms, logical, node])?;
-                    let base = edit.base.get(field);
-                    history.execute(params![
-                        edit.id,
-                        wall_ms,
-                        logical,
-                        node,
-                        field,
-                        value,
-                        origin.seq.0 as i64,
-                        base
-                    ])?;
-                }
-            }
-            Fact::ConflictSettled(settled) => {
-                conn.prepare_cached("INSERT OR IGNORE INTO p_settled_conflicts (id) VALUES (?1)")?
-                    .execute([&settled.id])?;
-            }
-            Fact::PeriodClosed(closed) => {
-                let seen = serde_json::to_string(&closed.seen)
-                    .map_err(|error| StoreError::Corrupt { what: format!("a period close's vector: {error}") })?;
-                conn.prepare_cached(
-                    "INSERT OR IGNORE INTO p_period_closes (node, seq, hlc_wall_ms, hlc_logical, until, seen)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )?
-                .execute(params![
-                    &origin.node.as_bytes()[..],
-                    origin.seq.0 as i64,
-                    origin.hlc.wall_ms as i64,
-                    origin.hlc.logical,
-                    date_text(closed.until),
-                    seen
-                ])?;
-                let until = state.closed_until.map_or(closed.until, |current| current.max(closed.until));
-                conn.prepare_cached("INSERT OR REPLACE INTO p_company (key, value) VALUES ('closed_until', ?1)")?
-                    .execute(params![date_text(until)])?;
-            }
+            Fact::ContactCreated(contact) => crate::contacts::project_contact_created(conn, origin, fact, contact)?,
+            Fact::ContactEdited(edit) => crate::contacts::project_contact_edited(conn, origin, edit)?,
+            Fact::ConflictSettled(settled) => crate::sync::project_conflict_settled(conn, settled)?,
+            Fact::PeriodClosed(closed) => crate::ledger::project_period_closed(conn, origin, state, closed)?,
         }
         state.apply(fact);
         Ok(())
@@ -830,6 +533,22 @@ impl Projector {
     }
 }
 
+/// The projection tables of this module (`schema::PROJECTIONS` gives their order in the state
+/// hash).
+pub(crate) const SCHEMA: &str = "
+-- Every creation of a record under a key people choose, from every node, with the BLAKE3 of
+-- what it said: the same key created with other content on another node is a conflict
+-- (`record` is account, vat_code, item, contact_field or contact).
+CREATE TABLE p_creations (
+    record TEXT NOT NULL,
+    key TEXT NOT NULL,
+    node BLOB NOT NULL,
+    seq INTEGER NOT NULL,
+    digest BLOB NOT NULL,
+    PRIMARY KEY (record, key, node, seq)
+) WITHOUT ROWID;
+";
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -837,7 +556,7 @@ mod tests {
     use rempart_domain::contacts::ContactEdited;
 
     use super::*;
-    use crate::schema::PROJECTION_SCHEMA;
+    use crate::schema::create_projections;
 
     /// The text written without allocating is the text `format!` gives, for any year the
     /// projections can meet, including those of hand-made events.
@@ -912,7 +631,7 @@ mod tests {
     #[test]
     fn a_late_older_write_loses_but_is_kept_in_the_history() {
         let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(PROJECTION_SCHEMA).unwrap();
+        create_projections(&conn).unwrap();
         let mut projector = Projector::default();
         let mut state = LedgerState::default();
         let edit = |value: &str| {

@@ -18,7 +18,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::project::{Origin, Projector};
-use crate::schema::{PROJECTION_INDEXES, PROJECTION_SCHEMA, PROJECTIONS, SCHEMA_VERSION, drop_projections_sql};
+use crate::schema::{PROJECTION_INDEXES, PROJECTIONS, SCHEMA_VERSION, create_projections, drop_projections_sql};
 use crate::{ANCHOR_FILE, Store, StoreError, load_head};
 
 const STATE_HASH_CONTEXT: &str = "rempart 2026-11 state hash v1";
@@ -312,7 +312,7 @@ fn combine(digests: &[Hash32]) -> Hash32 {
 /// inside the caller's transaction.
 pub(crate) fn rebuild_projections(conn: &Connection) -> Result<LedgerState, StoreError> {
     conn.execute_batch(&drop_projections_sql())?;
-    conn.execute_batch(PROJECTION_SCHEMA)?;
+    create_projections(conn)?;
     let state = replay(conn, conn)?;
     conn.execute_batch(PROJECTION_INDEXES)?;
     conn.execute("UPDATE meta SET value = ?1 WHERE key = 'schema_version'", [SCHEMA_VERSION.to_string()])?;
@@ -544,7 +544,7 @@ impl Store {
         // Nothing of the scratch copy needs to survive a crash.
         scratch.pragma_update(None, "journal_mode", "OFF")?;
         scratch.pragma_update(None, "synchronous", "OFF")?;
-        scratch.execute_batch(PROJECTION_SCHEMA)?;
+        create_projections(&scratch)?;
         // One transaction: in autocommit mode every statement would be a commit of its own.
         scratch.execute_batch("BEGIN")?;
         if let Err(error) = replay(&self.conn, &scratch) {

@@ -1,0 +1,92 @@
+//! The company: its creation (name, country, currency, fiscal year) and its details (address,
+//! bank account, identifiers, dunning settings), each detail a register decided by its stamp.
+
+use std::collections::BTreeMap;
+
+use rempart_domain::company::CompanyDetailsSet;
+use rempart_domain::{CompanyCreated, Fact};
+use rusqlite::{Connection, params};
+
+use crate::contacts::Fields;
+use crate::project::Origin;
+use crate::{Store, StoreError};
+
+impl Store {
+    /// Sets and clears the company's details (address, bank account, identifiers, dunning).
+    pub fn set_company_details(&mut self, mut fields: BTreeMap<String, Option<String>>) -> Result<(), StoreError> {
+        for (name, value) in fields.iter_mut() {
+            if let Some(text) = value.as_mut() {
+                *text = rempart_domain::contacts::normalise_value(name, text);
+            }
+        }
+        rempart_domain::company::check_details(&fields)?;
+        self.commit(|batch| {
+            batch.record(Fact::CompanyDetailsSet(rempart_domain::company::CompanyDetailsSet { fields }))
+        })
+    }
+
+    /// The company's details that are set.
+    pub fn company_details(&self) -> Result<Fields, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare_cached("SELECT field, value FROM p_company_details WHERE value IS NOT NULL ORDER BY field")?;
+        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// Projects a `CompanyCreated` fact.
+pub(crate) fn project_company_created(conn: &Connection, company: &CompanyCreated) -> Result<(), StoreError> {
+    let mut insert = conn.prepare_cached("INSERT OR REPLACE INTO p_company (key, value) VALUES (?1, ?2)")?;
+    insert.execute(params!["name", company.name])?;
+    insert.execute(params!["country", company.country.code()])?;
+    insert.execute(params!["currency", company.currency.as_str()])?;
+    insert.execute(params!["fiscal_year_start_month", company.fiscal_year_start_month.to_string()])?;
+
+    Ok(())
+}
+
+/// Projects a `CompanyDetailsSet` fact.
+pub(crate) fn project_company_details_set(
+    conn: &Connection,
+    origin: Origin,
+    details: &CompanyDetailsSet,
+) -> Result<(), StoreError> {
+    let mut write = conn.prepare_cached(
+        "INSERT INTO p_company_details (field, value, hlc_wall_ms, hlc_logical, node) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (field) DO UPDATE SET
+             value = excluded.value, hlc_wall_ms = excluded.hlc_wall_ms,
+             hlc_logical = excluded.hlc_logical, node = excluded.node
+         WHERE (excluded.hlc_wall_ms, excluded.hlc_logical, excluded.node)
+             > (p_company_details.hlc_wall_ms, p_company_details.hlc_logical, p_company_details.node)",
+    )?;
+    for (field, value) in &details.fields {
+        write.execute(params![
+            field,
+            value,
+            origin.hlc.wall_ms as i64,
+            origin.hlc.logical,
+            &origin.node.as_bytes()[..]
+        ])?;
+    }
+
+    Ok(())
+}
+
+/// The projection tables of this module (`schema::PROJECTIONS` gives their order in the state
+/// hash).
+pub(crate) const SCHEMA: &str = "
+CREATE TABLE p_company (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- The company's details: one last-writer-wins field each, as for contacts.
+CREATE TABLE p_company_details (
+    field TEXT PRIMARY KEY,
+    value TEXT,
+    hlc_wall_ms INTEGER NOT NULL,
+    hlc_logical INTEGER NOT NULL,
+    node BLOB NOT NULL
+) WITHOUT ROWID;
+";

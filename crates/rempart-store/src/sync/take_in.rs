@@ -1,0 +1,444 @@
+//! Taking in another holder's events: each run checked against the chain held (on a second
+//! thread for a large run), written and projected in the same transaction, merged by replaying
+//! the projections only when the facts' order matters.
+
+use rempart_domain::{Fact, Merge};
+use rempart_log::{
+    ChainVerifier, Event, EventSeq, Hash32, Hlc, NODE_CREATED, NodeCreated, NodeId, Seal, TenantId, VerifyingKey,
+};
+use rusqlite::{OptionalExtension, params};
+
+use crate::project::{Origin, Projector, entry_digest, entry_exists};
+use crate::verify::rebuild_projections;
+use crate::{ANCHOR_FILE, BULK_ENTRIES_MIN, Store, StoreError, load_state, write_file_atomically};
+
+use super::{ChainRun, KeptBatch, hash_of, keep_batch};
+
+/// What taking in a run did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Taken {
+    pub new_events: u64,
+    pub already_held: u64,
+}
+
+/// Runs of at least this many new events are checked on a second thread while the first writes.
+pub const CHECK_ASIDE_FROM: usize = 4_096;
+
+/// Events per chunk handed from the checking thread to the writing one, and chunks checked ahead.
+pub(crate) const CHECKED_CHUNK: usize = 2_048;
+
+pub(crate) const CHUNKS_AHEAD: usize = 8;
+
+/// A chunk of a run's new events, checked: the hash and the fact of each, in chain order, and
+/// the content digest of each entry (`entry_digest`), computed here rather than on the writing
+/// thread.
+pub(crate) struct Checked {
+    hashes: Vec<Hash32>,
+    facts: Vec<Option<Fact>>,
+    digests: Vec<Option<[u8; 32]>>,
+}
+
+/// Checks new events against the chain held (`held`: last sequence, its hash and clock): seal
+/// signatures, hashes, links, clocks; and decodes their facts. A chunk at a time, each with the
+/// seals over its events, so that the writing can start after the first chunk; each chunk checked
+/// goes to `give`, which answers false once nobody takes them (the writing failed). Answers the
+/// head reached, or nothing if the writing stopped first.
+pub(crate) fn check_run(
+    tenant: TenantId,
+    node: NodeId,
+    key: VerifyingKey,
+    seals: &[Seal],
+    held: (EventSeq, Hash32, Option<Hlc>),
+    events: &[&Event],
+    give: &mut dyn FnMut(Checked) -> bool,
+) -> Result<Option<(EventSeq, Hash32)>, StoreError> {
+    let refuse = |why: String| StoreError::SyncRefused { node: node.short(), why };
+    let (mut last, mut prev, mut last_hlc) = held;
+    for chunk in events.chunks(CHECKED_CHUNK) {
+        let end = chunk.last().map_or(last, |event| event.seq);
+        let over_chunk = seals.iter().filter(|seal| seal.seq > last && seal.seq <= end).cloned().collect();
+        let mut verifier = ChainVerifier::new(tenant, node, key, over_chunk, None)
+            .map_err(|fault| refuse(fault.to_string()))?
+            .resume(last, prev, last_hlc);
+        let mut checked = Checked {
+            hashes: Vec::with_capacity(chunk.len()),
+            facts: Vec::with_capacity(chunk.len()),
+            digests: Vec::with_capacity(chunk.len()),
+        };
+        for event in chunk {
+            checked.hashes.push(verifier.push(event.as_ref()).map_err(|fault| refuse(fault.to_string()))?);
+            last_hlc = Some(event.hlc);
+        }
+        (last, prev) = verifier.head();
+        // An event whose fact this node cannot read refuses that node's run only, as a broken
+        // chain does; the other chains are still taken in.
+        for event in chunk {
+            let fact = Fact::from_payload(&event.kind, &event.payload)
+                .map_err(|error| refuse(format!("event {}: {error}", event.seq)))?;
+            checked.digests.push(match &fact {
+                Some(Fact::EntryPosted(entry)) => Some(entry_digest(entry)),
+                _ => None,
+            });
+            checked.facts.push(fact);
+        }
+        if !give(checked) {
+            return Ok(None);
+        }
+    }
+    if let Some(seal) = seals.iter().find(|seal| seal.seq > last) {
+        return Err(refuse(format!("a seal names event {}, which the run does not hold", seal.seq)));
+    }
+    Ok(Some((last, prev)))
+}
+
+/// A run of new events to write, as `take_in_run` found it.
+pub(crate) struct RunToWrite<'r> {
+    /// The ledger state before the run.
+    state: &'r rempart_domain::LedgerState,
+    /// This node's clock.
+    clock: Hlc,
+    node: NodeId,
+    fresh: &'r [&'r Event],
+    seals: &'r [Seal],
+    batches: &'r [KeptBatch<'r>],
+}
+
+/// Writes a run's new events, their seals, their projection (through `projector`) and the batches
+/// they came in, as their chunks come checked, in one transaction left open for the caller to
+/// commit once the whole run has passed. Answers the transaction and this node's clock moved past
+/// everything seen.
+pub(crate) fn write_run<'c>(
+    conn: &'c mut rusqlite::Connection,
+    projector: &mut Projector,
+    run: &RunToWrite<'_>,
+    chunks: impl IntoIterator<Item = Checked>,
+) -> Result<(rusqlite::Transaction<'c>, Hlc), StoreError> {
+    let RunToWrite { state, clock, node, fresh, seals, batches } = *run;
+    // Immediate: the write lock is taken before anything is read, so that a checkpoint that
+    // resets the WAL meanwhile cannot leave this transaction reading a snapshot it may not
+    // write on (SQLITE_BUSY_SNAPSHOT); a writer waits on the lock instead.
+    let transaction = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    // Read under the write lock, so that no commit of another process comes in between.
+    let frontier = projected_frontier(&transaction)?;
+    // The node's clock never goes back: it moves past everything it has seen.
+    let mut newest = clock.max(frontier);
+    let mut replay = false;
+    let mut state = state.clone();
+    // Anything left by a run that failed is dropped; the memory is kept.
+    projector.clear();
+    projector.reserve(fresh.len());
+    let mut position = 0;
+    {
+        let mut insert = transaction.prepare_cached(
+            "INSERT INTO events (node, seq, version, tenant, hlc_wall_ms, hlc_logical, prev, kind, payload, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?;
+        for chunk in chunks {
+            let events = fresh
+                .get(position..position + chunk.hashes.len())
+                .ok_or_else(|| StoreError::Corrupt { what: "more events checked than taken in".to_owned() })?;
+            position += events.len();
+            for (event, hash) in events.iter().zip(&chunk.hashes) {
+                insert.execute(params![
+                    &node.as_bytes()[..],
+                    event.seq.0 as i64,
+                    event.version,
+                    &event.tenant.as_bytes()[..],
+                    event.hlc.wall_ms as i64,
+                    event.hlc.logical,
+                    &event.prev.as_bytes()[..],
+                    event.kind,
+                    event.payload,
+                    &hash.as_bytes()[..]
+                ])?;
+                newest = newest.max(event.hlc);
+            }
+            // Once one event must be merged by a replay, the projection waits for the end.
+            replay = replay || needs_replay(&transaction, frontier, events, &chunk.facts)?;
+            if !replay {
+                for ((event, fact), digest) in events.iter().zip(&chunk.facts).zip(&chunk.digests) {
+                    if let Some(fact) = fact {
+                        projector.apply_checked(
+                            &transaction,
+                            &mut state,
+                            Origin { node, seq: event.seq, hlc: event.hlc },
+                            fact,
+                            *digest,
+                        )?;
+                    }
+                }
+            }
+        }
+        if position != fresh.len() {
+            return Err(StoreError::Corrupt { what: "fewer events checked than taken in".to_owned() });
+        }
+        let mut seal_insert = transaction
+            .prepare_cached("INSERT OR IGNORE INTO seals (node, seq, head, signature) VALUES (?1, ?2, ?3, ?4)")?;
+        for seal in seals {
+            seal_insert.execute(params![
+                &node.as_bytes()[..],
+                seal.seq.0 as i64,
+                &seal.head.as_bytes()[..],
+                &seal.signature[..]
+            ])?;
+        }
+    }
+    if replay {
+        tracing::info!(node = %node.short(), events = fresh.len(), "events earlier than those applied: projections replayed");
+        rebuild_projections(&transaction)?;
+    } else {
+        projector.flush(&transaction)?;
+    }
+    for batch in batches {
+        keep_batch(&transaction, node, *batch)?;
+    }
+    Ok((transaction, newest))
+}
+
+/// The clock of the latest event held that the projections show (events of the `node.` kinds,
+/// such as a node's first event, project nothing): events later than it can be applied as they
+/// come. A device that has just joined holds only its own first event, so everything it takes
+/// in is later.
+pub(crate) fn projected_frontier(conn: &rusqlite::Connection) -> Result<Hlc, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT hlc_wall_ms, hlc_logical FROM events WHERE kind NOT LIKE 'node.%'
+             ORDER BY hlc_wall_ms DESC, hlc_logical DESC LIMIT 1",
+        )?
+        .query_row([], |row| Ok(Hlc { wall_ms: row.get::<_, i64>(0)? as u64, logical: row.get::<_, i64>(1)? as u32 }))
+        .optional()?
+        .unwrap_or_default())
+}
+
+/// Whether events taken in must be merged by replaying the projections, rather than applied as
+/// they come. Applying them as they come gives the projections of the merge order (HLC, node) when
+/// every event is later than all those applied so far (`frontier`), or when the earlier ones are
+/// facts whose projection does not depend on order (each kind says which, `FactKind::merge`).
+pub(crate) fn needs_replay(
+    conn: &rusqlite::Connection,
+    frontier: Hlc,
+    events: &[&Event],
+    facts: &[Option<Fact>],
+) -> Result<bool, StoreError> {
+    for (event, fact) in events.iter().zip(facts) {
+        if event.hlc > frontier {
+            continue;
+        }
+        let commutes = match fact.as_ref().map(Fact::merge) {
+            None | Some(Merge::Commutes) => true,
+            Some(Merge::Ordered) => false,
+            Some(Merge::EntryUnlessTaken { id }) => {
+                !entry_exists(conn, id)?
+                    && !conn.prepare_cached("SELECT 1 FROM p_entries WHERE reverses = ?1")?.exists([id])?
+            }
+        };
+        if !commutes {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+impl Store {
+    /// Before taking in about `expected` events of other nodes, in several runs: when they are
+    /// many, and at least half as many as this node holds (a device that has just joined, or is
+    /// being restored), the entries' secondary indexes are dropped and built once at the end
+    /// (`end_take_in`), from all rows at once, rather than grown row by row. Should a crash come
+    /// in between, `open` builds them.
+    pub fn begin_take_in(&mut self, expected: u64) -> Result<(), StoreError> {
+        let held = self.version_vector()?.total();
+        if expected >= BULK_ENTRIES_MIN as u64 && expected >= held / 2 {
+            self.conn.execute_batch(crate::schema::DROP_INDEXES_FOR_TAKE_IN)?;
+        }
+        Ok(())
+    }
+
+    /// After the runs announced by `begin_take_in`, whatever their outcome: builds the indexes
+    /// that were dropped, and frees the memory kept between runs (tens of megabytes after a large
+    /// pull).
+    pub fn end_take_in(&mut self) -> Result<(), StoreError> {
+        self.take_in = Projector::default();
+        self.conn.execute_batch(crate::schema::PROJECTION_INDEXES)?;
+        Ok(())
+    }
+
+    /// Takes in a run of `key`'s node's chain, received from `source` (a hub, a peer, a backup).
+    /// All or nothing, except the evidence of a fork, which is kept even though the run is refused.
+    pub fn take_in(&mut self, key: &VerifyingKey, run: &ChainRun, source: &str) -> Result<Taken, StoreError> {
+        self.take_in_kept(key, run, source, &[])
+    }
+
+    /// As `take_in`, also keeping the batches the run came in (their first and last sequence and
+    /// their bytes) in the same transaction. Several batches taken in at once share one
+    /// transaction, which writes each projection page once rather than once per batch.
+    ///
+    /// Another node's events are committed without waiting for the disk (`synchronous=NORMAL`,
+    /// for this transaction only): a power cut can lose the last of them, never corrupt the
+    /// database, and they are held by their node and the hub, which give them again at the next
+    /// sync; the next commit of this node's own work, fully synchronous, makes them durable first
+    /// (the WAL is written in order). This node's own events, back after a restore, wait for the
+    /// disk as everything else does.
+    pub fn take_in_kept(
+        &mut self,
+        key: &VerifyingKey,
+        run: &ChainRun,
+        source: &str,
+        batches: &[KeptBatch<'_>],
+    ) -> Result<Taken, StoreError> {
+        let relaxed = run.events.first().is_some_and(|event| event.node != self.node);
+        if relaxed {
+            self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        }
+        let taken = self.take_in_run(key, run, source, batches);
+        if relaxed {
+            self.conn.pragma_update(None, "synchronous", "FULL")?;
+        }
+        taken
+    }
+
+    pub(crate) fn take_in_run(
+        &mut self,
+        key: &VerifyingKey,
+        run: &ChainRun,
+        source: &str,
+        batches: &[KeptBatch<'_>],
+    ) -> Result<Taken, StoreError> {
+        let Some(first) = run.events.first() else {
+            return Ok(Taken::default());
+        };
+        let node = first.node;
+        let refuse = |why: String| StoreError::SyncRefused { node: node.short(), why };
+        if first.tenant != self.tenant {
+            return Err(refuse("the events belong to another company".to_owned()));
+        }
+        if let Some(fork) = self.forks()?.into_iter().find(|fork| fork.node == node) {
+            return Err(StoreError::Forked { node: node.short(), seq: fork.seq.0 });
+        }
+        let held = self.held(node)?;
+        let (held_seq, held_hash) = held.map_or((EventSeq(0), Hash32::ZERO), |head| (head.seq, head.hash));
+        let held_hlc: Option<Hlc> = self
+            .conn
+            .query_row(
+                "SELECT hlc_wall_ms, hlc_logical FROM events WHERE node = ?1 AND seq = ?2",
+                params![&node.as_bytes()[..], held_seq.0 as i64],
+                |row| Ok(Hlc { wall_ms: row.get::<_, i64>(0)? as u64, logical: row.get::<_, i64>(1)? as u32 }),
+            )
+            .optional()?;
+        // Events already held must be the very same; the first one that differs is a fork.
+        let mut taken = Taken::default();
+        let mut fresh = Vec::new();
+        for event in &run.events {
+            if event.node != node || event.tenant != self.tenant {
+                return Err(refuse("a run mixes the events of several nodes".to_owned()));
+            }
+            if event.seq > held_seq {
+                fresh.push(event);
+                continue;
+            }
+            let stored: Option<Vec<u8>> = self
+                .conn
+                .query_row(
+                    "SELECT hash FROM events WHERE node = ?1 AND seq = ?2",
+                    params![&node.as_bytes()[..], event.seq.0 as i64],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            let stored = hash_of(stored.ok_or_else(|| StoreError::Corrupt {
+                what: format!("event {} of node {} is missing from the log", event.seq, node.short()),
+            })?)?;
+            let hash = event.hash();
+            if hash != stored {
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO forks (node, seq, held_hash, other_hash, other_event, source, seen_ms)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![
+                        &node.as_bytes()[..],
+                        event.seq.0 as i64,
+                        &stored.as_bytes()[..],
+                        &hash.as_bytes()[..],
+                        event.encode(),
+                        source,
+                        self.now_ms() as i64
+                    ],
+                )?;
+                tracing::warn!(node = %node.short(), seq = event.seq.0, source, "fork: two different events for one place");
+                return Err(StoreError::Forked { node: node.short(), seq: event.seq.0 });
+            }
+            taken.already_held += 1;
+        }
+        let Some(next) = fresh.first() else {
+            for batch in batches {
+                keep_batch(&self.conn, node, *batch)?;
+            }
+            return Ok(taken);
+        };
+        if next.seq != held_seq.next() {
+            return Err(refuse(format!(
+                "events {} to {} are missing before this run",
+                held_seq.next(),
+                next.seq.0 - 1
+            )));
+        }
+        if held_seq.0 == 0 {
+            let announced = (next.kind == NODE_CREATED)
+                .then(|| serde_json::from_slice::<NodeCreated>(&next.payload).ok())
+                .flatten()
+                .map(|created| created.public_key);
+            if announced.as_deref() != Some(hex::encode(key.as_bytes()).as_str()) {
+                return Err(refuse("the chain does not start with the key the roster gives for the node".to_owned()));
+            }
+        }
+        let fresh_seals: Vec<Seal> = run.seals.iter().filter(|seal| seal.seq > held_seq).cloned().collect();
+        let tenant = self.tenant;
+        let check = |give: &mut dyn FnMut(Checked) -> bool| {
+            check_run(tenant, node, *key, &fresh_seals, (held_seq, held_hash, held_hlc), &fresh, give)
+        };
+        let run =
+            RunToWrite { state: &self.state, clock: self.head.hlc, node, fresh: &fresh, seals: &fresh_seals, batches };
+        let (transaction, newest, head) = if fresh.len() >= CHECK_ASIDE_FROM {
+            // A large run is checked on a thread of its own, chunk by chunk, while this one writes
+            // the chunks already checked; nothing is committed before the whole run has passed.
+            std::thread::scope(|scope| {
+                let (give, take) = std::sync::mpsc::sync_channel::<Checked>(CHUNKS_AHEAD);
+                let checker = scope.spawn(move || check(&mut |chunk| give.send(chunk).is_ok()));
+                let written = write_run(&mut self.conn, &mut self.take_in, &run, take);
+                let checked = checker.join().map_err(|_| StoreError::Corrupt {
+                    what: "the check of the events taken in stopped short".to_owned(),
+                })?;
+                // A failed check ends the writing short: its own fault is the one to tell.
+                let head = checked?;
+                let (transaction, newest) = written?;
+                let head = head.ok_or_else(|| StoreError::Corrupt {
+                    what: "the events taken in were written before they were all checked".to_owned(),
+                })?;
+                Ok::<_, StoreError>((transaction, newest, head))
+            })?
+        } else {
+            let mut chunks = Vec::new();
+            let head = check(&mut |chunk| {
+                chunks.push(chunk);
+                true
+            })?
+            .ok_or_else(|| StoreError::Corrupt { what: "the events checked were not all kept".to_owned() })?;
+            let (transaction, newest) = write_run(&mut self.conn, &mut self.take_in, &run, chunks)?;
+            (transaction, newest, head)
+        };
+        let state = load_state(&transaction)?;
+        transaction.commit()?;
+        self.state = state;
+        // The clock of this node moves past everything it has seen, so its next events come after.
+        self.head.hlc = newest;
+        if node == self.node {
+            // This node's own events, back from another holder after a restore from an old copy.
+            let (seq, hash) = head;
+            self.head.seq = seq;
+            self.head.hash = hash;
+            if let Some(seal) = fresh_seals.last() {
+                write_file_atomically(&self.dir.join(ANCHOR_FILE), &seal.encode())
+                    .map_err(|error| StoreError::AnchorNotWritten { seq: seal.seq.0, reason: error.to_string() })?;
+            }
+        }
+        taken.new_events = fresh.len() as u64;
+        Ok(taken)
+    }
+}
