@@ -9,6 +9,8 @@ use rusqlite::{OptionalExtension, params};
 
 use crate::invoices::PAYMENT_TERMS_DAYS_DEFAULT;
 use crate::project::date_text;
+use crate::project::stored_currency;
+use crate::project::stored_date;
 use crate::{Store, StoreError, date_of_ms};
 use rusqlite::Connection;
 
@@ -37,11 +39,6 @@ impl Payable {
     pub fn open_minor(&self) -> i64 {
         self.gross_minor - self.paid_minor
     }
-}
-
-fn stored_date(text: &str) -> Result<NaiveDate, StoreError> {
-    rempart_domain::rules::parse_date(text)
-        .map_err(|_| StoreError::Corrupt { what: format!("\"{text}\" is not a date") })
 }
 
 impl Store {
@@ -192,10 +189,7 @@ impl Store {
                 reference: row.get(2)?,
                 date: stored_date(&row.get::<_, String>(3)?)?,
                 due_date,
-                currency: row
-                    .get::<_, String>(5)?
-                    .parse()
-                    .map_err(|_| StoreError::Corrupt { what: "a bill currency is not valid".to_owned() })?,
+                currency: stored_currency(&row.get::<_, String>(5)?)?,
                 gross_minor: row.get(6)?,
                 paid_minor: row.get(7)?,
                 days_late: (on - due_date).num_days().max(0),

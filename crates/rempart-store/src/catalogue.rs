@@ -4,6 +4,7 @@ use rempart_domain::catalogue::{ItemDefined, ItemEdited, ItemError, check_item, 
 use rempart_domain::{Currency, Fact};
 use rusqlite::OptionalExtension;
 
+use crate::project::stored_currency;
 use crate::project::{Origin, note_creation};
 use crate::{Store, StoreError};
 use rusqlite::{Connection, params};
@@ -72,9 +73,7 @@ impl Store {
         let mut items = Vec::new();
         for row in rows {
             let (mut item, currency) = row?;
-            item.currency = currency
-                .parse()
-                .map_err(|_| StoreError::Corrupt { what: format!("item {} has no valid currency", item.code) })?;
+            item.currency = stored_currency(&currency)?;
             items.push(item);
         }
         Ok(items)

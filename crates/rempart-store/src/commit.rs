@@ -9,7 +9,9 @@ use crate::project::{Origin, Projector};
 use rempart_domain::LedgerState;
 use rempart_log::TenantId;
 
-use crate::layout::{ANCHOR_FILE, write_file_atomically};
+use crate::Blob;
+use crate::Damage;
+use crate::layout::ANCHOR_FILE;
 use crate::{Store, StoreError};
 
 /// The newest event of this node's chain, and the newest clock reading of any node.
@@ -37,8 +39,7 @@ pub(crate) fn load_head(conn: &Connection, node: NodeId) -> Result<Head, StoreEr
         .optional()?;
     let (seq, hash) = match own {
         Some((seq, hash)) => {
-            let hash: [u8; 32] =
-                hash.try_into().map_err(|_| StoreError::Corrupt { what: "an event hash is not 32 bytes".into() })?;
+            let hash: [u8; 32] = hash.try_into().map_err(|_| Damage::WrongLength { what: Blob::EventHash })?;
             (EventSeq(seq as u64), Hash32(hash))
         }
         None => (EventSeq(0), Hash32::ZERO),
@@ -147,8 +148,8 @@ impl Store {
         self.state = state;
         self.head = head;
         if let Some(seal) = seal {
-            write_file_atomically(&self.dir.join(ANCHOR_FILE), &seal.encode())
-                .map_err(|error| StoreError::AnchorNotWritten { seq: seal.seq.0, reason: error.to_string() })?;
+            crate::durable::write_atomically(&self.dir.join(ANCHOR_FILE), &seal.encode())
+                .map_err(|source| StoreError::AnchorNotWritten { seq: seal.seq.0, source })?;
             tracing::debug!(events = appended, head = seal.seq.0, "commit sealed and durable");
         }
         Ok(output)

@@ -56,7 +56,7 @@ impl Environment {
     /// The system's clock, and a stream keyed by the operating system's generator.
     pub fn system() -> Result<Environment, StoreError> {
         let mut key = [0u8; 32];
-        getrandom::fill(&mut key).map_err(|error| StoreError::Random(error.to_string()))?;
+        getrandom::fill(&mut key).map_err(|source| StoreError::Random { source })?;
         Ok(Environment::seeded(Clock::System, key))
     }
 

@@ -3,7 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use rempart_domain::{FactError, LedgerError};
-use rempart_log::EventError;
+use rempart_log::{ChainFault, EventError};
+
+use crate::layout::IDENTITY_FILE;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -16,7 +18,7 @@ pub enum StoreError {
     )]
     InitInterrupted { dir: PathBuf },
     #[error("the data directory is damaged: {what}")]
-    Corrupt { what: String },
+    Corrupt { what: Damage },
     #[error(
         "the data directory was written by a newer Rempart (format {found}; this one reads up to {supported}): update Rempart"
     )]
@@ -31,8 +33,10 @@ pub enum StoreError {
     OtherTenant { database: String, directory: String },
     #[error("the node key {path} is missing: restore it from your backup")]
     KeyMissing { path: PathBuf },
-    #[error("the node key {path} cannot be read: {reason}")]
-    KeyUnreadable { path: PathBuf, reason: String },
+    #[error("the node key {path} cannot be read: {source}")]
+    KeyUnreadable { path: PathBuf, source: std::io::Error },
+    #[error("the node key {path} is not 64 hexadecimal digits")]
+    KeyMalformed { path: PathBuf },
     #[error("the node key does not belong to this node")]
     KeyMismatch,
     #[error(transparent)]
@@ -60,11 +64,11 @@ pub enum StoreError {
     #[error("an event in the log cannot be read: {0}")]
     Fact(#[from] FactError),
     #[error(
-        "the change was recorded (up to event {seq}) but the head anchor could not be written ({reason}): free space or fix permissions, then run `rempart verify`"
+        "the change was recorded (up to event {seq}) but the head anchor could not be written ({source}): free space or fix permissions, then run `rempart verify`"
     )]
-    AnchorNotWritten { seq: u64, reason: String },
+    AnchorNotWritten { seq: u64, source: std::io::Error },
     #[error("events of node {node} were refused: {why}")]
-    SyncRefused { node: String, why: String },
+    SyncRefused { node: String, why: Refusal },
     #[error(
         "node {node} has two different events at position {seq}: a hub, a peer or a backup was tampered with, or the device was cloned; its chain is frozen here and both versions are kept as evidence"
     )]
@@ -73,8 +77,12 @@ pub enum StoreError {
         "this data directory is a copy, or was put back from a backup: this node's chain may already go on elsewhere, and recording now could fork it. Run `rempart sync` first, which fetches this node's own head from the hub; recording is allowed again once it is confirmed. Without the hub, `rempart device rechain` goes on at once under a new node identity"
     )]
     CopyNotConfirmed,
-    #[error("the system random number generator failed: {0}")]
-    Random(String),
+    #[error("the system random number generator failed: {source}")]
+    Random { source: getrandom::Error },
+    /// The check of a run taken in stopped before its writing did; the check's own error is
+    /// the one told.
+    #[error("the check of the events taken in ended before their writing")]
+    CheckEndedShort,
     #[error("no open conflict has the id {id}: `rempart conflicts` lists them with their ids")]
     UnknownConflict { id: String },
 }
@@ -82,5 +90,85 @@ pub enum StoreError {
 impl StoreError {
     pub(crate) fn io(path: &Path, source: std::io::Error) -> StoreError {
         StoreError::Io { path: path.to_owned(), source }
+    }
+}
+
+/// What of a data directory was found damaged, with what a message needs. The `detail` of a
+/// variant is the words of the library that failed to read it (SQLite, serde).
+#[derive(Debug, thiserror::Error)]
+pub enum Damage {
+    #[error("{IDENTITY_FILE} cannot be read ({detail})")]
+    IdentityUnreadable { detail: String },
+    #[error("the database names no node")]
+    NoNodeInMeta,
+    #[error("the database file is missing")]
+    DatabaseMissing,
+    #[error("the database file cannot be read ({detail})")]
+    DatabaseUnreadable { detail: String },
+    #[error("the database has no schema version")]
+    NoSchemaVersion,
+    #[error("the database names no company or node")]
+    DatabaseUnnamed,
+    #[error("the database belongs to another node of the company")]
+    OtherNode,
+    #[error("the chain of node {node} has no first event")]
+    NoFirstEvent { node: String },
+    #[error("the projections cannot be read ({detail}): run `rempart rebuild`")]
+    ProjectionsUnreadable { detail: String },
+    #[error("\"{text}\" in the projections is not a date")]
+    NotADate { text: String },
+    #[error("\"{text}\" in the projections is not a currency")]
+    NotACurrency { text: String },
+    #[error("postings name account {account}, which does not exist")]
+    UnknownAccount { account: String },
+    #[error("entry {id} does not point at an entry event")]
+    EntryWithoutEvent { id: String },
+    #[error("{what} has the wrong length")]
+    WrongLength { what: Blob },
+    #[error("event {seq} of node {node} is not held")]
+    EventMissing { node: String, seq: u64 },
+    #[error("a seal over event {seq} does not match the log")]
+    SealMismatch { seq: u64 },
+    #[error("a period close's vector cannot be read ({detail})")]
+    CloseVector { detail: String },
+    #[error("an event cannot be read: {detail}")]
+    EventUnreadable { detail: String },
+}
+
+/// A value of fixed length kept in the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Blob {
+    #[error("a node id")]
+    NodeId,
+    #[error("an event hash")]
+    EventHash,
+    #[error("a seal signature")]
+    SealSignature,
+    #[error("a seal head")]
+    SealHead,
+}
+
+/// Why events of another node were not taken in.
+#[derive(Debug, thiserror::Error)]
+pub enum Refusal {
+    #[error(transparent)]
+    Chain(#[from] ChainFault),
+    #[error("event {seq}: {source}")]
+    Unreadable { seq: u64, source: FactError },
+    #[error("a seal names event {seq}, which the run does not hold")]
+    SealBeyondRun { seq: u64 },
+    #[error("the events belong to another company")]
+    OtherCompany,
+    #[error("a run mixes the events of several nodes")]
+    MixedNodes,
+    #[error("events {from} to {to} are missing before this run")]
+    Gap { from: u64, to: u64 },
+    #[error("the chain does not start with the key the roster gives for the node")]
+    WrongFirstKey,
+}
+
+impl From<Damage> for StoreError {
+    fn from(what: Damage) -> StoreError {
+        StoreError::Corrupt { what }
     }
 }

@@ -14,6 +14,8 @@ use crate::{Batch, Store, StoreError, date_of_ms};
 use rusqlite::{Connection, params};
 
 use crate::project::date_text;
+use crate::project::stored_currency;
+use crate::project::stored_date;
 
 /// Payment terms when the contact has none.
 pub const PAYMENT_TERMS_DAYS_DEFAULT: u64 = 30;
@@ -60,11 +62,6 @@ struct HeaderRow {
     cash_rounding: bool,
     number: Option<String>,
     due_date: Option<String>,
-}
-
-fn parse_stored_date(text: &str) -> Result<NaiveDate, StoreError> {
-    rempart_domain::rules::parse_date(text)
-        .map_err(|_| StoreError::Corrupt { what: format!("\"{text}\" is not a date") })
 }
 
 /// A whole invoice to import: header and lines.
@@ -357,18 +354,16 @@ impl Store {
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;
-        let date = parse_stored_date(&date)?;
+        let date = stored_date(&date)?;
         let totals = totals(&self.state, &lines, date, cash_rounding).ok();
         Ok(Invoice {
             id,
             contact,
             date,
-            currency: currency
-                .parse()
-                .map_err(|_| StoreError::Corrupt { what: format!("invoice currency {currency}") })?,
+            currency: stored_currency(&currency)?,
             cash_rounding,
             number,
-            due_date: due_date.as_deref().map(parse_stored_date).transpose()?,
+            due_date: due_date.as_deref().map(stored_date).transpose()?,
             lines,
             totals,
         })

@@ -14,7 +14,7 @@ use std::path::Path;
 use rempart_log::SigningKey;
 use serde::{Deserialize, Serialize};
 
-use crate::{StoreError, durable};
+use crate::{Damage, StoreError, durable};
 
 pub const IDENTITY_FILE: &str = "node.json";
 
@@ -81,8 +81,7 @@ pub(crate) fn write_private_file(path: &Path, contents: &[u8]) -> Result<(), Sto
 pub(crate) fn read_identity(dir: &Path) -> Result<Identity, StoreError> {
     let path = dir.join(IDENTITY_FILE);
     let bytes = fs::read(&path).map_err(|error| StoreError::io(&path, error))?;
-    serde_json::from_slice(&bytes)
-        .map_err(|error| StoreError::Corrupt { what: format!("{IDENTITY_FILE} cannot be read ({error})") })
+    serde_json::from_slice(&bytes).map_err(|error| Damage::IdentityUnreadable { detail: error.to_string() }.into())
 }
 
 /// Writes a file by way of a temporary file, fsync and rename, so a reader sees either the old or
@@ -98,15 +97,10 @@ pub(crate) fn read_key(path: &Path) -> Result<SigningKey, StoreError> {
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
             return Err(StoreError::KeyMissing { path: path.to_owned() });
         }
-        Err(error) => {
-            return Err(StoreError::KeyUnreadable { path: path.to_owned(), reason: error.to_string() });
-        }
+        Err(source) => return Err(StoreError::KeyUnreadable { path: path.to_owned(), source }),
     };
     let mut seed = [0u8; 32];
-    hex::decode_to_slice(text.trim(), &mut seed).map_err(|_| StoreError::KeyUnreadable {
-        path: path.to_owned(),
-        reason: "it is not 64 hexadecimal digits".to_owned(),
-    })?;
+    hex::decode_to_slice(text.trim(), &mut seed).map_err(|_| StoreError::KeyMalformed { path: path.to_owned() })?;
     Ok(SigningKey::from_bytes(&seed))
 }
 

@@ -9,6 +9,7 @@ use rempart_domain::{
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::Damage;
 use crate::project::entry_digest;
 use crate::project::{Origin, date_text, note_creation};
 use crate::{BULK_ENTRIES_MIN, Store, StoreError, date_of_ms, schema};
@@ -52,8 +53,10 @@ pub(crate) fn load_state(conn: &Connection) -> Result<LedgerState, rusqlite::Err
     };
     let bad = |what: &str| rusqlite::Error::InvalidColumnName(what.to_owned());
     if let Some(name) = company_value("name")? {
-        let country: Country = company_value("country")?.unwrap_or_default().parse().map_err(|_| bad("country"))?;
-        let currency: Currency = company_value("currency")?.unwrap_or_default().parse().map_err(|_| bad("currency"))?;
+        let country: Country =
+            company_value("country")?.ok_or_else(|| bad("country"))?.parse().map_err(|_| bad("country"))?;
+        let currency: Currency =
+            company_value("currency")?.ok_or_else(|| bad("currency"))?.parse().map_err(|_| bad("currency"))?;
         let fiscal_year_start_month = company_value("fiscal_year_start_month")?
             .and_then(|text| text.parse().ok())
             .ok_or_else(|| bad("fiscal_year_start_month"))?;
@@ -210,7 +213,7 @@ impl Store {
                 |row| Ok((row.get(0)?, row.get(1)?)),
             )?;
             let Some(Fact::EntryPosted(original)) = Fact::from_payload(&kind, &payload)? else {
-                return Err(StoreError::Corrupt { what: format!("entry {id} does not point at an entry event") });
+                return Err(Damage::EntryWithoutEvent { id: id.to_owned() }.into());
             };
             let validated_on = date_of_ms(batch.now_ms);
             let reversal =
@@ -303,8 +306,7 @@ pub(crate) fn project_period_closed(
     state: &LedgerState,
     closed: &PeriodClosed,
 ) -> Result<(), StoreError> {
-    let seen = serde_json::to_string(&closed.seen)
-        .map_err(|error| StoreError::Corrupt { what: format!("a period close's vector: {error}") })?;
+    let seen = serde_json::to_string(&closed.seen).expect("a map of strings to numbers serialises");
     conn.prepare_cached(
         "INSERT OR IGNORE INTO p_period_closes (node, seq, hlc_wall_ms, hlc_logical, until, seen)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

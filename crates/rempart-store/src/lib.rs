@@ -41,7 +41,7 @@ use rusqlite::{Connection, OptionalExtension};
 
 pub use commit::Batch;
 pub use environment::{Clock, Environment};
-pub use error::StoreError;
+pub use error::{Blob, Damage, Refusal, StoreError};
 pub use ledger::{AccountListing, ImportOutcome};
 pub use project::entry_digest;
 pub use schema::SCHEMA_VERSION;
@@ -49,7 +49,7 @@ pub use verify::{Difference, EventName, Problem, VerifyReport};
 
 pub(crate) use commit::{Head, load_head};
 pub(crate) use copy::COPY_FOUND_SETTING;
-pub(crate) use layout::{ANCHOR_FILE, DATABASE_FILE, write_file_atomically};
+pub(crate) use layout::{ANCHOR_FILE, DATABASE_FILE};
 pub(crate) use ledger::load_state;
 pub(crate) use open::date_of_ms;
 use project::Projector;
@@ -132,7 +132,7 @@ impl Store {
             .conn
             .query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |row| row.get(0))
             .optional()?;
-        Ok(text.and_then(|text| text.parse().ok()).unwrap_or(0))
+        Ok(text.and_then(|text| text.parse().ok()).ok_or(Damage::NoSchemaVersion)?)
     }
 
     /// Waits until the WAL checkpoints asked for so far are done (they run on a thread of their

@@ -19,7 +19,7 @@ use crate::layout::{
     read_key, tighten, write_file_atomically, write_private_file,
 };
 use crate::project::Projector;
-use crate::{COPY_FOUND_SETTING, Environment, Store, StoreError, checkpoint, durable, load_state, schema};
+use crate::{COPY_FOUND_SETTING, Damage, Environment, Store, StoreError, checkpoint, durable, load_state, schema};
 
 pub(crate) fn date_of_ms(ms: u64) -> NaiveDate {
     DateTime::from_timestamp_millis(ms as i64).map_or(NaiveDate::MIN, |time| time.date_naive())
@@ -69,7 +69,7 @@ pub(crate) fn finish_rechain(dir: &Path, identity: Identity) -> Result<Identity,
         // chain goes on, and `node.key.next` is left to the switch, which replaces it.
         return Ok(identity);
     };
-    let node_id: NodeId = node.parse().map_err(|_| StoreError::Corrupt { what: "meta names no node".to_owned() })?;
+    let node_id: NodeId = node.parse().map_err(|_| Damage::NoNodeInMeta)?;
     let announced: Option<Vec<u8>> = conn
         .query_row(
             "SELECT payload FROM events WHERE node = ?1 AND seq = 1 AND kind = ?2",
@@ -81,7 +81,7 @@ pub(crate) fn finish_rechain(dir: &Path, identity: Identity) -> Result<Identity,
     let announced = announced
         .and_then(|payload| serde_json::from_slice::<NodeCreated>(&payload).ok())
         .map(|created| created.public_key)
-        .ok_or_else(|| StoreError::Corrupt { what: format!("the chain of node {node} has no first event") })?;
+        .ok_or_else(|| Damage::NoFirstEvent { node: node.clone() })?;
     let public_of = |path: &Path| read_key(path).ok().map(|key| hex::encode(key.verifying_key().as_bytes()));
     if public_of(&next_key).as_deref() == Some(announced.as_str()) {
         durable::rename_durably(&next_key, &dir.join(KEY_FILE)).map_err(|error| StoreError::io(&next_key, error))?;
@@ -89,7 +89,7 @@ pub(crate) fn finish_rechain(dir: &Path, identity: Identity) -> Result<Identity,
         return Err(StoreError::KeyMismatch);
     }
     let identity = Identity { node, public_key: announced, ..identity };
-    let json = serde_json::to_vec_pretty(&identity).map_err(|error| StoreError::Corrupt { what: error.to_string() })?;
+    let json = identity_json(&identity);
     write_file_atomically(&dir.join(IDENTITY_FILE), &json)?;
     Ok(identity)
 }
@@ -178,8 +178,7 @@ impl Store {
             node: node.to_hex(),
             public_key: hex::encode(key.verifying_key().as_bytes()),
         };
-        let identity_json =
-            serde_json::to_vec_pretty(&identity).map_err(|error| StoreError::Corrupt { what: error.to_string() })?;
+        let identity_json = identity_json(&identity);
         write_private_file(&dir.join(KEY_FILE), format!("{}\n", hex::encode(key.to_bytes())).as_bytes())?;
         let database = dir.join(DATABASE_FILE);
         // Created empty and private first: SQLite opens it as a new database, and gives its WAL
@@ -247,9 +246,8 @@ impl Store {
             }
             Err(error) => return Err(StoreError::io(&identity_path, error)),
         };
-        let corrupt = |what: String| StoreError::Corrupt { what };
         let identity: Identity = serde_json::from_slice(&identity_bytes)
-            .map_err(|error| corrupt(format!("{IDENTITY_FILE} cannot be read ({error})")))?;
+            .map_err(|error| Damage::IdentityUnreadable { detail: error.to_string() })?;
         if identity.format_version > u32::from(FORMAT_VERSION) {
             return Err(StoreError::NewerFormat {
                 found: identity.format_version,
@@ -258,37 +256,38 @@ impl Store {
         }
         let database = dir.join(DATABASE_FILE);
         let identity = finish_rechain(dir, identity)?;
-        let tenant: TenantId = identity.tenant.parse().map_err(|error| corrupt(format!("{IDENTITY_FILE}: {error}")))?;
-        let node: NodeId = identity.node.parse().map_err(|error| corrupt(format!("{IDENTITY_FILE}: {error}")))?;
+        let unreadable = |error: rempart_log::IdError| Damage::IdentityUnreadable { detail: error.to_string() };
+        let tenant: TenantId = identity.tenant.parse().map_err(unreadable)?;
+        let node: NodeId = identity.node.parse().map_err(unreadable)?;
         let key = read_key(&dir.join(KEY_FILE))?;
         if hex::encode(key.verifying_key().as_bytes()) != identity.public_key {
             return Err(StoreError::KeyMismatch);
         }
         if !database.exists() {
-            return Err(corrupt(format!("{DATABASE_FILE} is missing")));
+            return Err(Damage::DatabaseMissing.into());
         }
         let mut conn = open_connection(&database, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(|error| match error {
-            StoreError::Sqlite(error) => corrupt(format!("{DATABASE_FILE} cannot be opened ({error})")),
+            StoreError::Sqlite(error) => Damage::DatabaseUnreadable { detail: error.to_string() }.into(),
             other => other,
         })?;
         let meta = |key: &str| -> Result<Option<String>, StoreError> {
             conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| row.get(0))
                 .optional()
-                .map_err(|error| corrupt(format!("{DATABASE_FILE} cannot be read ({error})")))
+                .map_err(|error| Damage::DatabaseUnreadable { detail: error.to_string() }.into())
         };
-        let schema_version: u32 = meta("schema_version")?.and_then(|text| text.parse().ok()).unwrap_or(0);
+        let schema_version: u32 = meta("schema_version")?
+            .and_then(|text| text.parse().ok())
+            .filter(|version| *version > 0)
+            .ok_or(Damage::NoSchemaVersion)?;
         if schema_version > schema::SCHEMA_VERSION {
             return Err(StoreError::NewerFormat { found: schema_version, supported: schema::SCHEMA_VERSION });
         }
-        if schema_version == 0 {
-            return Err(corrupt(format!("{DATABASE_FILE} has no schema version")));
-        }
-        let database_tenant = meta("tenant")?.unwrap_or_default();
+        let database_tenant = meta("tenant")?.ok_or(Damage::DatabaseUnnamed)?;
         if database_tenant != identity.tenant {
             return Err(StoreError::OtherTenant { database: database_tenant, directory: identity.tenant });
         }
-        if meta("node")?.unwrap_or_default() != identity.node {
-            return Err(corrupt(format!("{DATABASE_FILE} belongs to another node of the company")));
+        if meta("node")?.ok_or(Damage::DatabaseUnnamed)? != identity.node {
+            return Err(Damage::OtherNode.into());
         }
         conn.execute_batch(schema::SYNC_SCHEMA)?;
         let head = load_head(&conn, node)?;
@@ -339,9 +338,8 @@ impl Store {
         if found < schema::SCHEMA_VERSION {
             return Err(StoreError::OlderProjections { found, current: schema::SCHEMA_VERSION });
         }
-        store.state = load_state(&store.conn).map_err(|error| StoreError::Corrupt {
-            what: format!("the projections cannot be read ({error}): run `rempart rebuild`"),
-        })?;
+        store.state =
+            load_state(&store.conn).map_err(|error| Damage::ProjectionsUnreadable { detail: error.to_string() })?;
         // Indexes that a large take-in dropped, should it have stopped before building them.
         store.conn.execute_batch(schema::PROJECTION_INDEXES)?;
         Ok(store)
@@ -396,4 +394,9 @@ impl Store {
         let identity = read_identity(&self.dir)?;
         finish_rechain(&self.dir, identity).map(|_| ())
     }
+}
+
+/// The identity file's text: four strings and a number, which serialise whatever they hold.
+fn identity_json(identity: &Identity) -> Vec<u8> {
+    serde_json::to_vec_pretty(identity).expect("an identity of strings and a number serialises")
 }

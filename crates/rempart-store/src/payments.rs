@@ -9,6 +9,8 @@ use rusqlite::params;
 
 use crate::invoices::settle;
 use crate::project::date_text;
+use crate::project::stored_currency;
+use crate::project::stored_date;
 use crate::{Store, StoreError, date_of_ms};
 use rusqlite::Connection;
 
@@ -42,11 +44,6 @@ impl Receivable {
     pub fn open_minor(&self) -> i64 {
         self.gross_minor + self.fees_minor - self.paid_minor - self.credited_minor
     }
-}
-
-fn stored_date(text: &str) -> Result<NaiveDate, StoreError> {
-    rempart_domain::rules::parse_date(text)
-        .map_err(|_| StoreError::Corrupt { what: format!("\"{text}\" is not a date") })
 }
 
 impl Store {
@@ -91,10 +88,7 @@ impl Store {
                     (Some(level), Some(date)) => Some((level, stored_date(&date)?)),
                     _ => None,
                 },
-                currency: row
-                    .get::<_, String>(5)?
-                    .parse()
-                    .map_err(|_| StoreError::Corrupt { what: "an invoice currency is not valid".to_owned() })?,
+                currency: stored_currency(&row.get::<_, String>(5)?)?,
                 days_late: (on - due_date).num_days().max(0),
                 bucket: ageing_bucket(due_date, on),
             };
@@ -133,9 +127,7 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (contact, currency, amount) = row?;
-            let currency = currency
-                .parse()
-                .map_err(|_| StoreError::Corrupt { what: "a payment currency is not valid".to_owned() })?;
+            let currency = stored_currency(&currency)?;
             out.push((contact, currency, amount));
         }
         Ok(out)

@@ -10,7 +10,7 @@ use rempart_domain::{Currency, EntryPosted, Fact, LedgerState};
 use rempart_log::{EventSeq, Hlc, NodeId};
 use rusqlite::{Connection, params};
 
-use crate::StoreError;
+use crate::{Damage, StoreError};
 
 /// Where a fact came from, as stored next to the rows it produced.
 #[derive(Debug, Clone, Copy)]
@@ -138,7 +138,7 @@ impl DayText {
 
     pub(crate) fn as_str(&self) -> &str {
         // Only ASCII digits, signs and dashes are ever written.
-        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
+        std::str::from_utf8(&self.bytes[..self.len]).expect("a day text holds ASCII digits and dashes only")
     }
 }
 
@@ -214,6 +214,16 @@ pub struct Projector {
 
 /// The key of `p_vat_daily`: VAT code, day as yyyymmdd, account, currency.
 type VatDay = (Arc<str>, u32, Arc<str>, Currency);
+
+/// A date the projections hold, read back.
+pub(crate) fn stored_date(text: &str) -> Result<NaiveDate, StoreError> {
+    rempart_domain::rules::parse_date(text).map_err(|_| Damage::NotADate { text: text.to_owned() }.into())
+}
+
+/// A currency the projections hold, read back.
+pub(crate) fn stored_currency(text: &str) -> Result<Currency, StoreError> {
+    text.parse().map_err(|_| Damage::NotACurrency { text: text.to_owned() }.into())
+}
 
 pub fn date_text(date: NaiveDate) -> String {
     DayText::date(date).as_str().to_owned()

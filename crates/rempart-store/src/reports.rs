@@ -9,7 +9,9 @@ use rempart_domain::rules::is_month_end;
 use rempart_domain::{AccountKind, Currency, Fact};
 use rusqlite::params;
 
+use crate::Damage;
 use crate::project::date_text;
+use crate::project::stored_currency;
 use crate::{Store, StoreError};
 
 /// Totals of one account in one currency over a range, with the balance before it.
@@ -79,16 +81,12 @@ fn month_end(date: NaiveDate) -> NaiveDate {
     month_start(date).checked_add_months(Months::new(1)).and_then(|next| next.pred_opt()).unwrap_or(date)
 }
 
-fn currency_of(text: &str) -> Result<Currency, StoreError> {
-    text.parse().map_err(|_| StoreError::Corrupt { what: format!("\"{text}\" in the projections is not a currency") })
-}
-
 impl Store {
     /// Debit and credit totals per account and currency over the dates in [from, to].
     fn sums(&self, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Sums, StoreError> {
         let mut sums = Sums::new();
         let mut add = |account: String, currency: &str, debit: i64, credit: i64| -> Result<(), StoreError> {
-            let totals = sums.entry((account, currency_of(currency)?)).or_insert((0, 0));
+            let totals = sums.entry((account, stored_currency(currency)?)).or_insert((0, 0));
             totals.0 += debit;
             totals.1 += credit;
             Ok(())
@@ -177,9 +175,7 @@ impl Store {
         for key in keys {
             let (account, currency) = key;
             let Some(info) = self.state.accounts.get(account) else {
-                return Err(StoreError::Corrupt {
-                    what: format!("postings name account {account}, which does not exist"),
-                });
+                return Err(Damage::UnknownAccount { account: account.clone() }.into());
             };
             let (opening_debit, opening_credit) = opening.get(key).copied().unwrap_or((0, 0));
             let (debit_minor, credit_minor) = movement.get(key).copied().unwrap_or((0, 0));
@@ -222,7 +218,7 @@ impl Store {
                 entry_id: row.get(3)?,
                 text: row.get(4)?,
                 amount_minor: row.get(5)?,
-                currency: currency_of(row.get_ref(6)?.as_str().unwrap_or(""))?,
+                currency: stored_currency(row.get_ref(6)?.as_str().unwrap_or(""))?,
                 vat_code: row.get(7)?,
             });
         }
@@ -254,7 +250,7 @@ impl Store {
             let (kind, payload): (String, Vec<u8>) =
                 postings.query_row(params![node, seq], |row| Ok((row.get(0)?, row.get(1)?)))?;
             let Some(Fact::EntryPosted(posted)) = Fact::from_payload(&kind, &payload)? else {
-                return Err(StoreError::Corrupt { what: format!("entry {id} does not point at an entry event") });
+                return Err(Damage::EntryWithoutEvent { id: id.to_owned() }.into());
             };
             let lines: Vec<JournalPosting> = posted
                 .postings

@@ -17,6 +17,8 @@ use rempart_log::{
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::Blob;
+use crate::Damage;
 use crate::project::{Origin, Projector};
 use crate::schema::{PROJECTION_INDEXES, PROJECTIONS, SCHEMA_VERSION, create_projections, drop_projections_sql};
 use crate::{ANCHOR_FILE, Store, StoreError, load_head};
@@ -244,7 +246,7 @@ fn read_event<'row>(row: &'row rusqlite::Row<'_>) -> Result<(EventRef<'row>, &'r
 
 /// Reads the event stored at one row (columns as `EVENT_COLUMNS`), owned.
 pub(crate) fn event_from_row(row: &rusqlite::Row<'_>) -> Result<Event, StoreError> {
-    read_event(row).map(|(event, _)| event.to_event()).map_err(|what| StoreError::Corrupt { what })
+    read_event(row).map(|(event, _)| event.to_event()).map_err(|detail| Damage::EventUnreadable { detail }.into())
 }
 
 pub(crate) const EVENT_COLUMNS: &str =
@@ -330,12 +332,10 @@ fn replay(source: &Connection, target: &Connection) -> Result<LedgerState, Store
     let mut rows = statement.query([])?;
     while let Some(row) = rows.next()? {
         let node: Vec<u8> = row.get(0)?;
-        let node = NodeId::from_bytes(
-            node.try_into().map_err(|_| StoreError::Corrupt { what: "a node id is not 16 bytes".into() })?,
-        );
+        let node = NodeId::from_bytes(node.try_into().map_err(|_| Damage::WrongLength { what: Blob::NodeId })?);
         let seq = EventSeq(row.get::<_, i64>(1)? as u64);
         let kind: String = row.get(2)?;
-        let payload: Vec<u8> = row.get_ref(3)?.as_blob().map(<[u8]>::to_vec).unwrap_or_default();
+        let payload: Vec<u8> = row.get(3)?;
         if let Some(fact) = Fact::from_payload(&kind, &payload)? {
             let hlc = Hlc { wall_ms: row.get::<_, i64>(4)? as u64, logical: row.get::<_, i64>(5)? as u32 };
             projector.apply(target, &mut state, Origin { node, seq, hlc }, &fact)?;
@@ -639,8 +639,9 @@ impl Store {
                     tenant: self.tenant,
                     node,
                     seq: EventSeq(seq as u64),
-                    head: Hash32(blob(&head, "a seal head").map_err(|what| StoreError::Corrupt { what })?),
-                    signature: blob(&signature, "a seal signature").map_err(|what| StoreError::Corrupt { what })?,
+                    head: Hash32(blob(&head, "a seal head").map_err(|_| Damage::WrongLength { what: Blob::SealHead })?),
+                    signature: blob(&signature, "a seal signature")
+                        .map_err(|_| Damage::WrongLength { what: Blob::SealSignature })?,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
@@ -682,9 +683,8 @@ impl Store {
             drop(sender);
             (read, checker.join())
         });
-        let Ok((checked, altered)) = checked else {
-            return Err(StoreError::Corrupt { what: "the chain checker stopped unexpectedly".to_owned() });
-        };
+        // The checker panics only on a broken invariant: the panic goes on here.
+        let (checked, altered) = checked.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         let mut problems = Vec::new();
         for fault in &altered {
             problems.push(self.explain(node, fault)?);

@@ -6,6 +6,8 @@ use rempart_domain::{ConflictSettled, Currency, EntryPosted, Fact, FactKind};
 use rempart_log::Hlc;
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::Damage;
+use crate::project::stored_currency;
 use crate::{Store, StoreError};
 
 /// An invariant that one node alone could not enforce, broken once the nodes' events met.
@@ -369,8 +371,8 @@ impl Store {
             .collect::<Result<Vec<_>, _>>()?;
         let mut closes = Vec::with_capacity(rows.len());
         for (node, seq, hlc, until, seen) in rows {
-            let said: std::collections::BTreeMap<String, u64> = serde_json::from_str(&seen)
-                .map_err(|error| StoreError::Corrupt { what: format!("a period close's vector: {error}") })?;
+            let said: std::collections::BTreeMap<String, u64> =
+                serde_json::from_str(&seen).map_err(|error| Damage::CloseVector { detail: error.to_string() })?;
             let mut seen = std::collections::BTreeMap::new();
             for (chain, held) in said {
                 let Ok(bytes) = hex::decode(&chain) else { continue };
@@ -473,9 +475,7 @@ impl Store {
                 invoice: row.get(0)?,
                 contact: row.get(1)?,
                 excess_minor: row.get(3)?,
-                currency: currency
-                    .parse()
-                    .map_err(|_| StoreError::Corrupt { what: "an invoice currency is not valid".to_owned() })?,
+                currency: stored_currency(&currency)?,
             });
         }
         Ok(())
@@ -497,9 +497,7 @@ impl Store {
                 bill: row.get(0)?,
                 supplier: row.get(1)?,
                 excess_minor: row.get(3)?,
-                currency: currency
-                    .parse()
-                    .map_err(|_| StoreError::Corrupt { what: "a bill currency is not valid".to_owned() })?,
+                currency: stored_currency(&currency)?,
             });
         }
         Ok(())

@@ -24,6 +24,8 @@ use rempart_log::{Event, EventSeq, Hash32, NodeId, Seal, TenantId};
 use rempart_sync::{Head as VvHead, VersionVector};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
+use crate::Blob;
+use crate::Damage;
 use crate::verify::{EVENT_COLUMNS, event_from_row};
 use crate::{DATABASE_FILE, Store, StoreError};
 
@@ -62,14 +64,11 @@ pub struct Fork {
 }
 
 pub(crate) fn hash_of(bytes: Vec<u8>) -> Result<Hash32, StoreError> {
-    bytes.try_into().map(Hash32).map_err(|_| StoreError::Corrupt { what: "an event hash is not 32 bytes".to_owned() })
+    bytes.try_into().map(Hash32).map_err(|_| Damage::WrongLength { what: Blob::EventHash }.into())
 }
 
 pub(crate) fn node_of(bytes: Vec<u8>) -> Result<NodeId, StoreError> {
-    bytes
-        .try_into()
-        .map(NodeId::from_bytes)
-        .map_err(|_| StoreError::Corrupt { what: "a node id is not 16 bytes".to_owned() })
+    bytes.try_into().map(NodeId::from_bytes).map_err(|_| Damage::WrongLength { what: Blob::NodeId }.into())
 }
 
 /// Reads runs of chains on a connection of its own (see `Store::chain_reader`).
@@ -107,9 +106,7 @@ impl Chains<'_> {
                     |row| row.get(0),
                 )
                 .optional()?;
-            hash_of(hash.ok_or_else(|| StoreError::Corrupt {
-                what: format!("event {after} of node {} is not held", node.short()),
-            })?)?
+            hash_of(hash.ok_or_else(|| Damage::EventMissing { node: node.short(), seq: after.0 })?)?
         };
         let mut events = self.events_between(node, after, EventSeq(i64::MAX as u64), max_bytes)?;
         let Some(last) = events.last().map(|event| event.seq) else {
@@ -168,9 +165,7 @@ impl Chains<'_> {
                 node,
                 seq: EventSeq(row.get::<_, i64>(0)? as u64),
                 head: hash_of(row.get(1)?)?,
-                signature: signature
-                    .try_into()
-                    .map_err(|_| StoreError::Corrupt { what: "a seal signature is not 64 bytes".to_owned() })?,
+                signature: signature.try_into().map_err(|_| Damage::WrongLength { what: Blob::SealSignature })?,
             });
         }
         Ok(seals)
@@ -277,8 +272,7 @@ impl Store {
     /// Keeps a seal this node made over its own chain outside a commit: where a batch ends inside
     /// a commit. It must name an event of this node's chain as held.
     fn keep_own_seal(&self, seal: &Seal) -> Result<(), StoreError> {
-        let mismatch =
-            || StoreError::Corrupt { what: format!("a seal over event {} does not match the log", seal.seq) };
+        let mismatch = || StoreError::from(Damage::SealMismatch { seq: seal.seq.0 });
         let held = self.event_hash(self.node, seal.seq)?;
         if seal.node != self.node || held != Some(seal.head) || !seal.is_valid(&self.key.verifying_key()) {
             return Err(mismatch());

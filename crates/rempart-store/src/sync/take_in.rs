@@ -10,7 +10,7 @@ use rusqlite::{OptionalExtension, params};
 
 use crate::project::{Origin, Projector, entry_digest, entry_exists};
 use crate::verify::rebuild_projections;
-use crate::{ANCHOR_FILE, BULK_ENTRIES_MIN, Store, StoreError, load_state, write_file_atomically};
+use crate::{ANCHOR_FILE, BULK_ENTRIES_MIN, Damage, Refusal, Store, StoreError, load_state};
 
 use super::{ChainRun, KeptBatch, hash_of, keep_batch};
 
@@ -52,13 +52,13 @@ pub(crate) fn check_run(
     events: &[&Event],
     give: &mut dyn FnMut(Checked) -> bool,
 ) -> Result<Option<(EventSeq, Hash32)>, StoreError> {
-    let refuse = |why: String| StoreError::SyncRefused { node: node.short(), why };
+    let refuse = |why: Refusal| StoreError::SyncRefused { node: node.short(), why };
     let (mut last, mut prev, mut last_hlc) = held;
     for chunk in events.chunks(CHECKED_CHUNK) {
         let end = chunk.last().map_or(last, |event| event.seq);
         let over_chunk = seals.iter().filter(|seal| seal.seq > last && seal.seq <= end).cloned().collect();
         let mut verifier = ChainVerifier::new(tenant, node, key, over_chunk, None)
-            .map_err(|fault| refuse(fault.to_string()))?
+            .map_err(|fault| refuse(fault.into()))?
             .resume(last, prev, last_hlc);
         let mut checked = Checked {
             hashes: Vec::with_capacity(chunk.len()),
@@ -66,7 +66,7 @@ pub(crate) fn check_run(
             digests: Vec::with_capacity(chunk.len()),
         };
         for event in chunk {
-            checked.hashes.push(verifier.push(event.as_ref()).map_err(|fault| refuse(fault.to_string()))?);
+            checked.hashes.push(verifier.push(event.as_ref()).map_err(|fault| refuse(fault.into()))?);
             last_hlc = Some(event.hlc);
         }
         (last, prev) = verifier.head();
@@ -74,7 +74,7 @@ pub(crate) fn check_run(
         // chain does; the other chains are still taken in.
         for event in chunk {
             let fact = Fact::from_payload(&event.kind, &event.payload)
-                .map_err(|error| refuse(format!("event {}: {error}", event.seq)))?;
+                .map_err(|source| refuse(Refusal::Unreadable { seq: event.seq.0, source }))?;
             checked.digests.push(match &fact {
                 Some(Fact::EntryPosted(entry)) => Some(entry_digest(entry)),
                 _ => None,
@@ -86,7 +86,7 @@ pub(crate) fn check_run(
         }
     }
     if let Some(seal) = seals.iter().find(|seal| seal.seq > last) {
-        return Err(refuse(format!("a seal names event {}, which the run does not hold", seal.seq)));
+        return Err(refuse(Refusal::SealBeyondRun { seq: seal.seq.0 }));
     }
     Ok(Some((last, prev)))
 }
@@ -136,7 +136,7 @@ pub(crate) fn write_run<'c>(
         for chunk in chunks {
             let events = fresh
                 .get(position..position + chunk.hashes.len())
-                .ok_or_else(|| StoreError::Corrupt { what: "more events checked than taken in".to_owned() })?;
+                .expect("the checker checks only the events it was given");
             position += events.len();
             for (event, hash) in events.iter().zip(&chunk.hashes) {
                 insert.execute(params![
@@ -170,7 +170,8 @@ pub(crate) fn write_run<'c>(
             }
         }
         if position != fresh.len() {
-            return Err(StoreError::Corrupt { what: "fewer events checked than taken in".to_owned() });
+            // The check stopped at a fault: the caller tells that fault, not this.
+            return Err(StoreError::CheckEndedShort);
         }
         let mut seal_insert = transaction
             .prepare_cached("INSERT OR IGNORE INTO seals (node, seq, head, signature) VALUES (?1, ?2, ?3, ?4)")?;
@@ -307,9 +308,9 @@ impl Store {
             return Ok(Taken::default());
         };
         let node = first.node;
-        let refuse = |why: String| StoreError::SyncRefused { node: node.short(), why };
+        let refuse = |why: Refusal| StoreError::SyncRefused { node: node.short(), why };
         if first.tenant != self.tenant {
-            return Err(refuse("the events belong to another company".to_owned()));
+            return Err(refuse(Refusal::OtherCompany));
         }
         if let Some(fork) = self.forks()?.into_iter().find(|fork| fork.node == node) {
             return Err(StoreError::Forked { node: node.short(), seq: fork.seq.0 });
@@ -329,7 +330,7 @@ impl Store {
         let mut fresh = Vec::new();
         for event in &run.events {
             if event.node != node || event.tenant != self.tenant {
-                return Err(refuse("a run mixes the events of several nodes".to_owned()));
+                return Err(refuse(Refusal::MixedNodes));
             }
             if event.seq > held_seq {
                 fresh.push(event);
@@ -343,9 +344,7 @@ impl Store {
                     |row| row.get(0),
                 )
                 .optional()?;
-            let stored = hash_of(stored.ok_or_else(|| StoreError::Corrupt {
-                what: format!("event {} of node {} is missing from the log", event.seq, node.short()),
-            })?)?;
+            let stored = hash_of(stored.ok_or_else(|| Damage::EventMissing { node: node.short(), seq: event.seq.0 })?)?;
             let hash = event.hash();
             if hash != stored {
                 self.conn.execute(
@@ -373,11 +372,7 @@ impl Store {
             return Ok(taken);
         };
         if next.seq != held_seq.next() {
-            return Err(refuse(format!(
-                "events {} to {} are missing before this run",
-                held_seq.next(),
-                next.seq.0 - 1
-            )));
+            return Err(refuse(Refusal::Gap { from: held_seq.next().0, to: next.seq.0 - 1 }));
         }
         if held_seq.0 == 0 {
             let announced = (next.kind == NODE_CREATED)
@@ -385,7 +380,7 @@ impl Store {
                 .flatten()
                 .map(|created| created.public_key);
             if announced.as_deref() != Some(hex::encode(key.as_bytes()).as_str()) {
-                return Err(refuse("the chain does not start with the key the roster gives for the node".to_owned()));
+                return Err(refuse(Refusal::WrongFirstKey));
             }
         }
         let fresh_seals: Vec<Seal> = run.seals.iter().filter(|seal| seal.seq > held_seq).cloned().collect();
@@ -402,15 +397,12 @@ impl Store {
                 let (give, take) = std::sync::mpsc::sync_channel::<Checked>(CHUNKS_AHEAD);
                 let checker = scope.spawn(move || check(&mut |chunk| give.send(chunk).is_ok()));
                 let written = write_run(&mut self.conn, &mut self.take_in, &run, take);
-                let checked = checker.join().map_err(|_| StoreError::Corrupt {
-                    what: "the check of the events taken in stopped short".to_owned(),
-                })?;
+                // The checker panics only on a broken invariant: the panic goes on here.
+                let checked = checker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
                 // A failed check ends the writing short: its own fault is the one to tell.
                 let head = checked?;
                 let (transaction, newest) = written?;
-                let head = head.ok_or_else(|| StoreError::Corrupt {
-                    what: "the events taken in were written before they were all checked".to_owned(),
-                })?;
+                let head = head.expect("the writer takes every chunk the checker gives, so the check runs to its end");
                 Ok::<_, StoreError>((transaction, newest, head))
             })?
         } else {
@@ -419,7 +411,7 @@ impl Store {
                 chunks.push(chunk);
                 true
             })?
-            .ok_or_else(|| StoreError::Corrupt { what: "the events checked were not all kept".to_owned() })?;
+            .expect("a check that keeps every chunk runs to its end");
             let (transaction, newest) = write_run(&mut self.conn, &mut self.take_in, &run, chunks)?;
             (transaction, newest, head)
         };
@@ -434,8 +426,8 @@ impl Store {
             self.head.seq = seq;
             self.head.hash = hash;
             if let Some(seal) = fresh_seals.last() {
-                write_file_atomically(&self.dir.join(ANCHOR_FILE), &seal.encode())
-                    .map_err(|error| StoreError::AnchorNotWritten { seq: seal.seq.0, reason: error.to_string() })?;
+                crate::durable::write_atomically(&self.dir.join(ANCHOR_FILE), &seal.encode())
+                    .map_err(|source| StoreError::AnchorNotWritten { seq: seal.seq.0, source })?;
             }
         }
         taken.new_events = fresh.len() as u64;
