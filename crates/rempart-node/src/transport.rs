@@ -4,23 +4,10 @@
 use std::time::Duration;
 
 use rempart_sync::RequestAuth;
+use rempart_sync::api::{Refused, Route};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verb {
-    Get,
-    Put,
-    Post,
-}
-
-impl Verb {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verb::Get => "GET",
-            Verb::Put => "PUT",
-            Verb::Post => "POST",
-        }
-    }
-}
+/// The method of a request, as the API defines them.
+pub use rempart_sync::api::Method as Verb;
 
 /// The hub's answer: status and body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,19 +21,14 @@ impl Answer {
         (200..300).contains(&self.status)
     }
 
-    /// The hub's message, from its JSON error body.
     /// The hub's short reason for a refusal (`quota`, `admission`, ...), empty if it gave none.
     pub fn reason(&self) -> String {
-        serde_json::from_slice::<serde_json::Value>(&self.body)
-            .ok()
-            .and_then(|value| value.get("reason").and_then(|e| e.as_str()).map(str::to_owned))
-            .unwrap_or_default()
+        Refused::reason_of(&self.body).unwrap_or_default()
     }
 
+    /// The hub's message, from its JSON error body (else the start of the body).
     pub fn message(&self) -> String {
-        serde_json::from_slice::<serde_json::Value>(&self.body)
-            .ok()
-            .and_then(|value| value.get("error").and_then(|e| e.as_str()).map(str::to_owned))
+        Refused::message_of(&self.body)
             .unwrap_or_else(|| String::from_utf8_lossy(&self.body).chars().take(200).collect())
     }
 }
@@ -115,7 +97,7 @@ impl Http {
         let unreachable = |reason: String| Unreachable { hub: self.base.clone(), reason };
         let response = self
             .agent
-            .get(&format!("{}/healthz", self.base))
+            .get(&format!("{}{}", self.base, Route::Health.target()))
             .config()
             .timeout_global(Some(Duration::from_secs(3)))
             .build()

@@ -7,8 +7,11 @@
 //! - `batch`: a run of one node's events, encrypted (XChaCha20-Poly1305, padded) behind a clear,
 //!   signed header that the hub checks without the key.
 //! - `vv`: version vectors, to tell what each side lacks and to catch forks and lying hubs.
+//! - `api`: the hub's endpoints (`Route`: target written by the node, parsed by the hub) and
+//!   the bodies both sides exchange.
 //! - `auth`: signed requests (time, nonce, body hash), so no bearer secret travels or is stored.
 
+pub mod api;
 pub mod auth;
 pub mod batch;
 pub mod keys;

@@ -358,18 +358,19 @@ pub fn garage_details(store: &mut Store) -> Result<()> {
     Ok(())
 }
 
-pub fn run(dir: &Path, lang: Lang) -> Result<ExitCode> {
-    if dir.join("node.json").exists() {
-        bail!("{} already holds a company: choose another --data-dir for the demo", dir.display());
-    }
-    let mut store = Store::init(dir, "Garage du Lac Sàrl", Country::Ch, 1)?;
-    garage_details(&mut store)?;
-    garage_contacts_and_catalogue(&mut store)?;
-    let year = 2025;
+/// The year of the demo company's books.
+const YEAR: i32 = 2025;
+
+/// Fills a new company with the garage's year: details, contacts, catalogue, a year of entries
+/// and documents, the first reminders at year end and the first half-year closed.
+fn build(store: &mut Store) -> Result<()> {
+    garage_details(store)?;
+    garage_contacts_and_catalogue(store)?;
+    let year = YEAR;
     let mut random = Lcg::new(2025);
     for (month, entries) in (1..=12).zip(garage_year(year)) {
         store.post_entries(&entries, &mut |_| {})?;
-        garage_documents(&mut store, &mut random, year, month)?;
+        garage_documents(store, &mut random, year, month)?;
     }
     // Year end: the first reminder of every invoice overdue long enough.
     let end = day(year, 12, 31);
@@ -381,6 +382,16 @@ pub fn run(dir: &Path, lang: Lang) -> Result<ExitCode> {
         }
     }
     store.close_period(day(year, 6, 30))?;
+    Ok(())
+}
+
+pub fn run(dir: &Path, lang: Lang) -> Result<ExitCode> {
+    if rempart_store::layout::holds_company(dir) {
+        bail!("{} already holds a company: choose another --data-dir for the demo", dir.display());
+    }
+    let mut store = Store::init(dir, "Garage du Lac Sàrl", Country::Ch, 1)?;
+    build(&mut store)?;
+    let (year, end) = (YEAR, day(YEAR, 12, 31));
     let locale = Locale::Swiss;
     println!("{}\n", lang.fill("demo.created", &[("dir", &dir.display())]));
     let (from, to) = (day(year, 1, 1), day(year, 12, 31));
@@ -401,4 +412,29 @@ pub fn run(dir: &Path, lang: Lang) -> Result<ExitCode> {
         println!("{}\n", lang.fill("document.written", &[("path", &path.display().to_string())]));
     }
     Ok(crate::verify::print(&store.verify()?, lang, Some(locale)))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicU64;
+
+    use rempart_store::{Clock, Environment};
+
+    use super::*;
+
+    /// The demo company built on a fixed clock and seed has the state hash it had before the
+    /// modules were cut into vertical slices (computed at ad29e4d): no projection changed.
+    #[test]
+    fn the_demo_company_keeps_its_state_hash() {
+        let temp = tempfile::tempdir().unwrap();
+        let env = Environment::seeded(Clock::Simulated(Arc::new(AtomicU64::new(1_767_225_600_000))), [7; 32]);
+        let mut store = Store::init_with(env, temp.path(), "Garage du Lac Sàrl", Country::Ch, 1).unwrap();
+        build(&mut store).unwrap();
+        assert_eq!(store.event_count().unwrap(), 5535);
+        assert_eq!(
+            store.state_hash().unwrap().to_hex(),
+            "892133d93fdf147d1d05287181e8130862c61d8275102a154135f694cd328c62"
+        );
+    }
 }

@@ -359,7 +359,7 @@ pub fn invitation_code(code: Option<&str>, file: Option<&Path>) -> Result<zeroiz
 }
 
 pub fn join(dir: &Path, code: &str, hub: &str, lang: Lang) -> Result<ExitCode> {
-    if dir.join("node.json").exists() {
+    if rempart_store::layout::holds_company(dir) {
         bail!("{}", lang.fill("join.exists", &[("dir", &dir.display())]));
     }
     let created = !dir.exists();
@@ -814,7 +814,7 @@ fn read_kit(path: &Path, lang: Lang) -> Result<Kit> {
 }
 
 pub fn restore(dir: &Path, hub: &str, kit: &Path, lang: Lang) -> Result<ExitCode> {
-    if dir.join("node.json").exists() {
+    if rempart_store::layout::holds_company(dir) {
         bail!("{}", lang.fill("join.exists", &[("dir", &dir.display())]));
     }
     let kit = read_kit(kit, lang)?;

@@ -120,7 +120,11 @@ fn a_batch_replaced_by_another_validly_signed_one_is_a_fork_named_by_the_nodes()
         assert_eq!(forks.len(), 1);
         assert_eq!(forks[0].seq, EventSeq(after.0 + 1));
         let verify = node.verify().unwrap();
-        assert!(verify.problems.iter().any(|p| matches!(p, rempart_store::Problem::Forked { .. })), "{:?}", verify.problems);
+        assert!(
+            verify.problems.iter().any(|p| matches!(p, rempart_store::Problem::Forked { .. })),
+            "{:?}",
+            verify.problems
+        );
     }
     // The hub does not take the genuine copy over a validly signed one: it says it is a fork.
     let genuine = Session::open(&laptop).unwrap().kept_batches(&laptop, office.node(), after, 1).unwrap().remove(0);

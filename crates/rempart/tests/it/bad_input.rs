@@ -159,7 +159,7 @@ fn damaged_or_foreign_data_directories_are_refused() {
     check(&company, "node key");
     check(&company, "is missing");
     std::fs::write(&key, "not hex").expect("write");
-    check(&company, "cannot be read: it is not 64 hexadecimal digits");
+    check(&company, "is not 64 hexadecimal digits");
     std::fs::write(&key, std::fs::read_to_string(other.dir.join("node.key")).expect("other key")).expect("write");
     check(&company, "the node key does not belong to this node");
     std::fs::write(&key, &key_text).expect("write");
