@@ -7,7 +7,7 @@ use rempart_sync::api::{HubIdentity, Route};
 use rempart_sync::{Call, HubId, RequestAuth, RequestSigner};
 use serde::Serialize;
 
-use crate::{Answer, Env, NodeError, Session, Transport};
+use crate::{Answer, Env, Hostile, NodeError, Served, Session, Transport};
 
 /// The identity of the hub behind `transport`, asked of it (`GET /v1/hub`) and kept with the
 /// transport.
@@ -17,10 +17,9 @@ pub fn hub_identity(transport: &mut dyn Transport) -> Result<HubId, NodeError> {
     if !answer.is_success() {
         return Err(refused(&answer));
     }
-    let identity: HubIdentity = parse(&answer.body, "its identity")?;
+    let identity: HubIdentity = parse(&answer.body, Served::Identity)?;
     let mut hub = [0u8; 16];
-    hex::decode_to_slice(&identity.hub, &mut hub)
-        .map_err(|_| NodeError::Hostile("the hub's identity is not 32 hexadecimal digits".to_owned()))?;
+    hex::decode_to_slice(&identity.hub, &mut hub).map_err(|_| Hostile::HubIdentityMalformed)?;
     *transport.identity() = Some(hub);
     Ok(hub)
 }
@@ -94,7 +93,6 @@ pub(crate) fn zeroizing_json<T: Serialize>(value: &T) -> zeroize::Zeroizing<Vec<
     zeroize::Zeroizing::new(json(value))
 }
 
-pub(crate) fn parse<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, NodeError> {
-    serde_json::from_slice(bytes)
-        .map_err(|error| NodeError::Hostile(format!("the hub sent {what} that cannot be read: {error}")))
+pub(crate) fn parse<T: serde::de::DeserializeOwned>(bytes: &[u8], what: Served) -> Result<T, NodeError> {
+    serde_json::from_slice(bytes).map_err(|source| Hostile::Unreadable { what, source }.into())
 }

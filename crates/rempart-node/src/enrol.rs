@@ -15,7 +15,7 @@ use rempart_sync::{
 
 use crate::call::{call, json, parse};
 use crate::invite::{InvitePayload, parse_invite_code};
-use crate::{Env, Forgery, NodeError, Secrets, Session, Transport};
+use crate::{Env, Forgery, Hostile, NodeError, Secrets, Served, Session, Transport};
 
 /// The whole roster the hub serves for `tenant`, asked for as `by`: it must verify from its
 /// genesis, and that genesis must be `genesis` (the one the invitation or the kit names).
@@ -27,7 +27,7 @@ pub(crate) fn roster_from_genesis(
     genesis: Hash32,
 ) -> Result<Roster, NodeError> {
     let answer = call(transport, env, by, &Route::Roster { tenant, after: None }, Vec::new())?;
-    let served: ServedRoster = parse(&answer.body, "a roster")?;
+    let served: ServedRoster = parse(&answer.body, Served::Roster)?;
     let roster = Roster::from_entries(tenant, &served.entries).map_err(|error| match error {
         SyncError::Roster(error) => NodeError::ForgedRoster(Forgery::Refused(error)),
         other => NodeError::Sync(other),
@@ -83,11 +83,13 @@ impl Enrolment<'_> {
     }
 }
 
-/// A 32-byte secret of an invitation, in hexadecimal.
-fn invitation_secret(text: &str, damaged: &str) -> Result<[u8; 32], NodeError> {
+/// A 32-byte secret of an invitation, in hexadecimal; `damaged` if it is not.
+fn invitation_secret(text: &str, damaged: Hostile) -> Result<[u8; 32], NodeError> {
     let mut bytes = [0u8; 32];
-    hex::decode_to_slice(text, &mut bytes).map_err(|_| NodeError::Hostile(damaged.to_owned()))?;
-    Ok(bytes)
+    match hex::decode_to_slice(text, &mut bytes) {
+        Ok(()) => Ok(bytes),
+        Err(_) => Err(damaged.into()),
+    }
 }
 
 impl Session {
@@ -109,9 +111,9 @@ impl Session {
                 NodeError::Refused { status: 403 | 404, .. } => NodeError::InvitationClosed,
                 other => other,
             })?;
-        let sealed: SealedInvite = parse(&answer.body, "an invitation")?;
-        let payload: InvitePayload = serde_json::from_slice(&secret.open(&sealed)?)
-            .map_err(|_| NodeError::Hostile("the invitation's payload cannot be read".to_owned()))?;
+        let sealed: SealedInvite = parse(&answer.body, Served::Invitation)?;
+        let payload: InvitePayload =
+            serde_json::from_slice(&secret.open(&sealed)?).map_err(|_| Hostile::InvitationUnreadable)?;
         let roster = roster_from_genesis(transport, env, by, tenant, payload.genesis)?;
         let named = usize::try_from(payload.roster_len).ok().and_then(|len| len.checked_sub(1));
         if let Some(at) = named
@@ -125,16 +127,16 @@ impl Session {
         }
         let mut keys = BTreeMap::new();
         for (epoch, text) in &payload.keys {
-            let key = DataKey::new(*epoch, invitation_secret(text, "a key of the invitation is damaged")?);
+            let key = DataKey::new(*epoch, invitation_secret(text, Hostile::InvitationKeyDamaged)?);
             if roster.commitment(*epoch) != Some(key.commitment()) {
-                return Err(NodeError::Hostile(format!("the key of epoch {epoch} does not match the roster")));
+                return Err(Hostile::InvitationKeyMismatch { epoch: *epoch }.into());
             }
             keys.insert(*epoch, key);
         }
         let recovery = match &payload.recovery {
             // Only the company's current recovery secret is held: an older one (the inviting
             // device had not synced a renewal yet) is left, and the current one is fetched.
-            Some(text) => Some(RecoverySecret::from_bytes(invitation_secret(text, "the invitation is damaged")?))
+            Some(text) => Some(RecoverySecret::from_bytes(invitation_secret(text, Hostile::InvitationDamaged)?))
                 .filter(|secret| secret.wrap_secret().public() == roster.recovery().wrap),
             None => None,
         };

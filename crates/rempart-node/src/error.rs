@@ -1,7 +1,10 @@
-//! What can go wrong on the node's side of sync: `NodeError`, and `Forgery`, how a roster served
-//! as the company's shows it is not.
+//! What can go wrong on the node's side of sync: `NodeError`; `Local`, what is wrong on this
+//! device, and `Hostile`, what the hub served wrong; `Forgery`, how a roster served as the
+//! company's shows it is not; and `NodeError::is_retryable`, whether trying again can help.
 
-use rempart_log::NodeId;
+use std::path::PathBuf;
+
+use rempart_log::{EventSeq, NodeId};
 use rempart_store::StoreError;
 use rempart_sync::SyncError;
 
@@ -53,10 +56,177 @@ pub enum NodeError {
     /// New data waits: another device named a roster this device was not served.
     #[error("{0}")]
     HeldBack(HeldBack),
-    #[error("{0}")]
-    Local(String),
-    #[error("{0}")]
-    Hostile(String),
+    /// Something is wrong on this device: its files, its keys, or what was asked of it.
+    #[error(transparent)]
+    Local(#[from] Local),
+    /// The hub served something wrong: data that fails its checks, or another company's.
+    #[error(transparent)]
+    Hostile(#[from] Hostile),
+}
+
+impl NodeError {
+    /// Whether trying the same again later may succeed without a person doing anything: the
+    /// network, the hub's storage or capacity, a race at the hub, this machine's disk. Not when
+    /// the hub or this device's state says no (revoked, not admitted, a roster or data that is
+    /// not the company's, a hub serving wrong data, a push held back), nor when the hub refuses
+    /// the request as such (4xx but a timeout, a conflict, a rate limit, an authentication a
+    /// fresh request may pass).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            NodeError::Unreachable(_) | NodeError::Store(_) => true,
+            NodeError::Refused { status, .. } => *status >= 500 || matches!(status, 401 | 408 | 409 | 429),
+            NodeError::Local(local) => local.is_retryable(),
+            NodeError::Sync(_)
+            | NodeError::NotConnected
+            | NodeError::AlreadyConnected { .. }
+            | NodeError::NotAdmin
+            | NodeError::InvitationClosed
+            | NodeError::EnrolledDevicesRemain { .. }
+            | NodeError::AdmissionRequired
+            | NodeError::CompanyIdTaken
+            | NodeError::KitRefused
+            | NodeError::Revoked
+            | NodeError::ForgedRoster(_)
+            | NodeError::WrongWrap { .. }
+            | NodeError::HeldBack(_)
+            | NodeError::Hostile(_) => false,
+        }
+    }
+}
+
+/// What is wrong on this device.
+#[derive(Debug, thiserror::Error)]
+pub enum Local {
+    #[error("{} cannot be read: {source}", path.display())]
+    Unreadable { path: PathBuf, source: std::io::Error },
+    #[error("{} is damaged: {source}", path.display())]
+    Damaged { path: PathBuf, source: serde_json::Error },
+    #[error("{} holds a damaged key", path.display())]
+    DamagedKey { path: PathBuf },
+    #[error("{} cannot be written: {source}", path.display())]
+    Unwritable { path: PathBuf, source: std::io::Error },
+    #[error("{} cannot be opened: {source}", path.display())]
+    Unopenable { path: PathBuf, source: std::io::Error },
+    #[error("the directory cannot be locked: {source}")]
+    Unlockable { source: std::io::Error },
+    #[error("the roster names kept in this data directory cannot be read: {source}")]
+    RosterWatchUnreadable { source: serde_json::Error },
+    #[error("this node lacks the data key of epoch {epoch}")]
+    NoDataKey { epoch: u32 },
+    #[error(
+        "the batch of node {} from event {first} cannot be made again from this node's log: {source}",
+        node.short()
+    )]
+    BatchNotRemade { node: NodeId, first: EventSeq, source: SyncError },
+    #[error("this data directory records as it is: a new identity is for a copy that cannot confirm its own head")]
+    NotACopy,
+    #[error("this device already goes on under a new identity that the hub has not registered yet: sync first")]
+    SuccessionPending,
+    #[error("this device is not an active device of the company: it cannot name a successor")]
+    NotActive,
+    #[error("this device was revoked from the company's roster: it cannot sync any more")]
+    RevokedHere,
+    #[error("a device cannot revoke itself: revoke it from another admin device")]
+    RevokeSelf,
+    #[error("{device} is not an enrolled device of this company")]
+    NotEnrolled { device: NodeId },
+    #[error("this is not an invitation code of Rempart (it starts with RMP1-)")]
+    NotAnInvitationCode,
+}
+
+impl Local {
+    /// Whether this machine's files may let it through later (a disk full, a lock held): not
+    /// what a file holds, nor what this device's roster says.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            Local::Unreadable { .. } | Local::Unwritable { .. } | Local::Unopenable { .. } | Local::Unlockable { .. }
+        )
+    }
+}
+
+/// What the hub served wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum Hostile {
+    #[error("the hub's identity is not 32 hexadecimal digits")]
+    HubIdentityMalformed,
+    #[error("the hub sent {what} that cannot be read: {source}")]
+    Unreadable { what: Served, source: serde_json::Error },
+    #[error("the hub's answer is cut short")]
+    AnswerCutShort,
+    #[error("the hub served a batch of another company or node")]
+    BatchOfAnother,
+    #[error("the hub served a batch of node {}, which is not in the roster", node.short())]
+    NodeNotInRoster { node: NodeId },
+    #[error("the hub served events of node {} after its revocation", node.short())]
+    AfterRevocation { node: NodeId },
+    #[error("unusable key in the roster")]
+    UnusableKey { node: NodeId },
+    #[error("the hub served a batch not signed by node {}", node.short())]
+    BatchNotSigned { node: NodeId },
+    #[error("a batch is encrypted under key epoch {epoch}, which this node lacks")]
+    EpochLacking { epoch: u32 },
+    #[error("the hub served a damaged batch: {source}")]
+    BatchDamaged { source: SyncError },
+    #[error("the hub served a batch that fails its checks: {source}")]
+    BatchRefused { source: SyncError },
+    #[error("the key of epoch {epoch} served by the hub does not match the roster")]
+    ServedKeyMismatch { epoch: u32 },
+    #[error("the recovery secret served by the hub is not the roster's")]
+    ServedRecoveryMismatch,
+    #[error("the invitation's payload cannot be read")]
+    InvitationUnreadable,
+    #[error("the invitation is damaged")]
+    InvitationDamaged,
+    #[error("a key of the invitation is damaged")]
+    InvitationKeyDamaged,
+    #[error("the key of epoch {epoch} does not match the roster")]
+    InvitationKeyMismatch { epoch: u32 },
+    #[error("the hub serves the list of devices of another company")]
+    OtherCompanyRoster,
+    #[error("the hub's list of the company's devices goes on with an entry this node refuses: {source}")]
+    RosterEntryRefused { source: SyncError },
+    /// `place` counts entries from 1.
+    #[error(
+        "the hub's list of the company's devices parts from this node's at entry {place} and does not verify ({source}): the hub rewrote it. This node keeps its own list and does not sync with this hub"
+    )]
+    RosterRewritten { place: usize, source: SyncError },
+    #[error(
+        "the hub's list of the company's devices parts from this node's at entry {place}, and the hub's side was written by {writer}: a revoked device filled the hub again after the hub lost its storage. This node keeps its own list and does not sync with this hub; move the company to a new hub with `rempart sync --hub URL` (this node fills it), and have the old hub's operator remove the company there"
+    )]
+    RosterRefilled { place: usize, writer: RevokedWriter },
+    #[error(
+        "the hub's list of the company's devices parts from this node's at entry {place}: the hub or a device rewrote it. This node keeps its own list and does not sync with this hub"
+    )]
+    RosterParted { place: usize },
+}
+
+/// What the hub sent that could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Served {
+    #[error("its identity")]
+    Identity,
+    #[error("a key wrap")]
+    Wrap,
+    #[error("a roster")]
+    Roster,
+    #[error("roster entries")]
+    RosterEntries,
+    #[error("an invitation")]
+    Invitation,
+    #[error("heads")]
+    Heads,
+}
+
+/// Who wrote the hub's side of a roster parted from this node's, when this node's side revoked
+/// it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RevokedWriter {
+    /// A device this node's list revoked, or one enrolled through its invitations.
+    #[error("device {}, which this node's list revoked", .0.short())]
+    Device(NodeId),
+    #[error("the recovery kit that this node's list replaced when it revoked an admin device")]
+    ReplacedKit,
 }
 
 /// A hub's refusal to admit a company without a token, as its own kind.
@@ -81,4 +251,68 @@ pub enum Forgery {
         "it does not hold, as its entry {named}, the one the invitation or the recovery kit names: entries were withheld or replaced"
     )]
     ShorterThanNamed { named: u64 },
+}
+
+#[cfg(test)]
+mod tests {
+    use rempart_log::Hash32;
+    use rempart_sync::{BatchError, RosterMark};
+
+    use super::*;
+    use crate::{NamedRoster, UnreachableWhy};
+
+    fn refused(status: u16) -> NodeError {
+        NodeError::Refused { status, reason: String::new(), message: String::new() }
+    }
+
+    #[test]
+    fn only_what_may_pass_later_is_retried() {
+        let node = NodeId::from_bytes([1; 16]);
+        let named = NamedRoster { by: node, mark: RosterMark { len: 3, head: Hash32([2; 32]) }, epoch: 1 };
+        let io = || std::io::Error::other("disk full");
+        let network = Unreachable {
+            hub: "https://hub.example".to_owned(),
+            reason: UnreachableWhy::Network(ureq::Error::Io(io())),
+        };
+        let retried = [
+            NodeError::Unreachable(network),
+            refused(500),
+            refused(503),
+            refused(507),
+            refused(429),
+            refused(409),
+            refused(408),
+            refused(401),
+            NodeError::Store(StoreError::KeyMismatch),
+            Local::Unwritable { path: PathBuf::from("sync.key"), source: io() }.into(),
+            Local::Unlockable { source: io() }.into(),
+        ];
+        for error in &retried {
+            assert!(error.is_retryable(), "{error:?}");
+        }
+        let stopped = [
+            NodeError::Revoked,
+            NodeError::ForgedRoster(Forgery::OtherGenesis),
+            NodeError::HeldBack(HeldBack::Parted { named }),
+            NodeError::Hostile(Hostile::BatchOfAnother),
+            NodeError::Hostile(Hostile::RosterParted { place: 3 }),
+            NodeError::WrongWrap { asked: "e2-recovery-g1".to_owned(), served: "e1-recovery-g1".to_owned() },
+            NodeError::AdmissionRequired,
+            NodeError::CompanyIdTaken,
+            NodeError::NotConnected,
+            NodeError::NotAdmin,
+            NodeError::KitRefused,
+            NodeError::InvitationClosed,
+            NodeError::Sync(BatchError::NotABatch.into()),
+            Local::RevokedHere.into(),
+            Local::NoDataKey { epoch: 2 }.into(),
+            refused(400),
+            refused(403),
+            refused(404),
+            refused(413),
+        ];
+        for error in &stopped {
+            assert!(!error.is_retryable(), "{error:?}");
+        }
+    }
 }

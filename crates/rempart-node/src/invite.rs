@@ -12,7 +12,7 @@ use rempart_sync::{Action, Entry, InviteSecret, Role, Signer};
 use serde::{Deserialize, Serialize};
 
 use crate::call::{json, zeroizing_json};
-use crate::{Env, NodeError, Session, Transport};
+use crate::{Env, Local, NodeError, Session, Transport};
 
 /// Payload of an invitation, encrypted under its code.
 #[derive(Serialize, Deserialize)]
@@ -39,7 +39,7 @@ pub fn invite_code(tenant: TenantId, secret: &InviteSecret) -> String {
 }
 
 pub fn parse_invite_code(code: &str) -> Result<(TenantId, InviteSecret), NodeError> {
-    let bad = || NodeError::Local("this is not an invitation code of Rempart (it starts with RMP1-)".to_owned());
+    let bad = || NodeError::Local(Local::NotAnInvitationCode);
     let body = code.trim().strip_prefix(CODE_PREFIX).ok_or_else(bad)?;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(body).map_err(|_| bad())?;
     if bytes.len() != 48 {

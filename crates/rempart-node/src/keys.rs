@@ -10,12 +10,12 @@ use rempart_sync::{
 };
 
 use crate::call::{call, json, parse};
-use crate::{Env, NodeError, Session, Transport};
+use crate::{Env, Hostile, NodeError, Served, Session, Transport};
 
 /// A key wrap the hub served for `name`, taken only if it is that one: its own fields (company,
 /// what, recipient, recovery generation, all bound to its ciphertext) give that name.
 fn served_wrap(body: &[u8], tenant: TenantId, name: &str) -> Result<Wrap, NodeError> {
-    let wrap: Wrap = parse(body, "a key wrap")?;
+    let wrap: Wrap = parse(body, Served::Wrap)?;
     if wrap.tenant != tenant || wrap.own_name() != name {
         return Err(NodeError::WrongWrap { asked: name.to_owned(), served: wrap.own_name() });
     }
@@ -38,9 +38,7 @@ pub(crate) fn fetch_data_key(
     let wrap = served_wrap(&answer.body, tenant, &name)?;
     let key = DataKey::new(epoch, *wrap.open(secret)?);
     if roster.commitment(epoch) != Some(key.commitment()) {
-        return Err(NodeError::Hostile(format!(
-            "the key of epoch {epoch} served by the hub does not match the roster"
-        )));
+        return Err(Hostile::ServedKeyMismatch { epoch }.into());
     }
     Ok(key)
 }
@@ -167,7 +165,7 @@ impl Session {
         let wrap = served_wrap(&answer.body, tenant, &name)?;
         let secret = RecoverySecret::from_bytes(*wrap.open(&self.secrets.wrap_secret())?);
         if secret.wrap_secret().public() != current {
-            return Err(NodeError::Hostile("the recovery secret served by the hub is not the roster's".to_owned()));
+            return Err(Hostile::ServedRecoveryMismatch.into());
         }
         self.secrets.recovery = Some(secret);
         self.save(store)

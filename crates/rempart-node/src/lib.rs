@@ -56,12 +56,12 @@ use rempart_sync::{Action, Roster};
 
 pub use call::hub_identity;
 pub use env::{Env, system_now_ms, system_random};
-pub use error::{Forgery, NodeError};
+pub use error::{Forgery, Hostile, Local, NodeError, RevokedWriter, Served};
 pub use invite::{invite_code, parse_invite_code};
 pub use kit::Kit;
-pub use report::{SyncReport, Timings};
+pub use report::{ForkSeen, OwnHeadDoubt, RefusedBatch, Rejected, RejectedWhy, SyncReport, Timings, Withheld};
 pub use secrets::Secrets;
-pub use transport::{Answer, Http, Transport, Unreachable, Verb};
+pub use transport::{Answer, Http, Transport, Unreachable, UnreachableWhy, Verb};
 pub use watch::{HeldBack, NamedRoster, RosterWatch};
 
 /// A connected node: its secrets and roster, loaded from its data directory.
@@ -106,9 +106,7 @@ impl Session {
         let claims: BTreeMap<NodeId, (rempart_sync::Head, NodeId)> =
             store.sync_setting("claims")?.and_then(|text| serde_json::from_str(&text).ok()).unwrap_or_default();
         let watch = match store.sync_setting("roster_watch")? {
-            Some(text) => serde_json::from_str(&text).map_err(|error| {
-                NodeError::Local(format!("the roster names kept in this data directory cannot be read: {error}"))
-            })?,
+            Some(text) => serde_json::from_str(&text).map_err(|source| Local::RosterWatchUnreadable { source })?,
             None => RosterWatch::default(),
         };
         let mut session = Session::new(secrets, roster);
@@ -153,11 +151,7 @@ impl Session {
     /// roster as this copy holds it.
     pub fn author<'a>(&'a self, signing: &'a SigningKey) -> Result<Author<'a>, NodeError> {
         let epoch = self.roster.epoch();
-        let key = self
-            .secrets
-            .keys
-            .get(&epoch)
-            .ok_or_else(|| NodeError::Local(format!("this node lacks the data key of epoch {epoch}")))?;
+        let key = self.secrets.keys.get(&epoch).ok_or(Local::NoDataKey { epoch })?;
         Ok(Author { key, signing, roster: self.roster.mark() })
     }
 

@@ -12,13 +12,20 @@ use rempart_store::{Store, StoreError};
 use rempart_sync::api::Route;
 use rempart_sync::{Batch, VersionVector};
 
-use crate::report::add;
-use crate::{Env, NamedRoster, NodeError, Session, SyncReport, Transport};
+use crate::report::{ForkSeen, OwnHeadDoubt, Rejected, RejectedWhy, Withheld, add};
+use crate::{Env, Hostile, NamedRoster, NodeError, Session, SyncReport, Transport};
 
 /// How much of the hub's answers a pull takes in at once unless set otherwise
 /// (`Session::set_pull_group_bytes`). (Opening the next group on a second thread while one is
 /// taken in was tried and measured slower, for a reason not found: BENCHMARKS.md.)
 pub(crate) const GROUP_BYTES: usize = 64 << 20;
+
+/// Why downloaded batches of a chain were not all taken in: the hub served them wrong, or the
+/// store did not take them (a fork among them, events the chain held here refuses, its disk).
+enum Taken {
+    Hostile(Hostile),
+    Store(StoreError),
+}
 
 /// A batch checked and opened: its author's key, the events and seals it carries, and its
 /// compact form when it can be kept so (`Batch::compact`).
@@ -96,35 +103,33 @@ impl Session {
             if batches.is_empty() {
                 break;
             }
-            match self.take_batches(store, node, &batches) {
+            let why = match self.take_batches(store, node, &batches) {
                 Ok(events) => {
                     report.pulled_events += events;
                     if let Some(progress) = &mut self.progress {
                         progress(report.pulled_events, expected);
                     }
+                    None
                 }
-                Err(NodeError::Store(StoreError::Forked { node: short, seq })) => {
-                    report.forks.push(fork_words(&short, seq));
+                Err(Taken::Store(StoreError::Forked { seq, .. })) => {
+                    report.forks.push(ForkSeen { node, seq: EventSeq(seq), refused: None });
                     break;
                 }
                 // A batch of one chain that fails its checks stops that chain only: the other
                 // chains are still pulled and this node's events still pushed.
-                Err(NodeError::Hostile(why)) => {
-                    report.rejected.push(format!("node {}: {why}", node.short()));
-                    break;
-                }
-                Err(NodeError::Store(StoreError::SyncRefused { node: short, why })) => {
-                    report.rejected.push(format!("node {short}: {why}"));
-                    break;
-                }
+                Err(Taken::Hostile(why)) => Some(RejectedWhy::Hostile(why)),
+                Err(Taken::Store(StoreError::SyncRefused { why, .. })) => Some(RejectedWhy::Refused(why)),
                 // Whatever else this node could not take in of one chain (its disk, a fact
                 // it cannot project) stops that chain only, named in the report: sync
                 // degrades, it does not stop, and this node's own events still go up.
-                Err(error) => {
+                Err(Taken::Store(error)) => {
                     tracing::warn!(node = %node.short(), %error, "a chain could not be taken in");
-                    report.rejected.push(format!("node {}: {error}", node.short()));
-                    break;
+                    Some(RejectedWhy::Store(error))
                 }
+            };
+            if let Some(why) = why {
+                report.rejected.push(Rejected { node, why });
+                break;
             }
             if held_seq(store, node)? == held {
                 break;
@@ -180,41 +185,36 @@ impl Session {
         let route = Route::Batches { tenant: self.secrets.tenant, node, after: seq.0.saturating_sub(1) };
         let answer = self.ask(store, transport, env, &route, Vec::new())?;
         if let Some(bytes) = unframe(&answer.body)?.first().copied() {
-            match self.take_batches(store, node, &[bytes]) {
-                Err(NodeError::Store(StoreError::Forked { node: short, seq })) => {
-                    report.forks.push(fork_words(&short, seq))
+            let fork = match self.take_batches(store, node, &[bytes]) {
+                Err(Taken::Store(StoreError::Forked { seq, .. })) => {
+                    ForkSeen { node, seq: EventSeq(seq), refused: None }
                 }
-                Err(NodeError::Hostile(why)) => report.forks.push(format!("node {}: {why}", node.short())),
-                _ => report.forks.push(fork_words(&node.short(), seq.0)),
-            }
+                Err(Taken::Hostile(why)) => ForkSeen { node, seq, refused: Some(why) },
+                _ => ForkSeen { node, seq, refused: None },
+            };
+            report.forks.push(fork);
         }
         Ok(())
     }
 
     /// Checks one downloaded batch and opens it: the events and seals it carries, and the batch's
     /// compact form when it can be kept so (`Batch::compact`).
-    fn open_batch(&self, node: NodeId, batch: &Batch) -> Result<Opened, NodeError> {
+    fn open_batch(&self, node: NodeId, batch: &Batch) -> Result<Opened, Hostile> {
         let started = Instant::now();
         let header = &batch.header;
         if header.tenant != self.secrets.tenant || header.node != node {
-            return Err(NodeError::Hostile("the hub served a batch of another company or node".to_owned()));
+            return Err(Hostile::BatchOfAnother);
         }
-        let member = self.roster.member(node).ok_or_else(|| {
-            NodeError::Hostile(format!("the hub served a batch of node {}, which is not in the roster", node.short()))
-        })?;
+        let member = self.roster.member(node).ok_or(Hostile::NodeNotInRoster { node })?;
         // A revoked node's events up to its revocation stay valid; a batch reaching past it is
         // cut there (the events after it are refused), one wholly after it refused.
         let valid_until = member.revoked_after.unwrap_or(u64::MAX);
         if header.first.0 > valid_until {
-            return Err(NodeError::Hostile(format!(
-                "the hub served events of node {} after its revocation",
-                node.short()
-            )));
+            return Err(Hostile::AfterRevocation { node });
         }
-        let key = VerifyingKey::from_bytes(&member.keys.sign)
-            .map_err(|_| NodeError::Hostile("unusable key in the roster".to_owned()))?;
+        let key = VerifyingKey::from_bytes(&member.keys.sign).map_err(|_| Hostile::UnusableKey { node })?;
         if !batch.is_signed_by(&key) {
-            return Err(NodeError::Hostile(format!("the hub served a batch not signed by node {}", node.short())));
+            return Err(Hostile::BatchNotSigned { node });
         }
         // What the author held of the roster, signed: noted even when this node lacks the batch's
         // key (a batch under an epoch this node lacks is what a hidden revocation looks like), and
@@ -222,16 +222,11 @@ impl Session {
         let named = NamedRoster { by: node, mark: header.roster, epoch: header.epoch };
         let Some(data) = self.secrets.keys.get(&header.epoch) else {
             self.watch.borrow_mut().note(&self.roster, named);
-            return Err(NodeError::Hostile(format!(
-                "a batch is encrypted under key epoch {}, which this node lacks",
-                header.epoch
-            )));
+            return Err(Hostile::EpochLacking { epoch: header.epoch });
         };
         add(&self.timings.verify, started);
         let started = Instant::now();
-        let contents = batch
-            .open(data, &key)
-            .map_err(|error| NodeError::Hostile(format!("the hub served a batch that fails its checks: {error}")))?;
+        let contents = batch.open(data, &key).map_err(|source| Hostile::BatchRefused { source })?;
         add(&self.timings.decrypt, started);
         self.watch.borrow_mut().note(&self.roster, named);
         self.note_claims(node, &contents.seen);
@@ -247,7 +242,7 @@ impl Session {
 
     /// Checks and takes in downloaded batches of one node, in one transaction; returns the new
     /// events. Batches that fail their checks stop the run: those before them are taken in.
-    fn take_batches(&self, store: &mut Store, node: NodeId, batches: &[&[u8]]) -> Result<u64, NodeError> {
+    fn take_batches(&self, store: &mut Store, node: NodeId, batches: &[&[u8]]) -> Result<u64, Taken> {
         let mut runs: Vec<ChainRun> = Vec::with_capacity(batches.len());
         let mut opened_batches = Vec::with_capacity(batches.len());
         let mut key = None;
@@ -256,8 +251,8 @@ impl Session {
             let started = Instant::now();
             let decoded = match Batch::decode(bytes) {
                 Ok(batch) => batch,
-                Err(error) => {
-                    failure = Some(NodeError::Hostile(format!("the hub served a damaged batch: {error}")));
+                Err(source) => {
+                    failure = Some(Taken::Hostile(Hostile::BatchDamaged { source }));
                     break;
                 }
             };
@@ -265,7 +260,7 @@ impl Session {
             let (node_key, opened, compact) = match self.open_batch(node, &decoded) {
                 Ok(opened) => opened,
                 Err(error) => {
-                    failure = Some(error);
+                    failure = Some(Taken::Hostile(error));
                     break;
                 }
             };
@@ -297,7 +292,7 @@ impl Session {
         let mut taken = 0;
         if let (Some(run), Some(key)) = (run, key) {
             let started = Instant::now();
-            taken = store.take_in_kept(&key, &run, "hub", &kept)?.new_events;
+            taken = store.take_in_kept(&key, &run, "hub", &kept).map_err(Taken::Store)?.new_events;
             add(&self.timings.apply, started);
         }
         match failure {
@@ -318,53 +313,36 @@ impl Session {
     /// Why this node's own head cannot be taken as its latest, after a pull, if it cannot: the hub
     /// holds more of its chain than could be taken in, another node has seen it reach further, or
     /// it is forked.
-    pub(crate) fn own_head_doubt(&self, store: &Store, hub: &VersionVector) -> Result<Option<String>, NodeError> {
+    pub(crate) fn own_head_doubt(&self, store: &Store, hub: &VersionVector) -> Result<Option<OwnHeadDoubt>, NodeError> {
         let me = store.node();
         let held = held_seq(store, me)?;
         if hub.seq(me) > held {
-            return Ok(Some(format!(
-                "the hub holds this node's events up to {}, but only {} could be taken in",
-                hub.seq(me),
-                held
-            )));
+            return Ok(Some(OwnHeadDoubt::HubFurther { hub: hub.seq(me), held }));
         }
         if let Some((head, by)) = self.claims.borrow().get(&me)
             && head.seq > held
         {
-            return Ok(Some(format!(
-                "node {} has seen this node's events up to {}, beyond the {} held here and at the hub",
-                by.short(),
-                head.seq,
-                held
-            )));
+            return Ok(Some(OwnHeadDoubt::SeenFurther { by: *by, seen: head.seq, held }));
         }
         if let Some(fork) = store.forks()?.into_iter().find(|fork| fork.node == me) {
-            return Ok(Some(format!("this node's own chain is forked at event {}", fork.seq)));
+            return Ok(Some(OwnHeadDoubt::Forked { seq: fork.seq }));
         }
         if let Some(anchored) = store.anchored_seq()?
             && anchored > held
         {
-            return Ok(Some(format!(
-                "this node's chain reached event {anchored} (its head anchor says so), which neither this copy nor the hub holds: recording now could fork it; `rempart device rechain` goes on under a new chain"
-            )));
+            return Ok(Some(OwnHeadDoubt::AnchorFurther { anchored }));
         }
         Ok(None)
     }
 
     /// Chains that other nodes have seen further than both this node and the hub hold: events
     /// that exist, that the hub does not serve (withheld, or lost and not yet given back).
-    pub(crate) fn withheld(&self, store: &Store, hub: &VersionVector) -> Result<Vec<String>, NodeError> {
+    pub(crate) fn withheld(&self, store: &Store, hub: &VersionVector) -> Result<Vec<Withheld>, NodeError> {
         let mut out = Vec::new();
         for (node, (head, by)) in self.claims.borrow().iter() {
             let held = held_seq(store, *node)?;
             if head.seq > held && head.seq > hub.seq(*node) {
-                out.push(format!(
-                    "node {} had seen events of node {} up to {}, but the hub serves them only up to {}: the hub withholds them, or lost them and no node holding them has given them back yet",
-                    by.short(),
-                    node.short(),
-                    head.seq,
-                    hub.seq(*node)
-                ));
+                out.push(Withheld { by: *by, node: *node, seen: head.seq, served: hub.seq(*node) });
             }
         }
         Ok(out)
@@ -376,17 +354,11 @@ fn held_seq(store: &Store, node: NodeId) -> Result<EventSeq, NodeError> {
     Ok(store.held(node)?.map_or(EventSeq(0), |head| head.seq))
 }
 
-fn fork_words(node: &str, seq: u64) -> String {
-    format!(
-        "node {node} has two different versions of its event {seq} (the hub's and this node's): a device was cloned or someone tampered with the hub; that chain is frozen here and both versions are kept as evidence"
-    )
-}
-
 /// Splits a download into batches: `len u32 | bytes`, repeated.
 fn unframe(mut body: &[u8]) -> Result<Vec<&[u8]>, NodeError> {
     let mut out = Vec::new();
     while !body.is_empty() {
-        let bad = || NodeError::Hostile("the hub's answer is cut short".to_owned());
+        let bad = || Hostile::AnswerCutShort;
         let len = body.get(..4).ok_or_else(bad)?;
         let len = u32::from_be_bytes([len[0], len[1], len[2], len[3]]) as usize;
         let bytes = body.get(4..4 + len).ok_or_else(bad)?;

@@ -9,7 +9,8 @@ use rempart_sync::api::Route;
 use rempart_sync::batch::Author;
 use rempart_sync::{Batch, VersionVector};
 
-use crate::{Env, NodeError, Session, SyncReport, Transport};
+use crate::report::RefusedBatch;
+use crate::{Env, Local, NodeError, Session, SyncReport, Transport};
 
 /// About how many events of kept batches a push reads and uploads at a time.
 const KEPT_EVENTS_PER_ROUND: u64 = 8_192;
@@ -135,12 +136,7 @@ impl Session {
             }
             Err(NodeError::Refused { status, message, .. }) if status == 409 || status == 403 || status == 400 => {
                 tracing::warn!(node = %node.short(), first = header.first.0, status, "batch refused: {message}");
-                report.refused.push(format!(
-                    "events {}-{} of node {}: {message}",
-                    header.first,
-                    header.last,
-                    node.short()
-                ));
+                report.refused.push(RefusedBatch { node, first: header.first, last: header.last, status, message });
                 Ok(Uploaded::Refused)
             }
             Err(error) => Err(error),
@@ -232,18 +228,10 @@ impl Session {
                 continue;
             }
             let header = rempart_sync::batch::kept_header(&bytes)?;
-            let key =
-                self.secrets.keys.get(&header.epoch).ok_or_else(|| {
-                    NodeError::Local(format!("this node lacks the data key of epoch {}", header.epoch))
-                })?;
+            let key = self.secrets.keys.get(&header.epoch).ok_or(Local::NoDataKey { epoch: header.epoch })?;
             let run = store.chain_range(node, header.first, header.last)?;
-            let batch = Batch::from_compact(&bytes, key, &run.events, &run.seals).map_err(|error| {
-                NodeError::Local(format!(
-                    "the batch of node {} from event {} cannot be made again from this node's log: {error}",
-                    node.short(),
-                    header.first
-                ))
-            })?;
+            let batch = Batch::from_compact(&bytes, key, &run.events, &run.seals)
+                .map_err(|source| Local::BatchNotRemade { node, first: header.first, source })?;
             out.push(batch.encode());
         }
         Ok(out)

@@ -13,7 +13,7 @@ use rempart_sync::{Action, DeviceKeys, Entry, Recipient, RequestSigner, Roster, 
 
 use crate::call::{call, parse};
 use crate::keys::fetch_data_key;
-use crate::{Env, NodeError, Session, Transport, secrets};
+use crate::{Env, Local, NodeError, Served, Session, Transport, secrets};
 
 /// The lock file a rechain holds (an advisory lock, released by the system if the process dies).
 pub(crate) fn lock_rechain(dir: &Path) -> Result<std::fs::File, NodeError> {
@@ -23,7 +23,7 @@ pub(crate) fn lock_rechain(dir: &Path) -> Result<std::fs::File, NodeError> {
         .truncate(false)
         .write(true)
         .open(&path)
-        .map_err(|error| NodeError::Local(format!("{} cannot be opened: {error}", path.display())))
+        .map_err(|source| Local::Unopenable { path, source }.into())
 }
 
 impl Session {
@@ -36,21 +36,13 @@ impl Session {
     pub fn rechain(&mut self, store: &mut Store, env: &mut Env<'_>) -> Result<NodeId, NodeError> {
         let from = store.node();
         if store.copy_found_ms()?.is_none() {
-            return Err(NodeError::Local(
-                "this data directory records as it is: a new identity is for a copy that cannot confirm its own head"
-                    .to_owned(),
-            ));
+            return Err(Local::NotACopy.into());
         }
         if self.secrets.succession.is_some() {
-            return Err(NodeError::Local(
-                "this device already goes on under a new identity that the hub has not registered yet: sync first"
-                    .to_owned(),
-            ));
+            return Err(Local::SuccessionPending.into());
         }
         if !self.roster.is_active(from) {
-            return Err(NodeError::Local(
-                "this device is not an active device of the company: it cannot name a successor".to_owned(),
-            ));
+            return Err(Local::NotActive.into());
         }
         let to = NodeId::from_bytes(env.bytes());
         let key = SigningKey::from_bytes(&env.bytes());
@@ -58,7 +50,7 @@ impl Session {
         let keys = DeviceKeys { sign: key.verifying_key().to_bytes(), wrap: wrap.public() };
         // One rechain at a time, and no `Session::open` undoing it halfway (see there).
         let lock = lock_rechain(store.dir())?;
-        lock.lock().map_err(|error| NodeError::Local(format!("the directory cannot be locked: {error}")))?;
+        lock.lock().map_err(|source| Local::Unlockable { source })?;
         // The old chain's events not yet in a batch go into batches signed by the old identity
         // now, while it can sign: they then reach the hub like any kept batch.
         self.seal_own_batches(store, env, None)?;
@@ -95,7 +87,7 @@ impl Session {
         let from_key = SigningKey::from_bytes(&succession.from_key);
         let from = RequestSigner::Device(succession.from);
         let answer = call(transport, env, (&from_key, from), &Route::Roster { tenant, after: Some(0) }, Vec::new())?;
-        let served: ServedRoster = parse(&answer.body, "roster entries")?;
+        let served: ServedRoster = parse(&answer.body, Served::RosterEntries)?;
         let Ok(mut roster) = Roster::from_entries(tenant, &served.entries) else { return Ok(None) };
         if roster.genesis() != self.secrets.genesis {
             return Ok(None);

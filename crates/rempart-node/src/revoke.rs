@@ -5,7 +5,7 @@ use rempart_log::NodeId;
 use rempart_store::Store;
 use rempart_sync::{Action, DataKey, DeviceKeys, Entry, Recipient, RecoverySecret, Role, Signer, Wrapped};
 
-use crate::{Env, Kit, NodeError, Session, Transport};
+use crate::{Env, Kit, Local, NodeError, Session, Transport};
 
 impl Session {
     /// Revokes a device: its events up to what the hub holds of it stay valid, later ones are
@@ -42,12 +42,10 @@ impl Session {
             return Err(NodeError::NotAdmin);
         }
         if device == me {
-            return Err(NodeError::Local(
-                "a device cannot revoke itself: revoke it from another admin device".to_owned(),
-            ));
+            return Err(Local::RevokeSelf.into());
         }
         if !self.roster.is_active(device) {
-            return Err(NodeError::Local(format!("{device} is not an enrolled device of this company")));
+            return Err(Local::NotEnrolled { device }.into());
         }
         let going = self.roster.active_successors(device);
         let enrolled: Vec<NodeId> =

@@ -9,7 +9,7 @@ use rempart_sync::{Action, Entry, Roster, Signer, SyncError};
 
 use crate::call::{json, parse};
 use crate::error::admission_error;
-use crate::{Env, Forgery, NodeError, Session, Transport};
+use crate::{Env, Forgery, Hostile, Local, NodeError, RevokedWriter, Served, Session, Transport};
 
 impl Session {
     /// Gives the hub one roster entry this device signed.
@@ -65,7 +65,7 @@ impl Session {
         // are chained, so all before it are too), or the two lists have parted.
         let route = Route::Roster { tenant, after: Some(self.roster.len().saturating_sub(1)) };
         let served: Option<ServedRoster> = match self.ask(store, transport, env, &route, Vec::new()) {
-            Ok(answer) => Some(parse(&answer.body, "roster entries")?),
+            Ok(answer) => Some(parse(&answer.body, Served::RosterEntries)?),
             Err(NodeError::Refused { status: 404, .. }) => None,
             // The hub's roster may be an older one that does not have this device yet (restored
             // from an old copy, or refilled by a node that had not heard of it): give it ours,
@@ -126,14 +126,12 @@ impl Session {
         // The hub holds every entry this node has, a succession's included.
         self.succession_registered(store, transport, env)?;
         if !self.roster.is_active(store.node()) {
-            return Err(NodeError::Local(
-                "this device was revoked from the company's roster: it cannot sync any more".to_owned(),
-            ));
+            return Err(Local::RevokedHere.into());
         }
         Ok((added, false))
     }
 
-    /// Why the hub's roster does not continue this node's, in plain words: where the two part, and
+    /// Why the hub's roster does not continue this node's (`Hostile`): where the two part, and
     /// whether the hub's side was written by a device (or with a recovery kit) that this node's
     /// side revoked, which is what a revoked admin filling a wiped hub again looks like. The hub
     /// alone cannot tell the two sides apart; this node keeps its own.
@@ -146,7 +144,7 @@ impl Session {
     ) -> Result<NodeError, NodeError> {
         let tenant = self.secrets.tenant;
         let answer = self.ask(store, transport, env, &Route::Roster { tenant, after: Some(0) }, Vec::new())?;
-        let served: ServedRoster = parse(&answer.body, "roster entries")?;
+        let served: ServedRoster = parse(&answer.body, Served::RosterEntries)?;
         let ours = self.roster.entries();
         let at = ours.iter().zip(served.entries.iter()).take_while(|(a, b)| a == b).count();
         if at == ours.len().min(served.entries.len()) {
@@ -154,9 +152,7 @@ impl Session {
             return Ok(match cause {
                 // An entry no key of the company signed as the rules want: made up.
                 Some(SyncError::Roster(error)) => NodeError::ForgedRoster(Forgery::Refused(error)),
-                Some(error) => NodeError::Hostile(format!(
-                    "the hub's list of the company's devices goes on with an entry this node refuses: {error}"
-                )),
+                Some(source) => Hostile::RosterEntryRefused { source }.into(),
                 None => NodeError::Refused {
                     status: 409,
                     reason: "conflict".to_owned(),
@@ -168,28 +164,21 @@ impl Session {
         // The hub's side is named only once it verifies: its signers are then who they say.
         let theirs = match Roster::from_entries(tenant, &served.entries) {
             Ok(roster) if roster.genesis() == self.secrets.genesis => roster,
-            Ok(_) => return Ok(NodeError::Hostile("the hub serves the list of devices of another company".to_owned())),
-            Err(error) => {
-                return Ok(NodeError::Hostile(format!(
-                    "the hub's list of the company's devices parts from this node's at entry {place} and does not verify ({error}): the hub rewrote it. This node keeps its own list and does not sync with this hub"
-                )));
-            }
+            Ok(_) => return Ok(Hostile::OtherCompanyRoster.into()),
+            Err(source) => return Ok(Hostile::RosterRewritten { place, source }.into()),
         };
-        Ok(NodeError::Hostile(match parted_writer(ours, &theirs, at) {
-            Some(writer) => format!(
-                "the hub's list of the company's devices parts from this node's at entry {place}, and the hub's side was written by {writer}: a revoked device filled the hub again after the hub lost its storage. This node keeps its own list and does not sync with this hub; move the company to a new hub with `rempart sync --hub URL` (this node fills it), and have the old hub's operator remove the company there"
-            ),
-            None => format!(
-                "the hub's list of the company's devices parts from this node's at entry {place}: the hub or a device rewrote it. This node keeps its own list and does not sync with this hub"
-            ),
-        }))
+        Ok(match parted_writer(ours, &theirs, at) {
+            Some(writer) => Hostile::RosterRefilled { place, writer },
+            None => Hostile::RosterParted { place },
+        }
+        .into())
     }
 }
 
 /// Who wrote the hub's side of a roster parted from this node's (`ours`) at entry `at`, if this
 /// node's side revoked it: a device, a device through the invitations it issued, or the recovery
 /// kit this node's side replaced.
-fn parted_writer(ours: &[Entry], theirs: &Roster, at: usize) -> Option<String> {
+fn parted_writer(ours: &[Entry], theirs: &Roster, at: usize) -> Option<RevokedWriter> {
     let revoked: Vec<(NodeId, bool)> = ours[at..]
         .iter()
         .filter_map(|entry| match entry.parse_body().ok()?.action {
@@ -209,9 +198,9 @@ fn parted_writer(ours: &[Entry], theirs: &Roster, at: usize) -> Option<String> {
         Signer::Invite(invite) => issuer(invite).filter(|device| revoked.iter().any(|(d, _)| d == device)),
         Signer::Recovery => None,
     });
-    writer.map(|device| format!("device {}, which this node's list revoked", device.short())).or_else(|| {
+    writer.map(RevokedWriter::Device).or_else(|| {
         let old_kit = theirs.entries()[at..].iter().any(|entry| entry.signer == Signer::Recovery)
             && revoked.iter().any(|(_, renewed)| *renewed);
-        old_kit.then(|| "the recovery kit that this node's list replaced when it revoked an admin device".to_owned())
+        old_kit.then_some(RevokedWriter::ReplacedKit)
     })
 }

@@ -11,7 +11,7 @@ use rempart_sync::{DataKey, Entry, RecoverySecret, WrapSecret};
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::NodeError;
+use crate::{Local, NodeError};
 
 pub const SECRETS_FILE: &str = "sync.key";
 pub const ROSTER_FILE: &str = "roster.json";
@@ -105,14 +105,13 @@ impl Secrets {
         let bytes = match fs::read(&path) {
             Ok(bytes) => Zeroizing::new(bytes),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(error) => return Err(NodeError::Local(format!("{} cannot be read: {error}", path.display()))),
+            Err(source) => return Err(Local::Unreadable { path, source }.into()),
         };
-        let file: SecretsFile = serde_json::from_slice(&bytes)
-            .map_err(|error| NodeError::Local(format!("{} is damaged: {error}", path.display())))?;
+        let file: SecretsFile =
+            serde_json::from_slice(&bytes).map_err(|source| Local::Damaged { path: path.clone(), source })?;
         let key_bytes = |text: &str| -> Result<[u8; 32], NodeError> {
             let mut out = [0u8; 32];
-            hex::decode_to_slice(text, &mut out)
-                .map_err(|_| NodeError::Local(format!("{} holds a damaged key", path.display())))?;
+            hex::decode_to_slice(text, &mut out).map_err(|_| Local::DamagedKey { path: path.clone() })?;
             Ok(out)
         };
         let mut keys = BTreeMap::new();
@@ -141,8 +140,8 @@ impl Secrets {
             recovery: self.recovery.as_ref().map(|r| hex::encode(r.bytes())),
             succession: self.succession.clone(),
         };
-        let bytes =
-            Zeroizing::new(serde_json::to_vec_pretty(&file).map_err(|error| NodeError::Local(error.to_string()))?);
+        // Plain fields and maps with integer keys: a JSON serialisation that cannot fail.
+        let bytes = Zeroizing::new(serde_json::to_vec_pretty(&file).expect("the secrets file serialises"));
         write_atomically(&dir.join(SECRETS_FILE), &bytes)
     }
 }
@@ -150,16 +149,15 @@ impl Secrets {
 pub fn load_roster(dir: &Path) -> Result<Option<Vec<Entry>>, NodeError> {
     let path = dir.join(ROSTER_FILE);
     match fs::read(&path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|error| NodeError::Local(format!("{} is damaged: {error}", path.display()))),
+        Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|source| Local::Damaged { path, source }.into()),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(error) => Err(NodeError::Local(format!("{} cannot be read: {error}", path.display()))),
+        Err(source) => Err(Local::Unreadable { path, source }.into()),
     }
 }
 
 pub fn save_roster(dir: &Path, entries: &[Entry]) -> Result<(), NodeError> {
-    let bytes = serde_json::to_vec_pretty(entries).map_err(|error| NodeError::Local(error.to_string()))?;
+    // Roster entries are plain fields: a JSON serialisation that cannot fail.
+    let bytes = serde_json::to_vec_pretty(entries).expect("roster entries serialise");
     write_atomically(&dir.join(ROSTER_FILE), &bytes)
 }
 
@@ -168,5 +166,5 @@ pub fn save_roster(dir: &Path, entries: &[Entry]) -> Result<(), NodeError> {
 /// its owner's alone, and so is every file in it.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), NodeError> {
     rempart_store::durable::write_atomically(path, bytes)
-        .map_err(|error| NodeError::Local(format!("{} cannot be written: {error}", path.display())))
+        .map_err(|source| Local::Unwritable { path: path.to_owned(), source }.into())
 }

@@ -8,7 +8,7 @@ use rempart_sync::VersionVector;
 use rempart_sync::api::Route;
 
 use crate::call::{json, parse};
-use crate::{Env, NodeError, Session, SyncReport, Transport};
+use crate::{Env, NodeError, Served, Session, SyncReport, Transport};
 
 impl Session {
     /// One sync: roster, keys, pull, push. Records when the hub was last reached, and since when
@@ -71,7 +71,7 @@ impl Session {
         env: &mut Env<'_>,
     ) -> Result<VersionVector, NodeError> {
         let answer = self.ask(store, transport, env, &Route::Heads { tenant: self.secrets.tenant }, Vec::new())?;
-        parse(&answer.body, "heads")
+        parse(&answer.body, Served::Heads)
     }
 
     /// What the pull showed: events other nodes have seen that the hub does not serve, and, on a
@@ -89,7 +89,8 @@ impl Session {
             }
         }
         store.set_sync_setting("claims", &String::from_utf8_lossy(&json(&*self.claims.borrow())))?;
-        store.set_sync_setting("withheld", &report.withheld.join("\n"))?;
+        let withheld: Vec<String> = report.withheld.iter().map(ToString::to_string).collect();
+        store.set_sync_setting("withheld", &withheld.join("\n"))?;
         Ok(())
     }
 

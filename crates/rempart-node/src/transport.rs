@@ -34,11 +34,29 @@ impl Answer {
 }
 
 /// The hub could not be reached at all (as opposed to an answer that refuses).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 #[error("the hub at {hub} cannot be reached: {reason}")]
 pub struct Unreachable {
     pub hub: String,
-    pub reason: String,
+    pub reason: UnreachableWhy,
+}
+
+/// Why a hub cannot be reached.
+#[derive(Debug, thiserror::Error)]
+pub enum UnreachableWhy {
+    #[error("the hub's address must start with https:// or http://")]
+    NotHttp,
+    /// The file `REMPART_HUB_CA` names cannot be read.
+    #[error("REMPART_HUB_CA ({path}): {source}")]
+    CaUnreadable { path: String, source: std::io::Error },
+    #[error("REMPART_HUB_CA ({path}) holds no certificate: {source}")]
+    CaWithoutCertificate { path: String, source: ureq::Error },
+    /// The request or its answer failed on the way (connection, TLS, timeout, a body cut short).
+    #[error("{0}")]
+    Network(ureq::Error),
+    /// The hub's health check answers with this status.
+    #[error("it answers {0}")]
+    Unhealthy(ureq::http::StatusCode),
 }
 
 pub trait Transport {
@@ -72,18 +90,19 @@ impl Http {
     /// PEM file named by `REMPART_HUB_CA` for a hub with a private one.
     pub fn new(base: &str) -> Result<Http, Unreachable> {
         let base = base.trim_end_matches('/').to_owned();
-        let refused = |reason: String| Unreachable { hub: base.clone(), reason };
+        let refused = |reason: UnreachableWhy| Unreachable { hub: base.clone(), reason };
         if !base.starts_with("http://") && !base.starts_with("https://") {
-            return Err(refused("the hub's address must start with https:// or http://".to_owned()));
+            return Err(refused(UnreachableWhy::NotHttp));
         }
         let mut config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_connect(Some(Duration::from_secs(10)))
             .timeout_global(Some(Duration::from_secs(120)));
         if let Ok(path) = std::env::var("REMPART_HUB_CA") {
-            let pem = std::fs::read(&path).map_err(|error| refused(format!("REMPART_HUB_CA ({path}): {error}")))?;
+            let pem = std::fs::read(&path)
+                .map_err(|source| refused(UnreachableWhy::CaUnreadable { path: path.clone(), source }))?;
             let certificate = ureq::tls::Certificate::from_pem(&pem)
-                .map_err(|error| refused(format!("REMPART_HUB_CA ({path}) holds no certificate: {error}")))?;
+                .map_err(|source| refused(UnreachableWhy::CaWithoutCertificate { path: path.clone(), source }))?;
             let roots = ureq::tls::RootCerts::new_with_certs(&[certificate]);
             config = config.tls_config(ureq::tls::TlsConfig::builder().root_certs(roots).build());
         }
@@ -94,7 +113,7 @@ impl Http {
 impl Http {
     /// Whether the hub answers at all (`GET /healthz`, no signature), within a few seconds.
     pub fn reachable(&self) -> Result<(), Unreachable> {
-        let unreachable = |reason: String| Unreachable { hub: self.base.clone(), reason };
+        let unreachable = |reason: UnreachableWhy| Unreachable { hub: self.base.clone(), reason };
         let response = self
             .agent
             .get(&format!("{}{}", self.base, Route::Health.target()))
@@ -102,11 +121,11 @@ impl Http {
             .timeout_global(Some(Duration::from_secs(3)))
             .build()
             .call()
-            .map_err(|e| unreachable(e.to_string()))?;
+            .map_err(|error| unreachable(UnreachableWhy::Network(error)))?;
         if response.status().is_success() {
             Ok(())
         } else {
-            Err(unreachable(format!("it answers {}", response.status())))
+            Err(unreachable(UnreachableWhy::Unhealthy(response.status())))
         }
     }
 }
@@ -128,7 +147,8 @@ impl Transport for Http {
         body: Vec<u8>,
     ) -> Result<Answer, Unreachable> {
         let url = format!("{}{target}", self.base);
-        let unreachable = |error: ureq::Error| Unreachable { hub: self.base.clone(), reason: error.to_string() };
+        let unreachable =
+            |error: ureq::Error| Unreachable { hub: self.base.clone(), reason: UnreachableWhy::Network(error) };
         let headers: Vec<(&'static str, String)> = auth.map(|auth| auth.headers().to_vec()).unwrap_or_default();
         let response = match verb {
             Verb::Get => {

@@ -73,6 +73,8 @@ impl Batch<'_> {
         let hlc = self.head.hlc.tick(self.now_ms);
         let event = Event::new(self.tenant, self.node, seq, hlc, self.head.hash, kind, payload)?;
         let hash = event.hash();
+        // The chain goes on from its head, on a clock that only moves forward.
+        assert!(seq.0 == self.head.seq.0 + 1 && hlc > self.head.hlc, "an event continues its chain");
         self.conn
             .prepare_cached(
                 "INSERT INTO events (node, seq, version, tenant, hlc_wall_ms, hlc_logical, prev, kind, payload, hash)
@@ -105,7 +107,9 @@ impl Batch<'_> {
             .prepare_cached("SELECT digest FROM p_entries WHERE id = ?1")?
             .query_row([id], |row| row.get(0))
             .optional()?;
-        Ok(stored.map(|bytes| bytes.try_into().unwrap_or([0; 32])))
+        stored
+            .map(|bytes| bytes.try_into().map_err(|_| Damage::WrongLength { what: Blob::EntryDigest }.into()))
+            .transpose()
     }
 }
 
@@ -137,7 +141,12 @@ impl Store {
         let output = build(&mut batch)?;
         batch.projector.flush(batch.conn)?;
         let (state, head, appended) = (batch.state, batch.head, batch.appended);
+        // The chain grew by exactly the events appended, and a commit that appended nothing
+        // leaves the head where it was.
+        assert_eq!(head.seq.0, self.head.seq.0 + appended, "the head moved by the events appended");
+        assert!(appended > 0 || head.hash == self.head.hash, "an empty commit keeps the head");
         let seal = (appended > 0).then(|| Seal::sign(&self.key, self.tenant, self.node, head.seq, head.hash));
+        debug_assert!(seal.as_ref().is_none_or(|seal| seal.is_valid(&self.key.verifying_key())), "the seal verifies");
         if let Some(seal) = &seal {
             transaction.execute(
                 "INSERT INTO seals (node, seq, head, signature) VALUES (?1, ?2, ?3, ?4)",

@@ -146,6 +146,8 @@ pub enum Blob {
     SealSignature,
     #[error("a seal head")]
     SealHead,
+    #[error("an entry's digest")]
+    EntryDigest,
 }
 
 /// Why events of another node were not taken in.

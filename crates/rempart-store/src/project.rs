@@ -296,6 +296,11 @@ impl Projector {
         fact: &Fact,
         digest: Option<[u8; 32]>,
     ) -> Result<(), StoreError> {
+        // A digest computed ahead (on the checking thread) is the entry's own.
+        debug_assert!(
+            digest.is_none() || matches!(fact, Fact::EntryPosted(entry) if digest == Some(entry_digest(entry))),
+            "a digest given belongs to the entry it comes with"
+        );
         match fact {
             Fact::CompanyCreated(company) => crate::company::project_company_created(conn, company)?,
             Fact::AccountOpened(opened) => crate::ledger::project_account_opened(conn, origin, fact, opened)?,

@@ -23,6 +23,31 @@ pub const HEADER_TIME: &str = "x-rempart-time";
 pub const HEADER_NONCE: &str = "x-rempart-nonce";
 pub const HEADER_SIGNATURE: &str = "x-rempart-signature";
 
+/// Why a request's authentication is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    /// `text` is the signer header as received.
+    #[error("the signer \"{text}\" is neither device:<id> nor invite:<id>")]
+    BadSigner { text: String },
+    #[error("the request is not signed")]
+    NotSigned,
+    #[error("the request time is not a number")]
+    BadTime,
+    #[error("the request nonce is not 32 hexadecimal digits")]
+    BadNonce,
+    #[error("the request signature is not 128 hexadecimal digits")]
+    BadSignature,
+    /// The request's time is `skew_ms` away from the hub's clock, more than `REQUEST_SKEW_MS`.
+    #[error(
+        "the request's time is {} s away from the hub's clock (at most {} s): check the device's clock",
+        skew_ms / 1000,
+        REQUEST_SKEW_MS / 1000
+    )]
+    Skew { skew_ms: u64 },
+    #[error("the request's signature does not verify")]
+    SignatureRefused,
+}
+
 /// Who signs a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RequestSigner {
@@ -42,7 +67,7 @@ impl RequestSigner {
     }
 
     pub fn from_header(text: &str) -> Result<RequestSigner, SyncError> {
-        let bad = || SyncError::Auth(format!("the signer \"{text}\" is neither device:<id> nor invite:<id>"));
+        let bad = || SyncError::Auth(AuthError::BadSigner { text: text.to_owned() });
         match text.split_once(':') {
             Some(("device", id)) => id.parse().map(RequestSigner::Device).map_err(|_| bad()),
             Some(("invite", id)) => id.parse().map(RequestSigner::Invite).map_err(|_| bad()),
@@ -119,16 +144,14 @@ impl RequestAuth {
         signature: Option<&str>,
     ) -> Result<RequestAuth, SyncError> {
         let (Some(signer), Some(time), Some(nonce), Some(signature)) = (signer, time, nonce, signature) else {
-            return Err(SyncError::Auth("the request is not signed".to_owned()));
+            return Err(AuthError::NotSigned.into());
         };
         let signer = RequestSigner::from_header(signer)?;
-        let time_ms = time.parse().map_err(|_| SyncError::Auth("the request time is not a number".to_owned()))?;
+        let time_ms = time.parse().map_err(|_| AuthError::BadTime)?;
         let mut nonce_bytes = [0u8; 16];
-        hex::decode_to_slice(nonce, &mut nonce_bytes)
-            .map_err(|_| SyncError::Auth("the request nonce is not 32 hexadecimal digits".to_owned()))?;
+        hex::decode_to_slice(nonce, &mut nonce_bytes).map_err(|_| AuthError::BadNonce)?;
         let mut signature_bytes = [0u8; 64];
-        hex::decode_to_slice(signature, &mut signature_bytes)
-            .map_err(|_| SyncError::Auth("the request signature is not 128 hexadecimal digits".to_owned()))?;
+        hex::decode_to_slice(signature, &mut signature_bytes).map_err(|_| AuthError::BadSignature)?;
         Ok(RequestAuth { signer, time_ms, nonce: nonce_bytes, signature: signature_bytes })
     }
 
@@ -136,15 +159,11 @@ impl RequestAuth {
     /// caller's to check against those already seen.
     pub fn verify(&self, key: &VerifyingKey, call: &Call<'_>, now_ms: u64) -> Result<(), SyncError> {
         if self.time_ms.abs_diff(now_ms) > REQUEST_SKEW_MS {
-            return Err(SyncError::Auth(format!(
-                "the request's time is {} s away from the hub's clock (at most {} s): check the device's clock",
-                self.time_ms.abs_diff(now_ms) / 1000,
-                REQUEST_SKEW_MS / 1000
-            )));
+            return Err(AuthError::Skew { skew_ms: self.time_ms.abs_diff(now_ms) }.into());
         }
         let signature = ed25519_dalek::Signature::from_bytes(&self.signature);
         key.verify_strict(&message(self.signer, call, self.time_ms, &self.nonce), &signature)
-            .map_err(|_| SyncError::Auth("the request's signature does not verify".to_owned()))
+            .map_err(|_| AuthError::SignatureRefused.into())
     }
 }
 
@@ -169,7 +188,7 @@ mod tests {
         assert!(back.verify(&public, &call("GET", "/v1/t/ab/batches", b"body"), 1_000_000).is_err());
         assert!(back.verify(&public, &call("PUT", "/v1/t/cd/batches", b"body"), 1_000_000).is_err());
         let stale = back.verify(&public, &call("PUT", "/v1/t/ab/batches", b"body"), 1_000_000 + 400_000).unwrap_err();
-        assert!(stale.to_string().contains("400 s away"), "{stale}");
+        assert!(matches!(stale, SyncError::Auth(AuthError::Skew { skew_ms: 400_000 })), "{stale:?}");
         // The signer is signed: the same signature under another signer's name fails.
         let renamed = RequestAuth { signer: RequestSigner::Recovery, ..back.clone() };
         assert!(renamed.verify(&public, &call("PUT", "/v1/t/ab/batches", b"body"), 1_000_000).is_err());

@@ -37,7 +37,9 @@
 use chacha20poly1305::XNonce;
 use chacha20poly1305::aead::{Aead, Payload};
 use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
-use rempart_log::{ChainVerifier, Event, EventSeq, Hash32, Hlc, NodeId, SEAL_BYTES, Seal, TenantId};
+use rempart_log::{
+    ChainFault, ChainVerifier, DecodeError, Event, EventSeq, Hash32, Hlc, NodeId, SEAL_BYTES, Seal, TenantId,
+};
 
 use crate::SyncError;
 use crate::keys::DataKey;
@@ -62,6 +64,102 @@ pub const CIPHERTEXT_BYTES_MAX: usize = 8 << 20;
 /// seals and padding, still fits; each batch costs the hub a request, a signature
 /// check and two fsyncs, which 4 MiB batches pay for a quarter as often as 1 MiB ones did.
 pub const BATCH_TARGET_BYTES: usize = 4 << 20;
+
+/// Why a batch is refused, or could not be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BatchError {
+    #[error("the batch is truncated: shorter than its header")]
+    Truncated,
+    #[error("this is not a Rempart batch")]
+    NotABatch,
+    #[error("the batch is of format version {found}; this build reads version {BATCH_VERSION}")]
+    Version { found: u16 },
+    #[error("the batch's sequence range is empty or starts at zero")]
+    EmptyRange,
+    #[error("the batch's sequence range reaches past what a chain can hold")]
+    RangeTooFar,
+    #[error("the batch names an empty roster: every company's has its genesis")]
+    EmptyRoster,
+    #[error("the batch's clock range is reversed")]
+    ClockReversed,
+    #[error("a batch needs at least one event")]
+    NoEvents,
+    /// A batch whose ciphertext would be `bytes` long.
+    #[error("a batch of {bytes} bytes exceeds the limit of {CIPHERTEXT_BYTES_MAX}")]
+    TooLarge { bytes: usize },
+    #[error("the batch could not be encrypted")]
+    NotEncrypted,
+    #[error("this is not a batch kept compactly")]
+    NotKept,
+    #[error("the kept batch is truncated: shorter than its header")]
+    KeptTruncated,
+    #[error("the kept batch is truncated in its version vector")]
+    KeptSeenTruncated,
+    #[error("the kept batch has bytes after its version vector")]
+    KeptTrailing,
+    #[error("the kept batch is encrypted under key epoch {batch}, not {key}")]
+    KeptEpoch { batch: u32, key: u32 },
+    #[error("the kept batch holds events {first} to {last}, which are not all held")]
+    KeptNotHeld { first: EventSeq, last: EventSeq },
+    #[error("the kept batch could not be encrypted again")]
+    KeptNotEncrypted,
+    #[error("events {first} to {last} held here are not those the batch carried: they were altered since")]
+    KeptAltered { first: EventSeq, last: EventSeq },
+    #[error("the batch is larger than the limit")]
+    OverLimit,
+    #[error("the batch is truncated or padded: its header announces {announced} bytes of ciphertext, it has {found}")]
+    LengthMismatch { announced: u32, found: usize },
+    #[error("the batch's ciphertext is not the one its header names")]
+    CiphertextMismatch,
+    #[error("the batch is encrypted under key epoch {batch}, not {key}")]
+    Epoch { batch: u32, key: u32 },
+    #[error("the batch is not signed by node {node}")]
+    NotSignedBy { node: NodeId },
+    #[error("the batch does not decrypt: it was altered or not made with this key")]
+    NotDecrypted,
+    /// The batch decrypts, but what it holds does not match its header.
+    #[error("the batch decrypts but {0}")]
+    Inside(Inside),
+}
+
+/// What is wrong inside a batch that decrypts.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Inside {
+    #[error("is empty")]
+    Empty,
+    #[error("is shorter than it says")]
+    ShorterThanSaid,
+    #[error("has no event count")]
+    NoEventCount,
+    #[error("holds {found} events where its header announces {announced}")]
+    EventCount { found: u64, announced: u64 },
+    #[error("is truncated")]
+    Truncated,
+    #[error("holds an unreadable event: {source}")]
+    UnreadableEvent { source: DecodeError },
+    #[error("event {seq} is outside the batch's clock range")]
+    OutsideClock { seq: EventSeq },
+    #[error("has no seal count")]
+    NoSealCount,
+    #[error("is truncated in its seals")]
+    SealsTruncated,
+    #[error("holds an unreadable seal: {source}")]
+    UnreadableSeal { source: DecodeError },
+    #[error("holds a seal at {seq}, outside its events")]
+    SealOutside { seq: EventSeq },
+    #[error("is truncated in its version vector")]
+    SeenTruncated,
+    #[error("has bytes after its version vector")]
+    Trailing,
+    #[error("cannot be checked: {source}")]
+    Unchecked { source: ChainFault },
+    #[error("breaks the chain: {source}")]
+    BrokenChain { source: ChainFault },
+    #[error("does not end at the head its header names")]
+    OtherHead,
+    #[error("holds a seal at {seq} that does not name that event of the node")]
+    SealNamesOther { seq: EventSeq },
+}
 
 /// The clear part of a batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,19 +258,16 @@ pub fn padme(len: usize) -> usize {
 /// Reads the clear header at the start of a batch (the signature and ciphertext that follow are
 /// not read), checking its magic, version and ranges.
 pub fn decode_header(bytes: &[u8]) -> Result<Header, SyncError> {
-    let bad = |why: &str| SyncError::Batch(why.to_owned());
     if bytes.len() < SIGNED_BYTES {
-        return Err(bad("the batch is truncated: shorter than its header"));
+        return Err(BatchError::Truncated.into());
     }
     let mut reader = Reader { bytes };
     if reader.array::<4>() != *MAGIC {
-        return Err(bad("this is not a Rempart batch"));
+        return Err(BatchError::NotABatch.into());
     }
     let version = u16::from_be_bytes(reader.array());
     if version != BATCH_VERSION {
-        return Err(SyncError::Batch(format!(
-            "the batch is of format version {version}; this build reads version {BATCH_VERSION}"
-        )));
+        return Err(BatchError::Version { found: version }.into());
     }
     let hlc = |reader: &mut Reader| Hlc {
         wall_ms: u64::from_be_bytes(reader.array()),
@@ -203,17 +298,17 @@ pub fn decode_header(bytes: &[u8]) -> Result<Header, SyncError> {
         ciphertext_hash: Hash32(reader.array()),
     };
     if header.first.0 == 0 || header.last < header.first {
-        return Err(bad("the batch's sequence range is empty or starts at zero"));
+        return Err(BatchError::EmptyRange.into());
     }
     // The sequence after a batch is computed from its last one: it must exist.
     if header.last.0 == u64::MAX {
-        return Err(bad("the batch's sequence range reaches past what a chain can hold"));
+        return Err(BatchError::RangeTooFar.into());
     }
     if header.roster.len == 0 {
-        return Err(bad("the batch names an empty roster: every company's has its genesis"));
+        return Err(BatchError::EmptyRoster.into());
     }
     if header.hlc_max < header.hlc_min {
-        return Err(bad("the batch's clock range is reversed"));
+        return Err(BatchError::ClockReversed.into());
     }
     Ok(header)
 }
@@ -318,13 +413,11 @@ impl Batch {
         let Author { key, signing, roster } = *author;
         let (first, last) = match (events.first(), events.last()) {
             (Some(first), Some(last)) => (first, last),
-            _ => return Err(SyncError::Batch("a batch needs at least one event".to_owned())),
+            _ => return Err(BatchError::NoEvents.into()),
         };
         let ciphertext_len = content.len() + TAG_BYTES;
         if ciphertext_len > CIPHERTEXT_BYTES_MAX {
-            return Err(SyncError::Batch(format!(
-                "a batch of {ciphertext_len} bytes exceeds the limit of {CIPHERTEXT_BYTES_MAX}"
-            )));
+            return Err(BatchError::TooLarge { bytes: ciphertext_len }.into());
         }
         let mut header = Header {
             version: BATCH_VERSION,
@@ -348,7 +441,7 @@ impl Batch {
         let ciphertext = key
             .cipher()
             .encrypt(&XNonce::from(nonce), Payload { msg: &content, aad: &aad })
-            .map_err(|_| SyncError::Batch("the batch could not be encrypted".to_owned()))?;
+            .map_err(|_| BatchError::NotEncrypted)?;
         header.ciphertext_hash = ciphertext_hash(&ciphertext);
         let mut signed = SIGN_CONTEXT.to_vec();
         header.encode_into(&mut signed);
@@ -371,31 +464,23 @@ impl Batch {
     /// encrypted under the same key and nonce is the same ciphertext, and it must be the one the
     /// signed header names, or the events held are not those that were sent.
     pub fn from_compact(bytes: &[u8], key: &DataKey, events: &[Event], seals: &[Seal]) -> Result<Batch, SyncError> {
-        let bad = |why: &str| SyncError::Batch(why.to_owned());
-        let body = bytes.strip_prefix(COMPACT_MAGIC).ok_or_else(|| bad("this is not a batch kept compactly"))?;
+        let body = bytes.strip_prefix(COMPACT_MAGIC).ok_or(BatchError::NotKept)?;
         if body.len() < HEADER_BYTES {
-            return Err(bad("the kept batch is truncated: shorter than its header"));
+            return Err(BatchError::KeptTruncated.into());
         }
         let header = decode_header(body)?;
         let mut reader = Reader { bytes: &body[SIGNED_BYTES..] };
         let signature = reader.array();
-        let seen = read_seen(&mut reader).ok_or_else(|| bad("the kept batch is truncated in its version vector"))?;
+        let seen = read_seen(&mut reader).ok_or(BatchError::KeptSeenTruncated)?;
         if !reader.bytes.is_empty() {
-            return Err(bad("the kept batch has bytes after its version vector"));
+            return Err(BatchError::KeptTrailing.into());
         }
         if key.epoch() != header.epoch {
-            return Err(SyncError::Batch(format!(
-                "the kept batch is encrypted under key epoch {}, not {}",
-                header.epoch,
-                key.epoch()
-            )));
+            return Err(BatchError::KeptEpoch { batch: header.epoch, key: key.epoch() }.into());
         }
         let held = (events.first().map(|e| e.seq), events.last().map(|e| e.seq));
         if held != (Some(header.first), Some(header.last)) || events.len() as u64 != header.count() {
-            return Err(SyncError::Batch(format!(
-                "the kept batch holds events {} to {}, which are not all held",
-                header.first, header.last
-            )));
+            return Err(BatchError::KeptNotHeld { first: header.first, last: header.last }.into());
         }
         let mut aad = Vec::with_capacity(HEADER_BYTES);
         header.encode_into(&mut aad);
@@ -404,13 +489,10 @@ impl Batch {
         let ciphertext = key
             .cipher()
             .encrypt(&XNonce::from(header.nonce), Payload { msg: &content, aad: &aad })
-            .map_err(|_| bad("the kept batch could not be encrypted again"))?;
+            .map_err(|_| BatchError::KeptNotEncrypted)?;
         if ciphertext.len() != header.ciphertext_len as usize || ciphertext_hash(&ciphertext) != header.ciphertext_hash
         {
-            return Err(SyncError::Batch(format!(
-                "events {} to {} held here are not those the batch carried: they were altered since",
-                header.first, header.last
-            )));
+            return Err(BatchError::KeptAltered { first: header.first, last: header.last }.into());
         }
         Ok(Batch { header, signature, ciphertext })
     }
@@ -427,25 +509,20 @@ impl Batch {
     /// header names. Does not check the signature (that needs the roster).
     pub fn decode(bytes: &[u8]) -> Result<Batch, SyncError> {
         if bytes.len() < HEADER_BYTES {
-            return Err(SyncError::Batch("the batch is truncated: shorter than its header".to_owned()));
+            return Err(BatchError::Truncated.into());
         }
         let header = decode_header(bytes)?;
         let mut reader = Reader { bytes: &bytes[SIGNED_BYTES..] };
-        let bad = |why: &str| SyncError::Batch(why.to_owned());
         let signature = reader.array();
         let ciphertext = reader.bytes.to_vec();
         if ciphertext.len() > CIPHERTEXT_BYTES_MAX {
-            return Err(bad("the batch is larger than the limit"));
+            return Err(BatchError::OverLimit.into());
         }
         if ciphertext.len() != header.ciphertext_len as usize {
-            return Err(SyncError::Batch(format!(
-                "the batch is truncated or padded: its header announces {} bytes of ciphertext, it has {}",
-                header.ciphertext_len,
-                ciphertext.len()
-            )));
+            return Err(BatchError::LengthMismatch { announced: header.ciphertext_len, found: ciphertext.len() }.into());
         }
         if ciphertext_hash(&ciphertext) != header.ciphertext_hash {
-            return Err(bad("the batch's ciphertext is not the one its header names"));
+            return Err(BatchError::CiphertextMismatch.into());
         }
         Ok(Batch { header, signature, ciphertext })
     }
@@ -477,70 +554,66 @@ impl Batch {
     pub fn open(&self, key: &DataKey, node_key: &VerifyingKey) -> Result<Contents, SyncError> {
         let header = &self.header;
         if key.epoch() != header.epoch {
-            return Err(SyncError::Batch(format!(
-                "the batch is encrypted under key epoch {}, not {}",
-                header.epoch,
-                key.epoch()
-            )));
+            return Err(BatchError::Epoch { batch: header.epoch, key: key.epoch() }.into());
         }
         if !self.is_signed_by(node_key) {
-            return Err(SyncError::Batch(format!("the batch is not signed by node {}", header.node)));
+            return Err(BatchError::NotSignedBy { node: header.node }.into());
         }
         let mut aad = Vec::with_capacity(HEADER_BYTES);
         header.encode_into(&mut aad);
         aad.truncate(AAD_BYTES);
-        let plain =
-            key.cipher().decrypt(&XNonce::from(header.nonce), Payload { msg: &self.ciphertext, aad: &aad }).map_err(
-                |_| SyncError::Batch("the batch does not decrypt: it was altered or not made with this key".to_owned()),
-            )?;
-        let inner = |why: String| SyncError::Batch(format!("the batch decrypts but {why}"));
+        let plain = key
+            .cipher()
+            .decrypt(&XNonce::from(header.nonce), Payload { msg: &self.ciphertext, aad: &aad })
+            .map_err(|_| BatchError::NotDecrypted)?;
+        let inner = |why: Inside| SyncError::Batch(BatchError::Inside(why));
         let mut reader = Reader { bytes: &plain };
-        let content_len = reader.u32_checked().ok_or_else(|| inner("is empty".to_owned()))? as usize;
-        let content = reader.bytes.get(..content_len).ok_or_else(|| inner("is shorter than it says".to_owned()))?;
+        let content_len = reader.u32_checked().ok_or_else(|| inner(Inside::Empty))? as usize;
+        let content = reader.bytes.get(..content_len).ok_or_else(|| inner(Inside::ShorterThanSaid))?;
         let mut reader = Reader { bytes: content };
-        let count = reader.u32_checked().ok_or_else(|| inner("has no event count".to_owned()))? as u64;
+        let count = reader.u32_checked().ok_or_else(|| inner(Inside::NoEventCount))? as u64;
         if count != header.count() {
-            return Err(inner(format!("holds {count} events where its header announces {}", header.count())));
+            return Err(inner(Inside::EventCount { found: count, announced: header.count() }));
         }
         // The count comes from the batch: the memory reserved is bounded by what is really there.
         let mut events = Vec::with_capacity((count as usize).min(reader.bytes.len() / 64));
         for _ in 0..count {
-            let len = reader.u32_checked().ok_or_else(|| inner("is truncated".to_owned()))? as usize;
-            let bytes = reader.take(len).ok_or_else(|| inner("is truncated".to_owned()))?;
-            let event = Event::decode(bytes).map_err(|error| inner(format!("holds an unreadable event: {error}")))?;
+            let len = reader.u32_checked().ok_or_else(|| inner(Inside::Truncated))? as usize;
+            let bytes = reader.take(len).ok_or_else(|| inner(Inside::Truncated))?;
+            let event = Event::decode(bytes).map_err(|source| inner(Inside::UnreadableEvent { source }))?;
             if event.hlc < header.hlc_min || event.hlc > header.hlc_max {
-                return Err(inner(format!("event {} is outside the batch's clock range", event.seq)));
+                return Err(inner(Inside::OutsideClock { seq: event.seq }));
             }
             events.push(event);
         }
-        let seal_count = reader.u32_checked().ok_or_else(|| inner("has no seal count".to_owned()))? as usize;
+        let seal_count = reader.u32_checked().ok_or_else(|| inner(Inside::NoSealCount))? as usize;
         let mut seals = Vec::with_capacity(seal_count.min(events.len()));
         for _ in 0..seal_count {
-            let bytes = reader.take(SEAL_BYTES).ok_or_else(|| inner("is truncated in its seals".to_owned()))?;
-            let seal = Seal::decode(bytes).map_err(|error| inner(format!("holds an unreadable seal: {error}")))?;
+            let bytes = reader.take(SEAL_BYTES).ok_or_else(|| inner(Inside::SealsTruncated))?;
+            let seal = Seal::decode(bytes).map_err(|source| inner(Inside::UnreadableSeal { source }))?;
             if !(header.first..=header.last).contains(&seal.seq) {
-                return Err(inner(format!("holds a seal at {}, outside its events", seal.seq)));
+                return Err(inner(Inside::SealOutside { seq: seal.seq }));
             }
             seals.push(seal);
         }
-        let seen = read_seen(&mut reader).ok_or_else(|| inner("is truncated in its version vector".to_owned()))?;
+        let seen = read_seen(&mut reader).ok_or_else(|| inner(Inside::SeenTruncated))?;
         if !reader.bytes.is_empty() {
-            return Err(inner("has bytes after its version vector".to_owned()));
+            return Err(inner(Inside::Trailing));
         }
         let chain = ChainVerifier::new(header.tenant, header.node, *node_key, Vec::new(), None)
-            .map_err(|fault| inner(format!("cannot be checked: {fault}")))?;
+            .map_err(|source| inner(Inside::Unchecked { source }))?;
         let mut chain = chain.resume(EventSeq(header.first.0 - 1), header.prev, None);
         let mut hashes = Vec::with_capacity(events.len());
         for event in &events {
-            hashes.push(chain.push(event.as_ref()).map_err(|fault| inner(format!("breaks the chain: {fault}")))?);
+            hashes.push(chain.push(event.as_ref()).map_err(|source| inner(Inside::BrokenChain { source }))?);
         }
         if chain.head() != (header.last, header.head) {
-            return Err(inner("does not end at the head its header names".to_owned()));
+            return Err(inner(Inside::OtherHead));
         }
         for seal in &seals {
             let named = seal.seq.0.checked_sub(header.first.0).and_then(|at| hashes.get(usize::try_from(at).ok()?));
             if seal.tenant != header.tenant || seal.node != header.node || named != Some(&seal.head) {
-                return Err(inner(format!("holds a seal at {} that does not name that event of the node", seal.seq)));
+                return Err(inner(Inside::SealNamesOther { seq: seal.seq }));
             }
         }
         // Whether the batch is exactly what this build would make of its contents: then it can be
@@ -663,26 +736,30 @@ mod tests {
             flipped[at] ^= 0x10;
             assert!(refused(&flipped).is_err(), "flip at {at}");
         }
-        let error = refused(&bytes[..bytes.len() - 1]).unwrap_err().to_string();
-        assert!(error.contains("truncated"), "{error}");
-        assert!(refused(&bytes[..50]).unwrap_err().to_string().contains("shorter than its header"));
+        let error = refused(&bytes[..bytes.len() - 1]).unwrap_err();
+        assert!(matches!(error, SyncError::Batch(BatchError::LengthMismatch { .. })), "{error:?}");
+        let error = refused(&bytes[..50]).unwrap_err();
+        assert!(matches!(error, SyncError::Batch(BatchError::Truncated)), "{error:?}");
         let mut garbage = bytes.clone();
         for byte in &mut garbage[HEADER_BYTES..] {
             *byte = 0x5a;
         }
-        assert!(refused(&garbage).unwrap_err().to_string().contains("not the one its header names"));
+        let error = refused(&garbage).unwrap_err();
+        assert!(matches!(error, SyncError::Batch(BatchError::CiphertextMismatch)), "{error:?}");
 
         // Wrong key, wrong epoch, wrong signer.
         let other = DataKey::new(1, [8; 32]);
-        assert!(batch.open(&other, &signing.verifying_key()).unwrap_err().to_string().contains("does not decrypt"));
+        let error = batch.open(&other, &signing.verifying_key()).unwrap_err();
+        assert!(matches!(error, SyncError::Batch(BatchError::NotDecrypted)), "{error:?}");
         assert!(batch.open(&DataKey::new(2, [7; 32]), &signing.verifying_key()).is_err());
         let stranger = SigningKey::from_bytes(&[4; 32]).verifying_key();
-        assert!(batch.open(&data, &stranger).unwrap_err().to_string().contains("not signed by node"));
+        let error = batch.open(&data, &stranger).unwrap_err();
+        assert!(matches!(error, SyncError::Batch(BatchError::NotSignedBy { node: NODE })), "{error:?}");
 
         // A validly signed batch whose inside does not continue from its claimed previous hash.
         let lying = Batch::seal(&author(&data, &signing), &events[1..], &[], Hash32([1; 32]), [9; 24]).unwrap();
-        let error = lying.open(&data, &signing.verifying_key()).unwrap_err().to_string();
-        assert!(error.contains("breaks the chain"), "{error}");
+        let error = lying.open(&data, &signing.verifying_key()).unwrap_err();
+        assert!(matches!(error, SyncError::Batch(BatchError::Inside(Inside::BrokenChain { .. }))), "{error:?}");
         // Events out of order inside one batch.
         let mut shuffled = events.clone();
         shuffled.swap(1, 2);
@@ -693,8 +770,8 @@ mod tests {
         let mut wrong = seals.clone();
         wrong[0].head = Hash32([3; 32]);
         let lying = Batch::seal(&author(&data, &signing), &events, &wrong, Hash32::ZERO, [9; 24]).unwrap();
-        let error = lying.open(&data, &signing.verifying_key()).unwrap_err().to_string();
-        assert!(error.contains("does not name that event"), "{error}");
+        let error = lying.open(&data, &signing.verifying_key()).unwrap_err();
+        assert!(matches!(error, SyncError::Batch(BatchError::Inside(Inside::SealNamesOther { .. }))), "{error:?}");
     }
 
     #[test]
@@ -727,13 +804,12 @@ mod tests {
         altered[2] =
             Event::new(TENANT, NODE, altered[2].seq, altered[2].hlc, altered[2].prev, "test.fact", b"{}".to_vec())
                 .unwrap();
-        let error = Batch::from_compact(&compact, &data, &altered, &contents.seals).unwrap_err().to_string();
-        assert!(error.contains("altered"), "{error}");
-        let error =
-            Batch::from_compact(&compact, &data, &contents.events[1..], &contents.seals).unwrap_err().to_string();
-        assert!(error.contains("not all held"), "{error}");
-        let error = Batch::from_compact(&compact, &data, &contents.events, &[]).unwrap_err().to_string();
-        assert!(error.contains("altered"), "{error}");
+        let error = Batch::from_compact(&compact, &data, &altered, &contents.seals).unwrap_err();
+        assert!(matches!(error, SyncError::Batch(BatchError::KeptAltered { .. })), "{error:?}");
+        let error = Batch::from_compact(&compact, &data, &contents.events[1..], &contents.seals).unwrap_err();
+        assert!(matches!(error, SyncError::Batch(BatchError::KeptNotHeld { .. })), "{error:?}");
+        let error = Batch::from_compact(&compact, &data, &contents.events, &[]).unwrap_err();
+        assert!(matches!(error, SyncError::Batch(BatchError::KeptAltered { .. })), "{error:?}");
         assert!(Batch::from_compact(&compact, &DataKey::new(2, [7; 32]), &contents.events, &contents.seals).is_err());
         assert!(Batch::from_compact(&compact[..100], &data, &contents.events, &contents.seals).is_err());
         assert!(Batch::from_compact(&batch.encode(), &data, &contents.events, &contents.seals).is_err());

@@ -138,30 +138,41 @@ impl RecoverySecret {
     pub fn from_words(text: &str) -> Result<RecoverySecret, SyncError> {
         let normal = text.split_whitespace().map(str::to_lowercase).collect::<Vec<_>>();
         if normal.len() != 24 {
-            return Err(SyncError::Kit(format!("a recovery kit has 24 words, not {}", normal.len())));
+            return Err(KitError::WordCount { count: normal.len() }.into());
         }
         let mnemonic = bip39::Mnemonic::parse_in_normalized(bip39::Language::English, &normal.join(" "))
-            .map_err(|error| SyncError::Kit(kit_error(&error, &normal)))?;
+            .map_err(|error| kit_error(error, &normal))?;
         let (entropy, len) = mnemonic.to_entropy_array();
-        let bytes: [u8; 32] =
-            entropy[..len].try_into().map_err(|_| SyncError::Kit("a recovery kit has 24 words".to_owned()))?;
+        let bytes: [u8; 32] = entropy[..len].try_into().map_err(|_| KitError::Entropy { len })?;
         Ok(RecoverySecret::from_bytes(bytes))
     }
 }
 
-fn kit_error(error: &bip39::Error, words: &[String]) -> String {
+/// Why the words of a recovery kit do not read back.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KitError {
+    #[error("a recovery kit has 24 words, not {count}")]
+    WordCount { count: usize },
+    /// `index` counts from 0; `word` is the word as typed (lowercased).
+    #[error("word {} (\"{word}\") is not a word of the recovery kit", index + 1)]
+    UnknownWord { index: usize, word: String },
+    #[error("the words do not check out: one is mistyped or they are out of order")]
+    Checksum,
+    /// Another refusal of the BIP-39 reader (whose error, without `std`, is not a source).
+    #[error("the recovery kit cannot be read: {cause}")]
+    Unreadable { cause: bip39::Error },
+    /// The words give `len` bytes, not 32.
+    #[error("a recovery kit has 24 words")]
+    Entropy { len: usize },
+}
+
+fn kit_error(error: bip39::Error, words: &[String]) -> KitError {
     match error {
         bip39::Error::UnknownWord(index) => {
-            format!(
-                "word {} (\"{}\") is not a word of the recovery kit",
-                index + 1,
-                words.get(*index).map_or("", |w| w)
-            )
+            KitError::UnknownWord { index, word: words.get(index).cloned().unwrap_or_default() }
         }
-        bip39::Error::InvalidChecksum => {
-            "the words do not check out: one is mistyped or they are out of order".to_owned()
-        }
-        other => format!("the recovery kit cannot be read: {other}"),
+        bip39::Error::InvalidChecksum => KitError::Checksum,
+        cause => KitError::Unreadable { cause },
     }
 }
 
@@ -189,6 +200,17 @@ impl Recipient {
             Recipient::Recovery => "recovery".to_owned(),
         }
     }
+}
+
+/// Why a key could not be wrapped or unwrapped.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    #[error("the recipient's public key is not a usable X25519 key")]
+    UnusableRecipient,
+    #[error("the key wrap for {} does not open with this key", to.label())]
+    WrapRefused { to: Recipient },
+    #[error("the invitation does not open with this code")]
+    InvitationRefused,
 }
 
 /// A secret encrypted for one recipient's X25519 public key.
@@ -277,7 +299,7 @@ impl Wrap {
         let ephemeral = x25519_dalek::PublicKey::from(&ephemeral_secret).to_bytes();
         let shared = ephemeral_secret.diffie_hellman(&x25519_dalek::PublicKey::from(*recipient_public));
         if !shared.was_contributory() {
-            return Err(SyncError::Key("the recipient's public key is not a usable X25519 key".to_owned()));
+            return Err(KeyError::UnusableRecipient.into());
         }
         let kek = wrap_kek(shared.as_bytes(), &ephemeral, recipient_public);
         let sealed = seal(&kek, &entropy.nonce, &wrap_aad(tenant, what, to, generation, &ephemeral), secret);
@@ -286,7 +308,7 @@ impl Wrap {
 
     /// Decrypts the wrapped secret with the recipient's secret key.
     pub fn open(&self, recipient: &WrapSecret) -> Result<Zeroizing<[u8; 32]>, SyncError> {
-        let refused = || SyncError::Key(format!("the key wrap for {} does not open with this key", self.to.label()));
+        let refused = || SyncError::from(KeyError::WrapRefused { to: self.to });
         let shared = recipient.0.diffie_hellman(&x25519_dalek::PublicKey::from(self.ephemeral));
         if !shared.was_contributory() {
             return Err(refused());
@@ -336,7 +358,7 @@ impl InviteSecret {
     pub fn open(&self, invite: &SealedInvite) -> Result<Zeroizing<Vec<u8>>, SyncError> {
         let kek = Zeroizing::new(blake3::derive_key(INVITE_KEK_CONTEXT, &self.0[..]));
         open(&kek, &invite.nonce, &self.aad(invite.tenant), &invite.sealed)
-            .ok_or_else(|| SyncError::Key("the invitation does not open with this code".to_owned()))
+            .ok_or(SyncError::Key(KeyError::InvitationRefused))
     }
 
     fn aad(&self, tenant: TenantId) -> Vec<u8> {
@@ -425,14 +447,17 @@ mod tests {
 
         let mut swapped = words.clone();
         swapped.swap(0, 1);
-        let error = RecoverySecret::from_words(&swapped.join(" ")).map(|_| ()).unwrap_err().to_string();
-        assert!(error.contains("mistyped") || words[0] == words[1], "{error}");
+        let error = RecoverySecret::from_words(&swapped.join(" ")).map(|_| ()).unwrap_err();
+        assert!(matches!(error, SyncError::Kit(KitError::Checksum)) || words[0] == words[1], "{error:?}");
         let mut unknown = words.clone();
         unknown[5] = "rempart";
-        let error = RecoverySecret::from_words(&unknown.join(" ")).map(|_| ()).unwrap_err().to_string();
-        assert!(error.contains("word 6 (\"rempart\")"), "{error}");
-        let error = RecoverySecret::from_words(&words[..23].join(" ")).map(|_| ()).unwrap_err().to_string();
-        assert!(error.contains("24 words, not 23"), "{error}");
+        let error = RecoverySecret::from_words(&unknown.join(" ")).map(|_| ()).unwrap_err();
+        assert!(
+            matches!(&error, SyncError::Kit(KitError::UnknownWord { index: 5, word }) if word == "rempart"),
+            "{error:?}"
+        );
+        let error = RecoverySecret::from_words(&words[..23].join(" ")).map(|_| ()).unwrap_err();
+        assert!(matches!(error, SyncError::Kit(KitError::WordCount { count: 23 })), "{error:?}");
     }
 
     #[test]

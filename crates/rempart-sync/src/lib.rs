@@ -18,10 +18,11 @@ pub mod keys;
 pub mod roster;
 pub mod vv;
 
-pub use auth::{Call, HubId, RequestAuth, RequestSigner};
-pub use batch::{Batch, Contents, Header};
+pub use auth::{AuthError, Call, HubId, RequestAuth, RequestSigner};
+pub use batch::{Batch, BatchError, Contents, Header, Inside};
 pub use keys::{
-    DataKey, InviteSecret, Recipient, RecoverySecret, SealedInvite, Wrap, WrapEntropy, WrapSecret, Wrapped,
+    DataKey, InviteSecret, KeyError, KitError, Recipient, RecoverySecret, SealedInvite, Wrap, WrapEntropy, WrapSecret,
+    Wrapped,
 };
 pub use roster::{
     Action, Body, DeviceKeys, Entry, Member, Named, Proven, ROSTER_FORMAT, Role, Roster, RosterError, RosterMark,
@@ -29,16 +30,17 @@ pub use roster::{
 };
 pub use vv::{Head, Standing, VersionVector};
 
+/// What the sync protocol refuses, by subject, each with the data its message needs.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SyncError {
-    #[error("{0}")]
-    Key(String),
+    #[error(transparent)]
+    Key(#[from] KeyError),
     #[error("recovery kit: {0}")]
-    Kit(String),
+    Kit(#[from] KitError),
     #[error("roster: {0}")]
     Roster(RosterError),
     #[error("batch: {0}")]
-    Batch(String),
-    #[error("{0}")]
-    Auth(String),
+    Batch(#[from] BatchError),
+    #[error(transparent)]
+    Auth(#[from] AuthError),
 }

@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use chrono::NaiveDate;
 use rempart_domain::money::format_plain;
 use rempart_domain::{Country, Currency, EntryDraft, Locale, PostingDraft};
@@ -387,7 +387,7 @@ fn build(store: &mut Store) -> Result<()> {
 
 pub fn run(dir: &Path, lang: Lang) -> Result<ExitCode> {
     if rempart_store::layout::holds_company(dir) {
-        bail!("{} already holds a company: choose another --data-dir for the demo", dir.display());
+        return Err(crate::CommandError::DemoDirTaken { dir: dir.to_owned() }.into());
     }
     let mut store = Store::init(dir, "Garage du Lac Sàrl", Country::Ch, 1)?;
     build(&mut store)?;

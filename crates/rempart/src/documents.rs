@@ -123,7 +123,8 @@ fn qr_bill(
     totals: &rempart_domain::invoices::InvoiceTotals,
     lang: Lang,
 ) -> Result<QrBill> {
-    let digits = invoice_reference_digits(number).ok_or_else(|| anyhow!("invoice number {number} has no digits"))?;
+    let digits = invoice_reference_digits(number)
+        .ok_or_else(|| crate::CommandError::InvoiceNumberWithoutDigits { number: number.to_owned() })?;
     let (account, reference) = match (details.get("qr_iban"), details.get("iban")) {
         (Some(qr_iban), _) => (qr_iban.clone(), Reference::Qr(qr_reference(&digits).unwrap_or_default())),
         (None, Some(iban)) => (iban.clone(), Reference::Creditor(creditor_reference(&digits).unwrap_or_default())),

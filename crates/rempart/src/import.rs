@@ -6,13 +6,58 @@
 //! by programs, stay plain (`1234.50`, ISO dates).
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, anyhow, bail};
+use chrono::NaiveDate;
+use rempart_domain::locale::DateUnreadable;
 use rempart_domain::money::format_plain;
 use rempart_domain::rules::parse_date;
-use rempart_domain::{Currency, EntryDraft, Locale, PostingDraft};
+use rempart_domain::{AmountError, Currency, EntryDraft, LedgerError, Locale, PostingDraft};
 use serde::Deserialize;
+
+/// Why a file of entries, or a `--post` argument, could not be read: each names where.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{path}: unknown file type \".{extension}\": use .csv or .jsonl")]
+    UnknownType { path: PathBuf, extension: String },
+    #[error("cannot read {path}: {source}")]
+    Unreadable { path: PathBuf, source: std::io::Error },
+    #[error("{path}: cannot read the header line: {source}")]
+    Header { path: PathBuf, source: csv::Error },
+    #[error("{path}: the header has no \"{column}\" column (expected {expected})")]
+    MissingColumn { path: PathBuf, column: &'static str, expected: String },
+    #[error("{path} line {line}: {problem}")]
+    Line { path: PathBuf, line: u64, problem: LineProblem },
+    #[error("{path} line {line}: entry {id}: {source}; nothing was imported")]
+    Refused { path: PathBuf, line: u64, id: String, source: LedgerError },
+    #[error("{path}: nothing was imported: {source}")]
+    NotImported { path: PathBuf, source: rempart_store::StoreError },
+    #[error("--post {text}: write ACCOUNT=AMOUNT, for example 6000=1500.00 or 1020=-1500.00")]
+    PostForm { text: String },
+    #[error("--post {text}: {source}")]
+    PostAmount { text: String, source: AmountError },
+}
+
+/// What is wrong on one line of a file of entries.
+#[derive(Debug, thiserror::Error)]
+pub enum LineProblem {
+    #[error("the row cannot be read: {0}")]
+    Csv(csv::Error),
+    #[error("entry_id is empty")]
+    EmptyId,
+    #[error(transparent)]
+    Date(DateUnreadable),
+    #[error(transparent)]
+    IsoDate(LedgerError),
+    #[error(transparent)]
+    Amount(AmountError),
+    #[error("entry {id} has rows with different dates ({first} and {second})")]
+    DatesDiffer { id: String, first: NaiveDate, second: NaiveDate },
+    #[error("the line is not an entry of JSON Lines: {0}")]
+    Json(serde_json::Error),
+}
+
+type Result<T> = std::result::Result<T, ImportError>;
 
 /// Drafts read from a file, with the line on which each entry starts.
 pub struct ReadEntries {
@@ -22,7 +67,7 @@ pub struct ReadEntries {
 
 pub const CSV_COLUMNS: [&str; 7] = ["entry_id", "date", "journal", "account", "amount", "currency", "text"];
 
-fn currency_of(text: &str) -> Result<Option<Currency>> {
+fn currency_of(text: &str) -> std::result::Result<Option<Currency>, AmountError> {
     if text.is_empty() { Ok(None) } else { Ok(Some(text.parse()?)) }
 }
 
@@ -33,9 +78,7 @@ fn journal_of(text: &str) -> Option<String> {
 /// Reads `--post ACCOUNT=AMOUNT[:CURRENCY][:vat=CODE]`, the amount as `locale` writes it (in the
 /// posting's currency, else `currency`).
 pub fn parse_post(text: &str, locale: Locale, currency: Currency) -> Result<PostingDraft> {
-    let (account, rest) = text
-        .split_once('=')
-        .ok_or_else(|| anyhow!("--post {text}: write ACCOUNT=AMOUNT, for example 6000=1500.00 or 1020=-1500.00"))?;
+    let (account, rest) = text.split_once('=').ok_or_else(|| ImportError::PostForm { text: text.to_owned() })?;
     let mut parts = rest.split(':');
     let amount = parts.next().unwrap_or("");
     let mut posting =
@@ -44,16 +87,17 @@ pub fn parse_post(text: &str, locale: Locale, currency: Currency) -> Result<Post
         if let Some(code) = part.strip_prefix("vat=") {
             posting.vat_code = Some(code.to_owned());
         } else {
-            posting.currency = Some(part.parse().with_context(|| format!("--post {text}"))?);
+            posting.currency =
+                Some(part.parse().map_err(|source| ImportError::PostAmount { text: text.to_owned(), source })?);
         }
     }
-    posting.amount =
-        plain_amount(amount, locale, posting.currency.unwrap_or(currency)).with_context(|| format!("--post {text}"))?;
+    posting.amount = plain_amount(amount, locale, posting.currency.unwrap_or(currency))
+        .map_err(|source| ImportError::PostAmount { text: text.to_owned(), source })?;
     Ok(posting)
 }
 
 /// An amount as `locale` writes it, in the plain form drafts carry (`1234.50`).
-pub fn plain_amount(text: &str, locale: Locale, currency: Currency) -> Result<String> {
+pub fn plain_amount(text: &str, locale: Locale, currency: Currency) -> std::result::Result<String, AmountError> {
     Ok(format_plain(locale.read_amount(text, currency)?, currency))
 }
 
@@ -62,18 +106,17 @@ pub fn read_entries(path: &Path, locale: Locale, currency: Currency) -> Result<R
     match extension.as_str() {
         "csv" => read_csv(path, locale, currency),
         "jsonl" | "ndjson" => read_jsonl(path),
-        other => bail!("{}: unknown file type \".{other}\": use .csv or .jsonl", path.display()),
+        other => Err(ImportError::UnknownType { path: path.to_owned(), extension: other.to_owned() }),
     }
 }
 
 /// The separator a CSV file's header line uses: `;` if it has more of them than of `,`.
 fn csv_separator(path: &Path) -> Result<u8> {
     use std::io::BufRead as _;
-    let file = std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let unreadable = |source| ImportError::Unreadable { path: path.to_owned(), source };
+    let file = std::fs::File::open(path).map_err(unreadable)?;
     let mut header = String::new();
-    std::io::BufReader::new(file)
-        .read_line(&mut header)
-        .with_context(|| format!("{}: cannot read the header line", path.display()))?;
+    std::io::BufReader::new(file).read_line(&mut header).map_err(unreadable)?;
     let count = |separator: char| header.matches(separator).count();
     Ok(if count(';') > count(',') { b';' } else { b',' })
 }
@@ -83,12 +126,12 @@ fn read_csv(path: &Path, locale: Locale, company_currency: Currency) -> Result<R
         .delimiter(csv_separator(path)?)
         .trim(csv::Trim::All)
         .from_path(path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    let headers = reader.headers().with_context(|| format!("{}: cannot read the header line", path.display()))?.clone();
+        .map_err(|source| ImportError::Header { path: path.to_owned(), source })?;
+    let headers = reader.headers().map_err(|source| ImportError::Header { path: path.to_owned(), source })?.clone();
     let mut index = HashMap::new();
     for column in CSV_COLUMNS {
         let position = headers.iter().position(|header| header == column).ok_or_else(|| {
-            anyhow!("{}: the header has no \"{column}\" column (expected {})", path.display(), CSV_COLUMNS.join(","))
+            ImportError::MissingColumn { path: path.to_owned(), column, expected: CSV_COLUMNS.join(",") }
         })?;
         index.insert(column, position);
     }
@@ -97,25 +140,25 @@ fn read_csv(path: &Path, locale: Locale, company_currency: Currency) -> Result<R
     for record in reader.records() {
         let record = record.map_err(|error| {
             let line = error.position().map_or(0, |position| position.line());
-            anyhow!("{} line {line}: {error}", path.display())
+            ImportError::Line { path: path.to_owned(), line, problem: LineProblem::Csv(error) }
         })?;
         let line = record.position().map_or(0, |position| position.line());
         let field = |name: &str| record.get(index[name]).unwrap_or("");
-        let at = |message: String| anyhow!("{} line {line}: {message}", path.display());
+        let at = |problem: LineProblem| ImportError::Line { path: path.to_owned(), line, problem };
         let id = field("entry_id");
         if id.is_empty() {
-            return Err(at("entry_id is empty".to_owned()));
+            return Err(at(LineProblem::EmptyId));
         }
-        let date = locale.read_date(field("date")).map_err(|error| at(error.to_string()))?;
-        let currency = currency_of(field("currency")).map_err(|error| at(error.to_string()))?;
+        let date = locale.read_date(field("date")).map_err(|error| at(LineProblem::Date(error)))?;
+        let currency = currency_of(field("currency")).map_err(|error| at(LineProblem::Amount(error)))?;
         let amount = plain_amount(field("amount"), locale, currency.unwrap_or(company_currency))
-            .map_err(|error| at(error.to_string()))?;
+            .map_err(|error| at(LineProblem::Amount(error)))?;
         let posting = PostingDraft { account: field("account").to_owned(), amount, currency, vat_code: None };
         match by_id.get(id) {
             Some(&position) => {
                 let draft = &mut out.drafts[position];
                 if draft.date != date {
-                    return Err(at(format!("entry {id} has rows with different dates ({} and {date})", draft.date)));
+                    return Err(at(LineProblem::DatesDiffer { id: id.to_owned(), first: draft.date, second: date }));
                 }
                 draft.postings.push(posting);
             }
@@ -159,23 +202,24 @@ struct JsonPosting {
 }
 
 fn read_jsonl(path: &Path) -> Result<ReadEntries> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|source| ImportError::Unreadable { path: path.to_owned(), source })?;
     let mut out = ReadEntries { drafts: Vec::new(), lines: Vec::new() };
     for (index, line_text) in text.lines().enumerate() {
         let line = index as u64 + 1;
         if line_text.trim().is_empty() {
             continue;
         }
-        let at = |message: String| anyhow!("{} line {line}: {message}", path.display());
-        let entry: JsonEntry = serde_json::from_str(line_text).map_err(|error| at(error.to_string()))?;
-        let date = parse_date(&entry.date).map_err(|error| at(error.to_string()))?;
+        let at = |problem: LineProblem| ImportError::Line { path: path.to_owned(), line, problem };
+        let entry: JsonEntry = serde_json::from_str(line_text).map_err(|error| at(LineProblem::Json(error)))?;
+        let date = parse_date(&entry.date).map_err(|error| at(LineProblem::IsoDate(error)))?;
         let mut postings = Vec::with_capacity(entry.postings.len());
         for posting in entry.postings {
             postings.push(PostingDraft {
                 account: posting.account,
                 amount: posting.amount,
                 currency: currency_of(posting.currency.as_deref().unwrap_or(""))
-                    .map_err(|error| at(error.to_string()))?,
+                    .map_err(|error| at(LineProblem::Amount(error)))?,
                 vat_code: posting.vat_code,
             });
         }

@@ -17,6 +17,7 @@ use rempart_sync::{RecoverySecret, Role, Roster, RosterMark};
 
 use crate::i18n::Lang;
 use crate::render::{Cell, Format, Report};
+use crate::speak::Speak;
 use rempart_domain::Locale;
 
 fn with_env<T>(f: impl FnOnce(&mut Env<'_>) -> T) -> T {
@@ -178,19 +179,22 @@ fn print_report(report: &SyncReport, roster: &Roster, hub: &str, lang: Lang) {
         )
     );
     for refusal in &report.refused {
-        println!("{}", lang.fill("sync.refused", &[("what", refusal)]));
+        println!("{}", lang.fill("sync.refused", &[("what", &refusal.speak(lang))]));
     }
     for fork in &report.forks {
-        println!("{}", lang.fill("sync.warning", &[("what", fork)]));
+        println!("{}", lang.fill("sync.warning", &[("what", &fork.speak(lang))]));
     }
-    for withheld in report.withheld.iter().chain(&report.rejected) {
-        println!("{}", lang.fill("sync.warning", &[("what", withheld)]));
+    for withheld in &report.withheld {
+        println!("{}", lang.fill("sync.warning", &[("what", &withheld.speak(lang))]));
+    }
+    for rejected in &report.rejected {
+        println!("{}", lang.fill("sync.warning", &[("what", &rejected.speak(lang))]));
     }
     if report.own_head_confirmed {
         println!("{}", lang.text("sync.copy_confirmed"));
     }
     if let Some(doubt) = &report.own_head_unconfirmed {
-        println!("{}", lang.fill("sync.copy_unconfirmed", &[("why", doubt)]));
+        println!("{}", lang.fill("sync.copy_unconfirmed", &[("why", &doubt.speak(lang))]));
     }
     for line in roster_watch_lines(&report.roster_watch, roster, lang) {
         println!("{line}");
@@ -203,7 +207,7 @@ fn roster_watch_lines(watch: &RosterWatch, roster: &Roster, lang: Lang) -> Vec<S
     watch.held_back(roster).iter().map(|held_back| held_back_text(held_back, lang)).collect()
 }
 
-fn held_back_text(held_back: &HeldBack, lang: Lang) -> String {
+pub(crate) fn held_back_text(held_back: &HeldBack, lang: Lang) -> String {
     match held_back {
         HeldBack::Withheld { named, held_len, held_epoch } => lang.fill(
             "roster.held_back",
@@ -236,60 +240,12 @@ fn sync_once(dir: &Path, hub: Option<&str>, token: Option<&str>, lang: Lang) -> 
     Ok(report)
 }
 
-/// The kinds of sync error a person meets at the door of the company (authority, admission,
-/// invitations), in the person's language; other errors keep their text until the whole library
-/// speaks through the catalogue (issue 19).
-pub fn translated(error: &anyhow::Error, lang: Lang) -> Option<String> {
-    use rempart_domain::money::AmountError;
-    // What a person typed wrong, in the person's language.
-    if let Some(error) = error.downcast_ref::<AmountError>() {
-        return match error {
-            AmountError::Empty => Some(lang.text("error.amount_empty").to_owned()),
-            AmountError::NotInLocale { text, locale } => {
-                let [a, b, c] = locale.amount_examples();
-                Some(lang.fill("error.not_an_amount", &[("text", text), ("a", &a), ("b", &b), ("c", &c)]))
-            }
-            AmountError::TooManyDecimals { text, currency, exponent } => Some(
-                lang.fill("error.too_many_decimals", &[("text", text), ("currency", currency), ("exponent", exponent)]),
-            ),
-            AmountError::TooLarge { text } => Some(lang.fill("error.amount_too_large", &[("text", text)])),
-            _ => None,
-        };
-    }
-    if let Some(error) = error.downcast_ref::<rempart_domain::locale::DateUnreadable>() {
-        return Some(lang.fill("error.not_a_date", &[("text", &error.text), ("forms", &error.locale.date_forms())]));
-    }
-    let text = match error.downcast_ref::<NodeError>()? {
-        NodeError::AdmissionRequired => lang.text("error.admission_required").to_owned(),
-        NodeError::CompanyIdTaken => lang.text("error.company_id_taken").to_owned(),
-        NodeError::Revoked => lang.text("error.revoked").to_owned(),
-        NodeError::NotAdmin => lang.text("error.not_admin").to_owned(),
-        NodeError::KitRefused => lang.text("error.kit_refused").to_owned(),
-        NodeError::InvitationClosed => lang.text("error.invitation_closed").to_owned(),
-        NodeError::ForgedRoster(forgery) => lang.fill("error.forged_roster", &[("why", &forgery)]),
-        NodeError::HeldBack(held_back) => held_back_text(held_back, lang),
-        NodeError::EnrolledDevicesRemain { devices } => {
-            let devices = devices.iter().map(|d| d.short()).collect::<Vec<_>>().join(", ");
-            lang.fill("error.enrolled_remain", &[("devices", &devices)])
-        }
-        _ => return None,
-    };
-    Some(text)
-}
-
-/// Whether retrying a failed sync cannot help: this device was revoked, the hub serves a roster
-/// that is not the company's, or the hub wants what only a person can give.
+/// Whether retrying a failed sync cannot help, by the kind of the error
+/// (`NodeError::is_retryable`): this device was revoked, the hub serves a roster or data that is
+/// not the company's, new data is held back, or the hub wants what only a person can give. Other
+/// errors (the data directory, the hub's address) are retried, as a person may mend them meanwhile.
 fn is_final(error: &anyhow::Error) -> bool {
-    matches!(
-        error.downcast_ref::<NodeError>(),
-        Some(
-            NodeError::Revoked
-                | NodeError::ForgedRoster(_)
-                | NodeError::AdmissionRequired
-                | NodeError::CompanyIdTaken
-                | NodeError::NotConnected
-        )
-    )
+    error.downcast_ref::<NodeError>().is_some_and(|error| !error.is_retryable())
 }
 
 pub fn sync(
@@ -321,7 +277,7 @@ pub fn sync(
             Err(error) => {
                 eprintln!(
                     "{}",
-                    lang.fill("sync.retry", &[("error", &crate::error_text(&error)), ("seconds", &backoff)])
+                    lang.fill("sync.retry", &[("error", &crate::speak::message(&error, lang)), ("seconds", &backoff)])
                 );
                 std::thread::sleep(Duration::from_secs(backoff));
                 backoff = (backoff * 2).min(60);

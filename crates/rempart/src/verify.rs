@@ -3,14 +3,14 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use rempart_domain::{Described, Locale, Word};
 use rempart_store::{Difference, EventName, Problem, Store, VerifyReport};
 
 use crate::i18n::Lang;
 
 pub fn run(dir: &Path, lang: Lang) -> Result<ExitCode> {
-    let store = Store::open_for_repair(dir).context("cannot open the data directory")?;
+    let store = Store::open_for_repair(dir)?;
     let report = store.verify()?;
     // The company may be what is damaged: dates are then written as ISO dates.
     let locale = store.recorded_country().map(Locale::of_country);

@@ -22,8 +22,10 @@ use std::sync::{Arc, OnceLock};
 
 use rempart_domain::Country;
 use rempart_hub::{Hub, Limits, MemStore, ObjectError, ObjectStore, Put};
-use rempart_node::{Answer, Env, Forgery, NodeError, Session, Transport, Unreachable, Verb};
-use rempart_store::{Clock, Environment, Store};
+use rempart_node::{
+    Answer, Env, Forgery, NodeError, RejectedWhy, Session, Transport, Unreachable, UnreachableWhy, Verb,
+};
+use rempart_store::{Clock, Environment, Store, StoreError};
 use rempart_sync::{Action, Body, DeviceKeys, Entry, RequestAuth, Role};
 
 use crate::{Rng, TestClock, World, entry};
@@ -212,7 +214,10 @@ impl Transport for Network<'_> {
         auth: Option<&RequestAuth>,
         body: Vec<u8>,
     ) -> Result<Answer, Unreachable> {
-        let lost = || Unreachable { hub: "simulated hub".to_owned(), reason: "injected network fault".to_owned() };
+        let lost = || Unreachable {
+            hub: "simulated hub".to_owned(),
+            reason: UnreachableWhy::Network(ureq::Error::Io(std::io::Error::other("injected network fault"))),
+        };
         if self.cut_off || (self.faults && self.rng.chance(4)) {
             return Err(lost());
         }
@@ -468,6 +473,12 @@ fn arm_power_cut(store: &Store, after: u64) {
 
 const POWER_CUT: &str = "injected power cut";
 
+/// Whether the store stopped on the power cut `arm_power_cut` armed: SQLite aborting with the
+/// trigger's message.
+fn is_power_cut(error: &StoreError) -> bool {
+    matches!(error, StoreError::Sqlite(error) if error.to_string().contains(POWER_CUT))
+}
+
 fn sync_node(
     store: &mut Store,
     network: &mut Network<'_>,
@@ -564,9 +575,7 @@ fn run(seed: u64) -> (Exercised, [u8; 32]) {
                         let me = stores[node].node();
                         acknowledged.push((me, stores[node].held(me).unwrap().map_or(0, |head| head.seq.0)));
                     }
-                    Err(error) if armed[node] && error.to_string().contains(POWER_CUT) => {
-                        exercised.power_cuts_in_commit += 1
-                    }
+                    Err(error) if armed[node] && is_power_cut(&error) => exercised.power_cuts_in_commit += 1,
                     Err(error) => panic!("seed {seed}: {} on node {node} failed: {error:?}", WORK_KINDS[kind]),
                 }
             }
@@ -593,8 +602,12 @@ fn run(seed: u64) -> (Exercised, [u8; 32]) {
                 exercised.syncs += 1;
                 let outcome = sync_node(&mut stores[node], &mut network, &mut inner);
                 let cut = match &outcome {
-                    Ok(report) => report.rejected.iter().any(|why| why.contains(POWER_CUT)),
-                    Err(error) => error.to_string().contains(POWER_CUT),
+                    Ok(report) => report
+                        .rejected
+                        .iter()
+                        .any(|rejected| matches!(&rejected.why, RejectedWhy::Store(error) if is_power_cut(error))),
+                    Err(NodeError::Store(error)) => is_power_cut(error),
+                    Err(_) => false,
                 };
                 if network.played {
                     match (network.adversary.map(|(adversary, _)| adversary), &outcome) {

@@ -114,6 +114,9 @@ pub(crate) fn write_run<'c>(
     chunks: impl IntoIterator<Item = Checked>,
 ) -> Result<(rusqlite::Transaction<'c>, Hlc), StoreError> {
     let RunToWrite { state, clock, node, fresh, seals, batches } = *run;
+    // The events to write are one node's, in sequence, without a gap.
+    debug_assert!(fresh.iter().all(|event| event.node == node), "a run is one node's");
+    debug_assert!(fresh.windows(2).all(|pair| pair[1].seq == pair[0].seq.next()), "a run has no gap");
     // Immediate: the write lock is taken before anything is read, so that a checkpoint that
     // resets the WAL meanwhile cannot leave this transaction reading a snapshot it may not
     // write on (SQLITE_BUSY_SNAPSHOT); a writer waits on the lock instead.

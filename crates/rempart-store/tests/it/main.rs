@@ -412,3 +412,23 @@ fn a_data_directory_and_its_files_are_readable_by_their_owner_alone() {
     assert!(!dir.join("head.tmp").exists());
     assert_eq!(mode(&dir.join("head.seal")), 0o600);
 }
+
+/// Issue 19: ARCHITECTURE.md's table of facts lists every kind of the registry once, with its
+/// payload version, and nothing else.
+#[test]
+fn the_architecture_lists_every_fact_kind() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ARCHITECTURE.md");
+    let text = std::fs::read_to_string(&path).expect("ARCHITECTURE.md");
+    let listed: Vec<(String, u32)> = text
+        .lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let kind = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
+            let version = cells.get(3)?.parse().ok()?;
+            kind.contains('.').then(|| (kind.to_owned(), version))
+        })
+        .collect();
+    let registry: Vec<(String, u32)> =
+        rempart_domain::Fact::VERSIONS.iter().map(|(kind, version)| ((*kind).to_owned(), *version)).collect();
+    assert_eq!(listed, registry);
+}

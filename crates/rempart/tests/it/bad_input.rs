@@ -13,8 +13,8 @@ fn add(date: &str, postings: &[&str]) -> Vec<String> {
     args
 }
 
-#[test]
-fn refused_entries_change_nothing() {
+/// The company of the refusal cases: an opening entry `A` and January closed.
+fn closed_january() -> Company {
     let company = Company::new("CH");
     company.ok(&[
         "entry",
@@ -31,55 +31,92 @@ fn refused_entries_change_nothing() {
         "2800=-100.00",
     ]);
     company.ok(&["period", "close", "--until", "2026-01-31"]);
-    let cases: Vec<(Vec<String>, &str)> = vec![
+    company
+}
+
+/// Refused commands on `closed_january`: the arguments, what the English message says, and the
+/// catalogue's message of the refusal's kind.
+fn refusals() -> Vec<(Vec<String>, &'static str, &'static str)> {
+    vec![
         (
             add("2026-03-01", &["6000=1500.00", "1020=-1499.00"]),
             "does not balance in CHF: debits exceed credits by 1.00",
+            "err-ledger-unbalanced",
         ),
-        (add("2026-03-01", &["6999=1.00", "1020=-1.00"]), "account 6999 does not exist"),
-        (add("2026-03-01", &["6000=1.005", "1020=-1.005"]), "has more decimals than CHF allows"),
-        (add("2026-03-01", &["6000=12,50", "1020=-12,50"]), "\"12,50\" is not an amount"),
+        (add("2026-03-01", &["6999=1.00", "1020=-1.00"]), "account 6999 does not exist", "err-ledger-unknown-account"),
+        (
+            add("2026-03-01", &["6000=1.005", "1020=-1.005"]),
+            "has more decimals than CHF allows",
+            "err-import-post-amount",
+        ),
+        (add("2026-03-01", &["6000=12,50", "1020=-12,50"]), "\"12,50\" is not an amount", "err-import-post-amount"),
         // Issue 19: Switzerland writes 1'000 (accepted, `it::cli::amounts_and_dates_as_people_write_them`);
         // a decimal comma after a dot is the other convention, and refused.
-        (add("2026-03-01", &["6000=1.000,00", "1020=-1.000,00"]), "\"1.000,00\" is not an amount"),
-        (add("2026-03-01", &["6000=1e3", "1020=-1e3"]), "\"1e3\" is not an amount"),
-        (add("2026-03-01", &["6000=", "1020=-1"]), "The amount is empty"),
-        (add("2026-03-01", &["6000=-", "1020=-1"]), "\"-\" is not an amount"),
-        (add("2026-02-30", &["6000=1", "1020=-1"]), "\"2026-02-30\" is not a date"),
-        (add("2026-01-15", &["6000=1", "1020=-1"]), "2026-01-15 is in a closed period"),
-        (add("2026-03-01", &["6000=1"]), "at least two postings"),
-        (add("2026-03-01", &["6000=1:vat=N77", "1020=-1"]), "VAT code N77 is not in force on 2026-03-01"),
-        (add("2026-03-01", &["6000=1:EUR", "1020=-1:EUR"]), "account 6000 is kept in CHF, not EUR"),
         (
-            vec![
-                "entry".into(),
-                "add".into(),
-                "--id".into(),
-                "A".into(),
-                "--date".into(),
-                "2026-03-01".into(),
-                "--text".into(),
-                "Other".into(),
-                "--post".into(),
-                "6000=5".into(),
-                "--post".into(),
-                "1020=-5".into(),
-            ],
+            add("2026-03-01", &["6000=1.000,00", "1020=-1.000,00"]),
+            "\"1.000,00\" is not an amount",
+            "err-import-post-amount",
+        ),
+        (add("2026-03-01", &["6000=1e3", "1020=-1e3"]), "\"1e3\" is not an amount", "err-import-post-amount"),
+        (add("2026-03-01", &["6000=", "1020=-1"]), "The amount is empty", "err-import-post-amount"),
+        (add("2026-03-01", &["6000=-", "1020=-1"]), "\"-\" is not an amount", "err-import-post-amount"),
+        (add("2026-02-30", &["6000=1", "1020=-1"]), "\"2026-02-30\" is not a date", "error-not-a-date"),
+        (add("2026-01-15", &["6000=1", "1020=-1"]), "2026-01-15 is in a closed period", "err-ledger-period-closed"),
+        (add("2026-03-01", &["6000=1"]), "at least two postings", "err-ledger-too-few-postings"),
+        (
+            add("2026-03-01", &["6000=1:vat=N77", "1020=-1"]),
+            "VAT code N77 is not in force on 2026-03-01",
+            "err-ledger-vat-code-not-in-force",
+        ),
+        (
+            add("2026-03-01", &["6000=1:EUR", "1020=-1:EUR"]),
+            "account 6000 is kept in CHF, not EUR",
+            "err-ledger-currency-mismatch",
+        ),
+        (
+            [
+                "entry",
+                "add",
+                "--id",
+                "A",
+                "--date",
+                "2026-03-01",
+                "--text",
+                "Other",
+                "--post",
+                "6000=5",
+                "--post",
+                "1020=-5",
+            ]
+            .map(String::from)
+            .to_vec(),
             "entry A already exists with different content",
+            "err-ledger-entry-id-conflict",
         ),
         (
-            vec!["period".into(), "close".into(), "--until".into(), "2025-12-31".into()],
+            ["period", "close", "--until", "2025-12-31"].map(String::from).to_vec(),
             "already closed until 2026-01-31",
+            "err-ledger-period-already-closed",
         ),
         (
-            vec!["period".into(), "close".into(), "--until".into(), "2026-02-27".into()],
+            ["period", "close", "--until", "2026-02-27"].map(String::from).to_vec(),
             "is not the last day of a month",
+            "err-ledger-not-month-end",
         ),
-        (vec!["entry".into(), "reverse".into(), "NOPE".into()], "entry NOPE does not exist"),
-    ];
+        (
+            ["entry", "reverse", "NOPE"].map(String::from).to_vec(),
+            "entry NOPE does not exist",
+            "err-ledger-unknown-entry",
+        ),
+    ]
+}
+
+#[test]
+fn refused_entries_change_nothing() {
+    let company = closed_january();
     let before = company.log_snapshot();
     let hash = company.state_hash();
-    for (args, expected) in cases {
+    for (args, expected, _) in refusals() {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let message = company.fails(&args);
         assert!(message.contains(expected), "{args:?}: expected {expected:?} in {message:?}");
@@ -87,6 +124,74 @@ fn refused_entries_change_nothing() {
     }
     assert_eq!(company.log_snapshot(), before);
     assert_eq!(company.state_hash(), hash);
+}
+
+/// The single-line messages of a catalogue, by Fluent id.
+fn catalogue(lang: &str) -> std::collections::HashMap<String, String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("i18n").join(format!("{lang}.ftl"));
+    let text = std::fs::read_to_string(path).expect("catalogue");
+    text.lines()
+        .filter_map(|line| line.split_once(" = "))
+        .map(|(id, message)| (id.trim().to_owned(), message.to_owned()))
+        .collect()
+}
+
+/// Whether `text` is the message `pattern` with some value in each of its placeables.
+fn is_message(pattern: &str, text: &str) -> bool {
+    let mut literals = Vec::new();
+    let mut rest = pattern;
+    while let Some(start) = rest.find("{ $") {
+        let end = start + rest[start..].find(" }").expect("a closed placeable") + 2;
+        literals.push(&rest[..start]);
+        rest = &rest[end..];
+    }
+    literals.push(rest);
+    let (first, last) = (literals[0], literals[literals.len() - 1]);
+    if literals.len() == 1 {
+        return text == first;
+    }
+    if !text.starts_with(first) || !text.ends_with(last) || text.len() < first.len() + last.len() {
+        return false;
+    }
+    let mut at = first.len();
+    let end = text.len() - last.len();
+    for literal in &literals[1..literals.len() - 1] {
+        match text[at..end].find(literal) {
+            Some(found) => at += found + literal.len(),
+            None => return false,
+        }
+    }
+    true
+}
+
+/// Issue 19: every refusal of the suite above, under `REMPART_LANG=fr` and `de`, is the
+/// catalogue's message of its kind in that language, after the catalogue's prefix, and not the
+/// English one.
+#[test]
+fn the_refusals_are_told_in_french_and_german() {
+    let company = closed_january();
+    for lang in ["fr", "de"] {
+        let words = catalogue(lang);
+        let prefix = &words["error-prefix"];
+        for (args, _, key) in refusals() {
+            let output = crate::binary()
+                .env("REMPART_LANG", lang)
+                .arg("--data-dir")
+                .arg(&company.dir)
+                .args(&args)
+                .output()
+                .expect("run rempart");
+            assert!(!output.status.success(), "{lang} {args:?} succeeded");
+            let said = String::from_utf8(output.stderr).expect("utf-8");
+            let message = said.trim_end().strip_prefix(&format!("{prefix} ")).unwrap_or_else(|| {
+                panic!("{lang} {args:?}: {said:?} does not start with the catalogue's prefix {prefix:?}")
+            });
+            assert!(is_message(&words[key], message), "{lang} {args:?}: {message:?} is not {key}: {:?}", words[key]);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let in_english = company.fails(&args);
+            assert!(!in_english.contains(message), "{lang} {args:?}: {message:?} is the English one");
+        }
+    }
 }
 
 #[test]
@@ -100,7 +205,7 @@ fn bad_files_name_the_line_and_import_nothing() {
         ("bad_amount.csv", format!("{header}{good}B,2026-03-02,,6000,1.00,,Bad\nB,2026-03-02,,1020,-1;00,,Bad\n"), "line 5: \"-1;00\" is not an amount"),
         ("unbalanced.csv", format!("{header}{good}B,2026-03-02,,6000,1.00,,Bad\nB,2026-03-02,,1020,-2.00,,Bad\n"), "line 4: entry B: the entry does not balance"),
         ("short_row.csv", format!("{header}{good}B,2026-03-02,,6000\n"), "line 4"),
-        ("bad.jsonl", "{\"id\":\"J\",\"date\":\"2026-03-01\",\"text\":\"T\",\"postings\":[{\"account\":\"6000\",\"amount\":1.5},{\"account\":\"1020\",\"amount\":\"-1.50\"}]}\n".to_owned(), "line 1: invalid type: floating point `1.5`, expected a string"),
+        ("bad.jsonl", "{\"id\":\"J\",\"date\":\"2026-03-01\",\"text\":\"T\",\"postings\":[{\"account\":\"6000\",\"amount\":1.5},{\"account\":\"1020\",\"amount\":\"-1.50\"}]}\n".to_owned(), "line 1: the line is not an entry of JSON Lines: invalid type: floating point `1.5`, expected a string"),
         ("bad.txt", "x".to_owned(), "unknown file type \".txt\""),
     ];
     let before = company.log_snapshot();

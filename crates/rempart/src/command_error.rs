@@ -1,0 +1,16 @@
+//! The command line's own refusals, before any crate is asked: arguments that do not go together
+//! or say nothing to do.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error("give --period (2026-Q3, 2026-03, 2026) or both --from and --to")]
+    PeriodNeeded,
+    #[error("nothing to change: give --label, --close or --reopen")]
+    NothingToChange,
+    #[error("{dir} already holds a company: choose another --data-dir for the demo")]
+    DemoDirTaken { dir: PathBuf },
+    #[error("invoice number {number} has no digits")]
+    InvoiceNumberWithoutDigits { number: String },
+}

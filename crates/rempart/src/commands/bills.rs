@@ -1,0 +1,106 @@
+//! Supplier bills (`bill`): recorded with their input VAT, paid, listed.
+
+use std::path::Path;
+
+use anyhow::Result;
+use clap::Subcommand;
+use rempart_domain::Locale;
+use rempart_store::{Store, StoreError};
+
+use super::common::{date_arg, today};
+use super::ledger::money_account_default;
+use crate::i18n::Lang;
+use crate::render::Format;
+use crate::reports;
+
+#[derive(Subcommand)]
+pub(crate) enum BillCommand {
+    /// Record a supplier's bill: --line ACCOUNT=NET:VATCODE[:TEXT], such as 4000=100.00:IN81.
+    Add {
+        #[arg(long)]
+        supplier: String,
+        /// The supplier's number for the bill.
+        #[arg(long = "ref")]
+        reference: String,
+        /// Bill date [default: today]
+        #[arg(long)]
+        date: Option<String>,
+        /// Due date [default: the supplier's payment terms, else 30 days]
+        #[arg(long)]
+        due: Option<String>,
+        #[arg(long = "line", required = true, allow_hyphen_values = true)]
+        lines: Vec<String>,
+    },
+    /// List the bills, paid or not, by due date.
+    List {
+        /// Only this supplier's bills.
+        #[arg(long)]
+        supplier: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Pay a bill, in full or --amount.
+    Pay {
+        id: String,
+        #[arg(long, allow_hyphen_values = true)]
+        amount: Option<String>,
+        #[arg(long)]
+        date: Option<String>,
+        /// Bank or cash account [default: 1020 (CH) or 512 (FR)]
+        #[arg(long)]
+        account: Option<String>,
+    },
+}
+
+/// Runs a `bill` command: records, pays or lists supplier bills.
+pub(crate) fn bill(dir: &Path, lang: Lang, command: BillCommand) -> Result<()> {
+    use rempart_domain::bills::{BillError, BillLine};
+    let mut store = Store::open(dir)?;
+    let company = store.company()?.clone();
+    let locale = Locale::of_country(company.country);
+    match command {
+        BillCommand::Add { supplier, reference, date, due, lines } => {
+            let mut parsed = Vec::new();
+            for text in lines {
+                let bad = || StoreError::from(BillError::BadLine { text: text.clone() });
+                let (account, rest) = text.split_once('=').ok_or_else(bad)?;
+                let mut parts = rest.splitn(3, ':');
+                let net = parts.next().ok_or_else(bad)?;
+                let vat_code = parts.next().ok_or_else(bad)?;
+                let net_minor = locale.read_amount(net, company.currency)?;
+                parsed.push(BillLine {
+                    account: account.to_owned(),
+                    net_minor,
+                    vat_code: vat_code.to_owned(),
+                    text: parts.next().unwrap_or("").to_owned(),
+                });
+            }
+            let bill = store.record_bill(
+                &supplier,
+                &reference,
+                date_arg(locale, &date)?.unwrap_or_else(today),
+                date_arg(locale, &due)?,
+                parsed,
+            )?;
+            let total = format!("{} {}", company.currency, locale.format_amount(bill.gross_minor, company.currency));
+            println!(
+                "{}",
+                lang.fill(
+                    "bill.recorded",
+                    &[("id", &bill.id), ("total", &total), ("due", &locale.format_date(bill.due_date))]
+                )
+            );
+        }
+        BillCommand::Pay { id, amount, date, account } => {
+            let amount = amount.map(|amount| locale.read_amount(&amount, company.currency)).transpose()?;
+            let account = account.unwrap_or_else(|| money_account_default(company.country));
+            let paid = store.pay_bill(&id, date_arg(locale, &date)?.unwrap_or_else(today), amount, &account)?;
+            let amount = format!("{} {}", company.currency, locale.format_amount(paid.amount_minor, company.currency));
+            println!("{}", lang.fill("bill.paid", &[("id", &id), ("amount", &amount)]));
+        }
+        BillCommand::List { supplier, format } => {
+            print!("{}", reports::bills(&store, lang, supplier.as_deref())?.render(format, locale)?);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,125 @@
+//! The company itself: creating it (`init`), its details and logo (`company`), and deriving its
+//! projections again from the log (`rebuild`).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::Subcommand;
+use rempart_domain::{Country, Locale};
+use rempart_store::Store;
+
+use crate::i18n::Lang;
+use crate::render::{Cell, Format, Report};
+
+#[derive(Subcommand)]
+pub(crate) enum CompanyCommand {
+    /// Show the company and its details.
+    Show {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Set (--set FIELD=VALUE) or clear (--clear FIELD) details: street, building_number,
+    /// postcode, town, country, email, phone, vat_number, siren, siret, iban, qr_iban,
+    /// dunning_N_days, dunning_N_fee (N = 1 to 3).
+    Set {
+        #[arg(long = "set")]
+        sets: Vec<String>,
+        #[arg(long = "clear")]
+        clears: Vec<String>,
+    },
+    /// Set the logo printed at the top of the company's documents (a PNG file of at most
+    /// 512 KiB), or --remove it.
+    Logo {
+        #[arg(required_unless_present = "remove", conflicts_with = "remove")]
+        file: Option<PathBuf>,
+        #[arg(long)]
+        remove: bool,
+    },
+}
+
+/// Creates a company and this node in `dir` (`init`).
+pub(crate) fn init(
+    dir: &Path,
+    lang: Lang,
+    company: &str,
+    country: Country,
+    fiscal_year_start_month: u32,
+) -> Result<()> {
+    let store = Store::init(dir, company, country, fiscal_year_start_month)?;
+    println!(
+        "{}",
+        lang.fill("company.created", &[("name", &company), ("dir", &dir.display()), ("node", &store.node().short())])
+    );
+    Ok(())
+}
+
+/// Runs a `company` command: shows or sets the company's details or logo.
+pub(crate) fn company(dir: &Path, lang: Lang, command: CompanyCommand) -> Result<()> {
+    match command {
+        CompanyCommand::Show { format } => {
+            let store = Store::open(dir)?;
+            let company = store.company()?.clone();
+            let mut report = Report::new(
+                company.name.clone(),
+                vec![("field", lang.text("field").to_owned()), ("value", lang.text("value").to_owned())],
+            );
+            let mut row = |field: &str, value: String| report.rows.push(vec![Cell::text(field), Cell::Text(value)]);
+            row("name", company.name.clone());
+            row("country", company.country.code().to_owned());
+            row("currency", company.currency.as_str().to_owned());
+            row("fiscal_year_start_month", company.fiscal_year_start_month.to_string());
+            if let Some(until) = store.state().closed_until {
+                row("closed_until", until.to_string());
+            }
+            row("tenant", store.tenant().to_string());
+            row("node", store.node().to_string());
+            for (field, value) in store.company_details()? {
+                match field.as_str() {
+                    "logo" => {
+                        let size = rempart_domain::company::logo_png(&value).map_or(0, |png| png.len().div_ceil(1024));
+                        row(&field, lang.fill("company.logo_shown", &[("size", &size)]));
+                    }
+                    _ => row(&field, value),
+                }
+            }
+            print!("{}", report.render(format, Locale::of_country(company.country))?);
+        }
+        CompanyCommand::Set { sets, clears } => {
+            let mut store = Store::open(dir)?;
+            store.set_company_details(rempart_store::contacts::parse_assignments(&sets, &clears)?)?;
+            println!("{}", lang.text("company.updated"));
+        }
+        CompanyCommand::Logo { file, remove } => {
+            let mut store = Store::open(dir)?;
+            match file.filter(|_| !remove) {
+                Some(file) => {
+                    let bytes = std::fs::read(&file).with_context(|| file.display().to_string())?;
+                    let logo = rempart_docs::Logo::from_png(&bytes)?;
+                    let value = rempart_domain::company::logo_value(&bytes);
+                    store.set_company_details([("logo".to_owned(), Some(value))].into())?;
+                    let size = bytes.len().div_ceil(1024);
+                    println!(
+                        "{}",
+                        lang.fill(
+                            "company.logo_set",
+                            &[("width", &logo.width), ("height", &logo.height), ("size", &size)]
+                        )
+                    );
+                }
+                None => {
+                    store.set_company_details([("logo".to_owned(), None)].into())?;
+                    println!("{}", lang.text("company.logo_removed"));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Derives all projections again from the log (`rebuild`).
+pub(crate) fn rebuild(dir: &Path, lang: Lang) -> Result<()> {
+    let mut store = Store::open_for_repair(dir)?;
+    let hash = store.rebuild()?;
+    println!("{}", lang.fill("rebuild.done", &[("events", &store.event_count()?), ("hash", &hash)]));
+    Ok(())
+}

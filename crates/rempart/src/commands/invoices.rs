@@ -1,0 +1,293 @@
+//! Invoices (`invoice`): drafts and their lines, issuing, credit notes, reminders, PDF, showing
+//! and listing.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, anyhow};
+use clap::Subcommand;
+use rempart_store::{Store, StoreError};
+
+use super::common::{date_arg, locale_of, plain_decimal, today};
+use crate::documents;
+use crate::i18n::Lang;
+use crate::import;
+use crate::render::{Cell, Format, Report};
+
+#[derive(Subcommand)]
+pub(crate) enum InvoiceCommand {
+    /// Start a draft invoice for a contact.
+    New {
+        #[arg(long)]
+        contact: String,
+        /// Invoice date [default: today]
+        #[arg(long)]
+        date: Option<String>,
+        /// Round the total to 0.05 (Swiss cash rounding).
+        #[arg(long)]
+        cash_rounding: bool,
+    },
+    /// Add a line to a draft: an --item of the catalogue, or --text, --price, --vat and --account.
+    Line {
+        id: String,
+        #[arg(long)]
+        item: Option<String>,
+        #[arg(long)]
+        text: Option<String>,
+        #[arg(long = "qty", default_value = "1", allow_hyphen_values = true)]
+        quantity: String,
+        #[arg(long, allow_hyphen_values = true)]
+        price: Option<String>,
+        /// Discount in percent.
+        #[arg(long, default_value = "0", allow_hyphen_values = true)]
+        discount: String,
+        #[arg(long)]
+        vat: Option<String>,
+        #[arg(long)]
+        account: Option<String>,
+    },
+    /// Issue a draft: give it its number and post its entry.
+    Issue { id: String },
+    /// Credit back an issued invoice: in full, or the --line N[=QUANTITY] named.
+    Credit {
+        number: String,
+        /// Credit note date [default: today]
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long = "line")]
+        lines: Vec<String>,
+    },
+    /// Record the next reminder of an overdue invoice (levels 1 to 3, each due after the delay
+    /// the company set) and post its fee.
+    Remind {
+        number: String,
+        /// Reminder date [default: today]
+        #[arg(long)]
+        date: Option<String>,
+    },
+    /// Write an issued invoice as an A4 PDF (with its QR-bill for a Swiss company), in the
+    /// customer's language.
+    Pdf {
+        number: String,
+        /// Where to write it [default: DATA_DIR/documents/NUMBER.pdf]
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Show an invoice by draft id or number.
+    Show {
+        id: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// List the invoices.
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+/// A quantity in thousandths as people write it, without trailing zeros (`1.5`, `2`).
+fn quantity_text(quantity_milli: i64) -> String {
+    let text = format!("{}.{:03}", quantity_milli / 1000, quantity_milli % 1000);
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// Runs an `invoice` command.
+pub(crate) fn invoice(dir: &Path, lang: Lang, command: InvoiceCommand) -> Result<()> {
+    use rempart_domain::invoices::{line_net, parse_discount, parse_quantity, parse_unit_price};
+    let mut store = Store::open(dir)?;
+    let locale = locale_of(&store)?;
+    let currency = store.company()?.currency;
+    match command {
+        InvoiceCommand::New { contact, date, cash_rounding } => {
+            let date = date_arg(locale, &date)?.unwrap_or_else(today);
+            let id = store.draft_invoice(&contact, date, cash_rounding)?;
+            println!("{}", lang.fill("invoice.drafted", &[("id", &id)]));
+        }
+        InvoiceCommand::Line { id, item, text, quantity, price, discount, vat, account } => {
+            let spec = rempart_store::invoices::LineSpec {
+                item,
+                text,
+                quantity_milli: parse_quantity(&plain_decimal(locale, &quantity)).map_err(StoreError::from)?,
+                unit_price_minor: price
+                    .map(|price| import::plain_amount(&price, locale, currency))
+                    .transpose()?
+                    .map(|price| parse_unit_price(&price, currency))
+                    .transpose()
+                    .map_err(StoreError::from)?,
+                discount_bp: parse_discount(&plain_decimal(locale, &discount)).map_err(StoreError::from)?,
+                vat_code: vat,
+                account,
+            };
+            let line = store.add_invoice_line(&id, spec)?;
+            let net = locale.format_amount(line_net(&line), currency);
+            println!("{}", lang.fill("invoice.line_added", &[("id", &id), ("text", &line.text), ("net", &net)]));
+        }
+        InvoiceCommand::Issue { id } => {
+            let number = store.issue_invoice(&id)?;
+            let total = store.invoice(&number)?.totals.map_or(0, |totals| totals.gross_minor);
+            let total = format!("{} {}", currency, locale.format_amount(total, currency));
+            println!("{}", lang.fill("invoice.issued", &[("id", &id), ("number", &number), ("total", &total)]));
+        }
+        InvoiceCommand::Credit { number, date, lines } => {
+            let mut named = Vec::new();
+            for line in lines {
+                let (index, quantity) = match line.split_once('=') {
+                    Some((index, quantity)) => (
+                        index.to_owned(),
+                        Some(parse_quantity(&plain_decimal(locale, quantity)).map_err(StoreError::from)?),
+                    ),
+                    None => (line, None),
+                };
+                let index: usize = index
+                    .parse()
+                    .map_err(|_| anyhow!("--line {index}: write the line number, like --line 2 or --line 2=0.5"))?;
+                named.push((index, quantity));
+            }
+            let credit = store.credit_invoice(&number, date_arg(locale, &date)?.unwrap_or_else(today), &named)?;
+            let total = format!("{} {}", currency, locale.format_amount(credit.gross_minor, currency));
+            println!(
+                "{}",
+                lang.fill("invoice.credited", &[("credit", &credit.number), ("number", &number), ("total", &total)])
+            );
+        }
+        InvoiceCommand::Remind { number, date } => {
+            let date = date_arg(locale, &date)?.unwrap_or_else(today);
+            let reminder = store.send_reminder(&number, date)?;
+            let open = store
+                .receivables(None, date)?
+                .into_iter()
+                .find(|receivable| receivable.number == reminder.invoice)
+                .map_or(0, |receivable| receivable.open_minor());
+            let amount = |minor: i64| format!("{} {}", currency.as_str(), locale.format_amount(minor, currency));
+            println!(
+                "{}",
+                lang.fill(
+                    "reminder.sent",
+                    &[
+                        ("level", &reminder.level.to_string()),
+                        ("number", &reminder.invoice),
+                        ("fee", &amount(reminder.fee_minor)),
+                        ("open", &amount(open)),
+                    ]
+                )
+            );
+        }
+        InvoiceCommand::Pdf { number, out } => {
+            let path = documents::write_invoice_pdf(&store, &number, out.as_deref(), lang)?;
+            println!("{}", lang.fill("document.written", &[("path", &path.display().to_string())]));
+        }
+        InvoiceCommand::Show { id, format } => {
+            let invoice = store.invoice(&id)?;
+            let title = format!(
+                "{} {} ({}), {} {}",
+                lang.text("invoice"),
+                invoice.number.clone().unwrap_or_else(|| format!("{} {}", lang.text("draft"), invoice.id)),
+                invoice.contact,
+                locale.format_date(invoice.date),
+                invoice.due_date.map_or_else(String::new, |due| format!(
+                    "{} {}",
+                    lang.text("due_date"),
+                    locale.format_date(due)
+                )),
+            );
+            let mut report = Report::new(
+                title,
+                ["line", "item", "text", "quantity", "price", "discount", "vat_code", "net"]
+                    .into_iter()
+                    .map(|key| {
+                        let heading = match key {
+                            "vat_code" => "vat",
+                            other => other,
+                        };
+                        (key, lang.text(heading).to_owned())
+                    })
+                    .collect(),
+            );
+            for (index, line) in invoice.lines.iter().enumerate() {
+                report.rows.push(vec![
+                    Cell::Number(index as i64 + 1),
+                    line.item.as_ref().map_or(Cell::Empty, Cell::text),
+                    Cell::text(&line.text),
+                    Cell::text(quantity_text(line.quantity_milli)),
+                    Cell::Amount(line.unit_price_minor, invoice.currency),
+                    Cell::text(format!("{}.{:02}", line.discount_bp / 100, line.discount_bp % 100)),
+                    Cell::text(&line.vat_code),
+                    Cell::Amount(line_net(line), invoice.currency),
+                ]);
+            }
+            if let Some(totals) = &invoice.totals {
+                for (code, vat) in &totals.by_vat_code {
+                    let rate = format!("{}.{:02} %", vat.rate_bp / 100, vat.rate_bp % 100);
+                    report.totals.push(vec![
+                        Cell::Empty,
+                        Cell::Empty,
+                        Cell::text(format!(
+                            "{} {code} {rate} / {}",
+                            lang.text("vat"),
+                            locale.format_amount(vat.net_minor, invoice.currency)
+                        )),
+                        Cell::Empty,
+                        Cell::Empty,
+                        Cell::Empty,
+                        Cell::text(code),
+                        Cell::Amount(vat.vat_minor, invoice.currency),
+                    ]);
+                }
+                if totals.rounding_minor != 0 {
+                    report.totals.push(vec![
+                        Cell::Empty,
+                        Cell::Empty,
+                        Cell::text(lang.text("rounding")),
+                        Cell::Empty,
+                        Cell::Empty,
+                        Cell::Empty,
+                        Cell::Empty,
+                        Cell::Amount(totals.rounding_minor, invoice.currency),
+                    ]);
+                }
+                report.totals.push(vec![
+                    Cell::Empty,
+                    Cell::Empty,
+                    Cell::text(lang.text("total")),
+                    Cell::Empty,
+                    Cell::Empty,
+                    Cell::Empty,
+                    Cell::text(invoice.currency.as_str()),
+                    Cell::Amount(totals.gross_minor, invoice.currency),
+                ]);
+            }
+            print!("{}", report.render(format, locale)?);
+        }
+        InvoiceCommand::List { format } => {
+            let mut report = Report::new(
+                lang.text("invoices").to_owned(),
+                ["number", "id", "contact", "date", "due_date", "currency", "total"]
+                    .into_iter()
+                    .map(|key| {
+                        let heading = match key {
+                            "id" => "status",
+                            other => other,
+                        };
+                        (key, lang.text(heading).to_owned())
+                    })
+                    .collect(),
+            );
+            for invoice in store.invoices()? {
+                report.rows.push(vec![
+                    invoice.number.clone().map_or(Cell::Empty, Cell::Text),
+                    Cell::text(&invoice.id),
+                    Cell::text(&invoice.contact),
+                    Cell::Date(invoice.date.to_string()),
+                    invoice.due_date.map_or(Cell::Empty, |due| Cell::Date(due.to_string())),
+                    Cell::text(invoice.currency.as_str()),
+                    invoice
+                        .totals
+                        .as_ref()
+                        .map_or(Cell::Empty, |totals| Cell::Amount(totals.gross_minor, invoice.currency)),
+                ]);
+            }
+            print!("{}", report.render(format, locale)?);
+        }
+    }
+    Ok(())
+}

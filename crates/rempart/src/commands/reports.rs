@@ -1,0 +1,77 @@
+//! The reports (`report`): which one, over which dates, in which format; the figures come from
+//! the crate's `reports` module.
+
+use std::path::Path;
+
+use anyhow::{Result, anyhow};
+use clap::Subcommand;
+use rempart_store::Store;
+
+use super::common::{date_arg, locale_of, today};
+use crate::command_error::CommandError;
+use crate::i18n::Lang;
+use crate::render::Format;
+use crate::reports;
+
+#[derive(Subcommand)]
+pub(crate) enum ReportKind {
+    TrialBalance,
+    BalanceSheet,
+    IncomeStatement,
+    Ledger {
+        account: String,
+    },
+    Journal,
+    /// Open invoices with their ageing (0-30, 31-60, 61-90, over 90 days late) on --to, and
+    /// customers' credits.
+    Receivables,
+    /// Supplier bills still to pay, with their ageing on --to.
+    Payables,
+    /// Overdue invoices on --to with the reminder level each has reached and its fee.
+    Dunning,
+    /// The VAT return of a period (2026-Q3, 2026-03, 2026, or --from/--to): Swiss federal form
+    /// (effective method) or French CA3 main lines.
+    Vat {
+        #[arg(long)]
+        period: Option<String>,
+        /// List the entries behind each figure.
+        #[arg(long)]
+        detail: bool,
+    },
+}
+
+/// Prints `report` over `from` to `to` (as the company's locale writes dates) in `format`.
+pub(crate) fn run(
+    dir: &Path,
+    lang: Lang,
+    report: ReportKind,
+    from: Option<String>,
+    to: Option<String>,
+    format: Format,
+) -> Result<()> {
+    let store = Store::open(dir)?;
+    let locale = locale_of(&store)?;
+    let (from, to) = (date_arg(locale, &from)?, date_arg(locale, &to)?);
+    let report = match report {
+        ReportKind::TrialBalance => reports::trial_balance(&store, lang, from, to)?,
+        ReportKind::BalanceSheet => reports::balance_sheet(&store, lang, locale, to.unwrap_or_else(today))?,
+        ReportKind::IncomeStatement => reports::income_statement(&store, lang, locale, from, to.unwrap_or_else(today))?,
+        ReportKind::Ledger { account } => reports::ledger(&store, lang, &account, from, to)?,
+        ReportKind::Journal => reports::journal(&store, lang, from, to)?,
+        ReportKind::Receivables => reports::receivables(&store, lang, locale, to.unwrap_or_else(today))?,
+        ReportKind::Payables => reports::payables(&store, lang, locale, to.unwrap_or_else(today))?,
+        ReportKind::Dunning => reports::dunning(&store, lang, locale, to.unwrap_or_else(today))?,
+        ReportKind::Vat { period, detail } => {
+            let (from, to) = match (period, from, to) {
+                (Some(period), _, _) => {
+                    rempart_domain::vat::parse_period(&period).map_err(|message| anyhow!(message))?
+                }
+                (None, Some(from), Some(to)) => (from, to),
+                _ => return Err(CommandError::PeriodNeeded.into()),
+            };
+            reports::vat_return(&store, lang, locale, from, to, detail)?
+        }
+    };
+    print!("{}", report.render(format, locale)?);
+    Ok(())
+}
