@@ -73,13 +73,14 @@ impl Store {
         let due_date = due_date.unwrap_or_else(|| date.checked_add_days(Days::new(terms)).unwrap_or(date));
         let name = fields.get("name").cloned().unwrap_or_default();
         let id = format!("B-{}", hex::encode(self.random_bytes::<5>()));
-        self.commit(|batch| {
-            let (gross_minor, postings) = bill_postings(&batch.state, company.country, company.currency, date, &lines)?;
-            let entry = batch.state.build_entry(
+        self.commit(|commit| {
+            let (gross_minor, postings) =
+                bill_postings(&commit.state, company.country, company.currency, date, &lines)?;
+            let entry = commit.state.build_entry(
                 format!("BILL-{id}"),
                 "ACH",
                 date,
-                date_of_ms(batch.now_ms),
+                date_of_ms(commit.now_ms),
                 format!("Facture {name} {reference}").chars().take(rempart_domain::rules::TEXT_BYTES_MAX / 4).collect(),
                 postings,
             )?;
@@ -94,8 +95,8 @@ impl Store {
                 gross_minor,
                 entry_id: entry.id.clone(),
             };
-            batch.record(Fact::BillRecorded(bill.clone()))?;
-            batch.record(Fact::EntryPosted(entry))?;
+            commit.record(Fact::BillRecorded(bill.clone()))?;
+            commit.record(Fact::EntryPosted(entry))?;
             Ok(bill)
         })
     }
@@ -130,12 +131,12 @@ impl Store {
             return Err(rempart_domain::payments::PaymentError::NotMoneyAccount { account: account.to_owned() }.into());
         }
         let id = format!("Q-{}", hex::encode(self.random_bytes::<5>()));
-        self.commit(|batch| {
-            let entry = batch.state.build_transfer(
+        self.commit(|commit| {
+            let entry = commit.state.build_transfer(
                 format!("BILLPAY-{id}"),
                 "BQ",
                 date,
-                date_of_ms(batch.now_ms),
+                date_of_ms(commit.now_ms),
                 format!("Paiement facture {} {}", payable.supplier, payable.reference),
                 Transfer {
                     debit: payable_account(company.country),
@@ -152,8 +153,8 @@ impl Store {
                 account: account.to_owned(),
                 entry_id: entry.id.clone(),
             };
-            batch.record(Fact::BillPaid(paid.clone()))?;
-            batch.record(Fact::EntryPosted(entry))?;
+            commit.record(Fact::BillPaid(paid.clone()))?;
+            commit.record(Fact::EntryPosted(entry))?;
             Ok(paid)
         })
     }

@@ -38,7 +38,7 @@ impl Store {
         if self.item_exists(&item.code)? {
             return Err(ItemError::Exists { code: item.code }.into());
         }
-        self.commit(|batch| batch.record(Fact::ItemDefined(item)))
+        self.commit(|commit| commit.record(Fact::ItemDefined(item)))
     }
 
     pub fn edit_item(&mut self, edit: ItemEdited) -> Result<(), StoreError> {
@@ -46,7 +46,7 @@ impl Store {
         if !self.item_exists(&edit.code)? {
             return Err(ItemError::Unknown { code: edit.code }.into());
         }
-        self.commit(|batch| batch.record(Fact::ItemEdited(edit)))
+        self.commit(|commit| commit.record(Fact::ItemEdited(edit)))
     }
 
     /// The catalogue in code order, inactive items included.

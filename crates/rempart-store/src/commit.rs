@@ -50,7 +50,7 @@ pub(crate) fn load_head(conn: &Connection, node: NodeId) -> Result<Head, StoreEr
 }
 
 /// One commit in progress: appends events to the node's chain and projects them.
-pub struct Batch<'a> {
+pub struct Commit<'a> {
     pub(crate) conn: &'a Connection,
     pub(crate) tenant: TenantId,
     pub(crate) node: NodeId,
@@ -61,7 +61,7 @@ pub struct Batch<'a> {
     pub(crate) appended: u64,
 }
 
-impl Batch<'_> {
+impl Commit<'_> {
     /// Appends a fact that the caller has checked against `state`, and projects it.
     pub fn record(&mut self, fact: Fact) -> Result<(), StoreError> {
         let origin = self.append_raw(fact.kind(), fact.to_payload())?;
@@ -116,7 +116,7 @@ impl Batch<'_> {
 impl Store {
     /// Runs `build` inside one transaction and seals what it appended. Nothing is written if it
     /// fails; success is returned only once the commit is durable.
-    pub fn commit<T>(&mut self, build: impl FnOnce(&mut Batch<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    pub fn commit<T>(&mut self, build: impl FnOnce(&mut Commit<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let span = tracing::debug_span!("commit", tenant = %self.tenant, node = %self.node.short());
         let _entered = span.enter();
         if self.copy_unconfirmed {
@@ -128,7 +128,7 @@ impl Store {
         let transaction = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut state = self.state.clone();
         state.journal_series.clone_from(&self.journal_series);
-        let mut batch = Batch {
+        let mut commit = Commit {
             conn: &transaction,
             tenant: self.tenant,
             node: self.node,
@@ -138,9 +138,9 @@ impl Store {
             projector: Projector::default(),
             appended: 0,
         };
-        let output = build(&mut batch)?;
-        batch.projector.flush(batch.conn)?;
-        let (state, head, appended) = (batch.state, batch.head, batch.appended);
+        let output = build(&mut commit)?;
+        commit.projector.flush(commit.conn)?;
+        let (state, head, appended) = (commit.state, commit.head, commit.appended);
         // The chain grew by exactly the events appended, and a commit that appended nothing
         // leaves the head where it was.
         assert_eq!(head.seq.0, self.head.seq.0 + appended, "the head moved by the events appended");

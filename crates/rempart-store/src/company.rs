@@ -20,8 +20,8 @@ impl Store {
             }
         }
         rempart_domain::company::check_details(&fields)?;
-        self.commit(|batch| {
-            batch.record(Fact::CompanyDetailsSet(rempart_domain::company::CompanyDetailsSet { fields }))
+        self.commit(|commit| {
+            commit.record(Fact::CompanyDetailsSet(rempart_domain::company::CompanyDetailsSet { fields }))
         })
     }
 

@@ -49,7 +49,7 @@ impl Store {
         if self.state.contact_fields.contains_key(&field.name) {
             return Err(ContactError::FieldExists { name: field.name }.into());
         }
-        self.commit(|batch| batch.record(Fact::ContactFieldDefined(field)))
+        self.commit(|commit| commit.record(Fact::ContactFieldDefined(field)))
     }
 
     fn contact_exists(&self, id: &str) -> Result<bool, StoreError> {
@@ -77,9 +77,9 @@ impl Store {
         }
         // A new contact's fields replace nothing.
         let base = fields.keys().map(|field| (field.clone(), String::new())).collect();
-        self.commit(|batch| {
-            batch.record(Fact::ContactCreated(ContactCreated { id: id.clone() }))?;
-            batch.record(Fact::ContactEdited(ContactEdited { id: id.clone(), fields, base }))
+        self.commit(|commit| {
+            commit.record(Fact::ContactCreated(ContactCreated { id: id.clone() }))?;
+            commit.record(Fact::ContactEdited(ContactEdited { id: id.clone(), fields, base }))
         })?;
         Ok(id)
     }
@@ -92,7 +92,7 @@ impl Store {
             return Err(ContactError::UnknownContact { id: id.to_owned() }.into());
         }
         let base = self.field_stamps(id, &fields)?;
-        self.commit(|batch| batch.record(Fact::ContactEdited(ContactEdited { id: id.to_owned(), fields, base })))
+        self.commit(|commit| commit.record(Fact::ContactEdited(ContactEdited { id: id.to_owned(), fields, base })))
     }
 
     /// What each field's new value replaces as this node holds it (`ContactEdited::base`): the

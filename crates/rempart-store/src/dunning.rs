@@ -38,13 +38,13 @@ impl Store {
         }
         let fee_minor = levels[usize::from(level - 1)].fee_minor;
         let id = format!("R-{}", hex::encode(self.random_bytes::<5>()));
-        self.commit(|batch| {
+        self.commit(|commit| {
             let entry = if fee_minor > 0 {
-                Some(batch.state.build_transfer(
+                Some(commit.state.build_transfer(
                     format!("REMINDER-{id}"),
                     "VTE",
                     date,
-                    date_of_ms(batch.now_ms),
+                    date_of_ms(commit.now_ms),
                     format!("Frais de rappel {level} {number}"),
                     Transfer {
                         debit: receivable_account(company.country),
@@ -65,9 +65,9 @@ impl Store {
                 currency: invoice.currency,
                 entry_id: entry.as_ref().map(|entry| entry.id.clone()),
             };
-            batch.record(Fact::ReminderSent(reminder.clone()))?;
+            commit.record(Fact::ReminderSent(reminder.clone()))?;
             if let Some(entry) = entry {
-                batch.record(Fact::EntryPosted(entry))?;
+                commit.record(Fact::EntryPosted(entry))?;
             }
             Ok(reminder)
         })

@@ -10,7 +10,7 @@ use rempart_domain::{Country, Currency, Fact, LedgerState};
 use rusqlite::OptionalExtension;
 
 use crate::catalogue::Item;
-use crate::{Batch, Store, StoreError, date_of_ms};
+use crate::{Commit, Store, StoreError, date_of_ms};
 use rusqlite::{Connection, params};
 
 use crate::project::date_text;
@@ -118,16 +118,16 @@ struct Issue {
 
 impl Issue {
     /// Numbers the invoice from its series and records it issued with its entry.
-    fn record(&self, batch: &mut Batch<'_>, invoice: &Invoice) -> Result<InvoiceIssued, StoreError> {
-        let totals = totals(&batch.state, &invoice.lines, invoice.date, invoice.cash_rounding)?;
-        let sequence = batch.state.next_invoice_sequence(&self.series);
+    fn record(&self, commit: &mut Commit<'_>, invoice: &Invoice) -> Result<InvoiceIssued, StoreError> {
+        let totals = totals(&commit.state, &invoice.lines, invoice.date, invoice.cash_rounding)?;
+        let sequence = commit.state.next_invoice_sequence(&self.series);
         let number = format!("{}-{sequence:06}", self.series);
-        let postings = invoice_postings(&batch.state, self.country, invoice.currency, &invoice.lines, &totals);
-        let entry = batch.state.build_entry(
+        let postings = invoice_postings(&commit.state, self.country, invoice.currency, &invoice.lines, &totals);
+        let entry = commit.state.build_entry(
             format!("INV-{number}"),
             "VTE",
             invoice.date,
-            date_of_ms(batch.now_ms),
+            date_of_ms(commit.now_ms),
             format!("Facture {number} {}", self.contact_name)
                 .chars()
                 .take(rempart_domain::rules::TEXT_BYTES_MAX / 4)
@@ -143,8 +143,8 @@ impl Issue {
             gross_minor: totals.gross_minor,
             entry_id: entry.id.clone(),
         };
-        batch.record(Fact::InvoiceIssued(issued.clone()))?;
-        batch.record(Fact::EntryPosted(entry))?;
+        commit.record(Fact::InvoiceIssued(issued.clone()))?;
+        commit.record(Fact::EntryPosted(entry))?;
         Ok(issued)
     }
 }
@@ -160,7 +160,7 @@ impl Store {
         self.contact(contact)?;
         let id = self.new_draft_id();
         let draft = InvoiceDrafted { id: id.clone(), contact: contact.to_owned(), date, currency, cash_rounding };
-        self.commit(|batch| batch.record(Fact::InvoiceDrafted(draft)))?;
+        self.commit(|commit| commit.record(Fact::InvoiceDrafted(draft)))?;
         Ok(id)
     }
 
@@ -171,8 +171,8 @@ impl Store {
             return Err(InvoiceError::AlreadyIssued { id: id.to_owned(), number }.into());
         }
         let line = resolve_line(&self.state, &self.items()?, spec, invoice.date)?;
-        self.commit(|batch| {
-            batch.record(Fact::InvoiceLineAdded(InvoiceLineAdded { id: id.to_owned(), line: line.clone() }))
+        self.commit(|commit| {
+            commit.record(Fact::InvoiceLineAdded(InvoiceLineAdded { id: id.to_owned(), line: line.clone() }))
         })?;
         Ok(line)
     }
@@ -185,7 +185,7 @@ impl Store {
             return Err(InvoiceError::AlreadyIssued { id: id.to_owned(), number }.into());
         }
         let issue = self.issue_of(&invoice)?;
-        self.commit(|batch| issue.record(batch, &invoice).map(|issued| issued.number))
+        self.commit(|commit| issue.record(commit, &invoice).map(|issued| issued.number))
     }
 
     /// Records whole invoices made elsewhere (a year of them from a former program, or a
@@ -215,10 +215,10 @@ impl Store {
             let issue = self.issue_of(&invoice)?;
             invoices.push((invoice, issue));
         }
-        self.commit(|batch| {
+        self.commit(|commit| {
             let mut issued = Vec::with_capacity(invoices.len());
             for (invoice, issue) in &invoices {
-                batch.record(Fact::InvoiceDrafted(InvoiceDrafted {
+                commit.record(Fact::InvoiceDrafted(InvoiceDrafted {
                     id: invoice.id.clone(),
                     contact: invoice.contact.clone(),
                     date: invoice.date,
@@ -226,12 +226,12 @@ impl Store {
                     cash_rounding: invoice.cash_rounding,
                 }))?;
                 for line in &invoice.lines {
-                    batch.record(Fact::InvoiceLineAdded(InvoiceLineAdded {
+                    commit.record(Fact::InvoiceLineAdded(InvoiceLineAdded {
                         id: invoice.id.clone(),
                         line: line.clone(),
                     }))?;
                 }
-                issued.push(issue.record(batch, invoice)?);
+                issued.push(issue.record(commit, invoice)?);
             }
             Ok(issued)
         })
@@ -281,18 +281,18 @@ impl Store {
         }
         let id = format!("K-{}", hex::encode(self.random_bytes::<5>()));
         let series = format!("A-{}-{}", self.node.short(), date.year());
-        self.commit(|batch| {
-            let sequence = batch.state.next_invoice_sequence(&series);
+        self.commit(|commit| {
+            let sequence = commit.state.next_invoice_sequence(&series);
             let credit_number = format!("{series}-{sequence:06}");
-            let postings = invoice_postings(&batch.state, country, invoice.currency, &lines, &credit_totals)
+            let postings = invoice_postings(&commit.state, country, invoice.currency, &lines, &credit_totals)
                 .into_iter()
                 .map(|posting| rempart_domain::Posting { amount_minor: -posting.amount_minor, ..posting })
                 .collect();
-            let entry = batch.state.build_entry_vat_on(
+            let entry = commit.state.build_entry_vat_on(
                 format!("CRN-{credit_number}"),
                 "VTE",
                 date,
-                date_of_ms(batch.now_ms),
+                date_of_ms(commit.now_ms),
                 format!("Avoir {credit_number} sur facture {invoice_number}"),
                 postings,
                 invoice.date,
@@ -308,8 +308,8 @@ impl Store {
                 gross_minor: credit_totals.gross_minor,
                 entry_id: entry.id.clone(),
             };
-            batch.record(Fact::CreditNoteIssued(credit.clone()))?;
-            batch.record(Fact::EntryPosted(entry))?;
+            commit.record(Fact::CreditNoteIssued(credit.clone()))?;
+            commit.record(Fact::EntryPosted(entry))?;
             Ok(credit)
         })
     }

@@ -121,16 +121,16 @@ pub(crate) fn load_state(conn: &Connection) -> Result<LedgerState, rusqlite::Err
 
 impl Store {
     pub fn open_account(&mut self, account: AccountOpened) -> Result<(), StoreError> {
-        self.commit(|batch| {
-            batch.state.check_account_opened(&account)?;
-            batch.record(Fact::AccountOpened(account))
+        self.commit(|commit| {
+            commit.state.check_account_opened(&account)?;
+            commit.record(Fact::AccountOpened(account))
         })
     }
 
     pub fn edit_account(&mut self, edit: AccountEdited) -> Result<(), StoreError> {
-        self.commit(|batch| {
-            batch.state.check_account_edited(&edit)?;
-            batch.record(Fact::AccountEdited(edit))
+        self.commit(|commit| {
+            commit.state.check_account_edited(&edit)?;
+            commit.record(Fact::AccountEdited(edit))
         })
     }
 
@@ -143,9 +143,9 @@ impl Store {
             .into_iter()
             .map(|(node, head)| (hex::encode(node.as_bytes()), head.seq.0))
             .collect();
-        self.commit(|batch| {
-            batch.state.check_period_close(until)?;
-            batch.record(Fact::PeriodClosed(PeriodClosed { until, seen }))
+        self.commit(|commit| {
+            commit.state.check_period_close(until)?;
+            commit.record(Fact::PeriodClosed(PeriodClosed { until, seen }))
         })
     }
 
@@ -161,24 +161,24 @@ impl Store {
         let bulk = drafts.len() >= BULK_ENTRIES_MIN && drafts.len() as u64 >= self.head.seq.0 / 2;
         // As every commit, a large one is acknowledged once its WAL frames are durable; the
         // checkpointer copies them into the database file afterwards.
-        self.commit(|batch| {
+        self.commit(|commit| {
             if bulk {
-                batch.conn.execute_batch(schema::DROP_DEFERRABLE_INDEXES)?;
+                commit.conn.execute_batch(schema::DROP_DEFERRABLE_INDEXES)?;
             }
             let mut outcome = ImportOutcome::default();
-            let validated_on = date_of_ms(batch.now_ms);
+            let validated_on = date_of_ms(commit.now_ms);
             for (index, draft) in drafts.iter().enumerate() {
                 let position = index + 1;
                 let at = |source: LedgerError| StoreError::Entry { position, id: draft.id.clone(), source };
-                if let Some(digest) = batch.entry_digest(&draft.id)? {
-                    let entry = batch.state.read_entry(draft, validated_on).map_err(at)?;
+                if let Some(digest) = commit.entry_digest(&draft.id)? {
+                    let entry = commit.state.read_entry(draft, validated_on).map_err(at)?;
                     if entry_digest(&entry) != digest {
                         return Err(at(LedgerError::EntryIdConflict { id: draft.id.clone() }));
                     }
                     outcome.already_present += 1;
                 } else {
-                    let entry = batch.state.prepare_entry(draft, validated_on).map_err(at)?;
-                    batch.record(Fact::EntryPosted(entry))?;
+                    let entry = commit.state.prepare_entry(draft, validated_on).map_err(at)?;
+                    commit.record(Fact::EntryPosted(entry))?;
                     outcome.recorded += 1;
                 }
                 if position % 1000 == 0 {
@@ -187,7 +187,7 @@ impl Store {
             }
             progress(drafts.len() as u64);
             if bulk {
-                batch.conn.execute_batch(schema::PROJECTION_INDEXES)?;
+                commit.conn.execute_batch(schema::PROJECTION_INDEXES)?;
             }
             Ok(outcome)
         })
@@ -196,8 +196,8 @@ impl Store {
     /// Records the reversal of entry `id`, dated `date` (by default the original's date).
     pub fn reverse_entry(&mut self, id: &str, date: Option<NaiveDate>) -> Result<EntryPosted, StoreError> {
         let reversal_id = self.new_entry_id();
-        self.commit(|batch| {
-            let row: Option<(Option<String>, Vec<u8>, i64)> = batch
+        self.commit(|commit| {
+            let row: Option<(Option<String>, Vec<u8>, i64)> = commit
                 .conn
                 .query_row("SELECT reversed_by, node, seq FROM p_entries WHERE id = ?1", [id], |row| {
                     Ok((row.get(0)?, row.get(1)?, row.get(2)?))
@@ -207,7 +207,7 @@ impl Store {
             if let Some(by) = reversed_by {
                 return Err(LedgerError::AlreadyReversed { id: id.to_owned(), by }.into());
             }
-            let (kind, payload): (String, Vec<u8>) = batch.conn.query_row(
+            let (kind, payload): (String, Vec<u8>) = commit.conn.query_row(
                 "SELECT kind, payload FROM events WHERE node = ?1 AND seq = ?2",
                 params![node, seq],
                 |row| Ok((row.get(0)?, row.get(1)?)),
@@ -215,10 +215,10 @@ impl Store {
             let Some(Fact::EntryPosted(original)) = Fact::from_payload(&kind, &payload)? else {
                 return Err(Damage::EntryWithoutEvent { id: id.to_owned() }.into());
             };
-            let validated_on = date_of_ms(batch.now_ms);
+            let validated_on = date_of_ms(commit.now_ms);
             let reversal =
-                batch.state.prepare_reversal(&original, reversal_id, date.unwrap_or(original.date), validated_on)?;
-            batch.record(Fact::EntryPosted(reversal.clone()))?;
+                commit.state.prepare_reversal(&original, reversal_id, date.unwrap_or(original.date), validated_on)?;
+            commit.record(Fact::EntryPosted(reversal.clone()))?;
             Ok(reversal)
         })
     }

@@ -39,7 +39,7 @@ use rempart_domain::{CompanyCreated, LedgerState};
 use rempart_log::{NodeId, SigningKey, TenantId, VerifyingKey};
 use rusqlite::{Connection, OptionalExtension};
 
-pub use commit::Batch;
+pub use commit::Commit;
 pub use environment::{Clock, Environment};
 pub use error::{Blob, Damage, Refusal, StoreError};
 pub use ledger::{AccountListing, ImportOutcome};

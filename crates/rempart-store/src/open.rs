@@ -12,7 +12,7 @@ use rempart_log::{
 };
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
-use crate::commit::{Batch, Head, load_head};
+use crate::commit::{Commit, Head, load_head};
 use crate::copy::{file_instance, note_copy};
 use crate::layout::{
     ANCHOR_FILE, DATABASE_FILE, IDENTITY_FILE, Identity, KEY_FILE, NEXT_KEY_FILE, make_private_dir, read_identity,
@@ -127,11 +127,11 @@ impl Store {
         // The store keeps its environment: nothing it holds leads back to the key just drawn.
         let mut env = env;
         env.rekey();
-        Store::create(env, dir, tenant, key, false, |batch| {
-            batch.record(Fact::CompanyCreated(company.clone()))?;
+        Store::create(env, dir, tenant, key, false, |commit| {
+            commit.record(Fact::CompanyCreated(company.clone()))?;
             for account in chart_of(country) {
                 let label_of = |label: &str| (!label.is_empty()).then(|| label.to_owned());
-                batch.record(Fact::AccountOpened(AccountOpened {
+                commit.record(Fact::AccountOpened(AccountOpened {
                     number: account.number.to_owned(),
                     label: account.label_fr.to_owned(),
                     label_de: label_of(account.label_de),
@@ -141,7 +141,7 @@ impl Store {
                 }))?;
             }
             for vat in vat_codes_of(country) {
-                batch.record(Fact::VatCodeDefined(vat))?;
+                commit.record(Fact::VatCodeDefined(vat))?;
             }
             Ok(())
         })
@@ -168,7 +168,7 @@ impl Store {
         tenant: TenantId,
         key: SigningKey,
         own_series: bool,
-        first: impl FnOnce(&mut Batch<'_>) -> Result<(), StoreError>,
+        first: impl FnOnce(&mut Commit<'_>) -> Result<(), StoreError>,
     ) -> Result<Store, StoreError> {
         make_private_dir(dir)?;
         let node = NodeId::from_bytes(env.bytes());
@@ -213,12 +213,12 @@ impl Store {
             env,
         };
         let public_key = identity.public_key.clone();
-        store.commit(|batch| {
-            batch.append_raw(
+        store.commit(|commit| {
+            commit.append_raw(
                 NODE_CREATED,
                 serde_json::to_vec(&NodeCreated { public_key }).expect("a key in hex serialises"),
             )?;
-            first(batch)
+            first(commit)
         })?;
         // The identity file is written last: a directory without it is not a company yet.
         write_file_atomically(&dir.join(IDENTITY_FILE), &identity_json)?;
@@ -366,15 +366,15 @@ impl Store {
         self.copy_unconfirmed = false;
         let public_key = hex::encode(self.key.verifying_key().as_bytes());
         let old_series = self.journal_series.replace(node.short());
-        let switched = self.commit(|batch| {
-            batch.conn.execute("UPDATE meta SET value = ?1 WHERE key = 'node'", [node.to_hex()])?;
+        let switched = self.commit(|commit| {
+            commit.conn.execute("UPDATE meta SET value = ?1 WHERE key = 'node'", [node.to_hex()])?;
             // The new chain numbers its entries in a series of its own: the old identity's may
             // have gone on elsewhere.
-            batch
+            commit
                 .conn
                 .execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('journal_series', ?1)", [node.short()])?;
-            batch.conn.execute("DELETE FROM sync_state WHERE key = ?1", [COPY_FOUND_SETTING])?;
-            batch.append_raw(
+            commit.conn.execute("DELETE FROM sync_state WHERE key = ?1", [COPY_FOUND_SETTING])?;
+            commit.append_raw(
                 NODE_CREATED,
                 serde_json::to_vec(&NodeCreated { public_key }).expect("a key in hex serialises"),
             )?;

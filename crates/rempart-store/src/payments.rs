@@ -163,12 +163,12 @@ impl Store {
             .collect();
         let (allocations, unallocated_minor) = allocate(amount_minor, company.currency, &open, named)?;
         let id = format!("P-{}", hex::encode(self.random_bytes::<5>()));
-        self.commit(|batch| {
-            let entry = batch.state.build_transfer(
+        self.commit(|commit| {
+            let entry = commit.state.build_transfer(
                 format!("PAY-{id}"),
                 "BQ",
                 date,
-                date_of_ms(batch.now_ms),
+                date_of_ms(commit.now_ms),
                 format!("Paiement {name}"),
                 Transfer { debit: account, credit: receivable, amount_minor, currency: company.currency },
             )?;
@@ -183,8 +183,8 @@ impl Store {
                 unallocated_minor,
                 entry_id: entry.id.clone(),
             };
-            batch.record(Fact::PaymentReceived(payment.clone()))?;
-            batch.record(Fact::EntryPosted(entry))?;
+            commit.record(Fact::PaymentReceived(payment.clone()))?;
+            commit.record(Fact::EntryPosted(entry))?;
             Ok(payment)
         })
     }

@@ -222,7 +222,7 @@ impl Store {
             .collect();
         let [full] = &matching[..] else { return Err(unknown()) };
         let settled = rempart_domain::ConflictSettled { id: full.clone() };
-        self.commit(|batch| batch.record(Fact::ConflictSettled(settled)))
+        self.commit(|commit| commit.record(Fact::ConflictSettled(settled)))
     }
 
     pub(crate) fn all_conflicts(&self) -> Result<Vec<Conflict>, StoreError> {

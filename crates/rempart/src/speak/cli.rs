@@ -1,0 +1,73 @@
+//! The errors of the command line's own refusals and the import reader in the reader's language.
+
+use crate::i18n::Lang;
+
+use super::Speak;
+
+impl Speak for crate::command_error::CommandError {
+    fn speak(&self, lang: Lang) -> String {
+        match self {
+            crate::command_error::CommandError::PeriodNeeded => lang.text("err.command.period_needed").to_owned(),
+            crate::command_error::CommandError::NothingToChange => {
+                lang.text("err.command.nothing_to_change").to_owned()
+            }
+            crate::command_error::CommandError::DemoDirTaken { dir } => {
+                lang.fill("err.command.demo_dir_taken", &[("dir", &dir.display())])
+            }
+            crate::command_error::CommandError::InvoiceNumberWithoutDigits { number } => {
+                lang.fill("err.command.invoice_number_without_digits", &[("number", number)])
+            }
+        }
+    }
+}
+
+impl Speak for crate::import::ImportError {
+    fn speak(&self, lang: Lang) -> String {
+        match self {
+            crate::import::ImportError::UnknownType { path, extension } => {
+                lang.fill("err.import.unknown_type", &[("path", &path.display()), ("extension", extension)])
+            }
+            crate::import::ImportError::Unreadable { path, source } => {
+                lang.fill("err.import.unreadable", &[("path", &path.display()), ("source", source)])
+            }
+            crate::import::ImportError::Header { path, source } => {
+                lang.fill("err.import.header", &[("path", &path.display()), ("source", source)])
+            }
+            crate::import::ImportError::MissingColumn { path, column, expected } => lang.fill(
+                "err.import.missing_column",
+                &[("path", &path.display()), ("column", column), ("expected", expected)],
+            ),
+            crate::import::ImportError::Line { path, line, problem } => lang.fill(
+                "err.import.line",
+                &[("path", &path.display()), ("line", line), ("problem", &problem.speak(lang))],
+            ),
+            crate::import::ImportError::Refused { path, line, id, source } => lang.fill(
+                "err.import.refused",
+                &[("path", &path.display()), ("line", line), ("id", id), ("source", &source.speak(lang))],
+            ),
+            crate::import::ImportError::NotImported { path, source } => {
+                lang.fill("err.import.not_imported", &[("path", &path.display()), ("source", &source.speak(lang))])
+            }
+            crate::import::ImportError::PostForm { text } => lang.fill("err.import.post_form", &[("text", text)]),
+            crate::import::ImportError::PostAmount { text, source } => {
+                lang.fill("err.import.post_amount", &[("text", text), ("source", &source.speak(lang))])
+            }
+        }
+    }
+}
+
+impl Speak for crate::import::LineProblem {
+    fn speak(&self, lang: Lang) -> String {
+        match self {
+            crate::import::LineProblem::Csv(value0) => lang.fill("err.line_problem.csv", &[("value", value0)]),
+            crate::import::LineProblem::EmptyId => lang.text("err.line_problem.empty_id").to_owned(),
+            crate::import::LineProblem::Date(value0) => value0.speak(lang),
+            crate::import::LineProblem::IsoDate(value0) => value0.speak(lang),
+            crate::import::LineProblem::Amount(value0) => value0.speak(lang),
+            crate::import::LineProblem::DatesDiffer { id, first, second } => {
+                lang.fill("err.line_problem.dates_differ", &[("id", id), ("first", first), ("second", second)])
+            }
+            crate::import::LineProblem::Json(value0) => lang.fill("err.line_problem.json", &[("value", value0)]),
+        }
+    }
+}

@@ -1,0 +1,347 @@
+//! The errors of the domain crate (ledger rules, contacts, catalogue, invoices, payments, bills, dunning, QR-bill, amounts) in the reader's language.
+
+use crate::i18n::Lang;
+
+use super::Speak;
+
+impl Speak for rempart_domain::bills::BillError {
+    fn speak(&self, lang: Lang) -> String {
+        match self {
+            rempart_domain::bills::BillError::Empty => lang.text("err.bill.empty").to_owned(),
+            rempart_domain::bills::BillError::BadLine { text } => lang.fill("err.bill.bad_line", &[("text", text)]),
+            rempart_domain::bills::BillError::NotPositive => lang.text("err.bill.not_positive").to_owned(),
+            rempart_domain::bills::BillError::UnknownVatCode { code } => {
+                lang.fill("err.bill.unknown_vat_code", &[("code", code)])
+            }
+            rempart_domain::bills::BillError::OutputVatCode { code } => {
+                lang.fill("err.bill.output_vat_code", &[("code", code)])
+            }
+            rempart_domain::bills::BillError::VatCodeNotInForce { code, date } => {
+                lang.fill("err.bill.vat_code_not_in_force", &[("code", code), ("date", date)])
+            }
+            rempart_domain::bills::BillError::NotExpense { account } => {
+                lang.fill("err.bill.not_expense", &[("account", account)])
+            }
+            rempart_domain::bills::BillError::NoReference => lang.text("err.bill.no_reference").to_owned(),
+            rempart_domain::bills::BillError::Duplicate { supplier, reference } => {
+                lang.fill("err.bill.duplicate", &[("supplier", supplier), ("reference", reference)])
+            }
+            rempart_domain::bills::BillError::UnknownBill { id } => lang.fill("err.bill.unknown_bill", &[("id", id)]),
+            rempart_domain::bills::BillError::MoreThanOpen { amount, open } => {
+                lang.fill("err.bill.more_than_open", &[("amount", amount), ("open", open)])
+            }
+        }
+    }
+}
+
+impl Speak for rempart_domain::catalogue::ItemError {
+    fn speak(&self, lang: Lang) -> String {
+        match self {
+            rempart_domain::catalogue::ItemError::BadCode { code } => lang.fill("err.item.bad_code", &[("code", code)]),
+            rempart_domain::catalogue::ItemError::Exists { code } => lang.fill("err.item.exists", &[("code", code)]),
+            rempart_domain::catalogue::ItemError::Unknown { code } => lang.fill("err.item.unknown", &[("code", code)]),
+            rempart_domain::catalogue::ItemError::BadLabel => lang.text("err.item.bad_label").to_owned(),
+            rempart_domain::catalogue::ItemError::BadUnit { unit } => lang.fill("err.item.bad_unit", &[("unit", unit)]),
+            rempart_domain::catalogue::ItemError::Price(value0) => {
+                lang.fill("err.item.price", &[("value", &value0.speak(lang))])
+            }
+            rempart_domain::catalogue::ItemError::NegativePrice => lang.text("err.item.negative_price").to_owned(),
+            rempart_domain::catalogue::ItemError::UnknownVatCode { code } => {
+                lang.fill("err.item.unknown_vat_code", &[("code", code)])
+            }
+            rempart_domain::catalogue::ItemError::InputVatCode { code } => {
+                lang.fill("err.item.input_vat_code", &[("code", code)])
+            }
+            rempart_domain::catalogue::ItemError::UnknownAccount { account } => {
+                lang.fill("err.item.unknown_account", &[("account", account)])
+            }
+            rempart_domain::catalogue::ItemError::NotRevenue { account } => {
+                lang.fill("err.item.not_revenue", &[("account", account)])
+            }
+            rempart_domain::catalogue::ItemError::NothingToChange => lang.text("err.item.nothing_to_change").to_owned(),
+        }
+    }
+}
+
+impl Speak for rempart_domain::contacts::ContactError {
+    fn speak(&self, lang: Lang) -> String {
+        match self {
+            rempart_domain::contacts::ContactError::BadId { id } => lang.fill("err.contact.bad_id", &[("id", id)]),
+            rempart_domain::contacts::ContactError::UnknownContact { id } => {
+                lang.fill("err.contact.unknown_contact", &[("id", id)])
+            }
+            rempart_domain::contacts::ContactError::ContactExists { id } => {
+                lang.fill("err.contact.contact_exists", &[("id", id)])
+            }
+            rempart_domain::contacts::ContactError::NameMissing => lang.text("err.contact.name_missing").to_owned(),
+            rempart_domain::contacts::ContactError::UnknownField { name } => lang.fill(
+                "err.contact.unknown_field",
+                &[("name", name), ("standard_fields", &(rempart_domain::contacts::STANDARD_FIELDS.join(", ")))],
+            ),
+            rempart_domain::contacts::ContactError::BadFieldName { name } => {
+                lang.fill("err.contact.bad_field_name", &[("name", name)])
+            }
+            rempart_domain::contacts::ContactError::FieldExists { name } => {
+                lang.fill("err.contact.field_exists", &[("name", name)])
+            }
+            rempart_domain::contacts::ContactError::BadValue { field, value, reason } => {
+                lang.fill("err.contact.bad_value", &[("field", field), ("value", value), ("reason", reason)])
+            }
+            rempart_domain::contacts::ContactError::NothingToChange => {
+                lang.text("err.contact.nothing_to_change").to_owned()
+            }
+        }
+    }
+}
+
+impl Speak for rempart_domain::dunning::DunningError {
+    fn speak(&self, lang: Lang) -> String {
+        match self {
+            rempart_domain::dunning::DunningError::Draft { id } => lang.fill("err.dunning.draft", &[("id", id)]),
+            rempart_domain::dunning::DunningError::NothingOpen { invoice } => {
+                lang.fill("err.dunning.nothing_open", &[("invoice", invoice)])
+            }
+            rempart_domain::dunning::DunningError::AllSent { invoice } => {
+                lang.fill("err.dunning.all_sent", &[("invoice", invoice)])
+            }
+            rempart_domain::dunning::DunningError::NotDue { invoice, level, from } => {
+                lang.fill("err.dunning.not_due", &[("level", level), ("invoice", invoice), ("from", from)])
+            }
+            rempart_domain::dunning::DunningError::Fee { field, source } => {
+                lang.fill("err.dunning.fee", &[("field", field), ("source", &source.speak(lang))])
+            }
+        }
+    }
+}
+
+impl Speak for rempart_domain::FactError {
+    fn speak(&self, lang: Lang) -> String {
+        match self {
+            rempart_domain::FactError::UnknownKind { kind } => lang.fill("err.fact.unknown_kind", &[("kind", kind)]),
+            rempart_domain::FactError::Payload { kind, source } => {
+                lang.fill("err.fact.payload", &[("kind", kind), ("source", source)])
+            }
+        }
+    }
+}
+
+impl Speak for rempart_domain::invoices::InvoiceError {
+    fn speak(&self, lang: Lang) -> String {
+        match self {
+            rempart_domain::invoices::InvoiceError::NotIssued { id } => {
+                lang.fill("err.invoice.not_issued", &[("id", id)])
+            }
+            rempart_domain::invoices::InvoiceError::NoSuchLine { line } => {
+                lang.fill("err.invoice.no_such_line", &[("line", line)])
+            }
+            rempart_domain::invoices::InvoiceError::CreditQuantity { line } => {
+                lang.fill("err.invoice.credit_quantity", &[("line", line)])
+            }
+            rempart_domain::invoices::InvoiceError::CreditTooLarge { credit, remaining } => {
+                lang.fill("err.invoice.credit_too_large", &[("credit", credit), ("remaining", remaining)])
+            }
+            rempart_domain::invoices::InvoiceError::UnknownInvoice { id } => {
+                lang.fill("err.invoice.unknown_invoice", &[("id", id)])
+            }
+            rempart_domain::invoices::InvoiceError::AlreadyIssued { id, number } => {
+                lang.fill("err.invoice.already_issued", &[("id", id), ("number", number)])
+            }
+            rempart_domain::invoices::InvoiceError::UnknownItem { code } => {
+                lang.fill("err.invoice.unknown_item", &[("code", code)])
+            }
+            rempart_domain::invoices::InvoiceError::InactiveItem { code } => {
+                lang.fill("err.invoice.inactive_item", &[("code", code)])
+            }
+            rempart_domain::invoices::InvoiceError::LineIncomplete => {
+                lang.text("err.invoice.line_incomplete").to_owned()
+            }
+            rempart_domain::invoices::InvoiceError::BadQuantity { text } => {
+                lang.fill("err.invoice.bad_quantity", &[("text", text)])
+            }
+            rempart_domain::invoices::InvoiceError::QuantityOutOfRange => {
+                lang.text("err.invoice.quantity_out_of_range").to_owned()
+            }
+            rempart_domain::invoices::InvoiceError::BadDiscount { text } => {
+                lang.fill("err.invoice.bad_discount", &[("text", text)])
+            }
+            rempart_domain::invoices::InvoiceError::Price(value0) => {
+                lang.fill("err.invoice.price", &[("value", &value0.speak(lang))])
+            }
+            rempart_domain::invoices::InvoiceError::NegativePrice => lang.text("err.invoice.negative_price").to_owned(),
+            rempart_domain::invoices::InvoiceError::UnknownVatCode { code } => {
+                lang.fill("err.invoice.unknown_vat_code", &[("code", code)])
+            }
+            rempart_domain::invoices::InvoiceError::InputVatCode { code } => {
+                lang.fill("err.invoice.input_vat_code", &[("code", code)])
+            }
+            rempart_domain::invoices::InvoiceError::VatCodeNotInForce { code, date } => {
+                lang.fill("err.invoice.vat_code_not_in_force", &[("code", code), ("date", date)])
+            }
+            rempart_domain::invoices::InvoiceError::NotRevenue { account } => {
+                lang.fill("err.invoice.not_revenue", &[("account", account)])
+            }
+            rempart_domain::invoices::InvoiceError::EmptyText => lang.text("err.invoice.empty_text").to_owned(),
+            rempart_domain::invoices::InvoiceError::TooManyLines => lang.fill(
+                "err.invoice.too_many_lines",
+                &[("INVOICE_LINES_MAX", &rempart_domain::invoices::INVOICE_LINES_MAX)],
+            ),
+            rempart_domain::invoices::InvoiceError::Empty => lang.text("err.invoice.empty").to_owned(),
+            rempart_domain::invoices::InvoiceError::NotPositive => lang.text("err.invoice.not_positive").to_owned(),
+            rempart_domain::invoices::InvoiceError::Overflow => lang.text("err.invoice.overflow").to_owned(),
+        }
+    }
+}
+
+impl Speak for rempart_domain::locale::DateUnreadable {
+    fn speak(&self, lang: Lang) -> String {
+        let rempart_domain::locale::DateUnreadable { text, locale } = self;
+        lang.fill("error.not_a_date", &[("text", text), ("forms", &locale.date_forms())])
+    }
+}
+
+impl Speak for rempart_domain::AmountError {
+    fn speak(&self, lang: Lang) -> String {
+        match self {
+            rempart_domain::AmountError::Empty => lang.text("error.amount_empty").to_owned(),
+            rempart_domain::AmountError::Malformed { text } => lang.fill("err.amount.malformed", &[("text", text)]),
+            rempart_domain::AmountError::TooManyDecimals { text, currency, exponent } => {
+                lang.fill("error.too_many_decimals", &[("text", text), ("currency", currency), ("exponent", exponent)])
+            }
+            rempart_domain::AmountError::TooLarge { text } => lang.fill("error.amount_too_large", &[("text", text)]),
+            rempart_domain::AmountError::BadCurrency { text } => {
+                lang.fill("err.amount.bad_currency", &[("text", text)])
+            }
+            rempart_domain::AmountError::NotInLocale { text, locale } => {
+                let [a, b, c] = locale.amount_examples();
+                lang.fill("error.not_an_amount", &[("text", text), ("a", &a), ("b", &b), ("c", &c)])
+            }
+        }
+    }
+}
+
+impl Speak for rempart_domain::payments::PaymentError {
+    fn speak(&self, lang: Lang) -> String {
+        match self {
+            rempart_domain::payments::PaymentError::NotPositive => lang.text("err.payment.not_positive").to_owned(),
+            rempart_domain::payments::PaymentError::NotOpen { invoice } => {
+                lang.fill("err.payment.not_open", &[("invoice", invoice)])
+            }
+            rempart_domain::payments::PaymentError::MoreThanOpen { invoice, open, allocated } => lang
+                .fill("err.payment.more_than_open", &[("invoice", invoice), ("open", open), ("allocated", allocated)]),
+            rempart_domain::payments::PaymentError::MoreThanPaid => lang.text("err.payment.more_than_paid").to_owned(),
+            rempart_domain::payments::PaymentError::NotMoneyAccount { account } => {
+                lang.fill("err.payment.not_money_account", &[("account", account)])
+            }
+        }
+    }
+}
+
+impl Speak for rempart_domain::qrbill::QrBillError {
+    fn speak(&self, lang: Lang) -> String {
+        match self {
+            rempart_domain::qrbill::QrBillError::BadIban { account } => {
+                lang.fill("err.qr_bill.bad_iban", &[("account", account)])
+            }
+            rempart_domain::qrbill::QrBillError::NotSwissAccount => {
+                lang.text("err.qr_bill.not_swiss_account").to_owned()
+            }
+            rempart_domain::qrbill::QrBillError::QrIbanNeedsQrReference => {
+                lang.text("err.qr_bill.qr_iban_needs_qr_reference").to_owned()
+            }
+            rempart_domain::qrbill::QrBillError::QrReferenceNeedsQrIban => {
+                lang.text("err.qr_bill.qr_reference_needs_qr_iban").to_owned()
+            }
+            rempart_domain::qrbill::QrBillError::BadQrReference { reference } => {
+                lang.fill("err.qr_bill.bad_qr_reference", &[("reference", reference)])
+            }
+            rempart_domain::qrbill::QrBillError::BadCreditorReference { reference } => {
+                lang.fill("err.qr_bill.bad_creditor_reference", &[("reference", reference)])
+            }
+            rempart_domain::qrbill::QrBillError::AmountOutOfRange => {
+                lang.text("err.qr_bill.amount_out_of_range").to_owned()
+            }
+            rempart_domain::qrbill::QrBillError::Currency { currency } => {
+                lang.fill("err.qr_bill.currency", &[("currency", currency)])
+            }
+            rempart_domain::qrbill::QrBillError::UnstructuredAddress { who, field } => {
+                lang.fill("err.qr_bill.unstructured_address", &[("who", who), ("field", field)])
+            }
+            rempart_domain::qrbill::QrBillError::MessageTooLong => lang.text("err.qr_bill.message_too_long").to_owned(),
+        }
+    }
+}
+
+impl Speak for rempart_domain::LedgerError {
+    fn speak(&self, lang: Lang) -> String {
+        match self {
+            rempart_domain::LedgerError::NoCompany => lang.text("err.ledger.no_company").to_owned(),
+            rempart_domain::LedgerError::CompanyExists => lang.text("err.ledger.company_exists").to_owned(),
+            rempart_domain::LedgerError::BadDate { text } => lang.fill("err.ledger.bad_date", &[("text", text)]),
+            rempart_domain::LedgerError::UnknownAccount { account } => {
+                lang.fill("err.ledger.unknown_account", &[("account", account)])
+            }
+            rempart_domain::LedgerError::AccountClosed { account } => {
+                lang.fill("err.ledger.account_closed", &[("account", account)])
+            }
+            rempart_domain::LedgerError::AccountExists { number } => {
+                lang.fill("err.ledger.account_exists", &[("number", number)])
+            }
+            rempart_domain::LedgerError::BadAccountNumber { number } => {
+                lang.fill("err.ledger.bad_account_number", &[("number", number)])
+            }
+            rempart_domain::LedgerError::CurrencyMismatch { account, account_currency, posting_currency } => lang.fill(
+                "err.ledger.currency_mismatch",
+                &[("account", account), ("account_currency", account_currency), ("posting_currency", posting_currency)],
+            ),
+            rempart_domain::LedgerError::Amount { line, account, source } => {
+                lang.fill("err.ledger.amount", &[("line", line), ("account", account), ("source", &source.speak(lang))])
+            }
+            rempart_domain::LedgerError::ZeroAmount { line, account } => {
+                lang.fill("err.ledger.zero_amount", &[("line", line), ("account", account)])
+            }
+            rempart_domain::LedgerError::TooFewPostings => lang.text("err.ledger.too_few_postings").to_owned(),
+            rempart_domain::LedgerError::TooManyPostings => lang.fill(
+                "err.ledger.too_many_postings",
+                &[("ENTRY_POSTINGS_MAX", &rempart_domain::rules::ENTRY_POSTINGS_MAX)],
+            ),
+            rempart_domain::LedgerError::Unbalanced { currency, difference } => {
+                lang.fill("err.ledger.unbalanced", &[("currency", currency), ("difference", difference)])
+            }
+            rempart_domain::LedgerError::Overflow => lang.text("err.ledger.overflow").to_owned(),
+            rempart_domain::LedgerError::UnknownVatCode { code } => {
+                lang.fill("err.ledger.unknown_vat_code", &[("code", code)])
+            }
+            rempart_domain::LedgerError::VatCodeNotInForce { code, date } => {
+                lang.fill("err.ledger.vat_code_not_in_force", &[("code", code), ("date", date)])
+            }
+            rempart_domain::LedgerError::PeriodClosed { date, closed_until } => {
+                lang.fill("err.ledger.period_closed", &[("date", date), ("closed_until", closed_until)])
+            }
+            rempart_domain::LedgerError::PeriodAlreadyClosed { closed_until } => {
+                lang.fill("err.ledger.period_already_closed", &[("closed_until", closed_until)])
+            }
+            rempart_domain::LedgerError::NotMonthEnd { date } => {
+                lang.fill("err.ledger.not_month_end", &[("date", date)])
+            }
+            rempart_domain::LedgerError::EmptyText => lang.text("err.ledger.empty_text").to_owned(),
+            rempart_domain::LedgerError::TextTooLong => {
+                lang.fill("err.ledger.text_too_long", &[("TEXT_BYTES_MAX", &rempart_domain::rules::TEXT_BYTES_MAX)])
+            }
+            rempart_domain::LedgerError::BadJournal { journal } => {
+                lang.fill("err.ledger.bad_journal", &[("journal", journal)])
+            }
+            rempart_domain::LedgerError::BadEntryId { id } => lang.fill("err.ledger.bad_entry_id", &[("id", id)]),
+            rempart_domain::LedgerError::EntryIdConflict { id } => {
+                lang.fill("err.ledger.entry_id_conflict", &[("id", id)])
+            }
+            rempart_domain::LedgerError::UnknownEntry { id } => lang.fill("err.ledger.unknown_entry", &[("id", id)]),
+            rempart_domain::LedgerError::AlreadyReversed { id, by } => {
+                lang.fill("err.ledger.already_reversed", &[("id", id), ("by", by)])
+            }
+            rempart_domain::LedgerError::BadFiscalYearStart { month } => {
+                lang.fill("err.ledger.bad_fiscal_year_start", &[("month", month)])
+            }
+            rempart_domain::LedgerError::EmptyCompanyName => lang.text("err.ledger.empty_company_name").to_owned(),
+        }
+    }
+}

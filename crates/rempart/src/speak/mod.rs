@@ -1,0 +1,79 @@
+//! Every error of every crate of Rempart in the reader's language: one message of the catalogue
+//! per kind, chosen by an exhaustive match, so a new kind does not compile until it has its words
+//! (and the catalogue's test fails until they are in French, German and English). Texts inside an
+//! error that come from elsewhere (an operating system's or SQLite's words) are shown as they are.
+//! One file per crate whose errors it tells.
+
+mod cli;
+mod docs;
+mod domain;
+mod hub;
+mod log;
+mod node;
+mod store;
+mod sync;
+
+use crate::i18n::Lang;
+
+/// An error told in the reader's language.
+pub trait Speak {
+    fn speak(&self, lang: Lang) -> String;
+}
+
+/// An error of Rempart's, whichever crate it comes from, in `lang`; `None` for another's.
+fn speak_any(error: &(dyn std::error::Error + 'static), lang: Lang) -> Option<String> {
+    macro_rules! first_of {
+        ($($kind:ty),* $(,)?) => {
+            $(if let Some(error) = error.downcast_ref::<$kind>() {
+                return Some(error.speak(lang));
+            })*
+        };
+    }
+    first_of!(
+        rempart_node::NodeError,
+        crate::command_error::CommandError,
+        crate::import::ImportError,
+        rempart_store::StoreError,
+        rempart_sync::SyncError,
+        rempart_domain::LedgerError,
+        rempart_domain::contacts::ContactError,
+        rempart_domain::catalogue::ItemError,
+        rempart_domain::invoices::InvoiceError,
+        rempart_domain::payments::PaymentError,
+        rempart_domain::bills::BillError,
+        rempart_domain::dunning::DunningError,
+        rempart_domain::qrbill::QrBillError,
+        rempart_domain::AmountError,
+        rempart_domain::FactError,
+        rempart_docs::DocError,
+        rempart_docs::LogoError,
+        rempart_hub::ObjectError,
+        rempart_log::DecodeError,
+        rempart_log::EventError,
+    );
+    first_of!(rempart_domain::locale::DateUnreadable);
+    None
+}
+
+/// What the program says of a failed command: each error of the chain in `lang` (the context the
+/// command gave, then the cause), an error of Rempart's telling its own causes, another's as it
+/// words itself.
+pub fn message(error: &anyhow::Error, lang: Lang) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let (said, whole) = match speak_any(cause, lang) {
+            Some(said) => (said, true),
+            None => (cause.to_string(), false),
+        };
+        if !text.contains(&said) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&said);
+        }
+        if whole {
+            break;
+        }
+    }
+    text
+}
