@@ -109,3 +109,17 @@ pub(crate) fn read_key(path: &Path) -> Result<SigningKey, StoreError> {
 pub fn holds_company(dir: &Path) -> bool {
     dir.join(IDENTITY_FILE).exists()
 }
+
+/// Copies a data directory file by file into `to` (made if missing), as a file backup or its
+/// restore does: the copy is what a backup put back would be, a database file that is not the
+/// one this node last wrote (`Store::open` tells it, `copy.rs`).
+pub fn copy_data_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    fs::create_dir_all(to)?;
+    for file in fs::read_dir(from)? {
+        let file = file?;
+        if file.file_type()?.is_file() {
+            fs::copy(file.path(), to.join(file.file_name()))?;
+        }
+    }
+    Ok(())
+}

@@ -337,15 +337,6 @@ fn connected_office(world: &mut World, dir: &std::path::Path) -> Store {
     office
 }
 
-/// Copies a data directory file by file, as a file backup or its restore does.
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for file in std::fs::read_dir(from).unwrap() {
-        let file = file.unwrap();
-        std::fs::copy(file.path(), to.join(file.file_name())).unwrap();
-    }
-}
-
 #[test]
 fn a_device_put_back_from_an_old_copy_fetches_its_own_head_before_recording() {
     let mut world = World::new();
@@ -357,7 +348,7 @@ fn a_device_put_back_from_an_old_copy_fetches_its_own_head_before_recording() {
     // A file backup of the office's directory, taken with the program closed. Opening the
     // directory again where it was is no copy: recording goes on.
     drop(office);
-    copy_dir(&office_dir, &backup_dir);
+    rempart_store::layout::copy_data_dir(&office_dir, &backup_dir).unwrap();
     let hub_at_backup: std::collections::BTreeSet<String> = world.objects.snapshot().into_keys().collect();
     let mut office = Store::open(&office_dir).unwrap();
     assert_eq!(office.copy_found_ms().unwrap(), None);
@@ -369,7 +360,7 @@ fn a_device_put_back_from_an_old_copy_fetches_its_own_head_before_recording() {
     // ends before E-2, which the hub holds. Recording is refused, and still after reopening.
     drop(office);
     std::fs::remove_dir_all(&office_dir).unwrap();
-    copy_dir(&backup_dir, &office_dir);
+    rempart_store::layout::copy_data_dir(&backup_dir, &office_dir).unwrap();
     for _ in 0..2 {
         let mut office = Store::open(&office_dir).unwrap();
         assert!(office.copy_found_ms().unwrap().is_some());
@@ -403,7 +394,7 @@ fn a_device_put_back_from_an_old_copy_fetches_its_own_head_before_recording() {
     sync(&mut world, &mut laptop);
     drop(office);
     std::fs::remove_dir_all(&office_dir).unwrap();
-    copy_dir(&backup_dir, &office_dir);
+    rempart_store::layout::copy_data_dir(&backup_dir, &office_dir).unwrap();
     let mut office = Store::open(&office_dir).unwrap();
     let office_batches = format!("/b/{}/", office.node());
     let kept: std::collections::BTreeMap<String, Vec<u8>> = world
@@ -430,7 +421,7 @@ fn a_copy_of_a_company_that_syncs_with_no_hub_records_at_once() {
     let mut store = Store::init(&original, "Boulangerie Favre", Country::Ch, 1).unwrap();
     store.post_entries(&[entry("E-1", 4, 1_000)], &mut |_| {}).unwrap();
     drop(store);
-    copy_dir(&original, &copy);
+    rempart_store::layout::copy_data_dir(&original, &copy).unwrap();
     let mut copied = Store::open(&copy).unwrap();
     assert_eq!(copied.copy_found_ms().unwrap(), None);
     copied.post_entries(&[entry("E-2", 5, 2_000)], &mut |_| {}).unwrap();
@@ -452,13 +443,13 @@ fn a_copy_that_must_record_offline_goes_on_under_a_new_chain() {
     let old_node = till.node();
     let old_chain = till.version_vector().unwrap().seq(old_node);
     drop(till);
-    copy_dir(&till_dir, &backup);
+    rempart_store::layout::copy_data_dir(&till_dir, &backup).unwrap();
     assert!(world.hub.heads(office.tenant()).unwrap().seq(old_node) < old_chain);
 
     // The till is put back from the backup while the hub cannot be reached: it goes on under a
     // new chain, at once, offline, and records.
     std::fs::remove_dir_all(&till_dir).unwrap();
-    copy_dir(&backup, &till_dir);
+    rempart_store::layout::copy_data_dir(&backup, &till_dir).unwrap();
     let mut till = Store::open(&till_dir).unwrap();
     assert!(till.copy_found_ms().unwrap().is_some());
     let new_node = world.with_env(|env, _| Session::open(&till).unwrap().rechain(&mut till, env)).unwrap();

@@ -298,14 +298,6 @@ fn template() -> &'static Template {
     })
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for file in std::fs::read_dir(from).unwrap() {
-        let file = file.unwrap();
-        std::fs::copy(file.path(), to.join(file.file_name())).unwrap();
-    }
-}
-
 /// The kinds of work a seed does; some create, on nodes apart, a record under a key a person
 /// chooses (an item, an account, a contact and one of its fields).
 const WORK_KINDS: [&str; 5] = ["entry", "contact", "shared contact field", "item", "account"];
@@ -514,7 +506,7 @@ fn run(seed: u64) -> (Exercised, [u8; 32]) {
         .enumerate()
         .map(|(index, dir)| {
             let to = temp.path().join(format!("n{index}"));
-            copy_dir(dir, &to);
+            rempart_store::layout::copy_data_dir(dir, &to).unwrap();
             to
         })
         .collect();

@@ -733,7 +733,7 @@ fn a_different_event_at_a_held_place_is_a_fork_kept_as_evidence() {
 
     // A clone of the first node's data directory goes its own way from the same head.
     let clone_dir = tempfile::tempdir().unwrap();
-    copy_dir(nodes[0].store.dir(), clone_dir.path());
+    rempart_store::layout::copy_data_dir(nodes[0].store.dir(), clone_dir.path()).unwrap();
     let mut clone = Store::open(clone_dir.path()).unwrap();
     nodes[0].store.post_entries(&[entry("E-original".into(), 2, 500)], &mut |_| {}).unwrap();
     clone.post_entries(&[entry("E-clone".into(), 2, 700)], &mut |_| {}).unwrap();
@@ -811,14 +811,6 @@ fn runs_that_do_not_continue_the_chain_or_are_not_the_nodes_are_refused() {
     assert_eq!((again.new_events, again.already_held), (0, whole.events.len() as u64));
     assert_eq!(nodes[1].store.state_hash().unwrap(), after);
     assert_eq!(nodes[1].store.state_hash().unwrap(), nodes[0].store.state_hash().unwrap());
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-    }
 }
 
 #[test]

@@ -1,12 +1,7 @@
 //! Supplier bills on the command line: input VAT, due dates from the supplier's terms, partial
 //! and final payments, the bills still to pay, the list of all bills, and refusals.
 
-use crate::Company;
-
-fn csv_rows(text: &str) -> Vec<Vec<String>> {
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    reader.records().map(|record| record.expect("csv row").iter().map(str::to_owned).collect()).collect()
-}
+use crate::{Company, csv_rows};
 
 #[test]
 fn bills_are_recorded_paid_and_listed() {

@@ -1,12 +1,7 @@
 //! The catalogue on the command line: items and services with net prices, VAT codes and revenue
 //! accounts; never deleted, only made inactive.
 
-use crate::Company;
-
-fn csv_rows(text: &str) -> Vec<Vec<String>> {
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    reader.records().map(|record| record.expect("csv row").iter().map(str::to_owned).collect()).collect()
-}
+use crate::{Company, csv_rows};
 
 #[test]
 fn items_are_added_changed_and_listed() {

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::{Company, path_arg};
+use crate::{Company, csv_rows, path_arg};
 
 const CSV: &str = "entry_id,date,journal,account,amount,currency,text
 C-1,2026-03-05,VTE,1100,1081.00,,Invoice 1 repair
@@ -16,11 +16,6 @@ C-2,2026-03-20,BQ,1100,-1081.00,CHF,Payment invoice 1
 const JSONL: &str = r#"{"id":"J-1","date":"2026-04-02","journal":"ACH","text":"Parts","postings":[{"account":"4000","amount":"200.00"},{"account":"1170","amount":"16.20","vat_code":"IN81"},{"account":"2000","amount":"-216.20"}]}
 {"id":"J-2","date":"2026-04-30","text":"Bank fees","postings":[{"account":"6900","amount":"12.50","currency":"CHF"},{"account":"1020","amount":"-12.50"}]}
 "#;
-
-fn csv_rows(text: &str) -> Vec<Vec<String>> {
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    reader.records().map(|record| record.expect("csv row").iter().map(str::to_owned).collect()).collect()
-}
 
 /// Closing balance of `account` in trial-balance CSV output.
 fn closing(trial_balance_csv: &str, account: &str) -> Option<String> {

@@ -1,7 +1,7 @@
 //! Contacts on the command line: the garage's customers with two vehicles, field-level edits, a
 //! search by plate, the history with the overwritten value, and refused values.
 
-use crate::Company;
+use crate::{Company, csv_rows};
 
 fn garage() -> Company {
     let company = Company::new("CH");
@@ -15,11 +15,6 @@ fn garage() -> Company {
         company.ok(&["contact", "field", "add", name, "--label", label, "--type", kind]);
     }
     company
-}
-
-fn csv_rows(text: &str) -> Vec<Vec<String>> {
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    reader.records().map(|record| record.expect("csv row").iter().map(str::to_owned).collect()).collect()
 }
 
 #[test]

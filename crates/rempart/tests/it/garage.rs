@@ -4,12 +4,7 @@
 //! zero, and the trial balance and the VAT return agree with the documents to the cent.
 
 use crate::documents::decode_qr;
-use crate::{Company, draft_of, number_of};
-
-fn csv_rows(text: &str) -> Vec<Vec<String>> {
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    reader.records().map(|record| record.expect("csv row").iter().map(str::to_owned).collect()).collect()
-}
+use crate::{Company, csv_rows, draft_of, number_of};
 
 #[test]
 fn the_garage_cycle_from_vehicle_to_zero_receivables() {

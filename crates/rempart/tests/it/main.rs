@@ -18,6 +18,12 @@ mod tamper;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// The rows of a CSV text a command printed, its header left out.
+pub fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    reader.records().map(|record| record.expect("csv row").iter().map(str::to_owned).collect()).collect()
+}
+
 /// A company in a temporary directory, driven through the real binary.
 pub struct Company {
     _temp: Option<tempfile::TempDir>,

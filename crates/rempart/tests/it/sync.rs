@@ -419,15 +419,6 @@ fn two_hub_processes_on_one_store_serve_one_company_concurrently_and_lose_nothin
     second.stop();
 }
 
-/// Copies a data directory file by file, as a file backup does.
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for file in std::fs::read_dir(from).unwrap() {
-        let file = file.unwrap();
-        std::fs::copy(file.path(), to.join(file.file_name())).unwrap();
-    }
-}
-
 #[test]
 fn a_directory_put_back_from_a_backup_records_again_only_after_a_sync() {
     let temp = tempfile::tempdir().unwrap();
@@ -439,7 +430,7 @@ fn a_directory_put_back_from_a_backup_records_again_only_after_a_sync() {
     office.entry(1, "100.00");
     office.ok(&["sync"]);
     let backup = temp.path().join("backup");
-    copy_dir(&office.dir, &backup);
+    rempart_store::layout::copy_data_dir(&office.dir, &backup).unwrap();
     office.entry(2, "200.00");
     office.ok(&["sync"]);
     let hash = office.state_hash();
@@ -473,7 +464,7 @@ fn a_directory_put_back_from_a_backup_records_again_only_after_a_sync() {
 
     // Put back again, with the hub out of reach: a new chain, and recording goes on at once.
     let backup = temp.path().join("backup2");
-    copy_dir(&office.dir, &backup);
+    rempart_store::layout::copy_data_dir(&office.dir, &backup).unwrap();
     office.entry(4, "400.00");
     office.ok(&["sync"]);
     hub.stop();
