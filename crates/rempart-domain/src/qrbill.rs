@@ -132,12 +132,28 @@ pub enum QrBillError {
     #[error("a QR-bill is paid in CHF or EUR, not {currency}")]
     Currency { currency: Currency },
     #[error("the {who}'s address is not structured: {field} is missing or too long")]
-    UnstructuredAddress { who: &'static str, field: &'static str },
+    UnstructuredAddress { who: Party, field: &'static str },
     #[error("the message is longer than 140 characters")]
     MessageTooLong,
 }
 
-fn check_address(address: &Address, who: &'static str) -> Result<(), QrBillError> {
+/// Whose address a QR-bill carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Party {
+    Creditor,
+    Debtor,
+}
+
+impl std::fmt::Display for Party {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Party::Creditor => "creditor",
+            Party::Debtor => "debtor",
+        })
+    }
+}
+
+fn check_address(address: &Address, who: Party) -> Result<(), QrBillError> {
     let field = |value: &str, name: &'static str, max: usize, required: bool| {
         let length = value.chars().count();
         if (required && value.trim().is_empty()) || length > max {
@@ -193,9 +209,9 @@ impl QrBill {
         if self.currency != Currency::CHF && self.currency != Currency::EUR {
             return Err(QrBillError::Currency { currency: self.currency });
         }
-        check_address(&self.creditor, "creditor")?;
+        check_address(&self.creditor, Party::Creditor)?;
         if let Some(debtor) = &self.debtor {
-            check_address(debtor, "debtor")?;
+            check_address(debtor, Party::Debtor)?;
         }
         if self.message.chars().count() > 140 {
             return Err(QrBillError::MessageTooLong);
@@ -337,11 +353,11 @@ mod tests {
         assert_eq!(with(&|b| b.amount_minor = Some(-5)), Err(QrBillError::AmountOutOfRange));
         assert!(matches!(
             with(&|b| b.creditor.postcode = String::new()),
-            Err(QrBillError::UnstructuredAddress { who: "creditor", .. })
+            Err(QrBillError::UnstructuredAddress { who: Party::Creditor, .. })
         ));
         assert!(matches!(
             with(&|b| b.debtor = Some(Address { town: String::new(), ..address("X") })),
-            Err(QrBillError::UnstructuredAddress { who: "debtor", .. })
+            Err(QrBillError::UnstructuredAddress { who: Party::Debtor, .. })
         ));
     }
 
@@ -401,18 +417,18 @@ mod tests {
         assert_eq!(creditor(&|a| a.name = "n".repeat(70)), Ok(()));
         assert_eq!(
             creditor(&|a| a.name = "n".repeat(71)),
-            Err(QrBillError::UnstructuredAddress { who: "creditor", field: "name" })
+            Err(QrBillError::UnstructuredAddress { who: Party::Creditor, field: "name" })
         );
         assert_eq!(creditor(&|a| a.town = "t".repeat(35)), Ok(()));
         assert_eq!(
             creditor(&|a| a.town = "t".repeat(36)),
-            Err(QrBillError::UnstructuredAddress { who: "creditor", field: "town" })
+            Err(QrBillError::UnstructuredAddress { who: Party::Creditor, field: "town" })
         );
         assert_eq!(creditor(&|a| a.street = String::new()), Ok(()), "a street is not required");
         for country in ["Ch", "CHE", "C"] {
             assert_eq!(
                 creditor(&|a| a.country = country.into()),
-                Err(QrBillError::UnstructuredAddress { who: "creditor", field: "country" }),
+                Err(QrBillError::UnstructuredAddress { who: Party::Creditor, field: "country" }),
                 "{country}"
             );
         }

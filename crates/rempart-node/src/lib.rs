@@ -61,6 +61,7 @@ pub use invite::{invite_code, parse_invite_code};
 pub use kit::Kit;
 pub use report::{ForkSeen, OwnHeadDoubt, RefusedBatch, Rejected, RejectedWhy, SyncReport, Timings, Withheld};
 pub use secrets::Secrets;
+pub use sync::withheld_seen;
 pub use transport::{Answer, Http, Transport, Unreachable, UnreachableWhy, Verb};
 pub use watch::{HeldBack, NamedRoster, RosterWatch};
 

@@ -17,7 +17,7 @@ use crate::{Env, Local, NodeError, Served, Session, Transport, secrets};
 
 /// The lock file a rechain holds (an advisory lock, released by the system if the process dies).
 pub(crate) fn lock_rechain(dir: &Path) -> Result<std::fs::File, NodeError> {
-    let path = dir.join("rechain.lock");
+    let path = dir.join(rempart_store::layout::RECHAIN_LOCK_FILE);
     std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)

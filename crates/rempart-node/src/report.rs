@@ -79,7 +79,7 @@ impl std::fmt::Display for ForkSeen {
 
 /// Events of `node` that node `by` had seen up to `seen`, which the hub serves only up to
 /// `served`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error(
     "node {} had seen events of node {} up to {seen}, but the hub serves them only up to {served}: the hub withholds them, or lost them and no node holding them has given them back yet",
     by.short(),

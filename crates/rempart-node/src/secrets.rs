@@ -13,8 +13,7 @@ use zeroize::{Zeroize, Zeroizing};
 
 use crate::{Local, NodeError};
 
-pub const SECRETS_FILE: &str = "sync.key";
-pub const ROSTER_FILE: &str = "roster.json";
+pub use rempart_store::layout::{ROSTER_FILE, SECRETS_FILE};
 
 #[derive(Clone, Serialize, Deserialize)]
 struct SecretsFile {

@@ -8,7 +8,7 @@ use rempart_sync::VersionVector;
 use rempart_sync::api::Route;
 
 use crate::call::{json, parse};
-use crate::{Env, NodeError, Served, Session, SyncReport, Transport};
+use crate::{Env, NodeError, Served, Session, SyncReport, Transport, Withheld};
 
 impl Session {
     /// One sync: roster, keys, pull, push. Records when the hub was last reached, and since when
@@ -89,8 +89,7 @@ impl Session {
             }
         }
         store.set_sync_setting("claims", &String::from_utf8_lossy(&json(&*self.claims.borrow())))?;
-        let withheld: Vec<String> = report.withheld.iter().map(ToString::to_string).collect();
-        store.set_sync_setting("withheld", &withheld.join("\n"))?;
+        store.set_sync_setting(WITHHELD_SETTING, &String::from_utf8_lossy(&json(&report.withheld)))?;
         Ok(())
     }
 
@@ -116,4 +115,18 @@ impl Session {
         report.roster_watch = watch;
         Ok(())
     }
+}
+
+/// The sync setting that keeps what the last sync found withheld, for `rempart status`.
+const WITHHELD_SETTING: &str = "withheld";
+
+/// What the last sync found the hub withholding (`SyncReport::withheld`), as it kept it. A
+/// setting kept by a version before it was structured (one English sentence a line) is given
+/// back as `Err` with those lines, to be shown as they are.
+pub fn withheld_seen(store: &Store) -> Result<Result<Vec<Withheld>, Vec<String>>, NodeError> {
+    let Some(text) = store.sync_setting(WITHHELD_SETTING)? else {
+        return Ok(Ok(Vec::new()));
+    };
+    Ok(serde_json::from_str(&text)
+        .map_err(|_| text.lines().filter(|line| !line.is_empty()).map(str::to_owned).collect()))
 }

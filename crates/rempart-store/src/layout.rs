@@ -6,6 +6,10 @@
 //! node.key    the node's Ed25519 secret key (hex), mode 0600, never logged
 //! ledger.db   SQLite: meta, events, seals, and the p_* projections
 //! head.seal   the last seal, outside the database, to detect a truncated log
+//! sync.key    the node's sync secrets (data keys, its X25519 key), mode 0600 (rempart-node)
+//! roster.json the company's roster as this node holds it (rempart-node)
+//! rechain.lock held while a device goes on under a new chain key (rempart-node)
+//! documents/  printed PDFs, unless written elsewhere (the binary)
 //! ```
 
 use std::fs;
@@ -26,6 +30,18 @@ pub(crate) const ANCHOR_FILE: &str = "head.seal";
 
 /// The key of a new chain while `Store::rechain` switches to it.
 pub(crate) const NEXT_KEY_FILE: &str = "node.key.next";
+
+/// The node's sync secrets, written by `rempart-node`.
+pub const SECRETS_FILE: &str = "sync.key";
+
+/// The roster as the node holds it, written by `rempart-node`.
+pub const ROSTER_FILE: &str = "roster.json";
+
+/// Held (an advisory lock) while the node goes on under a new chain key.
+pub const RECHAIN_LOCK_FILE: &str = "rechain.lock";
+
+/// Where printed documents go unless the command names another place.
+pub const DOCUMENTS_DIR: &str = "documents";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Identity {

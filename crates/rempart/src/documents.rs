@@ -150,7 +150,7 @@ pub fn write_invoice_pdf(store: &Store, number: &str, out: Option<&Path>, lang: 
     let bytes = rempart_docs::invoice_pdf(&doc)?;
     let path = match out {
         Some(path) => path.to_owned(),
-        None => store.dir().join("documents").join(format!("{}.pdf", doc.number)),
+        None => store.dir().join(rempart_store::layout::DOCUMENTS_DIR).join(format!("{}.pdf", doc.number)),
     };
     let parent = path.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).with_context(|| parent.display().to_string())?;

@@ -571,7 +571,11 @@ pub fn status(dir: &Path, lang: Lang) -> Result<ExitCode> {
             }
         }
     }
-    for withheld in store.sync_setting("withheld")?.unwrap_or_default().lines().filter(|line| !line.is_empty()) {
+    let withheld = match rempart_node::withheld_seen(&store)? {
+        Ok(withheld) => withheld.iter().map(|withheld| withheld.speak(lang)).collect(),
+        Err(kept_as_text) => kept_as_text,
+    };
+    for withheld in withheld {
         println!("{}", lang.fill("sync.warning", &[("what", &withheld)]));
     }
     if let Some(session) = &session {

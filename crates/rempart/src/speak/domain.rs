@@ -264,7 +264,11 @@ impl Speak for rempart_domain::qrbill::QrBillError {
                 lang.fill("err.qr_bill.currency", &[("currency", currency)])
             }
             rempart_domain::qrbill::QrBillError::UnstructuredAddress { who, field } => {
-                lang.fill("err.qr_bill.unstructured_address", &[("who", who), ("field", field)])
+                let key = match who {
+                    rempart_domain::qrbill::Party::Creditor => "err.qr_bill.creditor_address",
+                    rempart_domain::qrbill::Party::Debtor => "err.qr_bill.debtor_address",
+                };
+                lang.fill(key, &[("field", field)])
             }
             rempart_domain::qrbill::QrBillError::MessageTooLong => lang.text("err.qr_bill.message_too_long").to_owned(),
         }
