@@ -109,14 +109,21 @@ impl Hub {
                 }
                 Err(refuse(400, "bad_request", error.to_string()))
             }
-            Err(error @ RouteError::BadNumber { .. }) => Err(refuse(400, "bad_request", error.to_string())),
+            // A number that does not read (`after=`) is told once the request is authorized
+            // too: the signature checked, its nonce spent, the rate counted (review of issue 19).
+            Err(error @ RouteError::BadNumber { .. }) => {
+                authorize(Access::Read)?;
+                Err(refuse(400, "bad_request", error.to_string()))
+            }
             Err(RouteError::UnknownEndpoint { .. } | RouteError::UnknownPath { .. } | RouteError::BadTenant { .. })
             | Ok(Route::Health | Route::Metrics | Route::HubIdentity) => Err(no_such_endpoint(request)),
         }
     }
 }
 
-/// No endpoint answers this method and target.
+/// No endpoint answers this method and target. The query is left out of the answer (and so of
+/// the log): it may carry an admission token.
 fn no_such_endpoint(request: &Request) -> Refusal {
-    refuse(404, "not_found", format!("no such endpoint: {} {}", request.method.as_str(), request.target))
+    let path = request.target.split_once('?').map_or(request.target.as_str(), |(path, _)| path);
+    refuse(404, "not_found", format!("no such endpoint: {} {path}", request.method.as_str()))
 }

@@ -52,3 +52,29 @@ proptest! {
         prop_assert!(objects.snapshot().is_empty(), "{:?}", objects.snapshot().keys());
     }
 }
+
+/// Review of issue 19: a target whose number does not read (`after=abc`) is refused as such only
+/// once the request is authorized: signed headers that do not verify are refused for that first,
+/// as on every other endpoint.
+#[test]
+fn a_bad_number_is_told_only_after_the_signature_is_checked() {
+    let hub = Hub::new(Arc::new(MemStore::default()), Limits::default());
+    let tenant = "0123456789abcdef0123456789abcdef";
+    for target in [format!("/v1/t/{tenant}/roster?after=abc"), format!("/v1/t/{tenant}/batches/{tenant}?after=x")] {
+        let request = Request {
+            method: Method::Get,
+            target,
+            signer: Some(format!("device:{tenant}")),
+            time: Some("1790000000000".to_owned()),
+            nonce: Some("0".repeat(32)),
+            signature: Some("0".repeat(128)),
+            body: Vec::new(),
+            request_id: "bad-number".to_owned(),
+            from_loopback: true,
+            authorization: None,
+        };
+        let answer = hub.handle(&request, 1_790_000_000_000);
+        // Refused as any request of this unknown company is (no roster to check the key against).
+        assert!(matches!(answer.status, 401 | 403 | 404), "{} {}", answer.status, answer.message());
+    }
+}

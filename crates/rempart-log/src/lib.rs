@@ -60,7 +60,12 @@ impl Hlc {
         if now_ms > self.wall_ms {
             Hlc { wall_ms: now_ms, logical: 0 }
         } else {
-            Hlc { wall_ms: self.wall_ms, logical: self.logical.saturating_add(1) }
+            // Always later than `self`: a counter at its end moves the wall time on instead (a
+            // peer's event may carry any counter).
+            match self.logical.checked_add(1) {
+                Some(logical) => Hlc { wall_ms: self.wall_ms, logical },
+                None => Hlc { wall_ms: self.wall_ms.saturating_add(1), logical: 0 },
+            }
         }
     }
 }
@@ -428,6 +433,20 @@ mod tests {
         let moved = Seal { seq: EventSeq(6), ..seal.clone() };
         assert!(!moved.is_valid(&key.verifying_key()));
         assert_eq!(Seal::decode(&seal.encode()), Ok(seal));
+    }
+
+    /// A tick is later than what it ticks from, whatever the clock reads: a counter at its end
+    /// moves the wall time on (a peer's event may carry any counter).
+    #[test]
+    fn a_tick_is_always_later() {
+        let at_end = Hlc { wall_ms: 5_000, logical: u32::MAX };
+        assert!(at_end.tick(1_000) > at_end);
+        assert!(at_end.tick(5_000) > at_end);
+        assert_eq!(at_end.tick(1_000), Hlc { wall_ms: 5_001, logical: 0 });
+        proptest::proptest!(|(wall_ms in 0u64..u64::MAX, logical: u32, now_ms: u64)| {
+            let last = Hlc { wall_ms, logical };
+            proptest::prop_assert!(last.tick(now_ms) > last);
+        });
     }
 
     #[test]

@@ -65,19 +65,15 @@ pub enum NodeError {
 }
 
 impl NodeError {
-    /// Whether trying the same again later may succeed without a person doing anything: the
-    /// network, the hub's storage or capacity, a race at the hub, this machine's disk. Not when
-    /// the hub or this device's state says no (revoked, not admitted, a roster or data that is
-    /// not the company's, a hub serving wrong data, a push held back), nor when the hub refuses
-    /// the request as such (4xx but a timeout, a conflict, a rate limit, an authentication a
-    /// fresh request may pass).
+    /// Whether `sync --watch` should try again later. Not when only a person can mend it: this
+    /// device revoked, the company not connected or not admitted, its id taken, a roster that is
+    /// not the company's. Everything else may pass on its own, and must not end a watch that
+    /// keeps a shop's device in sync: the network, the hub's storage, a hub (or a proxy before
+    /// it) serving wrong data or refusing for a while, a roster it withholds, this machine's disk
+    /// (review of issue 19: one bad answer must not stop the device's sync for good).
     pub fn is_retryable(&self) -> bool {
         match self {
-            NodeError::Unreachable(_) | NodeError::Store(_) => true,
-            NodeError::Refused { status, .. } => *status >= 500 || matches!(status, 401 | 408 | 409 | 429),
-            NodeError::Local(local) => local.is_retryable(),
-            NodeError::Sync(_)
-            | NodeError::NotConnected
+            NodeError::NotConnected
             | NodeError::AlreadyConnected { .. }
             | NodeError::NotAdmin
             | NodeError::InvitationClosed
@@ -86,10 +82,15 @@ impl NodeError {
             | NodeError::CompanyIdTaken
             | NodeError::KitRefused
             | NodeError::Revoked
-            | NodeError::ForgedRoster(_)
+            | NodeError::ForgedRoster(_) => false,
+            NodeError::Unreachable(_)
+            | NodeError::Store(_)
+            | NodeError::Refused { .. }
+            | NodeError::Local(_)
+            | NodeError::Sync(_)
             | NodeError::WrongWrap { .. }
             | NodeError::HeldBack(_)
-            | NodeError::Hostile(_) => false,
+            | NodeError::Hostile(_) => true,
         }
     }
 }
@@ -132,17 +133,6 @@ pub enum Local {
     NotEnrolled { device: NodeId },
     #[error("this is not an invitation code of Rempart (it starts with RMP1-)")]
     NotAnInvitationCode,
-}
-
-impl Local {
-    /// Whether this machine's files may let it through later (a disk full, a lock held): not
-    /// what a file holds, nor what this device's roster says.
-    pub fn is_retryable(&self) -> bool {
-        matches!(
-            self,
-            Local::Unreadable { .. } | Local::Unwritable { .. } | Local::Unopenable { .. } | Local::Unlockable { .. }
-        )
-    }
 }
 
 /// What the hub served wrong.
@@ -286,6 +276,17 @@ mod tests {
             NodeError::Store(StoreError::KeyMismatch),
             Local::Unwritable { path: PathBuf::from("sync.key"), source: io() }.into(),
             Local::Unlockable { source: io() }.into(),
+            // A hub, or a proxy before it, serving wrong data or refusing for a while.
+            NodeError::HeldBack(HeldBack::Parted { named }),
+            NodeError::Hostile(Hostile::BatchOfAnother),
+            NodeError::Hostile(Hostile::RosterParted { place: 3 }),
+            NodeError::WrongWrap { asked: "e2-recovery-g1".to_owned(), served: "e1-recovery-g1".to_owned() },
+            NodeError::Sync(BatchError::NotABatch.into()),
+            Local::NoDataKey { epoch: 2 }.into(),
+            refused(400),
+            refused(403),
+            refused(404),
+            refused(413),
         ];
         for error in &retried {
             assert!(error.is_retryable(), "{error:?}");
@@ -293,23 +294,12 @@ mod tests {
         let stopped = [
             NodeError::Revoked,
             NodeError::ForgedRoster(Forgery::OtherGenesis),
-            NodeError::HeldBack(HeldBack::Parted { named }),
-            NodeError::Hostile(Hostile::BatchOfAnother),
-            NodeError::Hostile(Hostile::RosterParted { place: 3 }),
-            NodeError::WrongWrap { asked: "e2-recovery-g1".to_owned(), served: "e1-recovery-g1".to_owned() },
             NodeError::AdmissionRequired,
             NodeError::CompanyIdTaken,
             NodeError::NotConnected,
             NodeError::NotAdmin,
             NodeError::KitRefused,
             NodeError::InvitationClosed,
-            NodeError::Sync(BatchError::NotABatch.into()),
-            Local::RevokedHere.into(),
-            Local::NoDataKey { epoch: 2 }.into(),
-            refused(400),
-            refused(403),
-            refused(404),
-            refused(413),
         ];
         for error in &stopped {
             assert!(!error.is_retryable(), "{error:?}");

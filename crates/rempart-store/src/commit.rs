@@ -73,8 +73,13 @@ impl Commit<'_> {
         let hlc = self.head.hlc.tick(self.now_ms);
         let event = Event::new(self.tenant, self.node, seq, hlc, self.head.hash, kind, payload)?;
         let hash = event.hash();
-        // The chain goes on from its head, on a clock that only moves forward.
-        assert!(seq.0 == self.head.seq.0 + 1 && hlc > self.head.hlc, "an event continues its chain");
+        // The chain goes on from its head, on a clock that only moves forward. The clock's last
+        // reading may come from a peer's event (take-in moves it past everything seen): one at
+        // the very end of the clock's range is refused here, not a panic.
+        assert_eq!(seq.0, self.head.seq.0 + 1, "an event continues its chain");
+        if hlc <= self.head.hlc {
+            return Err(StoreError::ClockExhausted);
+        }
         self.conn
             .prepare_cached(
                 "INSERT INTO events (node, seq, version, tenant, hlc_wall_ms, hlc_logical, prev, kind, payload, hash)

@@ -79,6 +79,10 @@ pub enum StoreError {
     CopyNotConfirmed,
     #[error("the system random number generator failed: {source}")]
     Random { source: getrandom::Error },
+    /// The clock this node stamps its events with cannot move past the last reading it saw (an
+    /// event stamped at the very end of the clock's range, from a device of the company).
+    #[error("this node's clock cannot move past the last event it saw, stamped at the end of the clock's range")]
+    ClockExhausted,
     /// The check of a run taken in stopped before its writing did; the check's own error is
     /// the one told.
     #[error("the check of the events taken in ended before their writing")]

@@ -648,6 +648,7 @@ err-store-sync-refused = die Ereignisse des Knotens { $node } wurden abgelehnt: 
 err-store-forked = der Knoten { $node } hat an Position { $seq } zwei verschiedene Ereignisse: ein Hub, ein Peer oder eine Sicherung wurde manipuliert, oder das Gerät wurde geklont; seine Kette ist hier eingefroren, und beide Versionen werden als Beweis aufbewahrt
 err-store-copy-not-confirmed = dieses Datenverzeichnis ist eine Kopie oder wurde aus einer Sicherung zurückgespielt: die Kette dieses Knotens geht vielleicht bereits anderswo weiter, und jetzt zu erfassen könnte sie verzweigen. Führen Sie zuerst `rempart sync` aus, das den eigenen Kopf dieses Knotens vom Hub holt; sobald er bestätigt ist, ist das Erfassen wieder erlaubt. Ohne den Hub setzt `rempart device rechain` sofort unter einer neuen Knotenidentität fort
 err-store-random = der Zufallszahlengenerator des Systems ist ausgefallen: { $source }
+err-store-clock-exhausted = die Uhr dieses Knotens kann nicht über das zuletzt gesehene Ereignis hinaus, das am Ende des Uhrbereichs datiert ist
 err-store-check-ended-short = die Prüfung der übernommenen Ereignisse endete, bevor sie geschrieben wurden
 err-store-unknown-conflict = kein offener Konflikt hat die ID { $id }: `rempart conflicts` listet sie mit ihren IDs auf
 err-damage-identity-unreadable = { $IDENTITY_FILE } kann nicht gelesen werden ({ $detail })

@@ -648,6 +648,7 @@ err-store-sync-refused = events of node { $node } were refused: { $why }
 err-store-forked = node { $node } has two different events at position { $seq }: a hub, a peer or a backup was tampered with, or the device was cloned; its chain is frozen here and both versions are kept as evidence
 err-store-copy-not-confirmed = this data directory is a copy, or was put back from a backup: this node's chain may already go on elsewhere, and recording now could fork it. Run `rempart sync` first, which fetches this node's own head from the hub; recording is allowed again once it is confirmed. Without the hub, `rempart device rechain` goes on at once under a new node identity
 err-store-random = the system random number generator failed: { $source }
+err-store-clock-exhausted = this node's clock cannot move past the last event it saw, stamped at the end of the clock's range
 err-store-check-ended-short = the check of the events taken in ended before their writing
 err-store-unknown-conflict = no open conflict has the id { $id }: `rempart conflicts` lists them with their ids
 err-damage-identity-unreadable = { $IDENTITY_FILE } cannot be read ({ $detail })

@@ -648,6 +648,7 @@ err-store-sync-refused = les événements du nœud { $node } ont été refusés 
 err-store-forked = le nœud { $node } a deux événements différents à la position { $seq } : un hub, un pair ou une sauvegarde a été manipulé, ou l'appareil a été cloné ; sa chaîne est gelée ici et les deux versions sont conservées comme preuves
 err-store-copy-not-confirmed = ce répertoire de données est une copie, ou a été restauré depuis une sauvegarde : la chaîne de ce nœud se poursuit peut-être déjà ailleurs, et enregistrer maintenant pourrait la scinder. Exécutez d'abord `rempart sync`, qui récupère depuis le hub la tête propre à ce nœud ; l'enregistrement est de nouveau autorisé une fois celle-ci confirmée. Sans le hub, `rempart device rechain` continue immédiatement sous une nouvelle identité de nœud
 err-store-random = le générateur de nombres aléatoires du système a échoué : { $source }
+err-store-clock-exhausted = l'horloge de ce nœud ne peut pas dépasser le dernier événement vu, daté à la fin de la plage de l'horloge
 err-store-check-ended-short = la vérification des événements reçus s'est terminée avant leur écriture
 err-store-unknown-conflict = aucun conflit ouvert n'a l'identifiant { $id } : `rempart conflicts` les liste avec leurs identifiants
 err-damage-identity-unreadable = { $IDENTITY_FILE } ne peut pas être lu ({ $detail })

@@ -241,9 +241,9 @@ fn sync_once(dir: &Path, hub: Option<&str>, token: Option<&str>, lang: Lang) -> 
 }
 
 /// Whether retrying a failed sync cannot help, by the kind of the error
-/// (`NodeError::is_retryable`): this device was revoked, the hub serves a roster or data that is
-/// not the company's, new data is held back, or the hub wants what only a person can give. Other
-/// errors (the data directory, the hub's address) are retried, as a person may mend them meanwhile.
+/// (`NodeError::is_retryable`): this device was revoked, the company is not connected or not
+/// admitted, or the hub serves a roster that is not the company's. Other errors are retried with
+/// the capped backoff, as they may pass on their own or a person may mend them meanwhile.
 fn is_final(error: &anyhow::Error) -> bool {
     error.downcast_ref::<NodeError>().is_some_and(|error| !error.is_retryable())
 }

@@ -65,6 +65,7 @@ impl Speak for rempart_store::StoreError {
             }
             rempart_store::StoreError::CopyNotConfirmed => lang.text("err.store.copy_not_confirmed").to_owned(),
             rempart_store::StoreError::Random { source } => lang.fill("err.store.random", &[("source", source)]),
+            rempart_store::StoreError::ClockExhausted => lang.text("err.store.clock_exhausted").to_owned(),
             rempart_store::StoreError::CheckEndedShort => lang.text("err.store.check_ended_short").to_owned(),
             rempart_store::StoreError::UnknownConflict { id } => lang.fill("err.store.unknown_conflict", &[("id", id)]),
         }
