@@ -1,6 +1,7 @@
 //! The words printed on documents, in the four languages a customer of a Swiss or French company
-//! may read: French, German, Italian and English. The QR-bill headings are the ones the Swiss
-//! Implementation Guidelines prescribe for each language.
+//! may read: French, German, Italian and English, from the documents' catalogues
+//! (`crates/rempart-docs/i18n/{fr,de,it,en}.ftl`, Project Fluent). The QR-bill headings are the
+//! ones the Swiss Implementation Guidelines prescribe for each language.
 
 /// The language of a document: the customer's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,97 +71,143 @@ pub enum Label {
 }
 
 impl Label {
-    fn texts(self) -> [&'static str; 4] {
+    /// The message of this label in the documents' catalogues (`crates/rempart-docs/i18n`).
+    fn id(self) -> &'static str {
         match self {
-            Label::Invoice => ["Facture", "Rechnung", "Fattura", "Invoice"],
-            Label::InvoiceContinued => [
-                "Facture {number} (suite)",
-                "Rechnung {number} (Fortsetzung)",
-                "Fattura {number} (continuazione)",
-                "Invoice {number} (continued)",
-            ],
-            Label::Date => ["Date", "Datum", "Data", "Date"],
-            Label::DueDate => ["Échéance", "Fällig am", "Scadenza", "Due date"],
-            Label::CustomerNumber => ["N° client", "Kundennummer", "N. cliente", "Customer no."],
-            Label::YourVatNumber => ["Votre n° TVA", "Ihre MWST-Nr.", "Vostro n. IVA", "Your VAT no."],
-            Label::VatNumber => ["N° TVA", "MWST-Nr.", "N. IVA", "VAT no."],
-            Label::Description => ["Désignation", "Bezeichnung", "Descrizione", "Description"],
-            Label::Quantity => ["Quantité", "Menge", "Quantità", "Quantity"],
-            Label::UnitPrice => ["Prix unitaire", "Einzelpreis", "Prezzo unitario", "Unit price"],
-            Label::Discount => ["Rabais %", "Rabatt %", "Sconto %", "Discount %"],
-            Label::Vat => ["TVA %", "MWST %", "IVA %", "VAT %"],
-            Label::Amount => ["Montant", "Betrag", "Importo", "Amount"],
-            Label::Subtotal => ["Total hors TVA", "Total ohne MWST", "Totale senza IVA", "Total excluding VAT"],
-            Label::VatOn => [
-                "TVA {rate} % sur {base}",
-                "MWST {rate} % auf {base}",
-                "IVA {rate} % su {base}",
-                "VAT {rate} % on {base}",
-            ],
-            Label::Rounding => ["Arrondi", "Rundung", "Arrotondamento", "Rounding"],
-            Label::Total => ["Total TTC", "Total inkl. MWST", "Totale IVA inclusa", "Total including VAT"],
-            Label::Terms => [
-                "Payable à {days} jours, au plus tard le {date}.",
-                "Zahlbar innert {days} Tagen, spätestens am {date}.",
-                "Pagabile entro {days} giorni, al più tardi il {date}.",
-                "Payable within {days} days, by {date} at the latest.",
-            ],
-            Label::Page => {
-                ["Page {page} / {pages}", "Seite {page} / {pages}", "Pagina {page} / {pages}", "Page {page} / {pages}"]
-            }
-            Label::Penalties => [
-                "En cas de retard de paiement : pénalités de retard au taux de {penalty}, et indemnité forfaitaire pour frais de recouvrement de 40 € (art. L441-10 du Code de commerce). Pas d'escompte pour paiement anticipé.",
-                "Bei Zahlungsverzug: Verzugszinsen in Höhe von {penalty} und eine Pauschalentschädigung für Beitreibungskosten von 40 EUR (Art. L441-10 des französischen Handelsgesetzbuchs). Kein Skonto bei vorzeitiger Zahlung.",
-                "In caso di ritardo nel pagamento: interessi di mora pari a {penalty} e indennità forfettaria per spese di recupero di 40 EUR (art. L441-10 del Codice di commercio francese). Nessuno sconto per pagamento anticipato.",
-                "Late payment: penalties at {penalty}, and a fixed compensation for recovery costs of EUR 40 (art. L441-10 of the French Commercial Code). No discount for early payment.",
-            ],
-            Label::PenaltyDefault => [
-                "trois fois le taux d'intérêt légal",
-                "dem Dreifachen des gesetzlichen Zinssatzes",
-                "tre volte il tasso di interesse legale",
-                "three times the legal interest rate",
-            ],
-            Label::Receipt => ["Récépissé", "Empfangsschein", "Ricevuta", "Receipt"],
-            Label::PaymentPart => ["Section paiement", "Zahlteil", "Sezione pagamento", "Payment part"],
-            Label::AccountPayableTo => {
-                ["Compte / Payable à", "Konto / Zahlbar an", "Conto / Pagabile a", "Account / Payable to"]
-            }
-            Label::Reference => ["Référence", "Referenz", "Riferimento", "Reference"],
-            Label::AdditionalInformation => [
-                "Informations supplémentaires",
-                "Zusätzliche Informationen",
-                "Informazioni supplementari",
-                "Additional information",
-            ],
-            Label::PayableBy => ["Payable par", "Zahlbar durch", "Pagabile da", "Payable by"],
-            Label::PayableByNameAddress => [
-                "Payable par (nom/adresse)",
-                "Zahlbar durch (Name/Adresse)",
-                "Pagabile da (nome/indirizzo)",
-                "Payable by (name/address)",
-            ],
-            Label::Currency => ["Monnaie", "Währung", "Valuta", "Currency"],
-            Label::AcceptancePoint => ["Point de dépôt", "Annahmestelle", "Punto di accettazione", "Acceptance point"],
-            Label::SeparateBeforePaying => [
-                "A détacher avant le versement",
-                "Vor der Einzahlung abzutrennen",
-                "Da staccare prima del versamento",
-                "Separate before paying in",
-            ],
+            Label::Invoice => "doc-invoice",
+            Label::InvoiceContinued => "doc-invoice-continued",
+            Label::Date => "doc-date",
+            Label::DueDate => "doc-due-date",
+            Label::CustomerNumber => "doc-customer-number",
+            Label::YourVatNumber => "doc-your-vat-number",
+            Label::VatNumber => "doc-vat-number",
+            Label::Description => "doc-description",
+            Label::Quantity => "doc-quantity",
+            Label::UnitPrice => "doc-unit-price",
+            Label::Discount => "doc-discount",
+            Label::Vat => "doc-vat",
+            Label::Amount => "doc-amount",
+            Label::Subtotal => "doc-subtotal",
+            Label::VatOn => "doc-vat-on",
+            Label::Rounding => "doc-rounding",
+            Label::Total => "doc-total",
+            Label::Terms => "doc-terms",
+            Label::Page => "doc-page",
+            Label::Penalties => "doc-penalties",
+            Label::PenaltyDefault => "doc-penalty-default",
+            Label::Receipt => "doc-receipt",
+            Label::PaymentPart => "doc-payment-part",
+            Label::AccountPayableTo => "doc-account-payable-to",
+            Label::Reference => "doc-reference",
+            Label::AdditionalInformation => "doc-additional-information",
+            Label::PayableBy => "doc-payable-by",
+            Label::PayableByNameAddress => "doc-payable-by-name-address",
+            Label::Currency => "doc-currency",
+            Label::AcceptancePoint => "doc-acceptance-point",
+            Label::SeparateBeforePaying => "doc-separate-before-paying",
         }
     }
 
     pub fn text(self, lang: DocLang) -> &'static str {
-        self.texts()[lang.index()]
+        let id = self.id();
+        match catalogue(lang).get(id) {
+            Some(text) => text,
+            // Every label is in every catalogue (`every_label_is_in_every_language`).
+            None => panic!("the {lang:?} documents' catalogue lacks {id}"),
+        }
     }
 
-    /// The text with its `{name}` placeholders filled.
+    /// The text with its `{ $name }` placeholders filled.
     pub fn fill(self, lang: DocLang, values: &[(&str, &str)]) -> String {
         let mut text = self.text(lang).to_owned();
         for (name, value) in values {
-            text = text.replace(&format!("{{{name}}}"), value);
+            text = text.replace(&format!("{{ ${name} }}"), value);
         }
         debug_assert!(!text.contains('{'), "{self:?} left a placeholder: {text}");
         text
+    }
+}
+
+/// The catalogue of one language: its messages by id, read once. The files hold one message a
+/// line (`id = text`), which is Project Fluent's syntax, so translators' tools read them too.
+fn catalogue(lang: DocLang) -> &'static std::collections::HashMap<&'static str, &'static str> {
+    use std::sync::OnceLock;
+    static CATALOGUES: [OnceLock<std::collections::HashMap<&'static str, &'static str>>; 4] =
+        [OnceLock::new(), OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    CATALOGUES[lang.index()].get_or_init(|| {
+        SOURCES[lang.index()]
+            .lines()
+            .filter(|line| !line.starts_with('#'))
+            .filter_map(|line| line.split_once(" = "))
+            .map(|(id, text)| (id.trim(), text))
+            .collect()
+    })
+}
+
+/// The catalogues, in the order of `DocLang::index`.
+const SOURCES: [&str; 4] = [
+    include_str!("../i18n/fr.ftl"),
+    include_str!("../i18n/de.ftl"),
+    include_str!("../i18n/it.ftl"),
+    include_str!("../i18n/en.ftl"),
+];
+
+/// Every label, for the test that each is in every language.
+#[cfg(test)]
+const ALL: [Label; 31] = [
+    Label::Invoice,
+    Label::InvoiceContinued,
+    Label::Date,
+    Label::DueDate,
+    Label::CustomerNumber,
+    Label::YourVatNumber,
+    Label::VatNumber,
+    Label::Description,
+    Label::Quantity,
+    Label::UnitPrice,
+    Label::Discount,
+    Label::Vat,
+    Label::Amount,
+    Label::Subtotal,
+    Label::VatOn,
+    Label::Rounding,
+    Label::Total,
+    Label::Terms,
+    Label::Page,
+    Label::Penalties,
+    Label::PenaltyDefault,
+    Label::Receipt,
+    Label::PaymentPart,
+    Label::AccountPayableTo,
+    Label::Reference,
+    Label::AdditionalInformation,
+    Label::PayableBy,
+    Label::PayableByNameAddress,
+    Label::Currency,
+    Label::AcceptancePoint,
+    Label::SeparateBeforePaying,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every label has its words in every language, with the same placeholders, and each
+    /// catalogue holds nothing else.
+    #[test]
+    fn every_label_is_in_every_language() {
+        let placeholders = |text: &str| {
+            let mut names: Vec<String> =
+                text.split("{ $").skip(1).filter_map(|rest| rest.split(" }").next()).map(str::to_owned).collect();
+            names.sort();
+            names
+        };
+        for lang in [DocLang::Fr, DocLang::De, DocLang::It, DocLang::En] {
+            assert_eq!(catalogue(lang).len(), ALL.len(), "{lang:?}");
+            for label in ALL {
+                assert!(!label.text(lang).is_empty(), "{label:?} {lang:?}");
+                assert_eq!(placeholders(label.text(lang)), placeholders(label.text(DocLang::En)), "{label:?} {lang:?}");
+            }
+        }
     }
 }

@@ -223,6 +223,15 @@ impl Store {
         })
     }
 
+    /// An entry's journal and number as people read them: the number after its series, if any.
+    pub fn entry_number(&self, id: &str) -> Result<(String, String), StoreError> {
+        let (journal, series, number): (String, Option<String>, i64) =
+            self.conn.query_row("SELECT journal, series, number FROM p_entries WHERE id = ?1", [id], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })?;
+        Ok((journal, rempart_domain::entry_number_text(series.as_deref(), number as u64)))
+    }
+
     /// The chart of accounts in number order, with the German and English labels.
     pub fn accounts(&self) -> Result<Vec<AccountListing>, StoreError> {
         let mut statement = self.conn.prepare(

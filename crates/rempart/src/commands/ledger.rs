@@ -200,7 +200,7 @@ pub(crate) fn entry(dir: &Path, lang: Lang, command: EntryCommand) -> Result<()>
                 StoreError::Entry { source, .. } => anyhow::Error::from(source),
                 other => other.into(),
             })?;
-            let (journal, number) = entry_number(&store, &draft.id)?;
+            let (journal, number) = store.entry_number(&draft.id)?;
             println!(
                 "{}",
                 lang.fill("entry.recorded", &[("id", &draft.id), ("journal", &journal), ("number", &number)])
@@ -224,15 +224,6 @@ pub(crate) fn entry(dir: &Path, lang: Lang, command: EntryCommand) -> Result<()>
         }
     }
     Ok(())
-}
-
-/// An entry's journal and number as people read them: the number after its series, if any.
-fn entry_number(store: &Store, id: &str) -> Result<(String, String)> {
-    let (journal, series, number): (String, Option<String>, i64) =
-        store.connection().query_row("SELECT journal, series, number FROM p_entries WHERE id = ?1", [id], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-        })?;
-    Ok((journal, rempart_domain::entry_number_text(series.as_deref(), number as u64)))
 }
 
 /// Imports the entries of `file` (`import entries`), all or none.

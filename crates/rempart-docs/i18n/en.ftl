@@ -1,0 +1,34 @@
+# The words printed on documents, in English (Project Fluent; each message on one line).
+# The QR-bill headings are the ones the Swiss Implementation Guidelines prescribe.
+
+doc-invoice = Invoice
+doc-invoice-continued = Invoice { $number } (continued)
+doc-date = Date
+doc-due-date = Due date
+doc-customer-number = Customer no.
+doc-your-vat-number = Your VAT no.
+doc-vat-number = VAT no.
+doc-description = Description
+doc-quantity = Quantity
+doc-unit-price = Unit price
+doc-discount = Discount %
+doc-vat = VAT %
+doc-amount = Amount
+doc-subtotal = Total excluding VAT
+doc-vat-on = VAT { $rate } % on { $base }
+doc-rounding = Rounding
+doc-total = Total including VAT
+doc-terms = Payable within { $days } days, by { $date } at the latest.
+doc-page = Page { $page } / { $pages }
+doc-penalties = Late payment: penalties at { $penalty }, and a fixed compensation for recovery costs of EUR 40 (art. L441-10 of the French Commercial Code). No discount for early payment.
+doc-penalty-default = three times the legal interest rate
+doc-receipt = Receipt
+doc-payment-part = Payment part
+doc-account-payable-to = Account / Payable to
+doc-reference = Reference
+doc-additional-information = Additional information
+doc-payable-by = Payable by
+doc-payable-by-name-address = Payable by (name/address)
+doc-currency = Currency
+doc-acceptance-point = Acceptance point
+doc-separate-before-paying = Separate before paying in

@@ -1,0 +1,34 @@
+# The words printed on documents, in Italian (Project Fluent; each message on one line).
+# The QR-bill headings are the ones the Swiss Implementation Guidelines prescribe.
+
+doc-invoice = Fattura
+doc-invoice-continued = Fattura { $number } (continuazione)
+doc-date = Data
+doc-due-date = Scadenza
+doc-customer-number = N. cliente
+doc-your-vat-number = Vostro n. IVA
+doc-vat-number = N. IVA
+doc-description = Descrizione
+doc-quantity = Quantità
+doc-unit-price = Prezzo unitario
+doc-discount = Sconto %
+doc-vat = IVA %
+doc-amount = Importo
+doc-subtotal = Totale senza IVA
+doc-vat-on = IVA { $rate } % su { $base }
+doc-rounding = Arrotondamento
+doc-total = Totale IVA inclusa
+doc-terms = Pagabile entro { $days } giorni, al più tardi il { $date }.
+doc-page = Pagina { $page } / { $pages }
+doc-penalties = In caso di ritardo nel pagamento: interessi di mora pari a { $penalty } e indennità forfettaria per spese di recupero di 40 EUR (art. L441-10 del Codice di commercio francese). Nessuno sconto per pagamento anticipato.
+doc-penalty-default = tre volte il tasso di interesse legale
+doc-receipt = Ricevuta
+doc-payment-part = Sezione pagamento
+doc-account-payable-to = Conto / Pagabile a
+doc-reference = Riferimento
+doc-additional-information = Informazioni supplementari
+doc-payable-by = Pagabile da
+doc-payable-by-name-address = Pagabile da (nome/indirizzo)
+doc-currency = Valuta
+doc-acceptance-point = Punto di accettazione
+doc-separate-before-paying = Da staccare prima del versamento
