@@ -432,11 +432,7 @@ pub(crate) fn project_invoice_issued(conn: &Connection, issued: &InvoiceIssued) 
         issued.gross_minor,
         issued.entry_id
     ])?;
-    conn.prepare_cached(
-        "INSERT INTO p_invoice_series (series, last) VALUES (?1, ?2)
-         ON CONFLICT (series) DO UPDATE SET last = max(last, excluded.last)",
-    )?
-    .execute(params![issued.series, issued.sequence as i64])?;
+    note_sequence(conn, &issued.series, issued.sequence)?;
     // Payments, credit notes or reminders of this invoice may have been taken in
     // before its issue (from another node, by sync).
     settle(conn, &issued.number)?;
@@ -460,13 +456,20 @@ pub(crate) fn project_credit_note_issued(conn: &Connection, credit: &CreditNoteI
         credit.gross_minor,
         credit.entry_id
     ])?;
+    note_sequence(conn, &credit.series, credit.sequence)?;
+    settle(conn, &credit.invoice)?;
+
+    Ok(())
+}
+
+/// Notes the highest sequence given in a series of invoice and credit note numbers, whatever
+/// the order the documents arrive in.
+fn note_sequence(conn: &Connection, series: &str, sequence: u64) -> Result<(), StoreError> {
     conn.prepare_cached(
         "INSERT INTO p_invoice_series (series, last) VALUES (?1, ?2)
          ON CONFLICT (series) DO UPDATE SET last = max(last, excluded.last)",
     )?
-    .execute(params![credit.series, credit.sequence as i64])?;
-    settle(conn, &credit.invoice)?;
-
+    .execute(params![series, sequence as i64])?;
     Ok(())
 }
 
