@@ -57,6 +57,10 @@ pub enum NodeError {
     #[error("{0}")]
     HeldBack(HeldBack),
     /// Something is wrong on this device: its files, its keys, or what was asked of it.
+    /// The roster changed at the hub while this device was adding to it: the next sync takes the
+    /// new entries first.
+    #[error("the company's list of devices changed at the hub meanwhile: sync again")]
+    RosterChangedMeanwhile,
     #[error(transparent)]
     Local(#[from] Local),
     /// The hub served something wrong: data that fails its checks, or another company's.
@@ -84,6 +88,7 @@ impl NodeError {
             | NodeError::Revoked
             | NodeError::ForgedRoster(_) => false,
             NodeError::Unreachable(_)
+            | NodeError::RosterChangedMeanwhile
             | NodeError::Store(_)
             | NodeError::Refused { .. }
             | NodeError::Local(_)
@@ -265,6 +270,7 @@ mod tests {
             reason: UnreachableWhy::Network(ureq::Error::Io(io())),
         };
         let retried = [
+            NodeError::RosterChangedMeanwhile,
             NodeError::Unreachable(network),
             refused(500),
             refused(503),

@@ -153,11 +153,7 @@ impl Session {
                 // An entry no key of the company signed as the rules want: made up.
                 Some(SyncError::Roster(error)) => NodeError::ForgedRoster(Forgery::Refused(error)),
                 Some(source) => Hostile::RosterEntryRefused { source }.into(),
-                None => NodeError::Refused {
-                    status: 409,
-                    reason: "conflict".to_owned(),
-                    message: "the company's list of devices changed at the hub meanwhile: sync again".to_owned(),
-                },
+                None => NodeError::RosterChangedMeanwhile,
             });
         }
         let place = at + 1;

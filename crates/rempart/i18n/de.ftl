@@ -561,6 +561,7 @@ err-decode-trailing-bytes = { $count } unerwartete Bytes folgen auf das Ereignis
 err-event-bad-kind = die Ereignisart «{ $kind }» ist kein ASCII mit höchstens { $KIND_BYTES_MAX } Bytes
 err-event-payload-too-large = die Nutzdaten eines Ereignisses ({ $bytes } Bytes) überschreiten die Grenze von { $PAYLOAD_BYTES_MAX }
 err-node-refused = der Hub hat abgelehnt ({ $status }): { $message }
+err-node-roster-changed-meanwhile = das Geräteverzeichnis des Unternehmens hat sich am Hub inzwischen geändert: synchronisieren Sie erneut
 err-node-not-connected = dieses Unternehmen ist mit keinem Hub verbunden: führen Sie zuerst `rempart connect URL` aus
 err-node-already-connected = dieses Unternehmen ist bereits mit dem Hub unter { $hub } verbunden
 err-node-wrong-wrap = der Hub hat die Schlüsselhülle { $served } geliefert, obwohl { $asked } angefordert wurde: abgelehnt

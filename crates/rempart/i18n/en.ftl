@@ -561,6 +561,7 @@ err-decode-trailing-bytes = { $count } unexpected bytes follow the event
 err-event-bad-kind = event kind "{ $kind }" is not ASCII of at most { $KIND_BYTES_MAX } bytes
 err-event-payload-too-large = an event payload of { $bytes } bytes exceeds the limit of { $PAYLOAD_BYTES_MAX }
 err-node-refused = the hub refused ({ $status }): { $message }
+err-node-roster-changed-meanwhile = the company's list of devices changed at the hub meanwhile: sync again
 err-node-not-connected = this company is not connected to a hub: run `rempart connect URL` first
 err-node-already-connected = this company is already connected to the hub at { $hub }
 err-node-wrong-wrap = the hub served the key wrap { $served } when { $asked } was asked for: refused

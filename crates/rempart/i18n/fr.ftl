@@ -561,6 +561,7 @@ err-decode-trailing-bytes = { $count } octets inattendus suivent l'événement
 err-event-bad-kind = le type d'événement « { $kind } » n'est pas un texte ASCII d'au plus { $KIND_BYTES_MAX } octets
 err-event-payload-too-large = les données utiles d'un événement ({ $bytes } octets) dépassent la limite de { $PAYLOAD_BYTES_MAX }
 err-node-refused = le hub a refusé ({ $status }) : { $message }
+err-node-roster-changed-meanwhile = le registre des appareils de l'entreprise a changé au hub entre-temps : synchronisez à nouveau
 err-node-not-connected = cette entreprise n'est connectée à aucun hub : exécutez d'abord `rempart connect URL`
 err-node-already-connected = cette entreprise est déjà connectée au hub à l'adresse { $hub }
 err-node-wrong-wrap = le hub a fourni l'enveloppe de clé { $served } alors que { $asked } était demandée : refusée

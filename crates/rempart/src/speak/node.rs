@@ -36,6 +36,9 @@ impl Speak for rempart_node::NodeError {
             rempart_node::NodeError::HeldBack(value0) => {
                 lang.fill("err.node.held_back", &[("value", &value0.speak(lang))])
             }
+            rempart_node::NodeError::RosterChangedMeanwhile => {
+                lang.text("err.node.roster_changed_meanwhile").to_owned()
+            }
             rempart_node::NodeError::Local(value0) => value0.speak(lang),
             rempart_node::NodeError::Hostile(value0) => value0.speak(lang),
         }
