@@ -171,6 +171,9 @@ pub enum Refusal {
     Gap { from: u64, to: u64 },
     #[error("the chain does not start with the key the roster gives for the node")]
     WrongFirstKey,
+    /// An event stamped more than a day ahead of this node's clock (`CLOCK_AHEAD_MAX_MS`).
+    #[error("event {seq} is stamped more than a day ahead of this node's clock")]
+    ClockAhead { seq: u64, wall_ms: u64 },
 }
 
 impl From<Damage> for StoreError {

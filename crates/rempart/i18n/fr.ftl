@@ -681,6 +681,7 @@ err-refusal-other-company = les événements appartiennent à une autre entrepri
 err-refusal-mixed-nodes = une série mélange les événements de plusieurs nœuds
 err-refusal-gap = les événements { $from } à { $to } manquent avant cette série
 err-refusal-wrong-first-key = la chaîne ne commence pas par la clé que le registre des appareils indique pour ce nœud
+err-refusal-clock-ahead = l'événement { $seq } est daté de plus d'un jour en avance sur l'horloge de ce nœud
 err-route-unknown-path = aucun point d'accès de ce nom : { $method } { $path }
 err-route-bad-tenant = « { $text } » n'est pas un identifiant d'entreprise
 err-route-unknown-endpoint = aucun point d'accès de ce nom : { $method } { $target }

@@ -18,7 +18,7 @@ mod take_in;
 
 pub use conflicts::{Conflict, KeyedRecord};
 pub(crate) use conflicts::{SCHEMA, project_conflict_settled, unreplaced};
-pub use take_in::{CHECK_ASIDE_FROM, Taken};
+pub use take_in::{CHECK_ASIDE_FROM, CLOCK_AHEAD_MAX_MS, Taken};
 
 use rempart_log::{Event, EventSeq, Hash32, NodeId, Seal, TenantId};
 use rempart_sync::{Head as VvHead, VersionVector};

@@ -23,6 +23,10 @@ pub struct Taken {
 
 /// Runs of at least this many new events are checked on a second thread while the first writes.
 pub const CHECK_ASIDE_FROM: usize = 4_096;
+/// How far ahead of this node's clock an event taken in may be stamped: a day, far beyond the
+/// ten minutes an honest hub allows and any clock a device keeps, so that only a made-up stamp
+/// is refused.
+pub const CLOCK_AHEAD_MAX_MS: u64 = 24 * 60 * 60 * 1000;
 
 /// Events per chunk handed from the checking thread to the writing one, and chunks checked ahead.
 pub(crate) const CHECKED_CHUNK: usize = 2_048;
@@ -331,9 +335,15 @@ impl Store {
         // Events already held must be the very same; the first one that differs is a fork.
         let mut taken = Taken::default();
         let mut fresh = Vec::new();
+        let latest_ms = self.now_ms().saturating_add(CLOCK_AHEAD_MAX_MS);
         for event in &run.events {
             if event.node != node || event.tenant != self.tenant {
                 return Err(refuse(Refusal::MixedNodes));
+            }
+            // An event stamped far ahead of this node's clock would carry the clock along
+            // (it never goes back): refused, as the honest hub refuses it (review of issue 19).
+            if event.seq > held_seq && event.hlc.wall_ms > latest_ms {
+                return Err(refuse(Refusal::ClockAhead { seq: event.seq.0, wall_ms: event.hlc.wall_ms }));
             }
             if event.seq > held_seq {
                 fresh.push(event);

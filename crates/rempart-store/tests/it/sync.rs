@@ -1113,3 +1113,31 @@ fn an_entry_id_recorded_on_two_nodes_counts_once_with_its_reversal_wherever_it_a
         }
     }
 }
+
+/// Review of issue 19: an event stamped more than a day ahead of this node's clock is refused
+/// (it would carry the clock along, which never goes back); one a minute ahead is taken in.
+#[test]
+fn an_event_stamped_far_ahead_is_refused() {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicU64;
+    let mut nodes = company(2);
+    let keys = keys(&nodes);
+    send(&mut nodes, 0, 1, 100_000, &keys);
+    let now = rempart_store::Clock::System.now_ms();
+    let ahead = |ms: u64| {
+        rempart_store::Environment::seeded(rempart_store::Clock::Simulated(Arc::new(AtomicU64::new(now + ms))), [9; 32])
+    };
+    nodes[1].store.set_environment(ahead(60_000));
+    nodes[1].store.post_entries(&[entry("SOON".into(), 2, 100)], &mut |_| {}).unwrap();
+    assert!(send(&mut nodes, 1, 0, 100_000, &keys) > 0, "a minute ahead is taken in");
+    nodes[1].store.set_environment(ahead(2 * rempart_store::sync::CLOCK_AHEAD_MAX_MS));
+    nodes[1].store.post_entries(&[entry("FAR".into(), 3, 100)], &mut |_| {}).unwrap();
+    let node = nodes[1].store.node();
+    let after = nodes[0].store.version_vector().unwrap().seq(node);
+    let run = nodes[1].store.chain_run(node, after, 100_000).unwrap();
+    let refused = nodes[0].store.take_in(&keys[&node], &run, "peer");
+    assert!(
+        matches!(refused, Err(StoreError::SyncRefused { why: rempart_store::Refusal::ClockAhead { .. }, .. })),
+        "{refused:?}"
+    );
+}
