@@ -8,18 +8,36 @@ use std::str::FromStr;
 #[error("\"{text}\" is not a valid {what}: expected {hex_len} hexadecimal digits")]
 pub struct IdError {
     pub text: String,
-    pub what: &'static str,
+    pub what: IdKind,
     pub hex_len: usize,
 }
 
-fn parse_hex<const N: usize>(text: &str, what: &'static str) -> Result<[u8; N], IdError> {
+/// Which kind of id a text failed to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdKind {
+    Tenant,
+    Node,
+    Hash,
+}
+
+impl fmt::Display for IdKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            IdKind::Tenant => "tenant id",
+            IdKind::Node => "node id",
+            IdKind::Hash => "hash",
+        })
+    }
+}
+
+fn parse_hex<const N: usize>(text: &str, what: IdKind) -> Result<[u8; N], IdError> {
     let mut out = [0u8; N];
     hex::decode_to_slice(text, &mut out).map_err(|_| IdError { text: text.to_owned(), what, hex_len: N * 2 })?;
     Ok(out)
 }
 
 macro_rules! hex_id {
-    ($(#[$doc:meta])* $name:ident, $len:literal, $what:literal) => {
+    ($(#[$doc:meta])* $name:ident, $len:literal, $what:expr) => {
         $(#[$doc])*
         #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
         pub struct $name(pub [u8; $len]);
@@ -74,15 +92,15 @@ macro_rules! hex_id {
 
 hex_id!(
     /// One company's books.
-    TenantId, 16, "tenant id"
+    TenantId, 16, IdKind::Tenant
 );
 hex_id!(
     /// One device or site of a tenant, with its own chain and signing key.
-    NodeId, 16, "node id"
+    NodeId, 16, IdKind::Node
 );
 hex_id!(
     /// A BLAKE3 digest.
-    Hash32, 32, "hash"
+    Hash32, 32, IdKind::Hash
 );
 
 impl Hash32 {

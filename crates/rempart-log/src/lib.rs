@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 pub use chain::{ChainFault, ChainVerifier};
 pub use ed25519_dalek::{SigningKey, VerifyingKey};
-pub use ids::{EventSeq, Hash32, IdError, NodeId, TenantId};
+pub use ids::{EventSeq, Hash32, IdError, IdKind, NodeId, TenantId};
 
 /// The only format version this build writes, and the newest it reads.
 pub const FORMAT_VERSION: u16 = 1;

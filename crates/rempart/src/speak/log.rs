@@ -43,7 +43,12 @@ impl Speak for rempart_log::ChainFault {
 impl Speak for rempart_log::IdError {
     fn speak(&self, lang: Lang) -> String {
         let rempart_log::IdError { text, what, hex_len } = self;
-        lang.fill("err.id", &[("text", text), ("what", what), ("hex_len", hex_len)])
+        let key = match what {
+            rempart_log::IdKind::Tenant => "err.id.tenant",
+            rempart_log::IdKind::Node => "err.id.node",
+            rempart_log::IdKind::Hash => "err.id.hash",
+        };
+        lang.fill(key, &[("text", text), ("hex_len", hex_len)])
     }
 }
 
