@@ -340,12 +340,12 @@ impl Store {
             if event.node != node || event.tenant != self.tenant {
                 return Err(refuse(Refusal::MixedNodes));
             }
-            // An event stamped far ahead of this node's clock would carry the clock along
-            // (it never goes back): refused, as the honest hub refuses it (review of issue 19).
-            if event.seq > held_seq && event.hlc.wall_ms > latest_ms {
-                return Err(refuse(Refusal::ClockAhead { seq: event.seq.0, wall_ms: event.hlc.wall_ms }));
-            }
             if event.seq > held_seq {
+                // An event stamped far ahead of this node's clock would carry the clock along
+                // (it never goes back): refused, as the honest hub refuses it (review of issue 19).
+                if event.hlc.wall_ms > latest_ms {
+                    return Err(refuse(Refusal::ClockAhead { seq: event.seq.0, wall_ms: event.hlc.wall_ms }));
+                }
                 fresh.push(event);
                 continue;
             }
