@@ -19,6 +19,15 @@ pub enum Country {
 }
 
 impl Country {
+    /// Whether an account of this country's chart holds cash or bank money: Swiss class 10
+    /// (liquid funds), French accounts 51 (banks) and 53 (cash).
+    pub fn is_cash_or_bank(self, account: &str) -> bool {
+        match self {
+            Country::Ch => account.starts_with("10"),
+            Country::Fr => account.starts_with("51") || account.starts_with("53"),
+        }
+    }
+
     pub fn currency(self) -> Currency {
         match self {
             Country::Ch => Currency::CHF,

@@ -111,6 +111,39 @@ impl FactKind for ConflictSettled {
     }
 }
 
+/// A payload with the person who recorded it (`"by"`, the id of a user of the web app) as its
+/// first field. Every payload is a JSON object whose own fields never include `by`, and readers
+/// of a kind ignore fields they do not know, so any kind carries it and older readers still
+/// decode the fact.
+pub fn with_author(payload: Vec<u8>, by: &str) -> Vec<u8> {
+    // A string serialises whatever it holds.
+    let by = serde_json::to_vec(by).expect("a string serialises");
+    let mut out = Vec::with_capacity(payload.len() + by.len() + 8);
+    out.extend_from_slice(b"{\"by\":");
+    out.extend_from_slice(&by);
+    match payload.strip_prefix(b"{") {
+        Some(rest) if rest.starts_with(b"}") => out.extend_from_slice(rest),
+        Some(rest) => {
+            out.push(b',');
+            out.extend_from_slice(rest);
+        }
+        None => unreachable!("every fact's payload is a JSON object"),
+    }
+    out
+}
+
+/// The person who recorded a payload, if it names one (`with_author`).
+pub fn author(payload: &[u8]) -> Option<String> {
+    #[derive(Deserialize)]
+    struct By {
+        by: Option<String>,
+    }
+    if !payload.starts_with(b"{\"by\":") {
+        return None;
+    }
+    serde_json::from_slice::<By>(payload).ok().and_then(|by| by.by)
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum FactError {
     #[error("unknown event kind \"{kind}\"")]
@@ -217,6 +250,7 @@ registry! {
     CompanyDetailsSet(CompanyDetailsSet),
     ReminderSent(ReminderSent),
     ConflictSettled(ConflictSettled),
+    UserAdded(crate::users::UserAdded),
 }
 
 #[cfg(test)]
@@ -472,6 +506,21 @@ mod tests {
                 }
             ),
             text().prop_map(|id| Fact::from(ConflictSettled { id })),
+            (text(), text(), any::<u8>(), any::<[u8; 16]>(), option::of((text(), text())), text()).prop_map(
+                |(user, name, role, salt, grant, key)| {
+                    Fact::from(crate::users::UserAdded {
+                        user,
+                        name,
+                        role: crate::users::Role::ALL[usize::from(role) % 4],
+                        salt: hex::encode(salt),
+                        cost: crate::users::KDF_COST,
+                        key,
+                        granted_by: grant.as_ref().map(|(by, _)| by.clone()),
+                        proof: hex::encode(salt),
+                        grant: grant.map(|(_, signature)| signature),
+                    })
+                }
+            ),
         ]
     }
 
@@ -491,6 +540,11 @@ mod tests {
                 let payload = fact.to_payload();
                 prop_assert!(!payload.is_empty());
                 prop_assert_eq!(Fact::from_payload(fact.kind(), &payload).unwrap(), Some(fact.clone()));
+                prop_assert_eq!(author(&payload), None);
+                // The person who recorded it rides beside the fact's own fields.
+                let signed = with_author(payload, "U-1\"é");
+                prop_assert_eq!(Fact::from_payload(fact.kind(), &signed).unwrap(), Some(fact.clone()));
+                prop_assert_eq!(author(&signed), Some("U-1\"é".to_owned()));
                 let described = fact.describe();
                 // The message is named after the kind: the catalogue's test reads every kind's.
                 prop_assert_eq!(described.message, format!("fact.{}", fact.kind().replace('.', "_")));

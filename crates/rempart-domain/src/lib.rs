@@ -20,6 +20,7 @@ pub mod money;
 pub mod payments;
 pub mod qrbill;
 pub mod rules;
+pub mod users;
 pub mod vat;
 
 pub use chart::{AccountKind, ChartAccount, Country, VatCode, VatDirection};

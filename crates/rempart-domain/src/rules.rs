@@ -520,7 +520,8 @@ impl LedgerState {
             | Fact::BillPaid(_)
             | Fact::CompanyDetailsSet(_)
             | Fact::ReminderSent(_)
-            | Fact::ConflictSettled(_) => {}
+            | Fact::ConflictSettled(_)
+            | Fact::UserAdded(_) => {}
         }
     }
 }

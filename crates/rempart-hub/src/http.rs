@@ -176,22 +176,18 @@ impl Server {
     }
 }
 
-/// Serves one connection, plain or TLS, until it ends.
-async fn connection<S>(
-    stream: S,
-    peer: SocketAddr,
-    hub: Arc<Hub>,
-    limits: ServerLimits,
-    counter: Arc<AtomicU64>,
-    prefix: String,
-) where
+/// Serves one connection, plain or TLS, with `service`, until it ends.
+async fn connection<S, T, B>(stream: S, peer: SocketAddr, limits: ServerLimits, service: T)
+where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    T: hyper::service::Service<hyper::Request<Incoming>, Response = hyper::Response<B>, Error = Infallible>
+        + Send
+        + 'static,
+    T::Future: Send + 'static,
+    B: hyper::body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let service = service_fn(move |request| {
-        let request_id = format!("{prefix}-{}", counter.fetch_add(1, Ordering::Relaxed));
-        let hub = Arc::clone(&hub);
-        async move { Ok::<_, Infallible>(answer(hub, limits, peer, request_id, request).await) }
-    });
     let connection = http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
@@ -222,21 +218,29 @@ pub fn tls_config(certificates_pem: &[u8], key_pem: &[u8]) -> Result<Arc<rustls:
     Ok(Arc::new(config))
 }
 
-/// Serves `hub` on `listener` until `stop` resolves; over TLS when `tls` is given.
-pub async fn serve(
+/// Serves the connections of `listener` until `stop` resolves, each with the service `make`
+/// gives for its peer's address, over TLS when `tls` is given; the hub's and the web app's way
+/// to listen. Connections are capped in all and per address, and a TLS handshake has the
+/// headers' time limit.
+pub async fn serve_with<M, T, B>(
     listener: tokio::net::TcpListener,
-    hub: Arc<Hub>,
     limits: ServerLimits,
     tls: Option<Arc<rustls::ServerConfig>>,
     stop: impl std::future::Future<Output = ()>,
-) {
+    make: M,
+) where
+    M: Fn(SocketAddr) -> T,
+    T: hyper::service::Service<hyper::Request<Incoming>, Response = hyper::Response<B>, Error = Infallible>
+        + Send
+        + 'static,
+    T::Future: Send + 'static,
+    B: hyper::body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let tls = tls.map(tokio_rustls::TlsAcceptor::from);
     let connections = Arc::new(Semaphore::new(limits.connections_max));
     let per_address: PerAddress = Arc::default();
-    let counter = Arc::new(AtomicU64::new(0));
-    let mut prefix = [0u8; 4];
-    let _ = getrandom::fill(&mut prefix);
-    let prefix = hex::encode(prefix);
     tokio::pin!(stop);
     loop {
         let permit = tokio::select! {
@@ -268,18 +272,16 @@ pub async fn serve(
             }
             *count += 1;
         }
-        let hub = Arc::clone(&hub);
-        let counter = Arc::clone(&counter);
-        let prefix = prefix.clone();
+        let service = make(peer);
         let tls = tls.clone();
         let per_address = Arc::clone(&per_address);
         tokio::spawn(async move {
             match tls {
-                None => connection(stream, peer, hub, limits, counter, prefix).await,
+                None => connection(stream, peer, limits, service).await,
                 Some(acceptor) => {
                     // The handshake has the same time limit as the headers.
                     match tokio::time::timeout(limits.header_timeout, acceptor.accept(stream)).await {
-                        Ok(Ok(stream)) => connection(stream, peer, hub, limits, counter, prefix).await,
+                        Ok(Ok(stream)) => connection(stream, peer, limits, service).await,
                         Ok(Err(error)) => tracing::debug!(%peer, %error, "TLS handshake failed"),
                         Err(_) => tracing::debug!(%peer, "TLS handshake too slow"),
                     }
@@ -310,14 +312,55 @@ pub fn spawn_with_tls(
     limits: ServerLimits,
     tls: Option<Arc<rustls::ServerConfig>>,
 ) -> std::io::Result<Server> {
+    let counter = Arc::new(AtomicU64::new(0));
+    let mut prefix = [0u8; 4];
+    let _ = getrandom::fill(&mut prefix);
+    let prefix = hex::encode(prefix);
+    spawn_service("rempart-hub", addr, limits, tls, move |peer| {
+        let hub = Arc::clone(&hub);
+        let counter = Arc::clone(&counter);
+        let prefix = prefix.clone();
+        service_fn(move |request| {
+            let request_id = format!("{prefix}-{}", counter.fetch_add(1, Ordering::Relaxed));
+            let hub = Arc::clone(&hub);
+            async move { Ok::<_, Infallible>(answer(hub, limits, peer, request_id, request).await) }
+        })
+    })
+}
+
+/// Serves the services `make` gives (`serve_with`) on their own thread, named `name`, and
+/// runtime, bound to `addr` (port 0 picks a free port).
+pub fn spawn_service<M, T, B>(
+    name: &str,
+    addr: SocketAddr,
+    limits: ServerLimits,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    make: M,
+) -> std::io::Result<Server>
+where
+    M: Fn(SocketAddr) -> T + Send + 'static,
+    T: hyper::service::Service<hyper::Request<Incoming>, Response = hyper::Response<B>, Error = Infallible>
+        + Send
+        + 'static,
+    T::Future: Send + 'static,
+    B: hyper::body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let listener = runtime.block_on(tokio::net::TcpListener::bind(addr))?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();
-    let thread = std::thread::Builder::new().name("rempart-hub".to_owned()).spawn(move || {
-        runtime.block_on(serve(listener, hub, limits, tls, async {
-            let _ = stopped.await;
-        }));
+    let thread = std::thread::Builder::new().name(name.to_owned()).spawn(move || {
+        runtime.block_on(serve_with(
+            listener,
+            limits,
+            tls,
+            async {
+                let _ = stopped.await;
+            },
+            make,
+        ));
         runtime.shutdown_timeout(Duration::from_secs(5));
     })?;
     Ok(Server { addr, stop: Some(stop), thread: Some(thread) })

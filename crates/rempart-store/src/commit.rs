@@ -59,12 +59,18 @@ pub struct Commit<'a> {
     pub(crate) now_ms: u64,
     pub(crate) projector: Projector,
     pub(crate) appended: u64,
+    /// The user the events name (`Store::as_user`).
+    pub(crate) author: Option<String>,
 }
 
 impl Commit<'_> {
     /// Appends a fact that the caller has checked against `state`, and projects it.
     pub fn record(&mut self, fact: Fact) -> Result<(), StoreError> {
-        let origin = self.append_raw(fact.kind(), fact.to_payload())?;
+        let payload = match &self.author {
+            Some(by) => rempart_domain::facts::with_author(fact.to_payload(), by),
+            None => fact.to_payload(),
+        };
+        let origin = self.append_raw(fact.kind(), payload)?;
         self.projector.apply(self.conn, &mut self.state, origin, &fact)
     }
 
@@ -142,6 +148,7 @@ impl Store {
             now_ms: self.env.now_ms(),
             projector: Projector::default(),
             appended: 0,
+            author: self.author.clone(),
         };
         let output = build(&mut commit)?;
         commit.projector.flush(commit.conn)?;

@@ -53,6 +53,8 @@ pub enum StoreError {
     Bill(rempart_domain::bills::BillError),
     #[error(transparent)]
     Dunning(#[from] rempart_domain::dunning::DunningError),
+    #[error(transparent)]
+    User(rempart_domain::users::UserError),
     #[error("entry {position} (id {id}): {source}")]
     Entry { position: usize, id: String, source: LedgerError },
     #[error("cannot write {path}: {source}")]
@@ -137,6 +139,8 @@ pub enum Damage {
     CloseVector { detail: String },
     #[error("an event cannot be read: {detail}")]
     EventUnreadable { detail: String },
+    #[error("the access of user {user} cannot be read")]
+    UserUnreadable { user: String },
 }
 
 /// A value of fixed length kept in the database.

@@ -31,6 +31,7 @@ mod project;
 pub mod reports;
 mod schema;
 pub mod sync;
+pub mod users;
 mod verify;
 
 use std::path::{Path, PathBuf};
@@ -79,6 +80,9 @@ pub struct Store {
     take_in: Projector,
     /// The clock that stamps this node's events and the stream of its new ids.
     env: Environment,
+    /// The person (a user of the web app) whose work the next commits record, named in each of
+    /// their events (`facts::with_author`); none for the command line.
+    author: Option<String>,
 }
 
 impl Store {
@@ -86,6 +90,14 @@ impl Store {
     /// from now on (a simulation's, after opening a data directory).
     pub fn set_environment(&mut self, env: Environment) {
         self.env = env;
+    }
+
+    /// Records the facts of `work` as done by the user `by`: each event names them.
+    pub fn as_user<T>(&mut self, by: &str, work: impl FnOnce(&mut Store) -> T) -> T {
+        let before = self.author.replace(by.to_owned());
+        let result = work(self);
+        self.author = before;
+        result
     }
 
     /// A new random entry id, for entries typed without one.

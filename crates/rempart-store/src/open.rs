@@ -210,6 +210,7 @@ impl Store {
             journal_series,
             copy_unconfirmed: false,
             take_in: Projector::default(),
+            author: None,
             env,
         };
         let public_key = identity.public_key.clone();
@@ -326,6 +327,7 @@ impl Store {
             journal_series,
             copy_unconfirmed,
             take_in: Projector::default(),
+            author: None,
             env,
         })
     }

@@ -324,6 +324,7 @@ impl Projector {
             Fact::ContactCreated(contact) => crate::contacts::project_contact_created(conn, origin, fact, contact)?,
             Fact::ContactEdited(edit) => crate::contacts::project_contact_edited(conn, origin, edit)?,
             Fact::ConflictSettled(settled) => crate::sync::project_conflict_settled(conn, settled)?,
+            Fact::UserAdded(added) => crate::users::project_user_added(conn, origin, added)?,
             Fact::PeriodClosed(closed) => crate::ledger::project_period_closed(conn, origin, state, closed)?,
         }
         state.apply(fact);

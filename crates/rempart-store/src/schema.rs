@@ -3,7 +3,7 @@
 //! exactly the tables listed in `PROJECTIONS`, in that order.
 
 /// Version of the database layout, recorded in `meta`. A database of a newer layout is refused.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 pub const LOG_SCHEMA: &str = "
 CREATE TABLE meta (
@@ -75,7 +75,7 @@ CREATE TABLE IF NOT EXISTS sync_state (
 ";
 
 /// The projection tables, each created by the module that owns it.
-pub const PROJECTION_SCHEMAS: [&str; 10] = [
+pub const PROJECTION_SCHEMAS: [&str; 11] = [
     crate::company::SCHEMA,
     crate::ledger::SCHEMA,
     crate::catalogue::SCHEMA,
@@ -84,6 +84,7 @@ pub const PROJECTION_SCHEMAS: [&str; 10] = [
     crate::dunning::SCHEMA,
     crate::payments::SCHEMA,
     crate::contacts::SCHEMA,
+    crate::users::SCHEMA,
     crate::sync::SCHEMA,
     crate::project::SCHEMA,
 ];
@@ -144,6 +145,7 @@ pub const PROJECTIONS: &[(&str, &str)] = &[
     ("p_reminders", "id"),
     ("p_payments", "id"),
     ("p_payment_allocations", "invoice, payment"),
+    ("p_users", "user"),
     ("p_contact_field_defs", "name"),
     ("p_contacts", "id"),
     ("p_contact_fields", "contact, field"),

@@ -16,6 +16,7 @@ use crate::commands::invoices::InvoiceCommand;
 use crate::commands::ledger::{AccountCommand, EntryCommand, ImportCommand, PeriodCommand};
 use crate::commands::payments::PaymentCommand;
 use crate::commands::reports::ReportKind;
+use crate::commands::users::UserCommand;
 use crate::i18n::Lang;
 use crate::render::Format;
 
@@ -187,7 +188,28 @@ pub(crate) enum Command {
         hub: String,
     },
     /// Create a sample Swiss garage with a year of activity and show its books.
-    Demo,
+    Demo {
+        /// Then serve it in the web app, with an owner's login printed.
+        #[arg(long)]
+        serve: bool,
+        /// Where the web app listens, with --serve.
+        #[arg(long, default_value = "127.0.0.1:8080", requires = "serve")]
+        listen: std::net::SocketAddr,
+    },
+    /// Serve this node's web app: the company's pages, in the browser, from this machine.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// Serve over TLS with this certificate chain (PEM), needed beyond this machine ...
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// ... and this private key (PEM).
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+    },
+    /// The people who use the web app, and their roles.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Measure import, commit, report, verify and rebuild speed on generated data.
     Bench {
         #[arg(long, default_value_t = 1_000_000)]

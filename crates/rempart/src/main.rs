@@ -11,6 +11,7 @@ mod i18n;
 mod import;
 mod render;
 mod reports;
+mod serve;
 mod speak;
 mod sync;
 mod usage;
@@ -25,7 +26,7 @@ use cli::{Cli, Command, localized};
 pub(crate) use command_error::CommandError;
 use commands::devices::HubAction;
 use commands::ledger::ImportCommand;
-use commands::{bills, catalogue, company, contacts, devices, invoices, ledger, payments};
+use commands::{bills, catalogue, company, contacts, devices, invoices, ledger, payments, users};
 use i18n::Lang;
 
 fn main() -> ExitCode {
@@ -117,13 +118,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
             return sync::restore(&dir, &hub, &kit, lang);
         }
         Command::Conflicts { format, settle } => return sync::conflicts(&dir, format, settle.as_deref(), lang),
-        Command::Demo => {
+        Command::Demo { serve, listen } => {
             let target = match &cli.data_dir {
                 Some(dir) => dir.clone(),
                 None => std::env::temp_dir().join(format!("rempart-demo-{}", std::process::id())),
             };
-            return demo::run(&target, lang);
+            let code = demo::run(&target, lang)?;
+            if !serve {
+                return Ok(code);
+            }
+            serve::demo_owner(&target, lang)?;
+            return serve::serve(&target, listen, None, lang);
         }
+        Command::Serve { listen, tls_cert, tls_key } => {
+            return serve::serve(&dir, listen, tls_cert.as_deref().zip(tls_key.as_deref()), lang);
+        }
+        Command::User(command) => users::user(&dir, lang, command)?,
         Command::Bench { sync: true, events, tenants, entries_per_commit, dir, .. } => {
             bench::sync::run(events, tenants, entries_per_commit as usize, dir, lang)?
         }

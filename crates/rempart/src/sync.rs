@@ -7,11 +7,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, bail};
 use rempart_hub::http::ServerLimits;
 use rempart_hub::s3::S3Store;
 use rempart_hub::{DirStore, Hub, Limits, ObjectStore};
-use rempart_node::{Env, HeldBack, Http, Kit, NodeError, RosterWatch, Session, SyncReport};
+use rempart_node::{Env, Http, Kit, NodeError, RosterWatch, Session, SyncReport};
 use rempart_store::Store;
 use rempart_sync::{RecoverySecret, Role, Roster, RosterMark};
 
@@ -63,13 +63,7 @@ pub fn hub(
     tls: Option<(&Path, &Path)>,
     lang: Lang,
 ) -> Result<ExitCode> {
-    let tls = match tls {
-        Some((certificate, key)) => {
-            let read = |path: &Path| std::fs::read(path).with_context(|| format!("cannot read {}", path.display()));
-            Some(rempart_hub::http::tls_config(&read(certificate)?, &read(key)?).map_err(|error| anyhow!("{error}"))?)
-        }
-        None => None,
-    };
+    let tls = crate::serve::tls_config(tls)?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     let objects = object_store(store)?;
     let mut limits = Limits::default();
@@ -204,25 +198,7 @@ fn print_report(report: &SyncReport, roster: &Roster, hub: &str, lang: Lang) {
 /// What other devices named of the list of devices that this device was not served, in words:
 /// why nothing new is sent.
 fn roster_watch_lines(watch: &RosterWatch, roster: &Roster, lang: Lang) -> Vec<String> {
-    watch.held_back(roster).iter().map(|held_back| held_back_text(held_back, lang)).collect()
-}
-
-pub(crate) fn held_back_text(held_back: &HeldBack, lang: Lang) -> String {
-    match held_back {
-        HeldBack::Withheld { named, held_len, held_epoch } => lang.fill(
-            "roster.held_back",
-            &[
-                ("by", &named.by.short()),
-                ("epoch", &named.epoch),
-                ("len", &named.mark.len),
-                ("held", held_len),
-                ("held_epoch", held_epoch),
-            ],
-        ),
-        HeldBack::Parted { named } => {
-            lang.fill("roster.parted", &[("by", &named.by.short()), ("len", &named.mark.len)])
-        }
-    }
+    watch.held_back(roster).iter().map(|held_back| held_back.speak(lang)).collect()
 }
 
 fn sync_once(dir: &Path, hub: Option<&str>, token: Option<&str>, lang: Lang) -> Result<SyncReport> {

@@ -97,9 +97,10 @@ enum WorkKind {
     CreditNote,
     BillPayment,
     Reminder,
+    User,
 }
 
-const WORK_KINDS: [WorkKind; 16] = [
+const WORK_KINDS: [WorkKind; 17] = [
     WorkKind::Entry,
     WorkKind::Contact,
     WorkKind::SharedContactField,
@@ -116,6 +117,7 @@ const WORK_KINDS: [WorkKind; 16] = [
     WorkKind::CreditNote,
     WorkKind::BillPayment,
     WorkKind::Reminder,
+    WorkKind::User,
 ];
 
 fn day(month: u32, day: u32) -> NaiveDate {
@@ -331,6 +333,22 @@ fn work(store: &mut Store, kind: WorkKind, node: usize, counter: usize) -> Resul
                     store.send_reminder(&fresh, day(6, 30))
                 }
                 other => other,
+            }
+            .map(|_| ())
+        }
+        // A person given access: the company's first owner where nobody has access yet here,
+        // else a cashier granted by an owner this node knows. Owners given access on two nodes
+        // apart: the first in merge order stands, alike on every node.
+        WorkKind::User => {
+            const PASSWORD: &str = "the owner's password";
+            let owner = store.users()?.into_iter().find(|user| user.role == rempart_domain::users::Role::Owner);
+            match owner {
+                None => store.add_user(&format!("owner {tag}"), rempart_domain::users::Role::Owner, PASSWORD, None),
+                Some(owner) => {
+                    let (owner, key) = store.log_in(&owner.name, PASSWORD)?;
+                    let role = rempart_domain::users::Role::Cashier;
+                    store.add_user(&format!("cashier {tag}"), role, "the cashier's password", Some((&owner.id, &key)))
+                }
             }
             .map(|_| ())
         }

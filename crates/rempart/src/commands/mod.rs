@@ -11,3 +11,4 @@ pub(crate) mod invoices;
 pub(crate) mod ledger;
 pub(crate) mod payments;
 pub(crate) mod reports;
+pub(crate) mod users;

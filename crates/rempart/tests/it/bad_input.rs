@@ -128,7 +128,8 @@ fn refused_entries_change_nothing() {
 
 /// The single-line messages of a catalogue, by Fluent id.
 fn catalogue(lang: &str) -> std::collections::HashMap<String, String> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("i18n").join(format!("{lang}.ftl"));
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../rempart-i18n/i18n").join(format!("{lang}.ftl"));
     let text = std::fs::read_to_string(path).expect("catalogue");
     text.lines()
         .filter_map(|line| line.split_once(" = "))

@@ -1,8 +1,22 @@
-//! The errors of the command line's own refusals and the import reader in the reader's language.
+//! The errors of the command line's own refusals and the import reader in the reader's language;
+//! the libraries' errors are told by `rempart_i18n::speak`.
 
-use crate::i18n::Lang;
+use rempart_i18n::Lang;
+pub use rempart_i18n::Speak;
 
-use super::Speak;
+/// What the program says of a failed command, in `lang`: the command line's own errors, then the
+/// libraries'.
+pub fn message(error: &anyhow::Error, lang: Lang) -> String {
+    rempart_i18n::message_with(error.as_ref(), lang, &|cause| {
+        if let Some(error) = cause.downcast_ref::<crate::command_error::CommandError>() {
+            return Some(error.speak(lang));
+        }
+        if let Some(error) = cause.downcast_ref::<rempart_web::WebError>() {
+            return Some(error.speak(lang));
+        }
+        cause.downcast_ref::<crate::import::ImportError>().map(|error| error.speak(lang))
+    })
+}
 
 impl Speak for crate::command_error::CommandError {
     fn speak(&self, lang: Lang) -> String {

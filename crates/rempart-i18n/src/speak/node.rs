@@ -1,6 +1,6 @@
 //! The errors of the node's sync (this device, what the hub served, the sync report) in the reader's language.
 
-use crate::i18n::Lang;
+use crate::Lang;
 
 use super::Speak;
 
@@ -263,8 +263,19 @@ impl Speak for rempart_node::Unreachable {
 impl Speak for rempart_node::HeldBack {
     fn speak(&self, lang: Lang) -> String {
         match self {
-            rempart_node::HeldBack::Withheld { .. } => crate::sync::held_back_text(self, lang),
-            rempart_node::HeldBack::Parted { .. } => crate::sync::held_back_text(self, lang),
+            rempart_node::HeldBack::Withheld { named, held_len, held_epoch } => lang.fill(
+                "roster.held_back",
+                &[
+                    ("by", &named.by.short()),
+                    ("epoch", &named.epoch),
+                    ("len", &named.mark.len),
+                    ("held", held_len),
+                    ("held_epoch", held_epoch),
+                ],
+            ),
+            rempart_node::HeldBack::Parted { named } => {
+                lang.fill("roster.parted", &[("by", &named.by.short()), ("len", &named.mark.len)])
+            }
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The errors of the sync protocol (keys, recovery kit, batches, signed requests, roster, the hub API) in the reader's language.
 
-use crate::i18n::Lang;
+use crate::Lang;
 
 use super::Speak;
 

@@ -4,7 +4,6 @@
 //! error that come from elsewhere (an operating system's or SQLite's words) are shown as they are.
 //! One file per crate whose errors it tells.
 
-mod cli;
 mod docs;
 mod domain;
 mod hub;
@@ -13,7 +12,7 @@ mod node;
 mod store;
 mod sync;
 
-use crate::i18n::Lang;
+use crate::Lang;
 
 /// An error told in the reader's language.
 pub trait Speak {
@@ -21,7 +20,7 @@ pub trait Speak {
 }
 
 /// An error of Rempart's, whichever crate it comes from, in `lang`; `None` for another's.
-fn speak_any(error: &(dyn std::error::Error + 'static), lang: Lang) -> Option<String> {
+pub fn speak_any(error: &(dyn std::error::Error + 'static), lang: Lang) -> Option<String> {
     macro_rules! first_of {
         ($($kind:ty),* $(,)?) => {
             $(if let Some(error) = error.downcast_ref::<$kind>() {
@@ -31,8 +30,6 @@ fn speak_any(error: &(dyn std::error::Error + 'static), lang: Lang) -> Option<St
     }
     first_of!(
         rempart_node::NodeError,
-        crate::command_error::CommandError,
-        crate::import::ImportError,
         rempart_store::StoreError,
         rempart_sync::SyncError,
         rempart_domain::LedgerError,
@@ -42,6 +39,7 @@ fn speak_any(error: &(dyn std::error::Error + 'static), lang: Lang) -> Option<St
         rempart_domain::payments::PaymentError,
         rempart_domain::bills::BillError,
         rempart_domain::dunning::DunningError,
+        rempart_domain::users::UserError,
         rempart_domain::qrbill::QrBillError,
         rempart_domain::AmountError,
         rempart_domain::FactError,
@@ -55,15 +53,20 @@ fn speak_any(error: &(dyn std::error::Error + 'static), lang: Lang) -> Option<St
     None
 }
 
-/// What the program says of a failed command: each error of the chain in `lang` (the context the
-/// command gave, then the cause), an error of Rempart's telling its own causes, another's as it
-/// words itself.
-pub fn message(error: &anyhow::Error, lang: Lang) -> String {
+/// What the program says of a failed operation: each error of the chain in `lang` (the context
+/// the caller gave, then the cause), an error of Rempart's telling its own causes, another's as it
+/// words itself. `first` tells the caller's own kinds of error, before those of the libraries.
+pub fn message_with(
+    error: &(dyn std::error::Error + 'static),
+    lang: Lang,
+    first: &dyn Fn(&(dyn std::error::Error + 'static)) -> Option<String>,
+) -> String {
     let mut text = String::new();
-    for cause in error.chain() {
-        let (said, whole) = match speak_any(cause, lang) {
+    let mut cause = Some(error);
+    while let Some(each) = cause {
+        let (said, whole) = match first(each).or_else(|| speak_any(each, lang)) {
             Some(said) => (said, true),
-            None => (cause.to_string(), false),
+            None => (each.to_string(), false),
         };
         if !text.contains(&said) {
             if !text.is_empty() {
@@ -74,6 +77,12 @@ pub fn message(error: &anyhow::Error, lang: Lang) -> String {
         if whole {
             break;
         }
+        cause = each.source();
     }
     text
+}
+
+/// `message_with` for errors of the libraries alone.
+pub fn message(error: &(dyn std::error::Error + 'static), lang: Lang) -> String {
+    message_with(error, lang, &|_| None)
 }

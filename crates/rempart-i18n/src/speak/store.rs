@@ -1,6 +1,6 @@
 //! The errors of the store (the data directory, its damage, sync's take-in refusals) in the reader's language.
 
-use crate::i18n::Lang;
+use crate::Lang;
 
 use super::Speak;
 
@@ -45,6 +45,7 @@ impl Speak for rempart_store::StoreError {
             rempart_store::StoreError::Payment(value0) => value0.speak(lang),
             rempart_store::StoreError::Bill(value0) => value0.speak(lang),
             rempart_store::StoreError::Dunning(value0) => value0.speak(lang),
+            rempart_store::StoreError::User(value0) => value0.speak(lang),
             rempart_store::StoreError::Entry { position, id, source } => {
                 lang.fill("err.store.entry", &[("position", position), ("id", id), ("source", &source.speak(lang))])
             }
@@ -111,6 +112,9 @@ impl Speak for rempart_store::Damage {
             }
             rempart_store::Damage::EventUnreadable { detail } => {
                 lang.fill("err.damage.event_unreadable", &[("detail", detail)])
+            }
+            rempart_store::Damage::UserUnreadable { user } => {
+                lang.fill("err.damage.user_unreadable", &[("user", user)])
             }
         }
     }

@@ -1,6 +1,6 @@
 //! The errors of the event log in the reader's language.
 
-use crate::i18n::Lang;
+use crate::Lang;
 
 use super::Speak;
 

@@ -1,6 +1,6 @@
 //! The errors of the domain crate (ledger rules, contacts, catalogue, invoices, payments, bills, dunning, QR-bill, amounts) in the reader's language.
 
-use crate::i18n::Lang;
+use crate::Lang;
 
 use super::Speak;
 
@@ -90,6 +90,28 @@ impl Speak for rempart_domain::contacts::ContactError {
             rempart_domain::contacts::ContactError::NothingToChange => {
                 lang.text("err.contact.nothing_to_change").to_owned()
             }
+        }
+    }
+}
+
+impl Speak for rempart_domain::users::UserError {
+    fn speak(&self, lang: Lang) -> String {
+        use rempart_domain::users::UserError;
+        match self {
+            UserError::UnknownRole { role } => lang.fill("err.user.unknown_role", &[("role", role)]),
+            UserError::BadName { name } => lang.fill("err.user.bad_name", &[("name", name)]),
+            UserError::NameTaken { name } => lang.fill("err.user.name_taken", &[("name", name)]),
+            UserError::PasswordTooShort { min } => lang.fill("err.user.password_too_short", &[("min", min)]),
+            UserError::PasswordTooLong { max } => lang.fill("err.user.password_too_long", &[("max", max)]),
+            UserError::Cost { memory_kib, passes } => {
+                lang.fill("err.user.cost", &[("memory", memory_kib), ("passes", passes)])
+            }
+            UserError::BadSignature { user } => lang.fill("err.user.bad_signature", &[("user", user)]),
+            UserError::NotAnOwner { user } => lang.fill("err.user.not_an_owner", &[("user", user)]),
+            UserError::GrantNeeded => lang.text("err.user.grant_needed").to_owned(),
+            UserError::FirstIsOwner => lang.text("err.user.first_is_owner").to_owned(),
+            UserError::LoginRefused => lang.text("err.user.login_refused").to_owned(),
+            UserError::Unknown { user } => lang.fill("err.user.unknown", &[("user", user)]),
         }
     }
 }

@@ -1,0 +1,387 @@
+//! The people who use the company's books through the web app, and what each may do.
+//!
+//! A person's password is never stored: Argon2id stretches it, with a salt of the person's own,
+//! into the seed of an Ed25519 key, and the log keeps only the public half. Logging in derives the
+//! key again and compares. Power passes only from a key that holds it to a key that proves it
+//! takes it: a `user.added` fact is signed by the new person's key (they chose the password) and,
+//! but for the company's first owner, by the key of an owner who grants it. A device of the
+//! company turned against it can record such a fact, but not forge an owner's signature: the
+//! projection, alike on every node, admits only facts whose signatures hold.
+
+use ed25519_dalek::{Signer, SigningKey, Verifier, VerifyingKey};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use crate::facts::{Described, FactKind, Merge};
+
+/// The shortest password accepted, in characters.
+pub const PASSWORD_CHARS_MIN: usize = 10;
+/// The longest password accepted, in bytes: Argon2 takes any length, a form post should not.
+pub const PASSWORD_BYTES_MAX: usize = 1024;
+/// The longest user name, in characters.
+pub const USER_NAME_CHARS_MAX: usize = 64;
+
+/// What a person may do. The web app's authorisation table says which pages each role opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Everything, including people and devices.
+    Owner,
+    /// The books and the reports; not people or devices.
+    Accountant,
+    /// The till; no books, reports or customer lists.
+    Cashier,
+    /// Quotes and draft invoices for customers and their vehicles.
+    Mechanic,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Owner, Role::Accountant, Role::Cashier, Role::Mechanic];
+
+    /// The word the command line and forms take (`owner`, `accountant`, `cashier`, `mechanic`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Accountant => "accountant",
+            Role::Cashier => "cashier",
+            Role::Mechanic => "mechanic",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Role, UserError> {
+        Role::ALL
+            .into_iter()
+            .find(|role| role.as_str() == text.trim())
+            .ok_or_else(|| UserError::UnknownRole { role: text.to_owned() })
+    }
+}
+
+/// How hard Argon2id works on a password: memory in KiB and passes, one lane. Recorded with each
+/// person, so that it can be raised for new passwords without losing the old ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KdfCost {
+    pub memory_kib: u32,
+    pub passes: u32,
+}
+
+/// The cost of new passwords: OWASP's Argon2id setting of 2024 (19 MiB, 2 passes, 1 lane).
+pub const KDF_COST: KdfCost = KdfCost { memory_kib: 19 * 1024, passes: 2 };
+
+/// The cost range accepted from the log: a hostile device must not make every login use
+/// gigabytes, nor record a key any laptop could guess quickly.
+const KDF_MEMORY_KIB: std::ops::RangeInclusive<u32> = 8 * 1024..=256 * 1024;
+const KDF_PASSES: std::ops::RangeInclusive<u32> = 1..=10;
+
+/// A person's key, derived from their password; it signs what they grant.
+pub struct UserKey(SigningKey);
+
+impl std::fmt::Debug for UserKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "UserKey({})", self.public_hex())
+    }
+}
+
+impl UserKey {
+    /// Argon2id of the password under the person's salt, as an Ed25519 seed.
+    pub fn derive(password: &str, salt: &[u8; 16], cost: KdfCost) -> Result<UserKey, UserError> {
+        if !KDF_MEMORY_KIB.contains(&cost.memory_kib) || !KDF_PASSES.contains(&cost.passes) {
+            return Err(UserError::Cost { memory_kib: cost.memory_kib, passes: cost.passes });
+        }
+        if password.len() > PASSWORD_BYTES_MAX {
+            return Err(UserError::PasswordTooLong { max: PASSWORD_BYTES_MAX });
+        }
+        let params = argon2::Params::new(cost.memory_kib, cost.passes, 1, Some(32))
+            .map_err(|_| UserError::Cost { memory_kib: cost.memory_kib, passes: cost.passes })?;
+        let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+        let mut seed = Zeroizing::new([0u8; 32]);
+        argon
+            .hash_password_into(password.as_bytes(), salt, &mut seed[..])
+            .map_err(|_| UserError::Cost { memory_kib: cost.memory_kib, passes: cost.passes })?;
+        Ok(UserKey(SigningKey::from_bytes(&seed)))
+    }
+
+    pub fn public_hex(&self) -> String {
+        hex_encode(self.0.verifying_key().as_bytes())
+    }
+
+    fn sign(&self, message: &[u8]) -> String {
+        hex_encode(&self.0.sign(message).to_bytes())
+    }
+}
+
+/// A password as typed: long enough, not too long.
+pub fn check_password(password: &str) -> Result<(), UserError> {
+    if password.chars().count() < PASSWORD_CHARS_MIN {
+        return Err(UserError::PasswordTooShort { min: PASSWORD_CHARS_MIN });
+    }
+    if password.len() > PASSWORD_BYTES_MAX {
+        return Err(UserError::PasswordTooLong { max: PASSWORD_BYTES_MAX });
+    }
+    Ok(())
+}
+
+/// A user name as typed: what the login form takes, 1 to 64 characters, no control characters,
+/// no spaces at either end.
+pub fn check_user_name(name: &str) -> Result<(), UserError> {
+    let count = name.chars().count();
+    if count == 0 || count > USER_NAME_CHARS_MAX || name.trim() != name || name.chars().any(char::is_control) {
+        return Err(UserError::BadName { name: name.to_owned() });
+    }
+    Ok(())
+}
+
+/// The key two names collide on: case and spaces do not make another person.
+pub fn user_name_key(name: &str) -> String {
+    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+/// A person given access to the company's books.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserAdded {
+    /// The person's id, which other facts name (`by`).
+    pub user: String,
+    /// The name they log in with.
+    pub name: String,
+    pub role: Role,
+    /// The Argon2id salt, 16 bytes in hex.
+    pub salt: String,
+    pub cost: KdfCost,
+    /// The public key their password derives, in hex.
+    pub key: String,
+    /// The owner who granted the access; none for the company's first owner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub granted_by: Option<String>,
+    /// The new key's signature of the grant (`signed_body`): the person chose this password.
+    pub proof: String,
+    /// The granting owner's signature of the same body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grant: Option<String>,
+}
+
+/// What both signatures of a `UserAdded` cover: every field but the signatures, under a context
+/// of its own.
+#[derive(Serialize)]
+struct SignedBody<'a> {
+    context: &'static str,
+    user: &'a str,
+    name: &'a str,
+    role: Role,
+    salt: &'a str,
+    cost: KdfCost,
+    key: &'a str,
+    granted_by: Option<&'a str>,
+}
+
+impl UserAdded {
+    /// A grant of `role` to the person whose password gives `key`, signed by it and by the
+    /// granting owner (none: the company's first owner, who grants it to themselves).
+    pub fn new(
+        user: String,
+        name: String,
+        role: Role,
+        salt: &[u8; 16],
+        key: &UserKey,
+        granter: Option<(&str, &UserKey)>,
+    ) -> UserAdded {
+        let mut fact = UserAdded {
+            user,
+            name,
+            role,
+            salt: hex_encode(salt),
+            cost: KDF_COST,
+            key: key.public_hex(),
+            granted_by: granter.map(|(id, _)| id.to_owned()),
+            proof: String::new(),
+            grant: None,
+        };
+        let body = fact.signed_body();
+        fact.proof = key.sign(&body);
+        fact.grant = granter.map(|(_, granting)| granting.sign(&body));
+        fact
+    }
+
+    fn signed_body(&self) -> Vec<u8> {
+        let body = SignedBody {
+            context: "rempart user grant v1",
+            user: &self.user,
+            name: &self.name,
+            role: self.role,
+            salt: &self.salt,
+            cost: self.cost,
+            key: &self.key,
+            granted_by: self.granted_by.as_deref(),
+        };
+        // A struct of strings and integers: serialising it cannot fail.
+        serde_json::to_vec(&body).expect("a body of strings and integers serialises")
+    }
+
+    /// The salt as bytes.
+    pub fn salt_bytes(&self) -> Result<[u8; 16], UserError> {
+        hex_decode::<16>(&self.salt).ok_or(UserError::BadSignature { user: self.user.clone() })
+    }
+
+    /// Whether the grant holds: the name is one, the cost within range, the new key signed it,
+    /// and the one who granted it is an owner whose key signed it too (`owner_key` gives an
+    /// owner's public key by id), or it is the company's first person, an owner.
+    pub fn check(&self, first: bool, owner_key: impl Fn(&str) -> Option<String>) -> Result<(), UserError> {
+        check_user_name(&self.name)?;
+        if !KDF_MEMORY_KIB.contains(&self.cost.memory_kib) || !KDF_PASSES.contains(&self.cost.passes) {
+            return Err(UserError::Cost { memory_kib: self.cost.memory_kib, passes: self.cost.passes });
+        }
+        self.salt_bytes()?;
+        let body = self.signed_body();
+        if !verify(&self.key, &body, &self.proof) {
+            return Err(UserError::BadSignature { user: self.user.clone() });
+        }
+        match (&self.granted_by, &self.grant) {
+            (None, None) if first && self.role == Role::Owner => Ok(()),
+            (None, _) => Err(UserError::GrantNeeded),
+            (Some(granter), Some(grant)) => match owner_key(granter) {
+                Some(key) if verify(&key, &body, grant) => Ok(()),
+                Some(_) => Err(UserError::BadSignature { user: self.user.clone() }),
+                None => Err(UserError::NotAnOwner { user: granter.clone() }),
+            },
+            (Some(_), None) => Err(UserError::BadSignature { user: self.user.clone() }),
+        }
+    }
+
+    /// Whether `key` is the one this person's password gives.
+    pub fn opens_with(&self, key: &UserKey) -> bool {
+        key.public_hex() == self.key
+    }
+}
+
+impl FactKind for UserAdded {
+    const KIND: &'static str = "user.added";
+    const VERSION: u32 = 1;
+    fn merge(&self) -> Merge<'_> {
+        // Whether a grant holds depends on who was an owner before it, and the first of two
+        // people given one name stands.
+        Merge::Ordered
+    }
+    fn describe(&self) -> Described {
+        Described::new("fact.user_added").text("name", &self.name)
+    }
+}
+
+fn verify(key_hex: &str, message: &[u8], signature_hex: &str) -> bool {
+    let (Some(key), Some(signature)) = (hex_decode::<32>(key_hex), hex_decode::<64>(signature_hex)) else {
+        return false;
+    };
+    let Ok(key) = VerifyingKey::from_bytes(&key) else { return false };
+    key.verify(message, &ed25519_dalek::Signature::from_bytes(&signature)).is_ok()
+}
+
+fn hex_encode(bytes: &[u8]) -> String {
+    hex::encode(bytes)
+}
+
+fn hex_decode<const N: usize>(text: &str) -> Option<[u8; N]> {
+    let mut out = [0u8; N];
+    hex::decode_to_slice(text, &mut out).ok().map(|()| out)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UserError {
+    #[error("\"{role}\" is not a role: owner, accountant, cashier or mechanic")]
+    UnknownRole { role: String },
+    #[error("\"{name}\" is not a user name: 1 to 64 characters, no spaces at either end")]
+    BadName { name: String },
+    #[error("a user named {name} already exists")]
+    NameTaken { name: String },
+    #[error("the password is shorter than {min} characters")]
+    PasswordTooShort { min: usize },
+    #[error("the password is longer than {max} bytes")]
+    PasswordTooLong { max: usize },
+    #[error("the password cost {memory_kib} KiB × {passes} passes is outside what Rempart accepts")]
+    Cost { memory_kib: u32, passes: u32 },
+    #[error("the signatures of the access given to {user} do not hold")]
+    BadSignature { user: String },
+    #[error("{user} is not an owner of the company: only an owner gives access")]
+    NotAnOwner { user: String },
+    #[error("the company has users already: an owner must give the access")]
+    GrantNeeded,
+    #[error("the first user of a company is its owner")]
+    FirstIsOwner,
+    #[error("the user name or the password is wrong")]
+    LoginRefused,
+    #[error("user {user} does not exist")]
+    Unknown { user: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CHEAP: KdfCost = KdfCost { memory_kib: 8 * 1024, passes: 1 };
+
+    fn key(password: &str, salt: u8) -> UserKey {
+        UserKey::derive(password, &[salt; 16], CHEAP).unwrap()
+    }
+
+    fn grant(user: &str, role: Role, key: &UserKey, salt: u8, granter: Option<(&str, &UserKey)>) -> UserAdded {
+        let mut fact = UserAdded::new(user.into(), user.into(), role, &[salt; 16], key, granter);
+        // Signed again at the cheap cost, so the test does not pay the product's.
+        fact.cost = CHEAP;
+        let body = fact.signed_body();
+        fact.proof = key.sign(&body);
+        fact.grant = granter.map(|(_, granting)| granting.sign(&body));
+        fact
+    }
+
+    #[test]
+    fn the_same_password_and_salt_give_the_same_key_and_others_do_not() {
+        let a = key("correct horse battery", 1);
+        assert_eq!(a.public_hex(), key("correct horse battery", 1).public_hex());
+        assert_ne!(a.public_hex(), key("correct horse batterz", 1).public_hex());
+        assert_ne!(a.public_hex(), key("correct horse battery", 2).public_hex());
+        assert!(matches!(
+            UserKey::derive("x", &[0; 16], KdfCost { memory_kib: 1 << 30, passes: 1 }),
+            Err(UserError::Cost { .. })
+        ));
+    }
+
+    #[test]
+    fn a_grant_holds_only_with_both_signatures_of_an_owner_and_the_new_key() {
+        let owner = key("owner password", 1);
+        let first = grant("anna", Role::Owner, &owner, 1, None);
+        first.check(true, |_| None).unwrap();
+        // Self-granted access is for the first person only, and only as owner.
+        assert_eq!(first.check(false, |_| None), Err(UserError::GrantNeeded));
+        let cashier_key = key("cashier password", 2);
+        let self_made = grant("eve", Role::Cashier, &cashier_key, 2, None);
+        assert_eq!(self_made.check(true, |_| None), Err(UserError::GrantNeeded));
+
+        let owners = |id: &str| (id == "anna").then(|| owner.public_hex());
+        let granted = grant("bob", Role::Cashier, &cashier_key, 2, Some(("anna", &owner)));
+        granted.check(false, owners).unwrap();
+        assert!(granted.opens_with(&key("cashier password", 2)));
+        assert!(!granted.opens_with(&key("cashier passwork", 2)));
+
+        // A cashier cannot grant, and nobody can change a signed field.
+        let by_cashier = grant("mallory", Role::Owner, &key("mallory's pass", 3), 3, Some(("bob", &cashier_key)));
+        assert_eq!(by_cashier.check(false, owners), Err(UserError::NotAnOwner { user: "bob".into() }));
+        let mut promoted = granted.clone();
+        promoted.role = Role::Owner;
+        assert!(matches!(promoted.check(false, owners), Err(UserError::BadSignature { .. })));
+        let mut forged = granted.clone();
+        forged.grant = Some(cashier_key.sign(&forged.signed_body()));
+        assert!(matches!(forged.check(false, owners), Err(UserError::BadSignature { .. })));
+        let mut other_key = granted;
+        other_key.key = key("another one", 4).public_hex();
+        assert!(matches!(other_key.check(false, owners), Err(UserError::BadSignature { .. })));
+    }
+
+    #[test]
+    fn names_and_passwords_are_checked() {
+        assert!(check_user_name("Jean Favre").is_ok());
+        for bad in ["", " anna", "anna ", "an\nna", &"x".repeat(65)] {
+            assert!(matches!(check_user_name(bad), Err(UserError::BadName { .. })), "{bad:?}");
+        }
+        assert_eq!(user_name_key("  Jean   FAVRE "), "jean favre");
+        assert_eq!(check_password("short"), Err(UserError::PasswordTooShort { min: PASSWORD_CHARS_MIN }));
+        assert!(check_password("long enough!").is_ok());
+        assert_eq!(Role::parse("cashier"), Ok(Role::Cashier));
+        assert!(matches!(Role::parse("boss"), Err(UserError::UnknownRole { .. })));
+    }
+}

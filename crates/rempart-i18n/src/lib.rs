@@ -1,0 +1,20 @@
+//! The words of Rempart in French, German and English: the catalogues of messages (Project
+//! Fluent, `i18n/{en,fr,de}.ftl`, built in) that the command line and the web app both read, and
+//! every error kind of the library crates told from them (`speak`).
+
+mod catalogue;
+pub mod speak;
+
+pub use catalogue::Lang;
+pub use speak::{Speak, message, message_with};
+
+/// A role of the web app in the reader's words.
+pub fn role_name(lang: Lang, role: rempart_domain::users::Role) -> &'static str {
+    use rempart_domain::users::Role;
+    match role {
+        Role::Owner => lang.text("web.role.owner"),
+        Role::Accountant => lang.text("web.role.accountant"),
+        Role::Cashier => lang.text("web.role.cashier"),
+        Role::Mechanic => lang.text("web.role.mechanic"),
+    }
+}

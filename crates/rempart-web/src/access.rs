@@ -1,0 +1,161 @@
+//! The one authorisation table: every route of the app with who may use it. The router's guard
+//! (`guard`) reads it for every request, a route missing from it is refused to everyone, and
+//! the tests iterate it (each role × each route).
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use rempart_domain::users::Role;
+
+use crate::App;
+
+/// Who may use a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, logged in or not: the login page, the health check, the style sheet.
+    Public,
+    /// Anyone logged in.
+    Anyone,
+    /// The roles named.
+    Roles(&'static [Role]),
+}
+
+impl Access {
+    pub fn allows(self, role: Role) -> bool {
+        match self {
+            Access::Public | Access::Anyone => true,
+            Access::Roles(roles) => roles.contains(&role),
+        }
+    }
+}
+
+/// One route of the app.
+#[derive(Debug, Clone, Copy)]
+pub struct Route {
+    pub method: &'static str,
+    /// The path as the router matches it (`/contacts/{id}`).
+    pub path: &'static str,
+    pub access: Access,
+}
+
+const OWNER: &[Role] = &[Role::Owner];
+const BOOKS: &[Role] = &[Role::Owner, Role::Accountant];
+const CUSTOMERS: &[Role] = &[Role::Owner, Role::Accountant, Role::Mechanic];
+
+const fn route(method: &'static str, path: &'static str, access: Access) -> Route {
+    Route { method, path, access }
+}
+
+/// Every route, by module.
+pub const ROUTES: &[Route] = &[
+    // The app itself.
+    route("GET", "/healthz", Access::Public),
+    route("GET", "/assets/style.css", Access::Public),
+    route("GET", "/login", Access::Public),
+    route("POST", "/login", Access::Public),
+    route("GET", "/setup", Access::Public),
+    route("POST", "/setup", Access::Public),
+    route("POST", "/logout", Access::Anyone),
+    route("GET", "/", Access::Anyone),
+    route("GET", "/me", Access::Anyone),
+    route("POST", "/me/language", Access::Anyone),
+    // Dashboard.
+    route("GET", "/dashboard", Access::Roles(BOOKS)),
+    // Contacts.
+    route("GET", "/contacts", Access::Roles(CUSTOMERS)),
+    route("GET", "/contacts/new", Access::Roles(CUSTOMERS)),
+    route("POST", "/contacts", Access::Roles(CUSTOMERS)),
+    route("GET", "/contacts/{id}", Access::Roles(CUSTOMERS)),
+    // Settings: people.
+    route("GET", "/settings/users", Access::Roles(OWNER)),
+    route("POST", "/settings/users", Access::Roles(OWNER)),
+];
+
+/// The table's entry for a request, if the table has one.
+pub fn find(method: &Method, path: &str) -> Option<&'static Route> {
+    ROUTES.iter().find(|route| route.method == method.as_str() && route.path == path)
+}
+
+/// Lets a request through only as the table says: a public route to anyone, another to a
+/// logged-in person whose role it allows (the `Viewer` is then in the request's extensions); a
+/// page asked without a session goes to the login page, anything else is refused.
+pub async fn guard(State(app): State<App>, request: Request, next: Next) -> Response {
+    let has_body = request.method() != Method::GET && request.method() != Method::HEAD;
+    let mut response = decide(app, request, next).await;
+    // A refusal leaves the body unread, and the connection cannot carry another request: the
+    // client is told so, rather than finding it closed under its next request.
+    if has_body && (response.status().is_client_error() || response.status().is_redirection()) {
+        response.headers_mut().insert(axum::http::header::CONNECTION, axum::http::HeaderValue::from_static("close"));
+    }
+    response
+}
+
+async fn decide(app: App, mut request: Request, next: Next) -> Response {
+    let Some(matched) = request.extensions().get::<MatchedPath>().map(|path| path.as_str().to_owned()) else {
+        return crate::page::not_found(&app, &request).into_response();
+    };
+    let Some(route) = find(request.method(), &matched) else {
+        // A route the table forgot is refused to everyone: the table is the only way in.
+        tracing::error!(path = %matched, "a route is missing from the authorisation table");
+        return crate::page::forbidden(&app, &request, None).into_response();
+    };
+    if route.access == Access::Public {
+        return next.run(request).await;
+    }
+    let Some(viewer) = app.sessions.viewer(request.headers(), app.now()) else {
+        if request.method() == Method::GET {
+            let next_page = request.uri().path_and_query().map(|path| path.as_str()).unwrap_or("/");
+            let query = serde_urlencoded::to_string([("next", next_page)]).unwrap_or_default();
+            return Redirect::to(&format!("/login?{query}")).into_response();
+        }
+        return crate::page::forbidden(&app, &request, None).into_response();
+    };
+    if !route.access.allows(viewer.role) {
+        return crate::page::forbidden(&app, &request, Some(&viewer)).into_response();
+    }
+    request.extensions_mut().insert(viewer);
+    next.run(request).await
+}
+
+/// Where a person lands after logging in: the first page their role opens.
+pub fn home(role: Role) -> &'static str {
+    match role {
+        Role::Owner | Role::Accountant => "/dashboard",
+        Role::Mechanic => "/contacts",
+        Role::Cashier => "/me",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_is_listed_once_and_each_home_is_open_to_its_role() {
+        for (index, route) in ROUTES.iter().enumerate() {
+            assert!(
+                !ROUTES[..index].iter().any(|other| other.method == route.method && other.path == route.path),
+                "{} {} twice",
+                route.method,
+                route.path
+            );
+        }
+        for role in Role::ALL {
+            let home = find(&Method::GET, home(role)).unwrap();
+            assert!(home.access.allows(role), "{role:?}");
+        }
+        // The cashier sees no books, reports or customer lists.
+        for route in
+            ROUTES.iter().filter(|route| route.path.starts_with("/dashboard") || route.path.starts_with("/contacts"))
+        {
+            assert!(!route.access.allows(Role::Cashier), "{}", route.path);
+        }
+        // Only the owner manages people.
+        for route in ROUTES.iter().filter(|route| route.path.starts_with("/settings/users")) {
+            for role in [Role::Accountant, Role::Cashier, Role::Mechanic] {
+                assert!(!route.access.allows(role), "{role:?} {}", route.path);
+            }
+        }
+    }
+}

@@ -1,0 +1,263 @@
+//! Logging in and out, the one-time page that creates the company's first owner, the home that
+//! sends each person to their first page, and the person's own page (language).
+
+use std::net::SocketAddr;
+use std::sync::PoisonError;
+
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::HeaderMap;
+use axum::http::header::SET_COOKIE;
+use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use maud::{Markup, html};
+use rempart_domain::users::{Role, UserError};
+use rempart_i18n::{Lang, Speak};
+use rempart_store::StoreError;
+use serde::Deserialize;
+
+use crate::App;
+use crate::access::home;
+use crate::form::{Posted, Problems};
+use crate::page::{csrf, field, form_error, layout};
+use crate::session::{LANG_COOKIE, LOGIN_COOKIE, SESSION_COOKIE, Viewer, token};
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/", get(root))
+        .route("/login", get(login_page).post(log_in))
+        .route("/logout", post(log_out))
+        .route("/setup", get(setup_page).post(set_up))
+        .route("/me", get(me))
+        .route("/me/language", post(set_language))
+}
+
+async fn root(Extension(viewer): Extension<Viewer>) -> Redirect {
+    Redirect::to(home(viewer.role))
+}
+
+#[derive(Deserialize, Default)]
+struct LoginQuery {
+    #[serde(default)]
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    user: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// Only a path of this app is a place to go after logging in, never another site.
+fn safe_next(next: Option<&str>) -> Option<&str> {
+    next.filter(|next| next.starts_with('/') && !next.starts_with("//") && !next.contains('\\'))
+}
+
+/// A page shown before a login, with its form token set in its own cookie.
+fn public_page(app: &App, lang: Lang, title: &str, body: impl FnOnce(&str) -> Markup) -> Response {
+    let token = token();
+    let page = layout(lang, None, title, body(&token));
+    let cookie = app.sessions.set_cookie(LOGIN_COOKIE, Some(&token));
+    (AppendHeaders([(SET_COOKIE, cookie)]), page).into_response()
+}
+
+fn login_form(lang: Lang, token: &str, user: &str, next: Option<&str>, problems: &Problems) -> Markup {
+    html! {
+        form.card method="post" action="/login" {
+            (csrf(token))
+            @if let Some(next) = next {
+                input type="hidden" name="next" value=(next);
+            }
+            (form_error(problems.form.as_deref()))
+            (field(lang.text("web.login.user"), "user", "text", user, problems.field("user")))
+            (field(lang.text("web.login.password"), "password", "password", "", problems.field("password")))
+            button type="submit" { (lang.text("web.login.submit")) }
+        }
+    }
+}
+
+async fn login_page(State(app): State<App>, headers: HeaderMap, Query(query): Query<LoginQuery>) -> Response {
+    let lang = app.sessions.lang(&headers);
+    let next = safe_next(query.next.as_deref()).map(str::to_owned);
+    public_page(&app, lang, lang.text("web.login.title"), |token| {
+        login_form(lang, token, "", next.as_deref(), &Problems::default())
+    })
+}
+
+async fn log_in(
+    State(app): State<App>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Posted(form): Posted<LoginForm>,
+) -> Response {
+    let lang = app.sessions.lang(&headers);
+    let now = app.now();
+    let next = safe_next(form.next.as_deref()).map(str::to_owned);
+    let refuse = |problems: Problems, status| {
+        let mut response = public_page(&app, lang, lang.text("web.login.title"), |token| {
+            login_form(lang, token, &form.user, next.as_deref(), &problems)
+        });
+        *response.status_mut() = status;
+        response
+    };
+    if !app.sessions.may_try(&form.user, peer.ip(), now) {
+        let problems = Problems { form: Some(lang.text("web.login.too_many").to_owned()), ..Problems::default() };
+        return refuse(problems, axum::http::StatusCode::TOO_MANY_REQUESTS);
+    }
+    let (name, password) = (form.user.clone(), form.password.clone());
+    match app.run(move |store| store.log_in(&name, &password)).await {
+        Ok((user, key)) => {
+            app.sessions.succeeded(&form.user);
+            let role = user.role;
+            let session = app.sessions.open(user, key, now);
+            let to = next.unwrap_or_else(|| home(role).to_owned());
+            (
+                AppendHeaders([
+                    (SET_COOKIE, app.sessions.set_cookie(SESSION_COOKIE, Some(&session))),
+                    (SET_COOKIE, app.sessions.set_cookie(LOGIN_COOKIE, None)),
+                ]),
+                Redirect::to(&to),
+            )
+                .into_response()
+        }
+        Err(StoreError::User(error @ UserError::LoginRefused)) => {
+            app.sessions.failed(&form.user, peer.ip(), now);
+            let problems = Problems { form: Some(error.speak(lang)), ..Problems::default() };
+            refuse(problems, axum::http::StatusCode::UNAUTHORIZED)
+        }
+        Err(error) => crate::page::failed(lang, None, &rempart_i18n::message(&error, lang)),
+    }
+}
+
+async fn log_out(State(app): State<App>, headers: HeaderMap, Posted(_): Posted<Empty>) -> Response {
+    app.sessions.close(&headers);
+    (AppendHeaders([(SET_COOKIE, app.sessions.set_cookie(SESSION_COOKIE, None))]), Redirect::to("/login"))
+        .into_response()
+}
+
+#[derive(Deserialize)]
+struct Empty {}
+
+#[derive(Deserialize, Default)]
+struct SetupQuery {
+    #[serde(default)]
+    token: String,
+}
+
+#[derive(Deserialize)]
+struct SetupForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    user: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// Whether `token` is the one-time setup token still unspent.
+fn setup_open(app: &App, token: &str) -> bool {
+    app.setup.lock().unwrap_or_else(PoisonError::into_inner).is_some_and(|hash| hash == blake3::hash(token.as_bytes()))
+}
+
+fn setup_form(lang: Lang, form_token: &str, setup_token: &str, user: &str, problems: &Problems) -> Markup {
+    html! {
+        p { (lang.text("web.setup.text")) }
+        form.card method="post" action="/setup" {
+            (csrf(form_token))
+            input type="hidden" name="token" value=(setup_token);
+            (form_error(problems.form.as_deref()))
+            (field(lang.text("web.login.user"), "user", "text", user, problems.field("user")))
+            (field(lang.text("web.login.password"), "password", "password", "", problems.field("password")))
+            button type="submit" { (lang.text("web.setup.submit")) }
+        }
+    }
+}
+
+async fn setup_page(State(app): State<App>, headers: HeaderMap, Query(query): Query<SetupQuery>) -> Response {
+    let lang = app.sessions.lang(&headers);
+    if !setup_open(&app, &query.token) {
+        return Redirect::to("/login").into_response();
+    }
+    public_page(&app, lang, lang.text("web.setup.title"), |token| {
+        setup_form(lang, token, &query.token, "", &Problems::default())
+    })
+}
+
+async fn set_up(State(app): State<App>, headers: HeaderMap, Posted(form): Posted<SetupForm>) -> Response {
+    let lang = app.sessions.lang(&headers);
+    if !setup_open(&app, &form.token) {
+        return Redirect::to("/login").into_response();
+    }
+    let (name, password) = (form.user.clone(), form.password.clone());
+    let added = app.run(move |store| store.add_user(&name, Role::Owner, &password, None)).await;
+    match added {
+        Ok(_) => {
+            *app.setup.lock().unwrap_or_else(PoisonError::into_inner) = None;
+            Redirect::to("/login").into_response()
+        }
+        Err(StoreError::User(error)) => {
+            let problems = users_problems(&error, lang);
+            public_page(&app, lang, lang.text("web.setup.title"), |token| {
+                setup_form(lang, token, &form.token, &form.user, &problems)
+            })
+        }
+        Err(error) => crate::page::failed(lang, None, &rempart_i18n::message(&error, lang)),
+    }
+}
+
+/// A refused grant's message, next to the field it is about.
+pub fn users_problems(error: &UserError, lang: Lang) -> Problems {
+    let mut problems = Problems::default();
+    let field = match error {
+        UserError::BadName { .. } | UserError::NameTaken { .. } => Some("user"),
+        UserError::PasswordTooShort { .. } | UserError::PasswordTooLong { .. } => Some("password"),
+        UserError::UnknownRole { .. } => Some("role"),
+        _ => None,
+    };
+    match field {
+        Some(field) => {
+            problems.fields.insert(field, error.speak(lang));
+        }
+        None => problems.form = Some(error.speak(lang)),
+    }
+    problems
+}
+
+async fn me(Extension(viewer): Extension<Viewer>) -> Markup {
+    let lang = viewer.lang;
+    let body = html! {
+        dl {
+            dt { (lang.text("web.login.user")) } dd { (viewer.user.name) }
+            dt { (lang.text("web.users.role")) } dd { (crate::users::role_name(lang, viewer.role)) }
+        }
+        form.card method="post" action="/me/language" {
+            (csrf(&viewer.csrf))
+            label for="field-lang" { (lang.text("web.me.language")) }
+            select id="field-lang" name="lang" {
+                @for each in Lang::ALL {
+                    option value=(each.code()) selected[each == lang] { (each.text("web.me.language_name")) }
+                }
+            }
+            button type="submit" { (lang.text("web.save")) }
+        }
+    };
+    layout(lang, Some(&viewer), lang.text("web.me.title"), body)
+}
+
+#[derive(Deserialize)]
+struct LanguageForm {
+    #[serde(default)]
+    lang: String,
+}
+
+async fn set_language(State(app): State<App>, Posted(form): Posted<LanguageForm>) -> Response {
+    let Some(lang) = Lang::from_tag(&form.lang) else {
+        return axum::http::StatusCode::BAD_REQUEST.into_response();
+    };
+    (AppendHeaders([(SET_COOKIE, app.sessions.set_cookie(LANG_COOKIE, Some(lang.code())))]), Redirect::to("/me"))
+        .into_response()
+}

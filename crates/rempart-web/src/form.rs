@@ -1,0 +1,72 @@
+//! The one way a form is handled: `Posted` reads the body (with a size limit) into the form's
+//! fields and refuses it unless it carries the CSRF token of its session (or, before a login, of
+//! its login cookie); the handler then reads each value with the company's locale readers,
+//! checks it with the domain, calls the same store operation as the command line, and redirects,
+//! or shows the form again with each message next to its field (`Problems`).
+
+use std::collections::BTreeMap;
+
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use maud::html;
+use serde::de::DeserializeOwned;
+
+use crate::App;
+use crate::page::layout;
+use crate::session::{LOGIN_COOKIE, Viewer, cookie, same_token};
+
+/// The largest form body read.
+pub const FORM_BYTES_MAX: usize = 64 * 1024;
+
+/// A form posted with its CSRF token.
+pub struct Posted<T>(pub T);
+
+#[derive(serde::Deserialize)]
+struct Token {
+    #[serde(default)]
+    csrf: String,
+}
+
+impl<T: DeserializeOwned> FromRequest<App> for Posted<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, app: &App) -> Result<Self, Self::Rejection> {
+        let viewer = request.extensions().get::<Viewer>().cloned();
+        let lang = viewer.as_ref().map_or_else(|| app.sessions.lang(request.headers()), |viewer| viewer.lang);
+        let expected = match &viewer {
+            Some(viewer) => Some(viewer.csrf.clone()),
+            None => cookie(request.headers(), LOGIN_COOKIE),
+        };
+        let body = axum::body::to_bytes(request.into_body(), FORM_BYTES_MAX)
+            .await
+            .map_err(|_| StatusCode::PAYLOAD_TOO_LARGE.into_response())?;
+        let token: Token = serde_urlencoded::from_bytes(&body).map_err(|_| StatusCode::BAD_REQUEST.into_response())?;
+        if !expected.is_some_and(|expected| same_token(&expected, &token.csrf)) {
+            let page = html! {
+                p role="alert" { (lang.text("web.csrf.text")) }
+                p { a href="/" { (lang.text("web.not_found.home")) } }
+            };
+            let title = lang.text("web.csrf.title");
+            return Err((StatusCode::FORBIDDEN, layout(lang, viewer.as_ref(), title, page)).into_response());
+        }
+        serde_urlencoded::from_bytes(&body).map(Posted).map_err(|_| StatusCode::BAD_REQUEST.into_response())
+    }
+}
+
+/// The messages of a refused form: by field name, and one for the whole form.
+#[derive(Debug, Default)]
+pub struct Problems {
+    pub fields: BTreeMap<&'static str, String>,
+    pub form: Option<String>,
+}
+
+impl Problems {
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields.get(name).map(String::as_str)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty() && self.form.is_none()
+    }
+}

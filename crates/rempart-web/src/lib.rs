@@ -1,0 +1,213 @@
+//! The node's web app, served by `rempart serve` from the binary itself: server-rendered pages
+//! (maud templates, checked at compile time, on axum), every asset built in, no script needed.
+//!
+//! One module per business subject (`contacts`, `dashboard`, `users`), each holding its routes,
+//! handlers and templates beside the module slices of the other crates; `auth` holds logging in
+//! and out. Shared pieces: one layout (`page`), one way to handle a form (`form`), one
+//! authorisation table of role × route (`access`) that a guard applies to every request,
+//! sessions (`session`). The words come from the catalogues of `rempart-i18n`, the same as the
+//! command line's; the work is done by the same store operations as the command line's (no SQL
+//! here), run on the blocking pool under one lock of the store.
+
+pub mod access;
+mod auth;
+mod contacts;
+mod dashboard;
+pub mod form;
+pub mod page;
+pub mod session;
+mod users;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use rempart_domain::Country;
+use rempart_hub::http::ServerLimits;
+use rempart_i18n::Lang;
+use rempart_store::{Store, StoreError};
+
+use crate::session::Sessions;
+
+/// How long a session stays open unused, unless told otherwise.
+pub const SESSION_IDLE: Duration = Duration::from_secs(30 * 60);
+
+/// A reading of the clock in milliseconds since the epoch; the tests give their own.
+pub type NowMs = Arc<dyn Fn() -> u64 + Send + Sync>;
+
+/// What `start` needs.
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    pub session_idle: Duration,
+    pub now_ms: NowMs,
+}
+
+impl Config {
+    pub fn new(data_dir: &Path, listen: SocketAddr) -> Config {
+        Config {
+            data_dir: data_dir.to_owned(),
+            listen,
+            tls: None,
+            session_idle: SESSION_IDLE,
+            now_ms: Arc::new(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |elapsed| elapsed.as_millis() as u64)
+            }),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: SocketAddr, source: std::io::Error },
+    #[error("listening on {addr}, beyond this machine, needs --tls-cert and --tls-key")]
+    TlsNeeded { addr: SocketAddr },
+}
+
+/// The state every handler shares.
+#[derive(Clone)]
+pub struct App(Arc<Shared>);
+
+pub struct Shared {
+    store: Mutex<Store>,
+    pub sessions: Sessions,
+    now_ms: NowMs,
+    /// The hash of the one-time token that creates the company's first owner, while nobody has
+    /// access yet.
+    setup: Mutex<Option<blake3::Hash>>,
+}
+
+impl std::ops::Deref for App {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl App {
+    pub fn now(&self) -> u64 {
+        (self.now_ms)()
+    }
+
+    /// Runs `work` on the store, on the blocking pool: store operations are synchronous and
+    /// durable.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let app = self.clone();
+        let joined = tokio::task::spawn_blocking(move || {
+            let mut store = app.store.lock().unwrap_or_else(PoisonError::into_inner);
+            work(&mut store)
+        })
+        .await;
+        match joined {
+            Ok(result) => result,
+            // A panic in a store operation is a bug: the request fails, the server goes on.
+            Err(error) => std::panic::resume_unwind(error.into_panic()),
+        }
+    }
+}
+
+/// The app's routes, each module's own, behind the guard that applies the authorisation table.
+pub fn router(app: App) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/assets/style.css", get(style))
+        .merge(auth::routes())
+        .merge(dashboard::routes())
+        .merge(contacts::routes())
+        .merge(users::routes())
+        .route_layer(axum::middleware::from_fn_with_state(app.clone(), access::guard))
+        .fallback(
+            |State(app): State<App>, request: axum::extract::Request| async move { page::not_found(&app, &request) },
+        )
+        .with_state(app)
+}
+
+async fn style() -> impl IntoResponse {
+    ([(CONTENT_TYPE, "text/css; charset=utf-8")], include_str!("../assets/style.css"))
+}
+
+/// A running web app.
+pub struct Running {
+    pub addr: SocketAddr,
+    /// The one-time address that creates the first owner, when nobody has access yet.
+    pub setup_path: Option<String>,
+    server: rempart_hub::http::Server,
+}
+
+impl Running {
+    /// Serves until the process ends.
+    pub fn wait(self) {
+        self.server.wait();
+    }
+
+    /// Stops accepting, and waits for the server's thread to end.
+    pub fn stop(self) {
+        self.server.stop();
+    }
+}
+
+/// Opens the data directory and serves the app on its own thread and runtime. Anything but a
+/// loopback address needs TLS.
+pub fn start(config: Config) -> Result<Running, WebError> {
+    if !config.listen.ip().is_loopback() && config.tls.is_none() {
+        return Err(WebError::TlsNeeded { addr: config.listen });
+    }
+    let store = Store::open(&config.data_dir)?;
+    let default_lang = match store.company()?.country {
+        Country::Ch | Country::Fr => Lang::Fr,
+    };
+    let (setup, setup_path) = if store.has_users()? {
+        (None, None)
+    } else {
+        let token = session::token();
+        (Some(blake3::hash(token.as_bytes())), Some(format!("/setup?token={token}")))
+    };
+    let idle_ms = config.session_idle.as_millis() as u64;
+    let app = App(Arc::new(Shared {
+        store: Mutex::new(store),
+        sessions: Sessions::new(idle_ms, config.tls.is_some(), default_lang),
+        now_ms: config.now_ms,
+        setup: Mutex::new(setup),
+    }));
+    let router = router(app);
+    let listen = config.listen;
+    let server =
+        rempart_hub::http::spawn_service("rempart-web", listen, ServerLimits::default(), config.tls, move |peer| {
+            let router = router.clone();
+            hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                let router = router.clone();
+                async move {
+                    use tower::ServiceExt;
+                    router.oneshot(request.map(axum::body::Body::new)).await
+                }
+            })
+        })
+        .map_err(|source| WebError::Listen { addr: listen, source })?;
+    Ok(Running { addr: server.addr, setup_path, server })
+}
+
+impl rempart_i18n::Speak for WebError {
+    fn speak(&self, lang: Lang) -> String {
+        match self {
+            WebError::Store(error) => rempart_i18n::message(error, lang),
+            WebError::Listen { addr, source } => lang.fill("err.web.listen", &[("addr", addr), ("source", source)]),
+            WebError::TlsNeeded { addr } => lang.fill("err.web.tls_needed", &[("addr", addr)]),
+        }
+    }
+}

@@ -1,0 +1,346 @@
+//! The web app over real HTTP on loopback: every route of the authorisation table for every
+//! role, sessions (expiry, logout), CSRF, login limits, and a refused form that records nothing.
+
+// Integration tests: a failed unwrap is a failed test (the product itself denies unwrap).
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rempart_domain::Country;
+use rempart_domain::users::Role;
+use rempart_i18n::Lang;
+use rempart_store::Store;
+use rempart_web::access::{Access, ROUTES};
+use rempart_web::{Config, Running};
+
+const PASSWORD: &str = "a long enough password";
+
+/// A company with one person of each role, served on a port of its own, on a clock the test
+/// moves.
+struct Site {
+    _dir: tempfile::TempDir,
+    dir: std::path::PathBuf,
+    running: Running,
+    clock: Arc<AtomicU64>,
+    contact: String,
+}
+
+impl Site {
+    fn new() -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("node");
+        let mut store = Store::init(&path, "Garage Test Sàrl", Country::Ch, 1).unwrap();
+        let owner = store.add_user("owner", Role::Owner, PASSWORD, None).unwrap();
+        let (_, key) = store.log_in("owner", PASSWORD).unwrap();
+        for role in [Role::Accountant, Role::Cashier, Role::Mechanic] {
+            store.add_user(role.as_str(), role, PASSWORD, Some((&owner.id, &key))).unwrap();
+        }
+        let contact =
+            store.create_contact(None, BTreeMap::from([("name".to_owned(), Some("Jean Favre".to_owned()))])).unwrap();
+        drop(store);
+        let clock = Arc::new(AtomicU64::new(1_780_000_000_000));
+        let mut config = Config::new(&path, "127.0.0.1:0".parse().unwrap());
+        let reading = Arc::clone(&clock);
+        config.now_ms = Arc::new(move || reading.load(Ordering::SeqCst));
+        let running = rempart_web::start(config).unwrap();
+        Site { _dir: dir, dir: path, running, clock, contact }
+    }
+
+    fn addr(&self) -> SocketAddr {
+        self.running.addr
+    }
+
+    fn client(&self) -> Client {
+        Client::new(self.addr())
+    }
+
+    /// A client logged in as `role`'s person.
+    fn logged_in(&self, role: Role) -> Client {
+        let mut client = self.client();
+        let answer = client.log_in(role.as_str(), PASSWORD);
+        assert_eq!(answer.status, 303, "{}", answer.body);
+        client
+    }
+
+    /// The events in the log, read beside the running server.
+    fn events(&self) -> u64 {
+        let database = self.dir.join("ledger.db");
+        let conn =
+            rusqlite::Connection::open_with_flags(&database, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+        conn.query_row("SELECT count(*) FROM events", [], |row| row.get::<_, i64>(0)).unwrap() as u64
+    }
+}
+
+struct Answer {
+    status: u16,
+    location: Option<String>,
+    body: String,
+}
+
+/// A browser's part of HTTP: cookies kept, redirects not followed.
+struct Client {
+    base: String,
+    agent: ureq::Agent,
+    cookies: BTreeMap<String, String>,
+    lang: &'static str,
+}
+
+impl Client {
+    fn new(addr: SocketAddr) -> Client {
+        let agent = ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).build().into();
+        Client { base: format!("http://{addr}"), agent, cookies: BTreeMap::new(), lang: "en" }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(name, value)| format!("{name}={value}")).collect::<Vec<_>>().join("; ")
+    }
+
+    fn keep(&mut self, response: &mut ureq::http::Response<ureq::Body>) -> Answer {
+        for value in response.headers().get_all("set-cookie") {
+            let text = value.to_str().unwrap();
+            let (pair, _) = text.split_once(';').unwrap_or((text, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            if value.is_empty() {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        let location = response.headers().get("location").map(|value| value.to_str().unwrap().to_owned());
+        let status = response.status().as_u16();
+        Answer { status, location, body: response.body_mut().read_to_string().unwrap() }
+    }
+
+    fn get(&mut self, path: &str) -> Answer {
+        let mut response = self
+            .agent
+            .get(&format!("{}{path}", self.base))
+            .header("cookie", &self.cookie_header())
+            .header("accept-language", self.lang)
+            .call()
+            .unwrap();
+        self.keep(&mut response)
+    }
+
+    fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Answer {
+        let body = form
+            .iter()
+            .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut response = self
+            .agent
+            .post(&format!("{}{path}", self.base))
+            .header("cookie", &self.cookie_header())
+            .header("accept-language", self.lang)
+            .content_type("application/x-www-form-urlencoded")
+            .send(body.as_bytes())
+            .unwrap();
+        self.keep(&mut response)
+    }
+
+    /// The CSRF token of the first form of a page.
+    fn token(&mut self, path: &str) -> String {
+        let page = self.get(path);
+        token_of(&page.body).unwrap_or_else(|| panic!("no form token on {path}: {}", page.body))
+    }
+
+    fn log_in(&mut self, user: &str, password: &str) -> Answer {
+        let token = self.token("/login");
+        self.post("/login", &[("csrf", &token), ("user", user), ("password", password)])
+    }
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (byte as char).to_string(),
+            _ => format!("%{byte:02X}"),
+        })
+        .collect()
+}
+
+fn token_of(page: &str) -> Option<String> {
+    let start = page.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
+    Some(page[start..start + 64].to_owned())
+}
+
+/// Issue 20: each role × each route of the table, allowed or refused as the table says; the
+/// routes open to everyone answer without a session, the others send a browser to the login.
+#[test]
+fn every_route_answers_each_role_as_the_table_says() {
+    let site = Site::new();
+    let mut tried = 0;
+    for role in Role::ALL {
+        let mut client = site.logged_in(role);
+        let token = token_of(&client.get("/me").body).unwrap();
+        for route in ROUTES {
+            let path = route.path.replace("{id}", &site.contact);
+            if path == "/logout" {
+                continue;
+            }
+            let answer = match (route.method, route.access) {
+                ("GET", _) => client.get(&path),
+                // A form seen before a login carries the token of its own cookie.
+                (_, Access::Public) => {
+                    let before_login = client.token("/login");
+                    client.post(&path, &[("csrf", &before_login)])
+                }
+                _ => client.post(&path, &[("csrf", &token)]),
+            };
+            if route.access.allows(role) {
+                assert_ne!(answer.status, 403, "{role:?} {} {path}: {}", route.method, answer.body);
+                assert!(answer.status < 500, "{role:?} {} {path}: {}", route.method, answer.body);
+            } else {
+                assert_eq!(answer.status, 403, "{role:?} {} {path}", route.method);
+                // The refusal is a page that says so, in the reader's language.
+                assert!(answer.body.contains(Lang::En.text("web.forbidden.text")), "{}", answer.body);
+            }
+            tried += 1;
+        }
+    }
+    assert_eq!(tried, Role::ALL.len() * (ROUTES.len() - 1));
+    // Without a session: public routes answer, pages send to the login, forms are refused.
+    let mut stranger = site.client();
+    for route in ROUTES {
+        let path = route.path.replace("{id}", &site.contact);
+        let answer = match route.method {
+            "GET" => stranger.get(&path),
+            _ => stranger.post(&path, &[("csrf", "0")]),
+        };
+        match (route.access, route.method) {
+            (Access::Public, _) => assert!(answer.status != 403 || path == "/login" || path == "/setup", "{path}"),
+            (_, "GET") => {
+                assert_eq!(answer.status, 303, "{path}");
+                assert!(answer.location.unwrap().starts_with("/login?next="), "{path}");
+            }
+            _ => assert_eq!(answer.status, 403, "{path}"),
+        }
+    }
+    assert_eq!(stranger.get("/healthz").status, 200);
+}
+
+/// A form posted without its session's token, or with another session's, is refused and
+/// records nothing.
+#[test]
+fn a_form_without_its_csrf_token_is_refused_and_records_nothing() {
+    let site = Site::new();
+    let before = site.events();
+    let mut owner = site.logged_in(Role::Owner);
+    let mut other = site.logged_in(Role::Accountant);
+    let others_token = other.token("/contacts/new");
+    for token in ["", "0", others_token.as_str()] {
+        let answer = owner.post("/contacts", &[("csrf", token), ("name", "Marie Rochat")]);
+        assert_eq!(answer.status, 403, "{token}");
+        assert!(answer.body.contains(Lang::En.text("web.csrf.title")));
+    }
+    let answer = owner.post("/contacts", &[("name", "Marie Rochat")]);
+    assert_eq!(answer.status, 403);
+    assert_eq!(site.events(), before);
+    // With its token, the same form records the contact.
+    let mut owner = site.logged_in(Role::Owner);
+    let token = owner.token("/contacts/new");
+    let answer = owner.post("/contacts", &[("csrf", &token), ("name", "Marie Rochat")]);
+    assert_eq!(answer.status, 303);
+    assert!(site.events() > before);
+}
+
+/// A session unused for the idle time is gone: the next page asks for the login again. Logging
+/// out ends a session at once.
+#[test]
+fn a_session_expires_when_idle_and_ends_at_logout() {
+    let site = Site::new();
+    let mut client = site.logged_in(Role::Owner);
+    assert_eq!(client.get("/dashboard").status, 200);
+    site.clock.fetch_add(rempart_web::SESSION_IDLE.as_millis() as u64 - 1, Ordering::SeqCst);
+    assert_eq!(client.get("/dashboard").status, 200, "used within the idle time");
+    site.clock.fetch_add(rempart_web::SESSION_IDLE.as_millis() as u64, Ordering::SeqCst);
+    let answer = client.get("/dashboard");
+    assert_eq!(answer.status, 303);
+    assert_eq!(answer.location.as_deref(), Some("/login?next=%2Fdashboard"));
+
+    let mut client = site.logged_in(Role::Owner);
+    let token = client.token("/me");
+    assert_eq!(client.post("/logout", &[("csrf", &token)]).status, 303);
+    assert_eq!(client.get("/dashboard").status, 303);
+}
+
+/// A wrong password is refused with the same words as a wrong name; after five failures the
+/// name is locked for a quarter of an hour, even with the right password.
+#[test]
+fn logins_are_refused_alike_and_limited() {
+    let site = Site::new();
+    let mut client = site.client();
+    client.lang = "fr";
+    let wrong_password = client.log_in("owner", "not the password");
+    let wrong_name = client.log_in("nobody", "not the password");
+    assert_eq!(wrong_password.status, 401);
+    assert_eq!(wrong_name.status, 401);
+    let refused = Lang::Fr.text("err.user.login_refused");
+    assert!(wrong_password.body.contains(refused) && wrong_name.body.contains(refused));
+    for _ in 0..4 {
+        assert_eq!(client.log_in("owner", "not the password").status, 401);
+    }
+    let locked = client.log_in("owner", PASSWORD);
+    assert_eq!(locked.status, 429);
+    assert!(locked.body.contains(Lang::Fr.text("web.login.too_many")));
+    site.clock.fetch_add(rempart_web::session::ATTEMPT_WINDOW_MS, Ordering::SeqCst);
+    assert_eq!(client.log_in("owner", PASSWORD).status, 303);
+}
+
+/// Bad input in a form: the same message as the command line, in the page's language, next to
+/// its field, and nothing recorded.
+#[test]
+fn a_refused_form_says_why_next_to_the_field_and_records_nothing() {
+    let site = Site::new();
+    let before = site.events();
+    for (lang, code) in [(Lang::Fr, "fr"), (Lang::De, "de")] {
+        let mut owner = site.logged_in(Role::Owner);
+        owner.lang = code;
+        let token = owner.token("/contacts/new");
+        let answer = owner.post("/contacts", &[("csrf", &token), ("name", ""), ("email", "x")]);
+        assert_eq!(answer.status, 422);
+        let said = rempart_i18n::message(
+            &rempart_store::StoreError::Contact(rempart_domain::contacts::ContactError::NameMissing),
+            lang,
+        );
+        let field = answer.body.find("id=\"field-name\"").unwrap();
+        let message = answer.body.find(&said).unwrap_or_else(|| panic!("{said} in {}", answer.body));
+        assert!(message > field && message - field < 400, "the message follows its field");
+        assert!(answer.body.contains(&format!("<html lang=\"{code}\"")));
+
+        let token = owner.token("/settings/users");
+        let answer = owner
+            .post("/settings/users", &[("csrf", &token), ("user", "eve"), ("role", "cashier"), ("password", "short")]);
+        assert_eq!(answer.status, 422);
+        let said = rempart_i18n::message(
+            &rempart_store::StoreError::User(rempart_domain::users::UserError::PasswordTooShort {
+                min: rempart_domain::users::PASSWORD_CHARS_MIN,
+            }),
+            lang,
+        );
+        assert!(answer.body.contains(&said), "{said}");
+    }
+    assert_eq!(site.events(), before);
+}
+
+/// An owner gives access from the settings page; the new person logs in with the role given, and
+/// the grant names the owner who gave it.
+#[test]
+fn an_owner_gives_access_and_the_new_person_logs_in_with_that_role() {
+    let site = Site::new();
+    let mut owner = site.logged_in(Role::Owner);
+    let token = owner.token("/settings/users");
+    let answer = owner
+        .post("/settings/users", &[("csrf", &token), ("user", "Lena"), ("role", "accountant"), ("password", PASSWORD)]);
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    let list = owner.get("/settings/users").body;
+    assert!(list.contains("<td>Lena</td><td>Accountant</td><td>owner</td>"), "{list}");
+    let mut lena = site.client();
+    let answer = lena.log_in("lena", PASSWORD);
+    assert_eq!(answer.location.as_deref(), Some("/dashboard"));
+    assert_eq!(lena.get("/settings/users").status, 403);
+}
