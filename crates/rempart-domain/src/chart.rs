@@ -28,6 +28,14 @@ impl Country {
         }
     }
 
+    /// The bank account money is received on when none is named: 1020 (CH), 512 (FR).
+    pub fn bank_account(self) -> &'static str {
+        match self {
+            Country::Ch => "1020",
+            Country::Fr => "512",
+        }
+    }
+
     pub fn currency(self) -> Currency {
         match self {
             Country::Ch => Currency::CHF,

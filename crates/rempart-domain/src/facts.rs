@@ -23,7 +23,10 @@ pub use crate::company::CompanyCreated;
 use crate::company::CompanyDetailsSet;
 use crate::contacts::{ContactCreated, ContactEdited, ContactFieldDefined};
 use crate::dunning::ReminderSent;
-use crate::invoices::{CreditNoteIssued, InvoiceDrafted, InvoiceIssued, InvoiceLineAdded};
+use crate::invoices::{
+    CreditNoteIssued, InvoiceDiscarded, InvoiceDrafted, InvoiceIssued, InvoiceLineAdded, InvoiceLineChanged,
+    InvoiceLineRemoved,
+};
 pub use crate::ledger::{AccountEdited, AccountOpened, EntryPosted, PeriodClosed, Posting};
 use crate::payments::PaymentReceived;
 
@@ -251,6 +254,9 @@ registry! {
     ReminderSent(ReminderSent),
     ConflictSettled(ConflictSettled),
     UserAdded(crate::users::UserAdded),
+    InvoiceLineChanged(InvoiceLineChanged),
+    InvoiceLineRemoved(InvoiceLineRemoved),
+    InvoiceDiscarded(InvoiceDiscarded),
 }
 
 #[cfg(test)]
@@ -421,9 +427,16 @@ mod tests {
                 }
             ),
             (text(), invoice_line()).prop_map(|(id, line)| Fact::from(InvoiceLineAdded { id, line })),
-            (text(), text(), any::<u64>(), text(), date(), any::<i64>(), text()).prop_map(
-                |(id, series, sequence, number, due_date, gross_minor, entry_id)| {
-                    Fact::from(InvoiceIssued { id, series, sequence, number, due_date, gross_minor, entry_id })
+            (text(), any::<u32>(), invoice_line()).prop_map(|(id, line, new)| Fact::from(InvoiceLineChanged {
+                id,
+                line,
+                new
+            })),
+            (text(), any::<u32>()).prop_map(|(id, line)| Fact::from(InvoiceLineRemoved { id, line })),
+            text().prop_map(|id| Fact::from(InvoiceDiscarded { id })),
+            ((text(), text(), any::<u64>(), text(), date(), any::<i64>(), text()), vec(invoice_line(), 0..3)).prop_map(
+                |((id, series, sequence, number, due_date, gross_minor, entry_id), lines)| {
+                    Fact::from(InvoiceIssued { id, series, sequence, number, due_date, gross_minor, entry_id, lines })
                 }
             ),
             (

@@ -69,6 +69,29 @@ pub struct InvoiceLineAdded {
     pub line: InvoiceLine,
 }
 
+/// A line of a draft replaced: `line` is the line's number in the draft (numbers stay as they
+/// were given, a removed line leaving a gap).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceLineChanged {
+    pub id: String,
+    pub line: u32,
+    pub new: InvoiceLine,
+}
+
+/// A line of a draft removed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceLineRemoved {
+    pub id: String,
+    pub line: u32,
+}
+
+/// A draft thrown away. An issued invoice is never discarded: a draft issued on one device and
+/// discarded on another stays issued.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceDiscarded {
+    pub id: String,
+}
+
 /// Issuing gives the invoice its number, from a series owned by the issuing node, in the same
 /// commit as the entry it posts; from then on the invoice never changes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,6 +103,11 @@ pub struct InvoiceIssued {
     pub due_date: NaiveDate,
     pub gross_minor: i64,
     pub entry_id: String,
+    /// The lines as issued: a line added, changed or removed on another device before it heard
+    /// of the issue (earlier in the merge order) does not change the invoice. Empty in invoices
+    /// issued before this field (their lines are those of their draft).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lines: Vec<InvoiceLine>,
 }
 
 /// A credit note: lines of an issued invoice credited back, in full or in part, numbered in the
@@ -133,6 +161,8 @@ pub enum InvoiceError {
     CreditTooLarge { credit: String, remaining: String },
     #[error("invoice {id} does not exist")]
     UnknownInvoice { id: String },
+    #[error("draft {id} was discarded")]
+    Discarded { id: String },
     #[error("invoice {id} was issued as {number} and can no longer change: correct it with a credit note")]
     AlreadyIssued { id: String, number: String },
     #[error("item {code} does not exist")]
@@ -375,9 +405,42 @@ impl FactKind for InvoiceLineAdded {
     }
 }
 
+impl FactKind for InvoiceLineChanged {
+    const KIND: &'static str = "invoice.line_changed";
+    const VERSION: u32 = 1;
+    fn merge(&self) -> Merge<'_> {
+        Merge::Ordered
+    }
+    fn describe(&self) -> Described {
+        Described::new("fact.invoice_line_changed").text("id", &self.id).number("line", u64::from(self.line))
+    }
+}
+
+impl FactKind for InvoiceLineRemoved {
+    const KIND: &'static str = "invoice.line_removed";
+    const VERSION: u32 = 1;
+    fn merge(&self) -> Merge<'_> {
+        Merge::Ordered
+    }
+    fn describe(&self) -> Described {
+        Described::new("fact.invoice_line_removed").text("id", &self.id).number("line", u64::from(self.line))
+    }
+}
+
+impl FactKind for InvoiceDiscarded {
+    const KIND: &'static str = "invoice.discarded";
+    const VERSION: u32 = 1;
+    fn merge(&self) -> Merge<'_> {
+        Merge::Ordered
+    }
+    fn describe(&self) -> Described {
+        Described::new("fact.invoice_discarded").text("id", &self.id)
+    }
+}
+
 impl FactKind for InvoiceIssued {
     const KIND: &'static str = "invoice.issued";
-    const VERSION: u32 = 1;
+    const VERSION: u32 = 2;
     fn merge(&self) -> Merge<'_> {
         Merge::Ordered
     }

@@ -94,6 +94,16 @@ impl Locale {
         }
     }
 
+    /// A quantity or a percentage as this locale writes it (`1,5` in France), in the plain form
+    /// with a dot that the readers of quantities and discounts take.
+    pub fn plain_decimal(self, text: &str) -> String {
+        let text = text.trim();
+        match self {
+            Locale::French if !text.contains('.') && text.matches(',').count() == 1 => text.replacen(',', ".", 1),
+            _ => text.to_owned(),
+        }
+    }
+
     /// How this locale writes dates, for messages (ISO is read everywhere too).
     pub fn date_forms(self) -> &'static str {
         match self {

@@ -521,7 +521,10 @@ impl LedgerState {
             | Fact::CompanyDetailsSet(_)
             | Fact::ReminderSent(_)
             | Fact::ConflictSettled(_)
-            | Fact::UserAdded(_) => {}
+            | Fact::UserAdded(_)
+            | Fact::InvoiceLineChanged(_)
+            | Fact::InvoiceLineRemoved(_)
+            | Fact::InvoiceDiscarded(_) => {}
         }
     }
 }

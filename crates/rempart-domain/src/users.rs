@@ -8,7 +8,7 @@
 //! company turned against it can record such a fact, but not forge an owner's signature: the
 //! projection, alike on every node, admits only facts whose signatures hold.
 
-use ed25519_dalek::{Signer, SigningKey, Verifier, VerifyingKey};
+use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -124,15 +124,30 @@ pub fn check_password(password: &str) -> Result<(), UserError> {
 /// no spaces at either end.
 pub fn check_user_name(name: &str) -> Result<(), UserError> {
     let count = name.chars().count();
-    if count == 0 || count > USER_NAME_CHARS_MAX || name.trim() != name || name.chars().any(char::is_control) {
+    if count == 0
+        || count > USER_NAME_CHARS_MAX
+        || name.trim() != name
+        || name.chars().any(|c| c.is_control() || is_invisible(c))
+    {
         return Err(UserError::BadName { name: name.to_owned() });
     }
     Ok(())
 }
 
-/// The key two names collide on: case and spaces do not make another person.
+/// Characters that show nothing (zero-width, joiners, direction marks and overrides, the byte
+/// order mark): a name holding one could pass for another.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}'
+        | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}')
+}
+
+/// The key two names collide on: Unicode compatibility forms (NFKC), case and spaces do not make
+/// another person (`José` composed or not, `ＯＷＮＥＲ`, `owner` are one).
 pub fn user_name_key(name: &str) -> String {
-    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    use unicode_normalization::UnicodeNormalization;
+    let normal: String = name.nfkc().collect();
+    normal.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
 /// A person given access to the company's books.
@@ -163,6 +178,8 @@ pub struct UserAdded {
 #[derive(Serialize)]
 struct SignedBody<'a> {
     context: &'static str,
+    /// The company, so that a grant cannot be carried into another one.
+    tenant: &'a str,
     user: &'a str,
     name: &'a str,
     role: Role,
@@ -173,9 +190,11 @@ struct SignedBody<'a> {
 }
 
 impl UserAdded {
-    /// A grant of `role` to the person whose password gives `key`, signed by it and by the
-    /// granting owner (none: the company's first owner, who grants it to themselves).
+    /// A grant of `role` in the company `tenant` to the person whose password gives `key`, signed
+    /// by it and by the granting owner (none: the company's first owner, who grants it to
+    /// themselves).
     pub fn new(
+        tenant: &str,
         user: String,
         name: String,
         role: Role,
@@ -194,15 +213,16 @@ impl UserAdded {
             proof: String::new(),
             grant: None,
         };
-        let body = fact.signed_body();
+        let body = fact.signed_body(tenant);
         fact.proof = key.sign(&body);
         fact.grant = granter.map(|(_, granting)| granting.sign(&body));
         fact
     }
 
-    fn signed_body(&self) -> Vec<u8> {
+    fn signed_body(&self, tenant: &str) -> Vec<u8> {
         let body = SignedBody {
             context: "rempart user grant v1",
+            tenant,
             user: &self.user,
             name: &self.name,
             role: self.role,
@@ -220,16 +240,23 @@ impl UserAdded {
         hex_decode::<16>(&self.salt).ok_or(UserError::BadSignature { user: self.user.clone() })
     }
 
-    /// Whether the grant holds: the name is one, the cost within range, the new key signed it,
-    /// and the one who granted it is an owner whose key signed it too (`owner_key` gives an
-    /// owner's public key by id), or it is the company's first person, an owner.
-    pub fn check(&self, first: bool, owner_key: impl Fn(&str) -> Option<String>) -> Result<(), UserError> {
+    /// Whether the grant holds in the company `tenant`: the name is one, the cost within range,
+    /// the new key signed it, and the one who granted it is an owner whose key signed it too
+    /// (`owner_key` gives an owner's public key by id), or it is the company's first person, an
+    /// owner, where `first` says a first owner may be named (nobody has access yet, and the fact
+    /// is on the chain of the node that created the company).
+    pub fn check(
+        &self,
+        tenant: &str,
+        first: bool,
+        owner_key: impl Fn(&str) -> Option<String>,
+    ) -> Result<(), UserError> {
         check_user_name(&self.name)?;
         if !KDF_MEMORY_KIB.contains(&self.cost.memory_kib) || !KDF_PASSES.contains(&self.cost.passes) {
             return Err(UserError::Cost { memory_kib: self.cost.memory_kib, passes: self.cost.passes });
         }
         self.salt_bytes()?;
-        let body = self.signed_body();
+        let body = self.signed_body(tenant);
         if !verify(&self.key, &body, &self.proof) {
             return Err(UserError::BadSignature { user: self.user.clone() });
         }
@@ -269,7 +296,9 @@ fn verify(key_hex: &str, message: &[u8], signature_hex: &str) -> bool {
         return false;
     };
     let Ok(key) = VerifyingKey::from_bytes(&key) else { return false };
-    key.verify(message, &ed25519_dalek::Signature::from_bytes(&signature)).is_ok()
+    // Strict: a key of small order, which some signatures verify under for any message, is
+    // refused.
+    !key.is_weak() && key.verify_strict(message, &ed25519_dalek::Signature::from_bytes(&signature)).is_ok()
 }
 
 fn hex_encode(bytes: &[u8]) -> String {
@@ -303,6 +332,8 @@ pub enum UserError {
     GrantNeeded,
     #[error("the first user of a company is its owner")]
     FirstIsOwner,
+    #[error("the first owner is named on the device that created the company")]
+    FirstOwnerElsewhere,
     #[error("the user name or the password is wrong")]
     LoginRefused,
     #[error("user {user} does not exist")]
@@ -319,11 +350,13 @@ mod tests {
         UserKey::derive(password, &[salt; 16], CHEAP).unwrap()
     }
 
+    const TENANT: &str = "0011223344556677";
+
     fn grant(user: &str, role: Role, key: &UserKey, salt: u8, granter: Option<(&str, &UserKey)>) -> UserAdded {
-        let mut fact = UserAdded::new(user.into(), user.into(), role, &[salt; 16], key, granter);
+        let mut fact = UserAdded::new(TENANT, user.into(), user.into(), role, &[salt; 16], key, granter);
         // Signed again at the cheap cost, so the test does not pay the product's.
         fact.cost = CHEAP;
-        let body = fact.signed_body();
+        let body = fact.signed_body(TENANT);
         fact.proof = key.sign(&body);
         fact.grant = granter.map(|(_, granting)| granting.sign(&body));
         fact
@@ -345,40 +378,58 @@ mod tests {
     fn a_grant_holds_only_with_both_signatures_of_an_owner_and_the_new_key() {
         let owner = key("owner password", 1);
         let first = grant("anna", Role::Owner, &owner, 1, None);
-        first.check(true, |_| None).unwrap();
+        first.check(TENANT, true, |_| None).unwrap();
+        // A grant made for one company holds in no other.
+        assert!(matches!(first.check("ffeeddccbbaa9988", true, |_| None), Err(UserError::BadSignature { .. })));
         // Self-granted access is for the first person only, and only as owner.
-        assert_eq!(first.check(false, |_| None), Err(UserError::GrantNeeded));
+        assert_eq!(first.check(TENANT, false, |_| None), Err(UserError::GrantNeeded));
         let cashier_key = key("cashier password", 2);
         let self_made = grant("eve", Role::Cashier, &cashier_key, 2, None);
-        assert_eq!(self_made.check(true, |_| None), Err(UserError::GrantNeeded));
+        assert_eq!(self_made.check(TENANT, true, |_| None), Err(UserError::GrantNeeded));
 
         let owners = |id: &str| (id == "anna").then(|| owner.public_hex());
         let granted = grant("bob", Role::Cashier, &cashier_key, 2, Some(("anna", &owner)));
-        granted.check(false, owners).unwrap();
+        granted.check(TENANT, false, owners).unwrap();
         assert!(granted.opens_with(&key("cashier password", 2)));
         assert!(!granted.opens_with(&key("cashier passwork", 2)));
 
         // A cashier cannot grant, and nobody can change a signed field.
         let by_cashier = grant("mallory", Role::Owner, &key("mallory's pass", 3), 3, Some(("bob", &cashier_key)));
-        assert_eq!(by_cashier.check(false, owners), Err(UserError::NotAnOwner { user: "bob".into() }));
+        assert_eq!(by_cashier.check(TENANT, false, owners), Err(UserError::NotAnOwner { user: "bob".into() }));
         let mut promoted = granted.clone();
         promoted.role = Role::Owner;
-        assert!(matches!(promoted.check(false, owners), Err(UserError::BadSignature { .. })));
+        assert!(matches!(promoted.check(TENANT, false, owners), Err(UserError::BadSignature { .. })));
         let mut forged = granted.clone();
-        forged.grant = Some(cashier_key.sign(&forged.signed_body()));
-        assert!(matches!(forged.check(false, owners), Err(UserError::BadSignature { .. })));
+        forged.grant = Some(cashier_key.sign(&forged.signed_body(TENANT)));
+        assert!(matches!(forged.check(TENANT, false, owners), Err(UserError::BadSignature { .. })));
         let mut other_key = granted;
         other_key.key = key("another one", 4).public_hex();
-        assert!(matches!(other_key.check(false, owners), Err(UserError::BadSignature { .. })));
+        assert!(matches!(other_key.check(TENANT, false, owners), Err(UserError::BadSignature { .. })));
+
+        // The identity point as a key, with the signature (R = identity, s = 0) that a lax check
+        // takes for any message: refused.
+        let mut weak = first.clone();
+        let identity = {
+            let mut bytes = [0u8; 32];
+            bytes[0] = 1;
+            bytes
+        };
+        weak.key = hex::encode(identity);
+        let mut signature = [0u8; 64];
+        signature[0] = 1;
+        weak.proof = hex::encode(signature);
+        assert!(matches!(weak.check(TENANT, true, |_| None), Err(UserError::BadSignature { .. })));
     }
 
     #[test]
     fn names_and_passwords_are_checked() {
         assert!(check_user_name("Jean Favre").is_ok());
-        for bad in ["", " anna", "anna ", "an\nna", &"x".repeat(65)] {
+        for bad in ["", " anna", "anna ", "an\nna", &"x".repeat(65), "own\u{200B}er", "\u{202E}renwo"] {
             assert!(matches!(check_user_name(bad), Err(UserError::BadName { .. })), "{bad:?}");
         }
         assert_eq!(user_name_key("  Jean   FAVRE "), "jean favre");
+        assert_eq!(user_name_key("Jose\u{301}"), user_name_key("Jos\u{e9}"));
+        assert_eq!(user_name_key("\u{FF2F}\u{FF37}\u{FF2E}\u{FF25}\u{FF32}"), "owner");
         assert_eq!(check_password("short"), Err(UserError::PasswordTooShort { min: PASSWORD_CHARS_MIN }));
         assert!(check_password("long enough!").is_ok());
         assert_eq!(Role::parse("cashier"), Ok(Role::Cashier));

@@ -105,7 +105,7 @@ impl Commit<'_> {
             ])?;
         self.head = Head { seq, hash, hlc };
         self.appended += 1;
-        Ok(Origin { node: self.node, seq, hlc })
+        Ok(Origin { tenant: self.tenant, node: self.node, seq, hlc })
     }
 
     /// The content digest of the entry recorded under `id`, in this commit or before.

@@ -36,8 +36,14 @@ impl Store {
 }
 
 /// Projects a `CompanyCreated` fact.
-pub(crate) fn project_company_created(conn: &Connection, company: &CompanyCreated) -> Result<(), StoreError> {
+pub(crate) fn project_company_created(
+    conn: &Connection,
+    origin: Origin,
+    company: &CompanyCreated,
+) -> Result<(), StoreError> {
     let mut insert = conn.prepare_cached("INSERT OR REPLACE INTO p_company (key, value) VALUES (?1, ?2)")?;
+    // The node that created the company: only its chain may name the first owner of the web app.
+    insert.execute(params![CREATOR_NODE, hex::encode(origin.node.as_bytes())])?;
     insert.execute(params!["name", company.name])?;
     insert.execute(params!["country", company.country.code()])?;
     insert.execute(params!["currency", company.currency.as_str()])?;
@@ -45,6 +51,9 @@ pub(crate) fn project_company_created(conn: &Connection, company: &CompanyCreate
 
     Ok(())
 }
+
+/// The key of `p_company` naming the node that created the company.
+pub(crate) const CREATOR_NODE: &str = "creator_node";
 
 /// Projects a `CompanyDetailsSet` fact.
 pub(crate) fn project_company_details_set(

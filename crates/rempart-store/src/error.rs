@@ -156,6 +156,8 @@ pub enum Blob {
     SealHead,
     #[error("an entry's digest")]
     EntryDigest,
+    #[error("a company id")]
+    TenantId,
 }
 
 /// Why events of another node were not taken in.

@@ -3,8 +3,8 @@
 
 use chrono::{Datelike, Days, NaiveDate};
 use rempart_domain::invoices::{
-    CreditNoteIssued, InvoiceDrafted, InvoiceError, InvoiceIssued, InvoiceLine, InvoiceLineAdded, InvoiceTotals,
-    check_line, credited_lines, invoice_postings, totals,
+    CreditNoteIssued, InvoiceDiscarded, InvoiceDrafted, InvoiceError, InvoiceIssued, InvoiceLine, InvoiceLineAdded,
+    InvoiceLineChanged, InvoiceLineRemoved, InvoiceTotals, check_line, credited_lines, invoice_postings, totals,
 };
 use rempart_domain::{Country, Currency, Fact, LedgerState};
 use rusqlite::OptionalExtension;
@@ -38,6 +38,48 @@ pub struct LineSpec {
     pub account: Option<String>,
 }
 
+/// A line as a person types it, in the company's locale: what the command line and the web
+/// app's form both read with `LineSpec::read`.
+#[derive(Debug, Clone, Default)]
+pub struct LineInput {
+    pub item: Option<String>,
+    pub text: Option<String>,
+    pub quantity: String,
+    pub price: Option<String>,
+    pub discount: String,
+    pub vat_code: Option<String>,
+    pub account: Option<String>,
+}
+
+impl LineSpec {
+    /// Reads a typed line: quantity and discount as the locale writes decimals (`1,5` in France),
+    /// the price as it writes amounts; empty texts are absent.
+    pub fn read(locale: rempart_domain::Locale, currency: Currency, input: LineInput) -> Result<LineSpec, StoreError> {
+        use rempart_domain::invoices::{parse_discount, parse_quantity};
+        let given = |text: Option<String>| text.map(|text| text.trim().to_owned()).filter(|text| !text.is_empty());
+        let discount = input.discount.trim();
+        let unit_price_minor = match given(input.price) {
+            Some(price) => {
+                let minor = locale.read_amount(&price, currency).map_err(InvoiceError::Price)?;
+                if minor < 0 {
+                    return Err(InvoiceError::NegativePrice.into());
+                }
+                Some(minor)
+            }
+            None => None,
+        };
+        Ok(LineSpec {
+            item: given(input.item),
+            text: given(input.text),
+            quantity_milli: parse_quantity(&locale.plain_decimal(&input.quantity))?,
+            unit_price_minor,
+            discount_bp: if discount.is_empty() { 0 } else { parse_discount(&locale.plain_decimal(discount))? },
+            vat_code: given(input.vat_code),
+            account: given(input.account),
+        })
+    }
+}
+
 /// An invoice as stored: its header, lines and, once issued, its number and totals.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invoice {
@@ -49,8 +91,12 @@ pub struct Invoice {
     pub number: Option<String>,
     pub due_date: Option<NaiveDate>,
     pub lines: Vec<InvoiceLine>,
+    /// The number of each line in `lines`, by which a draft's line is changed or removed.
+    pub line_numbers: Vec<u32>,
     /// Totals as they are now (for a draft) or as issued.
     pub totals: Option<InvoiceTotals>,
+    /// A draft thrown away (never an issued invoice).
+    pub discarded: bool,
 }
 
 /// An invoice header as stored, before its dates and currency are read.
@@ -62,6 +108,7 @@ struct HeaderRow {
     cash_rounding: bool,
     number: Option<String>,
     due_date: Option<String>,
+    discarded: bool,
 }
 
 /// A whole invoice to import: header and lines.
@@ -142,6 +189,7 @@ impl Issue {
             due_date: self.due_date,
             gross_minor: totals.gross_minor,
             entry_id: entry.id.clone(),
+            lines: invoice.lines.clone(),
         };
         commit.record(Fact::InvoiceIssued(issued.clone()))?;
         commit.record(Fact::EntryPosted(entry))?;
@@ -164,12 +212,55 @@ impl Store {
         Ok(id)
     }
 
-    /// Adds a line to a draft; an item supplies text, price, VAT code and account not given.
-    pub fn add_invoice_line(&mut self, id: &str, spec: LineSpec) -> Result<InvoiceLine, StoreError> {
+    /// The draft `id`, refused if it was issued or discarded.
+    fn draft(&self, id: &str) -> Result<Invoice, StoreError> {
         let invoice = self.invoice(id)?;
         if let Some(number) = invoice.number {
-            return Err(InvoiceError::AlreadyIssued { id: id.to_owned(), number }.into());
+            return Err(InvoiceError::AlreadyIssued { id: invoice.id, number }.into());
         }
+        if invoice.discarded {
+            return Err(InvoiceError::Discarded { id: invoice.id }.into());
+        }
+        Ok(invoice)
+    }
+
+    /// The number a draft gives its line `line`, if it has that line.
+    fn draft_line(invoice: &Invoice, line: u32) -> Result<u32, StoreError> {
+        if invoice.line_numbers.contains(&line) {
+            Ok(line)
+        } else {
+            Err(InvoiceError::NoSuchLine { line: line as usize }.into())
+        }
+    }
+
+    /// Replaces line `line` of a draft, checked as a new line is.
+    pub fn change_invoice_line(&mut self, id: &str, line: u32, spec: LineSpec) -> Result<InvoiceLine, StoreError> {
+        let invoice = self.draft(id)?;
+        let line = Self::draft_line(&invoice, line)?;
+        let new = resolve_line(&self.state, &self.items()?, spec, invoice.date)?;
+        let changed = InvoiceLineChanged { id: invoice.id, line, new: new.clone() };
+        self.commit(|commit| commit.record(Fact::InvoiceLineChanged(changed)))?;
+        Ok(new)
+    }
+
+    /// Removes line `line` of a draft.
+    pub fn remove_invoice_line(&mut self, id: &str, line: u32) -> Result<(), StoreError> {
+        let invoice = self.draft(id)?;
+        let line = Self::draft_line(&invoice, line)?;
+        let removed = InvoiceLineRemoved { id: invoice.id, line };
+        self.commit(|commit| commit.record(Fact::InvoiceLineRemoved(removed)))
+    }
+
+    /// Throws a draft away.
+    pub fn discard_invoice(&mut self, id: &str) -> Result<(), StoreError> {
+        let invoice = self.draft(id)?;
+        self.commit(|commit| commit.record(Fact::InvoiceDiscarded(InvoiceDiscarded { id: invoice.id })))
+    }
+
+    /// Adds a line to a draft; an item supplies text, price, VAT code and account not given.
+    pub fn add_invoice_line(&mut self, id: &str, spec: LineSpec) -> Result<InvoiceLine, StoreError> {
+        let invoice = self.draft(id)?;
+        let id = invoice.id.as_str();
         let line = resolve_line(&self.state, &self.items()?, spec, invoice.date)?;
         self.commit(|commit| {
             commit.record(Fact::InvoiceLineAdded(InvoiceLineAdded { id: id.to_owned(), line: line.clone() }))
@@ -180,10 +271,7 @@ impl Store {
     /// Issues a draft: numbers it from this node's series for its year, and posts its entry
     /// (receivable, revenue, VAT) in the same commit. Returns the number.
     pub fn issue_invoice(&mut self, id: &str) -> Result<String, StoreError> {
-        let invoice = self.invoice(id)?;
-        if let Some(number) = invoice.number {
-            return Err(InvoiceError::AlreadyIssued { id: id.to_owned(), number }.into());
-        }
+        let invoice = self.draft(id)?;
         let issue = self.issue_of(&invoice)?;
         self.commit(|commit| issue.record(commit, &invoice).map(|issued| issued.number))
     }
@@ -209,8 +297,10 @@ impl Store {
                 cash_rounding: import.cash_rounding,
                 number: None,
                 due_date: None,
+                line_numbers: (1..=lines.len() as u32).collect(),
                 lines,
                 totals: None,
+                discarded: false,
             };
             let issue = self.issue_of(&invoice)?;
             invoices.push((invoice, issue));
@@ -319,7 +409,7 @@ impl Store {
         let header = self
             .conn
             .query_row(
-                "SELECT id, contact, date, currency, cash_rounding, number, due_date FROM p_invoices
+                "SELECT id, contact, date, currency, cash_rounding, number, due_date, discarded FROM p_invoices
                  WHERE id = ?1 OR number = ?1",
                 [id_or_number],
                 |row| {
@@ -331,19 +421,20 @@ impl Store {
                         cash_rounding: row.get(4)?,
                         number: row.get(5)?,
                         due_date: row.get(6)?,
+                        discarded: row.get(7)?,
                     })
                 },
             )
             .optional()?;
-        let HeaderRow { id, contact, date, currency, cash_rounding, number, due_date } =
+        let HeaderRow { id, contact, date, currency, cash_rounding, number, due_date, discarded } =
             header.ok_or_else(|| InvoiceError::UnknownInvoice { id: id_or_number.to_owned() })?;
         let mut statement = self.conn.prepare_cached(
-            "SELECT item, text, quantity_milli, unit_price_minor, discount_bp, vat_code, account
+            "SELECT item, text, quantity_milli, unit_price_minor, discount_bp, vat_code, account, line
              FROM p_invoice_lines WHERE invoice = ?1 ORDER BY line",
         )?;
-        let lines = statement
+        let numbered = statement
             .query_map([&id], |row| {
-                Ok(InvoiceLine {
+                let line = InvoiceLine {
                     item: row.get(0)?,
                     text: row.get(1)?,
                     quantity_milli: row.get(2)?,
@@ -351,9 +442,11 @@ impl Store {
                     discount_bp: row.get(4)?,
                     vat_code: row.get(5)?,
                     account: row.get(6)?,
-                })
+                };
+                Ok((line, row.get::<_, u32>(7)?))
             })?
             .collect::<Result<Vec<_>, _>>()?;
+        let (lines, line_numbers): (Vec<InvoiceLine>, Vec<u32>) = numbered.into_iter().unzip();
         let date = stored_date(&date)?;
         let totals = totals(&self.state, &lines, date, cash_rounding).ok();
         Ok(Invoice {
@@ -365,18 +458,156 @@ impl Store {
             number,
             due_date: due_date.as_deref().map(stored_date).transpose()?,
             lines,
+            line_numbers,
             totals,
+            discarded,
         })
     }
 
-    /// Every invoice, issued ones by number, then drafts.
+    /// Every invoice, issued ones by number, then drafts (not those discarded).
     pub fn invoices(&self) -> Result<Vec<Invoice>, StoreError> {
         let ids: Vec<String> = self
             .conn
-            .prepare_cached("SELECT id FROM p_invoices ORDER BY number IS NULL, number, id")?
+            .prepare_cached("SELECT id FROM p_invoices WHERE NOT discarded ORDER BY number IS NULL, number, id")?
             .query_map([], |row| row.get(0))?
             .collect::<Result<_, _>>()?;
         ids.iter().map(|id| self.invoice(id)).collect()
+    }
+}
+
+/// Where an invoice stands, as the lists show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum InvoiceStatus {
+    Draft,
+    Open,
+    PartlyPaid,
+    Overdue,
+    Paid,
+    Credited,
+}
+
+impl InvoiceStatus {
+    pub const ALL: [InvoiceStatus; 6] = [
+        InvoiceStatus::Draft,
+        InvoiceStatus::Open,
+        InvoiceStatus::PartlyPaid,
+        InvoiceStatus::Overdue,
+        InvoiceStatus::Paid,
+        InvoiceStatus::Credited,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvoiceStatus::Draft => "draft",
+            InvoiceStatus::Open => "open",
+            InvoiceStatus::PartlyPaid => "partly_paid",
+            InvoiceStatus::Overdue => "overdue",
+            InvoiceStatus::Paid => "paid",
+            InvoiceStatus::Credited => "credited",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<InvoiceStatus> {
+        InvoiceStatus::ALL.into_iter().find(|status| status.as_str() == text)
+    }
+}
+
+/// One invoice of a list, with what was paid, credited and charged on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceSummary {
+    /// The draft id (issued invoices keep it too).
+    pub id: String,
+    pub number: Option<String>,
+    pub contact: String,
+    /// The customer's name (their id when they have none).
+    pub customer: String,
+    pub date: NaiveDate,
+    pub due_date: Option<NaiveDate>,
+    pub currency: Currency,
+    /// The total: as issued, or a draft's as it stands.
+    pub gross_minor: i64,
+    pub paid_minor: i64,
+    pub credited_minor: i64,
+    pub fees_minor: i64,
+    pub status: InvoiceStatus,
+}
+
+impl InvoiceSummary {
+    pub fn open_minor(&self) -> i64 {
+        if self.number.is_none() {
+            return 0;
+        }
+        (self.gross_minor + self.fees_minor - self.paid_minor - self.credited_minor).max(0)
+    }
+}
+
+/// Which invoices a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct InvoiceFilter {
+    pub contact: Option<String>,
+    pub status: Option<InvoiceStatus>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// At most this many (the newest first); none: all.
+    pub limit: Option<usize>,
+}
+
+impl Store {
+    /// Invoices, the newest first, with their status on `today`: drafts (not those discarded)
+    /// and issued ones, as `filter` narrows them.
+    pub fn invoice_list(&self, filter: &InvoiceFilter, today: NaiveDate) -> Result<Vec<InvoiceSummary>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT i.id, i.number, i.contact, coalesce(n.value, i.contact), i.date, i.due_date, i.currency, i.gross_minor,
+                coalesce((SELECT sum(a.amount_minor) FROM p_payment_allocations a WHERE a.invoice = i.number), 0),
+                coalesce((SELECT sum(c.gross_minor) FROM p_credit_notes c WHERE c.invoice = i.number), 0),
+                coalesce((SELECT sum(r.fee_minor) FROM p_reminders r WHERE r.invoice = i.number), 0)
+             FROM p_invoices i LEFT JOIN p_contact_fields n ON n.contact = i.contact AND n.field = 'name'
+             WHERE NOT i.discarded AND (?1 IS NULL OR i.contact = ?1) AND (?2 IS NULL OR i.date >= ?2)
+               AND (?3 IS NULL OR i.date <= ?3)
+             ORDER BY i.date DESC, i.number IS NOT NULL, i.number DESC, i.id",
+        )?;
+        let mut rows =
+            statement.query(params![filter.contact, filter.from.map(date_text), filter.to.map(date_text)])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            if filter.limit.is_some_and(|limit| out.len() >= limit) {
+                break;
+            }
+            let id: String = row.get(0)?;
+            let number: Option<String> = row.get(1)?;
+            let date = stored_date(&row.get::<_, String>(4)?)?;
+            let due_date = row.get::<_, Option<String>>(5)?.as_deref().map(stored_date).transpose()?;
+            let gross_minor = match row.get::<_, Option<i64>>(7)? {
+                Some(gross) if number.is_some() => gross,
+                _ => self.invoice(&id)?.totals.map_or(0, |totals| totals.gross_minor),
+            };
+            let mut summary = InvoiceSummary {
+                id,
+                number,
+                contact: row.get(2)?,
+                customer: row.get(3)?,
+                date,
+                due_date,
+                currency: stored_currency(&row.get::<_, String>(6)?)?,
+                gross_minor,
+                paid_minor: row.get(8)?,
+                credited_minor: row.get(9)?,
+                fees_minor: row.get(10)?,
+                status: InvoiceStatus::Draft,
+            };
+            summary.status = match &summary.number {
+                None => InvoiceStatus::Draft,
+                Some(_) if summary.credited_minor >= summary.gross_minor => InvoiceStatus::Credited,
+                Some(_) if summary.open_minor() == 0 => InvoiceStatus::Paid,
+                Some(_) if summary.due_date.is_some_and(|due| due < today) => InvoiceStatus::Overdue,
+                Some(_) if summary.paid_minor > 0 || summary.credited_minor > 0 => InvoiceStatus::PartlyPaid,
+                Some(_) => InvoiceStatus::Open,
+            };
+            if filter.status.is_none_or(|status| status == summary.status) {
+                out.push(summary);
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -398,13 +629,29 @@ pub(crate) fn project_invoice_drafted(conn: &Connection, draft: &InvoiceDrafted)
 
 /// Projects a `InvoiceLineAdded` fact.
 pub(crate) fn project_invoice_line_added(conn: &Connection, added: &InvoiceLineAdded) -> Result<(), StoreError> {
-    let line = &added.line;
+    // A draft only: an invoice issued holds the lines it was issued with.
+    let next: Option<u32> = conn
+        .prepare_cached(
+            "SELECT (SELECT coalesce(max(line), 0) + 1 FROM p_invoice_lines WHERE invoice = ?1)
+             FROM p_invoices WHERE id = ?1 AND number IS NULL",
+        )?
+        .query_row([&added.id], |row| row.get(0))
+        .optional()?;
+    if let Some(next) = next {
+        insert_line(conn, &added.id, next, &added.line)?;
+    }
+    Ok(())
+}
+
+/// Writes line `number` of an invoice, in place of the one of that number if any.
+fn insert_line(conn: &Connection, invoice: &str, number: u32, line: &InvoiceLine) -> Result<(), StoreError> {
     conn.prepare_cached(
-        "INSERT INTO p_invoice_lines (invoice, line, item, text, quantity_milli, unit_price_minor, discount_bp, vat_code, account)
-         VALUES (?1, (SELECT coalesce(max(line), 0) + 1 FROM p_invoice_lines WHERE invoice = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT OR REPLACE INTO p_invoice_lines (invoice, line, item, text, quantity_milli, unit_price_minor, discount_bp, vat_code, account)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
-        added.id,
+        invoice,
+        number,
         line.item,
         line.text,
         line.quantity_milli,
@@ -413,14 +660,48 @@ pub(crate) fn project_invoice_line_added(conn: &Connection, added: &InvoiceLineA
         line.vat_code,
         line.account
     ])?;
+    Ok(())
+}
 
+/// Projects an `InvoiceLineChanged` fact: a line the draft has (not an issued invoice's).
+pub(crate) fn project_invoice_line_changed(conn: &Connection, changed: &InvoiceLineChanged) -> Result<(), StoreError> {
+    let held = conn
+        .prepare_cached(
+            "SELECT 1 FROM p_invoice_lines l JOIN p_invoices i ON i.id = l.invoice
+             WHERE l.invoice = ?1 AND l.line = ?2 AND i.number IS NULL",
+        )?
+        .query_row(params![changed.id, changed.line], |_| Ok(()))
+        .optional()?
+        .is_some();
+    if held {
+        insert_line(conn, &changed.id, changed.line, &changed.new)?;
+    }
+    Ok(())
+}
+
+/// Projects an `InvoiceLineRemoved` fact. The line's number is not given again.
+pub(crate) fn project_invoice_line_removed(conn: &Connection, removed: &InvoiceLineRemoved) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "DELETE FROM p_invoice_lines WHERE invoice = ?1 AND line = ?2
+           AND (SELECT number FROM p_invoices WHERE id = ?1) IS NULL",
+    )?
+    .execute(params![removed.id, removed.line])?;
+    Ok(())
+}
+
+/// Projects an `InvoiceDiscarded` fact: a draft only; an invoice issued (on another device)
+/// stays.
+pub(crate) fn project_invoice_discarded(conn: &Connection, discarded: &InvoiceDiscarded) -> Result<(), StoreError> {
+    conn.prepare_cached("UPDATE p_invoices SET discarded = 1 WHERE id = ?1 AND number IS NULL")?
+        .execute([&discarded.id])?;
     Ok(())
 }
 
 /// Projects a `InvoiceIssued` fact.
 pub(crate) fn project_invoice_issued(conn: &Connection, issued: &InvoiceIssued) -> Result<(), StoreError> {
     conn.prepare_cached(
-        "UPDATE p_invoices SET number = ?2, series = ?3, sequence = ?4, due_date = ?5, gross_minor = ?6, entry_id = ?7
+        "UPDATE p_invoices SET number = ?2, series = ?3, sequence = ?4, due_date = ?5, gross_minor = ?6, entry_id = ?7,
+             discarded = 0
          WHERE id = ?1",
     )?
     .execute(params![
@@ -432,6 +713,12 @@ pub(crate) fn project_invoice_issued(conn: &Connection, issued: &InvoiceIssued) 
         issued.gross_minor,
         issued.entry_id
     ])?;
+    if !issued.lines.is_empty() {
+        conn.prepare_cached("DELETE FROM p_invoice_lines WHERE invoice = ?1")?.execute([&issued.id])?;
+        for (number, line) in (1u32..).zip(&issued.lines) {
+            insert_line(conn, &issued.id, number, line)?;
+        }
+    }
     note_sequence(conn, &issued.series, issued.sequence)?;
     // Payments, credit notes or reminders of this invoice may have been taken in
     // before its issue (from another node, by sync).
@@ -513,7 +800,9 @@ CREATE TABLE p_invoices (
     entry_id TEXT,
     -- The last day anything was paid, credited or charged on an invoice whose open amount is
     -- now zero; NULL while something is open. Receivables on a day skip the invoices settled by then.
-    settled_on TEXT
+    settled_on TEXT,
+    -- A draft thrown away (`invoice.discarded`); issuing clears it.
+    discarded INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 -- A customer's invoices by date, for payments and the receivables of one contact.
 CREATE INDEX p_invoices_contact ON p_invoices (contact, date);

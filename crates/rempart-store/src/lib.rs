@@ -95,9 +95,14 @@ impl Store {
     /// Records the facts of `work` as done by the user `by`: each event names them.
     pub fn as_user<T>(&mut self, by: &str, work: impl FnOnce(&mut Store) -> T) -> T {
         let before = self.author.replace(by.to_owned());
-        let result = work(self);
+        // Put back whoever was acting before, even if the work panics: the next commits of a
+        // server that goes on must not carry this person's name.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(self)));
         self.author = before;
-        result
+        match result {
+            Ok(result) => result,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
     }
 
     /// A new random entry id, for entries typed without one.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
 use rempart_domain::{Currency, EntryPosted, Fact, LedgerState};
-use rempart_log::{EventSeq, Hlc, NodeId};
+use rempart_log::{EventSeq, Hlc, NodeId, TenantId};
 use rusqlite::{Connection, params};
 
 use crate::{Damage, StoreError};
@@ -15,6 +15,8 @@ use crate::{Damage, StoreError};
 /// Where a fact came from, as stored next to the rows it produced.
 #[derive(Debug, Clone, Copy)]
 pub struct Origin {
+    /// The company the event belongs to.
+    pub tenant: TenantId,
     pub node: NodeId,
     pub seq: EventSeq,
     pub hlc: Hlc,
@@ -302,7 +304,7 @@ impl Projector {
             "a digest given belongs to the entry it comes with"
         );
         match fact {
-            Fact::CompanyCreated(company) => crate::company::project_company_created(conn, company)?,
+            Fact::CompanyCreated(company) => crate::company::project_company_created(conn, origin, company)?,
             Fact::AccountOpened(opened) => crate::ledger::project_account_opened(conn, origin, fact, opened)?,
             Fact::AccountEdited(edit) => crate::ledger::project_account_edited(conn, edit)?,
             Fact::VatCodeDefined(vat) => crate::ledger::project_vat_code_defined(conn, origin, fact, vat)?,
@@ -325,6 +327,9 @@ impl Projector {
             Fact::ContactEdited(edit) => crate::contacts::project_contact_edited(conn, origin, edit)?,
             Fact::ConflictSettled(settled) => crate::sync::project_conflict_settled(conn, settled)?,
             Fact::UserAdded(added) => crate::users::project_user_added(conn, origin, added)?,
+            Fact::InvoiceLineChanged(changed) => crate::invoices::project_invoice_line_changed(conn, changed)?,
+            Fact::InvoiceLineRemoved(removed) => crate::invoices::project_invoice_line_removed(conn, removed)?,
+            Fact::InvoiceDiscarded(discarded) => crate::invoices::project_invoice_discarded(conn, discarded)?,
             Fact::PeriodClosed(closed) => crate::ledger::project_period_closed(conn, origin, state, closed)?,
         }
         state.apply(fact);
@@ -657,10 +662,18 @@ mod tests {
                 base: BTreeMap::new(),
             })
         };
-        let newer =
-            Origin { node: NodeId::from_bytes([1; 16]), seq: EventSeq(9), hlc: Hlc { wall_ms: 2_000, logical: 0 } };
-        let older =
-            Origin { node: NodeId::from_bytes([2; 16]), seq: EventSeq(4), hlc: Hlc { wall_ms: 1_000, logical: 5 } };
+        let newer = Origin {
+            tenant: TenantId::from_bytes([9; 16]),
+            node: NodeId::from_bytes([1; 16]),
+            seq: EventSeq(9),
+            hlc: Hlc { wall_ms: 2_000, logical: 0 },
+        };
+        let older = Origin {
+            tenant: TenantId::from_bytes([9; 16]),
+            node: NodeId::from_bytes([2; 16]),
+            seq: EventSeq(4),
+            hlc: Hlc { wall_ms: 1_000, logical: 5 },
+        };
         projector.apply(&conn, &mut state, newer, &edit("Lausanne")).unwrap();
         projector.apply(&conn, &mut state, older, &edit("Genève")).unwrap();
         let town: String = conn
@@ -674,8 +687,12 @@ mod tests {
             .unwrap();
         assert_eq!(history, 2);
         // Same HLC, the greater node id wins.
-        let tie =
-            Origin { node: NodeId::from_bytes([3; 16]), seq: EventSeq(1), hlc: Hlc { wall_ms: 2_000, logical: 0 } };
+        let tie = Origin {
+            tenant: TenantId::from_bytes([9; 16]),
+            node: NodeId::from_bytes([3; 16]),
+            seq: EventSeq(1),
+            hlc: Hlc { wall_ms: 2_000, logical: 0 },
+        };
         projector.apply(&conn, &mut state, tie, &edit("Sion")).unwrap();
         let town: String = conn
             .query_row("SELECT value FROM p_contact_fields WHERE contact = 'C-1' AND field = 'town'", [], |row| {

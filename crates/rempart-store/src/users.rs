@@ -53,11 +53,14 @@ impl Store {
     ) -> Result<User, StoreError> {
         check_user_name(name)?;
         check_password(password)?;
-        let first = !self.has_users()?;
-        if granter.is_none() && !first {
-            return Err(UserError::GrantNeeded.into());
+        let nobody = !self.has_users()?;
+        let first = nobody && creator_node(&self.conn)?.as_deref() == Some(&hex::encode(self.node.as_bytes())[..]);
+        match granter {
+            None if !nobody => return Err(UserError::GrantNeeded.into()),
+            None if !first => return Err(UserError::FirstOwnerElsewhere.into()),
+            _ => {}
         }
-        if first && role != Role::Owner {
+        if nobody && role != Role::Owner {
             return Err(UserError::FirstIsOwner.into());
         }
         if self.user_by_name(name)?.is_some() {
@@ -66,8 +69,9 @@ impl Store {
         let salt: [u8; 16] = self.random_bytes();
         let key = UserKey::derive(password, &salt, KDF_COST)?;
         let id = format!("U-{}", hex::encode(self.random_bytes::<6>()));
-        let fact = UserAdded::new(id, name.to_owned(), role, &salt, &key, granter);
-        fact.check(first, |user| owner_key(&self.conn, user).ok().flatten())?;
+        let tenant = hex::encode(self.tenant.as_bytes());
+        let fact = UserAdded::new(&tenant, id, name.to_owned(), role, &salt, &key, granter);
+        fact.check(&tenant, first, |user| owner_key(&self.conn, user).ok().flatten())?;
         let user = User { id: fact.user.clone(), name: fact.name.clone(), role, granted_by: fact.granted_by.clone() };
         let author = granter.map(|(by, _)| by.to_owned());
         let record = |commit: &mut crate::Commit<'_>| commit.record(Fact::UserAdded(fact));
@@ -84,19 +88,19 @@ impl Store {
     }
 
     /// Checks `password` against the person named `name`: their record and the key it gives.
-    /// A wrong name and a wrong password are refused alike.
+    /// A wrong name and a wrong password are refused alike, after the same work.
     pub fn log_in(&self, name: &str, password: &str) -> Result<(User, UserKey), StoreError> {
-        let Some(user) = self.user_by_name(name)? else {
-            // The same work as a real check, so that the time taken does not tell which names exist.
-            let _ = UserKey::derive(password, &[0; 16], KDF_COST);
-            return Err(UserError::LoginRefused.into());
-        };
+        let record = self.login_record(name)?;
+        Ok(open_login(record, password)?)
+    }
+
+    /// What checking a login needs from the store: the person named `name` and their grant
+    /// (its salt, cost and public key). The key derivation, the slow part, needs no store
+    /// (`open_login`).
+    pub fn login_record(&self, name: &str) -> Result<Option<(User, UserAdded)>, StoreError> {
+        let Some(user) = self.user_by_name(name)? else { return Ok(None) };
         let fact = self.user_fact(&user.id)?;
-        let key = UserKey::derive(password, &fact.salt_bytes()?, fact.cost)?;
-        if !fact.opens_with(&key) {
-            return Err(UserError::LoginRefused.into());
-        }
-        Ok((user, key))
+        Ok(Some((user, fact)))
     }
 
     /// The person named `name` (case and spaces aside), if any.
@@ -139,6 +143,34 @@ impl Store {
     }
 }
 
+/// Checks a password against a login record: the key it derives must be the person's. Every
+/// failure is the one refusal, after the same Argon2id work, so that neither the answer nor its
+/// time tells which names exist.
+pub fn open_login(record: Option<(User, UserAdded)>, password: &str) -> Result<(User, UserKey), UserError> {
+    let decoy = || {
+        let _ = UserKey::derive("", &[0; 16], KDF_COST);
+        UserError::LoginRefused
+    };
+    if password.len() > rempart_domain::users::PASSWORD_BYTES_MAX {
+        return Err(decoy());
+    }
+    let Some((user, fact)) = record else { return Err(decoy()) };
+    let Ok(salt) = fact.salt_bytes() else { return Err(decoy()) };
+    match UserKey::derive(password, &salt, fact.cost) {
+        Ok(key) if fact.opens_with(&key) => Ok((user, key)),
+        Ok(_) => Err(UserError::LoginRefused),
+        Err(_) => Err(decoy()),
+    }
+}
+
+/// The node that created the company, in hex, once its `company.created` is projected.
+fn creator_node(conn: &Connection) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT value FROM p_company WHERE key = ?1")?
+        .query_row([crate::company::CREATOR_NODE], |row| row.get(0))
+        .optional()?)
+}
+
 fn stored_role(text: &str) -> Result<Role, StoreError> {
     Role::parse(text).map_err(|_| crate::Damage::UserUnreadable { user: text.to_owned() }.into())
 }
@@ -162,15 +194,19 @@ fn owner_key(conn: &Connection, id: &str) -> Result<Option<String>, StoreError> 
 }
 
 /// Projects a `UserAdded` fact: the first valid grant of a name stands; a grant whose signatures
-/// do not hold, or that no owner gave, admits nobody, alike on every node.
-pub(crate) fn project_user_added(conn: &Connection, _origin: Origin, fact: &UserAdded) -> Result<(), StoreError> {
-    let first = conn.query_row("SELECT 1 FROM p_users LIMIT 1", [], |_| Ok(())).optional()?.is_none();
+/// do not hold, or that no owner gave, admits nobody, alike on every node. The company's first
+/// owner grants themselves only on the chain of the node that created the company (another
+/// device of the company, whatever the clock it claims, cannot name itself owner).
+pub(crate) fn project_user_added(conn: &Connection, origin: Origin, fact: &UserAdded) -> Result<(), StoreError> {
+    let tenant = hex::encode(origin.tenant.as_bytes());
+    let nobody = conn.query_row("SELECT 1 FROM p_users LIMIT 1", [], |_| Ok(())).optional()?.is_none();
+    let first = nobody && creator_node(conn)?.as_deref() == Some(&hex::encode(origin.node.as_bytes())[..]);
     let taken = conn
         .prepare_cached("SELECT 1 FROM p_users WHERE name_key = ?1 OR user = ?2")?
         .query_row(params![user_name_key(&fact.name), fact.user], |_| Ok(()))
         .optional()?
         .is_some();
-    if taken || fact.check(first, |user| owner_key(conn, user).ok().flatten()).is_err() {
+    if taken || fact.check(&tenant, first, |user| owner_key(conn, user).ok().flatten()).is_err() {
         return Ok(());
     }
     // A struct of strings and integers: serialising it cannot fail.

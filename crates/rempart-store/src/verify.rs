@@ -327,7 +327,8 @@ fn replay(source: &Connection, target: &Connection) -> Result<LedgerState, Store
     let mut state = LedgerState::default();
     let mut projector = Projector::default();
     let mut statement = source.prepare(
-        "SELECT node, seq, kind, payload, hlc_wall_ms, hlc_logical FROM events ORDER BY hlc_wall_ms, hlc_logical, node",
+        "SELECT node, seq, kind, payload, hlc_wall_ms, hlc_logical, tenant FROM events
+         ORDER BY hlc_wall_ms, hlc_logical, node",
     )?;
     let mut rows = statement.query([])?;
     while let Some(row) = rows.next()? {
@@ -338,7 +339,10 @@ fn replay(source: &Connection, target: &Connection) -> Result<LedgerState, Store
         let payload: Vec<u8> = row.get(3)?;
         if let Some(fact) = Fact::from_payload(&kind, &payload)? {
             let hlc = Hlc { wall_ms: row.get::<_, i64>(4)? as u64, logical: row.get::<_, i64>(5)? as u32 };
-            projector.apply(target, &mut state, Origin { node, seq, hlc }, &fact)?;
+            let tenant: Vec<u8> = row.get(6)?;
+            let tenant =
+                TenantId::from_bytes(tenant.try_into().map_err(|_| Damage::WrongLength { what: Blob::TenantId })?);
+            projector.apply(target, &mut state, Origin { tenant, node, seq, hlc }, &fact)?;
         }
     }
     projector.flush(target)?;

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use rempart_domain::users::Role;
 
 use crate::App;
+use crate::session::Viewer;
 
 /// Who may use a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,9 +73,50 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/settings/users", Access::Roles(OWNER)),
 ];
 
-/// The table's entry for a request, if the table has one.
+/// The table's entry for a request, if the table has one (a HEAD is its GET's).
 pub fn find(method: &Method, path: &str) -> Option<&'static Route> {
-    ROUTES.iter().find(|route| route.method == method.as_str() && route.path == path)
+    let method = if method == Method::HEAD { "GET" } else { method.as_str() };
+    ROUTES.iter().find(|route| route.method == method && route.path == path)
+}
+
+/// Refuses a request that is not for this app: a `Host` that is neither an address nor
+/// `localhost` (a site whose name was made to point at this machine, DNS rebinding), unless the
+/// app has TLS (a browser then checks the name against the certificate); and a form posted from
+/// a page of another origin (`Origin` names another host or port).
+pub async fn own_site(State(app): State<App>, request: Request, next: Next) -> Response {
+    let host = request.headers().get(axum::http::header::HOST).and_then(|value| value.to_str().ok()).unwrap_or("");
+    let name = host
+        .rsplit_once(':')
+        .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
+        .map_or(host, |(name, _)| name);
+    let name = name.trim_start_matches('[').trim_end_matches(']');
+    let own_host = app.tls || name.eq_ignore_ascii_case("localhost") || name.parse::<std::net::IpAddr>().is_ok();
+    let origin = request.headers().get(axum::http::header::ORIGIN).and_then(|value| value.to_str().ok());
+    let same_origin =
+        origin.is_none_or(|origin| origin.split_once("://").is_some_and(|(_, rest)| rest.eq_ignore_ascii_case(host)));
+    let posted = request.method() != Method::GET && request.method() != Method::HEAD;
+    if !own_host || (posted && !same_origin) {
+        let mut response = crate::page::forbidden(&app, &request, None);
+        response.headers_mut().insert(axum::http::header::CONNECTION, axum::http::HeaderValue::from_static("close"));
+        return response;
+    }
+    next.run(request).await
+}
+
+/// The headers every answer carries: nothing kept by caches (the books stay off the back button
+/// of a shared machine), no framing by another page, no script, no guessing of content types.
+pub async fn headers(mut response: Response) -> Response {
+    use axum::http::HeaderValue;
+    use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS};
+    let headers = response.headers_mut();
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+    );
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    response
 }
 
 /// Lets a request through only as the table says: a public route to anyone, another to a
@@ -111,6 +153,20 @@ async fn decide(app: App, mut request: Request, next: Next) -> Response {
         }
         return crate::page::forbidden(&app, &request, None).into_response();
     };
+    // The person as the log says now: a role changed elsewhere counts from the next request,
+    // and a person who lost access loses their sessions.
+    let id = viewer.user.id.clone();
+    let now = app.run(move |store| store.users().map(|users| users.into_iter().find(|user| user.id == id))).await;
+    let Ok(Some(user)) = now else {
+        if let Ok(None) = now {
+            app.sessions.refresh(&viewer.user.id, None);
+        }
+        return crate::page::forbidden(&app, &request, None).into_response();
+    };
+    if user != viewer.user {
+        app.sessions.refresh(&user.id, Some(user.clone()));
+    }
+    let viewer = Viewer { role: user.role, user, ..viewer };
     if !route.access.allows(viewer.role) {
         return crate::page::forbidden(&app, &request, Some(&viewer)).into_response();
     }

@@ -52,9 +52,16 @@ struct LoginForm {
     next: Option<String>,
 }
 
-/// Only a path of this app is a place to go after logging in, never another site.
+/// Only a path of this app is a place to go after logging in, never another site: visible
+/// ASCII without a backslash, starting with one slash and not two (browsers drop tabs and line
+/// breaks from an address, so `/\t/evil.example` would be `//evil.example`).
 fn safe_next(next: Option<&str>) -> Option<&str> {
-    next.filter(|next| next.starts_with('/') && !next.starts_with("//") && !next.contains('\\'))
+    next.filter(|next| {
+        let bytes = next.as_bytes();
+        bytes.first() == Some(&b'/')
+            && !matches!(bytes.get(1), Some(b'/' | b'\\'))
+            && bytes.iter().all(|byte| byte.is_ascii_graphic() && *byte != b'\\')
+    })
 }
 
 /// A page shown before a login, with its form token set in its own cookie.
@@ -104,14 +111,22 @@ async fn log_in(
         *response.status_mut() = status;
         response
     };
-    if !app.sessions.may_try(&form.user, peer.ip(), now) {
+    // A name longer than any person's is refused as a wrong one, before it is counted or looked up.
+    let too_long = form.user.chars().count() > rempart_domain::users::USER_NAME_CHARS_MAX;
+    if !too_long && !app.sessions.attempt(&form.user, peer.ip(), now) {
         let problems = Problems { form: Some(lang.text("web.login.too_many").to_owned()), ..Problems::default() };
         return refuse(problems, axum::http::StatusCode::TOO_MANY_REQUESTS);
     }
-    let (name, password) = (form.user.clone(), form.password.clone());
-    match app.run(move |store| store.log_in(&name, &password)).await {
+    let name = form.user.clone();
+    let record = match app.run(move |store| store.login_record(&name)).await {
+        Ok(record) => record.filter(|_| !too_long),
+        Err(_) => return crate::page::failed(lang, None, lang.text("web.failed.text")),
+    };
+    // The slow part, outside the store's lock: the other pages do not wait on it.
+    let password = form.password.clone();
+    match app.derive(move || rempart_store::users::open_login(record, &password)).await {
         Ok((user, key)) => {
-            app.sessions.succeeded(&form.user);
+            app.sessions.succeeded(&form.user, peer.ip());
             let role = user.role;
             let session = app.sessions.open(user, key, now);
             let to = next.unwrap_or_else(|| home(role).to_owned());
@@ -124,12 +139,10 @@ async fn log_in(
             )
                 .into_response()
         }
-        Err(StoreError::User(error @ UserError::LoginRefused)) => {
-            app.sessions.failed(&form.user, peer.ip(), now);
+        Err(error) => {
             let problems = Problems { form: Some(error.speak(lang)), ..Problems::default() };
             refuse(problems, axum::http::StatusCode::UNAUTHORIZED)
         }
-        Err(error) => crate::page::failed(lang, None, &rempart_i18n::message(&error, lang)),
     }
 }
 
@@ -158,9 +171,13 @@ struct SetupForm {
     password: String,
 }
 
-/// Whether `token` is the one-time setup token still unspent.
+/// Whether `token` is the one-time setup token, still unspent and in time.
 fn setup_open(app: &App, token: &str) -> bool {
-    app.setup.lock().unwrap_or_else(PoisonError::into_inner).is_some_and(|hash| hash == blake3::hash(token.as_bytes()))
+    let now = app.now();
+    app.setup
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .is_some_and(|(hash, until)| now < until && hash == blake3::hash(token.as_bytes()))
 }
 
 fn setup_form(lang: Lang, form_token: &str, setup_token: &str, user: &str, problems: &Problems) -> Markup {
@@ -205,7 +222,7 @@ async fn set_up(State(app): State<App>, headers: HeaderMap, Posted(form): Posted
                 setup_form(lang, token, &form.token, &form.user, &problems)
             })
         }
-        Err(error) => crate::page::failed(lang, None, &rempart_i18n::message(&error, lang)),
+        Err(_) => crate::page::failed(lang, None, lang.text("web.failed.text")),
     }
 }
 

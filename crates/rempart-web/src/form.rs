@@ -18,6 +18,8 @@ use crate::session::{LOGIN_COOKIE, Viewer, cookie, same_token};
 
 /// The largest form body read.
 pub const FORM_BYTES_MAX: usize = 64 * 1024;
+/// The longest a form body may take to arrive.
+pub const FORM_TIME_MAX: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// A form posted with its CSRF token.
 pub struct Posted<T>(pub T);
@@ -38,8 +40,10 @@ impl<T: DeserializeOwned> FromRequest<App> for Posted<T> {
             Some(viewer) => Some(viewer.csrf.clone()),
             None => cookie(request.headers(), LOGIN_COOKIE),
         };
-        let body = axum::body::to_bytes(request.into_body(), FORM_BYTES_MAX)
+        // A body sent slowly holds a connection: it has a time limit, as the hub's have.
+        let body = tokio::time::timeout(FORM_TIME_MAX, axum::body::to_bytes(request.into_body(), FORM_BYTES_MAX))
             .await
+            .map_err(|_| StatusCode::REQUEST_TIMEOUT.into_response())?
             .map_err(|_| StatusCode::PAYLOAD_TOO_LARGE.into_response())?;
         let token: Token = serde_urlencoded::from_bytes(&body).map_err(|_| StatusCode::BAD_REQUEST.into_response())?;
         if !expected.is_some_and(|expected| same_token(&expected, &token.csrf)) {

@@ -13,6 +13,7 @@ pub mod access;
 mod auth;
 mod contacts;
 mod dashboard;
+pub mod documents;
 pub mod form;
 pub mod page;
 pub mod session;
@@ -37,6 +38,10 @@ use crate::session::Sessions;
 
 /// How long a session stays open unused, unless told otherwise.
 pub const SESSION_IDLE: Duration = Duration::from_secs(30 * 60);
+/// How long the one-time address that creates the first owner may be used.
+pub const SETUP_VALID_MS: u64 = 60 * 60 * 1000;
+/// Key derivations run at once.
+const DERIVATIONS_MAX: usize = 2;
 
 /// A reading of the clock in milliseconds since the epoch; the tests give their own.
 pub type NowMs = Arc<dyn Fn() -> u64 + Send + Sync>;
@@ -85,8 +90,12 @@ pub struct Shared {
     pub sessions: Sessions,
     now_ms: NowMs,
     /// The hash of the one-time token that creates the company's first owner, while nobody has
-    /// access yet.
-    setup: Mutex<Option<blake3::Hash>>,
+    /// access yet, and until when it may be used.
+    setup: Mutex<Option<(blake3::Hash, u64)>>,
+    /// Key derivations (Argon2id, 19 MiB each) running at once: a flood of logins waits here.
+    derivations: tokio::sync::Semaphore,
+    /// Whether the app is served over TLS (then any host name is its own).
+    tls: bool,
 }
 
 impl std::ops::Deref for App {
@@ -99,6 +108,17 @@ impl std::ops::Deref for App {
 impl App {
     pub fn now(&self) -> u64 {
         (self.now_ms)()
+    }
+
+    /// Runs a password's key derivation on the blocking pool, outside the store's lock, at most
+    /// `DERIVATIONS_MAX` at once.
+    pub async fn derive<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> T {
+        // The semaphore is never closed.
+        let _permit = self.derivations.acquire().await.expect("the derivations' semaphore stays open");
+        match tokio::task::spawn_blocking(work).await {
+            Ok(result) => result,
+            Err(error) => std::panic::resume_unwind(error.into_panic()),
+        }
     }
 
     /// Runs `work` on the store, on the blocking pool: store operations are synchronous and
@@ -134,6 +154,8 @@ pub fn router(app: App) -> Router {
         .fallback(
             |State(app): State<App>, request: axum::extract::Request| async move { page::not_found(&app, &request) },
         )
+        .layer(axum::middleware::from_fn_with_state(app.clone(), access::own_site))
+        .layer(axum::middleware::map_response(access::headers))
         .with_state(app)
 }
 
@@ -175,7 +197,8 @@ pub fn start(config: Config) -> Result<Running, WebError> {
         (None, None)
     } else {
         let token = session::token();
-        (Some(blake3::hash(token.as_bytes())), Some(format!("/setup?token={token}")))
+        let until = (config.now_ms)() + SETUP_VALID_MS;
+        (Some((blake3::hash(token.as_bytes()), until)), Some(format!("/setup?token={token}")))
     };
     let idle_ms = config.session_idle.as_millis() as u64;
     let app = App(Arc::new(Shared {
@@ -183,6 +206,8 @@ pub fn start(config: Config) -> Result<Running, WebError> {
         sessions: Sessions::new(idle_ms, config.tls.is_some(), default_lang),
         now_ms: config.now_ms,
         setup: Mutex::new(setup),
+        derivations: tokio::sync::Semaphore::new(DERIVATIONS_MAX),
+        tls: config.tls.is_some(),
     }));
     let router = router(app);
     let listen = config.listen;

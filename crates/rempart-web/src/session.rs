@@ -18,10 +18,18 @@ pub const SESSION_COOKIE: &str = "rempart_session";
 pub const LOGIN_COOKIE: &str = "rempart_login";
 pub const LANG_COOKIE: &str = "rempart_lang";
 
-/// Failed logins allowed per name, and per address, within `ATTEMPT_WINDOW_MS`.
-pub const ATTEMPTS_PER_NAME: u32 = 5;
+/// Logins tried within `ATTEMPT_WINDOW_MS`, each counted before its password is checked (and
+/// forgotten when it succeeds): per name from one address, per address (an IPv6 address by its
+/// /64), and per name from anywhere, a ceiling high enough that strangers cannot lock a person
+/// out from a few addresses.
+pub const ATTEMPTS_PER_NAME_AND_ADDRESS: u32 = 5;
 pub const ATTEMPTS_PER_ADDRESS: u32 = 20;
+pub const ATTEMPTS_PER_NAME: u32 = 100;
 pub const ATTEMPT_WINDOW_MS: u64 = 15 * 60 * 1000;
+/// The most names and addresses counted at once: beyond, the oldest counts go first.
+const ATTEMPTS_KEPT_MAX: usize = 100_000;
+/// The longest a session lasts, used or not.
+pub const SESSION_LIFETIME_MS: u64 = 12 * 60 * 60 * 1000;
 
 /// The person a request comes from, as the guard found them.
 #[derive(Clone)]
@@ -38,13 +46,15 @@ struct Session {
     user: User,
     key: Arc<UserKey>,
     csrf: String,
+    opened_ms: u64,
     last_ms: u64,
 }
 
-/// The open sessions and the count of failed logins.
+/// The open sessions and the count of login attempts.
 pub struct Sessions {
     open: Mutex<HashMap<[u8; 32], Session>>,
-    failures: Mutex<HashMap<String, (u32, u64)>>,
+    /// Attempts by the hash of what they are counted against: count and the time of the first.
+    attempts: Mutex<HashMap<[u8; 32], (u32, u64)>>,
     idle_ms: u64,
     secure: bool,
     default_lang: Lang,
@@ -77,7 +87,7 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 
 impl Sessions {
     pub fn new(idle_ms: u64, secure: bool, default_lang: Lang) -> Sessions {
-        Sessions { open: Mutex::default(), failures: Mutex::default(), idle_ms, secure, default_lang }
+        Sessions { open: Mutex::default(), attempts: Mutex::default(), idle_ms, secure, default_lang }
     }
 
     /// A `Set-Cookie` value: `HttpOnly`, `SameSite=Strict`, the whole site, `Secure` under TLS;
@@ -97,10 +107,10 @@ impl Sessions {
     /// Opens a session for `user`; returns its token.
     pub fn open(&self, user: User, key: UserKey, now_ms: u64) -> String {
         let token = token();
-        let session = Session { user, key: Arc::new(key), csrf: self::token(), last_ms: now_ms };
+        let session = Session { user, key: Arc::new(key), csrf: self::token(), opened_ms: now_ms, last_ms: now_ms };
         let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
         // Sessions left idle go when another opens, so the map does not grow with them.
-        open.retain(|_, session| now_ms.saturating_sub(session.last_ms) < self.idle_ms);
+        open.retain(|_, session| self.alive(session, now_ms));
         open.insert(*blake3::hash(token.as_bytes()).as_bytes(), session);
         token
     }
@@ -119,7 +129,7 @@ impl Sessions {
         let key = *blake3::hash(token.as_bytes()).as_bytes();
         let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
         let session = open.get_mut(&key)?;
-        if now_ms.saturating_sub(session.last_ms) >= self.idle_ms {
+        if !self.alive(session, now_ms) {
             open.remove(&key);
             return None;
         }
@@ -133,6 +143,26 @@ impl Sessions {
         })
     }
 
+    /// Whether a session is still open: used within the idle time, and younger than its lifetime.
+    fn alive(&self, session: &Session, now_ms: u64) -> bool {
+        now_ms.saturating_sub(session.last_ms) < self.idle_ms
+            && now_ms.saturating_sub(session.opened_ms) < SESSION_LIFETIME_MS
+    }
+
+    /// Puts the person a session was opened for up to date (their role changed, say), or ends
+    /// every session of theirs when they no longer have access.
+    pub fn refresh(&self, id: &str, now: Option<User>) {
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        match now {
+            Some(user) => {
+                for session in open.values_mut().filter(|session| session.user.id == id) {
+                    session.user = user.clone();
+                }
+            }
+            None => open.retain(|_, session| session.user.id != id),
+        }
+    }
+
     /// The language of a request: the one the person chose (its cookie), else the browser's
     /// first the catalogues have, else the company's.
     pub fn lang(&self, headers: &HeaderMap) -> Lang {
@@ -144,39 +174,54 @@ impl Sessions {
             .unwrap_or(self.default_lang)
     }
 
-    /// Whether a login for `name` from `address` may be tried now: not after too many failures
-    /// within the window.
-    pub fn may_try(&self, name: &str, address: IpAddr, now_ms: u64) -> bool {
-        let failures = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
-        let count = |key: &str| {
-            failures
-                .get(key)
-                .filter(|(_, first)| now_ms.saturating_sub(*first) < ATTEMPT_WINDOW_MS)
-                .map_or(0, |(n, _)| *n)
+    /// Counts a login attempt for `name` from `address` before its password is checked;
+    /// false if too many were tried within the window (the attempt is then not made).
+    pub fn attempt(&self, name: &str, address: IpAddr, now_ms: u64) -> bool {
+        let keys = attempt_keys(name, address);
+        let limits = [ATTEMPTS_PER_NAME_AND_ADDRESS, ATTEMPTS_PER_ADDRESS, ATTEMPTS_PER_NAME];
+        let mut attempts = self.attempts.lock().unwrap_or_else(PoisonError::into_inner);
+        let live = |entry: &(u32, u64)| now_ms.saturating_sub(entry.1) < ATTEMPT_WINDOW_MS;
+        let count = |attempts: &HashMap<[u8; 32], (u32, u64)>, key: &[u8; 32]| {
+            attempts.get(key).filter(|entry| live(entry)).map_or(0, |entry| entry.0)
         };
-        count(&name_key(name)) < ATTEMPTS_PER_NAME && count(&address_key(address)) < ATTEMPTS_PER_ADDRESS
-    }
-
-    /// Counts a failed login against the name and the address.
-    pub fn failed(&self, name: &str, address: IpAddr, now_ms: u64) {
-        let mut failures = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
-        failures.retain(|_, (_, first)| now_ms.saturating_sub(*first) < ATTEMPT_WINDOW_MS);
-        for key in [name_key(name), address_key(address)] {
-            let entry = failures.entry(key).or_insert((0, now_ms));
+        if keys.iter().zip(limits).any(|(key, limit)| count(&attempts, key) >= limit) {
+            return false;
+        }
+        if attempts.len() >= ATTEMPTS_KEPT_MAX {
+            attempts.retain(|_, entry| live(entry));
+            while attempts.len() >= ATTEMPTS_KEPT_MAX {
+                let Some(oldest) = attempts.iter().min_by_key(|(_, entry)| entry.1).map(|(key, _)| *key) else { break };
+                attempts.remove(&oldest);
+            }
+        }
+        for key in keys {
+            let entry = attempts.entry(key).or_insert((0, now_ms));
+            if !live(entry) {
+                *entry = (0, now_ms);
+            }
             entry.0 += 1;
         }
+        true
     }
 
-    /// Forgets the failures of a name once its person logged in.
-    pub fn succeeded(&self, name: &str) {
-        self.failures.lock().unwrap_or_else(PoisonError::into_inner).remove(&name_key(name));
+    /// Forgets the attempts of a name from an address once its person logged in.
+    pub fn succeeded(&self, name: &str, address: IpAddr) {
+        let [name_and_address, _, _] = attempt_keys(name, address);
+        self.attempts.lock().unwrap_or_else(PoisonError::into_inner).remove(&name_and_address);
     }
 }
 
-fn name_key(name: &str) -> String {
-    format!("name:{}", user_name_key(name))
-}
-
-fn address_key(address: IpAddr) -> String {
-    format!("address:{address}")
+/// What a login attempt is counted against: the name from the address, the address, the name.
+fn attempt_keys(name: &str, address: IpAddr) -> [[u8; 32]; 3] {
+    let name = user_name_key(name);
+    // An IPv6 address counts by its /64: one machine gets a whole /64.
+    let address = match address {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => format!("{:x}", u128::from(v6) >> 64),
+        },
+        IpAddr::V4(v4) => v4.to_string(),
+    };
+    let hash = |parts: &[&str]| *blake3::hash(parts.join("\u{0}").as_bytes()).as_bytes();
+    [hash(&["name and address", &name, &address]), hash(&["address", &address]), hash(&["name", &name])]
 }

@@ -126,19 +126,24 @@ impl Client {
     }
 
     fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Answer {
+        self.post_with(path, form, &[])
+    }
+
+    fn post_with(&mut self, path: &str, form: &[(&str, &str)], headers: &[(&str, &str)]) -> Answer {
         let body = form
             .iter()
             .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
             .collect::<Vec<_>>()
             .join("&");
-        let mut response = self
+        let mut request = self
             .agent
             .post(&format!("{}{path}", self.base))
             .header("cookie", &self.cookie_header())
-            .header("accept-language", self.lang)
-            .content_type("application/x-www-form-urlencoded")
-            .send(body.as_bytes())
-            .unwrap();
+            .header("accept-language", self.lang);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let mut response = request.content_type("application/x-www-form-urlencoded").send(body.as_bytes()).unwrap();
         self.keep(&mut response)
     }
 
@@ -343,4 +348,70 @@ fn an_owner_gives_access_and_the_new_person_logs_in_with_that_role() {
     let answer = lena.log_in("lena", PASSWORD);
     assert_eq!(answer.location.as_deref(), Some("/dashboard"));
     assert_eq!(lena.get("/settings/users").status, 403);
+}
+
+/// Issue 20's review: after a login the app goes only to one of its own pages, whatever `next`
+/// says; a password too long for any person is refused as a wrong one (no name told apart).
+#[test]
+fn a_login_goes_nowhere_else_and_tells_no_names_apart() {
+    let site = Site::new();
+    for next in ["//evil.example/x", "/\\evil.example", "/\t/evil.example/login", "https://evil.example", "/%0d%0aX: y"]
+    {
+        let mut client = site.client();
+        let token = client.token("/login");
+        let answer =
+            client.post("/login", &[("csrf", &token), ("user", "owner"), ("password", PASSWORD), ("next", next)]);
+        assert_eq!(answer.status, 303, "{next:?}");
+        let location = answer.location.unwrap();
+        assert!(
+            location == "/dashboard" || (location.starts_with('/') && !location.starts_with("//")),
+            "{next:?}: {location}"
+        );
+        assert!(!location.contains("evil") || location.starts_with("/%"), "{next:?}: {location}");
+    }
+    let mut client = site.client();
+    let long = "x".repeat(2000);
+    let known = client.log_in("owner", &long);
+    let unknown = client.log_in("nobody", &long);
+    assert_eq!((known.status, unknown.status), (401, 401));
+    let refused = Lang::En.text("err.user.login_refused");
+    assert!(known.body.contains(refused) && unknown.body.contains(refused));
+}
+
+/// Issue 20's review: a request naming another host (a site pointed at this machine) or a form
+/// posted from another origin is refused; every answer tells caches and frames to stay away; a
+/// HEAD is its GET's.
+#[test]
+fn the_app_answers_only_its_own_site_with_its_headers() {
+    let site = Site::new();
+    // A raw request, since HTTP clients write the Host header themselves.
+    let status_for_host = |host: &str| {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(site.addr()).unwrap();
+        write!(stream, "GET /login HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        answer.split(' ').nth(1).unwrap().parse::<u16>().unwrap()
+    };
+    assert_eq!(status_for_host("evil.example"), 403);
+    assert_eq!(status_for_host("evil.example:8080"), 403);
+    assert_eq!(status_for_host("localhost:8080"), 200);
+    assert_eq!(status_for_host("[::1]:8080"), 200);
+    assert_eq!(status_for_host(&site.addr().to_string()), 200);
+    let mut owner = site.logged_in(Role::Owner);
+    let token = owner.token("/contacts/new");
+    let posted = owner.post_with("/contacts", &[("csrf", &token), ("name", "X")], &[("origin", "http://evil.example")]);
+    assert_eq!(posted.status, 403);
+    let own = format!("http://{}", site.addr());
+    let posted = owner.post_with("/contacts", &[("csrf", &token), ("name", "Marie Rochat")], &[("origin", &own)]);
+    assert_eq!(posted.status, 303);
+
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let head = agent.head(&format!("http://{}/healthz", site.addr())).call().unwrap();
+    assert_eq!(head.status(), 200);
+    let page = agent.get(&format!("http://{}/login", site.addr())).call().unwrap();
+    let header = |name: &str| page.headers().get(name).map(|value| value.to_str().unwrap().to_owned());
+    assert_eq!(header("cache-control").as_deref(), Some("no-store"));
+    assert!(header("content-security-policy").unwrap().contains("frame-ancestors 'none'"));
+    assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"));
 }

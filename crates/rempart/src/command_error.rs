@@ -11,6 +11,4 @@ pub enum CommandError {
     NothingToChange,
     #[error("{dir} already holds a company: choose another --data-dir for the demo")]
     DemoDirTaken { dir: PathBuf },
-    #[error("invoice number {number} has no digits")]
-    InvoiceNumberWithoutDigits { number: String },
 }

@@ -6,7 +6,6 @@ mod cli;
 mod command_error;
 mod commands;
 mod demo;
-mod documents;
 mod i18n;
 mod import;
 mod render;

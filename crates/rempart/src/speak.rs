@@ -11,6 +11,9 @@ pub fn message(error: &anyhow::Error, lang: Lang) -> String {
         if let Some(error) = cause.downcast_ref::<crate::command_error::CommandError>() {
             return Some(error.speak(lang));
         }
+        if let Some(error) = cause.downcast_ref::<rempart_web::documents::DocumentError>() {
+            return Some(error.speak(lang));
+        }
         if let Some(error) = cause.downcast_ref::<rempart_web::WebError>() {
             return Some(error.speak(lang));
         }
@@ -27,9 +30,6 @@ impl Speak for crate::command_error::CommandError {
             }
             crate::command_error::CommandError::DemoDirTaken { dir } => {
                 lang.fill("err.command.demo_dir_taken", &[("dir", &dir.display())])
-            }
-            crate::command_error::CommandError::InvoiceNumberWithoutDigits { number } => {
-                lang.fill("err.command.invoice_number_without_digits", &[("number", number)])
             }
         }
     }

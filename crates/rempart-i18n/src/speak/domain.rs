@@ -110,6 +110,7 @@ impl Speak for rempart_domain::users::UserError {
             UserError::NotAnOwner { user } => lang.fill("err.user.not_an_owner", &[("user", user)]),
             UserError::GrantNeeded => lang.text("err.user.grant_needed").to_owned(),
             UserError::FirstIsOwner => lang.text("err.user.first_is_owner").to_owned(),
+            UserError::FirstOwnerElsewhere => lang.text("err.user.first_owner_elsewhere").to_owned(),
             UserError::LoginRefused => lang.text("err.user.login_refused").to_owned(),
             UserError::Unknown { user } => lang.fill("err.user.unknown", &[("user", user)]),
         }
@@ -164,6 +165,9 @@ impl Speak for rempart_domain::invoices::InvoiceError {
             }
             rempart_domain::invoices::InvoiceError::UnknownInvoice { id } => {
                 lang.fill("err.invoice.unknown_invoice", &[("id", id)])
+            }
+            rempart_domain::invoices::InvoiceError::Discarded { id } => {
+                lang.fill("err.invoice.discarded", &[("id", id)])
             }
             rempart_domain::invoices::InvoiceError::AlreadyIssued { id, number } => {
                 lang.fill("err.invoice.already_issued", &[("id", id), ("number", number)])

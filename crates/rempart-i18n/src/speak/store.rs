@@ -128,6 +128,7 @@ impl Speak for rempart_store::Blob {
             rempart_store::Blob::SealSignature => lang.text("err.blob.seal_signature").to_owned(),
             rempart_store::Blob::SealHead => lang.text("err.blob.seal_head").to_owned(),
             rempart_store::Blob::EntryDigest => lang.text("err.blob.entry_digest").to_owned(),
+            rempart_store::Blob::TenantId => lang.text("err.blob.tenant_id").to_owned(),
         }
     }
 }

@@ -168,7 +168,7 @@ pub(crate) fn write_run<'c>(
                         projector.apply_checked(
                             &transaction,
                             &mut state,
-                            Origin { node, seq: event.seq, hlc: event.hlc },
+                            Origin { tenant: event.tenant, node, seq: event.seq, hlc: event.hlc },
                             fact,
                             *digest,
                         )?;

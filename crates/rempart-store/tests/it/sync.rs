@@ -133,23 +133,27 @@ fn contact_known(store: &Store, id: &str) -> bool {
     }
 }
 
-/// Drafts, fills and issues an invoice for a new contact of this node; returns its number.
+/// Drafts, fills and issues an invoice for a new contact of this node (a line added, changed,
+/// another added and removed, and a second draft thrown away); returns its number.
 fn issue_invoice(store: &mut Store, tag: &str) -> Result<String, StoreError> {
     let contact =
         store.create_contact(Some(format!("K-{tag}")), [("name".to_owned(), Some(format!("Client {tag}")))].into())?;
     let id = store.draft_invoice(&contact, day(3, 10), false)?;
-    store.add_invoice_line(
-        &id,
-        LineSpec {
-            item: None,
-            text: Some("Main d'oeuvre".into()),
-            quantity_milli: 1500,
-            unit_price_minor: Some(12_000),
-            discount_bp: 0,
-            vat_code: Some("N81".into()),
-            account: Some("3400".into()),
-        },
-    )?;
+    let labour = |hours_milli| LineSpec {
+        item: None,
+        text: Some("Main d'oeuvre".into()),
+        quantity_milli: hours_milli,
+        unit_price_minor: Some(12_000),
+        discount_bp: 0,
+        vat_code: Some("N81".into()),
+        account: Some("3400".into()),
+    };
+    store.add_invoice_line(&id, labour(1000))?;
+    store.change_invoice_line(&id, 1, labour(1500))?;
+    store.add_invoice_line(&id, labour(250))?;
+    store.remove_invoice_line(&id, 2)?;
+    let thrown = store.draft_invoice(&contact, day(3, 10), false)?;
+    store.discard_invoice(&thrown)?;
     store.issue_invoice(&id)
 }
 
@@ -355,16 +359,20 @@ fn work(store: &mut Store, kind: WorkKind, node: usize, counter: usize) -> Resul
     }
 }
 
-/// Whether a step may meet this error legitimately: only an entry in January once the node has
-/// closed it. Any other error fails the property.
+/// Whether a step may meet this error legitimately: an entry in January once the node has
+/// closed it, and the first owner named on another node than the one that created the company.
+/// Any other error fails the property.
 fn legitimately_refused(kind: WorkKind, error: &StoreError) -> bool {
     use rempart_domain::LedgerError;
-    kind == WorkKind::LateEntry
+    let late = kind == WorkKind::LateEntry
         && matches!(
             error,
             StoreError::Ledger(LedgerError::PeriodClosed { .. })
                 | StoreError::Entry { source: LedgerError::PeriodClosed { .. }, .. }
-        )
+        );
+    let first_owner_elsewhere = kind == WorkKind::User
+        && matches!(error, StoreError::User(rempart_domain::users::UserError::FirstOwnerElsewhere));
+    late || first_owner_elsewhere
 }
 
 #[derive(Debug, Clone)]
@@ -402,6 +410,9 @@ fn arb_moves() -> impl Strategy<Value = Vec<Move>> {
         .prop_map(|(mut moves, every_kind)| {
             for (kind, (node, at)) in WORK_KINDS.iter().zip(every_kind) {
                 let at = at.index(moves.len() + 1);
+                // Only the node that created the company names the first owner: the run's one
+                // sure step of people is made there.
+                let node = if *kind == WorkKind::User { 0 } else { node };
                 moves.insert(at, Move::Work { node, kind: *kind });
             }
             moves
@@ -1158,4 +1169,94 @@ fn an_event_stamped_far_ahead_is_refused() {
         matches!(refused, Err(StoreError::SyncRefused { why: rempart_store::Refusal::ClockAhead { .. }, .. })),
         "{refused:?}"
     );
+}
+
+/// Issue 20: a draft is corrected line by line and thrown away; what is issued stays issued. A
+/// draft issued on one device and discarded on another (each before hearing of the other) is
+/// issued on both, with its lines as issued, whatever the order the events arrive in.
+#[test]
+fn a_draft_is_corrected_or_discarded_and_an_issued_invoice_never_is() {
+    use rempart_domain::invoices::InvoiceError;
+    let mut nodes = company(2);
+    let keys = keys(&nodes);
+    let contact = nodes[0]
+        .store
+        .create_contact(Some("K-1".into()), [("name".to_owned(), Some("Jean Favre".to_owned()))].into())
+        .expect("contact");
+    let line = |text: &str, price| LineSpec {
+        item: None,
+        text: Some(text.into()),
+        quantity_milli: 1000,
+        unit_price_minor: Some(price),
+        discount_bp: 0,
+        vat_code: Some("N81".into()),
+        account: Some("3400".into()),
+    };
+    let store = &mut nodes[0].store;
+    let id = store.draft_invoice(&contact, day(3, 10), false).expect("draft");
+    store.add_invoice_line(&id, line("Vidange", 9_000)).expect("line 1");
+    store.add_invoice_line(&id, line("Pneus", 40_000)).expect("line 2");
+    store.add_invoice_line(&id, line("Typo", 1)).expect("line 3");
+    store.change_invoice_line(&id, 2, line("Pneus hiver", 42_000)).expect("change");
+    store.remove_invoice_line(&id, 3).expect("remove");
+    let refused = store.remove_invoice_line(&id, 3);
+    assert!(matches!(refused, Err(StoreError::Invoice(InvoiceError::NoSuchLine { line: 3 }))), "{refused:?}");
+    let draft = store.invoice(&id).expect("draft");
+    assert_eq!(draft.line_numbers, [1, 2]);
+    assert_eq!(draft.lines.iter().map(|line| line.text.as_str()).collect::<Vec<_>>(), ["Vidange", "Pneus hiver"]);
+    assert_eq!(draft.totals.expect("totals").net_minor, 51_000);
+
+    let thrown = store.draft_invoice(&contact, day(3, 11), false).expect("second draft");
+    store.discard_invoice(&thrown).expect("discard");
+    for attempt in [store.add_invoice_line(&thrown, line("x", 1)).map(|_| ()), store.issue_invoice(&thrown).map(|_| ())]
+    {
+        assert!(matches!(attempt, Err(StoreError::Invoice(InvoiceError::Discarded { .. }))), "{attempt:?}");
+    }
+    assert!(store.invoices().expect("invoices").iter().all(|invoice| invoice.id != thrown));
+
+    // Both devices hold the draft; one, apart, edits it and discards it, then the other issues
+    // it: the edit and the discard come first in the merge order, the issue holds its lines.
+    send(&mut nodes, 0, 1, 100_000, &keys);
+    nodes[1].store.change_invoice_line(&id, 1, line("Vidange complète", 12_000)).expect("edit apart");
+    nodes[1].store.remove_invoice_line(&id, 2).expect("remove apart");
+    nodes[1].store.discard_invoice(&id).expect("discard apart");
+    let number = nodes[0].store.issue_invoice(&id).expect("issue");
+    send(&mut nodes, 0, 1, 100_000, &keys);
+    send(&mut nodes, 1, 0, 100_000, &keys);
+    for node in &nodes {
+        let invoice = node.store.invoice(&id).expect("invoice");
+        assert_eq!(invoice.number.as_deref(), Some(number.as_str()));
+        assert!(!invoice.discarded);
+        let texts: Vec<&str> = invoice.lines.iter().map(|line| line.text.as_str()).collect();
+        assert_eq!(texts, ["Vidange", "Pneus hiver"], "an invoice is as it was issued");
+    }
+    assert_eq!(nodes[0].store.state_hash().expect("hash"), nodes[1].store.state_hash().expect("hash"));
+}
+
+/// Issue 20's review: another device of the company cannot name itself the first owner of the
+/// web app, whatever clock it claims: only the chain of the node that created the company may.
+/// Its forged grant admits nobody on any node, and the true owner, named later, stands.
+#[test]
+fn only_the_company_creating_node_names_the_first_owner() {
+    use rempart_domain::users::{KDF_COST, Role, UserAdded, UserError, UserKey};
+    let mut nodes = company(2);
+    let keys = keys(&nodes);
+    send(&mut nodes, 0, 1, 100_000, &keys);
+    let refused = nodes[1].store.add_user("mallory", Role::Owner, "mallory's password", None);
+    assert!(matches!(refused, Err(StoreError::User(UserError::FirstOwnerElsewhere))), "{refused:?}");
+    // The same grant recorded around the store's checks, as a hostile build would.
+    let tenant = hex::encode(nodes[1].store.tenant().as_bytes());
+    let key = UserKey::derive("mallory's password", &[3; 16], KDF_COST).expect("key");
+    let forged = UserAdded::new(&tenant, "U-mallory".into(), "mallory".into(), Role::Owner, &[3; 16], &key, None);
+    nodes[1].store.commit(|commit| commit.record(rempart_domain::Fact::UserAdded(forged))).expect("recorded");
+    assert!(nodes[1].store.users().expect("users").is_empty(), "not even on its own node");
+    send(&mut nodes, 1, 0, 100_000, &keys);
+    assert!(nodes[0].store.users().expect("users").is_empty());
+    let owner = nodes[0].store.add_user("Anna", Role::Owner, "the owner's password", None).expect("owner");
+    send(&mut nodes, 0, 1, 100_000, &keys);
+    for node in &nodes {
+        assert_eq!(node.store.users().expect("users").iter().map(|user| &user.id).collect::<Vec<_>>(), [&owner.id]);
+        assert!(node.store.log_in("mallory", "mallory's password").is_err());
+    }
+    assert_eq!(nodes[0].store.state_hash().expect("hash"), nodes[1].store.state_hash().expect("hash"));
 }

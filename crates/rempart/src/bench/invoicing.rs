@@ -195,12 +195,12 @@ pub fn run(invoices: usize, dir: Option<PathBuf>, lang: Lang) -> Result<()> {
     // the same written to a file.
     let number = store.invoices()?.into_iter().rev().find_map(|invoice| invoice.number).unwrap_or_default();
     let (text, bytes) = timed(|| {
-        let document = crate::documents::invoice_document(&store, &number, lang)?;
+        let document = rempart_web::documents::invoice_document(&store, &number)?;
         Ok(rempart_docs::invoice_pdf(&document)?)
     })?;
     rows.push((format!("render one invoice PDF with QR-bill ({} bytes)", bytes.len()), text));
     let out = root.join("documents").join("bench.pdf");
-    let (text, _) = timed(|| crate::documents::write_invoice_pdf(&store, &number, Some(&out), lang))?;
+    let (text, _) = timed(|| Ok(rempart_web::documents::write_invoice_pdf(&store, &number, Some(&out))?))?;
     rows.push(("the same, written to a file (`rempart invoice pdf`)".to_owned(), text));
 
     // The reports over the year.

@@ -8,7 +8,6 @@ use rempart_domain::Locale;
 use rempart_store::{Store, StoreError};
 
 use super::common::{date_arg, today};
-use super::ledger::money_account_default;
 use crate::i18n::Lang;
 use crate::render::Format;
 use crate::reports;
@@ -93,7 +92,7 @@ pub(crate) fn bill(dir: &Path, lang: Lang, command: BillCommand) -> Result<()> {
         }
         BillCommand::Pay { id, amount, date, account } => {
             let amount = amount.map(|amount| locale.read_amount(&amount, company.currency)).transpose()?;
-            let account = account.unwrap_or_else(|| money_account_default(company.country));
+            let account = account.unwrap_or_else(|| company.country.bank_account().to_owned());
             let paid = store.pay_bill(&id, date_arg(locale, &date)?.unwrap_or_else(today), amount, &account)?;
             let amount = format!("{} {}", company.currency, locale.format_amount(paid.amount_minor, company.currency));
             println!("{}", lang.fill("bill.paid", &[("id", &id), ("amount", &amount)]));

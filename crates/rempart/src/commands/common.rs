@@ -6,16 +6,6 @@ use chrono::NaiveDate;
 use rempart_domain::Locale;
 use rempart_store::Store;
 
-/// A quantity or a percentage as the company's locale writes it, in the plain form the domain
-/// reads: in France the decimal comma (`1,5`) becomes a dot; the domain then refuses what is not
-/// a number.
-pub(crate) fn plain_decimal(locale: Locale, text: &str) -> String {
-    match locale {
-        Locale::French if !text.contains('.') && text.matches(',').count() == 1 => text.replacen(',', ".", 1),
-        _ => text.to_owned(),
-    }
-}
-
 /// A date as the company's locale writes it, or ISO (`Locale::read_date`).
 pub(crate) fn date_arg(locale: Locale, text: &Option<String>) -> Result<Option<NaiveDate>> {
     text.as_deref().map(|text| locale.read_date(text)).transpose().map_err(Into::into)

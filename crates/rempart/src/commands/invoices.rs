@@ -5,12 +5,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow};
 use clap::Subcommand;
+use rempart_store::invoices::LineSpec;
 use rempart_store::{Store, StoreError};
 
-use super::common::{date_arg, locale_of, plain_decimal, today};
-use crate::documents;
+use super::common::{date_arg, locale_of, today};
 use crate::i18n::Lang;
-use crate::import;
 use crate::render::{Cell, Format, Report};
 
 #[derive(Subcommand)]
@@ -29,22 +28,20 @@ pub(crate) enum InvoiceCommand {
     /// Add a line to a draft: an --item of the catalogue, or --text, --price, --vat and --account.
     Line {
         id: String,
-        #[arg(long)]
-        item: Option<String>,
-        #[arg(long)]
-        text: Option<String>,
-        #[arg(long = "qty", default_value = "1", allow_hyphen_values = true)]
-        quantity: String,
-        #[arg(long, allow_hyphen_values = true)]
-        price: Option<String>,
-        /// Discount in percent.
-        #[arg(long, default_value = "0", allow_hyphen_values = true)]
-        discount: String,
-        #[arg(long)]
-        vat: Option<String>,
-        #[arg(long)]
-        account: Option<String>,
+        #[command(flatten)]
+        line: LineArgs,
     },
+    /// Replace line N of a draft (as `invoice show` numbers them).
+    ChangeLine {
+        id: String,
+        line: u32,
+        #[command(flatten)]
+        new: LineArgs,
+    },
+    /// Remove line N of a draft.
+    RemoveLine { id: String, line: u32 },
+    /// Throw a draft away.
+    Discard { id: String },
     /// Issue a draft: give it its number and post its entry.
     Issue { id: String },
     /// Credit back an issued invoice: in full, or the --line N[=QUANTITY] named.
@@ -85,6 +82,40 @@ pub(crate) enum InvoiceCommand {
     },
 }
 
+/// A line as typed on the command line.
+#[derive(clap::Args)]
+pub(crate) struct LineArgs {
+    #[arg(long)]
+    item: Option<String>,
+    #[arg(long)]
+    text: Option<String>,
+    #[arg(long = "qty", default_value = "1", allow_hyphen_values = true)]
+    quantity: String,
+    #[arg(long, allow_hyphen_values = true)]
+    price: Option<String>,
+    /// Discount in percent.
+    #[arg(long, default_value = "0", allow_hyphen_values = true)]
+    discount: String,
+    #[arg(long)]
+    vat: Option<String>,
+    #[arg(long)]
+    account: Option<String>,
+}
+
+impl LineArgs {
+    fn input(self) -> rempart_store::invoices::LineInput {
+        rempart_store::invoices::LineInput {
+            item: self.item,
+            text: self.text,
+            quantity: self.quantity,
+            price: self.price,
+            discount: self.discount,
+            vat_code: self.vat,
+            account: self.account,
+        }
+    }
+}
+
 /// A quantity in thousandths as people write it, without trailing zeros (`1.5`, `2`).
 fn quantity_text(quantity_milli: i64) -> String {
     let text = format!("{}.{:03}", quantity_milli / 1000, quantity_milli % 1000);
@@ -93,7 +124,7 @@ fn quantity_text(quantity_milli: i64) -> String {
 
 /// Runs an `invoice` command.
 pub(crate) fn invoice(dir: &Path, lang: Lang, command: InvoiceCommand) -> Result<()> {
-    use rempart_domain::invoices::{line_net, parse_discount, parse_quantity, parse_unit_price};
+    use rempart_domain::invoices::{line_net, parse_quantity};
     let mut store = Store::open(dir)?;
     let locale = locale_of(&store)?;
     let currency = store.company()?.currency;
@@ -103,24 +134,28 @@ pub(crate) fn invoice(dir: &Path, lang: Lang, command: InvoiceCommand) -> Result
             let id = store.draft_invoice(&contact, date, cash_rounding)?;
             println!("{}", lang.fill("invoice.drafted", &[("id", &id)]));
         }
-        InvoiceCommand::Line { id, item, text, quantity, price, discount, vat, account } => {
-            let spec = rempart_store::invoices::LineSpec {
-                item,
-                text,
-                quantity_milli: parse_quantity(&plain_decimal(locale, &quantity)).map_err(StoreError::from)?,
-                unit_price_minor: price
-                    .map(|price| import::plain_amount(&price, locale, currency))
-                    .transpose()?
-                    .map(|price| parse_unit_price(&price, currency))
-                    .transpose()
-                    .map_err(StoreError::from)?,
-                discount_bp: parse_discount(&plain_decimal(locale, &discount)).map_err(StoreError::from)?,
-                vat_code: vat,
-                account,
-            };
+        InvoiceCommand::Line { id, line } => {
+            let spec = LineSpec::read(locale, currency, line.input())?;
             let line = store.add_invoice_line(&id, spec)?;
             let net = locale.format_amount(line_net(&line), currency);
             println!("{}", lang.fill("invoice.line_added", &[("id", &id), ("text", &line.text), ("net", &net)]));
+        }
+        InvoiceCommand::ChangeLine { id, line, new } => {
+            let spec = LineSpec::read(locale, currency, new.input())?;
+            let new = store.change_invoice_line(&id, line, spec)?;
+            let net = locale.format_amount(line_net(&new), currency);
+            println!(
+                "{}",
+                lang.fill("invoice.line_changed", &[("id", &id), ("line", &line), ("text", &new.text), ("net", &net)])
+            );
+        }
+        InvoiceCommand::RemoveLine { id, line } => {
+            store.remove_invoice_line(&id, line)?;
+            println!("{}", lang.fill("invoice.line_removed", &[("id", &id), ("line", &line)]));
+        }
+        InvoiceCommand::Discard { id } => {
+            store.discard_invoice(&id)?;
+            println!("{}", lang.fill("invoice.discarded", &[("id", &id)]));
         }
         InvoiceCommand::Issue { id } => {
             let number = store.issue_invoice(&id)?;
@@ -134,7 +169,7 @@ pub(crate) fn invoice(dir: &Path, lang: Lang, command: InvoiceCommand) -> Result
                 let (index, quantity) = match line.split_once('=') {
                     Some((index, quantity)) => (
                         index.to_owned(),
-                        Some(parse_quantity(&plain_decimal(locale, quantity)).map_err(StoreError::from)?),
+                        Some(parse_quantity(&locale.plain_decimal(quantity)).map_err(StoreError::from)?),
                     ),
                     None => (line, None),
                 };
@@ -173,7 +208,7 @@ pub(crate) fn invoice(dir: &Path, lang: Lang, command: InvoiceCommand) -> Result
             );
         }
         InvoiceCommand::Pdf { number, out } => {
-            let path = documents::write_invoice_pdf(&store, &number, out.as_deref(), lang)?;
+            let path = rempart_web::documents::write_invoice_pdf(&store, &number, out.as_deref())?;
             println!("{}", lang.fill("document.written", &[("path", &path.display().to_string())]));
         }
         InvoiceCommand::Show { id, format } => {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use clap::Subcommand;
-use rempart_domain::{AccountEdited, AccountKind, AccountOpened, Country, Currency, EntryDraft};
+use rempart_domain::{AccountEdited, AccountKind, AccountOpened, Currency, EntryDraft};
 use rempart_store::{Store, StoreError};
 
 use super::common::{date_arg, locale_of};
@@ -260,13 +260,4 @@ pub(crate) fn period(dir: &Path, lang: Lang, command: PeriodCommand) -> Result<(
         }
     }
     Ok(())
-}
-
-/// The account money is received in or paid from when none is named: 1020 (CH) or 512 (FR).
-pub(crate) fn money_account_default(country: Country) -> String {
-    match country {
-        Country::Ch => "1020",
-        Country::Fr => "512",
-    }
-    .to_owned()
 }

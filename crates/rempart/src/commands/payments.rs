@@ -8,7 +8,6 @@ use rempart_domain::Locale;
 use rempart_store::Store;
 
 use super::common::{date_arg, today};
-use super::ledger::money_account_default;
 use crate::i18n::Lang;
 
 #[derive(Subcommand)]
@@ -47,7 +46,7 @@ pub(crate) fn payment(dir: &Path, lang: Lang, command: PaymentCommand) -> Result
                 };
                 named.push((number, amount));
             }
-            let account = account.unwrap_or_else(|| money_account_default(company.country));
+            let account = account.unwrap_or_else(|| company.country.bank_account().to_owned());
             let payment = store.receive_payment(
                 &contact,
                 date_arg(locale, &date)?.unwrap_or_else(today),

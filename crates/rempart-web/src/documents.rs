@@ -1,16 +1,57 @@
 //! Gathers what an invoice document shows from the store (the invoice, the customer, the
-//! company's details) and hands it to `rempart-docs` for layout.
+//! company's details) and hands it to `rempart-docs` for layout: the PDF the web app serves and
+//! the command line writes.
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, anyhow};
 use rempart_docs::{DocLang, DocLine, Foot, InvoiceDocument, Label, VatRow};
 use rempart_domain::qrbill::{Address, QrBill, Reference, creditor_reference, invoice_reference_digits, qr_reference};
 use rempart_domain::{Country, Locale};
-use rempart_store::Store;
+use rempart_i18n::Lang;
 use rempart_store::contacts::Fields;
+use rempart_store::{Store, StoreError};
 
-use crate::i18n::Lang;
+/// Why an invoice's document cannot be made.
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentError {
+    #[error("draft {id} has no document yet: issue it first")]
+    Draft { id: String },
+    #[error("a Swiss invoice carries a QR-bill: set the company's IBAN or QR-IBAN first")]
+    NoAccount,
+    #[error("invoice number {number} has no digits to make a payment reference from")]
+    NumberWithoutDigits { number: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Doc(#[from] rempart_docs::DocError),
+    #[error(transparent)]
+    Logo(#[from] rempart_docs::LogoError),
+    #[error(transparent)]
+    QrBill(#[from] rempart_domain::qrbill::QrBillError),
+    #[error("cannot write {path}: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+}
+
+impl rempart_i18n::Speak for DocumentError {
+    fn speak(&self, lang: Lang) -> String {
+        match self {
+            DocumentError::Draft { id } => lang.fill("document.draft", &[("id", id)]),
+            DocumentError::NoAccount => lang.text("document.no_account").to_owned(),
+            DocumentError::NumberWithoutDigits { number } => {
+                lang.fill("err.command.invoice_number_without_digits", &[("number", number)])
+            }
+            DocumentError::Store(error) => rempart_i18n::message(error, lang),
+            DocumentError::Doc(error) => rempart_i18n::message(error, lang),
+            DocumentError::Logo(error) => rempart_i18n::message(error, lang),
+            DocumentError::QrBill(error) => rempart_i18n::message(error, lang),
+            DocumentError::Write { path, source } => {
+                lang.fill("err.document.write", &[("path", &path.display()), ("source", source)])
+            }
+        }
+    }
+}
+
+type Result<T> = std::result::Result<T, DocumentError>;
 
 fn address(fields: &Fields, name: &str, default_country: &str) -> Address {
     let field = |key: &str| fields.get(key).cloned().unwrap_or_default();
@@ -25,10 +66,10 @@ fn address(fields: &Fields, name: &str, default_country: &str) -> Address {
 }
 
 /// The document of an issued invoice, in the customer's language.
-pub fn invoice_document(store: &Store, number: &str, lang: Lang) -> Result<InvoiceDocument> {
+pub fn invoice_document(store: &Store, number: &str) -> Result<InvoiceDocument> {
     let invoice = store.invoice(number)?;
     let (Some(number), Some(due_date), Some(totals)) = (&invoice.number, invoice.due_date, &invoice.totals) else {
-        return Err(anyhow!(lang.fill("document.draft", &[("id", &invoice.id)])));
+        return Err(DocumentError::Draft { id: invoice.id });
     };
     let company = store.company()?;
     let details = store.company_details()?;
@@ -60,7 +101,7 @@ pub fn invoice_document(store: &Store, number: &str, lang: Lang) -> Result<Invoi
     }
     let foot = match company.country {
         Country::Ch => {
-            Foot::QrBill(Box::new(qr_bill(&details, seller.clone(), customer.clone(), number, &invoice, totals, lang)?))
+            Foot::QrBill(Box::new(qr_bill(&details, seller.clone(), customer.clone(), number, &invoice, totals)?))
         }
         Country::Fr => {
             if let Some(iban) = details.get("iban") {
@@ -121,14 +162,13 @@ fn qr_bill(
     number: &str,
     invoice: &rempart_store::invoices::Invoice,
     totals: &rempart_domain::invoices::InvoiceTotals,
-    lang: Lang,
 ) -> Result<QrBill> {
     let digits = invoice_reference_digits(number)
-        .ok_or_else(|| crate::CommandError::InvoiceNumberWithoutDigits { number: number.to_owned() })?;
+        .ok_or_else(|| DocumentError::NumberWithoutDigits { number: number.to_owned() })?;
     let (account, reference) = match (details.get("qr_iban"), details.get("iban")) {
         (Some(qr_iban), _) => (qr_iban.clone(), Reference::Qr(qr_reference(&digits).unwrap_or_default())),
         (None, Some(iban)) => (iban.clone(), Reference::Creditor(creditor_reference(&digits).unwrap_or_default())),
-        (None, None) => return Err(anyhow!(lang.text("document.no_account"))),
+        (None, None) => return Err(DocumentError::NoAccount),
     };
     let bill = QrBill {
         account,
@@ -145,15 +185,22 @@ fn qr_bill(
 
 /// Renders an issued invoice to `out` (or `<data dir>/documents/<number>.pdf`), written whole
 /// or not at all; returns the path.
-pub fn write_invoice_pdf(store: &Store, number: &str, out: Option<&Path>, lang: Lang) -> Result<PathBuf> {
-    let doc = invoice_document(store, number, lang)?;
-    let bytes = rempart_docs::invoice_pdf(&doc)?;
+pub fn write_invoice_pdf(store: &Store, number: &str, out: Option<&Path>) -> Result<PathBuf> {
+    let (doc, bytes) = invoice_pdf(store, number)?;
     let path = match out {
         Some(path) => path.to_owned(),
         None => store.dir().join(rempart_store::layout::DOCUMENTS_DIR).join(format!("{}.pdf", doc.number)),
     };
     let parent = path.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).with_context(|| parent.display().to_string())?;
-    rempart_store::durable::write_atomically(&path, &bytes).with_context(|| path.display().to_string())?;
+    std::fs::create_dir_all(parent).map_err(|source| DocumentError::Write { path: parent.to_owned(), source })?;
+    rempart_store::durable::write_atomically(&path, &bytes)
+        .map_err(|source| DocumentError::Write { path: path.clone(), source })?;
     Ok(path)
+}
+
+/// An issued invoice's document and its PDF bytes.
+pub fn invoice_pdf(store: &Store, number: &str) -> Result<(InvoiceDocument, Vec<u8>)> {
+    let doc = invoice_document(store, number)?;
+    let bytes = rempart_docs::invoice_pdf(&doc)?;
+    Ok((doc, bytes))
 }
