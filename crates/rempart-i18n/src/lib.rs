@@ -18,3 +18,26 @@ pub fn role_name(lang: Lang, role: rempart_domain::users::Role) -> &'static str 
         Role::Mechanic => lang.text("web.role.mechanic"),
     }
 }
+
+/// A fact in business words (`FactKind::describe`), its dates as the company writes them.
+pub fn described(lang: Lang, locale: Option<rempart_domain::Locale>, described: &rempart_domain::Described) -> String {
+    use rempart_domain::Word;
+    let values: Vec<(&str, String)> = described
+        .values
+        .iter()
+        .map(|(name, word)| {
+            let shown = match word {
+                Word::Text(text) => text.clone(),
+                Word::Number(number) => number.to_string(),
+                Word::Date(date) => match locale {
+                    Some(locale) => locale.format_date(*date),
+                    None => date.to_string(),
+                },
+            };
+            (*name, shown)
+        })
+        .collect();
+    let values: Vec<(&str, &dyn std::fmt::Display)> =
+        values.iter().map(|(name, shown)| (*name, shown as &dyn std::fmt::Display)).collect();
+    lang.fill(described.message, &values)
+}

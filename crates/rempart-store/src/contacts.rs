@@ -131,14 +131,17 @@ impl Store {
     }
 
     /// Every contact with its current fields, by id; with `search`, only those with a field that
-    /// contains it (ignoring the case of ASCII letters).
+    /// contains it, ignoring spaces and the case of ASCII letters (a plate typed `vd123456` finds
+    /// `VD 123 456`).
     pub fn contacts(&self, search: Option<&str>) -> Result<Vec<(String, Fields)>, StoreError> {
-        let pattern =
-            search.map(|text| format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+        let pattern = search.map(|text| {
+            let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+            format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
+        });
         let mut statement = self.conn.prepare_cached(
             "SELECT f.contact, f.field, f.value FROM p_contact_fields f
              WHERE f.value IS NOT NULL AND (?1 IS NULL OR f.contact IN
-                 (SELECT contact FROM p_contact_fields WHERE value LIKE ?1 ESCAPE '\\'))
+                 (SELECT contact FROM p_contact_fields WHERE replace(value, ' ', '') LIKE ?1 ESCAPE '\\'))
              ORDER BY f.contact, f.field",
         )?;
         let mut rows = statement.query(params![pattern])?;

@@ -611,6 +611,51 @@ impl Store {
     }
 }
 
+/// One fact of a document's history: when, on which device, by whom, and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryItem {
+    pub wall_ms: u64,
+    pub node_short: String,
+    /// The name of the person who recorded it through the web app; none from the command line.
+    pub by: Option<String>,
+    pub fact: Fact,
+}
+
+impl Store {
+    /// Every fact about an invoice (drafted, lines, issued, payments allocated to it,
+    /// reminders, credit notes) in merge order, with who recorded it.
+    pub fn invoice_history(&self, id_or_number: &str) -> Result<Vec<HistoryItem>, StoreError> {
+        let invoice = self.invoice(id_or_number)?;
+        let number = invoice.number.clone().unwrap_or_default();
+        let mut statement = self.conn.prepare_cached(
+            "SELECT hlc_wall_ms, node, kind, payload FROM events
+             WHERE kind LIKE 'invoice.%' AND json_extract(payload, '$.id') = ?1
+                OR kind IN ('credit_note.issued', 'reminder.sent') AND json_extract(payload, '$.invoice') = ?2
+                OR kind = 'payment.received' AND EXISTS (SELECT 1 FROM json_each(payload, '$.allocations')
+                                                         WHERE json_extract(value, '$.invoice') = ?2)
+             ORDER BY hlc_wall_ms, hlc_logical, node",
+        )?;
+        let mut rows = statement.query(params![invoice.id, number])?;
+        let names: std::collections::HashMap<String, String> =
+            self.users()?.into_iter().map(|user| (user.id, user.name)).collect();
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let node: Vec<u8> = row.get(1)?;
+            let kind: String = row.get(2)?;
+            let payload: Vec<u8> = row.get(3)?;
+            let Some(fact) = Fact::from_payload(&kind, &payload)? else { continue };
+            let by = rempart_domain::facts::author(&payload).map(|id| names.get(&id).cloned().unwrap_or(id));
+            out.push(HistoryItem {
+                wall_ms: row.get::<_, i64>(0)? as u64,
+                node_short: hex::encode(&node[..node.len().min(4)]),
+                by,
+                fact,
+            });
+        }
+        Ok(out)
+    }
+}
+
 /// Projects a `InvoiceDrafted` fact.
 pub(crate) fn project_invoice_drafted(conn: &Connection, draft: &InvoiceDrafted) -> Result<(), StoreError> {
     conn.prepare_cached(

@@ -40,9 +40,12 @@ pub struct Route {
     pub access: Access,
 }
 
-const OWNER: &[Role] = &[Role::Owner];
-const BOOKS: &[Role] = &[Role::Owner, Role::Accountant];
-const CUSTOMERS: &[Role] = &[Role::Owner, Role::Accountant, Role::Mechanic];
+/// The owner alone: people and devices.
+pub const OWNER: &[Role] = &[Role::Owner];
+/// The books: entries, issuing, payments, reports.
+pub const BOOKS: &[Role] = &[Role::Owner, Role::Accountant];
+/// Customers and their drafts: the mechanic too.
+pub const CUSTOMERS: &[Role] = &[Role::Owner, Role::Accountant, Role::Mechanic];
 
 const fn route(method: &'static str, path: &'static str, access: Access) -> Route {
     Route { method, path, access }
@@ -57,6 +60,7 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/login", Access::Public),
     route("GET", "/setup", Access::Public),
     route("POST", "/setup", Access::Public),
+    route("POST", "/language", Access::Public),
     route("POST", "/logout", Access::Anyone),
     route("GET", "/", Access::Anyone),
     route("GET", "/me", Access::Anyone),
@@ -68,6 +72,21 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/contacts/new", Access::Roles(CUSTOMERS)),
     route("POST", "/contacts", Access::Roles(CUSTOMERS)),
     route("GET", "/contacts/{id}", Access::Roles(CUSTOMERS)),
+    route("POST", "/contacts/{id}/records/{record}", Access::Roles(CUSTOMERS)),
+    // Invoices: drafts for customers (the mechanic too), issuing and money for the books.
+    route("GET", "/invoices", Access::Roles(CUSTOMERS)),
+    route("POST", "/invoices", Access::Roles(CUSTOMERS)),
+    route("GET", "/invoices/new", Access::Roles(CUSTOMERS)),
+    route("GET", "/invoices/{id}", Access::Roles(CUSTOMERS)),
+    route("GET", "/invoices/{id}/pdf", Access::Roles(CUSTOMERS)),
+    route("POST", "/invoices/{id}/lines", Access::Roles(CUSTOMERS)),
+    route("POST", "/invoices/{id}/lines/{line}", Access::Roles(CUSTOMERS)),
+    route("POST", "/invoices/{id}/lines/{line}/remove", Access::Roles(CUSTOMERS)),
+    route("POST", "/invoices/{id}/discard", Access::Roles(CUSTOMERS)),
+    route("POST", "/invoices/{id}/issue", Access::Roles(BOOKS)),
+    route("POST", "/invoices/{id}/payments", Access::Roles(BOOKS)),
+    route("POST", "/invoices/{id}/remind", Access::Roles(BOOKS)),
+    route("POST", "/invoices/{id}/credit", Access::Roles(BOOKS)),
     // Settings: people.
     route("GET", "/settings/users", Access::Roles(OWNER)),
     route("POST", "/settings/users", Access::Roles(OWNER)),

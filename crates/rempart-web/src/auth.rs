@@ -30,6 +30,7 @@ pub fn routes() -> Router<App> {
         .route("/setup", get(setup_page).post(set_up))
         .route("/me", get(me))
         .route("/me/language", post(set_language))
+        .route("/language", post(set_language))
 }
 
 async fn root(Extension(viewer): Extension<Viewer>) -> Redirect {
@@ -72,8 +73,23 @@ fn public_page(app: &App, lang: Lang, title: &str, body: impl FnOnce(&str) -> Ma
     (AppendHeaders([(SET_COOKIE, cookie)]), page).into_response()
 }
 
+/// The languages a person may choose before logging in, as buttons in their own words.
+fn language_choice(lang: Lang, token: &str) -> Markup {
+    html! {
+        form.languages method="post" action="/language" aria-label=(lang.text("web.me.language")) {
+            (csrf(token))
+            @for each in Lang::ALL {
+                button.secondary type="submit" name="lang" value=(each.code()) lang=(each.code()) aria-pressed=(if each == lang { "true" } else { "false" }) {
+                    (each.text("web.me.language_name"))
+                }
+            }
+        }
+    }
+}
+
 fn login_form(lang: Lang, token: &str, user: &str, next: Option<&str>, problems: &Problems) -> Markup {
     html! {
+        (language_choice(lang, token))
         form.card method="post" action="/login" {
             (csrf(token))
             @if let Some(next) = next {
@@ -237,7 +253,7 @@ pub fn users_problems(error: &UserError, lang: Lang) -> Problems {
     };
     match field {
         Some(field) => {
-            problems.fields.insert(field, error.speak(lang));
+            problems.set(field, error.speak(lang));
         }
         None => problems.form = Some(error.speak(lang)),
     }
@@ -271,10 +287,17 @@ struct LanguageForm {
     lang: String,
 }
 
-async fn set_language(State(app): State<App>, Posted(form): Posted<LanguageForm>) -> Response {
+/// Sets the language of the pages: from the person's page once logged in, from the login page
+/// before.
+async fn set_language(
+    State(app): State<App>,
+    viewer: Option<Extension<Viewer>>,
+    Posted(form): Posted<LanguageForm>,
+) -> Response {
     let Some(lang) = Lang::from_tag(&form.lang) else {
         return axum::http::StatusCode::BAD_REQUEST.into_response();
     };
-    (AppendHeaders([(SET_COOKIE, app.sessions.set_cookie(LANG_COOKIE, Some(lang.code())))]), Redirect::to("/me"))
+    let back = if viewer.is_some() { "/me" } else { "/login" };
+    (AppendHeaders([(SET_COOKIE, app.sessions.set_cookie(LANG_COOKIE, Some(lang.code())))]), Redirect::to(back))
         .into_response()
 }

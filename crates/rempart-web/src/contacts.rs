@@ -23,6 +23,48 @@ pub fn routes() -> Router<App> {
         .route("/contacts", get(list).post(create))
         .route("/contacts/new", get(new_form))
         .route("/contacts/{id}", get(show))
+        .route("/contacts/{id}/records/{record}", axum::routing::post(add_record))
+}
+
+/// The company's own fields, by the form they appear in: its `x.NAME` fields, and for each kind
+/// of record (`vehicle`) its fields, each with its label.
+struct OwnFields {
+    extra: Vec<(String, String)>,
+    records: BTreeMap<String, Vec<(String, String)>>,
+}
+
+fn own_fields(definitions: &[rempart_domain::contacts::ContactFieldDefined]) -> OwnFields {
+    let mut own = OwnFields { extra: Vec::new(), records: BTreeMap::new() };
+    for definition in definitions {
+        match definition.name.split_once('.') {
+            Some(("x", _)) => own.extra.push((definition.name.clone(), definition.label.clone())),
+            Some((record, field)) => {
+                own.records.entry(record.to_owned()).or_default().push((field.to_owned(), definition.label.clone()))
+            }
+            None => {}
+        }
+    }
+    own
+}
+
+/// The fields of record `number` of kind `record`, as a form names them (`vehicle.1.plate`).
+fn record_inputs(
+    lang: Lang,
+    record: &str,
+    number: u32,
+    fields: &[(String, String)],
+    values: &BTreeMap<String, String>,
+    problems: &Problems,
+) -> Markup {
+    html! {
+        fieldset {
+            legend { (record_label(lang, record)) }
+            @for (field_name, label) in fields {
+                @let name = format!("{record}.{number}.{field_name}");
+                (field(label, &name, "text", values.get(&name).map_or("", String::as_str), problems.field(&name)))
+            }
+        }
+    }
 }
 
 /// The fields the new-contact form asks for, with their words.
@@ -103,7 +145,13 @@ fn records(fields: &BTreeMap<String, String>) -> Records<'_> {
     out
 }
 
-fn new_page(lang: Lang, viewer: &Viewer, values: &BTreeMap<String, String>, problems: &Problems) -> Markup {
+fn new_page(
+    lang: Lang,
+    viewer: &Viewer,
+    own: &OwnFields,
+    values: &BTreeMap<String, String>,
+    problems: &Problems,
+) -> Markup {
     let body = html! {
         form.card method="post" action="/contacts" {
             (csrf(&viewer.csrf))
@@ -111,14 +159,44 @@ fn new_page(lang: Lang, viewer: &Viewer, values: &BTreeMap<String, String>, prob
             @for (name, label, kind) in FORM_FIELDS {
                 (field(lang.text(label), name, kind, values.get(*name).map_or("", String::as_str), problems.field(name)))
             }
+            @for (name, label) in &own.extra {
+                (field(label, name, "text", values.get(name).map_or("", String::as_str), problems.field(name)))
+            }
+            @for (record, fields) in &own.records {
+                (record_inputs(lang, record, 1, fields, values, problems))
+            }
             button type="submit" { (lang.text("web.save")) }
         }
     };
     layout(lang, Some(viewer), lang.text("web.contacts.new"), body)
 }
 
-async fn new_form(Extension(viewer): Extension<Viewer>) -> Markup {
-    new_page(viewer.lang, &viewer, &BTreeMap::new(), &Problems::default())
+async fn new_form(State(app): State<App>, Extension(viewer): Extension<Viewer>) -> Response {
+    let definitions = app.run(|store| Ok(store.contact_field_definitions())).await.unwrap_or_default();
+    new_page(viewer.lang, &viewer, &own_fields(&definitions), &BTreeMap::new(), &Problems::default()).into_response()
+}
+
+/// The values of a form a contact's fields take: those the form asks for, not empty.
+fn typed_fields(form: &BTreeMap<String, String>, allowed: impl Fn(&str) -> bool) -> BTreeMap<String, Option<String>> {
+    form.iter()
+        .filter(|(name, _)| allowed(name))
+        .map(|(name, value)| (name.clone(), value.trim().to_owned()))
+        .filter(|(_, value)| !value.is_empty())
+        .map(|(name, value)| (name, Some(value)))
+        .collect()
+}
+
+/// A refused contact's message, next to its field when the form has it.
+fn contact_problems(error: &ContactError, lang: Lang, form: &BTreeMap<String, String>) -> Problems {
+    let mut problems = Problems::default();
+    match error {
+        ContactError::NameMissing => problems.set("name", error.speak(lang)),
+        ContactError::BadValue { field, .. } if form.contains_key(field) => {
+            problems.set(field.clone(), error.speak(lang))
+        }
+        _ => problems.form = Some(error.speak(lang)),
+    }
+    problems
 }
 
 async fn create(
@@ -127,32 +205,81 @@ async fn create(
     Posted(form): Posted<BTreeMap<String, String>>,
 ) -> Response {
     let lang = viewer.lang;
-    let fields: BTreeMap<String, Option<String>> = FORM_FIELDS
-        .iter()
-        .filter_map(|(name, _, _)| form.get(*name).map(|value| (name.to_string(), value.trim().to_owned())))
-        .filter(|(_, value)| !value.is_empty())
-        .map(|(name, value)| (name, Some(value)))
-        .collect();
     let by = viewer.user.id.clone();
-    match app.run(move |store| store.as_user(&by, |store| store.create_contact(None, fields))).await {
-        Ok(id) => Redirect::to(&format!("/contacts/{id}")).into_response(),
-        Err(StoreError::Contact(error)) => {
-            let mut problems = Problems::default();
-            match &error {
-                ContactError::NameMissing => {
-                    problems.fields.insert("name", error.speak(lang));
-                }
-                ContactError::BadValue { field, .. } => {
-                    match FORM_FIELDS.iter().find(|(name, _, _)| name == field) {
-                        Some((name, _, _)) => problems.fields.insert(name, error.speak(lang)),
-                        None => problems.form.replace(error.speak(lang)),
-                    };
-                }
-                _ => problems.form = Some(error.speak(lang)),
-            }
-            let mut page = new_page(lang, &viewer, &form, &problems).into_response();
+    let typed = form.clone();
+    let created = app
+        .run(move |store| {
+            let own = own_fields(&store.contact_field_definitions());
+            let fields = typed_fields(&typed, |name| {
+                FORM_FIELDS.iter().any(|(each, _, _)| *each == name)
+                    || own.extra.iter().any(|(each, _)| each == name)
+                    || own
+                        .records
+                        .iter()
+                        .any(|(record, fields)| fields.iter().any(|(field, _)| name == format!("{record}.1.{field}")))
+            });
+            Ok((store.as_user(&by, |store| store.create_contact(None, fields)), own))
+        })
+        .await;
+    match created {
+        Ok((Ok(id), _)) => Redirect::to(&format!("/contacts/{id}")).into_response(),
+        Ok((Err(StoreError::Contact(error)), own)) => {
+            let problems = contact_problems(&error, lang, &form);
+            let mut page = new_page(lang, &viewer, &own, &form, &problems).into_response();
             *page.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             page
+        }
+        Ok((Err(error), _)) | Err(error) => {
+            crate::page::failed(lang, Some(&viewer), &rempart_i18n::message(&error, lang))
+        }
+    }
+}
+
+/// Adds a record (a vehicle) to a contact, under the next free number.
+async fn add_record(
+    State(app): State<App>,
+    Extension(viewer): Extension<Viewer>,
+    Path((id, record)): Path<(String, String)>,
+    Posted(form): Posted<BTreeMap<String, String>>,
+) -> Response {
+    let lang = viewer.lang;
+    let by = viewer.user.id.clone();
+    let contact = id.clone();
+    let added = app
+        .run(move |store| {
+            let own = own_fields(&store.contact_field_definitions());
+            let Some(fields) = own.records.get(&record) else {
+                return Ok(Err(ContactError::UnknownField { name: format!("{record}.1") }));
+            };
+            let current = store.contact(&contact)?;
+            let next = records(&current)
+                .get(record.as_str())
+                .and_then(|numbers| numbers.keys().last())
+                .map_or(1, |last| last + 1);
+            let values: BTreeMap<String, Option<String>> = fields
+                .iter()
+                .filter_map(|(field, _)| form.get(&format!("{record}.new.{field}")).map(|value| (field, value.trim())))
+                .filter(|(_, value)| !value.is_empty())
+                .map(|(field, value)| (format!("{record}.{next}.{field}"), Some(value.to_owned())))
+                .collect();
+            if values.is_empty() {
+                return Ok(Ok(()));
+            }
+            match store.as_user(&by, |store| store.edit_contact(&contact, values)) {
+                Err(StoreError::Contact(error)) => Ok(Err(error)),
+                other => other.map(Ok),
+            }
+        })
+        .await;
+    match added {
+        Ok(Ok(())) => Redirect::to(&format!("/contacts/{id}")).into_response(),
+        Ok(Err(error)) => {
+            let body = html! { p role="alert" { (error.speak(lang)) } p { a href=(format!("/contacts/{id}")) { (lang.text("web.back")) } } };
+            (
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                layout(lang, Some(&viewer), lang.text("web.contacts.title"), body),
+            )
+                .into_response()
         }
         Err(error) => crate::page::failed(lang, Some(&viewer), &rempart_i18n::message(&error, lang)),
     }
@@ -161,8 +288,16 @@ async fn create(
 async fn show(State(app): State<App>, Extension(viewer): Extension<Viewer>, Path(id): Path<String>) -> Response {
     let lang = viewer.lang;
     let wanted = id.clone();
-    let found = app.run(move |store| Ok((store.contact(&wanted)?, store.contact_history(&wanted)?))).await;
-    let (fields, history) = match found {
+    let found = app
+        .run(move |store| {
+            Ok((
+                store.contact(&wanted)?,
+                store.contact_history(&wanted)?,
+                own_fields(&store.contact_field_definitions()),
+            ))
+        })
+        .await;
+    let (fields, history, own) = match found {
         Ok(found) => found,
         Err(StoreError::Contact(error @ ContactError::UnknownContact { .. })) => {
             let body = html! { p { (error.speak(lang)) } };
@@ -183,7 +318,8 @@ async fn show(State(app): State<App>, Extension(viewer): Extension<Viewer>, Path
             table {
                 caption { (record_label(lang, record)) }
                 @let columns: std::collections::BTreeSet<&str> = entries.values().flat_map(|fields| fields.keys().copied()).collect();
-                thead { tr { th scope="col" { "#" } @for column in &columns { th scope="col" { (column) } } } }
+                @let label = |column: &str| own.records.get(*record).and_then(|fields| fields.iter().find(|(field, _)| field == column)).map_or(column.to_owned(), |(_, label)| label.clone());
+                thead { tr { th scope="col" { "#" } @for column in &columns { th scope="col" { (label(column)) } } } }
                 tbody {
                     @for (number, fields) in entries {
                         tr {
@@ -192,6 +328,17 @@ async fn show(State(app): State<App>, Extension(viewer): Extension<Viewer>, Path
                         }
                     }
                 }
+            }
+        }
+        @for (record, record_fields) in &own.records {
+            form.card method="post" action=(format!("/contacts/{id}/records/{record}")) {
+                (csrf(&viewer.csrf))
+                h2 { (lang.fill("web.contact.add_record", &[("record", &record_label(lang, record))])) }
+                @for (field_name, label) in record_fields {
+                    @let name = format!("{record}.new.{field_name}");
+                    (field(label, &name, "text", "", None))
+                }
+                button type="submit" { (lang.text("web.save")) }
             }
         }
         details {

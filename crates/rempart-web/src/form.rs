@@ -61,11 +61,16 @@ impl<T: DeserializeOwned> FromRequest<App> for Posted<T> {
 /// The messages of a refused form: by field name, and one for the whole form.
 #[derive(Debug, Default)]
 pub struct Problems {
-    pub fields: BTreeMap<&'static str, String>,
+    pub fields: BTreeMap<String, String>,
     pub form: Option<String>,
 }
 
 impl Problems {
+    /// Puts `message` next to the field `name`.
+    pub fn set(&mut self, name: impl Into<String>, message: String) {
+        self.fields.insert(name.into(), message);
+    }
+
     pub fn field(&self, name: &str) -> Option<&str> {
         self.fields.get(name).map(String::as_str)
     }

@@ -15,6 +15,7 @@ mod contacts;
 mod dashboard;
 pub mod documents;
 pub mod form;
+mod invoices;
 pub mod page;
 pub mod session;
 mod users;
@@ -149,6 +150,7 @@ pub fn router(app: App) -> Router {
         .merge(auth::routes())
         .merge(dashboard::routes())
         .merge(contacts::routes())
+        .merge(invoices::routes())
         .merge(users::routes())
         .route_layer(axum::middleware::from_fn_with_state(app.clone(), access::guard))
         .fallback(

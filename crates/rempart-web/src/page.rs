@@ -11,8 +11,12 @@ use crate::access;
 use crate::session::Viewer;
 
 /// The sections of the navigation, each shown to the roles its page opens to.
-const SECTIONS: &[(&str, &str)] =
-    &[("/dashboard", "web.nav.dashboard"), ("/contacts", "web.nav.contacts"), ("/settings/users", "web.nav.users")];
+const SECTIONS: &[(&str, &str)] = &[
+    ("/dashboard", "web.nav.dashboard"),
+    ("/contacts", "web.nav.contacts"),
+    ("/invoices", "web.nav.invoices"),
+    ("/settings/users", "web.nav.users"),
+];
 
 /// A whole page: the layout around `body`, titled `title`.
 pub fn layout(lang: Lang, viewer: Option<&Viewer>, title: &str, body: Markup) -> Markup {
@@ -57,9 +61,14 @@ pub fn layout(lang: Lang, viewer: Option<&Viewer>, title: &str, body: Markup) ->
     }
 }
 
-/// A labelled text field of a form, with its message beside it when it was refused.
+/// A labelled text field of a form, with its message beside it when it was refused; its id is
+/// `field-NAME`.
 pub fn field(label: &str, name: &str, kind: &str, value: &str, error: Option<&str>) -> Markup {
-    let id = format!("field-{name}");
+    labelled(label, &format!("field-{name}"), name, kind, value, error)
+}
+
+/// As `field`, with the id given (where several forms of a page have the same field names).
+pub fn labelled(label: &str, id: &str, name: &str, kind: &str, value: &str, error: Option<&str>) -> Markup {
     let error_id = format!("{id}-error");
     html! {
         div.field.invalid[error.is_some()] {

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use rempart_domain::{Described, Locale, Word};
+use rempart_domain::Locale;
 use rempart_store::{Difference, EventName, Problem, Store, VerifyReport};
 
 use crate::i18n::Lang;
@@ -40,31 +40,9 @@ pub fn print(report: &VerifyReport, lang: Lang, locale: Option<Locale>) -> ExitC
     }
 }
 
-/// A fact in business words, its dates as the company writes them.
-pub fn described_text(lang: Lang, locale: Option<Locale>, described: &Described) -> String {
-    let values: Vec<(&str, String)> = described
-        .values
-        .iter()
-        .map(|(name, word)| {
-            let shown = match word {
-                Word::Text(text) => text.clone(),
-                Word::Number(number) => number.to_string(),
-                Word::Date(date) => match locale {
-                    Some(locale) => locale.format_date(*date),
-                    None => date.to_string(),
-                },
-            };
-            (*name, shown)
-        })
-        .collect();
-    let values: Vec<(&str, &dyn std::fmt::Display)> =
-        values.iter().map(|(name, shown)| (*name, shown as &dyn std::fmt::Display)).collect();
-    lang.fill(described.message, &values)
-}
-
 fn event_text(lang: Lang, locale: Option<Locale>, event: &EventName) -> String {
     let what = match (&event.fact, &event.kind) {
-        (Some(described), _) => described_text(lang, locale, described),
+        (Some(described), _) => rempart_i18n::described(lang, locale, described),
         (None, Some(kind)) => lang.fill("verify.event_kind", &[("seq", &event.seq), ("kind", kind)]),
         (None, None) => lang.fill("verify.event_bare", &[("seq", &event.seq)]),
     };

@@ -5,6 +5,7 @@
 
 mod bad_input;
 mod bills;
+mod browser;
 mod catalogue;
 mod cli;
 mod contacts;

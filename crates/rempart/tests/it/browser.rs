@@ -1,0 +1,476 @@
+//! The web app in a real browser (Debian's Chromium, driven by ChromeDriver through WebDriver),
+//! as the garage owner of the Swiss incident uses it: a customer with a vehicle, a draft with a
+//! catalogue line and a free line, a line fixed, the invoice issued, its PDF opened, a partial
+//! payment, a reminder, the final payment; in French and in German, every label found by its
+//! words in the catalogue. Receivables end at zero and the trial balance is the command line's
+//! for the same cycle. A cashier is refused the books, a form without its CSRF token is refused,
+//! an idle session ends. Each page is saved as a screenshot under `target/tmp/screenshots`.
+//!
+//! The browser is one for the whole test (the suite's only one). `.ci/run` installs `chromium`
+//! and `chromium-driver`; without them this test fails, it is never skipped.
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use rempart_i18n::Lang;
+
+use crate::{Company, csv_rows, draft_of, number_of};
+
+const OWNER_PASSWORD: &str = "the owner's long password";
+const CASHIER_PASSWORD: &str = "the cashier's long password";
+
+/// ChromeDriver on a port it was given, stopped with the test.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_driver() -> Driver {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .arg("--allowed-ips=127.0.0.1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver (Debian's chromium-driver, installed by .ci/run)");
+    // ChromeDriver says when it listens: the test waits for that line, not for a time.
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let started = lines.by_ref().map_while(Result::ok).any(|line| line.contains("started successfully"));
+    assert!(started, "chromedriver did not start");
+    std::thread::spawn(move || lines.for_each(drop));
+    Driver { child, url: format!("http://127.0.0.1:{port}") }
+}
+
+async fn browser(driver: &Driver, profile: &Path) -> Client {
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".to_owned(),
+        serde_json::json!({
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--window-size=1280,1100", format!("--user-data-dir={}", profile.display()),
+            ],
+        }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&driver.url)
+        .await
+        .expect("a browser session")
+}
+
+/// The browser's side of the test: the app's address, screenshots, and the words of the page's
+/// language.
+struct Page<'a> {
+    client: &'a Client,
+    base: String,
+    lang: Lang,
+    shots: PathBuf,
+    taken: usize,
+}
+
+impl Page<'_> {
+    async fn go(&self, path: &str) {
+        self.client.goto(&format!("{}{path}", self.base)).await.unwrap();
+    }
+
+    async fn path(&self) -> String {
+        self.client.current_url().await.unwrap().path().to_owned()
+    }
+
+    async fn text(&self) -> String {
+        self.client.find(Locator::Css("main")).await.unwrap().text().await.unwrap()
+    }
+
+    async fn title(&self) -> String {
+        self.client.find(Locator::Css("h1")).await.unwrap().text().await.unwrap()
+    }
+
+    async fn shot(&mut self, name: &str) {
+        self.taken += 1;
+        let png = self.client.screenshot().await.unwrap();
+        let path = self.shots.join(format!("{}-{:02}-{name}.png", self.lang.code(), self.taken));
+        std::fs::write(path, png).unwrap();
+    }
+
+    /// Types `value` into the field whose label is the catalogue's `key` (checked), found by its
+    /// id.
+    async fn fill(&self, id: &str, key: &str, value: &str) {
+        let label = self.client.find(Locator::XPath(&format!("//label[@for='{id}']"))).await.unwrap();
+        assert_eq!(label.text().await.unwrap().trim(), self.lang.text(key), "the label of {id}");
+        let field = self.client.find(Locator::XPath(&format!("//*[@id='{id}']"))).await.unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(value).await.unwrap();
+    }
+
+    /// Chooses the option `value` of the select whose label is the catalogue's `key`.
+    async fn choose(&self, id: &str, key: &str, value: &str) {
+        let label = self.client.find(Locator::XPath(&format!("//label[@for='{id}']"))).await.unwrap();
+        assert_eq!(label.text().await.unwrap().trim(), self.lang.text(key), "the label of {id}");
+        let select = self.client.find(Locator::XPath(&format!("//select[@id='{id}']"))).await.unwrap();
+        select.select_by_value(value).await.unwrap();
+    }
+
+    /// Presses the button whose words are the catalogue's `key`, inside the element `scope`
+    /// (an XPath), and waits for the next page.
+    async fn press(&self, scope: &str, key: &str) {
+        let xpath = format!("{scope}//button[normalize-space(.)={}]", xpath_text(self.lang.text(key)));
+        let button = self.client.find(Locator::XPath(&xpath)).await.unwrap_or_else(|_| panic!("button {key}"));
+        self.click_and_wait(button).await;
+    }
+
+    /// Clicks an element that leads to another page, and waits until the page it was on is gone
+    /// and the next one has its content.
+    async fn click_and_wait(&self, element: fantoccini::elements::Element) {
+        let old = self.client.find(Locator::Css("html")).await.unwrap();
+        element.click().await.unwrap();
+        let start = std::time::Instant::now();
+        while old.tag_name().await.is_ok() {
+            assert!(start.elapsed() < std::time::Duration::from_secs(20), "the next page never came");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        self.client.wait().for_element(Locator::Css("main")).await.unwrap();
+    }
+
+    async fn log_in(&self, user: &str, password: &str) {
+        self.go("/login").await;
+        // The language chosen on the login page, by its name in itself.
+        let xpath = format!("//form[@action='/language']//button[@value='{}']", self.lang.code());
+        let button = self.client.find(Locator::XPath(&xpath)).await.unwrap();
+        assert_eq!(button.text().await.unwrap(), self.lang.text("web.me.language_name"));
+        self.click_and_wait(button).await;
+        assert_eq!(self.title().await, self.lang.text("web.login.title"));
+        self.fill("field-user", "web.login.user", user).await;
+        self.fill("field-password", "web.login.password", password).await;
+        self.press("//main", "web.login.submit").await;
+    }
+}
+
+/// A text as an XPath string literal.
+fn xpath_text(text: &str) -> String {
+    if text.contains('\'') {
+        let parts: Vec<String> = text.split('\'').map(|part| format!("'{part}'")).collect();
+        format!("concat({})", parts.join(", \"'\", "))
+    } else {
+        format!("'{text}'")
+    }
+}
+
+/// A Swiss garage with what the cycle needs: its bank details and reminder fee, a vehicle
+/// record for contacts, labour in the catalogue.
+fn garage() -> Company {
+    let company = Company::new("CH");
+    company.ok(&[
+        "company",
+        "set",
+        "--set",
+        "street=Route de Genève",
+        "--set",
+        "building_number=12",
+        "--set",
+        "postcode=1110",
+        "--set",
+        "town=Morges",
+        "--set",
+        "qr_iban=CH44 3199 9123 0008 8901 2",
+        "--set",
+        "dunning_1_days=10",
+        "--set",
+        "dunning_1_fee=10.00",
+    ]);
+    company.ok(&["contact", "field", "add", "vehicle.plate", "--label", "Plaque", "--type", "text"]);
+    company.ok(&[
+        "item",
+        "add",
+        "MO",
+        "--label",
+        "Main-d'œuvre",
+        "--unit",
+        "h",
+        "--price",
+        "120.00",
+        "--vat",
+        "N81",
+        "--account",
+        "3400",
+    ]);
+    company
+}
+
+/// The same cycle on the command line: what the browser does, typed.
+fn command_line_cycle(company: &Company, name: &str, plate: &str) {
+    let contact = company.ok(&[
+        "contact",
+        "add",
+        "--name",
+        name,
+        "--set",
+        "postcode=1196",
+        "--set",
+        "town=Gland",
+        "--set",
+        &format!("vehicle.1.plate={plate}"),
+    ]);
+    let contact =
+        contact.split_whitespace().find(|word| word.starts_with("C-")).unwrap().trim_end_matches('.').to_owned();
+    let draft = draft_of(&company.ok(&["invoice", "new", "--contact", &contact, "--date", "01.10.2026"]));
+    company.ok(&["invoice", "line", &draft, "--item", "MO", "--qty", "1.5"]);
+    company.ok(&[
+        "invoice",
+        "line",
+        &draft,
+        "--text",
+        "Plaquettes de frein",
+        "--price",
+        "80.00",
+        "--vat",
+        "N81",
+        "--account",
+        "3400",
+    ]);
+    company.ok(&[
+        "invoice",
+        "change-line",
+        &draft,
+        "2",
+        "--text",
+        "Plaquettes de frein",
+        "--price",
+        "85.00",
+        "--vat",
+        "N81",
+        "--account",
+        "3400",
+    ]);
+    let number = number_of(&company.ok(&["invoice", "issue", &draft]));
+    company.ok(&[
+        "payment",
+        "add",
+        "--contact",
+        &contact,
+        "--amount",
+        "100.00",
+        "--date",
+        "05.11.2026",
+        "--invoice",
+        &number,
+    ]);
+    company.ok(&["invoice", "remind", &number, "--date", "15.11.2026"]);
+    let open = csv_rows(&company.ok(&["report", "receivables", "--to", "2026-11-20", "--format", "csv"]));
+    let row = open.iter().find(|row| row.iter().any(|cell| cell == &number)).expect("the invoice is open");
+    let header = company.ok(&["report", "receivables", "--to", "2026-11-20", "--format", "csv"]);
+    let columns: Vec<&str> = header.lines().next().unwrap().split(',').collect();
+    let amount = &row[columns.iter().position(|column| *column == "open").expect("an open column")];
+    company.ok(&[
+        "payment",
+        "add",
+        "--contact",
+        &contact,
+        "--amount",
+        amount,
+        "--date",
+        "20.11.2026",
+        "--invoice",
+        &number,
+    ]);
+}
+
+fn trial_balance(company: &Company) -> String {
+    company.ok(&["report", "trial-balance", "--from", "2026-01-01", "--to", "2026-12-31", "--format", "csv"])
+}
+
+/// The garage cycle in one language, on the page as a person sees it.
+async fn browser_cycle(page: &mut Page<'_>, name: &str, plate: &str) {
+    let lang = page.lang;
+    page.go("/me").await;
+    page.choose("field-lang", "web.me.language", lang.code()).await;
+    page.press("//main", "web.save").await;
+    assert_eq!(page.title().await, lang.text("web.me.title"));
+
+    // A customer with a vehicle.
+    page.go("/contacts/new").await;
+    assert_eq!(page.title().await, lang.text("web.contacts.new"));
+    page.fill("field-name", "web.contact.name", name).await;
+    page.fill("field-postcode", "web.contact.postcode", "1196").await;
+    page.fill("field-town", "web.contact.town", "Gland").await;
+    let plate_field = page.client.find(Locator::XPath("//*[@id='field-vehicle.1.plate']")).await.unwrap();
+    plate_field.send_keys(plate).await.unwrap();
+    page.shot("new-contact").await;
+    page.press("//main", "web.save").await;
+    assert_eq!(page.title().await, name);
+    assert!(page.text().await.contains(plate), "the vehicle is shown as a record");
+    page.shot("contact").await;
+    // Found by its plate, whatever the spaces and the case.
+    page.go(&format!("/contacts?q={}", plate.replace(' ', "").to_lowercase())).await;
+    assert!(page.text().await.contains(name), "found by plate");
+
+    // A draft for the customer picked by name.
+    page.go("/invoices/new").await;
+    page.fill("field-customer", "web.invoice.customer", name).await;
+    page.fill("field-date", "web.invoice.date", "01.10.2026").await;
+    page.shot("new-invoice").await;
+    page.press("//main", "web.invoice.create").await;
+    let draft_title = lang.fill("web.invoice.draft_of", &[("customer", &name), ("date", &"01.10.2026")]);
+    assert_eq!(page.title().await, draft_title);
+
+    // A line from the catalogue, a free line, then the free line fixed.
+    page.choose("add-item", "web.line.item", "MO").await;
+    page.fill("add-qty", "web.line.quantity", "1.5").await;
+    page.press("//section", "web.line.add").await;
+    page.fill("add-text", "web.line.text", "Plaquettes de frein").await;
+    page.fill("add-qty", "web.line.quantity", "1").await;
+    page.fill("add-price", "web.line.price", "80.00").await;
+    page.choose("add-vat", "web.line.vat", "N81").await;
+    page.choose("add-account", "web.line.account", "3400").await;
+    page.press("//section", "web.line.add").await;
+    let change = lang.fill("web.line.change_n", &[("line", &2)]);
+    let summary = Locator::XPath(&format!("//summary[normalize-space(.)={}]", xpath_text(&change)));
+    page.client.find(summary).await.unwrap().click().await.unwrap();
+    page.fill("line-2-price", "web.line.price", "85.00").await;
+    page.shot("draft").await;
+    page.press("//details[@open]", "web.save").await;
+    let price = page.client.find(Locator::XPath("//table[@id='lines']/tbody/tr[2]/td[3]")).await.unwrap();
+    assert_eq!(price.text().await.unwrap(), "85.00", "the line was fixed");
+
+    // Issued: the page is the invoice's, by its number.
+    page.press("//main", "web.invoice.issue").await;
+    let number = page.path().await.trim_start_matches("/invoices/").to_owned();
+    assert!(number.starts_with("F-"), "{number}");
+    assert!(page.title().await.contains(&number));
+    page.shot("issued").await;
+
+    // The PDF, with the browser's own session.
+    let link = page.client.find(Locator::LinkText(lang.text("web.invoice.pdf"))).await.unwrap();
+    let href = link.attr("href").await.unwrap().unwrap();
+    let cookie = page.client.get_named_cookie("rempart_session").await.unwrap();
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let mut pdf = agent
+        .get(&format!("{}{href}", page.base))
+        .header("cookie", &format!("rempart_session={}", cookie.value()))
+        .call()
+        .unwrap();
+    assert_eq!(pdf.status(), 200, "{}", pdf.body_mut().read_to_string().unwrap_or_default());
+    assert_eq!(pdf.headers().get("content-type").unwrap(), "application/pdf");
+    assert!(pdf.body_mut().read_to_vec().unwrap().starts_with(b"%PDF-"));
+
+    // A partial payment, a reminder with its fee, the final payment (the open amount offered).
+    page.fill("pay-amount", "web.payment.amount", "100.00").await;
+    page.fill("pay-date", "web.payment.date", "05.11.2026").await;
+    page.press("//main", "web.payment.record").await;
+    page.shot("partly-paid").await;
+    page.fill("remind-date", "web.reminder.date", "15.11.2026").await;
+    page.press("//main", "web.reminder.send").await;
+    assert!(page.text().await.contains(lang.text("web.invoice.fees")));
+    page.shot("reminded").await;
+    page.fill("pay-date", "web.payment.date", "20.11.2026").await;
+    page.press("//main", "web.payment.record").await;
+    let text = page.text().await;
+    assert!(text.contains(lang.text("web.status.paid")), "{text}");
+    page.shot("paid").await;
+    // The history names who did each step.
+    assert!(text.contains(&lang.fill("web.history.by", &[("name", &"Anna")])), "{text}");
+}
+
+#[test]
+fn the_garage_cycle_in_a_real_browser() {
+    let web = garage();
+    let owner_file = web.write("owner.txt", OWNER_PASSWORD);
+    let cashier_file = web.write("cashier.txt", CASHIER_PASSWORD);
+    web.ok(&["user", "add", "Anna", "--role", "owner", "--password-file", crate::path_arg(&owner_file)]);
+    web.ok(&[
+        "user",
+        "add",
+        "Bea",
+        "--role",
+        "cashier",
+        "--password-file",
+        crate::path_arg(&cashier_file),
+        "--owner",
+        "Anna",
+        "--owner-password-file",
+        crate::path_arg(&owner_file),
+    ]);
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+
+    // The server in this process, on a clock the test moves (for the idle session).
+    let clock = Arc::new(AtomicU64::new(
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64,
+    ));
+    let mut config = rempart_web::Config::new(&web.dir, "127.0.0.1:0".parse().unwrap());
+    let reading = Arc::clone(&clock);
+    config.now_ms = Arc::new(move || reading.load(Ordering::SeqCst));
+    let running = rempart_web::start(config).unwrap();
+    let base = format!("http://{}", running.addr);
+
+    let driver = start_driver();
+    let profile = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let client = browser(&driver, profile.path()).await;
+        for (lang, name, plate) in [(Lang::Fr, "Jean Favre", "VD 123 456"), (Lang::De, "Hans Müller", "BE 98 765")] {
+            let mut page = Page { client: &client, base: base.clone(), lang, shots: shots.clone(), taken: 0 };
+            page.log_in("Anna", OWNER_PASSWORD).await;
+            browser_cycle(&mut page, name, plate).await;
+            page.go("/dashboard").await;
+            assert!(page.text().await.contains(lang.text("web.dashboard.nothing_open")), "no receivables left");
+            page.shot("dashboard").await;
+            page.press("//header", "web.logout").await;
+        }
+
+        // A cashier is refused the books and the customers, in words.
+        let mut page = Page { client: &client, base: base.clone(), lang: Lang::De, shots: shots.clone(), taken: 0 };
+        page.log_in("Bea", CASHIER_PASSWORD).await;
+        for path in ["/dashboard", "/contacts", "/invoices"] {
+            page.go(path).await;
+            assert_eq!(page.title().await, Lang::De.text("web.forbidden.title"), "{path}");
+        }
+        page.shot("cashier-refused").await;
+        page.press("//header", "web.logout").await;
+
+        // A form whose token was taken away records nothing.
+        let mut page = Page { client: &client, base: base.clone(), lang: Lang::Fr, shots: shots.clone(), taken: 10 };
+        page.log_in("Anna", OWNER_PASSWORD).await;
+        page.go("/contacts/new").await;
+        page.fill("field-name", "web.contact.name", "Sans Jeton").await;
+        page.client.execute("document.querySelector('main input[name=csrf]').value = 'forged';", vec![]).await.unwrap();
+        page.press("//main", "web.save").await;
+        assert_eq!(page.title().await, Lang::Fr.text("web.csrf.title"));
+        page.shot("csrf-refused").await;
+        page.go("/contacts?q=Jeton").await;
+        assert!(!page.text().await.contains("Sans Jeton"));
+
+        // A session left idle is over: the next page asks for the login.
+        clock.fetch_add(rempart_web::SESSION_IDLE.as_millis() as u64, Ordering::SeqCst);
+        page.go("/invoices").await;
+        assert_eq!(page.path().await, "/login");
+        page.shot("session-expired").await;
+        client.close().await.unwrap();
+    });
+    running.stop();
+
+    // The command line, through the same cycle twice, gives the same books.
+    let typed = garage();
+    command_line_cycle(&typed, "Jean Favre", "VD 123 456");
+    command_line_cycle(&typed, "Hans Müller", "BE 98 765");
+    assert_eq!(trial_balance(&web), trial_balance(&typed));
+    let open =
+        |company: &Company| csv_rows(&company.ok(&["report", "receivables", "--to", "2026-12-31", "--format", "csv"]));
+    assert!(open(&web).is_empty() && open(&typed).is_empty(), "zero receivables");
+    web.ok(&["verify"]);
+}
