@@ -223,7 +223,7 @@ mod tests {
         let english = placeables(SOURCES[0].2);
         let mut named = 0;
         let mut files = Vec::new();
-        let mut folders: Vec<std::path::PathBuf> = ["rempart-i18n", "rempart", "rempart-web"]
+        let mut folders: Vec<std::path::PathBuf> = ["rempart-i18n", "rempart", "rempart-web", "rempart-reports"]
             .iter()
             .map(|krate| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(krate).join("src"))
             .collect();

@@ -87,6 +87,9 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/invoices/{id}/payments", Access::Roles(BOOKS)),
     route("POST", "/invoices/{id}/remind", Access::Roles(BOOKS)),
     route("POST", "/invoices/{id}/credit", Access::Roles(BOOKS)),
+    // Reports: the books.
+    route("GET", "/reports", Access::Roles(BOOKS)),
+    route("GET", "/reports/csv", Access::Roles(BOOKS)),
     // Settings: people.
     route("GET", "/settings/users", Access::Roles(OWNER)),
     route("POST", "/settings/users", Access::Roles(OWNER)),

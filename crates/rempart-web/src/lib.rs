@@ -17,6 +17,7 @@ pub mod documents;
 pub mod form;
 mod invoices;
 pub mod page;
+mod reports;
 pub mod session;
 mod users;
 
@@ -151,6 +152,7 @@ pub fn router(app: App) -> Router {
         .merge(dashboard::routes())
         .merge(contacts::routes())
         .merge(invoices::routes())
+        .merge(reports::routes())
         .merge(users::routes())
         .route_layer(axum::middleware::from_fn_with_state(app.clone(), access::guard))
         .fallback(

@@ -15,6 +15,7 @@ const SECTIONS: &[(&str, &str)] = &[
     ("/dashboard", "web.nav.dashboard"),
     ("/contacts", "web.nav.contacts"),
     ("/invoices", "web.nav.invoices"),
+    ("/reports", "web.nav.reports"),
     ("/settings/users", "web.nav.users"),
 ];
 

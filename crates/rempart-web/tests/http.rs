@@ -427,3 +427,20 @@ fn the_app_answers_only_its_own_site_with_its_headers() {
     assert!(header("content-security-policy").unwrap().contains("frame-ancestors 'none'"));
     assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"));
 }
+
+/// Reports are shown in the company's formats and served as CSV, the command line's CSV.
+#[test]
+fn a_report_is_shown_and_downloaded_as_csv() {
+    let site = Site::new();
+    let mut owner = site.logged_in(Role::Owner);
+    owner.lang = "de";
+    let page = owner.get("/reports?kind=trial-balance&from=01.01.2026&to=31.12.2026");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains(Lang::De.text("web.report.csv")));
+    let csv = owner.get("/reports/csv?kind=trial-balance&from=01.01.2026&to=31.12.2026");
+    assert_eq!(csv.status, 200);
+    assert!(csv.body.starts_with("account,"), "{}", csv.body);
+    let refused = owner.get("/reports?kind=ledger&from=31.02.2026");
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains(Lang::De.text("web.report.account_needed")));
+}

@@ -18,7 +18,7 @@ use crate::commands::payments::PaymentCommand;
 use crate::commands::reports::ReportKind;
 use crate::commands::users::UserCommand;
 use crate::i18n::Lang;
-use crate::render::Format;
+use rempart_reports::render::Format;
 
 #[derive(Parser)]
 #[command(name = "rempart", version, about = "Business software that keeps working when it is attacked.")]

@@ -14,8 +14,8 @@ use rempart_domain::{Country, Currency, EntryDraft, Locale, PostingDraft};
 use rempart_store::Store;
 
 use crate::i18n::Lang;
-use crate::render::Format;
-use crate::reports;
+use rempart_reports as reports;
+use rempart_reports::render::Format;
 
 /// A small deterministic generator, so the demo books are the same on every run.
 pub struct Lcg(u64);

@@ -8,8 +8,6 @@ mod commands;
 mod demo;
 mod i18n;
 mod import;
-mod render;
-mod reports;
 mod serve;
 mod speak;
 mod sync;

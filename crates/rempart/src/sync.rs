@@ -16,9 +16,9 @@ use rempart_store::Store;
 use rempart_sync::{RecoverySecret, Role, Roster, RosterMark};
 
 use crate::i18n::Lang;
-use crate::render::{Cell, Format, Report};
 use crate::speak::Speak;
 use rempart_domain::Locale;
+use rempart_reports::render::{Cell, Format, Report};
 
 fn with_env<T>(f: impl FnOnce(&mut Env<'_>) -> T) -> T {
     let mut random = rempart_node::system_random;

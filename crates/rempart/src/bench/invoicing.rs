@@ -17,7 +17,7 @@ use rempart_store::invoices::{InvoiceImport, LineSpec};
 use super::{finish, median, percentile, work_dir};
 use crate::demo::{self, Lcg};
 use crate::i18n::Lang;
-use crate::reports;
+use rempart_reports as reports;
 
 /// Customers the invoices are spread over.
 const CUSTOMERS: usize = 1_000;

@@ -9,8 +9,8 @@ use rempart_store::{Store, StoreError};
 
 use super::common::{date_arg, today};
 use crate::i18n::Lang;
-use crate::render::Format;
-use crate::reports;
+use rempart_reports as reports;
+use rempart_reports::render::Format;
 
 #[derive(Subcommand)]
 pub(crate) enum BillCommand {

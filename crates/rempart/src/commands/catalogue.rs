@@ -9,7 +9,7 @@ use rempart_store::{Store, StoreError};
 use super::common::locale_of;
 use crate::i18n::Lang;
 use crate::import;
-use crate::render::{Cell, Format, Report};
+use rempart_reports::render::{Cell, Format, Report};
 
 #[derive(Subcommand)]
 pub(crate) enum ItemCommand {

@@ -8,8 +8,8 @@ use anyhow::Result;
 use clap::Subcommand;
 
 use crate::i18n::Lang;
-use crate::render::Format;
 use crate::sync;
+use rempart_reports::render::Format;
 
 #[derive(Subcommand)]
 pub(crate) enum HubAction {

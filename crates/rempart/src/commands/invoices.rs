@@ -10,7 +10,7 @@ use rempart_store::{Store, StoreError};
 
 use super::common::{date_arg, locale_of, today};
 use crate::i18n::Lang;
-use crate::render::{Cell, Format, Report};
+use rempart_reports::render::{Cell, Format, Report};
 
 #[derive(Subcommand)]
 pub(crate) enum InvoiceCommand {

@@ -12,7 +12,7 @@ use super::common::{date_arg, locale_of};
 use crate::command_error::CommandError;
 use crate::i18n::Lang;
 use crate::import;
-use crate::render::{Cell, Format, Report};
+use rempart_reports::render::{Cell, Format, Report};
 
 #[derive(Subcommand)]
 pub(crate) enum AccountCommand {

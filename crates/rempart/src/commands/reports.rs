@@ -10,8 +10,8 @@ use rempart_store::Store;
 use super::common::{date_arg, locale_of, today};
 use crate::command_error::CommandError;
 use crate::i18n::Lang;
-use crate::render::Format;
-use crate::reports;
+use rempart_reports as reports;
+use rempart_reports::render::Format;
 
 #[derive(Subcommand)]
 pub(crate) enum ReportKind {

@@ -10,7 +10,7 @@ use rempart_domain::users::Role;
 use rempart_store::Store;
 
 use crate::i18n::Lang;
-use crate::render::{Cell, Format, Report};
+use rempart_reports::render::{Cell, Format, Report};
 
 #[derive(Subcommand)]
 pub(crate) enum UserCommand {

@@ -35,7 +35,8 @@ impl Cell {
         if amount_minor == 0 { Cell::Empty } else { Cell::Amount(amount_minor, currency) }
     }
 
-    fn human(&self, locale: Locale) -> String {
+    /// The cell as people read it: amounts and dates in the company's locale.
+    pub fn human(&self, locale: Locale) -> String {
         match self {
             Cell::Text(text) => text.clone(),
             Cell::Amount(minor, currency) => locale.format_amount(*minor, *currency),
@@ -65,7 +66,8 @@ impl Cell {
         }
     }
 
-    fn right_aligned(&self) -> bool {
+    /// Whether the cell is a number, aligned to the right.
+    pub fn right_aligned(&self) -> bool {
         matches!(self, Cell::Amount(..) | Cell::Number(_))
     }
 }

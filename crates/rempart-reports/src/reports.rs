@@ -7,7 +7,8 @@ use rempart_domain::{AccountKind, Currency, Locale};
 use rempart_store::Store;
 use rempart_store::reports::AccountTotals;
 
-use crate::i18n::Lang;
+use rempart_i18n::Lang;
+
 use crate::render::{Cell, Report};
 
 /// Report columns: each machine key with its heading in the catalogue (the same key, but for the
