@@ -21,12 +21,8 @@ impl Session {
     ) -> Result<SyncReport, NodeError> {
         let outcome = self.sync_inner(store, transport, env);
         match &outcome {
-            Ok(_) => store.clear_sync_setting("offline_since_ms")?,
-            Err(NodeError::Unreachable(_)) => {
-                if store.sync_setting("offline_since_ms")?.is_none() {
-                    store.set_sync_setting("offline_since_ms", &env.now().to_string())?;
-                }
-            }
+            Ok(_) => crate::health::note_reachability(store, true, env.now())?,
+            Err(NodeError::Unreachable(_)) => crate::health::note_reachability(store, false, env.now())?,
             Err(_) => {}
         }
         outcome

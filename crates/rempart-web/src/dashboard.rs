@@ -1,5 +1,8 @@
 //! The dashboard: what the owner and the accountant look at first. Cash and bank balances, what
-//! customers owe and what is owed to suppliers, each by age.
+//! customers owe and what is owed to suppliers, each by age, the VAT of the current quarter, the
+//! reminders due today; and the node's health: the hub reached or out of reach since when, the
+//! last sync, events not yet uploaded and their age, the other devices as last seen, forks and
+//! conflicts.
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -26,6 +29,27 @@ struct Figures {
     /// Open amounts by age bucket (up to 30 days late, 31-60, 61-90, over 90), per currency.
     receivables: Vec<(Currency, [i64; 4])>,
     payables: Vec<(Currency, [i64; 4])>,
+    /// The current quarter, and the VAT due for it so far (output tax less input tax).
+    vat: (chrono::NaiveDate, chrono::NaiveDate, Currency, i64),
+    /// Reminders due today.
+    reminders_due: usize,
+    health: Option<rempart_node::Health>,
+    forks: usize,
+    conflicts: usize,
+    copy_found_ms: Option<u64>,
+}
+
+/// The calendar quarter `day` is in.
+fn quarter(day: chrono::NaiveDate) -> (chrono::NaiveDate, chrono::NaiveDate) {
+    use chrono::Datelike;
+    let first_month = (day.month() - 1) / 3 * 3 + 1;
+    let from = chrono::NaiveDate::from_ymd_opt(day.year(), first_month, 1).unwrap_or(day);
+    let next = if first_month == 10 {
+        chrono::NaiveDate::from_ymd_opt(day.year() + 1, 1, 1)
+    } else {
+        chrono::NaiveDate::from_ymd_opt(day.year(), first_month + 3, 1)
+    };
+    (from, next.and_then(|next| next.pred_opt()).unwrap_or(day))
 }
 
 fn by_bucket(items: impl Iterator<Item = (Currency, usize, i64)>) -> Vec<(Currency, [i64; 4])> {
@@ -44,6 +68,7 @@ fn by_bucket(items: impl Iterator<Item = (Currency, usize, i64)>) -> Vec<(Curren
 }
 
 async fn dashboard(State(app): State<App>, Extension(viewer): Extension<Viewer>) -> Response {
+    let lang = viewer.lang;
     let today = chrono::DateTime::from_timestamp_millis(app.now() as i64).unwrap_or_default().date_naive();
     let figures = app
         .run(move |store| {
@@ -63,13 +88,45 @@ async fn dashboard(State(app): State<App>, Extension(viewer): Extension<Viewer>)
                     .iter()
                     .map(|open| (open.currency, open.bucket, open.gross_minor - open.paid_minor)),
             );
-            Ok(Figures { locale: Locale::of_country(company.country), today, liquid, receivables, payables })
+            let (from, to) = quarter(today);
+            let codes = &store.state().vat_codes;
+            let (figures, _) = rempart_domain::vat::figures_by_code(codes, &store.vat_sums(from, to)?);
+            let due: i64 = figures
+                .iter()
+                .map(|(code, figure)| match codes.get(code).map(|vat| vat.direction) {
+                    Some(rempart_domain::VatDirection::Output) => figure.tax_minor,
+                    Some(rempart_domain::VatDirection::Input) => -figure.tax_minor,
+                    None => 0,
+                })
+                .sum();
+            let locale = Locale::of_country(company.country);
+            let reminders_due =
+                rempart_reports::dunning(store, lang, locale, today).map_or(0, |report| report.rows.len());
+            let health = rempart_node::health(store).unwrap_or_else(|error| {
+                tracing::warn!(%error, "cannot read the node's sync health");
+                None
+            });
+            Ok(Figures {
+                locale,
+                today,
+                liquid,
+                receivables,
+                payables,
+                vat: (from, to, company.currency, due),
+                reminders_due,
+                health,
+                forks: store.forks()?.len(),
+                conflicts: store.conflicts()?.len(),
+                copy_found_ms: store.copy_found_ms()?,
+            })
         })
         .await;
     let lang = viewer.lang;
+    let checked = *app.hub_checked.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     match figures {
         Ok(figures) => {
-            layout(lang, Some(&viewer), lang.text("web.dashboard.title"), page(lang, &figures)).into_response()
+            let body = html! { (page(lang, &figures)) (health(lang, &figures, checked, app.now())) };
+            layout(lang, Some(&viewer), lang.text("web.dashboard.title"), body).into_response()
         }
         Err(error) => crate::page::failed(lang, Some(&viewer), &rempart_i18n::message(&error, lang)),
     }
@@ -77,7 +134,7 @@ async fn dashboard(State(app): State<App>, Extension(viewer): Extension<Viewer>)
 
 fn ageing(lang: Lang, locale: Locale, caption: &str, rows: &[(Currency, [i64; 4])]) -> Markup {
     html! {
-        table {
+        table.wide {
             caption { (caption) }
             thead { tr {
                 th scope="col" { (lang.text("web.dashboard.currency")) }
@@ -125,6 +182,81 @@ fn page(lang: Lang, figures: &Figures) -> Markup {
             }
             (ageing(lang, locale, lang.text("web.dashboard.receivables"), &figures.receivables))
             (ageing(lang, locale, lang.text("web.dashboard.payables"), &figures.payables))
+            @let (from, to, currency, due) = figures.vat;
+            div.card {
+                h2 { (lang.text("web.dashboard.vat")) }
+                p { (lang.fill("web.dashboard.vat_period", &[("from", &locale.format_date(from)), ("to", &locale.format_date(to))])) }
+                p.big { (currency.as_str()) " " (locale.format_amount(due, currency)) }
+                p { a href="/reports?kind=vat" { (lang.text("web.report.vat")) } }
+            }
+            div.card {
+                h2 { (lang.text("web.dashboard.reminders")) }
+                p { (lang.fill("web.dashboard.reminders_due", &[("count", &figures.reminders_due)])) }
+                p { a href="/reports?kind=dunning" { (lang.text("web.report.dunning")) } }
+            }
+        }
+    }
+}
+
+/// A moment as the company writes dates, with the time of day.
+fn moment(locale: Locale, ms: u64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms as i64)
+        .map(|time| format!("{} {}", locale.format_date(time.date_naive()), time.format("%H:%M")))
+        .unwrap_or_default()
+}
+
+/// The node's health: the hub, uploads, the other devices, forks and conflicts.
+fn health(lang: Lang, figures: &Figures, checked: Option<(u64, bool)>, now: u64) -> Markup {
+    let locale = figures.locale;
+    html! {
+        section.card #health {
+            h2 { (lang.text("web.health.title")) }
+            @match &figures.health {
+                None => p { (lang.text("web.health.alone")) },
+                Some(health) => {
+                    @match (health.offline_since_ms, checked) {
+                        (Some(since), _) => p.warning role="status" { (lang.fill("web.health.offline", &[("hub", &health.hub), ("since", &moment(locale, since))])) },
+                        (None, Some((_, true))) => p role="status" { (lang.fill("web.health.online", &[("hub", &health.hub)])) },
+                        _ => p role="status" { (lang.fill("web.health.unchecked", &[("hub", &health.hub)])) },
+                    }
+                    p { @match health.last_sync_ms {
+                        Some(last) => (lang.fill("web.health.last_sync", &[("when", &moment(locale, last))])),
+                        None => (lang.text("web.health.never_synced")),
+                    } }
+                    p { @if health.pending == 0 {
+                        (lang.text("web.health.all_uploaded"))
+                    } @else {
+                        (lang.fill("web.health.pending", &[("count", &health.pending), ("since", &moment(locale, health.oldest_pending_ms.unwrap_or(now)))]))
+                    } }
+                    table {
+                        caption { (lang.text("web.health.devices")) }
+                        thead { tr {
+                            th scope="col" { (lang.text("web.health.device")) }
+                            th.num scope="col" { (lang.text("web.health.here")) }
+                            th.num scope="col" { (lang.text("web.health.hub")) }
+                            th scope="col" { (lang.text("web.health.last_seen")) }
+                        } }
+                        tbody {
+                            @for peer in &health.peers {
+                                tr {
+                                    th scope="row" {
+                                        (peer.node.short())
+                                        @if peer.this { " " (lang.text("web.health.this")) }
+                                        @if peer.revoked { " " (lang.text("web.health.revoked")) }
+                                    }
+                                    td.num { (peer.here) }
+                                    td.num { (peer.hub) }
+                                    td { (peer.last_seen_ms.map(|ms| moment(locale, ms)).unwrap_or_default()) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if let Some(found) = figures.copy_found_ms {
+                p.warning role="alert" { (lang.fill("web.health.copy", &[("when", &moment(locale, found))])) }
+            }
+            p { (lang.fill("web.health.forks_conflicts", &[("forks", &figures.forks), ("conflicts", &figures.conflicts)])) }
         }
     }
 }

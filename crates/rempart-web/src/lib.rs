@@ -98,6 +98,8 @@ pub struct Shared {
     derivations: tokio::sync::Semaphore,
     /// Whether the app is served over TLS (then any host name is its own).
     tls: bool,
+    /// When the hub was last probed, and whether it answered.
+    pub hub_checked: Mutex<Option<(u64, bool)>>,
 }
 
 impl std::ops::Deref for App {
@@ -173,6 +175,8 @@ pub struct Running {
     /// The one-time address that creates the first owner, when nobody has access yet.
     pub setup_path: Option<String>,
     server: rempart_hub::http::Server,
+    /// Dropped with the app: the hub's watch ends.
+    _probing: std::sync::mpsc::Sender<()>,
 }
 
 impl Running {
@@ -212,7 +216,9 @@ pub fn start(config: Config) -> Result<Running, WebError> {
         setup: Mutex::new(setup),
         derivations: tokio::sync::Semaphore::new(DERIVATIONS_MAX),
         tls: config.tls.is_some(),
+        hub_checked: Mutex::new(None),
     }));
+    let probing = watch_hub(app.clone());
     let router = router(app);
     let listen = config.listen;
     let server =
@@ -228,7 +234,44 @@ pub fn start(config: Config) -> Result<Running, WebError> {
             })
         })
         .map_err(|source| WebError::Listen { addr: listen, source })?;
-    Ok(Running { addr: server.addr, setup_path, server })
+    Ok(Running { addr: server.addr, setup_path, server, _probing: probing })
+}
+
+/// How often the app asks whether the hub answers.
+pub const HUB_PROBE_EVERY: Duration = Duration::from_secs(30);
+
+/// Asks the hub, now and every `HUB_PROBE_EVERY`, whether it answers (outside the store's lock:
+/// a hub out of reach takes seconds to say so), and keeps the answer for the dashboard and in
+/// the store (`offline_since_ms`, as a sync does). The pages never wait on it. Ends when the
+/// returned sender is dropped.
+fn watch_hub(app: App) -> std::sync::mpsc::Sender<()> {
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    let spawned = std::thread::Builder::new().name("rempart-web-hub".to_owned()).spawn(move || {
+        loop {
+            let hub = {
+                let store = app.store.lock().unwrap_or_else(PoisonError::into_inner);
+                rempart_node::Session::open(&store).ok().map(|session| session.secrets.hub.clone())
+            };
+            if let Some(hub) = hub {
+                let reachable = rempart_node::probe(&hub).is_ok();
+                let now = app.now();
+                let store = app.store.lock().unwrap_or_else(PoisonError::into_inner);
+                if let Err(error) = rempart_node::note_reachability(&store, reachable, now) {
+                    tracing::warn!(%error, "cannot keep whether the hub answered");
+                }
+                drop(store);
+                *app.hub_checked.lock().unwrap_or_else(PoisonError::into_inner) = Some((now, reachable));
+            }
+            match stopped.recv_timeout(HUB_PROBE_EVERY) {
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                _ => break,
+            }
+        }
+    });
+    if let Err(error) = spawned {
+        tracing::warn!(%error, "cannot watch the hub");
+    }
+    stop
 }
 
 impl rempart_i18n::Speak for WebError {

@@ -444,3 +444,47 @@ fn a_report_is_shown_and_downloaded_as_csv() {
     assert_eq!(refused.status, 422);
     assert!(refused.body.contains(Lang::De.text("web.report.account_needed")));
 }
+
+/// The app keeps serving while the hub is down: pages open and forms record, and the dashboard
+/// says since when the hub has been out of reach (as a sync found it).
+#[test]
+fn the_app_keeps_serving_while_the_hub_is_down_and_says_since_when() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("node");
+    let mut store = Store::init(&path, "Garage Test Sàrl", Country::Ch, 1).unwrap();
+    store.add_user("owner", Role::Owner, PASSWORD, None).unwrap();
+    let objects = Arc::new(rempart_hub::DirStore::open(&dir.path().join("hub")).unwrap());
+    let hub = Arc::new(rempart_hub::Hub::new(objects, rempart_hub::Limits::default()).with_open_signup());
+    let server =
+        rempart_hub::http::spawn("127.0.0.1:0".parse().unwrap(), hub, rempart_hub::http::ServerLimits::default())
+            .unwrap();
+    let url = format!("http://{}", server.addr);
+    let mut random = rempart_node::system_random;
+    let mut env = rempart_node::Env { clock: rempart_store::Clock::System, random: &mut random };
+    let mut transport = rempart_node::Http::new(&url).unwrap();
+    rempart_node::Session::connect(&mut store, &url, &mut transport, &mut env).unwrap();
+    server.stop();
+    let mut session = rempart_node::Session::open(&store).unwrap();
+    let refused = session.sync(&mut store, &mut transport, &mut env);
+    assert!(matches!(refused, Err(rempart_node::NodeError::Unreachable(_))), "{refused:?}");
+    let since: u64 = store.sync_setting("offline_since_ms").unwrap().unwrap().parse().unwrap();
+    drop(store);
+
+    let running = rempart_web::start(Config::new(&path, "127.0.0.1:0".parse().unwrap())).unwrap();
+    let mut owner = Client::new(running.addr);
+    owner.lang = "fr";
+    assert_eq!(owner.log_in("owner", PASSWORD).status, 303);
+    let dashboard = owner.get("/dashboard");
+    assert_eq!(dashboard.status, 200);
+    let when = chrono::DateTime::from_timestamp_millis(since as i64).unwrap();
+    let said = Lang::Fr.fill(
+        "web.health.offline",
+        &[("hub", &url), ("since", &format!("{} {}", when.format("%d.%m.%Y"), when.format("%H:%M")))],
+    );
+    assert!(dashboard.body.contains(&said), "{said} in {}", dashboard.body);
+    let token = owner.token("/contacts/new");
+    assert_eq!(owner.post("/contacts", &[("csrf", &token), ("name", "Client hors ligne")]).status, 303);
+    assert!(owner.get("/contacts?q=hors").body.contains("Client hors ligne"));
+    assert_eq!(owner.get("/invoices").status, 200);
+    running.stop();
+}

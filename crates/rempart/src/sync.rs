@@ -471,22 +471,19 @@ pub fn status(dir: &Path, lang: Lang) -> Result<ExitCode> {
             &[("company", &store.company()?.name), ("node", &store.node().short()), ("tenant", &store.tenant())]
         )
     );
-    let vector = store.version_vector()?;
     let session = match Session::open(&store) {
         Ok(session) => Some(session),
         Err(NodeError::NotConnected) => None,
         Err(error) => return Err(error.into()),
     };
-    let hub_heads: rempart_sync::VersionVector =
-        store.sync_setting("hub_heads")?.and_then(|text| serde_json::from_str(&text).ok()).unwrap_or_default();
-    match &session {
+    match rempart_node::health(&store)? {
         None => println!("{}", lang.text("status.not_connected")),
-        Some(session) => {
-            let hub = &session.secrets.hub;
-            match Http::new(hub).and_then(|http| http.reachable()) {
+        Some(health) => {
+            let hub = &health.hub;
+            match rempart_node::probe(hub) {
                 Ok(()) => println!("{}", lang.fill("status.hub_up", &[("hub", hub)])),
                 Err(error) => {
-                    let since = store.sync_setting("offline_since_ms")?.and_then(|t| t.parse().ok()).unwrap_or(now);
+                    let since = health.offline_since_ms.unwrap_or(now);
                     println!(
                         "{}",
                         lang.fill(
@@ -496,7 +493,7 @@ pub fn status(dir: &Path, lang: Lang) -> Result<ExitCode> {
                     );
                 }
             }
-            match store.sync_setting("last_sync_ms")?.and_then(|t| t.parse::<u64>().ok()) {
+            match health.last_sync_ms {
                 Some(last) => println!(
                     "{}",
                     lang.fill(
@@ -506,41 +503,36 @@ pub fn status(dir: &Path, lang: Lang) -> Result<ExitCode> {
                 ),
                 None => println!("{}", lang.text("status.never_synced")),
             }
-            let me = store.node();
-            let pending = vector.seq(me).0.saturating_sub(hub_heads.seq(me).0);
-            if pending == 0 {
+            if health.pending == 0 {
                 println!("{}", lang.text("status.all_uploaded"));
             } else {
-                let oldest = store.event_time_ms(me, rempart_log::EventSeq(hub_heads.seq(me).0 + 1))?.unwrap_or(now);
+                let oldest = health.oldest_pending_ms.unwrap_or(now);
                 println!(
                     "{}",
                     lang.fill(
                         "status.pending",
-                        &[("count", &pending), ("age", &duration(lang, now.saturating_sub(oldest)))]
+                        &[("count", &health.pending), ("age", &duration(lang, now.saturating_sub(oldest)))]
                     )
                 );
             }
             println!("{}", lang.text("status.peers"));
-            let mut nodes: Vec<rempart_log::NodeId> = vector.0.keys().chain(hub_heads.0.keys()).copied().collect();
-            nodes.sort();
-            nodes.dedup();
-            for node in nodes {
-                let role = match session.roster.member(node) {
-                    Some(member) if member.revoked_after.is_some() => lang.text("status.revoked"),
-                    Some(member) if member.role == Role::Admin => lang.text("role.admin"),
+            for peer in &health.peers {
+                let role = match peer.role {
+                    _ if peer.revoked => lang.text("status.revoked"),
+                    Some(Role::Admin) => lang.text("role.admin"),
                     Some(_) => lang.text("role.member"),
                     None => "?",
                 };
-                let this = if node == me { lang.text("device.this") } else { "" };
+                let this = if peer.this { lang.text("device.this") } else { "" };
                 println!(
                     "{}",
                     lang.fill(
                         "status.peer",
                         &[
-                            ("node", &format!("{}{this}", node.short())),
+                            ("node", &format!("{}{this}", peer.node.short())),
                             ("role", &role),
-                            ("here", &vector.seq(node)),
-                            ("hub", &hub_heads.seq(node))
+                            ("here", &peer.here),
+                            ("hub", &peer.hub)
                         ]
                     )
                 );
