@@ -85,6 +85,8 @@ pub struct Report {
     pub rows: Vec<Vec<Cell>>,
     /// Total lines, shown under a rule in tables and apart in JSON; CSV holds the rows only.
     pub totals: Vec<Vec<Cell>>,
+    /// Set when only the first this many lines were asked for and the report has more.
+    pub cut_at: Option<usize>,
 }
 
 impl Report {
@@ -94,6 +96,7 @@ impl Report {
             columns: columns.into_iter().map(|(key, label)| Column { key, label }).collect(),
             rows: Vec::new(),
             totals: Vec::new(),
+            cut_at: None,
         }
     }
 

@@ -203,12 +203,15 @@ pub fn income_statement(
     Ok(report)
 }
 
+/// An account's ledger over [from, to]: its first `limit` lines if given (the totals are the
+/// whole period's, from the monthly and daily sums).
 pub fn ledger(
     store: &Store,
     lang: Lang,
     account: &str,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
+    limit: Option<usize>,
 ) -> Result<Report> {
     let info = store
         .state()
@@ -242,16 +245,13 @@ pub fn ledger(
             Cell::Amount(*amount, *currency),
         ]);
     }
-    let mut movement: std::collections::BTreeMap<Currency, (i64, i64)> = Default::default();
-    for line in store.ledger_lines(account, from, to)? {
+    let lines = store.ledger_lines(account, from, to, limit)?;
+    if limit.is_some_and(|limit| lines.len() >= limit) {
+        report.cut_at = limit;
+    }
+    for line in lines {
         let balance = balances.entry(line.currency).or_default();
         *balance += line.amount_minor;
-        let sums = movement.entry(line.currency).or_default();
-        if line.amount_minor > 0 {
-            sums.0 += line.amount_minor;
-        } else {
-            sums.1 -= line.amount_minor;
-        }
         report.rows.push(vec![
             Cell::Date(line.date),
             Cell::text(line.journal),
@@ -264,7 +264,8 @@ pub fn ledger(
             Cell::Amount(*balance, line.currency),
         ]);
     }
-    for (currency, (debit, credit)) in movement {
+    for totals in store.account_totals(from, to)?.into_iter().filter(|row| row.account == account) {
+        let currency = totals.currency;
         report.totals.push(vec![
             Cell::Empty,
             Cell::Empty,
@@ -272,24 +273,51 @@ pub fn ledger(
             Cell::Empty,
             Cell::text(lang.text("total")),
             Cell::text(currency.as_str()),
-            Cell::Amount(debit, currency),
-            Cell::Amount(credit, currency),
-            Cell::Amount(balances.get(&currency).copied().unwrap_or(0), currency),
+            Cell::Amount(totals.debit_minor, currency),
+            Cell::Amount(totals.credit_minor, currency),
+            Cell::Amount(totals.closing_minor(), currency),
         ]);
     }
     Ok(report)
 }
 
-pub fn journal(store: &Store, lang: Lang, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Report> {
+/// The journal over [from, to], with who recorded each entry through the web app: its first
+/// `limit` entries if given (then without totals, which would be the shown lines' only).
+pub fn journal(
+    store: &Store,
+    lang: Lang,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    limit: Option<usize>,
+) -> Result<Report> {
     let mut report = Report::new(
         lang.text("journal_report").to_owned(),
         columns(
             lang,
-            &["date", "journal", "number", "entry_id", "text", "account", "currency", "debit", "credit", "vat_code"],
+            &[
+                "date",
+                "journal",
+                "number",
+                "entry_id",
+                "text",
+                "account",
+                "currency",
+                "debit",
+                "credit",
+                "vat_code",
+                "recorded_by",
+            ],
         ),
     );
+    let names: std::collections::HashMap<String, String> =
+        store.users()?.into_iter().map(|user| (user.id, user.name)).collect();
     let mut sums: std::collections::BTreeMap<Currency, (i64, i64)> = Default::default();
-    for entry in store.journal_entries(from, to)? {
+    let entries = store.journal_entries(from, to, limit)?;
+    if limit.is_some_and(|limit| entries.len() >= limit) {
+        report.cut_at = limit;
+    }
+    for entry in entries {
+        let by = entry.by.as_ref().map_or(Cell::Empty, |id| Cell::text(names.get(id).unwrap_or(id)));
         for posting in &entry.postings {
             let sum = sums.entry(posting.currency).or_default();
             if posting.amount_minor > 0 {
@@ -308,10 +336,11 @@ pub fn journal(store: &Store, lang: Lang, from: Option<NaiveDate>, to: Option<Na
                 Cell::nonzero(posting.amount_minor.max(0), posting.currency),
                 Cell::nonzero((-posting.amount_minor).max(0), posting.currency),
                 posting.vat_code.as_ref().map_or(Cell::Empty, Cell::text),
+                by.clone(),
             ]);
         }
     }
-    for (currency, (debit, credit)) in sums {
+    for (currency, (debit, credit)) in sums.into_iter().filter(|_| report.cut_at.is_none()) {
         report.totals.push(vec![
             Cell::Empty,
             Cell::Empty,
@@ -322,6 +351,7 @@ pub fn journal(store: &Store, lang: Lang, from: Option<NaiveDate>, to: Option<Na
             Cell::text(currency.as_str()),
             Cell::Amount(debit, currency),
             Cell::Amount(credit, currency),
+            Cell::Empty,
             Cell::Empty,
         ]);
     }

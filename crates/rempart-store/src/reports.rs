@@ -65,6 +65,8 @@ pub struct JournalEntry {
     pub reverses: Option<String>,
     pub reversed_by: Option<String>,
     pub postings: Vec<JournalPosting>,
+    /// The person who recorded it through the web app (their id); none from the command line.
+    pub by: Option<String>,
 }
 
 type Sums = BTreeMap<(String, Currency), (i64, i64)>;
@@ -198,17 +200,18 @@ impl Store {
         account: &str,
         from: Option<NaiveDate>,
         to: Option<NaiveDate>,
+        limit: Option<usize>,
     ) -> Result<Vec<LedgerLine>, StoreError> {
         let mut statement = self.conn.prepare_cached(
             "SELECT p.date, e.journal || coalesce(' ' || e.series, ''), e.number, e.id, e.text, p.amount_minor,
                     p.currency, p.vat_code
              FROM p_postings p JOIN p_entries e ON e.id = p.entry_id
              WHERE p.account = ?1 AND p.date BETWEEN ?2 AND ?3
-             ORDER BY p.date, e.journal, e.series, e.number, p.line",
+             ORDER BY p.date, e.journal, e.series, e.number, p.line LIMIT ?4",
         )?;
         let from = from.map_or_else(|| "0000-00-00".to_owned(), date_text);
         let to = to.map_or_else(|| "9999-99-99".to_owned(), date_text);
-        let mut rows = statement.query(params![account, from, to])?;
+        let mut rows = statement.query(params![account, from, to, limit.map_or(-1, |limit| limit as i64)])?;
         let mut lines = Vec::new();
         while let Some(row) = rows.next()? {
             lines.push(LedgerLine {
@@ -225,21 +228,23 @@ impl Store {
         Ok(lines)
     }
 
-    /// The entries booked in [from, to], with their postings, in date and number order.
+    /// The entries booked in [from, to], with their postings, in date and number order; the
+    /// first `limit` of them if given.
     pub fn journal_entries(
         &self,
         from: Option<NaiveDate>,
         to: Option<NaiveDate>,
+        limit: Option<usize>,
     ) -> Result<Vec<JournalEntry>, StoreError> {
         let mut statement = self.conn.prepare_cached(
             "SELECT id, journal || coalesce(' ' || series, ''), number, date, validated_on, text, reverses,
                     reversed_by, node, seq
-             FROM p_entries WHERE date BETWEEN ?1 AND ?2 ORDER BY date, journal, series, number",
+             FROM p_entries WHERE date BETWEEN ?1 AND ?2 ORDER BY date, journal, series, number LIMIT ?3",
         )?;
         let mut postings = self.conn.prepare_cached("SELECT kind, payload FROM events WHERE node = ?1 AND seq = ?2")?;
         let from = from.map_or_else(|| "0000-00-00".to_owned(), date_text);
         let to = to.map_or_else(|| "9999-99-99".to_owned(), date_text);
-        let mut rows = statement.query(params![from, to])?;
+        let mut rows = statement.query(params![from, to, limit.map_or(-1, |limit| limit as i64)])?;
         let mut entries = Vec::new();
         while let Some(row) = rows.next()? {
             let id: String = row.get(0)?;
@@ -249,6 +254,7 @@ impl Store {
             // postings table is clustered by account, not by entry.
             let (kind, payload): (String, Vec<u8>) =
                 postings.query_row(params![node, seq], |row| Ok((row.get(0)?, row.get(1)?)))?;
+            let by = rempart_domain::facts::author(&payload);
             let Some(Fact::EntryPosted(posted)) = Fact::from_payload(&kind, &payload)? else {
                 return Err(Damage::EntryWithoutEvent { id: id.to_owned() }.into());
             };
@@ -272,6 +278,7 @@ impl Store {
                 reverses: row.get(6)?,
                 reversed_by: row.get(7)?,
                 postings: lines,
+                by,
             });
         }
         Ok(entries)

@@ -61,8 +61,18 @@ fn today(app: &App) -> NaiveDate {
     chrono::DateTime::from_timestamp_millis(app.now() as i64).unwrap_or_default().date_naive()
 }
 
-/// Builds the report asked, reading its dates as the company writes them.
-fn build(store: &Store, lang: Lang, asked: &Asked, today: NaiveDate) -> Result<(Locale, Report), NotMade> {
+/// The most lines of a ledger or journal a page shows; its CSV holds them all.
+const PAGE_LINES: usize = 500;
+
+/// Builds the report asked, reading its dates as the company writes them; a ledger or journal
+/// cut at `limit` lines if given.
+fn build(
+    store: &Store,
+    lang: Lang,
+    asked: &Asked,
+    today: NaiveDate,
+    limit: Option<usize>,
+) -> Result<(Locale, Report), NotMade> {
     let failed = |error: &(dyn std::error::Error + 'static)| NotMade::Failed(rempart_i18n::message(error, lang));
     let company = store.company().map_err(|error| failed(&error))?.clone();
     let locale = Locale::of_country(company.country);
@@ -88,8 +98,10 @@ fn build(store: &Store, lang: Lang, asked: &Asked, today: NaiveDate) -> Result<(
         "trial-balance" => rempart_reports::trial_balance(store, lang, from.or(Some(start)), Some(to_or_today)),
         "balance-sheet" => rempart_reports::balance_sheet(store, lang, locale, to_or_today),
         "income-statement" => rempart_reports::income_statement(store, lang, locale, from.or(Some(start)), to_or_today),
-        "ledger" => rempart_reports::ledger(store, lang, asked.account.trim(), from.or(Some(start)), Some(to_or_today)),
-        "journal" => rempart_reports::journal(store, lang, from.or(Some(start)), Some(to_or_today)),
+        "ledger" => {
+            rempart_reports::ledger(store, lang, asked.account.trim(), from.or(Some(start)), Some(to_or_today), limit)
+        }
+        "journal" => rempart_reports::journal(store, lang, from.or(Some(start)), Some(to_or_today), limit),
         "vat" => rempart_reports::vat_return(store, lang, locale, from.unwrap_or(start), to_or_today, false),
         "receivables" => rempart_reports::receivables(store, lang, locale, to_or_today),
         "payables" => rempart_reports::payables(store, lang, locale, to_or_today),
@@ -151,7 +163,7 @@ async fn page(State(app): State<App>, Extension(viewer): Extension<Viewer>, Quer
     }
     let today = today(&app);
     let query = asked.clone();
-    let built = app.run(move |store| Ok(build(store, lang, &query, today))).await;
+    let built = app.run(move |store| Ok(build(store, lang, &query, today, Some(PAGE_LINES)))).await;
     let (status, body) = match built {
         Ok(Ok((locale, report))) => {
             let link = serde_urlencoded::to_string([
@@ -164,6 +176,9 @@ async fn page(State(app): State<App>, Extension(viewer): Extension<Viewer>, Quer
             let body = html! {
                 (form(lang, &asked, &Problems::default()))
                 p { a.button href=(format!("/reports/csv?{link}")) download { (lang.text("web.report.csv")) } }
+                @if let Some(cut) = report.cut_at {
+                    p.warning role="status" { (lang.fill("web.report.cut", &[("count", &cut)])) }
+                }
                 (table(&report, locale))
             };
             (StatusCode::OK, body)
@@ -182,7 +197,7 @@ async fn csv(State(app): State<App>, Extension(viewer): Extension<Viewer>, Query
     let lang = viewer.lang;
     let today = today(&app);
     let kind = asked.kind.clone();
-    let built = app.run(move |store| Ok(build(store, lang, &asked, today))).await;
+    let built = app.run(move |store| Ok(build(store, lang, &asked, today, None))).await;
     let rendered = match built {
         Ok(Ok((locale, report))) => {
             report.render(Format::Csv, locale).map_err(|error| rempart_i18n::message(error.as_ref(), lang))

@@ -238,6 +238,10 @@ pub(crate) enum Command {
         /// carries one seal): 1 makes books recorded entry by entry.
         #[arg(long, default_value_t = 50_000, value_parser = clap::value_parser!(u64).range(1..))]
         entries_per_commit: u64,
+        /// Measure the web app's pages instead: the dashboard, lists and reports on a garage's
+        /// year of --invoices invoices and --entries more entries.
+        #[arg(long)]
+        web: bool,
     },
 }
 

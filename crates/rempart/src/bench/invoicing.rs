@@ -103,11 +103,20 @@ fn contacts(store: &mut Store) -> Result<()> {
 pub fn run(invoices: usize, dir: Option<PathBuf>, lang: Lang) -> Result<()> {
     ensure!(invoices >= 1, "--invoices must be at least 1");
     let (root, created) = work_dir(dir)?;
-    let mut rows: Vec<(String, String)> = Vec::new();
     let mut store = Store::init(&root.join("garage"), "Garage du Lac Sàrl", Country::Ch, 1)?;
-    demo::garage_details(&mut store)?;
-    demo::garage_catalogue(&mut store)?;
-    contacts(&mut store)?;
+    let (mut rows, mut random) = garage_year(&mut store, invoices)?;
+    measure(&mut store, &mut rows, &mut random, &root, lang)?;
+    finish(rows, store, &root, created, lang)
+}
+
+/// A garage's year on `store`: its details, catalogue and customers, `invoices` invoices spread
+/// over the year, their payments, weekly supplier bills; with the measures of making them.
+pub fn garage_year(store: &mut Store, invoices: usize) -> Result<(Vec<(String, String)>, Lcg)> {
+    let store = &mut *store;
+    let mut rows: Vec<(String, String)> = Vec::new();
+    demo::garage_details(&mut *store)?;
+    demo::garage_catalogue(store)?;
+    contacts(store)?;
 
     // A year of invoices, spread evenly over the days and at random over the customers.
     let mut random = Lcg::new(3);
@@ -168,12 +177,23 @@ pub fn run(invoices: usize, dir: Option<PathBuf>, lang: Lang) -> Result<()> {
         store.pay_bill(&bill.id, date + Days::new(30), None, "1020")?;
     }
 
+    Ok((rows, random))
+}
+
+/// The measures on a garage's year: issuing, PDF, VAT return, receivables, dunning list.
+fn measure(
+    store: &mut Store,
+    rows: &mut Vec<(String, String)>,
+    random: &mut Lcg,
+    root: &std::path::Path,
+    lang: Lang,
+) -> Result<()> {
     // Issuing one invoice, durable with its entry, on these books.
     let mut latencies = Vec::with_capacity(ISSUES);
     for _ in 0..ISSUES {
         let contact = format!("C{:04}", random.between(0, CUSTOMERS as i64 - 1));
         let id = store.draft_invoice(&contact, day(12, 31), false)?;
-        for spec in repair(&mut random) {
+        for spec in repair(random) {
             store.add_invoice_line(&id, spec)?;
         }
         let started = Instant::now();
@@ -195,28 +215,28 @@ pub fn run(invoices: usize, dir: Option<PathBuf>, lang: Lang) -> Result<()> {
     // the same written to a file.
     let number = store.invoices()?.into_iter().rev().find_map(|invoice| invoice.number).unwrap_or_default();
     let (text, bytes) = timed(|| {
-        let document = rempart_web::documents::invoice_document(&store, &number)?;
+        let document = rempart_web::documents::invoice_document(store, &number)?;
         Ok(rempart_docs::invoice_pdf(&document)?)
     })?;
     rows.push((format!("render one invoice PDF with QR-bill ({} bytes)", bytes.len()), text));
     let out = root.join("documents").join("bench.pdf");
-    let (text, _) = timed(|| Ok(rempart_web::documents::write_invoice_pdf(&store, &number, Some(&out))?))?;
+    let (text, _) = timed(|| Ok(rempart_web::documents::write_invoice_pdf(store, &number, Some(&out))?))?;
     rows.push(("the same, written to a file (`rempart invoice pdf`)".to_owned(), text));
 
     // The reports over the year.
     let locale = Locale::Swiss;
     for (label, from, to) in [("the year", day(1, 1), day(12, 31)), ("Q4", day(10, 1), day(12, 31))] {
-        let (text, report) = timed(|| reports::vat_return(&store, lang, locale, from, to, false))?;
+        let (text, report) = timed(|| reports::vat_return(store, lang, locale, from, to, false))?;
         ensure!(!report.rows.is_empty(), "the VAT return is empty");
-        vat_return_agrees_with_the_ledger(&store, from, to)?;
+        vat_return_agrees_with_the_ledger(store, from, to)?;
         rows.push((format!("VAT return, {label}"), text));
     }
-    let (text, report) = timed(|| reports::receivables(&store, lang, locale, day(12, 31)))?;
+    let (text, report) = timed(|| reports::receivables(store, lang, locale, day(12, 31)))?;
     rows.push((format!("open receivables on {YEAR}-12-31 ({} open invoices)", report.rows.len()), text));
-    let (text, report) = timed(|| reports::dunning(&store, lang, locale, day(12, 31)))?;
+    let (text, report) = timed(|| reports::dunning(store, lang, locale, day(12, 31)))?;
     rows.push((format!("dunning list on {YEAR}-12-31 ({} invoices)", report.rows.len()), text));
 
-    finish(rows, store, &root, created, lang)
+    Ok(())
 }
 
 /// The VAT return's tax due equals what the period's postings credited to the output VAT

@@ -430,6 +430,11 @@ fn the_garage_cycle_in_a_real_browser() {
             page.go("/dashboard").await;
             assert!(page.text().await.contains(lang.text("web.dashboard.nothing_open")), "no receivables left");
             page.shot("dashboard").await;
+            // The journal names who recorded each entry.
+            page.go("/reports?kind=journal&from=01.10.2026&to=31.12.2026").await;
+            let recorded_by = page.client.find(Locator::XPath("//table/tbody/tr[1]/td[last()]")).await.unwrap();
+            assert_eq!(recorded_by.text().await.unwrap(), "Anna");
+            page.shot("journal").await;
             page.press("//header", "web.logout").await;
         }
 
