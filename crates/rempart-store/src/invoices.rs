@@ -628,12 +628,10 @@ impl Store {
         let invoice = self.invoice(id_or_number)?;
         let number = invoice.number.clone().unwrap_or_default();
         let mut statement = self.conn.prepare_cached(
-            "SELECT hlc_wall_ms, node, kind, payload FROM events
-             WHERE kind LIKE 'invoice.%' AND json_extract(payload, '$.id') = ?1
-                OR kind IN ('credit_note.issued', 'reminder.sent') AND json_extract(payload, '$.invoice') = ?2
-                OR kind = 'payment.received' AND EXISTS (SELECT 1 FROM json_each(payload, '$.allocations')
-                                                         WHERE json_extract(value, '$.invoice') = ?2)
-             ORDER BY hlc_wall_ms, hlc_logical, node",
+            "SELECT e.hlc_wall_ms, e.node, e.kind, e.payload FROM p_invoice_events d
+             JOIN events e ON e.node = d.node AND e.seq = d.seq
+             WHERE d.invoice IN (?1, ?2)
+             ORDER BY d.hlc_wall_ms, d.hlc_logical, d.node, d.seq",
         )?;
         let mut rows = statement.query(params![invoice.id, number])?;
         let names: std::collections::HashMap<String, String> =
@@ -654,6 +652,22 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// Notes that the event at `origin` concerns the invoice `invoice` (its draft id, or its number
+/// for what names it by number), for its history.
+pub(crate) fn note_event(conn: &Connection, origin: crate::project::Origin, invoice: &str) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO p_invoice_events (invoice, hlc_wall_ms, hlc_logical, node, seq) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        invoice,
+        origin.hlc.wall_ms as i64,
+        origin.hlc.logical,
+        &origin.node.as_bytes()[..],
+        origin.seq.0 as i64
+    ])?;
+    Ok(())
 }
 
 /// Projects a `InvoiceDrafted` fact.
@@ -851,6 +865,17 @@ CREATE TABLE p_invoices (
 ) WITHOUT ROWID;
 -- A customer's invoices by date, for payments and the receivables of one contact.
 CREATE INDEX p_invoices_contact ON p_invoices (contact, date);
+
+-- The events about each invoice (by draft id, and by number for payments, reminders and credit
+-- notes), in merge order: its history without a scan of the log.
+CREATE TABLE p_invoice_events (
+    invoice TEXT NOT NULL,
+    hlc_wall_ms INTEGER NOT NULL,
+    hlc_logical INTEGER NOT NULL,
+    node BLOB NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (invoice, hlc_wall_ms, hlc_logical, node, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE p_invoice_lines (
     invoice TEXT NOT NULL,

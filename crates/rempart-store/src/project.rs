@@ -311,15 +311,35 @@ impl Projector {
             Fact::EntryPosted(entry) => self.apply_entry(conn, origin, entry, digest)?,
             Fact::ItemDefined(item) => crate::catalogue::project_item_defined(conn, origin, fact, item)?,
             Fact::ItemEdited(edit) => crate::catalogue::project_item_edited(conn, edit)?,
-            Fact::InvoiceDrafted(draft) => crate::invoices::project_invoice_drafted(conn, draft)?,
-            Fact::InvoiceLineAdded(added) => crate::invoices::project_invoice_line_added(conn, added)?,
-            Fact::InvoiceIssued(issued) => crate::invoices::project_invoice_issued(conn, issued)?,
-            Fact::CreditNoteIssued(credit) => crate::invoices::project_credit_note_issued(conn, credit)?,
+            Fact::InvoiceDrafted(draft) => {
+                crate::invoices::note_event(conn, origin, &draft.id)?;
+                crate::invoices::project_invoice_drafted(conn, draft)?
+            }
+            Fact::InvoiceLineAdded(added) => {
+                crate::invoices::note_event(conn, origin, &added.id)?;
+                crate::invoices::project_invoice_line_added(conn, added)?
+            }
+            Fact::InvoiceIssued(issued) => {
+                crate::invoices::note_event(conn, origin, &issued.id)?;
+                crate::invoices::project_invoice_issued(conn, issued)?
+            }
+            Fact::CreditNoteIssued(credit) => {
+                crate::invoices::note_event(conn, origin, &credit.invoice)?;
+                crate::invoices::project_credit_note_issued(conn, credit)?
+            }
             Fact::CompanyDetailsSet(details) => crate::company::project_company_details_set(conn, origin, details)?,
             Fact::BillRecorded(bill) => crate::bills::project_bill_recorded(conn, bill)?,
             Fact::BillPaid(paid) => crate::bills::project_bill_paid(conn, paid)?,
-            Fact::ReminderSent(reminder) => crate::dunning::project_reminder_sent(conn, reminder)?,
-            Fact::PaymentReceived(payment) => crate::payments::project_payment_received(conn, payment)?,
+            Fact::ReminderSent(reminder) => {
+                crate::invoices::note_event(conn, origin, &reminder.invoice)?;
+                crate::dunning::project_reminder_sent(conn, reminder)?
+            }
+            Fact::PaymentReceived(payment) => {
+                for allocation in &payment.allocations {
+                    crate::invoices::note_event(conn, origin, &allocation.invoice)?;
+                }
+                crate::payments::project_payment_received(conn, payment)?
+            }
             Fact::ContactFieldDefined(field) => {
                 crate::contacts::project_contact_field_defined(conn, origin, fact, field)?
             }
@@ -327,9 +347,18 @@ impl Projector {
             Fact::ContactEdited(edit) => crate::contacts::project_contact_edited(conn, origin, edit)?,
             Fact::ConflictSettled(settled) => crate::sync::project_conflict_settled(conn, settled)?,
             Fact::UserAdded(added) => crate::users::project_user_added(conn, origin, added)?,
-            Fact::InvoiceLineChanged(changed) => crate::invoices::project_invoice_line_changed(conn, changed)?,
-            Fact::InvoiceLineRemoved(removed) => crate::invoices::project_invoice_line_removed(conn, removed)?,
-            Fact::InvoiceDiscarded(discarded) => crate::invoices::project_invoice_discarded(conn, discarded)?,
+            Fact::InvoiceLineChanged(changed) => {
+                crate::invoices::note_event(conn, origin, &changed.id)?;
+                crate::invoices::project_invoice_line_changed(conn, changed)?
+            }
+            Fact::InvoiceLineRemoved(removed) => {
+                crate::invoices::note_event(conn, origin, &removed.id)?;
+                crate::invoices::project_invoice_line_removed(conn, removed)?
+            }
+            Fact::InvoiceDiscarded(discarded) => {
+                crate::invoices::note_event(conn, origin, &discarded.id)?;
+                crate::invoices::project_invoice_discarded(conn, discarded)?
+            }
             Fact::PeriodClosed(closed) => crate::ledger::project_period_closed(conn, origin, state, closed)?,
         }
         state.apply(fact);

@@ -3,7 +3,7 @@
 //! exactly the tables listed in `PROJECTIONS`, in that order.
 
 /// Version of the database layout, recorded in `meta`. A database of a newer layout is refused.
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 8;
 
 pub const LOG_SCHEMA: &str = "
 CREATE TABLE meta (
@@ -138,6 +138,7 @@ pub const PROJECTIONS: &[(&str, &str)] = &[
     ("p_items", "code"),
     ("p_invoices", "id"),
     ("p_invoice_lines", "invoice, line"),
+    ("p_invoice_events", "invoice, hlc_wall_ms, hlc_logical, node, seq"),
     ("p_invoice_series", "series"),
     ("p_credit_notes", "number"),
     ("p_bills", "id"),

@@ -70,6 +70,7 @@ fn by_bucket(items: impl Iterator<Item = (Currency, usize, i64)>) -> Vec<(Curren
 async fn dashboard(State(app): State<App>, Extension(viewer): Extension<Viewer>) -> Response {
     let lang = viewer.lang;
     let today = chrono::DateTime::from_timestamp_millis(app.now() as i64).unwrap_or_default().date_naive();
+    let counted = app.clone();
     let figures = app
         .run(move |store| {
             let company = store.company()?.clone();
@@ -106,6 +107,19 @@ async fn dashboard(State(app): State<App>, Extension(viewer): Extension<Viewer>)
                 tracing::warn!(%error, "cannot read the node's sync health");
                 None
             });
+            // Conflicts are worked out from the projections of every record: counted again only
+            // when events were added since.
+            let held: u64 = store.version_vector()?.0.values().map(|head| head.seq.0).sum();
+            let cached = *counted.conflicts_counted.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let (forks, conflicts) = match cached {
+                Some((events, forks, conflicts)) if events == held => (forks, conflicts),
+                _ => {
+                    let found = (store.forks()?.len(), store.conflicts()?.len());
+                    *counted.conflicts_counted.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+                        Some((held, found.0, found.1));
+                    found
+                }
+            };
             Ok(Figures {
                 locale,
                 today,
@@ -115,8 +129,8 @@ async fn dashboard(State(app): State<App>, Extension(viewer): Extension<Viewer>)
                 vat: (from, to, company.currency, due),
                 reminders_due,
                 health,
-                forks: store.forks()?.len(),
-                conflicts: store.conflicts()?.len(),
+                forks,
+                conflicts,
                 copy_found_ms: store.copy_found_ms()?,
             })
         })

@@ -100,6 +100,9 @@ pub struct Shared {
     tls: bool,
     /// When the hub was last probed, and whether it answered.
     pub hub_checked: Mutex<Option<(u64, bool)>>,
+    /// The forks and conflicts counted for the dashboard, with the events held then (the sum
+    /// of the version vector): counted again only once events were added.
+    pub conflicts_counted: Mutex<Option<(u64, usize, usize)>>,
 }
 
 impl std::ops::Deref for App {
@@ -217,6 +220,7 @@ pub fn start(config: Config) -> Result<Running, WebError> {
         derivations: tokio::sync::Semaphore::new(DERIVATIONS_MAX),
         tls: config.tls.is_some(),
         hub_checked: Mutex::new(None),
+        conflicts_counted: Mutex::new(None),
     }));
     let probing = watch_hub(app.clone());
     let router = router(app);

@@ -426,8 +426,9 @@ mod tests {
     /// The demo company built on a fixed clock and seed has the state hash it had before the
     /// modules were cut into vertical slices (computed at ad29e4d: no projection changed), but
     /// for what issue 20 added: the hash's new, empty table of people (`p_users`; without it in
-    /// `PROJECTIONS` the hash was 892133d9…, as before) and the row of `p_company` naming the
-    /// node that created the company (`creator_node`).
+    /// `PROJECTIONS` the hash was 892133d9…, as before), the row of `p_company` naming the
+    /// node that created the company (`creator_node`), and each invoice's events
+    /// (`p_invoice_events`, its history).
     #[test]
     fn the_demo_company_keeps_its_state_hash() {
         let temp = tempfile::tempdir().unwrap();
@@ -437,7 +438,7 @@ mod tests {
         assert_eq!(store.event_count().unwrap(), 5535);
         assert_eq!(
             store.state_hash().unwrap().to_hex(),
-            "1934e8df3c19df9e9020d5520542cd66ae72a2a77fdcbc11b0cc692c386f2358"
+            "bd8f0c3cc885907bb19af989278932edff91f04b5d85be67d2f347b842bee49e"
         );
     }
 }
