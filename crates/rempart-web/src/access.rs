@@ -73,6 +73,9 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/contacts", Access::Roles(CUSTOMERS)),
     route("GET", "/contacts/{id}", Access::Roles(CUSTOMERS)),
     route("POST", "/contacts/{id}/records/{record}", Access::Roles(CUSTOMERS)),
+    // Catalogue: seen by whoever writes invoices, added to by the books.
+    route("GET", "/catalogue", Access::Roles(CUSTOMERS)),
+    route("POST", "/catalogue", Access::Roles(BOOKS)),
     // Invoices: drafts for customers (the mechanic too), issuing and money for the books.
     route("GET", "/invoices", Access::Roles(CUSTOMERS)),
     route("POST", "/invoices", Access::Roles(CUSTOMERS)),

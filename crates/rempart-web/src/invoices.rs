@@ -24,7 +24,7 @@ use serde::Deserialize;
 use crate::App;
 use crate::access::BOOKS;
 use crate::form::{Posted, Problems};
-use crate::page::{csrf, field, form_error, labelled, layout};
+use crate::page::{csrf, field, form_error, labelled, layout, select};
 use crate::session::Viewer;
 
 pub fn routes() -> Router<App> {
@@ -464,27 +464,6 @@ fn line_values(
         ("vat".to_owned(), line.vat_code.clone()),
         ("account".to_owned(), line.account.clone()),
     ])
-}
-
-fn select(
-    label: &str,
-    id: &str,
-    name: &str,
-    options: &[(String, String)],
-    chosen: &str,
-    blank: Option<&str>,
-    error: Option<&str>,
-) -> Markup {
-    html! {
-        div.field.invalid[error.is_some()] {
-            label for=(id) { (label) }
-            select id=(id) name=(name) aria-invalid=[error.map(|_| "true")] {
-                @if let Some(blank) = blank { option value="" { (blank) } }
-                @for (value, text) in options { option value=(value) selected[value == chosen] { (text) } }
-            }
-            @if let Some(error) = error { p.error role="alert" { (error) } }
-        }
-    }
 }
 
 /// The fields of a line: an item of the catalogue, or text, price, VAT code and account.

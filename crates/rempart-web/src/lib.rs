@@ -11,6 +11,7 @@
 
 pub mod access;
 mod auth;
+mod catalogue;
 mod contacts;
 mod dashboard;
 pub mod documents;
@@ -156,6 +157,7 @@ pub fn router(app: App) -> Router {
         .merge(auth::routes())
         .merge(dashboard::routes())
         .merge(contacts::routes())
+        .merge(catalogue::routes())
         .merge(invoices::routes())
         .merge(reports::routes())
         .merge(users::routes())

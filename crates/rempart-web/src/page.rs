@@ -14,6 +14,7 @@ use crate::session::Viewer;
 const SECTIONS: &[(&str, &str)] = &[
     ("/dashboard", "web.nav.dashboard"),
     ("/contacts", "web.nav.contacts"),
+    ("/catalogue", "web.nav.catalogue"),
     ("/invoices", "web.nav.invoices"),
     ("/reports", "web.nav.reports"),
     ("/settings/users", "web.nav.users"),
@@ -79,6 +80,28 @@ pub fn labelled(label: &str, id: &str, name: &str, kind: &str, value: &str, erro
             @if let Some(error) = error {
                 p.error id=(error_id) role="alert" { (error) }
             }
+        }
+    }
+}
+
+/// A labelled list to choose from, with an empty first choice when `blank` names it.
+pub fn select(
+    label: &str,
+    id: &str,
+    name: &str,
+    options: &[(String, String)],
+    chosen: &str,
+    blank: Option<&str>,
+    error: Option<&str>,
+) -> Markup {
+    html! {
+        div.field.invalid[error.is_some()] {
+            label for=(id) { (label) }
+            select id=(id) name=(name) aria-invalid=[error.map(|_| "true")] {
+                @if let Some(blank) = blank { option value="" { (blank) } }
+                @for (value, text) in options { option value=(value) selected[value == chosen] { (text) } }
+            }
+            @if let Some(error) = error { p.error role="alert" { (error) } }
         }
     }
 }

@@ -488,3 +488,41 @@ fn the_app_keeps_serving_while_the_hub_is_down_and_says_since_when() {
     assert_eq!(owner.get("/invoices").status, 200);
     running.stop();
 }
+
+/// An item added from the catalogue page, its price typed as the company writes amounts; a bad
+/// price refused next to its field, in the page's language, and nothing recorded.
+#[test]
+fn an_item_is_added_from_the_catalogue_page() {
+    let site = Site::new();
+    let mut owner = site.logged_in(Role::Owner);
+    owner.lang = "de";
+    let before = site.events();
+    let token = owner.token("/catalogue");
+    let form = |price: &'static str| {
+        [("code", "MO"), ("label", "Arbeit"), ("unit", "h"), ("price", price), ("vat", "N81"), ("account", "3400")]
+    };
+    let mut refused: Vec<(&str, &str)> = vec![("csrf", &token)];
+    refused.extend(form("12,50"));
+    let answer = owner.post("/catalogue", &refused);
+    assert_eq!(answer.status, 422);
+    let field = answer.body.find("id=\"field-price\"").unwrap();
+    let message = answer.body.find("role=\"alert\"").unwrap();
+    assert!(message > field, "the message follows the price field");
+    assert_eq!(site.events(), before);
+    let mut added: Vec<(&str, &str)> = vec![("csrf", &token)];
+    added.extend(form("1'250.00"));
+    assert_eq!(owner.post("/catalogue", &added).status, 303);
+    let list = owner.get("/catalogue").body;
+    assert!(list.contains("<th scope=\"row\">MO</th><td>Arbeit</td><td>h</td>"), "{list}");
+    assert!(list.contains("1&#39;250.00") || list.contains("1'250.00"), "the price as the company writes it");
+}
+
+/// Listening beyond this machine without TLS is refused, and nothing is served.
+#[test]
+fn serving_beyond_loopback_needs_tls() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("node");
+    drop(Store::init(&path, "Garage Test Sàrl", Country::Ch, 1).unwrap());
+    let refused = rempart_web::start(Config::new(&path, "0.0.0.0:0".parse().unwrap()));
+    assert!(matches!(refused, Err(rempart_web::WebError::TlsNeeded { .. })));
+}
