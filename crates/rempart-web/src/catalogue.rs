@@ -39,21 +39,16 @@ struct ItemForm {
     account: String,
 }
 
-/// What the page shows: the items, and the choices of the form.
-struct Shown {
-    locale: Locale,
-    items: Vec<Item>,
-    vat_codes: Vec<(String, String)>,
-    accounts: Vec<(String, String)>,
-}
+/// The choices of a list: (value, words).
+pub(crate) type Choices = Vec<(String, String)>;
 
-fn read(store: &rempart_store::Store) -> Result<Shown, StoreError> {
-    let locale = Locale::of_country(store.company()?.country);
-    let state = store.state();
+/// What a sale may be booked with: the output VAT codes (those in force on `on`, if given) and
+/// the revenue accounts still open, as (value, words) for a list to choose from.
+pub(crate) fn sales_choices(state: &rempart_domain::LedgerState, on: Option<chrono::NaiveDate>) -> (Choices, Choices) {
     let mut vat_codes: Vec<(String, String)> = state
         .vat_codes
         .values()
-        .filter(|vat| vat.direction == VatDirection::Output)
+        .filter(|vat| vat.direction == VatDirection::Output && on.is_none_or(|day| vat.in_force_on(day)))
         .map(|vat| (vat.code.clone(), format!("{} – {}", vat.code, vat.label)))
         .collect();
     vat_codes.sort();
@@ -64,6 +59,20 @@ fn read(store: &rempart_store::Store) -> Result<Shown, StoreError> {
         .map(|account| (account.number.clone(), format!("{} {}", account.number, account.label)))
         .collect();
     accounts.sort();
+    (vat_codes, accounts)
+}
+
+/// What the page shows: the items, and the choices of the form.
+struct Shown {
+    locale: Locale,
+    items: Vec<Item>,
+    vat_codes: Vec<(String, String)>,
+    accounts: Vec<(String, String)>,
+}
+
+fn read(store: &rempart_store::Store) -> Result<Shown, StoreError> {
+    let locale = Locale::of_country(store.company()?.country);
+    let (vat_codes, accounts) = sales_choices(store.state(), None);
     Ok(Shown { locale, items: store.items()?, vat_codes, accounts })
 }
 

@@ -13,7 +13,7 @@ use axum::{Extension, Router};
 use chrono::NaiveDate;
 use maud::{Markup, html};
 use rempart_domain::invoices::{InvoiceError, InvoiceLine, line_net};
-use rempart_domain::{AccountKind, Currency, Locale, VatDirection};
+use rempart_domain::{Currency, Locale};
 use rempart_i18n::{Lang, Speak};
 use rempart_store::invoices::{
     HistoryItem, Invoice, InvoiceFilter, InvoiceStatus, InvoiceSummary, LineInput, LineSpec,
@@ -348,21 +348,7 @@ fn read_shown(store: &Store, id: &str, today: NaiveDate) -> Result<Shown, StoreE
         .invoice_list(&InvoiceFilter { contact: Some(invoice.contact.clone()), ..InvoiceFilter::default() }, today)?
         .into_iter()
         .find(|summary| summary.id == invoice.id);
-    let state = store.state();
-    let mut vat_codes: Vec<(String, String)> = state
-        .vat_codes
-        .values()
-        .filter(|vat| vat.direction == VatDirection::Output && vat.in_force_on(invoice.date))
-        .map(|vat| (vat.code.clone(), format!("{} – {}", vat.code, vat.label)))
-        .collect();
-    vat_codes.sort();
-    let mut accounts: Vec<(String, String)> = state
-        .accounts
-        .values()
-        .filter(|account| account.kind == AccountKind::Revenue && !account.closed)
-        .map(|account| (account.number.clone(), format!("{} {}", account.number, account.label)))
-        .collect();
-    accounts.sort();
+    let (vat_codes, accounts) = crate::catalogue::sales_choices(store.state(), Some(invoice.date));
     Ok(Shown {
         history: store.invoice_history(&invoice.id)?,
         invoice,

@@ -1,7 +1,8 @@
 //! The node's web app, served by `rempart serve` from the binary itself: server-rendered pages
 //! (maud templates, checked at compile time, on axum), every asset built in, no script needed.
 //!
-//! One module per business subject (`contacts`, `dashboard`, `users`), each holding its routes,
+//! One module per business subject (`contacts`, `catalogue`, `dashboard`, `invoices`, `reports`,
+//! `users`), each holding its routes,
 //! handlers and templates beside the module slices of the other crates; `auth` holds logging in
 //! and out. Shared pieces: one layout (`page`), one way to handle a form (`form`), one
 //! authorisation table of role × route (`access`) that a guard applies to every request,
