@@ -148,6 +148,8 @@ pub enum ContactError {
     BadId { id: String },
     #[error("contact {id} does not exist")]
     UnknownContact { id: String },
+    #[error("several contacts are named {name}: {}; name one by its number", numbers.join(", "))]
+    AmbiguousName { name: String, numbers: Vec<String> },
     #[error("contact {id} already exists")]
     ContactExists { id: String },
     #[error("a contact needs a name")]

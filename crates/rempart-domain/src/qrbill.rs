@@ -67,21 +67,44 @@ pub fn creditor_reference(body: &str) -> Option<String> {
     Some(format!("RF{check:02}{body}"))
 }
 
-/// The 20 digits a payment reference is made of for an invoice numbered
-/// `F-<node>-<year>-<sequence>`: the node's eight hex digits as ten decimal digits, the year, and
-/// the six-digit sequence, so references are unique across the company's nodes and lead back to
-/// the invoice.
+/// The 20 digits a payment reference is made of for an invoice number, unique across the
+/// company's nodes and leading back to the invoice:
+/// - `2026-0001` or `2026-B-0001`: `9`, the series prefix as six digits (each character as two:
+///   a digit as `0` and itself, a letter as 10 to 35, and `99` for each missing one), the year,
+///   and the sequence as nine digits;
+/// - `F-<node>-<year>-<sequence>` (numbers from before series): the node's eight hex digits as
+///   ten decimal digits (at most 4294967295, so never starting with a 9), the year, and the
+///   six-digit sequence.
 pub fn invoice_reference_digits(number: &str) -> Option<String> {
-    let mut parts = number.split('-');
-    let (Some(_), Some(node), Some(year), Some(sequence), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return None;
+    let parts: Vec<&str> = number.split('-').collect();
+    let year =
+        |text: &str| text.parse::<u16>().ok().filter(|_| text.len() == 4 && text.bytes().all(|b| b.is_ascii_digit()));
+    let sequence = |text: &str, max: u32| {
+        text.parse::<u32>().ok().filter(|sequence| text.bytes().all(|b| b.is_ascii_digit()) && *sequence <= max)
     };
-    let node = u32::from_str_radix(node, 16).ok().filter(|_| node.len() == 8)?;
-    let year: u16 = year.parse().ok().filter(|_| year.len() == 4)?;
-    let sequence: u32 = sequence.parse().ok().filter(|sequence| *sequence <= 999_999)?;
-    Some(format!("{node:010}{year:04}{sequence:06}"))
+    match parts[..] {
+        ["F", node, year_text, sequence_text] => {
+            let node = u32::from_str_radix(node, 16).ok().filter(|_| node.len() == 8)?;
+            Some(format!("{node:010}{:04}{:06}", year(year_text)?, sequence(sequence_text, 999_999)?))
+        }
+        [year_text, sequence_text] => {
+            Some(format!("9999999{:04}{:09}", year(year_text)?, sequence(sequence_text, 999_999_999)?))
+        }
+        [year_text, prefix, sequence_text] => {
+            let valid = (1..=3).contains(&prefix.len())
+                && prefix.starts_with(|c: char| c.is_ascii_uppercase())
+                && prefix.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+            if !valid {
+                return None;
+            }
+            let mut digits = "99".repeat(3 - prefix.len());
+            for c in prefix.chars() {
+                digits.push_str(&format!("{:02}", c.to_digit(36)?));
+            }
+            Some(format!("9{digits}{:04}{:09}", year(year_text)?, sequence(sequence_text, 999_999_999)?))
+        }
+        _ => None,
+    }
 }
 
 /// A structured address, the only kind the QR-bill accepts.
@@ -295,6 +318,20 @@ mod tests {
         assert_eq!(invoice_reference_digits("F-3fa2c1d0-26-000123"), None);
         assert_eq!(invoice_reference_digits("F-nothex00-2026-000123"), None);
         assert_eq!(invoice_reference_digits("F-3fa2c1d0-2026-000123-1"), None);
+        // The short numbers of each node's series: distinct digits for distinct numbers, and
+        // never those of a number from before series (which never start with a 9).
+        assert_eq!(invoice_reference_digits("2026-0001").as_deref(), Some("99999992026000000001"));
+        assert_eq!(invoice_reference_digits("2026-B-0042").as_deref(), Some("99999112026000000042"));
+        assert_eq!(invoice_reference_digits("2026-LA2-12345").as_deref(), Some("92110022026000012345"));
+        for number in ["2026-b-0001", "2026-2B-0001", "2026-ABCD-0001", "26-0001", "2026-", "2026-B-", "2026-+1"] {
+            assert_eq!(invoice_reference_digits(number), None, "{number}");
+        }
+        let numbers = ["2026-0001", "2026-1", "2026-B-0001", "2026-B1-0001", "2026-BA-0001", "2027-B-0001"];
+        let digits: std::collections::BTreeSet<String> =
+            numbers.iter().map(|number| invoice_reference_digits(number).unwrap()).collect();
+        // "2026-0001" and "2026-1" are one sequence written twice; the rest differ.
+        assert_eq!(digits.len(), numbers.len() - 1);
+        assert!(digits.iter().all(|digits| digits.len() == 20 && digits.starts_with('9')));
     }
 
     #[test]

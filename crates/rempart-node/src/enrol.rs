@@ -141,9 +141,12 @@ impl Session {
             None => None,
         };
         let enrolment = Enrolment { roster, by: (&invite_key, Signer::Invite(id)), keys, recovery };
-        let (store, session, _) =
+        let (mut store, session, _) =
             enrolment.enrol(hub, dir, transport, env, |device, keys| Action::Join { invite: id, device, keys })?;
         store.set_sync_setting("hub", hub)?;
+        if let Some(series) = session.roster.invitation_series(id) {
+            store.set_invoice_series(series)?;
+        }
         Ok((store, session))
     }
 }

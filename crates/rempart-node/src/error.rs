@@ -138,6 +138,18 @@ pub enum Local {
     NotEnrolled { device: NodeId },
     #[error("this is not an invitation code of Rempart (it starts with RMP1-)")]
     NotAnInvitationCode,
+    #[error(
+        "\"{series}\" is not an invoice series: 1 to 3 capital letters or digits starting with a letter, such as B"
+    )]
+    BadSeries { series: String },
+    #[error("invoice series {series} is another device's already: choose another")]
+    SeriesTaken { series: String },
+    #[error("no device of this company has the id {id}")]
+    NoSuchDevice { id: String },
+    #[error(
+        "revoking an admin device renews the company's recovery kit, to be written down: do it from the command line, `rempart device revoke ID --kit-out FILE`"
+    )]
+    RenewsKit,
 }
 
 /// What the hub served wrong.

@@ -51,7 +51,9 @@ pub fn parse_invite_code(code: &str) -> Result<(TenantId, InviteSecret), NodeErr
 }
 
 impl Session {
-    /// Publishes a one-time invitation for a new device; returns its code.
+    /// Publishes a one-time invitation for a new device, reserving `series` for its invoice
+    /// numbers (`2026-B-0001`); returns its code. Without a series (invitations written before
+    /// series existed), the device numbers its invoices after its id.
     pub fn invite(
         &mut self,
         store: &Store,
@@ -59,11 +61,22 @@ impl Session {
         env: &mut Env<'_>,
         role: Role,
         valid_ms: u64,
+        series: Option<&str>,
     ) -> Result<String, NodeError> {
+        if let Some(series) = series
+            && !rempart_sync::roster::series_valid(series)
+        {
+            return Err(NodeError::Local(Local::BadSeries { series: series.to_owned() }));
+        }
         self.refresh_roster(store, transport, env)?;
         let me = store.node();
         if self.roster.member(me).map(|m| m.role) != Some(Role::Admin) {
             return Err(NodeError::NotAdmin);
+        }
+        if let Some(series) = series
+            && self.roster.series_taken(series)
+        {
+            return Err(NodeError::Local(Local::SeriesTaken { series: series.to_owned() }));
         }
         let secret = InviteSecret::from_bytes(env.bytes());
         let now = env.now();
@@ -72,6 +85,7 @@ impl Session {
             invite_key: secret.signing_key().verifying_key().to_bytes(),
             role,
             expires_ms: now + valid_ms,
+            series: series.map(str::to_owned),
         };
         let entry = Entry::sign(&self.roster.next_body(now, action), Signer::Device(me), store.signing_key());
         let tenant = self.secrets.tenant;

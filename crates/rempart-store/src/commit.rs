@@ -12,7 +12,7 @@ use rempart_log::TenantId;
 use crate::Blob;
 use crate::Damage;
 use crate::layout::ANCHOR_FILE;
-use crate::{Store, StoreError};
+use crate::{Store, StoreError, load_state};
 
 /// The newest event of this node's chain, and the newest clock reading of any node.
 #[derive(Debug, Clone, Copy)]
@@ -20,6 +20,33 @@ pub(crate) struct Head {
     pub(crate) seq: EventSeq,
     pub(crate) hash: Hash32,
     pub(crate) hlc: Hlc,
+}
+
+/// SQLite's count of the commits that other connections made to the database, as this
+/// connection sees it: it moves only when someone else wrote.
+pub(crate) fn data_version(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn.query_row("PRAGMA data_version", [], |row| row.get(0))?)
+}
+
+impl Store {
+    /// Catches up with what another process committed to this data directory since this handle
+    /// last looked (a long-running server beside a command): the head of this node's chain and
+    /// the state of the books are read again. Returns whether there was anything to catch up.
+    pub fn refresh(&mut self) -> Result<bool, StoreError> {
+        let version = data_version(&self.conn)?;
+        if version == self.data_version {
+            return Ok(false);
+        }
+        // The count read before the books: should another commit land meanwhile, the next
+        // refresh reads them again.
+        let transaction = self.conn.transaction()?;
+        let head = load_head(&transaction, self.node)?;
+        let state =
+            load_state(&transaction).map_err(|error| Damage::ProjectionsUnreadable { detail: error.to_string() })?;
+        drop(transaction);
+        (self.head, self.state, self.data_version) = (head, state, version);
+        Ok(true)
+    }
 }
 
 pub(crate) fn load_head(conn: &Connection, node: NodeId) -> Result<Head, StoreError> {
@@ -137,6 +164,16 @@ impl Store {
         // resets the WAL meanwhile cannot leave this transaction reading a snapshot it may not
         // write on (SQLITE_BUSY_SNAPSHOT); a writer waits on the lock instead.
         let transaction = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // Another process on this data directory (`rempart sync` beside `rempart serve`) may
+        // have committed since this handle last looked: the chain goes on from the head in the
+        // database, with the books' state as it now stands, never from a stale copy.
+        let version = data_version(&transaction)?;
+        if version != self.data_version {
+            self.head = load_head(&transaction, self.node)?;
+            self.state = load_state(&transaction)
+                .map_err(|error| Damage::ProjectionsUnreadable { detail: error.to_string() })?;
+            self.data_version = version;
+        }
         let mut state = self.state.clone();
         state.journal_series.clone_from(&self.journal_series);
         let mut commit = Commit {

@@ -56,6 +56,28 @@ impl Store {
         Ok(self.conn.query_row("SELECT 1 FROM p_contacts WHERE id = ?1", [id], |_| Ok(())).optional()?.is_some())
     }
 
+    /// The next customer number of this node's series (`crate::invoices::Numbering`): `17` on
+    /// the node that created the company, `B-17` on the device of series B, so that two devices
+    /// apart never give one number twice; a device without a series draws its ids at random.
+    fn next_contact_number(&self) -> Result<String, StoreError> {
+        let prefix = match self.numbering()? {
+            crate::invoices::Numbering::First => String::new(),
+            crate::invoices::Numbering::Prefixed(prefix) => format!("{prefix}-"),
+            crate::invoices::Numbering::ByDevice(_) => {
+                return Ok(format!("C-{}", hex::encode(self.random_bytes::<5>())));
+            }
+        };
+        // The numbers of the series, digits only after the prefix (at most 15 of them: an
+        // id typed elsewhere with more is no number of ours).
+        let last: Option<i64> = self.conn.query_row(
+            "SELECT max(CAST(substr(id, ?2) AS INTEGER)) FROM p_contacts
+             WHERE id GLOB ?1 AND substr(id, ?2) NOT GLOB '*[^0-9]*' AND length(id) < ?2 + 15",
+            params![format!("{prefix}[1-9]*"), prefix.len() as i64 + 1],
+            |row| row.get(0),
+        )?;
+        Ok(format!("{prefix}{}", last.unwrap_or(0) + 1))
+    }
+
     /// Creates a contact with its first fields (a name at least); returns its id.
     pub fn create_contact(
         &mut self,
@@ -65,7 +87,7 @@ impl Store {
         normalise_edit(&mut fields);
         let id = match id {
             Some(id) => id,
-            None => format!("C-{}", hex::encode(self.random_bytes::<5>())),
+            None => self.next_contact_number()?,
         };
         check_contact_id(&id)?;
         if !fields.get("name").is_some_and(Option::is_some) {
@@ -127,6 +149,37 @@ impl Store {
             "SELECT field, value FROM p_contact_fields WHERE contact = ?1 AND value IS NOT NULL ORDER BY field",
         )?;
         let rows = statement.query_map([id], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The contact a person names: by its number (or id), else by its name, ignoring the spaces
+    /// around it and the case of its letters. A name several contacts share is refused with
+    /// their numbers, so that the person can name one; a name no one has, as an unknown contact.
+    pub fn find_contact(&self, typed: &str) -> Result<String, StoreError> {
+        let typed = typed.trim();
+        if self.contact_exists(typed)? {
+            return Ok(typed.to_owned());
+        }
+        let wanted = typed.to_lowercase();
+        let found: Vec<String> = self
+            .contact_names()?
+            .into_iter()
+            .filter(|(_, name)| name.trim().to_lowercase() == wanted)
+            .map(|(id, _)| id)
+            .collect();
+        match found.as_slice() {
+            [one] => Ok(one.clone()),
+            [] => Err(ContactError::UnknownContact { id: typed.to_owned() }.into()),
+            _ => Err(ContactError::AmbiguousName { name: typed.to_owned(), numbers: found }.into()),
+        }
+    }
+
+    /// Every contact's name, by number (or id).
+    pub fn contact_names(&self) -> Result<BTreeMap<String, String>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare_cached("SELECT contact, value FROM p_contact_fields WHERE field = 'name' AND value IS NOT NULL")?;
+        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

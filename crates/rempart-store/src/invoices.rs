@@ -155,12 +155,58 @@ fn resolve_line(
     Ok(line)
 }
 
+/// How this node numbers its invoices and credit notes: each node in series of its own, so that
+/// numbers stay gapless within a series and unique across the company's nodes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Numbering {
+    /// The node that created the company: `2026-0001`, credit notes `AV-2026-0001`.
+    First,
+    /// A device invited with a series the roster reserved for it: `2026-B-0001`, credit notes
+    /// `AV-2026-B-0001`.
+    Prefixed(String),
+    /// A device that joined before series existed, or went on under a new chain (its old
+    /// identity's series may have gone on elsewhere): after its id, `F-3fa2c1d0-2026-000001`,
+    /// credit notes `A-3fa2c1d0-2026-000001`.
+    ByDevice(String),
+}
+
+impl Numbering {
+    /// The invoice series of `year`.
+    pub fn invoices(&self, year: i32) -> String {
+        match self {
+            Numbering::First => format!("{year}"),
+            Numbering::Prefixed(prefix) => format!("{year}-{prefix}"),
+            Numbering::ByDevice(node) => format!("F-{node}-{year}"),
+        }
+    }
+
+    /// The credit-note series of `year`.
+    pub fn credit_notes(&self, year: i32) -> String {
+        match self {
+            Numbering::First | Numbering::Prefixed(_) => format!("AV-{}", self.invoices(year)),
+            Numbering::ByDevice(node) => format!("A-{node}-{year}"),
+        }
+    }
+
+    /// The number of the `sequence`th document of `series`.
+    pub fn number(&self, series: &str, sequence: u64) -> String {
+        match self {
+            Numbering::First | Numbering::Prefixed(_) => format!("{series}-{sequence:04}"),
+            Numbering::ByDevice(_) => format!("{series}-{sequence:06}"),
+        }
+    }
+}
+
+/// The local setting that holds this node's invoice series: empty for none (`Numbering::First`).
+const INVOICE_SERIES_META: &str = "invoice_series";
+
 /// Issuing one invoice, once what it needs from outside the commit is known.
 struct Issue {
     country: Country,
     due_date: NaiveDate,
     contact_name: String,
     series: String,
+    numbering: Numbering,
 }
 
 impl Issue {
@@ -168,7 +214,7 @@ impl Issue {
     fn record(&self, commit: &mut Commit<'_>, invoice: &Invoice) -> Result<InvoiceIssued, StoreError> {
         let totals = totals(&commit.state, &invoice.lines, invoice.date, invoice.cash_rounding)?;
         let sequence = commit.state.next_invoice_sequence(&self.series);
-        let number = format!("{}-{sequence:06}", self.series);
+        let number = self.numbering.number(&self.series, sequence);
         let postings = invoice_postings(&commit.state, self.country, invoice.currency, &invoice.lines, &totals);
         let entry = commit.state.build_entry(
             format!("INV-{number}"),
@@ -329,6 +375,7 @@ impl Store {
 
     /// What issuing `invoice` needs from outside the commit: due date and series.
     fn issue_of(&self, invoice: &Invoice) -> Result<Issue, StoreError> {
+        let numbering = self.numbering()?;
         let contact = self.contact(&invoice.contact)?;
         let terms_days =
             contact.get("payment_terms_days").and_then(|days| days.parse().ok()).unwrap_or(PAYMENT_TERMS_DAYS_DEFAULT);
@@ -336,8 +383,31 @@ impl Store {
             country: self.company()?.country,
             due_date: invoice.date.checked_add_days(Days::new(terms_days)).unwrap_or(invoice.date),
             contact_name: contact.get("name").cloned().unwrap_or_default(),
-            series: format!("F-{}-{}", self.node.short(), invoice.date.year()),
+            series: numbering.invoices(invoice.date.year()),
+            numbering,
         })
+    }
+
+    /// How this node numbers its invoices and credit notes.
+    pub fn numbering(&self) -> Result<Numbering, StoreError> {
+        let series: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [INVOICE_SERIES_META], |row| row.get(0))
+            .optional()?;
+        Ok(match (series, &self.journal_series) {
+            (Some(series), _) if series.is_empty() => Numbering::First,
+            (Some(series), _) => Numbering::Prefixed(series),
+            // The node that created the company numbers in the plain series.
+            (None, None) => Numbering::First,
+            (None, Some(_)) => Numbering::ByDevice(self.node.short()),
+        })
+    }
+
+    /// Numbers this node's invoices from now on in `series` (`2026-B-0001`), as the roster's
+    /// invitation reserved it for this device: set once, when the device joins.
+    pub fn set_invoice_series(&mut self, series: &str) -> Result<(), StoreError> {
+        self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", [INVOICE_SERIES_META, series])?;
+        Ok(())
     }
 
     /// Credits back an issued invoice, in full (no lines named) or the lines named, each with an
@@ -370,10 +440,11 @@ impl Store {
             .into());
         }
         let id = format!("K-{}", hex::encode(self.random_bytes::<5>()));
-        let series = format!("A-{}-{}", self.node.short(), date.year());
+        let numbering = self.numbering()?;
+        let series = numbering.credit_notes(date.year());
         self.commit(|commit| {
             let sequence = commit.state.next_invoice_sequence(&series);
-            let credit_number = format!("{series}-{sequence:06}");
+            let credit_number = numbering.number(&series, sequence);
             let postings = invoice_postings(&commit.state, country, invoice.currency, &lines, &credit_totals)
                 .into_iter()
                 .map(|posting| rempart_domain::Posting { amount_minor: -posting.amount_minor, ..posting })

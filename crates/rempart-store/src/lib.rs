@@ -80,6 +80,9 @@ pub struct Store {
     take_in: Projector,
     /// The clock that stamps this node's events and the stream of its new ids.
     env: Environment,
+    /// SQLite's count of other connections' commits when `head` and `state` were last read
+    /// (`commit::data_version`): when it moved, another process wrote and they are read again.
+    data_version: i64,
     /// The person (a user of the web app) whose work the next commits record, named in each of
     /// their events (`facts::with_author`); none for the command line.
     author: Option<String>,

@@ -198,6 +198,7 @@ impl Store {
         let journal_series = own_series.then(|| node.short());
         meta.execute(params!["journal_series", journal_series.clone().unwrap_or_default()])?;
         drop(meta);
+        let data_version = crate::commit::data_version(&conn)?;
         let mut store = Store {
             dir: dir.to_owned(),
             conn,
@@ -211,6 +212,7 @@ impl Store {
             copy_unconfirmed: false,
             take_in: Projector::default(),
             author: None,
+            data_version,
             env,
         };
         let public_key = identity.public_key.clone();
@@ -315,6 +317,7 @@ impl Store {
             }
         };
         let checkpointer = checkpoint::Checkpointer::attach(&mut conn, &database)?;
+        let data_version = crate::commit::data_version(&conn)?;
         Ok(Store {
             dir: dir.to_owned(),
             conn,
@@ -328,6 +331,7 @@ impl Store {
             copy_unconfirmed,
             take_in: Projector::default(),
             author: None,
+            data_version,
             env,
         })
     }
@@ -375,6 +379,9 @@ impl Store {
             commit
                 .conn
                 .execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('journal_series', ?1)", [node.short()])?;
+            // And its invoices in series after its new id, for the same reason
+            // (`invoices::Numbering::ByDevice`).
+            commit.conn.execute("DELETE FROM meta WHERE key = 'invoice_series'", [])?;
             commit.conn.execute("DELETE FROM sync_state WHERE key = ?1", [COPY_FOUND_SETTING])?;
             commit.append_raw(
                 NODE_CREATED,

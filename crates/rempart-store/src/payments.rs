@@ -20,6 +20,54 @@ impl From<PaymentError> for StoreError {
     }
 }
 
+/// A payment received, as a customer's page lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentSummary {
+    pub id: String,
+    pub date: NaiveDate,
+    pub amount_minor: i64,
+    pub currency: Currency,
+    /// The bank or cash account it came into.
+    pub account: String,
+    /// The invoices it paid, by number, with how much went to each.
+    pub allocations: Vec<(String, i64)>,
+    /// What it left in the customer's favour.
+    pub unallocated_minor: i64,
+}
+
+impl Store {
+    /// The payments received from one customer, the newest first.
+    pub fn payments_of(&self, contact: &str) -> Result<Vec<PaymentSummary>, StoreError> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT id, date, amount_minor, currency, account, unallocated_minor FROM p_payments
+             WHERE contact = ?1 ORDER BY date DESC, id",
+        )?;
+        let rows: Vec<(String, String, i64, String, String, i64)> = statement
+            .query_map([contact], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut allocations = self.conn.prepare_cached(
+            "SELECT invoice, amount_minor FROM p_payment_allocations WHERE payment = ?1 ORDER BY invoice",
+        )?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (id, date, amount_minor, currency, account, unallocated_minor) in rows {
+            let allocated: Vec<(String, i64)> =
+                allocations.query_map([&id], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<Result<_, _>>()?;
+            out.push(PaymentSummary {
+                date: stored_date(&date)?,
+                currency: stored_currency(&currency)?,
+                id,
+                amount_minor,
+                account,
+                allocations: allocated,
+                unallocated_minor,
+            });
+        }
+        Ok(out)
+    }
+}
+
 /// An issued invoice with what is still open on it, seen on a date.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Receivable {

@@ -236,15 +236,32 @@ impl Store {
         to: Option<NaiveDate>,
         limit: Option<usize>,
     ) -> Result<Vec<JournalEntry>, StoreError> {
-        let mut statement = self.conn.prepare_cached(
-            "SELECT id, journal || coalesce(' ' || series, ''), number, date, validated_on, text, reverses,
-                    reversed_by, node, seq
-             FROM p_entries WHERE date BETWEEN ?1 AND ?2 ORDER BY date, journal, series, number LIMIT ?3",
-        )?;
-        let mut postings = self.conn.prepare_cached("SELECT kind, payload FROM events WHERE node = ?1 AND seq = ?2")?;
         let from = from.map_or_else(|| "0000-00-00".to_owned(), date_text);
         let to = to.map_or_else(|| "9999-99-99".to_owned(), date_text);
-        let mut rows = statement.query(params![from, to, limit.map_or(-1, |limit| limit as i64)])?;
+        self.entries_where(
+            "date BETWEEN ?1 AND ?2 ORDER BY date, journal, series, number LIMIT ?3",
+            params![from, to, limit.map_or(-1, |limit| limit as i64)],
+        )
+    }
+
+    /// The last `limit` entries by date (and number), the newest first.
+    pub fn latest_entries(&self, limit: usize) -> Result<Vec<JournalEntry>, StoreError> {
+        self.entries_where(
+            "1 ORDER BY date DESC, journal DESC, series DESC, number DESC LIMIT ?1",
+            params![limit as i64],
+        )
+    }
+
+    /// The entries `clause` (a condition, order and limit on `p_entries`) picks, with their
+    /// postings.
+    fn entries_where(&self, clause: &str, values: impl rusqlite::Params) -> Result<Vec<JournalEntry>, StoreError> {
+        let mut statement = self.conn.prepare_cached(&format!(
+            "SELECT id, journal || coalesce(' ' || series, ''), number, date, validated_on, text, reverses,
+                    reversed_by, node, seq
+             FROM p_entries WHERE {clause}"
+        ))?;
+        let mut postings = self.conn.prepare_cached("SELECT kind, payload FROM events WHERE node = ?1 AND seq = ?2")?;
+        let mut rows = statement.query(values)?;
         let mut entries = Vec::new();
         while let Some(row) = rows.next()? {
             let id: String = row.get(0)?;

@@ -83,6 +83,17 @@ impl Store {
     }
 
     /// Whether anyone has been given access yet.
+    /// The language a person chose for the pages (a language tag), kept on this node as their
+    /// sessions are; none if they chose none.
+    pub fn user_language(&self, user: &str) -> Result<Option<String>, StoreError> {
+        self.sync_setting(&format!("language.{user}"))
+    }
+
+    /// Keeps the language a person chose for the pages.
+    pub fn set_user_language(&self, user: &str, tag: &str) -> Result<(), StoreError> {
+        self.set_sync_setting(&format!("language.{user}"), tag)
+    }
+
     pub fn has_users(&self) -> Result<bool, StoreError> {
         Ok(self.conn.query_row("SELECT 1 FROM p_users LIMIT 1", [], |_| Ok(())).optional()?.is_some())
     }

@@ -68,6 +68,10 @@ pub enum Action {
         invite_key: [u8; 32],
         role: Role,
         expires_ms: u64,
+        /// The invoice-number prefix the owner chose for the device it invites (`2026-B-0001`),
+        /// unique in the company: the roster, one chain every device checks, reserves it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        series: Option<String>,
     },
     Join {
         invite: Hash32,
@@ -207,6 +211,24 @@ pub enum RosterError {
         "roster entry {position} gives power to a key the roster already gave (a device's, an invitation's, a recovery key's)"
     )]
     KeyReused { position: u64 },
+    #[error(
+        "roster entry {position} names an invoice series that is not 1 to 3 capital letters or digits starting with a letter"
+    )]
+    BadSeries { position: u64 },
+    #[error("roster entry {position} reserves invoice series {series}, which an earlier invitation reserved")]
+    SeriesTaken { position: u64, series: String },
+}
+
+/// The longest invoice-series prefix a device may be given.
+pub const SERIES_CHARS_MAX: usize = 3;
+
+/// Whether `series` may prefix a device's invoice numbers: 1 to 3 capital letters or digits,
+/// the first a letter (so `2026-B-0001` never reads as a date or a sequence).
+pub fn series_valid(series: &str) -> bool {
+    let mut chars = series.chars();
+    chars.next().is_some_and(|first| first.is_ascii_uppercase())
+        && series.len() <= SERIES_CHARS_MAX
+        && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 }
 
 impl From<RosterError> for SyncError {
@@ -361,6 +383,8 @@ struct Invitation {
     used: bool,
     /// The admin device that published it (none for the recovery key): revoking it closes it.
     issuer: Option<NodeId>,
+    /// The invoice series it reserves for the device that joins with it.
+    series: Option<String>,
 }
 
 /// A roster as some device held it: its length and the hash of its last entry. Batch headers
@@ -400,6 +424,10 @@ pub struct Roster {
     commitments: BTreeMap<u32, Hash32>,
     /// Devices that named a successor: device -> successor (once each).
     successors: BTreeMap<NodeId, NodeId>,
+    /// Invoice series reserved by invitations, each once: series -> invitation.
+    series: BTreeMap<String, Hash32>,
+    /// The invoice series of each device that joined with an invitation reserving one.
+    device_series: BTreeMap<NodeId, String>,
     /// Recovery keys the company had before the current one.
     recoveries_held: Vec<[u8; 32]>,
     /// When the last entry was written: entries never go back in time.
@@ -459,6 +487,8 @@ impl Roster {
             invitations: BTreeMap::new(),
             commitments: BTreeMap::from([(1, key_commitment)]),
             successors: BTreeMap::new(),
+            series: BTreeMap::new(),
+            device_series: BTreeMap::new(),
             recoveries_held: Vec::new(),
             last_at_ms: body.at_ms,
             entries: vec![entry.clone()],
@@ -508,6 +538,9 @@ impl Roster {
                 }
                 self.check_new_keys(position, keys)?;
                 let (role, enrolled_by) = (invitation.role, invitation.issuer);
+                if let Some(series) = &invitation.series {
+                    self.device_series.insert(*device, series.clone());
+                }
                 if let Some(invitation) = self.invitations.get_mut(invite) {
                     invitation.used = true;
                 }
@@ -608,11 +641,19 @@ impl Roster {
         at_ms: u64,
     ) -> Result<(), RosterError> {
         match action {
-            Action::Invite { invite, invite_key, role, expires_ms } => {
+            Action::Invite { invite, invite_key, role, expires_ms, series } => {
                 entry.no_proof_beyond(position, false, false)?;
                 verifying_key(invite_key, position)?;
                 if self.invitations.contains_key(invite) {
                     return Err(RosterError::InvitationRepeated { position });
+                }
+                if let Some(series) = series {
+                    if !series_valid(series) {
+                        return Err(RosterError::BadSeries { position });
+                    }
+                    if self.series.contains_key(series) {
+                        return Err(RosterError::SeriesTaken { position, series: series.clone() });
+                    }
                 }
                 if *expires_ms > at_ms.saturating_add(INVITATION_MS_MAX) {
                     return Err(RosterError::InvitationTooLong { position });
@@ -629,8 +670,12 @@ impl Roster {
                         expires_ms: *expires_ms,
                         used: false,
                         issuer: signer,
+                        series: series.clone(),
                     },
                 );
+                if let Some(series) = series {
+                    self.series.insert(series.clone(), *invite);
+                }
             }
             Action::Add { device, keys, role } => {
                 entry.check_proof(position, Proven::Device(*device), &keys.sign)?;
@@ -819,6 +864,21 @@ impl Roster {
         self.invitations.get(&invite).map(|i| i.expires_ms)
     }
 
+    /// The invoice series an invitation reserved for the device that joins with it.
+    pub fn invitation_series(&self, invite: Hash32) -> Option<&str> {
+        self.invitations.get(&invite).and_then(|i| i.series.as_deref())
+    }
+
+    /// The invoice series of a device that joined with an invitation reserving one.
+    pub fn device_series(&self, device: NodeId) -> Option<&str> {
+        self.device_series.get(&device).map(String::as_str)
+    }
+
+    /// Whether an invitation reserved `series` already.
+    pub fn series_taken(&self, series: &str) -> bool {
+        self.series.contains_key(series)
+    }
+
     /// The key of an open invitation, if it may still be used at `now_ms`.
     pub fn open_invitation(&self, invite: Hash32, now_ms: u64) -> Option<[u8; 32]> {
         self.invitations.get(&invite).filter(|i| !i.used && now_ms <= i.expires_ms).map(|i| i.key)
@@ -908,6 +968,49 @@ mod tests {
     }
 
     #[test]
+    fn an_invitation_reserves_an_invoice_series_once_and_old_bodies_keep_their_bytes() {
+        let (mut roster, admin, _) = started();
+        let invite = |seed: u8, series: Option<&str>| {
+            let code = InviteSecret::from_bytes([seed; 32]);
+            let action = Action::Invite {
+                invite: code.id(),
+                invite_key: code.signing_key().verifying_key().to_bytes(),
+                role: Role::Member,
+                expires_ms: 5000,
+                series: series.map(str::to_owned),
+            };
+            (code, action)
+        };
+        let (code, action) = invite(3, Some("B"));
+        let entry = Entry::sign(&roster.next_body(2000, action), Signer::Device(admin.id), &admin.sign);
+        assert!(entry.body.contains("\"series\":\"B\""), "{}", entry.body);
+        roster.append(entry).unwrap();
+        assert_eq!(roster.invitation_series(code.id()), Some("B"));
+        assert!(roster.series_taken("B") && !roster.series_taken("C"));
+        // The same series again, or one that is not a short prefix: refused, roster unchanged.
+        let before = roster.clone();
+        for (seed, series, expected) in [
+            (4, "B", RosterError::SeriesTaken { position: 3, series: "B".into() }),
+            (5, "b", RosterError::BadSeries { position: 3 }),
+            (6, "2B", RosterError::BadSeries { position: 3 }),
+            (7, "ABCD", RosterError::BadSeries { position: 3 }),
+            (8, "B-1", RosterError::BadSeries { position: 3 }),
+        ] {
+            let (_, action) = invite(seed, Some(series));
+            let entry = Entry::sign(&roster.next_body(2100, action), Signer::Device(admin.id), &admin.sign);
+            assert_eq!(refused(roster.append(entry)), expected, "{series}");
+        }
+        assert_eq!(roster, before);
+        // An invitation without a series is written as before series existed.
+        let (code, action) = invite(9, None);
+        let entry = Entry::sign(&roster.next_body(2200, action), Signer::Device(admin.id), &admin.sign);
+        assert!(!entry.body.contains("series"), "{}", entry.body);
+        roster.append(entry).unwrap();
+        assert_eq!(roster.invitation_series(code.id()), None);
+        assert!(series_valid("B") && series_valid("LA2") && !series_valid("") && !series_valid("É"));
+    }
+
+    #[test]
     fn devices_join_with_an_invitation_once_and_revocation_starts_an_epoch() {
         let (mut roster, admin, _) = started();
         let code = InviteSecret::from_bytes([3; 32]);
@@ -916,6 +1019,7 @@ mod tests {
             invite_key: code.signing_key().verifying_key().to_bytes(),
             role: Role::Member,
             expires_ms: 5000,
+            series: None,
         };
         roster.append(Entry::sign(&roster.next_body(2000, invite), Signer::Device(admin.id), &admin.sign)).unwrap();
         assert!(roster.open_invitation(code.id(), 4000).is_some());
@@ -1141,6 +1245,7 @@ mod tests {
             invite_key: code.signing_key().verifying_key().to_bytes(),
             role: Role::Admin,
             expires_ms,
+            series: None,
         };
         let too_long = Entry::sign(
             &roster.next_body(2000, invite(2000 + INVITATION_MS_MAX + 1)),
@@ -1264,6 +1369,7 @@ mod tests {
             invite_key: code.signing_key().verifying_key().to_bytes(),
             role: Role::Admin,
             expires_ms: 2000 + INVITATION_MS_MAX,
+            series: None,
         };
         roster.append(Entry::sign(&roster.next_body(2000, invite), Signer::Recovery, &recovery.signing_key())).unwrap();
         assert!(roster.open_invitation(code.id(), 2500).is_some());

@@ -90,9 +90,26 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/invoices/{id}/payments", Access::Roles(BOOKS)),
     route("POST", "/invoices/{id}/remind", Access::Roles(BOOKS)),
     route("POST", "/invoices/{id}/credit", Access::Roles(BOOKS)),
+    // Supplier bills and their payments: the books.
+    route("GET", "/bills", Access::Roles(BOOKS)),
+    route("POST", "/bills", Access::Roles(BOOKS)),
+    route("GET", "/bills/{id}", Access::Roles(BOOKS)),
+    route("POST", "/bills/{id}/pay", Access::Roles(BOOKS)),
+    // Journal entries typed by hand, and reversals: the books.
+    route("GET", "/journal", Access::Roles(BOOKS)),
+    route("POST", "/journal", Access::Roles(BOOKS)),
+    route("POST", "/journal/{id}/reverse", Access::Roles(BOOKS)),
     // Reports: the books.
     route("GET", "/reports", Access::Roles(BOOKS)),
     route("GET", "/reports/csv", Access::Roles(BOOKS)),
+    // Settings: the company's details (the books), devices and the hub (the owner).
+    route("GET", "/settings", Access::Roles(BOOKS)),
+    route("POST", "/settings/company", Access::Roles(BOOKS)),
+    route("GET", "/settings/devices", Access::Roles(OWNER)),
+    route("POST", "/settings/devices/invite", Access::Roles(OWNER)),
+    route("POST", "/settings/devices/{id}/revoke", Access::Roles(OWNER)),
+    // Anyone at work may sync now (a till sends its sales up): it changes no one's power.
+    route("POST", "/sync", Access::Anyone),
     // Settings: people.
     route("GET", "/settings/users", Access::Roles(OWNER)),
     route("POST", "/settings/users", Access::Roles(OWNER)),
@@ -181,9 +198,14 @@ async fn decide(app: App, mut request: Request, next: Next) -> Response {
     // The person as the log says now: a role changed elsewhere counts from the next request,
     // and a person who lost access loses their sessions.
     let id = viewer.user.id.clone();
-    let now = app.run(move |store| store.users().map(|users| users.into_iter().find(|user| user.id == id))).await;
-    let Ok(Some(user)) = now else {
-        if let Ok(None) = now {
+    let now = app
+        .run(move |store| {
+            let user = store.users()?.into_iter().find(|user| user.id == id);
+            Ok((user, store.user_language(&id)?))
+        })
+        .await;
+    let Ok((Some(user), language)) = now else {
+        if let Ok((None, _)) = now {
             app.sessions.refresh(&viewer.user.id, None);
         }
         return crate::page::forbidden(&app, &request, None).into_response();
@@ -191,7 +213,9 @@ async fn decide(app: App, mut request: Request, next: Next) -> Response {
     if user != viewer.user {
         app.sessions.refresh(&user.id, Some(user.clone()));
     }
-    let viewer = Viewer { role: user.role, user, ..viewer };
+    // The language the person chose, else the browser's.
+    let lang = language.as_deref().and_then(rempart_i18n::Lang::from_tag).unwrap_or(viewer.lang);
+    let viewer = Viewer { role: user.role, user, lang, ..viewer };
     if !route.access.allows(viewer.role) {
         return crate::page::forbidden(&app, &request, Some(&viewer)).into_response();
     }

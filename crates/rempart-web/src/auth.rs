@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use crate::App;
 use crate::access::home;
-use crate::form::{Posted, Problems};
+use crate::form::{Empty, Posted, Problems};
 use crate::page::{csrf, field, form_error, layout};
 use crate::session::{LANG_COOKIE, LOGIN_COOKIE, SESSION_COOKIE, Viewer, token};
 
@@ -168,9 +168,6 @@ async fn log_out(State(app): State<App>, headers: HeaderMap, Posted(_): Posted<E
         .into_response()
 }
 
-#[derive(Deserialize)]
-struct Empty {}
-
 #[derive(Deserialize, Default)]
 struct SetupQuery {
     #[serde(default)]
@@ -298,6 +295,13 @@ async fn set_language(
         return axum::http::StatusCode::BAD_REQUEST.into_response();
     };
     let back = if viewer.is_some() { "/me" } else { "/login" };
+    // A person's choice is theirs, on this node, whatever the browser: kept with the books.
+    if let Some(Extension(viewer)) = &viewer {
+        let user = viewer.user.id.clone();
+        if let Err(error) = app.run(move |store| store.set_user_language(&user, lang.code())).await {
+            return crate::page::failed(viewer.lang, Some(viewer), &rempart_i18n::message(&error, viewer.lang));
+        }
+    }
     (AppendHeaders([(SET_COOKIE, app.sessions.set_cookie(LANG_COOKIE, Some(lang.code())))]), Redirect::to(back))
         .into_response()
 }

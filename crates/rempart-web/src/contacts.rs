@@ -10,7 +10,7 @@ use axum::{Extension, Router};
 use maud::{Markup, html};
 use rempart_domain::contacts::ContactError;
 use rempart_i18n::{Lang, Speak};
-use rempart_store::StoreError;
+use rempart_store::{Store, StoreError};
 use serde::Deserialize;
 
 use crate::App;
@@ -288,16 +288,26 @@ async fn add_record(
 async fn show(State(app): State<App>, Extension(viewer): Extension<Viewer>, Path(id): Path<String>) -> Response {
     let lang = viewer.lang;
     let wanted = id.clone();
+    let today = app.today();
     let found = app
         .run(move |store| {
-            Ok((
-                store.contact(&wanted)?,
-                store.contact_history(&wanted)?,
-                own_fields(&store.contact_field_definitions()),
-            ))
+            let fields = store.contact(&wanted)?;
+            let filter = rempart_store::invoices::InvoiceFilter {
+                contact: Some(wanted.clone()),
+                limit: Some(ACCOUNT_ROWS_MAX),
+                ..Default::default()
+            };
+            let account = Account {
+                locale: rempart_domain::Locale::of_country(store.company()?.country),
+                today,
+                invoices: store.invoice_list(&filter, today)?,
+                payments: store.payments_of(&wanted)?,
+                bills: store.bills(Some(&wanted), None)?,
+            };
+            Ok((fields, store.contact_history(&wanted)?, own_fields(&store.contact_field_definitions()), account))
         })
         .await;
-    let (fields, history, own) = match found {
+    let (fields, history, own, account) = match found {
         Ok(found) => found,
         Err(StoreError::Contact(error @ ContactError::UnknownContact { .. })) => {
             let body = html! { p { (error.speak(lang)) } };
@@ -310,6 +320,7 @@ async fn show(State(app): State<App>, Extension(viewer): Extension<Viewer>, Path
     let records = records(&fields);
     let body = html! {
         dl.fields {
+            dt { (lang.text("web.contact.number")) } dd { (id) }
             @for (field, value) in fields.iter().filter(|(field, _)| !field.contains('.')) {
                 dt { (field_label(lang, field)) } dd { (value) }
             }
@@ -341,6 +352,7 @@ async fn show(State(app): State<App>, Extension(viewer): Extension<Viewer>, Path
                 button type="submit" { (lang.text("web.save")) }
             }
         }
+        (account_of(lang, &viewer, &name, &account))
         details {
             summary { (lang.text("web.contact.history")) }
             ul {
@@ -356,6 +368,78 @@ async fn show(State(app): State<App>, Extension(viewer): Extension<Viewer>, Path
     layout(lang, Some(&viewer), &name, body).into_response()
 }
 
+/// The most invoices a contact's page lists, the newest first (the invoices page filters them all).
+const ACCOUNT_ROWS_MAX: usize = 100;
+
+/// What a contact has done with the company: invoices, payments received, bills from them.
+struct Account {
+    locale: rempart_domain::Locale,
+    today: chrono::NaiveDate,
+    invoices: Vec<rempart_store::invoices::InvoiceSummary>,
+    payments: Vec<rempart_store::payments::PaymentSummary>,
+    bills: Vec<rempart_store::bills::Payable>,
+}
+
+/// A contact's account: their invoices (to the books and the mechanic), the payments received
+/// from them and their bills (to the books).
+fn account_of(lang: Lang, viewer: &Viewer, name: &str, account: &Account) -> Markup {
+    let locale = account.locale;
+    let books = crate::access::BOOKS.contains(&viewer.role);
+    let query = serde_urlencoded::to_string([("customer", name)]).unwrap_or_default();
+    html! {
+        section {
+            h2 { (lang.text("web.contact.invoices")) }
+            @if account.invoices.is_empty() {
+                p.muted { (lang.text("web.contact.no_invoices")) }
+            } @else {
+                (crate::invoices::invoice_table(lang, locale, &account.invoices))
+                p { a href=(format!("/invoices?{query}")) { (lang.text("web.contact.all_invoices")) } }
+            }
+        }
+        @if books {
+            section {
+                h2 { (lang.text("web.contact.payments")) }
+                @if account.payments.is_empty() {
+                    p.muted { (lang.text("web.contact.no_payments")) }
+                } @else {
+                    table {
+                        thead { tr {
+                            th scope="col" { (lang.text("web.payment.date")) }
+                            th.num scope="col" { (lang.text("web.payment.amount")) }
+                            th scope="col" { (lang.text("web.payment.account")) }
+                            th scope="col" { (lang.text("web.contact.paid_invoices")) }
+                            th.num scope="col" { (lang.text("web.contact.unallocated")) }
+                        } }
+                        tbody {
+                            @for payment in &account.payments {
+                                tr {
+                                    td { (locale.format_date(payment.date)) }
+                                    td.num { (locale.format_amount(payment.amount_minor, payment.currency)) }
+                                    td { (payment.account) }
+                                    td {
+                                        @for (index, (invoice, amount)) in payment.allocations.iter().enumerate() {
+                                            @if index > 0 { ", " }
+                                            a href=(format!("/invoices/{invoice}")) { (invoice) }
+                                            " (" (locale.format_amount(*amount, payment.currency)) ")"
+                                        }
+                                    }
+                                    td.num { (locale.format_amount(payment.unallocated_minor, payment.currency)) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if !account.bills.is_empty() {
+                section {
+                    h2 { (lang.text("web.contact.bills")) }
+                    (crate::bills::bill_table(lang, locale, &account.bills, None, account.today))
+                }
+            }
+        }
+    }
+}
+
 fn field_label(lang: Lang, field: &str) -> String {
     match FORM_FIELDS.iter().find(|(name, _, _)| *name == field) {
         Some((_, label, _)) => lang.text(label).to_owned(),
@@ -367,5 +451,66 @@ fn record_label(lang: Lang, record: &str) -> String {
     match record {
         "vehicle" => lang.text("web.contact.vehicles").to_owned(),
         other => other.to_owned(),
+    }
+}
+
+/// How a person names a contact in a form (a customer, a supplier): their name, with their town
+/// when another contact has the same name. Never their internal id.
+pub(crate) fn contact_labels(store: &Store) -> Result<Vec<(String, String)>, StoreError> {
+    let contacts = store.contacts(None)?;
+    let name = |fields: &BTreeMap<String, String>| fields.get("name").cloned().unwrap_or_default();
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for (_, fields) in &contacts {
+        *counts.entry(name(fields).to_lowercase()).or_default() += 1;
+    }
+    let mut labels: Vec<(String, String)> = contacts
+        .iter()
+        .map(|(id, fields)| {
+            let name = name(fields);
+            let label = match fields.get("town") {
+                Some(town) if counts.get(&name.to_lowercase()).is_some_and(|count| *count > 1) => {
+                    format!("{name}, {town}")
+                }
+                _ => name,
+            };
+            (label, id.clone())
+        })
+        .collect();
+    labels.sort();
+    Ok(labels)
+}
+
+/// The contact a label names, if exactly one; else the message key of why not.
+pub(crate) fn contact_of(labels: &[(String, String)], typed: &str) -> Result<String, &'static str> {
+    let typed = typed.trim().to_lowercase();
+    let found: Vec<&String> =
+        labels.iter().filter(|(label, _)| label.to_lowercase() == typed).map(|(_, id)| id).collect();
+    match found.as_slice() {
+        [id] => Ok((*id).clone()),
+        [] => Err("web.invoice.customer_unknown"),
+        _ => Err("web.invoice.customer_ambiguous"),
+    }
+}
+
+/// A field to pick a contact by name (`contact_labels`), its id `field-NAME`; the browser offers
+/// the names as one types.
+pub(crate) fn contact_field(
+    label: &str,
+    name: &str,
+    labels: &[(String, String)],
+    value: &str,
+    error: Option<&str>,
+) -> Markup {
+    let id = format!("field-{name}");
+    let list = format!("{name}-choices");
+    let error_id = format!("{id}-error");
+    html! {
+        div.field.invalid[error.is_some()] {
+            label for=(id) { (label) }
+            input id=(id) name=(name) type="text" list=(list) value=(value) autocomplete="off"
+                aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| error_id.as_str())];
+            datalist id=(list) { @for (label, _) in labels { option value=(label) {} } }
+            @if let Some(error) = error { p.error id=(error_id) role="alert" { (error) } }
+        }
     }
 }

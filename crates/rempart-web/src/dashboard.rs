@@ -139,7 +139,7 @@ async fn dashboard(State(app): State<App>, Extension(viewer): Extension<Viewer>)
     let checked = *app.hub_checked.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     match figures {
         Ok(figures) => {
-            let body = html! { (page(lang, &figures)) (health(lang, &figures, checked, app.now())) };
+            let body = html! { (page(lang, &figures)) (health(lang, &viewer.csrf, &figures, checked, app.now())) };
             layout(lang, Some(&viewer), lang.text("web.dashboard.title"), body).into_response()
         }
         Err(error) => crate::page::failed(lang, Some(&viewer), &rempart_i18n::message(&error, lang)),
@@ -220,7 +220,7 @@ fn moment(locale: Locale, ms: u64) -> String {
 }
 
 /// The node's health: the hub, uploads, the other devices, forks and conflicts.
-fn health(lang: Lang, figures: &Figures, checked: Option<(u64, bool)>, now: u64) -> Markup {
+fn health(lang: Lang, token: &str, figures: &Figures, checked: Option<(u64, bool)>, now: u64) -> Markup {
     let locale = figures.locale;
     html! {
         section.card #health {
@@ -242,6 +242,7 @@ fn health(lang: Lang, figures: &Figures, checked: Option<(u64, bool)>, now: u64)
                     } @else {
                         (lang.fill("web.health.pending", &[("count", &health.pending), ("since", &moment(locale, health.oldest_pending_ms.unwrap_or(now)))]))
                     } }
+                    (crate::devices::sync_button(lang, token, "/dashboard"))
                     table {
                         caption { (lang.text("web.health.devices")) }
                         thead { tr {

@@ -58,6 +58,23 @@ impl<T: DeserializeOwned> FromRequest<App> for Posted<T> {
     }
 }
 
+/// A form of no fields but its token: a button that acts (log out, revoke a device).
+#[derive(serde::Deserialize)]
+pub struct Empty {}
+
+/// The numbered rows of a form (a bill's lines, an entry's postings): the fields named
+/// `<column>_<n>` (`account_1`, `net_1`, … `account_4`), read as they were typed.
+#[derive(serde::Deserialize, Default, Clone)]
+#[serde(transparent)]
+pub struct Rows(BTreeMap<String, String>);
+
+impl Rows {
+    /// The value typed in `column` of row `n`; empty when the field was left out.
+    pub fn cell(&self, column: &str, n: usize) -> &str {
+        self.0.get(&format!("{column}_{n}")).map_or("", String::as_str)
+    }
+}
+
 /// The messages of a refused form: by field name, and one for the whole form.
 #[derive(Debug, Default)]
 pub struct Problems {
@@ -78,4 +95,21 @@ impl Problems {
     pub fn is_empty(&self) -> bool {
         self.fields.is_empty() && self.form.is_none()
     }
+}
+
+/// A refusal the person can act on (told next to its field or above its form), or a failure of
+/// the app itself.
+pub(crate) fn refusal(error: &rempart_store::StoreError) -> bool {
+    use rempart_store::StoreError;
+    matches!(
+        error,
+        StoreError::Invoice(_)
+            | StoreError::Payment(_)
+            | StoreError::Dunning(_)
+            | StoreError::Ledger(_)
+            | StoreError::Entry { .. }
+            | StoreError::Contact(_)
+            | StoreError::Bill(_)
+            | StoreError::Item(_)
+    )
 }

@@ -46,10 +46,6 @@ pub fn routes() -> Router<App> {
 /// The most invoices a list shows at once, the newest first.
 const LIST_MAX: usize = 200;
 
-fn today(app: &App) -> NaiveDate {
-    chrono::DateTime::from_timestamp_millis(app.now() as i64).unwrap_or_default().date_naive()
-}
-
 fn failed(viewer: &Viewer, error: &StoreError) -> Response {
     crate::page::failed(viewer.lang, Some(viewer), &rempart_i18n::message(error, viewer.lang))
 }
@@ -63,44 +59,6 @@ fn status_name(lang: Lang, status: InvoiceStatus) -> &'static str {
         InvoiceStatus::Overdue => lang.text("web.status.overdue"),
         InvoiceStatus::Paid => lang.text("web.status.paid"),
         InvoiceStatus::Credited => lang.text("web.status.credited"),
-    }
-}
-
-/// How a person names a customer in a form: their name, with their town when another customer
-/// has the same name. Never their internal id.
-fn customer_labels(store: &Store) -> Result<Vec<(String, String)>, StoreError> {
-    let contacts = store.contacts(None)?;
-    let name = |fields: &BTreeMap<String, String>| fields.get("name").cloned().unwrap_or_default();
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for (_, fields) in &contacts {
-        *counts.entry(name(fields).to_lowercase()).or_default() += 1;
-    }
-    let mut labels: Vec<(String, String)> = contacts
-        .iter()
-        .map(|(id, fields)| {
-            let name = name(fields);
-            let label = match fields.get("town") {
-                Some(town) if counts.get(&name.to_lowercase()).is_some_and(|count| *count > 1) => {
-                    format!("{name}, {town}")
-                }
-                _ => name,
-            };
-            (label, id.clone())
-        })
-        .collect();
-    labels.sort();
-    Ok(labels)
-}
-
-/// The customer a label names, if exactly one.
-fn customer_of(labels: &[(String, String)], typed: &str) -> Result<String, &'static str> {
-    let typed = typed.trim().to_lowercase();
-    let found: Vec<&String> =
-        labels.iter().filter(|(label, _)| label.to_lowercase() == typed).map(|(_, id)| id).collect();
-    match found.as_slice() {
-        [id] => Ok((*id).clone()),
-        [] => Err("web.invoice.customer_unknown"),
-        _ => Err("web.invoice.customer_ambiguous"),
     }
 }
 
@@ -122,17 +80,17 @@ async fn list(
     Query(query): Query<ListQuery>,
 ) -> Response {
     let lang = viewer.lang;
-    let today = today(&app);
+    let today = app.today();
     let typed = (query.customer.trim().to_owned(), query.from.trim().to_owned(), query.to.trim().to_owned());
     let status = InvoiceStatus::parse(&query.status);
     let found = app
         .run(move |store| {
             let locale = Locale::of_country(store.company()?.country);
-            let labels = customer_labels(store)?;
+            let labels = crate::contacts::contact_labels(store)?;
             let mut problems = Problems::default();
             let mut filter = InvoiceFilter { status, limit: Some(LIST_MAX), ..InvoiceFilter::default() };
             if !typed.0.is_empty() {
-                match customer_of(&labels, &typed.0) {
+                match crate::contacts::contact_of(&labels, &typed.0) {
                     Ok(id) => filter.contact = Some(id),
                     Err(key) => {
                         problems.set("customer", lang.fill(key, &[("name", &typed.0)]));
@@ -159,7 +117,7 @@ async fn list(
     };
     let body = html! {
         form.search method="get" action="/invoices" {
-            (customer_field(lang, &labels, &query.customer, problems.field("customer")))
+            (crate::contacts::contact_field(lang.text("web.invoice.customer"), "customer", &labels, &query.customer, problems.field("customer")))
             div.field {
                 label for="field-status" { (lang.text("web.invoice.status")) }
                 select id="field-status" name="status" {
@@ -179,7 +137,7 @@ async fn list(
     layout(lang, Some(&viewer), lang.text("web.invoices.title"), body).into_response()
 }
 
-fn invoice_table(lang: Lang, locale: Locale, invoices: &[InvoiceSummary]) -> Markup {
+pub(crate) fn invoice_table(lang: Lang, locale: Locale, invoices: &[InvoiceSummary]) -> Markup {
     html! {
         table {
             caption { (lang.fill("web.invoices.count", &[("count", &invoices.len())])) }
@@ -215,18 +173,6 @@ fn invoice_table(lang: Lang, locale: Locale, invoices: &[InvoiceSummary]) -> Mar
     }
 }
 
-fn customer_field(lang: Lang, labels: &[(String, String)], value: &str, error: Option<&str>) -> Markup {
-    html! {
-        div.field.invalid[error.is_some()] {
-            label for="field-customer" { (lang.text("web.invoice.customer")) }
-            input id="field-customer" name="customer" type="text" list="customers" value=(value) autocomplete="off"
-                aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| "field-customer-error")];
-            datalist id="customers" { @for (label, _) in labels { option value=(label) {} } }
-            @if let Some(error) = error { p.error id="field-customer-error" role="alert" { (error) } }
-        }
-    }
-}
-
 #[derive(Deserialize, Default)]
 struct NewForm {
     #[serde(default)]
@@ -249,7 +195,7 @@ fn new_page(
         form.card method="post" action="/invoices" {
             (csrf(&viewer.csrf))
             (form_error(problems.form.as_deref()))
-            (customer_field(lang, labels, &form.customer, problems.field("customer")))
+            (crate::contacts::contact_field(lang.text("web.invoice.customer"), "customer", labels, &form.customer, problems.field("customer")))
             (field(lang.text("web.invoice.date"), "date", "text", &form.date, problems.field("date")))
             @if swiss {
                 div.field.check {
@@ -266,11 +212,11 @@ fn new_page(
 }
 
 async fn new_form(State(app): State<App>, Extension(viewer): Extension<Viewer>) -> Response {
-    let today = today(&app);
+    let today = app.today();
     let found = app
         .run(|store| {
             let country = store.company()?.country;
-            Ok((customer_labels(store)?, country))
+            Ok((crate::contacts::contact_labels(store)?, country))
         })
         .await;
     match found {
@@ -294,9 +240,9 @@ async fn create(
     let outcome = app
         .run(move |store| {
             let country = store.company()?.country;
-            let labels = customer_labels(store)?;
+            let labels = crate::contacts::contact_labels(store)?;
             let mut problems = Problems::default();
-            let contact = customer_of(&labels, &customer)
+            let contact = crate::contacts::contact_of(&labels, &customer)
                 .map_err(|key| problems.set("customer", lang.fill(key, &[("name", &customer.trim())])))
                 .ok();
             let date = Locale::of_country(country)
@@ -379,7 +325,7 @@ async fn show(State(app): State<App>, Extension(viewer): Extension<Viewer>, Path
 
 async fn render(app: &App, viewer: &Viewer, id: &str, refused: Option<Refused>) -> Response {
     let lang = viewer.lang;
-    let today = today(app);
+    let today = app.today();
     let wanted = id.to_owned();
     match app.run(move |store| read_shown(store, &wanted, today)).await {
         Ok(shown) => {
@@ -406,6 +352,22 @@ fn title(lang: Lang, shown: &Shown) -> String {
             &[("customer", &shown.customer), ("date", &shown.locale.format_date(shown.invoice.date))],
         ),
     }
+}
+
+/// A fact of the invoice's history in words, its draft named as people know it (by customer and
+/// date), never by its internal id.
+fn history_words(lang: Lang, shown: &Shown, fact: &rempart_domain::Fact) -> String {
+    let mut described = fact.describe();
+    let name = lang.fill(
+        "web.invoice.draft_of",
+        &[("customer", &shown.customer), ("date", &shown.locale.format_date(shown.invoice.date))],
+    );
+    for (key, word) in &mut described.values {
+        if *key == "id" && matches!(word, rempart_domain::Word::Text(id) if *id == shown.invoice.id) {
+            *word = rempart_domain::Word::Text(name.clone());
+        }
+    }
+    rempart_i18n::described(lang, Some(shown.locale), &described)
 }
 
 fn quantity_text(locale: Locale, quantity_milli: i64) -> String {
@@ -648,7 +610,7 @@ fn invoice_page(lang: Lang, viewer: &Viewer, shown: &Shown, refused: Option<&Ref
                     li {
                         (chrono::DateTime::from_timestamp_millis(item.wall_ms as i64).map(|time| format!("{} {}", locale.format_date(time.date_naive()), time.format("%H:%M"))).unwrap_or_default())
                         " · "
-                        (rempart_i18n::described(lang, Some(locale), &item.fact.describe()))
+                        (history_words(lang, shown, &item.fact))
                         " · "
                         @match &item.by {
                             Some(name) => (lang.fill("web.history.by", &[("name", name)])),
@@ -725,20 +687,6 @@ fn line_field(error: &StoreError) -> Option<&'static str> {
     }
 }
 
-/// A refusal the person can act on (told next to its field or above its form), or a failure of
-/// the app itself.
-fn refusal(error: &StoreError) -> bool {
-    matches!(
-        error,
-        StoreError::Invoice(_)
-            | StoreError::Payment(_)
-            | StoreError::Dunning(_)
-            | StoreError::Ledger(_)
-            | StoreError::Entry { .. }
-            | StoreError::Contact(_)
-    )
-}
-
 /// After a form of the invoice page: back to the page, or the page again with the refusal.
 async fn answer(
     app: &App,
@@ -750,7 +698,7 @@ async fn answer(
 ) -> Response {
     match outcome {
         Ok(to) => Redirect::to(&to).into_response(),
-        Err((field, error)) if refusal(&error) => {
+        Err((field, error)) if crate::form::refusal(&error) => {
             let said = rempart_i18n::message(&error, viewer.lang);
             let mut problems = Problems::default();
             match field {

@@ -12,12 +12,16 @@
 
 pub mod access;
 mod auth;
+mod bills;
 mod catalogue;
+mod company;
 mod contacts;
 mod dashboard;
+mod devices;
 pub mod documents;
 pub mod form;
 mod invoices;
+mod journal;
 pub mod page;
 mod reports;
 pub mod session;
@@ -57,6 +61,10 @@ pub struct Config {
     pub tls: Option<Arc<rustls::ServerConfig>>,
     pub session_idle: Duration,
     pub now_ms: NowMs,
+    /// Whether the app syncs with the hub by itself, each time it finds it reachable (every
+    /// `HUB_PROBE_EVERY`): `rempart serve` does; a test that looks at the sync step by step
+    /// does not.
+    pub background_sync: bool,
 }
 
 impl Config {
@@ -66,6 +74,7 @@ impl Config {
             listen,
             tls: None,
             session_idle: SESSION_IDLE,
+            background_sync: false,
             now_ms: Arc::new(|| {
                 std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
@@ -119,6 +128,11 @@ impl App {
         (self.now_ms)()
     }
 
+    /// Today, by the app's clock (UTC).
+    pub fn today(&self) -> chrono::NaiveDate {
+        chrono::DateTime::from_timestamp_millis(self.now() as i64).unwrap_or_default().date_naive()
+    }
+
     /// Runs a password's key derivation on the blocking pool, outside the store's lock, at most
     /// `DERIVATIONS_MAX` at once.
     pub async fn derive<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> T {
@@ -139,6 +153,9 @@ impl App {
         let app = self.clone();
         let joined = tokio::task::spawn_blocking(move || {
             let mut store = app.store.lock().unwrap_or_else(PoisonError::into_inner);
+            // What a command beside the server (`rempart sync`, `rempart invoice …`) committed
+            // since the last request, first: the page shows it, a form goes on from it.
+            store.refresh()?;
             work(&mut store)
         })
         .await;
@@ -159,9 +176,13 @@ pub fn router(app: App) -> Router {
         .merge(dashboard::routes())
         .merge(contacts::routes())
         .merge(catalogue::routes())
+        .merge(bills::routes())
+        .merge(journal::routes())
         .merge(invoices::routes())
         .merge(reports::routes())
         .merge(users::routes())
+        .merge(devices::routes())
+        .merge(company::routes())
         .route_layer(axum::middleware::from_fn_with_state(app.clone(), access::guard))
         .fallback(
             |State(app): State<App>, request: axum::extract::Request| async move { page::not_found(&app, &request) },
@@ -225,7 +246,7 @@ pub fn start(config: Config) -> Result<Running, WebError> {
         hub_checked: Mutex::new(None),
         conflicts_counted: Mutex::new(None),
     }));
-    let probing = watch_hub(app.clone());
+    let probing = watch_hub(app.clone(), config.background_sync);
     let router = router(app);
     let listen = config.listen;
     let server =
@@ -251,7 +272,7 @@ pub const HUB_PROBE_EVERY: Duration = Duration::from_secs(30);
 /// a hub out of reach takes seconds to say so), and keeps the answer for the dashboard and in
 /// the store (`offline_since_ms`, as a sync does). The pages never wait on it. Ends when the
 /// returned sender is dropped.
-fn watch_hub(app: App) -> std::sync::mpsc::Sender<()> {
+fn watch_hub(app: App, background_sync: bool) -> std::sync::mpsc::Sender<()> {
     let (stop, stopped) = std::sync::mpsc::channel::<()>();
     let spawned = std::thread::Builder::new().name("rempart-web-hub".to_owned()).spawn(move || {
         loop {
@@ -268,6 +289,14 @@ fn watch_hub(app: App) -> std::sync::mpsc::Sender<()> {
                 }
                 drop(store);
                 *app.hub_checked.lock().unwrap_or_else(PoisonError::into_inner) = Some((now, reachable));
+                if reachable && background_sync {
+                    let mut store = app.store.lock().unwrap_or_else(PoisonError::into_inner);
+                    let synced =
+                        store.refresh().map_err(rempart_node::NodeError::from).and_then(|_| devices::sync(&mut store));
+                    if let Err(error) = synced {
+                        tracing::warn!(%error, "the background sync did not go through");
+                    }
+                }
             }
             match stopped.recv_timeout(HUB_PROBE_EVERY) {
                 Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}

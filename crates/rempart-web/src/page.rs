@@ -16,8 +16,12 @@ const SECTIONS: &[(&str, &str)] = &[
     ("/contacts", "web.nav.contacts"),
     ("/catalogue", "web.nav.catalogue"),
     ("/invoices", "web.nav.invoices"),
+    ("/bills", "web.nav.bills"),
+    ("/journal", "web.nav.journal"),
     ("/reports", "web.nav.reports"),
+    ("/settings", "web.nav.settings"),
     ("/settings/users", "web.nav.users"),
+    ("/settings/devices", "web.nav.devices"),
 ];
 
 /// A whole page: the layout around `body`, titled `title`.

@@ -57,10 +57,6 @@ enum NotMade {
     Failed(String),
 }
 
-fn today(app: &App) -> NaiveDate {
-    chrono::DateTime::from_timestamp_millis(app.now() as i64).unwrap_or_default().date_naive()
-}
-
 /// The most lines of a ledger or journal a page shows; its CSV holds them all.
 const PAGE_LINES: usize = 500;
 
@@ -161,7 +157,7 @@ async fn page(State(app): State<App>, Extension(viewer): Extension<Viewer>, Quer
         let body = form(lang, &asked, &Problems::default());
         return layout(lang, Some(&viewer), lang.text("web.reports.title"), body).into_response();
     }
-    let today = today(&app);
+    let today = app.today();
     let query = asked.clone();
     let built = app.run(move |store| Ok(build(store, lang, &query, today, Some(PAGE_LINES)))).await;
     let (status, body) = match built {
@@ -195,7 +191,7 @@ async fn page(State(app): State<App>, Extension(viewer): Extension<Viewer>, Quer
 
 async fn csv(State(app): State<App>, Extension(viewer): Extension<Viewer>, Query(asked): Query<Asked>) -> Response {
     let lang = viewer.lang;
-    let today = today(&app);
+    let today = app.today();
     let kind = asked.kind.clone();
     let built = app.run(move |store| Ok(build(store, lang, &asked, today, None))).await;
     let rendered = match built {

@@ -257,6 +257,16 @@ fn a_form_without_its_csrf_token_is_refused_and_records_nothing() {
     let answer = owner.post("/contacts", &[("name", "Marie Rochat")]);
     assert_eq!(answer.status, 403);
     assert_eq!(site.events(), before);
+    // Every form of the app, whatever it does, is refused without its token.
+    let mut checked = 0;
+    for route in ROUTES.iter().filter(|route| route.method == "POST" && route.access.allows(Role::Owner)) {
+        let answer = owner.post(&site.path(route.path), &[]);
+        assert_eq!(answer.status, 403, "{}", route.path);
+        assert!(answer.body.contains(Lang::En.text("web.csrf.title")), "{}", route.path);
+        checked += 1;
+    }
+    assert!(checked > 20, "the app's forms: {checked}");
+    assert_eq!(site.events(), before);
     // With its token, the same form records the contact.
     let mut owner = site.logged_in(Role::Owner);
     let token = owner.token("/contacts/new");
@@ -445,10 +455,9 @@ fn a_report_is_shown_and_downloaded_as_csv() {
     assert!(refused.body.contains(Lang::De.text("web.report.account_needed")));
 }
 
-/// The app keeps serving while the hub is down: pages open and forms record, and the dashboard
-/// says since when the hub has been out of reach (as a sync found it).
-#[test]
-fn the_app_keeps_serving_while_the_hub_is_down_and_says_since_when() {
+/// A company with its owner, connected to a hub of its own served on loopback: the directory,
+/// the node's data directory, the open store, the hub's server and address.
+fn connected() -> (tempfile::TempDir, std::path::PathBuf, Store, rempart_hub::http::Server, String) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("node");
     let mut store = Store::init(&path, "Garage Test Sàrl", Country::Ch, 1).unwrap();
@@ -463,6 +472,17 @@ fn the_app_keeps_serving_while_the_hub_is_down_and_says_since_when() {
     let mut env = rempart_node::Env { clock: rempart_store::Clock::System, random: &mut random };
     let mut transport = rempart_node::Http::new(&url).unwrap();
     rempart_node::Session::connect(&mut store, &url, &mut transport, &mut env).unwrap();
+    (dir, path, store, server, url)
+}
+
+/// The app keeps serving while the hub is down: pages open and forms record, and the dashboard
+/// says since when the hub has been out of reach (as a sync found it).
+#[test]
+fn the_app_keeps_serving_while_the_hub_is_down_and_says_since_when() {
+    let (_dir, path, mut store, server, url) = connected();
+    let mut random = rempart_node::system_random;
+    let mut env = rempart_node::Env { clock: rempart_store::Clock::System, random: &mut random };
+    let mut transport = rempart_node::Http::new(&url).unwrap();
     server.stop();
     let mut session = rempart_node::Session::open(&store).unwrap();
     let refused = session.sync(&mut store, &mut transport, &mut env);
@@ -525,4 +545,206 @@ fn serving_beyond_loopback_needs_tls() {
     drop(Store::init(&path, "Garage Test Sàrl", Country::Ch, 1).unwrap());
     let refused = rempart_web::start(Config::new(&path, "0.0.0.0:0".parse().unwrap()));
     assert!(matches!(refused, Err(rempart_web::WebError::TlsNeeded { .. })));
+}
+
+/// The id in the first link or form action of `page` that starts with `prefix` and ends at
+/// `end` (`/bills/` … `"`).
+fn id_after<'a>(page: &'a str, prefix: &str, end: char) -> &'a str {
+    let start = page.find(prefix).unwrap_or_else(|| panic!("{prefix} in {page}")) + prefix.len();
+    let rest = &page[start..];
+    &rest[..rest.find(end).unwrap()]
+}
+
+/// A supplier bill recorded from the bills page (the supplier picked by name, the amounts typed
+/// as the company writes them), then paid in two parts from its own page; a bad amount or a
+/// payment beyond what is open is refused next to its field and records nothing.
+#[test]
+fn a_supplier_bill_is_recorded_and_paid_from_its_pages() {
+    let site = Site::new();
+    let mut accountant = site.logged_in(Role::Accountant);
+    accountant.lang = "fr";
+    let token = accountant.token("/bills");
+    let bill = |net: &'static str| {
+        [
+            ("supplier", "Jean Favre"),
+            ("reference", "2026-4711"),
+            ("date", "05.03.2026"),
+            ("due", "04.04.2026"),
+            ("account_1", "4000"),
+            ("net_1", net),
+            ("vat_1", "IN81"),
+            ("text_1", "Plaquettes"),
+        ]
+    };
+    let before = site.events();
+    let mut refused = vec![("csrf", token.as_str())];
+    refused.extend(bill("12,5x"));
+    let answer = accountant.post("/bills", &refused);
+    assert_eq!(answer.status, 422);
+    let field = answer.body.find("id=\"field-net_1\"").unwrap();
+    let message = answer.body.find("role=\"alert\"").unwrap();
+    assert!(message > field, "the message follows the amount's field");
+    assert_eq!(site.events(), before);
+
+    let mut recorded = vec![("csrf", token.as_str())];
+    recorded.extend(bill("200.00"));
+    let answer = accountant.post("/bills", &recorded);
+    assert_eq!((answer.status, answer.location.as_deref()), (303, Some("/bills")), "{}", answer.body);
+    let list = accountant.get("/bills").body;
+    let id = id_after(&list, "href=\"/bills/", '"').to_owned();
+    assert!(list.contains("2026-4711") && list.contains("Jean Favre"), "{list}");
+    // Due on 4 April, unpaid on the test's day (28 May): overdue.
+    assert!(list.contains(Lang::Fr.text("web.status.overdue")), "{list}");
+    // The same reference again from the same supplier is refused next to the reference.
+    let again = accountant.post("/bills", &recorded);
+    assert_eq!(again.status, 422, "{}", again.body);
+    assert!(again.body.find("role=\"alert\"").unwrap() > again.body.find("id=\"field-reference\"").unwrap());
+
+    let page = format!("/bills/{id}");
+    let token = accountant.token(&page);
+    let paid = site.events();
+    let too_much = accountant.post(&format!("{page}/pay"), &[("csrf", &token), ("amount", "10'000.00")]);
+    assert_eq!(too_much.status, 422);
+    assert!(
+        too_much.body.find("role=\"alert\"").unwrap() > too_much.body.find("id=\"pay-amount\"").unwrap(),
+        "{}",
+        too_much.body
+    );
+    assert_eq!(site.events(), paid);
+    let part =
+        accountant.post(&format!("{page}/pay"), &[("csrf", &token), ("amount", "50.00"), ("date", "10.04.2026")]);
+    assert_eq!(part.status, 303, "{}", part.body);
+    let shown = accountant.get(&page).body;
+    assert!(shown.contains("50.00"), "{shown}");
+    // The rest: the amount left empty pays what is open.
+    assert_eq!(accountant.post(&format!("{page}/pay"), &[("csrf", &token), ("date", "20.04.2026")]).status, 303);
+    let shown = accountant.get(&page).body;
+    assert!(shown.contains(Lang::Fr.text("web.status.paid")), "{shown}");
+    // A cashier sees no bills.
+    assert_eq!(site.logged_in(Role::Cashier).get(&page).status, 403);
+    // An unknown bill is a page that says so.
+    assert_eq!(accountant.get("/bills/no-such-bill").status, 404);
+}
+
+/// A journal entry typed in the form (balanced postings, amounts as the company writes them),
+/// listed with the person who recorded it, then reversed; an unbalanced one is refused with
+/// nothing recorded.
+#[test]
+fn a_journal_entry_is_recorded_listed_with_its_author_and_reversed() {
+    let site = Site::new();
+    let mut accountant = site.logged_in(Role::Accountant);
+    accountant.lang = "de";
+    let token = accountant.token("/journal");
+    let entry = |credit: &'static str| {
+        [
+            ("date", "02.05.2026"),
+            ("text", "Bareinlage"),
+            ("account_1", "1000"),
+            ("debit_1", "1'000.00"),
+            ("account_2", "2800"),
+            ("credit_2", credit),
+        ]
+    };
+    let before = site.events();
+    let mut unbalanced = vec![("csrf", token.as_str())];
+    unbalanced.extend(entry("999.00"));
+    let answer = accountant.post("/journal", &unbalanced);
+    assert_eq!(answer.status, 422, "{}", answer.body);
+    assert!(answer.body.contains("role=\"alert\""));
+    assert!(answer.body.contains("<html lang=\"de\""));
+    assert_eq!(site.events(), before);
+
+    let mut balanced = vec![("csrf", token.as_str())];
+    balanced.extend(entry("1'000.00"));
+    let answer = accountant.post("/journal", &balanced);
+    assert_eq!((answer.status, answer.location.as_deref()), (303, Some("/journal")), "{}", answer.body);
+    let list = accountant.get("/journal").body;
+    assert!(list.contains("Bareinlage") && list.contains("<td>accountant</td>"), "{list}");
+    let id = id_after(&list, "action=\"/journal/", '/').to_owned();
+    let token = accountant.token("/journal");
+    let bad_date = accountant.post(&format!("/journal/{id}/reverse"), &[("csrf", &token), ("date", "31.02.2026")]);
+    assert_eq!(bad_date.status, 422);
+    let reversed = site.events();
+    assert_eq!(
+        accountant.post(&format!("/journal/{id}/reverse"), &[("csrf", &token), ("date", "03.05.2026")]).status,
+        303
+    );
+    assert!(site.events() > reversed);
+    let list = accountant.get("/journal").body;
+    assert!(list.contains(Lang::De.text("web.entry.is_reversal")), "{list}");
+    assert!(!list.contains(&format!("action=\"/journal/{id}/reverse\"")), "a reversed entry is not offered again");
+    // Reversed twice: refused, nothing recorded.
+    let twice = site.events();
+    let answer = accountant.post(&format!("/journal/{id}/reverse"), &[("csrf", &token), ("date", "04.05.2026")]);
+    assert_eq!(answer.status, 422);
+    assert_eq!(site.events(), twice);
+}
+
+/// The company's details typed on the settings page, kept, and a bad one refused next to its
+/// field.
+#[test]
+fn the_company_details_are_set_from_the_settings_page() {
+    let site = Site::new();
+    let mut accountant = site.logged_in(Role::Accountant);
+    accountant.lang = "fr";
+    let token = accountant.token("/settings");
+    let before = site.events();
+    let bad = accountant.post("/settings/company", &[("csrf", &token), ("iban", "CH00 not an iban")]);
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(bad.body.find("role=\"alert\"").unwrap() > bad.body.find("id=\"field-iban\"").unwrap());
+    assert_eq!(site.events(), before);
+    let saved = accountant.post("/settings/company", &[("csrf", &token), ("town", "Gland"), ("postcode", "1196")]);
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let page = accountant.get("/settings").body;
+    assert!(page.contains("value=\"Gland\"") && page.contains("value=\"1196\""), "{page}");
+}
+
+/// The owner invites a device from the settings page: the code is shown as text and as a QR
+/// code, with the invoice series chosen; a series already held is refused next to its field; the
+/// device joins with the code and numbers its invoices in its series; the owner revokes it from
+/// the same page.
+#[test]
+fn the_owner_invites_a_device_with_its_series_and_revokes_it() {
+    let (dir, path, store, server, url) = connected();
+    let mut random = rempart_node::system_random;
+    let mut env = rempart_node::Env { clock: rempart_store::Clock::System, random: &mut random };
+    let mut transport = rempart_node::Http::new(&url).unwrap();
+    drop(store);
+
+    let running = rempart_web::start(Config::new(&path, "127.0.0.1:0".parse().unwrap())).unwrap();
+    let mut owner = Client::new(running.addr);
+    owner.lang = "fr";
+    assert_eq!(owner.log_in("owner", PASSWORD).status, 303);
+    let token = owner.token("/settings/devices");
+    let bad = owner.post("/settings/devices/invite", &[("csrf", &token), ("series", "B B")]);
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.find("role=\"alert\"").unwrap() > bad.body.find("id=\"field-series\"").unwrap(), "{}", bad.body);
+    assert!(!bad.body.contains("id=\"invite-code\""));
+    let made = owner.post("/settings/devices/invite", &[("csrf", &token), ("series", "B"), ("hours", "2")]);
+    assert!(made.body.contains("<svg"), "the code as a QR code: {}", made.body);
+    let code = id_after(&made.body, "<code id=\"invite-code\">", '<').to_owned();
+    let taken = owner.post("/settings/devices/invite", &[("csrf", &token), ("series", "B")]);
+    assert!(taken.body.find("role=\"alert\"").unwrap() > taken.body.find("id=\"field-series\"").unwrap());
+
+    let laptop_dir = dir.path().join("laptop");
+    let (laptop, _) = rempart_node::Session::join(&code, &url, &laptop_dir, &mut transport, &mut env).unwrap();
+    assert!(
+        matches!(laptop.numbering().unwrap(), rempart_store::invoices::Numbering::Prefixed(series) if series == "B")
+    );
+    let laptop_node = laptop.node().to_hex();
+    drop(laptop);
+    // The owner's node learns of the new device at its next sync: the button on the page.
+    assert!(!owner.get("/settings/devices").body.contains(&laptop_node));
+    let synced = owner.post("/sync", &[("csrf", &token), ("back", "/settings/devices")]);
+    assert_eq!(synced.location.as_deref(), Some("/settings/devices"), "{}", synced.body);
+    let devices = owner.get("/settings/devices").body;
+    assert!(!devices.contains(Lang::Fr.text("web.health.never_synced")), "{devices}");
+    let revoke = format!("action=\"/settings/devices/{laptop_node}/revoke\"");
+    assert!(devices.contains(&revoke), "{devices}");
+    let answer = owner.post(&format!("/settings/devices/{laptop_node}/revoke"), &[("csrf", &token)]);
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    let devices = owner.get("/settings/devices").body;
+    assert!(!devices.contains(&revoke) && devices.contains(Lang::Fr.text("web.devices.revoked")), "{devices}");
+    running.stop();
+    server.stop();
 }

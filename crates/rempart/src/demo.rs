@@ -428,7 +428,9 @@ mod tests {
     /// for what issue 20 added: the hash's new, empty table of people (`p_users`; without it in
     /// `PROJECTIONS` the hash was 892133d9…, as before), the row of `p_company` naming the
     /// node that created the company (`creator_node`), and each invoice's events
-    /// (`p_invoice_events`, its history).
+    /// (`p_invoice_events`, its history); and since issue 20's short numbers, the invoices
+    /// numbered `2026-0001`… (not `F-<node>-2026-000001`), the credit notes `AV-2026-0001`…,
+    /// and the customers `1`, `2`… (not random `C-…` ids), with the QR references made of them.
     #[test]
     fn the_demo_company_keeps_its_state_hash() {
         let temp = tempfile::tempdir().unwrap();
@@ -438,7 +440,7 @@ mod tests {
         assert_eq!(store.event_count().unwrap(), 5535);
         assert_eq!(
             store.state_hash().unwrap().to_hex(),
-            "bd8f0c3cc885907bb19af989278932edff91f04b5d85be67d2f347b842bee49e"
+            "5661c54772fee19b4c4520d364f55b329c39e69e46ef959095b196389c5f93c7"
         );
     }
 }

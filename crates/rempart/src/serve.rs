@@ -28,6 +28,8 @@ pub(crate) fn serve(dir: &Path, listen: SocketAddr, tls: Option<(&Path, &Path)>,
     let scheme = if tls.is_some() { "https" } else { "http" };
     let mut config = rempart_web::Config::new(dir, listen);
     config.tls = tls;
+    // The node serving its app is the node that syncs: no other command needs to run beside it.
+    config.background_sync = true;
     let running = rempart_web::start(config)?;
     let url = format!("{scheme}://{}", running.addr);
     if let Some(path) = &running.setup_path {

@@ -262,11 +262,11 @@ pub fn sync(
     }
 }
 
-pub fn invite(dir: &Path, role: Role, hours: u64, lang: Lang) -> Result<ExitCode> {
+pub fn invite(dir: &Path, role: Role, hours: u64, series: &str, lang: Lang) -> Result<ExitCode> {
     let store = Store::open(dir).context("cannot open the data directory")?;
     let mut session = Session::open(&store)?;
     let mut transport = Http::new(&session.secrets.hub.clone())?;
-    let code = with_env(|env| session.invite(&store, &mut transport, env, role, hours * 3_600_000))?;
+    let code = with_env(|env| session.invite(&store, &mut transport, env, role, hours * 3_600_000, Some(series)))?;
     println!("{}", lang.fill("invite.done", &[("hours", &hours)]));
     // Alone on the last line, for scripts.
     println!("{code}");

@@ -70,6 +70,9 @@ impl Speak for rempart_domain::contacts::ContactError {
             rempart_domain::contacts::ContactError::UnknownContact { id } => {
                 lang.fill("err.contact.unknown_contact", &[("id", id)])
             }
+            rempart_domain::contacts::ContactError::AmbiguousName { name, numbers } => {
+                lang.fill("err.contact.ambiguous_name", &[("name", name), ("numbers", &numbers.join(", "))])
+            }
             rempart_domain::contacts::ContactError::ContactExists { id } => {
                 lang.fill("err.contact.contact_exists", &[("id", id)])
             }

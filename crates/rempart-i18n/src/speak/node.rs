@@ -79,6 +79,10 @@ impl Speak for rempart_node::Local {
             rempart_node::Local::RevokeSelf => lang.text("err.local.revoke_self").to_owned(),
             rempart_node::Local::NotEnrolled { device } => lang.fill("err.local.not_enrolled", &[("device", device)]),
             rempart_node::Local::NotAnInvitationCode => lang.text("err.local.not_an_invitation_code").to_owned(),
+            rempart_node::Local::BadSeries { series } => lang.fill("err.local.bad_series", &[("series", series)]),
+            rempart_node::Local::SeriesTaken { series } => lang.fill("err.local.series_taken", &[("series", series)]),
+            rempart_node::Local::NoSuchDevice { id } => lang.fill("err.local.no_such_device", &[("id", id)]),
+            rempart_node::Local::RenewsKit => lang.text("err.local.renews_kit").to_owned(),
         }
     }
 }

@@ -234,6 +234,12 @@ impl Speak for rempart_sync::roster::RosterError {
             rempart_sync::roster::RosterError::KeyReused { position } => {
                 lang.fill("err.roster.key_reused", &[("position", position)])
             }
+            rempart_sync::roster::RosterError::BadSeries { position } => {
+                lang.fill("err.roster.bad_series", &[("position", position)])
+            }
+            rempart_sync::roster::RosterError::SeriesTaken { position, series } => {
+                lang.fill("err.roster.series_taken", &[("position", position), ("series", series)])
+            }
         }
     }
 }

@@ -164,7 +164,9 @@ fn what_a_revoked_admin_held_opens_nothing_written_after() {
     let old_kit = world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env)).unwrap();
     sync(&mut world, &mut office);
     let code = world
-        .with_env(|env, transport| Session::open(&office).unwrap().invite(&office, transport, env, Role::Admin, 60_000))
+        .with_env(|env, transport| {
+            Session::open(&office).unwrap().invite(&office, transport, env, Role::Admin, 60_000, None)
+        })
         .unwrap();
     let dir = world.dir("boss");
     let (mut boss, _) = world.with_env(|env, transport| Session::join(&code, "mem", &dir, transport, env)).unwrap();
@@ -236,7 +238,7 @@ fn the_sync_secrets_are_written_privately_and_through_no_planted_link() {
     // An invitation saves the roster and the secrets again.
     world
         .with_env(|env, transport| {
-            Session::open(&office).unwrap().invite(&office, transport, env, Role::Member, 60_000)
+            Session::open(&office).unwrap().invite(&office, transport, env, Role::Member, 60_000, None)
         })
         .unwrap();
     assert_eq!(std::fs::read(&target).unwrap(), b"", "nothing went through the links");
@@ -336,7 +338,9 @@ fn revoking_a_device_names_the_devices_it_enrolled() {
     world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env)).unwrap();
     sync(&mut world, &mut office);
     let code = world
-        .with_env(|env, transport| Session::open(&office).unwrap().invite(&office, transport, env, Role::Admin, 60_000))
+        .with_env(|env, transport| {
+            Session::open(&office).unwrap().invite(&office, transport, env, Role::Admin, 60_000, None)
+        })
         .unwrap();
     let dir = world.dir("stolen");
     let (mut stolen, _) = world.with_env(|env, transport| Session::join(&code, "mem", &dir, transport, env)).unwrap();
@@ -344,7 +348,7 @@ fn revoking_a_device_names_the_devices_it_enrolled() {
     // The thief invites a device of its own from the stolen admin device.
     let code = world
         .with_env(|env, transport| {
-            Session::open(&stolen).unwrap().invite(&stolen, transport, env, Role::Member, 60_000)
+            Session::open(&stolen).unwrap().invite(&stolen, transport, env, Role::Member, 60_000, None)
         })
         .unwrap();
     let dir = world.dir("thiefs");
@@ -387,7 +391,7 @@ fn a_joining_device_refuses_a_roster_cut_short_of_its_invitation() {
         .unwrap();
     let code = world
         .with_env(|env, transport| {
-            Session::open(&office).unwrap().invite(&office, transport, env, Role::Member, 60_000)
+            Session::open(&office).unwrap().invite(&office, transport, env, Role::Member, 60_000, None)
         })
         .unwrap();
     let genuine = Session::open(&office).unwrap().roster.entries().to_vec();
@@ -478,7 +482,9 @@ fn a_roster_parted_from_the_one_other_devices_name_holds_everything_back() {
     world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env)).unwrap();
     sync(&mut world, &mut office);
     let code = world
-        .with_env(|env, transport| Session::open(&office).unwrap().invite(&office, transport, env, Role::Admin, 60_000))
+        .with_env(|env, transport| {
+            Session::open(&office).unwrap().invite(&office, transport, env, Role::Admin, 60_000, None)
+        })
         .unwrap();
     let dir = world.dir("admin-till");
     let (till, _) = world.with_env(|env, transport| Session::join(&code, "mem", &dir, transport, env)).unwrap();
@@ -588,7 +594,7 @@ fn an_older_wrap_served_in_place_of_a_newer_one_is_refused() {
     for name in ["laptop", "till", "spare"] {
         let code = world
             .with_env(|env, transport| {
-                Session::open(&office).unwrap().invite(&office, transport, env, Role::Admin, 60_000)
+                Session::open(&office).unwrap().invite(&office, transport, env, Role::Admin, 60_000, None)
             })
             .unwrap();
         let dir = world.dir(name);

@@ -409,7 +409,9 @@ fn a_batch_of_another_company_served_to_a_node_is_rejected_by_it() {
     world.with_env(|env, transport| Session::connect(&mut beta, "mem", transport, env)).unwrap();
     sync(&mut world, &mut beta);
     let code = world
-        .with_env(|env, transport| Session::open(&beta).unwrap().invite(&beta, transport, env, Role::Member, 60_000))
+        .with_env(|env, transport| {
+            Session::open(&beta).unwrap().invite(&beta, transport, env, Role::Member, 60_000, None)
+        })
         .unwrap();
     let dir = world.dir("beta-laptop");
     let (mut laptop, _) = world.with_env(|env, transport| Session::join(&code, "mem", &dir, transport, env)).unwrap();
@@ -437,7 +439,7 @@ fn revoking_an_admin_device_renews_the_recovery_kit() {
     let invite = |world: &mut World, office: &Store| {
         world
             .with_env(|env, transport| {
-                Session::open(office).unwrap().invite(office, transport, env, Role::Admin, 60_000)
+                Session::open(office).unwrap().invite(office, transport, env, Role::Admin, 60_000, None)
             })
             .unwrap()
     };
@@ -584,7 +586,9 @@ fn a_revoked_admin_filling_a_wiped_hub_again_is_named_and_the_company_moves_to_a
     office.post_entries(&[entry("E-1", 3, 300)], &mut |_| {}).unwrap();
     sync(&mut world, &mut office);
     let code = world
-        .with_env(|env, transport| Session::open(&office).unwrap().invite(&office, transport, env, Role::Admin, 60_000))
+        .with_env(|env, transport| {
+            Session::open(&office).unwrap().invite(&office, transport, env, Role::Admin, 60_000, None)
+        })
         .unwrap();
     let dir = world.dir("boss");
     let (mut boss, _) = world.with_env(|env, transport| Session::join(&code, "mem", &dir, transport, env)).unwrap();
@@ -600,7 +604,9 @@ fn a_revoked_admin_filling_a_wiped_hub_again_is_named_and_the_company_moves_to_a
     world.objects.restore(Default::default());
     sync(&mut world, &mut boss);
     world
-        .with_env(|env, transport| Session::open(&boss).unwrap().invite(&boss, transport, env, Role::Admin, 60_000))
+        .with_env(|env, transport| {
+            Session::open(&boss).unwrap().invite(&boss, transport, env, Role::Admin, 60_000, None)
+        })
         .unwrap();
 
     // The office finds the hub's list parted from its own, says who wrote it, and keeps its own.

@@ -191,7 +191,9 @@ fn entry(id: &str, day: u32, amount: i64) -> EntryDraft {
 /// A member device invited by `admin` and enrolled with the one-time code, in a directory `name`.
 fn enrol_member(world: &mut World, admin: &Store, name: &str, hub: &str) -> Store {
     let code = world
-        .with_env(|env, transport| Session::open(admin).unwrap().invite(admin, transport, env, Role::Member, 60_000))
+        .with_env(|env, transport| {
+            Session::open(admin).unwrap().invite(admin, transport, env, Role::Member, 60_000, None)
+        })
         .unwrap();
     let dir = world.dir(name);
     world.with_env(|env, transport| Session::join(&code, hub, &dir, transport, env)).unwrap().0
@@ -215,7 +217,7 @@ fn two_devices_of_a_company_converge_through_the_hub_and_a_wiped_hub_is_refilled
     // The laptop joins with a one-time code and receives the books.
     let code = world.with_env(|env, transport| {
         let mut session = Session::open(&office).unwrap();
-        session.invite(&office, transport, env, Role::Member, 3_600_000)
+        session.invite(&office, transport, env, Role::Member, 3_600_000, None)
     });
     let code = code.unwrap();
     let (laptop_dir, thief_dir) = (world.dir("laptop"), world.dir("thief"));
@@ -274,7 +276,7 @@ fn two_devices_of_a_company_converge_through_the_hub_and_a_wiped_hub_is_refilled
     let code = world
         .with_env(|env, transport| {
             let mut session = Session::open(&office).unwrap();
-            session.invite(&office, transport, env, Role::Admin, 3_600_000)
+            session.invite(&office, transport, env, Role::Admin, 3_600_000, None)
         })
         .unwrap();
     let till_dir = world.dir("till");

@@ -275,7 +275,7 @@ fn template() -> &'static Template {
         for index in 1..3 {
             let code = world
                 .with_env(|env, transport| {
-                    Session::open(&office).unwrap().invite(&office, transport, env, Role::Member, 3_600_000)
+                    Session::open(&office).unwrap().invite(&office, transport, env, Role::Member, 3_600_000, None)
                 })
                 .unwrap();
             let dir = world.dir(&format!("n{index}"));
@@ -729,7 +729,7 @@ fn run(seed: u64) -> (Exercised, [u8; 32]) {
                     exercised.revocations_waiting += 1;
                     continue;
                 }
-                let code = match session.invite(office, &mut network, &mut env, Role::Member, 3_600_000) {
+                let code = match session.invite(office, &mut network, &mut env, Role::Member, 3_600_000, None) {
                     Ok(code) => code,
                     Err(error) => panic!("seed {seed}: an invitation failed on a sound network: {error}"),
                 };

@@ -30,7 +30,9 @@ fn office_batches(world: &World, office: &Store) -> Vec<String> {
 
 fn join(world: &mut World, office: &Store, name: &str) -> Store {
     let code = world
-        .with_env(|env, transport| Session::open(office).unwrap().invite(office, transport, env, Role::Member, 60_000))
+        .with_env(|env, transport| {
+            Session::open(office).unwrap().invite(office, transport, env, Role::Member, 60_000, None)
+        })
         .unwrap();
     let dir = world.dir(name);
     world.with_env(|env, transport| Session::join(&code, "mem", &dir, transport, env)).unwrap().0

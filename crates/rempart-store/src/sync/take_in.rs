@@ -314,6 +314,8 @@ impl Store {
         let Some(first) = run.events.first() else {
             return Ok(Taken::default());
         };
+        // What another process on this data directory committed meanwhile, first.
+        self.refresh()?;
         let node = first.node;
         let refuse = |why: Refusal| StoreError::SyncRefused { node: node.short(), why };
         if first.tenant != self.tenant {

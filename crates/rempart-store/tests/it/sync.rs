@@ -1260,3 +1260,70 @@ fn only_the_company_creating_node_names_the_first_owner() {
     }
     assert_eq!(nodes[0].store.state_hash().expect("hash"), nodes[1].store.state_hash().expect("hash"));
 }
+
+/// Issue 20: numbers people read are short. The node that created the company numbers its
+/// invoices `2026-0001` and its customers `1`; a device given series B numbers `2026-B-0001` and
+/// `B-1`; apart, each gapless in its own series, and never the same number twice once they meet.
+/// A device without a series (joined before series existed) numbers after its id.
+#[test]
+fn each_node_numbers_invoices_and_customers_in_a_short_series_of_its_own() {
+    use rempart_store::invoices::Numbering;
+    let mut nodes = company(3);
+    let keys = keys(&nodes);
+    nodes[1].store.set_invoice_series("B").expect("series");
+    assert_eq!(nodes[0].store.numbering().expect("numbering"), Numbering::First);
+    assert_eq!(nodes[1].store.numbering().expect("numbering"), Numbering::Prefixed("B".into()));
+    let third = nodes[2].store.node().short();
+    assert_eq!(nodes[2].store.numbering().expect("numbering"), Numbering::ByDevice(third.clone()));
+    send(&mut nodes, 0, 1, 100_000, &keys);
+    send(&mut nodes, 0, 2, 100_000, &keys);
+    let line = LineSpec {
+        item: None,
+        text: Some("Vidange".into()),
+        quantity_milli: 1000,
+        unit_price_minor: Some(9_000),
+        discount_bp: 0,
+        vat_code: Some("N81".into()),
+        account: Some("3400".into()),
+    };
+    let mut numbers = Vec::new();
+    let mut customers = Vec::new();
+    for (index, node) in nodes.iter_mut().enumerate() {
+        for round in 0..2 {
+            let name = format!("Client {index}.{round}");
+            let customer = node.store.create_contact(None, [("name".to_owned(), Some(name))].into()).expect("contact");
+            let id = node.store.draft_invoice(&customer, day(3, 10), false).expect("draft");
+            node.store.add_invoice_line(&id, line.clone()).expect("line");
+            numbers.push(node.store.issue_invoice(&id).expect("issue"));
+            customers.push(customer);
+        }
+    }
+    assert_eq!(&numbers[..4], ["2026-0001", "2026-0002", "2026-B-0001", "2026-B-0002"]);
+    assert_eq!(&numbers[4..], [format!("F-{third}-2026-000001"), format!("F-{third}-2026-000002")]);
+    assert_eq!(&customers[..4], ["1", "2", "B-1", "B-2"]);
+    assert!(customers[4].starts_with("C-") && customers[4].len() == 12, "{}", customers[4]);
+    // A number typed for a customer by hand does not throw the series off.
+    let typed = nodes[0].store.create_contact(Some("B-x7".into()), [("name".to_owned(), Some("Typed".into()))].into());
+    assert_eq!(typed.expect("typed"), "B-x7");
+    for from in 0..3 {
+        for to in 0..3 {
+            if from != to {
+                send(&mut nodes, from, to, 100_000, &keys);
+            }
+        }
+    }
+    // Met: one number each, and each series goes on after its last number.
+    for node in &nodes {
+        let listed: Vec<String> =
+            node.store.invoices().expect("invoices").into_iter().filter_map(|invoice| invoice.number).collect();
+        assert_eq!(listed.len(), 6);
+        for number in &numbers {
+            assert!(listed.contains(number), "{number}");
+        }
+    }
+    let customer = nodes[1].store.create_contact(None, [("name".to_owned(), Some("Late".into()))].into());
+    assert_eq!(customer.expect("contact"), "B-3");
+    let credit = nodes[0].store.credit_invoice("2026-B-0001", day(3, 20), &[]).expect("credit");
+    assert_eq!(credit.number, "AV-2026-0001", "credited by the first node, in its credit-note series");
+    assert!(nodes[0].store.verify().expect("verify").is_ok());
+}

@@ -93,7 +93,8 @@ fn throughput(root: &Path, events: usize, per_commit: usize, rows: &mut Vec<(Str
         format!("{total} events, {} batches, {:.1} s, {}", pushed.pushed_batches, seconds(push), rate(total, push)),
     ));
 
-    let code = with_env(|env| Session::open(&office)?.invite(&office, &mut transport, env, Role::Member, 3_600_000))?;
+    let code =
+        with_env(|env| Session::open(&office)?.invite(&office, &mut transport, env, Role::Member, 3_600_000, None))?;
     let (mut laptop, mut session) =
         with_env(|env| Session::join(&code, &url, &root.join("laptop"), &mut transport, env))?;
     let started = Instant::now();

@@ -16,6 +16,7 @@ use rempart_reports::render::Format;
 pub(crate) enum BillCommand {
     /// Record a supplier's bill: --line ACCOUNT=NET:VATCODE[:TEXT], such as 4000=100.00:IN81.
     Add {
+        /// The supplier: their number, or their name.
         #[arg(long)]
         supplier: String,
         /// The supplier's number for the bill.
@@ -74,6 +75,7 @@ pub(crate) fn bill(dir: &Path, lang: Lang, command: BillCommand) -> Result<()> {
                     text: parts.next().unwrap_or("").to_owned(),
                 });
             }
+            let supplier = store.find_contact(&supplier)?;
             let bill = store.record_bill(
                 &supplier,
                 &reference,
@@ -98,6 +100,7 @@ pub(crate) fn bill(dir: &Path, lang: Lang, command: BillCommand) -> Result<()> {
             println!("{}", lang.fill("bill.paid", &[("id", &id), ("amount", &amount)]));
         }
         BillCommand::List { supplier, format } => {
+            let supplier = supplier.map(|typed| store.find_contact(&typed)).transpose()?;
             print!("{}", reports::bills(&store, lang, supplier.as_deref())?.render(format, locale)?);
         }
     }

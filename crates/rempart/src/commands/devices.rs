@@ -31,6 +31,10 @@ pub(crate) enum DeviceCommand {
         /// Hours the code stays valid.
         #[arg(long, default_value_t = 24)]
         hours: u64,
+        /// The prefix of the device's invoice numbers (2026-B-0001): 1 to 3 capital letters or
+        /// digits starting with a letter, another device's never.
+        #[arg(long)]
+        series: String,
     },
     /// Remove a device: what it wrote so far stays, nothing more is accepted from it, and data
     /// written from now on uses a new key it does not have.
@@ -57,7 +61,7 @@ pub(crate) enum DeviceCommand {
 /// Runs a `device` command with `crate::sync`.
 pub(crate) fn device(dir: &Path, lang: Lang, command: DeviceCommand) -> Result<ExitCode> {
     match command {
-        DeviceCommand::Invite { role, hours } => sync::invite(dir, role, hours, lang),
+        DeviceCommand::Invite { role, hours, series } => sync::invite(dir, role, hours, &series, lang),
         DeviceCommand::Revoke { id, kit_out, keep_enrolled } => {
             sync::revoke(dir, &id, kit_out.as_deref(), keep_enrolled, lang)
         }

@@ -16,6 +16,7 @@ use rempart_reports::render::{Cell, Format, Report};
 pub(crate) enum InvoiceCommand {
     /// Start a draft invoice for a contact.
     New {
+        /// The customer: their number, or their name.
         #[arg(long)]
         contact: String,
         /// Invoice date [default: today]
@@ -131,6 +132,7 @@ pub(crate) fn invoice(dir: &Path, lang: Lang, command: InvoiceCommand) -> Result
     match command {
         InvoiceCommand::New { contact, date, cash_rounding } => {
             let date = date_arg(locale, &date)?.unwrap_or_else(today);
+            let contact = store.find_contact(&contact)?;
             let id = store.draft_invoice(&contact, date, cash_rounding)?;
             println!("{}", lang.fill("invoice.drafted", &[("id", &id)]));
         }
@@ -217,7 +219,7 @@ pub(crate) fn invoice(dir: &Path, lang: Lang, command: InvoiceCommand) -> Result
                 "{} {} ({}), {} {}",
                 lang.text("invoice"),
                 invoice.number.clone().unwrap_or_else(|| format!("{} {}", lang.text("draft"), invoice.id)),
-                invoice.contact,
+                store.contact_names()?.get(&invoice.contact).unwrap_or(&invoice.contact),
                 locale.format_date(invoice.date),
                 invoice.due_date.map_or_else(String::new, |due| format!(
                     "{} {}",
@@ -296,7 +298,7 @@ pub(crate) fn invoice(dir: &Path, lang: Lang, command: InvoiceCommand) -> Result
         InvoiceCommand::List { format } => {
             let mut report = Report::new(
                 lang.text("invoices").to_owned(),
-                ["number", "id", "contact", "date", "due_date", "currency", "total"]
+                ["number", "id", "contact", "name", "date", "due_date", "currency", "total"]
                     .into_iter()
                     .map(|key| {
                         let heading = match key {
@@ -307,11 +309,13 @@ pub(crate) fn invoice(dir: &Path, lang: Lang, command: InvoiceCommand) -> Result
                     })
                     .collect(),
             );
+            let names = store.contact_names()?;
             for invoice in store.invoices()? {
                 report.rows.push(vec![
                     invoice.number.clone().map_or(Cell::Empty, Cell::Text),
                     Cell::text(&invoice.id),
                     Cell::text(&invoice.contact),
+                    names.get(&invoice.contact).map_or(Cell::Empty, Cell::text),
                     Cell::Date(invoice.date.to_string()),
                     invoice.due_date.map_or(Cell::Empty, |due| Cell::Date(due.to_string())),
                     Cell::text(invoice.currency.as_str()),

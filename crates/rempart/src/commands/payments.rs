@@ -15,6 +15,7 @@ pub(crate) enum PaymentCommand {
     /// Record a customer's payment: allocated to the --invoice NUMBER[=AMOUNT] given, or to the
     /// open invoices oldest first; an overpayment is a credit for the customer.
     Add {
+        /// The customer: their number, or their name.
         #[arg(long)]
         contact: String,
         #[arg(long, allow_hyphen_values = true)]
@@ -47,6 +48,7 @@ pub(crate) fn payment(dir: &Path, lang: Lang, command: PaymentCommand) -> Result
                 named.push((number, amount));
             }
             let account = account.unwrap_or_else(|| company.country.bank_account().to_owned());
+            let contact = store.find_contact(&contact)?;
             let payment = store.receive_payment(
                 &contact,
                 date_arg(locale, &date)?.unwrap_or_else(today),

@@ -128,3 +128,30 @@ fn bad_contact_input_is_refused_and_changes_nothing() {
     }
     assert_eq!(company.log_snapshot(), before);
 }
+
+/// A customer is named as a person names them: by their short number or by their name, whatever
+/// its case; a name two customers share is refused with both numbers, and nothing is recorded.
+#[test]
+fn a_customer_is_named_by_number_or_by_name() {
+    let company = Company::new("CH");
+    let added = company.ok(&["contact", "add", "--name", "Jean Favre", "--set", "town=Morges"]);
+    assert_eq!(added.trim(), "Contact 1 added.");
+    let by_name = company.ok(&["invoice", "new", "--contact", "  jean FAVRE ", "--date", "01.10.2026"]);
+    let by_number = company.ok(&["invoice", "new", "--contact", "1", "--date", "01.10.2026"]);
+    assert!(by_name.starts_with("Draft invoice D-") && by_number.starts_with("Draft invoice D-"));
+    let listed = csv_rows(&company.ok(&["invoice", "list", "--format", "csv"]));
+    assert_eq!(listed.len(), 2);
+    assert!(listed.iter().all(|row| row[2..4] == ["1", "Jean Favre"]), "the number and the name: {listed:?}");
+    company.ok(&["contact", "add", "--name", "Jean Favre", "--set", "town=Gland"]);
+    let before = company.log_snapshot();
+    let refused = company.fails(&["invoice", "new", "--contact", "Jean Favre"]);
+    assert!(refused.contains("several contacts are named Jean Favre: 1, 2"), "{refused}");
+    let unknown = company.fails(&["payment", "add", "--contact", "Marie Rochat", "--amount", "10.00"]);
+    assert!(unknown.contains("contact Marie Rochat does not exist"), "{unknown}");
+    assert_eq!(company.log_snapshot(), before);
+    // A supplier too, by name.
+    company.ok(&["contact", "add", "--name", "Garage Supplies SA"]);
+    company.ok(&["bill", "add", "--supplier", "garage supplies sa", "--ref", "X-1", "--line", "4000=10.00:IN81"]);
+    let bills = csv_rows(&company.ok(&["bill", "list", "--supplier", "Garage Supplies SA", "--format", "csv"]));
+    assert_eq!(bills.len(), 1);
+}

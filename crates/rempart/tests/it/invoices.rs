@@ -68,14 +68,16 @@ fn an_invoice_is_issued_numbered_and_posted() {
         "3200",
     ]);
     let issued = company.ok(&["invoice", "issue", &id]);
-    assert!(issued.contains("-2026-000001, total CHF 260.85."), "{issued}");
-    let number =
-        issued.split_whitespace().find(|word| word.starts_with("F-")).expect("number").trim_end_matches(',').to_owned();
+    assert!(issued.contains(" issued as 2026-0001, total CHF 260.85."), "{issued}");
+    let number = crate::number_of(&issued);
 
     let shown = csv_rows(&company.ok(&["invoice", "show", &number, "--format", "csv"]));
     assert_eq!(shown.iter().map(|row| row[7].as_str()).collect::<Vec<_>>(), ["180.00", "49.55", "12.40"]);
     let listed = csv_rows(&company.ok(&["invoice", "list", "--format", "csv"]));
-    assert_eq!(listed[0], [number.as_str(), id.as_str(), "FAVRE", "2026-03-10", "2026-03-30", "CHF", "260.85"]);
+    assert_eq!(
+        listed[0],
+        [number.as_str(), id.as_str(), "FAVRE", "Jean Favre", "2026-03-10", "2026-03-30", "CHF", "260.85"]
+    );
 
     let trial = csv_rows(&company.ok(&["report", "trial-balance", "--format", "csv"]));
     let closing = |account: &str| trial.iter().find(|row| row[0] == account).map(|row| row[6].clone());
@@ -91,7 +93,7 @@ fn an_invoice_is_issued_numbered_and_posted() {
 
     let second = draft_of(&company.ok(&["invoice", "new", "--contact", "FAVRE", "--date", "2026-04-01"]));
     company.ok(&["invoice", "line", &second, "--item", "MO"]);
-    assert!(company.ok(&["invoice", "issue", &second]).contains("-2026-000002, total CHF 129.72."));
+    assert!(company.ok(&["invoice", "issue", &second]).contains(" 2026-0002, total CHF 129.72."));
     let hash = company.state_hash();
     company.ok(&["rebuild"]);
     assert_eq!(company.state_hash(), hash);
@@ -118,7 +120,7 @@ fn bad_invoice_input_is_refused_and_changes_nothing() {
         (&["invoice", "line", &id, "--item", "MO", "--qty", "1,5"], "\"1,5\" is not a quantity"),
         (&["invoice", "line", &id, "--item", "MO", "--discount", "120"], "\"120\" is not a discount"),
         (&["invoice", "line", &id, "--item", "MO", "--price", "-5"], "cannot be negative"),
-        (&["invoice", "show", "F-0000"], "invoice F-0000 does not exist"),
+        (&["invoice", "show", "2026-9999"], "invoice 2026-9999 does not exist"),
     ];
     for (args, expected) in cases {
         let message = company.fails(args);
@@ -135,14 +137,7 @@ fn payments_close_receivables_and_overpayments_become_credits() {
         let id = draft_of(&company.ok(&["invoice", "new", "--contact", "FAVRE", "--date", date]));
         company.ok(&["invoice", "line", &id, "--item", "MO", "--qty", quantity]);
         let issued = company.ok(&["invoice", "issue", &id]);
-        numbers.push(
-            issued
-                .split_whitespace()
-                .find(|word| word.starts_with("F-"))
-                .expect("number")
-                .trim_end_matches(',')
-                .to_owned(),
-        );
+        numbers.push(crate::number_of(&issued));
     }
     // 2 h = 240.00 + 19.44 VAT = 259.44 due 2026-01-25; 1 h = 129.72 due 2026-03-02.
     let open = |on: &str| csv_rows(&company.ok(&["report", "receivables", "--to", on, "--format", "csv"]));
@@ -286,7 +281,7 @@ fn the_vat_return_agrees_with_the_documents() {
     assert_eq!((closing("2200").as_deref(), closing("1170").as_deref()), (Some("-18.91"), Some("8.10")));
 
     let detail = company.ok(&["report", "vat", "--period", "2026-Q1", "--detail"]);
-    assert!(detail.contains("INV-F-") && detail.contains("2026-03-10"), "{detail}");
+    assert!(detail.contains("INV-2026-0001") && detail.contains("2026-03-10"), "{detail}");
     let second =
         csv_rows(&company.ok(&["report", "vat", "--from", "2026-04-01", "--to", "2026-06-30", "--format", "csv"]));
     assert!(second.iter().any(|row| row[0] == "510" && row[3] == "4.05"), "{second:?}");
@@ -301,12 +296,14 @@ fn credit_notes_correct_issued_invoices() {
     company.ok(&["invoice", "line", &id, "--item", "MO", "--qty", "2"]);
     company.ok(&["invoice", "line", &id, "--item", "FILTRE", "--qty", "3"]);
     let issued = company.ok(&["invoice", "issue", &id]);
-    let number =
-        issued.split_whitespace().find(|word| word.starts_with("F-")).expect("number").trim_end_matches(',').to_owned();
+    let number = crate::number_of(&issued);
     // 240.00 + 55.05 = 295.05 net, VAT 23.90, total 318.95.
     assert!(issued.contains("total CHF 318.95"), "{issued}");
     let partial = company.ok(&["invoice", "credit", &number, "--date", "2026-03-20", "--line", "1=0.5"]);
-    assert!(partial.contains("-2026-000001 on invoice") && partial.contains("total CHF 64.86"), "{partial}");
+    assert!(
+        partial.contains("Credit note AV-2026-0001 on invoice 2026-0001") && partial.contains("total CHF 64.86"),
+        "{partial}"
+    );
     let refused = company.fails(&["invoice", "credit", &number, "--date", "2026-03-21"]);
     assert!(
         refused.contains("the credit note (318.95) is larger than what remains of the invoice (254.09)"),
@@ -359,7 +356,7 @@ fn a_vat_return_across_the_rate_change() {
             "3400",
         ]);
         let issued = company.ok(&["invoice", "issue", &id]);
-        issued.split_whitespace().find(|word| word.starts_with("F-")).expect("number").trim_end_matches(',').to_owned()
+        crate::number_of(&issued)
     };
     let december = issue("2023-12-15", "N77", "1000.00"); // VAT 77.00
     issue("2024-01-15", "N81", "2000.00"); // VAT 162.00
@@ -450,14 +447,7 @@ fn company_details_and_the_dunning_list() {
         let id = draft_of(&company.ok(&["invoice", "new", "--contact", "FAVRE", "--date", date]));
         company.ok(&["invoice", "line", &id, "--item", "MO"]);
         let issued = company.ok(&["invoice", "issue", &id]);
-        numbers.push(
-            issued
-                .split_whitespace()
-                .find(|word| word.starts_with("F-"))
-                .expect("number")
-                .trim_end_matches(',')
-                .to_owned(),
-        );
+        numbers.push(crate::number_of(&issued));
     }
     let dunning = |on: &str| -> Vec<(String, String, String, String, String)> {
         csv_rows(&company.ok(&["report", "dunning", "--to", on, "--format", "csv"]))

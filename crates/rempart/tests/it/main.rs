@@ -133,13 +133,31 @@ pub fn path_arg(path: &Path) -> &str {
     path.to_str().expect("utf-8 path")
 }
 
-/// The invoice number in the output of `invoice issue`.
+/// Whether `word` is a number of an invoice of a node's series: `2026-0001`, `2026-B-0001`.
+pub fn is_invoice_number(word: &str) -> bool {
+    let parts: Vec<&str> = word.split('-').collect();
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    match parts[..] {
+        [year, sequence] => year.len() == 4 && digits(year) && sequence.len() >= 4 && digits(sequence),
+        [year, prefix, sequence] => {
+            year.len() == 4
+                && digits(year)
+                && (1..=3).contains(&prefix.len())
+                && prefix.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+                && sequence.len() >= 4
+                && digits(sequence)
+        }
+        _ => false,
+    }
+}
+
+/// The invoice number in the output of `invoice issue` (the first one, in `invoice credit`'s).
 pub fn number_of(output: &str) -> String {
     output
         .split_whitespace()
-        .find(|word| word.starts_with("F-"))
+        .map(|word| word.trim_end_matches([',', '.']))
+        .find(|word| is_invoice_number(word))
         .expect("an invoice number")
-        .trim_end_matches(',')
         .to_owned()
 }
 

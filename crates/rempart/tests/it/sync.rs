@@ -121,8 +121,9 @@ fn a_closed_hub_admits_a_company_with_a_one_time_token_from_its_operator() {
     hub.stop();
 }
 
-fn invite(node: &Node) -> String {
-    let out = node.ok(&["device", "invite"]);
+/// An invitation for a member device whose invoice numbers take `series`.
+fn invite(node: &Node, series: &str) -> String {
+    let out = node.ok(&["device", "invite", "--series", series]);
     out.lines().last().expect("a code on the last line").trim().to_owned()
 }
 
@@ -138,7 +139,8 @@ fn a_revoked_admin_gets_nothing_back_with_what_it_knew() {
     office.ok(&["init", "--company", "Garage du Lac SA", "--country", "CH"]);
     let old_kit = temp.path().join("old-kit.txt");
     office.ok(&["connect", &hub.url, "--kit-out", old_kit.to_str().unwrap()]);
-    let code = office.ok(&["device", "invite", "--role", "admin"]).lines().last().unwrap().trim().to_owned();
+    let code =
+        office.ok(&["device", "invite", "--role", "admin", "--series", "B"]).lines().last().unwrap().trim().to_owned();
     let boss = Company::at(temp.path().join("boss"));
     // The code from a file, not the command line.
     let code_file = temp.path().join("code.txt");
@@ -249,8 +251,8 @@ fn three_nodes_converge_through_a_hub_stopped_restarted_wiped_and_replaced() {
         24
     );
 
-    for node in [&laptop, &till] {
-        let code = invite(&office);
+    for (node, series) in [(&laptop, "B"), (&till, "C")] {
+        let code = invite(&office, series);
         assert!(code.starts_with("RMP1-"), "{code}");
         let out = node.ok(&["join", &code, "--hub", &hub.url]);
         assert!(out.contains("events received"), "{out}");
@@ -260,6 +262,11 @@ fn three_nodes_converge_through_a_hub_stopped_restarted_wiped_and_replaced() {
         assert!(refused.contains("unknown, used or expired"), "{refused}");
         assert!(!again.dir.exists(), "nothing is left of a refused join");
     }
+    // Each device's invoice series is its own: one taken, or not a short prefix, is refused.
+    let taken = office.fails(&["device", "invite", "--series", "B"]);
+    assert!(taken.contains("invoice series B is another device's already"), "{taken}");
+    let bad = office.fails(&["device", "invite", "--series", "b-2"]);
+    assert!(bad.contains("\"b-2\" is not an invoice series"), "{bad}");
 
     // Everyone works; the hub stops; everyone keeps working offline; sync says it plainly.
     laptop.entry(2, "200.00");
@@ -386,7 +393,7 @@ fn two_hub_processes_on_one_store_serve_one_company_concurrently_and_lose_nothin
         .enumerate()
         .map(|(index, name)| {
             let node = Company::at(temp.path().join(name));
-            let code = invite(&office);
+            let code = invite(&office, ["B", "C"][index]);
             let url = if index == 0 { &second.url } else { &first.url };
             node.ok(&["join", &code, "--hub", url]);
             node
@@ -624,7 +631,7 @@ fn two_devices_apart_creating_the_same_keys_keep_syncing_and_list_what_one_devic
     let kit = temp.path().join("kit.txt");
     office.ok(&["connect", &hub.url, "--kit-out", kit.to_str().unwrap()]);
     // The code from standard input, out of the shell's history and the list of processes.
-    laptop.ok_with_input(&["join", "--code-file", "-", "--hub", &hub.url], &format!("{}\n", invite(&office)));
+    laptop.ok_with_input(&["join", "--code-file", "-", "--hub", &hub.url], &format!("{}\n", invite(&office, "B")));
 
     // Apart.
     let item = |node: &Node, price: &str| {

@@ -1,0 +1,184 @@
+//! Settings, the company: its name, country and currency as created, and the details its
+//! documents print (address, contact, identifiers, bank accounts, dunning terms), set and
+//! cleared as the command line's `company set` does.
+
+use std::collections::BTreeMap;
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use maud::{Markup, html};
+use rempart_domain::company::COMPANY_FIELDS;
+use rempart_domain::contacts::ContactError;
+use rempart_i18n::{Lang, Speak};
+use rempart_store::{Store, StoreError};
+
+use crate::App;
+use crate::form::{Posted, Problems};
+use crate::page::{csrf, field, form_error, layout};
+use crate::session::Viewer;
+
+pub fn routes() -> Router<App> {
+    Router::new().route("/settings", get(show)).route("/settings/company", post(save))
+}
+
+/// The details a person types here: every one but the logo (a file, set with `company logo`).
+fn typed_fields() -> impl Iterator<Item = &'static str> {
+    COMPANY_FIELDS.iter().copied().filter(|name| *name != "logo")
+}
+
+/// Each detail's label in the catalogue.
+const LABELS: &[(&str, &str)] = &[
+    ("street", "web.contact.street"),
+    ("building_number", "web.contact.building_number"),
+    ("postcode", "web.contact.postcode"),
+    ("town", "web.contact.town"),
+    ("country", "web.contact.country"),
+    ("email", "web.contact.email"),
+    ("phone", "web.contact.phone"),
+    ("vat_number", "web.company.vat_number"),
+    ("siren", "web.company.siren"),
+    ("siret", "web.company.siret"),
+    ("iban", "web.company.iban"),
+    ("qr_iban", "web.company.qr_iban"),
+    ("late_penalty", "web.company.late_penalty"),
+    ("dunning_1_days", "web.company.dunning_1_days"),
+    ("dunning_1_fee", "web.company.dunning_1_fee"),
+    ("dunning_2_days", "web.company.dunning_2_days"),
+    ("dunning_2_fee", "web.company.dunning_2_fee"),
+    ("dunning_3_days", "web.company.dunning_3_days"),
+    ("dunning_3_fee", "web.company.dunning_3_fee"),
+];
+
+/// The words of a detail's label (every typed detail has one: `every_detail_has_a_label`).
+fn label(lang: Lang, name: &str) -> &'static str {
+    LABELS.iter().find(|(field, _)| *field == name).map_or("", |(_, key)| lang.text(key))
+}
+
+struct Shown {
+    name: String,
+    country: String,
+    currency: String,
+    details: BTreeMap<String, String>,
+}
+
+fn read(store: &Store) -> Result<Shown, StoreError> {
+    let company = store.company()?.clone();
+    Ok(Shown {
+        name: company.name.clone(),
+        country: company.country.code().to_owned(),
+        currency: company.currency.as_str().to_owned(),
+        details: store.company_details()?.into_iter().collect(),
+    })
+}
+
+fn page(
+    lang: Lang,
+    viewer: &Viewer,
+    shown: &Shown,
+    typed: Option<&BTreeMap<String, String>>,
+    problems: &Problems,
+) -> Markup {
+    let value = |name: &str| -> String {
+        match typed {
+            Some(typed) => typed.get(name).cloned().unwrap_or_default(),
+            None => shown.details.get(name).cloned().unwrap_or_default(),
+        }
+    };
+    html! {
+        dl.fields {
+            dt { (lang.text("web.company.name")) } dd { (shown.name) }
+            dt { (lang.text("web.company.country")) } dd { (shown.country) }
+            dt { (lang.text("web.company.currency")) } dd { (shown.currency) }
+            dt { (lang.text("web.company.logo")) } dd {
+                @if shown.details.contains_key("logo") { (lang.text("web.company.logo_set")) } @else { (lang.text("web.company.logo_none")) }
+            }
+        }
+        form.card method="post" action="/settings/company" {
+            h2 { (lang.text("web.company.details")) }
+            (csrf(&viewer.csrf))
+            (form_error(problems.form.as_deref()))
+            p { (lang.text("web.company.details_help")) }
+            @for name in typed_fields() {
+                (field(label(lang, name), name, "text", &value(name), problems.field(name)))
+            }
+            button type="submit" { (lang.text("web.save")) }
+        }
+    }
+}
+
+async fn show(State(app): State<App>, Extension(viewer): Extension<Viewer>) -> Response {
+    let lang = viewer.lang;
+    match app.run(|store| read(store)).await {
+        Ok(shown) => {
+            let body = page(lang, &viewer, &shown, None, &Problems::default());
+            layout(lang, Some(&viewer), lang.text("web.company.title"), body).into_response()
+        }
+        Err(error) => crate::page::failed(lang, Some(&viewer), &rempart_i18n::message(&error, lang)),
+    }
+}
+
+async fn save(
+    State(app): State<App>,
+    Extension(viewer): Extension<Viewer>,
+    Posted(form): Posted<BTreeMap<String, String>>,
+) -> Response {
+    let lang = viewer.lang;
+    let by = viewer.user.id.clone();
+    let typed: BTreeMap<String, String> = typed_fields()
+        .map(|name| (name.to_owned(), form.get(name).map_or("", |value| value.trim()).to_owned()))
+        .collect();
+    let posted = typed.clone();
+    let outcome = app
+        .run(move |store| {
+            let current: BTreeMap<String, String> = store.company_details()?.into_iter().collect();
+            // Only what changed: a field emptied is cleared, a field typed is set.
+            let changes: BTreeMap<String, Option<String>> = posted
+                .iter()
+                .filter(|(name, value)| current.get(*name).map_or("", String::as_str) != value.as_str())
+                .map(|(name, value)| (name.clone(), (!value.is_empty()).then(|| value.clone())))
+                .collect();
+            if changes.is_empty() {
+                return Ok(Ok(()));
+            }
+            match store.as_user(&by, |store| store.set_company_details(changes)) {
+                Ok(()) => Ok(Ok(())),
+                Err(StoreError::Contact(error)) => Ok(Err(error)),
+                Err(error) => Err(error),
+            }
+        })
+        .await;
+    match outcome {
+        Ok(Ok(())) => Redirect::to("/settings").into_response(),
+        Ok(Err(error)) => {
+            let mut problems = Problems::default();
+            match &error {
+                ContactError::BadValue { field, .. } => problems.set(field.clone(), error.speak(lang)),
+                _ => problems.form = Some(error.speak(lang)),
+            }
+            match app.run(|store| read(store)).await {
+                Ok(shown) => {
+                    let body = page(lang, &viewer, &shown, Some(&typed), &problems);
+                    let page = layout(lang, Some(&viewer), lang.text("web.company.title"), body);
+                    (axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+                }
+                Err(error) => crate::page::failed(lang, Some(&viewer), &rempart_i18n::message(&error, lang)),
+            }
+        }
+        Err(error) => crate::page::failed(lang, Some(&viewer), &rempart_i18n::message(&error, lang)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_detail_has_a_label() {
+        for name in typed_fields() {
+            assert!(LABELS.iter().any(|(field, _)| *field == name), "{name}");
+        }
+        assert_eq!(LABELS.len(), typed_fields().count());
+    }
+}
