@@ -225,6 +225,38 @@ fn garage() -> Company {
     company
 }
 
+/// The books of `books_in_the_browser`, typed: a supplier's bill recorded and paid, an entry
+/// recorded and reversed.
+fn command_line_books(company: &Company, supplier: &str, reference: &str) {
+    let second_word = |output: String| output.split_whitespace().nth(1).expect("an id").to_owned();
+    let bill = second_word(company.ok(&[
+        "bill",
+        "add",
+        "--supplier",
+        supplier,
+        "--ref",
+        reference,
+        "--date",
+        "02.10.2026",
+        "--line",
+        "4000=200.00:IN81",
+    ]));
+    company.ok(&["bill", "pay", &bill, "--date", "15.10.2026"]);
+    let entry = second_word(company.ok(&[
+        "entry",
+        "add",
+        "--date",
+        "03.10.2026",
+        "--text",
+        "Apport",
+        "--post",
+        "1000=500.00",
+        "--post",
+        "2800=-500.00",
+    ]));
+    company.ok(&["entry", "reverse", &entry, "--date", "04.10.2026"]);
+}
+
 /// The same cycle on the command line: what the browser does, typed.
 fn command_line_cycle(company: &Company, name: &str, plate: &str) {
     let contact = company.ok(&[
@@ -396,6 +428,68 @@ async fn browser_cycle(page: &mut Page<'_>, name: &str, plate: &str) {
     assert!(text.contains(&lang.fill("web.history.by", &[("name", &"Anna")])), "{text}");
 }
 
+/// A supplier's bill recorded and paid, and a journal entry typed and reversed, in the app (the
+/// command line does the same in `command_line_books`); then the settings and devices pages.
+async fn books_in_the_browser(page: &mut Page<'_>, supplier: &str, reference: &str) {
+    let lang = page.lang;
+    let client = page.client;
+    let pick = |id: &'static str, value: &'static str| async move {
+        let select = client.find(Locator::XPath(&format!("//select[@id='{id}']"))).await.unwrap();
+        select.select_by_value(value).await.unwrap();
+    };
+    page.go("/bills").await;
+    assert_eq!(page.title().await, lang.text("web.bills.title"));
+    page.fill("field-supplier", "web.bill.supplier", supplier).await;
+    page.fill("field-reference", "web.bill.reference", reference).await;
+    page.fill("field-date", "web.invoice.date", "02.10.2026").await;
+    pick("field-account_1", "4000").await;
+    page.fill("field-net_1", "web.bill.net", "200.00").await;
+    pick("field-vat_1", "IN81").await;
+    page.shot("bill-new").await;
+    page.press("//main", "web.bill.record").await;
+    let link = page.client.find(Locator::XPath(&format!("//main//a[normalize-space(.)='{reference}']"))).await.unwrap();
+    page.click_and_wait(link).await;
+    page.fill("pay-date", "web.payment.date", "15.10.2026").await;
+    page.shot("bill").await;
+    page.press("//main", "web.bill.pay").await;
+    assert!(page.text().await.contains(lang.text("web.status.paid")), "the bill is paid");
+    page.shot("bill-paid").await;
+
+    page.go("/journal").await;
+    page.fill("field-date", "web.invoice.date", "03.10.2026").await;
+    page.fill("field-text", "web.entry.text", "Apport").await;
+    pick("field-account_1", "1000").await;
+    let typed = |id: &'static str, value: &'static str| async move {
+        let field = client.find(Locator::XPath(&format!("//input[@id='{id}']"))).await.unwrap();
+        field.send_keys(value).await.unwrap();
+    };
+    typed("field-debit_1", "500.00").await;
+    pick("field-account_2", "2800").await;
+    typed("field-credit_2", "500.00").await;
+    page.shot("entry-new").await;
+    page.press("//main", "web.entry.record").await;
+    let reversal = page
+        .client
+        .find(Locator::XPath("//main//tbody/tr[td='Apport']//input[starts-with(@id, 'field-reverse_')]"))
+        .await
+        .unwrap();
+    reversal.send_keys("04.10.2026").await.unwrap();
+    page.press("//main//tbody/tr[td='Apport']", "web.entry.reverse").await;
+    // The entry says by which entry it was reversed, and no reversal is offered again.
+    let words = lang.fill("web.entry.reversed_by", &[("entry", &"")]);
+    assert!(page.text().await.contains(words.trim()), "{words}");
+    let offered = "//main//tbody/tr[td='Apport']//input[starts-with(@id, 'field-reverse_')]";
+    assert!(client.find_all(Locator::XPath(offered)).await.unwrap().is_empty());
+    page.shot("entry-reversed").await;
+
+    page.go("/settings").await;
+    assert_eq!(page.title().await, lang.text("web.company.title"));
+    page.shot("settings").await;
+    page.go("/settings/devices").await;
+    assert!(page.text().await.contains(lang.text("web.devices.no_hub")));
+    page.shot("devices").await;
+}
+
 #[test]
 fn the_garage_cycle_in_a_real_browser() {
     let web = garage();
@@ -450,6 +544,7 @@ fn the_garage_cycle_in_a_real_browser() {
             let recorded_by = page.client.find(Locator::XPath("//table/tbody/tr[1]/td[last()]")).await.unwrap();
             assert_eq!(recorded_by.text().await.unwrap(), "Anna");
             page.shot("journal").await;
+            books_in_the_browser(&mut page, name, if lang == Lang::Fr { "F-1001" } else { "F-1002" }).await;
             page.press("//header", "web.logout").await;
         }
 
@@ -488,7 +583,9 @@ fn the_garage_cycle_in_a_real_browser() {
     // The command line, through the same cycle twice, gives the same books.
     let typed = garage();
     command_line_cycle(&typed, "Jean Favre", "VD 123 456");
+    command_line_books(&typed, "Jean Favre", "F-1001");
     command_line_cycle(&typed, "Hans Müller", "BE 98 765");
+    command_line_books(&typed, "Hans Müller", "F-1002");
     assert_eq!(trial_balance(&web), trial_balance(&typed));
     let open =
         |company: &Company| csv_rows(&company.ok(&["report", "receivables", "--to", "2026-12-31", "--format", "csv"]));
