@@ -101,17 +101,20 @@ pub fn create_projections(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
 /// dropped during a large import or a rebuild and created again at its end, inside the same
 /// transaction: building an index from all rows at once is much faster than growing it row by row
 /// at random places. Verify's scratch copy needs none of them.
+/// Entries by date come in the order of the journal's pages (`Store::latest_entries` reads the
+/// newest from its end; `p_entries_date`, on the date alone, came before).
 /// Journal numbers are not unique across nodes: two nodes offline may each number an entry of
 /// the same journal alike, which sync brings together and `conflicts` lists.
 pub const PROJECTION_INDEXES: &str = "
 CREATE INDEX IF NOT EXISTS p_entries_journal_number ON p_entries (journal, series, number);
-CREATE INDEX IF NOT EXISTS p_entries_date ON p_entries (date);
+DROP INDEX IF EXISTS p_entries_date;
+CREATE INDEX IF NOT EXISTS p_entries_by_date ON p_entries (date, journal, series, number);
 CREATE INDEX IF NOT EXISTS p_entries_reverses ON p_entries (reverses) WHERE reverses IS NOT NULL;
 ";
 
 pub const DROP_DEFERRABLE_INDEXES: &str = "
 DROP INDEX IF EXISTS p_entries_journal_number;
-DROP INDEX IF EXISTS p_entries_date;
+DROP INDEX IF EXISTS p_entries_by_date;
 DROP INDEX IF EXISTS p_entries_reverses;
 ";
 
@@ -120,7 +123,7 @@ DROP INDEX IF EXISTS p_entries_reverses;
 /// stays: the merge of earlier events looks entries up by it.
 pub const DROP_INDEXES_FOR_TAKE_IN: &str = "
 DROP INDEX IF EXISTS p_entries_journal_number;
-DROP INDEX IF EXISTS p_entries_date;
+DROP INDEX IF EXISTS p_entries_by_date;
 ";
 
 /// Each projection table with the ORDER BY that makes its rows canonical.

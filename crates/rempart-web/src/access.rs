@@ -108,8 +108,8 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/settings/devices", Access::Roles(OWNER)),
     route("POST", "/settings/devices/invite", Access::Roles(OWNER)),
     route("POST", "/settings/devices/{id}/revoke", Access::Roles(OWNER)),
-    // Anyone at work may sync now (a till sends its sales up): it changes no one's power.
-    route("POST", "/sync", Access::Anyone),
+    // Those who keep the books may sync at once; the app syncs by itself for everyone else.
+    route("POST", "/sync", Access::Roles(BOOKS)),
     // Settings: people.
     route("GET", "/settings/users", Access::Roles(OWNER)),
     route("POST", "/settings/users", Access::Roles(OWNER)),

@@ -184,7 +184,7 @@ fn a_bulk_import_builds_its_indexes_at_the_end_and_verifies() {
             "p_bill_payments_bill",
             "p_bills_supplier_reference",
             "p_credit_notes_invoice",
-            "p_entries_date",
+            "p_entries_by_date",
             "p_entries_journal_number",
             "p_entries_reverses",
             "p_invoices_contact",

@@ -1038,7 +1038,7 @@ fn a_large_take_in_builds_the_entries_indexes_at_its_end_or_at_the_next_open() {
     let mut nodes = company(2);
     let keys = keys(&nodes);
     let node = nodes[0].store.node();
-    let all = ["p_entries_date", "p_entries_journal_number", "p_entries_reverses"];
+    let all = ["p_entries_by_date", "p_entries_journal_number", "p_entries_reverses"];
     let drafts: Vec<EntryDraft> =
         (0..10_500).map(|index| entry(format!("E-{index}"), 1 + (index % 28) as u32, 100 + index as i64)).collect();
     // Two commits: the first is taken in alone, as a pull does one group at a time.

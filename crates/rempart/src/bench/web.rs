@@ -23,7 +23,7 @@ fn millis(elapsed: Duration) -> f64 {
 }
 
 /// The pages asked: the dashboard, the lists and the reports, as a person opens them.
-fn pages(invoice: &str, contact: &str) -> Vec<(String, String)> {
+fn pages(invoice: &str, contact: &str, bill: &str) -> Vec<(String, String)> {
     let report = |kind: &str| format!("/reports?kind={kind}&from=01.01.2025&to=31.12.2025");
     vec![
         ("dashboard".to_owned(), "/dashboard".to_owned()),
@@ -34,6 +34,12 @@ fn pages(invoice: &str, contact: &str) -> Vec<(String, String)> {
         ("invoices of one customer".to_owned(), "/invoices?customer=Client%200042".to_owned()),
         ("invoices overdue".to_owned(), "/invoices?status=overdue".to_owned()),
         ("an invoice".to_owned(), format!("/invoices/{invoice}")),
+        ("supplier bills".to_owned(), "/bills".to_owned()),
+        ("a bill".to_owned(), format!("/bills/{bill}")),
+        ("journal entries (the latest 50, and the form)".to_owned(), "/journal".to_owned()),
+        ("settings: the company".to_owned(), "/settings".to_owned()),
+        ("settings: people".to_owned(), "/settings/users".to_owned()),
+        ("settings: devices".to_owned(), "/settings/devices".to_owned()),
         ("trial balance".to_owned(), report("trial-balance")),
         ("balance sheet".to_owned(), report("balance-sheet")),
         ("income statement".to_owned(), report("income-statement")),
@@ -57,6 +63,7 @@ pub fn run(entries: usize, invoices: usize, dir: Option<PathBuf>, lang: Lang) ->
     ensure!(outcome.recorded == entries as u64, "the import recorded {} of {entries} entries", outcome.recorded);
     store.add_user("bench", Role::Owner, PASSWORD, None)?;
     let invoice = store.invoices()?.into_iter().rev().find_map(|invoice| invoice.number).context("no invoice")?;
+    let bill = store.bills(None, None)?.into_iter().next().context("no bill")?.id;
     let events = store.event_count()?;
     let made = started.elapsed();
     drop(store);
@@ -83,7 +90,7 @@ pub fn run(entries: usize, invoices: usize, dir: Option<PathBuf>, lang: Lang) ->
         format!("books: {entries} generated entries and a garage's year of {invoices} invoices ({events} events)"),
         format!("made in {:.0} s", made.as_secs_f64()),
     )];
-    for (label, page) in pages(&invoice, "C0042") {
+    for (label, page) in pages(&invoice, "C0042", &bill) {
         let mut samples = Vec::with_capacity(SAMPLES);
         let mut bytes = 0;
         for run in 0..SAMPLES + 2 {
