@@ -110,10 +110,10 @@ impl Store {
         account: &str,
     ) -> Result<BillPaid, StoreError> {
         let company = self.company()?.clone();
+        // A bill paid in full is no longer a bill to pay.
         let payable = self
-            .payables(None, NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(date))?
-            .into_iter()
-            .find(|payable| payable.id == bill)
+            .bill(bill)?
+            .filter(|payable| payable.open_minor() > 0)
             .ok_or_else(|| BillError::UnknownBill { id: bill.to_owned() })?;
         let amount_minor = amount_minor.unwrap_or(payable.open_minor());
         if amount_minor <= 0 {
@@ -171,15 +171,30 @@ impl Store {
     /// Every bill of one supplier (or all) dated up to `on` (or ever), with what was paid on it
     /// by then, by due date.
     pub fn bills(&self, supplier: Option<&str>, on: Option<NaiveDate>) -> Result<Vec<Payable>, StoreError> {
+        self.bills_where(supplier, on, None)
+    }
+
+    /// One bill, with everything paid on it; none if there is no such bill.
+    pub fn bill(&self, id: &str) -> Result<Option<Payable>, StoreError> {
+        Ok(self.bills_where(None, None, Some(id))?.pop())
+    }
+
+    fn bills_where(
+        &self,
+        supplier: Option<&str>,
+        on: Option<NaiveDate>,
+        id: Option<&str>,
+    ) -> Result<Vec<Payable>, StoreError> {
         let on_text = on.map(|on| on.format("%Y-%m-%d").to_string());
         let mut statement = self.conn.prepare_cached(
             "SELECT b.id, b.supplier, b.reference, b.date, b.due_date, b.currency, b.gross_minor,
                     coalesce((SELECT sum(p.amount_minor) FROM p_bill_payments p
                               WHERE p.bill = b.id AND (?2 IS NULL OR p.date <= ?2)), 0)
              FROM p_bills b WHERE (?2 IS NULL OR b.date <= ?2) AND (?1 IS NULL OR b.supplier = ?1)
+                 AND (?3 IS NULL OR b.id = ?3)
              ORDER BY b.due_date, b.supplier, b.reference",
         )?;
-        let mut rows = statement.query(params![supplier, on_text])?;
+        let mut rows = statement.query(params![supplier, on_text, id])?;
         let mut out = Vec::new();
         while let Some(row) = rows.next()? {
             let due_date = stored_date(&row.get::<_, String>(4)?)?;

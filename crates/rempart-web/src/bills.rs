@@ -310,7 +310,7 @@ struct OneBill {
 
 fn read_bill(store: &Store, id: &str, today: NaiveDate) -> Result<Option<OneBill>, StoreError> {
     let company = store.company()?.clone();
-    let Some(bill) = store.bills(None, None)?.into_iter().find(|bill| bill.id == id) else {
+    let Some(bill) = store.bill(id)? else {
         return Ok(None);
     };
     let supplier = store.contact(&bill.supplier)?.get("name").cloned().unwrap_or_else(|| bill.supplier.clone());

@@ -13,7 +13,7 @@ use rempart_domain::{Currency, Locale};
 use rempart_i18n::Lang;
 
 use crate::App;
-use crate::page::layout;
+use crate::page::{layout, moment};
 use crate::session::Viewer;
 
 pub fn routes() -> Router<App> {
@@ -139,7 +139,7 @@ async fn dashboard(State(app): State<App>, Extension(viewer): Extension<Viewer>)
     let checked = *app.hub_checked.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     match figures {
         Ok(figures) => {
-            let body = html! { (page(lang, &figures)) (health(lang, &viewer.csrf, &figures, checked, app.now())) };
+            let body = html! { (page(lang, &figures)) (health(lang, &viewer.csrf, &figures, checked)) };
             layout(lang, Some(&viewer), lang.text("web.dashboard.title"), body).into_response()
         }
         Err(error) => crate::page::failed(lang, Some(&viewer), &rempart_i18n::message(&error, lang)),
@@ -212,15 +212,23 @@ fn page(lang: Lang, figures: &Figures) -> Markup {
     }
 }
 
-/// A moment as the company writes dates, with the time of day.
-fn moment(locale: Locale, ms: u64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms as i64)
-        .map(|time| format!("{} {}", locale.format_date(time.date_naive()), time.format("%H:%M")))
-        .unwrap_or_default()
+/// How far the sync has gone: the last sync, and what this node wrote that the hub lacks.
+pub(crate) fn sync_progress(lang: Lang, locale: Locale, health: &rempart_node::Health) -> Markup {
+    html! {
+        p { @match health.last_sync_ms {
+            Some(last) => (lang.fill("web.health.last_sync", &[("when", &moment(locale, last))])),
+            None => (lang.text("web.health.never_synced")),
+        } }
+        p { @if health.pending == 0 {
+            (lang.text("web.health.all_uploaded"))
+        } @else {
+            (lang.fill("web.health.pending", &[("count", &health.pending), ("since", &health.oldest_pending_ms.map(|ms| moment(locale, ms)).unwrap_or_default())]))
+        } }
+    }
 }
 
 /// The node's health: the hub, uploads, the other devices, forks and conflicts.
-fn health(lang: Lang, token: &str, figures: &Figures, checked: Option<(u64, bool)>, now: u64) -> Markup {
+fn health(lang: Lang, token: &str, figures: &Figures, checked: Option<(u64, bool)>) -> Markup {
     let locale = figures.locale;
     html! {
         section.card #health {
@@ -233,15 +241,7 @@ fn health(lang: Lang, token: &str, figures: &Figures, checked: Option<(u64, bool
                         (None, Some((_, true))) => p role="status" { (lang.fill("web.health.online", &[("hub", &health.hub)])) },
                         _ => p role="status" { (lang.fill("web.health.unchecked", &[("hub", &health.hub)])) },
                     }
-                    p { @match health.last_sync_ms {
-                        Some(last) => (lang.fill("web.health.last_sync", &[("when", &moment(locale, last))])),
-                        None => (lang.text("web.health.never_synced")),
-                    } }
-                    p { @if health.pending == 0 {
-                        (lang.text("web.health.all_uploaded"))
-                    } @else {
-                        (lang.fill("web.health.pending", &[("count", &health.pending), ("since", &moment(locale, health.oldest_pending_ms.unwrap_or(now)))]))
-                    } }
+                    (sync_progress(lang, locale, health))
                     (crate::devices::sync_button(lang, token, "/dashboard"))
                     table {
                         caption { (lang.text("web.health.devices")) }

@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use crate::App;
 use crate::form::{Empty, Posted, Problems};
-use crate::page::{csrf, field, form_error, layout, select};
+use crate::page::{csrf, field, form_error, layout, moment, select};
 use crate::session::Viewer;
 
 pub fn routes() -> Router<App> {
@@ -83,13 +83,6 @@ fn read(store: &Store) -> Result<Result<Shown, NodeError>, rempart_store::StoreE
     Ok(Ok(Shown { locale, hub: Some(Hub { health, devices }) }))
 }
 
-/// A moment as the company writes dates, with the time of day.
-fn moment(locale: Locale, ms: u64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms as i64)
-        .map(|time| format!("{} {}", locale.format_date(time.date_naive()), time.format("%H:%M")))
-        .unwrap_or_default()
-}
-
 fn role_words(lang: Lang, role: Role) -> &'static str {
     match role {
         Role::Admin => lang.text("web.devices.admin"),
@@ -134,15 +127,7 @@ fn page(
                         Some(since) => p.warning { (lang.fill("web.health.offline", &[("hub", &hub.health.hub), ("since", &moment(locale, since))])) },
                         None => {},
                     }
-                    p { @match hub.health.last_sync_ms {
-                        Some(last) => (lang.fill("web.health.last_sync", &[("when", &moment(locale, last))])),
-                        None => (lang.text("web.health.never_synced")),
-                    } }
-                    p { @if hub.health.pending == 0 {
-                        (lang.text("web.health.all_uploaded"))
-                    } @else {
-                        (lang.fill("web.health.pending", &[("count", &hub.health.pending), ("since", &hub.health.oldest_pending_ms.map(|ms| moment(locale, ms)).unwrap_or_default())]))
-                    } }
+                    (crate::dashboard::sync_progress(lang, locale, &hub.health))
                     (sync_button(lang, &viewer.csrf, "/settings/devices"))
                 }
                 @if let Some(made) = made {

@@ -150,3 +150,10 @@ pub fn failed(lang: Lang, viewer: Option<&Viewer>, message: &str) -> Response {
     let body = html! { p role="alert" { (message) } };
     (StatusCode::INTERNAL_SERVER_ERROR, layout(lang, viewer, lang.text("web.failed.title"), body)).into_response()
 }
+
+/// A moment as the company writes dates, with the time of day.
+pub fn moment(locale: rempart_domain::Locale, ms: u64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms as i64)
+        .map(|time| format!("{} {}", locale.format_date(time.date_naive()), time.format("%H:%M")))
+        .unwrap_or_default()
+}
