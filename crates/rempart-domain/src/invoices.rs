@@ -17,6 +17,17 @@ use crate::rules::LedgerState;
 pub const QUANTITY_MILLI_MAX: i64 = 1_000_000_000;
 /// Most lines on one invoice.
 pub const INVOICE_LINES_MAX: usize = 500;
+/// The largest sequence number of a series (invoices, credit notes, journal entries): a billion
+/// documents a series, far beyond any business, and far from the integers' end, so that a number
+/// taken in from another device cannot make the next one overflow or stop a series.
+pub const SEQUENCE_MAX: u64 = 999_999_999;
+
+/// Whether `number` is the `sequence`th number of `series`, as this program writes them
+/// (`2026-0001`, `2026-B-0001`, `F-<node>-2026-000001`), the sequence within bounds.
+pub fn numbered_in(series: &str, sequence: u64, number: &str) -> bool {
+    (1..=SEQUENCE_MAX).contains(&sequence)
+        && (number == format!("{series}-{sequence:04}") || number == format!("{series}-{sequence:06}"))
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvoiceLine {

@@ -394,11 +394,15 @@ impl LedgerState {
 
     /// The next sequence number of an invoice series.
     pub fn next_invoice_sequence(&self, series: &str) -> u64 {
-        self.invoice_series_last.get(series).copied().unwrap_or(0) + 1
+        self.invoice_series_last.get(series).copied().unwrap_or(0).saturating_add(1)
     }
 
     fn next_number(&self, journal: &str) -> u64 {
-        self.journal_last_number.get(&journal_key(journal, self.journal_series.as_deref())).copied().unwrap_or(0) + 1
+        self.journal_last_number
+            .get(&journal_key(journal, self.journal_series.as_deref()))
+            .copied()
+            .unwrap_or(0)
+            .saturating_add(1)
     }
 
     fn open_account(&self, number: &str) -> Result<&Account, LedgerError> {

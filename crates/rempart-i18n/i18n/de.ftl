@@ -744,6 +744,7 @@ err-refusal-mixed-nodes = eine Folge vermischt die Ereignisse mehrerer Knoten
 err-refusal-gap = die Ereignisse { $from } bis { $to } fehlen vor dieser Folge
 err-refusal-wrong-first-key = die Kette beginnt nicht mit dem Schlüssel, den das Geräteverzeichnis für den Knoten angibt
 err-refusal-clock-ahead = das Ereignis { $seq } ist mehr als einen Tag später datiert als die Uhr dieses Knotens
+err-refusal-bad-number = Ereignis { $seq } trägt die Nummer { $number }, die keine Nummer seiner Reihe ist
 err-route-unknown-path = diesen Endpunkt gibt es nicht: { $method } { $path }
 err-route-bad-tenant = «{ $text }» ist keine Unternehmenskennung
 err-route-unknown-endpoint = diesen Endpunkt gibt es nicht: { $method } { $target }

@@ -744,6 +744,7 @@ err-refusal-mixed-nodes = a run mixes the events of several nodes
 err-refusal-gap = events { $from } to { $to } are missing before this run
 err-refusal-wrong-first-key = the chain does not start with the key the roster gives for the node
 err-refusal-clock-ahead = event { $seq } is stamped more than a day ahead of this node's clock
+err-refusal-bad-number = event { $seq } carries the number { $number }, which is not a number of its series
 err-route-unknown-path = no such endpoint: { $method } { $path }
 err-route-bad-tenant = "{ $text }" is not a tenant id
 err-route-unknown-endpoint = no such endpoint: { $method } { $target }

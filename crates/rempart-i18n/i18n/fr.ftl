@@ -744,6 +744,7 @@ err-refusal-mixed-nodes = une série mélange les événements de plusieurs nœu
 err-refusal-gap = les événements { $from } à { $to } manquent avant cette série
 err-refusal-wrong-first-key = la chaîne ne commence pas par la clé que le registre des appareils indique pour ce nœud
 err-refusal-clock-ahead = l'événement { $seq } est daté de plus d'un jour en avance sur l'horloge de ce nœud
+err-refusal-bad-number = l'événement { $seq } porte le numéro { $number }, qui n'est pas un numéro de sa série
 err-route-unknown-path = aucun point d'accès de ce nom : { $method } { $path }
 err-route-bad-tenant = « { $text } » n'est pas un identifiant d'entreprise
 err-route-unknown-endpoint = aucun point d'accès de ce nom : { $method } { $target }

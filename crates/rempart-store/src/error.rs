@@ -177,6 +177,11 @@ pub enum Refusal {
     Gap { from: u64, to: u64 },
     #[error("the chain does not start with the key the roster gives for the node")]
     WrongFirstKey,
+    /// A document or entry numbered otherwise than this program numbers them, or beyond
+    /// `rempart_domain::invoices::SEQUENCE_MAX` in its series: refused before it could take the
+    /// series' next number away from the device whose series it is.
+    #[error("event {seq} carries the number {number}, which is not a number of its series")]
+    BadNumber { seq: u64, number: String },
     /// An event stamped more than a day ahead of this node's clock (`CLOCK_AHEAD_MAX_MS`).
     #[error("event {seq} is stamped more than a day ahead of this node's clock")]
     ClockAhead { seq: u64, wall_ms: u64 },

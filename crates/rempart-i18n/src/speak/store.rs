@@ -145,6 +145,9 @@ impl Speak for rempart_store::Refusal {
             rempart_store::Refusal::MixedNodes => lang.text("err.refusal.mixed_nodes").to_owned(),
             rempart_store::Refusal::Gap { from, to } => lang.fill("err.refusal.gap", &[("from", from), ("to", to)]),
             rempart_store::Refusal::ClockAhead { seq, .. } => lang.fill("err.refusal.clock_ahead", &[("seq", seq)]),
+            rempart_store::Refusal::BadNumber { seq, number } => {
+                lang.fill("err.refusal.bad_number", &[("seq", seq), ("number", number)])
+            }
             rempart_store::Refusal::WrongFirstKey => lang.text("err.refusal.wrong_first_key").to_owned(),
         }
     }

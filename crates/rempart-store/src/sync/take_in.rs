@@ -79,6 +79,9 @@ pub(crate) fn check_run(
         for event in chunk {
             let fact = Fact::from_payload(&event.kind, &event.payload)
                 .map_err(|source| refuse(Refusal::Unreadable { seq: event.seq.0, source }))?;
+            if let Some(number) = badly_numbered(fact.as_ref()) {
+                return Err(refuse(Refusal::BadNumber { seq: event.seq.0, number }));
+            }
             checked.digests.push(match &fact {
                 Some(Fact::EntryPosted(entry)) => Some(entry_digest(entry)),
                 _ => None,
@@ -93,6 +96,23 @@ pub(crate) fn check_run(
         return Err(refuse(Refusal::SealBeyondRun { seq: seal.seq.0 }));
     }
     Ok(Some((last, prev)))
+}
+
+/// The number a fact carries if it is not one this program gives: an invoice or credit note
+/// numbered otherwise than in its series, or any sequence beyond `SEQUENCE_MAX` (an entry's
+/// journal number included).
+fn badly_numbered(fact: Option<&Fact>) -> Option<String> {
+    use rempart_domain::invoices::{SEQUENCE_MAX, numbered_in};
+    match fact? {
+        Fact::InvoiceIssued(issued) => {
+            (!numbered_in(&issued.series, issued.sequence, &issued.number)).then(|| issued.number.clone())
+        }
+        Fact::CreditNoteIssued(credit) => {
+            (!numbered_in(&credit.series, credit.sequence, &credit.number)).then(|| credit.number.clone())
+        }
+        Fact::EntryPosted(entry) => (entry.number > SEQUENCE_MAX).then(|| entry.number.to_string()),
+        _ => None,
+    }
 }
 
 /// A run of new events to write, as `take_in_run` found it.

@@ -1327,3 +1327,59 @@ fn each_node_numbers_invoices_and_customers_in_a_short_series_of_its_own() {
     assert_eq!(credit.number, "AV-2026-0001", "credited by the first node, in its credit-note series");
     assert!(nodes[0].store.verify().expect("verify").is_ok());
 }
+
+/// A device turned against the company rewrites its own invoice to carry a sequence near the
+/// integers' end (well formed, and sealed with its own key): every other node refuses that run
+/// with a typed refusal, takes nothing of it, and its own series goes on from where it was. The
+/// genuine invoice of the same device is taken in.
+#[test]
+fn an_invoice_numbered_beyond_its_series_bounds_is_refused_where_it_arrives() {
+    let mut nodes = company(2);
+    let keys = keys(&nodes);
+    let writer = nodes[1].store.node();
+    send(&mut nodes, 0, 1, 100_000, &keys);
+    issue_invoice(&mut nodes[1].store, "forged").unwrap();
+    let genuine = nodes[1].store.chain_run(writer, EventSeq(0), 1 << 20).unwrap();
+    let issued = genuine.events.iter().position(|event| event.kind == "invoice.issued").unwrap();
+    let mut fact: serde_json::Value = serde_json::from_slice(&genuine.events[issued].payload).unwrap();
+    let series = fact["series"].as_str().unwrap().to_owned();
+    let huge = i64::MAX as u64;
+    fact["sequence"] = serde_json::json!(huge);
+    fact["number"] = serde_json::json!(format!("{series}-{huge:06}"));
+    // The chain from that event on, hashed again and sealed with the device's own key.
+    let mut forged = genuine.clone();
+    forged.events[issued].payload = serde_json::to_vec(&fact).unwrap();
+    for index in issued..forged.events.len() {
+        let prev = if index == 0 { forged.prev } else { forged.events[index - 1].hash() };
+        let event = &forged.events[index];
+        forged.events[index] = rempart_log::Event::new(
+            event.tenant,
+            event.node,
+            event.seq,
+            event.hlc,
+            prev,
+            &event.kind,
+            event.payload.clone(),
+        )
+        .unwrap();
+    }
+    let first_forged = forged.events[issued].seq;
+    forged.seals.retain(|seal| seal.seq < first_forged);
+    let last = forged.events.last().unwrap();
+    let key = SigningKey::from_bytes(&[41; 32]);
+    assert_eq!(key.verifying_key(), keys[&writer]);
+    forged.seals.push(rempart_log::Seal::sign(&key, nodes[1].store.tenant(), writer, last.seq, last.hash()));
+    let before = nodes[0].store.state_hash().unwrap();
+
+    let refused = nodes[0].store.take_in(&keys[&writer], &forged, "hub").unwrap_err();
+    let StoreError::SyncRefused { why: rempart_store::Refusal::BadNumber { seq, number }, .. } = &refused else {
+        panic!("{refused:?}")
+    };
+    assert_eq!((*seq, number.as_str()), (first_forged.0, format!("{series}-{huge:06}").as_str()));
+    assert_eq!(nodes[0].store.held(writer).unwrap(), None);
+    assert_eq!(nodes[0].store.state_hash().unwrap(), before);
+    // The genuine run is taken in, and the first node's own series goes on at its first number.
+    nodes[0].store.take_in(&keys[&writer], &genuine, "hub").unwrap();
+    let own = issue_invoice(&mut nodes[0].store, "own").unwrap();
+    assert_eq!(own, "2026-0001");
+}
