@@ -10,7 +10,7 @@ use axum::routing::get;
 use axum::{Extension, Router};
 use maud::{Markup, html};
 use rempart_domain::{Currency, Locale};
-use rempart_i18n::Lang;
+use rempart_i18n::{Lang, Speak};
 
 use crate::App;
 use crate::page::{layout, moment};
@@ -139,7 +139,8 @@ async fn dashboard(State(app): State<App>, Extension(viewer): Extension<Viewer>)
     let checked = *app.hub_checked.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     match figures {
         Ok(figures) => {
-            let body = html! { (page(lang, &figures)) (health(lang, &viewer.csrf, &figures, checked)) };
+            let said = sync_said(&app, lang, figures.locale);
+            let body = html! { (page(lang, &figures)) (health(lang, &viewer.csrf, &figures, checked, &said)) };
             layout(lang, Some(&viewer), lang.text("web.dashboard.title"), body).into_response()
         }
         Err(error) => crate::page::failed(lang, Some(&viewer), &rempart_i18n::message(&error, lang)),
@@ -228,11 +229,43 @@ pub(crate) fn sync_progress(lang: Lang, locale: Locale, health: &rempart_node::H
 }
 
 /// The node's health: the hub, uploads, the other devices, forks and conflicts.
-fn health(lang: Lang, token: &str, figures: &Figures, checked: Option<(u64, bool)>) -> Markup {
+/// What the app's last sync found that a person must know, in words: why it failed, what it
+/// refused or held back (as `rempart sync` prints it), and whether the app stopped syncing by
+/// itself.
+fn sync_said(app: &App, lang: Lang, locale: Locale) -> Vec<String> {
+    let mut said = Vec::new();
+    if let Some((at, outcome)) = &*app.last_sync.lock().unwrap_or_else(std::sync::PoisonError::into_inner) {
+        match outcome {
+            Err(error) => said.push(
+                lang.fill("web.sync.last_failed", &[("when", &moment(locale, *at)), ("why", &error.speak(lang))]),
+            ),
+            Ok(report) => {
+                let warn = |what: String| lang.fill("sync.warning", &[("what", &what)]);
+                said.extend(
+                    report.refused.iter().map(|refused| lang.fill("sync.refused", &[("what", &refused.speak(lang))])),
+                );
+                said.extend(report.forks.iter().map(|fork| warn(fork.speak(lang))));
+                said.extend(report.withheld.iter().map(|withheld| warn(withheld.speak(lang))));
+                said.extend(report.rejected.iter().map(|rejected| warn(rejected.speak(lang))));
+                said.extend(report.held_back.iter().map(|held_back| warn(held_back.speak(lang))));
+                if let Some(doubt) = &report.own_head_unconfirmed {
+                    said.push(lang.fill("sync.copy_unconfirmed", &[("why", &doubt.speak(lang))]));
+                }
+            }
+        }
+    }
+    if app.sync_stopped.load(std::sync::atomic::Ordering::SeqCst) {
+        said.push(lang.text("web.sync.stopped").to_owned());
+    }
+    said
+}
+
+fn health(lang: Lang, token: &str, figures: &Figures, checked: Option<(u64, bool)>, said: &[String]) -> Markup {
     let locale = figures.locale;
     html! {
         section.card #health {
             h2 { (lang.text("web.health.title")) }
+            @for words in said { p.warning role="alert" { (words) } }
             @match &figures.health {
                 None => p { (lang.text("web.health.alone")) },
                 Some(health) => {

@@ -222,12 +222,26 @@ async fn sync_now(
 ) -> Response {
     let lang = viewer.lang;
     let back = if form.back == "/settings/devices" { "/settings/devices" } else { "/dashboard" };
-    let outcome = app.run(|store| Ok(sync(store))).await;
+    // A hub that did not answer when last asked is not waited on with the store's lock held:
+    // the app asks it again by itself.
+    let checked = *app.hub_checked.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let outcome = if matches!(checked, Some((_, false))) {
+        Ok(Err(lang.text("web.sync.unreachable").to_owned()))
+    } else {
+        let kept = app.clone();
+        app.run(move |store| {
+            let synced = sync(store);
+            let said = synced.as_ref().map(|_| ()).map_err(|error| error.speak(lang));
+            kept.keep_sync(synced);
+            Ok(said)
+        })
+        .await
+    };
     match outcome {
         Ok(Ok(())) => Redirect::to(back).into_response(),
-        Ok(Err(error)) => {
+        Ok(Err(said)) => {
             let body = html! {
-                p role="alert" { (error.speak(lang)) }
+                p role="alert" { (said) }
                 p { a href=(back) { (lang.text("web.sync.back")) } }
             };
             (axum::http::StatusCode::CONFLICT, layout(lang, Some(&viewer), lang.text("web.sync.failed"), body))
@@ -238,8 +252,8 @@ async fn sync_now(
 }
 
 /// One sync of this node with its hub: what it wrote goes up, what the others wrote comes in.
-pub(crate) fn sync(store: &mut Store) -> Result<(), NodeError> {
-    with_session(store, |session, store, transport, env| session.sync(store, transport, env).map(|_| ()))
+pub(crate) fn sync(store: &mut Store) -> Result<rempart_node::SyncReport, NodeError> {
+    with_session(store, |session, store, transport, env| session.sync(store, transport, env))
 }
 
 /// The invitation code as a QR code (SVG), for a tablet's camera to read.

@@ -114,6 +114,22 @@ pub struct Shared {
     /// The forks and conflicts counted for the dashboard, with the events held then (the sum
     /// of the version vector): counted again only once events were added.
     pub conflicts_counted: Mutex<Option<(u64, usize, usize)>>,
+    /// The last sync this app made (by itself or at a person's request): when, and what it
+    /// found or why it failed; the dashboard tells it.
+    pub last_sync: Mutex<Option<(u64, Result<rempart_node::SyncReport, rempart_node::NodeError>)>>,
+    /// Set when a sync failed in a way retrying cannot mend (this device revoked, a roster that
+    /// is not the company's): the app stops syncing by itself until a person's sync succeeds.
+    pub sync_stopped: std::sync::atomic::AtomicBool,
+}
+
+impl App {
+    /// Keeps the outcome of a sync for the dashboard; a failure retrying cannot mend stops the
+    /// app's own syncs, a success starts them again.
+    pub(crate) fn keep_sync(&self, outcome: Result<rempart_node::SyncReport, rempart_node::NodeError>) {
+        let stop = outcome.as_ref().is_err_and(|error| !error.is_retryable());
+        self.sync_stopped.store(stop, std::sync::atomic::Ordering::SeqCst);
+        *self.last_sync.lock().unwrap_or_else(PoisonError::into_inner) = Some((self.now(), outcome));
+    }
 }
 
 impl std::ops::Deref for App {
@@ -245,6 +261,8 @@ pub fn start(config: Config) -> Result<Running, WebError> {
         tls: config.tls.is_some(),
         hub_checked: Mutex::new(None),
         conflicts_counted: Mutex::new(None),
+        last_sync: Mutex::new(None),
+        sync_stopped: std::sync::atomic::AtomicBool::new(false),
     }));
     let probing = watch_hub(app.clone(), config.background_sync);
     let router = router(app);
@@ -289,13 +307,16 @@ fn watch_hub(app: App, background_sync: bool) -> std::sync::mpsc::Sender<()> {
                 }
                 drop(store);
                 *app.hub_checked.lock().unwrap_or_else(PoisonError::into_inner) = Some((now, reachable));
-                if reachable && background_sync {
+                let stopped = app.sync_stopped.load(std::sync::atomic::Ordering::SeqCst);
+                if reachable && background_sync && !stopped {
                     let mut store = app.store.lock().unwrap_or_else(PoisonError::into_inner);
                     let synced =
                         store.refresh().map_err(rempart_node::NodeError::from).and_then(|_| devices::sync(&mut store));
-                    if let Err(error) = synced {
+                    drop(store);
+                    if let Err(error) = &synced {
                         tracing::warn!(%error, "the background sync did not go through");
                     }
+                    app.keep_sync(synced);
                 }
             }
             match stopped.recv_timeout(HUB_PROBE_EVERY) {

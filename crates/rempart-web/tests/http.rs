@@ -748,3 +748,21 @@ fn the_owner_invites_a_device_with_its_series_and_revokes_it() {
     running.stop();
     server.stop();
 }
+
+/// A sync that cannot be done says why at once, and the dashboard keeps saying it: here the
+/// company was never connected to a hub, which retrying cannot mend, so the app also says it
+/// stopped syncing by itself.
+#[test]
+fn a_failed_sync_is_told_on_the_dashboard() {
+    let site = Site::new();
+    let mut owner = site.logged_in(Role::Owner);
+    owner.lang = "de";
+    let token = owner.token("/dashboard");
+    let answer = owner.post("/sync", &[("csrf", &token), ("back", "/dashboard")]);
+    assert_eq!(answer.status, 409, "{}", answer.body);
+    let why = rempart_i18n::Speak::speak(&rempart_node::NodeError::NotConnected, Lang::De);
+    assert!(answer.body.contains(&why), "{why} in {}", answer.body);
+    let dashboard = owner.get("/dashboard").body;
+    assert!(dashboard.contains(&why), "{why} in {dashboard}");
+    assert!(dashboard.contains(Lang::De.text("web.sync.stopped")), "{dashboard}");
+}
