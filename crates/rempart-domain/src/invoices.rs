@@ -29,6 +29,68 @@ pub fn numbered_in(series: &str, sequence: u64, number: &str) -> bool {
         && (number == format!("{series}-{sequence:04}") || number == format!("{series}-{sequence:06}"))
 }
 
+/// How this node numbers its invoices and credit notes: each node in series of its own, so that
+/// numbers stay gapless within a series and unique across the company's nodes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Numbering {
+    /// The node that created the company: `2026-0001`, credit notes `AV-2026-0001`.
+    First,
+    /// A device invited with a series the roster reserved for it: `2026-B-0001`, credit notes
+    /// `AV-2026-B-0001`.
+    Prefixed(String),
+    /// A device that joined before series existed, or went on under a new chain (its old
+    /// identity's series may have gone on elsewhere): after its id, `F-3fa2c1d0-2026-000001`,
+    /// credit notes `A-3fa2c1d0-2026-000001`.
+    ByDevice(String),
+}
+
+impl Numbering {
+    /// The invoice series of `year`.
+    pub fn invoices(&self, year: i32) -> String {
+        match self {
+            Numbering::First => format!("{year}"),
+            Numbering::Prefixed(prefix) => format!("{year}-{prefix}"),
+            Numbering::ByDevice(node) => format!("F-{node}-{year}"),
+        }
+    }
+
+    /// The credit-note series of `year`.
+    pub fn credit_notes(&self, year: i32) -> String {
+        match self {
+            Numbering::First | Numbering::Prefixed(_) => format!("AV-{}", self.invoices(year)),
+            Numbering::ByDevice(node) => format!("A-{node}-{year}"),
+        }
+    }
+
+    /// The number of the `sequence`th document of `series`.
+    pub fn number(&self, series: &str, sequence: u64) -> String {
+        match self {
+            Numbering::First | Numbering::Prefixed(_) => format!("{series}-{sequence:04}"),
+            Numbering::ByDevice(_) => format!("{series}-{sequence:06}"),
+        }
+    }
+    /// Whether `series` is one of this numbering's invoice or credit-note series, of any year:
+    /// what a node taking in another's documents checks against the series the roster gives
+    /// that node, so that no device numbers in another's series.
+    pub fn holds(&self, series: &str) -> bool {
+        let year = |text: &str| text.len() == 4 && text.bytes().all(|byte| byte.is_ascii_digit());
+        match self {
+            Numbering::First => year(series.strip_prefix("AV-").unwrap_or(series)),
+            Numbering::Prefixed(prefix) => {
+                let invoices = series.strip_prefix("AV-").unwrap_or(series);
+                invoices.strip_suffix(prefix.as_str()).and_then(|rest| rest.strip_suffix('-')).is_some_and(year)
+            }
+            Numbering::ByDevice(node) => [("F-", node), ("A-", node)].iter().any(|(kind, node)| {
+                series
+                    .strip_prefix(kind)
+                    .and_then(|rest| rest.strip_prefix(node.as_str()))
+                    .and_then(|rest| rest.strip_prefix('-'))
+                    .is_some_and(year)
+            }),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvoiceLine {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -479,6 +541,34 @@ mod tests {
 
     fn books() -> LedgerState {
         crate::rules::test_books::swiss()
+    }
+
+    #[test]
+    fn each_numbering_holds_its_own_series_and_none_of_another() {
+        let first = Numbering::First;
+        let b = Numbering::Prefixed("B".into());
+        let device = Numbering::ByDevice("3fa2c1d0".into());
+        for numbering in [&first, &b, &device] {
+            for year in [2026, 2031] {
+                assert!(numbering.holds(&numbering.invoices(year)), "{numbering:?} {year}");
+                assert!(numbering.holds(&numbering.credit_notes(year)), "{numbering:?} {year}");
+            }
+        }
+        for series in ["2026", "AV-2026"] {
+            assert!(!b.holds(series) && !device.holds(series), "{series}");
+        }
+        for series in ["2026-B", "AV-2026-B"] {
+            assert!(!first.holds(series) && !device.holds(series), "{series}");
+            assert!(!Numbering::Prefixed("C".into()).holds(series), "{series}");
+        }
+        for series in ["F-3fa2c1d0-2026", "A-3fa2c1d0-2026"] {
+            assert!(!first.holds(series) && !b.holds(series), "{series}");
+            assert!(!Numbering::ByDevice("3fa2c1d1".into()).holds(series), "{series}");
+        }
+        // Not a year, or something around it.
+        for series in ["", "26", "20266", "AV-", "X-2026", "2026-B-", "-2026-B", "2026-BB", "F-3fa2c1d0-26", "2026B"] {
+            assert!(!first.holds(series) && !b.holds(series) && !device.holds(series), "{series}");
+        }
     }
 
     fn line(quantity: &str, price: &str, discount: &str, vat: &str, account: &str) -> InvoiceLine {

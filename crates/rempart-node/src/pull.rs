@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use rempart_log::{EventSeq, NodeId, VerifyingKey};
-use rempart_store::sync::{ChainRun, KeptBatch};
+use rempart_store::sync::{Author, ChainRun, KeptBatch};
 use rempart_store::{Store, StoreError};
 use rempart_sync::api::Route;
 use rempart_sync::{Batch, VersionVector};
@@ -29,7 +29,7 @@ enum Taken {
 
 /// A batch checked and opened: its author's key, the events and seals it carries, and its
 /// compact form when it can be kept so (`Batch::compact`).
-type Opened = (VerifyingKey, ChainRun, Option<Vec<u8>>);
+type Opened = (Author, ChainRun, Option<Vec<u8>>);
 
 impl Session {
     pub(crate) fn pull(
@@ -237,7 +237,13 @@ impl Session {
         let mut seals = contents.seals;
         events.retain(|event| event.seq.0 <= valid_until);
         seals.retain(|seal| seal.seq.0 <= valid_until);
-        Ok((key, ChainRun { prev: header.prev, events, seals }, compact))
+        // The series the roster gives the node: no device numbers in another's.
+        let author = Author {
+            key,
+            founder: self.roster.founder() == node,
+            series: self.roster.device_series(node).map(str::to_owned),
+        };
+        Ok((author, ChainRun { prev: header.prev, events, seals }, compact))
     }
 
     /// Checks and takes in downloaded batches of one node, in one transaction; returns the new

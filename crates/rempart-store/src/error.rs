@@ -182,6 +182,14 @@ pub enum Refusal {
     /// series' next number away from the device whose series it is.
     #[error("event {seq} carries the number {number}, which is not a number of its series")]
     BadNumber { seq: u64, number: String },
+    /// An invoice, credit note or entry numbered in a series the roster does not give its
+    /// author (`sync::Author`): another device's, or the company creator's plain one.
+    #[error("event {seq} is numbered in the series {series}, which is not its device's")]
+    SeriesOfAnother { seq: u64, series: String },
+    /// An invoice or credit note that is not the next of its author's series: a gap, or a number
+    /// given twice.
+    #[error("event {seq} carries the number {number} where its series is at number {expected}")]
+    OutOfTurn { seq: u64, number: String, expected: u64 },
     /// An event stamped more than a day ahead of this node's clock (`CLOCK_AHEAD_MAX_MS`).
     #[error("event {seq} is stamped more than a day ahead of this node's clock")]
     ClockAhead { seq: u64, wall_ms: u64 },

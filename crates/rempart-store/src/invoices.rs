@@ -155,47 +155,7 @@ fn resolve_line(
     Ok(line)
 }
 
-/// How this node numbers its invoices and credit notes: each node in series of its own, so that
-/// numbers stay gapless within a series and unique across the company's nodes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Numbering {
-    /// The node that created the company: `2026-0001`, credit notes `AV-2026-0001`.
-    First,
-    /// A device invited with a series the roster reserved for it: `2026-B-0001`, credit notes
-    /// `AV-2026-B-0001`.
-    Prefixed(String),
-    /// A device that joined before series existed, or went on under a new chain (its old
-    /// identity's series may have gone on elsewhere): after its id, `F-3fa2c1d0-2026-000001`,
-    /// credit notes `A-3fa2c1d0-2026-000001`.
-    ByDevice(String),
-}
-
-impl Numbering {
-    /// The invoice series of `year`.
-    pub fn invoices(&self, year: i32) -> String {
-        match self {
-            Numbering::First => format!("{year}"),
-            Numbering::Prefixed(prefix) => format!("{year}-{prefix}"),
-            Numbering::ByDevice(node) => format!("F-{node}-{year}"),
-        }
-    }
-
-    /// The credit-note series of `year`.
-    pub fn credit_notes(&self, year: i32) -> String {
-        match self {
-            Numbering::First | Numbering::Prefixed(_) => format!("AV-{}", self.invoices(year)),
-            Numbering::ByDevice(node) => format!("A-{node}-{year}"),
-        }
-    }
-
-    /// The number of the `sequence`th document of `series`.
-    pub fn number(&self, series: &str, sequence: u64) -> String {
-        match self {
-            Numbering::First | Numbering::Prefixed(_) => format!("{series}-{sequence:04}"),
-            Numbering::ByDevice(_) => format!("{series}-{sequence:06}"),
-        }
-    }
-}
+pub use rempart_domain::invoices::Numbering;
 
 /// The local setting that holds this node's invoice series: empty for none (`Numbering::First`).
 const INVOICE_SERIES_META: &str = "invoice_series";

@@ -193,6 +193,8 @@ pub enum RosterError {
     InvitationTooLong { position: u64 },
     #[error("roster entry {position} enrols device {device} twice")]
     EnrolledTwice { position: u64, device: NodeId },
+    #[error("roster entry {position} enrols device {device}, whose short id is device {other}'s")]
+    ShortIdTaken { position: u64, device: NodeId, other: NodeId },
     #[error("roster entry {position}: device {device} has a successor already")]
     SuccessorAlready { position: u64, device: NodeId },
     #[error("roster entry {position} does not revoke with device {device} the successors it named")]
@@ -415,6 +417,8 @@ pub const INVITATION_MS_MAX: u64 = 31 * 24 * 3600 * 1000;
 pub struct Roster {
     tenant: TenantId,
     genesis: Hash32,
+    /// The device of the genesis entry: the one that created the company.
+    founder: NodeId,
     head: Hash32,
     len: u64,
     recovery: DeviceKeys,
@@ -476,6 +480,7 @@ impl Roster {
         Ok(Roster {
             tenant,
             genesis: hash,
+            founder: device,
             head: hash,
             len: 1,
             recovery,
@@ -529,9 +534,7 @@ impl Roster {
                 entry.check_signature(position, &invitation.key)?;
                 entry.check_proof(position, Proven::Device(*device), &keys.sign)?;
                 entry.no_proof_beyond(position, true, false)?;
-                if self.members.contains_key(device) {
-                    return Err(RosterError::EnrolledTwice { position, device: *device });
-                }
+                self.check_new_device(position, *device)?;
                 // Joined no earlier than the invitation was published.
                 if body.at_ms < invitation.published_ms {
                     return Err(RosterError::BackInTime { position });
@@ -555,9 +558,7 @@ impl Roster {
                 entry.check_signature(position, &member.keys.sign)?;
                 entry.check_proof(position, Proven::Device(*device), &keys.sign)?;
                 entry.no_proof_beyond(position, true, false)?;
-                if self.members.contains_key(device) {
-                    return Err(RosterError::EnrolledTwice { position, device: *device });
-                }
+                self.check_new_device(position, *device)?;
                 // Once: a stolen key could otherwise spread into successors faster than admins
                 // revoke them.
                 if self.successors.contains_key(from) {
@@ -594,6 +595,19 @@ impl Roster {
         self.members.values().any(|m| &m.keys.sign == key)
             || &self.recovery.sign == key
             || self.invitations.values().any(|i| &i.key == key)
+    }
+
+    /// A new device's id: not a member's, nor sharing its short form (its first 4 bytes, which
+    /// name its journal and invoice series, `OD 3fa2c1d0-12`) with a member's: a device that
+    /// chose its id to share another's short one could number in that device's series.
+    fn check_new_device(&self, position: u64, device: NodeId) -> Result<(), RosterError> {
+        if self.members.contains_key(&device) {
+            return Err(RosterError::EnrolledTwice { position, device });
+        }
+        if let Some(other) = self.members.keys().find(|member| member.short() == device.short()) {
+            return Err(RosterError::ShortIdTaken { position, device, other: *other });
+        }
+        Ok(())
     }
 
     /// A new device's keys: a signing key no one holds here yet, and an X25519 key that can
@@ -680,9 +694,7 @@ impl Roster {
             Action::Add { device, keys, role } => {
                 entry.check_proof(position, Proven::Device(*device), &keys.sign)?;
                 entry.no_proof_beyond(position, true, false)?;
-                if self.members.contains_key(device) {
-                    return Err(RosterError::EnrolledTwice { position, device: *device });
-                }
+                self.check_new_device(position, *device)?;
                 self.check_new_keys(position, keys)?;
                 let enrolled_by = signer;
                 self.members.insert(*device, Member { keys: *keys, role: *role, revoked_after: None, enrolled_by });
@@ -801,6 +813,12 @@ impl Roster {
 
     pub fn commitment(&self, epoch: u32) -> Option<Hash32> {
         self.commitments.get(&epoch).copied()
+    }
+
+    /// The device that created the company (the genesis entry's): it numbers its invoices and
+    /// entries in the company's plain series (`2026-0001`).
+    pub fn founder(&self) -> NodeId {
+        self.founder
     }
 
     pub fn members(&self) -> &BTreeMap<NodeId, Member> {
@@ -1405,6 +1423,21 @@ mod tests {
         let entry = Entry::sign(&roster.next_body(2100, zero), Signer::Device(admin.id), &admin.sign)
             .proven_by_device(&late.sign);
         assert_eq!(refused(roster.clone().append(entry)), RosterError::InvalidKey { position: 4 });
+        // An id chosen to share the deputy's short form, which names its series.
+        let mut lookalike = [13; 16];
+        lookalike[..4].copy_from_slice(&deputy.id.as_bytes()[..4]);
+        let lookalike = NodeId::from_bytes(lookalike);
+        let entry = Entry::sign(
+            &roster.next_body(2100, Action::Add { device: lookalike, keys: late.keys, role: Role::Member }),
+            Signer::Device(admin.id),
+            &admin.sign,
+        )
+        .proven_by_device(&late.sign);
+        assert_eq!(
+            refused(roster.clone().append(entry)),
+            RosterError::ShortIdTaken { position: 4, device: lookalike, other: deputy.id }
+        );
+        assert_eq!(roster.founder(), admin.id);
 
         // Revoking the deputy with a new recovery key closes the recovery key's invitation.
         let renewed = RecoverySecret::from_bytes([15; 32]);

@@ -148,6 +148,12 @@ impl Speak for rempart_store::Refusal {
             rempart_store::Refusal::BadNumber { seq, number } => {
                 lang.fill("err.refusal.bad_number", &[("seq", seq), ("number", number)])
             }
+            rempart_store::Refusal::SeriesOfAnother { seq, series } => {
+                lang.fill("err.refusal.series_of_another", &[("seq", seq), ("series", series)])
+            }
+            rempart_store::Refusal::OutOfTurn { seq, number, expected } => {
+                lang.fill("err.refusal.out_of_turn", &[("seq", seq), ("number", number), ("expected", expected)])
+            }
             rempart_store::Refusal::WrongFirstKey => lang.text("err.refusal.wrong_first_key").to_owned(),
         }
     }

@@ -214,6 +214,9 @@ impl Speak for rempart_sync::roster::RosterError {
             rempart_sync::roster::RosterError::EnrolledTwice { position, device } => {
                 lang.fill("err.roster.enrolled_twice", &[("position", position), ("device", device)])
             }
+            rempart_sync::roster::RosterError::ShortIdTaken { position, device, other } => {
+                lang.fill("err.roster.short_id_taken", &[("position", position), ("device", device), ("other", other)])
+            }
             rempart_sync::roster::RosterError::SuccessorAlready { position, device } => {
                 lang.fill("err.roster.successor_already", &[("position", position), ("device", device)])
             }

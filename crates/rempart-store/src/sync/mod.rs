@@ -18,7 +18,7 @@ mod take_in;
 
 pub use conflicts::{Conflict, KeyedRecord};
 pub(crate) use conflicts::{SCHEMA, project_conflict_settled, unreplaced};
-pub use take_in::{CHECK_ASIDE_FROM, CLOCK_AHEAD_MAX_MS, Taken};
+pub use take_in::{Author, CHECK_ASIDE_FROM, CLOCK_AHEAD_MAX_MS, Taken};
 
 use rempart_log::{Event, EventSeq, Hash32, NodeId, Seal, TenantId};
 use rempart_sync::{Head as VvHead, VersionVector};
@@ -431,10 +431,10 @@ mod tests {
         let full = synchronous(&laptop);
         assert_eq!(full, 2, "FULL");
         let run = office.chain_run(office.node(), EventSeq(0), usize::MAX).unwrap();
-        assert!(laptop.take_in(&office.verifying_key(), &run, "test").unwrap().new_events > 0);
+        assert!(laptop.take_in(&Author::founder(office.verifying_key()), &run, "test").unwrap().new_events > 0);
         assert_eq!(synchronous(&laptop), full);
         // Refused (signed by another key): the setting is back too.
-        let stranger = SigningKey::from_bytes(&[9; 32]).verifying_key();
+        let stranger = Author::device(SigningKey::from_bytes(&[9; 32]).verifying_key());
         let mut other = Store::join(
             Environment::system().unwrap(),
             &temp.path().join("other"),

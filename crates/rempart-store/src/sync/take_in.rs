@@ -2,7 +2,9 @@
 //! thread for a large run), written and projected in the same transaction, merged by replaying
 //! the projections only when the facts' order matters.
 
-use rempart_domain::{Fact, Merge};
+use std::collections::HashMap;
+
+use rempart_domain::{Fact, LedgerState, Merge};
 use rempart_log::{
     ChainVerifier, Event, EventSeq, Hash32, Hlc, NODE_CREATED, NodeCreated, NodeId, Seal, TenantId, VerifyingKey,
 };
@@ -19,6 +21,52 @@ use super::{ChainRun, KeptBatch, hash_of, keep_batch};
 pub struct Taken {
     pub new_events: u64,
     pub already_held: u64,
+}
+
+/// The writer of a chain taken in, as the company's roster knows it: the key that signs its
+/// events, and the series it may number in. No device numbers in another's series: an invoice,
+/// credit note or entry numbered in a series that is not its author's, or an invoice numbered
+/// out of turn in its author's series, is refused where it arrives (`Refusal::SeriesOfAnother`,
+/// `Refusal::OutOfTurn`), so that a device turned against the company can neither take another
+/// device's next numbers nor leave a gap in a series.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Author {
+    pub key: VerifyingKey,
+    /// The device that created the company (the roster's first): it numbers its invoices
+    /// `2026-0001` and its entries in the journals' plain series.
+    pub founder: bool,
+    /// The invoice series the roster reserved for it when it joined (`B`: `2026-B-0001`).
+    pub series: Option<String>,
+}
+
+impl Author {
+    /// A device with no series of its own but those after its id (`F-3fa2c1d0-2026-000001`),
+    /// which every device may number in.
+    pub fn device(key: VerifyingKey) -> Author {
+        Author { key, founder: false, series: None }
+    }
+
+    /// The device that created the company.
+    pub fn founder(key: VerifyingKey) -> Author {
+        Author { key, founder: true, series: None }
+    }
+
+    /// Whether the chain of `node`, this author's, may number invoices or credit notes in `series`.
+    fn may_number(&self, node: NodeId, series: &str) -> bool {
+        use rempart_domain::invoices::Numbering;
+        Numbering::ByDevice(node.short()).holds(series)
+            || (self.founder && Numbering::First.holds(series))
+            || self.series.as_ref().is_some_and(|prefix| Numbering::Prefixed(prefix.clone()).holds(series))
+    }
+
+    /// Whether the chain of `node` may number entries in the journal series `series` (none: the
+    /// plain series of the company's creator).
+    fn may_journal(&self, node: NodeId, series: Option<&str>) -> bool {
+        match series {
+            None => self.founder,
+            Some(series) => series == node.short(),
+        }
+    }
 }
 
 /// Runs of at least this many new events are checked on a second thread while the first writes.
@@ -50,18 +98,19 @@ pub(crate) struct Checked {
 pub(crate) fn check_run(
     tenant: TenantId,
     node: NodeId,
-    key: VerifyingKey,
+    (author, state): (&Author, &LedgerState),
     seals: &[Seal],
     held: (EventSeq, Hash32, Option<Hlc>),
     events: &[&Event],
     give: &mut dyn FnMut(Checked) -> bool,
 ) -> Result<Option<(EventSeq, Hash32)>, StoreError> {
     let refuse = |why: Refusal| StoreError::SyncRefused { node: node.short(), why };
+    let mut numbers = Numbers { author, node, state, given: HashMap::new() };
     let (mut last, mut prev, mut last_hlc) = held;
     for chunk in events.chunks(CHECKED_CHUNK) {
         let end = chunk.last().map_or(last, |event| event.seq);
         let over_chunk = seals.iter().filter(|seal| seal.seq > last && seal.seq <= end).cloned().collect();
-        let mut verifier = ChainVerifier::new(tenant, node, key, over_chunk, None)
+        let mut verifier = ChainVerifier::new(tenant, node, author.key, over_chunk, None)
             .map_err(|fault| refuse(fault.into()))?
             .resume(last, prev, last_hlc);
         let mut checked = Checked {
@@ -79,8 +128,11 @@ pub(crate) fn check_run(
         for event in chunk {
             let fact = Fact::from_payload(&event.kind, &event.payload)
                 .map_err(|source| refuse(Refusal::Unreadable { seq: event.seq.0, source }))?;
-            if let Some(number) = badly_numbered(fact.as_ref()) {
-                return Err(refuse(Refusal::BadNumber { seq: event.seq.0, number }));
+            if let Some(why) = misnumbered(fact.as_ref(), event.seq.0, &numbers) {
+                return Err(refuse(why));
+            }
+            if let Some((series, sequence)) = numbered(fact.as_ref()) {
+                numbers.given.insert(series.to_owned(), sequence);
             }
             checked.digests.push(match &fact {
                 Some(Fact::EntryPosted(entry)) => Some(entry_digest(entry)),
@@ -98,27 +150,65 @@ pub(crate) fn check_run(
     Ok(Some((last, prev)))
 }
 
-/// The number a fact carries if it is not one this program gives: an invoice or credit note
-/// numbered otherwise than in its series, or any sequence beyond `SEQUENCE_MAX` (an entry's
-/// journal number included).
-fn badly_numbered(fact: Option<&Fact>) -> Option<String> {
-    use rempart_domain::invoices::{SEQUENCE_MAX, numbered_in};
+/// What the numbers of a run are checked against: its author's series, the last number of each
+/// series before the run, and the numbers the run gave so far.
+struct Numbers<'a> {
+    author: &'a Author,
+    node: NodeId,
+    state: &'a LedgerState,
+    given: HashMap<String, u64>,
+}
+
+/// The invoice or credit-note series a fact numbers in, and its sequence.
+fn numbered(fact: Option<&Fact>) -> Option<(&str, u64)> {
     match fact? {
-        Fact::InvoiceIssued(issued) => {
-            (!numbered_in(&issued.series, issued.sequence, &issued.number)).then(|| issued.number.clone())
-        }
-        Fact::CreditNoteIssued(credit) => {
-            (!numbered_in(&credit.series, credit.sequence, &credit.number)).then(|| credit.number.clone())
-        }
-        Fact::EntryPosted(entry) => (entry.number > SEQUENCE_MAX).then(|| entry.number.to_string()),
+        Fact::InvoiceIssued(issued) => Some((&issued.series, issued.sequence)),
+        Fact::CreditNoteIssued(credit) => Some((&credit.series, credit.sequence)),
         _ => None,
     }
+}
+
+/// Why a fact's number is not one its author may give, if it is not: an invoice or credit note
+/// numbered otherwise than in its series, or any sequence beyond `SEQUENCE_MAX` (an entry's
+/// journal number included); a series that is not its author's; an invoice or credit note that
+/// is not the next of its series.
+fn misnumbered(fact: Option<&Fact>, seq: u64, numbers: &Numbers<'_>) -> Option<Refusal> {
+    use rempart_domain::invoices::{SEQUENCE_MAX, numbered_in};
+    let Numbers { author, node, state, given } = numbers;
+    let (series, sequence, number) = match fact? {
+        Fact::InvoiceIssued(issued) => (&issued.series, issued.sequence, &issued.number),
+        Fact::CreditNoteIssued(credit) => (&credit.series, credit.sequence, &credit.number),
+        Fact::EntryPosted(entry) => {
+            if entry.number > SEQUENCE_MAX {
+                return Some(Refusal::BadNumber { seq, number: entry.number.to_string() });
+            }
+            return (!author.may_journal(*node, entry.series.as_deref())).then(|| Refusal::SeriesOfAnother {
+                seq,
+                series: format!(
+                    "{}{}",
+                    entry.journal,
+                    entry.series.as_deref().map(|series| format!(" {series}")).unwrap_or_default()
+                ),
+            });
+        }
+        _ => return None,
+    };
+    if !numbered_in(series, sequence, number) {
+        return Some(Refusal::BadNumber { seq, number: number.clone() });
+    }
+    if !author.may_number(*node, series) {
+        return Some(Refusal::SeriesOfAnother { seq, series: series.clone() });
+    }
+    let last =
+        given.get(series).copied().unwrap_or_else(|| state.invoice_series_last.get(series).copied().unwrap_or(0));
+    let expected = last.saturating_add(1);
+    (sequence != expected).then(|| Refusal::OutOfTurn { seq, number: number.clone(), expected })
 }
 
 /// A run of new events to write, as `take_in_run` found it.
 pub(crate) struct RunToWrite<'r> {
     /// The ledger state before the run.
-    state: &'r rempart_domain::LedgerState,
+    state: &'r LedgerState,
     /// This node's clock.
     clock: Hlc,
     node: NodeId,
@@ -292,8 +382,8 @@ impl Store {
 
     /// Takes in a run of `key`'s node's chain, received from `source` (a hub, a peer, a backup).
     /// All or nothing, except the evidence of a fork, which is kept even though the run is refused.
-    pub fn take_in(&mut self, key: &VerifyingKey, run: &ChainRun, source: &str) -> Result<Taken, StoreError> {
-        self.take_in_kept(key, run, source, &[])
+    pub fn take_in(&mut self, author: &Author, run: &ChainRun, source: &str) -> Result<Taken, StoreError> {
+        self.take_in_kept(author, run, source, &[])
     }
 
     /// As `take_in`, also keeping the batches the run came in (their first and last sequence and
@@ -308,7 +398,7 @@ impl Store {
     /// disk as everything else does.
     pub fn take_in_kept(
         &mut self,
-        key: &VerifyingKey,
+        author: &Author,
         run: &ChainRun,
         source: &str,
         batches: &[KeptBatch<'_>],
@@ -317,7 +407,7 @@ impl Store {
         if relaxed {
             self.conn.pragma_update(None, "synchronous", "NORMAL")?;
         }
-        let taken = self.take_in_run(key, run, source, batches);
+        let taken = self.take_in_run(author, run, source, batches);
         if relaxed {
             self.conn.pragma_update(None, "synchronous", "FULL")?;
         }
@@ -326,7 +416,7 @@ impl Store {
 
     pub(crate) fn take_in_run(
         &mut self,
-        key: &VerifyingKey,
+        author: &Author,
         run: &ChainRun,
         source: &str,
         batches: &[KeptBatch<'_>],
@@ -414,14 +504,14 @@ impl Store {
                 .then(|| serde_json::from_slice::<NodeCreated>(&next.payload).ok())
                 .flatten()
                 .map(|created| created.public_key);
-            if announced.as_deref() != Some(hex::encode(key.as_bytes()).as_str()) {
+            if announced.as_deref() != Some(hex::encode(author.key.as_bytes()).as_str()) {
                 return Err(refuse(Refusal::WrongFirstKey));
             }
         }
         let fresh_seals: Vec<Seal> = run.seals.iter().filter(|seal| seal.seq > held_seq).cloned().collect();
         let tenant = self.tenant;
         let check = |give: &mut dyn FnMut(Checked) -> bool| {
-            check_run(tenant, node, *key, &fresh_seals, (held_seq, held_hash, held_hlc), &fresh, give)
+            check_run(tenant, node, (author, &self.state), &fresh_seals, (held_seq, held_hash, held_hlc), &fresh, give)
         };
         let run =
             RunToWrite { state: &self.state, clock: self.head.hlc, node, fresh: &fresh, seals: &fresh_seals, batches };

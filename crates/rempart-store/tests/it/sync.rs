@@ -12,9 +12,9 @@ use rempart_domain::catalogue::{ItemDefined, ItemEdited};
 use rempart_domain::contacts::{ContactError, ContactFieldDefined, FieldKind};
 use rempart_domain::dunning::DunningError;
 use rempart_domain::{AccountEdited, AccountKind, AccountOpened, Country, Currency, EntryDraft, PostingDraft};
-use rempart_log::{EventSeq, NodeId, SigningKey, VerifyingKey};
-use rempart_store::invoices::LineSpec;
-use rempart_store::sync::{ChainRun, Conflict, KeyedRecord};
+use rempart_log::{EventSeq, NodeId, SigningKey};
+use rempart_store::invoices::{LineSpec, Numbering};
+use rempart_store::sync::{Author, ChainRun, Conflict, KeyedRecord};
 use rempart_store::{Store, StoreError};
 
 struct Node {
@@ -37,12 +37,25 @@ fn company(nodes: usize) -> Vec<Node> {
     out
 }
 
-fn keys(nodes: &[Node]) -> BTreeMap<NodeId, VerifyingKey> {
-    nodes.iter().map(|node| (node.store.node(), node.store.verifying_key())).collect()
+/// Each node as the roster would give it: its key, and the series it numbers in (the first node
+/// the company's plain ones).
+fn keys(nodes: &[Node]) -> BTreeMap<NodeId, Author> {
+    nodes
+        .iter()
+        .map(|node| {
+            let key = node.store.verifying_key();
+            let author = match node.store.numbering().expect("numbering") {
+                Numbering::First => Author::founder(key),
+                Numbering::Prefixed(series) => Author { series: Some(series), ..Author::device(key) },
+                Numbering::ByDevice(_) => Author::device(key),
+            };
+            (node.store.node(), author)
+        })
+        .collect()
 }
 
 /// Sends what `from` holds and `to` lacks, in runs of about `cut` bytes; returns the events moved.
-fn send(nodes: &mut [Node], from: usize, to: usize, cut: usize, keys: &BTreeMap<NodeId, VerifyingKey>) -> u64 {
+fn send(nodes: &mut [Node], from: usize, to: usize, cut: usize, keys: &BTreeMap<NodeId, Author>) -> u64 {
     let theirs = nodes[to].store.version_vector().expect("vector");
     let mine = nodes[from].store.version_vector().expect("vector");
     let mut moved = 0;
@@ -427,7 +440,7 @@ fn send_overlapping(
     cut: usize,
     back: u64,
     times: usize,
-    keys: &BTreeMap<NodeId, VerifyingKey>,
+    keys: &BTreeMap<NodeId, Author>,
 ) -> (u64, u64) {
     let theirs = nodes[to].store.version_vector().expect("vector");
     let mine = nodes[from].store.version_vector().expect("vector");
@@ -490,7 +503,7 @@ fn conflict_kind(conflict: &Conflict) -> &'static str {
 /// full; the first closes January while the second records in it and credits the invoice. Once
 /// they have met, both list the same conflicts, one at least of each kind; one settled on the
 /// first device is listed by neither once the second heard of it.
-fn apart_then_met(nodes: &mut [Node], keys: &BTreeMap<NodeId, VerifyingKey>) -> Result<(), TestCaseError> {
+fn apart_then_met(nodes: &mut [Node], keys: &BTreeMap<NodeId, Author>) -> Result<(), TestCaseError> {
     let fail = |what: &str, error: StoreError| TestCaseError::fail(format!("{what}: {error:?}"));
     let store = &mut nodes[0].store;
     issue_invoice(store, "shared").map_err(|error| fail("invoice", error))?;
@@ -805,7 +818,7 @@ fn runs_that_do_not_continue_the_chain_or_are_not_the_nodes_are_refused() {
     let error = nodes[1].store.take_in(&keys[&node], &tail, "hub").unwrap_err().to_string();
     assert!(error.contains("are missing before this run"), "{error}");
     // Another node's key.
-    let stranger = nodes[1].store.verifying_key();
+    let stranger = Author::device(nodes[1].store.verifying_key());
     let error = nodes[1].store.take_in(&stranger, &whole, "hub").unwrap_err().to_string();
     assert!(error.contains("does not start with the key"), "{error}");
     // An event altered in transit breaks the chain or a seal.
@@ -1010,7 +1023,7 @@ fn an_event_whose_fact_cannot_be_read_refuses_the_run_as_a_broken_chain_does() {
     run.events[last].kind = "stock.counted".into();
     let (seq, head) = (run.events[last].seq, run.events[last].hash());
     let key = SigningKey::from_bytes(&[41; 32]);
-    assert_eq!(key.verifying_key(), keys[&writer]);
+    assert_eq!(key.verifying_key(), keys[&writer].key);
     run.seals.retain(|seal| seal.seq != seq);
     run.seals.push(rempart_log::Seal::sign(&key, nodes[1].store.tenant(), writer, seq, head));
     let before = nodes[0].store.state_hash().unwrap();
@@ -1267,10 +1280,9 @@ fn only_the_company_creating_node_names_the_first_owner() {
 /// A device without a series (joined before series existed) numbers after its id.
 #[test]
 fn each_node_numbers_invoices_and_customers_in_a_short_series_of_its_own() {
-    use rempart_store::invoices::Numbering;
     let mut nodes = company(3);
-    let keys = keys(&nodes);
     nodes[1].store.set_invoice_series("B").expect("series");
+    let keys = keys(&nodes);
     assert_eq!(nodes[0].store.numbering().expect("numbering"), Numbering::First);
     assert_eq!(nodes[1].store.numbering().expect("numbering"), Numbering::Prefixed("B".into()));
     let third = nodes[2].store.node().short();
@@ -1328,28 +1340,21 @@ fn each_node_numbers_invoices_and_customers_in_a_short_series_of_its_own() {
     assert!(nodes[0].store.verify().expect("verify").is_ok());
 }
 
-/// A device turned against the company rewrites its own invoice to carry a sequence near the
-/// integers' end (well formed, and sealed with its own key): every other node refuses that run
-/// with a typed refusal, takes nothing of it, and its own series goes on from where it was. The
-/// genuine invoice of the same device is taken in.
-#[test]
-fn an_invoice_numbered_beyond_its_series_bounds_is_refused_where_it_arrives() {
-    let mut nodes = company(2);
-    let keys = keys(&nodes);
-    let writer = nodes[1].store.node();
-    send(&mut nodes, 0, 1, 100_000, &keys);
-    issue_invoice(&mut nodes[1].store, "forged").unwrap();
-    let genuine = nodes[1].store.chain_run(writer, EventSeq(0), 1 << 20).unwrap();
-    let issued = genuine.events.iter().position(|event| event.kind == "invoice.issued").unwrap();
-    let mut fact: serde_json::Value = serde_json::from_slice(&genuine.events[issued].payload).unwrap();
-    let series = fact["series"].as_str().unwrap().to_owned();
-    let huge = i64::MAX as u64;
-    fact["sequence"] = serde_json::json!(huge);
-    fact["number"] = serde_json::json!(format!("{series}-{huge:06}"));
-    // The chain from that event on, hashed again and sealed with the device's own key.
+/// `genuine` with the payload of its `kind` event rewritten by `rewrite`, the chain from that
+/// event on hashed again and sealed with the writer's own `key`, as a device turned against the
+/// company would; answers the forged run and the sequence of the rewritten event.
+fn forge(
+    genuine: &ChainRun,
+    kind: &str,
+    key: &SigningKey,
+    rewrite: impl FnOnce(&mut serde_json::Value),
+) -> (ChainRun, EventSeq) {
+    let at = genuine.events.iter().position(|event| event.kind == kind).expect("the event to rewrite");
+    let mut fact: serde_json::Value = serde_json::from_slice(&genuine.events[at].payload).unwrap();
+    rewrite(&mut fact);
     let mut forged = genuine.clone();
-    forged.events[issued].payload = serde_json::to_vec(&fact).unwrap();
-    for index in issued..forged.events.len() {
+    forged.events[at].payload = serde_json::to_vec(&fact).unwrap();
+    for index in at..forged.events.len() {
         let prev = if index == 0 { forged.prev } else { forged.events[index - 1].hash() };
         let event = &forged.events[index];
         forged.events[index] = rempart_log::Event::new(
@@ -1363,21 +1368,84 @@ fn an_invoice_numbered_beyond_its_series_bounds_is_refused_where_it_arrives() {
         )
         .unwrap();
     }
-    let first_forged = forged.events[issued].seq;
+    let first_forged = forged.events[at].seq;
     forged.seals.retain(|seal| seal.seq < first_forged);
     let last = forged.events.last().unwrap();
-    let key = SigningKey::from_bytes(&[41; 32]);
-    assert_eq!(key.verifying_key(), keys[&writer]);
-    forged.seals.push(rempart_log::Seal::sign(&key, nodes[1].store.tenant(), writer, last.seq, last.hash()));
-    let before = nodes[0].store.state_hash().unwrap();
+    let (tenant, node) = (last.tenant, last.node);
+    forged.seals.push(rempart_log::Seal::sign(key, tenant, node, last.seq, last.hash()));
+    (forged, first_forged)
+}
 
-    let refused = nodes[0].store.take_in(&keys[&writer], &forged, "hub").unwrap_err();
-    let StoreError::SyncRefused { why: rempart_store::Refusal::BadNumber { seq, number }, .. } = &refused else {
-        panic!("{refused:?}")
-    };
-    assert_eq!((*seq, number.as_str()), (first_forged.0, format!("{series}-{huge:06}").as_str()));
+/// A device turned against the company rewrites its own invoice or entry, well formed and sealed
+/// with its own key: to carry a sequence near the integers' end, to take a number of the first
+/// node's series, to skip a number of its own series, or to post an entry in the first node's
+/// journal series. Every other node refuses that run with a typed refusal, takes nothing of it,
+/// and its own series go on from where they were. The genuine run of the same device is taken in.
+#[test]
+fn an_invoice_or_entry_numbered_out_of_its_series_is_refused_where_it_arrives() {
+    let mut nodes = company(2);
+    let keys = keys(&nodes);
+    let writer = nodes[1].store.node();
+    send(&mut nodes, 0, 1, 100_000, &keys);
+    issue_invoice(&mut nodes[1].store, "forged").unwrap();
+    let genuine = nodes[1].store.chain_run(writer, EventSeq(0), 1 << 20).unwrap();
+    let key = SigningKey::from_bytes(&[41; 32]);
+    assert_eq!(key.verifying_key(), keys[&writer].key);
+    let before = nodes[0].store.state_hash().unwrap();
+    let series = format!("F-{}-2026", writer.short());
+    let huge = i64::MAX as u64;
+    let refusals: Vec<(ChainRun, EventSeq, rempart_store::Refusal)> = vec![
+        {
+            let (run, seq) = forge(&genuine, "invoice.issued", &key, |fact| {
+                fact["sequence"] = serde_json::json!(huge);
+                fact["number"] = serde_json::json!(format!("{series}-{huge:06}"));
+            });
+            (run, seq, rempart_store::Refusal::BadNumber { seq: seq.0, number: format!("{series}-{huge:06}") })
+        },
+        {
+            let (run, seq) = forge(&genuine, "invoice.issued", &key, |fact| {
+                fact["series"] = serde_json::json!("2026");
+                fact["number"] = serde_json::json!("2026-0001");
+            });
+            (run, seq, rempart_store::Refusal::SeriesOfAnother { seq: seq.0, series: "2026".into() })
+        },
+        {
+            let (run, seq) = forge(&genuine, "invoice.issued", &key, |fact| {
+                fact["sequence"] = serde_json::json!(2);
+                fact["number"] = serde_json::json!(format!("{series}-000002"));
+            });
+            (
+                run,
+                seq,
+                rempart_store::Refusal::OutOfTurn { seq: seq.0, number: format!("{series}-000002"), expected: 1 },
+            )
+        },
+        {
+            let (run, seq) = forge(&genuine, "entry.posted", &key, |fact| {
+                fact.as_object_mut().unwrap().remove("series");
+            });
+            (run, seq, rempart_store::Refusal::SeriesOfAnother { seq: seq.0, series: "VTE".into() })
+        },
+    ];
+    for (forged, _, expected) in &refusals {
+        let refused = nodes[0].store.take_in(&keys[&writer], forged, "hub").unwrap_err();
+        let StoreError::SyncRefused { why, .. } = &refused else { panic!("{refused:?}") };
+        assert_eq!(format!("{why:?}"), format!("{expected:?}"));
+        assert_eq!(nodes[0].store.held(writer).unwrap(), None);
+        assert_eq!(nodes[0].store.state_hash().unwrap(), before);
+    }
+    // Nor in series B, which the roster did not give it (the test of the series shows a device
+    // given B numbering in it, taken in everywhere).
+    let (as_b, seq) = forge(&genuine, "invoice.issued", &key, |fact| {
+        fact["series"] = serde_json::json!("2026-B");
+        fact["number"] = serde_json::json!("2026-B-0001");
+    });
+    let refused = nodes[0].store.take_in(&keys[&writer], &as_b, "hub").unwrap_err();
+    assert!(
+        matches!(&refused, StoreError::SyncRefused { why: rempart_store::Refusal::SeriesOfAnother { seq: at, .. }, .. } if *at == seq.0),
+        "{refused:?}"
+    );
     assert_eq!(nodes[0].store.held(writer).unwrap(), None);
-    assert_eq!(nodes[0].store.state_hash().unwrap(), before);
     // The genuine run is taken in, and the first node's own series goes on at its first number.
     nodes[0].store.take_in(&keys[&writer], &genuine, "hub").unwrap();
     let own = issue_invoice(&mut nodes[0].store, "own").unwrap();
