@@ -5,7 +5,7 @@ use rempart_domain::bills::{BillError, BillLine, BillPaid, BillRecorded, bill_po
 use rempart_domain::payments::ageing_bucket;
 use rempart_domain::rules::Transfer;
 use rempart_domain::{AccountKind, Currency, Fact};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 
 use crate::invoices::PAYMENT_TERMS_DAYS_DEFAULT;
 use crate::project::date_text;
@@ -56,24 +56,27 @@ impl Store {
         if reference.trim().is_empty() {
             return Err(BillError::NoReference.into());
         }
-        let duplicate = self
-            .conn
-            .query_row(
-                "SELECT 1 FROM p_bills WHERE supplier = ?1 AND reference = ?2",
-                params![supplier, reference],
-                |_| Ok(()),
-            )
-            .optional()?
-            .is_some();
-        if duplicate {
-            return Err(BillError::Duplicate { supplier: supplier.to_owned(), reference: reference.to_owned() }.into());
-        }
+        // Checked now, and again under the write lock (another handle on the data directory
+        // may record it meanwhile).
+        let unrecorded = |conn: &rusqlite::Connection| -> Result<(), StoreError> {
+            let duplicate = conn
+                .prepare_cached("SELECT 1 FROM p_bills WHERE supplier = ?1 AND reference = ?2")?
+                .exists(params![supplier, reference])?;
+            if duplicate {
+                return Err(
+                    BillError::Duplicate { supplier: supplier.to_owned(), reference: reference.to_owned() }.into()
+                );
+            }
+            Ok(())
+        };
+        unrecorded(&self.conn)?;
         let terms =
             fields.get("payment_terms_days").and_then(|days| days.parse().ok()).unwrap_or(PAYMENT_TERMS_DAYS_DEFAULT);
         let due_date = due_date.unwrap_or_else(|| date.checked_add_days(Days::new(terms)).unwrap_or(date));
         let name = fields.get("name").cloned().unwrap_or_default();
         let id = format!("B-{}", hex::encode(self.random_bytes::<5>()));
         self.commit(|commit| {
+            unrecorded(commit.conn)?;
             let (gross_minor, postings) =
                 bill_postings(&commit.state, company.country, company.currency, date, &lines)?;
             let entry = commit.state.build_entry(
@@ -132,6 +135,21 @@ impl Store {
         }
         let id = format!("Q-{}", hex::encode(self.random_bytes::<5>()));
         self.commit(|commit| {
+            // Read again under the write lock: another handle on the data directory may have
+            // paid it meanwhile.
+            let paid_now: i64 = commit.conn.query_row(
+                "SELECT coalesce(sum(amount_minor), 0) FROM p_bill_payments WHERE bill = ?1",
+                [&payable.id],
+                |row| row.get(0),
+            )?;
+            let open_now = payable.gross_minor - paid_now;
+            if amount_minor > open_now {
+                return Err(BillError::MoreThanOpen {
+                    amount: rempart_domain::money::format_plain(amount_minor, company.currency),
+                    open: rempart_domain::money::format_plain(open_now, company.currency),
+                }
+                .into());
+            }
             let entry = commit.state.build_transfer(
                 format!("BILLPAY-{id}"),
                 "BQ",

@@ -8,7 +8,7 @@ use rempart_domain::contacts::{
     ContactCreated, ContactEdited, ContactError, ContactFieldDefined, check_contact_id, check_edit,
     check_new_field_name, normalise_edit,
 };
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 
 use crate::project::{Origin, note_creation};
 use crate::{Store, StoreError};
@@ -53,57 +53,61 @@ impl Store {
     }
 
     fn contact_exists(&self, id: &str) -> Result<bool, StoreError> {
-        Ok(self.conn.query_row("SELECT 1 FROM p_contacts WHERE id = ?1", [id], |_| Ok(())).optional()?.is_some())
+        contact_exists(&self.conn, id)
     }
 
-    /// The next customer number of this node's series (`crate::invoices::Numbering`): `17` on
+    /// How this node numbers the customers it creates (`crate::invoices::Numbering`): `17` on
     /// the node that created the company, `B-17` on the device of series B, so that two devices
     /// apart never give one number twice; a device without a series draws its ids at random.
-    fn next_contact_number(&self) -> Result<String, StoreError> {
-        let prefix = match self.numbering()? {
-            crate::invoices::Numbering::First => String::new(),
-            crate::invoices::Numbering::Prefixed(prefix) => format!("{prefix}-"),
+    fn contact_numbering(&self) -> Result<ContactNumber, StoreError> {
+        Ok(match self.numbering()? {
+            crate::invoices::Numbering::First => ContactNumber::Series(String::new()),
+            crate::invoices::Numbering::Prefixed(prefix) => ContactNumber::Series(format!("{prefix}-")),
             crate::invoices::Numbering::ByDevice(_) => {
-                return Ok(format!("C-{}", hex::encode(self.random_bytes::<5>())));
+                ContactNumber::Given(format!("C-{}", hex::encode(self.random_bytes::<5>())))
             }
-        };
-        // The numbers of the series, digits only after the prefix (at most 15 of them: an
-        // id typed elsewhere with more is no number of ours).
-        let last: Option<i64> = self.conn.query_row(
-            "SELECT max(CAST(substr(id, ?2) AS INTEGER)) FROM p_contacts
-             WHERE id GLOB ?1 AND substr(id, ?2) NOT GLOB '*[^0-9]*' AND length(id) < ?2 + 15",
-            params![format!("{prefix}[1-9]*"), prefix.len() as i64 + 1],
-            |row| row.get(0),
-        )?;
-        Ok(format!("{prefix}{}", last.unwrap_or(0) + 1))
+        })
     }
 
-    /// Creates a contact with its first fields (a name at least); returns its id.
+    /// Creates a contact with its first fields (a name at least); returns its id. The number is
+    /// taken inside the commit, under the write lock: two handles on one data directory (the
+    /// app's pages and its sync, a command beside the server) never give it twice.
     pub fn create_contact(
         &mut self,
         id: Option<String>,
         mut fields: BTreeMap<String, Option<String>>,
     ) -> Result<String, StoreError> {
         normalise_edit(&mut fields);
-        let id = match id {
-            Some(id) => id,
-            None => self.next_contact_number()?,
+        let number = match id {
+            Some(id) => {
+                check_contact_id(&id)?;
+                ContactNumber::Given(id)
+            }
+            None => self.contact_numbering()?,
         };
-        check_contact_id(&id)?;
         if !fields.get("name").is_some_and(Option::is_some) {
             return Err(ContactError::NameMissing.into());
         }
         check_edit(&self.state.contact_fields, &fields)?;
-        if self.contact_exists(&id)? {
-            return Err(ContactError::ContactExists { id }.into());
+        if let ContactNumber::Given(id) = &number
+            && self.contact_exists(id)?
+        {
+            return Err(ContactError::ContactExists { id: id.clone() }.into());
         }
         // A new contact's fields replace nothing.
         let base = fields.keys().map(|field| (field.clone(), String::new())).collect();
         self.commit(|commit| {
+            let id = match number {
+                ContactNumber::Given(id) => id,
+                ContactNumber::Series(prefix) => next_contact_number(commit.conn, &prefix)?,
+            };
+            if contact_exists(commit.conn, &id)? {
+                return Err(ContactError::ContactExists { id }.into());
+            }
             commit.record(Fact::ContactCreated(ContactCreated { id: id.clone() }))?;
-            commit.record(Fact::ContactEdited(ContactEdited { id: id.clone(), fields, base }))
-        })?;
-        Ok(id)
+            commit.record(Fact::ContactEdited(ContactEdited { id: id.clone(), fields, base }))?;
+            Ok(id)
+        })
     }
 
     /// Sets and clears fields of a contact; each field is its own last-writer-wins register.
@@ -368,3 +372,33 @@ CREATE TABLE p_contact_history (
     PRIMARY KEY (contact, hlc_wall_ms, hlc_logical, node, field)
 ) WITHOUT ROWID;
 ";
+
+/// How a new contact gets its id.
+enum ContactNumber {
+    /// This id: typed, or drawn at random.
+    Given(String),
+    /// The next number after this prefix (`B-`, or none).
+    Series(String),
+}
+
+fn contact_exists(conn: &Connection, id: &str) -> Result<bool, StoreError> {
+    Ok(conn.prepare_cached("SELECT 1 FROM p_contacts WHERE id = ?1")?.exists([id])?)
+}
+
+/// The next customer number after `prefix`: one past the highest number of the series held
+/// (digits only after the prefix, at most 15 of them: an id typed elsewhere with more is no
+/// number of ours), past any id typed meanwhile that took it.
+fn next_contact_number(conn: &Connection, prefix: &str) -> Result<String, StoreError> {
+    let last: Option<i64> = conn.query_row(
+        "SELECT max(CAST(substr(id, ?2) AS INTEGER)) FROM p_contacts
+         WHERE id GLOB ?1 AND substr(id, ?2) NOT GLOB '*[^0-9]*' AND length(id) < ?2 + 15",
+        params![format!("{prefix}[1-9]*"), prefix.len() as i64 + 1],
+        |row| row.get(0),
+    )?;
+    let mut next = last.unwrap_or(0).saturating_add(1);
+    // A number beyond the series' digits, typed as an id, is passed over.
+    while contact_exists(conn, &format!("{prefix}{next}"))? {
+        next = next.saturating_add(1);
+    }
+    Ok(format!("{prefix}{next}"))
+}

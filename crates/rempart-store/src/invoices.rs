@@ -220,14 +220,7 @@ impl Store {
 
     /// The draft `id`, refused if it was issued or discarded.
     fn draft(&self, id: &str) -> Result<Invoice, StoreError> {
-        let invoice = self.invoice(id)?;
-        if let Some(number) = invoice.number {
-            return Err(InvoiceError::AlreadyIssued { id: invoice.id, number }.into());
-        }
-        if invoice.discarded {
-            return Err(InvoiceError::Discarded { id: invoice.id }.into());
-        }
-        Ok(invoice)
+        draft_in(&self.conn, &self.state, id)
     }
 
     /// The number a draft gives its line `line`, if it has that line.
@@ -245,7 +238,10 @@ impl Store {
         let line = Self::draft_line(&invoice, line)?;
         let new = resolve_line(&self.state, &self.items()?, spec, invoice.date)?;
         let changed = InvoiceLineChanged { id: invoice.id, line, new: new.clone() };
-        self.commit(|commit| commit.record(Fact::InvoiceLineChanged(changed)))?;
+        self.commit(|commit| {
+            Self::draft_line(&draft_in(commit.conn, &commit.state, &changed.id)?, line)?;
+            commit.record(Fact::InvoiceLineChanged(changed))
+        })?;
         Ok(new)
     }
 
@@ -254,13 +250,19 @@ impl Store {
         let invoice = self.draft(id)?;
         let line = Self::draft_line(&invoice, line)?;
         let removed = InvoiceLineRemoved { id: invoice.id, line };
-        self.commit(|commit| commit.record(Fact::InvoiceLineRemoved(removed)))
+        self.commit(|commit| {
+            Self::draft_line(&draft_in(commit.conn, &commit.state, &removed.id)?, line)?;
+            commit.record(Fact::InvoiceLineRemoved(removed))
+        })
     }
 
     /// Throws a draft away.
     pub fn discard_invoice(&mut self, id: &str) -> Result<(), StoreError> {
         let invoice = self.draft(id)?;
-        self.commit(|commit| commit.record(Fact::InvoiceDiscarded(InvoiceDiscarded { id: invoice.id })))
+        self.commit(|commit| {
+            let invoice = draft_in(commit.conn, &commit.state, &invoice.id)?;
+            commit.record(Fact::InvoiceDiscarded(InvoiceDiscarded { id: invoice.id }))
+        })
     }
 
     /// Adds a line to a draft; an item supplies text, price, VAT code and account not given.
@@ -269,6 +271,7 @@ impl Store {
         let id = invoice.id.as_str();
         let line = resolve_line(&self.state, &self.items()?, spec, invoice.date)?;
         self.commit(|commit| {
+            draft_in(commit.conn, &commit.state, id)?;
             commit.record(Fact::InvoiceLineAdded(InvoiceLineAdded { id: id.to_owned(), line: line.clone() }))
         })?;
         Ok(line)
@@ -279,7 +282,13 @@ impl Store {
     pub fn issue_invoice(&mut self, id: &str) -> Result<String, StoreError> {
         let invoice = self.draft(id)?;
         let issue = self.issue_of(&invoice)?;
-        self.commit(|commit| issue.record(commit, &invoice).map(|issued| issued.number))
+        // Read again under the write lock: another handle on the data directory (the app's
+        // sync, a command beside the server) may have issued it, or changed its lines, since.
+        // Its contact and date, which the issue was made from, never change.
+        self.commit(|commit| {
+            let invoice = draft_in(commit.conn, &commit.state, &invoice.id)?;
+            issue.record(commit, &invoice).map(|issued| issued.number)
+        })
     }
 
     /// Records whole invoices made elsewhere (a year of them from a former program, or a
@@ -386,23 +395,30 @@ impl Store {
         let lines = credited_lines(&invoice.lines, named)?;
         let credit_totals = totals(&self.state, &lines, invoice.date, invoice.cash_rounding)?;
         let invoiced = invoice.totals.as_ref().map_or(0, |totals| totals.gross_minor);
-        let credited: i64 = self.conn.query_row(
-            "SELECT coalesce(sum(gross_minor), 0) FROM p_credit_notes WHERE invoice = ?1",
-            [&invoice_number],
-            |row| row.get(0),
-        )?;
-        let remaining = invoiced - credited;
-        if credit_totals.gross_minor > remaining {
-            return Err(InvoiceError::CreditTooLarge {
-                credit: rempart_domain::money::format_plain(credit_totals.gross_minor, invoice.currency),
-                remaining: rempart_domain::money::format_plain(remaining, invoice.currency),
+        // What remains to credit, checked now and again under the write lock (another handle on
+        // the data directory may credit it meanwhile).
+        let within = |conn: &Connection| -> Result<(), StoreError> {
+            let credited: i64 = conn.query_row(
+                "SELECT coalesce(sum(gross_minor), 0) FROM p_credit_notes WHERE invoice = ?1",
+                [&invoice_number],
+                |row| row.get(0),
+            )?;
+            let remaining = invoiced - credited;
+            if credit_totals.gross_minor > remaining {
+                return Err(InvoiceError::CreditTooLarge {
+                    credit: rempart_domain::money::format_plain(credit_totals.gross_minor, invoice.currency),
+                    remaining: rempart_domain::money::format_plain(remaining, invoice.currency),
+                }
+                .into());
             }
-            .into());
-        }
+            Ok(())
+        };
+        within(&self.conn)?;
         let id = format!("K-{}", hex::encode(self.random_bytes::<5>()));
         let numbering = self.numbering()?;
         let series = numbering.credit_notes(date.year());
         self.commit(|commit| {
+            within(commit.conn)?;
             let sequence = commit.state.next_invoice_sequence(&series);
             let credit_number = numbering.number(&series, sequence);
             let postings = invoice_postings(&commit.state, country, invoice.currency, &lines, &credit_totals)
@@ -437,62 +453,7 @@ impl Store {
 
     /// An invoice by draft id or number.
     pub fn invoice(&self, id_or_number: &str) -> Result<Invoice, StoreError> {
-        let header = self
-            .conn
-            .query_row(
-                "SELECT id, contact, date, currency, cash_rounding, number, due_date, discarded FROM p_invoices
-                 WHERE id = ?1 OR number = ?1",
-                [id_or_number],
-                |row| {
-                    Ok(HeaderRow {
-                        id: row.get(0)?,
-                        contact: row.get(1)?,
-                        date: row.get(2)?,
-                        currency: row.get(3)?,
-                        cash_rounding: row.get(4)?,
-                        number: row.get(5)?,
-                        due_date: row.get(6)?,
-                        discarded: row.get(7)?,
-                    })
-                },
-            )
-            .optional()?;
-        let HeaderRow { id, contact, date, currency, cash_rounding, number, due_date, discarded } =
-            header.ok_or_else(|| InvoiceError::UnknownInvoice { id: id_or_number.to_owned() })?;
-        let mut statement = self.conn.prepare_cached(
-            "SELECT item, text, quantity_milli, unit_price_minor, discount_bp, vat_code, account, line
-             FROM p_invoice_lines WHERE invoice = ?1 ORDER BY line",
-        )?;
-        let numbered = statement
-            .query_map([&id], |row| {
-                let line = InvoiceLine {
-                    item: row.get(0)?,
-                    text: row.get(1)?,
-                    quantity_milli: row.get(2)?,
-                    unit_price_minor: row.get(3)?,
-                    discount_bp: row.get(4)?,
-                    vat_code: row.get(5)?,
-                    account: row.get(6)?,
-                };
-                Ok((line, row.get::<_, u32>(7)?))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        let (lines, line_numbers): (Vec<InvoiceLine>, Vec<u32>) = numbered.into_iter().unzip();
-        let date = stored_date(&date)?;
-        let totals = totals(&self.state, &lines, date, cash_rounding).ok();
-        Ok(Invoice {
-            id,
-            contact,
-            date,
-            currency: stored_currency(&currency)?,
-            cash_rounding,
-            number,
-            due_date: due_date.as_deref().map(stored_date).transpose()?,
-            lines,
-            line_numbers,
-            totals,
-            discarded,
-        })
+        read_invoice(&self.conn, &self.state, id_or_number)
     }
 
     /// Every invoice, issued ones by number, then drafts (not those discarded).
@@ -785,6 +746,77 @@ pub(crate) fn project_invoice_discarded(conn: &Connection, discarded: &InvoiceDi
     conn.prepare_cached("UPDATE p_invoices SET discarded = 1 WHERE id = ?1 AND number IS NULL")?
         .execute([&discarded.id])?;
     Ok(())
+}
+
+/// The invoice `id_or_number` (a draft by its id, an issued one by either), as `conn` holds it.
+fn read_invoice(conn: &Connection, state: &LedgerState, id_or_number: &str) -> Result<Invoice, StoreError> {
+    let header = conn
+        .query_row(
+            "SELECT id, contact, date, currency, cash_rounding, number, due_date, discarded FROM p_invoices
+                 WHERE id = ?1 OR number = ?1",
+            [id_or_number],
+            |row| {
+                Ok(HeaderRow {
+                    id: row.get(0)?,
+                    contact: row.get(1)?,
+                    date: row.get(2)?,
+                    currency: row.get(3)?,
+                    cash_rounding: row.get(4)?,
+                    number: row.get(5)?,
+                    due_date: row.get(6)?,
+                    discarded: row.get(7)?,
+                })
+            },
+        )
+        .optional()?;
+    let HeaderRow { id, contact, date, currency, cash_rounding, number, due_date, discarded } =
+        header.ok_or_else(|| InvoiceError::UnknownInvoice { id: id_or_number.to_owned() })?;
+    let mut statement = conn.prepare_cached(
+        "SELECT item, text, quantity_milli, unit_price_minor, discount_bp, vat_code, account, line
+             FROM p_invoice_lines WHERE invoice = ?1 ORDER BY line",
+    )?;
+    let numbered = statement
+        .query_map([&id], |row| {
+            let line = InvoiceLine {
+                item: row.get(0)?,
+                text: row.get(1)?,
+                quantity_milli: row.get(2)?,
+                unit_price_minor: row.get(3)?,
+                discount_bp: row.get(4)?,
+                vat_code: row.get(5)?,
+                account: row.get(6)?,
+            };
+            Ok((line, row.get::<_, u32>(7)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let (lines, line_numbers): (Vec<InvoiceLine>, Vec<u32>) = numbered.into_iter().unzip();
+    let date = stored_date(&date)?;
+    let totals = totals(state, &lines, date, cash_rounding).ok();
+    Ok(Invoice {
+        id,
+        contact,
+        date,
+        currency: stored_currency(&currency)?,
+        cash_rounding,
+        number,
+        due_date: due_date.as_deref().map(stored_date).transpose()?,
+        lines,
+        line_numbers,
+        totals,
+        discarded,
+    })
+}
+
+/// The draft `id`, as `conn` holds it, refused if it was issued or discarded.
+fn draft_in(conn: &Connection, state: &LedgerState, id: &str) -> Result<Invoice, StoreError> {
+    let invoice = read_invoice(conn, state, id)?;
+    if let Some(number) = invoice.number {
+        return Err(InvoiceError::AlreadyIssued { id: invoice.id, number }.into());
+    }
+    if invoice.discarded {
+        return Err(InvoiceError::Discarded { id: invoice.id }.into());
+    }
+    Ok(invoice)
 }
 
 /// Projects a `InvoiceIssued` fact.

@@ -293,8 +293,12 @@ impl Store {
             return Err(Damage::OtherNode.into());
         }
         conn.execute_batch(schema::SYNC_SCHEMA)?;
-        let head = load_head(&conn, node)?;
+        // Read before the head, as the anchor is: another handle on this directory committing
+        // meanwhile then makes the next commit read the head again (`Store::commit`), and its
+        // anchor, written after its commit, never reads as ahead of a head read after it.
+        let data_version = crate::commit::data_version(&conn)?;
         let anchored = fs::read(dir.join(ANCHOR_FILE)).ok().and_then(|bytes| Seal::decode(&bytes).ok());
+        let head = load_head(&conn, node)?;
         let rolled_back = anchored.is_some_and(|seal| seal.node == node && seal.seq > head.seq);
         let env = Environment::system()?;
         let copy_unconfirmed = note_copy(&conn, &database, rolled_back, env.now_ms())?;
@@ -317,7 +321,6 @@ impl Store {
             }
         };
         let checkpointer = checkpoint::Checkpointer::attach(&mut conn, &database)?;
-        let data_version = crate::commit::data_version(&conn)?;
         Ok(Store {
             dir: dir.to_owned(),
             conn,

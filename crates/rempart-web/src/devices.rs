@@ -222,24 +222,24 @@ async fn sync_now(
 ) -> Response {
     let lang = viewer.lang;
     let back = if form.back == "/settings/devices" { "/settings/devices" } else { "/dashboard" };
-    // A hub that did not answer when last asked is not waited on with the store's lock held:
-    // the app asks it again by itself.
+    // A hub that did not answer when last asked is not waited on: the app asks it again by
+    // itself.
     let checked = *app.hub_checked.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let outcome = if matches!(checked, Some((_, false))) {
-        Ok(Err(lang.text("web.sync.unreachable").to_owned()))
+        Err(lang.text("web.sync.unreachable").to_owned())
     } else {
-        let kept = app.clone();
-        app.run(move |store| {
-            let synced = sync(store);
-            let said = synced.as_ref().map(|_| ()).map_err(|error| error.speak(lang));
-            kept.keep_sync(synced);
-            Ok(said)
-        })
-        .await
+        let asked = app.now();
+        let syncing = app.clone();
+        // On the blocking pool: the sync waits on the network, on a handle of its own.
+        match tokio::task::spawn_blocking(move || syncing.sync(Some(asked), lang)).await {
+            // Answered by a sync that began after it was asked, if not its own.
+            Ok(synced) => synced.unwrap_or(Ok(())),
+            Err(error) => std::panic::resume_unwind(error.into_panic()),
+        }
     };
     match outcome {
-        Ok(Ok(())) => Redirect::to(back).into_response(),
-        Ok(Err(said)) => {
+        Ok(()) => Redirect::to(back).into_response(),
+        Err(said) => {
             let body = html! {
                 p role="alert" { (said) }
                 p { a href=(back) { (lang.text("web.sync.back")) } }
@@ -247,7 +247,6 @@ async fn sync_now(
             (axum::http::StatusCode::CONFLICT, layout(lang, Some(&viewer), lang.text("web.sync.failed"), body))
                 .into_response()
         }
-        Err(error) => crate::page::failed(lang, Some(&viewer), &rempart_i18n::message(&error, lang)),
     }
 }
 

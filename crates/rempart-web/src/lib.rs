@@ -120,15 +120,44 @@ pub struct Shared {
     /// Set when a sync failed in a way retrying cannot mend (this device revoked, a roster that
     /// is not the company's): the app stops syncing by itself until a person's sync succeeds.
     pub sync_stopped: std::sync::atomic::AtomicBool,
+    /// A handle of its own on the data directory for the syncs, which wait on the network:
+    /// the pages' handle (`store`) is never held meanwhile, and SQLite keeps the two apart as it
+    /// keeps a command beside the server. One sync at a time: a sync asked while another runs
+    /// waits for it.
+    syncing: Mutex<Store>,
+    /// When the last sync began: a person's sync asked before then is answered by it.
+    sync_began_ms: std::sync::atomic::AtomicU64,
 }
 
 impl App {
     /// Keeps the outcome of a sync for the dashboard; a failure retrying cannot mend stops the
     /// app's own syncs, a success starts them again.
-    pub(crate) fn keep_sync(&self, outcome: Result<rempart_node::SyncReport, rempart_node::NodeError>) {
+    fn keep_sync(&self, outcome: Result<rempart_node::SyncReport, rempart_node::NodeError>) {
         let stop = outcome.as_ref().is_err_and(|error| !error.is_retryable());
         self.sync_stopped.store(stop, std::sync::atomic::Ordering::SeqCst);
         *self.last_sync.lock().unwrap_or_else(PoisonError::into_inner) = Some((self.now(), outcome));
+    }
+
+    /// Syncs this node with its hub, on the syncs' own handle (blocking: the network is waited
+    /// on), and keeps the outcome for the dashboard (`last_sync`); answers whether it went
+    /// through, or why not in `lang`. A sync asked at `asked_ms` that finds a sync begun since
+    /// (it waited for it) is answered by that one: nothing is done, and `None` comes back.
+    pub(crate) fn sync(&self, asked_ms: Option<u64>, lang: Lang) -> Option<Result<(), String>> {
+        use std::sync::atomic::Ordering;
+        let mut store = self.syncing.lock().unwrap_or_else(PoisonError::into_inner);
+        if asked_ms.is_some_and(|asked| self.sync_began_ms.load(Ordering::SeqCst) >= asked) {
+            return None;
+        }
+        self.sync_began_ms.store(self.now(), Ordering::SeqCst);
+        // What the pages or a command committed meanwhile, first.
+        let synced = store.refresh().map_err(rempart_node::NodeError::from).and_then(|_| devices::sync(&mut store));
+        drop(store);
+        if let Err(error) = &synced {
+            tracing::warn!(%error, "the sync did not go through");
+        }
+        let said = synced.as_ref().map(|_| ()).map_err(|error| rempart_i18n::Speak::speak(error, lang));
+        self.keep_sync(synced);
+        Some(said)
     }
 }
 
@@ -241,6 +270,7 @@ pub fn start(config: Config) -> Result<Running, WebError> {
         return Err(WebError::TlsNeeded { addr: config.listen });
     }
     let store = Store::open(&config.data_dir)?;
+    let syncing = Store::open(&config.data_dir)?;
     let default_lang = match store.company()?.country {
         Country::Ch | Country::Fr => Lang::Fr,
     };
@@ -263,6 +293,8 @@ pub fn start(config: Config) -> Result<Running, WebError> {
         conflicts_counted: Mutex::new(None),
         last_sync: Mutex::new(None),
         sync_stopped: std::sync::atomic::AtomicBool::new(false),
+        syncing: Mutex::new(syncing),
+        sync_began_ms: std::sync::atomic::AtomicU64::new(0),
     }));
     let probing = watch_hub(app.clone(), config.background_sync);
     let router = router(app);
@@ -309,14 +341,7 @@ fn watch_hub(app: App, background_sync: bool) -> std::sync::mpsc::Sender<()> {
                 *app.hub_checked.lock().unwrap_or_else(PoisonError::into_inner) = Some((now, reachable));
                 let stopped = app.sync_stopped.load(std::sync::atomic::Ordering::SeqCst);
                 if reachable && background_sync && !stopped {
-                    let mut store = app.store.lock().unwrap_or_else(PoisonError::into_inner);
-                    let synced =
-                        store.refresh().map_err(rempart_node::NodeError::from).and_then(|_| devices::sync(&mut store));
-                    drop(store);
-                    if let Err(error) = &synced {
-                        tracing::warn!(%error, "the background sync did not go through");
-                    }
-                    app.keep_sync(synced);
+                    app.sync(None, app.sessions.default_lang());
                 }
             }
             match stopped.recv_timeout(HUB_PROBE_EVERY) {

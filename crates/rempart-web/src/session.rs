@@ -90,6 +90,11 @@ impl Sessions {
         Sessions { open: Mutex::default(), attempts: Mutex::default(), idle_ms, secure, default_lang }
     }
 
+    /// The language of the company's country, for a person with no setting and no browser's.
+    pub fn default_lang(&self) -> Lang {
+        self.default_lang
+    }
+
     /// A `Set-Cookie` value: `HttpOnly`, `SameSite=Strict`, the whole site, `Secure` under TLS;
     /// `None` clears the cookie.
     pub fn set_cookie(&self, name: &str, value: Option<&str>) -> String {

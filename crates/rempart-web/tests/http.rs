@@ -509,6 +509,74 @@ fn the_app_keeps_serving_while_the_hub_is_down_and_says_since_when() {
     running.stop();
 }
 
+/// A stand-in for a hub that answers its health check and holds every other request, its
+/// connection open and unanswered, until the test shuts it: each held connection is handed over
+/// on the channel as it arrives.
+fn stuck_hub() -> (String, std::sync::mpsc::Receiver<std::net::TcpStream>) {
+    use std::io::{BufRead, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (held, holding) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { break };
+            let held = held.clone();
+            std::thread::spawn(move || {
+                let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+                let mut first = String::new();
+                reader.read_line(&mut first).unwrap();
+                let mut line = String::new();
+                while reader.read_line(&mut line).unwrap() > 2 {
+                    line.clear();
+                }
+                if first.starts_with("GET /healthz ") {
+                    let mut stream = stream;
+                    stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok").unwrap();
+                } else {
+                    // The test may be over already: nobody to hand it to.
+                    let _ = held.send(stream);
+                }
+            });
+        }
+    });
+    (url, holding)
+}
+
+/// A sync waiting on a hub that does not answer holds nothing the pages need: while it waits,
+/// the dashboard is served and a form records; once the hub's connection drops, the person who
+/// asked is told why, and so is the dashboard.
+#[test]
+fn the_pages_are_served_while_a_sync_waits_on_the_hub() {
+    let (_dir, path, store, _server, _url) = connected();
+    let (stuck, holding) = stuck_hub();
+    rempart_node::Session::open(&store).unwrap().set_hub(&store, &stuck).unwrap();
+    drop(store);
+    let running = rempart_web::start(Config::new(&path, "127.0.0.1:0".parse().unwrap())).unwrap();
+    let mut owner = Client::new(running.addr);
+    owner.lang = "fr";
+    assert_eq!(owner.log_in("owner", PASSWORD).status, 303);
+    let token = owner.token("/dashboard");
+    let mut asking = Client::new(running.addr);
+    asking.lang = "fr";
+    asking.cookies = owner.cookies.clone();
+    let sync = std::thread::spawn(move || asking.post("/sync", &[("csrf", &token), ("back", "/dashboard")]));
+    // The sync's first request has reached the hub, which holds it.
+    let held = holding.recv().unwrap();
+    let dashboard = owner.get("/dashboard");
+    assert_eq!(dashboard.status, 200, "{}", dashboard.body);
+    let token = owner.token("/contacts/new");
+    assert_eq!(owner.post("/contacts", &[("csrf", &token), ("name", "Client pendant la synchro")]).status, 303);
+    assert!(owner.get("/contacts?q=synchro").body.contains("Client pendant la synchro"));
+    assert!(!sync.is_finished(), "the sync still waits on the hub");
+    held.shutdown(std::net::Shutdown::Both).unwrap();
+    let answer = sync.join().unwrap();
+    assert_eq!(answer.status, 409, "{}", answer.body);
+    let said = answer.body.split("role=\"alert\">").nth(1).unwrap().split('<').next().unwrap().to_owned();
+    assert!(!said.is_empty());
+    assert!(owner.get("/dashboard").body.contains(&said), "{said}");
+    running.stop();
+}
+
 /// An item added from the catalogue page, its price typed as the company writes amounts; a bad
 /// price refused next to its field, in the page's language, and nothing recorded.
 #[test]

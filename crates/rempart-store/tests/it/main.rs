@@ -398,10 +398,15 @@ fn a_data_directory_and_its_files_are_readable_by_their_owner_alone() {
     for file in ["ledger.db", "node.key"] {
         std::fs::set_permissions(dir.join(file), std::fs::Permissions::from_mode(0o644)).unwrap();
     }
-    // A link planted where the anchor's temporary file goes: the write does not follow it.
+    // Links planted where the anchor's temporary files go (named after this process and a
+    // count of its writes): the write does not follow them.
     let target = temp.path().join("elsewhere");
     std::fs::write(&target, b"untouched").unwrap();
-    std::os::unix::fs::symlink(&target, dir.join("head.tmp")).unwrap();
+    let planted: Vec<std::path::PathBuf> =
+        (0..1000).map(|write| dir.join(format!("head.tmp-{}-{write}", std::process::id()))).collect();
+    for link in &planted {
+        std::os::unix::fs::symlink(&target, link).unwrap();
+    }
     let mut store = Store::open(&dir).unwrap();
     assert_eq!(mode(&dir), 0o700);
     for file in ["ledger.db", "node.key"] {
@@ -409,7 +414,7 @@ fn a_data_directory_and_its_files_are_readable_by_their_owner_alone() {
     }
     store.post_entries(&[draft(2, &(false, 4, vec![(0, 2_000)], 1))], &mut |_| {}).unwrap();
     assert_eq!(std::fs::read(&target).unwrap(), b"untouched");
-    assert!(!dir.join("head.tmp").exists());
+    assert!(planted.iter().any(|link| !link.exists()), "the write took the place of a link");
     assert_eq!(mode(&dir.join("head.seal")), 0o600);
 }
 
@@ -472,4 +477,92 @@ fn two_handles_on_one_data_directory_each_go_on_from_the_other() {
     assert_eq!(serving.event_count().unwrap(), command.event_count().unwrap());
     let report = serving.verify().unwrap();
     assert!(report.is_ok(), "{:?}", report.problems);
+}
+
+/// Two handles on one data directory working at once (the app's pages and its own sync, a
+/// command beside the server), each creating customers, issuing the same drafts, recording the
+/// same supplier's bills and paying them in full: every customer number and every invoice
+/// number is given once, every draft issued once, every bill recorded once and paid once, the
+/// other handle told so each time.
+#[test]
+fn two_handles_on_one_directory_never_give_a_number_twice() {
+    use rempart_domain::bills::{BillError, BillLine};
+    use rempart_domain::invoices::InvoiceError;
+    use rempart_store::StoreError;
+    use rempart_store::invoices::LineSpec;
+    const DRAFTS: usize = 30;
+    let (temp, mut store) = new_store();
+    let dir = temp.path().join("data");
+    let name = |text: String| std::collections::BTreeMap::from([("name".to_owned(), Some(text))]);
+    let drafts: Vec<String> = (0..DRAFTS)
+        .map(|index| {
+            let contact = store.create_contact(None, name(format!("Client {index}"))).unwrap();
+            let draft = store.draft_invoice(&contact, NaiveDate::from_ymd_opt(2026, 3, 10).unwrap(), false).unwrap();
+            let line = LineSpec {
+                item: None,
+                text: Some("Main d'oeuvre".into()),
+                quantity_milli: 1000,
+                unit_price_minor: Some(12_000),
+                discount_bp: 0,
+                vat_code: Some("N81".into()),
+                account: Some("3400".into()),
+            };
+            store.add_invoice_line(&draft, line).unwrap();
+            draft
+        })
+        .collect();
+    let supplier = store.create_contact(None, name("Fournisseur SA".into())).unwrap();
+    let work = |tag: &'static str| {
+        let (dir, drafts, supplier) = (dir.clone(), drafts.clone(), supplier.clone());
+        std::thread::spawn(move || {
+            let mut store = Store::open(&dir).unwrap();
+            let (mut customers, mut issued, mut already) = (Vec::new(), Vec::new(), 0);
+            let (mut bills, mut paid) = (Vec::new(), Vec::new());
+            let date = NaiveDate::from_ymd_opt(2026, 3, 10).unwrap();
+            for (index, draft) in drafts.iter().enumerate() {
+                customers.push(store.create_contact(None, name(format!("{tag} {index}"))).unwrap());
+                match store.issue_invoice(draft) {
+                    Ok(number) => issued.push((draft.clone(), number)),
+                    Err(StoreError::Invoice(InvoiceError::AlreadyIssued { .. })) => already += 1,
+                    Err(error) => panic!("{error:?}"),
+                }
+                let line = BillLine {
+                    account: "4000".into(),
+                    net_minor: 10_000,
+                    vat_code: "IN81".into(),
+                    text: String::new(),
+                };
+                match store.record_bill(&supplier, &format!("R-{index}"), date, None, vec![line]) {
+                    Ok(bill) => bills.push(bill.id),
+                    Err(StoreError::Bill(BillError::Duplicate { .. })) => {}
+                    Err(error) => panic!("{error:?}"),
+                }
+                let bill =
+                    store.bills(None, None).unwrap().into_iter().find(|bill| bill.reference == format!("R-{index}"));
+                if let Some(bill) = bill {
+                    match store.pay_bill(&bill.id, date, None, "1020") {
+                        Ok(_) => paid.push(bill.id),
+                        Err(StoreError::Bill(BillError::MoreThanOpen { .. } | BillError::UnknownBill { .. })) => {}
+                        Err(error) => panic!("{error:?}"),
+                    }
+                }
+            }
+            (customers, issued, already, bills, paid)
+        })
+    };
+    let (first, second) = (work("Premier"), work("Second"));
+    let (first, second) = (first.join().unwrap(), second.join().unwrap());
+    let customers: std::collections::BTreeSet<String> = first.0.iter().chain(&second.0).cloned().collect();
+    assert_eq!(customers.len(), 2 * DRAFTS, "each customer number once");
+    let issued: Vec<&(String, String)> = first.1.iter().chain(&second.1).collect();
+    assert_eq!(issued.len(), DRAFTS, "each draft issued once");
+    assert_eq!(first.2 + second.2, DRAFTS, "the other handle told it was issued");
+    let drafts_issued: std::collections::BTreeSet<&String> = issued.iter().map(|(draft, _)| draft).collect();
+    let numbers: std::collections::BTreeSet<&String> = issued.iter().map(|(_, number)| number).collect();
+    assert_eq!((drafts_issued.len(), numbers.len()), (DRAFTS, DRAFTS));
+    assert_eq!(first.3.len() + second.3.len(), DRAFTS, "each bill recorded once");
+    assert_eq!(first.4.len() + second.4.len(), DRAFTS, "each bill paid once");
+    store.refresh().unwrap();
+    assert!(store.bills(None, None).unwrap().iter().all(|bill| bill.open_minor() == 0));
+    assert!(store.verify().unwrap().is_ok());
 }
