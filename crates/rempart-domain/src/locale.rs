@@ -187,7 +187,8 @@ impl Locale {
             (number(a, 4..=4), number(b, 2..=2), number(c, 2..=2))
         };
         match (year, month, day) {
-            (Some(year), Some(month), Some(day)) => {
+            // A year of four digits from 1000: a series of invoice numbers is named by it.
+            (Some(year), Some(month), Some(day)) if year >= 1000 => {
                 NaiveDate::from_ymd_opt(year as i32, month, day).ok_or_else(unreadable)
             }
             _ => Err(unreadable()),
@@ -277,6 +278,8 @@ mod tests {
             (Locale::French, "31/03/2026/1"),
             (Locale::Swiss, ""),
             (Locale::French, "03/31/2026"),
+            (Locale::Swiss, "10.03.0226"),
+            (Locale::French, "0226-03-10"),
         ] {
             assert!(locale.read_date(text).is_err(), "{locale:?} {text:?}");
         }

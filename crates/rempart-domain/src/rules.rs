@@ -41,6 +41,11 @@ pub struct PostingDraft {
     pub vat_code: Option<String>,
 }
 
+/// The prefixes of the ids this program gives the entries of invoices (`INV-2026-0001`) and
+/// credit notes (`CRN-AV-2026-0001`): ids made from a number anyone can foresee, so no entry
+/// recorded otherwise may take one (an entry id counts once, the first in merge order).
+pub const ENTRY_IDS_OF_DOCUMENTS: [&str; 2] = ["INV-", "CRN-"];
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EntryDraft {
     pub id: String,
@@ -100,6 +105,10 @@ pub enum LedgerError {
     BadEntryId { id: String },
     #[error("entry {id} already exists with different content")]
     EntryIdConflict { id: String },
+    /// An id of the form this program gives the entry of an invoice or credit note
+    /// (`ENTRY_IDS_OF_DOCUMENTS`), which only their issue may take.
+    #[error("\"{id}\" is the id of an invoice's or credit note's entry: choose another")]
+    ReservedEntryId { id: String },
     #[error("entry {id} does not exist")]
     UnknownEntry { id: String },
     #[error("entry {id} was already reversed by entry {by}")]
@@ -110,10 +119,11 @@ pub enum LedgerError {
     EmptyCompanyName,
 }
 
-/// Strict ISO date parsing: `YYYY-MM-DD` and only that, so 2026-02-30 or 03/01/2026 are refused.
+/// Strict ISO date parsing: `YYYY-MM-DD` and only that, the year from 1000 to 9999 (a series of
+/// invoice numbers is named by it), so 2026-02-30, 03/01/2026 or 0226-03-10 are refused.
 pub fn parse_date(text: &str) -> Result<NaiveDate, LedgerError> {
     let bad = || LedgerError::BadDate { text: text.to_owned() };
-    if text.len() != 10 {
+    if text.len() != 10 || !text.starts_with(|first: char| ('1'..='9').contains(&first)) {
         return Err(bad());
     }
     NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| bad())
@@ -257,6 +267,9 @@ impl LedgerState {
     /// Reads a draft's amounts in their currencies and checks every rule; on success returns the
     /// fact to record, with the next number of its journal.
     pub fn prepare_entry(&self, draft: &EntryDraft, validated_on: NaiveDate) -> Result<EntryPosted, LedgerError> {
+        if ENTRY_IDS_OF_DOCUMENTS.iter().any(|prefix| draft.id.starts_with(prefix)) {
+            return Err(LedgerError::ReservedEntryId { id: draft.id.clone() });
+        }
         let entry = self.read_entry(draft, validated_on)?;
         self.check_entry(&entry)?;
         Ok(entry)
@@ -596,6 +609,14 @@ mod tests {
     }
 
     /// Data-driven: each case is a draft and the outcome expected, as a short string.
+    #[test]
+    fn an_iso_date_is_read_strictly_with_a_year_of_four_digits_from_1000() {
+        assert_eq!(parse_date("2026-03-10"), Ok(NaiveDate::from_ymd_opt(2026, 3, 10).unwrap()));
+        for text in ["0226-03-10", "0999-01-01", "+999-01-01", "-999-01-01", "2026-02-30", "2026-3-10", "10.03.2026"] {
+            assert_eq!(parse_date(text), Err(LedgerError::BadDate { text: text.into() }), "{text}");
+        }
+    }
+
     #[test]
     fn entry_rules() {
         let mut books = test_books::swiss();

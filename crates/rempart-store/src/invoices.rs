@@ -819,14 +819,23 @@ fn draft_in(conn: &Connection, state: &LedgerState, id: &str) -> Result<Invoice,
     Ok(invoice)
 }
 
-/// Projects a `InvoiceIssued` fact.
+/// The record under which each issue of a draft is noted in `p_creations`: a draft issued on
+/// two devices apart (or by a device turned against the company) is issued twice.
+pub(crate) const ISSUE_RECORD: &str = "invoice_issue";
+
+/// Projects a `InvoiceIssued` fact. A draft issued already (by an issue earlier in merge order,
+/// on another device apart) keeps its first number and lines: an issued invoice never changes;
+/// the second issue's number is taken in its series, and the conflict lists it
+/// (`Conflict::InvoiceIssuedTwice`).
 pub(crate) fn project_invoice_issued(conn: &Connection, issued: &InvoiceIssued) -> Result<(), StoreError> {
-    conn.prepare_cached(
-        "UPDATE p_invoices SET number = ?2, series = ?3, sequence = ?4, due_date = ?5, gross_minor = ?6, entry_id = ?7,
+    note_sequence(conn, &issued.series, issued.sequence)?;
+    let updated = conn
+        .prepare_cached(
+            "UPDATE p_invoices SET number = ?2, series = ?3, sequence = ?4, due_date = ?5, gross_minor = ?6, entry_id = ?7,
              discarded = 0
-         WHERE id = ?1",
-    )?
-    .execute(params![
+         WHERE id = ?1 AND number IS NULL",
+        )?
+        .execute(params![
         issued.id,
         issued.number,
         issued.series,
@@ -835,13 +844,15 @@ pub(crate) fn project_invoice_issued(conn: &Connection, issued: &InvoiceIssued) 
         issued.gross_minor,
         issued.entry_id
     ])?;
+    if updated == 0 {
+        return Ok(());
+    }
     if !issued.lines.is_empty() {
         conn.prepare_cached("DELETE FROM p_invoice_lines WHERE invoice = ?1")?.execute([&issued.id])?;
         for (number, line) in (1u32..).zip(&issued.lines) {
             insert_line(conn, &issued.id, number, line)?;
         }
     }
-    note_sequence(conn, &issued.series, issued.sequence)?;
     // Payments, credit notes or reminders of this invoice may have been taken in
     // before its issue (from another node, by sync).
     settle(conn, &issued.number)?;

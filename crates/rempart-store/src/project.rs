@@ -321,6 +321,7 @@ impl Projector {
             }
             Fact::InvoiceIssued(issued) => {
                 crate::invoices::note_event(conn, origin, &issued.id)?;
+                note_creation(conn, crate::invoices::ISSUE_RECORD, &issued.id, origin, fact)?;
                 crate::invoices::project_invoice_issued(conn, issued)?
             }
             Fact::CreditNoteIssued(credit) => {

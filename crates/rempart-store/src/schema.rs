@@ -2,8 +2,10 @@
 //! dropped and rebuilt at will). Projection tables carry the `p_` prefix; the state hash covers
 //! exactly the tables listed in `PROJECTIONS`, in that order.
 
-/// Version of the database layout, recorded in `meta`. A database of a newer layout is refused.
-pub const SCHEMA_VERSION: u32 = 8;
+/// Version of the database layout, recorded in `meta`. A database of a newer layout is refused;
+/// one of an older layout is rebuilt from its log (`rempart rebuild`) before use. 9: each issue
+/// of an invoice noted in `p_creations` (a draft issued twice is listed).
+pub const SCHEMA_VERSION: u32 = 9;
 
 pub const LOG_SCHEMA: &str = "
 CREATE TABLE meta (

@@ -606,6 +606,18 @@ pub fn conflicts(dir: &Path, format: Format, settle: Option<&str>, lang: Lang) -
                     &[("field", &field), ("value", &value), ("contacts", &contacts.join(", "))],
                 ),
             ),
+            Conflict::InvoiceIssuedTwice { invoice, standing, numbers, nodes } => (
+                "conflict.invoice_twice",
+                lang.fill(
+                    "conflict.invoice_twice.detail",
+                    &[
+                        ("invoice", &invoice),
+                        ("standing", &standing),
+                        ("numbers", &numbers.join(", ")),
+                        ("nodes", &nodes.join(", ")),
+                    ],
+                ),
+            ),
             Conflict::EntryRecordedTwice { id, nodes, .. } => (
                 "conflict.entry_twice",
                 lang.fill("conflict.entry_twice.detail", &[("id", &id), ("nodes", &nodes.join(", "))]),

@@ -367,6 +367,9 @@ impl Speak for rempart_domain::LedgerError {
             rempart_domain::LedgerError::EntryIdConflict { id } => {
                 lang.fill("err.ledger.entry_id_conflict", &[("id", id)])
             }
+            rempart_domain::LedgerError::ReservedEntryId { id } => {
+                lang.fill("err.ledger.reserved_entry_id", &[("id", id)])
+            }
             rempart_domain::LedgerError::UnknownEntry { id } => lang.fill("err.ledger.unknown_entry", &[("id", id)]),
             rempart_domain::LedgerError::AlreadyReversed { id, by } => {
                 lang.fill("err.ledger.already_reversed", &[("id", id), ("by", by)])

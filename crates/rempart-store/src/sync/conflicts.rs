@@ -45,6 +45,10 @@ pub enum Conflict {
     /// The same reminder level sent for one invoice on several devices apart: its fee was
     /// charged more than once.
     ReminderSentTwice { invoice: String, level: u8, reminders: Vec<String> },
+    /// One draft issued on several devices apart (or by a device turned against the company):
+    /// the first issue in merge order stands with its number and lines everywhere; each other
+    /// issue took its number in its series and posted its entry, to be reversed.
+    InvoiceIssuedTwice { invoice: String, standing: String, numbers: Vec<String>, nodes: Vec<String> },
     /// One field of a contact written on two nodes apart, neither knowing the other's write: the
     /// later in merge order shows, the other is in the history. Settled by an edit of the field
     /// on a node that holds both, which replaces them all.
@@ -93,6 +97,9 @@ impl Conflict {
             ],
             Conflict::ReminderSentTwice { invoice, level, reminders } => {
                 vec!["reminder twice".into(), invoice.clone(), level.to_string(), join(reminders)]
+            }
+            Conflict::InvoiceIssuedTwice { invoice, numbers, .. } => {
+                vec!["invoice twice".into(), invoice.clone(), join(numbers)]
             }
             Conflict::ContactFieldEditedApart { contact, field, values, nodes } => {
                 vec!["field apart".into(), contact.clone(), field.clone(), join(values), join(nodes)]
@@ -262,6 +269,7 @@ impl Store {
         self.invoices_paid_beyond_total(&mut out)?;
         self.bills_paid_beyond_total(&mut out)?;
         self.reminders_sent_twice(&mut out)?;
+        self.invoices_issued_twice(&mut out)?;
         self.contact_fields_edited_apart(&mut out)?;
         // Read from the projections the projector keeps of them (`p_entry_duplicates`,
         // `p_creations`), never from the log itself: `rempart status` asks on every run.
@@ -499,6 +507,43 @@ impl Store {
                 excess_minor: row.get(3)?,
                 currency: stored_currency(&currency)?,
             });
+        }
+        Ok(())
+    }
+
+    pub(crate) fn invoices_issued_twice(&self, out: &mut Vec<Conflict>) -> Result<(), StoreError> {
+        let mut statement = self.conn.prepare(
+            "SELECT c.key, i.number FROM p_creations c JOIN p_invoices i ON i.id = c.key
+             WHERE c.record = ?1 AND i.number IS NOT NULL
+             GROUP BY c.key HAVING count(*) > 1 ORDER BY c.key",
+        )?;
+        let mut issues = self.conn.prepare(
+            "SELECT lower(hex(substr(e.node, 1, 4))), e.kind, e.payload FROM p_creations c
+             JOIN events e ON e.node = c.node AND e.seq = c.seq
+             WHERE c.record = ?1 AND c.key = ?2 ORDER BY c.node, c.seq",
+        )?;
+        let twice: Vec<(String, String)> = statement
+            .query_map([crate::invoices::ISSUE_RECORD], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        for (invoice, standing) in twice {
+            let (mut numbers, mut nodes) = (Vec::new(), Vec::new());
+            let mut rows = issues.query(params![crate::invoices::ISSUE_RECORD, invoice])?;
+            while let Some(row) = rows.next()? {
+                let (node, kind, payload): (String, String, Vec<u8>) = (row.get(0)?, row.get(1)?, row.get(2)?);
+                let fact = Fact::from_payload(&kind, &payload)
+                    .map_err(|error| Damage::EventUnreadable { detail: error.to_string() })?;
+                let Some(Fact::InvoiceIssued(issued)) = fact else {
+                    return Err(
+                        Damage::EventUnreadable { detail: format!("{kind} noted as an invoice's issue") }.into()
+                    );
+                };
+                numbers.push(issued.number);
+                if !nodes.contains(&node) {
+                    nodes.push(node);
+                }
+            }
+            numbers.sort();
+            out.push(Conflict::InvoiceIssuedTwice { invoice, standing, numbers, nodes });
         }
         Ok(())
     }

@@ -182,6 +182,18 @@ fn misnumbered(fact: Option<&Fact>, seq: u64, numbers: &Numbers<'_>) -> Option<R
             if entry.number > SEQUENCE_MAX {
                 return Some(Refusal::BadNumber { seq, number: entry.number.to_string() });
             }
+            // The entry of an invoice or credit note is named after its number: only the device
+            // whose series the number is may post it (an entry id counts once, the first in
+            // merge order, so another's would take its place).
+            let document = rempart_domain::rules::ENTRY_IDS_OF_DOCUMENTS
+                .iter()
+                .find_map(|prefix| entry.id.strip_prefix(prefix))
+                .map(|number| number.rsplit_once('-').map_or(number, |(series, _)| series));
+            if let Some(series) = document
+                && !author.may_number(*node, series)
+            {
+                return Some(Refusal::SeriesOfAnother { seq, series: series.to_owned() });
+            }
             return (!author.may_journal(*node, entry.series.as_deref())).then(|| Refusal::SeriesOfAnother {
                 seq,
                 series: format!(

@@ -493,6 +493,7 @@ fn conflict_kind(conflict: &Conflict) -> &'static str {
         Conflict::ContactFieldEditedApart { .. } => "contact field edited apart",
         Conflict::BillPaidBeyondTotal { .. } => "bill paid beyond total",
         Conflict::ReminderSentTwice { .. } => "reminder twice",
+        Conflict::InvoiceIssuedTwice { .. } => "invoice issued twice",
     }
 }
 
@@ -1426,6 +1427,13 @@ fn an_invoice_or_entry_numbered_out_of_its_series_is_refused_where_it_arrives() 
             });
             (run, seq, rempart_store::Refusal::SeriesOfAnother { seq: seq.0, series: "VTE".into() })
         },
+        {
+            // The entry the first node's next invoice will post, taken ahead of it.
+            let (run, seq) = forge(&genuine, "entry.posted", &key, |fact| {
+                fact["id"] = serde_json::json!("INV-2026-0001");
+            });
+            (run, seq, rempart_store::Refusal::SeriesOfAnother { seq: seq.0, series: "2026".into() })
+        },
     ];
     for (forged, _, expected) in &refusals {
         let refused = nodes[0].store.take_in(&keys[&writer], forged, "hub").unwrap_err();
@@ -1446,8 +1454,80 @@ fn an_invoice_or_entry_numbered_out_of_its_series_is_refused_where_it_arrives() 
         "{refused:?}"
     );
     assert_eq!(nodes[0].store.held(writer).unwrap(), None);
-    // The genuine run is taken in, and the first node's own series goes on at its first number.
+    // Nor may a person record an entry under such an id, on any device.
+    let refused = nodes[1].store.post_entries(&[entry("INV-2026-0001".into(), 5, 1_000)], &mut |_| {}).unwrap_err();
+    assert!(
+        matches!(&refused, StoreError::Entry { source: rempart_domain::LedgerError::ReservedEntryId { id }, .. } if id == "INV-2026-0001"),
+        "{refused:?}"
+    );
+    // The genuine run is taken in, and the first node's own series goes on at its first number,
+    // its entry under its own id.
     nodes[0].store.take_in(&keys[&writer], &genuine, "hub").unwrap();
     let own = issue_invoice(&mut nodes[0].store, "own").unwrap();
     assert_eq!(own, "2026-0001");
+    assert!(nodes[0].store.conflicts().unwrap().is_empty());
+}
+
+/// One draft issued on two devices apart: once they meet, both show the invoice under the same
+/// number with the same lines (the first issue in merge order: an issued invoice never changes),
+/// the other number stays taken in its series, and both list the conflict with both numbers.
+#[test]
+fn a_draft_issued_on_two_devices_apart_keeps_one_number_and_is_listed() {
+    let mut nodes = company(2);
+    let keys = keys(&nodes);
+    let contact = nodes[0].store.create_contact(None, [("name".to_owned(), Some("Jean Favre".into()))].into()).unwrap();
+    let draft = nodes[0].store.draft_invoice(&contact, day(3, 10), false).unwrap();
+    let labour = |hours_milli| LineSpec {
+        item: None,
+        text: Some("Main d'oeuvre".into()),
+        quantity_milli: hours_milli,
+        unit_price_minor: Some(12_000),
+        discount_bp: 0,
+        vat_code: Some("N81".into()),
+        account: Some("3400".into()),
+    };
+    nodes[0].store.add_invoice_line(&draft, labour(1000)).unwrap();
+    send(&mut nodes, 0, 1, 100_000, &keys);
+    nodes[1].store.change_invoice_line(&draft, 1, labour(2000)).unwrap();
+    let numbers = [nodes[0].store.issue_invoice(&draft).unwrap(), nodes[1].store.issue_invoice(&draft).unwrap()];
+    assert_ne!(numbers[0], numbers[1]);
+    send(&mut nodes, 0, 1, 100_000, &keys);
+    send(&mut nodes, 1, 0, 100_000, &keys);
+    let shown: Vec<_> = nodes.iter().map(|node| node.store.invoice(&draft).unwrap()).collect();
+    assert_eq!(shown[0].number, shown[1].number);
+    assert_eq!(shown[0].lines, shown[1].lines);
+    let standing = shown[0].number.clone().unwrap();
+    assert!(numbers.contains(&standing));
+    let mut sorted = numbers.to_vec();
+    sorted.sort();
+    for node in &nodes {
+        let listed: Vec<_> = node
+            .store
+            .conflicts()
+            .unwrap()
+            .into_iter()
+            .filter(|conflict| matches!(conflict, Conflict::InvoiceIssuedTwice { .. }))
+            .collect();
+        assert_eq!(
+            listed,
+            [Conflict::InvoiceIssuedTwice {
+                invoice: draft.clone(),
+                standing: standing.clone(),
+                numbers: sorted.clone(),
+                nodes: listed_nodes(&nodes),
+            }]
+        );
+        assert!(node.store.verify().unwrap().is_ok());
+    }
+    assert_eq!(nodes[0].store.state_hash().unwrap(), nodes[1].store.state_hash().unwrap());
+    // Each series goes on after the number it gave.
+    let next = issue_invoice(&mut nodes[1].store, "after").unwrap();
+    assert!(next.ends_with("-000002"), "{next}");
+}
+
+/// The short ids of `nodes`, in the order of their full ids, as a conflict names them.
+fn listed_nodes(nodes: &[Node]) -> Vec<String> {
+    let mut ids: Vec<NodeId> = nodes.iter().map(|node| node.store.node()).collect();
+    ids.sort();
+    ids.iter().map(NodeId::short).collect()
 }
