@@ -146,13 +146,9 @@ fn contact_known(store: &Store, id: &str) -> bool {
     }
 }
 
-/// Drafts, fills and issues an invoice for a new contact of this node (a line added, changed,
-/// another added and removed, and a second draft thrown away); returns its number.
-fn issue_invoice(store: &mut Store, tag: &str) -> Result<String, StoreError> {
-    let contact =
-        store.create_contact(Some(format!("K-{tag}")), [("name".to_owned(), Some(format!("Client {tag}")))].into())?;
-    let id = store.draft_invoice(&contact, day(3, 10), false)?;
-    let labour = |hours_milli| LineSpec {
+/// A line of labour, `hours_milli` thousandths of an hour at 120.00.
+fn labour(hours_milli: i64) -> LineSpec {
+    LineSpec {
         item: None,
         text: Some("Main d'oeuvre".into()),
         quantity_milli: hours_milli,
@@ -160,7 +156,15 @@ fn issue_invoice(store: &mut Store, tag: &str) -> Result<String, StoreError> {
         discount_bp: 0,
         vat_code: Some("N81".into()),
         account: Some("3400".into()),
-    };
+    }
+}
+
+/// Drafts, fills and issues an invoice for a new contact of this node (a line added, changed,
+/// another added and removed, and a second draft thrown away); returns its number.
+fn issue_invoice(store: &mut Store, tag: &str) -> Result<String, StoreError> {
+    let contact =
+        store.create_contact(Some(format!("K-{tag}")), [("name".to_owned(), Some(format!("Client {tag}")))].into())?;
+    let id = store.draft_invoice(&contact, day(3, 10), false)?;
     store.add_invoice_line(&id, labour(1000))?;
     store.change_invoice_line(&id, 1, labour(1500))?;
     store.add_invoice_line(&id, labour(250))?;
@@ -1477,15 +1481,6 @@ fn a_draft_issued_on_two_devices_apart_keeps_one_number_and_is_listed() {
     let keys = keys(&nodes);
     let contact = nodes[0].store.create_contact(None, [("name".to_owned(), Some("Jean Favre".into()))].into()).unwrap();
     let draft = nodes[0].store.draft_invoice(&contact, day(3, 10), false).unwrap();
-    let labour = |hours_milli| LineSpec {
-        item: None,
-        text: Some("Main d'oeuvre".into()),
-        quantity_milli: hours_milli,
-        unit_price_minor: Some(12_000),
-        discount_bp: 0,
-        vat_code: Some("N81".into()),
-        account: Some("3400".into()),
-    };
     nodes[0].store.add_invoice_line(&draft, labour(1000)).unwrap();
     send(&mut nodes, 0, 1, 100_000, &keys);
     nodes[1].store.change_invoice_line(&draft, 1, labour(2000)).unwrap();
