@@ -383,7 +383,9 @@ fn ageing_totals(
         .collect()
 }
 
-pub fn receivables(store: &Store, lang: Lang, locale: Locale, on: NaiveDate) -> Result<Report> {
+/// Open invoices on `on` with their ageing, and customers' credits; the totals by ageing bucket
+/// count every invoice, the lines shown stop at `limit` if given (a page; the CSV holds them all).
+pub fn receivables(store: &Store, lang: Lang, locale: Locale, on: NaiveDate, limit: Option<usize>) -> Result<Report> {
     let mut report = Report::new(
         lang.fill("receivables", &[("date", &locale.format_date(on))]),
         columns(
@@ -405,8 +407,18 @@ pub fn receivables(store: &Store, lang: Lang, locale: Locale, on: NaiveDate) -> 
         ),
     );
     let mut by_bucket: std::collections::BTreeMap<(Currency, usize), i64> = Default::default();
+    let room = |report: &mut Report| {
+        let full = limit.is_some_and(|limit| report.rows.len() >= limit);
+        if full {
+            report.cut_at = limit;
+        }
+        !full
+    };
     for receivable in store.receivables(None, on)? {
         *by_bucket.entry((receivable.currency, receivable.bucket)).or_default() += receivable.open_minor();
+        if !room(&mut report) {
+            continue;
+        }
         report.rows.push(vec![
             Cell::text(&receivable.contact),
             Cell::text(&receivable.number),
@@ -423,6 +435,9 @@ pub fn receivables(store: &Store, lang: Lang, locale: Locale, on: NaiveDate) -> 
         ]);
     }
     for (contact, currency, credit) in store.customer_credits(on)? {
+        if !room(&mut report) {
+            break;
+        }
         report.rows.push(vec![
             Cell::text(contact),
             Cell::text(lang.text("credit_note")),
@@ -570,4 +585,43 @@ pub fn dunning(store: &Store, lang: Lang, locale: Locale, on: NaiveDate) -> Resu
         ]);
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A page of receivables stops at its limit and says so; its totals by ageing count every
+    /// open invoice, as the whole report's do.
+    #[test]
+    fn a_page_of_receivables_stops_at_its_limit_with_the_whole_totals() {
+        let temp = tempfile::tempdir().expect("temporary directory");
+        let mut store =
+            Store::init(&temp.path().join("data"), "Garage du Lac SA", rempart_domain::Country::Ch, 1).expect("init");
+        for index in 0..3 {
+            let name = std::collections::BTreeMap::from([("name".to_owned(), Some(format!("Client {index}")))]);
+            let contact = store.create_contact(None, name).expect("contact");
+            let date = NaiveDate::from_ymd_opt(2026, 1 + index, 10).expect("date");
+            let draft = store.draft_invoice(&contact, date, false).expect("draft");
+            let line = rempart_store::invoices::LineSpec {
+                item: None,
+                text: Some("Service".into()),
+                quantity_milli: 1000,
+                unit_price_minor: Some(10_000),
+                discount_bp: 0,
+                vat_code: Some("N81".into()),
+                account: Some("3400".into()),
+            };
+            store.add_invoice_line(&draft, line).expect("line");
+            store.issue_invoice(&draft).expect("issue");
+        }
+        let on = NaiveDate::from_ymd_opt(2026, 6, 30).expect("date");
+        let whole = receivables(&store, Lang::Fr, Locale::Swiss, on, None).expect("whole");
+        let page = receivables(&store, Lang::Fr, Locale::Swiss, on, Some(2)).expect("page");
+        assert_eq!((whole.rows.len(), whole.cut_at), (3, None));
+        assert_eq!((page.rows.len(), page.cut_at), (2, Some(2)));
+        assert_eq!(page.rows[..], whole.rows[..2]);
+        let text = |report: &Report| format!("{:?}", report.totals);
+        assert_eq!(text(&page), text(&whole));
+    }
 }

@@ -139,6 +139,8 @@ pub enum Damage {
     CloseVector { detail: String },
     #[error("an event cannot be read: {detail}")]
     EventUnreadable { detail: String },
+    #[error("the local setting {key} cannot be read ({detail})")]
+    SettingUnreadable { key: &'static str, detail: String },
     #[error("the access of user {user} cannot be read")]
     UserUnreadable { user: String },
 }

@@ -548,18 +548,42 @@ impl Store {
     /// Invoices, the newest first, with their status on `today`: drafts (not those discarded)
     /// and issued ones, as `filter` narrows them.
     pub fn invoice_list(&self, filter: &InvoiceFilter, today: NaiveDate) -> Result<Vec<InvoiceSummary>, StoreError> {
+        // The invoices in order, narrowed by what the projection already says of the status
+        // asked (a draft has no number; an invoice with nothing open is settled); the sums
+        // paid, credited and charged are read for each one shown only, so that the newest 200
+        // of a year's 20,000 read 200 sets of sums, not 20,000.
+        let narrow = match filter.status {
+            None | Some(InvoiceStatus::Credited) => 0,
+            Some(InvoiceStatus::Draft) => 1,
+            Some(InvoiceStatus::Paid) => 2,
+            Some(InvoiceStatus::Overdue) => 3,
+            Some(InvoiceStatus::Open | InvoiceStatus::PartlyPaid) => 4,
+        };
         let mut statement = self.conn.prepare_cached(
-            "SELECT i.id, i.number, i.contact, coalesce(n.value, i.contact), i.date, i.due_date, i.currency, i.gross_minor,
-                coalesce((SELECT sum(a.amount_minor) FROM p_payment_allocations a WHERE a.invoice = i.number), 0),
-                coalesce((SELECT sum(c.gross_minor) FROM p_credit_notes c WHERE c.invoice = i.number), 0),
-                coalesce((SELECT sum(r.fee_minor) FROM p_reminders r WHERE r.invoice = i.number), 0)
+            "SELECT i.id, i.number, i.contact, coalesce(n.value, i.contact), i.date, i.due_date, i.currency, i.gross_minor
              FROM p_invoices i LEFT JOIN p_contact_fields n ON n.contact = i.contact AND n.field = 'name'
              WHERE NOT i.discarded AND (?1 IS NULL OR i.contact = ?1) AND (?2 IS NULL OR i.date >= ?2)
                AND (?3 IS NULL OR i.date <= ?3)
+               AND CASE ?4
+                   WHEN 1 THEN i.number IS NULL
+                   WHEN 2 THEN i.number IS NOT NULL AND i.settled_on IS NOT NULL
+                   WHEN 3 THEN i.number IS NOT NULL AND i.settled_on IS NULL AND i.due_date < ?5
+                   WHEN 4 THEN i.number IS NOT NULL AND i.settled_on IS NULL AND (i.due_date IS NULL OR i.due_date >= ?5)
+                   ELSE 1 END
              ORDER BY i.date DESC, i.number IS NOT NULL, i.number DESC, i.id",
         )?;
-        let mut rows =
-            statement.query(params![filter.contact, filter.from.map(date_text), filter.to.map(date_text)])?;
+        let mut sums = self.conn.prepare_cached(
+            "SELECT coalesce((SELECT sum(a.amount_minor) FROM p_payment_allocations a WHERE a.invoice = ?1), 0),
+                    coalesce((SELECT sum(c.gross_minor) FROM p_credit_notes c WHERE c.invoice = ?1), 0),
+                    coalesce((SELECT sum(r.fee_minor) FROM p_reminders r WHERE r.invoice = ?1), 0)",
+        )?;
+        let mut rows = statement.query(params![
+            filter.contact,
+            filter.from.map(date_text),
+            filter.to.map(date_text),
+            narrow,
+            date_text(today)
+        ])?;
         let mut out = Vec::new();
         while let Some(row) = rows.next()? {
             if filter.limit.is_some_and(|limit| out.len() >= limit) {
@@ -582,11 +606,15 @@ impl Store {
                 due_date,
                 currency: stored_currency(&row.get::<_, String>(6)?)?,
                 gross_minor,
-                paid_minor: row.get(8)?,
-                credited_minor: row.get(9)?,
-                fees_minor: row.get(10)?,
+                paid_minor: 0,
+                credited_minor: 0,
+                fees_minor: 0,
                 status: InvoiceStatus::Draft,
             };
+            if let Some(number) = &summary.number {
+                (summary.paid_minor, summary.credited_minor, summary.fees_minor) =
+                    sums.query_row([number], |sums| Ok((sums.get(0)?, sums.get(1)?, sums.get(2)?)))?;
+            }
             summary.status = match &summary.number {
                 None => InvoiceStatus::Draft,
                 Some(_) if summary.credited_minor >= summary.gross_minor => InvoiceStatus::Credited,

@@ -46,7 +46,7 @@ pub use error::{Blob, Damage, Refusal, StoreError};
 pub use ledger::{AccountListing, ImportOutcome};
 pub use project::entry_digest;
 pub use schema::SCHEMA_VERSION;
-pub use verify::{Difference, EventName, Problem, VerifyReport};
+pub use verify::{Difference, EventName, LastVerify, Problem, VerifyReport};
 
 pub(crate) use commit::{Head, load_head};
 pub(crate) use copy::COPY_FOUND_SETTING;

@@ -197,6 +197,17 @@ pub enum Difference {
     Edited { key: String, column: String, held: String, logged: String },
 }
 
+/// The local setting that keeps the outcome of the last verification.
+const LAST_VERIFY: &str = "last_verify";
+
+/// What the last `verify` found: when, how many events it checked, how many problems.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LastVerify {
+    pub at_ms: u64,
+    pub events: u64,
+    pub problems: u64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifyReport {
     pub nodes: u64,
@@ -466,6 +477,28 @@ impl Store {
 
     /// Checks everything; returns the problems found in plain words (an empty list means sound).
     pub fn verify(&self) -> Result<VerifyReport, StoreError> {
+        let report = self.verify_all()?;
+        // Kept for the dashboard; a copy too damaged to keep it still answers what was found.
+        let last = LastVerify { at_ms: self.now_ms(), events: report.events, problems: report.problems.len() as u64 };
+        let text = serde_json::to_string(&last).expect("a struct of integers serialises");
+        if let Err(error) = self.set_sync_setting(LAST_VERIFY, &text) {
+            tracing::warn!(%error, "cannot keep the outcome of the verification");
+        }
+        Ok(report)
+    }
+
+    /// The outcome of the last `verify` on this data directory, if any was made.
+    pub fn last_verify(&self) -> Result<Option<LastVerify>, StoreError> {
+        self.sync_setting(LAST_VERIFY)?
+            .map(|text| {
+                serde_json::from_str(&text).map_err(|error| StoreError::Corrupt {
+                    what: Damage::SettingUnreadable { key: LAST_VERIFY, detail: error.to_string() },
+                })
+            })
+            .transpose()
+    }
+
+    fn verify_all(&self) -> Result<VerifyReport, StoreError> {
         let started = Instant::now();
         let mut report = VerifyReport {
             nodes: 0,

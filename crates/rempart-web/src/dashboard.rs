@@ -37,6 +37,8 @@ struct Figures {
     forks: usize,
     conflicts: usize,
     copy_found_ms: Option<u64>,
+    /// What the last `rempart verify` found, if one was made.
+    last_verify: Option<rempart_store::LastVerify>,
 }
 
 /// The calendar quarter `day` is in.
@@ -132,6 +134,7 @@ async fn dashboard(State(app): State<App>, Extension(viewer): Extension<Viewer>)
                 forks,
                 conflicts,
                 copy_found_ms: store.copy_found_ms()?,
+                last_verify: store.last_verify()?,
             })
         })
         .await;
@@ -305,6 +308,15 @@ fn health(lang: Lang, token: &str, figures: &Figures, checked: Option<(u64, bool
                 p.warning role="alert" { (lang.fill("web.health.copy", &[("when", &moment(locale, found))])) }
             }
             p { (lang.fill("web.health.forks_conflicts", &[("forks", &figures.forks), ("conflicts", &figures.conflicts)])) }
+            @match figures.last_verify {
+                None => p.warning role="status" { (lang.text("web.health.never_verified")) },
+                Some(last) if last.problems == 0 => p role="status" {
+                    (lang.fill("web.health.verified", &[("when", &moment(locale, last.at_ms)), ("events", &last.events)]))
+                },
+                Some(last) => p.warning role="alert" {
+                    (lang.fill("web.health.verify_found", &[("when", &moment(locale, last.at_ms)), ("problems", &last.problems)]))
+                },
+            }
         }
     }
 }

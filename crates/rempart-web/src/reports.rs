@@ -57,11 +57,12 @@ enum NotMade {
     Failed(String),
 }
 
-/// The most lines of a ledger or journal a page shows; its CSV holds them all.
+/// The most lines of a ledger, the journal or the receivables a page shows; its CSV holds them
+/// all.
 const PAGE_LINES: usize = 500;
 
-/// Builds the report asked, reading its dates as the company writes them; a ledger or journal
-/// cut at `limit` lines if given.
+/// Builds the report asked, reading its dates as the company writes them; a ledger, the journal
+/// or the receivables cut at `limit` lines if given.
 fn build(
     store: &Store,
     lang: Lang,
@@ -99,7 +100,7 @@ fn build(
         }
         "journal" => rempart_reports::journal(store, lang, from.or(Some(start)), Some(to_or_today), limit),
         "vat" => rempart_reports::vat_return(store, lang, locale, from.unwrap_or(start), to_or_today, false),
-        "receivables" => rempart_reports::receivables(store, lang, locale, to_or_today),
+        "receivables" => rempart_reports::receivables(store, lang, locale, to_or_today, limit),
         "payables" => rempart_reports::payables(store, lang, locale, to_or_today),
         "dunning" => rempart_reports::dunning(store, lang, locale, to_or_today),
         _ => {

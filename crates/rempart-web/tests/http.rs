@@ -834,3 +834,26 @@ fn a_failed_sync_is_told_on_the_dashboard() {
     assert!(dashboard.contains(&why), "{why} in {dashboard}");
     assert!(dashboard.contains(Lang::De.text("web.sync.stopped")), "{dashboard}");
 }
+
+/// The dashboard tells what the last verification of the books found, and that none was made
+/// before the first.
+#[test]
+fn the_dashboard_tells_the_last_verification() {
+    let site = Site::new();
+    let mut owner = site.logged_in(Role::Owner);
+    owner.lang = "fr";
+    let before = owner.get("/dashboard").body;
+    assert!(before.contains(Lang::Fr.text("web.health.never_verified")), "{before}");
+    let store = Store::open(&site.dir).unwrap();
+    let report = store.verify().unwrap();
+    assert!(report.is_ok());
+    let last = store.last_verify().unwrap().unwrap();
+    assert_eq!((last.events, last.problems), (report.events, 0));
+    drop(store);
+    let after = owner.get("/dashboard").body;
+    assert!(!after.contains(Lang::Fr.text("web.health.never_verified")));
+    // The sentence of the catalogue, around the moment (the store's clock, not the app's).
+    let said = Lang::Fr.fill("web.health.verified", &[("when", &"\u{1}"), ("events", &report.events)]);
+    let (head, tail) = said.split_once('\u{1}').unwrap();
+    assert!(after.contains(head) && after.contains(tail), "{said} in {after}");
+}

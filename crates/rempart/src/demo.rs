@@ -404,7 +404,7 @@ pub fn run(dir: &Path, lang: Lang) -> Result<ExitCode> {
         reports::vat_return(&store, lang, locale, day(year, 10, 1), end, false)?.render(Format::Table, locale)?
     );
     println!();
-    print!("{}", reports::receivables(&store, lang, locale, end)?.render(Format::Table, locale)?);
+    print!("{}", reports::receivables(&store, lang, locale, end, None)?.render(Format::Table, locale)?);
     println!();
     let last = store.invoices()?.into_iter().rev().find_map(|invoice| invoice.number);
     if let Some(number) = last {

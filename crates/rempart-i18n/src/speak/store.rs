@@ -113,6 +113,9 @@ impl Speak for rempart_store::Damage {
             rempart_store::Damage::EventUnreadable { detail } => {
                 lang.fill("err.damage.event_unreadable", &[("detail", detail)])
             }
+            rempart_store::Damage::SettingUnreadable { key, detail } => {
+                lang.fill("err.damage.setting_unreadable", &[("key", key), ("detail", detail)])
+            }
             rempart_store::Damage::UserUnreadable { user } => {
                 lang.fill("err.damage.user_unreadable", &[("user", user)])
             }

@@ -566,3 +566,55 @@ fn two_handles_on_one_directory_never_give_a_number_twice() {
     assert!(store.bills(None, None).unwrap().iter().all(|bill| bill.open_minor() == 0));
     assert!(store.verify().unwrap().is_ok());
 }
+
+/// The invoice list narrowed by a status gives exactly the invoices of that status in the whole
+/// list, in the same order: drafts, open, partly paid, overdue, paid (a reminder's fee paid too),
+/// credited, overpaid.
+#[test]
+fn the_invoice_list_by_status_is_the_whole_list_narrowed() {
+    use rempart_store::invoices::{InvoiceFilter, InvoiceStatus, LineSpec};
+    let (_temp, mut store) = new_store();
+    let day = |month, day| NaiveDate::from_ymd_opt(2026, month, day).unwrap();
+    let line = || LineSpec {
+        item: None,
+        text: Some("Service".into()),
+        quantity_milli: 1000,
+        unit_price_minor: Some(10_000),
+        discount_bp: 0,
+        vat_code: Some("N81".into()),
+        account: Some("3400".into()),
+    };
+    let name = |text: &str| std::collections::BTreeMap::from([("name".to_owned(), Some(text.to_owned()))]);
+    let issue = |store: &mut Store, who: &str, date: NaiveDate| {
+        let contact = store.create_contact(None, name(who)).unwrap();
+        let draft = store.draft_invoice(&contact, date, false).unwrap();
+        store.add_invoice_line(&draft, line()).unwrap();
+        (contact.clone(), store.issue_invoice(&draft).unwrap())
+    };
+    let drafted = store.create_contact(None, name("Brouillon")).unwrap();
+    store.draft_invoice(&drafted, day(5, 1), false).unwrap();
+    issue(&mut store, "Ouverte", day(5, 20));
+    let (partly, partly_number) = issue(&mut store, "Partielle", day(5, 21));
+    store.receive_payment(&partly, day(5, 25), 5_000, "1020", &[(partly_number, None)]).unwrap();
+    let (_, late_number) = issue(&mut store, "En retard", day(1, 5));
+    store.send_reminder(&late_number, day(3, 1)).unwrap();
+    let (paid, paid_number) = issue(&mut store, "Payée", day(1, 6));
+    store.receive_payment(&paid, day(1, 20), 10_810, "1020", &[(paid_number, None)]).unwrap();
+    let (_, credited_number) = issue(&mut store, "Créditée", day(2, 1));
+    store.credit_invoice(&credited_number, day(2, 2), &[]).unwrap();
+    let (over, over_number) = issue(&mut store, "Trop payée", day(1, 7));
+    store.receive_payment(&over, day(1, 21), 20_000, "1020", &[(over_number, Some(10_810))]).unwrap();
+    let today = day(5, 30);
+    let whole = store.invoice_list(&InvoiceFilter::default(), today).unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    for status in InvoiceStatus::ALL {
+        let narrowed =
+            store.invoice_list(&InvoiceFilter { status: Some(status), ..InvoiceFilter::default() }, today).unwrap();
+        let expected: Vec<_> = whole.iter().filter(|invoice| invoice.status == status).cloned().collect();
+        assert_eq!(narrowed, expected, "{status:?}");
+        if !narrowed.is_empty() {
+            seen.insert(format!("{status:?}"));
+        }
+    }
+    assert_eq!(seen.len(), InvoiceStatus::ALL.len(), "every status exercised: {seen:?}");
+}

@@ -231,7 +231,7 @@ fn measure(
         vat_return_agrees_with_the_ledger(store, from, to)?;
         rows.push((format!("VAT return, {label}"), text));
     }
-    let (text, report) = timed(|| reports::receivables(store, lang, locale, day(12, 31)))?;
+    let (text, report) = timed(|| reports::receivables(store, lang, locale, day(12, 31), None))?;
     rows.push((format!("open receivables on {YEAR}-12-31 ({} open invoices)", report.rows.len()), text));
     let (text, report) = timed(|| reports::dunning(store, lang, locale, day(12, 31)))?;
     rows.push((format!("dunning list on {YEAR}-12-31 ({} invoices)", report.rows.len()), text));

@@ -58,7 +58,7 @@ pub(crate) fn run(
         ReportKind::IncomeStatement => reports::income_statement(&store, lang, locale, from, to.unwrap_or_else(today))?,
         ReportKind::Ledger { account } => reports::ledger(&store, lang, &account, from, to, None)?,
         ReportKind::Journal => reports::journal(&store, lang, from, to, None)?,
-        ReportKind::Receivables => reports::receivables(&store, lang, locale, to.unwrap_or_else(today))?,
+        ReportKind::Receivables => reports::receivables(&store, lang, locale, to.unwrap_or_else(today), None)?,
         ReportKind::Payables => reports::payables(&store, lang, locale, to.unwrap_or_else(today))?,
         ReportKind::Dunning => reports::dunning(&store, lang, locale, to.unwrap_or_else(today))?,
         ReportKind::Vat { period, detail } => {
