@@ -18,7 +18,7 @@ use rempart_domain::qrbill::{Address, QrBill, QrBillError, Reference};
 
 use font::Face;
 pub use labels::{DocLang, Label};
-pub use logo::{Logo, LogoError};
+pub use logo::{LOGO_BYTES_MAX, Logo, LogoError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DocError {

@@ -967,6 +967,9 @@ CREATE TABLE p_invoices (
 ) WITHOUT ROWID;
 -- A customer's invoices by date, for payments and the receivables of one contact.
 CREATE INDEX p_invoices_contact ON p_invoices (contact, date);
+-- Every invoice by date, for the list of the newest: read from the index's end, a day's few
+-- sorted by number, rather than the year's all sorted.
+CREATE INDEX p_invoices_date ON p_invoices (date);
 
 -- The events about each invoice (by draft id, and by number for payments, reminders and credit
 -- notes), in merge order: its history without a scan of the log.

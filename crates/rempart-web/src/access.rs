@@ -105,6 +105,9 @@ pub const ROUTES: &[Route] = &[
     // Settings: the company's details (the books), devices and the hub (the owner).
     route("GET", "/settings", Access::Roles(BOOKS)),
     route("POST", "/settings/company", Access::Roles(BOOKS)),
+    route("GET", "/settings/logo", Access::Roles(BOOKS)),
+    route("POST", "/settings/logo", Access::Roles(BOOKS)),
+    route("POST", "/settings/logo/remove", Access::Roles(BOOKS)),
     route("GET", "/settings/devices", Access::Roles(OWNER)),
     route("POST", "/settings/devices/invite", Access::Roles(OWNER)),
     route("POST", "/settings/devices/{id}/revoke", Access::Roles(OWNER)),

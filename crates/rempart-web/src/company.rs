@@ -15,12 +15,16 @@ use rempart_i18n::{Lang, Speak};
 use rempart_store::{Store, StoreError};
 
 use crate::App;
-use crate::form::{Posted, Problems};
+use crate::form::{Empty, Posted, Problems, Uploaded};
 use crate::page::{csrf, field, form_error, layout};
 use crate::session::Viewer;
 
 pub fn routes() -> Router<App> {
-    Router::new().route("/settings", get(show)).route("/settings/company", post(save))
+    Router::new()
+        .route("/settings", get(show))
+        .route("/settings/company", post(save))
+        .route("/settings/logo", get(logo).post(upload))
+        .route("/settings/logo/remove", post(remove_logo))
 }
 
 /// The details a person types here: every one but the logo (a file, set with `company logo`).
@@ -91,8 +95,28 @@ fn page(
             dt { (lang.text("web.company.name")) } dd { (shown.name) }
             dt { (lang.text("web.company.country")) } dd { (shown.country) }
             dt { (lang.text("web.company.currency")) } dd { (shown.currency) }
-            dt { (lang.text("web.company.logo")) } dd {
-                @if shown.details.contains_key("logo") { (lang.text("web.company.logo_set")) } @else { (lang.text("web.company.logo_none")) }
+        }
+        section.card {
+            h2 { (lang.text("web.company.logo")) }
+            @if shown.details.contains_key("logo") {
+                p { img.logo src="/settings/logo" alt=(lang.text("web.company.logo_alt")); }
+                p {
+                    form.inline method="post" action="/settings/logo/remove" {
+                        (csrf(&viewer.csrf))
+                        button type="submit" { (lang.text("web.company.logo_remove")) }
+                    }
+                }
+            } @else {
+                p { (lang.text("web.company.logo_none")) }
+            }
+            form method="post" action="/settings/logo" enctype="multipart/form-data" {
+                (csrf(&viewer.csrf))
+                div.field.invalid[problems.field("logo").is_some()] {
+                    label for="field-logo" { (lang.text("web.company.logo_file")) }
+                    input id="field-logo" name="logo" type="file" accept="image/png" required;
+                    @if let Some(error) = problems.field("logo") { p.error role="alert" { (error) } }
+                }
+                button type="submit" { (lang.text("web.company.logo_send")) }
             }
         }
         form.card method="post" action="/settings/company" {
@@ -116,6 +140,60 @@ async fn show(State(app): State<App>, Extension(viewer): Extension<Viewer>) -> R
             layout(lang, Some(&viewer), lang.text("web.company.title"), body).into_response()
         }
         Err(error) => crate::page::failed(lang, Some(&viewer), &rempart_i18n::message(&error, lang)),
+    }
+}
+
+/// The company's logo as its documents print it.
+async fn logo(State(app): State<App>, Extension(viewer): Extension<Viewer>) -> Response {
+    let lang = viewer.lang;
+    match app.run(|store| Ok(store.company_details()?.into_iter().find(|(name, _)| name == "logo"))).await {
+        Ok(found) => match found.and_then(|(_, value)| rempart_domain::company::logo_png(&value)) {
+            Some(png) => ([(axum::http::header::CONTENT_TYPE, "image/png")], png).into_response(),
+            None => {
+                let body = html! { p { (lang.text("web.company.logo_none")) } };
+                let page = layout(lang, Some(&viewer), lang.text("web.not_found.title"), body);
+                (axum::http::StatusCode::NOT_FOUND, page).into_response()
+            }
+        },
+        Err(error) => crate::page::failed(lang, Some(&viewer), &rempart_i18n::message(&error, lang)),
+    }
+}
+
+/// Sets the logo from a PNG file sent with the form, checked as the command line checks it.
+async fn upload(State(app): State<App>, Extension(viewer): Extension<Viewer>, Uploaded(fields): Uploaded) -> Response {
+    let lang = viewer.lang;
+    let bytes = fields.get("logo").cloned().unwrap_or_default();
+    if let Err(error) = rempart_docs::Logo::from_png(&bytes) {
+        let mut problems = Problems::default();
+        problems.set("logo", error.speak(lang));
+        return match app.run(|store| read(store)).await {
+            Ok(shown) => {
+                let body = page(lang, &viewer, &shown, None, &problems);
+                let page = layout(lang, Some(&viewer), lang.text("web.company.title"), body);
+                (axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+            }
+            Err(error) => crate::page::failed(lang, Some(&viewer), &rempart_i18n::message(&error, lang)),
+        };
+    }
+    set_logo(&app, &viewer, Some(rempart_domain::company::logo_value(&bytes))).await
+}
+
+async fn remove_logo(
+    State(app): State<App>,
+    Extension(viewer): Extension<Viewer>,
+    Posted(_): Posted<Empty>,
+) -> Response {
+    set_logo(&app, &viewer, None).await
+}
+
+async fn set_logo(app: &App, viewer: &Viewer, value: Option<String>) -> Response {
+    let lang = viewer.lang;
+    let by = viewer.user.id.clone();
+    let outcome = app
+        .run(move |store| store.as_user(&by, |store| store.set_company_details([("logo".to_owned(), value)].into())));
+    match outcome.await {
+        Ok(()) => Redirect::to("/settings").into_response(),
+        Err(error) => crate::page::failed(lang, Some(viewer), &rempart_i18n::message(&error, lang)),
     }
 }
 

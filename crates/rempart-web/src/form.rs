@@ -24,6 +24,15 @@ pub const FORM_TIME_MAX: std::time::Duration = std::time::Duration::from_secs(30
 /// A form posted with its CSRF token.
 pub struct Posted<T>(pub T);
 
+/// The page that refuses a form without the token of its session.
+fn without_token(lang: rempart_i18n::Lang, viewer: Option<&Viewer>) -> Response {
+    let page = html! {
+        p role="alert" { (lang.text("web.csrf.text")) }
+        p { a href="/" { (lang.text("web.not_found.home")) } }
+    };
+    (StatusCode::FORBIDDEN, layout(lang, viewer, lang.text("web.csrf.title"), page)).into_response()
+}
+
 #[derive(serde::Deserialize)]
 struct Token {
     #[serde(default)]
@@ -47,14 +56,56 @@ impl<T: DeserializeOwned> FromRequest<App> for Posted<T> {
             .map_err(|_| StatusCode::PAYLOAD_TOO_LARGE.into_response())?;
         let token: Token = serde_urlencoded::from_bytes(&body).map_err(|_| StatusCode::BAD_REQUEST.into_response())?;
         if !expected.is_some_and(|expected| same_token(&expected, &token.csrf)) {
-            let page = html! {
-                p role="alert" { (lang.text("web.csrf.text")) }
-                p { a href="/" { (lang.text("web.not_found.home")) } }
-            };
-            let title = lang.text("web.csrf.title");
-            return Err((StatusCode::FORBIDDEN, layout(lang, viewer.as_ref(), title, page)).into_response());
+            return Err(without_token(lang, viewer.as_ref()));
         }
         serde_urlencoded::from_bytes(&body).map(Posted).map_err(|_| StatusCode::BAD_REQUEST.into_response())
+    }
+}
+
+/// The largest `multipart/form-data` body read: a logo and its form.
+pub const UPLOAD_BYTES_MAX: usize = rempart_docs::LOGO_BYTES_MAX + 64 * 1024;
+
+/// A form posted as `multipart/form-data` (one that sends a file) with its CSRF token: each
+/// field's bytes by name. The body is read whole first, with the size and time limits of a form.
+pub struct Uploaded(pub BTreeMap<String, Vec<u8>>);
+
+impl FromRequest<App> for Uploaded {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, app: &App) -> Result<Self, Self::Rejection> {
+        let viewer = request.extensions().get::<Viewer>().cloned();
+        let lang = viewer.as_ref().map_or_else(|| app.sessions.lang(request.headers()), |viewer| viewer.lang);
+        let expected = viewer.as_ref().map(|viewer| viewer.csrf.clone());
+        let (parts, body) = request.into_parts();
+        let body = tokio::time::timeout(FORM_TIME_MAX, axum::body::to_bytes(body, UPLOAD_BYTES_MAX))
+            .await
+            .map_err(|_| StatusCode::REQUEST_TIMEOUT.into_response())?
+            .map_err(|_| StatusCode::PAYLOAD_TOO_LARGE.into_response())?;
+        let request = Request::from_parts(parts, axum::body::Body::from(body));
+        // A body that is not a form with a file carries no token either: refused as one without.
+        let mut fields = BTreeMap::new();
+        let mut whole = false;
+        if let Ok(mut multipart) = axum::extract::Multipart::from_request(request, app).await {
+            whole = loop {
+                match multipart.next_field().await {
+                    Ok(Some(field)) => {
+                        let name = field.name().unwrap_or_default().to_owned();
+                        let Ok(bytes) = field.bytes().await else { break false };
+                        fields.insert(name, bytes.to_vec());
+                    }
+                    Ok(None) => break true,
+                    Err(_) => break false,
+                }
+            };
+        }
+        let token = fields.get("csrf").and_then(|token| std::str::from_utf8(token).ok()).unwrap_or_default();
+        if !expected.is_some_and(|expected| same_token(&expected, token)) {
+            return Err(without_token(lang, viewer.as_ref()));
+        }
+        if !whole {
+            return Err(StatusCode::BAD_REQUEST.into_response());
+        }
+        Ok(Uploaded(fields))
     }
 }
 

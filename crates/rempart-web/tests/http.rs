@@ -155,6 +155,41 @@ impl Client {
         self.keep(&mut response)
     }
 
+    /// Posts `fields` as `multipart/form-data`, each a name, a file name if it is a file, and
+    /// its bytes, as a browser sends a form with a file.
+    fn post_multipart(&mut self, path: &str, fields: &[(&str, Option<&str>, &[u8])]) -> Answer {
+        let boundary = "----rempart-test-boundary-7d1f";
+        let mut body = Vec::new();
+        for (name, file, bytes) in fields {
+            body.extend(format!("--{boundary}\r\ncontent-disposition: form-data; name=\"{name}\"").as_bytes());
+            if let Some(file) = file {
+                body.extend(format!("; filename=\"{file}\"\r\ncontent-type: image/png").as_bytes());
+            }
+            body.extend(b"\r\n\r\n");
+            body.extend(*bytes);
+            body.extend(b"\r\n");
+        }
+        body.extend(format!("--{boundary}--\r\n").as_bytes());
+        let mut response = self
+            .agent
+            .post(&format!("{}{path}", self.base))
+            .header("cookie", &self.cookie_header())
+            .header("accept-language", self.lang)
+            .content_type(&format!("multipart/form-data; boundary={boundary}"))
+            .send(&body[..])
+            .unwrap();
+        self.keep(&mut response)
+    }
+
+    /// The status, content type and bytes of `path`.
+    fn get_bytes(&mut self, path: &str) -> (u16, String, Vec<u8>) {
+        let mut response =
+            self.agent.get(&format!("{}{path}", self.base)).header("cookie", &self.cookie_header()).call().unwrap();
+        let kind =
+            response.headers().get("content-type").map_or(String::new(), |value| value.to_str().unwrap().to_owned());
+        (response.status().as_u16(), kind, response.body_mut().read_to_vec().unwrap())
+    }
+
     /// The CSRF token of the first form of a page.
     fn token(&mut self, path: &str) -> String {
         let page = self.get(path);
@@ -202,6 +237,8 @@ fn every_route_answers_each_role_as_the_table_says() {
                     let before_login = client.token("/login");
                     client.post(&path, &[("csrf", &before_login)])
                 }
+                // The forms that send a file.
+                _ if path == "/settings/logo" => client.post_multipart(&path, &[("csrf", None, token.as_bytes())]),
                 _ => client.post(&path, &[("csrf", &token)]),
             };
             if route.access.allows(role) {
@@ -856,4 +893,52 @@ fn the_dashboard_tells_the_last_verification() {
     let said = Lang::Fr.fill("web.health.verified", &[("when", &"\u{1}"), ("events", &report.events)]);
     let (head, tail) = said.split_once('\u{1}').unwrap();
     assert!(after.contains(head) && after.contains(tail), "{said} in {after}");
+}
+
+/// A PNG of `width` by `height` pixels, grey.
+fn png_of(width: u32, height: u32) -> Vec<u8> {
+    let mut file = Vec::new();
+    let mut encoder = png::Encoder::new(&mut file, width, height);
+    encoder.set_color(png::ColorType::Grayscale);
+    encoder.set_depth(png::BitDepth::Eight);
+    let pixels = vec![128u8; (width * height) as usize];
+    encoder.write_header().and_then(|mut writer| writer.write_image_data(&pixels)).unwrap();
+    file
+}
+
+/// The logo is set from the settings page with a PNG file, shown there, served to the page, and
+/// removed; a file that is not a PNG is refused next to its field, in the page's language, and a
+/// form without its token is refused; neither records anything.
+#[test]
+fn the_logo_is_set_from_the_settings_page_and_removed() {
+    let site = Site::new();
+    let mut owner = site.logged_in(Role::Owner);
+    owner.lang = "de";
+    let page = owner.get("/settings").body;
+    assert!(page.contains(Lang::De.text("web.company.logo_none")), "{page}");
+    let token = owner.token("/settings");
+    let before = site.events();
+    let refused = owner
+        .post_multipart("/settings/logo", &[("csrf", None, token.as_bytes()), ("logo", Some("logo.gif"), b"GIF89a")]);
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    let field = refused.body.find("id=\"field-logo\"").unwrap();
+    let message = refused.body.find("role=\"alert\"").unwrap();
+    assert!(message > field, "the message follows the file's field");
+    let why = rempart_i18n::Speak::speak(&rempart_docs::Logo::from_png(b"GIF89a").unwrap_err(), Lang::De);
+    assert!(refused.body.contains(&why), "{why} in {}", refused.body);
+    let png = png_of(300, 100);
+    let forged =
+        owner.post_multipart("/settings/logo", &[("csrf", None, b"not-the-token"), ("logo", Some("logo.png"), &png)]);
+    assert_eq!(forged.status, 403);
+    assert_eq!(site.events(), before, "nothing recorded");
+    let set =
+        owner.post_multipart("/settings/logo", &[("csrf", None, token.as_bytes()), ("logo", Some("logo.png"), &png)]);
+    assert_eq!((set.status, set.location.as_deref()), (303, Some("/settings")), "{}", set.body);
+    let page = owner.get("/settings").body;
+    assert!(page.contains("src=\"/settings/logo\""), "{page}");
+    assert_eq!(owner.get_bytes("/settings/logo"), (200, "image/png".to_owned(), png));
+    let token = owner.token("/settings");
+    assert_eq!(owner.post("/settings/logo/remove", &[("csrf", &token)]).status, 303);
+    assert_eq!(owner.get_bytes("/settings/logo").0, 404);
+    assert!(owner.get("/settings").body.contains(Lang::De.text("web.company.logo_none")));
 }

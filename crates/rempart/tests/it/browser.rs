@@ -484,6 +484,22 @@ async fn books_in_the_browser(page: &mut Page<'_>, supplier: &str, reference: &s
 
     page.go("/settings").await;
     assert_eq!(page.title().await, lang.text("web.company.title"));
+    // The logo, sent as a file from its form, then shown on the page.
+    let logo_dir = tempfile::tempdir().unwrap();
+    let logo = logo_dir.path().join("logo.png");
+    let mut png = Vec::new();
+    let mut encoder = png::Encoder::new(&mut png, 240, 80);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let pixels: Vec<u8> = (0..240 * 80).flat_map(|index: u32| [(index % 240) as u8, 90, 160]).collect();
+    encoder.write_header().and_then(|mut writer| writer.write_image_data(&pixels)).unwrap();
+    std::fs::write(&logo, &png).unwrap();
+    let label = client.find(Locator::XPath("//label[@for='field-logo']")).await.unwrap();
+    assert_eq!(label.text().await.unwrap().trim(), lang.text("web.company.logo_file"));
+    let file = client.find(Locator::Id("field-logo")).await.unwrap();
+    file.send_keys(&logo.display().to_string()).await.unwrap();
+    page.press("//main", "web.company.logo_send").await;
+    assert!(client.find(Locator::Css("img.logo")).await.is_ok(), "the logo is shown");
     page.shot("settings").await;
     page.go("/settings/devices").await;
     assert!(page.text().await.contains(lang.text("web.devices.no_hub")));
