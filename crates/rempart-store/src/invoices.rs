@@ -560,8 +560,8 @@ impl Store {
             Some(InvoiceStatus::Open | InvoiceStatus::PartlyPaid) => 4,
         };
         let mut statement = self.conn.prepare_cached(
-            "SELECT i.id, i.number, i.contact, coalesce(n.value, i.contact), i.date, i.due_date, i.currency, i.gross_minor
-             FROM p_invoices i LEFT JOIN p_contact_fields n ON n.contact = i.contact AND n.field = 'name'
+            "SELECT i.id, i.number, i.contact, i.date, i.due_date, i.currency, i.gross_minor
+             FROM p_invoices i
              WHERE NOT i.discarded AND (?1 IS NULL OR i.contact = ?1) AND (?2 IS NULL OR i.date >= ?2)
                AND (?3 IS NULL OR i.date <= ?3)
                AND CASE ?4
@@ -572,6 +572,10 @@ impl Store {
                    ELSE 1 END
              ORDER BY i.date DESC, i.number IS NOT NULL, i.number DESC, i.id",
         )?;
+        // The customer's name, read for the invoices shown only, once each.
+        let mut names =
+            self.conn.prepare_cached("SELECT value FROM p_contact_fields WHERE contact = ?1 AND field = 'name'")?;
+        let mut named: std::collections::HashMap<String, String> = std::collections::HashMap::new();
         let mut sums = self.conn.prepare_cached(
             "SELECT coalesce((SELECT sum(a.amount_minor) FROM p_payment_allocations a WHERE a.invoice = ?1), 0),
                     coalesce((SELECT sum(c.gross_minor) FROM p_credit_notes c WHERE c.invoice = ?1), 0),
@@ -591,9 +595,9 @@ impl Store {
             }
             let id: String = row.get(0)?;
             let number: Option<String> = row.get(1)?;
-            let date = stored_date(&row.get::<_, String>(4)?)?;
-            let due_date = row.get::<_, Option<String>>(5)?.as_deref().map(stored_date).transpose()?;
-            let gross_minor = match row.get::<_, Option<i64>>(7)? {
+            let date = stored_date(&row.get::<_, String>(3)?)?;
+            let due_date = row.get::<_, Option<String>>(4)?.as_deref().map(stored_date).transpose()?;
+            let gross_minor = match row.get::<_, Option<i64>>(6)? {
                 Some(gross) if number.is_some() => gross,
                 _ => self.invoice(&id)?.totals.map_or(0, |totals| totals.gross_minor),
             };
@@ -601,10 +605,10 @@ impl Store {
                 id,
                 number,
                 contact: row.get(2)?,
-                customer: row.get(3)?,
+                customer: String::new(),
                 date,
                 due_date,
-                currency: stored_currency(&row.get::<_, String>(6)?)?,
+                currency: stored_currency(&row.get::<_, String>(5)?)?,
                 gross_minor,
                 paid_minor: 0,
                 credited_minor: 0,
@@ -624,6 +628,15 @@ impl Store {
                 Some(_) => InvoiceStatus::Open,
             };
             if filter.status.is_none_or(|status| status == summary.status) {
+                summary.customer = match named.get(&summary.contact) {
+                    Some(name) => name.clone(),
+                    None => {
+                        let name: Option<String> = names.query_row([&summary.contact], |row| row.get(0)).optional()?;
+                        let name = name.unwrap_or_else(|| summary.contact.clone());
+                        named.insert(summary.contact.clone(), name.clone());
+                        name
+                    }
+                };
                 out.push(summary);
             }
         }
@@ -936,7 +949,10 @@ pub(crate) fn settle(conn: &Connection, number: &str) -> Result<(), StoreError> 
                   (SELECT coalesce(sum(x.amount_minor), 0) AS paid, coalesce(max(p.date), '') AS last
                    FROM p_payment_allocations x JOIN p_payments p ON p.id = x.payment WHERE x.invoice = ?1) a,
                   (SELECT coalesce(sum(gross_minor), 0) AS credited, coalesce(max(date), '') AS last
-                   FROM p_credit_notes WHERE invoice = ?1) c)
+                   FROM p_credit_notes WHERE invoice = ?1) c),
+             received_minor =
+                 (SELECT coalesce(sum(amount_minor), 0) FROM p_payment_allocations WHERE invoice = ?1)
+                 + (SELECT coalesce(sum(gross_minor), 0) FROM p_credit_notes WHERE invoice = ?1)
          WHERE number = ?1",
     )?
     .execute([number])?;
@@ -962,14 +978,14 @@ CREATE TABLE p_invoices (
     -- The last day anything was paid, credited or charged on an invoice whose open amount is
     -- now zero; NULL while something is open. Receivables on a day skip the invoices settled by then.
     settled_on TEXT,
+    -- All paid and credited on it, whatever the day: only an invoice where it is beyond the
+    -- total can be a customer's credit on any day (`Store::customer_credits`).
+    received_minor INTEGER NOT NULL DEFAULT 0,
     -- A draft thrown away (`invoice.discarded`); issuing clears it.
     discarded INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 -- A customer's invoices by date, for payments and the receivables of one contact.
 CREATE INDEX p_invoices_contact ON p_invoices (contact, date);
--- Every invoice by date, for the list of the newest: read from the index's end, a day's few
--- sorted by number, rather than the year's all sorted.
-CREATE INDEX p_invoices_date ON p_invoices (date);
 
 -- The events about each invoice (by draft id, and by number for payments, reminders and credit
 -- notes), in merge order: its history without a scan of the log.

@@ -152,8 +152,9 @@ impl Store {
 
     /// Credits in customers' favour, as of `on`: what their payments left unallocated, and what
     /// was paid or credited on an invoice beyond its total (by devices that each saw it open;
-    /// one device alone never allocates beyond what is open). Only a settled invoice can be
-    /// settled beyond its total, so only those are summed.
+    /// one device alone never allocates beyond what is open). Only a settled invoice on which
+    /// more was paid and credited in all than its total can be one on `on` (what was paid and
+    /// credited by then is no more than in all), so only those few are summed.
     pub fn customer_credits(&self, on: NaiveDate) -> Result<Vec<(String, Currency, i64)>, StoreError> {
         let mut statement = self.conn.prepare_cached(
             "SELECT contact, currency, sum(amount) FROM (
@@ -165,7 +166,8 @@ impl Store {
                           + coalesce((SELECT sum(c.gross_minor) FROM p_credit_notes c WHERE c.invoice = i.number AND c.date <= ?1), 0)
                           - i.gross_minor
                           - coalesce((SELECT sum(r.fee_minor) FROM p_reminders r WHERE r.invoice = i.number AND r.date <= ?1), 0))
-                 FROM p_invoices i WHERE i.settled_on IS NOT NULL AND i.date <= ?1
+                 FROM p_invoices i
+                 WHERE i.settled_on IS NOT NULL AND i.date <= ?1 AND i.received_minor > i.gross_minor
              )
              GROUP BY contact, currency HAVING sum(amount) <> 0 ORDER BY contact",
         )?;

@@ -4,8 +4,9 @@
 
 /// Version of the database layout, recorded in `meta`. A database of a newer layout is refused;
 /// one of an older layout is rebuilt from its log (`rempart rebuild`) before use. 9: each issue
-/// of an invoice noted in `p_creations` (a draft issued twice is listed).
-pub const SCHEMA_VERSION: u32 = 9;
+/// of an invoice noted in `p_creations` (a draft issued twice is listed). 10: the sum each
+/// invoice received in all (`p_invoices.received_minor`), and no index of invoices by date.
+pub const SCHEMA_VERSION: u32 = 10;
 
 pub const LOG_SCHEMA: &str = "
 CREATE TABLE meta (

@@ -432,7 +432,9 @@ mod tests {
     /// numbered `2026-0001`… (not `F-<node>-2026-000001`), the credit notes `AV-2026-0001`…,
     /// and the customers `1`, `2`… (not random `C-…` ids), with the QR references made of them;
     /// and each issue of an invoice noted in `p_creations` (`invoice_issue`, so that a draft
-    /// issued on two devices is listed; the hash was 5661c547… before).
+    /// issued on two devices is listed; the hash was 5661c547… before); and the sum each
+    /// invoice received, paid and credited (`p_invoices.received_minor`, which narrows the
+    /// customers' credits; the hash was 1e4f0828… before).
     #[test]
     fn the_demo_company_keeps_its_state_hash() {
         let temp = tempfile::tempdir().unwrap();
@@ -442,7 +444,7 @@ mod tests {
         assert_eq!(store.event_count().unwrap(), 5535);
         assert_eq!(
             store.state_hash().unwrap().to_hex(),
-            "1e4f08286cb14596584e89574259c9feec52ff307ec7ba1c797532cf0defd93c"
+            "3172d863c35070ddfbce8ea61563f06282f1804870f311de1a35fa5108f8ed4b"
         );
     }
 }

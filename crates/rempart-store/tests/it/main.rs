@@ -188,7 +188,6 @@ fn a_bulk_import_builds_its_indexes_at_the_end_and_verifies() {
             "p_entries_journal_number",
             "p_entries_reverses",
             "p_invoices_contact",
-            "p_invoices_date",
             "p_reminders_invoice",
             "p_users_name"
         ]

@@ -1251,6 +1251,45 @@ fn a_draft_is_corrected_or_discarded_and_an_issued_invoice_never_is() {
     assert_eq!(nodes[0].store.state_hash().expect("hash"), nodes[1].store.state_hash().expect("hash"));
 }
 
+/// Two devices apart each take the whole payment of one invoice: once they meet, the second
+/// payment is the customer's credit from its day (not before), the invoice is listed as paid
+/// beyond its total, and both devices tell the same.
+#[test]
+fn an_invoice_paid_twice_apart_is_a_credit_of_the_customer_from_the_second_payment() {
+    let mut nodes = company(2);
+    let keys = keys(&nodes);
+    let number = issue_invoice(&mut nodes[0].store, "twice").expect("invoice");
+    send(&mut nodes, 0, 1, 100_000, &keys);
+    let invoice = nodes[0].store.invoice(&number).expect("invoice");
+    let gross = invoice.totals.as_ref().expect("totals").gross_minor;
+    nodes[0]
+        .store
+        .receive_payment(&invoice.contact, day(3, 12), gross, "1020", &[(number.clone(), None)])
+        .expect("paid");
+    nodes[1]
+        .store
+        .receive_payment(&invoice.contact, day(3, 20), gross, "1020", &[(number.clone(), None)])
+        .expect("paid");
+    send(&mut nodes, 0, 1, 100_000, &keys);
+    send(&mut nodes, 1, 0, 100_000, &keys);
+    for node in &nodes {
+        let store = &node.store;
+        assert_eq!(store.customer_credits(day(3, 19)).expect("credits"), []);
+        assert_eq!(
+            store.customer_credits(day(3, 20)).expect("credits"),
+            [(invoice.contact.clone(), Currency::CHF, gross)]
+        );
+        assert!(store.receivables(None, day(3, 11)).expect("open").iter().any(|open| open.number == number));
+        assert!(store.receivables(None, day(3, 31)).expect("open").is_empty());
+        let listed = store.conflicts().expect("conflicts");
+        assert!(
+            listed.iter().any(|conflict| matches!(conflict, Conflict::InvoicePaidBeyondTotal { .. })),
+            "{listed:?}"
+        );
+    }
+    assert_eq!(nodes[0].store.state_hash().expect("hash"), nodes[1].store.state_hash().expect("hash"));
+}
+
 /// Issue 20's review: another device of the company cannot name itself the first owner of the
 /// web app, whatever clock it claims: only the chain of the node that created the company may.
 /// Its forged grant admits nobody on any node, and the true owner, named later, stands.
