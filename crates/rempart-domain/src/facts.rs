@@ -257,6 +257,7 @@ registry! {
     InvoiceLineChanged(InvoiceLineChanged),
     InvoiceLineRemoved(InvoiceLineRemoved),
     InvoiceDiscarded(InvoiceDiscarded),
+    UserChanged(crate::users::UserChanged),
 }
 
 #[cfg(test)]
@@ -531,6 +532,27 @@ mod tests {
                         granted_by: grant.as_ref().map(|(by, _)| by.clone()),
                         proof: hex::encode(salt),
                         grant: grant.map(|(_, signature)| signature),
+                    })
+                }
+            ),
+            (text(), text(), text(), any::<u8>(), any::<[u8; 16]>(), text(), option::of(text()), text()).prop_map(
+                |(id, user, name, kind, salt, key, proof, signature)| {
+                    use crate::users::{Credentials, UserChange};
+                    let credentials = Credentials { salt: hex::encode(salt), cost: crate::users::KDF_COST, key };
+                    let change = match kind % 3 {
+                        0 => UserChange::Password(credentials),
+                        1 => UserChange::Role { role: crate::users::Role::ALL[usize::from(kind) % 4], credentials },
+                        _ => UserChange::Removed,
+                    };
+                    Fact::from(crate::users::UserChanged {
+                        id,
+                        user: user.clone(),
+                        name,
+                        change,
+                        signer: user,
+                        after: proof.clone(),
+                        proof,
+                        signature,
                     })
                 }
             ),

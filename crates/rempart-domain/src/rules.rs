@@ -539,6 +539,7 @@ impl LedgerState {
             | Fact::ReminderSent(_)
             | Fact::ConflictSettled(_)
             | Fact::UserAdded(_)
+            | Fact::UserChanged(_)
             | Fact::InvoiceLineChanged(_)
             | Fact::InvoiceLineRemoved(_)
             | Fact::InvoiceDiscarded(_) => {}

@@ -276,6 +276,11 @@ impl UserAdded {
     pub fn opens_with(&self, key: &UserKey) -> bool {
         key.public_hex() == self.key
     }
+
+    /// The password the grant gives, as the log keeps it.
+    pub fn credentials(&self) -> Credentials {
+        Credentials { salt: self.salt.clone(), cost: self.cost, key: self.key.clone() }
+    }
 }
 
 impl FactKind for UserAdded {
@@ -288,6 +293,227 @@ impl FactKind for UserAdded {
     }
     fn describe(&self) -> Described {
         Described::new("fact.user_added").text("name", &self.name)
+    }
+}
+
+/// A password as the log keeps it: the salt, the cost, and the public key they give.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credentials {
+    /// The Argon2id salt, 16 bytes in hex.
+    pub salt: String,
+    pub cost: KdfCost,
+    /// The public key the password derives, in hex.
+    pub key: String,
+}
+
+impl Credentials {
+    /// The credentials of `key`, derived under `salt` at the cost of new passwords.
+    pub fn new(salt: &[u8; 16], key: &UserKey) -> Credentials {
+        Credentials { salt: hex_encode(salt), cost: KDF_COST, key: key.public_hex() }
+    }
+
+    /// The salt as bytes.
+    pub fn salt_bytes(&self) -> Result<[u8; 16], UserError> {
+        hex_decode::<16>(&self.salt).ok_or(UserError::BadCredentials)
+    }
+
+    /// Whether `key` is the one this password gives.
+    pub fn opens_with(&self, key: &UserKey) -> bool {
+        key.public_hex() == self.key
+    }
+
+    fn check(&self) -> Result<(), UserError> {
+        if !KDF_MEMORY_KIB.contains(&self.cost.memory_kib) || !KDF_PASSES.contains(&self.cost.passes) {
+            return Err(UserError::Cost { memory_kib: self.cost.memory_kib, passes: self.cost.passes });
+        }
+        self.salt_bytes().map(|_| ())
+    }
+}
+
+/// What a `user.changed` fact changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserChange {
+    /// A new password: chosen by the person (signed by the key of their old one), or set by an
+    /// owner for a person who forgot theirs.
+    Password(Credentials),
+    /// Another role, given by an owner with a new password that the owner hands over.
+    Role { role: Role, credentials: Credentials },
+    /// Access taken away by an owner: no login, no grant from then on; the name stays the
+    /// person's, so what they recorded still names them alone.
+    Removed,
+}
+
+impl UserChange {
+    fn credentials(&self) -> Option<&Credentials> {
+        match self {
+            UserChange::Password(credentials) | UserChange::Role { credentials, .. } => Some(credentials),
+            UserChange::Removed => None,
+        }
+    }
+}
+
+/// A change of a person's password, role or access. Like a grant, it is signed by the key that
+/// takes the power (the new password's, where there is one) and by one that held it: the
+/// person's own key as it was, for their own password, else an owner's.
+///
+/// None applies twice, nor anywhere but on the person as its maker saw them, so that a device
+/// holding old changes cannot bring one back by recording a copy, later or earlier in the merge
+/// order: a change of one's own password is signed by the key it replaces (which it retires);
+/// an owner's new password or role names the owner's change it follows (`after`); a removal
+/// is final.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserChanged {
+    /// The change's own random id, which the next change by an owner names.
+    pub id: String,
+    /// The person changed, and their name (for reading: the id is what counts).
+    pub user: String,
+    pub name: String,
+    pub change: UserChange,
+    /// Who made and signed the change: an owner, or the person for their own password.
+    pub signer: String,
+    /// The new password's key's signature of the change, where it sets one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proof: Option<String>,
+    /// The signature of `signer`'s key as it was when the change was made.
+    pub signature: String,
+    /// For an owner's new password or role: the id of the owner's change that the person was
+    /// left by (none if there was none yet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+}
+
+/// What both signatures of a `UserChanged` cover.
+#[derive(Serialize)]
+struct ChangeBody<'a> {
+    context: &'static str,
+    tenant: &'a str,
+    id: &'a str,
+    user: &'a str,
+    name: &'a str,
+    change: &'a UserChange,
+    signer: &'a str,
+    after: Option<&'a str>,
+}
+
+/// A person as the log says they are now, to check a change against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Standing {
+    pub name: String,
+    pub role: Role,
+    /// The public key their password gives now.
+    pub key: String,
+    pub removed: bool,
+    /// The id of the last owner's change of their password or role applied, if any.
+    pub last_change: Option<String>,
+}
+
+impl UserChanged {
+    /// The change `change` of the person `user` (id and name), made by `by` (their id and the
+    /// key their password gives) on the person as `after` left them (`Standing::last_change`,
+    /// for an owner's change), with the new password's key where the change sets one.
+    pub fn new(
+        tenant: &str,
+        id: String,
+        (user, name): (String, String),
+        change: UserChange,
+        by: (&str, &UserKey),
+        after: Option<String>,
+        new_key: Option<&UserKey>,
+    ) -> UserChanged {
+        let mut fact = UserChanged {
+            id,
+            user,
+            name,
+            change,
+            signer: by.0.to_owned(),
+            proof: None,
+            signature: String::new(),
+            after,
+        };
+        let body = fact.signed_body(tenant);
+        fact.proof = new_key.map(|key| key.sign(&body));
+        fact.signature = by.1.sign(&body);
+        fact
+    }
+
+    fn signed_body(&self, tenant: &str) -> Vec<u8> {
+        let body = ChangeBody {
+            context: "rempart user change v1",
+            tenant,
+            id: &self.id,
+            user: &self.user,
+            name: &self.name,
+            change: &self.change,
+            signer: &self.signer,
+            after: self.after.as_deref(),
+        };
+        // Strings, integers and an enum of them: serialising it cannot fail.
+        serde_json::to_vec(&body).expect("a body of strings and integers serialises")
+    }
+
+    /// Whether the change holds in the company `tenant` on the person as they stand now
+    /// (`person`), where `standing` gives anyone's standing by id: the person still has access
+    /// and is the one named; a new password is well formed and its key signed the change; the
+    /// person signed a change of their own password with their key as it is, and an owner with
+    /// access signed any other change with theirs, a new password or role on the person as the
+    /// owner's change it names left them.
+    pub fn check(
+        &self,
+        tenant: &str,
+        person: &Standing,
+        standing: impl Fn(&str) -> Option<Standing>,
+    ) -> Result<(), UserError> {
+        if person.removed {
+            return Err(UserError::Removed { user: self.name.clone() });
+        }
+        if person.name != self.name {
+            return Err(UserError::BadSignature { user: self.name.clone() });
+        }
+        let body = self.signed_body(tenant);
+        if let Some(credentials) = self.change.credentials() {
+            credentials.check()?;
+            match &self.proof {
+                Some(proof) if verify(&credentials.key, &body, proof) => {}
+                _ => return Err(UserError::BadSignature { user: self.name.clone() }),
+            }
+        }
+        let signer = if self.signer == self.user {
+            if !matches!(self.change, UserChange::Password(_)) {
+                return Err(UserError::OwnAccess);
+            }
+            person.key.clone()
+        } else {
+            let key = match standing(&self.signer) {
+                Some(owner) if owner.role == Role::Owner && !owner.removed => owner.key,
+                _ => return Err(UserError::NotAnOwner { user: self.signer.clone() }),
+            };
+            if self.change != UserChange::Removed && self.after != person.last_change {
+                return Err(UserError::ChangedMeanwhile { user: self.name.clone() });
+            }
+            key
+        };
+        if !verify(&signer, &body, &self.signature) {
+            return Err(UserError::BadSignature { user: self.name.clone() });
+        }
+        Ok(())
+    }
+}
+
+impl FactKind for UserChanged {
+    const KIND: &'static str = "user.changed";
+    const VERSION: u32 = 1;
+    fn merge(&self) -> Merge<'_> {
+        // Whether a change holds depends on the person's key and on who was an owner before it.
+        Merge::Ordered
+    }
+    fn describe(&self) -> Described {
+        let change = match self.change {
+            UserChange::Password(_) => "password",
+            UserChange::Role { .. } => "role",
+            UserChange::Removed => "removed",
+        };
+        Described::new("fact.user_changed").text("name", &self.name).text("change", change)
     }
 }
 
@@ -338,6 +564,16 @@ pub enum UserError {
     LoginRefused,
     #[error("user {user} does not exist")]
     Unknown { user: String },
+    #[error("the access of {user} was taken away")]
+    Removed { user: String },
+    #[error("the name {name} belonged to a person whose access was taken away: choose another")]
+    NameOfRemoved { name: String },
+    #[error("a person changes their own password only; another owner changes their role or access")]
+    OwnAccess,
+    #[error("the stored password of a person cannot be read")]
+    BadCredentials,
+    #[error("{user} was changed meanwhile: look again and start over")]
+    ChangedMeanwhile { user: String },
 }
 
 #[cfg(test)]
@@ -419,6 +655,81 @@ mod tests {
         signature[0] = 1;
         weak.proof = hex::encode(signature);
         assert!(matches!(weak.check(TENANT, true, |_| None), Err(UserError::BadSignature { .. })));
+    }
+
+    fn credentials(key: &UserKey, salt: u8) -> Credentials {
+        Credentials { salt: hex_encode(&[salt; 16]), cost: CHEAP, key: key.public_hex() }
+    }
+
+    #[test]
+    fn a_change_holds_only_signed_by_the_new_key_and_by_the_person_or_an_owner() {
+        let anna = key("anna's password", 1);
+        let carl = key("carl's password", 2);
+        let carl_new = key("carl's new one", 3);
+        let stand = |name: &str, key: &UserKey, role| Standing {
+            name: name.into(),
+            role,
+            key: key.public_hex(),
+            removed: false,
+            last_change: None,
+        };
+        let people = |id: &str| match id {
+            "anna" => Some(stand("Anna", &anna, Role::Owner)),
+            "carl" => Some(stand("Carl", &carl, Role::Cashier)),
+            _ => None,
+        };
+        let carl_now = people("carl").unwrap();
+        let change = |change: UserChange, by: (&str, &UserKey), new: Option<&UserKey>| {
+            UserChanged::new(TENANT, "UC-1".into(), ("carl".into(), "Carl".into()), change, by, None, new)
+        };
+        // Carl's own password, signed by his old key and the new one.
+        let own = change(UserChange::Password(credentials(&carl_new, 3)), ("carl", &carl), Some(&carl_new));
+        own.check(TENANT, &carl_now, people).unwrap();
+        assert!(matches!(own.check("ffeeddccbbaa9988", &carl_now, people), Err(UserError::BadSignature { .. })));
+        // Without the new key's signature, or signed by a key Carl no longer has: refused.
+        let unproven = change(UserChange::Password(credentials(&carl_new, 3)), ("carl", &carl), None);
+        assert!(matches!(unproven.check(TENANT, &carl_now, people), Err(UserError::BadSignature { .. })));
+        let moved_on = stand("Carl", &carl_new, Role::Cashier);
+        assert!(matches!(own.check(TENANT, &moved_on, people), Err(UserError::BadSignature { .. })));
+        // Carl cannot give himself another role, nor sign as an owner.
+        let promoted = UserChange::Role { role: Role::Owner, credentials: credentials(&carl_new, 3) };
+        let self_promoted = change(promoted.clone(), ("carl", &carl), Some(&carl_new));
+        assert_eq!(self_promoted.check(TENANT, &carl_now, people), Err(UserError::OwnAccess));
+        let as_owner = change(promoted.clone(), ("anna", &carl), Some(&carl_new));
+        assert!(matches!(as_owner.check(TENANT, &carl_now, people), Err(UserError::BadSignature { .. })));
+        // Anna, an owner, changes his role and takes his access away; a change names its role
+        // and key under both signatures.
+        let by_anna = change(promoted, ("anna", &anna), Some(&carl_new));
+        by_anna.check(TENANT, &carl_now, people).unwrap();
+        let mut tampered = by_anna.clone();
+        tampered.change = UserChange::Role { role: Role::Accountant, credentials: credentials(&carl_new, 3) };
+        assert!(matches!(tampered.check(TENANT, &carl_now, people), Err(UserError::BadSignature { .. })));
+        let removed = change(UserChange::Removed, ("anna", &anna), None);
+        removed.check(TENANT, &carl_now, people).unwrap();
+        // An owner's new role holds only on the person as the change it names left them, and a
+        // change names the person it is about.
+        let changed_since = Standing { last_change: Some("UC-0".into()), ..carl_now.clone() };
+        assert!(matches!(by_anna.check(TENANT, &changed_since, people), Err(UserError::ChangedMeanwhile { .. })));
+        removed.check(TENANT, &changed_since, people).unwrap();
+        let renamed = Standing { name: "Anna".into(), ..carl_now.clone() };
+        assert!(matches!(removed.check(TENANT, &renamed, people), Err(UserError::BadSignature { .. })));
+        // Nothing changes a person whose access was taken away, and nobody but an owner with
+        // access takes it away.
+        let gone = Standing { removed: true, ..carl_now.clone() };
+        assert!(matches!(own.check(TENANT, &gone, people), Err(UserError::Removed { .. })));
+        let anna_gone = |id: &str| people(id).map(|person| Standing { removed: id == "anna", ..person });
+        assert!(matches!(removed.check(TENANT, &carl_now, anna_gone), Err(UserError::NotAnOwner { .. })));
+        let cashier_removes = UserChanged::new(
+            TENANT,
+            "UC-2".into(),
+            ("anna".into(), "Anna".into()),
+            UserChange::Removed,
+            ("carl", &carl),
+            None,
+            None,
+        );
+        let anna_now = people("anna").unwrap();
+        assert!(matches!(cashier_removes.check(TENANT, &anna_now, people), Err(UserError::NotAnOwner { .. })));
     }
 
     #[test]

@@ -348,6 +348,7 @@ impl Projector {
             Fact::ContactEdited(edit) => crate::contacts::project_contact_edited(conn, origin, edit)?,
             Fact::ConflictSettled(settled) => crate::sync::project_conflict_settled(conn, settled)?,
             Fact::UserAdded(added) => crate::users::project_user_added(conn, origin, added)?,
+            Fact::UserChanged(changed) => crate::users::project_user_changed(conn, origin, changed)?,
             Fact::InvoiceLineChanged(changed) => {
                 crate::invoices::note_event(conn, origin, &changed.id)?;
                 crate::invoices::project_invoice_line_changed(conn, changed)?

@@ -6,7 +6,9 @@
 /// one of an older layout is rebuilt from its log (`rempart rebuild`) before use. 9: each issue
 /// of an invoice noted in `p_creations` (a draft issued twice is listed). 10: the sum each
 /// invoice received in all (`p_invoices.received_minor`), and no index of invoices by date.
-pub const SCHEMA_VERSION: u32 = 10;
+/// 11: people's passwords and roles as their changes left them (`p_users.credentials`,
+/// `removed`, `last_change`).
+pub const SCHEMA_VERSION: u32 = 11;
 
 pub const LOG_SCHEMA: &str = "
 CREATE TABLE meta (

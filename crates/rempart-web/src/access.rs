@@ -65,6 +65,7 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/", Access::Anyone),
     route("GET", "/me", Access::Anyone),
     route("POST", "/me/language", Access::Anyone),
+    route("POST", "/me/password", Access::Anyone),
     // Dashboard.
     route("GET", "/dashboard", Access::Roles(BOOKS)),
     // Contacts.
@@ -116,6 +117,9 @@ pub const ROUTES: &[Route] = &[
     // Settings: people.
     route("GET", "/settings/users", Access::Roles(OWNER)),
     route("POST", "/settings/users", Access::Roles(OWNER)),
+    route("GET", "/settings/users/{id}", Access::Roles(OWNER)),
+    route("POST", "/settings/users/{id}", Access::Roles(OWNER)),
+    route("POST", "/settings/users/{id}/remove", Access::Roles(OWNER)),
 ];
 
 /// The table's entry for a request, if the table has one (a HEAD is its GET's).
@@ -190,16 +194,22 @@ async fn decide(app: App, mut request: Request, next: Next) -> Response {
     if route.access == Access::Public {
         return next.run(request).await;
     }
-    let Some(viewer) = app.sessions.viewer(request.headers(), app.now()) else {
+    // A request without a session, or whose session just ended: a page sends to the login, a
+    // form is refused.
+    let logged_out = |request: &Request| {
         if request.method() == Method::GET {
             let next_page = request.uri().path_and_query().map(|path| path.as_str()).unwrap_or("/");
             let query = serde_urlencoded::to_string([("next", next_page)]).unwrap_or_default();
             return Redirect::to(&format!("/login?{query}")).into_response();
         }
-        return crate::page::forbidden(&app, &request, None).into_response();
+        crate::page::forbidden(&app, request, None).into_response()
     };
-    // The person as the log says now: a role changed elsewhere counts from the next request,
-    // and a person who lost access loses their sessions.
+    let Some(viewer) = app.sessions.viewer(request.headers(), app.now()) else {
+        return logged_out(&request);
+    };
+    // The person as the log says now: a role changed elsewhere counts from the next request, a
+    // person who lost access loses their sessions, and so do the sessions opened with a password
+    // since changed.
     let id = viewer.user.id.clone();
     let now = app
         .run(move |store| {
@@ -207,14 +217,19 @@ async fn decide(app: App, mut request: Request, next: Next) -> Response {
             Ok((user, store.user_language(&id)?))
         })
         .await;
-    let Ok((Some(user), language)) = now else {
-        if let Ok((None, _)) = now {
+    let (user, language) = match now {
+        Ok((Some(user), language)) => (user, language),
+        Ok((None, _)) => {
             app.sessions.refresh(&viewer.user.id, None);
+            return logged_out(&request);
         }
-        return crate::page::forbidden(&app, &request, None).into_response();
+        Err(_) => return crate::page::forbidden(&app, &request, None).into_response(),
     };
     if user != viewer.user {
         app.sessions.refresh(&user.id, Some(user.clone()));
+    }
+    if user.key != viewer.key.public_hex() {
+        return logged_out(&request);
     }
     // The language the person chose, else the browser's.
     let lang = language.as_deref().and_then(rempart_i18n::Lang::from_tag).unwrap_or(viewer.lang);

@@ -30,6 +30,7 @@ pub fn routes() -> Router<App> {
         .route("/setup", get(setup_page).post(set_up))
         .route("/me", get(me))
         .route("/me/language", post(set_language))
+        .route("/me/password", post(change_password))
         .route("/language", post(set_language))
 }
 
@@ -243,7 +244,7 @@ async fn set_up(State(app): State<App>, headers: HeaderMap, Posted(form): Posted
 pub fn users_problems(error: &UserError, lang: Lang) -> Problems {
     let mut problems = Problems::default();
     let field = match error {
-        UserError::BadName { .. } | UserError::NameTaken { .. } => Some("user"),
+        UserError::BadName { .. } | UserError::NameTaken { .. } | UserError::NameOfRemoved { .. } => Some("user"),
         UserError::PasswordTooShort { .. } | UserError::PasswordTooLong { .. } => Some("password"),
         UserError::UnknownRole { .. } => Some("role"),
         _ => None,
@@ -257,7 +258,19 @@ pub fn users_problems(error: &UserError, lang: Lang) -> Problems {
     problems
 }
 
-async fn me(Extension(viewer): Extension<Viewer>) -> Markup {
+#[derive(Deserialize, Default)]
+struct MeQuery {
+    #[serde(default)]
+    changed: Option<String>,
+}
+
+async fn me(Extension(viewer): Extension<Viewer>, Query(query): Query<MeQuery>) -> Markup {
+    me_page(&viewer, query.changed.is_some(), &Problems::default())
+}
+
+/// The person's own page: who they are, their language, and the form that changes their
+/// password (`changed`: it was just changed).
+fn me_page(viewer: &Viewer, changed: bool, problems: &Problems) -> Markup {
     let lang = viewer.lang;
     let body = html! {
         dl {
@@ -274,8 +287,78 @@ async fn me(Extension(viewer): Extension<Viewer>) -> Markup {
             }
             button type="submit" { (lang.text("web.save")) }
         }
+        h2 { (lang.text("web.me.password_title")) }
+        @if changed {
+            p role="status" { (lang.text("web.me.password_changed")) }
+        }
+        form.card method="post" action="/me/password" {
+            (csrf(&viewer.csrf))
+            (form_error(problems.form.as_deref()))
+            (field(lang.text("web.me.current_password"), "current", "password", "", problems.field("current")))
+            (field(lang.text("web.me.new_password"), "password", "password", "", problems.field("password")))
+            button type="submit" { (lang.text("web.me.password_submit")) }
+        }
     };
-    layout(lang, Some(&viewer), lang.text("web.me.title"), body)
+    layout(lang, Some(viewer), lang.text("web.me.title"), body)
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// Changes the person's own password: the current one is checked as a login is (and counted
+/// with the logins), the new one signed by the key of both; the session goes on with the new
+/// key, the person's other sessions end.
+async fn change_password(
+    State(app): State<App>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Extension(viewer): Extension<Viewer>,
+    Posted(form): Posted<PasswordForm>,
+) -> Response {
+    let lang = viewer.lang;
+    let refuse = |problems: Problems, status| {
+        let mut response = me_page(&viewer, false, &problems).into_response();
+        *response.status_mut() = status;
+        response
+    };
+    let mut problems = Problems::default();
+    if let Err(error) = rempart_domain::users::check_password(&form.password) {
+        problems.set("password", error.speak(lang));
+        return refuse(problems, axum::http::StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    if !app.sessions.attempt(&viewer.user.name, peer.ip(), app.now()) {
+        problems.form = Some(lang.text("web.login.too_many").to_owned());
+        return refuse(problems, axum::http::StatusCode::TOO_MANY_REQUESTS);
+    }
+    let name = viewer.user.name.clone();
+    let Ok(record) = app.run(move |store| store.login_record(&name)).await else {
+        return crate::page::failed(lang, Some(&viewer), lang.text("web.failed.text"));
+    };
+    let current = form.current.clone();
+    let Ok((_, key)) = app.derive(move || rempart_store::users::open_login(record, &current)).await else {
+        problems.set("current", lang.text("web.me.wrong_password").to_owned());
+        return refuse(problems, axum::http::StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    app.sessions.succeeded(&viewer.user.name, peer.ip());
+    let (id, password) = (viewer.user.id.clone(), form.password.clone());
+    let changed = app.run(move |store| store.change_password(&id, &key, &password)).await;
+    match changed {
+        Ok(key) => {
+            let user = rempart_store::users::User { key: key.public_hex(), ..viewer.user.clone() };
+            app.sessions.rekey(&headers, user, key);
+            Redirect::to("/me?changed=1").into_response()
+        }
+        Err(StoreError::User(error)) => {
+            problems.form = Some(error.speak(lang));
+            refuse(problems, axum::http::StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(error) => crate::page::failed(lang, Some(&viewer), &rempart_i18n::message(&error, lang)),
+    }
 }
 
 #[derive(Deserialize)]

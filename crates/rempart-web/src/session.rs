@@ -155,16 +155,31 @@ impl Sessions {
     }
 
     /// Puts the person a session was opened for up to date (their role changed, say), or ends
-    /// every session of theirs when they no longer have access.
+    /// every session of theirs when they no longer have access; a session opened with a password
+    /// they no longer have ends too.
     pub fn refresh(&self, id: &str, now: Option<User>) {
         let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
         match now {
             Some(user) => {
+                open.retain(|_, session| session.user.id != id || session.key.public_hex() == user.key);
                 for session in open.values_mut().filter(|session| session.user.id == id) {
                     session.user = user.clone();
                 }
             }
             None => open.retain(|_, session| session.user.id != id),
+        }
+    }
+
+    /// After a person changed their own password in the session the request carries: that
+    /// session goes on with the new key, and every other session of theirs ends.
+    pub fn rekey(&self, headers: &HeaderMap, user: User, key: UserKey) {
+        let token = cookie(headers, SESSION_COOKIE).map(|token| *blake3::hash(token.as_bytes()).as_bytes());
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        open.retain(|hash, session| session.user.id != user.id || Some(*hash) == token);
+        if let Some(session) = token.and_then(|token| open.get_mut(&token)).filter(|session| session.user.id == user.id)
+        {
+            session.key = Arc::new(key);
+            session.user = user;
         }
     }
 

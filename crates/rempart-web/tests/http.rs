@@ -402,7 +402,7 @@ fn an_owner_gives_access_and_the_new_person_logs_in_with_that_role() {
         .post("/settings/users", &[("csrf", &token), ("user", "Lena"), ("role", "accountant"), ("password", PASSWORD)]);
     assert_eq!(answer.status, 303, "{}", answer.body);
     let list = owner.get("/settings/users").body;
-    assert!(list.contains("<td>Lena</td><td>Accountant</td><td>owner</td>"), "{list}");
+    assert!(list.contains("\">Lena</a></td><td>Accountant</td><td>owner</td>"), "{list}");
     let mut lena = site.client();
     let answer = lena.log_in("lena", PASSWORD);
     assert_eq!(answer.location.as_deref(), Some("/dashboard"));
@@ -941,4 +941,105 @@ fn the_logo_is_set_from_the_settings_page_and_removed() {
     assert_eq!(owner.post("/settings/logo/remove", &[("csrf", &token)]).status, 303);
     assert_eq!(owner.get_bytes("/settings/logo").0, 404);
     assert!(owner.get("/settings").body.contains(Lang::De.text("web.company.logo_none")));
+}
+
+/// Issue 20: an owner gives a person another role with a new password, or takes their access
+/// away, from the person's page; a person changes their own password from theirs. Each change
+/// ends the sessions opened before it (but the one that changed its own password), the old
+/// password no longer opens, and a refused form records nothing.
+#[test]
+fn people_are_changed_and_removed_from_their_pages_and_their_sessions_end() {
+    use rempart_domain::users::UserError;
+    use rempart_i18n::Speak;
+    let site = Site::new();
+    let id_of = |name: &str| Store::open(&site.dir).unwrap().user_by_name(name).unwrap().unwrap().id;
+    let (cashier, mechanic, owner_id) = (id_of("cashier"), id_of("mechanic"), id_of("owner"));
+    let mut owner = site.logged_in(Role::Owner);
+    let mut cashier_session = site.logged_in(Role::Cashier);
+    assert_eq!(cashier_session.get("/me").status, 200);
+
+    // The owner's page of the cashier: the change and the removal, each with its token.
+    let page = owner.get(&format!("/settings/users/{cashier}"));
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains(Lang::En.text("web.users.change_title")), "{}", page.body);
+    assert!(page.body.contains(&format!("action=\"/settings/users/{cashier}/remove\"")));
+    let token = token_of(&page.body).unwrap();
+    let before = site.events();
+    let short = owner.post(
+        &format!("/settings/users/{cashier}"),
+        &[("csrf", &token), ("role", "accountant"), ("password", "short")],
+    );
+    assert_eq!(short.status, 422);
+    let too_short = UserError::PasswordTooShort { min: rempart_domain::users::PASSWORD_CHARS_MIN }.speak(Lang::En);
+    assert!(short.body.contains(&too_short), "{}", short.body);
+    assert_eq!(site.events(), before, "a refused change records nothing");
+    let changed = owner.post(
+        &format!("/settings/users/{cashier}"),
+        &[("csrf", &token), ("role", "accountant"), ("password", "the accountant's new one")],
+    );
+    assert_eq!(changed.status, 303, "{}", changed.body);
+    assert_eq!(site.events(), before + 1);
+    // The cashier's session is over; the old password no longer opens; the new one opens the
+    // accountant's pages.
+    let ended = cashier_session.get("/me");
+    assert_eq!((ended.status, ended.location.as_deref()), (303, Some("/login?next=%2Fme")));
+    assert_eq!(cashier_session.log_in("cashier", PASSWORD).status, 401);
+    assert_eq!(cashier_session.log_in("cashier", "the accountant's new one").status, 303);
+    assert_eq!(cashier_session.get("/dashboard").status, 200);
+
+    // The mechanic changes their own password in one session: that session goes on, the other ends.
+    let mut here = site.logged_in(Role::Mechanic);
+    let mut there = site.logged_in(Role::Mechanic);
+    let token = here.token("/me");
+    let wrong = here
+        .post("/me/password", &[("csrf", &token), ("current", "not the password"), ("password", "a new password!")]);
+    assert_eq!(wrong.status, 422);
+    assert!(wrong.body.contains(Lang::En.text("web.me.wrong_password")), "{}", wrong.body);
+    let before = site.events();
+    let done = here.post("/me/password", &[("csrf", &token), ("current", PASSWORD), ("password", "a new password!")]);
+    assert_eq!((done.status, done.location.as_deref()), (303, Some("/me?changed=1")), "{}", done.body);
+    assert_eq!(site.events(), before + 1);
+    let me = here.get("/me?changed=1");
+    assert_eq!(me.status, 200);
+    assert!(me.body.contains(Lang::En.text("web.me.password_changed")));
+    assert_eq!(there.get("/contacts").status, 303, "the other session ended");
+    assert_eq!(there.log_in("mechanic", PASSWORD).status, 401);
+    assert_eq!(there.log_in("mechanic", "a new password!").status, 303);
+
+    // The owner takes the mechanic's access away: their sessions end, no login opens, the
+    // list no longer shows them, and their name is not given again.
+    let token = owner.token(&format!("/settings/users/{mechanic}"));
+    let removed = owner.post(&format!("/settings/users/{mechanic}/remove"), &[("csrf", &token)]);
+    assert_eq!(removed.status, 303, "{}", removed.body);
+    assert_eq!(here.get("/contacts").status, 303);
+    assert_eq!(here.log_in("mechanic", "a new password!").status, 401);
+    let list = owner.get("/settings/users");
+    assert!(!list.body.contains(&format!("/settings/users/{mechanic}\"")), "{}", list.body);
+    assert_eq!(owner.get(&format!("/settings/users/{mechanic}")).status, 404);
+    let token = token_of(&list.body).unwrap();
+    let again = owner.post(
+        "/settings/users",
+        &[("csrf", &token), ("user", "Mechanic"), ("role", "cashier"), ("password", PASSWORD)],
+    );
+    assert_eq!(again.status, 422);
+    let taken = UserError::NameOfRemoved { name: "Mechanic".into() }.speak(Lang::En);
+    assert!(again.body.contains(&taken), "{}", again.body);
+
+    // The owner's own page offers no change of their own role or access, and the post is refused.
+    let own = owner.get(&format!("/settings/users/{owner_id}"));
+    assert!(own.body.contains(Lang::En.text("web.users.own")));
+    assert!(!own.body.contains("/remove\""));
+    let refused = owner.post(&format!("/settings/users/{owner_id}/remove"), &[("csrf", &token)]);
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains(&UserError::OwnAccess.speak(Lang::En)), "{}", refused.body);
+    // Nor a new password of their own without the current one (a stolen session cannot).
+    let before = site.events();
+    let own_reset = owner.post(
+        &format!("/settings/users/{owner_id}"),
+        &[("csrf", &token), ("role", "owner"), ("password", "chosen by a thief")],
+    );
+    assert_eq!(own_reset.status, 422);
+    assert!(own_reset.body.contains(&UserError::OwnAccess.speak(Lang::En)), "{}", own_reset.body);
+    assert_eq!(site.events(), before);
+    assert_eq!(owner.get("/settings/users").status, 200, "the owner keeps their session");
 }

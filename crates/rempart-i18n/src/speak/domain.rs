@@ -116,6 +116,11 @@ impl Speak for rempart_domain::users::UserError {
             UserError::FirstOwnerElsewhere => lang.text("err.user.first_owner_elsewhere").to_owned(),
             UserError::LoginRefused => lang.text("err.user.login_refused").to_owned(),
             UserError::Unknown { user } => lang.fill("err.user.unknown", &[("user", user)]),
+            UserError::Removed { user } => lang.fill("err.user.removed", &[("user", user)]),
+            UserError::NameOfRemoved { name } => lang.fill("err.user.name_of_removed", &[("name", name)]),
+            UserError::OwnAccess => lang.text("err.user.own_access").to_owned(),
+            UserError::BadCredentials => lang.text("err.user.bad_credentials").to_owned(),
+            UserError::ChangedMeanwhile { user } => lang.fill("err.user.changed_meanwhile", &[("user", user)]),
         }
     }
 }

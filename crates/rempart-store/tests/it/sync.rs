@@ -11,6 +11,7 @@ use rempart_domain::bills::{BillError, BillLine};
 use rempart_domain::catalogue::{ItemDefined, ItemEdited};
 use rempart_domain::contacts::{ContactError, ContactFieldDefined, FieldKind};
 use rempart_domain::dunning::DunningError;
+use rempart_domain::users::Role;
 use rempart_domain::{AccountEdited, AccountKind, AccountOpened, Country, Currency, EntryDraft, PostingDraft};
 use rempart_log::{EventSeq, NodeId, SigningKey};
 use rempart_store::invoices::{LineSpec, Numbering};
@@ -111,9 +112,10 @@ enum WorkKind {
     BillPayment,
     Reminder,
     User,
+    UserChange,
 }
 
-const WORK_KINDS: [WorkKind; 17] = [
+const WORK_KINDS: [WorkKind; 18] = [
     WorkKind::Entry,
     WorkKind::Contact,
     WorkKind::SharedContactField,
@@ -131,6 +133,7 @@ const WORK_KINDS: [WorkKind; 17] = [
     WorkKind::BillPayment,
     WorkKind::Reminder,
     WorkKind::User,
+    WorkKind::UserChange,
 ];
 
 fn day(month: u32, day: u32) -> NaiveDate {
@@ -173,6 +176,10 @@ fn issue_invoice(store: &mut Store, tag: &str) -> Result<String, StoreError> {
     store.discard_invoice(&thrown)?;
     store.issue_invoice(&id)
 }
+
+/// The passwords of the simulation's people: an owner's, and everyone else's.
+const OWNER_PASSWORD: &str = "the owner's password";
+const STAFF_PASSWORD: &str = "the staff's password";
 
 /// One step of work of `kind` on one node. A step the node's own state refuses, as it would
 /// refuse a person, is an error the caller classifies.
@@ -361,17 +368,43 @@ fn work(store: &mut Store, kind: WorkKind, node: usize, counter: usize) -> Resul
         // else a cashier granted by an owner this node knows. Owners given access on two nodes
         // apart: the first in merge order stands, alike on every node.
         WorkKind::User => {
-            const PASSWORD: &str = "the owner's password";
-            let owner = store.users()?.into_iter().find(|user| user.role == rempart_domain::users::Role::Owner);
+            let owner = store.users()?.into_iter().find(|user| user.role == Role::Owner);
             match owner {
-                None => store.add_user(&format!("owner {tag}"), rempart_domain::users::Role::Owner, PASSWORD, None),
+                None => store.add_user(&format!("owner {tag}"), Role::Owner, OWNER_PASSWORD, None),
                 Some(owner) => {
-                    let (owner, key) = store.log_in(&owner.name, PASSWORD)?;
-                    let role = rempart_domain::users::Role::Cashier;
-                    store.add_user(&format!("cashier {tag}"), role, "the cashier's password", Some((&owner.id, &key)))
+                    let (owner, key) = store.log_in(&owner.name, OWNER_PASSWORD)?;
+                    store.add_user(&format!("cashier {tag}"), Role::Cashier, STAFF_PASSWORD, Some((&owner.id, &key)))
                 }
             }
             .map(|_| ())
+        }
+        // A person other than an owner changed, in turn: their own password (to the same words,
+        // under a new salt), another role from an owner, their access taken away. Where the node
+        // knows nobody but owners, a cashier is given access first.
+        WorkKind::UserChange => {
+            let people = store.users()?;
+            let owner = match people.iter().find(|user| user.role == Role::Owner) {
+                Some(owner) => owner.clone(),
+                None => store.add_user(&format!("owner {tag}"), Role::Owner, OWNER_PASSWORD, None)?,
+            };
+            let (owner, key) = store.log_in(&owner.name, OWNER_PASSWORD)?;
+            let person = match people.into_iter().find(|user| user.role != Role::Owner) {
+                Some(person) => person,
+                None => {
+                    store.add_user(&format!("cashier {tag}"), Role::Cashier, STAFF_PASSWORD, Some((&owner.id, &key)))?
+                }
+            };
+            match counter % 3 {
+                0 => {
+                    let (_, own) = store.log_in(&person.name, STAFF_PASSWORD)?;
+                    store.change_password(&person.id, &own, STAFF_PASSWORD).map(|_| ())
+                }
+                1 => {
+                    let role = if person.role == Role::Cashier { Role::Mechanic } else { Role::Cashier };
+                    store.reset_user(&person.id, role, STAFF_PASSWORD, (&owner.id, &key)).map(|_| ())
+                }
+                _ => store.remove_user(&person.id, (&owner.id, &key)),
+            }
         }
     }
 }
@@ -387,7 +420,7 @@ fn legitimately_refused(kind: WorkKind, error: &StoreError) -> bool {
             StoreError::Ledger(LedgerError::PeriodClosed { .. })
                 | StoreError::Entry { source: LedgerError::PeriodClosed { .. }, .. }
         );
-    let first_owner_elsewhere = kind == WorkKind::User
+    let first_owner_elsewhere = matches!(kind, WorkKind::User | WorkKind::UserChange)
         && matches!(error, StoreError::User(rempart_domain::users::UserError::FirstOwnerElsewhere));
     late || first_owner_elsewhere
 }
@@ -429,7 +462,7 @@ fn arb_moves() -> impl Strategy<Value = Vec<Move>> {
                 let at = at.index(moves.len() + 1);
                 // Only the node that created the company names the first owner: the run's one
                 // sure step of people is made there.
-                let node = if *kind == WorkKind::User { 0 } else { node };
+                let node = if matches!(kind, WorkKind::User | WorkKind::UserChange) { 0 } else { node };
                 moves.insert(at, Move::Work { node, kind: *kind });
             }
             moves
@@ -1295,7 +1328,7 @@ fn an_invoice_paid_twice_apart_is_a_credit_of_the_customer_from_the_second_payme
 /// Its forged grant admits nobody on any node, and the true owner, named later, stands.
 #[test]
 fn only_the_company_creating_node_names_the_first_owner() {
-    use rempart_domain::users::{KDF_COST, Role, UserAdded, UserError, UserKey};
+    use rempart_domain::users::{KDF_COST, UserAdded, UserError, UserKey};
     let mut nodes = company(2);
     let keys = keys(&nodes);
     send(&mut nodes, 0, 1, 100_000, &keys);
@@ -1316,6 +1349,209 @@ fn only_the_company_creating_node_names_the_first_owner() {
         assert!(node.store.log_in("mallory", "mallory's password").is_err());
     }
     assert_eq!(nodes[0].store.state_hash().expect("hash"), nodes[1].store.state_hash().expect("hash"));
+}
+
+/// Issue 20: a person changes their own password, an owner another's role or access, alike on
+/// every node: a change is never applied twice (a device holding an old one cannot record it
+/// anew), a person cannot sign a change of their own role or for an owner, and what two owners
+/// do apart to each other, or an owner and the person changed, leaves the same people on every
+/// node, one owner at least.
+#[test]
+fn people_change_passwords_roles_and_access_alike_on_every_node() {
+    use rempart_domain::users::{Credentials, KDF_COST, UserChange, UserChanged, UserError, UserKey};
+    let mut nodes = company(2);
+    let keys = keys(&nodes);
+    let store = &mut nodes[0].store;
+    let anna = store.add_user("Anna", Role::Owner, "anna's password", None).expect("owner");
+    let (_, anna_key) = store.log_in("Anna", "anna's password").expect("login");
+    let bob = store.add_user("Bob", Role::Owner, "bob's password", Some((&anna.id, &anna_key))).expect("owner");
+    let carl = store.add_user("Carl", Role::Cashier, "carl's password", Some((&anna.id, &anna_key))).expect("cashier");
+    let dora =
+        store.add_user("Dora", Role::Mechanic, "dora's password", Some((&anna.id, &anna_key))).expect("mechanic");
+    fn refused<T: std::fmt::Debug>(result: Result<T, StoreError>) -> UserError {
+        match result {
+            Err(StoreError::User(error)) => error,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    // Carl's own password: the old one no longer opens, the new one does.
+    let (_, carl_key) = store.log_in("Carl", "carl's password").expect("login");
+    let tenant = hex::encode(store.tenant().as_bytes());
+    let salt = [9; 16];
+    let second = UserKey::derive("carl's second", &salt, KDF_COST).expect("key");
+    let first_change = UserChanged::new(
+        &tenant,
+        "UC-test".into(),
+        (carl.id.clone(), carl.name.clone()),
+        UserChange::Password(Credentials::new(&salt, &second)),
+        (&carl.id, &carl_key),
+        None,
+        Some(&second),
+    );
+    store.commit(|commit| commit.record(rempart_domain::Fact::UserChanged(first_change.clone()))).expect("recorded");
+    assert_eq!(refused(store.log_in("Carl", "carl's password").map(|_| ())), UserError::LoginRefused);
+    let (_, second) = store.log_in("Carl", "carl's second").expect("new password");
+    store.change_password(&carl.id, &second, "carl's third").expect("changed again");
+    // The first change recorded anew (by a device that kept it) changes nothing.
+    let replayed = store.commit(|commit| commit.record(rempart_domain::Fact::UserChanged(first_change.clone())));
+    replayed.expect("recorded around the store's checks");
+    assert!(store.log_in("Carl", "carl's second").is_err());
+    let (_, carl_key) = store.log_in("Carl", "carl's third").expect("the latest password stands");
+    // Carl cannot make himself owner nor change an owner, even around the store's checks.
+    assert_eq!(
+        refused(store.reset_user(&carl.id, Role::Owner, "a long password", (&carl.id, &carl_key))),
+        UserError::OwnAccess
+    );
+    assert!(matches!(refused(store.remove_user(&anna.id, (&carl.id, &carl_key))), UserError::NotAnOwner { .. }));
+    let forged = UserChanged::new(
+        &tenant,
+        "UC-forged".into(),
+        (carl.id.clone(), carl.name.clone()),
+        UserChange::Role { role: Role::Owner, credentials: Credentials::new(&salt, &carl_key) },
+        (&carl.id, &carl_key),
+        None,
+        Some(&carl_key),
+    );
+    store.commit(|commit| commit.record(rempart_domain::Fact::UserChanged(forged))).expect("recorded");
+    assert_eq!(store.user(&carl.id).expect("carl").role, Role::Cashier);
+    // An owner cannot change their own role or access either.
+    assert_eq!(refused(store.remove_user(&anna.id, (&anna.id, &anna_key))), UserError::OwnAccess);
+
+    // Anna makes Dora an accountant with a new password that she hands over.
+    let dora_now = store.reset_user(&dora.id, Role::Accountant, "dora's new one", (&anna.id, &anna_key)).expect("role");
+    assert_eq!(dora_now.role, Role::Accountant);
+    assert!(store.log_in("Dora", "dora's password").is_err());
+    send(&mut nodes, 0, 1, 100_000, &keys);
+
+    // Apart: Anna takes Carl's access away on one node while Carl changes his password on the
+    // other; and Anna and Bob each take the other's access away.
+    let (_, bob_key) = nodes[1].store.log_in("Bob", "bob's password").expect("login");
+    nodes[0].store.remove_user(&carl.id, (&anna.id, &anna_key)).expect("removed");
+    nodes[1].store.change_password(&carl.id, &carl_key, "carl's fourth").expect("changed apart");
+    nodes[0].store.remove_user(&bob.id, (&anna.id, &anna_key)).expect("bob removed");
+    nodes[1].store.remove_user(&anna.id, (&bob.id, &bob_key)).expect("anna removed");
+    send(&mut nodes, 0, 1, 100_000, &keys);
+    send(&mut nodes, 1, 0, 100_000, &keys);
+    let people = nodes[0].store.users().expect("users");
+    for node in &nodes {
+        assert_eq!(node.store.users().expect("users"), people);
+        assert!(
+            node.store.log_in("Carl", "carl's third").is_err() && node.store.log_in("Carl", "carl's fourth").is_err()
+        );
+        assert!(node.store.log_in("Dora", "dora's new one").is_ok());
+    }
+    let names: Vec<&str> = people.iter().map(|user| user.name.as_str()).collect();
+    let owners: Vec<&str> =
+        people.iter().filter(|user| user.role == Role::Owner).map(|user| user.name.as_str()).collect();
+    assert_eq!(owners.len(), 1, "one of the two owners stands: {names:?}");
+    assert!(!names.contains(&"Carl"), "{names:?}");
+    // A name whose access was taken away stays its person's.
+    let (owner, password) = if owners == ["Anna"] { (&anna, "anna's password") } else { (&bob, "bob's password") };
+    let (_, key) = nodes[0].store.log_in(&owner.name, password).expect("the owner left");
+    let again = nodes[0].store.add_user("carl", Role::Cashier, "a long password", Some((&owner.id, &key)));
+    assert!(matches!(refused(again), UserError::NameOfRemoved { .. }));
+    assert_eq!(nodes[0].store.state_hash().expect("hash"), nodes[1].store.state_hash().expect("hash"));
+}
+
+/// Issue 20's review: a device that holds signed changes of people cannot bring one back by
+/// recording a copy earlier in the merge order than where it was made (a role an owner took
+/// back), and a person's own change carrying the id of an owner's cannot stop the owner's.
+#[test]
+fn a_copy_of_a_change_recorded_earlier_brings_nothing_back() {
+    use rempart_domain::users::{Credentials, KDF_COST, UserChange, UserChanged, UserKey};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let mut nodes = company(3);
+    let keys = keys(&nodes);
+    // Node 0 works on a clock the test moves, a minute ahead of the nodes' joining; node 2 (the
+    // hostile one) has recorded nothing since it joined, so it may stamp any moment after.
+    let start = rempart_store::Clock::System.now_ms() + 60_000;
+    let clock = Arc::new(AtomicU64::new(start));
+    let on = |clock: &Arc<AtomicU64>| {
+        rempart_store::Environment::seeded(rempart_store::Clock::Simulated(Arc::clone(clock)), [5; 32])
+    };
+    nodes[0].store.set_environment(on(&clock));
+    let store = &mut nodes[0].store;
+    let anna = store.add_user("Anna", Role::Owner, "anna's password", None).expect("owner");
+    let (_, anna_key) = store.log_in("Anna", "anna's password").expect("login");
+    let bob = store.add_user("Bob", Role::Cashier, "bob's password", Some((&anna.id, &anna_key))).expect("cashier");
+    let tenant = hex::encode(store.tenant().as_bytes());
+    let bob_as = (bob.id.clone(), bob.name.clone());
+    let password = |words: &str, salt: u8| {
+        let key = UserKey::derive(words, &[salt; 16], KDF_COST).expect("key");
+        (Credentials::new(&[salt; 16], &key), key)
+    };
+    // At start + 10 s, Anna makes Bob an owner (X); at + 20 s, a cashier again (Y).
+    clock.store(start + 10_000, Ordering::SeqCst);
+    let (owner_password, owner_key) = password("bob as an owner", 1);
+    let x = UserChanged::new(
+        &tenant,
+        "UC-x".into(),
+        bob_as.clone(),
+        UserChange::Role { role: Role::Owner, credentials: owner_password },
+        (&anna.id, &anna_key),
+        None,
+        Some(&owner_key),
+    );
+    store.commit(|commit| commit.record(rempart_domain::Fact::UserChanged(x.clone()))).expect("x");
+    assert_eq!(store.user(&bob.id).expect("bob").role, Role::Owner);
+    clock.store(start + 20_000, Ordering::SeqCst);
+    let (cashier_password, cashier_key) = password("bob a cashier again", 2);
+    let y = UserChanged::new(
+        &tenant,
+        "UC-y".into(),
+        bob_as.clone(),
+        UserChange::Role { role: Role::Cashier, credentials: cashier_password },
+        (&anna.id, &anna_key),
+        Some("UC-x".into()),
+        Some(&cashier_key),
+    );
+    store.commit(|commit| commit.record(rempart_domain::Fact::UserChanged(y.clone()))).expect("y");
+    // At + 30 s, Anna takes Bob's access away (R).
+    clock.store(start + 30_000, Ordering::SeqCst);
+    let (_, bob_key) = store.log_in("Bob", "bob a cashier again").expect("bob");
+    store.remove_user(&bob.id, (&anna.id, &anna_key)).expect("removed");
+    let removal_id = {
+        let conn = rusqlite::Connection::open(nodes[0]._temp.path().join("data").join("ledger.db")).expect("db");
+        let payload: Vec<u8> = conn
+            .query_row("SELECT payload FROM events WHERE kind = 'user.changed' ORDER BY seq DESC LIMIT 1", [], |row| {
+                row.get(0)
+            })
+            .expect("removal");
+        let value: serde_json::Value = serde_json::from_slice(&payload).expect("json");
+        value["id"].as_str().expect("id").to_owned()
+    };
+    send(&mut nodes, 0, 1, 100_000, &keys);
+
+    // Node 2, knowing none of it, records a copy of Y at + 5 s (before X), and at + 25 s a change
+    // of Bob's own password carrying the removal's id (Bob's key, which a device he logged in on
+    // could hold).
+    let hostile = Arc::new(AtomicU64::new(start + 5_000));
+    nodes[2].store.set_environment(on(&hostile));
+    nodes[2].store.commit(|commit| commit.record(rempart_domain::Fact::UserChanged(y.clone()))).expect("copy of y");
+    hostile.store(start + 25_000, Ordering::SeqCst);
+    let (own_password, own_key) = password("bob keeps his access", 3);
+    let own = UserChanged::new(
+        &tenant,
+        removal_id,
+        bob_as,
+        UserChange::Password(own_password),
+        (&bob.id, &bob_key),
+        None,
+        Some(&own_key),
+    );
+    nodes[2].store.commit(|commit| commit.record(rempart_domain::Fact::UserChanged(own))).expect("own change");
+    for (from, to) in [(2, 0), (2, 1), (0, 2)] {
+        send(&mut nodes, from, to, 100_000, &keys);
+    }
+    for node in &nodes {
+        let people = node.store.users().expect("users");
+        assert_eq!(people.iter().map(|user| user.name.as_str()).collect::<Vec<_>>(), ["Anna"], "Bob is removed");
+        assert!(node.store.log_in("Bob", "bob as an owner").is_err());
+        assert!(node.store.log_in("Bob", "bob keeps his access").is_err());
+    }
+    assert_eq!(nodes[0].store.state_hash().expect("hash"), nodes[2].store.state_hash().expect("hash"));
 }
 
 /// Issue 20: numbers people read are short. The node that created the company numbers its

@@ -32,6 +32,43 @@ pub(crate) enum UserCommand {
         #[arg(long, requires = "owner")]
         owner_password_file: Option<PathBuf>,
     },
+    /// Change your own password (the current one proves it is you).
+    Password {
+        name: String,
+        /// The file holding the current password (`-`: standard input).
+        #[arg(long)]
+        password_file: PathBuf,
+        /// The file holding the new password.
+        #[arg(long)]
+        new_password_file: PathBuf,
+    },
+    /// Give a person another role, or a new password where they forgot theirs: an owner sets
+    /// the new password and hands it over.
+    Change {
+        name: String,
+        /// The role from now on (the same one: a new password only).
+        #[arg(long)]
+        role: String,
+        /// The file holding the new password.
+        #[arg(long)]
+        password_file: PathBuf,
+        /// The owner who makes the change ...
+        #[arg(long)]
+        owner: String,
+        /// ... and the file holding their password.
+        #[arg(long)]
+        owner_password_file: PathBuf,
+    },
+    /// Take a person's access away: they can no longer log in; what they recorded keeps their name.
+    Remove {
+        name: String,
+        /// The owner who takes it away ...
+        #[arg(long)]
+        owner: String,
+        /// ... and the file holding their password.
+        #[arg(long)]
+        owner_password_file: PathBuf,
+    },
     /// List the people who have access, with their role.
     List {
         #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -51,6 +88,13 @@ pub(crate) fn read_password(path: &Path) -> Result<String> {
     Ok(trimmed.to_owned())
 }
 
+/// The person named `name` who has access.
+fn person_named(store: &Store, name: &str) -> Result<rempart_store::users::User> {
+    store.user_by_name(name)?.ok_or_else(|| {
+        rempart_store::StoreError::from(rempart_domain::users::UserError::Unknown { user: name.to_owned() }).into()
+    })
+}
+
 /// Runs a `user` command.
 pub(crate) fn user(dir: &Path, lang: Lang, command: UserCommand) -> Result<()> {
     let mut store = Store::open(dir)?;
@@ -68,6 +112,28 @@ pub(crate) fn user(dir: &Path, lang: Lang, command: UserCommand) -> Result<()> {
                 "{}",
                 lang.fill("user.added", &[("name", &user.name), ("role", &rempart_i18n::role_name(lang, user.role))])
             );
+        }
+        UserCommand::Password { name, password_file, new_password_file } => {
+            let (user, key) = store.log_in(&name, &read_password(&password_file)?)?;
+            store.change_password(&user.id, &key, &read_password(&new_password_file)?)?;
+            println!("{}", lang.fill("user.password_changed", &[("name", &user.name)]));
+        }
+        UserCommand::Change { name, role, password_file, owner, owner_password_file } => {
+            let role = Role::parse(&role)?;
+            let password = read_password(&password_file)?;
+            let (owner, key) = store.log_in(&owner, &read_password(&owner_password_file)?)?;
+            let person = person_named(&store, &name)?;
+            let user = store.reset_user(&person.id, role, &password, (&owner.id, &key))?;
+            println!(
+                "{}",
+                lang.fill("user.changed", &[("name", &user.name), ("role", &rempart_i18n::role_name(lang, user.role))])
+            );
+        }
+        UserCommand::Remove { name, owner, owner_password_file } => {
+            let (owner, key) = store.log_in(&owner, &read_password(&owner_password_file)?)?;
+            let person = person_named(&store, &name)?;
+            store.remove_user(&person.id, (&owner.id, &key))?;
+            println!("{}", lang.fill("user.removed", &[("name", &person.name)]));
         }
         UserCommand::List { format } => {
             let mut report = Report::new(

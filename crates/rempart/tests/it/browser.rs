@@ -504,6 +504,24 @@ async fn books_in_the_browser(page: &mut Page<'_>, supplier: &str, reference: &s
     page.go("/settings/devices").await;
     assert!(page.text().await.contains(lang.text("web.devices.no_hub")));
     page.shot("devices").await;
+    // A person's page, where the owner gives another role or takes the access away, and the
+    // owner's own page with the form of their password.
+    page.go("/settings/users").await;
+    let bea = main_link(page, "Bea").await;
+    page.click_and_wait(bea).await;
+    assert_eq!(page.title().await, "Bea");
+    let label = page.client.find(Locator::XPath("//label[@for='field-password']")).await.unwrap();
+    assert_eq!(label.text().await.unwrap().trim(), lang.text("web.users.new_password"));
+    page.shot("person").await;
+    page.go("/me").await;
+    let label = page.client.find(Locator::XPath("//label[@for='field-current']")).await.unwrap();
+    assert_eq!(label.text().await.unwrap().trim(), lang.text("web.me.current_password"));
+    page.shot("me").await;
+}
+
+/// The link of the page's main part whose text is `text`.
+async fn main_link(page: &Page<'_>, text: &str) -> fantoccini::elements::Element {
+    page.client.find(Locator::XPath(&format!("//main//a[normalize-space(.)='{text}']"))).await.unwrap()
 }
 
 #[test]

@@ -425,3 +425,67 @@ fn the_program_speaks_english_french_and_german() {
     assert!(!help[1].contains("Record one entry") && !help[2].contains("Record one entry"), "{help:?}");
     assert!(help[1] != help[2]);
 }
+
+/// Issue 20: the command line changes a person's password, role and access as the settings
+/// page does; a refused change says why, exits non-zero and records nothing.
+#[test]
+fn people_are_changed_and_removed_on_the_command_line() {
+    let company = Company::new("CH");
+    let owner = company.write("owner.txt", "the owner's password\n");
+    let first = company.write("first.txt", "the cashier's password\n");
+    let second = company.write("second.txt", "a second password\n");
+    let short = company.write("short.txt", "short\n");
+    let path = path_arg;
+    company.ok(&["user", "add", "Anna", "--role", "owner", "--password-file", path(&owner)]);
+    let owner_args = ["--owner", "Anna", "--owner-password-file", path(&owner)];
+    let mut add = vec!["user", "add", "Bea", "--role", "cashier", "--password-file", path(&first)];
+    add.extend(owner_args);
+    company.ok(&add);
+
+    let before = company.log_snapshot();
+    let refused = company.fails(&[
+        "user",
+        "password",
+        "Bea",
+        "--password-file",
+        path(&second),
+        "--new-password-file",
+        path(&first),
+    ]);
+    assert!(refused.contains("the user name or the password is wrong"), "{refused}");
+    let mut change = vec!["user", "change", "Bea", "--role", "accountant", "--password-file", path(&short)];
+    change.extend(owner_args);
+    let refused = company.fails(&change);
+    assert!(refused.contains("shorter than 10 characters"), "{refused}");
+    let mut own = vec!["user", "remove", "Anna"];
+    own.extend(owner_args);
+    let refused = company.fails(&own);
+    assert!(refused.contains("changes their own password only"), "{refused}");
+    assert_eq!(company.log_snapshot(), before, "refused changes record nothing");
+
+    let said =
+        company.ok(&["user", "password", "Bea", "--password-file", path(&first), "--new-password-file", path(&second)]);
+    assert!(said.contains("The password of Bea is changed."), "{said}");
+    let mut change = vec!["user", "change", "Bea", "--role", "accountant", "--password-file", path(&first)];
+    change.extend(owner_args);
+    let said = company.ok(&change);
+    assert!(said.contains("Bea has access as Accountant"), "{said}");
+    let list = company.ok(&["user", "list", "--format", "csv"]);
+    assert!(list.lines().any(|line| line.starts_with("Bea,Accountant")), "{list}");
+    let mut remove = vec!["user", "remove", "Bea"];
+    remove.extend(owner_args);
+    let said = company.ok(&remove);
+    assert!(said.contains("Bea no longer has access."), "{said}");
+    let list = company.ok(&["user", "list", "--format", "csv"]);
+    assert!(!list.contains("Bea"), "{list}");
+    let refused = company.fails(&[
+        "user",
+        "password",
+        "Bea",
+        "--password-file",
+        path(&first),
+        "--new-password-file",
+        path(&second),
+    ]);
+    assert!(refused.contains("the user name or the password is wrong"), "{refused}");
+}
