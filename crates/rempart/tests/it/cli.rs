@@ -489,3 +489,73 @@ fn people_are_changed_and_removed_on_the_command_line() {
     ]);
     assert!(refused.contains("the user name or the password is wrong"), "{refused}");
 }
+
+/// A child process killed when the test lets go of it, whatever the test's outcome.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `rempart ARGS` and reads its standard output up to the line that names the web app's
+/// address; returns the child, the lines before, and the address (`127.0.0.1:PORT`).
+fn serving(company: &Company, args: &[&str]) -> (Killed, Vec<String>, String) {
+    use std::io::BufRead as _;
+    let mut child = Killed(
+        crate::binary()
+            .arg("--data-dir")
+            .arg(&company.dir)
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("run rempart"),
+    );
+    let stdout = child.0.stdout.take().expect("stdout");
+    let mut before = Vec::new();
+    for line in std::io::BufReader::new(stdout).lines() {
+        let line = line.expect("a line");
+        if let Some(at) = line.strip_prefix("Web app on http://") {
+            return (child, before, at.trim().to_owned());
+        }
+        before.push(line);
+    }
+    panic!("the app never named its address: {before:?}");
+}
+
+/// The status and body of `GET path` on `address`, over a plain HTTP/1.1 connection.
+fn http_get(address: &str, path: &str) -> (u16, String) {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(address).expect("connect");
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").expect("request");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("answer");
+    let status = answer.split(' ').nth(1).and_then(|code| code.parse().ok()).expect("a status line");
+    (status, answer)
+}
+
+/// Issue 20: `rempart serve` names its address on its last line; on a company with nobody
+/// given access yet it first prints the one-time address that creates the owner; `/healthz`
+/// answers. `demo --serve` builds the demo company, prints the owner's login, and serves it.
+#[test]
+fn serve_names_its_address_last_and_the_owners_one_time_address_first() {
+    let company = Company::new("CH");
+    let (_child, before, address) = serving(&company, &["serve", "--listen", "127.0.0.1:0"]);
+    assert!(address.starts_with("127.0.0.1:") && !address.ends_with(":0"), "{address}");
+    assert_eq!(http_get(&address, "/healthz").0, 200);
+    let setup = before.iter().find_map(|line| line.split(&format!("http://{address}")).nth(1)).expect("the setup line");
+    assert!(setup.starts_with("/setup?token="), "{before:?}");
+    let (status, page) = http_get(&address, setup.trim());
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("name=\"password\""), "the owner's form: {page}");
+
+    let temp = tempfile::tempdir().expect("directory");
+    let demo = Company::at(temp.path().join("demo"));
+    let (_demo_child, before, address) = serving(&demo, &["demo", "--serve", "--listen", "127.0.0.1:0"]);
+    let login = before.iter().find(|line| line.starts_with("Log in as owner with the password demo-")).expect("login");
+    assert_eq!(http_get(&address, "/healthz").0, 200);
+    assert!(login.len() > "Log in as owner with the password demo-".len() + 8, "{login}");
+}
