@@ -531,6 +531,7 @@ mod tests {
                         key,
                         granted_by: grant.as_ref().map(|(by, _)| by.clone()),
                         proof: hex::encode(salt),
+                        node: grant.as_ref().map(|(_, signature)| signature.clone()),
                         grant: grant.map(|(_, signature)| signature),
                     })
                 }
@@ -547,6 +548,7 @@ mod tests {
                     Fact::from(crate::users::UserChanged {
                         id,
                         user: user.clone(),
+                        node: name.clone(),
                         name,
                         change,
                         signer: user,

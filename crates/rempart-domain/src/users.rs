@@ -171,6 +171,20 @@ pub struct UserAdded {
     /// The granting owner's signature of the same body.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grant: Option<String>,
+    /// The device (its node id in hex) on whose chain the grant is recorded: a copy recorded by
+    /// another device admits nobody. Grants made before 2026-12-05 name none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+}
+
+/// Where a fact about people is made and recorded: the company, and the device (node id in
+/// hex) whose chain holds it. Both are under the fact's signatures, so that it holds nowhere
+/// else: not in another company, not copied onto another device's chain (where a device could
+/// place the copy earlier in the merge order than where it was made).
+#[derive(Debug, Clone, Copy)]
+pub struct Place<'a> {
+    pub tenant: &'a str,
+    pub node: &'a str,
 }
 
 /// What both signatures of a `UserAdded` cover: every field but the signatures, under a context
@@ -187,14 +201,17 @@ struct SignedBody<'a> {
     cost: KdfCost,
     key: &'a str,
     granted_by: Option<&'a str>,
+    /// Absent from the bodies of grants made before it was signed, which sign as they did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    node: Option<&'a str>,
 }
 
 impl UserAdded {
-    /// A grant of `role` in the company `tenant` to the person whose password gives `key`, signed
-    /// by it and by the granting owner (none: the company's first owner, who grants it to
-    /// themselves).
+    /// A grant of `role`, made and recorded at `place`, to the person whose password gives
+    /// `key`, signed by it and by the granting owner (none: the company's first owner, who
+    /// grants it to themselves).
     pub fn new(
-        tenant: &str,
+        place: Place<'_>,
         user: String,
         name: String,
         role: Role,
@@ -212,8 +229,9 @@ impl UserAdded {
             granted_by: granter.map(|(id, _)| id.to_owned()),
             proof: String::new(),
             grant: None,
+            node: Some(place.node.to_owned()),
         };
-        let body = fact.signed_body(tenant);
+        let body = fact.signed_body(place.tenant);
         fact.proof = key.sign(&body);
         fact.grant = granter.map(|(_, granting)| granting.sign(&body));
         fact
@@ -230,6 +248,7 @@ impl UserAdded {
             cost: self.cost,
             key: &self.key,
             granted_by: self.granted_by.as_deref(),
+            node: self.node.as_deref(),
         };
         // A struct of strings and integers: serialising it cannot fail.
         serde_json::to_vec(&body).expect("a body of strings and integers serialises")
@@ -240,17 +259,22 @@ impl UserAdded {
         hex_decode::<16>(&self.salt).ok_or(UserError::BadSignature { user: self.user.clone() })
     }
 
-    /// Whether the grant holds in the company `tenant`: the name is one, the cost within range,
+    /// Whether the grant holds as recorded at `place`: on the device that made it (where it names
+    /// one) in its company, the name is one, the cost within range,
     /// the new key signed it, and the one who granted it is an owner whose key signed it too
     /// (`owner_key` gives an owner's public key by id), or it is the company's first person, an
     /// owner, where `first` says a first owner may be named (nobody has access yet, and the fact
     /// is on the chain of the node that created the company).
     pub fn check(
         &self,
-        tenant: &str,
+        place: Place<'_>,
         first: bool,
         owner_key: impl Fn(&str) -> Option<String>,
     ) -> Result<(), UserError> {
+        if self.node.as_deref().is_some_and(|node| node != place.node) {
+            return Err(UserError::Copied { user: self.name.clone() });
+        }
+        let tenant = place.tenant;
         check_user_name(&self.name)?;
         if !KDF_MEMORY_KIB.contains(&self.cost.memory_kib) || !KDF_PASSES.contains(&self.cost.passes) {
             return Err(UserError::Cost { memory_kib: self.cost.memory_kib, passes: self.cost.passes });
@@ -381,6 +405,9 @@ pub struct UserChanged {
     /// left by (none if there was none yet).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// The device (node id in hex) on whose chain the change is recorded: a copy recorded by
+    /// another device changes nobody.
+    pub node: String,
 }
 
 /// What both signatures of a `UserChanged` cover.
@@ -394,6 +421,7 @@ struct ChangeBody<'a> {
     change: &'a UserChange,
     signer: &'a str,
     after: Option<&'a str>,
+    node: &'a str,
 }
 
 /// A person as the log says they are now, to check a change against.
@@ -413,7 +441,7 @@ impl UserChanged {
     /// key their password gives) on the person as `after` left them (`Standing::last_change`,
     /// for an owner's change), with the new password's key where the change sets one.
     pub fn new(
-        tenant: &str,
+        place: Place<'_>,
         id: String,
         (user, name): (String, String),
         change: UserChange,
@@ -430,8 +458,9 @@ impl UserChanged {
             proof: None,
             signature: String::new(),
             after,
+            node: place.node.to_owned(),
         };
-        let body = fact.signed_body(tenant);
+        let body = fact.signed_body(place.tenant);
         fact.proof = new_key.map(|key| key.sign(&body));
         fact.signature = by.1.sign(&body);
         fact
@@ -447,12 +476,14 @@ impl UserChanged {
             change: &self.change,
             signer: &self.signer,
             after: self.after.as_deref(),
+            node: &self.node,
         };
         // Strings, integers and an enum of them: serialising it cannot fail.
         serde_json::to_vec(&body).expect("a body of strings and integers serialises")
     }
 
-    /// Whether the change holds in the company `tenant` on the person as they stand now
+    /// Whether the change holds as recorded at `place` (on the device that made it, in its
+    /// company) on the person as they stand now
     /// (`person`), where `standing` gives anyone's standing by id: the person still has access
     /// and is the one named; a new password is well formed and its key signed the change; the
     /// person signed a change of their own password with their key as it is, and an owner with
@@ -460,10 +491,14 @@ impl UserChanged {
     /// owner's change it names left them.
     pub fn check(
         &self,
-        tenant: &str,
+        place: Place<'_>,
         person: &Standing,
         standing: impl Fn(&str) -> Option<Standing>,
     ) -> Result<(), UserError> {
+        if self.node != place.node {
+            return Err(UserError::Copied { user: self.name.clone() });
+        }
+        let tenant = place.tenant;
         if person.removed {
             return Err(UserError::Removed { user: self.name.clone() });
         }
@@ -574,6 +609,8 @@ pub enum UserError {
     BadCredentials,
     #[error("{user} was changed meanwhile: look again and start over")]
     ChangedMeanwhile { user: String },
+    #[error("the access of {user} was recorded by another device than the one that made it")]
+    Copied { user: String },
 }
 
 #[cfg(test)]
@@ -587,9 +624,12 @@ mod tests {
     }
 
     const TENANT: &str = "0011223344556677";
+    const NODE: &str = "aabbccdd";
+    const PLACE: Place<'static> = Place { tenant: TENANT, node: NODE };
+    const ELSEWHERE: Place<'static> = Place { tenant: "ffeeddccbbaa9988", node: NODE };
 
     fn grant(user: &str, role: Role, key: &UserKey, salt: u8, granter: Option<(&str, &UserKey)>) -> UserAdded {
-        let mut fact = UserAdded::new(TENANT, user.into(), user.into(), role, &[salt; 16], key, granter);
+        let mut fact = UserAdded::new(PLACE, user.into(), user.into(), role, &[salt; 16], key, granter);
         // Signed again at the cheap cost, so the test does not pay the product's.
         fact.cost = CHEAP;
         let body = fact.signed_body(TENANT);
@@ -614,33 +654,46 @@ mod tests {
     fn a_grant_holds_only_with_both_signatures_of_an_owner_and_the_new_key() {
         let owner = key("owner password", 1);
         let first = grant("anna", Role::Owner, &owner, 1, None);
-        first.check(TENANT, true, |_| None).unwrap();
+        first.check(PLACE, true, |_| None).unwrap();
         // A grant made for one company holds in no other.
-        assert!(matches!(first.check("ffeeddccbbaa9988", true, |_| None), Err(UserError::BadSignature { .. })));
+        assert!(matches!(first.check(ELSEWHERE, true, |_| None), Err(UserError::BadSignature { .. })));
         // Self-granted access is for the first person only, and only as owner.
-        assert_eq!(first.check(TENANT, false, |_| None), Err(UserError::GrantNeeded));
+        assert_eq!(first.check(PLACE, false, |_| None), Err(UserError::GrantNeeded));
         let cashier_key = key("cashier password", 2);
         let self_made = grant("eve", Role::Cashier, &cashier_key, 2, None);
-        assert_eq!(self_made.check(TENANT, true, |_| None), Err(UserError::GrantNeeded));
+        assert_eq!(self_made.check(PLACE, true, |_| None), Err(UserError::GrantNeeded));
 
         let owners = |id: &str| (id == "anna").then(|| owner.public_hex());
         let granted = grant("bob", Role::Cashier, &cashier_key, 2, Some(("anna", &owner)));
-        granted.check(TENANT, false, owners).unwrap();
+        granted.check(PLACE, false, owners).unwrap();
+        // A copy recorded by another device admits nobody, nor one whose device was changed.
+        let copied = Place { node: "99887766", ..PLACE };
+        assert!(matches!(granted.check(copied, false, owners), Err(UserError::Copied { .. })));
+        let mut moved = granted.clone();
+        moved.node = Some("99887766".into());
+        assert!(matches!(moved.check(copied, false, owners), Err(UserError::BadSignature { .. })));
+        // A grant made before grants named their device holds wherever it is recorded, as it did.
+        let mut before = UserAdded { node: None, ..granted.clone() };
+        let body = before.signed_body(TENANT);
+        before.proof = cashier_key.sign(&body);
+        before.grant = Some(owner.sign(&body));
+        before.check(copied, false, owners).unwrap();
+        assert!(!String::from_utf8(body).unwrap().contains("node"), "its body signs as it did");
         assert!(granted.opens_with(&key("cashier password", 2)));
         assert!(!granted.opens_with(&key("cashier passwork", 2)));
 
         // A cashier cannot grant, and nobody can change a signed field.
         let by_cashier = grant("mallory", Role::Owner, &key("mallory's pass", 3), 3, Some(("bob", &cashier_key)));
-        assert_eq!(by_cashier.check(TENANT, false, owners), Err(UserError::NotAnOwner { user: "bob".into() }));
+        assert_eq!(by_cashier.check(PLACE, false, owners), Err(UserError::NotAnOwner { user: "bob".into() }));
         let mut promoted = granted.clone();
         promoted.role = Role::Owner;
-        assert!(matches!(promoted.check(TENANT, false, owners), Err(UserError::BadSignature { .. })));
+        assert!(matches!(promoted.check(PLACE, false, owners), Err(UserError::BadSignature { .. })));
         let mut forged = granted.clone();
         forged.grant = Some(cashier_key.sign(&forged.signed_body(TENANT)));
-        assert!(matches!(forged.check(TENANT, false, owners), Err(UserError::BadSignature { .. })));
+        assert!(matches!(forged.check(PLACE, false, owners), Err(UserError::BadSignature { .. })));
         let mut other_key = granted;
         other_key.key = key("another one", 4).public_hex();
-        assert!(matches!(other_key.check(TENANT, false, owners), Err(UserError::BadSignature { .. })));
+        assert!(matches!(other_key.check(PLACE, false, owners), Err(UserError::BadSignature { .. })));
 
         // The identity point as a key, with the signature (R = identity, s = 0) that a lax check
         // takes for any message: refused.
@@ -654,7 +707,7 @@ mod tests {
         let mut signature = [0u8; 64];
         signature[0] = 1;
         weak.proof = hex::encode(signature);
-        assert!(matches!(weak.check(TENANT, true, |_| None), Err(UserError::BadSignature { .. })));
+        assert!(matches!(weak.check(PLACE, true, |_| None), Err(UserError::BadSignature { .. })));
     }
 
     fn credentials(key: &UserKey, salt: u8) -> Credentials {
@@ -680,47 +733,54 @@ mod tests {
         };
         let carl_now = people("carl").unwrap();
         let change = |change: UserChange, by: (&str, &UserKey), new: Option<&UserKey>| {
-            UserChanged::new(TENANT, "UC-1".into(), ("carl".into(), "Carl".into()), change, by, None, new)
+            UserChanged::new(PLACE, "UC-1".into(), ("carl".into(), "Carl".into()), change, by, None, new)
         };
         // Carl's own password, signed by his old key and the new one.
         let own = change(UserChange::Password(credentials(&carl_new, 3)), ("carl", &carl), Some(&carl_new));
-        own.check(TENANT, &carl_now, people).unwrap();
-        assert!(matches!(own.check("ffeeddccbbaa9988", &carl_now, people), Err(UserError::BadSignature { .. })));
+        own.check(PLACE, &carl_now, people).unwrap();
+        assert!(matches!(own.check(ELSEWHERE, &carl_now, people), Err(UserError::BadSignature { .. })));
         // Without the new key's signature, or signed by a key Carl no longer has: refused.
         let unproven = change(UserChange::Password(credentials(&carl_new, 3)), ("carl", &carl), None);
-        assert!(matches!(unproven.check(TENANT, &carl_now, people), Err(UserError::BadSignature { .. })));
+        assert!(matches!(unproven.check(PLACE, &carl_now, people), Err(UserError::BadSignature { .. })));
         let moved_on = stand("Carl", &carl_new, Role::Cashier);
-        assert!(matches!(own.check(TENANT, &moved_on, people), Err(UserError::BadSignature { .. })));
+        assert!(matches!(own.check(PLACE, &moved_on, people), Err(UserError::BadSignature { .. })));
         // Carl cannot give himself another role, nor sign as an owner.
         let promoted = UserChange::Role { role: Role::Owner, credentials: credentials(&carl_new, 3) };
         let self_promoted = change(promoted.clone(), ("carl", &carl), Some(&carl_new));
-        assert_eq!(self_promoted.check(TENANT, &carl_now, people), Err(UserError::OwnAccess));
+        assert_eq!(self_promoted.check(PLACE, &carl_now, people), Err(UserError::OwnAccess));
         let as_owner = change(promoted.clone(), ("anna", &carl), Some(&carl_new));
-        assert!(matches!(as_owner.check(TENANT, &carl_now, people), Err(UserError::BadSignature { .. })));
+        assert!(matches!(as_owner.check(PLACE, &carl_now, people), Err(UserError::BadSignature { .. })));
         // Anna, an owner, changes his role and takes his access away; a change names its role
         // and key under both signatures.
         let by_anna = change(promoted, ("anna", &anna), Some(&carl_new));
-        by_anna.check(TENANT, &carl_now, people).unwrap();
+        by_anna.check(PLACE, &carl_now, people).unwrap();
         let mut tampered = by_anna.clone();
         tampered.change = UserChange::Role { role: Role::Accountant, credentials: credentials(&carl_new, 3) };
-        assert!(matches!(tampered.check(TENANT, &carl_now, people), Err(UserError::BadSignature { .. })));
+        assert!(matches!(tampered.check(PLACE, &carl_now, people), Err(UserError::BadSignature { .. })));
         let removed = change(UserChange::Removed, ("anna", &anna), None);
-        removed.check(TENANT, &carl_now, people).unwrap();
+        removed.check(PLACE, &carl_now, people).unwrap();
         // An owner's new role holds only on the person as the change it names left them, and a
         // change names the person it is about.
         let changed_since = Standing { last_change: Some("UC-0".into()), ..carl_now.clone() };
-        assert!(matches!(by_anna.check(TENANT, &changed_since, people), Err(UserError::ChangedMeanwhile { .. })));
-        removed.check(TENANT, &changed_since, people).unwrap();
+        assert!(matches!(by_anna.check(PLACE, &changed_since, people), Err(UserError::ChangedMeanwhile { .. })));
+        removed.check(PLACE, &changed_since, people).unwrap();
         let renamed = Standing { name: "Anna".into(), ..carl_now.clone() };
-        assert!(matches!(removed.check(TENANT, &renamed, people), Err(UserError::BadSignature { .. })));
+        assert!(matches!(removed.check(PLACE, &renamed, people), Err(UserError::BadSignature { .. })));
+        // Recorded by another device than the one that made it (a copy): refused; and the device
+        // it names cannot be changed without breaking the signatures.
+        let copied = Place { node: "99887766", ..PLACE };
+        assert!(matches!(removed.check(copied, &carl_now, people), Err(UserError::Copied { .. })));
+        let mut moved = removed.clone();
+        moved.node = "99887766".into();
+        assert!(matches!(moved.check(copied, &carl_now, people), Err(UserError::BadSignature { .. })));
         // Nothing changes a person whose access was taken away, and nobody but an owner with
         // access takes it away.
         let gone = Standing { removed: true, ..carl_now.clone() };
-        assert!(matches!(own.check(TENANT, &gone, people), Err(UserError::Removed { .. })));
+        assert!(matches!(own.check(PLACE, &gone, people), Err(UserError::Removed { .. })));
         let anna_gone = |id: &str| people(id).map(|person| Standing { removed: id == "anna", ..person });
-        assert!(matches!(removed.check(TENANT, &carl_now, anna_gone), Err(UserError::NotAnOwner { .. })));
+        assert!(matches!(removed.check(PLACE, &carl_now, anna_gone), Err(UserError::NotAnOwner { .. })));
         let cashier_removes = UserChanged::new(
-            TENANT,
+            PLACE,
             "UC-2".into(),
             ("anna".into(), "Anna".into()),
             UserChange::Removed,
@@ -729,7 +789,7 @@ mod tests {
             None,
         );
         let anna_now = people("anna").unwrap();
-        assert!(matches!(cashier_removes.check(TENANT, &anna_now, people), Err(UserError::NotAnOwner { .. })));
+        assert!(matches!(cashier_removes.check(PLACE, &anna_now, people), Err(UserError::NotAnOwner { .. })));
     }
 
     #[test]

@@ -540,6 +540,7 @@ err-user-name-of-removed = der Name { $name } gehörte einer Person, deren Zugan
 err-user-own-access = jede Person ändert nur ihr eigenes Passwort; ihre Rolle oder ihren Zugang ändert ein anderer Inhaber
 err-user-bad-credentials = das gespeicherte Passwort einer Person ist nicht lesbar
 err-user-changed-meanwhile = { $user } wurde inzwischen geändert: sehen Sie nach und beginnen Sie neu
+err-user-copied = der Zugang von { $user } wurde von einem anderen Gerät erfasst als dem, das ihn gemacht hat
 err-web-listen = kann nicht auf { $addr } hören: { $source }
 err-web-tls-needed = auf { $addr } zu hören, über diesen Rechner hinaus, braucht --tls-cert und --tls-key
 err-document-write = { $path } kann nicht geschrieben werden: { $source }

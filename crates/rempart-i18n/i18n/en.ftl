@@ -540,6 +540,7 @@ err-user-name-of-removed = the name { $name } belonged to a person whose access 
 err-user-own-access = a person changes their own password only; another owner changes their role or access
 err-user-bad-credentials = the stored password of a person cannot be read
 err-user-changed-meanwhile = { $user } was changed meanwhile: look again and start over
+err-user-copied = the access of { $user } was recorded by another device than the one that made it
 err-web-listen = cannot listen on { $addr }: { $source }
 err-web-tls-needed = listening on { $addr }, beyond this machine, needs --tls-cert and --tls-key
 err-document-write = cannot write { $path }: { $source }

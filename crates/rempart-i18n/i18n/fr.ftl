@@ -540,6 +540,7 @@ err-user-name-of-removed = le nom { $name } était celui d'une personne dont l'a
 err-user-own-access = chacun ne change que son propre mot de passe ; un autre propriétaire change son rôle ou son accès
 err-user-bad-credentials = le mot de passe enregistré d'une personne est illisible
 err-user-changed-meanwhile = { $user } a été modifié entre-temps : regardez à nouveau et recommencez
+err-user-copied = l'accès de { $user } a été enregistré par un autre appareil que celui qui l'a fait
 err-web-listen = impossible d'écouter sur { $addr } : { $source }
 err-web-tls-needed = écouter sur { $addr }, au-delà de cette machine, demande --tls-cert et --tls-key
 err-document-write = impossible d'écrire { $path } : { $source }

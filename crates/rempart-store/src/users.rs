@@ -4,8 +4,8 @@
 
 use rempart_domain::Fact;
 use rempart_domain::users::{
-    Credentials, KDF_COST, Role, Standing, UserAdded, UserChange, UserChanged, UserError, UserKey, check_password,
-    check_user_name, user_name_key,
+    Credentials, KDF_COST, Place, Role, Standing, UserAdded, UserChange, UserChanged, UserError, UserKey,
+    check_password, check_user_name, user_name_key,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -70,8 +70,9 @@ impl Store {
         let key = UserKey::derive(password, &salt, KDF_COST)?;
         let id = format!("U-{}", hex::encode(self.random_bytes::<6>()));
         let tenant = hex::encode(self.tenant.as_bytes());
-        let fact = UserAdded::new(&tenant, id, name.to_owned(), role, &salt, &key, granter);
-        fact.check(&tenant, first, |user| owner_key(&self.conn, user).ok().flatten())?;
+        let place = Place { tenant: &tenant, node: &node };
+        let fact = UserAdded::new(place, id, name.to_owned(), role, &salt, &key, granter);
+        fact.check(place, first, |user| owner_key(&self.conn, user).ok().flatten())?;
         let user = User {
             id: fact.user.clone(),
             name: fact.name.clone(),
@@ -82,7 +83,7 @@ impl Store {
         let author = granter.map(|(by, _)| by.to_owned());
         let record = |commit: &mut crate::Commit<'_>| {
             let first = grant_allowed(commit.conn, &node, &fact.name, fact.role, fact.granted_by.is_some())?;
-            fact.check(&tenant, first, |user| owner_key(commit.conn, user).ok().flatten())?;
+            fact.check(place, first, |user| owner_key(commit.conn, user).ok().flatten())?;
             commit.record(Fact::UserAdded(fact))
         };
         match author {
@@ -162,11 +163,13 @@ impl Store {
             _ => standing(&self.conn, &person.id)?.and_then(|standing| standing.last_change),
         };
         let people = (person.id.clone(), person.name.clone());
-        let fact = UserChanged::new(&tenant, id, people, change, by, after, new_key);
+        let node = hex::encode(self.node.as_bytes());
+        let place = Place { tenant: &tenant, node: &node };
+        let fact = UserChanged::new(place, id, people, change, by, after, new_key);
         let author = by.0.to_owned();
         self.as_user(&author, |store| {
             store.commit(|commit| {
-                check_change(commit.conn, &tenant, &fact)?;
+                check_change(commit.conn, place, &fact)?;
                 commit.record(Fact::UserChanged(fact))
             })
         })
@@ -345,19 +348,19 @@ fn owner_key(conn: &Connection, id: &str) -> Result<Option<String>, StoreError> 
 
 /// Whether a change holds on the people as the projection holds them: on a person given access,
 /// and as the domain requires (`UserChanged::check`).
-fn check_change(conn: &Connection, tenant: &str, fact: &UserChanged) -> Result<(), StoreError> {
+fn check_change(conn: &Connection, place: Place<'_>, fact: &UserChanged) -> Result<(), StoreError> {
     let person = standing(conn, &fact.user)?.ok_or_else(|| UserError::Unknown { user: fact.name.clone() })?;
     // The company always keeps an owner: an owner's role or access is changed only by another
     // owner who has access (never by themselves), and stays with that one.
-    fact.check(tenant, &person, |id| standing(conn, id).ok().flatten())?;
+    fact.check(place, &person, |id| standing(conn, id).ok().flatten())?;
     Ok(())
 }
 
 /// Projects a `UserChanged` fact: applied if it holds (`check_change`), else it changes nobody,
 /// alike on every node.
 pub(crate) fn project_user_changed(conn: &Connection, origin: Origin, fact: &UserChanged) -> Result<(), StoreError> {
-    let tenant = hex::encode(origin.tenant.as_bytes());
-    match check_change(conn, &tenant, fact) {
+    let (tenant, node) = (hex::encode(origin.tenant.as_bytes()), hex::encode(origin.node.as_bytes()));
+    match check_change(conn, Place { tenant: &tenant, node: &node }, fact) {
         Ok(()) => {}
         Err(StoreError::User(_)) => return Ok(()),
         Err(error) => return Err(error),
@@ -387,15 +390,16 @@ pub(crate) fn project_user_changed(conn: &Connection, origin: Origin, fact: &Use
 /// owner grants themselves only on the chain of the node that created the company (another
 /// device of the company, whatever the clock it claims, cannot name itself owner).
 pub(crate) fn project_user_added(conn: &Connection, origin: Origin, fact: &UserAdded) -> Result<(), StoreError> {
-    let tenant = hex::encode(origin.tenant.as_bytes());
+    let (tenant, node) = (hex::encode(origin.tenant.as_bytes()), hex::encode(origin.node.as_bytes()));
     let nobody = conn.query_row("SELECT 1 FROM p_users LIMIT 1", [], |_| Ok(())).optional()?.is_none();
-    let first = nobody && creator_node(conn)?.as_deref() == Some(&hex::encode(origin.node.as_bytes())[..]);
+    let first = nobody && creator_node(conn)?.as_deref() == Some(&node[..]);
     let taken = conn
         .prepare_cached("SELECT 1 FROM p_users WHERE name_key = ?1 OR user = ?2")?
         .query_row(params![user_name_key(&fact.name), fact.user], |_| Ok(()))
         .optional()?
         .is_some();
-    if taken || fact.check(&tenant, first, |user| owner_key(conn, user).ok().flatten()).is_err() {
+    let place = Place { tenant: &tenant, node: &node };
+    if taken || fact.check(place, first, |user| owner_key(conn, user).ok().flatten()).is_err() {
         return Ok(());
     }
     // A struct of strings and integers: serialising it cannot fail.

@@ -121,6 +121,7 @@ impl Speak for rempart_domain::users::UserError {
             UserError::OwnAccess => lang.text("err.user.own_access").to_owned(),
             UserError::BadCredentials => lang.text("err.user.bad_credentials").to_owned(),
             UserError::ChangedMeanwhile { user } => lang.fill("err.user.changed_meanwhile", &[("user", user)]),
+            UserError::Copied { user } => lang.fill("err.user.copied", &[("user", user)]),
         }
     }
 }

@@ -1336,8 +1336,10 @@ fn only_the_company_creating_node_names_the_first_owner() {
     assert!(matches!(refused, Err(StoreError::User(UserError::FirstOwnerElsewhere))), "{refused:?}");
     // The same grant recorded around the store's checks, as a hostile build would.
     let tenant = hex::encode(nodes[1].store.tenant().as_bytes());
+    let node = hex::encode(nodes[1].store.node().as_bytes());
+    let place = rempart_domain::users::Place { tenant: &tenant, node: &node };
     let key = UserKey::derive("mallory's password", &[3; 16], KDF_COST).expect("key");
-    let forged = UserAdded::new(&tenant, "U-mallory".into(), "mallory".into(), Role::Owner, &[3; 16], &key, None);
+    let forged = UserAdded::new(place, "U-mallory".into(), "mallory".into(), Role::Owner, &[3; 16], &key, None);
     nodes[1].store.commit(|commit| commit.record(rempart_domain::Fact::UserAdded(forged))).expect("recorded");
     assert!(nodes[1].store.users().expect("users").is_empty(), "not even on its own node");
     send(&mut nodes, 1, 0, 100_000, &keys);
@@ -1378,10 +1380,12 @@ fn people_change_passwords_roles_and_access_alike_on_every_node() {
     // Carl's own password: the old one no longer opens, the new one does.
     let (_, carl_key) = store.log_in("Carl", "carl's password").expect("login");
     let tenant = hex::encode(store.tenant().as_bytes());
+    let node = hex::encode(store.node().as_bytes());
+    let place = rempart_domain::users::Place { tenant: &tenant, node: &node };
     let salt = [9; 16];
     let second = UserKey::derive("carl's second", &salt, KDF_COST).expect("key");
     let first_change = UserChanged::new(
-        &tenant,
+        place,
         "UC-test".into(),
         (carl.id.clone(), carl.name.clone()),
         UserChange::Password(Credentials::new(&salt, &second)),
@@ -1405,7 +1409,7 @@ fn people_change_passwords_roles_and_access_alike_on_every_node() {
     );
     assert!(matches!(refused(store.remove_user(&anna.id, (&carl.id, &carl_key))), UserError::NotAnOwner { .. }));
     let forged = UserChanged::new(
-        &tenant,
+        place,
         "UC-forged".into(),
         (carl.id.clone(), carl.name.clone()),
         UserChange::Role { role: Role::Owner, credentials: Credentials::new(&salt, &carl_key) },
@@ -1454,9 +1458,10 @@ fn people_change_passwords_roles_and_access_alike_on_every_node() {
     assert_eq!(nodes[0].store.state_hash().expect("hash"), nodes[1].store.state_hash().expect("hash"));
 }
 
-/// Issue 20's review: a device that holds signed changes of people cannot bring one back by
+/// Issue 20's reviews: a device that holds signed changes of people cannot bring one back by
 /// recording a copy earlier in the merge order than where it was made (a role an owner took
-/// back), and a person's own change carrying the id of an owner's cannot stop the owner's.
+/// back), nor void an owner's change by placing a copy of the owner's own password change
+/// before it; and a person's own change carrying the id of an owner's cannot stop the owner's.
 #[test]
 fn a_copy_of_a_change_recorded_earlier_brings_nothing_back() {
     use rempart_domain::users::{Credentials, KDF_COST, UserChange, UserChanged, UserKey};
@@ -1477,6 +1482,8 @@ fn a_copy_of_a_change_recorded_earlier_brings_nothing_back() {
     let (_, anna_key) = store.log_in("Anna", "anna's password").expect("login");
     let bob = store.add_user("Bob", Role::Cashier, "bob's password", Some((&anna.id, &anna_key))).expect("cashier");
     let tenant = hex::encode(store.tenant().as_bytes());
+    let node = hex::encode(store.node().as_bytes());
+    let place = rempart_domain::users::Place { tenant: &tenant, node: &node };
     let bob_as = (bob.id.clone(), bob.name.clone());
     let password = |words: &str, salt: u8| {
         let key = UserKey::derive(words, &[salt; 16], KDF_COST).expect("key");
@@ -1486,7 +1493,7 @@ fn a_copy_of_a_change_recorded_earlier_brings_nothing_back() {
     clock.store(start + 10_000, Ordering::SeqCst);
     let (owner_password, owner_key) = password("bob as an owner", 1);
     let x = UserChanged::new(
-        &tenant,
+        place,
         "UC-x".into(),
         bob_as.clone(),
         UserChange::Role { role: Role::Owner, credentials: owner_password },
@@ -1499,7 +1506,7 @@ fn a_copy_of_a_change_recorded_earlier_brings_nothing_back() {
     clock.store(start + 20_000, Ordering::SeqCst);
     let (cashier_password, cashier_key) = password("bob a cashier again", 2);
     let y = UserChanged::new(
-        &tenant,
+        place,
         "UC-y".into(),
         bob_as.clone(),
         UserChange::Role { role: Role::Cashier, credentials: cashier_password },
@@ -1512,29 +1519,39 @@ fn a_copy_of_a_change_recorded_earlier_brings_nothing_back() {
     clock.store(start + 30_000, Ordering::SeqCst);
     let (_, bob_key) = store.log_in("Bob", "bob a cashier again").expect("bob");
     store.remove_user(&bob.id, (&anna.id, &anna_key)).expect("removed");
-    let removal_id = {
+    // The last change of a person node 0 recorded, as a device holding its copy would have it.
+    let last_change = |nodes: &[Node]| {
         let conn = rusqlite::Connection::open(nodes[0]._temp.path().join("data").join("ledger.db")).expect("db");
         let payload: Vec<u8> = conn
             .query_row("SELECT payload FROM events WHERE kind = 'user.changed' ORDER BY seq DESC LIMIT 1", [], |row| {
                 row.get(0)
             })
-            .expect("removal");
-        let value: serde_json::Value = serde_json::from_slice(&payload).expect("json");
-        value["id"].as_str().expect("id").to_owned()
+            .expect("a change");
+        match rempart_domain::Fact::from_payload("user.changed", &payload).expect("readable") {
+            Some(rempart_domain::Fact::UserChanged(change)) => change,
+            other => panic!("{other:?}"),
+        }
     };
+    let removal = last_change(&nodes);
+    // At + 40 s, Anna changes her own password.
+    clock.store(start + 40_000, Ordering::SeqCst);
+    nodes[0].store.change_password(&anna.id, &anna_key, "anna's new password").expect("anna's own");
+    let annas_own = last_change(&nodes);
     send(&mut nodes, 0, 1, 100_000, &keys);
 
-    // Node 2, knowing none of it, records a copy of Y at + 5 s (before X), and at + 25 s a change
-    // of Bob's own password carrying the removal's id (Bob's key, which a device he logged in on
-    // could hold).
+    // Node 2, knowing none of it, records copies: of Y at + 5 s (before X, which Y followed),
+    // and of Anna's own change at + 29 s (before the removal, which her old key signed: placed
+    // there and taken, it would void the removal and Bob would be back). And at + 25 s, Bob's
+    // own password changed there, carrying the removal's id.
     let hostile = Arc::new(AtomicU64::new(start + 5_000));
     nodes[2].store.set_environment(on(&hostile));
     nodes[2].store.commit(|commit| commit.record(rempart_domain::Fact::UserChanged(y.clone()))).expect("copy of y");
     hostile.store(start + 25_000, Ordering::SeqCst);
     let (own_password, own_key) = password("bob keeps his access", 3);
+    let there = hex::encode(nodes[2].store.node().as_bytes());
     let own = UserChanged::new(
-        &tenant,
-        removal_id,
+        rempart_domain::users::Place { tenant: &tenant, node: &there },
+        removal.id.clone(),
         bob_as,
         UserChange::Password(own_password),
         (&bob.id, &bob_key),
@@ -1542,6 +1559,9 @@ fn a_copy_of_a_change_recorded_earlier_brings_nothing_back() {
         Some(&own_key),
     );
     nodes[2].store.commit(|commit| commit.record(rempart_domain::Fact::UserChanged(own))).expect("own change");
+    hostile.store(start + 29_000, Ordering::SeqCst);
+    let copy = rempart_domain::Fact::UserChanged(annas_own);
+    nodes[2].store.commit(|commit| commit.record(copy)).expect("copy of anna's own change");
     for (from, to) in [(2, 0), (2, 1), (0, 2)] {
         send(&mut nodes, from, to, 100_000, &keys);
     }
@@ -1550,6 +1570,8 @@ fn a_copy_of_a_change_recorded_earlier_brings_nothing_back() {
         assert_eq!(people.iter().map(|user| user.name.as_str()).collect::<Vec<_>>(), ["Anna"], "Bob is removed");
         assert!(node.store.log_in("Bob", "bob as an owner").is_err());
         assert!(node.store.log_in("Bob", "bob keeps his access").is_err());
+        assert!(node.store.log_in("Anna", "anna's new password").is_ok());
+        assert!(node.store.log_in("Anna", "anna's password").is_err());
     }
     assert_eq!(nodes[0].store.state_hash().expect("hash"), nodes[2].store.state_hash().expect("hash"));
 }
