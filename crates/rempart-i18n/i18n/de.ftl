@@ -1078,6 +1078,7 @@ web-health-this = (dieses)
 web-health-revoked = (widerrufen)
 web-health-copy = Dieses Datenverzeichnis ist eine am { $when } erkannte Kopie: Nichts wird erfasst, bis eine Synchronisation es bestätigt.
 web-health-forks-conflicts = Gabelungen: { $forks }. Zu prüfende Konflikte: { $conflicts }.
+web-health-counting-again = (vor den letzten Änderungen gezählt: wird neu gezählt)
 web-health-never-verified = Diese Kopie der Bücher wurde nie geprüft: führen Sie `rempart verify` aus.
 web-health-verified = Letzte Prüfung am { $when }: { $events } Ereignisse geprüft, kein Problem.
 web-health-verify-found = Die Prüfung vom { $when } hat { $problems } Probleme gefunden: führen Sie `rempart verify` aus, um sie zu sehen.

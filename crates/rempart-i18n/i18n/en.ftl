@@ -1078,6 +1078,7 @@ web-health-this = (this one)
 web-health-revoked = (revoked)
 web-health-copy = This data directory is a copy found on { $when }: nothing is recorded until a sync confirms it.
 web-health-forks-conflicts = Forks: { $forks }. Conflicts to look at: { $conflicts }.
+web-health-counting-again = (counted before the latest changes: counting again)
 web-health-never-verified = This copy of the books was never verified: run `rempart verify`.
 web-health-verified = Last verification { $when }: { $events } events checked, no problem found.
 web-health-verify-found = The verification of { $when } found { $problems } problems: run `rempart verify` to see them.

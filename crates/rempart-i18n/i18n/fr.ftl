@@ -1078,6 +1078,7 @@ web-health-this = (celui-ci)
 web-health-revoked = (révoqué)
 web-health-copy = Ce répertoire de données est une copie détectée le { $when } : rien n'est enregistré tant qu'une synchronisation ne l'a pas confirmé.
 web-health-forks-conflicts = Fourches : { $forks }. Conflits à examiner : { $conflicts }.
+web-health-counting-again = (comptés avant les derniers changements : nouveau comptage en cours)
 web-health-never-verified = Cette copie des livres n'a jamais été vérifiée : lancez `rempart verify`.
 web-health-verified = Dernière vérification le { $when } : { $events } événements contrôlés, aucun problème.
 web-health-verify-found = La vérification du { $when } a trouvé { $problems } problèmes : lancez `rempart verify` pour les voir.

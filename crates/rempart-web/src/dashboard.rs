@@ -36,6 +36,8 @@ struct Figures {
     health: Option<rempart_node::Health>,
     forks: usize,
     conflicts: usize,
+    /// The counts are from before the latest events; a new count is under way.
+    counting_again: bool,
     copy_found_ms: Option<u64>,
     /// What the last `rempart verify` found, if one was made.
     last_verify: Option<rempart_store::LastVerify>,
@@ -109,17 +111,19 @@ async fn dashboard(State(app): State<App>, Extension(viewer): Extension<Viewer>)
                 tracing::warn!(%error, "cannot read the node's sync health");
                 None
             });
-            // Conflicts are worked out from the projections of every record: counted again only
-            // when events were added since.
+            // Forks and conflicts: the last count (the first is made here), and a new one asked
+            // of the counting thread when events were added since.
             let held: u64 = store.version_vector()?.0.values().map(|head| head.seq.0).sum();
-            let cached = *counted.conflicts_counted.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            let (forks, conflicts) = match cached {
-                Some((events, forks, conflicts)) if events == held => (forks, conflicts),
-                _ => {
-                    let found = (store.forks()?.len(), store.conflicts()?.len());
-                    *counted.conflicts_counted.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
-                        Some((held, found.0, found.1));
-                    found
+            let (forks, conflicts, counting_again) = match counted.counting.last() {
+                Some((events, forks, conflicts)) if events == held => (forks, conflicts, false),
+                Some((_, forks, conflicts)) => {
+                    counted.want_count();
+                    (forks, conflicts, true)
+                }
+                None => {
+                    let count = crate::count_conflicts(store)?;
+                    counted.counting.keep(count);
+                    (count.1, count.2, false)
                 }
             };
             Ok(Figures {
@@ -133,6 +137,7 @@ async fn dashboard(State(app): State<App>, Extension(viewer): Extension<Viewer>)
                 health,
                 forks,
                 conflicts,
+                counting_again,
                 copy_found_ms: store.copy_found_ms()?,
                 last_verify: store.last_verify()?,
             })
@@ -307,7 +312,10 @@ fn health(lang: Lang, token: &str, figures: &Figures, checked: Option<(u64, bool
             @if let Some(found) = figures.copy_found_ms {
                 p.warning role="alert" { (lang.fill("web.health.copy", &[("when", &moment(locale, found))])) }
             }
-            p { (lang.fill("web.health.forks_conflicts", &[("forks", &figures.forks), ("conflicts", &figures.conflicts)])) }
+            p {
+                (lang.fill("web.health.forks_conflicts", &[("forks", &figures.forks), ("conflicts", &figures.conflicts)]))
+                @if figures.counting_again { " " (lang.text("web.health.counting_again")) }
+            }
             @match figures.last_verify {
                 None => p.warning role="status" { (lang.text("web.health.never_verified")) },
                 Some(last) if last.problems == 0 => p role="status" {

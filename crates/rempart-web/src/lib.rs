@@ -111,9 +111,10 @@ pub struct Shared {
     tls: bool,
     /// When the hub was last probed, and whether it answered.
     pub hub_checked: Mutex<Option<(u64, bool)>>,
-    /// The forks and conflicts counted for the dashboard, with the events held then (the sum
-    /// of the version vector): counted again only once events were added.
-    pub conflicts_counted: Mutex<Option<(u64, usize, usize)>>,
+    /// The forks and conflicts counted for the dashboard (`counting`).
+    pub counting: Arc<Counting>,
+    /// Asks the counting thread for a new count; dropped with the app, which ends the thread.
+    count_wanted: std::sync::mpsc::Sender<()>,
     /// The last sync this app made (by itself or at a person's request): when, and what it
     /// found or why it failed; the dashboard tells it.
     pub last_sync: Mutex<Option<(u64, Result<rempart_node::SyncReport, rempart_node::NodeError>)>>,
@@ -169,6 +170,11 @@ impl std::ops::Deref for App {
 }
 
 impl App {
+    /// Asks the counting thread for a new count of the forks and conflicts.
+    pub fn want_count(&self) {
+        let _ = self.count_wanted.send(());
+    }
+
     pub fn now(&self) -> u64 {
         (self.now_ms)()
     }
@@ -249,6 +255,8 @@ pub struct Running {
     server: rempart_hub::http::Server,
     /// Dropped with the app: the hub's watch ends.
     _probing: std::sync::mpsc::Sender<()>,
+    /// The dashboard's count of forks and conflicts.
+    pub counting: Arc<Counting>,
 }
 
 impl Running {
@@ -271,6 +279,8 @@ pub fn start(config: Config) -> Result<Running, WebError> {
     }
     let store = Store::open(&config.data_dir)?;
     let syncing = Store::open(&config.data_dir)?;
+    let counting = Arc::new(Counting::default());
+    let count_wanted = count_in_the_background(Store::open(&config.data_dir)?, Arc::clone(&counting));
     let default_lang = match store.company()?.country {
         Country::Ch | Country::Fr => Lang::Fr,
     };
@@ -290,7 +300,8 @@ pub fn start(config: Config) -> Result<Running, WebError> {
         derivations: tokio::sync::Semaphore::new(DERIVATIONS_MAX),
         tls: config.tls.is_some(),
         hub_checked: Mutex::new(None),
-        conflicts_counted: Mutex::new(None),
+        counting: Arc::clone(&counting),
+        count_wanted,
         last_sync: Mutex::new(None),
         sync_stopped: std::sync::atomic::AtomicBool::new(false),
         syncing: Mutex::new(syncing),
@@ -312,7 +323,69 @@ pub fn start(config: Config) -> Result<Running, WebError> {
             })
         })
         .map_err(|source| WebError::Listen { addr: listen, source })?;
-    Ok(Running { addr: server.addr, setup_path, server, _probing: probing })
+    Ok(Running { addr: server.addr, setup_path, server, _probing: probing, counting })
+}
+
+/// The forks and conflicts of the books, counted for the dashboard. Counting reads the
+/// projections of every record (a third of a second on a million entries), so a page never
+/// waits on it but the first: the dashboard shows the last count and, when events were added
+/// since, asks the counting thread for a new one.
+#[derive(Default)]
+pub struct Counting {
+    /// The last count: the events held then (the sum of the version vector), forks, conflicts.
+    counted: Mutex<Option<(u64, usize, usize)>>,
+    /// Told each time a count is kept.
+    kept: std::sync::Condvar,
+}
+
+impl Counting {
+    /// The last count, if any.
+    pub fn last(&self) -> Option<(u64, usize, usize)> {
+        *self.counted.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Keeps a count made here (the dashboard's first).
+    pub fn keep(&self, count: (u64, usize, usize)) {
+        *self.counted.lock().unwrap_or_else(PoisonError::into_inner) = Some(count);
+        self.kept.notify_all();
+    }
+
+    /// Waits until a count of at least `events` events is kept, or `limit` passed; returns the
+    /// count then (for those who must see the new one, as tests do).
+    pub fn wait_for(&self, events: u64, limit: Duration) -> Option<(u64, usize, usize)> {
+        let counted = self.counted.lock().unwrap_or_else(PoisonError::into_inner);
+        let (counted, _) = self
+            .kept
+            .wait_timeout_while(counted, limit, |counted| counted.is_none_or(|(held, _, _)| held < events))
+            .unwrap_or_else(PoisonError::into_inner);
+        *counted
+    }
+}
+
+/// Counts the forks and conflicts of the books held by `store` (a handle of its own).
+pub fn count_conflicts(store: &Store) -> Result<(u64, usize, usize), StoreError> {
+    let held: u64 = store.version_vector()?.0.values().map(|head| head.seq.0).sum();
+    Ok((held, store.forks()?.len(), store.conflicts()?.len()))
+}
+
+/// The thread that counts forks and conflicts when asked, on its own handle of the data
+/// directory (the pages' is never held meanwhile), asks coming while it counts answered by one
+/// count. Ends when the returned sender is dropped.
+fn count_in_the_background(mut store: Store, counting: Arc<Counting>) -> std::sync::mpsc::Sender<()> {
+    let (wanted, asks) = std::sync::mpsc::channel::<()>();
+    let spawned = std::thread::Builder::new().name("rempart-web-count".to_owned()).spawn(move || {
+        while asks.recv().is_ok() {
+            while asks.try_recv().is_ok() {}
+            match store.refresh().and_then(|_| count_conflicts(&store)) {
+                Ok(count) => counting.keep(count),
+                Err(error) => tracing::warn!(%error, "cannot count the forks and conflicts"),
+            }
+        }
+    });
+    if let Err(error) = spawned {
+        tracing::warn!(%error, "cannot count the forks and conflicts in the background");
+    }
+    wanted
 }
 
 /// How often the app asks whether the hub answers.

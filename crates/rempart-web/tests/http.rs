@@ -1043,3 +1043,34 @@ fn people_are_changed_and_removed_from_their_pages_and_their_sessions_end() {
     assert_eq!(site.events(), before);
     assert_eq!(owner.get("/settings/users").status, 200, "the owner keeps their session");
 }
+
+/// The dashboard counts forks and conflicts: the first time as it is served; then, once events
+/// were added, it shows the last count at once, says so, and a thread of its own counts again.
+#[test]
+fn the_dashboard_counts_conflicts_without_making_a_page_wait() {
+    let site = Site::new();
+    let mut owner = site.logged_in(Role::Owner);
+    let said = |conflicts: usize| {
+        Lang::En.fill("web.health.forks_conflicts", &[("forks", &0usize), ("conflicts", &conflicts)])
+    };
+    let again = Lang::En.text("web.health.counting_again");
+    let first = owner.get("/dashboard").body;
+    assert!(first.contains(&said(0)) && !first.contains(again), "{first}");
+    // Two customers with one VAT number: a conflict for a person to look at.
+    let mut store = Store::open(&site.dir).unwrap();
+    for name in ["Garage Alpha", "Garage Beta"] {
+        let fields = [("name", name), ("vat_number", "CHE-116.281.710")];
+        store
+            .create_contact(None, fields.map(|(field, value)| (field.to_owned(), Some(value.to_owned()))).into())
+            .unwrap();
+    }
+    let held: u64 = store.version_vector().unwrap().0.values().map(|head| head.seq.0).sum();
+    assert_eq!(store.conflicts().unwrap().len(), 1);
+    drop(store);
+    let stale = owner.get("/dashboard").body;
+    assert!(stale.contains(&said(0)) && stale.contains(again), "{stale}");
+    let count = site.running.counting.wait_for(held, std::time::Duration::from_secs(120));
+    assert_eq!(count, Some((held, 0, 1)));
+    let fresh = owner.get("/dashboard").body;
+    assert!(fresh.contains(&said(1)) && !fresh.contains(again), "{fresh}");
+}
