@@ -309,7 +309,9 @@ impl UserAdded {
 
 impl FactKind for UserAdded {
     const KIND: &'static str = "user.added";
-    const VERSION: u32 = 1;
+    /// 2: the grant names the device that records it (`node`), under its signatures; a grant of
+    /// version 1 names none and reads as before.
+    const VERSION: u32 = 2;
     fn merge(&self) -> Merge<'_> {
         // Whether a grant holds depends on who was an owner before it, and the first of two
         // people given one name stands.

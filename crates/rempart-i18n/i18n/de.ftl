@@ -776,6 +776,7 @@ err-refusal-clock-ahead = das Ereignis { $seq } ist mehr als einen Tag später d
 err-refusal-bad-number = Ereignis { $seq } trägt die Nummer { $number }, die keine Nummer seiner Reihe ist
 err-refusal-series-of-another = Ereignis { $seq } ist in der Reihe { $series } nummeriert, die nicht die seines Geräts ist
 err-refusal-out-of-turn = Ereignis { $seq } trägt die Nummer { $number }, während seine Reihe bei Nummer { $expected } steht
+err-refusal-created-elsewhere = das Ereignis { $seq } erfasst die Gründung der Firma auf einem Gerät, das sie nicht gegründet hat
 err-route-unknown-path = diesen Endpunkt gibt es nicht: { $method } { $path }
 err-route-bad-tenant = «{ $text }» ist keine Unternehmenskennung
 err-route-unknown-endpoint = diesen Endpunkt gibt es nicht: { $method } { $target }

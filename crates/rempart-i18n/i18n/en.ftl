@@ -776,6 +776,7 @@ err-refusal-clock-ahead = event { $seq } is stamped more than a day ahead of thi
 err-refusal-bad-number = event { $seq } carries the number { $number }, which is not a number of its series
 err-refusal-series-of-another = event { $seq } is numbered in the series { $series }, which is not its device's
 err-refusal-out-of-turn = event { $seq } carries the number { $number } where its series is at number { $expected }
+err-refusal-created-elsewhere = event { $seq } records the company's creation on a device that did not create it
 err-route-unknown-path = no such endpoint: { $method } { $path }
 err-route-bad-tenant = "{ $text }" is not a tenant id
 err-route-unknown-endpoint = no such endpoint: { $method } { $target }

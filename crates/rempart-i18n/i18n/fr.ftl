@@ -776,6 +776,7 @@ err-refusal-clock-ahead = l'événement { $seq } est daté de plus d'un jour en 
 err-refusal-bad-number = l'événement { $seq } porte le numéro { $number }, qui n'est pas un numéro de sa série
 err-refusal-series-of-another = l'événement { $seq } est numéroté dans la série { $series }, qui n'est pas celle de son appareil
 err-refusal-out-of-turn = l'événement { $seq } porte le numéro { $number } alors que sa série en est au numéro { $expected }
+err-refusal-created-elsewhere = l'événement { $seq } enregistre la création de l'entreprise sur un appareil qui ne l'a pas créée
 err-route-unknown-path = aucun point d'accès de ce nom : { $method } { $path }
 err-route-bad-tenant = « { $text } » n'est pas un identifiant d'entreprise
 err-route-unknown-endpoint = aucun point d'accès de ce nom : { $method } { $target }

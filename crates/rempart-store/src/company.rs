@@ -41,9 +41,11 @@ pub(crate) fn project_company_created(
     origin: Origin,
     company: &CompanyCreated,
 ) -> Result<(), StoreError> {
+    // The node that created the company: only its chain may name the first owner of the web
+    // app. The first creation in merge order names it; take-in refuses one on another chain.
+    conn.prepare_cached("INSERT OR IGNORE INTO p_company (key, value) VALUES (?1, ?2)")?
+        .execute(params![CREATOR_NODE, hex::encode(origin.node.as_bytes())])?;
     let mut insert = conn.prepare_cached("INSERT OR REPLACE INTO p_company (key, value) VALUES (?1, ?2)")?;
-    // The node that created the company: only its chain may name the first owner of the web app.
-    insert.execute(params![CREATOR_NODE, hex::encode(origin.node.as_bytes())])?;
     insert.execute(params!["name", company.name])?;
     insert.execute(params!["country", company.country.code()])?;
     insert.execute(params!["currency", company.currency.as_str()])?;

@@ -192,6 +192,10 @@ pub enum Refusal {
     /// given twice.
     #[error("event {seq} carries the number {number} where its series is at number {expected}")]
     OutOfTurn { seq: u64, number: String, expected: u64 },
+    /// The company's creation recorded by another device than the one that created it (a
+    /// copy: it would name that device the company's creator, which alone names the first owner).
+    #[error("event {seq} records the company's creation on a device that did not create it")]
+    CreatedElsewhere { seq: u64 },
     /// An event stamped more than a day ahead of this node's clock (`CLOCK_AHEAD_MAX_MS`).
     #[error("event {seq} is stamped more than a day ahead of this node's clock")]
     ClockAhead { seq: u64, wall_ms: u64 },

@@ -158,6 +158,9 @@ impl Speak for rempart_store::Refusal {
                 lang.fill("err.refusal.out_of_turn", &[("seq", seq), ("number", number), ("expected", expected)])
             }
             rempart_store::Refusal::WrongFirstKey => lang.text("err.refusal.wrong_first_key").to_owned(),
+            rempart_store::Refusal::CreatedElsewhere { seq } => {
+                lang.fill("err.refusal.created_elsewhere", &[("seq", seq)])
+            }
         }
     }
 }

@@ -131,6 +131,9 @@ pub(crate) fn check_run(
             if let Some(why) = misnumbered(fact.as_ref(), event.seq.0, &numbers) {
                 return Err(refuse(why));
             }
+            if matches!(fact, Some(Fact::CompanyCreated(_))) && !author.founder {
+                return Err(refuse(Refusal::CreatedElsewhere { seq: event.seq.0 }));
+            }
             if let Some((series, sequence)) = numbered(fact.as_ref()) {
                 numbers.given.insert(series.to_owned(), sequence);
             }

@@ -1576,6 +1576,42 @@ fn a_copy_of_a_change_recorded_earlier_brings_nothing_back() {
     assert_eq!(nodes[0].store.state_hash().expect("hash"), nodes[2].store.state_hash().expect("hash"));
 }
 
+/// Issue 20's third review: a device cannot make itself the company's creator (which alone
+/// names the first owner) by recording a copy of the company's creation on its own chain: the
+/// run is refused where it arrives, and where it was recorded the first creation still names
+/// the creator.
+#[test]
+fn a_copy_of_the_companys_creation_makes_no_other_creator() {
+    use rempart_domain::users::{KDF_COST, Place, UserAdded, UserKey};
+    let mut nodes = company(2);
+    let keys = keys(&nodes);
+    send(&mut nodes, 0, 1, 100_000, &keys);
+    let copy = rempart_domain::CompanyCreated {
+        name: "Garage du Lac SA".into(),
+        country: Country::Ch,
+        currency: Currency::CHF,
+        fiscal_year_start_month: 1,
+    };
+    let hostile = &mut nodes[1].store;
+    hostile.commit(|commit| commit.record(rempart_domain::Fact::CompanyCreated(copy))).expect("recorded");
+    let (tenant, node) = (hex::encode(hostile.tenant().as_bytes()), hex::encode(hostile.node().as_bytes()));
+    let key = UserKey::derive("mallory's password", &[3; 16], KDF_COST).expect("key");
+    let place = Place { tenant: &tenant, node: &node };
+    let forged = UserAdded::new(place, "U-mallory".into(), "mallory".into(), Role::Owner, &[3; 16], &key, None);
+    hostile.commit(|commit| commit.record(rempart_domain::Fact::UserAdded(forged))).expect("recorded");
+    assert!(hostile.users().expect("users").is_empty(), "the first creation names the creator");
+    let node = nodes[1].store.node();
+    let after = nodes[0].store.version_vector().expect("vector").seq(node);
+    let run = nodes[1].store.chain_run(node, after, 100_000).expect("run");
+    let refused = nodes[0].store.take_in(&keys[&node], &run, "peer");
+    assert!(
+        matches!(refused, Err(StoreError::SyncRefused { why: rempart_store::Refusal::CreatedElsewhere { .. }, .. })),
+        "{refused:?}"
+    );
+    let anna = nodes[0].store.add_user("Anna", Role::Owner, "anna's password", None).expect("the true first owner");
+    assert_eq!(nodes[0].store.users().expect("users"), [anna]);
+}
+
 /// Issue 20: numbers people read are short. The node that created the company numbers its
 /// invoices `2026-0001` and its customers `1`; a device given series B numbers `2026-B-0001` and
 /// `B-1`; apart, each gapless in its own series, and never the same number twice once they meet.
