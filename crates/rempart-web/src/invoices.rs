@@ -699,7 +699,11 @@ async fn answer(
     match outcome {
         Ok(to) => Redirect::to(&to).into_response(),
         Err((field, error)) if crate::form::refusal(&error) => {
-            let said = rempart_i18n::message(&error, viewer.lang);
+            let said = match error {
+                // The command line's words name its options; the page names its fields.
+                StoreError::Invoice(InvoiceError::LineIncomplete) => viewer.lang.text("web.line.incomplete").to_owned(),
+                _ => rempart_i18n::message(&error, viewer.lang),
+            };
             let mut problems = Problems::default();
             match field {
                 Some(field) => {
@@ -962,7 +966,15 @@ async fn pdf(State(app): State<App>, Extension(viewer): Extension<Viewer>, Path(
         )
             .into_response(),
         Ok(Err(error)) => {
-            let body = html! { p role="alert" { (error.speak(lang)) } };
+            // The command line's words name its command; the page sends to the settings page.
+            let no_account = matches!(error, crate::documents::DocumentError::NoAccount);
+            let said = if no_account { lang.text("web.invoice.no_account").to_owned() } else { error.speak(lang) };
+            let body = html! {
+                p role="alert" {
+                    (said)
+                    @if no_account { " " a href="/settings" { (lang.text("web.nav.settings")) } }
+                }
+            };
             (StatusCode::UNPROCESSABLE_ENTITY, layout(lang, Some(&viewer), lang.text("web.invoice.pdf"), body))
                 .into_response()
         }

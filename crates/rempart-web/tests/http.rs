@@ -1074,3 +1074,112 @@ fn the_dashboard_counts_conflicts_without_making_a_page_wait() {
     let fresh = owner.get("/dashboard").body;
     assert!(fresh.contains(&said(1)) && !fresh.contains(again), "{fresh}");
 }
+
+/// Issue 20: an invoice's life from its pages, beyond the browser's garage cycle: lines added,
+/// changed and removed on a draft, another draft thrown away, the invoice issued and its PDF,
+/// credited in part then in whole, and the list narrowed by status, customer and period at each
+/// step.
+#[test]
+fn an_invoice_is_corrected_issued_credited_and_listed_by_status_from_its_pages() {
+    let site = Site::new();
+    // The company's address and QR-IBAN, which a Swiss invoice's QR-bill carries.
+    let details = [
+        ("street", "Route de Genève"),
+        ("building_number", "12"),
+        ("postcode", "1110"),
+        ("town", "Morges"),
+        ("qr_iban", "CH44 3199 9123 0008 8901 2"),
+    ];
+    let mut store = Store::open(&site.dir).unwrap();
+    // A customer with the address a QR-bill names.
+    let customer = [("name", "Marie Rochat"), ("street", "Rue du Lac"), ("postcode", "1196"), ("town", "Gland")];
+    store
+        .create_contact(None, customer.map(|(field, value)| (field.to_owned(), Some(value.to_owned()))).into())
+        .unwrap();
+    drop(store);
+    let mut owner = site.logged_in(Role::Owner);
+    let token = owner.token("/invoices/new");
+    let post = |owner: &mut Client, path: &str, fields: &[(&str, &str)]| {
+        let mut form = vec![("csrf", token.as_str())];
+        form.extend_from_slice(fields);
+        let answer = owner.post(path, &form);
+        assert_eq!(answer.status, 303, "{path}: {}", answer.body);
+        answer.location.unwrap()
+    };
+    // A draft for the customer picked by name; lines: two added, the first changed, the second
+    // removed.
+    let draft = post(&mut owner, "/invoices", &[("customer", "Marie Rochat"), ("date", "04.05.2026")]);
+    let incomplete =
+        owner.post(&format!("{draft}/lines"), &[("csrf", &token), ("text", "Vidange"), ("price", "90.00")]);
+    assert_eq!(incomplete.status, 422);
+    assert!(incomplete.body.contains(Lang::En.text("web.line.incomplete")), "{}", incomplete.body);
+    post(
+        &mut owner,
+        &format!("{draft}/lines"),
+        &[("text", "Vidange"), ("qty", "1"), ("price", "90.00"), ("vat", "N81"), ("account", "3400")],
+    );
+    post(
+        &mut owner,
+        &format!("{draft}/lines"),
+        &[("text", "Ligne de trop"), ("qty", "2"), ("price", "5.00"), ("vat", "N81"), ("account", "3400")],
+    );
+    post(
+        &mut owner,
+        &format!("{draft}/lines/1"),
+        &[("text", "Vidange complète"), ("qty", "1"), ("price", "100.00"), ("vat", "N81"), ("account", "3400")],
+    );
+    post(&mut owner, &format!("{draft}/lines/2/remove"), &[]);
+    let page = owner.get(&draft).body;
+    assert!(page.contains("Vidange complète") && !page.contains("Ligne de trop"), "{page}");
+    // Another draft for the same customer, thrown away.
+    let second = post(&mut owner, "/invoices", &[("customer", "Marie Rochat"), ("date", "05.05.2026")]);
+    assert!(second.starts_with("/invoices/") && second != draft, "{second}");
+    post(&mut owner, &format!("{second}/discard"), &[]);
+    let drafts = owner.get("/invoices?status=draft").body;
+    assert!(
+        drafts.contains(&format!("href=\"{draft}\"")) && !drafts.contains(&format!("href=\"{second}\"")),
+        "{drafts}"
+    );
+
+    // Issued: numbered, open, found by customer and period, and its PDF.
+    let issued = post(&mut owner, &format!("{draft}/issue"), &[]);
+    let number = issued.strip_prefix("/invoices/").unwrap().to_owned();
+    assert!(number.starts_with("2026-"), "{number}");
+    let listed = |owner: &mut Client, query: &str| owner.get(&format!("/invoices?{query}")).body.contains(&number);
+    assert!(listed(&mut owner, "status=open"));
+    assert!(!listed(&mut owner, "status=draft") && !listed(&mut owner, "status=paid"));
+    assert!(listed(&mut owner, "customer=Marie%20Rochat"));
+    assert!(!listed(&mut owner, "customer=Jean%20Favre"));
+    assert!(listed(&mut owner, "from=01.05.2026&to=31.05.2026"));
+    assert!(!listed(&mut owner, "from=01.06.2026&to=30.06.2026"));
+    // Without the company's account, the PDF says where to give it: the settings, not a command.
+    let without = owner.get(&format!("{issued}/pdf"));
+    assert_eq!(without.status, 422);
+    assert!(without.body.contains(Lang::En.text("web.invoice.no_account")), "{}", without.body);
+    let mut store = Store::open(&site.dir).unwrap();
+    store.set_company_details(details.map(|(field, value)| (field.to_owned(), Some(value.to_owned()))).into()).unwrap();
+    drop(store);
+    let (status, kind, pdf) = owner.get_bytes(&format!("{issued}/pdf"));
+    assert_eq!((status, kind.as_str()), (200, "application/pdf"), "{}", String::from_utf8_lossy(&pdf));
+    assert!(pdf.starts_with(b"%PDF"));
+
+    // Credited: half of its line, then the rest; then it is listed as credited only.
+    post(&mut owner, &format!("{issued}/credit"), &[("date", "10.05.2026"), ("line_1", "0.5")]);
+    assert!(listed(&mut owner, "status=partly_paid"), "half credited, half still open");
+    assert!(!listed(&mut owner, "status=open"));
+    // The whole invoice credited again would credit more than remains: refused, nothing recorded.
+    let before = site.events();
+    let too_much = owner.post(&format!("{issued}/credit"), &[("csrf", &token), ("date", "11.05.2026")]);
+    assert_eq!(too_much.status, 422);
+    let said = rempart_i18n::Speak::speak(
+        &rempart_domain::invoices::InvoiceError::CreditTooLarge { credit: "108.10".into(), remaining: "54.05".into() },
+        Lang::En,
+    );
+    assert!(too_much.body.contains(&said), "{said} in {}", too_much.body);
+    assert_eq!(site.events(), before);
+    post(&mut owner, &format!("{issued}/credit"), &[("date", "11.05.2026"), ("line_1", "0.5")]);
+    assert!(listed(&mut owner, "status=credited"));
+    assert!(!listed(&mut owner, "status=open") && !listed(&mut owner, "status=overdue"));
+    let page = owner.get(&issued).body;
+    assert!(page.matches("AV-2026-").count() >= 2, "both credit notes are shown: {page}");
+}
