@@ -426,6 +426,15 @@ async fn browser_cycle(page: &mut Page<'_>, name: &str, plate: &str) {
     page.shot("paid").await;
     // The history names who did each step.
     assert!(text.contains(&lang.fill("web.history.by", &[("name", &"Anna")])), "{text}");
+    // The customer's page lists the invoice and the payments that settled it, by number.
+    let number = page.path().await.rsplit('/').next().unwrap().to_owned();
+    page.go(&format!("/contacts?q={}", name.replace(' ', "%20"))).await;
+    let link = main_link(page, name).await;
+    page.click_and_wait(link).await;
+    let text = page.text().await;
+    assert!(text.contains(lang.text("web.contact.payments")), "{text}");
+    assert!(text.matches(&number).count() >= 3, "the invoice and its two payments name {number}: {text}");
+    page.shot("customer-account").await;
 }
 
 /// A supplier's bill recorded and paid, and a journal entry typed and reversed, in the app (the

@@ -282,7 +282,7 @@ fn three_nodes_converge_through_a_hub_stopped_restarted_wiped_and_replaced() {
     till.entry(6, "600.00");
     let status = till.ok(&["status"]);
     assert!(status.contains("offline since"), "{status}");
-    assert!(status.contains("events of this node are not at the hub yet"), "{status}");
+    assert!(status.contains("Events of this node not at the hub yet"), "{status}");
 
     // Restarted on the same store (on a new port).
     let hub = HubProcess::start(&hub_store);
@@ -680,7 +680,7 @@ fn two_devices_apart_creating_the_same_keys_keep_syncing_and_list_what_one_devic
     for node in [&office, &laptop] {
         let status = node.ok(&["status"]);
         assert!(!status.contains("not at the hub yet"), "{status}");
-        assert!(status.contains("conflicts to look at"), "{status}");
+        assert!(status.contains("Conflicts to look at"), "{status}");
     }
     assert_eq!(office.state_hash(), laptop.state_hash());
 
