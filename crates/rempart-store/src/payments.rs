@@ -98,56 +98,7 @@ impl Store {
     /// Issued invoices of one contact (or all) with an amount still open, as of the end of `on`
     /// (payments dated later are not counted).
     pub fn receivables(&self, contact: Option<&str>, on: NaiveDate) -> Result<Vec<Receivable>, StoreError> {
-        let on_text = on.format("%Y-%m-%d").to_string();
-        // An invoice settled on or before `on` cannot be open then: only the others are summed.
-        // They are sorted here rather than by SQLite, which would walk an index of all the
-        // invoices for the order and look each one up.
-        let select = |filter: &str| {
-            format!(
-                "SELECT i.contact, i.number, i.date, i.due_date, i.gross_minor, i.currency,
-                    coalesce((SELECT sum(a.amount_minor) FROM p_payment_allocations a JOIN p_payments p ON p.id = a.payment
-                              WHERE a.invoice = i.number AND p.date <= ?2), 0),
-                    coalesce((SELECT sum(c.gross_minor) FROM p_credit_notes c WHERE c.invoice = i.number AND c.date <= ?2), 0),
-                    coalesce((SELECT sum(r.fee_minor) FROM p_reminders r WHERE r.invoice = i.number AND r.date <= ?2), 0),
-                    (SELECT max(r.level) FROM p_reminders r WHERE r.invoice = i.number AND r.date <= ?2),
-                    (SELECT max(r.date) FROM p_reminders r WHERE r.invoice = i.number AND r.date <= ?2)
-                 FROM p_invoices i
-                 WHERE {filter} i.number IS NOT NULL AND i.date <= ?2 AND (i.settled_on IS NULL OR i.settled_on > ?2)"
-            )
-        };
-        let mut statement = match contact {
-            Some(_) => self.conn.prepare_cached(&select("i.contact = ?1 AND"))?,
-            None => self.conn.prepare_cached(&select("?1 IS NULL AND"))?,
-        };
-        let mut rows = statement.query(params![contact, on_text])?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
-            let due_date = stored_date(&row.get::<_, String>(3)?)?;
-            let receivable = Receivable {
-                contact: row.get(0)?,
-                number: row.get(1)?,
-                date: stored_date(&row.get::<_, String>(2)?)?,
-                due_date,
-                gross_minor: row.get(4)?,
-                paid_minor: row.get(6)?,
-                credited_minor: row.get(7)?,
-                fees_minor: row.get(8)?,
-                reminded: match (row.get::<_, Option<u8>>(9)?, row.get::<_, Option<String>>(10)?) {
-                    (Some(level), Some(date)) => Some((level, stored_date(&date)?)),
-                    _ => None,
-                },
-                currency: stored_currency(&row.get::<_, String>(5)?)?,
-                days_late: (on - due_date).num_days().max(0),
-                bucket: ageing_bucket(due_date, on),
-            };
-            // Paid or credited beyond its total on devices apart: nothing is open, and the
-            // excess is the customer's credit (`customer_credits`).
-            if receivable.open_minor() > 0 {
-                out.push(receivable);
-            }
-        }
-        out.sort_unstable_by(|a, b| (&a.contact, a.date, &a.number).cmp(&(&b.contact, b.date, &b.number)));
-        Ok(out)
+        receivables_in(&self.conn, contact, on)
     }
 
     /// Credits in customers' favour, as of `on`: what their payments left unallocated, and what
@@ -202,18 +153,20 @@ impl Store {
         if !money_account {
             return Err(PaymentError::NotMoneyAccount { account: account.to_owned() }.into());
         }
-        let open: Vec<OpenInvoice> = self
-            .receivables(Some(contact), NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(date))?
-            .into_iter()
-            .map(|receivable| OpenInvoice {
-                number: receivable.number.clone(),
-                date: receivable.date,
-                open_minor: receivable.open_minor(),
-            })
-            .collect();
-        let (allocations, unallocated_minor) = allocate(amount_minor, company.currency, &open, named)?;
         let id = format!("P-{}", hex::encode(self.random_bytes::<5>()));
         self.commit(|commit| {
+            // What is open is read inside the commit, under the write lock: another handle's
+            // payment of the same invoice, committed just before, is counted.
+            let open: Vec<OpenInvoice> =
+                receivables_in(commit.conn, Some(contact), NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(date))?
+                    .into_iter()
+                    .map(|receivable| OpenInvoice {
+                        number: receivable.number.clone(),
+                        date: receivable.date,
+                        open_minor: receivable.open_minor(),
+                    })
+                    .collect();
+            let (allocations, unallocated_minor) = allocate(amount_minor, company.currency, &open, named)?;
             let entry = commit.state.build_transfer(
                 format!("PAY-{id}"),
                 "BQ",
@@ -238,6 +191,61 @@ impl Store {
             Ok(payment)
         })
     }
+}
+
+/// Issued invoices of one contact (or all) with an amount still open, as of the end of `on`, as
+/// `conn` holds them (the store's, or a commit's: a payment allocates inside its commit).
+fn receivables_in(conn: &Connection, contact: Option<&str>, on: NaiveDate) -> Result<Vec<Receivable>, StoreError> {
+    let on_text = on.format("%Y-%m-%d").to_string();
+    // An invoice settled on or before `on` cannot be open then: only the others are summed.
+    // They are sorted here rather than by SQLite, which would walk an index of all the
+    // invoices for the order and look each one up.
+    let select = |filter: &str| {
+        format!(
+            "SELECT i.contact, i.number, i.date, i.due_date, i.gross_minor, i.currency,
+                coalesce((SELECT sum(a.amount_minor) FROM p_payment_allocations a JOIN p_payments p ON p.id = a.payment
+                          WHERE a.invoice = i.number AND p.date <= ?2), 0),
+                coalesce((SELECT sum(c.gross_minor) FROM p_credit_notes c WHERE c.invoice = i.number AND c.date <= ?2), 0),
+                coalesce((SELECT sum(r.fee_minor) FROM p_reminders r WHERE r.invoice = i.number AND r.date <= ?2), 0),
+                (SELECT max(r.level) FROM p_reminders r WHERE r.invoice = i.number AND r.date <= ?2),
+                (SELECT max(r.date) FROM p_reminders r WHERE r.invoice = i.number AND r.date <= ?2)
+             FROM p_invoices i
+             WHERE {filter} i.number IS NOT NULL AND i.date <= ?2 AND (i.settled_on IS NULL OR i.settled_on > ?2)"
+        )
+    };
+    let mut statement = match contact {
+        Some(_) => conn.prepare_cached(&select("i.contact = ?1 AND"))?,
+        None => conn.prepare_cached(&select("?1 IS NULL AND"))?,
+    };
+    let mut rows = statement.query(params![contact, on_text])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        let due_date = stored_date(&row.get::<_, String>(3)?)?;
+        let receivable = Receivable {
+            contact: row.get(0)?,
+            number: row.get(1)?,
+            date: stored_date(&row.get::<_, String>(2)?)?,
+            due_date,
+            gross_minor: row.get(4)?,
+            paid_minor: row.get(6)?,
+            credited_minor: row.get(7)?,
+            fees_minor: row.get(8)?,
+            reminded: match (row.get::<_, Option<u8>>(9)?, row.get::<_, Option<String>>(10)?) {
+                (Some(level), Some(date)) => Some((level, stored_date(&date)?)),
+                _ => None,
+            },
+            currency: stored_currency(&row.get::<_, String>(5)?)?,
+            days_late: (on - due_date).num_days().max(0),
+            bucket: ageing_bucket(due_date, on),
+        };
+        // Paid or credited beyond its total on devices apart: nothing is open, and the
+        // excess is the customer's credit (`customer_credits`).
+        if receivable.open_minor() > 0 {
+            out.push(receivable);
+        }
+    }
+    out.sort_unstable_by(|a, b| (&a.contact, a.date, &a.number).cmp(&(&b.contact, b.date, &b.number)));
+    Ok(out)
 }
 
 /// Projects a `PaymentReceived` fact.
