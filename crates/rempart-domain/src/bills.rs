@@ -68,6 +68,12 @@ pub enum BillError {
     Duplicate { supplier: String, reference: String },
     #[error("bill {id} does not exist")]
     UnknownBill { id: String },
+    #[error("{supplier} has no bill with the reference {reference}")]
+    NoSuchReference { supplier: String, reference: String },
+    #[error(
+        "two bills of {supplier} carry the reference {reference} (recorded on two devices): pay it by the id `bill list` shows"
+    )]
+    SameReference { supplier: String, reference: String },
     #[error("the payment ({amount}) is more than what is open on the bill ({open})")]
     MoreThanOpen { amount: String, open: String },
 }

@@ -192,6 +192,24 @@ impl Store {
         self.bills_where(supplier, on, None)
     }
 
+    /// The id of the bill of the supplier `supplier` (a contact id) that carries `reference` (as
+    /// the supplier wrote it; case and spaces aside), named to people by both.
+    pub fn find_bill(&self, supplier: &str, reference: &str) -> Result<String, StoreError> {
+        let wanted: String = reference.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+        let mut found = Vec::new();
+        for bill in self.bills(Some(supplier), None)? {
+            if bill.reference.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase() == wanted {
+                found.push(bill.id);
+            }
+        }
+        let name = || self.contact(supplier).ok().and_then(|fields| fields.get("name").cloned()).unwrap_or_default();
+        match &found[..] {
+            [id] => Ok(id.clone()),
+            [] => Err(BillError::NoSuchReference { supplier: name(), reference: reference.to_owned() }.into()),
+            _ => Err(BillError::SameReference { supplier: name(), reference: reference.to_owned() }.into()),
+        }
+    }
+
     /// One bill, with everything paid on it; none if there is no such bill.
     pub fn bill(&self, id: &str) -> Result<Option<Payable>, StoreError> {
         Ok(self.bills_where(None, None, Some(id))?.pop())

@@ -27,6 +27,12 @@ impl Speak for rempart_domain::bills::BillError {
                 lang.fill("err.bill.duplicate", &[("supplier", supplier), ("reference", reference)])
             }
             rempart_domain::bills::BillError::UnknownBill { id } => lang.fill("err.bill.unknown_bill", &[("id", id)]),
+            rempart_domain::bills::BillError::NoSuchReference { supplier, reference } => {
+                lang.fill("err.bill.no_such_reference", &[("supplier", supplier), ("reference", reference)])
+            }
+            rempart_domain::bills::BillError::SameReference { supplier, reference } => {
+                lang.fill("err.bill.same_reference", &[("supplier", supplier), ("reference", reference)])
+            }
             rempart_domain::bills::BillError::MoreThanOpen { amount, open } => {
                 lang.fill("err.bill.more_than_open", &[("amount", amount), ("open", open)])
             }

@@ -41,7 +41,15 @@ pub(crate) enum BillCommand {
     },
     /// Pay a bill, in full or --amount.
     Pay {
-        id: String,
+        /// The bill's id, as `bill list` shows it; or name it by --supplier and --reference.
+        #[arg(required_unless_present = "supplier", conflicts_with = "supplier")]
+        id: Option<String>,
+        /// The supplier, by name or number ...
+        #[arg(long, requires = "reference")]
+        supplier: Option<String>,
+        /// ... and the reference the supplier gave the bill.
+        #[arg(long, requires = "supplier")]
+        reference: Option<String>,
         #[arg(long, allow_hyphen_values = true)]
         amount: Option<String>,
         #[arg(long)]
@@ -50,6 +58,11 @@ pub(crate) enum BillCommand {
         #[arg(long)]
         account: Option<String>,
     },
+}
+
+/// A contact's name, else its number.
+fn contact_name(store: &Store, id: &str) -> String {
+    store.contact(id).ok().and_then(|fields| fields.get("name").cloned()).unwrap_or_else(|| id.to_owned())
 }
 
 /// Runs a `bill` command: records, pays or lists supplier bills.
@@ -84,20 +97,37 @@ pub(crate) fn bill(dir: &Path, lang: Lang, command: BillCommand) -> Result<()> {
                 parsed,
             )?;
             let total = format!("{} {}", company.currency, locale.format_amount(bill.gross_minor, company.currency));
+            let name = contact_name(&store, &bill.supplier);
             println!(
                 "{}",
                 lang.fill(
                     "bill.recorded",
-                    &[("id", &bill.id), ("total", &total), ("due", &locale.format_date(bill.due_date))]
+                    &[
+                        ("reference", &bill.reference),
+                        ("supplier", &name),
+                        ("total", &total),
+                        ("due", &locale.format_date(bill.due_date)),
+                        ("id", &bill.id)
+                    ]
                 )
             );
         }
-        BillCommand::Pay { id, amount, date, account } => {
+        BillCommand::Pay { id, supplier, reference, amount, date, account } => {
+            let id = match (id, supplier.zip(reference)) {
+                (Some(id), _) => id,
+                (None, Some((supplier, reference))) => store.find_bill(&store.find_contact(&supplier)?, &reference)?,
+                (None, None) => unreachable!("clap requires an id or a supplier and a reference"),
+            };
             let amount = amount.map(|amount| locale.read_amount(&amount, company.currency)).transpose()?;
             let account = account.unwrap_or_else(|| company.country.bank_account().to_owned());
             let paid = store.pay_bill(&id, date_arg(locale, &date)?.unwrap_or_else(today), amount, &account)?;
             let amount = format!("{} {}", company.currency, locale.format_amount(paid.amount_minor, company.currency));
-            println!("{}", lang.fill("bill.paid", &[("id", &id), ("amount", &amount)]));
+            let bill = store.bill(&id)?.ok_or_else(|| StoreError::from(BillError::UnknownBill { id: id.clone() }))?;
+            let name = contact_name(&store, &bill.supplier);
+            println!(
+                "{}",
+                lang.fill("bill.paid", &[("reference", &bill.reference), ("supplier", &name), ("amount", &amount)])
+            );
         }
         BillCommand::List { supplier, format } => {
             let supplier = supplier.map(|typed| store.find_contact(&typed)).transpose()?;

@@ -33,15 +33,32 @@ fn bills_are_recorded_paid_and_listed() {
         "6500=10.00:IN81",
     ]);
     // 133.45 at 8.1 % = 10.81; due 30 days later.
-    assert!(recorded.contains("CHF 144.26, due 04.04.2026"), "{recorded}");
-    let id = recorded.split_whitespace().nth(1).expect("id").to_owned();
+    assert!(
+        recorded.contains("Bill 2026-4711 of Pièces Auto Léman SA recorded: CHF 144.26, due 04.04.2026"),
+        "{recorded}"
+    );
+    let id = recorded.rsplit("(id ").next().and_then(|rest| rest.split(')').next()).expect("id").to_owned();
+    assert!(id.starts_with("B-"), "{recorded}");
 
     let open = |on: &str| csv_rows(&company.ok(&["report", "payables", "--to", on, "--format", "csv"]));
     let rows = open("2026-05-20");
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0][6..11], ["144.26", "0.00", "144.26", "46", "31-60"].map(str::to_owned));
 
-    assert!(company.ok(&["bill", "pay", &id, "--amount", "44.26", "--date", "2026-04-01"]).contains("CHF 44.26"));
+    // Named by its supplier and their reference, as people name it (case and spaces aside).
+    let paid = company.ok(&[
+        "bill",
+        "pay",
+        "--supplier",
+        "Pièces Auto Léman SA",
+        "--reference",
+        " 2026-4711",
+        "--amount",
+        "44.26",
+        "--date",
+        "2026-04-01",
+    ]);
+    assert!(paid.contains("Bill 2026-4711 of Pièces Auto Léman SA paid: CHF 44.26"), "{paid}");
     assert_eq!(open("2026-04-30")[0][8], "100.00");
     let before = company.log_snapshot();
     for (args, expected) in [
@@ -50,6 +67,10 @@ fn bills_are_recorded_paid_and_listed() {
             "the payment (100.01) is more than what is open on the bill (100.00)",
         ),
         (vec!["bill", "pay", "B-nothing"], "bill B-nothing does not exist"),
+        (
+            vec!["bill", "pay", "--supplier", "GROS", "--reference", "2026-0000"],
+            "Pièces Auto Léman SA has no bill with the reference 2026-0000",
+        ),
         (
             vec!["bill", "add", "--supplier", "GROS", "--ref", "2026-4711", "--line", "4000=1.00:IN81"],
             "bill GROS 2026-4711 is already recorded",
