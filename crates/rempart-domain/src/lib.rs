@@ -20,6 +20,7 @@ pub mod money;
 pub mod payments;
 pub mod qrbill;
 pub mod rules;
+pub mod stock;
 pub mod users;
 pub mod vat;
 
