@@ -258,6 +258,7 @@ registry! {
     InvoiceLineRemoved(InvoiceLineRemoved),
     InvoiceDiscarded(InvoiceDiscarded),
     UserChanged(crate::users::UserChanged),
+    LocationAdded(crate::stock::LocationAdded),
 }
 
 #[cfg(test)]
@@ -558,6 +559,11 @@ mod tests {
                     })
                 }
             ),
+            (text(), text(), any::<bool>()).prop_map(|(code, label, store)| {
+                let kind =
+                    if store { crate::stock::LocationKind::Store } else { crate::stock::LocationKind::Warehouse };
+                Fact::from(crate::stock::LocationAdded { code, label, kind })
+            }),
         ]
     }
 

@@ -540,6 +540,7 @@ impl LedgerState {
             | Fact::ConflictSettled(_)
             | Fact::UserAdded(_)
             | Fact::UserChanged(_)
+            | Fact::LocationAdded(_)
             | Fact::InvoiceLineChanged(_)
             | Fact::InvoiceLineRemoved(_)
             | Fact::InvoiceDiscarded(_) => {}

@@ -1,8 +1,91 @@
-//! Stock (issue 21, begun): the barcodes that name stocked items at a till's scanner. A
-//! barcode is a GTIN as printed under the bars: EAN-13, UPC-A (12 digits) or EAN-8, each ending
-//! with a check digit that a scanner's misread or a typing slip almost always breaks.
+//! Stock (issue 21, begun): the places stock is kept (stores, warehouses), and the barcodes that
+//! name stocked items at a till's scanner. A barcode is a GTIN as printed under the bars: EAN-13,
+//! UPC-A (12 digits) or EAN-8, each ending with a check digit that a scanner's misread or a typing
+//! slip almost always breaks.
 
 use serde::{Deserialize, Serialize};
+
+use crate::facts::{Described, FactKind, Merge};
+
+/// What a location is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LocationKind {
+    /// Sells to customers, through its tills.
+    Store,
+    /// Holds stock for the stores.
+    Warehouse,
+}
+
+impl LocationKind {
+    pub const ALL: [LocationKind; 2] = [LocationKind::Store, LocationKind::Warehouse];
+
+    /// The word the command line takes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LocationKind::Store => "store",
+            LocationKind::Warehouse => "warehouse",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<LocationKind, StockError> {
+        LocationKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == text.trim())
+            .ok_or_else(|| StockError::UnknownKind { kind: text.to_owned() })
+    }
+}
+
+/// The longest location code, in characters.
+pub const LOCATION_CODE_CHARS_MAX: usize = 16;
+
+/// A place where stock is kept, named by a short code of its own (`GE1`, `WH`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocationAdded {
+    pub code: String,
+    pub label: String,
+    pub kind: LocationKind,
+}
+
+impl LocationAdded {
+    /// Whether the location is well formed: a code of capital letters, digits and hyphens (1 to
+    /// 16), a label.
+    pub fn check(&self) -> Result<(), StockError> {
+        let code_ok = (1..=LOCATION_CODE_CHARS_MAX).contains(&self.code.chars().count())
+            && self.code.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
+        if !code_ok {
+            return Err(StockError::BadLocationCode { code: self.code.clone() });
+        }
+        if self.label.trim().is_empty() {
+            return Err(StockError::EmptyLabel);
+        }
+        Ok(())
+    }
+}
+
+impl FactKind for LocationAdded {
+    const KIND: &'static str = "location.added";
+    const VERSION: u32 = 1;
+    fn merge(&self) -> Merge<'_> {
+        // A code given on two devices apart: the first in merge order stands.
+        Merge::Ordered
+    }
+    fn describe(&self) -> Described {
+        Described::new("fact.location_added").text("code", &self.code).text("label", &self.label)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StockError {
+    #[error("\"{code}\" is not a location code: 1 to 16 capital letters, digits or hyphens")]
+    BadLocationCode { code: String },
+    #[error("a location needs a label")]
+    EmptyLabel,
+    #[error("\"{kind}\" is not a kind of location: store or warehouse")]
+    UnknownKind { kind: String },
+    #[error("location {code} already exists")]
+    LocationExists { code: String },
+}
 
 /// A barcode whose check digit holds, kept as its digits (spaces as printed are dropped).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -85,6 +168,22 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    #[test]
+    fn a_location_has_a_short_code_and_a_label() {
+        let location = |code: &str, label: &str| LocationAdded {
+            code: code.into(),
+            label: label.into(),
+            kind: LocationKind::Store,
+        };
+        location("GE-1", "Genève Rive").check().unwrap();
+        for code in ["", "ge1", "GE 1", "GE_1", &"X".repeat(17)] {
+            assert_eq!(location(code, "x").check(), Err(StockError::BadLocationCode { code: code.into() }), "{code}");
+        }
+        assert_eq!(location("GE1", " ").check(), Err(StockError::EmptyLabel));
+        assert_eq!(LocationKind::parse("warehouse"), Ok(LocationKind::Warehouse));
+        assert!(matches!(LocationKind::parse("depot"), Err(StockError::UnknownKind { .. })));
+    }
 
     #[test]
     fn printed_barcodes_read_and_broken_ones_are_refused() {

@@ -1206,3 +1206,23 @@ web-company-dunning-2-days = Tage bis zur 2. Mahnung
 web-company-dunning-2-fee = Gebühr der 2. Mahnung
 web-company-dunning-3-days = Tage bis zur 3. Mahnung
 web-company-dunning-3-fee = Gebühr der 3. Mahnung
+
+# Stock (issue 21)
+err-stock-bad-location-code = „{ $code }" ist kein Lagerort-Code: 1 bis 16 Grossbuchstaben, Ziffern oder Bindestriche
+err-stock-empty-label = ein Lagerort braucht eine Bezeichnung
+err-stock-unknown-kind = „{ $kind }" ist keine Art von Lagerort: store (Filiale) oder warehouse (Lager)
+err-stock-location-exists = der Lagerort { $code } besteht bereits
+err-damage-location-unreadable = der Lagerort { $code } kann nicht gelesen werden
+fact-location-added = der Lagerort { $code } ({ $label })
+location-added = Lagerort { $code } ({ $label }) hinzugefügt.
+location-list-title = Lagerorte
+location-list-code = Code
+location-list-label = Bezeichnung
+location-list-kind = Art
+location-kind-store = Filiale
+location-kind-warehouse = Lager
+help-location = Die Orte des Lagerbestands: Filialen und Lager
+help-location-add = Eine Filiale oder ein Lager hinzufügen, mit einem eigenen kurzen Code (GE1, WH)
+help-location-add-label = Wie man ihn nennt
+help-location-add-kind = store (Filiale) oder warehouse (Lager)
+help-location-list = Die Lagerorte auflisten

@@ -1206,3 +1206,23 @@ web-company-dunning-2-days = Days before the 2nd reminder
 web-company-dunning-2-fee = Fee of the 2nd reminder
 web-company-dunning-3-days = Days before the 3rd reminder
 web-company-dunning-3-fee = Fee of the 3rd reminder
+
+# Stock (issue 21)
+err-stock-bad-location-code = "{ $code }" is not a location code: 1 to 16 capital letters, digits or hyphens
+err-stock-empty-label = a location needs a label
+err-stock-unknown-kind = "{ $kind }" is not a kind of location: store or warehouse
+err-stock-location-exists = location { $code } already exists
+err-damage-location-unreadable = the location { $code } cannot be read
+fact-location-added = the location { $code } ({ $label })
+location-added = Location { $code } ({ $label }) added.
+location-list-title = Locations
+location-list-code = Code
+location-list-label = Label
+location-list-kind = Kind
+location-kind-store = store
+location-kind-warehouse = warehouse
+help-location = The places stock is kept: stores and warehouses
+help-location-add = Add a store or a warehouse, named by a short code of its own (GE1, WH)
+help-location-add-label = What people call it
+help-location-add-kind = store or warehouse
+help-location-list = List the locations

@@ -1206,3 +1206,23 @@ web-company-dunning-2-days = Jours avant le 2e rappel
 web-company-dunning-2-fee = Frais du 2e rappel
 web-company-dunning-3-days = Jours avant le 3e rappel
 web-company-dunning-3-fee = Frais du 3e rappel
+
+# Stock (issue 21)
+err-stock-bad-location-code = « { $code } » n'est pas un code d'emplacement : 1 à 16 majuscules, chiffres ou traits d'union
+err-stock-empty-label = un emplacement demande un libellé
+err-stock-unknown-kind = « { $kind } » n'est pas une sorte d'emplacement : store (magasin) ou warehouse (entrepôt)
+err-stock-location-exists = l'emplacement { $code } existe déjà
+err-damage-location-unreadable = l'emplacement { $code } ne peut pas être lu
+fact-location-added = l'emplacement { $code } ({ $label })
+location-added = Emplacement { $code } ({ $label }) ajouté.
+location-list-title = Emplacements
+location-list-code = Code
+location-list-label = Libellé
+location-list-kind = Sorte
+location-kind-store = magasin
+location-kind-warehouse = entrepôt
+help-location = Les emplacements du stock : magasins et entrepôts
+help-location-add = Ajouter un magasin ou un entrepôt, nommé par un code court qui lui est propre (GE1, WH)
+help-location-add-label = Le nom que les gens lui donnent
+help-location-add-kind = store (magasin) ou warehouse (entrepôt)
+help-location-list = Lister les emplacements

@@ -46,6 +46,8 @@ pub enum StoreError {
     #[error(transparent)]
     Item(rempart_domain::catalogue::ItemError),
     #[error(transparent)]
+    Stock(rempart_domain::stock::StockError),
+    #[error(transparent)]
     Invoice(rempart_domain::invoices::InvoiceError),
     #[error(transparent)]
     Payment(rempart_domain::payments::PaymentError),
@@ -143,6 +145,8 @@ pub enum Damage {
     SettingUnreadable { key: &'static str, detail: String },
     #[error("the access of user {user} cannot be read")]
     UserUnreadable { user: String },
+    #[error("the location {code} cannot be read")]
+    LocationUnreadable { code: String },
 }
 
 /// A value of fixed length kept in the database.

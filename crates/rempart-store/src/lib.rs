@@ -30,6 +30,7 @@ pub mod payments;
 mod project;
 pub mod reports;
 mod schema;
+pub mod stock;
 pub mod sync;
 pub mod users;
 mod verify;

@@ -349,6 +349,7 @@ impl Projector {
             Fact::ConflictSettled(settled) => crate::sync::project_conflict_settled(conn, settled)?,
             Fact::UserAdded(added) => crate::users::project_user_added(conn, origin, added)?,
             Fact::UserChanged(changed) => crate::users::project_user_changed(conn, origin, changed)?,
+            Fact::LocationAdded(location) => crate::stock::project_location_added(conn, location)?,
             Fact::InvoiceLineChanged(changed) => {
                 crate::invoices::note_event(conn, origin, &changed.id)?;
                 crate::invoices::project_invoice_line_changed(conn, changed)?

@@ -7,8 +7,8 @@
 /// of an invoice noted in `p_creations` (a draft issued twice is listed). 10: the sum each
 /// invoice received in all (`p_invoices.received_minor`), and no index of invoices by date.
 /// 11: people's passwords and roles as their changes left them (`p_users.credentials`,
-/// `removed`, `last_change`).
-pub const SCHEMA_VERSION: u32 = 11;
+/// `removed`, `last_change`). 12: the locations of stock (`p_locations`).
+pub const SCHEMA_VERSION: u32 = 12;
 
 pub const LOG_SCHEMA: &str = "
 CREATE TABLE meta (
@@ -80,12 +80,13 @@ CREATE TABLE IF NOT EXISTS sync_state (
 ";
 
 /// The projection tables, each created by the module that owns it.
-pub const PROJECTION_SCHEMAS: [&str; 11] = [
+pub const PROJECTION_SCHEMAS: [&str; 12] = [
     crate::company::SCHEMA,
     crate::ledger::SCHEMA,
     crate::catalogue::SCHEMA,
     crate::invoices::SCHEMA,
     crate::bills::SCHEMA,
+    crate::stock::SCHEMA,
     crate::dunning::SCHEMA,
     crate::payments::SCHEMA,
     crate::contacts::SCHEMA,
@@ -163,6 +164,7 @@ pub const PROJECTIONS: &[(&str, &str)] = &[
     ("p_creations", "record, key, node, seq"),
     ("p_entry_duplicates", "id, node, seq"),
     ("p_period_closes", "node, seq"),
+    ("p_locations", "code"),
 ];
 
 pub fn drop_projections_sql() -> String {

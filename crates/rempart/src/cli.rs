@@ -16,6 +16,7 @@ use crate::commands::invoices::InvoiceCommand;
 use crate::commands::ledger::{AccountCommand, EntryCommand, ImportCommand, PeriodCommand};
 use crate::commands::payments::PaymentCommand;
 use crate::commands::reports::ReportKind;
+use crate::commands::stock::LocationCommand;
 use crate::commands::users::UserCommand;
 use crate::i18n::Lang;
 use rempart_reports::render::Format;
@@ -59,6 +60,9 @@ pub(crate) enum Command {
     /// The catalogue of items and services.
     #[command(subcommand)]
     Item(ItemCommand),
+    /// The places stock is kept: stores and warehouses.
+    #[command(subcommand)]
+    Location(LocationCommand),
     /// Invoices: drafts, lines, issuing with a gapless number and its entry.
     #[command(subcommand)]
     Invoice(InvoiceCommand),

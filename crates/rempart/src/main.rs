@@ -82,6 +82,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Vat { format } => ledger::vat_codes(&dir, lang, format)?,
         Command::Contact(command) => contacts::contact(&dir, lang, command)?,
         Command::Item(command) => catalogue::item(&dir, lang, command)?,
+        Command::Location(command) => commands::stock::location(&dir, lang, command)?,
         Command::Invoice(command) => invoices::invoice(&dir, lang, command)?,
         Command::Payment(command) => payments::payment(&dir, lang, command)?,
         Command::Bill(command) => bills::bill(&dir, lang, command)?,

@@ -132,6 +132,18 @@ impl Speak for rempart_domain::users::UserError {
     }
 }
 
+impl Speak for rempart_domain::stock::StockError {
+    fn speak(&self, lang: Lang) -> String {
+        use rempart_domain::stock::StockError;
+        match self {
+            StockError::BadLocationCode { code } => lang.fill("err.stock.bad_location_code", &[("code", code)]),
+            StockError::EmptyLabel => lang.text("err.stock.empty_label").to_owned(),
+            StockError::UnknownKind { kind } => lang.fill("err.stock.unknown_kind", &[("kind", kind)]),
+            StockError::LocationExists { code } => lang.fill("err.stock.location_exists", &[("code", code)]),
+        }
+    }
+}
+
 impl Speak for rempart_domain::dunning::DunningError {
     fn speak(&self, lang: Lang) -> String {
         match self {

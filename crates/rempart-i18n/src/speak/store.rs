@@ -41,6 +41,7 @@ impl Speak for rempart_store::StoreError {
             rempart_store::StoreError::Ledger(value0) => value0.speak(lang),
             rempart_store::StoreError::Contact(value0) => value0.speak(lang),
             rempart_store::StoreError::Item(value0) => value0.speak(lang),
+            rempart_store::StoreError::Stock(value0) => value0.speak(lang),
             rempart_store::StoreError::Invoice(value0) => value0.speak(lang),
             rempart_store::StoreError::Payment(value0) => value0.speak(lang),
             rempart_store::StoreError::Bill(value0) => value0.speak(lang),
@@ -118,6 +119,9 @@ impl Speak for rempart_store::Damage {
             }
             rempart_store::Damage::UserUnreadable { user } => {
                 lang.fill("err.damage.user_unreadable", &[("user", user)])
+            }
+            rempart_store::Damage::LocationUnreadable { code } => {
+                lang.fill("err.damage.location_unreadable", &[("code", code)])
             }
         }
     }

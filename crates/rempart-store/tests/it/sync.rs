@@ -11,6 +11,7 @@ use rempart_domain::bills::{BillError, BillLine};
 use rempart_domain::catalogue::{ItemDefined, ItemEdited};
 use rempart_domain::contacts::{ContactError, ContactFieldDefined, FieldKind};
 use rempart_domain::dunning::DunningError;
+use rempart_domain::stock::{LocationAdded, LocationKind, StockError};
 use rempart_domain::users::Role;
 use rempart_domain::{AccountEdited, AccountKind, AccountOpened, Country, Currency, EntryDraft, PostingDraft};
 use rempart_log::{EventSeq, NodeId, SigningKey};
@@ -113,9 +114,10 @@ enum WorkKind {
     Reminder,
     User,
     UserChange,
+    Location,
 }
 
-const WORK_KINDS: [WorkKind; 18] = [
+const WORK_KINDS: [WorkKind; 19] = [
     WorkKind::Entry,
     WorkKind::Contact,
     WorkKind::SharedContactField,
@@ -134,6 +136,7 @@ const WORK_KINDS: [WorkKind; 18] = [
     WorkKind::Reminder,
     WorkKind::User,
     WorkKind::UserChange,
+    WorkKind::Location,
 ];
 
 fn day(month: u32, day: u32) -> NaiveDate {
@@ -377,6 +380,16 @@ fn work(store: &mut Store, kind: WorkKind, node: usize, counter: usize) -> Resul
                 }
             }
             .map(|_| ())
+        }
+        // A location of stock; a code given on two nodes apart: the first in merge order stands.
+        WorkKind::Location => {
+            let code = format!("L{}", counter % 5);
+            let kind = if counter.is_multiple_of(2) { LocationKind::Store } else { LocationKind::Warehouse };
+            let location = LocationAdded { code, label: format!("Lieu {tag}"), kind };
+            match store.add_location(location) {
+                Err(StoreError::Stock(StockError::LocationExists { .. })) => Ok(()),
+                other => other,
+            }
         }
         // A person other than an owner changed, in turn: their own password (to the same words,
         // under a new salt), another role from an owner, their access taken away. Where the node

@@ -11,4 +11,5 @@ pub(crate) mod invoices;
 pub(crate) mod ledger;
 pub(crate) mod payments;
 pub(crate) mod reports;
+pub(crate) mod stock;
 pub(crate) mod users;

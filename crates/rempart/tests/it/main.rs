@@ -13,6 +13,7 @@ mod crash;
 mod documents;
 mod garage;
 mod invoices;
+mod stock;
 mod sync;
 mod tamper;
 
