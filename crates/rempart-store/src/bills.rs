@@ -195,13 +195,14 @@ impl Store {
     /// The id of the bill of the supplier `supplier` (a contact id) that carries `reference` (as
     /// the supplier wrote it; case and spaces aside), named to people by both.
     pub fn find_bill(&self, supplier: &str, reference: &str) -> Result<String, StoreError> {
-        let wanted: String = reference.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
-        let mut found = Vec::new();
-        for bill in self.bills(Some(supplier), None)? {
-            if bill.reference.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase() == wanted {
-                found.push(bill.id);
-            }
-        }
+        let key = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+        let wanted = key(reference);
+        let found: Vec<String> = self
+            .bills(Some(supplier), None)?
+            .into_iter()
+            .filter(|bill| key(&bill.reference) == wanted)
+            .map(|bill| bill.id)
+            .collect();
         let name = || self.contact(supplier).ok().and_then(|fields| fields.get("name").cloned()).unwrap_or_default();
         match &found[..] {
             [id] => Ok(id.clone()),

@@ -113,7 +113,7 @@ async fn dashboard(State(app): State<App>, Extension(viewer): Extension<Viewer>)
             });
             // Forks and conflicts: the last count (the first is made here), and a new one asked
             // of the counting thread when events were added since.
-            let held: u64 = store.version_vector()?.0.values().map(|head| head.seq.0).sum();
+            let held = crate::events_held(store)?;
             let (forks, conflicts, counting_again) = match counted.counting.last() {
                 Some((events, forks, conflicts)) if events == held => (forks, conflicts, false),
                 Some((_, forks, conflicts)) => {

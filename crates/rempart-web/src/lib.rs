@@ -362,10 +362,15 @@ impl Counting {
     }
 }
 
+/// The events `store` holds, all chains together (the sum of its version vector): what a count
+/// of forks and conflicts was made on.
+pub fn events_held(store: &Store) -> Result<u64, StoreError> {
+    Ok(store.version_vector()?.0.values().map(|head| head.seq.0).sum())
+}
+
 /// Counts the forks and conflicts of the books held by `store` (a handle of its own).
 pub fn count_conflicts(store: &Store) -> Result<(u64, usize, usize), StoreError> {
-    let held: u64 = store.version_vector()?.0.values().map(|head| head.seq.0).sum();
-    Ok((held, store.forks()?.len(), store.conflicts()?.len()))
+    Ok((events_held(store)?, store.forks()?.len(), store.conflicts()?.len()))
 }
 
 /// The thread that counts forks and conflicts when asked, on its own handle of the data

@@ -1064,7 +1064,7 @@ fn the_dashboard_counts_conflicts_without_making_a_page_wait() {
             .create_contact(None, fields.map(|(field, value)| (field.to_owned(), Some(value.to_owned()))).into())
             .unwrap();
     }
-    let held: u64 = store.version_vector().unwrap().0.values().map(|head| head.seq.0).sum();
+    let held = rempart_web::events_held(&store).unwrap();
     assert_eq!(store.conflicts().unwrap().len(), 1);
     drop(store);
     let stale = owner.get("/dashboard").body;
