@@ -259,6 +259,11 @@ registry! {
     InvoiceDiscarded(InvoiceDiscarded),
     UserChanged(crate::users::UserChanged),
     LocationAdded(crate::stock::LocationAdded),
+    SkuDefined(crate::stock::SkuDefined),
+    StockReceived(crate::stock::StockReceived),
+    StockAdjusted(crate::stock::StockAdjusted),
+    TransferSent(crate::stock::TransferSent),
+    TransferArrived(crate::stock::TransferArrived),
 }
 
 #[cfg(test)]
@@ -564,6 +569,49 @@ mod tests {
                     if store { crate::stock::LocationKind::Store } else { crate::stock::LocationKind::Warehouse };
                 Fact::from(crate::stock::LocationAdded { code, label, kind })
             }),
+            (text(), text(), any::<bool>(), option::of(text()), option::of(text())).prop_map(
+                |(sku, item, barcode, size, colour)| {
+                    let barcode = barcode.then(|| crate::stock::Barcode::parse("4006381333931").unwrap());
+                    Fact::from(crate::stock::SkuDefined { sku, item, barcode, size, colour })
+                }
+            ),
+            (text(), date(), text(), vec((text(), any::<i64>(), any::<i64>()), 0..3), option::of(text())).prop_map(
+                |(id, date, location, lines, reference)| {
+                    let lines = lines
+                        .into_iter()
+                        .map(|(sku, qty, unit_cost_minor)| crate::stock::ReceivedLine { sku, qty, unit_cost_minor })
+                        .collect();
+                    Fact::from(crate::stock::StockReceived {
+                        id,
+                        date,
+                        location,
+                        lines,
+                        currency: Currency::EUR,
+                        reference,
+                    })
+                }
+            ),
+            (text(), date(), text(), any::<u8>(), vec((text(), any::<i64>(), option::of(any::<i64>())), 0..3))
+                .prop_map(|(id, date, location, reason, lines)| {
+                    let reason = crate::stock::AdjustReason::ALL[usize::from(reason) % 6];
+                    let lines = lines
+                        .into_iter()
+                        .map(|(sku, delta, counted)| crate::stock::AdjustedLine { sku, delta, counted })
+                        .collect();
+                    Fact::from(crate::stock::StockAdjusted { id, date, location, reason, lines })
+                }),
+            (text(), date(), text(), text(), vec((text(), any::<i64>()), 0..3)).prop_map(
+                |(transfer, date, from, to, lines)| {
+                    let lines = lines.into_iter().map(|(sku, qty)| crate::stock::StockLine { sku, qty }).collect();
+                    Fact::from(crate::stock::TransferSent { transfer, date, from, to, lines })
+                }
+            ),
+            (text(), text(), date(), text(), vec((text(), any::<i64>()), 0..3)).prop_map(
+                |(id, transfer, date, to, lines)| {
+                    let lines = lines.into_iter().map(|(sku, qty)| crate::stock::StockLine { sku, qty }).collect();
+                    Fact::from(crate::stock::TransferArrived { id, transfer, date, to, lines })
+                }
+            ),
         ]
     }
 
@@ -631,7 +679,11 @@ mod tests {
                 "credit_note.issued",
                 "payment.received",
                 "period.closed",
-                "reminder.sent"
+                "reminder.sent",
+                "stock.adjusted",
+                "stock.received",
+                "transfer.arrived",
+                "transfer.sent"
             ]
         );
     }

@@ -541,6 +541,11 @@ impl LedgerState {
             | Fact::UserAdded(_)
             | Fact::UserChanged(_)
             | Fact::LocationAdded(_)
+            | Fact::SkuDefined(_)
+            | Fact::StockReceived(_)
+            | Fact::StockAdjusted(_)
+            | Fact::TransferSent(_)
+            | Fact::TransferArrived(_)
             | Fact::InvoiceLineChanged(_)
             | Fact::InvoiceLineRemoved(_)
             | Fact::InvoiceDiscarded(_) => {}

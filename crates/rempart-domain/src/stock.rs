@@ -1,11 +1,16 @@
-//! Stock (issue 21, begun): the places stock is kept (stores, warehouses), and the barcodes that
-//! name stocked items at a till's scanner. A barcode is a GTIN as printed under the bars: EAN-13,
-//! UPC-A (12 digits) or EAN-8, each ending with a check digit that a scanner's misread or a typing
+//! Stock (issue 21): the places stock is kept (stores, warehouses), the SKUs it is counted in
+//! (variants of catalogue items) and the barcodes that name them at a till's scanner, and the
+//! movements whose sum is the stock: receipts, adjustments and counts, transfers sent and arrived.
+//! Every movement is keyed by its own id and adds up, so stock takes facts in any order.
+//!
+//! A barcode is a GTIN as printed under the bars: EAN-13, UPC-A (12 digits) or EAN-8, each ending with a check digit that a scanner's misread or a typing
 //! slip almost always breaks.
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::facts::{Described, FactKind, Merge};
+use crate::money::Currency;
 
 /// What a location is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,6 +90,340 @@ pub enum StockError {
     UnknownKind { kind: String },
     #[error("location {code} already exists")]
     LocationExists { code: String },
+    #[error("location {code} does not exist")]
+    UnknownLocation { code: String },
+    #[error("\"{sku}\" is not a SKU code: use 1 to 32 visible characters without spaces")]
+    BadSkuCode { sku: String },
+    #[error("\"{text}\" is not a size or colour: 1 to 32 characters")]
+    BadVariant { text: String },
+    #[error("SKU {sku} already exists")]
+    SkuExists { sku: String },
+    #[error("SKU {sku} does not exist")]
+    UnknownSku { sku: String },
+    #[error("item {item} does not exist in the catalogue")]
+    UnknownItem { item: String },
+    #[error("barcode {barcode} already names SKU {sku}")]
+    BarcodeTaken { barcode: String, sku: String },
+    #[error("{qty} is not a quantity here: a whole number of units above zero")]
+    BadQuantity { qty: i64 },
+    #[error("{cost_minor} (minor units of {currency}) is not a unit cost: zero or more")]
+    BadCost { cost_minor: i64, currency: Currency },
+    #[error("a movement needs at least one line")]
+    NoLines,
+    #[error("a count gives the quantity counted, and only a count does")]
+    CountWithoutQuantity,
+    #[error("\"{reason}\" is not a reason: count, damage, theft, loss, found or correction")]
+    UnknownReason { reason: String },
+    #[error("a transfer goes from one location to another, not to {code} itself")]
+    SameLocation { code: String },
+    #[error("transfer {transfer} does not exist")]
+    UnknownTransfer { transfer: String },
+    #[error("transfer {transfer} goes to {to}")]
+    ElsewhereBound { transfer: String, to: String },
+    #[error("transfer {transfer} arrived already")]
+    ArrivedAlready { transfer: String },
+}
+
+/// The longest SKU code, size and colour, in bytes.
+pub const SKU_CODE_BYTES_MAX: usize = 32;
+pub const VARIANT_BYTES_MAX: usize = 32;
+
+/// A stock-keeping unit: one variant (size, colour) of a catalogue item, which gives its label,
+/// price and VAT; the SKU's own code is what stock is counted in, and its barcode what a till
+/// scans. An item sold in one variant only has one SKU.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkuDefined {
+    pub sku: String,
+    pub item: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub barcode: Option<Barcode>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub colour: Option<String>,
+}
+
+impl SkuDefined {
+    /// Whether the SKU is well formed: a code of 1 to 32 visible characters, variants of 1 to 32
+    /// bytes when given.
+    pub fn check(&self) -> Result<(), StockError> {
+        if !code_ok(&self.sku) {
+            return Err(StockError::BadSkuCode { sku: self.sku.clone() });
+        }
+        for variant in [&self.size, &self.colour].into_iter().flatten() {
+            if variant.trim().is_empty() || variant.len() > VARIANT_BYTES_MAX {
+                return Err(StockError::BadVariant { text: variant.clone() });
+            }
+        }
+        Ok(())
+    }
+}
+
+fn code_ok(code: &str) -> bool {
+    !code.is_empty() && code.len() <= SKU_CODE_BYTES_MAX && code.chars().all(|c| c.is_ascii_graphic())
+}
+
+impl FactKind for SkuDefined {
+    const KIND: &'static str = "sku.defined";
+    const VERSION: u32 = 1;
+    fn merge(&self) -> Merge<'_> {
+        // A code (or a barcode) given on two devices apart: the first in merge order stands.
+        Merge::Ordered
+    }
+    fn describe(&self) -> Described {
+        Described::new("fact.sku_defined").text("sku", &self.sku).text("item", &self.item)
+    }
+}
+
+/// A quantity of one SKU in a movement: whole units, never zero.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockLine {
+    pub sku: String,
+    pub qty: i64,
+}
+
+/// The largest quantity of one line.
+pub const QTY_MAX: i64 = 1_000_000_000;
+
+fn check_lines<'a>(lines: impl IntoIterator<Item = &'a StockLine>, signed: bool) -> Result<(), StockError> {
+    let mut any = false;
+    for line in lines {
+        any = true;
+        if !code_ok(&line.sku) {
+            return Err(StockError::BadSkuCode { sku: line.sku.clone() });
+        }
+        let in_range =
+            if signed { line.qty != 0 && line.qty.abs() <= QTY_MAX } else { (1..=QTY_MAX).contains(&line.qty) };
+        if !in_range {
+            return Err(StockError::BadQuantity { qty: line.qty });
+        }
+    }
+    if !any {
+        return Err(StockError::NoLines);
+    }
+    Ok(())
+}
+
+/// Goods received at a location (from a supplier), each line at its unit cost: what the weighted
+/// average cost of the SKU is made of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockReceived {
+    pub id: String,
+    pub date: NaiveDate,
+    pub location: String,
+    pub lines: Vec<ReceivedLine>,
+    pub currency: Currency,
+    /// The supplier's delivery note, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceivedLine {
+    pub sku: String,
+    pub qty: i64,
+    /// Net cost of one unit, in minor units of the receipt's currency.
+    pub unit_cost_minor: i64,
+}
+
+impl StockReceived {
+    pub fn check(&self) -> Result<(), StockError> {
+        check_lines(&self.lines.iter().map(ReceivedLine::as_line).collect::<Vec<_>>(), false)?;
+        if let Some(line) = self.lines.iter().find(|line| !(0..=UNIT_COST_MAX_MINOR).contains(&line.unit_cost_minor)) {
+            return Err(StockError::BadCost { cost_minor: line.unit_cost_minor, currency: self.currency });
+        }
+        Ok(())
+    }
+}
+
+impl ReceivedLine {
+    fn as_line(&self) -> StockLine {
+        StockLine { sku: self.sku.clone(), qty: self.qty }
+    }
+}
+
+/// The highest unit cost, in minor units (ten million in the currency).
+pub const UNIT_COST_MAX_MINOR: i64 = 1_000_000_000;
+
+impl FactKind for StockReceived {
+    const KIND: &'static str = "stock.received";
+    const VERSION: u32 = 1;
+    fn merge(&self) -> Merge<'_> {
+        // Rows keyed by the receipt's own id, quantities and costs that add up.
+        Merge::Commutes
+    }
+    fn describe(&self) -> Described {
+        Described::new("fact.stock_received").text("location", &self.location).date("date", self.date)
+    }
+}
+
+/// Why stock was adjusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AdjustReason {
+    /// An inventory count: the line carries what was counted and the difference from what the
+    /// device knew.
+    Count,
+    Damage,
+    Theft,
+    Loss,
+    Found,
+    Correction,
+}
+
+impl AdjustReason {
+    pub const ALL: [AdjustReason; 6] = [
+        AdjustReason::Count,
+        AdjustReason::Damage,
+        AdjustReason::Theft,
+        AdjustReason::Loss,
+        AdjustReason::Found,
+        AdjustReason::Correction,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AdjustReason::Count => "count",
+            AdjustReason::Damage => "damage",
+            AdjustReason::Theft => "theft",
+            AdjustReason::Loss => "loss",
+            AdjustReason::Found => "found",
+            AdjustReason::Correction => "correction",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<AdjustReason, StockError> {
+        AdjustReason::ALL
+            .into_iter()
+            .find(|reason| reason.as_str() == text.trim())
+            .ok_or_else(|| StockError::UnknownReason { reason: text.to_owned() })
+    }
+}
+
+/// Stock added or taken away at a location for a reason other than a sale or a transfer. A count
+/// records the difference between what was counted and what the device knew then: the difference
+/// adds up with movements the device had not seen, so a count never overwrites them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockAdjusted {
+    pub id: String,
+    pub date: NaiveDate,
+    pub location: String,
+    pub reason: AdjustReason,
+    pub lines: Vec<AdjustedLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdjustedLine {
+    pub sku: String,
+    /// Units added (positive) or taken away (negative); zero only for a count that found what was
+    /// expected.
+    pub delta: i64,
+    /// What was counted, for a count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counted: Option<i64>,
+}
+
+impl StockAdjusted {
+    pub fn check(&self) -> Result<(), StockError> {
+        if self.lines.is_empty() {
+            return Err(StockError::NoLines);
+        }
+        for line in &self.lines {
+            if !code_ok(&line.sku) {
+                return Err(StockError::BadSkuCode { sku: line.sku.clone() });
+            }
+            let counting = self.reason == AdjustReason::Count;
+            if counting != line.counted.is_some() {
+                return Err(StockError::CountWithoutQuantity);
+            }
+            if let Some(counted) = line.counted
+                && !(0..=QTY_MAX).contains(&counted)
+            {
+                return Err(StockError::BadQuantity { qty: counted });
+            }
+            if line.delta.abs() > 2 * QTY_MAX || (!counting && line.delta == 0) {
+                return Err(StockError::BadQuantity { qty: line.delta });
+            }
+        }
+        Ok(())
+    }
+}
+
+impl FactKind for StockAdjusted {
+    const KIND: &'static str = "stock.adjusted";
+    const VERSION: u32 = 1;
+    fn merge(&self) -> Merge<'_> {
+        Merge::Commutes
+    }
+    fn describe(&self) -> Described {
+        Described::new("fact.stock_adjusted").text("location", &self.location).date("date", self.date)
+    }
+}
+
+/// Goods sent from one location to another: they leave the first now and are in transit until
+/// their arrival is recorded (`TransferArrived`), possibly on another device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransferSent {
+    /// The transfer's number, printed on the delivery note and typed at arrival.
+    pub transfer: String,
+    pub date: NaiveDate,
+    pub from: String,
+    pub to: String,
+    pub lines: Vec<StockLine>,
+}
+
+impl TransferSent {
+    pub fn check(&self) -> Result<(), StockError> {
+        check_lines(&self.lines, false)?;
+        if self.from == self.to {
+            return Err(StockError::SameLocation { code: self.from.clone() });
+        }
+        Ok(())
+    }
+}
+
+impl FactKind for TransferSent {
+    const KIND: &'static str = "transfer.sent";
+    const VERSION: u32 = 1;
+    fn merge(&self) -> Merge<'_> {
+        // Keyed by its own number (random), quantities that add up.
+        Merge::Commutes
+    }
+    fn describe(&self) -> Described {
+        Described::new("fact.transfer_sent")
+            .text("transfer", &self.transfer)
+            .text("from", &self.from)
+            .text("to", &self.to)
+    }
+}
+
+/// A transfer arrived at its destination, with the lines it brought (those sent). Two devices
+/// recording the arrival of one transfer apart count it once: the arrival of the smallest id
+/// stands, whatever the order they meet in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransferArrived {
+    pub id: String,
+    pub transfer: String,
+    pub date: NaiveDate,
+    pub to: String,
+    pub lines: Vec<StockLine>,
+}
+
+impl TransferArrived {
+    pub fn check(&self) -> Result<(), StockError> {
+        check_lines(&self.lines, false)
+    }
+}
+
+impl FactKind for TransferArrived {
+    const KIND: &'static str = "transfer.arrived";
+    const VERSION: u32 = 1;
+    fn merge(&self) -> Merge<'_> {
+        Merge::Commutes
+    }
+    fn describe(&self) -> Described {
+        Described::new("fact.transfer_arrived").text("transfer", &self.transfer).text("to", &self.to)
+    }
 }
 
 /// A barcode whose check digit holds, kept as its digits (spaces as printed are dropped).

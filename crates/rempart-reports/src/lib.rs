@@ -1,10 +1,12 @@
 //! The accounting reports (trial balance, balance sheet, income statement, ledger, journal, VAT
-//! return, receivables, payables, dunning list) built from the store's queries as tables
+//! return, receivables, payables, dunning list, stock) built from the store's queries as tables
 //! (`Report`), and their rendering: aligned text and HTML for people, CSV and JSON for machines.
 //! The command line prints them, the web app shows them and serves their CSV.
 
 pub mod render;
 mod reports;
+mod stock;
 
 pub use render::{Cell, Format, Report};
 pub use reports::*;
+pub use stock::stock;

@@ -147,6 +147,10 @@ pub enum Damage {
     UserUnreadable { user: String },
     #[error("the location {code} cannot be read")]
     LocationUnreadable { code: String },
+    #[error("the SKU {sku} cannot be read")]
+    SkuUnreadable { sku: String },
+    #[error("the transfer {transfer} cannot be read")]
+    TransferUnreadable { transfer: String },
 }
 
 /// A value of fixed length kept in the database.

@@ -350,6 +350,11 @@ impl Projector {
             Fact::UserAdded(added) => crate::users::project_user_added(conn, origin, added)?,
             Fact::UserChanged(changed) => crate::users::project_user_changed(conn, origin, changed)?,
             Fact::LocationAdded(location) => crate::stock::project_location_added(conn, location)?,
+            Fact::SkuDefined(sku) => crate::stock::project_sku_defined(conn, sku)?,
+            Fact::StockReceived(receipt) => crate::stock::project_stock_received(conn, receipt)?,
+            Fact::StockAdjusted(adjusted) => crate::stock::project_stock_adjusted(conn, adjusted)?,
+            Fact::TransferSent(sent) => crate::stock::project_transfer_sent(conn, sent)?,
+            Fact::TransferArrived(arrived) => crate::stock::project_transfer_arrived(conn, arrived)?,
             Fact::InvoiceLineChanged(changed) => {
                 crate::invoices::note_event(conn, origin, &changed.id)?;
                 crate::invoices::project_invoice_line_changed(conn, changed)?

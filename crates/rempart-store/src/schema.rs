@@ -7,8 +7,9 @@
 /// of an invoice noted in `p_creations` (a draft issued twice is listed). 10: the sum each
 /// invoice received in all (`p_invoices.received_minor`), and no index of invoices by date.
 /// 11: people's passwords and roles as their changes left them (`p_users.credentials`,
-/// `removed`, `last_change`). 12: the locations of stock (`p_locations`).
-pub const SCHEMA_VERSION: u32 = 12;
+/// `removed`, `last_change`). 12: the locations of stock (`p_locations`). 13: SKUs and the
+/// movements of stock (`p_skus`, `p_stock_moves`, `p_stock_levels`, `p_stock_costs`, transfers).
+pub const SCHEMA_VERSION: u32 = 13;
 
 pub const LOG_SCHEMA: &str = "
 CREATE TABLE meta (
@@ -165,6 +166,13 @@ pub const PROJECTIONS: &[(&str, &str)] = &[
     ("p_entry_duplicates", "id, node, seq"),
     ("p_period_closes", "node, seq"),
     ("p_locations", "code"),
+    ("p_skus", "sku"),
+    ("p_stock_moves", "id, kind, line"),
+    ("p_stock_levels", "location, sku"),
+    ("p_stock_costs", "sku, currency"),
+    ("p_transfers", "transfer"),
+    ("p_transfer_lines", "transfer, line"),
+    ("p_transfer_arrivals", "transfer"),
 ];
 
 pub fn drop_projections_sql() -> String {

@@ -16,7 +16,7 @@ use crate::commands::invoices::InvoiceCommand;
 use crate::commands::ledger::{AccountCommand, EntryCommand, ImportCommand, PeriodCommand};
 use crate::commands::payments::PaymentCommand;
 use crate::commands::reports::ReportKind;
-use crate::commands::stock::LocationCommand;
+use crate::commands::stock::{LocationCommand, SkuCommand, StockCommand};
 use crate::commands::users::UserCommand;
 use crate::i18n::Lang;
 use rempart_reports::render::Format;
@@ -63,6 +63,12 @@ pub(crate) enum Command {
     /// The places stock is kept: stores and warehouses.
     #[command(subcommand)]
     Location(LocationCommand),
+    /// The SKUs stock is counted in: variants of catalogue items, with their barcodes.
+    #[command(subcommand)]
+    Sku(SkuCommand),
+    /// Movements of stock: receipts, transfers and their arrival, counts and adjustments.
+    #[command(subcommand)]
+    Stock(StockCommand),
     /// Invoices: drafts, lines, issuing with a gapless number and its entry.
     #[command(subcommand)]
     Invoice(InvoiceCommand),

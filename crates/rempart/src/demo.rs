@@ -435,7 +435,8 @@ mod tests {
     /// issued on two devices is listed; the hash was 5661c547… before); and the sum each
     /// invoice received, paid and credited (`p_invoices.received_minor`, which narrows the
     /// customers' credits; the hash was 1e4f0828… before); and the new, empty table of stock
-    /// locations (`p_locations`; the hash was 3172d863… before).
+    /// locations (`p_locations`; the hash was 3172d863… before); and the new, empty tables of
+    /// SKUs and stock movements (`p_skus`, `p_stock_moves`…; the hash was d3d3fbe2… before).
     #[test]
     fn the_demo_company_keeps_its_state_hash() {
         let temp = tempfile::tempdir().unwrap();
@@ -445,7 +446,7 @@ mod tests {
         assert_eq!(store.event_count().unwrap(), 5535);
         assert_eq!(
             store.state_hash().unwrap().to_hex(),
-            "d3d3fbe208dc42f1196edfd803cfe5858ea95f85ca813da13d8ee897d860581f"
+            "9b8e88cf56fac2218ed1e9b89767b58ebcc80ce7a483f72d726539f2c6eaf4a0"
         );
     }
 }

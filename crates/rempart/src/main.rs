@@ -83,6 +83,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Contact(command) => contacts::contact(&dir, lang, command)?,
         Command::Item(command) => catalogue::item(&dir, lang, command)?,
         Command::Location(command) => commands::stock::location(&dir, lang, command)?,
+        Command::Sku(command) => commands::stock::sku(&dir, lang, command)?,
+        Command::Stock(command) => commands::stock::stock(&dir, lang, command)?,
         Command::Invoice(command) => invoices::invoice(&dir, lang, command)?,
         Command::Payment(command) => payments::payment(&dir, lang, command)?,
         Command::Bill(command) => bills::bill(&dir, lang, command)?,

@@ -132,6 +132,19 @@ impl Speak for rempart_domain::users::UserError {
     }
 }
 
+impl Speak for rempart_domain::stock::BarcodeError {
+    fn speak(&self, lang: Lang) -> String {
+        use rempart_domain::stock::BarcodeError;
+        match self {
+            BarcodeError::NotABarcode { text } => lang.fill("err.barcode.not_a_barcode", &[("text", text)]),
+            BarcodeError::CheckDigit { text, expected, found } => lang.fill(
+                "err.barcode.check_digit",
+                &[("text", text), ("expected", &expected.to_string()), ("found", &found.to_string())],
+            ),
+        }
+    }
+}
+
 impl Speak for rempart_domain::stock::StockError {
     fn speak(&self, lang: Lang) -> String {
         use rempart_domain::stock::StockError;
@@ -140,6 +153,31 @@ impl Speak for rempart_domain::stock::StockError {
             StockError::EmptyLabel => lang.text("err.stock.empty_label").to_owned(),
             StockError::UnknownKind { kind } => lang.fill("err.stock.unknown_kind", &[("kind", kind)]),
             StockError::LocationExists { code } => lang.fill("err.stock.location_exists", &[("code", code)]),
+            StockError::UnknownLocation { code } => lang.fill("err.stock.unknown_location", &[("code", code)]),
+            StockError::BadSkuCode { sku } => lang.fill("err.stock.bad_sku_code", &[("sku", sku)]),
+            StockError::BadVariant { text } => lang.fill("err.stock.bad_variant", &[("text", text)]),
+            StockError::SkuExists { sku } => lang.fill("err.stock.sku_exists", &[("sku", sku)]),
+            StockError::UnknownSku { sku } => lang.fill("err.stock.unknown_sku", &[("sku", sku)]),
+            StockError::UnknownItem { item } => lang.fill("err.stock.unknown_item", &[("item", item)]),
+            StockError::BarcodeTaken { barcode, sku } => {
+                lang.fill("err.stock.barcode_taken", &[("barcode", barcode), ("sku", sku)])
+            }
+            StockError::BadQuantity { qty } => lang.fill("err.stock.bad_quantity", &[("qty", &qty.to_string())]),
+            StockError::BadCost { cost_minor, currency } => lang
+                .fill("err.stock.bad_cost", &[("cost", &rempart_domain::money::format_plain(*cost_minor, *currency))]),
+            StockError::NoLines => lang.text("err.stock.no_lines").to_owned(),
+            StockError::CountWithoutQuantity => lang.text("err.stock.count_without_quantity").to_owned(),
+            StockError::UnknownReason { reason } => lang.fill("err.stock.unknown_reason", &[("reason", reason)]),
+            StockError::SameLocation { code } => lang.fill("err.stock.same_location", &[("code", code)]),
+            StockError::UnknownTransfer { transfer } => {
+                lang.fill("err.stock.unknown_transfer", &[("transfer", transfer)])
+            }
+            StockError::ElsewhereBound { transfer, to } => {
+                lang.fill("err.stock.elsewhere_bound", &[("transfer", transfer), ("to", to)])
+            }
+            StockError::ArrivedAlready { transfer } => {
+                lang.fill("err.stock.arrived_already", &[("transfer", transfer)])
+            }
         }
     }
 }

@@ -41,6 +41,8 @@ pub fn speak_any(error: &(dyn std::error::Error + 'static), lang: Lang) -> Optio
         rempart_domain::dunning::DunningError,
         rempart_domain::users::UserError,
         rempart_domain::qrbill::QrBillError,
+        rempart_domain::stock::StockError,
+        rempart_domain::stock::BarcodeError,
         rempart_domain::AmountError,
         rempart_domain::FactError,
         rempart_docs::DocError,

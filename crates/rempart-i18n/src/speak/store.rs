@@ -123,6 +123,10 @@ impl Speak for rempart_store::Damage {
             rempart_store::Damage::LocationUnreadable { code } => {
                 lang.fill("err.damage.location_unreadable", &[("code", code)])
             }
+            rempart_store::Damage::SkuUnreadable { sku } => lang.fill("err.damage.sku_unreadable", &[("sku", sku)]),
+            rempart_store::Damage::TransferUnreadable { transfer } => {
+                lang.fill("err.damage.transfer_unreadable", &[("transfer", transfer)])
+            }
         }
     }
 }

@@ -189,6 +189,7 @@ fn a_bulk_import_builds_its_indexes_at_the_end_and_verifies() {
             "p_entries_reverses",
             "p_invoices_contact",
             "p_reminders_invoice",
+            "p_skus_barcode",
             "p_users_name"
         ]
     );

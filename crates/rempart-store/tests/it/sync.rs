@@ -11,7 +11,7 @@ use rempart_domain::bills::{BillError, BillLine};
 use rempart_domain::catalogue::{ItemDefined, ItemEdited};
 use rempart_domain::contacts::{ContactError, ContactFieldDefined, FieldKind};
 use rempart_domain::dunning::DunningError;
-use rempart_domain::stock::{LocationAdded, LocationKind, StockError};
+use rempart_domain::stock::{LocationAdded, LocationKind, ReceivedLine, SkuDefined, StockError, StockLine};
 use rempart_domain::users::Role;
 use rempart_domain::{AccountEdited, AccountKind, AccountOpened, Country, Currency, EntryDraft, PostingDraft};
 use rempart_log::{EventSeq, NodeId, SigningKey};
@@ -115,9 +115,11 @@ enum WorkKind {
     User,
     UserChange,
     Location,
+    Stock,
+    Arrival,
 }
 
-const WORK_KINDS: [WorkKind; 19] = [
+const WORK_KINDS: [WorkKind; 21] = [
     WorkKind::Entry,
     WorkKind::Contact,
     WorkKind::SharedContactField,
@@ -137,6 +139,8 @@ const WORK_KINDS: [WorkKind; 19] = [
     WorkKind::User,
     WorkKind::UserChange,
     WorkKind::Location,
+    WorkKind::Stock,
+    WorkKind::Arrival,
 ];
 
 fn day(month: u32, day: u32) -> NaiveDate {
@@ -178,6 +182,38 @@ fn issue_invoice(store: &mut Store, tag: &str) -> Result<String, StoreError> {
     let thrown = store.draft_invoice(&contact, day(3, 10), false)?;
     store.discard_invoice(&thrown)?;
     store.issue_invoice(&id)
+}
+
+/// The warehouse, the store, the shirt and its SKU, made where this node does not know them.
+fn stock_ready(store: &mut Store, node: usize) -> Result<(), StoreError> {
+    for (code, kind) in [("WH", LocationKind::Warehouse), ("ST", LocationKind::Store)] {
+        match store.add_location(LocationAdded { code: code.into(), label: format!("{code} {node}"), kind }) {
+            Err(StoreError::Stock(StockError::LocationExists { .. })) | Ok(()) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    if !store.items()?.iter().any(|item| item.code == "SHIRT") {
+        store.define_item(ItemDefined {
+            code: "SHIRT".into(),
+            label: format!("Chemise {node}"),
+            unit: "pce".into(),
+            price_minor: 5900,
+            currency: Currency::CHF,
+            vat_code: "N81".into(),
+            account: "3200".into(),
+        })?;
+    }
+    if !store.skus()?.iter().any(|sku| sku.sku == "SHIRT-M") {
+        let sku = SkuDefined {
+            sku: "SHIRT-M".into(),
+            item: "SHIRT".into(),
+            barcode: None,
+            size: Some("M".into()),
+            colour: None,
+        };
+        store.define_sku(sku)?;
+    }
+    Ok(())
 }
 
 /// The passwords of the simulation's people: an owner's, and everyone else's.
@@ -390,6 +426,38 @@ fn work(store: &mut Store, kind: WorkKind, node: usize, counter: usize) -> Resul
                 Err(StoreError::Stock(StockError::LocationExists { .. })) => Ok(()),
                 other => other,
             }
+        }
+        // Stock of one shirt between a warehouse and a store: received at the warehouse, sent to
+        // the store, counted at the store, in turn (the places, the item and the SKU made first
+        // where this node does not know them, possibly on nodes apart).
+        WorkKind::Stock => {
+            stock_ready(store, node)?;
+            let line = || vec![StockLine { sku: "SHIRT-M".into(), qty: 2 + (counter % 3) as i64 }];
+            match counter % 3 {
+                0 => {
+                    let received =
+                        ReceivedLine { sku: "SHIRT-M".into(), qty: 5, unit_cost_minor: 1000 + counter as i64 };
+                    store.receive_stock("WH", day(3, 1 + (counter % 28) as u32), vec![received], None).map(|_| ())
+                }
+                1 => store.send_transfer("WH", "ST", day(3, 2), line()).map(|_| ()),
+                _ => store.count_stock("ST", day(3, 3), line()).map(|_| ()),
+            }
+        }
+        // The arrival at the store of a transfer this node knows in transit (sent here or on
+        // another node); where there is none, one is sent first. Two nodes apart may each record
+        // the arrival of one transfer: it counts once.
+        WorkKind::Arrival => {
+            stock_ready(store, node)?;
+            let pending = store.transfers_in_transit(Some("ST"))?;
+            let transfer = match pending.first() {
+                Some(transfer) => transfer.sent.transfer.clone(),
+                None => {
+                    store
+                        .send_transfer("WH", "ST", day(3, 4), vec![StockLine { sku: "SHIRT-M".into(), qty: 1 }])?
+                        .transfer
+                }
+            };
+            store.arrive_transfer(&transfer, day(3, 5), None).map(|_| ())
         }
         // A person other than an owner changed, in turn: their own password (to the same words,
         // under a new salt), another role from an owner, their access taken away. Where the node
@@ -683,8 +751,11 @@ fn converge(moves: &[Move], exercised: &mut Exercised) -> Result<(), TestCaseErr
         let report = node.store.verify().unwrap();
         prop_assert!(report.problems.is_empty(), "{:?}", report.problems);
         prop_assert_eq!(report.state_hash, Some(hash));
-        // A first creation stands everywhere: one item, one account 1021.
-        prop_assert_eq!(node.store.items().unwrap().len(), 1);
+        // A first creation stands everywhere: two items (the oil change and the stock's shirt),
+        // one SKU, one account 1021.
+        prop_assert_eq!(node.store.items().unwrap().len(), 2);
+        prop_assert_eq!(node.store.skus().unwrap().len(), 1);
+        prop_assert_eq!(node.store.stock_levels(None, None).unwrap(), nodes[0].store.stock_levels(None, None).unwrap());
     }
     Ok(())
 }
@@ -1871,4 +1942,70 @@ fn listed_nodes(nodes: &[Node]) -> Vec<String> {
     let mut ids: Vec<NodeId> = nodes.iter().map(|node| node.store.node()).collect();
     ids.sort();
     ids.iter().map(NodeId::short).collect()
+}
+
+/// The stores issue's case: the warehouse and two devices of one store apart. The warehouse sends
+/// a transfer; the store records its arrival from the delivery note on both of its devices (it
+/// has not heard of the transfer, and two people each scanned the delivery in), and takes one
+/// unit out for damage. Whatever order they then meet in, with batches sent twice, every node
+/// holds the same stock: the transfer out of the warehouse, in at the store once, nothing in
+/// transit.
+#[test]
+fn a_transfer_sent_and_received_apart_converges_in_any_order() {
+    let orders: [[(usize, usize); 6]; 4] = [
+        [(0, 1), (1, 2), (2, 0), (1, 0), (0, 2), (2, 1)],
+        [(2, 1), (1, 0), (0, 2), (2, 0), (1, 2), (0, 1)],
+        [(1, 0), (2, 0), (0, 1), (0, 2), (1, 2), (2, 1)],
+        [(0, 2), (2, 1), (1, 0), (0, 1), (2, 0), (1, 2)],
+    ];
+    for order in &orders {
+        let mut nodes = company(3);
+        let keys = keys(&nodes);
+        stock_ready(&mut nodes[0].store, 0).unwrap();
+        let received = ReceivedLine { sku: "SHIRT-M".into(), qty: 20, unit_cost_minor: 1500 };
+        nodes[0].store.receive_stock("WH", day(3, 1), vec![received], None).unwrap();
+        send(&mut nodes, 0, 1, 100_000, &keys);
+        send(&mut nodes, 0, 2, 100_000, &keys);
+        // Apart.
+        let line = || vec![StockLine { sku: "SHIRT-M".into(), qty: 8 }];
+        let sent = nodes[0].store.send_transfer("WH", "ST", day(3, 2), line()).unwrap();
+        for store_device in [1, 2] {
+            let unknown = nodes[store_device].store.arrive_transfer(&sent.transfer, day(3, 3), None);
+            assert!(matches!(unknown, Err(StoreError::Stock(StockError::UnknownTransfer { .. }))), "{unknown:?}");
+            let note = Some(("ST".to_owned(), line()));
+            nodes[store_device].store.arrive_transfer(&sent.transfer, day(3, 3), note).unwrap();
+        }
+        let damaged = vec![StockLine { sku: "SHIRT-M".into(), qty: -1 }];
+        nodes[2].store.adjust_stock("ST", day(3, 4), rempart_domain::stock::AdjustReason::Damage, damaged).unwrap();
+        let level = |store: &Store, location: &str| {
+            store
+                .stock_levels(Some(location), None)
+                .unwrap()
+                .into_iter()
+                .map(|level| (level.on_hand, level.in_transit))
+                .next()
+                .unwrap_or_default()
+        };
+        // Each as it knows it: the warehouse sees the goods in transit, the store has them in.
+        assert_eq!(level(&nodes[0].store, "WH"), (12, 0));
+        assert_eq!(level(&nodes[0].store, "ST"), (0, 8));
+        assert_eq!(level(&nodes[1].store, "WH"), (20, 0));
+        assert_eq!(level(&nodes[1].store, "ST"), (8, 0));
+        for &(from, to) in order {
+            for _ in 0..2 {
+                send(&mut nodes, from, to, 700, &keys);
+            }
+        }
+        // Everyone has everything now (every pair met after every write).
+        for node in &nodes {
+            assert_eq!(level(&node.store, "WH"), (12, 0));
+            assert_eq!(level(&node.store, "ST"), (7, 0), "the transfer counted once, the damage taken out");
+            assert!(node.store.transfers_in_transit(None).unwrap().is_empty());
+            let again = node.store.transfer(&sent.transfer).unwrap().map(|transfer| transfer.arrived);
+            assert_eq!(again, Some(Some(day(3, 3))));
+        }
+        let hash = nodes[0].store.state_hash().unwrap();
+        assert!(nodes.iter().all(|node| node.store.state_hash().unwrap() == hash));
+        assert!(nodes[0].store.verify().unwrap().problems.is_empty());
+    }
 }

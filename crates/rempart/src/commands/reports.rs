@@ -38,6 +38,15 @@ pub(crate) enum ReportKind {
         #[arg(long)]
         detail: bool,
     },
+    /// Stock by location and SKU: on hand, in transit, valued at the weighted average cost.
+    Stock {
+        /// One location only
+        #[arg(long)]
+        location: Option<String>,
+        /// At the end of this day [default: now]
+        #[arg(long)]
+        at: Option<String>,
+    },
 }
 
 /// Prints `report` over `from` to `to` (as the company's locale writes dates) in `format`.
@@ -70,6 +79,9 @@ pub(crate) fn run(
                 _ => return Err(CommandError::PeriodNeeded.into()),
             };
             reports::vat_return(&store, lang, locale, from, to, detail)?
+        }
+        ReportKind::Stock { location, at } => {
+            reports::stock(&store, lang, locale, location.as_deref(), date_arg(locale, &at)?)?
         }
     };
     print!("{}", report.render(format, locale)?);

@@ -705,14 +705,7 @@ fn two_devices_apart_creating_the_same_keys_keep_syncing_and_list_what_one_devic
     assert!(!receivables.contains(&number), "{receivables}");
     assert!(receivables.contains("216.20"), "{receivables}");
 
-    let french = binary()
-        .arg("--data-dir")
-        .arg(&office.dir)
-        .args(["conflicts"])
-        .env("REMPART_LANG", "fr")
-        .output()
-        .expect("run rempart");
-    let french = String::from_utf8(french.stdout).unwrap();
+    let french = office.ok_in("fr", &["conflicts"]);
     assert!(french.contains("Créé sur plusieurs nœuds") && french.contains("108.10"), "{french}");
 
     // The owner sets the item's price and settles that conflict on one device: once synced, no
