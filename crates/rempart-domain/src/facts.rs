@@ -264,6 +264,9 @@ registry! {
     StockAdjusted(crate::stock::StockAdjusted),
     TransferSent(crate::stock::TransferSent),
     TransferArrived(crate::stock::TransferArrived),
+    TillBound(crate::tills::TillBound),
+    TicketRecorded(crate::tills::TicketRecorded),
+    TillCash(crate::tills::TillCash),
 }
 
 #[cfg(test)]
@@ -612,6 +615,74 @@ mod tests {
                     Fact::from(crate::stock::TransferArrived { id, transfer, date, to, lines })
                 }
             ),
+            (text(), text(), text())
+                .prop_map(|(till, location, node)| { Fact::from(crate::tills::TillBound { till, location, node }) }),
+            (
+                (text(), any::<u64>(), text(), date(), any::<u64>()),
+                vec((text(), any::<i64>(), any::<i64>(), any::<i64>(), any::<u32>()), 0..3),
+                vec((any::<u8>(), any::<i64>(), option::of(text())), 0..3),
+                (any::<i64>(), option::of(text()), option::of(text())),
+            )
+                .prop_map(
+                    |((till, sequence, session, date, at_ms), lines, payments, (change_minor, returns, card))| {
+                        use crate::tills::{Method, Tender, TicketLine};
+                        let lines = lines
+                            .into_iter()
+                            .map(|(sku, qty, unit_price_minor, discount_minor, vat_rate_bp)| TicketLine {
+                                label: sku.clone(),
+                                vat_code: sku.clone(),
+                                account: sku.clone(),
+                                sku,
+                                qty,
+                                unit_price_minor,
+                                discount_minor,
+                                vat_rate_bp,
+                            })
+                            .collect();
+                        let payments = payments
+                            .into_iter()
+                            .map(|(method, amount_minor, voucher)| Tender {
+                                method: Method::ALL[usize::from(method) % 4],
+                                amount_minor,
+                                voucher,
+                            })
+                            .collect();
+                        Fact::from(crate::tills::TicketRecorded {
+                            number: crate::tills::ticket_number(&till, sequence),
+                            location: session.clone(),
+                            till,
+                            sequence,
+                            session,
+                            date,
+                            at_ms,
+                            currency: Currency::CHF,
+                            lines,
+                            payments,
+                            change_minor,
+                            returns,
+                            card,
+                        })
+                    }
+                ),
+            ((text(), text(), text(), date(), any::<u64>()), any::<u8>(), any::<i64>(), any::<i64>(), text()).prop_map(
+                |((id, till, session, date, at_ms), kind, first, second, reason)| {
+                    use crate::tills::Drawer;
+                    let drawer = match kind % 3 {
+                        0 => Drawer::Opened { float_minor: first },
+                        1 => Drawer::Moved { amount_minor: first, reason },
+                        _ => Drawer::Closed { counted_minor: first, expected_minor: second },
+                    };
+                    Fact::from(crate::tills::TillCash {
+                        id,
+                        till,
+                        session,
+                        date,
+                        at_ms,
+                        currency: Currency::EUR,
+                        drawer,
+                    })
+                }
+            ),
         ]
     }
 
@@ -682,6 +753,8 @@ mod tests {
                 "reminder.sent",
                 "stock.adjusted",
                 "stock.received",
+                "ticket.recorded",
+                "till.cash",
                 "transfer.arrived",
                 "transfer.sent"
             ]

@@ -275,7 +275,7 @@ pub enum InvoiceError {
 }
 
 /// Divides, rounding half away from zero.
-fn divide_rounded(numerator: i128, denominator: i128) -> i128 {
+pub fn divide_rounded(numerator: i128, denominator: i128) -> i128 {
     let half = denominator / 2;
     if numerator >= 0 { (numerator + half) / denominator } else { (numerator - half) / denominator }
 }

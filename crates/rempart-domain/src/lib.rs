@@ -21,6 +21,7 @@ pub mod payments;
 pub mod qrbill;
 pub mod rules;
 pub mod stock;
+pub mod tills;
 pub mod users;
 pub mod vat;
 

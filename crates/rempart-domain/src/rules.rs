@@ -181,6 +181,10 @@ pub struct LedgerState {
     pub contact_fields: HashMap<String, ContactFieldDefined>,
     /// Last sequence number issued in each invoice series.
     pub invoice_series_last: HashMap<String, u64>,
+    /// The node (hex id) each till code is bound to: the first binding in merge order.
+    pub tills: HashMap<String, String>,
+    /// Last ticket sequence of each till.
+    pub ticket_last: HashMap<String, u64>,
 }
 
 fn check_text(text: &str) -> Result<(), LedgerError> {
@@ -526,6 +530,15 @@ impl LedgerState {
                 let last = self.invoice_series_last.entry(credit.series.clone()).or_insert(0);
                 *last = (*last).max(credit.sequence);
             }
+            Fact::TillBound(bound) => {
+                if bound.check().is_ok() {
+                    self.tills.entry(bound.till.clone()).or_insert_with(|| bound.node.clone());
+                }
+            }
+            Fact::TicketRecorded(ticket) => {
+                let last = self.ticket_last.entry(ticket.till.clone()).or_insert(0);
+                *last = (*last).max(ticket.sequence);
+            }
             Fact::ContactCreated(_)
             | Fact::ContactEdited(_)
             | Fact::ItemDefined(_)
@@ -546,6 +559,7 @@ impl LedgerState {
             | Fact::StockAdjusted(_)
             | Fact::TransferSent(_)
             | Fact::TransferArrived(_)
+            | Fact::TillCash(_)
             | Fact::InvoiceLineChanged(_)
             | Fact::InvoiceLineRemoved(_)
             | Fact::InvoiceDiscarded(_) => {}

@@ -48,6 +48,8 @@ pub enum StoreError {
     #[error(transparent)]
     Stock(rempart_domain::stock::StockError),
     #[error(transparent)]
+    Till(rempart_domain::tills::TillError),
+    #[error(transparent)]
     Invoice(rempart_domain::invoices::InvoiceError),
     #[error(transparent)]
     Payment(rempart_domain::payments::PaymentError),
@@ -151,6 +153,8 @@ pub enum Damage {
     SkuUnreadable { sku: String },
     #[error("the transfer {transfer} cannot be read")]
     TransferUnreadable { transfer: String },
+    #[error("the ticket {number} cannot be read")]
+    TicketUnreadable { number: String },
 }
 
 /// A value of fixed length kept in the database.

@@ -116,6 +116,7 @@ pub(crate) fn load_state(conn: &Connection) -> Result<LedgerState, rusqlite::Err
         let (code, last) = row?;
         state.journal_last_number.insert(code, last as u64);
     }
+    crate::tills::load_into(conn, &mut state)?;
     Ok(state)
 }
 

@@ -32,6 +32,7 @@ pub mod reports;
 mod schema;
 pub mod stock;
 pub mod sync;
+pub mod tills;
 pub mod users;
 mod verify;
 

@@ -355,6 +355,9 @@ impl Projector {
             Fact::StockAdjusted(adjusted) => crate::stock::project_stock_adjusted(conn, adjusted)?,
             Fact::TransferSent(sent) => crate::stock::project_transfer_sent(conn, sent)?,
             Fact::TransferArrived(arrived) => crate::stock::project_transfer_arrived(conn, arrived)?,
+            Fact::TillBound(bound) => crate::tills::project_till_bound(conn, bound)?,
+            Fact::TicketRecorded(ticket) => crate::tills::project_ticket_recorded(conn, ticket)?,
+            Fact::TillCash(cash) => crate::tills::project_till_cash(conn, cash)?,
             Fact::InvoiceLineChanged(changed) => {
                 crate::invoices::note_event(conn, origin, &changed.id)?;
                 crate::invoices::project_invoice_line_changed(conn, changed)?

@@ -9,7 +9,8 @@
 /// 11: people's passwords and roles as their changes left them (`p_users.credentials`,
 /// `removed`, `last_change`). 12: the locations of stock (`p_locations`). 13: SKUs and the
 /// movements of stock (`p_skus`, `p_stock_moves`, `p_stock_levels`, `p_stock_costs`, transfers).
-pub const SCHEMA_VERSION: u32 = 13;
+/// 14: tills, their tickets and cash drawers (`p_tills`, `p_tickets`, `p_till_cash`…).
+pub const SCHEMA_VERSION: u32 = 14;
 
 pub const LOG_SCHEMA: &str = "
 CREATE TABLE meta (
@@ -81,13 +82,14 @@ CREATE TABLE IF NOT EXISTS sync_state (
 ";
 
 /// The projection tables, each created by the module that owns it.
-pub const PROJECTION_SCHEMAS: [&str; 12] = [
+pub const PROJECTION_SCHEMAS: [&str; 13] = [
     crate::company::SCHEMA,
     crate::ledger::SCHEMA,
     crate::catalogue::SCHEMA,
     crate::invoices::SCHEMA,
     crate::bills::SCHEMA,
     crate::stock::SCHEMA,
+    crate::tills::SCHEMA,
     crate::dunning::SCHEMA,
     crate::payments::SCHEMA,
     crate::contacts::SCHEMA,
@@ -173,6 +175,12 @@ pub const PROJECTIONS: &[(&str, &str)] = &[
     ("p_transfers", "transfer"),
     ("p_transfer_lines", "transfer, line"),
     ("p_transfer_arrivals", "transfer"),
+    ("p_tills", "till"),
+    ("p_till_series", "till"),
+    ("p_tickets", "number"),
+    ("p_ticket_lines", "number, line"),
+    ("p_ticket_payments", "number, line"),
+    ("p_till_cash", "id"),
 ];
 
 pub fn drop_projections_sql() -> String {

@@ -17,6 +17,7 @@ use crate::commands::ledger::{AccountCommand, EntryCommand, ImportCommand, Perio
 use crate::commands::payments::PaymentCommand;
 use crate::commands::reports::ReportKind;
 use crate::commands::stock::{LocationCommand, SkuCommand, StockCommand};
+use crate::commands::tills::TillCommand;
 use crate::commands::users::UserCommand;
 use crate::i18n::Lang;
 use rempart_reports::render::Format;
@@ -69,6 +70,9 @@ pub(crate) enum Command {
     /// Movements of stock: receipts, transfers and their arrival, counts and adjustments.
     #[command(subcommand)]
     Stock(StockCommand),
+    /// This device as a till of a store: cash sessions, tickets sold and returned, receipts.
+    #[command(subcommand)]
+    Till(TillCommand),
     /// Invoices: drafts, lines, issuing with a gapless number and its entry.
     #[command(subcommand)]
     Invoice(InvoiceCommand),

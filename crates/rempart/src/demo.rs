@@ -436,7 +436,8 @@ mod tests {
     /// invoice received, paid and credited (`p_invoices.received_minor`, which narrows the
     /// customers' credits; the hash was 1e4f0828… before); and the new, empty table of stock
     /// locations (`p_locations`; the hash was 3172d863… before); and the new, empty tables of
-    /// SKUs and stock movements (`p_skus`, `p_stock_moves`…; the hash was d3d3fbe2… before).
+    /// SKUs and stock movements (`p_skus`, `p_stock_moves`…; the hash was d3d3fbe2… before), and
+    /// of tills (`p_tills`, `p_tickets`…; the hash was 9b8e88cf… before).
     #[test]
     fn the_demo_company_keeps_its_state_hash() {
         let temp = tempfile::tempdir().unwrap();
@@ -446,7 +447,7 @@ mod tests {
         assert_eq!(store.event_count().unwrap(), 5535);
         assert_eq!(
             store.state_hash().unwrap().to_hex(),
-            "9b8e88cf56fac2218ed1e9b89767b58ebcc80ce7a483f72d726539f2c6eaf4a0"
+            "8dcf0d08b9e09fa35ad583425b818df28396a6b502d6f1235fd9b3dc12273c18"
         );
     }
 }

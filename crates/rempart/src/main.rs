@@ -85,6 +85,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Location(command) => commands::stock::location(&dir, lang, command)?,
         Command::Sku(command) => commands::stock::sku(&dir, lang, command)?,
         Command::Stock(command) => commands::stock::stock(&dir, lang, command)?,
+        Command::Till(command) => commands::tills::till(&dir, lang, command)?,
         Command::Invoice(command) => invoices::invoice(&dir, lang, command)?,
         Command::Payment(command) => payments::payment(&dir, lang, command)?,
         Command::Bill(command) => bills::bill(&dir, lang, command)?,

@@ -132,6 +132,59 @@ impl Speak for rempart_domain::users::UserError {
     }
 }
 
+impl Speak for rempart_domain::tills::TillError {
+    fn speak(&self, lang: Lang) -> String {
+        use rempart_domain::money::format_plain;
+        use rempart_domain::tills::TillError;
+        match self {
+            TillError::BadTillCode { till } => lang.fill("err.till.bad_till_code", &[("till", till)]),
+            TillError::TillExists { till } => lang.fill("err.till.till_exists", &[("till", till)]),
+            TillError::AlreadyATill { till } => lang.fill("err.till.already_a_till", &[("till", till)]),
+            TillError::NotATill => lang.text("err.till.not_a_till").to_owned(),
+            TillError::NotAStore { till, location } => {
+                lang.fill("err.till.not_a_store", &[("till", till), ("location", location)])
+            }
+            TillError::BadNumber { number } => lang.fill("err.till.bad_number", &[("number", number)]),
+            TillError::NoLines => lang.text("err.till.no_lines").to_owned(),
+            TillError::BadQuantity { sku, qty } => {
+                lang.fill("err.till.bad_quantity", &[("sku", sku), ("qty", &qty.to_string())])
+            }
+            TillError::BadPrice { sku } => lang.fill("err.till.bad_price", &[("sku", sku)]),
+            TillError::BadDiscount { sku } => lang.fill("err.till.bad_discount", &[("sku", sku)]),
+            TillError::BadPayment { method } => lang.fill("err.till.bad_payment", &[("method", &method.as_str())]),
+            TillError::VoucherCode => lang.text("err.till.voucher_code").to_owned(),
+            TillError::BadChange => lang.text("err.till.bad_change").to_owned(),
+            TillError::NotSettled { due_minor, paid_minor, currency } => lang.fill(
+                "err.till.not_settled",
+                &[
+                    ("due", &format_plain(*due_minor, *currency)),
+                    ("paid", &format_plain(*paid_minor, *currency)),
+                    ("currency", &currency.as_str()),
+                ],
+            ),
+            TillError::UnknownMethod { method } => lang.fill("err.till.unknown_method", &[("method", method)]),
+            TillError::NoReason => lang.text("err.till.no_reason").to_owned(),
+            TillError::BadCashAmount => lang.text("err.till.bad_cash_amount").to_owned(),
+            TillError::NoSession => lang.text("err.till.no_session").to_owned(),
+            TillError::SessionOpen => lang.text("err.till.session_open").to_owned(),
+            TillError::UnknownTicket { number } => lang.fill("err.till.unknown_ticket", &[("number", number)]),
+            TillError::ReturnOfReturn { number } => lang.fill("err.till.return_of_return", &[("number", number)]),
+            TillError::NotOnTicket { number, sku } => {
+                lang.fill("err.till.not_on_ticket", &[("number", number), ("sku", sku)])
+            }
+            TillError::NothingToReturn { number } => lang.fill("err.till.nothing_to_return", &[("number", number)]),
+            TillError::BadLine { text } => lang.fill("err.till.bad_line", &[("text", text)]),
+            TillError::BadTender { text } => lang.fill("err.till.bad_tender", &[("text", text)]),
+            TillError::UnknownCode { code } => lang.fill("err.till.unknown_code", &[("code", code)]),
+            TillError::NoRate { item, date } => {
+                lang.fill("err.till.no_rate", &[("item", item), ("date", &date.to_string())])
+            }
+            TillError::DiscountTooLarge => lang.text("err.till.discount_too_large").to_owned(),
+            TillError::BadTicketDiscount { text } => lang.fill("err.till.bad_ticket_discount", &[("text", text)]),
+        }
+    }
+}
+
 impl Speak for rempart_domain::stock::BarcodeError {
     fn speak(&self, lang: Lang) -> String {
         use rempart_domain::stock::BarcodeError;

@@ -42,6 +42,7 @@ pub fn speak_any(error: &(dyn std::error::Error + 'static), lang: Lang) -> Optio
         rempart_domain::users::UserError,
         rempart_domain::qrbill::QrBillError,
         rempart_domain::stock::StockError,
+        rempart_domain::tills::TillError,
         rempart_domain::stock::BarcodeError,
         rempart_domain::AmountError,
         rempart_domain::FactError,

@@ -42,6 +42,7 @@ impl Speak for rempart_store::StoreError {
             rempart_store::StoreError::Contact(value0) => value0.speak(lang),
             rempart_store::StoreError::Item(value0) => value0.speak(lang),
             rempart_store::StoreError::Stock(value0) => value0.speak(lang),
+            rempart_store::StoreError::Till(value0) => value0.speak(lang),
             rempart_store::StoreError::Invoice(value0) => value0.speak(lang),
             rempart_store::StoreError::Payment(value0) => value0.speak(lang),
             rempart_store::StoreError::Bill(value0) => value0.speak(lang),
@@ -124,6 +125,9 @@ impl Speak for rempart_store::Damage {
                 lang.fill("err.damage.location_unreadable", &[("code", code)])
             }
             rempart_store::Damage::SkuUnreadable { sku } => lang.fill("err.damage.sku_unreadable", &[("sku", sku)]),
+            rempart_store::Damage::TicketUnreadable { number } => {
+                lang.fill("err.damage.ticket_unreadable", &[("number", number)])
+            }
             rempart_store::Damage::TransferUnreadable { transfer } => {
                 lang.fill("err.damage.transfer_unreadable", &[("transfer", transfer)])
             }

@@ -105,7 +105,7 @@ pub(crate) fn check_run(
     give: &mut dyn FnMut(Checked) -> bool,
 ) -> Result<Option<(EventSeq, Hash32)>, StoreError> {
     let refuse = |why: Refusal| StoreError::SyncRefused { node: node.short(), why };
-    let mut numbers = Numbers { author, node, state, given: HashMap::new() };
+    let mut numbers = Numbers { author, node, state, given: HashMap::new(), tills: HashMap::new() };
     let (mut last, mut prev, mut last_hlc) = held;
     for chunk in events.chunks(CHECKED_CHUNK) {
         let end = chunk.last().map_or(last, |event| event.seq);
@@ -137,6 +137,15 @@ pub(crate) fn check_run(
             if let Some((series, sequence)) = numbered(fact.as_ref()) {
                 numbers.given.insert(series.to_owned(), sequence);
             }
+            match &fact {
+                Some(Fact::TicketRecorded(ticket)) => {
+                    numbers.given.insert(ticket_series(&ticket.till), ticket.sequence);
+                }
+                Some(Fact::TillBound(bound)) => {
+                    numbers.tills.entry(bound.till.clone()).or_insert_with(|| bound.node.clone());
+                }
+                _ => {}
+            }
             checked.digests.push(match &fact {
                 Some(Fact::EntryPosted(entry)) => Some(entry_digest(entry)),
                 _ => None,
@@ -160,6 +169,13 @@ struct Numbers<'a> {
     node: NodeId,
     state: &'a LedgerState,
     given: HashMap<String, u64>,
+    /// Tills bound in the run so far, to their node.
+    tills: HashMap<String, String>,
+}
+
+/// The key of a till's ticket series among `Numbers::given` (apart from invoice series).
+fn ticket_series(till: &str) -> String {
+    format!("ticket {till}")
 }
 
 /// The invoice or credit-note series a fact numbers in, and its sequence.
@@ -177,8 +193,33 @@ fn numbered(fact: Option<&Fact>) -> Option<(&str, u64)> {
 /// is not the next of its series.
 fn misnumbered(fact: Option<&Fact>, seq: u64, numbers: &Numbers<'_>) -> Option<Refusal> {
     use rempart_domain::invoices::{SEQUENCE_MAX, numbered_in};
-    let Numbers { author, node, state, given } = numbers;
+    let Numbers { author, node, state, given, tills } = numbers;
     let (series, sequence, number) = match fact? {
+        // A device binds itself only; a ticket is numbered by the till bound to its device, next
+        // in the till's series.
+        Fact::TillBound(bound) => {
+            return (bound.node != hex::encode(node.as_bytes()))
+                .then(|| Refusal::SeriesOfAnother { seq, series: bound.till.clone() });
+        }
+        Fact::TicketRecorded(ticket) => {
+            let mine = hex::encode(node.as_bytes());
+            let holder = tills.get(&ticket.till).or_else(|| state.tills.get(&ticket.till));
+            if holder != Some(&mine) {
+                return Some(Refusal::SeriesOfAnother { seq, series: ticket.till.clone() });
+            }
+            if ticket.number != rempart_domain::tills::ticket_number(&ticket.till, ticket.sequence) {
+                return Some(Refusal::BadNumber { seq, number: ticket.number.clone() });
+            }
+            let key = ticket_series(&ticket.till);
+            let last =
+                given.get(&key).copied().unwrap_or_else(|| state.ticket_last.get(&ticket.till).copied().unwrap_or(0));
+            let expected = last.saturating_add(1);
+            return (ticket.sequence != expected).then(|| Refusal::OutOfTurn {
+                seq,
+                number: ticket.number.clone(),
+                expected,
+            });
+        }
         Fact::InvoiceIssued(issued) => (&issued.series, issued.sequence, &issued.number),
         Fact::CreditNoteIssued(credit) => (&credit.series, credit.sequence, &credit.number),
         Fact::EntryPosted(entry) => {

@@ -117,9 +117,10 @@ enum WorkKind {
     Location,
     Stock,
     Arrival,
+    Till,
 }
 
-const WORK_KINDS: [WorkKind; 21] = [
+const WORK_KINDS: [WorkKind; 22] = [
     WorkKind::Entry,
     WorkKind::Contact,
     WorkKind::SharedContactField,
@@ -141,6 +142,7 @@ const WORK_KINDS: [WorkKind; 21] = [
     WorkKind::Location,
     WorkKind::Stock,
     WorkKind::Arrival,
+    WorkKind::Till,
 ];
 
 fn day(month: u32, day: u32) -> NaiveDate {
@@ -458,6 +460,30 @@ fn work(store: &mut Store, kind: WorkKind, node: usize, counter: usize) -> Resul
                 }
             };
             store.arrive_transfer(&transfer, day(3, 5), None).map(|_| ())
+        }
+        // This node as a till of the store (bound once, its own code): a session opened where
+        // none is, a ticket sold, and every third step its last sale returned and the session
+        // closed, in turn.
+        WorkKind::Till => {
+            use rempart_domain::tills::{Method, Tender};
+            stock_ready(store, node)?;
+            if store.this_till()?.is_none() {
+                store.bind_till(&format!("ST-{node}"), "ST")?;
+            }
+            let line = [rempart_store::tills::SaleLine { code: "SHIRT-M".into(), qty: 1, price_minor: Some(5000) }];
+            let cash = vec![Tender { method: Method::Cash, amount_minor: 6000, voucher: None }];
+            let sold = match store.sell(&line, None, cash.clone(), None, day(3, 6)) {
+                Err(StoreError::Till(rempart_domain::tills::TillError::NoSession)) => {
+                    store.open_session(10_000, day(3, 6))?;
+                    store.sell(&line, None, cash, None, day(3, 6))?
+                }
+                other => other?,
+            };
+            if counter.is_multiple_of(3) {
+                store.return_ticket(&sold.number, None, Method::Cash, day(3, 6))?;
+                store.close_session(10_000, day(3, 6))?;
+            }
+            Ok(())
         }
         // A person other than an owner changed, in turn: their own password (to the same words,
         // under a new salt), another role from an owner, their access taken away. Where the node
@@ -2008,4 +2034,70 @@ fn a_transfer_sent_and_received_apart_converges_in_any_order() {
         assert!(nodes.iter().all(|node| node.store.state_hash().unwrap() == hash));
         assert!(nodes[0].store.verify().unwrap().problems.is_empty());
     }
+}
+
+/// A till's series is its own: a device that rewrites its ticket to skip a number, or to take the
+/// number of another till (bound to another device), or binds itself in another device's name,
+/// is refused where its run arrives, typed; the genuine run is taken in, and the tickets of both
+/// tills add up on every node.
+#[test]
+fn a_ticket_numbered_out_of_its_till_or_its_turn_is_refused_where_it_arrives() {
+    use rempart_domain::tills::{Method, Tender};
+    use rempart_store::tills::SaleLine;
+    let mut nodes = company(2);
+    let keys = keys(&nodes);
+    let writer = nodes[1].store.node();
+    stock_ready(&mut nodes[0].store, 0).unwrap();
+    nodes[0].store.bind_till("ST-1", "ST").unwrap();
+    send(&mut nodes, 0, 1, 100_000, &keys);
+    let refused = nodes[1].store.bind_till("ST-1", "ST").unwrap_err();
+    assert!(matches!(refused, StoreError::Till(rempart_domain::tills::TillError::TillExists { .. })), "{refused:?}");
+    nodes[1].store.bind_till("ST-2", "ST").unwrap();
+    let line = [SaleLine { code: "SHIRT-M".into(), qty: 1, price_minor: None }];
+    let card = |amount_minor| vec![Tender { method: Method::Card, amount_minor, voucher: None }];
+    for node in nodes.iter_mut() {
+        node.store.open_session(10_000, day(3, 2)).unwrap();
+        for _ in 0..3 {
+            // 59.00 net + 8.1 % = 63.78.
+            node.store.sell(&line, None, card(6378), None, day(3, 2)).unwrap();
+        }
+    }
+    let genuine = nodes[1].store.chain_run(writer, EventSeq(0), 1 << 20).unwrap();
+    let key = SigningKey::from_bytes(&[41; 32]);
+    let before = nodes[0].store.state_hash().unwrap();
+    let forgeries = [
+        forge(&genuine, "ticket.recorded", &key, |fact| {
+            fact["sequence"] = serde_json::json!(2);
+            fact["number"] = serde_json::json!("ST-2-000002");
+        }),
+        forge(&genuine, "ticket.recorded", &key, |fact| {
+            fact["till"] = serde_json::json!("ST-1");
+            fact["sequence"] = serde_json::json!(4);
+            fact["number"] = serde_json::json!("ST-1-000004");
+        }),
+        forge(&genuine, "till.bound", &key, |fact| {
+            fact["node"] = serde_json::json!(hex::encode(nodes[0].store.node().as_bytes()));
+        }),
+    ];
+    let expected = ["OutOfTurn", "SeriesOfAnother", "SeriesOfAnother"];
+    for ((forged, seq), kind) in forgeries.iter().zip(expected) {
+        let refused = nodes[0].store.take_in(&keys[&writer], forged, "hub").unwrap_err();
+        let StoreError::SyncRefused { why, .. } = &refused else { panic!("{refused:?}") };
+        let said = format!("{why:?}");
+        assert!(said.starts_with(kind) && said.contains(&format!("seq: {}", seq.0)), "{said}");
+        assert_eq!(nodes[0].store.held(writer).unwrap(), None);
+        assert_eq!(nodes[0].store.state_hash().unwrap(), before);
+    }
+    nodes[0].store.take_in(&keys[&writer], &genuine, "hub").unwrap();
+    send(&mut nodes, 0, 1, 100_000, &keys);
+    for node in &nodes {
+        for till in ["ST-1", "ST-2"] {
+            let numbers: Vec<u64> = node.store.ticket_numbers(till).unwrap().into_iter().map(|(n, _)| n).collect();
+            assert_eq!(numbers, [1, 2, 3], "{till}");
+        }
+        let levels = node.store.stock_levels(Some("ST"), None).unwrap();
+        assert_eq!(levels[0].on_hand, -6, "six sold from a store that received nothing: kept negative");
+    }
+    assert_eq!(nodes[0].store.state_hash().unwrap(), nodes[1].store.state_hash().unwrap());
+    assert!(nodes[1].store.verify().unwrap().problems.is_empty());
 }

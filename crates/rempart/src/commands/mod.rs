@@ -12,4 +12,5 @@ pub(crate) mod ledger;
 pub(crate) mod payments;
 pub(crate) mod reports;
 pub(crate) mod stock;
+pub(crate) mod tills;
 pub(crate) mod users;

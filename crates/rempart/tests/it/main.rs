@@ -16,6 +16,7 @@ mod invoices;
 mod stock;
 mod sync;
 mod tamper;
+mod tills;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

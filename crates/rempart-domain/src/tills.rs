@@ -1,0 +1,459 @@
+//! Tills (issue 21): a till is a node bound to a store; it sells in tickets numbered in its own
+//! gapless series, takes payments (cash, card, TWINT, vouchers), gives change, and keeps a cash
+//! drawer through sessions (opened with a float, cash put in or taken out with a reason, closed
+//! with what was counted). A return is a new ticket naming the original, never a change to it.
+//!
+//! Shelf prices are VAT included: each line keeps its gross amount and its VAT rate, and the VAT
+//! of a ticket is computed per rate from the gross of that rate, rounded half away from zero.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::facts::{Described, FactKind, Merge};
+use crate::invoices::divide_rounded;
+use crate::money::Currency;
+
+/// The longest till code, in characters.
+pub const TILL_CODE_CHARS_MAX: usize = 16;
+/// The largest ticket sequence of a till: a billion tickets.
+pub const TICKET_SEQUENCE_MAX: u64 = 1_000_000_000;
+/// The largest amount of one line or payment, in minor units (ten million in the currency).
+pub const AMOUNT_MAX_MINOR: i64 = 1_000_000_000;
+
+/// A device bound as a till of a store: its code names the till's ticket series. The node is
+/// the device's own id (hex): only that device numbers tickets in the series.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TillBound {
+    pub till: String,
+    pub location: String,
+    pub node: String,
+}
+
+impl TillBound {
+    pub fn check(&self) -> Result<(), TillError> {
+        if !till_code_ok(&self.till) {
+            return Err(TillError::BadTillCode { till: self.till.clone() });
+        }
+        Ok(())
+    }
+}
+
+fn till_code_ok(code: &str) -> bool {
+    (1..=TILL_CODE_CHARS_MAX).contains(&code.chars().count())
+        && code.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
+}
+
+impl FactKind for TillBound {
+    const KIND: &'static str = "till.bound";
+    const VERSION: u32 = 1;
+    fn merge(&self) -> Merge<'_> {
+        // A code bound on two devices apart: the first in merge order stands.
+        Merge::Ordered
+    }
+    fn describe(&self) -> Described {
+        Described::new("fact.till_bound").text("till", &self.till).text("location", &self.location)
+    }
+}
+
+/// The number of a till's `sequence`th ticket.
+pub fn ticket_number(till: &str, sequence: u64) -> String {
+    format!("{till}-{sequence:06}")
+}
+
+/// How a customer paid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    Cash,
+    Card,
+    Twint,
+    Voucher,
+}
+
+impl Method {
+    pub const ALL: [Method; 4] = [Method::Cash, Method::Card, Method::Twint, Method::Voucher];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Cash => "cash",
+            Method::Card => "card",
+            Method::Twint => "twint",
+            Method::Voucher => "voucher",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Method, TillError> {
+        Method::ALL
+            .into_iter()
+            .find(|method| method.as_str() == text.trim())
+            .ok_or_else(|| TillError::UnknownMethod { method: text.to_owned() })
+    }
+}
+
+/// One payment of a ticket (negative: paid back, on a return).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tender {
+    pub method: Method,
+    pub amount_minor: i64,
+    /// The voucher's code, for a voucher.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voucher: Option<String>,
+}
+
+/// One line of a ticket: a SKU at its shelf price (VAT included), less a discount; a negative
+/// quantity is returned goods.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketLine {
+    pub sku: String,
+    pub label: String,
+    pub qty: i64,
+    /// One unit's price, VAT included.
+    pub unit_price_minor: i64,
+    /// Taken off the line's amount (negative on a returned line: the share of the discount given
+    /// back).
+    pub discount_minor: i64,
+    pub vat_code: String,
+    pub vat_rate_bp: u32,
+    /// The revenue account.
+    pub account: String,
+}
+
+impl TicketLine {
+    /// What the line comes to, VAT included.
+    pub fn gross_minor(&self) -> i64 {
+        self.qty.saturating_mul(self.unit_price_minor).saturating_sub(self.discount_minor)
+    }
+}
+
+/// A ticket: a sale, or a return (negative quantities, naming the original ticket).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketRecorded {
+    pub till: String,
+    pub sequence: u64,
+    pub number: String,
+    pub session: String,
+    pub location: String,
+    /// The business day, and the moment (milliseconds since 1970, UTC) as the till's clock read it.
+    pub date: NaiveDate,
+    pub at_ms: u64,
+    pub currency: Currency,
+    pub lines: Vec<TicketLine>,
+    pub payments: Vec<Tender>,
+    /// Cash given back (never on a return: what is paid back is a negative payment).
+    pub change_minor: i64,
+    /// The original ticket, for a return.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub returns: Option<String>,
+    /// The customer's loyalty card, when shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card: Option<String>,
+}
+
+/// The VAT of one rate on a ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RateTotal {
+    pub gross_minor: i64,
+    pub vat_minor: i64,
+}
+
+/// The VAT included in `gross` at `rate_bp`, rounded half away from zero.
+pub fn vat_included(gross_minor: i64, rate_bp: u32) -> i64 {
+    let rate = i128::from(rate_bp);
+    i64::try_from(divide_rounded(i128::from(gross_minor) * rate, 10_000 + rate)).unwrap_or(i64::MAX)
+}
+
+impl TicketRecorded {
+    pub fn total_minor(&self) -> i64 {
+        self.lines.iter().map(TicketLine::gross_minor).fold(0i64, i64::saturating_add)
+    }
+
+    pub fn paid_minor(&self) -> i64 {
+        self.payments.iter().map(|tender| tender.amount_minor).fold(0i64, i64::saturating_add)
+    }
+
+    /// Gross and VAT per (VAT code, rate), the VAT computed on each rate's gross.
+    pub fn by_rate(&self) -> BTreeMap<(String, u32), RateTotal> {
+        let mut out: BTreeMap<(String, u32), RateTotal> = BTreeMap::new();
+        for line in &self.lines {
+            out.entry((line.vat_code.clone(), line.vat_rate_bp)).or_default().gross_minor += line.gross_minor();
+        }
+        for ((_, rate), total) in out.iter_mut() {
+            total.vat_minor = vat_included(total.gross_minor, *rate);
+        }
+        out
+    }
+
+    /// Whether the ticket is whole: lines, payments that settle it, change only from cash, a
+    /// number in its till's series.
+    pub fn check(&self) -> Result<(), TillError> {
+        if !till_code_ok(&self.till) {
+            return Err(TillError::BadTillCode { till: self.till.clone() });
+        }
+        if self.sequence == 0
+            || self.sequence > TICKET_SEQUENCE_MAX
+            || self.number != ticket_number(&self.till, self.sequence)
+        {
+            return Err(TillError::BadNumber { number: self.number.clone() });
+        }
+        if self.lines.is_empty() {
+            return Err(TillError::NoLines);
+        }
+        let returning = self.returns.is_some();
+        for line in &self.lines {
+            let sign_ok = if returning { line.qty < 0 } else { line.qty > 0 };
+            if !sign_ok || line.qty.abs() > crate::stock::QTY_MAX {
+                return Err(TillError::BadQuantity { sku: line.sku.clone(), qty: line.qty });
+            }
+            let in_range = |amount: i64| amount.abs() <= AMOUNT_MAX_MINOR;
+            if line.unit_price_minor < 0 || !in_range(line.unit_price_minor) || !in_range(line.gross_minor()) {
+                return Err(TillError::BadPrice { sku: line.sku.clone() });
+            }
+            // A discount takes off, never adds: at most the line's amount.
+            let before = line.qty * line.unit_price_minor;
+            let discount_ok = if returning {
+                line.discount_minor <= 0 && line.discount_minor >= before
+            } else {
+                line.discount_minor >= 0 && line.discount_minor <= before
+            };
+            if !discount_ok {
+                return Err(TillError::BadDiscount { sku: line.sku.clone() });
+            }
+        }
+        for tender in &self.payments {
+            let sign_ok = if returning { tender.amount_minor < 0 } else { tender.amount_minor > 0 };
+            if !sign_ok || tender.amount_minor.abs() > AMOUNT_MAX_MINOR {
+                return Err(TillError::BadPayment { method: tender.method });
+            }
+            if (tender.method == Method::Voucher) != tender.voucher.is_some() {
+                return Err(TillError::VoucherCode);
+            }
+        }
+        let cash: i64 =
+            self.payments.iter().filter(|tender| tender.method == Method::Cash).map(|t| t.amount_minor).sum();
+        if self.change_minor < 0 || self.change_minor > cash.max(0) || (returning && self.change_minor != 0) {
+            return Err(TillError::BadChange);
+        }
+        let due = self.total_minor();
+        let settled = self.paid_minor() - self.change_minor;
+        if settled != due {
+            return Err(TillError::NotSettled { due_minor: due, paid_minor: settled, currency: self.currency });
+        }
+        Ok(())
+    }
+}
+
+impl FactKind for TicketRecorded {
+    const KIND: &'static str = "ticket.recorded";
+    const VERSION: u32 = 1;
+    fn merge(&self) -> Merge<'_> {
+        // Keyed by its own number, in a series only its till gives; amounts and stock that add.
+        Merge::Commutes
+    }
+    fn describe(&self) -> Described {
+        Described::new("fact.ticket_recorded").text("number", &self.number).date("date", self.date)
+    }
+}
+
+/// A movement of a till's cash drawer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Drawer {
+    /// A session opened with the float counted into the drawer.
+    Opened { float_minor: i64 },
+    /// Cash put in (positive) or taken out (negative), with its reason.
+    Moved { amount_minor: i64, reason: String },
+    /// The session closed: what was counted, what the till expected, and so the difference.
+    Closed { counted_minor: i64, expected_minor: i64 },
+}
+
+/// A till's cash drawer moved: keyed by its own id, within a session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TillCash {
+    pub id: String,
+    pub till: String,
+    pub session: String,
+    pub date: NaiveDate,
+    pub at_ms: u64,
+    pub currency: Currency,
+    pub drawer: Drawer,
+}
+
+impl TillCash {
+    pub fn check(&self) -> Result<(), TillError> {
+        if !till_code_ok(&self.till) {
+            return Err(TillError::BadTillCode { till: self.till.clone() });
+        }
+        let in_range = |amount: i64| (0..=AMOUNT_MAX_MINOR).contains(&amount);
+        let ok = match &self.drawer {
+            Drawer::Opened { float_minor } => in_range(*float_minor),
+            Drawer::Moved { amount_minor, reason } => {
+                if reason.trim().is_empty() {
+                    return Err(TillError::NoReason);
+                }
+                *amount_minor != 0 && in_range(amount_minor.abs())
+            }
+            Drawer::Closed { counted_minor, expected_minor } => {
+                in_range(*counted_minor) && expected_minor.abs() <= AMOUNT_MAX_MINOR
+            }
+        };
+        if !ok {
+            return Err(TillError::BadCashAmount);
+        }
+        Ok(())
+    }
+}
+
+impl FactKind for TillCash {
+    const KIND: &'static str = "till.cash";
+    const VERSION: u32 = 1;
+    fn merge(&self) -> Merge<'_> {
+        Merge::Commutes
+    }
+    fn describe(&self) -> Described {
+        Described::new("fact.till_cash").text("till", &self.till).date("date", self.date)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TillError {
+    #[error("\"{till}\" is not a till code: 1 to 16 capital letters, digits or hyphens")]
+    BadTillCode { till: String },
+    #[error("till {till} exists already")]
+    TillExists { till: String },
+    #[error("this device is till {till} already")]
+    AlreadyATill { till: String },
+    #[error("this device is not a till: bind it to a store first (rempart till bind)")]
+    NotATill,
+    #[error("till {till} must be bound to a store, and {location} is a warehouse")]
+    NotAStore { till: String, location: String },
+    #[error("{number} is not a ticket number of its till")]
+    BadNumber { number: String },
+    #[error("a ticket needs at least one line")]
+    NoLines,
+    #[error("{qty} is not a quantity of {sku} here")]
+    BadQuantity { sku: String, qty: i64 },
+    #[error("the price of {sku} is not a price")]
+    BadPrice { sku: String },
+    #[error("the discount on {sku} is more than its amount, or below zero")]
+    BadDiscount { sku: String },
+    #[error("a {method:?} payment of zero, or on the wrong side, or too large")]
+    BadPayment { method: Method },
+    #[error("a voucher payment names its voucher's code, and only it does")]
+    VoucherCode,
+    #[error("change is given only from cash, never on a return")]
+    BadChange,
+    #[error("the ticket comes to {due_minor} and {paid_minor} was paid (minor units of {currency})")]
+    NotSettled { due_minor: i64, paid_minor: i64, currency: Currency },
+    #[error("\"{method}\" is not a way to pay: cash, card, twint or voucher")]
+    UnknownMethod { method: String },
+    #[error("a cash movement needs a reason")]
+    NoReason,
+    #[error("an amount of the cash drawer is not one")]
+    BadCashAmount,
+    #[error("no cash session is open on this till: open one first (rempart till open)")]
+    NoSession,
+    #[error("a cash session is open already on this till")]
+    SessionOpen,
+    #[error("ticket {number} does not exist")]
+    UnknownTicket { number: String },
+    #[error("ticket {number} is a return itself")]
+    ReturnOfReturn { number: String },
+    #[error("{sku} was not sold on ticket {number}, or not that many of it are left to return")]
+    NotOnTicket { number: String, sku: String },
+    #[error("ticket {number} was returned whole already")]
+    NothingToReturn { number: String },
+    #[error("\"{text}\" is not a ticket line: SKU=QTY or SKU=QTY@PRICE")]
+    BadLine { text: String },
+    #[error("\"{text}\" is not a payment: METHOD=AMOUNT, or voucher=CODE:AMOUNT")]
+    BadTender { text: String },
+    #[error("the SKU or barcode {code} is not known")]
+    UnknownCode { code: String },
+    #[error("{item} has no VAT rate in force on {date}")]
+    NoRate { item: String, date: NaiveDate },
+    #[error("the ticket's discount is more than its amount")]
+    DiscountTooLarge,
+    #[error("a discount is a percentage (10%) or an amount")]
+    BadTicketDiscount { text: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(qty: i64, price: i64, discount: i64, rate: u32) -> TicketLine {
+        TicketLine {
+            sku: "JKT-M".into(),
+            label: "Veste".into(),
+            qty,
+            unit_price_minor: price,
+            discount_minor: discount,
+            vat_code: format!("N{rate}"),
+            vat_rate_bp: rate,
+            account: "3200".into(),
+        }
+    }
+
+    fn ticket(lines: Vec<TicketLine>, payments: Vec<Tender>, change: i64) -> TicketRecorded {
+        TicketRecorded {
+            till: "GE1-1".into(),
+            sequence: 7,
+            number: "GE1-1-000007".into(),
+            session: "S-1".into(),
+            location: "GE1".into(),
+            date: NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
+            at_ms: 0,
+            currency: Currency::CHF,
+            lines,
+            payments,
+            change_minor: change,
+            returns: None,
+            card: None,
+        }
+    }
+
+    fn cash(amount: i64) -> Tender {
+        Tender { method: Method::Cash, amount_minor: amount, voucher: None }
+    }
+
+    #[test]
+    fn a_ticket_settles_with_change_from_cash_and_vat_per_rate() {
+        // 2 × 18.90 less 1.80, and a book at 2.6 %: 36.00 + 29.00 = 65.00, 70.00 in cash.
+        let sale = ticket(vec![line(2, 1890, 180, 810), line(1, 2900, 0, 260)], vec![cash(7000)], 500);
+        sale.check().unwrap();
+        assert_eq!(sale.total_minor(), 6500);
+        let by_rate = sale.by_rate();
+        // 36.00 × 8.1 / 108.1 = 2.6975… → 2.70; 29.00 × 2.6 / 102.6 = 0.7348… → 0.73.
+        assert_eq!(by_rate[&("N810".to_owned(), 810)], RateTotal { gross_minor: 3600, vat_minor: 270 });
+        assert_eq!(by_rate[&("N260".to_owned(), 260)], RateTotal { gross_minor: 2900, vat_minor: 73 });
+        // Change beyond the cash, paid short, change on a card: refused.
+        let card = Tender { method: Method::Card, amount_minor: 7000, voucher: None };
+        assert_eq!(ticket(vec![line(1, 6500, 0, 810)], vec![card], 500).check(), Err(TillError::BadChange));
+        assert!(matches!(
+            ticket(vec![line(1, 6500, 0, 810)], vec![cash(6000)], 0).check(),
+            Err(TillError::NotSettled { due_minor: 6500, paid_minor: 6000, .. })
+        ));
+        assert!(matches!(
+            ticket(vec![line(1, 100, 101, 810)], vec![cash(0)], 0).check(),
+            Err(TillError::BadDiscount { .. })
+        ));
+        let mut misnumbered = sale.clone();
+        misnumbered.number = "GE1-1-000008".into();
+        assert!(matches!(misnumbered.check(), Err(TillError::BadNumber { .. })));
+    }
+
+    #[test]
+    fn a_return_pays_back_and_gives_no_change() {
+        let mut back = ticket(vec![line(-1, 1890, -90, 810)], vec![cash(-1800)], 0);
+        back.returns = Some("GE1-1-000003".into());
+        back.check().unwrap();
+        assert_eq!(back.total_minor(), -1800);
+        back.change_minor = 100;
+        assert_eq!(back.check(), Err(TillError::BadChange));
+        // A sale line on a return is refused.
+        let mut mixed = ticket(vec![line(1, 1890, 0, 810)], vec![cash(1890)], 0);
+        mixed.returns = Some("GE1-1-000003".into());
+        assert!(matches!(mixed.check(), Err(TillError::BadQuantity { .. })));
+    }
+}

@@ -1,0 +1,754 @@
+//! Tills (issue 21): binding this device to a store as a till, its cash sessions, and its
+//! tickets, numbered in the till's own gapless series inside the commit that records them (so
+//! the number is durable before anyone sees it); sales take stock out of the store, returns put
+//! it back. Projected keyed by ticket number and drawer movement id, so tickets from every till
+//! add up in any order.
+
+use chrono::NaiveDate;
+use rempart_domain::stock::{LocationKind, StockError};
+use rempart_domain::tills::{
+    Drawer, Method, Tender, TicketLine, TicketRecorded, TillBound, TillCash, TillError, ticket_number,
+};
+use rempart_domain::{Currency, Fact, LedgerState};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::commit::Commit;
+use crate::project::{date_text, stored_currency};
+use crate::stock::{Move, project_move};
+use crate::{Damage, Store, StoreError};
+
+/// The projection tables of this module (`schema::PROJECTIONS` gives their order in the state
+/// hash).
+pub const SCHEMA: &str = "
+-- Tills by code: the store each sells for and the device (node id, hex) that is it.
+CREATE TABLE p_tills (
+    till TEXT PRIMARY KEY,
+    location TEXT NOT NULL,
+    node TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX p_tills_node ON p_tills (node);
+
+-- The last ticket number each till gave.
+CREATE TABLE p_till_series (
+    till TEXT PRIMARY KEY,
+    last INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Tickets, their lines and their payments, by number.
+CREATE TABLE p_tickets (
+    number TEXT PRIMARY KEY,
+    till TEXT NOT NULL,
+    sequence INTEGER NOT NULL,
+    session TEXT NOT NULL,
+    location TEXT NOT NULL,
+    date TEXT NOT NULL,
+    at_ms INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    total_minor INTEGER NOT NULL,
+    change_minor INTEGER NOT NULL,
+    returns TEXT,
+    card TEXT
+) WITHOUT ROWID;
+CREATE INDEX p_tickets_returns ON p_tickets (returns) WHERE returns IS NOT NULL;
+CREATE INDEX p_tickets_session ON p_tickets (session);
+CREATE TABLE p_ticket_lines (
+    number TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    sku TEXT NOT NULL,
+    label TEXT NOT NULL,
+    qty INTEGER NOT NULL,
+    unit_price_minor INTEGER NOT NULL,
+    discount_minor INTEGER NOT NULL,
+    gross_minor INTEGER NOT NULL,
+    vat_code TEXT NOT NULL,
+    vat_rate_bp INTEGER NOT NULL,
+    account TEXT NOT NULL,
+    PRIMARY KEY (number, line)
+) WITHOUT ROWID;
+CREATE TABLE p_ticket_payments (
+    number TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    method TEXT NOT NULL,
+    amount_minor INTEGER NOT NULL,
+    voucher TEXT,
+    PRIMARY KEY (number, line)
+) WITHOUT ROWID;
+
+-- The cash drawers' movements, by id, within their sessions.
+CREATE TABLE p_till_cash (
+    id TEXT PRIMARY KEY,
+    till TEXT NOT NULL,
+    session TEXT NOT NULL,
+    date TEXT NOT NULL,
+    at_ms INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    amount_minor INTEGER NOT NULL,
+    expected_minor INTEGER,
+    reason TEXT
+) WITHOUT ROWID;
+CREATE INDEX p_till_cash_session ON p_till_cash (till, session);
+";
+
+impl From<TillError> for StoreError {
+    fn from(error: TillError) -> StoreError {
+        StoreError::Till(error)
+    }
+}
+
+/// This device as a till.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Till {
+    pub till: String,
+    pub location: String,
+}
+
+/// A line of a ticket as the cashier gives it: a SKU or its barcode, a quantity, and a price
+/// (VAT included) when it is not the catalogue's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SaleLine {
+    pub code: String,
+    pub qty: i64,
+    pub price_minor: Option<i64>,
+}
+
+/// A discount on a whole ticket, shared among its lines by their amounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Discount {
+    /// In hundredths of a percent.
+    Percent(u32),
+    Amount(i64),
+}
+
+/// A closed session: what the drawer should hold, what was counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Closing {
+    pub expected_minor: i64,
+    pub counted_minor: i64,
+}
+
+impl Closing {
+    pub fn difference_minor(&self) -> i64 {
+        self.counted_minor - self.expected_minor
+    }
+}
+
+/// The catalogue price of a SKU VAT included: the item's net price with the VAT of its code in
+/// force on `date`, rounded half away from zero.
+fn shelf_price(state: &LedgerState, item: &ItemRow, date: NaiveDate) -> Result<(i64, u32), StoreError> {
+    let vat = state
+        .vat_codes
+        .get(&item.vat_code)
+        .filter(|vat| vat.in_force_on(date))
+        .ok_or_else(|| TillError::NoRate { item: item.code.clone(), date })?;
+    let net = i128::from(item.price_minor);
+    let gross = net + (net * i128::from(vat.rate_bp) + 5_000) / 10_000;
+    Ok((i64::try_from(gross).map_err(|_| TillError::BadPrice { sku: item.code.clone() })?, vat.rate_bp))
+}
+
+struct ItemRow {
+    sku: String,
+    code: String,
+    label: String,
+    price_minor: i64,
+    vat_code: String,
+    account: String,
+}
+
+/// The SKU a code names (its own code, or its barcode) with its item.
+fn item_of(conn: &Connection, code: &str) -> Result<ItemRow, StoreError> {
+    let compact: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    conn.prepare_cached(
+        "SELECT s.sku, i.code, i.label, i.price_minor, i.vat_code, i.account
+         FROM p_skus s JOIN p_items i ON i.code = s.item WHERE s.sku = ?1 OR s.barcode = ?2 LIMIT 1",
+    )?
+    .query_row(params![code, compact], |row| {
+        Ok(ItemRow {
+            sku: row.get(0)?,
+            code: row.get(1)?,
+            label: row.get(2)?,
+            price_minor: row.get(3)?,
+            vat_code: row.get(4)?,
+            account: row.get(5)?,
+        })
+    })
+    .optional()?
+    .ok_or_else(|| TillError::UnknownCode { code: code.to_owned() }.into())
+}
+
+impl Store {
+    /// Binds this device as till `till` of a store.
+    pub fn bind_till(&mut self, till: &str, location: &str) -> Result<TillBound, StoreError> {
+        let bound = TillBound {
+            till: till.to_owned(),
+            location: location.to_owned(),
+            node: hex::encode(self.node().as_bytes()),
+        };
+        bound.check()?;
+        self.commit(|commit| {
+            if let Some(mine) = till_of_node(commit.conn, &bound.node)? {
+                return Err(TillError::AlreadyATill { till: mine.till }.into());
+            }
+            if commit.state.tills.contains_key(&bound.till) {
+                return Err(TillError::TillExists { till: bound.till.clone() }.into());
+            }
+            let kind: Option<String> = commit
+                .conn
+                .prepare_cached("SELECT kind FROM p_locations WHERE code = ?1")?
+                .query_row([&bound.location], |row| row.get(0))
+                .optional()?;
+            match kind.as_deref().map(LocationKind::parse) {
+                None => return Err(StockError::UnknownLocation { code: bound.location.clone() }.into()),
+                Some(Ok(LocationKind::Store)) => {}
+                Some(_) => {
+                    return Err(
+                        TillError::NotAStore { till: bound.till.clone(), location: bound.location.clone() }.into()
+                    );
+                }
+            }
+            commit.record(Fact::TillBound(bound.clone()))?;
+            Ok(bound)
+        })
+    }
+
+    /// This device as a till, if it is one.
+    pub fn this_till(&self) -> Result<Option<Till>, StoreError> {
+        till_of_node(&self.conn, &hex::encode(self.node().as_bytes()))
+    }
+
+    /// Opens a cash session with the float counted into the drawer; returns its id.
+    pub fn open_session(&mut self, float_minor: i64, date: NaiveDate) -> Result<String, StoreError> {
+        let till = self.this_till()?.ok_or(TillError::NotATill)?;
+        let session = format!("S-{}", hex::encode_upper(self.random_bytes::<5>()));
+        let cash = self.drawer(&till, &session, date, Drawer::Opened { float_minor })?;
+        self.commit(|commit| {
+            if open_session(commit.conn, &till.till)?.is_some() {
+                return Err(TillError::SessionOpen.into());
+            }
+            commit.record(Fact::TillCash(cash))
+        })?;
+        Ok(session)
+    }
+
+    /// Puts cash into the drawer (positive) or takes it out (negative), with a reason.
+    pub fn move_cash(&mut self, amount_minor: i64, reason: &str, date: NaiveDate) -> Result<(), StoreError> {
+        let till = self.this_till()?.ok_or(TillError::NotATill)?;
+        let session = open_session(&self.conn, &till.till)?.ok_or(TillError::NoSession)?;
+        let cash =
+            self.drawer(&till, &session, date, Drawer::Moved { amount_minor, reason: reason.trim().to_owned() })?;
+        self.commit(|commit| commit.record(Fact::TillCash(cash)))
+    }
+
+    /// Closes the open session with what was counted in the drawer; the difference from what it
+    /// should hold (the float, cash taken less change given, cash put in or taken out) is kept.
+    pub fn close_session(&mut self, counted_minor: i64, date: NaiveDate) -> Result<Closing, StoreError> {
+        let till = self.this_till()?.ok_or(TillError::NotATill)?;
+        let id = format!("D-{}", hex::encode_upper(self.random_bytes::<5>()));
+        let at_ms = self.now_ms();
+        let currency = self.company()?.currency;
+        self.commit(|commit| {
+            let session = open_session(commit.conn, &till.till)?.ok_or(TillError::NoSession)?;
+            let expected_minor = expected_cash(commit.conn, &till.till, &session)?;
+            let drawer = Drawer::Closed { counted_minor, expected_minor };
+            let cash = TillCash { id, till: till.till.clone(), session, date, at_ms, currency, drawer };
+            cash.check()?;
+            commit.record(Fact::TillCash(cash))?;
+            Ok(Closing { expected_minor, counted_minor })
+        })
+    }
+
+    fn drawer(&self, till: &Till, session: &str, date: NaiveDate, drawer: Drawer) -> Result<TillCash, StoreError> {
+        let cash = TillCash {
+            id: format!("D-{}", hex::encode_upper(self.random_bytes::<5>())),
+            till: till.till.clone(),
+            session: session.to_owned(),
+            date,
+            at_ms: self.now_ms(),
+            currency: self.company()?.currency,
+            drawer,
+        };
+        cash.check()?;
+        Ok(cash)
+    }
+
+    /// Sells: the lines at their shelf prices (or those given), a discount on the whole ticket,
+    /// paid by `payments` with the change computed from cash. The ticket takes the next number of
+    /// this till's series inside the commit that records it: when this returns, it is durable.
+    pub fn sell(
+        &mut self,
+        lines: &[SaleLine],
+        discount: Option<Discount>,
+        payments: Vec<Tender>,
+        card: Option<String>,
+        date: NaiveDate,
+    ) -> Result<TicketRecorded, StoreError> {
+        let till = self.this_till()?.ok_or(TillError::NotATill)?;
+        let at_ms = self.now_ms();
+        let currency = self.company()?.currency;
+        self.commit(|commit| {
+            let session = open_session(commit.conn, &till.till)?.ok_or(TillError::NoSession)?;
+            let mut ticket_lines = Vec::new();
+            for line in lines {
+                let item = item_of(commit.conn, &line.code)?;
+                let (shelf, rate) = shelf_price(&commit.state, &item, date)?;
+                ticket_lines.push(TicketLine {
+                    sku: item.sku,
+                    label: item.label,
+                    qty: line.qty,
+                    unit_price_minor: line.price_minor.unwrap_or(shelf),
+                    discount_minor: 0,
+                    vat_code: item.vat_code,
+                    vat_rate_bp: rate,
+                    account: item.account,
+                });
+            }
+            share_discount(&mut ticket_lines, discount)?;
+            let total: i64 = ticket_lines.iter().map(TicketLine::gross_minor).sum();
+            let paid: i64 = payments.iter().map(|tender| tender.amount_minor).sum();
+            let change_minor = (paid - total).max(0);
+            let ticket = numbered(
+                commit,
+                &till,
+                session,
+                date,
+                at_ms,
+                currency,
+                ticket_lines,
+                payments,
+                change_minor,
+                None,
+                card,
+            )?;
+            Ok(ticket)
+        })
+    }
+
+    /// Takes goods of a ticket back (all that is left of it, or `lines`: SKUs and quantities),
+    /// each at what was paid for it, and pays back by `method`: a new ticket naming the original.
+    pub fn return_ticket(
+        &mut self,
+        original: &str,
+        lines: Option<&[(String, i64)]>,
+        method: Method,
+        date: NaiveDate,
+    ) -> Result<TicketRecorded, StoreError> {
+        let till = self.this_till()?.ok_or(TillError::NotATill)?;
+        let at_ms = self.now_ms();
+        let currency = self.company()?.currency;
+        let original = original.trim().to_uppercase();
+        self.commit(|commit| {
+            let session = open_session(commit.conn, &till.till)?.ok_or(TillError::NoSession)?;
+            let returns: Option<Option<String>> = commit
+                .conn
+                .prepare_cached("SELECT returns FROM p_tickets WHERE number = ?1")?
+                .query_row([&original], |row| row.get(0))
+                .optional()?;
+            match returns {
+                None => return Err(TillError::UnknownTicket { number: original }.into()),
+                Some(Some(_)) => return Err(TillError::ReturnOfReturn { number: original }.into()),
+                Some(None) => {}
+            }
+            let left = left_to_return(commit.conn, &original)?;
+            let wanted: Vec<(String, i64)> = match lines {
+                Some(lines) => lines.to_vec(),
+                None => {
+                    left.iter().filter(|line| line.left > 0).map(|line| (line.line.sku.clone(), line.left)).collect()
+                }
+            };
+            if wanted.is_empty() {
+                return Err(TillError::NothingToReturn { number: original }.into());
+            }
+            let mut back = Vec::new();
+            for (sku, qty) in wanted {
+                let mut remaining = qty;
+                for Returnable { line, left } in left.iter().filter(|line| line.line.sku == sku && line.left > 0) {
+                    if remaining <= 0 {
+                        break;
+                    }
+                    let take = remaining.min(*left);
+                    remaining -= take;
+                    // What was paid for `take` of the line's units, its discount in proportion.
+                    let discount = rempart_domain::invoices::divide_rounded(
+                        i128::from(line.discount_minor) * i128::from(take),
+                        i128::from(line.qty),
+                    );
+                    back.push(TicketLine {
+                        sku: line.sku.clone(),
+                        label: line.label.clone(),
+                        qty: -take,
+                        unit_price_minor: line.unit_price_minor,
+                        discount_minor: -i64::try_from(discount).unwrap_or(0),
+                        vat_code: line.vat_code.clone(),
+                        vat_rate_bp: line.vat_rate_bp,
+                        account: line.account.clone(),
+                    });
+                }
+                if remaining > 0 || qty <= 0 {
+                    return Err(TillError::NotOnTicket { number: original.clone(), sku }.into());
+                }
+            }
+            let total: i64 = back.iter().map(TicketLine::gross_minor).sum();
+            let payments = vec![Tender { method, amount_minor: total, voucher: None }];
+            numbered(commit, &till, session, date, at_ms, currency, back, payments, 0, Some(original), None)
+        })
+    }
+
+    /// A ticket by its number.
+    pub fn ticket(&self, number: &str) -> Result<Option<TicketRecorded>, StoreError> {
+        let number = number.trim().to_uppercase();
+        let row = self
+            .conn
+            .prepare_cached(
+                "SELECT till, sequence, session, location, date, at_ms, currency, change_minor, returns, card
+                 FROM p_tickets WHERE number = ?1",
+            )?
+            .query_row([&number], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, String>(4)?,
+                    row.get::<_, i64>(5)?,
+                    row.get::<_, String>(6)?,
+                    row.get::<_, i64>(7)?,
+                    row.get::<_, Option<String>>(8)?,
+                    row.get::<_, Option<String>>(9)?,
+                ))
+            })
+            .optional()?;
+        let Some((till, sequence, session, location, date, at_ms, currency, change_minor, returns, card)) = row else {
+            return Ok(None);
+        };
+        let unreadable = || Damage::TicketUnreadable { number: number.clone() };
+        let lines = ticket_lines(&self.conn, &number)?;
+        let mut payments = Vec::new();
+        let mut statement = self.conn.prepare_cached(
+            "SELECT method, amount_minor, voucher FROM p_ticket_payments WHERE number = ?1 ORDER BY line",
+        )?;
+        for row in statement.query_map([&number], |row| Ok((row.get::<_, String>(0)?, row.get(1)?, row.get(2)?)))? {
+            let (method, amount_minor, voucher) = row?;
+            payments.push(Tender { method: Method::parse(&method).map_err(|_| unreadable())?, amount_minor, voucher });
+        }
+        Ok(Some(TicketRecorded {
+            till,
+            sequence: u64::try_from(sequence).map_err(|_| unreadable())?,
+            number: number.clone(),
+            session,
+            location,
+            date: date.parse().map_err(|_| unreadable())?,
+            at_ms: u64::try_from(at_ms).map_err(|_| unreadable())?,
+            currency: stored_currency(&currency)?,
+            lines,
+            payments,
+            change_minor,
+            returns,
+            card,
+        }))
+    }
+
+    /// The ticket numbers of a till, in its series' order.
+    pub fn ticket_numbers(&self, till: &str) -> Result<Vec<(u64, String)>, StoreError> {
+        let mut statement =
+            self.conn.prepare_cached("SELECT sequence, number FROM p_tickets WHERE till = ?1 ORDER BY sequence")?;
+        let rows = statement.query_map([till], |row| Ok((row.get::<_, i64>(0)?, row.get(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (sequence, number) = row?;
+            out.push((sequence as u64, number));
+        }
+        Ok(out)
+    }
+}
+
+/// Shares a ticket's discount among its lines in proportion to their amounts, the last line
+/// taking what rounding left.
+fn share_discount(lines: &mut [TicketLine], discount: Option<Discount>) -> Result<(), StoreError> {
+    let total: i64 = lines.iter().map(TicketLine::gross_minor).sum();
+    let off = match discount {
+        None => return Ok(()),
+        Some(Discount::Percent(bp)) => {
+            i64::try_from(rempart_domain::invoices::divide_rounded(i128::from(total) * i128::from(bp), 10_000))
+                .map_err(|_| TillError::DiscountTooLarge)?
+        }
+        Some(Discount::Amount(amount)) => amount,
+    };
+    if off < 0 || off > total {
+        return Err(TillError::DiscountTooLarge.into());
+    }
+    if total == 0 {
+        return Ok(());
+    }
+    let mut given = 0;
+    let count = lines.len();
+    for (index, line) in lines.iter_mut().enumerate() {
+        let share = if index + 1 == count {
+            off - given
+        } else {
+            i64::try_from(rempart_domain::invoices::divide_rounded(
+                i128::from(off) * i128::from(line.gross_minor()),
+                i128::from(total),
+            ))
+            .map_err(|_| TillError::DiscountTooLarge)?
+        };
+        line.discount_minor += share;
+        given += share;
+    }
+    Ok(())
+}
+
+/// Gives the ticket the next number of the till's series, checks it whole, records it.
+#[allow(clippy::too_many_arguments)]
+fn numbered(
+    commit: &mut Commit<'_>,
+    till: &Till,
+    session: String,
+    date: NaiveDate,
+    at_ms: u64,
+    currency: Currency,
+    lines: Vec<TicketLine>,
+    payments: Vec<Tender>,
+    change_minor: i64,
+    returns: Option<String>,
+    card: Option<String>,
+) -> Result<TicketRecorded, StoreError> {
+    let sequence = commit.state.ticket_last.get(&till.till).copied().unwrap_or(0) + 1;
+    let ticket = TicketRecorded {
+        till: till.till.clone(),
+        sequence,
+        number: ticket_number(&till.till, sequence),
+        session,
+        location: till.location.clone(),
+        date,
+        at_ms,
+        currency,
+        lines,
+        payments,
+        change_minor,
+        returns,
+        card,
+    };
+    ticket.check()?;
+    commit.record(Fact::TicketRecorded(ticket.clone()))?;
+    Ok(ticket)
+}
+
+/// The lines of a ticket, in order.
+fn ticket_lines(conn: &Connection, number: &str) -> Result<Vec<TicketLine>, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT sku, label, qty, unit_price_minor, discount_minor, vat_code, vat_rate_bp, account
+             FROM p_ticket_lines WHERE number = ?1 ORDER BY line",
+        )?
+        .query_map([number], |row| {
+            Ok(TicketLine {
+                sku: row.get(0)?,
+                label: row.get(1)?,
+                qty: row.get(2)?,
+                unit_price_minor: row.get(3)?,
+                discount_minor: row.get(4)?,
+                vat_code: row.get(5)?,
+                vat_rate_bp: row.get(6)?,
+                account: row.get(7)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+/// A line of a ticket with what is left of it to return.
+struct Returnable {
+    line: TicketLine,
+    /// Units left to return.
+    left: i64,
+}
+
+/// The lines of `number` with the units returned since (by any till) taken off, first lines
+/// first.
+fn left_to_return(conn: &Connection, number: &str) -> Result<Vec<Returnable>, StoreError> {
+    let mut lines: Vec<Returnable> =
+        ticket_lines(conn, number)?.into_iter().map(|line| Returnable { left: line.qty, line }).collect();
+    let mut returned = conn.prepare_cached(
+        "SELECT l.sku, -sum(l.qty) FROM p_tickets t JOIN p_ticket_lines l ON l.number = t.number
+         WHERE t.returns = ?1 GROUP BY l.sku",
+    )?;
+    for row in returned.query_map([number], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))? {
+        let (sku, mut qty) = row?;
+        for line in lines.iter_mut().filter(|line| line.line.sku == sku) {
+            let take = qty.min(line.left);
+            line.left -= take;
+            qty -= take;
+        }
+    }
+    Ok(lines)
+}
+
+fn till_of_node(conn: &Connection, node: &str) -> Result<Option<Till>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT till, location FROM p_tills WHERE node = ?1 ORDER BY till LIMIT 1")?
+        .query_row([node], |row| Ok(Till { till: row.get(0)?, location: row.get(1)? }))
+        .optional()?)
+}
+
+/// The session of the till opened and not closed, if any.
+fn open_session(conn: &Connection, till: &str) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT o.session FROM p_till_cash o WHERE o.till = ?1 AND o.kind = 'opened'
+               AND NOT EXISTS (SELECT 1 FROM p_till_cash c WHERE c.till = o.till AND c.session = o.session
+                               AND c.kind = 'closed')
+             ORDER BY o.at_ms DESC LIMIT 1",
+        )?
+        .query_row([till], |row| row.get(0))
+        .optional()?)
+}
+
+/// What the drawer of a session should hold: the float, cash put in or taken out, cash taken on
+/// its tickets less the change given.
+fn expected_cash(conn: &Connection, till: &str, session: &str) -> Result<i64, StoreError> {
+    let drawer: i64 = conn
+        .prepare_cached("SELECT coalesce(sum(amount_minor), 0) FROM p_till_cash WHERE till = ?1 AND session = ?2 AND kind != 'closed'")?
+        .query_row([till, session], |row| row.get(0))?;
+    let tickets: i64 = conn
+        .prepare_cached(
+            "SELECT coalesce((SELECT sum(p.amount_minor) FROM p_tickets t JOIN p_ticket_payments p ON p.number = t.number
+                              WHERE t.session = ?1 AND p.method = 'cash'), 0)
+                  - coalesce((SELECT sum(change_minor) FROM p_tickets WHERE session = ?1), 0)",
+        )?
+        .query_row([session], |row| row.get(0))?;
+    Ok(drawer + tickets)
+}
+
+/// Loads what the ledger state keeps of tills: who each till is, the last number of each series.
+pub(crate) fn load_into(conn: &Connection, state: &mut LedgerState) -> Result<(), rusqlite::Error> {
+    let mut tills = conn.prepare("SELECT till, node FROM p_tills")?;
+    for row in tills.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))? {
+        let (till, node) = row?;
+        state.tills.insert(till, node);
+    }
+    let mut series = conn.prepare("SELECT till, last FROM p_till_series")?;
+    for row in series.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))? {
+        let (till, last) = row?;
+        state.ticket_last.insert(till, last as u64);
+    }
+    Ok(())
+}
+
+/// Projects a `TillBound` fact: the first binding of a code stands.
+pub(crate) fn project_till_bound(conn: &Connection, bound: &TillBound) -> Result<(), StoreError> {
+    if bound.check().is_err() {
+        return Ok(());
+    }
+    conn.prepare_cached("INSERT OR IGNORE INTO p_tills (till, location, node) VALUES (?1, ?2, ?3)")?
+        .execute(params![bound.till, bound.location, bound.node])?;
+    Ok(())
+}
+
+/// Projects a `TicketRecorded` fact: the ticket, its lines and payments, the series' last
+/// number, and its stock movements (a sale out of the store, a return back in). A ticket met
+/// again changes nothing.
+pub(crate) fn project_ticket_recorded(conn: &Connection, ticket: &TicketRecorded) -> Result<(), StoreError> {
+    if ticket.check().is_err() {
+        return Ok(());
+    }
+    let inserted = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO p_tickets (number, till, sequence, session, location, date, at_ms, currency,
+                                             total_minor, change_minor, returns, card)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )?
+        .execute(params![
+            ticket.number,
+            ticket.till,
+            ticket.sequence as i64,
+            ticket.session,
+            ticket.location,
+            date_text(ticket.date),
+            ticket.at_ms as i64,
+            ticket.currency.as_str(),
+            ticket.total_minor(),
+            ticket.change_minor,
+            ticket.returns,
+            ticket.card
+        ])?;
+    if inserted == 0 {
+        return Ok(());
+    }
+    conn.prepare_cached(
+        "INSERT INTO p_till_series (till, last) VALUES (?1, ?2)
+         ON CONFLICT (till) DO UPDATE SET last = max(last, excluded.last)",
+    )?
+    .execute(params![ticket.till, ticket.sequence as i64])?;
+    let mut insert_line = conn.prepare_cached(
+        "INSERT INTO p_ticket_lines (number, line, sku, label, qty, unit_price_minor, discount_minor, gross_minor,
+                                     vat_code, vat_rate_bp, account)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?;
+    for (index, line) in ticket.lines.iter().enumerate() {
+        insert_line.execute(params![
+            ticket.number,
+            index as i64,
+            line.sku,
+            line.label,
+            line.qty,
+            line.unit_price_minor,
+            line.discount_minor,
+            line.gross_minor(),
+            line.vat_code,
+            line.vat_rate_bp,
+            line.account
+        ])?;
+        project_move(
+            conn,
+            Move {
+                id: &ticket.number,
+                kind: if line.qty < 0 { "return" } else { "sale" },
+                line: index,
+                location: &ticket.location,
+                sku: &line.sku,
+                date: ticket.date,
+                qty: -line.qty,
+                cost_minor: None,
+            },
+        )?;
+    }
+    let mut insert_payment = conn.prepare_cached(
+        "INSERT INTO p_ticket_payments (number, line, method, amount_minor, voucher) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for (index, tender) in ticket.payments.iter().enumerate() {
+        insert_payment.execute(params![
+            ticket.number,
+            index as i64,
+            tender.method.as_str(),
+            tender.amount_minor,
+            tender.voucher
+        ])?;
+    }
+    Ok(())
+}
+
+/// Projects a `TillCash` fact.
+pub(crate) fn project_till_cash(conn: &Connection, cash: &TillCash) -> Result<(), StoreError> {
+    if cash.check().is_err() {
+        return Ok(());
+    }
+    let (kind, amount, expected, reason) = match &cash.drawer {
+        Drawer::Opened { float_minor } => ("opened", *float_minor, None, None),
+        Drawer::Moved { amount_minor, reason } => ("moved", *amount_minor, None, Some(reason.as_str())),
+        Drawer::Closed { counted_minor, expected_minor } => ("closed", *counted_minor, Some(*expected_minor), None),
+    };
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO p_till_cash (id, till, session, date, at_ms, kind, amount_minor, expected_minor, reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        cash.id,
+        cash.till,
+        cash.session,
+        date_text(cash.date),
+        cash.at_ms as i64,
+        kind,
+        amount,
+        expected,
+        reason
+    ])?;
+    Ok(())
+}

@@ -1,0 +1,239 @@
+//! Tills (`till`, issue 21): this device bound to a store as a till, its cash sessions, tickets
+//! sold and returned, and the receipt as printed on an 80 mm roll.
+
+use std::path::Path;
+
+use anyhow::Result;
+use clap::Subcommand;
+use rempart_domain::tills::{Method, Tender, TicketRecorded, TillError};
+use rempart_domain::{Currency, Locale};
+use rempart_store::Store;
+use rempart_store::tills::{Discount, SaleLine};
+
+use super::common::{locale_of, today};
+use crate::i18n::Lang;
+
+#[derive(Subcommand)]
+pub(crate) enum TillCommand {
+    /// Make this device a till of a store, named by a code of its own that its tickets carry.
+    Bind {
+        till: String,
+        /// The store it sells for
+        #[arg(long)]
+        location: String,
+    },
+    /// Open a cash session with the float counted into the drawer.
+    Open {
+        #[arg(long)]
+        float: String,
+    },
+    /// Sell: prints the ticket's number and its receipt once the ticket is on disk.
+    Sell {
+        /// SKU=QTY or SKU=QTY@PRICE (price VAT included); a barcode may stand for the SKU
+        #[arg(long = "line", required = true)]
+        lines: Vec<String>,
+        /// On the whole ticket: a percentage (10%) or an amount
+        #[arg(long)]
+        discount: Option<String>,
+        /// cash=AMOUNT, card=AMOUNT, twint=AMOUNT or voucher=CODE:AMOUNT
+        #[arg(long = "pay", required = true)]
+        payments: Vec<String>,
+        /// The customer's loyalty card
+        #[arg(long)]
+        card: Option<String>,
+    },
+    /// Take goods of a ticket back: a new ticket naming it, paid back.
+    Return {
+        ticket: String,
+        /// SKU=QTY returned [default: all that is left of the ticket]
+        #[arg(long = "line")]
+        lines: Vec<String>,
+        /// How it is paid back: cash, card or twint
+        #[arg(long, default_value = "cash")]
+        pay: String,
+    },
+    /// Put cash into the drawer (positive) or take it out (negative), with a reason.
+    Cash {
+        #[arg(long, allow_negative_numbers = true)]
+        amount: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Close the cash session with what was counted in the drawer; prints the difference.
+    Close {
+        #[arg(long)]
+        counted: String,
+    },
+    /// Print a ticket's receipt again.
+    Ticket { number: String },
+}
+
+/// Reads `SKU=QTY[@PRICE]`.
+fn sale_line(text: &str, locale: Locale, currency: Currency) -> Result<SaleLine> {
+    let bad = || TillError::BadLine { text: text.to_owned() };
+    let (code, rest) = text.split_once('=').ok_or_else(bad)?;
+    let (qty, price) = match rest.split_once('@') {
+        Some((qty, price)) => (qty, Some(locale.read_amount(price.trim(), currency)?)),
+        None => (rest, None),
+    };
+    let qty: i64 = qty.trim().parse().map_err(|_| bad())?;
+    if code.trim().is_empty() || qty <= 0 {
+        return Err(bad().into());
+    }
+    Ok(SaleLine { code: code.trim().to_owned(), qty, price_minor: price })
+}
+
+/// Reads `METHOD=AMOUNT` or `voucher=CODE:AMOUNT`.
+fn tender(text: &str, locale: Locale, currency: Currency) -> Result<Tender> {
+    let bad = || TillError::BadTender { text: text.to_owned() };
+    let (method, rest) = text.split_once('=').ok_or_else(bad)?;
+    let method = Method::parse(method)?;
+    let (voucher, amount) = match method {
+        Method::Voucher => {
+            let (code, amount) = rest.split_once(':').ok_or_else(bad)?;
+            (Some(code.trim().to_owned()), amount)
+        }
+        _ => (None, rest),
+    };
+    Ok(Tender { method, amount_minor: locale.read_amount(amount.trim(), currency)?, voucher })
+}
+
+fn discount(text: &str, locale: Locale, currency: Currency) -> Result<Discount> {
+    match text.trim().strip_suffix('%') {
+        Some(percent) => {
+            let bp = rempart_domain::invoices::parse_discount(percent.trim())
+                .map_err(|_| TillError::BadTicketDiscount { text: text.to_owned() })?;
+            Ok(Discount::Percent(bp))
+        }
+        None => Ok(Discount::Amount(locale.read_amount(text.trim(), currency)?)),
+    }
+}
+
+/// Runs a `till` command.
+pub(crate) fn till(dir: &Path, lang: Lang, command: TillCommand) -> Result<()> {
+    let mut store = Store::open(dir)?;
+    let locale = locale_of(&store)?;
+    let currency = store.company()?.currency;
+    let amount = |minor: i64| locale.format_amount(minor, currency);
+    match command {
+        TillCommand::Bind { till, location } => {
+            let bound = store.bind_till(&till, &location)?;
+            println!("{}", lang.fill("till.bound", &[("till", &bound.till), ("location", &bound.location)]));
+        }
+        TillCommand::Open { float } => {
+            let float_minor = locale.read_amount(&float, currency)?;
+            let session = store.open_session(float_minor, today())?;
+            println!("{}", lang.fill("till.opened", &[("session", &session), ("float", &amount(float_minor))]));
+        }
+        TillCommand::Sell { lines, discount: off, payments, card } => {
+            let lines = lines.iter().map(|text| sale_line(text, locale, currency)).collect::<Result<Vec<_>>>()?;
+            let payments = payments.iter().map(|text| tender(text, locale, currency)).collect::<Result<Vec<_>>>()?;
+            let off = off.map(|text| discount(&text, locale, currency)).transpose()?;
+            let ticket = store.sell(&lines, off, payments, card, today())?;
+            print!("{}", receipt(&store, lang, locale, &ticket)?);
+            println!("{}", ticket.number);
+        }
+        TillCommand::Return { ticket, lines, pay } => {
+            let method = Method::parse(&pay)?;
+            let lines = lines
+                .iter()
+                .map(|text| sale_line(text, locale, currency).map(|line| (line.code, line.qty)))
+                .collect::<Result<Vec<_>>>()?;
+            let lines = (!lines.is_empty()).then_some(lines);
+            let back = store.return_ticket(&ticket, lines.as_deref(), method, today())?;
+            print!("{}", receipt(&store, lang, locale, &back)?);
+            println!("{}", back.number);
+        }
+        TillCommand::Cash { amount: moved, reason } => {
+            let moved = locale.read_amount(&moved, currency)?;
+            store.move_cash(moved, &reason, today())?;
+            println!("{}", lang.fill("till.cash_moved", &[("amount", &amount(moved)), ("reason", &reason)]));
+        }
+        TillCommand::Close { counted } => {
+            let counted = locale.read_amount(&counted, currency)?;
+            let closing = store.close_session(counted, today())?;
+            println!(
+                "{}",
+                lang.fill(
+                    "till.closed",
+                    &[
+                        ("expected", &amount(closing.expected_minor)),
+                        ("counted", &amount(closing.counted_minor)),
+                        ("difference", &amount(closing.difference_minor())),
+                    ]
+                )
+            );
+        }
+        TillCommand::Ticket { number } => {
+            let ticket =
+                store.ticket(&number)?.ok_or_else(|| TillError::UnknownTicket { number: number.to_uppercase() })?;
+            print!("{}", receipt(&store, lang, locale, &ticket)?);
+        }
+    }
+    Ok(())
+}
+
+/// The width of an 80 mm receipt, in characters.
+const RECEIPT_WIDTH: usize = 42;
+
+/// A line with `left` and `right` at the receipt's edges.
+fn edges(left: &str, right: &str) -> String {
+    if right.is_empty() {
+        return format!("{}\n", left.chars().take(RECEIPT_WIDTH).collect::<String>());
+    }
+    let room = RECEIPT_WIDTH.saturating_sub(right.chars().count() + 1);
+    let left: String = left.chars().take(room).collect();
+    format!("{left:<room$} {right}\n")
+}
+
+/// A ticket's receipt as an 80 mm printer prints it: the company, the till, the number, date and
+/// time, the lines, the VAT per rate, the total, the payments and the change.
+pub(crate) fn receipt(store: &Store, lang: Lang, locale: Locale, ticket: &TicketRecorded) -> Result<String> {
+    let company = store.company()?;
+    let currency = ticket.currency;
+    let amount = |minor: i64| locale.format_amount(minor, currency);
+    let rule = format!("{}\n", "-".repeat(RECEIPT_WIDTH));
+    let mut text = format!("{}\n", company.name);
+    let at = chrono::DateTime::from_timestamp_millis(ticket.at_ms as i64)
+        .map(|time| time.format("%H:%M").to_string())
+        .unwrap_or_default();
+    text.push_str(&edges(&lang.fill("till.receipt.till", &[("till", &ticket.till)]), &ticket.location));
+    text.push_str(&edges(&lang.fill("till.receipt.number", &[("number", &ticket.number)]), ""));
+    text.push_str(&edges(&format!("{} {at}", locale.format_date(ticket.date)), ""));
+    if let Some(original) = &ticket.returns {
+        text.push_str(&edges(&lang.fill("till.receipt.returns", &[("number", original)]), ""));
+    }
+    text.push_str(&rule);
+    for line in &ticket.lines {
+        text.push_str(&edges(&line.label, &amount(line.qty * line.unit_price_minor)));
+        text.push_str(&format!("  {} × {} ({})\n", line.qty, amount(line.unit_price_minor), line.sku));
+        if line.discount_minor != 0 {
+            text.push_str(&edges(&format!("  {}", lang.text("till.receipt.discount")), &amount(-line.discount_minor)));
+        }
+    }
+    text.push_str(&rule);
+    text.push_str(&edges(
+        &lang.fill("till.receipt.total", &[("currency", &currency.as_str())]),
+        &amount(ticket.total_minor()),
+    ));
+    for tender in &ticket.payments {
+        let method = lang.text(&format!("till.method.{}", tender.method.as_str()));
+        let name = match &tender.voucher {
+            Some(code) => format!("{method} {code}"),
+            None => method.to_owned(),
+        };
+        text.push_str(&edges(&name, &amount(tender.amount_minor)));
+    }
+    if ticket.change_minor != 0 {
+        text.push_str(&edges(lang.text("till.receipt.change"), &amount(ticket.change_minor)));
+    }
+    text.push_str(&rule);
+    for ((code, rate), total) in ticket.by_rate() {
+        let rate = format!("{}.{:02}%", rate / 100, rate % 100);
+        text.push_str(&edges(
+            &lang.fill("till.receipt.vat", &[("code", &code), ("rate", &rate), ("gross", &amount(total.gross_minor))]),
+            &amount(total.vat_minor),
+        ));
+    }
+    Ok(text)
+}
