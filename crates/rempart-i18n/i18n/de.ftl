@@ -1363,3 +1363,4 @@ help-till-return-pay = Wie zurückbezahlt wird: cash (bar), card (Karte) oder tw
 help-till-cash = Bargeld in die Schublade legen (positiv) oder herausnehmen (negativ), mit einem Grund
 help-till-close = Die Kassensitzung mit dem in der Schublade gezählten Betrag schliessen; gibt die Differenz aus
 help-till-ticket = Die Quittung eines Belegs erneut ausgeben
+help-bench-till = Stattdessen die Kasse eines Ladens messen: einzeln erfasste Belege und die Bestandsabfrage des Ladens über ein Jahr Bewegungen

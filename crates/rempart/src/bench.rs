@@ -5,6 +5,7 @@
 
 pub mod invoicing;
 pub mod sync;
+pub mod tills;
 pub mod web;
 
 use std::path::PathBuf;

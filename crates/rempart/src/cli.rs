@@ -256,6 +256,10 @@ pub(crate) enum Command {
         /// year of --invoices invoices and --entries more entries.
         #[arg(long)]
         web: bool,
+        /// Measure a store's till instead: tickets committed one by one, and the store's stock
+        /// query over a year of movements.
+        #[arg(long)]
+        till: bool,
     },
 }
 

@@ -139,6 +139,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             bench::sync::run(events, tenants, entries_per_commit as usize, dir, lang)?
         }
         Command::Bench { invoicing: true, invoices, dir, .. } => bench::invoicing::run(invoices, dir, lang)?,
+        Command::Bench { till: true, dir, .. } => bench::tills::run(dir, lang)?,
         Command::Bench { web: true, entries, invoices, dir, .. } => bench::web::run(entries, invoices, dir, lang)?,
         Command::Bench { entries, dir, import_only, .. } => bench::run(entries, dir, import_only, lang)?,
     }
