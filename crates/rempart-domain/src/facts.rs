@@ -648,6 +648,7 @@ mod tests {
                             })
                             .collect();
                         Fact::from(crate::tills::TicketRecorded {
+                            node: session.clone(),
                             number: crate::tills::ticket_number(&till, sequence),
                             location: session.clone(),
                             till,
@@ -673,6 +674,7 @@ mod tests {
                         _ => Drawer::Closed { counted_minor: first, expected_minor: second },
                     };
                     Fact::from(crate::tills::TillCash {
+                        node: id.clone(),
                         id,
                         till,
                         session,

@@ -181,9 +181,9 @@ pub struct LedgerState {
     pub contact_fields: HashMap<String, ContactFieldDefined>,
     /// Last sequence number issued in each invoice series.
     pub invoice_series_last: HashMap<String, u64>,
-    /// The node (hex id) each till code is bound to: the first binding in merge order.
-    pub tills: HashMap<String, String>,
-    /// Last ticket sequence of each till.
+    /// Each device bound as a till (hex id) with its till code and store: its first binding.
+    pub tills: HashMap<String, (String, String)>,
+    /// Last ticket sequence of each till device (hex id).
     pub ticket_last: HashMap<String, u64>,
 }
 
@@ -532,12 +532,16 @@ impl LedgerState {
             }
             Fact::TillBound(bound) => {
                 if bound.check().is_ok() {
-                    self.tills.entry(bound.till.clone()).or_insert_with(|| bound.node.clone());
+                    self.tills
+                        .entry(bound.node.clone())
+                        .or_insert_with(|| (bound.till.clone(), bound.location.clone()));
                 }
             }
             Fact::TicketRecorded(ticket) => {
-                let last = self.ticket_last.entry(ticket.till.clone()).or_insert(0);
-                *last = (*last).max(ticket.sequence);
+                if ticket.check().is_ok() {
+                    let last = self.ticket_last.entry(ticket.node.clone()).or_insert(0);
+                    *last = (*last).max(ticket.sequence);
+                }
             }
             Fact::ContactCreated(_)
             | Fact::ContactEdited(_)

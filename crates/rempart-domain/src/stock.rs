@@ -192,8 +192,11 @@ fn check_lines<'a>(lines: impl IntoIterator<Item = &'a StockLine>, signed: bool)
         if !code_ok(&line.sku) {
             return Err(StockError::BadSkuCode { sku: line.sku.clone() });
         }
-        let in_range =
-            if signed { line.qty != 0 && line.qty.abs() <= QTY_MAX } else { (1..=QTY_MAX).contains(&line.qty) };
+        let in_range = if signed {
+            line.qty != 0 && (-QTY_MAX..=QTY_MAX).contains(&line.qty)
+        } else {
+            (1..=QTY_MAX).contains(&line.qty)
+        };
         if !in_range {
             return Err(StockError::BadQuantity { qty: line.qty });
         }
@@ -341,7 +344,7 @@ impl StockAdjusted {
             {
                 return Err(StockError::BadQuantity { qty: counted });
             }
-            if line.delta.abs() > 2 * QTY_MAX || (!counting && line.delta == 0) {
+            if !(-2 * QTY_MAX..=2 * QTY_MAX).contains(&line.delta) || (!counting && line.delta == 0) {
                 return Err(StockError::BadQuantity { qty: line.delta });
             }
         }

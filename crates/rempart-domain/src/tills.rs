@@ -19,6 +19,8 @@ use crate::money::Currency;
 pub const TILL_CODE_CHARS_MAX: usize = 16;
 /// The largest ticket sequence of a till: a billion tickets.
 pub const TICKET_SEQUENCE_MAX: u64 = 1_000_000_000;
+/// The most lines, and the most payments, of one ticket.
+pub const LINES_MAX: usize = 1_000;
 /// The largest amount of one line or payment, in minor units (ten million in the currency).
 pub const AMOUNT_MAX_MINOR: i64 = 1_000_000_000;
 
@@ -55,6 +57,11 @@ impl FactKind for TillBound {
     fn describe(&self) -> Described {
         Described::new("fact.till_bound").text("till", &self.till).text("location", &self.location)
     }
+}
+
+/// The key of a ticket among every device's: its number and its device.
+pub fn ticket_key(number: &str, node: &str) -> String {
+    format!("{number}@{node}")
 }
 
 /// The number of a till's `sequence`th ticket.
@@ -127,9 +134,13 @@ impl TicketLine {
     }
 }
 
-/// A ticket: a sale, or a return (negative quantities, naming the original ticket).
+/// A ticket: a sale, or a return (negative quantities, naming the original ticket). `node` is
+/// the recording device's id (hex), which only that device may write: a ticket is keyed by its
+/// number and its device (`ticket_key`), so two devices given one till code apart never take
+/// each other's tickets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketRecorded {
+    pub node: String,
     pub till: String,
     pub sequence: u64,
     pub number: String,
@@ -197,17 +208,25 @@ impl TicketRecorded {
         {
             return Err(TillError::BadNumber { number: self.number.clone() });
         }
-        if self.lines.is_empty() {
+        if self.lines.is_empty() || self.lines.len() > LINES_MAX || self.payments.len() > LINES_MAX {
             return Err(TillError::NoLines);
         }
         let returning = self.returns.is_some();
         for line in &self.lines {
-            let sign_ok = if returning { line.qty < 0 } else { line.qty > 0 };
-            if !sign_ok || line.qty.abs() > crate::stock::QTY_MAX {
+            let qty_ok = if returning {
+                (-crate::stock::QTY_MAX..0).contains(&line.qty)
+            } else {
+                (1..=crate::stock::QTY_MAX).contains(&line.qty)
+            };
+            if !qty_ok {
                 return Err(TillError::BadQuantity { sku: line.sku.clone(), qty: line.qty });
             }
-            let in_range = |amount: i64| amount.abs() <= AMOUNT_MAX_MINOR;
-            if line.unit_price_minor < 0 || !in_range(line.unit_price_minor) || !in_range(line.gross_minor()) {
+            let in_range = |amount: i64| (-AMOUNT_MAX_MINOR..=AMOUNT_MAX_MINOR).contains(&amount);
+            if line.unit_price_minor < 0
+                || !in_range(line.unit_price_minor)
+                || !in_range(line.discount_minor)
+                || !in_range(line.gross_minor())
+            {
                 return Err(TillError::BadPrice { sku: line.sku.clone() });
             }
             // A discount takes off, never adds: at most the line's amount.
@@ -222,8 +241,12 @@ impl TicketRecorded {
             }
         }
         for tender in &self.payments {
-            let sign_ok = if returning { tender.amount_minor < 0 } else { tender.amount_minor > 0 };
-            if !sign_ok || tender.amount_minor.abs() > AMOUNT_MAX_MINOR {
+            let amount_ok = if returning {
+                (-AMOUNT_MAX_MINOR..0).contains(&tender.amount_minor)
+            } else {
+                (1..=AMOUNT_MAX_MINOR).contains(&tender.amount_minor)
+            };
+            if !amount_ok {
                 return Err(TillError::BadPayment { method: tender.method });
             }
             if (tender.method == Method::Voucher) != tender.voucher.is_some() {
@@ -272,6 +295,8 @@ pub enum Drawer {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TillCash {
     pub id: String,
+    /// The device whose drawer it is (hex id): only that device may write it.
+    pub node: String,
     pub till: String,
     pub session: String,
     pub date: NaiveDate,
@@ -286,17 +311,16 @@ impl TillCash {
             return Err(TillError::BadTillCode { till: self.till.clone() });
         }
         let in_range = |amount: i64| (0..=AMOUNT_MAX_MINOR).contains(&amount);
+        let signed = |amount: i64| (-AMOUNT_MAX_MINOR..=AMOUNT_MAX_MINOR).contains(&amount);
         let ok = match &self.drawer {
             Drawer::Opened { float_minor } => in_range(*float_minor),
             Drawer::Moved { amount_minor, reason } => {
                 if reason.trim().is_empty() {
                     return Err(TillError::NoReason);
                 }
-                *amount_minor != 0 && in_range(amount_minor.abs())
+                *amount_minor != 0 && signed(*amount_minor)
             }
-            Drawer::Closed { counted_minor, expected_minor } => {
-                in_range(*counted_minor) && expected_minor.abs() <= AMOUNT_MAX_MINOR
-            }
+            Drawer::Closed { counted_minor, expected_minor } => in_range(*counted_minor) && signed(*expected_minor),
         };
         if !ok {
             return Err(TillError::BadCashAmount);
@@ -397,6 +421,7 @@ mod tests {
 
     fn ticket(lines: Vec<TicketLine>, payments: Vec<Tender>, change: i64) -> TicketRecorded {
         TicketRecorded {
+            node: "ab".into(),
             till: "GE1-1".into(),
             sequence: 7,
             number: "GE1-1-000007".into(),

@@ -1364,3 +1364,4 @@ help-till-cash = Bargeld in die Schublade legen (positiv) oder herausnehmen (neg
 help-till-close = Die Kassensitzung mit dem in der Schublade gezählten Betrag schliessen; gibt die Differenz aus
 help-till-ticket = Die Quittung eines Belegs erneut ausgeben
 help-bench-till = Stattdessen die Kasse eines Ladens messen: einzeln erfasste Belege und die Bestandsabfrage des Ladens über ein Jahr Bewegungen
+err-refusal-ill-formed = das Ereignis { $seq } ist ein unvollständiges oder widersprüchliches Kassenereignis

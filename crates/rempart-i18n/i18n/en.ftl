@@ -1364,3 +1364,4 @@ help-till-cash = Put cash into the drawer (positive) or take it out (negative), 
 help-till-close = Close the cash session with what was counted in the drawer; prints the difference
 help-till-ticket = Print a ticket's receipt again
 help-bench-till = Measure a store's till instead: tickets committed one by one, and the store's stock query over a year of movements
+err-refusal-ill-formed = event { $seq } is a till's fact that is not whole

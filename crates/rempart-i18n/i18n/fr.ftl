@@ -1364,3 +1364,4 @@ help-till-cash = Mettre des espèces dans le tiroir (positif) ou en retirer (né
 help-till-close = Clôturer la session de caisse avec ce qui a été compté dans le tiroir ; affiche l'écart
 help-till-ticket = Réimprimer le reçu d'un ticket
 help-bench-till = Mesurer plutôt la caisse d'un magasin : des tickets enregistrés un à un, et la requête du stock du magasin sur une année de mouvements
+err-refusal-ill-formed = l'événement { $seq } est un fait de caisse incomplet ou incohérent

@@ -204,6 +204,11 @@ pub enum Refusal {
     /// given twice.
     #[error("event {seq} carries the number {number} where its series is at number {expected}")]
     OutOfTurn { seq: u64, number: String, expected: u64 },
+    /// A fact of a till (a binding, a ticket, a drawer movement) that is not whole: its own
+    /// checks fail (an amount out of range, a ticket that does not settle), so the run that
+    /// carries it is refused rather than leave a gap where it would not be projected.
+    #[error("event {seq} is a till's fact that is not whole")]
+    IllFormed { seq: u64 },
     /// The company's creation recorded by another device than the one that created it (a
     /// copy: it would name that device the company's creator, which alone names the first owner).
     #[error("event {seq} records the company's creation on a device that did not create it")]

@@ -175,11 +175,11 @@ pub const PROJECTIONS: &[(&str, &str)] = &[
     ("p_transfers", "transfer"),
     ("p_transfer_lines", "transfer, line"),
     ("p_transfer_arrivals", "transfer"),
-    ("p_tills", "till"),
-    ("p_till_series", "till"),
-    ("p_tickets", "number"),
-    ("p_ticket_lines", "number, line"),
-    ("p_ticket_payments", "number, line"),
+    ("p_tills", "node"),
+    ("p_till_series", "node"),
+    ("p_tickets", "key"),
+    ("p_ticket_lines", "key, line"),
+    ("p_ticket_payments", "key, line"),
     ("p_till_cash", "id"),
 ];
 

@@ -7,7 +7,7 @@
 use chrono::NaiveDate;
 use rempart_domain::stock::{LocationKind, StockError};
 use rempart_domain::tills::{
-    Drawer, Method, Tender, TicketLine, TicketRecorded, TillBound, TillCash, TillError, ticket_number,
+    Drawer, Method, Tender, TicketLine, TicketRecorded, TillBound, TillCash, TillError, ticket_key, ticket_number,
 };
 use rempart_domain::{Currency, Fact, LedgerState};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -20,23 +20,26 @@ use crate::{Damage, Store, StoreError};
 /// The projection tables of this module (`schema::PROJECTIONS` gives their order in the state
 /// hash).
 pub const SCHEMA: &str = "
--- Tills by code: the store each sells for and the device (node id, hex) that is it.
+-- Each device bound as a till (node id, hex; its first binding): its code and its store. Two
+-- devices given one code apart are both kept (their tickets are keyed by device too).
 CREATE TABLE p_tills (
-    till TEXT PRIMARY KEY,
-    location TEXT NOT NULL,
-    node TEXT NOT NULL
+    node TEXT PRIMARY KEY,
+    till TEXT NOT NULL,
+    location TEXT NOT NULL
 ) WITHOUT ROWID;
-CREATE INDEX p_tills_node ON p_tills (node);
+CREATE INDEX p_tills_till ON p_tills (till);
 
--- The last ticket number each till gave.
+-- The last ticket number each till device gave.
 CREATE TABLE p_till_series (
-    till TEXT PRIMARY KEY,
+    node TEXT PRIMARY KEY,
     last INTEGER NOT NULL
 ) WITHOUT ROWID;
 
--- Tickets, their lines and their payments, by number.
+-- Tickets, their lines and their payments, by key (`ticket_key`: number and device).
 CREATE TABLE p_tickets (
-    number TEXT PRIMARY KEY,
+    key TEXT PRIMARY KEY,
+    number TEXT NOT NULL,
+    node TEXT NOT NULL,
     till TEXT NOT NULL,
     sequence INTEGER NOT NULL,
     session TEXT NOT NULL,
@@ -49,10 +52,11 @@ CREATE TABLE p_tickets (
     returns TEXT,
     card TEXT
 ) WITHOUT ROWID;
+CREATE INDEX p_tickets_number ON p_tickets (number);
 CREATE INDEX p_tickets_returns ON p_tickets (returns) WHERE returns IS NOT NULL;
-CREATE INDEX p_tickets_session ON p_tickets (session);
+CREATE INDEX p_tickets_session ON p_tickets (node, session);
 CREATE TABLE p_ticket_lines (
-    number TEXT NOT NULL,
+    key TEXT NOT NULL,
     line INTEGER NOT NULL,
     sku TEXT NOT NULL,
     label TEXT NOT NULL,
@@ -63,20 +67,21 @@ CREATE TABLE p_ticket_lines (
     vat_code TEXT NOT NULL,
     vat_rate_bp INTEGER NOT NULL,
     account TEXT NOT NULL,
-    PRIMARY KEY (number, line)
+    PRIMARY KEY (key, line)
 ) WITHOUT ROWID;
 CREATE TABLE p_ticket_payments (
-    number TEXT NOT NULL,
+    key TEXT NOT NULL,
     line INTEGER NOT NULL,
     method TEXT NOT NULL,
     amount_minor INTEGER NOT NULL,
     voucher TEXT,
-    PRIMARY KEY (number, line)
+    PRIMARY KEY (key, line)
 ) WITHOUT ROWID;
 
 -- The cash drawers' movements, by id, within their sessions.
 CREATE TABLE p_till_cash (
     id TEXT PRIMARY KEY,
+    node TEXT NOT NULL,
     till TEXT NOT NULL,
     session TEXT NOT NULL,
     date TEXT NOT NULL,
@@ -86,7 +91,7 @@ CREATE TABLE p_till_cash (
     expected_minor INTEGER,
     reason TEXT
 ) WITHOUT ROWID;
-CREATE INDEX p_till_cash_session ON p_till_cash (till, session);
+CREATE INDEX p_till_cash_session ON p_till_cash (node, session);
 ";
 
 impl From<TillError> for StoreError {
@@ -98,6 +103,7 @@ impl From<TillError> for StoreError {
 /// This device as a till.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Till {
+    pub node: String,
     pub till: String,
     pub location: String,
 }
@@ -185,10 +191,10 @@ impl Store {
         };
         bound.check()?;
         self.commit(|commit| {
-            if let Some(mine) = till_of_node(commit.conn, &bound.node)? {
-                return Err(TillError::AlreadyATill { till: mine.till }.into());
+            if let Some((mine, _)) = commit.state.tills.get(&bound.node) {
+                return Err(TillError::AlreadyATill { till: mine.clone() }.into());
             }
-            if commit.state.tills.contains_key(&bound.till) {
+            if commit.state.tills.values().any(|(till, _)| *till == bound.till) {
                 return Err(TillError::TillExists { till: bound.till.clone() }.into());
             }
             let kind: Option<String> = commit
@@ -221,7 +227,7 @@ impl Store {
         let session = format!("S-{}", hex::encode_upper(self.random_bytes::<5>()));
         let cash = self.drawer(&till, &session, date, Drawer::Opened { float_minor })?;
         self.commit(|commit| {
-            if open_session(commit.conn, &till.till)?.is_some() {
+            if open_session(commit.conn, &till.node)?.is_some() {
                 return Err(TillError::SessionOpen.into());
             }
             commit.record(Fact::TillCash(cash))
@@ -232,7 +238,7 @@ impl Store {
     /// Puts cash into the drawer (positive) or takes it out (negative), with a reason.
     pub fn move_cash(&mut self, amount_minor: i64, reason: &str, date: NaiveDate) -> Result<(), StoreError> {
         let till = self.this_till()?.ok_or(TillError::NotATill)?;
-        let session = open_session(&self.conn, &till.till)?.ok_or(TillError::NoSession)?;
+        let session = open_session(&self.conn, &till.node)?.ok_or(TillError::NoSession)?;
         let cash =
             self.drawer(&till, &session, date, Drawer::Moved { amount_minor, reason: reason.trim().to_owned() })?;
         self.commit(|commit| commit.record(Fact::TillCash(cash)))
@@ -246,10 +252,19 @@ impl Store {
         let at_ms = self.now_ms();
         let currency = self.company()?.currency;
         self.commit(|commit| {
-            let session = open_session(commit.conn, &till.till)?.ok_or(TillError::NoSession)?;
-            let expected_minor = expected_cash(commit.conn, &till.till, &session)?;
+            let session = open_session(commit.conn, &till.node)?.ok_or(TillError::NoSession)?;
+            let expected_minor = expected_cash(commit.conn, &till.node, &session)?;
             let drawer = Drawer::Closed { counted_minor, expected_minor };
-            let cash = TillCash { id, till: till.till.clone(), session, date, at_ms, currency, drawer };
+            let cash = TillCash {
+                id,
+                node: till.node.clone(),
+                till: till.till.clone(),
+                session,
+                date,
+                at_ms,
+                currency,
+                drawer,
+            };
             cash.check()?;
             commit.record(Fact::TillCash(cash))?;
             Ok(Closing { expected_minor, counted_minor })
@@ -259,6 +274,7 @@ impl Store {
     fn drawer(&self, till: &Till, session: &str, date: NaiveDate, drawer: Drawer) -> Result<TillCash, StoreError> {
         let cash = TillCash {
             id: format!("D-{}", hex::encode_upper(self.random_bytes::<5>())),
+            node: till.node.clone(),
             till: till.till.clone(),
             session: session.to_owned(),
             date,
@@ -285,7 +301,7 @@ impl Store {
         let at_ms = self.now_ms();
         let currency = self.company()?.currency;
         self.commit(|commit| {
-            let session = open_session(commit.conn, &till.till)?.ok_or(TillError::NoSession)?;
+            let session = open_session(commit.conn, &till.node)?.ok_or(TillError::NoSession)?;
             let mut ticket_lines = Vec::new();
             for line in lines {
                 let item = item_of(commit.conn, &line.code)?;
@@ -336,18 +352,18 @@ impl Store {
         let currency = self.company()?.currency;
         let original = original.trim().to_uppercase();
         self.commit(|commit| {
-            let session = open_session(commit.conn, &till.till)?.ok_or(TillError::NoSession)?;
-            let returns: Option<Option<String>> = commit
+            let session = open_session(commit.conn, &till.node)?.ok_or(TillError::NoSession)?;
+            let found: Option<(String, Option<String>)> = commit
                 .conn
-                .prepare_cached("SELECT returns FROM p_tickets WHERE number = ?1")?
-                .query_row([&original], |row| row.get(0))
+                .prepare_cached("SELECT key, returns FROM p_tickets WHERE number = ?1 ORDER BY key LIMIT 1")?
+                .query_row([&original], |row| Ok((row.get(0)?, row.get(1)?)))
                 .optional()?;
-            match returns {
+            let key = match found {
                 None => return Err(TillError::UnknownTicket { number: original }.into()),
-                Some(Some(_)) => return Err(TillError::ReturnOfReturn { number: original }.into()),
-                Some(None) => {}
-            }
-            let left = left_to_return(commit.conn, &original)?;
+                Some((_, Some(_))) => return Err(TillError::ReturnOfReturn { number: original }.into()),
+                Some((key, None)) => key,
+            };
+            let mut left = left_to_return(commit.conn, &key, &original)?;
             let wanted: Vec<(String, i64)> = match lines {
                 Some(lines) => lines.to_vec(),
                 None => {
@@ -360,17 +376,23 @@ impl Store {
             let mut back = Vec::new();
             for (sku, qty) in wanted {
                 let mut remaining = qty;
-                for Returnable { line, left } in left.iter().filter(|line| line.line.sku == sku && line.left > 0) {
+                for Returnable { line, left } in left.iter_mut().filter(|line| line.line.sku == sku && line.left > 0) {
                     if remaining <= 0 {
                         break;
                     }
                     let take = remaining.min(*left);
                     remaining -= take;
-                    // What was paid for `take` of the line's units, its discount in proportion.
-                    let discount = rempart_domain::invoices::divide_rounded(
-                        i128::from(line.discount_minor) * i128::from(take),
-                        i128::from(line.qty),
-                    );
+                    // The line's discount given back in proportion, rounded on what was returned
+                    // in all: returned whole, exactly the discount comes back.
+                    let share = |returned: i64| {
+                        rempart_domain::invoices::divide_rounded(
+                            i128::from(line.discount_minor) * i128::from(returned),
+                            i128::from(line.qty),
+                        )
+                    };
+                    let before = line.qty - *left;
+                    let discount = share(before + take) - share(before);
+                    *left -= take;
                     back.push(TicketLine {
                         sku: line.sku.clone(),
                         label: line.label.clone(),
@@ -392,14 +414,15 @@ impl Store {
         })
     }
 
-    /// A ticket by its number.
+    /// A ticket by its number (of two devices given one till code apart, the first by key).
     pub fn ticket(&self, number: &str) -> Result<Option<TicketRecorded>, StoreError> {
         let number = number.trim().to_uppercase();
         let row = self
             .conn
             .prepare_cached(
-                "SELECT till, sequence, session, location, date, at_ms, currency, change_minor, returns, card
-                 FROM p_tickets WHERE number = ?1",
+                "SELECT till, sequence, session, location, date, at_ms, currency, change_minor, returns, card, key,
+                        node
+                 FROM p_tickets WHERE number = ?1 ORDER BY key LIMIT 1",
             )?
             .query_row([&number], |row| {
                 Ok((
@@ -413,23 +436,27 @@ impl Store {
                     row.get::<_, i64>(7)?,
                     row.get::<_, Option<String>>(8)?,
                     row.get::<_, Option<String>>(9)?,
+                    (row.get::<_, String>(10)?, row.get::<_, String>(11)?),
                 ))
             })
             .optional()?;
-        let Some((till, sequence, session, location, date, at_ms, currency, change_minor, returns, card)) = row else {
+        let Some((till, sequence, session, location, date, at_ms, currency, change_minor, returns, card, (key, node))) =
+            row
+        else {
             return Ok(None);
         };
         let unreadable = || Damage::TicketUnreadable { number: number.clone() };
-        let lines = ticket_lines(&self.conn, &number)?;
+        let lines = ticket_lines(&self.conn, &key)?;
         let mut payments = Vec::new();
         let mut statement = self.conn.prepare_cached(
-            "SELECT method, amount_minor, voucher FROM p_ticket_payments WHERE number = ?1 ORDER BY line",
+            "SELECT method, amount_minor, voucher FROM p_ticket_payments WHERE key = ?1 ORDER BY line",
         )?;
-        for row in statement.query_map([&number], |row| Ok((row.get::<_, String>(0)?, row.get(1)?, row.get(2)?)))? {
+        for row in statement.query_map([&key], |row| Ok((row.get::<_, String>(0)?, row.get(1)?, row.get(2)?)))? {
             let (method, amount_minor, voucher) = row?;
             payments.push(Tender { method: Method::parse(&method).map_err(|_| unreadable())?, amount_minor, voucher });
         }
         Ok(Some(TicketRecorded {
+            node,
             till,
             sequence: u64::try_from(sequence).map_err(|_| unreadable())?,
             number: number.clone(),
@@ -511,8 +538,9 @@ fn numbered(
     returns: Option<String>,
     card: Option<String>,
 ) -> Result<TicketRecorded, StoreError> {
-    let sequence = commit.state.ticket_last.get(&till.till).copied().unwrap_or(0) + 1;
+    let sequence = commit.state.ticket_last.get(&till.node).copied().unwrap_or(0) + 1;
     let ticket = TicketRecorded {
+        node: till.node.clone(),
         till: till.till.clone(),
         sequence,
         number: ticket_number(&till.till, sequence),
@@ -532,14 +560,14 @@ fn numbered(
     Ok(ticket)
 }
 
-/// The lines of a ticket, in order.
-fn ticket_lines(conn: &Connection, number: &str) -> Result<Vec<TicketLine>, StoreError> {
+/// The lines of a ticket (by key), in order.
+fn ticket_lines(conn: &Connection, key: &str) -> Result<Vec<TicketLine>, StoreError> {
     Ok(conn
         .prepare_cached(
             "SELECT sku, label, qty, unit_price_minor, discount_minor, vat_code, vat_rate_bp, account
-             FROM p_ticket_lines WHERE number = ?1 ORDER BY line",
+             FROM p_ticket_lines WHERE key = ?1 ORDER BY line",
         )?
-        .query_map([number], |row| {
+        .query_map([key], |row| {
             Ok(TicketLine {
                 sku: row.get(0)?,
                 label: row.get(1)?,
@@ -563,11 +591,11 @@ struct Returnable {
 
 /// The lines of `number` with the units returned since (by any till) taken off, first lines
 /// first.
-fn left_to_return(conn: &Connection, number: &str) -> Result<Vec<Returnable>, StoreError> {
+fn left_to_return(conn: &Connection, key: &str, number: &str) -> Result<Vec<Returnable>, StoreError> {
     let mut lines: Vec<Returnable> =
-        ticket_lines(conn, number)?.into_iter().map(|line| Returnable { left: line.qty, line }).collect();
+        ticket_lines(conn, key)?.into_iter().map(|line| Returnable { left: line.qty, line }).collect();
     let mut returned = conn.prepare_cached(
-        "SELECT l.sku, -sum(l.qty) FROM p_tickets t JOIN p_ticket_lines l ON l.number = t.number
+        "SELECT l.sku, -sum(l.qty) FROM p_tickets t JOIN p_ticket_lines l ON l.key = t.key
          WHERE t.returns = ?1 GROUP BY l.sku",
     )?;
     for row in returned.query_map([number], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))? {
@@ -583,62 +611,65 @@ fn left_to_return(conn: &Connection, number: &str) -> Result<Vec<Returnable>, St
 
 fn till_of_node(conn: &Connection, node: &str) -> Result<Option<Till>, StoreError> {
     Ok(conn
-        .prepare_cached("SELECT till, location FROM p_tills WHERE node = ?1 ORDER BY till LIMIT 1")?
-        .query_row([node], |row| Ok(Till { till: row.get(0)?, location: row.get(1)? }))
+        .prepare_cached("SELECT till, location FROM p_tills WHERE node = ?1")?
+        .query_row([node], |row| Ok(Till { node: node.to_owned(), till: row.get(0)?, location: row.get(1)? }))
         .optional()?)
 }
 
-/// The session of the till opened and not closed, if any.
-fn open_session(conn: &Connection, till: &str) -> Result<Option<String>, StoreError> {
+/// The session of the till device opened and not closed, if any.
+fn open_session(conn: &Connection, node: &str) -> Result<Option<String>, StoreError> {
     Ok(conn
         .prepare_cached(
-            "SELECT o.session FROM p_till_cash o WHERE o.till = ?1 AND o.kind = 'opened'
-               AND NOT EXISTS (SELECT 1 FROM p_till_cash c WHERE c.till = o.till AND c.session = o.session
+            "SELECT o.session FROM p_till_cash o WHERE o.node = ?1 AND o.kind = 'opened'
+               AND NOT EXISTS (SELECT 1 FROM p_till_cash c WHERE c.node = o.node AND c.session = o.session
                                AND c.kind = 'closed')
-             ORDER BY o.at_ms DESC LIMIT 1",
+             ORDER BY o.at_ms DESC, o.session LIMIT 1",
         )?
-        .query_row([till], |row| row.get(0))
+        .query_row([node], |row| row.get(0))
         .optional()?)
 }
 
-/// What the drawer of a session should hold: the float, cash put in or taken out, cash taken on
-/// its tickets less the change given.
-fn expected_cash(conn: &Connection, till: &str, session: &str) -> Result<i64, StoreError> {
+/// What the drawer of a session of a till device should hold: the float, cash put in or taken
+/// out, cash taken on its tickets less the change given.
+fn expected_cash(conn: &Connection, node: &str, session: &str) -> Result<i64, StoreError> {
     let drawer: i64 = conn
-        .prepare_cached("SELECT coalesce(sum(amount_minor), 0) FROM p_till_cash WHERE till = ?1 AND session = ?2 AND kind != 'closed'")?
-        .query_row([till, session], |row| row.get(0))?;
+        .prepare_cached(
+            "SELECT coalesce(sum(amount_minor), 0) FROM p_till_cash WHERE node = ?1 AND session = ?2 AND kind != 'closed'",
+        )?
+        .query_row([node, session], |row| row.get(0))?;
     let tickets: i64 = conn
         .prepare_cached(
-            "SELECT coalesce((SELECT sum(p.amount_minor) FROM p_tickets t JOIN p_ticket_payments p ON p.number = t.number
-                              WHERE t.session = ?1 AND p.method = 'cash'), 0)
-                  - coalesce((SELECT sum(change_minor) FROM p_tickets WHERE session = ?1), 0)",
+            "SELECT coalesce((SELECT sum(p.amount_minor) FROM p_tickets t JOIN p_ticket_payments p ON p.key = t.key
+                              WHERE t.node = ?1 AND t.session = ?2 AND p.method = 'cash'), 0)
+                  - coalesce((SELECT sum(change_minor) FROM p_tickets WHERE node = ?1 AND session = ?2), 0)",
         )?
-        .query_row([session], |row| row.get(0))?;
+        .query_row([node, session], |row| row.get(0))?;
     Ok(drawer + tickets)
 }
 
-/// Loads what the ledger state keeps of tills: who each till is, the last number of each series.
+/// Loads what the ledger state keeps of tills: each till device's code and store, the last number
+/// of its series.
 pub(crate) fn load_into(conn: &Connection, state: &mut LedgerState) -> Result<(), rusqlite::Error> {
-    let mut tills = conn.prepare("SELECT till, node FROM p_tills")?;
-    for row in tills.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))? {
-        let (till, node) = row?;
-        state.tills.insert(till, node);
+    let mut tills = conn.prepare("SELECT node, till, location FROM p_tills")?;
+    for row in tills.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get(1)?, row.get(2)?)))? {
+        let (node, till, location) = row?;
+        state.tills.insert(node, (till, location));
     }
-    let mut series = conn.prepare("SELECT till, last FROM p_till_series")?;
+    let mut series = conn.prepare("SELECT node, last FROM p_till_series")?;
     for row in series.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))? {
-        let (till, last) = row?;
-        state.ticket_last.insert(till, last as u64);
+        let (node, last) = row?;
+        state.ticket_last.insert(node, last as u64);
     }
     Ok(())
 }
 
-/// Projects a `TillBound` fact: the first binding of a code stands.
+/// Projects a `TillBound` fact: a device's first binding stands.
 pub(crate) fn project_till_bound(conn: &Connection, bound: &TillBound) -> Result<(), StoreError> {
     if bound.check().is_err() {
         return Ok(());
     }
-    conn.prepare_cached("INSERT OR IGNORE INTO p_tills (till, location, node) VALUES (?1, ?2, ?3)")?
-        .execute(params![bound.till, bound.location, bound.node])?;
+    conn.prepare_cached("INSERT OR IGNORE INTO p_tills (node, till, location) VALUES (?1, ?2, ?3)")?
+        .execute(params![bound.node, bound.till, bound.location])?;
     Ok(())
 }
 
@@ -649,14 +680,17 @@ pub(crate) fn project_ticket_recorded(conn: &Connection, ticket: &TicketRecorded
     if ticket.check().is_err() {
         return Ok(());
     }
+    let key = ticket_key(&ticket.number, &ticket.node);
     let inserted = conn
         .prepare_cached(
-            "INSERT OR IGNORE INTO p_tickets (number, till, sequence, session, location, date, at_ms, currency,
-                                             total_minor, change_minor, returns, card)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            "INSERT OR IGNORE INTO p_tickets (key, number, node, till, sequence, session, location, date, at_ms,
+                                             currency, total_minor, change_minor, returns, card)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         )?
         .execute(params![
+            key,
             ticket.number,
+            ticket.node,
             ticket.till,
             ticket.sequence as i64,
             ticket.session,
@@ -673,18 +707,18 @@ pub(crate) fn project_ticket_recorded(conn: &Connection, ticket: &TicketRecorded
         return Ok(());
     }
     conn.prepare_cached(
-        "INSERT INTO p_till_series (till, last) VALUES (?1, ?2)
-         ON CONFLICT (till) DO UPDATE SET last = max(last, excluded.last)",
+        "INSERT INTO p_till_series (node, last) VALUES (?1, ?2)
+         ON CONFLICT (node) DO UPDATE SET last = max(last, excluded.last)",
     )?
-    .execute(params![ticket.till, ticket.sequence as i64])?;
+    .execute(params![ticket.node, ticket.sequence as i64])?;
     let mut insert_line = conn.prepare_cached(
-        "INSERT INTO p_ticket_lines (number, line, sku, label, qty, unit_price_minor, discount_minor, gross_minor,
+        "INSERT INTO p_ticket_lines (key, line, sku, label, qty, unit_price_minor, discount_minor, gross_minor,
                                      vat_code, vat_rate_bp, account)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
     for (index, line) in ticket.lines.iter().enumerate() {
         insert_line.execute(params![
-            ticket.number,
+            key,
             index as i64,
             line.sku,
             line.label,
@@ -699,7 +733,7 @@ pub(crate) fn project_ticket_recorded(conn: &Connection, ticket: &TicketRecorded
         project_move(
             conn,
             Move {
-                id: &ticket.number,
+                id: &key,
                 kind: if line.qty < 0 { "return" } else { "sale" },
                 line: index,
                 location: &ticket.location,
@@ -711,11 +745,11 @@ pub(crate) fn project_ticket_recorded(conn: &Connection, ticket: &TicketRecorded
         )?;
     }
     let mut insert_payment = conn.prepare_cached(
-        "INSERT INTO p_ticket_payments (number, line, method, amount_minor, voucher) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO p_ticket_payments (key, line, method, amount_minor, voucher) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     for (index, tender) in ticket.payments.iter().enumerate() {
         insert_payment.execute(params![
-            ticket.number,
+            key,
             index as i64,
             tender.method.as_str(),
             tender.amount_minor,
@@ -736,11 +770,13 @@ pub(crate) fn project_till_cash(conn: &Connection, cash: &TillCash) -> Result<()
         Drawer::Closed { counted_minor, expected_minor } => ("closed", *counted_minor, Some(*expected_minor), None),
     };
     conn.prepare_cached(
-        "INSERT OR IGNORE INTO p_till_cash (id, till, session, date, at_ms, kind, amount_minor, expected_minor, reason)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT OR IGNORE INTO p_till_cash (id, node, till, session, date, at_ms, kind, amount_minor, expected_minor,
+                                            reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
         cash.id,
+        cash.node,
         cash.till,
         cash.session,
         date_text(cash.date),

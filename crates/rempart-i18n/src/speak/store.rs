@@ -173,6 +173,7 @@ impl Speak for rempart_store::Refusal {
             rempart_store::Refusal::CreatedElsewhere { seq } => {
                 lang.fill("err.refusal.created_elsewhere", &[("seq", seq)])
             }
+            rempart_store::Refusal::IllFormed { seq } => lang.fill("err.refusal.ill_formed", &[("seq", seq)]),
         }
     }
 }

@@ -105,7 +105,7 @@ pub(crate) fn check_run(
     give: &mut dyn FnMut(Checked) -> bool,
 ) -> Result<Option<(EventSeq, Hash32)>, StoreError> {
     let refuse = |why: Refusal| StoreError::SyncRefused { node: node.short(), why };
-    let mut numbers = Numbers { author, node, state, given: HashMap::new(), tills: HashMap::new() };
+    let mut numbers = Numbers { author, node, state, given: HashMap::new(), bound: None };
     let (mut last, mut prev, mut last_hlc) = held;
     for chunk in events.chunks(CHECKED_CHUNK) {
         let end = chunk.last().map_or(last, |event| event.seq);
@@ -139,10 +139,10 @@ pub(crate) fn check_run(
             }
             match &fact {
                 Some(Fact::TicketRecorded(ticket)) => {
-                    numbers.given.insert(ticket_series(&ticket.till), ticket.sequence);
+                    numbers.given.insert(TICKETS.to_owned(), ticket.sequence);
                 }
                 Some(Fact::TillBound(bound)) => {
-                    numbers.tills.entry(bound.till.clone()).or_insert_with(|| bound.node.clone());
+                    numbers.bound = Some((bound.till.clone(), bound.location.clone()));
                 }
                 _ => {}
             }
@@ -169,14 +169,12 @@ struct Numbers<'a> {
     node: NodeId,
     state: &'a LedgerState,
     given: HashMap<String, u64>,
-    /// Tills bound in the run so far, to their node.
-    tills: HashMap<String, String>,
+    /// The author's binding as a till (code, store), where the run binds it.
+    bound: Option<(String, String)>,
 }
 
-/// The key of a till's ticket series among `Numbers::given` (apart from invoice series).
-fn ticket_series(till: &str) -> String {
-    format!("ticket {till}")
-}
+/// The key of the author's ticket series among `Numbers::given` (apart from invoice series).
+const TICKETS: &str = "ticket";
 
 /// The invoice or credit-note series a fact numbers in, and its sequence.
 fn numbered(fact: Option<&Fact>) -> Option<(&str, u64)> {
@@ -193,26 +191,38 @@ fn numbered(fact: Option<&Fact>) -> Option<(&str, u64)> {
 /// is not the next of its series.
 fn misnumbered(fact: Option<&Fact>, seq: u64, numbers: &Numbers<'_>) -> Option<Refusal> {
     use rempart_domain::invoices::{SEQUENCE_MAX, numbered_in};
-    let Numbers { author, node, state, given, tills } = numbers;
+    let Numbers { author, node, state, given, bound } = numbers;
+    let mine = || hex::encode(node.as_bytes());
+    // The author's binding as a till: from the run, or as held.
+    let binding = || bound.as_ref().or_else(|| state.tills.get(&mine()));
     let (series, sequence, number) = match fact? {
-        // A device binds itself only; a ticket is numbered by the till bound to its device, next
-        // in the till's series.
-        Fact::TillBound(bound) => {
-            return (bound.node != hex::encode(node.as_bytes()))
-                .then(|| Refusal::SeriesOfAnother { seq, series: bound.till.clone() });
+        // A device binds itself, once; a ticket or a drawer movement is its own till's, whole,
+        // in its store, and a ticket is the next of its series.
+        Fact::TillBound(till) => {
+            if till.check().is_err() {
+                return Some(Refusal::IllFormed { seq });
+            }
+            return (till.node != mine() || binding().is_some())
+                .then(|| Refusal::SeriesOfAnother { seq, series: till.till.clone() });
+        }
+        Fact::TillCash(cash) => {
+            if cash.check().is_err() {
+                return Some(Refusal::IllFormed { seq });
+            }
+            let own = cash.node == mine() && binding().is_some_and(|(till, _)| *till == cash.till);
+            return (!own).then(|| Refusal::SeriesOfAnother { seq, series: cash.till.clone() });
         }
         Fact::TicketRecorded(ticket) => {
-            let mine = hex::encode(node.as_bytes());
-            let holder = tills.get(&ticket.till).or_else(|| state.tills.get(&ticket.till));
-            if holder != Some(&mine) {
+            if ticket.check().is_err() {
+                return Some(Refusal::IllFormed { seq });
+            }
+            let own = ticket.node == mine()
+                && binding().is_some_and(|(till, location)| *till == ticket.till && *location == ticket.location);
+            if !own {
                 return Some(Refusal::SeriesOfAnother { seq, series: ticket.till.clone() });
             }
-            if ticket.number != rempart_domain::tills::ticket_number(&ticket.till, ticket.sequence) {
-                return Some(Refusal::BadNumber { seq, number: ticket.number.clone() });
-            }
-            let key = ticket_series(&ticket.till);
             let last =
-                given.get(&key).copied().unwrap_or_else(|| state.ticket_last.get(&ticket.till).copied().unwrap_or(0));
+                given.get(TICKETS).copied().unwrap_or_else(|| state.ticket_last.get(&mine()).copied().unwrap_or(0));
             let expected = last.saturating_add(1);
             return (ticket.sequence != expected).then(|| Refusal::OutOfTurn {
                 seq,

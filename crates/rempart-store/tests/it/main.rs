@@ -190,10 +190,11 @@ fn a_bulk_import_builds_its_indexes_at_the_end_and_verifies() {
             "p_invoices_contact",
             "p_reminders_invoice",
             "p_skus_barcode",
+            "p_tickets_number",
             "p_tickets_returns",
             "p_tickets_session",
             "p_till_cash_session",
-            "p_tills_node",
+            "p_tills_till",
             "p_users_name"
         ]
     );

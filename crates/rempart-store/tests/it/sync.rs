@@ -2078,8 +2078,31 @@ fn a_ticket_numbered_out_of_its_till_or_its_turn_is_refused_where_it_arrives() {
         forge(&genuine, "till.bound", &key, |fact| {
             fact["node"] = serde_json::json!(hex::encode(nodes[0].store.node().as_bytes()));
         }),
+        // Its drawer's movement written as the other till's.
+        forge(&genuine, "till.cash", &key, |fact| {
+            fact["till"] = serde_json::json!("ST-1");
+        }),
+        // A ticket sold in another store than its till's.
+        forge(&genuine, "ticket.recorded", &key, |fact| {
+            fact["location"] = serde_json::json!("WH");
+        }),
+        // A ticket that does not settle, or a line of i64::MIN units: not whole.
+        forge(&genuine, "ticket.recorded", &key, |fact| {
+            fact["change_minor"] = serde_json::json!(-1);
+        }),
+        forge(&genuine, "ticket.recorded", &key, |fact| {
+            fact["lines"][0]["qty"] = serde_json::json!(i64::MIN);
+        }),
     ];
-    let expected = ["OutOfTurn", "SeriesOfAnother", "SeriesOfAnother"];
+    let expected = [
+        "OutOfTurn",
+        "SeriesOfAnother",
+        "SeriesOfAnother",
+        "SeriesOfAnother",
+        "SeriesOfAnother",
+        "IllFormed",
+        "IllFormed",
+    ];
     for ((forged, seq), kind) in forgeries.iter().zip(expected) {
         let refused = nodes[0].store.take_in(&keys[&writer], forged, "hub").unwrap_err();
         let StoreError::SyncRefused { why, .. } = &refused else { panic!("{refused:?}") };
@@ -2100,4 +2123,40 @@ fn a_ticket_numbered_out_of_its_till_or_its_turn_is_refused_where_it_arrives() {
     }
     assert_eq!(nodes[0].store.state_hash().unwrap(), nodes[1].store.state_hash().unwrap());
     assert!(nodes[1].store.verify().unwrap().problems.is_empty());
+}
+
+/// Two devices of one store given the same till code while apart both sell: when they meet,
+/// neither refuses the other, every node keeps all their tickets (keyed by number and device),
+/// each device's series goes on where it was, and both hold the same state.
+#[test]
+fn two_devices_given_one_till_code_apart_keep_every_ticket() {
+    use rempart_domain::tills::{Method, Tender};
+    use rempart_store::tills::SaleLine;
+    let mut nodes = company(2);
+    let keys = keys(&nodes);
+    stock_ready(&mut nodes[0].store, 0).unwrap();
+    send(&mut nodes, 0, 1, 100_000, &keys);
+    let line = [SaleLine { code: "SHIRT-M".into(), qty: 1, price_minor: Some(5_000) }];
+    for node in nodes.iter_mut() {
+        node.store.bind_till("ST-1", "ST").unwrap();
+        node.store.open_session(0, day(3, 2)).unwrap();
+        for _ in 0..2 {
+            let cash = vec![Tender { method: Method::Cash, amount_minor: 5_000, voucher: None }];
+            node.store.sell(&line, None, cash, None, day(3, 2)).unwrap();
+        }
+    }
+    send(&mut nodes, 0, 1, 100_000, &keys);
+    send(&mut nodes, 1, 0, 100_000, &keys);
+    for node in &nodes {
+        let numbers: Vec<u64> = node.store.ticket_numbers("ST-1").unwrap().into_iter().map(|(n, _)| n).collect();
+        assert_eq!(numbers, [1, 1, 2, 2]);
+        assert_eq!(node.store.stock_levels(Some("ST"), None).unwrap()[0].on_hand, -4);
+    }
+    assert_eq!(nodes[0].store.state_hash().unwrap(), nodes[1].store.state_hash().unwrap());
+    // Each goes on in its own series.
+    let cash = vec![Tender { method: Method::Cash, amount_minor: 5_000, voucher: None }];
+    let third = nodes[1].store.sell(&line, None, cash, None, day(3, 3)).unwrap();
+    assert_eq!(third.number, "ST-1-000003");
+    send(&mut nodes, 1, 0, 100_000, &keys);
+    assert_eq!(nodes[0].store.state_hash().unwrap(), nodes[1].store.state_hash().unwrap());
 }

@@ -85,6 +85,8 @@ fn a_till_sells_returns_and_closes_its_drawer() {
         (vec!["till", "sell", "--line", "JKT-M=1", "--discount", "200", "--pay", "cash=1"], "discount is more"),
         (vec!["till", "return", "GE1-1-000003"], "GE1-1-000003 is a return itself"),
         (vec!["till", "return", "GE1-1-000001", "--line", "JKT-M=3"], "not that many"),
+        // Two jackets are left of the first ticket: one and two more asked in two lines is three.
+        (vec!["till", "return", "GE1-1-000001", "--line", "JKT-M=1", "--line", "JKT-M=2"], "not that many"),
         (vec!["till", "return", "GE1-1-000099"], "ticket GE1-1-000099 does not exist"),
         (vec!["till", "open", "--float", "1"], "a cash session is open already"),
         (vec!["till", "bind", "GE1-2", "--location", "GE1"], "this device is till GE1-1 already"),
