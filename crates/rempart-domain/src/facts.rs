@@ -267,6 +267,7 @@ registry! {
     TillBound(crate::tills::TillBound),
     TicketRecorded(crate::tills::TicketRecorded),
     TillCash(crate::tills::TillCash),
+    ClosureSealed(crate::closures::ClosureSealed),
 }
 
 #[cfg(test)]
@@ -685,6 +686,58 @@ mod tests {
                     })
                 }
             ),
+            (
+                (text(), text(), any::<u64>(), any::<u8>(), text()),
+                (any::<u64>(), any::<u64>(), vec(any::<u64>(), 0..3), text()),
+                vec((text(), any::<u32>(), any::<i64>(), any::<i64>()), 0..3),
+                (any::<u8>(), any::<i64>(), any::<i64>(), any::<i64>(), text()),
+            )
+                .prop_map(
+                    |((node, till, number, span, period), (first_ticket, last_ticket, covers, digest), rates, more)| {
+                        use crate::closures::{AccountSum, ClosureSealed, MethodSum, RateSum, Span, Totals};
+                        let (method, total_minor, grand_total_minor, cost_minor, signature) = more;
+                        let by_rate: Vec<RateSum> = rates
+                            .into_iter()
+                            .map(|(vat_code, rate_bp, gross_minor, vat_minor)| RateSum {
+                                vat_code,
+                                rate_bp,
+                                gross_minor,
+                                vat_minor,
+                            })
+                            .collect();
+                        let revenue = by_rate
+                            .iter()
+                            .map(|rate| AccountSum {
+                                account: rate.vat_code.clone(),
+                                vat_code: rate.vat_code.clone(),
+                                net_minor: rate.gross_minor,
+                            })
+                            .collect();
+                        let by_method = vec![MethodSum {
+                            method: crate::tills::Method::ALL[usize::from(method) % 4],
+                            amount_minor: total_minor,
+                        }];
+                        Fact::from(ClosureSealed {
+                            location: till.clone(),
+                            node,
+                            till,
+                            number,
+                            span: [Span::Day, Span::Month, Span::Year][usize::from(span) % 3],
+                            period,
+                            at_ms: number,
+                            currency: Currency::CHF,
+                            first_ticket,
+                            last_ticket,
+                            covers,
+                            previous: digest.clone(),
+                            digest,
+                            totals: Totals { tickets: first_ticket, by_rate, by_method, revenue, total_minor },
+                            grand_total_minor,
+                            cost_minor,
+                            signature,
+                        })
+                    }
+                ),
         ]
     }
 
@@ -757,6 +810,7 @@ mod tests {
                 "stock.received",
                 "ticket.recorded",
                 "till.cash",
+                "till.closure",
                 "transfer.arrived",
                 "transfer.sent"
             ]

@@ -9,6 +9,7 @@
 pub mod bills;
 pub mod catalogue;
 pub mod chart;
+pub mod closures;
 pub mod company;
 pub mod contacts;
 pub mod dunning;

@@ -41,10 +41,10 @@ pub struct PostingDraft {
     pub vat_code: Option<String>,
 }
 
-/// The prefixes of the ids this program gives the entries of invoices (`INV-2026-0001`) and
-/// credit notes (`CRN-AV-2026-0001`): ids made from a number anyone can foresee, so no entry
+/// The prefixes of the ids this program gives the entries of invoices (`INV-2026-0001`), credit
+/// notes (`CRN-AV-2026-0001`) and tills' daily closures (`Z-GE1-1-3fa2c1d0-000001`): ids made from a number anyone can foresee, so no entry
 /// recorded otherwise may take one (an entry id counts once, the first in merge order).
-pub const ENTRY_IDS_OF_DOCUMENTS: [&str; 2] = ["INV-", "CRN-"];
+pub const ENTRY_IDS_OF_DOCUMENTS: [&str; 3] = ["INV-", "CRN-", "Z-"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EntryDraft {
@@ -185,6 +185,8 @@ pub struct LedgerState {
     pub tills: HashMap<String, (String, String)>,
     /// Last ticket sequence of each till device (hex id).
     pub ticket_last: HashMap<String, u64>,
+    /// Last closure number of each till device (hex id).
+    pub closure_last: HashMap<String, u64>,
 }
 
 fn check_text(text: &str) -> Result<(), LedgerError> {
@@ -541,6 +543,12 @@ impl LedgerState {
                 if ticket.check().is_ok() {
                     let last = self.ticket_last.entry(ticket.node.clone()).or_insert(0);
                     *last = (*last).max(ticket.sequence);
+                }
+            }
+            Fact::ClosureSealed(closure) => {
+                if closure.check().is_ok() {
+                    let last = self.closure_last.entry(closure.node.clone()).or_insert(0);
+                    *last = (*last).max(closure.number);
                 }
             }
             Fact::ContactCreated(_)

@@ -350,6 +350,8 @@ pub enum TillError {
     AlreadyATill { till: String },
     #[error("this device is not a till: bind it to a store first (rempart till bind)")]
     NotATill,
+    #[error("no till is called {till}")]
+    UnknownTill { till: String },
     #[error("till {till} must be bound to a store, and {location} is a warehouse")]
     NotAStore { till: String, location: String },
     #[error("{number} is not a ticket number of its till")]

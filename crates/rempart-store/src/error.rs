@@ -50,6 +50,8 @@ pub enum StoreError {
     #[error(transparent)]
     Till(rempart_domain::tills::TillError),
     #[error(transparent)]
+    Closure(rempart_domain::closures::ClosureError),
+    #[error(transparent)]
     Invoice(rempart_domain::invoices::InvoiceError),
     #[error(transparent)]
     Payment(rempart_domain::payments::PaymentError),
@@ -155,6 +157,8 @@ pub enum Damage {
     TransferUnreadable { transfer: String },
     #[error("the ticket {number} cannot be read")]
     TicketUnreadable { number: String },
+    #[error("the closure {number} cannot be read")]
+    ClosureUnreadable { number: u64 },
 }
 
 /// A value of fixed length kept in the database.

@@ -14,6 +14,7 @@
 pub mod bills;
 pub mod catalogue;
 mod checkpoint;
+pub mod closures;
 mod commit;
 pub mod company;
 pub mod contacts;

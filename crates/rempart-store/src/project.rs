@@ -358,6 +358,7 @@ impl Projector {
             Fact::TillBound(bound) => crate::tills::project_till_bound(conn, bound)?,
             Fact::TicketRecorded(ticket) => crate::tills::project_ticket_recorded(conn, ticket)?,
             Fact::TillCash(cash) => crate::tills::project_till_cash(conn, cash)?,
+            Fact::ClosureSealed(closure) => crate::closures::project_closure_sealed(conn, closure)?,
             Fact::InvoiceLineChanged(changed) => {
                 crate::invoices::note_event(conn, origin, &changed.id)?;
                 crate::invoices::project_invoice_line_changed(conn, changed)?

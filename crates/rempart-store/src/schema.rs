@@ -9,8 +9,9 @@
 /// 11: people's passwords and roles as their changes left them (`p_users.credentials`,
 /// `removed`, `last_change`). 12: the locations of stock (`p_locations`). 13: SKUs and the
 /// movements of stock (`p_skus`, `p_stock_moves`, `p_stock_levels`, `p_stock_costs`, transfers).
-/// 14: tills, their tickets and cash drawers (`p_tills`, `p_tickets`, `p_till_cash`…).
-pub const SCHEMA_VERSION: u32 = 14;
+/// 14: tills, their tickets and cash drawers (`p_tills`, `p_tickets`, `p_till_cash`…). 15: the
+/// tills' sealed closures (`p_closures`) and tickets by series (`p_tickets_series`).
+pub const SCHEMA_VERSION: u32 = 15;
 
 pub const LOG_SCHEMA: &str = "
 CREATE TABLE meta (
@@ -82,7 +83,7 @@ CREATE TABLE IF NOT EXISTS sync_state (
 ";
 
 /// The projection tables, each created by the module that owns it.
-pub const PROJECTION_SCHEMAS: [&str; 13] = [
+pub const PROJECTION_SCHEMAS: [&str; 14] = [
     crate::company::SCHEMA,
     crate::ledger::SCHEMA,
     crate::catalogue::SCHEMA,
@@ -90,6 +91,7 @@ pub const PROJECTION_SCHEMAS: [&str; 13] = [
     crate::bills::SCHEMA,
     crate::stock::SCHEMA,
     crate::tills::SCHEMA,
+    crate::closures::SCHEMA,
     crate::dunning::SCHEMA,
     crate::payments::SCHEMA,
     crate::contacts::SCHEMA,
@@ -181,6 +183,7 @@ pub const PROJECTIONS: &[(&str, &str)] = &[
     ("p_ticket_lines", "key, line"),
     ("p_ticket_payments", "key, line"),
     ("p_till_cash", "id"),
+    ("p_closures", "node, number"),
 ];
 
 pub fn drop_projections_sql() -> String {

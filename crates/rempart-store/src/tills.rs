@@ -55,6 +55,7 @@ CREATE TABLE p_tickets (
 CREATE INDEX p_tickets_number ON p_tickets (number);
 CREATE INDEX p_tickets_returns ON p_tickets (returns) WHERE returns IS NOT NULL;
 CREATE INDEX p_tickets_session ON p_tickets (node, session);
+CREATE INDEX p_tickets_series ON p_tickets (node, sequence);
 CREATE TABLE p_ticket_lines (
     key TEXT NOT NULL,
     line INTEGER NOT NULL,
@@ -417,60 +418,15 @@ impl Store {
     /// A ticket by its number (of two devices given one till code apart, the first by key).
     pub fn ticket(&self, number: &str) -> Result<Option<TicketRecorded>, StoreError> {
         let number = number.trim().to_uppercase();
-        let row = self
+        let key: Option<String> = self
             .conn
-            .prepare_cached(
-                "SELECT till, sequence, session, location, date, at_ms, currency, change_minor, returns, card, key,
-                        node
-                 FROM p_tickets WHERE number = ?1 ORDER BY key LIMIT 1",
-            )?
-            .query_row([&number], |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, i64>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, String>(3)?,
-                    row.get::<_, String>(4)?,
-                    row.get::<_, i64>(5)?,
-                    row.get::<_, String>(6)?,
-                    row.get::<_, i64>(7)?,
-                    row.get::<_, Option<String>>(8)?,
-                    row.get::<_, Option<String>>(9)?,
-                    (row.get::<_, String>(10)?, row.get::<_, String>(11)?),
-                ))
-            })
+            .prepare_cached("SELECT key FROM p_tickets WHERE number = ?1 ORDER BY key LIMIT 1")?
+            .query_row([&number], |row| row.get(0))
             .optional()?;
-        let Some((till, sequence, session, location, date, at_ms, currency, change_minor, returns, card, (key, node))) =
-            row
-        else {
-            return Ok(None);
-        };
-        let unreadable = || Damage::TicketUnreadable { number: number.clone() };
-        let lines = ticket_lines(&self.conn, &key)?;
-        let mut payments = Vec::new();
-        let mut statement = self.conn.prepare_cached(
-            "SELECT method, amount_minor, voucher FROM p_ticket_payments WHERE key = ?1 ORDER BY line",
-        )?;
-        for row in statement.query_map([&key], |row| Ok((row.get::<_, String>(0)?, row.get(1)?, row.get(2)?)))? {
-            let (method, amount_minor, voucher) = row?;
-            payments.push(Tender { method: Method::parse(&method).map_err(|_| unreadable())?, amount_minor, voucher });
+        match key {
+            Some(key) => read_ticket(&self.conn, &key),
+            None => Ok(None),
         }
-        Ok(Some(TicketRecorded {
-            node,
-            till,
-            sequence: u64::try_from(sequence).map_err(|_| unreadable())?,
-            number: number.clone(),
-            session,
-            location,
-            date: date.parse().map_err(|_| unreadable())?,
-            at_ms: u64::try_from(at_ms).map_err(|_| unreadable())?,
-            currency: stored_currency(&currency)?,
-            lines,
-            payments,
-            change_minor,
-            returns,
-            card,
-        }))
     }
 
     /// The ticket numbers of a till, in its series' order.
@@ -560,6 +516,82 @@ fn numbered(
     Ok(ticket)
 }
 
+/// A ticket by its key (`ticket_key`), as it was recorded.
+pub(crate) fn read_ticket(conn: &Connection, key: &str) -> Result<Option<TicketRecorded>, StoreError> {
+    let row = conn
+        .prepare_cached(
+            "SELECT till, sequence, session, location, date, at_ms, currency, change_minor, returns, card, number,
+                    node
+             FROM p_tickets WHERE key = ?1",
+        )?
+        .query_row([key], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, i64>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+                row.get::<_, String>(4)?,
+                row.get::<_, i64>(5)?,
+                row.get::<_, String>(6)?,
+                row.get::<_, i64>(7)?,
+                row.get::<_, Option<String>>(8)?,
+                row.get::<_, Option<String>>(9)?,
+                (row.get::<_, String>(10)?, row.get::<_, String>(11)?),
+            ))
+        })
+        .optional()?;
+    let Some((till, sequence, session, location, date, at_ms, currency, change_minor, returns, card, (number, node))) =
+        row
+    else {
+        return Ok(None);
+    };
+    let unreadable = || Damage::TicketUnreadable { number: number.clone() };
+    let lines = ticket_lines(conn, key)?;
+    let mut payments = Vec::new();
+    let mut statement = conn
+        .prepare_cached("SELECT method, amount_minor, voucher FROM p_ticket_payments WHERE key = ?1 ORDER BY line")?;
+    for row in statement.query_map([key], |row| Ok((row.get::<_, String>(0)?, row.get(1)?, row.get(2)?)))? {
+        let (method, amount_minor, voucher) = row?;
+        payments.push(Tender { method: Method::parse(&method).map_err(|_| unreadable())?, amount_minor, voucher });
+    }
+    Ok(Some(TicketRecorded {
+        node,
+        till,
+        sequence: u64::try_from(sequence).map_err(|_| unreadable())?,
+        number: number.clone(),
+        session,
+        location,
+        date: date.parse().map_err(|_| unreadable())?,
+        at_ms: u64::try_from(at_ms).map_err(|_| unreadable())?,
+        currency: stored_currency(&currency)?,
+        lines,
+        payments,
+        change_minor,
+        returns,
+        card,
+    }))
+}
+
+/// The tickets of a till device with sequences `first..=last`, in their order.
+pub(crate) fn tickets_of(
+    conn: &Connection,
+    node: &str,
+    first: u64,
+    last: u64,
+) -> Result<Vec<TicketRecorded>, StoreError> {
+    let keys: Vec<String> = conn
+        .prepare_cached("SELECT key FROM p_tickets WHERE node = ?1 AND sequence BETWEEN ?2 AND ?3 ORDER BY sequence")?
+        .query_map(params![node, first as i64, last as i64], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut out = Vec::with_capacity(keys.len());
+    for key in keys {
+        if let Some(ticket) = read_ticket(conn, &key)? {
+            out.push(ticket);
+        }
+    }
+    Ok(out)
+}
+
 /// The lines of a ticket (by key), in order.
 fn ticket_lines(conn: &Connection, key: &str) -> Result<Vec<TicketLine>, StoreError> {
     Ok(conn
@@ -609,7 +641,7 @@ fn left_to_return(conn: &Connection, key: &str, number: &str) -> Result<Vec<Retu
     Ok(lines)
 }
 
-fn till_of_node(conn: &Connection, node: &str) -> Result<Option<Till>, StoreError> {
+pub(crate) fn till_of_node(conn: &Connection, node: &str) -> Result<Option<Till>, StoreError> {
     Ok(conn
         .prepare_cached("SELECT till, location FROM p_tills WHERE node = ?1")?
         .query_row([node], |row| Ok(Till { node: node.to_owned(), till: row.get(0)?, location: row.get(1)? }))
@@ -659,6 +691,11 @@ pub(crate) fn load_into(conn: &Connection, state: &mut LedgerState) -> Result<()
     for row in series.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))? {
         let (node, last) = row?;
         state.ticket_last.insert(node, last as u64);
+    }
+    let mut closures = conn.prepare("SELECT node, max(number) FROM p_closures GROUP BY node")?;
+    for row in closures.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))? {
+        let (node, last) = row?;
+        state.closure_last.insert(node, last as u64);
     }
     Ok(())
 }

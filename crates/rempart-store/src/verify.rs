@@ -181,6 +181,11 @@ pub enum Problem {
         table: &'static str,
         difference: Difference,
     },
+    /// A till's closures or tickets are not what its closures sealed.
+    Closure {
+        till: String,
+        fault: rempart_domain::closures::ClosureFault,
+    },
 }
 
 /// The first difference between a projection table on disk and the one replayed from the log.
@@ -589,6 +594,10 @@ impl Store {
             return Ok(report);
         }
         scratch.execute_batch("COMMIT")?;
+        // Every till's closures as the log gives them: signed, chained, covering their tickets.
+        for (till, fault) in crate::closures::check_all_tills(&scratch, &self.conn)? {
+            report.problems.push(Problem::Closure { till, fault });
+        }
         let replayed = table_digests(&scratch)?;
         let mut live = Vec::with_capacity(PROJECTIONS.len());
         for ((table, order), replayed_digest) in PROJECTIONS.iter().zip(&replayed) {

@@ -17,7 +17,7 @@ use crate::commands::ledger::{AccountCommand, EntryCommand, ImportCommand, Perio
 use crate::commands::payments::PaymentCommand;
 use crate::commands::reports::ReportKind;
 use crate::commands::stock::{LocationCommand, SkuCommand, StockCommand};
-use crate::commands::tills::TillCommand;
+use crate::commands::tills::TillArgs;
 use crate::commands::users::UserCommand;
 use crate::i18n::Lang;
 use rempart_reports::render::Format;
@@ -71,8 +71,7 @@ pub(crate) enum Command {
     #[command(subcommand)]
     Stock(StockCommand),
     /// This device as a till of a store: cash sessions, tickets sold and returned, receipts.
-    #[command(subcommand)]
-    Till(TillCommand),
+    Till(TillArgs),
     /// Invoices: drafts, lines, issuing with a gapless number and its entry.
     #[command(subcommand)]
     Invoice(InvoiceCommand),
@@ -103,7 +102,11 @@ pub(crate) enum Command {
     #[command(subcommand)]
     Period(PeriodCommand),
     /// Check every event, link, seal and projection; exit non-zero on any problem.
-    Verify,
+    Verify {
+        /// A till's archive to check alone, with no data directory (rempart till archive)
+        #[arg(long)]
+        archive: Option<std::path::PathBuf>,
+    },
     /// Derive all projections again from the log.
     Rebuild,
     /// Serve a hub: the blind relay between the nodes of many companies.

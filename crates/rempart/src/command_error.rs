@@ -11,4 +11,8 @@ pub enum CommandError {
     NothingToChange,
     #[error("{dir} already holds a company: choose another --data-dir for the demo")]
     DemoDirTaken { dir: PathBuf },
+    #[error("{path} cannot be written: {source}")]
+    NotWritten { path: PathBuf, source: std::io::Error },
+    #[error("{path} cannot be read: {source}")]
+    NotRead { path: PathBuf, source: std::io::Error },
 }

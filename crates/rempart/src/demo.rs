@@ -447,7 +447,7 @@ mod tests {
         assert_eq!(store.event_count().unwrap(), 5535);
         assert_eq!(
             store.state_hash().unwrap().to_hex(),
-            "8dcf0d08b9e09fa35ad583425b818df28396a6b502d6f1235fd9b3dc12273c18"
+            "cbe98b229c581dd570838a99799d7cce5c4416c8e7a842403b811fae2cd0c601"
         );
     }
 }

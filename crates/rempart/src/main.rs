@@ -93,7 +93,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Import(ImportCommand::Entries { file }) => ledger::import_entries(&dir, lang, &file)?,
         Command::Report { report, from, to, format } => commands::reports::run(&dir, lang, report, from, to, format)?,
         Command::Period(command) => ledger::period(&dir, lang, command)?,
-        Command::Verify => return verify::run(&dir, lang),
+        Command::Verify { archive: Some(archive) } => return verify::run_archive(&archive, &dir, lang),
+        Command::Verify { archive: None } => return verify::run(&dir, lang),
         Command::Rebuild => company::rebuild(&dir, lang)?,
         Command::Hub { action: Some(HubAction::Token { store }), .. } => return sync::hub_token(&store, lang),
         Command::Hub { action: None, listen, store, open_signup, companies_max, quota_gib, tls_cert, tls_key } => {

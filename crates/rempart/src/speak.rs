@@ -31,6 +31,12 @@ impl Speak for crate::command_error::CommandError {
             crate::command_error::CommandError::DemoDirTaken { dir } => {
                 lang.fill("err.command.demo_dir_taken", &[("dir", &dir.display())])
             }
+            crate::command_error::CommandError::NotWritten { path, source } => {
+                lang.fill("err.command.not_written", &[("path", &path.display()), ("source", source)])
+            }
+            crate::command_error::CommandError::NotRead { path, source } => {
+                lang.fill("err.command.not_read", &[("path", &path.display()), ("source", source)])
+            }
         }
     }
 }

@@ -8,6 +8,8 @@ use rempart_domain::Locale;
 use rempart_store::{Difference, EventName, Problem, Store, VerifyReport};
 
 use crate::i18n::Lang;
+use crate::speak::Speak;
+use rempart_domain::closures::TillArchive;
 
 pub fn run(dir: &Path, lang: Lang) -> Result<ExitCode> {
     let store = Store::open_for_repair(dir)?;
@@ -15,6 +17,49 @@ pub fn run(dir: &Path, lang: Lang) -> Result<ExitCode> {
     // The company may be what is damaged: dates are then written as ISO dates.
     let locale = store.recorded_country().map(Locale::of_country);
     Ok(print(&report, lang, locale))
+}
+
+/// Checks a till's archive alone (`rempart verify --archive FILE`): its closures against the
+/// till's key it carries, and the tickets they cover.
+/// Where a company is held in `dir`, the till's key is also compared with the one its device
+/// announced there, which an archive re-signed whole with another key cannot match.
+pub fn run_archive(path: &Path, dir: &Path, lang: Lang) -> Result<ExitCode> {
+    let bytes = std::fs::read(path).map_err(|source| crate::CommandError::NotRead { path: path.to_owned(), source })?;
+    let archive = TillArchive::read(&bytes)?;
+    let mut faults: Vec<String> = archive.check()?.iter().map(|fault| fault.speak(lang)).collect();
+    match Store::open(dir) {
+        Ok(store) => {
+            let known = store.device_key(&archive.node).ok().map(|key| key.to_bytes());
+            if known.map(|key| key.iter().map(|byte| format!("{byte:02x}")).collect::<String>()).as_deref()
+                != Some(archive.public_key.as_str())
+            {
+                faults.push(lang.fill("verify.archive.other_key", &[("till", &archive.till)]));
+            }
+        }
+        Err(rempart_store::StoreError::NotInitialised { .. }) => {}
+        Err(error) => return Err(error.into()),
+    }
+    if faults.is_empty() {
+        println!(
+            "{}",
+            lang.fill(
+                "verify.archive.ok",
+                &[
+                    ("till", &archive.till),
+                    ("period", &archive.period),
+                    ("closures", &archive.closures.len()),
+                    ("tickets", &archive.tickets.len()),
+                    ("key", &archive.public_key),
+                ]
+            )
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{}", lang.fill("verify.archive.failed", &[("count", &faults.len())]));
+    for fault in &faults {
+        println!("- {fault}");
+    }
+    Ok(ExitCode::FAILURE)
 }
 
 /// Prints a verification result in plain words; the exit code says whether all is sound.
@@ -115,6 +160,9 @@ pub fn problem_text(lang: Lang, locale: Option<Locale>, problem: &Problem) -> St
         Problem::ReplayFailed { detail } => lang.fill("verify.replay_failed", &[("detail", detail)]),
         Problem::TableUnreadable { table, detail } => {
             lang.fill("verify.table_unreadable", &[("table", table), ("detail", detail)])
+        }
+        Problem::Closure { till, fault } => {
+            lang.fill("verify.closure.of_till", &[("till", till), ("fault", &fault.speak(lang))])
         }
         Problem::TableDiffers { table, difference } => match difference {
             Difference::Whole => lang.fill("verify.table_differs", &[("table", table)]),

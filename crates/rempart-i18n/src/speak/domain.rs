@@ -141,6 +141,7 @@ impl Speak for rempart_domain::tills::TillError {
             TillError::TillExists { till } => lang.fill("err.till.till_exists", &[("till", till)]),
             TillError::AlreadyATill { till } => lang.fill("err.till.already_a_till", &[("till", till)]),
             TillError::NotATill => lang.text("err.till.not_a_till").to_owned(),
+            TillError::UnknownTill { till } => lang.fill("err.till.unknown_till", &[("till", till)]),
             TillError::NotAStore { till, location } => {
                 lang.fill("err.till.not_a_store", &[("till", till), ("location", location)])
             }
@@ -181,6 +182,53 @@ impl Speak for rempart_domain::tills::TillError {
             }
             TillError::DiscountTooLarge => lang.text("err.till.discount_too_large").to_owned(),
             TillError::BadTicketDiscount { text } => lang.fill("err.till.bad_ticket_discount", &[("text", text)]),
+        }
+    }
+}
+
+impl Speak for rempart_domain::closures::ClosureError {
+    fn speak(&self, lang: Lang) -> String {
+        use rempart_domain::closures::ClosureError;
+        match self {
+            ClosureError::BadPeriod { period } => lang.fill("err.closure.bad_period", &[("period", period)]),
+            ClosureError::IllFormed { number } => lang.fill("err.closure.ill_formed", &[("number", number)]),
+            ClosureError::ClosedAlready { period } => lang.fill("err.closure.closed_already", &[("period", period)]),
+            ClosureError::NotOver { period } => lang.fill("err.closure.not_over", &[("period", period)]),
+            ClosureError::BeforeLastDay { date, last } => {
+                lang.fill("err.closure.before_last_day", &[("date", date), ("last", last)])
+            }
+            ClosureError::DaysOpen { period } => lang.fill("err.closure.days_open", &[("period", period)]),
+            ClosureError::NothingToSeal { period } => lang.fill("err.closure.nothing_to_seal", &[("period", period)]),
+            ClosureError::NotClosed { period, till } => {
+                lang.fill("err.closure.not_closed", &[("period", period), ("till", till)])
+            }
+            ClosureError::ArchiveUnreadable => lang.text("err.closure.archive_unreadable").to_owned(),
+            ClosureError::ArchiveNewer { version } => lang.fill("err.closure.archive_newer", &[("version", version)]),
+        }
+    }
+}
+
+/// What `check_closures` found, in the reader's words.
+impl Speak for rempart_domain::closures::ClosureFault {
+    fn speak(&self, lang: Lang) -> String {
+        use rempart_domain::closures::ClosureFault;
+        match self {
+            ClosureFault::Signature { number } => lang.fill("verify.closure.signature", &[("number", number)]),
+            ClosureFault::Chain { number } => lang.fill("verify.closure.chain", &[("number", number)]),
+            ClosureFault::Gap { number, expected } => {
+                lang.fill("verify.closure.gap", &[("number", number), ("expected", expected)])
+            }
+            ClosureFault::TicketMissing { ticket } => lang.fill("verify.closure.ticket_missing", &[("ticket", ticket)]),
+            ClosureFault::TicketOrder { ticket } => lang.fill("verify.closure.ticket_order", &[("ticket", ticket)]),
+            ClosureFault::TicketUncovered { ticket } => {
+                lang.fill("verify.closure.ticket_uncovered", &[("ticket", ticket)])
+            }
+            ClosureFault::Digest { number } => lang.fill("verify.closure.digest", &[("number", number)]),
+            ClosureFault::Totals { number } => lang.fill("verify.closure.totals", &[("number", number)]),
+            ClosureFault::CoveredMissing { number, covered } => {
+                lang.fill("verify.closure.covered_missing", &[("number", number), ("covered", covered)])
+            }
+            ClosureFault::IllFormed { number } => lang.fill("verify.closure.ill_formed", &[("number", number)]),
         }
     }
 }

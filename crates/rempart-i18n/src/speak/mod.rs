@@ -43,6 +43,7 @@ pub fn speak_any(error: &(dyn std::error::Error + 'static), lang: Lang) -> Optio
         rempart_domain::qrbill::QrBillError,
         rempart_domain::stock::StockError,
         rempart_domain::tills::TillError,
+        rempart_domain::closures::ClosureError,
         rempart_domain::stock::BarcodeError,
         rempart_domain::AmountError,
         rempart_domain::FactError,

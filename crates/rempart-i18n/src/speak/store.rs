@@ -43,6 +43,7 @@ impl Speak for rempart_store::StoreError {
             rempart_store::StoreError::Item(value0) => value0.speak(lang),
             rempart_store::StoreError::Stock(value0) => value0.speak(lang),
             rempart_store::StoreError::Till(value0) => value0.speak(lang),
+            rempart_store::StoreError::Closure(value0) => value0.speak(lang),
             rempart_store::StoreError::Invoice(value0) => value0.speak(lang),
             rempart_store::StoreError::Payment(value0) => value0.speak(lang),
             rempart_store::StoreError::Bill(value0) => value0.speak(lang),
@@ -127,6 +128,9 @@ impl Speak for rempart_store::Damage {
             rempart_store::Damage::SkuUnreadable { sku } => lang.fill("err.damage.sku_unreadable", &[("sku", sku)]),
             rempart_store::Damage::TicketUnreadable { number } => {
                 lang.fill("err.damage.ticket_unreadable", &[("number", number)])
+            }
+            rempart_store::Damage::ClosureUnreadable { number } => {
+                lang.fill("err.damage.closure_unreadable", &[("number", number)])
             }
             rempart_store::Damage::TransferUnreadable { transfer } => {
                 lang.fill("err.damage.transfer_unreadable", &[("transfer", transfer)])

@@ -141,6 +141,9 @@ pub(crate) fn check_run(
                 Some(Fact::TicketRecorded(ticket)) => {
                     numbers.given.insert(TICKETS.to_owned(), ticket.sequence);
                 }
+                Some(Fact::ClosureSealed(closure)) => {
+                    numbers.given.insert(CLOSURES.to_owned(), closure.number);
+                }
                 Some(Fact::TillBound(bound)) => {
                     numbers.bound = Some((bound.till.clone(), bound.location.clone()));
                 }
@@ -175,6 +178,8 @@ struct Numbers<'a> {
 
 /// The key of the author's ticket series among `Numbers::given` (apart from invoice series).
 const TICKETS: &str = "ticket";
+/// The key of the author's series of closures among `Numbers::given`.
+const CLOSURES: &str = "closure";
 
 /// The invoice or credit-note series a fact numbers in, and its sequence.
 fn numbered(fact: Option<&Fact>) -> Option<(&str, u64)> {
@@ -230,6 +235,25 @@ fn misnumbered(fact: Option<&Fact>, seq: u64, numbers: &Numbers<'_>) -> Option<R
                 expected,
             });
         }
+        Fact::ClosureSealed(closure) => {
+            // Sealed by its own till device, with its key, the next of its series.
+            if closure.check().is_err() || !closure.signed_by(&author.key) {
+                return Some(Refusal::IllFormed { seq });
+            }
+            let own = closure.node == mine()
+                && binding().is_some_and(|(till, location)| *till == closure.till && *location == closure.location);
+            if !own {
+                return Some(Refusal::SeriesOfAnother { seq, series: closure.till.clone() });
+            }
+            let last =
+                given.get(CLOSURES).copied().unwrap_or_else(|| state.closure_last.get(&mine()).copied().unwrap_or(0));
+            let expected = last.saturating_add(1);
+            return (closure.number != expected).then(|| Refusal::OutOfTurn {
+                seq,
+                number: format!("{} Z{}", closure.till, closure.number),
+                expected,
+            });
+        }
         Fact::InvoiceIssued(issued) => (&issued.series, issued.sequence, &issued.number),
         Fact::CreditNoteIssued(credit) => (&credit.series, credit.sequence, &credit.number),
         Fact::EntryPosted(entry) => {
@@ -239,6 +263,11 @@ fn misnumbered(fact: Option<&Fact>, seq: u64, numbers: &Numbers<'_>) -> Option<R
             // The entry of an invoice or credit note is named after its number: only the device
             // whose series the number is may post it (an entry id counts once, the first in
             // merge order, so another's would take its place).
+            // A daily closure's entry names its device: only that device posts it.
+            if let Some(closure) = entry.id.strip_prefix("Z-") {
+                return (closure.rsplit('-').nth(1) != Some(node.short().as_str()))
+                    .then(|| Refusal::SeriesOfAnother { seq, series: entry.id.clone() });
+            }
             let document = rempart_domain::rules::ENTRY_IDS_OF_DOCUMENTS
                 .iter()
                 .find_map(|prefix| entry.id.strip_prefix(prefix))

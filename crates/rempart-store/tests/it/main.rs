@@ -192,6 +192,7 @@ fn a_bulk_import_builds_its_indexes_at_the_end_and_verifies() {
             "p_skus_barcode",
             "p_tickets_number",
             "p_tickets_returns",
+            "p_tickets_series",
             "p_tickets_session",
             "p_till_cash_session",
             "p_tills_till",

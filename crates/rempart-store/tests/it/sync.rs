@@ -462,8 +462,8 @@ fn work(store: &mut Store, kind: WorkKind, node: usize, counter: usize) -> Resul
             store.arrive_transfer(&transfer, day(3, 5), None).map(|_| ())
         }
         // This node as a till of the store (bound once, its own code): a session opened where
-        // none is, a ticket sold, and every third step its last sale returned and the session
-        // closed, in turn.
+        // none is, a ticket sold, and every third step its last sale returned, the session
+        // closed and a day sealed, in turn.
         WorkKind::Till => {
             use rempart_domain::tills::{Method, Tender};
             stock_ready(store, node)?;
@@ -482,6 +482,15 @@ fn work(store: &mut Store, kind: WorkKind, node: usize, counter: usize) -> Resul
             if counter.is_multiple_of(3) {
                 store.return_ticket(&sold.number, None, Method::Cash, day(3, 6))?;
                 store.close_session(10_000, day(3, 6))?;
+                // The day sealed, the day after this till's last daily closure.
+                let next = match store.closures(None)?.last() {
+                    Some(last) => {
+                        let last: NaiveDate = last.period.parse().expect("a daily closure's period is its day");
+                        last.succ_opt().expect("a day after")
+                    }
+                    None => day(3, 6),
+                };
+                store.seal_closure(&next.to_string(), next)?;
             }
             Ok(())
         }

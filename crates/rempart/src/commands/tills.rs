@@ -5,13 +5,23 @@ use std::path::Path;
 
 use anyhow::Result;
 use clap::Subcommand;
+use rempart_domain::closures::ClosureSealed;
 use rempart_domain::tills::{Method, Tender, TicketRecorded, TillError};
 use rempart_domain::{Currency, Locale};
 use rempart_store::Store;
 use rempart_store::tills::{Discount, SaleLine};
 
-use super::common::{locale_of, today};
+use super::common::{date_arg, locale_of, today};
 use crate::i18n::Lang;
+
+#[derive(clap::Args)]
+pub(crate) struct TillArgs {
+    /// The business day of what is recorded [default: today]
+    #[arg(long, global = true)]
+    date: Option<String>,
+    #[command(subcommand)]
+    command: TillCommand,
+}
 
 #[derive(Subcommand)]
 pub(crate) enum TillCommand {
@@ -66,6 +76,26 @@ pub(crate) enum TillCommand {
     },
     /// Print a ticket's receipt again.
     Ticket { number: String },
+    /// Seal the closure of a period: a day (2026-03-02), a month (2026-03) or a year (2026).
+    Closure { period: String },
+    /// List a till's closures, with their totals and grand total.
+    Closures {
+        /// Another device's till, by its code [default: this device's]
+        #[arg(long)]
+        till: Option<String>,
+    },
+    /// Write the signed archive of a closed period, which rempart verify --archive checks anywhere.
+    Archive {
+        /// A closed day (2026-03-02), month (2026-03) or year (2026)
+        #[arg(long)]
+        period: String,
+        /// The file to write
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// Another device's till, by its code [default: this device's]
+        #[arg(long)]
+        till: Option<String>,
+    },
 }
 
 /// Reads `SKU=QTY[@PRICE]`.
@@ -110,9 +140,10 @@ fn discount(text: &str, locale: Locale, currency: Currency) -> Result<Discount> 
 }
 
 /// Runs a `till` command.
-pub(crate) fn till(dir: &Path, lang: Lang, command: TillCommand) -> Result<()> {
+pub(crate) fn till(dir: &Path, lang: Lang, TillArgs { date, command }: TillArgs) -> Result<()> {
     let mut store = Store::open(dir)?;
     let locale = locale_of(&store)?;
+    let today = || -> Result<chrono::NaiveDate> { Ok(date_arg(locale, &date)?.unwrap_or_else(today)) };
     let currency = store.company()?.currency;
     let amount = |minor: i64| locale.format_amount(minor, currency);
     match command {
@@ -122,14 +153,14 @@ pub(crate) fn till(dir: &Path, lang: Lang, command: TillCommand) -> Result<()> {
         }
         TillCommand::Open { float } => {
             let float_minor = locale.read_amount(&float, currency)?;
-            let session = store.open_session(float_minor, today())?;
+            let session = store.open_session(float_minor, today()?)?;
             println!("{}", lang.fill("till.opened", &[("session", &session), ("float", &amount(float_minor))]));
         }
         TillCommand::Sell { lines, discount: off, payments, card } => {
             let lines = lines.iter().map(|text| sale_line(text, locale, currency)).collect::<Result<Vec<_>>>()?;
             let payments = payments.iter().map(|text| tender(text, locale, currency)).collect::<Result<Vec<_>>>()?;
             let off = off.map(|text| discount(&text, locale, currency)).transpose()?;
-            let ticket = store.sell(&lines, off, payments, card, today())?;
+            let ticket = store.sell(&lines, off, payments, card, today()?)?;
             print!("{}", receipt(&store, lang, locale, &ticket)?);
             println!("{}", ticket.number);
         }
@@ -140,18 +171,18 @@ pub(crate) fn till(dir: &Path, lang: Lang, command: TillCommand) -> Result<()> {
                 .map(|text| sale_line(text, locale, currency).map(|line| (line.code, line.qty)))
                 .collect::<Result<Vec<_>>>()?;
             let lines = (!lines.is_empty()).then_some(lines);
-            let back = store.return_ticket(&ticket, lines.as_deref(), method, today())?;
+            let back = store.return_ticket(&ticket, lines.as_deref(), method, today()?)?;
             print!("{}", receipt(&store, lang, locale, &back)?);
             println!("{}", back.number);
         }
         TillCommand::Cash { amount: moved, reason } => {
             let moved = locale.read_amount(&moved, currency)?;
-            store.move_cash(moved, &reason, today())?;
+            store.move_cash(moved, &reason, today()?)?;
             println!("{}", lang.fill("till.cash_moved", &[("amount", &amount(moved)), ("reason", &reason)]));
         }
         TillCommand::Close { counted } => {
             let counted = locale.read_amount(&counted, currency)?;
-            let closing = store.close_session(counted, today())?;
+            let closing = store.close_session(counted, today()?)?;
             println!(
                 "{}",
                 lang.fill(
@@ -169,8 +200,107 @@ pub(crate) fn till(dir: &Path, lang: Lang, command: TillCommand) -> Result<()> {
                 store.ticket(&number)?.ok_or_else(|| TillError::UnknownTicket { number: number.to_uppercase() })?;
             print!("{}", receipt(&store, lang, locale, &ticket)?);
         }
+        TillCommand::Closure { period } => {
+            let closure = store.seal_closure(&period, today()?)?;
+            print!("{}", closure_text(lang, locale, &closure));
+        }
+        TillCommand::Closures { till } => {
+            for closure in store.closures(till.as_deref())? {
+                println!(
+                    "{}",
+                    lang.fill(
+                        "till.closure.row",
+                        &[
+                            ("number", &closure.number.to_string()),
+                            ("span", &lang.text(&format!("till.span.{}", closure.span.as_str()))),
+                            ("period", &closure.period),
+                            ("tickets", &closure.totals.tickets.to_string()),
+                            ("total", &amount(closure.totals.total_minor)),
+                            ("grand", &amount(closure.grand_total_minor)),
+                        ]
+                    )
+                );
+            }
+        }
+        TillCommand::Archive { period, out, till } => {
+            let archive = store.till_archive(till.as_deref(), &period)?;
+            let bytes = serde_json::to_vec_pretty(&archive)?;
+            rempart_store::durable::write_atomically(&out, &bytes)
+                .map_err(|source| crate::CommandError::NotWritten { path: out.clone(), source })?;
+            println!(
+                "{}",
+                lang.fill(
+                    "till.archived",
+                    &[
+                        ("period", &archive.period),
+                        ("till", &archive.till),
+                        ("closures", &archive.closures.len().to_string()),
+                        ("tickets", &archive.tickets.len().to_string()),
+                        ("file", &out.display()),
+                    ]
+                )
+            );
+        }
     }
     Ok(())
+}
+
+/// A closure as printed: its period, number, tickets, totals by VAT rate and by way of paying,
+/// the grand total and the signature's start.
+pub(crate) fn closure_text(lang: Lang, locale: Locale, closure: &ClosureSealed) -> String {
+    let amount = |minor: i64| locale.format_amount(minor, closure.currency);
+    let rule = format!("{}\n", "-".repeat(RECEIPT_WIDTH));
+    let mut text = edges(
+        &lang.fill(
+            "till.closure.head",
+            &[
+                ("span", &lang.text(&format!("till.span.{}", closure.span.as_str()))),
+                ("period", &closure.period),
+                ("till", &closure.till),
+            ],
+        ),
+        &format!("#{}", closure.number),
+    );
+    text.push_str(&edges(
+        &lang.fill(
+            "till.closure.tickets",
+            &[
+                ("count", &closure.totals.tickets.to_string()),
+                ("first", &closure.first_ticket.to_string()),
+                ("last", &closure.last_ticket.to_string()),
+            ],
+        ),
+        "",
+    ));
+    text.push_str(&rule);
+    for rate in &closure.totals.by_rate {
+        let percent = format!("{}.{:02}%", rate.rate_bp / 100, rate.rate_bp % 100);
+        text.push_str(&edges(
+            &lang.fill(
+                "till.receipt.vat",
+                &[("code", &rate.vat_code), ("rate", &percent), ("gross", &amount(rate.gross_minor))],
+            ),
+            &amount(rate.vat_minor),
+        ));
+    }
+    for method in &closure.totals.by_method {
+        text.push_str(&edges(
+            lang.text(&format!("till.method.{}", method.method.as_str())),
+            &amount(method.amount_minor),
+        ));
+    }
+    text.push_str(&rule);
+    text.push_str(&edges(
+        &lang.fill("till.receipt.total", &[("currency", &closure.currency.as_str())]),
+        &amount(closure.totals.total_minor),
+    ));
+    text.push_str(&edges(lang.text("till.closure.grand_total"), &amount(closure.grand_total_minor)));
+    text.push_str(&edges(lang.text("till.closure.cost"), &amount(closure.cost_minor)));
+    text.push_str(&edges(
+        &lang.fill("till.closure.signature", &[("start", &&closure.signature[..16.min(closure.signature.len())])]),
+        "",
+    ));
+    text
 }
 
 /// The width of an 80 mm receipt, in characters.

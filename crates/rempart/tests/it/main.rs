@@ -8,6 +8,7 @@ mod bills;
 mod browser;
 mod catalogue;
 mod cli;
+mod closures;
 mod contacts;
 mod crash;
 mod documents;

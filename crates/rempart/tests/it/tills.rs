@@ -9,20 +9,7 @@ fn a_till_sells_returns_and_closes_its_drawer() {
     let company = Company::new("CH");
     company.ok(&["location", "add", "GE1", "--label", "Genève Rive", "--kind", "store"]);
     company.ok(&["location", "add", "WH", "--label", "Entrepôt", "--kind", "warehouse"]);
-    // 174.84 net + 8.1 % = 189.00 on the shelf.
-    company.ok(&[
-        "item",
-        "add",
-        "JKT",
-        "--label",
-        "Veste laine",
-        "--price",
-        "174.84",
-        "--vat",
-        "N81",
-        "--account",
-        "3200",
-    ]);
+    add_the_jacket(&company);
     company.ok(&["sku", "add", "JKT-M", "--item", "JKT", "--size", "M", "--barcode", "4006381333931"]);
     let refused = company.fails(&["till", "open", "--float", "200.00"]);
     assert!(refused.contains("this device is not a till"), "{refused}");
@@ -99,4 +86,21 @@ fn a_till_sells_returns_and_closes_its_drawer() {
     // The cashier reads the receipt in French.
     let french = company.ok_in("fr", &["till", "ticket", "GE1-1-000001"]);
     assert!(french.contains("Rendu") && french.contains("Espèces") && french.contains("TVA N81"), "{french}");
+}
+
+/// The jacket the stores sell: 174.84 net + 8.1 % = 189.00 on the shelf.
+pub(crate) fn add_the_jacket(company: &Company) {
+    company.ok(&[
+        "item",
+        "add",
+        "JKT",
+        "--label",
+        "Veste laine",
+        "--price",
+        "174.84",
+        "--vat",
+        "N81",
+        "--account",
+        "3200",
+    ]);
 }
