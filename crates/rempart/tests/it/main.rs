@@ -17,6 +17,7 @@ mod invoices;
 mod stock;
 mod sync;
 mod tamper;
+mod till_week;
 mod tills;
 
 use std::path::{Path, PathBuf};

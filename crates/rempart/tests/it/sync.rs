@@ -8,14 +8,14 @@ use std::process::{Child, Stdio};
 use crate::{Company, binary};
 
 /// A hub process on a port it chose; killed when dropped.
-struct HubProcess {
+pub(crate) struct HubProcess {
     child: Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl HubProcess {
     /// A hub of one's own: any company may connect.
-    fn start(store: &Path) -> HubProcess {
+    pub(crate) fn start(store: &Path) -> HubProcess {
         HubProcess::start_with(store, &["--open-signup"])
     }
 
@@ -40,7 +40,7 @@ impl HubProcess {
         HubProcess { child, url }
     }
 
-    fn stop(mut self) {
+    pub(crate) fn stop(mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -122,7 +122,7 @@ fn a_closed_hub_admits_a_company_with_a_one_time_token_from_its_operator() {
 }
 
 /// An invitation for a member device whose invoice numbers take `series`.
-fn invite(node: &Node, series: &str) -> String {
+pub(crate) fn invite(node: &Node, series: &str) -> String {
     let out = node.ok(&["device", "invite", "--series", series]);
     out.lines().last().expect("a code on the last line").trim().to_owned()
 }
