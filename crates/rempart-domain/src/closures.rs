@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::facts::{Described, FactKind, Merge};
 use crate::money::Currency;
-use crate::tills::{Method, TicketRecorded, ticket_number};
+use crate::tills::{Method, TICKET_SEQUENCE_MAX, TicketRecorded, ticket_number};
 
 const SIGNING_CONTEXT: &[u8] = b"rempart closure v1\0";
 const CLOSURE_HASH_CONTEXT: &str = "rempart 2026-12 closure hash v1";
@@ -52,7 +52,11 @@ impl Span {
         match parts.as_slice() {
             [year] if digits(year, 4) => Some(Span::Year),
             [year, month] if digits(year, 4) && digits(month, 2) && ("01".."13").contains(month) => Some(Span::Month),
-            [_, _, _] => chrono::NaiveDate::parse_from_str(period, "%Y-%m-%d").ok().map(|_| Span::Day),
+            // Only the one spelling of a day, so that a day cannot be closed twice as two texts.
+            [_, _, _] => chrono::NaiveDate::parse_from_str(period, "%Y-%m-%d")
+                .ok()
+                .filter(|day| day.format("%Y-%m-%d").to_string() == period)
+                .map(|_| Span::Day),
             _ => None,
         }
     }
@@ -65,6 +69,11 @@ impl Span {
             Span::Year => Some(Span::Month),
         }
     }
+}
+
+/// Adds to a sum, stopping at the bounds rather than wrapping (sums of untrusted archives).
+fn add(sum: &mut i64, value: i64) {
+    *sum = sum.saturating_add(value);
 }
 
 /// Sales of one VAT rate over a period, VAT included, and their VAT.
@@ -110,7 +119,7 @@ impl Totals {
         let mut gross_by_account: BTreeMap<(String, String), i64> = BTreeMap::new();
         let mut out = Totals::default();
         for ticket in tickets {
-            out.tickets += 1;
+            out.tickets = out.tickets.saturating_add(1);
             out.total_minor = out.total_minor.saturating_add(ticket.total_minor());
             for ((code, rate), total) in ticket.by_rate() {
                 let entry = rates.entry((code, rate)).or_default();
@@ -118,21 +127,23 @@ impl Totals {
                 entry.1 = entry.1.saturating_add(total.vat_minor);
             }
             for line in &ticket.lines {
-                *gross_by_account.entry((line.vat_code.clone(), line.account.clone())).or_default() +=
-                    line.gross_minor();
+                add(
+                    gross_by_account.entry((line.vat_code.clone(), line.account.clone())).or_default(),
+                    line.gross_minor(),
+                );
             }
             for tender in &ticket.payments {
-                *methods.entry(tender.method).or_default() += tender.amount_minor;
+                add(methods.entry(tender.method).or_default(), tender.amount_minor);
             }
             if ticket.change_minor != 0 {
-                *methods.entry(Method::Cash).or_default() -= ticket.change_minor;
+                add(methods.entry(Method::Cash).or_default(), ticket.change_minor.saturating_neg());
             }
         }
         let mut vat_by_code: BTreeMap<&str, i64> = BTreeMap::new();
         let mut gross_by_code: BTreeMap<&str, i64> = BTreeMap::new();
         for ((code, _), (gross, vat)) in &rates {
-            *vat_by_code.entry(code).or_default() += vat;
-            *gross_by_code.entry(code).or_default() += gross;
+            add(vat_by_code.entry(code).or_default(), *vat);
+            add(gross_by_code.entry(code).or_default(), *gross);
         }
         // Each code's VAT shared among its accounts by their gross, the last taking what is left.
         let mut given: BTreeMap<&str, i64> = BTreeMap::new();
@@ -146,7 +157,7 @@ impl Totals {
             let remaining = left.entry(code.as_str()).or_default();
             *remaining -= 1;
             let share = if *remaining == 0 || code_gross == 0 {
-                vat - given.get(code.as_str()).copied().unwrap_or(0)
+                vat.saturating_sub(given.get(code.as_str()).copied().unwrap_or(0))
             } else {
                 i64::try_from(crate::invoices::divide_rounded(
                     i128::from(vat) * i128::from(*gross),
@@ -154,8 +165,12 @@ impl Totals {
                 ))
                 .unwrap_or(0)
             };
-            *given.entry(code.as_str()).or_default() += share;
-            out.revenue.push(AccountSum { account: account.clone(), vat_code: code.clone(), net_minor: gross - share });
+            add(given.entry(code.as_str()).or_default(), share);
+            out.revenue.push(AccountSum {
+                account: account.clone(),
+                vat_code: code.clone(),
+                net_minor: gross.saturating_sub(share),
+            });
         }
         out.set_sums(rates, methods);
         out
@@ -183,7 +198,7 @@ impl Totals {
         let mut out = Totals::default();
         for closure in closures {
             let totals = &closure.totals;
-            out.tickets += totals.tickets;
+            out.tickets = out.tickets.saturating_add(totals.tickets);
             out.total_minor = out.total_minor.saturating_add(totals.total_minor);
             for rate in &totals.by_rate {
                 let entry = rates.entry((rate.vat_code.clone(), rate.rate_bp)).or_default();
@@ -191,10 +206,10 @@ impl Totals {
                 entry.1 = entry.1.saturating_add(rate.vat_minor);
             }
             for method in &totals.by_method {
-                *methods.entry(method.method).or_default() += method.amount_minor;
+                add(methods.entry(method.method).or_default(), method.amount_minor);
             }
             for account in &totals.revenue {
-                *revenue.entry((account.account.clone(), account.vat_code.clone())).or_default() += account.net_minor;
+                add(revenue.entry((account.account.clone(), account.vat_code.clone())).or_default(), account.net_minor);
             }
         }
         out.set_sums(rates, methods);
@@ -279,7 +294,21 @@ impl ClosureSealed {
         format!("Z-{}-{}-{:06}", self.till, short, self.number)
     }
 
-    /// Whether the closure is whole: a period of its span, a digest, a signature's length.
+    /// A day covers as many tickets as it counts; a month or year seals at most its days or
+    /// months, earlier closures each once, in their order.
+    fn covers_well(&self) -> bool {
+        let most = match self.span {
+            Span::Day => return self.last_ticket + 1 - self.first_ticket == self.totals.tickets,
+            Span::Month => 31,
+            Span::Year => 12,
+        };
+        self.covers.len() <= most
+            && self.covers.windows(2).all(|pair| pair[0] < pair[1])
+            && self.covers.iter().all(|covered| *covered < self.number)
+    }
+
+    /// Whether the closure is whole: a period of its span, a digest, a signature's length, what
+    /// it covers within bounds.
     pub fn check(&self) -> Result<(), ClosureError> {
         if Span::of_period(&self.period) != Some(self.span) {
             return Err(ClosureError::BadPeriod { period: self.period.clone() });
@@ -292,7 +321,9 @@ impl ClosureSealed {
             || (self.number == 1) != self.previous.is_empty()
             || self.first_ticket == 0
             || self.last_ticket.saturating_add(1) < self.first_ticket
+            || self.last_ticket > TICKET_SEQUENCE_MAX
             || (self.span == Span::Day) != self.covers.is_empty()
+            || !self.covers_well()
         {
             return Err(ClosureError::IllFormed { number: self.number });
         }
@@ -357,25 +388,42 @@ pub enum ClosureFault {
     Totals { number: u64 },
     /// A closure that a month's or year's covers is missing.
     CoveredMissing { number: u64, covered: u64 },
+    /// A month or year covers a closure that is not one of its days or months, or one that
+    /// another closure sealed already.
+    Covers { number: u64, covered: u64 },
+    /// A day does not start at the ticket after the day before it, or a month or year does not
+    /// span what it seals.
+    TicketRange { number: u64 },
+    /// The grand total is not the one before it plus the period's total.
+    GrandTotal { number: u64 },
     /// The closure is not whole (`ClosureSealed::check`).
     IllFormed { number: u64 },
+    /// A ticket is not whole (`TicketRecorded::check`).
+    TicketIllFormed { ticket: String },
 }
 
 /// Checks a till's closures (in their order) and the tickets they cover: signatures with `key`,
-/// the chain, the numbers, what each covers and its totals. Empty when everything holds.
+/// the chain, the numbers, what each covers, its totals and grand total. `closures` may start
+/// after the till's first closure (an archive of a month); it then starts where they start.
+/// Empty when everything holds. Its work is bounded by the tickets and closures given, whatever
+/// numbers they carry.
 pub fn check_closures(key: &VerifyingKey, tickets: &[TicketRecorded], closures: &[ClosureSealed]) -> Vec<ClosureFault> {
     let mut faults = Vec::new();
-    let mut by_sequence: HashMap<u64, &TicketRecorded> = HashMap::new();
     for pair in tickets.windows(2) {
         if pair[1].sequence <= pair[0].sequence {
             faults.push(ClosureFault::TicketOrder { ticket: pair[1].number.clone() });
         }
     }
+    let mut by_sequence: BTreeMap<u64, &TicketRecorded> = BTreeMap::new();
     for ticket in tickets {
         by_sequence.entry(ticket.sequence).or_insert(ticket);
     }
     let by_number: HashMap<u64, &ClosureSealed> = closures.iter().map(|closure| (closure.number, closure)).collect();
-    let mut covered = std::collections::HashSet::new();
+    // Where the days reached, and the grand total there; unknown before the first day given
+    // when the closures do not start at the till's first.
+    let from_start = closures.first().is_some_and(|closure| closure.number == 1);
+    let mut days_end: Option<(u64, i64)> = from_start.then_some((0, 0));
+    let mut sealed_by: HashMap<u64, u64> = HashMap::new();
     for (index, closure) in closures.iter().enumerate() {
         let number = closure.number;
         if closure.check().is_err() {
@@ -384,35 +432,72 @@ pub fn check_closures(key: &VerifyingKey, tickets: &[TicketRecorded], closures: 
         }
         if !closure.signed_by(key) {
             faults.push(ClosureFault::Signature { number });
+            continue;
         }
         if let Some(before) = index.checked_sub(1).map(|at| &closures[at]) {
-            if number != before.number + 1 {
-                faults.push(ClosureFault::Gap { number, expected: before.number + 1 });
+            let expected = before.number.saturating_add(1);
+            if number != expected {
+                faults.push(ClosureFault::Gap { number, expected });
             } else if closure.previous != before.hash() {
                 faults.push(ClosureFault::Chain { number });
             }
         }
         let (digest, totals) = match closure.span {
             Span::Day => {
-                let mut day = Vec::new();
-                for sequence in closure.first_ticket..=closure.last_ticket {
-                    covered.insert(sequence);
-                    match by_sequence.get(&sequence) {
-                        Some(ticket) => day.push(*ticket),
-                        None => {
-                            faults.push(ClosureFault::TicketMissing { ticket: ticket_number(&closure.till, sequence) })
-                        }
+                let (start, grand_before) = days_end.unwrap_or((
+                    closure.first_ticket - 1,
+                    closure.grand_total_minor.saturating_sub(closure.totals.total_minor),
+                ));
+                days_end = Some((closure.last_ticket, closure.grand_total_minor));
+                if closure.first_ticket != start + 1 {
+                    faults.push(ClosureFault::TicketRange { number });
+                    continue;
+                }
+                if closure.grand_total_minor != grand_before.saturating_add(closure.totals.total_minor) {
+                    faults.push(ClosureFault::GrandTotal { number });
+                }
+                let day: Vec<&TicketRecorded> =
+                    by_sequence.range(closure.first_ticket..=closure.last_ticket).map(|(_, ticket)| *ticket).collect();
+                // Each stretch of missing numbers named by its first.
+                let mut expected = closure.first_ticket;
+                for ticket in &day {
+                    if ticket.sequence != expected {
+                        faults.push(ClosureFault::TicketMissing { ticket: ticket_number(&closure.till, expected) });
                     }
+                    expected = ticket.sequence + 1;
+                }
+                if expected <= closure.last_ticket {
+                    faults.push(ClosureFault::TicketMissing { ticket: ticket_number(&closure.till, expected) });
                 }
                 (tickets_digest(day.iter().copied()), Totals::of_tickets(day.iter().copied()))
             }
             Span::Month | Span::Year => {
                 let mut sealed = Vec::new();
                 for covered in &closure.covers {
-                    match by_number.get(covered) {
-                        Some(found) => sealed.push(*found),
-                        None => faults.push(ClosureFault::CoveredMissing { number, covered: *covered }),
+                    let Some(found) = by_number.get(covered) else {
+                        faults.push(ClosureFault::CoveredMissing { number, covered: *covered });
+                        continue;
+                    };
+                    let within =
+                        found.period.strip_prefix(closure.period.as_str()).is_some_and(|rest| rest.starts_with('-'));
+                    if Some(found.span) != closure.span.sealed()
+                        || !within
+                        || sealed_by.insert(*covered, number).is_some()
+                    {
+                        faults.push(ClosureFault::Covers { number, covered: *covered });
                     }
+                    sealed.push(*found);
+                }
+                let spans = match (sealed.first(), sealed.last()) {
+                    (Some(first), Some(last)) => {
+                        closure.first_ticket == first.first_ticket
+                            && closure.last_ticket == last.last_ticket
+                            && closure.grand_total_minor == last.grand_total_minor
+                    }
+                    _ => false,
+                };
+                if !spans {
+                    faults.push(ClosureFault::TicketRange { number });
                 }
                 (closures_digest(sealed.iter().copied()), Totals::of_closures(sealed.iter().copied()))
             }
@@ -424,8 +509,13 @@ pub fn check_closures(key: &VerifyingKey, tickets: &[TicketRecorded], closures: 
             faults.push(ClosureFault::Totals { number });
         }
     }
+    // Tickets from the first day given to the last are all sealed; later ones wait for their Z.
+    let first_day = closures.iter().find(|closure| closure.span == Span::Day).map(|day| day.first_ticket);
+    let last_day = days_end.map(|(last, _)| last);
     for ticket in tickets {
-        if !covered.contains(&ticket.sequence) {
+        let inside = first_day.is_some_and(|first| ticket.sequence >= first)
+            && last_day.is_some_and(|last| ticket.sequence <= last);
+        if !inside {
             faults.push(ClosureFault::TicketUncovered { ticket: ticket.number.clone() });
         }
     }
@@ -480,6 +570,15 @@ impl TillArchive {
     /// each of them the till's own.
     pub fn check(&self) -> Result<Vec<ClosureFault>, ClosureError> {
         let key = self.key()?;
+        let ill_formed: Vec<ClosureFault> = self
+            .tickets
+            .iter()
+            .filter(|ticket| ticket.check().is_err())
+            .map(|ticket| ClosureFault::TicketIllFormed { ticket: ticket.number.clone() })
+            .collect();
+        if !ill_formed.is_empty() {
+            return Ok(ill_formed);
+        }
         let mut faults = check_closures(&key, &self.tickets, &self.closures);
         for closure in &self.closures {
             if closure.node != self.node || closure.till != self.till {
@@ -507,6 +606,10 @@ pub enum ClosureError {
     BeforeLastDay { date: String, last: String },
     #[error("tickets of {period} are not sealed by a daily closure yet: close the day first")]
     DaysOpen { period: String },
+    #[error(
+        "ticket {ticket} is dated after {period}: seal the latest day sold, whose closure covers every ticket since the last one"
+    )]
+    TicketAfter { period: String, ticket: String },
     #[error("no closure of {period} to seal")]
     NothingToSeal { period: String },
     #[error("the period {period} is not closed on till {till}")]
@@ -621,8 +724,81 @@ mod tests {
         assert_eq!(Span::of_period("2026-03-02"), Some(Span::Day));
         assert_eq!(Span::of_period("2026-03"), Some(Span::Month));
         assert_eq!(Span::of_period("2026"), Some(Span::Year));
-        for bad in ["2026-13", "2026-02-30", "26", "2026-3", "mars"] {
+        for bad in
+            ["2026-13", "2026-02-30", "26", "2026-3", "mars", "2026-3-2", "+2026-03-02", "26-03-02", " 2026-03-02"]
+        {
             assert_eq!(Span::of_period(bad), None, "{bad}");
         }
+    }
+
+    fn month(key: &SigningKey, number: u64, previous: &str, period: &str, sealed: &[&ClosureSealed]) -> ClosureSealed {
+        let mut closure = ClosureSealed {
+            span: Span::Month,
+            period: period.into(),
+            number,
+            previous: previous.into(),
+            first_ticket: sealed.first().map_or(1, |day| day.first_ticket),
+            last_ticket: sealed.last().map_or(0, |day| day.last_ticket),
+            covers: sealed.iter().map(|day| day.number).collect(),
+            digest: closures_digest(sealed.iter().copied()),
+            totals: Totals::of_closures(sealed.iter().copied()),
+            grand_total_minor: sealed.last().map_or(0, |day| day.grand_total_minor),
+            ..sealed[0].clone()
+        };
+        closure.sign(key);
+        closure
+    }
+
+    #[test]
+    fn a_closure_claiming_a_billion_tickets_costs_only_the_tickets_given() {
+        let key = SigningKey::from_bytes(&[7; 32]);
+        let tickets: Vec<TicketRecorded> = (1..=2).map(|s| ticket(s, 1000)).collect();
+        let mut huge = day(&key, 1, "", &tickets, 0);
+        huge.last_ticket = TICKET_SEQUENCE_MAX;
+        huge.totals.tickets = TICKET_SEQUENCE_MAX;
+        huge.sign(&key);
+        let faults = check_closures(&key.verifying_key(), &tickets, &[huge.clone()]);
+        let missing: Vec<_> =
+            faults.iter().filter(|fault| matches!(fault, ClosureFault::TicketMissing { .. })).collect();
+        assert_eq!(missing, vec![&ClosureFault::TicketMissing { ticket: "GE1-1-000003".into() }]);
+        // Beyond the series' bound, or counting other than it spans, it is not whole.
+        huge.last_ticket = TICKET_SEQUENCE_MAX + 1;
+        assert_eq!(huge.check(), Err(ClosureError::IllFormed { number: 1 }));
+        huge.last_ticket = 5;
+        assert_eq!(huge.check(), Err(ClosureError::IllFormed { number: 1 }));
+    }
+
+    #[test]
+    fn months_seal_their_own_days_once_and_totals_add_up() {
+        let key = SigningKey::from_bytes(&[7; 32]);
+        let verifying = key.verifying_key();
+        let tickets: Vec<TicketRecorded> = (1..=3).map(|s| ticket(s, 1000 * s as i64)).collect();
+        let first = day(&key, 1, "", &tickets[..1], 0);
+        let second = day(&key, 2, &first.hash(), &tickets[1..], first.grand_total_minor);
+        let march = month(&key, 3, &second.hash(), "2026-03", &[&first, &second]);
+        assert_eq!(check_closures(&verifying, &tickets, &[first.clone(), second.clone(), march.clone()]), vec![]);
+
+        // A month of another period than its days', one covering itself or a day twice.
+        let april = month(&key, 3, &second.hash(), "2026-04", &[&first, &second]);
+        let faults = check_closures(&verifying, &tickets, &[first.clone(), second.clone(), april]);
+        assert!(faults.contains(&ClosureFault::Covers { number: 3, covered: 1 }), "{faults:?}");
+        let mut itself = march.clone();
+        itself.covers = vec![1, 3];
+        itself.sign(&key);
+        assert_eq!(itself.check(), Err(ClosureError::IllFormed { number: 3 }));
+        itself.covers = vec![1, 1];
+        assert_eq!(itself.check(), Err(ClosureError::IllFormed { number: 3 }));
+        let again = month(&key, 4, &march.hash(), "2026-03", &[&second]);
+        let faults = check_closures(&verifying, &tickets, &[first.clone(), second.clone(), march, again]);
+        assert!(faults.contains(&ClosureFault::Covers { number: 4, covered: 2 }), "{faults:?}");
+
+        // A grand total that forgets a day, a day that starts over its neighbour's tickets.
+        let mut lying = day(&key, 2, &first.hash(), &tickets[1..], 0);
+        lying.sign(&key);
+        let faults = check_closures(&verifying, &tickets, &[first.clone(), lying]);
+        assert_eq!(faults, vec![ClosureFault::GrandTotal { number: 2 }]);
+        let overlapping = day(&key, 2, &first.hash(), &tickets, first.grand_total_minor);
+        let faults = check_closures(&verifying, &tickets, &[first, overlapping]);
+        assert_eq!(faults, vec![ClosureFault::TicketRange { number: 2 }]);
     }
 }

@@ -188,7 +188,8 @@ impl TicketRecorded {
     pub fn by_rate(&self) -> BTreeMap<(String, u32), RateTotal> {
         let mut out: BTreeMap<(String, u32), RateTotal> = BTreeMap::new();
         for line in &self.lines {
-            out.entry((line.vat_code.clone(), line.vat_rate_bp)).or_default().gross_minor += line.gross_minor();
+            let slot = &mut out.entry((line.vat_code.clone(), line.vat_rate_bp)).or_default().gross_minor;
+            *slot = slot.saturating_add(line.gross_minor());
         }
         for ((_, rate), total) in out.iter_mut() {
             total.vat_minor = vat_included(total.gross_minor, *rate);

@@ -143,12 +143,13 @@ impl Store {
             Span::Day => end <= today,
             Span::Month | Span::Year => end < today,
         };
-        if !over {
+        let at_ms = self.now_ms();
+        // Nor by the clock: a business day set ahead does not seal the future.
+        if !over || end > date_of_ms(at_ms) {
             return Err(ClosureError::NotOver { period }.into());
         }
         let company = self.company()?.clone();
         let key = self.key.clone();
-        let at_ms = self.now_ms();
         self.commit(|commit| {
             let conn = commit.conn;
             let closed: bool = conn
@@ -156,6 +157,20 @@ impl Store {
                 .exists(params![till.node, span.as_str(), period])?;
             if closed {
                 return Err(ClosureError::ClosedAlready { period }.into());
+            }
+            // A day or month whose month or year is sealed stays closed.
+            let within: Vec<String> = match span {
+                Span::Day => vec![period[..7].to_owned(), period[..4].to_owned()],
+                Span::Month => vec![period[..4].to_owned()],
+                Span::Year => Vec::new(),
+            };
+            for outer in within {
+                let sealed: bool = conn
+                    .prepare_cached("SELECT 1 FROM p_closures WHERE node = ?1 AND period = ?2")?
+                    .exists(params![till.node, outer])?;
+                if sealed {
+                    return Err(ClosureError::ClosedAlready { period: outer }.into());
+                }
             }
             let last = last_closure(conn, &till.node, None)?;
             let number = last.as_ref().map_or(1, |last| last.number + 1);
@@ -173,6 +188,9 @@ impl Store {
                     let first = last_day.as_ref().map_or(1, |day| day.last_ticket + 1);
                     let last_ticket = commit.state.ticket_last.get(&till.node).copied().unwrap_or(0);
                     let tickets = tickets_of(conn, &till.node, first, last_ticket)?;
+                    if let Some(later) = tickets.iter().find(|ticket| ticket.date > end) {
+                        return Err(ClosureError::TicketAfter { period, ticket: later.number.clone() }.into());
+                    }
                     let totals = Totals::of_tickets(&tickets);
                     let cost_minor = cost_of_goods(conn, &tickets, company.currency.as_str())?;
                     ClosureSealed {
@@ -188,8 +206,10 @@ impl Store {
                         last_ticket,
                         covers: Vec::new(),
                         digest: tickets_digest(&tickets),
-                        grand_total_minor: last_day.as_ref().map_or(0, |day| day.grand_total_minor)
-                            + totals.total_minor,
+                        grand_total_minor: last_day
+                            .as_ref()
+                            .map_or(0, |day| day.grand_total_minor)
+                            .saturating_add(totals.total_minor),
                         totals,
                         cost_minor,
                         previous,
@@ -210,9 +230,15 @@ impl Store {
                         }
                         _ => {
                             let months: Vec<u64> = sealed.iter().flat_map(|month| month.covers.clone()).collect();
+                            let after = last_day.as_ref().map_or(0, |day| day.last_ticket);
                             read_closures(conn, &till.node, Which::Within(Span::Day, &period))?
                                 .iter()
                                 .any(|day| !months.contains(&day.number))
+                                || conn
+                                    .prepare_cached(
+                                        "SELECT 1 FROM p_tickets WHERE node = ?1 AND sequence > ?2 AND date LIKE ?3 || '-%'",
+                                    )?
+                                    .exists(params![till.node, after as i64, period])?
                         }
                     };
                     if unsealed {
@@ -293,10 +319,11 @@ impl Store {
             return Err(ClosureError::NotClosed { period: period.to_owned(), till: till.till }.into());
         };
         // The first closure under it: follow what it covers down to days.
+        // Only lower numbers are followed, so a closure covering itself cannot hold it here.
         let mut first = sealing.number;
         let mut under: Vec<u64> = sealing.covers.clone();
-        while let Some(lowest) = under.iter().min().copied() {
-            first = first.min(lowest);
+        while let Some(lowest) = under.iter().min().copied().filter(|lowest| *lowest < first) {
+            first = lowest;
             under = all.iter().find(|closure| closure.number == lowest).map(|c| c.covers.clone()).unwrap_or_default();
         }
         let closures: Vec<ClosureSealed> =

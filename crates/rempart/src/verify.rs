@@ -29,6 +29,12 @@ pub fn run_archive(path: &Path, dir: &Path, lang: Lang) -> Result<ExitCode> {
     let mut faults: Vec<String> = archive.check()?.iter().map(|fault| fault.speak(lang)).collect();
     match Store::open(dir) {
         Ok(store) => {
+            // The key is read from the log, which must hold first: a log edited to announce
+            // the forger's key would vouch for the forger's archive.
+            let report = store.verify()?;
+            if !report.is_ok() {
+                faults.push(lang.fill("verify.archive.log_failed", &[("count", &report.problems.len())]));
+            }
             let known = store.device_key(&archive.node).ok().map(|key| key.to_bytes());
             if known.map(|key| key.iter().map(|byte| format!("{byte:02x}")).collect::<String>()).as_deref()
                 != Some(archive.public_key.as_str())

@@ -199,6 +199,9 @@ impl Speak for rempart_domain::closures::ClosureError {
             }
             ClosureError::DaysOpen { period } => lang.fill("err.closure.days_open", &[("period", period)]),
             ClosureError::NothingToSeal { period } => lang.fill("err.closure.nothing_to_seal", &[("period", period)]),
+            ClosureError::TicketAfter { period, ticket } => {
+                lang.fill("err.closure.ticket_after", &[("period", period), ("ticket", ticket)])
+            }
             ClosureError::NotClosed { period, till } => {
                 lang.fill("err.closure.not_closed", &[("period", period), ("till", till)])
             }
@@ -229,6 +232,14 @@ impl Speak for rempart_domain::closures::ClosureFault {
                 lang.fill("verify.closure.covered_missing", &[("number", number), ("covered", covered)])
             }
             ClosureFault::IllFormed { number } => lang.fill("verify.closure.ill_formed", &[("number", number)]),
+            ClosureFault::Covers { number, covered } => {
+                lang.fill("verify.closure.covers", &[("number", number), ("covered", covered)])
+            }
+            ClosureFault::TicketRange { number } => lang.fill("verify.closure.ticket_range", &[("number", number)]),
+            ClosureFault::GrandTotal { number } => lang.fill("verify.closure.grand_total", &[("number", number)]),
+            ClosureFault::TicketIllFormed { ticket } => {
+                lang.fill("verify.closure.ticket_ill_formed", &[("ticket", ticket)])
+            }
         }
     }
 }

@@ -263,19 +263,22 @@ fn misnumbered(fact: Option<&Fact>, seq: u64, numbers: &Numbers<'_>) -> Option<R
             // The entry of an invoice or credit note is named after its number: only the device
             // whose series the number is may post it (an entry id counts once, the first in
             // merge order, so another's would take its place).
-            // A daily closure's entry names its device: only that device posts it.
+            // A daily closure's entry names its device: only that device posts it, in a journal
+            // series it may number like any other entry.
             if let Some(closure) = entry.id.strip_prefix("Z-") {
-                return (closure.rsplit('-').nth(1) != Some(node.short().as_str()))
-                    .then(|| Refusal::SeriesOfAnother { seq, series: entry.id.clone() });
-            }
-            let document = rempart_domain::rules::ENTRY_IDS_OF_DOCUMENTS
-                .iter()
-                .find_map(|prefix| entry.id.strip_prefix(prefix))
-                .map(|number| number.rsplit_once('-').map_or(number, |(series, _)| series));
-            if let Some(series) = document
-                && !author.may_number(*node, series)
-            {
-                return Some(Refusal::SeriesOfAnother { seq, series: series.to_owned() });
+                if closure.rsplit('-').nth(1) != Some(node.short().as_str()) {
+                    return Some(Refusal::SeriesOfAnother { seq, series: entry.id.clone() });
+                }
+            } else {
+                let document = rempart_domain::rules::ENTRY_IDS_OF_DOCUMENTS
+                    .iter()
+                    .find_map(|prefix| entry.id.strip_prefix(prefix))
+                    .map(|number| number.rsplit_once('-').map_or(number, |(series, _)| series));
+                if let Some(series) = document
+                    && !author.may_number(*node, series)
+                {
+                    return Some(Refusal::SeriesOfAnother { seq, series: series.to_owned() });
+                }
             }
             return (!author.may_journal(*node, entry.series.as_deref())).then(|| Refusal::SeriesOfAnother {
                 seq,

@@ -2071,10 +2071,21 @@ fn a_ticket_numbered_out_of_its_till_or_its_turn_is_refused_where_it_arrives() {
             node.store.sell(&line, None, card(6378), None, day(3, 2)).unwrap();
         }
     }
+    // The second till's day sealed, and posted in its own journal series.
+    let sealed = nodes[1].store.seal_closure("2026-03-02", day(3, 2)).unwrap();
+    assert_eq!((sealed.number, sealed.first_ticket, sealed.last_ticket), (1, 1, 3));
     let genuine = nodes[1].store.chain_run(writer, EventSeq(0), 1 << 20).unwrap();
     let key = SigningKey::from_bytes(&[41; 32]);
     let before = nodes[0].store.state_hash().unwrap();
     let forgeries = [
+        // The closure's entry numbered in the founder's journal series, not its own.
+        forge(&genuine, "entry.posted", &key, |fact| {
+            fact["series"] = serde_json::Value::Null;
+        }),
+        // A closure claiming more tickets than a series holds: not whole.
+        forge(&genuine, "till.closure", &key, |fact| {
+            fact["last_ticket"] = serde_json::json!(rempart_domain::tills::TICKET_SEQUENCE_MAX + 1);
+        }),
         forge(&genuine, "ticket.recorded", &key, |fact| {
             fact["sequence"] = serde_json::json!(2);
             fact["number"] = serde_json::json!("ST-2-000002");
@@ -2104,6 +2115,8 @@ fn a_ticket_numbered_out_of_its_till_or_its_turn_is_refused_where_it_arrives() {
         }),
     ];
     let expected = [
+        "SeriesOfAnother",
+        "IllFormed",
         "OutOfTurn",
         "SeriesOfAnother",
         "SeriesOfAnother",

@@ -53,6 +53,17 @@ fn closures_seal_the_days_post_them_and_archive_the_month() {
     assert!(month.contains("4 tickets (from 1 to 4)") && month.contains("567.00"), "{month}");
     let listed = company.ok(&["till", "closures"]);
     assert!(listed.contains("#3 month 2026-03: 4 tickets, 567.00, grand total 567.00"), "{listed}");
+    // A day of a sealed month stays closed; a day sold after it cannot be sealed before it; a
+    // business day set ahead of the clock does not seal the future; a day has one spelling.
+    let refused = company.fails(&["till", "--date", "2026-04-01", "closure", "2026-03-31"]);
+    assert!(refused.contains("the period 2026-03 is closed already"), "{refused}");
+    company.ok(&["till", "--date", "2026-04-03", "sell", "--line", "JKT-M=1", "--pay", "card=189"]);
+    let refused = company.fails(&["till", "--date", "2026-04-03", "closure", "2026-04-02"]);
+    assert!(refused.contains("ticket GE1-1-000005 is dated after 2026-04-02"), "{refused}");
+    let refused = company.fails(&["till", "--date", "2099-01-01", "closure", "2098-12-31"]);
+    assert!(refused.contains("the period 2098-12-31 is not over yet"), "{refused}");
+    let refused = company.fails(&["till", "--date", "2026-04-03", "closure", "2026-4-3"]);
+    assert!(refused.contains("is not a period"), "{refused}");
 
     // Each day is in the ledger: cash and the clearing of card and TWINT debited, revenue net of
     // VAT and the VAT credited, the goods sold moved from stock to their cost (3 jackets at 60).
@@ -104,6 +115,13 @@ fn closures_seal_the_days_post_them_and_archive_the_month() {
     let changed = nowhere.path().join("changed.json");
     std::fs::write(&changed, text.replacen("\"amount_minor\": 40000", "\"amount_minor\": 50000", 1)).expect("write");
     let output = String::from_utf8_lossy(&verify(&changed).stdout).into_owned();
+    assert!(output.contains("ticket GE1-1-000001 is not whole"), "{output}");
+    // A change that keeps the ticket whole: the label the customer read.
+    let relabelled = nowhere.path().join("relabelled.json");
+    assert!(text.contains("\"label\": \"Veste laine\""));
+    std::fs::write(&relabelled, text.replacen("\"label\": \"Veste laine\"", "\"label\": \"Veste laino\"", 1))
+        .expect("write");
+    let output = String::from_utf8_lossy(&verify(&relabelled).stdout).into_owned();
     assert!(output.contains("the tickets or closures sealed by closure 1 were changed"), "{output}");
     let removed = tampered("removed.json", &|copy| {
         copy["tickets"].as_array_mut().expect("tickets").remove(1);
