@@ -32,3 +32,16 @@ doc-payable-by-name-address = Zahlbar durch (Name/Adresse)
 doc-currency = Währung
 doc-acceptance-point = Annahmestelle
 doc-separate-before-paying = Vor der Einzahlung abzutrennen
+
+# The till's receipt.
+doc-ticket = Beleg { $number }
+doc-till = Kasse { $till }
+doc-returns = Rückgabe zu Beleg { $number }
+doc-change = Rückgeld
+doc-vat-included = davon MWST { $rate } % auf { $gross }
+doc-pay-cash = Bar
+doc-pay-card = Karte
+doc-pay-twint = TWINT
+doc-pay-voucher = Gutschein { $code }
+doc-ticket-discount = Rabatt
+doc-thanks = Vielen Dank für Ihren Besuch

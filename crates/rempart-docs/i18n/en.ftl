@@ -32,3 +32,16 @@ doc-payable-by-name-address = Payable by (name/address)
 doc-currency = Currency
 doc-acceptance-point = Acceptance point
 doc-separate-before-paying = Separate before paying in
+
+# The till's receipt.
+doc-ticket = Ticket { $number }
+doc-till = Till { $till }
+doc-returns = Return of ticket { $number }
+doc-change = Change
+doc-vat-included = of which VAT { $rate } % on { $gross }
+doc-pay-cash = Cash
+doc-pay-card = Card
+doc-pay-twint = TWINT
+doc-pay-voucher = Voucher { $code }
+doc-ticket-discount = Discount
+doc-thanks = Thank you for your visit

@@ -32,3 +32,16 @@ doc-payable-by-name-address = Payable par (nom/adresse)
 doc-currency = Monnaie
 doc-acceptance-point = Point de dépôt
 doc-separate-before-paying = A détacher avant le versement
+
+# The till's receipt.
+doc-ticket = Ticket { $number }
+doc-till = Caisse { $till }
+doc-returns = Retour du ticket { $number }
+doc-change = Rendu
+doc-vat-included = dont TVA { $rate } % sur { $gross }
+doc-pay-cash = Espèces
+doc-pay-card = Carte
+doc-pay-twint = TWINT
+doc-pay-voucher = Bon { $code }
+doc-ticket-discount = Remise
+doc-thanks = Merci de votre visite

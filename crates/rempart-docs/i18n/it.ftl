@@ -32,3 +32,16 @@ doc-payable-by-name-address = Pagabile da (nome/indirizzo)
 doc-currency = Valuta
 doc-acceptance-point = Punto di accettazione
 doc-separate-before-paying = Da staccare prima del versamento
+
+# The till's receipt.
+doc-ticket = Scontrino { $number }
+doc-till = Cassa { $till }
+doc-returns = Reso dello scontrino { $number }
+doc-change = Resto
+doc-vat-included = di cui IVA { $rate } % su { $gross }
+doc-pay-cash = Contanti
+doc-pay-card = Carta
+doc-pay-twint = TWINT
+doc-pay-voucher = Buono { $code }
+doc-ticket-discount = Sconto
+doc-thanks = Grazie per la visita

@@ -68,6 +68,18 @@ pub enum Label {
     Currency,
     AcceptancePoint,
     SeparateBeforePaying,
+    // The till's receipt.
+    TicketTitle,
+    Till,
+    Returns,
+    Change,
+    VatIncluded,
+    PayCash,
+    PayCard,
+    PayTwint,
+    PayVoucher,
+    TicketDiscount,
+    Thanks,
 }
 
 impl Label {
@@ -105,6 +117,17 @@ impl Label {
             Label::Currency => "doc-currency",
             Label::AcceptancePoint => "doc-acceptance-point",
             Label::SeparateBeforePaying => "doc-separate-before-paying",
+            Label::TicketTitle => "doc-ticket",
+            Label::Till => "doc-till",
+            Label::Returns => "doc-returns",
+            Label::Change => "doc-change",
+            Label::VatIncluded => "doc-vat-included",
+            Label::PayCash => "doc-pay-cash",
+            Label::PayCard => "doc-pay-card",
+            Label::PayTwint => "doc-pay-twint",
+            Label::PayVoucher => "doc-pay-voucher",
+            Label::TicketDiscount => "doc-ticket-discount",
+            Label::Thanks => "doc-thanks",
         }
     }
 
@@ -154,7 +177,7 @@ const SOURCES: [&str; 4] = [
 
 /// Every label, for the test that each is in every language.
 #[cfg(test)]
-const ALL: [Label; 31] = [
+const ALL: [Label; 42] = [
     Label::Invoice,
     Label::InvoiceContinued,
     Label::Date,
@@ -186,6 +209,17 @@ const ALL: [Label; 31] = [
     Label::Currency,
     Label::AcceptancePoint,
     Label::SeparateBeforePaying,
+    Label::TicketTitle,
+    Label::Till,
+    Label::Returns,
+    Label::Change,
+    Label::VatIncluded,
+    Label::PayCash,
+    Label::PayCard,
+    Label::PayTwint,
+    Label::PayVoucher,
+    Label::TicketDiscount,
+    Label::Thanks,
 ];
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 pub mod font;
 pub mod labels;
 pub mod logo;
+mod receipt;
 
 use chrono::NaiveDate;
 use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
@@ -19,6 +20,7 @@ use rempart_domain::qrbill::{Address, QrBill, QrBillError, Reference};
 use font::Face;
 pub use labels::{DocLang, Label};
 pub use logo::{LOGO_BYTES_MAX, Logo, LogoError};
+pub use receipt::{ReceiptDocument, ReceiptLine, ReceiptPayment, ReceiptVat, receipt_pdf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DocError {
@@ -84,7 +86,7 @@ pub struct InvoiceDocument {
     pub foot: Foot,
 }
 
-const PT_PER_MM: f32 = 72.0 / 25.4;
+pub(crate) const PT_PER_MM: f32 = 72.0 / 25.4;
 const PAGE_WIDTH: f32 = 210.0;
 const PAGE_HEIGHT: f32 = 297.0;
 const LEFT: f32 = 20.0;
@@ -113,8 +115,8 @@ const DESCRIPTION_WIDTH: f32 = 74.0;
 const ROW: f32 = 4.2;
 
 /// One page being drawn, in millimetres from the bottom-left corner.
-struct Page {
-    content: Content,
+pub(crate) struct Page {
+    pub(crate) content: Content,
 }
 
 impl Page {
@@ -207,7 +209,7 @@ fn quantity_text(quantity_milli: i64, locale: Locale) -> String {
     format!("{sign}{whole}{decimal}{}", digits.trim_end_matches('0'))
 }
 
-fn percent_text(basis_points: u32, locale: Locale) -> String {
+pub(crate) fn percent_text(basis_points: u32, locale: Locale) -> String {
     let decimal = match locale {
         Locale::Swiss => '.',
         Locale::French => ',',
@@ -352,7 +354,12 @@ pub fn invoice_pdf(doc: &InvoiceDocument) -> Result<Vec<u8>, DocError> {
         let text = Label::Page.fill(doc.lang, &[("page", &(index + 1).to_string()), ("pages", &count.to_string())]);
         page.text_right(Face::Regular, 7.0, RIGHT, 289.0, &format!("{}  {}", doc.number, text));
     }
-    Ok(write_pdf(pages, &format!("{} {}", Label::Invoice.text(doc.lang), doc.number), doc.logo.as_ref()))
+    Ok(write_pdf(
+        pages,
+        (PAGE_WIDTH, PAGE_HEIGHT),
+        &format!("{} {}", Label::Invoice.text(doc.lang), doc.number),
+        doc.logo.as_ref(),
+    ))
 }
 
 /// The seller's header, on every page.
@@ -521,7 +528,7 @@ fn qr_code(page: &mut Page, code: &QrCode, x: f32, y: f32) {
     page.fill(centre.0 - length / 2.0, centre.1 - arm / 2.0, length, arm, 1.0);
 }
 
-fn write_pdf(pages: Vec<Page>, title: &str, logo: Option<&Logo>) -> Vec<u8> {
+pub(crate) fn write_pdf(pages: Vec<Page>, size_mm: (f32, f32), title: &str, logo: Option<&Logo>) -> Vec<u8> {
     let catalog = Ref::new(1);
     let tree = Ref::new(2);
     let regular = Ref::new(3);
@@ -562,7 +569,7 @@ fn write_pdf(pages: Vec<Page>, title: &str, logo: Option<&Logo>) -> Vec<u8> {
     for (page, id) in pages.into_iter().zip(page_ids) {
         let content_id = Ref::new(id.get() + 1);
         let mut writer = pdf.page(id);
-        writer.parent(tree).media_box(Rect::new(0.0, 0.0, PAGE_WIDTH * PT_PER_MM, PAGE_HEIGHT * PT_PER_MM));
+        writer.parent(tree).media_box(Rect::new(0.0, 0.0, size_mm.0 * PT_PER_MM, size_mm.1 * PT_PER_MM));
         writer.contents(content_id);
         let mut resources = writer.resources();
         let mut fonts = resources.fonts();

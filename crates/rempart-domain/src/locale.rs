@@ -2,7 +2,7 @@
 //! `1'234.50` and `14.03.2026`, French usage writes `1 234,50` (narrow no-break space) and
 //! `14/03/2026`. Machine formats (CSV, JSON) never go through here.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use crate::chart::Country;
 use crate::money::{AmountError, Currency, parse_amount};
@@ -59,6 +59,32 @@ impl Locale {
             Locale::Swiss => date.format("%d.%m.%Y").to_string(),
             Locale::French => date.format("%d/%m/%Y").to_string(),
         }
+    }
+
+    /// A moment (milliseconds since 1970, UTC) as the company's clocks show it: Switzerland and
+    /// France keep Central European Time, an hour ahead of UTC, and summer time, two hours
+    /// ahead, from 01:00 UTC on the last Sunday of March to 01:00 UTC on the last Sunday of
+    /// October (the rule both have followed since 1996, EU Directive 2000/84/EC).
+    pub fn local_time(self, at_ms: u64) -> chrono::NaiveDateTime {
+        let utc = chrono::DateTime::from_timestamp_millis(i64::try_from(at_ms).unwrap_or(i64::MAX))
+            .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC)
+            .naive_utc();
+        let switch = |month: u32| {
+            // The last Sunday of the month, at 01:00 UTC.
+            let last = (25..=31)
+                .rev()
+                .filter_map(|day| NaiveDate::from_ymd_opt(utc.year(), month, day))
+                .find(|date| date.weekday() == chrono::Weekday::Sun);
+            last.and_then(|date| date.and_hms_opt(1, 0, 0))
+        };
+        let summer = matches!((switch(3), switch(10)), (Some(start), Some(end)) if utc >= start && utc < end);
+        utc + chrono::Duration::hours(if summer { 2 } else { 1 })
+    }
+
+    /// A moment as the company's clocks show it, written with its date: `02.03.2026 14:05`.
+    pub fn format_moment(self, at_ms: u64) -> String {
+        let local = self.local_time(at_ms);
+        format!("{} {}", self.format_date(local.date()), local.format("%H:%M"))
     }
 }
 
@@ -307,5 +333,20 @@ mod tests {
                 proptest::prop_assert_eq!(locale.read_date(&date.format("%Y-%m-%d").to_string()), Ok(date));
             }
         }
+    }
+
+    #[test]
+    fn moments_are_shown_in_central_european_time_with_summer_time() {
+        let at = |text: &str| {
+            chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").unwrap().and_utc().timestamp_millis() as u64
+        };
+        // Winter: UTC + 1; summer from 01:00 UTC on the last Sunday of March (29.03.2026) to
+        // 01:00 UTC on the last Sunday of October (25.10.2026): UTC + 2.
+        assert_eq!(Locale::Swiss.format_moment(at("2026-03-02 13:05")), "02.03.2026 14:05");
+        assert_eq!(Locale::Swiss.format_moment(at("2026-03-29 00:59")), "29.03.2026 01:59");
+        assert_eq!(Locale::Swiss.format_moment(at("2026-03-29 01:00")), "29.03.2026 03:00");
+        assert_eq!(Locale::French.format_moment(at("2026-10-25 00:59")), "25/10/2026 02:59");
+        assert_eq!(Locale::French.format_moment(at("2026-10-25 01:00")), "25/10/2026 02:00");
+        assert_eq!(Locale::French.format_moment(at("2026-12-31 23:30")), "01/01/2027 00:30");
     }
 }

@@ -303,22 +303,7 @@ impl Store {
         let currency = self.company()?.currency;
         self.commit(|commit| {
             let session = open_session(commit.conn, &till.node)?.ok_or(TillError::NoSession)?;
-            let mut ticket_lines = Vec::new();
-            for line in lines {
-                let item = item_of(commit.conn, &line.code)?;
-                let (shelf, rate) = shelf_price(&commit.state, &item, date)?;
-                ticket_lines.push(TicketLine {
-                    sku: item.sku,
-                    label: item.label,
-                    qty: line.qty,
-                    unit_price_minor: line.price_minor.unwrap_or(shelf),
-                    discount_minor: 0,
-                    vat_code: item.vat_code,
-                    vat_rate_bp: rate,
-                    account: item.account,
-                });
-            }
-            share_discount(&mut ticket_lines, discount)?;
+            let ticket_lines = priced(commit.conn, &commit.state, lines, discount, date)?;
             let total: i64 = ticket_lines.iter().map(TicketLine::gross_minor).sum();
             let paid: i64 = payments.iter().map(|tender| tender.amount_minor).sum();
             let change_minor = (paid - total).max(0);
@@ -415,6 +400,24 @@ impl Store {
         })
     }
 
+    /// The lines of a basket as a ticket would carry them, priced on `date` with the discount
+    /// shared: what the till screen shows before the ticket is paid. Records nothing.
+    pub fn price_basket(
+        &self,
+        lines: &[SaleLine],
+        discount: Option<Discount>,
+        date: NaiveDate,
+    ) -> Result<Vec<TicketLine>, StoreError> {
+        priced(&self.conn, &self.state, lines, discount, date)
+    }
+
+    /// This device's till and its open cash session, if any.
+    pub fn till_session(&self) -> Result<Option<(Till, Option<String>)>, StoreError> {
+        let Some(till) = self.this_till()? else { return Ok(None) };
+        let session = open_session(&self.conn, &till.node)?;
+        Ok(Some((till, session)))
+    }
+
     /// A ticket by its number (of two devices given one till code apart, the first by key).
     pub fn ticket(&self, number: &str) -> Result<Option<TicketRecorded>, StoreError> {
         let number = number.trim().to_uppercase();
@@ -445,6 +448,33 @@ impl Store {
 
 /// Shares a ticket's discount among its lines in proportion to their amounts, the last line
 /// taking what rounding left.
+/// The lines at their shelf prices on `date` (or those given), the discount shared among them.
+fn priced(
+    conn: &Connection,
+    state: &LedgerState,
+    lines: &[SaleLine],
+    discount: Option<Discount>,
+    date: NaiveDate,
+) -> Result<Vec<TicketLine>, StoreError> {
+    let mut ticket_lines = Vec::new();
+    for line in lines {
+        let item = item_of(conn, &line.code)?;
+        let (shelf, rate) = shelf_price(state, &item, date)?;
+        ticket_lines.push(TicketLine {
+            sku: item.sku,
+            label: item.label,
+            qty: line.qty,
+            unit_price_minor: line.price_minor.unwrap_or(shelf),
+            discount_minor: 0,
+            vat_code: item.vat_code,
+            vat_rate_bp: rate,
+            account: item.account,
+        });
+    }
+    share_discount(&mut ticket_lines, discount)?;
+    Ok(ticket_lines)
+}
+
 fn share_discount(lines: &mut [TicketLine], discount: Option<Discount>) -> Result<(), StoreError> {
     let total: i64 = lines.iter().map(TicketLine::gross_minor).sum();
     let off = match discount {

@@ -44,6 +44,10 @@ pub struct Route {
 pub const OWNER: &[Role] = &[Role::Owner];
 /// The books: entries, issuing, payments, reports.
 pub const BOOKS: &[Role] = &[Role::Owner, Role::Accountant];
+/// The till: its cashier and the owner.
+pub const TILL: &[Role] = &[Role::Owner, Role::Cashier];
+/// A ticket's receipt: whoever sells or keeps the books.
+pub const RECEIPTS: &[Role] = &[Role::Owner, Role::Accountant, Role::Cashier];
 /// Customers and their drafts: the mechanic too.
 pub const CUSTOMERS: &[Role] = &[Role::Owner, Role::Accountant, Role::Mechanic];
 
@@ -114,6 +118,14 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/settings/devices/{id}/revoke", Access::Roles(OWNER)),
     // Those who keep the books may sync at once; the app syncs by itself for everyone else.
     route("POST", "/sync", Access::Roles(BOOKS)),
+    // The till screen: the cashier's; its receipts for the books too.
+    route("GET", "/till", Access::Roles(TILL)),
+    route("POST", "/till/scan", Access::Roles(TILL)),
+    route("POST", "/till/pay", Access::Roles(TILL)),
+    route("POST", "/till/open", Access::Roles(TILL)),
+    route("POST", "/till/close", Access::Roles(TILL)),
+    route("GET", "/till/tickets/{number}", Access::Roles(RECEIPTS)),
+    route("GET", "/till/tickets/{number}/pdf", Access::Roles(RECEIPTS)),
     // Settings: people.
     route("GET", "/settings/users", Access::Roles(OWNER)),
     route("POST", "/settings/users", Access::Roles(OWNER)),
@@ -246,7 +258,7 @@ pub fn home(role: Role) -> &'static str {
     match role {
         Role::Owner | Role::Accountant => "/dashboard",
         Role::Mechanic => "/contacts",
-        Role::Cashier => "/me",
+        Role::Cashier => "/till",
     }
 }
 
@@ -268,11 +280,16 @@ mod tests {
             let home = find(&Method::GET, home(role)).unwrap();
             assert!(home.access.allows(role), "{role:?}");
         }
-        // The cashier sees no books, reports or customer lists.
-        for route in
-            ROUTES.iter().filter(|route| route.path.starts_with("/dashboard") || route.path.starts_with("/contacts"))
-        {
-            assert!(!route.access.allows(Role::Cashier), "{}", route.path);
+        // The cashier sees the till and nothing of the books, reports or customer lists.
+        let cashiers: Vec<&str> = ROUTES
+            .iter()
+            .filter(|route| route.access != Access::Public && route.access != Access::Anyone)
+            .filter(|route| route.access.allows(Role::Cashier))
+            .map(|route| route.path)
+            .collect();
+        assert!(!cashiers.is_empty());
+        for path in cashiers {
+            assert!(path.starts_with("/till"), "a cashier may open {path}");
         }
         // Only the owner manages people.
         for route in ROUTES.iter().filter(|route| route.path.starts_with("/settings/users")) {

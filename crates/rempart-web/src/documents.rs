@@ -4,7 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use rempart_docs::{DocLang, DocLine, Foot, InvoiceDocument, Label, VatRow};
+use rempart_docs::{
+    DocLang, DocLine, Foot, InvoiceDocument, Label, ReceiptDocument, ReceiptLine, ReceiptPayment, ReceiptVat, VatRow,
+};
 use rempart_domain::qrbill::{Address, QrBill, Reference, creditor_reference, invoice_reference_digits, qr_reference};
 use rempart_domain::{Country, Locale};
 use rempart_i18n::Lang;
@@ -203,4 +205,101 @@ pub fn invoice_pdf(store: &Store, number: &str) -> Result<(InvoiceDocument, Vec<
     let doc = invoice_document(store, number)?;
     let bytes = rempart_docs::invoice_pdf(&doc)?;
     Ok((doc, bytes))
+}
+
+/// A ticket's receipt as printed, in `lang`: the seller with its address and VAT or UID number
+/// (and SIRET in France), the till and its store, the moment in the company's time.
+pub fn receipt_document(
+    store: &Store,
+    number: &str,
+    lang: DocLang,
+) -> std::result::Result<ReceiptDocument, StoreError> {
+    use rempart_domain::tills::{Method, TillError};
+    let ticket = store
+        .ticket(number)?
+        .ok_or_else(|| StoreError::from(TillError::UnknownTicket { number: number.trim().to_uppercase() }))?;
+    let company = store.company()?;
+    let details = store.company_details()?;
+    let locale = Locale::of_country(company.country);
+    let home = match company.country {
+        Country::Ch => "CH",
+        Country::Fr => "FR",
+    };
+    let address = address(&details, &company.name, home);
+    let mut seller = vec![company.name.clone()];
+    let street = format!("{} {}", address.street, address.building_number).trim().to_owned();
+    if !street.is_empty() {
+        seller.push(street);
+    }
+    let town = format!("{} {}", address.postcode, address.town).trim().to_owned();
+    if !town.is_empty() {
+        seller.push(town);
+    }
+    if let Some(vat) = details.get("vat_number") {
+        seller.push(format!("{} {vat}", Label::VatNumber.text(lang)));
+    }
+    if let Some(siret) = details.get("siret") {
+        seller.push(format!("SIRET {siret}"));
+    }
+    let store_name = store
+        .locations()?
+        .into_iter()
+        .find(|location| location.code == ticket.location)
+        .map_or_else(|| ticket.location.clone(), |location| location.label);
+    let payments = ticket
+        .payments
+        .iter()
+        .map(|tender| match (tender.method, &tender.voucher) {
+            (Method::Cash, _) => ReceiptPayment::Cash(tender.amount_minor),
+            (Method::Card, _) => ReceiptPayment::Card(tender.amount_minor),
+            (Method::Twint, _) => ReceiptPayment::Twint(tender.amount_minor),
+            (Method::Voucher, code) => {
+                ReceiptPayment::Voucher { code: code.clone().unwrap_or_default(), amount_minor: tender.amount_minor }
+            }
+        })
+        .collect();
+    Ok(ReceiptDocument {
+        lang,
+        locale,
+        currency: ticket.currency,
+        seller,
+        till: ticket.till.clone(),
+        store: store_name,
+        number: ticket.number.clone(),
+        // The business day the ticket was sold on, at the time of day on the company's clocks.
+        moment: format!("{} {}", locale.format_date(ticket.date), locale.local_time(ticket.at_ms).format("%H:%M")),
+        returns: ticket.returns.clone(),
+        lines: ticket
+            .lines
+            .iter()
+            .map(|line| ReceiptLine {
+                text: line.label.clone(),
+                sku: line.sku.clone(),
+                qty: line.qty,
+                unit_price_minor: line.unit_price_minor,
+                discount_minor: line.discount_minor,
+            })
+            .collect(),
+        total_minor: ticket.total_minor(),
+        payments,
+        change_minor: ticket.change_minor,
+        vat: ticket
+            .by_rate()
+            .into_iter()
+            .map(|((_, rate_bp), total)| ReceiptVat {
+                rate_bp,
+                gross_minor: total.gross_minor,
+                vat_minor: total.vat_minor,
+            })
+            .collect(),
+    })
+}
+
+/// The language a person reads, for a document printed for them.
+pub fn doc_lang(lang: Lang) -> DocLang {
+    match lang {
+        Lang::Fr => DocLang::Fr,
+        Lang::De => DocLang::De,
+        Lang::En => DocLang::En,
+    }
 }

@@ -25,6 +25,7 @@ mod journal;
 pub mod page;
 mod reports;
 pub mod session;
+mod till;
 mod users;
 
 use std::net::SocketAddr;
@@ -234,6 +235,7 @@ pub fn router(app: App) -> Router {
         .merge(users::routes())
         .merge(devices::routes())
         .merge(company::routes())
+        .merge(till::routes())
         .route_layer(axum::middleware::from_fn_with_state(app.clone(), access::guard))
         .fallback(
             |State(app): State<App>, request: axum::extract::Request| async move { page::not_found(&app, &request) },

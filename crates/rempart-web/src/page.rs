@@ -12,6 +12,7 @@ use crate::session::Viewer;
 
 /// The sections of the navigation, each shown to the roles its page opens to.
 const SECTIONS: &[(&str, &str)] = &[
+    ("/till", "web.nav.till"),
     ("/dashboard", "web.nav.dashboard"),
     ("/contacts", "web.nav.contacts"),
     ("/catalogue", "web.nav.catalogue"),
@@ -151,9 +152,7 @@ pub fn failed(lang: Lang, viewer: Option<&Viewer>, message: &str) -> Response {
     (StatusCode::INTERNAL_SERVER_ERROR, layout(lang, viewer, lang.text("web.failed.title"), body)).into_response()
 }
 
-/// A moment as the company writes dates, with the time of day.
+/// A moment as the company writes dates, with the time of day on its clocks.
 pub fn moment(locale: rempart_domain::Locale, ms: u64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms as i64)
-        .map(|time| format!("{} {}", locale.format_date(time.date_naive()), time.format("%H:%M")))
-        .unwrap_or_default()
+    locale.format_moment(ms)
 }

@@ -31,6 +31,11 @@ struct Site {
 
 impl Site {
     fn new() -> Site {
+        Site::with(|_| {})
+    }
+
+    /// A site whose store `prepare` set up further before it is served.
+    fn with(prepare: impl FnOnce(&mut Store)) -> Site {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("node");
         let mut store = Store::init(&path, "Garage Test Sàrl", Country::Ch, 1).unwrap();
@@ -42,6 +47,7 @@ impl Site {
         let contact =
             store.create_contact(None, BTreeMap::from([("name".to_owned(), Some("Jean Favre".to_owned()))])).unwrap();
         let draft = store.draft_invoice(&contact, chrono::NaiveDate::from_ymd_opt(2026, 5, 4).unwrap(), false).unwrap();
+        prepare(&mut store);
         drop(store);
         let clock = Arc::new(AtomicU64::new(1_780_000_000_000));
         let mut config = Config::new(&path, "127.0.0.1:0".parse().unwrap());
@@ -533,7 +539,8 @@ fn the_app_keeps_serving_while_the_hub_is_down_and_says_since_when() {
     assert_eq!(owner.log_in("owner", PASSWORD).status, 303);
     let dashboard = owner.get("/dashboard");
     assert_eq!(dashboard.status, 200);
-    let when = chrono::DateTime::from_timestamp_millis(since as i64).unwrap();
+    // On the company's clocks (Central European Time).
+    let when = rempart_domain::Locale::Swiss.local_time(since);
     let said = Lang::Fr.fill(
         "web.health.offline",
         &[("hub", &url), ("since", &format!("{} {}", when.format("%d.%m.%Y"), when.format("%H:%M")))],
@@ -1182,4 +1189,146 @@ fn an_invoice_is_corrected_issued_credited_and_listed_by_status_from_its_pages()
     assert!(!listed(&mut owner, "status=open") && !listed(&mut owner, "status=overdue"));
     let page = owner.get(&issued).body;
     assert!(page.matches("AV-2026-").count() >= 2, "both credit notes are shown: {page}");
+}
+
+/// A store's till: a jacket in two sizes, one with a barcode; this node bound as till GE1-1.
+fn till_site() -> Site {
+    Site::with(make_a_till)
+}
+
+/// Makes `store` a till: a store, the jacket in two sizes, one with a barcode; bound as GE1-1.
+fn make_a_till(store: &mut Store) {
+    use rempart_domain::catalogue::ItemDefined;
+    use rempart_domain::stock::{Barcode, LocationAdded, LocationKind, SkuDefined};
+    {
+        store
+            .add_location(LocationAdded { code: "GE1".into(), label: "Genève Rive".into(), kind: LocationKind::Store })
+            .unwrap();
+        // 174.84 net + 8.1 % = 189.00 on the shelf.
+        store
+            .define_item(ItemDefined {
+                code: "JKT".into(),
+                label: "Veste laine".into(),
+                unit: "pce".into(),
+                price_minor: 17_484,
+                currency: rempart_domain::Currency::CHF,
+                vat_code: "N81".into(),
+                account: "3200".into(),
+            })
+            .unwrap();
+        for (sku, barcode) in [("JKT-M", Some("4006381333931")), ("JKT-L", None)] {
+            store
+                .define_sku(SkuDefined {
+                    sku: sku.into(),
+                    item: "JKT".into(),
+                    barcode: barcode.map(|code| Barcode::parse(code).unwrap()),
+                    size: Some(sku[4..].into()),
+                    colour: None,
+                })
+                .unwrap();
+        }
+        store.bind_till("GE1-1", "GE1").unwrap();
+    }
+}
+
+/// The basket a till page carries in its hidden field.
+fn basket_of(page: &str) -> String {
+    let start = page.find("name=\"basket\" value=\"").unwrap() + "name=\"basket\" value=\"".len();
+    page[start..].split('"').next().unwrap().to_owned()
+}
+
+/// Issue 21: the cashier's screen. A scan, a quantity and a discount typed, an unknown code
+/// refused beside the field with the basket kept, a payment short refused, the ticket paid in
+/// cash with its change, the receipt as a page and as an 80 mm PDF; the books stay closed to
+/// the cashier, and the drawer closes with its difference.
+#[test]
+fn a_cashier_sells_from_the_till_screen_and_gets_the_receipt() {
+    let site = till_site();
+    let mut cashier = site.client();
+    let landed = cashier.log_in("cashier", PASSWORD);
+    assert_eq!(landed.location.as_deref(), Some("/till"), "a cashier lands on the till");
+    let screen = cashier.get("/till");
+    assert!(screen.body.contains(Lang::En.text("web.till.open")), "{}", screen.body);
+    let token = token_of(&screen.body).unwrap();
+    assert_eq!(cashier.post("/till/open", &[("csrf", &token), ("float", "200.00")]).status, 303);
+
+    let before = site.events();
+    let scan = |cashier: &mut Client, basket: &str, discount: &str, typed: &str| {
+        cashier.post("/till/scan", &[("csrf", &token), ("basket", basket), ("discount", discount), ("scan", typed)])
+    };
+    let first = scan(&mut cashier, "", "", "4006381333931");
+    assert_eq!(first.status, 200);
+    assert_eq!(basket_of(&first.body), "JKT-M=1");
+    let second = scan(&mut cashier, "JKT-M=1", "", "2*JKT-L");
+    assert_eq!(basket_of(&second.body), "JKT-M=1,JKT-L=2");
+    assert!(second.body.contains("567.00"), "three jackets: {}", second.body);
+    let unknown = scan(&mut cashier, "JKT-M=1,JKT-L=2", "", "NOPE");
+    assert_eq!(unknown.status, 422);
+    assert!(unknown.body.contains("id=\"field-scan-error\""), "{}", unknown.body);
+    assert_eq!(basket_of(&unknown.body), "JKT-M=1,JKT-L=2", "the basket is kept");
+    let discounted = scan(&mut cashier, "JKT-M=1,JKT-L=2", "", "-10%");
+    assert!(discounted.body.contains("510.30"), "{}", discounted.body);
+    assert_eq!(site.events(), before, "nothing is recorded before the ticket is paid");
+
+    let pay = |cashier: &mut Client, cash: &str| {
+        cashier
+            .post("/till/pay", &[("csrf", &token), ("basket", "JKT-M=1,JKT-L=2"), ("discount", "10%"), ("cash", cash)])
+    };
+    let short = pay(&mut cashier, "500");
+    assert_eq!(short.status, 422);
+    assert_eq!(site.events(), before, "a payment short records nothing");
+    let paid = pay(&mut cashier, "600");
+    assert_eq!(paid.status, 303, "{}", paid.body);
+    assert_eq!(paid.location.as_deref(), Some("/till/tickets/GE1-1-000001?sold=1"));
+    assert_eq!(site.events(), before + 1);
+    let receipt = cashier.get("/till/tickets/GE1-1-000001?sold=1").body;
+    for expected in [
+        Lang::En.fill("web.till.change", &[("change", &"89.70")]),
+        "GE1-1-000001".to_owned(),
+        "Genève Rive".to_owned(),
+        Lang::En.fill("web.till.vat_included", &[("rate", &"8.10"), ("gross", &"510.30")]),
+        "38.24".to_owned(),
+    ] {
+        assert!(receipt.contains(&expected), "{expected} in {receipt}");
+    }
+    let (status, kind, pdf) = cashier.get_bytes("/till/tickets/GE1-1-000001/pdf");
+    assert_eq!((status, kind.as_str()), (200, "application/pdf"));
+    assert!(pdf.starts_with(b"%PDF"));
+    assert_eq!(cashier.get("/till/tickets/GE1-1-000009").status, 404);
+    for path in ["/dashboard", "/reports", "/journal", "/contacts", "/catalogue"] {
+        assert_eq!(cashier.get(path).status, 403, "{path}");
+    }
+    let closed = cashier.post("/till/close", &[("csrf", &token), ("counted", "700.00")]);
+    assert!(
+        closed.body.contains(
+            &Lang::En
+                .fill("web.till.closed", &[("expected", &"710.30"), ("counted", &"700.00"), ("difference", &"-10.30")])
+        ),
+        "{}",
+        closed.body
+    );
+}
+
+/// Issue 21: the till is the node's own server, syncing by itself: with its hub gone it sells on,
+/// and the ticket is on disk when its receipt shows.
+#[test]
+fn the_till_sells_while_its_hub_is_down() {
+    let (_dir, path, mut store, server, _url) = connected();
+    server.stop();
+    make_a_till(&mut store);
+    drop(store);
+    let mut config = Config::new(&path, "127.0.0.1:0".parse().unwrap());
+    config.background_sync = true;
+    let running = rempart_web::start(config).unwrap();
+    let mut owner = Client::new(running.addr);
+    assert_eq!(owner.log_in("owner", PASSWORD).status, 303);
+    let token = owner.token("/till");
+    assert_eq!(owner.post("/till/open", &[("csrf", &token), ("float", "100")]).status, 303);
+    let paid = owner.post("/till/pay", &[("csrf", &token), ("basket", "JKT-L=1"), ("card", "189.00")]);
+    assert_eq!(paid.location.as_deref(), Some("/till/tickets/GE1-1-000001?sold=1"), "{}", paid.body);
+    running.stop();
+    let store = Store::open(&path).unwrap();
+    let ticket = store.ticket("GE1-1-000001").unwrap().unwrap();
+    assert_eq!(ticket.total_minor(), 18_900);
+    assert!(store.verify().unwrap().problems.is_empty());
 }

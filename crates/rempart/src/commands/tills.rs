@@ -74,8 +74,13 @@ pub(crate) enum TillCommand {
         #[arg(long)]
         counted: String,
     },
-    /// Print a ticket's receipt again.
-    Ticket { number: String },
+    /// Print a ticket's receipt again, or write it as an 80 mm PDF.
+    Ticket {
+        number: String,
+        /// Write the receipt as a PDF to this file
+        #[arg(long)]
+        pdf: Option<std::path::PathBuf>,
+    },
     /// Seal the closure of a period: a day (2026-03-02), a month (2026-03) or a year (2026).
     Closure { period: String },
     /// List a till's closures, with their totals and grand total.
@@ -195,10 +200,17 @@ pub(crate) fn till(dir: &Path, lang: Lang, TillArgs { date, command }: TillArgs)
                 )
             );
         }
-        TillCommand::Ticket { number } => {
+        TillCommand::Ticket { number, pdf: None } => {
             let ticket =
                 store.ticket(&number)?.ok_or_else(|| TillError::UnknownTicket { number: number.to_uppercase() })?;
             print!("{}", receipt(&store, lang, locale, &ticket)?);
+        }
+        TillCommand::Ticket { number, pdf: Some(out) } => {
+            let doc =
+                rempart_web::documents::receipt_document(&store, &number, rempart_web::documents::doc_lang(lang))?;
+            rempart_store::durable::write_atomically(&out, &rempart_docs::receipt_pdf(&doc))
+                .map_err(|source| crate::CommandError::NotWritten { path: out.clone(), source })?;
+            println!("{}", lang.fill("till.receipt.written", &[("number", &doc.number), ("file", &out.display())]));
         }
         TillCommand::Closure { period } => {
             let closure = store.seal_closure(&period, today()?)?;
@@ -324,9 +336,7 @@ pub(crate) fn receipt(store: &Store, lang: Lang, locale: Locale, ticket: &Ticket
     let amount = |minor: i64| locale.format_amount(minor, currency);
     let rule = format!("{}\n", "-".repeat(RECEIPT_WIDTH));
     let mut text = format!("{}\n", company.name);
-    let at = chrono::DateTime::from_timestamp_millis(ticket.at_ms as i64)
-        .map(|time| time.format("%H:%M").to_string())
-        .unwrap_or_default();
+    let at = locale.local_time(ticket.at_ms).format("%H:%M").to_string();
     text.push_str(&edges(&lang.fill("till.receipt.till", &[("till", &ticket.till)]), &ticket.location));
     text.push_str(&edges(&lang.fill("till.receipt.number", &[("number", &ticket.number)]), ""));
     text.push_str(&edges(&format!("{} {at}", locale.format_date(ticket.date)), ""));

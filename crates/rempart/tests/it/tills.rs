@@ -59,6 +59,17 @@ fn a_till_sells_returns_and_closes_its_drawer() {
     assert!(closed.contains("209.20 expected") && closed.contains("difference -0.20"), "{closed}");
     let again = company.ok(&["till", "ticket", "ge1-1-000002"]);
     assert!(again.contains("TWINT") && again.contains("189.00"), "{again}");
+    // The receipt as an 80 mm PDF, in French.
+    let pdf = company.dir.parent().expect("parent").join("ticket.pdf");
+    let written = company.ok_in("fr", &["till", "ticket", "GE1-1-000002", "--pdf", crate::path_arg(&pdf)]);
+    assert!(written.contains("GE1-1-000002"), "{written}");
+    let bytes = std::fs::read(&pdf).expect("the receipt's PDF");
+    assert!(bytes.starts_with(b"%PDF"));
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(
+        text.contains("(Caisse GE1-1)") && text.contains("(Merci de votre visite)") && text.contains("TWINT"),
+        "{text}"
+    );
 
     let before = company.log_snapshot();
     company.ok(&["till", "open", "--float", "100"]);
