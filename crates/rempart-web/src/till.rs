@@ -37,6 +37,7 @@ pub fn routes() -> Router<App> {
         .route("/till/pay", post(pay))
         .route("/till/open", post(open))
         .route("/till/close", post(close))
+        .route("/till/return", post(take_back))
         .route("/till/tickets/{number}", get(receipt))
         .route("/till/tickets/{number}/pdf", get(receipt_pdf))
 }
@@ -68,6 +69,11 @@ struct TillForm {
     float: String,
     #[serde(default)]
     counted: String,
+    /// A return: the ticket it takes goods back from, and how they are paid back.
+    #[serde(default)]
+    ticket: String,
+    #[serde(default)]
+    method: String,
 }
 
 /// The basket: codes and quantities in the order scanned, and the discount as typed.
@@ -294,6 +300,21 @@ fn page(lang: Lang, viewer: &Viewer, shown: &Shown, basket: &Basket, problems: &
                 button type="submit" accesskey="p" { (lang.text("web.till.pay_button")) }
             }
         }
+        form.card method="post" action="/till/return" {
+            h2 { (lang.text("web.till.return")) }
+            (csrf(&viewer.csrf))
+            (form_error(problems.field("return")))
+            (labelled(lang.text("web.till.return_ticket"), "field-return-ticket", "ticket", "text", "", None))
+            div.field {
+                label for="field-return-method" { (lang.text("web.till.return_method")) }
+                select #field-return-method name="method" {
+                    @for method in [Method::Cash, Method::Card, Method::Twint] {
+                        option value=(method.as_str()) { (lang.text(&format!("web.till.{}", method.as_str()))) }
+                    }
+                }
+            }
+            button type="submit" { (lang.text("web.till.return_button")) }
+        }
         form.card method="post" action="/till/close" {
             h2 { (lang.text("web.till.close")) }
             (csrf(&viewer.csrf))
@@ -490,6 +511,39 @@ async fn open(
     }
 }
 
+/// Takes back all that is left of a ticket, paid back by the way chosen: a new ticket naming it.
+async fn take_back(
+    State(app): State<App>,
+    Extension(viewer): Extension<Viewer>,
+    Posted(form): Posted<TillForm>,
+) -> Response {
+    let lang = viewer.lang;
+    let by = viewer.user.id.clone();
+    let today = app.today();
+    let outcome = app
+        .run(move |store| -> Result<Result<TicketRecorded, String>, StoreError> {
+            let method = match Method::parse(form.method.trim()) {
+                Ok(method) => method,
+                Err(error) => return Ok(Err(StoreError::from(error).speak(lang))),
+            };
+            match store.as_user(&by, |store| store.return_ticket(&form.ticket, None, method, today)) {
+                Ok(ticket) => Ok(Ok(ticket)),
+                Err(error @ (StoreError::Till(_) | StoreError::Stock(_))) => Ok(Err(error.speak(lang))),
+                Err(error) => Err(error),
+            }
+        })
+        .await;
+    match outcome {
+        Ok(Ok(ticket)) => Redirect::to(&format!("/till/tickets/{}?sold=1", ticket.number)).into_response(),
+        Ok(Err(message)) => {
+            let mut problems = Problems::default();
+            problems.set("return", message);
+            render(&app, &viewer, Basket::default(), problems, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(error) => crate::page::failed(lang, Some(&viewer), &rempart_i18n::message(&error, lang)),
+    }
+}
+
 /// Closes the cash session with what was counted; the page tells the difference.
 async fn close(
     State(app): State<App>,
@@ -556,7 +610,11 @@ async fn receipt(
             let body = html! {
                 @if query.sold.is_some() {
                     p.change role="status" #till-change {
-                        (lang.fill("web.till.change", &[("change", &amount(doc.change_minor))]))
+                        @if doc.returns.is_some() {
+                            (lang.fill("web.till.paid_back", &[("amount", &amount(-doc.total_minor))]))
+                        } @else {
+                            (lang.fill("web.till.change", &[("change", &amount(doc.change_minor))]))
+                        }
                     }
                     p { a href="/till" autofocus accesskey="n" { (lang.text("web.till.next")) } }
                 }

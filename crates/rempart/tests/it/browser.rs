@@ -3,7 +3,9 @@
 //! catalogue line and a free line, a line fixed, the invoice issued, its PDF opened, a partial
 //! payment, a reminder, the final payment; in French and in German, every label found by its
 //! words in the catalogue. Receivables end at zero and the trial balance is the command line's
-//! for the same cycle. A cashier is refused the books, a form without its CSRF token is refused,
+//! for the same cycle. At the workshop's till, the cashier sells by keyboard alone (three barcodes,
+//! a quantity, a discount, a split cash and card payment), takes a ticket back and closes the
+//! drawer; each receipt's text is checked. A cashier is refused the books, a form without its CSRF token is refused,
 //! an idle session ends. Each page is saved as a screenshot under `target/tmp/screenshots`.
 //!
 //! The browser is one for the whole test (the suite's only one). `.ci/run` installs `chromium`
@@ -160,6 +162,16 @@ impl Page<'_> {
         self.client.wait().for_element(Locator::Css("main")).await.unwrap();
     }
 
+    /// Presses Tab until the element `id` has the focus, as a person without a mouse would.
+    async fn tab_to(&self, id: &str) {
+        let mut tabs = 0;
+        while self.focused().await != id {
+            tabs += 1;
+            assert!(tabs < 60, "{id} is out of the keyboard's reach");
+            self.client.active_element().await.unwrap().send_keys(&fantoccini::key::Key::Tab).await.unwrap();
+        }
+    }
+
     /// The id of the element that has the focus.
     async fn focused(&self) -> String {
         let element = self.client.active_element().await.unwrap();
@@ -243,6 +255,14 @@ fn garage() -> Company {
         "3200",
     ]);
     company.ok(&["sku", "add", "OIL-1L", "--item", "OIL", "--barcode", "4006381333931"]);
+    for (item, label, price, barcode) in [
+        ("FLT", "Filtre à huile", "27.75", "7612345000015"),
+        ("WPR", "Balais d'essuie-glace", "46.25", "7612345000022"),
+        ("BLB", "Ampoule H7", "9.25", "7612345000039"),
+    ] {
+        company.ok(&["item", "add", item, "--label", label, "--price", price, "--vat", "N81", "--account", "3200"]);
+        company.ok(&["sku", "add", &format!("{item}-1"), "--item", item, "--barcode", barcode]);
+    }
     company.ok(&["till", "bind", "AT-1", "--location", "AT"]);
     company.ok(&[
         "item",
@@ -644,12 +664,7 @@ fn the_garage_cycle_in_a_real_browser() {
         page.shot("till-basket").await;
         let total = page.client.find(Locator::Id("till-total")).await.unwrap().text().await.unwrap();
         assert_eq!(total, "72.00");
-        let mut tabs = 0;
-        while page.focused().await != "field-cash" {
-            tabs += 1;
-            assert!(tabs < 40, "the cash field is out of the keyboard's reach");
-            page.client.active_element().await.unwrap().send_keys(&fantoccini::key::Key::Tab).await.unwrap();
-        }
+        page.tab_to("field-cash").await;
         page.type_and_wait("100").await;
         let change = page.client.find(Locator::Id("till-change")).await.unwrap().text().await.unwrap();
         assert_eq!(change, Lang::De.fill("web.till.change", &[("change", &"28.00")]));
@@ -659,6 +674,41 @@ fn the_garage_cycle_in_a_real_browser() {
         // Enter on the next sale's link, which has the focus.
         page.type_and_wait("").await;
         assert_eq!(page.path().await, "/till");
+
+        // Three barcodes scanned (20.00 + 30.00 + 50.00 - 10 %), paid 50.00 in cash and the rest
+        // by card; then the first ticket taken back, paid back in cash; the drawer closed.
+        for barcode in ["7612345000015", "7612345000022", "4006381333931", "-10%"] {
+            page.type_and_wait(barcode).await;
+        }
+        let total = page.client.find(Locator::Id("till-total")).await.unwrap().text().await.unwrap();
+        assert_eq!(total, "90.00");
+        page.tab_to("field-cash").await;
+        page.client.active_element().await.unwrap().send_keys("50").await.unwrap();
+        page.tab_to("field-card").await;
+        page.type_and_wait("40").await;
+        let receipt = page.client.find(Locator::Css("article.receipt")).await.unwrap().text().await.unwrap();
+        for expected in ["Filtre à huile", "Balais d'essuie-glace", "AT-1-000002", "50.00", "40.00", "-5.00"] {
+            assert!(receipt.contains(expected), "{expected} in {receipt}");
+        }
+        assert!(receipt.contains(&Lang::De.fill("web.till.vat_included", &[("rate", &"8.10"), ("gross", &"90.00")])));
+        page.shot("till-split").await;
+        page.type_and_wait("").await;
+        page.tab_to("field-return-ticket").await;
+        page.type_and_wait("AT-1-000001").await;
+        let paid_back = page.client.find(Locator::Id("till-change")).await.unwrap().text().await.unwrap();
+        assert_eq!(paid_back, Lang::De.fill("web.till.paid_back", &[("amount", &"72.00")]));
+        let returned = page.client.find(Locator::Css("article.receipt")).await.unwrap().text().await.unwrap();
+        assert!(returned.contains("AT-1-000003") && returned.contains("AT-1-000001"), "{returned}");
+        page.shot("till-return").await;
+        page.type_and_wait("").await;
+        // 200.00 float + 100.00 - 28.00 change + 50.00 - 72.00 paid back = 250.00.
+        page.tab_to("field-counted").await;
+        page.type_and_wait("249.50").await;
+        let closed = page.text().await;
+        let expected = Lang::De
+            .fill("web.till.closed", &[("expected", &"250.00"), ("counted", &"249.50"), ("difference", &"-0.50")]);
+        assert!(closed.contains(&expected), "{closed}");
+        page.shot("till-closed").await;
 
         // The cashier is refused the books and the customers, in words.
         for path in ["/dashboard", "/contacts", "/invoices"] {

@@ -238,6 +238,9 @@ fn a_till_sells_a_week_with_its_hub_stopped_through_sigkills() {
     office.ok(&["sync", "--hub", &hub.url]);
     assert_eq!(tickets_held(&office), count, "seed {seed}: head office lacks tickets");
     assert_eq!(office.ok(&["till", "closures", "--till", "GE1-1"]), closures);
+    let stock = |node: &Company| node.ok(&["report", "stock", "--location", "GE1", "--format", "csv"]);
+    assert_eq!(stock(&office), stock(&till), "seed {seed}: the store's stock");
+    assert!(stock(&office).contains("JKT-M"), "{}", stock(&office));
     assert_eq!(office.state_hash(), till.state_hash(), "seed {seed}");
     hub.stop();
 }
