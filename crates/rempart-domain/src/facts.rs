@@ -268,6 +268,9 @@ registry! {
     TicketRecorded(crate::tills::TicketRecorded),
     TillCash(crate::tills::TillCash),
     ClosureSealed(crate::closures::ClosureSealed),
+    ProgramSet(crate::loyalty::ProgramSet),
+    CardIssued(crate::loyalty::CardIssued),
+    PointsMoved(crate::loyalty::PointsMoved),
 }
 
 #[cfg(test)]
@@ -738,6 +741,30 @@ mod tests {
                         })
                     }
                 ),
+            (text(), any::<u64>(), any::<(u32, u32, u32, i64, u32, u32)>()).prop_map(|(node, at_ms, rates)| {
+                let (points_per_unit, points_per_item, reward_points, reward_minor, expiry_days, risk_limit) = rates;
+                Fact::from(crate::loyalty::ProgramSet {
+                    at_ms,
+                    node,
+                    currency: Currency::CHF,
+                    points_per_unit,
+                    points_per_item,
+                    reward_points,
+                    reward_minor,
+                    expiry_days,
+                    risk_limit,
+                })
+            }),
+            (text(), text(), text(), any::<u64>()).prop_map(|(card, contact, node, at_ms)| {
+                Fact::from(crate::loyalty::CardIssued { card, contact, node, at_ms })
+            }),
+            (text(), any::<bool>(), any::<i64>(), text(), text(), date()).prop_map(
+                |(card, earn, points, ticket, node, date)| {
+                    use crate::loyalty::{PointsKind, PointsMoved};
+                    let kind = if earn { PointsKind::Earn } else { PointsKind::Burn };
+                    Fact::from(PointsMoved { card, kind, points, ticket, node, date })
+                }
+            ),
         ]
     }
 
@@ -803,6 +830,9 @@ mod tests {
                 "conflict.settled",
                 "contact.edited",
                 "credit_note.issued",
+                "loyalty.card",
+                "loyalty.points",
+                "loyalty.program",
                 "payment.received",
                 "period.closed",
                 "reminder.sent",

@@ -17,6 +17,7 @@ pub mod facts;
 pub mod invoices;
 pub mod ledger;
 pub mod locale;
+pub mod loyalty;
 pub mod money;
 pub mod payments;
 pub mod qrbill;

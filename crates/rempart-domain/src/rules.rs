@@ -572,6 +572,9 @@ impl LedgerState {
             | Fact::TransferSent(_)
             | Fact::TransferArrived(_)
             | Fact::TillCash(_)
+            | Fact::ProgramSet(_)
+            | Fact::CardIssued(_)
+            | Fact::PointsMoved(_)
             | Fact::InvoiceLineChanged(_)
             | Fact::InvoiceLineRemoved(_)
             | Fact::InvoiceDiscarded(_) => {}

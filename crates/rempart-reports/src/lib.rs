@@ -3,10 +3,12 @@
 //! (`Report`), and their rendering: aligned text and HTML for people, CSV and JSON for machines.
 //! The command line prints them, the web app shows them and serves their CSV.
 
+mod loyalty;
 pub mod render;
 mod reports;
 mod stock;
 
+pub use loyalty::loyalty;
 pub use render::{Cell, Format, Report};
 pub use reports::*;
 pub use stock::stock;

@@ -52,6 +52,8 @@ pub enum StoreError {
     #[error(transparent)]
     Closure(rempart_domain::closures::ClosureError),
     #[error(transparent)]
+    Loyalty(rempart_domain::loyalty::LoyaltyError),
+    #[error(transparent)]
     Invoice(rempart_domain::invoices::InvoiceError),
     #[error(transparent)]
     Payment(rempart_domain::payments::PaymentError),
@@ -159,6 +161,8 @@ pub enum Damage {
     TicketUnreadable { number: String },
     #[error("the closure {number} cannot be read")]
     ClosureUnreadable { number: u64 },
+    #[error("the loyalty program or points cannot be read")]
+    LoyaltyUnreadable,
 }
 
 /// A value of fixed length kept in the database.

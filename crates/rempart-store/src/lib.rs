@@ -26,6 +26,7 @@ mod error;
 pub mod invoices;
 pub mod layout;
 mod ledger;
+pub mod loyalty;
 mod open;
 pub mod payments;
 mod project;

@@ -359,6 +359,9 @@ impl Projector {
             Fact::TicketRecorded(ticket) => crate::tills::project_ticket_recorded(conn, ticket)?,
             Fact::TillCash(cash) => crate::tills::project_till_cash(conn, cash)?,
             Fact::ClosureSealed(closure) => crate::closures::project_closure_sealed(conn, closure)?,
+            Fact::ProgramSet(program) => crate::loyalty::project_program(conn, program)?,
+            Fact::CardIssued(card) => crate::loyalty::project_card(conn, card)?,
+            Fact::PointsMoved(moved) => crate::loyalty::project_points(conn, moved)?,
             Fact::InvoiceLineChanged(changed) => {
                 crate::invoices::note_event(conn, origin, &changed.id)?;
                 crate::invoices::project_invoice_line_changed(conn, changed)?

@@ -10,8 +10,9 @@
 /// `removed`, `last_change`). 12: the locations of stock (`p_locations`). 13: SKUs and the
 /// movements of stock (`p_skus`, `p_stock_moves`, `p_stock_levels`, `p_stock_costs`, transfers).
 /// 14: tills, their tickets and cash drawers (`p_tills`, `p_tickets`, `p_till_cash`…). 15: the
-/// tills' sealed closures (`p_closures`) and tickets by series (`p_tickets_series`).
-pub const SCHEMA_VERSION: u32 = 15;
+/// tills' sealed closures (`p_closures`) and tickets by series (`p_tickets_series`). 16: loyalty
+/// (`p_loyalty_program`, `p_loyalty_cards`, `p_loyalty_points`).
+pub const SCHEMA_VERSION: u32 = 16;
 
 pub const LOG_SCHEMA: &str = "
 CREATE TABLE meta (
@@ -83,7 +84,7 @@ CREATE TABLE IF NOT EXISTS sync_state (
 ";
 
 /// The projection tables, each created by the module that owns it.
-pub const PROJECTION_SCHEMAS: [&str; 14] = [
+pub const PROJECTION_SCHEMAS: [&str; 15] = [
     crate::company::SCHEMA,
     crate::ledger::SCHEMA,
     crate::catalogue::SCHEMA,
@@ -92,6 +93,7 @@ pub const PROJECTION_SCHEMAS: [&str; 14] = [
     crate::stock::SCHEMA,
     crate::tills::SCHEMA,
     crate::closures::SCHEMA,
+    crate::loyalty::SCHEMA,
     crate::dunning::SCHEMA,
     crate::payments::SCHEMA,
     crate::contacts::SCHEMA,
@@ -184,6 +186,9 @@ pub const PROJECTIONS: &[(&str, &str)] = &[
     ("p_ticket_payments", "key, line"),
     ("p_till_cash", "id"),
     ("p_closures", "node, number"),
+    ("p_loyalty_program", "id"),
+    ("p_loyalty_cards", "card, node"),
+    ("p_loyalty_points", "id"),
 ];
 
 pub fn drop_projections_sql() -> String {

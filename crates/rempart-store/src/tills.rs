@@ -298,11 +298,58 @@ impl Store {
         card: Option<String>,
         date: NaiveDate,
     ) -> Result<TicketRecorded, StoreError> {
+        self.sell_spending(lines, discount, payments, card, 0, date)
+    }
+
+    /// Sells as `sell` does, the customer spending `points` of their card (whole rewards, taken
+    /// off the ticket as an amount): at most the card's balance as this till knows it, less the
+    /// program's risk limit. A ticket with a card earns its points at the program's rates on
+    /// what it comes to; the points earned and spent are recorded with the ticket, keyed by it.
+    pub fn sell_spending(
+        &mut self,
+        lines: &[SaleLine],
+        discount: Option<Discount>,
+        payments: Vec<Tender>,
+        card: Option<String>,
+        points: i64,
+        date: NaiveDate,
+    ) -> Result<TicketRecorded, StoreError> {
+        use rempart_domain::loyalty::{LoyaltyError, PointsKind, PointsMoved};
         let till = self.this_till()?.ok_or(TillError::NotATill)?;
         let at_ms = self.now_ms();
         let currency = self.company()?.currency;
+        let card = card.map(|card| card.chars().filter(|c| !c.is_whitespace()).collect::<String>());
         self.commit(|commit| {
             let session = open_session(commit.conn, &till.node)?.ok_or(TillError::NoSession)?;
+            let program = match &card {
+                Some(card) => {
+                    if !rempart_domain::loyalty::card_valid(card) {
+                        return Err(LoyaltyError::BadCard { card: card.clone() }.into());
+                    }
+                    if !crate::loyalty::card_known(commit.conn, card)? {
+                        return Err(LoyaltyError::UnknownCard { card: card.clone() }.into());
+                    }
+                    crate::loyalty::read_program(commit.conn)?
+                }
+                None => None,
+            };
+            let mut discount = discount;
+            if points != 0 {
+                let (Some(card), Some(program)) = (&card, &program) else {
+                    return Err(LoyaltyError::NoProgram.into());
+                };
+                let value = program.reward_value(points)?;
+                let known = crate::loyalty::card_balance(commit.conn, card, date)?;
+                let allowed = known.points.saturating_sub(i64::from(program.risk_limit)).max(0);
+                if points > allowed {
+                    return Err(LoyaltyError::BeyondRiskLimit { card: card.clone(), points, allowed }.into());
+                }
+                discount = match discount {
+                    None => Some(Discount::Amount(value)),
+                    Some(Discount::Amount(off)) => Some(Discount::Amount(off.saturating_add(value))),
+                    Some(Discount::Percent(_)) => return Err(LoyaltyError::PointsWithPercent.into()),
+                };
+            }
             let ticket_lines = priced(commit.conn, &commit.state, lines, discount, date)?;
             let total: i64 = ticket_lines.iter().map(TicketLine::gross_minor).sum();
             let paid: i64 = payments.iter().map(|tender| tender.amount_minor).sum();
@@ -318,8 +365,26 @@ impl Store {
                 payments,
                 change_minor,
                 None,
-                card,
+                card.clone(),
             )?;
+            if let (Some(card), Some(program)) = (card, program) {
+                let items: i64 = ticket.lines.iter().map(|line| line.qty).sum();
+                let moved = |kind, points| PointsMoved {
+                    card: card.clone(),
+                    kind,
+                    points,
+                    ticket: ticket.number.clone(),
+                    node: till.node.clone(),
+                    date,
+                };
+                if points > 0 {
+                    commit.record(Fact::PointsMoved(moved(PointsKind::Burn, points)))?;
+                }
+                let earned = program.points_earned(ticket.total_minor(), items);
+                if earned != 0 {
+                    commit.record(Fact::PointsMoved(moved(PointsKind::Earn, earned)))?;
+                }
+            }
             Ok(ticket)
         })
     }
@@ -396,7 +461,41 @@ impl Store {
             }
             let total: i64 = back.iter().map(TicketLine::gross_minor).sum();
             let payments = vec![Tender { method, amount_minor: total, voucher: None }];
-            numbered(commit, &till, session, date, at_ms, currency, back, payments, 0, Some(original), None)
+            // The card of the original ticket, with its points taken back in proportion.
+            let sold =
+                read_ticket(commit.conn, &key)?.ok_or_else(|| TillError::UnknownTicket { number: original.clone() })?;
+            let earned = crate::loyalty::earned_by(commit.conn, &sold.node, &sold.number)?;
+            let back_ticket = numbered(
+                commit,
+                &till,
+                session,
+                date,
+                at_ms,
+                currency,
+                back,
+                payments,
+                0,
+                Some(original),
+                sold.card.clone(),
+            )?;
+            if let Some((card, points)) = earned {
+                let taken = rempart_domain::invoices::divide_rounded(
+                    i128::from(points) * i128::from(back_ticket.total_minor()),
+                    i128::from(sold.total_minor()).max(1),
+                );
+                let taken = i64::try_from(taken).unwrap_or(0);
+                if taken != 0 {
+                    commit.record(Fact::PointsMoved(rempart_domain::loyalty::PointsMoved {
+                        card,
+                        kind: rempart_domain::loyalty::PointsKind::Earn,
+                        points: taken,
+                        ticket: back_ticket.number.clone(),
+                        node: till.node.clone(),
+                        date,
+                    }))?;
+                }
+            }
+            Ok(back_ticket)
         })
     }
 

@@ -72,6 +72,9 @@ pub(crate) enum Command {
     Stock(StockCommand),
     /// This device as a till of a store: cash sessions, tickets sold and returned, receipts.
     Till(TillArgs),
+    /// Loyalty: the program, cards for contacts, a card's points.
+    #[command(subcommand)]
+    Loyalty(crate::commands::loyalty::LoyaltyCommand),
     /// Invoices: drafts, lines, issuing with a gapless number and its entry.
     #[command(subcommand)]
     Invoice(InvoiceCommand),

@@ -447,7 +447,7 @@ mod tests {
         assert_eq!(store.event_count().unwrap(), 5535);
         assert_eq!(
             store.state_hash().unwrap().to_hex(),
-            "cbe98b229c581dd570838a99799d7cce5c4416c8e7a842403b811fae2cd0c601"
+            "a2d707180136addfa1e3e8000ae6c59315f9ecdf7618479804a2d3417718fbdc"
         );
     }
 }

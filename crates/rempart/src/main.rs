@@ -86,6 +86,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Sku(command) => commands::stock::sku(&dir, lang, command)?,
         Command::Stock(command) => commands::stock::stock(&dir, lang, command)?,
         Command::Till(command) => commands::tills::till(&dir, lang, command)?,
+        Command::Loyalty(command) => commands::loyalty::loyalty(&dir, lang, command)?,
         Command::Invoice(command) => invoices::invoice(&dir, lang, command)?,
         Command::Payment(command) => payments::payment(&dir, lang, command)?,
         Command::Bill(command) => bills::bill(&dir, lang, command)?,

@@ -555,3 +555,24 @@ impl Speak for rempart_domain::LedgerError {
         }
     }
 }
+
+impl Speak for rempart_domain::loyalty::LoyaltyError {
+    fn speak(&self, lang: Lang) -> String {
+        use rempart_domain::loyalty::LoyaltyError;
+        match self {
+            LoyaltyError::BadProgram => lang.text("err.loyalty.bad_program").to_owned(),
+            LoyaltyError::NoProgram => lang.text("err.loyalty.no_program").to_owned(),
+            LoyaltyError::BadCard { card } => lang.fill("err.loyalty.bad_card", &[("card", card)]),
+            LoyaltyError::UnknownCard { card } => lang.fill("err.loyalty.unknown_card", &[("card", card)]),
+            LoyaltyError::IllFormed => lang.text("err.loyalty.ill_formed").to_owned(),
+            LoyaltyError::NotWholeRewards { points, reward_points } => {
+                lang.fill("err.loyalty.not_whole_rewards", &[("points", points), ("reward", reward_points)])
+            }
+            LoyaltyError::BeyondRiskLimit { card, points, allowed } => {
+                lang.fill("err.loyalty.beyond_risk_limit", &[("card", card), ("points", points), ("allowed", allowed)])
+            }
+            LoyaltyError::PointsWithPercent => lang.text("err.loyalty.points_with_percent").to_owned(),
+            LoyaltyError::BadReward { text } => lang.fill("err.loyalty.bad_reward", &[("text", text)]),
+        }
+    }
+}

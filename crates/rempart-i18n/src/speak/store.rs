@@ -44,6 +44,7 @@ impl Speak for rempart_store::StoreError {
             rempart_store::StoreError::Stock(value0) => value0.speak(lang),
             rempart_store::StoreError::Till(value0) => value0.speak(lang),
             rempart_store::StoreError::Closure(value0) => value0.speak(lang),
+            rempart_store::StoreError::Loyalty(value0) => value0.speak(lang),
             rempart_store::StoreError::Invoice(value0) => value0.speak(lang),
             rempart_store::StoreError::Payment(value0) => value0.speak(lang),
             rempart_store::StoreError::Bill(value0) => value0.speak(lang),
@@ -129,6 +130,7 @@ impl Speak for rempart_store::Damage {
             rempart_store::Damage::TicketUnreadable { number } => {
                 lang.fill("err.damage.ticket_unreadable", &[("number", number)])
             }
+            rempart_store::Damage::LoyaltyUnreadable => lang.text("err.damage.loyalty_unreadable").to_owned(),
             rempart_store::Damage::ClosureUnreadable { number } => {
                 lang.fill("err.damage.closure_unreadable", &[("number", number)])
             }

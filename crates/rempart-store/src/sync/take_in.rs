@@ -235,6 +235,26 @@ fn misnumbered(fact: Option<&Fact>, seq: u64, numbers: &Numbers<'_>) -> Option<R
                 expected,
             });
         }
+        // Loyalty facts name the device that wrote them: only it may. Points are keyed by the
+        // ticket that moved them, which only that ticket's device records.
+        Fact::ProgramSet(program) => {
+            if program.check().is_err() {
+                return Some(Refusal::IllFormed { seq });
+            }
+            return (program.node != mine()).then(|| Refusal::SeriesOfAnother { seq, series: "loyalty".into() });
+        }
+        Fact::CardIssued(card) => {
+            if card.check().is_err() {
+                return Some(Refusal::IllFormed { seq });
+            }
+            return (card.node != mine()).then(|| Refusal::SeriesOfAnother { seq, series: card.card.clone() });
+        }
+        Fact::PointsMoved(moved) => {
+            if moved.check().is_err() {
+                return Some(Refusal::IllFormed { seq });
+            }
+            return (moved.node != mine()).then(|| Refusal::SeriesOfAnother { seq, series: moved.ticket.clone() });
+        }
         Fact::ClosureSealed(closure) => {
             // Sealed by its own till device, with its key, the next of its series.
             if closure.check().is_err() || !closure.signed_by(&author.key) {

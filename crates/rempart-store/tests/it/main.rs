@@ -188,6 +188,8 @@ fn a_bulk_import_builds_its_indexes_at_the_end_and_verifies() {
             "p_entries_journal_number",
             "p_entries_reverses",
             "p_invoices_contact",
+            "p_loyalty_points_card",
+            "p_loyalty_points_ticket",
             "p_reminders_invoice",
             "p_skus_barcode",
             "p_tickets_number",

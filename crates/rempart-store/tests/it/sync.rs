@@ -470,12 +470,35 @@ fn work(store: &mut Store, kind: WorkKind, node: usize, counter: usize) -> Resul
             if store.this_till()?.is_none() {
                 store.bind_till(&format!("ST-{node}"), "ST")?;
             }
+            // The customer's loyalty card: a program set and a card given where this node knows
+            // none; every other sale spends points where the balance this till knows allows.
+            if store.loyalty_program()?.is_none() {
+                store.set_loyalty_program(rempart_store::loyalty::ProgramInput {
+                    points_per_unit: 1,
+                    points_per_item: 2,
+                    reward_points: 10,
+                    reward_minor: 100,
+                    expiry_days: 30,
+                    risk_limit: 5,
+                })?;
+            }
+            let card = match store.loyalty_cards(day(3, 6))?.first() {
+                Some(row) => row.card.clone(),
+                None => {
+                    let name = BTreeMap::from([("name".to_owned(), Some(format!("Client {node}")))]);
+                    let contact = store.create_contact(None, name)?;
+                    store.issue_card(&contact)?
+                }
+            };
+            let risk = store.loyalty_program()?.map_or(0, |program| i64::from(program.risk_limit));
+            let known = store.card_balance(&card, day(3, 6))?.points;
+            let spend = if counter % 2 == 1 && known - risk >= 10 { 10 } else { 0 };
             let line = [rempart_store::tills::SaleLine { code: "SHIRT-M".into(), qty: 1, price_minor: Some(5000) }];
             let cash = vec![Tender { method: Method::Cash, amount_minor: 6000, voucher: None }];
-            let sold = match store.sell(&line, None, cash.clone(), None, day(3, 6)) {
+            let sold = match store.sell_spending(&line, None, cash.clone(), Some(card.clone()), spend, day(3, 6)) {
                 Err(StoreError::Till(rempart_domain::tills::TillError::NoSession)) => {
                     store.open_session(10_000, day(3, 6))?;
-                    store.sell(&line, None, cash, None, day(3, 6))?
+                    store.sell_spending(&line, None, cash, Some(card), spend, day(3, 6))?
                 }
                 other => other?,
             };
@@ -2071,6 +2094,10 @@ fn a_ticket_numbered_out_of_its_till_or_its_turn_is_refused_where_it_arrives() {
             node.store.sell(&line, None, card(6378), None, day(3, 2)).unwrap();
         }
     }
+    // A loyalty card the second device gives.
+    let name = BTreeMap::from([("name".to_owned(), Some("Anne Rochat".to_owned()))]);
+    let contact = nodes[1].store.create_contact(None, name).unwrap();
+    nodes[1].store.issue_card(&contact).unwrap();
     // The second till's day sealed, and posted in its own journal series.
     let sealed = nodes[1].store.seal_closure("2026-03-02", day(3, 2)).unwrap();
     assert_eq!((sealed.number, sealed.first_ticket, sealed.last_ticket), (1, 1, 3));
@@ -2081,6 +2108,10 @@ fn a_ticket_numbered_out_of_its_till_or_its_turn_is_refused_where_it_arrives() {
         // The closure's entry numbered in the founder's journal series, not its own.
         forge(&genuine, "entry.posted", &key, |fact| {
             fact["series"] = serde_json::Value::Null;
+        }),
+        // A card given in another device's name.
+        forge(&genuine, "loyalty.card", &key, |fact| {
+            fact["node"] = serde_json::json!(hex::encode(nodes[0].store.node().as_bytes()));
         }),
         // A closure claiming more tickets than a series holds: not whole.
         forge(&genuine, "till.closure", &key, |fact| {
@@ -2115,6 +2146,7 @@ fn a_ticket_numbered_out_of_its_till_or_its_turn_is_refused_where_it_arrives() {
         }),
     ];
     let expected = [
+        "SeriesOfAnother",
         "SeriesOfAnother",
         "IllFormed",
         "OutOfTurn",
@@ -2180,5 +2212,64 @@ fn two_devices_given_one_till_code_apart_keep_every_ticket() {
     let third = nodes[1].store.sell(&line, None, cash, None, day(3, 3)).unwrap();
     assert_eq!(third.number, "ST-1-000003");
     send(&mut nodes, 1, 0, 100_000, &keys);
+    assert_eq!(nodes[0].store.state_hash().unwrap(), nodes[1].store.state_hash().unwrap());
+}
+
+/// Issue 21: two tills of one store, apart, each let a customer spend what it knew of the card
+/// (its balance less the risk limit): when their facts meet, the card is below zero on every
+/// node, the same, and head office's list names it; a till refuses a spend beyond what it knows.
+#[test]
+fn points_spent_in_two_stores_apart_leave_the_card_below_zero_everywhere() {
+    use rempart_domain::loyalty::LoyaltyError;
+    use rempart_domain::tills::{Method, Tender};
+    use rempart_store::loyalty::ProgramInput;
+    use rempart_store::tills::SaleLine;
+    let mut nodes = company(2);
+    let keys = keys(&nodes);
+    stock_ready(&mut nodes[0].store, 0).unwrap();
+    // 10 points give 1.00 off; a till keeps 20 points back.
+    let program = ProgramInput {
+        points_per_unit: 1,
+        points_per_item: 0,
+        reward_points: 10,
+        reward_minor: 100,
+        expiry_days: 365,
+        risk_limit: 20,
+    };
+    nodes[0].store.set_loyalty_program(program).unwrap();
+    let name = BTreeMap::from([("name".to_owned(), Some("Anne Rochat".to_owned()))]);
+    let contact = nodes[0].store.create_contact(None, name).unwrap();
+    let card = nodes[0].store.issue_card(&contact).unwrap();
+    nodes[0].store.bind_till("ST-1", "ST").unwrap();
+    let cash = |amount_minor| vec![Tender { method: Method::Cash, amount_minor, voucher: None }];
+    let shirt = |price| [SaleLine { code: "SHIRT-M".into(), qty: 1, price_minor: Some(price) }];
+    nodes[0].store.open_session(10_000, day(3, 2)).unwrap();
+    // 220.00 earns 220 points.
+    nodes[0].store.sell_spending(&shirt(22_000), None, cash(22_000), Some(card.clone()), 0, day(3, 2)).unwrap();
+    send(&mut nodes, 0, 1, 100_000, &keys);
+    nodes[1].store.bind_till("ST-2", "ST").unwrap();
+    nodes[1].store.open_session(10_000, day(3, 3)).unwrap();
+    // Each till knows 220 points and may let 200 go; 210 is refused.
+    let refused = nodes[1].store.sell_spending(&shirt(5_000), None, cash(5_000), Some(card.clone()), 210, day(3, 3));
+    assert!(
+        matches!(refused, Err(StoreError::Loyalty(LoyaltyError::BeyondRiskLimit { allowed: 200, .. }))),
+        "{refused:?}"
+    );
+    for node in nodes.iter_mut() {
+        // 50.00 - 15.00 for 150 points: 35 points earned.
+        let ticket =
+            node.store.sell_spending(&shirt(5_000), None, cash(3_500), Some(card.clone()), 150, day(3, 3)).unwrap();
+        assert_eq!(ticket.total_minor(), 3_500);
+        assert_eq!(node.store.card_balance(&card, day(3, 3)).unwrap().points, 220 - 150 + 35);
+    }
+    send(&mut nodes, 0, 1, 100_000, &keys);
+    send(&mut nodes, 1, 0, 100_000, &keys);
+    for node in &nodes {
+        let balance = node.store.card_balance(&card, day(3, 4)).unwrap();
+        assert_eq!((balance.points, balance.earned, balance.spent), (220 + 35 + 35 - 300, 290, 300));
+        let rows = node.store.loyalty_cards(day(3, 4)).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert!(rows[0].balance.points < 0 && rows[0].name == "Anne Rochat");
+    }
     assert_eq!(nodes[0].store.state_hash().unwrap(), nodes[1].store.state_hash().unwrap());
 }

@@ -9,6 +9,7 @@ pub(crate) mod contacts;
 pub(crate) mod devices;
 pub(crate) mod invoices;
 pub(crate) mod ledger;
+pub(crate) mod loyalty;
 pub(crate) mod payments;
 pub(crate) mod reports;
 pub(crate) mod stock;

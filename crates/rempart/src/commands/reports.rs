@@ -38,6 +38,9 @@ pub(crate) enum ReportKind {
         #[arg(long)]
         detail: bool,
     },
+    /// Loyalty cards: each card's points on --to, what the company owes in rewards, the cards
+    /// below zero.
+    Loyalty,
     /// Stock by location and SKU: on hand, in transit, valued at the weighted average cost.
     Stock {
         /// One location only
@@ -80,6 +83,7 @@ pub(crate) fn run(
             };
             reports::vat_return(&store, lang, locale, from, to, detail)?
         }
+        ReportKind::Loyalty => reports::loyalty(&store, lang, locale, to.unwrap_or_else(today))?,
         ReportKind::Stock { location, at } => {
             reports::stock(&store, lang, locale, location.as_deref(), date_arg(locale, &at)?)?
         }

@@ -51,6 +51,9 @@ pub(crate) enum TillCommand {
         /// The customer's loyalty card
         #[arg(long)]
         card: Option<String>,
+        /// Points of the card spent on this ticket (whole rewards)
+        #[arg(long, default_value_t = 0)]
+        redeem: i64,
     },
     /// Take goods of a ticket back: a new ticket naming it, paid back.
     Return {
@@ -161,12 +164,16 @@ pub(crate) fn till(dir: &Path, lang: Lang, TillArgs { date, command }: TillArgs)
             let session = store.open_session(float_minor, today()?)?;
             println!("{}", lang.fill("till.opened", &[("session", &session), ("float", &amount(float_minor))]));
         }
-        TillCommand::Sell { lines, discount: off, payments, card } => {
+        TillCommand::Sell { lines, discount: off, payments, card, redeem } => {
             let lines = lines.iter().map(|text| sale_line(text, locale, currency)).collect::<Result<Vec<_>>>()?;
             let payments = payments.iter().map(|text| tender(text, locale, currency)).collect::<Result<Vec<_>>>()?;
             let off = off.map(|text| discount(&text, locale, currency)).transpose()?;
-            let ticket = store.sell(&lines, off, payments, card, today()?)?;
+            let ticket = store.sell_spending(&lines, off, payments, card, redeem, today()?)?;
             print!("{}", receipt(&store, lang, locale, &ticket)?);
+            if let Some(card) = &ticket.card {
+                let balance = store.card_balance(card, ticket.date)?;
+                println!("{}", lang.fill("till.receipt.points", &[("card", card), ("points", &balance.points)]));
+            }
             println!("{}", ticket.number);
         }
         TillCommand::Return { ticket, lines, pay } => {

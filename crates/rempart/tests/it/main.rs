@@ -14,6 +14,7 @@ mod crash;
 mod documents;
 mod garage;
 mod invoices;
+mod loyalty;
 mod stock;
 mod sync;
 mod tamper;

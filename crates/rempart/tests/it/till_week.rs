@@ -98,6 +98,26 @@ fn a_till_sells_a_week_with_its_hub_stopped_through_sigkills() {
         let sku = format!("JKT-{size}");
         office.ok(&["stock", "receive", "--location", "GE1", "--item", &sku, "--qty", "20000", "--cost", "60"]);
     }
+    // A loyalty program and three customers' cards, given at head office.
+    office.ok(&["loyalty", "program", "set", "--per-unit", "1", "--reward", "100=5.00", "--risk-limit", "50"]);
+    let cards: Vec<String> = ["Anne Rochat", "Luc Favre", "Sara Meier"]
+        .iter()
+        .map(|name| {
+            let added = office.ok(&["contact", "add", "--name", name]);
+            let contact = added
+                .split_whitespace()
+                .find(|word| word.chars().all(|c| c.is_ascii_digit()))
+                .expect("a contact number")
+                .to_owned();
+            office
+                .ok(&["loyalty", "card", "add", "--contact", &contact])
+                .lines()
+                .last()
+                .expect("the card")
+                .trim()
+                .to_owned()
+        })
+        .collect();
     office.ok(&["sync"]);
     let code = invite(&office, "T");
     let till = Company::at(temp.path().join("till"));
@@ -146,6 +166,10 @@ fn a_till_sells_a_week_with_its_hub_stopped_through_sigkills() {
                 let discounted = random.next().is_multiple_of(4);
                 let total_minor = 18_900 * qty as i64 * if discounted { 9 } else { 10 } / 10;
                 let mut rest: Vec<String> = vec!["sell".into(), "--line".into(), line];
+                // One customer in five shows a loyalty card.
+                if random.next().is_multiple_of(5) {
+                    rest.extend(["--card".into(), cards[(random.next() % 3) as usize].clone()]);
+                }
                 if discounted {
                     rest.extend(["--discount".into(), "10%".into()]);
                 }
@@ -238,6 +262,12 @@ fn a_till_sells_a_week_with_its_hub_stopped_through_sigkills() {
     office.ok(&["sync", "--hub", &hub.url]);
     assert_eq!(tickets_held(&office), count, "seed {seed}: head office lacks tickets");
     assert_eq!(office.ok(&["till", "closures", "--till", "GE1-1"]), closures);
+    let loyalty = |node: &Company| node.ok(&["report", "loyalty", "--to", "2026-04-01", "--format", "csv"]);
+    assert_eq!(loyalty(&office), loyalty(&till), "seed {seed}: the cards' points");
+    let rows = crate::csv_rows(&loyalty(&office));
+    let points: i64 =
+        rows.iter().filter(|row| cards.contains(&row[0])).map(|row| row[6].parse::<i64>().expect("points")).sum();
+    assert!(points > 0, "seed {seed}: the cards earned nothing: {rows:?}");
     let stock = |node: &Company| node.ok(&["report", "stock", "--location", "GE1", "--format", "csv"]);
     assert_eq!(stock(&office), stock(&till), "seed {seed}: the store's stock");
     assert!(stock(&office).contains("JKT-M"), "{}", stock(&office));

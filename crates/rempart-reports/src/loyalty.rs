@@ -1,0 +1,65 @@
+//! The loyalty report (issue 21): every card with its holder, the points earned, spent and
+//! expired and its balance on a day, what the company owes in rewards, and the cards that went
+//! below zero when two stores' spending met (or that two devices gave).
+
+use anyhow::Result;
+use chrono::NaiveDate;
+use rempart_domain::Locale;
+use rempart_i18n::Lang;
+use rempart_store::Store;
+
+use crate::render::{Cell, Report};
+
+/// The cards on `on`: balances, the value of the points held (what the company owes as
+/// rewards), and a flag on each card below zero.
+pub fn loyalty(store: &Store, lang: Lang, locale: Locale, on: NaiveDate) -> Result<Report> {
+    let currency = store.company()?.currency;
+    let program = store.loyalty_program()?;
+    let value = |points: i64| {
+        program
+            .as_ref()
+            .map_or(0, |program| points.max(0).saturating_mul(program.reward_minor) / i64::from(program.reward_points))
+    };
+    let keys = ["card", "contact", "name", "earned", "spent", "expired", "points", "value", "flag"];
+    let mut report = Report::new(
+        lang.fill("loyalty.report.title", &[("date", &locale.format_date(on))]),
+        keys.into_iter().map(|key| (key, lang.text(&format!("loyalty.column.{key}")).to_owned())).collect(),
+    );
+    let (mut owed_points, mut owed_value, mut negative) = (0i64, 0i64, 0usize);
+    for row in store.loyalty_cards(on)? {
+        let balance = row.balance;
+        let flag = match (balance.points < 0, row.given_twice) {
+            (true, _) => {
+                negative += 1;
+                Cell::text(lang.text("loyalty.flag.negative"))
+            }
+            (false, true) => Cell::text(lang.text("loyalty.flag.given_twice")),
+            (false, false) => Cell::Empty,
+        };
+        owed_points += balance.points.max(0);
+        owed_value += value(balance.points);
+        report.rows.push(vec![
+            Cell::Text(row.card),
+            Cell::Text(row.contact),
+            Cell::Text(row.name),
+            Cell::Number(balance.earned),
+            Cell::Number(balance.spent),
+            Cell::Number(balance.expired),
+            Cell::Number(balance.points),
+            Cell::Amount(value(balance.points), currency),
+            flag,
+        ]);
+    }
+    report.totals.push(vec![
+        Cell::text(lang.text("total")),
+        Cell::Empty,
+        Cell::text(lang.fill("loyalty.negative_cards", &[("count", &negative)])),
+        Cell::Empty,
+        Cell::Empty,
+        Cell::Empty,
+        Cell::Number(owed_points),
+        Cell::Amount(owed_value, currency),
+        Cell::Empty,
+    ]);
+    Ok(report)
+}

@@ -1,0 +1,130 @@
+//! Loyalty (`loyalty`, issue 21): the program head office sets, cards given to contacts, and a
+//! card's balance as this node knows it. Earning and spending happen at the till
+//! (`rempart till sell --card CARD [--redeem POINTS]`).
+
+use std::path::Path;
+
+use anyhow::Result;
+use clap::Subcommand;
+use rempart_domain::loyalty::LoyaltyError;
+use rempart_store::Store;
+use rempart_store::loyalty::ProgramInput;
+
+use super::common::{date_arg, locale_of, today};
+use crate::i18n::Lang;
+
+#[derive(Subcommand)]
+pub(crate) enum LoyaltyCommand {
+    /// The loyalty program: how points are earned and spent.
+    #[command(subcommand)]
+    Program(ProgramCommand),
+    /// Loyalty cards.
+    #[command(subcommand)]
+    Card(CardCommand),
+    /// A card's points as this node knows them.
+    Balance {
+        card: String,
+        /// On this day [default: today]
+        #[arg(long)]
+        on: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum ProgramCommand {
+    /// Set the program (head office): the last set holds on every node.
+    Set {
+        /// Points for each whole unit of currency a ticket comes to
+        #[arg(long, default_value_t = 1)]
+        per_unit: u32,
+        /// Points for each item sold
+        #[arg(long, default_value_t = 0)]
+        per_item: u32,
+        /// A reward: so many points for so much off a ticket (POINTS=AMOUNT, such as 100=5.00)
+        #[arg(long)]
+        reward: String,
+        /// How long earned points last, in days (0: for ever)
+        #[arg(long, default_value_t = 365)]
+        expiry_days: u32,
+        /// Points a till keeps back from the balance it knows when a customer spends
+        #[arg(long, default_value_t = 0)]
+        risk_limit: u32,
+    },
+    /// Show the program.
+    Show,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum CardCommand {
+    /// Give a contact a card; prints its number (EAN-13).
+    Add {
+        #[arg(long)]
+        contact: String,
+    },
+}
+
+/// Runs a `loyalty` command.
+pub(crate) fn loyalty(dir: &Path, lang: Lang, command: LoyaltyCommand) -> Result<()> {
+    let mut store = Store::open(dir)?;
+    let locale = locale_of(&store)?;
+    let currency = store.company()?.currency;
+    match command {
+        LoyaltyCommand::Program(ProgramCommand::Set { per_unit, per_item, reward, expiry_days, risk_limit }) => {
+            let bad = || LoyaltyError::BadReward { text: reward.clone() };
+            let (points, amount) = reward.split_once('=').ok_or_else(bad)?;
+            let reward_points: u32 = points.trim().parse().map_err(|_| bad())?;
+            let reward_minor = locale.read_amount(amount.trim(), currency)?;
+            let program = store.set_loyalty_program(ProgramInput {
+                points_per_unit: per_unit,
+                points_per_item: per_item,
+                reward_points,
+                reward_minor,
+                expiry_days,
+                risk_limit,
+            })?;
+            println!("{}", program_text(lang, locale, &program));
+        }
+        LoyaltyCommand::Program(ProgramCommand::Show) => match store.loyalty_program()? {
+            Some(program) => println!("{}", program_text(lang, locale, &program)),
+            None => return Err(LoyaltyError::NoProgram.into()),
+        },
+        LoyaltyCommand::Card(CardCommand::Add { contact }) => {
+            let card = store.issue_card(&contact)?;
+            println!("{}", lang.fill("loyalty.card_given", &[("card", &card), ("contact", &contact.trim())]));
+            println!("{card}");
+        }
+        LoyaltyCommand::Balance { card, on } => {
+            let on = date_arg(locale, &on)?.unwrap_or_else(today);
+            let balance = store.card_balance(&card, on)?;
+            println!(
+                "{}",
+                lang.fill(
+                    "loyalty.balance",
+                    &[
+                        ("card", &card.trim()),
+                        ("date", &locale.format_date(on)),
+                        ("points", &balance.points),
+                        ("earned", &balance.earned),
+                        ("spent", &balance.spent),
+                        ("expired", &balance.expired),
+                    ]
+                )
+            );
+        }
+    }
+    Ok(())
+}
+
+fn program_text(lang: Lang, locale: rempart_domain::Locale, program: &rempart_domain::loyalty::ProgramSet) -> String {
+    lang.fill(
+        "loyalty.program",
+        &[
+            ("per_unit", &program.points_per_unit),
+            ("per_item", &program.points_per_item),
+            ("points", &program.reward_points),
+            ("amount", &locale.format_amount(program.reward_minor, program.currency)),
+            ("days", &program.expiry_days),
+            ("risk", &program.risk_limit),
+        ],
+    )
+}
