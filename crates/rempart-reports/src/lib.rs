@@ -6,9 +6,11 @@
 mod loyalty;
 pub mod render;
 mod reports;
+mod sales;
 mod stock;
 
 pub use loyalty::loyalty;
 pub use render::{Cell, Format, Report};
 pub use reports::*;
+pub use sales::{closures, sales, slow_movers};
 pub use stock::stock;

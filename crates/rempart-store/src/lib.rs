@@ -31,6 +31,7 @@ mod open;
 pub mod payments;
 mod project;
 pub mod reports;
+pub mod sales;
 mod schema;
 pub mod stock;
 pub mod sync;

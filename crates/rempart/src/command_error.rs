@@ -7,6 +7,8 @@ use std::path::PathBuf;
 pub enum CommandError {
     #[error("give --period (2026-Q3, 2026-03, 2026) or both --from and --to")]
     PeriodNeeded,
+    #[error("\"{by}\" is not a way to group sales: store, day, item, rate or method")]
+    SalesBy { by: String },
     #[error("nothing to change: give --label, --close or --reopen")]
     NothingToChange,
     #[error("{dir} already holds a company: choose another --data-dir for the demo")]

@@ -25,6 +25,7 @@ impl Speak for crate::command_error::CommandError {
     fn speak(&self, lang: Lang) -> String {
         match self {
             crate::command_error::CommandError::PeriodNeeded => lang.text("err.command.period_needed").to_owned(),
+            crate::command_error::CommandError::SalesBy { by } => lang.fill("err.command.sales_by", &[("by", by)]),
             crate::command_error::CommandError::NothingToChange => {
                 lang.text("err.command.nothing_to_change").to_owned()
             }

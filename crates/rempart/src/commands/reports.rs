@@ -6,6 +6,7 @@ use std::path::Path;
 use anyhow::{Result, anyhow};
 use clap::Subcommand;
 use rempart_store::Store;
+use rempart_store::sales::{SalesBy, SalesFilter};
 
 use super::common::{date_arg, locale_of, today};
 use crate::command_error::CommandError;
@@ -37,6 +38,34 @@ pub(crate) enum ReportKind {
         /// List the entries behind each figure.
         #[arg(long)]
         detail: bool,
+    },
+    /// What the tills sold over --from/--to, by store, day, item (SKU), VAT rate or way of
+    /// paying.
+    Sales {
+        /// store, day, item, rate or method
+        #[arg(long, default_value = "store")]
+        by: String,
+        /// One store only
+        #[arg(long)]
+        location: Option<String>,
+    },
+    /// The SKUs in stock at the stores that sold little over the days to --to.
+    SlowMovers {
+        /// One store only
+        #[arg(long)]
+        location: Option<String>,
+        /// The days looked back on
+        #[arg(long, default_value_t = 28)]
+        days: u32,
+        /// Sold at most this many units
+        #[arg(long, default_value_t = 0)]
+        most: i64,
+    },
+    /// A till's closures (this device's, or --till), with their totals and grand total.
+    Closures {
+        /// Another device's till, by its code
+        #[arg(long)]
+        till: Option<String>,
     },
     /// Loyalty cards: each card's points on --to, what the company owes in rewards, the cards
     /// below zero.
@@ -84,6 +113,21 @@ pub(crate) fn run(
             reports::vat_return(&store, lang, locale, from, to, detail)?
         }
         ReportKind::Loyalty => reports::loyalty(&store, lang, locale, to.unwrap_or_else(today))?,
+        ReportKind::Sales { by, location } => {
+            let by = match by.trim() {
+                "store" => SalesBy::Store,
+                "day" => SalesBy::Day,
+                "item" => SalesBy::Item,
+                "rate" => SalesBy::Rate,
+                "method" => SalesBy::Method,
+                _ => return Err(CommandError::SalesBy { by }.into()),
+            };
+            reports::sales(&store, lang, locale, &SalesFilter { from, to, location }, by)?
+        }
+        ReportKind::SlowMovers { location, days, most } => {
+            reports::slow_movers(&store, lang, locale, location.as_deref(), to.unwrap_or_else(today), days, most)?
+        }
+        ReportKind::Closures { till } => reports::closures(&store, lang, till.as_deref())?,
         ReportKind::Stock { location, at } => {
             reports::stock(&store, lang, locale, location.as_deref(), date_arg(locale, &at)?)?
         }

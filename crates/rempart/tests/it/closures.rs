@@ -10,7 +10,7 @@ use crate::{Company, binary, csv_rows};
 
 /// A Swiss store with its till, a jacket at 189.00 on the shelf (60.00 at cost), and tickets on
 /// two days of March, one of them a return.
-fn store_with_a_month_of_sales() -> Company {
+pub(crate) fn store_with_a_month_of_sales() -> Company {
     let company = Company::new("CH");
     company.ok(&["location", "add", "GE1", "--label", "Genève Rive", "--kind", "store"]);
     crate::tills::add_the_jacket(&company);

@@ -15,6 +15,7 @@ mod documents;
 mod garage;
 mod invoices;
 mod loyalty;
+mod sales;
 mod stock;
 mod sync;
 mod tamper;
