@@ -758,13 +758,28 @@ mod tests {
             (text(), text(), text(), any::<u64>()).prop_map(|(card, contact, node, at_ms)| {
                 Fact::from(crate::loyalty::CardIssued { card, contact, node, at_ms })
             }),
-            (text(), any::<bool>(), any::<i64>(), text(), text(), date()).prop_map(
-                |(card, earn, points, ticket, node, date)| {
-                    use crate::loyalty::{PointsKind, PointsMoved};
-                    let kind = if earn { PointsKind::Earn } else { PointsKind::Burn };
-                    Fact::from(PointsMoved { card, kind, points, ticket, node, date })
-                }
-            ),
+            (
+                (text(), any::<bool>(), any::<i64>(), text(), text(), date()),
+                (any::<Option<u64>>(), any::<i64>(), prop::option::of(date()), prop::option::of(text()))
+            )
+                .prop_map(
+                    |((card, earn, points, ticket, node, date), (program, of_items, expires, takes_back))| {
+                        use crate::loyalty::{PointsKind, PointsMoved};
+                        let kind = if earn { PointsKind::Earn } else { PointsKind::Burn };
+                        Fact::from(PointsMoved {
+                            card,
+                            kind,
+                            points,
+                            ticket,
+                            node,
+                            date,
+                            program,
+                            of_items,
+                            expires,
+                            takes_back,
+                        })
+                    }
+                ),
         ]
     }
 

@@ -36,8 +36,8 @@ pub fn loyalty(store: &Store, lang: Lang, locale: Locale, on: NaiveDate) -> Resu
             (false, true) => Cell::text(lang.text("loyalty.flag.given_twice")),
             (false, false) => Cell::Empty,
         };
-        owed_points += balance.points.max(0);
-        owed_value += value(balance.points);
+        owed_points = owed_points.saturating_add(balance.points.max(0));
+        owed_value = owed_value.saturating_add(value(balance.points));
         report.rows.push(vec![
             Cell::Text(row.card),
             Cell::Text(row.contact),

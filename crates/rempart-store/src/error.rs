@@ -221,6 +221,14 @@ pub enum Refusal {
     /// copy: it would name that device the company's creator, which alone names the first owner).
     #[error("event {seq} records the company's creation on a device that did not create it")]
     CreatedElsewhere { seq: u64 },
+    /// A loyalty program set by another device than head office (the company's creator), in
+    /// another currency than the company's, or stamped later than its event.
+    #[error("event {seq} sets the loyalty program, which only head office does, in the company's currency")]
+    ProgramNotHeadOffice { seq: u64 },
+    /// Loyalty points that their ticket (same device and number, held or earlier in the run)
+    /// did not move: no such ticket, another card or day, or more than its program gives.
+    #[error("event {seq} moves points on ticket {ticket} that the ticket does not account for")]
+    PointsWithoutTicket { seq: u64, ticket: String },
     /// An event stamped more than a day ahead of this node's clock (`CLOCK_AHEAD_MAX_MS`).
     #[error("event {seq} is stamped more than a day ahead of this node's clock")]
     ClockAhead { seq: u64, wall_ms: u64 },

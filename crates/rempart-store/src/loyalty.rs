@@ -6,7 +6,9 @@
 
 use chrono::NaiveDate;
 use rempart_domain::Fact;
-use rempart_domain::loyalty::{Balance, CardIssued, LoyaltyError, PointsKind, PointsMoved, ProgramSet, balance};
+use rempart_domain::loyalty::{
+    Balance, CardIssued, LoyaltyError, PointsKind, PointsMoved, ProgramSet, TicketBasis, balance,
+};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::{Damage, Store, StoreError};
@@ -14,13 +16,14 @@ use crate::{Damage, Store, StoreError};
 /// The projection tables of this module (`schema::PROJECTIONS` gives their order in the state
 /// hash).
 pub const SCHEMA: &str = "
--- The loyalty program: the last set by its stamp, then its device.
+-- Every loyalty program head office set, by its stamp and device: the last holds, and the
+-- points earned under an earlier one are checked against it.
 CREATE TABLE p_loyalty_program (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
     at_ms INTEGER NOT NULL,
     node TEXT NOT NULL,
-    body TEXT NOT NULL
-);
+    body TEXT NOT NULL,
+    PRIMARY KEY (at_ms, node)
+) WITHOUT ROWID;
 -- Cards by number and the device that gave them (two devices giving one number keep both).
 CREATE TABLE p_loyalty_cards (
     card TEXT NOT NULL,
@@ -37,7 +40,11 @@ CREATE TABLE p_loyalty_points (
     points INTEGER NOT NULL,
     ticket TEXT NOT NULL,
     node TEXT NOT NULL,
-    date TEXT NOT NULL
+    date TEXT NOT NULL,
+    program INTEGER,
+    of_items INTEGER NOT NULL,
+    expires TEXT,
+    takes_back TEXT
 ) WITHOUT ROWID;
 CREATE INDEX p_loyalty_points_card ON p_loyalty_points (card);
 CREATE INDEX p_loyalty_points_ticket ON p_loyalty_points (node, ticket);
@@ -71,12 +78,47 @@ pub struct CardRow {
     pub given_twice: bool,
 }
 
+/// The program in force: the last set.
 pub(crate) fn read_program(conn: &Connection) -> Result<Option<ProgramSet>, StoreError> {
     let body: Option<String> = conn
-        .prepare_cached("SELECT body FROM p_loyalty_program WHERE id = 1")?
+        .prepare_cached("SELECT body FROM p_loyalty_program ORDER BY at_ms DESC, node DESC LIMIT 1")?
         .query_row([], |row| row.get(0))
         .optional()?;
     body.map(|body| serde_json::from_str(&body).map_err(|_| Damage::LoyaltyUnreadable.into())).transpose()
+}
+
+/// The program set at `at_ms`, if this node holds it.
+pub(crate) fn program_at(conn: &Connection, at_ms: u64) -> Result<Option<ProgramSet>, StoreError> {
+    let body: Option<String> = conn
+        .prepare_cached("SELECT body FROM p_loyalty_program WHERE at_ms = ?1 ORDER BY node LIMIT 1")?
+        .query_row([at_ms as i64], |row| row.get(0))
+        .optional()?;
+    body.map(|body| serde_json::from_str(&body).map_err(|_| Damage::LoyaltyUnreadable.into())).transpose()
+}
+
+/// What the ticket `number` of device `node` gives to check the points it moved, if held.
+pub(crate) fn ticket_basis(conn: &Connection, node: &str, number: &str) -> Result<Option<TicketBasis>, StoreError> {
+    type Row = (String, String, String, Option<String>, Option<String>);
+    let row: Option<Row> = conn
+        .prepare_cached("SELECT key, date, currency, returns, card FROM p_tickets WHERE node = ?1 AND number = ?2")?
+        .query_row([node, number], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)))
+        .optional()?;
+    let Some((key, date, currency, returns, card)) = row else { return Ok(None) };
+    let (total_minor, items, discount_minor): (i64, i64, i64) = conn
+        .prepare_cached(
+            "SELECT coalesce(sum(gross_minor), 0), coalesce(sum(qty), 0), coalesce(sum(discount_minor), 0)
+             FROM p_ticket_lines WHERE key = ?1",
+        )?
+        .query_row([&key], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
+    Ok(Some(TicketBasis {
+        card,
+        date: date.parse().map_err(|_| Damage::LoyaltyUnreadable)?,
+        currency: currency.parse().map_err(|_| Damage::LoyaltyUnreadable)?,
+        total_minor,
+        items,
+        discount_minor,
+        returns: returns.is_some(),
+    }))
 }
 
 pub(crate) fn card_known(conn: &Connection, card: &str) -> Result<bool, StoreError> {
@@ -84,42 +126,84 @@ pub(crate) fn card_known(conn: &Connection, card: &str) -> Result<bool, StoreErr
 }
 
 pub(crate) fn card_moves(conn: &Connection, card: &str) -> Result<Vec<PointsMoved>, StoreError> {
-    let mut statement =
-        conn.prepare_cached("SELECT kind, points, ticket, node, date FROM p_loyalty_points WHERE card = ?1")?;
+    let mut statement = conn.prepare_cached(
+        "SELECT kind, points, ticket, node, date, program, of_items, expires, takes_back
+         FROM p_loyalty_points WHERE card = ?1",
+    )?;
     let rows = statement.query_map([card], |row| {
-        Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get(2)?, row.get(3)?, row.get::<_, String>(4)?))
+        Ok((
+            (row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get(2)?, row.get(3)?, row.get::<_, String>(4)?),
+            (row.get::<_, Option<i64>>(5)?, row.get::<_, i64>(6)?, row.get::<_, Option<String>>(7)?, row.get(8)?),
+        ))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (kind, points, ticket, node, date) = row?;
+        let ((kind, points, ticket, node, date), (program, of_items, expires, takes_back)) = row?;
         let kind = match kind.as_str() {
             "earn" => PointsKind::Earn,
             "burn" => PointsKind::Burn,
             _ => return Err(Damage::LoyaltyUnreadable.into()),
         };
         let date = date.parse().map_err(|_| Damage::LoyaltyUnreadable)?;
-        out.push(PointsMoved { card: card.to_owned(), kind, points, ticket, node, date });
+        let expires = expires.map(|day| day.parse()).transpose().map_err(|_| Damage::LoyaltyUnreadable)?;
+        let program = program.map(|at_ms| at_ms as u64);
+        out.push(PointsMoved {
+            card: card.to_owned(),
+            kind,
+            points,
+            ticket,
+            node,
+            date,
+            program,
+            of_items,
+            expires,
+            takes_back,
+        });
     }
     Ok(out)
 }
 
-/// The points a ticket earned on its card, if any.
-pub(crate) fn earned_by(conn: &Connection, node: &str, ticket: &str) -> Result<Option<(String, i64)>, StoreError> {
-    Ok(conn
-        .prepare_cached("SELECT card, points FROM p_loyalty_points WHERE node = ?1 AND ticket = ?2 AND kind = 'earn'")?
-        .query_row([node, ticket], |row| Ok((row.get(0)?, row.get(1)?)))
-        .optional()?)
+/// What a ticket earned on its card, if anything: the earn, and the points returns took back
+/// from it so far (negative or zero).
+pub(crate) fn earned_by(conn: &Connection, node: &str, ticket: &str) -> Result<Option<(PointsMoved, i64)>, StoreError> {
+    let card: Option<String> = conn
+        .prepare_cached("SELECT card FROM p_loyalty_points WHERE node = ?1 AND ticket = ?2 AND kind = 'earn'")?
+        .query_row([node, ticket], |row| row.get(0))
+        .optional()?;
+    let Some(card) = card else { return Ok(None) };
+    let Some(earned) = card_moves(conn, &card)?
+        .into_iter()
+        .find(|moved| moved.kind == PointsKind::Earn && moved.node == node && moved.ticket == ticket)
+    else {
+        return Ok(None);
+    };
+    let taken: i64 = conn
+        .prepare_cached("SELECT coalesce(sum(points), 0) FROM p_loyalty_points WHERE takes_back = ?1")?
+        .query_row([earned.id()], |row| row.get(0))?;
+    Ok(Some((earned, taken)))
 }
 
 /// A card's balance on `on` from what this node holds.
 pub(crate) fn card_balance(conn: &Connection, card: &str, on: NaiveDate) -> Result<Balance, StoreError> {
-    let expiry = read_program(conn)?.map_or(0, |program| program.expiry_days);
-    Ok(balance(&card_moves(conn, card)?, expiry, on))
+    Ok(balance(&card_moves(conn, card)?, on))
+}
+
+/// What a card may spend on `on` as this node knows it: its balance counting every movement
+/// held, even those dated later (a ticket dated back, or a till whose clock is ahead, does not
+/// hide spending from the check).
+pub(crate) fn spendable(conn: &Connection, card: &str, on: NaiveDate) -> Result<Balance, StoreError> {
+    let moves = card_moves(conn, card)?;
+    let last = moves.iter().map(|moved| moved.date).max().map_or(on, |last| last.max(on));
+    Ok(balance(&moves, last))
 }
 
 impl Store {
-    /// Sets the loyalty program (head office), stamped now by this device.
+    /// Sets the loyalty program, stamped now by this device: head office's (the device that
+    /// created the company), as every other node takes in no other's.
     pub fn set_loyalty_program(&mut self, input: ProgramInput) -> Result<ProgramSet, StoreError> {
+        if !self.is_head_office() {
+            return Err(LoyaltyError::NotHeadOffice.into());
+        }
         let program = ProgramSet {
             at_ms: self.now_ms(),
             node: hex::encode(self.node().as_bytes()),
@@ -134,6 +218,12 @@ impl Store {
         program.check()?;
         self.commit(|commit| commit.record(Fact::ProgramSet(program.clone())))?;
         Ok(program)
+    }
+
+    /// Whether this device is head office: the one that created the company, which alone sets
+    /// the loyalty program.
+    pub fn is_head_office(&self) -> bool {
+        self.journal_series.is_none()
     }
 
     pub fn loyalty_program(&self) -> Result<Option<ProgramSet>, StoreError> {
@@ -152,8 +242,20 @@ impl Store {
                 .conn
                 .prepare_cached("SELECT count(*) FROM p_loyalty_cards WHERE node = ?1")?
                 .query_row([&hex], |row| row.get(0))?;
-            let sequence = u32::try_from(given + 1).map_err(|_| LoyaltyError::IllFormed)?;
-            let card = rempart_domain::loyalty::card_number(node.as_bytes(), sequence);
+            // The next of this device's numbers that no device gave yet (five digits of the
+            // device's id leave two devices a small chance of sharing a range); a million per
+            // device, then none: a number never wraps onto one given.
+            let mut sequence = u32::try_from(given + 1).map_err(|_| LoyaltyError::CardsExhausted)?;
+            let card = loop {
+                if sequence > rempart_domain::loyalty::CARDS_PER_DEVICE {
+                    return Err(LoyaltyError::CardsExhausted.into());
+                }
+                let card = rempart_domain::loyalty::card_number(node.as_bytes(), sequence);
+                if !card_known(commit.conn, &card)? {
+                    break card;
+                }
+                sequence += 1;
+            };
             let issued = CardIssued { card: card.clone(), contact, node: hex.clone(), at_ms };
             issued.check()?;
             commit.record(Fact::CardIssued(issued))?;
@@ -192,12 +294,8 @@ pub(crate) fn project_program(conn: &Connection, program: &ProgramSet) -> Result
         return Ok(());
     }
     let body = serde_json::to_string(program).map_err(|_| Damage::LoyaltyUnreadable)?;
-    conn.prepare_cached(
-        "INSERT INTO p_loyalty_program (id, at_ms, node, body) VALUES (1, ?1, ?2, ?3)
-         ON CONFLICT (id) DO UPDATE SET at_ms = excluded.at_ms, node = excluded.node, body = excluded.body
-         WHERE (excluded.at_ms, excluded.node) > (p_loyalty_program.at_ms, p_loyalty_program.node)",
-    )?
-    .execute(params![program.at_ms as i64, program.node, body])?;
+    conn.prepare_cached("INSERT OR IGNORE INTO p_loyalty_program (at_ms, node, body) VALUES (?1, ?2, ?3)")?
+        .execute(params![program.at_ms as i64, program.node, body])?;
     Ok(())
 }
 
@@ -215,8 +313,9 @@ pub(crate) fn project_points(conn: &Connection, moved: &PointsMoved) -> Result<(
         return Ok(());
     }
     conn.prepare_cached(
-        "INSERT OR IGNORE INTO p_loyalty_points (id, card, kind, points, ticket, node, date)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT OR IGNORE INTO p_loyalty_points
+             (id, card, kind, points, ticket, node, date, program, of_items, expires, takes_back)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
         moved.id(),
@@ -225,7 +324,11 @@ pub(crate) fn project_points(conn: &Connection, moved: &PointsMoved) -> Result<(
         moved.points,
         moved.ticket,
         moved.node,
-        moved.date.to_string()
+        moved.date.to_string(),
+        moved.program.map(|at_ms| at_ms as i64),
+        moved.of_items,
+        moved.expires.map(|day| day.to_string()),
+        moved.takes_back
     ])?;
     Ok(())
 }

@@ -11,8 +11,10 @@
 /// movements of stock (`p_skus`, `p_stock_moves`, `p_stock_levels`, `p_stock_costs`, transfers).
 /// 14: tills, their tickets and cash drawers (`p_tills`, `p_tickets`, `p_till_cash`…). 15: the
 /// tills' sealed closures (`p_closures`) and tickets by series (`p_tickets_series`). 16: loyalty
-/// (`p_loyalty_program`, `p_loyalty_cards`, `p_loyalty_points`).
-pub const SCHEMA_VERSION: u32 = 16;
+/// (`p_loyalty_program`, `p_loyalty_cards`, `p_loyalty_points`). 17: every program set kept by
+/// its stamp (points name theirs), points with the part earned by items, their lot's end and the
+/// earn a return takes back.
+pub const SCHEMA_VERSION: u32 = 17;
 
 pub const LOG_SCHEMA: &str = "
 CREATE TABLE meta (
@@ -186,7 +188,7 @@ pub const PROJECTIONS: &[(&str, &str)] = &[
     ("p_ticket_payments", "key, line"),
     ("p_till_cash", "id"),
     ("p_closures", "node, number"),
-    ("p_loyalty_program", "id"),
+    ("p_loyalty_program", "at_ms, node"),
     ("p_loyalty_cards", "card, node"),
     ("p_loyalty_points", "id"),
 ];

@@ -339,7 +339,7 @@ impl Store {
                     return Err(LoyaltyError::NoProgram.into());
                 };
                 let value = program.reward_value(points)?;
-                let known = crate::loyalty::card_balance(commit.conn, card, date)?;
+                let known = crate::loyalty::spendable(commit.conn, card, date)?;
                 let allowed = known.points.saturating_sub(i64::from(program.risk_limit)).max(0);
                 if points > allowed {
                     return Err(LoyaltyError::BeyondRiskLimit { card: card.clone(), points, allowed }.into());
@@ -351,8 +351,8 @@ impl Store {
                 };
             }
             let ticket_lines = priced(commit.conn, &commit.state, lines, discount, date)?;
-            let total: i64 = ticket_lines.iter().map(TicketLine::gross_minor).sum();
-            let paid: i64 = payments.iter().map(|tender| tender.amount_minor).sum();
+            let total: i64 = ticket_lines.iter().map(TicketLine::gross_minor).fold(0, i64::saturating_add);
+            let paid: i64 = payments.iter().map(|tender| tender.amount_minor).fold(0, i64::saturating_add);
             let change_minor = (paid - total).max(0);
             let ticket = numbered(
                 commit,
@@ -368,7 +368,7 @@ impl Store {
                 card.clone(),
             )?;
             if let (Some(card), Some(program)) = (card, program) {
-                let items: i64 = ticket.lines.iter().map(|line| line.qty).sum();
+                let items: i64 = ticket.lines.iter().map(|line| line.qty).fold(0, i64::saturating_add);
                 let moved = |kind, points| PointsMoved {
                     card: card.clone(),
                     kind,
@@ -376,13 +376,21 @@ impl Store {
                     ticket: ticket.number.clone(),
                     node: till.node.clone(),
                     date,
+                    program: Some(program.at_ms),
+                    of_items: 0,
+                    expires: None,
+                    takes_back: None,
                 };
                 if points > 0 {
                     commit.record(Fact::PointsMoved(moved(PointsKind::Burn, points)))?;
                 }
-                let earned = program.points_earned(ticket.total_minor(), items);
-                if earned != 0 {
-                    commit.record(Fact::PointsMoved(moved(PointsKind::Earn, earned)))?;
+                let (earned, of_items) = program.earned_parts(ticket.total_minor(), items);
+                if earned > 0 {
+                    commit.record(Fact::PointsMoved(PointsMoved {
+                        of_items,
+                        expires: program.expiry(date),
+                        ..moved(PointsKind::Earn, earned)
+                    }))?;
                 }
             }
             Ok(ticket)
@@ -459,7 +467,7 @@ impl Store {
                     return Err(TillError::NotOnTicket { number: original.clone(), sku }.into());
                 }
             }
-            let total: i64 = back.iter().map(TicketLine::gross_minor).sum();
+            let total: i64 = back.iter().map(TicketLine::gross_minor).fold(0, i64::saturating_add);
             let payments = vec![Tender { method, amount_minor: total, voucher: None }];
             // The card of the original ticket, with its points taken back in proportion.
             let sold =
@@ -478,20 +486,35 @@ impl Store {
                 Some(original),
                 sold.card.clone(),
             )?;
-            if let Some((card, points)) = earned {
-                let taken = rempart_domain::invoices::divide_rounded(
-                    i128::from(points) * i128::from(back_ticket.total_minor()),
-                    i128::from(sold.total_minor()).max(1),
-                );
-                let taken = i64::try_from(taken).unwrap_or(0);
+            if let Some((earned, taken_before)) = earned {
+                // What the amount earned goes back in proportion to the money, what the items
+                // earned in proportion to the items; never more than is left of the earn.
+                let share = |part: i64, back: i64, whole: i64| {
+                    i64::try_from(rempart_domain::invoices::divide_rounded(
+                        i128::from(part) * i128::from(back),
+                        i128::from(whole).max(1),
+                    ))
+                    .unwrap_or(0)
+                };
+                let items =
+                    |ticket: &TicketRecorded| ticket.lines.iter().map(|line| line.qty).fold(0i64, i64::saturating_add);
+                let of_items = share(earned.of_items, items(&back_ticket), items(&sold)).min(0);
+                let of_amount =
+                    share(earned.points - earned.of_items, back_ticket.total_minor(), sold.total_minor()).min(0);
+                let left = earned.points.saturating_add(taken_before).max(0);
+                let taken = of_items.saturating_add(of_amount).max(-left);
                 if taken != 0 {
                     commit.record(Fact::PointsMoved(rempart_domain::loyalty::PointsMoved {
-                        card,
+                        card: earned.card.clone(),
                         kind: rempart_domain::loyalty::PointsKind::Earn,
                         points: taken,
                         ticket: back_ticket.number.clone(),
                         node: till.node.clone(),
                         date,
+                        program: None,
+                        of_items: of_items.max(taken),
+                        expires: None,
+                        takes_back: Some(earned.id()),
                     }))?;
                 }
             }
@@ -555,8 +578,19 @@ fn priced(
     discount: Option<Discount>,
     date: NaiveDate,
 ) -> Result<Vec<TicketLine>, StoreError> {
+    // A basket is bounded as the ticket it becomes is (`TicketRecorded::check`), before any
+    // sum is made of it.
+    if lines.len() > rempart_domain::tills::LINES_MAX {
+        return Err(TillError::NoLines.into());
+    }
     let mut ticket_lines = Vec::new();
     for line in lines {
+        if !(1..=rempart_domain::stock::QTY_MAX).contains(&line.qty) {
+            return Err(TillError::BadQuantity { sku: line.code.clone(), qty: line.qty }.into());
+        }
+        if line.price_minor.is_some_and(|price| !(0..=rempart_domain::tills::AMOUNT_MAX_MINOR).contains(&price)) {
+            return Err(TillError::BadPrice { sku: line.code.clone() }.into());
+        }
         let item = item_of(conn, &line.code)?;
         let (shelf, rate) = shelf_price(state, &item, date)?;
         ticket_lines.push(TicketLine {
@@ -575,7 +609,7 @@ fn priced(
 }
 
 fn share_discount(lines: &mut [TicketLine], discount: Option<Discount>) -> Result<(), StoreError> {
-    let total: i64 = lines.iter().map(TicketLine::gross_minor).sum();
+    let total: i64 = lines.iter().map(TicketLine::gross_minor).fold(0, i64::saturating_add);
     let off = match discount {
         None => return Ok(()),
         Some(Discount::Percent(bp)) => {

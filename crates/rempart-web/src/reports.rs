@@ -37,6 +37,15 @@ const KINDS: &[(&str, &str)] = &[
     ("receivables", "web.report.receivables"),
     ("payables", "web.report.payables"),
     ("dunning", "web.report.dunning"),
+    ("sales-store", "web.report.sales_store"),
+    ("sales-day", "web.report.sales_day"),
+    ("sales-item", "web.report.sales_item"),
+    ("sales-rate", "web.report.sales_rate"),
+    ("sales-method", "web.report.sales_method"),
+    ("stock", "web.report.stock"),
+    ("slow-movers", "web.report.slow_movers"),
+    ("closures", "web.report.closures"),
+    ("loyalty", "web.report.loyalty"),
 ];
 
 #[derive(Deserialize, Default, Clone)]
@@ -49,6 +58,9 @@ struct Asked {
     to: String,
     #[serde(default)]
     account: String,
+    /// A store or warehouse (sales, stock, slow movers) or a till (closures).
+    #[serde(default)]
+    place: String,
 }
 
 /// Why a report could not be made from what was asked: messages next to their fields.
@@ -86,6 +98,7 @@ fn build(
     if asked.kind == "ledger" && asked.account.trim().is_empty() {
         problems.set("account", lang.text("web.report.account_needed").to_owned());
     }
+    let place = Some(asked.place.trim().to_uppercase()).filter(|place| !place.is_empty());
     if !problems.is_empty() {
         return Err(NotMade::Asked(problems));
     }
@@ -103,6 +116,23 @@ fn build(
         "receivables" => rempart_reports::receivables(store, lang, locale, to_or_today, limit),
         "payables" => rempart_reports::payables(store, lang, locale, to_or_today),
         "dunning" => rempart_reports::dunning(store, lang, locale, to_or_today),
+        kind if kind.starts_with("sales-") => {
+            use rempart_store::sales::{SalesBy, SalesFilter};
+            let by = match kind {
+                "sales-store" => SalesBy::Store,
+                "sales-day" => SalesBy::Day,
+                "sales-item" => SalesBy::Item,
+                "sales-rate" => SalesBy::Rate,
+                _ => SalesBy::Method,
+            };
+            let filter = SalesFilter { from: from.or(Some(start)), to: Some(to_or_today), location: place };
+            rempart_reports::sales(store, lang, locale, &filter, by)
+        }
+        "stock" => rempart_reports::stock(store, lang, locale, place.as_deref(), to),
+        // What sold nothing over the four weeks to the day asked.
+        "slow-movers" => rempart_reports::slow_movers(store, lang, locale, place.as_deref(), to_or_today, 28, 0),
+        "closures" => rempart_reports::closures(store, lang, place.as_deref()),
+        "loyalty" => rempart_reports::loyalty(store, lang, locale, to_or_today),
         _ => {
             let mut problems = Problems::default();
             problems.set("kind", lang.text("web.report.choose").to_owned());
@@ -147,6 +177,7 @@ fn form(lang: Lang, asked: &Asked, problems: &Problems) -> Markup {
             (field(lang.text("web.invoice.from"), "from", "text", &asked.from, problems.field("from")))
             (field(lang.text("web.invoice.to"), "to", "text", &asked.to, problems.field("to")))
             (field(lang.text("web.report.account"), "account", "text", &asked.account, problems.field("account")))
+            (field(lang.text("web.report.place"), "place", "text", &asked.place, problems.field("place")))
             button type="submit" { (lang.text("web.report.show")) }
         }
     }
@@ -168,6 +199,7 @@ async fn page(State(app): State<App>, Extension(viewer): Extension<Viewer>, Quer
                 ("from", asked.from.as_str()),
                 ("to", asked.to.as_str()),
                 ("account", asked.account.as_str()),
+                ("place", asked.place.as_str()),
             ])
             .unwrap_or_default();
             let body = html! {

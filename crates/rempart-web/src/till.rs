@@ -604,7 +604,8 @@ async fn receipt(
     let lang = viewer.lang;
     let doc_lang = crate::documents::doc_lang(lang);
     let wanted = number.clone();
-    match app.run(move |store| crate::documents::receipt_document(store, &wanted, doc_lang)).await {
+    let role = viewer.role;
+    match app.run(move |store| readable_receipt(store, role, &wanted, doc_lang)).await {
         Ok(doc) => {
             let amount = |minor: i64| doc.locale.format_amount(minor, doc.currency);
             let body = html! {
@@ -627,6 +628,25 @@ async fn receipt(
         Err(StoreError::Till(error)) => no_ticket(lang, &viewer, &error),
         Err(error) => crate::page::failed(lang, Some(&viewer), &rempart_i18n::message(&error, lang)),
     }
+}
+
+/// A ticket's receipt as `role` may read it: a cashier reads the receipts of this till's store
+/// only (another store's is, to them, a ticket that does not exist); owners and accountants any.
+fn readable_receipt(
+    store: &Store,
+    role: rempart_domain::users::Role,
+    number: &str,
+    lang: rempart_docs::DocLang,
+) -> Result<rempart_docs::ReceiptDocument, StoreError> {
+    if role == rempart_domain::users::Role::Cashier {
+        let here = store.this_till()?.map(|till| till.location);
+        let there = store.ticket(number)?.map(|ticket| ticket.location);
+        if here.is_none() || here != there {
+            let number = number.trim().to_uppercase();
+            return Err(rempart_domain::tills::TillError::UnknownTicket { number }.into());
+        }
+    }
+    crate::documents::receipt_document(store, number, lang)
 }
 
 /// The page for a ticket this node does not hold (404).
@@ -705,7 +725,8 @@ async fn receipt_pdf(
 ) -> Response {
     let lang = viewer.lang;
     let doc_lang = crate::documents::doc_lang(lang);
-    match app.run(move |store| crate::documents::receipt_document(store, &number, doc_lang)).await {
+    let role = viewer.role;
+    match app.run(move |store| readable_receipt(store, role, &number, doc_lang)).await {
         Ok(doc) => {
             let bytes = rempart_docs::receipt_pdf(&doc);
             let disposition = format!("inline; filename=\"{}.pdf\"", doc.number);

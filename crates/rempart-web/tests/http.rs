@@ -1307,6 +1307,23 @@ fn a_cashier_sells_from_the_till_screen_and_gets_the_receipt() {
         "{}",
         closed.body
     );
+    // The owner reads what the till sold on the reports page, in the company's formats; the
+    // cashier may not.
+    let mut owner = site.client();
+    owner.log_in("owner", PASSWORD);
+    let by_method = owner.get("/reports?kind=sales-method");
+    assert_eq!(by_method.status, 200, "{}", by_method.body);
+    assert!(by_method.body.contains("510.30"), "{}", by_method.body);
+    let by_item = owner.get("/reports?kind=sales-item&place=ge1").body;
+    assert!(by_item.contains("JKT-L") && by_item.contains("JKT-M"), "{by_item}");
+    let stock = owner.get("/reports?kind=stock&place=GE1").body;
+    assert!(stock.contains("JKT-L") && stock.contains("-2"), "sold from a store that received none: {stock}");
+    for kind in ["sales-store", "sales-day", "sales-rate", "slow-movers", "loyalty"] {
+        assert_eq!(owner.get(&format!("/reports?kind={kind}")).status, 200, "{kind}");
+    }
+    let closures = owner.get("/reports?kind=closures&place=GE1-1");
+    assert_eq!(closures.status, 200, "{}", closures.body);
+    assert_eq!(cashier.get("/reports?kind=sales-method").status, 403);
 }
 
 /// Issue 21: the till is the node's own server, syncing by itself: with its hub gone it sells on,

@@ -4,6 +4,7 @@
 //! Markdown table.
 
 pub mod invoicing;
+pub mod stores;
 pub mod sync;
 pub mod tills;
 pub mod web;

@@ -266,6 +266,12 @@ pub(crate) enum Command {
         /// query over a year of movements.
         #[arg(long)]
         till: bool,
+        /// Measure a chain of --stores stores instead: a year of their tills' tickets (--lines
+        /// lines in all) imported from sync on head office, beside the ledger's sync rate.
+        #[arg(long)]
+        stores: Option<usize>,
+        #[arg(long, default_value_t = 5_000_000)]
+        lines: usize,
     },
 }
 

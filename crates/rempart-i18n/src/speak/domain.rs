@@ -562,6 +562,8 @@ impl Speak for rempart_domain::loyalty::LoyaltyError {
         match self {
             LoyaltyError::BadProgram => lang.text("err.loyalty.bad_program").to_owned(),
             LoyaltyError::NoProgram => lang.text("err.loyalty.no_program").to_owned(),
+            LoyaltyError::NotHeadOffice => lang.text("err.loyalty.not_head_office").to_owned(),
+            LoyaltyError::CardsExhausted => lang.text("err.loyalty.cards_exhausted").to_owned(),
             LoyaltyError::BadCard { card } => lang.fill("err.loyalty.bad_card", &[("card", card)]),
             LoyaltyError::UnknownCard { card } => lang.fill("err.loyalty.unknown_card", &[("card", card)]),
             LoyaltyError::IllFormed => lang.text("err.loyalty.ill_formed").to_owned(),

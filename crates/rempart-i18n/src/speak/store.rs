@@ -180,6 +180,12 @@ impl Speak for rempart_store::Refusal {
                 lang.fill("err.refusal.created_elsewhere", &[("seq", seq)])
             }
             rempart_store::Refusal::IllFormed { seq } => lang.fill("err.refusal.ill_formed", &[("seq", seq)]),
+            rempart_store::Refusal::ProgramNotHeadOffice { seq } => {
+                lang.fill("err.refusal.program_not_head_office", &[("seq", seq)])
+            }
+            rempart_store::Refusal::PointsWithoutTicket { seq, ticket } => {
+                lang.fill("err.refusal.points_without_ticket", &[("seq", seq), ("ticket", ticket)])
+            }
         }
     }
 }

@@ -128,7 +128,7 @@ pub(crate) fn check_run(
         for event in chunk {
             let fact = Fact::from_payload(&event.kind, &event.payload)
                 .map_err(|source| refuse(Refusal::Unreadable { seq: event.seq.0, source }))?;
-            if let Some(why) = misnumbered(fact.as_ref(), event.seq.0, &numbers) {
+            if let Some(why) = misnumbered(fact.as_ref(), (event.seq.0, event.hlc.wall_ms), &numbers) {
                 return Err(refuse(why));
             }
             if matches!(fact, Some(Fact::CompanyCreated(_))) && !author.founder {
@@ -194,7 +194,7 @@ fn numbered(fact: Option<&Fact>) -> Option<(&str, u64)> {
 /// numbered otherwise than in its series, or any sequence beyond `SEQUENCE_MAX` (an entry's
 /// journal number included); a series that is not its author's; an invoice or credit note that
 /// is not the next of its series.
-fn misnumbered(fact: Option<&Fact>, seq: u64, numbers: &Numbers<'_>) -> Option<Refusal> {
+fn misnumbered(fact: Option<&Fact>, (seq, wall_ms): (u64, u64), numbers: &Numbers<'_>) -> Option<Refusal> {
     use rempart_domain::invoices::{SEQUENCE_MAX, numbered_in};
     let Numbers { author, node, state, given, bound } = numbers;
     let mine = || hex::encode(node.as_bytes());
@@ -235,13 +235,20 @@ fn misnumbered(fact: Option<&Fact>, seq: u64, numbers: &Numbers<'_>) -> Option<R
                 expected,
             });
         }
-        // Loyalty facts name the device that wrote them: only it may. Points are keyed by the
-        // ticket that moved them, which only that ticket's device records.
+        // Loyalty facts name the device that wrote them: only it may. The program is head
+        // office's, in the company's currency, stamped no later than its event (a stamp far ahead
+        // would hold for good). Points are keyed by the ticket that moved them, which only that
+        // ticket's device records (what the ticket accounts for is checked as the run is written).
         Fact::ProgramSet(program) => {
             if program.check().is_err() {
                 return Some(Refusal::IllFormed { seq });
             }
-            return (program.node != mine()).then(|| Refusal::SeriesOfAnother { seq, series: "loyalty".into() });
+            if program.node != mine() {
+                return Some(Refusal::SeriesOfAnother { seq, series: "loyalty".into() });
+            }
+            let currency_ok = state.company.as_ref().is_none_or(|company| company.currency == program.currency);
+            return (!author.founder || program.at_ms > wall_ms || !currency_ok)
+                .then_some(Refusal::ProgramNotHeadOffice { seq });
         }
         Fact::CardIssued(card) => {
             if card.check().is_err() {
@@ -363,6 +370,7 @@ pub(crate) fn write_run<'c>(
     projector.clear();
     projector.reserve(fresh.len());
     let mut position = 0;
+    let mut tickets = HashMap::new();
     {
         let mut insert = transaction.prepare_cached(
             "INSERT INTO events (node, seq, version, tenant, hlc_wall_ms, hlc_logical, prev, kind, payload, hash)
@@ -388,6 +396,7 @@ pub(crate) fn write_run<'c>(
                 ])?;
                 newest = newest.max(event.hlc);
             }
+            check_points(&transaction, node, events, &chunk.facts, &mut tickets)?;
             // Once one event must be merged by a replay, the projection waits for the end.
             replay = replay || needs_replay(&transaction, frontier, events, &chunk.facts)?;
             if !replay {
@@ -429,6 +438,41 @@ pub(crate) fn write_run<'c>(
         keep_batch(&transaction, node, *batch)?;
     }
     Ok((transaction, newest))
+}
+
+/// Refuses points that their ticket does not account for (`PointsMoved::fits`): the ticket of
+/// the same device and number, earlier in the run (`tickets`, filled as the run goes) or held,
+/// checked against the program the points name when this node holds it.
+fn check_points(
+    conn: &rusqlite::Connection,
+    node: NodeId,
+    events: &[&Event],
+    facts: &[Option<Fact>],
+    tickets: &mut HashMap<String, rempart_domain::loyalty::TicketBasis>,
+) -> Result<(), StoreError> {
+    use rempart_domain::loyalty::TicketBasis;
+    for (event, fact) in events.iter().zip(facts) {
+        match fact {
+            Some(Fact::TicketRecorded(ticket)) => {
+                tickets.insert(ticket.number.clone(), TicketBasis::of(ticket));
+            }
+            Some(Fact::PointsMoved(moved)) => {
+                let basis = match tickets.get(&moved.ticket) {
+                    Some(basis) => Some(basis.clone()),
+                    None => crate::loyalty::ticket_basis(conn, &moved.node, &moved.ticket)?,
+                };
+                let program = moved.program.map(|at_ms| crate::loyalty::program_at(conn, at_ms)).transpose()?.flatten();
+                if !basis.is_some_and(|basis| moved.fits(&basis, program.as_ref())) {
+                    return Err(StoreError::SyncRefused {
+                        node: node.short(),
+                        why: Refusal::PointsWithoutTicket { seq: event.seq.0, ticket: moved.ticket.clone() },
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// The clock of the latest event held that the projections show (events of the `node.` kinds,

@@ -470,9 +470,10 @@ fn work(store: &mut Store, kind: WorkKind, node: usize, counter: usize) -> Resul
             if store.this_till()?.is_none() {
                 store.bind_till(&format!("ST-{node}"), "ST")?;
             }
-            // The customer's loyalty card: a program set and a card given where this node knows
-            // none; every other sale spends points where the balance this till knows allows.
-            if store.loyalty_program()?.is_none() {
+            // The customer's loyalty card: a program set by head office where it knows none, a
+            // card given where this node knows none; every other sale spends points where the
+            // balance this till knows allows and it knows the program.
+            if store.loyalty_program()?.is_none() && store.is_head_office() {
                 store.set_loyalty_program(rempart_store::loyalty::ProgramInput {
                     points_per_unit: 1,
                     points_per_item: 2,
@@ -492,7 +493,8 @@ fn work(store: &mut Store, kind: WorkKind, node: usize, counter: usize) -> Resul
             };
             let risk = store.loyalty_program()?.map_or(0, |program| i64::from(program.risk_limit));
             let known = store.card_balance(&card, day(3, 6))?.points;
-            let spend = if counter % 2 == 1 && known - risk >= 10 { 10 } else { 0 };
+            let spend =
+                if counter % 2 == 1 && known - risk >= 10 && store.loyalty_program()?.is_some() { 10 } else { 0 };
             let line = [rempart_store::tills::SaleLine { code: "SHIRT-M".into(), qty: 1, price_minor: Some(5000) }];
             let cash = vec![Tender { method: Method::Cash, amount_minor: 6000, voucher: None }];
             let sold = match store.sell_spending(&line, None, cash.clone(), Some(card.clone()), spend, day(3, 6)) {
@@ -1829,11 +1831,36 @@ fn forge(
     key: &SigningKey,
     rewrite: impl FnOnce(&mut serde_json::Value),
 ) -> (ChainRun, EventSeq) {
-    let at = genuine.events.iter().position(|event| event.kind == kind).expect("the event to rewrite");
+    forge_as(genuine, (kind, kind), key, |fact| {
+        rewrite(fact);
+        fact.clone()
+    })
+}
+
+/// As `forge`, the first event of kind `kinds.0` made one of kind `kinds.1` with the payload
+/// `rewrite` gives.
+fn forge_as(
+    genuine: &ChainRun,
+    kinds: (&str, &str),
+    key: &SigningKey,
+    rewrite: impl FnOnce(&mut serde_json::Value) -> serde_json::Value,
+) -> (ChainRun, EventSeq) {
+    let at = genuine.events.iter().position(|event| event.kind == kinds.0).expect("the event to rewrite");
     let mut fact: serde_json::Value = serde_json::from_slice(&genuine.events[at].payload).unwrap();
-    rewrite(&mut fact);
+    let fact = rewrite(&mut fact);
+    forge_at(genuine, (at, kinds.1), key, fact)
+}
+
+/// As `forge`, the event at index `at` of the run made one of kind `kind` carrying `fact`.
+fn forge_at(
+    genuine: &ChainRun,
+    (at, kind): (usize, &str),
+    key: &SigningKey,
+    fact: serde_json::Value,
+) -> (ChainRun, EventSeq) {
     let mut forged = genuine.clone();
     forged.events[at].payload = serde_json::to_vec(&fact).unwrap();
+    forged.events[at].kind = kind.to_owned();
     for index in at..forged.events.len() {
         let prev = if index == 0 { forged.prev } else { forged.events[index - 1].hash() };
         let event = &forged.events[index];
@@ -2212,6 +2239,129 @@ fn two_devices_given_one_till_code_apart_keep_every_ticket() {
     let third = nodes[1].store.sell(&line, None, cash, None, day(3, 3)).unwrap();
     assert_eq!(third.number, "ST-1-000003");
     send(&mut nodes, 1, 0, 100_000, &keys);
+    assert_eq!(nodes[0].store.state_hash().unwrap(), nodes[1].store.state_hash().unwrap());
+}
+
+/// Issue 21, the adversarial review of loyalty: a device turned against the company writes, in its
+/// own chain sealed with its own key, a loyalty program (only head office sets one), or points
+/// its ticket does not account for (more than the program gives, another card, a lot that lasts
+/// longer, a ticket that does not exist, points spent beyond the ticket's amount off); head
+/// office itself stamps a program far ahead of its event (it would hold for good). Each run is
+/// refused where it arrives, typed, and changes nothing; the genuine runs are taken in.
+#[test]
+fn loyalty_facts_that_no_ticket_or_head_office_accounts_for_are_refused_where_they_arrive() {
+    use rempart_domain::loyalty::LoyaltyError;
+    use rempart_domain::tills::{Method, Tender};
+    use rempart_store::loyalty::ProgramInput;
+    use rempart_store::tills::SaleLine;
+    let mut nodes = company(2);
+    let keys = keys(&nodes);
+    let (founder, writer) = (nodes[0].store.node(), nodes[1].store.node());
+    stock_ready(&mut nodes[0].store, 0).unwrap();
+    let program = ProgramInput {
+        points_per_unit: 1,
+        points_per_item: 5,
+        reward_points: 10,
+        reward_minor: 100,
+        expiry_days: 90,
+        risk_limit: 0,
+    };
+    nodes[0].store.set_loyalty_program(program).unwrap();
+    // Head office's program stamped a century ahead of its event.
+    let genuine = nodes[0].store.chain_run(founder, EventSeq(0), 1 << 20).unwrap();
+    let (ahead, seq) = forge(&genuine, "loyalty.program", nodes[0].store.signing_key(), |fact| {
+        fact["at_ms"] = serde_json::json!(4_102_444_800_000u64 * 2);
+    });
+    let refused = nodes[1].store.take_in(&keys[&founder], &ahead, "hub").unwrap_err();
+    assert!(
+        matches!(&refused, StoreError::SyncRefused { why: rempart_store::Refusal::ProgramNotHeadOffice { seq: at }, .. } if *at == seq.0),
+        "{refused:?}"
+    );
+    send(&mut nodes, 0, 1, 100_000, &keys);
+    // Only head office sets the program.
+    let refused = nodes[1].store.set_loyalty_program(program).unwrap_err();
+    assert!(matches!(refused, StoreError::Loyalty(LoyaltyError::NotHeadOffice)), "{refused:?}");
+    // The second device, a till, sells twice to a card it gives: 120.00 for two shirts earns 130
+    // points; then 50.00 less 2.00 for 20 points.
+    nodes[1].store.bind_till("ST-2", "ST").unwrap();
+    nodes[1].store.open_session(10_000, day(3, 2)).unwrap();
+    let name = BTreeMap::from([("name".to_owned(), Some("Anne Rochat".to_owned()))]);
+    let contact = nodes[1].store.create_contact(None, name).unwrap();
+    let card = nodes[1].store.issue_card(&contact).unwrap();
+    let cash = |amount_minor| vec![Tender { method: Method::Cash, amount_minor, voucher: None }];
+    let shirts = |qty, price| [SaleLine { code: "SHIRT-M".into(), qty, price_minor: Some(price) }];
+    nodes[1].store.sell_spending(&shirts(2, 6_000), None, cash(12_000), Some(card.clone()), 0, day(3, 2)).unwrap();
+    nodes[1].store.sell_spending(&shirts(1, 5_000), None, cash(4_800), Some(card.clone()), 20, day(3, 2)).unwrap();
+    assert_eq!(nodes[1].store.card_balance(&card, day(3, 2)).unwrap().points, 130 - 20 + 48 + 5);
+    let genuine = nodes[1].store.chain_run(writer, EventSeq(0), 1 << 20).unwrap();
+    let key = SigningKey::from_bytes(&[41; 32]);
+    let other_card = rempart_domain::loyalty::card_number(b"another device", 7);
+    let writer_hex = hex::encode(writer.as_bytes());
+    let before = nodes[0].store.state_hash().unwrap();
+    let forgeries = [
+        // The card it gave turned into a program of its own.
+        (
+            forge_as(&genuine, ("loyalty.card", "loyalty.program"), &key, |_| {
+                serde_json::json!({
+                    "at_ms": 1, "node": writer_hex, "currency": "CHF", "points_per_unit": 10_000,
+                    "points_per_item": 10_000, "reward_points": 1, "reward_minor": 100_000,
+                    "expiry_days": 0, "risk_limit": 0
+                })
+            }),
+            "ProgramNotHeadOffice",
+        ),
+        (
+            forge(&genuine, "loyalty.points", &key, |fact| fact["points"] = serde_json::json!(5_000)),
+            "PointsWithoutTicket",
+        ),
+        (
+            forge(&genuine, "loyalty.points", &key, |fact| fact["card"] = serde_json::json!(other_card)),
+            "PointsWithoutTicket",
+        ),
+        (
+            forge(&genuine, "loyalty.points", &key, |fact| fact["expires"] = serde_json::json!("2099-01-01")),
+            "PointsWithoutTicket",
+        ),
+        (
+            forge(&genuine, "loyalty.points", &key, |fact| fact["ticket"] = serde_json::json!("ST-2-000099")),
+            "PointsWithoutTicket",
+        ),
+        (
+            forge(&genuine, "loyalty.points", &key, |fact| fact["date"] = serde_json::json!("2026-03-01")),
+            "PointsWithoutTicket",
+        ),
+    ];
+    for ((forged, seq), kind) in &forgeries {
+        let refused = nodes[0].store.take_in(&keys[&writer], forged, "hub").unwrap_err();
+        let StoreError::SyncRefused { why, .. } = &refused else { panic!("{refused:?}") };
+        let said = format!("{why:?}");
+        assert!(said.starts_with(kind) && said.contains(&format!("seq: {}", seq.0)), "{said}");
+        assert_eq!(nodes[0].store.held(writer).unwrap(), None);
+        assert_eq!(nodes[0].store.state_hash().unwrap(), before);
+    }
+    // Points spent beyond the ticket's amount off: the second ticket's burn made 40 points.
+    let at = genuine
+        .events
+        .iter()
+        .enumerate()
+        .filter(|(_, event)| event.kind == "loyalty.points")
+        .find(|(_, event)| String::from_utf8_lossy(&event.payload).contains("\"burn\""))
+        .map(|(at, _)| at)
+        .unwrap();
+    let mut fact: serde_json::Value = serde_json::from_slice(&genuine.events[at].payload).unwrap();
+    fact["points"] = serde_json::json!(40);
+    let (forged, seq) = forge_at(&genuine, (at, "loyalty.points"), &key, fact);
+    let refused = nodes[0].store.take_in(&keys[&writer], &forged, "hub").unwrap_err();
+    assert!(
+        matches!(&refused, StoreError::SyncRefused { why: rempart_store::Refusal::PointsWithoutTicket { seq: s, .. }, .. } if *s == seq.0),
+        "{refused:?}"
+    );
+    nodes[0].store.take_in(&keys[&writer], &genuine, "hub").unwrap();
+    assert_eq!(
+        nodes[0].store.card_balance(&card, day(3, 2)).unwrap(),
+        nodes[1].store.card_balance(&card, day(3, 2)).unwrap()
+    );
+    send(&mut nodes, 0, 1, 100_000, &keys);
     assert_eq!(nodes[0].store.state_hash().unwrap(), nodes[1].store.state_hash().unwrap());
 }
 

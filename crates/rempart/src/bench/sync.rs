@@ -30,13 +30,13 @@ use rempart_sync::{Call, HubId};
 use super::{percentile, seconds, work_dir};
 use crate::i18n::Lang;
 
-fn with_env<T>(f: impl FnOnce(&mut Env<'_>) -> T) -> T {
+pub(super) fn with_env<T>(f: impl FnOnce(&mut Env<'_>) -> T) -> T {
     let mut random = rempart_node::system_random;
     let mut env = Env { clock: rempart_store::Clock::System, random: &mut random };
     f(&mut env)
 }
 
-fn rate(count: u64, elapsed: Duration) -> String {
+pub(super) fn rate(count: u64, elapsed: Duration) -> String {
     format!("{:.0}/s", count as f64 / elapsed.as_secs_f64().max(1e-9))
 }
 

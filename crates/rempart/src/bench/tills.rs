@@ -33,12 +33,9 @@ fn millis(elapsed: Duration) -> String {
     format!("{:.2} ms", elapsed.as_secs_f64() * 1e3)
 }
 
-pub fn run(dir: Option<PathBuf>, lang: Lang) -> Result<()> {
-    let (root, created) = work_dir(dir)?;
-    let mut store = Store::init(&root.join("store"), "Mode Léman SA", Country::Ch, 1)?;
-    store
-        .add_location(LocationAdded { code: "GE1".into(), label: "Genève Rive".into(), kind: LocationKind::Store })?;
-    for index in 0..SKUS / 3 {
+/// `items` items of the catalogue, `ART000` on, each in sizes S, M and L (`ART000-M`).
+pub(super) fn catalogue(store: &mut Store, items: usize) -> Result<()> {
+    for index in 0..items {
         store.define_item(ItemDefined {
             code: format!("ART{index:03}"),
             label: format!("Article {index}"),
@@ -59,6 +56,15 @@ pub fn run(dir: Option<PathBuf>, lang: Lang) -> Result<()> {
             store.define_sku(sku)?;
         }
     }
+    Ok(())
+}
+
+pub fn run(dir: Option<PathBuf>, lang: Lang) -> Result<()> {
+    let (root, created) = work_dir(dir)?;
+    let mut store = Store::init(&root.join("store"), "Mode Léman SA", Country::Ch, 1)?;
+    store
+        .add_location(LocationAdded { code: "GE1".into(), label: "Genève Rive".into(), kind: LocationKind::Store })?;
+    catalogue(&mut store, SKUS / 3)?;
     // A year of the store's movements, as its tickets leave them.
     let start = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap_or(NaiveDate::MIN);
     let mut random = Lcg::new(21);
