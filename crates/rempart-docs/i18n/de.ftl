@@ -37,6 +37,7 @@ doc-separate-before-paying = Vor der Einzahlung abzutrennen
 doc-ticket = Beleg { $number }
 doc-till = Kasse { $till }
 doc-returns = Rückgabe zu Beleg { $number }
+doc-cash-rounding = Rundung
 doc-change = Rückgeld
 doc-vat-included = davon MWST { $rate } % auf { $gross }
 doc-pay-cash = Bar

@@ -37,6 +37,7 @@ doc-separate-before-paying = Separate before paying in
 doc-ticket = Ticket { $number }
 doc-till = Till { $till }
 doc-returns = Return of ticket { $number }
+doc-cash-rounding = Rounding
 doc-change = Change
 doc-vat-included = of which VAT { $rate } % on { $gross }
 doc-pay-cash = Cash

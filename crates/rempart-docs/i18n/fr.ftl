@@ -37,6 +37,7 @@ doc-separate-before-paying = A détacher avant le versement
 doc-ticket = Ticket { $number }
 doc-till = Caisse { $till }
 doc-returns = Retour du ticket { $number }
+doc-cash-rounding = Arrondi
 doc-change = Rendu
 doc-vat-included = dont TVA { $rate } % sur { $gross }
 doc-pay-cash = Espèces

@@ -37,6 +37,7 @@ doc-separate-before-paying = Da staccare prima del versamento
 doc-ticket = Scontrino { $number }
 doc-till = Cassa { $till }
 doc-returns = Reso dello scontrino { $number }
+doc-cash-rounding = Arrotondamento
 doc-change = Resto
 doc-vat-included = di cui IVA { $rate } % su { $gross }
 doc-pay-cash = Contanti

@@ -73,6 +73,8 @@ pub enum Label {
     Till,
     Returns,
     Change,
+    /// Swiss cash rounding to 0.05.
+    CashRounding,
     VatIncluded,
     PayCash,
     PayCard,
@@ -121,6 +123,7 @@ impl Label {
             Label::Till => "doc-till",
             Label::Returns => "doc-returns",
             Label::Change => "doc-change",
+            Label::CashRounding => "doc-cash-rounding",
             Label::VatIncluded => "doc-vat-included",
             Label::PayCash => "doc-pay-cash",
             Label::PayCard => "doc-pay-card",
@@ -177,7 +180,7 @@ const SOURCES: [&str; 4] = [
 
 /// Every label, for the test that each is in every language.
 #[cfg(test)]
-const ALL: [Label; 42] = [
+const ALL: [Label; 43] = [
     Label::Invoice,
     Label::InvoiceContinued,
     Label::Date,
@@ -213,6 +216,7 @@ const ALL: [Label; 42] = [
     Label::Till,
     Label::Returns,
     Label::Change,
+    Label::CashRounding,
     Label::VatIncluded,
     Label::PayCash,
     Label::PayCard,

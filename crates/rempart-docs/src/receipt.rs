@@ -61,6 +61,8 @@ pub struct ReceiptDocument {
     pub returns: Option<String>,
     pub lines: Vec<ReceiptLine>,
     pub total_minor: i64,
+    /// Swiss cash rounding to 0.05 of the part paid in cash (zero: none).
+    pub rounding_minor: i64,
     pub payments: Vec<ReceiptPayment>,
     pub change_minor: i64,
     pub vat: Vec<ReceiptVat>,
@@ -117,6 +119,9 @@ pub fn receipt_pdf(doc: &ReceiptDocument) -> Vec<u8> {
         format!("{} {}", Label::Total.text(doc.lang), doc.currency.as_str()),
         amount(doc.total_minor),
     ));
+    if doc.rounding_minor != 0 {
+        rows.push(Row::Edges(Face::Regular, Label::CashRounding.text(doc.lang).to_owned(), amount(doc.rounding_minor)));
+    }
     for payment in &doc.payments {
         let (name, minor) = match payment {
             ReceiptPayment::Cash(minor) => (Label::PayCash.text(doc.lang).to_owned(), *minor),
@@ -188,6 +193,7 @@ mod tests {
                 })
                 .collect(),
             total_minor: 18_900 * lines as i64,
+            rounding_minor: 0,
             payments: vec![ReceiptPayment::Cash(20_000 * lines as i64)],
             change_minor: 1_100 * lines as i64,
             vat: vec![ReceiptVat { rate_bp: 810, gross_minor: 18_900 * lines as i64, vat_minor: 1_416 * lines as i64 }],

@@ -108,6 +108,14 @@ pub struct Totals {
     pub by_method: Vec<MethodSum>,
     pub revenue: Vec<AccountSum>,
     pub total_minor: i64,
+    /// The tickets' Swiss cash rounding (to 0.05), in what was taken in cash and not in the
+    /// total: posted to the rounding account.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rounding_minor: i64,
+}
+
+fn is_zero(value: &i64) -> bool {
+    *value == 0
 }
 
 impl Totals {
@@ -121,6 +129,7 @@ impl Totals {
         for ticket in tickets {
             out.tickets = out.tickets.saturating_add(1);
             out.total_minor = out.total_minor.saturating_add(ticket.total_minor());
+            out.rounding_minor = out.rounding_minor.saturating_add(ticket.rounding_minor);
             for ((code, rate), total) in ticket.by_rate() {
                 let entry = rates.entry((code, rate)).or_default();
                 entry.0 = entry.0.saturating_add(total.gross_minor);
@@ -200,6 +209,7 @@ impl Totals {
             let totals = &closure.totals;
             out.tickets = out.tickets.saturating_add(totals.tickets);
             out.total_minor = out.total_minor.saturating_add(totals.total_minor);
+            out.rounding_minor = out.rounding_minor.saturating_add(totals.rounding_minor);
             for rate in &totals.by_rate {
                 let entry = rates.entry((rate.vat_code.clone(), rate.rate_bp)).or_default();
                 entry.0 = entry.0.saturating_add(rate.gross_minor);
@@ -651,6 +661,7 @@ mod tests {
             change_minor: 100,
             returns: None,
             card: None,
+            rounding_minor: 0,
         }
     }
 

@@ -666,6 +666,7 @@ mod tests {
                             change_minor,
                             returns,
                             card,
+                            rounding_minor: (at_ms % 5) as i64 - 2,
                         })
                     }
                 ),
@@ -734,7 +735,14 @@ mod tests {
                             covers,
                             previous: digest.clone(),
                             digest,
-                            totals: Totals { tickets: first_ticket, by_rate, by_method, revenue, total_minor },
+                            totals: Totals {
+                                tickets: first_ticket,
+                                by_rate,
+                                by_method,
+                                revenue,
+                                total_minor,
+                                rounding_minor: (cost_minor % 3),
+                            },
                             grand_total_minor,
                             cost_minor,
                             signature,
@@ -760,10 +768,13 @@ mod tests {
             }),
             (
                 (text(), any::<bool>(), any::<i64>(), text(), text(), date()),
-                (any::<Option<u64>>(), any::<i64>(), prop::option::of(date()), prop::option::of(text()))
+                (any::<u64>(), any::<i64>(), prop::option::of(date()), any::<(i64, i64)>())
             )
                 .prop_map(
-                    |((card, earn, points, ticket, node, date), (program, of_items, expires, takes_back))| {
+                    |(
+                        (card, earn, points, ticket, node, date),
+                        (program, of_items, expires, (basis_total, basis_items)),
+                    )| {
                         use crate::loyalty::{PointsKind, PointsMoved};
                         let kind = if earn { PointsKind::Earn } else { PointsKind::Burn };
                         Fact::from(PointsMoved {
@@ -776,7 +787,8 @@ mod tests {
                             program,
                             of_items,
                             expires,
-                            takes_back,
+                            basis_total,
+                            basis_items,
                         })
                     }
                 ),

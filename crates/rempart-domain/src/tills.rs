@@ -160,6 +160,21 @@ pub struct TicketRecorded {
     /// The customer's loyalty card, when shown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card: Option<String>,
+    /// Swiss cash rounding: what the part paid in cash was rounded by to 0.05 (positive: up),
+    /// `cash_rounding`; zero where nothing is paid in cash francs.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rounding_minor: i64,
+}
+
+fn is_zero(value: &i64) -> bool {
+    *value == 0
+}
+
+/// What an amount due in cash francs is rounded by to the nearest 0.05 (the smallest coin),
+/// half away from zero: 510.33 → +0.02, 510.32 → −0.02, −10.03 → −0.02, −10.02 → +0.02.
+pub fn cash_rounding(due_minor: i64) -> i64 {
+    let rounded = divide_rounded(i128::from(due_minor), 5).saturating_mul(5);
+    i64::try_from(rounded).unwrap_or(due_minor).saturating_sub(due_minor)
 }
 
 /// The VAT of one rate on a ticket.
@@ -182,6 +197,11 @@ impl TicketRecorded {
 
     pub fn paid_minor(&self) -> i64 {
         self.payments.iter().map(|tender| tender.amount_minor).fold(0i64, i64::saturating_add)
+    }
+
+    /// What the customer owes, or is paid back: the total and the cash rounding.
+    pub fn due_minor(&self) -> i64 {
+        self.total_minor().saturating_add(self.rounding_minor)
     }
 
     /// Gross and VAT per (VAT code, rate), the VAT computed on each rate's gross.
@@ -259,7 +279,24 @@ impl TicketRecorded {
         if self.change_minor < 0 || self.change_minor > cash.max(0) || (returning && self.change_minor != 0) {
             return Err(TillError::BadChange);
         }
-        let due = self.total_minor();
+        // Rounded to 0.05 only in francs, only the part paid in cash, exactly as `cash_rounding`
+        // gives it.
+        if self.rounding_minor != 0 {
+            let other: i64 = self
+                .payments
+                .iter()
+                .filter(|tender| tender.method != Method::Cash)
+                .map(|tender| tender.amount_minor)
+                .fold(0, i64::saturating_add);
+            let in_cash = self.payments.iter().any(|tender| tender.method == Method::Cash);
+            if self.currency != Currency::CHF
+                || !in_cash
+                || self.rounding_minor != cash_rounding(self.total_minor().saturating_sub(other))
+            {
+                return Err(TillError::BadRounding);
+            }
+        }
+        let due = self.due_minor();
         let settled = self.paid_minor() - self.change_minor;
         if settled != due {
             return Err(TillError::NotSettled { due_minor: due, paid_minor: settled, currency: self.currency });
@@ -369,6 +406,8 @@ pub enum TillError {
     BadPayment { method: Method },
     #[error("a voucher payment names its voucher's code, and only it does")]
     VoucherCode,
+    #[error("a ticket is rounded to 0.05 only in francs, on the part paid in cash")]
+    BadRounding,
     #[error("change is given only from cash, never on a return")]
     BadChange,
     #[error("the ticket comes to {due_minor} and {paid_minor} was paid (minor units of {currency})")]
@@ -438,6 +477,7 @@ mod tests {
             change_minor: change,
             returns: None,
             card: None,
+            rounding_minor: 0,
         }
     }
 
@@ -469,6 +509,41 @@ mod tests {
         let mut misnumbered = sale.clone();
         misnumbered.number = "GE1-1-000008".into();
         assert!(matches!(misnumbered.check(), Err(TillError::BadNumber { .. })));
+    }
+
+    #[test]
+    fn francs_in_cash_round_to_five_centimes_and_nothing_else_does() {
+        assert_eq!([1_233, 1_232, 1_235, 1_230, -1_003, -1_002].map(cash_rounding), [2, -2, 0, 0, -2, 2]);
+        // 12.33 paid 12.35 in cash: rounded up by 0.02.
+        let mut paid = ticket(vec![line(1, 1_233, 0, 810)], vec![cash(1_235)], 0);
+        paid.rounding_minor = 2;
+        assert_eq!(paid.check(), Ok(()));
+        assert_eq!(paid.due_minor(), 1_235);
+        // Not rounded, or rounded otherwise: not settled, or a bad rounding.
+        paid.rounding_minor = 0;
+        assert!(matches!(paid.check(), Err(TillError::NotSettled { .. })));
+        paid.rounding_minor = -3;
+        assert_eq!(paid.check(), Err(TillError::BadRounding));
+        // By card, or in euros: never rounded.
+        let mut card = ticket(
+            vec![line(1, 1_233, 0, 810)],
+            vec![Tender { method: Method::Card, amount_minor: 1_235, voucher: None }],
+            0,
+        );
+        card.rounding_minor = 2;
+        assert_eq!(card.check(), Err(TillError::BadRounding));
+        let mut euros = ticket(vec![line(1, 1_233, 0, 810)], vec![cash(1_235)], 0);
+        euros.currency = Currency::EUR;
+        euros.rounding_minor = 2;
+        assert_eq!(euros.check(), Err(TillError::BadRounding));
+        // A split rounds the cash part only: 10.00 by card, 2.33 → 2.35 in cash.
+        let mut split = ticket(
+            vec![line(1, 1_233, 0, 810)],
+            vec![Tender { method: Method::Card, amount_minor: 1_000, voucher: None }, cash(500)],
+            265,
+        );
+        split.rounding_minor = 2;
+        assert_eq!(split.check(), Ok(()));
     }
 
     #[test]

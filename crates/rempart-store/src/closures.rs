@@ -447,6 +447,12 @@ fn closure_postings(state: &rempart_domain::LedgerState, country: Country, closu
         let account = state.vat_codes.get(code).map_or("", |vat| vat.account.as_str());
         out.push(posting(account, -vat, Some(code.to_owned())));
     }
+    // What cash rounding added to the drawer (or took from it), against the rounding account.
+    out.push(posting(
+        rempart_domain::invoices::rounding_account(country),
+        closure.totals.rounding_minor.saturating_neg(),
+        None,
+    ));
     if closure.cost_minor != 0 {
         out.push(posting(accounts.cost_of_goods, closure.cost_minor, None));
         out.push(posting(accounts.stock, -closure.cost_minor, None));

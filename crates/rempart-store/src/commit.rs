@@ -91,6 +91,11 @@ pub struct Commit<'a> {
 }
 
 impl Commit<'_> {
+    /// The wall-clock stamp the next event recorded in this commit carries.
+    pub(crate) fn next_stamp_ms(&self) -> u64 {
+        self.head.hlc.tick(self.now_ms).wall_ms
+    }
+
     /// Appends a fact that the caller has checked against `state`, and projects it.
     pub fn record(&mut self, fact: Fact) -> Result<(), StoreError> {
         let payload = match &self.author {

@@ -6,8 +6,10 @@
 
 use chrono::NaiveDate;
 use rempart_domain::Fact;
+use std::collections::BTreeMap;
+
 use rempart_domain::loyalty::{
-    Balance, CardIssued, LoyaltyError, PointsKind, PointsMoved, ProgramSet, TicketBasis, balance,
+    Balance, CardIssued, LoyaltyError, PointsKind, PointsMoved, ProgramSet, Returned, TicketBasis, balance,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -41,10 +43,11 @@ CREATE TABLE p_loyalty_points (
     ticket TEXT NOT NULL,
     node TEXT NOT NULL,
     date TEXT NOT NULL,
-    program INTEGER,
+    program INTEGER NOT NULL,
     of_items INTEGER NOT NULL,
     expires TEXT,
-    takes_back TEXT
+    basis_total INTEGER NOT NULL,
+    basis_items INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX p_loyalty_points_card ON p_loyalty_points (card);
 CREATE INDEX p_loyalty_points_ticket ON p_loyalty_points (node, ticket);
@@ -87,23 +90,14 @@ pub(crate) fn read_program(conn: &Connection) -> Result<Option<ProgramSet>, Stor
     body.map(|body| serde_json::from_str(&body).map_err(|_| Damage::LoyaltyUnreadable.into())).transpose()
 }
 
-/// The program set at `at_ms`, if this node holds it.
-pub(crate) fn program_at(conn: &Connection, at_ms: u64) -> Result<Option<ProgramSet>, StoreError> {
-    let body: Option<String> = conn
-        .prepare_cached("SELECT body FROM p_loyalty_program WHERE at_ms = ?1 ORDER BY node LIMIT 1")?
-        .query_row([at_ms as i64], |row| row.get(0))
-        .optional()?;
-    body.map(|body| serde_json::from_str(&body).map_err(|_| Damage::LoyaltyUnreadable.into())).transpose()
-}
-
 /// What the ticket `number` of device `node` gives to check the points it moved, if held.
 pub(crate) fn ticket_basis(conn: &Connection, node: &str, number: &str) -> Result<Option<TicketBasis>, StoreError> {
-    type Row = (String, String, String, Option<String>, Option<String>);
+    type Row = (String, String, i64, Option<String>, Option<String>);
     let row: Option<Row> = conn
-        .prepare_cached("SELECT key, date, currency, returns, card FROM p_tickets WHERE node = ?1 AND number = ?2")?
+        .prepare_cached("SELECT key, date, at_ms, returns, card FROM p_tickets WHERE node = ?1 AND number = ?2")?
         .query_row([node, number], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)))
         .optional()?;
-    let Some((key, date, currency, returns, card)) = row else { return Ok(None) };
+    let Some((key, date, at_ms, returns, card)) = row else { return Ok(None) };
     let (total_minor, items, discount_minor): (i64, i64, i64) = conn
         .prepare_cached(
             "SELECT coalesce(sum(gross_minor), 0), coalesce(sum(qty), 0), coalesce(sum(discount_minor), 0)
@@ -113,12 +107,50 @@ pub(crate) fn ticket_basis(conn: &Connection, node: &str, number: &str) -> Resul
     Ok(Some(TicketBasis {
         card,
         date: date.parse().map_err(|_| Damage::LoyaltyUnreadable)?,
-        currency: currency.parse().map_err(|_| Damage::LoyaltyUnreadable)?,
+        at_ms: u64::try_from(at_ms).map_err(|_| Damage::LoyaltyUnreadable)?,
         total_minor,
         items,
         discount_minor,
         returns: returns.is_some(),
     }))
+}
+
+/// The highest program stamp the points of device `node` named, if any.
+pub(crate) fn last_program_named(conn: &Connection, node: &str) -> Result<Option<u64>, StoreError> {
+    let last: Option<i64> = conn
+        .prepare_cached("SELECT max(program) FROM p_loyalty_points WHERE node = ?1")?
+        .query_row([node], |row| row.get(0))?;
+    Ok(last.map(|at_ms| at_ms as u64))
+}
+
+/// Every program held, by stamp (the first by device where two share one).
+pub(crate) fn held_programs(conn: &Connection) -> Result<BTreeMap<u64, ProgramSet>, StoreError> {
+    let mut out = BTreeMap::new();
+    let mut statement = conn.prepare_cached("SELECT body FROM p_loyalty_program ORDER BY at_ms, node")?;
+    for body in statement.query_map([], |row| row.get::<_, String>(0))? {
+        let program: ProgramSet = serde_json::from_str(&body?).map_err(|_| Damage::LoyaltyUnreadable)?;
+        out.entry(program.at_ms).or_insert(program);
+    }
+    Ok(out)
+}
+
+/// The return tickets of a card, with what each took back.
+pub(crate) fn card_returns(conn: &Connection, card: &str) -> Result<Vec<Returned>, StoreError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT t.number, t.node, t.returns, t.date, t.total_minor, coalesce(sum(l.qty), 0)
+         FROM p_tickets t JOIN p_ticket_lines l ON l.key = t.key
+         WHERE t.card = ?1 AND t.returns IS NOT NULL GROUP BY t.key",
+    )?;
+    let rows = statement.query_map([card], |row| {
+        Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get::<_, String>(3)?, row.get(4)?, row.get(5)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (ticket, node, original, date, total_minor, items) = row?;
+        let date = date.parse().map_err(|_| Damage::LoyaltyUnreadable)?;
+        out.push(Returned { ticket, node, original, date, total_minor, items });
+    }
+    Ok(out)
 }
 
 pub(crate) fn card_known(conn: &Connection, card: &str) -> Result<bool, StoreError> {
@@ -127,18 +159,18 @@ pub(crate) fn card_known(conn: &Connection, card: &str) -> Result<bool, StoreErr
 
 pub(crate) fn card_moves(conn: &Connection, card: &str) -> Result<Vec<PointsMoved>, StoreError> {
     let mut statement = conn.prepare_cached(
-        "SELECT kind, points, ticket, node, date, program, of_items, expires, takes_back
+        "SELECT kind, points, ticket, node, date, program, of_items, expires, basis_total, basis_items
          FROM p_loyalty_points WHERE card = ?1",
     )?;
     let rows = statement.query_map([card], |row| {
         Ok((
             (row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get(2)?, row.get(3)?, row.get::<_, String>(4)?),
-            (row.get::<_, Option<i64>>(5)?, row.get::<_, i64>(6)?, row.get::<_, Option<String>>(7)?, row.get(8)?),
+            (row.get::<_, i64>(5)?, row.get::<_, i64>(6)?, row.get::<_, Option<String>>(7)?, row.get(8)?, row.get(9)?),
         ))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let ((kind, points, ticket, node, date), (program, of_items, expires, takes_back)) = row?;
+        let ((kind, points, ticket, node, date), (program, of_items, expires, basis_total, basis_items)) = row?;
         let kind = match kind.as_str() {
             "earn" => PointsKind::Earn,
             "burn" => PointsKind::Burn,
@@ -146,7 +178,6 @@ pub(crate) fn card_moves(conn: &Connection, card: &str) -> Result<Vec<PointsMove
         };
         let date = date.parse().map_err(|_| Damage::LoyaltyUnreadable)?;
         let expires = expires.map(|day| day.parse()).transpose().map_err(|_| Damage::LoyaltyUnreadable)?;
-        let program = program.map(|at_ms| at_ms as u64);
         out.push(PointsMoved {
             card: card.to_owned(),
             kind,
@@ -154,38 +185,19 @@ pub(crate) fn card_moves(conn: &Connection, card: &str) -> Result<Vec<PointsMove
             ticket,
             node,
             date,
-            program,
+            program: program as u64,
             of_items,
             expires,
-            takes_back,
+            basis_total,
+            basis_items,
         });
     }
     Ok(out)
 }
 
-/// What a ticket earned on its card, if anything: the earn, and the points returns took back
-/// from it so far (negative or zero).
-pub(crate) fn earned_by(conn: &Connection, node: &str, ticket: &str) -> Result<Option<(PointsMoved, i64)>, StoreError> {
-    let card: Option<String> = conn
-        .prepare_cached("SELECT card FROM p_loyalty_points WHERE node = ?1 AND ticket = ?2 AND kind = 'earn'")?
-        .query_row([node, ticket], |row| row.get(0))
-        .optional()?;
-    let Some(card) = card else { return Ok(None) };
-    let Some(earned) = card_moves(conn, &card)?
-        .into_iter()
-        .find(|moved| moved.kind == PointsKind::Earn && moved.node == node && moved.ticket == ticket)
-    else {
-        return Ok(None);
-    };
-    let taken: i64 = conn
-        .prepare_cached("SELECT coalesce(sum(points), 0) FROM p_loyalty_points WHERE takes_back = ?1")?
-        .query_row([earned.id()], |row| row.get(0))?;
-    Ok(Some((earned, taken)))
-}
-
 /// A card's balance on `on` from what this node holds.
 pub(crate) fn card_balance(conn: &Connection, card: &str, on: NaiveDate) -> Result<Balance, StoreError> {
-    Ok(balance(&card_moves(conn, card)?, on))
+    Ok(balance(&card_moves(conn, card)?, &card_returns(conn, card)?, &held_programs(conn)?, on))
 }
 
 /// What a card may spend on `on` as this node knows it: its balance counting every movement
@@ -193,8 +205,10 @@ pub(crate) fn card_balance(conn: &Connection, card: &str, on: NaiveDate) -> Resu
 /// hide spending from the check).
 pub(crate) fn spendable(conn: &Connection, card: &str, on: NaiveDate) -> Result<Balance, StoreError> {
     let moves = card_moves(conn, card)?;
-    let last = moves.iter().map(|moved| moved.date).max().map_or(on, |last| last.max(on));
-    Ok(balance(&moves, last))
+    let returned = card_returns(conn, card)?;
+    let last =
+        moves.iter().map(|moved| moved.date).chain(returned.iter().map(|back| back.date)).fold(on, NaiveDate::max);
+    Ok(balance(&moves, &returned, &held_programs(conn)?, last))
 }
 
 impl Store {
@@ -205,7 +219,7 @@ impl Store {
             return Err(LoyaltyError::NotHeadOffice.into());
         }
         let program = ProgramSet {
-            at_ms: self.now_ms(),
+            at_ms: 0,
             node: hex::encode(self.node().as_bytes()),
             currency: self.company()?.currency,
             points_per_unit: input.points_per_unit,
@@ -216,8 +230,12 @@ impl Store {
             risk_limit: input.risk_limit,
         };
         program.check()?;
-        self.commit(|commit| commit.record(Fact::ProgramSet(program.clone())))?;
-        Ok(program)
+        self.commit(|commit| {
+            // Stamped as its event will be (`Commit::record` ticks the same clock): never later.
+            let program = ProgramSet { at_ms: commit.next_stamp_ms(), ..program };
+            commit.record(Fact::ProgramSet(program.clone()))?;
+            Ok(program)
+        })
     }
 
     /// Whether this device is head office: the one that created the company, which alone sets
@@ -279,10 +297,11 @@ impl Store {
             .prepare("SELECT card, min(contact), count(*) FROM p_loyalty_cards GROUP BY card ORDER BY card")?
             .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
             .collect::<Result<_, _>>()?;
+        let programs = held_programs(&self.conn)?;
         let mut out = Vec::new();
         for (card, contact, givers) in rows {
             let name = self.contact(&contact).ok().and_then(|fields| fields.get("name").cloned()).unwrap_or_default();
-            let balance = card_balance(&self.conn, &card, on)?;
+            let balance = balance(&card_moves(&self.conn, &card)?, &card_returns(&self.conn, &card)?, &programs, on);
             out.push(CardRow { card, contact, name, balance, given_twice: givers > 1 });
         }
         Ok(out)
@@ -314,8 +333,8 @@ pub(crate) fn project_points(conn: &Connection, moved: &PointsMoved) -> Result<(
     }
     conn.prepare_cached(
         "INSERT OR IGNORE INTO p_loyalty_points
-             (id, card, kind, points, ticket, node, date, program, of_items, expires, takes_back)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+             (id, card, kind, points, ticket, node, date, program, of_items, expires, basis_total, basis_items)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?
     .execute(params![
         moved.id(),
@@ -325,10 +344,11 @@ pub(crate) fn project_points(conn: &Connection, moved: &PointsMoved) -> Result<(
         moved.ticket,
         moved.node,
         moved.date.to_string(),
-        moved.program.map(|at_ms| at_ms as i64),
+        moved.program as i64,
         moved.of_items,
         moved.expires.map(|day| day.to_string()),
-        moved.takes_back
+        moved.basis_total,
+        moved.basis_items
     ])?;
     Ok(())
 }

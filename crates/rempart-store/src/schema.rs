@@ -13,7 +13,8 @@
 /// tills' sealed closures (`p_closures`) and tickets by series (`p_tickets_series`). 16: loyalty
 /// (`p_loyalty_program`, `p_loyalty_cards`, `p_loyalty_points`). 17: every program set kept by
 /// its stamp (points name theirs), points with the part earned by items, their lot's end and the
-/// earn a return takes back.
+/// total and items they were earned on; tickets' Swiss cash rounding (`p_tickets.rounding_minor`)
+/// and tickets by card.
 pub const SCHEMA_VERSION: u32 = 17;
 
 pub const LOG_SCHEMA: &str = "

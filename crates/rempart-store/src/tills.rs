@@ -50,9 +50,11 @@ CREATE TABLE p_tickets (
     total_minor INTEGER NOT NULL,
     change_minor INTEGER NOT NULL,
     returns TEXT,
-    card TEXT
+    card TEXT,
+    rounding_minor INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX p_tickets_number ON p_tickets (number);
+CREATE INDEX p_tickets_card ON p_tickets (card) WHERE card IS NOT NULL;
 CREATE INDEX p_tickets_returns ON p_tickets (returns) WHERE returns IS NOT NULL;
 CREATE INDEX p_tickets_session ON p_tickets (node, session);
 CREATE INDEX p_tickets_series ON p_tickets (node, sequence);
@@ -353,7 +355,8 @@ impl Store {
             let ticket_lines = priced(commit.conn, &commit.state, lines, discount, date)?;
             let total: i64 = ticket_lines.iter().map(TicketLine::gross_minor).fold(0, i64::saturating_add);
             let paid: i64 = payments.iter().map(|tender| tender.amount_minor).fold(0, i64::saturating_add);
-            let change_minor = (paid - total).max(0);
+            let rounding_minor = rounding(currency, total, &payments);
+            let change_minor = paid.saturating_sub(total.saturating_add(rounding_minor)).max(0);
             let ticket = numbered(
                 commit,
                 &till,
@@ -366,6 +369,7 @@ impl Store {
                 change_minor,
                 None,
                 card.clone(),
+                rounding_minor,
             )?;
             if let (Some(card), Some(program)) = (card, program) {
                 let items: i64 = ticket.lines.iter().map(|line| line.qty).fold(0, i64::saturating_add);
@@ -376,10 +380,11 @@ impl Store {
                     ticket: ticket.number.clone(),
                     node: till.node.clone(),
                     date,
-                    program: Some(program.at_ms),
+                    program: program.at_ms,
                     of_items: 0,
                     expires: None,
-                    takes_back: None,
+                    basis_total: 0,
+                    basis_items: 0,
                 };
                 if points > 0 {
                     commit.record(Fact::PointsMoved(moved(PointsKind::Burn, points)))?;
@@ -389,6 +394,8 @@ impl Store {
                     commit.record(Fact::PointsMoved(PointsMoved {
                         of_items,
                         expires: program.expiry(date),
+                        basis_total: ticket.total_minor(),
+                        basis_items: items,
                         ..moved(PointsKind::Earn, earned)
                     }))?;
                 }
@@ -468,11 +475,13 @@ impl Store {
                 }
             }
             let total: i64 = back.iter().map(TicketLine::gross_minor).fold(0, i64::saturating_add);
-            let payments = vec![Tender { method, amount_minor: total, voucher: None }];
-            // The card of the original ticket, with its points taken back in proportion.
+            let cash_back = [Tender { method, amount_minor: total, voucher: None }];
+            let rounding_minor = rounding(currency, total, &cash_back);
+            let payments = vec![Tender { method, amount_minor: total.saturating_add(rounding_minor), voucher: None }];
+            // The card of the original ticket: what the return takes back of its points is the
+            // balance's to compute, from this ticket (`rempart_domain::loyalty::balance`).
             let sold =
                 read_ticket(commit.conn, &key)?.ok_or_else(|| TillError::UnknownTicket { number: original.clone() })?;
-            let earned = crate::loyalty::earned_by(commit.conn, &sold.node, &sold.number)?;
             let back_ticket = numbered(
                 commit,
                 &till,
@@ -485,39 +494,8 @@ impl Store {
                 0,
                 Some(original),
                 sold.card.clone(),
+                rounding_minor,
             )?;
-            if let Some((earned, taken_before)) = earned {
-                // What the amount earned goes back in proportion to the money, what the items
-                // earned in proportion to the items; never more than is left of the earn.
-                let share = |part: i64, back: i64, whole: i64| {
-                    i64::try_from(rempart_domain::invoices::divide_rounded(
-                        i128::from(part) * i128::from(back),
-                        i128::from(whole).max(1),
-                    ))
-                    .unwrap_or(0)
-                };
-                let items =
-                    |ticket: &TicketRecorded| ticket.lines.iter().map(|line| line.qty).fold(0i64, i64::saturating_add);
-                let of_items = share(earned.of_items, items(&back_ticket), items(&sold)).min(0);
-                let of_amount =
-                    share(earned.points - earned.of_items, back_ticket.total_minor(), sold.total_minor()).min(0);
-                let left = earned.points.saturating_add(taken_before).max(0);
-                let taken = of_items.saturating_add(of_amount).max(-left);
-                if taken != 0 {
-                    commit.record(Fact::PointsMoved(rempart_domain::loyalty::PointsMoved {
-                        card: earned.card.clone(),
-                        kind: rempart_domain::loyalty::PointsKind::Earn,
-                        points: taken,
-                        ticket: back_ticket.number.clone(),
-                        node: till.node.clone(),
-                        date,
-                        program: None,
-                        of_items: of_items.max(taken),
-                        expires: None,
-                        takes_back: Some(earned.id()),
-                    }))?;
-                }
-            }
             Ok(back_ticket)
         })
     }
@@ -656,6 +634,7 @@ fn numbered(
     change_minor: i64,
     returns: Option<String>,
     card: Option<String>,
+    rounding_minor: i64,
 ) -> Result<TicketRecorded, StoreError> {
     let sequence = commit.state.ticket_last.get(&till.node).copied().unwrap_or(0) + 1;
     let ticket = TicketRecorded {
@@ -673,10 +652,26 @@ fn numbered(
         change_minor,
         returns,
         card,
+        rounding_minor,
     };
     ticket.check()?;
     commit.record(Fact::TicketRecorded(ticket.clone()))?;
     Ok(ticket)
+}
+
+/// The Swiss cash rounding of a ticket of `total` paid by `payments`: in francs, the part left
+/// to pay in cash once the other ways are counted is rounded to 0.05 (`cash_rounding`); none in
+/// another currency or with no cash.
+fn rounding(currency: Currency, total: i64, payments: &[Tender]) -> i64 {
+    if currency != Currency::CHF || !payments.iter().any(|tender| tender.method == Method::Cash) {
+        return 0;
+    }
+    let other: i64 = payments
+        .iter()
+        .filter(|tender| tender.method != Method::Cash)
+        .map(|tender| tender.amount_minor)
+        .fold(0, i64::saturating_add);
+    rempart_domain::tills::cash_rounding(total.saturating_sub(other))
 }
 
 /// A ticket by its key (`ticket_key`), as it was recorded.
@@ -684,7 +679,7 @@ pub(crate) fn read_ticket(conn: &Connection, key: &str) -> Result<Option<TicketR
     let row = conn
         .prepare_cached(
             "SELECT till, sequence, session, location, date, at_ms, currency, change_minor, returns, card, number,
-                    node
+                    node, rounding_minor
              FROM p_tickets WHERE key = ?1",
         )?
         .query_row([key], |row| {
@@ -699,12 +694,23 @@ pub(crate) fn read_ticket(conn: &Connection, key: &str) -> Result<Option<TicketR
                 row.get::<_, i64>(7)?,
                 row.get::<_, Option<String>>(8)?,
                 row.get::<_, Option<String>>(9)?,
-                (row.get::<_, String>(10)?, row.get::<_, String>(11)?),
+                (row.get::<_, String>(10)?, row.get::<_, String>(11)?, row.get::<_, i64>(12)?),
             ))
         })
         .optional()?;
-    let Some((till, sequence, session, location, date, at_ms, currency, change_minor, returns, card, (number, node))) =
-        row
+    let Some((
+        till,
+        sequence,
+        session,
+        location,
+        date,
+        at_ms,
+        currency,
+        change_minor,
+        returns,
+        card,
+        (number, node, rounding_minor),
+    )) = row
     else {
         return Ok(None);
     };
@@ -732,6 +738,7 @@ pub(crate) fn read_ticket(conn: &Connection, key: &str) -> Result<Option<TicketR
         change_minor,
         returns,
         card,
+        rounding_minor,
     }))
 }
 
@@ -884,8 +891,8 @@ pub(crate) fn project_ticket_recorded(conn: &Connection, ticket: &TicketRecorded
     let inserted = conn
         .prepare_cached(
             "INSERT OR IGNORE INTO p_tickets (key, number, node, till, sequence, session, location, date, at_ms,
-                                             currency, total_minor, change_minor, returns, card)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                                             currency, total_minor, change_minor, returns, card, rounding_minor)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         )?
         .execute(params![
             key,
@@ -901,7 +908,8 @@ pub(crate) fn project_ticket_recorded(conn: &Connection, ticket: &TicketRecorded
             ticket.total_minor(),
             ticket.change_minor,
             ticket.returns,
-            ticket.card
+            ticket.card,
+            ticket.rounding_minor
         ])?;
     if inserted == 0 {
         return Ok(());

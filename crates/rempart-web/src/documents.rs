@@ -281,6 +281,7 @@ pub fn receipt_document(
             })
             .collect(),
         total_minor: ticket.total_minor(),
+        rounding_minor: ticket.rounding_minor,
         payments,
         change_minor: ticket.change_minor,
         vat: ticket

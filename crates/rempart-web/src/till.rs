@@ -281,11 +281,22 @@ fn page(lang: Lang, viewer: &Viewer, shown: &Shown, basket: &Basket, problems: &
                         }
                     }
                 }
-                tfoot { tr {
-                    th scope="row" colspan="4" { (lang.fill("web.till.total", &[("currency", &shown.currency.as_str())])) }
-                    td.num #till-total { strong { (amount(shown.total_minor())) } }
-                    td {}
-                } }
+                tfoot {
+                    tr {
+                        th scope="row" colspan="4" { (lang.fill("web.till.total", &[("currency", &shown.currency.as_str())])) }
+                        td.num #till-total { strong { (amount(shown.total_minor())) } }
+                        td {}
+                    }
+                    // In francs, what is paid all in cash is rounded to 0.05.
+                    @let rounding = rempart_domain::tills::cash_rounding(shown.total_minor());
+                    @if shown.currency == Currency::CHF && rounding != 0 {
+                        tr {
+                            th scope="row" colspan="4" { (lang.text("web.till.in_cash")) }
+                            td.num #till-cash-total { (amount(shown.total_minor() + rounding)) }
+                            td {}
+                        }
+                    }
+                }
             }
         }
         @if !shown.lines.is_empty() {
@@ -690,6 +701,9 @@ fn receipt_markup(lang: Lang, doc: &rempart_docs::ReceiptDocument) -> Markup {
                     tr.total {
                         th scope="row" { (lang.fill("web.till.total", &[("currency", &doc.currency.as_str())])) }
                         td.num { (amount(doc.total_minor)) }
+                    }
+                    @if doc.rounding_minor != 0 {
+                        tr { th scope="row" { (lang.text("web.till.rounding")) } td.num #receipt-rounding { (amount(doc.rounding_minor)) } }
                     }
                     @for payment in &doc.payments {
                         @let (name, minor) = match payment {

@@ -155,6 +155,7 @@ impl Speak for rempart_domain::tills::TillError {
             TillError::BadPayment { method } => lang.fill("err.till.bad_payment", &[("method", &method.as_str())]),
             TillError::VoucherCode => lang.text("err.till.voucher_code").to_owned(),
             TillError::BadChange => lang.text("err.till.bad_change").to_owned(),
+            TillError::BadRounding => lang.text("err.till.bad_rounding").to_owned(),
             TillError::NotSettled { due_minor, paid_minor, currency } => lang.fill(
                 "err.till.not_settled",
                 &[

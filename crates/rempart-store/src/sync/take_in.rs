@@ -371,6 +371,7 @@ pub(crate) fn write_run<'c>(
     projector.reserve(fresh.len());
     let mut position = 0;
     let mut tickets = HashMap::new();
+    let mut last_program = None;
     {
         let mut insert = transaction.prepare_cached(
             "INSERT INTO events (node, seq, version, tenant, hlc_wall_ms, hlc_logical, prev, kind, payload, hash)
@@ -396,7 +397,7 @@ pub(crate) fn write_run<'c>(
                 ])?;
                 newest = newest.max(event.hlc);
             }
-            check_points(&transaction, node, events, &chunk.facts, &mut tickets)?;
+            check_points(&transaction, node, events, &chunk.facts, (&mut tickets, &mut last_program))?;
             // Once one event must be merged by a replay, the projection waits for the end.
             replay = replay || needs_replay(&transaction, frontier, events, &chunk.facts)?;
             if !replay {
@@ -441,14 +442,17 @@ pub(crate) fn write_run<'c>(
 }
 
 /// Refuses points that their ticket does not account for (`PointsMoved::fits`): the ticket of
-/// the same device and number, earlier in the run (`tickets`, filled as the run goes) or held,
-/// checked against the program the points name when this node holds it.
+/// the same device and number, earlier in the run (`tickets`, filled as the run goes) or held;
+/// and points naming an earlier program than the device's points named before (a till goes on
+/// under the latest program it holds, never back to an old one). Both depend only on the
+/// device's own chain, so every node decides alike; whether an earn is what its program gives
+/// is the balance's to say, where the program is held.
 fn check_points(
     conn: &rusqlite::Connection,
     node: NodeId,
     events: &[&Event],
     facts: &[Option<Fact>],
-    tickets: &mut HashMap<String, rempart_domain::loyalty::TicketBasis>,
+    (tickets, last_program): (&mut HashMap<String, rempart_domain::loyalty::TicketBasis>, &mut Option<Option<u64>>),
 ) -> Result<(), StoreError> {
     use rempart_domain::loyalty::TicketBasis;
     for (event, fact) in events.iter().zip(facts) {
@@ -461,13 +465,17 @@ fn check_points(
                     Some(basis) => Some(basis.clone()),
                     None => crate::loyalty::ticket_basis(conn, &moved.node, &moved.ticket)?,
                 };
-                let program = moved.program.map(|at_ms| crate::loyalty::program_at(conn, at_ms)).transpose()?.flatten();
-                if !basis.is_some_and(|basis| moved.fits(&basis, program.as_ref())) {
+                let last = match last_program {
+                    Some(last) => *last,
+                    None => crate::loyalty::last_program_named(conn, &moved.node)?,
+                };
+                if !basis.is_some_and(|basis| moved.fits(&basis)) || last.is_some_and(|last| moved.program < last) {
                     return Err(StoreError::SyncRefused {
                         node: node.short(),
                         why: Refusal::PointsWithoutTicket { seq: event.seq.0, ticket: moved.ticket.clone() },
                     });
                 }
+                *last_program = Some(Some(last.map_or(moved.program, |last| last.max(moved.program))));
             }
             _ => {}
         }

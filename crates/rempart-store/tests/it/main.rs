@@ -192,6 +192,7 @@ fn a_bulk_import_builds_its_indexes_at_the_end_and_verifies() {
             "p_loyalty_points_ticket",
             "p_reminders_invoice",
             "p_skus_barcode",
+            "p_tickets_card",
             "p_tickets_number",
             "p_tickets_returns",
             "p_tickets_series",

@@ -2242,19 +2242,20 @@ fn two_devices_given_one_till_code_apart_keep_every_ticket() {
     assert_eq!(nodes[0].store.state_hash().unwrap(), nodes[1].store.state_hash().unwrap());
 }
 
-/// Issue 21, the adversarial review of loyalty: a device turned against the company writes, in its
-/// own chain sealed with its own key, a loyalty program (only head office sets one), or points
-/// its ticket does not account for (more than the program gives, another card, a lot that lasts
-/// longer, a ticket that does not exist, points spent beyond the ticket's amount off); head
-/// office itself stamps a program far ahead of its event (it would hold for good). Each run is
-/// refused where it arrives, typed, and changes nothing; the genuine runs are taken in.
+/// Issue 21, the adversarial reviews of loyalty: a device turned against the company writes, in
+/// its own chain sealed with its own key, a loyalty program (only head office sets one), or
+/// points its ticket does not account for (another card, day or total, a ticket that does not
+/// exist, a program set after the ticket or older than one it named before); head office itself
+/// stamps a program far ahead of its event (it would hold for good). Each run is refused where it
+/// arrives, typed, and changes nothing. Points beyond what the program gives, or lasting longer,
+/// are taken in and count for nothing; a return takes its ticket's points back by itself.
 #[test]
 fn loyalty_facts_that_no_ticket_or_head_office_accounts_for_are_refused_where_they_arrive() {
     use rempart_domain::loyalty::LoyaltyError;
     use rempart_domain::tills::{Method, Tender};
     use rempart_store::loyalty::ProgramInput;
     use rempart_store::tills::SaleLine;
-    let mut nodes = company(2);
+    let mut nodes = company(4);
     let keys = keys(&nodes);
     let (founder, writer) = (nodes[0].store.node(), nodes[1].store.node());
     stock_ready(&mut nodes[0].store, 0).unwrap();
@@ -2298,6 +2299,21 @@ fn loyalty_facts_that_no_ticket_or_head_office_accounts_for_are_refused_where_th
     let other_card = rempart_domain::loyalty::card_number(b"another device", 7);
     let writer_hex = hex::encode(writer.as_bytes());
     let before = nodes[0].store.state_hash().unwrap();
+    let points_at = |kind: &str| {
+        genuine
+            .events
+            .iter()
+            .position(|event| {
+                event.kind == "loyalty.points"
+                    && String::from_utf8_lossy(&event.payload).contains(&format!("\"{kind}\""))
+            })
+            .unwrap()
+    };
+    let fact_at = |at: usize| serde_json::from_slice::<serde_json::Value>(&genuine.events[at].payload).unwrap();
+    // The burn of the second ticket named back to an older program than its earlier points did.
+    let burn = points_at("burn");
+    let mut older = fact_at(burn);
+    older["program"] = serde_json::json!(older["program"].as_u64().unwrap() - 1);
     let forgeries = [
         // The card it gave turned into a program of its own.
         (
@@ -2311,15 +2327,7 @@ fn loyalty_facts_that_no_ticket_or_head_office_accounts_for_are_refused_where_th
             "ProgramNotHeadOffice",
         ),
         (
-            forge(&genuine, "loyalty.points", &key, |fact| fact["points"] = serde_json::json!(5_000)),
-            "PointsWithoutTicket",
-        ),
-        (
             forge(&genuine, "loyalty.points", &key, |fact| fact["card"] = serde_json::json!(other_card)),
-            "PointsWithoutTicket",
-        ),
-        (
-            forge(&genuine, "loyalty.points", &key, |fact| fact["expires"] = serde_json::json!("2099-01-01")),
             "PointsWithoutTicket",
         ),
         (
@@ -2330,6 +2338,17 @@ fn loyalty_facts_that_no_ticket_or_head_office_accounts_for_are_refused_where_th
             forge(&genuine, "loyalty.points", &key, |fact| fact["date"] = serde_json::json!("2026-03-01")),
             "PointsWithoutTicket",
         ),
+        // Earned on a larger total than the ticket's.
+        (
+            forge(&genuine, "loyalty.points", &key, |fact| fact["basis_total"] = serde_json::json!(1_200_000)),
+            "PointsWithoutTicket",
+        ),
+        // Under a program set after the ticket.
+        (
+            forge(&genuine, "loyalty.points", &key, |fact| fact["program"] = serde_json::json!(u64::MAX / 2)),
+            "PointsWithoutTicket",
+        ),
+        (forge_at(&genuine, (burn, "loyalty.points"), &key, older), "PointsWithoutTicket"),
     ];
     for ((forged, seq), kind) in &forgeries {
         let refused = nodes[0].store.take_in(&keys[&writer], forged, "hub").unwrap_err();
@@ -2339,28 +2358,34 @@ fn loyalty_facts_that_no_ticket_or_head_office_accounts_for_are_refused_where_th
         assert_eq!(nodes[0].store.held(writer).unwrap(), None);
         assert_eq!(nodes[0].store.state_hash().unwrap(), before);
     }
-    // Points spent beyond the ticket's amount off: the second ticket's burn made 40 points.
-    let at = genuine
-        .events
-        .iter()
-        .enumerate()
-        .filter(|(_, event)| event.kind == "loyalty.points")
-        .find(|(_, event)| String::from_utf8_lossy(&event.payload).contains("\"burn\""))
-        .map(|(at, _)| at)
-        .unwrap();
-    let mut fact: serde_json::Value = serde_json::from_slice(&genuine.events[at].payload).unwrap();
-    fact["points"] = serde_json::json!(40);
-    let (forged, seq) = forge_at(&genuine, (at, "loyalty.points"), &key, fact);
-    let refused = nodes[0].store.take_in(&keys[&writer], &forged, "hub").unwrap_err();
-    assert!(
-        matches!(&refused, StoreError::SyncRefused { why: rempart_store::Refusal::PointsWithoutTicket { seq: s, .. }, .. } if *s == seq.0),
-        "{refused:?}"
-    );
+    // More points than the program gives, or a lot that lasts longer than it says: what the
+    // ticket says holds, so the run is taken in (by a node of its own each), and the earn counts
+    // for nothing (whether a node holds the program decides only when an earn counts, never
+    // what it counts).
+    for (receiver, field, value) in
+        [(2, "points", serde_json::json!(5_000)), (3, "expires", serde_json::json!("2099-01-01"))]
+    {
+        send(&mut nodes, 0, receiver, 100_000, &keys);
+        let earn = points_at("earn");
+        let mut inflated = fact_at(earn);
+        inflated[field] = value;
+        let (forged, _) = forge_at(&genuine, (earn, "loyalty.points"), &key, inflated);
+        nodes[receiver].store.take_in(&keys[&writer], &forged, "hub").unwrap();
+        // Only the second ticket counts: 48.00 and one item earn 53, less the 20 spent.
+        assert_eq!(nodes[receiver].store.card_balance(&card, day(3, 2)).unwrap().points, 53 - 20, "{field}");
+    }
     nodes[0].store.take_in(&keys[&writer], &genuine, "hub").unwrap();
     assert_eq!(
         nodes[0].store.card_balance(&card, day(3, 2)).unwrap(),
         nodes[1].store.card_balance(&card, day(3, 2)).unwrap()
     );
+    // A return takes its ticket's points back whatever points facts its till writes: the first
+    // ticket returned whole leaves the second's.
+    nodes[1].store.return_ticket("ST-2-000001", None, Method::Cash, day(3, 2)).unwrap();
+    send(&mut nodes, 1, 0, 100_000, &keys);
+    for node in &nodes[..2] {
+        assert_eq!(node.store.card_balance(&card, day(3, 2)).unwrap().points, 53 - 20);
+    }
     send(&mut nodes, 0, 1, 100_000, &keys);
     assert_eq!(nodes[0].store.state_hash().unwrap(), nodes[1].store.state_hash().unwrap());
 }

@@ -98,6 +98,7 @@ fn year_of_tickets(till: &mut Store, code: &str, location: &str, lines: usize, s
             change_minor: 0,
             returns: None,
             card: None,
+            rounding_minor: 0,
         };
         ticket.check()?;
         tickets.push(ticket);

@@ -363,6 +363,9 @@ pub(crate) fn receipt(store: &Store, lang: Lang, locale: Locale, ticket: &Ticket
         &lang.fill("till.receipt.total", &[("currency", &currency.as_str())]),
         &amount(ticket.total_minor()),
     ));
+    if ticket.rounding_minor != 0 {
+        text.push_str(&edges(lang.text("till.receipt.rounding"), &amount(ticket.rounding_minor)));
+    }
     for tender in &ticket.payments {
         let method = lang.text(&format!("till.method.{}", tender.method.as_str()));
         let name = match &tender.voucher {

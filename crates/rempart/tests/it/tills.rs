@@ -115,3 +115,50 @@ pub(crate) fn add_the_jacket(company: &Company) {
         "3200",
     ]);
 }
+
+/// Swiss cash rounding: in francs, what is paid in cash is rounded to 0.05 (the smallest coin),
+/// the card pays to the centime; a split rounds only the cash part; a return paid back in cash is
+/// rounded too; the drawer expects what was rounded, and the day's closure posts the difference
+/// to the rounding account (3800).
+#[test]
+fn francs_paid_in_cash_round_to_five_centimes() {
+    let company = Company::new("CH");
+    company.ok(&["location", "add", "GE1", "--label", "Genève Rive", "--kind", "store"]);
+    add_the_jacket(&company);
+    company.ok(&["sku", "add", "JKT-M", "--item", "JKT", "--size", "M"]);
+    company.ok(&["till", "bind", "GE1-1", "--location", "GE1"]);
+    let till = |args: &[&str]| {
+        let mut all = vec!["till", "--date", "2026-03-02"];
+        all.extend_from_slice(args);
+        company.ok(&all)
+    };
+    till(&["open", "--float", "100"]);
+    // 12.33 in cash is 12.35: 20.00 given, 7.65 back.
+    let cash = till(&["sell", "--line", "JKT-M=1@12.33", "--pay", "cash=20"]);
+    for expected in ["12.33", "Rounding", "0.02", "Change", "7.65"] {
+        assert!(cash.contains(expected), "{expected}: {cash}");
+    }
+    // By card, to the centime.
+    let card = till(&["sell", "--line", "JKT-M=1@12.33", "--pay", "card=12.33"]);
+    assert!(!card.contains("Rounding"), "{card}");
+    // 12.33 in cash alone is short of 12.35.
+    let short =
+        company.fails(&["till", "--date", "2026-03-02", "sell", "--line", "JKT-M=1@12.33", "--pay", "cash=12.33"]);
+    assert!(short.contains("12.35"), "{short}");
+    // 10.00 by card, the 2.33 left in cash is 2.35: 5.00 given, 2.65 back.
+    let split = till(&["sell", "--line", "JKT-M=1@12.33", "--pay", "card=10", "--pay", "cash=5"]);
+    assert!(split.contains("0.02") && split.contains("2.65"), "{split}");
+    // The first ticket taken back in cash: 12.33 is paid back as 12.35.
+    let back = till(&["return", "GE1-1-000001", "--pay", "cash"]);
+    assert!(back.contains("-12.35") && back.contains("-0.02"), "{back}");
+    // 100 + 20 - 7.65 + 5 - 2.65 - 12.35 = 102.35.
+    let closed = till(&["close", "--counted", "102.35"]);
+    assert!(closed.contains("102.35 expected") && closed.contains("difference 0.00"), "{closed}");
+    till(&["closure", "2026-03-02"]);
+    let trial = csv_rows(&company.ok(&["report", "trial-balance", "--format", "csv"]));
+    let closing = |account: &str| trial.iter().find(|row| row[0] == account).map(|row| row[6].clone());
+    // Three roundings of 0.02 up, one of 0.02 down: 0.02 earned.
+    assert_eq!(closing("3800").as_deref(), Some("-0.02"), "{trial:?}");
+    assert_eq!(closing("1000").as_deref(), Some("2.35"), "cash: 20 - 7.65 + 5 - 2.65 - 12.35; {trial:?}");
+    company.ok(&["verify"]);
+}
