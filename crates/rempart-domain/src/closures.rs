@@ -660,6 +660,7 @@ mod tests {
             payments: vec![Tender { method: Method::Cash, amount_minor: price + 100, voucher: None }],
             change_minor: 100,
             returns: None,
+            returns_node: None,
             card: None,
             rounding_minor: 0,
         }

@@ -664,6 +664,7 @@ mod tests {
                             lines,
                             payments,
                             change_minor,
+                            returns_node: returns.as_ref().map(|_| "ab".to_owned()),
                             returns,
                             card,
                             rounding_minor: (at_ms % 5) as i64 - 2,

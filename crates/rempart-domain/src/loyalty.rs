@@ -212,16 +212,15 @@ impl PointsMoved {
     }
 
     /// Whether these points are what their ticket (as `basis` gives it) could move, on what the
-    /// ticket alone says: the same card and day, a sale, not spent beyond its amount off in
-    /// currency units... and an earn on the ticket's own total and items, under a program not
-    /// set after the ticket. Whether an earn is what its program gives is the balance's to say
-    /// (`balance`), where the program is held: a check here would depend on what each node holds.
+    /// ticket alone says: the same card and day, a sale; spent only where it has an amount off;
+    /// an earn on the ticket's own total and items. Whether an earn is what its program gives is
+    /// the balance's to say (`balance`), where the program is held: a check here would depend on
+    /// what each node holds.
     pub fn fits(&self, basis: &TicketBasis) -> bool {
         if self.check().is_err()
             || basis.card.as_deref() != Some(self.card.as_str())
             || basis.date != self.date
             || basis.returns
-            || self.program > basis.at_ms
         {
             return false;
         }
@@ -243,7 +242,6 @@ impl PointsMoved {
 pub struct TicketBasis {
     pub card: Option<String>,
     pub date: NaiveDate,
-    pub at_ms: u64,
     pub total_minor: i64,
     pub items: i64,
     /// The amount taken off its lines (points spent become an amount off).
@@ -256,7 +254,6 @@ impl TicketBasis {
         TicketBasis {
             card: ticket.card.clone(),
             date: ticket.date,
-            at_ms: ticket.at_ms,
             total_minor: ticket.total_minor(),
             items: ticket.lines.iter().map(|line| line.qty).fold(0i64, i64::saturating_add),
             discount_minor: ticket.lines.iter().map(|line| line.discount_minor).fold(0i64, i64::saturating_add),
@@ -265,14 +262,15 @@ impl TicketBasis {
     }
 }
 
-/// A return ticket with a card: what it takes back is computed from the earn of the ticket it
-/// returns (`original`, the number), in proportion (the amount's points to the money, the
-/// items' points to the items).
+/// A return ticket: what it takes back is computed from the earn of the ticket it returns
+/// (`original` of device `original_node`), in proportion (the amount's points to the money, the
+/// items' points to the items), whatever card the return itself names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Returned {
     pub ticket: String,
     pub node: String,
     pub original: String,
+    pub original_node: String,
     pub date: NaiveDate,
     /// Negative: the money and the items taken back.
     pub total_minor: i64,
@@ -357,6 +355,18 @@ pub fn balance<'m>(
     programs: &BTreeMap<u64, ProgramSet>,
     on: NaiveDate,
 ) -> Balance {
+    balance_through(moves, returned, programs, (on, on))
+}
+
+/// As `balance` on `on`, counting also the movements and returns dated up to `through` (after
+/// `on`): what a till lets be spent, so that a ticket dated back, or a till whose clock is ahead,
+/// hides no spending; lots still end as of `on`.
+pub fn balance_through<'m>(
+    moves: impl IntoIterator<Item = &'m PointsMoved>,
+    returned: &[Returned],
+    programs: &BTreeMap<u64, ProgramSet>,
+    (on, through): (NaiveDate, NaiveDate),
+) -> Balance {
     let mut unique: BTreeMap<String, &PointsMoved> = BTreeMap::new();
     for moved in moves {
         if moved.check().is_ok() {
@@ -371,7 +381,7 @@ pub fn balance<'m>(
         .map(|(id, moved)| (id.clone(), *moved))
         .collect();
     let mut steps: BTreeMap<(NaiveDate, u8, String), Step<'_>> = BTreeMap::new();
-    for moved in unique.values().filter(|moved| moved.date <= on) {
+    for moved in unique.values().filter(|moved| moved.date <= through) {
         match moved.kind {
             PointsKind::Earn if earns.contains_key(&moved.id()) => {
                 steps.insert((moved.date, 0, moved.id()), Step::Earn(moved));
@@ -384,13 +394,13 @@ pub fn balance<'m>(
     }
     // Returns in their order; each earn's share taken back grows with what was returned of it.
     let mut returns: BTreeMap<(NaiveDate, &str, &str), &Returned> = BTreeMap::new();
-    for back in returned.iter().filter(|back| back.date <= on && back.total_minor <= 0 && back.items <= 0) {
+    for back in returned.iter().filter(|back| back.date <= through && back.total_minor <= 0 && back.items <= 0) {
         returns.entry((back.date, back.node.as_str(), back.ticket.as_str())).or_insert(back);
     }
     let mut taken: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
     for ((date, node, ticket), back) in returns {
-        // The earn of the ticket returned (the smallest id, where two devices gave one number).
-        let Some(earn) = earns.values().find(|earn| earn.ticket == back.original) else { continue };
+        // The earn of the ticket returned, by its number and device.
+        let Some(earn) = earns.get(&format!("earn-{}-{}", back.original_node, back.original)) else { continue };
         let (money, items, before) = taken.entry(earn.id()).or_default();
         *money = money.saturating_add(back.total_minor.saturating_neg());
         *items = items.saturating_add(back.items.saturating_neg());
@@ -423,7 +433,7 @@ pub fn balance<'m>(
         });
     };
     for ((date, _, id), step) in steps {
-        expire(&mut lots, date, &mut out.expired);
+        expire(&mut lots, date.min(on), &mut out.expired);
         let mut to_take = match step {
             Step::Earn(moved) => {
                 out.earned = out.earned.saturating_add(moved.points);
@@ -552,6 +562,7 @@ mod tests {
             ticket: format!("GE1-1-{ticket:06}"),
             node: "ab".into(),
             original: format!("GE1-1-{original:06}"),
+            original_node: "ab".into(),
             date: day(date),
             total_minor: -money * 100,
             items: -items,
@@ -641,6 +652,14 @@ mod tests {
         // A return of more than was sold takes back no more than was earned.
         let over = balance([&honest], &[back(6, 1, 1, 500, 9)], &programs, day(2));
         assert_eq!(over.points, 0);
+        // A return names its original by number and device: another device's ticket of that
+        // number is not this one.
+        let elsewhere = Returned { original_node: "cd".into(), ..back(7, 1, 1, 100, 1) };
+        assert_eq!(balance([&honest], &[elsewhere], &programs, day(2)).points, 100);
+        // What a till lets be spent counts what is dated later too, its lots ending as of the day.
+        let later = moved(PointsKind::Burn, 60, 8, 30);
+        let through = balance_through([&honest, &later], &[], &programs, (day(1), day(30)));
+        assert_eq!((through.points, through.spent, through.expired), (40, 60, 0));
     }
     fn program() -> ProgramSet {
         ProgramSet {
@@ -675,7 +694,6 @@ mod tests {
         let sale = TicketBasis {
             card: Some(card.clone()),
             date: day(0),
-            at_ms: 10,
             total_minor: 10_000,
             items: 1,
             discount_minor: 500,
@@ -685,7 +703,6 @@ mod tests {
         assert!(earned.fits(&sale));
         assert!(!PointsMoved { basis_total: 99_900, ..earned.clone() }.fits(&sale), "another total than the ticket's");
         assert!(!PointsMoved { basis_items: 9, ..earned.clone() }.fits(&sale), "other items than the ticket's");
-        assert!(!PointsMoved { program: 11, ..earned.clone() }.fits(&sale), "a program set after the ticket");
         assert!(!earned.fits(&TicketBasis { card: None, ..sale.clone() }), "a ticket without the card");
         assert!(!earned.fits(&TicketBasis { date: day(1), ..sale.clone() }), "another day");
         assert!(!earned.fits(&TicketBasis { returns: true, ..sale.clone() }), "earned on a return");

@@ -157,6 +157,10 @@ pub struct TicketRecorded {
     /// The original ticket, for a return.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub returns: Option<String>,
+    /// The device of the original ticket (hex id), for a return: a number alone may be given by
+    /// two devices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub returns_node: Option<String>,
     /// The customer's loyalty card, when shown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card: Option<String>,
@@ -232,6 +236,9 @@ impl TicketRecorded {
         if self.lines.is_empty() || self.lines.len() > LINES_MAX || self.payments.len() > LINES_MAX {
             return Err(TillError::NoLines);
         }
+        if self.returns.is_some() != self.returns_node.as_ref().is_some_and(|node| !node.is_empty()) {
+            return Err(TillError::OriginalUnnamed);
+        }
         let returning = self.returns.is_some();
         for line in &self.lines {
             let qty_ok = if returning {
@@ -288,9 +295,16 @@ impl TicketRecorded {
                 .filter(|tender| tender.method != Method::Cash)
                 .map(|tender| tender.amount_minor)
                 .fold(0, i64::saturating_add);
-            let in_cash = self.payments.iter().any(|tender| tender.method == Method::Cash);
+            // What stays in (or leaves) the drawer: cash given less change, never nothing.
+            let net_cash = self
+                .payments
+                .iter()
+                .filter(|tender| tender.method == Method::Cash)
+                .map(|tender| tender.amount_minor)
+                .fold(0i64, i64::saturating_add)
+                .saturating_sub(self.change_minor);
             if self.currency != Currency::CHF
-                || !in_cash
+                || net_cash == 0
                 || self.rounding_minor != cash_rounding(self.total_minor().saturating_sub(other))
             {
                 return Err(TillError::BadRounding);
@@ -408,6 +422,8 @@ pub enum TillError {
     VoucherCode,
     #[error("a ticket is rounded to 0.05 only in francs, on the part paid in cash")]
     BadRounding,
+    #[error("a return names its original ticket and that ticket's device")]
+    OriginalUnnamed,
     #[error("change is given only from cash, never on a return")]
     BadChange,
     #[error("the ticket comes to {due_minor} and {paid_minor} was paid (minor units of {currency})")]
@@ -476,6 +492,7 @@ mod tests {
             payments,
             change_minor: change,
             returns: None,
+            returns_node: None,
             card: None,
             rounding_minor: 0,
         }
@@ -544,12 +561,24 @@ mod tests {
         );
         split.rounding_minor = 2;
         assert_eq!(split.check(), Ok(()));
+        // Cash that all goes back as change leaves nothing to round: 10.02, 10.00 by card, 0.05
+        // in cash given back.
+        let mut nothing = ticket(
+            vec![line(1, 1_002, 0, 810)],
+            vec![Tender { method: Method::Card, amount_minor: 1_000, voucher: None }, cash(5)],
+            5,
+        );
+        nothing.rounding_minor = -2;
+        assert_eq!(nothing.check(), Err(TillError::BadRounding));
     }
 
     #[test]
     fn a_return_pays_back_and_gives_no_change() {
         let mut back = ticket(vec![line(-1, 1890, -90, 810)], vec![cash(-1800)], 0);
         back.returns = Some("GE1-1-000003".into());
+        // A return names its original's device too.
+        assert_eq!(back.check(), Err(TillError::OriginalUnnamed));
+        back.returns_node = Some("ab".into());
         back.check().unwrap();
         assert_eq!(back.total_minor(), -1800);
         back.change_minor = 100;
@@ -557,6 +586,7 @@ mod tests {
         // A sale line on a return is refused.
         let mut mixed = ticket(vec![line(1, 1890, 0, 810)], vec![cash(1890)], 0);
         mixed.returns = Some("GE1-1-000003".into());
+        mixed.returns_node = Some("ab".into());
         assert!(matches!(mixed.check(), Err(TillError::BadQuantity { .. })));
     }
 }

@@ -1324,6 +1324,7 @@ err-till-bad-discount = der Rabatt auf { $sku } ist grösser als sein Betrag ode
 err-till-bad-payment = eine Zahlung { $method } von null, mit falschem Vorzeichen oder zu gross
 err-till-voucher-code = eine Gutscheinzahlung nennt den Code des Gutscheins, und nur sie
 err-till-bad-rounding = ein Beleg wird nur in Franken auf 0.05 gerundet, auf den bar bezahlten Teil
+err-till-original-unnamed = eine Rücknahme nennt ihren ursprünglichen Beleg und dessen Gerät
 err-till-bad-change = Rückgeld gibt es nur auf Bargeld, nie bei einer Rücknahme
 err-till-not-settled = der Beleg beträgt { $due } { $currency } und { $paid } wurden bezahlt
 err-till-unknown-method = «{ $method }» ist keine Zahlungsart: cash (bar), card (Karte), twint oder voucher (Gutschein)

@@ -1324,6 +1324,7 @@ err-till-bad-discount = the discount on { $sku } is more than its amount, or bel
 err-till-bad-payment = a { $method } payment of zero, on the wrong side, or too large
 err-till-voucher-code = a voucher payment names its voucher's code, and only it does
 err-till-bad-rounding = a ticket is rounded to 0.05 only in francs, on the part paid in cash
+err-till-original-unnamed = a return names its original ticket and that ticket's device
 err-till-bad-change = change is given only from cash, never on a return
 err-till-not-settled = the ticket comes to { $due } { $currency } and { $paid } was paid
 err-till-unknown-method = "{ $method }" is not a way to pay: cash, card, twint or voucher

@@ -1324,6 +1324,7 @@ err-till-bad-discount = la remise sur { $sku } dépasse son montant, ou est nég
 err-till-bad-payment = un paiement { $method } nul, de mauvais signe ou trop grand
 err-till-voucher-code = un paiement par bon donne le code du bon, et lui seul
 err-till-bad-rounding = un ticket n'est arrondi à 0.05 qu'en francs, sur la part payée en espèces
+err-till-original-unnamed = un retour nomme son ticket d'origine et l'appareil de ce ticket
 err-till-bad-change = la monnaie se rend seulement sur des espèces, jamais sur un retour
 err-till-not-settled = le ticket fait { $due } { $currency } et { $paid } ont été payés
 err-till-unknown-method = « { $method } » n'est pas un moyen de paiement : cash (espèces), card (carte), twint ou voucher (bon)

@@ -28,6 +28,40 @@ impl Session {
         outcome
     }
 
+    /// Sends this node's new events (and any kept batch the hub lacks) without taking in anyone
+    /// else's: what a till on a thin link does first, its sales being what head office waits for.
+    /// The roster and keys are brought up to date as `sync` does; the next `sync` pulls.
+    pub fn push_only(
+        &mut self,
+        store: &mut Store,
+        transport: &mut dyn Transport,
+        env: &mut Env<'_>,
+    ) -> Result<SyncReport, NodeError> {
+        let mut report = SyncReport::default();
+        let hub = self.prepare(store, transport, env, &mut report)?;
+        self.push(store, transport, env, &hub, &mut report)?;
+        crate::health::note_reachability(store, true, env.now())?;
+        Ok(report)
+    }
+
+    /// What every sync does first: the roster brought up to date, lost wraps given back, the
+    /// data keys fetched; answers what the hub holds.
+    fn prepare(
+        &mut self,
+        store: &mut Store,
+        transport: &mut dyn Transport,
+        env: &mut Env<'_>,
+        report: &mut SyncReport,
+    ) -> Result<VersionVector, NodeError> {
+        let (added, restored) = self.refresh_roster(store, transport, env)?;
+        report.roster_entries = added;
+        report.roster_restored = restored;
+        self.watch.borrow_mut().settle(&self.roster);
+        self.give_back_lost_wraps(store, transport, env)?;
+        self.fetch_keys(store, transport, env)?;
+        self.hub_heads(store, transport, env)
+    }
+
     fn sync_inner(
         &mut self,
         store: &mut Store,
@@ -35,13 +69,7 @@ impl Session {
         env: &mut Env<'_>,
     ) -> Result<SyncReport, NodeError> {
         let mut report = SyncReport::default();
-        let (added, restored) = self.refresh_roster(store, transport, env)?;
-        report.roster_entries = added;
-        report.roster_restored = restored;
-        self.watch.borrow_mut().settle(&self.roster);
-        self.give_back_lost_wraps(store, transport, env)?;
-        self.fetch_keys(store, transport, env)?;
-        let hub = self.hub_heads(store, transport, env)?;
+        let hub = self.prepare(store, transport, env, &mut report)?;
         self.pull(store, transport, env, &hub, &mut report)?;
         self.after_pull(store, &hub, &mut report)?;
         self.watch_roster(store, transport, env, &mut report)?;

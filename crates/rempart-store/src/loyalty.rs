@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use rempart_domain::loyalty::{
     Balance, CardIssued, LoyaltyError, PointsKind, PointsMoved, ProgramSet, Returned, TicketBasis, balance,
+    balance_through,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -92,12 +93,12 @@ pub(crate) fn read_program(conn: &Connection) -> Result<Option<ProgramSet>, Stor
 
 /// What the ticket `number` of device `node` gives to check the points it moved, if held.
 pub(crate) fn ticket_basis(conn: &Connection, node: &str, number: &str) -> Result<Option<TicketBasis>, StoreError> {
-    type Row = (String, String, i64, Option<String>, Option<String>);
+    type Row = (String, String, Option<String>, Option<String>);
     let row: Option<Row> = conn
-        .prepare_cached("SELECT key, date, at_ms, returns, card FROM p_tickets WHERE node = ?1 AND number = ?2")?
-        .query_row([node, number], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)))
+        .prepare_cached("SELECT key, date, returns, card FROM p_tickets WHERE node = ?1 AND number = ?2")?
+        .query_row([node, number], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
         .optional()?;
-    let Some((key, date, at_ms, returns, card)) = row else { return Ok(None) };
+    let Some((key, date, returns, card)) = row else { return Ok(None) };
     let (total_minor, items, discount_minor): (i64, i64, i64) = conn
         .prepare_cached(
             "SELECT coalesce(sum(gross_minor), 0), coalesce(sum(qty), 0), coalesce(sum(discount_minor), 0)
@@ -107,12 +108,16 @@ pub(crate) fn ticket_basis(conn: &Connection, node: &str, number: &str) -> Resul
     Ok(Some(TicketBasis {
         card,
         date: date.parse().map_err(|_| Damage::LoyaltyUnreadable)?,
-        at_ms: u64::try_from(at_ms).map_err(|_| Damage::LoyaltyUnreadable)?,
         total_minor,
         items,
         discount_minor,
         returns: returns.is_some(),
     }))
+}
+
+/// Whether points of this id are held.
+pub(crate) fn points_held(conn: &Connection, id: &str) -> Result<bool, StoreError> {
+    Ok(conn.prepare_cached("SELECT 1 FROM p_loyalty_points WHERE id = ?1")?.exists([id])?)
 }
 
 /// The highest program stamp the points of device `node` named, if any.
@@ -134,21 +139,31 @@ pub(crate) fn held_programs(conn: &Connection) -> Result<BTreeMap<u64, ProgramSe
     Ok(out)
 }
 
-/// The return tickets of a card, with what each took back.
-pub(crate) fn card_returns(conn: &Connection, card: &str) -> Result<Vec<Returned>, StoreError> {
+/// The return tickets of the sales a card earned on (`earns`), whatever card they name.
+pub(crate) fn card_returns(conn: &Connection, earns: &[PointsMoved]) -> Result<Vec<Returned>, StoreError> {
     let mut statement = conn.prepare_cached(
-        "SELECT t.number, t.node, t.returns, t.date, t.total_minor, coalesce(sum(l.qty), 0)
+        "SELECT t.number, t.node, t.date, t.total_minor, coalesce(sum(l.qty), 0)
          FROM p_tickets t JOIN p_ticket_lines l ON l.key = t.key
-         WHERE t.card = ?1 AND t.returns IS NOT NULL GROUP BY t.key",
+         WHERE t.returns = ?1 AND t.returns_node = ?2 GROUP BY t.key",
     )?;
-    let rows = statement.query_map([card], |row| {
-        Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get::<_, String>(3)?, row.get(4)?, row.get(5)?))
-    })?;
     let mut out = Vec::new();
-    for row in rows {
-        let (ticket, node, original, date, total_minor, items) = row?;
-        let date = date.parse().map_err(|_| Damage::LoyaltyUnreadable)?;
-        out.push(Returned { ticket, node, original, date, total_minor, items });
+    for earn in earns.iter().filter(|moved| moved.kind == PointsKind::Earn) {
+        let rows = statement.query_map([&earn.ticket, &earn.node], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get::<_, String>(2)?, row.get(3)?, row.get(4)?))
+        })?;
+        for row in rows {
+            let (ticket, node, date, total_minor, items) = row?;
+            let date = date.parse().map_err(|_| Damage::LoyaltyUnreadable)?;
+            out.push(Returned {
+                ticket,
+                node,
+                original: earn.ticket.clone(),
+                original_node: earn.node.clone(),
+                date,
+                total_minor,
+                items,
+            });
+        }
     }
     Ok(out)
 }
@@ -197,7 +212,8 @@ pub(crate) fn card_moves(conn: &Connection, card: &str) -> Result<Vec<PointsMove
 
 /// A card's balance on `on` from what this node holds.
 pub(crate) fn card_balance(conn: &Connection, card: &str, on: NaiveDate) -> Result<Balance, StoreError> {
-    Ok(balance(&card_moves(conn, card)?, &card_returns(conn, card)?, &held_programs(conn)?, on))
+    let moves = card_moves(conn, card)?;
+    Ok(balance(&moves, &card_returns(conn, &moves)?, &held_programs(conn)?, on))
 }
 
 /// What a card may spend on `on` as this node knows it: its balance counting every movement
@@ -205,10 +221,10 @@ pub(crate) fn card_balance(conn: &Connection, card: &str, on: NaiveDate) -> Resu
 /// hide spending from the check).
 pub(crate) fn spendable(conn: &Connection, card: &str, on: NaiveDate) -> Result<Balance, StoreError> {
     let moves = card_moves(conn, card)?;
-    let returned = card_returns(conn, card)?;
+    let returned = card_returns(conn, &moves)?;
     let last =
         moves.iter().map(|moved| moved.date).chain(returned.iter().map(|back| back.date)).fold(on, NaiveDate::max);
-    Ok(balance(&moves, &returned, &held_programs(conn)?, last))
+    Ok(balance_through(&moves, &returned, &held_programs(conn)?, (on, last)))
 }
 
 impl Store {
@@ -301,7 +317,8 @@ impl Store {
         let mut out = Vec::new();
         for (card, contact, givers) in rows {
             let name = self.contact(&contact).ok().and_then(|fields| fields.get("name").cloned()).unwrap_or_default();
-            let balance = balance(&card_moves(&self.conn, &card)?, &card_returns(&self.conn, &card)?, &programs, on);
+            let moves = card_moves(&self.conn, &card)?;
+            let balance = balance(&moves, &card_returns(&self.conn, &moves)?, &programs, on);
             out.push(CardRow { card, contact, name, balance, given_twice: givers > 1 });
         }
         Ok(out)

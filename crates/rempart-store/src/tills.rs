@@ -50,12 +50,13 @@ CREATE TABLE p_tickets (
     total_minor INTEGER NOT NULL,
     change_minor INTEGER NOT NULL,
     returns TEXT,
+    returns_node TEXT,
     card TEXT,
     rounding_minor INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX p_tickets_number ON p_tickets (number);
 CREATE INDEX p_tickets_card ON p_tickets (card) WHERE card IS NOT NULL;
-CREATE INDEX p_tickets_returns ON p_tickets (returns) WHERE returns IS NOT NULL;
+CREATE INDEX p_tickets_returns ON p_tickets (returns, returns_node) WHERE returns IS NOT NULL;
 CREATE INDEX p_tickets_session ON p_tickets (node, session);
 CREATE INDEX p_tickets_series ON p_tickets (node, sequence);
 CREATE TABLE p_ticket_lines (
@@ -492,7 +493,7 @@ impl Store {
                 back,
                 payments,
                 0,
-                Some(original),
+                Some((original, sold.node.clone())),
                 sold.card.clone(),
                 rounding_minor,
             )?;
@@ -632,10 +633,11 @@ fn numbered(
     lines: Vec<TicketLine>,
     payments: Vec<Tender>,
     change_minor: i64,
-    returns: Option<String>,
+    returns: Option<(String, String)>,
     card: Option<String>,
     rounding_minor: i64,
 ) -> Result<TicketRecorded, StoreError> {
+    let (returns, returns_node) = returns.unzip();
     let sequence = commit.state.ticket_last.get(&till.node).copied().unwrap_or(0) + 1;
     let ticket = TicketRecorded {
         node: till.node.clone(),
@@ -651,6 +653,7 @@ fn numbered(
         payments,
         change_minor,
         returns,
+        returns_node,
         card,
         rounding_minor,
     };
@@ -671,7 +674,10 @@ fn rounding(currency: Currency, total: i64, payments: &[Tender]) -> i64 {
         .filter(|tender| tender.method != Method::Cash)
         .map(|tender| tender.amount_minor)
         .fold(0, i64::saturating_add);
-    rempart_domain::tills::cash_rounding(total.saturating_sub(other))
+    let in_cash = total.saturating_sub(other);
+    let rounding = rempart_domain::tills::cash_rounding(in_cash);
+    // Cash that all goes back as change leaves nothing to round.
+    if in_cash.saturating_add(rounding) == 0 { 0 } else { rounding }
 }
 
 /// A ticket by its key (`ticket_key`), as it was recorded.
@@ -679,7 +685,7 @@ pub(crate) fn read_ticket(conn: &Connection, key: &str) -> Result<Option<TicketR
     let row = conn
         .prepare_cached(
             "SELECT till, sequence, session, location, date, at_ms, currency, change_minor, returns, card, number,
-                    node, rounding_minor
+                    node, rounding_minor, returns_node
              FROM p_tickets WHERE key = ?1",
         )?
         .query_row([key], |row| {
@@ -694,7 +700,7 @@ pub(crate) fn read_ticket(conn: &Connection, key: &str) -> Result<Option<TicketR
                 row.get::<_, i64>(7)?,
                 row.get::<_, Option<String>>(8)?,
                 row.get::<_, Option<String>>(9)?,
-                (row.get::<_, String>(10)?, row.get::<_, String>(11)?, row.get::<_, i64>(12)?),
+                (row.get::<_, String>(10)?, row.get::<_, String>(11)?, row.get::<_, i64>(12)?, row.get(13)?),
             ))
         })
         .optional()?;
@@ -709,7 +715,7 @@ pub(crate) fn read_ticket(conn: &Connection, key: &str) -> Result<Option<TicketR
         change_minor,
         returns,
         card,
-        (number, node, rounding_minor),
+        (number, node, rounding_minor, returns_node),
     )) = row
     else {
         return Ok(None);
@@ -737,6 +743,7 @@ pub(crate) fn read_ticket(conn: &Connection, key: &str) -> Result<Option<TicketR
         payments,
         change_minor,
         returns,
+        returns_node,
         card,
         rounding_minor,
     }))
@@ -891,8 +898,9 @@ pub(crate) fn project_ticket_recorded(conn: &Connection, ticket: &TicketRecorded
     let inserted = conn
         .prepare_cached(
             "INSERT OR IGNORE INTO p_tickets (key, number, node, till, sequence, session, location, date, at_ms,
-                                             currency, total_minor, change_minor, returns, card, rounding_minor)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                                             currency, total_minor, change_minor, returns, returns_node, card,
+                                             rounding_minor)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         )?
         .execute(params![
             key,
@@ -908,6 +916,7 @@ pub(crate) fn project_ticket_recorded(conn: &Connection, ticket: &TicketRecorded
             ticket.total_minor(),
             ticket.change_minor,
             ticket.returns,
+            ticket.returns_node,
             ticket.card,
             ticket.rounding_minor
         ])?;

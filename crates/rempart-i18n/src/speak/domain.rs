@@ -156,6 +156,7 @@ impl Speak for rempart_domain::tills::TillError {
             TillError::VoucherCode => lang.text("err.till.voucher_code").to_owned(),
             TillError::BadChange => lang.text("err.till.bad_change").to_owned(),
             TillError::BadRounding => lang.text("err.till.bad_rounding").to_owned(),
+            TillError::OriginalUnnamed => lang.text("err.till.original_unnamed").to_owned(),
             TillError::NotSettled { due_minor, paid_minor, currency } => lang.fill(
                 "err.till.not_settled",
                 &[

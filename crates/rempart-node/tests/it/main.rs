@@ -287,6 +287,36 @@ fn two_devices_of_a_company_converge_through_the_hub_and_a_wiped_hub_is_refilled
     assert_eq!(till.state_hash().unwrap(), office.state_hash().unwrap());
 }
 
+/// A till pushes its sales without pulling: the hub gets its events, it takes in nothing of
+/// the laptop's, and head office's next sync holds both; the till's next full sync pulls.
+#[test]
+fn a_push_only_sends_without_taking_in() {
+    let mut world = World::new();
+    let mut office = Store::init(&world.dir("office"), "Garage du Lac SA", Country::Ch, 1).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env)).unwrap();
+    sync(&mut world, &mut office);
+    let mut laptop = enrol_member(&mut world, &office, "laptop", "mem");
+    let mut till = enrol_member(&mut world, &office, "till", "mem");
+    sync(&mut world, &mut laptop);
+    sync(&mut world, &mut till);
+    laptop.post_entries(&[entry("E-1", 4, 10_000)], &mut |_| {}).unwrap();
+    sync(&mut world, &mut laptop);
+    till.post_entries(&[entry("E-2", 5, 20_000)], &mut |_| {}).unwrap();
+    let held = till.version_vector().unwrap().seq(laptop.node());
+    let mut session = Session::open(&till).unwrap();
+    let report = world.with_env(|env, transport| session.push_only(&mut till, transport, env)).unwrap();
+    assert!(report.pushed_events >= 1 && report.pulled_events == 0, "{report:?}");
+    assert_eq!(till.version_vector().unwrap().seq(laptop.node()), held, "nothing of the laptop's taken in");
+    sync(&mut world, &mut office);
+    for node in [laptop.node(), till.node()] {
+        assert_eq!(office.version_vector().unwrap().seq(node), world.hub.heads(office.tenant()).unwrap().seq(node));
+    }
+    assert!(office.entry_number("E-2").is_ok() && office.entry_number("E-1").is_ok());
+    let report = sync(&mut world, &mut till);
+    assert!(report.pulled_events >= 1, "{report:?}");
+    assert_eq!(till.state_hash().unwrap(), office.state_hash().unwrap());
+}
+
 #[test]
 fn a_device_of_one_company_gets_nothing_of_another() {
     let mut world = World::new();

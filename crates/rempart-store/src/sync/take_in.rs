@@ -370,8 +370,7 @@ pub(crate) fn write_run<'c>(
     projector.clear();
     projector.reserve(fresh.len());
     let mut position = 0;
-    let mut tickets = HashMap::new();
-    let mut last_program = None;
+    let mut seen = PointsSeen::default();
     {
         let mut insert = transaction.prepare_cached(
             "INSERT INTO events (node, seq, version, tenant, hlc_wall_ms, hlc_logical, prev, kind, payload, hash)
@@ -397,7 +396,7 @@ pub(crate) fn write_run<'c>(
                 ])?;
                 newest = newest.max(event.hlc);
             }
-            check_points(&transaction, node, events, &chunk.facts, (&mut tickets, &mut last_program))?;
+            check_points(&transaction, node, events, &chunk.facts, &mut seen)?;
             // Once one event must be merged by a replay, the projection waits for the end.
             replay = replay || needs_replay(&transaction, frontier, events, &chunk.facts)?;
             if !replay {
@@ -443,44 +442,61 @@ pub(crate) fn write_run<'c>(
 
 /// Refuses points that their ticket does not account for (`PointsMoved::fits`): the ticket of
 /// the same device and number, earlier in the run (`tickets`, filled as the run goes) or held;
-/// and points naming an earlier program than the device's points named before (a till goes on
-/// under the latest program it holds, never back to an old one). Both depend only on the
-/// device's own chain, so every node decides alike; whether an earn is what its program gives
-/// is the balance's to say, where the program is held.
+/// a second fact of the same points (a ticket has one earn and one spend); points naming a
+/// program stamped after their own event (a till names only a program it took in, and its clock
+/// moved past it then), or an earlier program than the device's points named before (a till goes
+/// on under the latest program it holds). All depend only on the device's own chain, so every
+/// node decides alike; whether an earn is what its program gives is the balance's to say.
 fn check_points(
     conn: &rusqlite::Connection,
     node: NodeId,
     events: &[&Event],
     facts: &[Option<Fact>],
-    (tickets, last_program): (&mut HashMap<String, rempart_domain::loyalty::TicketBasis>, &mut Option<Option<u64>>),
+    seen: &mut PointsSeen,
 ) -> Result<(), StoreError> {
     use rempart_domain::loyalty::TicketBasis;
     for (event, fact) in events.iter().zip(facts) {
         match fact {
             Some(Fact::TicketRecorded(ticket)) => {
-                tickets.insert(ticket.number.clone(), TicketBasis::of(ticket));
+                seen.tickets.insert(ticket.number.clone(), TicketBasis::of(ticket));
             }
             Some(Fact::PointsMoved(moved)) => {
-                let basis = match tickets.get(&moved.ticket) {
+                let basis = match seen.tickets.get(&moved.ticket) {
                     Some(basis) => Some(basis.clone()),
                     None => crate::loyalty::ticket_basis(conn, &moved.node, &moved.ticket)?,
                 };
-                let last = match last_program {
-                    Some(last) => *last,
+                let last = match seen.last_program {
+                    Some(last) => last,
                     None => crate::loyalty::last_program_named(conn, &moved.node)?,
                 };
-                if !basis.is_some_and(|basis| moved.fits(&basis)) || last.is_some_and(|last| moved.program < last) {
+                let id = moved.id();
+                let again = seen.ids.contains(&id) || crate::loyalty::points_held(conn, &id)?;
+                if !basis.is_some_and(|basis| moved.fits(&basis))
+                    || again
+                    || moved.program > event.hlc.wall_ms
+                    || last.is_some_and(|last| moved.program < last)
+                {
                     return Err(StoreError::SyncRefused {
                         node: node.short(),
                         why: Refusal::PointsWithoutTicket { seq: event.seq.0, ticket: moved.ticket.clone() },
                     });
                 }
-                *last_program = Some(Some(last.map_or(moved.program, |last| last.max(moved.program))));
+                seen.ids.insert(id);
+                seen.last_program = Some(Some(last.map_or(moved.program, |last| last.max(moved.program))));
             }
             _ => {}
         }
     }
     Ok(())
+}
+
+/// What `check_points` met so far in a run: its tickets, the ids of its points, and the latest
+/// program the device's points named (once read).
+#[derive(Default)]
+struct PointsSeen {
+    tickets: HashMap<String, rempart_domain::loyalty::TicketBasis>,
+    ids: std::collections::HashSet<String>,
+    last_program: Option<Option<u64>>,
 }
 
 /// The clock of the latest event held that the projections show (events of the `node.` kinds,

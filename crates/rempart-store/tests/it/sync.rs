@@ -2255,7 +2255,7 @@ fn loyalty_facts_that_no_ticket_or_head_office_accounts_for_are_refused_where_th
     use rempart_domain::tills::{Method, Tender};
     use rempart_store::loyalty::ProgramInput;
     use rempart_store::tills::SaleLine;
-    let mut nodes = company(4);
+    let mut nodes = company(5);
     let keys = keys(&nodes);
     let (founder, writer) = (nodes[0].store.node(), nodes[1].store.node());
     stock_ready(&mut nodes[0].store, 0).unwrap();
@@ -2379,11 +2379,20 @@ fn loyalty_facts_that_no_ticket_or_head_office_accounts_for_are_refused_where_th
         nodes[0].store.card_balance(&card, day(3, 2)).unwrap(),
         nodes[1].store.card_balance(&card, day(3, 2)).unwrap()
     );
-    // A return takes its ticket's points back whatever points facts its till writes: the first
-    // ticket returned whole leaves the second's.
+    // A return takes its ticket's points back whatever points facts its till writes, and
+    // whatever card it names: the first ticket returned whole leaves the second's, also where
+    // the till stripped the card off the return.
     nodes[1].store.return_ticket("ST-2-000001", None, Method::Cash, day(3, 2)).unwrap();
+    let with_return = nodes[1].store.chain_run(writer, EventSeq(0), 1 << 20).unwrap();
+    let last_ticket = with_return.events.iter().rposition(|event| event.kind == "ticket.recorded").unwrap();
+    let mut stripped = serde_json::from_slice::<serde_json::Value>(&with_return.events[last_ticket].payload).unwrap();
+    assert!(stripped["returns_node"].is_string(), "a return names its original's device");
+    stripped["card"] = serde_json::Value::Null;
+    let (stripped, _) = forge_at(&with_return, (last_ticket, "ticket.recorded"), &key, stripped);
+    send(&mut nodes, 0, 4, 100_000, &keys);
+    nodes[4].store.take_in(&keys[&writer], &stripped, "hub").unwrap();
     send(&mut nodes, 1, 0, 100_000, &keys);
-    for node in &nodes[..2] {
+    for node in [&nodes[0], &nodes[1], &nodes[4]] {
         assert_eq!(node.store.card_balance(&card, day(3, 2)).unwrap().points, 53 - 20);
     }
     send(&mut nodes, 0, 1, 100_000, &keys);
