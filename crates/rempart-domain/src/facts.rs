@@ -867,6 +867,7 @@ mod tests {
                 "stock.adjusted",
                 "stock.received",
                 "ticket.recorded",
+                "till.bound",
                 "till.cash",
                 "till.closure",
                 "transfer.arrived",

@@ -51,8 +51,9 @@ impl FactKind for TillBound {
     const KIND: &'static str = "till.bound";
     const VERSION: u32 = 1;
     fn merge(&self) -> Merge<'_> {
-        // A code bound on two devices apart: the first in merge order stands.
-        Merge::Ordered
+        // Keyed by its device, which binds itself once (take-in refuses a second binding): a code
+        // bound on two devices apart keeps both, whatever the order.
+        Merge::Commutes
     }
     fn describe(&self) -> Described {
         Described::new("fact.till_bound").text("till", &self.till).text("location", &self.location)

@@ -24,7 +24,7 @@ use rempart_store::sales::{SalesBy, SalesFilter};
 use rempart_store::tills::SaleLine;
 use rempart_sync::Role;
 
-use super::sync::{rate, with_env};
+use super::sync::{rate, split, with_env};
 use super::{finish, seconds, work_dir};
 use crate::demo::Lcg;
 use crate::i18n::Lang;
@@ -131,9 +131,9 @@ pub fn run(stores: usize, lines: usize, dir: Option<PathBuf>, lang: Lang) -> Res
     with_env(|env| Session::connect(&mut office, &url, &mut transport, env))?;
     with_env(|env| Session::open(&office)?.sync(&mut office, &mut transport, env))?;
 
-    // Each store's till: joined, its catalogue pulled, a year of tickets recorded and pushed
-    // (push only: a till sends its sales, it does not take in the other stores').
-    let (mut recorded, mut tickets, mut pushed, mut push) = (Duration::ZERO, 0u64, 0u64, Duration::ZERO);
+    // Each store's till joined and its catalogue pulled, all before any sells (a till that
+    // joined later would take in the other stores' year); then each records its year and pushes
+    // it (push only: a till sends its sales, it does not take in the other stores').
     let mut tills = Vec::new();
     for index in 0..stores {
         let code = with_env(|env| {
@@ -142,16 +142,20 @@ pub fn run(stores: usize, lines: usize, dir: Option<PathBuf>, lang: Lang) -> Res
         let (mut till, mut session) =
             with_env(|env| Session::join(&code, &url, &root.join(format!("till-{index}")), &mut transport, env))?;
         with_env(|env| session.sync(&mut till, &mut transport, env))?;
+        tills.push((till, session));
+    }
+    let (mut recorded, mut tickets, mut pushed, mut push) = (Duration::ZERO, 0u64, 0u64, Duration::ZERO);
+    for (index, (till, session)) in tills.iter_mut().enumerate() {
         let share = lines / stores + usize::from(index < lines % stores);
         let location = format!("S{:02}", index + 1);
         let started = Instant::now();
-        tickets += year_of_tickets(&mut till, &format!("{location}-1"), &location, share, 21 + index as u64)?;
+        tickets += year_of_tickets(till, &format!("{location}-1"), &location, share, 21 + index as u64)?;
         recorded += started.elapsed();
         let started = Instant::now();
-        pushed += with_env(|env| session.push_only(&mut till, &mut transport, env))?.pushed_events;
+        pushed += with_env(|env| session.push_only(till, &mut transport, env))?.pushed_events;
         push += started.elapsed();
-        tills.push(till);
     }
+    let tills: Vec<Store> = tills.into_iter().map(|(till, _)| till).collect();
     rows.push((
         format!("{stores} tills' year recorded (bulk commits of {CHUNK} tickets, not sync)"),
         format!("{tickets} tickets, {lines} lines in {:.1} s", seconds(recorded)),
@@ -162,17 +166,19 @@ pub fn run(stores: usize, lines: usize, dir: Option<PathBuf>, lang: Lang) -> Res
     ));
 
     let started = Instant::now();
-    let pulled = with_env(|env| Session::open(&office)?.sync(&mut office, &mut transport, env))?;
+    let mut session = Session::open(&office)?;
+    let pulled = with_env(|env| session.sync(&mut office, &mut transport, env))?;
     let pull = started.elapsed();
     ensure!(pulled.pulled_events >= tickets, "head office pulled {} events of {tickets} tickets", pulled.pulled_events);
     rows.push((
         "head office pulls the year: download, verify, decrypt, check, apply".into(),
         format!(
-            "{} events ({tickets} tickets, {lines} lines) in {:.1} s: {} events, {} lines",
+            "{} events ({tickets} tickets, {lines} lines) in {:.1} s: {} events, {} lines; {}",
             pulled.pulled_events,
             seconds(pull),
             rate(pulled.pulled_events, pull),
-            rate(lines as u64, pull)
+            rate(lines as u64, pull),
+            split(&session)
         ),
     ));
     // What head office holds of each store is what its till holds.

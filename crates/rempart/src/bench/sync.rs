@@ -143,7 +143,7 @@ fn throughput(root: &Path, events: usize, per_commit: usize, rows: &mut Vec<(Str
     Ok(())
 }
 
-fn split(session: &Session) -> String {
+pub(super) fn split(session: &Session) -> String {
     let t = &session.timings;
     format!(
         "download {:.1} s, verify {:.1} s, decrypt {:.1} s, apply {:.1} s",
