@@ -38,6 +38,7 @@ pub fn routes() -> Router<App> {
         .route("/till/open", post(open))
         .route("/till/close", post(close))
         .route("/till/return", post(take_back))
+        .route("/till/cash", post(cash_moved))
         .route("/till/tickets/{number}", get(receipt))
         .route("/till/tickets/{number}/pdf", get(receipt_pdf))
 }
@@ -74,6 +75,13 @@ struct TillForm {
     ticket: String,
     #[serde(default)]
     method: String,
+    /// Cash put into or taken out of the drawer (`in` or `out`), how much, and why.
+    #[serde(default)]
+    direction: String,
+    #[serde(default)]
+    moved: String,
+    #[serde(default)]
+    reason: String,
 }
 
 /// The basket: codes and quantities in the order scanned, and the discount as typed.
@@ -326,6 +334,20 @@ fn page(lang: Lang, viewer: &Viewer, shown: &Shown, basket: &Basket, problems: &
             }
             button type="submit" { (lang.text("web.till.return_button")) }
         }
+        form.card method="post" action="/till/cash" {
+            h2 { (lang.text("web.till.cash_moved")) }
+            (csrf(&viewer.csrf))
+            div.field {
+                label for="field-direction" { (lang.text("web.till.cash_direction")) }
+                select #field-direction name="direction" {
+                    option value="out" { (lang.text("web.till.cash_out")) }
+                    option value="in" { (lang.text("web.till.cash_in")) }
+                }
+            }
+            (labelled(lang.text("web.till.cash_amount"), "field-moved", "moved", "text", "", problems.field("moved")))
+            (labelled(lang.text("web.till.cash_reason"), "field-reason", "reason", "text", "", problems.field("reason")))
+            button type="submit" { (lang.text("web.till.cash_button")) }
+        }
         form.card method="post" action="/till/close" {
             h2 { (lang.text("web.till.close")) }
             (csrf(&viewer.csrf))
@@ -549,6 +571,45 @@ async fn take_back(
         Ok(Err(message)) => {
             let mut problems = Problems::default();
             problems.set("return", message);
+            render(&app, &viewer, Basket::default(), problems, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(error) => crate::page::failed(lang, Some(&viewer), &rempart_i18n::message(&error, lang)),
+    }
+}
+
+/// Cash put into the drawer or taken out of it (a bank deposit, change brought in), with its
+/// reason: the drawer's expected cash follows.
+async fn cash_moved(
+    State(app): State<App>,
+    Extension(viewer): Extension<Viewer>,
+    Posted(form): Posted<TillForm>,
+) -> Response {
+    let lang = viewer.lang;
+    let by = viewer.user.id.clone();
+    let today = app.today();
+    let amount = match amount_of(&app, lang, "moved", form.moved.clone()).await {
+        Ok(Ok(amount)) if amount > 0 => amount,
+        Ok(Ok(_)) => {
+            let mut problems = Problems::default();
+            problems.set("moved", lang.text("web.till.cash_positive").to_owned());
+            return render(&app, &viewer, Basket::default(), problems, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+        Ok(Err(problems)) => {
+            return render(&app, &viewer, Basket::default(), problems, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+        Err(error) => return crate::page::failed(lang, Some(&viewer), &rempart_i18n::message(&error, lang)),
+    };
+    if form.reason.trim().is_empty() {
+        let mut problems = Problems::default();
+        problems.set("reason", lang.text("web.till.cash_reason_needed").to_owned());
+        return render(&app, &viewer, Basket::default(), problems, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let signed = if form.direction == "in" { amount } else { -amount };
+    let reason = form.reason.clone();
+    match app.run(move |store| store.as_user(&by, |store| store.move_cash(signed, &reason, today))).await {
+        Ok(()) => Redirect::to("/till").into_response(),
+        Err(error @ StoreError::Till(_)) => {
+            let problems = Problems { form: Some(error.speak(lang)), ..Problems::default() };
             render(&app, &viewer, Basket::default(), problems, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(error) => crate::page::failed(lang, Some(&viewer), &rempart_i18n::message(&error, lang)),

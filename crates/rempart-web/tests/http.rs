@@ -1298,11 +1298,19 @@ fn a_cashier_sells_from_the_till_screen_and_gets_the_receipt() {
     for path in ["/dashboard", "/reports", "/journal", "/contacts", "/catalogue"] {
         assert_eq!(cashier.get(path).status, 403, "{path}");
     }
+    // 10.30 taken out of the drawer, with its reason; none without one.
+    let no_reason =
+        cashier.post("/till/cash", &[("csrf", &token), ("direction", "out"), ("moved", "10.30"), ("reason", " ")]);
+    assert_eq!(no_reason.status, 422);
+    assert!(no_reason.body.contains("id=\"field-reason-error\""), "{}", no_reason.body);
+    let moved = cashier
+        .post("/till/cash", &[("csrf", &token), ("direction", "out"), ("moved", "10.30"), ("reason", "Dépôt banque")]);
+    assert_eq!((moved.status, moved.location.as_deref()), (303, Some("/till")));
     let closed = cashier.post("/till/close", &[("csrf", &token), ("counted", "700.00")]);
     assert!(
         closed.body.contains(
             &Lang::En
-                .fill("web.till.closed", &[("expected", &"710.30"), ("counted", &"700.00"), ("difference", &"-10.30")])
+                .fill("web.till.closed", &[("expected", &"700.00"), ("counted", &"700.00"), ("difference", &"0.00")])
         ),
         "{}",
         closed.body
