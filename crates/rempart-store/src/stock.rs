@@ -598,6 +598,16 @@ pub(crate) struct Move<'a> {
 /// Projects one movement; a movement already held (the same fact met twice) changes nothing.
 /// Returns whether it was new.
 pub(crate) fn project_move(conn: &Connection, movement: Move<'_>) -> Result<bool, StoreError> {
+    project_move_deferring(conn, movement, None)
+}
+
+/// As `project_move`, the level's change added to `levels` (written when the projector is
+/// flushed, once per location and SKU) rather than written at once, where given.
+pub(crate) fn project_move_deferring(
+    conn: &Connection,
+    movement: Move<'_>,
+    levels: Option<&mut StockLevels>,
+) -> Result<bool, StoreError> {
     let inserted = conn
         .prepare_cached(
             "INSERT OR IGNORE INTO p_stock_moves (id, kind, line, location, sku, date, qty, cost_minor)
@@ -614,9 +624,28 @@ pub(crate) fn project_move(conn: &Connection, movement: Move<'_>) -> Result<bool
             movement.cost_minor
         ])?;
     if inserted == 1 {
-        add_to_level(conn, movement.location, movement.sku, movement.qty)?;
+        match levels {
+            Some(levels) => {
+                let sum = levels.entry((movement.location.to_owned(), movement.sku.to_owned())).or_default();
+                *sum = sum.saturating_add(movement.qty);
+            }
+            None => add_to_level(conn, movement.location, movement.sku, movement.qty)?,
+        }
     }
     Ok(inserted == 1)
+}
+
+/// Changes of stock levels gathered by a projector, by location and SKU.
+pub(crate) type StockLevels = std::collections::HashMap<(String, String), i64>;
+
+/// Writes the levels' changes gathered, in key order; a level back at zero is no row.
+pub(crate) fn write_levels(conn: &Connection, levels: &mut StockLevels) -> Result<(), StoreError> {
+    let mut rows: Vec<((String, String), i64)> = levels.drain().filter(|(_, qty)| *qty != 0).collect();
+    rows.sort_unstable();
+    for ((location, sku), qty) in rows {
+        add_to_level(conn, &location, &sku, qty)?;
+    }
+    Ok(())
 }
 
 fn add_to_level(conn: &Connection, location: &str, sku: &str, qty: i64) -> Result<(), StoreError> {

@@ -14,7 +14,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::commit::Commit;
 use crate::project::{date_text, stored_currency};
-use crate::stock::{Move, project_move};
+use crate::stock::Move;
 use crate::{Damage, Store, StoreError};
 
 /// The projection tables of this module (`schema::PROJECTIONS` gives their order in the state
@@ -890,7 +890,11 @@ pub(crate) fn project_till_bound(conn: &Connection, bound: &TillBound) -> Result
 /// Projects a `TicketRecorded` fact: the ticket, its lines and payments, the series' last
 /// number, and its stock movements (a sale out of the store, a return back in). A ticket met
 /// again changes nothing.
-pub(crate) fn project_ticket_recorded(conn: &Connection, ticket: &TicketRecorded) -> Result<(), StoreError> {
+pub(crate) fn project_ticket_recorded(
+    conn: &Connection,
+    ticket: &TicketRecorded,
+    (levels, series): (&mut crate::stock::StockLevels, &mut std::collections::HashMap<String, u64>),
+) -> Result<(), StoreError> {
     if ticket.check().is_err() {
         return Ok(());
     }
@@ -923,11 +927,10 @@ pub(crate) fn project_ticket_recorded(conn: &Connection, ticket: &TicketRecorded
     if inserted == 0 {
         return Ok(());
     }
-    conn.prepare_cached(
-        "INSERT INTO p_till_series (node, last) VALUES (?1, ?2)
-         ON CONFLICT (node) DO UPDATE SET last = max(last, excluded.last)",
-    )?
-    .execute(params![ticket.node, ticket.sequence as i64])?;
+    // The series' last number and the stock levels are written once, when the projector is
+    // flushed (`write_series`, `stock::write_levels`).
+    let last = series.entry(ticket.node.clone()).or_default();
+    *last = (*last).max(ticket.sequence);
     let mut insert_line = conn.prepare_cached(
         "INSERT INTO p_ticket_lines (key, line, sku, label, qty, unit_price_minor, discount_minor, gross_minor,
                                      vat_code, vat_rate_bp, account)
@@ -947,7 +950,7 @@ pub(crate) fn project_ticket_recorded(conn: &Connection, ticket: &TicketRecorded
             line.vat_rate_bp,
             line.account
         ])?;
-        project_move(
+        crate::stock::project_move_deferring(
             conn,
             Move {
                 id: &key,
@@ -959,6 +962,7 @@ pub(crate) fn project_ticket_recorded(conn: &Connection, ticket: &TicketRecorded
                 qty: -line.qty,
                 cost_minor: None,
             },
+            Some(&mut *levels),
         )?;
     }
     let mut insert_payment = conn.prepare_cached(
@@ -972,6 +976,23 @@ pub(crate) fn project_ticket_recorded(conn: &Connection, ticket: &TicketRecorded
             tender.amount_minor,
             tender.voucher
         ])?;
+    }
+    Ok(())
+}
+
+/// Writes the till series' last numbers gathered by a projector.
+pub(crate) fn write_series(
+    conn: &Connection,
+    series: &mut std::collections::HashMap<String, u64>,
+) -> Result<(), StoreError> {
+    let mut rows: Vec<(String, u64)> = series.drain().collect();
+    rows.sort_unstable();
+    let mut statement = conn.prepare_cached(
+        "INSERT INTO p_till_series (node, last) VALUES (?1, ?2)
+         ON CONFLICT (node) DO UPDATE SET last = max(last, excluded.last)",
+    )?;
+    for (node, last) in rows {
+        statement.execute(params![node, last as i64])?;
     }
     Ok(())
 }
