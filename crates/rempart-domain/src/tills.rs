@@ -182,6 +182,23 @@ pub fn cash_rounding(due_minor: i64) -> i64 {
     i64::try_from(rounded).unwrap_or(due_minor).saturating_sub(due_minor)
 }
 
+/// The Swiss cash rounding of a ticket of `total` paid by `payments`: in francs, the part left
+/// to pay in cash once the other ways are counted is rounded to 0.05 (`cash_rounding`); none in
+/// another currency, with no cash, or where all the cash given goes back as change.
+pub fn rounding_due(currency: Currency, total: i64, payments: &[Tender]) -> i64 {
+    if currency != Currency::CHF || !payments.iter().any(|tender| tender.method == Method::Cash) {
+        return 0;
+    }
+    let other: i64 = payments
+        .iter()
+        .filter(|tender| tender.method != Method::Cash)
+        .map(|tender| tender.amount_minor)
+        .fold(0, i64::saturating_add);
+    let in_cash = total.saturating_sub(other);
+    let rounding = cash_rounding(in_cash);
+    if in_cash.saturating_add(rounding) == 0 { 0 } else { rounding }
+}
+
 /// The VAT of one rate on a ticket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RateTotal {
@@ -287,29 +304,12 @@ impl TicketRecorded {
         if self.change_minor < 0 || self.change_minor > cash.max(0) || (returning && self.change_minor != 0) {
             return Err(TillError::BadChange);
         }
-        // Rounded to 0.05 only in francs, only the part paid in cash, exactly as `cash_rounding`
+        // Rounded to 0.05 only in francs, only the part paid in cash, exactly as `rounding_due`
         // gives it.
-        if self.rounding_minor != 0 {
-            let other: i64 = self
-                .payments
-                .iter()
-                .filter(|tender| tender.method != Method::Cash)
-                .map(|tender| tender.amount_minor)
-                .fold(0, i64::saturating_add);
-            // What stays in (or leaves) the drawer: cash given less change, never nothing.
-            let net_cash = self
-                .payments
-                .iter()
-                .filter(|tender| tender.method == Method::Cash)
-                .map(|tender| tender.amount_minor)
-                .fold(0i64, i64::saturating_add)
-                .saturating_sub(self.change_minor);
-            if self.currency != Currency::CHF
-                || net_cash == 0
-                || self.rounding_minor != cash_rounding(self.total_minor().saturating_sub(other))
-            {
-                return Err(TillError::BadRounding);
-            }
+        if self.rounding_minor != 0
+            && self.rounding_minor != rounding_due(self.currency, self.total_minor(), &self.payments)
+        {
+            return Err(TillError::BadRounding);
         }
         let due = self.due_minor();
         let settled = self.paid_minor() - self.change_minor;

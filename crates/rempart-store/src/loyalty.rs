@@ -139,31 +139,23 @@ pub(crate) fn held_programs(conn: &Connection) -> Result<BTreeMap<u64, ProgramSe
     Ok(out)
 }
 
-/// The return tickets of the sales a card earned on (`earns`), whatever card they name.
-pub(crate) fn card_returns(conn: &Connection, earns: &[PointsMoved]) -> Result<Vec<Returned>, StoreError> {
+/// The return tickets of the sales card `card` earned on, whatever card they name.
+pub(crate) fn card_returns(conn: &Connection, card: &str) -> Result<Vec<Returned>, StoreError> {
     let mut statement = conn.prepare_cached(
-        "SELECT t.number, t.node, t.date, t.total_minor, coalesce(sum(l.qty), 0)
-         FROM p_tickets t JOIN p_ticket_lines l ON l.key = t.key
-         WHERE t.returns = ?1 AND t.returns_node = ?2 GROUP BY t.key",
+        "SELECT t.number, t.node, t.returns, t.returns_node, t.date, t.total_minor, sum(l.qty)
+         FROM p_loyalty_points p
+         JOIN p_tickets t ON t.returns = p.ticket AND t.returns_node = p.node
+         JOIN p_ticket_lines l ON l.key = t.key
+         WHERE p.card = ?1 AND p.kind = 'earn' GROUP BY t.key",
     )?;
+    let rows = statement.query_map([card], |row| {
+        Ok(((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?), (row.get::<_, String>(4)?, row.get(5)?, row.get(6)?)))
+    })?;
     let mut out = Vec::new();
-    for earn in earns.iter().filter(|moved| moved.kind == PointsKind::Earn) {
-        let rows = statement.query_map([&earn.ticket, &earn.node], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get::<_, String>(2)?, row.get(3)?, row.get(4)?))
-        })?;
-        for row in rows {
-            let (ticket, node, date, total_minor, items) = row?;
-            let date = date.parse().map_err(|_| Damage::LoyaltyUnreadable)?;
-            out.push(Returned {
-                ticket,
-                node,
-                original: earn.ticket.clone(),
-                original_node: earn.node.clone(),
-                date,
-                total_minor,
-                items,
-            });
-        }
+    for row in rows {
+        let ((ticket, node, original, original_node), (date, total_minor, items)) = row?;
+        let date = date.parse().map_err(|_| Damage::LoyaltyUnreadable)?;
+        out.push(Returned { ticket, node, original, original_node, date, total_minor, items });
     }
     Ok(out)
 }
@@ -213,7 +205,7 @@ pub(crate) fn card_moves(conn: &Connection, card: &str) -> Result<Vec<PointsMove
 /// A card's balance on `on` from what this node holds.
 pub(crate) fn card_balance(conn: &Connection, card: &str, on: NaiveDate) -> Result<Balance, StoreError> {
     let moves = card_moves(conn, card)?;
-    Ok(balance(&moves, &card_returns(conn, &moves)?, &held_programs(conn)?, on))
+    Ok(balance(&moves, &card_returns(conn, card)?, &held_programs(conn)?, on))
 }
 
 /// What a card may spend on `on` as this node knows it: its balance counting every movement
@@ -221,7 +213,7 @@ pub(crate) fn card_balance(conn: &Connection, card: &str, on: NaiveDate) -> Resu
 /// hide spending from the check).
 pub(crate) fn spendable(conn: &Connection, card: &str, on: NaiveDate) -> Result<Balance, StoreError> {
     let moves = card_moves(conn, card)?;
-    let returned = card_returns(conn, &moves)?;
+    let returned = card_returns(conn, card)?;
     let last =
         moves.iter().map(|moved| moved.date).chain(returned.iter().map(|back| back.date)).fold(on, NaiveDate::max);
     Ok(balance_through(&moves, &returned, &held_programs(conn)?, (on, last)))
@@ -318,7 +310,7 @@ impl Store {
         for (card, contact, givers) in rows {
             let name = self.contact(&contact).ok().and_then(|fields| fields.get("name").cloned()).unwrap_or_default();
             let moves = card_moves(&self.conn, &card)?;
-            let balance = balance(&moves, &card_returns(&self.conn, &moves)?, &programs, on);
+            let balance = balance(&moves, &card_returns(&self.conn, &card)?, &programs, on);
             out.push(CardRow { card, contact, name, balance, given_twice: givers > 1 });
         }
         Ok(out)

@@ -356,7 +356,7 @@ impl Store {
             let ticket_lines = priced(commit.conn, &commit.state, lines, discount, date)?;
             let total: i64 = ticket_lines.iter().map(TicketLine::gross_minor).fold(0, i64::saturating_add);
             let paid: i64 = payments.iter().map(|tender| tender.amount_minor).fold(0, i64::saturating_add);
-            let rounding_minor = rounding(currency, total, &payments);
+            let rounding_minor = rempart_domain::tills::rounding_due(currency, total, &payments);
             let change_minor = paid.saturating_sub(total.saturating_add(rounding_minor)).max(0);
             let ticket = numbered(
                 commit,
@@ -477,7 +477,7 @@ impl Store {
             }
             let total: i64 = back.iter().map(TicketLine::gross_minor).fold(0, i64::saturating_add);
             let cash_back = [Tender { method, amount_minor: total, voucher: None }];
-            let rounding_minor = rounding(currency, total, &cash_back);
+            let rounding_minor = rempart_domain::tills::rounding_due(currency, total, &cash_back);
             let payments = vec![Tender { method, amount_minor: total.saturating_add(rounding_minor), voucher: None }];
             // The card of the original ticket: what the return takes back of its points is the
             // balance's to compute, from this ticket (`rempart_domain::loyalty::balance`).
@@ -660,24 +660,6 @@ fn numbered(
     ticket.check()?;
     commit.record(Fact::TicketRecorded(ticket.clone()))?;
     Ok(ticket)
-}
-
-/// The Swiss cash rounding of a ticket of `total` paid by `payments`: in francs, the part left
-/// to pay in cash once the other ways are counted is rounded to 0.05 (`cash_rounding`); none in
-/// another currency or with no cash.
-fn rounding(currency: Currency, total: i64, payments: &[Tender]) -> i64 {
-    if currency != Currency::CHF || !payments.iter().any(|tender| tender.method == Method::Cash) {
-        return 0;
-    }
-    let other: i64 = payments
-        .iter()
-        .filter(|tender| tender.method != Method::Cash)
-        .map(|tender| tender.amount_minor)
-        .fold(0, i64::saturating_add);
-    let in_cash = total.saturating_sub(other);
-    let rounding = rempart_domain::tills::cash_rounding(in_cash);
-    // Cash that all goes back as change leaves nothing to round.
-    if in_cash.saturating_add(rounding) == 0 { 0 } else { rounding }
 }
 
 /// A ticket by its key (`ticket_key`), as it was recorded.

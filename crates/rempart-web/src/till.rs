@@ -357,6 +357,24 @@ fn page(lang: Lang, viewer: &Viewer, shown: &Shown, basket: &Basket, problems: &
     }
 }
 
+/// The screen again, empty, with `problems` (422).
+async fn refused(app: &App, viewer: &Viewer, problems: Problems) -> Response {
+    render(app, viewer, Basket::default(), problems, StatusCode::UNPROCESSABLE_ENTITY).await
+}
+
+/// Back to the screen once done; a till's refusal shown on it, any other failure on its page.
+async fn back_to_screen(app: &App, viewer: &Viewer, outcome: Result<(), StoreError>) -> Response {
+    let lang = viewer.lang;
+    match outcome {
+        Ok(()) => Redirect::to("/till").into_response(),
+        Err(error @ StoreError::Till(_)) => {
+            let problems = Problems { form: Some(error.speak(lang)), ..Problems::default() };
+            refused(app, viewer, problems).await
+        }
+        Err(error) => crate::page::failed(lang, Some(viewer), &rempart_i18n::message(&error, lang)),
+    }
+}
+
 /// Renders the screen for `basket` with `problems`, with `status`.
 async fn render(app: &App, viewer: &Viewer, basket: Basket, problems: Problems, status: StatusCode) -> Response {
     let lang = viewer.lang;
@@ -530,18 +548,12 @@ async fn open(
         Ok(Ok(float)) => float,
         Ok(Err(problems)) => {
             let problems = Problems { form: problems.fields.into_values().next(), ..Problems::default() };
-            return render(&app, &viewer, Basket::default(), problems, StatusCode::UNPROCESSABLE_ENTITY).await;
+            return refused(&app, &viewer, problems).await;
         }
         Err(error) => return crate::page::failed(lang, Some(&viewer), &rempart_i18n::message(&error, lang)),
     };
-    match app.run(move |store| store.as_user(&by, |store| store.open_session(float, today))).await {
-        Ok(_) => Redirect::to("/till").into_response(),
-        Err(error @ StoreError::Till(_)) => {
-            let problems = Problems { form: Some(error.speak(lang)), ..Problems::default() };
-            render(&app, &viewer, Basket::default(), problems, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(error) => crate::page::failed(lang, Some(&viewer), &rempart_i18n::message(&error, lang)),
-    }
+    let opened = app.run(move |store| store.as_user(&by, |store| store.open_session(float, today))).await;
+    back_to_screen(&app, &viewer, opened.map(|_| ())).await
 }
 
 /// Takes back all that is left of a ticket, paid back by the way chosen: a new ticket naming it.
@@ -571,7 +583,7 @@ async fn take_back(
         Ok(Err(message)) => {
             let mut problems = Problems::default();
             problems.set("return", message);
-            render(&app, &viewer, Basket::default(), problems, StatusCode::UNPROCESSABLE_ENTITY).await
+            refused(&app, &viewer, problems).await
         }
         Err(error) => crate::page::failed(lang, Some(&viewer), &rempart_i18n::message(&error, lang)),
     }
@@ -592,28 +604,22 @@ async fn cash_moved(
         Ok(Ok(_)) => {
             let mut problems = Problems::default();
             problems.set("moved", lang.text("web.till.cash_positive").to_owned());
-            return render(&app, &viewer, Basket::default(), problems, StatusCode::UNPROCESSABLE_ENTITY).await;
+            return refused(&app, &viewer, problems).await;
         }
         Ok(Err(problems)) => {
-            return render(&app, &viewer, Basket::default(), problems, StatusCode::UNPROCESSABLE_ENTITY).await;
+            return refused(&app, &viewer, problems).await;
         }
         Err(error) => return crate::page::failed(lang, Some(&viewer), &rempart_i18n::message(&error, lang)),
     };
     if form.reason.trim().is_empty() {
         let mut problems = Problems::default();
         problems.set("reason", lang.text("web.till.cash_reason_needed").to_owned());
-        return render(&app, &viewer, Basket::default(), problems, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return refused(&app, &viewer, problems).await;
     }
     let signed = if form.direction == "in" { amount } else { -amount };
     let reason = form.reason.clone();
-    match app.run(move |store| store.as_user(&by, |store| store.move_cash(signed, &reason, today))).await {
-        Ok(()) => Redirect::to("/till").into_response(),
-        Err(error @ StoreError::Till(_)) => {
-            let problems = Problems { form: Some(error.speak(lang)), ..Problems::default() };
-            render(&app, &viewer, Basket::default(), problems, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(error) => crate::page::failed(lang, Some(&viewer), &rempart_i18n::message(&error, lang)),
-    }
+    let moved = app.run(move |store| store.as_user(&by, |store| store.move_cash(signed, &reason, today))).await;
+    back_to_screen(&app, &viewer, moved).await
 }
 
 /// Closes the cash session with what was counted; the page tells the difference.
@@ -654,7 +660,7 @@ async fn close(
         }
         Err(error @ StoreError::Till(_)) => {
             let problems = Problems { form: Some(error.speak(lang)), ..Problems::default() };
-            render(&app, &viewer, Basket::default(), problems, StatusCode::UNPROCESSABLE_ENTITY).await
+            refused(&app, &viewer, problems).await
         }
         Err(error) => crate::page::failed(lang, Some(&viewer), &rempart_i18n::message(&error, lang)),
     }
