@@ -271,6 +271,7 @@ registry! {
     ProgramSet(crate::loyalty::ProgramSet),
     CardIssued(crate::loyalty::CardIssued),
     PointsMoved(crate::loyalty::PointsMoved),
+    VoucherIssued(crate::loyalty::VoucherIssued),
 }
 
 #[cfg(test)]
@@ -762,8 +763,28 @@ mod tests {
                     reward_minor,
                     expiry_days,
                     risk_limit,
+                    reward_kind: if reward_points % 2 == 0 {
+                        crate::loyalty::RewardKind::Discount
+                    } else {
+                        crate::loyalty::RewardKind::Voucher
+                    },
+                    voucher_days: expiry_days / 2,
                 })
             }),
+            ((text(), text(), text(), any::<i64>(), any::<i64>()), (date(), prop::option::of(date()), any::<u64>()))
+                .prop_map(|((voucher, node, card, points, value_minor), (date, until, program))| {
+                    Fact::from(crate::loyalty::VoucherIssued {
+                        voucher,
+                        node,
+                        card,
+                        points,
+                        value_minor,
+                        currency: Currency::EUR,
+                        date,
+                        until,
+                        program,
+                    })
+                }),
             (text(), text(), text(), any::<u64>()).prop_map(|(card, contact, node, at_ms)| {
                 Fact::from(crate::loyalty::CardIssued { card, contact, node, at_ms })
             }),
@@ -861,6 +882,7 @@ mod tests {
                 "loyalty.card",
                 "loyalty.points",
                 "loyalty.program",
+                "loyalty.voucher",
                 "payment.received",
                 "period.closed",
                 "reminder.sent",

@@ -42,6 +42,41 @@ pub struct ProgramSet {
     pub expiry_days: u32,
     /// The points a till keeps back from the balance it knows when a customer spends.
     pub risk_limit: u32,
+    /// How points are spent: as an amount off the ticket at hand, or for a voucher the customer
+    /// pays with later.
+    #[serde(default)]
+    pub reward_kind: RewardKind,
+    /// How long a voucher is good for, in days; 0: for ever (vouchers only).
+    #[serde(default)]
+    pub voucher_days: u32,
+}
+
+/// How a program's rewards are taken.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RewardKind {
+    /// `reward_minor` off the ticket for each `reward_points` points spent on it.
+    #[default]
+    Discount,
+    /// A voucher worth `reward_minor` for each `reward_points` points, paid with on a later ticket.
+    Voucher,
+}
+
+impl RewardKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RewardKind::Discount => "discount",
+            RewardKind::Voucher => "voucher",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<RewardKind, LoyaltyError> {
+        match text.trim().to_lowercase().as_str() {
+            "discount" => Ok(RewardKind::Discount),
+            "voucher" => Ok(RewardKind::Voucher),
+            _ => Err(LoyaltyError::BadRewardKind { text: text.trim().chars().take(32).collect() }),
+        }
+    }
 }
 
 impl ProgramSet {
@@ -52,6 +87,8 @@ impl ProgramSet {
             || !(1..=AMOUNT_MAX_MINOR).contains(&self.reward_minor)
             || self.expiry_days > EXPIRY_DAYS_MAX
             || i64::from(self.risk_limit) > POINTS_MAX
+            || self.voucher_days > EXPIRY_DAYS_MAX
+            || (self.reward_kind == RewardKind::Discount && self.voucher_days != 0)
             || self.node.is_empty()
         {
             return Err(LoyaltyError::BadProgram);
@@ -84,7 +121,12 @@ impl ProgramSet {
         (self.expiry_days > 0).then(|| date + chrono::Days::new(u64::from(self.expiry_days)))
     }
 
-    /// What spending `points` takes off a ticket: whole rewards only.
+    /// The last day a voucher given on `date` is good for (none: for ever).
+    pub fn voucher_until(&self, date: NaiveDate) -> Option<NaiveDate> {
+        (self.voucher_days > 0).then(|| date + chrono::Days::new(u64::from(self.voucher_days)))
+    }
+
+    /// What spending `points` takes off a ticket, or a voucher is worth: whole rewards only.
     pub fn reward_value(&self, points: i64) -> Result<i64, LoyaltyError> {
         let block = i64::from(self.reward_points);
         if points <= 0 || points > POINTS_MAX || points % block != 0 {
@@ -144,6 +186,9 @@ impl FactKind for CardIssued {
 pub enum PointsKind {
     Earn,
     Burn,
+    /// Spent for a voucher: no fact of its own, the voucher's (`VoucherIssued::spent`), keyed by
+    /// the voucher's number in `ticket`.
+    Voucher,
 }
 
 impl PointsKind {
@@ -151,6 +196,7 @@ impl PointsKind {
         match self {
             PointsKind::Earn => "earn",
             PointsKind::Burn => "burn",
+            PointsKind::Voucher => "voucher",
         }
     }
 }
@@ -197,7 +243,7 @@ impl PointsMoved {
                     && (0..=crate::tills::AMOUNT_MAX_MINOR).contains(&self.basis_total)
                     && (1..=crate::stock::QTY_MAX).contains(&self.basis_items)
             }
-            PointsKind::Burn => {
+            PointsKind::Burn | PointsKind::Voucher => {
                 (1..=POINTS_MAX).contains(&self.points)
                     && self.of_items == 0
                     && self.expires.is_none()
@@ -227,6 +273,8 @@ impl PointsMoved {
         match self.kind {
             PointsKind::Burn => basis.discount_minor > 0,
             PointsKind::Earn => self.basis_total == basis.total_minor && self.basis_items == basis.items,
+            // A voucher's points are its own fact's, never a ticket's.
+            PointsKind::Voucher => false,
         }
     }
 
@@ -289,24 +337,132 @@ impl FactKind for PointsMoved {
     }
 }
 
+/// A voucher given for points (a program whose rewards are vouchers), keyed by its number and the
+/// device that gave it (a till, or head office). Its points are spent as it is given
+/// (`spent`); it is worth `value_minor` until `until`, paid with on tickets of any till
+/// (`Method::Voucher`, its number as the code). What it is worth counts only where the program it
+/// names is held and gives that value for those points (`worth_under`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoucherIssued {
+    pub voucher: String,
+    /// The device that gave it (hex id).
+    pub node: String,
+    pub card: String,
+    pub points: i64,
+    pub value_minor: i64,
+    pub currency: Currency,
+    pub date: NaiveDate,
+    /// The last day it is good for (none: for ever).
+    pub until: Option<NaiveDate>,
+    /// The program it was given under (its stamp).
+    pub program: u64,
+}
+
+impl VoucherIssued {
+    pub fn check(&self) -> Result<(), LoyaltyError> {
+        if !card_valid(&self.card) {
+            return Err(LoyaltyError::BadCard { card: self.card.clone() });
+        }
+        if !voucher_valid(&self.voucher)
+            || !(1..=POINTS_MAX).contains(&self.points)
+            || !(1..=crate::tills::AMOUNT_MAX_MINOR).contains(&self.value_minor)
+            || self.until.is_some_and(|until| until < self.date)
+            || self.node.is_empty()
+        {
+            return Err(LoyaltyError::IllFormed);
+        }
+        Ok(())
+    }
+
+    /// The points it took from its card, as a movement of the card's balance.
+    pub fn spent(&self) -> PointsMoved {
+        PointsMoved {
+            card: self.card.clone(),
+            kind: PointsKind::Voucher,
+            points: self.points,
+            ticket: self.voucher.clone(),
+            node: self.node.clone(),
+            date: self.date,
+            program: self.program,
+            of_items: 0,
+            expires: None,
+            basis_total: 0,
+            basis_items: 0,
+        }
+    }
+
+    /// What it is worth under the programs held: its value where its program is held, gives
+    /// vouchers in its currency and that value for its points, and the day it ends; else nothing
+    /// (until that program arrives, or for good if it never gave this).
+    pub fn worth_under(&self, programs: &BTreeMap<u64, ProgramSet>) -> i64 {
+        let fits = programs.get(&self.program).is_some_and(|program| {
+            program.reward_kind == RewardKind::Voucher
+                && program.currency == self.currency
+                && program.reward_value(self.points) == Ok(self.value_minor)
+                && program.voucher_until(self.date) == self.until
+        });
+        if self.check().is_ok() && fits { self.value_minor } else { 0 }
+    }
+}
+
+impl FactKind for VoucherIssued {
+    const KIND: &'static str = "loyalty.voucher";
+    const VERSION: u32 = 1;
+    fn merge(&self) -> Merge<'_> {
+        // Keyed by its number and device; balances and what is left of it are sums.
+        Merge::Commutes
+    }
+    fn describe(&self) -> Described {
+        Described::new("fact.loyalty_voucher").text("voucher", &self.voucher).text("card", &self.card)
+    }
+}
+
+/// How many vouchers one device gives (the five digits of their count).
+pub const VOUCHERS_PER_DEVICE: u32 = 99_999;
+
+/// The number of a voucher: `99` (the prefix EAN-13 keeps for coupons), five digits of the giving
+/// device, five of its own count, and the check digit: a till's scanner reads it off the paper.
+pub fn voucher_number(node: &[u8], sequence: u32) -> String {
+    device_number("99", 4, node, sequence)
+}
+
+/// Whether `text` is a voucher number: 13 digits starting with 99, the last a check digit.
+pub fn voucher_valid(text: &str) -> bool {
+    device_number_valid(text, "99")
+}
+
 /// How many cards one device gives (the six digits of their count).
 pub const CARDS_PER_DEVICE: u32 = 999_999;
 
 /// The number of a card: `2` (a number for use inside the company, as EAN-13 reserves), five
 /// digits of the giving device, six of its own count, and the check digit.
 pub fn card_number(node: &[u8], sequence: u32) -> String {
-    let hash = blake3::hash(node);
-    let bytes = hash.as_bytes();
-    let device = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) % 100_000;
-    let body = format!("2{device:05}{:06}", sequence % 1_000_000);
-    let digits: Vec<u8> = body.bytes().map(|byte| byte - b'0').collect();
-    format!("{body}{}", crate::stock::check_digit(&digits))
+    device_number("2", 0, node, sequence)
 }
 
 /// Whether `text` is a card number: thirteen digits starting with 2, the last a right check digit.
 pub fn card_valid(text: &str) -> bool {
+    device_number_valid(text, "2")
+}
+
+/// An EAN-13 a device gives in its own range: `prefix`, five digits of the device (from the hash
+/// of its id, read at byte `at`), its count in the digits left (wrapping; callers stop before),
+/// and the check digit.
+fn device_number(prefix: &str, at: usize, node: &[u8], sequence: u32) -> String {
+    let hash = blake3::hash(node);
+    let bytes = hash.as_bytes();
+    let device = u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]) % 100_000;
+    let width = 12 - 5 - prefix.len();
+    let count = sequence % 10u32.pow(width as u32);
+    let body = format!("{prefix}{device:05}{count:0width$}");
+    let digits: Vec<u8> = body.bytes().map(|byte| byte - b'0').collect();
+    format!("{body}{}", crate::stock::check_digit(&digits))
+}
+
+/// Whether `text` is thirteen digits starting with `prefix`, the last a right check digit.
+fn device_number_valid(text: &str, prefix: &str) -> bool {
     text.len() == 13
-        && text.starts_with('2')
+        && text.starts_with(prefix)
         && text.bytes().all(|byte| byte.is_ascii_digit())
         && crate::stock::Barcode::parse(text).is_ok()
 }
@@ -387,7 +543,7 @@ pub fn balance_through<'m>(
                 steps.insert((moved.date, 0, moved.id()), Step::Earn(moved));
             }
             PointsKind::Earn => {}
-            PointsKind::Burn => {
+            PointsKind::Burn | PointsKind::Voucher => {
                 steps.insert((moved.date, 2, moved.id()), Step::Burn(moved));
             }
         }
@@ -509,6 +665,18 @@ pub enum LoyaltyError {
     PointsWithPercent,
     #[error("\"{text}\" is not a reward: POINTS=AMOUNT, such as 100=5.00")]
     BadReward { text: String },
+    #[error("\"{text}\" is not a kind of reward: discount or voucher")]
+    BadRewardKind { text: String },
+    #[error("the loyalty program gives its rewards as {}s: this is not how they are taken", kind.as_str())]
+    OtherReward { kind: RewardKind },
+    #[error("this device has given all the voucher numbers of its range; give vouchers from another device")]
+    VouchersExhausted,
+    #[error("no voucher {voucher} that this device can count is known here")]
+    UnknownVoucher { voucher: String },
+    #[error("voucher {voucher} was good until {until}")]
+    VoucherEnded { voucher: String, until: NaiveDate },
+    #[error("voucher {voucher} has {left_minor} (minor units of {currency}) left to pay with, not {asked_minor}")]
+    VoucherSpent { voucher: String, left_minor: i64, asked_minor: i64, currency: Currency },
 }
 
 #[cfg(test)]
@@ -672,7 +840,72 @@ mod tests {
             reward_minor: 500,
             expiry_days: 365,
             risk_limit: 50,
+            reward_kind: RewardKind::Discount,
+            voucher_days: 0,
         }
+    }
+
+    /// A voucher is worth its value only under a held program that gives vouchers of that value
+    /// for its points, ending when it says; its points leave the card whatever it is worth.
+    #[test]
+    fn a_voucher_is_worth_what_its_program_gives_and_takes_its_points() {
+        let vouchers = ProgramSet { reward_kind: RewardKind::Voucher, voucher_days: 90, ..program() };
+        vouchers.check().unwrap();
+        // Days of vouchers belong to programs of vouchers.
+        assert_eq!(ProgramSet { voucher_days: 90, ..program() }.check(), Err(LoyaltyError::BadProgram));
+        let number = voucher_number(b"till", 1);
+        assert!(voucher_valid(&number) && !card_valid(&number), "{number}");
+        assert_ne!(number, voucher_number(b"till", 2));
+        assert!(!voucher_valid(&card_number(b"till", 1)));
+        let given = VoucherIssued {
+            voucher: number.clone(),
+            node: "ab".into(),
+            card: card_number(b"till", 1),
+            points: 200,
+            value_minor: 1_000,
+            currency: Currency::CHF,
+            date: day(10),
+            until: vouchers.voucher_until(day(10)),
+            program: 1,
+        };
+        given.check().unwrap();
+        let held = BTreeMap::from([(1, vouchers.clone())]);
+        assert_eq!(given.worth_under(&held), 1_000);
+        // Not held, a program of discounts, an inflated value, a longer life: worth nothing.
+        assert_eq!(given.worth_under(&BTreeMap::new()), 0);
+        assert_eq!(given.worth_under(&BTreeMap::from([(1, program())])), 0);
+        assert_eq!(VoucherIssued { value_minor: 5_000, ..given.clone() }.worth_under(&held), 0);
+        assert_eq!(VoucherIssued { until: None, ..given.clone() }.worth_under(&held), 0);
+        assert_eq!(
+            VoucherIssued { voucher: "9900000000001".into(), ..given.clone() }.check(),
+            Err(LoyaltyError::IllFormed)
+        );
+        // Its points leave the card, once however often it is counted, and never fit a ticket.
+        let earn = PointsMoved {
+            card: given.card.clone(),
+            kind: PointsKind::Earn,
+            points: 305,
+            ticket: "T-1".into(),
+            node: "ab".into(),
+            date: day(1),
+            program: 1,
+            of_items: 5,
+            expires: vouchers.expiry(day(1)),
+            basis_total: 30_000,
+            basis_items: 1,
+        };
+        let spent = given.spent();
+        let held_balance = balance([&earn, &spent, &spent], &[], &held, day(20));
+        assert_eq!((held_balance.points, held_balance.earned, held_balance.spent), (105, 305, 200));
+        let basis = TicketBasis {
+            card: Some(given.card.clone()),
+            date: day(10),
+            total_minor: 0,
+            items: 0,
+            discount_minor: 1_000,
+            returns: false,
+        };
+        assert!(!spent.fits(&basis));
     }
 
     #[test]

@@ -575,6 +575,7 @@ impl LedgerState {
             | Fact::ProgramSet(_)
             | Fact::CardIssued(_)
             | Fact::PointsMoved(_)
+            | Fact::VoucherIssued(_)
             | Fact::InvoiceLineChanged(_)
             | Fact::InvoiceLineRemoved(_)
             | Fact::InvoiceDiscarded(_) => {}

@@ -9,7 +9,7 @@ mod reports;
 mod sales;
 mod stock;
 
-pub use loyalty::loyalty;
+pub use loyalty::{loyalty, vouchers};
 pub use render::{Cell, Format, Report};
 pub use reports::*;
 pub use sales::{closures, sales, slow_movers};

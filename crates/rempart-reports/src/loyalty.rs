@@ -1,6 +1,7 @@
 //! The loyalty report (issue 21): every card with its holder, the points earned, spent and
 //! expired and its balance on a day, what the company owes in rewards, and the cards that went
-//! below zero when two stores' spending met (or that two devices gave).
+//! below zero when two stores' spending met (or that two devices gave); the vouchers given for
+//! points, what is left of each and those paid with beyond their worth.
 
 use anyhow::Result;
 use chrono::NaiveDate;
@@ -60,6 +61,53 @@ pub fn loyalty(store: &Store, lang: Lang, locale: Locale, on: NaiveDate) -> Resu
         Cell::Number(owed_points),
         Cell::Amount(owed_value, currency),
         Cell::Empty,
+    ]);
+    Ok(report)
+}
+
+/// The vouchers on `on`: each one's worth, what tickets paid with it and what is left (nothing
+/// once ended), what the company owes in them, and a flag on each paid with beyond its worth.
+pub fn vouchers(store: &Store, lang: Lang, locale: Locale, on: NaiveDate) -> Result<Report> {
+    let currency = store.company()?.currency;
+    let keys = ["voucher", "card", "date", "until", "worth", "used", "open", "flag"];
+    let mut report = Report::new(
+        lang.fill("loyalty.vouchers.title", &[("date", &locale.format_date(on))]),
+        keys.into_iter().map(|key| (key, lang.text(&format!("loyalty.vouchers.column.{key}")).to_owned())).collect(),
+    );
+    let (mut owed, mut overspent) = (0i64, 0usize);
+    for row in store.loyalty_vouchers()? {
+        let open = row.open_minor(on);
+        owed = owed.saturating_add(open);
+        let flag = if row.overspent() {
+            overspent += 1;
+            Cell::text(lang.text("loyalty.flag.overspent"))
+        } else if row.worth_minor == 0 {
+            Cell::text(lang.text("loyalty.flag.not_counted"))
+        } else if row.voucher.until.is_some_and(|until| until < on) {
+            Cell::text(lang.text("loyalty.flag.ended"))
+        } else {
+            Cell::Empty
+        };
+        report.rows.push(vec![
+            Cell::Text(row.voucher.voucher.clone()),
+            Cell::Text(row.voucher.card.clone()),
+            Cell::Date(row.voucher.date.to_string()),
+            row.voucher.until.map_or(Cell::Empty, |until| Cell::Date(until.to_string())),
+            Cell::Amount(row.worth_minor, currency),
+            Cell::Amount(row.used_minor, currency),
+            Cell::Amount(open, currency),
+            flag,
+        ]);
+    }
+    report.totals.push(vec![
+        Cell::text(lang.text("total")),
+        Cell::Empty,
+        Cell::Empty,
+        Cell::Empty,
+        Cell::Empty,
+        Cell::Empty,
+        Cell::Amount(owed, currency),
+        Cell::text(lang.fill("loyalty.overspent_vouchers", &[("count", &overspent)])),
     ]);
     Ok(report)
 }

@@ -53,23 +53,35 @@ impl From<ClosureError> for StoreError {
 pub const CLOSURE_JOURNAL: &str = "CAI";
 
 /// The accounts a closure posts to that are not revenue or VAT: cash, the clearing of card and
-/// TWINT payments until the acquirer pays them, vouchers redeemed, stock and the cost of goods.
+/// TWINT payments until the acquirer pays them, vouchers redeemed, stock and the cost of goods;
+/// and the deduction from sales a loyalty voucher is when given (credited to `vouchers`).
 pub struct TillAccounts {
     pub cash: &'static str,
     pub clearing: &'static str,
     pub vouchers: &'static str,
     pub stock: &'static str,
     pub cost_of_goods: &'static str,
+    pub rewards: &'static str,
 }
 
 pub fn till_accounts(country: Country) -> TillAccounts {
     match country {
-        Country::Ch => {
-            TillAccounts { cash: "1000", clearing: "1190", vouchers: "2030", stock: "1200", cost_of_goods: "4200" }
-        }
-        Country::Fr => {
-            TillAccounts { cash: "530", clearing: "580", vouchers: "419", stock: "37", cost_of_goods: "603" }
-        }
+        Country::Ch => TillAccounts {
+            cash: "1000",
+            clearing: "1190",
+            vouchers: "2030",
+            stock: "1200",
+            cost_of_goods: "4200",
+            rewards: "3800",
+        },
+        Country::Fr => TillAccounts {
+            cash: "530",
+            clearing: "580",
+            vouchers: "419",
+            stock: "37",
+            cost_of_goods: "603",
+            rewards: "709",
+        },
     }
 }
 

@@ -9,8 +9,8 @@ use rempart_domain::Fact;
 use std::collections::BTreeMap;
 
 use rempart_domain::loyalty::{
-    Balance, CardIssued, LoyaltyError, PointsKind, PointsMoved, ProgramSet, Returned, TicketBasis, balance,
-    balance_through,
+    Balance, CardIssued, LoyaltyError, PointsKind, PointsMoved, ProgramSet, Returned, RewardKind, TicketBasis,
+    VoucherIssued, balance, balance_through,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -50,6 +50,13 @@ CREATE TABLE p_loyalty_points (
     basis_total INTEGER NOT NULL,
     basis_items INTEGER NOT NULL
 ) WITHOUT ROWID;
+-- Vouchers given for points, by number and the device that gave them.
+CREATE TABLE p_loyalty_vouchers (
+    voucher TEXT NOT NULL,
+    node TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (voucher, node)
+) WITHOUT ROWID;
 CREATE INDEX p_loyalty_points_card ON p_loyalty_points (card);
 CREATE INDEX p_loyalty_points_ticket ON p_loyalty_points (node, ticket);
 ";
@@ -69,6 +76,8 @@ pub struct ProgramInput {
     pub reward_minor: i64,
     pub expiry_days: u32,
     pub risk_limit: u32,
+    pub reward_kind: RewardKind,
+    pub voucher_days: u32,
 }
 
 /// A card with its holder and balance, for the loyalty report.
@@ -95,8 +104,10 @@ pub(crate) fn read_program(conn: &Connection) -> Result<Option<ProgramSet>, Stor
 pub(crate) fn ticket_basis(conn: &Connection, node: &str, number: &str) -> Result<Option<TicketBasis>, StoreError> {
     type Row = (String, String, Option<String>, Option<String>);
     let row: Option<Row> = conn
-        .prepare_cached("SELECT key, date, returns, card FROM p_tickets WHERE node = ?1 AND number = ?2")?
-        .query_row([node, number], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
+        .prepare_cached("SELECT key, date, returns, card FROM p_tickets WHERE key = ?1")?
+        .query_row([rempart_domain::tills::ticket_key(number, node)], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })
         .optional()?;
     let Some((key, date, returns, card)) = row else { return Ok(None) };
     let (total_minor, items, discount_minor): (i64, i64, i64) = conn
@@ -181,6 +192,7 @@ pub(crate) fn card_moves(conn: &Connection, card: &str) -> Result<Vec<PointsMove
         let kind = match kind.as_str() {
             "earn" => PointsKind::Earn,
             "burn" => PointsKind::Burn,
+            "voucher" => PointsKind::Voucher,
             _ => return Err(Damage::LoyaltyUnreadable.into()),
         };
         let date = date.parse().map_err(|_| Damage::LoyaltyUnreadable)?;
@@ -236,6 +248,8 @@ impl Store {
             reward_minor: input.reward_minor,
             expiry_days: input.expiry_days,
             risk_limit: input.risk_limit,
+            reward_kind: input.reward_kind,
+            voucher_days: input.voucher_days,
         };
         program.check()?;
         self.commit(|commit| {
@@ -289,6 +303,109 @@ impl Store {
         })
     }
 
+    /// Gives the holder of `card` a voucher for `points` (whole rewards of a program whose rewards
+    /// are vouchers), dated `date`: at most the card's balance as this device knows it less the
+    /// risk limit, as a till lets points be spent. The points leave the card as the voucher is
+    /// given; the voucher's worth is a deduction from sales owed to the customer until paid with
+    /// (the closure's vouchers account), posted in the same commit.
+    pub fn give_voucher(&mut self, card: &str, points: i64, date: NaiveDate) -> Result<VoucherIssued, StoreError> {
+        let card: String = card.chars().filter(|c| !c.is_whitespace()).collect();
+        if !rempart_domain::loyalty::card_valid(&card) {
+            return Err(LoyaltyError::BadCard { card }.into());
+        }
+        let node = self.node();
+        let hex = hex::encode(node.as_bytes());
+        let company = self.company()?.clone();
+        let at_ms = self.now_ms();
+        self.commit(|commit| {
+            if !card_known(commit.conn, &card)? {
+                return Err(LoyaltyError::UnknownCard { card }.into());
+            }
+            let program = read_program(commit.conn)?.ok_or(LoyaltyError::NoProgram)?;
+            if program.reward_kind != RewardKind::Voucher {
+                return Err(LoyaltyError::OtherReward { kind: program.reward_kind }.into());
+            }
+            let value_minor = program.reward_value(points)?;
+            let known = spendable(commit.conn, &card, date)?;
+            let allowed = known.points.saturating_sub(i64::from(program.risk_limit)).max(0);
+            if points > allowed {
+                return Err(LoyaltyError::BeyondRiskLimit { card, points, allowed }.into());
+            }
+            let given: i64 = commit
+                .conn
+                .prepare_cached("SELECT count(*) FROM p_loyalty_vouchers WHERE node = ?1")?
+                .query_row([&hex], |row| row.get(0))?;
+            // The next of this device's numbers no device gave yet; never wrapping onto one given.
+            let mut sequence = u32::try_from(given + 1).map_err(|_| LoyaltyError::VouchersExhausted)?;
+            let number = loop {
+                if sequence > rempart_domain::loyalty::VOUCHERS_PER_DEVICE {
+                    return Err(LoyaltyError::VouchersExhausted.into());
+                }
+                let number = rempart_domain::loyalty::voucher_number(node.as_bytes(), sequence);
+                if read_voucher(commit.conn, &number)?.is_none() {
+                    break number;
+                }
+                sequence += 1;
+            };
+            let voucher = VoucherIssued {
+                voucher: number,
+                node: hex.clone(),
+                card,
+                points,
+                value_minor,
+                currency: company.currency,
+                date,
+                until: program.voucher_until(date),
+                program: program.at_ms,
+            };
+            voucher.check()?;
+            commit.record(Fact::VoucherIssued(voucher.clone()))?;
+            let accounts = crate::closures::till_accounts(company.country);
+            let posting = |account: &str, amount_minor: i64| rempart_domain::Posting {
+                account: account.to_owned(),
+                amount_minor,
+                currency: company.currency,
+                vat_code: None,
+            };
+            let short: String = hex.chars().take(8).collect();
+            let entry = commit.state.build_entry(
+                format!("LV-{}-{short}", voucher.voucher),
+                crate::closures::CLOSURE_JOURNAL,
+                date,
+                crate::date_of_ms(at_ms),
+                format!("LV {} {}", voucher.voucher, voucher.card),
+                vec![posting(accounts.rewards, value_minor), posting(accounts.vouchers, -value_minor)],
+            )?;
+            commit.record(Fact::EntryPosted(entry))?;
+            Ok(voucher)
+        })
+    }
+
+    /// A loyalty voucher by its number, with its worth and what tickets held paid with it.
+    pub fn loyalty_voucher(&self, number: &str) -> Result<Option<VoucherRow>, StoreError> {
+        let number: String = number.chars().filter(|c| !c.is_whitespace()).collect();
+        let Some(voucher) = read_voucher(&self.conn, &number)? else { return Ok(None) };
+        let used_minor = voucher_used(&self.conn, &voucher.voucher)?;
+        Ok(Some(VoucherRow { worth_minor: voucher.worth_under(&held_programs(&self.conn)?), used_minor, voucher }))
+    }
+
+    /// Every loyalty voucher held, with its worth and what tickets held paid with it, by number.
+    pub fn loyalty_vouchers(&self) -> Result<Vec<VoucherRow>, StoreError> {
+        let programs = held_programs(&self.conn)?;
+        let bodies: Vec<String> = self
+            .conn
+            .prepare("SELECT body FROM p_loyalty_vouchers ORDER BY voucher, node")?
+            .query_map([], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut out = Vec::new();
+        for body in bodies {
+            let voucher: VoucherIssued = serde_json::from_str(&body).map_err(|_| Damage::LoyaltyUnreadable)?;
+            let used_minor = voucher_used(&self.conn, &voucher.voucher)?;
+            out.push(VoucherRow { worth_minor: voucher.worth_under(&programs), used_minor, voucher });
+        }
+        Ok(out)
+    }
+
     /// A card's balance on `on`, from what this node holds.
     pub fn card_balance(&self, card: &str, on: NaiveDate) -> Result<Balance, StoreError> {
         let card = card.trim();
@@ -334,6 +451,95 @@ pub(crate) fn project_card(conn: &Connection, card: &CardIssued) -> Result<(), S
     conn.prepare_cached("INSERT OR IGNORE INTO p_loyalty_cards (card, node, contact, at_ms) VALUES (?1, ?2, ?3, ?4)")?
         .execute(params![card.card, card.node, card.contact, card.at_ms as i64])?;
     Ok(())
+}
+
+pub(crate) fn project_voucher(conn: &Connection, voucher: &VoucherIssued) -> Result<(), StoreError> {
+    if voucher.check().is_err() {
+        return Ok(());
+    }
+    let body = serde_json::to_string(voucher).map_err(|_| Damage::LoyaltyUnreadable)?;
+    let inserted = conn
+        .prepare_cached("INSERT OR IGNORE INTO p_loyalty_vouchers (voucher, node, body) VALUES (?1, ?2, ?3)")?
+        .execute(params![voucher.voucher, voucher.node, body])?;
+    if inserted == 1 {
+        project_points(conn, &voucher.spent())?;
+    }
+    Ok(())
+}
+
+/// The voucher numbered `voucher` (of two devices giving one number, the first by device).
+pub(crate) fn read_voucher(conn: &Connection, voucher: &str) -> Result<Option<VoucherIssued>, StoreError> {
+    let body: Option<String> = conn
+        .prepare_cached("SELECT body FROM p_loyalty_vouchers WHERE voucher = ?1 ORDER BY node LIMIT 1")?
+        .query_row([voucher], |row| row.get(0))
+        .optional()?;
+    body.map(|body| serde_json::from_str(&body).map_err(|_| Damage::LoyaltyUnreadable.into())).transpose()
+}
+
+/// What tickets held paid with voucher `voucher`, in all.
+pub(crate) fn voucher_used(conn: &Connection, voucher: &str) -> Result<i64, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT coalesce(sum(amount_minor), 0) FROM p_ticket_payments WHERE voucher = ?1")?
+        .query_row([voucher], |row| row.get(0))?)
+}
+
+/// Checks that a ticket of `date` may pay `asked` with loyalty voucher `voucher`, as this node
+/// knows it: a voucher it holds, worth something under the programs it holds, not ended, with
+/// that much left after the tickets it holds that paid with it. Another till may have paid with
+/// it meanwhile: the vouchers report lists those paid with beyond their worth.
+pub(crate) fn check_voucher_payment(
+    conn: &Connection,
+    voucher: &str,
+    asked: i64,
+    date: NaiveDate,
+) -> Result<(), StoreError> {
+    let unknown = || LoyaltyError::UnknownVoucher { voucher: voucher.chars().take(32).collect() };
+    if !rempart_domain::loyalty::voucher_valid(voucher) {
+        return Err(unknown().into());
+    }
+    let issued = read_voucher(conn, voucher)?.ok_or_else(unknown)?;
+    let worth = issued.worth_under(&held_programs(conn)?);
+    if worth == 0 {
+        return Err(unknown().into());
+    }
+    if let Some(until) = issued.until.filter(|until| *until < date) {
+        return Err(LoyaltyError::VoucherEnded { voucher: voucher.to_owned(), until }.into());
+    }
+    let left = worth.saturating_sub(voucher_used(conn, voucher)?);
+    if asked > left {
+        return Err(LoyaltyError::VoucherSpent {
+            voucher: voucher.to_owned(),
+            left_minor: left.max(0),
+            asked_minor: asked,
+            currency: issued.currency,
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// A voucher with what it is worth here and what tickets held paid with it, for the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoucherRow {
+    pub voucher: VoucherIssued,
+    /// Under the programs held (nothing where its program is not held or gives no such voucher).
+    pub worth_minor: i64,
+    pub used_minor: i64,
+}
+
+impl VoucherRow {
+    /// What it may still pay on `on`: nothing once ended.
+    pub fn open_minor(&self, on: NaiveDate) -> i64 {
+        if self.voucher.until.is_some_and(|until| until < on) {
+            return 0;
+        }
+        self.worth_minor.saturating_sub(self.used_minor).max(0)
+    }
+
+    /// Paid with beyond its worth (two tills, each offline, taking it).
+    pub fn overspent(&self) -> bool {
+        self.used_minor > self.worth_minor
+    }
 }
 
 pub(crate) fn project_points(conn: &Connection, moved: &PointsMoved) -> Result<(), StoreError> {

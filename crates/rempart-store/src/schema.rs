@@ -14,8 +14,10 @@
 /// (`p_loyalty_program`, `p_loyalty_cards`, `p_loyalty_points`). 17: every program set kept by
 /// its stamp (points name theirs), points with the part earned by items, their lot's end and the
 /// total and items they were earned on; tickets' Swiss cash rounding (`p_tickets.rounding_minor`)
-/// and tickets by card.
-pub const SCHEMA_VERSION: u32 = 17;
+/// and tickets by card. 18: a ticket's sale or return is no row of `p_stock_moves` (its line is the
+/// movement), and no index of tickets by number (their key begins with it); loyalty vouchers
+/// (`p_loyalty_vouchers`) and payments by voucher.
+pub const SCHEMA_VERSION: u32 = 18;
 
 pub const LOG_SCHEMA: &str = "
 CREATE TABLE meta (
@@ -126,6 +128,9 @@ CREATE INDEX IF NOT EXISTS p_entries_journal_number ON p_entries (journal, serie
 DROP INDEX IF EXISTS p_entries_date;
 CREATE INDEX IF NOT EXISTS p_entries_by_date ON p_entries (date, journal, series, number);
 CREATE INDEX IF NOT EXISTS p_entries_reverses ON p_entries (reverses) WHERE reverses IS NOT NULL;
+CREATE INDEX IF NOT EXISTS p_tickets_card ON p_tickets (card) WHERE card IS NOT NULL;
+CREATE INDEX IF NOT EXISTS p_tickets_session ON p_tickets (node, session);
+CREATE INDEX IF NOT EXISTS p_tickets_series ON p_tickets (node, sequence);
 ";
 
 pub const DROP_DEFERRABLE_INDEXES: &str = "
@@ -135,11 +140,15 @@ DROP INDEX IF EXISTS p_entries_reverses;
 ";
 
 /// The indexes a large take-in of other nodes' events builds at its end (`Store::begin_take_in`):
-/// those of the entries that nothing reads while events are taken in. The index of reversals
-/// stays: the merge of earlier events looks entries up by it.
+/// those of the entries and tickets that nothing reads while events are taken in. The index of
+/// reversals stays (the merge of earlier events looks entries up by it), and the tickets' by the
+/// ticket they return (few rows: returns are rare).
 pub const DROP_INDEXES_FOR_TAKE_IN: &str = "
 DROP INDEX IF EXISTS p_entries_journal_number;
 DROP INDEX IF EXISTS p_entries_by_date;
+DROP INDEX IF EXISTS p_tickets_card;
+DROP INDEX IF EXISTS p_tickets_session;
+DROP INDEX IF EXISTS p_tickets_series;
 ";
 
 /// Each projection table with the ORDER BY that makes its rows canonical.
@@ -192,6 +201,7 @@ pub const PROJECTIONS: &[(&str, &str)] = &[
     ("p_loyalty_program", "at_ms, node"),
     ("p_loyalty_cards", "card, node"),
     ("p_loyalty_points", "id"),
+    ("p_loyalty_vouchers", "voucher, node"),
 ];
 
 pub fn drop_projections_sql() -> String {

@@ -2,7 +2,9 @@
 //! movements whose sums are the stock on hand, in transit and its value.
 //!
 //! Every movement is a row of `p_stock_moves` keyed by the id of the fact that made it (and its
-//! line), and `p_stock_levels` holds their sum per location × SKU (a row only while the sum is
+//! line), except a ticket's sale or return, whose movement is the ticket's line itself
+//! (`p_ticket_lines`, at the ticket's location and date). `p_stock_levels` holds their sum per
+//! location × SKU (a row only while the sum is
 //! not zero, so the rows are the same whatever order the movements came in). Nothing overwrites
 //! a quantity: a count records its difference. The weighted average cost of a SKU is the cost of
 //! every unit received divided by the units received (`p_stock_costs`), a sum that commutes too.
@@ -414,7 +416,11 @@ impl Store {
         let at_text = at.map(date_text);
         // On hand: the sums kept, or the movements up to the day.
         let on_hand_sql = if at.is_some() {
-            "SELECT location, sku, sum(qty) FROM p_stock_moves WHERE date <= ?2 AND (?1 IS NULL OR location = ?1)
+            "SELECT location, sku, sum(qty) FROM (
+                 SELECT location, sku, qty FROM p_stock_moves WHERE date <= ?2 AND (?1 IS NULL OR location = ?1)
+                 UNION ALL
+                 SELECT t.location, l.sku, -l.qty FROM p_tickets t JOIN p_ticket_lines l ON l.key = t.key
+                 WHERE t.date <= ?2 AND (?1 IS NULL OR t.location = ?1))
              GROUP BY location, sku"
         } else {
             "SELECT location, sku, on_hand FROM p_stock_levels WHERE (?1 IS NULL OR location = ?1) AND ?2 IS NULL"
@@ -625,10 +631,7 @@ pub(crate) fn project_move_deferring(
         ])?;
     if inserted == 1 {
         match levels {
-            Some(levels) => {
-                let sum = levels.entry((movement.location.to_owned(), movement.sku.to_owned())).or_default();
-                *sum = sum.saturating_add(movement.qty);
-            }
+            Some(levels) => add_to_levels(levels, movement.location, movement.sku, movement.qty),
             None => add_to_level(conn, movement.location, movement.sku, movement.qty)?,
         }
     }
@@ -637,6 +640,16 @@ pub(crate) fn project_move_deferring(
 
 /// Changes of stock levels gathered by a projector, by location and SKU.
 pub(crate) type StockLevels = std::collections::HashMap<(String, String), i64>;
+
+/// Adds a movement of `qty` to the levels a projector gathers.
+pub(crate) fn add_to_levels(levels: &mut StockLevels, location: &str, sku: &str, qty: i64) {
+    match levels.get_mut(&(location.to_owned(), sku.to_owned())) {
+        Some(sum) => *sum = sum.saturating_add(qty),
+        None => {
+            levels.insert((location.to_owned(), sku.to_owned()), qty);
+        }
+    }
+}
 
 /// Writes the levels' changes gathered, in key order; a level back at zero is no row.
 pub(crate) fn write_levels(conn: &Connection, levels: &mut StockLevels) -> Result<(), StoreError> {

@@ -14,7 +14,6 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::commit::Commit;
 use crate::project::{date_text, stored_currency};
-use crate::stock::Move;
 use crate::{Damage, Store, StoreError};
 
 /// The projection tables of this module (`schema::PROJECTIONS` gives their order in the state
@@ -54,7 +53,6 @@ CREATE TABLE p_tickets (
     card TEXT,
     rounding_minor INTEGER NOT NULL
 ) WITHOUT ROWID;
-CREATE INDEX p_tickets_number ON p_tickets (number);
 CREATE INDEX p_tickets_card ON p_tickets (card) WHERE card IS NOT NULL;
 CREATE INDEX p_tickets_returns ON p_tickets (returns, returns_node) WHERE returns IS NOT NULL;
 CREATE INDEX p_tickets_session ON p_tickets (node, session);
@@ -96,6 +94,8 @@ CREATE TABLE p_till_cash (
     reason TEXT
 ) WITHOUT ROWID;
 CREATE INDEX p_till_cash_session ON p_till_cash (node, session);
+-- What each voucher paid (few tickets pay with one).
+CREATE INDEX p_ticket_payments_voucher ON p_ticket_payments (voucher) WHERE voucher IS NOT NULL;
 ";
 
 impl From<TillError> for StoreError {
@@ -321,7 +321,11 @@ impl Store {
         let till = self.this_till()?.ok_or(TillError::NotATill)?;
         let at_ms = self.now_ms();
         let currency = self.company()?.currency;
-        let card = card.map(|card| card.chars().filter(|c| !c.is_whitespace()).collect::<String>());
+        let compact = |text: String| text.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+        let card = card.map(compact);
+        // A voucher's number as printed or scanned, spaces left out.
+        let payments: Vec<Tender> =
+            payments.into_iter().map(|tender| Tender { voucher: tender.voucher.map(compact), ..tender }).collect();
         self.commit(|commit| {
             let session = open_session(commit.conn, &till.node)?.ok_or(TillError::NoSession)?;
             let program = match &card {
@@ -336,11 +340,26 @@ impl Store {
                 }
                 None => None,
             };
+            // A voucher is a loyalty voucher this till holds (the only vouchers there are): it pays
+            // only what this till knows is left of it.
+            for tender in &payments {
+                if let Some(voucher) = tender.voucher.as_deref() {
+                    let asked: i64 = payments
+                        .iter()
+                        .filter(|other| other.voucher.as_deref() == Some(voucher))
+                        .map(|other| other.amount_minor)
+                        .fold(0, i64::saturating_add);
+                    crate::loyalty::check_voucher_payment(commit.conn, voucher, asked, date)?;
+                }
+            }
             let mut discount = discount;
             if points != 0 {
                 let (Some(card), Some(program)) = (&card, &program) else {
                     return Err(LoyaltyError::NoProgram.into());
                 };
+                if program.reward_kind != rempart_domain::loyalty::RewardKind::Discount {
+                    return Err(LoyaltyError::OtherReward { kind: program.reward_kind }.into());
+                }
                 let value = program.reward_value(points)?;
                 let known = crate::loyalty::spendable(commit.conn, card, date)?;
                 let allowed = known.points.saturating_sub(i64::from(program.risk_limit)).max(0);
@@ -420,11 +439,10 @@ impl Store {
         let original = original.trim().to_uppercase();
         self.commit(|commit| {
             let session = open_session(commit.conn, &till.node)?.ok_or(TillError::NoSession)?;
-            let found: Option<(String, Option<String>)> = commit
-                .conn
-                .prepare_cached("SELECT key, returns FROM p_tickets WHERE number = ?1 ORDER BY key LIMIT 1")?
-                .query_row([&original], |row| Ok((row.get(0)?, row.get(1)?)))
-                .optional()?;
+            let found = match first_key_of(commit.conn, &original)? {
+                Some(key) => read_returns(commit.conn, &key)?.map(|returns| (key, returns)),
+                None => None,
+            };
             let key = match found {
                 None => return Err(TillError::UnknownTicket { number: original }.into()),
                 Some((_, Some(_))) => return Err(TillError::ReturnOfReturn { number: original }.into()),
@@ -522,12 +540,7 @@ impl Store {
     /// A ticket by its number (of two devices given one till code apart, the first by key).
     pub fn ticket(&self, number: &str) -> Result<Option<TicketRecorded>, StoreError> {
         let number = number.trim().to_uppercase();
-        let key: Option<String> = self
-            .conn
-            .prepare_cached("SELECT key FROM p_tickets WHERE number = ?1 ORDER BY key LIMIT 1")?
-            .query_row([&number], |row| row.get(0))
-            .optional()?;
-        match key {
+        match first_key_of(&self.conn, &number)? {
             Some(key) => read_ticket(&self.conn, &key),
             None => Ok(None),
         }
@@ -663,6 +676,26 @@ fn numbered(
 }
 
 /// A ticket by its key (`ticket_key`), as it was recorded.
+/// The first key (`ticket_key`) of a ticket numbered `number`, of whichever device: the keys of
+/// one number are those that begin with it and `@`, which sort between `number@` and `numberA`
+/// (`A` follows `@`), so the table's own key finds them with no index by number.
+fn first_key_of(conn: &Connection, number: &str) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT key FROM p_tickets WHERE key > ?1 || '@' AND key < ?1 || 'A' AND number = ?1 ORDER BY key LIMIT 1",
+        )?
+        .query_row([number], |row| row.get(0))
+        .optional()?)
+}
+
+/// The original a ticket returns (`Some(None)` for a sale), if the ticket is held.
+fn read_returns(conn: &Connection, key: &str) -> Result<Option<Option<String>>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT returns FROM p_tickets WHERE key = ?1")?
+        .query_row([key], |row| row.get(0))
+        .optional()?)
+}
+
 pub(crate) fn read_ticket(conn: &Connection, key: &str) -> Result<Option<TicketRecorded>, StoreError> {
     let row = conn
         .prepare_cached(
@@ -932,20 +965,9 @@ pub(crate) fn project_ticket_recorded(
             line.vat_rate_bp,
             line.account
         ])?;
-        crate::stock::project_move_deferring(
-            conn,
-            Move {
-                id: &key,
-                kind: if line.qty < 0 { "return" } else { "sale" },
-                line: index,
-                location: &ticket.location,
-                sku: &line.sku,
-                date: ticket.date,
-                qty: -line.qty,
-                cost_minor: None,
-            },
-            Some(&mut *levels),
-        )?;
+        // The line is the sale's (or return's) movement of stock: it is not written again in
+        // `p_stock_moves`, only summed into the location's level.
+        crate::stock::add_to_levels(levels, &ticket.location, &line.sku, -line.qty);
     }
     let mut insert_payment = conn.prepare_cached(
         "INSERT INTO p_ticket_payments (key, line, method, amount_minor, voucher) VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -46,6 +46,7 @@ const KINDS: &[(&str, &str)] = &[
     ("slow-movers", "web.report.slow_movers"),
     ("closures", "web.report.closures"),
     ("loyalty", "web.report.loyalty"),
+    ("vouchers", "web.report.vouchers"),
 ];
 
 #[derive(Deserialize, Default, Clone)]
@@ -133,6 +134,7 @@ fn build(
         "slow-movers" => rempart_reports::slow_movers(store, lang, locale, place.as_deref(), to_or_today, 28, 0),
         "closures" => rempart_reports::closures(store, lang, place.as_deref()),
         "loyalty" => rempart_reports::loyalty(store, lang, locale, to_or_today),
+        "vouchers" => rempart_reports::vouchers(store, lang, locale, to_or_today),
         _ => {
             let mut problems = Problems::default();
             problems.set("kind", lang.text("web.report.choose").to_owned());

@@ -39,6 +39,8 @@ pub fn routes() -> Router<App> {
         .route("/till/close", post(close))
         .route("/till/return", post(take_back))
         .route("/till/cash", post(cash_moved))
+        .route("/till/voucher", post(give_voucher))
+        .route("/till/vouchers/{number}", get(voucher_slip))
         .route("/till/tickets/{number}", get(receipt))
         .route("/till/tickets/{number}/pdf", get(receipt_pdf))
 }
@@ -66,6 +68,11 @@ struct TillForm {
     twint: String,
     #[serde(default)]
     voucher: String,
+    /// The customer's loyalty card, and the points they spend on this ticket.
+    #[serde(default)]
+    loyalty: String,
+    #[serde(default)]
+    points: String,
     #[serde(default)]
     float: String,
     #[serde(default)]
@@ -316,6 +323,8 @@ fn page(lang: Lang, viewer: &Viewer, shown: &Shown, basket: &Basket, problems: &
                 (labelled(lang.text("web.till.card"), "field-card", "card", "text", "", problems.field("card")))
                 (labelled(lang.text("web.till.twint"), "field-twint", "twint", "text", "", problems.field("twint")))
                 (labelled(lang.text("web.till.voucher"), "field-voucher", "voucher", "text", "", problems.field("voucher")))
+                (labelled(lang.text("web.till.loyalty"), "field-loyalty", "loyalty", "text", "", problems.field("loyalty")))
+                (labelled(lang.text("web.till.points"), "field-points", "points", "text", "", problems.field("points")))
                 button type="submit" accesskey="p" { (lang.text("web.till.pay_button")) }
             }
         }
@@ -333,6 +342,14 @@ fn page(lang: Lang, viewer: &Viewer, shown: &Shown, basket: &Basket, problems: &
                 }
             }
             button type="submit" { (lang.text("web.till.return_button")) }
+        }
+        form.card method="post" action="/till/voucher" {
+            h2 { (lang.text("web.till.voucher_give")) }
+            (csrf(&viewer.csrf))
+            (form_error(problems.field("give")))
+            (labelled(lang.text("web.till.loyalty"), "field-give-loyalty", "loyalty", "text", "", None))
+            (labelled(lang.text("web.till.points"), "field-give-points", "points", "text", "", None))
+            button type="submit" { (lang.text("web.till.voucher_button")) }
         }
         form.card method="post" action="/till/cash" {
             h2 { (lang.text("web.till.cash_moved")) }
@@ -360,6 +377,13 @@ fn page(lang: Lang, viewer: &Viewer, shown: &Shown, basket: &Basket, problems: &
 /// The screen again, empty, with `problems` (422).
 async fn refused(app: &App, viewer: &Viewer, problems: Problems) -> Response {
     render(app, viewer, Basket::default(), problems, StatusCode::UNPROCESSABLE_ENTITY).await
+}
+
+/// The screen again, empty, with one field's problem (422).
+async fn refused_on(app: &App, viewer: &Viewer, field: &str, message: String) -> Response {
+    let mut problems = Problems::default();
+    problems.set(field, message);
+    refused(app, viewer, problems).await
 }
 
 /// Back to the screen once done; a till's refusal shown on it, any other failure on its page.
@@ -504,9 +528,22 @@ async fn pay(State(app): State<App>, Extension(viewer): Extension<Viewer>, Poste
                 Err(problems) => return Ok(Err(problems)),
             };
             let off = discount(&sold.discount, locale, currency).ok().flatten();
-            match store.as_user(&by, |store| store.sell(&sold.sale_lines(), off, tenders, None, today)) {
+            let card = Some(form.loyalty.trim().to_owned()).filter(|card| !card.is_empty());
+            let points = match form.points.trim() {
+                "" => 0,
+                text => match text.parse::<i64>() {
+                    Ok(points) if points >= 0 => points,
+                    _ => {
+                        let mut problems = Problems::default();
+                        problems.set("points", lang.text("web.till.points_whole").to_owned());
+                        return Ok(Err(problems));
+                    }
+                },
+            };
+            let sale = |store: &mut Store| store.sell_spending(&sold.sale_lines(), off, tenders, card, points, today);
+            match store.as_user(&by, sale) {
                 Ok(ticket) => Ok(Ok(ticket)),
-                Err(error @ (StoreError::Till(_) | StoreError::Stock(_))) => {
+                Err(error @ (StoreError::Till(_) | StoreError::Stock(_) | StoreError::Loyalty(_))) => {
                     let mut problems = Problems::default();
                     problems.set("pay", error.speak(lang));
                     Ok(Err(problems))
@@ -518,6 +555,74 @@ async fn pay(State(app): State<App>, Extension(viewer): Extension<Viewer>, Poste
     match outcome {
         Ok(Ok(ticket)) => Redirect::to(&format!("/till/tickets/{}?sold=1", ticket.number)).into_response(),
         Ok(Err(problems)) => render(&app, &viewer, basket, problems, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(error) => crate::page::failed(lang, Some(&viewer), &rempart_i18n::message(&error, lang)),
+    }
+}
+
+/// Gives the customer a voucher for points (a program whose rewards are vouchers), then shows it
+/// to be printed; a refusal comes back on the screen.
+async fn give_voucher(
+    State(app): State<App>,
+    Extension(viewer): Extension<Viewer>,
+    Posted(form): Posted<TillForm>,
+) -> Response {
+    let lang = viewer.lang;
+    let by = viewer.user.id.clone();
+    let today = app.today();
+    let Ok(points) = form.points.trim().parse::<i64>() else {
+        return refused_on(&app, &viewer, "give", lang.text("web.till.points_whole").to_owned()).await;
+    };
+    let card = form.loyalty.clone();
+    let given = app.run(move |store| store.as_user(&by, |store| store.give_voucher(&card, points, today))).await;
+    match given {
+        Ok(voucher) => Redirect::to(&format!("/till/vouchers/{}", voucher.voucher)).into_response(),
+        Err(error @ StoreError::Loyalty(_)) => refused_on(&app, &viewer, "give", error.speak(lang)).await,
+        Err(error) => crate::page::failed(lang, Some(&viewer), &rempart_i18n::message(&error, lang)),
+    }
+}
+
+/// A loyalty voucher as the customer takes it away: its number (which the scanner reads back at
+/// the till), what it is worth, what is left of it and until when.
+async fn voucher_slip(
+    State(app): State<App>,
+    Extension(viewer): Extension<Viewer>,
+    Path(number): Path<String>,
+) -> Response {
+    let lang = viewer.lang;
+    let found = app
+        .run(move |store| -> Result<_, StoreError> {
+            let company = store.company()?;
+            Ok((store.loyalty_voucher(&number)?, company.name.clone(), Locale::of_country(company.country)))
+        })
+        .await;
+    match found {
+        Ok((Some(row), company, locale)) => {
+            let voucher = &row.voucher;
+            let amount = |minor: i64| locale.format_amount(minor, voucher.currency);
+            let until = match voucher.until {
+                Some(until) => locale.format_date(until),
+                None => lang.text("loyalty.voucher.for_ever").to_owned(),
+            };
+            let body = html! {
+                section.receipt #voucher-slip {
+                    p { strong { (company) } }
+                    p { (lang.text("web.till.voucher_short")) " " span #voucher-number { (voucher.voucher) } }
+                    table {
+                        tr { th scope="row" { (lang.text("loyalty.vouchers.column.worth")) } td.num #voucher-worth { (amount(row.worth_minor)) } }
+                        tr { th scope="row" { (lang.text("loyalty.vouchers.column.open")) } td.num #voucher-open { (amount(row.open_minor(voucher.date))) } }
+                        tr { th scope="row" { (lang.text("loyalty.vouchers.column.until")) } td { (until) } }
+                        tr { th scope="row" { (lang.text("loyalty.vouchers.column.card")) } td { (voucher.card) } }
+                    }
+                }
+                p { a href="/till" autofocus accesskey="n" { (lang.text("web.till.next")) } }
+            };
+            layout(lang, Some(&viewer), &lang.fill("web.till.voucher_title", &[("voucher", &voucher.voucher)]), body)
+                .into_response()
+        }
+        Ok((None, _, _)) => {
+            let body = html! { p role="alert" { (lang.text("web.till.no_voucher")) } };
+            (StatusCode::NOT_FOUND, layout(lang, Some(&viewer), lang.text("web.till.no_voucher"), body)).into_response()
+        }
         Err(error) => crate::page::failed(lang, Some(&viewer), &rempart_i18n::message(&error, lang)),
     }
 }
@@ -580,11 +685,7 @@ async fn take_back(
         .await;
     match outcome {
         Ok(Ok(ticket)) => Redirect::to(&format!("/till/tickets/{}?sold=1", ticket.number)).into_response(),
-        Ok(Err(message)) => {
-            let mut problems = Problems::default();
-            problems.set("return", message);
-            refused(&app, &viewer, problems).await
-        }
+        Ok(Err(message)) => refused_on(&app, &viewer, "return", message).await,
         Err(error) => crate::page::failed(lang, Some(&viewer), &rempart_i18n::message(&error, lang)),
     }
 }
@@ -602,9 +703,7 @@ async fn cash_moved(
     let amount = match amount_of(&app, lang, "moved", form.moved.clone()).await {
         Ok(Ok(amount)) if amount > 0 => amount,
         Ok(Ok(_)) => {
-            let mut problems = Problems::default();
-            problems.set("moved", lang.text("web.till.cash_positive").to_owned());
-            return refused(&app, &viewer, problems).await;
+            return refused_on(&app, &viewer, "moved", lang.text("web.till.cash_positive").to_owned()).await;
         }
         Ok(Err(problems)) => {
             return refused(&app, &viewer, problems).await;
@@ -612,9 +711,7 @@ async fn cash_moved(
         Err(error) => return crate::page::failed(lang, Some(&viewer), &rempart_i18n::message(&error, lang)),
     };
     if form.reason.trim().is_empty() {
-        let mut problems = Problems::default();
-        problems.set("reason", lang.text("web.till.cash_reason_needed").to_owned());
-        return refused(&app, &viewer, problems).await;
+        return refused_on(&app, &viewer, "reason", lang.text("web.till.cash_reason_needed").to_owned()).await;
     }
     let signed = if form.direction == "in" { amount } else { -amount };
     let reason = form.reason.clone();

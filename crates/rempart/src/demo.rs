@@ -437,7 +437,8 @@ mod tests {
     /// customers' credits; the hash was 1e4f0828… before); and the new, empty table of stock
     /// locations (`p_locations`; the hash was 3172d863… before); and the new, empty tables of
     /// SKUs and stock movements (`p_skus`, `p_stock_moves`…; the hash was d3d3fbe2… before), and
-    /// of tills (`p_tills`, `p_tickets`…; the hash was 9b8e88cf… before).
+    /// of tills (`p_tills`, `p_tickets`…; the hash was 9b8e88cf… before), and of loyalty
+    /// vouchers (`p_loyalty_vouchers`; the hash was a2d70718… before).
     #[test]
     fn the_demo_company_keeps_its_state_hash() {
         let temp = tempfile::tempdir().unwrap();
@@ -447,7 +448,7 @@ mod tests {
         assert_eq!(store.event_count().unwrap(), 5535);
         assert_eq!(
             store.state_hash().unwrap().to_hex(),
-            "a2d707180136addfa1e3e8000ae6c59315f9ecdf7618479804a2d3417718fbdc"
+            "d68892269461a84400e00ef59b9c21172461ef62b0f0c1f8e873b5b891b12974"
         );
     }
 }

@@ -577,6 +577,26 @@ impl Speak for rempart_domain::loyalty::LoyaltyError {
             }
             LoyaltyError::PointsWithPercent => lang.text("err.loyalty.points_with_percent").to_owned(),
             LoyaltyError::BadReward { text } => lang.fill("err.loyalty.bad_reward", &[("text", text)]),
+            LoyaltyError::BadRewardKind { text } => lang.fill("err.loyalty.bad_reward_kind", &[("text", text)]),
+            LoyaltyError::OtherReward { kind } => {
+                let kind = lang.text(&format!("loyalty.reward.{}", kind.as_str())).to_owned();
+                lang.fill("err.loyalty.other_reward", &[("kind", &kind)])
+            }
+            LoyaltyError::VouchersExhausted => lang.text("err.loyalty.vouchers_exhausted").to_owned(),
+            LoyaltyError::UnknownVoucher { voucher } => {
+                lang.fill("err.loyalty.unknown_voucher", &[("voucher", voucher)])
+            }
+            LoyaltyError::VoucherEnded { voucher, until } => {
+                lang.fill("err.loyalty.voucher_ended", &[("voucher", voucher), ("until", &until.to_string())])
+            }
+            LoyaltyError::VoucherSpent { voucher, left_minor, asked_minor, currency } => lang.fill(
+                "err.loyalty.voucher_spent",
+                &[
+                    ("voucher", voucher),
+                    ("left", &rempart_domain::money::format_plain(*left_minor, *currency)),
+                    ("asked", &rempart_domain::money::format_plain(*asked_minor, *currency)),
+                ],
+            ),
         }
     }
 }

@@ -262,6 +262,14 @@ fn misnumbered(fact: Option<&Fact>, (seq, wall_ms): (u64, u64), numbers: &Number
             }
             return (moved.node != mine()).then(|| Refusal::SeriesOfAnother { seq, series: moved.ticket.clone() });
         }
+        Fact::VoucherIssued(voucher) => {
+            // Numbered in its device's own series; what it is worth is the program's to say
+            // (`VoucherIssued::worth_under`), where the program is held.
+            if voucher.check().is_err() {
+                return Some(Refusal::IllFormed { seq });
+            }
+            return (voucher.node != mine()).then(|| Refusal::SeriesOfAnother { seq, series: voucher.voucher.clone() });
+        }
         Fact::ClosureSealed(closure) => {
             // Sealed by its own till device, with its key, the next of its series.
             if closure.check().is_err() || !closure.signed_by(&author.key) {

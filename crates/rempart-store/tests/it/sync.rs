@@ -470,10 +470,18 @@ fn work(store: &mut Store, kind: WorkKind, node: usize, counter: usize) -> Resul
             if store.this_till()?.is_none() {
                 store.bind_till(&format!("ST-{node}"), "ST")?;
             }
-            // The customer's loyalty card: a program set by head office where it knows none, a
-            // card given where this node knows none; every other sale spends points where the
-            // balance this till knows allows and it knows the program.
-            if store.loyalty_program()?.is_none() && store.is_head_office() {
+            // The customer's loyalty card: a program set by head office where it knows none (its
+            // rewards an amount off), and every fourth step the other kind of reward (vouchers);
+            // a card given where this node knows none; every other sale spends points where the
+            // balance this till knows allows and it knows the program: an amount off the ticket,
+            // or a voucher given and paid with on it.
+            use rempart_domain::loyalty::RewardKind;
+            let current = store.loyalty_program()?.map(|program| program.reward_kind);
+            if store.is_head_office() && (current.is_none() || counter % 4 == 3) {
+                let reward_kind = match current {
+                    Some(RewardKind::Discount) => RewardKind::Voucher,
+                    _ => RewardKind::Discount,
+                };
                 store.set_loyalty_program(rempart_store::loyalty::ProgramInput {
                     points_per_unit: 1,
                     points_per_item: 2,
@@ -481,6 +489,8 @@ fn work(store: &mut Store, kind: WorkKind, node: usize, counter: usize) -> Resul
                     reward_minor: 100,
                     expiry_days: 30,
                     risk_limit: 5,
+                    reward_kind,
+                    voucher_days: if reward_kind == RewardKind::Voucher { 10 } else { 0 },
                 })?;
             }
             let card = match store.loyalty_cards(day(3, 6))?.first() {
@@ -493,10 +503,15 @@ fn work(store: &mut Store, kind: WorkKind, node: usize, counter: usize) -> Resul
             };
             let risk = store.loyalty_program()?.map_or(0, |program| i64::from(program.risk_limit));
             let known = store.card_balance(&card, day(3, 6))?.points;
-            let spend =
-                if counter % 2 == 1 && known - risk >= 10 && store.loyalty_program()?.is_some() { 10 } else { 0 };
+            let reward = store.loyalty_program()?.map(|program| program.reward_kind);
+            let may = counter % 2 == 1 && known - risk >= 10;
+            let spend = if may && reward == Some(RewardKind::Discount) { 10 } else { 0 };
             let line = [rempart_store::tills::SaleLine { code: "SHIRT-M".into(), qty: 1, price_minor: Some(5000) }];
-            let cash = vec![Tender { method: Method::Cash, amount_minor: 6000, voucher: None }];
+            let mut cash = vec![Tender { method: Method::Cash, amount_minor: 6000, voucher: None }];
+            if may && reward == Some(RewardKind::Voucher) {
+                let voucher = store.give_voucher(&card, 10, day(3, 6))?;
+                cash.push(Tender { method: Method::Voucher, amount_minor: 100, voucher: Some(voucher.voucher) });
+            }
             let sold = match store.sell_spending(&line, None, cash.clone(), Some(card.clone()), spend, day(3, 6)) {
                 Err(StoreError::Till(rempart_domain::tills::TillError::NoSession)) => {
                     store.open_session(10_000, day(3, 6))?;
@@ -2266,6 +2281,8 @@ fn loyalty_facts_that_no_ticket_or_head_office_accounts_for_are_refused_where_th
         reward_minor: 100,
         expiry_days: 90,
         risk_limit: 0,
+        reward_kind: rempart_domain::loyalty::RewardKind::Discount,
+        voucher_days: 0,
     };
     nodes[0].store.set_loyalty_program(program).unwrap();
     // Head office's program stamped a century ahead of its event.
@@ -2419,6 +2436,8 @@ fn points_spent_in_two_stores_apart_leave_the_card_below_zero_everywhere() {
         reward_minor: 100,
         expiry_days: 365,
         risk_limit: 20,
+        reward_kind: rempart_domain::loyalty::RewardKind::Discount,
+        voucher_days: 0,
     };
     nodes[0].store.set_loyalty_program(program).unwrap();
     let name = BTreeMap::from([("name".to_owned(), Some("Anne Rochat".to_owned()))]);
@@ -2454,6 +2473,113 @@ fn points_spent_in_two_stores_apart_leave_the_card_below_zero_everywhere() {
         let rows = node.store.loyalty_cards(day(3, 4)).unwrap();
         assert_eq!(rows.len(), 1);
         assert!(rows[0].balance.points < 0 && rows[0].name == "Anne Rochat");
+    }
+    assert_eq!(nodes[0].store.state_hash().unwrap(), nodes[1].store.state_hash().unwrap());
+}
+
+/// Issue 21: a program whose rewards are vouchers. A till gives a voucher for points (the points
+/// leave the card, the voucher's worth is owed: 3800 debited, 2030 credited); any till pays with
+/// it up to what it knows is left, not after its end, and never a number it does not hold; two
+/// tills apart can each take what they knew, and when their facts meet the vouchers report of
+/// every node names it as paid with beyond its worth. Points are not spent off a ticket under
+/// such a program.
+#[test]
+fn vouchers_given_for_points_pay_once_and_are_named_where_two_tills_overspend_them() {
+    use rempart_domain::loyalty::{LoyaltyError, RewardKind};
+    use rempart_domain::tills::{Method, Tender};
+    use rempart_store::loyalty::ProgramInput;
+    use rempart_store::tills::SaleLine;
+    let mut nodes = company(2);
+    let keys = keys(&nodes);
+    stock_ready(&mut nodes[0].store, 0).unwrap();
+    // 100 points give a voucher of 10.00, good for 30 days.
+    let program = ProgramInput {
+        points_per_unit: 1,
+        points_per_item: 0,
+        reward_points: 100,
+        reward_minor: 1_000,
+        expiry_days: 365,
+        risk_limit: 0,
+        reward_kind: RewardKind::Voucher,
+        voucher_days: 30,
+    };
+    nodes[0].store.set_loyalty_program(program).unwrap();
+    let name = BTreeMap::from([("name".to_owned(), Some("Anne Rochat".to_owned()))]);
+    let contact = nodes[0].store.create_contact(None, name).unwrap();
+    let card = nodes[0].store.issue_card(&contact).unwrap();
+    nodes[0].store.bind_till("ST-1", "ST").unwrap();
+    let tender = |method, amount_minor, voucher: Option<&str>| Tender {
+        method,
+        amount_minor,
+        voucher: voucher.map(str::to_owned),
+    };
+    let shirt = |price| [SaleLine { code: "SHIRT-M".into(), qty: 1, price_minor: Some(price) }];
+    nodes[0].store.open_session(10_000, day(3, 2)).unwrap();
+    // 250.00 earns 250 points; spending them off a ticket is not how this program rewards.
+    let cash = |amount| vec![tender(Method::Cash, amount, None)];
+    nodes[0].store.sell_spending(&shirt(25_000), None, cash(25_000), Some(card.clone()), 0, day(3, 2)).unwrap();
+    let off = nodes[0].store.sell_spending(&shirt(5_000), None, cash(4_000), Some(card.clone()), 100, day(3, 2));
+    assert!(
+        matches!(off, Err(StoreError::Loyalty(LoyaltyError::OtherReward { kind: RewardKind::Voucher }))),
+        "{off:?}"
+    );
+    let beyond = nodes[0].store.give_voucher(&card, 300, day(3, 2));
+    assert!(matches!(beyond, Err(StoreError::Loyalty(LoyaltyError::BeyondRiskLimit { allowed: 250, .. }))));
+    let broken = nodes[0].store.give_voucher(&card, 150, day(3, 2));
+    assert!(matches!(broken, Err(StoreError::Loyalty(LoyaltyError::NotWholeRewards { .. }))));
+    let voucher = nodes[0].store.give_voucher(&card, 200, day(3, 2)).unwrap();
+    assert_eq!((voucher.value_minor, voucher.until), (2_000, Some(day(4, 1))));
+    assert_eq!(nodes[0].store.card_balance(&card, day(3, 2)).unwrap().points, 50);
+    let owed = |store: &rempart_store::Store, account: &str| {
+        let totals = store.account_totals(None, None).unwrap();
+        totals.iter().find(|row| row.account == account).map_or(0, |row| row.credit_minor - row.debit_minor)
+    };
+    assert_eq!((owed(&nodes[0].store, "2030"), owed(&nodes[0].store, "3800")), (2_000, -2_000));
+    let number = voucher.voucher.clone();
+    // A number no device gave, and more than is left, are refused, with nothing recorded.
+    let mut unknown = number.clone();
+    unknown.replace_range(7..12, "99999");
+    let check: u8 =
+        rempart_domain::stock::check_digit(&unknown.as_bytes()[..12].iter().map(|b| b - b'0').collect::<Vec<_>>());
+    unknown.replace_range(12..13, &check.to_string());
+    let pay = |voucher: &str, amount| vec![tender(Method::Voucher, amount, Some(voucher))];
+    // Nor a code that is no voucher's: a mistyped check digit, or any other text.
+    let mut mistyped = number.clone();
+    let last = if mistyped.ends_with('0') { "1" } else { "0" };
+    mistyped.replace_range(12..13, last);
+    for code in [unknown.as_str(), mistyped.as_str(), "GIFT-1"] {
+        let refused = nodes[0].store.sell_spending(&shirt(1_000), None, pay(code, 1_000), None, 0, day(3, 3));
+        assert!(matches!(refused, Err(StoreError::Loyalty(LoyaltyError::UnknownVoucher { .. }))), "{refused:?}");
+    }
+    let refused = nodes[0].store.sell_spending(&shirt(3_000), None, pay(&number, 3_000), None, 0, day(3, 3));
+    assert!(
+        matches!(
+            refused,
+            Err(StoreError::Loyalty(LoyaltyError::VoucherSpent { left_minor: 2_000, asked_minor: 3_000, .. }))
+        ),
+        "{refused:?}"
+    );
+    send(&mut nodes, 0, 1, 100_000, &keys);
+    nodes[1].store.bind_till("ST-2", "ST").unwrap();
+    nodes[1].store.open_session(10_000, day(3, 3)).unwrap();
+    // Apart, each till lets 15.00 of it pay: it knows 20.00 left.
+    for node in nodes.iter_mut() {
+        let mut payments = pay(&number, 1_500);
+        payments.push(tender(Method::Cash, 500, None));
+        node.store.sell_spending(&shirt(2_000), None, payments, None, 0, day(3, 3)).unwrap();
+        let left = node.store.loyalty_vouchers().unwrap();
+        assert_eq!((left[0].worth_minor, left[0].open_minor(day(3, 3))), (2_000, 500));
+    }
+    // After its end, not even what is left pays.
+    let ended = nodes[1].store.sell_spending(&shirt(500), None, pay(&number, 500), None, 0, day(4, 2));
+    assert!(matches!(ended, Err(StoreError::Loyalty(LoyaltyError::VoucherEnded { .. }))), "{ended:?}");
+    send(&mut nodes, 0, 1, 100_000, &keys);
+    send(&mut nodes, 1, 0, 100_000, &keys);
+    for node in &nodes {
+        let rows = node.store.loyalty_vouchers().unwrap();
+        assert_eq!(rows.len(), 1);
+        assert!(rows[0].overspent() && rows[0].used_minor == 3_000 && rows[0].open_minor(day(3, 4)) == 0);
+        assert_eq!(node.store.card_balance(&card, day(3, 4)).unwrap().points, 250 - 200);
     }
     assert_eq!(nodes[0].store.state_hash().unwrap(), nodes[1].store.state_hash().unwrap());
 }

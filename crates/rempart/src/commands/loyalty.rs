@@ -1,12 +1,12 @@
 //! Loyalty (`loyalty`, issue 21): the program head office sets, cards given to contacts, and a
-//! card's balance as this node knows it. Earning and spending happen at the till
-//! (`rempart till sell --card CARD [--redeem POINTS]`).
+//! card's balance as this node knows it, vouchers given for points. Earning and spending happen
+//! at the till (`rempart till sell --card CARD [--redeem POINTS]`, `--pay voucher=NUMBER:AMOUNT`).
 
 use std::path::Path;
 
 use anyhow::Result;
 use clap::Subcommand;
-use rempart_domain::loyalty::LoyaltyError;
+use rempart_domain::loyalty::{LoyaltyError, RewardKind};
 use rempart_store::Store;
 use rempart_store::loyalty::ProgramInput;
 
@@ -21,6 +21,17 @@ pub(crate) enum LoyaltyCommand {
     /// Loyalty cards.
     #[command(subcommand)]
     Card(CardCommand),
+    /// Give a card's holder a voucher for points (a program whose rewards are vouchers); prints
+    /// its number (EAN-13).
+    Voucher {
+        card: String,
+        /// Points spent, whole rewards
+        #[arg(long)]
+        points: i64,
+        /// Given on this day [default: today]
+        #[arg(long)]
+        date: Option<String>,
+    },
     /// A card's points as this node knows them.
     Balance {
         card: String,
@@ -49,6 +60,12 @@ pub(crate) enum ProgramCommand {
         /// Points a till keeps back from the balance it knows when a customer spends
         #[arg(long, default_value_t = 0)]
         risk_limit: u32,
+        /// How rewards are taken: discount (off the ticket at hand) or voucher (paid with later)
+        #[arg(long, default_value = "discount")]
+        reward_kind: String,
+        /// How long a voucher is good for, in days (0: for ever)
+        #[arg(long, default_value_t = 0)]
+        voucher_days: u32,
     },
     /// Show the program.
     Show,
@@ -69,7 +86,16 @@ pub(crate) fn loyalty(dir: &Path, lang: Lang, command: LoyaltyCommand) -> Result
     let locale = locale_of(&store)?;
     let currency = store.company()?.currency;
     match command {
-        LoyaltyCommand::Program(ProgramCommand::Set { per_unit, per_item, reward, expiry_days, risk_limit }) => {
+        LoyaltyCommand::Program(ProgramCommand::Set {
+            per_unit,
+            per_item,
+            reward,
+            expiry_days,
+            risk_limit,
+            reward_kind,
+            voucher_days,
+        }) => {
+            let reward_kind = RewardKind::parse(&reward_kind)?;
             let bad = || LoyaltyError::BadReward { text: reward.clone() };
             let (points, amount) = reward.split_once('=').ok_or_else(bad)?;
             let reward_points: u32 = points.trim().parse().map_err(|_| bad())?;
@@ -81,6 +107,8 @@ pub(crate) fn loyalty(dir: &Path, lang: Lang, command: LoyaltyCommand) -> Result
                 reward_minor,
                 expiry_days,
                 risk_limit,
+                reward_kind,
+                voucher_days,
             })?;
             println!("{}", program_text(lang, locale, &program));
         }
@@ -92,6 +120,28 @@ pub(crate) fn loyalty(dir: &Path, lang: Lang, command: LoyaltyCommand) -> Result
             let card = store.issue_card(&contact)?;
             println!("{}", lang.fill("loyalty.card_given", &[("card", &card), ("contact", &contact.trim())]));
             println!("{card}");
+        }
+        LoyaltyCommand::Voucher { card, points, date } => {
+            let date = date_arg(locale, &date)?.unwrap_or_else(today);
+            let voucher = store.give_voucher(&card, points, date)?;
+            let until = match voucher.until {
+                Some(until) => locale.format_date(until),
+                None => lang.text("loyalty.voucher.for_ever").to_owned(),
+            };
+            println!(
+                "{}",
+                lang.fill(
+                    "loyalty.voucher_given",
+                    &[
+                        ("voucher", &voucher.voucher),
+                        ("card", &voucher.card),
+                        ("points", &voucher.points),
+                        ("amount", &locale.format_amount(voucher.value_minor, voucher.currency)),
+                        ("until", &until),
+                    ]
+                )
+            );
+            println!("{}", voucher.voucher);
         }
         LoyaltyCommand::Balance { card, on } => {
             let on = date_arg(locale, &on)?.unwrap_or_else(today);
@@ -116,8 +166,12 @@ pub(crate) fn loyalty(dir: &Path, lang: Lang, command: LoyaltyCommand) -> Result
 }
 
 fn program_text(lang: Lang, locale: rempart_domain::Locale, program: &rempart_domain::loyalty::ProgramSet) -> String {
+    let key = match program.reward_kind {
+        RewardKind::Discount => "loyalty.program",
+        RewardKind::Voucher => "loyalty.program_vouchers",
+    };
     lang.fill(
-        "loyalty.program",
+        key,
         &[
             ("per_unit", &program.points_per_unit),
             ("per_item", &program.points_per_item),
@@ -125,6 +179,7 @@ fn program_text(lang: Lang, locale: rempart_domain::Locale, program: &rempart_do
             ("amount", &locale.format_amount(program.reward_minor, program.currency)),
             ("days", &program.expiry_days),
             ("risk", &program.risk_limit),
+            ("voucher_days", &program.voucher_days),
         ],
     )
 }

@@ -70,6 +70,9 @@ pub(crate) enum ReportKind {
     /// Loyalty cards: each card's points on --to, what the company owes in rewards, the cards
     /// below zero.
     Loyalty,
+    /// Loyalty vouchers: each voucher's worth, what tickets paid with it and what is left on
+    /// --to; those paid with beyond their worth.
+    Vouchers,
     /// Stock by location and SKU: on hand, in transit, valued at the weighted average cost.
     Stock {
         /// One location only
@@ -113,6 +116,7 @@ pub(crate) fn run(
             reports::vat_return(&store, lang, locale, from, to, detail)?
         }
         ReportKind::Loyalty => reports::loyalty(&store, lang, locale, to.unwrap_or_else(today))?,
+        ReportKind::Vouchers => reports::vouchers(&store, lang, locale, to.unwrap_or_else(today))?,
         ReportKind::Sales { by, location } => {
             let by = match by.trim() {
                 "store" => SalesBy::Store,
