@@ -337,8 +337,8 @@ impl FactKind for PointsMoved {
     }
 }
 
-/// A voucher given for points (a program whose rewards are vouchers), keyed by its number and the
-/// device that gave it (a till, or head office). Its points are spent as it is given
+/// A voucher given for points (a program whose rewards are vouchers), keyed by its number (in the
+/// range of the device that gave it, `voucher_of_device`) and that device (a till, or head office). Its points are spent as it is given
 /// (`spent`); it is worth `value_minor` until `until`, paid with on tickets of any till
 /// (`Method::Voucher`, its number as the code). What it is worth counts only where the program it
 /// names is held and gives that value for those points (`worth_under`).
@@ -420,15 +420,30 @@ impl FactKind for VoucherIssued {
 /// How many vouchers one device gives (the five digits of their count).
 pub const VOUCHERS_PER_DEVICE: u32 = 99_999;
 
-/// The number of a voucher: `99` (the prefix EAN-13 keeps for coupons), five digits of the giving
-/// device, five of its own count, and the check digit: a till's scanner reads it off the paper.
-pub fn voucher_number(node: &[u8], sequence: u32) -> String {
-    device_number("99", 4, node, sequence)
+/// The number of a voucher, 18 digits: `99` (the prefix GS1 keeps for coupons), five digits of
+/// the giving device, five of its own count, five drawn at random (`secret`, below 100,000: the
+/// count alone would let anyone holding one voucher guess the next), and a GS1 check digit; a
+/// till's scanner reads it off the slip (as Code 128), a cashier may type it.
+pub fn voucher_number(node: &[u8], sequence: u32, secret: u32) -> String {
+    let body = format!("99{}{:05}{:05}", device_digits(node, 4), sequence % 100_000, secret % 100_000);
+    let digits: Vec<u8> = body.bytes().map(|byte| byte - b'0').collect();
+    format!("{body}{}", crate::stock::check_digit(&digits))
 }
 
-/// Whether `text` is a voucher number: 13 digits starting with 99, the last a check digit.
+/// Whether `text` is a voucher number: 18 digits starting with 99, the last a check digit.
 pub fn voucher_valid(text: &str) -> bool {
-    device_number_valid(text, "99")
+    if text.len() != 18 || !text.starts_with("99") || !text.bytes().all(|byte| byte.is_ascii_digit()) {
+        return false;
+    }
+    let digits: Vec<u8> = text.bytes().map(|byte| byte - b'0').collect();
+    let (body, last) = digits.split_at(17);
+    crate::stock::check_digit(body) == last[0]
+}
+
+/// Whether voucher number `text` is in the range of device `node` (its five device digits): a
+/// device gives only its own, so none takes another's number.
+pub fn voucher_of_device(text: &str, node: &[u8]) -> bool {
+    voucher_valid(text) && text.get(2..7) == Some(device_digits(node, 4).as_str())
 }
 
 /// How many cards one device gives (the six digits of their count).
@@ -442,29 +457,29 @@ pub fn card_number(node: &[u8], sequence: u32) -> String {
 
 /// Whether `text` is a card number: thirteen digits starting with 2, the last a right check digit.
 pub fn card_valid(text: &str) -> bool {
-    device_number_valid(text, "2")
+    text.len() == 13
+        && text.starts_with('2')
+        && text.bytes().all(|byte| byte.is_ascii_digit())
+        && crate::stock::Barcode::parse(text).is_ok()
 }
 
-/// An EAN-13 a device gives in its own range: `prefix`, five digits of the device (from the hash
-/// of its id, read at byte `at`), its count in the digits left (wrapping; callers stop before),
-/// and the check digit.
+/// An EAN-13 a device gives in its own range: `prefix`, five digits of the device
+/// (`device_digits`), its count in the digits left (wrapping; callers stop before), and the
+/// check digit.
 fn device_number(prefix: &str, at: usize, node: &[u8], sequence: u32) -> String {
-    let hash = blake3::hash(node);
-    let bytes = hash.as_bytes();
-    let device = u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]) % 100_000;
     let width = 12 - 5 - prefix.len();
     let count = sequence % 10u32.pow(width as u32);
-    let body = format!("{prefix}{device:05}{count:0width$}");
+    let body = format!("{prefix}{}{count:0width$}", device_digits(node, at));
     let digits: Vec<u8> = body.bytes().map(|byte| byte - b'0').collect();
     format!("{body}{}", crate::stock::check_digit(&digits))
 }
 
-/// Whether `text` is thirteen digits starting with `prefix`, the last a right check digit.
-fn device_number_valid(text: &str, prefix: &str) -> bool {
-    text.len() == 13
-        && text.starts_with(prefix)
-        && text.bytes().all(|byte| byte.is_ascii_digit())
-        && crate::stock::Barcode::parse(text).is_ok()
+/// Five digits of a device: the hash of its id, read at byte `at`, modulo 100,000.
+fn device_digits(node: &[u8], at: usize) -> String {
+    let hash = blake3::hash(node);
+    let bytes = hash.as_bytes();
+    let device = u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]) % 100_000;
+    format!("{device:05}")
 }
 
 /// A card's points on a day.
@@ -853,10 +868,16 @@ mod tests {
         vouchers.check().unwrap();
         // Days of vouchers belong to programs of vouchers.
         assert_eq!(ProgramSet { voucher_days: 90, ..program() }.check(), Err(LoyaltyError::BadProgram));
-        let number = voucher_number(b"till", 1);
+        let number = voucher_number(b"till", 1, 4_242);
         assert!(voucher_valid(&number) && !card_valid(&number), "{number}");
-        assert_ne!(number, voucher_number(b"till", 2));
+        assert!(voucher_of_device(&number, b"till") && !voucher_of_device(&number, b"other till"));
+        assert_ne!(number, voucher_number(b"till", 2, 4_242));
+        assert_ne!(number, voucher_number(b"till", 1, 4_243));
         assert!(!voucher_valid(&card_number(b"till", 1)));
+        // One digit wrong is no voucher.
+        let mut typo = number.clone().into_bytes();
+        typo[9] = if typo[9] == b'9' { b'0' } else { typo[9] + 1 };
+        assert!(!voucher_valid(std::str::from_utf8(&typo).unwrap()));
         let given = VoucherIssued {
             voucher: number.clone(),
             node: "ab".into(),

@@ -42,9 +42,10 @@ pub struct PostingDraft {
 }
 
 /// The prefixes of the ids this program gives the entries of invoices (`INV-2026-0001`), credit
-/// notes (`CRN-AV-2026-0001`) and tills' daily closures (`Z-GE1-1-3fa2c1d0-000001`): ids made from a number anyone can foresee, so no entry
+/// notes (`CRN-AV-2026-0001`), tills' daily closures (`Z-GE1-1-3fa2c1d0-000001`) and loyalty
+/// vouchers (`LV-<number>-3fa2c1d0`): ids made from a number anyone can foresee, so no entry
 /// recorded otherwise may take one (an entry id counts once, the first in merge order).
-pub const ENTRY_IDS_OF_DOCUMENTS: [&str; 3] = ["INV-", "CRN-", "Z-"];
+pub const ENTRY_IDS_OF_DOCUMENTS: [&str; 4] = ["INV-", "CRN-", "Z-", "LV-"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EntryDraft {

@@ -317,6 +317,7 @@ impl Store {
         let hex = hex::encode(node.as_bytes());
         let company = self.company()?.clone();
         let at_ms = self.now_ms();
+        let secret = u32::from_le_bytes(self.random_bytes::<4>()) % 100_000;
         self.commit(|commit| {
             if !card_known(commit.conn, &card)? {
                 return Err(LoyaltyError::UnknownCard { card }.into());
@@ -341,7 +342,7 @@ impl Store {
                 if sequence > rempart_domain::loyalty::VOUCHERS_PER_DEVICE {
                     return Err(LoyaltyError::VouchersExhausted.into());
                 }
-                let number = rempart_domain::loyalty::voucher_number(node.as_bytes(), sequence);
+                let number = rempart_domain::loyalty::voucher_number(node.as_bytes(), sequence, secret);
                 if read_voucher(commit.conn, &number)?.is_none() {
                     break number;
                 }
@@ -476,11 +477,33 @@ pub(crate) fn read_voucher(conn: &Connection, voucher: &str) -> Result<Option<Vo
     body.map(|body| serde_json::from_str(&body).map_err(|_| Damage::LoyaltyUnreadable.into())).transpose()
 }
 
-/// What tickets held paid with voucher `voucher`, in all.
+/// What tickets held paid with voucher `voucher`, in all: what sales paid with it, less what
+/// returns put back onto it, each return's part counted only up to what its original paid with
+/// it (a return naming a sale not held, or one that paid less, gives back no more).
 pub(crate) fn voucher_used(conn: &Connection, voucher: &str) -> Result<i64, StoreError> {
-    Ok(conn
-        .prepare_cached("SELECT coalesce(sum(amount_minor), 0) FROM p_ticket_payments WHERE voucher = ?1")?
-        .query_row([voucher], |row| row.get(0))?)
+    let mut statement = conn.prepare_cached(
+        "SELECT t.number, t.node, t.returns, t.returns_node, p.amount_minor
+         FROM p_ticket_payments p JOIN p_tickets t ON t.key = p.key WHERE p.voucher = ?1",
+    )?;
+    type Row = (String, String, Option<String>, Option<String>, i64);
+    let rows: Vec<Row> = statement
+        .query_map([voucher], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)))?
+        .collect::<Result<_, _>>()?;
+    // By sale (number, device): what it paid with the voucher, and what its returns put back.
+    let mut by_sale: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
+    for (number, node, returns, returns_node, amount) in rows {
+        match (returns, returns_node) {
+            (Some(original), Some(original_node)) => {
+                let back = &mut by_sale.entry((original, original_node)).or_default().1;
+                *back = back.saturating_add(amount.saturating_neg().max(0));
+            }
+            _ => {
+                let paid = &mut by_sale.entry((number, node)).or_default().0;
+                *paid = paid.saturating_add(amount.max(0));
+            }
+        }
+    }
+    Ok(by_sale.values().map(|(paid, back)| paid - back.min(paid)).fold(0i64, i64::saturating_add))
 }
 
 /// Checks that a ticket of `date` may pay `asked` with loyalty voucher `voucher`, as this node

@@ -128,9 +128,6 @@ CREATE INDEX IF NOT EXISTS p_entries_journal_number ON p_entries (journal, serie
 DROP INDEX IF EXISTS p_entries_date;
 CREATE INDEX IF NOT EXISTS p_entries_by_date ON p_entries (date, journal, series, number);
 CREATE INDEX IF NOT EXISTS p_entries_reverses ON p_entries (reverses) WHERE reverses IS NOT NULL;
-CREATE INDEX IF NOT EXISTS p_tickets_card ON p_tickets (card) WHERE card IS NOT NULL;
-CREATE INDEX IF NOT EXISTS p_tickets_session ON p_tickets (node, session);
-CREATE INDEX IF NOT EXISTS p_tickets_series ON p_tickets (node, sequence);
 ";
 
 pub const DROP_DEFERRABLE_INDEXES: &str = "
@@ -140,15 +137,12 @@ DROP INDEX IF EXISTS p_entries_reverses;
 ";
 
 /// The indexes a large take-in of other nodes' events builds at its end (`Store::begin_take_in`):
-/// those of the entries and tickets that nothing reads while events are taken in. The index of
-/// reversals stays (the merge of earlier events looks entries up by it), and the tickets' by the
-/// ticket they return (few rows: returns are rare).
+/// those of the entries that nothing reads while events are taken in. The index of reversals
+/// stays: the merge of earlier events looks entries up by it. (The tickets' indexes dropped and
+/// built at the end made a year of 20 stores' pull no faster: 40,656 against 41,420 events/s.)
 pub const DROP_INDEXES_FOR_TAKE_IN: &str = "
 DROP INDEX IF EXISTS p_entries_journal_number;
 DROP INDEX IF EXISTS p_entries_by_date;
-DROP INDEX IF EXISTS p_tickets_card;
-DROP INDEX IF EXISTS p_tickets_session;
-DROP INDEX IF EXISTS p_tickets_series;
 ";
 
 /// Each projection table with the ORDER BY that makes its rows canonical.

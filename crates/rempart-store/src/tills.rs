@@ -494,13 +494,28 @@ impl Store {
                 }
             }
             let total: i64 = back.iter().map(TicketLine::gross_minor).fold(0, i64::saturating_add);
-            let cash_back = [Tender { method, amount_minor: total, voucher: None }];
-            let rounding_minor = rempart_domain::tills::rounding_due(currency, total, &cash_back);
-            let payments = vec![Tender { method, amount_minor: total.saturating_add(rounding_minor), voucher: None }];
             // The card of the original ticket: what the return takes back of its points is the
             // balance's to compute, from this ticket (`rempart_domain::loyalty::balance`).
             let sold =
                 read_ticket(commit.conn, &key)?.ok_or_else(|| TillError::UnknownTicket { number: original.clone() })?;
+            // What the original paid with vouchers goes back onto them first, never out as cash:
+            // each voucher's part less what returns of it gave back already.
+            let mut payments = Vec::new();
+            let mut rest = total;
+            for (voucher, left) in vouchers_to_give_back(commit.conn, &key, &original, &sold.node)? {
+                let onto = left.min(rest.saturating_neg());
+                if onto > 0 {
+                    payments.push(Tender { method: Method::Voucher, amount_minor: -onto, voucher: Some(voucher) });
+                    rest += onto;
+                }
+            }
+            let mut rounding_minor = 0;
+            if rest != 0 {
+                let mut by_method = payments.clone();
+                by_method.push(Tender { method, amount_minor: rest, voucher: None });
+                rounding_minor = rempart_domain::tills::rounding_due(currency, total, &by_method);
+                payments.push(Tender { method, amount_minor: rest.saturating_add(rounding_minor), voucher: None });
+            }
             let back_ticket = numbered(
                 commit,
                 &till,
@@ -676,6 +691,32 @@ fn numbered(
 }
 
 /// A ticket by its key (`ticket_key`), as it was recorded.
+/// What ticket `key` (numbered `number`, of device `node`) paid with each voucher, less what its
+/// returns gave back onto it, in the order the ticket paid with them.
+fn vouchers_to_give_back(
+    conn: &Connection,
+    key: &str,
+    number: &str,
+    node: &str,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    let mut paid: Vec<(String, i64)> = conn
+        .prepare_cached(
+            "SELECT voucher, sum(amount_minor) FROM p_ticket_payments WHERE key = ?1 AND voucher IS NOT NULL
+             GROUP BY voucher ORDER BY min(line)",
+        )?
+        .query_map([key], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut given_back = conn.prepare_cached(
+        "SELECT coalesce(sum(p.amount_minor), 0) FROM p_tickets t JOIN p_ticket_payments p ON p.key = t.key
+         WHERE t.returns = ?1 AND t.returns_node = ?2 AND p.voucher = ?3",
+    )?;
+    for (voucher, left) in &mut paid {
+        let back: i64 = given_back.query_row(params![number, node, &*voucher], |row| row.get(0))?;
+        *left = left.saturating_add(back).max(0);
+    }
+    Ok(paid)
+}
+
 /// The first key (`ticket_key`) of a ticket numbered `number`, of whichever device: the keys of
 /// one number are those that begin with it and `@`, which sort between `number@` and `numberA`
 /// (`A` follows `@`), so the table's own key finds them with no index by number.

@@ -126,6 +126,8 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/till/close", Access::Roles(TILL)),
     route("POST", "/till/return", Access::Roles(TILL)),
     route("POST", "/till/cash", Access::Roles(TILL)),
+    route("POST", "/till/voucher", Access::Roles(TILL)),
+    route("GET", "/till/vouchers/{number}", Access::Roles(TILL)),
     route("GET", "/till/tickets/{number}", Access::Roles(RECEIPTS)),
     route("GET", "/till/tickets/{number}/pdf", Access::Roles(RECEIPTS)),
     // Settings: people.

@@ -589,6 +589,7 @@ async fn voucher_slip(
     Path(number): Path<String>,
 ) -> Response {
     let lang = viewer.lang;
+    let today = app.today();
     let found = app
         .run(move |store| -> Result<_, StoreError> {
             let company = store.company()?;
@@ -609,7 +610,7 @@ async fn voucher_slip(
                     p { (lang.text("web.till.voucher_short")) " " span #voucher-number { (voucher.voucher) } }
                     table {
                         tr { th scope="row" { (lang.text("loyalty.vouchers.column.worth")) } td.num #voucher-worth { (amount(row.worth_minor)) } }
-                        tr { th scope="row" { (lang.text("loyalty.vouchers.column.open")) } td.num #voucher-open { (amount(row.open_minor(voucher.date))) } }
+                        tr { th scope="row" { (lang.text("loyalty.vouchers.column.open")) } td.num #voucher-open { (amount(row.open_minor(today))) } }
                         tr { th scope="row" { (lang.text("loyalty.vouchers.column.until")) } td { (until) } }
                         tr { th scope="row" { (lang.text("loyalty.vouchers.column.card")) } td { (voucher.card) } }
                     }

@@ -268,7 +268,9 @@ fn misnumbered(fact: Option<&Fact>, (seq, wall_ms): (u64, u64), numbers: &Number
             if voucher.check().is_err() {
                 return Some(Refusal::IllFormed { seq });
             }
-            return (voucher.node != mine()).then(|| Refusal::SeriesOfAnother { seq, series: voucher.voucher.clone() });
+            let own =
+                voucher.node == mine() && rempart_domain::loyalty::voucher_of_device(&voucher.voucher, node.as_bytes());
+            return (!own).then(|| Refusal::SeriesOfAnother { seq, series: voucher.voucher.clone() });
         }
         Fact::ClosureSealed(closure) => {
             // Sealed by its own till device, with its key, the next of its series.
@@ -302,6 +304,11 @@ fn misnumbered(fact: Option<&Fact>, (seq, wall_ms): (u64, u64), numbers: &Number
             // series it may number like any other entry.
             if let Some(closure) = entry.id.strip_prefix("Z-") {
                 if closure.rsplit('-').nth(1) != Some(node.short().as_str()) {
+                    return Some(Refusal::SeriesOfAnother { seq, series: entry.id.clone() });
+                }
+            } else if let Some(voucher) = entry.id.strip_prefix("LV-") {
+                // A loyalty voucher's entry names its device, as a closure's does.
+                if voucher.rsplit('-').next() != Some(node.short().as_str()) {
                     return Some(Refusal::SeriesOfAnother { seq, series: entry.id.clone() });
                 }
             } else {

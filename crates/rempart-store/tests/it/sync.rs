@@ -2535,18 +2535,31 @@ fn vouchers_given_for_points_pay_once_and_are_named_where_two_tills_overspend_th
         totals.iter().find(|row| row.account == account).map_or(0, |row| row.credit_minor - row.debit_minor)
     };
     assert_eq!((owed(&nodes[0].store, "2030"), owed(&nodes[0].store, "3800")), (2_000, -2_000));
+    // A device gives numbers of its own range only: this voucher renumbered into the other
+    // device's range (and signed again) is refused where it arrives.
+    let founder = nodes[0].store.node();
+    let genuine = nodes[0].store.chain_run(founder, EventSeq(0), 1 << 20).unwrap();
+    let theirs = rempart_domain::loyalty::voucher_number(nodes[1].store.node().as_bytes(), 1, 7);
+    let (stolen, seq) = forge(&genuine, "loyalty.voucher", nodes[0].store.signing_key(), |fact| {
+        fact["voucher"] = serde_json::json!(theirs);
+    });
+    let refused = nodes[1].store.take_in(&keys[&founder], &stolen, "hub").unwrap_err();
+    assert!(
+        matches!(&refused, StoreError::SyncRefused { why: rempart_store::Refusal::SeriesOfAnother { seq: at, .. }, .. } if *at == seq.0),
+        "{refused:?}"
+    );
     let number = voucher.voucher.clone();
     // A number no device gave, and more than is left, are refused, with nothing recorded.
     let mut unknown = number.clone();
     unknown.replace_range(7..12, "99999");
     let check: u8 =
-        rempart_domain::stock::check_digit(&unknown.as_bytes()[..12].iter().map(|b| b - b'0').collect::<Vec<_>>());
-    unknown.replace_range(12..13, &check.to_string());
+        rempart_domain::stock::check_digit(&unknown.as_bytes()[..17].iter().map(|b| b - b'0').collect::<Vec<_>>());
+    unknown.replace_range(17..18, &check.to_string());
     let pay = |voucher: &str, amount| vec![tender(Method::Voucher, amount, Some(voucher))];
     // Nor a code that is no voucher's: a mistyped check digit, or any other text.
     let mut mistyped = number.clone();
     let last = if mistyped.ends_with('0') { "1" } else { "0" };
-    mistyped.replace_range(12..13, last);
+    mistyped.replace_range(17..18, last);
     for code in [unknown.as_str(), mistyped.as_str(), "GIFT-1"] {
         let refused = nodes[0].store.sell_spending(&shirt(1_000), None, pay(code, 1_000), None, 0, day(3, 3));
         assert!(matches!(refused, Err(StoreError::Loyalty(LoyaltyError::UnknownVoucher { .. }))), "{refused:?}");
@@ -2563,10 +2576,11 @@ fn vouchers_given_for_points_pay_once_and_are_named_where_two_tills_overspend_th
     nodes[1].store.bind_till("ST-2", "ST").unwrap();
     nodes[1].store.open_session(10_000, day(3, 3)).unwrap();
     // Apart, each till lets 15.00 of it pay: it knows 20.00 left.
+    let mut sold = Vec::new();
     for node in nodes.iter_mut() {
         let mut payments = pay(&number, 1_500);
         payments.push(tender(Method::Cash, 500, None));
-        node.store.sell_spending(&shirt(2_000), None, payments, None, 0, day(3, 3)).unwrap();
+        sold.push(node.store.sell_spending(&shirt(2_000), None, payments, None, 0, day(3, 3)).unwrap());
         let left = node.store.loyalty_vouchers().unwrap();
         assert_eq!((left[0].worth_minor, left[0].open_minor(day(3, 3))), (2_000, 500));
     }
@@ -2581,5 +2595,16 @@ fn vouchers_given_for_points_pay_once_and_are_named_where_two_tills_overspend_th
         assert!(rows[0].overspent() && rows[0].used_minor == 3_000 && rows[0].open_minor(day(3, 4)) == 0);
         assert_eq!(node.store.card_balance(&card, day(3, 4)).unwrap().points, 250 - 200);
     }
+    // A return of a ticket paid partly with the voucher puts that part back onto it, never out
+    // as cash: the 15.00 back onto the voucher, the 5.00 paid in cash back in cash.
+    let back = nodes[0].store.return_ticket(&sold[0].number, None, Method::Cash, day(3, 4)).unwrap();
+    assert_eq!(back.payments, vec![tender(Method::Voucher, -1_500, Some(&number)), tender(Method::Cash, -500, None)]);
+    let rows = nodes[0].store.loyalty_vouchers().unwrap();
+    assert_eq!((rows[0].used_minor, rows[0].overspent()), (1_500, false));
+    assert!(matches!(
+        nodes[0].store.return_ticket(&sold[0].number, None, Method::Cash, day(3, 4)),
+        Err(StoreError::Till(rempart_domain::tills::TillError::NothingToReturn { .. }))
+    ));
+    send(&mut nodes, 0, 1, 100_000, &keys);
     assert_eq!(nodes[0].store.state_hash().unwrap(), nodes[1].store.state_hash().unwrap());
 }
