@@ -1357,3 +1357,79 @@ fn the_till_sells_while_its_hub_is_down() {
     assert_eq!(ticket.total_minor(), 18_900);
     assert!(store.verify().unwrap().problems.is_empty());
 }
+
+/// Issue 21: loyalty vouchers on the till screen. A sale with the customer's card earns its
+/// points; the cashier gives a voucher for whole rewards of them (a broken reward refused beside
+/// the form), and its slip shows its number and worth; the next sale pays with it, more than is
+/// left refused with nothing recorded; the slip then shows nothing left, and the owner's vouchers
+/// report lists it.
+#[test]
+fn a_cashier_gives_a_voucher_for_points_and_the_next_sale_pays_with_it() {
+    use rempart_domain::loyalty::{LoyaltyError, RewardKind};
+    use rempart_i18n::Speak;
+    let mut card = String::new();
+    let site = Site::with(|store| {
+        make_a_till(store);
+        // 100 points give a voucher of 10.00, good for 30 days.
+        store
+            .set_loyalty_program(rempart_store::loyalty::ProgramInput {
+                points_per_unit: 1,
+                points_per_item: 0,
+                reward_points: 100,
+                reward_minor: 1_000,
+                expiry_days: 365,
+                risk_limit: 0,
+                reward_kind: RewardKind::Voucher,
+                voucher_days: 30,
+            })
+            .unwrap();
+        let name = BTreeMap::from([("name".to_owned(), Some("Anne Rochat".to_owned()))]);
+        let contact = store.create_contact(None, name).unwrap();
+        card = store.issue_card(&contact).unwrap();
+    });
+    let mut cashier = site.logged_in(Role::Cashier);
+    let token = token_of(&cashier.get("/till").body).unwrap();
+    assert_eq!(cashier.post("/till/open", &[("csrf", &token), ("float", "200.00")]).status, 303);
+    // A jacket, 189.00 by card, with the customer's card: 189 points.
+    let sold =
+        cashier.post("/till/pay", &[("csrf", &token), ("basket", "JKT-M=1"), ("card", "189.00"), ("loyalty", &card)]);
+    assert_eq!(sold.status, 303, "{}", sold.body);
+    let events = site.events();
+    let broken = cashier.post("/till/voucher", &[("csrf", &token), ("loyalty", &card), ("points", "150")]);
+    assert_eq!(broken.status, 422);
+    let why = LoyaltyError::NotWholeRewards { points: 150, reward_points: 100 }.speak(Lang::En);
+    assert!(broken.body.contains(&why), "{}", broken.body);
+    assert_eq!(site.events(), events, "a refused voucher records nothing");
+    let given = cashier.post("/till/voucher", &[("csrf", &token), ("loyalty", &card), ("points", "100")]);
+    assert_eq!(given.status, 303, "{}", given.body);
+    let slip_path = given.location.unwrap();
+    let number = slip_path.trim_start_matches("/till/vouchers/").to_owned();
+    assert!(rempart_domain::loyalty::voucher_valid(&number), "{number}");
+    let slip = cashier.get(&slip_path);
+    assert_eq!(slip.status, 200);
+    assert!(slip.body.contains(&number) && slip.body.contains("id=\"voucher-open\">10.00<"), "{}", slip.body);
+    // The next jacket: 20.00 of the voucher refused (10.00 is left), then 10.00 with it and the
+    // rest by card.
+    let events = site.events();
+    let voucher = |amount: &str| format!("{number}:{amount}");
+    let too_much = cashier.post(
+        "/till/pay",
+        &[("csrf", &token), ("basket", "JKT-M=1"), ("voucher", &voucher("20.00")), ("card", "169.00")],
+    );
+    assert_eq!(too_much.status, 422);
+    assert!(too_much.body.contains(&number), "{}", too_much.body);
+    assert_eq!(site.events(), events, "a refused payment records nothing");
+    let paid = cashier.post(
+        "/till/pay",
+        &[("csrf", &token), ("basket", "JKT-M=1"), ("voucher", &voucher("10.00")), ("card", "179.00")],
+    );
+    assert_eq!(paid.status, 303, "{}", paid.body);
+    let receipt = cashier.get(paid.location.as_deref().unwrap()).body;
+    assert!(receipt.contains(&number) && receipt.contains("179.00"), "{receipt}");
+    assert!(cashier.get(&slip_path).body.contains("id=\"voucher-open\">0.00<"));
+    assert_eq!(cashier.get("/till/vouchers/990000000000000000").status, 404);
+    let mut owner = site.logged_in(Role::Owner);
+    let report = owner.get("/reports?kind=vouchers");
+    assert_eq!(report.status, 200);
+    assert!(report.body.contains(&number), "{}", report.body);
+}
