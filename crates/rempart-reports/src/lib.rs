@@ -5,12 +5,14 @@
 
 mod loyalty;
 pub mod render;
+mod replenish;
 mod reports;
 mod sales;
 mod stock;
 
 pub use loyalty::{loyalty, vouchers};
 pub use render::{Cell, Format, Report};
+pub use replenish::replenishment;
 pub use reports::*;
 pub use sales::{closures, sales, slow_movers};
 pub use stock::stock;

@@ -30,6 +30,7 @@ pub mod loyalty;
 mod open;
 pub mod payments;
 mod project;
+pub mod replenish;
 pub mod reports;
 pub mod sales;
 mod schema;

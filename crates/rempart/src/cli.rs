@@ -75,6 +75,9 @@ pub(crate) enum Command {
     /// Loyalty: the program, cards for contacts, a card's points.
     #[command(subcommand)]
     Loyalty(crate::commands::loyalty::LoyaltyCommand),
+    /// Replenishment: what each store should be sent, from its sales and stock.
+    #[command(subcommand)]
+    Replenish(crate::commands::replenish::ReplenishCommand),
     /// Invoices: drafts, lines, issuing with a gapless number and its entry.
     #[command(subcommand)]
     Invoice(InvoiceCommand),

@@ -9,6 +9,10 @@ pub enum CommandError {
     PeriodNeeded,
     #[error("\"{by}\" is not a way to group sales: store, day, item, rate or method")]
     SalesBy { by: String },
+    #[error("\"{text}\" is not a service level: a number of standard deviations such as 1.645")]
+    ServiceLevel { text: String },
+    #[error("the replenishment settings are out of bounds: days from 1 to 3650, packs from 1 to 1000000")]
+    ReplenishPolicy,
     #[error("nothing to change: give --label, --close or --reopen")]
     NothingToChange,
     #[error("{dir} already holds a company: choose another --data-dir for the demo")]

@@ -2608,3 +2608,58 @@ fn vouchers_given_for_points_pay_once_and_are_named_where_two_tills_overspend_th
     send(&mut nodes, 0, 1, 100_000, &keys);
     assert_eq!(nodes[0].store.state_hash().unwrap(), nodes[1].store.state_hash().unwrap());
 }
+
+/// Issue 22: the replenishment of a store from its till's sales, on the hand-worked case of
+/// `replenish::tests::levels_from_the_days_in_stock_only`: over a window of five days, 4, 6 and
+/// 5 shirts sold while in stock, a day out of stock with none sold (left out), 5 sold the day a
+/// transfer came back in: 2 of safety, a reorder point of 12, an order-up-to level of 47; 5 on
+/// hand, so 42 proposed (50 in packs of 10), which the warehouse's 75 cover, and 25 when it
+/// holds only that. Another node holding the same facts proposes the same.
+#[test]
+fn a_store_is_proposed_what_its_sales_need_and_every_node_proposes_the_same() {
+    use rempart_domain::replenish::{Levels, Policy};
+    use rempart_domain::stock::{ReceivedLine, StockLine};
+    use rempart_domain::tills::{Method, Tender};
+    use rempart_store::tills::SaleLine;
+    let mut nodes = company(2);
+    let keys = keys(&nodes);
+    let store = &mut nodes[0].store;
+    stock_ready(store, 0).unwrap();
+    let shirts = |qty| vec![StockLine { sku: "SHIRT-M".into(), qty }];
+    let received = ReceivedLine { sku: "SHIRT-M".into(), qty: 100, unit_cost_minor: 2_000 };
+    store.receive_stock("WH", day(2, 27), vec![received], None).unwrap();
+    let sent = store.send_transfer("WH", "ST", day(2, 27), shirts(15)).unwrap();
+    store.arrive_transfer(&sent.transfer, day(2, 28), None).unwrap();
+    store.bind_till("ST-1", "ST").unwrap();
+    store.open_session(10_000, day(3, 1)).unwrap();
+    let sell = |store: &mut rempart_store::Store, qty, date| {
+        let line = [SaleLine { code: "SHIRT-M".into(), qty, price_minor: Some(1_000) }];
+        let cash = vec![Tender { method: Method::Cash, amount_minor: 1_000 * qty, voucher: None }];
+        store.sell_spending(&line, None, cash, None, 0, date).unwrap();
+    };
+    sell(store, 4, day(3, 1));
+    sell(store, 6, day(3, 2));
+    sell(store, 5, day(3, 3));
+    let sent = store.send_transfer("WH", "ST", day(3, 4), shirts(10)).unwrap();
+    store.arrive_transfer(&sent.transfer, day(3, 5), None).unwrap();
+    sell(store, 5, day(3, 5));
+    let policy = Policy { window_days: 5, ..Policy::default() };
+    let proposals = store.replenishment(None, day(3, 5), &policy).unwrap();
+    assert_eq!(proposals.len(), 1, "{proposals:?}");
+    let shirt = &proposals[0];
+    assert_eq!((shirt.location.as_str(), shirt.sku.as_str()), ("ST", "SHIRT-M"));
+    assert_eq!((shirt.demand.days, shirt.demand.sold), (4, 20));
+    assert_eq!(shirt.levels, Levels { safety: 2, reorder_point: 12, order_up_to: 47 });
+    assert_eq!((shirt.position.on_hand, shirt.asked, shirt.proposed), (5, 42, 42));
+    let packs = store.replenishment(Some("ST"), day(3, 5), &Policy { pack: 10, ..policy }).unwrap();
+    assert_eq!((packs[0].asked, packs[0].proposed), (50, 50));
+    // The warehouse down to 25: what is there, in whole packs.
+    let lost = rempart_domain::stock::AdjustReason::Loss;
+    store.adjust_stock("WH", day(3, 5), lost, shirts(-50)).unwrap();
+    let short = store.replenishment(None, day(3, 5), &policy).unwrap();
+    assert_eq!((short[0].asked, short[0].proposed), (42, 25));
+    let packs = store.replenishment(None, day(3, 5), &Policy { pack: 10, ..policy }).unwrap();
+    assert_eq!((packs[0].asked, packs[0].proposed), (50, 20));
+    send(&mut nodes, 0, 1, 100_000, &keys);
+    assert_eq!(nodes[1].store.replenishment(None, day(3, 5), &policy).unwrap(), short);
+}

@@ -1,0 +1,159 @@
+//! Replenishment (issue 22): the proposals for each store × SKU, a pure function of the facts this
+//! node holds and a date (`rempart_domain::replenish` for the formula). Nothing is recorded: the
+//! same facts and date give the same proposals on any node, whatever order the facts came in.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rempart_domain::replenish::{Ask, Day, Demand, Levels, Policy, Position, fair_share, levels, proposal};
+use rempart_domain::stock::LocationKind;
+use rusqlite::params;
+
+use crate::project::date_text;
+use crate::{Store, StoreError};
+
+/// What one store should be sent of one SKU.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proposal {
+    pub location: String,
+    pub sku: String,
+    /// The demand read from the window's days in stock.
+    pub demand: Demand,
+    pub levels: Levels,
+    pub position: Position,
+    /// What the formula asks, in whole packs.
+    pub asked: i64,
+    /// What the warehouses can give of it (a fair share when they hold less than all ask).
+    pub proposed: i64,
+}
+
+impl Store {
+    /// The proposals on `date` (its end) for every store, or one: each store × SKU that sold or
+    /// held stock there in the window; on hand and in transit at the day's end, nothing ordered
+    /// or reserved yet. What all warehouses hold of a SKU is shared fairly when short.
+    pub fn replenishment(
+        &self,
+        location: Option<&str>,
+        date: NaiveDate,
+        policy: &Policy,
+    ) -> Result<Vec<Proposal>, StoreError> {
+        let window = i64::from(policy.window_days.clamp(1, rempart_domain::replenish::DAYS_MAX));
+        let first = date - chrono::Days::new(window as u64 - 1);
+        let locations = self.locations()?;
+        let stores: Vec<&str> = locations
+            .iter()
+            .filter(|place| place.kind == LocationKind::Store && location.is_none_or(|wanted| wanted == place.code))
+            .map(|place| place.code.as_str())
+            .collect();
+        if let Some(code) = location
+            && !stores.contains(&code)
+        {
+            // Not a store: known or not, the stock module says which.
+            self.stock_levels(Some(code), Some(date))?;
+        }
+        // On hand at the end of the day before the window, and at the end of the date.
+        let before = self.stock_levels(None, Some(first - chrono::Days::new(1)))?;
+        let now = self.stock_levels(None, Some(date))?;
+        // Each day's net movements and sales in the window, per location × SKU.
+        let mut moves: BTreeMap<(String, String), BTreeMap<NaiveDate, (i64, i64)>> = BTreeMap::new();
+        let first_text = date_text(first);
+        let date_text_end = date_text(date);
+        let sold = daily(
+            &self.conn,
+            "SELECT t.location, l.sku, t.date, sum(l.qty) FROM p_tickets t JOIN p_ticket_lines l ON l.key = t.key
+             WHERE t.date BETWEEN ?1 AND ?2 GROUP BY t.location, l.sku, t.date",
+            (&first_text, &date_text_end),
+        )?;
+        for (place, sku, day, qty) in sold {
+            let entry = moves.entry((place, sku)).or_default().entry(day).or_default();
+            entry.0 = entry.0.saturating_add(qty);
+            entry.1 = entry.1.saturating_sub(qty);
+        }
+        let other = daily(
+            &self.conn,
+            "SELECT location, sku, date, sum(qty) FROM p_stock_moves WHERE date BETWEEN ?1 AND ?2
+             GROUP BY location, sku, date",
+            (&first_text, &date_text_end),
+        )?;
+        for (place, sku, day, qty) in other {
+            let entry = moves.entry((place, sku)).or_default().entry(day).or_default();
+            entry.1 = entry.1.saturating_add(qty);
+        }
+        let opening: BTreeMap<(String, String), i64> =
+            before.iter().map(|level| ((level.location.clone(), level.sku.clone()), level.on_hand)).collect();
+        let closing: BTreeMap<(String, String), (i64, i64)> = now
+            .iter()
+            .map(|level| ((level.location.clone(), level.sku.clone()), (level.on_hand, level.in_transit)))
+            .collect();
+        // Every store × SKU that moved in the window or holds stock (or stock on its way).
+        let mut keys: Vec<(String, String)> =
+            moves.keys().chain(opening.keys()).chain(closing.keys()).cloned().collect();
+        keys.sort();
+        keys.dedup();
+        let mut out = Vec::new();
+        for key in keys.into_iter().filter(|(place, _)| stores.contains(&place.as_str())) {
+            let by_day = moves.get(&key);
+            let mut on_hand = opening.get(&key).copied().unwrap_or(0);
+            let mut days = Vec::with_capacity(window as usize);
+            for offset in 0..window {
+                let day = first + chrono::Days::new(offset as u64);
+                let (sold, moved) = by_day.and_then(|days| days.get(&day)).copied().unwrap_or((0, 0));
+                // In stock: some on hand as the day began, or sold that day.
+                days.push(Day { sold, in_stock: on_hand > 0 || sold > 0 });
+                on_hand = on_hand.saturating_add(moved);
+            }
+            let demand = Demand::of(&days);
+            let levels = levels(&demand, policy);
+            let (on_hand, in_transit) = closing.get(&key).copied().unwrap_or((0, 0));
+            let position = Position { on_hand, in_transit, ordered: 0, reserved: 0 };
+            let asked = proposal(&levels, &position, policy.pack);
+            out.push(Proposal { location: key.0, sku: key.1, demand, levels, position, asked, proposed: asked });
+        }
+        // What the warehouses hold of each SKU, shared fairly among the stores that ask for it.
+        let mut held: BTreeMap<&str, i64> = BTreeMap::new();
+        for level in &now {
+            let warehouse =
+                locations.iter().any(|place| place.code == level.location && place.kind == LocationKind::Warehouse);
+            if warehouse {
+                *held.entry(level.sku.as_str()).or_default() += level.on_hand.max(0);
+            }
+        }
+        let mut by_sku: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (index, proposal) in out.iter().enumerate().filter(|(_, proposal)| proposal.asked > 0) {
+            by_sku.entry(proposal.sku.clone()).or_default().push(index);
+        }
+        for (sku, indexes) in by_sku {
+            let asks: Vec<Ask> = indexes
+                .iter()
+                .map(|index| Ask {
+                    location: out[*index].location.clone(),
+                    asked: out[*index].asked,
+                    rate_milli: out[*index].demand.rate_milli(),
+                })
+                .collect();
+            let shares = fair_share(held.get(sku.as_str()).copied().unwrap_or(0), &asks, policy.pack);
+            for (index, share) in indexes.into_iter().zip(shares) {
+                out[index].proposed = share;
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The rows of `sql`, a sum per location, SKU and day between two days (its `?1` and `?2`).
+fn daily(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    (first, last): (&str, &str),
+) -> Result<Vec<(String, String, NaiveDate, i64)>, StoreError> {
+    let mut statement = conn.prepare_cached(sql)?;
+    let rows = statement.query_map(params![first, last], |row| {
+        Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, String>(2)?, row.get::<_, i64>(3)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (place, sku, day, qty) = row?;
+        out.push((place, sku, crate::project::stored_date(&day)?, qty));
+    }
+    Ok(out)
+}

@@ -1,0 +1,119 @@
+//! Replenishment (`replenish`, issue 22): what each store should be sent, computed from the
+//! facts this node holds and a date (`rempart_domain::replenish` for the formula).
+
+use std::path::Path;
+
+use anyhow::Result;
+use clap::Subcommand;
+use rempart_domain::replenish::{DAYS_MAX, Policy, Safety};
+use rempart_reports::render::Format;
+use rempart_store::Store;
+
+use super::common::{date_arg, locale_of, today};
+use crate::command_error::CommandError;
+use crate::i18n::Lang;
+
+#[derive(Subcommand)]
+pub(crate) enum ReplenishCommand {
+    /// The proposals for every store (or one) on a day: demand over the days in stock, safety
+    /// stock, reorder point, order-up-to level, what to send in whole packs, shared fairly when
+    /// the warehouses hold less than asked.
+    Propose {
+        /// One store only
+        #[arg(long)]
+        location: Option<String>,
+        /// On this day (its end) [default: today]
+        #[arg(long)]
+        date: Option<String>,
+        /// The days of sales the demand is read from
+        #[arg(long, default_value_t = 28)]
+        window_days: u32,
+        /// Days from a proposal to the goods on the shelf
+        #[arg(long, default_value_t = 2)]
+        lead_time_days: u32,
+        /// Days between two reviews (7: weekly)
+        #[arg(long, default_value_t = 7)]
+        review_days: u32,
+        /// Safety stock for this service level, in standard deviations (1.645 for about 95 %)
+        #[arg(long, default_value = "1.645")]
+        service: String,
+        /// Safety stock as so many days of demand, instead of a service level
+        #[arg(long)]
+        cover_days: Option<u32>,
+        /// Proposals in whole packs of this many units
+        #[arg(long, default_value_t = 1)]
+        pack: i64,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+/// Runs a `replenish` command.
+pub(crate) fn replenish(dir: &Path, lang: Lang, command: ReplenishCommand) -> Result<()> {
+    let store = Store::open(dir)?;
+    let locale = locale_of(&store)?;
+    match command {
+        ReplenishCommand::Propose {
+            location,
+            date,
+            window_days,
+            lead_time_days,
+            review_days,
+            service,
+            cover_days,
+            pack,
+            format,
+        } => {
+            let date = date_arg(locale, &date)?.unwrap_or_else(today);
+            let safety = match cover_days {
+                Some(days) => Safety::DaysOfCover(days),
+                None => Safety::Service { z_milli: z_milli(&service)? },
+            };
+            let days_ok = |days: u32| (1..=DAYS_MAX).contains(&days);
+            if !days_ok(window_days)
+                || lead_time_days > DAYS_MAX
+                || review_days > DAYS_MAX
+                || cover_days.is_some_and(|days| days > DAYS_MAX)
+                || !(1..=1_000_000).contains(&pack)
+            {
+                return Err(CommandError::ReplenishPolicy.into());
+            }
+            let policy = Policy { window_days, lead_time_days, review_days, safety, pack };
+            let location = location.map(|code| code.trim().to_uppercase());
+            let report = rempart_reports::replenishment(&store, lang, locale, location.as_deref(), date, &policy)?;
+            print!("{}", report.render(format, locale)?);
+        }
+    }
+    Ok(())
+}
+
+/// A service level as typed (`1.645`), in thousandths: digits, at most three after the point.
+fn z_milli(text: &str) -> Result<u32, CommandError> {
+    let bad = || CommandError::ServiceLevel { text: text.trim().chars().take(16).collect() };
+    let (whole, fraction) = text.trim().split_once('.').unwrap_or((text.trim(), ""));
+    if whole.is_empty() || fraction.len() > 3 || !(whole.bytes().chain(fraction.bytes()).all(|b| b.is_ascii_digit())) {
+        return Err(bad());
+    }
+    let whole: u32 = whole.parse().map_err(|_| bad())?;
+    let fraction: u32 = format!("{fraction:0<3}").parse().map_err(|_| bad())?;
+    let z = whole.checked_mul(1_000).and_then(|z| z.checked_add(fraction)).ok_or_else(bad)?;
+    if z > 10_000 {
+        return Err(bad());
+    }
+    Ok(z)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_levels_are_read_exactly() {
+        assert_eq!(z_milli("1.645").unwrap(), 1_645);
+        assert_eq!(z_milli("2").unwrap(), 2_000);
+        assert_eq!(z_milli(" 0.5 ").unwrap(), 500);
+        for bad in ["", "1,645", "1.6451", "-1", "abc", "11"] {
+            assert!(matches!(z_milli(bad), Err(CommandError::ServiceLevel { .. })), "{bad}");
+        }
+    }
+}
