@@ -51,16 +51,37 @@ impl Store {
             // Not a store: known or not, the stock module says which.
             self.stock_levels(Some(code), Some(date))?;
         }
-        // On hand at the end of the day before the window, and at the end of the date.
-        let before = self.stock_levels(None, Some(first - chrono::Days::new(1)))?;
-        let now = self.stock_levels(None, Some(date))?;
+        // On hand at the end of the date: the sums kept now, less what moved after the date
+        // (few rows when the date is recent; the tickets scanned first, by date).
+        let mut closing: BTreeMap<(String, String), i64> = BTreeMap::new();
+        let mut levels_now = self.conn.prepare_cached("SELECT location, sku, on_hand FROM p_stock_levels")?;
+        for row in levels_now.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get(1)?, row.get::<_, i64>(2)?)))? {
+            let (place, sku, qty) = row?;
+            *closing.entry((place, sku)).or_default() += qty;
+        }
+        let after_text = date_text(date);
+        let mut after = self.conn.prepare_cached(
+            "SELECT location, sku, sum(qty) FROM (
+                 SELECT location, sku, qty FROM p_stock_moves WHERE date > ?1
+                 UNION ALL
+                 SELECT t.location, l.sku, -l.qty FROM p_tickets t CROSS JOIN p_ticket_lines l ON l.key = t.key
+                 WHERE t.date > ?1)
+             GROUP BY location, sku",
+        )?;
+        for row in
+            after.query_map([&after_text], |row| Ok((row.get::<_, String>(0)?, row.get(1)?, row.get::<_, i64>(2)?)))?
+        {
+            let (place, sku, qty) = row?;
+            *closing.entry((place, sku)).or_default() -= qty;
+        }
+        let transit = crate::stock::in_transit(&self.conn, None, Some(date))?;
         // Each day's net movements and sales in the window, per location × SKU.
         let mut moves: BTreeMap<(String, String), BTreeMap<NaiveDate, (i64, i64)>> = BTreeMap::new();
         let first_text = date_text(first);
         let date_text_end = date_text(date);
         let sold = daily(
             &self.conn,
-            "SELECT t.location, l.sku, t.date, sum(l.qty) FROM p_tickets t JOIN p_ticket_lines l ON l.key = t.key
+            "SELECT t.location, l.sku, t.date, sum(l.qty) FROM p_tickets t CROSS JOIN p_ticket_lines l ON l.key = t.key
              WHERE t.date BETWEEN ?1 AND ?2 GROUP BY t.location, l.sku, t.date",
             (&first_text, &date_text_end),
         )?;
@@ -79,15 +100,16 @@ impl Store {
             let entry = moves.entry((place, sku)).or_default().entry(day).or_default();
             entry.1 = entry.1.saturating_add(qty);
         }
-        let opening: BTreeMap<(String, String), i64> =
-            before.iter().map(|level| ((level.location.clone(), level.sku.clone()), level.on_hand)).collect();
-        let closing: BTreeMap<(String, String), (i64, i64)> = now
-            .iter()
-            .map(|level| ((level.location.clone(), level.sku.clone()), (level.on_hand, level.in_transit)))
-            .collect();
+        // On hand at the end of the day before the window: at the date's end, less the window's
+        // movements.
+        let mut opening = closing.clone();
+        for (key, days) in &moves {
+            let moved: i64 = days.values().map(|(_, moved)| *moved).fold(0, i64::saturating_add);
+            *opening.entry(key.clone()).or_default() -= moved;
+        }
         // Every store × SKU that moved in the window or holds stock (or stock on its way).
         let mut keys: Vec<(String, String)> =
-            moves.keys().chain(opening.keys()).chain(closing.keys()).cloned().collect();
+            moves.keys().chain(opening.keys()).chain(closing.keys()).chain(transit.keys()).cloned().collect();
         keys.sort();
         keys.dedup();
         let mut out = Vec::new();
@@ -104,18 +126,18 @@ impl Store {
             }
             let demand = Demand::of(&days);
             let levels = levels(&demand, policy);
-            let (on_hand, in_transit) = closing.get(&key).copied().unwrap_or((0, 0));
+            let on_hand = closing.get(&key).copied().unwrap_or(0);
+            let in_transit = transit.get(&key).copied().unwrap_or(0);
             let position = Position { on_hand, in_transit, ordered: 0, reserved: 0 };
             let asked = proposal(&levels, &position, policy.pack);
             out.push(Proposal { location: key.0, sku: key.1, demand, levels, position, asked, proposed: asked });
         }
         // What the warehouses hold of each SKU, shared fairly among the stores that ask for it.
         let mut held: BTreeMap<&str, i64> = BTreeMap::new();
-        for level in &now {
-            let warehouse =
-                locations.iter().any(|place| place.code == level.location && place.kind == LocationKind::Warehouse);
+        for ((place, sku), on_hand) in &closing {
+            let warehouse = locations.iter().any(|known| known.code == *place && known.kind == LocationKind::Warehouse);
             if warehouse {
-                *held.entry(level.sku.as_str()).or_default() += level.on_hand.max(0);
+                *held.entry(sku.as_str()).or_default() += (*on_hand).max(0);
             }
         }
         let mut by_sku: BTreeMap<String, Vec<usize>> = BTreeMap::new();

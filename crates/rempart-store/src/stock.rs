@@ -419,7 +419,7 @@ impl Store {
             "SELECT location, sku, sum(qty) FROM (
                  SELECT location, sku, qty FROM p_stock_moves WHERE date <= ?2 AND (?1 IS NULL OR location = ?1)
                  UNION ALL
-                 SELECT t.location, l.sku, -l.qty FROM p_tickets t JOIN p_ticket_lines l ON l.key = t.key
+                 SELECT t.location, l.sku, -l.qty FROM p_tickets t CROSS JOIN p_ticket_lines l ON l.key = t.key
                  WHERE t.date <= ?2 AND (?1 IS NULL OR t.location = ?1))
              GROUP BY location, sku"
         } else {
@@ -431,16 +431,7 @@ impl Store {
             let (location, sku, qty): (String, String, i64) = row?;
             levels.entry((location, sku)).or_default().0 += qty;
         }
-        // In transit: sent (by the day) and not arrived (by the day).
-        let mut statement = self.conn.prepare_cached(
-            "SELECT t.to_location, l.sku, sum(l.qty) FROM p_transfers t JOIN p_transfer_lines l ON l.transfer = t.transfer
-             WHERE (?1 IS NULL OR t.to_location = ?1) AND (?2 IS NULL OR t.date <= ?2)
-               AND NOT EXISTS (SELECT 1 FROM p_transfer_arrivals a WHERE a.transfer = t.transfer
-                               AND (?2 IS NULL OR a.date <= ?2))
-             GROUP BY t.to_location, l.sku",
-        )?;
-        for row in statement.query_map(params![location, at_text], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))? {
-            let (location, sku, qty): (String, String, i64) = row?;
+        for ((location, sku), qty) in in_transit(&self.conn, location, at)? {
             levels.entry((location, sku)).or_default().1 += qty;
         }
         let costs = self.received_costs(currency, at)?;
@@ -504,6 +495,30 @@ impl Store {
         }
         Ok(costs)
     }
+}
+
+/// What is in transit towards each location (or one) × SKU at the end of a day (or now): sent by
+/// then and not arrived by then.
+pub(crate) fn in_transit(
+    conn: &Connection,
+    location: Option<&str>,
+    at: Option<NaiveDate>,
+) -> Result<std::collections::BTreeMap<(String, String), i64>, StoreError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT t.to_location, l.sku, sum(l.qty) FROM p_transfers t JOIN p_transfer_lines l ON l.transfer = t.transfer
+         WHERE (?1 IS NULL OR t.to_location = ?1) AND (?2 IS NULL OR t.date <= ?2)
+           AND NOT EXISTS (SELECT 1 FROM p_transfer_arrivals a WHERE a.transfer = t.transfer
+                           AND (?2 IS NULL OR a.date <= ?2))
+         GROUP BY t.to_location, l.sku",
+    )?;
+    let mut out = std::collections::BTreeMap::new();
+    for row in statement.query_map(params![location, at.map(date_text)], |row| {
+        Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, i64>(2)?))
+    })? {
+        let (location, sku, qty) = row?;
+        *out.entry((location, sku)).or_default() += qty;
+    }
+    Ok(out)
 }
 
 /// Whether `text` has the shape of a transfer's number (`T-` and ten capital hex digits).
