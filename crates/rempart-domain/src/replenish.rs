@@ -241,6 +241,25 @@ pub fn fair_share(available: i64, asks: &[Ask], pack: i64) -> Vec<i64> {
     given.into_iter().map(|packs| i64::try_from(packs).unwrap_or(i64::MAX / pack) * pack).collect()
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReplenishError {
+    #[error("\"{text}\" is not a proposal: LOCATION:SKU")]
+    BadPick { text: String },
+    #[error("nothing is proposed for {sku} at {location} on this day")]
+    NotProposed { location: String, sku: String },
+}
+
+/// Reads a proposal named as `LOCATION:SKU` (as typed: spaces around left out, codes upper case).
+pub fn parse_pick(text: &str) -> Result<(String, String), ReplenishError> {
+    let bad = || ReplenishError::BadPick { text: text.trim().chars().take(64).collect() };
+    let (location, sku) = text.split_once(':').ok_or_else(bad)?;
+    let (location, sku) = (location.trim().to_uppercase(), sku.trim().to_uppercase());
+    if location.is_empty() || sku.is_empty() {
+        return Err(bad());
+    }
+    Ok((location, sku))
+}
+
 /// `ceil(a / b)` for `b > 0`, as an `i64` (saturating).
 fn ceil_div(a: i128, b: i128) -> i64 {
     let quotient = a.div_euclid(b) + i128::from(a.rem_euclid(b) != 0);

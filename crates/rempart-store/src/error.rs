@@ -54,6 +54,8 @@ pub enum StoreError {
     #[error(transparent)]
     Loyalty(rempart_domain::loyalty::LoyaltyError),
     #[error(transparent)]
+    Replenish(rempart_domain::replenish::ReplenishError),
+    #[error(transparent)]
     Invoice(rempart_domain::invoices::InvoiceError),
     #[error(transparent)]
     Payment(rempart_domain::payments::PaymentError),

@@ -5,8 +5,11 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use rempart_domain::replenish::{Ask, Day, Demand, Levels, Policy, Position, fair_share, levels, proposal};
+use rempart_domain::replenish::{
+    Ask, Day, Demand, Levels, Policy, Position, ReplenishError, fair_share, levels, proposal,
+};
 use rempart_domain::stock::LocationKind;
+use rempart_domain::stock::{StockLine, TransferSent};
 use rusqlite::params;
 
 use crate::project::date_text;
@@ -27,7 +30,66 @@ pub struct Proposal {
     pub proposed: i64,
 }
 
+impl From<ReplenishError> for StoreError {
+    fn from(error: ReplenishError) -> StoreError {
+        StoreError::Replenish(error)
+    }
+}
+
 impl Store {
+    /// Turns the proposals of `date` into transfers, each store's from the warehouses in code
+    /// order (as much as each holds, what the fair share counted): all proposals, or those of
+    /// `picks` (location, SKU), each of which must be proposed. A transfer is a commit of its
+    /// own; should one fail, those sent stand, and the next proposals count them in transit.
+    pub fn approve_replenishment(
+        &mut self,
+        picks: &[(String, String)],
+        date: NaiveDate,
+        policy: &Policy,
+    ) -> Result<Vec<TransferSent>, StoreError> {
+        let proposals = self.replenishment(None, date, policy)?;
+        for (location, sku) in picks {
+            if !proposals.iter().any(|p| p.location == *location && p.sku == *sku && p.proposed > 0) {
+                return Err(ReplenishError::NotProposed { location: location.clone(), sku: sku.clone() }.into());
+            }
+        }
+        let chosen: Vec<&Proposal> = proposals
+            .iter()
+            .filter(|p| p.proposed > 0)
+            .filter(|p| {
+                picks.is_empty() || picks.iter().any(|(location, sku)| p.location == *location && p.sku == *sku)
+            })
+            .collect();
+        // What each warehouse holds of each SKU now, taken as the transfers are made.
+        let mut held: BTreeMap<(String, String), i64> = BTreeMap::new();
+        for place in self.locations()?.iter().filter(|place| place.kind == LocationKind::Warehouse) {
+            for level in self.stock_levels(Some(&place.code), None)? {
+                held.insert((place.code.clone(), level.sku.clone()), level.on_hand.max(0));
+            }
+        }
+        // (warehouse, store) -> lines, in order.
+        let mut orders: BTreeMap<(String, String), Vec<StockLine>> = BTreeMap::new();
+        for proposal in chosen {
+            let mut wanted = proposal.proposed;
+            for ((warehouse, sku), left) in held.iter_mut().filter(|((_, sku), _)| *sku == proposal.sku) {
+                let take = wanted.min(*left);
+                if take > 0 {
+                    *left -= take;
+                    wanted -= take;
+                    orders
+                        .entry((warehouse.clone(), proposal.location.clone()))
+                        .or_default()
+                        .push(StockLine { sku: sku.clone(), qty: take });
+                }
+            }
+        }
+        let mut sent = Vec::new();
+        for ((warehouse, store), lines) in orders {
+            sent.push(self.send_transfer(&warehouse, &store, date, lines)?);
+        }
+        Ok(sent)
+    }
+
     /// The proposals on `date` (its end) for every store, or one: each store × SKU that sold or
     /// held stock there in the window; on hand and in transit at the day's end, nothing ordered
     /// or reserved yet. What all warehouses hold of a SKU is shared fairly when short.

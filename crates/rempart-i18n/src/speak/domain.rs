@@ -600,3 +600,15 @@ impl Speak for rempart_domain::loyalty::LoyaltyError {
         }
     }
 }
+
+impl Speak for rempart_domain::replenish::ReplenishError {
+    fn speak(&self, lang: Lang) -> String {
+        use rempart_domain::replenish::ReplenishError;
+        match self {
+            ReplenishError::BadPick { text } => lang.fill("err.replenish.bad_pick", &[("text", text)]),
+            ReplenishError::NotProposed { location, sku } => {
+                lang.fill("err.replenish.not_proposed", &[("location", location), ("sku", sku)])
+            }
+        }
+    }
+}

@@ -2614,7 +2614,8 @@ fn vouchers_given_for_points_pay_once_and_are_named_where_two_tills_overspend_th
 /// 5 shirts sold while in stock, a day out of stock with none sold (left out), 5 sold the day a
 /// transfer came back in: 2 of safety, a reorder point of 12, an order-up-to level of 47; 5 on
 /// hand, so 42 proposed (50 in packs of 10), which the warehouse's 75 cover, and 25 when it
-/// holds only that. Another node holding the same facts proposes the same.
+/// holds only that; approved, they leave as a transfer, and nothing more is proposed. Another
+/// node holding the same facts proposes the same.
 #[test]
 fn a_store_is_proposed_what_its_sales_need_and_every_node_proposes_the_same() {
     use rempart_domain::replenish::{Levels, Policy};
@@ -2660,6 +2661,18 @@ fn a_store_is_proposed_what_its_sales_need_and_every_node_proposes_the_same() {
     assert_eq!((short[0].asked, short[0].proposed), (42, 25));
     let packs = store.replenishment(None, day(3, 5), &Policy { pack: 10, ..policy }).unwrap();
     assert_eq!((packs[0].asked, packs[0].proposed), (50, 20));
+    // Approved: a proposal not made is refused, nothing sent; then the 25 go from the warehouse,
+    // and the next proposals count them in transit (30 in all: nothing more to send).
+    let pick = |location: &str, sku: &str| (location.to_owned(), sku.to_owned());
+    let wrong = store.approve_replenishment(&[pick("ST", "SHIRT-L")], day(3, 5), &policy);
+    assert!(matches!(wrong, Err(StoreError::Replenish(rempart_domain::replenish::ReplenishError::NotProposed { .. }))));
+    let sent = store.approve_replenishment(&[pick("ST", "SHIRT-M")], day(3, 5), &policy).unwrap();
+    assert_eq!(sent.len(), 1);
+    assert_eq!((sent[0].from.as_str(), sent[0].to.as_str()), ("WH", "ST"));
+    assert_eq!(sent[0].lines, shirts(25));
+    let after = store.replenishment(None, day(3, 5), &policy).unwrap();
+    assert_eq!((after[0].position.in_transit, after[0].asked, after[0].proposed), (25, 0, 0));
+    assert!(store.approve_replenishment(&[], day(3, 5), &policy).unwrap().is_empty());
     send(&mut nodes, 0, 1, 100_000, &keys);
-    assert_eq!(nodes[1].store.replenishment(None, day(3, 5), &policy).unwrap(), short);
+    assert_eq!(nodes[1].store.replenishment(None, day(3, 5), &policy).unwrap(), after);
 }

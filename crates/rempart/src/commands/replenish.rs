@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::Result;
 use clap::Subcommand;
-use rempart_domain::replenish::{DAYS_MAX, Policy, Safety};
+use rempart_domain::replenish::{DAYS_MAX, Policy, Safety, parse_pick};
 use rempart_reports::render::Format;
 use rempart_store::Store;
 
@@ -25,63 +25,107 @@ pub(crate) enum ReplenishCommand {
         /// On this day (its end) [default: today]
         #[arg(long)]
         date: Option<String>,
-        /// The days of sales the demand is read from
-        #[arg(long, default_value_t = 28)]
-        window_days: u32,
-        /// Days from a proposal to the goods on the shelf
-        #[arg(long, default_value_t = 2)]
-        lead_time_days: u32,
-        /// Days between two reviews (7: weekly)
-        #[arg(long, default_value_t = 7)]
-        review_days: u32,
-        /// Safety stock for this service level, in standard deviations (1.645 for about 95 %)
-        #[arg(long, default_value = "1.645")]
-        service: String,
-        /// Safety stock as so many days of demand, instead of a service level
-        #[arg(long)]
-        cover_days: Option<u32>,
-        /// Proposals in whole packs of this many units
-        #[arg(long, default_value_t = 1)]
-        pack: i64,
+        #[command(flatten)]
+        policy: PolicyArgs,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Send what is proposed (all, or the LOCATION:SKU given) as transfers from the warehouses;
+    /// prints each transfer's number.
+    Approve {
+        /// Proposals to approve, as LOCATION:SKU [default: all]
+        picks: Vec<String>,
+        /// The day of the proposals and of the transfers [default: today]
+        #[arg(long)]
+        date: Option<String>,
+        #[command(flatten)]
+        policy: PolicyArgs,
+    },
+}
+
+/// The settings a replenishment is computed with.
+#[derive(clap::Args)]
+pub(crate) struct PolicyArgs {
+    /// The days of sales the demand is read from
+    #[arg(long, default_value_t = 28)]
+    window_days: u32,
+    /// Days from a proposal to the goods on the shelf
+    #[arg(long, default_value_t = 2)]
+    lead_time_days: u32,
+    /// Days between two reviews (7: weekly)
+    #[arg(long, default_value_t = 7)]
+    review_days: u32,
+    /// Safety stock for this service level, in standard deviations (1.645 for about 95 %)
+    #[arg(long, default_value = "1.645")]
+    service: String,
+    /// Safety stock as so many days of demand, instead of a service level
+    #[arg(long)]
+    cover_days: Option<u32>,
+    /// Proposals in whole packs of this many units
+    #[arg(long, default_value_t = 1)]
+    pack: i64,
+}
+
+impl PolicyArgs {
+    fn policy(&self) -> Result<Policy, CommandError> {
+        let safety = match self.cover_days {
+            Some(days) => Safety::DaysOfCover(days),
+            None => Safety::Service { z_milli: z_milli(&self.service)? },
+        };
+        let in_bounds = (1..=DAYS_MAX).contains(&self.window_days)
+            && self.lead_time_days <= DAYS_MAX
+            && self.review_days <= DAYS_MAX
+            && self.cover_days.is_none_or(|days| days <= DAYS_MAX)
+            && (1..=1_000_000).contains(&self.pack);
+        if !in_bounds {
+            return Err(CommandError::ReplenishPolicy);
+        }
+        Ok(Policy {
+            window_days: self.window_days,
+            lead_time_days: self.lead_time_days,
+            review_days: self.review_days,
+            safety,
+            pack: self.pack,
+        })
+    }
 }
 
 /// Runs a `replenish` command.
 pub(crate) fn replenish(dir: &Path, lang: Lang, command: ReplenishCommand) -> Result<()> {
-    let store = Store::open(dir)?;
+    let mut store = Store::open(dir)?;
     let locale = locale_of(&store)?;
     match command {
-        ReplenishCommand::Propose {
-            location,
-            date,
-            window_days,
-            lead_time_days,
-            review_days,
-            service,
-            cover_days,
-            pack,
-            format,
-        } => {
+        ReplenishCommand::Propose { location, date, policy, format } => {
             let date = date_arg(locale, &date)?.unwrap_or_else(today);
-            let safety = match cover_days {
-                Some(days) => Safety::DaysOfCover(days),
-                None => Safety::Service { z_milli: z_milli(&service)? },
-            };
-            let days_ok = |days: u32| (1..=DAYS_MAX).contains(&days);
-            if !days_ok(window_days)
-                || lead_time_days > DAYS_MAX
-                || review_days > DAYS_MAX
-                || cover_days.is_some_and(|days| days > DAYS_MAX)
-                || !(1..=1_000_000).contains(&pack)
-            {
-                return Err(CommandError::ReplenishPolicy.into());
-            }
-            let policy = Policy { window_days, lead_time_days, review_days, safety, pack };
+            let policy = policy.policy()?;
             let location = location.map(|code| code.trim().to_uppercase());
             let report = rempart_reports::replenishment(&store, lang, locale, location.as_deref(), date, &policy)?;
             print!("{}", report.render(format, locale)?);
+        }
+        ReplenishCommand::Approve { picks, date, policy } => {
+            let date = date_arg(locale, &date)?.unwrap_or_else(today);
+            let policy = policy.policy()?;
+            let picks = picks.iter().map(|text| parse_pick(text)).collect::<Result<Vec<_>, _>>()?;
+            let sent = store.approve_replenishment(&picks, date, &policy)?;
+            if sent.is_empty() {
+                println!("{}", lang.text("replenish.nothing_sent"));
+            }
+            for transfer in sent {
+                let units: i64 = transfer.lines.iter().map(|line| line.qty).sum();
+                println!(
+                    "{}",
+                    lang.fill(
+                        "replenish.sent",
+                        &[
+                            ("transfer", &transfer.transfer),
+                            ("from", &transfer.from),
+                            ("to", &transfer.to),
+                            ("units", &units),
+                            ("lines", &transfer.lines.len()),
+                        ]
+                    )
+                );
+            }
         }
     }
     Ok(())
