@@ -1663,3 +1663,4 @@ help-replenish-approve-review-days = Tage zwischen zwei Überprüfungen (7: wöc
 help-replenish-approve-service = Sicherheitsbestand für diesen Servicegrad, in Standardabweichungen (1.645 für etwa 95 %)
 help-replenish-approve-cover-days = Sicherheitsbestand als so viele Tage Nachfrage, statt eines Servicegrads
 help-replenish-approve-pack = Vorschläge in ganzen Packungen von so vielen Einheiten
+web-report-replenishment = Nachschub: Vorschläge je Filiale

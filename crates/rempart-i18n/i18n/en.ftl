@@ -1663,3 +1663,4 @@ help-replenish-approve-review-days = Days between two reviews (7: weekly)
 help-replenish-approve-service = Safety stock for this service level, in standard deviations (1.645 for about 95 %)
 help-replenish-approve-cover-days = Safety stock as so many days of demand, instead of a service level
 help-replenish-approve-pack = Proposals in whole packs of this many units
+web-report-replenishment = Replenishment: proposals by store

@@ -1663,3 +1663,4 @@ help-replenish-approve-review-days = Jours entre deux revues (7 : chaque semaine
 help-replenish-approve-service = Stock de sécurité pour ce niveau de service, en écarts-types (1.645 pour environ 95 %)
 help-replenish-approve-cover-days = Stock de sécurité en jours de demande, au lieu d'un niveau de service
 help-replenish-approve-pack = Propositions en colis entiers de ce nombre d'unités
+web-report-replenishment = Réassort : propositions par magasin

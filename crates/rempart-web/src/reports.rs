@@ -47,6 +47,7 @@ const KINDS: &[(&str, &str)] = &[
     ("closures", "web.report.closures"),
     ("loyalty", "web.report.loyalty"),
     ("vouchers", "web.report.vouchers"),
+    ("replenishment", "web.report.replenishment"),
 ];
 
 #[derive(Deserialize, Default, Clone)]
@@ -135,6 +136,12 @@ fn build(
         "closures" => rempart_reports::closures(store, lang, place.as_deref()),
         "loyalty" => rempart_reports::loyalty(store, lang, locale, to_or_today),
         "vouchers" => rempart_reports::vouchers(store, lang, locale, to_or_today),
+        // The proposals on the day asked, with the default settings (`rempart replenish propose`
+        // takes others).
+        "replenishment" => {
+            let policy = rempart_domain::replenish::Policy::default();
+            rempart_reports::replenishment(store, lang, locale, place.as_deref(), to_or_today, &policy)
+        }
         _ => {
             let mut problems = Problems::default();
             problems.set("kind", lang.text("web.report.choose").to_owned());

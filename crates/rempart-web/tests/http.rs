@@ -1326,7 +1326,7 @@ fn a_cashier_sells_from_the_till_screen_and_gets_the_receipt() {
     assert!(by_item.contains("JKT-L") && by_item.contains("JKT-M"), "{by_item}");
     let stock = owner.get("/reports?kind=stock&place=GE1").body;
     assert!(stock.contains("JKT-L") && stock.contains("-2"), "sold from a store that received none: {stock}");
-    for kind in ["sales-store", "sales-day", "sales-rate", "slow-movers", "loyalty"] {
+    for kind in ["sales-store", "sales-day", "sales-rate", "slow-movers", "loyalty", "vouchers", "replenishment"] {
         assert_eq!(owner.get(&format!("/reports?kind={kind}")).status, 200, "{kind}");
     }
     let closures = owner.get("/reports?kind=closures&place=GE1-1");
