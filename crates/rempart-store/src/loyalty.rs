@@ -231,6 +231,44 @@ pub(crate) fn spendable(conn: &Connection, card: &str, on: NaiveDate) -> Result<
     Ok(balance_through(&moves, &returned, &held_programs(conn)?, (on, last)))
 }
 
+/// The next of a device's numbers that no device gave yet, after the `given` it gave: `make`
+/// numbers a count, `taken` says whether a number is held; none past the range's end (the error
+/// then), so a number never wraps onto one given.
+fn next_number(
+    given: i64,
+    (last, exhausted): (u32, LoyaltyError),
+    make: impl Fn(u32) -> String,
+    taken: impl Fn(&str) -> Result<bool, StoreError>,
+) -> Result<String, StoreError> {
+    let mut sequence = u32::try_from(given + 1).map_err(|_| exhausted.clone())?;
+    loop {
+        if sequence > last {
+            return Err(exhausted.into());
+        }
+        let number = make(sequence);
+        if !taken(&number)? {
+            return Ok(number);
+        }
+        sequence += 1;
+    }
+}
+
+/// Checks that `card` may spend `points` on `date` here: at most its balance as this node knows
+/// it (`spendable`) less the program's risk limit.
+pub(crate) fn check_spend(
+    conn: &Connection,
+    card: &str,
+    points: i64,
+    program: &ProgramSet,
+    date: NaiveDate,
+) -> Result<(), StoreError> {
+    let allowed = spendable(conn, card, date)?.points.saturating_sub(i64::from(program.risk_limit)).max(0);
+    if points > allowed {
+        return Err(LoyaltyError::BeyondRiskLimit { card: card.to_owned(), points, allowed }.into());
+    }
+    Ok(())
+}
+
 impl Store {
     /// Sets the loyalty program, stamped now by this device: head office's (the device that
     /// created the company), as every other node takes in no other's.
@@ -282,20 +320,13 @@ impl Store {
                 .conn
                 .prepare_cached("SELECT count(*) FROM p_loyalty_cards WHERE node = ?1")?
                 .query_row([&hex], |row| row.get(0))?;
-            // The next of this device's numbers that no device gave yet (five digits of the
-            // device's id leave two devices a small chance of sharing a range); a million per
-            // device, then none: a number never wraps onto one given.
-            let mut sequence = u32::try_from(given + 1).map_err(|_| LoyaltyError::CardsExhausted)?;
-            let card = loop {
-                if sequence > rempart_domain::loyalty::CARDS_PER_DEVICE {
-                    return Err(LoyaltyError::CardsExhausted.into());
-                }
-                let card = rempart_domain::loyalty::card_number(node.as_bytes(), sequence);
-                if !card_known(commit.conn, &card)? {
-                    break card;
-                }
-                sequence += 1;
-            };
+            // Five digits of the device's id leave two devices a small chance of sharing a range.
+            let card = next_number(
+                given,
+                (rempart_domain::loyalty::CARDS_PER_DEVICE, LoyaltyError::CardsExhausted),
+                |sequence| rempart_domain::loyalty::card_number(node.as_bytes(), sequence),
+                |card| card_known(commit.conn, card),
+            )?;
             let issued = CardIssued { card: card.clone(), contact, node: hex.clone(), at_ms };
             issued.check()?;
             commit.record(Fact::CardIssued(issued))?;
@@ -327,27 +358,17 @@ impl Store {
                 return Err(LoyaltyError::OtherReward { kind: program.reward_kind }.into());
             }
             let value_minor = program.reward_value(points)?;
-            let known = spendable(commit.conn, &card, date)?;
-            let allowed = known.points.saturating_sub(i64::from(program.risk_limit)).max(0);
-            if points > allowed {
-                return Err(LoyaltyError::BeyondRiskLimit { card, points, allowed }.into());
-            }
+            check_spend(commit.conn, &card, points, &program, date)?;
             let given: i64 = commit
                 .conn
                 .prepare_cached("SELECT count(*) FROM p_loyalty_vouchers WHERE node = ?1")?
                 .query_row([&hex], |row| row.get(0))?;
-            // The next of this device's numbers no device gave yet; never wrapping onto one given.
-            let mut sequence = u32::try_from(given + 1).map_err(|_| LoyaltyError::VouchersExhausted)?;
-            let number = loop {
-                if sequence > rempart_domain::loyalty::VOUCHERS_PER_DEVICE {
-                    return Err(LoyaltyError::VouchersExhausted.into());
-                }
-                let number = rempart_domain::loyalty::voucher_number(node.as_bytes(), sequence, secret);
-                if read_voucher(commit.conn, &number)?.is_none() {
-                    break number;
-                }
-                sequence += 1;
-            };
+            let number = next_number(
+                given,
+                (rempart_domain::loyalty::VOUCHERS_PER_DEVICE, LoyaltyError::VouchersExhausted),
+                |sequence| rempart_domain::loyalty::voucher_number(node.as_bytes(), sequence, secret),
+                |number| Ok(read_voucher(commit.conn, number)?.is_some()),
+            )?;
             let voucher = VoucherIssued {
                 voucher: number,
                 node: hex.clone(),

@@ -107,11 +107,9 @@ impl Store {
             .filter(|place| place.kind == LocationKind::Store && location.is_none_or(|wanted| wanted == place.code))
             .map(|place| place.code.as_str())
             .collect();
-        if let Some(code) = location
-            && !stores.contains(&code)
-        {
-            // Not a store: known or not, the stock module says which.
-            self.stock_levels(Some(code), Some(date))?;
+        if let Some(code) = location {
+            // Unknown: refused; a warehouse: no proposals.
+            crate::stock::known_location(&self.conn, code)?;
         }
         // On hand at the end of the date: the sums kept now, less what moved after the date
         // (few rows when the date is recent; the tickets scanned first, by date).

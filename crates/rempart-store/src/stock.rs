@@ -536,7 +536,7 @@ fn location_exists(conn: &Connection, code: &str) -> Result<bool, StoreError> {
     Ok(conn.prepare_cached("SELECT 1 FROM p_locations WHERE code = ?1")?.exists([code])?)
 }
 
-fn known_location(conn: &Connection, code: &str) -> Result<(), StoreError> {
+pub(crate) fn known_location(conn: &Connection, code: &str) -> Result<(), StoreError> {
     if !location_exists(conn, code)? {
         return Err(StockError::UnknownLocation { code: code.to_owned() }.into());
     }

@@ -342,15 +342,15 @@ impl Store {
             };
             // A voucher is a loyalty voucher this till holds (the only vouchers there are): it pays
             // only what this till knows is left of it.
+            let mut asked: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
             for tender in &payments {
                 if let Some(voucher) = tender.voucher.as_deref() {
-                    let asked: i64 = payments
-                        .iter()
-                        .filter(|other| other.voucher.as_deref() == Some(voucher))
-                        .map(|other| other.amount_minor)
-                        .fold(0, i64::saturating_add);
-                    crate::loyalty::check_voucher_payment(commit.conn, voucher, asked, date)?;
+                    let sum = asked.entry(voucher).or_default();
+                    *sum = sum.saturating_add(tender.amount_minor);
                 }
+            }
+            for (voucher, amount) in asked {
+                crate::loyalty::check_voucher_payment(commit.conn, voucher, amount, date)?;
             }
             let mut discount = discount;
             if points != 0 {
@@ -361,11 +361,7 @@ impl Store {
                     return Err(LoyaltyError::OtherReward { kind: program.reward_kind }.into());
                 }
                 let value = program.reward_value(points)?;
-                let known = crate::loyalty::spendable(commit.conn, card, date)?;
-                let allowed = known.points.saturating_sub(i64::from(program.risk_limit)).max(0);
-                if points > allowed {
-                    return Err(LoyaltyError::BeyondRiskLimit { card: card.clone(), points, allowed }.into());
-                }
+                crate::loyalty::check_spend(commit.conn, card, points, program, date)?;
                 discount = match discount {
                     None => Some(Discount::Amount(value)),
                     Some(Discount::Amount(off)) => Some(Discount::Amount(off.saturating_add(value))),
