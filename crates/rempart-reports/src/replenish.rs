@@ -1,6 +1,8 @@
 //! The replenishment proposals (issue 22): for each store × SKU, the demand read from the days
 //! in stock, the levels, where it stands and what to send (`Store::replenishment`).
 
+use std::collections::BTreeMap;
+
 use anyhow::Result;
 use chrono::NaiveDate;
 use rempart_domain::Locale;
@@ -58,6 +60,52 @@ pub fn replenishment(
     let mut totals = vec![Cell::text(lang.text("total"))];
     totals.extend(std::iter::repeat_n(Cell::Empty, 8));
     totals.extend([Cell::Number(asked), Cell::Number(proposed)]);
+    report.totals.push(totals);
+    Ok(report)
+}
+
+/// The picking list of a warehouse (`from`; or of every location): each transfer sent and not
+/// arrived, line by line in SKU order, with the article, size and colour the picker looks for.
+pub fn picking(store: &Store, lang: Lang, from: Option<&str>) -> Result<Report> {
+    let keys = ["transfer", "date", "to", "sku", "article", "size", "colour", "qty"];
+    let title = match from {
+        Some(from) => lang.fill("replenish.picking.title_of", &[("location", &from)]),
+        None => lang.text("replenish.picking.title").to_owned(),
+    };
+    let mut report = Report::new(
+        title,
+        keys.into_iter().map(|key| (key, lang.text(&format!("replenish.picking.{key}")).to_owned())).collect(),
+    );
+    let skus: BTreeMap<String, rempart_store::stock::Sku> =
+        store.skus()?.into_iter().map(|sku| (sku.sku.clone(), sku)).collect();
+    let places: BTreeMap<String, String> =
+        store.locations()?.into_iter().map(|place| (place.code, place.label)).collect();
+    let mut units = 0i64;
+    for transfer in store.picking(from)? {
+        let sent = transfer.sent;
+        let to = match places.get(&sent.to) {
+            Some(label) => format!("{} {label}", sent.to),
+            None => sent.to.clone(),
+        };
+        for line in sent.lines {
+            let sku = skus.get(&line.sku);
+            let text = |value: Option<&String>| value.map_or(Cell::Empty, |value| Cell::Text(value.clone()));
+            units = units.saturating_add(line.qty);
+            report.rows.push(vec![
+                Cell::Text(sent.transfer.clone()),
+                Cell::Date(sent.date.to_string()),
+                Cell::Text(to.clone()),
+                Cell::Text(line.sku.clone()),
+                text(sku.map(|sku| &sku.label)),
+                text(sku.and_then(|sku| sku.size.as_ref())),
+                text(sku.and_then(|sku| sku.colour.as_ref())),
+                Cell::Number(line.qty),
+            ]);
+        }
+    }
+    let mut totals = vec![Cell::text(lang.text("total"))];
+    totals.extend(std::iter::repeat_n(Cell::Empty, 6));
+    totals.push(Cell::Number(units));
     report.totals.push(totals);
     Ok(report)
 }

@@ -37,6 +37,20 @@ impl From<ReplenishError> for StoreError {
 }
 
 impl Store {
+    /// The picking list of `from` (a warehouse; or every location): the transfers sent from it
+    /// that have not arrived, oldest first, each one's lines in SKU order.
+    pub fn picking(&self, from: Option<&str>) -> Result<Vec<crate::stock::Transfer>, StoreError> {
+        if let Some(code) = from {
+            crate::stock::known_location(&self.conn, code)?;
+        }
+        let mut transfers = self.transfers_in_transit(None)?;
+        transfers.retain(|transfer| from.is_none_or(|from| from == transfer.sent.from));
+        for transfer in &mut transfers {
+            transfer.sent.lines.sort_by(|a, b| a.sku.cmp(&b.sku));
+        }
+        Ok(transfers)
+    }
+
     /// Turns the proposals of `date` into transfers, each store's from the warehouses in code
     /// order (as much as each holds, what the fair share counted): all proposals, or those of
     /// `picks` (location, SKU), each of which must be proposed. A transfer is a commit of its

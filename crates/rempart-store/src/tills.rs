@@ -248,6 +248,14 @@ impl Store {
         self.commit(|commit| commit.record(Fact::TillCash(cash)))
     }
 
+    /// What the drawer of this till's open session should hold now (the float, cash put in or
+    /// taken out, cash taken on its tickets less the change given), as the closing compares.
+    pub fn drawer_expected(&self) -> Result<i64, StoreError> {
+        let till = self.this_till()?.ok_or(TillError::NotATill)?;
+        let session = open_session(&self.conn, &till.node)?.ok_or(TillError::NoSession)?;
+        expected_cash(&self.conn, &till.node, &session)
+    }
+
     /// Closes the open session with what was counted in the drawer; the difference from what it
     /// should hold (the float, cash taken less change given, cash put in or taken out) is kept.
     pub fn close_session(&mut self, counted_minor: i64, date: NaiveDate) -> Result<Closing, StoreError> {

@@ -107,6 +107,11 @@ pub const ROUTES: &[Route] = &[
     // Reports: the books.
     route("GET", "/reports", Access::Roles(BOOKS)),
     route("GET", "/reports/csv", Access::Roles(BOOKS)),
+    // Replenishment: the proposals and the picking list for the books; approving sends goods:
+    // the owner.
+    route("GET", "/replenishment", Access::Roles(BOOKS)),
+    route("POST", "/replenishment/approve", Access::Roles(OWNER)),
+    route("GET", "/replenishment/picking", Access::Roles(BOOKS)),
     // Settings: the company's details (the books), devices and the hub (the owner).
     route("GET", "/settings", Access::Roles(BOOKS)),
     route("POST", "/settings/company", Access::Roles(BOOKS)),

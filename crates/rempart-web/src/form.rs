@@ -134,6 +134,18 @@ pub struct Problems {
 }
 
 impl Problems {
+    /// One message, next to the field `name`.
+    pub fn one(name: impl Into<String>, message: String) -> Problems {
+        let mut problems = Problems::default();
+        problems.set(name, message);
+        problems
+    }
+
+    /// One message for the whole form.
+    pub fn whole(message: String) -> Problems {
+        Problems { form: Some(message), ..Problems::default() }
+    }
+
     /// Puts `message` next to the field `name`.
     pub fn set(&mut self, name: impl Into<String>, message: String) {
         self.fields.insert(name.into(), message);

@@ -23,6 +23,7 @@ pub mod form;
 mod invoices;
 mod journal;
 pub mod page;
+mod replenish;
 mod reports;
 pub mod session;
 mod till;
@@ -232,6 +233,7 @@ pub fn router(app: App) -> Router {
         .merge(journal::routes())
         .merge(invoices::routes())
         .merge(reports::routes())
+        .merge(replenish::routes())
         .merge(users::routes())
         .merge(devices::routes())
         .merge(company::routes())

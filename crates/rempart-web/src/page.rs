@@ -20,6 +20,7 @@ const SECTIONS: &[(&str, &str)] = &[
     ("/bills", "web.nav.bills"),
     ("/journal", "web.nav.journal"),
     ("/reports", "web.nav.reports"),
+    ("/replenishment", "web.nav.replenishment"),
     ("/settings", "web.nav.settings"),
     ("/settings/users", "web.nav.users"),
     ("/settings/devices", "web.nav.devices"),

@@ -1433,3 +1433,81 @@ fn a_cashier_gives_a_voucher_for_points_and_the_next_sale_pays_with_it() {
     assert_eq!(report.status, 200);
     assert!(report.body.contains(&number), "{}", report.body);
 }
+
+/// Issue 22: head office's replenishment page. The store sold its jackets (five of six of each
+/// size); the page proposes by store what to send, each proposal ticked; nothing
+/// ticked approves nothing, an accountant may look but not approve, a cashier not even look;
+/// the owner approves the medium ones only: one transfer from the warehouse, which its picking
+/// list shows line by line, and which the proposals then count in transit.
+#[test]
+fn head_office_approves_the_proposals_it_ticks_and_the_warehouse_picks_them() {
+    use rempart_domain::stock::{LocationAdded, LocationKind, ReceivedLine, StockLine};
+    use rempart_domain::tills::{Method, Tender};
+    use rempart_store::tills::SaleLine;
+    let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 5, d).unwrap();
+    let site = Site::with(|store| {
+        make_a_till(store);
+        store
+            .add_location(LocationAdded {
+                code: "W1".into(),
+                label: "Entrepôt Crissier".into(),
+                kind: LocationKind::Warehouse,
+            })
+            .unwrap();
+        let received =
+            ["JKT-M", "JKT-L"].map(|sku| ReceivedLine { sku: sku.into(), qty: 40, unit_cost_minor: 9_000 }).to_vec();
+        store.receive_stock("W1", day(1), received, None).unwrap();
+        let lines = ["JKT-M", "JKT-L"].map(|sku| StockLine { sku: sku.into(), qty: 6 }).to_vec();
+        let sent = store.send_transfer("W1", "GE1", day(2), lines).unwrap();
+        store.arrive_transfer(&sent.transfer, day(3), None).unwrap();
+        store.open_session(20_000, day(4)).unwrap();
+        for (sku, date) in ["JKT-M", "JKT-L"].into_iter().flat_map(|sku| (4..=8).map(move |date| (sku, date))) {
+            let line = [SaleLine { code: sku.into(), qty: 1, price_minor: None }];
+            let card = vec![Tender { method: Method::Card, amount_minor: 18_900, voucher: None }];
+            store.sell(&line, None, card, None, day(date)).unwrap();
+        }
+    });
+    let mut owner = site.logged_in(Role::Owner);
+    let page = owner.get("/replenishment");
+    assert_eq!(page.status, 200, "{}", page.body);
+    for expected in ["GE1 Genève Rive", "value=\"GE1:JKT-M\" checked", "value=\"GE1:JKT-L\" checked", "Veste laine"] {
+        assert!(page.body.contains(expected), "{expected} in {}", page.body);
+    }
+    let token = token_of(&page.body).unwrap();
+    let before = site.events();
+
+    let none = owner.post("/replenishment/approve", &[("csrf", &token), ("date", "28.05.2026")]);
+    assert_eq!(none.status, 422);
+    assert!(none.body.contains(Lang::En.text("web.replenish.none_ticked")), "{}", none.body);
+    let unknown =
+        owner.post("/replenishment/approve", &[("csrf", &token), ("date", "28.05.2026"), ("pick", "GE1:NOPE")]);
+    assert_eq!(unknown.status, 422, "{}", unknown.body);
+    let bad_date =
+        owner.post("/replenishment/approve", &[("csrf", &token), ("date", "31.02.2026"), ("pick", "GE1:JKT-M")]);
+    assert_eq!(bad_date.status, 422);
+    assert!(bad_date.body.contains("id=\"field-date-error\""), "{}", bad_date.body);
+    let mut accountant = site.logged_in(Role::Accountant);
+    assert_eq!(accountant.get("/replenishment").status, 200);
+    let accountant_token = token_of(&accountant.get("/replenishment").body).unwrap();
+    let refused = accountant
+        .post("/replenishment/approve", &[("csrf", &accountant_token), ("date", "28.05.2026"), ("pick", "GE1:JKT-M")]);
+    assert_eq!(refused.status, 403);
+    assert_eq!(site.logged_in(Role::Cashier).get("/replenishment").status, 403);
+    assert_eq!(site.events(), before, "nothing approved records nothing");
+
+    let approved =
+        owner.post("/replenishment/approve", &[("csrf", &token), ("date", "28.05.2026"), ("pick", "GE1:JKT-M")]);
+    assert_eq!(approved.status, 303, "{}", approved.body);
+    assert_eq!(approved.location.as_deref(), Some("/replenishment/picking?sent=1"));
+    assert_eq!(site.events(), before + 1, "one transfer");
+    let picking = owner.get("/replenishment/picking?sent=1").body;
+    assert!(picking.contains(&Lang::En.fill("web.replenish.sent", &[("count", &1)])), "{picking}");
+    assert!(picking.contains("Genève Rive") && picking.contains("JKT-M") && !picking.contains("JKT-L"), "{picking}");
+    let of_warehouse = owner.get("/replenishment/picking?place=w1");
+    assert_eq!(of_warehouse.status, 200);
+    assert!(of_warehouse.body.contains("JKT-M"), "{}", of_warehouse.body);
+    assert_eq!(owner.get("/replenishment/picking?place=NOPE").status, 422);
+    // What was sent is in transit: the medium jackets are proposed no more, the large still are.
+    let after = owner.get("/replenishment").body;
+    assert!(!after.contains("value=\"GE1:JKT-M\"") && after.contains("value=\"GE1:JKT-L\""), "{after}");
+}

@@ -218,7 +218,23 @@ pub(crate) enum Command {
         /// Where the web app listens, with --serve.
         #[arg(long, default_value = "127.0.0.1:8080", requires = "serve")]
         listen: std::net::SocketAddr,
+        /// Build a retail chain instead: a hub, head office, the warehouse and the stores, each
+        /// node its own data directory, through a year of sales, loyalty and replenishment.
+        #[arg(long, conflicts_with = "serve")]
+        chain: bool,
+        /// The chain's stores, each with one till.
+        #[arg(long, default_value_t = 20, requires = "chain", value_parser = clap::value_parser!(u16).range(1..=99))]
+        stores: u16,
+        /// The weeks of sales, from the first of January.
+        #[arg(long, default_value_t = 52, requires = "chain", value_parser = clap::value_parser!(u16).range(4..=52))]
+        weeks: u16,
+        /// The tickets of an average store on an average day.
+        #[arg(long, default_value_t = 10, requires = "chain", value_parser = clap::value_parser!(u16).range(1..=1000))]
+        tickets: u16,
     },
+    /// Replay an incident and check what it did not destroy.
+    #[command(subcommand)]
+    Drill(crate::chain::DrillCommand),
     /// Serve this node's web app: the company's pages, in the browser, from this machine.
     Serve {
         #[arg(long, default_value = "127.0.0.1:8080")]

@@ -2,6 +2,7 @@
 //! prints; the rules, the log and the storage live in the library crates.
 
 mod bench;
+mod chain;
 mod cli;
 mod command_error;
 mod commands;
@@ -122,7 +123,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             return sync::restore(&dir, &hub, &kit, lang);
         }
         Command::Conflicts { format, settle } => return sync::conflicts(&dir, format, settle.as_deref(), lang),
-        Command::Demo { serve, listen } => {
+        Command::Demo { chain: true, stores, weeks, tickets, .. } => {
+            let target = match &cli.data_dir {
+                Some(dir) => dir.clone(),
+                None => std::env::temp_dir().join(format!("rempart-chain-{}", std::process::id())),
+            };
+            let size = chain::Size { stores: stores.into(), weeks: weeks.into(), tickets: tickets.into() };
+            return chain::build::run(&target, size, lang);
+        }
+        Command::Drill(chain::DrillCommand::Chain { chain, work }) => {
+            return chain::drill::run(&chain, work.as_deref(), lang);
+        }
+        Command::Demo { serve, listen, .. } => {
             let target = match &cli.data_dir {
                 Some(dir) => dir.clone(),
                 None => std::env::temp_dir().join(format!("rempart-demo-{}", std::process::id())),

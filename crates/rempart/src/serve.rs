@@ -44,6 +44,12 @@ pub(crate) fn serve(dir: &Path, listen: SocketAddr, tls: Option<(&Path, &Path)>,
 /// Gives the demo company its owner, `owner`, with a new random password, and prints the login.
 pub(crate) fn demo_owner(dir: &Path, lang: Lang) -> Result<()> {
     let mut store = Store::open(dir)?;
+    owner_login(&mut store, lang)
+}
+
+/// Gives the company in `store` its owner, `owner`, with a new random password, and prints the
+/// login.
+pub(crate) fn owner_login(store: &mut Store, lang: Lang) -> Result<()> {
     let mut bytes = [0u8; 9];
     getrandom::fill(&mut bytes).map_err(|error| anyhow!("{error}"))?;
     // Letters and digits that cannot be taken for one another.

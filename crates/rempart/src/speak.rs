@@ -11,6 +11,9 @@ pub fn message(error: &anyhow::Error, lang: Lang) -> String {
         if let Some(error) = cause.downcast_ref::<crate::command_error::CommandError>() {
             return Some(error.speak(lang));
         }
+        if let Some(error) = cause.downcast_ref::<crate::chain::ChainError>() {
+            return Some(error.speak(lang));
+        }
         if let Some(error) = cause.downcast_ref::<rempart_web::documents::DocumentError>() {
             return Some(error.speak(lang));
         }
@@ -42,6 +45,30 @@ impl Speak for crate::command_error::CommandError {
             crate::command_error::CommandError::NotRead { path, source } => {
                 lang.fill("err.command.not_read", &[("path", &path.display()), ("source", source)])
             }
+        }
+    }
+}
+
+impl Speak for crate::chain::ChainError {
+    fn speak(&self, lang: Lang) -> String {
+        use crate::chain::ChainError;
+        match self {
+            ChainError::NotAChain { dir, source } => {
+                lang.fill("err.chain.not_a_chain", &[("dir", &dir.display()), ("source", source)])
+            }
+            ChainError::Manifest { path } => lang.fill("err.chain.manifest", &[("path", &path.display())]),
+            ChainError::ManifestFormat { path, found, expected } => lang.fill(
+                "err.chain.manifest_format",
+                &[("path", &path.display()), ("found", found), ("expected", expected)],
+            ),
+            ChainError::HubStart { source } => lang.fill("err.chain.hub_start", &[("source", source)]),
+            ChainError::HubSilent => lang.text("err.chain.hub_silent").to_owned(),
+            ChainError::SyncNotClean { refused, rejected, forks } => {
+                lang.fill("err.chain.sync_not_clean", &[("refused", refused), ("rejected", rejected), ("forks", forks)])
+            }
+            ChainError::OtherState { node } => lang.fill("err.chain.other_state", &[("node", node)]),
+            ChainError::WorkTaken { dir } => lang.fill("err.chain.work_taken", &[("dir", &dir.display())]),
+            ChainError::RestoreFailed { said } => lang.fill("err.chain.restore_failed", &[("said", said)]),
         }
     }
 }

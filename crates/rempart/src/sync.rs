@@ -89,7 +89,7 @@ pub fn hub(
     Ok(ExitCode::SUCCESS)
 }
 
-fn kit_text(store: &Store, kit: &Kit, lang: Lang) -> Result<String> {
+pub(crate) fn kit_text(store: &Store, kit: &Kit, lang: Lang) -> Result<String> {
     let words = kit.secret.words();
     let mut text = lang.fill("kit.header", &[("company", &store.company()?.name), ("tenant", &kit.tenant)]);
     text.push('\n');
@@ -107,7 +107,7 @@ fn kit_text(store: &Store, kit: &Kit, lang: Lang) -> Result<String> {
 }
 
 /// Writes the kit to a new file readable by its owner only, durably (`rempart_store::durable`).
-fn write_kit(path: &Path, text: &str) -> Result<()> {
+pub(crate) fn write_kit(path: &Path, text: &str) -> Result<()> {
     let folder = path.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
     rempart_store::durable::create_private(path, text.as_bytes())
         .and_then(|()| rempart_store::durable::sync_folder(folder))

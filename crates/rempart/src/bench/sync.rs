@@ -30,7 +30,7 @@ use rempart_sync::{Call, HubId};
 use super::{percentile, seconds, work_dir};
 use crate::i18n::Lang;
 
-pub(super) fn with_env<T>(f: impl FnOnce(&mut Env<'_>) -> T) -> T {
+pub(crate) fn with_env<T>(f: impl FnOnce(&mut Env<'_>) -> T) -> T {
     let mut random = rempart_node::system_random;
     let mut env = Env { clock: rempart_store::Clock::System, random: &mut random };
     f(&mut env)

@@ -41,6 +41,15 @@ pub(crate) enum ReplenishCommand {
         #[command(flatten)]
         policy: PolicyArgs,
     },
+    /// The warehouse's picking list: the transfers sent from it that have not arrived, line by
+    /// line in SKU order.
+    Picking {
+        /// The warehouse [default: every location]
+        #[arg(long)]
+        location: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
 }
 
 /// The settings a replenishment is computed with.
@@ -100,6 +109,11 @@ pub(crate) fn replenish(dir: &Path, lang: Lang, command: ReplenishCommand) -> Re
             let policy = policy.policy()?;
             let location = location.map(|code| code.trim().to_uppercase());
             let report = rempart_reports::replenishment(&store, lang, locale, location.as_deref(), date, &policy)?;
+            print!("{}", report.render(format, locale)?);
+        }
+        ReplenishCommand::Picking { location, format } => {
+            let location = location.map(|code| code.trim().to_uppercase());
+            let report = rempart_reports::picking(&store, lang, location.as_deref())?;
             print!("{}", report.render(format, locale)?);
         }
         ReplenishCommand::Approve { picks, date, policy } => {

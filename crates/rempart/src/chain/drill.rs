@@ -1,0 +1,451 @@
+//! `rempart drill chain`: the first incident replayed on copies of a demo chain.
+//!
+//! Two copies of the chain live the same two business days after its last. In the calm one
+//! nothing happens. In the other, at a moment of the first day, head office's and the warehouse's
+//! data directories are destroyed (every file overwritten, as ransomware leaves them) and the hub
+//! is stopped; the stores sell on, alone, for the two days; then the hub comes back, head office
+//! is restored from the recovery kit on a new directory (by `rempart restore`, in a process of its
+//! own, timed), the warehouse is enrolled again on a new machine, and every node syncs. The drill
+//! then checks what the incident must not have changed: no ticket lost, one state on every node,
+//! the loyalty balances and the replenishment proposals of the calm run.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use chrono::NaiveDate;
+use rempart_domain::replenish::Policy;
+use rempart_domain::{Currency, Locale};
+use rempart_node::{Http, Session};
+use rempart_store::Store;
+use rempart_store::replenish::Proposal;
+use rempart_sync::Role;
+
+use super::{
+    ChainError, HEAD_OFFICE, HubChild, KIT, Manifest, Node, Plan, Shop, Takings, WAREHOUSE, copy_tree, files,
+    next_open, store_dir, tree_bytes,
+};
+use crate::bench::sync::with_env;
+use crate::demo::Lcg;
+use crate::i18n::Lang;
+
+/// The share of the first day's tickets sold before the incident.
+const MORNING: f64 = 0.4;
+
+/// A copy of the chain at work.
+struct Run {
+    root: PathBuf,
+    hub: Option<HubChild>,
+    transport: Http,
+    office: Option<Node>,
+    warehouse: Option<Node>,
+    shops: Vec<Shop>,
+    plan: Plan,
+}
+
+/// What a run ends with: what head office computes on the last day.
+struct Outcome {
+    loyalty: BTreeMap<String, (i64, i64, i64, i64)>,
+    proposals: Vec<Proposal>,
+    tickets: u64,
+}
+
+impl Run {
+    /// The copy's hub started on its objects, every node opened and pointed at it and synced.
+    fn open(root: &Path, manifest: &Manifest) -> Result<Run> {
+        let hub = HubChild::start(&root.join("hub"))?;
+        let transport = Http::new(&hub.url)?;
+        let open = |dir: &Path| -> Result<Node> {
+            let mut node = Node::open(dir)?;
+            node.point_at(&hub.url)?;
+            Ok(node)
+        };
+        let office = open(&root.join(HEAD_OFFICE))?;
+        let warehouse = open(&root.join(WAREHOUSE))?;
+        let mut shops = Vec::new();
+        for index in 0..manifest.size.stores {
+            shops.push(Shop::new(index, open(&root.join(store_dir(index)))?, manifest.seed)?);
+        }
+        let mut run = Run {
+            root: root.to_owned(),
+            hub: Some(hub),
+            transport,
+            office: Some(office),
+            warehouse: Some(warehouse),
+            shops,
+            plan: Plan::new(&manifest.size),
+        };
+        run.converge()?;
+        Ok(run)
+    }
+
+    fn office(&mut self) -> &mut Node {
+        held(&mut self.office)
+    }
+
+    /// The stores' morning of `day`, each store sending its tickets as it goes; head office and
+    /// the warehouse take them in.
+    fn morning(&mut self, day: NaiveDate) -> Result<Takings> {
+        let mut takings = Takings::default();
+        for shop in &mut self.shops {
+            shop.receive_transfers(day)?;
+            takings.add(&shop.day(day, Some((true, MORNING)), &self.plan)?);
+            shop.node.push(&mut self.transport)?;
+        }
+        held(&mut self.office).sync(&mut self.transport)?;
+        if let Some(warehouse) = &mut self.warehouse {
+            warehouse.sync(&mut self.transport)?;
+        }
+        Ok(takings)
+    }
+
+    /// The rest of `day` (after its morning) and the whole of `next`; each store tries to sync
+    /// at the end of each day. Returns what was sold and the syncs that failed.
+    fn two_days(&mut self, day: NaiveDate, next: NaiveDate) -> Result<(Takings, u64)> {
+        let mut takings = Takings::default();
+        let mut failed = 0;
+        for (when, part) in [(day, Some((false, MORNING))), (next, None)] {
+            for shop in &mut self.shops {
+                if part.is_none() {
+                    shop.receive_transfers(when)?;
+                }
+                takings.add(&shop.day(when, part, &self.plan)?);
+                if self.hub.is_some() {
+                    shop.node.push(&mut self.transport)?;
+                } else if shop.node.push(&mut self.transport).is_err() {
+                    failed += 1;
+                }
+            }
+        }
+        Ok((takings, failed))
+    }
+
+    /// Every node sends what it holds, then takes in everyone's.
+    fn converge(&mut self) -> Result<()> {
+        for shop in &mut self.shops {
+            shop.node.push(&mut self.transport)?;
+        }
+        if let Some(warehouse) = &mut self.warehouse {
+            warehouse.push(&mut self.transport)?;
+        }
+        held(&mut self.office).sync(&mut self.transport)?;
+        if let Some(warehouse) = &mut self.warehouse {
+            warehouse.sync(&mut self.transport)?;
+        }
+        for shop in &mut self.shops {
+            shop.node.sync(&mut self.transport)?;
+        }
+        Ok(())
+    }
+
+    /// What head office computes at the end of `day`.
+    fn outcome(&mut self, day: NaiveDate, tickets: u64) -> Result<Outcome> {
+        let office = &self.office().store;
+        let loyalty = office
+            .loyalty_cards(day)?
+            .into_iter()
+            .map(|row| (row.card, (row.balance.points, row.balance.earned, row.balance.spent, row.balance.expired)))
+            .collect();
+        let proposals = office.replenishment(None, day, &Policy::default())?;
+        Ok(Outcome { loyalty, proposals, tickets })
+    }
+
+    /// Head office and the warehouse destroyed, every file of theirs overwritten with noise of
+    /// its length; the hub stopped. Returns the files and bytes overwritten and whether each
+    /// directory still opens (it must not).
+    fn destroy(&mut self, seed: u64) -> Result<(usize, u64, usize)> {
+        self.office = None;
+        self.warehouse = None;
+        if let Some(hub) = self.hub.take() {
+            hub.stop();
+        }
+        let mut noise = Lcg::new(seed);
+        let (mut count, mut bytes, mut still_open) = (0, 0, 0);
+        for dir in [HEAD_OFFICE, WAREHOUSE] {
+            let dir = self.root.join(dir);
+            for (path, length) in files(&dir)? {
+                let garbage: Vec<u8> = (0..length).map(|_| noise.next() as u8).collect();
+                std::fs::write(&path, garbage)
+                    .map_err(|source| crate::command_error::CommandError::NotWritten { path, source })?;
+                count += 1;
+                bytes += length;
+            }
+            still_open += usize::from(Store::open(&dir).and_then(|store| store.state_hash()).is_ok());
+        }
+        Ok((count, bytes, still_open))
+    }
+
+    /// The hub back (on the same objects), the stores pointed at it and sending what they sold.
+    fn hub_back(&mut self) -> Result<String> {
+        let hub = HubChild::start(&self.root.join("hub"))?;
+        self.transport = Http::new(&hub.url)?;
+        for shop in &mut self.shops {
+            shop.node.point_at(&hub.url)?;
+            shop.node.push(&mut self.transport)?;
+        }
+        let url = hub.url.clone();
+        self.hub = Some(hub);
+        Ok(url)
+    }
+
+    /// Head office restored on a new directory by `rempart restore` with the recovery kit:
+    /// the time it took.
+    fn restore_office(&mut self, url: &str, lang: Lang) -> Result<Duration> {
+        let dir = self.root.join(format!("{HEAD_OFFICE}-restored"));
+        let program = std::env::current_exe().map_err(|source| ChainError::HubStart { source })?;
+        let started = Instant::now();
+        let output = std::process::Command::new(program)
+            .arg("--data-dir")
+            .arg(&dir)
+            .args(["restore", "--hub", url, "--kit"])
+            .arg(self.root.join(KIT))
+            .env("REMPART_LANG", lang.code())
+            .env("REMPART_LOG", "error")
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|source| ChainError::HubStart { source })?;
+        let took = started.elapsed();
+        if !output.status.success() {
+            let said = String::from_utf8_lossy(&output.stderr).trim().to_owned();
+            return Err(ChainError::RestoreFailed { said }.into());
+        }
+        self.office = Some(Node::open(&dir)?);
+        Ok(took)
+    }
+
+    /// The warehouse enrolled again, on a new machine, by the restored head office.
+    fn warehouse_again(&mut self, url: &str) -> Result<()> {
+        let dir = self.root.join(format!("{WAREHOUSE}-new"));
+        let mut transport = Http::new(url)?;
+        let office = self.office();
+        let code =
+            with_env(|env| office.session.invite(&office.store, &mut transport, env, Role::Member, 3_600_000, None))?;
+        let (store, session) = with_env(|env| Session::join(&code, url, &dir, &mut transport, env))?;
+        let mut warehouse = Node { store, session };
+        warehouse.sync(&mut self.transport)?;
+        self.warehouse = Some(warehouse);
+        Ok(())
+    }
+
+    /// Every node's state hash equal to head office's: the nodes counted, the hash.
+    fn same_state(&mut self) -> Result<(usize, usize, String)> {
+        let hash = self.office().store.state_hash()?.to_hex();
+        let mut nodes = 1;
+        let mut equal = 1;
+        let others =
+            self.warehouse.iter().map(|node| &node.store).chain(self.shops.iter().map(|shop| &shop.node.store));
+        for store in others {
+            nodes += 1;
+            equal += usize::from(store.state_hash()?.to_hex() == hash);
+        }
+        Ok((equal, nodes, hash))
+    }
+
+    fn stop(mut self) {
+        if let Some(hub) = self.hub.take() {
+            hub.stop();
+        }
+    }
+}
+
+/// Head office, which is only missing between its destruction and its restore.
+fn held(office: &mut Option<Node>) -> &mut Node {
+    match office {
+        Some(office) => office,
+        None => unreachable!("head office is only missing between its destruction and its restore"),
+    }
+}
+
+/// One line of the drill's report: passed or not, and what it says.
+struct Check {
+    passed: bool,
+    text: String,
+}
+
+pub fn run(chain: &Path, work: Option<&Path>, lang: Lang) -> Result<ExitCode> {
+    let manifest = Manifest::read(chain)?;
+    let (work, temporary) = match work {
+        Some(dir) => (dir.to_owned(), false),
+        None => (std::env::temp_dir().join(format!("rempart-drill-{}", std::process::id())), true),
+    };
+    if work.exists() && std::fs::read_dir(&work).map(|mut entries| entries.next().is_some()).unwrap_or(true) {
+        return Err(ChainError::WorkTaken { dir: work }.into());
+    }
+    let result = drill(chain, &work, &manifest, lang);
+    if temporary {
+        let _ = std::fs::remove_dir_all(&work);
+    }
+    result
+}
+
+fn drill(chain: &Path, work: &Path, manifest: &Manifest, lang: Lang) -> Result<ExitCode> {
+    let started = Instant::now();
+    let locale = Locale::Swiss;
+    let day = next_open(manifest.last);
+    let next = next_open(day);
+    println!(
+        "{}",
+        lang.fill(
+            "drill-start",
+            &[
+                ("chain", &chain.display()),
+                ("work", &work.display()),
+                ("day", &locale.format_date(day)),
+                ("next", &locale.format_date(next)),
+            ]
+        )
+    );
+
+    // The calm run: the two days with nothing happening.
+    copy_tree(chain, &work.join("calm"))?;
+    let mut calm = Run::open(&work.join("calm"), manifest)?;
+    let mut sold = calm.morning(day)?;
+    let (rest, _) = calm.two_days(day, next)?;
+    sold.add(&rest);
+    calm.converge()?;
+    let calm_outcome = calm.outcome(next, sold.tickets + sold.returns)?;
+    calm.stop();
+    println!(
+        "{}",
+        lang.fill(
+            "drill-calm",
+            &[
+                ("tickets", &calm_outcome.tickets),
+                ("reviewed", &calm_outcome.proposals.len()),
+                ("proposals", &calm_outcome.proposals.iter().filter(|proposal| proposal.proposed > 0).count()),
+            ]
+        )
+    );
+
+    // The incident.
+    let root = work.join("incident");
+    copy_tree(chain, &root)?;
+    let mut run = Run::open(&root, manifest)?;
+    let morning = run.morning(day)?;
+    for shop in &mut run.shops {
+        shop.sold.clear();
+    }
+    let (overwritten, bytes, still_open) = run.destroy(manifest.seed ^ 0xdead)?;
+    println!(
+        "{}",
+        lang.fill(
+            "drill-destroyed",
+            &[
+                ("day", &locale.format_date(day)),
+                ("tickets", &(morning.tickets + morning.returns)),
+                ("files", &overwritten),
+                ("mib", &format!("{:.1}", bytes as f64 / f64::from(1 << 20))),
+            ]
+        )
+    );
+    let (outage, failed) = run.two_days(day, next)?;
+    println!(
+        "{}",
+        lang.fill(
+            "drill-outage",
+            &[
+                ("tickets", &outage.tickets),
+                ("returns", &outage.returns),
+                ("amount", &format!("CHF {}", locale.format_amount(outage.sales_minor, Currency::CHF))),
+                ("points", &outage.points_spent),
+                ("failed", &failed),
+            ]
+        )
+    );
+    let url = run.hub_back()?;
+    println!("{}", lang.fill("drill-hub-back", &[("url", &url)]));
+    let took = run.restore_office(&url, lang)?;
+    let events = run.office().store.event_count()?;
+    println!(
+        "{}",
+        lang.fill("drill-restored", &[("seconds", &format!("{:.1}", took.as_secs_f64())), ("events", &events)])
+    );
+    run.warehouse_again(&url)?;
+    println!("{}", lang.text("drill-warehouse"));
+    run.converge()?;
+    run.converge()?;
+
+    // The checks.
+    let outage_numbers: Vec<String> = run.shops.iter().flat_map(|shop| shop.sold.iter().cloned()).collect();
+    let mut found = 0;
+    for number in &outage_numbers {
+        found += usize::from(run.office().store.ticket(number)?.is_some());
+    }
+    let verified = run.office().store.verify()?;
+    let (equal_nodes, nodes, hash) = run.same_state()?;
+    let outcome = run.outcome(next, 0)?;
+    let equal_cards =
+        calm_outcome.loyalty.iter().filter(|(card, balance)| outcome.loyalty.get(*card) == Some(balance)).count();
+    let equal_proposals = calm_outcome.proposals.iter().zip(&outcome.proposals).filter(|(a, b)| a == b).count();
+    let units: i64 = outcome.proposals.iter().map(|proposal| proposal.proposed).sum();
+    let sending = outcome.proposals.iter().filter(|proposal| proposal.proposed > 0).count();
+    run.stop();
+    let checks = [
+        Check {
+            passed: still_open == 0,
+            text: lang.fill("drill-check-destroyed", &[("broken", &(2 - still_open)), ("nodes", &2)]),
+        },
+        Check {
+            passed: !outage_numbers.is_empty() && found == outage_numbers.len(),
+            text: lang.fill("drill-check-tickets", &[("found", &found), ("sold", &outage_numbers.len())]),
+        },
+        Check {
+            passed: verified.problems.is_empty(),
+            text: lang.fill(
+                "drill-check-restore",
+                &[
+                    ("seconds", &format!("{:.1}", took.as_secs_f64())),
+                    ("events", &verified.events),
+                    ("problems", &verified.problems.len()),
+                ],
+            ),
+        },
+        Check {
+            passed: equal_nodes == nodes,
+            text: lang.fill("drill-check-state", &[("equal", &equal_nodes), ("nodes", &nodes), ("hash", &&hash[..16])]),
+        },
+        Check {
+            passed: !calm_outcome.loyalty.is_empty()
+                && outcome.loyalty.len() == calm_outcome.loyalty.len()
+                && equal_cards == calm_outcome.loyalty.len(),
+            text: lang.fill("drill-check-loyalty", &[("equal", &equal_cards), ("cards", &calm_outcome.loyalty.len())]),
+        },
+        Check {
+            passed: !calm_outcome.proposals.is_empty() && outcome.proposals == calm_outcome.proposals,
+            text: lang.fill(
+                "drill-check-replenishment",
+                &[
+                    ("equal", &equal_proposals),
+                    ("proposals", &calm_outcome.proposals.len()),
+                    ("sending", &sending),
+                    ("units", &units),
+                ],
+            ),
+        },
+    ];
+    println!();
+    for check in &checks {
+        println!("{} {}", if check.passed { "✓" } else { "✗" }, check.text);
+    }
+    let failed_checks = checks.iter().filter(|check| !check.passed).count();
+    println!();
+    println!(
+        "{}",
+        lang.fill(
+            "drill-time",
+            &[
+                ("seconds", &format!("{:.0}", started.elapsed().as_secs_f64())),
+                ("mib", &(tree_bytes(work)? / (1 << 20))),
+            ]
+        )
+    );
+    if failed_checks == 0 {
+        println!("{}", lang.text("drill-passed"));
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("{}", lang.fill("drill-failed", &[("failed", &failed_checks)]));
+        Ok(ExitCode::FAILURE)
+    }
+}
