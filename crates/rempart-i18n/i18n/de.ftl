@@ -1709,6 +1709,7 @@ drill-hub-back = Der Hub ist zurück unter { $url }; die Filialen haben ihre Ver
 drill-restored = Hauptsitz mit dem Wiederherstellungskit in einem neuen Verzeichnis wiederhergestellt in { $seconds } s ({ $events } Ereignisse)
 drill-warehouse = Das Lager vom wiederhergestellten Hauptsitz auf einem neuen Rechner neu eingebunden
 drill-check-destroyed = Zerstörte Knoten, die sich nicht mehr öffnen: { $broken } von { $nodes }
+drill-check-revoked = Zerstörte Geräte, vom wiederhergestellten Hauptsitz widerrufen: { $revoked } von { $devices }; erneuerte Wiederherstellungskits: { $kits }
 drill-check-tickets = Belege des Ausfalls beim wiederhergestellten Hauptsitz: { $found } von { $sold }
 drill-check-restore = Zeit zur Wiederherstellung des Hauptsitzes: { $seconds } s; er prüft { $events } Ereignisse, { $problems } Probleme
 drill-check-state = Knoten mit dem Zustand des Hauptsitzes: { $equal } von { $nodes } ({ $hash }…)

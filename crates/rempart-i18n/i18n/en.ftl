@@ -1709,6 +1709,7 @@ drill-hub-back = The hub is back at { $url }; the stores sent what they sold
 drill-restored = Head office restored from the recovery kit on a new directory in { $seconds } s ({ $events } events)
 drill-warehouse = The warehouse enrolled again on a new machine by the restored head office
 drill-check-destroyed = Destroyed nodes that no longer open: { $broken } of { $nodes }
+drill-check-revoked = Destroyed devices revoked by the restored head office: { $revoked } of { $devices }; recovery kits renewed: { $kits }
 drill-check-tickets = Tickets of the outage held by the restored head office: { $found } of { $sold }
 drill-check-restore = Time to restore head office: { $seconds } s; it verifies { $events } events, { $problems } problems
 drill-check-state = Nodes computing head office's state: { $equal } of { $nodes } ({ $hash }…)

@@ -1709,6 +1709,7 @@ drill-hub-back = Le hub est de retour à { $url } ; les magasins ont envoyé leu
 drill-restored = Siège restauré avec le kit de récupération dans un nouveau répertoire en { $seconds } s ({ $events } événements)
 drill-warehouse = L’entrepôt réinscrit sur une nouvelle machine par le siège restauré
 drill-check-destroyed = Nœuds détruits qui ne s’ouvrent plus : { $broken } sur { $nodes }
+drill-check-revoked = Appareils détruits révoqués par le siège restauré : { $revoked } sur { $devices } ; kits de récupération renouvelés : { $kits }
 drill-check-tickets = Tickets de la panne présents au siège restauré : { $found } sur { $sold }
 drill-check-restore = Temps de restauration du siège : { $seconds } s ; il vérifie { $events } événements, { $problems } problèmes
 drill-check-state = Nœuds qui calculent l’état du siège : { $equal } sur { $nodes } ({ $hash }…)

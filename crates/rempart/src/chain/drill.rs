@@ -18,6 +18,7 @@ use anyhow::Result;
 use chrono::NaiveDate;
 use rempart_domain::replenish::Policy;
 use rempart_domain::{Currency, Locale};
+use rempart_log::NodeId;
 use rempart_node::{Http, Session};
 use rempart_store::Store;
 use rempart_store::replenish::Proposal;
@@ -43,7 +44,12 @@ struct Run {
     warehouse: Option<Node>,
     shops: Vec<Shop>,
     plan: Plan,
+    /// The devices of head office and the warehouse, once destroyed.
+    destroyed: Vec<NodeId>,
 }
+
+/// Where the drill writes the recovery kit renewed by the revocation of the old head office.
+const RENEWED_KIT: &str = "recovery-kit-renewed.txt";
 
 /// What a run ends with: what head office computes on the last day.
 struct Outcome {
@@ -76,6 +82,7 @@ impl Run {
             warehouse: Some(warehouse),
             shops,
             plan: Plan::new(&manifest.size),
+            destroyed: Vec::new(),
         };
         run.converge()?;
         Ok(run)
@@ -156,8 +163,8 @@ impl Run {
     /// its length; the hub stopped. Returns the files and bytes overwritten and whether each
     /// directory still opens (it must not).
     fn destroy(&mut self, seed: u64) -> Result<(usize, u64, usize)> {
-        self.office = None;
-        self.warehouse = None;
+        self.destroyed =
+            [self.office.take(), self.warehouse.take()].into_iter().flatten().map(|node| node.store.node()).collect();
         if let Some(hub) = self.hub.take() {
             hub.stop();
         }
@@ -227,6 +234,33 @@ impl Run {
         warehouse.sync(&mut self.transport)?;
         self.warehouse = Some(warehouse);
         Ok(())
+    }
+
+    /// The destroyed devices revoked by the restored head office, the warehouse's first: what
+    /// their keys could still do (a copy the attacker kept) is refused from now on, and data is
+    /// written under keys they never had. The stores the old head office enrolled are kept, and
+    /// the recovery kit is renewed (written beside the old one). Returns the devices the roster
+    /// now says revoked and the kits renewed.
+    fn revoke_destroyed(&mut self, url: &str, lang: Lang) -> Result<(usize, usize)> {
+        let mut transport = Http::new(url)?;
+        let office = held(&mut self.office);
+        let mut kits = 0;
+        for device in self.destroyed.iter().rev() {
+            let (_, kit) =
+                with_env(|env| office.session.revoke_with(&office.store, &mut transport, env, *device, true))?;
+            if let Some(kit) = kit {
+                let text = crate::sync::kit_text(&office.store, &kit, lang)?;
+                crate::sync::write_kit(&self.root.join(RENEWED_KIT), &text)?;
+                kits += 1;
+            }
+        }
+        let roster = &office.session.roster;
+        let revoked = self
+            .destroyed
+            .iter()
+            .filter(|device| roster.member(**device).is_some_and(|member| member.revoked_after.is_some()))
+            .count();
+        Ok((revoked, kits))
     }
 
     /// Every node's state hash equal to head office's: the nodes counted, the hash.
@@ -364,6 +398,7 @@ fn drill(chain: &Path, work: &Path, manifest: &Manifest, lang: Lang) -> Result<E
     );
     run.warehouse_again(&url)?;
     println!("{}", lang.text("drill-warehouse"));
+    let (revoked, kits) = run.revoke_destroyed(&url, lang)?;
     run.converge()?;
     run.converge()?;
 
@@ -386,6 +421,10 @@ fn drill(chain: &Path, work: &Path, manifest: &Manifest, lang: Lang) -> Result<E
         Check {
             passed: still_open == 0,
             text: lang.fill("drill-check-destroyed", &[("broken", &(2 - still_open)), ("nodes", &2)]),
+        },
+        Check {
+            passed: revoked == 2 && kits == 1,
+            text: lang.fill("drill-check-revoked", &[("revoked", &revoked), ("devices", &2), ("kits", &kits)]),
         },
         Check {
             passed: !outage_numbers.is_empty() && found == outage_numbers.len(),

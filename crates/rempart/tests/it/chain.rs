@@ -53,12 +53,16 @@ fn a_chain_whose_head_office_and_warehouse_are_destroyed_loses_nothing_and_resto
     let output = binary().args(["drill", "chain"]).arg(&chain).arg("--work").arg(&work).output().unwrap();
     let text = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(output.status.success(), "{text}{}", String::from_utf8_lossy(&output.stderr));
-    assert_eq!(text.lines().filter(|line| line.starts_with('✓')).count(), 6, "{text}");
+    assert_eq!(text.lines().filter(|line| line.starts_with('✓')).count(), 7, "{text}");
     assert!(!text.contains('✗'), "{text}");
     assert!(text.contains("Every check passed."), "{text}");
 
     let (broken, nodes) = a_of_b(&text, "Destroyed nodes that no longer open:");
     assert_eq!((broken, nodes), (2, 2));
+    let (revoked, devices) = a_of_b(&text, "Destroyed devices revoked by the restored head office:");
+    assert_eq!((revoked, devices), (2, 2));
+    assert!(text.contains("recovery kits renewed: 1"), "{text}");
+    assert!(work.join("incident/recovery-kit-renewed.txt").is_file());
     let (found, sold) = a_of_b(&text, "Tickets of the outage held by the restored head office:");
     assert!(sold > 0 && found == sold, "{text}");
     let (equal, nodes) = a_of_b(&text, "Nodes computing head office's state:");
