@@ -393,8 +393,10 @@ impl FactKind for ContactFieldDefined {
 impl FactKind for ContactCreated {
     const KIND: &'static str = "contact.created";
     const VERSION: u32 = 1;
+    /// Its projection is a row keyed by its id, the first in merge order standing, and a note of
+    /// the creation keyed by its origin: in any order while the id is free.
     fn merge(&self) -> Merge<'_> {
-        Merge::Ordered
+        Merge::ContactUnlessTaken { id: &self.id }
     }
     fn describe(&self) -> Described {
         Described::new("fact.contact_created").text("id", &self.id)

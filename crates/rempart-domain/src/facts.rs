@@ -57,6 +57,11 @@ pub enum Merge<'a> {
     /// An entry: commutes unless its id is already taken (the merge order decides which of two
     /// stands) or an entry already held reverses it, which only the store can tell.
     EntryUnlessTaken { id: &'a str },
+    /// A contact's creation: commutes unless its id is already taken (the merge order decides
+    /// which of two creations stands), which only the store can tell. Tills create customers
+    /// all day, each in a range of its own: without this, every sync that brings another till's
+    /// earlier customers would replay every projection.
+    ContactUnlessTaken { id: &'a str },
 }
 
 /// A fact named in business words: a message of the catalogue and its values.

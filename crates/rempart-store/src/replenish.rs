@@ -106,7 +106,8 @@ impl Store {
 
     /// The proposals on `date` (its end) for every store, or one: each store × SKU that sold or
     /// held stock there in the window; on hand and in transit at the day's end, nothing ordered
-    /// or reserved yet. What all warehouses hold of a SKU is shared fairly when short.
+    /// or reserved yet. What all warehouses hold of a SKU is shared fairly when short, among all
+    /// the stores that ask for it (one store's proposals are its part of the chain's).
     pub fn replenishment(
         &self,
         location: Option<&str>,
@@ -116,9 +117,11 @@ impl Store {
         let window = i64::from(policy.window_days.clamp(1, rempart_domain::replenish::DAYS_MAX));
         let first = date - chrono::Days::new(window as u64 - 1);
         let locations = self.locations()?;
+        // Every store's, then the one asked for: the warehouses' stock is shared among all the
+        // stores that ask, whichever is shown.
         let stores: Vec<&str> = locations
             .iter()
-            .filter(|place| place.kind == LocationKind::Store && location.is_none_or(|wanted| wanted == place.code))
+            .filter(|place| place.kind == LocationKind::Store)
             .map(|place| place.code.as_str())
             .collect();
         if let Some(code) = location {
@@ -232,6 +235,7 @@ impl Store {
                 out[index].proposed = share;
             }
         }
+        out.retain(|proposal| location.is_none_or(|wanted| wanted == proposal.location));
         Ok(out)
     }
 }

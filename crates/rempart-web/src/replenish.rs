@@ -234,6 +234,15 @@ async fn approve(
                 Ok(date) => date,
                 Err(message) => return Ok(Err((Problems::one("date", message), None))),
             };
+            // Only today's proposals are approved: a page left open since another day would send
+            // again what was sent since (the transfers after its day are not counted in transit).
+            if date != today {
+                let stale = lang.fill(
+                    "web.replenish.stale",
+                    &[("date", &Locale::of_country(store.company()?.country).format_date(date))],
+                );
+                return Ok(Err((Problems::whole(stale), Some(today))));
+            }
             let mut parsed = Vec::new();
             for pick in &picks {
                 match parse_pick(pick) {

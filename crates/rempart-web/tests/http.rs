@@ -1486,6 +1486,11 @@ fn head_office_approves_the_proposals_it_ticks_and_the_warehouse_picks_them() {
         owner.post("/replenishment/approve", &[("csrf", &token), ("date", "31.02.2026"), ("pick", "GE1:JKT-M")]);
     assert_eq!(bad_date.status, 422);
     assert!(bad_date.body.contains("id=\"field-date-error\""), "{}", bad_date.body);
+    // A page left open since yesterday: its proposals are not approved.
+    let stale =
+        owner.post("/replenishment/approve", &[("csrf", &token), ("date", "27.05.2026"), ("pick", "GE1:JKT-M")]);
+    assert_eq!(stale.status, 422);
+    assert!(stale.body.contains(&Lang::En.fill("web.replenish.stale", &[("date", &"27.05.2026")])), "{}", stale.body);
     let mut accountant = site.logged_in(Role::Accountant);
     assert_eq!(accountant.get("/replenishment").status, 200);
     let accountant_token = token_of(&accountant.get("/replenishment").body).unwrap();

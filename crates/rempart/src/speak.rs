@@ -69,6 +69,8 @@ impl Speak for crate::chain::ChainError {
             ChainError::OtherState { node } => lang.fill("err.chain.other_state", &[("node", node)]),
             ChainError::WorkTaken { dir } => lang.fill("err.chain.work_taken", &[("dir", &dir.display())]),
             ChainError::RestoreFailed { said } => lang.fill("err.chain.restore_failed", &[("said", said)]),
+            ChainError::Spawn { source } => lang.fill("err.chain.spawn", &[("source", source)]),
+            ChainError::Symlink { path } => lang.fill("err.chain.symlink", &[("path", &path.display())]),
         }
     }
 }

@@ -712,7 +712,7 @@ pub fn conflicts(dir: &Path, format: Format, settle: Option<&str>, lang: Lang) -
 /// Reads a recovery kit file: its 24 words (lines `N. word`, or the words alone), the company
 /// id (32 hexadecimal digits), the roster fingerprint (64) and the roster as it was when the kit
 /// was made (`N/` and 64 hexadecimal digits) it names.
-fn read_kit(path: &Path, lang: Lang) -> Result<Kit> {
+pub(crate) fn read_kit(path: &Path, lang: Lang) -> Result<Kit> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let hex_word = |len: usize| text.split(|c: char| !c.is_ascii_hexdigit()).find(|word| word.len() == len);
     let tenant = hex_word(32).and_then(|hex| hex.parse().ok());

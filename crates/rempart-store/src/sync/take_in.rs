@@ -546,6 +546,11 @@ pub(crate) fn needs_replay(
         let commutes = match fact.as_ref().map(Fact::merge) {
             None | Some(Merge::Commutes) => true,
             Some(Merge::Ordered) => false,
+            // Free: no row of it, and no edit or history of it taken in before its creation.
+            Some(Merge::ContactUnlessTaken { id }) => {
+                !conn.prepare_cached("SELECT 1 FROM p_contacts WHERE id = ?1")?.exists([id])?
+                    && !conn.prepare_cached("SELECT 1 FROM p_contact_fields WHERE contact = ?1")?.exists([id])?
+            }
             Some(Merge::EntryUnlessTaken { id }) => {
                 !entry_exists(conn, id)?
                     && !conn.prepare_cached("SELECT 1 FROM p_entries WHERE reverses = ?1")?.exists([id])?

@@ -19,7 +19,7 @@ use chrono::NaiveDate;
 use rempart_domain::replenish::Policy;
 use rempart_domain::{Currency, Locale};
 use rempart_log::NodeId;
-use rempart_node::{Http, Session};
+use rempart_node::{Http, NodeError, Session};
 use rempart_store::Store;
 use rempart_store::replenish::Proposal;
 use rempart_sync::Role;
@@ -29,6 +29,7 @@ use super::{
     next_open, store_dir, tree_bytes,
 };
 use crate::bench::sync::with_env;
+use crate::command_error::CommandError;
 use crate::demo::Lcg;
 use crate::i18n::Lang;
 
@@ -50,6 +51,8 @@ struct Run {
 
 /// Where the drill writes the recovery kit renewed by the revocation of the old head office.
 const RENEWED_KIT: &str = "recovery-kit-renewed.txt";
+/// The copy of head office's directory the attacker kept.
+const STOLEN: &str = "stolen-head-office";
 
 /// What a run ends with: what head office computes on the last day.
 struct Outcome {
@@ -160,22 +163,23 @@ impl Run {
     }
 
     /// Head office and the warehouse destroyed, every file of theirs overwritten with noise of
-    /// its length; the hub stopped. Returns the files and bytes overwritten and whether each
-    /// directory still opens (it must not).
+    /// its length; the hub stopped. The attacker kept a copy of head office's directory, keys
+    /// included (`stolen/`). Returns the files and bytes overwritten and how many of the two
+    /// directories still open (none must).
     fn destroy(&mut self, seed: u64) -> Result<(usize, u64, usize)> {
         self.destroyed =
             [self.office.take(), self.warehouse.take()].into_iter().flatten().map(|node| node.store.node()).collect();
         if let Some(hub) = self.hub.take() {
             hub.stop();
         }
+        copy_tree(&self.root.join(HEAD_OFFICE), &self.root.join(STOLEN))?;
         let mut noise = Lcg::new(seed);
         let (mut count, mut bytes, mut still_open) = (0, 0, 0);
         for dir in [HEAD_OFFICE, WAREHOUSE] {
             let dir = self.root.join(dir);
             for (path, length) in files(&dir)? {
                 let garbage: Vec<u8> = (0..length).map(|_| noise.next() as u8).collect();
-                std::fs::write(&path, garbage)
-                    .map_err(|source| crate::command_error::CommandError::NotWritten { path, source })?;
+                std::fs::write(&path, garbage).map_err(|source| CommandError::NotWritten { path, source })?;
                 count += 1;
                 bytes += length;
             }
@@ -201,7 +205,7 @@ impl Run {
     /// the time it took.
     fn restore_office(&mut self, url: &str, lang: Lang) -> Result<Duration> {
         let dir = self.root.join(format!("{HEAD_OFFICE}-restored"));
-        let program = std::env::current_exe().map_err(|source| ChainError::HubStart { source })?;
+        let program = std::env::current_exe().map_err(|source| ChainError::Spawn { source })?;
         let started = Instant::now();
         let output = std::process::Command::new(program)
             .arg("--data-dir")
@@ -212,7 +216,7 @@ impl Run {
             .env("REMPART_LOG", "error")
             .stdin(Stdio::null())
             .output()
-            .map_err(|source| ChainError::HubStart { source })?;
+            .map_err(|source| ChainError::Spawn { source })?;
         let took = started.elapsed();
         if !output.status.success() {
             let said = String::from_utf8_lossy(&output.stderr).trim().to_owned();
@@ -236,21 +240,37 @@ impl Run {
         Ok(())
     }
 
-    /// The destroyed devices revoked by the restored head office, the warehouse's first: what
-    /// their keys could still do (a copy the attacker kept) is refused from now on, and data is
-    /// written under keys they never had. The stores the old head office enrolled are kept, and
-    /// the recovery kit is renewed (written beside the old one). Returns the devices the roster
-    /// now says revoked and the kits renewed.
-    fn revoke_destroyed(&mut self, url: &str, lang: Lang) -> Result<(usize, usize)> {
+    /// Every device the company no longer trusts revoked by the restored head office: each
+    /// active one in the roster that is neither the restored head office nor a store's till (the
+    /// destroyed warehouse and head office, and any device a thief of their keys enrolled), head
+    /// office's former device last. They are revoked before anything else is done on the hub,
+    /// keeping the stores the former head office enrolled; the recovery kit is renewed (written
+    /// beside the old one). Returns the destroyed devices now revoked, the devices revoked in
+    /// all, and the kits renewed.
+    fn revoke_untrusted(&mut self, url: &str, lang: Lang) -> Result<(usize, usize, usize)> {
         let mut transport = Http::new(url)?;
+        let mut trusted: Vec<NodeId> = self.shops.iter().map(|shop| shop.node.store.node()).collect();
         let office = held(&mut self.office);
+        trusted.push(office.store.node());
+        let mut untrusted: Vec<NodeId> = office
+            .session
+            .roster
+            .members()
+            .iter()
+            .filter(|(device, member)| member.revoked_after.is_none() && !trusted.contains(device))
+            .map(|(device, _)| *device)
+            .collect();
+        // Head office's former device last: the devices it enrolled that stay are the stores.
+        untrusted.sort_by_key(|device| self.destroyed.first() == Some(device));
         let mut kits = 0;
-        for device in self.destroyed.iter().rev() {
+        for device in &untrusted {
             let (_, kit) =
                 with_env(|env| office.session.revoke_with(&office.store, &mut transport, env, *device, true))?;
             if let Some(kit) = kit {
                 let text = crate::sync::kit_text(&office.store, &kit, lang)?;
-                crate::sync::write_kit(&self.root.join(RENEWED_KIT), &text)?;
+                let path = self.root.join(RENEWED_KIT);
+                let _ = std::fs::remove_file(&path);
+                crate::sync::write_kit(&path, &text)?;
                 kits += 1;
             }
         }
@@ -260,7 +280,43 @@ impl Run {
             .iter()
             .filter(|device| roster.member(**device).is_some_and(|member| member.revoked_after.is_some()))
             .count();
-        Ok((revoked, kits))
+        Ok((revoked, untrusted.len(), kits))
+    }
+
+    /// The devices the restored head office's roster counts active, and how many of them are the
+    /// ones the company trusts now (head office, the new warehouse, the stores' tills).
+    fn active_devices(&mut self) -> (usize, usize) {
+        let mut trusted: Vec<NodeId> = self.shops.iter().map(|shop| shop.node.store.node()).collect();
+        trusted.extend(self.warehouse.iter().map(|node| node.store.node()));
+        let office = held(&mut self.office);
+        trusted.push(office.store.node());
+        let active: Vec<NodeId> = office
+            .session
+            .roster
+            .members()
+            .iter()
+            .filter(|(_, member)| member.revoked_after.is_none())
+            .map(|(device, _)| *device)
+            .collect();
+        let expected = active.iter().filter(|device| trusted.contains(device)).count();
+        (active.len(), if active.len() == trusted.len() { expected } else { 0 })
+    }
+
+    /// The attacker tries what the stolen copy and the old kit allow: the copy syncs with the hub
+    /// (to read what was written since, and to write), and the old kit restores head office anew. Returns whether the hub
+    /// refused the copy as a revoked device, and the old kit as one it no longer accepts.
+    fn attacker(&mut self, url: &str) -> Result<(bool, bool)> {
+        let mut transport = Http::new(url)?;
+        let mut stolen = Node::open(&self.root.join(STOLEN))?;
+        stolen.point_at(url)?;
+        // (A copy records nothing before its sync confirms its head: the sync is what it tries.)
+        let synced = with_env(|env| stolen.session.sync(&mut stolen.store, &mut transport, env));
+        let copy_refused = matches!(synced, Err(NodeError::Revoked));
+        let kit = crate::sync::read_kit(&self.root.join(KIT), Lang::En)?;
+        let dir = self.root.join("restored-with-the-old-kit");
+        let restored = with_env(|env| Session::restore(&kit, url, &dir, &mut transport, env));
+        let kit_refused = matches!(restored, Err(NodeError::KitRefused));
+        Ok((copy_refused, kit_refused))
     }
 
     /// Every node's state hash equal to head office's: the nodes counted, the hash.
@@ -284,6 +340,11 @@ impl Run {
     }
 }
 
+/// "yes" or "no" in the reader's language.
+fn yes_no(lang: Lang, yes: bool) -> &'static str {
+    lang.text(if yes { "drill-yes" } else { "drill-no" })
+}
+
 /// Head office, which is only missing between its destruction and its restore.
 fn held(office: &mut Option<Node>) -> &mut Node {
     match office {
@@ -300,18 +361,25 @@ struct Check {
 
 pub fn run(chain: &Path, work: Option<&Path>, lang: Lang) -> Result<ExitCode> {
     let manifest = Manifest::read(chain)?;
-    let (work, temporary) = match work {
-        Some(dir) => (dir.to_owned(), false),
-        None => (std::env::temp_dir().join(format!("rempart-drill-{}", std::process::id())), true),
+    // A directory of its own when none is given, removed after (even on a failure).
+    let temporary = match work {
+        Some(_) => None,
+        None => Some(
+            tempfile::Builder::new()
+                .prefix("rempart-drill-")
+                .tempdir()
+                .map_err(|source| CommandError::NotWritten { path: std::env::temp_dir(), source })?,
+        ),
+    };
+    let work = match (work, &temporary) {
+        (Some(dir), _) => dir.to_owned(),
+        (None, Some(temporary)) => temporary.path().to_owned(),
+        (None, None) => unreachable!("a temporary directory is made when none is given"),
     };
     if work.exists() && std::fs::read_dir(&work).map(|mut entries| entries.next().is_some()).unwrap_or(true) {
         return Err(ChainError::WorkTaken { dir: work }.into());
     }
-    let result = drill(chain, &work, &manifest, lang);
-    if temporary {
-        let _ = std::fs::remove_dir_all(&work);
-    }
-    result
+    drill(chain, &work, &manifest, lang)
 }
 
 fn drill(chain: &Path, work: &Path, manifest: &Manifest, lang: Lang) -> Result<ExitCode> {
@@ -396,11 +464,13 @@ fn drill(chain: &Path, work: &Path, manifest: &Manifest, lang: Lang) -> Result<E
         "{}",
         lang.fill("drill-restored", &[("seconds", &format!("{:.1}", took.as_secs_f64())), ("events", &events)])
     );
+    let (revoked, untrusted, kits) = run.revoke_untrusted(&url, lang)?;
+    println!("{}", lang.fill("drill-revoked", &[("devices", &untrusted)]));
     run.warehouse_again(&url)?;
     println!("{}", lang.text("drill-warehouse"));
-    let (revoked, kits) = run.revoke_destroyed(&url, lang)?;
     run.converge()?;
     run.converge()?;
+    let (copy_refused, kit_refused) = run.attacker(&url)?;
 
     // The checks.
     let outage_numbers: Vec<String> = run.shops.iter().flat_map(|shop| shop.sold.iter().cloned()).collect();
@@ -409,6 +479,9 @@ fn drill(chain: &Path, work: &Path, manifest: &Manifest, lang: Lang) -> Result<E
         found += usize::from(run.office().store.ticket(number)?.is_some());
     }
     let verified = run.office().store.verify()?;
+    let (active, trusted_active) = run.active_devices();
+    let stores = manifest.size.stores as u64;
+    let incident_tickets = morning.tickets + morning.returns + outage.tickets + outage.returns;
     let (equal_nodes, nodes, hash) = run.same_state()?;
     let outcome = run.outcome(next, 0)?;
     let equal_cards =
@@ -419,12 +492,43 @@ fn drill(chain: &Path, work: &Path, manifest: &Manifest, lang: Lang) -> Result<E
     run.stop();
     let checks = [
         Check {
-            passed: still_open == 0,
-            text: lang.fill("drill-check-destroyed", &[("broken", &(2 - still_open)), ("nodes", &2)]),
+            passed: still_open == 0 && overwritten > 0,
+            text: lang.fill(
+                "drill-check-destroyed",
+                &[("broken", &(2 - still_open)), ("nodes", &2), ("files", &overwritten)],
+            ),
         },
         Check {
-            passed: revoked == 2 && kits == 1,
-            text: lang.fill("drill-check-revoked", &[("revoked", &revoked), ("devices", &2), ("kits", &kits)]),
+            passed: failed == 2 * stores && incident_tickets == calm_outcome.tickets,
+            text: lang.fill(
+                "drill-check-outage",
+                &[
+                    ("failed", &failed),
+                    ("tries", &(2 * stores)),
+                    ("tickets", &incident_tickets),
+                    ("calm", &calm_outcome.tickets),
+                ],
+            ),
+        },
+        Check {
+            passed: revoked == 2 && kits == 1 && trusted_active == active,
+            text: lang.fill(
+                "drill-check-revoked",
+                &[
+                    ("revoked", &revoked),
+                    ("devices", &2),
+                    ("kits", &kits),
+                    ("trusted", &trusted_active),
+                    ("active", &active),
+                ],
+            ),
+        },
+        Check {
+            passed: copy_refused && kit_refused,
+            text: lang.fill(
+                "drill-check-attacker",
+                &[("copy", &yes_no(lang, copy_refused)), ("kit", &yes_no(lang, kit_refused))],
+            ),
         },
         Check {
             passed: !outage_numbers.is_empty() && found == outage_numbers.len(),

@@ -51,6 +51,10 @@ pub enum ChainError {
     WorkTaken { dir: PathBuf },
     #[error("head office could not be restored: {said}")]
     RestoreFailed { said: String },
+    #[error("a process of the drill cannot be started: {source}")]
+    Spawn { source: std::io::Error },
+    #[error("{path} is a symbolic link: a chain's directories hold none")]
+    Symlink { path: PathBuf },
 }
 
 #[derive(clap::Subcommand)]
@@ -629,7 +633,11 @@ fn copy_tree(from: &Path, to: &Path) -> Result<u64> {
     for entry in std::fs::read_dir(from).map_err(unread)? {
         let entry = entry.map_err(unread)?;
         let target = to.join(entry.file_name());
-        if entry.file_type().map_err(unread)?.is_dir() {
+        let kind = entry.file_type().map_err(unread)?;
+        if kind.is_symlink() {
+            return Err(ChainError::Symlink { path: entry.path() }.into());
+        }
+        if kind.is_dir() {
             bytes += copy_tree(&entry.path(), &target)?;
         } else {
             bytes += std::fs::copy(entry.path(), &target)
@@ -645,7 +653,11 @@ fn files(dir: &Path) -> Result<Vec<(PathBuf, u64)>> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(unread)? {
         let entry = entry.map_err(unread)?;
-        if entry.file_type().map_err(unread)?.is_dir() {
+        let kind = entry.file_type().map_err(unread)?;
+        if kind.is_symlink() {
+            return Err(ChainError::Symlink { path: entry.path() }.into());
+        }
+        if kind.is_dir() {
             found.extend(files(&entry.path())?);
         } else {
             found.push((entry.path(), entry.metadata().map_err(unread)?.len()));
