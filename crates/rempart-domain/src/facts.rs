@@ -277,6 +277,7 @@ registry! {
     CardIssued(crate::loyalty::CardIssued),
     PointsMoved(crate::loyalty::PointsMoved),
     VoucherIssued(crate::loyalty::VoucherIssued),
+    PurchaseOrdered(crate::replenish::PurchaseOrdered),
 }
 
 #[cfg(test)]
@@ -588,8 +589,15 @@ mod tests {
                     Fact::from(crate::stock::SkuDefined { sku, item, barcode, size, colour })
                 }
             ),
-            (text(), date(), text(), vec((text(), any::<i64>(), any::<i64>()), 0..3), option::of(text())).prop_map(
-                |(id, date, location, lines, reference)| {
+            (
+                text(),
+                date(),
+                text(),
+                vec((text(), any::<i64>(), any::<i64>()), 0..3),
+                option::of(text()),
+                option::of(text())
+            )
+                .prop_map(|(id, date, location, lines, reference, order)| {
                     let lines = lines
                         .into_iter()
                         .map(|(sku, qty, unit_cost_minor)| crate::stock::ReceivedLine { sku, qty, unit_cost_minor })
@@ -601,6 +609,22 @@ mod tests {
                         lines,
                         currency: Currency::EUR,
                         reference,
+                        order,
+                    })
+                }),
+            (text(), date(), text(), text(), vec((text(), any::<i64>(), any::<i64>()), 0..3)).prop_map(
+                |(order, date, supplier, location, lines)| {
+                    let lines = lines
+                        .into_iter()
+                        .map(|(sku, qty, unit_cost_minor)| crate::stock::ReceivedLine { sku, qty, unit_cost_minor })
+                        .collect();
+                    Fact::from(crate::replenish::PurchaseOrdered {
+                        order,
+                        date,
+                        supplier,
+                        location,
+                        lines,
+                        currency: Currency::CHF,
                     })
                 }
             ),
@@ -890,6 +914,7 @@ mod tests {
                 "loyalty.voucher",
                 "payment.received",
                 "period.closed",
+                "purchase.ordered",
                 "reminder.sent",
                 "stock.adjusted",
                 "stock.received",

@@ -20,8 +20,18 @@
 //! - when the warehouse holds less than the stores ask, a **fair share** by demand: each store
 //!   its share of what is there in proportion to its rate (whole packs, never more than it
 //!   asked), the packs left over one by one by the largest remainders, ties by the store's code.
+//!
+//! A warehouse is replenished the same way from its suppliers: its demand is what it sent to the
+//! stores (transfers out) on the days it had the SKU, its position counts what is ordered and
+//! not yet delivered (`PurchaseOrdered`, less the receipts that name the order), and nothing is
+//! shared: a supplier is asked for all that is proposed.
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+
+use crate::Currency;
+use crate::facts::{Described, FactKind, Merge};
+use crate::stock::{ReceivedLine, StockError};
 
 /// The bound of the days a window, a lead time or a review spans.
 pub const DAYS_MAX: u32 = 3_650;
@@ -247,6 +257,75 @@ pub enum ReplenishError {
     BadPick { text: String },
     #[error("nothing is proposed for {sku} at {location} on this day")]
     NotProposed { location: String, sku: String },
+    #[error("{location} is not a warehouse: purchase orders are delivered to warehouses")]
+    NotAWarehouse { location: String },
+    #[error("no contact has the id {supplier}: a supplier is a contact")]
+    UnknownSupplier { supplier: String },
+    #[error("no purchase order has the number {order}")]
+    UnknownOrder { order: String },
+    #[error("\"{text}\" is not a purchase order's number: PO- and ten capital hex digits")]
+    BadOrderNumber { text: String },
+    #[error("{sku} is not on the purchase order {order}")]
+    NotOrdered { order: String, sku: String },
+    #[error("everything on the purchase order {order} was delivered")]
+    NothingToReceive { order: String },
+    #[error("{sku} was never received, so it has no cost to order it at: give the cost")]
+    CostUnknown { sku: String },
+    #[error("a SKU is listed twice: {sku}")]
+    SkuTwice { sku: String },
+    #[error("\"{text}\" is not an order's line: SKU=QTY@COST (or SKU=QTY for a delivery)")]
+    BadOrderLine { text: String },
+    #[error(transparent)]
+    Lines(StockError),
+}
+
+/// A purchase order to a supplier, delivered to a warehouse: the units of each SKU asked for,
+/// at their unit cost. The goods come in as receipts naming it (`StockReceived::order`); what
+/// is ordered and not received counts in the warehouse's inventory position.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurchaseOrdered {
+    /// Its number: `PO-` and ten random capital hex digits, so that two devices apart never give
+    /// the same.
+    pub order: String,
+    pub date: NaiveDate,
+    /// The supplier: a contact's id.
+    pub supplier: String,
+    /// The warehouse it is delivered to.
+    pub location: String,
+    pub lines: Vec<ReceivedLine>,
+    pub currency: Currency,
+}
+
+impl PurchaseOrdered {
+    pub fn check(&self) -> Result<(), ReplenishError> {
+        if !order_number_ok(&self.order) {
+            return Err(ReplenishError::BadOrderNumber { text: self.order.chars().take(32).collect() });
+        }
+        crate::stock::check_received(&self.lines, self.currency).map_err(ReplenishError::Lines)?;
+        let mut seen = std::collections::BTreeSet::new();
+        if let Some(line) = self.lines.iter().find(|line| !seen.insert(line.sku.as_str())) {
+            return Err(ReplenishError::SkuTwice { sku: line.sku.clone() });
+        }
+        Ok(())
+    }
+}
+
+/// Whether `text` has the shape of a purchase order's number (`PO-` and ten capital hex digits).
+pub fn order_number_ok(text: &str) -> bool {
+    text.strip_prefix("PO-")
+        .is_some_and(|hex| hex.len() == 10 && hex.bytes().all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b)))
+}
+
+impl FactKind for PurchaseOrdered {
+    const KIND: &'static str = "purchase.ordered";
+    const VERSION: u32 = 1;
+    fn merge(&self) -> Merge<'_> {
+        // Keyed by its own number (random); the quantities received against it add up.
+        Merge::Commutes
+    }
+    fn describe(&self) -> Described {
+        Described::new("fact.purchase_ordered").text("order", &self.order).date("date", self.date)
+    }
 }
 
 /// Reads a proposal named as `LOCATION:SKU` (as typed: spaces around left out, codes upper case).

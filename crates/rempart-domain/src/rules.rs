@@ -569,6 +569,7 @@ impl LedgerState {
             | Fact::LocationAdded(_)
             | Fact::SkuDefined(_)
             | Fact::StockReceived(_)
+            | Fact::PurchaseOrdered(_)
             | Fact::StockAdjusted(_)
             | Fact::TransferSent(_)
             | Fact::TransferArrived(_)

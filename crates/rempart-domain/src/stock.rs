@@ -219,6 +219,9 @@ pub struct StockReceived {
     /// The supplier's delivery note, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
+    /// The purchase order it delivers (`replenish::PurchaseOrdered`), when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -231,12 +234,18 @@ pub struct ReceivedLine {
 
 impl StockReceived {
     pub fn check(&self) -> Result<(), StockError> {
-        check_lines(&self.lines.iter().map(ReceivedLine::as_line).collect::<Vec<_>>(), false)?;
-        if let Some(line) = self.lines.iter().find(|line| !(0..=UNIT_COST_MAX_MINOR).contains(&line.unit_cost_minor)) {
-            return Err(StockError::BadCost { cost_minor: line.unit_cost_minor, currency: self.currency });
-        }
-        Ok(())
+        check_received(&self.lines, self.currency)
     }
+}
+
+/// Lines of goods at a unit cost (a receipt's, a purchase order's): SKU codes, whole units in
+/// bounds, costs from zero to `UNIT_COST_MAX_MINOR`, at least one line.
+pub fn check_received(lines: &[ReceivedLine], currency: Currency) -> Result<(), StockError> {
+    check_lines(&lines.iter().map(ReceivedLine::as_line).collect::<Vec<_>>(), false)?;
+    if let Some(line) = lines.iter().find(|line| !(0..=UNIT_COST_MAX_MINOR).contains(&line.unit_cost_minor)) {
+        return Err(StockError::BadCost { cost_minor: line.unit_cost_minor, currency });
+    }
+    Ok(())
 }
 
 impl ReceivedLine {

@@ -12,7 +12,7 @@ mod stock;
 
 pub use loyalty::{loyalty, vouchers};
 pub use render::{Cell, Format, Report};
-pub use replenish::{picking, replenishment};
+pub use replenish::{picking, purchase_orders, purchase_proposals, replenishment};
 pub use reports::*;
 pub use sales::{closures, sales, slow_movers};
 pub use stock::stock;

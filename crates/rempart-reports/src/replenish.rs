@@ -22,28 +22,45 @@ pub fn replenishment(
     date: NaiveDate,
     policy: &Policy,
 ) -> Result<Report> {
-    let keys = [
-        "location",
-        "sku",
-        "days",
-        "sold",
-        "safety",
-        "reorder_point",
-        "order_up_to",
-        "on_hand",
-        "in_transit",
-        "asked",
-        "proposed",
-    ];
+    let title = lang.fill("replenish.report.title", &[("date", &locale.format_date(date))]);
+    Ok(proposals_report(title, store.replenishment(location, date, policy)?, lang, false))
+}
+
+/// The warehouses' proposals on `date` (every warehouse, or `location`): what to order from the
+/// suppliers, what is ordered and not delivered in its own column.
+pub fn purchase_proposals(
+    store: &Store,
+    lang: Lang,
+    locale: Locale,
+    location: Option<&str>,
+    date: NaiveDate,
+    policy: &Policy,
+) -> Result<Report> {
+    let title = lang.fill("purchase.report.title", &[("date", &locale.format_date(date))]);
+    Ok(proposals_report(title, store.purchase_proposals(location, date, policy)?, lang, true))
+}
+
+fn proposals_report(
+    title: String,
+    proposals: Vec<rempart_store::replenish::Proposal>,
+    lang: Lang,
+    with_ordered: bool,
+) -> Report {
+    let mut keys =
+        vec!["location", "sku", "days", "sold", "safety", "reorder_point", "order_up_to", "on_hand", "in_transit"];
+    if with_ordered {
+        keys.push("ordered");
+    }
+    keys.extend(["asked", "proposed"]);
     let mut report = Report::new(
-        lang.fill("replenish.report.title", &[("date", &locale.format_date(date))]),
-        keys.into_iter().map(|key| (key, lang.text(&format!("replenish.column.{key}")).to_owned())).collect(),
+        title,
+        keys.iter().map(|key| (*key, lang.text(&format!("replenish.column.{key}")).to_owned())).collect(),
     );
     let (mut asked, mut proposed) = (0i64, 0i64);
-    for row in store.replenishment(location, date, policy)? {
+    for row in proposals {
         asked = asked.saturating_add(row.asked);
         proposed = proposed.saturating_add(row.proposed);
-        report.rows.push(vec![
+        let mut cells = vec![
             Cell::Text(row.location),
             Cell::Text(row.sku),
             Cell::Number(row.demand.days),
@@ -53,13 +70,53 @@ pub fn replenishment(
             Cell::Number(row.levels.order_up_to),
             Cell::Number(row.position.on_hand),
             Cell::Number(row.position.in_transit),
-            Cell::Number(row.asked),
-            Cell::Number(row.proposed),
-        ]);
+        ];
+        if with_ordered {
+            cells.push(Cell::Number(row.position.ordered));
+        }
+        cells.extend([Cell::Number(row.asked), Cell::Number(row.proposed)]);
+        report.rows.push(cells);
     }
     let mut totals = vec![Cell::text(lang.text("total"))];
-    totals.extend(std::iter::repeat_n(Cell::Empty, 8));
+    totals.extend(std::iter::repeat_n(Cell::Empty, keys.len() - 3));
     totals.extend([Cell::Number(asked), Cell::Number(proposed)]);
+    report.totals.push(totals);
+    report
+}
+
+/// The purchase orders (all, or those with something still to come), line by line: ordered,
+/// delivered, still to come, at what unit cost.
+pub fn purchase_orders(store: &Store, lang: Lang, open_only: bool) -> Result<Report> {
+    let keys = ["order", "date", "supplier", "location", "sku", "ordered", "received", "open", "unit_cost"];
+    let mut report = Report::new(
+        lang.text(if open_only { "purchase.list.title_open" } else { "purchase.list.title" }).to_owned(),
+        keys.into_iter().map(|key| (key, lang.text(&format!("purchase.column.{key}")).to_owned())).collect(),
+    );
+    let (mut ordered, mut received, mut open) = (0i64, 0i64, 0i64);
+    for order in store.purchase_orders(open_only)? {
+        let head = &order.ordered;
+        for line in &head.lines {
+            let came = order.received.get(&line.sku).copied().unwrap_or(0);
+            let still = order.open(&line.sku);
+            ordered = ordered.saturating_add(line.qty);
+            received = received.saturating_add(came);
+            open = open.saturating_add(still);
+            report.rows.push(vec![
+                Cell::Text(head.order.clone()),
+                Cell::Date(head.date.to_string()),
+                Cell::Text(head.supplier.clone()),
+                Cell::Text(head.location.clone()),
+                Cell::Text(line.sku.clone()),
+                Cell::Number(line.qty),
+                Cell::Number(came),
+                Cell::Number(still),
+                Cell::Amount(line.unit_cost_minor, head.currency),
+            ]);
+        }
+    }
+    let mut totals = vec![Cell::text(lang.text("total"))];
+    totals.extend(std::iter::repeat_n(Cell::Empty, 4));
+    totals.extend([Cell::Number(ordered), Cell::Number(received), Cell::Number(open), Cell::Empty]);
     report.totals.push(totals);
     Ok(report)
 }

@@ -48,11 +48,12 @@ pub fn sales(store: &Store, lang: Lang, locale: Locale, filter: &SalesFilter, by
             })
             .collect(),
     );
-    let mut gross = 0i64;
+    let (mut gross, mut vat_total) = (0i64, None::<i64>);
     for row in store.sales(filter, by)? {
-        let vat = row.rate_bp.map_or(Cell::Empty, |rate| {
-            Cell::Amount(rempart_domain::tills::vat_included(row.gross_minor, rate), currency)
-        });
+        let vat = row.vat_minor.map_or(Cell::Empty, |vat| Cell::Amount(vat, currency));
+        if let Some(vat) = row.vat_minor {
+            vat_total = Some(vat_total.unwrap_or(0) + vat);
+        }
         let label = match (by, row.rate_bp) {
             (SalesBy::Rate, Some(rate)) => format!("{}.{:02} %", rate / 100, rate % 100),
             (SalesBy::Method, _) => lang.text(&format!("till.method.{}", row.key)).to_owned(),
@@ -75,7 +76,7 @@ pub fn sales(store: &Store, lang: Lang, locale: Locale, filter: &SalesFilter, by
         Cell::Empty,
         Cell::Empty,
         Cell::Amount(gross, currency),
-        Cell::Empty,
+        vat_total.map_or(Cell::Empty, |vat| Cell::Amount(vat, currency)),
     ]);
     Ok(report)
 }

@@ -381,7 +381,7 @@ enum ContactNumber {
     Series(String),
 }
 
-fn contact_exists(conn: &Connection, id: &str) -> Result<bool, StoreError> {
+pub(crate) fn contact_exists(conn: &Connection, id: &str) -> Result<bool, StoreError> {
     Ok(conn.prepare_cached("SELECT 1 FROM p_contacts WHERE id = ?1")?.exists([id])?)
 }
 

@@ -368,6 +368,7 @@ impl Projector {
             Fact::CardIssued(card) => crate::loyalty::project_card(conn, card)?,
             Fact::PointsMoved(moved) => crate::loyalty::project_points(conn, moved)?,
             Fact::VoucherIssued(voucher) => crate::loyalty::project_voucher(conn, voucher)?,
+            Fact::PurchaseOrdered(order) => crate::replenish::project_purchase_ordered(conn, order)?,
             Fact::InvoiceLineChanged(changed) => {
                 crate::invoices::note_event(conn, origin, &changed.id)?;
                 crate::invoices::project_invoice_line_changed(conn, changed)?

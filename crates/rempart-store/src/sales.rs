@@ -35,6 +35,9 @@ pub struct SalesRow {
     pub tickets: i64,
     pub units: i64,
     pub gross_minor: i64,
+    /// The VAT its amounts include: each rate's part worked out on its sum (none by way of
+    /// paying, which does not split by rate).
+    pub vat_minor: Option<i64>,
 }
 
 /// A SKU in stock at a store that sold little: what is on hand, what sold over the window, and
@@ -106,9 +109,41 @@ impl Store {
                 tickets: row.get(3)?,
                 units: row.get(4)?,
                 gross_minor: row.get(5)?,
+                vat_minor: None,
             })
         })?;
         let mut out: Vec<SalesRow> = rows.collect::<Result<_, _>>()?;
+        if by != SalesBy::Method {
+            // Each group's VAT: per rate, on the sum of the rate's amounts (as a closure posts it).
+            let (key, group) = match by {
+                SalesBy::Store => ("t.location", "t.location"),
+                SalesBy::Day => ("t.date", "t.date"),
+                SalesBy::Item => ("l.sku", "l.sku"),
+                _ => ("l.vat_code", "l.vat_code"),
+            };
+            let sql = format!(
+                "SELECT {key}, l.vat_rate_bp, sum(l.gross_minor)
+                 FROM p_tickets t JOIN p_ticket_lines l ON l.key = t.key {filter_sql}
+                 GROUP BY {group}, l.vat_rate_bp"
+            );
+            let mut statement = self.conn.prepare(&sql)?;
+            let parts = statement.query_map(rusqlite::params_from_iter(values.iter()), |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get::<_, i64>(2)?))
+            })?;
+            let mut vat: std::collections::HashMap<(String, Option<u32>), i64> = std::collections::HashMap::new();
+            for part in parts {
+                let (group, rate, gross) = part?;
+                let rate = u32::try_from(rate).unwrap_or(0);
+                let included = rempart_domain::tills::vat_included(gross, rate);
+                // By rate, each row is one rate; otherwise a row holds every rate of its group.
+                let slot = if by == SalesBy::Rate { Some(rate) } else { None };
+                *vat.entry((group, slot)).or_default() += included;
+            }
+            for row in &mut out {
+                let slot = if by == SalesBy::Rate { row.rate_bp } else { None };
+                row.vat_minor = Some(vat.get(&(row.key.clone(), slot)).copied().unwrap_or(0));
+            }
+        }
         if by == SalesBy::Method {
             // Cash taken less the change given back.
             let change: i64 = self

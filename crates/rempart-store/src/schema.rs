@@ -16,8 +16,9 @@
 /// total and items they were earned on; tickets' Swiss cash rounding (`p_tickets.rounding_minor`)
 /// and tickets by card. 18: a ticket's sale or return is no row of `p_stock_moves` (its line is the
 /// movement), and no index of tickets by number (their key begins with it); loyalty vouchers
-/// (`p_loyalty_vouchers`) and payments by voucher.
-pub const SCHEMA_VERSION: u32 = 18;
+/// (`p_loyalty_vouchers`) and payments by voucher. 19: purchase orders (`p_purchase_orders`,
+/// `p_purchase_lines`) and what the receipts naming them delivered (`p_purchase_received`).
+pub const SCHEMA_VERSION: u32 = 19;
 
 pub const LOG_SCHEMA: &str = "
 CREATE TABLE meta (
@@ -89,13 +90,14 @@ CREATE TABLE IF NOT EXISTS sync_state (
 ";
 
 /// The projection tables, each created by the module that owns it.
-pub const PROJECTION_SCHEMAS: [&str; 15] = [
+pub const PROJECTION_SCHEMAS: [&str; 16] = [
     crate::company::SCHEMA,
     crate::ledger::SCHEMA,
     crate::catalogue::SCHEMA,
     crate::invoices::SCHEMA,
     crate::bills::SCHEMA,
     crate::stock::SCHEMA,
+    crate::replenish::SCHEMA,
     crate::tills::SCHEMA,
     crate::closures::SCHEMA,
     crate::loyalty::SCHEMA,
@@ -185,6 +187,9 @@ pub const PROJECTIONS: &[(&str, &str)] = &[
     ("p_transfers", "transfer"),
     ("p_transfer_lines", "transfer, line"),
     ("p_transfer_arrivals", "transfer"),
+    ("p_purchase_orders", "purchase"),
+    ("p_purchase_lines", "purchase, sku"),
+    ("p_purchase_received", "purchase, sku, receipt"),
     ("p_tills", "node"),
     ("p_till_series", "node"),
     ("p_tickets", "key"),

@@ -247,6 +247,7 @@ impl Store {
             lines,
             currency,
             reference,
+            order: None,
         };
         receipt.check()?;
         self.commit(|commit| {
@@ -742,6 +743,9 @@ pub(crate) fn project_stock_received(conn: &Connection, receipt: &StockReceived)
              ON CONFLICT (sku, currency) DO UPDATE SET qty = qty + excluded.qty, cost_minor = cost_minor + excluded.cost_minor",
         )?
         .execute(params![received.sku, receipt.currency.as_str(), received.qty, cost_minor])?;
+        if let Some(order) = &receipt.order {
+            crate::replenish::note_delivered(conn, order, receipt, received)?;
+        }
     }
     Ok(())
 }

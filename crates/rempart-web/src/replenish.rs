@@ -115,6 +115,8 @@ fn body(lang: Lang, viewer: &Viewer, asked: &Asked, shown: Option<&Shown>, probl
                 form method="post" action="/replenishment/approve" {
                     (csrf(&viewer.csrf))
                     input type="hidden" name="date" value=(shown.locale.format_date(shown.date));
+                    // Above the tables too: a chain's proposals run long.
+                    button type="submit" { (lang.text("web.replenish.approve")) }
                     @for (code, label, rows) in &shown.stores {
                         @let store_units: i64 = rows.iter().map(|row| row.proposed).sum();
                         table.report {

@@ -78,6 +78,9 @@ pub(crate) enum Command {
     /// Replenishment: what each store should be sent, from its sales and stock.
     #[command(subcommand)]
     Replenish(crate::commands::replenish::ReplenishCommand),
+    /// Purchase orders to suppliers: the warehouses' proposals, the orders and their deliveries.
+    #[command(subcommand)]
+    Purchase(crate::commands::replenish::PurchaseCommand),
     /// Invoices: drafts, lines, issuing with a gapless number and its entry.
     #[command(subcommand)]
     Invoice(InvoiceCommand),

@@ -438,7 +438,8 @@ mod tests {
     /// locations (`p_locations`; the hash was 3172d863… before); and the new, empty tables of
     /// SKUs and stock movements (`p_skus`, `p_stock_moves`…; the hash was d3d3fbe2… before), and
     /// of tills (`p_tills`, `p_tickets`…; the hash was 9b8e88cf… before), and of loyalty
-    /// vouchers (`p_loyalty_vouchers`; the hash was a2d70718… before).
+    /// vouchers (`p_loyalty_vouchers`; the hash was a2d70718… before), and of purchase orders
+    /// (`p_purchase_orders`…; the hash was d6889226… before).
     #[test]
     fn the_demo_company_keeps_its_state_hash() {
         let temp = tempfile::tempdir().unwrap();
@@ -448,7 +449,7 @@ mod tests {
         assert_eq!(store.event_count().unwrap(), 5535);
         assert_eq!(
             store.state_hash().unwrap().to_hex(),
-            "d68892269461a84400e00ef59b9c21172461ef62b0f0c1f8e873b5b891b12974"
+            "32bfad6e99dfc92a15a604a14e88eb0b2a408b6d877ff596275da020392a4f94"
         );
     }
 }

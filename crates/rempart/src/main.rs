@@ -89,6 +89,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Till(command) => commands::tills::till(&dir, lang, command)?,
         Command::Loyalty(command) => commands::loyalty::loyalty(&dir, lang, command)?,
         Command::Replenish(command) => commands::replenish::replenish(&dir, lang, command)?,
+        Command::Purchase(command) => commands::replenish::purchase(&dir, lang, command)?,
         Command::Invoice(command) => invoices::invoice(&dir, lang, command)?,
         Command::Payment(command) => payments::payment(&dir, lang, command)?,
         Command::Bill(command) => bills::bill(&dir, lang, command)?,

@@ -609,6 +609,24 @@ impl Speak for rempart_domain::replenish::ReplenishError {
             ReplenishError::NotProposed { location, sku } => {
                 lang.fill("err.replenish.not_proposed", &[("location", location), ("sku", sku)])
             }
+            ReplenishError::NotAWarehouse { location } => {
+                lang.fill("err.replenish.not_a_warehouse", &[("location", location)])
+            }
+            ReplenishError::UnknownSupplier { supplier } => {
+                lang.fill("err.replenish.unknown_supplier", &[("supplier", supplier)])
+            }
+            ReplenishError::UnknownOrder { order } => lang.fill("err.replenish.unknown_order", &[("order", order)]),
+            ReplenishError::BadOrderNumber { text } => lang.fill("err.replenish.bad_order_number", &[("text", text)]),
+            ReplenishError::NotOrdered { order, sku } => {
+                lang.fill("err.replenish.not_ordered", &[("order", order), ("sku", sku)])
+            }
+            ReplenishError::NothingToReceive { order } => {
+                lang.fill("err.replenish.nothing_to_receive", &[("order", order)])
+            }
+            ReplenishError::CostUnknown { sku } => lang.fill("err.replenish.cost_unknown", &[("sku", sku)]),
+            ReplenishError::SkuTwice { sku } => lang.fill("err.replenish.sku_twice", &[("sku", sku)]),
+            ReplenishError::BadOrderLine { text } => lang.fill("err.replenish.bad_order_line", &[("text", text)]),
+            ReplenishError::Lines(error) => error.speak(lang),
         }
     }
 }

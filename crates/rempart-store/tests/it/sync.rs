@@ -118,9 +118,10 @@ enum WorkKind {
     Stock,
     Arrival,
     Till,
+    Purchase,
 }
 
-const WORK_KINDS: [WorkKind; 22] = [
+const WORK_KINDS: [WorkKind; 23] = [
     WorkKind::Entry,
     WorkKind::Contact,
     WorkKind::SharedContactField,
@@ -143,6 +144,7 @@ const WORK_KINDS: [WorkKind; 22] = [
     WorkKind::Stock,
     WorkKind::Arrival,
     WorkKind::Till,
+    WorkKind::Purchase,
 ];
 
 fn day(month: u32, day: u32) -> NaiveDate {
@@ -464,6 +466,28 @@ fn work(store: &mut Store, kind: WorkKind, node: usize, counter: usize) -> Resul
         // This node as a till of the store (bound once, its own code): a session opened where
         // none is, a ticket sold, and every third step its last sale returned, the session
         // closed and a day sealed, in turn.
+        // A purchase order to the supplier (a contact, perhaps created on two nodes apart), or
+        // part of the delivery of one this node knows still open: received on two nodes apart,
+        // the deliveries add up.
+        WorkKind::Purchase => {
+            stock_ready(store, node)?;
+            let supplier = BTreeMap::from([("name".to_owned(), Some(format!("Fournisseur {node}")))]);
+            match store.create_contact(Some("F-SUP".into()), supplier) {
+                Ok(_) | Err(StoreError::Contact(rempart_domain::contacts::ContactError::ContactExists { .. })) => {}
+                Err(error) => return Err(error),
+            }
+            let open = store.purchase_orders(true)?;
+            match open.first() {
+                Some(order) if counter % 2 == 1 => {
+                    let part = [("SHIRT-M".to_owned(), 2)];
+                    store.receive_purchase(&order.ordered.order, day(3, 6), Some(&part), None).map(|_| ())
+                }
+                _ => {
+                    let line = ReceivedLine { sku: "SHIRT-M".into(), qty: 4, unit_cost_minor: 900 + counter as i64 };
+                    store.order_purchase("F-SUP", "WH", day(3, 5), vec![line]).map(|_| ())
+                }
+            }
+        }
         WorkKind::Till => {
             use rempart_domain::tills::{Method, Tender};
             stock_ready(store, node)?;
@@ -2675,4 +2699,115 @@ fn a_store_is_proposed_what_its_sales_need_and_every_node_proposes_the_same() {
     assert!(store.approve_replenishment(&[], day(3, 5), &policy).unwrap().is_empty());
     send(&mut nodes, 0, 1, 100_000, &keys);
     assert_eq!(nodes[1].store.replenishment(None, day(3, 5), &policy).unwrap(), after);
+}
+
+/// Issue 22: a warehouse replenished from its suppliers. Its demand is what it sent to the store
+/// (10, 12, 8 and 10 shirts on four days of five, all in stock); what it ordered and has not
+/// received counts in its position, so an order is not proposed twice; the order is received in
+/// two deliveries at its cost, then nothing is left to receive. A SKU never received has no cost
+/// to order at, and refusals record nothing. Another node holding the same facts holds the same
+/// orders and proposes the same.
+#[test]
+fn a_warehouse_orders_from_its_supplier_what_it_sends_and_counts_what_is_on_order() {
+    use rempart_domain::replenish::{Day, Demand, Policy, ReplenishError, levels, proposal};
+    use rempart_domain::stock::{ReceivedLine, StockLine};
+    let mut nodes = company(2);
+    let keys = keys(&nodes);
+    let store = &mut nodes[0].store;
+    stock_ready(store, 0).unwrap();
+    let sku =
+        SkuDefined { sku: "SHIRT-L".into(), item: "SHIRT".into(), barcode: None, size: Some("L".into()), colour: None };
+    store.define_sku(sku).unwrap();
+    let supplier = BTreeMap::from([("name".to_owned(), Some("Textiles Lémaniques SA".to_owned()))]);
+    store.create_contact(Some("F-TEX".into()), supplier).unwrap();
+    let received = ReceivedLine { sku: "SHIRT-M".into(), qty: 50, unit_cost_minor: 2_000 };
+    store.receive_stock("WH", day(2, 20), vec![received], None).unwrap();
+    for (date, qty) in [(1, 10), (2, 12), (3, 8), (4, 10)] {
+        store.send_transfer("WH", "ST", day(3, date), vec![StockLine { sku: "SHIRT-M".into(), qty }]).unwrap();
+    }
+    // Five large ones sent that the warehouse never received (it goes below zero).
+    store.send_transfer("WH", "ST", day(3, 4), vec![StockLine { sku: "SHIRT-L".into(), qty: 5 }]).unwrap();
+    let policy = Policy { window_days: 5, ..Policy::default() };
+    let proposals = store.purchase_proposals(None, day(3, 5), &policy).unwrap();
+    let medium = proposals.iter().find(|row| row.sku == "SHIRT-M").unwrap();
+    let days: Vec<Day> = [10, 12, 8, 10, 0].map(|sold| Day { sold, in_stock: true }).to_vec();
+    let expected = levels(&Demand::of(&days), &policy);
+    assert_eq!((medium.location.as_str(), medium.demand.days, medium.demand.sold), ("WH", 5, 40));
+    assert_eq!(medium.levels, expected);
+    assert_eq!((medium.position.on_hand, medium.position.ordered), (10, 0));
+    assert_eq!(medium.asked, proposal(&expected, &medium.position, 1));
+    assert!(medium.asked > 0 && medium.proposed == medium.asked, "{medium:?}");
+    let asked = medium.asked;
+    assert!(matches!(
+        store.purchase_proposals(Some("ST"), day(3, 5), &policy),
+        Err(StoreError::Replenish(ReplenishError::NotAWarehouse { .. }))
+    ));
+
+    let before = store.event_count().unwrap();
+    let pick = |sku: &str| ("WH".to_owned(), sku.to_owned());
+    for (supplier, picks, expected) in [
+        ("F-NONE", vec![pick("SHIRT-M")], "UnknownSupplier"),
+        ("F-TEX", vec![pick("SHIRT-S")], "NotProposed"),
+        ("F-TEX", vec![], "CostUnknown"),
+    ] {
+        let refused = store.approve_purchases(supplier, &picks, day(3, 5), &policy).unwrap_err();
+        let kind = match refused {
+            StoreError::Replenish(ReplenishError::UnknownSupplier { .. }) => "UnknownSupplier",
+            StoreError::Replenish(ReplenishError::NotProposed { .. }) => "NotProposed",
+            StoreError::Replenish(ReplenishError::CostUnknown { ref sku }) if sku == "SHIRT-L" => "CostUnknown",
+            ref other => panic!("{other:?}"),
+        };
+        assert_eq!(kind, expected);
+    }
+    assert_eq!(store.event_count().unwrap(), before, "refusals record nothing");
+
+    let orders = store.approve_purchases("F-TEX", &[pick("SHIRT-M")], day(3, 5), &policy).unwrap();
+    assert_eq!(orders.len(), 1);
+    let order = orders[0].order.clone();
+    assert_eq!((orders[0].location.as_str(), orders[0].supplier.as_str()), ("WH", "F-TEX"));
+    assert_eq!(orders[0].lines, vec![ReceivedLine { sku: "SHIRT-M".into(), qty: asked, unit_cost_minor: 2_000 }]);
+    // On order: counted, nothing more proposed.
+    let after = store.purchase_proposals(Some("WH"), day(3, 5), &policy).unwrap();
+    let medium = after.iter().find(|row| row.sku == "SHIRT-M").unwrap();
+    assert_eq!((medium.position.ordered, medium.asked), (asked, 0));
+
+    let part = [("SHIRT-M".to_owned(), 20)];
+    let first = store.receive_purchase(&order.to_lowercase(), day(3, 6), Some(&part), Some("BL-881".into())).unwrap();
+    assert_eq!((first.location.as_str(), first.order.as_deref()), ("WH", Some(order.as_str())));
+    assert_eq!(first.lines, vec![ReceivedLine { sku: "SHIRT-M".into(), qty: 20, unit_cost_minor: 2_000 }]);
+    let open = store.purchase_orders(true).unwrap();
+    assert_eq!((open.len(), open[0].open("SHIRT-M")), (1, asked - 20));
+    let on_the_day = store.purchase_proposals(Some("WH"), day(3, 6), &policy).unwrap();
+    let medium = on_the_day.iter().find(|row| row.sku == "SHIRT-M").unwrap();
+    assert_eq!((medium.position.on_hand, medium.position.ordered), (30, asked - 20));
+    for (number, lines, expected) in [
+        ("PO-NOTANUMBER", None, "BadOrderNumber"),
+        ("PO-0000000000", None, "UnknownOrder"),
+        (order.as_str(), Some(&[("SHIRT-L".to_owned(), 1)][..]), "NotOrdered"),
+    ] {
+        let kind = match store.receive_purchase(number, day(3, 6), lines, None).unwrap_err() {
+            StoreError::Replenish(ReplenishError::BadOrderNumber { .. }) => "BadOrderNumber",
+            StoreError::Replenish(ReplenishError::UnknownOrder { .. }) => "UnknownOrder",
+            StoreError::Replenish(ReplenishError::NotOrdered { .. }) => "NotOrdered",
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(kind, expected);
+    }
+    let rest = store.receive_purchase(&order, day(3, 7), None, None).unwrap();
+    assert_eq!(rest.lines[0].qty, asked - 20);
+    assert!(store.purchase_orders(true).unwrap().is_empty());
+    assert!(matches!(
+        store.receive_purchase(&order, day(3, 7), None, None),
+        Err(StoreError::Replenish(ReplenishError::NothingToReceive { .. }))
+    ));
+    let all = store.purchase_orders(false).unwrap();
+    assert_eq!(all[0].received.get("SHIRT-M"), Some(&asked));
+
+    send(&mut nodes, 0, 1, 100_000, &keys);
+    assert_eq!(nodes[1].store.purchase_orders(false).unwrap(), all);
+    assert_eq!(
+        nodes[1].store.purchase_proposals(None, day(3, 7), &policy).unwrap(),
+        nodes[0].store.purchase_proposals(None, day(3, 7), &policy).unwrap()
+    );
+    assert_eq!(nodes[0].store.state_hash().unwrap(), nodes[1].store.state_hash().unwrap());
 }

@@ -6,6 +6,7 @@
 //! warehouse is restocked, head office approves the replenishment proposals as transfers, and
 //! the stores take them in on Monday morning.
 
+use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -27,6 +28,9 @@ use super::{
 };
 use crate::bench::sync::with_env;
 use crate::i18n::Lang;
+
+/// The supplier of every SKU: a contact of head office.
+const SUPPLIER: &str = "F-TISSAGES";
 
 /// The loyalty program's figures the stores' customers act on.
 pub struct ProgramPlan {
@@ -69,6 +73,7 @@ struct Year {
     days: u64,
     reviews: u64,
     transfers: u64,
+    orders: u64,
     units_sent: i64,
     deliveries: u64,
     units_delivered: i64,
@@ -83,6 +88,8 @@ struct Chain {
     shops: Vec<Shop>,
     plan: Plan,
     stores: usize,
+    /// The purchase order the supplier delivers next.
+    pending: Option<String>,
 }
 
 fn office_setup(store: &mut Store, stores: usize) -> Result<()> {
@@ -122,6 +129,8 @@ fn office_setup(store: &mut Store, stores: usize) -> Result<()> {
             }
         }
     }
+    let supplier = BTreeMap::from([("name".to_owned(), Some("Tissages du Léman SA".to_owned()))]);
+    store.create_contact(Some(SUPPLIER.into()), supplier)?;
     store.set_loyalty_program(ProgramInput {
         points_per_unit: 1,
         points_per_item: 0,
@@ -166,12 +175,21 @@ impl Chain {
             node.store.bind_till(&format!("{code}-1"), &code)?;
             shops.push(Shop::new(index, node, seed)?);
         }
-        Ok(Chain { hub, transport, office, warehouse, shops, plan: Plan::new(size), stores: size.stores })
+        Ok(Chain {
+            hub,
+            transport,
+            office,
+            warehouse,
+            shops,
+            plan: Plan::new(size),
+            stores: size.stores,
+            pending: None,
+        })
     }
 
     /// The warehouse brought up to what it should hold for the month after `day` (the buyers'
-    /// plan: six weeks of the chain's sales), in one supplier's delivery; and the stores' first
-    /// goods added on the first day.
+    /// plan: six weeks of the chain's sales), in one purchase order to the supplier, delivered a
+    /// week later; and the stores' first goods added on the first day, delivered at once.
     fn restock_warehouse(&mut self, day: NaiveDate, opening: bool, year: &mut Year) -> Result<()> {
         let month = (day + Days::new(7)).month0() as usize;
         let mut target = self.plan.warehouse_target(month, self.stores);
@@ -182,14 +200,14 @@ impl Chain {
                 }
             }
         }
-        let held: std::collections::BTreeMap<String, i64> = self
+        let held: BTreeMap<String, i64> = self
             .warehouse
             .store
             .stock_levels(Some(WAREHOUSE_CODE), None)?
             .into_iter()
             .map(|level| (level.sku, level.on_hand))
             .collect();
-        let prices: std::collections::BTreeMap<&str, i64> =
+        let prices: BTreeMap<&str, i64> =
             self.plan.articles.iter().map(|article| (article.sku.as_str(), article.price)).collect();
         let lines: Vec<ReceivedLine> = target
             .into_iter()
@@ -205,10 +223,23 @@ impl Chain {
             .filter(|line| line.qty > 0)
             .collect();
         if !lines.is_empty() {
-            year.deliveries += 1;
-            year.units_delivered += lines.iter().map(|line| line.qty).sum::<i64>();
-            self.warehouse.store.receive_stock(WAREHOUSE_CODE, day, lines, Some("Livraison fournisseur".into()))?;
+            year.orders += 1;
+            let order = self.warehouse.store.order_purchase(SUPPLIER, WAREHOUSE_CODE, day, lines)?;
+            if opening {
+                self.deliver(&order.order, day, year)?;
+            } else {
+                self.pending = Some(order.order);
+            }
         }
+        Ok(())
+    }
+
+    /// The supplier's delivery of `order` at the warehouse: all of it, at the order's costs.
+    fn deliver(&mut self, order: &str, day: NaiveDate, year: &mut Year) -> Result<()> {
+        let note = format!("BL-{}", day.format("%Y%m%d"));
+        let receipt = self.warehouse.store.receive_purchase(order, day, None, Some(note))?;
+        year.deliveries += 1;
+        year.units_delivered += receipt.lines.iter().map(|line| line.qty).sum::<i64>();
         Ok(())
     }
 
@@ -231,7 +262,8 @@ impl Chain {
         Ok(())
     }
 
-    /// Sunday: the stores send their week; the warehouse is restocked every other week; head
+    /// Sunday: the stores send their week; the warehouse orders from its supplier every other
+    /// week, and the order is delivered the week after; head
     /// office takes in the week and approves the proposals as transfers; the stores and the
     /// warehouse take in what head office sent.
     fn weekly(&mut self, day: NaiveDate, week: u32, year: &mut Year) -> Result<()> {
@@ -241,6 +273,9 @@ impl Chain {
         self.warehouse.sync(&mut self.transport)?;
         if week.is_multiple_of(2) {
             self.restock_warehouse(day, false, year)?;
+            self.warehouse.push(&mut self.transport)?;
+        } else if let Some(order) = self.pending.take() {
+            self.deliver(&order, day, year)?;
             self.warehouse.push(&mut self.transport)?;
         }
         self.office.sync(&mut self.transport)?;
@@ -388,7 +423,10 @@ fn print_figures(
         ),
         (
             "chain-supplier",
-            lang.fill("chain-supplier-value", &[("deliveries", &year.deliveries), ("units", &year.units_delivered)]),
+            lang.fill(
+                "chain-supplier-value",
+                &[("orders", &year.orders), ("deliveries", &year.deliveries), ("units", &year.units_delivered)],
+            ),
         ),
         (
             "chain-events",

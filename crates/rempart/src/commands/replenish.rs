@@ -5,7 +5,8 @@ use std::path::Path;
 
 use anyhow::Result;
 use clap::Subcommand;
-use rempart_domain::replenish::{DAYS_MAX, Policy, Safety, parse_pick};
+use rempart_domain::replenish::{DAYS_MAX, Policy, ReplenishError, Safety, parse_pick};
+use rempart_domain::stock::ReceivedLine;
 use rempart_reports::render::Format;
 use rempart_store::Store;
 
@@ -47,6 +48,78 @@ pub(crate) enum ReplenishCommand {
         /// The warehouse [default: every location]
         #[arg(long)]
         location: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+/// Purchase orders: what the warehouses should order from their suppliers, the orders, their
+/// deliveries.
+#[derive(Subcommand)]
+pub(crate) enum PurchaseCommand {
+    /// The warehouses' proposals on a day: demand from what each sent to the stores on the days
+    /// it had the SKU, what is ordered and not delivered counted in its position.
+    Propose {
+        /// One warehouse only
+        #[arg(long)]
+        location: Option<String>,
+        /// On this day (its end) [default: today]
+        #[arg(long)]
+        date: Option<String>,
+        #[command(flatten)]
+        policy: PolicyArgs,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Order what is proposed (all, or the LOCATION:SKU given) from a supplier, one order per
+    /// warehouse, each SKU at its weighted average cost; prints each order's number.
+    Approve {
+        /// Proposals to order, as LOCATION:SKU [default: all]
+        picks: Vec<String>,
+        /// The supplier: a contact's id
+        #[arg(long)]
+        supplier: String,
+        /// The day of the proposals and of the orders [default: today]
+        #[arg(long)]
+        date: Option<String>,
+        #[command(flatten)]
+        policy: PolicyArgs,
+    },
+    /// Record a purchase order typed line by line; prints its number.
+    Order {
+        /// The supplier: a contact's id
+        #[arg(long)]
+        supplier: String,
+        /// The warehouse it is delivered to
+        #[arg(long)]
+        location: String,
+        /// SKU=QTY@COST, the net cost of one unit (repeat for each SKU)
+        #[arg(long = "line", required = true)]
+        lines: Vec<String>,
+        /// The order's day [default: today]
+        #[arg(long)]
+        date: Option<String>,
+    },
+    /// Record the delivery of a purchase order at its warehouse: all that is still to come, or
+    /// the lines given; each unit at the order's cost.
+    Receive {
+        /// The order's number (PO-…)
+        order: String,
+        /// SKU=QTY, what came of a SKU (repeat) [default: everything still to come]
+        #[arg(long = "line")]
+        lines: Vec<String>,
+        /// The supplier's delivery note
+        #[arg(long)]
+        reference: Option<String>,
+        /// The delivery's day [default: today]
+        #[arg(long)]
+        date: Option<String>,
+    },
+    /// The purchase orders, line by line: ordered, delivered, still to come.
+    List {
+        /// Only those with something still to come
+        #[arg(long)]
+        open: bool,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -145,6 +218,105 @@ pub(crate) fn replenish(dir: &Path, lang: Lang, command: ReplenishCommand) -> Re
     Ok(())
 }
 
+/// Runs a `purchase` command.
+pub(crate) fn purchase(dir: &Path, lang: Lang, command: PurchaseCommand) -> Result<()> {
+    let mut store = Store::open(dir)?;
+    let locale = locale_of(&store)?;
+    let currency = store.company()?.currency;
+    let print_order = |order: &rempart_domain::replenish::PurchaseOrdered| {
+        let units: i64 = order.lines.iter().map(|line| line.qty).sum();
+        println!(
+            "{}",
+            lang.fill(
+                "purchase.ordered",
+                &[
+                    ("order", &order.order),
+                    ("supplier", &order.supplier),
+                    ("location", &order.location),
+                    ("lines", &order.lines.len()),
+                    ("units", &units),
+                ]
+            )
+        );
+    };
+    match command {
+        PurchaseCommand::Propose { location, date, policy, format } => {
+            let date = date_arg(locale, &date)?.unwrap_or_else(today);
+            let policy = policy.policy()?;
+            let location = location.map(|code| code.trim().to_uppercase());
+            let report = rempart_reports::purchase_proposals(&store, lang, locale, location.as_deref(), date, &policy)?;
+            print!("{}", report.render(format, locale)?);
+        }
+        PurchaseCommand::Approve { picks, supplier, date, policy } => {
+            let date = date_arg(locale, &date)?.unwrap_or_else(today);
+            let policy = policy.policy()?;
+            let picks = picks.iter().map(|text| parse_pick(text)).collect::<Result<Vec<_>, _>>()?;
+            let orders = store.approve_purchases(&supplier, &picks, date, &policy)?;
+            if orders.is_empty() {
+                println!("{}", lang.text("purchase.nothing_ordered"));
+            }
+            for order in &orders {
+                print_order(order);
+            }
+        }
+        PurchaseCommand::Order { supplier, location, lines, date } => {
+            let date = date_arg(locale, &date)?.unwrap_or_else(today);
+            let lines = lines
+                .iter()
+                .map(|text| {
+                    let (sku, qty, cost) = order_line(text)?;
+                    let cost = cost.ok_or_else(|| ReplenishError::BadOrderLine { text: text.clone() })?;
+                    Ok(ReceivedLine { sku, qty, unit_cost_minor: locale.read_amount(cost, currency)? })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let order = store.order_purchase(&supplier, &location, date, lines)?;
+            print_order(&order);
+            println!("{}", order.order);
+        }
+        PurchaseCommand::Receive { order, lines, reference, date } => {
+            let date = date_arg(locale, &date)?.unwrap_or_else(today);
+            let lines = lines
+                .iter()
+                .map(|text| match order_line(text)? {
+                    (sku, qty, None) => Ok((sku, qty)),
+                    _ => Err(ReplenishError::BadOrderLine { text: text.clone() }),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let given = (!lines.is_empty()).then_some(lines.as_slice());
+            let receipt = store.receive_purchase(&order, date, given, reference)?;
+            let units: i64 = receipt.lines.iter().map(|line| line.qty).sum();
+            println!(
+                "{}",
+                lang.fill(
+                    "purchase.received",
+                    &[("order", &order.trim().to_uppercase()), ("units", &units), ("location", &receipt.location)]
+                )
+            );
+        }
+        PurchaseCommand::List { open, format } => {
+            let report = rempart_reports::purchase_orders(&store, lang, open)?;
+            print!("{}", report.render(format, locale)?);
+        }
+    }
+    Ok(())
+}
+
+/// Reads `SKU=QTY` or `SKU=QTY@COST` (the cost as typed, read in the company's locale after).
+fn order_line(text: &str) -> Result<(String, i64, Option<&str>), ReplenishError> {
+    let bad = || ReplenishError::BadOrderLine { text: text.trim().chars().take(64).collect() };
+    let (sku, rest) = text.split_once('=').ok_or_else(bad)?;
+    let (qty, cost) = match rest.split_once('@') {
+        Some((qty, cost)) => (qty, Some(cost.trim())),
+        None => (rest, None),
+    };
+    let qty: i64 = qty.trim().parse().map_err(|_| bad())?;
+    let sku = sku.trim().to_uppercase();
+    if sku.is_empty() || qty <= 0 {
+        return Err(bad());
+    }
+    Ok((sku, qty, cost))
+}
+
 /// A service level as typed (`1.645`), in thousandths: digits, at most three after the point.
 fn z_milli(text: &str) -> Result<u32, CommandError> {
     let bad = || CommandError::ServiceLevel { text: text.trim().chars().take(16).collect() };
@@ -164,6 +336,15 @@ fn z_milli(text: &str) -> Result<u32, CommandError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn order_lines_are_read_or_refused() {
+        assert_eq!(order_line(" jkt-m = 12@45.50 ").unwrap(), ("JKT-M".to_owned(), 12, Some("45.50")));
+        assert_eq!(order_line("JKT-M=3").unwrap(), ("JKT-M".to_owned(), 3, None));
+        for bad in ["", "JKT-M", "=3", "JKT-M=0", "JKT-M=-2@1", "JKT-M=x@1"] {
+            assert!(matches!(order_line(bad), Err(ReplenishError::BadOrderLine { .. })), "{bad}");
+        }
+    }
 
     #[test]
     fn service_levels_are_read_exactly() {

@@ -93,3 +93,92 @@ fn a_store_is_proposed_what_it_sold_and_the_warehouse_picks_what_was_approved() 
     let text = company.ok_in("fr", &["replenish", "picking", "--location", "WH"]);
     assert!(text.contains("Liste de préparation de WH") && text.contains("Taille"), "{text}");
 }
+
+/// The warehouse's own replenishment on the command line: what it sent to the store over five
+/// days is its demand; the proposal is ordered from the supplier at the average cost, counted
+/// on order, delivered in two parts; refused input records nothing; the list says what is still
+/// to come, in French too.
+#[test]
+fn the_warehouse_orders_what_it_sent_and_receives_it_in_two_deliveries() {
+    let company = Company::new("CH");
+    company.ok(&["location", "add", "GE1", "--label", "Genève Rive", "--kind", "store"]);
+    company.ok(&["location", "add", "WH", "--label", "Entrepôt Crissier", "--kind", "warehouse"]);
+    company.ok(&["item", "add", "JKT", "--label", "Veste", "--price", "120", "--vat", "N81", "--account", "3200"]);
+    company.ok(&["sku", "add", "JKT-M", "--item", "JKT", "--size", "M"]);
+    company.ok(&["contact", "add", "--id", "F-TEX", "--name", "Textiles Lémaniques SA"]);
+    company.ok(&[
+        "stock",
+        "receive",
+        "--location",
+        "WH",
+        "--item",
+        "JKT-M",
+        "--qty",
+        "50",
+        "--cost",
+        "60",
+        "--date",
+        "2026-03-01",
+    ]);
+    for (day, qty) in [("02", "10"), ("03", "12"), ("04", "8"), ("05", "10")] {
+        let date = format!("2026-03-{day}");
+        company.ok(&[
+            "stock", "transfer", "--from", "WH", "--to", "GE1", "--item", "JKT-M", "--qty", qty, "--date", &date,
+        ]);
+    }
+    let proposed = csv_rows(&company.ok(&["purchase", "propose", "--date", "2026-03-06", "--format", "csv"]));
+    assert_eq!(proposed.len(), 1, "{proposed:?}");
+    // Location, SKU, days in stock, sent, safety, reorder point, order-up-to, on hand, in
+    // transit, ordered, asked, proposed.
+    let row = &proposed[0];
+    assert_eq!((row[0].as_str(), row[3].as_str(), row[7].as_str(), row[9].as_str()), ("WH", "40", "10", "0"));
+    let asked: i64 = row[11].parse().unwrap();
+    assert!(asked > 0, "{row:?}");
+
+    let before = company.log_snapshot();
+    for (args, expected) in [
+        (vec!["purchase", "approve", "--supplier", "F-NONE", "--date", "2026-03-06"], "no contact has the id F-NONE"),
+        (vec!["purchase", "propose", "--location", "GE1"], "GE1 is not a warehouse"),
+        (vec!["purchase", "order", "--supplier", "F-TEX", "--location", "WH", "--line", "JKT-M=3"], "SKU=QTY@COST"),
+        (
+            vec!["purchase", "order", "--supplier", "F-TEX", "--location", "GE1", "--line", "JKT-M=3@60"],
+            "not a warehouse",
+        ),
+        (vec!["purchase", "receive", "PO-0000000000"], "no purchase order has the number PO-0000000000"),
+        (vec!["purchase", "receive", "12"], "is not a purchase order's number"),
+    ] {
+        let refused = company.fails(&args);
+        assert!(refused.contains(expected), "{args:?}: {refused}");
+    }
+    assert_eq!(company.log_snapshot(), before, "refused input records nothing");
+
+    let ordered = company.ok(&["purchase", "approve", "--supplier", "F-TEX", "--date", "2026-03-06"]);
+    assert!(ordered.contains("to F-TEX for WH: 1 SKUs"), "{ordered}");
+    let number = ordered.split_whitespace().find(|word| word.starts_with("PO-")).unwrap().to_owned();
+    let after = csv_rows(&company.ok(&["purchase", "propose", "--date", "2026-03-06", "--format", "csv"]));
+    assert_eq!((after[0][9].parse::<i64>().unwrap(), after[0][11].as_str()), (asked, "0"), "on order: {after:?}");
+    assert!(
+        company
+            .ok(&["purchase", "approve", "--supplier", "F-TEX", "--date", "2026-03-06"])
+            .contains("Nothing to order")
+    );
+
+    let part = company.ok(&["purchase", "receive", &number, "--line", "JKT-M=20", "--date", "2026-03-08"]);
+    assert!(part.contains("20 units received at WH"), "{part}");
+    let open = csv_rows(&company.ok(&["purchase", "list", "--open", "--format", "csv"]));
+    assert_eq!(open.len(), 1);
+    // Order, date, supplier, warehouse, SKU, ordered, received, to come, unit cost.
+    assert_eq!(
+        (&open[0][0], open[0][5].parse::<i64>().unwrap(), open[0][6].as_str(), open[0][7].parse::<i64>().unwrap()),
+        (&number, asked, "20", asked - 20)
+    );
+    assert_eq!(open[0][8], "60.00");
+    let rest = company.ok(&["purchase", "receive", &number, "--date", "2026-03-09"]);
+    assert!(rest.contains(&format!("{} units received at WH", asked - 20)), "{rest}");
+    assert!(company.fails(&["purchase", "receive", &number]).contains("was delivered"));
+    assert!(csv_rows(&company.ok(&["purchase", "list", "--open", "--format", "csv"])).is_empty());
+    let stock = csv_rows(&company.ok(&["report", "stock", "--location", "WH", "--format", "csv"]));
+    assert_eq!(stock[0][5].parse::<i64>().unwrap(), 10 + asked, "{stock:?}");
+    let text = company.ok_in("fr", &["purchase", "list"]);
+    assert!(text.contains("Commandes fournisseur") && text.contains("À venir"), "{text}");
+}

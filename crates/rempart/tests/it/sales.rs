@@ -9,9 +9,10 @@ fn the_sales_reports_group_what_the_tills_sold() {
     let company = crate::closures::store_with_a_month_of_sales();
     let report = |by: &str| csv_rows(&company.ok(&["report", "sales", "--by", by, "--format", "csv"]));
     // 378.00 + 189.00 - 189.00 returned; cash 400.00 + 89.00 - 22.00 change, card 100.00 - 189.00.
-    assert_eq!(report("store"), [["GE1", "Genève Rive", "3", "2", "378.00", ""]]);
-    assert_eq!(report("day"), [["2026-03-02", "", "3", "2", "378.00", ""]]);
-    assert_eq!(report("item"), [["JKT-M", "Veste laine", "3", "2", "378.00", ""]]);
+    // The VAT included, 8.1 % of 378.00, by store, day and item too; not by way of paying.
+    assert_eq!(report("store"), [["GE1", "Genève Rive", "3", "2", "378.00", "28.32"]]);
+    assert_eq!(report("day"), [["2026-03-02", "", "3", "2", "378.00", "28.32"]]);
+    assert_eq!(report("item"), [["JKT-M", "Veste laine", "3", "2", "378.00", "28.32"]]);
     assert_eq!(report("rate"), [["N81", "8.10 %", "3", "2", "378.00", "28.32"]]);
     assert_eq!(report("method"), [["card", "Card", "2", "", "-89.00", ""], ["cash", "Cash", "2", "", "467.00", ""]]);
     let outside = company.ok(&["report", "sales", "--from", "2026-03-03", "--format", "csv"]);
