@@ -32,13 +32,30 @@ impl Locale {
     }
 
     pub fn format_amount(self, amount_minor: i64, currency: Currency) -> String {
-        let (group, decimal) = self.separators();
+        let (_, decimal) = self.separators();
         let exponent = currency.exponent();
         let scale = 10u64.pow(exponent);
         let magnitude = amount_minor.unsigned_abs();
-        let whole = (magnitude / scale).to_string();
+        let mut out = self.grouped(amount_minor < 0, magnitude / scale);
+        if exponent > 0 {
+            out.push(decimal);
+            out.push_str(&format!("{:0width$}", magnitude % scale, width = exponent as usize));
+        }
+        out
+    }
+
+    /// A count (of tickets, units, events) with its thousands grouped as the locale writes them:
+    /// `59'724` in Switzerland, `59 724` in France.
+    pub fn format_count(self, count: i64) -> String {
+        self.grouped(count < 0, count.unsigned_abs())
+    }
+
+    /// The digits of `magnitude` in groups of three, after a minus sign when `negative`.
+    fn grouped(self, negative: bool, magnitude: u64) -> String {
+        let (group, _) = self.separators();
+        let whole = magnitude.to_string();
         let mut out = String::with_capacity(whole.len() + 8);
-        if amount_minor < 0 {
+        if negative {
             out.push('-');
         }
         for (index, digit) in whole.chars().enumerate() {
@@ -46,10 +63,6 @@ impl Locale {
                 out.push(group);
             }
             out.push(digit);
-        }
-        if exponent > 0 {
-            out.push(decimal);
-            out.push_str(&format!("{:0width$}", magnitude % scale, width = exponent as usize));
         }
         out
     }
@@ -233,6 +246,10 @@ mod tests {
         assert_eq!(Locale::Swiss.format_amount(5, Currency::CHF), "0.05");
         assert_eq!(Locale::French.format_amount(123_450, Currency::EUR), "1\u{202f}234,50");
         assert_eq!(Locale::French.format_amount(99_999, Currency::EUR), "999,99");
+        assert_eq!(Locale::Swiss.format_count(59_724), "59'724");
+        assert_eq!(Locale::Swiss.format_count(-1_194_200), "-1'194'200");
+        assert_eq!(Locale::French.format_count(999), "999");
+        assert_eq!(Locale::French.format_count(1_000), "1\u{202f}000");
         let date = NaiveDate::from_ymd_opt(2026, 3, 14).unwrap();
         assert_eq!(Locale::Swiss.format_date(date), "14.03.2026");
         assert_eq!(Locale::French.format_date(date), "14/03/2026");

@@ -275,6 +275,8 @@ pub enum ReplenishError {
     SkuTwice { sku: String },
     #[error("\"{text}\" is not an order's line: SKU=QTY@COST (or SKU=QTY for a delivery)")]
     BadOrderLine { text: String },
+    #[error("goods were sent or ordered on {latest}, after {date}: approve the proposals of that day or later")]
+    LaterSent { date: NaiveDate, latest: NaiveDate },
     #[error(transparent)]
     Lines(StockError),
 }

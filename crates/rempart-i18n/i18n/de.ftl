@@ -1821,3 +1821,4 @@ purchase-column-received = Geliefert
 purchase-column-open = Ausstehend
 purchase-column-unit-cost = Stückkosten
 replenish-column-ordered = Bestellt
+err-replenish-later-sent = am { $latest }, nach dem { $date }, wurde Ware versandt oder bestellt: genehmigen Sie die Vorschläge dieses oder eines späteren Tages

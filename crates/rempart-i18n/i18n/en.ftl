@@ -1821,3 +1821,4 @@ purchase-column-received = Received
 purchase-column-open = To come
 purchase-column-unit-cost = Unit cost
 replenish-column-ordered = Ordered
+err-replenish-later-sent = goods were sent or ordered on { $latest }, after { $date }: approve the proposals of that day or later

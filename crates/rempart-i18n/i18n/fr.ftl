@@ -1821,3 +1821,4 @@ purchase-column-received = Reçu
 purchase-column-open = À venir
 purchase-column-unit-cost = Coût unitaire
 replenish-column-ordered = Commandé
+err-replenish-later-sent = des marchandises ont été envoyées ou commandées le { $latest }, après le { $date } : approuvez les propositions de ce jour-là ou d’un jour suivant

@@ -146,6 +146,18 @@ fn on_order(conn: &Connection, date: NaiveDate) -> Result<BTreeMap<(String, Stri
     Ok(open)
 }
 
+/// Refuses to approve the proposals of `date` when something was sent or ordered on a later day
+/// (`latest`, as stored).
+fn refuse_before(latest: Option<String>, date: NaiveDate) -> Result<(), StoreError> {
+    if let Some(latest) = latest {
+        let latest = crate::project::stored_date(&latest)?;
+        if latest > date {
+            return Err(ReplenishError::LaterSent { date, latest }.into());
+        }
+    }
+    Ok(())
+}
+
 /// The proposals with something to send that `picks` (location, SKU) name, or all when none is
 /// named; a pick that names nothing proposed is refused.
 fn chosen(proposals: Vec<Proposal>, picks: &[(String, String)]) -> Result<Vec<Proposal>, StoreError> {
@@ -338,6 +350,10 @@ impl Store {
         date: NaiveDate,
         policy: &Policy,
     ) -> Result<Vec<PurchaseOrdered>, StoreError> {
+        // As for transfers: orders placed after `date` are not on order in its proposals.
+        let latest: Option<String> =
+            self.conn.prepare_cached("SELECT max(date) FROM p_purchase_orders")?.query_row([], |row| row.get(0))?;
+        refuse_before(latest, date)?;
         let chosen = chosen(self.purchase_proposals(None, date, policy)?, picks)?;
         let currency = self.company()?.currency;
         let mut orders: BTreeMap<String, Vec<ReceivedLine>> = BTreeMap::new();
@@ -388,6 +404,11 @@ impl Store {
         date: NaiveDate,
         policy: &Policy,
     ) -> Result<Vec<TransferSent>, StoreError> {
+        // The proposals of a day count in transit only what was sent by then: approved after a
+        // later transfer, they would send it again.
+        let latest: Option<String> =
+            self.conn.prepare_cached("SELECT max(date) FROM p_transfers")?.query_row([], |row| row.get(0))?;
+        refuse_before(latest, date)?;
         let chosen = chosen(self.replenishment(None, date, policy)?, picks)?;
         // What each warehouse holds of each SKU now, taken as the transfers are made.
         let mut held: BTreeMap<(String, String), i64> = BTreeMap::new();

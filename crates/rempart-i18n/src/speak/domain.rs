@@ -626,6 +626,9 @@ impl Speak for rempart_domain::replenish::ReplenishError {
             ReplenishError::CostUnknown { sku } => lang.fill("err.replenish.cost_unknown", &[("sku", sku)]),
             ReplenishError::SkuTwice { sku } => lang.fill("err.replenish.sku_twice", &[("sku", sku)]),
             ReplenishError::BadOrderLine { text } => lang.fill("err.replenish.bad_order_line", &[("text", text)]),
+            ReplenishError::LaterSent { date, latest } => {
+                lang.fill("err.replenish.later_sent", &[("date", date), ("latest", latest)])
+            }
             ReplenishError::Lines(error) => error.speak(lang),
         }
     }

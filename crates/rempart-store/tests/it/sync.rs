@@ -2697,6 +2697,11 @@ fn a_store_is_proposed_what_its_sales_need_and_every_node_proposes_the_same() {
     let after = store.replenishment(None, day(3, 5), &policy).unwrap();
     assert_eq!((after[0].position.in_transit, after[0].asked, after[0].proposed), (25, 0, 0));
     assert!(store.approve_replenishment(&[], day(3, 5), &policy).unwrap().is_empty());
+    // Approving an earlier day's proposals, after those transfers, would send again: refused.
+    assert!(matches!(
+        store.approve_replenishment(&[], day(3, 4), &policy),
+        Err(StoreError::Replenish(rempart_domain::replenish::ReplenishError::LaterSent { .. }))
+    ));
     send(&mut nodes, 0, 1, 100_000, &keys);
     assert_eq!(nodes[1].store.replenishment(None, day(3, 5), &policy).unwrap(), after);
 }
@@ -2766,6 +2771,11 @@ fn a_warehouse_orders_from_its_supplier_what_it_sends_and_counts_what_is_on_orde
     let order = orders[0].order.clone();
     assert_eq!((orders[0].location.as_str(), orders[0].supplier.as_str()), ("WH", "F-TEX"));
     assert_eq!(orders[0].lines, vec![ReceivedLine { sku: "SHIRT-M".into(), qty: asked, unit_cost_minor: 2_000 }]);
+    // The day before, the order would not be on order: refused.
+    assert!(matches!(
+        store.approve_purchases("F-TEX", &[], day(3, 4), &policy),
+        Err(StoreError::Replenish(ReplenishError::LaterSent { .. }))
+    ));
     // On order: counted, nothing more proposed.
     let after = store.purchase_proposals(Some("WH"), day(3, 5), &policy).unwrap();
     let medium = after.iter().find(|row| row.sku == "SHIRT-M").unwrap();

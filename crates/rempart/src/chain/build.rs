@@ -382,6 +382,7 @@ fn print_figures(
     let locale = Locale::Swiss;
     let takings = &year.takings;
     let nodes = size.stores + 2;
+    let count = |value: i64| locale.format_count(value);
     let rows: Vec<(&str, String)> = vec![
         ("chain-nodes", lang.fill("chain-nodes-value", &[("nodes", &nodes), ("stores", &size.stores)])),
         (
@@ -395,44 +396,64 @@ fn print_figures(
             "chain-days",
             lang.fill(
                 "chain-days-value",
-                &[("days", &year.days), ("first", &locale.format_date(first)), ("last", &locale.format_date(last))],
+                &[
+                    ("days", &count(year.days as i64)),
+                    ("first", &locale.format_date(first)),
+                    ("last", &locale.format_date(last)),
+                ],
             ),
         ),
         (
             "chain-tickets",
             lang.fill(
                 "chain-tickets-value",
-                &[("tickets", &takings.tickets), ("lines", &takings.lines), ("returns", &takings.returns)],
+                &[
+                    ("tickets", &count(takings.tickets as i64)),
+                    ("lines", &count(takings.lines as i64)),
+                    ("returns", &count(takings.returns as i64)),
+                ],
             ),
         ),
         ("chain-sales", format!("CHF {}", locale.format_amount(takings.sales_minor, Currency::CHF))),
-        ("chain-lost", lang.fill("chain-lost-value", &[("lines", &takings.lost_lines)])),
+        ("chain-lost", lang.fill("chain-lost-value", &[("lines", &count(takings.lost_lines as i64))])),
         (
             "chain-loyalty",
             lang.fill(
                 "chain-loyalty-value",
-                &[("cards", &takings.new_cards), ("tickets", &takings.with_card), ("points", &takings.points_spent)],
+                &[
+                    ("cards", &count(takings.new_cards as i64)),
+                    ("tickets", &count(takings.with_card as i64)),
+                    ("points", &count(takings.points_spent as i64)),
+                ],
             ),
         ),
         (
             "chain-replenishment",
             lang.fill(
                 "chain-replenishment-value",
-                &[("reviews", &year.reviews), ("transfers", &year.transfers), ("units", &year.units_sent)],
+                &[
+                    ("reviews", &count(year.reviews as i64)),
+                    ("transfers", &count(year.transfers as i64)),
+                    ("units", &count(year.units_sent)),
+                ],
             ),
         ),
         (
             "chain-supplier",
             lang.fill(
                 "chain-supplier-value",
-                &[("orders", &year.orders), ("deliveries", &year.deliveries), ("units", &year.units_delivered)],
+                &[
+                    ("orders", &count(year.orders as i64)),
+                    ("deliveries", &count(year.deliveries as i64)),
+                    ("units", &count(year.units_delivered)),
+                ],
             ),
         ),
         (
             "chain-events",
             lang.fill(
                 "chain-events-value",
-                &[("events", &events), ("mib", &(tree_bytes(&root.join("hub"))? / (1 << 20)))],
+                &[("events", &count(events as i64)), ("mib", &(tree_bytes(&root.join("hub"))? / (1 << 20)))],
             ),
         ),
         ("chain-converged", lang.fill("chain-converged-value", &[("nodes", &nodes), ("hash", &&hash[..16])])),

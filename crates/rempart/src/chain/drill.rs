@@ -448,10 +448,10 @@ fn drill(chain: &Path, work: &Path, manifest: &Manifest, lang: Lang) -> Result<E
         lang.fill(
             "drill-outage",
             &[
-                ("tickets", &outage.tickets),
+                ("tickets", &locale.format_count(outage.tickets as i64)),
                 ("returns", &outage.returns),
                 ("amount", &format!("CHF {}", locale.format_amount(outage.sales_minor, Currency::CHF))),
-                ("points", &outage.points_spent),
+                ("points", &locale.format_count(outage.points_spent as i64)),
                 ("failed", &failed),
             ]
         )
@@ -462,7 +462,10 @@ fn drill(chain: &Path, work: &Path, manifest: &Manifest, lang: Lang) -> Result<E
     let events = run.office().store.event_count()?;
     println!(
         "{}",
-        lang.fill("drill-restored", &[("seconds", &format!("{:.1}", took.as_secs_f64())), ("events", &events)])
+        lang.fill(
+            "drill-restored",
+            &[("seconds", &format!("{:.1}", took.as_secs_f64())), ("events", &locale.format_count(events as i64))]
+        )
     );
     let (revoked, untrusted, kits) = run.revoke_untrusted(&url, lang)?;
     println!("{}", lang.fill("drill-revoked", &[("devices", &untrusted)]));
@@ -532,7 +535,13 @@ fn drill(chain: &Path, work: &Path, manifest: &Manifest, lang: Lang) -> Result<E
         },
         Check {
             passed: !outage_numbers.is_empty() && found == outage_numbers.len(),
-            text: lang.fill("drill-check-tickets", &[("found", &found), ("sold", &outage_numbers.len())]),
+            text: lang.fill(
+                "drill-check-tickets",
+                &[
+                    ("found", &locale.format_count(found as i64)),
+                    ("sold", &locale.format_count(outage_numbers.len() as i64)),
+                ],
+            ),
         },
         Check {
             passed: verified.problems.is_empty(),
@@ -540,7 +549,7 @@ fn drill(chain: &Path, work: &Path, manifest: &Manifest, lang: Lang) -> Result<E
                 "drill-check-restore",
                 &[
                     ("seconds", &format!("{:.1}", took.as_secs_f64())),
-                    ("events", &verified.events),
+                    ("events", &locale.format_count(verified.events as i64)),
                     ("problems", &verified.problems.len()),
                 ],
             ),
@@ -553,17 +562,23 @@ fn drill(chain: &Path, work: &Path, manifest: &Manifest, lang: Lang) -> Result<E
             passed: !calm_outcome.loyalty.is_empty()
                 && outcome.loyalty.len() == calm_outcome.loyalty.len()
                 && equal_cards == calm_outcome.loyalty.len(),
-            text: lang.fill("drill-check-loyalty", &[("equal", &equal_cards), ("cards", &calm_outcome.loyalty.len())]),
+            text: lang.fill(
+                "drill-check-loyalty",
+                &[
+                    ("equal", &locale.format_count(equal_cards as i64)),
+                    ("cards", &locale.format_count(calm_outcome.loyalty.len() as i64)),
+                ],
+            ),
         },
         Check {
             passed: !calm_outcome.proposals.is_empty() && outcome.proposals == calm_outcome.proposals,
             text: lang.fill(
                 "drill-check-replenishment",
                 &[
-                    ("equal", &equal_proposals),
-                    ("proposals", &calm_outcome.proposals.len()),
-                    ("sending", &sending),
-                    ("units", &units),
+                    ("equal", &locale.format_count(equal_proposals as i64)),
+                    ("proposals", &locale.format_count(calm_outcome.proposals.len() as i64)),
+                    ("sending", &locale.format_count(sending as i64)),
+                    ("units", &locale.format_count(units)),
                 ],
             ),
         },

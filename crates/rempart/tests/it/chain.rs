@@ -27,7 +27,8 @@ fn contents(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 /// The two numbers of a report line `label: A of B`.
 fn a_of_b(text: &str, label: &str) -> (u64, u64) {
     let line = text.lines().find(|line| line.contains(label)).unwrap_or_else(|| panic!("no line {label} in:\n{text}"));
-    let after = &line[line.find(label).unwrap() + label.len()..];
+    // Counts are grouped by thousands as the company's locale writes them (1'080).
+    let after = line[line.find(label).unwrap() + label.len()..].replace('\'', "");
     let numbers: Vec<u64> = after
         .split(|c: char| !c.is_ascii_digit())
         .filter(|part| !part.is_empty())
