@@ -103,10 +103,10 @@ fn body(lang: Lang, viewer: &Viewer, asked: &Asked, shown: Option<&Shown>, probl
             p role="status" {
                 (lang.fill("web.replenish.summary", &[
                     ("date", &shown.locale.format_date(shown.date)),
-                    ("reviewed", &shown.reviewed),
+                    ("reviewed", &shown.locale.format_count(shown.reviewed as i64)),
                     ("stores", &shown.stores.len()),
-                    ("lines", &lines),
-                    ("units", &units),
+                    ("lines", &shown.locale.format_count(lines as i64)),
+                    ("units", &shown.locale.format_count(units)),
                 ]))
             }
             @if shown.stores.is_empty() {
@@ -122,7 +122,7 @@ fn body(lang: Lang, viewer: &Viewer, asked: &Asked, shown: Option<&Shown>, probl
                         table.report {
                             caption {
                                 (lang.fill("web.replenish.store", &[
-                                    ("code", code), ("label", label), ("lines", &rows.len()), ("units", &store_units),
+                                    ("code", code), ("label", label), ("lines", &rows.len()), ("units", &shown.locale.format_count(store_units)),
                                 ]))
                             }
                             thead {
@@ -144,7 +144,7 @@ fn body(lang: Lang, viewer: &Viewer, asked: &Asked, shown: Option<&Shown>, probl
                                     @let sku = shown.skus.get(&row.sku);
                                     tr {
                                         td { input type="checkbox" id=(id) name="pick" value=(pick) checked; }
-                                        td { label for=(id) { (row.sku) } }
+                                        td.code { label for=(id) { (row.sku) } }
                                         (sku_cells(sku))
                                         td.num { (row.demand.sold) }
                                         td.num { (row.position.on_hand) }
@@ -320,7 +320,7 @@ async fn picking(State(app): State<App>, Extension(viewer): Extension<Viewer>, Q
                 @if let Some(sent) = asked.sent {
                     p.notice role="status" { (lang.fill("web.replenish.sent", &[("count", &sent)])) }
                 }
-                p { (lang.fill("web.replenish.picking_summary", &[("transfers", &transfers.len()), ("units", &units)])) }
+                p { (lang.fill("web.replenish.picking_summary", &[("transfers", &transfers.len()), ("units", &locale.format_count(units))])) }
                 @for transfer in &transfers {
                     @let sent = &transfer.sent;
                     table.report {
@@ -344,7 +344,7 @@ async fn picking(State(app): State<App>, Extension(viewer): Extension<Viewer>, Q
                             @for line in &sent.lines {
                                 @let sku = skus.get(&line.sku);
                                 tr {
-                                    td { (line.sku) }
+                                    td.code { (line.sku) }
                                     (sku_cells(sku))
                                     td.num { (line.qty) }
                                     td { "☐" }

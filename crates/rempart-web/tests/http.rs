@@ -1470,6 +1470,8 @@ fn head_office_approves_the_proposals_it_ticks_and_the_warehouse_picks_them() {
     let mut owner = site.logged_in(Role::Owner);
     let page = owner.get("/replenishment");
     assert_eq!(page.status, 200, "{}", page.body);
+    // Each SKU's code in a cell kept whole (not cut at its hyphens).
+    assert!(page.body.contains("<td class=\"code\"><label for=\"pick-GE1-JKT-M\">JKT-M</label>"), "{}", page.body);
     for expected in ["GE1 Genève Rive", "value=\"GE1:JKT-M\" checked", "value=\"GE1:JKT-L\" checked", "Veste laine"] {
         assert!(page.body.contains(expected), "{expected} in {}", page.body);
     }
