@@ -411,13 +411,9 @@ fn cost_of_goods(
     for line in tickets.iter().flat_map(|ticket| &ticket.lines) {
         *by_sku.entry(&line.sku).or_default() += line.qty;
     }
-    let mut statement =
-        conn.prepare_cached("SELECT qty, cost_minor FROM p_stock_costs WHERE sku = ?1 AND currency = ?2")?;
     let mut total = 0i64;
     for (sku, qty) in by_sku {
-        let received: Option<(i64, i64)> =
-            statement.query_row(params![sku, currency], |row| Ok((row.get(0)?, row.get(1)?))).optional()?;
-        let value = value_at_average(qty.abs(), received);
+        let value = value_at_average(qty.abs(), crate::stock::received(conn, sku, currency)?);
         total = total.saturating_add(if qty < 0 { -value } else { value });
     }
     Ok(total)

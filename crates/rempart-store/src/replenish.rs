@@ -147,8 +147,9 @@ fn on_order(conn: &Connection, date: NaiveDate) -> Result<BTreeMap<(String, Stri
 }
 
 /// Refuses to approve the proposals of `date` when something was sent or ordered on a later day
-/// (`latest`, as stored).
-fn refuse_before(latest: Option<String>, date: NaiveDate) -> Result<(), StoreError> {
+/// (the latest, as `latest_sql` reads it).
+fn refuse_before(conn: &Connection, latest_sql: &str, date: NaiveDate) -> Result<(), StoreError> {
+    let latest: Option<String> = conn.prepare_cached(latest_sql)?.query_row([], |row| row.get(0))?;
     if let Some(latest) = latest {
         let latest = crate::project::stored_date(&latest)?;
         if latest > date {
@@ -351,19 +352,12 @@ impl Store {
         policy: &Policy,
     ) -> Result<Vec<PurchaseOrdered>, StoreError> {
         // As for transfers: orders placed after `date` are not on order in its proposals.
-        let latest: Option<String> =
-            self.conn.prepare_cached("SELECT max(date) FROM p_purchase_orders")?.query_row([], |row| row.get(0))?;
-        refuse_before(latest, date)?;
+        refuse_before(&self.conn, "SELECT max(date) FROM p_purchase_orders", date)?;
         let chosen = chosen(self.purchase_proposals(None, date, policy)?, picks)?;
         let currency = self.company()?.currency;
         let mut orders: BTreeMap<String, Vec<ReceivedLine>> = BTreeMap::new();
         for proposal in chosen {
-            let average: Option<(i64, i64)> = self
-                .conn
-                .prepare_cached("SELECT qty, cost_minor FROM p_stock_costs WHERE sku = ?1 AND currency = ?2")?
-                .query_row(params![proposal.sku, currency.as_str()], |row| Ok((row.get(0)?, row.get(1)?)))
-                .optional()?;
-            let unit_cost_minor = match average {
+            let unit_cost_minor = match crate::stock::received(&self.conn, &proposal.sku, currency.as_str())? {
                 Some((units, cost)) if units > 0 => crate::stock::value_at_average(1, Some((units, cost))),
                 _ => return Err(ReplenishError::CostUnknown { sku: proposal.sku }.into()),
             };
@@ -406,9 +400,7 @@ impl Store {
     ) -> Result<Vec<TransferSent>, StoreError> {
         // The proposals of a day count in transit only what was sent by then: approved after a
         // later transfer, they would send it again.
-        let latest: Option<String> =
-            self.conn.prepare_cached("SELECT max(date) FROM p_transfers")?.query_row([], |row| row.get(0))?;
-        refuse_before(latest, date)?;
+        refuse_before(&self.conn, "SELECT max(date) FROM p_transfers", date)?;
         let chosen = chosen(self.replenishment(None, date, policy)?, picks)?;
         // What each warehouse holds of each SKU now, taken as the transfers are made.
         let mut held: BTreeMap<(String, String), i64> = BTreeMap::new();

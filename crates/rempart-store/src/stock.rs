@@ -139,6 +139,15 @@ pub struct Transfer {
     pub arrived: Option<NaiveDate>,
 }
 
+/// What every unit received of `sku` cost in `currency`, in all: (units, cost), the two sums of
+/// its weighted average cost; none when none was received.
+pub(crate) fn received(conn: &Connection, sku: &str, currency: &str) -> Result<Option<(i64, i64)>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT qty, cost_minor FROM p_stock_costs WHERE sku = ?1 AND currency = ?2")?
+        .query_row(params![sku, currency], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?)
+}
+
 /// The value of `on_hand` units at the average of `received` (units, cost), rounded half away
 /// from zero to the minor unit.
 pub fn value_at_average(on_hand: i64, received: Option<(i64, i64)>) -> i64 {
