@@ -347,7 +347,7 @@ pub fn tickets_digest<'t>(tickets: impl IntoIterator<Item = &'t TicketRecorded>)
     for ticket in tickets {
         let mut hasher = blake3::Hasher::new_derive_key(TICKETS_DIGEST_CONTEXT);
         hasher.update(&chained);
-        hasher.update(&serde_json::to_vec(ticket).unwrap_or_default());
+        hasher.update(&ticket.digest_form());
         chained = *hasher.finalize().as_bytes();
     }
     hex::encode(chained)

@@ -60,14 +60,20 @@ impl FactKind for TillBound {
     }
 }
 
-/// The key of a ticket among every device's: its number and its device.
-pub fn ticket_key(number: &str, node: &str) -> String {
-    format!("{number}@{node}")
-}
-
 /// The number of a till's `sequence`th ticket.
 pub fn ticket_number(till: &str, sequence: u64) -> String {
     format!("{till}-{sequence:06}")
+}
+
+/// The till code and place in its series a ticket number was made of (`ticket_number`), if it
+/// is one: what follows the last hyphen, read back to the very same number.
+pub fn ticket_place(number: &str) -> Option<(&str, u64)> {
+    let (till, digits) = number.rsplit_once('-')?;
+    if digits.is_empty() || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    let sequence: u64 = digits.parse().ok()?;
+    (sequence > 0 && ticket_number(till, sequence) == number).then_some((till, sequence))
 }
 
 /// How a customer paid.
@@ -101,31 +107,94 @@ impl Method {
 }
 
 /// One payment of a ticket (negative: paid back, on a return).
+///
+/// A ticket's lines and payments are the bulk of a store's log (millions a year), so their
+/// events name their fields with one letter (`m`, `a`, `v`); the long names are read too (the
+/// events written before, ticket layout 1), and are what a closure's digest is computed on
+/// (`TicketRecorded::digest_form`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tender {
+    #[serde(rename = "m", alias = "method")]
     pub method: Method,
+    #[serde(rename = "a", alias = "amount_minor")]
     pub amount_minor: i64,
     /// The voucher's code, for a voucher.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "v", alias = "voucher", default, skip_serializing_if = "Option::is_none")]
     pub voucher: Option<String>,
 }
 
 /// One line of a ticket: a SKU at its shelf price (VAT included), less a discount; a negative
-/// quantity is returned goods.
+/// quantity is returned goods. Its event names its fields with one letter (as `Tender`'s), and
+/// leaves out a discount of zero.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketLine {
+    #[serde(rename = "s", alias = "sku")]
     pub sku: String,
+    #[serde(rename = "l", alias = "label")]
     pub label: String,
+    #[serde(rename = "q", alias = "qty")]
     pub qty: i64,
     /// One unit's price, VAT included.
+    #[serde(rename = "p", alias = "unit_price_minor")]
     pub unit_price_minor: i64,
     /// Taken off the line's amount (negative on a returned line: the share of the discount given
     /// back).
+    #[serde(rename = "d", alias = "discount_minor", default, skip_serializing_if = "is_zero")]
     pub discount_minor: i64,
+    #[serde(rename = "v", alias = "vat_code")]
     pub vat_code: String,
+    #[serde(rename = "r", alias = "vat_rate_bp")]
     pub vat_rate_bp: u32,
     /// The revenue account.
+    #[serde(rename = "a", alias = "account")]
     pub account: String,
+}
+
+/// A ticket in the long form of ticket layout 1, every line and payment field named in full:
+/// what closures' digests are computed on, so that a closure sealed over tickets whose events
+/// carry either form keeps its digest (`TicketRecorded::digest_form`).
+#[derive(Serialize)]
+struct TicketDigestForm<'t> {
+    node: &'t str,
+    till: &'t str,
+    sequence: u64,
+    number: &'t str,
+    session: &'t str,
+    location: &'t str,
+    date: NaiveDate,
+    at_ms: u64,
+    currency: Currency,
+    lines: Vec<LineDigestForm<'t>>,
+    payments: Vec<TenderDigestForm<'t>>,
+    change_minor: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    returns: &'t Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    returns_node: &'t Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    card: &'t Option<String>,
+    #[serde(skip_serializing_if = "is_zero")]
+    rounding_minor: i64,
+}
+
+#[derive(Serialize)]
+struct LineDigestForm<'t> {
+    sku: &'t str,
+    label: &'t str,
+    qty: i64,
+    unit_price_minor: i64,
+    discount_minor: i64,
+    vat_code: &'t str,
+    vat_rate_bp: u32,
+    account: &'t str,
+}
+
+#[derive(Serialize)]
+struct TenderDigestForm<'t> {
+    method: Method,
+    amount_minor: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    voucher: &'t Option<String>,
 }
 
 impl TicketLine {
@@ -137,8 +206,8 @@ impl TicketLine {
 
 /// A ticket: a sale, or a return (negative quantities, naming the original ticket). `node` is
 /// the recording device's id (hex), which only that device may write: a ticket is keyed by its
-/// number and its device (`ticket_key`), so two devices given one till code apart never take
-/// each other's tickets.
+/// device and its place in that device's series, so two devices given one till code apart never
+/// take each other's tickets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketRecorded {
     pub node: String,
@@ -215,6 +284,52 @@ pub fn vat_included(gross_minor: i64, rate_bp: u32) -> i64 {
 impl TicketRecorded {
     pub fn total_minor(&self) -> i64 {
         self.lines.iter().map(TicketLine::gross_minor).fold(0i64, i64::saturating_add)
+    }
+
+    /// The ticket's bytes in the long form of ticket layout 1 (`TicketDigestForm`), whichever
+    /// form its event carries: what a closure's digest of its tickets hashes.
+    pub fn digest_form(&self) -> Vec<u8> {
+        let form = TicketDigestForm {
+            node: &self.node,
+            till: &self.till,
+            sequence: self.sequence,
+            number: &self.number,
+            session: &self.session,
+            location: &self.location,
+            date: self.date,
+            at_ms: self.at_ms,
+            currency: self.currency,
+            lines: self
+                .lines
+                .iter()
+                .map(|line| LineDigestForm {
+                    sku: &line.sku,
+                    label: &line.label,
+                    qty: line.qty,
+                    unit_price_minor: line.unit_price_minor,
+                    discount_minor: line.discount_minor,
+                    vat_code: &line.vat_code,
+                    vat_rate_bp: line.vat_rate_bp,
+                    account: &line.account,
+                })
+                .collect(),
+            payments: self
+                .payments
+                .iter()
+                .map(|tender| TenderDigestForm {
+                    method: tender.method,
+                    amount_minor: tender.amount_minor,
+                    voucher: &tender.voucher,
+                })
+                .collect(),
+            change_minor: self.change_minor,
+            returns: &self.returns,
+            returns_node: &self.returns_node,
+            card: &self.card,
+            rounding_minor: self.rounding_minor,
+        };
+        // Plain fields, strings and numbers: serializing them cannot fail.
+        serde_json::to_vec(&form).expect("a ticket's digest form serializes")
     }
 
     pub fn paid_minor(&self) -> i64 {
@@ -322,7 +437,9 @@ impl TicketRecorded {
 
 impl FactKind for TicketRecorded {
     const KIND: &'static str = "ticket.recorded";
-    const VERSION: u32 = 1;
+    /// 2: lines and payments name their fields with one letter, a zero discount left out (`TicketLine`);
+    /// the payloads of version 1 read the same.
+    const VERSION: u32 = 2;
     fn merge(&self) -> Merge<'_> {
         // Keyed by its own number, in a series only its till gives; amounts and stock that add.
         Merge::Commutes
@@ -501,6 +618,43 @@ mod tests {
 
     fn cash(amount: i64) -> Tender {
         Tender { method: Method::Cash, amount_minor: amount, voucher: None }
+    }
+
+    /// A ticket's event names its lines' and payments' fields with one letter and leaves a zero
+    /// discount out; an event of the long form (ticket layout 1) reads as the same ticket, and
+    /// the digest form is that long form byte for byte, whichever form the ticket came in.
+    #[test]
+    fn a_ticket_is_written_short_read_in_both_forms_and_digested_in_the_long_one() {
+        let mut sale = ticket(vec![line(2, 1890, 180, 810), line(1, 2900, 0, 260)], vec![cash(7000)], 500);
+        sale.payments.push(Tender { method: Method::Voucher, amount_minor: -10, voucher: Some("V-1".into()) });
+        let short = serde_json::to_string(&sale).unwrap();
+        assert!(
+            short.contains(r#""lines":[{"s":"JKT-M","l":"Veste","q":2,"p":1890,"d":180,"v":"N810","r":810,"a":"3200"},{"s":"JKT-M","l":"Veste","q":1,"p":2900,"v":"N260","r":260,"a":"3200"}]"#),
+            "{short}"
+        );
+        assert!(short.contains(r#""payments":[{"m":"cash","a":7000},{"m":"voucher","a":-10,"v":"V-1"}]"#), "{short}");
+        let long = concat!(
+            r#"{"node":"ab","till":"GE1-1","sequence":7,"number":"GE1-1-000007","session":"S-1","location":"GE1","#,
+            r#""date":"2026-03-02","at_ms":0,"currency":"CHF","lines":[{"sku":"JKT-M","label":"Veste","qty":2,"#,
+            r#""unit_price_minor":1890,"discount_minor":180,"vat_code":"N810","vat_rate_bp":810,"account":"3200"},"#,
+            r#"{"sku":"JKT-M","label":"Veste","qty":1,"unit_price_minor":2900,"discount_minor":0,"vat_code":"N260","#,
+            r#""vat_rate_bp":260,"account":"3200"}],"payments":[{"method":"cash","amount_minor":7000},"#,
+            r#"{"method":"voucher","amount_minor":-10,"voucher":"V-1"}],"change_minor":500}"#
+        );
+        assert_eq!(serde_json::from_str::<TicketRecorded>(long).unwrap(), sale);
+        assert_eq!(serde_json::from_str::<TicketRecorded>(&short).unwrap(), sale);
+        assert_eq!(String::from_utf8(sale.digest_form()).unwrap(), long);
+        assert!(short.len() < long.len());
+    }
+
+    #[test]
+    fn a_ticket_number_is_read_back_to_its_till_and_place() {
+        assert_eq!(ticket_place("GE1-1-000007"), Some(("GE1-1", 7)));
+        assert_eq!(ticket_place(&ticket_number("T", 1_234_567)), Some(("T", 1_234_567)));
+        // Not a number this till would print: no digits, a sign, too few zeros, zero.
+        for number in ["GE1", "GE1-", "GE1-+00007", "GE1-7", "GE1-000000", "GE1-00000x", "-000007x"] {
+            assert_eq!(ticket_place(number), None, "{number}");
+        }
     }
 
     #[test]

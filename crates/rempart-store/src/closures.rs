@@ -199,7 +199,7 @@ impl Store {
                     }
                     let first = last_day.as_ref().map_or(1, |day| day.last_ticket + 1);
                     let last_ticket = commit.state.ticket_last.get(&till.node).copied().unwrap_or(0);
-                    let tickets = tickets_of(conn, &till.node, first, last_ticket)?;
+                    let tickets = tickets_of(conn, conn, &till.node, first, last_ticket)?;
                     if let Some(later) = tickets.iter().find(|ticket| ticket.date > end) {
                         return Err(ClosureError::TicketAfter { period, ticket: later.number.clone() }.into());
                     }
@@ -342,7 +342,7 @@ impl Store {
             all.iter().filter(|closure| (first..=sealing.number).contains(&closure.number)).cloned().collect();
         let mut tickets = Vec::new();
         for day in closures.iter().filter(|closure| closure.span == Span::Day) {
-            tickets.extend(tickets_of(&self.conn, &till.node, day.first_ticket, day.last_ticket)?);
+            tickets.extend(tickets_of(&self.conn, &self.conn, &till.node, day.first_ticket, day.last_ticket)?);
         }
         let key = node_key(&self.conn, &till.node)?;
         Ok(TillArchive {
@@ -393,7 +393,7 @@ pub(crate) fn check_all_tills(conn: &Connection, log: &Connection) -> Result<Vec
     for (node, till) in tills {
         let closures = read_closures(conn, &node, Which::All)?;
         let last = closures.iter().filter(|c| c.span == Span::Day).map(|c| c.last_ticket).max().unwrap_or(0);
-        let tickets = tickets_of(conn, &node, 1, last)?;
+        let tickets = tickets_of(conn, log, &node, 1, last)?;
         let key = node_key(log, &node)?;
         out.extend(check_closures(&key, &tickets, &closures).into_iter().map(|fault| (till.clone(), fault)));
     }

@@ -102,20 +102,16 @@ pub(crate) fn read_program(conn: &Connection) -> Result<Option<ProgramSet>, Stor
 
 /// What the ticket `number` of device `node` gives to check the points it moved, if held.
 pub(crate) fn ticket_basis(conn: &Connection, node: &str, number: &str) -> Result<Option<TicketBasis>, StoreError> {
-    type Row = (String, String, Option<String>, Option<String>);
-    let row: Option<Row> = conn
-        .prepare_cached("SELECT key, date, returns, card FROM p_tickets WHERE key = ?1")?
-        .query_row([rempart_domain::tills::ticket_key(number, node)], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-        })
-        .optional()?;
-    let Some((key, date, returns, card)) = row else { return Ok(None) };
-    let (total_minor, items, discount_minor): (i64, i64, i64) = conn
+    let Some(sequence) = crate::tills::held_ticket(conn, node, number)? else { return Ok(None) };
+    type Row = (String, Option<String>, Option<String>, i64, i64, i64);
+    let (date, returns, card, total_minor, items, discount_minor): Row = conn
         .prepare_cached(
-            "SELECT coalesce(sum(gross_minor), 0), coalesce(sum(qty), 0), coalesce(sum(discount_minor), 0)
-             FROM p_ticket_lines WHERE key = ?1",
+            "SELECT date, returns, card, total_minor, items, discount_minor FROM p_tickets
+             WHERE node = ?1 AND sequence = ?2",
         )?
-        .query_row([&key], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
+        .query_row(params![node, sequence as i64], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?))
+        })?;
     Ok(Some(TicketBasis {
         card,
         date: date.parse().map_err(|_| Damage::LoyaltyUnreadable)?,
@@ -153,11 +149,10 @@ pub(crate) fn held_programs(conn: &Connection) -> Result<BTreeMap<u64, ProgramSe
 /// The return tickets of the sales card `card` earned on, whatever card they name.
 pub(crate) fn card_returns(conn: &Connection, card: &str) -> Result<Vec<Returned>, StoreError> {
     let mut statement = conn.prepare_cached(
-        "SELECT t.number, t.node, t.returns, t.returns_node, t.date, t.total_minor, sum(l.qty)
+        "SELECT t.number, t.node, t.returns, t.returns_node, t.date, t.total_minor, t.items
          FROM p_loyalty_points p
          JOIN p_tickets t ON t.returns = p.ticket AND t.returns_node = p.node
-         JOIN p_ticket_lines l ON l.key = t.key
-         WHERE p.card = ?1 AND p.kind = 'earn' GROUP BY t.key",
+         WHERE p.card = ?1 AND p.kind = 'earn' GROUP BY t.node, t.sequence",
     )?;
     let rows = statement.query_map([card], |row| {
         Ok(((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?), (row.get::<_, String>(4)?, row.get(5)?, row.get(6)?)))
@@ -503,8 +498,9 @@ pub(crate) fn read_voucher(conn: &Connection, voucher: &str) -> Result<Option<Vo
 /// it (a return naming a sale not held, or one that paid less, gives back no more).
 pub(crate) fn voucher_used(conn: &Connection, voucher: &str) -> Result<i64, StoreError> {
     let mut statement = conn.prepare_cached(
-        "SELECT t.number, t.node, t.returns, t.returns_node, p.amount_minor
-         FROM p_ticket_payments p JOIN p_tickets t ON t.key = p.key WHERE p.voucher = ?1",
+        "SELECT t.number, t.node, t.returns, t.returns_node, v.amount_minor
+         FROM p_ticket_vouchers v JOIN p_tickets t ON t.node = v.node AND t.sequence = v.sequence
+         WHERE v.voucher = ?1",
     )?;
     type Row = (String, String, Option<String>, Option<String>, i64);
     let rows: Vec<Row> = statement

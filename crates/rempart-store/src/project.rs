@@ -212,9 +212,10 @@ pub struct Projector {
     /// (VAT code, yyyymmdd, account, currency) -> (sum of the amounts, postings).
     vat_daily: HashMap<VatDay, (i64, i64)>,
     journals: HashMap<String, u64>,
-    /// The tickets' changes of stock levels, and each till's last ticket number.
+    /// The tickets' changes of stock levels, and their sums (each till's last ticket number,
+    /// each session's, the sales by day and store).
     stock_levels: crate::stock::StockLevels,
-    till_series: HashMap<String, u64>,
+    tickets: crate::tills::TicketSums,
 }
 
 /// The key of `p_vat_daily`: VAT code, day as yyyymmdd, account, currency.
@@ -359,9 +360,12 @@ impl Projector {
             Fact::TransferSent(sent) => crate::stock::project_transfer_sent(conn, sent)?,
             Fact::TransferArrived(arrived) => crate::stock::project_transfer_arrived(conn, arrived)?,
             Fact::TillBound(bound) => crate::tills::project_till_bound(conn, bound)?,
-            Fact::TicketRecorded(ticket) => {
-                crate::tills::project_ticket_recorded(conn, ticket, (&mut self.stock_levels, &mut self.till_series))?
-            }
+            Fact::TicketRecorded(ticket) => crate::tills::project_ticket_recorded(
+                conn,
+                origin.seq.0,
+                ticket,
+                (&mut self.stock_levels, &mut self.tickets),
+            )?,
             Fact::TillCash(cash) => crate::tills::project_till_cash(conn, cash)?,
             Fact::ClosureSealed(closure) => crate::closures::project_closure_sealed(conn, closure)?,
             Fact::ProgramSet(program) => crate::loyalty::project_program(conn, program)?,
@@ -480,7 +484,7 @@ impl Projector {
         self.vat_daily.clear();
         self.journals.clear();
         self.stock_levels.clear();
-        self.till_series.clear();
+        self.tickets.clear();
     }
 
     /// Makes room for `entries` more entries at once, rather than growing step by step.
@@ -604,7 +608,7 @@ impl Projector {
             journal.execute(params![code, last as i64])?;
         }
         crate::stock::write_levels(conn, &mut self.stock_levels)?;
-        crate::tills::write_series(conn, &mut self.till_series)?;
+        self.tickets.write(conn)?;
         Ok(())
     }
 }

@@ -511,7 +511,7 @@ impl Store {
         let places: Vec<&str> =
             locations.iter().filter(|place| place.kind == kind).map(|place| place.code.as_str()).collect();
         // On hand at the end of the date: the sums kept now, less what moved after the date
-        // (few rows when the date is recent; the tickets scanned first, by date).
+        // (few rows when the date is recent; the day's sales read by date).
         let mut closing: BTreeMap<(String, String), i64> = BTreeMap::new();
         let mut levels_now = self.conn.prepare_cached("SELECT location, sku, on_hand FROM p_stock_levels")?;
         for row in levels_now.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get(1)?, row.get::<_, i64>(2)?)))? {
@@ -523,8 +523,7 @@ impl Store {
             "SELECT location, sku, sum(qty) FROM (
                  SELECT location, sku, qty FROM p_stock_moves WHERE date > ?1
                  UNION ALL
-                 SELECT t.location, l.sku, -l.qty FROM p_tickets t CROSS JOIN p_ticket_lines l ON l.key = t.key
-                 WHERE t.date > ?1)
+                 SELECT location, sku, -qty FROM p_sales_items WHERE date > ?1)
              GROUP BY location, sku",
         )?;
         for row in
@@ -536,7 +535,7 @@ impl Store {
         let transit = crate::stock::in_transit(&self.conn, None, Some(date))?;
         let ordered = if kind == LocationKind::Warehouse { on_order(&self.conn, date)? } else { BTreeMap::new() };
         // Each day's demand and net movements in the window, per location × SKU: a store's
-        // demand is its tickets' lines (not movements of `p_stock_moves`), a warehouse's what
+        // demand is what its tickets sold (`p_sales_items`, not movements of `p_stock_moves`), a warehouse's what
         // it sent out (movements already).
         let mut moves: BTreeMap<(String, String), BTreeMap<NaiveDate, (i64, i64)>> = BTreeMap::new();
         let first_text = date_text(first);
@@ -544,8 +543,8 @@ impl Store {
         if kind == LocationKind::Store {
             let sold = daily(
                 &self.conn,
-                "SELECT t.location, l.sku, t.date, sum(l.qty) FROM p_tickets t CROSS JOIN p_ticket_lines l ON l.key = t.key
-                 WHERE t.date BETWEEN ?1 AND ?2 GROUP BY t.location, l.sku, t.date",
+                "SELECT location, sku, date, sum(qty) FROM p_sales_items
+                 WHERE date BETWEEN ?1 AND ?2 GROUP BY location, sku, date",
                 (&first_text, &date_text_end),
             )?;
             for (place, sku, day, qty) in sold {

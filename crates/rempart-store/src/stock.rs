@@ -2,10 +2,10 @@
 //! movements whose sums are the stock on hand, in transit and its value.
 //!
 //! Every movement is a row of `p_stock_moves` keyed by the id of the fact that made it (and its
-//! line), except a ticket's sale or return, whose movement is the ticket's line itself
-//! (`p_ticket_lines`, at the ticket's location and date). `p_stock_levels` holds their sum per
-//! location × SKU (a row only while the sum is
-//! not zero, so the rows are the same whatever order the movements came in). Nothing overwrites
+//! line), except a ticket's sale or return, whose movement is the ticket's line itself, summed
+//! by day, store and SKU in `p_sales_items`. `p_stock_levels` holds their sum per location × SKU
+//! (a row only while the sum is not zero, so the rows are the same whatever order the movements
+//! came in). Nothing overwrites
 //! a quantity: a count records its difference. The weighted average cost of a SKU is the cost of
 //! every unit received divided by the units received (`p_stock_costs`), a sum that commutes too.
 
@@ -429,8 +429,7 @@ impl Store {
             "SELECT location, sku, sum(qty) FROM (
                  SELECT location, sku, qty FROM p_stock_moves WHERE date <= ?2 AND (?1 IS NULL OR location = ?1)
                  UNION ALL
-                 SELECT t.location, l.sku, -l.qty FROM p_tickets t CROSS JOIN p_ticket_lines l ON l.key = t.key
-                 WHERE t.date <= ?2 AND (?1 IS NULL OR t.location = ?1))
+                 SELECT location, sku, -qty FROM p_sales_items WHERE date <= ?2 AND (?1 IS NULL OR location = ?1))
              GROUP BY location, sku"
         } else {
             "SELECT location, sku, on_hand FROM p_stock_levels WHERE (?1 IS NULL OR location = ?1) AND ?2 IS NULL"

@@ -1,19 +1,19 @@
 //! Tills (issue 21): binding this device to a store as a till, its cash sessions, and its
 //! tickets, numbered in the till's own gapless series inside the commit that records them (so
 //! the number is durable before anyone sees it); sales take stock out of the store, returns put
-//! it back. Projected keyed by ticket number and drawer movement id, so tickets from every till
-//! add up in any order.
+//! it back. Projected keyed by device and place in its series, and by drawer movement id, so
+//! tickets from every till add up in any order.
 
 use chrono::NaiveDate;
 use rempart_domain::stock::{LocationKind, StockError};
 use rempart_domain::tills::{
-    Drawer, Method, Tender, TicketLine, TicketRecorded, TillBound, TillCash, TillError, ticket_key, ticket_number,
+    Drawer, Method, Tender, TicketLine, TicketRecorded, TillBound, TillCash, TillError, ticket_number,
 };
 use rempart_domain::{Currency, Fact, LedgerState};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::commit::Commit;
-use crate::project::{date_text, stored_currency};
+use crate::project::date_text;
 use crate::{Damage, Store, StoreError};
 
 /// The projection tables of this module (`schema::PROJECTIONS` gives their order in the state
@@ -34,50 +34,46 @@ CREATE TABLE p_till_series (
     last INTEGER NOT NULL
 ) WITHOUT ROWID;
 
--- Tickets, their lines and their payments, by key (`ticket_key`: number and device).
+-- Tickets, by device (node id, hex) and place in that device's series (a number is its till's
+-- code and that place, `ticket_number`, read back by `ticket_place`). The columns are what is
+-- looked up or checked; the ticket itself, its lines and payments, is read from its event (`seq`,
+-- in the device's chain), which holds it whole. What tickets sold is summed by day and store as
+-- they are projected (`sales::SCHEMA`).
 CREATE TABLE p_tickets (
-    key TEXT PRIMARY KEY,
-    number TEXT NOT NULL,
     node TEXT NOT NULL,
-    till TEXT NOT NULL,
     sequence INTEGER NOT NULL,
+    number TEXT NOT NULL,
+    seq INTEGER NOT NULL,
     session TEXT NOT NULL,
-    location TEXT NOT NULL,
     date TEXT NOT NULL,
-    at_ms INTEGER NOT NULL,
-    currency TEXT NOT NULL,
     total_minor INTEGER NOT NULL,
-    change_minor INTEGER NOT NULL,
+    items INTEGER NOT NULL,
+    discount_minor INTEGER NOT NULL,
     returns TEXT,
     returns_node TEXT,
     card TEXT,
-    rounding_minor INTEGER NOT NULL
+    PRIMARY KEY (node, sequence)
 ) WITHOUT ROWID;
 CREATE INDEX p_tickets_card ON p_tickets (card) WHERE card IS NOT NULL;
 CREATE INDEX p_tickets_returns ON p_tickets (returns, returns_node) WHERE returns IS NOT NULL;
-CREATE INDEX p_tickets_session ON p_tickets (node, session);
-CREATE INDEX p_tickets_series ON p_tickets (node, sequence);
-CREATE TABLE p_ticket_lines (
-    key TEXT NOT NULL,
-    line INTEGER NOT NULL,
-    sku TEXT NOT NULL,
-    label TEXT NOT NULL,
-    qty INTEGER NOT NULL,
-    unit_price_minor INTEGER NOT NULL,
-    discount_minor INTEGER NOT NULL,
-    gross_minor INTEGER NOT NULL,
-    vat_code TEXT NOT NULL,
-    vat_rate_bp INTEGER NOT NULL,
-    account TEXT NOT NULL,
-    PRIMARY KEY (key, line)
+-- Each cash session's tickets (by device and session): how many, the cash they took, the change
+-- they gave back.
+CREATE TABLE p_till_sessions (
+    node TEXT NOT NULL,
+    session TEXT NOT NULL,
+    tickets INTEGER NOT NULL,
+    cash_minor INTEGER NOT NULL,
+    change_minor INTEGER NOT NULL,
+    PRIMARY KEY (node, session)
 ) WITHOUT ROWID;
-CREATE TABLE p_ticket_payments (
-    key TEXT NOT NULL,
+-- What tickets paid with each voucher (few do), by ticket and payment line.
+CREATE TABLE p_ticket_vouchers (
+    voucher TEXT NOT NULL,
+    node TEXT NOT NULL,
+    sequence INTEGER NOT NULL,
     line INTEGER NOT NULL,
-    method TEXT NOT NULL,
     amount_minor INTEGER NOT NULL,
-    voucher TEXT,
-    PRIMARY KEY (key, line)
+    PRIMARY KEY (voucher, node, sequence, line)
 ) WITHOUT ROWID;
 
 -- The cash drawers' movements, by id, within their sessions.
@@ -94,8 +90,6 @@ CREATE TABLE p_till_cash (
     reason TEXT
 ) WITHOUT ROWID;
 CREATE INDEX p_till_cash_session ON p_till_cash (node, session);
--- What each voucher paid (few tickets pay with one).
-CREATE INDEX p_ticket_payments_voucher ON p_ticket_payments (voucher) WHERE voucher IS NOT NULL;
 ";
 
 impl From<TillError> for StoreError {
@@ -443,16 +437,20 @@ impl Store {
         let original = original.trim().to_uppercase();
         self.commit(|commit| {
             let session = open_session(commit.conn, &till.node)?.ok_or(TillError::NoSession)?;
-            let found = match first_key_of(commit.conn, &original)? {
-                Some(key) => read_returns(commit.conn, &key)?.map(|returns| (key, returns)),
+            let found = match find_ticket(commit.conn, &original)? {
+                Some((node, sequence)) => {
+                    read_returns(commit.conn, &node, sequence)?.map(|returns| (node, sequence, returns))
+                }
                 None => None,
             };
-            let key = match found {
+            let (node, sequence) = match found {
                 None => return Err(TillError::UnknownTicket { number: original }.into()),
-                Some((_, Some(_))) => return Err(TillError::ReturnOfReturn { number: original }.into()),
-                Some((key, None)) => key,
+                Some((_, _, Some(_))) => return Err(TillError::ReturnOfReturn { number: original }.into()),
+                Some((node, sequence, None)) => (node, sequence),
             };
-            let mut left = left_to_return(commit.conn, &key, &original)?;
+            let sold = read_ticket(commit.conn, commit.conn, &node, sequence)?
+                .ok_or_else(|| TillError::UnknownTicket { number: original.clone() })?;
+            let mut left = left_to_return(commit.conn, &sold)?;
             let wanted: Vec<(String, i64)> = match lines {
                 Some(lines) => lines.to_vec(),
                 None => {
@@ -498,15 +496,13 @@ impl Store {
                 }
             }
             let total: i64 = back.iter().map(TicketLine::gross_minor).fold(0, i64::saturating_add);
-            // The card of the original ticket: what the return takes back of its points is the
-            // balance's to compute, from this ticket (`rempart_domain::loyalty::balance`).
-            let sold =
-                read_ticket(commit.conn, &key)?.ok_or_else(|| TillError::UnknownTicket { number: original.clone() })?;
+            // The card of the original ticket (`sold.card`): what the return takes back of its
+            // points is the balance's to compute, from this ticket (`rempart_domain::loyalty::balance`).
             // What the original paid with vouchers goes back onto them first, never out as cash:
             // each voucher's part less what returns of it gave back already.
             let mut payments = Vec::new();
             let mut rest = total;
-            for (voucher, left) in vouchers_to_give_back(commit.conn, &key, &original, &sold.node)? {
+            for (voucher, left) in vouchers_to_give_back(commit.conn, &sold)? {
                 let onto = left.min(rest.saturating_neg());
                 if onto > 0 {
                     payments.push(Tender { method: Method::Voucher, amount_minor: -onto, voucher: Some(voucher) });
@@ -556,19 +552,21 @@ impl Store {
         Ok(Some((till, session)))
     }
 
-    /// A ticket by its number (of two devices given one till code apart, the first by key).
+    /// A ticket by its number (of two devices given one till code apart, the first by device id).
     pub fn ticket(&self, number: &str) -> Result<Option<TicketRecorded>, StoreError> {
         let number = number.trim().to_uppercase();
-        match first_key_of(&self.conn, &number)? {
-            Some(key) => read_ticket(&self.conn, &key),
+        match find_ticket(&self.conn, &number)? {
+            Some((node, sequence)) => read_ticket(&self.conn, &self.conn, &node, sequence),
             None => Ok(None),
         }
     }
 
     /// The ticket numbers of a till, in its series' order.
     pub fn ticket_numbers(&self, till: &str) -> Result<Vec<(u64, String)>, StoreError> {
-        let mut statement =
-            self.conn.prepare_cached("SELECT sequence, number FROM p_tickets WHERE till = ?1 ORDER BY sequence")?;
+        let mut statement = self.conn.prepare_cached(
+            "SELECT t.sequence, t.number FROM p_tills b JOIN p_tickets t ON t.node = b.node
+             WHERE b.till = ?1 ORDER BY t.sequence, t.node",
+        )?;
         let rows = statement.query_map([till], |row| Ok((row.get::<_, i64>(0)?, row.get(1)?)))?;
         let mut out = Vec::new();
         for row in rows {
@@ -694,161 +692,112 @@ fn numbered(
     Ok(ticket)
 }
 
-/// A ticket by its key (`ticket_key`), as it was recorded.
-/// What ticket `key` (numbered `number`, of device `node`) paid with each voucher, less what its
-/// returns gave back onto it, in the order the ticket paid with them.
-fn vouchers_to_give_back(
-    conn: &Connection,
-    key: &str,
-    number: &str,
-    node: &str,
-) -> Result<Vec<(String, i64)>, StoreError> {
-    let mut paid: Vec<(String, i64)> = conn
-        .prepare_cached(
-            "SELECT voucher, sum(amount_minor) FROM p_ticket_payments WHERE key = ?1 AND voucher IS NOT NULL
-             GROUP BY voucher ORDER BY min(line)",
-        )?
-        .query_map([key], |row| Ok((row.get(0)?, row.get(1)?)))?
-        .collect::<Result<_, _>>()?;
+/// What ticket `held` paid with each voucher, less what its returns gave back onto it, in the
+/// order the ticket paid with them.
+fn vouchers_to_give_back(conn: &Connection, held: &TicketRecorded) -> Result<Vec<(String, i64)>, StoreError> {
+    let mut paid: Vec<(String, i64)> = Vec::new();
+    for tender in &held.payments {
+        let Some(voucher) = &tender.voucher else { continue };
+        match paid.iter_mut().find(|(known, _)| known == voucher) {
+            Some((_, sum)) => *sum = sum.saturating_add(tender.amount_minor),
+            None => paid.push((voucher.clone(), tender.amount_minor)),
+        }
+    }
     let mut given_back = conn.prepare_cached(
-        "SELECT coalesce(sum(p.amount_minor), 0) FROM p_tickets t JOIN p_ticket_payments p ON p.key = t.key
-         WHERE t.returns = ?1 AND t.returns_node = ?2 AND p.voucher = ?3",
+        "SELECT coalesce(sum(v.amount_minor), 0) FROM p_tickets t
+         JOIN p_ticket_vouchers v ON v.voucher = ?3 AND v.node = t.node AND v.sequence = t.sequence
+         WHERE t.returns = ?1 AND t.returns_node = ?2",
     )?;
     for (voucher, left) in &mut paid {
-        let back: i64 = given_back.query_row(params![number, node, &*voucher], |row| row.get(0))?;
+        let back: i64 = given_back.query_row(params![held.number, held.node, &*voucher], |row| row.get(0))?;
         *left = left.saturating_add(back).max(0);
     }
     Ok(paid)
 }
 
-/// The first key (`ticket_key`) of a ticket numbered `number`, of whichever device: the keys of
-/// one number are those that begin with it and `@`, which sort between `number@` and `numberA`
-/// (`A` follows `@`), so the table's own key finds them with no index by number.
-fn first_key_of(conn: &Connection, number: &str) -> Result<Option<String>, StoreError> {
+/// The device and place in its series of a ticket numbered `number` (of two devices given one
+/// till code apart, the first by device id): the number names the till and the place, and the
+/// till's devices are few.
+fn find_ticket(conn: &Connection, number: &str) -> Result<Option<(String, u64)>, StoreError> {
+    let Some((till, sequence)) = rempart_domain::tills::ticket_place(number) else { return Ok(None) };
     Ok(conn
         .prepare_cached(
-            "SELECT key FROM p_tickets WHERE key > ?1 || '@' AND key < ?1 || 'A' AND number = ?1 ORDER BY key LIMIT 1",
+            "SELECT t.node FROM p_tills b JOIN p_tickets t ON t.node = b.node AND t.sequence = ?2
+             WHERE b.till = ?1 AND t.number = ?3 ORDER BY t.node LIMIT 1",
         )?
-        .query_row([number], |row| row.get(0))
-        .optional()?)
+        .query_row(params![till, sequence as i64, number], |row| row.get(0))
+        .optional()?
+        .map(|node| (node, sequence)))
+}
+
+/// The device's ticket numbered `number`, if held: its place in the device's series.
+pub(crate) fn held_ticket(conn: &Connection, node: &str, number: &str) -> Result<Option<u64>, StoreError> {
+    let Some((_, sequence)) = rempart_domain::tills::ticket_place(number) else { return Ok(None) };
+    let held = conn
+        .prepare_cached("SELECT 1 FROM p_tickets WHERE node = ?1 AND sequence = ?2 AND number = ?3")?
+        .exists(params![node, sequence as i64, number])?;
+    Ok(held.then_some(sequence))
 }
 
 /// The original a ticket returns (`Some(None)` for a sale), if the ticket is held.
-fn read_returns(conn: &Connection, key: &str) -> Result<Option<Option<String>>, StoreError> {
+fn read_returns(conn: &Connection, node: &str, sequence: u64) -> Result<Option<Option<String>>, StoreError> {
     Ok(conn
-        .prepare_cached("SELECT returns FROM p_tickets WHERE key = ?1")?
-        .query_row([key], |row| row.get(0))
+        .prepare_cached("SELECT returns FROM p_tickets WHERE node = ?1 AND sequence = ?2")?
+        .query_row(params![node, sequence as i64], |row| row.get(0))
         .optional()?)
 }
 
-pub(crate) fn read_ticket(conn: &Connection, key: &str) -> Result<Option<TicketRecorded>, StoreError> {
-    let row = conn
-        .prepare_cached(
-            "SELECT till, sequence, session, location, date, at_ms, currency, change_minor, returns, card, number,
-                    node, rounding_minor, returns_node
-             FROM p_tickets WHERE key = ?1",
-        )?
-        .query_row([key], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, i64>(1)?,
-                row.get::<_, String>(2)?,
-                row.get::<_, String>(3)?,
-                row.get::<_, String>(4)?,
-                row.get::<_, i64>(5)?,
-                row.get::<_, String>(6)?,
-                row.get::<_, i64>(7)?,
-                row.get::<_, Option<String>>(8)?,
-                row.get::<_, Option<String>>(9)?,
-                (row.get::<_, String>(10)?, row.get::<_, String>(11)?, row.get::<_, i64>(12)?, row.get(13)?),
-            ))
-        })
+/// The ticket of device `node` at `sequence` in its series, as it was recorded: read from its
+/// event in the log `log` (the projections `conn` say which). A ticket held whose event is not
+/// its own is damage.
+pub(crate) fn read_ticket(
+    conn: &Connection,
+    log: &Connection,
+    node: &str,
+    sequence: u64,
+) -> Result<Option<TicketRecorded>, StoreError> {
+    let row: Option<(String, i64)> = conn
+        .prepare_cached("SELECT number, seq FROM p_tickets WHERE node = ?1 AND sequence = ?2")?
+        .query_row(params![node, sequence as i64], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?;
-    let Some((
-        till,
-        sequence,
-        session,
-        location,
-        date,
-        at_ms,
-        currency,
-        change_minor,
-        returns,
-        card,
-        (number, node, rounding_minor, returns_node),
-    )) = row
-    else {
-        return Ok(None);
-    };
+    let Some((number, seq)) = row else { return Ok(None) };
     let unreadable = || Damage::TicketUnreadable { number: number.clone() };
-    let lines = ticket_lines(conn, key)?;
-    let mut payments = Vec::new();
-    let mut statement = conn
-        .prepare_cached("SELECT method, amount_minor, voucher FROM p_ticket_payments WHERE key = ?1 ORDER BY line")?;
-    for row in statement.query_map([key], |row| Ok((row.get::<_, String>(0)?, row.get(1)?, row.get(2)?)))? {
-        let (method, amount_minor, voucher) = row?;
-        payments.push(Tender { method: Method::parse(&method).map_err(|_| unreadable())?, amount_minor, voucher });
+    let id: rempart_log::NodeId = node.parse().map_err(|_| unreadable())?;
+    let event: Option<(String, Vec<u8>)> = log
+        .prepare_cached("SELECT kind, payload FROM events WHERE node = ?1 AND seq = ?2")?
+        .query_row(params![&id.as_bytes()[..], seq], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?;
+    let (kind, payload) = event.ok_or_else(unreadable)?;
+    match Fact::from_payload(&kind, &payload) {
+        Ok(Some(Fact::TicketRecorded(ticket))) if ticket.node == node && ticket.sequence == sequence => {
+            Ok(Some(ticket))
+        }
+        _ => Err(unreadable().into()),
     }
-    Ok(Some(TicketRecorded {
-        node,
-        till,
-        sequence: u64::try_from(sequence).map_err(|_| unreadable())?,
-        number: number.clone(),
-        session,
-        location,
-        date: date.parse().map_err(|_| unreadable())?,
-        at_ms: u64::try_from(at_ms).map_err(|_| unreadable())?,
-        currency: stored_currency(&currency)?,
-        lines,
-        payments,
-        change_minor,
-        returns,
-        returns_node,
-        card,
-        rounding_minor,
-    }))
 }
 
-/// The tickets of a till device with sequences `first..=last`, in their order.
+/// The tickets of a till device with sequences `first..=last`, in their order, read from the
+/// log `log` (`read_ticket`).
 pub(crate) fn tickets_of(
     conn: &Connection,
+    log: &Connection,
     node: &str,
     first: u64,
     last: u64,
 ) -> Result<Vec<TicketRecorded>, StoreError> {
-    let keys: Vec<String> = conn
-        .prepare_cached("SELECT key FROM p_tickets WHERE node = ?1 AND sequence BETWEEN ?2 AND ?3 ORDER BY sequence")?
+    let sequences: Vec<i64> = conn
+        .prepare_cached(
+            "SELECT sequence FROM p_tickets WHERE node = ?1 AND sequence BETWEEN ?2 AND ?3 ORDER BY sequence",
+        )?
         .query_map(params![node, first as i64, last as i64], |row| row.get(0))?
         .collect::<Result<_, _>>()?;
-    let mut out = Vec::with_capacity(keys.len());
-    for key in keys {
-        if let Some(ticket) = read_ticket(conn, &key)? {
+    let mut out = Vec::with_capacity(sequences.len());
+    for sequence in sequences {
+        if let Some(ticket) = read_ticket(conn, log, node, sequence as u64)? {
             out.push(ticket);
         }
     }
     Ok(out)
-}
-
-/// The lines of a ticket (by key), in order.
-fn ticket_lines(conn: &Connection, key: &str) -> Result<Vec<TicketLine>, StoreError> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT sku, label, qty, unit_price_minor, discount_minor, vat_code, vat_rate_bp, account
-             FROM p_ticket_lines WHERE key = ?1 ORDER BY line",
-        )?
-        .query_map([key], |row| {
-            Ok(TicketLine {
-                sku: row.get(0)?,
-                label: row.get(1)?,
-                qty: row.get(2)?,
-                unit_price_minor: row.get(3)?,
-                discount_minor: row.get(4)?,
-                vat_code: row.get(5)?,
-                vat_rate_bp: row.get(6)?,
-                account: row.get(7)?,
-            })
-        })?
-        .collect::<Result<Vec<_>, _>>()?)
 }
 
 /// A line of a ticket with what is left of it to return.
@@ -858,21 +807,23 @@ struct Returnable {
     left: i64,
 }
 
-/// The lines of `number` with the units returned since (by any till) taken off, first lines
-/// first.
-fn left_to_return(conn: &Connection, key: &str, number: &str) -> Result<Vec<Returnable>, StoreError> {
+/// The lines of `sold` with the units returned since (by any till) taken off, first lines first.
+fn left_to_return(conn: &Connection, sold: &TicketRecorded) -> Result<Vec<Returnable>, StoreError> {
     let mut lines: Vec<Returnable> =
-        ticket_lines(conn, key)?.into_iter().map(|line| Returnable { left: line.qty, line }).collect();
-    let mut returned = conn.prepare_cached(
-        "SELECT l.sku, -sum(l.qty) FROM p_tickets t JOIN p_ticket_lines l ON l.key = t.key
-         WHERE t.returns = ?1 GROUP BY l.sku",
-    )?;
-    for row in returned.query_map([number], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))? {
-        let (sku, mut qty) = row?;
-        for line in lines.iter_mut().filter(|line| line.line.sku == sku) {
-            let take = qty.min(line.left);
-            line.left -= take;
-            qty -= take;
+        sold.lines.iter().map(|line| Returnable { left: line.qty, line: line.clone() }).collect();
+    let returns: Vec<(String, i64)> = conn
+        .prepare_cached("SELECT node, sequence FROM p_tickets WHERE returns = ?1 AND returns_node = ?2")?
+        .query_map(params![sold.number, sold.node], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (node, sequence) in returns {
+        let Some(back) = read_ticket(conn, conn, &node, sequence as u64)? else { continue };
+        for returned in &back.lines {
+            let mut qty = returned.qty.saturating_neg();
+            for line in lines.iter_mut().filter(|line| line.line.sku == returned.sku) {
+                let take = qty.min(line.left);
+                line.left -= take;
+                qty -= take;
+            }
         }
     }
     Ok(lines)
@@ -908,9 +859,7 @@ fn expected_cash(conn: &Connection, node: &str, session: &str) -> Result<i64, St
         .query_row([node, session], |row| row.get(0))?;
     let tickets: i64 = conn
         .prepare_cached(
-            "SELECT coalesce((SELECT sum(p.amount_minor) FROM p_tickets t JOIN p_ticket_payments p ON p.key = t.key
-                              WHERE t.node = ?1 AND t.session = ?2 AND p.method = 'cash'), 0)
-                  - coalesce((SELECT sum(change_minor) FROM p_tickets WHERE node = ?1 AND session = ?2), 0)",
+            "SELECT coalesce((SELECT cash_minor - change_minor FROM p_till_sessions WHERE node = ?1 AND session = ?2), 0)",
         )?
         .query_row([node, session], |row| row.get(0))?;
     Ok(drawer + tickets)
@@ -947,101 +896,119 @@ pub(crate) fn project_till_bound(conn: &Connection, bound: &TillBound) -> Result
     Ok(())
 }
 
-/// Projects a `TicketRecorded` fact: the ticket, its lines and payments, the series' last
-/// number, and its stock movements (a sale out of the store, a return back in). A ticket met
+/// What a projector gathers of the tickets it inserts, written once at its flush (`write`): each
+/// till's last number, each cash session's sums, and the sales by day and store.
+#[derive(Debug, Default)]
+pub(crate) struct TicketSums {
+    series: std::collections::HashMap<String, u64>,
+    /// (device, session) → tickets, cash taken, change given.
+    sessions: std::collections::HashMap<(String, String), (i64, i64, i64)>,
+    sales: crate::sales::SalesSums,
+}
+
+impl TicketSums {
+    pub(crate) fn clear(&mut self) {
+        self.series.clear();
+        self.sessions.clear();
+        self.sales.clear();
+    }
+
+    /// Adds what was gathered to the tables, in key order, and forgets it.
+    pub(crate) fn write(&mut self, conn: &Connection) -> Result<(), StoreError> {
+        let mut rows: Vec<(String, u64)> = self.series.drain().collect();
+        rows.sort_unstable();
+        let mut statement = conn.prepare_cached(
+            "INSERT INTO p_till_series (node, last) VALUES (?1, ?2)
+             ON CONFLICT (node) DO UPDATE SET last = max(last, excluded.last)",
+        )?;
+        for (node, last) in rows {
+            statement.execute(params![node, last as i64])?;
+        }
+        let mut sessions: Vec<_> = self.sessions.drain().collect();
+        sessions.sort_unstable();
+        let mut statement = conn.prepare_cached(
+            "INSERT INTO p_till_sessions (node, session, tickets, cash_minor, change_minor) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (node, session) DO UPDATE SET tickets = tickets + excluded.tickets,
+                 cash_minor = cash_minor + excluded.cash_minor, change_minor = change_minor + excluded.change_minor",
+        )?;
+        for ((node, session), (tickets, cash, change)) in sessions {
+            statement.execute(params![node, session, tickets, cash, change])?;
+        }
+        self.sales.write(conn)
+    }
+}
+
+/// Projects a `TicketRecorded` fact (event `seq` of its device's chain): the ticket, what paid
+/// with vouchers, and its sums (the series' last number, its session's, the sales of its day and
+/// store, the store's stock levels: a sale out of the store, a return back in). A ticket met
 /// again changes nothing.
 pub(crate) fn project_ticket_recorded(
     conn: &Connection,
+    seq: u64,
     ticket: &TicketRecorded,
-    (levels, series): (&mut crate::stock::StockLevels, &mut std::collections::HashMap<String, u64>),
+    (levels, sums): (&mut crate::stock::StockLevels, &mut TicketSums),
 ) -> Result<(), StoreError> {
     if ticket.check().is_err() {
         return Ok(());
     }
-    let key = ticket_key(&ticket.number, &ticket.node);
+    let items = ticket.lines.iter().map(|line| line.qty).fold(0i64, i64::saturating_add);
+    let discount = ticket.lines.iter().map(|line| line.discount_minor).fold(0i64, i64::saturating_add);
     let inserted = conn
         .prepare_cached(
-            "INSERT OR IGNORE INTO p_tickets (key, number, node, till, sequence, session, location, date, at_ms,
-                                             currency, total_minor, change_minor, returns, returns_node, card,
-                                             rounding_minor)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            "INSERT OR IGNORE INTO p_tickets (node, sequence, number, seq, session, date, total_minor, items,
+                                             discount_minor, returns, returns_node, card)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         )?
         .execute(params![
-            key,
-            ticket.number,
             ticket.node,
-            ticket.till,
             ticket.sequence as i64,
+            ticket.number,
+            seq as i64,
             ticket.session,
-            ticket.location,
             date_text(ticket.date),
-            ticket.at_ms as i64,
-            ticket.currency.as_str(),
             ticket.total_minor(),
-            ticket.change_minor,
+            items,
+            discount,
             ticket.returns,
             ticket.returns_node,
             ticket.card,
-            ticket.rounding_minor
         ])?;
     if inserted == 0 {
         return Ok(());
     }
-    // The series' last number and the stock levels are written once, when the projector is
-    // flushed (`write_series`, `stock::write_levels`).
-    let last = series.entry(ticket.node.clone()).or_default();
+    // The sums are written once, when the projector is flushed (`TicketSums::write`,
+    // `stock::write_levels`).
+    let last = sums.series.entry(ticket.node.clone()).or_default();
     *last = (*last).max(ticket.sequence);
-    let mut insert_line = conn.prepare_cached(
-        "INSERT INTO p_ticket_lines (key, line, sku, label, qty, unit_price_minor, discount_minor, gross_minor,
-                                     vat_code, vat_rate_bp, account)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    )?;
-    for (index, line) in ticket.lines.iter().enumerate() {
-        insert_line.execute(params![
-            key,
-            index as i64,
-            line.sku,
-            line.label,
-            line.qty,
-            line.unit_price_minor,
-            line.discount_minor,
-            line.gross_minor(),
-            line.vat_code,
-            line.vat_rate_bp,
-            line.account
-        ])?;
-        // The line is the sale's (or return's) movement of stock: it is not written again in
-        // `p_stock_moves`, only summed into the location's level.
+    let cash = ticket
+        .payments
+        .iter()
+        .filter(|tender| tender.method == Method::Cash)
+        .map(|tender| tender.amount_minor)
+        .fold(0i64, i64::saturating_add);
+    let session = sums.sessions.entry((ticket.node.clone(), ticket.session.clone())).or_default();
+    session.0 += 1;
+    session.1 = session.1.saturating_add(cash);
+    session.2 = session.2.saturating_add(ticket.change_minor);
+    sums.sales.add(ticket);
+    for line in &ticket.lines {
+        // The line is the sale's (or return's) movement of stock: it is no row of
+        // `p_stock_moves`, only summed into the location's level (and the day's sales).
         crate::stock::add_to_levels(levels, &ticket.location, &line.sku, -line.qty);
     }
-    let mut insert_payment = conn.prepare_cached(
-        "INSERT INTO p_ticket_payments (key, line, method, amount_minor, voucher) VALUES (?1, ?2, ?3, ?4, ?5)",
+    let mut insert_voucher = conn.prepare_cached(
+        "INSERT INTO p_ticket_vouchers (voucher, node, sequence, line, amount_minor) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     for (index, tender) in ticket.payments.iter().enumerate() {
-        insert_payment.execute(params![
-            key,
-            index as i64,
-            tender.method.as_str(),
-            tender.amount_minor,
-            tender.voucher
-        ])?;
-    }
-    Ok(())
-}
-
-/// Writes the till series' last numbers gathered by a projector.
-pub(crate) fn write_series(
-    conn: &Connection,
-    series: &mut std::collections::HashMap<String, u64>,
-) -> Result<(), StoreError> {
-    let mut rows: Vec<(String, u64)> = series.drain().collect();
-    rows.sort_unstable();
-    let mut statement = conn.prepare_cached(
-        "INSERT INTO p_till_series (node, last) VALUES (?1, ?2)
-         ON CONFLICT (node) DO UPDATE SET last = max(last, excluded.last)",
-    )?;
-    for (node, last) in rows {
-        statement.execute(params![node, last as i64])?;
+        if let Some(voucher) = &tender.voucher {
+            insert_voucher.execute(params![
+                voucher,
+                ticket.node,
+                ticket.sequence as i64,
+                index as i64,
+                tender.amount_minor
+            ])?;
+        }
     }
     Ok(())
 }

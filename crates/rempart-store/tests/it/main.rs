@@ -192,11 +192,8 @@ fn a_bulk_import_builds_its_indexes_at_the_end_and_verifies() {
             "p_loyalty_points_ticket",
             "p_reminders_invoice",
             "p_skus_barcode",
-            "p_ticket_payments_voucher",
             "p_tickets_card",
             "p_tickets_returns",
-            "p_tickets_series",
-            "p_tickets_session",
             "p_till_cash_session",
             "p_tills_till",
             "p_users_name"

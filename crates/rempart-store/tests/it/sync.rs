@@ -2208,7 +2208,7 @@ fn a_ticket_numbered_out_of_its_till_or_its_turn_is_refused_where_it_arrives() {
             fact["change_minor"] = serde_json::json!(-1);
         }),
         forge(&genuine, "ticket.recorded", &key, |fact| {
-            fact["lines"][0]["qty"] = serde_json::json!(i64::MIN);
+            fact["lines"][0]["q"] = serde_json::json!(i64::MIN);
         }),
     ];
     let expected = [
