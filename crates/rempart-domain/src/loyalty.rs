@@ -492,23 +492,103 @@ pub struct Balance {
     pub expired: i64,
 }
 
-/// A lot of points earned on a sale: what is left of it, until when.
-struct Lot {
+/// A lot of points earned on a sale: what is left of it, until when, and the sale's ticket
+/// (number and device).
+struct Lot<'m> {
     until: Option<NaiveDate>,
     earned: NaiveDate,
     id: String,
     left: i64,
+    ticket: &'m str,
+    node: &'m str,
 }
 
 /// What moves a balance on a day, in the order they apply on it.
 enum Step<'m> {
     Earn(&'m PointsMoved),
-    /// Points a return takes back from the earn of its original (by id).
+    /// Points a return (`ticket` of device `node`) takes back from the earn of its original (by
+    /// id).
     TakeBack {
         from: String,
         points: i64,
+        ticket: &'m str,
+        node: &'m str,
     },
     Burn(&'m PointsMoved),
+}
+
+/// How a card's points moved (`Movement`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MovementKind {
+    Earn,
+    Burn,
+    /// Spent for a voucher.
+    Voucher,
+    /// Taken back by a return of the sale that earned them.
+    TakeBack,
+    /// What was left of a lot on its last day.
+    Expire,
+}
+
+impl MovementKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MovementKind::Earn => "earn",
+            MovementKind::Burn => "burn",
+            MovementKind::Voucher => "voucher",
+            MovementKind::TakeBack => "take_back",
+            MovementKind::Expire => "expire",
+        }
+    }
+}
+
+/// One line of a card's points ledger (`statement`), in the order the lines apply: the day, what
+/// moved, the ticket that caused it (the sale that earned; the ticket that spent, or the
+/// voucher's number; the return that took back; for an expiry, the sale whose lot ended), the
+/// points (negative: out) and the balance after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Movement {
+    pub date: NaiveDate,
+    pub kind: MovementKind,
+    pub ticket: String,
+    /// The device of `ticket` (hex id).
+    pub node: String,
+    pub points: i64,
+    pub balance: i64,
+}
+
+/// What may be spent: the lots left less what is owed.
+fn held(lots: &[Lot<'_>], owed: i64) -> i64 {
+    lots.iter().map(|lot| lot.left).fold(0i64, i64::saturating_add).saturating_sub(owed)
+}
+
+/// Ends the lots whose last day is `day` or before, counting what was left of them expired
+/// (and, for a statement, a line each).
+fn expire_lots(
+    lots: &mut Vec<Lot<'_>>,
+    day: NaiveDate,
+    (expired, owed): (&mut i64, i64),
+    lines: &mut Option<&mut Vec<Movement>>,
+) {
+    let mut index = 0;
+    while index < lots.len() {
+        let Some(until) = lots[index].until.filter(|until| *until <= day) else {
+            index += 1;
+            continue;
+        };
+        let lot = lots.remove(index);
+        *expired = expired.saturating_add(lot.left);
+        if let Some(lines) = lines.as_deref_mut() {
+            lines.push(Movement {
+                date: until,
+                kind: MovementKind::Expire,
+                ticket: lot.ticket.to_owned(),
+                node: lot.node.to_owned(),
+                points: lot.left.saturating_neg(),
+                balance: held(lots, owed),
+            });
+        }
+    }
 }
 
 /// A card's balance on `on` from its movements and the returns of its tickets, whatever their
@@ -537,6 +617,31 @@ pub fn balance_through<'m>(
     returned: &[Returned],
     programs: &BTreeMap<u64, ProgramSet>,
     (on, through): (NaiveDate, NaiveDate),
+) -> Balance {
+    walk(moves, returned, programs, (on, through), None)
+}
+
+/// A card's points ledger on `on`: every line that moved its balance (`balance`), in the order
+/// they apply, each with the ticket that caused it and the balance after it; the last line's
+/// balance is the card's. The same whatever the order or repetition of the facts.
+pub fn statement<'m>(
+    moves: impl IntoIterator<Item = &'m PointsMoved>,
+    returned: &[Returned],
+    programs: &BTreeMap<u64, ProgramSet>,
+    on: NaiveDate,
+) -> (Balance, Vec<Movement>) {
+    let mut lines = Vec::new();
+    let balance = walk(moves, returned, programs, (on, on), Some(&mut lines));
+    (balance, lines)
+}
+
+/// The balance (`balance_through`), and its lines when asked (`statement`).
+fn walk<'m>(
+    moves: impl IntoIterator<Item = &'m PointsMoved>,
+    returned: &[Returned],
+    programs: &BTreeMap<u64, ProgramSet>,
+    (on, through): (NaiveDate, NaiveDate),
+    mut lines: Option<&mut Vec<Movement>>,
 ) -> Balance {
     let mut unique: BTreeMap<String, &PointsMoved> = BTreeMap::new();
     for moved in moves {
@@ -588,23 +693,26 @@ pub fn balance_through<'m>(
         let points = now - *before;
         *before = now;
         if points > 0 {
-            steps.insert((date, 1, format!("back-{node}-{ticket}")), Step::TakeBack { from: earn.id(), points });
+            steps.insert(
+                (date, 1, format!("back-{node}-{ticket}")),
+                Step::TakeBack { from: earn.id(), points, ticket, node },
+            );
         }
     }
     let mut out = Balance::default();
-    let mut lots: Vec<Lot> = Vec::new();
+    let mut lots: Vec<Lot<'_>> = Vec::new();
     let mut owed: i64 = 0;
-    let expire = |lots: &mut Vec<Lot>, day: NaiveDate, expired: &mut i64| {
-        lots.retain(|lot| {
-            let ended = lot.until.is_some_and(|until| until <= day);
-            if ended {
-                *expired = expired.saturating_add(lot.left);
-            }
-            !ended
-        });
-    };
     for ((date, _, id), step) in steps {
-        expire(&mut lots, date.min(on), &mut out.expired);
+        expire_lots(&mut lots, date.min(on), (&mut out.expired, owed), &mut lines);
+        // The line this step writes in a statement: what moved, by which ticket, how much.
+        let line = match &step {
+            Step::Earn(moved) => (MovementKind::Earn, moved.ticket.as_str(), moved.node.as_str(), moved.points),
+            Step::TakeBack { points, ticket, node, .. } => (MovementKind::TakeBack, *ticket, *node, -*points),
+            Step::Burn(moved) => {
+                let kind = if moved.kind == PointsKind::Voucher { MovementKind::Voucher } else { MovementKind::Burn };
+                (kind, moved.ticket.as_str(), moved.node.as_str(), -moved.points)
+            }
+        };
         let mut to_take = match step {
             Step::Earn(moved) => {
                 out.earned = out.earned.saturating_add(moved.points);
@@ -612,7 +720,14 @@ pub fn balance_through<'m>(
                 owed -= repaid;
                 let left = moved.points - repaid;
                 if left > 0 {
-                    lots.push(Lot { until: moved.expires, earned: date, id, left });
+                    lots.push(Lot {
+                        until: moved.expires,
+                        earned: date,
+                        id,
+                        left,
+                        ticket: moved.ticket.as_str(),
+                        node: moved.node.as_str(),
+                    });
                     // The lot that ends first is spent first; those that never end, last.
                     lots.sort_by(|a, b| {
                         (a.until.is_none(), a.until, a.earned, &a.id).cmp(&(
@@ -625,7 +740,7 @@ pub fn balance_through<'m>(
                 }
                 0
             }
-            Step::TakeBack { from, points } => {
+            Step::TakeBack { from, points, .. } => {
                 out.earned = out.earned.saturating_sub(points);
                 let mut to_take = points;
                 if let Some(lot) = lots.iter_mut().find(|lot| lot.id == from) {
@@ -650,9 +765,20 @@ pub fn balance_through<'m>(
         }
         lots.retain(|lot| lot.left > 0);
         owed = owed.saturating_add(to_take);
+        if let Some(lines) = lines.as_deref_mut() {
+            let (kind, ticket, node, points) = line;
+            lines.push(Movement {
+                date,
+                kind,
+                ticket: ticket.to_owned(),
+                node: node.to_owned(),
+                points,
+                balance: held(&lots, owed),
+            });
+        }
     }
-    expire(&mut lots, on, &mut out.expired);
-    out.points = lots.iter().map(|lot| lot.left).fold(0i64, i64::saturating_add).saturating_sub(owed);
+    expire_lots(&mut lots, on, (&mut out.expired, owed), &mut lines);
+    out.points = held(&lots, owed);
     out
 }
 
@@ -786,6 +912,36 @@ mod tests {
         assert_eq!((returned.points, returned.earned), (60, 60));
         // A movement dated after the day asked is not counted yet.
         assert_eq!(at(&moves, 5).points, 100);
+    }
+
+    /// The points ledger lists each line with the ticket that caused it: the sales that earned,
+    /// the return that took back, the ticket that spent, and the sale whose lot ended, on the
+    /// lot's last day.
+    #[test]
+    fn the_statement_keys_each_line_by_the_ticket_that_caused_it() {
+        use PointsKind::{Burn, Earn};
+        let programs = programs();
+        let moves = [moved(Earn, 100, 1, 0), moved(Earn, 50, 2, 10), moved(Burn, 120, 3, 20)];
+        let (balance, lines) = statement(&moves, &[back(4, 2, 30, 10, 0)], &programs, day(400));
+        let got: Vec<(u32, MovementKind, &str, i64, i64)> = lines
+            .iter()
+            .map(|line| {
+                ((line.date - day(0)).num_days() as u32, line.kind, line.ticket.as_str(), line.points, line.balance)
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (0, MovementKind::Earn, "GE1-1-000001", 100, 100),
+                (10, MovementKind::Earn, "GE1-1-000002", 50, 150),
+                (20, MovementKind::Burn, "GE1-1-000003", -120, 30),
+                // 10 of ticket 2's 50 francs come back: its 10 points, from its own lot.
+                (30, MovementKind::TakeBack, "GE1-1-000004", -10, 20),
+                (375, MovementKind::Expire, "GE1-1-000002", -20, 0),
+            ]
+        );
+        assert_eq!(balance, Balance { points: 0, earned: 140, spent: 120, expired: 20 });
+        assert!(lines.iter().all(|line| line.node == "ab"));
     }
 
     #[test]
@@ -1004,6 +1160,13 @@ mod tests {
                 whole.earned - whole.spent - whole.expired,
                 "points are what was earned less what was spent and what expired"
             );
+            // The ledger of its lines is the same too, adds up to the balance and ends on it.
+            let (again, lines) = statement(&delivered, &returned_again, &programs, day(900));
+            prop_assert_eq!(again, whole);
+            prop_assert_eq!(&lines, &statement(&moves, &returned, &programs, day(900)).1);
+            prop_assert_eq!(lines.iter().map(|line| line.points).sum::<i64>(), whole.points);
+            prop_assert_eq!(lines.last().map_or(0, |line| line.balance), whole.points);
+            prop_assert!(lines.windows(2).all(|pair| pair[0].date <= pair[1].date), "lines in the order of their days");
         }
     }
 }

@@ -10,7 +10,7 @@ mod reports;
 mod sales;
 mod stock;
 
-pub use loyalty::{loyalty, vouchers};
+pub use loyalty::{card_statement, loyalty, vouchers};
 pub use render::{Cell, Format, Report};
 pub use replenish::{picking, purchase_orders, purchase_proposals, replenishment};
 pub use reports::*;

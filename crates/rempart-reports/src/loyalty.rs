@@ -1,7 +1,7 @@
 //! The loyalty report (issue 21): every card with its holder, the points earned, spent and
 //! expired and its balance on a day, what the company owes in rewards, and the cards that went
 //! below zero when two stores' spending met (or that two devices gave); the vouchers given for
-//! points, what is left of each and those paid with beyond their worth.
+//! points, what is left of each and those paid with beyond their worth; a card's points ledger.
 
 use anyhow::Result;
 use chrono::NaiveDate;
@@ -61,6 +61,34 @@ pub fn loyalty(store: &Store, lang: Lang, locale: Locale, on: NaiveDate) -> Resu
         Cell::Number(owed_points),
         Cell::Amount(owed_value, currency),
         Cell::Empty,
+    ]);
+    Ok(report)
+}
+
+/// A card's points ledger on `on`: each line that moved its points (earned, spent, taken back by
+/// a return, expired), the ticket that caused it and the balance after it; the balance below.
+pub fn card_statement(store: &Store, lang: Lang, locale: Locale, card: &str, on: NaiveDate) -> Result<Report> {
+    let (balance, lines) = store.card_statement(card, on)?;
+    let keys = ["date", "movement", "ticket", "points", "balance"];
+    let mut report = Report::new(
+        lang.fill("loyalty.statement.title", &[("card", &card.trim()), ("date", &locale.format_date(on))]),
+        keys.into_iter().map(|key| (key, lang.text(&format!("loyalty.statement.column.{key}")).to_owned())).collect(),
+    );
+    for line in lines {
+        report.rows.push(vec![
+            Cell::Date(line.date.to_string()),
+            Cell::text(lang.text(&format!("loyalty.movement.{}", line.kind.as_str()))),
+            Cell::Text(line.ticket),
+            Cell::Number(line.points),
+            Cell::Number(line.balance),
+        ]);
+    }
+    report.totals.push(vec![
+        Cell::text(lang.text("loyalty.statement.balance")),
+        Cell::Empty,
+        Cell::Empty,
+        Cell::Empty,
+        Cell::Number(balance.points),
     ]);
     Ok(report)
 }

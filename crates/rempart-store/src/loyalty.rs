@@ -9,8 +9,8 @@ use rempart_domain::Fact;
 use std::collections::BTreeMap;
 
 use rempart_domain::loyalty::{
-    Balance, CardIssued, LoyaltyError, PointsKind, PointsMoved, ProgramSet, Returned, RewardKind, TicketBasis,
-    VoucherIssued, balance, balance_through,
+    Balance, CardIssued, LoyaltyError, Movement, PointsKind, PointsMoved, ProgramSet, Returned, RewardKind,
+    TicketBasis, VoucherIssued, balance, balance_through, statement,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -430,6 +430,17 @@ impl Store {
             return Err(LoyaltyError::UnknownCard { card: card.to_owned() }.into());
         }
         card_balance(&self.conn, card, on)
+    }
+
+    /// A card's points ledger on `on`, from what this node holds: its balance and every line that
+    /// moved it, each with the ticket that caused it (`rempart_domain::loyalty::statement`).
+    pub fn card_statement(&self, card: &str, on: NaiveDate) -> Result<(Balance, Vec<Movement>), StoreError> {
+        let card = card.trim();
+        if !card_known(&self.conn, card)? {
+            return Err(LoyaltyError::UnknownCard { card: card.to_owned() }.into());
+        }
+        let moves = card_moves(&self.conn, card)?;
+        Ok(statement(&moves, &card_returns(&self.conn, card)?, &held_programs(&self.conn)?, on))
     }
 
     /// Every card with its holder and balance on `on`: what the company owes in points.

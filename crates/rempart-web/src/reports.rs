@@ -46,6 +46,7 @@ const KINDS: &[(&str, &str)] = &[
     ("slow-movers", "web.report.slow_movers"),
     ("closures", "web.report.closures"),
     ("loyalty", "web.report.loyalty"),
+    ("loyalty-card", "web.report.loyalty_card"),
     ("vouchers", "web.report.vouchers"),
     ("replenishment", "web.report.replenishment"),
 ];
@@ -63,6 +64,9 @@ struct Asked {
     /// A store or warehouse (sales, stock, slow movers) or a till (closures).
     #[serde(default)]
     place: String,
+    /// A loyalty card (a card's points).
+    #[serde(default)]
+    card: String,
 }
 
 /// Why a report could not be made from what was asked: messages next to their fields.
@@ -100,6 +104,9 @@ fn build(
     if asked.kind == "ledger" && asked.account.trim().is_empty() {
         problems.set("account", lang.text("web.report.account_needed").to_owned());
     }
+    if asked.kind == "loyalty-card" && asked.card.trim().is_empty() {
+        problems.set("card", lang.text("web.report.card_needed").to_owned());
+    }
     let place = Some(asked.place.trim().to_uppercase()).filter(|place| !place.is_empty());
     if !problems.is_empty() {
         return Err(NotMade::Asked(problems));
@@ -135,6 +142,7 @@ fn build(
         "slow-movers" => rempart_reports::slow_movers(store, lang, locale, place.as_deref(), to_or_today, 28, 0),
         "closures" => rempart_reports::closures(store, lang, place.as_deref()),
         "loyalty" => rempart_reports::loyalty(store, lang, locale, to_or_today),
+        "loyalty-card" => rempart_reports::card_statement(store, lang, locale, &asked.card, to_or_today),
         "vouchers" => rempart_reports::vouchers(store, lang, locale, to_or_today),
         // The proposals on the day asked, with the default settings (`rempart replenish propose`
         // takes others).
@@ -187,6 +195,7 @@ fn form(lang: Lang, asked: &Asked, problems: &Problems) -> Markup {
             (field(lang.text("web.invoice.to"), "to", "text", &asked.to, problems.field("to")))
             (field(lang.text("web.report.account"), "account", "text", &asked.account, problems.field("account")))
             (field(lang.text("web.report.place"), "place", "text", &asked.place, problems.field("place")))
+            (field(lang.text("web.report.card"), "card", "text", &asked.card, problems.field("card")))
             button type="submit" { (lang.text("web.report.show")) }
         }
     }
@@ -209,6 +218,7 @@ async fn page(State(app): State<App>, Extension(viewer): Extension<Viewer>, Quer
                 ("to", asked.to.as_str()),
                 ("account", asked.account.as_str()),
                 ("place", asked.place.as_str()),
+                ("card", asked.card.as_str()),
             ])
             .unwrap_or_default();
             let body = html! {

@@ -1432,6 +1432,25 @@ fn a_cashier_gives_a_voucher_for_points_and_the_next_sale_pays_with_it() {
     let report = owner.get("/reports?kind=vouchers");
     assert_eq!(report.status, 200);
     assert!(report.body.contains(&number), "{}", report.body);
+    // The card's points ledger: earned on the first ticket, 100 spent for the voucher (keyed
+    // by its number), 89 left; asked with no card, the field says what is missing.
+    let ledger = owner.get(&format!("/reports?kind=loyalty-card&card={card}"));
+    assert_eq!(ledger.status, 200);
+    let rows: Vec<&str> = ledger.body.split("<tr>").skip(2).collect();
+    assert!(
+        rows[0].contains("Earned") && rows[0].contains("GE1-1-000001") && rows[0].contains(">189<"),
+        "{}",
+        ledger.body
+    );
+    assert!(
+        rows[1].contains("Spent for a voucher") && rows[1].contains(&number) && rows[1].contains(">-100<"),
+        "{}",
+        ledger.body
+    );
+    assert!(rows[2].contains("Balance") && rows[2].contains(">89<"), "{}", ledger.body);
+    let missing = owner.get("/reports?kind=loyalty-card");
+    assert_eq!(missing.status, 422);
+    assert!(missing.body.contains(Lang::En.text("web.report.card_needed")), "{}", missing.body);
 }
 
 /// Issue 22: head office's replenishment page. The store sold its jackets (five of six of each

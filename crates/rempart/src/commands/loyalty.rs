@@ -32,7 +32,8 @@ pub(crate) enum LoyaltyCommand {
         #[arg(long)]
         date: Option<String>,
     },
-    /// A card's points as this node knows them.
+    /// A card's points as this node knows them, and its ledger: each line earned, spent, taken
+    /// back or expired, with the ticket that caused it.
     Balance {
         card: String,
         /// On this day [default: today]
@@ -145,6 +146,7 @@ pub(crate) fn loyalty(dir: &Path, lang: Lang, command: LoyaltyCommand) -> Result
         }
         LoyaltyCommand::Balance { card, on } => {
             let on = date_arg(locale, &on)?.unwrap_or_else(today);
+            let statement = rempart_reports::card_statement(&store, lang, locale, &card, on)?;
             let balance = store.card_balance(&card, on)?;
             println!(
                 "{}",
@@ -160,6 +162,9 @@ pub(crate) fn loyalty(dir: &Path, lang: Lang, command: LoyaltyCommand) -> Result
                     ]
                 )
             );
+            if !statement.rows.is_empty() {
+                print!("{}", statement.render(rempart_reports::Format::Table, locale)?);
+            }
         }
     }
     Ok(())

@@ -1,7 +1,8 @@
 //! Issue 21: loyalty through the binary. Head office sets the program and gives a contact a
 //! card; the till earns points on a ticket with the card, lets the customer spend whole rewards
 //! up to the balance less the risk limit and refuses beyond, a return takes its points back; the
-//! card's balance and the loyalty report (what is owed) follow, in French too.
+//! card's balance, its ledger (each line keyed by its ticket, expiry included) and the loyalty
+//! report (what is owed) follow, in French too.
 
 use crate::Company;
 
@@ -52,5 +53,35 @@ fn a_card_earns_spends_within_the_risk_limit_and_a_return_takes_points_back() {
     assert_eq!((row[2].as_str(), row[6].as_str(), row[7].as_str()), ("Marie Dupont", "89", "4.45"));
     let french = company.ok_in("fr", &["loyalty", "balance", &card]);
     assert!(french.contains("89 points (gagnés 189, dépensés 100, expirés 0)"), "{french}");
+    // The card's ledger, each line with the ticket that caused it and the balance after it: the
+    // two earns, the return's take-back, the points spent.
+    let ledger = |text: &str| -> Vec<Vec<String>> {
+        text.lines()
+            .filter(|line| line.contains("GE1-1-"))
+            .map(|line| line.split_whitespace().map(str::to_owned).collect())
+            .collect()
+    };
+    let lines = ledger(&balance);
+    let cut = |line: &Vec<String>| line[line.len() - 3..].to_vec();
+    assert_eq!(
+        lines.iter().map(cut).collect::<Vec<_>>(),
+        [
+            ["GE1-1-000001", "189", "189"],
+            ["GE1-1-000002", "184", "373"],
+            ["GE1-1-000003", "-184", "189"],
+            ["GE1-1-000002", "-100", "89"],
+        ],
+        "{balance}"
+    );
+    assert!(lines[0].contains(&"Earned".to_owned()) && lines[3].contains(&"Spent".to_owned()), "{balance}");
+    // 400 days on, what was left of the first lot (the 100 spent came from it) has expired,
+    // keyed by the sale that earned it, on the lot's last day.
+    let sold_on = chrono::NaiveDate::parse_from_str(&lines[0][0], "%d.%m.%Y").expect("the sale's day, as Swiss dates");
+    let later = (sold_on + chrono::Days::new(400)).format("%d.%m.%Y").to_string();
+    let expired = company.ok_in("fr", &["loyalty", "balance", &card, "--on", &later]);
+    assert!(expired.contains("0 points (gagnés 189, dépensés 100, expirés 89)"), "{expired}");
+    let last = ledger(&expired).pop().expect("the expiry");
+    let day = (sold_on + chrono::Days::new(365)).format("%d.%m.%Y").to_string();
+    assert_eq!(last, [day.as_str(), "Expirés", "GE1-1-000001", "-89", "0"], "{expired}");
     company.ok(&["verify"]);
 }
