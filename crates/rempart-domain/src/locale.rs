@@ -116,7 +116,25 @@ pub struct DateUnreadable {
     pub locale: Locale,
 }
 
+/// A period typed with its end before its start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the period ends on {} before it starts on {}: give its start first", locale.format_date(*to), locale.format_date(*from))]
+pub struct ReversedPeriod {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub locale: Locale,
+}
+
 impl Locale {
+    /// A period as typed, from its start to its end (either left open): refused when it ends
+    /// before it starts, rather than read as one with nothing in it.
+    pub fn check_period(self, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<(), ReversedPeriod> {
+        match (from, to) {
+            (Some(from), Some(to)) if to < from => Err(ReversedPeriod { from, to, locale: self }),
+            _ => Ok(()),
+        }
+    }
+
     /// How this locale writes amounts, for messages: the forms `read_amount` accepts.
     pub fn amount_forms(self) -> &'static str {
         match self {
@@ -238,6 +256,18 @@ impl Locale {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_period_that_ends_before_it_starts_is_refused() {
+        let day = |d| NaiveDate::from_ymd_opt(2026, 3, d);
+        assert_eq!(Locale::Swiss.check_period(day(1), day(31)), Ok(()));
+        assert_eq!(Locale::Swiss.check_period(day(31), day(31)), Ok(()), "one day is a period");
+        assert_eq!(Locale::Swiss.check_period(None, day(1)), Ok(()));
+        assert_eq!(Locale::Swiss.check_period(day(31), None), Ok(()));
+        let reversed = Locale::French.check_period(day(31), day(1)).unwrap_err();
+        assert_eq!((reversed.from, reversed.to), (day(31).unwrap(), day(1).unwrap()));
+        assert!(reversed.to_string().contains("01/03/2026 before it starts on 31/03/2026"), "{reversed}");
+    }
 
     #[test]
     fn formats_for_each_locale() {

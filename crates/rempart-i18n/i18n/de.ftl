@@ -144,6 +144,7 @@ error-not-an-amount = «{ $text }» ist kein Betrag: Schreiben Sie ihn { $a }, {
 error-too-many-decimals = «{ $text }» hat mehr Dezimalstellen, als { $currency } zulässt ({ $exponent }).
 error-amount-too-large = «{ $text }» ist zu gross: Beträge sind auf 10^15 Einheiten begrenzt.
 error-not-a-date = «{ $text }» ist kein Datum: Schreiben Sie es { $forms }, oder 2026-03-31.
+error-reversed-period = der Zeitraum endet am { $to }, bevor er am { $from } beginnt: geben Sie zuerst seinen Beginn an
 hub-no-store = Wo speichert der Hub? Geben Sie --store VERZEICHNIS oder --store s3://BUCKET an
 hub-token = Einmaliges Zulassungs-Token für eine neue Firma (geben Sie es deren Inhaber: rempart connect URL --token TOKEN):
 kit-header =

@@ -144,6 +144,7 @@ error-not-an-amount = "{ $text }" is not an amount: write it { $a }, { $b } or {
 error-too-many-decimals = "{ $text }" has more decimals than { $currency } allows ({ $exponent }).
 error-amount-too-large = "{ $text }" is too large: amounts are limited to 10^15 minor units.
 error-not-a-date = "{ $text }" is not a date: write it { $forms }, or 2026-03-31.
+error-reversed-period = the period ends on { $to } before it starts on { $from }: give its start first
 hub-no-store = Where does the hub store? Give --store DIR or --store s3://BUCKET
 hub-token = One-time admission token for one new company (give it to its owner: rempart connect URL --token TOKEN):
 kit-header =

@@ -144,6 +144,7 @@ error-not-an-amount = « { $text } » n'est pas un montant : écrivez-le { $a },
 error-too-many-decimals = « { $text } » a plus de décimales que { $currency } n'en admet ({ $exponent }).
 error-amount-too-large = « { $text } » est trop grand : les montants sont limités à 10^15 unités.
 error-not-a-date = « { $text } » n'est pas une date : écrivez-la { $forms }, ou 2026-03-31.
+error-reversed-period = la période se termine le { $to } avant de commencer le { $from } : indiquez d'abord son début
 hub-no-store = Où le hub stocke-t-il ? Indiquez --store RÉPERTOIRE ou --store s3://BUCKET
 hub-token = Jeton d'admission à usage unique pour une nouvelle entreprise (à remettre à son responsable : rempart connect URL --token JETON) :
 kit-header =

@@ -107,6 +107,9 @@ async fn list(
                     }
                 }
             }
+            if let Err(error) = locale.check_period(filter.from, filter.to) {
+                problems.set("to", error.speak(lang));
+            }
             let invoices = if problems.is_empty() { store.invoice_list(&filter, today)? } else { Vec::new() };
             Ok((locale, labels, invoices, problems))
         })

@@ -101,6 +101,9 @@ fn build(
     };
     let from = read("from", &asked.from);
     let to = read("to", &asked.to);
+    if let Err(error) = locale.check_period(from, to) {
+        problems.set("to", error.speak(lang));
+    }
     if asked.kind == "ledger" && asked.account.trim().is_empty() {
         problems.set("account", lang.text("web.report.account_needed").to_owned());
     }

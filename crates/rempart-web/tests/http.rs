@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rempart_domain::Country;
 use rempart_domain::users::Role;
-use rempart_i18n::Lang;
+use rempart_i18n::{Lang, Speak};
 use rempart_store::Store;
 use rempart_web::access::{Access, ROUTES};
 use rempart_web::{Config, Running};
@@ -496,6 +496,18 @@ fn a_report_is_shown_and_downloaded_as_csv() {
     let refused = owner.get("/reports?kind=ledger&from=31.02.2026");
     assert_eq!(refused.status, 422);
     assert!(refused.body.contains(Lang::De.text("web.report.account_needed")));
+    // Issue 23: a period typed backwards is refused next to its end, on reports and invoices.
+    let reversed = rempart_domain::locale::ReversedPeriod {
+        from: chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
+        to: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        locale: rempart_domain::Locale::Swiss,
+    }
+    .speak(Lang::De);
+    let backwards = owner.get("/reports?kind=trial-balance&from=31.12.2026&to=01.01.2026");
+    assert_eq!(backwards.status, 422);
+    assert!(backwards.body.contains(&reversed), "{}", backwards.body);
+    let invoices = owner.get("/invoices?from=31.12.2026&to=01.01.2026");
+    assert!(invoices.body.contains(&reversed), "{}", invoices.body);
 }
 
 /// A company with its owner, connected to a hub of its own served on loopback: the directory,

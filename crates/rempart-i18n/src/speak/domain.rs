@@ -404,6 +404,13 @@ impl Speak for rempart_domain::locale::DateUnreadable {
     }
 }
 
+impl Speak for rempart_domain::locale::ReversedPeriod {
+    fn speak(&self, lang: Lang) -> String {
+        let rempart_domain::locale::ReversedPeriod { from, to, locale } = self;
+        lang.fill("error.reversed_period", &[("from", &locale.format_date(*from)), ("to", &locale.format_date(*to))])
+    }
+}
+
 impl Speak for rempart_domain::AmountError {
     fn speak(&self, lang: Lang) -> String {
         match self {

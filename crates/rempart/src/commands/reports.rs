@@ -96,6 +96,7 @@ pub(crate) fn run(
     let store = Store::open(dir)?;
     let locale = locale_of(&store)?;
     let (from, to) = (date_arg(locale, &from)?, date_arg(locale, &to)?);
+    locale.check_period(from, to)?;
     let report = match report {
         ReportKind::TrialBalance => reports::trial_balance(&store, lang, from, to)?,
         ReportKind::BalanceSheet => reports::balance_sheet(&store, lang, locale, to.unwrap_or_else(today))?,

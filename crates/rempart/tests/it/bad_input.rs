@@ -108,6 +108,12 @@ fn refusals() -> Vec<(Vec<String>, &'static str, &'static str)> {
             "entry NOPE does not exist",
             "err-ledger-unknown-entry",
         ),
+        // Issue 23: a period typed backwards is refused, not read as one with nothing in it.
+        (
+            ["report", "trial-balance", "--from", "31.03.2026", "--to", "01.03.2026"].map(String::from).to_vec(),
+            "the period ends on 01.03.2026 before it starts on 31.03.2026",
+            "error-reversed-period",
+        ),
     ]
 }
 
