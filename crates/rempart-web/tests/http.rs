@@ -1281,6 +1281,18 @@ fn a_cashier_sells_from_the_till_screen_and_gets_the_receipt() {
     let discounted = scan(&mut cashier, "JKT-M=1,JKT-L=2", "", "-10%");
     assert!(discounted.body.contains("510.30"), "{}", discounted.body);
     assert_eq!(site.events(), before, "nothing is recorded before the ticket is paid");
+    // A quick key (Alt+1 to Alt+9: the browser presses the button of that access key) adds its
+    // item, whatever the scan field holds.
+    let first_key = discounted.body.split("accesskey=\"1\"").next().and_then(|before| before.rsplit("value=\"").next());
+    let quick_sku = first_key.and_then(|rest| rest.split('"').next()).expect("the first quick key's SKU").to_owned();
+    let quick = cashier.post(
+        "/till/scan",
+        &[("csrf", &token), ("basket", "JKT-M=1"), ("discount", ""), ("scan", "NOPE"), ("quick", &quick_sku)],
+    );
+    assert_eq!(quick.status, 200, "{}", quick.body);
+    let quick_basket = basket_of(&quick.body);
+    assert!(quick_basket.starts_with("JKT-M=") && quick_basket.contains(&quick_sku), "{quick_basket}");
+    assert_eq!(site.events(), before, "a quick key records nothing either");
 
     let pay = |cashier: &mut Client, cash: &str| {
         cashier

@@ -95,7 +95,8 @@ fn event_text(lang: Lang, locale: Option<Locale>, event: &EventName) -> String {
     let what = match (&event.fact, &event.kind) {
         (Some(described), _) => rempart_i18n::described(lang, locale, described),
         (None, Some(kind)) => lang.fill("verify.event_kind", &[("seq", &event.seq), ("kind", kind)]),
-        (None, None) => lang.fill("verify.event_bare", &[("seq", &event.seq)]),
+        // Nothing is known of it (a deleted event): its place alone, said once.
+        (None, None) => return lang.fill("verify.event_bare", &[("seq", &event.seq), ("node", &event.node.short())]),
     };
     lang.fill("verify.event", &[("what", &what), ("seq", &event.seq), ("node", &event.node.short())])
 }

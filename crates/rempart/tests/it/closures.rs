@@ -1,6 +1,7 @@
 //! A till's closures on the command line (issue 21): daily closures that seal the day's tickets
-//! and post them to the ledger, a monthly closure over them, the archive of the month checked
-//! with no data directory, and every tampering of it named.
+//! and post them to the ledger, monthly closures over them and the year's over the months, the
+//! archive of the month checked with no data directory, and every tampering of it named there
+//! and in the node's own log.
 
 use rempart_domain::closures::ClosureSealed;
 use rempart_log::SigningKey;
@@ -185,6 +186,72 @@ fn closures_seal_the_days_post_them_and_archive_the_month() {
     assert_ne!(company.log_snapshot(), before);
     let report = company.fails(&["verify"]);
     assert!(report.contains("ticket GE1-1-000001") && report.contains("was altered after it was sealed"), "{report}");
+    // Undone, the log verifies again; then a removed ticket, a reordered pair and a closure
+    // re-signed with another key, each on its own and undone after verify names it.
+    database
+        .execute(
+            "UPDATE events SET payload = CAST(replace(CAST(payload AS TEXT), '\"a\":50000', '\"a\":40000') AS BLOB)
+             WHERE kind = 'ticket.recorded' AND CAST(payload AS TEXT) LIKE '%GE1-1-000001%'",
+            [],
+        )
+        .expect("undo");
+    assert_eq!(company.log_snapshot(), before);
+    company.ok(&["verify"]);
+    let ticket_event = |number: &str| -> i64 {
+        database
+            .query_row(
+                "SELECT seq FROM events WHERE kind = 'ticket.recorded' AND CAST(payload AS TEXT) LIKE ?1",
+                [format!("%\"number\":\"{number}\"%")],
+                |row| row.get(0),
+            )
+            .expect("the ticket's event")
+    };
+    let (first, second) = (ticket_event("GE1-1-000001"), ticket_event("GE1-1-000002"));
+    database.execute_batch("CREATE TEMP TABLE kept AS SELECT * FROM events").expect("keep");
+    let restore = || {
+        database.execute_batch("DELETE FROM events; INSERT INTO events SELECT * FROM temp.kept;").expect("restore");
+        assert_eq!(company.log_snapshot(), before);
+    };
+    database.execute("DELETE FROM events WHERE seq = ?1 AND kind = 'ticket.recorded'", [second]).expect("remove");
+    let removed = company.fails(&["verify"]);
+    assert!(removed.contains(&format!("- event {second}, recorded on node")), "{removed}");
+    assert!(removed.contains("was deleted from the log"), "{removed}");
+    restore();
+    database
+        .execute(
+            "UPDATE events SET payload = CASE seq WHEN ?1 THEN (SELECT payload FROM temp.kept WHERE seq = ?2 AND kind = 'ticket.recorded')
+                                                  ELSE (SELECT payload FROM temp.kept WHERE seq = ?1 AND kind = 'ticket.recorded') END
+             WHERE kind = 'ticket.recorded' AND seq IN (?1, ?2)",
+            [first, second],
+        )
+        .expect("swap");
+    let reordered = company.fails(&["verify"]);
+    for (number, seq) in [("GE1-1-000002", first), ("GE1-1-000001", second)] {
+        let named = format!("ticket {number} of 02.03.2026 (event {seq})");
+        assert!(reordered.contains(&named) && reordered.contains("was altered after it was sealed"), "{reordered}");
+    }
+    restore();
+    let (seq, payload): (i64, Vec<u8>) = database
+        .query_row("SELECT seq, payload FROM events WHERE kind = 'till.closure' ORDER BY seq LIMIT 1", [], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .expect("the first closure");
+    let mut closure: ClosureSealed = serde_json::from_slice(&payload).expect("closure");
+    closure.totals.total_minor -= 18_900;
+    closure.sign(&SigningKey::from_bytes(&[9; 32]));
+    database
+        .execute(
+            "UPDATE events SET payload = ?1 WHERE seq = ?2 AND kind = 'till.closure'",
+            rusqlite::params![serde_json::to_vec(&closure).expect("json"), seq],
+        )
+        .expect("re-sign");
+    let resigned = company.fails(&["verify"]);
+    let named = format!("the closure of till GE1-1 for 2026-03-02 (event {seq})");
+    assert!(resigned.contains(&named) && resigned.contains("was altered after it was sealed"), "{resigned}");
+    restore();
+    company.ok(&["verify"]);
+    drop(database);
+
     // In French, for the accountant.
     let french = binary()
         .env("REMPART_LANG", "fr")
@@ -193,6 +260,42 @@ fn closures_seal_the_days_post_them_and_archive_the_month() {
         .output()
         .expect("run");
     assert!(String::from_utf8_lossy(&french.stdout).contains("le ticket GE1-1-000002 manque"));
+}
+
+/// A year is sealed over its months: refused while one of its days or months is open, or
+/// before it is over, then once; its totals are its months', and the log still verifies.
+#[test]
+fn a_year_is_sealed_over_its_months() {
+    let company = Company::new("CH");
+    company.ok(&["location", "add", "GE1", "--label", "Genève Rive", "--kind", "store"]);
+    crate::tills::add_the_jacket(&company);
+    company.ok(&["sku", "add", "JKT-M", "--item", "JKT", "--size", "M"]);
+    company.ok(&["till", "bind", "GE1-1", "--location", "GE1"]);
+    let till = |date: &str, args: &[&str]| {
+        let mut all = vec!["till", "--date", date];
+        all.extend_from_slice(args);
+        company.ok(&all)
+    };
+    for (day, month_after) in [("2025-06-02", "2025-07-01"), ("2025-11-28", "2025-12-01")] {
+        till(day, &["open", "--float", "100"]);
+        till(day, &["sell", "--line", "JKT-M=1", "--pay", "card=189"]);
+        till(day, &["close", "--counted", "100"]);
+        let refused = company.fails(&["till", "--date", "2026-01-01", "closure", "2025"]);
+        assert!(refused.contains("close the days first"), "{refused}");
+        till(day, &["closure", day]);
+        if day == "2025-06-02" {
+            let refused = company.fails(&["till", "--date", "2026-01-01", "closure", "2025"]);
+            assert!(refused.contains("close the days first"), "{refused}");
+        }
+        till(month_after, &["closure", &day[..7]]);
+    }
+    let year = till("2026-01-01", &["closure", "2025"]);
+    assert!(year.contains("2 tickets (from 1 to 2)") && year.contains("378.00"), "{year}");
+    let listed = company.ok(&["till", "closures"]);
+    assert!(listed.contains("year 2025: 2 tickets, 378.00, grand total 378.00"), "{listed}");
+    let again = company.fails(&["till", "--date", "2026-01-01", "closure", "2025"]);
+    assert!(again.contains("is closed already"), "{again}");
+    company.ok(&["verify"]);
 }
 
 fn whole_key(key: &SigningKey) -> String {
