@@ -313,6 +313,8 @@ open = Offen
 paid = Bezahlt
 payment-received = Zahlung { $id } erfasst: { $allocated } zugeordnet, { $credit } dem Kunden gutgeschrieben.
 receivables = Offene Debitoren per { $date }
+payments-period = Zahlungseingänge vom { $from } bis { $to }
+payments-until = Zahlungseingänge bis { $to }
 
 # Die Beschreibungen der Befehle und Argumente der Befehlszeile (`rempart --help`).
 help = Unternehmenssoftware, die auch unter Angriff weiterarbeitet.
@@ -1629,12 +1631,14 @@ loyalty-flag-not-counted = sein Programm ist hier nicht bekannt
 loyalty-flag-ended = abgelaufen
 loyalty-overspent-vouchers = { $count } Gutscheine über ihren Wert hinaus bezahlt
 web-report-vouchers = Treue: Gutscheine
+web-report-payments = Zahlungseingänge
 help-loyalty-voucher = Dem Inhaber einer Karte einen Gutschein gegen Punkte geben (Programm mit Gutscheinen); gibt seine Nummer aus (EAN-13)
 help-loyalty-voucher-points = Eingelöste Punkte, ganze Prämien
 help-loyalty-voucher-date = Ausgegeben an diesem Tag [Standard: heute]
 help-loyalty-program-set-reward-kind = Wie Prämien eingelöst werden: discount (Rabatt auf den aktuellen Beleg) oder voucher (Gutschein, später bezahlt)
 help-loyalty-program-set-voucher-days = Wie lange ein Gutschein gilt, in Tagen (0: immer)
 help-report-vouchers = Treue-Gutscheine: Wert jedes Gutscheins, was Belege damit bezahlten und was am --to bleibt; jene über ihren Wert hinaus bezahlt
+help-report-payments = Zahlungseingänge der Kunden vom --from bis --to (heute, wenn nicht angegeben): wer wie viel auf welches Konto zahlte, die bezahlten Rechnungen und was zugunsten des Kunden blieb
 web-till-loyalty = Kundenkarte
 web-till-points = Eingelöste Punkte
 web-till-points-whole = Schreiben Sie die Punkte als ganze Zahl.

@@ -313,6 +313,8 @@ open = Open
 paid = Paid
 payment-received = Payment { $id } recorded: { $allocated } allocated, { $credit } credited to the customer.
 receivables = Open receivables on { $date }
+payments-period = Payments received from { $from } to { $to }
+payments-until = Payments received up to { $to }
 
 # The command line's descriptions of its commands and arguments (`rempart --help`).
 help = Business software that keeps working when it is attacked.
@@ -1629,12 +1631,14 @@ loyalty-flag-not-counted = its program is not held here
 loyalty-flag-ended = ended
 loyalty-overspent-vouchers = { $count } vouchers paid with beyond their worth
 web-report-vouchers = Loyalty: vouchers
+web-report-payments = Payments received
 help-loyalty-voucher = Give a card's holder a voucher for points (a program whose rewards are vouchers); prints its number (EAN-13)
 help-loyalty-voucher-points = Points spent, whole rewards
 help-loyalty-voucher-date = Given on this day [default: today]
 help-loyalty-program-set-reward-kind = How rewards are taken: discount (off the ticket at hand) or voucher (paid with later)
 help-loyalty-program-set-voucher-days = How long a voucher is good for, in days (0: for ever)
 help-report-vouchers = Loyalty vouchers: each voucher's worth, what tickets paid with it and what is left on --to; those paid with beyond their worth
+help-report-payments = Customers' payments received from --from to --to (today if not given): who paid, how much into which account, the invoices each paid and what it left in the customer's favour
 web-till-loyalty = Loyalty card
 web-till-points = Points spent
 web-till-points-whole = Write the points as a whole number.

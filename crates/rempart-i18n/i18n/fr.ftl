@@ -313,6 +313,8 @@ open = Ouvert
 paid = Payé
 payment-received = Paiement { $id } enregistré : { $allocated } imputé, { $credit } porté au crédit du client.
 receivables = Débiteurs ouverts au { $date }
+payments-period = Paiements reçus du { $from } au { $to }
+payments-until = Paiements reçus jusqu'au { $to }
 
 # Descriptions des commandes et des arguments de la ligne de commande (`rempart --help`).
 help = Logiciel de gestion qui continue de fonctionner lorsqu'il est attaqué.
@@ -1629,12 +1631,14 @@ loyalty-flag-not-counted = son programme n'est pas connu ici
 loyalty-flag-ended = échu
 loyalty-overspent-vouchers = { $count } bons payés au-delà de leur valeur
 web-report-vouchers = Fidélité : bons d'achat
+web-report-payments = Paiements reçus
 help-loyalty-voucher = Donner au titulaire d'une carte un bon d'achat contre des points (programme à bons d'achat) ; affiche son numéro (EAN-13)
 help-loyalty-voucher-points = Points dépensés, en récompenses entières
 help-loyalty-voucher-date = Donné ce jour [par défaut : aujourd'hui]
 help-loyalty-program-set-reward-kind = Comment se prennent les récompenses : discount (remise sur le ticket en cours) ou voucher (bon d'achat payé plus tard)
 help-loyalty-program-set-voucher-days = Durée de validité d'un bon, en jours (0 : toujours)
 help-report-vouchers = Bons d'achat de fidélité : la valeur de chaque bon, ce que les tickets ont payé avec et ce qui reste au --to ; ceux payés au-delà de leur valeur
+help-report-payments = Paiements reçus des clients du --from au --to (aujourd'hui s'il manque) : qui a payé, combien sur quel compte, les factures que chacun a payées et ce qu'il a laissé en faveur du client
 web-till-loyalty = Carte de fidélité
 web-till-points = Points dépensés
 web-till-points-whole = Écrivez les points en nombre entier.

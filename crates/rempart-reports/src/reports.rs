@@ -457,6 +457,60 @@ pub fn receivables(store: &Store, lang: Lang, locale: Locale, on: NaiveDate, lim
     Ok(report)
 }
 
+/// The customers' payments received over `from` to `to` (`from` open: since the first), in
+/// the order of their dates: who paid, how much into which account, the invoices each paid and
+/// what it left in the customer's favour; the total received per currency.
+pub fn payments(store: &Store, lang: Lang, locale: Locale, from: Option<NaiveDate>, to: NaiveDate) -> Result<Report> {
+    let title = match from {
+        Some(from) => {
+            lang.fill("payments.period", &[("from", &locale.format_date(from)), ("to", &locale.format_date(to))])
+        }
+        None => lang.fill("payments.until", &[("to", &locale.format_date(to))]),
+    };
+    let mut report =
+        Report::new(title, columns(lang, &["date", "contact", "name", "amount", "account", "invoices", "credit_note"]));
+    let mut names: std::collections::HashMap<String, String> = Default::default();
+    let mut totals: std::collections::BTreeMap<Currency, i64> = Default::default();
+    for payment in store.payments(None, from, Some(to))? {
+        let name = match names.get(&payment.contact) {
+            Some(name) => name.clone(),
+            None => {
+                let fields = store.contact(&payment.contact)?;
+                let name = fields.get("name").cloned().unwrap_or_default();
+                names.insert(payment.contact.clone(), name.clone());
+                name
+            }
+        };
+        let paid: Vec<String> = payment
+            .allocations
+            .iter()
+            .map(|(invoice, amount)| format!("{invoice} ({})", locale.format_amount(*amount, payment.currency)))
+            .collect();
+        *totals.entry(payment.currency).or_default() += payment.amount_minor;
+        report.rows.push(vec![
+            Cell::Date(payment.date.to_string()),
+            Cell::Text(payment.contact),
+            Cell::Text(name),
+            Cell::Amount(payment.amount_minor, payment.currency),
+            Cell::Text(payment.account),
+            Cell::Text(paid.join(", ")),
+            Cell::nonzero(payment.unallocated_minor, payment.currency),
+        ]);
+    }
+    for (currency, total) in totals {
+        report.totals.push(vec![
+            Cell::text(lang.text("total")),
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Amount(total, currency),
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+        ]);
+    }
+    Ok(report)
+}
+
 pub fn vat_return(
     store: &Store,
     lang: Lang,

@@ -20,10 +20,12 @@ impl From<PaymentError> for StoreError {
     }
 }
 
-/// A payment received, as a customer's page lists it.
+/// A payment received, as a customer's page and the payments list show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentSummary {
     pub id: String,
+    /// The customer who paid (their number).
+    pub contact: String,
     pub date: NaiveDate,
     pub amount_minor: i64,
     pub currency: Currency,
@@ -38,26 +40,42 @@ pub struct PaymentSummary {
 impl Store {
     /// The payments received from one customer, the newest first.
     pub fn payments_of(&self, contact: &str) -> Result<Vec<PaymentSummary>, StoreError> {
+        let mut out = self.payments(Some(contact), None, None)?;
+        out.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.id.cmp(&b.id)));
+        Ok(out)
+    }
+
+    /// The payments received over the days `from` to `to` (either end open), of one customer or
+    /// of all, in the order of their dates.
+    pub fn payments(
+        &self,
+        contact: Option<&str>,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<Vec<PaymentSummary>, StoreError> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT id, date, amount_minor, currency, account, unallocated_minor FROM p_payments
-             WHERE contact = ?1 ORDER BY date DESC, id",
+            "SELECT id, contact, date, amount_minor, currency, account, unallocated_minor FROM p_payments
+             WHERE (?1 IS NULL OR contact = ?1) AND (?2 IS NULL OR date >= ?2) AND (?3 IS NULL OR date <= ?3)
+             ORDER BY date, id",
         )?;
-        let rows: Vec<(String, String, i64, String, String, i64)> = statement
-            .query_map([contact], |row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?))
+        type Row = (String, String, String, i64, String, String, i64);
+        let rows: Vec<Row> = statement
+            .query_map(params![contact, from.map(date_text), to.map(date_text)], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?))
             })?
             .collect::<Result<_, _>>()?;
         let mut allocations = self.conn.prepare_cached(
             "SELECT invoice, amount_minor FROM p_payment_allocations WHERE payment = ?1 ORDER BY invoice",
         )?;
         let mut out = Vec::with_capacity(rows.len());
-        for (id, date, amount_minor, currency, account, unallocated_minor) in rows {
+        for (id, contact, date, amount_minor, currency, account, unallocated_minor) in rows {
             let allocated: Vec<(String, i64)> =
                 allocations.query_map([&id], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<Result<_, _>>()?;
             out.push(PaymentSummary {
                 date: stored_date(&date)?,
                 currency: stored_currency(&currency)?,
                 id,
+                contact,
                 amount_minor,
                 account,
                 allocations: allocated,

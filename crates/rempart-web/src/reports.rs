@@ -37,6 +37,7 @@ const KINDS: &[(&str, &str)] = &[
     ("receivables", "web.report.receivables"),
     ("payables", "web.report.payables"),
     ("dunning", "web.report.dunning"),
+    ("payments", "web.report.payments"),
     ("sales-store", "web.report.sales_store"),
     ("sales-day", "web.report.sales_day"),
     ("sales-item", "web.report.sales_item"),
@@ -128,6 +129,7 @@ fn build(
         "receivables" => rempart_reports::receivables(store, lang, locale, to_or_today, limit),
         "payables" => rempart_reports::payables(store, lang, locale, to_or_today),
         "dunning" => rempart_reports::dunning(store, lang, locale, to_or_today),
+        "payments" => rempart_reports::payments(store, lang, locale, from.or(Some(start)), to_or_today),
         kind if kind.starts_with("sales-") => {
             use rempart_store::sales::{SalesBy, SalesFilter};
             let by = match kind {

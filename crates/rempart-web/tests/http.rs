@@ -493,6 +493,10 @@ fn a_report_is_shown_and_downloaded_as_csv() {
     let csv = owner.get("/reports/csv?kind=trial-balance&from=01.01.2026&to=31.12.2026");
     assert_eq!(csv.status, 200);
     assert!(csv.body.starts_with("account,"), "{}", csv.body);
+    // The payments received (issue 23), over the period asked, in the company's formats.
+    let payments = owner.get("/reports?kind=payments&from=01.02.2026&to=28.02.2026");
+    assert_eq!(payments.status, 200, "{}", payments.body);
+    assert!(payments.body.contains("Zahlungseingänge vom 01.02.2026 bis 28.02.2026"), "{}", payments.body);
     let refused = owner.get("/reports?kind=ledger&from=31.02.2026");
     assert_eq!(refused.status, 422);
     assert!(refused.body.contains(Lang::De.text("web.report.account_needed")));

@@ -73,6 +73,9 @@ pub(crate) enum ReportKind {
     /// Loyalty vouchers: each voucher's worth, what tickets paid with it and what is left on
     /// --to; those paid with beyond their worth.
     Vouchers,
+    /// Customers' payments received from --from to --to (today if not given): who paid, how much
+    /// into which account, the invoices each paid and what it left in the customer's favour.
+    Payments,
     /// Stock by location and SKU: on hand, in transit, valued at the weighted average cost.
     Stock {
         /// One location only
@@ -118,6 +121,7 @@ pub(crate) fn run(
         }
         ReportKind::Loyalty => reports::loyalty(&store, lang, locale, to.unwrap_or_else(today))?,
         ReportKind::Vouchers => reports::vouchers(&store, lang, locale, to.unwrap_or_else(today))?,
+        ReportKind::Payments => reports::payments(&store, lang, locale, from, to.unwrap_or_else(today))?,
         ReportKind::Sales { by, location } => {
             let by = match by.trim() {
                 "store" => SalesBy::Store,

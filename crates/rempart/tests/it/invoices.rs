@@ -182,6 +182,25 @@ fn payments_close_receivables_and_overpayments_become_credits() {
     let closing = |account: &str| trial.iter().find(|row| row[0] == account).map(|row| row[6].clone());
     assert_eq!(closing("1100").as_deref(), Some("-10.84"), "the receivable account shows the customer's credit");
     assert_eq!(closing("1020").as_deref(), Some("400.00"));
+    // The payments list (issue 23): both, in the order of their days, with what each paid; a
+    // period keeps to its days.
+    let payments = csv_rows(&company.ok(&["report", "payments", "--format", "csv"]));
+    let fields = |row: &Vec<String>| (row[0].clone(), row[2].clone(), row[3].clone(), row[4].clone(), row[6].clone());
+    let second = numbers.iter().map(|number| format!("{number} (")).collect::<Vec<_>>();
+    assert_eq!(payments.len(), 2, "{payments:?}");
+    assert_eq!(
+        fields(&payments[0]),
+        ("2026-03-01".into(), "Jean Favre".into(), "100.00".into(), "1020".into(), String::new())
+    );
+    assert_eq!(payments[0][5], format!("{}100.00)", second[1]));
+    assert_eq!(fields(&payments[1]).2, "300.00");
+    assert_eq!(payments[1][6], "10.84", "what it left in the customer's favour");
+    assert!(payments[1][5].contains(&second[0]) && payments[1][5].contains(&second[1]), "{payments:?}");
+    let march =
+        csv_rows(&company.ok(&["report", "payments", "--from", "2026-03-01", "--to", "2026-03-31", "--format", "csv"]));
+    assert_eq!(march.len(), 1);
+    let french = company.ok_in("fr", &["report", "payments", "--to", "2026-03-31"]);
+    assert!(french.contains("Paiements reçus jusqu'au 31.03.2026") && french.contains("100.00"), "{french}");
 
     let before = company.log_snapshot();
     for (args, expected) in [
