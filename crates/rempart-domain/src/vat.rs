@@ -192,11 +192,20 @@ pub fn return_lines(
     }
 }
 
-/// Reads a period: `2026-Q3`, `2026-03` or `2026`, into its first and last day.
-pub fn parse_period(text: &str) -> Result<(chrono::NaiveDate, chrono::NaiveDate), String> {
+/// A VAT period typed in a way no period is written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("\"{text}\" is not a period: write 2026-Q3 (a quarter), 2026-S1 (a half-year), 2026-03 (a month) or 2026")]
+pub struct NotAPeriod {
+    pub text: String,
+}
+
+/// The first and last day of a period: a year (`2026`), a half-year (`2026-S1`, `2026-S2`, as
+/// Swiss VAT is filed half-yearly; `H1`, `H2` read alike), a quarter (`2026-Q3`) or a month
+/// (`2026-03`).
+pub fn parse_period(text: &str) -> Result<(chrono::NaiveDate, chrono::NaiveDate), NotAPeriod> {
     use chrono::NaiveDate;
-    let bad = || format!("\"{text}\" is not a period: write 2026-Q3, 2026-03 or 2026");
-    let year = |part: &str| -> Result<i32, String> {
+    let bad = || NotAPeriod { text: text.to_owned() };
+    let year = |part: &str| -> Result<i32, NotAPeriod> {
         if part.len() == 4 && part.bytes().all(|b| b.is_ascii_digit()) {
             part.parse().map_err(|_| bad())
         } else {
@@ -209,10 +218,18 @@ pub fn parse_period(text: &str) -> Result<(chrono::NaiveDate, chrono::NaiveDate)
             digit @ b'1'..=b'4' => (u32::from(digit - b'0') * 3 - 2, 3),
             _ => return Err(bad()),
         },
-        Some((_, month)) if month.len() == 2 => match month.parse::<u32>() {
-            Ok(month @ 1..=12) => (month, 1),
-            _ => return Err(bad()),
-        },
+        Some((_, half)) if half.len() == 2 && (half.starts_with('S') || half.starts_with('H')) => {
+            match half.as_bytes()[1] {
+                digit @ b'1'..=b'2' => (u32::from(digit - b'0') * 6 - 5, 6),
+                _ => return Err(bad()),
+            }
+        }
+        Some((_, month)) if month.len() == 2 && month.bytes().all(|b| b.is_ascii_digit()) => {
+            match month.parse::<u32>() {
+                Ok(month @ 1..=12) => (month, 1),
+                _ => return Err(bad()),
+            }
+        }
         Some(_) => return Err(bad()),
     };
     let year = year(text.split('-').next().unwrap_or(""))?;
@@ -281,8 +298,12 @@ mod tests {
         assert_eq!(parse_period("2026-Q3"), Ok((day("2026-07-01"), day("2026-09-30"))));
         assert_eq!(parse_period("2024-02"), Ok((day("2024-02-01"), day("2024-02-29"))));
         assert_eq!(parse_period("2025"), Ok((day("2025-01-01"), day("2025-12-31"))));
-        for bad in ["2026-Q5", "2026-13", "26-Q1", "2026-Q", "Q3", "2026-1"] {
-            assert!(parse_period(bad).is_err(), "{bad}");
+        assert_eq!(parse_period("2026-S1"), Ok((day("2026-01-01"), day("2026-06-30"))));
+        assert_eq!(parse_period("2026-S2"), Ok((day("2026-07-01"), day("2026-12-31"))));
+        assert_eq!(parse_period("2026-H2"), parse_period("2026-S2"));
+        for bad in ["2026-Q5", "2026-13", "26-Q1", "2026-Q", "Q3", "2026-1", "2026-S3", "2026-S0", "2026-+1", "2026-S"]
+        {
+            assert_eq!(parse_period(bad), Err(NotAPeriod { text: bad.to_owned() }), "{bad}");
         }
     }
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CommandError {
-    #[error("give --period (2026-Q3, 2026-03, 2026) or both --from and --to")]
+    #[error("give --period (2026-Q3, 2026-S1, 2026-03, 2026) or both --from and --to")]
     PeriodNeeded,
     #[error("\"{by}\" is not a way to group sales: store, day, item, rate or method")]
     SalesBy { by: String },

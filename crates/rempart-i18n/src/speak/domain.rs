@@ -404,6 +404,12 @@ impl Speak for rempart_domain::locale::DateUnreadable {
     }
 }
 
+impl Speak for rempart_domain::vat::NotAPeriod {
+    fn speak(&self, lang: Lang) -> String {
+        lang.fill("err.vat.not_a_period", &[("text", &self.text)])
+    }
+}
+
 impl Speak for rempart_domain::locale::ReversedPeriod {
     fn speak(&self, lang: Lang) -> String {
         let rempart_domain::locale::ReversedPeriod { from, to, locale } = self;

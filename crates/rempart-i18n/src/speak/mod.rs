@@ -55,7 +55,11 @@ pub fn speak_any(error: &(dyn std::error::Error + 'static), lang: Lang) -> Optio
         rempart_log::DecodeError,
         rempart_log::EventError,
     );
-    first_of!(rempart_domain::locale::DateUnreadable, rempart_domain::locale::ReversedPeriod);
+    first_of!(
+        rempart_domain::locale::DateUnreadable,
+        rempart_domain::locale::ReversedPeriod,
+        rempart_domain::vat::NotAPeriod
+    );
     None
 }
 

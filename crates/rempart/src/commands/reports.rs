@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use clap::Subcommand;
 use rempart_store::Store;
 use rempart_store::sales::{SalesBy, SalesFilter};
@@ -30,7 +30,7 @@ pub(crate) enum ReportKind {
     Payables,
     /// Overdue invoices on --to with the reminder level each has reached and its fee.
     Dunning,
-    /// The VAT return of a period (2026-Q3, 2026-03, 2026, or --from/--to): Swiss federal form
+    /// The VAT return of a period (2026-Q3, 2026-S1, 2026-03, 2026, or --from/--to): Swiss federal form
     /// (effective method) or French CA3 main lines.
     Vat {
         #[arg(long)]
@@ -111,9 +111,7 @@ pub(crate) fn run(
         ReportKind::Dunning => reports::dunning(&store, lang, locale, to.unwrap_or_else(today))?,
         ReportKind::Vat { period, detail } => {
             let (from, to) = match (period, from, to) {
-                (Some(period), _, _) => {
-                    rempart_domain::vat::parse_period(&period).map_err(|message| anyhow!(message))?
-                }
+                (Some(period), _, _) => rempart_domain::vat::parse_period(&period)?,
                 (None, Some(from), Some(to)) => (from, to),
                 _ => return Err(CommandError::PeriodNeeded.into()),
             };

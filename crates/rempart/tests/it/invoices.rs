@@ -306,6 +306,19 @@ fn the_vat_return_agrees_with_the_documents() {
     assert!(second.iter().any(|row| row[0] == "510" && row[3] == "4.05"), "{second:?}");
     assert!(company.fails(&["report", "vat", "--period", "2026-Q5"]).contains("is not a period"));
     assert!(company.fails(&["report", "vat"]).contains("give --period"));
+    // Issue 23: a Swiss half-year (2026-S1) is the two quarters' figures together.
+    let half = csv_rows(&company.ok(&["report", "vat", "--period", "2026-S1", "--format", "csv"]));
+    let whole =
+        csv_rows(&company.ok(&["report", "vat", "--from", "2026-01-01", "--to", "2026-06-30", "--format", "csv"]));
+    assert_eq!(half, whole, "the same lines as the half-year's days");
+    let half_line = |form_line: &str| half.iter().find(|row| row[0] == form_line).map(|row| row[3].clone());
+    // Input tax 8.10 in the first quarter and 4.05 in the second; 18.91 due, 6.76 to pay.
+    assert_eq!(half_line("400").as_deref(), Some("12.15"), "{half:?}");
+    assert_eq!(half_line("500").as_deref(), Some("6.76"), "{half:?}");
+    let refused = company.fails(&["report", "vat", "--period", "2026-S3"]);
+    assert!(refused.contains("\"2026-S3\" is not a period") && refused.contains("2026-S1 (a half-year)"), "{refused}");
+    let french = company.fails_in("fr", &["report", "vat", "--period", "2026-S3"]);
+    assert!(french.contains("n'est pas une période"), "{french}");
 }
 
 #[test]

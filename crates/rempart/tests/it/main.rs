@@ -93,7 +93,6 @@ impl Company {
         String::from_utf8(output.stdout).expect("utf-8 output")
     }
 
-    /// Runs a command that must fail and returns its standard error and output together.
     /// Runs a command that must succeed, as a reader of `lang` (fr, de, en) sees it.
     pub fn ok_in(&self, lang: &str, args: &[&str]) -> String {
         let output = binary()
@@ -107,6 +106,21 @@ impl Company {
         String::from_utf8(output.stdout).expect("utf-8 output")
     }
 
+    /// Runs a command that must fail, as a reader of `lang` (fr, de, en) sees it: its standard
+    /// error and output together.
+    pub fn fails_in(&self, lang: &str, args: &[&str]) -> String {
+        let output = binary()
+            .env("REMPART_LANG", lang)
+            .arg("--data-dir")
+            .arg(&self.dir)
+            .args(args)
+            .output()
+            .expect("run rempart");
+        assert!(!output.status.success(), "rempart {args:?} succeeded:\n{}", String::from_utf8_lossy(&output.stdout));
+        format!("{}{}", String::from_utf8_lossy(&output.stderr), String::from_utf8_lossy(&output.stdout))
+    }
+
+    /// Runs a command that must fail and returns its standard error and output together.
     pub fn fails(&self, args: &[&str]) -> String {
         let output = self.run(args);
         assert!(!output.status.success(), "rempart {args:?} succeeded:\n{}", String::from_utf8_lossy(&output.stdout));
