@@ -31,7 +31,7 @@ doc-payable-by = Payable par
 doc-payable-by-name-address = Payable par (nom/adresse)
 doc-currency = Monnaie
 doc-acceptance-point = Point de dépôt
-doc-separate-before-paying = A détacher avant le versement
+doc-separate-before-paying = À détacher avant le versement
 
 # The till's receipt.
 doc-ticket = Ticket { $number }

@@ -35,6 +35,8 @@ pub enum DocError {
 pub struct DocLine {
     pub text: String,
     pub quantity_milli: i64,
+    /// What the quantity counts, printed after it (`1.5 h`).
+    pub unit: Option<String>,
     pub unit_price_minor: i64,
     pub discount_bp: u32,
     pub vat_rate_bp: u32,
@@ -274,7 +276,11 @@ pub fn invoice_pdf(doc: &InvoiceDocument) -> Result<Vec<u8>, DocError> {
             y = continued_page_top(pages.last_mut().expect("a page was just added"), doc, true);
         }
         let page = pages.last_mut().expect("there is always a page");
-        page.text_right(Face::Regular, 9.0, COL_QUANTITY, y, &quantity_text(line.quantity_milli, doc.locale));
+        let quantity = match &line.unit {
+            Some(unit) => format!("{} {unit}", quantity_text(line.quantity_milli, doc.locale)),
+            None => quantity_text(line.quantity_milli, doc.locale),
+        };
+        page.text_right(Face::Regular, 9.0, COL_QUANTITY, y, &quantity);
         page.text_right(Face::Regular, 9.0, COL_PRICE, y, &amount(line.unit_price_minor));
         if line.discount_bp > 0 {
             page.text_right(Face::Regular, 9.0, COL_DISCOUNT, y, &percent_text(line.discount_bp, doc.locale));

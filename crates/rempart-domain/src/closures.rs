@@ -546,6 +546,8 @@ pub struct TillArchive {
     pub public_key: String,
     pub period: String,
     pub closures: Vec<ClosureSealed>,
+    /// Written in the long form (`tills::serialize_long_form`), read in either.
+    #[serde(serialize_with = "crate::tills::serialize_long_form")]
     pub tickets: Vec<TicketRecorded>,
 }
 

@@ -98,6 +98,10 @@ pub struct InvoiceLine {
     pub text: String,
     /// Quantity in thousandths: 1.5 hours is 1500.
     pub quantity_milli: i64,
+    /// What the quantity counts (`h`, `pce`, `l`), printed after it: its catalogue item's unit,
+    /// or the one typed; none for a bare count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
     /// Net unit price in minor units of the invoice currency.
     pub unit_price_minor: i64,
     /// Discount in hundredths of a percent: 10 % is 1000.
@@ -248,6 +252,8 @@ pub enum InvoiceError {
     BadQuantity { text: String },
     #[error("a quantity cannot be zero, negative or above one million")]
     QuantityOutOfRange,
+    #[error("\"{unit}\" is not a unit: use 1 to 16 characters, such as h, pce, l or kg")]
+    BadUnit { unit: String },
     #[error("\"{text}\" is not a discount: write a percentage from 0 to 100 with at most two decimals")]
     BadDiscount { text: String },
     #[error("price: {0}")]
@@ -336,6 +342,14 @@ pub fn check_line(state: &LedgerState, line: &InvoiceLine, date: NaiveDate) -> R
     }
     if line.quantity_milli <= 0 || line.quantity_milli > QUANTITY_MILLI_MAX {
         return Err(InvoiceError::QuantityOutOfRange);
+    }
+    if let Some(unit) = &line.unit
+        && (unit.trim().is_empty()
+            || unit.trim() != unit
+            || unit.len() > crate::catalogue::ITEM_UNIT_BYTES_MAX
+            || unit.chars().any(char::is_control))
+    {
+        return Err(InvoiceError::BadUnit { unit: unit.clone() });
     }
     if line.unit_price_minor < 0 {
         return Err(InvoiceError::NegativePrice);
@@ -576,6 +590,7 @@ mod tests {
             item: None,
             text: "Ligne".into(),
             quantity_milli: parse_quantity(quantity).unwrap(),
+            unit: None,
             unit_price_minor: parse_unit_price(price, Currency::CHF).unwrap(),
             discount_bp: parse_discount(discount).unwrap(),
             vat_code: vat.into(),

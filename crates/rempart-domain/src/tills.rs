@@ -150,6 +150,12 @@ pub struct TicketLine {
     pub account: String,
 }
 
+/// Writes tickets in the long form of ticket layout 1 (`TicketDigestForm`): how a till's
+/// archive carries them, readable by a person or another tool whatever form their events took.
+pub fn serialize_long_form<S: serde::Serializer>(tickets: &[TicketRecorded], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(tickets.iter().map(TicketRecorded::long_form))
+}
+
 /// A ticket in the long form of ticket layout 1, every line and payment field named in full:
 /// what closures' digests are computed on, so that a closure sealed over tickets whose events
 /// carry either form keeps its digest (`TicketRecorded::digest_form`).
@@ -286,10 +292,9 @@ impl TicketRecorded {
         self.lines.iter().map(TicketLine::gross_minor).fold(0i64, i64::saturating_add)
     }
 
-    /// The ticket's bytes in the long form of ticket layout 1 (`TicketDigestForm`), whichever
-    /// form its event carries: what a closure's digest of its tickets hashes.
-    pub fn digest_form(&self) -> Vec<u8> {
-        let form = TicketDigestForm {
+    /// The ticket in the long form of ticket layout 1, every field named in full.
+    fn long_form(&self) -> TicketDigestForm<'_> {
+        TicketDigestForm {
             node: &self.node,
             till: &self.till,
             sequence: self.sequence,
@@ -327,7 +332,13 @@ impl TicketRecorded {
             returns_node: &self.returns_node,
             card: &self.card,
             rounding_minor: self.rounding_minor,
-        };
+        }
+    }
+
+    /// The ticket's bytes in the long form of ticket layout 1 (`TicketDigestForm`), whichever
+    /// form its event carries: what a closure's digest of its tickets hashes.
+    pub fn digest_form(&self) -> Vec<u8> {
+        let form = self.long_form();
         // Plain fields, strings and numbers: serializing them cannot fail.
         serde_json::to_vec(&form).expect("a ticket's digest form serializes")
     }

@@ -475,8 +475,15 @@ pub fn payments(store: &Store, lang: Lang, locale: Locale, from: Option<NaiveDat
         let name = match names.get(&payment.contact) {
             Some(name) => name.clone(),
             None => {
-                let fields = store.contact(&payment.contact)?;
-                let name = fields.get("name").cloned().unwrap_or_default();
+                // A payment may arrive before the customer it names (their chains apart): listed
+                // by the customer's number, with no name yet.
+                let name = match store.contact(&payment.contact) {
+                    Ok(fields) => fields.get("name").cloned().unwrap_or_default(),
+                    Err(rempart_store::StoreError::Contact(
+                        rempart_domain::contacts::ContactError::UnknownContact { .. },
+                    )) => String::new(),
+                    Err(error) => return Err(error.into()),
+                };
                 names.insert(payment.contact.clone(), name.clone());
                 name
             }
@@ -661,6 +668,7 @@ mod tests {
                 item: None,
                 text: Some("Service".into()),
                 quantity_milli: 1000,
+                unit: None,
                 unit_price_minor: Some(10_000),
                 discount_bp: 0,
                 vat_code: Some("N81".into()),

@@ -32,6 +32,8 @@ pub struct LineSpec {
     pub item: Option<String>,
     pub text: Option<String>,
     pub quantity_milli: i64,
+    /// What the quantity counts; the item's unit when left out.
+    pub unit: Option<String>,
     pub unit_price_minor: Option<i64>,
     pub discount_bp: u32,
     pub vat_code: Option<String>,
@@ -45,6 +47,7 @@ pub struct LineInput {
     pub item: Option<String>,
     pub text: Option<String>,
     pub quantity: String,
+    pub unit: Option<String>,
     pub price: Option<String>,
     pub discount: String,
     pub vat_code: Option<String>,
@@ -72,6 +75,7 @@ impl LineSpec {
             item: given(input.item),
             text: given(input.text),
             quantity_milli: parse_quantity(&locale.plain_decimal(&input.quantity))?,
+            unit: given(input.unit),
             unit_price_minor,
             discount_bp: if discount.is_empty() { 0 } else { parse_discount(&locale.plain_decimal(discount))? },
             vat_code: given(input.vat_code),
@@ -146,6 +150,7 @@ fn resolve_line(
         item: spec.item.clone(),
         text: spec.text.or_else(|| item.map(|item| item.label.clone())).ok_or_else(incomplete)?,
         quantity_milli: spec.quantity_milli,
+        unit: spec.unit.or_else(|| item.map(|item| item.unit.clone())),
         unit_price_minor: spec.unit_price_minor.or(item.map(|item| item.price_minor)).ok_or_else(incomplete)?,
         discount_bp: spec.discount_bp,
         vat_code: spec.vat_code.or_else(|| item.map(|item| item.vat_code.clone())).ok_or_else(incomplete)?,
@@ -738,8 +743,8 @@ pub(crate) fn project_invoice_line_added(conn: &Connection, added: &InvoiceLineA
 /// Writes line `number` of an invoice, in place of the one of that number if any.
 fn insert_line(conn: &Connection, invoice: &str, number: u32, line: &InvoiceLine) -> Result<(), StoreError> {
     conn.prepare_cached(
-        "INSERT OR REPLACE INTO p_invoice_lines (invoice, line, item, text, quantity_milli, unit_price_minor, discount_bp, vat_code, account)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT OR REPLACE INTO p_invoice_lines (invoice, line, item, text, quantity_milli, unit_price_minor, discount_bp, vat_code, account, unit)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
         invoice,
@@ -750,7 +755,8 @@ fn insert_line(conn: &Connection, invoice: &str, number: u32, line: &InvoiceLine
         line.unit_price_minor,
         line.discount_bp,
         line.vat_code,
-        line.account
+        line.account,
+        line.unit
     ])?;
     Ok(())
 }
@@ -813,7 +819,7 @@ fn read_invoice(conn: &Connection, state: &LedgerState, id_or_number: &str) -> R
     let HeaderRow { id, contact, date, currency, cash_rounding, number, due_date, discarded } =
         header.ok_or_else(|| InvoiceError::UnknownInvoice { id: id_or_number.to_owned() })?;
     let mut statement = conn.prepare_cached(
-        "SELECT item, text, quantity_milli, unit_price_minor, discount_bp, vat_code, account, line
+        "SELECT item, text, quantity_milli, unit_price_minor, discount_bp, vat_code, account, line, unit
              FROM p_invoice_lines WHERE invoice = ?1 ORDER BY line",
     )?;
     let numbered = statement
@@ -822,6 +828,7 @@ fn read_invoice(conn: &Connection, state: &LedgerState, id_or_number: &str) -> R
                 item: row.get(0)?,
                 text: row.get(1)?,
                 quantity_milli: row.get(2)?,
+                unit: row.get(8)?,
                 unit_price_minor: row.get(3)?,
                 discount_bp: row.get(4)?,
                 vat_code: row.get(5)?,
@@ -1008,6 +1015,7 @@ CREATE TABLE p_invoice_lines (
     discount_bp INTEGER NOT NULL,
     vat_code TEXT NOT NULL,
     account TEXT NOT NULL,
+    unit TEXT,
     PRIMARY KEY (invoice, line)
 ) WITHOUT ROWID;
 

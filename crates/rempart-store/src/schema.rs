@@ -21,8 +21,9 @@
 /// tickets keyed by device and place in its series, read whole from their events (no
 /// `p_ticket_lines`, `p_ticket_payments`), their sales summed by day and store (`p_sales_items`,
 /// `p_sales_rates`, `p_sales_methods`, `p_sales_days`), cash sessions' sums (`p_till_sessions`)
-/// and what paid with vouchers (`p_ticket_vouchers`).
-pub const SCHEMA_VERSION: u32 = 20;
+/// and what paid with vouchers (`p_ticket_vouchers`). 21: an invoice line's unit
+/// (`p_invoice_lines.unit`).
+pub const SCHEMA_VERSION: u32 = 21;
 
 pub const LOG_SCHEMA: &str = "
 CREATE TABLE meta (
@@ -213,9 +214,14 @@ pub const PROJECTIONS: &[(&str, &str)] = &[
     ("p_loyalty_vouchers", "voucher, node"),
 ];
 
+/// Projection tables of earlier layouts, dropped by a rebuild with the others so that an upgraded
+/// database keeps none of their rows: layout 20 reads tickets' lines and payments from their
+/// events.
+pub const RETIRED_PROJECTIONS: &[&str] = &["p_ticket_lines", "p_ticket_payments"];
+
 pub fn drop_projections_sql() -> String {
     let mut sql = String::new();
-    for (table, _) in PROJECTIONS {
+    for table in PROJECTIONS.iter().map(|(table, _)| *table).chain(RETIRED_PROJECTIONS.iter().copied()) {
         sql.push_str(&format!("DROP TABLE IF EXISTS {table};\n"));
     }
     sql
@@ -243,6 +249,7 @@ mod tests {
         // Created once: a second module creating a table of the same name fails here.
         let total: usize = PROJECTION_SCHEMAS.iter().map(|schema| schema.matches("CREATE TABLE").count()).sum();
         assert_eq!(total, PROJECTIONS.len());
-        assert!(drop_projections_sql().lines().count() == PROJECTIONS.len());
+        assert!(drop_projections_sql().lines().count() == PROJECTIONS.len() + RETIRED_PROJECTIONS.len());
+        assert!(RETIRED_PROJECTIONS.iter().all(|retired| !created.iter().any(|table| table == retired)));
     }
 }

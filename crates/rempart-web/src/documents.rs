@@ -119,6 +119,7 @@ pub fn invoice_document(store: &Store, number: &str) -> Result<InvoiceDocument> 
         .map(|(line, net)| DocLine {
             text: line.text.clone(),
             quantity_milli: line.quantity_milli,
+            unit: line.unit.clone(),
             unit_price_minor: line.unit_price_minor,
             discount_bp: line.discount_bp,
             vat_rate_bp: totals.by_vat_code.get(&line.vat_code).map_or(0, |vat| vat.rate_bp),

@@ -410,6 +410,7 @@ fn line_values(
         ("item".to_owned(), line.item.clone().unwrap_or_default()),
         ("text".to_owned(), line.text.clone()),
         ("qty".to_owned(), quantity_text(locale, line.quantity_milli)),
+        ("unit".to_owned(), line.unit.clone().unwrap_or_default()),
         ("price".to_owned(), locale.format_amount(line.unit_price_minor, shown.currency)),
         ("discount".to_owned(), percent_text(locale, line.discount_bp)),
         ("vat".to_owned(), line.vat_code.clone()),
@@ -453,6 +454,7 @@ fn line_form(
             (select(lang.text("web.line.item"), &id("item"), "item", &items, value("item"), Some(lang.text("web.line.free")), error("item")))
             (labelled(lang.text("web.line.text"), &id("text"), "text", "text", value("text"), error("text")))
             (labelled(lang.text("web.line.quantity"), &id("qty"), "qty", "text", value("qty"), error("qty")))
+            (labelled(lang.text("web.line.unit"), &id("unit"), "unit", "text", value("unit"), error("unit")))
             (labelled(lang.text("web.line.price"), &id("price"), "price", "text", value("price"), error("price")))
             (labelled(lang.text("web.line.discount"), &id("discount"), "discount", "text", value("discount"), error("discount")))
             (select(lang.text("web.line.vat"), &id("vat"), "vat", &shown.vat_codes, value("vat"), Some(lang.text("web.line.from_item")), error("vat")))
@@ -515,7 +517,10 @@ fn invoice_page(lang: Lang, viewer: &Viewer, shown: &Shown, refused: Option<&Ref
                     tr {
                         th scope="row" { (number) }
                         td { (line.text) }
-                        td.num { (quantity_text(locale, line.quantity_milli)) }
+                        td.num {
+                            (quantity_text(locale, line.quantity_milli))
+                            @if let Some(unit) = &line.unit { " " (unit) }
+                        }
                         td.num { (locale.format_amount(line.unit_price_minor, currency)) }
                         td.num { (percent_text(locale, line.discount_bp)) }
                         td { (line.vat_code) }
@@ -635,6 +640,8 @@ struct LineForm {
     #[serde(default)]
     qty: String,
     #[serde(default)]
+    unit: String,
+    #[serde(default)]
     price: String,
     #[serde(default)]
     discount: String,
@@ -650,6 +657,7 @@ impl LineForm {
             ("item".to_owned(), self.item.clone()),
             ("text".to_owned(), self.text.clone()),
             ("qty".to_owned(), self.qty.clone()),
+            ("unit".to_owned(), self.unit.clone()),
             ("price".to_owned(), self.price.clone()),
             ("discount".to_owned(), self.discount.clone()),
             ("vat".to_owned(), self.vat.clone()),
@@ -663,6 +671,7 @@ impl LineForm {
             item: given(&self.item),
             text: given(&self.text),
             quantity: if self.qty.trim().is_empty() { "1".to_owned() } else { self.qty.clone() },
+            unit: given(&self.unit),
             price: given(&self.price),
             discount: self.discount.clone(),
             vat_code: given(&self.vat),
@@ -678,6 +687,7 @@ fn line_field(error: &StoreError) -> Option<&'static str> {
             InvoiceError::UnknownItem { .. } | InvoiceError::InactiveItem { .. } => Some("item"),
             InvoiceError::EmptyText | InvoiceError::LineIncomplete => Some("text"),
             InvoiceError::BadQuantity { .. } | InvoiceError::QuantityOutOfRange => Some("qty"),
+            InvoiceError::BadUnit { .. } => Some("unit"),
             InvoiceError::Price(_) | InvoiceError::NegativePrice => Some("price"),
             InvoiceError::BadDiscount { .. } => Some("discount"),
             InvoiceError::UnknownVatCode { .. }

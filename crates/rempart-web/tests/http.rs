@@ -1149,11 +1149,20 @@ fn an_invoice_is_corrected_issued_credited_and_listed_by_status_from_its_pages()
     post(
         &mut owner,
         &format!("{draft}/lines/1"),
-        &[("text", "Vidange complète"), ("qty", "1"), ("price", "100.00"), ("vat", "N81"), ("account", "3400")],
+        &[
+            ("text", "Vidange complète"),
+            ("qty", "1"),
+            ("unit", "h"),
+            ("price", "100.00"),
+            ("vat", "N81"),
+            ("account", "3400"),
+        ],
     );
     post(&mut owner, &format!("{draft}/lines/2/remove"), &[]);
     let page = owner.get(&draft).body;
     assert!(page.contains("Vidange complète") && !page.contains("Ligne de trop"), "{page}");
+    // Issue 23: the quantity shown with its unit.
+    assert!(page.contains("<td class=\"num\">1 h</td>"), "{page}");
     // Another draft for the same customer, thrown away.
     let second = post(&mut owner, "/invoices", &[("customer", "Marie Rochat"), ("date", "05.05.2026")]);
     assert!(second.starts_with("/invoices/") && second != draft, "{second}");

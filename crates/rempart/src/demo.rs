@@ -441,7 +441,8 @@ mod tests {
     /// vouchers (`p_loyalty_vouchers`; the hash was a2d70718… before), and of purchase orders
     /// (`p_purchase_orders`…; the hash was d6889226… before), and the tickets' tables of layout 20
     /// (`p_sales_items`… in, `p_ticket_lines` and `p_ticket_payments` out, all empty here; the
-    /// hash was 32bfad6e… before).
+    /// hash was 32bfad6e… before), and the unit each invoice line carries from its item (layout 21;
+    /// the hash was af6fc99a… before).
     #[test]
     fn the_demo_company_keeps_its_state_hash() {
         let temp = tempfile::tempdir().unwrap();
@@ -451,7 +452,7 @@ mod tests {
         assert_eq!(store.event_count().unwrap(), 5535);
         assert_eq!(
             store.state_hash().unwrap().to_hex(),
-            "af6fc99a7b78b4cf046ed313251d99c1c0e0965691c135dbc704df701281b150"
+            "368501259567ef2b57b769cbf5a2ddf4709d867782e88a8cc065f46c67df85e5"
         );
     }
 }

@@ -386,6 +386,9 @@ impl Speak for rempart_domain::invoices::InvoiceError {
                 lang.fill("err.invoice.not_revenue", &[("account", account)])
             }
             rempart_domain::invoices::InvoiceError::EmptyText => lang.text("err.invoice.empty_text").to_owned(),
+            rempart_domain::invoices::InvoiceError::BadUnit { unit } => {
+                lang.fill("err.invoice.bad_unit", &[("unit", unit)])
+            }
             rempart_domain::invoices::InvoiceError::TooManyLines => lang.fill(
                 "err.invoice.too_many_lines",
                 &[("INVOICE_LINES_MAX", &rempart_domain::invoices::INVOICE_LINES_MAX)],

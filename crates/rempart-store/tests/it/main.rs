@@ -322,6 +322,13 @@ fn projections_of_an_older_layout_are_rebuilt_before_use() {
     let (temp, store) = new_store();
     let hash = store.state_hash().expect("hash");
     store.connection().execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'", []).expect("downgrade");
+    // A table of layout 19 that layout 20 retired: the rebuild leaves none of its rows.
+    store
+        .connection()
+        .execute_batch(
+            "CREATE TABLE p_ticket_lines (key TEXT, line INTEGER); INSERT INTO p_ticket_lines VALUES ('T', 0);",
+        )
+        .expect("an old table");
     drop(store);
     let dir = temp.path().join("data");
     let error = Store::open(&dir).err().expect("an older layout is refused");
@@ -331,6 +338,11 @@ fn projections_of_an_older_layout_are_rebuilt_before_use() {
     drop(repair);
     let store = Store::open(&dir).expect("open after the rebuild");
     assert_eq!(store.schema_version().expect("version"), rempart_store::SCHEMA_VERSION);
+    let old: i64 = store
+        .connection()
+        .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'p_ticket_lines'", [], |row| row.get(0))
+        .expect("tables");
+    assert_eq!(old, 0, "the retired table is dropped");
 }
 
 /// A commit past the WAL threshold is copied into the database file by the checkpointer thread,
@@ -467,6 +479,7 @@ fn two_handles_on_one_data_directory_each_go_on_from_the_other() {
                 item: None,
                 text: Some("Travail".to_owned()),
                 quantity_milli: 1000,
+                unit: None,
                 unit_price_minor: Some(10_000),
                 discount_bp: 0,
                 vat_code: Some("N81".to_owned()),
@@ -509,6 +522,7 @@ fn two_handles_on_one_directory_never_give_a_number_twice() {
                 item: None,
                 text: Some("Main d'oeuvre".into()),
                 quantity_milli: 1000,
+                unit: None,
                 unit_price_minor: Some(12_000),
                 discount_bp: 0,
                 vat_code: Some("N81".into()),
@@ -586,6 +600,7 @@ fn the_invoice_list_by_status_is_the_whole_list_narrowed() {
         item: None,
         text: Some("Service".into()),
         quantity_milli: 1000,
+        unit: None,
         unit_price_minor: Some(10_000),
         discount_bp: 0,
         vat_code: Some("N81".into()),

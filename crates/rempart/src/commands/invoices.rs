@@ -92,6 +92,9 @@ pub(crate) struct LineArgs {
     text: Option<String>,
     #[arg(long = "qty", default_value = "1", allow_hyphen_values = true)]
     quantity: String,
+    /// What the quantity counts, printed after it (h, pce, l) [default: the item's unit]
+    #[arg(long)]
+    unit: Option<String>,
     #[arg(long, allow_hyphen_values = true)]
     price: Option<String>,
     /// Discount in percent.
@@ -109,6 +112,7 @@ impl LineArgs {
             item: self.item,
             text: self.text,
             quantity: self.quantity,
+            unit: self.unit,
             price: self.price,
             discount: self.discount,
             vat_code: self.vat,

@@ -110,17 +110,19 @@ fn closures_seal_the_days_post_them_and_archive_the_month() {
         assert!(!output.status.success(), "{name} passed");
         String::from_utf8_lossy(&output.stdout).into_owned()
     };
-    // One changed byte: 400.00 in cash read as 500.00 (a payment's amount is its `a`).
+    // One changed byte: 400.00 in cash read as 500.00 (the archive names every field in full,
+    // whatever the tickets' events do).
     let text = std::fs::read_to_string(&file).expect("read");
-    assert_eq!(text.matches("\"a\": 40000").count(), 1);
+    assert_eq!(text.matches("\"amount_minor\": 40000").count(), 1);
     let changed = nowhere.path().join("changed.json");
-    std::fs::write(&changed, text.replacen("\"a\": 40000", "\"a\": 50000", 1)).expect("write");
+    std::fs::write(&changed, text.replacen("\"amount_minor\": 40000", "\"amount_minor\": 50000", 1)).expect("write");
     let output = String::from_utf8_lossy(&verify(&changed).stdout).into_owned();
     assert!(output.contains("ticket GE1-1-000001 is not whole"), "{output}");
     // A change that keeps the ticket whole: the label the customer read.
     let relabelled = nowhere.path().join("relabelled.json");
-    assert!(text.contains("\"l\": \"Veste laine\""));
-    std::fs::write(&relabelled, text.replacen("\"l\": \"Veste laine\"", "\"l\": \"Veste laino\"", 1)).expect("write");
+    assert!(text.contains("\"label\": \"Veste laine\""));
+    std::fs::write(&relabelled, text.replacen("\"label\": \"Veste laine\"", "\"label\": \"Veste laino\"", 1))
+        .expect("write");
     let output = String::from_utf8_lossy(&verify(&relabelled).stdout).into_owned();
     assert!(output.contains("the tickets or closures sealed by closure 1 were changed"), "{output}");
     let removed = tampered("removed.json", &|copy| {

@@ -103,6 +103,8 @@ fn swiss_invoice(account: (&str, &str)) -> (Company, String) {
         "Service 30 000 km",
         "--qty",
         "2.5",
+        "--unit",
+        "h",
         "--price",
         "120.00",
         "--vat",
@@ -183,11 +185,22 @@ fn the_qr_bill_of_a_swiss_invoice_decodes_to_every_field_of_the_invoice() {
         "Anna Müller-Schnyder",
         "8001 Zürich",
         "MWST 8.10 % auf 376.52",
+        // Issue 23: a quantity printed with its unit (`1.5 h`); a bare count stays bare.
+        "2.5 h",
         "407.02",
         "04.05.2026",
         "03.06.2026",
         "MWST-Nr. CHE-116.281.710 TVA",
     ] {
+        assert!(text.contains(expected), "{expected:?} missing from:\n{text}");
+    }
+    // For a French-speaking customer, the payment part's words are the French of the QR-bill,
+    // capital accents included (issue 23: "À détacher").
+    company.ok(&["contact", "edit", "MUELLER", "--set", "language=fr"]);
+    let french = company.dir.parent().expect("parent").join("facture-fr.pdf");
+    company.ok(&["invoice", "pdf", &number, "--out", path_arg(&french)]);
+    let text = pdf_text(&french);
+    for expected in ["Section paiement", "Récépissé", "À détacher avant le versement", "2.5 h"] {
         assert!(text.contains(expected), "{expected:?} missing from:\n{text}");
     }
 }

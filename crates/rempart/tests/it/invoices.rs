@@ -120,6 +120,10 @@ fn bad_invoice_input_is_refused_and_changes_nothing() {
         (&["invoice", "line", &id, "--item", "MO", "--qty", "1,5"], "\"1,5\" is not a quantity"),
         (&["invoice", "line", &id, "--item", "MO", "--discount", "120"], "\"120\" is not a discount"),
         (&["invoice", "line", &id, "--item", "MO", "--price", "-5"], "cannot be negative"),
+        (
+            &["invoice", "line", &id, "--item", "MO", "--unit", "heures de main-d'oeuvre"],
+            "\"heures de main-d'oeuvre\" is not a unit",
+        ),
         (&["invoice", "show", "2026-9999"], "invoice 2026-9999 does not exist"),
     ];
     for (args, expected) in cases {
