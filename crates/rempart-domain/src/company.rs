@@ -33,6 +33,7 @@ pub const COMPANY_FIELDS: &[&str] = &[
     "dunning_2_fee",
     "dunning_3_days",
     "dunning_3_fee",
+    crate::vat::VAT_METHOD_FIELD,
 ];
 
 /// The largest logo file, before its base64 encoding.
@@ -118,6 +119,10 @@ pub fn check_details(fields: &BTreeMap<String, Option<String>>) -> Result<(), Co
             "iban" if !iban_valid(value) || qr_iban_valid(value) => {
                 Err(bad("not an IBAN with a valid check digit (a QR-IBAN goes in qr_iban)"))
             }
+            crate::vat::VAT_METHOD_FIELD => match crate::vat::read_vat_methods(value) {
+                Ok(_) => Ok(()),
+                Err(_) => Err(bad("the VAT methods as `rempart company vat-method` writes them")),
+            },
             "logo" => match logo_png(value) {
                 Some(_) => Ok(()),
                 None => Err(bad("a PNG file of at most 512 KiB, in base64: set it with `rempart company logo FILE`")),

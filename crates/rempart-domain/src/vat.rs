@@ -192,6 +192,203 @@ pub fn return_lines(
     }
 }
 
+/// The field of the company's details that holds how it settles Swiss VAT from each day on
+/// (`DatedVatMethod`s as JSON), written by `rempart company vat-method`.
+pub const VAT_METHOD_FIELD: &str = "vat_method";
+
+/// The highest net tax rate accepted: the federal rates run from 0.1 % to 6.8 %.
+pub const NET_RATE_MAX_BP: u32 = 2_000;
+
+/// How a Swiss company settles VAT: the effective method (tax on turnover less input tax), or the
+/// net tax rate method (taux de la dette fiscale nette, Saldosteuersatz): the turnover, VAT
+/// included, times the one or two rates the tax office approved, and no input tax.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum VatMethod {
+    Effective,
+    NetRates {
+        /// The first rate, in hundredths of a percent (6.2 % is 620): all turnover but the
+        /// second rate's.
+        first_bp: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        second: Option<SecondNetRate>,
+    },
+}
+
+/// The second net tax rate and the revenue accounts whose turnover it applies to.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SecondNetRate {
+    pub rate_bp: u32,
+    pub accounts: Vec<String>,
+}
+
+/// A method in force from a day on (until the next one's day).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DatedVatMethod {
+    pub from: chrono::NaiveDate,
+    #[serde(flatten)]
+    pub method: VatMethod,
+}
+
+/// Why a VAT method cannot be set or used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VatMethodError {
+    #[error("the company's VAT methods cannot be read")]
+    Unreadable,
+    #[error("a net tax rate is above 0 % and at most 20 %, not {rate_bp} hundredths of a percent")]
+    BadRate { rate_bp: u32 },
+    #[error("a second net tax rate names the revenue accounts it applies to (--second-accounts)")]
+    NoSecondAccounts,
+    #[error(
+        "the VAT method changes on {change} within the period {from} to {to}: ask for the days before and after apart"
+    )]
+    ChangesWithin { from: chrono::NaiveDate, to: chrono::NaiveDate, change: chrono::NaiveDate },
+    #[error("only a Swiss company settles VAT at net tax rates")]
+    NotSwiss,
+    #[error("\"{text}\" is not a rate: write a percentage such as 6.2")]
+    NotARate { text: String },
+    #[error("\"{text}\" is not a VAT method: effective, or net with --rate")]
+    NotAMethod { text: String },
+}
+
+impl VatMethod {
+    pub fn check(&self) -> Result<(), VatMethodError> {
+        let rate_ok = |rate_bp: u32| (1..=NET_RATE_MAX_BP).contains(&rate_bp);
+        match self {
+            VatMethod::Effective => Ok(()),
+            VatMethod::NetRates { first_bp, second } => {
+                if !rate_ok(*first_bp) {
+                    return Err(VatMethodError::BadRate { rate_bp: *first_bp });
+                }
+                if let Some(second) = second {
+                    if !rate_ok(second.rate_bp) {
+                        return Err(VatMethodError::BadRate { rate_bp: second.rate_bp });
+                    }
+                    if second.accounts.is_empty() || second.accounts.iter().any(|account| account.trim().is_empty()) {
+                        return Err(VatMethodError::NoSecondAccounts);
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Reads the company's VAT methods (`VAT_METHOD_FIELD`), each checked, in the order of their days.
+pub fn read_vat_methods(text: &str) -> Result<Vec<DatedVatMethod>, VatMethodError> {
+    let mut methods: Vec<DatedVatMethod> = serde_json::from_str(text).map_err(|_| VatMethodError::Unreadable)?;
+    for dated in &methods {
+        dated.method.check()?;
+    }
+    methods.sort_by_key(|dated| dated.from);
+    if methods.windows(2).any(|pair| pair[0].from == pair[1].from) {
+        return Err(VatMethodError::Unreadable);
+    }
+    Ok(methods)
+}
+
+/// The methods with `method` in force from `from` on (replacing one set for that very day).
+pub fn with_vat_method(
+    mut methods: Vec<DatedVatMethod>,
+    from: chrono::NaiveDate,
+    method: VatMethod,
+) -> Vec<DatedVatMethod> {
+    methods.retain(|dated| dated.from != from);
+    methods.push(DatedVatMethod { from, method });
+    methods.sort_by_key(|dated| dated.from);
+    methods
+}
+
+/// The method in force over `from` to `to` (the effective one before any is set); refused when it
+/// changes within the period.
+pub fn vat_method_over(
+    methods: &[DatedVatMethod],
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> Result<VatMethod, VatMethodError> {
+    if let Some(change) = methods.iter().map(|dated| dated.from).find(|day| *day > from && *day <= to) {
+        return Err(VatMethodError::ChangesWithin { from, to, change });
+    }
+    Ok(methods.iter().rev().find(|dated| dated.from <= from).map_or(VatMethod::Effective, |dated| dated.method.clone()))
+}
+
+/// The Swiss return under the net tax rate method, laid out as the federal form for it: the
+/// turnover VAT included (200, 299), the turnover at each net rate with the tax it gives (322,
+/// 332), the tax due (399) and the amount to pay (500); no input tax. The turnover of each output
+/// VAT code is its base and its VAT; a code's VAT is shared between the two rates in proportion to
+/// the base each took, rounded half away from zero, the first rate taking what rounding left.
+pub fn net_rate_lines(
+    codes: &std::collections::HashMap<String, VatCode>,
+    sums: &[VatPosting],
+    first_bp: u32,
+    second: Option<&SecondNetRate>,
+) -> Vec<ReturnLine> {
+    // Per output code: its VAT, and its base at each rate (0: first, 1: second).
+    let mut by_code: BTreeMap<&str, (i64, [i64; 2])> = BTreeMap::new();
+    for posting in sums {
+        let Some(code) = codes.get(&posting.vat_code).filter(|code| code.direction == VatDirection::Output) else {
+            continue;
+        };
+        let entry = by_code.entry(posting.vat_code.as_str()).or_default();
+        let signed = -posting.amount_minor;
+        if posting.account == code.account {
+            entry.0 += signed;
+        } else {
+            let at_second = second.is_some_and(|second| second.accounts.contains(&posting.account));
+            entry.1[usize::from(at_second)] += signed;
+        }
+    }
+    let mut turnover = [0i64; 2];
+    let mut used: [Vec<String>; 2] = [Vec::new(), Vec::new()];
+    for (code, (tax, bases)) in &by_code {
+        let base: i64 = bases.iter().sum();
+        let second_tax = if base == 0 {
+            0
+        } else {
+            i64::try_from(crate::invoices::divide_rounded(i128::from(*tax) * i128::from(bases[1]), i128::from(base)))
+                .unwrap_or(0)
+        };
+        turnover[0] += bases[0] + (tax - second_tax);
+        turnover[1] += bases[1] + second_tax;
+        for (rate, part) in bases.iter().enumerate() {
+            if *part != 0 {
+                used[rate].push((*code).to_owned());
+            }
+        }
+    }
+    let tax_at = |amount: i64, rate_bp: u32| {
+        i64::try_from(crate::invoices::divide_rounded(i128::from(amount) * i128::from(rate_bp), 10_000)).unwrap_or(0)
+    };
+    let all: Vec<String> = by_code.keys().map(|code| (*code).to_owned()).collect();
+    let total = turnover[0] + turnover[1];
+    let first_tax = tax_at(turnover[0], first_bp);
+    let second_tax = second.map_or(0, |second| tax_at(turnover[1], second.rate_bp));
+    let mut lines = vec![
+        line("200", "Total des contre-prestations convenues (TVA comprise)", Some(total), None, all.clone()),
+        line("299", "Chiffre d'affaires imposable (TVA comprise)", Some(total), None, all.clone()),
+        line(
+            "322",
+            "Prestations au premier taux de la dette fiscale nette",
+            Some(turnover[0]),
+            Some(first_tax),
+            used[0].clone(),
+        ),
+    ];
+    if second.is_some() {
+        lines.push(line(
+            "332",
+            "Prestations au second taux de la dette fiscale nette",
+            Some(turnover[1]),
+            Some(second_tax),
+            used[1].clone(),
+        ));
+    }
+    let due = first_tax + second_tax;
+    lines.push(line("399", "Total de l'impôt dû", None, Some(due), all));
+    lines.push(line("500", "Montant à payer", None, Some(due), Vec::new()));
+    lines
+}
+
 /// A VAT period typed in a way no period is written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("\"{text}\" is not a period: write 2026-Q3 (a quarter), 2026-S1 (a half-year), 2026-03 (a month) or 2026")]
@@ -290,6 +487,70 @@ mod tests {
         assert_eq!(get("400"), Some((None, Some(3_240))));
         assert_eq!(get("479"), Some((None, Some(3_240))));
         assert_eq!(get("500"), Some((None, Some(21_150))));
+    }
+
+    /// The net tax rate method, worked by hand: 1,000.00 of services (3400) and 500.00 of goods
+    /// (3200) at 8.1 %, 121.50 of VAT in all; the goods at a second rate of 0.6 %, the rest at 6.2 %.
+    /// The goods take 121.50 × 500/1,500 = 40.50 of the VAT: 1,081.00 at 6.2 % = 67.022 → 67.02,
+    /// 540.50 at 0.6 % = 3.243 → 3.24; 70.26 due, no input tax (the 32.40 paid on purchases is
+    /// not deducted).
+    #[test]
+    fn the_net_tax_rate_method_taxes_the_turnover_vat_included_at_each_rate() {
+        let codes = codes(Country::Ch);
+        let sums = [
+            posting("3400", -100_000, "N81"),
+            posting("3200", -50_000, "N81"),
+            posting("2200", -12_150, "N81"),
+            posting("4000", 40_000, "IN81"),
+            posting("1170", 3_240, "IN81"),
+        ];
+        let second = SecondNetRate { rate_bp: 60, accounts: vec!["3200".into()] };
+        let lines = net_rate_lines(&codes, &sums, 620, Some(&second));
+        let got: Vec<(&str, Option<i64>, Option<i64>)> =
+            lines.iter().map(|line| (line.form_line, line.base_minor, line.tax_minor)).collect();
+        assert_eq!(
+            got,
+            [
+                ("200", Some(162_150), None),
+                ("299", Some(162_150), None),
+                ("322", Some(108_100), Some(6_702)),
+                ("332", Some(54_050), Some(324)),
+                ("399", None, Some(7_026)),
+                ("500", None, Some(7_026)),
+            ]
+        );
+        // One rate alone: everything at 6.2 %, 1,621.50 → 100.533 → 100.53.
+        let one = net_rate_lines(&codes, &sums, 620, None);
+        assert_eq!(one.iter().find(|line| line.form_line == "322").map(|line| line.tax_minor), Some(Some(10_053)));
+        assert!(one.iter().all(|line| line.form_line != "332"));
+    }
+
+    #[test]
+    fn a_vat_method_holds_from_its_day_and_a_period_across_a_change_is_refused() {
+        let day = |text: &str| crate::rules::parse_date(text).unwrap();
+        let net = VatMethod::NetRates { first_bp: 620, second: None };
+        let methods = with_vat_method(Vec::new(), day("2026-01-01"), net.clone());
+        let methods = with_vat_method(methods, day("2027-01-01"), VatMethod::Effective);
+        assert_eq!(vat_method_over(&methods, day("2025-07-01"), day("2025-12-31")), Ok(VatMethod::Effective));
+        assert_eq!(vat_method_over(&methods, day("2026-01-01"), day("2026-06-30")), Ok(net.clone()));
+        assert_eq!(
+            vat_method_over(&methods, day("2026-07-01"), day("2027-06-30")),
+            Err(VatMethodError::ChangesWithin {
+                from: day("2026-07-01"),
+                to: day("2027-06-30"),
+                change: day("2027-01-01")
+            })
+        );
+        let text = serde_json::to_string(&methods).unwrap();
+        assert_eq!(read_vat_methods(&text), Ok(methods));
+        for bad in [
+            VatMethod::NetRates { first_bp: 0, second: None },
+            VatMethod::NetRates { first_bp: 2_001, second: None },
+            VatMethod::NetRates { first_bp: 620, second: Some(SecondNetRate { rate_bp: 60, accounts: Vec::new() }) },
+        ] {
+            assert!(bad.check().is_err(), "{bad:?}");
+        }
+        assert_eq!(read_vat_methods("not json"), Err(VatMethodError::Unreadable));
     }
 
     #[test]

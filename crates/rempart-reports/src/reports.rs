@@ -542,10 +542,24 @@ pub fn vat_return(
             posting.vat_code
         ));
     }
-    let title = lang.fill("vat_return", &[("from", &locale.format_date(from)), ("to", &locale.format_date(to))]);
+    // A Swiss company settling at net tax rates over the period: its form for that method.
+    let method = match company.country {
+        rempart_domain::Country::Ch => rempart_domain::vat::vat_method_over(&store.vat_methods()?, from, to)?,
+        rempart_domain::Country::Fr => rempart_domain::vat::VatMethod::Effective,
+    };
+    let (title, lines) = match &method {
+        rempart_domain::vat::VatMethod::Effective => (
+            lang.fill("vat_return", &[("from", &locale.format_date(from)), ("to", &locale.format_date(to))]),
+            return_lines(company.country, codes, &figures),
+        ),
+        rempart_domain::vat::VatMethod::NetRates { first_bp, second } => (
+            lang.fill("vat_return.net_rates", &[("from", &locale.format_date(from)), ("to", &locale.format_date(to))]),
+            rempart_domain::vat::net_rate_lines(codes, &sums, *first_bp, second.as_ref()),
+        ),
+    };
     let mut report = Report::new(title, columns(lang, &["form_line", "label", "base", "tax"]));
     let amount = |value: Option<i64>| value.map_or(Cell::Empty, |minor| Cell::Amount(minor, currency));
-    for line in return_lines(company.country, codes, &figures) {
+    for line in lines {
         report.rows.push(vec![
             Cell::text(line.form_line),
             Cell::text(line.label),

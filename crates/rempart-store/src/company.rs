@@ -11,6 +11,12 @@ use crate::contacts::Fields;
 use crate::project::Origin;
 use crate::{Store, StoreError};
 
+impl From<rempart_domain::vat::VatMethodError> for StoreError {
+    fn from(error: rempart_domain::vat::VatMethodError) -> StoreError {
+        StoreError::VatMethod(error)
+    }
+}
+
 impl Store {
     /// Sets and clears the company's details (address, bank account, identifiers, dunning).
     pub fn set_company_details(&mut self, mut fields: BTreeMap<String, Option<String>>) -> Result<(), StoreError> {
@@ -23,6 +29,30 @@ impl Store {
         self.commit(|commit| {
             commit.record(Fact::CompanyDetailsSet(rempart_domain::company::CompanyDetailsSet { fields }))
         })
+    }
+
+    /// How the company settles Swiss VAT from each day on (none set: the effective method).
+    pub fn vat_methods(&self) -> Result<Vec<rempart_domain::vat::DatedVatMethod>, StoreError> {
+        match self.company_details()?.get(rempart_domain::vat::VAT_METHOD_FIELD) {
+            Some(text) => Ok(rempart_domain::vat::read_vat_methods(text)?),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Settles Swiss VAT by `method` from `from` on (replacing a method set for that very day).
+    pub fn set_vat_method(
+        &mut self,
+        from: chrono::NaiveDate,
+        method: rempart_domain::vat::VatMethod,
+    ) -> Result<(), StoreError> {
+        use rempart_domain::vat::{VAT_METHOD_FIELD, VatMethodError, with_vat_method};
+        if self.company()?.country != rempart_domain::Country::Ch {
+            return Err(VatMethodError::NotSwiss.into());
+        }
+        method.check()?;
+        let methods = with_vat_method(self.vat_methods()?, from, method);
+        let text = serde_json::to_string(&methods).map_err(|_| VatMethodError::Unreadable)?;
+        self.set_company_details(BTreeMap::from([(VAT_METHOD_FIELD.to_owned(), Some(text))]))
     }
 
     /// The company's details that are set.

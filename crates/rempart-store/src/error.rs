@@ -56,6 +56,8 @@ pub enum StoreError {
     #[error(transparent)]
     Replenish(rempart_domain::replenish::ReplenishError),
     #[error(transparent)]
+    VatMethod(rempart_domain::vat::VatMethodError),
+    #[error(transparent)]
     Invoice(rempart_domain::invoices::InvoiceError),
     #[error(transparent)]
     Payment(rempart_domain::payments::PaymentError),

@@ -27,9 +27,10 @@ pub fn routes() -> Router<App> {
         .route("/settings/logo/remove", post(remove_logo))
 }
 
-/// The details a person types here: every one but the logo (a file, set with `company logo`).
+/// The details a person types here: every one but the logo (a file, set with `company logo`)
+/// and the VAT methods by date (set with `company vat-method`).
 fn typed_fields() -> impl Iterator<Item = &'static str> {
-    COMPANY_FIELDS.iter().copied().filter(|name| *name != "logo")
+    COMPANY_FIELDS.iter().copied().filter(|name| *name != "logo" && *name != rempart_domain::vat::VAT_METHOD_FIELD)
 }
 
 /// Each detail's label in the catalogue.

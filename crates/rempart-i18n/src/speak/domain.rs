@@ -407,6 +407,27 @@ impl Speak for rempart_domain::locale::DateUnreadable {
     }
 }
 
+impl Speak for rempart_domain::vat::VatMethodError {
+    fn speak(&self, lang: Lang) -> String {
+        use rempart_domain::vat::VatMethodError;
+        match self {
+            VatMethodError::Unreadable => lang.text("err.vat_method.unreadable").to_owned(),
+            VatMethodError::BadRate { rate_bp } => {
+                let rate = format!("{}.{:02}", rate_bp / 100, rate_bp % 100);
+                lang.fill("err.vat_method.bad_rate", &[("rate", &rate)])
+            }
+            VatMethodError::NoSecondAccounts => lang.text("err.vat_method.no_second_accounts").to_owned(),
+            VatMethodError::ChangesWithin { from, to, change } => lang.fill(
+                "err.vat_method.changes_within",
+                &[("from", &from.to_string()), ("to", &to.to_string()), ("change", &change.to_string())],
+            ),
+            VatMethodError::NotSwiss => lang.text("err.vat_method.not_swiss").to_owned(),
+            VatMethodError::NotARate { text } => lang.fill("err.vat_method.not_a_rate", &[("text", text)]),
+            VatMethodError::NotAMethod { text } => lang.fill("err.vat_method.not_a_method", &[("text", text)]),
+        }
+    }
+}
+
 impl Speak for rempart_domain::vat::NotAPeriod {
     fn speak(&self, lang: Lang) -> String {
         lang.fill("err.vat.not_a_period", &[("text", &self.text)])

@@ -46,6 +46,7 @@ impl Speak for rempart_store::StoreError {
             rempart_store::StoreError::Closure(value0) => value0.speak(lang),
             rempart_store::StoreError::Loyalty(value0) => value0.speak(lang),
             rempart_store::StoreError::Replenish(value0) => value0.speak(lang),
+            rempart_store::StoreError::VatMethod(value0) => value0.speak(lang),
             rempart_store::StoreError::Invoice(value0) => value0.speak(lang),
             rempart_store::StoreError::Payment(value0) => value0.speak(lang),
             rempart_store::StoreError::Bill(value0) => value0.speak(lang),

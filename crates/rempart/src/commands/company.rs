@@ -27,6 +27,24 @@ pub(crate) enum CompanyCommand {
         #[arg(long = "clear")]
         clears: Vec<String>,
     },
+    /// Settle Swiss VAT from --from on by the effective method, or at the net tax rates the tax
+    /// office approved (--rate, and a --second-rate with the revenue accounts it applies to).
+    VatMethod {
+        /// effective or net
+        method: String,
+        /// The first day it applies to
+        #[arg(long)]
+        from: String,
+        /// The (first) net tax rate, in percent, such as 6.2
+        #[arg(long)]
+        rate: Option<String>,
+        /// A second net tax rate, in percent
+        #[arg(long, requires = "second_accounts")]
+        second_rate: Option<String>,
+        /// The revenue accounts the second rate applies to, separated by commas
+        #[arg(long, value_delimiter = ',', requires = "second_rate")]
+        second_accounts: Vec<String>,
+    },
     /// Set the logo printed at the top of the company's documents (a PNG file of at most
     /// 512 KiB), or --remove it.
     Logo {
@@ -79,6 +97,31 @@ pub(crate) fn company(dir: &Path, lang: Lang, command: CompanyCommand) -> Result
                         let size = rempart_domain::company::logo_png(&value).map_or(0, |png| png.len().div_ceil(1024));
                         row(&field, lang.fill("company.logo_shown", &[("size", &size)]));
                     }
+                    rempart_domain::vat::VAT_METHOD_FIELD => {
+                        let locale = Locale::of_country(company.country);
+                        for dated in rempart_domain::vat::read_vat_methods(&value)? {
+                            let from = locale.format_date(dated.from);
+                            let percent = |bp: u32| format!("{}.{:02}", bp / 100, bp % 100);
+                            let text = match dated.method {
+                                rempart_domain::vat::VatMethod::Effective => {
+                                    lang.fill("company.vat_method_effective", &[("from", &from)])
+                                }
+                                rempart_domain::vat::VatMethod::NetRates { first_bp, second: None } => lang
+                                    .fill("company.vat_method_net", &[("from", &from), ("rate", &percent(first_bp))]),
+                                rempart_domain::vat::VatMethod::NetRates { first_bp, second: Some(second) } => lang
+                                    .fill(
+                                        "company.vat_method_net_two",
+                                        &[
+                                            ("from", &from),
+                                            ("rate", &percent(first_bp)),
+                                            ("second", &percent(second.rate_bp)),
+                                            ("accounts", &second.accounts.join(", ")),
+                                        ],
+                                    ),
+                            };
+                            row(&field, text);
+                        }
+                    }
                     _ => row(&field, value),
                 }
             }
@@ -88,6 +131,29 @@ pub(crate) fn company(dir: &Path, lang: Lang, command: CompanyCommand) -> Result
             let mut store = Store::open(dir)?;
             store.set_company_details(rempart_store::contacts::parse_assignments(&sets, &clears)?)?;
             println!("{}", lang.text("company.updated"));
+        }
+        CompanyCommand::VatMethod { method, from, rate, second_rate, second_accounts } => {
+            use rempart_domain::vat::{SecondNetRate, VatMethod, VatMethodError};
+            let mut store = Store::open(dir)?;
+            let locale = Locale::of_country(store.company()?.country);
+            let from = locale.read_date(&from)?;
+            let rate_of = |text: &str| {
+                rempart_domain::invoices::parse_discount(&locale.plain_decimal(text))
+                    .map_err(|_| VatMethodError::NotARate { text: text.to_owned() })
+            };
+            let method = match (method.trim(), rate) {
+                ("effective", None) if second_rate.is_none() => VatMethod::Effective,
+                ("net", Some(rate)) => VatMethod::NetRates {
+                    first_bp: rate_of(&rate)?,
+                    second: match second_rate {
+                        Some(second) => Some(SecondNetRate { rate_bp: rate_of(&second)?, accounts: second_accounts }),
+                        None => None,
+                    },
+                },
+                _ => return Err(VatMethodError::NotAMethod { text: method }.into()),
+            };
+            store.set_vat_method(from, method)?;
+            println!("{}", lang.fill("company.vat_method_set", &[("from", &locale.format_date(from))]));
         }
         CompanyCommand::Logo { file, remove } => {
             let mut store = Store::open(dir)?;

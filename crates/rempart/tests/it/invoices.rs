@@ -323,6 +323,45 @@ fn the_vat_return_agrees_with_the_documents() {
     assert!(refused.contains("\"2026-S3\" is not a period") && refused.contains("2026-S1 (a half-year)"), "{refused}");
     let french = company.fails_in("fr", &["report", "vat", "--period", "2026-S3"]);
     assert!(french.contains("n'est pas une période"), "{french}");
+
+    // Issue 23: the net tax rate method from 2026-01-01, 6.2 % approved. The first quarter's
+    // turnover VAT included, 241.95 + 18.91 = 260.86, gives 260.86 × 6.2 % = 16.17332 → 16.17,
+    // with no input tax: the form of that method.
+    let before = company.log_snapshot();
+    for (args, expected) in [
+        (vec!["company", "vat-method", "net", "--from", "01.01.2026"], "is not a VAT method"),
+        (vec!["company", "vat-method", "net", "--from", "01.01.2026", "--rate", "25"], "at most 20 %"),
+        (vec!["company", "vat-method", "net", "--from", "01.01.2026", "--rate", "six"], "is not a rate"),
+        (vec!["company", "vat-method", "cash", "--from", "01.01.2026"], "is not a VAT method"),
+    ] {
+        let refused = company.fails(&args);
+        assert!(refused.contains(expected), "{args:?}: {refused}");
+    }
+    assert_eq!(company.log_snapshot(), before, "refusals change nothing");
+    company.ok(&["company", "vat-method", "net", "--from", "01.01.2026", "--rate", "6.2"]);
+    let net = csv_rows(&company.ok(&["report", "vat", "--period", "2026-Q1", "--format", "csv"]));
+    let figures: Vec<(&str, &str, &str)> =
+        net.iter().map(|row| (row[0].as_str(), row[2].as_str(), row[3].as_str())).collect();
+    assert_eq!(
+        figures,
+        [
+            ("200", "260.86", ""),
+            ("299", "260.86", ""),
+            ("322", "260.86", "16.17"),
+            ("399", "", "16.17"),
+            ("500", "", "16.17"),
+        ]
+    );
+    // Back to the effective method from 1 March: a period across the change is refused, each
+    // side is its own method's; `company show` says which holds from when.
+    company.ok(&["company", "vat-method", "effective", "--from", "01.03.2026"]);
+    let across = company.fails(&["report", "vat", "--period", "2026-Q1"]);
+    assert!(across.contains("the VAT method changes on 2026-03-01"), "{across}");
+    let march = csv_rows(&company.ok(&["report", "vat", "--period", "2026-03", "--format", "csv"]));
+    assert!(march.iter().any(|row| row[0] == "400"), "the effective form again: {march:?}");
+    let shown = company.ok_in("fr", &["company", "show"]);
+    assert!(shown.contains("dès le 01.01.2026 : le taux de la dette fiscale nette de 6.20 %"), "{shown}");
+    assert!(shown.contains("dès le 01.03.2026 : la méthode effective"), "{shown}");
 }
 
 #[test]
