@@ -274,6 +274,33 @@ impl VatMethod {
     }
 }
 
+/// A method as a person types it: `effective`, or `net` with its rate and, if any, a second rate
+/// and the revenue accounts it applies to (percentages as `locale` writes decimals); checked.
+pub fn read_vat_method(
+    locale: crate::Locale,
+    method: &str,
+    rate: Option<&str>,
+    second: Option<(&str, Vec<String>)>,
+) -> Result<VatMethod, VatMethodError> {
+    let rate_of = |text: &str| {
+        crate::invoices::parse_discount(&locale.plain_decimal(text.trim()))
+            .map_err(|_| VatMethodError::NotARate { text: text.to_owned() })
+    };
+    let method = match (method.trim(), rate.map(str::trim).filter(|rate| !rate.is_empty())) {
+        ("effective", None) if second.is_none() => VatMethod::Effective,
+        ("net", Some(rate)) => VatMethod::NetRates {
+            first_bp: rate_of(rate)?,
+            second: match second {
+                Some((rate, accounts)) => Some(SecondNetRate { rate_bp: rate_of(rate)?, accounts }),
+                None => None,
+            },
+        },
+        _ => return Err(VatMethodError::NotAMethod { text: method.to_owned() }),
+    };
+    method.check()?;
+    Ok(method)
+}
+
 /// Reads the company's VAT methods (`VAT_METHOD_FIELD`), each checked, in the order of their days.
 pub fn read_vat_methods(text: &str) -> Result<Vec<DatedVatMethod>, VatMethodError> {
     let mut methods: Vec<DatedVatMethod> = serde_json::from_str(text).map_err(|_| VatMethodError::Unreadable)?;

@@ -41,3 +41,29 @@ pub fn described(lang: Lang, locale: Option<rempart_domain::Locale>, described: 
         values.iter().map(|(name, shown)| (*name, shown as &dyn std::fmt::Display)).collect();
     lang.fill(described.message, &values)
 }
+
+/// A VAT method in force from its day, in words: "from 01.01.2026: the net tax rate 6.20 %".
+pub fn vat_method_text(
+    lang: Lang,
+    locale: rempart_domain::Locale,
+    dated: &rempart_domain::vat::DatedVatMethod,
+) -> String {
+    use rempart_domain::vat::VatMethod;
+    let from = locale.format_date(dated.from);
+    let percent = |bp: u32| format!("{}.{:02}", bp / 100, bp % 100);
+    match &dated.method {
+        VatMethod::Effective => lang.fill("company.vat_method_effective", &[("from", &from)]),
+        VatMethod::NetRates { first_bp, second: None } => {
+            lang.fill("company.vat_method_net", &[("from", &from), ("rate", &percent(*first_bp))])
+        }
+        VatMethod::NetRates { first_bp, second: Some(second) } => lang.fill(
+            "company.vat_method_net_two",
+            &[
+                ("from", &from),
+                ("rate", &percent(*first_bp)),
+                ("second", &percent(second.rate_bp)),
+                ("accounts", &second.accounts.join(", ")),
+            ],
+        ),
+    }
+}

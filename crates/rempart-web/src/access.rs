@@ -118,6 +118,7 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/settings/logo", Access::Roles(BOOKS)),
     route("POST", "/settings/logo", Access::Roles(BOOKS)),
     route("POST", "/settings/logo/remove", Access::Roles(BOOKS)),
+    route("POST", "/settings/vat-method", Access::Roles(BOOKS)),
     route("GET", "/settings/devices", Access::Roles(OWNER)),
     route("POST", "/settings/devices/invite", Access::Roles(OWNER)),
     route("POST", "/settings/devices/{id}/revoke", Access::Roles(OWNER)),

@@ -25,6 +25,7 @@ pub fn routes() -> Router<App> {
         .route("/settings/company", post(save))
         .route("/settings/logo", get(logo).post(upload))
         .route("/settings/logo/remove", post(remove_logo))
+        .route("/settings/vat-method", post(vat_method))
 }
 
 /// The details a person types here: every one but the logo (a file, set with `company logo`)
@@ -66,15 +67,25 @@ struct Shown {
     country: String,
     currency: String,
     details: BTreeMap<String, String>,
+    /// A Swiss company's VAT methods by date, in words (none for a French one).
+    vat_methods: Option<Vec<String>>,
 }
 
-fn read(store: &Store) -> Result<Shown, StoreError> {
+fn read(store: &Store, lang: Lang) -> Result<Shown, StoreError> {
     let company = store.company()?.clone();
+    let locale = rempart_domain::Locale::of_country(company.country);
+    let vat_methods = match company.country {
+        rempart_domain::Country::Ch => {
+            Some(store.vat_methods()?.iter().map(|dated| rempart_i18n::vat_method_text(lang, locale, dated)).collect())
+        }
+        rempart_domain::Country::Fr => None,
+    };
     Ok(Shown {
         name: company.name.clone(),
         country: company.country.code().to_owned(),
         currency: company.currency.as_str().to_owned(),
         details: store.company_details()?.into_iter().collect(),
+        vat_methods,
     })
 }
 
@@ -83,6 +94,66 @@ fn page(
     viewer: &Viewer,
     shown: &Shown,
     typed: Option<&BTreeMap<String, String>>,
+    problems: &Problems,
+) -> Markup {
+    page_with(lang, viewer, shown, typed, None, problems)
+}
+
+/// The VAT method's fields as typed, kept when the method is refused.
+#[derive(serde::Deserialize, Default, Clone)]
+struct VatMethodForm {
+    #[serde(default)]
+    method: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    rate: String,
+    #[serde(default)]
+    second_rate: String,
+    #[serde(default)]
+    second_accounts: String,
+}
+
+/// A Swiss company's VAT method: those set by date, and a form setting one from a day on, as
+/// `rempart company vat-method` does.
+fn vat_method_card(
+    lang: Lang,
+    viewer: &Viewer,
+    methods: &[String],
+    typed: Option<&VatMethodForm>,
+    problems: &Problems,
+) -> Markup {
+    let typed = typed.cloned().unwrap_or_default();
+    let choices = [
+        ("effective".to_owned(), lang.text("web.vat_method.effective").to_owned()),
+        ("net".to_owned(), lang.text("web.vat_method.net").to_owned()),
+    ];
+    html! {
+        form.card method="post" action="/settings/vat-method" {
+            h2 { (lang.text("web.vat_method.title")) }
+            (csrf(&viewer.csrf))
+            @if methods.is_empty() {
+                p { (lang.text("web.vat_method.none")) }
+            } @else {
+                ul { @for method in methods { li { (method) } } }
+            }
+            (form_error(problems.field("vat_method")))
+            (crate::page::select(lang.text("web.vat_method.method"), "field-vat-method", "method", &choices, &typed.method, None, None))
+            (field(lang.text("web.vat_method.from"), "from", "text", &typed.from, problems.field("from")))
+            (field(lang.text("web.vat_method.rate"), "rate", "text", &typed.rate, None))
+            (field(lang.text("web.vat_method.second_rate"), "second_rate", "text", &typed.second_rate, None))
+            (field(lang.text("web.vat_method.second_accounts"), "second_accounts", "text", &typed.second_accounts, None))
+            button type="submit" { (lang.text("web.save")) }
+        }
+    }
+}
+
+fn page_with(
+    lang: Lang,
+    viewer: &Viewer,
+    shown: &Shown,
+    typed: Option<&BTreeMap<String, String>>,
+    vat_typed: Option<&VatMethodForm>,
     problems: &Problems,
 ) -> Markup {
     let value = |name: &str| -> String {
@@ -120,6 +191,9 @@ fn page(
                 button type="submit" { (lang.text("web.company.logo_send")) }
             }
         }
+        @if let Some(methods) = &shown.vat_methods {
+            (vat_method_card(lang, viewer, methods, vat_typed, problems))
+        }
         form.card method="post" action="/settings/company" {
             h2 { (lang.text("web.company.details")) }
             (csrf(&viewer.csrf))
@@ -135,7 +209,7 @@ fn page(
 
 async fn show(State(app): State<App>, Extension(viewer): Extension<Viewer>) -> Response {
     let lang = viewer.lang;
-    match app.run(|store| read(store)).await {
+    match app.run(move |store| read(store, lang)).await {
         Ok(shown) => {
             let body = page(lang, &viewer, &shown, None, &Problems::default());
             layout(lang, Some(&viewer), lang.text("web.company.title"), body).into_response()
@@ -167,7 +241,7 @@ async fn upload(State(app): State<App>, Extension(viewer): Extension<Viewer>, Up
     if let Err(error) = rempart_docs::Logo::from_png(&bytes) {
         let mut problems = Problems::default();
         problems.set("logo", error.speak(lang));
-        return match app.run(|store| read(store)).await {
+        return match app.run(move |store| read(store, lang)).await {
             Ok(shown) => {
                 let body = page(lang, &viewer, &shown, None, &problems);
                 let page = layout(lang, Some(&viewer), lang.text("web.company.title"), body);
@@ -236,7 +310,7 @@ async fn save(
                 ContactError::BadValue { field, .. } => problems.set(field.clone(), error.speak(lang)),
                 _ => problems.form = Some(error.speak(lang)),
             }
-            match app.run(|store| read(store)).await {
+            match app.run(move |store| read(store, lang)).await {
                 Ok(shown) => {
                     let body = page(lang, &viewer, &shown, Some(&typed), &problems);
                     let page = layout(lang, Some(&viewer), lang.text("web.company.title"), body);
@@ -245,6 +319,60 @@ async fn save(
                 Err(error) => crate::page::failed(lang, Some(&viewer), &rempart_i18n::message(&error, lang)),
             }
         }
+        Err(error) => crate::page::failed(lang, Some(&viewer), &rempart_i18n::message(&error, lang)),
+    }
+}
+
+/// Sets a Swiss company's VAT method from a day on; a refusal is shown beside the form, as typed.
+async fn vat_method(
+    State(app): State<App>,
+    Extension(viewer): Extension<Viewer>,
+    Posted(form): Posted<VatMethodForm>,
+) -> Response {
+    let lang = viewer.lang;
+    let by = viewer.user.id.clone();
+    let typed = form.clone();
+    let outcome = app
+        .run(move |store| {
+            let locale = rempart_domain::Locale::of_country(store.company()?.country);
+            let mut problems = Problems::default();
+            let from = match locale.read_date(form.from.trim()) {
+                Ok(from) => from,
+                Err(error) => {
+                    problems.set("from", error.speak(lang));
+                    return Ok(Err(problems));
+                }
+            };
+            let accounts: Vec<String> = form
+                .second_accounts
+                .split(',')
+                .map(|account| account.trim().to_owned())
+                .filter(|account| !account.is_empty())
+                .collect();
+            let second = Some(form.second_rate.trim()).filter(|rate| !rate.is_empty()).map(|rate| (rate, accounts));
+            let set = rempart_domain::vat::read_vat_method(locale, &form.method, Some(form.rate.as_str()), second)
+                .map_err(StoreError::from)
+                .and_then(|method| store.as_user(&by, |store| store.set_vat_method(from, method)));
+            match set {
+                Ok(()) => Ok(Ok(())),
+                Err(StoreError::VatMethod(error)) => {
+                    problems.set("vat_method", error.speak(lang));
+                    Ok(Err(problems))
+                }
+                Err(error) => Err(error),
+            }
+        })
+        .await;
+    match outcome {
+        Ok(Ok(())) => Redirect::to("/settings").into_response(),
+        Ok(Err(problems)) => match app.run(move |store| read(store, lang)).await {
+            Ok(shown) => {
+                let body = page_with(lang, &viewer, &shown, None, Some(&typed), &problems);
+                let page = layout(lang, Some(&viewer), lang.text("web.company.title"), body);
+                (axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+            }
+            Err(error) => crate::page::failed(lang, Some(&viewer), &rempart_i18n::message(&error, lang)),
+        },
         Err(error) => crate::page::failed(lang, Some(&viewer), &rempart_i18n::message(&error, lang)),
     }
 }

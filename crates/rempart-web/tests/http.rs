@@ -825,6 +825,34 @@ fn the_company_details_are_set_from_the_settings_page() {
     assert_eq!(saved.status, 303, "{}", saved.body);
     let page = accountant.get("/settings").body;
     assert!(page.contains("value=\"Gland\"") && page.contains("value=\"1196\""), "{page}");
+    assert!(page.contains(Lang::Fr.text("web.vat_method.none")), "{page}");
+
+    // Issue 23: the net tax rate method set from the same page (a Swiss company), a bad rate
+    // refused beside the form as typed; the VAT return then follows that method's form.
+    let before = site.events();
+    let form = |rate: &'static str| {
+        [
+            ("csrf", token.as_str()),
+            ("method", "net"),
+            ("from", "01.01.2026"),
+            ("rate", rate),
+            ("second_rate", ""),
+            ("second_accounts", ""),
+        ]
+    };
+    let refused = accountant.post("/settings/vat-method", &form("25"));
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    let why = rempart_domain::vat::VatMethodError::BadRate { rate_bp: 2500 }.speak(Lang::Fr);
+    assert!(refused.body.contains(&why) && refused.body.contains("value=\"25\""), "{}", refused.body);
+    assert_eq!(site.events(), before, "a refused method records nothing");
+    assert_eq!(accountant.post("/settings/vat-method", &form("6.2")).status, 303);
+    let page = accountant.get("/settings").body;
+    assert!(page.contains("dès le 01.01.2026 : le taux de la dette fiscale nette de 6.20 %"), "{page}");
+    let vat = accountant.get("/reports?kind=vat&from=01.01.2026&to=31.03.2026").body;
+    assert!(
+        vat.contains("Décompte TVA selon la méthode des taux de la dette fiscale nette") && vat.contains(">322<"),
+        "{vat}"
+    );
 }
 
 /// The owner invites a device from the settings page: the code is shown as text and as a QR

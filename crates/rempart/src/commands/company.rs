@@ -100,26 +100,7 @@ pub(crate) fn company(dir: &Path, lang: Lang, command: CompanyCommand) -> Result
                     rempart_domain::vat::VAT_METHOD_FIELD => {
                         let locale = Locale::of_country(company.country);
                         for dated in rempart_domain::vat::read_vat_methods(&value)? {
-                            let from = locale.format_date(dated.from);
-                            let percent = |bp: u32| format!("{}.{:02}", bp / 100, bp % 100);
-                            let text = match dated.method {
-                                rempart_domain::vat::VatMethod::Effective => {
-                                    lang.fill("company.vat_method_effective", &[("from", &from)])
-                                }
-                                rempart_domain::vat::VatMethod::NetRates { first_bp, second: None } => lang
-                                    .fill("company.vat_method_net", &[("from", &from), ("rate", &percent(first_bp))]),
-                                rempart_domain::vat::VatMethod::NetRates { first_bp, second: Some(second) } => lang
-                                    .fill(
-                                        "company.vat_method_net_two",
-                                        &[
-                                            ("from", &from),
-                                            ("rate", &percent(first_bp)),
-                                            ("second", &percent(second.rate_bp)),
-                                            ("accounts", &second.accounts.join(", ")),
-                                        ],
-                                    ),
-                            };
-                            row(&field, text);
+                            row(&field, rempart_i18n::vat_method_text(lang, locale, &dated));
                         }
                     }
                     _ => row(&field, value),
@@ -133,25 +114,11 @@ pub(crate) fn company(dir: &Path, lang: Lang, command: CompanyCommand) -> Result
             println!("{}", lang.text("company.updated"));
         }
         CompanyCommand::VatMethod { method, from, rate, second_rate, second_accounts } => {
-            use rempart_domain::vat::{SecondNetRate, VatMethod, VatMethodError};
             let mut store = Store::open(dir)?;
             let locale = Locale::of_country(store.company()?.country);
             let from = locale.read_date(&from)?;
-            let rate_of = |text: &str| {
-                rempart_domain::invoices::parse_discount(&locale.plain_decimal(text))
-                    .map_err(|_| VatMethodError::NotARate { text: text.to_owned() })
-            };
-            let method = match (method.trim(), rate) {
-                ("effective", None) if second_rate.is_none() => VatMethod::Effective,
-                ("net", Some(rate)) => VatMethod::NetRates {
-                    first_bp: rate_of(&rate)?,
-                    second: match second_rate {
-                        Some(second) => Some(SecondNetRate { rate_bp: rate_of(&second)?, accounts: second_accounts }),
-                        None => None,
-                    },
-                },
-                _ => return Err(VatMethodError::NotAMethod { text: method }.into()),
-            };
+            let second = second_rate.as_deref().map(|rate| (rate, second_accounts));
+            let method = rempart_domain::vat::read_vat_method(locale, &method, rate.as_deref(), second)?;
             store.set_vat_method(from, method)?;
             println!("{}", lang.fill("company.vat_method_set", &[("from", &locale.format_date(from))]));
         }
