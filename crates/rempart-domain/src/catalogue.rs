@@ -42,7 +42,14 @@ pub struct ItemEdited {
     pub account: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
+    /// The label in other languages, by language code (`de`, `en`, `fr`, `it`): what an invoice
+    /// line of the item reads for a customer of that language; none clears one.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub labels: std::collections::BTreeMap<String, Option<String>>,
 }
+
+/// The languages an item's label may be given in (those of the customers' documents).
+pub const LABEL_LANGUAGES: [&str; 4] = ["de", "en", "fr", "it"];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ItemError {
@@ -54,6 +61,8 @@ pub enum ItemError {
     Unknown { code: String },
     #[error("the item label is empty or longer than 200 bytes")]
     BadLabel,
+    #[error("\"{lang}\" is not a language of labels: de, en, fr or it")]
+    BadLanguage { lang: String },
     #[error("\"{unit}\" is not a unit: use 1 to 16 characters, such as h, pce, l or kg")]
     BadUnit { unit: String },
     #[error("price: {0}")]
@@ -140,6 +149,14 @@ pub fn check_item_edit(state: &LedgerState, edit: &ItemEdited) -> Result<(), Ite
     }
     if let Some(unit) = &edit.unit {
         check_unit(unit)?;
+    }
+    for (lang, label) in &edit.labels {
+        if !LABEL_LANGUAGES.contains(&lang.as_str()) {
+            return Err(ItemError::BadLanguage { lang: lang.clone() });
+        }
+        if let Some(label) = label {
+            check_label(label)?;
+        }
     }
     if edit.price_minor.is_some_and(|price| price < 0) {
         return Err(ItemError::NegativePrice);

@@ -438,10 +438,10 @@ mod tests {
                 option::of(any::<i64>()),
                 option::of(text()),
                 option::of(text()),
-                option::of(any::<bool>())
+                (option::of(any::<bool>()), fields())
             )
-                .prop_map(|(code, label, unit, price_minor, vat_code, account, active)| {
-                    Fact::from(ItemEdited { code, label, unit, price_minor, vat_code, account, active })
+                .prop_map(|(code, label, unit, price_minor, vat_code, account, (active, labels))| {
+                    Fact::from(ItemEdited { code, label, unit, price_minor, vat_code, account, active, labels })
                 }),
             (text(), text(), date(), currency(), any::<bool>()).prop_map(
                 |(id, contact, date, currency, cash_rounding)| {

@@ -20,6 +20,15 @@ pub struct Item {
     pub vat_code: String,
     pub account: String,
     pub active: bool,
+    /// The label in other languages, by language code.
+    pub labels: std::collections::BTreeMap<String, String>,
+}
+
+impl Item {
+    /// The label a customer of language `lang` reads (the item's own where none is given in it).
+    pub fn label_in(&self, lang: Option<&str>) -> &str {
+        lang.and_then(|lang| self.labels.get(lang)).map_or(self.label.as_str(), String::as_str)
+    }
 }
 
 impl From<ItemError> for StoreError {
@@ -66,6 +75,7 @@ impl Store {
                     vat_code: row.get(5)?,
                     account: row.get(6)?,
                     active: row.get(7)?,
+                    labels: Default::default(),
                 },
                 currency,
             ))
@@ -75,6 +85,13 @@ impl Store {
             let (mut item, currency) = row?;
             item.currency = stored_currency(&currency)?;
             items.push(item);
+        }
+        let mut labels = self.conn.prepare_cached("SELECT item, lang, label FROM p_item_labels ORDER BY item, lang")?;
+        for row in labels.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get(1)?, row.get(2)?)))? {
+            let (code, lang, label) = row?;
+            if let Some(item) = items.iter_mut().find(|item| item.code == code) {
+                item.labels.insert(lang, label);
+            }
         }
         Ok(items)
     }
@@ -122,6 +139,16 @@ pub(crate) fn project_item_edited(conn: &Connection, edit: &ItemEdited) -> Resul
         edit.account,
         edit.active
     ])?;
+    for (lang, label) in &edit.labels {
+        match label {
+            Some(label) => conn
+                .prepare_cached("INSERT OR REPLACE INTO p_item_labels (item, lang, label) VALUES (?1, ?2, ?3)")?
+                .execute(params![edit.code, lang, label])?,
+            None => conn
+                .prepare_cached("DELETE FROM p_item_labels WHERE item = ?1 AND lang = ?2")?
+                .execute(params![edit.code, lang])?,
+        };
+    }
 
     Ok(())
 }
@@ -139,5 +166,12 @@ CREATE TABLE p_items (
     vat_code TEXT NOT NULL,
     account TEXT NOT NULL,
     active INTEGER NOT NULL
+) WITHOUT ROWID;
+-- An item's label in other languages (`ItemEdited::labels`), the last edit in merge order.
+CREATE TABLE p_item_labels (
+    item TEXT NOT NULL,
+    lang TEXT NOT NULL,
+    label TEXT NOT NULL,
+    PRIMARY KEY (item, lang)
 ) WITHOUT ROWID;
 ";

@@ -130,7 +130,7 @@ fn resolve_line(
     state: &LedgerState,
     items: &[Item],
     spec: LineSpec,
-    date: NaiveDate,
+    (date, lang): (NaiveDate, Option<&str>),
 ) -> Result<InvoiceLine, StoreError> {
     let item = match &spec.item {
         Some(code) => {
@@ -148,7 +148,7 @@ fn resolve_line(
     let incomplete = || StoreError::from(InvoiceError::LineIncomplete);
     let line = InvoiceLine {
         item: spec.item.clone(),
-        text: spec.text.or_else(|| item.map(|item| item.label.clone())).ok_or_else(incomplete)?,
+        text: spec.text.or_else(|| item.map(|item| item.label_in(lang).to_owned())).ok_or_else(incomplete)?,
         quantity_milli: spec.quantity_milli,
         unit: spec.unit.or_else(|| item.map(|item| item.unit.clone())),
         unit_price_minor: spec.unit_price_minor.or(item.map(|item| item.price_minor)).ok_or_else(incomplete)?,
@@ -241,7 +241,8 @@ impl Store {
     pub fn change_invoice_line(&mut self, id: &str, line: u32, spec: LineSpec) -> Result<InvoiceLine, StoreError> {
         let invoice = self.draft(id)?;
         let line = Self::draft_line(&invoice, line)?;
-        let new = resolve_line(&self.state, &self.items()?, spec, invoice.date)?;
+        let lang = self.language_of(&invoice.contact)?;
+        let new = resolve_line(&self.state, &self.items()?, spec, (invoice.date, lang.as_deref()))?;
         let changed = InvoiceLineChanged { id: invoice.id, line, new: new.clone() };
         self.commit(|commit| {
             Self::draft_line(&draft_in(commit.conn, &commit.state, &changed.id)?, line)?;
@@ -270,11 +271,23 @@ impl Store {
         })
     }
 
-    /// Adds a line to a draft; an item supplies text, price, VAT code and account not given.
+    /// The language a customer reads their documents in (their `language` field), if set.
+    fn language_of(&self, contact: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT value FROM p_contact_fields WHERE contact = ?1 AND field = 'language'")?
+            .query_row([contact], |row| row.get::<_, Option<String>>(0))
+            .optional()?
+            .flatten())
+    }
+
+    /// Adds a line to a draft; an item supplies text (in the customer's language when it has
+    /// a label in it), price, VAT code and account not given.
     pub fn add_invoice_line(&mut self, id: &str, spec: LineSpec) -> Result<InvoiceLine, StoreError> {
         let invoice = self.draft(id)?;
         let id = invoice.id.as_str();
-        let line = resolve_line(&self.state, &self.items()?, spec, invoice.date)?;
+        let lang = self.language_of(&invoice.contact)?;
+        let line = resolve_line(&self.state, &self.items()?, spec, (invoice.date, lang.as_deref()))?;
         self.commit(|commit| {
             draft_in(commit.conn, &commit.state, id)?;
             commit.record(Fact::InvoiceLineAdded(InvoiceLineAdded { id: id.to_owned(), line: line.clone() }))
@@ -304,10 +317,11 @@ impl Store {
         let items = self.items()?;
         let mut invoices = Vec::with_capacity(imports.len());
         for import in imports {
+            let lang = self.language_of(&import.contact)?;
             let lines = import
                 .lines
                 .into_iter()
-                .map(|spec| resolve_line(&self.state, &items, spec, import.date))
+                .map(|spec| resolve_line(&self.state, &items, spec, (import.date, lang.as_deref())))
                 .collect::<Result<Vec<_>, _>>()?;
             let invoice = Invoice {
                 id: self.new_draft_id(),

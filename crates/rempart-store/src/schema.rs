@@ -22,8 +22,8 @@
 /// `p_ticket_lines`, `p_ticket_payments`), their sales summed by day and store (`p_sales_items`,
 /// `p_sales_rates`, `p_sales_methods`, `p_sales_days`), cash sessions' sums (`p_till_sessions`)
 /// and what paid with vouchers (`p_ticket_vouchers`). 21: an invoice line's unit
-/// (`p_invoice_lines.unit`).
-pub const SCHEMA_VERSION: u32 = 21;
+/// (`p_invoice_lines.unit`). 22: items' labels in other languages (`p_item_labels`).
+pub const SCHEMA_VERSION: u32 = 22;
 
 pub const LOG_SCHEMA: &str = "
 CREATE TABLE meta (
@@ -167,6 +167,7 @@ pub const PROJECTIONS: &[(&str, &str)] = &[
     ("p_vat_daily", "vat_code, day, account, currency"),
     ("p_journals", "code"),
     ("p_items", "code"),
+    ("p_item_labels", "item, lang"),
     ("p_invoices", "id"),
     ("p_invoice_lines", "invoice, line"),
     ("p_invoice_events", "invoice, hlc_wall_ms, hlc_logical, node, seq"),

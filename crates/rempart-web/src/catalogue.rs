@@ -37,6 +37,26 @@ struct ItemForm {
     vat: String,
     #[serde(default)]
     account: String,
+    /// The label in other languages (`catalogue::LABEL_LANGUAGES`), each optional.
+    #[serde(default)]
+    label_de: String,
+    #[serde(default)]
+    label_en: String,
+    #[serde(default)]
+    label_fr: String,
+    #[serde(default)]
+    label_it: String,
+}
+
+impl ItemForm {
+    /// The labels in other languages typed, by language code.
+    fn labels(&self) -> std::collections::BTreeMap<String, Option<String>> {
+        [("de", &self.label_de), ("en", &self.label_en), ("fr", &self.label_fr), ("it", &self.label_it)]
+            .into_iter()
+            .filter(|(_, label)| !label.trim().is_empty())
+            .map(|(lang, label)| (lang.to_owned(), Some(label.trim().to_owned())))
+            .collect()
+    }
 }
 
 /// The choices of a list: (value, words).
@@ -94,7 +114,10 @@ fn page(lang: Lang, viewer: &Viewer, shown: &Shown, form: &ItemForm, problems: &
                 @for item in &shown.items {
                     tr {
                         th scope="row" { (item.code) }
-                        td { (item.label) }
+                        td {
+                            (item.label)
+                            @for (language, label) in &item.labels { br; small lang=(language) { (language) ": " (label) } }
+                        }
                         td { (item.unit) }
                         td.num { (locale.format_amount(item.price_minor, item.currency)) }
                         td { (item.vat_code) }
@@ -111,6 +134,10 @@ fn page(lang: Lang, viewer: &Viewer, shown: &Shown, form: &ItemForm, problems: &
                 (form_error(problems.form.as_deref()))
                 (field(lang.text("web.item.code"), "code", "text", &form.code, problems.field("code")))
                 (field(lang.text("web.item.label"), "label", "text", &form.label, problems.field("label")))
+                (field(lang.text("web.item.label_de"), "label_de", "text", &form.label_de, None))
+                (field(lang.text("web.item.label_en"), "label_en", "text", &form.label_en, None))
+                (field(lang.text("web.item.label_fr"), "label_fr", "text", &form.label_fr, None))
+                (field(lang.text("web.item.label_it"), "label_it", "text", &form.label_it, None))
                 (field(lang.text("web.item.unit"), "unit", "text", if form.unit.is_empty() { "pce" } else { &form.unit }, problems.field("unit")))
                 (field(lang.text("web.line.price"), "price", "text", &form.price, problems.field("price")))
                 (select(lang.text("web.line.vat"), "field-vat", "vat", &shown.vat_codes, &form.vat, None, problems.field("vat")))
@@ -154,6 +181,7 @@ async fn add(State(app): State<App>, Extension(viewer): Extension<Viewer>, Poste
         form.vat.clone(),
         form.account.clone(),
     );
+    let labels = form.labels();
     let outcome = app
         .run(move |store| {
             let company = store.company()?.clone();
@@ -163,9 +191,27 @@ async fn add(State(app): State<App>, Extension(viewer): Extension<Viewer>, Poste
                 Ok(price) => price,
                 Err(error) => return Ok(Err(ItemError::Price(error))),
             };
+            // The labels in other languages checked before the item is defined, then set on it.
+            let edit = (!labels.is_empty()).then(|| rempart_domain::catalogue::ItemEdited {
+                code: code.clone(),
+                labels,
+                ..Default::default()
+            });
+            if let Some(edit) = &edit
+                && let Err(error) = rempart_domain::catalogue::check_item_edit(store.state(), edit)
+            {
+                return Ok(Err(error));
+            }
             let item =
                 ItemDefined { code, label, unit, price_minor, currency: company.currency, vat_code: vat, account };
-            match store.as_user(&by, |store| store.define_item(item)) {
+            let defined = store.as_user(&by, |store| {
+                store.define_item(item)?;
+                match edit {
+                    Some(edit) => store.edit_item(edit),
+                    None => Ok(()),
+                }
+            });
+            match defined {
                 Ok(()) => Ok(Ok(())),
                 Err(StoreError::Item(error)) => Ok(Err(error)),
                 Err(error) => Err(error),

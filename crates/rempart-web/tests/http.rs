@@ -663,6 +663,38 @@ fn an_item_is_added_from_the_catalogue_page() {
     let list = owner.get("/catalogue").body;
     assert!(list.contains("<th scope=\"row\">MO</th><td>Arbeit</td><td>h</td>"), "{list}");
     assert!(list.contains("1&#39;250.00") || list.contains("1'250.00"), "the price as the company writes it");
+    // Issue 23: an item with its label in French and English (the customers' languages), shown
+    // under its own; a label too long refused with nothing recorded.
+    let before = site.events();
+    let long = "x".repeat(201);
+    let too_long = owner.post(
+        "/catalogue",
+        &[
+            ("csrf", &token),
+            ("code", "FILTRE"),
+            ("label", "Ölfilter"),
+            ("price", "18.35"),
+            ("vat", "N81"),
+            ("account", "3200"),
+            ("label_fr", &long),
+        ],
+    );
+    assert_eq!(too_long.status, 422);
+    assert_eq!(site.events(), before, "neither the item nor its labels");
+    let translated = [
+        ("csrf", token.as_str()),
+        ("code", "FILTRE"),
+        ("label", "Ölfilter"),
+        ("price", "18.35"),
+        ("vat", "N81"),
+        ("account", "3200"),
+        ("label_fr", "Filtre à huile"),
+        ("label_en", "Oil filter"),
+    ];
+    assert_eq!(owner.post("/catalogue", &translated).status, 303);
+    let list = owner.get("/catalogue").body;
+    assert!(list.contains("<small lang=\"en\">en: Oil filter</small>"), "{list}");
+    assert!(list.contains("<small lang=\"fr\">fr: Filtre à huile</small>"), "{list}");
 }
 
 /// Listening beyond this machine without TLS is refused, and nothing is served.

@@ -442,7 +442,8 @@ mod tests {
     /// (`p_purchase_orders`…; the hash was d6889226… before), and the tickets' tables of layout 20
     /// (`p_sales_items`… in, `p_ticket_lines` and `p_ticket_payments` out, all empty here; the
     /// hash was 32bfad6e… before), and the unit each invoice line carries from its item (layout 21;
-    /// the hash was af6fc99a… before).
+    /// the hash was af6fc99a… before), and the new, empty table of items' labels in other
+    /// languages (`p_item_labels`, layout 22; the hash was 36850125… before).
     #[test]
     fn the_demo_company_keeps_its_state_hash() {
         let temp = tempfile::tempdir().unwrap();
@@ -452,7 +453,7 @@ mod tests {
         assert_eq!(store.event_count().unwrap(), 5535);
         assert_eq!(
             store.state_hash().unwrap().to_hex(),
-            "368501259567ef2b57b769cbf5a2ddf4709d867782e88a8cc065f46c67df85e5"
+            "8c5c77b139e13669b4465ce01fbccb7f5e031c17774c73776c2ecfe1a2156eb2"
         );
     }
 }

@@ -47,6 +47,9 @@ impl Speak for rempart_domain::catalogue::ItemError {
             rempart_domain::catalogue::ItemError::Exists { code } => lang.fill("err.item.exists", &[("code", code)]),
             rempart_domain::catalogue::ItemError::Unknown { code } => lang.fill("err.item.unknown", &[("code", code)]),
             rempart_domain::catalogue::ItemError::BadLabel => lang.text("err.item.bad_label").to_owned(),
+            rempart_domain::catalogue::ItemError::BadLanguage { lang: code } => {
+                lang.fill("err.item.bad_language", &[("lang", code)])
+            }
             rempart_domain::catalogue::ItemError::BadUnit { unit } => lang.fill("err.item.bad_unit", &[("unit", unit)]),
             rempart_domain::catalogue::ItemError::Price(value0) => {
                 lang.fill("err.item.price", &[("value", &value0.speak(lang))])

@@ -45,6 +45,10 @@ pub(crate) enum ItemCommand {
         deactivate: bool,
         #[arg(long)]
         activate: bool,
+        /// The label in another language for customers who read it: LANG=LABEL (de, en, fr or
+        /// it); LANG= clears it
+        #[arg(long)]
+        label_in: Vec<String>,
     },
     /// List the catalogue.
     List {
@@ -73,7 +77,16 @@ pub(crate) fn item(dir: &Path, lang: Lang, command: ItemCommand) -> Result<()> {
             })?;
             println!("{}", lang.fill("item.added", &[("code", &code)]));
         }
-        ItemCommand::Edit { code, label, unit, price, vat, account, deactivate, activate } => {
+        ItemCommand::Edit { code, label, unit, price, vat, account, deactivate, activate, label_in } => {
+            let mut labels = std::collections::BTreeMap::new();
+            for given in label_in {
+                let (language, text) = given
+                    .split_once('=')
+                    .ok_or_else(|| rempart_domain::catalogue::ItemError::BadLanguage { lang: given.clone() })
+                    .map_err(StoreError::from)?;
+                let text = text.trim();
+                labels.insert(language.trim().to_owned(), (!text.is_empty()).then(|| text.to_owned()));
+            }
             let price = price.map(|price| import::plain_amount(&price, locale, currency)).transpose()?;
             let price_minor = price.map(|price| parse_price(&price, currency)).transpose().map_err(StoreError::from)?;
             let active = if deactivate {
@@ -91,6 +104,7 @@ pub(crate) fn item(dir: &Path, lang: Lang, command: ItemCommand) -> Result<()> {
                 vat_code: vat,
                 account,
                 active,
+                labels,
             })?;
             println!("{}", lang.fill("item.edited", &[("code", &code)]));
         }

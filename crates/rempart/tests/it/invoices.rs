@@ -582,3 +582,32 @@ fn company_details_and_the_dunning_list() {
     assert!(rows.iter().all(|row| row[1] != numbers[0]), "paid with its fees: {rows:?}");
     assert!(company.fails(&["invoice", "remind", &numbers[0], "--date", "2026-05-30"]).contains("nothing open"));
 }
+
+/// Issue 23: a catalogue item's label in other languages; a line of the item reads the label
+/// in the customer's language, the item's own for a customer of none; a language that is none
+/// is refused and changes nothing.
+#[test]
+fn an_item_reads_in_the_customers_language() {
+    let company = garage();
+    company.ok(&["item", "edit", "MO", "--label-in", "de=Arbeitszeit", "--label-in", "en=Labour"]);
+    let before = company.log_snapshot();
+    let refused = company.fails(&["item", "edit", "MO", "--label-in", "xx=Travail"]);
+    assert!(refused.contains("\"xx\" is not a language of labels"), "{refused}");
+    let refused = company.fails(&["item", "edit", "MO", "--label-in", "Travail"]);
+    assert!(refused.contains("is not a language of labels"), "{refused}");
+    assert_eq!(company.log_snapshot(), before);
+    company.ok(&["contact", "add", "--id", "MEIER", "--name", "Hans Meier", "--set", "language=de"]);
+    let line_text = |contact: &str| {
+        let draft = crate::draft_of(&company.ok(&["invoice", "new", "--contact", contact, "--date", "2026-03-10"]));
+        company.ok(&["invoice", "line", &draft, "--item", "MO", "--qty", "1.5"]);
+        company.ok(&["invoice", "show", &draft])
+    };
+    let german = line_text("MEIER");
+    assert!(german.contains("Arbeitszeit") && german.contains("1.5"), "{german}");
+    let plain = line_text("FAVRE");
+    assert!(plain.contains("Main-d'œuvre") && !plain.contains("Arbeitszeit"), "{plain}");
+    // Cleared, the German customer reads the item's own label again.
+    company.ok(&["item", "edit", "MO", "--label-in", "de="]);
+    assert!(line_text("MEIER").contains("Main-d'œuvre"));
+    company.ok(&["verify"]);
+}
