@@ -249,6 +249,10 @@ pub enum VatMethodError {
     NotARate { text: String },
     #[error("\"{text}\" is not a VAT method: effective, or net with --rate")]
     NotAMethod { text: String },
+    #[error("revenue accounts are given for a second net tax rate, but no second rate")]
+    AccountsWithoutRate,
+    #[error("account {account} is not a revenue account of the chart: the second net tax rate applies to revenue")]
+    NotRevenue { account: String },
 }
 
 impl VatMethod {
@@ -282,6 +286,16 @@ pub fn read_vat_method(
     rate: Option<&str>,
     second: Option<(&str, Vec<String>)>,
 ) -> Result<VatMethod, VatMethodError> {
+    let second = match second {
+        Some((rate, accounts)) if rate.trim().is_empty() => {
+            if accounts.is_empty() {
+                None
+            } else {
+                return Err(VatMethodError::AccountsWithoutRate);
+            }
+        }
+        other => other,
+    };
     let rate_of = |text: &str| {
         crate::invoices::parse_discount(&locale.plain_decimal(text.trim()))
             .map_err(|_| VatMethodError::NotARate { text: text.to_owned() })
@@ -333,17 +347,24 @@ pub fn vat_method_over(
     from: chrono::NaiveDate,
     to: chrono::NaiveDate,
 ) -> Result<VatMethod, VatMethodError> {
-    if let Some(change) = methods.iter().map(|dated| dated.from).find(|day| *day > from && *day <= to) {
-        return Err(VatMethodError::ChangesWithin { from, to, change });
+    let in_force = methods
+        .iter()
+        .rev()
+        .find(|dated| dated.from <= from)
+        .map_or(VatMethod::Effective, |dated| dated.method.clone());
+    // A method set again within the period, the same as the one in force, changes nothing.
+    if let Some(change) = methods.iter().find(|dated| dated.from > from && dated.from <= to && dated.method != in_force)
+    {
+        return Err(VatMethodError::ChangesWithin { from, to, change: change.from });
     }
-    Ok(methods.iter().rev().find(|dated| dated.from <= from).map_or(VatMethod::Effective, |dated| dated.method.clone()))
+    Ok(in_force)
 }
 
 /// The Swiss return under the net tax rate method, laid out as the federal form for it: the
 /// turnover VAT included (200, 299), the turnover at each net rate with the tax it gives (322,
 /// 332), the tax due (399) and the amount to pay (500); no input tax. The turnover of each output
-/// VAT code is its base and its VAT; a code's VAT is shared between the two rates in proportion to
-/// the base each took, rounded half away from zero, the first rate taking what rounding left.
+/// VAT code is its base and its VAT; of a code's VAT, the second rate takes its base at the code's
+/// rate (rounded half away from zero), the first rate what is left.
 pub fn net_rate_lines(
     codes: &std::collections::HashMap<String, VatCode>,
     sums: &[VatPosting],
@@ -368,11 +389,13 @@ pub fn net_rate_lines(
     let mut turnover = [0i64; 2];
     let mut used: [Vec<String>; 2] = [Vec::new(), Vec::new()];
     for (code, (tax, bases)) in &by_code {
-        let base: i64 = bases.iter().sum();
-        let second_tax = if base == 0 {
+        // The second rate's part of the VAT is its base at the code's rate, so that credit notes
+        // and bases near zero share nothing out of proportion; the first rate takes the rest.
+        let rate_bp = codes.get(*code).map_or(0, |vat| vat.rate_bp);
+        let second_tax = if bases[1] == 0 {
             0
         } else {
-            i64::try_from(crate::invoices::divide_rounded(i128::from(*tax) * i128::from(bases[1]), i128::from(base)))
+            i64::try_from(crate::invoices::divide_rounded(i128::from(bases[1]) * i128::from(rate_bp), 10_000))
                 .unwrap_or(0)
         };
         turnover[0] += bases[0] + (tax - second_tax);
@@ -568,6 +591,18 @@ mod tests {
                 change: day("2027-01-01")
             })
         );
+        // The same method set again, or the effective one where none was set, changes nothing.
+        let again = with_vat_method(methods.clone(), day("2026-07-01"), net.clone());
+        assert_eq!(vat_method_over(&again, day("2026-01-01"), day("2026-12-31")), Ok(net.clone()));
+        let first = with_vat_method(Vec::new(), day("2025-07-01"), VatMethod::Effective);
+        assert_eq!(vat_method_over(&first, day("2025-01-01"), day("2025-12-31")), Ok(VatMethod::Effective));
+        // A credit note's base alone at the second rate: its VAT at the code's own rate.
+        let codes = codes(Country::Ch);
+        let second = SecondNetRate { rate_bp: 60, accounts: vec!["3200".into()] };
+        let credit = [posting("3200", 1_000, "N77"), posting("2200", 77, "N77")];
+        let lines = net_rate_lines(&codes, &credit, 620, Some(&second));
+        assert_eq!(lines.iter().find(|line| line.form_line == "332").map(|line| line.base_minor), Some(Some(-1_077)));
+        assert_eq!(lines.iter().find(|line| line.form_line == "322").map(|line| line.base_minor), Some(Some(0)));
         let text = serde_json::to_string(&methods).unwrap();
         assert_eq!(read_vat_methods(&text), Ok(methods));
         for bad in [

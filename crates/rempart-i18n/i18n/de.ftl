@@ -333,6 +333,8 @@ help-company-show = Firma und ihre Angaben anzeigen
 help-company-set = Angaben setzen (--set FIELD=VALUE) oder löschen (--clear FIELD): street, building_number, postcode, town, country, email, phone, vat_number, siren, siret, iban, qr_iban, dunning_N_days, dunning_N_fee (N = 1 bis 3)
 err-vat-method-not-a-rate = «{ $text }» ist kein Satz: schreiben Sie einen Prozentsatz wie 6.2
 err-vat-method-not-a-method = «{ $text }» ist keine Abrechnungsmethode: effective, oder net mit --rate
+err-vat-method-accounts-without-rate = für einen zweiten Saldosteuersatz sind Ertragskonten angegeben, aber kein zweiter Satz
+err-vat-method-not-revenue = Konto { $account } ist kein Ertragskonto des Kontenplans: der zweite Saldosteuersatz gilt für Erträge
 company-vat-method-set = MWST-Abrechnungsmethode ab { $from } festgelegt.
 company-vat-method-effective = ab { $from }: die effektive Methode
 company-vat-method-net = ab { $from }: der Saldosteuersatz { $rate } %

@@ -333,6 +333,8 @@ help-company-show = Show the company and its details
 help-company-set = Set (--set FIELD=VALUE) or clear (--clear FIELD) details: street, building_number, postcode, town, country, email, phone, vat_number, siren, siret, iban, qr_iban, dunning_N_days, dunning_N_fee (N = 1 to 3)
 err-vat-method-not-a-rate = "{ $text }" is not a rate: write a percentage such as 6.2
 err-vat-method-not-a-method = "{ $text }" is not a VAT method: effective, or net with --rate
+err-vat-method-accounts-without-rate = revenue accounts are given for a second net tax rate, but no second rate
+err-vat-method-not-revenue = account { $account } is not a revenue account of the chart: the second net tax rate applies to revenue
 company-vat-method-set = VAT method set from { $from } on.
 company-vat-method-effective = from { $from }: the effective method
 company-vat-method-net = from { $from }: the net tax rate { $rate } %

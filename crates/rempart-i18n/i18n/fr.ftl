@@ -333,6 +333,8 @@ help-company-show = Afficher l'entreprise et ses données
 help-company-set = Définir (--set FIELD=VALUE) ou effacer (--clear FIELD) des données : street, building_number, postcode, town, country, email, phone, vat_number, siren, siret, iban, qr_iban, dunning_N_days, dunning_N_fee (N = 1 à 3)
 err-vat-method-not-a-rate = « { $text } » n'est pas un taux : écrivez un pourcentage comme 6.2
 err-vat-method-not-a-method = « { $text } » n'est pas une méthode de décompte : effective, ou net avec --rate
+err-vat-method-accounts-without-rate = des comptes de produits sont indiqués pour un second taux de la dette fiscale nette, mais pas de second taux
+err-vat-method-not-revenue = le compte { $account } n'est pas un compte de produits du plan comptable : le second taux de la dette fiscale nette s'applique aux produits
 company-vat-method-set = Méthode de décompte de la TVA définie dès le { $from }.
 company-vat-method-effective = dès le { $from } : la méthode effective
 company-vat-method-net = dès le { $from } : le taux de la dette fiscale nette de { $rate } %

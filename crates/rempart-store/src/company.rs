@@ -50,6 +50,18 @@ impl Store {
             return Err(VatMethodError::NotSwiss.into());
         }
         method.check()?;
+        if let rempart_domain::vat::VatMethod::NetRates { second: Some(second), .. } = &method {
+            for account in &second.accounts {
+                let revenue = self
+                    .state
+                    .accounts
+                    .get(account)
+                    .is_some_and(|held| held.kind == rempart_domain::AccountKind::Revenue);
+                if !revenue {
+                    return Err(VatMethodError::NotRevenue { account: account.clone() }.into());
+                }
+            }
+        }
         let methods = with_vat_method(self.vat_methods()?, from, method);
         let text = serde_json::to_string(&methods).map_err(|_| VatMethodError::Unreadable)?;
         self.set_company_details(BTreeMap::from([(VAT_METHOD_FIELD.to_owned(), Some(text))]))

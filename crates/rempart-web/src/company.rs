@@ -349,7 +349,8 @@ async fn vat_method(
                 .map(|account| account.trim().to_owned())
                 .filter(|account| !account.is_empty())
                 .collect();
-            let second = Some(form.second_rate.trim()).filter(|rate| !rate.is_empty()).map(|rate| (rate, accounts));
+            let second = Some((form.second_rate.as_str(), accounts))
+                .filter(|(rate, accounts)| !rate.trim().is_empty() || !accounts.is_empty());
             let set = rempart_domain::vat::read_vat_method(locale, &form.method, Some(form.rate.as_str()), second)
                 .map_err(StoreError::from)
                 .and_then(|method| store.as_user(&by, |store| store.set_vat_method(from, method)));

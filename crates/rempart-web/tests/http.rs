@@ -876,6 +876,19 @@ fn the_company_details_are_set_from_the_settings_page() {
     assert_eq!(refused.status, 422, "{}", refused.body);
     let why = rempart_domain::vat::VatMethodError::BadRate { rate_bp: 2500 }.speak(Lang::Fr);
     assert!(refused.body.contains(&why) && refused.body.contains("value=\"25\""), "{}", refused.body);
+    let without_rate = accountant.post(
+        "/settings/vat-method",
+        &[
+            ("csrf", &token),
+            ("method", "net"),
+            ("from", "01.01.2026"),
+            ("rate", "6.2"),
+            ("second_rate", ""),
+            ("second_accounts", "3200"),
+        ],
+    );
+    assert_eq!(without_rate.status, 422, "accounts typed without their rate are not dropped");
+    assert!(without_rate.body.contains(&rempart_domain::vat::VatMethodError::AccountsWithoutRate.speak(Lang::Fr)));
     assert_eq!(site.events(), before, "a refused method records nothing");
     assert_eq!(accountant.post("/settings/vat-method", &form("6.2")).status, 303);
     let page = accountant.get("/settings").body;

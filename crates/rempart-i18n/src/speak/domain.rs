@@ -427,6 +427,8 @@ impl Speak for rempart_domain::vat::VatMethodError {
             VatMethodError::NotSwiss => lang.text("err.vat_method.not_swiss").to_owned(),
             VatMethodError::NotARate { text } => lang.fill("err.vat_method.not_a_rate", &[("text", text)]),
             VatMethodError::NotAMethod { text } => lang.fill("err.vat_method.not_a_method", &[("text", text)]),
+            VatMethodError::AccountsWithoutRate => lang.text("err.vat_method.accounts_without_rate").to_owned(),
+            VatMethodError::NotRevenue { account } => lang.fill("err.vat_method.not_revenue", &[("account", account)]),
         }
     }
 }

@@ -333,6 +333,22 @@ fn the_vat_return_agrees_with_the_documents() {
         (vec!["company", "vat-method", "net", "--from", "01.01.2026", "--rate", "25"], "at most 20 %"),
         (vec!["company", "vat-method", "net", "--from", "01.01.2026", "--rate", "six"], "is not a rate"),
         (vec!["company", "vat-method", "cash", "--from", "01.01.2026"], "is not a VAT method"),
+        (
+            vec![
+                "company",
+                "vat-method",
+                "net",
+                "--from",
+                "01.01.2026",
+                "--rate",
+                "6.2",
+                "--second-rate",
+                "0.6",
+                "--second-accounts",
+                "1020",
+            ],
+            "account 1020 is not a revenue account",
+        ),
     ] {
         let refused = company.fails(&args);
         assert!(refused.contains(expected), "{args:?}: {refused}");
