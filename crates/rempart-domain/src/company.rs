@@ -33,7 +33,6 @@ pub const COMPANY_FIELDS: &[&str] = &[
     "dunning_2_fee",
     "dunning_3_days",
     "dunning_3_fee",
-    crate::vat::VAT_METHOD_FIELD,
 ];
 
 /// The largest logo file, before its base64 encoding.
@@ -110,7 +109,8 @@ pub fn check_details(fields: &BTreeMap<String, Option<String>>) -> Result<(), Co
         return Err(ContactError::NothingToChange);
     }
     for (name, value) in fields {
-        if !COMPANY_FIELDS.contains(&name.as_str()) {
+        let method_field = name.starts_with(crate::vat::VAT_METHOD_PREFIX);
+        if !COMPANY_FIELDS.contains(&name.as_str()) && !method_field {
             return Err(ContactError::UnknownField { name: name.clone() });
         }
         let Some(value) = value else { continue };
@@ -119,9 +119,9 @@ pub fn check_details(fields: &BTreeMap<String, Option<String>>) -> Result<(), Co
             "iban" if !iban_valid(value) || qr_iban_valid(value) => {
                 Err(bad("not an IBAN with a valid check digit (a QR-IBAN goes in qr_iban)"))
             }
-            crate::vat::VAT_METHOD_FIELD => match crate::vat::read_vat_methods(value) {
-                Ok(_) => Ok(()),
-                Err(_) => Err(bad("the VAT methods as `rempart company vat-method` writes them")),
+            _ if method_field => match crate::vat::dated_vat_method(name, value) {
+                Some(Ok(_)) => Ok(()),
+                _ => Err(bad("a VAT method as `rempart company vat-method` writes it")),
             },
             "logo" => match logo_png(value) {
                 Some(_) => Ok(()),

@@ -192,9 +192,31 @@ pub fn return_lines(
     }
 }
 
-/// The field of the company's details that holds how it settles Swiss VAT from each day on
-/// (`DatedVatMethod`s as JSON), written by `rempart company vat-method`.
-pub const VAT_METHOD_FIELD: &str = "vat_method";
+/// The company's details hold how it settles Swiss VAT from each day on, one field a day: the
+/// prefix and the day (`vat_method_from_2026-01-01`), the method as JSON, written by `rempart
+/// company vat-method`. A field a day, so that methods set for two days on two devices apart are
+/// both kept (each field is a register of its own).
+pub const VAT_METHOD_PREFIX: &str = "vat_method_from_";
+
+/// The company detail holding the method in force from `from`.
+pub fn vat_method_field(from: chrono::NaiveDate) -> String {
+    format!("{VAT_METHOD_PREFIX}{}", from.format("%Y-%m-%d"))
+}
+
+/// The method a company detail holds, if `name` is one of a method (`VAT_METHOD_PREFIX`): its day
+/// from the name, the method from the value, checked.
+pub fn dated_vat_method(name: &str, value: &str) -> Option<Result<DatedVatMethod, VatMethodError>> {
+    let day = name.strip_prefix(VAT_METHOD_PREFIX)?;
+    Some((|| {
+        let from = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|_| VatMethodError::Unreadable)?;
+        if vat_method_field(from) != name {
+            return Err(VatMethodError::Unreadable);
+        }
+        let method: VatMethod = serde_json::from_str(value).map_err(|_| VatMethodError::Unreadable)?;
+        method.check()?;
+        Ok(DatedVatMethod { from, method })
+    })())
+}
 
 /// The highest net tax rate accepted: the federal rates run from 0.1 % to 6.8 %.
 pub const NET_RATE_MAX_BP: u32 = 2_000;
@@ -313,31 +335,6 @@ pub fn read_vat_method(
     };
     method.check()?;
     Ok(method)
-}
-
-/// Reads the company's VAT methods (`VAT_METHOD_FIELD`), each checked, in the order of their days.
-pub fn read_vat_methods(text: &str) -> Result<Vec<DatedVatMethod>, VatMethodError> {
-    let mut methods: Vec<DatedVatMethod> = serde_json::from_str(text).map_err(|_| VatMethodError::Unreadable)?;
-    for dated in &methods {
-        dated.method.check()?;
-    }
-    methods.sort_by_key(|dated| dated.from);
-    if methods.windows(2).any(|pair| pair[0].from == pair[1].from) {
-        return Err(VatMethodError::Unreadable);
-    }
-    Ok(methods)
-}
-
-/// The methods with `method` in force from `from` on (replacing one set for that very day).
-pub fn with_vat_method(
-    mut methods: Vec<DatedVatMethod>,
-    from: chrono::NaiveDate,
-    method: VatMethod,
-) -> Vec<DatedVatMethod> {
-    methods.retain(|dated| dated.from != from);
-    methods.push(DatedVatMethod { from, method });
-    methods.sort_by_key(|dated| dated.from);
-    methods
 }
 
 /// The method in force over `from` to `to` (the effective one before any is set); refused when it
@@ -579,8 +576,8 @@ mod tests {
     fn a_vat_method_holds_from_its_day_and_a_period_across_a_change_is_refused() {
         let day = |text: &str| crate::rules::parse_date(text).unwrap();
         let net = VatMethod::NetRates { first_bp: 620, second: None };
-        let methods = with_vat_method(Vec::new(), day("2026-01-01"), net.clone());
-        let methods = with_vat_method(methods, day("2027-01-01"), VatMethod::Effective);
+        let dated = |from: &str, method: &VatMethod| DatedVatMethod { from: day(from), method: method.clone() };
+        let methods = vec![dated("2026-01-01", &net), dated("2027-01-01", &VatMethod::Effective)];
         assert_eq!(vat_method_over(&methods, day("2025-07-01"), day("2025-12-31")), Ok(VatMethod::Effective));
         assert_eq!(vat_method_over(&methods, day("2026-01-01"), day("2026-06-30")), Ok(net.clone()));
         assert_eq!(
@@ -592,9 +589,9 @@ mod tests {
             })
         );
         // The same method set again, or the effective one where none was set, changes nothing.
-        let again = with_vat_method(methods.clone(), day("2026-07-01"), net.clone());
+        let again = vec![dated("2026-01-01", &net), dated("2026-07-01", &net)];
         assert_eq!(vat_method_over(&again, day("2026-01-01"), day("2026-12-31")), Ok(net.clone()));
-        let first = with_vat_method(Vec::new(), day("2025-07-01"), VatMethod::Effective);
+        let first = vec![dated("2025-07-01", &VatMethod::Effective)];
         assert_eq!(vat_method_over(&first, day("2025-01-01"), day("2025-12-31")), Ok(VatMethod::Effective));
         // A credit note's base alone at the second rate: its VAT at the code's own rate.
         let codes = codes(Country::Ch);
@@ -603,8 +600,13 @@ mod tests {
         let lines = net_rate_lines(&codes, &credit, 620, Some(&second));
         assert_eq!(lines.iter().find(|line| line.form_line == "332").map(|line| line.base_minor), Some(Some(-1_077)));
         assert_eq!(lines.iter().find(|line| line.form_line == "322").map(|line| line.base_minor), Some(Some(0)));
-        let text = serde_json::to_string(&methods).unwrap();
-        assert_eq!(read_vat_methods(&text), Ok(methods));
+        // Each method is a company detail of its own, named by its day.
+        let field = vat_method_field(day("2026-01-01"));
+        assert_eq!(field, "vat_method_from_2026-01-01");
+        let text = serde_json::to_string(&net).unwrap();
+        assert_eq!(dated_vat_method(&field, &text), Some(Ok(methods[0].clone())));
+        assert_eq!(dated_vat_method("street", &text), None);
+        assert_eq!(dated_vat_method("vat_method_from_2026-1-1", &text), Some(Err(VatMethodError::Unreadable)));
         for bad in [
             VatMethod::NetRates { first_bp: 0, second: None },
             VatMethod::NetRates { first_bp: 2_001, second: None },
@@ -612,7 +614,7 @@ mod tests {
         ] {
             assert!(bad.check().is_err(), "{bad:?}");
         }
-        assert_eq!(read_vat_methods("not json"), Err(VatMethodError::Unreadable));
+        assert_eq!(dated_vat_method(&field, "not json"), Some(Err(VatMethodError::Unreadable)));
     }
 
     #[test]

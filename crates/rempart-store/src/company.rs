@@ -33,10 +33,14 @@ impl Store {
 
     /// How the company settles Swiss VAT from each day on (none set: the effective method).
     pub fn vat_methods(&self) -> Result<Vec<rempart_domain::vat::DatedVatMethod>, StoreError> {
-        match self.company_details()?.get(rempart_domain::vat::VAT_METHOD_FIELD) {
-            Some(text) => Ok(rempart_domain::vat::read_vat_methods(text)?),
-            None => Ok(Vec::new()),
+        let mut methods = Vec::new();
+        for (name, value) in self.company_details()? {
+            if let Some(dated) = rempart_domain::vat::dated_vat_method(&name, &value) {
+                methods.push(dated?);
+            }
         }
+        methods.sort_by_key(|dated| dated.from);
+        Ok(methods)
     }
 
     /// Settles Swiss VAT by `method` from `from` on (replacing a method set for that very day).
@@ -45,7 +49,7 @@ impl Store {
         from: chrono::NaiveDate,
         method: rempart_domain::vat::VatMethod,
     ) -> Result<(), StoreError> {
-        use rempart_domain::vat::{VAT_METHOD_FIELD, VatMethodError, with_vat_method};
+        use rempart_domain::vat::{VatMethodError, vat_method_field};
         if self.company()?.country != rempart_domain::Country::Ch {
             return Err(VatMethodError::NotSwiss.into());
         }
@@ -62,9 +66,8 @@ impl Store {
                 }
             }
         }
-        let methods = with_vat_method(self.vat_methods()?, from, method);
-        let text = serde_json::to_string(&methods).map_err(|_| VatMethodError::Unreadable)?;
-        self.set_company_details(BTreeMap::from([(VAT_METHOD_FIELD.to_owned(), Some(text))]))
+        let text = serde_json::to_string(&method).map_err(|_| VatMethodError::Unreadable)?;
+        self.set_company_details(BTreeMap::from([(vat_method_field(from), Some(text))]))
     }
 
     /// The company's details that are set.

@@ -28,10 +28,10 @@ pub fn routes() -> Router<App> {
         .route("/settings/vat-method", post(vat_method))
 }
 
-/// The details a person types here: every one but the logo (a file, set with `company logo`)
-/// and the VAT methods by date (set with `company vat-method`).
+/// The details a person types here: every one but the logo (a file, set with `company logo`);
+/// the VAT methods by date have their own form.
 fn typed_fields() -> impl Iterator<Item = &'static str> {
-    COMPANY_FIELDS.iter().copied().filter(|name| *name != "logo" && *name != rempart_domain::vat::VAT_METHOD_FIELD)
+    COMPANY_FIELDS.iter().copied().filter(|name| *name != "logo")
 }
 
 /// Each detail's label in the catalogue.

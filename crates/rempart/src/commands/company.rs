@@ -97,10 +97,10 @@ pub(crate) fn company(dir: &Path, lang: Lang, command: CompanyCommand) -> Result
                         let size = rempart_domain::company::logo_png(&value).map_or(0, |png| png.len().div_ceil(1024));
                         row(&field, lang.fill("company.logo_shown", &[("size", &size)]));
                     }
-                    rempart_domain::vat::VAT_METHOD_FIELD => {
+                    name if name.starts_with(rempart_domain::vat::VAT_METHOD_PREFIX) => {
                         let locale = Locale::of_country(company.country);
-                        for dated in rempart_domain::vat::read_vat_methods(&value)? {
-                            row(&field, rempart_i18n::vat_method_text(lang, locale, &dated));
+                        if let Some(dated) = rempart_domain::vat::dated_vat_method(&field, &value) {
+                            row("vat_method", rempart_i18n::vat_method_text(lang, locale, &dated?));
                         }
                     }
                     _ => row(&field, value),
