@@ -37,6 +37,8 @@ pub struct DocLine {
     pub quantity_milli: i64,
     /// What the quantity counts, printed after it (`1.5 h`).
     pub unit: Option<String>,
+    /// A comment line: its text alone, no figures.
+    pub comment: bool,
     pub unit_price_minor: i64,
     pub discount_bp: u32,
     pub vat_rate_bp: u32,
@@ -269,13 +271,22 @@ pub fn invoice_pdf(doc: &InvoiceDocument) -> Result<Vec<u8>, DocError> {
     // The lines, as many pages as they need.
     let amount = |minor: i64| doc.locale.format_amount(minor, doc.currency);
     for line in &doc.lines {
-        let texts = font::wrap(Face::Regular, 9.0, &line.text, DESCRIPTION_WIDTH * PT_PER_MM);
+        // A comment takes the width of the whole table; a line, that of its description.
+        let width = if line.comment { RIGHT - LEFT } else { DESCRIPTION_WIDTH };
+        let texts = font::wrap(Face::Regular, 9.0, &line.text, width * PT_PER_MM);
         let height = ROW * texts.len() as f32;
         if y - height < BOTTOM {
             pages.push(Page::new());
             y = continued_page_top(pages.last_mut().expect("a page was just added"), doc, true);
         }
         let page = pages.last_mut().expect("there is always a page");
+        if line.comment {
+            for text in &texts {
+                page.text(Face::Regular, 9.0, LEFT, y, text);
+                y -= ROW;
+            }
+            continue;
+        }
         let quantity = match &line.unit {
             Some(unit) => format!("{} {unit}", quantity_text(line.quantity_milli, doc.locale)),
             None => quantity_text(line.quantity_milli, doc.locale),

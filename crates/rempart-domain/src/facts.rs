@@ -350,19 +350,31 @@ mod tests {
     }
 
     fn invoice_line() -> BoxedStrategy<crate::invoices::InvoiceLine> {
-        (option::of(text()), text(), any::<i64>(), option::of(text()), any::<i64>(), any::<u32>(), text(), text())
-            .prop_map(|(item, text, quantity_milli, unit, unit_price_minor, discount_bp, vat_code, account)| {
-                crate::invoices::InvoiceLine {
-                    item,
-                    text,
-                    quantity_milli,
-                    unit,
-                    unit_price_minor,
-                    discount_bp,
-                    vat_code,
-                    account,
-                }
-            })
+        (
+            option::of(text()),
+            text(),
+            any::<i64>(),
+            option::of(text()),
+            any::<i64>(),
+            any::<u32>(),
+            (text(), text()),
+            any::<bool>(),
+        )
+            .prop_map(
+                |(item, text, quantity_milli, unit, unit_price_minor, discount_bp, (vat_code, account), comment)| {
+                    crate::invoices::InvoiceLine {
+                        comment,
+                        item,
+                        text,
+                        quantity_milli,
+                        unit,
+                        unit_price_minor,
+                        discount_bp,
+                        vat_code,
+                        account,
+                    }
+                },
+            )
             .boxed()
     }
 

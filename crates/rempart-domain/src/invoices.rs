@@ -13,6 +13,9 @@ use crate::facts::{Described, FactKind, Merge};
 use crate::money::{self, AmountError, Currency};
 use crate::rules::LedgerState;
 
+/// Longest comment line, in bytes.
+pub const COMMENT_BYTES_MAX: usize = 500;
+
 /// Largest quantity on a line, in thousandths (one million units).
 pub const QUANTITY_MILLI_MAX: i64 = 1_000_000_000;
 /// Most lines on one invoice.
@@ -109,6 +112,24 @@ pub struct InvoiceLine {
     pub vat_code: String,
     /// Revenue account the line's net amount is credited to.
     pub account: String,
+    /// A comment: a line of text alone, with no quantity, price, VAT or account (`comment_line`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub comment: bool,
+}
+
+/// A comment line: text printed among the lines, with nothing to sum.
+pub fn comment_line(text: &str) -> InvoiceLine {
+    InvoiceLine {
+        item: None,
+        text: text.trim().to_owned(),
+        quantity_milli: 0,
+        unit: None,
+        unit_price_minor: 0,
+        discount_bp: 0,
+        vat_code: String::new(),
+        account: String::new(),
+        comment: true,
+    }
 }
 
 /// Net and VAT of the lines sharing one VAT code.
@@ -218,7 +239,7 @@ pub fn credited_lines(
             .and_then(|index| invoice_lines.get(index))
             .ok_or(InvoiceError::NoSuchLine { line: *number })?;
         let quantity_milli = quantity.unwrap_or(line.quantity_milli);
-        if quantity_milli <= 0 || quantity_milli > line.quantity_milli {
+        if line.comment || quantity_milli <= 0 || quantity_milli > line.quantity_milli {
             return Err(InvoiceError::CreditQuantity { line: *number });
         }
         out.push(InvoiceLine { quantity_milli, ..line.clone() });
@@ -252,6 +273,8 @@ pub enum InvoiceError {
     BadQuantity { text: String },
     #[error("a quantity cannot be zero, negative or above one million")]
     QuantityOutOfRange,
+    #[error("a comment line is text alone, at most 500 bytes: no quantity, price, VAT or account")]
+    CommentWithFigures,
     #[error("\"{unit}\" is not a unit: use 1 to 16 characters, such as h, pce, l or kg")]
     BadUnit { unit: String },
     #[error("\"{text}\" is not a discount: write a percentage from 0 to 100 with at most two decimals")]
@@ -340,6 +363,14 @@ pub fn check_line(state: &LedgerState, line: &InvoiceLine, date: NaiveDate) -> R
     if line.text.trim().is_empty() {
         return Err(InvoiceError::EmptyText);
     }
+    if line.comment {
+        // Text alone: anything else on it would be summed by nobody.
+        return if *line == comment_line(&line.text) && line.text.len() <= COMMENT_BYTES_MAX {
+            Ok(())
+        } else {
+            Err(InvoiceError::CommentWithFigures)
+        };
+    }
     if line.quantity_milli <= 0 || line.quantity_milli > QUANTITY_MILLI_MAX {
         return Err(InvoiceError::QuantityOutOfRange);
     }
@@ -392,6 +423,10 @@ pub fn totals(
     let mut out = InvoiceTotals::default();
     for line in lines {
         check_line(state, line, date)?;
+        if line.comment {
+            out.line_nets_minor.push(0);
+            continue;
+        }
         let net = line_net(line);
         out.line_nets_minor.push(net);
         let rate_bp = state.vat_codes.get(&line.vat_code).map_or(0, |vat| vat.rate_bp);
@@ -449,7 +484,7 @@ pub fn invoice_postings(
     // Revenue per account and VAT code, each tagged with its code: the VAT return reads the
     // taxable base from these postings and the tax from the VAT account's.
     let mut by_account: BTreeMap<(&str, &str), i64> = BTreeMap::new();
-    for (line, net) in lines.iter().zip(&totals.line_nets_minor) {
+    for (line, net) in lines.iter().zip(&totals.line_nets_minor).filter(|(line, _)| !line.comment) {
         *by_account.entry((&line.account, &line.vat_code)).or_default() += net;
     }
     postings.extend(
@@ -591,6 +626,7 @@ mod tests {
             text: "Ligne".into(),
             quantity_milli: parse_quantity(quantity).unwrap(),
             unit: None,
+            comment: false,
             unit_price_minor: parse_unit_price(price, Currency::CHF).unwrap(),
             discount_bp: parse_discount(discount).unwrap(),
             vat_code: vat.into(),
@@ -673,6 +709,30 @@ mod tests {
         // 0.5 cents of VAT round up: 0.125 h at 0.50 = 0.0625 -> 0.06; 8.1 % of 6.17 = 0.49977.
         assert_eq!(line_net(&line("0.125", "0.50", "0", "N81", "3400")), 6);
         assert_eq!(line_net(&line("1", "0.05", "50", "N81", "3400")), 3, "2.5 cents -> 3");
+    }
+
+    /// Issue 23: a comment line is text alone: it sums to nothing, posts nothing, is credited
+    /// with the whole invoice but never alone, and carries no figure.
+    #[test]
+    fn a_comment_line_is_text_alone() {
+        let state = books();
+        let date = parse_date("2026-03-10").unwrap();
+        let lines = [comment_line("  Véhicule VD 12345, 85 000 km "), line("1.5", "120.00", "0", "N81", "3400")];
+        assert_eq!(lines[0].text, "Véhicule VD 12345, 85 000 km");
+        let totals = totals(&state, &lines, date, false).unwrap();
+        assert_eq!(totals.line_nets_minor, [0, 18_000]);
+        assert_eq!((totals.net_minor, totals.gross_minor), (18_000, 19_458));
+        assert!(!totals.by_vat_code.contains_key(""));
+        let postings = invoice_postings(&state, Country::Ch, Currency::CHF, &lines, &totals);
+        assert!(postings.iter().all(|posting| !posting.account.is_empty()), "{postings:?}");
+        assert_eq!(credited_lines(&lines, &[]).unwrap().len(), 2);
+        assert_eq!(credited_lines(&lines, &[(1, None)]), Err(InvoiceError::CreditQuantity { line: 1 }));
+        let priced = InvoiceLine { unit_price_minor: 100, ..comment_line("Note") };
+        assert_eq!(check_line(&state, &priced, date), Err(InvoiceError::CommentWithFigures));
+        let long = comment_line(&"x".repeat(COMMENT_BYTES_MAX + 1));
+        assert_eq!(check_line(&state, &long, date), Err(InvoiceError::CommentWithFigures));
+        assert_eq!(check_line(&state, &comment_line(" "), date), Err(InvoiceError::EmptyText));
+        assert_eq!(super::totals(&state, &[comment_line("Alone")], date, false), Err(InvoiceError::NotPositive));
     }
 
     /// A credit note takes every line, or the lines named with at most their quantity.

@@ -683,6 +683,7 @@ mod tests {
                 text: Some("Service".into()),
                 quantity_milli: 1000,
                 unit: None,
+                comment: false,
                 unit_price_minor: Some(10_000),
                 discount_bp: 0,
                 vat_code: Some("N81".into()),

@@ -35,6 +35,8 @@ pub struct LineSpec {
     /// What the quantity counts; the item's unit when left out.
     pub unit: Option<String>,
     pub unit_price_minor: Option<i64>,
+    /// A comment line: `text` alone, nothing else given.
+    pub comment: bool,
     pub discount_bp: u32,
     pub vat_code: Option<String>,
     pub account: Option<String>,
@@ -49,6 +51,8 @@ pub struct LineInput {
     pub quantity: String,
     pub unit: Option<String>,
     pub price: Option<String>,
+    /// A comment line: the text alone.
+    pub comment: bool,
     pub discount: String,
     pub vat_code: Option<String>,
     pub account: Option<String>,
@@ -77,6 +81,7 @@ impl LineSpec {
             quantity_milli: parse_quantity(&locale.plain_decimal(&input.quantity))?,
             unit: given(input.unit),
             unit_price_minor,
+            comment: input.comment,
             discount_bp: if discount.is_empty() { 0 } else { parse_discount(&locale.plain_decimal(discount))? },
             vat_code: given(input.vat_code),
             account: given(input.account),
@@ -146,11 +151,27 @@ fn resolve_line(
         None => None,
     };
     let incomplete = || StoreError::from(InvoiceError::LineIncomplete);
+    if spec.comment {
+        // Text alone: an item, a price, a VAT code, an account or a unit given is refused.
+        let bare = spec.item.is_none()
+            && spec.unit.is_none()
+            && spec.unit_price_minor.is_none()
+            && spec.discount_bp == 0
+            && spec.vat_code.is_none()
+            && spec.account.is_none();
+        if !bare {
+            return Err(InvoiceError::CommentWithFigures.into());
+        }
+        let line = rempart_domain::invoices::comment_line(&spec.text.ok_or(InvoiceError::EmptyText)?);
+        check_line(state, &line, date)?;
+        return Ok(line);
+    }
     let line = InvoiceLine {
         item: spec.item.clone(),
         text: spec.text.or_else(|| item.map(|item| item.label_in(lang).to_owned())).ok_or_else(incomplete)?,
         quantity_milli: spec.quantity_milli,
         unit: spec.unit.or_else(|| item.map(|item| item.unit.clone())),
+        comment: false,
         unit_price_minor: spec.unit_price_minor.or(item.map(|item| item.price_minor)).ok_or_else(incomplete)?,
         discount_bp: spec.discount_bp,
         vat_code: spec.vat_code.or_else(|| item.map(|item| item.vat_code.clone())).ok_or_else(incomplete)?,
@@ -757,8 +778,8 @@ pub(crate) fn project_invoice_line_added(conn: &Connection, added: &InvoiceLineA
 /// Writes line `number` of an invoice, in place of the one of that number if any.
 fn insert_line(conn: &Connection, invoice: &str, number: u32, line: &InvoiceLine) -> Result<(), StoreError> {
     conn.prepare_cached(
-        "INSERT OR REPLACE INTO p_invoice_lines (invoice, line, item, text, quantity_milli, unit_price_minor, discount_bp, vat_code, account, unit)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT OR REPLACE INTO p_invoice_lines (invoice, line, item, text, quantity_milli, unit_price_minor, discount_bp, vat_code, account, unit, comment)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
         invoice,
@@ -770,7 +791,8 @@ fn insert_line(conn: &Connection, invoice: &str, number: u32, line: &InvoiceLine
         line.discount_bp,
         line.vat_code,
         line.account,
-        line.unit
+        line.unit,
+        line.comment
     ])?;
     Ok(())
 }
@@ -833,7 +855,7 @@ fn read_invoice(conn: &Connection, state: &LedgerState, id_or_number: &str) -> R
     let HeaderRow { id, contact, date, currency, cash_rounding, number, due_date, discarded } =
         header.ok_or_else(|| InvoiceError::UnknownInvoice { id: id_or_number.to_owned() })?;
     let mut statement = conn.prepare_cached(
-        "SELECT item, text, quantity_milli, unit_price_minor, discount_bp, vat_code, account, line, unit
+        "SELECT item, text, quantity_milli, unit_price_minor, discount_bp, vat_code, account, line, unit, comment
              FROM p_invoice_lines WHERE invoice = ?1 ORDER BY line",
     )?;
     let numbered = statement
@@ -847,6 +869,7 @@ fn read_invoice(conn: &Connection, state: &LedgerState, id_or_number: &str) -> R
                 discount_bp: row.get(4)?,
                 vat_code: row.get(5)?,
                 account: row.get(6)?,
+                comment: row.get(9)?,
             };
             Ok((line, row.get::<_, u32>(7)?))
         })?
@@ -1030,6 +1053,7 @@ CREATE TABLE p_invoice_lines (
     vat_code TEXT NOT NULL,
     account TEXT NOT NULL,
     unit TEXT,
+    comment INTEGER NOT NULL,
     PRIMARY KEY (invoice, line)
 ) WITHOUT ROWID;
 

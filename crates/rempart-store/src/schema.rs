@@ -22,8 +22,9 @@
 /// `p_ticket_lines`, `p_ticket_payments`), their sales summed by day and store (`p_sales_items`,
 /// `p_sales_rates`, `p_sales_methods`, `p_sales_days`), cash sessions' sums (`p_till_sessions`)
 /// and what paid with vouchers (`p_ticket_vouchers`). 21: an invoice line's unit
-/// (`p_invoice_lines.unit`). 22: items' labels in other languages (`p_item_labels`).
-pub const SCHEMA_VERSION: u32 = 22;
+/// (`p_invoice_lines.unit`). 22: items' labels in other languages (`p_item_labels`). 23: comment
+/// lines of invoices (`p_invoice_lines.comment`).
+pub const SCHEMA_VERSION: u32 = 23;
 
 pub const LOG_SCHEMA: &str = "
 CREATE TABLE meta (

@@ -120,6 +120,7 @@ pub fn invoice_document(store: &Store, number: &str) -> Result<InvoiceDocument> 
             text: line.text.clone(),
             quantity_milli: line.quantity_milli,
             unit: line.unit.clone(),
+            comment: line.comment,
             unit_price_minor: line.unit_price_minor,
             discount_bp: line.discount_bp,
             vat_rate_bp: totals.by_vat_code.get(&line.vat_code).map_or(0, |vat| vat.rate_bp),

@@ -516,20 +516,34 @@ fn invoice_page(lang: Lang, viewer: &Viewer, shown: &Shown, refused: Option<&Ref
                     @let form = format!("line-{number}");
                     tr {
                         th scope="row" { (number) }
-                        td { (line.text) }
-                        td.num {
-                            (quantity_text(locale, line.quantity_milli))
-                            @if let Some(unit) = &line.unit { " " (unit) }
+                        @if line.comment {
+                            td.comment colspan="6" { (line.text) }
+                        } @else {
+                            td { (line.text) }
+                            td.num {
+                                (quantity_text(locale, line.quantity_milli))
+                                @if let Some(unit) = &line.unit { " " (unit) }
+                            }
+                            td.num { (locale.format_amount(line.unit_price_minor, currency)) }
+                            td.num { (percent_text(locale, line.discount_bp)) }
+                            td { (line.vat_code) }
+                            td.num { (locale.format_amount(*net, currency)) }
                         }
-                        td.num { (locale.format_amount(line.unit_price_minor, currency)) }
-                        td.num { (percent_text(locale, line.discount_bp)) }
-                        td { (line.vat_code) }
-                        td.num { (locale.format_amount(*net, currency)) }
                         @if draft {
                             td {
                                 details open[refused.is_some_and(|refused| refused.form == form)] {
                                     summary { (lang.fill("web.line.change_n", &[("line", number)])) }
-                                    (line_form(viewer, shown, &format!("{base}/lines/{number}"), &form, &line_values(shown, Some(line), refused, &form), problems_of(&form), lang.text("web.save")))
+                                    @if line.comment {
+                                        form.line method="post" action=(format!("{base}/lines/{number}")) {
+                                            (csrf(&viewer.csrf))
+                                            input type="hidden" name="comment" value="1";
+                                            (form_error(problems_of(&form).and_then(|problems| problems.form.as_deref())))
+                                            (labelled(lang.text("web.line.text"), &format!("{form}-text"), "text", "text", &line.text, problems_of(&form).and_then(|problems| problems.field("text"))))
+                                            button type="submit" { (lang.text("web.save")) }
+                                        }
+                                    } @else {
+                                        (line_form(viewer, shown, &format!("{base}/lines/{number}"), &form, &line_values(shown, Some(line), refused, &form), problems_of(&form), lang.text("web.save")))
+                                    }
                                 }
                                 form method="post" action=(format!("{base}/lines/{number}/remove")) {
                                     (csrf(&viewer.csrf))
@@ -557,6 +571,17 @@ fn invoice_page(lang: Lang, viewer: &Viewer, shown: &Shown, refused: Option<&Ref
             section.card {
                 h2 { (lang.text("web.line.add")) }
                 (line_form(viewer, shown, &format!("{base}/lines"), "add", &line_values(shown, None, refused, "add"), problems_of("add"), lang.text("web.line.add")))
+            }
+            section.card {
+                h2 { (lang.text("web.line.comment")) }
+                form.line method="post" action=(format!("{base}/lines")) {
+                    (csrf(&viewer.csrf))
+                    input type="hidden" name="comment" value="1";
+                    (form_error(problems_of("comment").and_then(|problems| problems.form.as_deref())))
+                    @let typed = line_values(shown, None, refused, "comment");
+                    (labelled(lang.text("web.line.text"), "comment-text", "text", "text", typed.get("text").map_or("", String::as_str), problems_of("comment").and_then(|problems| problems.field("text"))))
+                    button type="submit" { (lang.text("web.line.comment_add")) }
+                }
             }
             div.actions {
                 @if books {
@@ -602,7 +627,8 @@ fn invoice_page(lang: Lang, viewer: &Viewer, shown: &Shown, refused: Option<&Ref
                     @let problems = problems_of("credit");
                     (form_error(problems.and_then(|problems| problems.form.as_deref())))
                     p { (lang.text("web.credit.help")) }
-                    @for (index, line) in invoice.lines.iter().enumerate() {
+                    // A comment is credited with the whole invoice, never alone: no quantity asked.
+                    @for (index, line) in invoice.lines.iter().enumerate().filter(|(_, line)| !line.comment) {
                         @let name = format!("line_{}", index + 1);
                         (labelled(&lang.fill("web.credit.line", &[("line", &(index + 1)), ("text", &line.text)]), &format!("credit-{name}"), &name, "text", &value_of("credit", &name, String::new()), problems.and_then(|problems| problems.field("lines"))))
                     }
@@ -643,6 +669,9 @@ struct LineForm {
     unit: String,
     #[serde(default)]
     price: String,
+    /// "1" for a comment line (the text alone).
+    #[serde(default)]
+    comment: String,
     #[serde(default)]
     discount: String,
     #[serde(default)]
@@ -673,6 +702,7 @@ impl LineForm {
             quantity: if self.qty.trim().is_empty() { "1".to_owned() } else { self.qty.clone() },
             unit: given(&self.unit),
             price: given(&self.price),
+            comment: self.comment == "1",
             discount: self.discount.clone(),
             vat_code: given(&self.vat),
             account: given(&self.account),
@@ -758,7 +788,9 @@ async fn add_line(
     })
     .await;
     let outcome = outcome.map(|_| format!("/invoices/{id}#lines")).map_err(|error| (line_field(&error), error));
-    answer(&app, &viewer, &id, "add", form.values(), outcome).await
+    // A comment's refusal is shown beside the comment's own form.
+    let which = if form.comment == "1" { "comment" } else { "add" };
+    answer(&app, &viewer, &id, which, form.values(), outcome).await
 }
 
 async fn change_line(

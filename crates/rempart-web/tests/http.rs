@@ -1236,6 +1236,15 @@ fn an_invoice_is_corrected_issued_credited_and_listed_by_status_from_its_pages()
     assert!(page.contains("Vidange complète") && !page.contains("Ligne de trop"), "{page}");
     // Issue 23: the quantity shown with its unit.
     assert!(page.contains("<td class=\"num\">1 h</td>"), "{page}");
+    // A comment line: its own form, shown across the line's columns, summing to nothing.
+    let empty = owner.post(&format!("{draft}/lines"), &[("csrf", &token), ("comment", "1"), ("text", " ")]);
+    assert_eq!(empty.status, 422);
+    post(&mut owner, &format!("{draft}/lines"), &[("comment", "1"), ("text", "Véhicule VD 12345")]);
+    let page = owner.get(&draft).body;
+    assert!(page.contains("<td class=\"comment\" colspan=\"6\">Véhicule VD 12345</td>"), "{page}");
+    post(&mut owner, &format!("{draft}/lines/2"), &[("comment", "1"), ("text", "Véhicule VD 54321")]);
+    assert!(owner.get(&draft).body.contains(">Véhicule VD 54321</td>"));
+    post(&mut owner, &format!("{draft}/lines/2/remove"), &[]);
     // Another draft for the same customer, thrown away.
     let second = post(&mut owner, "/invoices", &[("customer", "Marie Rochat"), ("date", "05.05.2026")]);
     assert!(second.starts_with("/invoices/") && second != draft, "{second}");

@@ -443,7 +443,8 @@ mod tests {
     /// (`p_sales_items`… in, `p_ticket_lines` and `p_ticket_payments` out, all empty here; the
     /// hash was 32bfad6e… before), and the unit each invoice line carries from its item (layout 21;
     /// the hash was af6fc99a… before), and the new, empty table of items' labels in other
-    /// languages (`p_item_labels`, layout 22; the hash was 36850125… before).
+    /// languages (`p_item_labels`, layout 22; the hash was 36850125… before), and each invoice
+    /// line's comment flag (`p_invoice_lines.comment`, layout 23; the hash was 8c5c77b1… before).
     #[test]
     fn the_demo_company_keeps_its_state_hash() {
         let temp = tempfile::tempdir().unwrap();
@@ -453,7 +454,7 @@ mod tests {
         assert_eq!(store.event_count().unwrap(), 5535);
         assert_eq!(
             store.state_hash().unwrap().to_hex(),
-            "8c5c77b139e13669b4465ce01fbccb7f5e031c17774c73776c2ecfe1a2156eb2"
+            "7df4fcd002c584133681bc02a2b2b49bc53cba809bf72ce11473b6f6666c41d6"
         );
     }
 }

@@ -389,6 +389,9 @@ impl Speak for rempart_domain::invoices::InvoiceError {
                 lang.fill("err.invoice.not_revenue", &[("account", account)])
             }
             rempart_domain::invoices::InvoiceError::EmptyText => lang.text("err.invoice.empty_text").to_owned(),
+            rempart_domain::invoices::InvoiceError::CommentWithFigures => {
+                lang.text("err.invoice.comment_with_figures").to_owned()
+            }
             rempart_domain::invoices::InvoiceError::BadUnit { unit } => {
                 lang.fill("err.invoice.bad_unit", &[("unit", unit)])
             }

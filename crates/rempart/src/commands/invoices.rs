@@ -104,13 +104,18 @@ pub(crate) struct LineArgs {
     vat: Option<String>,
     #[arg(long)]
     account: Option<String>,
+    /// A comment line: this text alone, with no quantity, price, VAT or account
+    #[arg(long, conflicts_with_all = ["item", "text", "price", "vat", "account", "unit"])]
+    comment: Option<String>,
 }
 
 impl LineArgs {
     fn input(self) -> rempart_store::invoices::LineInput {
+        let comment = self.comment.is_some();
         rempart_store::invoices::LineInput {
             item: self.item,
-            text: self.text,
+            text: self.comment.or(self.text),
+            comment,
             quantity: self.quantity,
             unit: self.unit,
             price: self.price,
@@ -245,6 +250,12 @@ pub(crate) fn invoice(dir: &Path, lang: Lang, command: InvoiceCommand) -> Result
                     .collect(),
             );
             for (index, line) in invoice.lines.iter().enumerate() {
+                if line.comment {
+                    let mut row = vec![Cell::Number(index as i64 + 1), Cell::Empty, Cell::text(&line.text)];
+                    row.resize(8, Cell::Empty);
+                    report.rows.push(row);
+                    continue;
+                }
                 report.rows.push(vec![
                     Cell::Number(index as i64 + 1),
                     line.item.as_ref().map_or(Cell::Empty, Cell::text),

@@ -43,7 +43,7 @@ pub fn decode_qr(pdf: &Path, page: usize) -> Vec<String> {
     image.detect_grids().iter().map(|grid| grid.decode().expect("QR code decodes").1).collect()
 }
 
-fn pdf_text(pdf: &Path) -> String {
+pub(crate) fn pdf_text(pdf: &Path) -> String {
     let output = Command::new("pdftotext").args(["-layout"]).arg(pdf).arg("-").output().expect("pdftotext runs");
     assert!(output.status.success());
     String::from_utf8(output.stdout).expect("utf-8 text")

@@ -627,3 +627,52 @@ fn an_item_reads_in_the_customers_language() {
     assert!(line_text("MEIER").contains("Main-d'œuvre"));
     company.ok(&["verify"]);
 }
+
+/// Issue 23: a comment line on an invoice, text alone: it is shown and printed among the lines,
+/// sums to nothing, and a comment carrying a figure is refused with nothing recorded.
+#[test]
+fn a_comment_line_is_printed_among_the_lines_and_sums_to_nothing() {
+    let company = garage();
+    company.ok(&[
+        "company",
+        "set",
+        "--set",
+        "street=Route de Genève",
+        "--set",
+        "building_number=12",
+        "--set",
+        "postcode=1110",
+        "--set",
+        "town=Morges",
+        "--set",
+        "qr_iban=CH44 3199 9123 0008 8901 2",
+    ]);
+    company.ok(&[
+        "contact",
+        "edit",
+        "FAVRE",
+        "--set",
+        "street=Rue du Lac",
+        "--set",
+        "building_number=3",
+        "--set",
+        "postcode=1007",
+        "--set",
+        "town=Lausanne",
+    ]);
+    let draft = crate::draft_of(&company.ok(&["invoice", "new", "--contact", "FAVRE", "--date", "2026-03-10"]));
+    company.ok(&["invoice", "line", &draft, "--item", "MO", "--qty", "1.5"]);
+    let before = company.log_snapshot();
+    let refused = company.fails(&["invoice", "line", &draft, "--comment", "Note", "--discount", "10"]);
+    assert!(refused.contains("a comment line is text alone"), "{refused}");
+    assert_eq!(company.log_snapshot(), before);
+    company.ok(&["invoice", "line", &draft, "--comment", "Véhicule VD 12345, 85 000 km"]);
+    let shown = company.ok(&["invoice", "show", &draft]);
+    assert!(shown.contains("Véhicule VD 12345, 85 000 km") && shown.contains("194.58"), "{shown}");
+    let number = crate::number_of(&company.ok(&["invoice", "issue", &draft]));
+    let pdf = company.dir.parent().expect("parent").join("comment.pdf");
+    company.ok(&["invoice", "pdf", &number, "--out", pdf.to_str().expect("path")]);
+    let text = crate::documents::pdf_text(&pdf);
+    assert!(text.contains("Véhicule VD 12345, 85 000 km") && text.contains("194.58"), "{text}");
+    company.ok(&["verify"]);
+}
