@@ -50,20 +50,24 @@ pub fn vat_method_text(
 ) -> String {
     use rempart_domain::vat::VatMethod;
     let from = locale.format_date(dated.from);
-    let percent = |bp: u32| format!("{}.{:02}", bp / 100, bp % 100);
     match &dated.method {
         VatMethod::Effective => lang.fill("company.vat_method_effective", &[("from", &from)]),
         VatMethod::NetRates { first_bp, second: None } => {
-            lang.fill("company.vat_method_net", &[("from", &from), ("rate", &percent(*first_bp))])
+            lang.fill("company.vat_method_net", &[("from", &from), ("rate", &percent_bp(*first_bp))])
         }
         VatMethod::NetRates { first_bp, second: Some(second) } => lang.fill(
             "company.vat_method_net_two",
             &[
                 ("from", &from),
-                ("rate", &percent(*first_bp)),
-                ("second", &percent(second.rate_bp)),
+                ("rate", &percent_bp(*first_bp)),
+                ("second", &percent_bp(second.rate_bp)),
                 ("accounts", &second.accounts.join(", ")),
             ],
         ),
     }
+}
+
+/// A rate in hundredths of a percent as its percentage, two decimals: 620 → "6.20".
+pub(crate) fn percent_bp(bp: u32) -> String {
+    format!("{}.{:02}", bp / 100, bp % 100)
 }

@@ -294,12 +294,7 @@ impl Store {
 
     /// The language a customer reads their documents in (their `language` field), if set.
     fn language_of(&self, contact: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT value FROM p_contact_fields WHERE contact = ?1 AND field = 'language'")?
-            .query_row([contact], |row| row.get::<_, Option<String>>(0))
-            .optional()?
-            .flatten())
+        Ok(self.contact(contact)?.remove("language"))
     }
 
     /// Adds a line to a draft; an item supplies text (in the customer's language when it has

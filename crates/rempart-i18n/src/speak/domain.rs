@@ -419,8 +419,7 @@ impl Speak for rempart_domain::vat::VatMethodError {
         match self {
             VatMethodError::Unreadable => lang.text("err.vat_method.unreadable").to_owned(),
             VatMethodError::BadRate { rate_bp } => {
-                let rate = format!("{}.{:02}", rate_bp / 100, rate_bp % 100);
-                lang.fill("err.vat_method.bad_rate", &[("rate", &rate)])
+                lang.fill("err.vat_method.bad_rate", &[("rate", &crate::percent_bp(*rate_bp))])
             }
             VatMethodError::NoSecondAccounts => lang.text("err.vat_method.no_second_accounts").to_owned(),
             VatMethodError::ChangesWithin { from, to, change } => lang.fill(

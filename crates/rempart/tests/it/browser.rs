@@ -219,24 +219,7 @@ fn xpath_text(text: &str) -> String {
 /// record for contacts, labour in the catalogue.
 fn garage() -> Company {
     let company = Company::new("CH");
-    company.ok(&[
-        "company",
-        "set",
-        "--set",
-        "street=Route de Genève",
-        "--set",
-        "building_number=12",
-        "--set",
-        "postcode=1110",
-        "--set",
-        "town=Morges",
-        "--set",
-        "qr_iban=CH44 3199 9123 0008 8901 2",
-        "--set",
-        "dunning_1_days=10",
-        "--set",
-        "dunning_1_fee=10.00",
-    ]);
+    company.in_morges(&["qr_iban=CH44 3199 9123 0008 8901 2", "dunning_1_days=10", "dunning_1_fee=10.00"]);
     company.ok(&["contact", "field", "add", "vehicle.plate", "--label", "Plaque", "--type", "text"]);
     // Oil sold over the counter, on the workshop's till (a sale is posted at the day's closure:
     // the books below are the same as the command line's).

@@ -61,20 +61,7 @@ fn page_count(pdf: &Path) -> usize {
 /// A Swiss garage with its details, a German-speaking customer and one issued invoice.
 fn swiss_invoice(account: (&str, &str)) -> (Company, String) {
     let company = Company::new("CH");
-    company.ok(&[
-        "company",
-        "set",
-        "--set",
-        "street=Route de Genève",
-        "--set",
-        "building_number=12",
-        "--set",
-        "postcode=1110",
-        "--set",
-        "town=Morges",
-        "--set",
-        "vat_number=CHE-116.281.710 TVA",
-    ]);
+    company.in_morges(&["vat_number=CHE-116.281.710 TVA"]);
     company.ok(&["company", "set", "--set", &format!("{}={}", account.0, account.1)]);
     company.ok(&[
         "contact",

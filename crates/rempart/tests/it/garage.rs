@@ -9,24 +9,10 @@ use crate::{Company, csv_rows, draft_of, number_of};
 #[test]
 fn the_garage_cycle_from_vehicle_to_zero_receivables() {
     let company = Company::new("CH");
-    company.ok(&[
-        "company",
-        "set",
-        "--set",
-        "street=Route de Genève",
-        "--set",
-        "building_number=12",
-        "--set",
-        "postcode=1110",
-        "--set",
-        "town=Morges",
-        "--set",
+    company.in_morges(&[
         "qr_iban=CH44 3199 9123 0008 8901 2",
-        "--set",
         "vat_number=CHE-116.281.710 TVA",
-        "--set",
         "dunning_1_days=10",
-        "--set",
         "dunning_1_fee=10.00",
     ]);
     for (name, label, kind) in [

@@ -633,20 +633,7 @@ fn an_item_reads_in_the_customers_language() {
 #[test]
 fn a_comment_line_is_printed_among_the_lines_and_sums_to_nothing() {
     let company = garage();
-    company.ok(&[
-        "company",
-        "set",
-        "--set",
-        "street=Route de Genève",
-        "--set",
-        "building_number=12",
-        "--set",
-        "postcode=1110",
-        "--set",
-        "town=Morges",
-        "--set",
-        "qr_iban=CH44 3199 9123 0008 8901 2",
-    ]);
+    company.in_morges(&["qr_iban=CH44 3199 9123 0008 8901 2"]);
     company.ok(&[
         "contact",
         "edit",

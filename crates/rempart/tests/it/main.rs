@@ -93,15 +93,14 @@ impl Company {
         String::from_utf8(output.stdout).expect("utf-8 output")
     }
 
+    /// Runs a command as a reader of `lang` (fr, de, en) sees it.
+    pub fn run_in(&self, lang: &str, args: &[&str]) -> Output {
+        binary().env("REMPART_LANG", lang).arg("--data-dir").arg(&self.dir).args(args).output().expect("run rempart")
+    }
+
     /// Runs a command that must succeed, as a reader of `lang` (fr, de, en) sees it.
     pub fn ok_in(&self, lang: &str, args: &[&str]) -> String {
-        let output = binary()
-            .env("REMPART_LANG", lang)
-            .arg("--data-dir")
-            .arg(&self.dir)
-            .args(args)
-            .output()
-            .expect("run rempart");
+        let output = self.run_in(lang, args);
         assert!(output.status.success(), "rempart {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
         String::from_utf8(output.stdout).expect("utf-8 output")
     }
@@ -109,13 +108,7 @@ impl Company {
     /// Runs a command that must fail, as a reader of `lang` (fr, de, en) sees it: its standard
     /// error and output together.
     pub fn fails_in(&self, lang: &str, args: &[&str]) -> String {
-        let output = binary()
-            .env("REMPART_LANG", lang)
-            .arg("--data-dir")
-            .arg(&self.dir)
-            .args(args)
-            .output()
-            .expect("run rempart");
+        let output = self.run_in(lang, args);
         assert!(!output.status.success(), "rempart {args:?} succeeded:\n{}", String::from_utf8_lossy(&output.stdout));
         format!("{}{}", String::from_utf8_lossy(&output.stderr), String::from_utf8_lossy(&output.stdout))
     }
@@ -125,6 +118,16 @@ impl Company {
         let output = self.run(args);
         assert!(!output.status.success(), "rempart {args:?} succeeded:\n{}", String::from_utf8_lossy(&output.stdout));
         format!("{}{}", String::from_utf8_lossy(&output.stderr), String::from_utf8_lossy(&output.stdout))
+    }
+
+    /// Sets the company's address in Morges (what its documents print) and `more` details.
+    pub fn in_morges(&self, more: &[&str]) {
+        let address = ["street=Route de Genève", "building_number=12", "postcode=1110", "town=Morges"];
+        let mut args = vec!["company", "set"];
+        for detail in address.iter().chain(more) {
+            args.extend(["--set", detail]);
+        }
+        self.ok(&args);
     }
 
     pub fn database(&self) -> rusqlite::Connection {
