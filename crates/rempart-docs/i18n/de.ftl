@@ -46,3 +46,7 @@ doc-pay-twint = TWINT
 doc-pay-voucher = Gutschein { $code }
 doc-ticket-discount = Rabatt
 doc-thanks = Vielen Dank für Ihren Besuch
+doc-quote = Offerte
+doc-quote-continued = Offerte { $number } (Fortsetzung)
+doc-valid-until = Gültig bis
+doc-quote-terms = Diese Offerte ist gültig bis { $date }. Zur Annahme senden Sie sie bitte datiert und unterschrieben zurück.

@@ -46,3 +46,7 @@ doc-pay-twint = TWINT
 doc-pay-voucher = Voucher { $code }
 doc-ticket-discount = Discount
 doc-thanks = Thank you for your visit
+doc-quote = Quote
+doc-quote-continued = Quote { $number } (continued)
+doc-valid-until = Valid until
+doc-quote-terms = This quote is valid until { $date }. To accept it, return it dated and signed.

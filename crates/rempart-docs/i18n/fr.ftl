@@ -46,3 +46,7 @@ doc-pay-twint = TWINT
 doc-pay-voucher = Bon { $code }
 doc-ticket-discount = Remise
 doc-thanks = Merci de votre visite
+doc-quote = Devis
+doc-quote-continued = Devis { $number } (suite)
+doc-valid-until = Valable jusqu'au
+doc-quote-terms = Ce devis est valable jusqu'au { $date }. Pour l'accepter, retournez-le daté et signé avec la mention « Bon pour accord ».

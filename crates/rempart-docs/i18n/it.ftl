@@ -46,3 +46,7 @@ doc-pay-twint = TWINT
 doc-pay-voucher = Buono { $code }
 doc-ticket-discount = Sconto
 doc-thanks = Grazie per la visita
+doc-quote = Offerta
+doc-quote-continued = Offerta { $number } (seguito)
+doc-valid-until = Valida fino al
+doc-quote-terms = Questa offerta è valida fino al { $date }. Per accettarla, la rispedisca datata e firmata.

@@ -82,6 +82,11 @@ pub enum Label {
     PayVoucher,
     TicketDiscount,
     Thanks,
+    // Quotes.
+    Quote,
+    QuoteContinued,
+    ValidUntil,
+    QuoteTerms,
 }
 
 impl Label {
@@ -131,6 +136,10 @@ impl Label {
             Label::PayVoucher => "doc-pay-voucher",
             Label::TicketDiscount => "doc-ticket-discount",
             Label::Thanks => "doc-thanks",
+            Label::Quote => "doc-quote",
+            Label::QuoteContinued => "doc-quote-continued",
+            Label::ValidUntil => "doc-valid-until",
+            Label::QuoteTerms => "doc-quote-terms",
         }
     }
 
@@ -180,7 +189,7 @@ const SOURCES: [&str; 4] = [
 
 /// Every label, for the test that each is in every language.
 #[cfg(test)]
-const ALL: [Label; 43] = [
+const ALL: [Label; 47] = [
     Label::Invoice,
     Label::InvoiceContinued,
     Label::Date,
@@ -224,6 +233,10 @@ const ALL: [Label; 43] = [
     Label::PayVoucher,
     Label::TicketDiscount,
     Label::Thanks,
+    Label::Quote,
+    Label::QuoteContinued,
+    Label::ValidUntil,
+    Label::QuoteTerms,
 ];
 
 #[cfg(test)]

@@ -66,13 +66,33 @@ pub enum Foot {
     Nothing,
 }
 
+/// Which document the A4 layout prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocKind {
+    /// An invoice: its due date, its terms of payment.
+    Invoice,
+    /// A quote: the last day it may be accepted, and how to accept it; no payment part.
+    Quote,
+}
+
+impl DocKind {
+    fn title(self) -> Label {
+        match self {
+            DocKind::Invoice => Label::Invoice,
+            DocKind::Quote => Label::Quote,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvoiceDocument {
+    pub kind: DocKind,
     pub lang: DocLang,
     pub locale: Locale,
     pub currency: Currency,
     pub number: String,
     pub date: NaiveDate,
+    /// An invoice's due date; a quote's last day of validity.
     pub due_date: NaiveDate,
     pub seller: Address,
     pub logo: Option<Logo>,
@@ -305,10 +325,16 @@ pub fn invoice_pdf(doc: &InvoiceDocument) -> Result<Vec<u8>, DocError> {
     }
 
     // Totals, terms and mentions stay together, above the payment part if there is one.
-    let terms = Label::Terms.fill(
-        doc.lang,
-        &[("days", &(doc.due_date - doc.date).num_days().to_string()), ("date", &doc.locale.format_date(doc.due_date))],
-    );
+    let terms = match doc.kind {
+        DocKind::Invoice => Label::Terms.fill(
+            doc.lang,
+            &[
+                ("days", &(doc.due_date - doc.date).num_days().to_string()),
+                ("date", &doc.locale.format_date(doc.due_date)),
+            ],
+        ),
+        DocKind::Quote => Label::QuoteTerms.fill(doc.lang, &[("date", &doc.locale.format_date(doc.due_date))]),
+    };
     let terms_lines = font::wrap(Face::Regular, 9.0, &terms, (RIGHT - LEFT) * PT_PER_MM);
     let mention_lines = match &doc.foot {
         Foot::FrenchMentions { penalty } => {
@@ -374,7 +400,7 @@ pub fn invoice_pdf(doc: &InvoiceDocument) -> Result<Vec<u8>, DocError> {
     Ok(write_pdf(
         pages,
         (PAGE_WIDTH, PAGE_HEIGHT),
-        &format!("{} {}", Label::Invoice.text(doc.lang), doc.number),
+        &format!("{} {}", doc.kind.title().text(doc.lang), doc.number),
         doc.logo.as_ref(),
     ))
 }
@@ -422,11 +448,15 @@ fn first_page_top(page: &mut Page, doc: &InvoiceDocument) -> f32 {
         page.text(Face::Regular, 10.0, 120.0, y, &line);
         y -= 4.6;
     }
-    page.text(Face::Bold, 16.0, LEFT, 212.0, &format!("{} {}", Label::Invoice.text(doc.lang), doc.number));
+    page.text(Face::Bold, 16.0, LEFT, 212.0, &format!("{} {}", doc.kind.title().text(doc.lang), doc.number));
     let mut y = 203.0;
+    let until = match doc.kind {
+        DocKind::Invoice => Label::DueDate,
+        DocKind::Quote => Label::ValidUntil,
+    };
     let mut facts = vec![
         (Label::Date, doc.locale.format_date(doc.date)),
-        (Label::DueDate, doc.locale.format_date(doc.due_date)),
+        (until, doc.locale.format_date(doc.due_date)),
         (Label::CustomerNumber, doc.customer_number.clone()),
     ];
     if let Some(vat) = &doc.customer_vat {
@@ -443,7 +473,11 @@ fn first_page_top(page: &mut Page, doc: &InvoiceDocument) -> f32 {
 /// The top of a following page: the header and, when lines continue there, the table's head.
 fn continued_page_top(page: &mut Page, doc: &InvoiceDocument, lines_follow: bool) -> f32 {
     header(page, doc);
-    page.text(Face::Bold, 12.0, LEFT, 255.0, &Label::InvoiceContinued.fill(doc.lang, &[("number", &doc.number)]));
+    let continued = match doc.kind {
+        DocKind::Invoice => Label::InvoiceContinued,
+        DocKind::Quote => Label::QuoteContinued,
+    };
+    page.text(Face::Bold, 12.0, LEFT, 255.0, &continued.fill(doc.lang, &[("number", &doc.number)]));
     if lines_follow { table_header(page, doc.lang, 245.0) } else { 243.0 }
 }
 

@@ -278,6 +278,13 @@ registry! {
     PointsMoved(crate::loyalty::PointsMoved),
     VoucherIssued(crate::loyalty::VoucherIssued),
     PurchaseOrdered(crate::replenish::PurchaseOrdered),
+    QuoteDrafted(crate::quotes::QuoteDrafted),
+    QuoteLineAdded(crate::quotes::QuoteLineAdded),
+    QuoteLineChanged(crate::quotes::QuoteLineChanged),
+    QuoteLineRemoved(crate::quotes::QuoteLineRemoved),
+    QuoteDiscarded(crate::quotes::QuoteDiscarded),
+    QuoteSent(crate::quotes::QuoteSent),
+    QuoteAnswered(crate::quotes::QuoteAnswered),
 }
 
 #[cfg(test)]
@@ -468,6 +475,33 @@ mod tests {
             })),
             (text(), any::<u32>()).prop_map(|(id, line)| Fact::from(InvoiceLineRemoved { id, line })),
             text().prop_map(|id| Fact::from(InvoiceDiscarded { id })),
+            (text(), text(), date(), currency(), any::<bool>(), date()).prop_map(
+                |(id, contact, date, currency, cash_rounding, valid_until)| {
+                    Fact::from(crate::quotes::QuoteDrafted { id, contact, date, currency, cash_rounding, valid_until })
+                }
+            ),
+            (text(), invoice_line()).prop_map(|(id, line)| Fact::from(crate::quotes::QuoteLineAdded { id, line })),
+            (text(), any::<u32>(), invoice_line())
+                .prop_map(|(id, line, new)| Fact::from(crate::quotes::QuoteLineChanged { id, line, new })),
+            (text(), any::<u32>()).prop_map(|(id, line)| Fact::from(crate::quotes::QuoteLineRemoved { id, line })),
+            text().prop_map(|id| Fact::from(crate::quotes::QuoteDiscarded { id })),
+            ((text(), text(), any::<u64>(), text(), date(), any::<i64>()), vec(invoice_line(), 0..3)).prop_map(
+                |((id, series, sequence, number, valid_until, gross_minor), lines)| {
+                    Fact::from(crate::quotes::QuoteSent {
+                        id,
+                        series,
+                        sequence,
+                        number,
+                        valid_until,
+                        gross_minor,
+                        lines,
+                    })
+                }
+            ),
+            (text(), date(), any::<bool>(), option::of(text())).prop_map(|(id, date, accepted, invoice)| {
+                let answer = if accepted { crate::quotes::Answer::Accepted } else { crate::quotes::Answer::Refused };
+                Fact::from(crate::quotes::QuoteAnswered { id, date, answer, invoice })
+            }),
             ((text(), text(), any::<u64>(), text(), date(), any::<i64>(), text()), vec(invoice_line(), 0..3)).prop_map(
                 |((id, series, sequence, number, due_date, gross_minor, entry_id), lines)| {
                     Fact::from(InvoiceIssued { id, series, sequence, number, due_date, gross_minor, entry_id, lines })

@@ -65,6 +65,15 @@ impl Numbering {
         }
     }
 
+    /// The quote series of `year`: `OF-2026`, `OF-2026-B`, `O-3fa2c1d0-2026` (an offer, Offerte,
+    /// offre: one prefix in every language).
+    pub fn quotes(&self, year: i32) -> String {
+        match self {
+            Numbering::First | Numbering::Prefixed(_) => format!("OF-{}", self.invoices(year)),
+            Numbering::ByDevice(node) => format!("O-{node}-{year}"),
+        }
+    }
+
     /// The number of the `sequence`th document of `series`.
     pub fn number(&self, series: &str, sequence: u64) -> String {
         match self {
@@ -72,18 +81,21 @@ impl Numbering {
             Numbering::ByDevice(_) => format!("{series}-{sequence:06}"),
         }
     }
-    /// Whether `series` is one of this numbering's invoice or credit-note series, of any year:
+    /// Whether `series` is one of this numbering's invoice, credit-note or quote series, of any year:
     /// what a node taking in another's documents checks against the series the roster gives
     /// that node, so that no device numbers in another's series.
     pub fn holds(&self, series: &str) -> bool {
+        fn invoices(series: &str) -> &str {
+            series.strip_prefix("AV-").or_else(|| series.strip_prefix("OF-")).unwrap_or(series)
+        }
         let year = |text: &str| text.len() == 4 && text.bytes().all(|byte| byte.is_ascii_digit());
         match self {
-            Numbering::First => year(series.strip_prefix("AV-").unwrap_or(series)),
+            Numbering::First => year(invoices(series)),
             Numbering::Prefixed(prefix) => {
-                let invoices = series.strip_prefix("AV-").unwrap_or(series);
+                let invoices = invoices(series);
                 invoices.strip_suffix(prefix.as_str()).and_then(|rest| rest.strip_suffix('-')).is_some_and(year)
             }
-            Numbering::ByDevice(node) => [("F-", node), ("A-", node)].iter().any(|(kind, node)| {
+            Numbering::ByDevice(node) => [("F-", node), ("A-", node), ("O-", node)].iter().any(|(kind, node)| {
                 series
                     .strip_prefix(kind)
                     .and_then(|rest| rest.strip_prefix(node.as_str()))
@@ -601,21 +613,35 @@ mod tests {
             for year in [2026, 2031] {
                 assert!(numbering.holds(&numbering.invoices(year)), "{numbering:?} {year}");
                 assert!(numbering.holds(&numbering.credit_notes(year)), "{numbering:?} {year}");
+                assert!(numbering.holds(&numbering.quotes(year)), "{numbering:?} {year}");
             }
         }
-        for series in ["2026", "AV-2026"] {
+        for series in ["2026", "AV-2026", "OF-2026"] {
             assert!(!b.holds(series) && !device.holds(series), "{series}");
         }
-        for series in ["2026-B", "AV-2026-B"] {
+        for series in ["2026-B", "AV-2026-B", "OF-2026-B"] {
             assert!(!first.holds(series) && !device.holds(series), "{series}");
             assert!(!Numbering::Prefixed("C".into()).holds(series), "{series}");
         }
-        for series in ["F-3fa2c1d0-2026", "A-3fa2c1d0-2026"] {
+        for series in ["F-3fa2c1d0-2026", "A-3fa2c1d0-2026", "O-3fa2c1d0-2026"] {
             assert!(!first.holds(series) && !b.holds(series), "{series}");
             assert!(!Numbering::ByDevice("3fa2c1d1".into()).holds(series), "{series}");
         }
         // Not a year, or something around it.
-        for series in ["", "26", "20266", "AV-", "X-2026", "2026-B-", "-2026-B", "2026-BB", "F-3fa2c1d0-26", "2026B"] {
+        for series in [
+            "",
+            "26",
+            "20266",
+            "AV-",
+            "X-2026",
+            "2026-B-",
+            "-2026-B",
+            "2026-BB",
+            "F-3fa2c1d0-26",
+            "2026B",
+            "OF-AV-2026",
+            "AV-OF-2026",
+        ] {
             assert!(!first.holds(series) && !b.holds(series) && !device.holds(series), "{series}");
         }
     }

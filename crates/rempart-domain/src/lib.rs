@@ -21,6 +21,7 @@ pub mod loyalty;
 pub mod money;
 pub mod payments;
 pub mod qrbill;
+pub mod quotes;
 pub mod replenish;
 pub mod rules;
 pub mod stock;

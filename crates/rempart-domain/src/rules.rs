@@ -533,6 +533,10 @@ impl LedgerState {
                 let last = self.invoice_series_last.entry(credit.series.clone()).or_insert(0);
                 *last = (*last).max(credit.sequence);
             }
+            Fact::QuoteSent(sent) => {
+                let last = self.invoice_series_last.entry(sent.series.clone()).or_insert(0);
+                *last = (*last).max(sent.sequence);
+            }
             Fact::TillBound(bound) => {
                 if bound.check().is_ok() {
                     self.tills
@@ -580,7 +584,13 @@ impl LedgerState {
             | Fact::VoucherIssued(_)
             | Fact::InvoiceLineChanged(_)
             | Fact::InvoiceLineRemoved(_)
-            | Fact::InvoiceDiscarded(_) => {}
+            | Fact::InvoiceDiscarded(_)
+            | Fact::QuoteDrafted(_)
+            | Fact::QuoteLineAdded(_)
+            | Fact::QuoteLineChanged(_)
+            | Fact::QuoteLineRemoved(_)
+            | Fact::QuoteDiscarded(_)
+            | Fact::QuoteAnswered(_) => {}
         }
     }
 }

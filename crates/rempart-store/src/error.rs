@@ -60,6 +60,8 @@ pub enum StoreError {
     #[error(transparent)]
     Invoice(rempart_domain::invoices::InvoiceError),
     #[error(transparent)]
+    Quote(#[from] rempart_domain::quotes::QuoteError),
+    #[error(transparent)]
     Payment(rempart_domain::payments::PaymentError),
     #[error(transparent)]
     Bill(rempart_domain::bills::BillError),
@@ -137,6 +139,8 @@ pub enum Damage {
     NotADate { text: String },
     #[error("\"{text}\" in the projections is not a currency")]
     NotACurrency { text: String },
+    #[error("\"{text}\" in the projections is not a quote's answer")]
+    NotAnAnswer { text: String },
     #[error("postings name account {account}, which does not exist")]
     UnknownAccount { account: String },
     #[error("entry {id} does not point at an entry event")]

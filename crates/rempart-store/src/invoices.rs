@@ -131,7 +131,7 @@ pub struct InvoiceImport {
 
 /// A line as it will be recorded: what the spec leaves out comes from its catalogue item, and
 /// the result is checked for the invoice's date.
-fn resolve_line(
+pub(crate) fn resolve_line(
     state: &LedgerState,
     items: &[Item],
     spec: LineSpec,
@@ -230,7 +230,7 @@ impl Issue {
 }
 
 impl Store {
-    fn new_draft_id(&self) -> String {
+    pub(crate) fn new_draft_id(&self) -> String {
         format!("D-{}", hex::encode(self.random_bytes::<5>()))
     }
 
@@ -293,7 +293,7 @@ impl Store {
     }
 
     /// The language a customer reads their documents in (their `language` field), if set.
-    fn language_of(&self, contact: &str) -> Result<Option<String>, StoreError> {
+    pub(crate) fn language_of(&self, contact: &str) -> Result<Option<String>, StoreError> {
         Ok(self.contact(contact)?.remove("language"))
     }
 
@@ -694,14 +694,19 @@ impl Store {
     /// reminders, credit notes) in merge order, with who recorded it.
     pub fn invoice_history(&self, id_or_number: &str) -> Result<Vec<HistoryItem>, StoreError> {
         let invoice = self.invoice(id_or_number)?;
-        let number = invoice.number.clone().unwrap_or_default();
+        self.document_history(&invoice.id, invoice.number.as_deref())
+    }
+
+    /// The facts noted for a document (`note_event`) under its id or its number.
+    pub(crate) fn document_history(&self, id: &str, number: Option<&str>) -> Result<Vec<HistoryItem>, StoreError> {
+        let number = number.unwrap_or_default();
         let mut statement = self.conn.prepare_cached(
             "SELECT e.hlc_wall_ms, e.node, e.kind, e.payload FROM p_invoice_events d
              JOIN events e ON e.node = d.node AND e.seq = d.seq
              WHERE d.invoice IN (?1, ?2)
              ORDER BY d.hlc_wall_ms, d.hlc_logical, d.node, d.seq",
         )?;
-        let mut rows = statement.query(params![invoice.id, number])?;
+        let mut rows = statement.query(params![id, number])?;
         let names: std::collections::HashMap<String, String> =
             self.users()?.into_iter().map(|user| (user.id, user.name)).collect();
         let mut out = Vec::new();
@@ -770,14 +775,36 @@ pub(crate) fn project_invoice_line_added(conn: &Connection, added: &InvoiceLineA
     Ok(())
 }
 
+/// A table of document lines: invoices' or quotes', and the column naming their document.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Lines {
+    pub(crate) table: &'static str,
+    pub(crate) owner: &'static str,
+}
+
+/// The lines of invoices.
+pub(crate) const INVOICE_LINES: Lines = Lines { table: "p_invoice_lines", owner: "invoice" };
+
 /// Writes line `number` of an invoice, in place of the one of that number if any.
 fn insert_line(conn: &Connection, invoice: &str, number: u32, line: &InvoiceLine) -> Result<(), StoreError> {
-    conn.prepare_cached(
-        "INSERT OR REPLACE INTO p_invoice_lines (invoice, line, item, text, quantity_milli, unit_price_minor, discount_bp, vat_code, account, unit, comment)
+    write_line(conn, INVOICE_LINES, invoice, number, line)
+}
+
+/// Writes line `number` of a document in `lines`, in place of the one of that number if any.
+pub(crate) fn write_line(
+    conn: &Connection,
+    lines: Lines,
+    document: &str,
+    number: u32,
+    line: &InvoiceLine,
+) -> Result<(), StoreError> {
+    let Lines { table, owner } = lines;
+    conn.prepare_cached(&format!(
+        "INSERT OR REPLACE INTO {table} ({owner}, line, item, text, quantity_milli, unit_price_minor, discount_bp, vat_code, account, unit, comment)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    )?
+    ))?
     .execute(params![
-        invoice,
+        document,
         number,
         line.item,
         line.text,
@@ -849,27 +876,7 @@ fn read_invoice(conn: &Connection, state: &LedgerState, id_or_number: &str) -> R
         .optional()?;
     let HeaderRow { id, contact, date, currency, cash_rounding, number, due_date, discarded } =
         header.ok_or_else(|| InvoiceError::UnknownInvoice { id: id_or_number.to_owned() })?;
-    let mut statement = conn.prepare_cached(
-        "SELECT item, text, quantity_milli, unit_price_minor, discount_bp, vat_code, account, line, unit, comment
-             FROM p_invoice_lines WHERE invoice = ?1 ORDER BY line",
-    )?;
-    let numbered = statement
-        .query_map([&id], |row| {
-            let line = InvoiceLine {
-                item: row.get(0)?,
-                text: row.get(1)?,
-                quantity_milli: row.get(2)?,
-                unit: row.get(8)?,
-                unit_price_minor: row.get(3)?,
-                discount_bp: row.get(4)?,
-                vat_code: row.get(5)?,
-                account: row.get(6)?,
-                comment: row.get(9)?,
-            };
-            Ok((line, row.get::<_, u32>(7)?))
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    let (lines, line_numbers): (Vec<InvoiceLine>, Vec<u32>) = numbered.into_iter().unzip();
+    let (lines, line_numbers) = read_lines(conn, INVOICE_LINES, &id)?;
     let date = stored_date(&date)?;
     let totals = totals(state, &lines, date, cash_rounding).ok();
     Ok(Invoice {
@@ -885,6 +892,36 @@ fn read_invoice(conn: &Connection, state: &LedgerState, id_or_number: &str) -> R
         totals,
         discarded,
     })
+}
+
+/// The lines of a document in `lines`, in order, with the number of each.
+pub(crate) fn read_lines(
+    conn: &Connection,
+    lines: Lines,
+    document: &str,
+) -> Result<(Vec<InvoiceLine>, Vec<u32>), StoreError> {
+    let Lines { table, owner } = lines;
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT item, text, quantity_milli, unit_price_minor, discount_bp, vat_code, account, line, unit, comment
+             FROM {table} WHERE {owner} = ?1 ORDER BY line",
+    ))?;
+    let numbered = statement
+        .query_map([document], |row| {
+            let line = InvoiceLine {
+                item: row.get(0)?,
+                text: row.get(1)?,
+                quantity_milli: row.get(2)?,
+                unit: row.get(8)?,
+                unit_price_minor: row.get(3)?,
+                discount_bp: row.get(4)?,
+                vat_code: row.get(5)?,
+                account: row.get(6)?,
+                comment: row.get(9)?,
+            };
+            Ok((line, row.get::<_, u32>(7)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(numbered.into_iter().unzip())
 }
 
 /// The draft `id`, as `conn` holds it, refused if it was issued or discarded.
@@ -964,7 +1001,7 @@ pub(crate) fn project_credit_note_issued(conn: &Connection, credit: &CreditNoteI
 
 /// Notes the highest sequence given in a series of invoice and credit note numbers, whatever
 /// the order the documents arrive in.
-fn note_sequence(conn: &Connection, series: &str, sequence: u64) -> Result<(), StoreError> {
+pub(crate) fn note_sequence(conn: &Connection, series: &str, sequence: u64) -> Result<(), StoreError> {
     conn.prepare_cached(
         "INSERT INTO p_invoice_series (series, last) VALUES (?1, ?2)
          ON CONFLICT (series) DO UPDATE SET last = max(last, excluded.last)",

@@ -30,6 +30,7 @@ pub mod loyalty;
 mod open;
 pub mod payments;
 mod project;
+pub mod quotes;
 pub mod replenish;
 pub mod reports;
 pub mod sales;

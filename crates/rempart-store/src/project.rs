@@ -386,6 +386,38 @@ impl Projector {
                 crate::invoices::project_invoice_discarded(conn, discarded)?
             }
             Fact::PeriodClosed(closed) => crate::ledger::project_period_closed(conn, origin, state, closed)?,
+            Fact::QuoteDrafted(draft) => {
+                crate::invoices::note_event(conn, origin, &draft.id)?;
+                crate::quotes::project_quote_drafted(conn, draft)?
+            }
+            Fact::QuoteLineAdded(added) => {
+                crate::invoices::note_event(conn, origin, &added.id)?;
+                crate::quotes::project_quote_line_added(conn, added)?
+            }
+            Fact::QuoteLineChanged(changed) => {
+                crate::invoices::note_event(conn, origin, &changed.id)?;
+                crate::quotes::project_quote_line_changed(conn, changed)?
+            }
+            Fact::QuoteLineRemoved(removed) => {
+                crate::invoices::note_event(conn, origin, &removed.id)?;
+                crate::quotes::project_quote_line_removed(conn, removed)?
+            }
+            Fact::QuoteDiscarded(discarded) => {
+                crate::invoices::note_event(conn, origin, &discarded.id)?;
+                crate::quotes::project_quote_discarded(conn, discarded)?
+            }
+            Fact::QuoteSent(sent) => {
+                crate::invoices::note_event(conn, origin, &sent.id)?;
+                crate::quotes::project_quote_sent(conn, sent)?
+            }
+            Fact::QuoteAnswered(answered) => {
+                crate::invoices::note_event(conn, origin, &answered.id)?;
+                // The invoice it became shows where it came from.
+                if let Some(invoice) = &answered.invoice {
+                    crate::invoices::note_event(conn, origin, invoice)?;
+                }
+                crate::quotes::project_quote_answered(conn, answered)?
+            }
         }
         state.apply(fact);
         Ok(())

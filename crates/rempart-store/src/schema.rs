@@ -23,8 +23,8 @@
 /// `p_sales_rates`, `p_sales_methods`, `p_sales_days`), cash sessions' sums (`p_till_sessions`)
 /// and what paid with vouchers (`p_ticket_vouchers`). 21: an invoice line's unit
 /// (`p_invoice_lines.unit`). 22: items' labels in other languages (`p_item_labels`). 23: comment
-/// lines of invoices (`p_invoice_lines.comment`).
-pub const SCHEMA_VERSION: u32 = 23;
+/// lines of invoices (`p_invoice_lines.comment`). 24: quotes (`p_quotes`, `p_quote_lines`).
+pub const SCHEMA_VERSION: u32 = 24;
 
 pub const LOG_SCHEMA: &str = "
 CREATE TABLE meta (
@@ -96,11 +96,12 @@ CREATE TABLE IF NOT EXISTS sync_state (
 ";
 
 /// The projection tables, each created by the module that owns it.
-pub const PROJECTION_SCHEMAS: [&str; 17] = [
+pub const PROJECTION_SCHEMAS: [&str; 18] = [
     crate::company::SCHEMA,
     crate::ledger::SCHEMA,
     crate::catalogue::SCHEMA,
     crate::invoices::SCHEMA,
+    crate::quotes::SCHEMA,
     crate::bills::SCHEMA,
     crate::stock::SCHEMA,
     crate::replenish::SCHEMA,
@@ -174,6 +175,8 @@ pub const PROJECTIONS: &[(&str, &str)] = &[
     ("p_invoice_events", "invoice, hlc_wall_ms, hlc_logical, node, seq"),
     ("p_invoice_series", "series"),
     ("p_credit_notes", "number"),
+    ("p_quotes", "id"),
+    ("p_quote_lines", "quote, line"),
     ("p_bills", "id"),
     ("p_bill_payments", "id"),
     ("p_reminders", "id"),

@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use rempart_docs::{
-    DocLang, DocLine, Foot, InvoiceDocument, Label, ReceiptDocument, ReceiptLine, ReceiptPayment, ReceiptVat, VatRow,
+    DocKind, DocLang, DocLine, Foot, InvoiceDocument, Label, ReceiptDocument, ReceiptLine, ReceiptPayment, ReceiptVat,
+    VatRow,
 };
 use rempart_domain::qrbill::{Address, QrBill, Reference, creditor_reference, invoice_reference_digits, qr_reference};
 use rempart_domain::{Country, Locale};
@@ -18,6 +19,8 @@ use rempart_store::{Store, StoreError};
 pub enum DocumentError {
     #[error("draft {id} has no document yet: issue it first")]
     Draft { id: String },
+    #[error("draft quote {id} has no document yet: send it first")]
+    DraftQuote { id: String },
     #[error("a Swiss invoice carries a QR-bill: set the company's IBAN or QR-IBAN first")]
     NoAccount,
     #[error("invoice number {number} has no digits to make a payment reference from")]
@@ -38,6 +41,7 @@ impl rempart_i18n::Speak for DocumentError {
     fn speak(&self, lang: Lang) -> String {
         match self {
             DocumentError::Draft { id } => lang.fill("document.draft", &[("id", id)]),
+            DocumentError::DraftQuote { id } => lang.fill("document.draft_quote", &[("id", id)]),
             DocumentError::NoAccount => lang.text("document.no_account").to_owned(),
             DocumentError::NumberWithoutDigits { number } => {
                 lang.fill("err.command.invoice_number_without_digits", &[("number", number)])
@@ -73,14 +77,74 @@ pub fn invoice_document(store: &Store, number: &str) -> Result<InvoiceDocument> 
     let (Some(number), Some(due_date), Some(totals)) = (&invoice.number, invoice.due_date, &invoice.totals) else {
         return Err(DocumentError::Draft { id: invoice.id });
     };
+    let paper = Paper {
+        kind: DocKind::Invoice,
+        number,
+        date: invoice.date,
+        until: due_date,
+        contact: &invoice.contact,
+        currency: invoice.currency,
+        lines: &invoice.lines,
+        totals,
+    };
+    let (mut doc, details) = a4_document(store, paper)?;
+    if store.company()?.country == Country::Ch {
+        doc.foot = Foot::QrBill(Box::new(qr_bill(
+            &details,
+            doc.seller.clone(),
+            doc.customer.clone(),
+            number,
+            &invoice,
+            totals,
+        )?));
+    }
+    Ok(doc)
+}
+
+/// The document of a sent quote, in the customer's language.
+pub fn quote_document(store: &Store, number: &str) -> Result<InvoiceDocument> {
+    let quote = store.quote(number)?;
+    let (Some(number), Some(totals)) = (&quote.number, &quote.totals) else {
+        return Err(DocumentError::DraftQuote { id: quote.id });
+    };
+    let paper = Paper {
+        kind: DocKind::Quote,
+        number,
+        date: quote.date,
+        until: quote.valid_until,
+        contact: &quote.contact,
+        currency: quote.currency,
+        lines: &quote.lines,
+        totals,
+    };
+    Ok(a4_document(store, paper)?.0)
+}
+
+/// What an A4 document is made of, besides the company and the customer the store holds.
+struct Paper<'a> {
+    kind: DocKind,
+    number: &'a str,
+    date: chrono::NaiveDate,
+    /// An invoice's due date, a quote's last day.
+    until: chrono::NaiveDate,
+    contact: &'a str,
+    currency: rempart_domain::Currency,
+    lines: &'a [rempart_domain::invoices::InvoiceLine],
+    totals: &'a rempart_domain::invoices::InvoiceTotals,
+}
+
+/// An A4 document in the customer's language, with the company's header and the French
+/// mentions an invoice carries in France, and no payment part (the caller adds an invoice's
+/// QR-bill); the company's details come back with it.
+fn a4_document(store: &Store, paper: Paper<'_>) -> Result<(InvoiceDocument, Fields)> {
     let company = store.company()?;
     let details = store.company_details()?;
     let home = match company.country {
         Country::Ch => "CH",
         Country::Fr => "FR",
     };
-    let customer_fields = store.contact(&invoice.contact)?;
-    let customer_name = customer_fields.get("name").cloned().unwrap_or_else(|| invoice.contact.clone());
+    let customer_fields = store.contact(paper.contact)?;
+    let customer_name = customer_fields.get("name").cloned().unwrap_or_else(|| paper.contact.to_owned());
     // The customer's language; without one, French, the language of the company's users.
     let doc_lang = DocLang::from_code(customer_fields.get("language").map(String::as_str), DocLang::Fr);
     let seller = address(&details, &company.name, home);
@@ -101,18 +165,17 @@ pub fn invoice_document(store: &Store, number: &str) -> Result<InvoiceDocument> 
             seller_lines.push(value.clone());
         }
     }
-    let foot = match company.country {
-        Country::Ch => {
-            Foot::QrBill(Box::new(qr_bill(&details, seller.clone(), customer.clone(), number, &invoice, totals)?))
-        }
-        Country::Fr => {
+    let foot = match (company.country, paper.kind) {
+        (Country::Fr, DocKind::Invoice) => {
             if let Some(iban) = details.get("iban") {
                 seller_lines.push(format!("IBAN {iban}"));
             }
             Foot::FrenchMentions { penalty: details.get("late_penalty").cloned() }
         }
+        _ => Foot::Nothing,
     };
-    let lines = invoice
+    let totals = paper.totals;
+    let lines = paper
         .lines
         .iter()
         .zip(&totals.line_nets_minor)
@@ -127,13 +190,14 @@ pub fn invoice_document(store: &Store, number: &str) -> Result<InvoiceDocument> 
             net_minor: *net,
         })
         .collect();
-    Ok(InvoiceDocument {
+    let doc = InvoiceDocument {
+        kind: paper.kind,
         lang: doc_lang,
         locale: Locale::of_country(company.country),
-        currency: invoice.currency,
-        number: number.clone(),
-        date: invoice.date,
-        due_date,
+        currency: paper.currency,
+        number: paper.number.to_owned(),
+        date: paper.date,
+        due_date: paper.until,
         seller,
         logo: details
             .get("logo")
@@ -142,7 +206,7 @@ pub fn invoice_document(store: &Store, number: &str) -> Result<InvoiceDocument> 
             .transpose()?,
         seller_lines,
         customer,
-        customer_number: invoice.contact.clone(),
+        customer_number: paper.contact.to_owned(),
         customer_vat: customer_fields.get("vat_number").cloned(),
         lines,
         vat: totals
@@ -154,7 +218,8 @@ pub fn invoice_document(store: &Store, number: &str) -> Result<InvoiceDocument> 
         rounding_minor: totals.rounding_minor,
         gross_minor: totals.gross_minor,
         foot,
-    })
+    };
+    Ok((doc, details))
 }
 
 /// The QR-bill of a Swiss invoice: with a QR-IBAN, a QR reference made from the invoice number;
@@ -191,13 +256,26 @@ fn qr_bill(
 /// or not at all; returns the path.
 pub fn write_invoice_pdf(store: &Store, number: &str, out: Option<&Path>) -> Result<PathBuf> {
     let (doc, bytes) = invoice_pdf(store, number)?;
+    write_document(store, &doc.number, &bytes, out)
+}
+
+/// Renders a sent quote to `out` (or `<data dir>/documents/<number>.pdf`), written whole or not
+/// at all; returns the path.
+pub fn write_quote_pdf(store: &Store, number: &str, out: Option<&Path>) -> Result<PathBuf> {
+    let doc = quote_document(store, number)?;
+    let bytes = rempart_docs::invoice_pdf(&doc)?;
+    write_document(store, &doc.number, &bytes, out)
+}
+
+/// Writes a document's bytes to `out`, or `<data dir>/documents/<number>.pdf`.
+fn write_document(store: &Store, number: &str, bytes: &[u8], out: Option<&Path>) -> Result<PathBuf> {
     let path = match out {
         Some(path) => path.to_owned(),
-        None => store.dir().join(rempart_store::layout::DOCUMENTS_DIR).join(format!("{}.pdf", doc.number)),
+        None => store.dir().join(rempart_store::layout::DOCUMENTS_DIR).join(format!("{number}.pdf")),
     };
     let parent = path.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(|source| DocumentError::Write { path: parent.to_owned(), source })?;
-    rempart_store::durable::write_atomically(&path, &bytes)
+    rempart_store::durable::write_atomically(&path, bytes)
         .map_err(|source| DocumentError::Write { path: path.clone(), source })?;
     Ok(path)
 }

@@ -167,6 +167,7 @@ pub(crate) fn refusal(error: &rempart_store::StoreError) -> bool {
     matches!(
         error,
         StoreError::Invoice(_)
+            | StoreError::Quote(_)
             | StoreError::Payment(_)
             | StoreError::Dunning(_)
             | StoreError::Ledger(_)

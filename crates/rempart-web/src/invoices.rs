@@ -270,18 +270,40 @@ async fn create(
     }
 }
 
+/// What a document's line forms offer, and how its figures are written.
+pub(crate) struct LineChoices {
+    pub(crate) locale: Locale,
+    pub(crate) currency: Currency,
+    /// The catalogue's active items.
+    items: Vec<rempart_store::catalogue::Item>,
+    /// Output VAT codes in force on the document's date, and revenue accounts.
+    vat_codes: Vec<(String, String)>,
+    accounts: Vec<(String, String)>,
+}
+
+impl LineChoices {
+    /// The choices of a document dated `date`.
+    pub(crate) fn read(store: &Store, date: NaiveDate) -> Result<LineChoices, StoreError> {
+        let company = store.company()?;
+        let (vat_codes, accounts) = crate::catalogue::sales_choices(store.state(), Some(date));
+        Ok(LineChoices {
+            locale: Locale::of_country(company.country),
+            currency: company.currency,
+            items: store.items()?.into_iter().filter(|item| item.active).collect(),
+            vat_codes,
+            accounts,
+        })
+    }
+}
+
 /// What the invoice page shows, read in one go.
 struct Shown {
     invoice: Invoice,
     summary: Option<InvoiceSummary>,
     customer: String,
     locale: Locale,
-    currency: Currency,
     today: NaiveDate,
-    items: Vec<rempart_store::catalogue::Item>,
-    /// Output VAT codes in force on the invoice's date, and revenue accounts.
-    vat_codes: Vec<(String, String)>,
-    accounts: Vec<(String, String)>,
+    choices: LineChoices,
     bank_account: String,
     history: Vec<HistoryItem>,
 }
@@ -297,29 +319,25 @@ fn read_shown(store: &Store, id: &str, today: NaiveDate) -> Result<Shown, StoreE
         .invoice_list(&InvoiceFilter { contact: Some(invoice.contact.clone()), ..InvoiceFilter::default() }, today)?
         .into_iter()
         .find(|summary| summary.id == invoice.id);
-    let (vat_codes, accounts) = crate::catalogue::sales_choices(store.state(), Some(invoice.date));
     Ok(Shown {
         history: store.invoice_history(&invoice.id)?,
+        choices: LineChoices::read(store, invoice.date)?,
         invoice,
         summary,
         customer,
         locale: Locale::of_country(company.country),
-        currency: company.currency,
         today,
-        items: store.items()?.into_iter().filter(|item| item.active).collect(),
-        vat_codes,
-        accounts,
         bank_account: company.country.bank_account().to_owned(),
     })
 }
 
-/// A form of the invoice page refused: which one, the values typed, and the messages.
+/// A form of a document's page refused: which one, the values typed, and the messages.
 #[derive(Default)]
-struct Refused {
-    /// `add`, `line-N`, `pay`, `remind`, `credit`, `issue`, `discard`.
-    form: String,
-    values: BTreeMap<String, String>,
-    problems: Problems,
+pub(crate) struct Refused {
+    /// `add`, `comment`, `line-N`, `pay`, `remind`, `credit`, `issue`, `discard`, `send`…
+    pub(crate) form: String,
+    pub(crate) values: BTreeMap<String, String>,
+    pub(crate) problems: Problems,
 }
 
 async fn show(State(app): State<App>, Extension(viewer): Extension<Viewer>, Path(id): Path<String>) -> Response {
@@ -357,23 +375,48 @@ fn title(lang: Lang, shown: &Shown) -> String {
     }
 }
 
-/// A fact of the invoice's history in words, its draft named as people know it (by customer and
-/// date), never by its internal id.
-fn history_words(lang: Lang, shown: &Shown, fact: &rempart_domain::Fact) -> String {
-    let mut described = fact.describe();
-    let name = lang.fill(
+/// A draft as people know it: by customer and date, never by its internal id.
+fn draft_name(lang: Lang, shown: &Shown) -> String {
+    lang.fill(
         "web.invoice.draft_of",
         &[("customer", &shown.customer), ("date", &shown.locale.format_date(shown.invoice.date))],
-    );
-    for (key, word) in &mut described.values {
-        if *key == "id" && matches!(word, rempart_domain::Word::Text(id) if *id == shown.invoice.id) {
-            *word = rempart_domain::Word::Text(name.clone());
-        }
-    }
-    rempart_i18n::described(lang, Some(shown.locale), &described)
+    )
 }
 
-fn quantity_text(locale: Locale, quantity_milli: i64) -> String {
+/// A document's history, each fact in words with when, on which device and by whom it was
+/// recorded; the document's internal `id` is told as its `name`.
+pub(crate) fn history_section(lang: Lang, locale: Locale, history: &[HistoryItem], (id, name): (&str, &str)) -> Markup {
+    let words = |fact: &rempart_domain::Fact| {
+        let mut described = fact.describe();
+        for (key, word) in &mut described.values {
+            if *key == "id" && matches!(word, rempart_domain::Word::Text(text) if text == id) {
+                *word = rempart_domain::Word::Text(name.to_owned());
+            }
+        }
+        rempart_i18n::described(lang, Some(locale), &described)
+    };
+    html! {
+        details.history open {
+            summary { (lang.text("web.history.title")) }
+            ol {
+                @for item in history {
+                    li {
+                        (chrono::DateTime::from_timestamp_millis(item.wall_ms as i64).map(|time| format!("{} {}", locale.format_date(time.date_naive()), time.format("%H:%M"))).unwrap_or_default())
+                        " · "
+                        (words(&item.fact))
+                        " · "
+                        @match &item.by {
+                            Some(name) => (lang.fill("web.history.by", &[("name", name)])),
+                            None => (lang.fill("web.history.device", &[("node", &item.node_short)])),
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub(crate) fn quantity_text(locale: Locale, quantity_milli: i64) -> String {
     let text = format!("{}.{:03}", quantity_milli / 1000, quantity_milli % 1000);
     let text = text.trim_end_matches('0').trim_end_matches('.').to_owned();
     match locale {
@@ -396,7 +439,7 @@ fn percent_text(locale: Locale, basis_points: u32) -> String {
 
 /// The values a line's form shows: those typed if it was refused, else the line's own.
 fn line_values(
-    shown: &Shown,
+    shown: &LineChoices,
     line: Option<&InvoiceLine>,
     refused: Option<&Refused>,
     form: &str,
@@ -421,7 +464,7 @@ fn line_values(
 /// The fields of a line: an item of the catalogue, or text, price, VAT code and account.
 fn line_form(
     viewer: &Viewer,
-    shown: &Shown,
+    shown: &LineChoices,
     action: &str,
     prefix: &str,
     values: &BTreeMap<String, String>,
@@ -478,11 +521,6 @@ fn invoice_page(lang: Lang, viewer: &Viewer, shown: &Shown, refused: Option<&Ref
             .unwrap_or(default)
     };
     let base = format!("/invoices/{}", invoice.number.as_deref().unwrap_or(&invoice.id));
-    let nets = invoice
-        .totals
-        .as_ref()
-        .map(|totals| totals.line_nets_minor.clone())
-        .unwrap_or_else(|| invoice.lines.iter().map(line_net).collect());
     html! {
         dl.fields {
             dt { (lang.text("web.invoice.customer")) } dd { a href=(format!("/contacts/{}", invoice.contact)) { (shown.customer) } }
@@ -499,90 +537,8 @@ fn invoice_page(lang: Lang, viewer: &Viewer, shown: &Shown, refused: Option<&Ref
             }
         }
         @if !draft { p { a.button href=(format!("{base}/pdf")) { (lang.text("web.invoice.pdf")) } } }
-        table #lines {
-            caption { (lang.text("web.invoice.lines")) }
-            thead { tr {
-                th scope="col" { "#" }
-                th scope="col" { (lang.text("web.line.text")) }
-                th.num scope="col" { (lang.text("web.line.quantity")) }
-                th.num scope="col" { (lang.text("web.line.price")) }
-                th.num scope="col" { (lang.text("web.line.discount")) }
-                th scope="col" { (lang.text("web.line.vat")) }
-                th.num scope="col" { (lang.text("web.line.net")) }
-                @if draft { th scope="col" { (lang.text("web.line.change")) } }
-            } }
-            tbody {
-                @for ((line, number), net) in invoice.lines.iter().zip(&invoice.line_numbers).zip(&nets) {
-                    @let form = format!("line-{number}");
-                    tr {
-                        th scope="row" { (number) }
-                        @if line.comment {
-                            td.comment colspan="6" { (line.text) }
-                        } @else {
-                            td { (line.text) }
-                            td.num {
-                                (quantity_text(locale, line.quantity_milli))
-                                @if let Some(unit) = &line.unit { " " (unit) }
-                            }
-                            td.num { (locale.format_amount(line.unit_price_minor, currency)) }
-                            td.num { (percent_text(locale, line.discount_bp)) }
-                            td { (line.vat_code) }
-                            td.num { (locale.format_amount(*net, currency)) }
-                        }
-                        @if draft {
-                            td {
-                                details open[refused.is_some_and(|refused| refused.form == form)] {
-                                    summary { (lang.fill("web.line.change_n", &[("line", number)])) }
-                                    @if line.comment {
-                                        form.line method="post" action=(format!("{base}/lines/{number}")) {
-                                            (csrf(&viewer.csrf))
-                                            input type="hidden" name="comment" value="1";
-                                            (form_error(problems_of(&form).and_then(|problems| problems.form.as_deref())))
-                                            (labelled(lang.text("web.line.text"), &format!("{form}-text"), "text", "text", &line.text, problems_of(&form).and_then(|problems| problems.field("text"))))
-                                            button type="submit" { (lang.text("web.save")) }
-                                        }
-                                    } @else {
-                                        (line_form(viewer, shown, &format!("{base}/lines/{number}"), &form, &line_values(shown, Some(line), refused, &form), problems_of(&form), lang.text("web.save")))
-                                    }
-                                }
-                                form method="post" action=(format!("{base}/lines/{number}/remove")) {
-                                    (csrf(&viewer.csrf))
-                                    button.secondary type="submit" aria-label=(lang.fill("web.line.remove_n", &[("line", number)])) { (lang.text("web.line.remove")) }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            @if let Some(totals) = &invoice.totals {
-                tfoot {
-                    tr { th colspan="6" scope="row" { (lang.text("web.invoice.net")) } td.num { (locale.format_amount(totals.net_minor, currency)) } }
-                    @for (code, vat) in &totals.by_vat_code {
-                        tr { th colspan="6" scope="row" { (lang.fill("web.invoice.vat_of", &[("code", code)])) } td.num { (locale.format_amount(vat.vat_minor, currency)) } }
-                    }
-                    @if totals.rounding_minor != 0 {
-                        tr { th colspan="6" scope="row" { (lang.text("web.invoice.rounding")) } td.num { (locale.format_amount(totals.rounding_minor, currency)) } }
-                    }
-                    tr { th colspan="6" scope="row" { (lang.text("web.total")) } td.num { strong { (locale.format_amount(totals.gross_minor, currency)) } } }
-                }
-            }
-        }
+        (lines_section(viewer, &base, (&invoice.lines, &invoice.line_numbers), invoice.totals.as_ref(), (draft, &shown.choices), refused))
         @if draft {
-            section.card {
-                h2 { (lang.text("web.line.add")) }
-                (line_form(viewer, shown, &format!("{base}/lines"), "add", &line_values(shown, None, refused, "add"), problems_of("add"), lang.text("web.line.add")))
-            }
-            section.card {
-                h2 { (lang.text("web.line.comment")) }
-                form.line method="post" action=(format!("{base}/lines")) {
-                    (csrf(&viewer.csrf))
-                    input type="hidden" name="comment" value="1";
-                    (form_error(problems_of("comment").and_then(|problems| problems.form.as_deref())))
-                    @let typed = line_values(shown, None, refused, "comment");
-                    (labelled(lang.text("web.line.text"), "comment-text", "text", "text", typed.get("text").map_or("", String::as_str), problems_of("comment").and_then(|problems| problems.field("text"))))
-                    button type="submit" { (lang.text("web.line.comment_add")) }
-                }
-            }
             div.actions {
                 @if books {
                     form method="post" action=(format!("{base}/issue")) {
@@ -637,20 +593,108 @@ fn invoice_page(lang: Lang, viewer: &Viewer, shown: &Shown, refused: Option<&Ref
                 }
             }
         }
-        details.history open {
-            summary { (lang.text("web.history.title")) }
-            ol {
-                @for item in &shown.history {
-                    li {
-                        (chrono::DateTime::from_timestamp_millis(item.wall_ms as i64).map(|time| format!("{} {}", locale.format_date(time.date_naive()), time.format("%H:%M"))).unwrap_or_default())
-                        " · "
-                        (history_words(lang, shown, &item.fact))
-                        " · "
-                        @match &item.by {
-                            Some(name) => (lang.fill("web.history.by", &[("name", name)])),
-                            None => (lang.fill("web.history.device", &[("node", &item.node_short)])),
+        (history_section(lang, locale, &shown.history, (&invoice.id, &draft_name(lang, shown))))
+    }
+}
+
+/// A document's lines as a table with its totals; on a draft, each line's change and removal,
+/// and the forms that add a line and a comment, posting to `base`/lines.
+pub(crate) fn lines_section(
+    viewer: &Viewer,
+    base: &str,
+    (lines, line_numbers): (&[InvoiceLine], &[u32]),
+    totals: Option<&rempart_domain::invoices::InvoiceTotals>,
+    (draft, shown): (bool, &LineChoices),
+    refused: Option<&Refused>,
+) -> Markup {
+    let lang = viewer.lang;
+    let (locale, currency) = (shown.locale, shown.currency);
+    let problems_of = |form: &str| refused.filter(|refused| refused.form == form).map(|refused| &refused.problems);
+    let nets =
+        totals.map(|totals| totals.line_nets_minor.clone()).unwrap_or_else(|| lines.iter().map(line_net).collect());
+    html! {
+        table #lines {
+            caption { (lang.text("web.invoice.lines")) }
+            thead { tr {
+                th scope="col" { "#" }
+                th scope="col" { (lang.text("web.line.text")) }
+                th.num scope="col" { (lang.text("web.line.quantity")) }
+                th.num scope="col" { (lang.text("web.line.price")) }
+                th.num scope="col" { (lang.text("web.line.discount")) }
+                th scope="col" { (lang.text("web.line.vat")) }
+                th.num scope="col" { (lang.text("web.line.net")) }
+                @if draft { th scope="col" { (lang.text("web.line.change")) } }
+            } }
+            tbody {
+                @for ((line, number), net) in lines.iter().zip(line_numbers).zip(&nets) {
+                    @let form = format!("line-{number}");
+                    tr {
+                        th scope="row" { (number) }
+                        @if line.comment {
+                            td.comment colspan="6" { (line.text) }
+                        } @else {
+                            td { (line.text) }
+                            td.num {
+                                (quantity_text(locale, line.quantity_milli))
+                                @if let Some(unit) = &line.unit { " " (unit) }
+                            }
+                            td.num { (locale.format_amount(line.unit_price_minor, currency)) }
+                            td.num { (percent_text(locale, line.discount_bp)) }
+                            td { (line.vat_code) }
+                            td.num { (locale.format_amount(*net, currency)) }
+                        }
+                        @if draft {
+                            td {
+                                details open[refused.is_some_and(|refused| refused.form == form)] {
+                                    summary { (lang.fill("web.line.change_n", &[("line", number)])) }
+                                    @if line.comment {
+                                        form.line method="post" action=(format!("{base}/lines/{number}")) {
+                                            (csrf(&viewer.csrf))
+                                            input type="hidden" name="comment" value="1";
+                                            (form_error(problems_of(&form).and_then(|problems| problems.form.as_deref())))
+                                            (labelled(lang.text("web.line.text"), &format!("{form}-text"), "text", "text", &line.text, problems_of(&form).and_then(|problems| problems.field("text"))))
+                                            button type="submit" { (lang.text("web.save")) }
+                                        }
+                                    } @else {
+                                        (line_form(viewer, shown, &format!("{base}/lines/{number}"), &form, &line_values(shown, Some(line), refused, &form), problems_of(&form), lang.text("web.save")))
+                                    }
+                                }
+                                form method="post" action=(format!("{base}/lines/{number}/remove")) {
+                                    (csrf(&viewer.csrf))
+                                    button.secondary type="submit" aria-label=(lang.fill("web.line.remove_n", &[("line", number)])) { (lang.text("web.line.remove")) }
+                                }
+                            }
                         }
                     }
+                }
+            }
+            @if let Some(totals) = totals {
+                tfoot {
+                    tr { th colspan="6" scope="row" { (lang.text("web.invoice.net")) } td.num { (locale.format_amount(totals.net_minor, currency)) } }
+                    @for (code, vat) in &totals.by_vat_code {
+                        tr { th colspan="6" scope="row" { (lang.fill("web.invoice.vat_of", &[("code", code)])) } td.num { (locale.format_amount(vat.vat_minor, currency)) } }
+                    }
+                    @if totals.rounding_minor != 0 {
+                        tr { th colspan="6" scope="row" { (lang.text("web.invoice.rounding")) } td.num { (locale.format_amount(totals.rounding_minor, currency)) } }
+                    }
+                    tr { th colspan="6" scope="row" { (lang.text("web.total")) } td.num { strong { (locale.format_amount(totals.gross_minor, currency)) } } }
+                }
+            }
+        }
+        @if draft {
+            section.card {
+                h2 { (lang.text("web.line.add")) }
+                (line_form(viewer, shown, &format!("{base}/lines"), "add", &line_values(shown, None, refused, "add"), problems_of("add"), lang.text("web.line.add")))
+            }
+            section.card {
+                h2 { (lang.text("web.line.comment")) }
+                form.line method="post" action=(format!("{base}/lines")) {
+                    (csrf(&viewer.csrf))
+                    input type="hidden" name="comment" value="1";
+                    (form_error(problems_of("comment").and_then(|problems| problems.form.as_deref())))
+                    @let typed = line_values(shown, None, refused, "comment");
+                    (labelled(lang.text("web.line.text"), "comment-text", "text", "text", typed.get("text").map_or("", String::as_str), problems_of("comment").and_then(|problems| problems.field("text"))))
+                    button type="submit" { (lang.text("web.line.comment_add")) }
                 }
             }
         }
@@ -658,7 +702,7 @@ fn invoice_page(lang: Lang, viewer: &Viewer, shown: &Shown, refused: Option<&Ref
 }
 
 #[derive(Deserialize)]
-struct LineForm {
+pub(crate) struct LineForm {
     #[serde(default)]
     item: String,
     #[serde(default)]
@@ -681,7 +725,7 @@ struct LineForm {
 }
 
 impl LineForm {
-    fn values(&self) -> BTreeMap<String, String> {
+    pub(crate) fn values(&self) -> BTreeMap<String, String> {
         BTreeMap::from([
             ("item".to_owned(), self.item.clone()),
             ("text".to_owned(), self.text.clone()),
@@ -694,7 +738,7 @@ impl LineForm {
         ])
     }
 
-    fn input(&self) -> LineInput {
+    pub(crate) fn input(&self) -> LineInput {
         let given = |text: &str| Some(text.to_owned()).filter(|text| !text.trim().is_empty());
         LineInput {
             item: given(&self.item),
@@ -711,7 +755,7 @@ impl LineForm {
 }
 
 /// The field a refusal of a line is about.
-fn line_field(error: &StoreError) -> Option<&'static str> {
+pub(crate) fn line_field(error: &StoreError) -> Option<&'static str> {
     match error {
         StoreError::Invoice(error) => match error {
             InvoiceError::UnknownItem { .. } | InvoiceError::InactiveItem { .. } => Some("item"),
@@ -761,7 +805,7 @@ async fn answer(
 }
 
 /// Runs a store operation as the viewer, on the store.
-async fn as_viewer<T: Send + 'static>(
+pub(crate) async fn as_viewer<T: Send + 'static>(
     app: &App,
     viewer: &Viewer,
     work: impl FnOnce(&mut Store, Locale, Currency) -> Result<T, StoreError> + Send + 'static,

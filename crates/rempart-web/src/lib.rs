@@ -23,6 +23,7 @@ pub mod form;
 mod invoices;
 mod journal;
 pub mod page;
+mod quotes;
 mod replenish;
 mod reports;
 pub mod session;
@@ -232,6 +233,7 @@ pub fn router(app: App) -> Router {
         .merge(bills::routes())
         .merge(journal::routes())
         .merge(invoices::routes())
+        .merge(quotes::routes())
         .merge(reports::routes())
         .merge(replenish::routes())
         .merge(users::routes())

@@ -16,6 +16,7 @@ const SECTIONS: &[(&str, &str)] = &[
     ("/dashboard", "web.nav.dashboard"),
     ("/contacts", "web.nav.contacts"),
     ("/catalogue", "web.nav.catalogue"),
+    ("/quotes", "web.nav.quotes"),
     ("/invoices", "web.nav.invoices"),
     ("/bills", "web.nav.bills"),
     ("/journal", "web.nav.journal"),

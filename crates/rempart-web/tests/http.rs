@@ -27,6 +27,7 @@ struct Site {
     clock: Arc<AtomicU64>,
     contact: String,
     draft: String,
+    quote: String,
 }
 
 impl Site {
@@ -47,6 +48,8 @@ impl Site {
         let contact =
             store.create_contact(None, BTreeMap::from([("name".to_owned(), Some("Jean Favre".to_owned()))])).unwrap();
         let draft = store.draft_invoice(&contact, chrono::NaiveDate::from_ymd_opt(2026, 5, 4).unwrap(), false).unwrap();
+        let quote =
+            store.draft_quote(&contact, chrono::NaiveDate::from_ymd_opt(2026, 5, 4).unwrap(), None, false).unwrap();
         prepare(&mut store);
         drop(store);
         let clock = Arc::new(AtomicU64::new(1_780_000_000_000));
@@ -54,12 +57,18 @@ impl Site {
         let reading = Arc::clone(&clock);
         config.now_ms = Arc::new(move || reading.load(Ordering::SeqCst));
         let running = rempart_web::start(config).unwrap();
-        Site { _dir: dir, dir: path, running, clock, contact, draft }
+        Site { _dir: dir, dir: path, running, clock, contact, draft, quote }
     }
 
     /// A route's path with the test company's records in its placeholders.
     fn path(&self, route: &str) -> String {
-        let id = if route.starts_with("/invoices/") { &self.draft } else { &self.contact };
+        let id = if route.starts_with("/invoices/") {
+            &self.draft
+        } else if route.starts_with("/quotes/") {
+            &self.quote
+        } else {
+            &self.contact
+        };
         route.replace("{id}", id).replace("{line}", "1").replace("{record}", "vehicle")
     }
 

@@ -84,6 +84,9 @@ pub(crate) enum Command {
     /// Invoices: drafts, lines, issuing with a gapless number and its entry.
     #[command(subcommand)]
     Invoice(InvoiceCommand),
+    /// Quotes: drafts, lines, sending with a number, the customer's answer.
+    #[command(subcommand)]
+    Quote(crate::commands::quotes::QuoteCommand),
     /// Customer payments.
     #[command(subcommand)]
     Payment(PaymentCommand),

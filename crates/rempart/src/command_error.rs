@@ -7,6 +7,8 @@ use std::path::PathBuf;
 pub enum CommandError {
     #[error("give --period (2026-Q3, 2026-S1, 2026-03, 2026) or both --from and --to")]
     PeriodNeeded,
+    #[error("\"{text}\" is not a status of quotes: write draft, sent, accepted, refused or expired")]
+    QuoteStatus { text: String },
     #[error("\"{by}\" is not a way to group sales: store, day, item, rate or method")]
     SalesBy { by: String },
     #[error("\"{text}\" is not a service level: a number of standard deviations such as 1.645")]

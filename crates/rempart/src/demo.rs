@@ -381,7 +381,28 @@ fn build(store: &mut Store) -> Result<()> {
             store.send_reminder(&receivable.number, end)?;
         }
     }
+    garage_quotes(store, year)?;
     store.close_period(day(year, 6, 30))?;
+    Ok(())
+}
+
+/// Two quotes of the year's end: tyres refused, a brake job sent and waiting for its answer.
+fn garage_quotes(store: &mut Store, year: i32) -> Result<()> {
+    use rempart_store::invoices::LineSpec;
+    let line = |item: &str, quantity_milli: i64| LineSpec {
+        item: Some(item.to_owned()),
+        quantity_milli,
+        ..LineSpec::default()
+    };
+    let tyres = store.draft_quote("CLI-002", day(year, 11, 20), None, false)?;
+    store.add_quote_line(&tyres, line("PNEU-205-55R16", 4000))?;
+    store.add_quote_line(&tyres, line("MO", 1000))?;
+    let tyres = store.send_quote(&tyres)?;
+    store.refuse_quote(&tyres, day(year, 11, 27))?;
+    let brakes = store.draft_quote("CLI-001", day(year, 12, 15), Some(day(year + 1, 1, 15)), false)?;
+    store.add_quote_line(&brakes, line("PLAQUETTES-AV", 1000))?;
+    store.add_quote_line(&brakes, line("MO", 1500))?;
+    store.send_quote(&brakes)?;
     Ok(())
 }
 
@@ -444,17 +465,19 @@ mod tests {
     /// hash was 32bfad6e… before), and the unit each invoice line carries from its item (layout 21;
     /// the hash was af6fc99a… before), and the new, empty table of items' labels in other
     /// languages (`p_item_labels`, layout 22; the hash was 36850125… before), and each invoice
-    /// line's comment flag (`p_invoice_lines.comment`, layout 23; the hash was 8c5c77b1… before).
+    /// line's comment flag (`p_invoice_lines.comment`, layout 23; the hash was 8c5c77b1… before), and
+    /// the year's two quotes, one refused and one waiting (`p_quotes`, `p_quote_lines`, layout 24,
+    /// nine events; the hash was 7df4fcd0… and the log 5,535 events before).
     #[test]
     fn the_demo_company_keeps_its_state_hash() {
         let temp = tempfile::tempdir().unwrap();
         let env = Environment::seeded(Clock::Simulated(Arc::new(AtomicU64::new(1_767_225_600_000))), [7; 32]);
         let mut store = Store::init_with(env, temp.path(), "Garage du Lac Sàrl", Country::Ch, 1).unwrap();
         build(&mut store).unwrap();
-        assert_eq!(store.event_count().unwrap(), 5535);
+        assert_eq!(store.event_count().unwrap(), 5544);
         assert_eq!(
             store.state_hash().unwrap().to_hex(),
-            "7df4fcd002c584133681bc02a2b2b49bc53cba809bf72ce11473b6f6666c41d6"
+            "629a20aa194342087b2f80105668f42bed507614427370ea1ac80142051e4974"
         );
     }
 }

@@ -91,6 +91,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Replenish(command) => commands::replenish::replenish(&dir, lang, command)?,
         Command::Purchase(command) => commands::replenish::purchase(&dir, lang, command)?,
         Command::Invoice(command) => invoices::invoice(&dir, lang, command)?,
+        Command::Quote(command) => commands::quotes::quote(&dir, lang, command)?,
         Command::Payment(command) => payments::payment(&dir, lang, command)?,
         Command::Bill(command) => bills::bill(&dir, lang, command)?,
         Command::Entry(command) => ledger::entry(&dir, lang, command)?,

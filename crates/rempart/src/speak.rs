@@ -29,6 +29,9 @@ impl Speak for crate::command_error::CommandError {
         match self {
             crate::command_error::CommandError::PeriodNeeded => lang.text("err.command.period_needed").to_owned(),
             crate::command_error::CommandError::SalesBy { by } => lang.fill("err.command.sales_by", &[("by", by)]),
+            crate::command_error::CommandError::QuoteStatus { text } => {
+                lang.fill("err.command.quote_status", &[("text", text)])
+            }
             crate::command_error::CommandError::ServiceLevel { text } => {
                 lang.fill("err.command.service_level", &[("text", text)])
             }

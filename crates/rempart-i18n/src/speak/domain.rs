@@ -330,6 +330,36 @@ impl Speak for rempart_domain::FactError {
     }
 }
 
+impl Speak for rempart_domain::quotes::QuoteError {
+    fn speak(&self, lang: Lang) -> String {
+        use rempart_domain::quotes::{Answer, QuoteError};
+        match self {
+            QuoteError::UnknownQuote { id } => lang.fill("err.quote.unknown", &[("id", id)]),
+            QuoteError::Discarded { id } => lang.fill("err.quote.discarded", &[("id", id)]),
+            QuoteError::AlreadySent { id, number } => {
+                lang.fill("err.quote.already_sent", &[("id", id), ("number", number)])
+            }
+            QuoteError::NotSent { id } => lang.fill("err.quote.not_sent", &[("id", id)]),
+            QuoteError::AlreadyAnswered { number, answer: Answer::Accepted } => {
+                lang.fill("err.quote.already_accepted", &[("number", number)])
+            }
+            QuoteError::AlreadyAnswered { number, answer: Answer::Refused } => {
+                lang.fill("err.quote.already_refused", &[("number", number)])
+            }
+            QuoteError::Expired { number, valid_until } => {
+                lang.fill("err.quote.expired", &[("number", number), ("date", valid_until)])
+            }
+            QuoteError::Validity { date, valid_until } => {
+                lang.fill("err.quote.validity", &[("date", date), ("until", valid_until)])
+            }
+            QuoteError::AnsweredBeforeDate { number, date, quote_date } => lang.fill(
+                "err.quote.answered_before_date",
+                &[("number", number), ("date", date), ("quote_date", quote_date)],
+            ),
+        }
+    }
+}
+
 impl Speak for rempart_domain::invoices::InvoiceError {
     fn speak(&self, lang: Lang) -> String {
         match self {

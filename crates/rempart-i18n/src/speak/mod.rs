@@ -36,6 +36,7 @@ pub fn speak_any(error: &(dyn std::error::Error + 'static), lang: Lang) -> Optio
         rempart_domain::contacts::ContactError,
         rempart_domain::catalogue::ItemError,
         rempart_domain::invoices::InvoiceError,
+        rempart_domain::quotes::QuoteError,
         rempart_domain::payments::PaymentError,
         rempart_domain::bills::BillError,
         rempart_domain::dunning::DunningError,

@@ -48,6 +48,7 @@ impl Speak for rempart_store::StoreError {
             rempart_store::StoreError::Replenish(value0) => value0.speak(lang),
             rempart_store::StoreError::VatMethod(value0) => value0.speak(lang),
             rempart_store::StoreError::Invoice(value0) => value0.speak(lang),
+            rempart_store::StoreError::Quote(value0) => value0.speak(lang),
             rempart_store::StoreError::Payment(value0) => value0.speak(lang),
             rempart_store::StoreError::Bill(value0) => value0.speak(lang),
             rempart_store::StoreError::Dunning(value0) => value0.speak(lang),
@@ -100,6 +101,7 @@ impl Speak for rempart_store::Damage {
             }
             rempart_store::Damage::NotADate { text } => lang.fill("err.damage.not_a_date", &[("text", text)]),
             rempart_store::Damage::NotACurrency { text } => lang.fill("err.damage.not_a_currency", &[("text", text)]),
+            rempart_store::Damage::NotAnAnswer { text } => lang.fill("err.damage.not_an_answer", &[("text", text)]),
             rempart_store::Damage::UnknownAccount { account } => {
                 lang.fill("err.damage.unknown_account", &[("account", account)])
             }

@@ -186,12 +186,13 @@ fn numbered(fact: Option<&Fact>) -> Option<(&str, u64)> {
     match fact? {
         Fact::InvoiceIssued(issued) => Some((&issued.series, issued.sequence)),
         Fact::CreditNoteIssued(credit) => Some((&credit.series, credit.sequence)),
+        Fact::QuoteSent(sent) => Some((&sent.series, sent.sequence)),
         _ => None,
     }
 }
 
-/// Why a fact's number is not one its author may give, if it is not: an invoice or credit note
-/// numbered otherwise than in its series, or any sequence beyond `SEQUENCE_MAX` (an entry's
+/// Why a fact's number is not one its author may give, if it is not: an invoice, credit note or
+/// quote numbered otherwise than in its series, or any sequence beyond `SEQUENCE_MAX` (an entry's
 /// journal number included); a series that is not its author's; an invoice or credit note that
 /// is not the next of its series.
 fn misnumbered(fact: Option<&Fact>, (seq, wall_ms): (u64, u64), numbers: &Numbers<'_>) -> Option<Refusal> {
@@ -293,6 +294,7 @@ fn misnumbered(fact: Option<&Fact>, (seq, wall_ms): (u64, u64), numbers: &Number
         }
         Fact::InvoiceIssued(issued) => (&issued.series, issued.sequence, &issued.number),
         Fact::CreditNoteIssued(credit) => (&credit.series, credit.sequence, &credit.number),
+        Fact::QuoteSent(sent) => (&sent.series, sent.sequence, &sent.number),
         Fact::EntryPosted(entry) => {
             if entry.number > SEQUENCE_MAX {
                 return Some(Refusal::BadNumber { seq, number: entry.number.to_string() });

@@ -190,6 +190,7 @@ fn a_bulk_import_builds_its_indexes_at_the_end_and_verifies() {
             "p_invoices_contact",
             "p_loyalty_points_card",
             "p_loyalty_points_ticket",
+            "p_quotes_contact",
             "p_reminders_invoice",
             "p_skus_barcode",
             "p_tickets_card",

@@ -119,9 +119,10 @@ enum WorkKind {
     Arrival,
     Till,
     Purchase,
+    Quote,
 }
 
-const WORK_KINDS: [WorkKind; 23] = [
+const WORK_KINDS: [WorkKind; 24] = [
     WorkKind::Entry,
     WorkKind::Contact,
     WorkKind::SharedContactField,
@@ -145,6 +146,7 @@ const WORK_KINDS: [WorkKind; 23] = [
     WorkKind::Arrival,
     WorkKind::Till,
     WorkKind::Purchase,
+    WorkKind::Quote,
 ];
 
 fn day(month: u32, day: u32) -> NaiveDate {
@@ -272,6 +274,34 @@ fn work(store: &mut Store, kind: WorkKind, node: usize, counter: usize) -> Resul
             }
         }
         WorkKind::Invoice => issue_invoice(store, &tag).map(|_| ()),
+        // A quote drafted, its lines edited, sent; another thrown away; and one sent here or
+        // elsewhere answered (an answer given on two devices apart: the first stands).
+        WorkKind::Quote => {
+            use rempart_domain::quotes::QuoteStatus;
+            let waiting = store.quote_list(&rempart_store::quotes::QuoteFilter::default(), day(3, 20))?;
+            if let Some(sent) = waiting.iter().find(|quote| quote.status == QuoteStatus::Sent)
+                && !counter.is_multiple_of(3)
+            {
+                let number = sent.number.clone().unwrap_or_default();
+                return if counter.is_multiple_of(2) {
+                    store.accept_quote(&number, day(3, 20)).map(|_| ())
+                } else {
+                    store.refuse_quote(&number, day(3, 20))
+                };
+            }
+            let contact = store.create_contact(
+                Some(format!("Q-{tag}")),
+                [("name".to_owned(), Some(format!("Client {tag}")))].into(),
+            )?;
+            let id = store.draft_quote(&contact, day(3, 10), Some(day(4, 30)), false)?;
+            store.add_quote_line(&id, labour(1000))?;
+            store.add_quote_line(&id, labour(250))?;
+            store.change_quote_line(&id, 1, labour(2000))?;
+            store.remove_quote_line(&id, 2)?;
+            let thrown = store.draft_quote(&contact, day(3, 10), None, false)?;
+            store.discard_quote(&thrown)?;
+            store.send_quote(&id).map(|_| ())
+        }
         WorkKind::CompanyDetails => store
             .set_company_details([("phone".to_owned(), Some(format!("+41 21 000 00 {:02}", counter % 100)))].into()),
         // Account 1021 opened on nodes apart, one in francs and another in euros.
@@ -497,16 +527,19 @@ fn work(store: &mut Store, kind: WorkKind, node: usize, counter: usize) -> Resul
                 store.bind_till(&format!("ST-{node}"), "ST")?;
             }
             // The customer's loyalty card: a program set by head office where it knows none (its
-            // rewards an amount off), and every fourth step the other kind of reward (vouchers);
-            // a card given where this node knows none; every other sale spends points where the
-            // balance this till knows allows and it knows the program: an amount off the ticket,
-            // or a voucher given and paid with on it.
+            // rewards an amount off or vouchers, in turn), and every fourth step the other kind
+            // of reward; a card given where this node knows none; every other sale spends points
+            // where the balance this till knows allows and the program is of amounts off; where
+            // it is of vouchers, a voucher is given for the points the sale earned and the next
+            // sale pays with it.
             use rempart_domain::loyalty::RewardKind;
             let current = store.loyalty_program()?.map(|program| program.reward_kind);
             if store.is_head_office() && (current.is_none() || counter % 4 == 3) {
                 let reward_kind = match current {
                     Some(RewardKind::Discount) => RewardKind::Voucher,
-                    _ => RewardKind::Discount,
+                    Some(RewardKind::Voucher) => RewardKind::Discount,
+                    None if counter.is_multiple_of(2) => RewardKind::Discount,
+                    None => RewardKind::Voucher,
                 };
                 store.set_loyalty_program(rempart_store::loyalty::ProgramInput {
                     points_per_unit: 1,
@@ -530,21 +563,24 @@ fn work(store: &mut Store, kind: WorkKind, node: usize, counter: usize) -> Resul
             let risk = store.loyalty_program()?.map_or(0, |program| i64::from(program.risk_limit));
             let known = store.card_balance(&card, day(3, 6))?.points;
             let reward = store.loyalty_program()?.map(|program| program.reward_kind);
-            let may = counter % 2 == 1 && known - risk >= 10;
-            let spend = if may && reward == Some(RewardKind::Discount) { 10 } else { 0 };
+            let spend =
+                if counter % 2 == 1 && known - risk >= 10 && reward == Some(RewardKind::Discount) { 10 } else { 0 };
             let line = [rempart_store::tills::SaleLine { code: "SHIRT-M".into(), qty: 1, price_minor: Some(5000) }];
-            let mut cash = vec![Tender { method: Method::Cash, amount_minor: 6000, voucher: None }];
-            if may && reward == Some(RewardKind::Voucher) {
-                let voucher = store.give_voucher(&card, 10, day(3, 6))?;
-                cash.push(Tender { method: Method::Voucher, amount_minor: 100, voucher: Some(voucher.voucher) });
-            }
+            let cash = vec![Tender { method: Method::Cash, amount_minor: 6000, voucher: None }];
             let sold = match store.sell_spending(&line, None, cash.clone(), Some(card.clone()), spend, day(3, 6)) {
                 Err(StoreError::Till(rempart_domain::tills::TillError::NoSession)) => {
                     store.open_session(10_000, day(3, 6))?;
-                    store.sell_spending(&line, None, cash, Some(card), spend, day(3, 6))?
+                    store.sell_spending(&line, None, cash.clone(), Some(card.clone()), spend, day(3, 6))?
                 }
                 other => other?,
             };
+            let known = store.card_balance(&card, day(3, 6))?.points;
+            if reward == Some(RewardKind::Voucher) && known - risk >= 10 {
+                let voucher = store.give_voucher(&card, 10, day(3, 6))?;
+                let mut paid = cash;
+                paid.push(Tender { method: Method::Voucher, amount_minor: 100, voucher: Some(voucher.voucher) });
+                store.sell_spending(&line, None, paid, Some(card), 0, day(3, 6))?;
+            }
             if counter.is_multiple_of(3) {
                 store.return_ticket(&sold.number, None, Method::Cash, day(3, 6))?;
                 store.close_session(10_000, day(3, 6))?;
@@ -1931,8 +1967,9 @@ fn forge_at(
 /// A device turned against the company rewrites its own invoice or entry, well formed and sealed
 /// with its own key: to carry a sequence near the integers' end, to take a number of the first
 /// node's series, to skip a number of its own series, or to post an entry in the first node's
-/// journal series. Every other node refuses that run with a typed refusal, takes nothing of it,
-/// and its own series go on from where they were. The genuine run of the same device is taken in.
+/// journal series; a quote likewise (issue 23). Every other node refuses that run with a typed
+/// refusal, takes nothing of it, and its own series go on from where they were. The genuine run
+/// of the same device is taken in.
 #[test]
 fn an_invoice_or_entry_numbered_out_of_its_series_is_refused_where_it_arrives() {
     let mut nodes = company(2);
@@ -1940,6 +1977,10 @@ fn an_invoice_or_entry_numbered_out_of_its_series_is_refused_where_it_arrives() 
     let writer = nodes[1].store.node();
     send(&mut nodes, 0, 1, 100_000, &keys);
     issue_invoice(&mut nodes[1].store, "forged").unwrap();
+    let quote = nodes[1].store.draft_quote("K-forged", day(3, 10), None, false).unwrap();
+    nodes[1].store.add_quote_line(&quote, labour(1000)).unwrap();
+    let sent = nodes[1].store.send_quote(&quote).unwrap();
+    assert_eq!(sent, format!("O-{}-2026-000001", writer.short()));
     let genuine = nodes[1].store.chain_run(writer, EventSeq(0), 1 << 20).unwrap();
     let key = SigningKey::from_bytes(&[41; 32]);
     assert_eq!(key.verifying_key(), keys[&writer].key);
@@ -1984,6 +2025,27 @@ fn an_invoice_or_entry_numbered_out_of_its_series_is_refused_where_it_arrives() 
                 fact["id"] = serde_json::json!("INV-2026-0001");
             });
             (run, seq, rempart_store::Refusal::SeriesOfAnother { seq: seq.0, series: "2026".into() })
+        },
+        {
+            // A quote numbered in the first node's quote series.
+            let (run, seq) = forge(&genuine, "quote.sent", &key, |fact| {
+                fact["series"] = serde_json::json!("OF-2026");
+                fact["number"] = serde_json::json!("OF-2026-0001");
+            });
+            (run, seq, rempart_store::Refusal::SeriesOfAnother { seq: seq.0, series: "OF-2026".into() })
+        },
+        {
+            // A quote skipping a number of its own series.
+            let quotes = format!("O-{}-2026", writer.short());
+            let (run, seq) = forge(&genuine, "quote.sent", &key, |fact| {
+                fact["sequence"] = serde_json::json!(2);
+                fact["number"] = serde_json::json!(format!("{quotes}-000002"));
+            });
+            (
+                run,
+                seq,
+                rempart_store::Refusal::OutOfTurn { seq: seq.0, number: format!("{quotes}-000002"), expected: 1 },
+            )
         },
     ];
     for (forged, _, expected) in &refusals {

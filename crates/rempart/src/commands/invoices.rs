@@ -110,7 +110,7 @@ pub(crate) struct LineArgs {
 }
 
 impl LineArgs {
-    fn input(self) -> rempart_store::invoices::LineInput {
+    pub(crate) fn input(self) -> rempart_store::invoices::LineInput {
         let comment = self.comment.is_some();
         rempart_store::invoices::LineInput {
             item: self.item,
@@ -127,9 +127,94 @@ impl LineArgs {
 }
 
 /// A quantity in thousandths as people write it, without trailing zeros (`1.5`, `2`).
-fn quantity_text(quantity_milli: i64) -> String {
+pub(crate) fn quantity_text(quantity_milli: i64) -> String {
     let text = format!("{}.{:03}", quantity_milli / 1000, quantity_milli % 1000);
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// A document's lines as a table, with its VAT per code, rounding and total under them: what
+/// `invoice show` and `quote show` print.
+pub(crate) fn lines_report(
+    title: String,
+    lines: &[rempart_domain::invoices::InvoiceLine],
+    totals: Option<&rempart_domain::invoices::InvoiceTotals>,
+    currency: rempart_domain::Currency,
+    (lang, locale): (Lang, rempart_domain::Locale),
+) -> Report {
+    use rempart_domain::invoices::line_net;
+    let mut report = Report::new(
+        title,
+        ["line", "item", "text", "quantity", "price", "discount", "vat_code", "net"]
+            .into_iter()
+            .map(|key| {
+                let heading = match key {
+                    "vat_code" => "vat",
+                    other => other,
+                };
+                (key, lang.text(heading).to_owned())
+            })
+            .collect(),
+    );
+    for (index, line) in lines.iter().enumerate() {
+        if line.comment {
+            let mut row = vec![Cell::Number(index as i64 + 1), Cell::Empty, Cell::text(&line.text)];
+            row.resize(8, Cell::Empty);
+            report.rows.push(row);
+            continue;
+        }
+        report.rows.push(vec![
+            Cell::Number(index as i64 + 1),
+            line.item.as_ref().map_or(Cell::Empty, Cell::text),
+            Cell::text(&line.text),
+            Cell::text(quantity_text(line.quantity_milli)),
+            Cell::Amount(line.unit_price_minor, currency),
+            Cell::text(format!("{}.{:02}", line.discount_bp / 100, line.discount_bp % 100)),
+            Cell::text(&line.vat_code),
+            Cell::Amount(line_net(line), currency),
+        ]);
+    }
+    if let Some(totals) = totals {
+        for (code, vat) in &totals.by_vat_code {
+            let rate = format!("{}.{:02} %", vat.rate_bp / 100, vat.rate_bp % 100);
+            report.totals.push(vec![
+                Cell::Empty,
+                Cell::Empty,
+                Cell::text(format!(
+                    "{} {code} {rate} / {}",
+                    lang.text("vat"),
+                    locale.format_amount(vat.net_minor, currency)
+                )),
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::text(code),
+                Cell::Amount(vat.vat_minor, currency),
+            ]);
+        }
+        if totals.rounding_minor != 0 {
+            report.totals.push(vec![
+                Cell::Empty,
+                Cell::Empty,
+                Cell::text(lang.text("rounding")),
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Amount(totals.rounding_minor, currency),
+            ]);
+        }
+        report.totals.push(vec![
+            Cell::Empty,
+            Cell::Empty,
+            Cell::text(lang.text("total")),
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::text(currency.as_str()),
+            Cell::Amount(totals.gross_minor, currency),
+        ]);
+    }
+    report
 }
 
 /// Runs an `invoice` command.
@@ -236,78 +321,7 @@ pub(crate) fn invoice(dir: &Path, lang: Lang, command: InvoiceCommand) -> Result
                     locale.format_date(due)
                 )),
             );
-            let mut report = Report::new(
-                title,
-                ["line", "item", "text", "quantity", "price", "discount", "vat_code", "net"]
-                    .into_iter()
-                    .map(|key| {
-                        let heading = match key {
-                            "vat_code" => "vat",
-                            other => other,
-                        };
-                        (key, lang.text(heading).to_owned())
-                    })
-                    .collect(),
-            );
-            for (index, line) in invoice.lines.iter().enumerate() {
-                if line.comment {
-                    let mut row = vec![Cell::Number(index as i64 + 1), Cell::Empty, Cell::text(&line.text)];
-                    row.resize(8, Cell::Empty);
-                    report.rows.push(row);
-                    continue;
-                }
-                report.rows.push(vec![
-                    Cell::Number(index as i64 + 1),
-                    line.item.as_ref().map_or(Cell::Empty, Cell::text),
-                    Cell::text(&line.text),
-                    Cell::text(quantity_text(line.quantity_milli)),
-                    Cell::Amount(line.unit_price_minor, invoice.currency),
-                    Cell::text(format!("{}.{:02}", line.discount_bp / 100, line.discount_bp % 100)),
-                    Cell::text(&line.vat_code),
-                    Cell::Amount(line_net(line), invoice.currency),
-                ]);
-            }
-            if let Some(totals) = &invoice.totals {
-                for (code, vat) in &totals.by_vat_code {
-                    let rate = format!("{}.{:02} %", vat.rate_bp / 100, vat.rate_bp % 100);
-                    report.totals.push(vec![
-                        Cell::Empty,
-                        Cell::Empty,
-                        Cell::text(format!(
-                            "{} {code} {rate} / {}",
-                            lang.text("vat"),
-                            locale.format_amount(vat.net_minor, invoice.currency)
-                        )),
-                        Cell::Empty,
-                        Cell::Empty,
-                        Cell::Empty,
-                        Cell::text(code),
-                        Cell::Amount(vat.vat_minor, invoice.currency),
-                    ]);
-                }
-                if totals.rounding_minor != 0 {
-                    report.totals.push(vec![
-                        Cell::Empty,
-                        Cell::Empty,
-                        Cell::text(lang.text("rounding")),
-                        Cell::Empty,
-                        Cell::Empty,
-                        Cell::Empty,
-                        Cell::Empty,
-                        Cell::Amount(totals.rounding_minor, invoice.currency),
-                    ]);
-                }
-                report.totals.push(vec![
-                    Cell::Empty,
-                    Cell::Empty,
-                    Cell::text(lang.text("total")),
-                    Cell::Empty,
-                    Cell::Empty,
-                    Cell::Empty,
-                    Cell::text(invoice.currency.as_str()),
-                    Cell::Amount(totals.gross_minor, invoice.currency),
-                ]);
-            }
+            let report = lines_report(title, &invoice.lines, invoice.totals.as_ref(), invoice.currency, (lang, locale));
             print!("{}", report.render(format, locale)?);
         }
         InvoiceCommand::List { format } => {

@@ -11,6 +11,7 @@ pub(crate) mod invoices;
 pub(crate) mod ledger;
 pub(crate) mod loyalty;
 pub(crate) mod payments;
+pub(crate) mod quotes;
 pub(crate) mod replenish;
 pub(crate) mod reports;
 pub(crate) mod stock;

@@ -178,6 +178,27 @@ impl Page<'_> {
         element.attr("id").await.unwrap().unwrap_or_default()
     }
 
+    /// Fetches the document the link of words `link` opens, with the browser's own session,
+    /// into a file named after `name`; checks it is a PDF.
+    async fn download(&self, link: &str, name: &str) -> PathBuf {
+        let link = self.client.find(Locator::LinkText(link)).await.unwrap();
+        let href = link.attr("href").await.unwrap().unwrap();
+        let cookie = self.client.get_named_cookie("rempart_session").await.unwrap();
+        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+        let mut answer = agent
+            .get(&format!("{}{href}", self.base))
+            .header("cookie", &format!("rempart_session={}", cookie.value()))
+            .call()
+            .unwrap();
+        assert_eq!(answer.status(), 200, "{}", answer.body_mut().read_to_string().unwrap_or_default());
+        assert_eq!(answer.headers().get("content-type").unwrap(), "application/pdf");
+        let bytes = answer.body_mut().read_to_vec().unwrap();
+        assert!(bytes.starts_with(b"%PDF-"));
+        let path = self.shots.join(format!("{}-{name}.pdf", self.lang.code()));
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
     /// Sets the person's own language on their page, which shows in `shown` until then: their
     /// stored setting wins over the one chosen before logging in.
     async fn speak(&mut self, shown: Lang) {
@@ -401,13 +422,14 @@ async fn browser_cycle(page: &mut Page<'_>, name: &str, plate: &str) {
     page.go(&format!("/contacts?q={}", plate.replace(' ', "").to_lowercase())).await;
     assert!(page.text().await.contains(name), "found by plate");
 
-    // A draft for the customer picked by name.
-    page.go("/invoices/new").await;
+    // A quote for the customer picked by name.
+    page.go("/quotes/new").await;
     page.fill("field-customer", "web.invoice.customer", name).await;
     page.fill("field-date", "web.invoice.date", "01.10.2026").await;
-    page.shot("new-invoice").await;
-    page.press("//main", "web.invoice.create").await;
-    let draft_title = lang.fill("web.invoice.draft_of", &[("customer", &name), ("date", &"01.10.2026")]);
+    page.fill("field-valid_until", "quote.valid_until", "31.10.2026").await;
+    page.shot("new-quote").await;
+    page.press("//main", "web.quote.create").await;
+    let draft_title = lang.fill("web.quote.draft_of", &[("customer", &name), ("date", &"01.10.2026")]);
     assert_eq!(page.title().await, draft_title);
 
     // A line from the catalogue, a free line, then the free line fixed.
@@ -424,10 +446,32 @@ async fn browser_cycle(page: &mut Page<'_>, name: &str, plate: &str) {
     let summary = Locator::XPath(&format!("//summary[normalize-space(.)={}]", xpath_text(&change)));
     page.client.find(summary).await.unwrap().click().await.unwrap();
     page.fill("line-2-price", "web.line.price", "85.00").await;
-    page.shot("draft").await;
+    page.shot("draft-quote").await;
     page.press("//details[@open]", "web.save").await;
     let price = page.client.find(Locator::XPath("//table[@id='lines']/tbody/tr[2]/td[3]")).await.unwrap();
     assert_eq!(price.text().await.unwrap(), "85.00", "the line was fixed");
+
+    // Sent: numbered in the quote series; its PDF is the quote, in the customer's language.
+    page.press("//main", "web.quote.send").await;
+    let quote = page.path().await.trim_start_matches("/quotes/").to_owned();
+    assert!(quote.starts_with("OF-2026-"), "{quote}");
+    assert!(page.title().await.contains(&quote));
+    page.shot("quote-sent").await;
+    let printed = crate::documents::pdf_text(&page.download(lang.text("web.quote.pdf"), &quote).await);
+    let title = format!("Devis {quote}");
+    for expected in [title.as_str(), "Valable jusqu'au", "31.10.2026", "Plaquettes de frein", "85.00"] {
+        assert!(printed.contains(expected), "{expected} is not in the quote:\n{printed}");
+    }
+
+    // Accepted: the invoice's draft, with the quote's lines, dated the day of the acceptance.
+    page.fill("accept-date", "web.quote.accept_date", "01.10.2026").await;
+    page.press("//main", "web.quote.accept").await;
+    assert!(page.path().await.starts_with("/invoices/D-"), "{}", page.path().await);
+    let draft_title = lang.fill("web.invoice.draft_of", &[("customer", &name), ("date", &"01.10.2026")]);
+    assert_eq!(page.title().await, draft_title);
+    let price = page.client.find(Locator::XPath("//table[@id='lines']/tbody/tr[2]/td[3]")).await.unwrap();
+    assert_eq!(price.text().await.unwrap(), "85.00", "the quote's lines");
+    page.shot("draft").await;
 
     // Issued: the page is the invoice's, by its number.
     page.press("//main", "web.invoice.issue").await;

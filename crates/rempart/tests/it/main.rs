@@ -16,6 +16,7 @@ mod documents;
 mod garage;
 mod invoices;
 mod loyalty;
+mod quotes;
 mod replenish;
 mod sales;
 mod stock;
