@@ -50,3 +50,4 @@ doc-quote = Offerte
 doc-quote-continued = Offerte { $number } (Fortsetzung)
 doc-valid-until = Gültig bis
 doc-quote-terms = Diese Offerte ist gültig bis { $date }. Zur Annahme senden Sie sie bitte datiert und unterschrieben zurück.
+doc-vehicle = Fahrzeug

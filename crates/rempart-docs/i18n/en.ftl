@@ -50,3 +50,4 @@ doc-quote = Quote
 doc-quote-continued = Quote { $number } (continued)
 doc-valid-until = Valid until
 doc-quote-terms = This quote is valid until { $date }. To accept it, return it dated and signed.
+doc-vehicle = Vehicle

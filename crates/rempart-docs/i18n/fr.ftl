@@ -50,3 +50,4 @@ doc-quote = Devis
 doc-quote-continued = Devis { $number } (suite)
 doc-valid-until = Valable jusqu'au
 doc-quote-terms = Ce devis est valable jusqu'au { $date }. Pour l'accepter, retournez-le daté et signé avec la mention « Bon pour accord ».
+doc-vehicle = Véhicule

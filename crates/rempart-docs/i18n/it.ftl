@@ -50,3 +50,4 @@ doc-quote = Offerta
 doc-quote-continued = Offerta { $number } (seguito)
 doc-valid-until = Valida fino al
 doc-quote-terms = Questa offerta è valida fino al { $date }. Per accettarla, la rispedisca datata e firmata.
+doc-vehicle = Veicolo

@@ -87,6 +87,7 @@ pub enum Label {
     QuoteContinued,
     ValidUntil,
     QuoteTerms,
+    Vehicle,
 }
 
 impl Label {
@@ -140,6 +141,7 @@ impl Label {
             Label::QuoteContinued => "doc-quote-continued",
             Label::ValidUntil => "doc-valid-until",
             Label::QuoteTerms => "doc-quote-terms",
+            Label::Vehicle => "doc-vehicle",
         }
     }
 
@@ -189,7 +191,7 @@ const SOURCES: [&str; 4] = [
 
 /// Every label, for the test that each is in every language.
 #[cfg(test)]
-const ALL: [Label; 47] = [
+const ALL: [Label; 48] = [
     Label::Invoice,
     Label::InvoiceContinued,
     Label::Date,
@@ -237,6 +239,7 @@ const ALL: [Label; 47] = [
     Label::QuoteContinued,
     Label::ValidUntil,
     Label::QuoteTerms,
+    Label::Vehicle,
 ];
 
 #[cfg(test)]

@@ -102,6 +102,8 @@ pub struct InvoiceDocument {
     pub customer: Address,
     pub customer_number: String,
     pub customer_vat: Option<String>,
+    /// The vehicle the document is for, as printed: plate, make and model, mileage.
+    pub vehicle: Option<String>,
     pub lines: Vec<DocLine>,
     pub vat: Vec<VatRow>,
     pub net_minor: i64,
@@ -461,6 +463,9 @@ fn first_page_top(page: &mut Page, doc: &InvoiceDocument) -> f32 {
     ];
     if let Some(vat) = &doc.customer_vat {
         facts.push((Label::YourVatNumber, vat.clone()));
+    }
+    if let Some(vehicle) = &doc.vehicle {
+        facts.push((Label::Vehicle, vehicle.clone()));
     }
     for (label, value) in facts {
         page.text(Face::Regular, 9.0, LEFT, y, label.text(doc.lang));

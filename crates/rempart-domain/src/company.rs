@@ -114,29 +114,29 @@ pub fn check_details(fields: &BTreeMap<String, Option<String>>) -> Result<(), Co
             return Err(ContactError::UnknownField { name: name.clone() });
         }
         let Some(value) = value else { continue };
-        let bad = |reason: &'static str| ContactError::BadValue { field: name.clone(), value: value.clone(), reason };
+        let bad = |reason: crate::contacts::ValueProblem| ContactError::BadValue {
+            field: name.clone(),
+            value: value.clone(),
+            reason,
+        };
         match name.as_str() {
-            "iban" if !iban_valid(value) || qr_iban_valid(value) => {
-                Err(bad("not an IBAN with a valid check digit (a QR-IBAN goes in qr_iban)"))
-            }
+            "iban" if !iban_valid(value) || qr_iban_valid(value) => Err(bad(crate::contacts::ValueProblem::Iban)),
             _ if method_field => match crate::vat::dated_vat_method(name, value) {
                 Some(Ok(_)) => Ok(()),
-                _ => Err(bad("a VAT method as `rempart company vat-method` writes it")),
+                _ => Err(bad(crate::contacts::ValueProblem::VatMethod)),
             },
             "logo" => match logo_png(value) {
                 Some(_) => Ok(()),
-                None => Err(bad("a PNG file of at most 512 KiB, in base64: set it with `rempart company logo FILE`")),
+                None => Err(bad(crate::contacts::ValueProblem::Logo)),
             },
-            "qr_iban" if !qr_iban_valid(value) => {
-                Err(bad("not a QR-IBAN: a Swiss IBAN with institution id 30000-31999"))
-            }
+            "qr_iban" if !qr_iban_valid(value) => Err(bad(crate::contacts::ValueProblem::QrIban)),
             days if days.ends_with("_days") && !value.parse::<u32>().is_ok_and(|days| (1..=365).contains(&days)) => {
-                Err(bad("a number of days, 1 to 365"))
+                Err(bad(crate::contacts::ValueProblem::Days))
             }
             fee if fee.ends_with("_fee")
                 && !crate::money::parse_amount(value, crate::money::Currency::CHF).is_ok_and(|fee| fee >= 0) =>
             {
-                Err(bad("an amount such as 20.00"))
+                Err(bad(crate::contacts::ValueProblem::Fee))
             }
             other => check_value(other, other, None, value),
         }?;

@@ -8,7 +8,7 @@
 //!
 //! Field names: the standard fields below; company-defined fields `x.NAME`; and fields of
 //! repeated records such as a customer's vehicles, `RECORD.INDEX.NAME` (`vehicle.1.plate`), whose
-//! `RECORD.NAME` must have been defined.
+//! `RECORD.NAME` must have been defined, but for a vehicle's own fields (`vehicles::FIELDS`).
 
 use std::collections::BTreeMap;
 
@@ -142,6 +142,59 @@ pub struct ContactEdited {
     pub base: BTreeMap<String, String>,
 }
 
+/// What is wrong with a field's value, each told from the catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ValueProblem {
+    #[error("longer than 1000 bytes")]
+    TooLong,
+    #[error("empty or with spaces at either end; clear a field with --clear")]
+    Spacing,
+    #[error("use customer, supplier or both")]
+    Role,
+    #[error("use the two-letter ISO code, such as CH or FR")]
+    Country,
+    #[error("not an e-mail address")]
+    Email,
+    #[error("not a phone number")]
+    Phone,
+    #[error(
+        "not a Swiss UID with a valid check digit (such as CHE-116.281.710, or CHE-116.281.710 MWST) or a French VAT number (FR + key + SIREN, such as FR40303265045)"
+    )]
+    VatNumber,
+    #[error("a SIREN is 9 digits with a valid check digit, such as 732 829 320")]
+    Siren,
+    #[error("a SIRET is 14 digits with a valid check digit, such as 732 829 320 00074")]
+    Siret,
+    #[error("a number of days, 0 to 365")]
+    PaymentDays,
+    #[error("use fr, de, en or it")]
+    Language,
+    #[error("a whole number")]
+    WholeNumber,
+    #[error("a date written YYYY-MM-DD")]
+    Date,
+    #[error("a plate is 1 to 16 letters, digits, spaces, dots or hyphens, such as VD 123 456")]
+    Plate,
+    #[error("a VIN is 17 letters and digits, without I, O or Q, such as WVWZZZ1KZAW000001")]
+    Vin,
+    #[error("not an IBAN with a valid check digit (a QR-IBAN goes in qr_iban)")]
+    Iban,
+    #[error("a VAT method as `rempart company vat-method` writes it")]
+    VatMethod,
+    #[error("a PNG file of at most 512 KiB, in base64: set it with `rempart company logo FILE`")]
+    Logo,
+    #[error("not a QR-IBAN: a Swiss IBAN with institution id 30000-31999")]
+    QrIban,
+    #[error("a number of days, 1 to 365")]
+    Days,
+    #[error("an amount such as 20.00")]
+    Fee,
+    #[error("the label is empty")]
+    EmptyLabel,
+    #[error("write FIELD=VALUE")]
+    Assignment,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ContactError {
     #[error("\"{id}\" is not a contact id: use 1 to 64 visible characters without spaces")]
@@ -163,7 +216,7 @@ pub enum ContactError {
     #[error("field {name} is already defined")]
     FieldExists { name: String },
     #[error("{field}: \"{value}\" is not valid: {reason}")]
-    BadValue { field: String, value: String, reason: &'static str },
+    BadValue { field: String, value: String, reason: ValueProblem },
     #[error("nothing to change")]
     NothingToChange,
 }
@@ -298,6 +351,8 @@ pub fn normalise_value(key: &str, value: &str) -> String {
                 _ => value.to_owned(),
             }
         }
+        "vehicle.plate" => crate::vehicles::plate_form(value),
+        "vehicle.vin" => value.split_whitespace().collect::<String>().to_uppercase(),
         _ => value.to_owned(),
     }
 }
@@ -315,41 +370,37 @@ pub fn normalise_edit(fields: &mut BTreeMap<String, Option<String>>) {
 /// Checks the value of a field, by its definition key and, for company fields, its kind.
 pub fn check_value(field: &str, key: &str, kind: Option<FieldKind>, value: &str) -> Result<(), ContactError> {
     let bad =
-        |reason: &'static str| ContactError::BadValue { field: field.to_owned(), value: value.to_owned(), reason };
+        |reason: ValueProblem| ContactError::BadValue { field: field.to_owned(), value: value.to_owned(), reason };
     if value.len() > FIELD_VALUE_BYTES_MAX {
-        return Err(bad("longer than 1000 bytes"));
+        return Err(bad(ValueProblem::TooLong));
     }
     if value.trim() != value || value.is_empty() {
-        return Err(bad("empty or with spaces at either end; clear a field with --clear"));
+        return Err(bad(ValueProblem::Spacing));
     }
     let digits = |count: usize| value.len() == count && value.bytes().all(|b| b.is_ascii_digit());
     match key {
-        "role" if !matches!(value, "customer" | "supplier" | "both") => Err(bad("use customer, supplier or both")),
+        "role" if !matches!(value, "customer" | "supplier" | "both") => Err(bad(ValueProblem::Role)),
         "country" if !(value.len() == 2 && value.bytes().all(|b| b.is_ascii_uppercase())) => {
-            Err(bad("use the two-letter ISO code, such as CH or FR"))
+            Err(bad(ValueProblem::Country))
         }
         "email" if !value.split_once('@').is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.')) => {
-            Err(bad("not an e-mail address"))
+            Err(bad(ValueProblem::Email))
         }
         "phone" if !value.bytes().all(|b| b.is_ascii_digit() || b" +()-./".contains(&b)) => {
-            Err(bad("not a phone number"))
+            Err(bad(ValueProblem::Phone))
         }
-        "vat_number" if !(swiss_uid_valid(value) || french_vat_valid(value)) => Err(bad(
-            "not a Swiss UID with a valid check digit (such as CHE-116.281.710, or CHE-116.281.710 MWST) or a French VAT number (FR + key + SIREN, such as FR40303265045)",
-        )),
-        "siren" if !(digits(9) && luhn_valid(value)) => {
-            Err(bad("a SIREN is 9 digits with a valid check digit, such as 732 829 320"))
-        }
-        "siret" if !(digits(14) && luhn_valid(value)) => {
-            Err(bad("a SIRET is 14 digits with a valid check digit, such as 732 829 320 00074"))
-        }
+        "vat_number" if !(swiss_uid_valid(value) || french_vat_valid(value)) => Err(bad(ValueProblem::VatNumber)),
+        "siren" if !(digits(9) && luhn_valid(value)) => Err(bad(ValueProblem::Siren)),
+        "siret" if !(digits(14) && luhn_valid(value)) => Err(bad(ValueProblem::Siret)),
         "payment_terms_days" if !value.parse::<u16>().is_ok_and(|days| days <= 365) => {
-            Err(bad("a number of days, 0 to 365"))
+            Err(bad(ValueProblem::PaymentDays))
         }
-        "language" if !matches!(value, "fr" | "de" | "en" | "it") => Err(bad("use fr, de, en or it")),
+        "language" if !matches!(value, "fr" | "de" | "en" | "it") => Err(bad(ValueProblem::Language)),
+        "vehicle.plate" if crate::vehicles::plate_problem(value).is_some() => Err(bad(ValueProblem::Plate)),
+        "vehicle.vin" if crate::vehicles::vin_problem(value).is_some() => Err(bad(ValueProblem::Vin)),
         _ => match kind {
-            Some(FieldKind::Number) if value.parse::<i64>().is_err() => Err(bad("a whole number")),
-            Some(FieldKind::Date) if crate::rules::parse_date(value).is_err() => Err(bad("a date written YYYY-MM-DD")),
+            Some(FieldKind::Number) if value.parse::<i64>().is_err() => Err(bad(ValueProblem::WholeNumber)),
+            Some(FieldKind::Date) if crate::rules::parse_date(value).is_err() => Err(bad(ValueProblem::Date)),
             _ => Ok(()),
         },
     }
@@ -365,8 +416,12 @@ pub fn check_edit(
     }
     for (name, value) in fields {
         let key = definition_key(name).ok_or_else(|| ContactError::UnknownField { name: name.clone() })?;
+        // A vehicle's own fields are there without a definition, of their kind whatever a
+        // company defined under their names.
         let kind = if STANDARD_FIELDS.contains(&key.as_str()) {
             None
+        } else if let Some(kind) = crate::vehicles::field_kind(&key) {
+            Some(kind)
         } else {
             Some(definitions.get(&key).ok_or_else(|| ContactError::UnknownField { name: name.clone() })?.kind)
         };

@@ -285,6 +285,7 @@ registry! {
     QuoteDiscarded(crate::quotes::QuoteDiscarded),
     QuoteSent(crate::quotes::QuoteSent),
     QuoteAnswered(crate::quotes::QuoteAnswered),
+    VehicleNoted(crate::vehicles::VehicleNoted),
 }
 
 #[cfg(test)]
@@ -496,6 +497,11 @@ mod tests {
                         gross_minor,
                         lines,
                     })
+                }
+            ),
+            (text(), any::<u32>(), text(), option::of(any::<u64>())).prop_map(
+                |(document, record, plate, mileage_km)| {
+                    Fact::from(crate::vehicles::VehicleNoted { document, record, plate, mileage_km })
                 }
             ),
             (text(), date(), any::<bool>(), option::of(text())).prop_map(|(id, date, accepted, invoice)| {

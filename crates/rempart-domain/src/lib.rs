@@ -28,6 +28,7 @@ pub mod stock;
 pub mod tills;
 pub mod users;
 pub mod vat;
+pub mod vehicles;
 
 pub use chart::{AccountKind, ChartAccount, Country, VatCode, VatDirection};
 pub use facts::{

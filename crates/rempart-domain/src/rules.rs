@@ -590,7 +590,8 @@ impl LedgerState {
             | Fact::QuoteLineChanged(_)
             | Fact::QuoteLineRemoved(_)
             | Fact::QuoteDiscarded(_)
-            | Fact::QuoteAnswered(_) => {}
+            | Fact::QuoteAnswered(_)
+            | Fact::VehicleNoted(_) => {}
         }
     }
 }

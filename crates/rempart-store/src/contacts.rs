@@ -42,7 +42,7 @@ impl Store {
             return Err(ContactError::BadValue {
                 field: field.name,
                 value: String::new(),
-                reason: "the label is empty",
+                reason: rempart_domain::contacts::ValueProblem::EmptyLabel,
             }
             .into());
         }
@@ -254,7 +254,7 @@ pub fn parse_assignments(sets: &[String], clears: &[String]) -> Result<BTreeMap<
         let (name, value) = set.split_once('=').ok_or_else(|| ContactError::BadValue {
             field: set.clone(),
             value: String::new(),
-            reason: "write FIELD=VALUE",
+            reason: rempart_domain::contacts::ValueProblem::Assignment,
         })?;
         fields.insert(name.trim().to_owned(), Some(value.to_owned()));
     }

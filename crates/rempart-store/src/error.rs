@@ -62,6 +62,8 @@ pub enum StoreError {
     #[error(transparent)]
     Quote(#[from] rempart_domain::quotes::QuoteError),
     #[error(transparent)]
+    Vehicle(rempart_domain::vehicles::VehicleError),
+    #[error(transparent)]
     Payment(rempart_domain::payments::PaymentError),
     #[error(transparent)]
     Bill(rempart_domain::bills::BillError),

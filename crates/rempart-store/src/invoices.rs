@@ -236,11 +236,30 @@ impl Store {
 
     /// Starts a draft invoice for a contact; returns its draft id.
     pub fn draft_invoice(&mut self, contact: &str, date: NaiveDate, cash_rounding: bool) -> Result<String, StoreError> {
+        self.draft_invoice_for(contact, date, cash_rounding, None)
+    }
+
+    /// Starts a draft invoice for a contact and, when given, one of its vehicles with the
+    /// mileage read, in one commit; returns its draft id.
+    pub fn draft_invoice_for(
+        &mut self,
+        contact: &str,
+        date: NaiveDate,
+        cash_rounding: bool,
+        visit: Option<&crate::vehicles::Visit>,
+    ) -> Result<String, StoreError> {
         let currency = self.company()?.currency;
         self.contact(contact)?;
         let id = self.new_draft_id();
+        let noted = visit.map(|visit| self.noted(contact, &id, visit)).transpose()?;
         let draft = InvoiceDrafted { id: id.clone(), contact: contact.to_owned(), date, currency, cash_rounding };
-        self.commit(|commit| commit.record(Fact::InvoiceDrafted(draft)))?;
+        self.commit(|commit| {
+            commit.record(Fact::InvoiceDrafted(draft))?;
+            match noted {
+                Some(noted) => commit.record(Fact::VehicleNoted(noted)),
+                None => Ok(()),
+            }
+        })?;
         Ok(id)
     }
 

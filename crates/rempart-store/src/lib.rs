@@ -39,6 +39,7 @@ pub mod stock;
 pub mod sync;
 pub mod tills;
 pub mod users;
+pub mod vehicles;
 mod verify;
 
 use std::path::{Path, PathBuf};

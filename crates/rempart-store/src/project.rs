@@ -418,6 +418,10 @@ impl Projector {
                 }
                 crate::quotes::project_quote_answered(conn, answered)?
             }
+            Fact::VehicleNoted(noted) => {
+                crate::invoices::note_event(conn, origin, &noted.document)?;
+                crate::vehicles::project_vehicle_noted(conn, noted)?
+            }
         }
         state.apply(fact);
         Ok(())

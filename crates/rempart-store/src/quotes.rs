@@ -8,6 +8,7 @@ use rempart_domain::quotes::{
     Answer, QuoteAnswered, QuoteDiscarded, QuoteDrafted, QuoteError, QuoteLineAdded, QuoteLineChanged,
     QuoteLineRemoved, QuoteSent, QuoteStatus, VALIDITY_DAYS_DEFAULT, check_answer, check_validity,
 };
+use rempart_domain::vehicles::{VehicleError, VehicleNoted};
 use rempart_domain::{Currency, Fact, LedgerState};
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -80,6 +81,18 @@ impl Store {
         valid_until: Option<NaiveDate>,
         cash_rounding: bool,
     ) -> Result<String, StoreError> {
+        self.draft_quote_for(contact, (date, valid_until), cash_rounding, None)
+    }
+
+    /// Starts a draft quote for a contact and, when given, one of its vehicles with the mileage
+    /// read, in one commit; returns its draft id.
+    pub fn draft_quote_for(
+        &mut self,
+        contact: &str,
+        (date, valid_until): (NaiveDate, Option<NaiveDate>),
+        cash_rounding: bool,
+        visit: Option<&crate::vehicles::Visit>,
+    ) -> Result<String, StoreError> {
         let currency = self.company()?.currency;
         self.contact(contact)?;
         let valid_until = match valid_until {
@@ -90,9 +103,16 @@ impl Store {
         };
         check_validity(date, valid_until)?;
         let id = format!("Q-{}", hex::encode(self.random_bytes::<5>()));
+        let noted = visit.map(|visit| self.noted(contact, &id, visit)).transpose()?;
         let draft =
             QuoteDrafted { id: id.clone(), contact: contact.to_owned(), date, currency, cash_rounding, valid_until };
-        self.commit(|commit| commit.record(Fact::QuoteDrafted(draft)))?;
+        self.commit(|commit| {
+            commit.record(Fact::QuoteDrafted(draft))?;
+            match noted {
+                Some(noted) => commit.record(Fact::VehicleNoted(noted)),
+                None => Ok(()),
+            }
+        })?;
         Ok(id)
     }
 
@@ -173,11 +193,26 @@ impl Store {
     }
 
     /// Records the customer's acceptance of a sent quote on `date`, within its validity, and
-    /// drafts the invoice dated that day with the quote's lines (checked again for that day),
-    /// in the same commit. Returns the invoice draft's id.
-    pub fn accept_quote(&mut self, id_or_number: &str, date: NaiveDate) -> Result<String, StoreError> {
+    /// drafts the invoice dated that day with the quote's lines (checked again for that day)
+    /// and its vehicle (with `mileage_km` when read again, else the quote's), in the same
+    /// commit. Returns the invoice draft's id.
+    pub fn accept_quote(
+        &mut self,
+        id_or_number: &str,
+        date: NaiveDate,
+        mileage_km: Option<u64>,
+    ) -> Result<String, StoreError> {
         let quote = self.quote(id_or_number)?;
         let invoice = self.new_draft_id();
+        let vehicle = crate::vehicles::noted_in(&self.conn, &quote.id)?.map(|noted| VehicleNoted {
+            document: invoice.clone(),
+            record: noted.record,
+            plate: noted.plate,
+            mileage_km: mileage_km.or(noted.mileage_km),
+        });
+        if vehicle.is_none() && mileage_km.is_some() {
+            return Err(VehicleError::MileageWithoutVehicle.into());
+        }
         for line in &quote.lines {
             rempart_domain::invoices::check_line(&self.state, line, date)?;
         }
@@ -192,6 +227,9 @@ impl Store {
             }))?;
             for line in &quote.lines {
                 commit.record(Fact::InvoiceLineAdded(InvoiceLineAdded { id: invoice.clone(), line: line.clone() }))?;
+            }
+            if let Some(vehicle) = vehicle {
+                commit.record(Fact::VehicleNoted(vehicle))?;
             }
             commit.record(Fact::QuoteAnswered(QuoteAnswered {
                 id: quote.id,

@@ -23,8 +23,9 @@
 /// `p_sales_rates`, `p_sales_methods`, `p_sales_days`), cash sessions' sums (`p_till_sessions`)
 /// and what paid with vouchers (`p_ticket_vouchers`). 21: an invoice line's unit
 /// (`p_invoice_lines.unit`). 22: items' labels in other languages (`p_item_labels`). 23: comment
-/// lines of invoices (`p_invoice_lines.comment`). 24: quotes (`p_quotes`, `p_quote_lines`).
-pub const SCHEMA_VERSION: u32 = 24;
+/// lines of invoices (`p_invoice_lines.comment`). 24: quotes (`p_quotes`, `p_quote_lines`). 25: the vehicle and mileage of
+/// each invoice or quote (`p_vehicle_visits`).
+pub const SCHEMA_VERSION: u32 = 25;
 
 pub const LOG_SCHEMA: &str = "
 CREATE TABLE meta (
@@ -96,12 +97,13 @@ CREATE TABLE IF NOT EXISTS sync_state (
 ";
 
 /// The projection tables, each created by the module that owns it.
-pub const PROJECTION_SCHEMAS: [&str; 18] = [
+pub const PROJECTION_SCHEMAS: [&str; 19] = [
     crate::company::SCHEMA,
     crate::ledger::SCHEMA,
     crate::catalogue::SCHEMA,
     crate::invoices::SCHEMA,
     crate::quotes::SCHEMA,
+    crate::vehicles::SCHEMA,
     crate::bills::SCHEMA,
     crate::stock::SCHEMA,
     crate::replenish::SCHEMA,
@@ -177,6 +179,7 @@ pub const PROJECTIONS: &[(&str, &str)] = &[
     ("p_credit_notes", "number"),
     ("p_quotes", "id"),
     ("p_quote_lines", "quote, line"),
+    ("p_vehicle_visits", "document"),
     ("p_bills", "id"),
     ("p_bill_payments", "id"),
     ("p_reminders", "id"),

@@ -108,6 +108,8 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/quotes/{id}/send", Access::Roles(CUSTOMERS)),
     route("POST", "/quotes/{id}/accept", Access::Roles(CUSTOMERS)),
     route("POST", "/quotes/{id}/refuse", Access::Roles(CUSTOMERS)),
+    // A customer's vehicle and its history.
+    route("GET", "/vehicles/{contact}/{record}", Access::Roles(CUSTOMERS)),
     // Supplier bills and their payments: the books.
     route("GET", "/bills", Access::Roles(BOOKS)),
     route("POST", "/bills", Access::Roles(BOOKS)),

@@ -33,11 +33,19 @@ struct OwnFields {
     records: BTreeMap<String, Vec<(String, String)>>,
 }
 
-fn own_fields(definitions: &[rempart_domain::contacts::ContactFieldDefined]) -> OwnFields {
+fn own_fields(lang: Lang, definitions: &[rempart_domain::contacts::ContactFieldDefined]) -> OwnFields {
     let mut own = OwnFields { extra: Vec::new(), records: BTreeMap::new() };
+    // A vehicle's own fields, there in every company, then the fields it added to vehicles.
+    let vehicle = rempart_domain::vehicles::RECORD;
+    for (field, _) in rempart_domain::vehicles::FIELDS {
+        let label = lang.text(&format!("web.vehicle.{field}")).to_owned();
+        own.records.entry(vehicle.to_owned()).or_default().push(((*field).to_owned(), label));
+    }
     for definition in definitions {
         match definition.name.split_once('.') {
             Some(("x", _)) => own.extra.push((definition.name.clone(), definition.label.clone())),
+            Some((record, _))
+                if record == vehicle && rempart_domain::vehicles::field_kind(&definition.name).is_some() => {}
             Some((record, field)) => {
                 own.records.entry(record.to_owned()).or_default().push((field.to_owned(), definition.label.clone()))
             }
@@ -173,7 +181,8 @@ fn new_page(
 
 async fn new_form(State(app): State<App>, Extension(viewer): Extension<Viewer>) -> Response {
     let definitions = app.run(|store| Ok(store.contact_field_definitions())).await.unwrap_or_default();
-    new_page(viewer.lang, &viewer, &own_fields(&definitions), &BTreeMap::new(), &Problems::default()).into_response()
+    new_page(viewer.lang, &viewer, &own_fields(viewer.lang, &definitions), &BTreeMap::new(), &Problems::default())
+        .into_response()
 }
 
 /// The values of a form a contact's fields take: those the form asks for, not empty.
@@ -209,7 +218,7 @@ async fn create(
     let typed = form.clone();
     let created = app
         .run(move |store| {
-            let own = own_fields(&store.contact_field_definitions());
+            let own = own_fields(lang, &store.contact_field_definitions());
             let fields = typed_fields(&typed, |name| {
                 FORM_FIELDS.iter().any(|(each, _, _)| *each == name)
                     || own.extra.iter().any(|(each, _)| each == name)
@@ -247,7 +256,7 @@ async fn add_record(
     let contact = id.clone();
     let added = app
         .run(move |store| {
-            let own = own_fields(&store.contact_field_definitions());
+            let own = own_fields(lang, &store.contact_field_definitions());
             let Some(fields) = own.records.get(&record) else {
                 return Ok(Err(ContactError::UnknownField { name: format!("{record}.1") }));
             };
@@ -304,7 +313,7 @@ async fn show(State(app): State<App>, Extension(viewer): Extension<Viewer>, Path
                 payments: store.payments_of(&wanted)?,
                 bills: store.bills(Some(&wanted), None)?,
             };
-            Ok((fields, store.contact_history(&wanted)?, own_fields(&store.contact_field_definitions()), account))
+            Ok((fields, store.contact_history(&wanted)?, own_fields(lang, &store.contact_field_definitions()), account))
         })
         .await;
     let (fields, history, own, account) = match found {
@@ -334,7 +343,13 @@ async fn show(State(app): State<App>, Extension(viewer): Extension<Viewer>, Path
                 tbody {
                     @for (number, fields) in entries {
                         tr {
-                            th scope="row" { (number) }
+                            th scope="row" {
+                                @if *record == rempart_domain::vehicles::RECORD {
+                                    a href=(format!("/vehicles/{id}/{number}")) { (number) }
+                                } @else {
+                                    (number)
+                                }
+                            }
                             @for column in &columns { td { (fields.get(column).map_or("", |value| value.as_str())) } }
                         }
                     }

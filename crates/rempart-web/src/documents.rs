@@ -79,6 +79,7 @@ pub fn invoice_document(store: &Store, number: &str) -> Result<InvoiceDocument> 
     };
     let paper = Paper {
         kind: DocKind::Invoice,
+        id: &invoice.id,
         number,
         date: invoice.date,
         until: due_date,
@@ -109,6 +110,7 @@ pub fn quote_document(store: &Store, number: &str) -> Result<InvoiceDocument> {
     };
     let paper = Paper {
         kind: DocKind::Quote,
+        id: &quote.id,
         number,
         date: quote.date,
         until: quote.valid_until,
@@ -123,6 +125,8 @@ pub fn quote_document(store: &Store, number: &str) -> Result<InvoiceDocument> {
 /// What an A4 document is made of, besides the company and the customer the store holds.
 struct Paper<'a> {
     kind: DocKind,
+    /// The draft id, under which its vehicle is noted.
+    id: &'a str,
     number: &'a str,
     date: chrono::NaiveDate,
     /// An invoice's due date, a quote's last day.
@@ -208,6 +212,18 @@ fn a4_document(store: &Store, paper: Paper<'_>) -> Result<(InvoiceDocument, Fiel
         customer,
         customer_number: paper.contact.to_owned(),
         customer_vat: customer_fields.get("vat_number").cloned(),
+        vehicle: crate::vehicles::noted_vehicle(store, paper.id)?.map(|(noted, vehicle)| {
+            let named = vehicle.map_or_else(
+                || noted.plate.clone(),
+                |vehicle| rempart_domain::vehicles::Vehicle { plate: noted.plate.clone(), ..vehicle }.name(),
+            );
+            match noted.mileage_km {
+                Some(km) => {
+                    format!("{named}, {}", crate::vehicles::mileage_text(Locale::of_country(company.country), km))
+                }
+                None => named,
+            }
+        }),
         lines,
         vat: totals
             .by_vat_code

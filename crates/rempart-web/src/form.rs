@@ -168,6 +168,7 @@ pub(crate) fn refusal(error: &rempart_store::StoreError) -> bool {
         error,
         StoreError::Invoice(_)
             | StoreError::Quote(_)
+            | StoreError::Vehicle(_)
             | StoreError::Payment(_)
             | StoreError::Dunning(_)
             | StoreError::Ledger(_)

@@ -184,6 +184,11 @@ struct NewForm {
     date: String,
     #[serde(default)]
     cash_rounding: Option<String>,
+    /// The plate of the customer's vehicle the draft is for, and its mileage.
+    #[serde(default)]
+    vehicle: String,
+    #[serde(default)]
+    mileage: String,
 }
 
 fn new_page(
@@ -200,6 +205,7 @@ fn new_page(
             (form_error(problems.form.as_deref()))
             (crate::contacts::contact_field(lang.text("web.invoice.customer"), "customer", labels, &form.customer, problems.field("customer")))
             (field(lang.text("web.invoice.date"), "date", "text", &form.date, problems.field("date")))
+            (crate::vehicles::visit_fields(lang, (&form.vehicle, &form.mileage), problems))
             @if swiss {
                 div.field.check {
                     label for="field-cash-rounding" {
@@ -240,6 +246,7 @@ async fn create(
     let lang = viewer.lang;
     let by = viewer.user.id.clone();
     let (customer, date, rounding) = (form.customer.clone(), form.date.clone(), form.cash_rounding.is_some());
+    let (plate, mileage) = (form.vehicle.clone(), form.mileage.clone());
     let outcome = app
         .run(move |store| {
             let country = store.company()?.country;
@@ -252,11 +259,20 @@ async fn create(
                 .read_date(&date)
                 .map_err(|error| problems.set("date", error.speak(lang)))
                 .ok();
-            let (Some(contact), Some(date)) = (contact, date) else {
+            let visit = crate::vehicles::read_visit(lang, &plate, &mileage, &mut problems);
+            let (Some(contact), Some(date), Some(visit)) = (contact, date, visit) else {
                 return Ok(Err((labels, country, problems)));
             };
-            let id = store.as_user(&by, |store| store.draft_invoice(&contact, date, rounding))?;
-            Ok(Ok(id))
+            match store.as_user(&by, |store| store.draft_invoice_for(&contact, date, rounding, visit.as_ref())) {
+                Ok(id) => Ok(Ok(id)),
+                Err(error) => match crate::vehicles::visit_field(&error) {
+                    Some(field) => {
+                        problems.set(field, rempart_i18n::message(&error, lang));
+                        Ok(Err((labels, country, problems)))
+                    }
+                    None => Err(error),
+                },
+            }
         })
         .await;
     match outcome {
@@ -306,6 +322,7 @@ struct Shown {
     choices: LineChoices,
     bank_account: String,
     history: Vec<HistoryItem>,
+    vehicle: Option<(rempart_store::vehicles::Noted, Option<rempart_domain::vehicles::Vehicle>)>,
 }
 
 fn read_shown(store: &Store, id: &str, today: NaiveDate) -> Result<Shown, StoreError> {
@@ -320,6 +337,7 @@ fn read_shown(store: &Store, id: &str, today: NaiveDate) -> Result<Shown, StoreE
         .into_iter()
         .find(|summary| summary.id == invoice.id);
     Ok(Shown {
+        vehicle: crate::vehicles::noted_vehicle(store, &invoice.id)?,
         history: store.invoice_history(&invoice.id)?,
         choices: LineChoices::read(store, invoice.date)?,
         invoice,
@@ -526,6 +544,7 @@ fn invoice_page(lang: Lang, viewer: &Viewer, shown: &Shown, refused: Option<&Ref
             dt { (lang.text("web.invoice.customer")) } dd { a href=(format!("/contacts/{}", invoice.contact)) { (shown.customer) } }
             dt { (lang.text("web.invoice.date")) } dd { (locale.format_date(invoice.date)) }
             @if let Some(due) = invoice.due_date { dt { (lang.text("web.invoice.due")) } dd { (locale.format_date(due)) } }
+            (crate::vehicles::vehicle_entry(lang, locale, shown.vehicle.as_ref()))
             @if let Some(summary) = &shown.summary {
                 dt { (lang.text("web.invoice.status")) } dd { span class=(format!("status {}", summary.status.as_str())) { (status_name(lang, summary.status)) } }
                 @if !draft {

@@ -29,6 +29,7 @@ mod reports;
 pub mod session;
 mod till;
 mod users;
+mod vehicles;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -234,6 +235,7 @@ pub fn router(app: App) -> Router {
         .merge(journal::routes())
         .merge(invoices::routes())
         .merge(quotes::routes())
+        .merge(vehicles::routes())
         .merge(reports::routes())
         .merge(replenish::routes())
         .merge(users::routes())

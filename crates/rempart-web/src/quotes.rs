@@ -161,6 +161,11 @@ struct NewForm {
     valid_until: String,
     #[serde(default)]
     cash_rounding: Option<String>,
+    /// The plate of the customer's vehicle the draft is for, and its mileage.
+    #[serde(default)]
+    vehicle: String,
+    #[serde(default)]
+    mileage: String,
 }
 
 fn new_page(
@@ -177,6 +182,7 @@ fn new_page(
             (form_error(problems.form.as_deref()))
             (crate::contacts::contact_field(lang.text("web.invoice.customer"), "customer", labels, &form.customer, problems.field("customer")))
             (field(lang.text("web.invoice.date"), "date", "text", &form.date, problems.field("date")))
+            (crate::vehicles::visit_fields(lang, (&form.vehicle, &form.mileage), problems))
             (field(lang.text("quote.valid_until"), "valid_until", "text", &form.valid_until, problems.field("valid_until")))
             @if swiss {
                 div.field.check {
@@ -225,6 +231,7 @@ async fn create(
     let by = viewer.user.id.clone();
     let (customer, date, until, rounding) =
         (form.customer.clone(), form.date.clone(), form.valid_until.clone(), form.cash_rounding.is_some());
+    let (plate, mileage) = (form.vehicle.clone(), form.mileage.clone());
     let outcome = app
         .run(move |store| {
             let country = store.company()?.country;
@@ -241,16 +248,23 @@ async fn create(
             } else {
                 locale.read_date(&until).map(Some).map_err(|error| problems.set("valid_until", error.speak(lang))).ok()
             };
-            let (Some(contact), Some(date), Some(until)) = (contact, date, until) else {
+            let visit = crate::vehicles::read_visit(lang, &plate, &mileage, &mut problems);
+            let (Some(contact), Some(date), Some(until), Some(visit)) = (contact, date, until, visit) else {
                 return Ok(Err((labels, country, problems)));
             };
-            match store.as_user(&by, |store| store.draft_quote(&contact, date, until, rounding)) {
+            match store.as_user(&by, |store| store.draft_quote_for(&contact, (date, until), rounding, visit.as_ref())) {
                 Ok(id) => Ok(Ok(id)),
                 Err(StoreError::Quote(error @ QuoteError::Validity { .. })) => {
                     problems.set("valid_until", error.speak(lang));
                     Ok(Err((labels, country, problems)))
                 }
-                Err(error) => Err(error),
+                Err(error) => match crate::vehicles::visit_field(&error) {
+                    Some(field) => {
+                        problems.set(field, rempart_i18n::message(&error, lang));
+                        Ok(Err((labels, country, problems)))
+                    }
+                    None => Err(error),
+                },
             }
         })
         .await;
@@ -274,6 +288,7 @@ struct Shown {
     /// The invoice an accepted quote became: its number once issued, else its draft id.
     invoice: Option<String>,
     history: Vec<HistoryItem>,
+    vehicle: Option<(rempart_store::vehicles::Noted, Option<rempart_domain::vehicles::Vehicle>)>,
 }
 
 fn read_shown(store: &Store, id: &str, today: NaiveDate) -> Result<Shown, StoreError> {
@@ -287,6 +302,7 @@ fn read_shown(store: &Store, id: &str, today: NaiveDate) -> Result<Shown, StoreE
         None => None,
     };
     Ok(Shown {
+        vehicle: crate::vehicles::noted_vehicle(store, &quote.id)?,
         history: store.quote_history(&quote.id)?,
         choices: LineChoices::read(store, quote.date)?,
         quote,
@@ -353,6 +369,7 @@ fn quote_page(viewer: &Viewer, shown: &Shown, refused: Option<&Refused>) -> Mark
             dt { (lang.text("web.invoice.customer")) } dd { a href=(format!("/contacts/{}", quote.contact)) { (shown.customer) } }
             dt { (lang.text("web.invoice.date")) } dd { (locale.format_date(quote.date)) }
             dt { (lang.text("quote.valid_until")) } dd { (locale.format_date(quote.valid_until)) }
+            (crate::vehicles::vehicle_entry(lang, locale, shown.vehicle.as_ref()))
             dt { (lang.text("web.invoice.status")) } dd { span class=(format!("status {}", status.as_str())) { (status_name(lang, status)) } }
             @if let Some(day) = quote.answered_on { dt { (lang.text("web.quote.answered_on")) } dd { (locale.format_date(day)) } }
             @if let Some(invoice) = &shown.invoice {
@@ -381,6 +398,9 @@ fn quote_page(viewer: &Viewer, shown: &Shown, refused: Option<&Refused>) -> Mark
                     @let problems = problems_of("accept");
                     (form_error(problems.and_then(|problems| problems.form.as_deref())))
                     (labelled(lang.text("web.quote.accept_date"), "accept-date", "date", "text", &value_of("accept", "date", locale.format_date(shown.today)), problems.and_then(|problems| problems.field("date"))))
+                    @if shown.vehicle.is_some() {
+                        (labelled(lang.text("web.quote.accept_mileage"), "accept-mileage", "mileage", "text", &value_of("accept", "mileage", String::new()), problems.and_then(|problems| problems.field("mileage"))))
+                    }
                     button type="submit" { (lang.text("web.quote.accept")) }
                 }
                 form method="post" action=(format!("{base}/refuse")) {
@@ -510,6 +530,9 @@ async fn send(
 struct DateForm {
     #[serde(default)]
     date: String,
+    /// On an acceptance: the mileage read again, if it was.
+    #[serde(default)]
+    mileage: String,
 }
 
 async fn accept(
@@ -533,15 +556,22 @@ async fn refuse(
 /// The customer's answer on the day typed: an acceptance opens the invoice draft it made.
 async fn answered(app: App, viewer: Viewer, id: String, form: DateForm, accepted: bool) -> Response {
     let lang = viewer.lang;
-    let values = BTreeMap::from([("date".to_owned(), form.date.clone())]);
+    let values = BTreeMap::from([("date".to_owned(), form.date.clone()), ("mileage".to_owned(), form.mileage.clone())]);
     let target = id.clone();
     let outcome = as_viewer(&app, &viewer, move |store, locale, _| {
         let date = match locale.read_date(&form.date) {
             Ok(date) => date,
             Err(error) => return Ok(Err((Some("date"), error.speak(lang)))),
         };
+        let mileage = match form.mileage.trim() {
+            "" => None,
+            typed => match rempart_domain::vehicles::parse_mileage(typed) {
+                Ok(km) => Some(km),
+                Err(error) => return Ok(Err((Some("mileage"), error.speak(lang)))),
+            },
+        };
         if accepted {
-            let invoice = store.accept_quote(&target, date)?;
+            let invoice = store.accept_quote(&target, date, mileage)?;
             Ok(Ok(format!("/invoices/{invoice}")))
         } else {
             store.refuse_quote(&target, date)?;
@@ -552,6 +582,7 @@ async fn answered(app: App, viewer: Viewer, id: String, form: DateForm, accepted
     let which = if accepted { "accept" } else { "refuse" };
     answer(&app, &viewer, &id, (which, values), outcome, |error| match error {
         StoreError::Quote(QuoteError::Expired { .. } | QuoteError::AnsweredBeforeDate { .. }) => Some("date"),
+        StoreError::Vehicle(_) => Some("mileage"),
         _ => None,
     })
     .await

@@ -87,6 +87,9 @@ pub(crate) enum Command {
     /// Quotes: drafts, lines, sending with a number, the customer's answer.
     #[command(subcommand)]
     Quote(crate::commands::quotes::QuoteCommand),
+    /// Vehicles: a customer's cars, found by plate, and each one's history.
+    #[command(subcommand)]
+    Vehicle(crate::commands::vehicles::VehicleCommand),
     /// Customer payments.
     #[command(subcommand)]
     Payment(PaymentCommand),

@@ -386,7 +386,8 @@ fn build(store: &mut Store) -> Result<()> {
     Ok(())
 }
 
-/// Two quotes of the year's end: tyres refused, a brake job sent and waiting for its answer.
+/// Two quotes of the year's end: tyres refused, a brake job for a customer's car sent and waiting
+/// for its answer.
 fn garage_quotes(store: &mut Store, year: i32) -> Result<()> {
     use rempart_store::invoices::LineSpec;
     let line = |item: &str, quantity_milli: i64| LineSpec {
@@ -399,7 +400,14 @@ fn garage_quotes(store: &mut Store, year: i32) -> Result<()> {
     store.add_quote_line(&tyres, line("MO", 1000))?;
     let tyres = store.send_quote(&tyres)?;
     store.refuse_quote(&tyres, day(year, 11, 27))?;
-    let brakes = store.draft_quote("CLI-001", day(year, 12, 15), Some(day(year + 1, 1, 15)), false)?;
+    // For Jean Favre's car, a little further on than its record's last mileage.
+    let car = store.contact("CLI-001")?;
+    let visit = rempart_store::vehicles::Visit {
+        plate: car.get("vehicle.1.plate").cloned().unwrap_or_default(),
+        mileage_km: car.get("vehicle.1.mileage").and_then(|km| km.parse::<u64>().ok()).map(|km| km + 1_500),
+    };
+    let until = Some(day(year + 1, 1, 15));
+    let brakes = store.draft_quote_for("CLI-001", (day(year, 12, 15), until), false, Some(&visit))?;
     store.add_quote_line(&brakes, line("PLAQUETTES-AV", 1000))?;
     store.add_quote_line(&brakes, line("MO", 1500))?;
     store.send_quote(&brakes)?;
@@ -467,17 +475,19 @@ mod tests {
     /// languages (`p_item_labels`, layout 22; the hash was 36850125… before), and each invoice
     /// line's comment flag (`p_invoice_lines.comment`, layout 23; the hash was 8c5c77b1… before), and
     /// the year's two quotes, one refused and one waiting (`p_quotes`, `p_quote_lines`, layout 24,
-    /// nine events; the hash was 7df4fcd0… and the log 5,535 events before).
+    /// nine events; the hash was 7df4fcd0… and the log 5,535 events before), and the vehicle and
+    /// mileage the waiting one is for (`p_vehicle_visits`, layout 25, one event; the hash was
+    /// 629a20aa… before).
     #[test]
     fn the_demo_company_keeps_its_state_hash() {
         let temp = tempfile::tempdir().unwrap();
         let env = Environment::seeded(Clock::Simulated(Arc::new(AtomicU64::new(1_767_225_600_000))), [7; 32]);
         let mut store = Store::init_with(env, temp.path(), "Garage du Lac Sàrl", Country::Ch, 1).unwrap();
         build(&mut store).unwrap();
-        assert_eq!(store.event_count().unwrap(), 5544);
+        assert_eq!(store.event_count().unwrap(), 5545);
         assert_eq!(
             store.state_hash().unwrap().to_hex(),
-            "629a20aa194342087b2f80105668f42bed507614427370ea1ac80142051e4974"
+            "c1e3ce5752b325a4a31268574688fadf3f785595734bdac2e5126b81e8dd21ad"
         );
     }
 }

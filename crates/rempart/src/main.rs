@@ -92,6 +92,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Purchase(command) => commands::replenish::purchase(&dir, lang, command)?,
         Command::Invoice(command) => invoices::invoice(&dir, lang, command)?,
         Command::Quote(command) => commands::quotes::quote(&dir, lang, command)?,
+        Command::Vehicle(command) => commands::vehicles::vehicle(&dir, lang, command)?,
         Command::Payment(command) => payments::payment(&dir, lang, command)?,
         Command::Bill(command) => bills::bill(&dir, lang, command)?,
         Command::Entry(command) => ledger::entry(&dir, lang, command)?,

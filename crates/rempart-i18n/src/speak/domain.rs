@@ -96,13 +96,44 @@ impl Speak for rempart_domain::contacts::ContactError {
             rempart_domain::contacts::ContactError::FieldExists { name } => {
                 lang.fill("err.contact.field_exists", &[("name", name)])
             }
-            rempart_domain::contacts::ContactError::BadValue { field, value, reason } => {
-                lang.fill("err.contact.bad_value", &[("field", field), ("value", value), ("reason", reason)])
-            }
+            rempart_domain::contacts::ContactError::BadValue { field, value, reason } => lang
+                .fill("err.contact.bad_value", &[("field", field), ("value", value), ("reason", &reason.speak(lang))]),
             rempart_domain::contacts::ContactError::NothingToChange => {
                 lang.text("err.contact.nothing_to_change").to_owned()
             }
         }
+    }
+}
+
+impl Speak for rempart_domain::contacts::ValueProblem {
+    fn speak(&self, lang: Lang) -> String {
+        use rempart_domain::contacts::ValueProblem;
+        let key = match self {
+            ValueProblem::TooLong => "err.value.too_long",
+            ValueProblem::Spacing => "err.value.spacing",
+            ValueProblem::Role => "err.value.role",
+            ValueProblem::Country => "err.value.country",
+            ValueProblem::Email => "err.value.email",
+            ValueProblem::Phone => "err.value.phone",
+            ValueProblem::VatNumber => "err.value.vat_number",
+            ValueProblem::Siren => "err.value.siren",
+            ValueProblem::Siret => "err.value.siret",
+            ValueProblem::PaymentDays => "err.value.payment_days",
+            ValueProblem::Language => "err.value.language",
+            ValueProblem::WholeNumber => "err.value.whole_number",
+            ValueProblem::Date => "err.value.date",
+            ValueProblem::Plate => "err.value.plate",
+            ValueProblem::Vin => "err.value.vin",
+            ValueProblem::Iban => "err.value.iban",
+            ValueProblem::VatMethod => "err.value.vat_method",
+            ValueProblem::Logo => "err.value.logo",
+            ValueProblem::QrIban => "err.value.qr_iban",
+            ValueProblem::Days => "err.value.days",
+            ValueProblem::Fee => "err.value.fee",
+            ValueProblem::EmptyLabel => "err.value.empty_label",
+            ValueProblem::Assignment => "err.value.assignment",
+        };
+        lang.text(key).to_owned()
     }
 }
 
@@ -326,6 +357,23 @@ impl Speak for rempart_domain::FactError {
             rempart_domain::FactError::Payload { kind, source } => {
                 lang.fill("err.fact.payload", &[("kind", kind), ("source", source)])
             }
+        }
+    }
+}
+
+impl Speak for rempart_domain::vehicles::VehicleError {
+    fn speak(&self, lang: Lang) -> String {
+        use rempart_domain::vehicles::VehicleError;
+        match self {
+            VehicleError::UnknownPlate { plate } => lang.fill("err.vehicle.unknown_plate", &[("plate", plate)]),
+            VehicleError::AmbiguousPlate { plate, contacts } => {
+                lang.fill("err.vehicle.ambiguous_plate", &[("plate", plate), ("contacts", &contacts.join(", "))])
+            }
+            VehicleError::NotTheCustomers { plate, contact } => {
+                lang.fill("err.vehicle.not_the_customers", &[("plate", plate), ("contact", contact)])
+            }
+            VehicleError::BadMileage { text } => lang.fill("err.vehicle.bad_mileage", &[("text", text)]),
+            VehicleError::MileageWithoutVehicle => lang.text("err.vehicle.mileage_without_vehicle").to_owned(),
         }
     }
 }

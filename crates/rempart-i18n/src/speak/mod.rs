@@ -37,6 +37,7 @@ pub fn speak_any(error: &(dyn std::error::Error + 'static), lang: Lang) -> Optio
         rempart_domain::catalogue::ItemError,
         rempart_domain::invoices::InvoiceError,
         rempart_domain::quotes::QuoteError,
+        rempart_domain::vehicles::VehicleError,
         rempart_domain::payments::PaymentError,
         rempart_domain::bills::BillError,
         rempart_domain::dunning::DunningError,

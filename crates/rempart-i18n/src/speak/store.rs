@@ -49,6 +49,7 @@ impl Speak for rempart_store::StoreError {
             rempart_store::StoreError::VatMethod(value0) => value0.speak(lang),
             rempart_store::StoreError::Invoice(value0) => value0.speak(lang),
             rempart_store::StoreError::Quote(value0) => value0.speak(lang),
+            rempart_store::StoreError::Vehicle(value0) => value0.speak(lang),
             rempart_store::StoreError::Payment(value0) => value0.speak(lang),
             rempart_store::StoreError::Bill(value0) => value0.speak(lang),
             rempart_store::StoreError::Dunning(value0) => value0.speak(lang),

@@ -197,7 +197,8 @@ fn a_bulk_import_builds_its_indexes_at_the_end_and_verifies() {
             "p_tickets_returns",
             "p_till_cash_session",
             "p_tills_till",
-            "p_users_name"
+            "p_users_name",
+            "p_vehicle_visits_vehicle"
         ]
     );
     let report = store.verify().expect("verify");

@@ -274,8 +274,9 @@ fn work(store: &mut Store, kind: WorkKind, node: usize, counter: usize) -> Resul
             }
         }
         WorkKind::Invoice => issue_invoice(store, &tag).map(|_| ()),
-        // A quote drafted, its lines edited, sent; another thrown away; and one sent here or
-        // elsewhere answered (an answer given on two devices apart: the first stands).
+        // A quote drafted for a customer's vehicle, its lines edited, sent; another thrown away;
+        // and one sent here or elsewhere answered (an answer given on two devices apart: the
+        // first stands), an acceptance giving the invoice draft the vehicle at a new mileage.
         WorkKind::Quote => {
             use rempart_domain::quotes::QuoteStatus;
             let waiting = store.quote_list(&rempart_store::quotes::QuoteFilter::default(), day(3, 20))?;
@@ -284,16 +285,19 @@ fn work(store: &mut Store, kind: WorkKind, node: usize, counter: usize) -> Resul
             {
                 let number = sent.number.clone().unwrap_or_default();
                 return if counter.is_multiple_of(2) {
-                    store.accept_quote(&number, day(3, 20)).map(|_| ())
+                    store.accept_quote(&number, day(3, 20), Some(90_000)).map(|_| ())
                 } else {
                     store.refuse_quote(&number, day(3, 20))
                 };
             }
-            let contact = store.create_contact(
-                Some(format!("Q-{tag}")),
-                [("name".to_owned(), Some(format!("Client {tag}")))].into(),
-            )?;
-            let id = store.draft_quote(&contact, day(3, 10), Some(day(4, 30)), false)?;
+            let plate = format!("VD {counter}");
+            let fields = [
+                ("name".to_owned(), Some(format!("Client {tag}"))),
+                ("vehicle.1.plate".to_owned(), Some(plate.clone())),
+            ];
+            let contact = store.create_contact(Some(format!("Q-{tag}")), fields.into())?;
+            let visit = rempart_store::vehicles::Visit { plate, mileage_km: Some(80_000 + counter as u64) };
+            let id = store.draft_quote_for(&contact, (day(3, 10), Some(day(4, 30))), false, Some(&visit))?;
             store.add_quote_line(&id, labour(1000))?;
             store.add_quote_line(&id, labour(250))?;
             store.change_quote_line(&id, 1, labour(2000))?;

@@ -25,6 +25,12 @@ pub(crate) enum InvoiceCommand {
         /// Round the total to 0.05 (Swiss cash rounding).
         #[arg(long)]
         cash_rounding: bool,
+        /// The plate of the customer's vehicle it is for.
+        #[arg(long)]
+        vehicle: Option<String>,
+        /// The vehicle's mileage, in kilometres.
+        #[arg(long, requires = "vehicle")]
+        mileage: Option<String>,
     },
     /// Add a line to a draft: an --item of the catalogue, or --text, --price, --vat and --account.
     Line {
@@ -224,10 +230,11 @@ pub(crate) fn invoice(dir: &Path, lang: Lang, command: InvoiceCommand) -> Result
     let locale = locale_of(&store)?;
     let currency = store.company()?.currency;
     match command {
-        InvoiceCommand::New { contact, date, cash_rounding } => {
+        InvoiceCommand::New { contact, date, cash_rounding, vehicle, mileage } => {
             let date = date_arg(locale, &date)?.unwrap_or_else(today);
             let contact = store.find_contact(&contact)?;
-            let id = store.draft_invoice(&contact, date, cash_rounding)?;
+            let visit = super::vehicles::visit_arg(vehicle, mileage)?;
+            let id = store.draft_invoice_for(&contact, date, cash_rounding, visit.as_ref())?;
             println!("{}", lang.fill("invoice.drafted", &[("id", &id)]));
         }
         InvoiceCommand::Line { id, line } => {

@@ -17,3 +17,4 @@ pub(crate) mod reports;
 pub(crate) mod stock;
 pub(crate) mod tills;
 pub(crate) mod users;
+pub(crate) mod vehicles;

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use clap::Subcommand;
 use rempart_domain::quotes::QuoteStatus;
-use rempart_store::Store;
 use rempart_store::invoices::LineSpec;
 use rempart_store::quotes::QuoteFilter;
+use rempart_store::{Store, StoreError};
 
 use super::common::{date_arg, locale_of, today};
 use super::invoices::{LineArgs, lines_report};
@@ -32,6 +32,12 @@ pub(crate) enum QuoteCommand {
         /// Round the total to 0.05 (Swiss cash rounding).
         #[arg(long)]
         cash_rounding: bool,
+        /// The plate of the customer's vehicle it is for.
+        #[arg(long)]
+        vehicle: Option<String>,
+        /// The vehicle's mileage, in kilometres.
+        #[arg(long, requires = "vehicle")]
+        mileage: Option<String>,
     },
     /// Add a line to a draft quote: an --item of the catalogue, or --text, --price, --vat and
     /// --account.
@@ -59,6 +65,9 @@ pub(crate) enum QuoteCommand {
         /// Day of the acceptance, and the invoice's date [default: today]
         #[arg(long)]
         date: Option<String>,
+        /// The vehicle's mileage when the work is done [default: the quote's]
+        #[arg(long)]
+        mileage: Option<String>,
     },
     /// Record the customer's refusal of a sent quote.
     Refuse {
@@ -101,11 +110,12 @@ pub(crate) fn quote(dir: &Path, lang: Lang, command: QuoteCommand) -> Result<()>
     let currency = store.company()?.currency;
     let total_text = |minor: i64| format!("{} {}", currency, locale.format_amount(minor, currency));
     match command {
-        QuoteCommand::New { contact, date, valid_until, cash_rounding } => {
+        QuoteCommand::New { contact, date, valid_until, cash_rounding, vehicle, mileage } => {
             let date = date_arg(locale, &date)?.unwrap_or_else(today);
             let valid_until = date_arg(locale, &valid_until)?;
             let contact = store.find_contact(&contact)?;
-            let id = store.draft_quote(&contact, date, valid_until, cash_rounding)?;
+            let visit = super::vehicles::visit_arg(vehicle, mileage)?;
+            let id = store.draft_quote_for(&contact, (date, valid_until), cash_rounding, visit.as_ref())?;
             let until = locale.format_date(store.quote(&id)?.valid_until);
             println!("{}", lang.fill("quote.drafted", &[("id", &id), ("until", &until)]));
         }
@@ -142,9 +152,13 @@ pub(crate) fn quote(dir: &Path, lang: Lang, command: QuoteCommand) -> Result<()>
                 lang.fill("quote.sent", &[("id", &id), ("number", &number), ("total", &total), ("until", &until)])
             );
         }
-        QuoteCommand::Accept { number, date } => {
+        QuoteCommand::Accept { number, date, mileage } => {
             let date = date_arg(locale, &date)?.unwrap_or_else(today);
-            let invoice = store.accept_quote(&number, date)?;
+            let mileage = mileage
+                .map(|text| rempart_domain::vehicles::parse_mileage(&text))
+                .transpose()
+                .map_err(StoreError::from)?;
+            let invoice = store.accept_quote(&number, date, mileage)?;
             let number = store.quote(&number)?.number.unwrap_or(number);
             println!("{}", lang.fill("quote.accepted", &[("number", &number), ("invoice", &invoice)]));
         }

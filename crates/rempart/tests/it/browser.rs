@@ -427,10 +427,14 @@ async fn browser_cycle(page: &mut Page<'_>, name: &str, plate: &str) {
     page.fill("field-customer", "web.invoice.customer", name).await;
     page.fill("field-date", "web.invoice.date", "01.10.2026").await;
     page.fill("field-valid_until", "quote.valid_until", "31.10.2026").await;
+    // For the customer's car, typed as it comes (its record was made with the contact).
+    page.fill("field-vehicle", "web.vehicle.plate", &plate.replace(' ', "").to_lowercase()).await;
+    page.fill("field-mileage", "web.vehicle.mileage", "120000").await;
     page.shot("new-quote").await;
     page.press("//main", "web.quote.create").await;
     let draft_title = lang.fill("web.quote.draft_of", &[("customer", &name), ("date", &"01.10.2026")]);
     assert_eq!(page.title().await, draft_title);
+    assert!(page.text().await.contains(&format!("{plate} · 120'000 km")), "the quote names the vehicle");
 
     // A line from the catalogue, a free line, then the free line fixed.
     page.choose("add-item", "web.line.item", "MO").await;
@@ -463,8 +467,10 @@ async fn browser_cycle(page: &mut Page<'_>, name: &str, plate: &str) {
         assert!(printed.contains(expected), "{expected} is not in the quote:\n{printed}");
     }
 
-    // Accepted: the invoice's draft, with the quote's lines, dated the day of the acceptance.
+    // Accepted: the invoice's draft, with the quote's lines and vehicle, dated the day of the
+    // acceptance, at the mileage read when the car came in.
     page.fill("accept-date", "web.quote.accept_date", "01.10.2026").await;
+    page.fill("accept-mileage", "web.quote.accept_mileage", "120150").await;
     page.press("//main", "web.quote.accept").await;
     assert!(page.path().await.starts_with("/invoices/D-"), "{}", page.path().await);
     let draft_title = lang.fill("web.invoice.draft_of", &[("customer", &name), ("date", &"01.10.2026")]);
@@ -479,6 +485,17 @@ async fn browser_cycle(page: &mut Page<'_>, name: &str, plate: &str) {
     assert!(crate::is_invoice_number(&number), "{number}");
     assert!(page.title().await.contains(&number));
     page.shot("issued").await;
+
+    // The vehicle's history: the quote and the invoice, each with its mileage.
+    let link = page.client.find(Locator::LinkText(plate)).await.unwrap();
+    page.click_and_wait(link).await;
+    assert_eq!(page.title().await, plate);
+    let visits = page.client.find(Locator::Css("#visits")).await.unwrap().text().await.unwrap();
+    for expected in [quote.as_str(), number.as_str(), "120'000 km", "120'150 km"] {
+        assert!(visits.contains(expected), "{expected} is not in the vehicle's history:\n{visits}");
+    }
+    page.shot("vehicle").await;
+    page.go(&format!("/invoices/{number}")).await;
 
     // The PDF, with the browser's own session.
     let link = page.client.find(Locator::LinkText(lang.text("web.invoice.pdf"))).await.unwrap();

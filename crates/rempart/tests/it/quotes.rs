@@ -237,3 +237,123 @@ fn bad_quotes_are_refused_and_change_nothing() {
     let early = company.fails(&["quote", "refuse", &number, "--date", "2026-03-01"]);
     assert!(early.contains("before its own date"), "{early}");
 }
+
+/// The plate in the output of `vehicle add`.
+fn added_plate(output: &str) -> &str {
+    output.split_whitespace().nth(1).expect("a plate")
+}
+
+/// Issue 23, item 2: a vehicle is a record of its customer, with no field declared first; a
+/// quote and an invoice name it and print its plate and the mileage read; its history lists
+/// them with the mileage over time; it is found by plate whatever the spaces and case.
+#[test]
+fn a_vehicle_is_quoted_invoiced_and_followed_by_its_plate() {
+    let company = garage();
+    let added = company.ok(&[
+        "vehicle",
+        "add",
+        "--contact",
+        "MUELLER",
+        "--plate",
+        "zh  123 456",
+        "--make",
+        "VW",
+        "--model",
+        "Golf",
+        "--vin",
+        "wvwzzz1kzaw000001",
+        "--first-registration",
+        "12.04.2018",
+    ]);
+    assert_eq!(added_plate(&added), "ZH");
+    assert!(added.contains("ZH 123 456") && added.contains("vehicle 1"), "{added}");
+    // Found by plate, whatever its spaces, dots, hyphens and case.
+    for typed in ["zh123456", "ZH-123.456", "Zh 12 34 56"] {
+        let found = company.ok(&["vehicle", "list", "--plate", typed, "--format", "csv"]);
+        assert!(found.contains("ZH 123 456,VW,Golf,WVWZZZ1KZAW000001,2018-04-12,MUELLER"), "{typed}: {found}");
+    }
+    // A second vehicle written as a field of the contact, with no definition either.
+    company.ok(&["contact", "edit", "MUELLER", "--set", "vehicle.2.plate=ZH 9", "--set", "vehicle.2.make=Fiat"]);
+
+    let quote = quote_of(&company.ok(&[
+        "quote",
+        "new",
+        "--contact",
+        "MUELLER",
+        "--date",
+        "2026-03-02",
+        "--vehicle",
+        "zh123456",
+        "--mileage",
+        "85'000",
+    ]));
+    company.ok(&["quote", "line", &quote, "--text", "Service", "--price", "300", "--vat", "N81", "--account", "3400"]);
+    let number = quote_number_of(&company.ok(&["quote", "send", &quote]));
+    let pdf = company.dir.parent().expect("parent").join("quote.pdf");
+    company.ok(&["quote", "pdf", &number, "--out", path_arg(&pdf)]);
+    let text = pdf_text(&pdf);
+    assert!(text.contains("Fahrzeug") && text.contains("ZH 123 456, VW Golf, 85'000 km"), "{text}");
+
+    // Accepted when the car comes in: the invoice is for the same vehicle, at today's mileage.
+    let draft = draft_of(&company.ok(&["quote", "accept", &number, "--date", "2026-03-09", "--mileage", "85200"]));
+    let invoice = number_of(&company.ok(&["invoice", "issue", &draft]));
+    company.ok(&["invoice", "pdf", &invoice, "--out", path_arg(&pdf)]);
+    let text = pdf_text(&pdf);
+    assert!(text.contains("ZH 123 456, VW Golf, 85'200 km"), "{text}");
+    // Another visit, invoiced directly; and the other car's.
+    let later = draft_of(&company.ok(&[
+        "invoice",
+        "new",
+        "--contact",
+        "MUELLER",
+        "--date",
+        "2026-09-01",
+        "--vehicle",
+        "ZH 123456",
+        "--mileage",
+        "91050",
+    ]));
+    company.ok(&["invoice", "line", &later, "--text", "Pneus", "--price", "400", "--vat", "N81", "--account", "3200"]);
+    let later = number_of(&company.ok(&["invoice", "issue", &later]));
+    company.ok(&["invoice", "new", "--contact", "MUELLER", "--date", "2026-09-02", "--vehicle", "zh9"]);
+
+    let history = company.ok(&["vehicle", "history", "zh 123 456", "--format", "csv"]);
+    let rows: Vec<Vec<String>> = crate::csv_rows(&history);
+    let visits: Vec<(&str, &str, &str)> =
+        rows.iter().map(|row| (row[0].as_str(), row[2].as_str(), row[3].as_str())).collect();
+    assert_eq!(
+        visits,
+        [
+            ("2026-03-02", number.as_str(), "85000"),
+            ("2026-03-09", invoice.as_str(), "85200"),
+            ("2026-09-01", later.as_str(), "91050")
+        ],
+        "{history}"
+    );
+    let french = company.ok_in("fr", &["vehicle", "history", "ZH123456"]);
+    assert!(
+        french.contains("Devis") && french.contains("Facture") && french.contains("ZH 123 456, VW Golf"),
+        "{french}"
+    );
+
+    // Refused, with nothing changed: another's vehicle, an unknown plate, a mileage unread or
+    // without a vehicle, a VIN or plate that is none.
+    company.ok(&["contact", "add", "--id", "FAVRE", "--name", "Jean Favre"]);
+    company.ok(&["vehicle", "add", "--contact", "FAVRE", "--plate", "VD 1"]);
+    let before = company.log_snapshot();
+    for (args, expected) in [
+        (vec!["invoice", "new", "--contact", "MUELLER", "--vehicle", "VD 1"], "is not one of the customer MUELLER's"),
+        (vec!["quote", "new", "--contact", "MUELLER", "--vehicle", "GE 404"], "no vehicle has the plate GE 404"),
+        (vec!["quote", "new", "--contact", "MUELLER", "--vehicle", "ZH9", "--mileage", "lots"], "is not a mileage"),
+        (vec!["quote", "accept", &number, "--mileage", "1"], "was already accepted"),
+        (vec!["vehicle", "add", "--contact", "FAVRE", "--plate", "VD 2", "--vin", "ABC"], "a VIN is 17"),
+        (vec!["vehicle", "add", "--contact", "FAVRE", "--plate", "VD/2"], "a plate is 1 to 16"),
+        (vec!["vehicle", "history", "GE 404"], "no vehicle has the plate GE 404"),
+    ] {
+        let said = company.fails(&args);
+        assert!(said.contains(expected), "{args:?}: {said}");
+    }
+    assert!(company.log_snapshot() == before, "a refused command changed the log");
+    let said = company.fails_in("de", &["vehicle", "add", "--contact", "FAVRE", "--plate", "VD 2", "--vin", "ABC"]);
+    assert!(said.contains("Fahrgestellnummer"), "the reason is told in the reader's language: {said}");
+}
