@@ -2,7 +2,6 @@
 # The QR-bill headings are the ones the Swiss Implementation Guidelines prescribe.
 
 doc-invoice = Rechnung
-doc-invoice-continued = Rechnung { $number } (Fortsetzung)
 doc-date = Datum
 doc-due-date = Fällig am
 doc-customer-number = Kundennummer
@@ -47,7 +46,17 @@ doc-pay-voucher = Gutschein { $code }
 doc-ticket-discount = Rabatt
 doc-thanks = Vielen Dank für Ihren Besuch
 doc-quote = Offerte
-doc-quote-continued = Offerte { $number } (Fortsetzung)
 doc-valid-until = Gültig bis
 doc-quote-terms = Diese Offerte ist gültig bis { $date }. Zur Annahme senden Sie sie bitte datiert und unterschrieben zurück.
 doc-vehicle = Fahrzeug
+doc-continued = { $title } (Fortsetzung)
+doc-credit-note = Gutschrift
+doc-credit-note-france = Gutschrift
+doc-reminder = { $level }. Mahnung: Rechnung { $invoice }
+doc-number-of-date = { $number } vom { $date }
+doc-credit-terms = Gutschrift zur Rechnung { $number } vom { $date }: dieser Betrag wird Ihnen gutgeschrieben.
+doc-reminder-text = Die obige Rechnung ist nach unseren Unterlagen noch nicht bezahlt. Bitte überweisen Sie den offenen Betrag innert 10 Tagen. Sollten Sie inzwischen bezahlt haben, betrachten Sie diese Mahnung als gegenstandslos.
+doc-invoiced = Rechnungsbetrag
+doc-settled = Bereits bezahlt oder gutgeschrieben
+doc-fees = Mahngebühren
+doc-open-amount = Offener Betrag

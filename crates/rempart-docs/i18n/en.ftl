@@ -2,7 +2,6 @@
 # The QR-bill headings are the ones the Swiss Implementation Guidelines prescribe.
 
 doc-invoice = Invoice
-doc-invoice-continued = Invoice { $number } (continued)
 doc-date = Date
 doc-due-date = Due date
 doc-customer-number = Customer no.
@@ -47,7 +46,17 @@ doc-pay-voucher = Voucher { $code }
 doc-ticket-discount = Discount
 doc-thanks = Thank you for your visit
 doc-quote = Quote
-doc-quote-continued = Quote { $number } (continued)
 doc-valid-until = Valid until
 doc-quote-terms = This quote is valid until { $date }. To accept it, return it dated and signed.
 doc-vehicle = Vehicle
+doc-continued = { $title } (continued)
+doc-credit-note = Credit note
+doc-credit-note-france = Credit note
+doc-reminder = Reminder { $level }: invoice { $invoice }
+doc-number-of-date = { $number } of { $date }
+doc-credit-terms = Credit note on invoice { $number } of { $date }: this amount is credited to you.
+doc-reminder-text = According to our records the invoice above is still unpaid. Please pay the open amount within 10 days. If you have paid in the meantime, please disregard this reminder.
+doc-invoiced = Invoiced
+doc-settled = Already paid or credited
+doc-fees = Reminder fees
+doc-open-amount = Open amount

@@ -2,7 +2,6 @@
 # The QR-bill headings are the ones the Swiss Implementation Guidelines prescribe.
 
 doc-invoice = Facture
-doc-invoice-continued = Facture { $number } (suite)
 doc-date = Date
 doc-due-date = Échéance
 doc-customer-number = N° client
@@ -47,7 +46,17 @@ doc-pay-voucher = Bon { $code }
 doc-ticket-discount = Remise
 doc-thanks = Merci de votre visite
 doc-quote = Devis
-doc-quote-continued = Devis { $number } (suite)
 doc-valid-until = Valable jusqu'au
 doc-quote-terms = Ce devis est valable jusqu'au { $date }. Pour l'accepter, retournez-le daté et signé avec la mention « Bon pour accord ».
 doc-vehicle = Véhicule
+doc-continued = { $title } (suite)
+doc-credit-note = Note de crédit
+doc-credit-note-france = Avoir
+doc-reminder = Rappel { $level } : facture { $invoice }
+doc-number-of-date = { $number } du { $date }
+doc-credit-terms = Avoir sur la facture { $number } du { $date } : ce montant est porté à votre crédit.
+doc-reminder-text = Sauf erreur de notre part, la facture ci-dessus n'est pas encore réglée. Nous vous prions de payer le montant ouvert dans les 10 jours. Si vous l'avez réglé entre-temps, veuillez ne pas tenir compte de ce rappel.
+doc-invoiced = Montant de la facture
+doc-settled = Déjà payé ou crédité
+doc-fees = Frais de rappel
+doc-open-amount = Montant ouvert

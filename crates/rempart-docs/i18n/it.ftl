@@ -2,7 +2,6 @@
 # The QR-bill headings are the ones the Swiss Implementation Guidelines prescribe.
 
 doc-invoice = Fattura
-doc-invoice-continued = Fattura { $number } (continuazione)
 doc-date = Data
 doc-due-date = Scadenza
 doc-customer-number = N. cliente
@@ -47,7 +46,17 @@ doc-pay-voucher = Buono { $code }
 doc-ticket-discount = Sconto
 doc-thanks = Grazie per la visita
 doc-quote = Offerta
-doc-quote-continued = Offerta { $number } (seguito)
 doc-valid-until = Valida fino al
 doc-quote-terms = Questa offerta è valida fino al { $date }. Per accettarla, la rispedisca datata e firmata.
 doc-vehicle = Veicolo
+doc-continued = { $title } (seguito)
+doc-credit-note = Nota di credito
+doc-credit-note-france = Nota di credito
+doc-reminder = { $level }° sollecito: fattura { $invoice }
+doc-number-of-date = { $number } del { $date }
+doc-credit-terms = Nota di credito sulla fattura { $number } del { $date }: questo importo le viene accreditato.
+doc-reminder-text = Salvo errore da parte nostra, la fattura qui sopra non è ancora stata pagata. La preghiamo di versare l'importo aperto entro 10 giorni. Se ha già pagato, non tenga conto di questo sollecito.
+doc-invoiced = Importo della fattura
+doc-settled = Già pagato o accreditato
+doc-fees = Spese di sollecito
+doc-open-amount = Importo aperto

@@ -37,7 +37,8 @@ impl DocLang {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Label {
     Invoice,
-    InvoiceContinued,
+    /// The title of a following page.
+    Continued,
     Date,
     DueDate,
     CustomerNumber,
@@ -84,10 +85,20 @@ pub enum Label {
     Thanks,
     // Quotes.
     Quote,
-    QuoteContinued,
     ValidUntil,
     QuoteTerms,
     Vehicle,
+    // Credit notes and reminders.
+    CreditNote,
+    CreditNoteFrance,
+    Reminder,
+    NumberOfDate,
+    CreditTerms,
+    ReminderText,
+    Invoiced,
+    Settled,
+    Fees,
+    OpenAmount,
 }
 
 impl Label {
@@ -95,7 +106,7 @@ impl Label {
     fn id(self) -> &'static str {
         match self {
             Label::Invoice => "doc-invoice",
-            Label::InvoiceContinued => "doc-invoice-continued",
+            Label::Continued => "doc-continued",
             Label::Date => "doc-date",
             Label::DueDate => "doc-due-date",
             Label::CustomerNumber => "doc-customer-number",
@@ -138,10 +149,19 @@ impl Label {
             Label::TicketDiscount => "doc-ticket-discount",
             Label::Thanks => "doc-thanks",
             Label::Quote => "doc-quote",
-            Label::QuoteContinued => "doc-quote-continued",
             Label::ValidUntil => "doc-valid-until",
             Label::QuoteTerms => "doc-quote-terms",
             Label::Vehicle => "doc-vehicle",
+            Label::CreditNote => "doc-credit-note",
+            Label::CreditNoteFrance => "doc-credit-note-france",
+            Label::Reminder => "doc-reminder",
+            Label::NumberOfDate => "doc-number-of-date",
+            Label::CreditTerms => "doc-credit-terms",
+            Label::ReminderText => "doc-reminder-text",
+            Label::Invoiced => "doc-invoiced",
+            Label::Settled => "doc-settled",
+            Label::Fees => "doc-fees",
+            Label::OpenAmount => "doc-open-amount",
         }
     }
 
@@ -191,9 +211,9 @@ const SOURCES: [&str; 4] = [
 
 /// Every label, for the test that each is in every language.
 #[cfg(test)]
-const ALL: [Label; 48] = [
+const ALL: [Label; 57] = [
     Label::Invoice,
-    Label::InvoiceContinued,
+    Label::Continued,
     Label::Date,
     Label::DueDate,
     Label::CustomerNumber,
@@ -236,10 +256,19 @@ const ALL: [Label; 48] = [
     Label::TicketDiscount,
     Label::Thanks,
     Label::Quote,
-    Label::QuoteContinued,
     Label::ValidUntil,
     Label::QuoteTerms,
     Label::Vehicle,
+    Label::CreditNote,
+    Label::CreditNoteFrance,
+    Label::Reminder,
+    Label::NumberOfDate,
+    Label::CreditTerms,
+    Label::ReminderText,
+    Label::Invoiced,
+    Label::Settled,
+    Label::Fees,
+    Label::OpenAmount,
 ];
 
 #[cfg(test)]

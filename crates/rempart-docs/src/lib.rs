@@ -14,8 +14,11 @@ use chrono::NaiveDate;
 use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 use qrcode::{Color, EcLevel, QrCode};
 use rempart_domain::Currency;
+use rempart_domain::documents::{Paper, PaperKind, PaperRef, PaperReminder};
 use rempart_domain::locale::Locale;
-use rempart_domain::qrbill::{Address, QrBill, QrBillError, Reference};
+use rempart_domain::qrbill::{
+    Address, QrBill, QrBillError, Reference, creditor_reference, invoice_reference_digits, qr_reference,
+};
 
 use font::Face;
 pub use labels::{DocLang, Label};
@@ -26,6 +29,10 @@ pub use receipt::{ReceiptDocument, ReceiptLine, ReceiptPayment, ReceiptVat, rece
 pub enum DocError {
     #[error(transparent)]
     QrBill(#[from] QrBillError),
+    #[error("a Swiss invoice carries a QR-bill: set the company's IBAN or QR-IBAN first")]
+    NoAccount,
+    #[error("invoice number {number} has no digits to make a payment reference from")]
+    NumberWithoutDigits { number: String },
     #[error("the QR code cannot hold this payment part: {0}")]
     QrCode(#[from] qrcode::types::QrError),
 }
@@ -73,13 +80,32 @@ pub enum DocKind {
     Invoice,
     /// A quote: the last day it may be accepted, and how to accept it; no payment part.
     Quote,
+    /// A credit note: the invoice it credits, the lines credited; no payment part.
+    CreditNote,
+    /// A reminder's letter: the invoice, what is open on it with the fees; a Swiss company's
+    /// payment part asks that amount with the invoice's reference.
+    Reminder,
 }
 
 impl DocKind {
-    fn title(self) -> Label {
+    /// The word before the number in the title.
+    fn title(self, country: rempart_domain::Country) -> Label {
         match self {
             DocKind::Invoice => Label::Invoice,
             DocKind::Quote => Label::Quote,
+            // "Avoir" in France, "note de crédit" in Switzerland.
+            DocKind::CreditNote if country == rempart_domain::Country::Fr => Label::CreditNoteFrance,
+            DocKind::CreditNote => Label::CreditNote,
+            DocKind::Reminder => Label::Reminder,
+        }
+    }
+
+    fn of(kind: PaperKind) -> DocKind {
+        match kind {
+            PaperKind::Invoice => DocKind::Invoice,
+            PaperKind::Quote => DocKind::Quote,
+            PaperKind::CreditNote => DocKind::CreditNote,
+            PaperKind::Reminder => DocKind::Reminder,
         }
     }
 }
@@ -87,6 +113,7 @@ impl DocKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvoiceDocument {
     pub kind: DocKind,
+    pub country: rempart_domain::Country,
     pub lang: DocLang,
     pub locale: Locale,
     pub currency: Currency,
@@ -110,6 +137,138 @@ pub struct InvoiceDocument {
     pub rounding_minor: i64,
     pub gross_minor: i64,
     pub foot: Foot,
+    /// A credit note's or reminder's invoice.
+    pub refers_to: Option<PaperRef>,
+    /// A reminder's figures.
+    pub reminder: Option<PaperReminder>,
+}
+
+impl InvoiceDocument {
+    /// The document a paper prints: its words in the customer's language, its figures in the
+    /// company's locale, its payment part or mentions from the company's details as they were.
+    pub fn from_paper(paper: &Paper, logo: Option<Logo>) -> Result<InvoiceDocument, DocError> {
+        let lang = DocLang::from_code(Some(paper.lang.as_str()), DocLang::Fr);
+        let locale = Locale::of_country(paper.country);
+        let kind = DocKind::of(paper.kind);
+        let details = &paper.seller_details;
+        let mut seller_lines = Vec::new();
+        if let Some(vat) = details.get("vat_number") {
+            seller_lines.push(format!("{} {vat}", Label::VatNumber.text(lang)));
+        }
+        for (key, label) in [("siren", "SIREN"), ("siret", "SIRET")] {
+            if let Some(value) = details.get(key) {
+                seller_lines.push(format!("{label} {value}"));
+            }
+        }
+        for key in ["email", "phone"] {
+            if let Some(value) = details.get(key) {
+                seller_lines.push(value.clone());
+            }
+        }
+        // What a payment part asks: an invoice's total, or what a reminder finds open with fees.
+        let asked = |amount_minor: i64, number: &str| -> Result<Foot, DocError> {
+            let digits = invoice_reference_digits(number)
+                .ok_or_else(|| DocError::NumberWithoutDigits { number: number.to_owned() })?;
+            let (account, reference) = match (details.get("qr_iban"), details.get("iban")) {
+                (Some(qr_iban), _) => (qr_iban.clone(), Reference::Qr(qr_reference(&digits).unwrap_or_default())),
+                (None, Some(iban)) => {
+                    (iban.clone(), Reference::Creditor(creditor_reference(&digits).unwrap_or_default()))
+                }
+                (None, None) => return Err(DocError::NoAccount),
+            };
+            let bill = QrBill {
+                account,
+                creditor: paper.seller.clone(),
+                amount_minor: Some(amount_minor),
+                currency: paper.currency,
+                debtor: Some(paper.customer.clone()),
+                reference,
+                message: number.to_owned(),
+            };
+            bill.validate()?;
+            Ok(Foot::QrBill(Box::new(bill)))
+        };
+        let swiss = paper.country == rempart_domain::Country::Ch;
+        let foot = match (kind, swiss) {
+            (DocKind::Invoice, true) => asked(paper.gross_minor, &paper.number)?,
+            (DocKind::Reminder, true) => {
+                let invoice = paper.refers_to.as_ref().map_or(paper.number.as_str(), |invoice| invoice.number.as_str());
+                asked(paper.reminder.as_ref().map_or(paper.gross_minor, |reminder| reminder.open_minor), invoice)?
+            }
+            (DocKind::Invoice | DocKind::Reminder, false) => {
+                if let Some(iban) = details.get("iban") {
+                    seller_lines.push(format!("IBAN {iban}"));
+                }
+                if kind == DocKind::Invoice {
+                    Foot::FrenchMentions { penalty: details.get("late_penalty").cloned() }
+                } else {
+                    Foot::Nothing
+                }
+            }
+            _ => Foot::Nothing,
+        };
+        let vehicle = paper.vehicle.as_ref().map(|vehicle| match vehicle.mileage_km {
+            Some(km) => format!("{}, {} km", vehicle.name, locale.format_count(km as i64)),
+            None => vehicle.name.clone(),
+        });
+        Ok(InvoiceDocument {
+            kind,
+            country: paper.country,
+            lang,
+            locale,
+            currency: paper.currency,
+            number: paper.number.clone(),
+            date: paper.date,
+            due_date: paper.until.unwrap_or(paper.date),
+            seller: paper.seller.clone(),
+            logo,
+            seller_lines,
+            customer: paper.customer.clone(),
+            customer_number: paper.customer_number.clone(),
+            customer_vat: paper.customer_vat.clone(),
+            vehicle,
+            lines: paper
+                .lines
+                .iter()
+                .map(|line| DocLine {
+                    text: line.text.clone(),
+                    quantity_milli: line.quantity_milli,
+                    unit: line.unit.clone(),
+                    comment: line.comment,
+                    unit_price_minor: line.unit_price_minor,
+                    discount_bp: line.discount_bp,
+                    vat_rate_bp: line.vat_rate_bp,
+                    net_minor: line.net_minor,
+                })
+                .collect(),
+            vat: paper
+                .vat
+                .iter()
+                .map(|vat| VatRow { rate_bp: vat.rate_bp, net_minor: vat.net_minor, vat_minor: vat.vat_minor })
+                .collect(),
+            net_minor: paper.net_minor,
+            rounding_minor: paper.rounding_minor,
+            gross_minor: paper.gross_minor,
+            foot,
+            refers_to: paper.refers_to.clone(),
+            reminder: paper.reminder.clone(),
+        })
+    }
+}
+
+/// The document's title: its kind and number, or a reminder's level and invoice.
+fn title_text(doc: &InvoiceDocument) -> String {
+    match (&doc.reminder, &doc.refers_to) {
+        (Some(reminder), Some(invoice)) => {
+            Label::Reminder.fill(doc.lang, &[("level", &reminder.level.to_string()), ("invoice", &invoice.number)])
+        }
+        _ => format!("{} {}", doc.kind.title(doc.country).text(doc.lang), doc.number),
+    }
+}
+
+/// Lays out a paper as an A4 PDF, with the logo it names (`logo`, found by its hash).
+pub fn paper_pdf(paper: &Paper, logo: Option<Logo>) -> Result<Vec<u8>, DocError> {
+    invoice_pdf(&InvoiceDocument::from_paper(paper, logo)?)
 }
 
 pub(crate) const PT_PER_MM: f32 = 72.0 / 25.4;
@@ -336,6 +495,17 @@ pub fn invoice_pdf(doc: &InvoiceDocument) -> Result<Vec<u8>, DocError> {
             ],
         ),
         DocKind::Quote => Label::QuoteTerms.fill(doc.lang, &[("date", &doc.locale.format_date(doc.due_date))]),
+        DocKind::CreditNote => Label::CreditTerms.fill(
+            doc.lang,
+            &[
+                ("number", doc.refers_to.as_ref().map_or("", |invoice| invoice.number.as_str())),
+                (
+                    "date",
+                    &doc.refers_to.as_ref().map(|invoice| doc.locale.format_date(invoice.date)).unwrap_or_default(),
+                ),
+            ],
+        ),
+        DocKind::Reminder => Label::ReminderText.text(doc.lang).to_owned(),
     };
     let terms_lines = font::wrap(Face::Regular, 9.0, &terms, (RIGHT - LEFT) * PT_PER_MM);
     let mention_lines = match &doc.foot {
@@ -354,6 +524,37 @@ pub fn invoice_pdf(doc: &InvoiceDocument) -> Result<Vec<u8>, DocError> {
         y = continued_page_top(pages.last_mut().expect("a page was just added"), doc, false);
     }
     let page = pages.last_mut().expect("there is always a page");
+    if let Some(reminder) = &doc.reminder {
+        // The letter's figures: what was invoiced, what came in, the fees, what is open.
+        let rows = [
+            (Label::Invoiced, reminder.invoiced_minor),
+            (Label::Settled, -reminder.settled_minor),
+            (Label::Fees, reminder.fees_minor),
+        ];
+        for (label, minor) in rows {
+            page.text(Face::Regular, 10.0, LEFT, y, label.text(doc.lang));
+            page.text_right(Face::Regular, 10.0, RIGHT, y, &amount(minor));
+            y -= 5.0;
+        }
+        page.line((LEFT, y + 3.6), (RIGHT, y + 3.6), 0.5, false);
+        page.text(
+            Face::Bold,
+            10.0,
+            LEFT,
+            y - 0.6,
+            &format!("{} {}", Label::OpenAmount.text(doc.lang), doc.currency.as_str()),
+        );
+        page.text_right(Face::Bold, 10.0, RIGHT, y - 0.6, &amount(reminder.open_minor));
+        y -= 9.0;
+        for line in &terms_lines {
+            page.text(Face::Regular, 9.0, LEFT, y, line);
+            y -= ROW;
+        }
+        if let Some((bill, code)) = &qr {
+            payment_part(page, doc.lang, bill, code);
+        }
+        return Ok(finish(pages, doc));
+    }
     page.line((COL_DISCOUNT - 12.0, y + 1.0), (RIGHT, y + 1.0), 0.5, false);
     y -= 3.0;
     page.text_right(Face::Regular, 9.0, COL_VAT, y, Label::Subtotal.text(doc.lang));
@@ -393,18 +594,17 @@ pub fn invoice_pdf(doc: &InvoiceDocument) -> Result<Vec<u8>, DocError> {
         payment_part(page, doc.lang, bill, code);
     }
 
-    // Page numbers, now that their count is known.
+    Ok(finish(pages, doc))
+}
+
+/// Numbers the pages, now that their count is known, and writes the PDF.
+fn finish(mut pages: Vec<Page>, doc: &InvoiceDocument) -> Vec<u8> {
     let count = pages.len();
     for (index, page) in pages.iter_mut().enumerate() {
         let text = Label::Page.fill(doc.lang, &[("page", &(index + 1).to_string()), ("pages", &count.to_string())]);
         page.text_right(Face::Regular, 7.0, RIGHT, 289.0, &format!("{}  {}", doc.number, text));
     }
-    Ok(write_pdf(
-        pages,
-        (PAGE_WIDTH, PAGE_HEIGHT),
-        &format!("{} {}", doc.kind.title().text(doc.lang), doc.number),
-        doc.logo.as_ref(),
-    ))
+    write_pdf(pages, (PAGE_WIDTH, PAGE_HEIGHT), &title_text(doc), doc.logo.as_ref())
 }
 
 /// The seller's header, on every page.
@@ -450,17 +650,23 @@ fn first_page_top(page: &mut Page, doc: &InvoiceDocument) -> f32 {
         page.text(Face::Regular, 10.0, 120.0, y, &line);
         y -= 4.6;
     }
-    page.text(Face::Bold, 16.0, LEFT, 212.0, &format!("{} {}", doc.kind.title().text(doc.lang), doc.number));
+    page.text(Face::Bold, 16.0, LEFT, 212.0, &title_text(doc));
     let mut y = 203.0;
-    let until = match doc.kind {
-        DocKind::Invoice => Label::DueDate,
-        DocKind::Quote => Label::ValidUntil,
-    };
-    let mut facts = vec![
-        (Label::Date, doc.locale.format_date(doc.date)),
-        (until, doc.locale.format_date(doc.due_date)),
-        (Label::CustomerNumber, doc.customer_number.clone()),
-    ];
+    let mut facts = vec![(Label::Date, doc.locale.format_date(doc.date))];
+    if let Some(invoice) = &doc.refers_to {
+        let of = Label::NumberOfDate
+            .fill(doc.lang, &[("number", &invoice.number), ("date", &doc.locale.format_date(invoice.date))]);
+        facts.push((Label::Invoice, of));
+    }
+    match (doc.kind, &doc.reminder) {
+        (DocKind::Invoice, _) => facts.push((Label::DueDate, doc.locale.format_date(doc.due_date))),
+        (DocKind::Quote, _) => facts.push((Label::ValidUntil, doc.locale.format_date(doc.due_date))),
+        (DocKind::Reminder, Some(reminder)) => {
+            facts.push((Label::DueDate, doc.locale.format_date(reminder.due_date)));
+        }
+        _ => {}
+    }
+    facts.push((Label::CustomerNumber, doc.customer_number.clone()));
     if let Some(vat) = &doc.customer_vat {
         facts.push((Label::YourVatNumber, vat.clone()));
     }
@@ -472,17 +678,14 @@ fn first_page_top(page: &mut Page, doc: &InvoiceDocument) -> f32 {
         page.text(Face::Regular, 9.0, LEFT + 32.0, y, &value);
         y -= 4.6;
     }
-    table_header(page, doc.lang, y - 6.0)
+    // A reminder's letter has no lines: its figures follow.
+    if doc.kind == DocKind::Reminder { y - 6.0 } else { table_header(page, doc.lang, y - 6.0) }
 }
 
 /// The top of a following page: the header and, when lines continue there, the table's head.
 fn continued_page_top(page: &mut Page, doc: &InvoiceDocument, lines_follow: bool) -> f32 {
     header(page, doc);
-    let continued = match doc.kind {
-        DocKind::Invoice => Label::InvoiceContinued,
-        DocKind::Quote => Label::QuoteContinued,
-    };
-    page.text(Face::Bold, 12.0, LEFT, 255.0, &continued.fill(doc.lang, &[("number", &doc.number)]));
+    page.text(Face::Bold, 12.0, LEFT, 255.0, &Label::Continued.fill(doc.lang, &[("title", &title_text(doc))]));
     if lines_follow { table_header(page, doc.lang, 245.0) } else { 243.0 }
 }
 

@@ -26,6 +26,16 @@ pub struct ReminderSent {
     pub currency: Currency,
     /// The entry posting the fee, when there is one.
     pub entry_id: Option<String>,
+    /// The BLAKE3 hash of what it printed (`documents::archive_hash`), archived in the same
+    /// commit (`document.archived`); none before archives existed, and for what was imported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archive: Option<String>,
+}
+
+/// The number a reminder's letter is archived and printed under: its invoice's and its level
+/// (`2026-0001-R2`).
+pub fn reminder_number(invoice: &str, level: u8) -> String {
+    format!("{invoice}-R{level}")
 }
 
 /// The delay and fee of one level.
@@ -94,7 +104,7 @@ pub fn fee_account(country: Country) -> &'static str {
 
 impl FactKind for ReminderSent {
     const KIND: &'static str = "reminder.sent";
-    const VERSION: u32 = 1;
+    const VERSION: u32 = 2;
     /// A row keyed by its own id.
     fn merge(&self) -> Merge<'_> {
         Merge::Commutes

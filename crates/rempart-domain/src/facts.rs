@@ -286,6 +286,7 @@ registry! {
     QuoteSent(crate::quotes::QuoteSent),
     QuoteAnswered(crate::quotes::QuoteAnswered),
     VehicleNoted(crate::vehicles::VehicleNoted),
+    DocumentArchived(crate::documents::DocumentArchived),
 }
 
 #[cfg(test)]
@@ -381,6 +382,100 @@ mod tests {
                         vat_code,
                         account,
                     }
+                },
+            )
+            .boxed()
+    }
+
+    fn address() -> BoxedStrategy<crate::qrbill::Address> {
+        (text(), text(), text(), text(), text(), text())
+            .prop_map(|(name, street, building_number, postcode, town, country)| crate::qrbill::Address {
+                name,
+                street,
+                building_number,
+                postcode,
+                town,
+                country,
+            })
+            .boxed()
+    }
+
+    /// A paper of any kind, with any values (the layout reads none of them here).
+    fn paper() -> BoxedStrategy<crate::documents::Paper> {
+        use crate::documents::{Paper, PaperKind, PaperLine, PaperRef, PaperReminder, PaperVat, PaperVehicle};
+        let kind = prop_oneof![
+            Just(PaperKind::Invoice),
+            Just(PaperKind::Quote),
+            Just(PaperKind::CreditNote),
+            Just(PaperKind::Reminder)
+        ];
+        let line = (
+            text(),
+            any::<i64>(),
+            option::of(text()),
+            any::<bool>(),
+            any::<i64>(),
+            any::<u32>(),
+            any::<u32>(),
+            any::<i64>(),
+        )
+            .prop_map(
+                |(text, quantity_milli, unit, comment, unit_price_minor, discount_bp, vat_rate_bp, net_minor)| {
+                    PaperLine {
+                        text,
+                        quantity_milli,
+                        unit,
+                        comment,
+                        unit_price_minor,
+                        discount_bp,
+                        vat_rate_bp,
+                        net_minor,
+                    }
+                },
+            );
+        let vat = (any::<u32>(), any::<i64>(), any::<i64>()).prop_map(|(rate_bp, net_minor, vat_minor)| PaperVat {
+            rate_bp,
+            net_minor,
+            vat_minor,
+        });
+        let reminder = (any::<u8>(), date(), (any::<i64>(), any::<i64>(), any::<i64>(), any::<i64>(), any::<i64>()))
+            .prop_map(|(level, due_date, (invoiced_minor, settled_minor, fee_minor, fees_minor, open_minor))| {
+                PaperReminder { level, due_date, invoiced_minor, settled_minor, fee_minor, fees_minor, open_minor }
+            });
+        (
+            (kind, text(), date(), option::of(date()), text(), currency()),
+            (address(), fields(), option::of(text()), address(), text(), option::of(text())),
+            (option::of((text(), option::of(any::<u64>()))), vec(line, 0..3), vec(vat, 0..2)),
+            ((any::<i64>(), any::<i64>(), any::<i64>()), option::of((text(), date())), option::of(reminder)),
+        )
+            .prop_map(
+                |(
+                    (kind, number, date, until, lang, currency),
+                    (seller, details, logo, customer, customer_number, customer_vat),
+                    (vehicle, lines, vat),
+                    ((net_minor, rounding_minor, gross_minor), refers_to, reminder),
+                )| Paper {
+                    kind,
+                    number,
+                    date,
+                    until,
+                    lang,
+                    country: crate::chart::Country::Ch,
+                    currency,
+                    seller,
+                    seller_details: details.into_iter().filter_map(|(key, value)| Some((key, value?))).collect(),
+                    logo,
+                    customer,
+                    customer_number,
+                    customer_vat,
+                    vehicle: vehicle.map(|(name, mileage_km)| PaperVehicle { name, mileage_km }),
+                    lines,
+                    vat,
+                    net_minor,
+                    rounding_minor,
+                    gross_minor,
+                    refers_to: refers_to.map(|(number, date)| PaperRef { number, date }),
+                    reminder,
                 },
             )
             .boxed()
@@ -486,8 +581,12 @@ mod tests {
                 .prop_map(|(id, line, new)| Fact::from(crate::quotes::QuoteLineChanged { id, line, new })),
             (text(), any::<u32>()).prop_map(|(id, line)| Fact::from(crate::quotes::QuoteLineRemoved { id, line })),
             text().prop_map(|id| Fact::from(crate::quotes::QuoteDiscarded { id })),
-            ((text(), text(), any::<u64>(), text(), date(), any::<i64>()), vec(invoice_line(), 0..3)).prop_map(
-                |((id, series, sequence, number, valid_until, gross_minor), lines)| {
+            (
+                (text(), text(), any::<u64>(), text(), date(), any::<i64>()),
+                vec(invoice_line(), 0..3),
+                option::of(text())
+            )
+                .prop_map(|((id, series, sequence, number, valid_until, gross_minor), lines, archive)| {
                     Fact::from(crate::quotes::QuoteSent {
                         id,
                         series,
@@ -496,9 +595,10 @@ mod tests {
                         valid_until,
                         gross_minor,
                         lines,
+                        archive,
                     })
-                }
-            ),
+                }),
+            paper().prop_map(|paper| Fact::from(crate::documents::DocumentArchived { paper: Box::new(paper) })),
             (text(), any::<u32>(), text(), option::of(any::<u64>())).prop_map(
                 |(document, record, plate, mileage_km)| {
                     Fact::from(crate::vehicles::VehicleNoted { document, record, plate, mileage_km })
@@ -508,11 +608,26 @@ mod tests {
                 let answer = if accepted { crate::quotes::Answer::Accepted } else { crate::quotes::Answer::Refused };
                 Fact::from(crate::quotes::QuoteAnswered { id, date, answer, invoice })
             }),
-            ((text(), text(), any::<u64>(), text(), date(), any::<i64>(), text()), vec(invoice_line(), 0..3)).prop_map(
-                |((id, series, sequence, number, due_date, gross_minor, entry_id), lines)| {
-                    Fact::from(InvoiceIssued { id, series, sequence, number, due_date, gross_minor, entry_id, lines })
-                }
-            ),
+            (
+                (text(), text(), any::<u64>(), text(), date(), any::<i64>(), text()),
+                vec(invoice_line(), 0..3),
+                option::of(text())
+            )
+                .prop_map(
+                    |((id, series, sequence, number, due_date, gross_minor, entry_id), lines, archive)| {
+                        Fact::from(InvoiceIssued {
+                            id,
+                            series,
+                            sequence,
+                            number,
+                            due_date,
+                            gross_minor,
+                            entry_id,
+                            lines,
+                            archive,
+                        })
+                    }
+                ),
             (
                 (text(), text(), date(), any::<i64>(), currency(), text()),
                 (vec((text(), any::<i64>()), 0..3), any::<i64>(), text())
@@ -539,20 +654,26 @@ mod tests {
                         })
                     }
                 ),
-            ((text(), text(), text(), any::<u64>(), text(), date()), (vec(invoice_line(), 0..3), any::<i64>(), text()))
-                .prop_map(|((id, invoice, series, sequence, number, date), (lines, gross_minor, entry_id))| {
-                    Fact::from(CreditNoteIssued {
-                        id,
-                        invoice,
-                        series,
-                        sequence,
-                        number,
-                        date,
-                        lines,
-                        gross_minor,
-                        entry_id,
-                    })
-                }),
+            (
+                (text(), text(), text(), any::<u64>(), text(), date()),
+                (vec(invoice_line(), 0..3), any::<i64>(), text(), option::of(text()))
+            )
+                .prop_map(
+                    |((id, invoice, series, sequence, number, date), (lines, gross_minor, entry_id, archive))| {
+                        Fact::from(CreditNoteIssued {
+                            id,
+                            invoice,
+                            series,
+                            sequence,
+                            number,
+                            date,
+                            lines,
+                            gross_minor,
+                            entry_id,
+                            archive,
+                        })
+                    }
+                ),
             (
                 (text(), text(), text(), date(), date(), currency()),
                 (vec((text(), any::<i64>(), text(), text()), 0..3), any::<i64>(), text())
@@ -587,11 +708,10 @@ mod tests {
                 }
             ),
             fields().prop_map(|fields| Fact::from(CompanyDetailsSet { fields })),
-            (text(), text(), any::<u8>(), date(), any::<i64>(), currency(), option::of(text())).prop_map(
-                |(id, invoice, level, date, fee_minor, currency, entry_id)| {
-                    Fact::from(ReminderSent { id, invoice, level, date, fee_minor, currency, entry_id })
-                }
-            ),
+            ((text(), text(), any::<u8>(), date(), any::<i64>(), currency(), option::of(text())), option::of(text()))
+                .prop_map(|((id, invoice, level, date, fee_minor, currency, entry_id), archive)| {
+                    Fact::from(ReminderSent { id, invoice, level, date, fee_minor, currency, entry_id, archive })
+                }),
             text().prop_map(|id| Fact::from(ConflictSettled { id })),
             (text(), text(), any::<u8>(), any::<[u8; 16]>(), option::of((text(), text())), text()).prop_map(
                 |(user, name, role, salt, grant, key)| {

@@ -218,6 +218,10 @@ pub struct InvoiceIssued {
     /// issued before this field (their lines are those of their draft).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lines: Vec<InvoiceLine>,
+    /// The BLAKE3 hash of what it printed (`documents::archive_hash`), archived in the same
+    /// commit (`document.archived`); none before archives existed, and for what was imported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archive: Option<String>,
 }
 
 /// A credit note: lines of an issued invoice credited back, in full or in part, numbered in the
@@ -233,6 +237,10 @@ pub struct CreditNoteIssued {
     pub lines: Vec<InvoiceLine>,
     pub gross_minor: i64,
     pub entry_id: String,
+    /// The BLAKE3 hash of what it printed (`documents::archive_hash`), archived in the same
+    /// commit (`document.archived`); none before archives existed, and for what was imported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archive: Option<String>,
 }
 
 /// The lines credited: every line of the invoice, or the lines named with, optionally, a smaller
@@ -309,6 +317,8 @@ pub enum InvoiceError {
     TooManyLines,
     #[error("the invoice has no line: add one before issuing it")]
     Empty,
+    #[error("the invoice cannot be issued before these are set: {missing:?}")]
+    MissingDetails { missing: Vec<crate::documents::Missing> },
     #[error("the total is zero or negative")]
     NotPositive,
     #[error("the amounts are too large")]
@@ -574,7 +584,7 @@ impl FactKind for InvoiceDiscarded {
 
 impl FactKind for InvoiceIssued {
     const KIND: &'static str = "invoice.issued";
-    const VERSION: u32 = 2;
+    const VERSION: u32 = 3;
     fn merge(&self) -> Merge<'_> {
         Merge::Ordered
     }
@@ -585,7 +595,7 @@ impl FactKind for InvoiceIssued {
 
 impl FactKind for CreditNoteIssued {
     const KIND: &'static str = "credit_note.issued";
-    const VERSION: u32 = 1;
+    const VERSION: u32 = 2;
     /// A row keyed by its own number; the series keeps the highest sequence.
     fn merge(&self) -> Merge<'_> {
         Merge::Commutes

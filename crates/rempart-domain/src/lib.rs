@@ -12,6 +12,7 @@ pub mod chart;
 pub mod closures;
 pub mod company;
 pub mod contacts;
+pub mod documents;
 pub mod dunning;
 pub mod facts;
 pub mod invoices;

@@ -108,7 +108,7 @@ pub fn invoice_reference_digits(number: &str) -> Option<String> {
 }
 
 /// A structured address, the only kind the QR-bill accepts.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Address {
     pub name: String,
     pub street: String,

@@ -66,6 +66,10 @@ pub struct QuoteSent {
     pub valid_until: NaiveDate,
     pub gross_minor: i64,
     pub lines: Vec<InvoiceLine>,
+    /// The BLAKE3 hash of what it printed (`documents::archive_hash`), archived in the same
+    /// commit (`document.archived`); none before archives existed, and for what was imported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archive: Option<String>,
 }
 
 /// The customer's answer to a sent quote.
@@ -235,7 +239,7 @@ impl FactKind for QuoteDiscarded {
 
 impl FactKind for QuoteSent {
     const KIND: &'static str = "quote.sent";
-    const VERSION: u32 = 1;
+    const VERSION: u32 = 2;
     fn merge(&self) -> Merge<'_> {
         Merge::Ordered
     }

@@ -591,7 +591,8 @@ impl LedgerState {
             | Fact::QuoteLineRemoved(_)
             | Fact::QuoteDiscarded(_)
             | Fact::QuoteAnswered(_)
-            | Fact::VehicleNoted(_) => {}
+            | Fact::VehicleNoted(_)
+            | Fact::DocumentArchived(_) => {}
         }
     }
 }

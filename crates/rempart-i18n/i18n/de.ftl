@@ -18,7 +18,7 @@ date = Datum
 debit = Soll
 document-draft = Entwurf { $id } hat noch kein Dokument: Stellen Sie ihn zuerst mit `rempart invoice issue { $id }` aus.
 document-no-account = Eine Schweizer Rechnung enthält einen QR-Zahlteil: Erfassen Sie zuerst das Konto der Firma mit `rempart company set iban=...` (oder qr_iban=...).
-document-written = Rechnungsdokument in { $path } gespeichert
+document-written = Dokument in { $path } gespeichert
 demo-created = Demofirma in { $dir } erstellt
 demo-login = Melden Sie sich als { $user } mit dem Passwort { $password } an
 entry = Buchung
@@ -300,7 +300,7 @@ fee = Gebühr
 fees = Gebühren
 level = Stufe
 reminded = Gemahnt
-reminder-sent = Mahnung { $level } für { $number } erfasst, Gebühr { $fee }; { $open } jetzt offen.
+reminder-sent = Mahnung { $level } für { $number } erfasst, Gebühr { $fee }; { $open } jetzt offen. Ihr Brief: rempart invoice pdf { $letter }
 bill-paid = Rechnung { $reference } von { $supplier } bezahlt: { $amount }.
 bill-recorded = Rechnung { $reference } von { $supplier } erfasst: { $total }, fällig { $due } (Kennung { $id }).
 id = ID
@@ -388,7 +388,7 @@ help-invoice-credit = Gutschrift zu einer ausgestellten Rechnung erstellen: voll
 help-invoice-credit-date = Datum der Gutschrift [Standard: heute]
 help-invoice-remind = Nächste Mahnung einer überfälligen Rechnung erfassen (Stufen 1 bis 3, jede nach der von der Firma festgelegten Frist fällig) und ihre Gebühr verbuchen
 help-invoice-remind-date = Mahndatum [Standard: heute]
-help-invoice-pdf = Ausgestellte Rechnung als A4-PDF schreiben (bei einer Schweizer Firma mit QR-Rechnung), in der Sprache des Kunden
+help-invoice-pdf = Ausgestellte Rechnung als A4-PDF schreiben (bei einer Schweizer Firma mit QR-Rechnung), in der Sprache des Kunden, so wie sie ausgestellt wurde; oder eine Gutschrift (AV-2026-0001) oder den Brief einer Mahnung (2026-0001-R1)
 help-invoice-pdf-out = Wohin sie geschrieben wird [Standard: DATA_DIR/documents/NUMBER.pdf]
 help-invoice-show = Rechnung nach Entwurfs-Id oder Nummer anzeigen
 help-invoice-list = Rechnungen auflisten
@@ -2039,3 +2039,24 @@ help-quote-new-mileage = Der Kilometerstand des Fahrzeugs, in Kilometern
 help-quote-accept-mileage = Der Kilometerstand des Fahrzeugs bei der Arbeit [Standard: der der Offerte]
 help-invoice-new-vehicle = Das Kennzeichen des betreffenden Fahrzeugs des Kunden
 help-invoice-new-mileage = Der Kilometerstand des Fahrzeugs, in Kilometern
+verify-archive-document = { $kind ->
+    [invoice] der Rechnung { $number }
+    [quote] der Offerte { $number }
+    [credit_note] der Gutschrift { $number }
+   *[reminder] der Mahnung { $number }
+}
+verify-archive-altered = das Archiv { $document } wurde verändert: es ergibt nicht mehr den Hash, den seine Ausstellung festhielt ({ $recorded }…, gefunden { $found }…)
+verify-archive-missing = das Archiv { $document } fehlt im Journal
+fact-document-archived = die Archivierung dessen, was { $kind ->
+    [invoice] die Rechnung { $number }
+    [quote] die Offerte { $number }
+    [credit_note] die Gutschrift { $number }
+   *[reminder] die Mahnung { $number }
+} druckte
+document-not-archived = { $number } hat kein archiviertes Dokument: eine Gutschrift oder Mahnung aus der Zeit vor den Archiven wird nicht gedruckt.
+err-invoice-missing-details = die Rechnung kann nicht ausgestellt werden, solange ihre gedruckten Angaben fehlen: { $missing }
+err-missing-company-account = die IBAN oder QR-IBAN der Firma, für ihre QR-Rechnung (rempart company set --set qr_iban=CH…, oder die Seite Firma)
+err-missing-company-town = Postleitzahl und Ort der Firma (rempart company set --set postcode=… --set town=…, oder die Seite Firma)
+err-missing-company-vat-number = die MWST-Nummer der Firma, da die Rechnung MWST ausweist (rempart company set --set vat_number=…, oder die Seite Firma)
+err-missing-company-siren = die SIREN der Firma (rempart company set --set siren=…, oder die Seite Firma)
+err-missing-customer-town = Postleitzahl und Ort des Kunden (rempart contact edit { $contact } --set postcode=… --set town=…, oder die Seite des Kunden)

@@ -18,7 +18,7 @@ date = Date
 debit = Debit
 document-draft = Draft { $id } has no document yet: issue it first with `rempart invoice issue { $id }`.
 document-no-account = A Swiss invoice carries a QR-bill: set the company's account first with `rempart company set iban=...` (or qr_iban=...).
-document-written = Invoice document written to { $path }
+document-written = Document written to { $path }
 demo-created = Demo company created in { $dir }
 demo-login = Log in as { $user } with the password { $password }
 entry = Entry
@@ -300,7 +300,7 @@ fee = Fee
 fees = Fees
 level = Level
 reminded = Reminded
-reminder-sent = Reminder { $level } for { $number } recorded, fee { $fee }; { $open } now open.
+reminder-sent = Reminder { $level } for { $number } recorded, fee { $fee }; { $open } now open. Its letter: rempart invoice pdf { $letter }
 bill-paid = Bill { $reference } of { $supplier } paid: { $amount }.
 bill-recorded = Bill { $reference } of { $supplier } recorded: { $total }, due { $due } (id { $id }).
 id = Id
@@ -388,7 +388,7 @@ help-invoice-credit = Credit back an issued invoice: in full, or the --line N[=Q
 help-invoice-credit-date = Credit note date [default: today]
 help-invoice-remind = Record the next reminder of an overdue invoice (levels 1 to 3, each due after the delay the company set) and post its fee
 help-invoice-remind-date = Reminder date [default: today]
-help-invoice-pdf = Write an issued invoice as an A4 PDF (with its QR-bill for a Swiss company), in the customer's language
+help-invoice-pdf = Write an issued invoice as an A4 PDF (with its QR-bill for a Swiss company), in the customer's language, as it was issued; or a credit note (AV-2026-0001) or a reminder's letter (2026-0001-R1)
 help-invoice-pdf-out = Where to write it [default: DATA_DIR/documents/NUMBER.pdf]
 help-invoice-show = Show an invoice by draft id or number
 help-invoice-list = List the invoices
@@ -2039,3 +2039,24 @@ help-quote-new-mileage = The vehicle's mileage, in kilometres
 help-quote-accept-mileage = The vehicle's mileage when the work is done [default: the quote's]
 help-invoice-new-vehicle = The plate of the customer's vehicle it is for
 help-invoice-new-mileage = The vehicle's mileage, in kilometres
+verify-archive-document = { $kind ->
+    [invoice] invoice { $number }
+    [quote] quote { $number }
+    [credit_note] credit note { $number }
+   *[reminder] reminder { $number }
+}
+verify-archive-altered = the archive of { $document } was altered: it no longer gives the hash its issue recorded ({ $recorded }…, found { $found }…)
+verify-archive-missing = the archive of { $document } is missing from the log
+fact-document-archived = what { $kind ->
+    [invoice] invoice { $number }
+    [quote] quote { $number }
+    [credit_note] credit note { $number }
+   *[reminder] reminder { $number }
+} printed, archived
+document-not-archived = { $number } has no archived document: a credit note or reminder issued before archives existed is not printed.
+err-invoice-missing-details = the invoice cannot be issued until its printed details are set: { $missing }
+err-missing-company-account = the company's IBAN or QR-IBAN, for its QR-bill (rempart company set --set qr_iban=CH…, or the Company page)
+err-missing-company-town = the company's postcode and town (rempart company set --set postcode=… --set town=…, or the Company page)
+err-missing-company-vat-number = the company's VAT number, since the invoice charges VAT (rempart company set --set vat_number=…, or the Company page)
+err-missing-company-siren = the company's SIREN (rempart company set --set siren=…, or the Company page)
+err-missing-customer-town = the customer's postcode and town (rempart contact edit { $contact } --set postcode=… --set town=…, or the customer's page)

@@ -18,7 +18,7 @@ date = Date
 debit = Débit
 document-draft = Le brouillon { $id } n'a pas encore de document : émettez-le d'abord avec `rempart invoice issue { $id }`.
 document-no-account = Une facture suisse porte une QR-facture : indiquez d'abord le compte de l'entreprise avec `rempart company set iban=...` (ou qr_iban=...).
-document-written = Document de la facture écrit dans { $path }
+document-written = Document écrit dans { $path }
 demo-created = Entreprise de démonstration créée dans { $dir }
 demo-login = Connectez-vous comme { $user } avec le mot de passe { $password }
 entry = Écriture
@@ -300,7 +300,7 @@ fee = Frais
 fees = Frais
 level = Niveau
 reminded = Rappelé
-reminder-sent = Rappel { $level } de { $number } enregistré, frais { $fee } ; { $open } reste ouvert.
+reminder-sent = Rappel { $level } de { $number } enregistré, frais { $fee } ; { $open } reste ouvert. Sa lettre : rempart invoice pdf { $letter }
 bill-paid = Facture { $reference } de { $supplier } payée : { $amount }.
 bill-recorded = Facture { $reference } de { $supplier } enregistrée : { $total }, échéance { $due } (identifiant { $id }).
 id = Id
@@ -388,7 +388,7 @@ help-invoice-credit = Établir un avoir sur une facture émise : en totalité, o
 help-invoice-credit-date = Date de l'avoir [défaut: aujourd'hui]
 help-invoice-remind = Enregistrer le rappel suivant d'une facture échue (niveaux 1 à 3, chacun exigible après le délai fixé par l'entreprise) et comptabiliser ses frais
 help-invoice-remind-date = Date du rappel [défaut: aujourd'hui]
-help-invoice-pdf = Écrire une facture émise en PDF A4 (avec sa QR-facture pour une entreprise suisse), dans la langue du client
+help-invoice-pdf = Écrire une facture émise en PDF A4 (avec sa QR-facture pour une entreprise suisse), dans la langue du client, telle qu'elle a été émise ; ou un avoir (AV-2026-0001) ou la lettre d'un rappel (2026-0001-R1)
 help-invoice-pdf-out = Où l'écrire [défaut: DATA_DIR/documents/NUMBER.pdf]
 help-invoice-show = Afficher une facture par identifiant de brouillon ou par numéro
 help-invoice-list = Lister les factures
@@ -2039,3 +2039,24 @@ help-quote-new-mileage = Le kilométrage du véhicule, en kilomètres
 help-quote-accept-mileage = Le kilométrage du véhicule quand le travail est fait [par défaut : celui du devis]
 help-invoice-new-vehicle = La plaque du véhicule du client concerné
 help-invoice-new-mileage = Le kilométrage du véhicule, en kilomètres
+verify-archive-document = { $kind ->
+    [invoice] la facture { $number }
+    [quote] le devis { $number }
+    [credit_note] l'avoir { $number }
+   *[reminder] le rappel { $number }
+}
+verify-archive-altered = l'archive de { $document } a été modifiée : elle ne donne plus l'empreinte que son émission a enregistrée ({ $recorded }…, trouvé { $found }…)
+verify-archive-missing = l'archive de { $document } manque au journal
+fact-document-archived = l'archivage de ce qu'a imprimé { $kind ->
+    [invoice] la facture { $number }
+    [quote] le devis { $number }
+    [credit_note] l'avoir { $number }
+   *[reminder] le rappel { $number }
+}
+document-not-archived = { $number } n'a pas de document archivé : un avoir ou un rappel émis avant l'existence des archives ne s'imprime pas.
+err-invoice-missing-details = la facture ne peut pas être émise tant que ses mentions imprimées manquent : { $missing }
+err-missing-company-account = l'IBAN ou le QR-IBAN de l'entreprise, pour sa QR-facture (rempart company set --set qr_iban=CH…, ou la page Entreprise)
+err-missing-company-town = le code postal et la localité de l'entreprise (rempart company set --set postcode=… --set town=…, ou la page Entreprise)
+err-missing-company-vat-number = le numéro de TVA de l'entreprise, puisque la facture porte de la TVA (rempart company set --set vat_number=…, ou la page Entreprise)
+err-missing-company-siren = le SIREN de l'entreprise (rempart company set --set siren=…, ou la page Entreprise)
+err-missing-customer-town = le code postal et la localité du client (rempart contact edit { $contact } --set postcode=… --set town=…, ou la page du client)

@@ -23,7 +23,7 @@ impl Store {
     pub fn send_reminder(&mut self, number: &str, date: NaiveDate) -> Result<ReminderSent, StoreError> {
         let company = self.company()?.clone();
         let invoice = self.invoice(number)?;
-        let number = invoice.number.ok_or(DunningError::Draft { id: invoice.id })?;
+        let number = invoice.number.clone().ok_or_else(|| DunningError::Draft { id: invoice.id.clone() })?;
         let receivable = self
             .receivables(Some(&invoice.contact), date)?
             .into_iter()
@@ -38,7 +38,30 @@ impl Store {
         }
         let fee_minor = levels[usize::from(level - 1)].fee_minor;
         let id = format!("R-{}", hex::encode(self.random_bytes::<5>()));
+        // The letter: the invoice's figures with this fee, the amount its payment part asks.
+        let parties = self.parties(&invoice.contact, &invoice.id)?;
+        let figures = rempart_domain::documents::PaperReminder {
+            level,
+            due_date: receivable.due_date,
+            invoiced_minor: receivable.gross_minor,
+            settled_minor: receivable.paid_minor + receivable.credited_minor,
+            fee_minor,
+            fees_minor: receivable.fees_minor + fee_minor,
+            open_minor: receivable.open_minor() + fee_minor,
+        };
+        let asked = rempart_domain::invoices::InvoiceTotals { gross_minor: figures.open_minor, ..Default::default() };
         self.commit(|commit| {
+            let paper = parties.paper(crate::documents::Figures {
+                kind: rempart_domain::documents::PaperKind::Reminder,
+                number: rempart_domain::dunning::reminder_number(&number, level),
+                date,
+                until: None,
+                lines: &[],
+                totals: &asked,
+                refers_to: Some(rempart_domain::documents::PaperRef { number: number.clone(), date: invoice.date }),
+                reminder: Some(figures.clone()),
+            });
+            let archive = Some(crate::documents::archive(commit, paper)?);
             let entry = if fee_minor > 0 {
                 Some(commit.state.build_transfer(
                     format!("REMINDER-{id}"),
@@ -64,6 +87,7 @@ impl Store {
                 fee_minor,
                 currency: invoice.currency,
                 entry_id: entry.as_ref().map(|entry| entry.id.clone()),
+                archive,
             };
             commit.record(Fact::ReminderSent(reminder.clone()))?;
             if let Some(entry) = entry {

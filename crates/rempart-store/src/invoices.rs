@@ -193,6 +193,9 @@ struct Issue {
     contact_name: String,
     series: String,
     numbering: Numbering,
+    /// What the invoice prints besides its figures, archived with it; none for invoices
+    /// imported from another program (printed there).
+    parties: Option<crate::documents::Parties>,
 }
 
 impl Issue {
@@ -213,6 +216,22 @@ impl Issue {
                 .collect(),
             postings,
         )?;
+        let archive = match &self.parties {
+            Some(parties) => {
+                let paper = parties.paper(crate::documents::Figures {
+                    kind: rempart_domain::documents::PaperKind::Invoice,
+                    number: number.clone(),
+                    date: invoice.date,
+                    until: Some(self.due_date),
+                    lines: &invoice.lines,
+                    totals: &totals,
+                    refers_to: None,
+                    reminder: None,
+                });
+                Some(crate::documents::archive(commit, paper)?)
+            }
+            None => None,
+        };
         let issued = InvoiceIssued {
             id: invoice.id.clone(),
             series: self.series.clone(),
@@ -222,6 +241,7 @@ impl Issue {
             gross_minor: totals.gross_minor,
             entry_id: entry.id.clone(),
             lines: invoice.lines.clone(),
+            archive,
         };
         commit.record(Fact::InvoiceIssued(issued.clone()))?;
         commit.record(Fact::EntryPosted(entry))?;
@@ -344,6 +364,26 @@ impl Store {
         })
     }
 
+    /// Issues a draft as `issue_invoice` does, once every detail it prints is there: refused
+    /// otherwise, with every missing detail named at once (`documents::missing_details`). The
+    /// command line and the web app issue this way.
+    pub fn issue_invoice_checked(&mut self, id: &str) -> Result<String, StoreError> {
+        let invoice = self.draft(id)?;
+        let country = self.company()?.country;
+        let company = self.company_details()?;
+        let customer = self.contact(&invoice.contact)?;
+        let charges_vat = invoice
+            .lines
+            .iter()
+            .any(|line| !line.comment && self.state.vat_codes.get(&line.vat_code).is_some_and(|vat| vat.rate_bp > 0));
+        let missing =
+            rempart_domain::documents::missing_details(country, &company, (&invoice.contact, &customer), charges_vat);
+        if !missing.is_empty() {
+            return Err(InvoiceError::MissingDetails { missing }.into());
+        }
+        self.issue_invoice(id)
+    }
+
     /// Records whole invoices made elsewhere (a year of them from a former program, or a
     /// benchmark's), each drafted, lined and issued as if one by one, in one commit: all are
     /// recorded or, at the first one refused, none. Returns them as issued, in order.
@@ -371,7 +411,8 @@ impl Store {
                 totals: None,
                 discarded: false,
             };
-            let issue = self.issue_of(&invoice)?;
+            let mut issue = self.issue_of(&invoice)?;
+            issue.parties = None;
             invoices.push((invoice, issue));
         }
         self.commit(|commit| {
@@ -408,6 +449,7 @@ impl Store {
             contact_name: contact.get("name").cloned().unwrap_or_default(),
             series: numbering.invoices(invoice.date.year()),
             numbering,
+            parties: Some(self.parties(&invoice.contact, &invoice.id)?),
         })
     }
 
@@ -471,6 +513,7 @@ impl Store {
         let id = format!("K-{}", hex::encode(self.random_bytes::<5>()));
         let numbering = self.numbering()?;
         let series = numbering.credit_notes(date.year());
+        let parties = self.parties(&invoice.contact, &invoice.id)?;
         self.commit(|commit| {
             within(commit.conn)?;
             let sequence = commit.state.next_invoice_sequence(&series);
@@ -488,6 +531,20 @@ impl Store {
                 postings,
                 invoice.date,
             )?;
+            let paper = parties.paper(crate::documents::Figures {
+                kind: rempart_domain::documents::PaperKind::CreditNote,
+                number: credit_number.clone(),
+                date,
+                until: None,
+                lines: &lines,
+                totals: &credit_totals,
+                refers_to: Some(rempart_domain::documents::PaperRef {
+                    number: invoice_number.clone(),
+                    date: invoice.date,
+                }),
+                reminder: None,
+            });
+            let archive = Some(crate::documents::archive(commit, paper)?);
             let credit = CreditNoteIssued {
                 id: id.clone(),
                 invoice: invoice_number.clone(),
@@ -498,6 +555,7 @@ impl Store {
                 lines: lines.clone(),
                 gross_minor: credit_totals.gross_minor,
                 entry_id: entry.id.clone(),
+                archive,
             };
             commit.record(Fact::CreditNoteIssued(credit.clone()))?;
             commit.record(Fact::EntryPosted(entry))?;

@@ -19,6 +19,7 @@ mod commit;
 pub mod company;
 pub mod contacts;
 mod copy;
+pub mod documents;
 pub mod dunning;
 pub mod durable;
 mod environment;

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
+use rempart_domain::documents::PaperKind;
 use rempart_domain::{Currency, EntryPosted, Fact, LedgerState};
 use rempart_log::{EventSeq, Hlc, NodeId, TenantId};
 use rusqlite::{Connection, params};
@@ -326,17 +327,32 @@ impl Projector {
             Fact::InvoiceIssued(issued) => {
                 crate::invoices::note_event(conn, origin, &issued.id)?;
                 note_creation(conn, crate::invoices::ISSUE_RECORD, &issued.id, origin, fact)?;
+                if let Some(hash) = &issued.archive {
+                    crate::documents::note_recorded(conn, PaperKind::Invoice, &issued.number, hash)?;
+                }
                 crate::invoices::project_invoice_issued(conn, issued)?
             }
             Fact::CreditNoteIssued(credit) => {
                 crate::invoices::note_event(conn, origin, &credit.invoice)?;
+                if let Some(hash) = &credit.archive {
+                    crate::documents::note_recorded(conn, PaperKind::CreditNote, &credit.number, hash)?;
+                }
                 crate::invoices::project_credit_note_issued(conn, credit)?
             }
-            Fact::CompanyDetailsSet(details) => crate::company::project_company_details_set(conn, origin, details)?,
+            Fact::CompanyDetailsSet(details) => {
+                if let Some(Some(logo)) = details.fields.get("logo") {
+                    crate::documents::keep_logo(conn, logo)?;
+                }
+                crate::company::project_company_details_set(conn, origin, details)?
+            }
             Fact::BillRecorded(bill) => crate::bills::project_bill_recorded(conn, bill)?,
             Fact::BillPaid(paid) => crate::bills::project_bill_paid(conn, paid)?,
             Fact::ReminderSent(reminder) => {
                 crate::invoices::note_event(conn, origin, &reminder.invoice)?;
+                if let Some(hash) = &reminder.archive {
+                    let number = rempart_domain::dunning::reminder_number(&reminder.invoice, reminder.level);
+                    crate::documents::note_recorded(conn, PaperKind::Reminder, &number, hash)?;
+                }
                 crate::dunning::project_reminder_sent(conn, reminder)?
             }
             Fact::PaymentReceived(payment) => {
@@ -408,6 +424,9 @@ impl Projector {
             }
             Fact::QuoteSent(sent) => {
                 crate::invoices::note_event(conn, origin, &sent.id)?;
+                if let Some(hash) = &sent.archive {
+                    crate::documents::note_recorded(conn, PaperKind::Quote, &sent.number, hash)?;
+                }
                 crate::quotes::project_quote_sent(conn, sent)?
             }
             Fact::QuoteAnswered(answered) => {
@@ -418,6 +437,7 @@ impl Projector {
                 }
                 crate::quotes::project_quote_answered(conn, answered)?
             }
+            Fact::DocumentArchived(archived) => crate::documents::project_document_archived(conn, origin, archived)?,
             Fact::VehicleNoted(noted) => {
                 crate::invoices::note_event(conn, origin, &noted.document)?;
                 crate::vehicles::project_vehicle_noted(conn, noted)?

@@ -173,12 +173,24 @@ impl Store {
         let quote = draft_in(&self.conn, &self.state, id)?;
         let numbering = self.numbering()?;
         let series = numbering.quotes(quote.date.year());
+        let parties = self.parties(&quote.contact, &quote.id)?;
         self.commit(|commit| {
             // Read again under the write lock: another handle may have sent or changed it.
             let quote = draft_in(commit.conn, &commit.state, &quote.id)?;
             let totals = totals(&commit.state, &quote.lines, quote.date, quote.cash_rounding)?;
             let sequence = commit.state.next_invoice_sequence(&series);
             let number = numbering.number(&series, sequence);
+            let paper = parties.paper(crate::documents::Figures {
+                kind: rempart_domain::documents::PaperKind::Quote,
+                number: number.clone(),
+                date: quote.date,
+                until: Some(quote.valid_until),
+                lines: &quote.lines,
+                totals: &totals,
+                refers_to: None,
+                reminder: None,
+            });
+            let archive = Some(crate::documents::archive(commit, paper)?);
             commit.record(Fact::QuoteSent(QuoteSent {
                 id: quote.id.clone(),
                 series: series.clone(),
@@ -187,6 +199,7 @@ impl Store {
                 valid_until: quote.valid_until,
                 gross_minor: totals.gross_minor,
                 lines: quote.lines,
+                archive,
             }))?;
             Ok(number)
         })

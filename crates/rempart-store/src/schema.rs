@@ -24,8 +24,9 @@
 /// and what paid with vouchers (`p_ticket_vouchers`). 21: an invoice line's unit
 /// (`p_invoice_lines.unit`). 22: items' labels in other languages (`p_item_labels`). 23: comment
 /// lines of invoices (`p_invoice_lines.comment`). 24: quotes (`p_quotes`, `p_quote_lines`). 25: the vehicle and mileage of
-/// each invoice or quote (`p_vehicle_visits`).
-pub const SCHEMA_VERSION: u32 = 25;
+/// each invoice or quote (`p_vehicle_visits`). 26: documents' archives (`p_archives`) and the
+/// company's logos by hash (`p_logos`).
+pub const SCHEMA_VERSION: u32 = 26;
 
 pub const LOG_SCHEMA: &str = "
 CREATE TABLE meta (
@@ -97,13 +98,14 @@ CREATE TABLE IF NOT EXISTS sync_state (
 ";
 
 /// The projection tables, each created by the module that owns it.
-pub const PROJECTION_SCHEMAS: [&str; 19] = [
+pub const PROJECTION_SCHEMAS: [&str; 20] = [
     crate::company::SCHEMA,
     crate::ledger::SCHEMA,
     crate::catalogue::SCHEMA,
     crate::invoices::SCHEMA,
     crate::quotes::SCHEMA,
     crate::vehicles::SCHEMA,
+    crate::documents::SCHEMA,
     crate::bills::SCHEMA,
     crate::stock::SCHEMA,
     crate::replenish::SCHEMA,
@@ -180,6 +182,8 @@ pub const PROJECTIONS: &[(&str, &str)] = &[
     ("p_quotes", "id"),
     ("p_quote_lines", "quote, line"),
     ("p_vehicle_visits", "document"),
+    ("p_archives", "kind, number"),
+    ("p_logos", "hash"),
     ("p_bills", "id"),
     ("p_bill_payments", "id"),
     ("p_reminders", "id"),

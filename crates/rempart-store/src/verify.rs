@@ -186,6 +186,12 @@ pub enum Problem {
         till: String,
         fault: rempart_domain::closures::ClosureFault,
     },
+    /// A document's archive is not what its issue recorded.
+    Archive {
+        kind: rempart_domain::documents::PaperKind,
+        number: String,
+        fault: crate::documents::ArchiveFault,
+    },
 }
 
 /// The first difference between a projection table on disk and the one replayed from the log.
@@ -563,6 +569,18 @@ impl Store {
                     report.problems.push(Problem::ChainUnreadable { node, detail: error.to_string() });
                     chains_sound = false;
                 }
+            }
+        }
+        // Each document's archive against the hash its issue recorded, whatever the chains say,
+        // so that an archive edited on disk is named by its document.
+        match crate::documents::check_archives(&self.conn) {
+            Ok(faults) => {
+                for (kind, number, fault) in faults {
+                    report.problems.push(Problem::Archive { kind, number, fault });
+                }
+            }
+            Err(error) => {
+                report.problems.push(Problem::TableUnreadable { table: "p_archives", detail: error.to_string() })
             }
         }
         // Forks seen by sync: the log holds one version, the other is kept as evidence.

@@ -907,7 +907,7 @@ async fn issue(
     Posted(_): Posted<Empty>,
 ) -> Response {
     let target = id.clone();
-    let outcome = as_viewer(&app, &viewer, move |store, _, _| store.issue_invoice(&target)).await;
+    let outcome = as_viewer(&app, &viewer, move |store, _, _| store.issue_invoice_checked(&target)).await;
     let outcome = outcome.map(|number| format!("/invoices/{number}")).map_err(|error| (None, error));
     answer(&app, &viewer, &id, "issue", BTreeMap::new(), outcome).await
 }
@@ -1075,7 +1075,7 @@ async fn pdf(State(app): State<App>, Extension(viewer): Extension<Viewer>, Path(
             .into_response(),
         Ok(Err(error)) => {
             // The command line's words name its command; the page sends to the settings page.
-            let no_account = matches!(error, crate::documents::DocumentError::NoAccount);
+            let no_account = matches!(error, crate::documents::DocumentError::Doc(rempart_docs::DocError::NoAccount));
             let said = if no_account { lang.text("web.invoice.no_account").to_owned() } else { error.speak(lang) };
             let body = html! {
                 p role="alert" {

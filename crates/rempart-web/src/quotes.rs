@@ -592,8 +592,8 @@ async fn pdf(State(app): State<App>, Extension(viewer): Extension<Viewer>, Path(
     let lang = viewer.lang;
     let made = app
         .run(move |store| {
-            Ok(crate::documents::quote_document(store, &id)
-                .and_then(|doc| Ok((rempart_docs::invoice_pdf(&doc)?, doc.number))))
+            Ok(crate::documents::document_pdf(store, rempart_domain::documents::PaperKind::Quote, &id)
+                .map(|(paper, bytes)| (bytes, paper.number)))
         })
         .await;
     match made {

@@ -45,8 +45,25 @@ impl Site {
         for role in [Role::Accountant, Role::Cashier, Role::Mechanic] {
             store.add_user(role.as_str(), role, PASSWORD, Some((&owner.id, &key))).unwrap();
         }
-        let contact =
-            store.create_contact(None, BTreeMap::from([("name".to_owned(), Some("Jean Favre".to_owned()))])).unwrap();
+        // What an invoice prints (issue 23: an invoice lacking it is not issued).
+        let details = [
+            ("postcode", "1110"),
+            ("town", "Morges"),
+            ("qr_iban", "CH44 3199 9123 0008 8901 2"),
+            ("vat_number", "CHE-116.281.710 MWST"),
+        ];
+        store
+            .set_company_details(
+                details.into_iter().map(|(key, value)| (key.to_owned(), Some(value.to_owned()))).collect(),
+            )
+            .unwrap();
+        let fields = [("name", "Jean Favre"), ("postcode", "1196"), ("town", "Gland")];
+        let contact = store
+            .create_contact(
+                None,
+                fields.into_iter().map(|(key, value)| (key.to_owned(), Some(value.to_owned()))).collect(),
+            )
+            .unwrap();
         let draft = store.draft_invoice(&contact, chrono::NaiveDate::from_ymd_opt(2026, 5, 4).unwrap(), false).unwrap();
         let quote =
             store.draft_quote(&contact, chrono::NaiveDate::from_ymd_opt(2026, 5, 4).unwrap(), None, false).unwrap();
@@ -1201,6 +1218,8 @@ fn an_invoice_is_corrected_issued_credited_and_listed_by_status_from_its_pages()
     store
         .create_contact(None, customer.map(|(field, value)| (field.to_owned(), Some(value.to_owned()))).into())
         .unwrap();
+    // No account yet: the QR-bill could not be printed.
+    store.set_company_details([("qr_iban".to_owned(), None)].into()).unwrap();
     drop(store);
     let mut owner = site.logged_in(Role::Owner);
     let token = owner.token("/invoices/new");
@@ -1265,6 +1284,16 @@ fn an_invoice_is_corrected_issued_credited_and_listed_by_status_from_its_pages()
     );
 
     // Issued: numbered, open, found by customer and period, and its PDF.
+    // Without the company's account the invoice is not issued: the page says what is missing
+    // and where to give it, and nothing is recorded.
+    let before = site.events();
+    let refused = owner.post(&format!("{draft}/issue"), &[("csrf", &token)]);
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("IBAN or QR-IBAN") && refused.body.contains("Company page"), "{}", refused.body);
+    assert_eq!(site.events(), before);
+    let mut store = Store::open(&site.dir).unwrap();
+    store.set_company_details(details.map(|(field, value)| (field.to_owned(), Some(value.to_owned()))).into()).unwrap();
+    drop(store);
     let issued = post(&mut owner, &format!("{draft}/issue"), &[]);
     let number = issued.strip_prefix("/invoices/").unwrap().to_owned();
     assert!(number.starts_with("2026-"), "{number}");
@@ -1275,13 +1304,6 @@ fn an_invoice_is_corrected_issued_credited_and_listed_by_status_from_its_pages()
     assert!(!listed(&mut owner, "customer=Jean%20Favre"));
     assert!(listed(&mut owner, "from=01.05.2026&to=31.05.2026"));
     assert!(!listed(&mut owner, "from=01.06.2026&to=30.06.2026"));
-    // Without the company's account, the PDF says where to give it: the settings, not a command.
-    let without = owner.get(&format!("{issued}/pdf"));
-    assert_eq!(without.status, 422);
-    assert!(without.body.contains(Lang::En.text("web.invoice.no_account")), "{}", without.body);
-    let mut store = Store::open(&site.dir).unwrap();
-    store.set_company_details(details.map(|(field, value)| (field.to_owned(), Some(value.to_owned()))).into()).unwrap();
-    drop(store);
     let (status, kind, pdf) = owner.get_bytes(&format!("{issued}/pdf"));
     assert_eq!((status, kind.as_str()), (200, "application/pdf"), "{}", String::from_utf8_lossy(&pdf));
     assert!(pdf.starts_with(b"%PDF"));

@@ -477,17 +477,20 @@ mod tests {
     /// the year's two quotes, one refused and one waiting (`p_quotes`, `p_quote_lines`, layout 24,
     /// nine events; the hash was 7df4fcd0… and the log 5,535 events before), and the vehicle and
     /// mileage the waiting one is for (`p_vehicle_visits`, layout 25, one event; the hash was
-    /// 629a20aa… before).
+    /// 629a20aa… before), and what each of the year's 702 invoices, its 28 reminders and two
+    /// quotes printed, archived when issued or sent (`document.archived`, its hash in the
+    /// issuing fact; `p_archives`, `p_logos`, layout 26; the hash was c1e3ce57… and the log 5,545
+    /// events before).
     #[test]
     fn the_demo_company_keeps_its_state_hash() {
         let temp = tempfile::tempdir().unwrap();
         let env = Environment::seeded(Clock::Simulated(Arc::new(AtomicU64::new(1_767_225_600_000))), [7; 32]);
         let mut store = Store::init_with(env, temp.path(), "Garage du Lac Sàrl", Country::Ch, 1).unwrap();
         build(&mut store).unwrap();
-        assert_eq!(store.event_count().unwrap(), 5545);
+        assert_eq!(store.event_count().unwrap(), 6277);
         assert_eq!(
             store.state_hash().unwrap().to_hex(),
-            "c1e3ce5752b325a4a31268574688fadf3f785595734bdac2e5126b81e8dd21ad"
+            "940e87432bd23427561bfa2a2e50f4e4d65314619f47ae070534faf685f6650c"
         );
     }
 }

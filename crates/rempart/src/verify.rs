@@ -171,6 +171,18 @@ pub fn problem_text(lang: Lang, locale: Option<Locale>, problem: &Problem) -> St
         Problem::Closure { till, fault } => {
             lang.fill("verify.closure.of_till", &[("till", till), ("fault", &fault.speak(lang))])
         }
+        Problem::Archive { kind, number, fault } => {
+            let document = lang.fill("verify.archive.document", &[("kind", &kind.as_str()), ("number", number)]);
+            match fault {
+                rempart_store::documents::ArchiveFault::Altered { recorded, found } => lang.fill(
+                    "verify.archive.altered",
+                    &[("document", &document), ("recorded", &&recorded[..16]), ("found", &&found[..16])],
+                ),
+                rempart_store::documents::ArchiveFault::Missing => {
+                    lang.fill("verify.archive.missing", &[("document", &document)])
+                }
+            }
+        }
         Problem::TableDiffers { table, difference } => match difference {
             Difference::Whole => lang.fill("verify.table_differs", &[("table", table)]),
             Difference::ExtraRow { key } => lang.fill("verify.extra_row", &[("table", table), ("key", key)]),

@@ -9,6 +9,10 @@ impl Speak for rempart_docs::DocError {
         match self {
             rempart_docs::DocError::QrBill(value0) => value0.speak(lang),
             rempart_docs::DocError::QrCode(value0) => lang.fill("err.doc.qr_code", &[("value", value0)]),
+            rempart_docs::DocError::NoAccount => lang.text("document.no_account").to_owned(),
+            rempart_docs::DocError::NumberWithoutDigits { number } => {
+                lang.fill("err.command.invoice_number_without_digits", &[("number", number)])
+            }
         }
     }
 }

@@ -408,9 +408,26 @@ impl Speak for rempart_domain::quotes::QuoteError {
     }
 }
 
+impl Speak for rempart_domain::documents::Missing {
+    fn speak(&self, lang: Lang) -> String {
+        use rempart_domain::documents::Missing;
+        match self {
+            Missing::CompanyAccount => lang.text("err.missing.company_account").to_owned(),
+            Missing::CompanyTown => lang.text("err.missing.company_town").to_owned(),
+            Missing::CompanyVatNumber => lang.text("err.missing.company_vat_number").to_owned(),
+            Missing::CompanySiren => lang.text("err.missing.company_siren").to_owned(),
+            Missing::CustomerTown { contact } => lang.fill("err.missing.customer_town", &[("contact", contact)]),
+        }
+    }
+}
+
 impl Speak for rempart_domain::invoices::InvoiceError {
     fn speak(&self, lang: Lang) -> String {
         match self {
+            rempart_domain::invoices::InvoiceError::MissingDetails { missing } => {
+                let list: Vec<String> = missing.iter().map(|each| each.speak(lang)).collect();
+                lang.fill("err.invoice.missing_details", &[("missing", &list.join("; "))])
+            }
             rempart_domain::invoices::InvoiceError::NotIssued { id } => {
                 lang.fill("err.invoice.not_issued", &[("id", id)])
             }

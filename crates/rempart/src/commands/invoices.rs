@@ -69,7 +69,8 @@ pub(crate) enum InvoiceCommand {
         date: Option<String>,
     },
     /// Write an issued invoice as an A4 PDF (with its QR-bill for a Swiss company), in the
-    /// customer's language.
+    /// customer's language, as it was issued; or a credit note (AV-2026-0001) or a reminder's
+    /// letter (2026-0001-R1).
     Pdf {
         number: String,
         /// Where to write it [default: DATA_DIR/documents/NUMBER.pdf]
@@ -261,7 +262,7 @@ pub(crate) fn invoice(dir: &Path, lang: Lang, command: InvoiceCommand) -> Result
             println!("{}", lang.fill("invoice.discarded", &[("id", &id)]));
         }
         InvoiceCommand::Issue { id } => {
-            let number = store.issue_invoice(&id)?;
+            let number = store.issue_invoice_checked(&id)?;
             let total = store.invoice(&number)?.totals.map_or(0, |totals| totals.gross_minor);
             let total = format!("{} {}", currency, locale.format_amount(total, currency));
             println!("{}", lang.fill("invoice.issued", &[("id", &id), ("number", &number), ("total", &total)]));
@@ -306,12 +307,21 @@ pub(crate) fn invoice(dir: &Path, lang: Lang, command: InvoiceCommand) -> Result
                         ("number", &reminder.invoice),
                         ("fee", &amount(reminder.fee_minor)),
                         ("open", &amount(open)),
+                        ("letter", &rempart_domain::dunning::reminder_number(&reminder.invoice, reminder.level)),
                     ]
                 )
             );
         }
         InvoiceCommand::Pdf { number, out } => {
-            let path = rempart_web::documents::write_invoice_pdf(&store, &number, out.as_deref())?;
+            use rempart_domain::documents::PaperKind;
+            let number = number.trim().to_owned();
+            let mut kind = PaperKind::Invoice;
+            for archived in [PaperKind::CreditNote, PaperKind::Reminder] {
+                if store.archived(archived, &number)?.is_some() {
+                    kind = archived;
+                }
+            }
+            let path = rempart_web::documents::write_document_pdf(&store, kind, &number, out.as_deref())?;
             println!("{}", lang.fill("document.written", &[("path", &path.display().to_string())]));
         }
         InvoiceCommand::Show { id, format } => {

@@ -227,7 +227,7 @@ fn the_demo_runs_and_verifies() {
     assert!(output.status.success(), "{:?}: {}", output.status, String::from_utf8_lossy(&output.stderr));
     assert!(output.stderr.is_empty(), "{}", String::from_utf8_lossy(&output.stderr));
     // The invoice document it names exists and is a PDF.
-    let written = stdout.lines().find_map(|line| line.strip_prefix("Invoice document written to ")).expect("pdf line");
+    let written = stdout.lines().find_map(|line| line.strip_prefix("Document written to ")).expect("pdf line");
     let pdf = std::fs::read(written.trim()).expect("the written PDF");
     assert!(pdf.starts_with(b"%PDF-"));
     // A year of documents: hundreds of invoices, and the receivables agree with account 1100.

@@ -62,7 +62,9 @@ fn page_count(pdf: &Path) -> usize {
 fn swiss_invoice(account: (&str, &str)) -> (Company, String) {
     let company = Company::new("CH");
     company.in_morges(&["vat_number=CHE-116.281.710 TVA"]);
-    company.ok(&["company", "set", "--set", &format!("{}={}", account.0, account.1)]);
+    // The account asked: the QR-IBAN of `in_morges`, or an ordinary IBAN in its place.
+    let clear = if account.0 == "iban" { "qr_iban" } else { "iban" };
+    company.ok(&["company", "set", "--clear", clear, "--set", &format!("{}={}", account.0, account.1)]);
     company.ok(&[
         "contact",
         "add",
@@ -182,8 +184,28 @@ fn the_qr_bill_of_a_swiss_invoice_decodes_to_every_field_of_the_invoice() {
         assert!(text.contains(expected), "{expected:?} missing from:\n{text}");
     }
     // For a French-speaking customer, the payment part's words are the French of the QR-bill,
-    // capital accents included (issue 23: "À détacher").
+    // capital accents included (issue 23: "À détacher"), on the invoices issued once the
+    // customer reads French.
     company.ok(&["contact", "edit", "MUELLER", "--set", "language=fr"]);
+    let draft = draft_of(&company.ok(&["invoice", "new", "--contact", "MUELLER", "--date", "2026-05-05"]));
+    company.ok(&[
+        "invoice",
+        "line",
+        &draft,
+        "--text",
+        "Service",
+        "--qty",
+        "2.5",
+        "--unit",
+        "h",
+        "--price",
+        "120.00",
+        "--vat",
+        "N81",
+        "--account",
+        "3400",
+    ]);
+    let number = number_of(&company.ok(&["invoice", "issue", &draft]));
     let french = company.dir.parent().expect("parent").join("facture-fr.pdf");
     company.ok(&["invoice", "pdf", &number, "--out", path_arg(&french)]);
     let text = pdf_text(&french);
@@ -308,9 +330,20 @@ fn a_french_invoice_carries_the_mandatory_mentions() {
     }
     assert!(decode_qr(&pdf, 1).is_empty(), "no QR-bill on a French invoice");
 
+    // A penalty rate set afterwards is printed on the invoices issued from then on; the one
+    // issued before is reprinted as it was (issue 23: documents archived as sent).
     company.ok(&["company", "set", "--set", "late_penalty=10 % l'an"]);
     company.ok(&["invoice", "pdf", &number]);
-    assert!(pdf_text(&pdf).contains("10 % l'an"));
+    let reprinted = pdf_text(&pdf);
+    assert!(
+        !reprinted.contains("10 % l'an") && reprinted.contains("trois fois le taux d'intérêt légal"),
+        "{reprinted}"
+    );
+    let draft = draft_of(&company.ok(&["invoice", "new", "--contact", "DUPONT", "--date", "2026-06-16"]));
+    company.ok(&["invoice", "line", &draft, "--text", "Vidange", "--price", "90", "--vat", "C20", "--account", "706"]);
+    let next = number_of(&company.ok(&["invoice", "issue", &draft]));
+    company.ok(&["invoice", "pdf", &next]);
+    assert!(pdf_text(&company.dir.join("documents").join(format!("{next}.pdf"))).contains("10 % l'an"));
 }
 
 #[test]
@@ -332,17 +365,48 @@ fn documents_are_refused_for_drafts_missing_accounts_and_unstructured_addresses(
         "3400",
     ]);
     assert!(company.fails(&["invoice", "pdf", &draft]).contains("issue it first"));
-    let number = number_of(&company.ok(&["invoice", "issue", &draft]));
-    assert!(company.fails(&["invoice", "pdf", &number]).contains("set the company's account"));
-    company.ok(&["company", "set", "--set", "iban=CH58 0079 1123 0008 8901 2"]);
-    assert!(company.fails(&["invoice", "pdf", &number]).contains("creditor's address is not structured"));
+    // Issue 23: what the invoice must print is asked for before it is issued, all at once, each
+    // with the command that sets it; nothing is recorded meanwhile.
+    let before = company.log_snapshot();
+    let refused = company.fails(&["invoice", "issue", &draft]);
+    for expected in [
+        "cannot be issued until its printed details are set",
+        "IBAN or QR-IBAN",
+        "rempart company set --set qr_iban=",
+        "the company's postcode and town",
+        "the company's VAT number",
+        "rempart contact edit VAGUE --set postcode=",
+    ] {
+        assert!(refused.contains(expected), "{expected:?} missing from: {refused}");
+    }
+    assert_eq!(refused.trim().lines().count(), 1, "one message: {refused}");
+    assert!(company.log_snapshot() == before, "a refused issue changed the log");
+    let french = company.fails_in("fr", &["invoice", "issue", &draft]);
+    assert!(french.contains("le code postal et la localité du client"), "{french}");
+    company.ok(&[
+        "company",
+        "set",
+        "--set",
+        "iban=CH58 0079 1123 0008 8901 2",
+        "--set",
+        "vat_number=CHE-116.281.710 MWST",
+    ]);
     company.ok(&["company", "set", "--set", "postcode=1110", "--set", "town=Morges"]);
-    let refused = company.fails(&["invoice", "pdf", &number]);
-    assert!(refused.contains("debtor's address is not structured"), "{refused}");
-    assert!(!company.dir.join("documents").join(format!("{number}.pdf")).exists(), "nothing written");
+    let refused = company.fails(&["invoice", "issue", &draft]);
+    assert!(refused.contains("the customer's postcode and town") && !refused.contains("IBAN"), "{refused}");
     company.ok(&["contact", "edit", "VAGUE", "--set", "postcode=1200", "--set", "town=Genève"]);
+    let number = number_of(&company.ok(&["invoice", "issue", &draft]));
     company.ok(&["invoice", "pdf", &number]);
     assert!(company.dir.join("documents").join(format!("{number}.pdf")).exists());
+    // An address the QR-bill cannot take (a postcode of twenty characters) is refused at the
+    // print, and nothing is written.
+    let draft = draft_of(&company.ok(&["invoice", "new", "--contact", "VAGUE", "--date", "2026-05-05"]));
+    company.ok(&["invoice", "line", &draft, "--text", "Travail", "--price", "50", "--vat", "N81", "--account", "3400"]);
+    company.ok(&["contact", "edit", "VAGUE", "--set", "postcode=12000000000000000000"]);
+    let number = number_of(&company.ok(&["invoice", "issue", &draft]));
+    let refused = company.fails(&["invoice", "pdf", &number]);
+    assert!(refused.contains("address is not structured") || refused.contains("postcode"), "{refused}");
+    assert!(!company.dir.join("documents").join(format!("{number}.pdf")).exists(), "nothing written");
 }
 
 /// The company's logo heads the invoice at the top right, its transparency kept as a soft mask;
@@ -386,7 +450,13 @@ fn the_logo_heads_the_invoice() {
     let set = company.ok(&["company", "logo", path_arg(&logo)]);
     assert!(set.contains(&format!("300 x 100 pixels, {kib} KiB")), "{set}");
     assert!(company.ok(&["company", "show"]).contains(&format!("PNG, {kib} KiB")));
+    // The invoice issued before the logo is reprinted without it; the next one carries it.
     let pdf = company.dir.parent().expect("parent").join("out").join("logo.pdf");
+    company.ok(&["invoice", "pdf", &number, "--out", path_arg(&pdf)]);
+    let before_logo = std::fs::read(&pdf).expect("the earlier invoice");
+    let draft = draft_of(&company.ok(&["invoice", "new", "--contact", "MUELLER", "--date", "2026-05-05"]));
+    company.ok(&["invoice", "line", &draft, "--text", "Lavage", "--price", "40", "--vat", "N81", "--account", "3400"]);
+    let number = number_of(&company.ok(&["invoice", "issue", &draft]));
     company.ok(&["invoice", "pdf", &number, "--out", path_arg(&pdf)]);
     let images = |pdf: &Path| -> Vec<Vec<String>> {
         let output = Command::new("pdfimages").arg("-list").arg(pdf).output().expect("pdfimages runs");
@@ -409,8 +479,141 @@ fn the_logo_heads_the_invoice() {
     assert!(at(186.0, 17.0) > 192, "the transparent half lets the page through");
     assert!(at(155.0, 17.0) > 192, "nothing left of the logo's box");
 
+    let earlier = company.dir.parent().expect("parent").join("out").join("earlier.pdf");
+    std::fs::write(&earlier, &before_logo).expect("write");
+    assert!(images(&earlier).is_empty(), "the invoice issued before the logo has none");
+    // The logo removed: the invoice issued with it is still reprinted with it (its archive
+    // names the logo by its hash, which the store keeps); the next one has none.
     assert!(company.ok(&["company", "logo", "--remove"]).contains("Logo removed"));
+    company.ok(&["invoice", "pdf", &number, "--out", path_arg(&pdf)]);
+    assert_eq!(images(&pdf).len(), 2, "reprinted as issued, logo and all");
+    let draft = draft_of(&company.ok(&["invoice", "new", "--contact", "MUELLER", "--date", "2026-05-06"]));
+    company.ok(&["invoice", "line", &draft, "--text", "Lavage", "--price", "40", "--vat", "N81", "--account", "3400"]);
+    let number = number_of(&company.ok(&["invoice", "issue", &draft]));
     company.ok(&["invoice", "pdf", &number, "--out", path_arg(&pdf)]);
     assert!(images(&pdf).is_empty());
     assert!(!company.ok(&["company", "show"]).contains("PNG"));
+}
+
+/// Issue 23, item 3: an invoice is reprinted as it was issued, byte for byte, whatever changed
+/// since (the company's address, the customer's address and language); its archive edited on
+/// disk is named by `verify`.
+#[test]
+fn an_invoice_is_reprinted_as_it_was_issued_and_its_archive_is_checked() {
+    let (company, number) = swiss_invoice(("qr_iban", "CH44 3199 9123 0008 8901 2"));
+    let first = company.dir.parent().expect("parent").join("first.pdf");
+    company.ok(&["invoice", "pdf", &number, "--out", path_arg(&first)]);
+    company.ok(&["company", "set", "--set", "street=Rue du Lac", "--set", "building_number=3"]);
+    company.ok(&["contact", "edit", "MUELLER", "--set", "town=Bern", "--set", "postcode=3011", "--set", "language=fr"]);
+    let again = company.dir.parent().expect("parent").join("again.pdf");
+    company.ok(&["invoice", "pdf", &number, "--out", path_arg(&again)]);
+    let (first, again) = (std::fs::read(&first).expect("first print"), std::fs::read(&again).expect("reprint"));
+    assert!(first == again, "the reprint is not the print's bytes");
+    let text = pdf_text(&company.dir.parent().expect("parent").join("again.pdf"));
+    assert!(text.contains("Route de Genève 12") && text.contains("8001 Zürich") && text.contains("Zahlteil"), "{text}");
+    // What is issued from now on prints what holds now.
+    let draft = draft_of(&company.ok(&["invoice", "new", "--contact", "MUELLER", "--date", "2026-05-05"]));
+    company.ok(&["invoice", "line", &draft, "--text", "Lavage", "--price", "40", "--vat", "N81", "--account", "3400"]);
+    let second = number_of(&company.ok(&["invoice", "issue", &draft]));
+    let now = company.dir.parent().expect("parent").join("second.pdf");
+    company.ok(&["invoice", "pdf", &second, "--out", path_arg(&now)]);
+    let text = pdf_text(&now);
+    assert!(text.contains("Rue du Lac 3") && text.contains("3011 Bern") && text.contains("Section paiement"), "{text}");
+    assert!(company.ok(&["verify"]).contains("all intact"), "the books verify");
+
+    // The archive edited on disk (the customer's street, same length, the JSON still sound):
+    // verify names the document.
+    let edited = company
+        .database()
+        .execute(
+            "UPDATE events SET payload = CAST(replace(CAST(payload AS TEXT), 'Bahnhofstrasse', 'Bahnhofstrasze') AS BLOB)
+             WHERE kind = 'document.archived' AND CAST(payload AS TEXT) LIKE '%\"number\":\"' || ?1 || '\"%'",
+            [&number],
+        )
+        .expect("edit the archive");
+    assert_eq!(edited, 1);
+    let said = company.fails(&["verify"]);
+    assert!(said.contains(&format!("the archive of invoice {number} was altered")), "{said}");
+    let said = company.fails_in("fr", &["verify"]);
+    assert!(said.contains(&format!("l'archive de la facture {number} a été modifiée")), "{said}");
+}
+
+/// Issue 23, item 3: a credit note and a reminder's letter are printed from their archives;
+/// the letter's QR-bill asks what is open with the fees, under the invoice's reference.
+#[test]
+fn a_credit_note_and_a_reminder_letter_are_printed_with_their_figures() {
+    let (company, number) = swiss_invoice(("qr_iban", "CH44 3199 9123 0008 8901 2"));
+    company.ok(&["company", "set", "--set", "dunning_1_days=10", "--set", "dunning_1_fee=20.00"]);
+    let invoice_pdf = company.dir.parent().expect("parent").join("invoice.pdf");
+    company.ok(&["invoice", "pdf", &number, "--out", path_arg(&invoice_pdf)]);
+    let invoice_fields: Vec<String> = decode_qr(&invoice_pdf, 1)[0].split("\r\n").map(str::to_owned).collect();
+
+    // One hour of the 2.5 credited: 120.00 and 8.1 % VAT, 9.72: 129.72.
+    let credited = company.ok(&["invoice", "credit", &number, "--line", "1=1", "--date", "2026-05-10"]);
+    assert!(credited.contains("AV-2026-0001") && credited.contains("129.72"), "{credited}");
+    let credit_pdf = company.dir.parent().expect("parent").join("credit.pdf");
+    company.ok(&["invoice", "pdf", "AV-2026-0001", "--out", path_arg(&credit_pdf)]);
+    let text = pdf_text(&credit_pdf);
+    for expected in [
+        "Gutschrift AV-2026-0001",
+        &format!("{number} vom 04.05.2026"),
+        "Service 30 000 km",
+        "120.00",
+        "9.72",
+        "129.72",
+        &format!("Gutschrift zur Rechnung {number} vom 04.05.2026"),
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing from the credit note:\n{text}");
+    }
+    assert!(decode_qr(&credit_pdf, 1).is_empty(), "a credit note asks for no payment");
+
+    // 100.00 paid; the first reminder, due ten days after 03.06.2026, with its fee of 20.00:
+    // 407.02 - 100.00 - 129.72 + 20.00 = 197.30 open.
+    company.ok(&[
+        "payment",
+        "add",
+        "--contact",
+        "MUELLER",
+        "--amount",
+        "100.00",
+        "--date",
+        "2026-05-20",
+        "--invoice",
+        &number,
+    ]);
+    let reminded = company.ok(&["invoice", "remind", &number, "--date", "2026-06-20"]);
+    let letter = format!("{number}-R1");
+    assert!(reminded.contains(&letter), "{reminded}");
+    let letter_pdf = company.dir.parent().expect("parent").join("letter.pdf");
+    company.ok(&["invoice", "pdf", &letter, "--out", path_arg(&letter_pdf)]);
+    let text = pdf_text(&letter_pdf);
+    for expected in [
+        &format!("1. Mahnung: Rechnung {number}"),
+        &format!("{number} vom 04.05.2026"),
+        "03.06.2026",
+        "Rechnungsbetrag",
+        "407.02",
+        "Bereits bezahlt oder gutgeschrieben",
+        "-229.72",
+        "Mahngebühren",
+        "20.00",
+        "Offener Betrag CHF",
+        "197.30",
+        "Zahlteil",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing from the letter:\n{text}");
+    }
+    let fields: Vec<String> = decode_qr(&letter_pdf, 1)[0].split("\r\n").map(str::to_owned).collect();
+    assert_eq!(fields[18], "197.30", "the open amount with the fees");
+    assert_eq!(
+        (fields[27].as_str(), fields[28].as_str()),
+        ("QRR", invoice_fields[28].as_str()),
+        "the invoice's reference"
+    );
+    assert_eq!(fields[29], number);
+    assert_eq!(fields[3], invoice_fields[3], "the same account");
+    // A document nobody archived is refused, with one message.
+    let said = company.fails(&["invoice", "pdf", "AV-2026-0009"]);
+    assert!(said.contains("AV-2026-0009"), "{said}");
+    assert!(company.ok(&["verify"]).contains("all intact"));
 }

@@ -11,7 +11,21 @@ fn csv_rows(text: &str) -> Vec<Vec<String>> {
 
 fn garage() -> Company {
     let company = Company::new("CH");
-    company.ok(&["contact", "add", "--id", "FAVRE", "--name", "Jean Favre", "--set", "payment_terms_days=20"]);
+    company.in_morges(&[]);
+    company.ok(&[
+        "contact",
+        "add",
+        "--id",
+        "FAVRE",
+        "--name",
+        "Jean Favre",
+        "--set",
+        "payment_terms_days=20",
+        "--set",
+        "postcode=1196",
+        "--set",
+        "town=Gland",
+    ]);
     company.ok(&[
         "item",
         "add",
@@ -430,7 +444,8 @@ fn credit_notes_correct_issued_invoices() {
 #[test]
 fn a_vat_return_across_the_rate_change() {
     let company = Company::new("CH");
-    company.ok(&["contact", "add", "--id", "K", "--name", "Client"]);
+    company.in_morges(&[]);
+    company.ok(&["contact", "add", "--id", "K", "--name", "Client", "--set", "postcode=1110", "--set", "town=Morges"]);
     let issue = |date: &str, vat: &str, price: &str| -> String {
         let id = draft_of(&company.ok(&["invoice", "new", "--contact", "K", "--date", date]));
         company.ok(&[

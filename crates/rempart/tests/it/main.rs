@@ -121,9 +121,17 @@ impl Company {
         format!("{}{}", String::from_utf8_lossy(&output.stderr), String::from_utf8_lossy(&output.stdout))
     }
 
-    /// Sets the company's address in Morges (what its documents print) and `more` details.
+    /// Sets the company's address in Morges, its VAT number and its QR-IBAN (what its invoices
+    /// print), and `more` details (which may replace these).
     pub fn in_morges(&self, more: &[&str]) {
-        let address = ["street=Route de Genève", "building_number=12", "postcode=1110", "town=Morges"];
+        let address = [
+            "street=Route de Genève",
+            "building_number=12",
+            "postcode=1110",
+            "town=Morges",
+            "vat_number=CHE-116.281.710 MWST",
+            "qr_iban=CH44 3199 9123 0008 8901 2",
+        ];
         let mut args = vec!["company", "set"];
         for detail in address.iter().chain(more) {
             args.extend(["--set", detail]);

@@ -612,7 +612,19 @@ fn two_devices_apart_creating_the_same_keys_keep_syncing_and_list_what_one_devic
     let office = Company::at(temp.path().join("office"));
     let laptop = Company::at(temp.path().join("laptop"));
     office.ok(&["init", "--company", "Garage du Lac SA", "--country", "CH"]);
-    office.ok(&["contact", "add", "--id", "FAVRE", "--name", "Jean Favre"]);
+    office.in_morges(&[]);
+    office.ok(&[
+        "contact",
+        "add",
+        "--id",
+        "FAVRE",
+        "--name",
+        "Jean Favre",
+        "--set",
+        "postcode=1196",
+        "--set",
+        "town=Gland",
+    ]);
     let draft = crate::draft_of(&office.ok(&["invoice", "new", "--contact", "FAVRE", "--date", "2026-03-10"]));
     office.ok(&[
         "invoice",
