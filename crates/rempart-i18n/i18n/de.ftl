@@ -2060,3 +2060,6 @@ err-missing-company-town = Postleitzahl und Ort der Firma (rempart company set -
 err-missing-company-vat-number = die MWST-Nummer der Firma, da die Rechnung MWST ausweist (rempart company set --set vat_number=…, oder die Seite Firma)
 err-missing-company-siren = die SIREN der Firma (rempart company set --set siren=…, oder die Seite Firma)
 err-missing-customer-town = Postleitzahl und Ort des Kunden (rempart contact edit { $contact } --set postcode=… --set town=…, oder die Seite des Kunden)
+web-invoice-credit-note-pdf = Gutschrift { $number } (PDF)
+web-invoice-reminder-pdf = Mahnbrief { $number } (PDF)
+web-invoice-no-such-document = Diese Rechnung hat kein solches Dokument.

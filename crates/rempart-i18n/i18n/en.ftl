@@ -2060,3 +2060,6 @@ err-missing-company-town = the company's postcode and town (rempart company set 
 err-missing-company-vat-number = the company's VAT number, since the invoice charges VAT (rempart company set --set vat_number=…, or the Company page)
 err-missing-company-siren = the company's SIREN (rempart company set --set siren=…, or the Company page)
 err-missing-customer-town = the customer's postcode and town (rempart contact edit { $contact } --set postcode=… --set town=…, or the customer's page)
+web-invoice-credit-note-pdf = Credit note { $number } (PDF)
+web-invoice-reminder-pdf = Reminder letter { $number } (PDF)
+web-invoice-no-such-document = This invoice has no such document.

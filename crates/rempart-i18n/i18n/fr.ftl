@@ -2060,3 +2060,6 @@ err-missing-company-town = le code postal et la localité de l'entreprise (rempa
 err-missing-company-vat-number = le numéro de TVA de l'entreprise, puisque la facture porte de la TVA (rempart company set --set vat_number=…, ou la page Entreprise)
 err-missing-company-siren = le SIREN de l'entreprise (rempart company set --set siren=…, ou la page Entreprise)
 err-missing-customer-town = le code postal et la localité du client (rempart contact edit { $contact } --set postcode=… --set town=…, ou la page du client)
+web-invoice-credit-note-pdf = Avoir { $number } (PDF)
+web-invoice-reminder-pdf = Lettre de rappel { $number } (PDF)
+web-invoice-no-such-document = Cette facture n'a pas ce document.

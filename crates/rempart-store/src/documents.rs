@@ -92,8 +92,9 @@ impl Parties {
     }
 }
 
-/// A structured address from a contact's or the company's fields.
-fn address(fields: &std::collections::BTreeMap<String, String>, name: &str, home: &str) -> Address {
+/// A structured address from a contact's or the company's fields, in `home` when they name no
+/// country.
+pub fn address(fields: &std::collections::BTreeMap<String, String>, name: &str, home: &str) -> Address {
     let field = |key: &str| fields.get(key).cloned().unwrap_or_default();
     Address {
         name: name.to_owned(),
@@ -205,6 +206,27 @@ impl Store {
             .query_row([hash], |row| row.get(0))
             .optional()?;
         Ok(value.and_then(|value| rempart_domain::company::logo_png(&value)))
+    }
+
+    /// The credit notes and reminder letters archived for invoice `number`, in order of number.
+    pub fn papers_of_invoice(&self, number: &str) -> Result<Vec<(PaperKind, String)>, StoreError> {
+        let rows: Vec<(String, String)> = self
+            .conn
+            .prepare_cached(
+                "SELECT kind, number FROM p_archives WHERE node IS NOT NULL AND (
+                     (kind = 'credit_note' AND number IN (SELECT number FROM p_credit_notes WHERE invoice = ?1))
+                     OR (kind = 'reminder' AND substr(number, 1, length(?1) + 2) = ?1 || '-R'))
+                 ORDER BY kind, number",
+            )?
+            .query_map([number], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        Ok(rows
+            .into_iter()
+            .map(|(kind, number)| {
+                let kind = if kind == "credit_note" { PaperKind::CreditNote } else { PaperKind::Reminder };
+                (kind, number)
+            })
+            .collect())
     }
 
     /// The archived documents of a kind, by number.

@@ -87,6 +87,7 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/invoices/new", Access::Roles(CUSTOMERS)),
     route("GET", "/invoices/{id}", Access::Roles(CUSTOMERS)),
     route("GET", "/invoices/{id}/pdf", Access::Roles(CUSTOMERS)),
+    route("GET", "/invoices/{id}/documents/{number}", Access::Roles(CUSTOMERS)),
     route("POST", "/invoices/{id}/lines", Access::Roles(CUSTOMERS)),
     route("POST", "/invoices/{id}/lines/{line}", Access::Roles(CUSTOMERS)),
     route("POST", "/invoices/{id}/lines/{line}/remove", Access::Roles(CUSTOMERS)),

@@ -6,10 +6,8 @@ use std::path::{Path, PathBuf};
 
 use rempart_docs::{DocLang, Label, ReceiptDocument, ReceiptLine, ReceiptPayment, ReceiptVat};
 use rempart_domain::documents::{Paper, PaperKind};
-use rempart_domain::qrbill::Address;
 use rempart_domain::{Country, Locale};
 use rempart_i18n::Lang;
-use rempart_store::contacts::Fields;
 use rempart_store::{Store, StoreError};
 
 /// Why a document cannot be printed.
@@ -48,18 +46,6 @@ impl rempart_i18n::Speak for DocumentError {
 }
 
 type Result<T> = std::result::Result<T, DocumentError>;
-
-fn address(fields: &Fields, name: &str, default_country: &str) -> Address {
-    let field = |key: &str| fields.get(key).cloned().unwrap_or_default();
-    Address {
-        name: name.to_owned(),
-        street: field("street"),
-        building_number: field("building_number"),
-        postcode: field("postcode"),
-        town: field("town"),
-        country: fields.get("country").cloned().unwrap_or_else(|| default_country.to_owned()),
-    }
-}
 
 /// What document `number` of `kind` prints: what it printed when it was issued or sent, as
 /// archived; for an invoice or quote issued before archives existed (or imported), what it
@@ -154,7 +140,7 @@ pub fn receipt_document(
         Country::Ch => "CH",
         Country::Fr => "FR",
     };
-    let address = address(&details, &company.name, home);
+    let address = rempart_store::documents::address(&details, &company.name, home);
     let mut seller = vec![company.name.clone()];
     let street = format!("{} {}", address.street, address.building_number).trim().to_owned();
     if !street.is_empty() {

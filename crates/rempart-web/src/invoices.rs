@@ -41,6 +41,7 @@ pub fn routes() -> Router<App> {
         .route("/invoices/{id}/payments", post(pay))
         .route("/invoices/{id}/remind", post(remind))
         .route("/invoices/{id}/credit", post(credit))
+        .route("/invoices/{id}/documents/{number}", get(paper_pdf))
 }
 
 /// The most invoices a list shows at once, the newest first.
@@ -323,6 +324,8 @@ struct Shown {
     bank_account: String,
     history: Vec<HistoryItem>,
     vehicle: Option<(rempart_store::vehicles::Noted, Option<rempart_domain::vehicles::Vehicle>)>,
+    /// Its credit notes and reminder letters, printed as they were issued.
+    papers: Vec<(rempart_domain::documents::PaperKind, String)>,
 }
 
 fn read_shown(store: &Store, id: &str, today: NaiveDate) -> Result<Shown, StoreError> {
@@ -337,6 +340,10 @@ fn read_shown(store: &Store, id: &str, today: NaiveDate) -> Result<Shown, StoreE
         .into_iter()
         .find(|summary| summary.id == invoice.id);
     Ok(Shown {
+        papers: match &invoice.number {
+            Some(number) => store.papers_of_invoice(number)?,
+            None => Vec::new(),
+        },
         vehicle: crate::vehicles::noted_vehicle(store, &invoice.id)?,
         history: store.invoice_history(&invoice.id)?,
         choices: LineChoices::read(store, invoice.date)?,
@@ -555,7 +562,20 @@ fn invoice_page(lang: Lang, viewer: &Viewer, shown: &Shown, refused: Option<&Ref
                 }
             }
         }
-        @if !draft { p { a.button href=(format!("{base}/pdf")) { (lang.text("web.invoice.pdf")) } } }
+        @if !draft {
+            p {
+                a.button href=(format!("{base}/pdf")) { (lang.text("web.invoice.pdf")) }
+                @for (kind, number) in &shown.papers {
+                    " "
+                    a.button.secondary href=(format!("{base}/documents/{number}")) {
+                        @match kind {
+                            rempart_domain::documents::PaperKind::CreditNote => (lang.fill("web.invoice.credit_note_pdf", &[("number", number)])),
+                            _ => (lang.fill("web.invoice.reminder_pdf", &[("number", number)])),
+                        }
+                    }
+                }
+            }
+        }
         (lines_section(viewer, &base, (&invoice.lines, &invoice.line_numbers), invoice.totals.as_ref(), (draft, &shown.choices), refused))
         @if draft {
             div.actions {
@@ -1060,6 +1080,45 @@ async fn credit(
         _ => None,
     })
     .await
+}
+
+/// A credit note or reminder letter of the invoice, as it was issued.
+async fn paper_pdf(
+    State(app): State<App>,
+    Extension(viewer): Extension<Viewer>,
+    Path((id, number)): Path<(String, String)>,
+) -> Response {
+    let lang = viewer.lang;
+    let made = app
+        .run(move |store| {
+            let invoice = store.invoice(&id)?;
+            let owned = match &invoice.number {
+                Some(issued) => store.papers_of_invoice(issued)?.into_iter().find(|(_, each)| *each == number),
+                None => None,
+            };
+            Ok(owned.map(|(kind, number)| crate::documents::document_pdf(store, kind, &number)))
+        })
+        .await;
+    match made {
+        Ok(Some(Ok((paper, bytes)))) => (
+            [
+                (CONTENT_TYPE, "application/pdf".to_owned()),
+                (CONTENT_DISPOSITION, format!("inline; filename=\"{}.pdf\"", paper.number)),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Ok(Some(Err(error))) => {
+            let body = html! { p role="alert" { (error.speak(lang)) } };
+            (StatusCode::UNPROCESSABLE_ENTITY, layout(lang, Some(&viewer), lang.text("web.invoice.pdf"), body))
+                .into_response()
+        }
+        Ok(None) => {
+            let body = html! { p { (lang.text("web.invoice.no_such_document")) } };
+            (StatusCode::NOT_FOUND, layout(lang, Some(&viewer), lang.text("web.not_found.title"), body)).into_response()
+        }
+        Err(error) => failed(&viewer, &error),
+    }
 }
 
 async fn pdf(State(app): State<App>, Extension(viewer): Extension<Viewer>, Path(id): Path<String>) -> Response {

@@ -1310,6 +1310,14 @@ fn an_invoice_is_corrected_issued_credited_and_listed_by_status_from_its_pages()
 
     // Credited: half of its line, then the rest; then it is listed as credited only.
     post(&mut owner, &format!("{issued}/credit"), &[("date", "10.05.2026"), ("line_1", "0.5")]);
+    // The credit note is printed from the invoice's page, as it was issued (issue 23).
+    let page = owner.get(&issued).body;
+    let credit_note = "AV-2026-0001";
+    assert!(page.contains(&format!("{issued}/documents/{credit_note}")), "{page}");
+    let (status, kind, pdf) = owner.get_bytes(&format!("{issued}/documents/{credit_note}"));
+    assert_eq!((status, kind.as_str()), (200, "application/pdf"));
+    assert!(pdf.starts_with(b"%PDF"));
+    assert_eq!(owner.get(&format!("{issued}/documents/AV-2026-0099")).status, 404);
     assert!(listed(&mut owner, "status=partly_paid"), "half credited, half still open");
     assert!(!listed(&mut owner, "status=open"));
     // The whole invoice credited again would credit more than remains: refused, nothing recorded.
