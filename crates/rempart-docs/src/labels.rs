@@ -99,6 +99,9 @@ pub enum Label {
     Settled,
     Fees,
     OpenAmount,
+    // French mentions.
+    ShareCapital,
+    RecoveryIndemnity,
 }
 
 impl Label {
@@ -162,6 +165,8 @@ impl Label {
             Label::Settled => "doc-settled",
             Label::Fees => "doc-fees",
             Label::OpenAmount => "doc-open-amount",
+            Label::ShareCapital => "doc-share-capital",
+            Label::RecoveryIndemnity => "doc-recovery-indemnity",
         }
     }
 
@@ -211,7 +216,7 @@ const SOURCES: [&str; 4] = [
 
 /// Every label, for the test that each is in every language.
 #[cfg(test)]
-const ALL: [Label; 57] = [
+const ALL: [Label; 59] = [
     Label::Invoice,
     Label::Continued,
     Label::Date,
@@ -269,6 +274,8 @@ const ALL: [Label; 57] = [
     Label::Settled,
     Label::Fees,
     Label::OpenAmount,
+    Label::ShareCapital,
+    Label::RecoveryIndemnity,
 ];
 
 #[cfg(test)]

@@ -66,9 +66,10 @@ pub enum Foot {
     /// A Swiss company's invoice: the QR-bill payment part.
     QrBill(Box<QrBill>),
     /// A French company's invoice: late-payment penalties (the company's own rate, or three times
-    /// the legal interest rate) and the 40 EUR recovery indemnity.
+    /// the legal interest rate) and, to a business, the 40 EUR recovery indemnity.
     FrenchMentions {
         penalty: Option<String>,
+        business: bool,
     },
     Nothing,
 }
@@ -160,6 +161,20 @@ impl InvoiceDocument {
                 seller_lines.push(format!("{label} {value}"));
             }
         }
+        // A French company's identity as its documents must give it: its form and share capital,
+        // its trade register's town with its SIREN.
+        if paper.country == rempart_domain::Country::Fr {
+            match (details.get("legal_form"), details.get("share_capital")) {
+                (Some(form), Some(capital)) => {
+                    seller_lines.push(Label::ShareCapital.fill(lang, &[("form", form), ("capital", capital)]))
+                }
+                (Some(form), None) => seller_lines.push(form.clone()),
+                _ => {}
+            }
+            if let (Some(town), Some(siren)) = (details.get("rcs"), details.get("siren")) {
+                seller_lines.push(format!("RCS {town} {siren}"));
+            }
+        }
         for key in ["email", "phone"] {
             if let Some(value) = details.get(key) {
                 seller_lines.push(value.clone());
@@ -200,7 +215,10 @@ impl InvoiceDocument {
                     seller_lines.push(format!("IBAN {iban}"));
                 }
                 if kind == DocKind::Invoice {
-                    Foot::FrenchMentions { penalty: details.get("late_penalty").cloned() }
+                    Foot::FrenchMentions {
+                        penalty: details.get("late_penalty").cloned(),
+                        business: paper.business_customer,
+                    }
                 } else {
                     Foot::Nothing
                 }
@@ -509,9 +527,13 @@ pub fn invoice_pdf(doc: &InvoiceDocument) -> Result<Vec<u8>, DocError> {
     };
     let terms_lines = font::wrap(Face::Regular, 9.0, &terms, (RIGHT - LEFT) * PT_PER_MM);
     let mention_lines = match &doc.foot {
-        Foot::FrenchMentions { penalty } => {
+        Foot::FrenchMentions { penalty, business } => {
             let penalty = penalty.clone().unwrap_or_else(|| Label::PenaltyDefault.text(doc.lang).to_owned());
-            let text = Label::Penalties.fill(doc.lang, &[("penalty", &penalty)]);
+            let mut text = Label::Penalties.fill(doc.lang, &[("penalty", &penalty)]);
+            if *business {
+                text.push(' ');
+                text.push_str(Label::RecoveryIndemnity.text(doc.lang));
+            }
             font::wrap(Face::Regular, 8.0, &text, (RIGHT - LEFT) * PT_PER_MM)
         }
         _ => Vec::new(),

@@ -131,6 +131,10 @@ pub struct Paper {
     pub customer_number: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_vat: Option<String>,
+    /// A business (it has a VAT number, a SIREN or a SIRET): in France, owed the recovery
+    /// indemnity mention.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub business_customer: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vehicle: Option<PaperVehicle>,
     pub lines: Vec<PaperLine>,

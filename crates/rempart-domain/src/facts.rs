@@ -467,6 +467,7 @@ mod tests {
                     logo,
                     customer,
                     customer_number,
+                    business_customer: customer_vat.is_some(),
                     customer_vat,
                     vehicle: vehicle.map(|(name, mileage_km)| PaperVehicle { name, mileage_km }),
                     lines,

@@ -2063,3 +2063,29 @@ err-missing-customer-town = Postleitzahl und Ort des Kunden (rempart contact edi
 web-invoice-credit-note-pdf = Gutschrift { $number } (PDF)
 web-invoice-reminder-pdf = Mahnbrief { $number } (PDF)
 web-invoice-no-such-document = Diese Rechnung hat kein solches Dokument.
+
+# Das FEC (Issue 23).
+fec-journal-vte = Ventes
+fec-journal-ach = Achats
+fec-journal-bq = Banque
+fec-journal-od = Opérations diverses
+fec-journal-sal = Salaires
+fec-journal-cai = Caisse
+fec-journal-of-device = { $journal } (appareil { $device })
+export-fec-written = FEC in { $path } geschrieben: { $entries } Buchungen, { $lines } Zeilen, Soll { $debit }, Haben { $credit }.
+err-fec-not-french = das FEC ist das einer französischen Firma: diese Firma führt eine Schweizer Buchhaltung
+err-fec-no-siren = das FEC trägt die SIREN der Firma: setzen Sie sie zuerst (rempart company set --set siren=…)
+err-fec-foreign-currency = die Buchung { $entry } hat eine Zeile in { $currency }: das FEC wird in Euro geführt
+err-fec-write = das FEC kann nicht geschrieben werden: { $source }
+err-command-demo-country = «{ $text }» ist keine Demo: schreiben Sie CH oder FR
+err-command-not-a-year = { $year } ist kein Jahr, das die Bücher führen können
+demo-fec = Sein FEC: rempart export fec --year { $year } --data-dir { $dir }
+help-export = Exporte der Bücher in den Formaten, die das Gesetz verlangt
+help-export-fec = Das FEC eines Geschäftsjahres schreiben (Artikel A47 A-1 des Livre des procédures fiscales): SIRENFECJJJJMMTT.txt
+help-export-fec-year = Das Jahr, in dem das Geschäftsjahr endet
+help-export-fec-out = Der Ordner, in den es geschrieben wird [Standard: DATA_DIR/exports]
+help-demo-country = CH, die Schweizer Garage; FR, die französische Werkstatt mit französischer Buchhaltung
+help-bench-fec = Stattdessen das FEC messen: französische Bücher mit --entries Buchungen und ein Zehntel davon, je exportiert, mit dem Speicher, den der Export brauchte
+web-company-legal-form = Rechtsform (Frankreich: SARL, SAS…)
+web-company-share-capital = Stammkapital (Frankreich)
+web-company-rcs = Handelsregisterort (Frankreich: RCS)

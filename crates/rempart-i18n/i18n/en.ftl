@@ -2063,3 +2063,29 @@ err-missing-customer-town = the customer's postcode and town (rempart contact ed
 web-invoice-credit-note-pdf = Credit note { $number } (PDF)
 web-invoice-reminder-pdf = Reminder letter { $number } (PDF)
 web-invoice-no-such-document = This invoice has no such document.
+
+# The FEC (issue 23).
+fec-journal-vte = Ventes
+fec-journal-ach = Achats
+fec-journal-bq = Banque
+fec-journal-od = Opérations diverses
+fec-journal-sal = Salaires
+fec-journal-cai = Caisse
+fec-journal-of-device = { $journal } (appareil { $device })
+export-fec-written = FEC written to { $path }: { $entries } entries, { $lines } lines, debit { $debit }, credit { $credit }.
+err-fec-not-french = the FEC is a French company's: this company keeps Swiss books
+err-fec-no-siren = the FEC is named after the company's SIREN: set it first (rempart company set --set siren=…)
+err-fec-foreign-currency = entry { $entry } has a line in { $currency }: the FEC is kept in euros
+err-fec-write = the FEC cannot be written: { $source }
+err-command-demo-country = "{ $text }" is not a demo: write CH or FR
+err-command-not-a-year = { $year } is not a year the books can hold
+demo-fec = Its FEC: rempart export fec --year { $year } --data-dir { $dir }
+help-export = Exports of the books in the formats the law asks for
+help-export-fec = Write the FEC of a fiscal year (article A47 A-1 of the Livre des procédures fiscales): SIRENFECYYYYMMDD.txt
+help-export-fec-year = The year the fiscal year closes in
+help-export-fec-out = The folder to write it in [default: DATA_DIR/exports]
+help-demo-country = CH, the Swiss garage; FR, the French workshop keeping French books
+help-bench-fec = Measure the FEC instead: a French book of --entries entries and one a tenth its size, each exported, with the memory the export took
+web-company-legal-form = Legal form (France: SARL, SAS…)
+web-company-share-capital = Share capital (France)
+web-company-rcs = Trade register town (France: RCS)

@@ -2063,3 +2063,29 @@ err-missing-customer-town = le code postal et la localité du client (rempart co
 web-invoice-credit-note-pdf = Avoir { $number } (PDF)
 web-invoice-reminder-pdf = Lettre de rappel { $number } (PDF)
 web-invoice-no-such-document = Cette facture n'a pas ce document.
+
+# Le FEC (issue 23).
+fec-journal-vte = Ventes
+fec-journal-ach = Achats
+fec-journal-bq = Banque
+fec-journal-od = Opérations diverses
+fec-journal-sal = Salaires
+fec-journal-cai = Caisse
+fec-journal-of-device = { $journal } (appareil { $device })
+export-fec-written = FEC écrit dans { $path } : { $entries } écritures, { $lines } lignes, débit { $debit }, crédit { $credit }.
+err-fec-not-french = le FEC est celui d'une entreprise française : cette entreprise tient une comptabilité suisse
+err-fec-no-siren = le FEC porte le SIREN de l'entreprise : indiquez-le d'abord (rempart company set --set siren=…)
+err-fec-foreign-currency = l'écriture { $entry } a une ligne en { $currency } : le FEC est tenu en euros
+err-fec-write = le FEC ne peut pas être écrit : { $source }
+err-command-demo-country = « { $text } » n'est pas une démonstration : écrivez CH ou FR
+err-command-not-a-year = { $year } n'est pas une année que les livres peuvent tenir
+demo-fec = Son FEC : rempart export fec --year { $year } --data-dir { $dir }
+help-export = Exports des livres dans les formats que la loi demande
+help-export-fec = Écrire le FEC d'un exercice (article A47 A-1 du Livre des procédures fiscales) : SIRENFECAAAAMMJJ.txt
+help-export-fec-year = L'année où l'exercice se clôt
+help-export-fec-out = Le dossier où l'écrire [par défaut : DATA_DIR/exports]
+help-demo-country = CH, le garage suisse ; FR, l'atelier français tenant une comptabilité française
+help-bench-fec = Mesurer le FEC : des livres français de --entries écritures et d'un dixième de cette taille, chacun exporté, avec la mémoire que l'export a prise
+web-company-legal-form = Forme juridique (SARL, SAS…)
+web-company-share-capital = Capital social
+web-company-rcs = Ville du greffe (RCS)

@@ -3,6 +3,7 @@
 //! (`Report`), and their rendering: aligned text and HTML for people, CSV and JSON for machines.
 //! The command line prints them, the web app shows them and serves their CSV.
 
+pub mod fec;
 mod loyalty;
 pub mod render;
 mod replenish;

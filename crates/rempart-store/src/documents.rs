@@ -28,6 +28,7 @@ pub(crate) struct Parties {
     customer: Address,
     customer_number: String,
     customer_vat: Option<String>,
+    business_customer: bool,
     vehicle: Option<PaperVehicle>,
 }
 
@@ -76,6 +77,7 @@ impl Parties {
             customer: self.customer.clone(),
             customer_number: self.customer_number.clone(),
             customer_vat: self.customer_vat.clone(),
+            business_customer: self.business_customer,
             vehicle: self.vehicle.clone(),
             lines,
             vat: totals
@@ -146,6 +148,7 @@ impl Store {
             customer: address(&customer, &name, home),
             customer_number: contact.to_owned(),
             customer_vat: customer.get("vat_number").cloned(),
+            business_customer: ["vat_number", "siren", "siret"].iter().any(|key| customer.contains_key(*key)),
             vehicle,
         })
     }

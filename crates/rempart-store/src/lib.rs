@@ -24,6 +24,7 @@ pub mod dunning;
 pub mod durable;
 mod environment;
 mod error;
+pub mod fec;
 pub mod invoices;
 pub mod layout;
 mod ledger;

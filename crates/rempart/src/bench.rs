@@ -3,6 +3,7 @@
 //! verify and rebuild; with `--invoicing`, the invoicing measures (`invoicing`). It prints a
 //! Markdown table.
 
+pub mod fec;
 pub mod invoicing;
 pub mod stores;
 pub mod sync;
@@ -114,7 +115,7 @@ fn bare_floor(path: &std::path::Path, drafts: &[EntryDraft]) -> Result<Duration>
 }
 
 /// The directory the benchmark works in, and whether it made it (and so removes it at the end).
-fn work_dir(dir: Option<PathBuf>) -> Result<(PathBuf, bool)> {
+pub(crate) fn work_dir(dir: Option<PathBuf>) -> Result<(PathBuf, bool)> {
     let (root, created) = match dir {
         Some(dir) => (dir, false),
         None => (std::env::temp_dir().join(format!("rempart-bench-{}", std::process::id())), true),

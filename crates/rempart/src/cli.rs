@@ -87,6 +87,9 @@ pub(crate) enum Command {
     /// Quotes: drafts, lines, sending with a number, the customer's answer.
     #[command(subcommand)]
     Quote(crate::commands::quotes::QuoteCommand),
+    /// Exports of the books in the formats the law asks for.
+    #[command(subcommand)]
+    Export(crate::commands::export::ExportCommand),
     /// Vehicles: a customer's cars, found by plate, and each one's history.
     #[command(subcommand)]
     Vehicle(crate::commands::vehicles::VehicleCommand),
@@ -224,6 +227,9 @@ pub(crate) enum Command {
         /// Then serve it in the web app, with an owner's login printed.
         #[arg(long)]
         serve: bool,
+        /// CH, the Swiss garage; FR, the French workshop keeping French books.
+        #[arg(long, default_value = "CH", conflicts_with = "chain")]
+        country: String,
         /// Where the web app listens, with --serve.
         #[arg(long, default_value = "127.0.0.1:8080", requires = "serve")]
         listen: std::net::SocketAddr,
@@ -294,6 +300,10 @@ pub(crate) enum Command {
         /// query over a year of movements.
         #[arg(long)]
         till: bool,
+        /// Measure the FEC instead: a French book of --entries entries and one a tenth its size,
+        /// each exported, with the memory the export took.
+        #[arg(long)]
+        fec: bool,
         /// Measure a chain of --stores stores instead: a year of their tills' tickets (--lines
         /// lines in all) imported from sync on head office, beside the ledger's sync rate.
         #[arg(long)]

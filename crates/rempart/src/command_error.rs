@@ -9,6 +9,10 @@ pub enum CommandError {
     PeriodNeeded,
     #[error("\"{text}\" is not a status of quotes: write draft, sent, accepted, refused or expired")]
     QuoteStatus { text: String },
+    #[error("\"{text}\" is not a demo: write CH or FR")]
+    DemoCountry { text: String },
+    #[error("{year} is not a year the books can hold")]
+    NotAYear { year: i32 },
     #[error("\"{by}\" is not a way to group sales: store, day, item, rate or method")]
     SalesBy { by: String },
     #[error("\"{text}\" is not a service level: a number of standard deviations such as 1.645")]

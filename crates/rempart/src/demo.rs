@@ -414,9 +414,22 @@ fn garage_quotes(store: &mut Store, year: i32) -> Result<()> {
     Ok(())
 }
 
-pub fn run(dir: &Path, lang: Lang) -> Result<ExitCode> {
+pub fn run(dir: &Path, lang: Lang, country: Country) -> Result<ExitCode> {
     if rempart_store::layout::holds_company(dir) {
         return Err(crate::CommandError::DemoDirTaken { dir: dir.to_owned() }.into());
+    }
+    if country == Country::Fr {
+        let mut store = Store::init(dir, "Atelier des Tilleuls SARL", Country::Fr, 1)?;
+        crate::demo_france::build(&mut store, YEAR)?;
+        let (from, to) = (day(YEAR, 1, 1), day(YEAR, 12, 31));
+        println!("{}\n", lang.fill("demo.created", &[("dir", &dir.display())]));
+        let locale = Locale::French;
+        print!("{}", reports::trial_balance(&store, lang, Some(from), Some(to))?.render(Format::Table, locale)?);
+        println!();
+        print!("{}", reports::income_statement(&store, lang, locale, Some(from), to)?.render(Format::Table, locale)?);
+        println!();
+        println!("{}\n", lang.fill("demo.fec", &[("year", &YEAR), ("dir", &dir.display())]));
+        return Ok(crate::verify::print(&store.verify()?, lang, Some(locale)));
     }
     let mut store = Store::init(dir, "Garage du Lac Sàrl", Country::Ch, 1)?;
     build(&mut store)?;

@@ -7,6 +7,7 @@ mod cli;
 mod command_error;
 mod commands;
 mod demo;
+mod demo_france;
 mod i18n;
 mod import;
 mod serve;
@@ -93,6 +94,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Invoice(command) => invoices::invoice(&dir, lang, command)?,
         Command::Quote(command) => commands::quotes::quote(&dir, lang, command)?,
         Command::Vehicle(command) => commands::vehicles::vehicle(&dir, lang, command)?,
+        Command::Export(command) => commands::export::export(&dir, lang, command)?,
         Command::Payment(command) => payments::payment(&dir, lang, command)?,
         Command::Bill(command) => bills::bill(&dir, lang, command)?,
         Command::Entry(command) => ledger::entry(&dir, lang, command)?,
@@ -137,12 +139,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Drill(chain::DrillCommand::Chain { chain, work }) => {
             return chain::drill::run(&chain, work.as_deref(), lang);
         }
-        Command::Demo { serve, listen, .. } => {
+        Command::Demo { serve, listen, country, .. } => {
             let target = match &cli.data_dir {
                 Some(dir) => dir.clone(),
                 None => std::env::temp_dir().join(format!("rempart-demo-{}", std::process::id())),
             };
-            let code = demo::run(&target, lang)?;
+            let country =
+                country.parse::<rempart_domain::Country>().map_err(|_| CommandError::DemoCountry { text: country })?;
+            let code = demo::run(&target, lang, country)?;
             if !serve {
                 return Ok(code);
             }
@@ -158,6 +162,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Bench { invoicing: true, invoices, dir, .. } => bench::invoicing::run(invoices, dir, lang)?,
         Command::Bench { till: true, dir, .. } => bench::tills::run(dir, lang)?,
+        Command::Bench { fec: true, entries, dir, .. } => bench::fec::run(entries, dir, lang)?,
         Command::Bench { stores: Some(stores), lines, dir, .. } => bench::stores::run(stores, lines, dir, lang)?,
         Command::Bench { web: true, entries, invoices, dir, .. } => bench::web::run(entries, invoices, dir, lang)?,
         Command::Bench { entries, dir, import_only, .. } => bench::run(entries, dir, import_only, lang)?,

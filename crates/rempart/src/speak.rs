@@ -17,6 +17,9 @@ pub fn message(error: &anyhow::Error, lang: Lang) -> String {
         if let Some(error) = cause.downcast_ref::<rempart_web::documents::DocumentError>() {
             return Some(error.speak(lang));
         }
+        if let Some(error) = cause.downcast_ref::<rempart_reports::fec::FecError>() {
+            return Some(error.speak(lang));
+        }
         if let Some(error) = cause.downcast_ref::<rempart_web::WebError>() {
             return Some(error.speak(lang));
         }
@@ -31,6 +34,12 @@ impl Speak for crate::command_error::CommandError {
             crate::command_error::CommandError::SalesBy { by } => lang.fill("err.command.sales_by", &[("by", by)]),
             crate::command_error::CommandError::QuoteStatus { text } => {
                 lang.fill("err.command.quote_status", &[("text", text)])
+            }
+            crate::command_error::CommandError::DemoCountry { text } => {
+                lang.fill("err.command.demo_country", &[("text", text)])
+            }
+            crate::command_error::CommandError::NotAYear { year } => {
+                lang.fill("err.command.not_a_year", &[("year", year)])
             }
             crate::command_error::CommandError::ServiceLevel { text } => {
                 lang.fill("err.command.service_level", &[("text", text)])

@@ -7,6 +7,7 @@ pub(crate) mod common;
 pub(crate) mod company;
 pub(crate) mod contacts;
 pub(crate) mod devices;
+pub(crate) mod export;
 pub(crate) mod invoices;
 pub(crate) mod ledger;
 pub(crate) mod loyalty;

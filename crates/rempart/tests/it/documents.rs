@@ -274,6 +274,12 @@ fn a_french_invoice_carries_the_mandatory_mentions() {
         "vat_number=FR44732829320",
         "--set",
         "iban=FR76 3000 6000 0112 3456 7890 189",
+        "--set",
+        "legal_form=SARL",
+        "--set",
+        "share_capital=10 000 €",
+        "--set",
+        "rcs=Lyon",
     ]);
     company.ok(&[
         "contact",
@@ -324,12 +330,47 @@ fn a_french_invoice_carries_the_mandatory_mentions() {
         "1 250,00",
         "1 500,00",
         "IBAN FR76",
+        // Issue 23: the company's form, share capital and trade register.
+        "SARL au capital de 10 000 €",
+        "RCS Lyon 732829320",
+        "Indemnité forfaitaire pour frais de recouvrement",
     ] {
         let normalised = text.replace('\u{a0}', " ");
         assert!(normalised.contains(expected), "{expected:?} missing from:\n{text}");
     }
     assert!(decode_qr(&pdf, 1).is_empty(), "no QR-bill on a French invoice");
 
+    // A private customer is owed no recovery indemnity mention: only businesses are.
+    company.ok(&[
+        "contact",
+        "add",
+        "--id",
+        "MARTIN",
+        "--name",
+        "Claire Martin",
+        "--set",
+        "postcode=69003",
+        "--set",
+        "town=Lyon",
+    ]);
+    let private = draft_of(&company.ok(&["invoice", "new", "--contact", "MARTIN", "--date", "2026-06-15"]));
+    company.ok(&[
+        "invoice",
+        "line",
+        &private,
+        "--text",
+        "Vidange",
+        "--price",
+        "90",
+        "--vat",
+        "C20",
+        "--account",
+        "706",
+    ]);
+    let private = number_of(&company.ok(&["invoice", "issue", &private]));
+    company.ok(&["invoice", "pdf", &private]);
+    let text = pdf_text(&company.dir.join("documents").join(format!("{private}.pdf")));
+    assert!(text.contains("pénalités de retard") && !text.contains("40 €"), "{text}");
     // A penalty rate set afterwards is printed on the invoices issued from then on; the one
     // issued before is reprinted as it was (issue 23: documents archived as sent).
     company.ok(&["company", "set", "--set", "late_penalty=10 % l'an"]);

@@ -13,6 +13,7 @@ mod closures;
 mod contacts;
 mod crash;
 mod documents;
+mod fec;
 mod garage;
 mod invoices;
 mod loyalty;
