@@ -28,9 +28,24 @@ const IMPORT_RUNS: usize = 3;
 
 /// `count` balanced entries of 2 to 4 postings over two years, ids prefixed by `prefix`.
 pub fn generate(count: usize, seed: u64, prefix: &str) -> Vec<EntryDraft> {
-    let accounts: Vec<&str> =
-        SWISS_SME_CHART.iter().filter(|a| a.kind != AccountKind::Closing).map(|a| a.number).collect();
     let start = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or(NaiveDate::MIN);
+    let book = Book { chart: SWISS_SME_CHART, currency: Currency::CHF, start, days: 730, journals: &["OD"] };
+    generate_in(&book, count, seed, prefix)
+}
+
+/// What generated entries are made of: a chart's accounts, a currency, `days` days from `start`,
+/// the journals taken in turn.
+pub struct Book<'a> {
+    pub chart: &'a [rempart_domain::ChartAccount],
+    pub currency: Currency,
+    pub start: NaiveDate,
+    pub days: u64,
+    pub journals: &'a [&'a str],
+}
+
+/// `count` balanced entries of 2 to 4 postings in `book`, ids prefixed by `prefix`.
+pub fn generate_in(book: &Book<'_>, count: usize, seed: u64, prefix: &str) -> Vec<EntryDraft> {
+    let accounts: Vec<&str> = book.chart.iter().filter(|a| a.kind != AccountKind::Closing).map(|a| a.number).collect();
     let mut random = Lcg::new(seed);
     (0..count)
         .map(|index| {
@@ -49,14 +64,14 @@ pub fn generate(count: usize, seed: u64, prefix: &str) -> Vec<EntryDraft> {
             postings.push((accounts[random.between(0, accounts.len() as i64 - 1) as usize], -sum));
             EntryDraft {
                 id: format!("{prefix}{index}"),
-                date: start + Days::new(random.between(0, 729) as u64),
-                journal: Some("OD".to_owned()),
+                date: book.start + Days::new(random.between(0, book.days as i64 - 1) as u64),
+                journal: Some(book.journals[index % book.journals.len()].to_owned()),
                 text: format!("Generated entry {index}"),
                 postings: postings
                     .into_iter()
                     .map(|(account, amount)| PostingDraft {
                         account: account.to_owned(),
-                        amount: format_plain(amount, Currency::CHF),
+                        amount: format_plain(amount, book.currency),
                         currency: None,
                         vat_code: None,
                     })

@@ -7,53 +7,24 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use chrono::{Days, NaiveDate};
+use chrono::NaiveDate;
 use rempart_domain::chart::FRENCH_PCG_CHART;
-use rempart_domain::money::format_plain;
-use rempart_domain::{AccountKind, Country, Currency, EntryDraft, PostingDraft};
+use rempart_domain::{Country, Currency, EntryDraft};
 use rempart_store::Store;
 
-use crate::demo::Lcg;
 use crate::i18n::Lang;
 
-/// `count` balanced entries of 2 to 4 lines in euros over the French chart, dated in 2025.
+/// `count` balanced entries of 2 to 4 lines in euros over the French chart, dated in 2025,
+/// in four journals.
 fn generate(count: usize) -> Vec<EntryDraft> {
-    let accounts: Vec<&str> =
-        FRENCH_PCG_CHART.iter().filter(|a| a.kind != AccountKind::Closing).map(|a| a.number).collect();
-    let start = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap_or(NaiveDate::MIN);
-    let mut random = Lcg::new(47);
-    (0..count)
-        .map(|index| {
-            let lines = random.between(2, 4) as usize;
-            let mut postings = Vec::with_capacity(lines);
-            let mut sum = 0;
-            for _ in 0..lines - 1 {
-                let amount = random.between(1, 500_000) * if random.next().is_multiple_of(2) { 1 } else { -1 };
-                sum += amount;
-                postings.push((accounts[random.between(0, accounts.len() as i64 - 1) as usize], amount));
-            }
-            if sum == 0 {
-                postings[0].1 += 1;
-                sum += 1;
-            }
-            postings.push((accounts[random.between(0, accounts.len() as i64 - 1) as usize], -sum));
-            EntryDraft {
-                id: format!("F{index}"),
-                date: start + Days::new(random.between(0, 364) as u64),
-                journal: Some(["OD", "VTE", "ACH", "BQ"][index % 4].to_owned()),
-                text: format!("Écriture générée {index}"),
-                postings: postings
-                    .into_iter()
-                    .map(|(account, amount)| PostingDraft {
-                        account: account.to_owned(),
-                        amount: format_plain(amount, Currency::EUR),
-                        currency: None,
-                        vat_code: None,
-                    })
-                    .collect(),
-            }
-        })
-        .collect()
+    let book = super::Book {
+        chart: FRENCH_PCG_CHART,
+        currency: Currency::EUR,
+        start: NaiveDate::from_ymd_opt(2025, 1, 1).unwrap_or(NaiveDate::MIN),
+        days: 365,
+        journals: &["OD", "VTE", "ACH", "BQ"],
+    };
+    super::generate_in(&book, count, 47, "F")
 }
 
 /// The peak resident memory of process `pid` so far, in KiB (its `VmHWM`), if it still runs.
