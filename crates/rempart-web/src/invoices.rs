@@ -37,6 +37,7 @@ pub fn routes() -> Router<App> {
         .route("/invoices/{id}/lines/{line}", post(change_line))
         .route("/invoices/{id}/lines/{line}/remove", post(remove_line))
         .route("/invoices/{id}/discard", post(discard))
+        .route("/invoices/{id}/vehicle", post(note_vehicle))
         .route("/invoices/{id}/issue", post(issue))
         .route("/invoices/{id}/payments", post(pay))
         .route("/invoices/{id}/remind", post(remind))
@@ -578,6 +579,7 @@ fn invoice_page(lang: Lang, viewer: &Viewer, shown: &Shown, refused: Option<&Ref
         }
         (lines_section(viewer, &base, (&invoice.lines, &invoice.line_numbers), invoice.totals.as_ref(), (draft, &shown.choices), refused))
         @if draft {
+            (crate::vehicles::visit_form(lang, &viewer.csrf, &format!("{base}/vehicle"), shown.vehicle.as_ref(), refused))
             div.actions {
                 @if books {
                     form method="post" action=(format!("{base}/issue")) {
@@ -906,6 +908,32 @@ async fn remove_line(
     let outcome = as_viewer(&app, &viewer, move |store, _, _| store.remove_invoice_line(&target, line)).await;
     let outcome = outcome.map(|()| format!("/invoices/{id}#lines")).map_err(|error| (None, error));
     answer(&app, &viewer, &id, &format!("line-{line}"), BTreeMap::new(), outcome).await
+}
+
+async fn note_vehicle(
+    State(app): State<App>,
+    Extension(viewer): Extension<Viewer>,
+    Path(id): Path<String>,
+    Posted(form): Posted<crate::vehicles::VisitForm>,
+) -> Response {
+    let lang = viewer.lang;
+    let values = form.values();
+    let target = id.clone();
+    let outcome = as_viewer(&app, &viewer, move |store, _, _| {
+        let mut problems = Problems::default();
+        let Some(Some(visit)) = crate::vehicles::read_visit(lang, &form.vehicle, &form.mileage, &mut problems) else {
+            let field = if problems.is_empty() { "vehicle" } else { "mileage" };
+            let said = problems
+                .field(field)
+                .map(str::to_owned)
+                .unwrap_or_else(|| lang.text("web.vehicle.plate_needed").to_owned());
+            return Ok(Err((Some(field), said)));
+        };
+        store.note_vehicle(&target, &visit)?;
+        Ok(Ok(format!("/invoices/{target}")))
+    })
+    .await;
+    typed_answer(&app, &viewer, &id, "vehicle", values, outcome, crate::vehicles::visit_field).await
 }
 
 async fn discard(

@@ -36,6 +36,7 @@ pub fn routes() -> Router<App> {
         .route("/quotes/{id}/lines/{line}", post(change_line))
         .route("/quotes/{id}/lines/{line}/remove", post(remove_line))
         .route("/quotes/{id}/discard", post(discard))
+        .route("/quotes/{id}/vehicle", post(note_vehicle))
         .route("/quotes/{id}/send", post(send))
         .route("/quotes/{id}/accept", post(accept))
         .route("/quotes/{id}/refuse", post(refuse))
@@ -379,6 +380,7 @@ fn quote_page(viewer: &Viewer, shown: &Shown, refused: Option<&Refused>) -> Mark
         @if !draft { p { a.button href=(format!("{base}/pdf")) { (lang.text("web.quote.pdf")) } } }
         (lines_section(viewer, &base, (&quote.lines, &quote.line_numbers), quote.totals.as_ref(), (draft, &shown.choices), refused))
         @if draft {
+            (crate::vehicles::visit_form(lang, &viewer.csrf, &format!("{base}/vehicle"), shown.vehicle.as_ref(), refused))
             div.actions {
                 form method="post" action=(format!("{base}/send")) {
                     (csrf(&viewer.csrf))
@@ -512,6 +514,32 @@ async fn discard(
     let outcome = as_viewer(&app, &viewer, move |store, _, _| store.discard_quote(&target)).await;
     let outcome = outcome.map(|()| Ok("/quotes".to_owned()));
     answer(&app, &viewer, &id, ("discard", BTreeMap::new()), outcome, |_| None).await
+}
+
+async fn note_vehicle(
+    State(app): State<App>,
+    Extension(viewer): Extension<Viewer>,
+    Path(id): Path<String>,
+    Posted(form): Posted<crate::vehicles::VisitForm>,
+) -> Response {
+    let lang = viewer.lang;
+    let values = form.values();
+    let target = id.clone();
+    let outcome = as_viewer(&app, &viewer, move |store, _, _| {
+        let mut problems = Problems::default();
+        let Some(Some(visit)) = crate::vehicles::read_visit(lang, &form.vehicle, &form.mileage, &mut problems) else {
+            let field = if problems.is_empty() { "vehicle" } else { "mileage" };
+            let said = problems
+                .field(field)
+                .map(str::to_owned)
+                .unwrap_or_else(|| lang.text("web.vehicle.plate_needed").to_owned());
+            return Ok(Err((Some(field), said)));
+        };
+        store.note_vehicle(&target, &visit)?;
+        Ok(Ok(format!("/quotes/{target}")))
+    })
+    .await;
+    answer(&app, &viewer, &id, ("vehicle", values), outcome, crate::vehicles::visit_field).await
 }
 
 async fn send(

@@ -63,6 +63,53 @@ pub(crate) fn visit_fields(lang: Lang, (plate, mileage): (&str, &str), problems:
     }
 }
 
+/// The form of a draft's page that notes the vehicle it is for, and the mileage read.
+pub(crate) fn visit_form(
+    lang: Lang,
+    csrf_token: &str,
+    action: &str,
+    noted: Option<&(Noted, Option<Vehicle>)>,
+    refused: Option<&crate::invoices::Refused>,
+) -> Markup {
+    let refused = refused.filter(|refused| refused.form == "vehicle");
+    let value =
+        |name: &str, default: String| refused.and_then(|refused| refused.values.get(name).cloned()).unwrap_or(default);
+    let problem = |name: &str| refused.and_then(|refused| refused.problems.field(name));
+    let plate = value("vehicle", noted.map(|(noted, _)| noted.plate.clone()).unwrap_or_default());
+    let mileage =
+        value("mileage", noted.and_then(|(noted, _)| noted.mileage_km).map(|km| km.to_string()).unwrap_or_default());
+    html! {
+        section.card {
+            h2 { (lang.text("web.vehicle.title")) }
+            form method="post" action=(action) {
+                (crate::page::csrf(csrf_token))
+                (crate::page::form_error(refused.and_then(|refused| refused.problems.form.as_deref())))
+                (crate::page::labelled(lang.text("web.vehicle.plate"), "visit-vehicle", "vehicle", "text", &plate, problem("vehicle")))
+                (crate::page::labelled(lang.text("web.vehicle.mileage"), "visit-mileage", "mileage", "text", &mileage, problem("mileage")))
+                button type="submit" { (lang.text("web.vehicle.note")) }
+            }
+        }
+    }
+}
+
+/// A draft's vehicle as posted.
+#[derive(serde::Deserialize)]
+pub(crate) struct VisitForm {
+    #[serde(default)]
+    pub(crate) vehicle: String,
+    #[serde(default)]
+    pub(crate) mileage: String,
+}
+
+impl VisitForm {
+    pub(crate) fn values(&self) -> std::collections::BTreeMap<String, String> {
+        std::collections::BTreeMap::from([
+            ("vehicle".to_owned(), self.vehicle.clone()),
+            ("mileage".to_owned(), self.mileage.clone()),
+        ])
+    }
+}
+
 /// A mileage as the company writes numbers: `85'000 km`, `85 000 km`.
 pub(crate) fn mileage_text(locale: Locale, km: u64) -> String {
     format!("{} km", locale.format_count(km as i64))

@@ -1214,7 +1214,13 @@ fn an_invoice_is_corrected_issued_credited_and_listed_by_status_from_its_pages()
     ];
     let mut store = Store::open(&site.dir).unwrap();
     // A customer with the address a QR-bill names.
-    let customer = [("name", "Marie Rochat"), ("street", "Rue du Lac"), ("postcode", "1196"), ("town", "Gland")];
+    let customer = [
+        ("name", "Marie Rochat"),
+        ("street", "Rue du Lac"),
+        ("postcode", "1196"),
+        ("town", "Gland"),
+        ("vehicle.1.plate", "VD 5"),
+    ];
     store
         .create_contact(None, customer.map(|(field, value)| (field.to_owned(), Some(value.to_owned()))).into())
         .unwrap();
@@ -1284,6 +1290,13 @@ fn an_invoice_is_corrected_issued_credited_and_listed_by_status_from_its_pages()
     );
 
     // Issued: numbered, open, found by customer and period, and its PDF.
+    // The car it is for, noted on the draft with its mileage (issue 23); a mileage alone is
+    // refused beside its field.
+    let alone = owner.post(&format!("{draft}/vehicle"), &[("csrf", &token), ("mileage", "12000")]);
+    assert_eq!(alone.status, 422);
+    assert!(alone.body.contains("give the plate too"), "{}", alone.body);
+    post(&mut owner, &format!("{draft}/vehicle"), &[("vehicle", "vd5"), ("mileage", "12000")]);
+    assert!(owner.get(&draft).body.contains("VD 5</a> · 12'000 km"), "the draft names the car");
     // Without the company's account the invoice is not issued: the page says what is missing
     // and where to give it, and nothing is recorded.
     let before = site.events();

@@ -49,6 +49,15 @@ pub(crate) enum InvoiceCommand {
     RemoveLine { id: String, line: u32 },
     /// Throw a draft away.
     Discard { id: String },
+    /// Note on a draft the customer's vehicle it is for (its plate), with the mileage read.
+    Vehicle {
+        id: String,
+        #[arg(long)]
+        plate: String,
+        /// The vehicle's mileage, in kilometres.
+        #[arg(long)]
+        mileage: Option<String>,
+    },
     /// Issue a draft: give it its number and post its entry.
     Issue { id: String },
     /// Credit back an issued invoice: in full, or the --line N[=QUANTITY] named.
@@ -256,6 +265,12 @@ pub(crate) fn invoice(dir: &Path, lang: Lang, command: InvoiceCommand) -> Result
         InvoiceCommand::RemoveLine { id, line } => {
             store.remove_invoice_line(&id, line)?;
             println!("{}", lang.fill("invoice.line_removed", &[("id", &id), ("line", &line)]));
+        }
+        InvoiceCommand::Vehicle { id, plate, mileage } => {
+            let visit = super::vehicles::visit_arg(Some(plate), mileage)?.unwrap_or_default();
+            store.note_vehicle(&id, &visit)?;
+            let noted = store.document_vehicle(&id)?.map(|noted| noted.plate).unwrap_or_default();
+            println!("{}", lang.fill("vehicle.noted", &[("id", &id), ("plate", &noted)]));
         }
         InvoiceCommand::Discard { id } => {
             store.discard_invoice(&id)?;

@@ -57,6 +57,15 @@ pub(crate) enum QuoteCommand {
     RemoveLine { id: String, line: u32 },
     /// Throw a draft quote away.
     Discard { id: String },
+    /// Note on a draft quote the customer's vehicle it is for (its plate), with the mileage read.
+    Vehicle {
+        id: String,
+        #[arg(long)]
+        plate: String,
+        /// The vehicle's mileage, in kilometres.
+        #[arg(long)]
+        mileage: Option<String>,
+    },
     /// Send a draft quote: give it its number; its lines and validity no longer change.
     Send { id: String },
     /// Record the customer's acceptance of a sent quote: an invoice draft with its lines.
@@ -137,6 +146,12 @@ pub(crate) fn quote(dir: &Path, lang: Lang, command: QuoteCommand) -> Result<()>
         QuoteCommand::RemoveLine { id, line } => {
             store.remove_quote_line(&id, line)?;
             println!("{}", lang.fill("invoice.line_removed", &[("id", &id), ("line", &line)]));
+        }
+        QuoteCommand::Vehicle { id, plate, mileage } => {
+            let visit = super::vehicles::visit_arg(Some(plate), mileage)?.unwrap_or_default();
+            store.note_vehicle(&id, &visit)?;
+            let noted = store.document_vehicle(&id)?.map(|noted| noted.plate).unwrap_or_default();
+            println!("{}", lang.fill("vehicle.noted", &[("id", &id), ("plate", &noted)]));
         }
         QuoteCommand::Discard { id } => {
             store.discard_quote(&id)?;

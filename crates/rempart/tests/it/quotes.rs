@@ -315,7 +315,27 @@ fn a_vehicle_is_quoted_invoiced_and_followed_by_its_plate() {
     ]));
     company.ok(&["invoice", "line", &later, "--text", "Pneus", "--price", "400", "--vat", "N81", "--account", "3200"]);
     let later = number_of(&company.ok(&["invoice", "issue", &later]));
-    company.ok(&["invoice", "new", "--contact", "MUELLER", "--date", "2026-09-02", "--vehicle", "zh9"]);
+    // The other car comes in: its draft made first, the car and its mileage noted after.
+    let other = draft_of(&company.ok(&["invoice", "new", "--contact", "MUELLER", "--date", "2026-09-02"]));
+    let noted = company.ok(&["invoice", "vehicle", &other, "--plate", "zh9", "--mileage", "40 000"]);
+    assert!(noted.contains("ZH 9"), "{noted}");
+    company.ok(&[
+        "invoice",
+        "line",
+        &other,
+        "--text",
+        "Bremsen",
+        "--price",
+        "200",
+        "--vat",
+        "N81",
+        "--account",
+        "3400",
+    ]);
+    let other = number_of(&company.ok(&["invoice", "issue", &other]));
+    let history = company.ok(&["vehicle", "history", "ZH 9", "--format", "csv"]);
+    assert!(history.contains(&format!("{other},40000")), "{history}");
+    assert!(company.fails(&["invoice", "vehicle", &other, "--plate", "zh9"]).contains("can no longer change"));
 
     let history = company.ok(&["vehicle", "history", "zh 123 456", "--format", "csv"]);
     let rows: Vec<Vec<String>> = crate::csv_rows(&history);
