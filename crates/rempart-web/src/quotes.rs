@@ -526,14 +526,9 @@ async fn note_vehicle(
     let values = form.values();
     let target = id.clone();
     let outcome = as_viewer(&app, &viewer, move |store, _, _| {
-        let mut problems = Problems::default();
-        let Some(Some(visit)) = crate::vehicles::read_visit(lang, &form.vehicle, &form.mileage, &mut problems) else {
-            let field = if problems.is_empty() { "vehicle" } else { "mileage" };
-            let said = problems
-                .field(field)
-                .map(str::to_owned)
-                .unwrap_or_else(|| lang.text("web.vehicle.plate_needed").to_owned());
-            return Ok(Err((Some(field), said)));
+        let visit = match form.visit(lang) {
+            Ok(visit) => visit,
+            Err(refused) => return Ok(Err(refused)),
         };
         store.note_vehicle(&target, &visit)?;
         Ok(Ok(format!("/quotes/{target}")))

@@ -102,6 +102,17 @@ pub(crate) struct VisitForm {
 }
 
 impl VisitForm {
+    /// The vehicle posted, or the field it is refused on and why: the plate is needed, and a
+    /// mileage must read as one.
+    pub(crate) fn visit(&self, lang: Lang) -> Result<Visit, (Option<&'static str>, String)> {
+        let mut problems = Problems::default();
+        match read_visit(lang, &self.vehicle, &self.mileage, &mut problems) {
+            Some(Some(visit)) => Ok(visit),
+            Some(None) => Err((Some("vehicle"), lang.text("web.vehicle.plate_needed").to_owned())),
+            None => Err((Some("mileage"), problems.field("mileage").unwrap_or_default().to_owned())),
+        }
+    }
+
     pub(crate) fn values(&self) -> std::collections::BTreeMap<String, String> {
         std::collections::BTreeMap::from([
             ("vehicle".to_owned(), self.vehicle.clone()),
