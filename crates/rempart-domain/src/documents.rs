@@ -165,8 +165,8 @@ pub fn logo_hash(png: &[u8]) -> String {
     blake3::Hasher::new_derive_key("rempart 2026-12 logo v1").update(png).finalize().to_hex().to_string()
 }
 
-/// What a document printed, archived when it was issued or sent. The first archive of a
-/// document in merge order stands.
+/// What a document printed, archived when it was issued or sent. Every archive is kept; a
+/// document's own is the one whose hash its issuing fact recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocumentArchived {
     /// Boxed: a paper is ten times the size of most facts.
@@ -176,9 +176,9 @@ pub struct DocumentArchived {
 impl FactKind for DocumentArchived {
     const KIND: &'static str = "document.archived";
     const VERSION: u32 = 1;
-    /// A row keyed by its own document, the first in merge order standing.
+    /// A row keyed by its own event: every archive is kept, in any order.
     fn merge(&self) -> Merge<'_> {
-        Merge::Ordered
+        Merge::Commutes
     }
     fn describe(&self) -> Described {
         Described::new("fact.document_archived")

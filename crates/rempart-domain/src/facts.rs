@@ -1082,6 +1082,7 @@ mod tests {
                 "conflict.settled",
                 "contact.edited",
                 "credit_note.issued",
+                "document.archived",
                 "loyalty.card",
                 "loyalty.points",
                 "loyalty.program",

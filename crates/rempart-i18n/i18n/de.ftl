@@ -2096,3 +2096,4 @@ help-quote-vehicle = Auf einem Offertenentwurf das betreffende Fahrzeug des Kund
 help-quote-vehicle-mileage = Der Kilometerstand des Fahrzeugs, in Kilometern
 web-vehicle-note = Fahrzeug vermerken
 web-vehicle-plate-needed = Geben Sie das Kennzeichen des Fahrzeugs an.
+err-damage-archive-unmatched = kein Archiv { $document } ergibt den Hash, den seine Ausstellung festhielt: führen Sie `rempart verify` aus

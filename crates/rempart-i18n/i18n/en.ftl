@@ -2096,3 +2096,4 @@ help-quote-vehicle = Note on a draft quote the customer's vehicle it is for (its
 help-quote-vehicle-mileage = The vehicle's mileage, in kilometres
 web-vehicle-note = Note the vehicle
 web-vehicle-plate-needed = Give the vehicle's plate.
+err-damage-archive-unmatched = no archive of { $document } gives the hash its issue recorded: run `rempart verify`

@@ -2096,3 +2096,4 @@ help-quote-vehicle = Noter sur un brouillon de devis le véhicule du client conc
 help-quote-vehicle-mileage = Le kilométrage du véhicule, en kilomètres
 web-vehicle-note = Noter le véhicule
 web-vehicle-plate-needed = Donnez la plaque du véhicule.
+err-damage-archive-unmatched = aucune archive de { $document } ne donne l'empreinte que son émission a enregistrée : lancez `rempart verify`

@@ -153,15 +153,27 @@ impl Store {
         })
     }
 
-    /// What document `number` of `kind` printed when it was issued or sent, if it was archived.
+    /// What document `number` of `kind` printed when it was issued or sent, if it was archived:
+    /// the archive that gives the hash its issuing fact recorded. Another device's archive under
+    /// the same number (a device turned against the company may record one) is never taken for
+    /// it; an issued document none of whose archives gives its hash is refused.
     pub fn archived(&self, kind: PaperKind, number: &str) -> Result<Option<Paper>, StoreError> {
-        let at: Option<(Vec<u8>, i64)> = self
+        let recorded: Option<Option<String>> = self
             .conn
-            .prepare_cached("SELECT node, seq FROM p_archives WHERE kind = ?1 AND number = ?2 AND node IS NOT NULL")?
-            .query_row(params![kind.as_str(), number], |row| Ok((row.get(0)?, row.get(1)?)))
+            .prepare_cached("SELECT recorded FROM p_archives WHERE kind = ?1 AND number = ?2")?
+            .query_row(params![kind.as_str(), number], |row| row.get(0))
             .optional()?;
-        let Some((node, seq)) = at else { return Ok(None) };
-        Ok(archived_at(&self.conn, &node, seq)?.map(|archived| *archived.paper))
+        let Some(Some(recorded)) = recorded else { return Ok(None) };
+        for (node, seq) in copies(&self.conn, kind, number)? {
+            if let Some(archived) = archived_at(&self.conn, &node, seq)?
+                && archive_hash(&archived.paper) == recorded
+            {
+                return Ok(Some(*archived.paper));
+            }
+        }
+        Err(StoreError::Corrupt {
+            what: crate::Damage::ArchiveUnmatched { kind: kind.as_str(), number: number.to_owned() },
+        })
     }
 
     /// The paper a document would print now, from what the store holds: for a document issued
@@ -216,7 +228,7 @@ impl Store {
         let rows: Vec<(String, String)> = self
             .conn
             .prepare_cached(
-                "SELECT kind, number FROM p_archives WHERE node IS NOT NULL AND (
+                "SELECT kind, number FROM p_archives WHERE recorded IS NOT NULL AND (
                      (kind = 'credit_note' AND number IN (SELECT number FROM p_credit_notes WHERE invoice = ?1))
                      OR (kind = 'reminder' AND substr(number, 1, length(?1) + 2) = ?1 || '-R'))
                  ORDER BY kind, number",
@@ -236,10 +248,18 @@ impl Store {
     pub fn archives(&self, kind: PaperKind) -> Result<Vec<String>, StoreError> {
         Ok(self
             .conn
-            .prepare_cached("SELECT number FROM p_archives WHERE kind = ?1 AND node IS NOT NULL ORDER BY number")?
+            .prepare_cached("SELECT number FROM p_archives WHERE kind = ?1 AND recorded IS NOT NULL ORDER BY number")?
             .query_map([kind.as_str()], |row| row.get(0))?
             .collect::<Result<_, _>>()?)
     }
+}
+
+/// Where the archives of document `number` of `kind` are, in a fixed order.
+fn copies(conn: &Connection, kind: PaperKind, number: &str) -> Result<Vec<(Vec<u8>, i64)>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT node, seq FROM p_archive_copies WHERE kind = ?1 AND number = ?2 ORDER BY node, seq")?
+        .query_map(params![kind.as_str(), number], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<Result<_, _>>()?)
 }
 
 /// The archive recorded by event `seq` of `node`, if that event is one.
@@ -271,38 +291,35 @@ pub enum ArchiveFault {
     Missing,
 }
 
-/// Every archive of the log checked against the hash its issuing fact recorded, read from the
-/// data directory as it is (whatever its chains say): each document whose archive differs is
-/// named.
+/// Every archived document checked against the hash its issuing fact recorded, read from the
+/// data directory as it is (whatever its chains say): each document none of whose archives
+/// gives that hash is named.
 pub(crate) fn check_archives(conn: &Connection) -> Result<Vec<(PaperKind, String, ArchiveFault)>, StoreError> {
-    /// A row of `p_archives`: kind, number, the hash recorded, where the archive is.
-    type Row = (String, String, Option<String>, Option<Vec<u8>>, Option<i64>);
-    let mut statement =
-        conn.prepare("SELECT kind, number, recorded, node, seq FROM p_archives ORDER BY kind, number")?;
-    let rows: Vec<Row> = statement
-        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)))?
+    let rows: Vec<(String, String, String)> = conn
+        .prepare("SELECT kind, number, recorded FROM p_archives WHERE recorded IS NOT NULL ORDER BY kind, number")?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
         .collect::<Result<_, _>>()?;
     let mut out = Vec::new();
-    for (kind, number, recorded, node, seq) in rows {
+    for (kind, number, recorded) in rows {
         let Some(kind) = [PaperKind::Invoice, PaperKind::Quote, PaperKind::CreditNote, PaperKind::Reminder]
             .into_iter()
             .find(|each| each.as_str() == kind)
         else {
             continue;
         };
-        let Some(recorded) = recorded else { continue };
-        let archived = match (node, seq) {
-            (Some(node), Some(seq)) => archived_at(conn, &node, seq)?,
-            _ => None,
-        };
-        match archived {
-            None => out.push((kind, number, ArchiveFault::Missing)),
-            Some(archived) => {
-                let found = archive_hash(&archived.paper);
-                if found != recorded {
-                    out.push((kind, number, ArchiveFault::Altered { recorded, found }));
-                }
+        let mut found = None;
+        let mut matched = false;
+        for (node, seq) in copies(conn, kind, &number)? {
+            if let Some(archived) = archived_at(conn, &node, seq)? {
+                let hash = archive_hash(&archived.paper);
+                matched = matched || hash == recorded;
+                found.get_or_insert(hash);
             }
+        }
+        match (matched, found) {
+            (true, _) => {}
+            (false, Some(found)) => out.push((kind, number, ArchiveFault::Altered { recorded, found })),
+            (false, None) => out.push((kind, number, ArchiveFault::Missing)),
         }
     }
     Ok(out)
@@ -310,30 +327,33 @@ pub(crate) fn check_archives(conn: &Connection) -> Result<Vec<(PaperKind, String
 
 /// Notes the hash an issuing fact recorded for document `number` of `kind`.
 pub(crate) fn note_recorded(conn: &Connection, kind: PaperKind, number: &str, hash: &str) -> Result<(), StoreError> {
+    // Two issues under one number (a reminder's level sent on two devices apart): the smaller
+    // hash is kept, whatever the order they arrive in.
     conn.prepare_cached(
         "INSERT INTO p_archives (kind, number, recorded) VALUES (?1, ?2, ?3)
-         ON CONFLICT (kind, number) DO UPDATE SET recorded = coalesce(recorded, excluded.recorded)",
+         ON CONFLICT (kind, number) DO UPDATE SET
+             recorded = CASE WHEN recorded IS NULL OR excluded.recorded < recorded THEN excluded.recorded ELSE recorded END",
     )?
     .execute(params![kind.as_str(), number, hash])?;
     Ok(())
 }
 
-/// Projects a `DocumentArchived` fact: the first archive of a document in merge order stands.
+/// Projects a `DocumentArchived` fact: every archive under a document's number is kept; the one
+/// its issuing fact's hash names is its own (`Store::archived`).
 pub(crate) fn project_document_archived(
     conn: &Connection,
     origin: crate::project::Origin,
     archived: &DocumentArchived,
 ) -> Result<(), StoreError> {
-    conn.prepare_cached(
-        "INSERT INTO p_archives (kind, number, node, seq) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (kind, number) DO UPDATE SET node = coalesce(node, excluded.node), seq = coalesce(seq, excluded.seq)",
-    )?
-    .execute(params![
-        archived.paper.kind.as_str(),
-        archived.paper.number,
-        &origin.node.as_bytes()[..],
-        origin.seq.0 as i64
-    ])?;
+    conn.prepare_cached("INSERT OR IGNORE INTO p_archives (kind, number) VALUES (?1, ?2)")?
+        .execute(params![archived.paper.kind.as_str(), archived.paper.number])?;
+    conn.prepare_cached("INSERT OR IGNORE INTO p_archive_copies (kind, number, node, seq) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![
+            archived.paper.kind.as_str(),
+            archived.paper.number,
+            &origin.node.as_bytes()[..],
+            origin.seq.0 as i64
+        ])?;
     Ok(())
 }
 
@@ -348,14 +368,21 @@ pub(crate) fn keep_logo(conn: &Connection, value: &str) -> Result<(), StoreError
 
 /// The projection tables of this module.
 pub(crate) const SCHEMA: &str = "
--- Each archived document: the hash its issuing fact recorded, and the event holding its paper.
+-- Each archived document: the hash its issuing fact recorded (NULL until that fact is held).
 CREATE TABLE p_archives (
     kind TEXT NOT NULL,
     number TEXT NOT NULL,
     recorded TEXT,
-    node BLOB,
-    seq INTEGER,
     PRIMARY KEY (kind, number)
+) WITHOUT ROWID;
+
+-- The events holding an archive under each document's number: its own, and any other device's.
+CREATE TABLE p_archive_copies (
+    kind TEXT NOT NULL,
+    number TEXT NOT NULL,
+    node BLOB NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (kind, number, node, seq)
 ) WITHOUT ROWID;
 
 -- Every logo the company's details held, by hash, for the documents printed with it.

@@ -143,6 +143,8 @@ pub enum Damage {
     NotACurrency { text: String },
     #[error("\"{text}\" in the projections is not a quote's answer")]
     NotAnAnswer { text: String },
+    #[error("no archive of {kind} {number} gives the hash its issue recorded: run `rempart verify`")]
+    ArchiveUnmatched { kind: &'static str, number: String },
     #[error("postings name account {account}, which does not exist")]
     UnknownAccount { account: String },
     #[error("entry {id} does not point at an entry event")]

@@ -25,8 +25,9 @@
 /// (`p_invoice_lines.unit`). 22: items' labels in other languages (`p_item_labels`). 23: comment
 /// lines of invoices (`p_invoice_lines.comment`). 24: quotes (`p_quotes`, `p_quote_lines`). 25: the vehicle and mileage of
 /// each invoice or quote (`p_vehicle_visits`). 26: documents' archives (`p_archives`) and the
-/// company's logos by hash (`p_logos`).
-pub const SCHEMA_VERSION: u32 = 26;
+/// company's logos by hash (`p_logos`). 27: every archive under a document's number kept
+/// (`p_archive_copies`), its own found by the hash its issue recorded.
+pub const SCHEMA_VERSION: u32 = 27;
 
 pub const LOG_SCHEMA: &str = "
 CREATE TABLE meta (
@@ -183,6 +184,7 @@ pub const PROJECTIONS: &[(&str, &str)] = &[
     ("p_quote_lines", "quote, line"),
     ("p_vehicle_visits", "document"),
     ("p_archives", "kind, number"),
+    ("p_archive_copies", "kind, number, node, seq"),
     ("p_logos", "hash"),
     ("p_bills", "id"),
     ("p_bill_payments", "id"),

@@ -1968,6 +1968,42 @@ fn forge_at(
     (forged, first_forged)
 }
 
+/// Issue 23: a device turned against the company records an archive under the number the first
+/// node's next invoice will take, printing another customer: it is taken in (an archive numbers
+/// nothing), but the first node's invoice is reprinted from its own archive, the one whose hash
+/// its issue recorded, and the books verify.
+#[test]
+fn an_archive_forged_under_another_devices_number_is_never_printed_for_it() {
+    let mut nodes = company(2);
+    let keys = keys(&nodes);
+    let writer = nodes[1].store.node();
+    send(&mut nodes, 0, 1, 100_000, &keys);
+    issue_invoice(&mut nodes[1].store, "forger").unwrap();
+    let genuine = nodes[1].store.chain_run(writer, EventSeq(0), 1 << 20).unwrap();
+    let key = SigningKey::from_bytes(&[41; 32]);
+    let (forged, _) = forge(&genuine, "document.archived", &key, |fact| {
+        fact["paper"]["number"] = serde_json::json!("2026-0001");
+        fact["paper"]["customer"]["name"] = serde_json::json!("Forged Customer");
+    });
+    nodes[0].store.take_in(&keys[&writer], &forged, "hub").unwrap();
+    let number = issue_invoice(&mut nodes[0].store, "own").unwrap();
+    assert_eq!(number, "2026-0001");
+    let paper = nodes[0].store.archived(rempart_domain::documents::PaperKind::Invoice, &number).unwrap().unwrap();
+    assert_eq!(paper.customer.name, "Client own", "the first node's own archive, not the forged one");
+    // Verify names the forger's own invoice, whose archive the forgery took away, and not the
+    // first node's.
+    let report = nodes[0].store.verify().unwrap();
+    let named: Vec<&str> = report
+        .problems
+        .iter()
+        .filter_map(|problem| match problem {
+            rempart_store::Problem::Archive { number, .. } => Some(number.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(named, [format!("F-{}-2026-000001", writer.short())], "{:?}", report.problems);
+}
+
 /// A device turned against the company rewrites its own invoice or entry, well formed and sealed
 /// with its own key: to carry a sequence near the integers' end, to take a number of the first
 /// node's series, to skip a number of its own series, or to post an entry in the first node's
