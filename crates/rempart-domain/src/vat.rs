@@ -51,7 +51,8 @@ pub fn figures_by_code(
     (figures, unknown)
 }
 
-/// One line of the return: its number on the official form, its label, and the amounts.
+/// One line of the return: its number on the official form, the catalogue key of its label (the
+/// form's own words: `vat.ch.200`, `vat.fr.01`), and the amounts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReturnLine {
     pub form_line: &'static str,
@@ -105,87 +106,69 @@ pub fn return_lines(
             let (_, input_other, input_other_codes) =
                 pick(&|direction, _, account| direction == VatDirection::Input && account == "1171");
             let mut lines = vec![
-                line("200", "Total des contre-prestations convenues", Some(turnover), None, all_output.clone()),
-                line("299", "Chiffre d'affaires imposable", Some(turnover), None, all_output.clone()),
+                line("200", "vat.ch.200", Some(turnover), None, all_output.clone()),
+                line("299", "vat.ch.299", Some(turnover), None, all_output.clone()),
             ];
             for (form_line, label, rate) in [
-                ("302", "Prestations au taux normal 8,1 %", 810),
-                ("312", "Prestations au taux réduit 2,6 %", 260),
-                ("342", "Prestations d'hébergement 3,8 %", 380),
-                ("303", "Prestations au taux normal 7,7 % (jusqu'au 31.12.2023)", 770),
-                ("313", "Prestations au taux réduit 2,5 % (jusqu'au 31.12.2023)", 250),
-                ("343", "Prestations d'hébergement 3,7 % (jusqu'au 31.12.2023)", 370),
+                ("302", "vat.ch.302", 810),
+                ("312", "vat.ch.312", 260),
+                ("342", "vat.ch.342", 380),
+                ("303", "vat.ch.303", 770),
+                ("313", "vat.ch.313", 250),
+                ("343", "vat.ch.343", 370),
             ] {
                 let (base, tax, used) = pick(&output(rate));
                 if !used.is_empty() {
                     lines.push(line(form_line, label, Some(base), Some(tax), used));
                 }
             }
-            lines.push(line("399", "Total de l'impôt dû", None, Some(due), all_output));
-            lines.push(line(
-                "400",
-                "Impôt préalable sur coûts en matériel et prestations de services",
-                None,
-                Some(input_materials),
-                input_materials_codes.clone(),
-            ));
-            lines.push(line(
-                "405",
-                "Impôt préalable sur investissements et autres charges d'exploitation",
-                None,
-                Some(input_other),
-                input_other_codes.clone(),
-            ));
+            lines.push(line("399", "vat.ch.399", None, Some(due), all_output));
+            lines.push(line("400", "vat.ch.400", None, Some(input_materials), input_materials_codes.clone()));
+            lines.push(line("405", "vat.ch.405", None, Some(input_other), input_other_codes.clone()));
             let input = input_materials + input_other;
             lines.push(line(
                 "479",
-                "Total impôt préalable",
+                "vat.ch.479",
                 None,
                 Some(input),
                 [input_materials_codes, input_other_codes].concat(),
             ));
             let balance = due - input;
             if balance >= 0 {
-                lines.push(line("500", "Montant à payer", None, Some(balance), Vec::new()));
+                lines.push(line("500", "vat.ch.500", None, Some(balance), Vec::new()));
             } else {
-                lines.push(line("510", "Solde en faveur de l'assujetti", None, Some(-balance), Vec::new()));
+                lines.push(line("510", "vat.ch.510", None, Some(-balance), Vec::new()));
             }
             lines
         }
         Country::Fr => {
             let (sales, due, all_output) = pick(&|direction, _, _| direction == VatDirection::Output);
-            let mut lines = vec![line("01", "Ventes, prestations de services", Some(sales), None, all_output.clone())];
+            let mut lines = vec![line("01", "vat.fr.01", Some(sales), None, all_output.clone())];
             for (form_line, label, rate) in [
-                ("08", "Taux normal 20 %", 2000),
-                ("9B", "Taux réduit 10 %", 1000),
-                ("09", "Taux réduit 5,5 %", 550),
-                ("11", "Taux particulier 2,1 %", 210),
+                ("08", "vat.fr.08", 2000),
+                ("9B", "vat.fr.9b", 1000),
+                ("09", "vat.fr.09", 550),
+                ("11", "vat.fr.11", 210),
             ] {
                 let (base, tax, used) = pick(&output(rate));
                 if !used.is_empty() {
                     lines.push(line(form_line, label, Some(base), Some(tax), used));
                 }
             }
-            lines.push(line("16", "Total de la TVA brute due", None, Some(due), all_output));
+            lines.push(line("16", "vat.fr.16", None, Some(due), all_output));
             let (_, fixed_assets, fixed_codes) =
                 pick(&|direction, _, account| direction == VatDirection::Input && account == "44562");
             let (_, other, other_codes) =
                 pick(&|direction, _, account| direction == VatDirection::Input && account != "44562");
-            lines.push(line("19", "TVA déductible sur immobilisations", None, Some(fixed_assets), fixed_codes.clone()));
-            lines.push(line(
-                "20",
-                "TVA déductible sur autres biens et services",
-                None,
-                Some(other),
-                other_codes.clone(),
-            ));
+            lines.push(line("19", "vat.fr.19", None, Some(fixed_assets), fixed_codes.clone()));
+            lines.push(line("20", "vat.fr.20", None, Some(other), other_codes.clone()));
             let deductible = fixed_assets + other;
-            lines.push(line("23", "Total TVA déductible", None, Some(deductible), [fixed_codes, other_codes].concat()));
+            lines.push(line("23", "vat.fr.23", None, Some(deductible), [fixed_codes, other_codes].concat()));
             let balance = due - deductible;
             if balance >= 0 {
-                lines.push(line("28", "TVA nette due", None, Some(balance), Vec::new()));
+                lines.push(line("28", "vat.fr.28", None, Some(balance), Vec::new()));
             } else {
-                lines.push(line("25", "Crédit de TVA", None, Some(-balance), Vec::new()));
+                lines.push(line("25", "vat.fr.25", None, Some(-balance), Vec::new()));
             }
             lines
         }
@@ -411,28 +394,16 @@ pub fn net_rate_lines(
     let first_tax = tax_at(turnover[0], first_bp);
     let second_tax = second.map_or(0, |second| tax_at(turnover[1], second.rate_bp));
     let mut lines = vec![
-        line("200", "Total des contre-prestations convenues (TVA comprise)", Some(total), None, all.clone()),
-        line("299", "Chiffre d'affaires imposable (TVA comprise)", Some(total), None, all.clone()),
-        line(
-            "322",
-            "Prestations au premier taux de la dette fiscale nette",
-            Some(turnover[0]),
-            Some(first_tax),
-            used[0].clone(),
-        ),
+        line("200", "vat.ch_net.200", Some(total), None, all.clone()),
+        line("299", "vat.ch_net.299", Some(total), None, all.clone()),
+        line("322", "vat.ch_net.322", Some(turnover[0]), Some(first_tax), used[0].clone()),
     ];
     if second.is_some() {
-        lines.push(line(
-            "332",
-            "Prestations au second taux de la dette fiscale nette",
-            Some(turnover[1]),
-            Some(second_tax),
-            used[1].clone(),
-        ));
+        lines.push(line("332", "vat.ch_net.332", Some(turnover[1]), Some(second_tax), used[1].clone()));
     }
     let due = first_tax + second_tax;
-    lines.push(line("399", "Total de l'impôt dû", None, Some(due), all));
-    lines.push(line("500", "Montant à payer", None, Some(due), Vec::new()));
+    lines.push(line("399", "vat.ch.399", None, Some(due), all));
+    lines.push(line("500", "vat.ch.500", None, Some(due), Vec::new()));
     lines
 }
 

@@ -562,7 +562,7 @@ pub fn vat_return(
     for line in lines {
         report.rows.push(vec![
             Cell::text(line.form_line),
-            Cell::text(line.label),
+            Cell::text(lang.text(line.label)),
             amount(line.base_minor),
             amount(line.tax_minor),
         ]);
