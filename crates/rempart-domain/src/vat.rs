@@ -235,6 +235,13 @@ pub struct DatedVatMethod {
     pub method: VatMethod,
 }
 
+/// Why a VAT return cannot be made from the books.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VatReturnError {
+    #[error("entry {entry} uses VAT code {code}, which the books do not define")]
+    UnknownCode { entry: String, code: String },
+}
+
 /// Why a VAT method cannot be set or used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VatMethodError {

@@ -2128,3 +2128,5 @@ vat-fr-20 = Abziehbare MWST auf übrigen Gütern und Dienstleistungen
 vat-fr-23 = Total abziehbare MWST
 vat-fr-28 = Geschuldete Netto-MWST
 vat-fr-25 = MWST-Guthaben
+err-vat-return-unknown-code = die Buchung { $entry } verwendet den MWST-Code { $code }, den die Bücher nicht kennen
+err-command-credit-line = --line { $text }: schreiben Sie die Zeilennummer, etwa --line 2 oder --line 2=0.5

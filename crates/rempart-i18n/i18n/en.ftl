@@ -2128,3 +2128,5 @@ vat-fr-20 = Deductible VAT on other goods and services
 vat-fr-23 = Total deductible VAT
 vat-fr-28 = Net VAT due
 vat-fr-25 = VAT credit
+err-vat-return-unknown-code = entry { $entry } uses VAT code { $code }, which the books do not define
+err-command-credit-line = --line { $text }: write the line number, like --line 2 or --line 2=0.5

@@ -2128,3 +2128,5 @@ vat-fr-20 = TVA déductible sur autres biens et services
 vat-fr-23 = Total TVA déductible
 vat-fr-28 = TVA nette due
 vat-fr-25 = Crédit de TVA
+err-vat-return-unknown-code = l'écriture { $entry } utilise le code TVA { $code }, que les livres ne définissent pas
+err-command-credit-line = --line { $text } : écrivez le numéro de la ligne, comme --line 2 ou --line 2=0.5

@@ -536,11 +536,11 @@ pub fn vat_return(
     let (figures, unknown) = figures_by_code(codes, &sums);
     let postings = if detail || !unknown.is_empty() { store.vat_postings(from, to)? } else { Vec::new() };
     if let Some(posting) = figures_by_code(codes, &postings).1.first() {
-        return Err(anyhow::anyhow!(
-            "entry {} uses VAT code {}, which the books do not define",
-            posting.entry_id,
-            posting.vat_code
-        ));
+        return Err(rempart_domain::vat::VatReturnError::UnknownCode {
+            entry: posting.entry_id.clone(),
+            code: posting.vat_code.clone(),
+        }
+        .into());
     }
     // A Swiss company settling at net tax rates over the period: its form for that method.
     let method = match company.country {

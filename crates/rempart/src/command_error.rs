@@ -13,6 +13,8 @@ pub enum CommandError {
     DemoCountry { text: String },
     #[error("{year} is not a year the books can hold")]
     NotAYear { year: i32 },
+    #[error("--line {text}: write the line number, like --line 2 or --line 2=0.5")]
+    CreditLine { text: String },
     #[error("\"{by}\" is not a way to group sales: store, day, item, rate or method")]
     SalesBy { by: String },
     #[error("\"{text}\" is not a service level: a number of standard deviations such as 1.645")]

@@ -41,6 +41,9 @@ impl Speak for crate::command_error::CommandError {
             crate::command_error::CommandError::NotAYear { year } => {
                 lang.fill("err.command.not_a_year", &[("year", year)])
             }
+            crate::command_error::CommandError::CreditLine { text } => {
+                lang.fill("err.command.credit_line", &[("text", text)])
+            }
             crate::command_error::CommandError::ServiceLevel { text } => {
                 lang.fill("err.command.service_level", &[("text", text)])
             }

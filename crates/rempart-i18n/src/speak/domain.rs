@@ -378,6 +378,16 @@ impl Speak for rempart_domain::vehicles::VehicleError {
     }
 }
 
+impl Speak for rempart_domain::vat::VatReturnError {
+    fn speak(&self, lang: Lang) -> String {
+        match self {
+            rempart_domain::vat::VatReturnError::UnknownCode { entry, code } => {
+                lang.fill("err.vat_return.unknown_code", &[("entry", entry), ("code", code)])
+            }
+        }
+    }
+}
+
 impl Speak for rempart_domain::quotes::QuoteError {
     fn speak(&self, lang: Lang) -> String {
         use rempart_domain::quotes::{Answer, QuoteError};

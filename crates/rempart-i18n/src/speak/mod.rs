@@ -49,6 +49,7 @@ pub fn speak_any(error: &(dyn std::error::Error + 'static), lang: Lang) -> Optio
         rempart_domain::loyalty::LoyaltyError,
         rempart_domain::replenish::ReplenishError,
         rempart_domain::vat::VatMethodError,
+        rempart_domain::vat::VatReturnError,
         rempart_domain::stock::BarcodeError,
         rempart_domain::AmountError,
         rempart_domain::FactError,

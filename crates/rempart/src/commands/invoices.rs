@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use clap::Subcommand;
 use rempart_store::invoices::LineSpec;
 use rempart_store::{Store, StoreError};
@@ -294,7 +294,7 @@ pub(crate) fn invoice(dir: &Path, lang: Lang, command: InvoiceCommand) -> Result
                 };
                 let index: usize = index
                     .parse()
-                    .map_err(|_| anyhow!("--line {index}: write the line number, like --line 2 or --line 2=0.5"))?;
+                    .map_err(|_| crate::command_error::CommandError::CreditLine { text: index.clone() })?;
                 named.push((index, quantity));
             }
             let credit = store.credit_invoice(&number, date_arg(locale, &date)?.unwrap_or_else(today), &named)?;
