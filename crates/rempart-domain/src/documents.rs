@@ -44,6 +44,13 @@ pub enum PaperKind {
 }
 
 impl PaperKind {
+    pub const ALL: [PaperKind; 4] = [PaperKind::Invoice, PaperKind::Quote, PaperKind::CreditNote, PaperKind::Reminder];
+
+    /// The kind `as_str` writes as `text`.
+    pub fn parse(text: &str) -> Option<PaperKind> {
+        PaperKind::ALL.into_iter().find(|kind| kind.as_str() == text)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             PaperKind::Invoice => "invoice",

@@ -244,6 +244,19 @@ impl Store {
             .collect())
     }
 
+    /// The kind of the archived document numbered `number`, if one is (an invoice, credit note,
+    /// quote or reminder letter: their numbers never meet).
+    pub fn archived_kind(&self, number: &str) -> Result<Option<PaperKind>, StoreError> {
+        let kind: Option<String> = self
+            .conn
+            .prepare_cached(
+                "SELECT kind FROM p_archives WHERE number = ?1 AND recorded IS NOT NULL ORDER BY kind LIMIT 1",
+            )?
+            .query_row([number], |row| row.get(0))
+            .optional()?;
+        Ok(kind.as_deref().and_then(PaperKind::parse))
+    }
+
     /// The archived documents of a kind, by number.
     pub fn archives(&self, kind: PaperKind) -> Result<Vec<String>, StoreError> {
         Ok(self
@@ -301,12 +314,7 @@ pub(crate) fn check_archives(conn: &Connection) -> Result<Vec<(PaperKind, String
         .collect::<Result<_, _>>()?;
     let mut out = Vec::new();
     for (kind, number, recorded) in rows {
-        let Some(kind) = [PaperKind::Invoice, PaperKind::Quote, PaperKind::CreditNote, PaperKind::Reminder]
-            .into_iter()
-            .find(|each| each.as_str() == kind)
-        else {
-            continue;
-        };
+        let Some(kind) = PaperKind::parse(&kind) else { continue };
         let mut found = None;
         let mut matched = false;
         for (node, seq) in copies(conn, kind, &number)? {

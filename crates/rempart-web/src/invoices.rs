@@ -916,18 +916,8 @@ async fn note_vehicle(
     Path(id): Path<String>,
     Posted(form): Posted<crate::vehicles::VisitForm>,
 ) -> Response {
-    let lang = viewer.lang;
     let values = form.values();
-    let target = id.clone();
-    let outcome = as_viewer(&app, &viewer, move |store, _, _| {
-        let visit = match form.visit(lang) {
-            Ok(visit) => visit,
-            Err(refused) => return Ok(Err(refused)),
-        };
-        store.note_vehicle(&target, &visit)?;
-        Ok(Ok(format!("/invoices/{target}")))
-    })
-    .await;
+    let outcome = crate::vehicles::note_posted(&app, &viewer, ("/invoices", &id), form).await;
     typed_answer(&app, &viewer, &id, "vehicle", values, outcome, crate::vehicles::visit_field).await
 }
 

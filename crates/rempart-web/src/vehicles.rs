@@ -121,6 +121,27 @@ impl VisitForm {
     }
 }
 
+/// Notes the posted vehicle on draft `id` as the viewer; where to go next (`base`/`id`), or the
+/// field refused and why, or the store's refusal.
+pub(crate) async fn note_posted(
+    app: &App,
+    viewer: &Viewer,
+    (base, id): (&'static str, &str),
+    form: VisitForm,
+) -> Result<Result<String, (Option<&'static str>, String)>, StoreError> {
+    let lang = viewer.lang;
+    let target = id.to_owned();
+    crate::invoices::as_viewer(app, viewer, move |store, _, _| {
+        let visit = match form.visit(lang) {
+            Ok(visit) => visit,
+            Err(refused) => return Ok(Err(refused)),
+        };
+        store.note_vehicle(&target, &visit)?;
+        Ok(Ok(format!("{base}/{target}")))
+    })
+    .await
+}
+
 /// A mileage as the company writes numbers: `85'000 km`, `85 000 km`.
 pub(crate) fn mileage_text(locale: Locale, km: u64) -> String {
     format!("{} km", locale.format_count(km as i64))

@@ -330,12 +330,11 @@ pub(crate) fn invoice(dir: &Path, lang: Lang, command: InvoiceCommand) -> Result
         InvoiceCommand::Pdf { number, out } => {
             use rempart_domain::documents::PaperKind;
             let number = number.trim().to_owned();
-            let mut kind = PaperKind::Invoice;
-            for archived in [PaperKind::CreditNote, PaperKind::Reminder] {
-                if store.archived(archived, &number)?.is_some() {
-                    kind = archived;
-                }
-            }
+            // An invoice, or a credit note or reminder letter named by its own number.
+            let kind = match store.archived_kind(&number)? {
+                Some(kind @ (PaperKind::CreditNote | PaperKind::Reminder)) => kind,
+                _ => PaperKind::Invoice,
+            };
             let path = rempart_web::documents::write_document_pdf(&store, kind, &number, out.as_deref())?;
             println!("{}", lang.fill("document.written", &[("path", &path.display().to_string())]));
         }
