@@ -102,6 +102,8 @@ pub enum Label {
     // French mentions.
     ShareCapital,
     RecoveryIndemnity,
+    VatOnReceipts,
+    VatOnDebits,
 }
 
 impl Label {
@@ -167,6 +169,8 @@ impl Label {
             Label::OpenAmount => "doc-open-amount",
             Label::ShareCapital => "doc-share-capital",
             Label::RecoveryIndemnity => "doc-recovery-indemnity",
+            Label::VatOnReceipts => "doc-vat-on-receipts",
+            Label::VatOnDebits => "doc-vat-on-debits",
         }
     }
 
@@ -216,7 +220,7 @@ const SOURCES: [&str; 4] = [
 
 /// Every label, for the test that each is in every language.
 #[cfg(test)]
-const ALL: [Label; 59] = [
+const ALL: [Label; 61] = [
     Label::Invoice,
     Label::Continued,
     Label::Date,
@@ -276,6 +280,8 @@ const ALL: [Label; 59] = [
     Label::OpenAmount,
     Label::ShareCapital,
     Label::RecoveryIndemnity,
+    Label::VatOnReceipts,
+    Label::VatOnDebits,
 ];
 
 #[cfg(test)]

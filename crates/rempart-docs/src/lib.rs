@@ -70,6 +70,8 @@ pub enum Foot {
     FrenchMentions {
         penalty: Option<String>,
         business: bool,
+        /// When the VAT on its services is paid: on receipts, or on debits by option.
+        services_vat: Option<rempart_domain::documents::ServicesVat>,
     },
     Nothing,
 }
@@ -218,6 +220,7 @@ impl InvoiceDocument {
                     Foot::FrenchMentions {
                         penalty: details.get("late_penalty").cloned(),
                         business: paper.business_customer,
+                        services_vat: paper.services_vat,
                     }
                 } else {
                     Foot::Nothing
@@ -527,9 +530,17 @@ pub fn invoice_pdf(doc: &InvoiceDocument) -> Result<Vec<u8>, DocError> {
     };
     let terms_lines = font::wrap(Face::Regular, 9.0, &terms, (RIGHT - LEFT) * PT_PER_MM);
     let mention_lines = match &doc.foot {
-        Foot::FrenchMentions { penalty, business } => {
+        Foot::FrenchMentions { penalty, business, services_vat } => {
             let penalty = penalty.clone().unwrap_or_else(|| Label::PenaltyDefault.text(doc.lang).to_owned());
-            let mut text = Label::Penalties.fill(doc.lang, &[("penalty", &penalty)]);
+            let mut text = String::new();
+            if let Some(services_vat) = services_vat {
+                text.push_str(match services_vat {
+                    rempart_domain::documents::ServicesVat::OnReceipts => Label::VatOnReceipts.text(doc.lang),
+                    rempart_domain::documents::ServicesVat::OnDebits => Label::VatOnDebits.text(doc.lang),
+                });
+                text.push(' ');
+            }
+            text.push_str(&Label::Penalties.fill(doc.lang, &[("penalty", &penalty)]));
             if *business {
                 text.push(' ');
                 text.push_str(Label::RecoveryIndemnity.text(doc.lang));

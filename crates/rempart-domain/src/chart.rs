@@ -299,6 +299,7 @@ pub const FRENCH_PCG_CHART: &[ChartAccount] = accounts! {
     "44566" Asset "TVA déductible sur autres biens et services" "" "Deductible VAT on goods and services";
     "44567" Asset "Crédit de TVA à reporter" "" "VAT credit carried forward";
     "44571" Liability "TVA collectée" "" "Output VAT";
+    "44574" Liability "TVA collectée en attente d'encaissement" "" "Output VAT awaiting receipt";
     "455" Liability "Associés - comptes courants" "" "Shareholder current accounts";
     "467" Liability "Autres comptes débiteurs ou créditeurs" "" "Other receivables and payables";
     "471" Liability "Compte d'attente" "" "Suspense account";

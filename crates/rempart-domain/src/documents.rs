@@ -30,8 +30,16 @@ pub const PRINTED_DETAILS: &[&str] = &[
     "share_capital",
     "rcs",
     "legal_form",
-    "vat_on_receipts",
 ];
+
+/// When a French invoice's VAT on services is paid, as it must say (CGI art. 242 nonies A):
+/// on receipts, the default rule; on debits, the company having opted for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServicesVat {
+    OnReceipts,
+    OnDebits,
+}
 
 /// Which document a paper is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -144,6 +152,9 @@ pub struct Paper {
     pub business_customer: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vehicle: Option<PaperVehicle>,
+    /// A French invoice with services that carry VAT: when that VAT is paid, as it mentions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub services_vat: Option<ServicesVat>,
     pub lines: Vec<PaperLine>,
     pub vat: Vec<PaperVat>,
     pub net_minor: i64,

@@ -358,6 +358,12 @@ mod tests {
         btree_map(text(), option::of(text()), 0..4).boxed()
     }
 
+    fn vat_awaiting() -> BoxedStrategy<crate::vat_due::VatAwaiting> {
+        (text(), any::<i64>(), any::<i64>())
+            .prop_map(|(code, base_minor, tax_minor)| crate::vat_due::VatAwaiting { code, base_minor, tax_minor })
+            .boxed()
+    }
+
     fn invoice_line() -> BoxedStrategy<crate::invoices::InvoiceLine> {
         (
             option::of(text()),
@@ -447,6 +453,10 @@ mod tests {
             (address(), fields(), option::of(text()), address(), text(), option::of(text())),
             (option::of((text(), option::of(any::<u64>()))), vec(line, 0..3), vec(vat, 0..2)),
             ((any::<i64>(), any::<i64>(), any::<i64>()), option::of((text(), date())), option::of(reminder)),
+            option::of(prop_oneof![
+                Just(crate::documents::ServicesVat::OnReceipts),
+                Just(crate::documents::ServicesVat::OnDebits)
+            ]),
         )
             .prop_map(
                 |(
@@ -454,6 +464,7 @@ mod tests {
                     (seller, details, logo, customer, customer_number, customer_vat),
                     (vehicle, lines, vat),
                     ((net_minor, rounding_minor, gross_minor), refers_to, reminder),
+                    services_vat,
                 )| Paper {
                     kind,
                     number,
@@ -470,6 +481,7 @@ mod tests {
                     business_customer: customer_vat.is_some(),
                     customer_vat,
                     vehicle: vehicle.map(|(name, mileage_km)| PaperVehicle { name, mileage_km }),
+                    services_vat,
                     lines,
                     vat,
                     net_minor,
@@ -612,10 +624,16 @@ mod tests {
             (
                 (text(), text(), any::<u64>(), text(), date(), any::<i64>(), text()),
                 vec(invoice_line(), 0..3),
-                option::of(text())
+                option::of(text()),
+                vec(vat_awaiting(), 0..2)
             )
                 .prop_map(
-                    |((id, series, sequence, number, due_date, gross_minor, entry_id), lines, archive)| {
+                    |(
+                        (id, series, sequence, number, due_date, gross_minor, entry_id),
+                        lines,
+                        archive,
+                        vat_awaiting,
+                    )| {
                         Fact::from(InvoiceIssued {
                             id,
                             series,
@@ -626,18 +644,30 @@ mod tests {
                             entry_id,
                             lines,
                             archive,
+                            vat_awaiting,
                         })
                     }
                 ),
             (
                 (text(), text(), date(), any::<i64>(), currency(), text()),
-                (vec((text(), any::<i64>()), 0..3), any::<i64>(), text())
+                (vec((text(), any::<i64>()), 0..3), any::<i64>(), text()),
+                vec((text(), vat_awaiting()), 0..2)
             )
                 .prop_map(
                     |(
                         (id, contact, date, amount_minor, currency, account),
                         (allocations, unallocated_minor, entry_id),
+                        vat_due,
                     )| {
+                        let vat_due = vat_due
+                            .into_iter()
+                            .map(|(invoice, due)| crate::vat_due::VatReceived {
+                                invoice,
+                                code: due.code,
+                                base_minor: due.base_minor,
+                                tax_minor: due.tax_minor,
+                            })
+                            .collect();
                         let allocations = allocations
                             .into_iter()
                             .map(|(invoice, amount_minor)| crate::payments::Allocation { invoice, amount_minor })
@@ -652,15 +682,21 @@ mod tests {
                             allocations,
                             unallocated_minor,
                             entry_id,
+                            vat_due,
                         })
                     }
                 ),
             (
                 (text(), text(), text(), any::<u64>(), text(), date()),
-                (vec(invoice_line(), 0..3), any::<i64>(), text(), option::of(text()))
+                (vec(invoice_line(), 0..3), any::<i64>(), text(), option::of(text())),
+                vec(vat_awaiting(), 0..2)
             )
                 .prop_map(
-                    |((id, invoice, series, sequence, number, date), (lines, gross_minor, entry_id, archive))| {
+                    |(
+                        (id, invoice, series, sequence, number, date),
+                        (lines, gross_minor, entry_id, archive),
+                        vat_released,
+                    )| {
                         Fact::from(CreditNoteIssued {
                             id,
                             invoice,
@@ -672,6 +708,7 @@ mod tests {
                             gross_minor,
                             entry_id,
                             archive,
+                            vat_released,
                         })
                     }
                 ),

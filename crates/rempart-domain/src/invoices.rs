@@ -222,6 +222,10 @@ pub struct InvoiceIssued {
     /// commit (`document.archived`); none before archives existed, and for what was imported.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archive: Option<String>,
+    /// The VAT of its services that waits for their payments, per code (French VAT on receipts,
+    /// `vat_due`); empty when all was due at its date.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vat_awaiting: Vec<crate::vat_due::VatAwaiting>,
 }
 
 /// A credit note: lines of an issued invoice credited back, in full or in part, numbered in the
@@ -241,6 +245,9 @@ pub struct CreditNoteIssued {
     /// commit (`document.archived`); none before archives existed, and for what was imported.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archive: Option<String>,
+    /// What it released of the invoice's VAT still waiting for payment, per code (`vat_due`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vat_released: Vec<crate::vat_due::VatAwaiting>,
 }
 
 /// The lines credited: every line of the invoice, or the lines named with, optionally, a smaller
@@ -489,12 +496,16 @@ pub fn rounding_account(country: Country) -> &'static str {
 
 /// The postings of an issued invoice: receivable debited with the gross, each revenue account
 /// credited with its lines' net, each VAT code's account credited with its VAT, and the rounding.
+/// An invoice's entry: the receivable, the revenue per account and code, the VAT per code, and
+/// the rounding. The tax of `awaiting` (French services whose VAT is due when paid, `vat_due`)
+/// goes to the account of VAT awaiting receipt, without a code; the rest keeps its code.
 pub fn invoice_postings(
     state: &LedgerState,
     country: Country,
     currency: Currency,
     lines: &[InvoiceLine],
     totals: &InvoiceTotals,
+    awaiting: &[crate::vat_due::VatAwaiting],
 ) -> Vec<Posting> {
     let posting = |account: &str, amount_minor: i64, vat_code: Option<String>| Posting {
         account: account.to_owned(),
@@ -515,11 +526,18 @@ pub fn invoice_postings(
             .filter(|(_, net)| *net != 0)
             .map(|((account, code), net)| posting(account, -net, Some(code.to_owned()))),
     );
+    let mut waiting = 0;
     for (code, total) in &totals.by_vat_code {
-        if total.vat_minor != 0 {
+        let set_aside: i64 =
+            awaiting.iter().filter(|awaiting| awaiting.code == *code).map(|awaiting| awaiting.tax_minor).sum();
+        waiting += set_aside;
+        if total.vat_minor != set_aside {
             let account = state.vat_codes.get(code).map_or("", |vat| vat.account.as_str());
-            postings.push(posting(account, -total.vat_minor, Some(code.clone())));
+            postings.push(posting(account, set_aside - total.vat_minor, Some(code.clone())));
         }
+    }
+    if waiting != 0 {
+        postings.push(posting(crate::vat_due::AWAITING_ACCOUNT, -waiting, None));
     }
     if totals.rounding_minor != 0 {
         postings.push(posting(rounding_account(country), -totals.rounding_minor, None));
@@ -584,7 +602,7 @@ impl FactKind for InvoiceDiscarded {
 
 impl FactKind for InvoiceIssued {
     const KIND: &'static str = "invoice.issued";
-    const VERSION: u32 = 3;
+    const VERSION: u32 = 4;
     fn merge(&self) -> Merge<'_> {
         Merge::Ordered
     }
@@ -595,7 +613,7 @@ impl FactKind for InvoiceIssued {
 
 impl FactKind for CreditNoteIssued {
     const KIND: &'static str = "credit_note.issued";
-    const VERSION: u32 = 2;
+    const VERSION: u32 = 3;
     /// A row keyed by its own number; the series keeps the highest sequence.
     fn merge(&self) -> Merge<'_> {
         Merge::Commutes
@@ -690,7 +708,7 @@ mod tests {
             (totals.net_minor, totals.vat_minor, totals.rounding_minor, totals.gross_minor),
             (24_195, 1_891, -1, 26_085)
         );
-        let postings = invoice_postings(&state, Country::Ch, Currency::CHF, &lines, &totals);
+        let postings = invoice_postings(&state, Country::Ch, Currency::CHF, &lines, &totals, &[]);
         assert_eq!(postings.iter().map(|p| p.amount_minor).sum::<i64>(), 0);
         assert_eq!(
             postings.iter().map(|p| (p.account.as_str(), p.amount_minor)).collect::<Vec<_>>(),
@@ -759,7 +777,7 @@ mod tests {
         assert_eq!(totals.line_nets_minor, [0, 18_000]);
         assert_eq!((totals.net_minor, totals.gross_minor), (18_000, 19_458));
         assert!(!totals.by_vat_code.contains_key(""));
-        let postings = invoice_postings(&state, Country::Ch, Currency::CHF, &lines, &totals);
+        let postings = invoice_postings(&state, Country::Ch, Currency::CHF, &lines, &totals, &[]);
         assert!(postings.iter().all(|posting| !posting.account.is_empty()), "{postings:?}");
         assert_eq!(credited_lines(&lines, &[]).unwrap().len(), 2);
         assert_eq!(credited_lines(&lines, &[(1, None)]), Err(InvoiceError::CreditQuantity { line: 1 }));

@@ -29,6 +29,7 @@ pub mod stock;
 pub mod tills;
 pub mod users;
 pub mod vat;
+pub mod vat_due;
 pub mod vehicles;
 
 pub use chart::{AccountKind, ChartAccount, Country, VatCode, VatDirection};

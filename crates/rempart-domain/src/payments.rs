@@ -35,6 +35,10 @@ pub struct PaymentReceived {
     pub allocations: Vec<Allocation>,
     pub unallocated_minor: i64,
     pub entry_id: String,
+    /// The French VAT on services it made due, per invoice and code (`vat_due`): its entry moves
+    /// that tax from the account awaiting receipt to the code's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vat_due: Vec<crate::vat_due::VatReceived>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -118,7 +122,7 @@ pub fn ageing_bucket(due_date: NaiveDate, on: NaiveDate) -> usize {
 
 impl FactKind for PaymentReceived {
     const KIND: &'static str = "payment.received";
-    const VERSION: u32 = 1;
+    const VERSION: u32 = 2;
     /// A row keyed by its own id; allocations add up.
     fn merge(&self) -> Merge<'_> {
         Merge::Commutes

@@ -204,9 +204,12 @@ pub fn dated_vat_method(name: &str, value: &str) -> Option<Result<DatedVatMethod
 /// The highest net tax rate accepted: the federal rates run from 0.1 % to 6.8 %.
 pub const NET_RATE_MAX_BP: u32 = 2_000;
 
-/// How a Swiss company settles VAT: the effective method (tax on turnover less input tax), or the
-/// net tax rate method (taux de la dette fiscale nette, Saldosteuersatz): the turnover, VAT
-/// included, times the one or two rates the tax office approved, and no input tax.
+/// How a company settles VAT. A Swiss company: the effective method (tax on turnover less input
+/// tax), or the net tax rate method (taux de la dette fiscale nette, Saldosteuersatz): the
+/// turnover, VAT included, times the one or two rates the tax office approved, and no input tax.
+/// A French company: the VAT on its services due when they are paid (on receipts, the default
+/// rule), or, having opted for it, when they are invoiced (on debits); goods are due when
+/// invoiced either way (`vat_due`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "method", rename_all = "snake_case")]
 pub enum VatMethod {
@@ -218,6 +221,8 @@ pub enum VatMethod {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         second: Option<SecondNetRate>,
     },
+    Receipts,
+    Debits,
 }
 
 /// The second net tax rate and the revenue accounts whose turnover it applies to.
@@ -255,11 +260,13 @@ pub enum VatMethodError {
         "the VAT method changes on {change} within the period {from} to {to}: ask for the days before and after apart"
     )]
     ChangesWithin { from: chrono::NaiveDate, to: chrono::NaiveDate, change: chrono::NaiveDate },
-    #[error("only a Swiss company settles VAT at net tax rates")]
+    #[error("only a Swiss company settles VAT by the effective method or at net tax rates")]
     NotSwiss,
+    #[error("only a French company pays the VAT on its services on receipts or on debits")]
+    NotFrench,
     #[error("\"{text}\" is not a rate: write a percentage such as 6.2")]
     NotARate { text: String },
-    #[error("\"{text}\" is not a VAT method: effective, or net with --rate")]
+    #[error("\"{text}\" is not a VAT method: effective, or net with --rate (Switzerland); receipts or debits (France)")]
     NotAMethod { text: String },
     #[error("revenue accounts are given for a second net tax rate, but no second rate")]
     AccountsWithoutRate,
@@ -268,10 +275,18 @@ pub enum VatMethodError {
 }
 
 impl VatMethod {
+    /// The country whose companies settle VAT by this method.
+    pub fn country(&self) -> Country {
+        match self {
+            VatMethod::Effective | VatMethod::NetRates { .. } => Country::Ch,
+            VatMethod::Receipts | VatMethod::Debits => Country::Fr,
+        }
+    }
+
     pub fn check(&self) -> Result<(), VatMethodError> {
         let rate_ok = |rate_bp: u32| (1..=NET_RATE_MAX_BP).contains(&rate_bp);
         match self {
-            VatMethod::Effective => Ok(()),
+            VatMethod::Effective | VatMethod::Receipts | VatMethod::Debits => Ok(()),
             VatMethod::NetRates { first_bp, second } => {
                 if !rate_ok(*first_bp) {
                     return Err(VatMethodError::BadRate { rate_bp: *first_bp });
@@ -314,6 +329,8 @@ pub fn read_vat_method(
     };
     let method = match (method.trim(), rate.map(str::trim).filter(|rate| !rate.is_empty())) {
         ("effective", None) if second.is_none() => VatMethod::Effective,
+        ("receipts", None) if second.is_none() => VatMethod::Receipts,
+        ("debits", None) if second.is_none() => VatMethod::Debits,
         ("net", Some(rate)) => VatMethod::NetRates {
             first_bp: rate_of(rate)?,
             second: match second {
@@ -327,21 +344,18 @@ pub fn read_vat_method(
     Ok(method)
 }
 
-/// The method in force over `from` to `to` (the effective one before any is set); refused when it
-/// changes within the period.
+/// The Swiss method in force over `from` to `to` (the effective one before any is set); refused
+/// when it changes within the period. A French method among `methods` is not one.
 pub fn vat_method_over(
     methods: &[DatedVatMethod],
     from: chrono::NaiveDate,
     to: chrono::NaiveDate,
 ) -> Result<VatMethod, VatMethodError> {
-    let in_force = methods
-        .iter()
-        .rev()
-        .find(|dated| dated.from <= from)
-        .map_or(VatMethod::Effective, |dated| dated.method.clone());
+    let swiss: Vec<&DatedVatMethod> = methods.iter().filter(|dated| dated.method.country() == Country::Ch).collect();
+    let in_force =
+        swiss.iter().rev().find(|dated| dated.from <= from).map_or(VatMethod::Effective, |dated| dated.method.clone());
     // A method set again within the period, the same as the one in force, changes nothing.
-    if let Some(change) = methods.iter().find(|dated| dated.from > from && dated.from <= to && dated.method != in_force)
-    {
+    if let Some(change) = swiss.iter().find(|dated| dated.from > from && dated.from <= to && dated.method != in_force) {
         return Err(VatMethodError::ChangesWithin { from, to, change: change.from });
     }
     Ok(in_force)

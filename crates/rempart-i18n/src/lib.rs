@@ -52,6 +52,8 @@ pub fn vat_method_text(
     let from = locale.format_date(dated.from);
     match &dated.method {
         VatMethod::Effective => lang.fill("company.vat_method_effective", &[("from", &from)]),
+        VatMethod::Receipts => lang.fill("company.vat_method_receipts", &[("from", &from)]),
+        VatMethod::Debits => lang.fill("company.vat_method_debits", &[("from", &from)]),
         VatMethod::NetRates { first_bp, second: None } => {
             lang.fill("company.vat_method_net", &[("from", &from), ("rate", &percent_bp(*first_bp))])
         }

@@ -532,7 +532,20 @@ pub fn vat_return(
     let codes = &store.state().vat_codes;
     // The figures come from the daily VAT totals; the postings themselves are read for the
     // detail, and to name the entry behind a code the books do not define.
-    let sums = store.vat_sums(from, to)?;
+    let mut sums = store.vat_sums(from, to)?;
+    // French services' VAT awaiting payment: their base leaves the invoice's period and comes in
+    // with each payment's share (the tax moves in the ledger, from 44574 to the code's account).
+    let moves = match company.country {
+        rempart_domain::Country::Fr => store.vat_awaiting_moves(from, to)?,
+        rempart_domain::Country::Ch => Vec::new(),
+    };
+    sums.extend(moves.iter().map(|moved| rempart_domain::vat::VatPosting {
+        entry_id: moved.by.clone(),
+        date: moved.date.to_string(),
+        account: String::new(),
+        amount_minor: moved.base_minor,
+        vat_code: moved.code.clone(),
+    }));
     let (figures, unknown) = figures_by_code(codes, &sums);
     let postings = if detail || !unknown.is_empty() { store.vat_postings(from, to)? } else { Vec::new() };
     if let Some(posting) = figures_by_code(codes, &postings).1.first() {
@@ -548,7 +561,10 @@ pub fn vat_return(
         rempart_domain::Country::Fr => rempart_domain::vat::VatMethod::Effective,
     };
     let (title, lines) = match &method {
-        rempart_domain::vat::VatMethod::Effective => (
+        // The regular form: the Swiss effective method's, the CA3 (whenever French VAT is due).
+        rempart_domain::vat::VatMethod::Effective
+        | rempart_domain::vat::VatMethod::Receipts
+        | rempart_domain::vat::VatMethod::Debits => (
             lang.fill("vat_return", &[("from", &locale.format_date(from)), ("to", &locale.format_date(to))]),
             return_lines(company.country, codes, &figures),
         ),
@@ -573,14 +589,27 @@ pub fn vat_return(
                     Some(rempart_domain::VatDirection::Input) => posting.amount_minor,
                     _ => -posting.amount_minor,
                 };
+                let date = NaiveDate::parse_from_str(&posting.date, "%Y-%m-%d")
+                    .map_or_else(|_| posting.date.clone(), |date| locale.format_date(date));
                 report.rows.push(vec![
                     Cell::Empty,
-                    Cell::text(format!(
-                        "  {} {} {} {}",
-                        posting.date, posting.entry_id, posting.account, posting.vat_code
-                    )),
+                    Cell::text(format!("  {date} {} {} {}", posting.entry_id, posting.account, posting.vat_code)),
                     if is_tax { Cell::Empty } else { Cell::Amount(signed, currency) },
                     if is_tax { Cell::Amount(signed, currency) } else { Cell::Empty },
+                ]);
+            }
+            for moved in moves.iter().filter(|moved| line.codes.contains(&moved.code)) {
+                let key = match moved.kind {
+                    rempart_store::vat_due::Move::Issued => "vat_return.awaiting",
+                    rempart_store::vat_due::Move::Paid => "vat_return.received",
+                    rempart_store::vat_due::Move::Credited => "vat_return.released",
+                };
+                let said = lang.fill(key, &[("invoice", &moved.invoice), ("by", &moved.by)]);
+                report.rows.push(vec![
+                    Cell::Empty,
+                    Cell::text(format!("  {} {said} {}", locale.format_date(moved.date), moved.code)),
+                    Cell::Amount(-moved.base_minor, currency),
+                    Cell::Empty,
                 ]);
             }
         }

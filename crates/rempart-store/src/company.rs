@@ -31,7 +31,8 @@ impl Store {
         })
     }
 
-    /// How the company settles Swiss VAT from each day on (none set: the effective method).
+    /// How the company settles VAT from each day on (none set: the Swiss effective method, the
+    /// French VAT on services on receipts).
     pub fn vat_methods(&self) -> Result<Vec<rempart_domain::vat::DatedVatMethod>, StoreError> {
         let mut methods = Vec::new();
         for (name, value) in self.company_details()? {
@@ -43,15 +44,18 @@ impl Store {
         Ok(methods)
     }
 
-    /// Settles Swiss VAT by `method` from `from` on (replacing a method set for that very day).
+    /// Settles VAT by `method` from `from` on (replacing a method set for that very day): a Swiss
+    /// company's method, or when a French company pays the VAT on its services.
     pub fn set_vat_method(
         &mut self,
         from: chrono::NaiveDate,
         method: rempart_domain::vat::VatMethod,
     ) -> Result<(), StoreError> {
         use rempart_domain::vat::{VatMethodError, vat_method_field};
-        if self.company()?.country != rempart_domain::Country::Ch {
-            return Err(VatMethodError::NotSwiss.into());
+        match (self.company()?.country, method.country()) {
+            (ours, theirs) if ours == theirs => {}
+            (rempart_domain::Country::Fr, _) => return Err(VatMethodError::NotSwiss.into()),
+            (rempart_domain::Country::Ch, _) => return Err(VatMethodError::NotFrench.into()),
         }
         method.check()?;
         if let rempart_domain::vat::VatMethod::NetRates { second: Some(second), .. } = &method {

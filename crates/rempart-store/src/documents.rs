@@ -42,6 +42,8 @@ pub(crate) struct Figures<'a> {
     pub(crate) totals: &'a InvoiceTotals,
     pub(crate) refers_to: Option<PaperRef>,
     pub(crate) reminder: Option<PaperReminder>,
+    /// A French invoice's mention of when the VAT on its services is paid.
+    pub(crate) services_vat: Option<rempart_domain::documents::ServicesVat>,
 }
 
 impl Parties {
@@ -79,6 +81,7 @@ impl Parties {
             customer_vat: self.customer_vat.clone(),
             business_customer: self.business_customer,
             vehicle: self.vehicle.clone(),
+            services_vat: figures.services_vat,
             lines,
             vat: totals
                 .by_vat_code
@@ -192,6 +195,7 @@ impl Store {
                     totals: &totals,
                     refers_to: None,
                     reminder: None,
+                    services_vat: None,
                 };
                 Ok(self.parties(&quote.contact, &quote.id)?.paper(figures))
             }
@@ -207,6 +211,9 @@ impl Store {
                     totals: &totals,
                     refers_to: None,
                     reminder: None,
+                    services_vat: self
+                        .services_vat_on(invoice.date)?
+                        .filter(|_| !rempart_domain::vat_due::services_vat(&invoice.lines, &totals).is_empty()),
                 };
                 Ok(self.parties(&invoice.contact, &invoice.id)?.paper(figures))
             }

@@ -60,6 +60,7 @@ impl Store {
                 totals: &asked,
                 refers_to: Some(rempart_domain::documents::PaperRef { number: number.clone(), date: invoice.date }),
                 reminder: Some(figures.clone()),
+                services_vat: None,
             });
             let archive = Some(crate::documents::archive(commit, paper)?);
             let entry = if fee_minor > 0 {

@@ -143,6 +143,8 @@ pub enum Damage {
     NotACurrency { text: String },
     #[error("\"{text}\" in the projections is not a quote's answer")]
     NotAnAnswer { text: String },
+    #[error("\"{text}\" in the projections is not a move of VAT awaiting payment")]
+    NotAVatMove { text: String },
     #[error("no archive of {kind} {number} gives the hash its issue recorded: run `rempart verify`")]
     ArchiveUnmatched { kind: &'static str, number: String },
     #[error("postings name account {account}, which does not exist")]

@@ -2,6 +2,7 @@
 //! posts its entry in the same commit.
 
 use chrono::{Datelike, Days, NaiveDate};
+use rempart_domain::documents::ServicesVat;
 use rempart_domain::invoices::{
     CreditNoteIssued, InvoiceDiscarded, InvoiceDrafted, InvoiceError, InvoiceIssued, InvoiceLine, InvoiceLineAdded,
     InvoiceLineChanged, InvoiceLineRemoved, InvoiceTotals, check_line, credited_lines, invoice_postings, totals,
@@ -196,6 +197,8 @@ struct Issue {
     /// What the invoice prints besides its figures, archived with it; none for invoices
     /// imported from another program (printed there).
     parties: Option<crate::documents::Parties>,
+    /// A French company's: when the VAT on the invoice's services is paid (its date decides).
+    services_vat: Option<ServicesVat>,
 }
 
 impl Issue {
@@ -204,7 +207,18 @@ impl Issue {
         let totals = totals(&commit.state, &invoice.lines, invoice.date, invoice.cash_rounding)?;
         let sequence = commit.state.next_invoice_sequence(&self.series);
         let number = self.numbering.number(&self.series, sequence);
-        let postings = invoice_postings(&commit.state, self.country, invoice.currency, &invoice.lines, &totals);
+        // French services: their VAT waits for their payments, unless the company opted for debits.
+        let services = match self.services_vat {
+            Some(_) => rempart_domain::vat_due::services_vat(&invoice.lines, &totals),
+            None => Vec::new(),
+        };
+        let services_vat = self.services_vat.filter(|_| !services.is_empty());
+        let vat_awaiting = if services_vat == Some(ServicesVat::OnReceipts) { services } else { Vec::new() };
+        if !vat_awaiting.is_empty() {
+            crate::vat_due::open_awaiting_account(commit)?;
+        }
+        let postings =
+            invoice_postings(&commit.state, self.country, invoice.currency, &invoice.lines, &totals, &vat_awaiting);
         let entry = commit.state.build_entry(
             format!("INV-{number}"),
             "VTE",
@@ -227,6 +241,7 @@ impl Issue {
                     totals: &totals,
                     refers_to: None,
                     reminder: None,
+                    services_vat,
                 });
                 Some(crate::documents::archive(commit, paper)?)
             }
@@ -242,6 +257,7 @@ impl Issue {
             entry_id: entry.id.clone(),
             lines: invoice.lines.clone(),
             archive,
+            vat_awaiting,
         };
         commit.record(Fact::InvoiceIssued(issued.clone()))?;
         commit.record(Fact::EntryPosted(entry))?;
@@ -441,15 +457,30 @@ impl Store {
     fn issue_of(&self, invoice: &Invoice) -> Result<Issue, StoreError> {
         let numbering = self.numbering()?;
         let contact = self.contact(&invoice.contact)?;
+        let country = self.company()?.country;
+        let services_vat = self.services_vat_on(invoice.date)?;
         let terms_days =
             contact.get("payment_terms_days").and_then(|days| days.parse().ok()).unwrap_or(PAYMENT_TERMS_DAYS_DEFAULT);
         Ok(Issue {
-            country: self.company()?.country,
+            country,
+            services_vat,
             due_date: invoice.date.checked_add_days(Days::new(terms_days)).unwrap_or(invoice.date),
             contact_name: contact.get("name").cloned().unwrap_or_default(),
             series: numbering.invoices(invoice.date.year()),
             numbering,
             parties: Some(self.parties(&invoice.contact, &invoice.id)?),
+        })
+    }
+
+    /// When a French company's invoice dated `date` has the VAT on its services paid: on
+    /// receipts unless the company opted for debits (none for a Swiss company).
+    pub(crate) fn services_vat_on(&self, date: NaiveDate) -> Result<Option<ServicesVat>, StoreError> {
+        Ok(match self.company()?.country {
+            Country::Fr if rempart_domain::vat_due::on_receipts(&self.vat_methods()?, date) => {
+                Some(ServicesVat::OnReceipts)
+            }
+            Country::Fr => Some(ServicesVat::OnDebits),
+            Country::Ch => None,
         })
     }
 
@@ -518,10 +549,23 @@ impl Store {
             within(commit.conn)?;
             let sequence = commit.state.next_invoice_sequence(&series);
             let credit_number = numbering.number(&series, sequence);
-            let postings = invoice_postings(&commit.state, country, invoice.currency, &lines, &credit_totals)
-                .into_iter()
-                .map(|posting| rempart_domain::Posting { amount_minor: -posting.amount_minor, ..posting })
-                .collect();
+            // What still waits of the invoice's services VAT is released as far as the credit
+            // covers it; the rest of the credit corrects VAT due already.
+            let vat_released = match country {
+                Country::Fr => rempart_domain::vat_due::released(
+                    &rempart_domain::vat_due::services_vat(&lines, &credit_totals),
+                    &crate::vat_due::awaiting_of(commit.conn, &invoice_number)?,
+                ),
+                Country::Ch => Vec::new(),
+            };
+            if !vat_released.is_empty() {
+                crate::vat_due::open_awaiting_account(commit)?;
+            }
+            let postings =
+                invoice_postings(&commit.state, country, invoice.currency, &lines, &credit_totals, &vat_released)
+                    .into_iter()
+                    .map(|posting| rempart_domain::Posting { amount_minor: -posting.amount_minor, ..posting })
+                    .collect();
             let entry = commit.state.build_entry_vat_on(
                 format!("CRN-{credit_number}"),
                 "VTE",
@@ -543,6 +587,7 @@ impl Store {
                     date: invoice.date,
                 }),
                 reminder: None,
+                services_vat: None,
             });
             let archive = Some(crate::documents::archive(commit, paper)?);
             let credit = CreditNoteIssued {
@@ -556,6 +601,7 @@ impl Store {
                 gross_minor: credit_totals.gross_minor,
                 entry_id: entry.id.clone(),
                 archive,
+                vat_released,
             };
             commit.record(Fact::CreditNoteIssued(credit.clone()))?;
             commit.record(Fact::EntryPosted(entry))?;
@@ -1047,6 +1093,15 @@ pub(crate) fn project_invoice_issued(conn: &Connection, issued: &InvoiceIssued) 
             insert_line(conn, &issued.id, number, line)?;
         }
     }
+    let date: String =
+        conn.prepare_cached("SELECT date FROM p_invoices WHERE id = ?1")?.query_row([&issued.id], |row| row.get(0))?;
+    crate::vat_due::project_moves(
+        conn,
+        (&issued.number, crate::vat_due::Move::Issued, &issued.number),
+        &date,
+        issued.vat_awaiting.iter().map(|waiting| (waiting.code.clone(), waiting.base_minor, waiting.tax_minor)),
+        1,
+    )?;
     // Payments, credit notes or reminders of this invoice may have been taken in
     // before its issue (from another node, by sync).
     settle(conn, &issued.number)?;
@@ -1071,6 +1126,13 @@ pub(crate) fn project_credit_note_issued(conn: &Connection, credit: &CreditNoteI
         credit.entry_id
     ])?;
     note_sequence(conn, &credit.series, credit.sequence)?;
+    crate::vat_due::project_moves(
+        conn,
+        (&credit.invoice, crate::vat_due::Move::Credited, &credit.number),
+        &date_text(credit.date),
+        credit.vat_released.iter().map(|released| (released.code.clone(), released.base_minor, released.tax_minor)),
+        -1,
+    )?;
     settle(conn, &credit.invoice)?;
 
     Ok(())

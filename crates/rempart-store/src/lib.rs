@@ -41,6 +41,7 @@ pub mod stock;
 pub mod sync;
 pub mod tills;
 pub mod users;
+pub mod vat_due;
 pub mod vehicles;
 mod verify;
 

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use rempart_domain::invoices::receivable_account;
 use rempart_domain::payments::{OpenInvoice, PaymentError, PaymentReceived, ageing_bucket, allocate};
-use rempart_domain::rules::Transfer;
+use rempart_domain::vat_due::VatReceived;
 use rempart_domain::{AccountKind, Currency, Fact};
 use rusqlite::params;
 
@@ -175,23 +175,67 @@ impl Store {
         self.commit(|commit| {
             // What is open is read inside the commit, under the write lock: another handle's
             // payment of the same invoice, committed just before, is counted.
-            let open: Vec<OpenInvoice> =
-                receivables_in(commit.conn, Some(contact), NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(date))?
-                    .into_iter()
-                    .map(|receivable| OpenInvoice {
-                        number: receivable.number.clone(),
-                        date: receivable.date,
-                        open_minor: receivable.open_minor(),
-                    })
-                    .collect();
+            let receivables =
+                receivables_in(commit.conn, Some(contact), NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(date))?;
+            let open: Vec<OpenInvoice> = receivables
+                .iter()
+                .map(|receivable| OpenInvoice {
+                    number: receivable.number.clone(),
+                    date: receivable.date,
+                    open_minor: receivable.open_minor(),
+                })
+                .collect();
             let (allocations, unallocated_minor) = allocate(amount_minor, company.currency, &open, named)?;
-            let entry = commit.state.build_transfer(
+            // French services' VAT awaiting payment: each invoice paid makes due the share of
+            // what waits that the payment pays of what was open of it (its fees paid last).
+            let mut vat_due = Vec::new();
+            for allocation in &allocations {
+                let waiting = crate::vat_due::awaiting_of(commit.conn, &allocation.invoice)?;
+                let Some(paid) = receivables.iter().find(|receivable| receivable.number == allocation.invoice) else {
+                    continue;
+                };
+                let open = paid.gross_minor - paid.paid_minor - paid.credited_minor;
+                for due in rempart_domain::vat_due::due_share(&waiting, allocation.amount_minor.min(open), open) {
+                    vat_due.push(VatReceived {
+                        invoice: allocation.invoice.clone(),
+                        code: due.code,
+                        base_minor: due.base_minor,
+                        tax_minor: due.tax_minor,
+                    });
+                }
+            }
+            let posting = |account: &str, amount_minor: i64, vat_code: Option<String>| rempart_domain::Posting {
+                account: account.to_owned(),
+                amount_minor,
+                currency: company.currency,
+                vat_code,
+            };
+            let mut postings = vec![posting(account, amount_minor, None), posting(receivable, -amount_minor, None)];
+            let mut by_code: std::collections::BTreeMap<&str, i64> = Default::default();
+            for due in &vat_due {
+                *by_code.entry(&due.code).or_default() += due.tax_minor;
+            }
+            let made_due: i64 = by_code.values().sum();
+            if made_due != 0 {
+                crate::vat_due::open_awaiting_account(commit)?;
+                postings.push(posting(rempart_domain::vat_due::AWAITING_ACCOUNT, made_due, None));
+            }
+            for (code, tax) in by_code.into_iter().filter(|(_, tax)| *tax != 0) {
+                let vat_account = commit
+                    .state
+                    .vat_codes
+                    .get(code)
+                    .map(|vat| vat.account.clone())
+                    .ok_or_else(|| rempart_domain::LedgerError::UnknownVatCode { code: code.to_owned() })?;
+                postings.push(posting(&vat_account, -tax, Some(code.to_owned())));
+            }
+            let entry = commit.state.build_entry(
                 format!("PAY-{id}"),
                 "BQ",
                 date,
                 date_of_ms(commit.now_ms),
-                format!("Paiement {name}"),
-                Transfer { debit: account, credit: receivable, amount_minor, currency: company.currency },
+                format!("Paiement {name}").chars().take(rempart_domain::rules::TEXT_BYTES_MAX / 4).collect(),
+                postings,
             )?;
             let payment = PaymentReceived {
                 id: id.clone(),
@@ -203,6 +247,7 @@ impl Store {
                 allocations,
                 unallocated_minor,
                 entry_id: entry.id.clone(),
+                vat_due,
             };
             commit.record(Fact::PaymentReceived(payment.clone()))?;
             commit.record(Fact::EntryPosted(entry))?;
@@ -287,6 +332,15 @@ pub(crate) fn project_payment_received(conn: &Connection, payment: &PaymentRecei
     for allocation in &payment.allocations {
         allocate.execute(params![allocation.invoice, payment.id, allocation.amount_minor])?;
         settle(conn, &allocation.invoice)?;
+    }
+    for due in &payment.vat_due {
+        crate::vat_due::project_moves(
+            conn,
+            (&due.invoice, crate::vat_due::Move::Paid, &payment.id),
+            &date_text(payment.date),
+            std::iter::once((due.code.clone(), due.base_minor, due.tax_minor)),
+            -1,
+        )?;
     }
 
     Ok(())

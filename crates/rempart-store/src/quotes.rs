@@ -189,6 +189,7 @@ impl Store {
                 totals: &totals,
                 refers_to: None,
                 reminder: None,
+                services_vat: None,
             });
             let archive = Some(crate::documents::archive(commit, paper)?);
             commit.record(Fact::QuoteSent(QuoteSent {

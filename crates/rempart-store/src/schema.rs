@@ -26,8 +26,9 @@
 /// lines of invoices (`p_invoice_lines.comment`). 24: quotes (`p_quotes`, `p_quote_lines`). 25: the vehicle and mileage of
 /// each invoice or quote (`p_vehicle_visits`). 26: documents' archives (`p_archives`) and the
 /// company's logos by hash (`p_logos`). 27: every archive under a document's number kept
-/// (`p_archive_copies`), its own found by the hash its issue recorded.
-pub const SCHEMA_VERSION: u32 = 27;
+/// (`p_archive_copies`), its own found by the hash its issue recorded. 28: French VAT on services
+/// awaiting payment, set aside, made due and released (`p_vat_awaiting`).
+pub const SCHEMA_VERSION: u32 = 28;
 
 pub const LOG_SCHEMA: &str = "
 CREATE TABLE meta (
@@ -99,7 +100,7 @@ CREATE TABLE IF NOT EXISTS sync_state (
 ";
 
 /// The projection tables, each created by the module that owns it.
-pub const PROJECTION_SCHEMAS: [&str; 20] = [
+pub const PROJECTION_SCHEMAS: [&str; 21] = [
     crate::company::SCHEMA,
     crate::ledger::SCHEMA,
     crate::catalogue::SCHEMA,
@@ -116,6 +117,7 @@ pub const PROJECTION_SCHEMAS: [&str; 20] = [
     crate::loyalty::SCHEMA,
     crate::dunning::SCHEMA,
     crate::payments::SCHEMA,
+    crate::vat_due::SCHEMA,
     crate::contacts::SCHEMA,
     crate::users::SCHEMA,
     crate::sync::SCHEMA,
@@ -191,6 +193,7 @@ pub const PROJECTIONS: &[(&str, &str)] = &[
     ("p_reminders", "id"),
     ("p_payments", "id"),
     ("p_payment_allocations", "invoice, payment"),
+    ("p_vat_awaiting", "invoice, code, by"),
     ("p_users", "user"),
     ("p_contact_field_defs", "name"),
     ("p_contacts", "id"),

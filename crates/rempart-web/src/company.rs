@@ -70,25 +70,23 @@ struct Shown {
     country: String,
     currency: String,
     details: BTreeMap<String, String>,
-    /// A Swiss company's VAT methods by date, in words (none for a French one).
-    vat_methods: Option<Vec<String>>,
+    /// The company's VAT methods by date, in words.
+    vat_methods: Vec<String>,
+    swiss: bool,
 }
 
 fn read(store: &Store, lang: Lang) -> Result<Shown, StoreError> {
     let company = store.company()?.clone();
     let locale = rempart_domain::Locale::of_country(company.country);
-    let vat_methods = match company.country {
-        rempart_domain::Country::Ch => {
-            Some(store.vat_methods()?.iter().map(|dated| rempart_i18n::vat_method_text(lang, locale, dated)).collect())
-        }
-        rempart_domain::Country::Fr => None,
-    };
+    let vat_methods =
+        store.vat_methods()?.iter().map(|dated| rempart_i18n::vat_method_text(lang, locale, dated)).collect();
     Ok(Shown {
         name: company.name.clone(),
         country: company.country.code().to_owned(),
         currency: company.currency.as_str().to_owned(),
         details: store.company_details()?.into_iter().collect(),
         vat_methods,
+        swiss: company.country == rempart_domain::Country::Ch,
     })
 }
 
@@ -117,35 +115,38 @@ struct VatMethodForm {
     second_accounts: String,
 }
 
-/// A Swiss company's VAT method: those set by date, and a form setting one from a day on, as
-/// `rempart company vat-method` does.
+/// The company's VAT method: those set by date, and a form setting one from a day on, as
+/// `rempart company vat-method` does: a Swiss company's method and rates, or when a French
+/// company pays the VAT on its services.
 fn vat_method_card(
     lang: Lang,
     viewer: &Viewer,
-    methods: &[String],
+    (methods, swiss): (&[String], bool),
     typed: Option<&VatMethodForm>,
     problems: &Problems,
 ) -> Markup {
     let typed = typed.cloned().unwrap_or_default();
-    let choices = [
-        ("effective".to_owned(), lang.text("web.vat_method.effective").to_owned()),
-        ("net".to_owned(), lang.text("web.vat_method.net").to_owned()),
-    ];
+    let choices: Vec<(String, String)> = if swiss { ["effective", "net"] } else { ["receipts", "debits"] }
+        .iter()
+        .map(|method| ((*method).to_owned(), lang.text(&format!("web.vat_method.{method}")).to_owned()))
+        .collect();
     html! {
         form.card method="post" action="/settings/vat-method" {
             h2 { (lang.text("web.vat_method.title")) }
             (csrf(&viewer.csrf))
             @if methods.is_empty() {
-                p { (lang.text("web.vat_method.none")) }
+                p { (lang.text(if swiss { "web.vat_method.none" } else { "web.vat_method.none_fr" })) }
             } @else {
                 ul { @for method in methods { li { (method) } } }
             }
             (form_error(problems.field("vat_method")))
             (crate::page::select(lang.text("web.vat_method.method"), "field-vat-method", "method", &choices, &typed.method, None, None))
             (field(lang.text("web.vat_method.from"), "from", "text", &typed.from, problems.field("from")))
-            (field(lang.text("web.vat_method.rate"), "rate", "text", &typed.rate, None))
-            (field(lang.text("web.vat_method.second_rate"), "second_rate", "text", &typed.second_rate, None))
-            (field(lang.text("web.vat_method.second_accounts"), "second_accounts", "text", &typed.second_accounts, None))
+            @if swiss {
+                (field(lang.text("web.vat_method.rate"), "rate", "text", &typed.rate, None))
+                (field(lang.text("web.vat_method.second_rate"), "second_rate", "text", &typed.second_rate, None))
+                (field(lang.text("web.vat_method.second_accounts"), "second_accounts", "text", &typed.second_accounts, None))
+            }
             button type="submit" { (lang.text("web.save")) }
         }
     }
@@ -194,9 +195,7 @@ fn page_with(
                 button type="submit" { (lang.text("web.company.logo_send")) }
             }
         }
-        @if let Some(methods) = &shown.vat_methods {
-            (vat_method_card(lang, viewer, methods, vat_typed, problems))
-        }
+        (vat_method_card(lang, viewer, (&shown.vat_methods, shown.swiss), vat_typed, problems))
         form.card method="post" action="/settings/company" {
             h2 { (lang.text("web.company.details")) }
             (csrf(&viewer.csrf))

@@ -532,6 +532,7 @@ impl Speak for rempart_domain::vat::VatMethodError {
                 &[("from", &from.to_string()), ("to", &to.to_string()), ("change", &change.to_string())],
             ),
             VatMethodError::NotSwiss => lang.text("err.vat_method.not_swiss").to_owned(),
+            VatMethodError::NotFrench => lang.text("err.vat_method.not_french").to_owned(),
             VatMethodError::NotARate { text } => lang.fill("err.vat_method.not_a_rate", &[("text", text)]),
             VatMethodError::NotAMethod { text } => lang.fill("err.vat_method.not_a_method", &[("text", text)]),
             VatMethodError::AccountsWithoutRate => lang.text("err.vat_method.accounts_without_rate").to_owned(),

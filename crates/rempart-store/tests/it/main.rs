@@ -198,6 +198,7 @@ fn a_bulk_import_builds_its_indexes_at_the_end_and_verifies() {
             "p_till_cash_session",
             "p_tills_till",
             "p_users_name",
+            "p_vat_awaiting_by_date",
             "p_vehicle_visits_vehicle"
         ]
     );

@@ -27,10 +27,12 @@ pub(crate) enum CompanyCommand {
         #[arg(long = "clear")]
         clears: Vec<String>,
     },
-    /// Settle Swiss VAT from --from on by the effective method, or at the net tax rates the tax
-    /// office approved (--rate, and a --second-rate with the revenue accounts it applies to).
+    /// How the company settles VAT from --from on. Switzerland: by the effective method, or at the
+    /// net tax rates the tax office approved (--rate, and a --second-rate with the revenue
+    /// accounts it applies to). France: the VAT on services paid on receipts (the default) or, by
+    /// option, on debits
     VatMethod {
-        /// effective or net
+        /// effective or net (Switzerland); receipts or debits (France)
         method: String,
         /// The first day it applies to
         #[arg(long)]

@@ -68,6 +68,14 @@ pub(crate) fn payment(dir: &Path, lang: Lang, command: PaymentCommand) -> Result
                     ]
                 )
             );
+            // French services' VAT awaiting payment that this payment made due.
+            let made_due: i64 = payment.vat_due.iter().map(|due| due.tax_minor).sum();
+            if made_due != 0 {
+                println!(
+                    "{}",
+                    lang.fill("payment.vat_due", &[("tax", &locale.format_amount(made_due, company.currency))])
+                );
+            }
         }
     }
     Ok(())

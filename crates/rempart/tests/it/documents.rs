@@ -334,6 +334,8 @@ fn a_french_invoice_carries_the_mandatory_mentions() {
         "SARL au capital de 10 000 €",
         "RCS Lyon 732829320",
         "Indemnité forfaitaire pour frais de recouvrement",
+        // A service, under the default rule: its VAT is paid on receipts.
+        "TVA acquittée sur les encaissements",
     ] {
         let normalised = text.replace('\u{a0}', " ");
         assert!(normalised.contains(expected), "{expected:?} missing from:\n{text}");

@@ -14,6 +14,7 @@ mod contacts;
 mod crash;
 mod documents;
 mod fec;
+mod french_vat;
 mod garage;
 mod invoices;
 mod loyalty;
