@@ -62,5 +62,5 @@ doc-fees = Mahngebühren
 doc-open-amount = Offener Betrag
 doc-share-capital = { $form } mit einem Kapital von { $capital }
 doc-recovery-indemnity = Pauschalentschädigung für Beitreibungskosten bei Zahlungsverzug: 40 EUR (Art. L441-10 und D441-5 des französischen Handelsgesetzbuchs).
-doc-vat-on-receipts = MWST auf Leistungen nach vereinnahmten Entgelten entrichtet (TVA acquittée sur les encaissements).
+doc-vat-on-receipts = Dienstleistungen: MWST nach vereinnahmten Entgelten entrichtet (TVA acquittée sur les encaissements).
 doc-vat-on-debits = Option für die Versteuerung nach vereinbarten Entgelten (option pour le paiement de la taxe d'après les débits).

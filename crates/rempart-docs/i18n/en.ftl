@@ -62,5 +62,5 @@ doc-fees = Reminder fees
 doc-open-amount = Open amount
 doc-share-capital = { $form } with a share capital of { $capital }
 doc-recovery-indemnity = Fixed compensation for recovery costs in case of late payment: EUR 40 (art. L441-10 and D441-5 of the French Commercial Code).
-doc-vat-on-receipts = VAT paid on receipts (TVA acquittée sur les encaissements).
+doc-vat-on-receipts = Services: VAT paid on receipts (TVA acquittée sur les encaissements).
 doc-vat-on-debits = Option to pay VAT on debits (option pour le paiement de la taxe d'après les débits).

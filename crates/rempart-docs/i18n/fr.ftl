@@ -62,5 +62,5 @@ doc-fees = Frais de rappel
 doc-open-amount = Montant ouvert
 doc-share-capital = { $form } au capital de { $capital }
 doc-recovery-indemnity = Indemnité forfaitaire pour frais de recouvrement due au créancier en cas de retard de paiement : 40 € (art. L441-10 et D441-5 du Code de commerce).
-doc-vat-on-receipts = TVA acquittée sur les encaissements.
+doc-vat-on-receipts = Prestations de services : TVA acquittée sur les encaissements.
 doc-vat-on-debits = Option pour le paiement de la taxe d'après les débits.

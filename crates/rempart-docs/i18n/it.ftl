@@ -62,5 +62,5 @@ doc-fees = Spese di sollecito
 doc-open-amount = Importo aperto
 doc-share-capital = { $form } con capitale sociale di { $capital }
 doc-recovery-indemnity = Indennità forfettaria per spese di recupero in caso di ritardo nel pagamento: 40 EUR (art. L441-10 e D441-5 del Codice di commercio francese).
-doc-vat-on-receipts = IVA assolta sugli incassi (TVA acquittée sur les encaissements).
+doc-vat-on-receipts = Prestazioni di servizi: IVA assolta sugli incassi (TVA acquittée sur les encaissements).
 doc-vat-on-debits = Opzione per il pagamento dell'imposta in base agli addebiti (option pour le paiement de la taxe d'après les débits).

@@ -532,20 +532,24 @@ pub fn invoice_pdf(doc: &InvoiceDocument) -> Result<Vec<u8>, DocError> {
     let mention_lines = match &doc.foot {
         Foot::FrenchMentions { penalty, business, services_vat } => {
             let penalty = penalty.clone().unwrap_or_else(|| Label::PenaltyDefault.text(doc.lang).to_owned());
-            let mut text = String::new();
-            if let Some(services_vat) = services_vat {
-                text.push_str(match services_vat {
-                    rempart_domain::documents::ServicesVat::OnReceipts => Label::VatOnReceipts.text(doc.lang),
-                    rempart_domain::documents::ServicesVat::OnDebits => Label::VatOnDebits.text(doc.lang),
-                });
-                text.push(' ');
-            }
-            text.push_str(&Label::Penalties.fill(doc.lang, &[("penalty", &penalty)]));
+            let mut text = Label::Penalties.fill(doc.lang, &[("penalty", &penalty)]);
             if *business {
                 text.push(' ');
                 text.push_str(Label::RecoveryIndemnity.text(doc.lang));
             }
-            font::wrap(Face::Regular, 8.0, &text, (RIGHT - LEFT) * PT_PER_MM)
+            let width = (RIGHT - LEFT) * PT_PER_MM;
+            // When the VAT on its services is paid, on a line of its own before the terms.
+            let mut lines = match services_vat {
+                Some(rempart_domain::documents::ServicesVat::OnReceipts) => {
+                    font::wrap(Face::Regular, 8.0, Label::VatOnReceipts.text(doc.lang), width)
+                }
+                Some(rempart_domain::documents::ServicesVat::OnDebits) => {
+                    font::wrap(Face::Regular, 8.0, Label::VatOnDebits.text(doc.lang), width)
+                }
+                None => Vec::new(),
+            };
+            lines.extend(font::wrap(Face::Regular, 8.0, &text, width));
+            lines
         }
         _ => Vec::new(),
     };

@@ -689,13 +689,13 @@ mod tests {
             (
                 (text(), text(), text(), any::<u64>(), text(), date()),
                 (vec(invoice_line(), 0..3), any::<i64>(), text(), option::of(text())),
-                vec(vat_awaiting(), 0..2)
+                (vec(vat_awaiting(), 0..2), vec(vat_awaiting(), 0..2))
             )
                 .prop_map(
                     |(
                         (id, invoice, series, sequence, number, date),
                         (lines, gross_minor, entry_id, archive),
-                        vat_released,
+                        (vat_released, vat_due),
                     )| {
                         Fact::from(CreditNoteIssued {
                             id,
@@ -709,6 +709,7 @@ mod tests {
                             entry_id,
                             archive,
                             vat_released,
+                            vat_due,
                         })
                     }
                 ),

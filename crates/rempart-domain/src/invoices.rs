@@ -248,6 +248,10 @@ pub struct CreditNoteIssued {
     /// What it released of the invoice's VAT still waiting for payment, per code (`vat_due`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub vat_released: Vec<crate::vat_due::VatAwaiting>,
+    /// What it made due of that VAT: the invoice settled by it (paid in all that is left to pay),
+    /// the rest of its services' VAT was received (`vat_due`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vat_due: Vec<crate::vat_due::VatAwaiting>,
 }
 
 /// The lines credited: every line of the invoice, or the lines named with, optionally, a smaller

@@ -114,6 +114,10 @@ pub enum LedgerError {
     UnknownEntry { id: String },
     #[error("entry {id} was already reversed by entry {by}")]
     AlreadyReversed { id: String, by: String },
+    #[error(
+        "entry {id} is a document's (an invoice, a credit note, a payment, a closure, a voucher): it is corrected by the document's own means, such as a credit note, not reversed"
+    )]
+    DocumentEntry { id: String },
     #[error("fiscal year start month must be 1 to 12, not {month}")]
     BadFiscalYearStart { month: u32 },
     #[error("the company name is empty")]
@@ -327,6 +331,11 @@ impl LedgerState {
         date: NaiveDate,
         validated_on: NaiveDate,
     ) -> Result<EntryPosted, LedgerError> {
+        // A document's entry stands with its document: reversed alone, the ledger would part
+        // from the invoices, payments and VAT the document keeps.
+        if ENTRY_IDS_OF_DOCUMENTS.iter().chain(&["PAY-"]).any(|prefix| original.id.starts_with(prefix)) {
+            return Err(LedgerError::DocumentEntry { id: original.id.clone() });
+        }
         let entry = EntryPosted {
             id,
             number: self.next_number(&original.journal),

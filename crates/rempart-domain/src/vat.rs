@@ -264,6 +264,10 @@ pub enum VatMethodError {
     NotSwiss,
     #[error("only a French company pays the VAT on its services on receipts or on debits")]
     NotFrench,
+    #[error(
+        "invoices are issued up to {last}: a choice of when VAT on services is due applies from a later day, not {from}"
+    )]
+    BeforeIssued { from: chrono::NaiveDate, last: chrono::NaiveDate },
     #[error("\"{text}\" is not a rate: write a percentage such as 6.2")]
     NotARate { text: String },
     #[error("\"{text}\" is not a VAT method: effective, or net with --rate (Switzerland); receipts or debits (France)")]

@@ -10,7 +10,9 @@
 //! 44574 to 44571 with the code, so the return counts it in the payment's period, and the payment
 //! fact names the base with it (`VatReceived`). The payment that settles the invoice takes all that
 //! is left, so no cent is lost to rounding. A credit note releases what still waits of what it
-//! credits, and corrects the rest (already due) at its own date.
+//! credits, and corrects the rest (already due) at its own date; when it settles the invoice
+//! (what was paid covers what is left to pay), what still waits of the other services was
+//! received and becomes due at its date.
 //!
 //! A service is a line on a revenue account of works, studies or services (704, 705, 706 and
 //! their sub-accounts): the French chart's own split of turnover.
@@ -132,6 +134,25 @@ pub fn released(credited: &[VatAwaiting], awaiting: &[VatAwaiting]) -> Vec<VatAw
         .collect()
 }
 
+/// What waits once `taken` is taken from it, per code (codes with nothing left dropped).
+pub fn less(awaiting: &[VatAwaiting], taken: &[VatAwaiting]) -> Vec<VatAwaiting> {
+    awaiting
+        .iter()
+        .map(|waiting| {
+            let (base, tax) = taken
+                .iter()
+                .filter(|taken| taken.code == waiting.code)
+                .fold((0, 0), |(base, tax), taken| (base + taken.base_minor, tax + taken.tax_minor));
+            VatAwaiting {
+                code: waiting.code.clone(),
+                base_minor: waiting.base_minor - base,
+                tax_minor: waiting.tax_minor - tax,
+            }
+        })
+        .filter(|left| left.base_minor != 0 || left.tax_minor != 0)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,5 +258,8 @@ mod tests {
         ];
         assert_eq!(released(&credited, &awaiting), awaiting);
         assert_eq!(released(&credited[..1], &[]), []);
+        let part = [VatAwaiting { code: "C20".into(), base_minor: 2_000, tax_minor: 400 }];
+        assert_eq!(less(&awaiting, &part), [VatAwaiting { code: "C20".into(), base_minor: 3_000, tax_minor: 600 }]);
+        assert_eq!(less(&awaiting, &awaiting), []);
     }
 }

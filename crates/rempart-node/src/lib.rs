@@ -26,6 +26,7 @@
 //! - `sync`, `pull`, `push`: one sync, and its two directions; `report`: what it did;
 //! - `secrets`, `watch`, `transport`, `env`, `error`.
 
+mod backup;
 mod call;
 mod connect;
 mod enrol;

@@ -37,16 +37,14 @@ impl Session {
         transport: &mut dyn Transport,
         env: &mut Env<'_>,
     ) -> Result<SyncReport, NodeError> {
-        let mut report = SyncReport::default();
-        let hub = self.prepare(store, transport, env, &mut report)?;
-        self.push(store, transport, env, &hub, &mut report)?;
+        let report = self.back_up(store, transport, env)?;
         crate::health::note_reachability(store, true, env.now())?;
         Ok(report)
     }
 
     /// What every sync does first: the roster brought up to date, lost wraps given back, the
     /// data keys fetched; answers what the hub holds.
-    fn prepare(
+    pub(crate) fn prepare(
         &mut self,
         store: &mut Store,
         transport: &mut dyn Transport,
@@ -101,7 +99,12 @@ impl Session {
     /// What the pull showed: events other nodes have seen that the hub does not serve, and, on a
     /// copy of a data directory, whether this node's own head is confirmed; kept for the next
     /// sync and for `rempart status`.
-    fn after_pull(&self, store: &mut Store, hub: &VersionVector, report: &mut SyncReport) -> Result<(), NodeError> {
+    pub(crate) fn after_pull(
+        &self,
+        store: &mut Store,
+        hub: &VersionVector,
+        report: &mut SyncReport,
+    ) -> Result<(), NodeError> {
         report.withheld = self.withheld(store, hub)?;
         if store.copy_found_ms()?.is_some() {
             match self.own_head_doubt(store, hub)? {

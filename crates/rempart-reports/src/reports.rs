@@ -603,6 +603,7 @@ pub fn vat_return(
                     rempart_store::vat_due::Move::Issued => "vat_return.awaiting",
                     rempart_store::vat_due::Move::Paid => "vat_return.received",
                     rempart_store::vat_due::Move::Credited => "vat_return.released",
+                    rempart_store::vat_due::Move::Settled => "vat_return.settled",
                 };
                 let said = lang.fill(key, &[("invoice", &moved.invoice), ("by", &moved.by)]);
                 report.rows.push(vec![

@@ -58,6 +58,18 @@ impl Store {
             (rempart_domain::Country::Ch, _) => return Err(VatMethodError::NotFrench.into()),
         }
         method.check()?;
+        // When a French invoice's services are due was decided when it was issued: a new choice
+        // applies after the last one.
+        if method.country() == rempart_domain::Country::Fr {
+            let last: Option<String> =
+                self.conn
+                    .query_row("SELECT max(date) FROM p_invoices WHERE number IS NOT NULL", [], |row| row.get(0))?;
+            if let Some(last) = last.map(|text| crate::project::stored_date(&text)).transpose()?
+                && from <= last
+            {
+                return Err(VatMethodError::BeforeIssued { from, last }.into());
+            }
+        }
         if let rempart_domain::vat::VatMethod::NetRates { second: Some(second), .. } = &method {
             for account in &second.accounts {
                 let revenue = self

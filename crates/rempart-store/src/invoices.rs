@@ -558,14 +558,27 @@ impl Store {
                 ),
                 Country::Ch => Vec::new(),
             };
+            // A credit that settles the invoice (what was paid covers what is left to pay): what
+            // still waits of its other services was received, and is due now.
+            let vat_due = match country {
+                Country::Fr if crate::vat_due::open_of(commit.conn, &invoice_number)? <= credit_totals.gross_minor => {
+                    rempart_domain::vat_due::less(
+                        &crate::vat_due::awaiting_of(commit.conn, &invoice_number)?,
+                        &vat_released,
+                    )
+                }
+                _ => Vec::new(),
+            };
             if !vat_released.is_empty() {
                 crate::vat_due::open_awaiting_account(commit)?;
             }
-            let postings =
+            let mut postings: Vec<rempart_domain::Posting> =
                 invoice_postings(&commit.state, country, invoice.currency, &lines, &credit_totals, &vat_released)
                     .into_iter()
                     .map(|posting| rempart_domain::Posting { amount_minor: -posting.amount_minor, ..posting })
                     .collect();
+            let made_due: Vec<(String, i64)> = vat_due.iter().map(|due| (due.code.clone(), due.tax_minor)).collect();
+            postings.extend(crate::vat_due::due_postings(commit, invoice.currency, &made_due)?);
             let entry = commit.state.build_entry_vat_on(
                 format!("CRN-{credit_number}"),
                 "VTE",
@@ -602,6 +615,7 @@ impl Store {
                 entry_id: entry.id.clone(),
                 archive,
                 vat_released,
+                vat_due,
             };
             commit.record(Fact::CreditNoteIssued(credit.clone()))?;
             commit.record(Fact::EntryPosted(entry))?;
@@ -1131,6 +1145,13 @@ pub(crate) fn project_credit_note_issued(conn: &Connection, credit: &CreditNoteI
         (&credit.invoice, crate::vat_due::Move::Credited, &credit.number),
         &date_text(credit.date),
         credit.vat_released.iter().map(|released| (released.code.clone(), released.base_minor, released.tax_minor)),
+        -1,
+    )?;
+    crate::vat_due::project_moves(
+        conn,
+        (&credit.invoice, crate::vat_due::Move::Settled, &credit.number),
+        &date_text(credit.date),
+        credit.vat_due.iter().map(|due| (due.code.clone(), due.base_minor, due.tax_minor)),
         -1,
     )?;
     settle(conn, &credit.invoice)?;

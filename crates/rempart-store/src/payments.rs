@@ -204,31 +204,15 @@ impl Store {
                     });
                 }
             }
-            let posting = |account: &str, amount_minor: i64, vat_code: Option<String>| rempart_domain::Posting {
+            let posting = |account: &str, amount_minor: i64| rempart_domain::Posting {
                 account: account.to_owned(),
                 amount_minor,
                 currency: company.currency,
-                vat_code,
+                vat_code: None,
             };
-            let mut postings = vec![posting(account, amount_minor, None), posting(receivable, -amount_minor, None)];
-            let mut by_code: std::collections::BTreeMap<&str, i64> = Default::default();
-            for due in &vat_due {
-                *by_code.entry(&due.code).or_default() += due.tax_minor;
-            }
-            let made_due: i64 = by_code.values().sum();
-            if made_due != 0 {
-                crate::vat_due::open_awaiting_account(commit)?;
-                postings.push(posting(rempart_domain::vat_due::AWAITING_ACCOUNT, made_due, None));
-            }
-            for (code, tax) in by_code.into_iter().filter(|(_, tax)| *tax != 0) {
-                let vat_account = commit
-                    .state
-                    .vat_codes
-                    .get(code)
-                    .map(|vat| vat.account.clone())
-                    .ok_or_else(|| rempart_domain::LedgerError::UnknownVatCode { code: code.to_owned() })?;
-                postings.push(posting(&vat_account, -tax, Some(code.to_owned())));
-            }
+            let mut postings = vec![posting(account, amount_minor), posting(receivable, -amount_minor)];
+            let made_due: Vec<(String, i64)> = vat_due.iter().map(|due| (due.code.clone(), due.tax_minor)).collect();
+            postings.extend(crate::vat_due::due_postings(commit, company.currency, &made_due)?);
             let entry = commit.state.build_entry(
                 format!("PAY-{id}"),
                 "BQ",

@@ -21,6 +21,8 @@ pub enum Move {
     Paid,
     /// A credit note released it.
     Credited,
+    /// A credit note that settled the invoice made it due.
+    Settled,
 }
 
 impl Move {
@@ -29,11 +31,12 @@ impl Move {
             Move::Issued => "issued",
             Move::Paid => "paid",
             Move::Credited => "credited",
+            Move::Settled => "settled",
         }
     }
 
     fn parse(text: &str) -> Option<Move> {
-        [Move::Issued, Move::Paid, Move::Credited].into_iter().find(|kind| kind.as_str() == text)
+        [Move::Issued, Move::Paid, Move::Credited, Move::Settled].into_iter().find(|kind| kind.as_str() == text)
     }
 }
 
@@ -83,6 +86,55 @@ pub(crate) fn awaiting_of(conn: &Connection, invoice: &str) -> Result<Vec<VatAwa
         .into_iter()
         .filter(|left| left.base_minor != 0 || left.tax_minor != 0)
         .collect())
+}
+
+/// What is left to pay of an invoice, as `conn` holds it: its total less what was paid and
+/// credited on it (its reminder fees apart).
+pub(crate) fn open_of(conn: &Connection, invoice: &str) -> Result<i64, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT i.gross_minor
+             - coalesce((SELECT sum(a.amount_minor) FROM p_payment_allocations a WHERE a.invoice = i.number), 0)
+             - coalesce((SELECT sum(c.gross_minor) FROM p_credit_notes c WHERE c.invoice = i.number), 0)
+         FROM p_invoices i WHERE i.number = ?1",
+        )?
+        .query_row([invoice], |row| row.get(0))?)
+}
+
+/// The postings that make `due` (tax per code) due: the account of VAT awaiting receipt debited,
+/// each code's VAT account credited with the code, so that the return counts it; the account
+/// opened if the books lack it.
+pub(crate) fn due_postings(
+    commit: &mut Commit<'_>,
+    currency: rempart_domain::Currency,
+    due: &[(String, i64)],
+) -> Result<Vec<rempart_domain::Posting>, StoreError> {
+    let posting = |account: &str, amount_minor: i64, vat_code: Option<String>| rempart_domain::Posting {
+        account: account.to_owned(),
+        amount_minor,
+        currency,
+        vat_code,
+    };
+    let mut by_code: std::collections::BTreeMap<&str, i64> = Default::default();
+    for (code, tax) in due {
+        *by_code.entry(code).or_default() += tax;
+    }
+    let total: i64 = by_code.values().sum();
+    let mut postings = Vec::new();
+    if total != 0 {
+        open_awaiting_account(commit)?;
+        postings.push(posting(AWAITING_ACCOUNT, total, None));
+    }
+    for (code, tax) in by_code.into_iter().filter(|(_, tax)| *tax != 0) {
+        let account = commit
+            .state
+            .vat_codes
+            .get(code)
+            .map(|vat| vat.account.clone())
+            .ok_or_else(|| rempart_domain::LedgerError::UnknownVatCode { code: code.to_owned() })?;
+        postings.push(posting(&account, -tax, Some(code.to_owned())));
+    }
+    Ok(postings)
 }
 
 /// Opens the account of VAT awaiting receipt in this commit if the books lack it (a French company
@@ -150,7 +202,7 @@ CREATE TABLE p_vat_awaiting (
     date TEXT NOT NULL,
     base_minor INTEGER NOT NULL,
     tax_minor INTEGER NOT NULL,
-    PRIMARY KEY (invoice, code, by)
+    PRIMARY KEY (invoice, code, by, kind)
 ) WITHOUT ROWID;
 
 CREATE INDEX p_vat_awaiting_by_date ON p_vat_awaiting (date);

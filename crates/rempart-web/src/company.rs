@@ -132,7 +132,7 @@ fn vat_method_card(
         .collect();
     html! {
         form.card method="post" action="/settings/vat-method" {
-            h2 { (lang.text("web.vat_method.title")) }
+            h2 { (lang.text(if swiss { "web.vat_method.title" } else { "web.vat_method.title_fr" })) }
             (csrf(&viewer.csrf))
             @if methods.is_empty() {
                 p { (lang.text(if swiss { "web.vat_method.none" } else { "web.vat_method.none_fr" })) }

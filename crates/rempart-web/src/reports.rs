@@ -34,6 +34,7 @@ const KINDS: &[(&str, &str)] = &[
     ("ledger", "web.report.ledger"),
     ("journal", "web.report.journal"),
     ("vat", "web.report.vat"),
+    ("vat-detail", "web.report.vat_detail"),
     ("receivables", "web.report.receivables"),
     ("payables", "web.report.payables"),
     ("dunning", "web.report.dunning"),
@@ -126,6 +127,7 @@ fn build(
         }
         "journal" => rempart_reports::journal(store, lang, from.or(Some(start)), Some(to_or_today), limit),
         "vat" => rempart_reports::vat_return(store, lang, locale, from.unwrap_or(start), to_or_today, false),
+        "vat-detail" => rempart_reports::vat_return(store, lang, locale, from.unwrap_or(start), to_or_today, true),
         "receivables" => rempart_reports::receivables(store, lang, locale, to_or_today, limit),
         "payables" => rempart_reports::payables(store, lang, locale, to_or_today),
         "dunning" => rempart_reports::dunning(store, lang, locale, to_or_today),

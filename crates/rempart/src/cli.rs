@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 use rempart_domain::Country;
 
+use crate::commands::backup::BackupCommand;
 use crate::commands::bills::BillCommand;
 use crate::commands::catalogue::ItemCommand;
 use crate::commands::company::CompanyCommand;
@@ -188,15 +189,23 @@ pub(crate) enum Command {
     /// The company's devices.
     #[command(subcommand)]
     Device(DeviceCommand),
-    /// Rebuild a lost device from the hub alone, with the recovery kit (--kit FILE: its 24
-    /// words, the company id and the roster fingerprint printed on it), into a new data
-    /// directory; ends by verifying it.
+    /// Rebuild a lost device from the hub alone, or from backups (--from, the first whole, then
+    /// what the others hold that it lacked), with the recovery kit (--kit FILE: its 24 words, the
+    /// company id and the roster fingerprint printed on it), into a new data directory; ends by
+    /// verifying it.
     Restore {
-        #[arg(long)]
-        hub: String,
+        /// The company's hub: restored from it, or, with --from, recorded to sync with afterwards.
+        #[arg(long, required_unless_present = "from")]
+        hub: Option<String>,
+        /// A backup target to restore from (repeat for more).
+        #[arg(long = "from")]
+        from: Vec<String>,
         #[arg(long)]
         kit: PathBuf,
     },
+    /// The company's backups: their targets, a backup now, their check.
+    #[command(subcommand)]
+    Backup(BackupCommand),
     /// This node, its hub, what is not uploaded yet, the other nodes as last seen, forks and
     /// conflicts.
     Status,

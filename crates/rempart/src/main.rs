@@ -124,9 +124,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             return sync::join(&dir, &code, &hub, lang);
         }
         Command::Status => return sync::status(&dir, lang),
-        Command::Restore { hub, kit } => {
-            return sync::restore(&dir, &hub, &kit, lang);
+        Command::Restore { hub, from, kit } => {
+            return sync::restore(&dir, hub.as_deref(), &from, &kit, lang);
         }
+        Command::Backup(command) => return commands::backup::backup(&dir, lang, command),
         Command::Conflicts { format, settle } => return sync::conflicts(&dir, format, settle.as_deref(), lang),
         Command::Demo { chain: true, stores, weeks, tickets, .. } => {
             let target = match &cli.data_dir {

@@ -20,7 +20,7 @@ use crate::speak::Speak;
 use rempart_domain::Locale;
 use rempart_reports::render::{Cell, Format, Report};
 
-fn with_env<T>(f: impl FnOnce(&mut Env<'_>) -> T) -> T {
+pub(crate) fn with_env<T>(f: impl FnOnce(&mut Env<'_>) -> T) -> T {
     let mut random = rempart_node::system_random;
     let mut env = Env { clock: rempart_store::Clock::System, random: &mut random };
     f(&mut env)
@@ -753,15 +753,42 @@ pub(crate) fn read_kit(path: &Path, lang: Lang) -> Result<Kit> {
     Ok(Kit { tenant, genesis, roster, secret: RecoverySecret::from_words(&words)? })
 }
 
-pub fn restore(dir: &Path, hub: &str, kit: &Path, lang: Lang) -> Result<ExitCode> {
+/// Restores a lost device with the recovery kit: from the hub, or from backup targets (`from`,
+/// the first one whole, then what the others hold that it lacked; `hub`, if given, recorded as
+/// the company's hub to sync with afterwards).
+pub fn restore(dir: &Path, hub: Option<&str>, from: &[String], kit: &Path, lang: Lang) -> Result<ExitCode> {
     if rempart_store::layout::holds_company(dir) {
         bail!("{}", lang.fill("join.exists", &[("dir", &dir.display())]));
     }
     let kit = read_kit(kit, lang)?;
+    let targets = from.iter().map(|target| rempart_backup::Target::parse(target)).collect::<Result<Vec<_>, _>>()?;
     let created = !dir.exists();
-    let mut transport = Http::new(hub)?;
-    let restored = with_env(|env| Session::restore(&kit, hub, dir, &mut transport, env));
-    let (mut store, mut session) = match restored {
+    let started = std::time::Instant::now();
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let progress = bar.clone();
+    let mut progress: Option<Box<dyn FnMut(u64, u64)>> = Some(Box::new(move |done, total| {
+        progress.set_length(total);
+        progress.set_position(done);
+    }));
+    let restored = match (hub, targets.first()) {
+        (_, Some(first)) => {
+            let hub = hub.map_or_else(|| first.to_string(), str::to_owned);
+            with_env(|env| rempart_backup::restore(&kit, &targets, (dir, &hub), progress.take(), env))
+                .map(|(store, session, read)| (store, session, Some(read)))
+        }
+        (Some(hub), None) => {
+            let mut transport = Http::new(hub)?;
+            with_env(|env| Session::restore(&kit, hub, dir, &mut transport, env))
+                .map(|(store, session)| (store, session, None))
+                .map_err(rempart_backup::BackupError::from)
+        }
+        (None, None) => bail!("{}", lang.text("restore.no_source")),
+    };
+    let (mut store, mut session, read) = match restored {
         Ok(restored) => restored,
         Err(error) => {
             if created {
@@ -770,18 +797,25 @@ pub fn restore(dir: &Path, hub: &str, kit: &Path, lang: Lang) -> Result<ExitCode
             return Err(error.into());
         }
     };
-    let bar = indicatif::ProgressBar::new(0);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    let progress = bar.clone();
-    session.set_progress(Box::new(move |done, total| {
-        progress.set_length(total);
-        progress.set_position(done);
-    }));
-    let started = std::time::Instant::now();
-    let report = with_env(|env| session.sync(&mut store, &mut transport, env))?;
+    let report = match read {
+        Some(read) => {
+            for checked in &read {
+                for damaged in &checked.damaged {
+                    println!("{}", lang.fill("backup.damaged", &[("target", &checked.target), ("object", damaged)]));
+                }
+            }
+            let events: u64 = read.iter().map(|checked| checked.events).sum();
+            SyncReport { pulled_events: events, ..SyncReport::default() }
+        }
+        None => {
+            let hub = hub.unwrap_or_default();
+            let mut transport = Http::new(hub)?;
+            if let Some(progress) = progress.take() {
+                session.set_progress(progress);
+            }
+            with_env(|env| session.sync(&mut store, &mut transport, env))?
+        }
+    };
     bar.finish_and_clear();
     let elapsed = started.elapsed();
     let timings = &session.timings;

@@ -533,6 +533,9 @@ impl Speak for rempart_domain::vat::VatMethodError {
             ),
             VatMethodError::NotSwiss => lang.text("err.vat_method.not_swiss").to_owned(),
             VatMethodError::NotFrench => lang.text("err.vat_method.not_french").to_owned(),
+            VatMethodError::BeforeIssued { from, last } => {
+                lang.fill("err.vat_method.before_issued", &[("from", &from.to_string()), ("last", &last.to_string())])
+            }
             VatMethodError::NotARate { text } => lang.fill("err.vat_method.not_a_rate", &[("text", text)]),
             VatMethodError::NotAMethod { text } => lang.fill("err.vat_method.not_a_method", &[("text", text)]),
             VatMethodError::AccountsWithoutRate => lang.text("err.vat_method.accounts_without_rate").to_owned(),
@@ -697,6 +700,7 @@ impl Speak for rempart_domain::LedgerError {
                 lang.fill("err.ledger.reserved_entry_id", &[("id", id)])
             }
             rempart_domain::LedgerError::UnknownEntry { id } => lang.fill("err.ledger.unknown_entry", &[("id", id)]),
+            rempart_domain::LedgerError::DocumentEntry { id } => lang.fill("err.ledger.document_entry", &[("id", id)]),
             rempart_domain::LedgerError::AlreadyReversed { id, by } => {
                 lang.fill("err.ledger.already_reversed", &[("id", id), ("by", by)])
             }

@@ -4,6 +4,7 @@
 //! error that come from elsewhere (an operating system's or SQLite's words) are shown as they are.
 //! One file per crate whose errors it tells.
 
+mod backup;
 mod docs;
 mod domain;
 mod hub;
@@ -29,6 +30,7 @@ pub fn speak_any(error: &(dyn std::error::Error + 'static), lang: Lang) -> Optio
         };
     }
     first_of!(
+        rempart_backup::BackupError,
         rempart_node::NodeError,
         rempart_store::StoreError,
         rempart_sync::SyncError,

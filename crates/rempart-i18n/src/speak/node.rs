@@ -28,7 +28,7 @@ impl Speak for rempart_node::NodeError {
             rempart_node::NodeError::KitRefused => lang.text("error.kit_refused").to_owned(),
             rempart_node::NodeError::Revoked => lang.text("error.revoked").to_owned(),
             rempart_node::NodeError::ForgedRoster(value0) => {
-                lang.fill("error.forged_roster", &[("value", &value0.speak(lang))])
+                lang.fill("error.forged_roster", &[("why", &value0.speak(lang))])
             }
             rempart_node::NodeError::WrongWrap { asked, served } => {
                 lang.fill("err.node.wrong_wrap", &[("served", served), ("asked", asked)])

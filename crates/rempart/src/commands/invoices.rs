@@ -360,13 +360,7 @@ pub(crate) fn invoice(dir: &Path, lang: Lang, command: InvoiceCommand) -> Result
                 lang.text("invoices").to_owned(),
                 ["number", "id", "contact", "name", "date", "due_date", "currency", "total"]
                     .into_iter()
-                    .map(|key| {
-                        let heading = match key {
-                            "id" => "status",
-                            other => other,
-                        };
-                        (key, lang.text(heading).to_owned())
-                    })
+                    .map(|key| (key, lang.text(key).to_owned()))
                     .collect(),
             );
             let names = store.contact_names()?;

@@ -1,6 +1,7 @@
 //! The business modules' commands: each file holds its module's clap subcommands (their doc
 //! comments are the English help texts) and the handlers that run them against the store.
 
+pub(crate) mod backup;
 pub(crate) mod bills;
 pub(crate) mod catalogue;
 pub(crate) mod common;

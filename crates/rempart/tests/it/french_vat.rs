@@ -209,3 +209,31 @@ fn switching_to_debits_from_a_date() {
     let detail = company.ok(&["report", "vat", "--from", "2026-07-01", "--to", "2026-08-31", "--detail"]);
     assert!(detail.contains("what waited released"), "{detail}");
 }
+
+/// A credit note that settles a partly paid invoice of goods and services: what still waited of
+/// the services was received, and is due at the credit note's date; nothing stays on 44574.
+/// The entries of the invoice and its payment stand with them: reversing one alone is refused.
+#[test]
+fn a_credit_note_that_settles_the_invoice_makes_what_waits_due() {
+    let company = french_company();
+    let number = invoice(&company, "2026-02-01", &[("Révision", "100.00", "706"), ("Pneus", "100.00", "707")]);
+    let payment = pay(&company, &number, "120.00", "2026-03-01");
+    assert_eq!(ca3(&company, "2026-03"), (pair("50.00", "10.00"), "50.00".to_owned()));
+    company.ok(&["invoice", "credit", &number, "--line", "2", "--date", "2026-04-05"]);
+    // April: the goods credited (-100, -20) and the rest of the service due (50, 10).
+    assert_eq!(ca3(&company, "2026-04"), (pair("-50.00", "-10.00"), "-50.00".to_owned()));
+    assert_eq!(closing(&company, "44574", "2026-04-30"), "0.00");
+    assert_eq!(closing(&company, "44571", "2026-04-30"), "-20.00", "the service's VAT, all of it");
+    let detail = company.ok(&["report", "vat", "--period", "2026-04", "--detail"]);
+    assert!(detail.contains("what waited was received"), "{detail}");
+
+    let state = company.state_hash();
+    for entry in [format!("PAY-{payment}"), format!("INV-{number}")] {
+        let refused = company.fails(&["entry", "reverse", &entry]);
+        assert!(refused.contains("is corrected by the document's own means"), "{refused}");
+    }
+    // When services are due is chosen for days after the last invoice issued.
+    let refused = company.fails(&["company", "vat-method", "debits", "--from", "2026-02-01"]);
+    assert!(refused.contains("invoices are issued up to 2026-02-01"), "{refused}");
+    assert_eq!(company.state_hash(), state, "nothing recorded");
+}

@@ -3,6 +3,7 @@
 // Integration tests: a failed unwrap is a failed test (the product itself denies unwrap).
 #![allow(clippy::unwrap_used)]
 
+mod backup;
 mod bad_input;
 mod bills;
 mod browser;

@@ -56,7 +56,7 @@ impl Drop for HubProcess {
 /// A node is a company's data directory driven through the binary.
 type Node = Company;
 
-trait Work {
+pub(crate) trait Work {
     fn entry(&self, day: u32, amount: &str);
 }
 

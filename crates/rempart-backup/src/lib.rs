@@ -1,0 +1,298 @@
+//! Backups nobody can delete. A backup target (a folder: a USB disk, a NAS mount; or an S3
+//! bucket) holds the company as a hub would: its roster, the key wraps of its recovery key and
+//! devices, and every batch of every node, encrypted and signed by its author (`rempart_hub`'s
+//! layout, `t/<tenant>/...`). A node writes it through a hub that runs in its own process over
+//! the target (`LocalHub`), so a backup is checked as an upload to the company's hub is (the
+//! roster, each batch's signature and continuity) and is log shipping: each run writes only the
+//! batches the target lacks, create-only, and never changes an object it wrote (`AppendOnly`).
+//!
+//! A restore reads a target through the same hub, above a layer that keeps every write in memory
+//! (`Overlay`): the recovery kit proves the company, the roster is checked from its genesis, the
+//! data keys come from the recovery key's wraps, and every batch is checked and decrypted as a
+//! sync's pull does. A batch the hub finds damaged on the way is set apart in that layer and named
+//! (`Checked::damaged`); the next target fills the gap.
+
+mod stores;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rempart_hub::{DirStore, Hub, Limits, ObjectError, ObjectStore};
+use rempart_node::transport::{Answer, Unreachable, Verb};
+use rempart_node::{Env, Kit, NodeError, Session, Transport};
+use rempart_store::{Store, StoreError};
+use rempart_sync::RequestAuth;
+use serde::{Deserialize, Serialize};
+
+pub use stores::{AppendOnly, Overlay};
+
+/// Where a backup is written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Target {
+    /// A local folder: a USB disk, a NAS mount.
+    Folder { path: PathBuf },
+}
+
+/// Why a backup, its check or a restore from it could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    #[error("\"{text}\" is not a backup target: give a folder's path")]
+    NotATarget { text: String },
+    #[error("{target} is a backup target already")]
+    AlreadyAdded { target: String },
+    #[error("no backup target is set: add one with `rempart backup add`")]
+    NoTarget,
+    #[error("only an administrator's device sets backup targets")]
+    NotAdmin,
+    #[error("the backup targets of this device cannot be read")]
+    SettingsUnreadable,
+    #[error("backup target {target}: {source}")]
+    Storage { target: String, source: ObjectError },
+    #[error(transparent)]
+    Node(#[from] NodeError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the scratch directory of a check cannot be made: {0}")]
+    Scratch(std::io::Error),
+    #[error(
+        "backup target {target} holds an older list of devices than this device: back up to it first (`rempart backup run`)"
+    )]
+    Behind { target: String },
+}
+
+impl Target {
+    /// A target as a person names it: a folder's path (made absolute).
+    pub fn parse(text: &str) -> Result<Target, BackupError> {
+        let text = text.trim();
+        let not = || BackupError::NotATarget { text: text.to_owned() };
+        if text.is_empty() || text.contains("://") {
+            return Err(not());
+        }
+        let path = std::path::absolute(Path::new(text)).map_err(|_| not())?;
+        Ok(Target::Folder { path })
+    }
+
+    /// Its storage, created if it is a folder that does not exist yet.
+    pub fn open(&self) -> Result<Box<dyn ObjectStore>, BackupError> {
+        match self {
+            Target::Folder { path } => Ok(Box::new(
+                DirStore::open(path).map_err(|source| BackupError::Storage { target: self.to_string(), source })?,
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::Folder { path } => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+/// The sync setting holding this device's backup targets (JSON).
+const TARGETS_SETTING: &str = "backup_targets";
+
+/// The targets this device backs up to, in the order they were added.
+pub fn targets(store: &Store) -> Result<Vec<Target>, BackupError> {
+    match store.sync_setting(TARGETS_SETTING)? {
+        Some(text) => serde_json::from_str(&text).map_err(|_| BackupError::SettingsUnreadable),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// Adds a target, from an administrator's device only; its storage is opened first (a folder is
+/// made), so a target that cannot be written is refused now rather than at the first backup.
+pub fn add_target(store: &Store, session: &Session, target: Target) -> Result<(), BackupError> {
+    let admin = session.roster.member(store.node()).is_some_and(|member| member.role == rempart_sync::Role::Admin);
+    if !admin {
+        return Err(BackupError::NotAdmin);
+    }
+    let mut held = targets(store)?;
+    if held.contains(&target) {
+        return Err(BackupError::AlreadyAdded { target: target.to_string() });
+    }
+    target.open()?;
+    held.push(target);
+    let text = serde_json::to_string(&held).map_err(|_| BackupError::SettingsUnreadable)?;
+    store.set_sync_setting(TARGETS_SETTING, &text)?;
+    Ok(())
+}
+
+/// A hub in this process over a target's storage, reached without a network: each call is
+/// handled as the hub's HTTP server would hand it over.
+pub struct LocalHub {
+    hub: Hub,
+    name: String,
+    identity: Option<rempart_sync::HubId>,
+}
+
+impl LocalHub {
+    /// A hub of the company's own over `objects`: any company whose genesis verifies is admitted,
+    /// and no rate or quota holds a backup back.
+    pub fn new(objects: Arc<dyn ObjectStore>, name: String) -> LocalHub {
+        let limits = Limits {
+            quota_bytes: u64::MAX / 4,
+            requests_per_second: u32::MAX / 4,
+            burst: u32::MAX / 4,
+            companies_max: u64::MAX / 4,
+            hub_bytes_max: u64::MAX / 4,
+            ..Limits::default()
+        };
+        LocalHub { hub: Hub::new(objects, limits).with_open_signup(), name, identity: None }
+    }
+}
+
+impl Transport for LocalHub {
+    fn hub(&self) -> String {
+        self.name.clone()
+    }
+
+    fn identity(&mut self) -> &mut Option<rempart_sync::HubId> {
+        &mut self.identity
+    }
+
+    fn call(
+        &mut self,
+        verb: Verb,
+        target: &str,
+        auth: Option<&RequestAuth>,
+        body: Vec<u8>,
+    ) -> Result<Answer, Unreachable> {
+        let method = match verb {
+            Verb::Get => rempart_hub::Method::Get,
+            Verb::Put => rempart_hub::Method::Put,
+            Verb::Post => rempart_hub::Method::Post,
+        };
+        let request = rempart_hub::Request::signed(method, target, auth, body);
+        let response = self.hub.handle(&request, rempart_node::system_now_ms());
+        Ok(Answer { status: response.status, body: response.body })
+    }
+}
+
+/// What one backup wrote to one target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub target: String,
+    pub batches: u64,
+    pub events: u64,
+    /// Every object created (batches, roster entries, key wraps) and their bytes.
+    pub objects: u64,
+    pub bytes: u64,
+}
+
+/// Backs this device's copy of the company up to `target`: what the target lacks of it, written
+/// create-only.
+pub fn run(
+    store: &mut Store,
+    session: &mut Session,
+    target: &Target,
+    env: &mut Env<'_>,
+) -> Result<Written, BackupError> {
+    let objects = Arc::new(AppendOnly::new(target.open()?));
+    let mut hub = LocalHub::new(Arc::clone(&objects) as Arc<dyn ObjectStore>, target.to_string());
+    let report = session.back_up(store, &mut hub, env)?;
+    let (created, bytes) = objects.written();
+    Ok(Written {
+        target: target.to_string(),
+        batches: report.pushed_batches,
+        events: report.pushed_events,
+        objects: created,
+        bytes,
+    })
+}
+
+/// What a restore or a check read from one target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    pub target: String,
+    /// Events taken in from it.
+    pub events: u64,
+    /// The objects of the target found damaged on the way (set apart, not used).
+    pub damaged: Vec<String>,
+}
+
+/// Restores the company into `dir` from its backups with the recovery kit: from the first
+/// target, then whatever the others hold that it lacked (a batch damaged in one is taken from
+/// another). The targets are read, never written. `hub` is recorded as the company's hub, to
+/// sync with once it is back.
+pub fn restore(
+    kit: &Kit,
+    targets: &[Target],
+    (dir, hub): (&Path, &str),
+    progress: Option<Box<dyn FnMut(u64, u64)>>,
+    env: &mut Env<'_>,
+) -> Result<(Store, Session, Vec<Checked>), BackupError> {
+    let (first, others) = targets.split_first().ok_or(BackupError::NoTarget)?;
+    let overlay = Arc::new(Overlay::new(first.open()?));
+    let mut local = LocalHub::new(Arc::clone(&overlay) as Arc<dyn ObjectStore>, first.to_string());
+    let (mut store, mut session) = Session::restore(kit, hub, dir, &mut local, env)?;
+    if let Some(progress) = progress {
+        session.set_progress(progress);
+    }
+    let report = session.take_from_backup(&mut store, &mut local, env)?;
+    let mut checked =
+        vec![Checked { target: first.to_string(), events: report.pulled_events, damaged: overlay.removed() }];
+    for target in others {
+        checked.push(take_from(&mut store, &mut session, target, env)?);
+    }
+    Ok((store, session, checked))
+}
+
+/// Takes in what `target` holds that this device lacks, reading it without changing it.
+pub fn take_from(
+    store: &mut Store,
+    session: &mut Session,
+    target: &Target,
+    env: &mut Env<'_>,
+) -> Result<Checked, BackupError> {
+    let overlay = Arc::new(Overlay::new(target.open()?));
+    let mut local = LocalHub::new(Arc::clone(&overlay) as Arc<dyn ObjectStore>, target.to_string());
+    let report = session.take_from_backup(store, &mut local, env)?;
+    Ok(Checked { target: target.to_string(), events: report.pulled_events, damaged: overlay.removed() })
+}
+
+/// Checks a target as a restore would use it, on an administrator's device (whose recovery
+/// secret makes the kit): the company restored from it alone into a scratch directory, every
+/// batch checked on the way; the objects found damaged are named, and the scratch copy's own
+/// check (`verify`) is returned with the events it holds.
+pub fn check(store: &Store, session: &Session, target: &Target, env: &mut Env<'_>) -> Result<Check, BackupError> {
+    let kit = session.kit(store)?;
+    let scratch = std::env::temp_dir().join(format!("rempart-check-{}", store.node().short()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch).map_err(BackupError::Scratch)?;
+    let outcome = (|| {
+        let name = target.to_string();
+        let (restored, _, checked) =
+            restore(&kit, std::slice::from_ref(target), (&scratch.join("data"), &name), None, env).map_err(
+                |error| {
+                    match error {
+                        // The kit names this device's roster: a target backed up before its last
+                        // change holds less of it.
+                        BackupError::Node(NodeError::ForgedRoster(rempart_node::Forgery::ShorterThanNamed {
+                            ..
+                        })) => BackupError::Behind { target: name.clone() },
+                        other => other,
+                    }
+                },
+            )?;
+        let verified = restored.verify()?;
+        let events = restored.event_count()?;
+        let (mut checked, ok) = (checked, verified.is_ok());
+        let Some(read) = checked.pop() else { return Err(BackupError::NoTarget) };
+        Ok(Check { read, events, verified: ok, state_hash: restored.state_hash()?.to_hex() })
+    })();
+    let _ = std::fs::remove_dir_all(&scratch);
+    outcome
+}
+
+/// A target checked: what was read of it, the events the copy restored from it holds, whether
+/// that copy verifies, and its state hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    pub read: Checked,
+    pub events: u64,
+    pub verified: bool,
+    pub state_hash: String,
+}

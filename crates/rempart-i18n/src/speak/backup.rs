@@ -1,0 +1,25 @@
+//! The errors of backups in the reader's language.
+
+use crate::Lang;
+
+use super::Speak;
+
+impl Speak for rempart_backup::BackupError {
+    fn speak(&self, lang: Lang) -> String {
+        use rempart_backup::BackupError;
+        match self {
+            BackupError::NotATarget { text } => lang.fill("err.backup.not_a_target", &[("text", text)]),
+            BackupError::AlreadyAdded { target } => lang.fill("err.backup.already_added", &[("target", target)]),
+            BackupError::NoTarget => lang.text("err.backup.no_target").to_owned(),
+            BackupError::NotAdmin => lang.text("err.backup.not_admin").to_owned(),
+            BackupError::SettingsUnreadable => lang.text("err.backup.settings_unreadable").to_owned(),
+            BackupError::Storage { target, source } => {
+                lang.fill("err.backup.storage", &[("target", target), ("source", &source.speak(lang))])
+            }
+            BackupError::Node(error) => error.speak(lang),
+            BackupError::Store(error) => error.speak(lang),
+            BackupError::Scratch(error) => lang.fill("err.backup.scratch", &[("source", error)]),
+            BackupError::Behind { target } => lang.fill("err.backup.behind", &[("target", target)]),
+        }
+    }
+}
