@@ -17,7 +17,13 @@ mod stores;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rempart_hub::s3::{ObjectLock, S3Store};
 use rempart_hub::{DirStore, Hub, Limits, ObjectError, ObjectStore};
+
+pub use rempart_hub::s3::LockMode;
+
+/// Where every company's objects are in a target, as in a hub's storage.
+const TENANTS_PREFIX: &str = "t/";
 use rempart_node::transport::{Answer, Unreachable, Verb};
 use rempart_node::{Env, Kit, NodeError, Session, Transport};
 use rempart_store::{Store, StoreError};
@@ -32,13 +38,26 @@ pub use stores::{AppendOnly, Overlay};
 pub enum Target {
     /// A local folder: a USB disk, a NAS mount.
     Folder { path: PathBuf },
+    /// An S3-compatible bucket (AWS S3, MinIO, Ceph), its keys under a prefix, reached with the
+    /// endpoint and credentials of the `AWS_*` variables; with Object Lock, each object is
+    /// locked as it is written.
+    S3 {
+        bucket: String,
+        prefix: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        lock: Option<ObjectLock>,
+    },
 }
 
 /// Why a backup, its check or a restore from it could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum BackupError {
-    #[error("\"{text}\" is not a backup target: give a folder's path")]
+    #[error("\"{text}\" is not a backup target: give a folder's path or s3://BUCKET/PREFIX")]
     NotATarget { text: String },
+    #[error("{target} is a folder: Object Lock is for an S3 bucket (a folder is written create-only by construction)")]
+    NotLockable { target: String },
+    #[error("Object Lock keeps each object 1 to 36500 days, not {days}")]
+    LockDays { days: u32 },
     #[error("{target} is a backup target already")]
     AlreadyAdded { target: String },
     #[error("no backup target is set: add one with `rempart backup add`")]
@@ -62,10 +81,20 @@ pub enum BackupError {
 }
 
 impl Target {
-    /// A target as a person names it: a folder's path (made absolute).
+    /// A target as a person names it: a folder's path (made absolute), or `s3://BUCKET/PREFIX`.
     pub fn parse(text: &str) -> Result<Target, BackupError> {
         let text = text.trim();
         let not = || BackupError::NotATarget { text: text.to_owned() };
+        if let Some(rest) = text.strip_prefix("s3://") {
+            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+            let prefix = prefix.trim_matches('/');
+            let bucket_ok = (3..=63).contains(&bucket.len())
+                && bucket.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'.'));
+            if !bucket_ok || (!prefix.is_empty() && rempart_hub::objects::check_key(prefix).is_err()) {
+                return Err(not());
+            }
+            return Ok(Target::S3 { bucket: bucket.to_owned(), prefix: prefix.to_owned(), lock: None });
+        }
         if text.is_empty() || text.contains("://") {
             return Err(not());
         }
@@ -73,12 +102,37 @@ impl Target {
         Ok(Target::Folder { path })
     }
 
+    /// The same target, each object locked as it is written (an S3 bucket's only).
+    pub fn locked(self, lock: ObjectLock) -> Result<Target, BackupError> {
+        if !(1..=36_500).contains(&lock.days) {
+            return Err(BackupError::LockDays { days: lock.days });
+        }
+        match self {
+            Target::S3 { bucket, prefix, .. } => Ok(Target::S3 { bucket, prefix, lock: Some(lock) }),
+            folder @ Target::Folder { .. } => Err(BackupError::NotLockable { target: folder.to_string() }),
+        }
+    }
+
     /// Its storage, created if it is a folder that does not exist yet.
     pub fn open(&self) -> Result<Box<dyn ObjectStore>, BackupError> {
+        let storage = |source| BackupError::Storage { target: self.to_string(), source };
         match self {
-            Target::Folder { path } => Ok(Box::new(
-                DirStore::open(path).map_err(|source| BackupError::Storage { target: self.to_string(), source })?,
+            Target::Folder { path } => Ok(Box::new(DirStore::open(path).map_err(storage)?)),
+            Target::S3 { bucket, prefix, lock } => Ok(Box::new(
+                S3Store::from_url(&format!("s3://{bucket}"))
+                    .and_then(|store| store.within(prefix, *lock))
+                    .map_err(storage)?,
             )),
+        }
+    }
+
+    /// The same place, whatever its lock: two targets naming one place are one target.
+    fn place(&self) -> Target {
+        match self {
+            Target::S3 { bucket, prefix, .. } => {
+                Target::S3 { bucket: bucket.clone(), prefix: prefix.clone(), lock: None }
+            }
+            folder => folder.clone(),
         }
     }
 }
@@ -87,6 +141,8 @@ impl std::fmt::Display for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Target::Folder { path } => write!(f, "{}", path.display()),
+            Target::S3 { bucket, prefix, .. } if prefix.is_empty() => write!(f, "s3://{bucket}"),
+            Target::S3 { bucket, prefix, .. } => write!(f, "s3://{bucket}/{prefix}"),
         }
     }
 }
@@ -110,10 +166,12 @@ pub fn add_target(store: &Store, session: &Session, target: Target) -> Result<()
         return Err(BackupError::NotAdmin);
     }
     let mut held = targets(store)?;
-    if held.contains(&target) {
+    if held.iter().any(|other| other.place() == target.place()) {
         return Err(BackupError::AlreadyAdded { target: target.to_string() });
     }
-    target.open()?;
+    // Reached now, so that a target that cannot be read is refused at once.
+    let listed = TENANTS_PREFIX;
+    target.open()?.list(listed).map_err(|source| BackupError::Storage { target: target.to_string(), source })?;
     held.push(target);
     let text = serde_json::to_string(&held).map_err(|_| BackupError::SettingsUnreadable)?;
     store.set_sync_setting(TARGETS_SETTING, &text)?;

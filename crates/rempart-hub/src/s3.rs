@@ -22,6 +22,35 @@ pub struct S3Store {
     bucket: Bucket,
     credentials: Credentials,
     agent: ureq::Agent,
+    /// Where in the bucket the keys are (`PREFIX/` of `s3://BUCKET/PREFIX`), or nothing.
+    prefix: String,
+    /// Each object written create-only is locked for this long, and sent with its checksum.
+    lock: Option<ObjectLock>,
+}
+
+/// S3 Object Lock as each object is written: its mode and how many days it is retained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ObjectLock {
+    pub mode: LockMode,
+    pub days: u32,
+}
+
+/// Compliance: no one can delete a locked object or shorten its retention, the bucket's owner
+/// included. Governance: only a credential allowed to bypass governance can.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LockMode {
+    Compliance,
+    Governance,
+}
+
+impl LockMode {
+    fn header(self) -> &'static str {
+        match self {
+            LockMode::Compliance => "COMPLIANCE",
+            LockMode::Governance => "GOVERNANCE",
+        }
+    }
 }
 
 fn backend(what: impl std::fmt::Display) -> ObjectError {
@@ -53,7 +82,25 @@ impl S3Store {
             .timeout_global(Some(Duration::from_secs(60)))
             .build()
             .into();
-        Ok(S3Store { bucket, credentials, agent })
+        Ok(S3Store { bucket, credentials, agent, prefix: String::new(), lock: None })
+    }
+
+    /// The same bucket, its keys under `prefix` (segments as keys have them), each object written
+    /// create-only locked as `lock` says and sent with its SHA-256 checksum, which S3 checks.
+    pub fn within(mut self, prefix: &str, lock: Option<ObjectLock>) -> Result<S3Store, ObjectError> {
+        let prefix = prefix.trim_matches('/');
+        if !prefix.is_empty() {
+            check_key(prefix)?;
+            self.prefix = format!("{prefix}/");
+        }
+        self.lock = lock;
+        Ok(self)
+    }
+
+    /// The key in the bucket of one of ours.
+    fn full(&self, key: &str) -> Result<String, ObjectError> {
+        check_key(key)?;
+        Ok(format!("{}{key}", self.prefix))
     }
 
     /// Creates the bucket (for tests and first setups); an existing bucket of ours is fine.
@@ -67,7 +114,7 @@ impl S3Store {
     }
 
     fn read(&self, key: &str, range: Option<usize>) -> Result<Option<Vec<u8>>, ObjectError> {
-        check_key(key)?;
+        let key = &self.full(key)?;
         let url = self.bucket.get_object(Some(&self.credentials), key).sign(SIGNED_FOR);
         let mut request = self.agent.get(url.as_str());
         if let Some(len) = range {
@@ -88,9 +135,26 @@ impl S3Store {
 
 impl ObjectStore for S3Store {
     fn put_new(&self, key: &str, bytes: &[u8]) -> Result<Put, ObjectError> {
-        check_key(key)?;
-        let url = self.bucket.put_object(Some(&self.credentials), key).sign(SIGNED_FOR);
-        let response = self.agent.put(url.as_str()).header("if-none-match", "*").send(bytes).map_err(backend)?;
+        let key = &self.full(key)?;
+        let mut action = self.bucket.put_object(Some(&self.credentials), key);
+        // Locked until a day it is retained to, with the checksum S3 requires of a locked write.
+        let mut headers: Vec<(&str, String)> = Vec::new();
+        if let Some(lock) = self.lock {
+            let until = std::time::SystemTime::now() + Duration::from_secs(u64::from(lock.days) * 86_400);
+            headers.push(("x-amz-object-lock-mode", lock.mode.header().to_owned()));
+            headers.push(("x-amz-object-lock-retain-until-date", rfc3339(until)));
+            headers.push(("x-amz-checksum-sha256", checksum(bytes)));
+            headers.push(("x-amz-sdk-checksum-algorithm", "SHA256".to_owned()));
+        }
+        for (name, value) in &headers {
+            action.headers_mut().insert(*name, value.clone());
+        }
+        let url = action.sign(SIGNED_FOR);
+        let mut request = self.agent.put(url.as_str()).header("if-none-match", "*");
+        for (name, value) in &headers {
+            request = request.header(*name, value);
+        }
+        let response = request.send(bytes).map_err(backend)?;
         match response.status().as_u16() {
             200 | 201 => Ok(Put::Created),
             // 412: the key exists; 409: another conditional write on it is in flight, and won.
@@ -100,7 +164,7 @@ impl ObjectStore for S3Store {
     }
 
     fn put(&self, key: &str, bytes: &[u8]) -> Result<(), ObjectError> {
-        check_key(key)?;
+        let key = &self.full(key)?;
         let url = self.bucket.put_object(Some(&self.credentials), key).sign(SIGNED_FOR);
         let response = self.agent.put(url.as_str()).send(bytes).map_err(backend)?;
         match response.status().as_u16() {
@@ -122,7 +186,8 @@ impl ObjectStore for S3Store {
         let mut token: Option<String> = None;
         loop {
             let mut action = self.bucket.list_objects_v2(Some(&self.credentials));
-            action.with_prefix(prefix);
+            let within = format!("{}{prefix}", self.prefix);
+            action.with_prefix(&within);
             if let Some(token) = &token {
                 action.with_continuation_token(token.clone());
             }
@@ -142,7 +207,7 @@ impl ObjectStore for S3Store {
                     object.last_modified.as_deref().unwrap_or_default()
                 ),
                 size: object.size.unwrap_or(0),
-                key: object.key,
+                key: object.key.strip_prefix(&self.prefix).unwrap_or(&object.key).to_owned(),
             }));
             match page.next_continuation_token {
                 Some(next) => token = Some(next),
@@ -154,12 +219,39 @@ impl ObjectStore for S3Store {
     }
 
     fn remove(&self, key: &str) -> Result<(), ObjectError> {
-        check_key(key)?;
+        let key = &self.full(key)?;
         let url = self.bucket.delete_object(Some(&self.credentials), key).sign(SIGNED_FOR);
         let response = self.agent.delete(url.as_str()).call().map_err(backend)?;
         match response.status().as_u16() {
             200 | 204 | 404 => Ok(()),
             status => Err(backend(format!("removing {key}: S3 answered {status}"))),
         }
+    }
+}
+
+/// A time as S3 writes its dates: `2026-12-07T10:00:00Z`.
+fn rfc3339(time: std::time::SystemTime) -> String {
+    chrono::DateTime::<chrono::Utc>::from(time).format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// The SHA-256 of an object's bytes as S3 checks it (`x-amz-checksum-sha256`, base64).
+fn checksum(bytes: &[u8]) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn s3_dates_and_checksums() {
+        let at = |seconds: u64| rfc3339(std::time::UNIX_EPOCH + Duration::from_secs(seconds));
+        assert_eq!(at(0), "1970-01-01T00:00:00Z");
+        assert_eq!(at(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(at(1_796_647_323), "2026-12-07T12:42:03Z");
+        // The SHA-256 of "abc", as FIPS 180-2 gives it, in base64.
+        assert_eq!(checksum(b"abc"), "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=");
     }
 }

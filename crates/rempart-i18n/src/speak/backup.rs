@@ -10,6 +10,8 @@ impl Speak for rempart_backup::BackupError {
         match self {
             BackupError::NotATarget { text } => lang.fill("err.backup.not_a_target", &[("text", text)]),
             BackupError::AlreadyAdded { target } => lang.fill("err.backup.already_added", &[("target", target)]),
+            BackupError::NotLockable { target } => lang.fill("err.backup.not_lockable", &[("target", target)]),
+            BackupError::LockDays { days } => lang.fill("err.backup.lock_days", &[("days", days)]),
             BackupError::NoTarget => lang.text("err.backup.no_target").to_owned(),
             BackupError::NotAdmin => lang.text("err.backup.not_admin").to_owned(),
             BackupError::SettingsUnreadable => lang.text("err.backup.settings_unreadable").to_owned(),

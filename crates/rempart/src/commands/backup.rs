@@ -18,10 +18,20 @@ use crate::sync::with_env;
 
 #[derive(Subcommand)]
 pub(crate) enum BackupCommand {
-    /// Back the company up to a folder (a USB disk, a NAS mount) from now on, from an
+    /// Back the company up from now on to a folder (a USB disk, a NAS mount) or an S3 bucket
+    /// (s3://BUCKET/PREFIX, endpoint and credentials from the AWS_* variables), from an
     /// administrator's device: every backup writes there what it lacks, never changing what it
     /// holds.
-    Add { target: String },
+    Add {
+        target: String,
+        /// Lock each object written to the bucket for this many days (S3 Object Lock; the bucket
+        /// must have it enabled).
+        #[arg(long)]
+        object_lock_days: Option<u32>,
+        /// compliance (no one can delete or shorten it) or governance
+        #[arg(long, default_value = "compliance", requires = "object_lock_days", value_parser = lock_mode)]
+        object_lock_mode: rempart_backup::LockMode,
+    },
     /// The backup targets of this device.
     List {
         #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -34,22 +44,47 @@ pub(crate) enum BackupCommand {
     Verify,
 }
 
+/// An Object Lock mode as typed.
+fn lock_mode(text: &str) -> Result<rempart_backup::LockMode, String> {
+    match text {
+        "compliance" => Ok(rempart_backup::LockMode::Compliance),
+        "governance" => Ok(rempart_backup::LockMode::Governance),
+        other => Err(format!("\"{other}\": compliance or governance")),
+    }
+}
+
 pub(crate) fn backup(dir: &Path, lang: Lang, command: BackupCommand) -> Result<ExitCode> {
     let mut store = Store::open(dir)?;
     let mut session = Session::open(&store)?;
     match command {
-        BackupCommand::Add { target } => {
-            let target = Target::parse(&target)?;
+        BackupCommand::Add { target, object_lock_days, object_lock_mode } => {
+            let mut target = Target::parse(&target)?;
+            if let Some(days) = object_lock_days {
+                target = target.locked(rempart_hub::s3::ObjectLock { mode: object_lock_mode, days })?;
+            }
             rempart_backup::add_target(&store, &session, target.clone())?;
             println!("{}", lang.fill("backup.added", &[("target", &target)]));
         }
         BackupCommand::List { format } => {
             let mut report = Report::new(
                 lang.text("backup.targets").to_owned(),
-                vec![("target", lang.text("backup.target").to_owned())],
+                vec![
+                    ("target", lang.text("backup.target").to_owned()),
+                    ("object_lock", lang.text("backup.object_lock").to_owned()),
+                ],
             );
             for target in rempart_backup::targets(&store)? {
-                report.rows.push(vec![Cell::Text(target.to_string())]);
+                let lock = match &target {
+                    Target::S3 { lock: Some(lock), .. } => Cell::Text(lang.fill(
+                        match lock.mode {
+                            rempart_backup::LockMode::Compliance => "backup.lock_compliance",
+                            rempart_backup::LockMode::Governance => "backup.lock_governance",
+                        },
+                        &[("days", &lock.days)],
+                    )),
+                    _ => Cell::Empty,
+                };
+                report.rows.push(vec![Cell::Text(target.to_string()), lock]);
             }
             let locale = rempart_domain::Locale::of_country(store.company()?.country);
             print!("{}", report.render(format, locale)?);

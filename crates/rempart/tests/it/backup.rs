@@ -136,7 +136,180 @@ fn ransomware_on_a_node_the_books_come_back_from_its_backups_with_the_kit() {
     let again = restored.fails(&["restore", "--from", path_arg(&nas), "--kit", path_arg(&kit)]);
     assert!(!again.is_empty());
     let nowhere = Company::at(temp.path().join("nowhere"));
-    let refused = nowhere.fails(&["restore", "--from", "s3://bucket", "--kit", path_arg(&kit)]);
+    let refused = nowhere.fails(&["restore", "--from", "ftp://nas/rempart", "--kit", path_arg(&kit)]);
     assert!(refused.contains("is not a backup target"), "{refused}");
     assert!(!temp.path().join("nowhere").exists(), "nothing was made");
+}
+
+/// A moto S3 server (installed by `.ci/run` from PyPI) on a free loopback port, stopped when
+/// dropped; its Python, which has boto3, sets up and checks what the product's client does not
+/// do itself (a bucket with Object Lock, IAM users, and the attempts of a thief).
+struct Moto {
+    child: std::process::Child,
+    endpoint: String,
+    python: std::path::PathBuf,
+}
+
+impl Moto {
+    fn start() -> Moto {
+        use std::io::BufRead;
+        let program = std::env::var("REMPART_MOTO_SERVER").unwrap_or_else(|_| "moto_server".to_owned());
+        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("addr").port();
+        let mut child = std::process::Command::new(&program)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|error| {
+                panic!("cannot start {program} ({error}): run .ci/run, or set REMPART_MOTO_SERVER")
+            });
+        let mut lines = std::io::BufReader::new(child.stderr.take().expect("stderr")).lines();
+        for line in lines.by_ref() {
+            if line.expect("moto's log").contains("Running on") {
+                break;
+            }
+        }
+        std::thread::spawn(move || lines.for_each(drop));
+        let python = Path::new(&program).with_file_name("python");
+        Moto { child, endpoint: format!("http://127.0.0.1:{port}"), python }
+    }
+
+    /// Runs a Python script with the endpoint as its argument; its standard output as JSON.
+    fn python(&self, script: &str) -> serde_json::Value {
+        self.python_with(script, "")
+    }
+
+    /// The same, with a second argument.
+    fn python_with(&self, script: &str, argument: &str) -> serde_json::Value {
+        let output = std::process::Command::new(&self.python)
+            .args(["-c", script, &self.endpoint, argument])
+            .output()
+            .expect("run moto's python");
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        serde_json::from_slice(&output.stdout).expect("JSON")
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The bucket with Object Lock, and two IAM users: the node's, which may write, read, list and
+/// extend retentions but not delete; and an administrator's, which may do anything S3 allows.
+const SETUP: &str = r#"
+import boto3, json, sys
+ep = sys.argv[1]
+kw = dict(endpoint_url=ep, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
+s3, iam = boto3.client("s3", **kw), boto3.client("iam", **kw)
+s3.create_bucket(Bucket="locked", ObjectLockEnabledForBucket=True)
+def user(name, actions):
+    iam.create_user(UserName=name)
+    statement = {"Effect": "Allow", "Action": actions, "Resource": ["arn:aws:s3:::locked", "arn:aws:s3:::locked/*"]}
+    iam.put_user_policy(UserName=name, PolicyName="backup", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    return {"id": key["AccessKeyId"], "secret": key["SecretAccessKey"]}
+node = ["s3:PutObject", "s3:GetObject", "s3:ListBucket", "s3:GetObjectRetention", "s3:PutObjectRetention"]
+print(json.dumps({"node": user("node", node), "admin": user("admin", ["s3:*"])}))
+"#;
+
+/// With IAM checked (moto checks it only on requests signed in their headers, which boto3's are):
+/// each object's lock as the administrator reads it, then what a thief holding the node's
+/// credentials tries (delete, overwrite) and what the administrator tries (delete the locked
+/// version), each answer recorded; IAM is left unchecked again for the product's client.
+const ATTACK: &str = r#"
+import boto3, json, sys, urllib.request
+ep, keys = sys.argv[1], json.loads(sys.argv[2])
+def auth(count):
+    request = urllib.request.Request(ep + "/moto-api/reset-auth", data=count.encode(), method="POST", headers={"Content-Type": "text/plain"})
+    urllib.request.urlopen(request).read()
+def client(who):
+    return boto3.client("s3", endpoint_url=ep, region_name="us-east-1", aws_access_key_id=keys[who]["id"], aws_secret_access_key=keys[who]["secret"])
+def answer(call):
+    try:
+        call()
+        return "done"
+    except Exception as error:
+        return error.response["Error"]["Code"]
+auth("0")
+node, admin = client("node"), client("admin")
+seen = []
+for listed in admin.list_objects_v2(Bucket="locked", Prefix="acme/")["Contents"]:
+    key = listed["Key"]
+    head = admin.head_object(Bucket="locked", Key=key)
+    seen.append({
+        "key": key,
+        "mode": head.get("ObjectLockMode"),
+        "until": head["ObjectLockRetainUntilDate"].timestamp(),
+        "delete": answer(lambda: node.delete_object(Bucket="locked", Key=key)),
+        "overwrite": answer(lambda: node.put_object(Bucket="locked", Key=key, Body=b"ransom", IfNoneMatch="*")),
+        "delete_version": answer(lambda: admin.delete_object(Bucket="locked", Key=key, VersionId=head["VersionId"])),
+    })
+auth("inf")
+print(json.dumps(seen))
+"#;
+
+#[test]
+fn a_bucket_with_object_lock_keeps_every_backup_from_the_nodes_credentials_and_restores() {
+    let moto = Moto::start();
+    let keys = moto.python(SETUP);
+    let temp = tempfile::tempdir().expect("temporary directory");
+    let hub = HubProcess::start(&temp.path().join("hub"));
+    let node = Company::new("CH");
+    let kit = temp.path().join("kit.txt");
+    node.ok(&["connect", &hub.url, "--kit-out", path_arg(&kit)]);
+    let with_node_keys = |args: &[&str], dir: &Path| {
+        let output = crate::binary()
+            .arg("--data-dir")
+            .arg(dir)
+            .args(args)
+            .env("AWS_ENDPOINT_URL", &moto.endpoint)
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", keys["node"]["id"].as_str().expect("id"))
+            .env("AWS_SECRET_ACCESS_KEY", keys["node"]["secret"].as_str().expect("secret"))
+            .output()
+            .expect("run rempart");
+        let said = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        (output.status.success(), said)
+    };
+    let refused = node.fails(&["backup", "add", "s3://Bad_Bucket/x"]);
+    assert!(refused.contains("is not a backup target"), "{refused}");
+    let refused = node.fails(&["backup", "add", path_arg(&temp.path().join("usb")), "--object-lock-days", "30"]);
+    assert!(refused.contains("Object Lock is for an S3 bucket"), "{refused}");
+    let (added, said) = with_node_keys(&["backup", "add", "s3://locked/acme", "--object-lock-days", "30"], &node.dir);
+    assert!(added, "{said}");
+    let listed = node.ok(&["backup", "list", "--format", "csv"]);
+    assert!(listed.contains("s3://locked/acme,\"compliance, 30 days\""), "{listed}");
+    node.entry(1, "100.00");
+    let (ran, said) = with_node_keys(&["backup", "run"], &node.dir);
+    assert!(ran && said.contains("new events"), "{said}");
+    node.entry(2, "200.00");
+    let (ran, said) = with_node_keys(&["backup", "run"], &node.dir);
+    assert!(ran && said.contains("1 new events"), "{said}");
+    let backed_up = node.state_hash();
+
+    // Every object is locked for 30 days in compliance mode; the node's credentials can neither
+    // delete nor overwrite one, and not even the administrator can delete a locked version.
+    let seen = moto.python_with(ATTACK, &keys.to_string());
+    let objects = seen.as_array().expect("objects");
+    assert!(objects.len() >= 5, "roster, wraps, two batches at least: {seen}");
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("now").as_secs_f64();
+    for object in objects {
+        assert_eq!(object["mode"], "COMPLIANCE", "{object}");
+        let until = object["until"].as_f64().expect("until");
+        assert!(until > now + 29.0 * 86_400.0 && until < now + 31.0 * 86_400.0, "{object}");
+        assert_eq!(object["delete"], "AccessDenied", "{object}");
+        assert_eq!(object["overwrite"], "PreconditionFailed", "{object}");
+        assert_eq!(object["delete_version"], "AccessDenied", "{object}");
+    }
+
+    // The node is lost with the hub; the books come back from the bucket with the kit.
+    hub.stop();
+    overwrite_every_file(&node.dir, 7);
+    let restored = temp.path().join("restored");
+    let (back, said) = with_node_keys(&["restore", "--from", "s3://locked/acme", "--kit", path_arg(&kit)], &restored);
+    assert!(back && said.contains("all intact"), "{said}");
+    assert_eq!(Company::at(restored).state_hash(), backed_up);
 }
