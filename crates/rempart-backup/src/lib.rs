@@ -279,16 +279,17 @@ pub fn restore(
     kit: &Kit,
     targets: &[Target],
     (dir, hub): (&Path, &str),
-    progress: Option<Box<dyn FnMut(u64, u64)>>,
+    options: RestoreOptions,
     env: &mut Env<'_>,
 ) -> Result<(Store, Session, Vec<Checked>), BackupError> {
     let (first, others) = targets.split_first().ok_or(BackupError::NoTarget)?;
     let overlay = Arc::new(Overlay::new(first.open()?));
     let mut local = LocalHub::new(Arc::clone(&overlay) as Arc<dyn ObjectStore>, first.to_string());
     let (mut store, mut session) = Session::restore(kit, hub, dir, &mut local, env)?;
-    if let Some(progress) = progress {
+    if let Some(progress) = options.progress {
         session.set_progress(progress);
     }
+    session.set_until(options.until_ms);
     let report = session.take_from_backup(&mut store, &mut local, env)?;
     let mut checked =
         vec![Checked { target: first.to_string(), events: report.pulled_events, damaged: overlay.removed() }];
@@ -296,6 +297,14 @@ pub fn restore(
         checked.push(take_from(&mut store, &mut session, target, env)?);
     }
     Ok((store, session, checked))
+}
+
+/// How a restore goes: a progress callback (events received, expected), and the moment it
+/// restores to (Unix milliseconds; everything when none).
+#[derive(Default)]
+pub struct RestoreOptions {
+    pub progress: Option<Box<dyn FnMut(u64, u64)>>,
+    pub until_ms: Option<u64>,
 }
 
 /// Takes in what `target` holds that this device lacks, reading it without changing it.
@@ -323,8 +332,8 @@ pub fn check(store: &Store, session: &Session, target: &Target, env: &mut Env<'_
     let outcome = (|| {
         let name = target.to_string();
         let (restored, _, checked) =
-            restore(&kit, std::slice::from_ref(target), (&scratch.join("data"), &name), None, env).map_err(
-                |error| {
+            restore(&kit, std::slice::from_ref(target), (&scratch.join("data"), &name), RestoreOptions::default(), env)
+                .map_err(|error| {
                     match error {
                         // The kit names this device's roster: a target backed up before its last
                         // change holds less of it.
@@ -333,8 +342,7 @@ pub fn check(store: &Store, session: &Session, target: &Target, env: &mut Env<'_
                         })) => BackupError::Behind { target: name.clone() },
                         other => other,
                     }
-                },
-            )?;
+                })?;
         let verified = restored.verify()?;
         let events = restored.event_count()?;
         let (mut checked, ok) = (checked, verified.is_ok());

@@ -88,6 +88,9 @@ pub struct Session {
     /// The hub operator's one-time admission token, for a hub that does not hold the company
     /// yet (new, or wiped) and admits new companies only with one.
     admission: Option<String>,
+    /// A restore to a point in time: only the events stamped at or before this millisecond are
+    /// taken in (`set_until`).
+    until_ms: Option<u64>,
 }
 
 impl Session {
@@ -148,6 +151,7 @@ impl Session {
             group_bytes: pull::GROUP_BYTES,
             batch_bytes: BATCH_TARGET_BYTES,
             admission: None,
+            until_ms: None,
         }
     }
 
@@ -168,6 +172,14 @@ impl Session {
     /// new or wiped hub that admits new companies only with one).
     pub fn set_admission(&mut self, token: Option<String>) {
         self.admission = token;
+    }
+
+    /// Takes in, from now on, only the events stamped at or before `until_ms` (Unix milliseconds,
+    /// their clock's wall time): a restore to a point in time. A commit's events share one wall
+    /// time, so a commit is taken whole or not at all; clocks keep causality, so what is taken
+    /// of one chain never names an event of another that is not taken.
+    pub fn set_until(&mut self, until_ms: Option<u64>) {
+        self.until_ms = until_ms;
     }
 
     /// How much of the hub's answers a pull takes in at once, in one transaction (at least one

@@ -29,7 +29,9 @@ enum Taken {
 
 /// A batch checked and opened: its author's key, the events and seals it carries, and its
 /// compact form when it can be kept so (`Batch::compact`).
-type Opened = (Author, ChainRun, Option<Vec<u8>>);
+/// A batch opened: its author, its events and seals as taken in, and how it is kept: `None` when
+/// it is cut short (not kept), else its compact form if it has one (else whole).
+type Opened = (Author, ChainRun, Option<Option<Vec<u8>>>);
 
 impl Session {
     pub(crate) fn pull(
@@ -232,11 +234,22 @@ impl Session {
         self.note_claims(node, &contents.seen);
         // Kept without its ciphertext only if all its events are taken in and the same bytes can
         // be made again from them; otherwise kept whole.
-        let compact = (contents.reproducible && header.last.0 <= valid_until).then(|| batch.compact(&contents.seen));
         let mut events = contents.events;
         let mut seals = contents.seals;
         events.retain(|event| event.seq.0 <= valid_until);
         seals.retain(|seal| seal.seq.0 <= valid_until);
+        // A restore to a point in time takes the events stamped up to it, and the seals over them;
+        // a batch it cuts short is not kept (it is not this node's copy of what it took in).
+        let before = events.len();
+        if let Some(until) = self.until_ms {
+            events.retain(|event| event.hlc.wall_ms <= until);
+            let last_kept = events.last().map_or(header.first.0.saturating_sub(1), |event| event.seq.0);
+            seals.retain(|seal| seal.seq.0 <= last_kept);
+        }
+        // Kept without its ciphertext only if all its events are taken in and the same bytes can
+        // be made again from them; otherwise kept whole.
+        let compact = (events.len() == before)
+            .then(|| (contents.reproducible && header.last.0 <= valid_until).then(|| batch.compact(&contents.seen)));
         // The series the roster gives the node: no device numbers in another's.
         let author = Author {
             key,
@@ -271,7 +284,9 @@ impl Session {
                 }
             };
             key = Some(node_key);
-            opened_batches.push((decoded.header.first, decoded.header.last, compact, *bytes));
+            if let Some(compact) = compact {
+                opened_batches.push((decoded.header.first, decoded.header.last, compact, *bytes));
+            }
             runs.push(opened);
         }
         // One run of all the batches' events, made at its full size at once.
@@ -296,7 +311,7 @@ impl Session {
             })
             .collect();
         let mut taken = 0;
-        if let (Some(run), Some(key)) = (run, key) {
+        if let (Some(run), Some(key)) = (run.filter(|run| !run.events.is_empty()), key) {
             let started = Instant::now();
             taken = store.take_in_kept(&key, &run, "hub", &kept).map_err(Taken::Store)?.new_events;
             add(&self.timings.apply, started);

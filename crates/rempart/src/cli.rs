@@ -200,6 +200,10 @@ pub(crate) enum Command {
         /// A backup target to restore from (repeat for more).
         #[arg(long = "from")]
         from: Vec<String>,
+        /// Restore the books as they were at this moment (2026-06-02T10:30:00+02:00): the commits
+        /// recorded up to it, none after.
+        #[arg(long)]
+        until: Option<String>,
         #[arg(long)]
         kit: PathBuf,
     },

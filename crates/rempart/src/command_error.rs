@@ -13,6 +13,8 @@ pub enum CommandError {
     DemoCountry { text: String },
     #[error("{year} is not a year the books can hold")]
     NotAYear { year: i32 },
+    #[error("\"{text}\" is not a moment: write it as 2026-06-02T10:30:00+02:00 (or Z for UTC)")]
+    NotAMoment { text: String },
     #[error("--line {text}: write the line number, like --line 2 or --line 2=0.5")]
     CreditLine { text: String },
     #[error("\"{by}\" is not a way to group sales: store, day, item, rate or method")]

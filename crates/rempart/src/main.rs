@@ -124,8 +124,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             return sync::join(&dir, &code, &hub, lang);
         }
         Command::Status => return sync::status(&dir, lang),
-        Command::Restore { hub, from, kit } => {
-            return sync::restore(&dir, hub.as_deref(), &from, &kit, lang);
+        Command::Restore { hub, from, until, kit } => {
+            return sync::restore(&dir, (hub.as_deref(), &from), until.as_deref(), &kit, lang);
         }
         Command::Backup(command) => return commands::backup::backup(&dir, lang, command),
         Command::Conflicts { format, settle } => return sync::conflicts(&dir, format, settle.as_deref(), lang),

@@ -38,6 +38,9 @@ impl Speak for crate::command_error::CommandError {
             crate::command_error::CommandError::DemoCountry { text } => {
                 lang.fill("err.command.demo_country", &[("text", text)])
             }
+            crate::command_error::CommandError::NotAMoment { text } => {
+                lang.fill("err.command.not_a_moment", &[("text", text)])
+            }
             crate::command_error::CommandError::NotAYear { year } => {
                 lang.fill("err.command.not_a_year", &[("year", year)])
             }

@@ -756,7 +756,22 @@ pub(crate) fn read_kit(path: &Path, lang: Lang) -> Result<Kit> {
 /// Restores a lost device with the recovery kit: from the hub, or from backup targets (`from`,
 /// the first one whole, then what the others hold that it lacked; `hub`, if given, recorded as
 /// the company's hub to sync with afterwards).
-pub fn restore(dir: &Path, hub: Option<&str>, from: &[String], kit: &Path, lang: Lang) -> Result<ExitCode> {
+pub fn restore(
+    dir: &Path,
+    (hub, from): (Option<&str>, &[String]),
+    until: Option<&str>,
+    kit: &Path,
+    lang: Lang,
+) -> Result<ExitCode> {
+    let until_ms = match until {
+        Some(text) => Some(
+            chrono::DateTime::parse_from_rfc3339(text.trim())
+                .ok()
+                .and_then(|moment| u64::try_from(moment.timestamp_millis()).ok())
+                .ok_or_else(|| crate::command_error::CommandError::NotAMoment { text: text.to_owned() })?,
+        ),
+        None => None,
+    };
     if rempart_store::layout::holds_company(dir) {
         bail!("{}", lang.fill("join.exists", &[("dir", &dir.display())]));
     }
@@ -777,7 +792,8 @@ pub fn restore(dir: &Path, hub: Option<&str>, from: &[String], kit: &Path, lang:
     let restored = match (hub, targets.first()) {
         (_, Some(first)) => {
             let hub = hub.map_or_else(|| first.to_string(), str::to_owned);
-            with_env(|env| rempart_backup::restore(&kit, &targets, (dir, &hub), progress.take(), env))
+            let options = rempart_backup::RestoreOptions { progress: progress.take(), until_ms };
+            with_env(|env| rempart_backup::restore(&kit, &targets, (dir, &hub), options, env))
                 .map(|(store, session, read)| (store, session, Some(read)))
         }
         (Some(hub), None) => {
@@ -813,6 +829,7 @@ pub fn restore(dir: &Path, hub: Option<&str>, from: &[String], kit: &Path, lang:
             if let Some(progress) = progress.take() {
                 session.set_progress(progress);
             }
+            session.set_until(until_ms);
             with_env(|env| session.sync(&mut store, &mut transport, env))?
         }
     };
