@@ -30,7 +30,7 @@ use rempart_store::{Store, StoreError};
 use rempart_sync::RequestAuth;
 use serde::{Deserialize, Serialize};
 
-pub use stores::{AppendOnly, Overlay};
+pub use stores::{AppendOnly, Overlay, Shared};
 
 /// Where a backup is written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -251,6 +251,7 @@ pub fn run(
     let objects = Arc::new(AppendOnly::new(target.open()?));
     let mut hub = LocalHub::new(Arc::clone(&objects) as Arc<dyn ObjectStore>, target.to_string());
     let report = session.back_up(store, &mut hub, env)?;
+    store.set_sync_setting(LAST_BACKUP_SETTING, &rempart_node::system_now_ms().to_string())?;
     let (created, bytes) = objects.written();
     Ok(Written {
         target: target.to_string(),
@@ -283,20 +284,32 @@ pub fn restore(
     env: &mut Env<'_>,
 ) -> Result<(Store, Session, Vec<Checked>), BackupError> {
     let (first, others) = targets.split_first().ok_or(BackupError::NoTarget)?;
-    let overlay = Arc::new(Overlay::new(first.open()?));
-    let mut local = LocalHub::new(Arc::clone(&overlay) as Arc<dyn ObjectStore>, first.to_string());
+    let (mut store, mut session, first) =
+        restore_from(kit, (first.open()?, first.to_string()), (dir, hub), options, env)?;
+    let mut checked = vec![first];
+    for target in others {
+        checked.push(take_from(&mut store, &mut session, target, env)?);
+    }
+    Ok((store, session, checked))
+}
+
+/// Restores the company into `dir` from one storage, read without being changed.
+fn restore_from(
+    kit: &Kit,
+    (objects, name): (Box<dyn ObjectStore>, String),
+    (dir, hub): (&Path, &str),
+    options: RestoreOptions,
+    env: &mut Env<'_>,
+) -> Result<(Store, Session, Checked), BackupError> {
+    let overlay = Arc::new(Overlay::new(objects));
+    let mut local = LocalHub::new(Arc::clone(&overlay) as Arc<dyn ObjectStore>, name.clone());
     let (mut store, mut session) = Session::restore(kit, hub, dir, &mut local, env)?;
     if let Some(progress) = options.progress {
         session.set_progress(progress);
     }
     session.set_until(options.until_ms);
     let report = session.take_from_backup(&mut store, &mut local, env)?;
-    let mut checked =
-        vec![Checked { target: first.to_string(), events: report.pulled_events, damaged: overlay.removed() }];
-    for target in others {
-        checked.push(take_from(&mut store, &mut session, target, env)?);
-    }
-    Ok((store, session, checked))
+    Ok((store, session, Checked { target: name, events: report.pulled_events, damaged: overlay.removed() }))
 }
 
 /// How a restore goes: a progress callback (events received, expected), and the moment it
@@ -325,29 +338,42 @@ pub fn take_from(
 /// batch checked on the way; the objects found damaged are named, and the scratch copy's own
 /// check (`verify`) is returned with the events it holds.
 pub fn check(store: &Store, session: &Session, target: &Target, env: &mut Env<'_>) -> Result<Check, BackupError> {
+    check_storage(store, session, (target.open()?, target.to_string()), env)
+}
+
+/// Checks one storage as `check` does a target's.
+fn check_storage(
+    store: &Store,
+    session: &Session,
+    (objects, name): (Box<dyn ObjectStore>, String),
+    env: &mut Env<'_>,
+) -> Result<Check, BackupError> {
     let kit = session.kit(store)?;
     let scratch = std::env::temp_dir().join(format!("rempart-check-{}", store.node().short()));
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch).map_err(BackupError::Scratch)?;
     let outcome = (|| {
-        let name = target.to_string();
-        let (restored, _, checked) =
-            restore(&kit, std::slice::from_ref(target), (&scratch.join("data"), &name), RestoreOptions::default(), env)
-                .map_err(|error| {
-                    match error {
-                        // The kit names this device's roster: a target backed up before its last
-                        // change holds less of it.
-                        BackupError::Node(NodeError::ForgedRoster(rempart_node::Forgery::ShorterThanNamed {
-                            ..
-                        })) => BackupError::Behind { target: name.clone() },
-                        other => other,
+        let started = std::time::Instant::now();
+        let options = RestoreOptions::default();
+        let (restored, _, read) =
+            restore_from(&kit, (objects, name.clone()), (&scratch.join("data"), &name), options, env).map_err(
+                |error| match error {
+                    // The kit names this device's roster: a target backed up before its last
+                    // change holds less of it.
+                    BackupError::Node(NodeError::ForgedRoster(rempart_node::Forgery::ShorterThanNamed { .. })) => {
+                        BackupError::Behind { target: name.clone() }
                     }
-                })?;
-        let verified = restored.verify()?;
-        let events = restored.event_count()?;
-        let (mut checked, ok) = (checked, verified.is_ok());
-        let Some(read) = checked.pop() else { return Err(BackupError::NoTarget) };
-        Ok(Check { read, events, verified: ok, state_hash: restored.state_hash()?.to_hex() })
+                    other => other,
+                },
+            )?;
+        let verified = restored.verify()?.is_ok();
+        Ok(Check {
+            read,
+            events: restored.event_count()?,
+            verified,
+            state_hash: restored.state_hash()?.to_hex(),
+            millis: started.elapsed().as_millis() as u64,
+        })
     })();
     let _ = std::fs::remove_dir_all(&scratch);
     outcome
@@ -361,4 +387,125 @@ pub struct Check {
     pub events: u64,
     pub verified: bool,
     pub state_hash: String,
+    /// How long the restore and its verification took.
+    pub millis: u64,
+}
+
+/// Which drill was run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DrillKind {
+    /// The node lost: the company restored from its latest backup.
+    Ransom,
+    /// The hub lost: an empty hub refilled from this node, the company restored from it.
+    Hub,
+}
+
+/// A drill's outcome, as it is kept and shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Drill {
+    pub kind: DrillKind,
+    /// When it ended (Unix milliseconds).
+    pub at_ms: u64,
+    /// The measured recovery: the restore into a scratch directory and its verification.
+    pub millis: u64,
+    pub events: u64,
+    /// The restored copy verifies and its state hash is the live node's at the same cut.
+    pub identical: bool,
+    /// What it restored from.
+    pub from: String,
+}
+
+/// The sync setting keeping a drill's outcome.
+fn drill_setting(kind: DrillKind) -> &'static str {
+    match kind {
+        DrillKind::Ransom => "drill_ransom",
+        DrillKind::Hub => "drill_hub",
+    }
+}
+
+/// The last drill of a kind run on this device.
+pub fn last_drill(store: &Store, kind: DrillKind) -> Result<Option<Drill>, BackupError> {
+    match store.sync_setting(drill_setting(kind))? {
+        Some(text) => serde_json::from_str(&text).map(Some).map_err(|_| BackupError::SettingsUnreadable),
+        None => Ok(None),
+    }
+}
+
+fn keep_drill(store: &Store, drill: &Drill) -> Result<(), BackupError> {
+    let text = serde_json::to_string(drill).map_err(|_| BackupError::SettingsUnreadable)?;
+    store.set_sync_setting(drill_setting(drill.kind), &text)?;
+    Ok(())
+}
+
+/// The ransomware drill: a backup to the first target now (so that its cut is the live node's),
+/// then the company restored from that target alone into a scratch directory, verified, and its
+/// state hash compared with the live node's; the outcome kept for `status` and the dashboard.
+pub fn drill_ransom(store: &mut Store, session: &mut Session, env: &mut Env<'_>) -> Result<Drill, BackupError> {
+    let held = targets(store)?;
+    let target = held.first().ok_or(BackupError::NoTarget)?;
+    run(store, session, target, env)?;
+    let live = store.state_hash()?.to_hex();
+    let check = check(store, session, target, env)?;
+    let drill = Drill {
+        kind: DrillKind::Ransom,
+        at_ms: rempart_node::system_now_ms(),
+        millis: check.millis,
+        events: check.events,
+        identical: check.verified && check.read.damaged.is_empty() && check.state_hash == live,
+        from: target.to_string(),
+    };
+    keep_drill(store, &drill)?;
+    Ok(drill)
+}
+
+/// The hub drill: a hub whose storage was wiped (an empty one, in memory) refilled from this
+/// node alone, as `sync` refills a wiped hub (the roster, the key wraps, every batch it keeps),
+/// then the company restored from that hub alone into a scratch directory, verified and
+/// compared; the outcome kept.
+pub fn drill_hub(store: &mut Store, session: &mut Session, env: &mut Env<'_>) -> Result<Drill, BackupError> {
+    let wiped: Arc<dyn ObjectStore> = Arc::new(rempart_hub::MemStore::default());
+    let mut hub = LocalHub::new(Arc::clone(&wiped), "a wiped hub".to_owned());
+    session.back_up(store, &mut hub, env)?;
+    let live = store.state_hash()?.to_hex();
+    let check = check_storage(store, session, (Box::new(Shared(wiped)), "a wiped hub".to_owned()), env)?;
+    let drill = Drill {
+        kind: DrillKind::Hub,
+        at_ms: rempart_node::system_now_ms(),
+        millis: check.millis,
+        events: check.events,
+        identical: check.verified && check.read.damaged.is_empty() && check.state_hash == live,
+        from: check.read.target.clone(),
+    };
+    keep_drill(store, &drill)?;
+    Ok(drill)
+}
+
+/// How often `sync --watch` and `serve` back up by themselves: what is new is written at the
+/// latest this long after it was committed, while the hub also holds it meanwhile.
+pub const BACKUP_EVERY_MS: u64 = 15 * 60 * 1000;
+
+/// Backs up to every target if the last backup is `every_ms` old or more (or none was made):
+/// what `sync --watch` and `serve` do by themselves. Each target's outcome apart, so that one out
+/// of reach does not keep the others from their backup; nothing when none is due.
+pub fn run_due(
+    store: &mut Store,
+    session: &mut Session,
+    every_ms: u64,
+    env: &mut Env<'_>,
+) -> Result<Vec<Result<Written, BackupError>>, BackupError> {
+    let held = targets(store)?;
+    let due = last_backup(store)?.is_none_or(|last| rempart_node::system_now_ms().saturating_sub(last) >= every_ms);
+    if held.is_empty() || !due {
+        return Ok(Vec::new());
+    }
+    Ok(held.iter().map(|target| run(store, session, target, env)).collect())
+}
+
+/// The sync setting keeping when the last backup ended.
+const LAST_BACKUP_SETTING: &str = "backup_last";
+
+/// When this device last backed up (Unix milliseconds), to any target.
+pub fn last_backup(store: &Store) -> Result<Option<u64>, BackupError> {
+    Ok(store.sync_setting(LAST_BACKUP_SETTING)?.and_then(|text| text.parse().ok()))
 }

@@ -71,6 +71,35 @@ impl ObjectStore for AppendOnly {
     }
 }
 
+/// A store shared with whoever else holds it (a hub in memory that a drill fills, then reads).
+pub struct Shared(pub std::sync::Arc<dyn ObjectStore>);
+
+impl ObjectStore for Shared {
+    fn put_new(&self, key: &str, bytes: &[u8]) -> Result<Put, ObjectError> {
+        self.0.put_new(key, bytes)
+    }
+
+    fn put(&self, key: &str, bytes: &[u8]) -> Result<(), ObjectError> {
+        self.0.put(key, bytes)
+    }
+
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, ObjectError> {
+        self.0.get(key)
+    }
+
+    fn get_prefix(&self, key: &str, len: usize) -> Result<Option<Vec<u8>>, ObjectError> {
+        self.0.get_prefix(key, len)
+    }
+
+    fn list(&self, prefix: &str) -> Result<Vec<Listed>, ObjectError> {
+        self.0.list(prefix)
+    }
+
+    fn remove(&self, key: &str) -> Result<(), ObjectError> {
+        self.0.remove(key)
+    }
+}
+
 /// A target read as it is, with what is written or removed kept in memory above it: a hub over
 /// it may set a damaged object apart or enrol a device, and the target stays untouched.
 pub struct Overlay {

@@ -60,6 +60,7 @@ fn an_incremental_backup_writes_only_new_objects_and_never_changes_one() {
         session.set_push_batch_bytes(2_048);
         let folder = temp.path().join("usb");
         let target = Target::parse(folder.to_str().unwrap()).unwrap();
+        rempart_backup::add_target(&store, &session, target.clone()).unwrap();
         let mut rng = Rng(seed);
         // What was exercised: commits, syncs, backups that wrote, backups with nothing to write.
         let mut counts = [0_u32; 4];
@@ -101,6 +102,14 @@ fn an_incremental_backup_writes_only_new_objects_and_never_changes_one() {
         let again = rempart_backup::run(&mut store, &mut session, &target, &mut env).unwrap();
         assert_eq!((again.objects, again.bytes), (0, 0), "seed {seed}: nothing new, nothing written");
         counts[3] += 1;
+        // What `sync --watch` and `serve` do by themselves: nothing until a backup is due.
+        let before = store.event_count().unwrap();
+        store.create_contact(None, BTreeMap::from([("name".to_owned(), Some("Late".to_owned()))])).unwrap();
+        let late = store.event_count().unwrap() - before;
+        assert!(rempart_backup::run_due(&mut store, &mut session, u64::MAX, &mut env).unwrap().is_empty());
+        let due = rempart_backup::run_due(&mut store, &mut session, 0, &mut env).unwrap();
+        assert_eq!(due.len(), 1, "seed {seed}: one target");
+        assert!(due[0].as_ref().is_ok_and(|written| written.events == late), "seed {seed}: {due:?}");
         let check = rempart_backup::check(&store, &session, &target, &mut env).unwrap();
         assert!(check.verified && check.read.damaged.is_empty(), "seed {seed}: {check:?}");
         assert_eq!(check.state_hash, store.state_hash().unwrap().to_hex(), "seed {seed}");

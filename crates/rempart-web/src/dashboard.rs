@@ -41,6 +41,19 @@ struct Figures {
     copy_found_ms: Option<u64>,
     /// What the last `rempart verify` found, if one was made.
     last_verify: Option<rempart_store::LastVerify>,
+    /// When this device last backed up and to how many targets; its last drills.
+    backups: (Option<u64>, usize),
+    drills: Vec<rempart_backup::Drill>,
+}
+
+/// When this device last backed up, and to how many targets (unreadable settings read as none:
+/// the dashboard shows what it can).
+fn backups_of(store: &rempart_store::Store) -> (Option<u64>, usize) {
+    let last = rempart_backup::last_backup(store).unwrap_or_else(|error| {
+        tracing::warn!(%error, "cannot read when this device last backed up");
+        None
+    });
+    (last, rempart_backup::targets(store).map_or(0, |targets| targets.len()))
 }
 
 /// The calendar quarter `day` is in.
@@ -140,6 +153,11 @@ async fn dashboard(State(app): State<App>, Extension(viewer): Extension<Viewer>)
                 counting_again,
                 copy_found_ms: store.copy_found_ms()?,
                 last_verify: store.last_verify()?,
+                backups: backups_of(store),
+                drills: [rempart_backup::DrillKind::Ransom, rempart_backup::DrillKind::Hub]
+                    .into_iter()
+                    .filter_map(|kind| rempart_backup::last_drill(store, kind).ok().flatten())
+                    .collect(),
             })
         })
         .await;
@@ -283,6 +301,21 @@ fn health(lang: Lang, token: &str, figures: &Figures, checked: Option<(u64, bool
                         _ => p role="status" { (lang.fill("web.health.unchecked", &[("hub", &health.hub)])) },
                     }
                     (sync_progress(lang, locale, health))
+                    @match figures.backups {
+                        (Some(at), targets) => p { (lang.fill("web.health.backup", &[("when", &moment(locale, at)), ("targets", &targets)])) },
+                        (None, _) => p.warning role="status" { (lang.text("web.health.no_backup")) },
+                    }
+                    @for drill in &figures.drills {
+                        p.warning[!drill.identical] { (lang.fill("web.health.drill", &[
+                            ("kind", &lang.text(match drill.kind {
+                                rempart_backup::DrillKind::Ransom => "drill.ransom",
+                                rempart_backup::DrillKind::Hub => "drill.hub",
+                            })),
+                            ("when", &moment(locale, drill.at_ms)),
+                            ("seconds", &format!("{:.1}", drill.millis as f64 / 1000.0)),
+                            ("outcome", &lang.text(if drill.identical { "drill.identical" } else { "drill.different" })),
+                        ])) }
+                    }
                     (crate::devices::sync_button(lang, token, "/dashboard"))
                     table {
                         caption { (lang.text("web.health.devices")) }

@@ -255,6 +255,30 @@ pub(crate) fn sync(store: &mut Store) -> Result<rempart_node::SyncReport, NodeEr
     with_session(store, |session, store, transport, env| session.sync(store, transport, env))
 }
 
+/// Backs up to every target when due (`rempart_backup::run_due`): what the app does by itself,
+/// hub or no hub. Each target's failure is logged; the dashboard shows the last backup made.
+pub(crate) fn backup_due(store: &mut Store) {
+    let outcome = (|| {
+        let mut session = Session::open(store)?;
+        let mut random = rempart_node::system_random;
+        let mut env = Env { clock: rempart_store::Clock::System, random: &mut random };
+        rempart_backup::run_due(store, &mut session, rempart_backup::BACKUP_EVERY_MS, &mut env)
+    })();
+    match outcome {
+        Ok(outcomes) => {
+            for outcome in outcomes {
+                match outcome {
+                    Ok(written) => tracing::info!(target = %written.target, events = written.events, "backed up"),
+                    Err(error) => tracing::warn!(%error, "a backup did not go through"),
+                }
+            }
+        }
+        // A company that is not connected has no backups to make.
+        Err(rempart_backup::BackupError::Node(NodeError::NotConnected)) => {}
+        Err(error) => tracing::warn!(%error, "the backups could not be made"),
+    }
+}
+
 /// The invitation code as a QR code (SVG), for a tablet's camera to read.
 fn qr_svg(code: &str) -> Markup {
     match qrcode::QrCode::new(code.as_bytes()) {

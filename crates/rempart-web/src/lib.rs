@@ -429,6 +429,14 @@ fn watch_hub(app: App, background_sync: bool) -> std::sync::mpsc::Sender<()> {
                 if reachable && background_sync && !stopped {
                     app.sync(None, app.sessions.default_lang());
                 }
+                // Backups are made whether the hub answers or not.
+                if background_sync {
+                    let mut store = app.syncing.lock().unwrap_or_else(PoisonError::into_inner);
+                    if let Err(error) = store.refresh() {
+                        tracing::warn!(%error, "cannot read what was committed before backing up");
+                    }
+                    devices::backup_due(&mut store);
+                }
             }
             match stopped.recv_timeout(HUB_PROBE_EVERY) {
                 Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}

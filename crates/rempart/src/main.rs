@@ -140,6 +140,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Drill(chain::DrillCommand::Chain { chain, work }) => {
             return chain::drill::run(&chain, work.as_deref(), lang);
         }
+        Command::Drill(chain::DrillCommand::Ransom) => {
+            return commands::backup::drill(&dir, lang, rempart_backup::DrillKind::Ransom);
+        }
+        Command::Drill(chain::DrillCommand::Hub) => {
+            return commands::backup::drill(&dir, lang, rempart_backup::DrillKind::Hub);
+        }
         Command::Demo { serve, listen, country, .. } => {
             let target = match &cli.data_dir {
                 Some(dir) => dir.clone(),

@@ -216,6 +216,27 @@ fn sync_once(dir: &Path, hub: Option<&str>, token: Option<&str>, lang: Lang) -> 
     Ok(report)
 }
 
+/// Backs up to every target when the last backup is `BACKUP_EVERY_MS` old, saying what each
+/// got or why not: a target out of reach is said, and the watch goes on.
+fn backup_due(dir: &Path, lang: Lang) {
+    let outcome = (|| -> Result<Vec<Result<rempart_backup::Written, rempart_backup::BackupError>>> {
+        let mut store = Store::open(dir)?;
+        let mut session = Session::open(&store)?;
+        Ok(with_env(|env| rempart_backup::run_due(&mut store, &mut session, rempart_backup::BACKUP_EVERY_MS, env))?)
+    })();
+    match outcome {
+        Ok(outcomes) => {
+            for outcome in outcomes {
+                match outcome {
+                    Ok(written) => println!("{}", crate::commands::backup::written_text(lang, &written)),
+                    Err(error) => eprintln!("{}", crate::speak::message(&error.into(), lang)),
+                }
+            }
+        }
+        Err(error) => eprintln!("{}", crate::speak::message(&error, lang)),
+    }
+}
+
 /// Whether retrying a failed sync cannot help, by the kind of the error
 /// (`NodeError::is_retryable`): this device was revoked, the company is not connected or not
 /// admitted, or the hub serves a roster that is not the company's. Other errors are retried with
@@ -247,6 +268,7 @@ pub fn sync(
         match sync_once(dir, hub, token, lang) {
             Ok(_) => {
                 backoff = 1;
+                backup_due(dir, lang);
                 std::thread::sleep(Duration::from_secs(interval));
             }
             Err(error) if is_final(&error) => return Err(error),
@@ -449,7 +471,7 @@ fn moment(locale: Locale, ms: u64) -> String {
 }
 
 /// A duration as people read it, in the largest unit that fits.
-fn duration(lang: Lang, ms: u64) -> String {
+pub(crate) fn duration(lang: Lang, ms: u64) -> String {
     let minutes = ms / 60_000;
     let (count, unit) = match minutes {
         0 => (ms / 1000, "unit.seconds"),
@@ -514,6 +536,25 @@ pub fn status(dir: &Path, lang: Lang) -> Result<ExitCode> {
                         &[("count", &health.pending), ("age", &duration(lang, now.saturating_sub(oldest)))]
                     )
                 );
+            }
+            // Backups and drills: when each was last done, if ever.
+            match rempart_backup::last_backup(&store)? {
+                Some(at) => println!(
+                    "{}",
+                    lang.fill(
+                        "status.last_backup",
+                        &[
+                            ("ago", &duration(lang, now.saturating_sub(at))),
+                            ("targets", &rempart_backup::targets(&store)?.len())
+                        ]
+                    )
+                ),
+                None => println!("{}", lang.text("status.no_backup")),
+            }
+            for kind in [rempart_backup::DrillKind::Ransom, rempart_backup::DrillKind::Hub] {
+                if let Some(drill) = rempart_backup::last_drill(&store, kind)? {
+                    println!("{}", crate::commands::backup::drill_text(lang, &drill, Some(now)));
+                }
             }
             println!("{}", lang.text("status.peers"));
             for peer in &health.peers {

@@ -70,6 +70,14 @@ pub enum DrillCommand {
         #[arg(long)]
         work: Option<PathBuf>,
     },
+    /// This node lost to ransomware, rehearsed: a backup to the first target now, the company
+    /// restored from it alone into a scratch directory, verified and compared with this node;
+    /// the recovery time measured and kept for `status` and the dashboard. Exits non-zero unless
+    /// identical.
+    Ransom,
+    /// The hub lost, rehearsed: an empty hub refilled from this node alone, the company restored
+    /// from it into a scratch directory, verified and compared with this node; kept likewise.
+    Hub,
 }
 
 /// The size of a chain to build.

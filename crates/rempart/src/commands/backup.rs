@@ -96,18 +96,7 @@ pub(crate) fn backup(dir: &Path, lang: Lang, command: BackupCommand) -> Result<E
             }
             for target in &targets {
                 let written = with_env(|env| rempart_backup::run(&mut store, &mut session, target, env))?;
-                println!(
-                    "{}",
-                    lang.fill(
-                        "backup.written",
-                        &[
-                            ("target", &written.target),
-                            ("events", &written.events),
-                            ("objects", &written.objects),
-                            ("bytes", &written.bytes)
-                        ]
-                    )
-                );
+                println!("{}", written_text(lang, &written));
             }
         }
         BackupCommand::Verify => {
@@ -131,4 +120,61 @@ pub(crate) fn backup(dir: &Path, lang: Lang, command: BackupCommand) -> Result<E
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs a drill and says how it went; non-zero unless the restored copy is identical.
+pub(crate) fn drill(dir: &Path, lang: Lang, kind: rempart_backup::DrillKind) -> Result<ExitCode> {
+    let mut store = Store::open(dir)?;
+    let mut session = Session::open(&store)?;
+    let drill = with_env(|env| match kind {
+        rempart_backup::DrillKind::Ransom => rempart_backup::drill_ransom(&mut store, &mut session, env),
+        rempart_backup::DrillKind::Hub => rempart_backup::drill_hub(&mut store, &mut session, env),
+    })?;
+    println!("{}", drill_text(lang, &drill, None));
+    Ok(if drill.identical { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// A drill in words: what it restored from, how long it took, identical or not; how long ago
+/// when `now` is given.
+pub(crate) fn drill_text(lang: Lang, drill: &rempart_backup::Drill, now: Option<u64>) -> String {
+    let outcome = lang.text(if drill.identical { "drill.identical" } else { "drill.different" });
+    let seconds = format!("{:.1}", drill.millis as f64 / 1000.0);
+    let kind = lang.text(match drill.kind {
+        rempart_backup::DrillKind::Ransom => "drill.ransom",
+        rempart_backup::DrillKind::Hub => "drill.hub",
+    });
+    match now {
+        Some(now) => lang.fill(
+            "drill.last",
+            &[
+                ("kind", &kind),
+                ("ago", &crate::sync::duration(lang, now.saturating_sub(drill.at_ms))),
+                ("seconds", &seconds),
+                ("outcome", &outcome),
+            ],
+        ),
+        None => lang.fill(
+            "drill.done",
+            &[
+                ("kind", &kind),
+                ("from", &drill.from),
+                ("events", &drill.events),
+                ("seconds", &seconds),
+                ("outcome", &outcome),
+            ],
+        ),
+    }
+}
+
+/// What a backup wrote to a target, in words.
+pub(crate) fn written_text(lang: Lang, written: &rempart_backup::Written) -> String {
+    lang.fill(
+        "backup.written",
+        &[
+            ("target", &written.target),
+            ("events", &written.events),
+            ("objects", &written.objects),
+            ("bytes", &written.bytes),
+        ],
+    )
 }

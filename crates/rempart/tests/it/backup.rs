@@ -99,6 +99,18 @@ fn ransomware_on_a_node_the_books_come_back_from_its_backups_with_the_kit() {
     let sound = node.ok(&["backup", "verify"]);
     assert_eq!(sound.matches("restored and verified").count(), 2, "{sound}");
 
+    // The drills: the node lost (restored from the first target), the hub lost (refilled from
+    // this node alone); each measured, identical, and shown by `status`.
+    let drilled = node.ok(&["drill", "ransom"]);
+    assert!(drilled.contains(&format!("from {}", usb.display())) && drilled.contains("identical"), "{drilled}");
+    let drilled = node.ok(&["drill", "hub"]);
+    assert!(drilled.contains("from a wiped hub") && drilled.contains("identical"), "{drilled}");
+    assert_eq!(node.state_hash(), backed_up, "a drill changes nothing in the books");
+    let status = node.ok(&["status"]);
+    assert!(status.contains("Last backup:") && status.contains("2 target(s)"), "{status}");
+    assert!(status.contains("Last restore drill (ransomware):") && status.contains("identical."), "{status}");
+    assert!(status.contains("Last hub drill:"), "{status}");
+
     // Bit rot on the USB disk: the check names the object, and fails.
     let batches = usb.join("t");
     let damaged = files(&batches)
