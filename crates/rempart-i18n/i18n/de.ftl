@@ -2147,6 +2147,7 @@ help-export-fec-year = Das Jahr, in dem das Geschäftsjahr endet
 help-export-fec-out = Der Ordner, in den es geschrieben wird [Standard: DATA_DIR/exports]
 help-demo-country = CH, die Schweizer Garage; FR, die französische Werkstatt mit französischer Buchhaltung
 help-bench-fec = Stattdessen das FEC messen: französische Bücher mit --entries Buchungen und ein Zehntel davon, je exportiert, mit dem Speicher, den der Export brauchte
+help-bench-backup = Stattdessen Sicherungen messen: eine Firma mit --events Buchungen in einen Ordner gesichert, eine inkrementelle Sicherung einer Änderung (und restic darauf, falls installiert), und die Wiederherstellung des ganzen Journals aus dem Ordner
 web-company-legal-form = Rechtsform (Frankreich: SARL, SAS…)
 web-company-share-capital = Stammkapital (Frankreich)
 web-company-rcs = Handelsregisterort (Frankreich: RCS)

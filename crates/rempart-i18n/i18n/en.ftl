@@ -2147,6 +2147,7 @@ help-export-fec-year = The year the fiscal year closes in
 help-export-fec-out = The folder to write it in [default: DATA_DIR/exports]
 help-demo-country = CH, the Swiss garage; FR, the French workshop keeping French books
 help-bench-fec = Measure the FEC instead: a French book of --entries entries and one a tenth its size, each exported, with the memory the export took
+help-bench-backup = Measure backups instead: a company of --events entries backed up to a folder, an incremental backup of a change (and restic on it, if installed), and the restore of the whole log from the folder
 web-company-legal-form = Legal form (France: SARL, SAS…)
 web-company-share-capital = Share capital (France)
 web-company-rcs = Trade register town (France: RCS)

@@ -2147,6 +2147,7 @@ help-export-fec-year = L'année où l'exercice se clôt
 help-export-fec-out = Le dossier où l'écrire [par défaut : DATA_DIR/exports]
 help-demo-country = CH, le garage suisse ; FR, l'atelier français tenant une comptabilité française
 help-bench-fec = Mesurer le FEC : des livres français de --entries écritures et d'un dixième de cette taille, chacun exporté, avec la mémoire que l'export a prise
+help-bench-backup = Mesurer plutôt les sauvegardes : une entreprise de --events écritures sauvegardée dans un dossier, une sauvegarde incrémentale d'un changement (et restic sur le même, s'il est installé), et la restauration du journal entier depuis le dossier
 web-company-legal-form = Forme juridique (SARL, SAS…)
 web-company-share-capital = Capital social
 web-company-rcs = Ville du greffe (RCS)

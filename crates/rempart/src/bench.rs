@@ -3,6 +3,7 @@
 //! verify and rebuild; with `--invoicing`, the invoicing measures (`invoicing`). It prints a
 //! Markdown table.
 
+pub mod backup;
 pub mod fec;
 pub mod invoicing;
 pub mod stores;

@@ -317,6 +317,11 @@ pub(crate) enum Command {
         /// each exported, with the memory the export took.
         #[arg(long)]
         fec: bool,
+        /// Measure backups instead: a company of --events entries backed up to a folder, an
+        /// incremental backup of a change (and restic on it, if installed), and the restore of
+        /// the whole log from the folder.
+        #[arg(long)]
+        backup: bool,
         /// Measure a chain of --stores stores instead: a year of their tills' tickets (--lines
         /// lines in all) imported from sync on head office, beside the ledger's sync rate.
         #[arg(long)]

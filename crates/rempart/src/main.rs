@@ -170,6 +170,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Bench { invoicing: true, invoices, dir, .. } => bench::invoicing::run(invoices, dir, lang)?,
         Command::Bench { till: true, dir, .. } => bench::tills::run(dir, lang)?,
         Command::Bench { fec: true, entries, dir, .. } => bench::fec::run(entries, dir, lang)?,
+        Command::Bench { backup: true, events, dir, .. } => bench::backup::run(events, dir, lang)?,
         Command::Bench { stores: Some(stores), lines, dir, .. } => bench::stores::run(stores, lines, dir, lang)?,
         Command::Bench { web: true, entries, invoices, dir, .. } => bench::web::run(entries, invoices, dir, lang)?,
         Command::Bench { entries, dir, import_only, .. } => bench::run(entries, dir, import_only, lang)?,
