@@ -117,12 +117,25 @@ impl Target {
     pub fn open(&self) -> Result<Box<dyn ObjectStore>, BackupError> {
         let storage = |source| BackupError::Storage { target: self.to_string(), source };
         match self {
-            Target::Folder { path } => Ok(Box::new(DirStore::open(path).map_err(storage)?)),
+            Target::Folder { path } => Ok(Box::new(DirStore::open_read_only_files(path).map_err(storage)?)),
             Target::S3 { bucket, prefix, lock } => Ok(Box::new(
                 S3Store::from_url(&format!("s3://{bucket}"))
                     .and_then(|store| store.within(prefix, *lock))
                     .map_err(storage)?,
             )),
+        }
+    }
+
+    /// The bucket of an S3 target, to extend its objects' retention.
+    fn bucket(&self) -> Result<Option<(S3Store, ObjectLock)>, BackupError> {
+        match self {
+            Target::S3 { bucket, prefix, lock: Some(lock) } => Ok(Some((
+                S3Store::from_url(&format!("s3://{bucket}"))
+                    .and_then(|store| store.within(prefix, Some(*lock)))
+                    .map_err(|source| BackupError::Storage { target: self.to_string(), source })?,
+                *lock,
+            ))),
+            _ => Ok(None),
         }
     }
 
@@ -166,8 +179,13 @@ pub fn add_target(store: &Store, session: &Session, target: Target) -> Result<()
         return Err(BackupError::NotAdmin);
     }
     let mut held = targets(store)?;
-    if held.iter().any(|other| other.place() == target.place()) {
-        return Err(BackupError::AlreadyAdded { target: target.to_string() });
+    // The same place again: its lock changed (a longer retention from now on), else refused.
+    let same = held.iter().position(|other| other.place() == target.place());
+    if let Some(index) = same {
+        if held[index] == target {
+            return Err(BackupError::AlreadyAdded { target: target.to_string() });
+        }
+        held.remove(index);
     }
     // Reached now, so that a target that cannot be read is refused at once.
     let listed = TENANTS_PREFIX;
@@ -251,7 +269,9 @@ pub fn run(
     let objects = Arc::new(AppendOnly::new(target.open()?));
     let mut hub = LocalHub::new(Arc::clone(&objects) as Arc<dyn ObjectStore>, target.to_string());
     let report = session.back_up(store, &mut hub, env)?;
-    store.set_sync_setting(LAST_BACKUP_SETTING, &rempart_node::system_now_ms().to_string())?;
+    let now = rempart_node::system_now_ms();
+    store.set_sync_setting(LAST_BACKUP_SETTING, &now.to_string())?;
+    keep_retained(store, target, now)?;
     let (created, bytes) = objects.written();
     Ok(Written {
         target: target.to_string(),
@@ -260,6 +280,41 @@ pub fn run(
         objects: created,
         bytes,
     })
+}
+
+/// The sync setting keeping, per locked target, the earliest day any of its objects is retained
+/// to (Unix milliseconds), as this device last set it.
+fn retained_setting(target: &Target) -> String {
+    format!("backup_retained:{target}")
+}
+
+/// Keeps a locked target's objects retained: once half the retention has passed since the
+/// earliest retain-until this device set, every object of the company there is retained again
+/// for the whole retention from now. Every batch is needed for a restore (no checkpoint stands
+/// for any yet), so none is left to expire.
+fn keep_retained(store: &Store, target: &Target, now: u64) -> Result<(), BackupError> {
+    let Some((bucket, lock)) = target.bucket()? else { return Ok(()) };
+    let retention = u64::from(lock.days) * 86_400_000;
+    let setting = retained_setting(target);
+    let earliest: Option<u64> = store.sync_setting(&setting)?.and_then(|text| text.parse().ok());
+    match earliest {
+        // Retained for long enough yet (new objects get the whole retention as written).
+        Some(until) if until >= now.saturating_add(retention / 2) => Ok(()),
+        Some(_) => {
+            let storage = |source| BackupError::Storage { target: target.to_string(), source };
+            for prefix in [format!("t/{}/", store.tenant()), "hub/".to_owned(), "seen/".to_owned()] {
+                for listed in bucket.list(&prefix).map_err(storage)? {
+                    bucket.extend_retention(&listed.key, lock).map_err(storage)?;
+                }
+            }
+            store.set_sync_setting(&setting, &now.saturating_add(retention).to_string())?;
+            Ok(())
+        }
+        None => {
+            store.set_sync_setting(&setting, &now.saturating_add(retention).to_string())?;
+            Ok(())
+        }
+    }
 }
 
 /// What a restore or a check read from one target.

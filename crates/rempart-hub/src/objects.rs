@@ -68,13 +68,21 @@ pub fn check_key(key: &str) -> Result<(), ObjectError> {
 /// between processes), and the directory fsynced.
 pub struct DirStore {
     root: PathBuf,
+    /// Each object's file made read-only as it is written (a backup's folder).
+    read_only: bool,
 }
 
 impl DirStore {
     pub fn open(root: &Path) -> Result<DirStore, ObjectError> {
         let io = |source| ObjectError::Io { key: root.display().to_string(), source };
         fs::create_dir_all(root.join(".tmp")).map_err(io)?;
-        Ok(DirStore { root: root.to_owned() })
+        Ok(DirStore { root: root.to_owned(), read_only: false })
+    }
+
+    /// As `open`, each object's file made read-only (mode 0444) before it is linked into place:
+    /// what a backup wrote is not changed by a program that respects permissions.
+    pub fn open_read_only_files(root: &Path) -> Result<DirStore, ObjectError> {
+        Ok(DirStore { read_only: true, ..DirStore::open(root)? })
     }
 
     fn path(&self, key: &str) -> Result<PathBuf, ObjectError> {
@@ -89,6 +97,11 @@ impl DirStore {
         let temporary = self.root.join(".tmp").join(hex::encode(name));
         let mut file = fs::File::create_new(&temporary).map_err(io)?;
         file.write_all(bytes).and_then(|()| file.sync_all()).map_err(io)?;
+        if self.read_only {
+            let mut permissions = file.metadata().map_err(io)?.permissions();
+            permissions.set_readonly(true);
+            file.set_permissions(permissions).map_err(io)?;
+        }
         Ok(temporary)
     }
 }

@@ -83,7 +83,11 @@ pub fn run(events: usize, dir: Option<std::path::PathBuf>, lang: Lang) -> Result
     ensure!(incremental.events == new_events, "backed up {} of {new_events} new events", incremental.events);
     rows.push((
         "the change".into(),
-        format!("{new_events} events, {:.2} MB in clear, {:.2} MB encrypted", plain as f64 / 1e6, ciphertext as f64 / 1e6),
+        format!(
+            "{new_events} events, {:.2} MB in clear, {:.2} MB encrypted",
+            plain as f64 / 1e6,
+            ciphertext as f64 / 1e6
+        ),
     ));
     rows.push((
         "incremental backup: bytes written / new events' encrypted bytes".into(),

@@ -37,8 +37,12 @@ fn overwrite_every_file(dir: &Path, seed: u64) -> usize {
     count
 }
 
-/// Flips one bit in the middle of a file.
+/// Flips one bit in the middle of a file (made writable first, as anyone who owns it can).
 fn flip(path: &Path) {
+    let mut permissions = std::fs::metadata(path).expect("metadata").permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    permissions.set_readonly(false);
+    std::fs::set_permissions(path, permissions).expect("writable");
     let mut bytes = std::fs::read(path).expect("read");
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0x10;
@@ -93,6 +97,10 @@ fn ransomware_on_a_node_the_books_come_back_from_its_backups_with_the_kit() {
         assert_eq!(after.get(path), Some(bytes), "{} was changed", path.display());
     }
     assert!(after.len() > before.len(), "the new batch was written");
+    for path in after.keys() {
+        let permissions = std::fs::metadata(path).expect("metadata").permissions();
+        assert!(permissions.readonly(), "{} is read-only", path.display());
+    }
     let nothing = node.ok(&["backup", "run"]);
     assert!(nothing.contains("0 new events, 0 objects"), "{nothing}");
     let backed_up = node.state_hash();
@@ -295,13 +303,18 @@ fn a_bucket_with_object_lock_keeps_every_backup_from_the_nodes_credentials_and_r
     assert!(refused.contains("is not a backup target"), "{refused}");
     let refused = node.fails(&["backup", "add", path_arg(&temp.path().join("usb")), "--object-lock-days", "30"]);
     assert!(refused.contains("Object Lock is for an S3 bucket"), "{refused}");
+    // First a retention of one day; then thirty: the next backup retains every object written
+    // before for thirty days from then (the retention of what a restore needs is extended).
+    let (added, said) = with_node_keys(&["backup", "add", "s3://locked/acme", "--object-lock-days", "1"], &node.dir);
+    assert!(added, "{said}");
+    node.entry(1, "100.00");
+    let (ran, said) = with_node_keys(&["backup", "run"], &node.dir);
+    assert!(ran && said.contains("new events"), "{said}");
     let (added, said) = with_node_keys(&["backup", "add", "s3://locked/acme", "--object-lock-days", "30"], &node.dir);
     assert!(added, "{said}");
     let listed = node.ok(&["backup", "list", "--format", "csv"]);
     assert!(listed.contains("s3://locked/acme,\"compliance, 30 days\""), "{listed}");
-    node.entry(1, "100.00");
-    let (ran, said) = with_node_keys(&["backup", "run"], &node.dir);
-    assert!(ran && said.contains("new events"), "{said}");
+    assert_eq!(listed.lines().count(), 2, "one target, its lock changed: {listed}");
     node.entry(2, "200.00");
     let (ran, said) = with_node_keys(&["backup", "run"], &node.dir);
     assert!(ran && said.contains("1 new events"), "{said}");
