@@ -78,6 +78,12 @@ pub enum BackupError {
         "backup target {target} holds an older list of devices than this device: back up to it first (`rempart backup run`)"
     )]
     Behind { target: String },
+    #[error("backup target {target}: {source}")]
+    At { target: String, source: Box<BackupError> },
+    #[error("{target} is not a backup target of this device")]
+    NotHeld { target: String },
+    #[error("nothing was recorded up to that moment: no company to restore")]
+    NothingBefore,
 }
 
 impl Target {
@@ -123,6 +129,16 @@ impl Target {
                     .and_then(|store| store.within(prefix, *lock))
                     .map_err(storage)?,
             )),
+        }
+    }
+
+    /// Its storage to read, nothing created in it: a folder must exist (a read-only medium is
+    /// read as it is; a mistyped path is refused, not made).
+    pub fn open_for_reading(&self) -> Result<Box<dyn ObjectStore>, BackupError> {
+        let storage = |source| BackupError::Storage { target: self.to_string(), source };
+        match self {
+            Target::Folder { path } => Ok(Box::new(DirStore::open_existing(path).map_err(storage)?)),
+            Target::S3 { .. } => self.open(),
         }
     }
 
@@ -196,6 +212,24 @@ pub fn add_target(store: &Store, session: &Session, target: Target) -> Result<()
     Ok(())
 }
 
+/// Stops backing up to a target (from an administrator's device): what it holds stays there.
+pub fn remove_target(store: &Store, session: &Session, target: &Target) -> Result<(), BackupError> {
+    let admin = session.roster.member(store.node()).is_some_and(|member| member.role == rempart_sync::Role::Admin);
+    if !admin {
+        return Err(BackupError::NotAdmin);
+    }
+    let mut held = targets(store)?;
+    let before = held.len();
+    held.retain(|other| other.place() != target.place());
+    if held.len() == before {
+        return Err(BackupError::NotHeld { target: target.to_string() });
+    }
+    let text = serde_json::to_string(&held).map_err(|_| BackupError::SettingsUnreadable)?;
+    store.set_sync_setting(TARGETS_SETTING, &text)?;
+    store.clear_sync_setting(&last_setting(target))?;
+    Ok(())
+}
+
 /// A hub in this process over a target's storage, reached without a network: each call is
 /// handled as the hub's HTTP server would hand it over.
 pub struct LocalHub {
@@ -266,11 +300,28 @@ pub fn run(
     target: &Target,
     env: &mut Env<'_>,
 ) -> Result<Written, BackupError> {
+    run_to(store, session, target, env)
+        .map_err(|source| BackupError::At { target: target.to_string(), source: Box::new(source) })
+}
+
+fn run_to(
+    store: &mut Store,
+    session: &mut Session,
+    target: &Target,
+    env: &mut Env<'_>,
+) -> Result<Written, BackupError> {
     let objects = Arc::new(AppendOnly::new(target.open()?));
     let mut hub = LocalHub::new(Arc::clone(&objects) as Arc<dyn ObjectStore>, target.to_string());
     let report = session.back_up(store, &mut hub, env)?;
     let now = rempart_node::system_now_ms();
-    store.set_sync_setting(LAST_BACKUP_SETTING, &now.to_string())?;
+    // What the target holds now: this device's copy as it stands, every chain to its head.
+    let cut: Vec<(String, u64)> =
+        store.version_vector()?.0.iter().map(|(node, head)| (node.to_string(), head.seq.0)).collect();
+    store.set_sync_setting(
+        &cut_setting(target),
+        &serde_json::to_string(&cut).map_err(|_| BackupError::SettingsUnreadable)?,
+    )?;
+    store.set_sync_setting(&last_setting(target), &now.to_string())?;
     keep_retained(store, target, now)?;
     let (created, bytes) = objects.written();
     Ok(Written {
@@ -280,6 +331,24 @@ pub fn run(
         objects: created,
         bytes,
     })
+}
+
+/// The sync setting keeping when the last backup to a target ended.
+fn last_setting(target: &Target) -> String {
+    format!("backup_last:{target}")
+}
+
+/// The sync setting keeping what the last backup to a target left there: each chain's last
+/// sequence.
+fn cut_setting(target: &Target) -> String {
+    format!("backup_cut:{target}")
+}
+
+/// What the last backup to `target` left there, as this device recorded it.
+fn backed_up(store: &Store, target: &Target) -> Result<Vec<(rempart_log::NodeId, u64)>, BackupError> {
+    let Some(text) = store.sync_setting(&cut_setting(target))? else { return Ok(Vec::new()) };
+    let cut: Vec<(String, u64)> = serde_json::from_str(&text).map_err(|_| BackupError::SettingsUnreadable)?;
+    cut.into_iter().map(|(node, seq)| Ok((node.parse().map_err(|_| BackupError::SettingsUnreadable)?, seq))).collect()
 }
 
 /// The sync setting keeping, per locked target, the earliest day any of its objects is retained
@@ -329,7 +398,8 @@ pub struct Checked {
 
 /// Restores the company into `dir` from its backups with the recovery kit: from the first
 /// target, then whatever the others hold that it lacked (a batch damaged in one is taken from
-/// another). The targets are read, never written. `hub` is recorded as the company's hub, to
+/// another). What was restored may hold no company (a moment before it was made, a damaged
+/// first batch no target made up for): the caller says so (`unfilled`, `NothingBefore`). The targets are read, never written. `hub` is recorded as the company's hub, to
 /// sync with once it is back.
 pub fn restore(
     kit: &Kit,
@@ -338,14 +408,44 @@ pub fn restore(
     options: RestoreOptions,
     env: &mut Env<'_>,
 ) -> Result<(Store, Session, Vec<Checked>), BackupError> {
-    let (first, others) = targets.split_first().ok_or(BackupError::NoTarget)?;
+    // The target holding the longest list of devices first: the restored device is enrolled at
+    // its end, where the others' lists meet it.
+    let mut ordered: Vec<(usize, &Target)> = Vec::with_capacity(targets.len());
+    for target in targets {
+        let prefix = format!("t/{}/roster/", kit.tenant);
+        let entries = target
+            .open_for_reading()?
+            .list(&prefix)
+            .map_err(|source| BackupError::Storage { target: target.to_string(), source })?
+            .len();
+        ordered.push((entries, target));
+    }
+    ordered.sort_by_key(|(entries, _)| std::cmp::Reverse(*entries));
+    let (first, others) = ordered.split_first().ok_or(BackupError::NoTarget)?;
+    let first = first.1;
     let (mut store, mut session, first) =
-        restore_from(kit, (first.open()?, first.to_string()), (dir, hub), options, env)?;
+        restore_from(kit, (first.open_for_reading()?, first.to_string()), (dir, hub), options, env)?;
     let mut checked = vec![first];
-    for target in others {
+    for (_, target) in others {
         checked.push(take_from(&mut store, &mut session, target, env)?);
     }
     Ok((store, session, checked))
+}
+
+/// The damaged objects none of the targets made up for: each chain's events from the damaged
+/// batch on that the restored copy lacks.
+pub fn unfilled(store: &Store, checked: &[Checked]) -> Result<Vec<String>, BackupError> {
+    let mut out = Vec::new();
+    for key in checked.iter().flat_map(|read| &read.damaged) {
+        let mut parts = key.split('/').skip(3);
+        let (Some(node), Some(first)) = (parts.next(), parts.next()) else { continue };
+        let (Ok(node), Ok(first)) = (node.parse::<rempart_log::NodeId>(), first.parse::<u64>()) else { continue };
+        let held = store.held(node)?.map_or(0, |head| head.seq.0);
+        if held < first && !out.contains(key) {
+            out.push(key.clone());
+        }
+    }
+    Ok(out)
 }
 
 /// Restores the company into `dir` from one storage, read without being changed.
@@ -382,7 +482,7 @@ pub fn take_from(
     target: &Target,
     env: &mut Env<'_>,
 ) -> Result<Checked, BackupError> {
-    let overlay = Arc::new(Overlay::new(target.open()?));
+    let overlay = Arc::new(Overlay::new(target.open_for_reading()?));
     let mut local = LocalHub::new(Arc::clone(&overlay) as Arc<dyn ObjectStore>, target.to_string());
     let report = session.take_from_backup(store, &mut local, env)?;
     Ok(Checked { target: target.to_string(), events: report.pulled_events, damaged: overlay.removed() })
@@ -393,45 +493,51 @@ pub fn take_from(
 /// batch checked on the way; the objects found damaged are named, and the scratch copy's own
 /// check (`verify`) is returned with the events it holds.
 pub fn check(store: &Store, session: &Session, target: &Target, env: &mut Env<'_>) -> Result<Check, BackupError> {
-    check_storage(store, session, (target.open()?, target.to_string()), env)
+    let expected = backed_up(store, target)?;
+    check_storage(store, session, (target.open_for_reading()?, target.to_string()), &expected, env)
 }
 
-/// Checks one storage as `check` does a target's.
+/// Checks one storage as `check` does a target's: `expected`, each chain's last sequence it
+/// must give back.
 fn check_storage(
     store: &Store,
     session: &Session,
     (objects, name): (Box<dyn ObjectStore>, String),
+    expected: &[(rempart_log::NodeId, u64)],
     env: &mut Env<'_>,
 ) -> Result<Check, BackupError> {
     let kit = session.kit(store)?;
-    let scratch = std::env::temp_dir().join(format!("rempart-check-{}", store.node().short()));
-    let _ = std::fs::remove_dir_all(&scratch);
-    std::fs::create_dir_all(&scratch).map_err(BackupError::Scratch)?;
-    let outcome = (|| {
-        let started = std::time::Instant::now();
-        let options = RestoreOptions::default();
-        let (restored, _, read) =
-            restore_from(&kit, (objects, name.clone()), (&scratch.join("data"), &name), options, env).map_err(
-                |error| match error {
-                    // The kit names this device's roster: a target backed up before its last
-                    // change holds less of it.
-                    BackupError::Node(NodeError::ForgedRoster(rempart_node::Forgery::ShorterThanNamed { .. })) => {
-                        BackupError::Behind { target: name.clone() }
-                    }
-                    other => other,
-                },
-            )?;
-        let verified = restored.verify()?.is_ok();
-        Ok(Check {
-            read,
-            events: restored.event_count()?,
-            verified,
-            state_hash: restored.state_hash()?.to_hex(),
-            millis: started.elapsed().as_millis() as u64,
-        })
-    })();
-    let _ = std::fs::remove_dir_all(&scratch);
-    outcome
+    // A directory of its own, named at random and readable by this user alone, removed after.
+    let scratch = tempfile::Builder::new().prefix("rempart-check-").tempdir().map_err(BackupError::Scratch)?;
+    let started = std::time::Instant::now();
+    let options = RestoreOptions::default();
+    let (restored, _, read) =
+        restore_from(&kit, (objects, name.clone()), (&scratch.path().join("data"), &name), options, env).map_err(
+            |error| match error {
+                // The kit names this device's roster: a target backed up before its last change
+                // holds less of it.
+                BackupError::Node(NodeError::ForgedRoster(rempart_node::Forgery::ShorterThanNamed { .. })) => {
+                    BackupError::Behind { target: name.clone() }
+                }
+                other => other,
+            },
+        )?;
+    let verified = restored.verify()?.is_ok();
+    let mut missing = Vec::new();
+    for (node, seq) in expected {
+        let held = restored.held(*node)?.map_or(0, |head| head.seq.0);
+        if held < *seq {
+            missing.push((*node, *seq, held));
+        }
+    }
+    Ok(Check {
+        read,
+        events: restored.event_count()?,
+        verified,
+        missing,
+        state_hash: restored.state_hash()?.to_hex(),
+        millis: started.elapsed().as_millis() as u64,
+    })
 }
 
 /// A target checked: what was read of it, the events the copy restored from it holds, whether
@@ -441,9 +547,19 @@ pub struct Check {
     pub read: Checked,
     pub events: u64,
     pub verified: bool,
+    /// Chains the copy gives back short of what was backed up there: node, the last sequence
+    /// backed up, the last one restored.
+    pub missing: Vec<(rempart_log::NodeId, u64, u64)>,
     pub state_hash: String,
     /// How long the restore and its verification took.
     pub millis: u64,
+}
+
+impl Check {
+    /// Restored, verified, nothing damaged and nothing short of what was backed up.
+    pub fn sound(&self) -> bool {
+        self.verified && self.read.damaged.is_empty() && self.missing.is_empty()
+    }
 }
 
 /// Which drill was run.
@@ -507,7 +623,7 @@ pub fn drill_ransom(store: &mut Store, session: &mut Session, env: &mut Env<'_>)
         at_ms: rempart_node::system_now_ms(),
         millis: check.millis,
         events: check.events,
-        identical: check.verified && check.read.damaged.is_empty() && check.state_hash == live,
+        identical: check.sound() && check.state_hash == live,
         from: target.to_string(),
     };
     keep_drill(store, &drill)?;
@@ -523,13 +639,15 @@ pub fn drill_hub(store: &mut Store, session: &mut Session, env: &mut Env<'_>) ->
     let mut hub = LocalHub::new(Arc::clone(&wiped), "a wiped hub".to_owned());
     session.back_up(store, &mut hub, env)?;
     let live = store.state_hash()?.to_hex();
-    let check = check_storage(store, session, (Box::new(Shared(wiped)), "a wiped hub".to_owned()), env)?;
+    let expected: Vec<(rempart_log::NodeId, u64)> =
+        store.version_vector()?.0.iter().map(|(node, head)| (*node, head.seq.0)).collect();
+    let check = check_storage(store, session, (Box::new(Shared(wiped)), "a wiped hub".to_owned()), &expected, env)?;
     let drill = Drill {
         kind: DrillKind::Hub,
         at_ms: rempart_node::system_now_ms(),
         millis: check.millis,
         events: check.events,
-        identical: check.verified && check.read.damaged.is_empty() && check.state_hash == live,
+        identical: check.sound() && check.state_hash == live,
         from: check.read.target.clone(),
     };
     keep_drill(store, &drill)?;
@@ -557,10 +675,16 @@ pub fn run_due(
     Ok(held.iter().map(|target| run(store, session, target, env)).collect())
 }
 
-/// The sync setting keeping when the last backup ended.
-const LAST_BACKUP_SETTING: &str = "backup_last";
-
-/// When this device last backed up (Unix milliseconds), to any target.
+/// When this device last backed up to all its targets (Unix milliseconds): the oldest of each
+/// target's last backup, so that a target left behind shows; none until each has one.
 pub fn last_backup(store: &Store) -> Result<Option<u64>, BackupError> {
-    Ok(store.sync_setting(LAST_BACKUP_SETTING)?.and_then(|text| text.parse().ok()))
+    let mut oldest: Option<u64> = None;
+    for target in targets(store)? {
+        let last: Option<u64> = store.sync_setting(&last_setting(&target))?.and_then(|text| text.parse().ok());
+        match last {
+            Some(last) => oldest = Some(oldest.map_or(last, |held| held.min(last))),
+            None => return Ok(None),
+        }
+    }
+    Ok(oldest)
 }

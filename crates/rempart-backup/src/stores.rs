@@ -66,9 +66,21 @@ impl ObjectStore for AppendOnly {
         self.inner.list(prefix)
     }
 
+    /// Refused, but for a used invitation, which the hub removes once it has enrolled its device:
+    /// a backup keeps it (sealed, and of no use once used), and the backup goes on.
     fn remove(&self, key: &str) -> Result<(), ObjectError> {
-        Err(refused(key))
+        if is_invitation(key) { Ok(()) } else { Err(refused(key)) }
     }
+}
+
+/// Whether a key is an invitation's (`t/<tenant>/invites/<id>`).
+fn is_invitation(key: &str) -> bool {
+    key.split('/').nth(2) == Some("invites")
+}
+
+/// Whether a key is a batch's (`t/<tenant>/b/<node>/<first>`).
+pub(crate) fn is_batch(key: &str) -> bool {
+    key.split('/').nth(2) == Some("b")
 }
 
 /// A store shared with whoever else holds it (a hub in memory that a drill fills, then reads).
@@ -114,9 +126,10 @@ impl Overlay {
         Overlay { base, top: MemStore::default(), removed: Mutex::default() }
     }
 
-    /// The objects of the target removed above it: those a hub found damaged and set apart.
+    /// The batches of the target removed above it: those a hub found damaged and set apart (an
+    /// invitation removed once used is no damage).
     pub fn removed(&self) -> Vec<String> {
-        lock(&self.removed).iter().cloned().collect()
+        lock(&self.removed).iter().filter(|key| is_batch(key)).cloned().collect()
     }
 
     fn hidden(&self, key: &str) -> bool {
@@ -192,6 +205,10 @@ mod tests {
         assert!(store.remove("a/1").is_err());
         assert_eq!(store.get("a/1").unwrap().as_deref(), Some(&b"first"[..]));
         assert_eq!(store.written(), (1, 5));
+        // A used invitation's removal is let through as done: the backup keeps it.
+        store.put_new("t/x/invites/abc", b"sealed").unwrap();
+        store.remove("t/x/invites/abc").unwrap();
+        assert!(store.get("t/x/invites/abc").unwrap().is_some());
     }
 
     /// Above a target, writes and removals stay in memory: the target is untouched, and what
@@ -199,18 +216,20 @@ mod tests {
     #[test]
     fn an_overlay_leaves_its_target_as_it_was() {
         let base = MemStore::default();
-        base.put_new("t/x/1", b"one").unwrap();
-        base.put_new("t/x/2", b"two").unwrap();
+        base.put_new("t/x/b/1", b"one").unwrap();
+        base.put_new("t/x/b/2", b"two").unwrap();
+        base.put_new("t/x/invites/i", b"sealed").unwrap();
         let target: Box<dyn ObjectStore> = Box::new(base);
         let overlay = Overlay::new(target);
-        assert_eq!(overlay.put_new("t/x/1", b"other").unwrap(), Put::Exists);
-        assert_eq!(overlay.put_new("t/x/3", b"three").unwrap(), Put::Created);
-        overlay.remove("t/x/2").unwrap();
-        let keys: Vec<String> = overlay.list("t/x/").unwrap().into_iter().map(|listed| listed.key).collect();
-        assert_eq!(keys, ["t/x/1", "t/x/3"]);
-        assert_eq!(overlay.get("t/x/2").unwrap(), None);
-        assert_eq!(overlay.removed(), ["t/x/2"]);
-        assert_eq!(overlay.base.get("t/x/2").unwrap().as_deref(), Some(&b"two"[..]));
-        assert_eq!(overlay.base.get("t/x/3").unwrap(), None);
+        assert_eq!(overlay.put_new("t/x/b/1", b"other").unwrap(), Put::Exists);
+        assert_eq!(overlay.put_new("t/x/b/3", b"three").unwrap(), Put::Created);
+        overlay.remove("t/x/b/2").unwrap();
+        overlay.remove("t/x/invites/i").unwrap();
+        let keys: Vec<String> = overlay.list("t/x/b/").unwrap().into_iter().map(|listed| listed.key).collect();
+        assert_eq!(keys, ["t/x/b/1", "t/x/b/3"]);
+        assert_eq!(overlay.get("t/x/b/2").unwrap(), None);
+        assert_eq!(overlay.removed(), ["t/x/b/2"], "the damaged batch; the invitation is no damage");
+        assert_eq!(overlay.base.get("t/x/b/2").unwrap().as_deref(), Some(&b"two"[..]));
+        assert_eq!(overlay.base.get("t/x/b/3").unwrap(), None);
     }
 }

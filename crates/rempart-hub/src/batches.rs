@@ -189,11 +189,26 @@ impl Hub {
         let roster = self.roster(tenant, false)?;
         for (node, objects) in by_node {
             let Ok(node) = node.parse::<NodeId>() else { continue };
+            // Only the roster's nodes have chains here: objects planted under another name are
+            // no chain of the company's, and keep none of its chains from being served.
+            if roster.as_ref().is_some_and(|roster| roster.member(node).is_none()) {
+                continue;
+            }
             // Nothing of a revoked node past its revocation counts.
             let valid_until = roster.as_ref().and_then(|r| r.member(node)?.revoked_after).unwrap_or(u64::MAX);
             let mut head: Option<Head> = None;
             for object in objects {
-                let Some(header) = self.stored_header(&object)? else { break };
+                let header = match self.stored_header(&object)? {
+                    Some(header) => header,
+                    None => {
+                        // A stored batch whose header cannot be read is damaged: set apart, so
+                        // that it is named and the nodes holding a good copy upload it again.
+                        if let Some(bytes) = self.objects.get(&object.key)? {
+                            self.set_apart(tenant, &object.key, &bytes)?;
+                        }
+                        break;
+                    }
+                };
                 if header.first.0 > valid_until {
                     break;
                 }

@@ -85,9 +85,37 @@ impl DirStore {
         Ok(DirStore { read_only: true, ..DirStore::open(root)? })
     }
 
+    /// A directory that exists, to read: nothing is created in it (a read-only medium, a
+    /// mistyped path refused rather than made).
+    pub fn open_existing(root: &Path) -> Result<DirStore, ObjectError> {
+        let metadata =
+            fs::symlink_metadata(root).map_err(|source| ObjectError::Io { key: root.display().to_string(), source })?;
+        if !metadata.is_dir() {
+            return Err(ObjectError::Io {
+                key: root.display().to_string(),
+                source: std::io::Error::new(std::io::ErrorKind::NotADirectory, "not a directory"),
+            });
+        }
+        Ok(DirStore { root: root.to_owned(), read_only: true })
+    }
+
+    /// The file of `key`, refused if a directory on the way to it within the store is a
+    /// symbolic link: what someone planted there cannot lead reads or writes out of the store.
     fn path(&self, key: &str) -> Result<PathBuf, ObjectError> {
         check_key(key)?;
-        Ok(self.root.join(key))
+        let mut path = self.root.clone();
+        let segments: Vec<&str> = key.split('/').collect();
+        for (index, segment) in segments.iter().enumerate() {
+            path.push(segment);
+            let linked = fs::symlink_metadata(&path).is_ok_and(|metadata| metadata.file_type().is_symlink());
+            if linked {
+                return Err(ObjectError::Io {
+                    key: segments[..=index].join("/"),
+                    source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "a symbolic link in the store"),
+                });
+            }
+        }
+        Ok(path)
     }
 
     fn temporary(&self, key: &str, bytes: &[u8]) -> Result<PathBuf, ObjectError> {
@@ -180,6 +208,10 @@ impl ObjectStore for DirStore {
                 }
                 let child = format!("{key}/{name}");
                 let meta = entry.metadata().map_err(|source| ObjectError::Io { key: child.clone(), source })?;
+                // A symbolic link is nothing the store wrote: not followed, not listed.
+                if meta.file_type().is_symlink() {
+                    continue;
+                }
                 if meta.is_dir() {
                     pending.push((entry.path(), child));
                 } else {

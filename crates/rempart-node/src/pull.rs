@@ -29,9 +29,9 @@ enum Taken {
 
 /// A batch checked and opened: its author's key, the events and seals it carries, and its
 /// compact form when it can be kept so (`Batch::compact`).
-/// A batch opened: its author, its events and seals as taken in, and how it is kept: `None` when
-/// it is cut short (not kept), else its compact form if it has one (else whole).
-type Opened = (Author, ChainRun, Option<Option<Vec<u8>>>);
+/// A batch opened: its author, its events and seals as taken in, and its compact form if it is
+/// kept so (else it is kept whole).
+type Opened = (Author, ChainRun, Option<Vec<u8>>);
 
 impl Session {
     pub(crate) fn pull(
@@ -239,7 +239,8 @@ impl Session {
         events.retain(|event| event.seq.0 <= valid_until);
         seals.retain(|seal| seal.seq.0 <= valid_until);
         // A restore to a point in time takes the events stamped up to it, and the seals over them;
-        // a batch it cuts short is not kept (it is not this node's copy of what it took in).
+        // a batch it cuts short is kept whole, so that its author's events after the moment can
+        // still be given to a hub or a backup that lacks them.
         let before = events.len();
         if let Some(until) = self.until_ms {
             events.retain(|event| event.hlc.wall_ms <= until);
@@ -248,8 +249,8 @@ impl Session {
         }
         // Kept without its ciphertext only if all its events are taken in and the same bytes can
         // be made again from them; otherwise kept whole.
-        let compact = (events.len() == before)
-            .then(|| (contents.reproducible && header.last.0 <= valid_until).then(|| batch.compact(&contents.seen)));
+        let compact = (contents.reproducible && header.last.0 <= valid_until && events.len() == before)
+            .then(|| batch.compact(&contents.seen));
         // The series the roster gives the node: no device numbers in another's.
         let author = Author {
             key,
@@ -284,9 +285,7 @@ impl Session {
                 }
             };
             key = Some(node_key);
-            if let Some(compact) = compact {
-                opened_batches.push((decoded.header.first, decoded.header.last, compact, *bytes));
-            }
+            opened_batches.push((decoded.header.first, decoded.header.last, compact, *bytes));
             runs.push(opened);
         }
         // One run of all the batches' events, made at its full size at once.

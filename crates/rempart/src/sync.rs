@@ -854,12 +854,26 @@ pub fn restore(
             return Err(error.into());
         }
     };
+    let mut unfilled = Vec::new();
     let report = match read {
         Some(read) => {
             for checked in &read {
                 for damaged in &checked.damaged {
                     println!("{}", lang.fill("backup.damaged", &[("target", &checked.target), ("object", damaged)]));
                 }
+            }
+            unfilled = rempart_backup::unfilled(&store, &read)?;
+            if store.company().is_err() {
+                // Nothing to restore: a moment before the company was made, or its first batch
+                // damaged everywhere. Said, and nothing is left behind.
+                for object in &unfilled {
+                    eprintln!("{}", lang.fill("backup.unfilled", &[("object", object)]));
+                }
+                drop(store);
+                if created {
+                    let _ = std::fs::remove_dir_all(dir);
+                }
+                return Err(rempart_backup::BackupError::NothingBefore.into());
             }
             let events: u64 = read.iter().map(|checked| checked.events).sum();
             SyncReport { pulled_events: events, ..SyncReport::default() }
@@ -892,9 +906,14 @@ pub fn restore(
         )
     );
     println!("{}", lang.fill("join.done", &[("node", &store.node().short()), ("tenant", &store.tenant())]));
-    Ok(crate::verify::print(
+    let verified = crate::verify::print(
         &store.verify()?,
         lang,
         store.company().ok().map(|company| rempart_domain::Locale::of_country(company.country)),
-    ))
+    );
+    // A damaged object no other target made up for: what follows it in its chain is missing.
+    for object in &unfilled {
+        eprintln!("{}", lang.fill("backup.unfilled", &[("object", object)]));
+    }
+    Ok(if unfilled.is_empty() { verified } else { ExitCode::FAILURE })
 }

@@ -22,6 +22,11 @@ impl Speak for rempart_backup::BackupError {
             BackupError::Store(error) => error.speak(lang),
             BackupError::Scratch(error) => lang.fill("err.backup.scratch", &[("source", error)]),
             BackupError::Behind { target } => lang.fill("err.backup.behind", &[("target", target)]),
+            BackupError::At { target, source } => {
+                lang.fill("err.backup.at", &[("target", target), ("source", &source.speak(lang))])
+            }
+            BackupError::NotHeld { target } => lang.fill("err.backup.not_held", &[("target", target)]),
+            BackupError::NothingBefore => lang.text("err.backup.nothing_before").to_owned(),
         }
     }
 }

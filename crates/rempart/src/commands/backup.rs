@@ -32,6 +32,11 @@ pub(crate) enum BackupCommand {
         #[arg(long, default_value = "compliance", requires = "object_lock_days", value_parser = lock_mode)]
         object_lock_mode: rempart_backup::LockMode,
     },
+    /// Stop backing up to a target (from an administrator's device); what it holds stays there.
+    Remove {
+        /// The target, as backup list shows it
+        target: String,
+    },
     /// The backup targets of this device.
     List {
         #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -89,15 +94,28 @@ pub(crate) fn backup(dir: &Path, lang: Lang, command: BackupCommand) -> Result<E
             let locale = rempart_domain::Locale::of_country(store.company()?.country);
             print!("{}", report.render(format, locale)?);
         }
+        BackupCommand::Remove { target } => {
+            let target = Target::parse(&target)?;
+            rempart_backup::remove_target(&store, &session, &target)?;
+            println!("{}", lang.fill("backup.removed", &[("target", &target)]));
+        }
         BackupCommand::Run => {
             let targets = rempart_backup::targets(&store)?;
             if targets.is_empty() {
                 return Err(rempart_backup::BackupError::NoTarget.into());
             }
+            // Every target has its turn: one out of reach keeps none of the others from theirs.
+            let mut failed = false;
             for target in &targets {
-                let written = with_env(|env| rempart_backup::run(&mut store, &mut session, target, env))?;
-                println!("{}", written_text(lang, &written));
+                match with_env(|env| rempart_backup::run(&mut store, &mut session, target, env)) {
+                    Ok(written) => println!("{}", written_text(lang, &written)),
+                    Err(error) => {
+                        failed = true;
+                        eprintln!("{}", crate::speak::message(&error.into(), lang));
+                    }
+                }
             }
+            return Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS });
         }
         BackupCommand::Verify => {
             let targets = rempart_backup::targets(&store)?;
@@ -106,14 +124,33 @@ pub(crate) fn backup(dir: &Path, lang: Lang, command: BackupCommand) -> Result<E
             }
             let mut sound = true;
             for target in &targets {
-                let check = with_env(|env| rempart_backup::check(&store, &session, target, env))?;
+                let check = match with_env(|env| rempart_backup::check(&store, &session, target, env)) {
+                    Ok(check) => check,
+                    Err(error) => {
+                        sound = false;
+                        eprintln!("{}", crate::speak::message(&error.into(), lang));
+                        continue;
+                    }
+                };
                 for damaged in &check.read.damaged {
-                    sound = false;
                     println!("{}", lang.fill("backup.damaged", &[("target", &check.read.target), ("object", damaged)]));
                 }
-                sound &= check.verified;
-                let key =
-                    if check.verified && check.read.damaged.is_empty() { "backup.sound" } else { "backup.unsound" };
+                for (node, expected, held) in &check.missing {
+                    println!(
+                        "{}",
+                        lang.fill(
+                            "backup.missing",
+                            &[
+                                ("target", &check.read.target),
+                                ("node", &node.short()),
+                                ("expected", expected),
+                                ("held", held)
+                            ]
+                        )
+                    );
+                }
+                sound &= check.sound();
+                let key = if check.sound() { "backup.sound" } else { "backup.unsound" };
                 println!("{}", lang.fill(key, &[("target", &check.read.target), ("events", &check.events)]));
             }
             return Ok(if sound { ExitCode::SUCCESS } else { ExitCode::FAILURE });

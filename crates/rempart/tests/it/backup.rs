@@ -37,12 +37,17 @@ fn overwrite_every_file(dir: &Path, seed: u64) -> usize {
     count
 }
 
-/// Flips one bit in the middle of a file (made writable first, as anyone who owns it can).
-fn flip(path: &Path) {
+/// Makes a file a backup wrote read-only writable again, as anyone who owns it can.
+fn writable(path: &Path) {
     let mut permissions = std::fs::metadata(path).expect("metadata").permissions();
     #[allow(clippy::permissions_set_readonly_false)]
     permissions.set_readonly(false);
     std::fs::set_permissions(path, permissions).expect("writable");
+}
+
+/// Flips one bit in the middle of a file.
+fn flip(path: &Path) {
+    writable(path);
     let mut bytes = std::fs::read(path).expect("read");
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0x10;
@@ -379,4 +384,125 @@ fn a_restore_until_a_moment_holds_exactly_the_commits_before_it() {
     let now = Company::at(temp.path().join("now"));
     now.ok(&["restore", "--from", path_arg(&usb), "--kit", path_arg(&kit)]);
     assert_eq!(now.state_hash(), node.state_hash(), "without --until, everything");
+}
+
+/// Copies a folder target, file by file (the copies writable, as a person's copy is).
+fn copy_target(from: &Path, to: &Path) {
+    for (path, bytes) in files(from) {
+        let copy = to.join(path.strip_prefix(from).expect("under the target"));
+        std::fs::create_dir_all(copy.parent().expect("a parent")).expect("mkdir");
+        std::fs::write(&copy, bytes).expect("copy");
+    }
+}
+
+/// What someone with write access to a backup folder can do to it, and what the node does then:
+/// a chain's first batch overwritten is named by `backup verify` and by a restore (which fails
+/// unless another target makes up for it, and then succeeds whole); another company's batches
+/// planted in a target keep nothing from being restored; a symbolic link planted in a target is
+/// not followed. A device's invitation and enrolment, a target out of reach, a target removed.
+#[test]
+fn a_backup_folder_tampered_with_is_named_and_made_up_for_and_never_taken_for_whole() {
+    let temp = tempfile::tempdir().expect("temporary directory");
+    let hub = HubProcess::start(&temp.path().join("hub"));
+    let node = Company::new("CH");
+    let kit = temp.path().join("kit.txt");
+    node.ok(&["connect", &hub.url, "--kit-out", path_arg(&kit)]);
+    let (usb, nas, gone) = (temp.path().join("usb"), temp.path().join("nas"), temp.path().join("gone"));
+    for target in [&usb, &gone] {
+        node.ok(&["backup", "add", path_arg(target)]);
+    }
+    // A device invited and enrolled: the hub removes the used invitation; backups go on.
+    let code = crate::sync::invite(&node, "B");
+    let laptop = Company::at(temp.path().join("laptop"));
+    let code_file = temp.path().join("code.txt");
+    std::fs::write(&code_file, code).expect("code");
+    laptop.ok(&["join", "--code-file", path_arg(&code_file), "--hub", &hub.url]);
+    node.entry(1, "100.00");
+    node.ok(&["sync"]);
+    // One target out of reach (its folder now a file): named, the others backed up all the same.
+    std::fs::remove_dir_all(&gone).expect("rm");
+    std::fs::write(&gone, b"not a folder").expect("a file in its place");
+    let output = node.run(&["backup", "run"]);
+    let (said, complained) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(!output.status.success(), "{said}{complained}");
+    assert!(said.contains(&format!("{}: ", usb.display())) && said.contains("new events"), "{said}");
+    assert!(complained.contains(&format!("backup target {}", gone.display())), "{complained}");
+    let removed = node.ok(&["backup", "remove", path_arg(&gone)]);
+    assert!(removed.contains("removed"), "{removed}");
+    assert!(node.fails(&["backup", "remove", path_arg(&gone)]).contains("is not a backup target of this device"));
+    let sound = node.ok(&["backup", "verify"]);
+    assert!(sound.contains("restored and verified"), "the invitation removed is no damage: {sound}");
+    let backed_up = node.state_hash();
+    copy_target(&usb, &nas);
+
+    // The first batch of the node's chain overwritten on the USB disk.
+    let first = files(&usb)
+        .into_keys()
+        .filter(|path| path.components().any(|part| part.as_os_str() == "b"))
+        .find(|path| path.ends_with("00000000000000000001"))
+        .expect("the first batch");
+    writable(&first);
+    std::fs::write(&first, b"ransom").expect("overwrite");
+    let name = first.strip_prefix(&usb).expect("under").to_string_lossy().into_owned();
+    let output = node.run(&["backup", "verify"]);
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(!output.status.success(), "{said}");
+    assert!(said.contains(&format!("{name} is damaged")) && said.contains("NOT SOUND"), "{said}");
+    let chain =
+        first.parent().and_then(|dir| dir.file_name()).expect("the chain's folder").to_string_lossy()[..8].to_owned();
+    assert!(said.contains(&format!("node {chain} restored up to 0 of")), "{said}");
+
+    // Another company's batches planted in the NAS copy, and a symbolic link out of it.
+    let tenant_dir = std::fs::read_dir(nas.join("t")).expect("t").next().expect("a tenant").expect("entry").path();
+    let planted = tenant_dir.join("b").join("80808080808080808080808080808080");
+    std::fs::create_dir_all(&planted).expect("mkdir");
+    std::fs::write(planted.join("00000000000000000001"), b"someone else's").expect("plant");
+
+    // From the USB disk alone: the damaged batch is named and the restore fails.
+    let alone = Company::at(temp.path().join("alone"));
+    let output = alone.run(&["restore", "--from", path_arg(&usb), "--kit", path_arg(&kit)]);
+    let complained = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{complained}");
+    assert!(
+        complained.contains(&format!("{name} was found damaged and no other target made up for it")),
+        "{complained}"
+    );
+    // With the NAS copy (planted objects and all): made up for, whole.
+    let restored = Company::at(temp.path().join("restored"));
+    let out = restored.ok(&["restore", "--from", path_arg(&usb), "--from", path_arg(&nas), "--kit", path_arg(&kit)]);
+    assert!(out.contains(&format!("{name} is damaged")) && out.contains("all intact"), "{out}");
+    assert_eq!(restored.state_hash(), backed_up);
+
+    // A symbolic link planted in a target is not followed: the backup is refused, nothing written
+    // where it points.
+    let outside = temp.path().join("outside");
+    std::fs::create_dir_all(&outside).expect("mkdir");
+    let wraps = files(&usb).into_keys().find(|path| path.to_string_lossy().contains("/wraps/")).expect("a wrap");
+    let wraps_dir = wraps.parent().expect("wraps").to_owned();
+    std::fs::rename(&wraps_dir, temp.path().join("wraps-aside")).expect("move aside");
+    std::os::unix::fs::symlink(&outside, &wraps_dir).expect("symlink");
+    let code = crate::sync::invite(&node, "C");
+    assert!(!code.is_empty());
+    let output = node.run(&["backup", "run"]);
+    assert!(!output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("a symbolic link in the store"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(std::fs::read_dir(&outside).expect("outside").count(), 0, "nothing written outside the target");
+
+    // A restore to a moment before anything was recorded is refused.
+    let before = Company::at(temp.path().join("before"));
+    let refused = before.fails(&[
+        "restore",
+        "--from",
+        path_arg(&nas),
+        "--until",
+        "2001-01-01T00:00:00Z",
+        "--kit",
+        path_arg(&kit),
+    ]);
+    assert!(refused.contains("nothing was recorded up to that moment"), "{refused}");
+    assert!(!temp.path().join("before").exists(), "nothing was made");
 }
