@@ -124,9 +124,13 @@ impl Target {
         let storage = |source| BackupError::Storage { target: self.to_string(), source };
         match self {
             Target::Folder { path } => Ok(Box::new(DirStore::open_read_only_files(path).map_err(storage)?)),
+            // Read as first written: a version written over one, or a delete marker, by someone
+            // holding a writing credential hides nothing from a restore (Object Lock keeps the
+            // first versions).
             Target::S3 { bucket, prefix, lock } => Ok(Box::new(
                 S3Store::from_url(&format!("s3://{bucket}"))
                     .and_then(|store| store.within(prefix, *lock))
+                    .map(S3Store::reading_first_versions)
                     .map_err(storage)?,
             )),
         }

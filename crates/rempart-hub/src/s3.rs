@@ -11,6 +11,7 @@
 
 use std::time::Duration;
 
+use instant_xml::FromXml;
 use rusty_s3::actions::ListObjectsV2;
 use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
 
@@ -24,6 +25,9 @@ pub struct S3Store {
     agent: ureq::Agent,
     /// Where in the bucket the keys are (`PREFIX/` of `s3://BUCKET/PREFIX`), or nothing.
     prefix: String,
+    /// Each key read as its first version, whatever was written over it since or deleted
+    /// (a backup's bucket, versioned under Object Lock: `reading_first_versions`).
+    first_versions: bool,
     /// Each object written create-only is locked for this long, and sent with its checksum.
     lock: Option<ObjectLock>,
 }
@@ -82,7 +86,7 @@ impl S3Store {
             .timeout_global(Some(Duration::from_secs(60)))
             .build()
             .into();
-        Ok(S3Store { bucket, credentials, agent, prefix: String::new(), lock: None })
+        Ok(S3Store { bucket, credentials, agent, prefix: String::new(), lock: None, first_versions: false })
     }
 
     /// The same bucket, its keys under `prefix` (segments as keys have them), each object written
@@ -95,6 +99,93 @@ impl S3Store {
         }
         self.lock = lock;
         Ok(self)
+    }
+
+    /// The same bucket, each key read as its first version: what was written create-only and
+    /// locked, whatever someone holding a writing credential wrote over it since (a new version)
+    /// or deleted (a delete marker). For a bucket with versioning, as Object Lock requires.
+    pub fn reading_first_versions(mut self) -> S3Store {
+        self.first_versions = true;
+        self
+    }
+
+    /// Every version of the keys under `within` (a full key or prefix), each key's first one
+    /// (the oldest) with its version id and size, in key order. Delete markers are no versions.
+    fn first_versions_under(&self, within: &str) -> Result<Vec<(String, String, u64)>, ObjectError> {
+        let mut firsts: Vec<(String, String, u64)> = Vec::new();
+        let (mut key_marker, mut version_marker) = (String::new(), String::new());
+        loop {
+            let mut url = self.bucket.object_url("");
+            url.set_query(None);
+            let mut query: Vec<(&str, &str)> = Vec::new();
+            if !key_marker.is_empty() {
+                query.push(("key-marker", &key_marker));
+            }
+            query.push(("prefix", within));
+            if !version_marker.is_empty() {
+                query.push(("version-id-marker", &version_marker));
+            }
+            query.push(("versions", ""));
+            let signed = rusty_s3::signing::sign(
+                &jiff::Timestamp::now(),
+                rusty_s3::Method::Get,
+                url,
+                self.credentials.key(),
+                self.credentials.secret(),
+                self.credentials.token(),
+                self.bucket.region(),
+                SIGNED_FOR.as_secs(),
+                query.iter().copied(),
+                std::iter::empty(),
+            );
+            let mut response = self.agent.get(signed.as_str()).call().map_err(backend)?;
+            if response.status().as_u16() != 200 {
+                return Err(backend(format!("listing the versions of {within}: S3 answered {}", response.status())));
+            }
+            let text = response.body_mut().with_config().limit(64 << 20).read_to_string().map_err(backend)?;
+            let page: ListVersions = instant_xml::from_str(&text)
+                .map_err(|error| backend(format!("listing the versions of {within}: {error}")))?;
+            // S3 lists a key's versions newest first: the last one seen is its first.
+            for version in page.versions {
+                match firsts.last_mut() {
+                    Some(last) if last.0 == version.key => {
+                        *last = (version.key, version.version_id, version.size.unwrap_or(0));
+                    }
+                    _ => firsts.push((version.key, version.version_id, version.size.unwrap_or(0))),
+                }
+            }
+            match (page.is_truncated, page.next_key_marker, page.next_version_id_marker) {
+                (Some(true), Some(key), Some(version)) if !key.is_empty() => {
+                    key_marker = key;
+                    version_marker = version;
+                }
+                _ => break,
+            }
+        }
+        Ok(firsts)
+    }
+
+    /// A key's first version, read whole or its first `range` bytes.
+    fn read_first(&self, key: &str, range: Option<usize>) -> Result<Option<Vec<u8>>, ObjectError> {
+        let full = self.full(key)?;
+        let Some((_, version, _)) =
+            self.first_versions_under(&full)?.into_iter().find(|(listed, _, _)| *listed == full)
+        else {
+            return Ok(None);
+        };
+        let mut action = self.bucket.get_object(Some(&self.credentials), &full);
+        action.query_mut().insert("versionId", version);
+        let url = action.sign(SIGNED_FOR);
+        let mut request = self.agent.get(url.as_str());
+        if let Some(len) = range {
+            request = request.header("range", &format!("bytes=0-{}", len.saturating_sub(1)));
+        }
+        let mut response = request.call().map_err(backend)?;
+        match response.status().as_u16() {
+            200 | 206 => Ok(Some(response.body_mut().with_config().limit(64 << 20).read_to_vec().map_err(backend)?)),
+            416 => Ok(Some(Vec::new())),
+            status => Err(backend(format!("reading {full}: S3 answered {status}"))),
+        }
     }
 
     /// Extends an object's retention to `lock.days` from now (S3 refuses to shorten one; in
@@ -203,14 +294,32 @@ impl ObjectStore for S3Store {
     }
 
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, ObjectError> {
+        if self.first_versions {
+            return self.read_first(key, None);
+        }
         self.read(key, None)
     }
 
     fn get_prefix(&self, key: &str, len: usize) -> Result<Option<Vec<u8>>, ObjectError> {
+        if self.first_versions {
+            return self.read_first(key, Some(len));
+        }
         self.read(key, Some(len))
     }
 
     fn list(&self, prefix: &str) -> Result<Vec<Listed>, ObjectError> {
+        if self.first_versions {
+            let within = format!("{}{prefix}", self.prefix);
+            return Ok(self
+                .first_versions_under(&within)?
+                .into_iter()
+                .map(|(key, version, size)| Listed {
+                    key: key.strip_prefix(&self.prefix).unwrap_or(&key).to_owned(),
+                    size,
+                    version,
+                })
+                .collect());
+        }
         let mut out = Vec::new();
         let mut token: Option<String> = None;
         loop {
@@ -256,6 +365,30 @@ impl ObjectStore for S3Store {
             status => Err(backend(format!("removing {key}: S3 answered {status}"))),
         }
     }
+}
+
+/// A page of `GET ?versions`: the versions of the keys listed (delete markers left out).
+#[derive(FromXml)]
+#[xml(rename = "ListVersionsResult", ns("http://s3.amazonaws.com/doc/2006-03-01/"))]
+struct ListVersions {
+    versions: Vec<ObjectVersion>,
+    #[xml(rename = "IsTruncated")]
+    is_truncated: Option<bool>,
+    #[xml(rename = "NextKeyMarker")]
+    next_key_marker: Option<String>,
+    #[xml(rename = "NextVersionIdMarker")]
+    next_version_id_marker: Option<String>,
+}
+
+#[derive(FromXml)]
+#[xml(rename = "Version", ns("http://s3.amazonaws.com/doc/2006-03-01/"))]
+struct ObjectVersion {
+    #[xml(rename = "Key")]
+    key: String,
+    #[xml(rename = "VersionId")]
+    version_id: String,
+    #[xml(rename = "Size")]
+    size: Option<u64>,
 }
 
 /// A time as S3 writes its dates: `2026-12-07T10:00:00Z`.

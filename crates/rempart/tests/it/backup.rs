@@ -276,7 +276,11 @@ for listed in admin.list_objects_v2(Bucket="locked", Prefix="acme/")["Contents"]
         "delete": answer(lambda: node.delete_object(Bucket="locked", Key=key)),
         "overwrite": answer(lambda: node.put_object(Bucket="locked", Key=key, Body=b"ransom", IfNoneMatch="*")),
         "delete_version": answer(lambda: admin.delete_object(Bucket="locked", Key=key, VersionId=head["VersionId"])),
+        # What the node's credential can do: write a new version over it (no If-None-Match).
+        "write_over": answer(lambda: node.put_object(Bucket="locked", Key=key, Body=b"ransom")),
     })
+    # And the administrator's: hide it behind a delete marker.
+    seen[-1]["delete_marker"] = answer(lambda: admin.delete_object(Bucket="locked", Key=seen[-1]["key"]))
 auth("inf")
 print(json.dumps(seen))
 "#;
@@ -338,7 +342,12 @@ fn a_bucket_with_object_lock_keeps_every_backup_from_the_nodes_credentials_and_r
         assert_eq!(object["delete"], "AccessDenied", "{object}");
         assert_eq!(object["overwrite"], "PreconditionFailed", "{object}");
         assert_eq!(object["delete_version"], "AccessDenied", "{object}");
+        assert_eq!(object["write_over"], "done", "a new version over the locked one: {object}");
     }
+    assert_eq!(objects.last().expect("an object")["delete_marker"], "done", "{seen}");
+    // Each locked first version is what a check and a restore read, whatever was written over it.
+    let (sound, said) = with_node_keys(&["backup", "verify"], &node.dir);
+    assert!(sound && said.contains("restored and verified"), "{said}");
 
     // The node is lost with the hub; the books come back from the bucket with the kit.
     hub.stop();
