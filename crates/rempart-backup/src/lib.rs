@@ -84,6 +84,8 @@ pub enum BackupError {
     NotHeld { target: String },
     #[error("nothing was recorded up to that moment: no company to restore")]
     NothingBefore,
+    #[error("backup target {target}: {why}")]
+    RosterWithheld { target: String, why: rempart_node::HeldBack },
 }
 
 impl Target {
@@ -468,7 +470,18 @@ fn restore_from(
     }
     session.set_until(options.until_ms);
     let report = session.take_from_backup(&mut store, &mut local, env)?;
+    refuse_withheld(&session, &name)?;
     Ok((store, session, Checked { target: name, events: report.pulled_events, damaged: overlay.removed() }))
+}
+
+/// Refuses what was read when a device's batch names a longer list of devices than the target
+/// gave: entries were taken out of it (a revocation hidden, so that a revoked device's later
+/// batches would be taken), and nothing read from it can be trusted whole.
+fn refuse_withheld(session: &Session, target: &str) -> Result<(), BackupError> {
+    match session.roster_watch().held_back(&session.roster) {
+        Some(why) => Err(BackupError::RosterWithheld { target: target.to_owned(), why }),
+        None => Ok(()),
+    }
 }
 
 /// How a restore goes: a progress callback (events received, expected), and the moment it
@@ -489,6 +502,7 @@ pub fn take_from(
     let overlay = Arc::new(Overlay::new(target.open_for_reading()?));
     let mut local = LocalHub::new(Arc::clone(&overlay) as Arc<dyn ObjectStore>, target.to_string());
     let report = session.take_from_backup(store, &mut local, env)?;
+    refuse_withheld(session, &target.to_string())?;
     Ok(Checked { target: target.to_string(), events: report.pulled_events, damaged: overlay.removed() })
 }
 

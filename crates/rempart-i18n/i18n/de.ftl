@@ -498,6 +498,7 @@ err-backup-behind = das Sicherungsziel { $target } hat eine ältere Geräteliste
 err-backup-at = Sicherungsziel { $target }: { $source }
 err-backup-not-held = { $target } ist kein Sicherungsziel dieses Geräts
 err-backup-nothing-before = bis zu diesem Zeitpunkt war nichts erfasst: keine Firma wiederherzustellen
+err-backup-roster-withheld = das Sicherungsziel { $target } liefert eine gekürzte Geräteliste, nichts daraus Gelesene wird übernommen: { $why }
 backup-removed = { $target } entfernt: keine Sicherung geht mehr dorthin; was es enthält, bleibt.
 backup-unfilled = { $object } war beschädigt, und kein anderes Ziel hat es ersetzt: die Ereignisse seiner Kette ab ihm fehlen.
 backup-missing = { $target }: Knoten { $node } bis { $held } von { $expected } dort gesicherten Ereignissen wiederhergestellt.

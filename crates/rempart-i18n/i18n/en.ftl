@@ -498,6 +498,7 @@ err-backup-behind = backup target { $target } holds an older list of devices tha
 err-backup-at = backup target { $target }: { $source }
 err-backup-not-held = { $target } is not a backup target of this device
 err-backup-nothing-before = nothing was recorded up to that moment: no company to restore
+err-backup-roster-withheld = backup target { $target } gives a shortened list of devices, so nothing read from it is taken: { $why }
 backup-removed = { $target } removed: no more backups go there; what it holds stays.
 backup-unfilled = { $object } was found damaged and no other target made up for it: the events of its chain from it on are missing.
 backup-missing = { $target }: node { $node } restored up to { $held } of the { $expected } events backed up there.

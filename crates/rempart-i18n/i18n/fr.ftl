@@ -498,6 +498,7 @@ err-backup-behind = la destination de sauvegarde { $target } a une liste d'appar
 err-backup-at = destination de sauvegarde { $target } : { $source }
 err-backup-not-held = { $target } n'est pas une destination de sauvegarde de cet appareil
 err-backup-nothing-before = rien n'était enregistré à cet instant : aucune entreprise à restaurer
+err-backup-roster-withheld = la destination de sauvegarde { $target } donne une liste d'appareils raccourcie, rien de ce qui y est lu n'est pris : { $why }
 backup-removed = { $target } retirée : plus aucune sauvegarde n'y va ; ce qu'elle contient reste.
 backup-unfilled = { $object } a été trouvé endommagé et aucune autre destination ne l'a remplacé : les événements de sa chaîne à partir de lui manquent.
 backup-missing = { $target } : nœud { $node } restauré jusqu'à { $held } des { $expected } événements sauvegardés là.

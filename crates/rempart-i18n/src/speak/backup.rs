@@ -27,6 +27,9 @@ impl Speak for rempart_backup::BackupError {
             }
             BackupError::NotHeld { target } => lang.fill("err.backup.not_held", &[("target", target)]),
             BackupError::NothingBefore => lang.text("err.backup.nothing_before").to_owned(),
+            BackupError::RosterWithheld { target, why } => {
+                lang.fill("err.backup.roster_withheld", &[("target", target), ("why", &why.speak(lang))])
+            }
         }
     }
 }

@@ -515,3 +515,42 @@ fn a_backup_folder_tampered_with_is_named_and_made_up_for_and_never_taken_for_wh
     assert!(refused.contains("nothing was recorded up to that moment"), "{refused}");
     assert!(!temp.path().join("before").exists(), "nothing was made");
 }
+
+/// Someone who can write to a backup folder takes the revocation of a device out of its list of
+/// devices, so that the revoked device's later batches would be taken: the office's own batch
+/// after the revocation names the longer list, and the restore refuses the folder.
+#[test]
+fn a_revocation_taken_out_of_a_backup_is_seen_and_the_backup_refused() {
+    let temp = tempfile::tempdir().expect("temporary directory");
+    let hub = HubProcess::start(&temp.path().join("hub"));
+    let office = Company::new("CH");
+    let kit = temp.path().join("kit.txt");
+    office.ok(&["connect", &hub.url, "--kit-out", path_arg(&kit)]);
+    let usb = temp.path().join("usb");
+    office.ok(&["backup", "add", path_arg(&usb)]);
+    let code = crate::sync::invite(&office, "B");
+    let laptop = Company::at(temp.path().join("laptop"));
+    let code_file = temp.path().join("code.txt");
+    std::fs::write(&code_file, code).expect("code");
+    laptop.ok(&["join", "--code-file", path_arg(&code_file), "--hub", &hub.url]);
+    office.ok(&["sync"]);
+    let laptop_id =
+        laptop.ok(&["status"]).split("node ").nth(1).expect("node").split(' ').next().expect("id").to_owned();
+    office.ok(&["device", "revoke", &laptop_id]);
+    office.entry(1, "100.00");
+    office.ok(&["sync"]);
+    office.ok(&["backup", "run"]);
+    let whole = Company::at(temp.path().join("whole"));
+    whole.ok(&["restore", "--from", path_arg(&usb), "--kit", path_arg(&kit)]);
+    assert_eq!(whole.state_hash(), office.state_hash());
+
+    // The last entry of the list of devices, the revocation, taken out of the folder.
+    let entries: Vec<std::path::PathBuf> =
+        files(&usb).into_keys().filter(|path| path.to_string_lossy().contains("/roster/")).collect();
+    let revocation = entries.iter().max().expect("roster entries");
+    std::fs::remove_file(revocation).expect("take the revocation out");
+    let shortened = Company::at(temp.path().join("shortened"));
+    let refused = shortened.fails(&["restore", "--from", path_arg(&usb), "--kit", path_arg(&kit)]);
+    assert!(refused.contains("gives a shortened list of devices"), "{refused}");
+    assert!(!temp.path().join("shortened").exists(), "nothing was left");
+}
