@@ -86,6 +86,12 @@ pub enum BackupError {
     NothingBefore,
     #[error("backup target {target}: {why}")]
     RosterWithheld { target: String, why: rempart_node::HeldBack },
+    #[error("the checkpoint {key} does not give back what its header names: the restore goes on from the log")]
+    CheckpointUnsound { key: String },
+    #[error(transparent)]
+    Checkpoint(#[from] rempart_sync::checkpoint::CheckpointError),
+    #[error("the checkpoint cannot be written or read here: {0}")]
+    CheckpointFile(std::io::Error),
 }
 
 impl Target {
@@ -293,9 +299,27 @@ pub struct Written {
     pub target: String,
     pub batches: u64,
     pub events: u64,
-    /// Every object created (batches, roster entries, key wraps) and their bytes.
+    /// Every object created (batches, roster entries, key wraps, a checkpoint) and their bytes.
     pub objects: u64,
     pub bytes: u64,
+    /// The checkpoint written with it, if one was due: the events it holds and its bytes.
+    pub checkpoint: Option<(u64, u64)>,
+}
+
+/// When a backup writes a checkpoint: when one is due (`CHECKPOINT_EVERY_EVENTS`), or now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckpointWhen {
+    Due,
+    Now,
+}
+
+/// A checkpoint is due once the log holds this many events more than the last one did (and at
+/// least half as many again): a restore then applies at most about this many events after it.
+pub const CHECKPOINT_EVERY_EVENTS: u64 = 100_000;
+
+/// Where the checkpoints of a company are in a target.
+fn checkpoints_prefix(tenant: rempart_log::TenantId) -> String {
+    format!("t/{tenant}/checkpoints/")
 }
 
 /// Backs this device's copy of the company up to `target`: what the target lacks of it, written
@@ -306,7 +330,18 @@ pub fn run(
     target: &Target,
     env: &mut Env<'_>,
 ) -> Result<Written, BackupError> {
-    run_to(store, session, target, env)
+    run_with(store, session, target, CheckpointWhen::Due, env)
+}
+
+/// As `run`, with a checkpoint written when `when` says.
+pub fn run_with(
+    store: &mut Store,
+    session: &mut Session,
+    target: &Target,
+    when: CheckpointWhen,
+    env: &mut Env<'_>,
+) -> Result<Written, BackupError> {
+    run_to(store, session, target, when, env)
         .map_err(|source| BackupError::At { target: target.to_string(), source: Box::new(source) })
 }
 
@@ -314,6 +349,7 @@ fn run_to(
     store: &mut Store,
     session: &mut Session,
     target: &Target,
+    when: CheckpointWhen,
     env: &mut Env<'_>,
 ) -> Result<Written, BackupError> {
     let objects = Arc::new(AppendOnly::new(target.open()?));
@@ -329,6 +365,16 @@ fn run_to(
     )?;
     store.set_sync_setting(&last_setting(target), &now.to_string())?;
     keep_retained(store, target, now)?;
+    let events = store.event_count()?;
+    let last: u64 = store.sync_setting(&checkpoint_setting(target))?.and_then(|text| text.parse().ok()).unwrap_or(0);
+    let due = events >= CHECKPOINT_EVERY_EVENTS && events >= last + CHECKPOINT_EVERY_EVENTS.max(last / 2);
+    let checkpoint = if when == CheckpointWhen::Now || due {
+        let written = write_checkpoint(store, session, &*objects, env)?;
+        store.set_sync_setting(&checkpoint_setting(target), &written.0.to_string())?;
+        Some(written)
+    } else {
+        None
+    };
     let (created, bytes) = objects.written();
     Ok(Written {
         target: target.to_string(),
@@ -336,7 +382,92 @@ fn run_to(
         events: report.pushed_events,
         objects: created,
         bytes,
+        checkpoint,
     })
+}
+
+/// The sync setting keeping how many events the last checkpoint written to a target held.
+fn checkpoint_setting(target: &Target) -> String {
+    format!("backup_checkpoint:{target}")
+}
+
+/// Writes a checkpoint of this device's database to `objects`: copied whole at one moment (in a
+/// directory of its own in the data directory, removed after), encrypted with the roster's
+/// current data key and signed by this device. Returns the events it holds and its bytes.
+fn write_checkpoint(
+    store: &Store,
+    session: &Session,
+    objects: &dyn ObjectStore,
+    env: &mut Env<'_>,
+) -> Result<(u64, u64), BackupError> {
+    let scratch =
+        tempfile::Builder::new().prefix("checkpoint-").tempdir_in(store.dir()).map_err(BackupError::CheckpointFile)?;
+    let path = scratch.path().join("snapshot.db");
+    let info = store.snapshot_into(&path)?;
+    let bytes = std::fs::read(&path).map_err(BackupError::CheckpointFile)?;
+    let author = session.author(store.signing_key())?;
+    let mut nonce = [0u8; 24];
+    (env.random)(&mut nonce);
+    let header = rempart_sync::checkpoint::CheckpointHeader {
+        tenant: store.tenant(),
+        node: store.node(),
+        epoch: author.key.epoch(),
+        cut: info.cut,
+        events: info.events,
+        last_wall_ms: info.last_wall_ms,
+        state_hash: info.state_hash,
+        schema_version: rempart_store::SCHEMA_VERSION,
+        created_ms: rempart_node::system_now_ms(),
+        nonce,
+        ciphertext_len: 0,
+        ciphertext_hash: rempart_log::Hash32([0; 32]),
+    };
+    let sealed = rempart_sync::checkpoint::seal(header, author.key, store.signing_key(), bytes, nonce)?;
+    let key = format!("{}{}/{:020}", checkpoints_prefix(store.tenant()), store.node(), info.events);
+    objects.put_new(&key, &sealed).map_err(|source| BackupError::Storage { target: key.clone(), source })?;
+    Ok((info.events, sealed.len() as u64))
+}
+
+/// The newest checkpoint in `objects` that this restore can start from: of the company, of this
+/// layout, made up to the moment restored to (if any), signed by an active device of the roster,
+/// opened with a key the device holds. Checkpoints that are not are passed over.
+fn newest_checkpoint(
+    objects: &dyn ObjectStore,
+    session: &Session,
+    tenant: rempart_log::TenantId,
+    until_ms: Option<u64>,
+) -> Result<Option<(String, rempart_sync::checkpoint::CheckpointHeader, Vec<u8>)>, BackupError> {
+    let prefix = checkpoints_prefix(tenant);
+    let mut listed = objects.list(&prefix).map_err(|source| BackupError::Storage { target: prefix.clone(), source })?;
+    let events_of = |key: &str| key.rsplit('/').next().and_then(|last| last.parse::<u64>().ok()).unwrap_or(0);
+    listed.sort_by_key(|object| std::cmp::Reverse(events_of(&object.key)));
+    for object in listed {
+        let Some(bytes) =
+            objects.get(&object.key).map_err(|source| BackupError::Storage { target: object.key.clone(), source })?
+        else {
+            continue;
+        };
+        let opened = (|| -> Option<(rempart_sync::checkpoint::CheckpointHeader, Vec<u8>)> {
+            let decoded = rempart_sync::checkpoint::decode(bytes).ok()?;
+            let header = &decoded.header;
+            let fits = header.tenant == tenant
+                && header.schema_version == rempart_store::SCHEMA_VERSION
+                && until_ms.is_none_or(|until| header.last_wall_ms <= until)
+                && session.roster.is_active(header.node);
+            if !fits {
+                return None;
+            }
+            let member = session.roster.member(header.node)?;
+            let node_key = rempart_log::VerifyingKey::from_bytes(&member.keys.sign).ok()?;
+            let key = session.secrets.keys.get(&header.epoch)?;
+            decoded.open(key, &node_key).ok()
+        })();
+        match opened {
+            Some((header, bytes)) => return Ok(Some((object.key, header, bytes))),
+            None => tracing::warn!(key = %object.key, "a checkpoint passed over: not one this restore can start from"),
+        }
+    }
+    Ok(None)
 }
 
 /// The sync setting keeping when the last backup to a target ended.
@@ -400,6 +531,8 @@ pub struct Checked {
     pub events: u64,
     /// The objects of the target found damaged on the way (set apart, not used).
     pub damaged: Vec<String>,
+    /// The events of the checkpoint the restore started from, if it started from one.
+    pub checkpoint: Option<u64>,
 }
 
 /// Restores the company into `dir` from its backups with the recovery kit: from the first
@@ -429,8 +562,26 @@ pub fn restore(
     ordered.sort_by_key(|(entries, _)| std::cmp::Reverse(*entries));
     let (first, others) = ordered.split_first().ok_or(BackupError::NoTarget)?;
     let first = first.1;
-    let (mut store, mut session, first) =
-        restore_from(kit, (first.open_for_reading()?, first.to_string()), (dir, hub), options, env)?;
+    let progress = options.progress;
+    let until_ms = options.until_ms;
+    let opened = restore_from(
+        kit,
+        (first.open_for_reading()?, first.to_string()),
+        (dir, hub),
+        RestoreOptions { progress, until_ms, no_checkpoint: options.no_checkpoint },
+        env,
+    );
+    let (mut store, mut session, first) = match opened {
+        // A checkpoint that does not give back what it names: the restore starts again from the
+        // log alone, into the same directory.
+        Err(BackupError::CheckpointUnsound { key }) => {
+            tracing::warn!(%key, "a checkpoint did not give back what it names: restoring from the log");
+            std::fs::remove_dir_all(dir).map_err(BackupError::CheckpointFile)?;
+            let options = RestoreOptions { progress: None, until_ms, no_checkpoint: true };
+            restore_from(kit, (first.open_for_reading()?, first.to_string()), (dir, hub), options, env)?
+        }
+        other => other?,
+    };
     let mut checked = vec![first];
     for (_, target) in others {
         checked.push(take_from(&mut store, &mut session, target, env)?);
@@ -469,9 +620,32 @@ fn restore_from(
         session.set_progress(progress);
     }
     session.set_until(options.until_ms);
+    // From the newest checkpoint that fits, when there is one: its database adopted, every
+    // chain checked event by event, its projections against its state hash, its cut held.
+    let mut from_checkpoint = None;
+    if !options.no_checkpoint
+        && let Some((key, header, bytes)) = newest_checkpoint(&*overlay, &session, kit.tenant, options.until_ms)?
+    {
+        let path = dir.join("checkpoint.db");
+        std::fs::write(&path, &bytes).map_err(BackupError::CheckpointFile)?;
+        drop(bytes);
+        store = store.adopt_snapshot(&path)?;
+        let mut sound = store.verify_chains()?.is_empty() && store.state_hash()? == header.state_hash;
+        for (node, seq, hash) in &header.cut {
+            sound &= store.held(*node)?.is_some_and(|head| head.seq == *seq && head.hash == *hash);
+        }
+        if !sound {
+            return Err(BackupError::CheckpointUnsound { key });
+        }
+        from_checkpoint = Some(header.events);
+    }
     let report = session.take_from_backup(&mut store, &mut local, env)?;
     refuse_withheld(&session, &name)?;
-    Ok((store, session, Checked { target: name, events: report.pulled_events, damaged: overlay.removed() }))
+    Ok((
+        store,
+        session,
+        Checked { target: name, events: report.pulled_events, damaged: overlay.removed(), checkpoint: from_checkpoint },
+    ))
 }
 
 /// Refuses what was read when a device's batch names a longer list of devices than the target
@@ -490,6 +664,8 @@ fn refuse_withheld(session: &Session, target: &str) -> Result<(), BackupError> {
 pub struct RestoreOptions {
     pub progress: Option<Box<dyn FnMut(u64, u64)>>,
     pub until_ms: Option<u64>,
+    /// Restore from the log alone, whatever checkpoints the target holds.
+    pub no_checkpoint: bool,
 }
 
 /// Takes in what `target` holds that this device lacks, reading it without changing it.
@@ -503,7 +679,12 @@ pub fn take_from(
     let mut local = LocalHub::new(Arc::clone(&overlay) as Arc<dyn ObjectStore>, target.to_string());
     let report = session.take_from_backup(store, &mut local, env)?;
     refuse_withheld(session, &target.to_string())?;
-    Ok(Checked { target: target.to_string(), events: report.pulled_events, damaged: overlay.removed() })
+    Ok(Checked {
+        target: target.to_string(),
+        events: report.pulled_events,
+        damaged: overlay.removed(),
+        checkpoint: None,
+    })
 }
 
 /// Checks a target as a restore would use it, on an administrator's device (whose recovery

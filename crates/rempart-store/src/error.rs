@@ -145,6 +145,10 @@ pub enum Damage {
     NotAnAnswer { text: String },
     #[error("\"{text}\" in the projections is not a move of VAT awaiting payment")]
     NotAVatMove { text: String },
+    #[error("a snapshot's log names a node or a head of the wrong length")]
+    SnapshotMalformed,
+    #[error("the path {path} cannot be given to SQLite: it is not text")]
+    PathNotText { path: String },
     #[error("no archive of {kind} {number} gives the hash its issue recorded: run `rempart verify`")]
     ArchiveUnmatched { kind: &'static str, number: String },
     #[error("postings name account {account}, which does not exist")]

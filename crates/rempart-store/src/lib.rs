@@ -37,6 +37,7 @@ pub mod replenish;
 pub mod reports;
 pub mod sales;
 mod schema;
+pub mod snapshot;
 pub mod stock;
 pub mod sync;
 pub mod tills;

@@ -318,6 +318,11 @@ fn table_digest(conn: &Connection, table: &str, order: &str) -> Result<Hash32, S
     Ok(Hash32(*hasher.finalize().as_bytes()))
 }
 
+/// The state hash of the projections of the database open on `conn`.
+pub(crate) fn state_hash_of(conn: &Connection) -> Result<Hash32, StoreError> {
+    Ok(combine(&table_digests(conn)?))
+}
+
 fn table_digests(conn: &Connection) -> Result<Vec<Hash32>, StoreError> {
     PROJECTIONS.iter().map(|(table, order)| table_digest(conn, table, order)).collect()
 }
@@ -685,7 +690,7 @@ impl Store {
     }
 
     /// Verifies one node's chain. The outer error is a failure to read; the inner one a fault.
-    fn verify_chain(&self, node: NodeId) -> Result<Result<(u64, u64), Vec<Problem>>, StoreError> {
+    pub(crate) fn verify_chain(&self, node: NodeId) -> Result<Result<(u64, u64), Vec<Problem>>, StoreError> {
         let key = match self.node_key(node)? {
             Ok(key) => key,
             Err(problem) => return Ok(Err(vec![problem])),

@@ -6,6 +6,7 @@
 //! - `roster`: the signed chain of the tenant's devices, their keys and roles.
 //! - `batch`: a run of one node's events, encrypted (XChaCha20-Poly1305, padded) behind a clear,
 //!   signed header that the hub checks without the key.
+//! - `checkpoint`: a node's whole database at a cut, encrypted and signed, to restore from.
 //! - `vv`: version vectors, to tell what each side lacks and to catch forks and lying hubs.
 //! - `api`: the hub's endpoints (`Route`: target written by the node, parsed by the hub) and
 //!   the bodies both sides exchange.
@@ -14,6 +15,7 @@
 pub mod api;
 pub mod auth;
 pub mod batch;
+pub mod checkpoint;
 pub mod keys;
 pub mod roster;
 pub mod vv;
@@ -41,6 +43,8 @@ pub enum SyncError {
     Roster(RosterError),
     #[error("batch: {0}")]
     Batch(#[from] BatchError),
+    #[error("checkpoint: {0}")]
+    Checkpoint(#[from] checkpoint::CheckpointError),
     #[error(transparent)]
     Auth(#[from] AuthError),
 }

@@ -833,7 +833,7 @@ pub fn restore(
     let restored = match (hub, targets.first()) {
         (_, Some(first)) => {
             let hub = hub.map_or_else(|| first.to_string(), str::to_owned);
-            let options = rempart_backup::RestoreOptions { progress: progress.take(), until_ms };
+            let options = rempart_backup::RestoreOptions { progress: progress.take(), until_ms, no_checkpoint: false };
             with_env(|env| rempart_backup::restore(&kit, &targets, (dir, &hub), options, env))
                 .map(|(store, session, read)| (store, session, Some(read)))
         }
@@ -858,6 +858,12 @@ pub fn restore(
     let report = match read {
         Some(read) => {
             for checked in &read {
+                if let Some(events) = checked.checkpoint {
+                    println!(
+                        "{}",
+                        lang.fill("backup.from_checkpoint", &[("target", &checked.target), ("events", &events)])
+                    );
+                }
                 for damaged in &checked.damaged {
                     println!("{}", lang.fill("backup.damaged", &[("target", &checked.target), ("object", damaged)]));
                 }

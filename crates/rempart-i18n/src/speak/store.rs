@@ -104,6 +104,8 @@ impl Speak for rempart_store::Damage {
             rempart_store::Damage::NotACurrency { text } => lang.fill("err.damage.not_a_currency", &[("text", text)]),
             rempart_store::Damage::NotAnAnswer { text } => lang.fill("err.damage.not_an_answer", &[("text", text)]),
             rempart_store::Damage::NotAVatMove { text } => lang.fill("err.damage.not_a_vat_move", &[("text", text)]),
+            rempart_store::Damage::SnapshotMalformed => lang.text("err.damage.snapshot_malformed").to_owned(),
+            rempart_store::Damage::PathNotText { path } => lang.fill("err.damage.path_not_text", &[("path", path)]),
             rempart_store::Damage::ArchiveUnmatched { kind, number } => {
                 let document = lang.fill("verify.archive.document", &[("kind", kind), ("number", number)]);
                 lang.fill("err.damage.archive_unmatched", &[("document", &document)])

@@ -40,6 +40,22 @@ impl Speak for rempart_sync::AuthError {
     }
 }
 
+impl Speak for rempart_sync::checkpoint::CheckpointError {
+    fn speak(&self, lang: Lang) -> String {
+        use rempart_sync::checkpoint::CheckpointError;
+        match self {
+            CheckpointError::Truncated => lang.text("err.checkpoint.truncated").to_owned(),
+            CheckpointError::NotACheckpoint => lang.text("err.checkpoint.not_a_checkpoint").to_owned(),
+            CheckpointError::Version { found } => lang.fill("err.checkpoint.version", &[("found", found)]),
+            CheckpointError::Header => lang.text("err.checkpoint.header").to_owned(),
+            CheckpointError::NotSignedBy { node } => {
+                lang.fill("err.checkpoint.not_signed_by", &[("node", &node.short())])
+            }
+            CheckpointError::Altered => lang.text("err.checkpoint.altered").to_owned(),
+        }
+    }
+}
+
 impl Speak for rempart_sync::BatchError {
     fn speak(&self, lang: Lang) -> String {
         match self {
@@ -153,6 +169,7 @@ impl Speak for rempart_sync::SyncError {
             rempart_sync::SyncError::Kit(value0) => lang.fill("err.sync.kit", &[("value", &value0.speak(lang))]),
             rempart_sync::SyncError::Roster(value0) => lang.fill("err.sync.roster", &[("value", &value0.speak(lang))]),
             rempart_sync::SyncError::Batch(value0) => lang.fill("err.sync.batch", &[("value", &value0.speak(lang))]),
+            rempart_sync::SyncError::Checkpoint(value0) => value0.speak(lang),
             rempart_sync::SyncError::Auth(value0) => value0.speak(lang),
         }
     }

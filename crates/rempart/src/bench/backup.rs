@@ -50,15 +50,20 @@ pub fn run(events: usize, dir: Option<std::path::PathBuf>, lang: Lang) -> Result
     }
 
     let started = Instant::now();
-    let whole = with_env(|env| rempart_backup::run(&mut office, &mut session, &target, env))?;
+    let whole = with_env(|env| {
+        rempart_backup::run_with(&mut office, &mut session, &target, rempart_backup::CheckpointWhen::Now, env)
+    })?;
     let first = started.elapsed();
+    let (checkpoint_events, checkpoint_bytes) = whole.checkpoint.unwrap_or_default();
     rows.push((
-        "first backup to a folder: seal, encrypt, sign, write create-only".into(),
+        "first backup to a folder: seal, encrypt, sign, write create-only; and a checkpoint".into(),
         format!(
-            "{} events, {} objects, {:.1} MB in {:.1} s",
+            "{} events, {} objects, {:.1} MB (the checkpoint of {} events: {:.1} MB) in {:.1} s",
             whole.events,
             whole.objects,
             whole.bytes as f64 / 1e6,
+            checkpoint_events,
+            checkpoint_bytes as f64 / 1e6,
             seconds(first)
         ),
     ));
@@ -116,23 +121,36 @@ pub fn run(events: usize, dir: Option<std::path::PathBuf>, lang: Lang) -> Result
         rows.push(("restic".into(), "not installed: not measured".into()));
     }
 
-    // The whole log restored from the folder alone.
-    let started = Instant::now();
-    let (restored, session, _) = with_env(|env| {
-        rempart_backup::restore(
-            &kit,
-            std::slice::from_ref(&target),
-            (&root.join("restored"), "the company's hub"),
-            rempart_backup::RestoreOptions::default(),
-            env,
-        )
-    })?;
-    let restore = started.elapsed();
-    ensure!(restored.state_hash()? == office.state_hash()?, "the restored copy computes another state");
-    rows.push((
-        "restore from the folder, whole log (kit, roster, keys, every batch checked)".into(),
-        format!("{} events in **{:.1} s**; {}", restored.event_count()?, seconds(restore), split(&session)),
-    ));
+    // The company restored from the folder alone: from its checkpoint and the tail after it, then
+    // from the whole log.
+    for (label, no_checkpoint, name) in [
+        ("restore from the folder: the checkpoint and its tail (kit, roster, keys, checks)", false, "restored"),
+        ("restore from the folder: the whole log (kit, roster, keys, every batch checked)", true, "restored-log"),
+    ] {
+        let started = Instant::now();
+        let (restored, session, read) = with_env(|env| {
+            rempart_backup::restore(
+                &kit,
+                std::slice::from_ref(&target),
+                (&root.join(name), "the company's hub"),
+                rempart_backup::RestoreOptions { progress: None, until_ms: None, no_checkpoint },
+                env,
+            )
+        })?;
+        let restore = started.elapsed();
+        ensure!(restored.state_hash()? == office.state_hash()?, "the restored copy computes another state");
+        ensure!(read[0].checkpoint.is_some() != no_checkpoint, "restored from a checkpoint: {:?}", read[0].checkpoint);
+        rows.push((
+            label.into(),
+            format!(
+                "{} events in **{:.1} s** ({} applied after the checkpoint); {}",
+                restored.event_count()?,
+                seconds(restore),
+                read[0].events,
+                split(&session)
+            ),
+        ));
+    }
 
     println!("| measure | result |\n|---|---|");
     for (label, value) in rows {

@@ -43,7 +43,12 @@ pub(crate) enum BackupCommand {
         format: Format,
     },
     /// Back up to every target now: what each lacks of the company, written create-only.
-    Run,
+    Run {
+        /// Write a checkpoint too (the whole database, encrypted and signed, for a fast
+        /// restore), whether one is due or not.
+        #[arg(long)]
+        checkpoint: bool,
+    },
     /// Check every target as a restore would read it: the company restored from it alone into a
     /// scratch directory and verified; a damaged object is named.
     Verify,
@@ -99,7 +104,9 @@ pub(crate) fn backup(dir: &Path, lang: Lang, command: BackupCommand) -> Result<E
             rempart_backup::remove_target(&store, &session, &target)?;
             println!("{}", lang.fill("backup.removed", &[("target", &target)]));
         }
-        BackupCommand::Run => {
+        BackupCommand::Run { checkpoint } => {
+            let when =
+                if checkpoint { rempart_backup::CheckpointWhen::Now } else { rempart_backup::CheckpointWhen::Due };
             let targets = rempart_backup::targets(&store)?;
             if targets.is_empty() {
                 return Err(rempart_backup::BackupError::NoTarget.into());
@@ -107,7 +114,7 @@ pub(crate) fn backup(dir: &Path, lang: Lang, command: BackupCommand) -> Result<E
             // Every target has its turn: one out of reach keeps none of the others from theirs.
             let mut failed = false;
             for target in &targets {
-                match with_env(|env| rempart_backup::run(&mut store, &mut session, target, env)) {
+                match with_env(|env| rempart_backup::run_with(&mut store, &mut session, target, when, env)) {
                     Ok(written) => println!("{}", written_text(lang, &written)),
                     Err(error) => {
                         failed = true;
@@ -194,7 +201,14 @@ pub(crate) fn drill_text(lang: Lang, drill: &rempart_backup::Drill, now: Option<
             "drill.done",
             &[
                 ("kind", &kind),
-                ("from", &drill.from),
+                // The hub drill restores from a hub of its own making: named in the reader's words.
+                (
+                    "from",
+                    &match drill.kind {
+                        rempart_backup::DrillKind::Ransom => drill.from.clone(),
+                        rempart_backup::DrillKind::Hub => lang.text("drill.wiped_hub").to_owned(),
+                    },
+                ),
                 ("events", &drill.events),
                 ("seconds", &seconds),
                 ("outcome", &outcome),
@@ -205,7 +219,7 @@ pub(crate) fn drill_text(lang: Lang, drill: &rempart_backup::Drill, now: Option<
 
 /// What a backup wrote to a target, in words.
 pub(crate) fn written_text(lang: Lang, written: &rempart_backup::Written) -> String {
-    lang.fill(
+    let mut text = lang.fill(
         "backup.written",
         &[
             ("target", &written.target),
@@ -213,5 +227,10 @@ pub(crate) fn written_text(lang: Lang, written: &rempart_backup::Written) -> Str
             ("objects", &written.objects),
             ("bytes", &written.bytes),
         ],
-    )
+    );
+    if let Some((events, bytes)) = written.checkpoint {
+        text.push(' ');
+        text.push_str(&lang.fill("backup.checkpoint_written", &[("events", &events), ("bytes", &bytes)]));
+    }
+    text
 }

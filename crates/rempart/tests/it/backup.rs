@@ -117,7 +117,10 @@ fn ransomware_on_a_node_the_books_come_back_from_its_backups_with_the_kit() {
     let drilled = node.ok(&["drill", "ransom"]);
     assert!(drilled.contains(&format!("from {}", usb.display())) && drilled.contains("identical"), "{drilled}");
     let drilled = node.ok(&["drill", "hub"]);
-    assert!(drilled.contains("from a wiped hub") && drilled.contains("identical"), "{drilled}");
+    assert!(
+        drilled.contains("from a wiped hub refilled from this device") && drilled.contains("identical"),
+        "{drilled}"
+    );
     assert_eq!(node.state_hash(), backed_up, "a drill changes nothing in the books");
     let status = node.ok(&["status"]);
     assert!(status.contains("Last backup:") && status.contains("2 target(s)"), "{status}");
@@ -553,4 +556,43 @@ fn a_revocation_taken_out_of_a_backup_is_seen_and_the_backup_refused() {
     let refused = shortened.fails(&["restore", "--from", path_arg(&usb), "--kit", path_arg(&kit)]);
     assert!(refused.contains("gives a shortened list of devices"), "{refused}");
     assert!(!temp.path().join("shortened").exists(), "nothing was left");
+}
+
+/// A checkpoint (the whole database, encrypted and signed) written with a backup: a restore
+/// starts from it, checks it event by event and against its state hash, and takes in the events
+/// after it; a checkpoint altered in the folder is passed over and the restore goes on from the
+/// log alone, to the same books.
+#[test]
+fn a_restore_starts_from_a_checkpoint_and_passes_over_an_altered_one() {
+    let temp = tempfile::tempdir().expect("temporary directory");
+    let hub = HubProcess::start(&temp.path().join("hub"));
+    let node = Company::new("CH");
+    let kit = temp.path().join("kit.txt");
+    node.ok(&["connect", &hub.url, "--kit-out", path_arg(&kit)]);
+    let usb = temp.path().join("usb");
+    node.ok(&["backup", "add", path_arg(&usb)]);
+    node.entry(1, "100.00");
+    let written = node.ok(&["backup", "run", "--checkpoint"]);
+    assert!(written.contains("With a checkpoint of"), "{written}");
+    node.entry(2, "200.00");
+    let written = node.ok(&["backup", "run"]);
+    assert!(!written.contains("checkpoint"), "none due yet: {written}");
+    let hash = node.state_hash();
+
+    let restored = Company::at(temp.path().join("restored"));
+    let out = restored.ok(&["restore", "--from", path_arg(&usb), "--kit", path_arg(&kit)]);
+    assert!(out.contains("started from its checkpoint of") && out.contains("all intact"), "{out}");
+    assert!(out.contains("Restored 1 events"), "only the entry after the checkpoint is applied: {out}");
+    assert_eq!(restored.state_hash(), hash);
+
+    // The checkpoint altered in a copy of the folder: passed over, the log restores the same.
+    let copy = temp.path().join("copy");
+    copy_target(&usb, &copy);
+    let checkpoint =
+        files(&copy).into_keys().find(|path| path.to_string_lossy().contains("/checkpoints/")).expect("a checkpoint");
+    flip(&checkpoint);
+    let from_log = Company::at(temp.path().join("from-log"));
+    let out = from_log.ok(&["restore", "--from", path_arg(&copy), "--kit", path_arg(&kit)]);
+    assert!(!out.contains("started from its checkpoint") && out.contains("all intact"), "{out}");
+    assert_eq!(from_log.state_hash(), hash);
 }
