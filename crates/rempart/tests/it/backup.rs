@@ -8,6 +8,15 @@ use std::path::Path;
 use crate::sync::{HubProcess, Work};
 use crate::{Company, path_arg};
 
+/// A hub of its own and a company connected to it, its recovery kit written to `kit.txt`.
+fn connected(temp: &Path) -> (HubProcess, Company, std::path::PathBuf) {
+    let hub = HubProcess::start(&temp.join("hub"));
+    let node = Company::new("CH");
+    let kit = temp.join("kit.txt");
+    node.ok(&["connect", &hub.url, "--kit-out", path_arg(&kit)]);
+    (hub, node, kit)
+}
+
 /// Overwrites every file under `dir` with bytes drawn from `seed` (the same length, or 4 KiB for
 /// an empty file), as ransomware encrypting in place leaves them. Returns how many.
 fn overwrite_every_file(dir: &Path, seed: u64) -> usize {
@@ -74,10 +83,7 @@ fn files(dir: &Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> 
 #[test]
 fn ransomware_on_a_node_the_books_come_back_from_its_backups_with_the_kit() {
     let temp = tempfile::tempdir().expect("temporary directory");
-    let hub = HubProcess::start(&temp.path().join("hub"));
-    let node = Company::new("CH");
-    let kit = temp.path().join("kit.txt");
-    node.ok(&["connect", &hub.url, "--kit-out", path_arg(&kit)]);
+    let (hub, node, kit) = connected(temp.path());
     let (usb, nas) = (temp.path().join("usb"), temp.path().join("nas"));
     for target in [&usb, &nas] {
         let added = node.ok(&["backup", "add", path_arg(target)]);
@@ -293,10 +299,7 @@ fn a_bucket_with_object_lock_keeps_every_backup_from_the_nodes_credentials_and_r
     let moto = Moto::start();
     let keys = moto.python(SETUP);
     let temp = tempfile::tempdir().expect("temporary directory");
-    let hub = HubProcess::start(&temp.path().join("hub"));
-    let node = Company::new("CH");
-    let kit = temp.path().join("kit.txt");
-    node.ok(&["connect", &hub.url, "--kit-out", path_arg(&kit)]);
+    let (hub, node, kit) = connected(temp.path());
     let with_node_keys = |args: &[&str], dir: &Path| {
         let output = crate::binary()
             .arg("--data-dir")
@@ -365,10 +368,7 @@ fn a_bucket_with_object_lock_keeps_every_backup_from_the_nodes_credentials_and_r
 #[test]
 fn a_restore_until_a_moment_holds_exactly_the_commits_before_it() {
     let temp = tempfile::tempdir().expect("temporary directory");
-    let hub = HubProcess::start(&temp.path().join("hub"));
-    let node = Company::new("CH");
-    let kit = temp.path().join("kit.txt");
-    node.ok(&["connect", &hub.url, "--kit-out", path_arg(&kit)]);
+    let (_hub, node, kit) = connected(temp.path());
     let usb = temp.path().join("usb");
     node.ok(&["backup", "add", path_arg(&usb)]);
     node.entry(1, "100.00");
@@ -415,10 +415,7 @@ fn copy_target(from: &Path, to: &Path) {
 #[test]
 fn a_backup_folder_tampered_with_is_named_and_made_up_for_and_never_taken_for_whole() {
     let temp = tempfile::tempdir().expect("temporary directory");
-    let hub = HubProcess::start(&temp.path().join("hub"));
-    let node = Company::new("CH");
-    let kit = temp.path().join("kit.txt");
-    node.ok(&["connect", &hub.url, "--kit-out", path_arg(&kit)]);
+    let (hub, node, kit) = connected(temp.path());
     let (usb, nas, gone) = (temp.path().join("usb"), temp.path().join("nas"), temp.path().join("gone"));
     for target in [&usb, &gone] {
         node.ok(&["backup", "add", path_arg(target)]);
@@ -525,10 +522,7 @@ fn a_backup_folder_tampered_with_is_named_and_made_up_for_and_never_taken_for_wh
 #[test]
 fn a_revocation_taken_out_of_a_backup_is_seen_and_the_backup_refused() {
     let temp = tempfile::tempdir().expect("temporary directory");
-    let hub = HubProcess::start(&temp.path().join("hub"));
-    let office = Company::new("CH");
-    let kit = temp.path().join("kit.txt");
-    office.ok(&["connect", &hub.url, "--kit-out", path_arg(&kit)]);
+    let (hub, office, kit) = connected(temp.path());
     let usb = temp.path().join("usb");
     office.ok(&["backup", "add", path_arg(&usb)]);
     let code = crate::sync::invite(&office, "B");
@@ -565,10 +559,7 @@ fn a_revocation_taken_out_of_a_backup_is_seen_and_the_backup_refused() {
 #[test]
 fn a_restore_starts_from_a_checkpoint_and_passes_over_an_altered_one() {
     let temp = tempfile::tempdir().expect("temporary directory");
-    let hub = HubProcess::start(&temp.path().join("hub"));
-    let node = Company::new("CH");
-    let kit = temp.path().join("kit.txt");
-    node.ok(&["connect", &hub.url, "--kit-out", path_arg(&kit)]);
+    let (_hub, node, kit) = connected(temp.path());
     let usb = temp.path().join("usb");
     node.ok(&["backup", "add", path_arg(&usb)]);
     node.entry(1, "100.00");
