@@ -92,6 +92,10 @@ pub enum BackupError {
     Checkpoint(#[from] rempart_sync::checkpoint::CheckpointError),
     #[error("the checkpoint cannot be written or read here: {0}")]
     CheckpointFile(std::io::Error),
+    #[error(
+        "backup target {target}: {count} chain(s) of batches were refused as forged or forked: nothing read from it is taken"
+    )]
+    ChainsRefused { target: String, count: usize },
 }
 
 impl Target {
@@ -442,25 +446,27 @@ fn newest_checkpoint(
     let events_of = |key: &str| key.rsplit('/').next().and_then(|last| last.parse::<u64>().ok()).unwrap_or(0);
     listed.sort_by_key(|object| std::cmp::Reverse(events_of(&object.key)));
     for object in listed {
-        let Some(bytes) =
-            objects.get(&object.key).map_err(|source| BackupError::Storage { target: object.key.clone(), source })?
-        else {
-            continue;
-        };
+        // Its header and signature first, from its first bytes: a checkpoint is read whole only
+        // once an administrator's device of the roster is found to have signed it, and it has
+        // the length its header gives.
         let opened = (|| -> Option<(rempart_sync::checkpoint::CheckpointHeader, Vec<u8>)> {
-            let decoded = rempart_sync::checkpoint::decode(bytes).ok()?;
-            let header = &decoded.header;
+            let prefix = objects.get_prefix(&object.key, rempart_sync::checkpoint::PEEK_BYTES).ok()??;
+            let peeked = rempart_sync::checkpoint::peek(&prefix).ok()?;
+            let header = &peeked.header;
+            let member = session.roster.member(header.node)?;
             let fits = header.tenant == tenant
                 && header.schema_version == rempart_store::SCHEMA_VERSION
                 && until_ms.is_none_or(|until| header.last_wall_ms <= until)
-                && session.roster.is_active(header.node);
-            if !fits {
+                && session.roster.is_active(header.node)
+                && member.role == rempart_sync::Role::Admin
+                && peeked.len == object.size;
+            let node_key = rempart_log::VerifyingKey::from_bytes(&member.keys.sign).ok()?;
+            if !fits || !peeked.is_signed_by(&node_key) {
                 return None;
             }
-            let member = session.roster.member(header.node)?;
-            let node_key = rempart_log::VerifyingKey::from_bytes(&member.keys.sign).ok()?;
             let key = session.secrets.keys.get(&header.epoch)?;
-            decoded.open(key, &node_key).ok()
+            let bytes = objects.get(&object.key).ok()??;
+            rempart_sync::checkpoint::decode(bytes).ok()?.open(key, &node_key).ok()
         })();
         match opened {
             Some((header, bytes)) => return Ok(Some((object.key, header, bytes))),
@@ -468,6 +474,35 @@ fn newest_checkpoint(
         }
     }
     Ok(None)
+}
+
+/// Adopts a checkpoint's database as the restored device's, and checks it: every chain's node
+/// in the roster with the roster's key, every chain sound event by event, the projections
+/// giving the signed state hash, the cut held.
+fn adopt_checked(
+    store: Store,
+    (path, bytes): (&Path, &[u8]),
+    header: &rempart_sync::checkpoint::CheckpointHeader,
+    session: &Session,
+) -> Result<Store, BackupError> {
+    std::fs::write(path, bytes).map_err(BackupError::CheckpointFile)?;
+    let store = store.adopt_snapshot(path)?;
+    let unsound = || BackupError::CheckpointUnsound { key: path.display().to_string() };
+    for (node, key) in store.chain_keys()? {
+        let member = session.roster.member(node).ok_or_else(unsound)?;
+        if key.map(|key| key.to_bytes()) != Some(member.keys.sign) {
+            return Err(unsound());
+        }
+    }
+    if !store.verify_chains()?.is_empty() || store.state_hash()? != header.state_hash {
+        return Err(unsound());
+    }
+    for (node, seq, hash) in &header.cut {
+        if !store.held(*node)?.is_some_and(|head| head.seq == *seq && head.hash == *hash) {
+            return Err(unsound());
+        }
+    }
+    Ok(store)
 }
 
 /// The sync setting keeping when the last backup to a target ended.
@@ -620,32 +655,38 @@ fn restore_from(
         session.set_progress(progress);
     }
     session.set_until(options.until_ms);
-    // From the newest checkpoint that fits, when there is one: its database adopted, every
-    // chain checked event by event, its projections against its state hash, its cut held.
+    // From the newest checkpoint that fits, when there is one: its database adopted and checked
+    // (`adopt_checked`); anything amiss and the restore starts again from the log.
     let mut from_checkpoint = None;
     if !options.no_checkpoint
         && let Some((key, header, bytes)) = newest_checkpoint(&*overlay, &session, kit.tenant, options.until_ms)?
     {
         let path = dir.join("checkpoint.db");
-        std::fs::write(&path, &bytes).map_err(BackupError::CheckpointFile)?;
+        let adopted = adopt_checked(store, (&path, &bytes), &header, &session);
         drop(bytes);
-        store = store.adopt_snapshot(&path)?;
-        let mut sound = store.verify_chains()?.is_empty() && store.state_hash()? == header.state_hash;
-        for (node, seq, hash) in &header.cut {
-            sound &= store.held(*node)?.is_some_and(|head| head.seq == *seq && head.hash == *hash);
-        }
-        if !sound {
-            return Err(BackupError::CheckpointUnsound { key });
-        }
-        from_checkpoint = Some(header.events);
+        let _ = std::fs::remove_file(&path);
+        store = adopted.map_err(|_| BackupError::CheckpointUnsound { key: key.clone() })?;
+        from_checkpoint = Some((key, header.events));
     }
     let report = session.take_from_backup(&mut store, &mut local, env)?;
     refuse_withheld(&session, &name)?;
-    Ok((
-        store,
-        session,
-        Checked { target: name, events: report.pulled_events, damaged: overlay.removed(), checkpoint: from_checkpoint },
-    ))
+    // What follows a checkpoint must continue it: a chain refused or forked after it says the
+    // checkpoint was not the company's as the log is.
+    if let Some((key, _)) = &from_checkpoint
+        && (!report.rejected.is_empty() || !report.forks.is_empty())
+    {
+        return Err(BackupError::CheckpointUnsound { key: key.clone() });
+    }
+    refuse_rejected(&report, &name)?;
+    let checkpoint = from_checkpoint.map(|(_, events)| events);
+    Ok((store, session, Checked { target: name, events: report.pulled_events, damaged: overlay.removed(), checkpoint }))
+}
+
+/// Refuses what was read when batches of the company's devices were refused as forged, or
+/// forked: a target holding them is not the company's as its devices wrote it.
+fn refuse_rejected(report: &rempart_node::SyncReport, target: &str) -> Result<(), BackupError> {
+    let count = report.rejected.len() + report.forks.len();
+    if count == 0 { Ok(()) } else { Err(BackupError::ChainsRefused { target: target.to_owned(), count }) }
 }
 
 /// Refuses what was read when a device's batch names a longer list of devices than the target
@@ -679,6 +720,7 @@ pub fn take_from(
     let mut local = LocalHub::new(Arc::clone(&overlay) as Arc<dyn ObjectStore>, target.to_string());
     let report = session.take_from_backup(store, &mut local, env)?;
     refuse_withheld(session, &target.to_string())?;
+    refuse_rejected(&report, &target.to_string())?;
     Ok(Checked {
         target: target.to_string(),
         events: report.pulled_events,

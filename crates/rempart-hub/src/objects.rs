@@ -134,6 +134,12 @@ impl DirStore {
     }
 }
 
+/// Whether `path` is a regular file or nothing: a pipe or a device planted in the store is read as
+/// no object (reading it could wait for ever).
+fn regular_or_absent(path: &Path) -> bool {
+    fs::symlink_metadata(path).map_or(true, |metadata| metadata.is_file())
+}
+
 fn sync_dir(dir: &Path) -> std::io::Result<()> {
     fs::File::open(dir)?.sync_all()
 }
@@ -168,7 +174,11 @@ impl ObjectStore for DirStore {
     }
 
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, ObjectError> {
-        match fs::read(self.path(key)?) {
+        let path = self.path(key)?;
+        if !regular_or_absent(&path) {
+            return Ok(None);
+        }
+        match fs::read(path) {
             Ok(bytes) => Ok(Some(bytes)),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(source) => Err(ObjectError::Io { key: key.to_owned(), source }),
@@ -176,7 +186,11 @@ impl ObjectStore for DirStore {
     }
 
     fn get_prefix(&self, key: &str, len: usize) -> Result<Option<Vec<u8>>, ObjectError> {
-        let file = match fs::File::open(self.path(key)?) {
+        let path = self.path(key)?;
+        if !regular_or_absent(&path) {
+            return Ok(None);
+        }
+        let file = match fs::File::open(path) {
             Ok(file) => file,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(source) => return Err(ObjectError::Io { key: key.to_owned(), source }),
@@ -208,8 +222,9 @@ impl ObjectStore for DirStore {
                 }
                 let child = format!("{key}/{name}");
                 let meta = entry.metadata().map_err(|source| ObjectError::Io { key: child.clone(), source })?;
-                // A symbolic link is nothing the store wrote: not followed, not listed.
-                if meta.file_type().is_symlink() {
+                // A symbolic link, a pipe or a device is nothing the store wrote: not followed, not
+                // listed.
+                if !meta.is_dir() && !meta.is_file() {
                     continue;
                 }
                 if meta.is_dir() {

@@ -500,6 +500,7 @@ err-backup-not-held = { $target } ist kein Sicherungsziel dieses Geräts
 err-backup-nothing-before = bis zu diesem Zeitpunkt war nichts erfasst: keine Firma wiederherzustellen
 err-backup-checkpoint-unsound = der Wiederaufsetzpunkt { $key } gibt nicht zurück, was sein Kopf nennt: die Wiederherstellung geht vom Journal aus
 err-backup-checkpoint-file = der Wiederaufsetzpunkt kann hier nicht geschrieben oder gelesen werden: { $source }
+err-backup-chains-refused = Sicherungsziel { $target }: { $count } Kette(n) von Paketen als gefälscht oder gegabelt abgelehnt: nichts daraus Gelesene wird übernommen
 err-backup-roster-withheld = das Sicherungsziel { $target } liefert eine gekürzte Geräteliste, nichts daraus Gelesene wird übernommen: { $why }
 backup-removed = { $target } entfernt: keine Sicherung geht mehr dorthin; was es enthält, bleibt.
 backup-unfilled = { $object } war beschädigt, und kein anderes Ziel hat es ersetzt: die Ereignisse seiner Kette ab ihm fehlen.

@@ -500,6 +500,7 @@ err-backup-not-held = { $target } is not a backup target of this device
 err-backup-nothing-before = nothing was recorded up to that moment: no company to restore
 err-backup-checkpoint-unsound = the checkpoint { $key } does not give back what its header names: the restore goes on from the log
 err-backup-checkpoint-file = the checkpoint cannot be written or read here: { $source }
+err-backup-chains-refused = backup target { $target }: { $count } chain(s) of batches were refused as forged or forked: nothing read from it is taken
 err-backup-roster-withheld = backup target { $target } gives a shortened list of devices, so nothing read from it is taken: { $why }
 backup-removed = { $target } removed: no more backups go there; what it holds stays.
 backup-unfilled = { $object } was found damaged and no other target made up for it: the events of its chain from it on are missing.

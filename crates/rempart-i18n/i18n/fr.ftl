@@ -500,6 +500,7 @@ err-backup-not-held = { $target } n'est pas une destination de sauvegarde de cet
 err-backup-nothing-before = rien n'était enregistré à cet instant : aucune entreprise à restaurer
 err-backup-checkpoint-unsound = le point de reprise { $key } ne rend pas ce que son en-tête nomme : la restauration repart du journal
 err-backup-checkpoint-file = le point de reprise ne peut être écrit ou lu ici : { $source }
+err-backup-chains-refused = destination de sauvegarde { $target } : { $count } chaîne(s) de lots refusée(s) comme falsifiée(s) ou fourchue(s) : rien de ce qui y est lu n'est pris
 err-backup-roster-withheld = la destination de sauvegarde { $target } donne une liste d'appareils raccourcie, rien de ce qui y est lu n'est pris : { $why }
 backup-removed = { $target } retirée : plus aucune sauvegarde n'y va ; ce qu'elle contient reste.
 backup-unfilled = { $object } a été trouvé endommagé et aucune autre destination ne l'a remplacé : les événements de sa chaîne à partir de lui manquent.

@@ -24,6 +24,14 @@ fn path_text(path: &Path) -> Result<&str, StoreError> {
     path.to_str().ok_or_else(|| StoreError::Corrupt { what: Damage::PathNotText { path: path.display().to_string() } })
 }
 
+/// The tables and indexes of the database open on `conn` (SQLite's own apart), with the kind of
+/// every other object (trigger, view) as found.
+fn schema_objects(conn: &Connection) -> Result<std::collections::BTreeSet<(String, String)>, StoreError> {
+    let mut statement = conn.prepare("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")?;
+    let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// What the database open on `conn` holds.
 fn info_of(conn: &Connection) -> Result<SnapshotInfo, StoreError> {
     let mut statement = conn.prepare(
@@ -71,9 +79,17 @@ impl Store {
     pub fn adopt_snapshot(self, snapshot: &Path) -> Result<Store, StoreError> {
         let dir = self.dir().to_owned();
         let database = dir.join(DATABASE_FILE);
+        // The snapshot holds this layout's tables and indexes and nothing else: a trigger, a
+        // view or a table of its own would run, or stay, in this device's database.
+        let expected = schema_objects(&self.conn)?;
         drop(self);
         {
             let conn = Connection::open(snapshot)?;
+            conn.pragma_update(None, "trusted_schema", false)?;
+            let found = schema_objects(&conn)?;
+            if found.iter().any(|object| !expected.contains(object)) {
+                return Err(StoreError::Corrupt { what: Damage::SnapshotMalformed });
+            }
             conn.execute("ATTACH DATABASE ?1 AS fresh", [path_text(&database)?])?;
             conn.execute_batch(
                 "BEGIN;
@@ -102,6 +118,24 @@ impl Store {
             .and_then(|opened| opened.sync_all())
             .map_err(|source| StoreError::io(&dir, source))?;
         Store::open(&dir)
+    }
+
+    /// Each chain's node and the key its first event announces (`node.created`), as the log
+    /// holds them: what a restore compares with the roster.
+    pub fn chain_keys(&self) -> Result<Vec<(NodeId, Option<rempart_log::VerifyingKey>)>, StoreError> {
+        let nodes: Vec<Vec<u8>> = self
+            .conn
+            .prepare("SELECT DISTINCT node FROM events ORDER BY node")?
+            .query_map([], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut out = Vec::new();
+        for node in nodes {
+            let node =
+                <[u8; 16]>::try_from(node).map_err(|_| StoreError::Corrupt { what: Damage::SnapshotMalformed })?;
+            let node = NodeId::from_bytes(node);
+            out.push((node, self.node_key(node)?.ok()));
+        }
+        Ok(out)
     }
 
     /// Checks every chain event by event (hashes, links, seals), as `verify` does before it

@@ -653,7 +653,7 @@ impl Store {
 
     /// The key a node's chain must be sealed with. This node's is known from its own files; for
     /// other nodes it is the key their first event announces.
-    fn node_key(&self, node: NodeId) -> Result<Result<VerifyingKey, Problem>, StoreError> {
+    pub(crate) fn node_key(&self, node: NodeId) -> Result<Result<VerifyingKey, Problem>, StoreError> {
         let first: Option<(String, Vec<u8>)> = self
             .conn
             .query_row("SELECT kind, payload FROM events WHERE node = ?1 AND seq = 1", [&node.as_bytes()[..]], |row| {

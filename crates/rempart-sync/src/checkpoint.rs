@@ -108,6 +108,52 @@ pub struct Decoded {
     pub ciphertext: Vec<u8>,
 }
 
+/// How many bytes of a checkpoint `peek` needs at most (its header is far smaller).
+pub const PEEK_BYTES: usize = 1 << 20;
+
+/// A checkpoint's header and signature, read from its first bytes, so that a checkpoint not
+/// signed by a device of the roster is never read whole; and the whole length it must have.
+pub struct Peeked {
+    pub header: CheckpointHeader,
+    head: Vec<u8>,
+    signature: [u8; 64],
+    /// The length of the whole checkpoint its header gives.
+    pub len: u64,
+}
+
+impl Peeked {
+    pub fn is_signed_by(&self, key: &VerifyingKey) -> bool {
+        let mut signed = SIGN_CONTEXT.to_vec();
+        signed.extend_from_slice(&self.head);
+        key.verify_strict(&signed, &ed25519_dalek::Signature::from_bytes(&self.signature)).is_ok()
+    }
+}
+
+/// Reads a checkpoint's header and signature from its first bytes (`PEEK_BYTES` or all of it).
+pub fn peek(prefix: &[u8]) -> Result<Peeked, CheckpointError> {
+    if prefix.len() < 10 {
+        return Err(CheckpointError::Truncated);
+    }
+    if &prefix[..4] != MAGIC {
+        return Err(CheckpointError::NotACheckpoint);
+    }
+    let version = u16::from_be_bytes([prefix[4], prefix[5]]);
+    if version != CHECKPOINT_VERSION {
+        return Err(CheckpointError::Version { found: version });
+    }
+    let len = u32::from_be_bytes([prefix[6], prefix[7], prefix[8], prefix[9]]) as usize;
+    let end = 10usize.checked_add(len).and_then(|end| end.checked_add(64)).ok_or(CheckpointError::Truncated)?;
+    if prefix.len() < end {
+        return Err(CheckpointError::Truncated);
+    }
+    let head = prefix[10..10 + len].to_vec();
+    let header: CheckpointHeader = serde_json::from_slice(&head).map_err(|_| CheckpointError::Header)?;
+    let mut signature = [0u8; 64];
+    signature.copy_from_slice(&prefix[10 + len..end]);
+    let total = (end as u64).checked_add(header.ciphertext_len).ok_or(CheckpointError::Header)?;
+    Ok(Peeked { header, head, signature, len: total })
+}
+
 /// Decodes a checkpoint, taking its bytes (the ciphertext is kept, not copied).
 pub fn decode(mut bytes: Vec<u8>) -> Result<Decoded, CheckpointError> {
     if bytes.len() < 10 {

@@ -29,6 +29,9 @@ impl Speak for rempart_backup::BackupError {
             BackupError::NothingBefore => lang.text("err.backup.nothing_before").to_owned(),
             BackupError::CheckpointUnsound { key } => lang.fill("err.backup.checkpoint_unsound", &[("key", key)]),
             BackupError::Checkpoint(error) => error.speak(lang),
+            BackupError::ChainsRefused { target, count } => {
+                lang.fill("err.backup.chains_refused", &[("target", target), ("count", count)])
+            }
             BackupError::CheckpointFile(error) => lang.fill("err.backup.checkpoint_file", &[("source", error)]),
             BackupError::RosterWithheld { target, why } => {
                 lang.fill("err.backup.roster_withheld", &[("target", target), ("why", &why.speak(lang))])

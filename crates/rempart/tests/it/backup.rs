@@ -466,6 +466,15 @@ fn a_backup_folder_tampered_with_is_named_and_made_up_for_and_never_taken_for_wh
     let planted = tenant_dir.join("b").join("80808080808080808080808080808080");
     std::fs::create_dir_all(&planted).expect("mkdir");
     std::fs::write(planted.join("00000000000000000001"), b"someone else's").expect("plant");
+    // And pipes, which a read would wait on for ever: one among the batches, one as a checkpoint.
+    let chain =
+        std::fs::read_dir(tenant_dir.join("b")).expect("chains").next().expect("a chain").expect("entry").path();
+    let checkpoints = tenant_dir.join("checkpoints").join("80808080808080808080808080808080");
+    std::fs::create_dir_all(&checkpoints).expect("mkdir");
+    for fifo in [chain.join("99999999999999999999"), checkpoints.join("00000000000000099999")] {
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+        assert!(made.success());
+    }
 
     // From the USB disk alone: the damaged batch is named and the restore fails.
     let alone = Company::at(temp.path().join("alone"));
