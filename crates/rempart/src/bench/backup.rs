@@ -150,6 +150,16 @@ pub fn run(events: usize, dir: Option<std::path::PathBuf>, lang: Lang) -> Result
                 split(&session)
             ),
         ));
+        if !no_checkpoint {
+            // `rempart restore` ends with `verify`, which replays the whole log once more.
+            let started = Instant::now();
+            let verified = restored.verify()?;
+            ensure!(verified.is_ok(), "the restored copy does not verify: {:?}", verified.problems);
+            rows.push((
+                "then `verify`, as `rempart restore` ends with it (every chain, and the whole log replayed)".into(),
+                format!("{:.1} s", seconds(started.elapsed())),
+            ));
+        }
     }
 
     println!("| measure | result |\n|---|---|");
