@@ -124,11 +124,18 @@ impl DirStore {
         getrandom::fill(&mut name).map_err(|error| ObjectError::Backend(error.to_string()))?;
         let temporary = self.root.join(".tmp").join(hex::encode(name));
         let mut file = fs::File::create_new(&temporary).map_err(io)?;
-        file.write_all(bytes).and_then(|()| file.sync_all()).map_err(io)?;
-        if self.read_only {
-            let mut permissions = file.metadata().map_err(io)?.permissions();
-            permissions.set_readonly(true);
-            file.set_permissions(permissions).map_err(io)?;
+        let written = file.write_all(bytes).and_then(|()| file.sync_all()).and_then(|()| {
+            if self.read_only {
+                let mut permissions = file.metadata()?.permissions();
+                permissions.set_readonly(true);
+                file.set_permissions(permissions)?;
+            }
+            Ok(())
+        });
+        // A write cut short (a full disk) leaves nothing behind.
+        if let Err(source) = written {
+            let _ = fs::remove_file(&temporary);
+            return Err(io(source));
         }
         Ok(temporary)
     }
