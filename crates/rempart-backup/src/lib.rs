@@ -139,12 +139,7 @@ impl Target {
             // Read as first written: a version written over one, or a delete marker, by someone
             // holding a writing credential hides nothing from a restore (Object Lock keeps the
             // first versions).
-            Target::S3 { bucket, prefix, lock } => Ok(Box::new(
-                S3Store::from_url(&format!("s3://{bucket}"))
-                    .and_then(|store| store.within(prefix, *lock))
-                    .map(S3Store::reading_first_versions)
-                    .map_err(storage)?,
-            )),
+            Target::S3 { bucket, prefix, lock } => Ok(Box::new(s3_store(bucket, prefix, *lock).map_err(storage)?)),
         }
     }
 
@@ -162,8 +157,7 @@ impl Target {
     fn bucket(&self) -> Result<Option<(S3Store, ObjectLock)>, BackupError> {
         match self {
             Target::S3 { bucket, prefix, lock: Some(lock) } => Ok(Some((
-                S3Store::from_url(&format!("s3://{bucket}"))
-                    .and_then(|store| store.within(prefix, Some(*lock)))
+                s3_store(bucket, prefix, Some(*lock))
                     .map_err(|source| BackupError::Storage { target: self.to_string(), source })?,
                 *lock,
             ))),
@@ -190,6 +184,15 @@ impl std::fmt::Display for Target {
             Target::S3 { bucket, prefix, .. } => write!(f, "s3://{bucket}/{prefix}"),
         }
     }
+}
+
+/// A target's bucket under its prefix, each object written locked as `lock` says, each key read
+/// as its first version: a version written over it, or a delete marker, by someone holding a
+/// writing credential hides nothing (Object Lock keeps the first versions).
+fn s3_store(bucket: &str, prefix: &str, lock: Option<ObjectLock>) -> Result<S3Store, ObjectError> {
+    S3Store::from_url(&format!("s3://{bucket}"))
+        .and_then(|store| store.within(prefix, lock))
+        .map(S3Store::reading_first_versions)
 }
 
 /// The sync setting holding this device's backup targets (JSON).
@@ -412,24 +415,39 @@ fn write_checkpoint(
     let author = session.author(store.signing_key())?;
     let mut nonce = [0u8; 24];
     (env.random)(&mut nonce);
-    let header = rempart_sync::checkpoint::CheckpointHeader {
+    let events = info.events;
+    let sealed =
+        rempart_sync::checkpoint::seal(checkpoint_header(store, info), author.key, store.signing_key(), bytes, nonce)?;
+    let key = checkpoint_key(store.tenant(), store.node(), events);
+    objects.put_new(&key, &sealed).map_err(|source| BackupError::Storage { target: key.clone(), source })?;
+    Ok((events, sealed.len() as u64))
+}
+
+/// The clear header of a checkpoint of this device's database as `info` describes it; `seal`
+/// sets the epoch, the nonce and what names the ciphertext.
+pub fn checkpoint_header(
+    store: &Store,
+    info: rempart_store::snapshot::SnapshotInfo,
+) -> rempart_sync::checkpoint::CheckpointHeader {
+    rempart_sync::checkpoint::CheckpointHeader {
         tenant: store.tenant(),
         node: store.node(),
-        epoch: author.key.epoch(),
+        epoch: 0,
         cut: info.cut,
         events: info.events,
         last_wall_ms: info.last_wall_ms,
         state_hash: info.state_hash,
         schema_version: rempart_store::SCHEMA_VERSION,
         created_ms: rempart_node::system_now_ms(),
-        nonce,
+        nonce: [0; 24],
         ciphertext_len: 0,
         ciphertext_hash: rempart_log::Hash32([0; 32]),
-    };
-    let sealed = rempart_sync::checkpoint::seal(header, author.key, store.signing_key(), bytes, nonce)?;
-    let key = format!("{}{}/{:020}", checkpoints_prefix(store.tenant()), store.node(), info.events);
-    objects.put_new(&key, &sealed).map_err(|source| BackupError::Storage { target: key.clone(), source })?;
-    Ok((info.events, sealed.len() as u64))
+    }
+}
+
+/// Where a checkpoint of `node` holding `events` events is kept in a target.
+pub fn checkpoint_key(tenant: rempart_log::TenantId, node: rempart_log::NodeId, events: u64) -> String {
+    format!("{}{node}/{events:020}", checkpoints_prefix(tenant))
 }
 
 /// The newest checkpoint in `objects` that this restore can start from: of the company, of this
@@ -544,8 +562,9 @@ fn keep_retained(store: &Store, target: &Target, now: u64) -> Result<(), BackupE
         Some(_) => {
             let storage = |source| BackupError::Storage { target: target.to_string(), source };
             for prefix in [format!("t/{}/", store.tenant()), "hub/".to_owned(), "seen/".to_owned()] {
+                // Each key's first version: the one written and locked, whatever was put over it.
                 for listed in bucket.list(&prefix).map_err(storage)? {
-                    bucket.extend_retention(&listed.key, lock).map_err(storage)?;
+                    bucket.extend_retention(&listed.key, Some(&listed.version), lock).map_err(storage)?;
                 }
             }
             store.set_sync_setting(&setting, &now.saturating_add(retention).to_string())?;

@@ -188,9 +188,9 @@ impl S3Store {
         }
     }
 
-    /// Extends an object's retention to `lock.days` from now (S3 refuses to shorten one; in
-    /// compliance mode nobody can).
-    pub fn extend_retention(&self, key: &str, lock: ObjectLock) -> Result<(), ObjectError> {
+    /// Extends the retention of an object (of its `version`, else its latest) to `lock.days` from
+    /// now (S3 refuses to shorten one; in compliance mode nobody can).
+    pub fn extend_retention(&self, key: &str, version: Option<&str>, lock: ObjectLock) -> Result<(), ObjectError> {
         let key = &self.full(key)?;
         let until = std::time::SystemTime::now() + Duration::from_secs(u64::from(lock.days) * 86_400);
         let body = format!(
@@ -201,6 +201,9 @@ impl S3Store {
         let sum = checksum(body.as_bytes());
         let mut action = self.bucket.put_object(Some(&self.credentials), key);
         action.query_mut().insert("retention", "");
+        if let Some(version) = version {
+            action.query_mut().insert("versionId", version.to_owned());
+        }
         action.headers_mut().insert("x-amz-checksum-sha256", sum.clone());
         action.headers_mut().insert("x-amz-sdk-checksum-algorithm", "SHA256");
         let url = action.sign(SIGNED_FOR);

@@ -17,6 +17,15 @@ fn connected(temp: &Path) -> (HubProcess, Company, std::path::PathBuf) {
     (hub, node, kit)
 }
 
+/// A device invited by `admin` (invoice series B) and joined in `dir`.
+fn enrol(admin: &Company, hub: &HubProcess, dir: &Path) -> Company {
+    let code_file = dir.with_extension("code");
+    std::fs::write(&code_file, crate::sync::invite(admin, "B")).expect("code");
+    let device = Company::at(dir.to_owned());
+    device.ok(&["join", "--code-file", path_arg(&code_file), "--hub", &hub.url]);
+    device
+}
+
 /// Overwrites every file under `dir` with bytes drawn from `seed` (the same length, or 4 KiB for
 /// an empty file), as ransomware encrypting in place leaves them. Returns how many.
 fn overwrite_every_file(dir: &Path, seed: u64) -> usize {
@@ -421,11 +430,7 @@ fn a_backup_folder_tampered_with_is_named_and_made_up_for_and_never_taken_for_wh
         node.ok(&["backup", "add", path_arg(target)]);
     }
     // A device invited and enrolled: the hub removes the used invitation; backups go on.
-    let code = crate::sync::invite(&node, "B");
-    let laptop = Company::at(temp.path().join("laptop"));
-    let code_file = temp.path().join("code.txt");
-    std::fs::write(&code_file, code).expect("code");
-    laptop.ok(&["join", "--code-file", path_arg(&code_file), "--hub", &hub.url]);
+    enrol(&node, &hub, &temp.path().join("laptop"));
     node.entry(1, "100.00");
     node.ok(&["sync"]);
     // One target out of reach (its folder now a file): named, the others backed up all the same.
@@ -534,11 +539,7 @@ fn a_revocation_taken_out_of_a_backup_is_seen_and_the_backup_refused() {
     let (hub, office, kit) = connected(temp.path());
     let usb = temp.path().join("usb");
     office.ok(&["backup", "add", path_arg(&usb)]);
-    let code = crate::sync::invite(&office, "B");
-    let laptop = Company::at(temp.path().join("laptop"));
-    let code_file = temp.path().join("code.txt");
-    std::fs::write(&code_file, code).expect("code");
-    laptop.ok(&["join", "--code-file", path_arg(&code_file), "--hub", &hub.url]);
+    let laptop = enrol(&office, &hub, &temp.path().join("laptop"));
     office.ok(&["sync"]);
     let laptop_id =
         laptop.ok(&["status"]).split("node ").nth(1).expect("node").split(' ').next().expect("id").to_owned();
