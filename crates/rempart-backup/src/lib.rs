@@ -12,6 +12,7 @@
 //! sync's pull does. A batch the hub finds damaged on the way is set apart in that layer and named
 //! (`Checked::damaged`); the next target fills the gap.
 
+mod prune;
 mod stores;
 
 use std::path::{Path, PathBuf};
@@ -30,6 +31,7 @@ use rempart_store::{Store, StoreError};
 use rempart_sync::RequestAuth;
 use serde::{Deserialize, Serialize};
 
+pub use prune::{Pruned, prune};
 pub use stores::{AppendOnly, Overlay, Shared};
 
 /// Where a backup is written.
@@ -96,6 +98,8 @@ pub enum BackupError {
         "backup target {target}: {count} chain(s) of batches were refused as forged or forked: nothing read from it is taken"
     )]
     ChainsRefused { target: String, count: usize },
+    #[error("pruning keeps at least the newest checkpoint: --keep 1 or more")]
+    KeepNone,
 }
 
 impl Target {
@@ -165,6 +169,19 @@ impl Target {
         }
     }
 
+    /// The bucket of an S3 target, locked or not, every version of its keys in reach: what
+    /// pruning removes them from.
+    fn bucket_to_prune(&self) -> Result<Option<S3Store>, BackupError> {
+        match self {
+            Target::S3 { bucket, prefix, lock } => Ok(Some(
+                S3Store::from_url(&format!("s3://{bucket}"))
+                    .and_then(|store| store.within(prefix, *lock))
+                    .map_err(|source| BackupError::Storage { target: self.to_string(), source })?,
+            )),
+            Target::Folder { .. } => Ok(None),
+        }
+    }
+
     /// The same place, whatever its lock: two targets naming one place are one target.
     fn place(&self) -> Target {
         match self {
@@ -195,6 +212,11 @@ fn s3_store(bucket: &str, prefix: &str, lock: Option<ObjectLock>) -> Result<S3St
         .map(S3Store::reading_first_versions)
 }
 
+/// Whether this device is one of the company's administrators' (who alone set targets and prune).
+fn is_admin(store: &Store, session: &Session) -> bool {
+    session.roster.member(store.node()).is_some_and(|member| member.role == rempart_sync::Role::Admin)
+}
+
 /// The sync setting holding this device's backup targets (JSON).
 const TARGETS_SETTING: &str = "backup_targets";
 
@@ -209,8 +231,7 @@ pub fn targets(store: &Store) -> Result<Vec<Target>, BackupError> {
 /// Adds a target, from an administrator's device only; its storage is opened first (a folder is
 /// made), so a target that cannot be written is refused now rather than at the first backup.
 pub fn add_target(store: &Store, session: &Session, target: Target) -> Result<(), BackupError> {
-    let admin = session.roster.member(store.node()).is_some_and(|member| member.role == rempart_sync::Role::Admin);
-    if !admin {
+    if !is_admin(store, session) {
         return Err(BackupError::NotAdmin);
     }
     let mut held = targets(store)?;
@@ -233,8 +254,7 @@ pub fn add_target(store: &Store, session: &Session, target: Target) -> Result<()
 
 /// Stops backing up to a target (from an administrator's device): what it holds stays there.
 pub fn remove_target(store: &Store, session: &Session, target: &Target) -> Result<(), BackupError> {
-    let admin = session.roster.member(store.node()).is_some_and(|member| member.role == rempart_sync::Role::Admin);
-    if !admin {
+    if !is_admin(store, session) {
         return Err(BackupError::NotAdmin);
     }
     let mut held = targets(store)?;
@@ -461,8 +481,7 @@ fn newest_checkpoint(
 ) -> Result<Option<(String, rempart_sync::checkpoint::CheckpointHeader, Vec<u8>)>, BackupError> {
     let prefix = checkpoints_prefix(tenant);
     let mut listed = objects.list(&prefix).map_err(|source| BackupError::Storage { target: prefix.clone(), source })?;
-    let events_of = |key: &str| key.rsplit('/').next().and_then(|last| last.parse::<u64>().ok()).unwrap_or(0);
-    listed.sort_by_key(|object| std::cmp::Reverse(events_of(&object.key)));
+    listed.sort_by_key(|object| std::cmp::Reverse(prune::events_of(&object.key)));
     for object in listed {
         // Its header and signature first, from its first bytes: a checkpoint is read whole only
         // once an administrator's device of the roster is found to have signed it, and it has
@@ -549,8 +568,8 @@ fn retained_setting(target: &Target) -> String {
 
 /// Keeps a locked target's objects retained: once half the retention has passed since the
 /// earliest retain-until this device set, every object of the company there is retained again
-/// for the whole retention from now. Every batch is needed for a restore (no checkpoint stands
-/// for any yet), so none is left to expire.
+/// for the whole retention from now. Every batch is needed for a restore, so none is left to
+/// expire; a checkpoint older than the newest is, for pruning to take once it has.
 fn keep_retained(store: &Store, target: &Target, now: u64) -> Result<(), BackupError> {
     let Some((bucket, lock)) = target.bucket()? else { return Ok(()) };
     let retention = u64::from(lock.days) * 86_400_000;
@@ -561,9 +580,18 @@ fn keep_retained(store: &Store, target: &Target, now: u64) -> Result<(), BackupE
         Some(until) if until >= now.saturating_add(retention / 2) => Ok(()),
         Some(_) => {
             let storage = |source| BackupError::Storage { target: target.to_string(), source };
+            // A checkpoint older than the newest is left to its retention's end, for pruning to
+            // take: a restore starts from the newest, and the log holds the rest.
+            let checkpoints = checkpoints_prefix(store.tenant());
+            let newest =
+                bucket.list(&checkpoints).map_err(storage)?.iter().map(|listed| prune::events_of(&listed.key)).max();
+            let superseded = |key: &str| key.starts_with(&checkpoints) && Some(prune::events_of(key)) != newest;
             for prefix in [format!("t/{}/", store.tenant()), "hub/".to_owned(), "seen/".to_owned()] {
                 // Each key's first version: the one written and locked, whatever was put over it.
                 for listed in bucket.list(&prefix).map_err(storage)? {
+                    if superseded(&listed.key) {
+                        continue;
+                    }
                     bucket.extend_retention(&listed.key, Some(&listed.version), lock).map_err(storage)?;
                 }
             }

@@ -57,9 +57,30 @@ fn restore(kit: &Kit, target: &Target, dir: &Path, env: &mut Env<'_>) -> (Store,
     (restored, read)
 }
 
+/// A temporary directory whose backup folders are made removable again (their files' immutable
+/// attribute cleared, `release_tree`) before it is removed.
+struct Temp(tempfile::TempDir);
+
+impl std::ops::Deref for Temp {
+    type Target = tempfile::TempDir;
+    fn deref(&self) -> &tempfile::TempDir {
+        &self.0
+    }
+}
+
+impl Drop for Temp {
+    fn drop(&mut self) {
+        rempart_hub::objects::release_tree(self.0.path());
+    }
+}
+
+fn temporary() -> Temp {
+    Temp(tempfile::tempdir().expect("temporary directory"))
+}
+
 #[test]
 fn a_checkpoint_whose_header_lies_is_refused_and_the_log_restores_the_same() {
-    let temp = tempfile::tempdir().unwrap();
+    let temp = temporary();
     let mut random = rempart_node::system_random;
     let mut env = Env { clock: Clock::System, random: &mut random };
     let (mut store, mut session, kit, target) = company(temp.path(), 5, &mut env);
@@ -89,7 +110,7 @@ fn a_checkpoint_with_a_trigger_or_a_stranger_chain_is_not_adopted() {
          SELECT x'80808080808080808080808080808080', 1, version, tenant, hlc_wall_ms, hlc_logical, prev, kind, payload, hash
          FROM events LIMIT 1;",
     ] {
-        let temp = tempfile::tempdir().unwrap();
+        let temp = temporary();
         let mut random = rempart_node::system_random;
         let mut env = Env { clock: Clock::System, random: &mut random };
         let (store, session, kit, target) = company(temp.path(), 1, &mut env);

@@ -44,10 +44,31 @@ impl Rng {
     }
 }
 
+/// A temporary directory whose backup folders are made removable again (their files' immutable
+/// attribute cleared, `release_tree`) before it is removed.
+struct Temp(tempfile::TempDir);
+
+impl std::ops::Deref for Temp {
+    type Target = tempfile::TempDir;
+    fn deref(&self) -> &tempfile::TempDir {
+        &self.0
+    }
+}
+
+impl Drop for Temp {
+    fn drop(&mut self) {
+        rempart_hub::objects::release_tree(self.0.path());
+    }
+}
+
+fn temporary() -> Temp {
+    Temp(tempfile::tempdir().expect("temporary directory"))
+}
+
 #[test]
 fn an_incremental_backup_writes_only_new_objects_and_never_changes_one() {
     for seed in [1_u64, 2, 3] {
-        let temp = tempfile::tempdir().unwrap();
+        let temp = temporary();
         let mut random = rempart_node::system_random;
         let mut env = Env { clock: Clock::System, random: &mut random };
         let mut store =

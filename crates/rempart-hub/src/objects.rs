@@ -147,6 +147,57 @@ fn regular_or_absent(path: &Path) -> bool {
     fs::symlink_metadata(path).map_or(true, |metadata| metadata.is_file())
 }
 
+/// Makes a file immutable where the file system has the attribute and this process may set it
+/// (Linux, with `CAP_LINUX_IMMUTABLE`, as root has): nobody, root included, then changes or
+/// removes it without clearing the attribute first. Elsewhere (another system, a network mount,
+/// a user without the capability) the file stays as it was made, read-only.
+fn make_immutable(path: &Path) {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{IFlags, ioctl_getflags, ioctl_setflags};
+        let set = fs::File::open(path).map_err(|error| error.to_string()).and_then(|file| {
+            let flags = ioctl_getflags(&file).map_err(|error| error.to_string())?;
+            ioctl_setflags(&file, flags | IFlags::IMMUTABLE).map_err(|error| error.to_string())
+        });
+        if let Err(error) = set {
+            tracing::debug!(path = %path.display(), %error, "left read-only: the immutable attribute cannot be set here");
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = path;
+}
+
+/// Clears the immutable attribute of a file of a backup folder (`make_immutable`), so that it can
+/// be removed: pruning an old checkpoint, or a test done with its folder. Nothing happens where
+/// the attribute is not set or cannot be cleared (removing the file then says why).
+pub fn release(path: &Path) {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{IFlags, ioctl_getflags, ioctl_setflags};
+        if let Ok(file) = fs::File::open(path)
+            && let Ok(flags) = ioctl_getflags(&file)
+            && flags.contains(IFlags::IMMUTABLE)
+        {
+            let _ = ioctl_setflags(&file, flags - IFlags::IMMUTABLE);
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = path;
+}
+
+/// Clears the immutable attribute of every file under `root` (no symbolic link followed): a
+/// backup folder made removable again as a whole.
+pub fn release_tree(root: &Path) {
+    let Ok(entries) = fs::read_dir(root) else { return };
+    for entry in entries.flatten() {
+        match entry.file_type() {
+            Ok(kind) if kind.is_dir() => release_tree(&entry.path()),
+            Ok(kind) if kind.is_file() => release(&entry.path()),
+            _ => {}
+        }
+    }
+}
+
 fn sync_dir(dir: &Path) -> std::io::Result<()> {
     fs::File::open(dir)?.sync_all()
 }
@@ -162,6 +213,9 @@ impl ObjectStore for DirStore {
         let _ = fs::remove_file(&temporary);
         match linked {
             Ok(()) => {
+                if self.read_only {
+                    make_immutable(&path);
+                }
                 sync_dir(&parent).map_err(io)?;
                 Ok(Put::Created)
             }

@@ -109,10 +109,10 @@ impl S3Store {
         self
     }
 
-    /// Every version of the keys under `within` (a full key or prefix), each key's first one
-    /// (the oldest) with its version id and size, in key order. Delete markers are no versions.
-    fn first_versions_under(&self, within: &str) -> Result<Vec<(String, String, u64)>, ObjectError> {
-        let mut firsts: Vec<(String, String, u64)> = Vec::new();
+    /// Every version of the keys under `within` (a full key or prefix): key, version id and size,
+    /// in key order, each key's versions newest first. Delete markers are no versions.
+    fn versions_under(&self, within: &str) -> Result<Vec<(String, String, u64)>, ObjectError> {
+        let mut all: Vec<(String, String, u64)> = Vec::new();
         let (mut key_marker, mut version_marker) = (String::new(), String::new());
         loop {
             let mut url = self.bucket.object_url("");
@@ -145,15 +145,7 @@ impl S3Store {
             let text = response.body_mut().with_config().limit(64 << 20).read_to_string().map_err(backend)?;
             let page: ListVersions = instant_xml::from_str(&text)
                 .map_err(|error| backend(format!("listing the versions of {within}: {error}")))?;
-            // S3 lists a key's versions newest first: the last one seen is its first.
-            for version in page.versions {
-                match firsts.last_mut() {
-                    Some(last) if last.0 == version.key => {
-                        *last = (version.key, version.version_id, version.size.unwrap_or(0));
-                    }
-                    _ => firsts.push((version.key, version.version_id, version.size.unwrap_or(0))),
-                }
-            }
+            all.extend(page.versions.into_iter().map(|v| (v.key, v.version_id, v.size.unwrap_or(0))));
             match (page.is_truncated, page.next_key_marker, page.next_version_id_marker) {
                 (Some(true), Some(key), Some(version)) if !key.is_empty() => {
                     key_marker = key;
@@ -162,7 +154,69 @@ impl S3Store {
                 _ => break,
             }
         }
+        Ok(all)
+    }
+
+    /// Each key's first version (the oldest) under `within`, with its version id and size, in
+    /// key order.
+    fn first_versions_under(&self, within: &str) -> Result<Vec<(String, String, u64)>, ObjectError> {
+        let mut firsts: Vec<(String, String, u64)> = Vec::new();
+        // S3 lists a key's versions newest first: the last one seen is its first.
+        for version in self.versions_under(within)? {
+            match firsts.last_mut() {
+                Some(last) if last.0 == version.0 => *last = version,
+                _ => firsts.push(version),
+            }
+        }
         Ok(firsts)
+    }
+
+    /// Every version of every key of ours under `prefix` (delete markers left out), each with
+    /// its version id: what pruning a key removes is all of them.
+    pub fn versions(&self, prefix: &str) -> Result<Vec<Listed>, ObjectError> {
+        let within = format!("{}{prefix}", self.prefix);
+        Ok(self
+            .versions_under(&within)?
+            .into_iter()
+            .map(|(key, version, size)| Listed {
+                key: key.strip_prefix(&self.prefix).unwrap_or(&key).to_owned(),
+                size,
+                version,
+            })
+            .collect())
+    }
+
+    /// The moment (Unix milliseconds) until which Object Lock retains a version of a key, if it
+    /// was ever locked (the moment may have passed).
+    pub fn retained_until(&self, key: &str, version: &str) -> Result<Option<u64>, ObjectError> {
+        let full = &self.full(key)?;
+        let mut action = self.bucket.head_object(Some(&self.credentials), full);
+        action.query_mut().insert("versionId", version.to_owned());
+        let url = action.sign(SIGNED_FOR);
+        let response = self.agent.head(url.as_str()).call().map_err(backend)?;
+        if response.status().as_u16() != 200 {
+            return Err(backend(format!("reading the lock of {full}: S3 answered {}", response.status())));
+        }
+        let Some(until) = response.headers().get("x-amz-object-lock-retain-until-date") else { return Ok(None) };
+        let until = until.to_str().ok().and_then(|text| text.parse::<jiff::Timestamp>().ok()).ok_or_else(|| {
+            backend(format!("reading the lock of {full}: a retain-until date S3 gave that does not read"))
+        })?;
+        Ok(u64::try_from(until.as_millisecond()).ok())
+    }
+
+    /// Removes one version of a key for good: S3 refuses while a retention holds it (compliance
+    /// mode, or governance without the right to bypass it), and a credential without the right
+    /// to delete versions is refused too.
+    pub fn remove_version(&self, key: &str, version: &str) -> Result<(), ObjectError> {
+        let full = &self.full(key)?;
+        let mut action = self.bucket.delete_object(Some(&self.credentials), full);
+        action.query_mut().insert("versionId", version.to_owned());
+        let url = action.sign(SIGNED_FOR);
+        let response = self.agent.delete(url.as_str()).call().map_err(backend)?;
+        match response.status().as_u16() {
+            200 | 204 => Ok(()),
+            status => Err(backend(format!("removing {full} (version {version}): S3 answered {status}"))),
+        }
     }
 
     /// A key's first version, read whole or its first `range` bytes.

@@ -33,6 +33,7 @@ impl Speak for rempart_backup::BackupError {
                 lang.fill("err.backup.chains_refused", &[("target", target), ("count", count)])
             }
             BackupError::CheckpointFile(error) => lang.fill("err.backup.checkpoint_file", &[("source", error)]),
+            BackupError::KeepNone => lang.text("err.backup.keep_none").to_owned(),
             BackupError::RosterWithheld { target, why } => {
                 lang.fill("err.backup.roster_withheld", &[("target", target), ("why", &why.speak(lang))])
             }

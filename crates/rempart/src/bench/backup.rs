@@ -168,6 +168,7 @@ pub fn run(events: usize, dir: Option<std::path::PathBuf>, lang: Lang) -> Result
     }
     println!("\n{}", lang.text("bench.done"));
     if created {
+        rempart_hub::objects::release_tree(&root);
         std::fs::remove_dir_all(&root)?;
     }
     Ok(())

@@ -52,6 +52,17 @@ pub(crate) enum BackupCommand {
     /// Check every target as a restore would read it: the company restored from it alone into a
     /// scratch directory and verified; a damaged object is named.
     Verify,
+    /// Remove from every target the checkpoints older than the newest, once no retention holds
+    /// them (from an administrator's device); the log is never pruned. Without --yes, only
+    /// shows what would be removed.
+    Prune {
+        /// How many of the newest checkpoints to keep
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+        keep: u32,
+        /// Remove them: without it, nothing is removed
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 /// An Object Lock mode as typed.
@@ -162,8 +173,48 @@ pub(crate) fn backup(dir: &Path, lang: Lang, command: BackupCommand) -> Result<E
             }
             return Ok(if sound { ExitCode::SUCCESS } else { ExitCode::FAILURE });
         }
+        BackupCommand::Prune { keep, yes } => {
+            let targets = rempart_backup::targets(&store)?;
+            if targets.is_empty() {
+                return Err(rempart_backup::BackupError::NoTarget.into());
+            }
+            let locale = rempart_domain::Locale::of_country(store.company()?.country);
+            let mut named = 0usize;
+            for target in &targets {
+                let pruned = rempart_backup::prune(&store, &session, target, keep, yes)?;
+                print!("{}", pruned_text(lang, locale, &pruned));
+                named += pruned.removed.len();
+            }
+            if !yes && named > 0 {
+                println!("{}", lang.fill("backup.prune_confirm", &[("count", &named)]));
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What pruning a target did, or would do, line by line.
+fn pruned_text(lang: Lang, locale: rempart_domain::Locale, pruned: &rempart_backup::Pruned) -> String {
+    let target = &pruned.target;
+    let mut text = String::new();
+    let mut line = |key: &str, args: &[(&str, &dyn std::fmt::Display)]| {
+        text.push_str(&lang.fill(key, args));
+        text.push('\n');
+    };
+    for kept in &pruned.kept {
+        line("backup.prune_kept", &[("target", target), ("object", kept)]);
+    }
+    for (held, until) in &pruned.held {
+        line("backup.prune_held", &[("target", target), ("object", held), ("until", &locale.format_moment(*until))]);
+    }
+    let removed = if pruned.confirmed { "backup.prune_removed" } else { "backup.prune_would" };
+    for (object, bytes) in &pruned.removed {
+        line(removed, &[("target", target), ("object", object), ("bytes", bytes)]);
+    }
+    if pruned.removed.is_empty() {
+        line("backup.prune_none", &[("target", target)]);
+    }
+    text
 }
 
 /// Runs a drill and says how it went; non-zero unless the restored copy is identical.

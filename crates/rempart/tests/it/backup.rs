@@ -8,6 +8,27 @@ use std::path::Path;
 use crate::sync::{HubProcess, Work};
 use crate::{Company, path_arg};
 
+/// A temporary directory whose backup folders are made removable again (their files' immutable
+/// attribute cleared, `release_tree`) before it is removed.
+struct Temp(tempfile::TempDir);
+
+impl std::ops::Deref for Temp {
+    type Target = tempfile::TempDir;
+    fn deref(&self) -> &tempfile::TempDir {
+        &self.0
+    }
+}
+
+impl Drop for Temp {
+    fn drop(&mut self) {
+        rempart_hub::objects::release_tree(self.0.path());
+    }
+}
+
+fn temporary() -> Temp {
+    Temp(tempfile::tempdir().expect("temporary directory"))
+}
+
 /// A hub of its own and a company connected to it, its recovery kit written to `kit.txt`.
 fn connected(temp: &Path) -> (HubProcess, Company, std::path::PathBuf) {
     let hub = HubProcess::start(&temp.join("hub"));
@@ -55,8 +76,10 @@ fn overwrite_every_file(dir: &Path, seed: u64) -> usize {
     count
 }
 
-/// Makes a file a backup wrote read-only writable again, as anyone who owns it can.
+/// Makes a file a backup wrote writable again, as root can: its immutable attribute cleared,
+/// then its mode.
 fn writable(path: &Path) {
+    rempart_hub::objects::release(path);
     let mut permissions = std::fs::metadata(path).expect("metadata").permissions();
     #[allow(clippy::permissions_set_readonly_false)]
     permissions.set_readonly(false);
@@ -91,7 +114,7 @@ fn files(dir: &Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> 
 
 #[test]
 fn ransomware_on_a_node_the_books_come_back_from_its_backups_with_the_kit() {
-    let temp = tempfile::tempdir().expect("temporary directory");
+    let temp = temporary();
     let (hub, node, kit) = connected(temp.path());
     let (usb, nas) = (temp.path().join("usb"), temp.path().join("nas"));
     for target in [&usb, &nas] {
@@ -307,7 +330,7 @@ print(json.dumps(seen))
 fn a_bucket_with_object_lock_keeps_every_backup_from_the_nodes_credentials_and_restores() {
     let moto = Moto::start();
     let keys = moto.python(SETUP);
-    let temp = tempfile::tempdir().expect("temporary directory");
+    let temp = temporary();
     let (hub, node, kit) = connected(temp.path());
     let with_node_keys = |args: &[&str], dir: &Path| {
         let output = crate::binary()
@@ -342,7 +365,6 @@ fn a_bucket_with_object_lock_keeps_every_backup_from_the_nodes_credentials_and_r
     node.entry(2, "200.00");
     let (ran, said) = with_node_keys(&["backup", "run"], &node.dir);
     assert!(ran && said.contains("1 new events"), "{said}");
-    let backed_up = node.state_hash();
 
     // Every object is locked for 30 days in compliance mode; the node's credentials can neither
     // delete nor overwrite one, and not even the administrator can delete a locked version.
@@ -364,6 +386,24 @@ fn a_bucket_with_object_lock_keeps_every_backup_from_the_nodes_credentials_and_r
     let (sound, said) = with_node_keys(&["backup", "verify"], &node.dir);
     assert!(sound && said.contains("restored and verified"), "{said}");
 
+    // Pruning: in the locked prefix the older checkpoint is kept, its retention holds it; in a
+    // prefix without a lock, every version of the older checkpoint goes, and the newest stays.
+    let (added, said) = with_node_keys(&["backup", "add", "s3://locked/plain"], &node.dir);
+    assert!(added, "{said}");
+    for day in [3, 4] {
+        node.entry(day, "50.00");
+        let (ran, said) = with_node_keys(&["backup", "run", "--checkpoint"], &node.dir);
+        assert!(ran && said.matches("With a checkpoint").count() == 2, "{said}");
+    }
+    let (pruned, said) = with_node_keys(&["backup", "prune", "--yes"], &node.dir);
+    assert!(pruned, "{said}");
+    assert!(said.contains("s3://locked/acme: t/") && said.contains("its retention holds it until"), "{said}");
+    assert_eq!(said.matches("s3://locked/plain: t/").count(), 2, "one kept, one removed: {said}");
+    assert_eq!(said.matches(" removed (").count(), 1, "{said}");
+    let (_, said) = with_node_keys(&["backup", "prune", "--yes"], &node.dir);
+    assert!(said.contains("s3://locked/plain: nothing to remove"), "every version went: {said}");
+    let backed_up = node.state_hash();
+
     // The node is lost with the hub; the books come back from the bucket with the kit.
     hub.stop();
     overwrite_every_file(&node.dir, 7);
@@ -376,7 +416,7 @@ fn a_bucket_with_object_lock_keeps_every_backup_from_the_nodes_credentials_and_r
 /// A restore to a point in time, between two commits: exactly the commits before it.
 #[test]
 fn a_restore_until_a_moment_holds_exactly_the_commits_before_it() {
-    let temp = tempfile::tempdir().expect("temporary directory");
+    let temp = temporary();
     let (_hub, node, kit) = connected(temp.path());
     let usb = temp.path().join("usb");
     node.ok(&["backup", "add", path_arg(&usb)]);
@@ -423,7 +463,7 @@ fn copy_target(from: &Path, to: &Path) {
 /// not followed. A device's invitation and enrolment, a target out of reach, a target removed.
 #[test]
 fn a_backup_folder_tampered_with_is_named_and_made_up_for_and_never_taken_for_whole() {
-    let temp = tempfile::tempdir().expect("temporary directory");
+    let temp = temporary();
     let (hub, node, kit) = connected(temp.path());
     let (usb, nas, gone) = (temp.path().join("usb"), temp.path().join("nas"), temp.path().join("gone"));
     for target in [&usb, &gone] {
@@ -455,6 +495,10 @@ fn a_backup_folder_tampered_with_is_named_and_made_up_for_and_never_taken_for_wh
         .filter(|path| path.components().any(|part| part.as_os_str() == "b"))
         .find(|path| path.ends_with("00000000000000000001"))
         .expect("the first batch");
+    // As the node wrote it, a batch cannot be opened to be written, by root no more than by
+    // another user: its immutable attribute, and its mode.
+    assert!(std::fs::OpenOptions::new().append(true).open(&first).is_err(), "{}", first.display());
+    assert!(std::fs::remove_file(&first).is_err(), "{}", first.display());
     writable(&first);
     std::fs::write(&first, b"ransom").expect("overwrite");
     let name = first.strip_prefix(&usb).expect("under").to_string_lossy().into_owned();
@@ -535,7 +579,7 @@ fn a_backup_folder_tampered_with_is_named_and_made_up_for_and_never_taken_for_wh
 /// after the revocation names the longer list, and the restore refuses the folder.
 #[test]
 fn a_revocation_taken_out_of_a_backup_is_seen_and_the_backup_refused() {
-    let temp = tempfile::tempdir().expect("temporary directory");
+    let temp = temporary();
     let (hub, office, kit) = connected(temp.path());
     let usb = temp.path().join("usb");
     office.ok(&["backup", "add", path_arg(&usb)]);
@@ -555,6 +599,7 @@ fn a_revocation_taken_out_of_a_backup_is_seen_and_the_backup_refused() {
     let entries: Vec<std::path::PathBuf> =
         files(&usb).into_keys().filter(|path| path.to_string_lossy().contains("/roster/")).collect();
     let revocation = entries.iter().max().expect("roster entries");
+    rempart_hub::objects::release(revocation);
     std::fs::remove_file(revocation).expect("take the revocation out");
     let shortened = Company::at(temp.path().join("shortened"));
     let refused = shortened.fails(&["restore", "--from", path_arg(&usb), "--kit", path_arg(&kit)]);
@@ -568,7 +613,7 @@ fn a_revocation_taken_out_of_a_backup_is_seen_and_the_backup_refused() {
 /// log alone, to the same books.
 #[test]
 fn a_restore_starts_from_a_checkpoint_and_passes_over_an_altered_one() {
-    let temp = tempfile::tempdir().expect("temporary directory");
+    let temp = temporary();
     let (_hub, node, kit) = connected(temp.path());
     let usb = temp.path().join("usb");
     node.ok(&["backup", "add", path_arg(&usb)]);
@@ -596,4 +641,64 @@ fn a_restore_starts_from_a_checkpoint_and_passes_over_an_altered_one() {
     let out = from_log.ok(&["restore", "--from", path_arg(&copy), "--kit", path_arg(&kit)]);
     assert!(!out.contains("started from its checkpoint") && out.contains("all intact"), "{out}");
     assert_eq!(from_log.state_hash(), hash);
+}
+
+/// Pruning, from an administrator's device and with `--yes` only: the checkpoints older than the
+/// newest are removed, the newest and the whole log stay; a restore starts from the newest, and a
+/// restore to a moment before it still comes whole from the log.
+#[test]
+fn pruning_removes_old_checkpoints_only_when_confirmed_never_the_newest_nor_the_log() {
+    let temp = temporary();
+    let (_hub, node, kit) = connected(temp.path());
+    let usb = temp.path().join("usb");
+    node.ok(&["backup", "add", path_arg(&usb)]);
+    node.entry(1, "100.00");
+    node.ok(&["backup", "run", "--checkpoint"]);
+    node.entry(2, "200.00");
+    node.ok(&["backup", "run", "--checkpoint"]);
+    let stamped: i64 = node
+        .database()
+        .query_row("SELECT max(hlc_wall_ms) FROM events", [], |row| row.get(0))
+        .expect("the last event's stamp");
+    let at_second = node.state_hash();
+    node.entry(3, "300.00");
+    node.ok(&["backup", "run", "--checkpoint"]);
+    let checkpoints = || -> Vec<std::path::PathBuf> {
+        files(&usb).into_keys().filter(|path| path.to_string_lossy().contains("/checkpoints/")).collect()
+    };
+    let log = || -> Vec<(std::path::PathBuf, Vec<u8>)> {
+        files(&usb).into_iter().filter(|(path, _)| !path.to_string_lossy().contains("/checkpoints/")).collect()
+    };
+    let (made, log_before) = (checkpoints(), log());
+    assert_eq!(made.len(), 3, "{made:?}");
+    let newest = made.iter().max_by_key(|path| path.file_name().map(|name| name.to_owned())).expect("one").clone();
+
+    // Without --yes, nothing goes: what would is named.
+    let shown = node.ok(&["backup", "prune"]);
+    assert_eq!(shown.matches("would be removed").count(), 2, "{shown}");
+    assert!(shown.contains("run again with --yes to remove these 2 objects"), "{shown}");
+    assert_eq!(checkpoints(), made, "nothing removed");
+    assert!(node.fails(&["backup", "prune", "--keep", "0", "--yes"]).contains("--keep"));
+    // Keeping three, nothing is to go; in French, the same.
+    let kept = node.ok_in("fr", &["backup", "prune", "--keep", "3", "--yes"]);
+    assert!(kept.contains("rien à supprimer") && kept.matches("conservé").count() == 3, "{kept}");
+    // Confirmed: the two older ones go, the newest and every object of the log stay as they were.
+    let pruned = node.ok(&["backup", "prune", "--yes"]);
+    assert_eq!(pruned.matches(" removed (").count(), 2, "{pruned}");
+    assert_eq!(checkpoints(), vec![newest.clone()]);
+    assert_eq!(log(), log_before, "the log is never pruned");
+    let again = node.ok(&["backup", "prune", "--yes"]);
+    assert!(again.contains("nothing to remove"), "{again}");
+    assert!(node.ok(&["backup", "verify"]).contains("restored and verified"));
+
+    // A restore starts from the newest; one to a moment before it, from the log.
+    let now = Company::at(temp.path().join("now"));
+    let out = now.ok(&["restore", "--from", path_arg(&usb), "--kit", path_arg(&kit)]);
+    assert!(out.contains("started from its checkpoint of") && out.contains("all intact"), "{out}");
+    assert_eq!(now.state_hash(), node.state_hash());
+    let moment = chrono::DateTime::from_timestamp_millis(stamped).expect("a moment").to_rfc3339();
+    let then = Company::at(temp.path().join("then"));
+    let out = then.ok(&["restore", "--from", path_arg(&usb), "--until", &moment, "--kit", path_arg(&kit)]);
+    assert!(!out.contains("started from its checkpoint") && out.contains("all intact"), "{out}");
+    assert_eq!(then.state_hash(), at_second);
 }

@@ -1,0 +1,128 @@
+//! Pruning a target: the checkpoints a restore no longer starts from, removed from an
+//! administrator's device once their retention has ended. The log of batches is never pruned:
+//! it is the books (the law keeps them ten years, in Switzerland and in France), every
+//! point-in-time restore reads it, and the node holds it whole anyway, so a backup without it
+//! would save nothing that matters. Old checkpoints are the only thing a backup holds twice.
+
+use rempart_hub::ObjectStore;
+use rempart_node::Session;
+use rempart_store::Store;
+
+use crate::{BackupError, Target, checkpoints_prefix, is_admin};
+
+/// What pruning a target removed, or would remove without confirmation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pruned {
+    pub target: String,
+    /// The checkpoints kept as a restore's start: the newest a restore can use.
+    pub kept: Vec<String>,
+    /// Objects a retention still holds, kept: key and the moment it ends (Unix milliseconds).
+    pub held: Vec<(String, u64)>,
+    /// Objects removed (or to remove): key and bytes. On a bucket, each version of a key.
+    pub removed: Vec<(String, u64)>,
+    /// Whether they were removed, or only named.
+    pub confirmed: bool,
+}
+
+/// One stored copy of a checkpoint: its key, its version in a bucket (every version of a key is
+/// removed with it), its bytes.
+struct Stored {
+    key: String,
+    version: Option<String>,
+    size: u64,
+}
+
+/// The events a checkpoint's key names (`.../<events>`), the newest being the one holding most.
+pub(crate) fn events_of(key: &str) -> u64 {
+    key.rsplit('/').next().and_then(|last| last.parse::<u64>().ok()).unwrap_or(0)
+}
+
+/// Prunes `target`, from an administrator's device: keeps the `keep` newest checkpoints a
+/// restore can start from (signed by an active administrator's device of the roster, of this
+/// layout) and everything newer, and removes the older ones, each version of each, but for those
+/// a retention still holds. Nothing is removed unless `confirmed`; nothing at all when no
+/// checkpoint there is one a restore can use.
+pub fn prune(
+    store: &Store,
+    session: &Session,
+    target: &Target,
+    keep: u32,
+    confirmed: bool,
+) -> Result<Pruned, BackupError> {
+    if !is_admin(store, session) {
+        return Err(BackupError::NotAdmin);
+    }
+    if keep == 0 {
+        return Err(BackupError::KeepNone);
+    }
+    let storage = |source| BackupError::Storage { target: target.to_string(), source };
+    let prefix = checkpoints_prefix(store.tenant());
+    // What a restore reads (each key's first version on a bucket), to tell usable checkpoints.
+    let reading = target.open_for_reading()?;
+    let mut keys: Vec<String> = reading.list(&prefix).map_err(storage)?.into_iter().map(|listed| listed.key).collect();
+    keys.sort_by_key(|key| std::cmp::Reverse(events_of(key)));
+    let usable: Vec<&String> = keys.iter().filter(|key| usable(&*reading, session, store, key)).collect();
+    let mut pruned =
+        Pruned { target: target.to_string(), kept: Vec::new(), held: Vec::new(), removed: Vec::new(), confirmed };
+    let Some(oldest_kept) = usable.get(keep as usize - 1).or(usable.last()) else { return Ok(pruned) };
+    let floor = events_of(oldest_kept);
+    pruned.kept = usable.iter().take(keep as usize).map(|key| (*key).clone()).collect();
+    // Every stored copy of the older ones: each version on a bucket, the file in a folder.
+    let bucket = target.bucket_to_prune()?;
+    let stored: Vec<Stored> = match &bucket {
+        Some(bucket) => bucket
+            .versions(&prefix)
+            .map_err(storage)?
+            .into_iter()
+            .map(|listed| Stored { key: listed.key, version: Some(listed.version), size: listed.size })
+            .collect(),
+        None => reading
+            .list(&prefix)
+            .map_err(storage)?
+            .into_iter()
+            .map(|listed| Stored { key: listed.key, version: None, size: listed.size })
+            .collect(),
+    };
+    let now = rempart_node::system_now_ms();
+    for copy in stored.into_iter().filter(|copy| events_of(&copy.key) < floor) {
+        if let (Some(bucket), Some(version)) = (&bucket, &copy.version)
+            && let Some(until) = bucket.retained_until(&copy.key, version).map_err(storage)?
+            && until > now
+        {
+            pruned.held.push((copy.key, until));
+            continue;
+        }
+        if confirmed {
+            match (&bucket, &copy.version) {
+                (Some(bucket), Some(version)) => bucket.remove_version(&copy.key, version).map_err(storage)?,
+                _ => remove_file(target, &*reading, &copy.key)?,
+            }
+        }
+        pruned.removed.push((copy.key, copy.size));
+    }
+    Ok(pruned)
+}
+
+/// Whether a restore could start from the checkpoint at `key`: its header and signature read
+/// from its first bytes, of this company and layout, signed by an active administrator's device.
+fn usable(objects: &dyn ObjectStore, session: &Session, store: &Store, key: &str) -> bool {
+    let Ok(Some(prefix)) = objects.get_prefix(key, rempart_sync::checkpoint::PEEK_BYTES) else { return false };
+    let Ok(peeked) = rempart_sync::checkpoint::peek(&prefix) else { return false };
+    let header = &peeked.header;
+    let Some(member) = session.roster.member(header.node) else { return false };
+    let Ok(node_key) = rempart_log::VerifyingKey::from_bytes(&member.keys.sign) else { return false };
+    header.tenant == store.tenant()
+        && header.schema_version == rempart_store::SCHEMA_VERSION
+        && session.roster.is_active(header.node)
+        && member.role == rempart_sync::Role::Admin
+        && events_of(key) == header.events
+        && peeked.is_signed_by(&node_key)
+}
+
+/// Removes a checkpoint's file from a folder target.
+fn remove_file(target: &Target, objects: &dyn ObjectStore, key: &str) -> Result<(), BackupError> {
+    if let Target::Folder { path } = target {
+        rempart_hub::objects::release(&path.join(key));
+    }
+    objects.remove(key).map_err(|source| BackupError::Storage { target: target.to_string(), source })
+}
