@@ -12,6 +12,7 @@
 //! sync's pull does. A batch the hub finds damaged on the way is set apart in that layer and named
 //! (`Checked::damaged`); the next target fills the gap.
 
+mod node_dir;
 mod prune;
 mod stores;
 
@@ -100,6 +101,10 @@ pub enum BackupError {
     ChainsRefused { target: String, count: usize },
     #[error("pruning keeps at least the newest checkpoint: --keep 1 or more")]
     KeepNone,
+    #[error("the node data directory {dir} cannot be copied to be read: {source}")]
+    NodeCopy { dir: String, source: std::io::Error },
+    #[error("the node data directory {dir} holds another company than the recovery kit's")]
+    OtherCompany { dir: String },
 }
 
 impl Target {
@@ -209,7 +214,7 @@ impl std::fmt::Display for Target {
 fn s3_store(bucket: &str, prefix: &str, lock: Option<ObjectLock>) -> Result<S3Store, ObjectError> {
     S3Store::from_url(&format!("s3://{bucket}"))
         .and_then(|store| store.within(prefix, lock))
-        .map(S3Store::reading_first_versions)
+        .map(|store| store.reading_first_versions().reading_objects_up_to(rempart_hub::objects::OBJECT_BYTES_MAX))
 }
 
 /// Whether this device is one of the company's administrators' (who alone set targets and prune).
@@ -391,7 +396,7 @@ fn run_to(
         &serde_json::to_string(&cut).map_err(|_| BackupError::SettingsUnreadable)?,
     )?;
     store.set_sync_setting(&last_setting(target), &now.to_string())?;
-    keep_retained(store, target, now)?;
+    keep_retained(store, session, target, now)?;
     let events = store.event_count()?;
     let last: u64 = store.sync_setting(&checkpoint_setting(target))?.and_then(|text| text.parse().ok()).unwrap_or(0);
     let due = events >= CHECKPOINT_EVERY_EVENTS && events >= last + CHECKPOINT_EVERY_EVENTS.max(last / 2);
@@ -492,6 +497,7 @@ fn newest_checkpoint(
             let header = &peeked.header;
             let member = session.roster.member(header.node)?;
             let fits = header.tenant == tenant
+                && prune::events_of(&object.key) == header.events
                 && header.schema_version == rempart_store::SCHEMA_VERSION
                 && until_ms.is_none_or(|until| header.last_wall_ms <= until)
                 && session.roster.is_active(header.node)
@@ -530,6 +536,19 @@ fn adopt_checked(
         if key.map(|key| key.to_bytes()) != Some(member.keys.sign) {
             return Err(unsound());
         }
+        // Nothing of a revoked device past its revocation, as a restore from the log takes none.
+        let head = store.held(node)?.ok_or_else(unsound)?;
+        if !session.roster.may_write(node, head.seq) {
+            return Err(unsound());
+        }
+    }
+    // The events it names: every chain's but the restored device's own, each whole from its
+    // first event (`verify_chains` below).
+    let own = store.node();
+    let held: u64 =
+        store.version_vector()?.0.iter().filter(|(node, _)| **node != own).map(|(_, head)| head.seq.0).sum();
+    if held != header.events {
+        return Err(unsound());
     }
     if !store.verify_chains()?.is_empty() || store.state_hash()? != header.state_hash {
         return Err(unsound());
@@ -570,7 +589,7 @@ fn retained_setting(target: &Target) -> String {
 /// earliest retain-until this device set, every object of the company there is retained again
 /// for the whole retention from now. Every batch is needed for a restore, so none is left to
 /// expire; a checkpoint older than the newest is, for pruning to take once it has.
-fn keep_retained(store: &Store, target: &Target, now: u64) -> Result<(), BackupError> {
+fn keep_retained(store: &Store, session: &Session, target: &Target, now: u64) -> Result<(), BackupError> {
     let Some((bucket, lock)) = target.bucket()? else { return Ok(()) };
     let retention = u64::from(lock.days) * 86_400_000;
     let setting = retained_setting(target);
@@ -580,20 +599,32 @@ fn keep_retained(store: &Store, target: &Target, now: u64) -> Result<(), BackupE
         Some(until) if until >= now.saturating_add(retention / 2) => Ok(()),
         Some(_) => {
             let storage = |source| BackupError::Storage { target: target.to_string(), source };
-            // A checkpoint older than the newest is left to its retention's end, for pruning to
-            // take: a restore starts from the newest, and the log holds the rest.
+            // A checkpoint older than the newest a restore can start from is left to its
+            // retention's end, for pruning to take: a restore starts from the newest, and the
+            // log holds the rest. (Told by its signature, not its name: an object planted under
+            // a higher name keeps no genuine checkpoint from being retained.)
             let checkpoints = checkpoints_prefix(store.tenant());
-            let newest =
-                bucket.list(&checkpoints).map_err(storage)?.iter().map(|listed| prune::events_of(&listed.key)).max();
-            let superseded = |key: &str| key.starts_with(&checkpoints) && Some(prune::events_of(key)) != newest;
+            let mut keys: Vec<String> =
+                bucket.list(&checkpoints).map_err(storage)?.into_iter().map(|l| l.key).collect();
+            keys.sort_by_key(|key| std::cmp::Reverse(prune::events_of(key)));
+            let newest = keys.into_iter().find(|key| prune::usable(&bucket, session, store, key));
+            let superseded = |key: &str| key.starts_with(&checkpoints) && Some(key) != newest.as_deref();
+            // Each key's first version: the one written and locked, whatever was put over it.
+            // One that cannot be extended (planted there, locked longer by someone else) keeps
+            // none of the others from their extension; it is named once they all had theirs.
+            let mut failed = None;
             for prefix in [format!("t/{}/", store.tenant()), "hub/".to_owned(), "seen/".to_owned()] {
-                // Each key's first version: the one written and locked, whatever was put over it.
                 for listed in bucket.list(&prefix).map_err(storage)? {
-                    if superseded(&listed.key) {
+                    if superseded(&listed.key) || rempart_hub::objects::check_key(&listed.key).is_err() {
                         continue;
                     }
-                    bucket.extend_retention(&listed.key, Some(&listed.version), lock).map_err(storage)?;
+                    if let Err(error) = bucket.extend_retention(&listed.key, Some(&listed.version), lock) {
+                        failed.get_or_insert(error);
+                    }
                 }
+            }
+            if let Some(error) = failed {
+                return Err(storage(error));
             }
             store.set_sync_setting(&setting, &now.saturating_add(retention).to_string())?;
             Ok(())
@@ -617,58 +648,163 @@ pub struct Checked {
     pub checkpoint: Option<u64>,
 }
 
+/// A company restored from backups: the device made, what was read of each target, the targets
+/// that could not be used and why, and the hub recorded to sync with.
+pub struct Restored {
+    pub store: Store,
+    pub session: Session,
+    pub read: Vec<Checked>,
+    /// Targets refused or out of reach: the restore went on from the others.
+    pub refused: Vec<BackupError>,
+}
+
+/// One source of a restore, opened: its storage (read as often as needed) and its name.
+struct Source {
+    objects: Arc<dyn ObjectStore>,
+    name: String,
+}
+
+impl Source {
+    fn storage(&self) -> Box<dyn ObjectStore> {
+        Box::new(Shared(Arc::clone(&self.objects)))
+    }
+}
+
 /// Restores the company into `dir` from its backups with the recovery kit: from the first
-/// target, then whatever the others hold that it lacked (a batch damaged in one is taken from
-/// another). What was restored may hold no company (a moment before it was made, a damaged
-/// first batch no target made up for): the caller says so (`unfilled`, `NothingBefore`). The targets are read, never written. `hub` is recorded as the company's hub, to
-/// sync with once it is back.
+/// target that gives it, then whatever the others hold that it lacked (a batch damaged in one is
+/// taken from another). A target may be another node's data directory (`node_dir`). A target
+/// that cannot be read, or is refused (a shortened list of devices, forged chains), is passed
+/// over and named (`Restored::refused`); when none gives the company, the first one's error is
+/// returned. What was restored may hold no company (a moment before it was made, a damaged first
+/// batch no target made up for): the caller says so (`unfilled`, `NothingBefore`). The targets
+/// are read, never written. `hub` is recorded as the company's hub, to sync with once it is
+/// back; when none is given, the hub of a node directory read, else the first target's name.
 pub fn restore(
     kit: &Kit,
     targets: &[Target],
+    (dir, hub): (&Path, Option<&str>),
+    options: RestoreOptions,
+    env: &mut Env<'_>,
+) -> Result<Restored, BackupError> {
+    let mut refused = Vec::new();
+    let mut node_hub = None;
+    // Each source opened once; the one holding the longest list of devices first: the restored
+    // device is enrolled at its end, where the others' lists meet it.
+    let mut sources: Vec<(usize, Source)> = Vec::with_capacity(targets.len());
+    for target in targets {
+        let name = target.to_string();
+        let opened = match target {
+            Target::Folder { path } if node_dir::is_node_dir(path) => node_dir::hand_over(path, kit, env).map(|node| {
+                node_hub.get_or_insert(node.hub);
+                node.objects
+            }),
+            _ => target.open_for_reading().map(Arc::from),
+        };
+        let objects = match opened {
+            Ok(objects) => objects,
+            Err(error) => {
+                refused.push(named(&name, error));
+                continue;
+            }
+        };
+        let entries = objects.list(&format!("t/{}/roster/", kit.tenant)).map_or(0, |listed| listed.len());
+        sources.push((entries, Source { objects, name }));
+    }
+    sources.sort_by_key(|(entries, _)| std::cmp::Reverse(*entries));
+    let hub = hub.map(str::to_owned).or(node_hub).or_else(|| sources.first().map(|(_, source)| source.name.clone()));
+    let Some(hub) = hub else { return Err(refused.into_iter().next().unwrap_or(BackupError::NoTarget)) };
+    let before = entries_of(dir);
+    let mut options = Some(options);
+    let mut first = None;
+    let mut failed = Vec::new();
+    for (index, (_, source)) in sources.iter().enumerate() {
+        let options = options.take().unwrap_or_default();
+        match restore_first(kit, source, (dir, &hub), options, env, &before) {
+            Ok(restored) => {
+                first = Some((index, restored));
+                break;
+            }
+            Err(error) => {
+                clear_made(dir, &before);
+                failed.push(named(&source.name, error));
+            }
+        }
+    }
+    let Some((index, (mut store, mut session, read))) = first else {
+        let mut errors = failed.into_iter().chain(refused);
+        return Err(errors.next().unwrap_or(BackupError::NoTarget));
+    };
+    refused.extend(failed);
+    let mut checked = vec![read];
+    for (_, source) in &sources[index + 1..] {
+        match take_from_storage(&mut store, &mut session, source, env) {
+            Ok(read) => checked.push(read),
+            Err(error) => refused.push(named(&source.name, error)),
+        }
+    }
+    Ok(Restored { store, session, read: checked, refused })
+}
+
+/// An error of a target's restore, named with the target when it does not name one already.
+fn named(target: &str, error: BackupError) -> BackupError {
+    match error {
+        named @ (BackupError::At { .. }
+        | BackupError::RosterWithheld { .. }
+        | BackupError::ChainsRefused { .. }
+        | BackupError::Storage { .. }) => named,
+        other => BackupError::At { target: target.to_owned(), source: Box::new(other) },
+    }
+}
+
+/// The restore from the first source that gives the company: from its newest checkpoint when
+/// one fits, else (or when it does not give back what it names) from its log alone.
+fn restore_first(
+    kit: &Kit,
+    source: &Source,
     (dir, hub): (&Path, &str),
     options: RestoreOptions,
     env: &mut Env<'_>,
-) -> Result<(Store, Session, Vec<Checked>), BackupError> {
-    // The target holding the longest list of devices first: the restored device is enrolled at
-    // its end, where the others' lists meet it.
-    let mut ordered: Vec<(usize, &Target)> = Vec::with_capacity(targets.len());
-    for target in targets {
-        let prefix = format!("t/{}/roster/", kit.tenant);
-        let entries = target
-            .open_for_reading()?
-            .list(&prefix)
-            .map_err(|source| BackupError::Storage { target: target.to_string(), source })?
-            .len();
-        ordered.push((entries, target));
-    }
-    ordered.sort_by_key(|(entries, _)| std::cmp::Reverse(*entries));
-    let (first, others) = ordered.split_first().ok_or(BackupError::NoTarget)?;
-    let first = first.1;
-    let progress = options.progress;
+    before: &Option<std::collections::BTreeSet<std::ffi::OsString>>,
+) -> Result<(Store, Session, Checked), BackupError> {
     let until_ms = options.until_ms;
-    let opened = restore_from(
-        kit,
-        (first.open_for_reading()?, first.to_string()),
-        (dir, hub),
-        RestoreOptions { progress, until_ms, no_checkpoint: options.no_checkpoint },
-        env,
-    );
-    let (mut store, mut session, first) = match opened {
+    match restore_from(kit, (source.storage(), source.name.clone()), (dir, hub), options, env) {
         // A checkpoint that does not give back what it names: the restore starts again from the
-        // log alone, into the same directory.
+        // log alone, into the same directory, made empty of what the first attempt made.
         Err(BackupError::CheckpointUnsound { key }) => {
             tracing::warn!(%key, "a checkpoint did not give back what it names: restoring from the log");
-            std::fs::remove_dir_all(dir).map_err(BackupError::CheckpointFile)?;
+            clear_made(dir, before);
             let options = RestoreOptions { progress: None, until_ms, no_checkpoint: true };
-            restore_from(kit, (first.open_for_reading()?, first.to_string()), (dir, hub), options, env)?
+            restore_from(kit, (source.storage(), source.name.clone()), (dir, hub), options, env)
         }
-        other => other?,
-    };
-    let mut checked = vec![first];
-    for (_, target) in others {
-        checked.push(take_from(&mut store, &mut session, target, env)?);
+        other => other,
     }
-    Ok((store, session, checked))
+}
+
+/// The names in `dir` before a restore made anything there; none if it did not exist.
+fn entries_of(dir: &Path) -> Option<std::collections::BTreeSet<std::ffi::OsString>> {
+    let entries = std::fs::read_dir(dir).ok()?;
+    Some(entries.flatten().map(|entry| entry.file_name()).collect())
+}
+
+/// Removes what a restore made in `dir`: the directory itself if it did not exist before,
+/// else only the entries it did not hold (whatever else someone kept there stays).
+fn clear_made(dir: &Path, before: &Option<std::collections::BTreeSet<std::ffi::OsString>>) {
+    let Some(before) = before else {
+        let _ = std::fs::remove_dir_all(dir);
+        return;
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        if before.contains(&entry.file_name()) {
+            continue;
+        }
+        let path = entry.path();
+        let _ = if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+    }
 }
 
 /// The damaged objects none of the targets made up for: each chain's events from the damaged
@@ -763,13 +899,24 @@ pub fn take_from(
     target: &Target,
     env: &mut Env<'_>,
 ) -> Result<Checked, BackupError> {
-    let overlay = Arc::new(Overlay::new(target.open_for_reading()?));
-    let mut local = LocalHub::new(Arc::clone(&overlay) as Arc<dyn ObjectStore>, target.to_string());
+    let source = Source { objects: Arc::from(target.open_for_reading()?), name: target.to_string() };
+    take_from_storage(store, session, &source, env)
+}
+
+/// Takes in what `source` holds that this device lacks.
+fn take_from_storage(
+    store: &mut Store,
+    session: &mut Session,
+    source: &Source,
+    env: &mut Env<'_>,
+) -> Result<Checked, BackupError> {
+    let overlay = Arc::new(Overlay::new(source.storage()));
+    let mut local = LocalHub::new(Arc::clone(&overlay) as Arc<dyn ObjectStore>, source.name.clone());
     let report = session.take_from_backup(store, &mut local, env)?;
-    refuse_withheld(session, &target.to_string())?;
-    refuse_rejected(&report, &target.to_string())?;
+    refuse_withheld(session, &source.name)?;
+    refuse_rejected(&report, &source.name)?;
     Ok(Checked {
-        target: target.to_string(),
+        target: source.name.clone(),
         events: report.pulled_events,
         damaged: overlay.removed(),
         checkpoint: None,
@@ -777,39 +924,79 @@ pub fn take_from(
 }
 
 /// Checks a target as a restore would use it, on an administrator's device (whose recovery
-/// secret makes the kit): the company restored from it alone into a scratch directory, every
-/// batch checked on the way; the objects found damaged are named, and the scratch copy's own
-/// check (`verify`) is returned with the events it holds.
+/// secret makes the kit): the company restored from it into a scratch directory as `rempart
+/// restore` would (from its newest checkpoint, timed), then from its log alone, every batch
+/// checked on the way (what a restore falls back to, and what a restore to an earlier moment
+/// reads); the two must give the same books. The objects found damaged are named, and the log
+/// copy's own check (`verify`) is returned with the events it holds.
 pub fn check(store: &Store, session: &Session, target: &Target, env: &mut Env<'_>) -> Result<Check, BackupError> {
     let expected = backed_up(store, target)?;
-    check_storage(store, session, (target.open_for_reading()?, target.to_string()), &expected, env)
+    check_storage(store, session, (&|| target.open_for_reading(), target.to_string()), &expected, env)
 }
+
+/// Opens a storage to read, as often as a check needs.
+type Opener<'a> = &'a dyn Fn() -> Result<Box<dyn ObjectStore>, BackupError>;
 
 /// Checks one storage as `check` does a target's: `expected`, each chain's last sequence it
 /// must give back.
 fn check_storage(
     store: &Store,
     session: &Session,
-    (objects, name): (Box<dyn ObjectStore>, String),
+    (open, name): (Opener<'_>, String),
     expected: &[(rempart_log::NodeId, u64)],
     env: &mut Env<'_>,
 ) -> Result<Check, BackupError> {
     let kit = session.kit(store)?;
     // A directory of its own, named at random and readable by this user alone, removed after.
     let scratch = tempfile::Builder::new().prefix("rempart-check-").tempdir().map_err(BackupError::Scratch)?;
+    let behind = |error| match error {
+        // The kit names this device's roster: a target backed up before its last change holds
+        // less of it.
+        BackupError::Node(NodeError::ForgedRoster(rempart_node::Forgery::ShorterThanNamed { .. })) => {
+            BackupError::Behind { target: name.clone() }
+        }
+        other => other,
+    };
+    // As a restore makes it: from the newest checkpoint, when one fits.
     let started = std::time::Instant::now();
-    let options = RestoreOptions::default();
-    let (restored, _, read) =
-        restore_from(&kit, (objects, name.clone()), (&scratch.path().join("data"), &name), options, env).map_err(
-            |error| match error {
-                // The kit names this device's roster: a target backed up before its last change
-                // holds less of it.
-                BackupError::Node(NodeError::ForgedRoster(rempart_node::Forgery::ShorterThanNamed { .. })) => {
-                    BackupError::Behind { target: name.clone() }
-                }
-                other => other,
-            },
-        )?;
+    let quick = restore_from(
+        &kit,
+        (open()?, name.clone()),
+        (&scratch.path().join("quick"), &name),
+        RestoreOptions::default(),
+        env,
+    );
+    let millis = started.elapsed().as_millis() as u64;
+    let (quick, mut checkpoint) = match quick.map_err(behind) {
+        Ok(restored) => {
+            let events = restored.2.checkpoint;
+            (Some(restored), events.map(|events| CheckpointCheck::Agrees { events }))
+        }
+        Err(BackupError::CheckpointUnsound { key }) => (None, Some(CheckpointCheck::Unsound { key })),
+        Err(error) => return Err(error),
+    };
+    // From the log alone, every batch read: the same store when no checkpoint was used.
+    let (restored, restored_session, read, millis) = match quick {
+        Some((restored, restored_session, read)) if read.checkpoint.is_none() => {
+            (restored, restored_session, read, millis)
+        }
+        quick => {
+            let started = std::time::Instant::now();
+            let options = RestoreOptions { no_checkpoint: true, ..RestoreOptions::default() };
+            let (restored, restored_session, read) =
+                restore_from(&kit, (open()?, name.clone()), (&scratch.path().join("log"), &name), options, env)
+                    .map_err(behind)?;
+            let log_millis = started.elapsed().as_millis() as u64;
+            if let (Some((quick, _, _)), Some(CheckpointCheck::Agrees { events })) = (&quick, &checkpoint)
+                && quick.state_hash()? != restored.state_hash()?
+            {
+                checkpoint = Some(CheckpointCheck::Differs { events: *events });
+            }
+            // A restore falls back to the log when the checkpoint is unsound: that is its time.
+            let millis = if quick.is_some() { millis } else { log_millis };
+            (restored, restored_session, read, millis)
+        }
+    };
     let verified = restored.verify()?.is_ok();
     let mut missing = Vec::new();
     for (node, seq) in expected {
@@ -818,13 +1005,20 @@ fn check_storage(
             missing.push((*node, *seq, held));
         }
     }
+    // What the batches read name as seen, that the target did not give back (taken out of it).
+    for lack in restored_session.lacking(&restored)? {
+        if !missing.iter().any(|(node, _, _)| *node == lack.node) {
+            missing.push((lack.node, lack.seen.0, lack.served.0));
+        }
+    }
     Ok(Check {
         read,
         events: restored.event_count()?,
         verified,
         missing,
         state_hash: restored.state_hash()?.to_hex(),
-        millis: started.elapsed().as_millis() as u64,
+        millis,
+        checkpoint,
     })
 }
 
@@ -835,18 +1029,37 @@ pub struct Check {
     pub read: Checked,
     pub events: u64,
     pub verified: bool,
-    /// Chains the copy gives back short of what was backed up there: node, the last sequence
-    /// backed up, the last one restored.
+    /// Chains the copy gives back short of what was backed up there, or of what its batches
+    /// name as seen: node, the last sequence expected, the last one restored.
     pub missing: Vec<(rempart_log::NodeId, u64, u64)>,
     pub state_hash: String,
-    /// How long the restore and its verification took.
+    /// How long a restore from it takes (from its newest checkpoint when one fits), with the
+    /// verification of what it restored.
     pub millis: u64,
+    /// Its newest checkpoint a restore starts from, checked against the log; none when it has
+    /// none that fits.
+    pub checkpoint: Option<CheckpointCheck>,
+}
+
+/// What the newest checkpoint of a target gave, against its log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckpointCheck {
+    /// The same books as the log: `events` events.
+    Agrees { events: u64 },
+    /// Adopted and checked, but not the books the log gives.
+    Differs { events: u64 },
+    /// Not giving back what its header names: a restore goes on from the log.
+    Unsound { key: String },
 }
 
 impl Check {
-    /// Restored, verified, nothing damaged and nothing short of what was backed up.
+    /// Restored, verified, nothing damaged, nothing short of what was backed up, and its
+    /// checkpoint (if any) giving the log's books.
     pub fn sound(&self) -> bool {
-        self.verified && self.read.damaged.is_empty() && self.missing.is_empty()
+        self.verified
+            && self.read.damaged.is_empty()
+            && self.missing.is_empty()
+            && matches!(self.checkpoint, None | Some(CheckpointCheck::Agrees { .. }))
     }
 }
 
@@ -873,6 +1086,10 @@ pub struct Drill {
     pub identical: bool,
     /// What it restored from.
     pub from: String,
+    /// The hub drill: events the company's hub held at this device's last sync that this device
+    /// could not give back to it (other devices' it lacks): a wiped hub gets those from them.
+    #[serde(default)]
+    pub not_refilled: u64,
 }
 
 /// The sync setting keeping a drill's outcome.
@@ -913,6 +1130,7 @@ pub fn drill_ransom(store: &mut Store, session: &mut Session, env: &mut Env<'_>)
         events: check.events,
         identical: check.sound() && check.state_hash == live,
         from: target.to_string(),
+        not_refilled: 0,
     };
     keep_drill(store, &drill)?;
     Ok(drill)
@@ -929,7 +1147,14 @@ pub fn drill_hub(store: &mut Store, session: &mut Session, env: &mut Env<'_>) ->
     let live = store.state_hash()?.to_hex();
     let expected: Vec<(rempart_log::NodeId, u64)> =
         store.version_vector()?.0.iter().map(|(node, head)| (*node, head.seq.0)).collect();
-    let check = check_storage(store, session, (Box::new(Shared(wiped)), "a wiped hub".to_owned()), &expected, env)?;
+    let open = || -> Result<Box<dyn ObjectStore>, BackupError> { Ok(Box::new(Shared(Arc::clone(&wiped)))) };
+    let check = check_storage(store, session, (&open, "a wiped hub".to_owned()), &expected, env)?;
+    // What the company's hub held at the last sync, against what this device gave back.
+    let hub_held: rempart_sync::VersionVector =
+        store.sync_setting("hub_heads")?.and_then(|text| serde_json::from_str(&text).ok()).unwrap_or_default();
+    let refilled = store.version_vector()?;
+    let not_refilled =
+        hub_held.0.iter().map(|(node, head)| head.seq.0.saturating_sub(refilled.seq(*node).0)).sum::<u64>();
     let drill = Drill {
         kind: DrillKind::Hub,
         at_ms: rempart_node::system_now_ms(),
@@ -937,6 +1162,7 @@ pub fn drill_hub(store: &mut Store, session: &mut Session, env: &mut Env<'_>) ->
         events: check.events,
         identical: check.sound() && check.state_hash == live,
         from: check.read.target.clone(),
+        not_refilled,
     };
     keep_drill(store, &drill)?;
     Ok(drill)

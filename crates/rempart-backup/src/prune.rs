@@ -105,7 +105,7 @@ pub fn prune(
 
 /// Whether a restore could start from the checkpoint at `key`: its header and signature read
 /// from its first bytes, of this company and layout, signed by an active administrator's device.
-fn usable(objects: &dyn ObjectStore, session: &Session, store: &Store, key: &str) -> bool {
+pub(crate) fn usable(objects: &dyn ObjectStore, session: &Session, store: &Store, key: &str) -> bool {
     let Ok(Some(prefix)) = objects.get_prefix(key, rempart_sync::checkpoint::PEEK_BYTES) else { return false };
     let Ok(peeked) = rempart_sync::checkpoint::peek(&prefix) else { return false };
     let header = &peeked.header;

@@ -30,7 +30,10 @@ impl Hub {
             .objects
             .list(&batch_prefix(tenant, node))?
             .into_iter()
-            .filter_map(|object| first_seq_of_key(&object.key).map(|first| StoredBatch { first, object }))
+            .filter_map(|object| {
+                let first = first_seq_of_key(&object.key).filter(|first| object.key == batch_key(tenant, node, *first));
+                first.map(|first| StoredBatch { first, object })
+            })
             .collect())
     }
 
@@ -198,11 +201,19 @@ impl Hub {
             let valid_until = roster.as_ref().and_then(|r| r.member(node)?.revoked_after).unwrap_or(u64::MAX);
             let mut head: Option<Head> = None;
             for object in objects {
+                // Only keys named as batches are (a planted `...0001a` is neither served nor
+                // allowed to cut the chain short), and a batch only under its own first event.
+                let Some(first) =
+                    first_seq_of_key(&object.key).filter(|first| object.key == batch_key(tenant, node, *first))
+                else {
+                    continue;
+                };
                 let header = match self.stored_header(&object)? {
-                    Some(header) => header,
-                    None => {
-                        // A stored batch whose header cannot be read is damaged: set apart, so
-                        // that it is named and the nodes holding a good copy upload it again.
+                    Some(header) if header.first.0 == first => header,
+                    _ => {
+                        // A stored batch whose header cannot be read, or another batch's copy
+                        // put in its place, is damaged: set apart, so that it is named and the
+                        // nodes holding a good copy upload it again.
                         if let Some(bytes) = self.objects.get(&object.key)? {
                             self.set_apart(tenant, &object.key, &bytes)?;
                         }
@@ -211,6 +222,10 @@ impl Hub {
                 };
                 if header.first.0 > valid_until {
                     break;
+                }
+                // A batch whose events the chain holds already neither adds to it nor ends it.
+                if head.is_some_and(|previous| header.first.0 <= previous.seq.0) {
+                    continue;
                 }
                 let continues = match head {
                     None => header.first.0 == 1,

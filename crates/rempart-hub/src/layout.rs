@@ -62,10 +62,17 @@ pub(crate) fn batch_key(tenant: TenantId, node: NodeId, first: u64) -> String {
 
 /// The first sequence number a batch's key names.
 pub(crate) fn first_seq_of_key(key: &str) -> Option<u64> {
-    key.rsplit('/').next()?.parse().ok()
+    // Exactly as `batch_key` writes it: twenty digits. Another name (`...0001a`, `1`) planted
+    // among the batches is no batch.
+    let last = key.rsplit('/').next()?;
+    if last.len() != 20 || !last.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    last.parse().ok()
 }
 
-pub(crate) fn wrap_key(tenant: TenantId, name: &str) -> String {
+/// Where the key wrap named `name` of a company is kept.
+pub fn wrap_key(tenant: TenantId, name: &str) -> String {
     format!("{}wraps/{name}", tenant_prefix(tenant))
 }
 

@@ -16,7 +16,14 @@ pub enum ObjectError {
     Io { key: String, source: std::io::Error },
     #[error("storage error: {0}")]
     Backend(String),
+    #[error("the stored object {key} holds {bytes} bytes, more than any object of ours")]
+    TooLarge { key: String, bytes: u64 },
 }
+
+/// The most bytes an object of a backup target (a folder, a bucket) may hold to be read: more
+/// than the largest checkpoint of a company (the whole database), far less than a file planted
+/// to exhaust memory.
+pub const OBJECT_BYTES_MAX: u64 = 8 << 30;
 
 /// What a create-only write found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,6 +125,41 @@ impl DirStore {
         Ok(path)
     }
 
+    /// An object's bytes, whole or its first `len`: opened without following a symbolic link
+    /// and without waiting on a pipe, and read only if what was opened is a regular file of at
+    /// most `OBJECT_BYTES_MAX` bytes (what someone swapped in after the listing is judged
+    /// as opened). Anything else is no object.
+    fn read(&self, key: &str, len: Option<usize>) -> Result<Option<Vec<u8>>, ObjectError> {
+        let path = self.path(key)?;
+        let io = |source| ObjectError::Io { key: key.to_owned(), source };
+        let mut options = fs::OpenOptions::new();
+        options.read(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
+            options.custom_flags(flags.bits() as i32);
+        }
+        let file = match options.open(&path) {
+            Ok(file) => file,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            // A symbolic link where the object would be (ELOOP): no object.
+            Err(error) if is_link_refused(&error) => return Ok(None),
+            Err(source) => return Err(io(source)),
+        };
+        let metadata = file.metadata().map_err(io)?;
+        if !metadata.is_file() {
+            return Ok(None);
+        }
+        let wanted = len.map_or(metadata.len(), |len| metadata.len().min(len as u64));
+        if wanted > OBJECT_BYTES_MAX {
+            return Err(ObjectError::TooLarge { key: key.to_owned(), bytes: metadata.len() });
+        }
+        let mut bytes = Vec::with_capacity(wanted as usize);
+        file.take(wanted).read_to_end(&mut bytes).map_err(io)?;
+        Ok(Some(bytes))
+    }
+
     fn temporary(&self, key: &str, bytes: &[u8]) -> Result<PathBuf, ObjectError> {
         let io = |source| ObjectError::Io { key: key.to_owned(), source };
         let mut name = [0u8; 12];
@@ -141,10 +183,12 @@ impl DirStore {
     }
 }
 
-/// Whether `path` is a regular file or nothing: a pipe or a device planted in the store is read as
-/// no object (reading it could wait for ever).
-fn regular_or_absent(path: &Path) -> bool {
-    fs::symlink_metadata(path).map_or(true, |metadata| metadata.is_file())
+/// Whether an open failed on a symbolic link refused (`O_NOFOLLOW`'s `ELOOP`).
+fn is_link_refused(error: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    return error.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error());
+    #[cfg(not(unix))]
+    return false;
 }
 
 /// Makes a file immutable where the file system has the attribute and this process may set it
@@ -235,32 +279,11 @@ impl ObjectStore for DirStore {
     }
 
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, ObjectError> {
-        let path = self.path(key)?;
-        if !regular_or_absent(&path) {
-            return Ok(None);
-        }
-        match fs::read(path) {
-            Ok(bytes) => Ok(Some(bytes)),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(ObjectError::Io { key: key.to_owned(), source }),
-        }
+        self.read(key, None)
     }
 
     fn get_prefix(&self, key: &str, len: usize) -> Result<Option<Vec<u8>>, ObjectError> {
-        let path = self.path(key)?;
-        if !regular_or_absent(&path) {
-            return Ok(None);
-        }
-        let file = match fs::File::open(path) {
-            Ok(file) => file,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => return Err(ObjectError::Io { key: key.to_owned(), source }),
-        };
-        let mut bytes = Vec::with_capacity(len);
-        file.take(len as u64)
-            .read_to_end(&mut bytes)
-            .map_err(|source| ObjectError::Io { key: key.to_owned(), source })?;
-        Ok(Some(bytes))
+        self.read(key, Some(len))
     }
 
     fn list(&self, prefix: &str) -> Result<Vec<Listed>, ObjectError> {

@@ -30,6 +30,9 @@ pub struct S3Store {
     first_versions: bool,
     /// Each object written create-only is locked for this long, and sent with its checksum.
     lock: Option<ObjectLock>,
+    /// The most bytes an object read may hold (a hub's batches are small; a backup's
+    /// checkpoint is the whole database).
+    read_limit: u64,
 }
 
 /// S3 Object Lock as each object is written: its mode and how many days it is retained.
@@ -86,7 +89,15 @@ impl S3Store {
             .timeout_global(Some(Duration::from_secs(60)))
             .build()
             .into();
-        Ok(S3Store { bucket, credentials, agent, prefix: String::new(), lock: None, first_versions: false })
+        Ok(S3Store {
+            bucket,
+            credentials,
+            agent,
+            prefix: String::new(),
+            lock: None,
+            first_versions: false,
+            read_limit: 64 << 20,
+        })
     }
 
     /// The same bucket, its keys under `prefix` (segments as keys have them), each object written
@@ -106,6 +117,12 @@ impl S3Store {
     /// or deleted (a delete marker). For a bucket with versioning, as Object Lock requires.
     pub fn reading_first_versions(mut self) -> S3Store {
         self.first_versions = true;
+        self
+    }
+
+    /// The same bucket, objects read up to `bytes` each (64 MiB unless told).
+    pub fn reading_objects_up_to(mut self, bytes: u64) -> S3Store {
+        self.read_limit = bytes;
         self
     }
 
@@ -236,7 +253,9 @@ impl S3Store {
         }
         let mut response = request.call().map_err(backend)?;
         match response.status().as_u16() {
-            200 | 206 => Ok(Some(response.body_mut().with_config().limit(64 << 20).read_to_vec().map_err(backend)?)),
+            200 | 206 => {
+                Ok(Some(response.body_mut().with_config().limit(self.read_limit).read_to_vec().map_err(backend)?))
+            }
             416 => Ok(Some(Vec::new())),
             status => Err(backend(format!("reading {full}: S3 answered {status}"))),
         }
@@ -300,7 +319,7 @@ impl S3Store {
         let mut response = request.call().map_err(backend)?;
         match response.status().as_u16() {
             200 | 206 => {
-                let bytes = response.body_mut().with_config().limit(64 << 20).read_to_vec().map_err(backend)?;
+                let bytes = response.body_mut().with_config().limit(self.read_limit).read_to_vec().map_err(backend)?;
                 Ok(Some(bytes))
             }
             404 => Ok(None),

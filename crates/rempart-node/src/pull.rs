@@ -369,6 +369,22 @@ impl Session {
     }
 }
 
+impl Session {
+    /// Chains that the batches taken in name as seen further than this node holds (`served`
+    /// being what it holds): events that exist and that it lacks. After a restore from backups,
+    /// what no target gave back.
+    pub fn lacking(&self, store: &Store) -> Result<Vec<Withheld>, NodeError> {
+        let mut out = Vec::new();
+        for (node, (head, by)) in self.claims.borrow().iter() {
+            let held = held_seq(store, *node)?;
+            if head.seq > held {
+                out.push(Withheld { by: *by, node: *node, seen: head.seq, served: held });
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// The last event of `node`'s chain this node holds (0 for none).
 fn held_seq(store: &Store, node: NodeId) -> Result<EventSeq, NodeError> {
     Ok(store.held(node)?.map_or(EventSeq(0), |head| head.seq))

@@ -82,6 +82,21 @@ impl Session {
         let mut hub = hub.clone();
         // A batch of this node refused just now is reported once; the rest of its chain waits.
         let refused = self.seal_own_batches(store, env, Some((transport, &mut hub, report)))?;
+        self.push_kept(store, transport, env, &hub, refused, report)
+    }
+
+    /// Uploads every batch this node keeps that the hub lacks (`hub`), of every chain, but of
+    /// its own chain when `skip_own` (a batch of it refused just now).
+    pub(crate) fn push_kept(
+        &self,
+        store: &Store,
+        transport: &mut dyn Transport,
+        env: &mut Env<'_>,
+        hub: &VersionVector,
+        skip_own: bool,
+        report: &mut SyncReport,
+    ) -> Result<(), NodeError> {
+        let refused = skip_own;
         let local = store.version_vector()?;
         for (node, head) in &local.0 {
             if refused && *node == store.node() {

@@ -24,11 +24,15 @@ fn path_text(path: &Path) -> Result<&str, StoreError> {
     path.to_str().ok_or_else(|| StoreError::Corrupt { what: Damage::PathNotText { path: path.display().to_string() } })
 }
 
-/// The tables and indexes of the database open on `conn` (SQLite's own apart), with the kind of
-/// every other object (trigger, view) as found.
-fn schema_objects(conn: &Connection) -> Result<std::collections::BTreeSet<(String, String)>, StoreError> {
-    let mut statement = conn.prepare("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")?;
-    let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+/// Every object of the database open on `conn` as its schema defines it: kind, name, table and
+/// SQL text, SQLite's own included (a file made by hand can name a trigger `sqlite_...`). A
+/// database of this layout, made by this program, has exactly the same, text for text: no layout
+/// is altered in place (an older one is rebuilt from its log).
+type SchemaObjects = std::collections::BTreeSet<(String, String, String, String)>;
+
+fn schema_objects(conn: &Connection) -> Result<SchemaObjects, StoreError> {
+    let mut statement = conn.prepare("SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_master")?;
+    let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -79,15 +83,16 @@ impl Store {
     pub fn adopt_snapshot(self, snapshot: &Path) -> Result<Store, StoreError> {
         let dir = self.dir().to_owned();
         let database = dir.join(DATABASE_FILE);
-        // The snapshot holds this layout's tables and indexes and nothing else: a trigger, a
-        // view or a table of its own would run, or stay, in this device's database.
+        // The snapshot holds this layout's tables and indexes, each defined as this program
+        // defines it, and nothing else: a trigger, a view, a table of its own, a constraint
+        // added to a table would run, or stay, in this device's database.
         let expected = schema_objects(&self.conn)?;
         drop(self);
         {
             let conn = Connection::open(snapshot)?;
             conn.pragma_update(None, "trusted_schema", false)?;
             let found = schema_objects(&conn)?;
-            if found.iter().any(|object| !expected.contains(object)) {
+            if found != expected {
                 return Err(StoreError::Corrupt { what: Damage::SnapshotMalformed });
             }
             conn.execute("ATTACH DATABASE ?1 AS fresh", [path_text(&database)?])?;

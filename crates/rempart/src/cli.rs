@@ -197,7 +197,7 @@ pub(crate) enum Command {
         /// The company's hub: restored from it, or, with --from, recorded to sync with afterwards.
         #[arg(long, required_unless_present = "from")]
         hub: Option<String>,
-        /// A backup target to restore from (repeat for more).
+        /// A backup target, or another node's data directory, to restore from (repeat for more).
         #[arg(long = "from")]
         from: Vec<String>,
         /// Restore the books as they were at this moment (2026-06-02T10:30:00+02:00): the commits

@@ -34,6 +34,10 @@ impl Speak for rempart_backup::BackupError {
             }
             BackupError::CheckpointFile(error) => lang.fill("err.backup.checkpoint_file", &[("source", error)]),
             BackupError::KeepNone => lang.text("err.backup.keep_none").to_owned(),
+            BackupError::NodeCopy { dir, source } => {
+                lang.fill("err.backup.node_copy", &[("dir", dir), ("source", source)])
+            }
+            BackupError::OtherCompany { dir } => lang.fill("err.backup.other_company", &[("dir", dir)]),
             BackupError::RosterWithheld { target, why } => {
                 lang.fill("err.backup.roster_withheld", &[("target", target), ("why", &why.speak(lang))])
             }

@@ -12,6 +12,9 @@ impl Speak for rempart_hub::ObjectError {
                 lang.fill("err.object.io", &[("key", key), ("source", source)])
             }
             rempart_hub::ObjectError::Backend(value0) => lang.fill("err.object.backend", &[("value", value0)]),
+            rempart_hub::ObjectError::TooLarge { key, bytes } => {
+                lang.fill("err.object.too_large", &[("key", key), ("bytes", bytes)])
+            }
         }
     }
 }

@@ -80,6 +80,36 @@ fn a_damaged_or_deleted_batch_is_set_apart_and_uploaded_again_by_a_node_that_hol
     }
 }
 
+/// Someone who can add objects to the hub's storage (or a backup target's) plants a copy of a
+/// batch under a name that sorts among a chain's batches but is no batch's: the heads the hub
+/// gives are the same. A copy of a batch put under another batch's name is damage: set apart,
+/// the head stops before it, and the node holding the genuine batch gives it back.
+#[test]
+fn a_batch_copied_under_another_name_cuts_no_chain_short_and_is_set_apart_in_anothers_place() {
+    let mut world = World::new();
+    let (office, mut laptop) = company(&mut world);
+    let keys = office_batches(&world, &office);
+    assert!(keys.len() >= 3, "{keys:?}");
+    let heads = world.hub.heads(office.tenant()).unwrap();
+    let mut objects = world.objects.snapshot();
+    let first = objects[&keys[0]].clone();
+    objects.insert(format!("{}a", keys[0]), first.clone());
+    world.objects.restore(objects);
+    assert_eq!(world.hub.heads(office.tenant()).unwrap(), heads, "nothing cut short by the planted copy");
+
+    let original = world.objects.snapshot()[&keys[1]].clone();
+    let mut objects = world.objects.snapshot();
+    objects.insert(keys[1].clone(), first);
+    world.objects.restore(objects);
+    let cut = world.hub.heads(office.tenant()).unwrap().seq(office.node());
+    assert!(cut < heads.seq(office.node()), "the head stops before the misplaced copy: {cut:?}");
+    let evidence = format!("t/{}/damaged/", office.tenant());
+    assert!(world.objects.snapshot().keys().any(|key| key.starts_with(&evidence)), "set apart as evidence");
+    sync(&mut world, &mut laptop);
+    assert_eq!(world.objects.snapshot()[&keys[1]], original, "given back by the laptop");
+    assert_eq!(world.hub.heads(office.tenant()).unwrap(), heads);
+}
+
 #[test]
 fn a_batch_replaced_by_another_validly_signed_one_is_a_fork_named_by_the_nodes() {
     let mut world = World::new();

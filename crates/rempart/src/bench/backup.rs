@@ -128,15 +128,16 @@ pub fn run(events: usize, dir: Option<std::path::PathBuf>, lang: Lang) -> Result
         ("restore from the folder: the whole log (kit, roster, keys, every batch checked)", true, "restored-log"),
     ] {
         let started = Instant::now();
-        let (restored, session, read) = with_env(|env| {
+        let rempart_backup::Restored { store: restored, session, read, refused } = with_env(|env| {
             rempart_backup::restore(
                 &kit,
                 std::slice::from_ref(&target),
-                (&root.join(name), "the company's hub"),
+                (&root.join(name), Some("the company's hub")),
                 rempart_backup::RestoreOptions { progress: None, until_ms: None, no_checkpoint },
                 env,
             )
         })?;
+        ensure!(refused.is_empty(), "a target was passed over: {refused:?}");
         let restore = started.elapsed();
         ensure!(restored.state_hash()? == office.state_hash()?, "the restored copy computes another state");
         ensure!(read[0].checkpoint.is_some() != no_checkpoint, "restored from a checkpoint: {:?}", read[0].checkpoint);

@@ -167,6 +167,25 @@ pub(crate) fn backup(dir: &Path, lang: Lang, command: BackupCommand) -> Result<E
                         )
                     );
                 }
+                let target = &check.read.target;
+                match &check.checkpoint {
+                    Some(rempart_backup::CheckpointCheck::Agrees { events }) => {
+                        println!(
+                            "{}",
+                            lang.fill("backup.checkpoint_agrees", &[("target", target), ("events", events)])
+                        );
+                    }
+                    Some(rempart_backup::CheckpointCheck::Differs { events }) => {
+                        println!(
+                            "{}",
+                            lang.fill("backup.checkpoint_differs", &[("target", target), ("events", events)])
+                        );
+                    }
+                    Some(rempart_backup::CheckpointCheck::Unsound { key }) => {
+                        println!("{}", lang.fill("backup.checkpoint_unsound", &[("target", target), ("object", key)]));
+                    }
+                    None => {}
+                }
                 sound &= check.sound();
                 let key = if check.sound() { "backup.sound" } else { "backup.unsound" };
                 println!("{}", lang.fill(key, &[("target", &check.read.target), ("events", &check.events)]));
@@ -226,6 +245,9 @@ pub(crate) fn drill(dir: &Path, lang: Lang, kind: rempart_backup::DrillKind) -> 
         rempart_backup::DrillKind::Hub => rempart_backup::drill_hub(&mut store, &mut session, env),
     })?;
     println!("{}", drill_text(lang, &drill, None));
+    if drill.not_refilled > 0 {
+        println!("{}", lang.fill("drill.not_refilled", &[("events", &drill.not_refilled)]));
+    }
     Ok(if drill.identical { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 

@@ -159,6 +159,7 @@ fn ransomware_on_a_node_the_books_come_back_from_its_backups_with_the_kit() {
         drilled.contains("from a wiped hub refilled from this device") && drilled.contains("identical"),
         "{drilled}"
     );
+    assert!(!drilled.contains("come back only from"), "this device holds all the hub held: {drilled}");
     assert_eq!(node.state_hash(), backed_up, "a drill changes nothing in the books");
     let status = node.ok(&["status"]);
     assert!(status.contains("Last backup:") && status.contains("2 target(s)"), "{status}");
@@ -486,6 +487,9 @@ fn a_backup_folder_tampered_with_is_named_and_made_up_for_and_never_taken_for_wh
     assert!(node.fails(&["backup", "remove", path_arg(&gone)]).contains("is not a backup target of this device"));
     let sound = node.ok(&["backup", "verify"]);
     assert!(sound.contains("restored and verified"), "the invitation removed is no damage: {sound}");
+    // A second batch of the node's chain.
+    node.entry(2, "50.00");
+    node.ok(&["backup", "run"]);
     let backed_up = node.state_hash();
     copy_target(&usb, &nas);
 
@@ -515,6 +519,20 @@ fn a_backup_folder_tampered_with_is_named_and_made_up_for_and_never_taken_for_wh
     let planted = tenant_dir.join("b").join("80808080808080808080808080808080");
     std::fs::create_dir_all(&planted).expect("mkdir");
     std::fs::write(planted.join("00000000000000000001"), b"someone else's").expect("plant");
+    // A copy of the node's first batch planted under a name that sorts between its first and
+    // second batches, and no batch's name: neither served nor cutting the chain short there.
+    let chains = first.parent().and_then(Path::parent).expect("the chains").strip_prefix(&usb).expect("under");
+    let (node_batches, node_chain) = std::fs::read_dir(nas.join(chains))
+        .expect("the chains")
+        .map(|chain| {
+            let chain = chain.expect("a chain").path();
+            (std::fs::read_dir(&chain).expect("its batches").count(), chain)
+        })
+        .max()
+        .expect("a chain");
+    assert!(node_batches >= 2, "a chain of several batches: {node_batches}");
+    let first_copy = std::fs::read(node_chain.join("00000000000000000001")).expect("the first batch");
+    std::fs::write(node_chain.join("00000000000000000001a"), first_copy).expect("plant");
     // And pipes, which a read would wait on for ever: one among the batches, one as a checkpoint.
     let chain =
         std::fs::read_dir(tenant_dir.join("b")).expect("chains").next().expect("a chain").expect("entry").path();
@@ -539,6 +557,11 @@ fn a_backup_folder_tampered_with_is_named_and_made_up_for_and_never_taken_for_wh
     let out = restored.ok(&["restore", "--from", path_arg(&usb), "--from", path_arg(&nas), "--kit", path_arg(&kit)]);
     assert!(out.contains(&format!("{name} is damaged")) && out.contains("all intact"), "{out}");
     assert_eq!(restored.state_hash(), backed_up);
+    // From the NAS copy alone, planted objects and all: whole.
+    let nas_alone = Company::at(temp.path().join("nas-alone"));
+    let out = nas_alone.ok(&["restore", "--from", path_arg(&nas), "--kit", path_arg(&kit)]);
+    assert!(out.contains("all intact"), "{out}");
+    assert_eq!(nas_alone.state_hash(), backed_up, "no chain cut short by what was planted");
 
     // A symbolic link planted in a target is not followed: the backup is refused, nothing written
     // where it points.
@@ -630,6 +653,8 @@ fn a_restore_starts_from_a_checkpoint_and_passes_over_an_altered_one() {
     assert!(out.contains("started from its checkpoint of") && out.contains("all intact"), "{out}");
     assert!(out.contains("Restored 1 events"), "only the entry after the checkpoint is applied: {out}");
     assert_eq!(restored.state_hash(), hash);
+    let checked = node.ok(&["backup", "verify"]);
+    assert!(checked.contains("events gives the same books as its log") && checked.contains("restored and verified"));
 
     // The checkpoint altered in a copy of the folder: passed over, the log restores the same.
     let copy = temp.path().join("copy");
@@ -641,6 +666,57 @@ fn a_restore_starts_from_a_checkpoint_and_passes_over_an_altered_one() {
     let out = from_log.ok(&["restore", "--from", path_arg(&copy), "--kit", path_arg(&kit)]);
     assert!(!out.contains("started from its checkpoint") && out.contains("all intact"), "{out}");
     assert_eq!(from_log.state_hash(), hash);
+
+    // A batch the checkpoint stands for, damaged on the USB disk: a restore from the checkpoint
+    // would not read it, but one that falls back to the log, or goes to an earlier moment, does;
+    // `backup verify` reads the log too, and names it.
+    let covered = files(&usb)
+        .into_keys()
+        .filter(|path| path.components().any(|part| part.as_os_str() == "b"))
+        .find(|path| path.ends_with("00000000000000000001"))
+        .expect("a first batch");
+    flip(&covered);
+    let output = node.run(&["backup", "verify"]);
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(!output.status.success(), "{said}");
+    assert!(said.contains("is damaged") && said.contains("NOT SOUND"), "{said}");
+}
+
+/// Batches taken out of a backup folder (a device's newest): the restore gives back less than
+/// the other devices had seen, and says so, failing; `backup verify` says so too.
+#[test]
+fn batches_taken_out_of_a_backup_are_named_by_what_the_other_devices_had_seen() {
+    let temp = temporary();
+    let (hub, node, kit) = connected(temp.path());
+    let laptop = enrol(&node, &hub, &temp.path().join("laptop"));
+    for day in [1, 2] {
+        laptop.entry(day, "10.00");
+        laptop.ok(&["sync"]);
+    }
+    node.ok(&["sync"]);
+    node.entry(3, "30.00");
+    let usb = temp.path().join("usb");
+    node.ok(&["backup", "add", path_arg(&usb)]);
+    node.ok(&["backup", "run"]);
+    let identity: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(laptop.dir.join("node.json")).expect("node.json")).expect("JSON");
+    let laptop_id = identity["node"].as_str().expect("the laptop's id").to_owned();
+    let last = files(&usb)
+        .into_keys()
+        .filter(|path| path.parent().and_then(|dir| dir.file_name()).is_some_and(|name| name == laptop_id.as_str()))
+        .max()
+        .expect("the laptop's batches");
+    rempart_hub::objects::release(&last);
+    std::fs::remove_file(&last).expect("taken out");
+
+    let restored = Company::at(temp.path().join("restored"));
+    let output = restored.run(&["restore", "--from", path_arg(&usb), "--kit", path_arg(&kit)]);
+    let complained = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{complained}");
+    assert!(complained.contains(&format!("had seen the events of node {}", &laptop_id[..8])), "{complained}");
+    let output = node.run(&["backup", "verify"]);
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(!output.status.success() && said.contains("NOT SOUND"), "{said}");
 }
 
 /// Pruning, from an administrator's device and with `--yes` only: the checkpoints older than the
@@ -701,4 +777,41 @@ fn pruning_removes_old_checkpoints_only_when_confirmed_never_the_newest_nor_the_
     let out = then.ok(&["restore", "--from", path_arg(&usb), "--until", &moment, "--kit", path_arg(&kit)]);
     assert!(!out.contains("started from its checkpoint") && out.contains("all intact"), "{out}");
     assert_eq!(then.state_hash(), at_second);
+}
+
+/// The office's machine and the hub both lost, no backup target: the books come back from the
+/// shop's till (a member device: it holds no recovery secret), its data directory read as a
+/// restore's source with the kit. The till's directory is read, never changed; the restored
+/// device syncs with the company's hub; another company's directory is refused.
+#[test]
+fn the_books_come_back_from_another_nodes_data_directory_with_the_kit() {
+    let temp = temporary();
+    let (hub, node, kit) = connected(temp.path());
+    let till = enrol(&node, &hub, &temp.path().join("till"));
+    node.entry(1, "100.00");
+    node.ok(&["sync"]);
+    till.entry(2, "20.00");
+    till.ok(&["sync"]);
+    node.ok(&["sync"]);
+    till.ok(&["sync"]);
+    let books = node.state_hash();
+    assert_eq!(till.state_hash(), books, "the till holds the whole company");
+    let before = files(&till.dir);
+    let hub_url = hub.url.clone();
+    hub.stop();
+    overwrite_every_file(&node.dir, 11);
+
+    let restored = Company::at(temp.path().join("restored"));
+    let out = restored.ok(&["restore", "--from", path_arg(&till.dir), "--kit", path_arg(&kit)]);
+    assert!(out.contains("all intact"), "{out}");
+    assert_eq!(restored.state_hash(), books);
+    assert_eq!(files(&till.dir), before, "the till's directory is read, never changed");
+    let status = restored.ok(&["status"]);
+    assert!(status.contains(&hub_url), "the company's hub, to sync with: {status}");
+
+    let other = Company::new("FR");
+    let elsewhere = Company::at(temp.path().join("elsewhere"));
+    let refused = elsewhere.fails(&["restore", "--from", path_arg(&other.dir), "--kit", path_arg(&kit)]);
+    assert!(refused.contains("holds another company than the recovery kit's"), "{refused}");
+    assert!(!temp.path().join("elsewhere").exists(), "nothing was left");
 }
