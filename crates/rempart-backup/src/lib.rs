@@ -96,7 +96,7 @@ pub enum BackupError {
     #[error("the checkpoint cannot be written or read here: {0}")]
     CheckpointFile(std::io::Error),
     #[error(
-        "backup target {target}: {count} chain(s) of batches were refused as forged or forked: nothing read from it is taken"
+        "backup target {target}: {count} chain(s) of batches were refused as forged or forked: the target is refused"
     )]
     ChainsRefused { target: String, count: usize },
     #[error("pruning keeps at least the newest checkpoint: --keep 1 or more")]
@@ -400,7 +400,13 @@ fn run_to(
     let events = store.event_count()?;
     let last: u64 = store.sync_setting(&checkpoint_setting(target))?.and_then(|text| text.parse().ok()).unwrap_or(0);
     let due = events >= CHECKPOINT_EVERY_EVENTS && events >= last + CHECKPOINT_EVERY_EVENTS.max(last / 2);
-    let checkpoint = if when == CheckpointWhen::Now || due {
+    // A checkpoint of what the target holds one of already (nothing recorded since) is not made
+    // again: it would be written nowhere.
+    let held = objects
+        .get_prefix(&checkpoint_key(store.tenant(), store.node(), events), 0)
+        .map_err(|source| BackupError::Storage { target: target.to_string(), source })?
+        .is_some();
+    let checkpoint = if (when == CheckpointWhen::Now || due) && !held {
         let written = write_checkpoint(store, session, &*objects, env)?;
         store.set_sync_setting(&checkpoint_setting(target), &written.0.to_string())?;
         Some(written)
@@ -497,7 +503,7 @@ fn newest_checkpoint(
             let header = &peeked.header;
             let member = session.roster.member(header.node)?;
             let fits = header.tenant == tenant
-                && prune::events_of(&object.key) == header.events
+                && object.key == checkpoint_key(tenant, header.node, header.events)
                 && header.schema_version == rempart_store::SCHEMA_VERSION
                 && until_ms.is_none_or(|until| header.last_wall_ms <= until)
                 && session.roster.is_active(header.node)
@@ -528,8 +534,21 @@ fn adopt_checked(
     header: &rempart_sync::checkpoint::CheckpointHeader,
     session: &Session,
 ) -> Result<Store, BackupError> {
-    std::fs::write(path, bytes).map_err(BackupError::CheckpointFile)?;
-    let store = store.adopt_snapshot(path)?;
+    // Made new, readable by this user alone: a name already there (a file someone kept, a
+    // link planted) is neither written through nor removed.
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(BackupError::CheckpointFile)?;
+    let written = std::io::Write::write_all(&mut file, bytes);
+    drop(file);
+    // Once adopted, the file is the device's database; until then, it is removed on any failure.
+    let adopted = written.map_err(BackupError::CheckpointFile).and_then(|()| Ok(store.adopt_snapshot(path)?));
+    if adopted.is_err() {
+        let _ = std::fs::remove_file(path);
+    }
+    let store = adopted?;
     let unsound = || BackupError::CheckpointUnsound { key: path.display().to_string() };
     for (node, key) in store.chain_keys()? {
         let member = session.roster.member(node).ok_or_else(unsound)?;
@@ -604,10 +623,12 @@ fn keep_retained(store: &Store, session: &Session, target: &Target, now: u64) ->
             // log holds the rest. (Told by its signature, not its name: an object planted under
             // a higher name keeps no genuine checkpoint from being retained.)
             let checkpoints = checkpoints_prefix(store.tenant());
-            let mut keys: Vec<String> =
-                bucket.list(&checkpoints).map_err(storage)?.into_iter().map(|l| l.key).collect();
-            keys.sort_by_key(|key| std::cmp::Reverse(prune::events_of(key)));
-            let newest = keys.into_iter().find(|key| prune::usable(&bucket, session, store, key));
+            let mut listed = bucket.list(&checkpoints).map_err(storage)?;
+            listed.sort_by_key(|object| std::cmp::Reverse(prune::events_of(&object.key)));
+            let newest = listed
+                .into_iter()
+                .find(|object| prune::usable(&bucket, session, store, (&object.key, object.size)))
+                .map(|object| object.key);
             let superseded = |key: &str| key.starts_with(&checkpoints) && Some(key) != newest.as_deref();
             // Each key's first version: the one written and locked, whatever was put over it.
             // One that cannot be extended (planted there, locked longer by someone else) keeps
@@ -694,10 +715,12 @@ pub fn restore(
     for target in targets {
         let name = target.to_string();
         let opened = match target {
-            Target::Folder { path } if node_dir::is_node_dir(path) => node_dir::hand_over(path, kit, env).map(|node| {
-                node_hub.get_or_insert(node.hub);
-                node.objects
-            }),
+            Target::Folder { path } if node_dir::is_node_dir(path) => {
+                node_dir::hand_over(path, kit, dir, env).map(|node| {
+                    node_hub.get_or_insert(node.hub);
+                    node.objects
+                })
+            }
             _ => target.open_for_reading().map(Arc::from),
         };
         let objects = match opened {
@@ -847,7 +870,6 @@ fn restore_from(
         let path = dir.join("checkpoint.db");
         let adopted = adopt_checked(store, (&path, &bytes), &header, &session);
         drop(bytes);
-        let _ = std::fs::remove_file(&path);
         store = adopted.map_err(|_| BackupError::CheckpointUnsound { key: key.clone() })?;
         from_checkpoint = Some((key, header.events));
     }

@@ -31,13 +31,18 @@ pub(crate) fn is_node_dir(path: &Path) -> bool {
 }
 
 /// Reads the company out of the node data directory at `path` (a copy of it), for the kit's
-/// company only.
-pub(crate) fn hand_over(path: &Path, kit: &Kit, env: &mut Env<'_>) -> Result<HandedOver, BackupError> {
+/// company only. The copy is made beside `beside` (the directory being restored into: its file
+/// system, not a shared temporary one), readable by this user alone, and removed after.
+pub(crate) fn hand_over(path: &Path, kit: &Kit, beside: &Path, env: &mut Env<'_>) -> Result<HandedOver, BackupError> {
     let dir = path.display().to_string();
-    let scratch = tempfile::Builder::new().prefix("rempart-node-copy-").tempdir().map_err(BackupError::Scratch)?;
+    let builder = || tempfile::Builder::new().prefix(".rempart-node-copy-").clone();
+    let scratch = match beside.parent().filter(|parent| parent.is_dir()) {
+        Some(parent) => builder().tempdir_in(parent),
+        None => builder().tempdir(),
+    }
+    .map_err(BackupError::Scratch)?;
     let copy = scratch.path().join("data");
-    rempart_store::layout::copy_data_dir(path, &copy)
-        .map_err(|source| BackupError::NodeCopy { dir: dir.clone(), source })?;
+    copy_node(path, &copy).map_err(|source| BackupError::NodeCopy { dir: dir.clone(), source })?;
     let mut store = Store::open(&copy)?;
     if store.tenant() != kit.tenant {
         return Err(BackupError::OtherCompany { dir });
@@ -52,4 +57,28 @@ pub(crate) fn hand_over(path: &Path, kit: &Kit, env: &mut Env<'_>) -> Result<Han
         objects.put_new(&key, &bytes).map_err(|source| BackupError::Storage { target: dir.clone(), source })?;
     }
     Ok(HandedOver { objects, hub: session.secrets.hub.clone() })
+}
+
+/// Copies the files a node is made of (`NODE_FILES`, no other), each opened without following a
+/// symbolic link nor waiting on a pipe and read only if it is a regular file of a sane size: a
+/// directory arranged to lead the copy elsewhere, block it or fill the disk gets no further than
+/// an error.
+fn copy_node(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    #[cfg(unix)]
+    std::fs::set_permissions(to, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
+    for name in rempart_store::layout::NODE_FILES {
+        let Some((file, size)) = rempart_hub::objects::open_regular(&from.join(name))? else { continue };
+        if size > rempart_hub::objects::OBJECT_BYTES_MAX {
+            return Err(std::io::Error::new(std::io::ErrorKind::FileTooLarge, format!("{name}: {size} bytes")));
+        }
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut out = options.open(to.join(name))?;
+        std::io::copy(&mut std::io::Read::take(file, size), &mut out)?;
+        out.sync_all()?;
+    }
+    Ok(())
 }

@@ -59,9 +59,13 @@ pub fn prune(
     let prefix = checkpoints_prefix(store.tenant());
     // What a restore reads (each key's first version on a bucket), to tell usable checkpoints.
     let reading = target.open_for_reading()?;
-    let mut keys: Vec<String> = reading.list(&prefix).map_err(storage)?.into_iter().map(|listed| listed.key).collect();
-    keys.sort_by_key(|key| std::cmp::Reverse(events_of(key)));
-    let usable: Vec<&String> = keys.iter().filter(|key| usable(&*reading, session, store, key)).collect();
+    let mut listed = reading.list(&prefix).map_err(storage)?;
+    listed.sort_by_key(|object| std::cmp::Reverse(events_of(&object.key)));
+    let usable: Vec<&String> = listed
+        .iter()
+        .filter(|object| usable(&*reading, session, store, (&object.key, object.size)))
+        .map(|object| &object.key)
+        .collect();
     let mut pruned =
         Pruned { target: target.to_string(), kept: Vec::new(), held: Vec::new(), removed: Vec::new(), confirmed };
     let Some(oldest_kept) = usable.get(keep as usize - 1).or(usable.last()) else { return Ok(pruned) };
@@ -104,8 +108,10 @@ pub fn prune(
 }
 
 /// Whether a restore could start from the checkpoint at `key`: its header and signature read
-/// from its first bytes, of this company and layout, signed by an active administrator's device.
-pub(crate) fn usable(objects: &dyn ObjectStore, session: &Session, store: &Store, key: &str) -> bool {
+/// from its first bytes, of this company and layout, signed by an active administrator's device,
+/// kept under the name its header gives (no copy planted under another counts), of the length
+/// it names.
+pub(crate) fn usable(objects: &dyn ObjectStore, session: &Session, store: &Store, (key, size): (&str, u64)) -> bool {
     let Ok(Some(prefix)) = objects.get_prefix(key, rempart_sync::checkpoint::PEEK_BYTES) else { return false };
     let Ok(peeked) = rempart_sync::checkpoint::peek(&prefix) else { return false };
     let header = &peeked.header;
@@ -115,7 +121,8 @@ pub(crate) fn usable(objects: &dyn ObjectStore, session: &Session, store: &Store
         && header.schema_version == rempart_store::SCHEMA_VERSION
         && session.roster.is_active(header.node)
         && member.role == rempart_sync::Role::Admin
-        && events_of(key) == header.events
+        && key == crate::checkpoint_key(store.tenant(), header.node, header.events)
+        && peeked.len == size
         && peeked.is_signed_by(&node_key)
 }
 

@@ -50,6 +50,14 @@ impl Locale {
         self.grouped(count < 0, count.unsigned_abs())
     }
 
+    /// A duration in seconds to the tenth, as the locale writes a decimal: `12.3` in
+    /// Switzerland, `12,3` in France (rounded to the nearest tenth).
+    pub fn format_seconds(self, millis: u64) -> String {
+        let (_, decimal) = self.separators();
+        let tenths = millis.saturating_add(50) / 100;
+        format!("{}{decimal}{}", self.grouped(false, tenths / 10), tenths % 10)
+    }
+
     /// The digits of `magnitude` in groups of three, after a minus sign when `negative`.
     fn grouped(self, negative: bool, magnitude: u64) -> String {
         let (group, _) = self.separators();
@@ -280,6 +288,10 @@ mod tests {
         assert_eq!(Locale::Swiss.format_count(-1_194_200), "-1'194'200");
         assert_eq!(Locale::French.format_count(999), "999");
         assert_eq!(Locale::French.format_count(1_000), "1\u{202f}000");
+        assert_eq!(Locale::Swiss.format_seconds(6_849), "6.8");
+        assert_eq!(Locale::French.format_seconds(6_850), "6,9");
+        assert_eq!(Locale::French.format_seconds(0), "0,0");
+        assert_eq!(Locale::Swiss.format_seconds(1_234_560), "1'234.6");
         let date = NaiveDate::from_ymd_opt(2026, 3, 14).unwrap();
         assert_eq!(Locale::Swiss.format_date(date), "14.03.2026");
         assert_eq!(Locale::French.format_date(date), "14/03/2026");

@@ -13,7 +13,7 @@ use rempart_sync::{Batch, Head, Named, VersionVector};
 
 use crate::layout::{batch_key, batch_prefix, batches_prefix, damaged_key, first_seq_of_key};
 use crate::request::{Refusal, Response, refuse};
-use crate::{Hub, Listed, Put, lock};
+use crate::{Hub, Listed, ObjectError, Put, lock};
 
 /// Batch headers kept in memory (about 400 bytes each) before the whole cache is dropped.
 const HEADERS_MAX: usize = 250_000;
@@ -22,6 +22,22 @@ const HEADERS_MAX: usize = 250_000;
 struct StoredBatch {
     first: u64,
     object: Listed,
+}
+
+/// How many keys around a batch's place an upload looks through for its neighbours, past junk
+/// planted under batch keys.
+const NEIGHBOURS_LOOKED_AT: usize = 64;
+
+/// An object too large to be a batch is read as none: a hole where it stands, named in the
+/// log, rather than a chain, or a download, that fails whole.
+fn too_large_is_none(read: Result<Option<Vec<u8>>, ObjectError>) -> Result<Option<Vec<u8>>, ObjectError> {
+    match read {
+        Err(ObjectError::TooLarge { key, bytes }) => {
+            tracing::error!(key, bytes, "a stored object too large to be a batch: not read");
+            Ok(None)
+        }
+        other => other,
+    }
 }
 
 impl Hub {
@@ -135,14 +151,20 @@ impl Hub {
                 ),
             ));
         }
-        let before = match position.checked_sub(1).map(|i| &stored[i]) {
-            Some(previous) => Some(self.stored_header(&previous.object)?),
-            None => None,
-        };
+        // The batch before it: the nearest earlier key holding a batch under its own first event
+        // (junk, or a copy, planted under a key within a batch is passed over, as `heads` does).
+        let mut before = None;
+        for previous in stored[..position].iter().rev().take(NEIGHBOURS_LOOKED_AT) {
+            if let Some(stored_header) = self.stored_header(&previous.object)?
+                && stored_header.first.0 == previous.first
+            {
+                before = Some(stored_header);
+                break;
+            }
+        }
         let continues = match before {
             None => header.first.0 == 1 && header.prev == Hash32::ZERO,
-            Some(Some(previous)) => previous.last.0 + 1 == header.first.0 && previous.head == header.prev,
-            Some(None) => false,
+            Some(previous) => previous.last.0 + 1 == header.first.0 && previous.head == header.prev,
         };
         if !continues {
             let held_to =
@@ -156,11 +178,15 @@ impl Hub {
                 ),
             ));
         }
-        if let Some(next) = stored.get(position) {
-            let next_header = self.stored_header(&next.object)?;
-            if next_header.is_none_or(|n| n.first.0 != header.last.0 + 1 || n.prev != header.head) {
+        // The batch after it, if any, must follow it; junk under a key is passed over.
+        for next in stored[position..].iter().take(NEIGHBOURS_LOOKED_AT) {
+            let Some(next_header) = self.stored_header(&next.object)?.filter(|n| n.first.0 == next.first) else {
+                continue;
+            };
+            if next_header.first.0 != header.last.0 + 1 || next_header.prev != header.head {
                 return Err(refuse(409, "overlap", "the batch overlaps batches the hub holds"));
             }
+            break;
         }
         match self.store_new(&object_key, body, tenant)? {
             Put::Created => {
@@ -208,13 +234,18 @@ impl Hub {
                 else {
                     continue;
                 };
+                // A key within the events the chain holds already is not looked at: whatever is
+                // there (a copy, junk) neither adds to the chain nor ends it.
+                if head.is_some_and(|previous| first <= previous.seq.0) {
+                    continue;
+                }
                 let header = match self.stored_header(&object)? {
                     Some(header) if header.first.0 == first => header,
                     _ => {
                         // A stored batch whose header cannot be read, or another batch's copy
                         // put in its place, is damaged: set apart, so that it is named and the
                         // nodes holding a good copy upload it again.
-                        if let Some(bytes) = self.objects.get(&object.key)? {
+                        if let Some(bytes) = too_large_is_none(self.objects.get(&object.key))? {
                             self.set_apart(tenant, &object.key, &bytes)?;
                         }
                         break;
@@ -222,10 +253,6 @@ impl Hub {
                 };
                 if header.first.0 > valid_until {
                     break;
-                }
-                // A batch whose events the chain holds already neither adds to it nor ends it.
-                if head.is_some_and(|previous| header.first.0 <= previous.seq.0) {
-                    continue;
                 }
                 let continues = match head {
                     None => header.first.0 == 1,
@@ -265,7 +292,7 @@ impl Hub {
                 // A hole (a batch lost or set apart): nothing after it is served until it is filled.
                 break;
             }
-            let Some(bytes) = self.objects.get(&batch.object.key)? else { break };
+            let Some(bytes) = too_large_is_none(self.objects.get(&batch.object.key))? else { break };
             let sound = Batch::decode(&bytes).ok().filter(|b| b.is_signed_by(&key) && b.header.first.0 == batch.first);
             let Some(decoded) = sound else {
                 self.set_apart(tenant, &batch.object.key, &bytes)?;

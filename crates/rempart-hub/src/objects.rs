@@ -132,35 +132,18 @@ impl DirStore {
     fn read(&self, key: &str, len: Option<usize>) -> Result<Option<Vec<u8>>, ObjectError> {
         let path = self.path(key)?;
         let io = |source| ObjectError::Io { key: key.to_owned(), source };
-        let mut options = fs::OpenOptions::new();
-        options.read(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
-            options.custom_flags(flags.bits() as i32);
+        let Some((file, size)) = open_regular(&path).map_err(io)? else { return Ok(None) };
+        let wanted = len.map_or(size, |len| size.min(len as u64));
+        if wanted > read_limit(key) {
+            return Err(ObjectError::TooLarge { key: key.to_owned(), bytes: size });
         }
-        let file = match options.open(&path) {
-            Ok(file) => file,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            // A symbolic link where the object would be (ELOOP): no object.
-            Err(error) if is_link_refused(&error) => return Ok(None),
-            Err(source) => return Err(io(source)),
-        };
-        let metadata = file.metadata().map_err(io)?;
-        if !metadata.is_file() {
-            return Ok(None);
-        }
-        let wanted = len.map_or(metadata.len(), |len| metadata.len().min(len as u64));
-        if wanted > OBJECT_BYTES_MAX {
-            return Err(ObjectError::TooLarge { key: key.to_owned(), bytes: metadata.len() });
-        }
-        let mut bytes = Vec::with_capacity(wanted as usize);
+        // Grown as it is read: a length given by a file swapped in meanwhile reserves nothing.
+        let mut bytes = Vec::with_capacity(wanted.min(1 << 20) as usize);
         file.take(wanted).read_to_end(&mut bytes).map_err(io)?;
         Ok(Some(bytes))
     }
 
-    fn temporary(&self, key: &str, bytes: &[u8]) -> Result<PathBuf, ObjectError> {
+    fn temporary(&self, key: &str, bytes: &[u8]) -> Result<(PathBuf, fs::File), ObjectError> {
         let io = |source| ObjectError::Io { key: key.to_owned(), source };
         let mut name = [0u8; 12];
         getrandom::fill(&mut name).map_err(|error| ObjectError::Backend(error.to_string()))?;
@@ -179,7 +162,7 @@ impl DirStore {
             let _ = fs::remove_file(&temporary);
             return Err(io(source));
         }
-        Ok(temporary)
+        Ok((temporary, file))
     }
 }
 
@@ -191,34 +174,63 @@ fn is_link_refused(error: &std::io::Error) -> bool {
     return false;
 }
 
-/// Makes a file immutable where the file system has the attribute and this process may set it
-/// (Linux, with `CAP_LINUX_IMMUTABLE`, as root has): nobody, root included, then changes or
-/// removes it without clearing the attribute first. Elsewhere (another system, a network mount,
-/// a user without the capability) the file stays as it was made, read-only.
-fn make_immutable(path: &Path) {
+/// Opens `path` to read if it is a regular file, without following a symbolic link (`ELOOP`,
+/// no file) and without waiting on a pipe, and says its length; anything else is no file. What
+/// the handle reads is what was judged: a file swapped in after this cannot be read through it.
+pub fn open_regular(path: &Path) -> std::io::Result<Option<(fs::File, u64)>> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
+        options.custom_flags(flags.bits() as i32);
+    }
+    let file = match options.open(path) {
+        Ok(file) => file,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound || is_link_refused(&error) => return Ok(None),
+        Err(error) => return Err(error),
+    };
+    let metadata = file.metadata()?;
+    Ok(metadata.is_file().then_some((file, metadata.len())))
+}
+
+/// The most bytes an object may hold to be read from a backup target: a checkpoint's
+/// (`t/<tenant>/checkpoints/...`, the whole database) up to `OBJECT_BYTES_MAX`, any other (a
+/// batch, a roster entry, a key wrap) up to 64 MiB, so that what is planted under their names
+/// cannot exhaust memory.
+pub fn read_limit(key: &str) -> u64 {
+    if key.split('/').nth(2) == Some("checkpoints") { OBJECT_BYTES_MAX } else { 64 << 20 }
+}
+
+/// Makes the file open on `file` immutable where the file system has the attribute and this
+/// process may set it (Linux, with `CAP_LINUX_IMMUTABLE`, as root has): nobody, root included,
+/// then changes or removes it without clearing the attribute first. Set through the handle of
+/// the file written, never a path (a link swapped in cannot turn it onto another file).
+/// Elsewhere (another system, a network mount, a user without the capability) the file stays as
+/// it was made, read-only.
+fn make_immutable(file: &fs::File, key: &str) {
     #[cfg(target_os = "linux")]
     {
         use rustix::fs::{IFlags, ioctl_getflags, ioctl_setflags};
-        let set = fs::File::open(path).map_err(|error| error.to_string()).and_then(|file| {
-            let flags = ioctl_getflags(&file).map_err(|error| error.to_string())?;
-            ioctl_setflags(&file, flags | IFlags::IMMUTABLE).map_err(|error| error.to_string())
-        });
+        let set = ioctl_getflags(file).and_then(|flags| ioctl_setflags(file, flags | IFlags::IMMUTABLE));
         if let Err(error) = set {
-            tracing::debug!(path = %path.display(), %error, "left read-only: the immutable attribute cannot be set here");
+            tracing::debug!(key, %error, "left read-only: the immutable attribute cannot be set here");
         }
     }
     #[cfg(not(target_os = "linux"))]
-    let _ = path;
+    let _ = (file, key);
 }
 
 /// Clears the immutable attribute of a file of a backup folder (`make_immutable`), so that it can
-/// be removed: pruning an old checkpoint, or a test done with its folder. Nothing happens where
-/// the attribute is not set or cannot be cleared (removing the file then says why).
+/// be removed: pruning an old checkpoint, or a test done with its folder. The file is opened as
+/// `open_regular` does (no link followed, no pipe waited on). Nothing happens where the attribute
+/// is not set or cannot be cleared (removing the file then says why).
 pub fn release(path: &Path) {
     #[cfg(target_os = "linux")]
     {
         use rustix::fs::{IFlags, ioctl_getflags, ioctl_setflags};
-        if let Ok(file) = fs::File::open(path)
+        if let Ok(Some((file, _))) = open_regular(path)
             && let Ok(flags) = ioctl_getflags(&file)
             && flags.contains(IFlags::IMMUTABLE)
         {
@@ -252,13 +264,13 @@ impl ObjectStore for DirStore {
         let io = |source| ObjectError::Io { key: key.to_owned(), source };
         let parent = path.parent().unwrap_or(&self.root).to_owned();
         fs::create_dir_all(&parent).map_err(io)?;
-        let temporary = self.temporary(key, bytes)?;
+        let (temporary, file) = self.temporary(key, bytes)?;
         let linked = fs::hard_link(&temporary, &path);
         let _ = fs::remove_file(&temporary);
         match linked {
             Ok(()) => {
                 if self.read_only {
-                    make_immutable(&path);
+                    make_immutable(&file, key);
                 }
                 sync_dir(&parent).map_err(io)?;
                 Ok(Put::Created)
@@ -273,7 +285,7 @@ impl ObjectStore for DirStore {
         let io = |source| ObjectError::Io { key: key.to_owned(), source };
         let parent = path.parent().unwrap_or(&self.root).to_owned();
         fs::create_dir_all(&parent).map_err(io)?;
-        let temporary = self.temporary(key, bytes)?;
+        let (temporary, _) = self.temporary(key, bytes)?;
         fs::rename(&temporary, &path).map_err(io)?;
         sync_dir(&parent).map_err(io)
     }

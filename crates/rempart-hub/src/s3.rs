@@ -238,6 +238,7 @@ impl S3Store {
 
     /// A key's first version, read whole or its first `range` bytes.
     fn read_first(&self, key: &str, range: Option<usize>) -> Result<Option<Vec<u8>>, ObjectError> {
+        let limit = self.read_limit.min(crate::objects::read_limit(key));
         let full = self.full(key)?;
         let Some((_, version, _)) =
             self.first_versions_under(&full)?.into_iter().find(|(listed, _, _)| *listed == full)
@@ -253,9 +254,7 @@ impl S3Store {
         }
         let mut response = request.call().map_err(backend)?;
         match response.status().as_u16() {
-            200 | 206 => {
-                Ok(Some(response.body_mut().with_config().limit(self.read_limit).read_to_vec().map_err(backend)?))
-            }
+            200 | 206 => Ok(Some(response.body_mut().with_config().limit(limit).read_to_vec().map_err(backend)?)),
             416 => Ok(Some(Vec::new())),
             status => Err(backend(format!("reading {full}: S3 answered {status}"))),
         }
@@ -310,6 +309,7 @@ impl S3Store {
     }
 
     fn read(&self, key: &str, range: Option<usize>) -> Result<Option<Vec<u8>>, ObjectError> {
+        let limit = self.read_limit.min(crate::objects::read_limit(key));
         let key = &self.full(key)?;
         let url = self.bucket.get_object(Some(&self.credentials), key).sign(SIGNED_FOR);
         let mut request = self.agent.get(url.as_str());
@@ -319,7 +319,7 @@ impl S3Store {
         let mut response = request.call().map_err(backend)?;
         match response.status().as_u16() {
             200 | 206 => {
-                let bytes = response.body_mut().with_config().limit(self.read_limit).read_to_vec().map_err(backend)?;
+                let bytes = response.body_mut().with_config().limit(limit).read_to_vec().map_err(backend)?;
                 Ok(Some(bytes))
             }
             404 => Ok(None),

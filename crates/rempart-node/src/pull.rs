@@ -373,12 +373,21 @@ impl Session {
     /// Chains that the batches taken in name as seen further than this node holds (`served`
     /// being what it holds): events that exist and that it lacks. After a restore from backups,
     /// what no target gave back.
+    /// Only claims that count: made by an active device of the roster, about a device of the
+    /// roster, no further than its revocation (a device that pulled a revoked one's events before
+    /// the revocation reached it names them in good faith; the restore stops at the revocation).
+    /// A device that lies in its claims makes restores fail until it is revoked.
     pub fn lacking(&self, store: &Store) -> Result<Vec<Withheld>, NodeError> {
         let mut out = Vec::new();
         for (node, (head, by)) in self.claims.borrow().iter() {
+            let Some(member) = self.roster.member(*node) else { continue };
+            if !self.roster.is_active(*by) {
+                continue;
+            }
+            let seen = head.seq.0.min(member.revoked_after.unwrap_or(u64::MAX));
             let held = held_seq(store, *node)?;
-            if head.seq > held {
-                out.push(Withheld { by: *by, node: *node, seen: head.seq, served: held });
+            if seen > held.0 {
+                out.push(Withheld { by: *by, node: *node, seen: EventSeq(seen), served: held });
             }
         }
         Ok(out)

@@ -40,6 +40,11 @@ pub const ROSTER_FILE: &str = "roster.json";
 /// Held (an advisory lock) while the node goes on under a new chain key.
 pub const RECHAIN_LOCK_FILE: &str = "rechain.lock";
 
+/// The files a node's data directory is made of (the database's write-ahead log among them):
+/// what a copy of the node must hold, and all it needs.
+pub const NODE_FILES: [&str; 7] =
+    [IDENTITY_FILE, KEY_FILE, DATABASE_FILE, "ledger.db-wal", ANCHOR_FILE, SECRETS_FILE, ROSTER_FILE];
+
 /// Where printed documents go unless the command names another place.
 pub const DOCUMENTS_DIR: &str = "documents";
 

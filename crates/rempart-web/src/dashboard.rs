@@ -312,7 +312,7 @@ fn health(lang: Lang, token: &str, figures: &Figures, checked: Option<(u64, bool
                                 rempart_backup::DrillKind::Hub => "drill.hub",
                             })),
                             ("when", &moment(locale, drill.at_ms)),
-                            ("seconds", &format!("{:.1}", drill.millis as f64 / 1000.0)),
+                            ("seconds", &locale.format_seconds(drill.millis)),
                             ("outcome", &lang.text(if drill.identical { "drill.identical" } else { "drill.different" })),
                         ])) }
                     }

@@ -219,16 +219,19 @@ fn sync_once(dir: &Path, hub: Option<&str>, token: Option<&str>, lang: Lang) -> 
 /// Backs up to every target when the last backup is `BACKUP_EVERY_MS` old, saying what each
 /// got or why not: a target out of reach is said, and the watch goes on.
 fn backup_due(dir: &Path, lang: Lang) {
-    let outcome = (|| -> Result<Vec<Result<rempart_backup::Written, rempart_backup::BackupError>>> {
+    type Outcomes = Vec<Result<rempart_backup::Written, rempart_backup::BackupError>>;
+    let outcome = (|| -> Result<(Outcomes, Locale)> {
         let mut store = Store::open(dir)?;
         let mut session = Session::open(&store)?;
-        Ok(with_env(|env| rempart_backup::run_due(&mut store, &mut session, rempart_backup::BACKUP_EVERY_MS, env))?)
+        let locale = Locale::of_country(store.company()?.country);
+        let every = rempart_backup::BACKUP_EVERY_MS;
+        Ok((with_env(|env| rempart_backup::run_due(&mut store, &mut session, every, env))?, locale))
     })();
     match outcome {
-        Ok(outcomes) => {
+        Ok((outcomes, locale)) => {
             for outcome in outcomes {
                 match outcome {
-                    Ok(written) => println!("{}", crate::commands::backup::written_text(lang, &written)),
+                    Ok(written) => println!("{}", crate::commands::backup::written_text((lang, locale), &written)),
                     Err(error) => eprintln!("{}", crate::speak::message(&error.into(), lang)),
                 }
             }
@@ -553,7 +556,7 @@ pub fn status(dir: &Path, lang: Lang) -> Result<ExitCode> {
             }
             for kind in [rempart_backup::DrillKind::Ransom, rempart_backup::DrillKind::Hub] {
                 if let Some(drill) = rempart_backup::last_drill(&store, kind)? {
-                    println!("{}", crate::commands::backup::drill_text(lang, &drill, Some(now)));
+                    println!("{}", crate::commands::backup::drill_text((lang, locale), &drill, Some(now)));
                 }
             }
             println!("{}", lang.text("status.peers"));
@@ -838,6 +841,25 @@ pub fn restore(
                 for refused in restored.refused {
                     eprintln!("{}", crate::speak::message(&refused.into(), lang));
                 }
+                // A device's data directory gives the list of devices as that device held it: a
+                // revocation it did not know of (or hid) shows only once the hub is back.
+                for target in &targets {
+                    if let rempart_backup::Target::Folder { path } = target
+                        && rempart_store::layout::holds_company(path)
+                    {
+                        println!(
+                            "{}",
+                            lang.fill(
+                                "restore.from_node",
+                                &[
+                                    ("dir", &path.display()),
+                                    ("entries", &restored.session.roster.mark().len),
+                                    ("hub", &restored.session.secrets.hub),
+                                ]
+                            )
+                        );
+                    }
+                }
                 (restored.store, restored.session, Some(restored.read))
             })
         }
@@ -901,17 +923,24 @@ pub fn restore(
     bar.finish_and_clear();
     let elapsed = started.elapsed();
     let timings = &session.timings;
+    // In the company's way of writing a decimal; a restore that brought no company (a hub's
+    // restore of nothing) writes it plainly.
+    let locale = store.company().ok().map(|company| Locale::of_country(company.country));
+    let seconds = |took: std::time::Duration| match locale {
+        Some(locale) => locale.format_seconds(took.as_millis() as u64),
+        None => format!("{:.1}", took.as_secs_f64()),
+    };
     println!(
         "{}",
         lang.fill(
             "restore.done",
             &[
                 ("events", &report.pulled_events),
-                ("seconds", &format!("{:.1}", elapsed.as_secs_f64())),
-                ("download", &format!("{:.1}", timings.download.get().as_secs_f64())),
-                ("verify", &format!("{:.1}", timings.verify.get().as_secs_f64())),
-                ("decrypt", &format!("{:.1}", timings.decrypt.get().as_secs_f64())),
-                ("apply", &format!("{:.1}", timings.apply.get().as_secs_f64())),
+                ("seconds", &seconds(elapsed)),
+                ("download", &seconds(timings.download.get())),
+                ("verify", &seconds(timings.verify.get())),
+                ("decrypt", &seconds(timings.decrypt.get())),
+                ("apply", &seconds(timings.apply.get())),
             ]
         )
     );

@@ -94,8 +94,14 @@ fn a_batch_copied_under_another_name_cuts_no_chain_short_and_is_set_apart_in_ano
     let mut objects = world.objects.snapshot();
     let first = objects[&keys[0]].clone();
     objects.insert(format!("{}a", keys[0]), first.clone());
+    // And junk under a batch key within the first batch's events, which nothing reads.
+    let header = rempart_sync::batch::decode_header(&first).unwrap();
+    assert!(header.last.0 >= 2, "a first batch of several events: {header:?}");
+    let within = format!("t/{}/b/{}/{:020}", office.tenant(), office.node(), 2);
+    objects.insert(within.clone(), b"junk".to_vec());
     world.objects.restore(objects);
     assert_eq!(world.hub.heads(office.tenant()).unwrap(), heads, "nothing cut short by the planted copy");
+    assert!(world.objects.snapshot().contains_key(&within), "not even looked at");
 
     let original = world.objects.snapshot()[&keys[1]].clone();
     let mut objects = world.objects.snapshot();

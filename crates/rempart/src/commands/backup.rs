@@ -122,11 +122,12 @@ pub(crate) fn backup(dir: &Path, lang: Lang, command: BackupCommand) -> Result<E
             if targets.is_empty() {
                 return Err(rempart_backup::BackupError::NoTarget.into());
             }
+            let locale = rempart_domain::Locale::of_country(store.company()?.country);
             // Every target has its turn: one out of reach keeps none of the others from theirs.
             let mut failed = false;
             for target in &targets {
                 match with_env(|env| rempart_backup::run_with(&mut store, &mut session, target, when, env)) {
-                    Ok(written) => println!("{}", written_text(lang, &written)),
+                    Ok(written) => println!("{}", written_text((lang, locale), &written)),
                     Err(error) => {
                         failed = true;
                         eprintln!("{}", crate::speak::message(&error.into(), lang));
@@ -244,7 +245,8 @@ pub(crate) fn drill(dir: &Path, lang: Lang, kind: rempart_backup::DrillKind) -> 
         rempart_backup::DrillKind::Ransom => rempart_backup::drill_ransom(&mut store, &mut session, env),
         rempart_backup::DrillKind::Hub => rempart_backup::drill_hub(&mut store, &mut session, env),
     })?;
-    println!("{}", drill_text(lang, &drill, None));
+    let locale = rempart_domain::Locale::of_country(store.company()?.country);
+    println!("{}", drill_text((lang, locale), &drill, None));
     if drill.not_refilled > 0 {
         println!("{}", lang.fill("drill.not_refilled", &[("events", &drill.not_refilled)]));
     }
@@ -253,9 +255,13 @@ pub(crate) fn drill(dir: &Path, lang: Lang, kind: rempart_backup::DrillKind) -> 
 
 /// A drill in words: what it restored from, how long it took, identical or not; how long ago
 /// when `now` is given.
-pub(crate) fn drill_text(lang: Lang, drill: &rempart_backup::Drill, now: Option<u64>) -> String {
+pub(crate) fn drill_text(
+    (lang, locale): (Lang, rempart_domain::Locale),
+    drill: &rempart_backup::Drill,
+    now: Option<u64>,
+) -> String {
     let outcome = lang.text(if drill.identical { "drill.identical" } else { "drill.different" });
-    let seconds = format!("{:.1}", drill.millis as f64 / 1000.0);
+    let seconds = locale.format_seconds(drill.millis);
     let kind = lang.text(match drill.kind {
         rempart_backup::DrillKind::Ransom => "drill.ransom",
         rempart_backup::DrillKind::Hub => "drill.hub",
@@ -282,7 +288,7 @@ pub(crate) fn drill_text(lang: Lang, drill: &rempart_backup::Drill, now: Option<
                         rempart_backup::DrillKind::Hub => lang.text("drill.wiped_hub").to_owned(),
                     },
                 ),
-                ("events", &drill.events),
+                ("events", &locale.format_count(drill.events as i64)),
                 ("seconds", &seconds),
                 ("outcome", &outcome),
             ],
@@ -291,19 +297,25 @@ pub(crate) fn drill_text(lang: Lang, drill: &rempart_backup::Drill, now: Option<
 }
 
 /// What a backup wrote to a target, in words.
-pub(crate) fn written_text(lang: Lang, written: &rempart_backup::Written) -> String {
+pub(crate) fn written_text(
+    (lang, locale): (Lang, rempart_domain::Locale),
+    written: &rempart_backup::Written,
+) -> String {
     let mut text = lang.fill(
         "backup.written",
         &[
             ("target", &written.target),
-            ("events", &written.events),
-            ("objects", &written.objects),
-            ("bytes", &written.bytes),
+            ("events", &locale.format_count(written.events as i64)),
+            ("objects", &locale.format_count(written.objects as i64)),
+            ("bytes", &locale.format_count(written.bytes as i64)),
         ],
     );
     if let Some((events, bytes)) = written.checkpoint {
         text.push(' ');
-        text.push_str(&lang.fill("backup.checkpoint_written", &[("events", &events), ("bytes", &bytes)]));
+        text.push_str(&lang.fill(
+            "backup.checkpoint_written",
+            &[("events", &locale.format_count(events as i64)), ("bytes", &locale.format_count(bytes as i64))],
+        ));
     }
     text
 }

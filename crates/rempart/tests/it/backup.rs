@@ -748,6 +748,13 @@ fn pruning_removes_old_checkpoints_only_when_confirmed_never_the_newest_nor_the_
     let (made, log_before) = (checkpoints(), log());
     assert_eq!(made.len(), 3, "{made:?}");
     let newest = made.iter().max_by_key(|path| path.file_name().map(|name| name.to_owned())).expect("one").clone();
+    // A copy of the newest planted under another device's name: no checkpoint of its own, it
+    // takes no genuine one's place among those kept.
+    let planted = newest.parent().and_then(Path::parent).expect("checkpoints").join("80808080808080808080808080808080");
+    std::fs::create_dir_all(&planted).expect("mkdir");
+    let planted = planted.join(newest.file_name().expect("a name"));
+    std::fs::copy(&newest, &planted).expect("plant");
+    let made: Vec<std::path::PathBuf> = checkpoints();
 
     // Without --yes, nothing goes: what would is named.
     let shown = node.ok(&["backup", "prune"]);
@@ -758,10 +765,13 @@ fn pruning_removes_old_checkpoints_only_when_confirmed_never_the_newest_nor_the_
     // Keeping three, nothing is to go; in French, the same.
     let kept = node.ok_in("fr", &["backup", "prune", "--keep", "3", "--yes"]);
     assert!(kept.contains("rien à supprimer") && kept.matches("conservé").count() == 3, "{kept}");
+    assert!(!kept.contains("80808080"), "the planted copy is not one kept: {kept}");
     // Confirmed: the two older ones go, the newest and every object of the log stay as they were.
     let pruned = node.ok(&["backup", "prune", "--yes"]);
     assert_eq!(pruned.matches(" removed (").count(), 2, "{pruned}");
-    assert_eq!(checkpoints(), vec![newest.clone()]);
+    let mut left = vec![newest.clone(), planted.clone()];
+    left.sort();
+    assert_eq!(checkpoints(), left, "the newest, and the planted copy as new as it");
     assert_eq!(log(), log_before, "the log is never pruned");
     let again = node.ok(&["backup", "prune", "--yes"]);
     assert!(again.contains("nothing to remove"), "{again}");
