@@ -1019,6 +1019,11 @@ fn check_storage(
             (restored, restored_session, read, millis)
         }
     };
+    // Checkpoints that are none of the company's as their name says: damage, named with the rest.
+    let mut read = read;
+    let damaged = prune::damaged_checkpoints(&*open()?, &restored_session, kit.tenant)
+        .map_err(|source| BackupError::Storage { target: name.clone(), source })?;
+    read.damaged.extend(damaged);
     let verified = restored.verify()?.is_ok();
     let mut missing = Vec::new();
     for (node, seq) in expected {

@@ -133,3 +133,32 @@ fn remove_file(target: &Target, objects: &dyn ObjectStore, key: &str) -> Result<
     }
     objects.remove(key).map_err(|source| BackupError::Storage { target: target.to_string(), source })
 }
+
+/// The objects among a target's checkpoints that are no checkpoint of a device of the company as
+/// their name says: unreadable, cut short or grown, not under the name their header gives, or
+/// signed by no device of the roster. That is damage (or something planted), named by a check;
+/// a checkpoint of an older layout, or by a device revoked since, is merely passed over by a
+/// restore, and is no damage. (Its clear header is read; its body is checked only when a restore
+/// starts from it.)
+pub(crate) fn damaged_checkpoints(
+    objects: &dyn ObjectStore,
+    session: &Session,
+    tenant: rempart_log::TenantId,
+) -> Result<Vec<String>, rempart_hub::ObjectError> {
+    let mut damaged = Vec::new();
+    for object in objects.list(&crate::checkpoints_prefix(tenant))? {
+        let sound = (|| -> Option<()> {
+            let prefix = objects.get_prefix(&object.key, rempart_sync::checkpoint::PEEK_BYTES).ok()??;
+            let peeked = rempart_sync::checkpoint::peek(&prefix).ok()?;
+            let header = &peeked.header;
+            let member = session.roster.member(header.node)?;
+            let node_key = rempart_log::VerifyingKey::from_bytes(&member.keys.sign).ok()?;
+            let named = object.key == crate::checkpoint_key(tenant, header.node, header.events);
+            (named && peeked.len == object.size && peeked.is_signed_by(&node_key)).then_some(())
+        })();
+        if sound.is_none() {
+            damaged.push(object.key);
+        }
+    }
+    Ok(damaged)
+}

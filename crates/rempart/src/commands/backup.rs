@@ -137,6 +137,8 @@ pub(crate) fn backup(dir: &Path, lang: Lang, command: BackupCommand) -> Result<E
             return Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS });
         }
         BackupCommand::Verify => {
+            let locale = rempart_domain::Locale::of_country(store.company()?.country);
+            let count = |events: u64| locale.format_count(events as i64);
             let targets = rempart_backup::targets(&store)?;
             if targets.is_empty() {
                 return Err(rempart_backup::BackupError::NoTarget.into());
@@ -162,8 +164,8 @@ pub(crate) fn backup(dir: &Path, lang: Lang, command: BackupCommand) -> Result<E
                             &[
                                 ("target", &check.read.target),
                                 ("node", &node.short()),
-                                ("expected", expected),
-                                ("held", held)
+                                ("expected", &count(*expected)),
+                                ("held", &count(*held))
                             ]
                         )
                     );
@@ -173,13 +175,13 @@ pub(crate) fn backup(dir: &Path, lang: Lang, command: BackupCommand) -> Result<E
                     Some(rempart_backup::CheckpointCheck::Agrees { events }) => {
                         println!(
                             "{}",
-                            lang.fill("backup.checkpoint_agrees", &[("target", target), ("events", events)])
+                            lang.fill("backup.checkpoint_agrees", &[("target", target), ("events", &count(*events))])
                         );
                     }
                     Some(rempart_backup::CheckpointCheck::Differs { events }) => {
                         println!(
                             "{}",
-                            lang.fill("backup.checkpoint_differs", &[("target", target), ("events", events)])
+                            lang.fill("backup.checkpoint_differs", &[("target", target), ("events", &count(*events))])
                         );
                     }
                     Some(rempart_backup::CheckpointCheck::Unsound { key }) => {
@@ -189,7 +191,7 @@ pub(crate) fn backup(dir: &Path, lang: Lang, command: BackupCommand) -> Result<E
                 }
                 sound &= check.sound();
                 let key = if check.sound() { "backup.sound" } else { "backup.unsound" };
-                println!("{}", lang.fill(key, &[("target", &check.read.target), ("events", &check.events)]));
+                println!("{}", lang.fill(key, &[("target", &check.read.target), ("events", &count(check.events))]));
             }
             return Ok(if sound { ExitCode::SUCCESS } else { ExitCode::FAILURE });
         }

@@ -775,6 +775,12 @@ fn pruning_removes_old_checkpoints_only_when_confirmed_never_the_newest_nor_the_
     assert_eq!(log(), log_before, "the log is never pruned");
     let again = node.ok(&["backup", "prune", "--yes"]);
     assert!(again.contains("nothing to remove"), "{again}");
+    // The planted copy is named by the check as what it is: no checkpoint of that name.
+    let output = node.run(&["backup", "verify"]);
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(!output.status.success() && said.contains("80808080808080808080808080808080/"), "{said}");
+    assert!(said.contains("is damaged"), "{said}");
+    std::fs::remove_file(&planted).expect("taken away");
     assert!(node.ok(&["backup", "verify"]).contains("restored and verified"));
 
     // A restore starts from the newest; one to a moment before it, from the log.
