@@ -36,7 +36,9 @@ pub(crate) fn is_node_dir(path: &Path) -> bool {
 pub(crate) fn hand_over(path: &Path, kit: &Kit, beside: &Path, env: &mut Env<'_>) -> Result<HandedOver, BackupError> {
     let dir = path.display().to_string();
     let builder = || tempfile::Builder::new().prefix(".rempart-node-copy-").clone();
-    let scratch = match beside.parent().filter(|parent| parent.is_dir()) {
+    // A relative directory's parent may be empty: the current directory, then.
+    let parent = beside.parent().map(|parent| if parent.as_os_str().is_empty() { Path::new(".") } else { parent });
+    let scratch = match parent.filter(|parent| parent.is_dir()) {
         Some(parent) => builder().tempdir_in(parent),
         None => builder().tempdir(),
     }

@@ -24,10 +24,6 @@ struct StoredBatch {
     object: Listed,
 }
 
-/// How many keys around a batch's place an upload looks through for its neighbours, past junk
-/// planted under batch keys.
-const NEIGHBOURS_LOOKED_AT: usize = 64;
-
 /// An object too large to be a batch is read as none: a hole where it stands, named in the
 /// log, rather than a chain, or a download, that fails whole.
 fn too_large_is_none(read: Result<Option<Vec<u8>>, ObjectError>) -> Result<Option<Vec<u8>>, ObjectError> {
@@ -132,14 +128,14 @@ impl Hub {
         // right before the next one, if any; anything else overlaps or leaves a gap.
         let position = stored.partition_point(|b| b.first < header.first.0);
         if let Some(same) = stored.get(position).filter(|b| b.first == header.first.0) {
-            let held = self.objects.get(&same.object.key)?.unwrap_or_default();
+            let held = too_large_is_none(self.objects.get(&same.object.key))?.unwrap_or_default();
             if held == body {
                 return Ok(Response::already_held());
             }
             if Batch::decode(&held).ok().is_none_or(|b| !b.is_signed_by(&key)) {
                 // The stored copy is damaged: the hub heals it with this valid one.
                 tracing::warn!(key = same.object.key, "a damaged stored batch is replaced by a valid copy");
-                self.store_replace(&same.object.key, body, held.len() as u64, tenant)?;
+                self.store_replace(&same.object.key, body, same.object.size, tenant)?;
                 return Ok(Response::json(201, &serde_json::json!({ "stored": "healed" })));
             }
             return Err(refuse(
@@ -151,24 +147,33 @@ impl Hub {
                 ),
             ));
         }
-        // The batch before it: the nearest earlier key holding a batch under its own first event
-        // (junk, or a copy, planted under a key within a batch is passed over, as `heads` does).
-        let mut before = None;
-        for previous in stored[..position].iter().rev().take(NEIGHBOURS_LOOKED_AT) {
-            if let Some(stored_header) = self.stored_header(&previous.object)?
-                && stored_header.first.0 == previous.first
-            {
-                before = Some(stored_header);
+        // What the batch must continue: the chain's run before its place, walked from the first
+        // event as `heads` walks it (a key within the events already walked is passed over,
+        // whatever is there).
+        let mut before: Option<rempart_sync::Head> = None;
+        for previous in &stored[..position] {
+            if before.is_some_and(|run| previous.first <= run.seq.0) {
+                continue;
+            }
+            let Some(stored_header) = self.stored_header(&previous.object)?.filter(|h| h.first.0 == previous.first)
+            else {
+                break;
+            };
+            let extends = match before {
+                None => stored_header.first.0 == 1,
+                Some(run) => run.seq.0 + 1 == stored_header.first.0 && run.hash == stored_header.prev,
+            };
+            if !extends {
                 break;
             }
+            before = Some(rempart_sync::Head { seq: stored_header.last, hash: stored_header.head });
         }
         let continues = match before {
             None => header.first.0 == 1 && header.prev == Hash32::ZERO,
-            Some(previous) => previous.last.0 + 1 == header.first.0 && previous.head == header.prev,
+            Some(run) => run.seq.0 + 1 == header.first.0 && run.hash == header.prev,
         };
         if !continues {
-            let held_to =
-                stored.last().and_then(|b| self.stored_header(&b.object).ok().flatten()).map_or(0, |h| h.last.0);
+            let held_to = before.map_or(0, |run| run.seq.0);
             return Err(refuse(
                 409,
                 "discontinuous",
@@ -178,12 +183,15 @@ impl Hub {
                 ),
             ));
         }
-        // The batch after it, if any, must follow it; junk under a key is passed over.
-        for next in stored[position..].iter().take(NEIGHBOURS_LOOKED_AT) {
-            let Some(next_header) = self.stored_header(&next.object)?.filter(|n| n.first.0 == next.first) else {
-                continue;
-            };
-            if next_header.first.0 != header.last.0 + 1 || next_header.prev != header.head {
+        // The batch after it, if the hub holds one, must follow it: the first batch after its
+        // place that is the node's (read whole, signed by it, under its own first event); what
+        // is not is passed over.
+        for next in &stored[position..] {
+            let genuine = too_large_is_none(self.objects.get(&next.object.key))?
+                .and_then(|bytes| Batch::decode(&bytes).ok())
+                .filter(|batch| batch.is_signed_by(&key) && batch.header.first.0 == next.first);
+            let Some(next_batch) = genuine else { continue };
+            if next_batch.header.first.0 != header.last.0 + 1 || next_batch.header.prev != header.head {
                 return Err(refuse(409, "overlap", "the batch overlaps batches the hub holds"));
             }
             break;

@@ -68,7 +68,8 @@ pub(crate) fn first_seq_of_key(key: &str) -> Option<u64> {
     if last.len() != 20 || !last.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    last.parse().ok()
+    // Events are numbered from 1: no batch starts at 0.
+    last.parse().ok().filter(|first| *first > 0)
 }
 
 /// Where the key wrap named `name` of a company is kept.

@@ -254,7 +254,7 @@ impl S3Store {
         }
         let mut response = request.call().map_err(backend)?;
         match response.status().as_u16() {
-            200 | 206 => Ok(Some(response.body_mut().with_config().limit(limit).read_to_vec().map_err(backend)?)),
+            200 | 206 => read_body(&mut response, (key, limit)).map(Some),
             416 => Ok(Some(Vec::new())),
             status => Err(backend(format!("reading {full}: S3 answered {status}"))),
         }
@@ -310,6 +310,7 @@ impl S3Store {
 
     fn read(&self, key: &str, range: Option<usize>) -> Result<Option<Vec<u8>>, ObjectError> {
         let limit = self.read_limit.min(crate::objects::read_limit(key));
+        let ours = key;
         let key = &self.full(key)?;
         let url = self.bucket.get_object(Some(&self.credentials), key).sign(SIGNED_FOR);
         let mut request = self.agent.get(url.as_str());
@@ -318,10 +319,7 @@ impl S3Store {
         }
         let mut response = request.call().map_err(backend)?;
         match response.status().as_u16() {
-            200 | 206 => {
-                let bytes = response.body_mut().with_config().limit(limit).read_to_vec().map_err(backend)?;
-                Ok(Some(bytes))
-            }
+            200 | 206 => read_body(&mut response, (ours, limit)).map(Some),
             404 => Ok(None),
             416 => Ok(Some(Vec::new())),
             status => Err(backend(format!("reading {key}: S3 answered {status}"))),
@@ -441,6 +439,26 @@ impl ObjectStore for S3Store {
             status => Err(backend(format!("removing {key}: S3 answered {status}"))),
         }
     }
+}
+
+/// An object's body, refused as too large (`ObjectError::TooLarge`, so that a reader can tell
+/// it from a failure of the server) when S3 says it holds more than `limit` bytes, or sends more.
+fn read_body(
+    response: &mut ureq::http::Response<ureq::Body>,
+    (key, limit): (&str, u64),
+) -> Result<Vec<u8>, ObjectError> {
+    let too_large = |bytes| ObjectError::TooLarge { key: key.to_owned(), bytes };
+    let announced = response.headers().get("content-length").and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
+    if let Some(bytes) = announced.filter(|bytes| *bytes > limit) {
+        return Err(too_large(bytes));
+    }
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(response.body_mut().as_reader(), limit + 1), &mut bytes)
+        .map_err(backend)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
 }
 
 /// A page of `GET ?versions`: the versions of the keys listed (delete markers left out).

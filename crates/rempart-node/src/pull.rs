@@ -321,9 +321,15 @@ impl Session {
         }
     }
 
+    /// Keeps what `by` names as seen, where it names more than any device before: only a device
+    /// active in the roster is heard, about the roster's devices (a revoked device's word, true
+    /// or inflated, neither counts nor hides what active devices name).
     fn note_claims(&self, by: NodeId, seen: &VersionVector) {
+        if !self.roster.is_active(by) {
+            return;
+        }
         let mut claims = self.claims.borrow_mut();
-        for (node, head) in &seen.0 {
+        for (node, head) in seen.0.iter().filter(|(node, _)| self.roster.member(**node).is_some()) {
             if claims.get(node).is_none_or(|(known, _)| known.seq < head.seq) {
                 claims.insert(*node, (*head, by));
             }

@@ -67,7 +67,11 @@ impl Store {
     /// and says what the copy holds, read from the copy itself.
     pub fn snapshot_into(&self, path: &Path) -> Result<SnapshotInfo, StoreError> {
         self.conn.execute("VACUUM INTO ?1", [path_text(path)?])?;
-        info_of(&Connection::open(path)?)
+        let copy = Connection::open(path)?;
+        // Another process taking in a large pull drops some indexes until its end: the copy has
+        // them all, as this layout makes them (a restore adopts only that).
+        copy.execute_batch(crate::schema::PROJECTION_INDEXES)?;
+        info_of(&copy)
     }
 
     /// What the database at `path` holds (a snapshot, before it is adopted).

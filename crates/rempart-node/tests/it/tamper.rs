@@ -99,9 +99,19 @@ fn a_batch_copied_under_another_name_cuts_no_chain_short_and_is_set_apart_in_ano
     assert!(header.last.0 >= 2, "a first batch of several events: {header:?}");
     let within = format!("t/{}/b/{}/{:020}", office.tenant(), office.node(), 2);
     objects.insert(within.clone(), b"junk".to_vec());
+    // And a copy under the key of event 0, which no batch has.
+    objects.insert(format!("t/{}/b/{}/{:020}", office.tenant(), office.node(), 0), first.clone());
     world.objects.restore(objects);
     assert_eq!(world.hub.heads(office.tenant()).unwrap(), heads, "nothing cut short by the planted copy");
     assert!(world.objects.snapshot().contains_key(&within), "not even looked at");
+    // The office's next batch is taken all the same: it continues the chain past the junk.
+    let mut office = office;
+    office.post_entries(&[entry("E-after", 5, 500)], &mut |_| {}).unwrap();
+    let report = sync(&mut world, &mut office);
+    assert_eq!(report.pushed_batches, 1, "{report:?}");
+    let heads = world.hub.heads(office.tenant()).unwrap();
+    assert_eq!(heads.seq(office.node()), office.version_vector().unwrap().seq(office.node()));
+    sync(&mut world, &mut laptop);
 
     let original = world.objects.snapshot()[&keys[1]].clone();
     let mut objects = world.objects.snapshot();
