@@ -33,7 +33,7 @@ pub(crate) const TENANTS_PREFIX: &str = "t/";
 pub(crate) const SEEN_PREFIX: &str = "seen/";
 
 /// One company's objects.
-pub(crate) fn tenant_prefix(tenant: TenantId) -> String {
+pub fn tenant_prefix(tenant: TenantId) -> String {
     format!("{TENANTS_PREFIX}{tenant}/")
 }
 

@@ -45,7 +45,7 @@ use rempart_log::TenantId;
 use rempart_sync::{HubId, Roster};
 
 pub use admission::issue_admission;
-pub use layout::wrap_key;
+pub use layout::{tenant_prefix, wrap_key};
 pub use limits::Limits;
 pub use objects::{DirStore, Listed, MemStore, ObjectError, ObjectStore, Put};
 pub use request::{Method, Refusal, Request, Response};

@@ -143,7 +143,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Drill(chain::DrillCommand::Ransom) => {
             return commands::backup::drill(&dir, lang, rempart_backup::DrillKind::Ransom);
         }
-        Command::Drill(chain::DrillCommand::Hub) => {
+        Command::Drill(chain::DrillCommand::Hub { chain: Some(chain), work }) => {
+            return chain::hub_drill::run(&chain, work.as_deref(), lang);
+        }
+        Command::Drill(chain::DrillCommand::Hub { chain: None, .. }) => {
             return commands::backup::drill(&dir, lang, rempart_backup::DrillKind::Hub);
         }
         Command::Demo { serve, listen, country, .. } => {

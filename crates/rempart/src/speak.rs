@@ -89,6 +89,12 @@ impl Speak for crate::chain::ChainError {
             ChainError::RestoreFailed { said } => lang.fill("err.chain.restore_failed", &[("said", said)]),
             ChainError::Spawn { source } => lang.fill("err.chain.spawn", &[("source", source)]),
             ChainError::Symlink { path } => lang.fill("err.chain.symlink", &[("path", &path.display())]),
+            ChainError::HubStorage { dir, source } => {
+                lang.fill("err.chain.hub_storage", &[("dir", &dir.display()), ("source", &source.speak(lang))])
+            }
+            ChainError::HubHeads { dir, status } => {
+                lang.fill("err.chain.hub_heads", &[("dir", &dir.display()), ("status", status)])
+            }
         }
     }
 }

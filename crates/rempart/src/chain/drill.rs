@@ -37,13 +37,13 @@ use crate::i18n::Lang;
 const MORNING: f64 = 0.4;
 
 /// A copy of the chain at work.
-struct Run {
+pub(super) struct Run {
     root: PathBuf,
-    hub: Option<HubChild>,
-    transport: Http,
+    pub(super) hub: Option<HubChild>,
+    pub(super) transport: Http,
     office: Option<Node>,
-    warehouse: Option<Node>,
-    shops: Vec<Shop>,
+    pub(super) warehouse: Option<Node>,
+    pub(super) shops: Vec<Shop>,
     plan: Plan,
     /// The devices of head office and the warehouse, once destroyed.
     destroyed: Vec<NodeId>,
@@ -62,7 +62,7 @@ struct Outcome {
 
 impl Run {
     /// The copy's hub started on its objects, every node opened and pointed at it and synced.
-    fn open(root: &Path, manifest: &Manifest) -> Result<Run> {
+    pub(super) fn open(root: &Path, manifest: &Manifest) -> Result<Run> {
         let hub = HubChild::start(&root.join("hub"))?;
         let transport = Http::new(&hub.url)?;
         let open = |dir: &Path| -> Result<Node> {
@@ -90,7 +90,7 @@ impl Run {
         Ok(run)
     }
 
-    fn office(&mut self) -> &mut Node {
+    pub(super) fn office(&mut self) -> &mut Node {
         held(&mut self.office)
     }
 
@@ -132,7 +132,7 @@ impl Run {
     }
 
     /// Every node sends what it holds, then takes in everyone's.
-    fn converge(&mut self) -> Result<()> {
+    pub(super) fn converge(&mut self) -> Result<()> {
         for shop in &mut self.shops {
             shop.node.push(&mut self.transport)?;
         }
@@ -200,27 +200,31 @@ impl Run {
         Ok(url)
     }
 
+    /// A hub started on the copy's objects (as they are now: a wiped hub's, empty), and every
+    /// node pointed at it; nothing is synced yet. Returns its address.
+    pub(super) fn hub_anew(&mut self) -> Result<String> {
+        let hub = HubChild::start(&self.root.join("hub"))?;
+        self.transport = Http::new(&hub.url)?;
+        let nodes =
+            self.office.iter_mut().chain(&mut self.warehouse).chain(self.shops.iter_mut().map(|shop| &mut shop.node));
+        for node in nodes {
+            node.point_at(&hub.url)?;
+        }
+        let url = hub.url.clone();
+        self.hub = Some(hub);
+        Ok(url)
+    }
+
+    /// The nodes of the copy.
+    pub(super) fn nodes(&self) -> usize {
+        self.office.iter().chain(&self.warehouse).count() + self.shops.len()
+    }
+
     /// Head office restored on a new directory by `rempart restore` with the recovery kit:
     /// the time it took.
     fn restore_office(&mut self, url: &str, lang: Lang) -> Result<Duration> {
         let dir = self.root.join(format!("{HEAD_OFFICE}-restored"));
-        let program = std::env::current_exe().map_err(|source| ChainError::Spawn { source })?;
-        let started = Instant::now();
-        let output = std::process::Command::new(program)
-            .arg("--data-dir")
-            .arg(&dir)
-            .args(["restore", "--hub", url, "--kit"])
-            .arg(self.root.join(KIT))
-            .env("REMPART_LANG", lang.code())
-            .env("REMPART_LOG", "error")
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|source| ChainError::Spawn { source })?;
-        let took = started.elapsed();
-        if !output.status.success() {
-            let said = String::from_utf8_lossy(&output.stderr).trim().to_owned();
-            return Err(ChainError::RestoreFailed { said }.into());
-        }
+        let took = restore_from_hub(&self.root, url, &dir, lang)?;
         self.office = Some(Node::open(&dir)?);
         Ok(took)
     }
@@ -314,7 +318,7 @@ impl Run {
     }
 
     /// Every node's state hash equal to head office's: the nodes counted, the hash.
-    fn same_state(&mut self) -> Result<(usize, usize, String)> {
+    pub(super) fn same_state(&mut self) -> Result<(usize, usize, String)> {
         let hash = self.office().store.state_hash()?.to_hex();
         let mut nodes = 1;
         let mut equal = 1;
@@ -327,35 +331,39 @@ impl Run {
         Ok((equal, nodes, hash))
     }
 
-    fn stop(mut self) {
+    pub(super) fn stop(mut self) {
         if let Some(hub) = self.hub.take() {
             hub.stop();
         }
     }
 }
 
-/// "yes" or "no" in the reader's language.
-fn yes_no(lang: Lang, yes: bool) -> &'static str {
-    lang.text(if yes { "drill-yes" } else { "drill-no" })
-}
-
-/// Head office, which is only missing between its destruction and its restore.
-fn held(office: &mut Option<Node>) -> &mut Node {
-    match office {
-        Some(office) => office,
-        None => unreachable!("head office is only missing between its destruction and its restore"),
+/// The company restored into `dir` from the hub at `url` by `rempart restore`, in a process of
+/// its own, with the chain's recovery kit: the time it took.
+pub(super) fn restore_from_hub(root: &Path, url: &str, dir: &Path, lang: Lang) -> Result<Duration> {
+    let program = std::env::current_exe().map_err(|source| ChainError::Spawn { source })?;
+    let started = Instant::now();
+    let output = std::process::Command::new(program)
+        .arg("--data-dir")
+        .arg(dir)
+        .args(["restore", "--hub", url, "--kit"])
+        .arg(root.join(KIT))
+        .env("REMPART_LANG", lang.code())
+        .env("REMPART_LOG", "error")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|source| ChainError::Spawn { source })?;
+    let took = started.elapsed();
+    if !output.status.success() {
+        let said = String::from_utf8_lossy(&output.stderr).trim().to_owned();
+        return Err(ChainError::RestoreFailed { said }.into());
     }
+    Ok(took)
 }
 
-/// One line of the drill's report: passed or not, and what it says.
-struct Check {
-    passed: bool,
-    text: String,
-}
-
-pub fn run(chain: &Path, work: Option<&Path>, lang: Lang) -> Result<ExitCode> {
-    let manifest = Manifest::read(chain)?;
-    // A directory of its own when none is given, removed after (even on a failure).
+/// Where a drill makes its copies: `work` if given (empty, or not there yet), else a new
+/// temporary directory, removed when the guard returned with it is dropped (even on a failure).
+pub(super) fn workplace(work: Option<&Path>) -> Result<(PathBuf, Option<tempfile::TempDir>)> {
     let temporary = match work {
         Some(_) => None,
         None => Some(
@@ -373,6 +381,59 @@ pub fn run(chain: &Path, work: Option<&Path>, lang: Lang) -> Result<ExitCode> {
     if work.exists() && std::fs::read_dir(&work).map(|mut entries| entries.next().is_some()).unwrap_or(true) {
         return Err(ChainError::WorkTaken { dir: work }.into());
     }
+    Ok((work, temporary))
+}
+
+/// "yes" or "no" in the reader's language.
+pub(super) fn yes_no(lang: Lang, yes: bool) -> &'static str {
+    lang.text(if yes { "drill-yes" } else { "drill-no" })
+}
+
+/// Head office, which is only missing between its destruction and its restore.
+pub(super) fn held(office: &mut Option<Node>) -> &mut Node {
+    match office {
+        Some(office) => office,
+        None => unreachable!("head office is only missing between its destruction and its restore"),
+    }
+}
+
+/// One line of the drill's report: passed or not, and what it says.
+pub(super) struct Check {
+    pub(super) passed: bool,
+    pub(super) text: String,
+}
+
+/// The drill's checks, its duration and the copies it made in `work`, and its verdict: the exit
+/// code is a failure when a check failed.
+pub(super) fn verdict(checks: &[Check], started: Instant, work: &Path, lang: Lang) -> Result<ExitCode> {
+    println!();
+    for check in checks {
+        println!("{} {}", if check.passed { "✓" } else { "✗" }, check.text);
+    }
+    let failed_checks = checks.iter().filter(|check| !check.passed).count();
+    println!();
+    println!(
+        "{}",
+        lang.fill(
+            "drill-time",
+            &[
+                ("seconds", &format!("{:.0}", started.elapsed().as_secs_f64())),
+                ("mib", &(tree_bytes(work)? / (1 << 20))),
+            ]
+        )
+    );
+    if failed_checks == 0 {
+        println!("{}", lang.text("drill-passed"));
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("{}", lang.fill("drill-failed", &[("failed", &failed_checks)]));
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+pub fn run(chain: &Path, work: Option<&Path>, lang: Lang) -> Result<ExitCode> {
+    let manifest = Manifest::read(chain)?;
+    let (work, _temporary) = workplace(work)?;
     drill(chain, &work, &manifest, lang)
 }
 
@@ -578,27 +639,5 @@ fn drill(chain: &Path, work: &Path, manifest: &Manifest, lang: Lang) -> Result<E
             ),
         },
     ];
-    println!();
-    for check in &checks {
-        println!("{} {}", if check.passed { "✓" } else { "✗" }, check.text);
-    }
-    let failed_checks = checks.iter().filter(|check| !check.passed).count();
-    println!();
-    println!(
-        "{}",
-        lang.fill(
-            "drill-time",
-            &[
-                ("seconds", &format!("{:.0}", started.elapsed().as_secs_f64())),
-                ("mib", &(tree_bytes(work)? / (1 << 20))),
-            ]
-        )
-    );
-    if failed_checks == 0 {
-        println!("{}", lang.text("drill-passed"));
-        Ok(ExitCode::SUCCESS)
-    } else {
-        println!("{}", lang.fill("drill-failed", &[("failed", &failed_checks)]));
-        Ok(ExitCode::FAILURE)
-    }
+    verdict(&checks, started, work, lang)
 }

@@ -11,6 +11,7 @@
 
 pub mod build;
 pub mod drill;
+pub mod hub_drill;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -55,6 +56,10 @@ pub enum ChainError {
     Spawn { source: std::io::Error },
     #[error("{path} is a symbolic link: a chain's directories hold none")]
     Symlink { path: PathBuf },
+    #[error("the hub's storage in {dir} cannot be read: {source}")]
+    HubStorage { dir: PathBuf, source: rempart_hub::ObjectError },
+    #[error("the hub's storage in {dir} does not give the company's chains (status {status})")]
+    HubHeads { dir: PathBuf, status: u16 },
 }
 
 #[derive(clap::Subcommand)]
@@ -77,7 +82,18 @@ pub enum DrillCommand {
     Ransom,
     /// The hub lost, rehearsed: an empty hub refilled from this node alone, the company restored
     /// from it into a scratch directory, verified and compared with this node; kept likewise.
-    Hub,
+    /// With --chain, on a copy of a demo chain instead: its hub's storage wiped and refilled by
+    /// every node, the company restored from it with the recovery kit; every chain, roster entry
+    /// and batch must be back as it was. Exits non-zero if a check fails.
+    Hub {
+        /// A chain's directory (rempart demo --chain --data-dir DIR); it is not changed.
+        #[arg(long)]
+        chain: Option<PathBuf>,
+        /// With --chain: where the copy is made [default: a new temporary directory, removed
+        /// after]
+        #[arg(long, requires = "chain")]
+        work: Option<PathBuf>,
+    },
 }
 
 /// The size of a chain to build.

@@ -84,6 +84,47 @@ fn a_chain_whose_head_office_and_warehouse_are_destroyed_loses_nothing_and_resto
     // The drill worked on copies: the chain is as it was.
     assert!(contents(&chain) == before, "the drill changed the chain");
     assert!(work.join("incident/head-office-restored").is_dir() && work.join("calm").is_dir());
+
+    // The hub lost instead: its storage wiped on a copy and refilled by the five nodes.
+    let work = temp.path().join("hub-work");
+    let output = binary().args(["drill", "hub", "--chain"]).arg(&chain).arg("--work").arg(&work).output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "{text}{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(text.lines().filter(|line| line.starts_with('✓')).count(), 5, "{text}");
+    assert!(!text.contains('✗') && text.contains("Every check passed."), "{text}");
+    let (wiped, _) = a_of_b(&text, "The hub's storage wiped:");
+    assert!(wiped > 0, "{text}");
+    assert!(text.contains("objects of the company left on the new hub before the syncs: 0"), "{text}");
+    // Head office, the warehouse and the three stores: one chain each.
+    assert_eq!(a_of_b(&text, "Chains back on the refilled hub to their last event:"), (5, 5), "{text}");
+    let (same, objects) = a_of_b(&text, "Roster entries and batches back byte for byte:");
+    assert!(objects > 5 && same == objects, "{text}");
+    assert!(text.contains(", 0 others; key wraps:"), "{text}");
+    assert_eq!(a_of_b(&text, "chains whole to their last event"), (5, 5), "{text}");
+    assert!(text.contains("Restored head office computes head office's state: yes"), "{text}");
+    assert_eq!(a_of_b(&text, "nodes unchanged by the refill:"), (5, 5), "{text}");
+    assert!(text.contains("Recovery time:"), "{text}");
+    assert!(work.join("hub-lost/head-office-restored").is_dir());
+    assert!(contents(&chain) == before, "the hub drill changed the chain");
+
+    // Something the hub held that no node gives back (a batch copied under a device of no
+    // roster): the drill names it and fails.
+    let company = std::fs::read_dir(chain.join("hub/t")).unwrap().next().unwrap().unwrap().path();
+    let node = std::fs::read_dir(company.join("b")).unwrap().next().unwrap().unwrap().path();
+    let batch = std::fs::read_dir(&node).unwrap().next().unwrap().unwrap().path();
+    let planted = company.join("b/ffffffffffffffffffffffffffffffff");
+    std::fs::create_dir_all(&planted).unwrap();
+    std::fs::copy(&batch, planted.join(batch.file_name().unwrap())).unwrap();
+    let work = temp.path().join("hub-work-planted");
+    let output = binary().args(["drill", "hub", "--chain"]).arg(&chain).arg("--work").arg(&work).output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(!output.status.success(), "{text}");
+    let (same, held) = a_of_b(&text, "Roster entries and batches back byte for byte:");
+    assert_eq!(same + 1, held, "{text}");
+    assert!(text.lines().any(|line| line.starts_with("✗ Roster entries and batches")), "{text}");
+    assert!(text.contains("Checks failed: 1."), "{text}");
+    // The chains themselves are all back: the planted copy is no chain of the company's.
+    assert_eq!(a_of_b(&text, "Chains back on the refilled hub to their last event:"), (5, 5), "{text}");
 }
 
 #[test]
@@ -100,6 +141,13 @@ fn a_drill_refuses_what_is_not_a_chain_and_a_work_directory_in_use() {
     let output = binary().args(["drill", "chain"]).arg(temp.path()).output().unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("does not describe a chain"));
+    let output = binary().args(["drill", "hub", "--chain"]).arg(temp.path()).output().unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("does not describe a chain"));
+    // A copy's place is only asked of a chain's drill.
+    let output = binary().args(["drill", "hub", "--work"]).arg(temp.path()).output().unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--chain"));
 
     // A chain's description, but the work directory holds something: refused before anything.
     let described = tempfile::tempdir().unwrap();
