@@ -29,12 +29,18 @@ fn refused(answer: &Answer) -> NodeError {
     NodeError::Refused { status: answer.status, reason: answer.reason(), message: answer.message() }
 }
 
-/// Bodies small enough to keep a copy of, to send again if the hub turned out to be another one.
+/// Bodies small enough to send again if the hub turned out to be another one.
 const RESENT_BODY_BYTES_MAX: usize = 64 << 10;
+
+/// How long a call refused for the company's request rate (429: many devices of one company
+/// syncing at once) waits each time before it is signed anew and sent again; after the last, the
+/// refusal stands (and `sync --watch` tries again at its next turn).
+const RATE_WAITS_MS: [u64; 6] = [100, 250, 500, 1_000, 2_000, 4_000];
 
 /// A signed call to the hub, turning refusals into errors. The signature covers the hub's
 /// identity: a call refused as unauthenticated after the hub changed (its storage replaced, or
 /// another hub behind the same address) asks the identity again, and a small one is sent again.
+/// A call refused for the company's request rate is sent again after a wait (`RATE_WAITS_MS`).
 pub(crate) fn call(
     transport: &mut dyn Transport,
     env: &mut Env<'_>,
@@ -43,7 +49,7 @@ pub(crate) fn call(
     body: Vec<u8>,
 ) -> Result<Answer, NodeError> {
     let (verb, target) = (route.method(), route.target());
-    let hub = match *transport.identity() {
+    let mut hub = match *transport.identity() {
         Some(hub) => hub,
         None => hub_identity(transport)?,
     };
@@ -52,14 +58,24 @@ pub(crate) fn call(
         RequestAuth::sign(key, signer, &call, env.now(), env.bytes())
     };
     let auth = sign(env, &hub, &body);
-    let copy = (body.len() <= RESENT_BODY_BYTES_MAX).then(|| body.clone());
+    // Each attempt is signed anew (a signature's nonce is spent by the hub that saw it).
+    let copy = body.clone();
     let mut answer = transport.call(verb, &target, Some(&auth), body)?;
     if answer.status == 401 && answer.reason() == "unauthenticated" {
         let fresh = hub_identity(transport)?;
-        if let Some(body) = copy.filter(|_| fresh != hub) {
-            let auth = sign(env, &fresh, &body);
-            answer = transport.call(verb, &target, Some(&auth), body)?;
+        if fresh != hub && copy.len() <= RESENT_BODY_BYTES_MAX {
+            hub = fresh;
+            let auth = sign(env, &hub, &copy);
+            answer = transport.call(verb, &target, Some(&auth), copy.clone())?;
         }
+    }
+    for wait in RATE_WAITS_MS {
+        if answer.status != 429 {
+            break;
+        }
+        transport.pause(wait);
+        let auth = sign(env, &hub, &copy);
+        answer = transport.call(verb, &target, Some(&auth), copy.clone())?;
     }
     if answer.is_success() { Ok(answer) } else { Err(refused(&answer)) }
 }

@@ -313,6 +313,27 @@ fn a_hub_serving_a_revoked_devices_later_events_across_groups_is_refused_at_the_
     assert_eq!(till.state_hash().unwrap(), office.state_hash().unwrap());
 }
 
+/// Devices of one company syncing at once go over its request rate: each call the hub refuses
+/// for it waits (on the test's clock) and is signed and sent again, and the syncs go through.
+#[test]
+fn a_sync_over_the_companys_request_rate_waits_and_goes_through() {
+    let mut world = World::with_limits(Limits { requests_per_second: 1, burst: 3, ..Limits::default() });
+    let mut office = Store::init(&world.dir("office"), "Garage du Lac SA", rempart_domain::Country::Ch, 1).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env)).unwrap();
+    let mut laptop = crate::enrol_member(&mut world, &office, "laptop", "mem");
+    for (index, day) in (1..=5).enumerate() {
+        office.post_entries(&[entry(&format!("E-R{index}"), day, 100 + index as i64)], &mut |_| {}).unwrap();
+    }
+    // `with_env` moves the clock by a second before the sync; the rest is the waits.
+    let before = world.now.get() + 1_000;
+    let report = sync(&mut world, &mut office);
+    assert!(report.pushed_events >= 5, "{report:?}");
+    assert!(world.now.get() > before, "the sync went over a rate of one request a second without waiting");
+    let report = sync(&mut world, &mut laptop);
+    assert!(report.pulled_events >= 5, "{report:?}");
+    assert_eq!(laptop.state_hash().unwrap(), office.state_hash().unwrap());
+}
+
 #[test]
 fn quota_rate_and_clocks_are_enforced() {
     let mut world = World::with_limits(Limits { requests_per_second: 1, burst: 8, ..Limits::default() });
