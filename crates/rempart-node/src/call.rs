@@ -29,13 +29,16 @@ fn refused(answer: &Answer) -> NodeError {
     NodeError::Refused { status: answer.status, reason: answer.reason(), message: answer.message() }
 }
 
-/// Bodies small enough to send again if the hub turned out to be another one.
+/// Bodies small enough to send again, signed for it, if the hub turned out to be another one:
+/// the hub's identity is asked unsigned, so one a man in the middle names gets no large body
+/// (a batch) signed for it.
 const RESENT_BODY_BYTES_MAX: usize = 64 << 10;
 
-/// How long a call refused for the company's request rate (429: many devices of one company
-/// syncing at once) waits each time before it is signed anew and sent again; after the last, the
-/// refusal stands (and `sync --watch` tries again at its next turn).
-const RATE_WAITS_MS: [u64; 6] = [100, 250, 500, 1_000, 2_000, 4_000];
+/// About how long a call refused for the company's request rate (429: many devices of one
+/// company syncing at once) waits each time before it is signed anew and sent again (each wait
+/// drawn between half and one and a half times it); after the last, the refusal stands (and
+/// `sync --watch` tries again at its next turn).
+pub const RATE_WAITS_MS: [u64; 6] = [100, 250, 500, 1_000, 2_000, 4_000];
 
 /// A signed call to the hub, turning refusals into errors. The signature covers the hub's
 /// identity: a call refused as unauthenticated after the hub changed (its storage replaced, or
@@ -73,7 +76,7 @@ pub(crate) fn call(
         if answer.status != 429 {
             break;
         }
-        transport.pause(wait);
+        env.pause_about(wait);
         let auth = sign(env, &hub, &copy);
         answer = transport.call(verb, &target, Some(&auth), copy.clone())?;
     }

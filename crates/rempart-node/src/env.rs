@@ -22,6 +22,13 @@ impl Env<'_> {
         self.clock.now_ms()
     }
 
+    /// Waits about `millis`: between half and one and a half times it, drawn, so that devices
+    /// refused together do not come back together. A simulated clock is moved on instead.
+    pub(crate) fn pause_about(&mut self, millis: u64) {
+        let drawn = u64::from_le_bytes(self.bytes());
+        self.clock.pause(millis / 2 + drawn % millis.max(1));
+    }
+
     /// The environment of a data directory this node makes.
     pub(crate) fn store_environment(&mut self) -> Environment {
         Environment::seeded(self.clock.clone(), self.bytes())

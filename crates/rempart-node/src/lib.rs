@@ -56,7 +56,7 @@ use rempart_store::Store;
 use rempart_sync::batch::{Author, BATCH_TARGET_BYTES};
 use rempart_sync::{Action, Roster};
 
-pub use call::hub_identity;
+pub use call::{RATE_WAITS_MS, hub_identity};
 pub use env::{Env, system_now_ms, system_random};
 pub use error::{Forgery, Hostile, Local, NodeError, RevokedWriter, Served};
 pub use health::{Health, Peer, health, note_reachability, probe};

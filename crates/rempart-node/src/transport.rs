@@ -72,11 +72,6 @@ pub trait Transport {
         auth: Option<&RequestAuth>,
         body: Vec<u8>,
     ) -> Result<Answer, Unreachable>;
-    /// Waits `millis` before a call the hub refused for the company's request rate is sent
-    /// again: real time, unless the transport runs on a clock of its own.
-    fn pause(&mut self, millis: u64) {
-        std::thread::sleep(Duration::from_millis(millis));
-    }
 }
 
 /// HTTP to a hub at a base URL such as `http://127.0.0.1:7431`.

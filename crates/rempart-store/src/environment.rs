@@ -28,6 +28,16 @@ impl Clock {
             Clock::Simulated(now) => now.load(Ordering::Relaxed),
         }
     }
+
+    /// Waits `millis`: real time on the system clock; a simulated clock is moved on instead.
+    pub fn pause(&self, millis: u64) {
+        match self {
+            Clock::System => std::thread::sleep(std::time::Duration::from_millis(millis)),
+            Clock::Simulated(now) => {
+                now.fetch_add(millis, Ordering::Relaxed);
+            }
+        }
+    }
 }
 
 /// A clock and a stream of bytes: BLAKE3 in keyed mode over a counter, which is a

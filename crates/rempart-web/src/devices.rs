@@ -354,7 +354,7 @@ async fn invite(
     };
     let chosen = series.clone();
     let outcome = app
-        .run(move |store| {
+        .run_with_hub(move |store| {
             Ok(with_session(store, |session, store, transport, env| {
                 session.invite(store, transport, env, role, hours * 3_600_000, Some(&chosen))
             }))
@@ -387,7 +387,7 @@ async fn revoke(
 ) -> Response {
     let lang = viewer.lang;
     let outcome = app
-        .run(move |store| {
+        .run_with_hub(move |store| {
             Ok(with_session(store, |session, store, transport, env| {
                 // The roster as it stands, and what the device wrote up to now, first.
                 session.sync(store, transport, env)?;

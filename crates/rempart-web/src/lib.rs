@@ -205,9 +205,27 @@ impl App {
         &self,
         work: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
+        self.blocking(|shared| &shared.store, work).await
+    }
+
+    /// Runs `work`, which waits on the hub (an invitation, a revocation), on the syncs' own
+    /// handle of the store, on the blocking pool: the pages' handle is not held meanwhile.
+    pub(crate) async fn run_with_hub<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.blocking(|shared| &shared.syncing, work).await
+    }
+
+    /// Runs `work` on the handle `pick` chooses, brought up to date first, on the blocking pool.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        pick: fn(&Shared) -> &Mutex<Store>,
+        work: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
         let app = self.clone();
         let joined = tokio::task::spawn_blocking(move || {
-            let mut store = app.store.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut store = pick(&app).lock().unwrap_or_else(PoisonError::into_inner);
             // What a command beside the server (`rempart sync`, `rempart invoice …`) committed
             // since the last request, first: the page shows it, a form goes on from it.
             store.refresh()?;

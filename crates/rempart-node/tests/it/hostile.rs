@@ -334,6 +334,62 @@ fn a_sync_over_the_companys_request_rate_waits_and_goes_through() {
     assert_eq!(laptop.state_hash().unwrap(), office.state_hash().unwrap());
 }
 
+/// A hub (or a proxy before it) that refuses every signed call for the company's rate, keeping
+/// each attempt's nonce and the test clock when it came.
+struct Busy<'a> {
+    inner: &'a mut dyn Transport,
+    now: crate::TestClock,
+    attempts: Vec<(String, u64)>,
+}
+
+impl Transport for Busy<'_> {
+    fn hub(&self) -> String {
+        self.inner.hub()
+    }
+
+    fn identity(&mut self) -> &mut Option<rempart_sync::HubId> {
+        self.inner.identity()
+    }
+
+    fn call(
+        &mut self,
+        verb: Verb,
+        target: &str,
+        auth: Option<&RequestAuth>,
+        body: Vec<u8>,
+    ) -> Result<Answer, rempart_node::Unreachable> {
+        let Some(auth) = auth else { return self.inner.call(verb, target, None, body) };
+        let nonce =
+            auth.headers().iter().find(|(name, _)| *name == rempart_sync::auth::HEADER_NONCE).unwrap().1.clone();
+        self.attempts.push((nonce, self.now.get()));
+        let body = br#"{"reason":"rate_limited","message":"too many requests for this company"}"#.to_vec();
+        Ok(Answer { status: 429, body })
+    }
+}
+
+/// A call refused for the rate every time is sent again after each of the waits, each attempt
+/// signed anew, the waits drawn about their length; then the refusal stands.
+#[test]
+fn a_call_refused_for_the_rate_every_time_gives_up_after_its_waits_each_attempt_signed_anew() {
+    let mut world = World::new();
+    let mut office = Store::init(&world.dir("office"), "Garage du Lac SA", rempart_domain::Country::Ch, 1).unwrap();
+    world.with_env(|env, transport| Session::connect(&mut office, "mem", transport, env)).unwrap();
+    let now = world.now.clone();
+    let (attempts, outcome) = world.with_env(|env, transport| {
+        let mut busy = Busy { inner: transport, now, attempts: Vec::new() };
+        let outcome = Session::open(&office).unwrap().sync(&mut office, &mut busy, env);
+        (busy.attempts, outcome)
+    });
+    assert!(matches!(outcome, Err(NodeError::Refused { status: 429, .. })), "{outcome:?}");
+    assert_eq!(attempts.len(), 1 + rempart_node::RATE_WAITS_MS.len());
+    let nonces: std::collections::BTreeSet<&String> = attempts.iter().map(|(nonce, _)| nonce).collect();
+    assert_eq!(nonces.len(), attempts.len(), "an attempt was sent again with a spent nonce");
+    for (pair, wait) in attempts.windows(2).zip(rempart_node::RATE_WAITS_MS) {
+        let waited = pair[1].1 - pair[0].1;
+        assert!(waited >= wait / 2 && waited < wait / 2 + wait, "waited {waited} ms for about {wait}");
+    }
+}
+
 #[test]
 fn quota_rate_and_clocks_are_enforced() {
     let mut world = World::with_limits(Limits { requests_per_second: 1, burst: 8, ..Limits::default() });

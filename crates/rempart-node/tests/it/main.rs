@@ -82,11 +82,6 @@ impl Transport for Direct {
         let response = self.hub.handle(&request(verb, target, auth, body), self.now.get());
         Ok(Answer { status: response.status, body: response.body })
     }
-
-    /// The test's clock moves instead.
-    fn pause(&mut self, millis: u64) {
-        self.now.set(self.now.get() + millis);
-    }
 }
 
 /// The request a node's call makes, handed to the hub's handler directly as the HTTP server would.
