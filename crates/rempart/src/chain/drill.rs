@@ -418,7 +418,7 @@ pub(super) fn verdict(checks: &[Check], started: Instant, work: &Path, lang: Lan
             "drill-time",
             &[
                 ("seconds", &format!("{:.0}", started.elapsed().as_secs_f64())),
-                ("mib", &(tree_bytes(work)? / (1 << 20))),
+                ("mib", &Locale::Swiss.format_count((tree_bytes(work)? / (1 << 20)) as i64)),
             ]
         )
     );
@@ -520,7 +520,10 @@ fn drill(chain: &Path, work: &Path, manifest: &Manifest, lang: Lang) -> Result<E
         "{}",
         lang.fill(
             "drill-restored",
-            &[("seconds", &format!("{:.1}", took.as_secs_f64())), ("events", &locale.format_count(events as i64))]
+            &[
+                ("seconds", &locale.format_seconds(took.as_millis() as u64)),
+                ("events", &locale.format_count(events as i64)),
+            ]
         )
     );
     let (revoked, untrusted, kits) = run.revoke_untrusted(&url, lang)?;
@@ -604,7 +607,7 @@ fn drill(chain: &Path, work: &Path, manifest: &Manifest, lang: Lang) -> Result<E
             text: lang.fill(
                 "drill-check-restore",
                 &[
-                    ("seconds", &format!("{:.1}", took.as_secs_f64())),
+                    ("seconds", &locale.format_seconds(took.as_millis() as u64)),
                     ("events", &locale.format_count(verified.events as i64)),
                     ("problems", &verified.problems.len()),
                 ],
