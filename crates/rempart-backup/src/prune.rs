@@ -136,10 +136,11 @@ fn remove_file(target: &Target, objects: &dyn ObjectStore, key: &str) -> Result<
 
 /// The objects among a target's checkpoints that are no checkpoint of a device of the company as
 /// their name says: unreadable, cut short or grown, not under the name their header gives, or
-/// signed by no device of the roster. That is damage (or something planted), named by a check;
-/// a checkpoint of an older layout, or by a device revoked since, is merely passed over by a
-/// restore, and is no damage. (Its clear header is read; its body is checked only when a restore
-/// starts from it.)
+/// signed by no device of the roster, or its body not the one its signed header names (a bit
+/// flipped anywhere in it). That is damage (or something planted), named by a check; a
+/// checkpoint of an older layout, or by a device revoked since, is merely passed over by a
+/// restore, and is no damage. (Its header is read first, and the whole object only once that is
+/// signed by a device of the roster; the body is decrypted only when a restore starts from it.)
 pub(crate) fn damaged_checkpoints(
     objects: &dyn ObjectStore,
     session: &Session,
@@ -154,7 +155,11 @@ pub(crate) fn damaged_checkpoints(
             let member = session.roster.member(header.node)?;
             let node_key = rempart_log::VerifyingKey::from_bytes(&member.keys.sign).ok()?;
             let named = object.key == crate::checkpoint_key(tenant, header.node, header.events);
-            (named && peeked.len == object.size && peeked.is_signed_by(&node_key)).then_some(())
+            if !(named && peeked.len == object.size && peeked.is_signed_by(&node_key)) {
+                return None;
+            }
+            let whole = rempart_sync::checkpoint::decode(objects.get(&object.key).ok()??).ok()?;
+            (whole.header == *header && whole.is_signed_by(&node_key) && whole.is_whole()).then_some(())
         })();
         if sound.is_none() {
             damaged.push(object.key);

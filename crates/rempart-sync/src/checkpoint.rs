@@ -187,19 +187,24 @@ impl Decoded {
         key.verify_strict(&signed, &ed25519_dalek::Signature::from_bytes(&self.signature)).is_ok()
     }
 
+    /// Whether its ciphertext is the one its header names (length and hash): what a check can
+    /// tell of a checkpoint without its data key.
+    pub fn is_whole(&self) -> bool {
+        self.ciphertext.len() as u64 == self.header.ciphertext_len
+            && Hash32(*blake3::hash(&self.ciphertext).as_bytes()) == self.header.ciphertext_hash
+    }
+
     /// Opens it: signed by `node_key`, its ciphertext the one the header names, decrypted with
     /// the epoch's `key`. Returns the header and the database's bytes.
     pub fn open(self, key: &DataKey, node_key: &VerifyingKey) -> Result<(CheckpointHeader, Vec<u8>), CheckpointError> {
         if !self.is_signed_by(node_key) {
             return Err(CheckpointError::NotSignedBy { node: self.header.node });
         }
-        let header = self.header;
-        let mut bytes = self.ciphertext;
-        if bytes.len() as u64 != header.ciphertext_len
-            || Hash32(*blake3::hash(&bytes).as_bytes()) != header.ciphertext_hash
-        {
+        if !self.is_whole() {
             return Err(CheckpointError::Altered);
         }
+        let header = self.header;
+        let mut bytes = self.ciphertext;
         let aad = serde_json::to_vec(&(&header.tenant, &header.node, header.epoch, &header.cut, header.state_hash))
             .map_err(|_| CheckpointError::Header)?;
         cipher(key)

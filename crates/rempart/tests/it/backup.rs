@@ -748,6 +748,16 @@ fn pruning_removes_old_checkpoints_only_when_confirmed_never_the_newest_nor_the_
     let (made, log_before) = (checkpoints(), log());
     assert_eq!(made.len(), 3, "{made:?}");
     let newest = made.iter().max_by_key(|path| path.file_name().map(|name| name.to_owned())).expect("one").clone();
+    // A bit flipped in the oldest one's body: the check names it, though no restore starts from it.
+    let oldest = made.iter().min_by_key(|path| path.file_name().map(|name| name.to_owned())).expect("one").clone();
+    let sound = std::fs::read(&oldest).expect("read");
+    flip(&oldest);
+    let output = node.run(&["backup", "verify"]);
+    let said = String::from_utf8_lossy(&output.stdout);
+    let name = oldest.strip_prefix(&usb).expect("within").display().to_string();
+    assert!(!output.status.success() && said.contains(&name) && said.contains("is damaged"), "{said}");
+    std::fs::write(&oldest, sound).expect("put back");
+    assert!(node.ok(&["backup", "verify"]).contains("restored and verified"));
     // A copy of the newest planted under another device's name: no checkpoint of its own, it
     // takes no genuine one's place among those kept.
     let planted = newest.parent().and_then(Path::parent).expect("checkpoints").join("80808080808080808080808080808080");
