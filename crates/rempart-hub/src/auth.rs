@@ -71,8 +71,8 @@ pub(crate) fn not_enrolled(auth: &RequestAuth, tenant: TenantId) -> Refusal {
 
 impl Hub {
     /// What can be checked of a request before its body is read: the signed headers are well
-    /// formed, its time is near the hub's clock, its nonce is new, and its signer is known to the
-    /// company's roster (an active device, an open invitation, the recovery key). Returns the
+    /// formed, its time is near the hub's clock, its nonce is new, the company's request budget is
+    /// not spent, and its signer is known to the company's roster (an active device, an open invitation, the recovery key). Returns the
     /// largest body the request may then send, or the answer that refuses it, so a stranger
     /// cannot make the hub read (or buffer) a body. The signature itself covers the body's hash
     /// and is checked once the body is in, by `handle`.
@@ -95,6 +95,7 @@ impl Hub {
         if lock(&self.nonces).seen.contains_key(&(auth.signer.to_header(), auth.nonce)) {
             return Err(refused(replayed()));
         }
+        self.rate_spent(tenant, now_ms).map_err(refused)?;
         // The whole roster goes to a hub that lacks it (new company, wiped hub, a hub behind
         // the device) signed by a device it may not know yet: a small body, checked whole.
         if let Ok(Route::PostRoster { .. }) = route {

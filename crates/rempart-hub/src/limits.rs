@@ -52,6 +52,10 @@ pub(crate) struct Bucket {
 /// Rate buckets kept before idle ones are forgotten.
 const BUCKETS_MAX: usize = 100_000;
 
+fn rate_limited() -> Refusal {
+    refuse(429, "rate_limited", "too many requests for this company: slow down and retry")
+}
+
 impl Hub {
     /// A company's budget of requests, counted once a request is authenticated, so that strangers
     /// cannot spend it. Nothing is served to a request that is not signed.
@@ -60,16 +64,32 @@ impl Hub {
         if buckets.len() > BUCKETS_MAX {
             buckets.retain(|_, bucket| bucket.at_ms + 60_000 > now_ms);
         }
-        let (rate, burst) = (f64::from(self.limits.requests_per_second), f64::from(self.limits.burst));
+        let burst = f64::from(self.limits.burst);
         let bucket = buckets.entry(tenant).or_insert(Bucket { tokens: burst, at_ms: now_ms });
-        let elapsed = now_ms.saturating_sub(bucket.at_ms) as f64 / 1000.0;
-        bucket.tokens = (bucket.tokens + elapsed * rate).min(burst);
+        bucket.tokens = self.tokens(bucket, now_ms);
         bucket.at_ms = bucket.at_ms.max(now_ms);
         if bucket.tokens < 1.0 {
-            return Err(refuse(429, "rate_limited", "too many requests for this company: slow down and retry"));
+            return Err(rate_limited());
         }
         bucket.tokens -= 1.0;
         Ok(())
+    }
+
+    /// Refuses, before its body is read, a request of a company whose budget is spent at
+    /// `now_ms` (nothing is taken from it): a device sending again what was refused for the
+    /// rate costs the hub no body and no signature check.
+    pub(crate) fn rate_spent(&self, tenant: TenantId, now_ms: u64) -> Result<(), Refusal> {
+        match lock(&self.buckets).get(&tenant) {
+            Some(bucket) if self.tokens(bucket, now_ms) < 1.0 => Err(rate_limited()),
+            _ => Ok(()),
+        }
+    }
+
+    /// The tokens of `bucket` at `now_ms`: refilled at the sustained rate, up to the burst.
+    fn tokens(&self, bucket: &Bucket, now_ms: u64) -> f64 {
+        let (rate, burst) = (f64::from(self.limits.requests_per_second), f64::from(self.limits.burst));
+        let elapsed = now_ms.saturating_sub(bucket.at_ms) as f64 / 1000.0;
+        (bucket.tokens + elapsed * rate).min(burst)
     }
 
     /// Bytes stored for the company: listed once, then counted as this process stores.

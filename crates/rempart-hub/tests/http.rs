@@ -342,6 +342,35 @@ fn unknown_signers_cost_one_storage_read_and_metrics_need_loopback_or_the_token(
     }
     assert_eq!(lists() - before, 1, "one fresh read of the roster, then none");
 
+    // A company whose budget is spent: its next request is refused before its body is read, and
+    // a stranger naming one of its devices spends none of it.
+    let limited =
+        Hub::new(Arc::new(MemStore::default()), Limits { requests_per_second: 1, burst: 2, ..Limits::default() })
+            .with_open_signup();
+    let limited_id = limited.identity().unwrap();
+    let posted = {
+        let body = serde_json::to_vec(&vec![company(7).2]).unwrap();
+        let call = rempart_sync::Call { hub: &limited_id, method: "POST", target: &target, body: &body };
+        let auth = RequestAuth::sign(&key, device, &call, now_ms(), [2; 16]);
+        limited.handle(&Request::signed(Method::Post, &target, Some(&auth), body), now_ms()).status
+    };
+    assert_eq!(posted, 201);
+    let now = now_ms();
+    let signed_by = |signing: &SigningKey, nonce: u8| {
+        let call = rempart_sync::Call { hub: &limited_id, method: "GET", target: &heads, body: b"" };
+        let auth = RequestAuth::sign(signing, device, &call, now, [nonce; 16]);
+        Request::signed(Method::Get, &heads, Some(&auth), Vec::new())
+    };
+    for nonce in 10..20u8 {
+        let forged = signed_by(&stranger, nonce);
+        assert!(limited.precheck(&forged, now).is_ok(), "the budget is not spent yet");
+        assert_eq!(limited.handle(&forged, now).status, 401, "a stranger's signature is refused");
+    }
+    assert_eq!(limited.handle(&signed_by(&key, 30), now).status, 200, "the budget was all there");
+    let spent = signed_by(&key, 31);
+    assert_eq!(limited.precheck(&spent, now).map_err(|response| response.status), Err(429));
+    assert!(limited.precheck(&spent, now + 1_000).is_ok(), "a second later, one request is allowed again");
+
     let metrics = |from_loopback: bool, authorization: Option<&str>| {
         let mut request = Request::signed(Method::Get, "/metrics", None, Vec::new());
         request.from_loopback = from_loopback;
