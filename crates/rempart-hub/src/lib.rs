@@ -47,7 +47,7 @@ use rempart_sync::{HubId, Roster};
 pub use admission::issue_admission;
 pub use layout::{tenant_prefix, wrap_key};
 pub use limits::Limits;
-pub use objects::{DirStore, Listed, MemStore, ObjectError, ObjectStore, Put};
+pub use objects::{DirStore, Listed, MemStore, ObjectError, ObjectStore, Put, S3Step};
 pub use request::{Method, Refusal, Request, Response};
 
 use crate::auth::Nonces;

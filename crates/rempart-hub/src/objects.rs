@@ -14,10 +14,37 @@ pub enum ObjectError {
     BadKey(String),
     #[error("storage error on {key}: {source}")]
     Io { key: String, source: std::io::Error },
-    #[error("storage error: {0}")]
-    Backend(String),
     #[error("the stored object {key} holds {bytes} bytes, more than any object of ours")]
     TooLarge { key: String, bytes: u64 },
+    #[error("\"{store}\" is not s3://BUCKET")]
+    NotS3 { store: String },
+    #[error("{name} is not set")]
+    Unset { name: &'static str },
+    #[error("the S3 endpoint {endpoint} cannot be read: {source}")]
+    Endpoint { endpoint: String, source: url::ParseError },
+    #[error("the bucket {bucket} cannot be used: {source}")]
+    Bucket { bucket: String, source: rusty_s3::BucketError },
+    #[error("{step:?} {key}: S3 cannot be reached: {source}")]
+    Unreachable { step: S3Step, key: String, source: Box<ureq::Error> },
+    #[error("{step:?} {key}: S3 answered {status}")]
+    Status { step: S3Step, key: String, status: u16 },
+    #[error("{step:?} {key}: S3's answer cannot be read")]
+    Unreadable { step: S3Step, key: String },
+    #[error("no random bytes for a temporary file's name: {0}")]
+    Random(getrandom::Error),
+}
+
+/// What was asked of an S3 store when it failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum S3Step {
+    List,
+    ListVersions,
+    ReadLock,
+    Read,
+    Write,
+    ExtendRetention,
+    Remove,
+    CreateBucket,
 }
 
 /// The most bytes an object of a backup target (a folder, a bucket) may hold to be read: more
@@ -146,7 +173,7 @@ impl DirStore {
     fn temporary(&self, key: &str, bytes: &[u8]) -> Result<(PathBuf, fs::File), ObjectError> {
         let io = |source| ObjectError::Io { key: key.to_owned(), source };
         let mut name = [0u8; 12];
-        getrandom::fill(&mut name).map_err(|error| ObjectError::Backend(error.to_string()))?;
+        getrandom::fill(&mut name).map_err(ObjectError::Random)?;
         let temporary = self.root.join(".tmp").join(hex::encode(name));
         let mut file = fs::File::create_new(&temporary).map_err(io)?;
         let written = file.write_all(bytes).and_then(|()| file.sync_all()).and_then(|()| {

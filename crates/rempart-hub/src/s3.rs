@@ -15,7 +15,7 @@ use instant_xml::FromXml;
 use rusty_s3::actions::ListObjectsV2;
 use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
 
-use crate::objects::{Listed, ObjectError, ObjectStore, Put, check_key};
+use crate::objects::{Listed, ObjectError, ObjectStore, Put, S3Step, check_key};
 
 const SIGNED_FOR: Duration = Duration::from_secs(300);
 
@@ -60,8 +60,19 @@ impl LockMode {
     }
 }
 
-fn backend(what: impl std::fmt::Display) -> ObjectError {
-    ObjectError::Backend(what.to_string())
+/// S3 out of reach (or the connection broken) while `step` was done on `key`.
+fn unreachable(step: S3Step, key: &str) -> impl Fn(ureq::Error) -> ObjectError + '_ {
+    move |source| ObjectError::Unreachable { step, key: key.to_owned(), source: Box::new(source) }
+}
+
+/// S3 answered `status` to `step` on `key`.
+fn answered(step: S3Step, key: &str, status: u16) -> ObjectError {
+    ObjectError::Status { step, key: key.to_owned(), status }
+}
+
+/// S3's answer to `step` on `key` does not read.
+fn unreadable<E>(step: S3Step, key: &str) -> impl Fn(E) -> ObjectError + '_ {
+    move |_| ObjectError::Unreadable { step, key: key.to_owned() }
 }
 
 impl S3Store {
@@ -71,19 +82,21 @@ impl S3Store {
             .strip_prefix("s3://")
             .map(|rest| rest.trim_end_matches('/'))
             .filter(|name| !name.is_empty() && !name.contains('/'))
-            .ok_or_else(|| backend(format!("\"{store}\" is not s3://BUCKET")))?;
+            .ok_or_else(|| ObjectError::NotS3 { store: store.to_owned() })?;
         let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".to_owned());
         let endpoint =
             std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| format!("https://s3.{region}.amazonaws.com"));
-        let key = std::env::var("AWS_ACCESS_KEY_ID").map_err(|_| backend("AWS_ACCESS_KEY_ID is not set"))?;
-        let secret = std::env::var("AWS_SECRET_ACCESS_KEY").map_err(|_| backend("AWS_SECRET_ACCESS_KEY is not set"))?;
+        let key = std::env::var("AWS_ACCESS_KEY_ID").map_err(|_| ObjectError::Unset { name: "AWS_ACCESS_KEY_ID" })?;
+        let secret =
+            std::env::var("AWS_SECRET_ACCESS_KEY").map_err(|_| ObjectError::Unset { name: "AWS_SECRET_ACCESS_KEY" })?;
         S3Store::new(&endpoint, name, &region, Credentials::new(key, secret))
     }
 
     pub fn new(endpoint: &str, bucket: &str, region: &str, credentials: Credentials) -> Result<S3Store, ObjectError> {
-        let endpoint: url::Url = endpoint.parse().map_err(|error| backend(format!("endpoint {endpoint}: {error}")))?;
+        let endpoint: url::Url =
+            endpoint.parse().map_err(|source| ObjectError::Endpoint { endpoint: endpoint.to_owned(), source })?;
         let bucket = Bucket::new(endpoint, UrlStyle::Path, bucket.to_owned(), region.to_owned())
-            .map_err(|error| backend(format!("bucket {bucket}: {error}")))?;
+            .map_err(|source| ObjectError::Bucket { bucket: bucket.to_owned(), source })?;
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(60)))
@@ -155,13 +168,18 @@ impl S3Store {
                 query.iter().copied(),
                 std::iter::empty(),
             );
-            let mut response = self.agent.get(signed.as_str()).call().map_err(backend)?;
+            let step = S3Step::ListVersions;
+            let mut response = self.agent.get(signed.as_str()).call().map_err(unreachable(step, within))?;
             if response.status().as_u16() != 200 {
-                return Err(backend(format!("listing the versions of {within}: S3 answered {}", response.status())));
+                return Err(answered(step, within, response.status().as_u16()));
             }
-            let text = response.body_mut().with_config().limit(64 << 20).read_to_string().map_err(backend)?;
-            let page: ListVersions = instant_xml::from_str(&text)
-                .map_err(|error| backend(format!("listing the versions of {within}: {error}")))?;
+            let text = response
+                .body_mut()
+                .with_config()
+                .limit(64 << 20)
+                .read_to_string()
+                .map_err(unreachable(step, within))?;
+            let page: ListVersions = instant_xml::from_str(&text).map_err(unreadable(step, within))?;
             all.extend(page.versions.into_iter().map(|v| (v.key, v.version_id, v.size.unwrap_or(0))));
             match (page.is_truncated, page.next_key_marker, page.next_version_id_marker) {
                 (Some(true), Some(key), Some(version)) if !key.is_empty() => {
@@ -210,14 +228,17 @@ impl S3Store {
         let mut action = self.bucket.head_object(Some(&self.credentials), full);
         action.query_mut().insert("versionId", version.to_owned());
         let url = action.sign(SIGNED_FOR);
-        let response = self.agent.head(url.as_str()).call().map_err(backend)?;
+        let step = S3Step::ReadLock;
+        let response = self.agent.head(url.as_str()).call().map_err(unreachable(step, full))?;
         if response.status().as_u16() != 200 {
-            return Err(backend(format!("reading the lock of {full}: S3 answered {}", response.status())));
+            return Err(answered(step, full, response.status().as_u16()));
         }
         let Some(until) = response.headers().get("x-amz-object-lock-retain-until-date") else { return Ok(None) };
-        let until = until.to_str().ok().and_then(|text| text.parse::<jiff::Timestamp>().ok()).ok_or_else(|| {
-            backend(format!("reading the lock of {full}: a retain-until date S3 gave that does not read"))
-        })?;
+        let until = until
+            .to_str()
+            .ok()
+            .and_then(|text| text.parse::<jiff::Timestamp>().ok())
+            .ok_or_else(|| unreadable(step, full)(()))?;
         Ok(u64::try_from(until.as_millisecond()).ok())
     }
 
@@ -229,10 +250,10 @@ impl S3Store {
         let mut action = self.bucket.delete_object(Some(&self.credentials), full);
         action.query_mut().insert("versionId", version.to_owned());
         let url = action.sign(SIGNED_FOR);
-        let response = self.agent.delete(url.as_str()).call().map_err(backend)?;
+        let response = self.agent.delete(url.as_str()).call().map_err(unreachable(S3Step::Remove, full))?;
         match response.status().as_u16() {
             200 | 204 => Ok(()),
-            status => Err(backend(format!("removing {full} (version {version}): S3 answered {status}"))),
+            status => Err(answered(S3Step::Remove, full, status)),
         }
     }
 
@@ -252,11 +273,11 @@ impl S3Store {
         if let Some(len) = range {
             request = request.header("range", &format!("bytes=0-{}", len.saturating_sub(1)));
         }
-        let mut response = request.call().map_err(backend)?;
+        let mut response = request.call().map_err(unreachable(S3Step::Read, &full))?;
         match response.status().as_u16() {
             200 | 206 => read_body(&mut response, (key, limit)).map(Some),
             416 => Ok(Some(Vec::new())),
-            status => Err(backend(format!("reading {full}: S3 answered {status}"))),
+            status => Err(answered(S3Step::Read, &full, status)),
         }
     }
 
@@ -285,10 +306,10 @@ impl S3Store {
             .header("x-amz-checksum-sha256", &sum)
             .header("x-amz-sdk-checksum-algorithm", "SHA256")
             .send(body.as_bytes())
-            .map_err(backend)?;
+            .map_err(unreachable(S3Step::ExtendRetention, key))?;
         match response.status().as_u16() {
             200 | 204 => Ok(()),
-            status => Err(backend(format!("extending the retention of {key}: S3 answered {status}"))),
+            status => Err(answered(S3Step::ExtendRetention, key, status)),
         }
     }
 
@@ -301,10 +322,11 @@ impl S3Store {
     /// Creates the bucket (for tests and first setups); an existing bucket of ours is fine.
     pub fn create_bucket(&self) -> Result<(), ObjectError> {
         let url = self.bucket.create_bucket(&self.credentials).sign(SIGNED_FOR);
-        let response = self.agent.put(url.as_str()).send_empty().map_err(backend)?;
+        let bucket = self.bucket.name();
+        let response = self.agent.put(url.as_str()).send_empty().map_err(unreachable(S3Step::CreateBucket, bucket))?;
         match response.status().as_u16() {
             200 | 409 => Ok(()),
-            status => Err(backend(format!("creating the bucket: S3 answered {status}"))),
+            status => Err(answered(S3Step::CreateBucket, bucket, status)),
         }
     }
 
@@ -317,12 +339,12 @@ impl S3Store {
         if let Some(len) = range {
             request = request.header("range", &format!("bytes=0-{}", len.saturating_sub(1)));
         }
-        let mut response = request.call().map_err(backend)?;
+        let mut response = request.call().map_err(unreachable(S3Step::Read, key))?;
         match response.status().as_u16() {
             200 | 206 => read_body(&mut response, (ours, limit)).map(Some),
             404 => Ok(None),
             416 => Ok(Some(Vec::new())),
-            status => Err(backend(format!("reading {key}: S3 answered {status}"))),
+            status => Err(answered(S3Step::Read, key, status)),
         }
     }
 }
@@ -348,22 +370,22 @@ impl ObjectStore for S3Store {
         for (name, value) in &headers {
             request = request.header(*name, value);
         }
-        let response = request.send(bytes).map_err(backend)?;
+        let response = request.send(bytes).map_err(unreachable(S3Step::Write, key))?;
         match response.status().as_u16() {
             200 | 201 => Ok(Put::Created),
             // 412: the key exists; 409: another conditional write on it is in flight, and won.
             412 | 409 => Ok(Put::Exists),
-            status => Err(backend(format!("writing {key}: S3 answered {status}"))),
+            status => Err(answered(S3Step::Write, key, status)),
         }
     }
 
     fn put(&self, key: &str, bytes: &[u8]) -> Result<(), ObjectError> {
         let key = &self.full(key)?;
         let url = self.bucket.put_object(Some(&self.credentials), key).sign(SIGNED_FOR);
-        let response = self.agent.put(url.as_str()).send(bytes).map_err(backend)?;
+        let response = self.agent.put(url.as_str()).send(bytes).map_err(unreachable(S3Step::Write, key))?;
         match response.status().as_u16() {
             200 | 201 => Ok(()),
-            status => Err(backend(format!("writing {key}: S3 answered {status}"))),
+            status => Err(answered(S3Step::Write, key, status)),
         }
     }
 
@@ -404,13 +426,18 @@ impl ObjectStore for S3Store {
                 action.with_continuation_token(token.clone());
             }
             let url = action.sign(SIGNED_FOR);
-            let mut response = self.agent.get(url.as_str()).call().map_err(backend)?;
+            let step = S3Step::List;
+            let mut response = self.agent.get(url.as_str()).call().map_err(unreachable(step, &within))?;
             if response.status().as_u16() != 200 {
-                return Err(backend(format!("listing {prefix}: S3 answered {}", response.status())));
+                return Err(answered(step, &within, response.status().as_u16()));
             }
-            let text = response.body_mut().with_config().limit(64 << 20).read_to_string().map_err(backend)?;
-            let page =
-                ListObjectsV2::parse_response(&text).map_err(|error| backend(format!("listing {prefix}: {error}")))?;
+            let text = response
+                .body_mut()
+                .with_config()
+                .limit(64 << 20)
+                .read_to_string()
+                .map_err(unreachable(step, &within))?;
+            let page = ListObjectsV2::parse_response(&text).map_err(unreadable(step, &within))?;
             // The ETag changes with the content, the modification time with any write.
             out.extend(page.contents.into_iter().map(|object| Listed {
                 version: format!(
@@ -433,10 +460,10 @@ impl ObjectStore for S3Store {
     fn remove(&self, key: &str) -> Result<(), ObjectError> {
         let key = &self.full(key)?;
         let url = self.bucket.delete_object(Some(&self.credentials), key).sign(SIGNED_FOR);
-        let response = self.agent.delete(url.as_str()).call().map_err(backend)?;
+        let response = self.agent.delete(url.as_str()).call().map_err(unreachable(S3Step::Remove, key))?;
         match response.status().as_u16() {
             200 | 204 | 404 => Ok(()),
-            status => Err(backend(format!("removing {key}: S3 answered {status}"))),
+            status => Err(answered(S3Step::Remove, key, status)),
         }
     }
 }
@@ -454,7 +481,7 @@ fn read_body(
     }
     let mut bytes = Vec::new();
     std::io::Read::read_to_end(&mut std::io::Read::take(response.body_mut().as_reader(), limit + 1), &mut bytes)
-        .map_err(backend)?;
+        .map_err(|source| ObjectError::Io { key: key.to_owned(), source })?;
     if bytes.len() as u64 > limit {
         return Err(too_large(bytes.len() as u64));
     }
@@ -509,5 +536,40 @@ mod tests {
         assert_eq!(at(1_796_647_323), "2026-12-07T12:42:03Z");
         // The SHA-256 of "abc", as FIPS 180-2 gives it, in base64.
         assert_eq!(checksum(b"abc"), "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=");
+    }
+
+    /// What cannot name a bucket is told by its kind, with what was given.
+    #[test]
+    fn a_store_that_is_no_bucket_is_refused_by_kind() {
+        for store in ["/media/usb", "s3://", "s3://bucket/more", "https://bucket"] {
+            assert!(
+                matches!(S3Store::from_url(store), Err(ObjectError::NotS3 { store: given }) if given == store),
+                "{store}"
+            );
+        }
+        let credentials = Credentials::new("key", "secret");
+        assert!(matches!(
+            S3Store::new("not a url", "bucket", "us-east-1", credentials.clone()),
+            Err(ObjectError::Endpoint { endpoint, .. }) if endpoint == "not a url"
+        ));
+        assert!(matches!(
+            S3Store::new("ftp://127.0.0.1:9", "bucket", "us-east-1", credentials),
+            Err(ObjectError::Bucket { bucket, .. }) if bucket == "bucket"
+        ));
+    }
+
+    /// A server that does not answer is told as out of reach, with the step and the key.
+    #[test]
+    fn a_bucket_out_of_reach_is_told_with_the_step_and_the_key() {
+        // A port just freed: nothing listens on it.
+        let port =
+            std::net::TcpListener::bind("127.0.0.1:0").and_then(|listener| listener.local_addr()).map(|a| a.port());
+        let endpoint = format!("http://127.0.0.1:{}", port.expect("a free port"));
+        let store = S3Store::new(&endpoint, "bucket", "us-east-1", Credentials::new("key", "secret")).expect("a store");
+        let written = store.put_new("t/a/b", b"x");
+        assert!(
+            matches!(&written, Err(ObjectError::Unreachable { step: S3Step::Write, key, .. }) if key == "t/a/b"),
+            "{written:?}"
+        );
     }
 }

@@ -39,7 +39,10 @@ struct FaultyStore {
 impl FaultyStore {
     fn check(&self) -> Result<(), ObjectError> {
         if self.failing.load(Ordering::Relaxed) {
-            Err(ObjectError::Backend("injected storage failure".to_owned()))
+            Err(ObjectError::Io {
+                key: "injected".to_owned(),
+                source: std::io::Error::other("injected storage failure"),
+            })
         } else {
             Ok(())
         }
