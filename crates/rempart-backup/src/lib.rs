@@ -407,7 +407,7 @@ fn run_to(
         .map_err(|source| BackupError::Storage { target: target.to_string(), source })?
         .is_some();
     let checkpoint = if (when == CheckpointWhen::Now || due) && !held {
-        let written = write_checkpoint(store, session, &*objects, env)?;
+        let written = write_checkpoint(store, session, (&*objects, &target.to_string()), env)?;
         store.set_sync_setting(&checkpoint_setting(target), &written.0.to_string())?;
         Some(written)
     } else {
@@ -431,11 +431,12 @@ fn checkpoint_setting(target: &Target) -> String {
 
 /// Writes a checkpoint of this device's database to `objects`: copied whole at one moment (in a
 /// directory of its own in the data directory, removed after), encrypted with the roster's
-/// current data key and signed by this device. Returns the events it holds and its bytes.
+/// current data key and signed by this device, into `objects` (the target named `name`). Returns
+/// the events it holds and its bytes.
 fn write_checkpoint(
     store: &Store,
     session: &Session,
-    objects: &dyn ObjectStore,
+    (objects, name): (&dyn ObjectStore, &str),
     env: &mut Env<'_>,
 ) -> Result<(u64, u64), BackupError> {
     let scratch =
@@ -450,7 +451,7 @@ fn write_checkpoint(
     let sealed =
         rempart_sync::checkpoint::seal(checkpoint_header(store, info), author.key, store.signing_key(), bytes, nonce)?;
     let key = checkpoint_key(store.tenant(), store.node(), events);
-    objects.put_new(&key, &sealed).map_err(|source| BackupError::Storage { target: key.clone(), source })?;
+    objects.put_new(&key, &sealed).map_err(|source| BackupError::Storage { target: name.to_owned(), source })?;
     Ok((events, sealed.len() as u64))
 }
 
@@ -483,15 +484,17 @@ pub fn checkpoint_key(tenant: rempart_log::TenantId, node: rempart_log::NodeId, 
 
 /// The newest checkpoint in `objects` that this restore can start from: of the company, of this
 /// layout, made up to the moment restored to (if any), signed by an active device of the roster,
-/// opened with a key the device holds. Checkpoints that are not are passed over.
+/// opened with a key the device holds. Checkpoints that are not are passed over. `name` names
+/// the source in an error.
 fn newest_checkpoint(
-    objects: &dyn ObjectStore,
+    (objects, name): (&dyn ObjectStore, &str),
     session: &Session,
     tenant: rempart_log::TenantId,
     until_ms: Option<u64>,
 ) -> Result<Option<(String, rempart_sync::checkpoint::CheckpointHeader, Vec<u8>)>, BackupError> {
     let prefix = checkpoints_prefix(tenant);
-    let mut listed = objects.list(&prefix).map_err(|source| BackupError::Storage { target: prefix.clone(), source })?;
+    let mut listed =
+        objects.list(&prefix).map_err(|source| BackupError::Storage { target: name.to_owned(), source })?;
     listed.sort_by_key(|object| std::cmp::Reverse(prune::events_of(&object.key)));
     for object in listed {
         // Its header and signature first, from its first bytes: a checkpoint is read whole only
@@ -865,7 +868,8 @@ fn restore_from(
     // (`adopt_checked`); anything amiss and the restore starts again from the log.
     let mut from_checkpoint = None;
     if !options.no_checkpoint
-        && let Some((key, header, bytes)) = newest_checkpoint(&*overlay, &session, kit.tenant, options.until_ms)?
+        && let Some((key, header, bytes)) =
+            newest_checkpoint((&*overlay, &name), &session, kit.tenant, options.until_ms)?
     {
         let path = dir.join("checkpoint.db");
         let adopted = adopt_checked(store, (&path, &bytes), &header, &session);
