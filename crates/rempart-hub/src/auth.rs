@@ -71,10 +71,10 @@ pub(crate) fn not_enrolled(auth: &RequestAuth, tenant: TenantId) -> Refusal {
 
 impl Hub {
     /// What can be checked of a request before its body is read: the signed headers are well
-    /// formed, its time is near the hub's clock, its nonce is new, the company's request budget is
-    /// not spent, and its signer is known to the company's roster (an active device, an open invitation, the recovery key). Returns the
-    /// largest body the request may then send, or the answer that refuses it, so a stranger
-    /// cannot make the hub read (or buffer) a body. The signature itself covers the body's hash
+    /// formed, its time is near the hub's clock, its nonce is new, the company's request budget
+    /// is not spent, and its signer is known to the company's roster (an active device, an open
+    /// invitation, the recovery key). Returns the largest body the request may then send, or the
+    /// answer that refuses it, so a stranger cannot make the hub read (or buffer) a body. The signature itself covers the body's hash
     /// and is checked once the body is in, by `handle`.
     pub fn precheck(&self, request: &Request, now_ms: u64) -> Result<usize, Response> {
         let refused = |refusal: Refusal| self.answer_refusal(request, refusal);

@@ -40,10 +40,10 @@ const MORNING: f64 = 0.4;
 pub(super) struct Run {
     root: PathBuf,
     pub(super) hub: Option<HubChild>,
-    pub(super) transport: Http,
+    transport: Http,
     office: Option<Node>,
-    pub(super) warehouse: Option<Node>,
-    pub(super) shops: Vec<Shop>,
+    warehouse: Option<Node>,
+    shops: Vec<Shop>,
     plan: Plan,
     /// The devices of head office and the warehouse, once destroyed.
     destroyed: Vec<NodeId>,
@@ -189,19 +189,17 @@ impl Run {
 
     /// The hub back (on the same objects), the stores pointed at it and sending what they sold.
     fn hub_back(&mut self) -> Result<String> {
-        let hub = HubChild::start(&self.root.join("hub"))?;
-        self.transport = Http::new(&hub.url)?;
+        // Head office and the warehouse are destroyed: only the stores are pointed at it.
+        let url = self.hub_anew()?;
         for shop in &mut self.shops {
-            shop.node.point_at(&hub.url)?;
             shop.node.push(&mut self.transport)?;
         }
-        let url = hub.url.clone();
-        self.hub = Some(hub);
         Ok(url)
     }
 
-    /// A hub started on the copy's objects (as they are now: a wiped hub's, empty), and every
-    /// node pointed at it; nothing is synced yet. Returns its address.
+    /// A hub started on the copy's objects (as they are now: a wiped hub's, empty, or those the
+    /// stopped hub left), and every node still there pointed at it; nothing is synced yet.
+    /// Returns its address.
     pub(super) fn hub_anew(&mut self) -> Result<String> {
         let hub = HubChild::start(&self.root.join("hub"))?;
         self.transport = Http::new(&hub.url)?;
@@ -213,11 +211,6 @@ impl Run {
         let url = hub.url.clone();
         self.hub = Some(hub);
         Ok(url)
-    }
-
-    /// The nodes of the copy.
-    pub(super) fn nodes(&self) -> usize {
-        self.office.iter().chain(&self.warehouse).count() + self.shops.len()
     }
 
     /// Head office restored on a new directory by `rempart restore` with the recovery kit:
@@ -390,7 +383,7 @@ pub(super) fn yes_no(lang: Lang, yes: bool) -> &'static str {
 }
 
 /// Head office, which is only missing between its destruction and its restore.
-pub(super) fn held(office: &mut Option<Node>) -> &mut Node {
+fn held(office: &mut Option<Node>) -> &mut Node {
     match office {
         Some(office) => office,
         None => unreachable!("head office is only missing between its destruction and its restore"),

@@ -42,7 +42,7 @@ struct Held {
 
 /// Reads what the hub storage in `dir` holds of `tenant`, as its operator can: the objects
 /// themselves, and the heads a hub on them serves.
-fn held(dir: &Path, tenant: TenantId) -> Result<Held> {
+fn holdings(dir: &Path, tenant: TenantId) -> Result<Held> {
     let unread = |source| ChainError::HubStorage { dir: dir.to_owned(), source };
     let objects: Arc<dyn ObjectStore> = Arc::new(DirStore::open_existing(dir).map_err(unread)?);
     let heads = Hub::new(Arc::clone(&objects), Limits::default())
@@ -76,7 +76,7 @@ pub fn run(chain: &Path, work: Option<&Path>, lang: Lang) -> Result<ExitCode> {
     let mut run = Run::open(&root, &manifest)?;
     let tenant = run.office().store.tenant();
     let hub_dir = root.join("hub");
-    let before = held(&hub_dir, tenant)?;
+    let before = holdings(&hub_dir, tenant)?;
     let (_, nodes, state) = run.same_state()?;
     println!(
         "{}",
@@ -104,7 +104,7 @@ pub fn run(chain: &Path, work: Option<&Path>, lang: Lang) -> Result<ExitCode> {
     // A new hub on the empty storage, refilled by the nodes' syncs.
     let refill_started = Instant::now();
     let url = run.hub_anew()?;
-    let empty = held(&hub_dir, tenant)?;
+    let empty = holdings(&hub_dir, tenant)?;
     println!(
         "{}",
         lang.fill(
@@ -118,7 +118,7 @@ pub fn run(chain: &Path, work: Option<&Path>, lang: Lang) -> Result<ExitCode> {
     );
     run.converge()?;
     let refill = refill_started.elapsed();
-    let after = held(&hub_dir, tenant)?;
+    let after = holdings(&hub_dir, tenant)?;
 
     // Head office restored from the refilled hub alone.
     let restored_dir = root.join(format!("{HEAD_OFFICE}-restored"));
@@ -130,14 +130,13 @@ pub fn run(chain: &Path, work: Option<&Path>, lang: Lang) -> Result<ExitCode> {
     let restored_heads = restored.version_vector()?;
     let restored_all = before.heads.0.iter().filter(|(node, head)| restored_heads.0.get(node) == Some(head)).count();
     let (equal_nodes, _, state_after) = run.same_state()?;
-    let nodes_count = run.nodes();
     run.stop();
     println!(
         "{}",
         lang.fill(
             "drill-hub-refilled",
             &[
-                ("nodes", &nodes_count),
+                ("nodes", &nodes),
                 ("seconds", &seconds(refill)),
                 ("restore", &seconds(restore)),
                 ("total", &seconds(refill + restore)),
